@@ -1,0 +1,68 @@
+import type { MarketSymbol } from './market.js';
+
+export type OrderSide = 'buy' | 'sell';
+
+/** A limit order as the engine asks for it. `clientId` is unique per order and derived from the position. */
+export interface LimitOrderRequest {
+  readonly clientId: string;
+  readonly market: MarketSymbol;
+  readonly side: OrderSide;
+  readonly price: number;
+  /** Base quantity. */
+  readonly amount: number;
+}
+
+export type OrderStatus = 'open' | 'filled' | 'cancelled' | 'rejected';
+
+export interface Order extends LimitOrderRequest {
+  readonly id: string;
+  readonly status: OrderStatus;
+  readonly filled: number;
+  /** Quote spent (buy) or received (sell) before fees. */
+  readonly cost: number;
+  readonly fee: number;
+  readonly ts: number;
+}
+
+/** Why an exchange refused an order. */
+export type RejectReason =
+  | 'insufficient_funds'
+  | 'under_minimum'
+  | 'invalid_price'
+  | 'invalid_amount'
+  | 'unknown_market'
+  | 'unknown_order'
+  | 'exchange_error';
+
+/** Events the exchange sends back about an order. Every event carries the order id and client id. */
+export type OrderEvent =
+  | { readonly type: 'order.accepted'; readonly ts: number; readonly order: Order }
+  | {
+      readonly type: 'order.fill';
+      readonly ts: number;
+      readonly order: Order;
+      /** This fill only. */
+      readonly fill: Fill;
+    }
+  | { readonly type: 'order.cancelled'; readonly ts: number; readonly order: Order }
+  | {
+      readonly type: 'order.rejected';
+      readonly ts: number;
+      readonly clientId: string;
+      readonly market: MarketSymbol;
+      readonly side: OrderSide;
+      readonly reason: RejectReason;
+      readonly message: string;
+    };
+
+export interface Fill {
+  readonly orderId: string;
+  readonly clientId: string;
+  readonly market: MarketSymbol;
+  readonly side: OrderSide;
+  readonly price: number;
+  readonly amount: number;
+  /** Fee in quote currency. */
+  readonly fee: number;
+  readonly ts: number;
+}
