@@ -1,20 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
-export const TEST_OUTPUT_DIR = 'test-output';
-
 export default defineConfig({
   test: {
     include: ['test/**/*.spec.ts'],
-    globalSetup: ['test/setup/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    reporters: ['default', './test/setup/summary-reporter.ts'],
+    // The JSON report feeds the plain `N passed, N failed` line that .ci/run prints.
+    reporters: ['default', ['json', { outputFile: 'test-output/vitest.json' }]],
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts', 'streams/**/*.ts', 'machines/**/*.ts', 'strategies/**/*.ts'],
       reporter: ['text-summary', 'json-summary'],
-      reportsDirectory: 'coverage',
+      reportsDirectory: 'test-output/coverage',
     },
   },
 });

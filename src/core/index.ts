@@ -5,3 +5,4 @@ export * from './orders.js';
 export * from './decisions.js';
 export * from './clock.js';
 export * from './exchange.js';
+export * from './random.js';
