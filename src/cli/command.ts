@@ -1,0 +1,32 @@
+import type { Writable } from 'node:stream';
+import type { FlagSpecs, ParsedArgs } from './args.js';
+
+export interface CommandIo {
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  /** True when stderr is a terminal: progress bars only then. */
+  readonly interactive: boolean;
+  readonly env: NodeJS.ProcessEnv;
+  /** Aborted on SIGINT/SIGTERM: long commands stop cleanly. */
+  readonly signal: AbortSignal;
+}
+
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly examples: readonly string[];
+  readonly flags: FlagSpecs;
+  /** Resolves with the process exit code. */
+  run(args: ParsedArgs, io: CommandIo): Promise<number>;
+}
+
+export const CONFIG_FLAGS: FlagSpecs = {
+  config: { type: 'string', valueName: 'file.json', description: 'configuration profile (see config/)' },
+  set: { type: 'list', valueName: 'path=value', description: 'override one configuration field, e.g. ranking.top=5' },
+};
+
+export const DATA_FLAGS: FlagSpecs = {
+  data: { type: 'list', valueName: 'file|dir', description: 'recorded market data: candles, trades or websocket captures (gzip or plain)' },
+  market: { type: 'string', valueName: 'BASE/QUOTE', description: 'market name when the file name does not say it' },
+  format: { type: 'string', valueName: 'name', description: 'force a reader format instead of detecting it' },
+};
