@@ -1,0 +1,201 @@
+import { basename } from 'node:path';
+import type { MarketEvent, MarketSymbol } from '../core/index.js';
+import { detectFormat, isJsonArrayFormat, type ReplayFormat } from './formats.js';
+import { CandleParser } from './parsers/candle-parser.js';
+import type { RecordParser } from './parsers/record-parser.js';
+import {
+  BinanceTradesCsvParser,
+  FreqtradeTradesParser,
+  NautilusTradesCsvParser,
+  TardisTradesCsvParser,
+} from './parsers/trade-parsers.js';
+import { WsCaptureParser } from './parsers/ws-capture-parser.js';
+import { JsonRecordsError, splitJsonArrayRecords, splitLines } from './record-splitter.js';
+import { ReorderBuffer } from './reorder-buffer.js';
+import { hintsFromFileName, nameSaysFutures } from './symbols.js';
+import { readTextChunks, ReplayFileError } from './text-source.js';
+
+/** What went wrong in a file, reported once per file (at its first bad record). */
+export interface MalformedInfo {
+  readonly file: string;
+  readonly format: ReplayFormat;
+  /** 1-based line number, or record number in JSON array formats. */
+  readonly line: number;
+  readonly reason: string;
+  /** The start of the bad record. */
+  readonly sample: string;
+}
+
+/** Per-file totals. `malformed` records were skipped; `ignored` ones carry nothing to emit. */
+export interface FileStats {
+  readonly file: string;
+  format: ReplayFormat | undefined;
+  market: MarketSymbol | undefined;
+  records: number;
+  events: number;
+  malformed: number;
+  ignored: number;
+  firstMalformedLine: number | undefined;
+  /** Events whose ts is before the previous event's in the same file (after any reorder window). */
+  outOfOrder: number;
+  /** Binance depth sequence breaks (book tops paused until the next snapshot). */
+  gaps: number;
+  /** The file was read to its end. */
+  done: boolean;
+  /** Set when the file failed (truncated gzip with `onFileError: 'count'`). */
+  error: string | undefined;
+}
+
+export interface FileReadOptions {
+  format?: ReplayFormat;
+  market?: MarketSymbol;
+  timeframeMs?: number;
+  depthTops?: boolean;
+  reorderWindowMs?: number;
+  onMalformed?: (info: MalformedInfo) => void;
+  /** 'throw' (default): an unreadable or truncated file rejects the replay; 'count': its stats record the error and the replay goes on. */
+  onFileError?: 'throw' | 'count';
+}
+
+export function emptyFileStats(file: string): FileStats {
+  return {
+    file,
+    format: undefined,
+    market: undefined,
+    records: 0,
+    events: 0,
+    malformed: 0,
+    ignored: 0,
+    firstMalformedLine: undefined,
+    outOfOrder: 0,
+    gaps: 0,
+    done: false,
+    error: undefined,
+  };
+}
+
+function parserFor(format: ReplayFormat, file: string, options: FileReadOptions, stats: FileStats): RecordParser {
+  const hints = hintsFromFileName(basename(file));
+  const market = options.market ?? hints.market;
+  stats.market = market;
+  const needMarket = (): MarketSymbol => {
+    if (market === undefined) throw new ReplayFileError(file, `${format}: no market in the file name; pass options.market`);
+    return market;
+  };
+  switch (format) {
+    case 'candles-csv':
+      return new CandleParser(needMarket(), options.timeframeMs ?? hints.timeframeMs, true);
+    case 'candles-json':
+      return new CandleParser(needMarket(), options.timeframeMs ?? hints.timeframeMs, false);
+    case 'binance-trades-csv':
+      return new BinanceTradesCsvParser(options.market);
+    case 'tardis-trades-csv':
+      return new TardisTradesCsvParser(options.market);
+    case 'nautilus-trades-csv':
+      return new NautilusTradesCsvParser(needMarket());
+    case 'freqtrade-trades-json':
+      return new FreqtradeTradesParser(needMarket());
+    case 'ws-capture':
+      return new WsCaptureParser({
+        futures: nameSaysFutures(basename(file)),
+        ...(options.market !== undefined ? { market: options.market } : {}),
+        depthTops: options.depthTops ?? true,
+      });
+  }
+}
+
+/** Prepends an already-read chunk to the rest of a chunk stream. */
+async function* prepend(first: string, rest: AsyncIterator<string>): AsyncGenerator<string> {
+  yield first;
+  for (;;) {
+    const r = await rest.next();
+    if (r.done === true) return;
+    yield r.value;
+  }
+}
+
+/**
+ * One file's events in file order (or re-sorted within `reorderWindowMs`), as batches. Updates `stats`
+ * as it goes; malformed records are counted, reported once through `onMalformed`, and skipped.
+ */
+export async function* readFileEvents(file: string, options: FileReadOptions, stats: FileStats): AsyncGenerator<MarketEvent[]> {
+  try {
+    yield* readUnguarded(file, options, stats);
+    stats.done = true;
+  } catch (err) {
+    const wrapped =
+      err instanceof ReplayFileError ? err : new ReplayFileError(file, (err as Error).message, { cause: err });
+    if (options.onFileError === 'count') {
+      stats.error = wrapped.message;
+      return;
+    }
+    throw wrapped;
+  }
+}
+
+async function* readUnguarded(file: string, options: FileReadOptions, stats: FileStats): AsyncGenerator<MarketEvent[]> {
+  const chunks = readTextChunks(file)[Symbol.asyncIterator]();
+  const first = await chunks.next();
+  if (first.done === true) {
+    stats.format = options.format;
+    return; // an empty file holds no events
+  }
+  let format = options.format;
+  if (format === undefined) {
+    const detected = detectFormat(basename(file), first.value);
+    if (typeof detected !== 'string') throw new ReplayFileError(file, `cannot detect the format: ${detected.reason}; pass options.format`);
+    format = detected;
+  }
+  stats.format = format;
+  const parser = parserFor(format, file, options, stats);
+  const text = prepend(first.value, chunks);
+  const records = isJsonArrayFormat(format) ? splitJsonArrayRecords(text) : splitLines(text);
+  const reorder = options.reorderWindowMs !== undefined && options.reorderWindowMs > 0 ? new ReorderBuffer(options.reorderWindowMs) : undefined;
+  let lastTs = -Infinity;
+  let parsed: MarketEvent[] = [];
+  let out: MarketEvent[] = [];
+  const finish = (batch: MarketEvent[]): MarketEvent[] => {
+    for (const e of batch) {
+      if (e.ts < lastTs) stats.outOfOrder++;
+      else lastTs = e.ts;
+    }
+    stats.events += batch.length;
+    return batch;
+  };
+  try {
+    for await (const batch of records) {
+      for (const record of batch) {
+        const n = ++stats.records;
+        const outcome = parser.parse(record, parsed);
+        if (outcome === 'ignored') stats.ignored++;
+        else if (outcome === 'malformed') {
+          if (stats.malformed++ === 0) {
+            stats.firstMalformedLine = n;
+            options.onMalformed?.({ file, format, line: n, reason: parser.lastError ?? 'malformed', sample: record.slice(0, 200) });
+          }
+        }
+      }
+      if (reorder !== undefined) {
+        for (const e of parsed) reorder.push(e, out);
+        parsed.length = 0;
+      } else {
+        out = parsed;
+        parsed = [];
+      }
+      if ('gaps' in parser) stats.gaps = (parser as WsCaptureParser).gaps;
+      if (out.length > 0) {
+        yield finish(out);
+        out = [];
+      }
+    }
+  } catch (err) {
+    if (err instanceof JsonRecordsError) throw new ReplayFileError(file, `record ${stats.records + 1}: ${err.message}`);
+    throw err;
+  }
+  parser.end?.(parsed);
+  if (reorder !== undefined) {
+    for (const e of parsed) reorder.push(e, out);
+    reorder.flush(out);
+  } else out = parsed;
+  if (out.length > 0) yield finish(out);
+}

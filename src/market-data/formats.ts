@@ -1,0 +1,51 @@
+import { parseCaptureLine } from './parsers/capture-line.js';
+
+/** Every recorded-data format the replay reads. See docs/data-formats.md. */
+export const REPLAY_FORMATS = [
+  'candles-csv',
+  'candles-json',
+  'binance-trades-csv',
+  'tardis-trades-csv',
+  'nautilus-trades-csv',
+  'freqtrade-trades-json',
+  'ws-capture',
+] as const;
+
+export type ReplayFormat = (typeof REPLAY_FORMATS)[number];
+
+/** Records are lines, except in freqtrade's JSON arrays where they are the inner `[...]` rows. */
+export function isJsonArrayFormat(format: ReplayFormat): boolean {
+  return format === 'candles-json' || format === 'freqtrade-trades-json';
+}
+
+/**
+ * The format of a file from its name and the start of its (decompressed) text, or a reason why it is
+ * not market data. CSV formats are told by their header; JSON arrays by their first row (7 fields with
+ * a side → trades, 6 numbers → candles); anything whose first line is a websocket capture line is a
+ * capture. A REST-only capture (`<url> -> <ts>: ...` first) is not market data.
+ */
+export function detectFormat(fileName: string, head: string): ReplayFormat | { reason: string } {
+  const trimmed = head.trimStart();
+  const nl = trimmed.indexOf('\n');
+  const firstLine = (nl === -1 ? trimmed : trimmed.slice(0, nl)).replace(/\r$/, '');
+  if (firstLine.startsWith('timestamp,open,high,low,close,volume')) return 'candles-csv';
+  if (firstLine.startsWith('market,symbol,trade_time_ms')) return 'binance-trades-csv';
+  if (firstLine.startsWith('exchange,symbol,timestamp,local_timestamp')) return 'tardis-trades-csv';
+  if (firstLine.startsWith('timestamp,trade_id,price,quantity')) return 'nautilus-trades-csv';
+  if (firstLine.startsWith('[')) {
+    const open = trimmed.indexOf('[', 1);
+    const close = trimmed.indexOf(']', open + 1);
+    if (open === -1 || close === -1) {
+      return fileName.includes('trades') ? 'freqtrade-trades-json' : { reason: 'a JSON array without a complete first row' };
+    }
+    const fields = trimmed.slice(open + 1, close).split(',');
+    if (fields.length >= 7 || fields[1]?.trim().startsWith('"')) return 'freqtrade-trades-json';
+    if (fields.length === 6 && fields.every((f) => Number.isFinite(Number(f)))) return 'candles-json';
+    return { reason: `a JSON array whose first row [${fields.join(',')}] is neither candles nor trades` };
+  }
+  if (/^\d{12,14},[^,]+,[^,]+,[^,]+,[^,]+,[^,]+$/.test(firstLine)) return 'candles-csv';
+  if (/^\S+ -> /.test(firstLine)) return { reason: 'a REST answer capture, not a market data stream' };
+  const line = parseCaptureLine(firstLine);
+  if (typeof line === 'string' || !('error' in line)) return 'ws-capture';
+  return { reason: `unrecognised first line "${firstLine.slice(0, 80)}"` };
+}

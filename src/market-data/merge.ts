@@ -1,0 +1,88 @@
+import type { MarketEvent } from '../core/index.js';
+
+interface Cursor {
+  readonly order: number;
+  readonly source: AsyncIterator<MarketEvent[]>;
+  batch: MarketEvent[];
+  pos: number;
+}
+
+/** Merged batches of at most this many events: big enough to amortise the async hop, small enough to stream. */
+const OUT_BATCH = 4096;
+
+/**
+ * K-way merge of per-file event streams by `ts`, with a binary heap of the sources' head events.
+ * Ties keep input order (lower source index first), and each source's own order is kept, so a
+ * source that goes back in time is passed through as it is: only heads are compared.
+ */
+export async function* mergeByTime(sources: readonly AsyncIterable<MarketEvent[]>[]): AsyncGenerator<MarketEvent[]> {
+  const cursors: Cursor[] = sources.map((s, order) => ({ order, source: s[Symbol.asyncIterator](), batch: [], pos: 0 }));
+  const heap: Cursor[] = [];
+  const less = (a: Cursor, b: Cursor): boolean => {
+    const ta = (a.batch[a.pos] as MarketEvent).ts;
+    const tb = (b.batch[b.pos] as MarketEvent).ts;
+    return ta < tb || (ta === tb && a.order < b.order);
+  };
+  const siftDown = (i: number): void => {
+    const n = heap.length;
+    const c = heap[i] as Cursor;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const m = r < n && less(heap[r] as Cursor, heap[l] as Cursor) ? r : l;
+      if (!less(heap[m] as Cursor, c)) break;
+      heap[i] = heap[m] as Cursor;
+      i = m;
+    }
+    heap[i] = c;
+  };
+  /** Loads the cursor's next non-empty batch; false when its source has ended. */
+  const refill = async (c: Cursor): Promise<boolean> => {
+    for (;;) {
+      const r = await c.source.next();
+      if (r.done === true) return false;
+      if (r.value.length > 0) {
+        c.batch = r.value;
+        c.pos = 0;
+        return true;
+      }
+    }
+  };
+  const open = new Set(cursors);
+  try {
+    const ready = await Promise.all(cursors.map(refill));
+    cursors.forEach((c, i) => {
+      if (ready[i] === true) heap.push(c);
+      else open.delete(c);
+    });
+    for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(i);
+    let out: MarketEvent[] = [];
+    while (heap.length > 0) {
+      const top = heap[0] as Cursor;
+      out.push(top.batch[top.pos++] as MarketEvent);
+      if (top.pos === top.batch.length) {
+        if (out.length > 0) {
+          // Hand over what is merged before awaiting I/O, so a consumer never waits on a full batch.
+          yield out;
+          out = [];
+        }
+        if (!(await refill(top))) {
+          open.delete(top);
+          const last = heap.pop() as Cursor;
+          if (heap.length === 0) break;
+          heap[0] = last; // top was heap[0] and is not `last`: the heap had two or more cursors
+        }
+      }
+      siftDown(0);
+      if (out.length >= OUT_BATCH) {
+        yield out;
+        out = [];
+      }
+    }
+    if (out.length > 0) yield out;
+  } finally {
+    // Closing early (a consumer's break, an error) closes every file still open.
+    await Promise.all([...open].map((c) => c.source.return?.(undefined)));
+  }
+}

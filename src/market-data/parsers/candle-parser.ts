@@ -1,0 +1,80 @@
+import type { CandleEvent, MarketEvent, MarketSymbol } from '../../core/index.js';
+import { num, type ParseOutcome, type RecordParser } from './record-parser.js';
+
+/**
+ * OHLCV rows `timestamp,open,high,low,close,volume` (open time in ms) from freqtrade's CSV or the
+ * inner arrays of its JSON. A candle is emitted at its close time, open time + timeframe. Without a
+ * timeframe from the file name or options, the spacing of the first two rows gives it (the first
+ * row is held until then).
+ */
+export class CandleParser implements RecordParser {
+  lastError?: string;
+  #timeframeMs: number | undefined;
+  #held: [number, number, number, number, number, number] | undefined;
+
+  constructor(
+    private readonly market: MarketSymbol,
+    timeframeMs: number | undefined,
+    private readonly hasHeader: boolean,
+  ) {
+    this.#timeframeMs = timeframeMs;
+  }
+
+  parse(record: string, out: MarketEvent[]): ParseOutcome {
+    const f = record.split(',');
+    if (f.length < 6) {
+      if (this.hasHeader && record.startsWith('timestamp')) return 'ignored';
+      if (record.trim().length === 0) return 'ignored';
+      this.lastError = `expected 6 fields, found ${f.length}`;
+      return 'malformed';
+    }
+    const openTime = num(f[0]);
+    const open = num(f[1]);
+    const high = num(f[2]);
+    const low = num(f[3]);
+    const close = num(f[4]);
+    const volume = num(f[5]);
+    if (!Number.isInteger(openTime)) {
+      if (this.hasHeader && f[0] === 'timestamp') return 'ignored';
+      this.lastError = `bad timestamp "${f[0]}"`;
+      return 'malformed';
+    }
+    // Every price positive, volume non-negative, and low ≤ open, close ≤ high: else the row is garbage.
+    if (!(open > 0 && high > 0 && low > 0 && close > 0 && volume >= 0) || low > high || open > high || open < low || close > high || close < low) {
+      this.lastError = `bad OHLCV values "${record}"`;
+      return 'malformed';
+    }
+    const tf = this.#timeframeMs;
+    if (tf === undefined) {
+      const held = this.#held;
+      if (held === undefined) {
+        this.#held = [openTime, open, high, low, close, volume];
+        return 'ok';
+      }
+      const spacing = openTime - held[0];
+      if (!(spacing > 0)) {
+        this.lastError = `cannot infer the timeframe: second row's time ${openTime} is not after the first's ${held[0]}`;
+        return 'malformed';
+      }
+      this.#timeframeMs = spacing;
+      this.#held = undefined;
+      out.push(this.#candle(held[0], held[1], held[2], held[3], held[4], held[5], spacing));
+      out.push(this.#candle(openTime, open, high, low, close, volume, spacing));
+      return 'ok';
+    }
+    out.push(this.#candle(openTime, open, high, low, close, volume, tf));
+    return 'ok';
+  }
+
+  /** A file of one row and no timeframe: its timeframe is unknowable, so it cannot be emitted. */
+  end(): void {
+    if (this.#held !== undefined) {
+      this.lastError = 'a single candle row and no timeframe (name the file like BTC_USDT-5m.csv or pass timeframeMs)';
+      throw new Error(this.lastError);
+    }
+  }
+
+  #candle(openTime: number, open: number, high: number, low: number, close: number, volume: number, tf: number): CandleEvent {
+    return { kind: 'candle', market: this.market, ts: openTime + tf, openTime, open, high, low, close, volume };
+  }
+}

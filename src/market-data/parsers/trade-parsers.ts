@@ -1,0 +1,142 @@
+import type { MarketEvent, MarketSymbol, TakerSide } from '../../core/index.js';
+import { splitExchangeSymbol } from '../symbols.js';
+import { num, type ParseOutcome, type RecordParser } from './record-parser.js';
+
+/** Names markets from (venue, exchange symbol) once per distinct pair: symbol splitting is not per row. */
+class MarketNamer {
+  readonly #cache = new Map<string, MarketSymbol | undefined>();
+  constructor(private readonly futuresVenue: (venue: string) => boolean) {}
+  name(venue: string, symbol: string): MarketSymbol | undefined {
+    const key = `${venue}\u0000${symbol}`;
+    if (this.#cache.has(key)) return this.#cache.get(key);
+    const market = splitExchangeSymbol(symbol, this.futuresVenue(venue) ? 'quote' : undefined);
+    this.#cache.set(key, market);
+    return market;
+  }
+}
+
+function side(text: string | undefined): TakerSide | undefined {
+  return text === 'buy' ? 'buy' : text === 'sell' ? 'sell' : undefined;
+}
+
+function validTrade(ts: number, price: number, amount: number): boolean {
+  return Number.isFinite(ts) && price > 0 && amount > 0;
+}
+
+/**
+ * The Binance trades extract (`market,symbol,trade_time_ms,local_recv_ns,trade_id,price,qty,taker_side,is_buyer_maker`).
+ * One file can hold several markets: `spot` BTCUSDT → `BTC/USDT`, `usdm` BTCUSDT → `BTC/USDT:USDT`,
+ * `coinm` BTCUSD_PERP → `BTC/USD:BTC`. `market` (option) overrides all of them.
+ */
+export class BinanceTradesCsvParser implements RecordParser {
+  lastError?: string;
+  readonly #namer = new MarketNamer((venue) => venue !== 'spot');
+  constructor(private readonly market?: MarketSymbol) {}
+
+  parse(record: string, out: MarketEvent[]): ParseOutcome {
+    const f = record.split(',');
+    if (f[0] === 'market') return 'ignored';
+    const venue = f[0] ?? '';
+    const ts = num(f[2]);
+    const id = num(f[4]);
+    const price = num(f[5]);
+    const amount = num(f[6]);
+    const market =
+      this.market ?? (venue === 'coinm' ? splitExchangeSymbol(f[1] ?? '', 'base') : this.#namer.name(venue, f[1] ?? ''));
+    if (f.length < 8 || market === undefined || !validTrade(ts, price, amount)) {
+      this.lastError = market === undefined ? `unknown symbol "${f[1]}"` : `bad trade row "${record}"`;
+      return 'malformed';
+    }
+    const taker = side(f[7]) ?? (f[8] === 'true' ? 'sell' : f[8] === 'false' ? 'buy' : undefined);
+    out.push(trade(market, ts, price, amount, taker, id));
+    return 'ok';
+  }
+}
+
+/**
+ * Tardis `exchange,symbol,timestamp,local_timestamp,id,side,price,amount` with µs timestamps.
+ * Exchange names containing `futures`/`delivery`/`swap` are derivatives settled in the quote
+ * (`delivery`: in the base).
+ */
+export class TardisTradesCsvParser implements RecordParser {
+  lastError?: string;
+  readonly #namer = new MarketNamer((venue) => venue.includes('futures') || venue.includes('swap') || venue.includes('perp'));
+  constructor(private readonly market?: MarketSymbol) {}
+
+  parse(record: string, out: MarketEvent[]): ParseOutcome {
+    const f = record.split(',');
+    if (f[0] === 'exchange') return 'ignored';
+    const venue = f[0] ?? '';
+    const micros = num(f[2]);
+    const price = num(f[6]);
+    const amount = num(f[7]);
+    const market =
+      this.market ?? (venue.includes('delivery') ? splitExchangeSymbol(f[1] ?? '', 'base') : this.#namer.name(venue, f[1] ?? ''));
+    if (f.length < 8 || market === undefined || !validTrade(micros, price, amount)) {
+      this.lastError = market === undefined ? `unknown symbol "${f[1]}"` : `bad trade row "${record}"`;
+      return 'malformed';
+    }
+    // Events are in whole ms; µs are floored (file order still keeps sub-ms order).
+    out.push(trade(market, Math.floor(micros / 1000), price, amount, side(f[5]), idOf(f[4])));
+    return 'ok';
+  }
+}
+
+/** Nautilus `timestamp,trade_id,price,quantity,buyer_maker` with ISO-8601 timestamps; market from the name. */
+export class NautilusTradesCsvParser implements RecordParser {
+  lastError?: string;
+  constructor(private readonly market: MarketSymbol) {}
+
+  parse(record: string, out: MarketEvent[]): ParseOutcome {
+    const f = record.split(',');
+    if (f[0] === 'timestamp') return 'ignored';
+    const ts = Date.parse(f[0] ?? '');
+    const price = num(f[2]);
+    const amount = num(f[3]);
+    const maker = (f[4] ?? '').toLowerCase();
+    if (f.length < 5 || !validTrade(ts, price, amount) || (maker !== 'true' && maker !== 'false')) {
+      this.lastError = `bad trade row "${record}"`;
+      return 'malformed';
+    }
+    out.push(trade(this.market, ts, price, amount, maker === 'true' ? 'sell' : 'buy', idOf(f[1])));
+    return 'ok';
+  }
+}
+
+/** freqtrade trades JSON rows `[ts_ms, id, order_type, side, price, amount, cost]`; market from the name. */
+export class FreqtradeTradesParser implements RecordParser {
+  lastError?: string;
+  constructor(private readonly market: MarketSymbol) {}
+
+  parse(record: string, out: MarketEvent[]): ParseOutcome {
+    const f = record.split(',');
+    const ts = num(f[0]);
+    const price = num(f[4]);
+    const amount = num(f[5]);
+    if (f.length < 6 || !validTrade(ts, price, amount)) {
+      this.lastError = `bad trade record [${record}]`;
+      return 'malformed';
+    }
+    out.push(trade(this.market, ts, price, amount, side(unquote(f[3])), idOf(unquote(f[1]))));
+    return 'ok';
+  }
+}
+
+function unquote(s: string | undefined): string | undefined {
+  if (s === undefined) return undefined;
+  const t = s.trim();
+  return t.length >= 2 && t.charCodeAt(0) === 34 ? t.slice(1, -1) : t;
+}
+
+function idOf(text: string | undefined): number | undefined {
+  const id = num(text);
+  return Number.isSafeInteger(id) ? id : undefined;
+}
+
+export function trade(market: MarketSymbol, ts: number, price: number, amount: number, taker: TakerSide | undefined, id: number | undefined): MarketEvent {
+  // Optional fields left out rather than undefined so events compare equal across formats.
+  if (taker !== undefined && id !== undefined) return { kind: 'trade', market, ts, price, amount, side: taker, id };
+  if (taker !== undefined) return { kind: 'trade', market, ts, price, amount, side: taker };
+  if (id !== undefined) return { kind: 'trade', market, ts, price, amount, id };
+  return { kind: 'trade', market, ts, price, amount };
+}

@@ -1,0 +1,80 @@
+/**
+ * Splitting streamed text into records without holding the whole file: lines for CSV and websocket
+ * captures, inner `[...]` arrays for freqtrade's JSON array files. Each yields batches of records so
+ * the per-record cost stays a string slice.
+ */
+
+/** Lines of the text, without `\n` or a trailing `\r`; batches of all complete lines per chunk. */
+export async function* splitLines(chunks: AsyncIterable<string>): AsyncGenerator<string[]> {
+  let carry = '';
+  for await (const chunk of chunks) {
+    const text = carry.length > 0 ? carry + chunk : chunk;
+    const lines: string[] = [];
+    let start = 0;
+    let nl = text.indexOf('\n', start);
+    while (nl !== -1) {
+      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      lines.push(text.slice(start, end));
+      start = nl + 1;
+      nl = text.indexOf('\n', start);
+    }
+    carry = text.slice(start);
+    if (lines.length > 0) yield lines;
+  }
+  if (carry.length > 0) yield [carry.endsWith('\r') ? carry.slice(0, -1) : carry];
+}
+
+/** Thrown when a JSON array file is not `[` followed by `[...]` records separated by commas. */
+export class JsonRecordsError extends Error {}
+
+/**
+ * The inner arrays of a top-level JSON array of arrays (`[[1,2],[3,4]]`), each as the text between
+ * its brackets (`1,2`). Records must not nest arrays (freqtrade's candle and trade rows do not).
+ * Characters inside strings are skipped so a `]` in a string does not end a record.
+ */
+export async function* splitJsonArrayRecords(chunks: AsyncIterable<string>): AsyncGenerator<string[]> {
+  let depth = 0; // 0 before the outer `[`, 1 between records, 2 inside a record
+  let inString = false;
+  let escaped = false;
+  let record = '';
+  let ended = false;
+  for await (const chunk of chunks) {
+    const records: string[] = [];
+    let recStart = depth === 2 ? 0 : -1;
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk.charCodeAt(i);
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (c === 92) escaped = true;
+        else if (c === 34) inString = false;
+        continue;
+      }
+      if (depth === 2) {
+        if (c === 34) inString = true;
+        else if (c === 93) {
+          records.push(record + chunk.slice(recStart, i));
+          record = '';
+          depth = 1;
+        } else if (c === 91) throw new JsonRecordsError(`nested array inside a record near "${chunk.slice(Math.max(0, i - 20), i + 20)}"`);
+        continue;
+      }
+      if (c === 32 || c === 10 || c === 13 || c === 9) continue;
+      if (ended) throw new JsonRecordsError('text after the closing bracket of the top-level array');
+      if (depth === 0) {
+        if (c !== 91) throw new JsonRecordsError(`expected "[" at the start, found "${chunk[i]}"`);
+        depth = 1;
+      } else if (c === 91) {
+        depth = 2;
+        recStart = i + 1;
+      } else if (c === 93) {
+        depth = 0;
+        ended = true;
+      } else if (c !== 44) {
+        throw new JsonRecordsError(`expected "[" "," or "]" between records, found "${chunk[i]}"`);
+      }
+    }
+    if (depth === 2) record += chunk.slice(recStart);
+    if (records.length > 0) yield records;
+  }
+  if (depth !== 0 || !ended) throw new JsonRecordsError('file ends inside the JSON array (truncated?)');
+}

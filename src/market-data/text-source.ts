@@ -1,0 +1,56 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+
+/** Raised when a file cannot be read to its end (missing, unreadable, truncated or corrupt gzip). */
+export class ReplayFileError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${file}: ${message}`, options);
+    this.name = 'ReplayFileError';
+  }
+}
+
+/** True when the file starts with the gzip magic bytes 1f 8b, whatever its name. */
+export async function isGzipFile(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    await handle.close();
+  }
+}
+
+const CHUNK_BYTES = 1 << 18;
+
+/**
+ * The file's text as UTF-8 chunks, gunzipped when its name ends in `.gz` or its first bytes say gzip.
+ * Streams: memory is one chunk, never the whole file. A truncated or corrupt gzip rejects with a
+ * ReplayFileError naming the file, so a replay never stops early without saying so.
+ */
+export async function* readTextChunks(path: string): AsyncGenerator<string> {
+  let gzip: boolean;
+  try {
+    gzip = path.endsWith('.gz') || (await isGzipFile(path));
+  } catch (err) {
+    throw new ReplayFileError(path, `cannot open: ${(err as Error).message}`, { cause: err });
+  }
+  const raw = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  const stream = gzip ? raw.pipe(createGunzip({ chunkSize: CHUNK_BYTES })) : raw;
+  if (gzip) raw.on('error', (err) => stream.destroy(err));
+  stream.setEncoding('utf8');
+  try {
+    for await (const chunk of stream as AsyncIterable<string>) yield chunk;
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' ? 'truncated gzip' : (err as Error).message;
+    throw new ReplayFileError(path, `${reason} (${gzip ? 'gzip' : 'plain'} read failed)`, { cause: err });
+  } finally {
+    raw.destroy();
+    if (gzip) stream.destroy();
+  }
+}

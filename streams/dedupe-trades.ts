@@ -1,0 +1,49 @@
+import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
+import type { MarketEvent } from '../src/core/index.js';
+
+export interface DedupeCounters {
+  duplicates: number;
+  /** Trades whose id jumped past the next expected id (only with `consecutiveIds`). */
+  gaps: number;
+  /** Ids missing in those gaps. */
+  missing: number;
+}
+
+export interface DedupeOptions {
+  /** The exchange numbers trades 1, 2, 3… per market (Binance), so a jump is a gap worth reporting. */
+  readonly consecutiveIds?: boolean;
+  readonly counters?: DedupeCounters;
+}
+
+/**
+ * Drops a trade whose id is not greater than the last id seen for its market: exchanges number trades
+ * increasingly per market (Binance `t`, Upbit `sequential_id`), so such a trade was already delivered
+ * (a replayed frame after a reconnect, or an overlap between a backfill and the live feed). Trades
+ * without id and other events pass untouched.
+ */
+export function dedupeTrades(options: DedupeOptions = {}): MonoTypeOperatorFunction<MarketEvent> {
+  return (source) =>
+    new Observable<MarketEvent>((subscriber) => {
+      const lastIds = new Map<string, number>();
+      const counters = options.counters;
+      return source.subscribe({
+        next(event) {
+          if (event.kind === 'trade' && event.id !== undefined) {
+            const last = lastIds.get(event.market);
+            if (last !== undefined && event.id <= last) {
+              if (counters) counters.duplicates++;
+              return;
+            }
+            if (options.consecutiveIds && last !== undefined && event.id > last + 1 && counters) {
+              counters.gaps++;
+              counters.missing += event.id - last - 1;
+            }
+            lastIds.set(event.market, event.id);
+          }
+          subscriber.next(event);
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+    });
+}

@@ -1,0 +1,145 @@
+import type { FeatureSnapshot, MarketEvent, Regime, Touch, WindowName, WindowStats } from '../src/core/index.js';
+import { HOUR_MS, REGIME_LABELS, REGIME_WINDOWS, WINDOW_MS, WINDOWS } from '../src/core/index.js';
+import { BucketRing } from './bucket-ring.js';
+import { MinuteVolatility } from './minute-volatility.js';
+import { classifyRegime, DEFAULT_REGIME_RULE, type RegimeRule } from './regime.js';
+import { SlidingExtremes } from './sliding-extremes.js';
+
+/**
+ * Bucket resolution of each window: 1 s for windows up to 1 h, 1 min for 6h/12h/1d, 5 min for 1w/1M.
+ * A read at a time t that is a multiple of the resolution is exact; see BucketRing for the edge rule.
+ */
+export const WINDOW_RESOLUTION_MS: Readonly<Record<WindowName, number>> = {
+  '1m': 1000,
+  '3m': 1000,
+  '5m': 1000,
+  '10m': 1000,
+  '30m': 1000,
+  '1h': 1000,
+  '6h': 60_000,
+  '12h': 60_000,
+  '1d': 60_000,
+  '1w': 300_000,
+  '1M': 300_000,
+};
+
+/** The high and low lines span this window. */
+export const HIGH_LOW_WINDOW: WindowName = '1d';
+
+interface RingSlot {
+  readonly ring: BucketRing;
+  readonly index: number;
+}
+
+const RESOLUTIONS = [...new Set(Object.values(WINDOW_RESOLUTION_MS))];
+
+/**
+ * Position level: where the price sits between the low line (0) and the high line (1), 0.5 when they meet.
+ *
+ * Everything kept for one market: bucketed sums for every window, the high/low lines, the minute
+ * closes for volatility, the last price and the touch. Memory is fixed at creation (typed arrays), so
+ * a market costs the same whether it trades once a day or a thousand times a second.
+ */
+export class MarketState {
+  readonly market: string;
+  readonly #rings: BucketRing[];
+  readonly #slots: RingSlot[];
+  readonly #extremes = new SlidingExtremes(60_000, WINDOW_MS[HIGH_LOW_WINDOW] / 60_000);
+  readonly #volatility = new MinuteVolatility();
+  readonly #regimeRule: RegimeRule;
+  price = NaN;
+  /** Time of the newest event applied (or of the newest snapshot taken). */
+  lastTs = -Infinity;
+  /** Time of the newest market event (snapshots do not move it). */
+  lastEventTs = -Infinity;
+  touch: Touch | undefined;
+
+  constructor(market: string, regimeRule: RegimeRule = DEFAULT_REGIME_RULE) {
+    this.market = market;
+    this.#regimeRule = regimeRule;
+    this.#rings = RESOLUTIONS.map(
+      (r) => new BucketRing(r, WINDOWS.filter((w) => WINDOW_RESOLUTION_MS[w] === r).map((w) => WINDOW_MS[w] / r)),
+    );
+    this.#slots = WINDOWS.map((w) => {
+      const r = WINDOW_RESOLUTION_MS[w];
+      const ring = this.#rings[RESOLUTIONS.indexOf(r)] as BucketRing;
+      const index = WINDOWS.filter((x) => WINDOW_RESOLUTION_MS[x] === r).indexOf(w);
+      return { ring, index };
+    });
+  }
+
+  /**
+   * Applies one event. Returns false (and changes nothing) for an event older than what this market
+   * has already seen: the caller counts it as out of order.
+   */
+  apply(event: MarketEvent): boolean {
+    const ts = event.ts;
+    if (ts < this.lastTs) return false;
+    switch (event.kind) {
+      case 'trade':
+        this.#print(ts, event.price, event.amount, event.price, event.price);
+        break;
+      case 'candle':
+        this.#print(ts, event.close, event.volume, event.high, event.low);
+        break;
+      case 'ticker':
+        this.#advance(ts);
+        this.price = event.price;
+        break;
+      case 'book':
+        this.lastTs = ts;
+        this.touch = { bidPrice: event.bidPrice, bidSize: event.bidSize, askPrice: event.askPrice, askSize: event.askSize };
+        break;
+    }
+    this.lastEventTs = ts;
+    return true;
+  }
+
+  /** Hot path: one print into every ring. */
+  #print(ts: number, price: number, volume: number, high: number, low: number): void {
+    this.#advance(ts);
+    const value = price * volume;
+    const rings = this.#rings;
+    for (let i = 0; i < rings.length; i++) (rings[i] as BucketRing).add(volume, value);
+    this.#extremes.add(high, low);
+    this.#volatility.add(price);
+    this.price = price;
+  }
+
+  #advance(ts: number): void {
+    if (ts === this.lastTs) return;
+    const rings = this.#rings;
+    for (let i = 0; i < rings.length; i++) (rings[i] as BucketRing).advanceTo(ts);
+    this.#extremes.advanceTo(ts);
+    this.#volatility.advanceTo(ts);
+    this.lastTs = ts;
+  }
+
+  windowStats(window: WindowName): WindowStats {
+    const slot = this.#slots[WINDOWS.indexOf(window)] as RingSlot;
+    return this.#stats(slot);
+  }
+
+  #stats(slot: RingSlot): WindowStats {
+    const volume = slot.ring.volume(slot.index);
+    const value = slot.ring.value(slot.index);
+    return { vwap: volume > 0 ? value / volume : this.price, volume, value, trades: slot.ring.trades(slot.index) };
+  }
+
+  /** The market's features as of `ts` (≥ every event applied). */
+  snapshot(ts: number): FeatureSnapshot {
+    this.#advance(ts);
+    const windows = {} as Record<WindowName, WindowStats>;
+    for (let i = 0; i < WINDOWS.length; i++) windows[WINDOWS[i] as WindowName] = this.#stats(this.#slots[i] as RingSlot);
+    const volatility = this.#volatility.read();
+    const high = this.#extremes.high();
+    const low = this.#extremes.low();
+    const position = high > low ? Math.min(1, Math.max(0, (this.price - low) / (high - low))) : 0.5;
+    const regime: Record<string, Regime> = {};
+    for (const w of REGIME_WINDOWS) {
+      regime[REGIME_LABELS[w]] = classifyRegime(this.price, windows[w].vwap, volatility, WINDOW_MS[w] / HOUR_MS, this.#regimeRule);
+    }
+    const snapshot: FeatureSnapshot = { market: this.market, ts, price: this.price, windows, volatility, position, high, low, regime };
+    return this.touch ? { ...snapshot, touch: this.touch } : snapshot;
+  }
+}

@@ -1,0 +1,51 @@
+import type { FeatureSnapshot, Regime } from '../src/core/index.js';
+
+/**
+ * Bull/bear rule, per coin and horizon H (1h, 6h, 12h, 24h): the log distance of the price from its
+ * H-window VWAP, measured in units of the volatility expected over H (hourly volatility × √(H / 1 h),
+ * floored at `minMove`). Above +threshold it is `bull`, below −threshold `bear`, otherwise `flat`.
+ */
+export interface RegimeRule {
+  /** Distance in expected-volatility units that separates a trend from noise. */
+  readonly threshold: number;
+  /** Smallest volatility used, so a dead-calm market does not flip on a one-tick move. */
+  readonly minMove: number;
+}
+
+export const DEFAULT_REGIME_RULE: RegimeRule = { threshold: 0.5, minMove: 0.002 };
+
+export function classifyRegime(price: number, vwap: number, hourlyVolatility: number, hours: number, rule: RegimeRule = DEFAULT_REGIME_RULE): Regime {
+  if (!(price > 0) || !(vwap > 0)) return 'flat';
+  const expected = Math.max(rule.minMove, hourlyVolatility * Math.sqrt(hours));
+  const z = Math.log(price / vwap) / expected;
+  if (z > rule.threshold) return 'bull';
+  if (z < -rule.threshold) return 'bear';
+  return 'flat';
+}
+
+export interface Breadth {
+  /** Fraction of markets in `bull` minus fraction in `bear`, in [−1, 1]. */
+  readonly breadth: number;
+  readonly regime: Regime;
+}
+
+/**
+ * Market-wide regime per horizon from the coins' regimes: breadth = share bull − share bear;
+ * above +`threshold` the market is `bull`, below −`threshold` `bear`.
+ */
+export function marketBreadth(snapshots: readonly FeatureSnapshot[], threshold = 0.2): Record<string, Breadth> {
+  const out: Record<string, Breadth> = {};
+  if (snapshots.length === 0) return out;
+  for (const label of Object.keys(snapshots[0]?.regime ?? {})) {
+    let bull = 0;
+    let bear = 0;
+    for (const s of snapshots) {
+      const r = s.regime[label];
+      if (r === 'bull') bull++;
+      else if (r === 'bear') bear++;
+    }
+    const breadth = (bull - bear) / snapshots.length;
+    out[label] = { breadth, regime: breadth > threshold ? 'bull' : breadth < -threshold ? 'bear' : 'flat' };
+  }
+  return out;
+}
