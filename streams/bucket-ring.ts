@@ -8,8 +8,8 @@
  * Each window keeps the running sum of its closed buckets; a bucket is added when it closes and
  * subtracted when it leaves the window. Only non-empty buckets are queued for eviction, so a gap in the
  * data costs nothing per empty bucket. Subtraction drifts in floating point, so a window's sum is
- * recomputed exactly from its buckets after as many evictions as it has buckets (amortized O(1)) and
- * reset to exactly zero when the window empties.
+ * recomputed from its buckets once as many buckets have left it as remain in it (amortized O(1)), and
+ * reset to exactly zero when it empties.
  */
 export class BucketRing {
   readonly resolutionMs: number;
@@ -130,8 +130,11 @@ export class BucketRing {
       this.#evictions[w] = 0;
       return;
     }
-    this.#evictions[w] += evicted;
-    if ((this.#evictions[w] as number) >= (this.windowBuckets[w] as number)) this.#recompute(w, head);
+    // Recompute once as many buckets have left as remain (or as the window holds): the sum then never
+    // carries the rounding of more subtractions than it has terms, and the cost stays amortized O(1).
+    const evictions = (this.#evictions[w] as number) + evicted;
+    this.#evictions[w] = evictions;
+    if (evictions >= this.#queueTail - head || evictions >= (this.windowBuckets[w] as number)) this.#recompute(w, head);
   }
 
   #recompute(w: number, head: number): void {
