@@ -1,0 +1,36 @@
+import { Subject } from 'rxjs';
+import type { MarketEvent } from '../../core/index.js';
+import { marketPipeline } from '../../engine/market-pipeline.js';
+import { UsageError } from '../args.js';
+import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
+import { LineWriter } from '../output.js';
+import { commandConfig, durationFlag, pump, replayFromArgs, reportStats } from './replay-input.js';
+
+export const rankCommand: Command = {
+  name: 'rank',
+  summary: 'replay recorded data and write the coin ranking each time it changes',
+  examples: ['coinrx rank --data ../shared/data/candles/binance-spot-2021-5m --top 10 --every 5m', 'coinrx rank --data captures/ --top 3 --every 1s --out ranking.jsonl'],
+  flags: {
+    ...DATA_FLAGS,
+    top: { type: 'string', valueName: 'n', description: 'length of the ranking (default: ranking.top, 10)' },
+    every: { type: 'string', valueName: 'duration', description: 'ranking cadence in event time (default: features.every, 1m)' },
+    out: { type: 'string', valueName: 'file.jsonl', description: 'output file (default: stdout)' },
+    ...CONFIG_FLAGS,
+  },
+  async run(args, io) {
+    const config = commandConfig(args, io);
+    const topText = args.strings.get('top');
+    const top = topText === undefined ? undefined : Number(topText);
+    if (top !== undefined && !(Number.isInteger(top) && top > 0)) throw new UsageError(`--top must be a positive integer, got "${topText}"`);
+    const everyMs = durationFlag(args, 'every');
+    const source = replayFromArgs(args, io);
+    const events$ = new Subject<MarketEvent>();
+    const pipeline = marketPipeline(events$, config, { ...(everyMs !== undefined ? { everyMs } : {}), ...(top !== undefined ? { top } : {}) });
+    const out = new LineWriter(args.strings.get('out'), io.stdout);
+    pipeline.ranking$.subscribe((ranking) => out.write(ranking));
+    await pump(source, events$, io, () => out.drain());
+    await out.close();
+    reportStats(source, io, `${out.lines} rankings written`);
+    return 0;
+  },
+};

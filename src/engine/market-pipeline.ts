@@ -1,0 +1,44 @@
+import { type Observable, share } from 'rxjs';
+import type { MarketEvent, Ranking } from '../core/index.js';
+import type { Config } from '../config.js';
+import { dedupeTrades, type DedupeCounters, featureSnapshots, type FeatureBatch, type FeatureCounters, rankMarkets, volumeFilter } from '../../streams/index.js';
+import type { BatchScorer } from '../../streams/index.js';
+
+export interface PipelineCounters {
+  readonly dedupe: DedupeCounters;
+  readonly features: FeatureCounters;
+}
+
+export interface MarketPipeline {
+  /** Every live market's features at each cadence boundary (all markets, before the volume filter). */
+  readonly batches$: Observable<FeatureBatch>;
+  /** The ranking of the markets that pass the volume filter, when it changes. */
+  readonly ranking$: Observable<Ranking>;
+  readonly counters: PipelineCounters;
+}
+
+export interface PipelineOptions {
+  readonly everyMs?: number;
+  readonly top?: number;
+  readonly score?: BatchScorer;
+}
+
+/**
+ * Market events → de-duplicated trades → feature batches → volume filter → ranking: the one stream
+ * graph shared by `features`, `rank`, backtest, paper and live. Hot and shared, so the features are
+ * computed once however many consumers subscribe.
+ */
+export function marketPipeline(events$: Observable<MarketEvent>, config: Config, options: PipelineOptions = {}): MarketPipeline {
+  const counters: PipelineCounters = { dedupe: { duplicates: 0, gaps: 0, missing: 0 }, features: { events: 0, outOfOrder: 0 } };
+  const batches$ = events$.pipe(
+    dedupeTrades({ counters: counters.dedupe }),
+    featureSnapshots({ everyMs: options.everyMs ?? config.features.every, staleAfterMs: config.features.staleAfter, counters: counters.features }),
+    share(),
+  );
+  const ranking$ = batches$.pipe(
+    volumeFilter({ window: '1d', minValue: config.filter.minValue1d, minTrades: config.filter.minTrades1d }),
+    rankMarkets({ top: options.top ?? config.ranking.top, ...(options.score ? { score: options.score } : {}) }),
+    share(),
+  );
+  return { batches$, ranking$, counters };
+}
