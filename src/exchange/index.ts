@@ -1,0 +1,5 @@
+export * from './tick-math.js';
+export * from './upbit-rules.js';
+export * from './market-rules.js';
+export * from './simulated/fill-model.js';
+export * from './simulated/simulated-exchange.js';

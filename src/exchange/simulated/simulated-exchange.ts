@@ -1,0 +1,577 @@
+import { Subject, type Observable } from 'rxjs';
+import type {
+  Balance,
+  Exchange,
+  Fill,
+  LimitOrderRequest,
+  MarketEvent,
+  MarketRules,
+  MarketSymbol,
+  Order,
+  OrderEvent,
+  OrderSide,
+  OrderStatus,
+  RejectReason,
+} from '../../core/index.js';
+import type { RulesSource } from '../market-rules.js';
+import { isMultipleOfTick, isPriceOnTick, roundAmountDown, roundPrice } from '../tick-math.js';
+import { ActionQueue } from './action-queue.js';
+import { DEFAULT_FILL_MODEL, candleReaches, fillThreshold, tradeReaches, type FillModelOptions } from './fill-model.js';
+
+/** Event-time delays in milliseconds. All default to 0. */
+export interface LatencyOptions {
+  /** Request → the order reaches the exchange (funds checked and locked, may fill). */
+  readonly submitMs: number;
+  /** Cancel request → the cancel takes effect at the exchange. */
+  readonly cancelMs: number;
+  /** Order reaches the exchange (or is refused) → `order.accepted` / `order.rejected` is delivered. */
+  readonly ackReportMs: number;
+  /** A fill happens → its `order.fill` is delivered. */
+  readonly fillReportMs: number;
+  /** A cancel takes effect → `order.cancelled` is delivered. */
+  readonly cancelReportMs: number;
+}
+
+export interface SimulatedExchangeOptions {
+  /** Rules per market: a map, or a factory such as `defaultRulesSource()`; undefined = unknown market. */
+  readonly rules: RulesSource;
+  /** Initial free balances per currency, e.g. `{ KRW: 1_000_000 }`. */
+  readonly balances: Readonly<Record<string, number>>;
+  readonly fillModel?: Partial<FillModelOptions>;
+  readonly latency?: Partial<LatencyOptions>;
+  /** Event time before the first market event. */
+  readonly startTs?: number;
+}
+
+/** Tolerance (relative) for funds and minimum checks: float noise in price × amount is not a shortfall. */
+const MONEY_TOLERANCE = 1e-12;
+
+interface SimOrder {
+  readonly id: string;
+  readonly clientId: string;
+  readonly market: MarketSymbol;
+  readonly side: OrderSide;
+  readonly price: number;
+  readonly amount: number;
+  readonly seq: number;
+  readonly createdTs: number;
+  /** `pending` until it reaches the exchange. */
+  status: OrderStatus | 'pending';
+  liveSince: number;
+  remaining: number;
+  filled: number;
+  cost: number;
+  fee: number;
+  /** Still locked for this order: quote (buy) or base (sell). */
+  lock: number;
+  /** See `fillThreshold`. */
+  threshold: number;
+}
+
+interface BookTop {
+  ts: number;
+  bidPrice: number;
+  bidSize: number;
+  askPrice: number;
+  askSize: number;
+}
+
+interface MarketState {
+  lastPrice: number | undefined;
+  lastTs: number;
+  /** Volume of the last trade/candle our buys (sells) may still take. */
+  buyBudget: number;
+  sellBudget: number;
+  book: BookTop | undefined;
+  /** Resting orders, in arrival order. */
+  readonly open: SimOrder[];
+}
+
+/** An order event before its delivery time is known. */
+type Undelivered = OrderEvent extends infer E ? (E extends OrderEvent ? Omit<E, 'ts'> : never) : never;
+
+type Action =
+  | { readonly kind: 'arrive'; readonly order: SimOrder }
+  | { readonly kind: 'cancel'; readonly order: SimOrder }
+  | { readonly kind: 'deliver'; readonly event: OrderEvent };
+
+/**
+ * An exchange that lives in event time, for backtests and paper trading. Market events drive it
+ * (`onMarketEvent`); there is no wall clock: every latency is event time. Resting orders fill by
+ * the documented fill model (docs/fill-model.md); balances are locked while orders rest; ids are
+ * sequential (`sim-1`, `sim-2`, …), so the same inputs always give the same events.
+ *
+ * Visibility: `fetchOrder`, `openOrders`, `balances` (and their synchronous `get*` twins) show the
+ * exchange's own state at the current event time; `orderEvents$` delivers each change after its
+ * report latency, in delivery-time order. `OrderEvent.ts` is the delivery time; `Fill.ts` the match time.
+ */
+export class SimulatedExchange implements Exchange {
+  readonly #rules: RulesSource;
+  readonly #resolved = new Map<MarketSymbol, MarketRules | undefined>();
+  readonly #fillModel: FillModelOptions;
+  readonly #latency: LatencyOptions;
+  readonly #free = new Map<string, number>();
+  readonly #feesPaid = new Map<string, number>();
+  readonly #orders = new Map<string, SimOrder>();
+  readonly #byClientId = new Map<string, SimOrder>();
+  readonly #markets = new Map<MarketSymbol, MarketState>();
+  readonly #queue = new ActionQueue<Action>();
+  readonly #events = new Subject<OrderEvent>();
+  #now: number;
+  #nextId = 1;
+  #draining = false;
+  #malformed = 0;
+
+  readonly orderEvents$: Observable<OrderEvent> = this.#events.asObservable();
+
+  constructor(options: SimulatedExchangeOptions) {
+    this.#rules = options.rules;
+    this.#fillModel = { ...DEFAULT_FILL_MODEL, ...options.fillModel };
+    const { participation, mode, marketableOnArrival } = this.#fillModel;
+    if (!(participation > 0 && participation <= 1)) throw new Error(`invalid fillModel.participation ${participation}: expected 0 < p ≤ 1`);
+    if (mode !== 'through' && mode !== 'touch') throw new Error(`invalid fillModel.mode "${String(mode)}": expected through or touch`);
+    if (marketableOnArrival !== 'fill' && marketableOnArrival !== 'rest') {
+      throw new Error(`invalid fillModel.marketableOnArrival "${String(marketableOnArrival)}": expected fill or rest`);
+    }
+    this.#latency = { submitMs: 0, cancelMs: 0, ackReportMs: 0, fillReportMs: 0, cancelReportMs: 0, ...options.latency };
+    for (const [key, value] of Object.entries(this.#latency)) {
+      if (!Number.isFinite(value) || value < 0) throw new Error(`invalid latency.${key} ${value}: expected a finite number ≥ 0`);
+    }
+    for (const [currency, amount] of Object.entries(options.balances)) {
+      if (!Number.isFinite(amount) || amount < 0) throw new Error(`invalid initial balance ${currency} ${amount}: expected a finite number ≥ 0`);
+      this.#free.set(currency, amount);
+    }
+    this.#now = options.startTs ?? 0;
+  }
+
+  /** Current event time. */
+  get now(): number {
+    return this.#now;
+  }
+
+  /** Market events that were refused as malformed (non-finite or non-positive numbers) and ignored. */
+  get malformedEvents(): number {
+    return this.#malformed;
+  }
+
+  /** Scheduled acknowledgements, cancels and deliveries not yet due. */
+  get pendingActions(): number {
+    return this.#queue.size;
+  }
+
+  // ---- driving ------------------------------------------------------------------------------
+
+  /**
+   * Advances event time to the event (never backwards: a late event is processed at the current
+   * time), runs every action due by then, matches resting orders against the event, then delivers
+   * whatever became due. Must not be called from inside an `orderEvents$` subscriber.
+   */
+  onMarketEvent(event: MarketEvent): void {
+    if (this.#draining) throw new Error('SimulatedExchange.onMarketEvent called from inside an orderEvents$ subscriber');
+    if (!isWellFormed(event)) {
+      this.#malformed++;
+      return;
+    }
+    const t = Math.max(this.#now, event.ts);
+    this.#drain(t);
+    this.#now = t;
+    const rules = this.#rulesFor(event.market);
+    if (rules) this.#match(event, rules, this.#state(event.market));
+    this.#drain(t);
+  }
+
+  /** Advances event time without a market event (e.g. to flush delayed reports at the end of a run). */
+  advanceTo(ts: number): void {
+    if (this.#draining) throw new Error('SimulatedExchange.advanceTo called from inside an orderEvents$ subscriber');
+    if (!Number.isFinite(ts)) throw new Error(`advanceTo: invalid time ${ts}`);
+    this.#drain(ts);
+    if (ts > this.#now) this.#now = ts;
+  }
+
+  // ---- Exchange port ------------------------------------------------------------------------
+
+  async markets(): Promise<readonly MarketRules[]> {
+    const all = this.#rules instanceof Map ? [...this.#rules.values()] : [...this.#resolved.values()];
+    return all.filter((r): r is MarketRules => r !== undefined).sort((a, b) => (a.market < b.market ? -1 : a.market > b.market ? 1 : 0));
+  }
+
+  async balances(): Promise<readonly Balance[]> {
+    return this.getBalances();
+  }
+
+  /**
+   * Submits a limit order. A client id already used by a live, pending or finished order returns
+   * that order unchanged (idempotent retry). With `submitMs` = 0 the order is decided now and the
+   * promise resolves with it (undefined when refused). Otherwise it resolves at once with the order
+   * in flight (status `open`, nothing filled); a refusal then arrives as `order.rejected`.
+   */
+  async createLimitOrder(request: LimitOrderRequest): Promise<Order | undefined> {
+    if (typeof request.clientId !== 'string' || request.clientId === '') throw new Error('createLimitOrder: clientId must be a non-empty string');
+    if (request.side !== 'buy' && request.side !== 'sell') throw new Error(`createLimitOrder: invalid side "${String(request.side)}"`);
+    if (typeof request.market !== 'string') throw new Error('createLimitOrder: market must be a string');
+    const existing = this.#byClientId.get(request.clientId);
+    if (existing) return this.#view(existing);
+    const rules = this.#rulesFor(request.market);
+    // What the ccxt adapter would send: a valid price as its clean decimal (0.1 + 0.2 → 0.3).
+    const price = rules && isPriceOnTick(rules, request.price) ? roundPrice(rules, request.price, 'nearest') : request.price;
+    const order: SimOrder = {
+      id: `sim-${this.#nextId++}`,
+      clientId: request.clientId,
+      market: request.market,
+      side: request.side,
+      price,
+      amount: request.amount,
+      seq: this.#nextId,
+      createdTs: this.#now,
+      status: 'pending',
+      liveSince: Number.POSITIVE_INFINITY,
+      remaining: request.amount,
+      filled: 0,
+      cost: 0,
+      fee: 0,
+      lock: 0,
+      threshold: 0,
+    };
+    this.#orders.set(order.id, order);
+    this.#byClientId.set(order.clientId, order);
+    this.#queue.push(this.#now + this.#latency.submitMs, { kind: 'arrive', order });
+    this.#drain(this.#now);
+    return order.status === 'rejected' ? undefined : this.#view(order);
+  }
+
+  /**
+   * Requests a cancel; it takes effect `cancelMs` later. A fill in between wins the race. Cancelling
+   * an order that is already filled or cancelled by then is a no-op with no event (its fill or
+   * cancel events already tell the outcome). A cancel that reaches the exchange before the order
+   * itself is refused with `order.rejected` (`unknown_order`) and the order still arrives and rests.
+   * An id this exchange never issued rejects the promise.
+   */
+  async cancelOrder(orderId: string): Promise<void> {
+    const order = this.#orders.get(orderId);
+    if (!order) throw new Error(`cancelOrder: unknown order id "${orderId}"`);
+    this.#queue.push(this.#now + this.#latency.cancelMs, { kind: 'cancel', order });
+    this.#drain(this.#now);
+  }
+
+  async fetchOrder(ref: { readonly id?: string; readonly clientId?: string }): Promise<Order | undefined> {
+    return this.getOrder(ref);
+  }
+
+  async openOrders(): Promise<readonly Order[]> {
+    return this.getOpenOrders();
+  }
+
+  // ---- synchronous access for the engine ----------------------------------------------------
+
+  /** The order as the exchange knows it now; undefined while it is still in flight. */
+  getOrder(ref: { readonly id?: string; readonly clientId?: string }): Order | undefined {
+    const byId = ref.id === undefined ? undefined : this.#orders.get(ref.id);
+    const byClient = ref.clientId === undefined ? undefined : this.#byClientId.get(ref.clientId);
+    const order = ref.id !== undefined && ref.clientId !== undefined ? (byId === byClient ? byId : undefined) : (byId ?? byClient);
+    return order && order.status !== 'pending' ? this.#view(order) : undefined;
+  }
+
+  /** Resting orders in arrival order. */
+  getOpenOrders(): readonly Order[] {
+    return [...this.#orders.values()].filter((o) => o.status === 'open').map((o) => this.#view(o));
+  }
+
+  /** Free and locked balance of every currency seen, sorted by currency. */
+  getBalances(): readonly Balance[] {
+    const locked = new Map<string, number>();
+    for (const state of this.#markets.values()) {
+      for (const o of state.open) {
+        const currency = this.#lockCurrency(o);
+        locked.set(currency, (locked.get(currency) ?? 0) + o.lock);
+      }
+    }
+    const currencies = [...new Set([...this.#free.keys(), ...locked.keys()])].sort();
+    return currencies.map((currency) => ({ currency, free: this.#free.get(currency) ?? 0, locked: locked.get(currency) ?? 0 }));
+  }
+
+  getBalance(currency: string): Balance {
+    return this.getBalances().find((b) => b.currency === currency) ?? { currency, free: 0, locked: 0 };
+  }
+
+  /** Fees charged so far, per (quote) currency. */
+  feesPaid(): Readonly<Record<string, number>> {
+    return Object.fromEntries(this.#feesPaid);
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  #rulesFor(market: MarketSymbol): MarketRules | undefined {
+    if (this.#rules instanceof Map) return this.#rules.get(market);
+    if (!this.#resolved.has(market)) this.#resolved.set(market, (this.#rules as (m: MarketSymbol) => MarketRules | undefined)(market));
+    return this.#resolved.get(market);
+  }
+
+  #state(market: MarketSymbol): MarketState {
+    let state = this.#markets.get(market);
+    if (!state) {
+      state = { lastPrice: undefined, lastTs: Number.NEGATIVE_INFINITY, buyBudget: 0, sellBudget: 0, book: undefined, open: [] };
+      this.#markets.set(market, state);
+    }
+    return state;
+  }
+
+  /** Runs every scheduled action due by `until`, in (time, schedule order). Re-entrant calls return at once. */
+  #drain(until: number): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      for (let ts = this.#queue.peekTs(); ts !== undefined && ts <= until; ts = this.#queue.peekTs()) {
+        const { item } = this.#queue.pop()!;
+        if (ts > this.#now) this.#now = ts;
+        this.#run(item);
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  #run(action: Action): void {
+    switch (action.kind) {
+      case 'arrive':
+        return this.#arrive(action.order);
+      case 'cancel':
+        return this.#cancel(action.order);
+      case 'deliver':
+        return this.#events.next(action.event);
+    }
+  }
+
+  #deliver(delay: number, event: Undelivered): void {
+    const ts = this.#now + delay;
+    this.#queue.push(ts, { kind: 'deliver', event: { ...event, ts } as OrderEvent });
+  }
+
+  #reject(order: SimOrder, reason: RejectReason, message: string): void {
+    order.status = 'rejected';
+    // A refused attempt does not reserve the client id: a corrected retry may reuse it.
+    if (this.#byClientId.get(order.clientId) === order) this.#byClientId.delete(order.clientId);
+    this.#deliver(this.#latency.ackReportMs, {
+      type: 'order.rejected',
+      clientId: order.clientId,
+      market: order.market,
+      side: order.side,
+      reason,
+      message: `${order.id} (${order.clientId}): ${message}`,
+    });
+  }
+
+  #arrive(order: SimOrder): void {
+    const rules = this.#rulesFor(order.market);
+    if (!rules) return this.#reject(order, 'unknown_market', `unknown market ${order.market}`);
+    const { price, amount } = order;
+    if (!isPriceOnTick(rules, price)) {
+      const detail = Number.isFinite(price) && price > 0 ? ` (tick ${rules.tickSize(price)})` : '';
+      return this.#reject(order, 'invalid_price', `price ${price} is not a valid price of ${order.market}${detail}`);
+    }
+    if (!Number.isFinite(amount) || amount <= 0) return this.#reject(order, 'invalid_amount', `amount ${amount} must be a finite number > 0`);
+    if (rules.amountStep > 0 && !isMultipleOfTick(amount, rules.amountStep)) {
+      return this.#reject(order, 'invalid_amount', `amount ${amount} is not a multiple of the lot step ${rules.amountStep}`);
+    }
+    const total = price * amount;
+    if (total < rules.minTotal * (1 - MONEY_TOLERANCE)) {
+      return this.#reject(order, 'under_minimum', `total ${total} ${rules.quote} is under the minimum ${rules.minTotal}`);
+    }
+    const currency = order.side === 'buy' ? rules.quote : rules.base;
+    const required = order.side === 'buy' ? total * (1 + rules.feeRate) : amount;
+    const free = this.#free.get(currency) ?? 0;
+    if (required > free * (1 + MONEY_TOLERANCE)) {
+      return this.#reject(order, 'insufficient_funds', `needs ${required} ${currency}, ${free} free`);
+    }
+    const lock = Math.min(required, free);
+    this.#free.set(currency, free - lock);
+    order.lock = lock;
+    order.status = 'open';
+    order.liveSince = this.#now;
+    order.threshold = fillThreshold(rules, order.side, price, this.#fillModel.mode);
+    const state = this.#state(order.market);
+    state.open.push(order);
+    this.#deliver(this.#latency.ackReportMs, { type: 'order.accepted', order: this.#view(order) });
+    if (this.#fillModel.marketableOnArrival === 'fill') this.#fillOnArrival(order, rules, state);
+  }
+
+  /** A marketable order takes the fresher of: the book top's size, or the last print's unused volume. */
+  #fillOnArrival(order: SimOrder, rules: MarketRules, state: MarketState): void {
+    const book = state.book;
+    const buy = order.side === 'buy';
+    if (book && (state.lastPrice === undefined || book.ts >= state.lastTs)) {
+      const crosses = buy ? book.askPrice <= order.price : book.bidPrice >= order.price;
+      if (!crosses) return;
+      const taken = this.#fill(order, rules, state, buy ? book.askSize : book.bidSize);
+      if (buy) book.askSize -= taken;
+      else book.bidSize -= taken;
+      return;
+    }
+    if (state.lastPrice === undefined || !tradeReaches(order.side, order.threshold, state.lastPrice)) return;
+    if (buy) state.buyBudget -= this.#fill(order, rules, state, state.buyBudget);
+    else state.sellBudget -= this.#fill(order, rules, state, state.sellBudget);
+  }
+
+  #match(event: MarketEvent, rules: MarketRules, state: MarketState): void {
+    const participation = this.#fillModel.participation;
+    switch (event.kind) {
+      case 'trade':
+        state.lastPrice = event.price;
+        state.lastTs = this.#now;
+        state.buyBudget = participation * event.amount;
+        state.sellBudget = participation * event.amount;
+        this.#fillResting(rules, state, (o) => tradeReaches(o.side, o.threshold, event.price));
+        return;
+      case 'candle':
+        state.lastPrice = event.close;
+        state.lastTs = this.#now;
+        state.buyBudget = participation * event.volume;
+        state.sellBudget = participation * event.volume;
+        // Where inside the candle the extreme printed is unknown: only orders live for the whole candle qualify.
+        this.#fillResting(rules, state, (o) => o.liveSince <= event.openTime && candleReaches(o.side, o.threshold, event));
+        return;
+      case 'ticker':
+        // A last price without volume: nothing to fill against.
+        state.lastPrice = event.price;
+        state.lastTs = this.#now;
+        state.buyBudget = 0;
+        state.sellBudget = 0;
+        return;
+      case 'book':
+        // Book tops only serve marketable arrivals: a book crossing a resting order means trades
+        // happened, and the trade stream reports them (counting both would double the volume).
+        state.book = { ts: this.#now, bidPrice: event.bidPrice, bidSize: event.bidSize, askPrice: event.askPrice, askSize: event.askSize };
+        return;
+    }
+  }
+
+  /** Fills eligible resting orders, best price first then earliest, each side from its own volume budget. */
+  #fillResting(rules: MarketRules, state: MarketState, eligible: (o: SimOrder) => boolean): void {
+    const hits = state.open.filter(eligible);
+    if (hits.length === 0) return;
+    hits.sort((a, b) => (a.side === 'buy' ? b.price - a.price : a.price - b.price) || a.seq - b.seq);
+    for (const order of hits) {
+      if (order.side === 'buy') state.buyBudget -= this.#fill(order, rules, state, state.buyBudget);
+      else state.sellBudget -= this.#fill(order, rules, state, state.sellBudget);
+    }
+  }
+
+  /**
+   * Fills up to `available` base units at the order's limit price; returns the amount filled.
+   * A buy pays cost + fee out of its lock (the final fill takes exactly what is left of the lock, so
+   * float noise never leaks into free cash); a sell receives cost − fee.
+   */
+  #fill(order: SimOrder, rules: MarketRules, state: MarketState, available: number): number {
+    if (!(available > 0) || order.status !== 'open') return 0;
+    const amount = available >= order.remaining ? order.remaining : roundAmountDown(available, rules.amountStep);
+    if (!(amount > 0)) return 0;
+    const final = amount === order.remaining;
+    const cost = order.price * amount;
+    let fee: number;
+    if (order.side === 'buy') {
+      if (final) {
+        fee = Math.max(0, order.lock - cost);
+        order.lock = 0;
+      } else {
+        fee = cost * rules.feeRate;
+        order.lock -= cost + fee;
+      }
+      this.#credit(rules.base, amount);
+    } else {
+      fee = cost * rules.feeRate;
+      order.lock = final ? 0 : order.lock - amount;
+      this.#credit(rules.quote, cost - fee);
+    }
+    order.remaining = final ? 0 : order.remaining - amount;
+    order.filled = final ? order.amount : order.filled + amount;
+    order.cost += cost;
+    order.fee += fee;
+    this.#feesPaid.set(rules.quote, (this.#feesPaid.get(rules.quote) ?? 0) + fee);
+    if (final) this.#close(order, state, 'filled');
+    const fill: Fill = {
+      orderId: order.id,
+      clientId: order.clientId,
+      market: order.market,
+      side: order.side,
+      price: order.price,
+      amount,
+      fee,
+      ts: this.#now,
+    };
+    this.#deliver(this.#latency.fillReportMs, { type: 'order.fill', order: this.#view(order), fill });
+    return amount;
+  }
+
+  #cancel(order: SimOrder): void {
+    if (order.status === 'pending') {
+      this.#deliver(this.#latency.cancelReportMs, {
+        type: 'order.rejected',
+        clientId: order.clientId,
+        market: order.market,
+        side: order.side,
+        reason: 'unknown_order',
+        message: `cancel of ${order.id} (${order.clientId}) reached the exchange before the order`,
+      });
+      return;
+    }
+    if (order.status !== 'open') return;
+    this.#credit(this.#lockCurrency(order), order.lock);
+    order.lock = 0;
+    this.#close(order, this.#state(order.market), 'cancelled');
+    this.#deliver(this.#latency.cancelReportMs, { type: 'order.cancelled', order: this.#view(order) });
+  }
+
+  #close(order: SimOrder, state: MarketState, status: 'filled' | 'cancelled'): void {
+    order.status = status;
+    const i = state.open.indexOf(order);
+    if (i >= 0) state.open.splice(i, 1);
+  }
+
+  #lockCurrency(order: SimOrder): string {
+    const rules = this.#rulesFor(order.market)!;
+    return order.side === 'buy' ? rules.quote : rules.base;
+  }
+
+  #credit(currency: string, amount: number): void {
+    this.#free.set(currency, (this.#free.get(currency) ?? 0) + amount);
+  }
+
+  #view(order: SimOrder): Order {
+    return {
+      id: order.id,
+      clientId: order.clientId,
+      market: order.market,
+      side: order.side,
+      price: order.price,
+      amount: order.amount,
+      status: order.status === 'pending' ? 'open' : order.status,
+      filled: order.filled,
+      cost: order.cost,
+      fee: order.fee,
+      ts: order.createdTs,
+    };
+  }
+}
+
+function positive(x: number): boolean {
+  return Number.isFinite(x) && x > 0;
+}
+
+function nonNegative(x: number): boolean {
+  return Number.isFinite(x) && x >= 0;
+}
+
+function isWellFormed(event: MarketEvent): boolean {
+  if (!Number.isFinite(event.ts) || typeof event.market !== 'string') return false;
+  switch (event.kind) {
+    case 'trade':
+      return positive(event.price) && nonNegative(event.amount);
+    case 'ticker':
+      return positive(event.price);
+    case 'candle':
+      return positive(event.low) && positive(event.high) && positive(event.close) && event.low <= event.high && nonNegative(event.volume) && Number.isFinite(event.openTime);
+    case 'book':
+      return positive(event.bidPrice) && positive(event.askPrice) && nonNegative(event.bidSize) && nonNegative(event.askSize);
+    default:
+      return false;
+  }
+}
