@@ -11,6 +11,7 @@ import {
 } from './parsers/trade-parsers.js';
 import { WsCaptureParser } from './parsers/ws-capture-parser.js';
 import { JsonRecordsError, splitJsonArrayRecords, splitLines } from './record-splitter.js';
+import { laneTakes, type Lane } from './lanes.js';
 import { ReorderBuffer } from './reorder-buffer.js';
 import { hintsFromFileName, nameSaysFutures } from './symbols.js';
 import { readTextChunks, ReplayFileError } from './text-source.js';
@@ -31,6 +32,9 @@ export interface FileStats {
   readonly file: string;
   format: ReplayFormat | undefined;
   market: MarketSymbol | undefined;
+  /** The `market,symbol` lane this reader took of a multi-market file, if it was split. */
+  lane: string | undefined;
+  /** Records (lines, or JSON rows) this reader parsed; a lane of a multi-market file parses only its own. */
   records: number;
   events: number;
   malformed: number;
@@ -55,6 +59,10 @@ export interface FileReadOptions {
   onMalformed?: (info: MalformedInfo) => void;
   /** 'throw' (default): an unreadable or truncated file rejects the replay; 'count': its stats record the error and the replay goes on. */
   onFileError?: 'throw' | 'count';
+  /** Given for files found in a directory: an undetectable file is reported here and skipped, not an error. */
+  skipUndetected?: (reason: string) => void;
+  /** Read only this lane's records of a multi-market file (see lanes.ts). */
+  lane?: Lane;
 }
 
 export function emptyFileStats(file: string): FileStats {
@@ -62,6 +70,7 @@ export function emptyFileStats(file: string): FileStats {
     file,
     format: undefined,
     market: undefined,
+    lane: undefined,
     records: 0,
     events: 0,
     malformed: 0,
@@ -143,7 +152,13 @@ async function* readUnguarded(file: string, options: FileReadOptions, stats: Fil
   let format = options.format;
   if (format === undefined) {
     const detected = detectFormat(basename(file), first.value);
-    if (typeof detected !== 'string') throw new ReplayFileError(file, `cannot detect the format: ${detected.reason}; pass options.format`);
+    if (typeof detected !== 'string') {
+      if (options.skipUndetected === undefined) {
+        throw new ReplayFileError(file, `cannot detect the format: ${detected.reason}; pass options.format`);
+      }
+      options.skipUndetected(detected.reason);
+      return;
+    }
     format = detected;
   }
   stats.format = format;
@@ -151,6 +166,9 @@ async function* readUnguarded(file: string, options: FileReadOptions, stats: Fil
   const text = prepend(first.value, chunks);
   const records = isJsonArrayFormat(format) ? splitJsonArrayRecords(text) : splitLines(text);
   const reorder = options.reorderWindowMs !== undefined && options.reorderWindowMs > 0 ? new ReorderBuffer(options.reorderWindowMs) : undefined;
+  const lane = options.lane;
+  if (lane !== undefined) stats.lane = lane.own.slice(0, -1);
+  let lineNo = 0;
   let lastTs = -Infinity;
   let parsed: MarketEvent[] = [];
   let out: MarketEvent[] = [];
@@ -165,7 +183,9 @@ async function* readUnguarded(file: string, options: FileReadOptions, stats: Fil
   try {
     for await (const batch of records) {
       for (const record of batch) {
-        const n = ++stats.records;
+        const n = ++lineNo;
+        if (lane !== undefined && !laneTakes(lane, record)) continue;
+        stats.records++;
         const outcome = parser.parse(record, parsed);
         if (outcome === 'ignored') stats.ignored++;
         else if (outcome === 'malformed') {
@@ -189,7 +209,7 @@ async function* readUnguarded(file: string, options: FileReadOptions, stats: Fil
       }
     }
   } catch (err) {
-    if (err instanceof JsonRecordsError) throw new ReplayFileError(file, `record ${stats.records + 1}: ${err.message}`);
+    if (err instanceof JsonRecordsError) throw new ReplayFileError(file, `record ${lineNo + 1}: ${err.message}`);
     throw err;
   }
   parser.end?.(parsed);

@@ -1,10 +1,5 @@
-export * from './record-parser.js';
-export * from './line-batches.js';
-export * from './market-names.js';
-export * from './capture-line.js';
-export * from './candle-parsers.js';
-export * from './trade-parsers.js';
-export * from './upbit-frames.js';
-export * from './binance-frames.js';
-export * from './detect-format.js';
-export * from './replay.js';
+export { openReplay, readAll, toObservable, expandPaths, type ReplayOptions, type ReplaySource, type ReplayStats } from './replay.js';
+export type { FileStats, MalformedInfo } from './file-reader.js';
+export { REPLAY_FORMATS, detectFormat, type ReplayFormat } from './formats.js';
+export { ReplayFileError } from './text-source.js';
+export { splitExchangeSymbol, upbitMarket, hintsFromFileName } from './symbols.js';

@@ -2,8 +2,9 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Observable } from 'rxjs';
 import type { MarketEvent, MarketSymbol } from '../core/index.js';
-import { emptyFileStats, readFileEvents, type FileStats, type MalformedInfo } from './file-reader.js';
+import { emptyFileStats, readFileEvents, type FileReadOptions, type FileStats, type MalformedInfo } from './file-reader.js';
 import type { ReplayFormat } from './formats.js';
+import { binanceTradeLanes, detectFileFormat } from './lanes.js';
 import { mergeByTime } from './merge.js';
 
 export interface ReplayOptions {
@@ -78,20 +79,24 @@ export function openReplay(paths: readonly string[], options: ReplayOptions = {}
   };
   async function* batches(): AsyncGenerator<MarketEvent[]> {
     const inputs = await expandPaths(paths);
-    const stats = inputs.map((i) => emptyFileStats(i.file));
+    const stats: FileStats[] = [];
     current = stats;
     skipped = [];
-    const sources = inputs.map((input, i) =>
-      readFileEvents(
-        input.file,
-        {
-          ...options,
-          onMalformed,
-          ...(input.fromDirectory ? { skipUndetected: (reason: string) => void skipped.push(`${input.file}: ${reason}`) } : {}),
-        },
-        stats[i] as FileStats,
-      ),
-    );
+    const sources: AsyncIterable<MarketEvent[]>[] = [];
+    for (const input of inputs) {
+      const fileOptions: FileReadOptions = {
+        ...options,
+        onMalformed,
+        ...(input.fromDirectory ? { skipUndetected: (reason: string) => void skipped.push(`${input.file}: ${reason}`) } : {}),
+      };
+      const format = options.format ?? (await detectFileFormat(input.file).catch(() => undefined));
+      const lanes = format === 'binance-trades-csv' && options.market === undefined ? await binanceTradeLanes(input.file) : [];
+      for (const lane of lanes.length > 1 ? lanes : [undefined]) {
+        const s = emptyFileStats(input.file);
+        stats.push(s);
+        sources.push(readFileEvents(input.file, lane === undefined ? fileOptions : { ...fileOptions, lane }, s));
+      }
+    }
     yield* mergeByTime(sources);
   }
   return {

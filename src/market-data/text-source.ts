@@ -26,7 +26,7 @@ export async function isGzipFile(path: string): Promise<boolean> {
   }
 }
 
-const CHUNK_BYTES = 1 << 18;
+const CHUNK_BYTES = 64 * 1024;
 
 /**
  * The file's text as UTF-8 chunks, gunzipped when its name ends in `.gz` or its first bytes say gzip.
