@@ -20,7 +20,7 @@ export class BucketRing {
   readonly #value: Float64Array;
   readonly #trades: Uint32Array;
   /** Ids of closed non-empty buckets, oldest first (a ring of capacity #len). */
-  readonly #queue: Float64Array;
+  readonly #queue: Uint32Array;
   #queueTail = 0;
   /** Per window: index into #queue of its oldest bucket, and its closed sums. */
   readonly #heads: Float64Array;
@@ -39,7 +39,7 @@ export class BucketRing {
     this.#volume = new Float64Array(this.#len);
     this.#value = new Float64Array(this.#len);
     this.#trades = new Uint32Array(this.#len);
-    this.#queue = new Float64Array(this.#len);
+    this.#queue = new Uint32Array(this.#len);
     const w = windowBuckets.length;
     this.#heads = new Float64Array(w);
     this.#closedVolume = new Float64Array(w);

@@ -7,9 +7,9 @@ export class SlidingExtremes {
   readonly resolutionMs: number;
   readonly windowBuckets: number;
   readonly #cap: number;
-  readonly #maxIds: Float64Array;
+  readonly #maxIds: Uint32Array;
   readonly #maxValues: Float64Array;
-  readonly #minIds: Float64Array;
+  readonly #minIds: Uint32Array;
   readonly #minValues: Float64Array;
   #maxHead = 0;
   #maxTail = 0;
@@ -24,9 +24,9 @@ export class SlidingExtremes {
     this.resolutionMs = resolutionMs;
     this.windowBuckets = windowBuckets;
     this.#cap = windowBuckets + 1;
-    this.#maxIds = new Float64Array(this.#cap);
+    this.#maxIds = new Uint32Array(this.#cap);
     this.#maxValues = new Float64Array(this.#cap);
-    this.#minIds = new Float64Array(this.#cap);
+    this.#minIds = new Uint32Array(this.#cap);
     this.#minValues = new Float64Array(this.#cap);
   }
 
