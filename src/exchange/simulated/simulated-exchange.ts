@@ -114,6 +114,8 @@ export class SimulatedExchange implements Exchange {
   readonly #feesPaid = new Map<string, number>();
   readonly #orders = new Map<string, SimOrder>();
   readonly #byClientId = new Map<string, SimOrder>();
+  /** Resting orders of every market, in arrival order. */
+  readonly #open = new Set<SimOrder>();
   readonly #markets = new Map<MarketSymbol, MarketState>();
   readonly #queue = new ActionQueue<Action>();
   readonly #events = new Subject<OrderEvent>();
@@ -273,17 +275,15 @@ export class SimulatedExchange implements Exchange {
 
   /** Resting orders in arrival order. */
   getOpenOrders(): readonly Order[] {
-    return [...this.#orders.values()].filter((o) => o.status === 'open').map((o) => this.#view(o));
+    return [...this.#open].map((o) => this.#view(o));
   }
 
   /** Free and locked balance of every currency seen, sorted by currency. */
   getBalances(): readonly Balance[] {
     const locked = new Map<string, number>();
-    for (const state of this.#markets.values()) {
-      for (const o of state.open) {
-        const currency = this.#lockCurrency(o);
-        locked.set(currency, (locked.get(currency) ?? 0) + o.lock);
-      }
+    for (const o of this.#open) {
+      const currency = this.#lockCurrency(o);
+      locked.set(currency, (locked.get(currency) ?? 0) + o.lock);
     }
     const currencies = [...new Set([...this.#free.keys(), ...locked.keys()])].sort();
     return currencies.map((currency) => ({ currency, free: this.#free.get(currency) ?? 0, locked: locked.get(currency) ?? 0 }));
@@ -390,6 +390,7 @@ export class SimulatedExchange implements Exchange {
     order.threshold = fillThreshold(rules, order.side, price, this.#fillModel.mode);
     const state = this.#state(order.market);
     state.open.push(order);
+    this.#open.add(order);
     this.#deliver(this.#latency.ackReportMs, { type: 'order.accepted', order: this.#view(order) });
     if (this.#fillModel.marketableOnArrival === 'fill') this.#fillOnArrival(order, rules, state);
   }
@@ -522,6 +523,7 @@ export class SimulatedExchange implements Exchange {
 
   #close(order: SimOrder, state: MarketState, status: 'filled' | 'cancelled'): void {
     order.status = status;
+    this.#open.delete(order);
     const i = state.open.indexOf(order);
     if (i >= 0) state.open.splice(i, 1);
   }
