@@ -1,0 +1,89 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import type { CandleEvent, MarketEvent } from '../../src/core/index.js';
+import { readAll } from '../../src/market-data/index.js';
+import { sharedData, skipWithoutSharedData } from '../helpers/shared-data.js';
+
+const DIR = 'candles/binance-spot-2021-5m';
+const rawRows = (file: string): string[][] =>
+  gunzipSync(readFileSync(sharedData(DIR, file)))
+    .toString('utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
+
+describe.skipIf(skipWithoutSharedData())('candle files', () => {
+  it('reads a freqtrade 5m CSV: one candle per row, stamped at its close, values as in the file', async () => {
+    const rows = rawRows('BTC_USDT-5m.csv.gz');
+    const { events, stats } = await readAll([sharedData(DIR, 'BTC_USDT-5m.csv.gz')]);
+    expect(events).toHaveLength(rows.length);
+    expect(stats.files[0]).toMatchObject({ format: 'candles-csv', market: 'BTC/USDT', events: rows.length, malformed: 0, ignored: 1 });
+    for (const i of [0, rows.length - 1]) {
+      const [t, o, h, l, c, v] = (rows[i] as string[]).map(Number) as [number, number, number, number, number, number];
+      expect(events[i]).toEqual({ kind: 'candle', market: 'BTC/USDT', ts: t + 300_000, openTime: t, open: o, high: h, low: l, close: c, volume: v });
+    }
+    // every row, against the brute-force parse of the text
+    events.forEach((e, i) => expect((e as CandleEvent).close).toBe(Number((rows[i] as string[])[4])));
+  });
+
+  it('merges all 30 coins into one time-ordered stream holding every candle', async () => {
+    const files = readdirSync(sharedData(DIR)).filter((f) => f.endsWith('.csv.gz'));
+    expect(files).toHaveLength(30);
+    const { events, stats } = await readAll([sharedData(DIR)]);
+    const perFile = stats.files.map((f) => f.events);
+    expect(events.length).toBe(perFile.reduce((a, b) => a + b, 0));
+    expect(stats.files).toHaveLength(30);
+    expect(stats.malformed).toBe(0);
+    let expected = 0;
+    for (const f of files) {
+      const text = gunzipSync(readFileSync(sharedData(DIR, f)));
+      for (let i = text.indexOf(10); i !== -1; i = text.indexOf(10, i + 1)) expected++;
+      expected -= 1; // the header
+    }
+    expect(events.length).toBe(expected);
+    // equal times keep file order (directories expand sorted, so by file name)
+    const fileOrder = new Map(files.sort().map((f, i) => [f.replace('_', '/').replace('-5m.csv.gz', ''), i]));
+    let disorder = 0;
+    for (let i = 1; i < events.length; i++) {
+      const a = events[i - 1] as MarketEvent;
+      const b = events[i] as MarketEvent;
+      if (b.ts < a.ts || (b.ts === a.ts && (fileOrder.get(b.market) as number) <= (fileOrder.get(a.market) as number))) disorder++;
+    }
+    expect(disorder).toBe(0);
+    // the count per market is the count of rows in its file
+    const perMarket = new Map<string, number>();
+    for (const e of events) perMarket.set(e.market, (perMarket.get(e.market) ?? 0) + 1);
+    expect(perMarket.get('ETH/USDT')).toBe(rawRows('ETH_USDT-5m.csv.gz').length);
+  });
+
+  it('gives identical events from the gzip file, its plain copy, a .gz-less name and the freqtrade JSON form', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coinrx-candles-'));
+    const gz = sharedData(DIR, 'ETH_USDT-5m.csv.gz');
+    const text = gunzipSync(readFileSync(gz)).toString('utf8');
+    writeFileSync(join(dir, 'ETH_USDT-5m.csv'), text);
+    writeFileSync(join(dir, 'ETH_USDT-5m.data'), readFileSync(gz)); // gzip told by its magic bytes
+    const rows = text.trim().split('\n').slice(1).map((l) => `[${l}]`);
+    writeFileSync(join(dir, 'ETH_USDT-5m.json'), `[${rows.join(',')}]`);
+    const reference = (await readAll([gz])).events;
+    expect(reference.length).toBeGreaterThan(25_000);
+    expect((await readAll([join(dir, 'ETH_USDT-5m.csv')])).events).toEqual(reference);
+    expect((await readAll([join(dir, 'ETH_USDT-5m.data')])).events).toEqual(reference);
+    const json = await readAll([join(dir, 'ETH_USDT-5m.json')]);
+    expect(json.stats.files[0]?.format).toBe('candles-json');
+    expect(json.events).toEqual(reference);
+  });
+
+  it('infers the timeframe from the spacing of the first rows when the name has none, and takes the market from options', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coinrx-candles-'));
+    const lines = ['timestamp,open,high,low,close,volume', '1609459200000,10,12,9,11,5', '1609462800000,11,11.5,10,10.5,7', '1609466400000,10.5,11,10,11,1'];
+    writeFileSync(join(dir, 'hourly.csv'), `${lines.join('\n')}\n`);
+    const { events } = await readAll([join(dir, 'hourly.csv')], { market: 'FOO/KRW' });
+    expect(events.map((e) => e.ts)).toEqual([1609462800000, 1609466400000, 1609470000000]);
+    expect(events.every((e) => e.market === 'FOO/KRW')).toBe(true);
+    await expect(readAll([join(dir, 'hourly.csv')])).rejects.toThrow(/hourly\.csv.*no market in the file name/);
+  });
+});

@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import type { MarketEvent, TradeEvent } from '../../src/core/index.js';
+import { readAll } from '../../src/market-data/index.js';
+import { sharedData, skipWithoutSharedData } from '../helpers/shared-data.js';
+
+const text = (file: string): string => {
+  const buf = readFileSync(sharedData('trades', file));
+  return (file.endsWith('.gz') ? gunzipSync(buf) : buf).toString('utf8');
+};
+const csvRows = (file: string): string[][] => text(file).trim().split('\n').slice(1).map((l) => l.split(','));
+
+function expectTimeOrdered(events: readonly MarketEvent[]): void {
+  let back = 0;
+  for (let i = 1; i < events.length; i++) if ((events[i] as MarketEvent).ts < (events[i - 1] as MarketEvent).ts) back++;
+  expect(back).toBe(0);
+}
+
+describe.skipIf(skipWithoutSharedData())('trade files', () => {
+  it('splits the Binance extract into its three markets, each complete and in time order', async () => {
+    const rows = csvRows('binance-2024-08-08-trades.csv.gz');
+    const { events, stats } = await readAll([sharedData('trades', 'binance-2024-08-08-trades.csv.gz')]);
+    expect(events).toHaveLength(rows.length);
+    expect(stats.files.map((f) => [f.lane, f.events])).toEqual([
+      ['spot,BTCUSDT', rows.filter((r) => r[0] === 'spot' && r[1] === 'BTCUSDT').length],
+      ['spot,ETHUSDT', rows.filter((r) => r[0] === 'spot' && r[1] === 'ETHUSDT').length],
+      ['usdm,BTCUSDT', rows.filter((r) => r[0] === 'usdm').length],
+    ]);
+    expectTimeOrdered(events);
+    const byMarket = (m: string): TradeEvent[] => events.filter((e): e is TradeEvent => e.market === m && e.kind === 'trade');
+    const futures = byMarket('BTC/USDT:USDT');
+    const lastUsdm = rows.filter((r) => r[0] === 'usdm').at(-1) as string[];
+    expect(futures.at(-1)).toEqual({
+      kind: 'trade',
+      market: 'BTC/USDT:USDT',
+      ts: Number(lastUsdm[2]),
+      price: Number(lastUsdm[5]),
+      amount: Number(lastUsdm[6]),
+      side: lastUsdm[7],
+      id: Number(lastUsdm[4]),
+    });
+    const first = rows[0] as string[];
+    expect(byMarket('BTC/USDT')[0]).toEqual({ kind: 'trade', market: 'BTC/USDT', ts: Number(first[2]), price: 61837.63, amount: 0.02, side: 'sell', id: Number(first[4]) });
+    expect(byMarket('ETH/USDT')).toHaveLength(rows.filter((r) => r[1] === 'ETHUSDT').length);
+    // ids are gap-free per market in this file: nothing dropped, nothing doubled
+    const spotIds = byMarket('BTC/USDT').map((e) => e.id as number);
+    expect(spotIds.at(-1)! - spotIds[0]! + 1).toBe(spotIds.length);
+  });
+
+  it('reads Tardis CSV with µs timestamps as ms, taker side and id', async () => {
+    const rows = csvRows('tardis_binance-futures_BTCUSDT_trades_2020-02-22.csv.gz');
+    const { events, stats } = await readAll([sharedData('trades', 'tardis_binance-futures_BTCUSDT_trades_2020-02-22.csv.gz')]);
+    expect(stats.files[0]?.format).toBe('tardis-trades-csv');
+    expect(events).toHaveLength(rows.length);
+    const last = rows.at(-1) as string[];
+    expect(events.at(-1)).toEqual({
+      kind: 'trade',
+      market: 'BTC/USDT:USDT',
+      ts: Math.floor(Number(last[2]) / 1000),
+      price: Number(last[6]),
+      amount: Number(last[7]),
+      side: last[5],
+      id: Number(last[4]),
+    });
+    expect(events[0]).toMatchObject({ ts: 1582329602111, price: 9682, amount: 0.132, side: 'buy', id: 42377944 });
+  });
+
+  it('reads the freqtrade trades JSON incrementally, market from the file name', async () => {
+    const rows = JSON.parse(text('binance-XRP_ETH-2019-10-trades.json.gz')) as [number, string, null, string, number, number, number][];
+    const { events, stats } = await readAll([sharedData('trades', 'binance-XRP_ETH-2019-10-trades.json.gz')]);
+    expect(stats.files[0]).toMatchObject({ format: 'freqtrade-trades-json', market: 'XRP/ETH', malformed: 0 });
+    expect(events).toHaveLength(rows.length);
+    events.forEach((e, i) => {
+      const [ts, id, , side, price, amount] = rows[i] as (typeof rows)[number];
+      expect(e).toEqual({ kind: 'trade', market: 'XRP/ETH', ts, price, amount, side, id: Number(id) });
+    });
+  });
+
+  it('reads the nautilus CSV: ISO times, buyer_maker → taker sell', async () => {
+    const rows = csvRows('binance_spot_BTCUSDT_trades_2021-01-08.csv');
+    const { events, stats } = await readAll([sharedData('trades', 'binance_spot_BTCUSDT_trades_2021-01-08.csv')]);
+    expect(stats.files[0]).toMatchObject({ format: 'nautilus-trades-csv', market: 'BTC/USDT' });
+    expect(events).toHaveLength(rows.length);
+    expect(events[0]).toEqual({ kind: 'trade', market: 'BTC/USDT', ts: Date.parse('2021-01-08T00:00:00.278Z'), price: 39432.48, amount: 0.000263, side: 'sell', id: 553287559 });
+    expect(events.at(-1)).toMatchObject({ ts: Date.parse('2021-01-08T00:00:46.355Z'), price: 39491.76, amount: 0.014596000000000001, side: 'sell', id: 553289559 });
+    expect(events.filter((e) => e.kind === 'trade' && e.side === 'buy')).toHaveLength(rows.filter((r) => r[4] === 'False').length);
+  });
+
+  it('merges every trade file of the folder: the count is the sum, the stream in time order', async () => {
+    const { events, stats } = await readAll([sharedData('trades')]);
+    expect(events.length).toBe(stats.files.reduce((a, f) => a + f.events, 0));
+    expect(events.length).toBe(47_323 + 9_999 + 12_477 + 2_001);
+    expectTimeOrdered(events);
+  });
+});
