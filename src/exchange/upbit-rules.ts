@@ -42,17 +42,26 @@ export function parseKrwMarket(market: MarketSymbol): { base: string; quote: str
   return { base: base.toUpperCase(), quote: quote.toUpperCase() };
 }
 
-/** Tick size of a KRW price on Upbit. `market` matters only for USDT/KRW and USDC/KRW. */
-export function upbitKrwTick(price: number, market?: MarketSymbol): number {
+function krwTick(price: number, halfTickMarket: boolean): number {
   if (!Number.isFinite(price) || price <= 0) throw new Error(`invalid price ${price}: expected a finite number > 0`);
-  if (market !== undefined && price >= 1_000 && price < 10_000 && HALF_TICK_MARKETS.has(parseKrwMarket(market).base)) return 0.5;
+  if (halfTickMarket && price >= 1_000 && price < 10_000) return 0.5;
   for (const [edge, tick] of KRW_BANDS) if (price >= edge) return tick;
   return 0.00000001;
 }
 
+function isHalfTickMarket(market: MarketSymbol | undefined): boolean {
+  return market !== undefined && HALF_TICK_MARKETS.has(parseKrwMarket(market).base);
+}
+
+/** Tick size of a KRW price on Upbit. `market` matters only for USDT/KRW and USDC/KRW. */
+export function upbitKrwTick(price: number, market?: MarketSymbol): number {
+  return krwTick(price, isHalfTickMarket(market));
+}
+
 /** Tick-size source of one KRW market, in the shape `MarketRules.tickSize` has. */
 function krwTicks(market?: MarketSymbol): { market: MarketSymbol; tickSize: (price: number) => number } {
-  return { market: market ?? 'KRW', tickSize: (price) => upbitKrwTick(price, market) };
+  const half = isHalfTickMarket(market);
+  return { market: market ?? 'KRW', tickSize: (price) => krwTick(price, half) };
 }
 
 /** Limit buy price: rounded down to the tick of the price's band (never pays more than asked). */
@@ -76,12 +85,12 @@ export function upbitKrwRules(market: MarketSymbol, options: { readonly feeRate?
   if (quote !== 'KRW') throw new Error(`upbitKrwRules: market "${market}" is not a KRW market`);
   const feeRate = options.feeRate ?? UPBIT_KRW_FEE_RATE;
   if (!Number.isFinite(feeRate) || feeRate < 0 || feeRate >= 1) throw new Error(`upbitKrwRules: invalid feeRate ${feeRate}: expected 0 ≤ rate < 1`);
-  const symbol = `${base}/${quote}`;
+  const half = HALF_TICK_MARKETS.has(base);
   return {
-    market: symbol,
+    market: `${base}/${quote}`,
     base,
     quote,
-    tickSize: (price) => upbitKrwTick(price, symbol),
+    tickSize: (price) => krwTick(price, half),
     amountStep: 0,
     minTotal: UPBIT_KRW_MIN_TOTAL,
     feeRate,
