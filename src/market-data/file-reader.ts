@@ -209,7 +209,7 @@ async function* readUnguarded(file: string, options: FileReadOptions, stats: Fil
       }
     }
   } catch (err) {
-    if (err instanceof JsonRecordsError) throw new ReplayFileError(file, `record ${lineNo + 1}: ${err.message}`);
+    if (err instanceof JsonRecordsError) throw new ReplayFileError(file, `record ${err.recordsBefore + 1}: ${err.message}`);
     throw err;
   }
   parser.end?.(parsed);

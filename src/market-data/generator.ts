@@ -36,6 +36,9 @@ const DEFAULT_PRICES: Record<string, number> = { 'BTC/KRW': 90_000_000, 'ETH/KRW
 const DAY_MS = 86_400_000;
 const GARCH_ALPHA = 0.08;
 const GARCH_BETA = 0.9;
+/** Slow stochastic volatility on top of GARCH, which alone forgets in minutes at second steps. */
+const VOL_MEMORY_MS = 3 * 3_600_000;
+const LOG_VOL_SD = 0.5;
 const BURST_MULTIPLIER = 6;
 const MEAN_BURST_MS = 5 * 60_000;
 const MEAN_CALM_MS = 2 * 3_600_000;
@@ -53,7 +56,8 @@ interface CoinState {
   readonly market: MarketSymbol;
   logMid: number;
   variance: number;
-  lastReturn: number;
+  lastShock: number;
+  logVol: number;
   regime: MarketRegime;
   bursting: boolean;
   loading: number;
@@ -69,7 +73,8 @@ function onTick(ticks: number, tick: number): number {
 
 /**
  * A deterministic synthetic multi-coin market as a stream of book tops and trades, for demos, tests
- * and benchmarks. Per coin: GARCH(1,1) volatility clustering, a hidden Markov regime (bull/bear/flat)
+ * and benchmarks. Per coin: GARCH(1,1) times a slow log-normal stochastic volatility (clustering at
+ * minute to hour scales), a hidden Markov regime (bull/bear/flat)
  * setting the drift, Poisson trade arrivals whose rate jumps in volume bursts and with large moves,
  * and shocks that load on one common market factor. Prices stay positive (log-price model) and sit
  * on ticks: bid rounded down, ask up, trades at the touch. Same options ⇒ identical events.
@@ -96,6 +101,8 @@ export function* generateMarket(options: GeneratorOptions): Generator<MarketEven
   const pBurstEnd = stepMs / MEAN_BURST_MS;
   const baseRate = ((options.tradesPerSecond ?? 0.5) * stepMs) / 1000;
   const factorWeight = options.marketFactor ?? 0.6;
+  const volPersistence = Math.exp(-stepMs / VOL_MEMORY_MS);
+  const volInnovation = LOG_VOL_SD * Math.sqrt(1 - volPersistence * volPersistence);
   const regimes: MarketRegime[] = ['bull', 'bear', 'flat'];
 
   const coins: CoinState[] = names.map((market) => {
@@ -103,7 +110,7 @@ export function* generateMarket(options: GeneratorOptions): Generator<MarketEven
     if (!(initial > 0)) throw new Error(`generateMarket: initial price of ${market} must be > 0 (got ${initial})`);
     const regime = regimes[rng.int(3)] as MarketRegime;
     options.onRegime?.(market, regime, start);
-    return { market, logMid: Math.log(initial), variance: longRunVariance, lastReturn: 0, regime, bursting: false, loading: factorWeight * (0.7 + 0.6 * rng.next()), nextTradeId: 1 };
+    return { market, logMid: Math.log(initial), variance: longRunVariance, lastShock: 0, logVol: 0, regime, bursting: false, loading: factorWeight * (0.7 + 0.6 * rng.next()), nextTradeId: 1 };
   });
 
   const steps = Math.floor(options.durationMs / stepMs);
@@ -117,11 +124,13 @@ export function* generateMarket(options: GeneratorOptions): Generator<MarketEven
         coin.regime = next;
         options.onRegime?.(coin.market, next, t);
       }
-      coin.variance = omega + GARCH_ALPHA * coin.lastReturn * coin.lastReturn + GARCH_BETA * coin.variance;
-      const shock = coin.loading * common + Math.sqrt(1 - coin.loading * coin.loading) * rng.normal();
+      coin.variance = omega + GARCH_ALPHA * coin.lastShock * coin.lastShock + GARCH_BETA * coin.variance;
+      coin.logVol = volPersistence * coin.logVol + volInnovation * rng.normal();
+      const z = coin.loading * common + Math.sqrt(1 - coin.loading * coin.loading) * rng.normal();
+      coin.lastShock = Math.sqrt(coin.variance) * z;
       const mu = coin.regime === 'bull' ? drift : coin.regime === 'bear' ? -drift : 0;
-      const r = mu + Math.sqrt(coin.variance) * shock;
-      coin.lastReturn = r;
+      // exp(logVol − sd²) keeps the mean variance at the GARCH level
+      const r = mu + coin.lastShock * Math.exp(coin.logVol - LOG_VOL_SD * LOG_VOL_SD);
       coin.logMid += r;
       const mid = Math.exp(coin.logMid);
       const tick = tickSize(mid);

@@ -25,7 +25,15 @@ export async function* splitLines(chunks: AsyncIterable<string>): AsyncGenerator
 }
 
 /** Thrown when a JSON array file is not `[` followed by `[...]` records separated by commas. */
-export class JsonRecordsError extends Error {}
+export class JsonRecordsError extends Error {
+  constructor(
+    message: string,
+    /** Complete records before the fault: the fault is in or right after record `recordsBefore + 1`. */
+    readonly recordsBefore: number,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * The inner arrays of a top-level JSON array of arrays (`[[1,2],[3,4]]`), each as the text between
@@ -38,6 +46,10 @@ export async function* splitJsonArrayRecords(chunks: AsyncIterable<string>): Asy
   let escaped = false;
   let record = '';
   let ended = false;
+  let count = 0;
+  const fail = (message: string): never => {
+    throw new JsonRecordsError(message, count);
+  };
   for await (const chunk of chunks) {
     const records: string[] = [];
     let recStart = depth === 2 ? 0 : -1;
@@ -53,15 +65,16 @@ export async function* splitJsonArrayRecords(chunks: AsyncIterable<string>): Asy
         if (c === 34) inString = true;
         else if (c === 93) {
           records.push(record + chunk.slice(recStart, i));
+          count++;
           record = '';
           depth = 1;
-        } else if (c === 91) throw new JsonRecordsError(`nested array inside a record near "${chunk.slice(Math.max(0, i - 20), i + 20)}"`);
+        } else if (c === 91) fail(`nested array inside a record near "${chunk.slice(Math.max(0, i - 20), i + 20)}"`);
         continue;
       }
       if (c === 32 || c === 10 || c === 13 || c === 9) continue;
-      if (ended) throw new JsonRecordsError('text after the closing bracket of the top-level array');
+      if (ended) fail('text after the closing bracket of the top-level array');
       if (depth === 0) {
-        if (c !== 91) throw new JsonRecordsError(`expected "[" at the start, found "${chunk[i]}"`);
+        if (c !== 91) fail(`expected "[" at the start, found "${chunk[i]}"`);
         depth = 1;
       } else if (c === 91) {
         depth = 2;
@@ -70,11 +83,11 @@ export async function* splitJsonArrayRecords(chunks: AsyncIterable<string>): Asy
         depth = 0;
         ended = true;
       } else if (c !== 44) {
-        throw new JsonRecordsError(`expected "[" "," or "]" between records, found "${chunk[i]}"`);
+        fail(`expected "[" "," or "]" between records, found "${chunk[i]}"`);
       }
     }
     if (depth === 2) record += chunk.slice(recStart);
     if (records.length > 0) yield records;
   }
-  if (depth !== 0 || !ended) throw new JsonRecordsError('file ends inside the JSON array (truncated?)');
+  if (depth !== 0 || !ended) fail('file ends inside the JSON array (truncated?)');
 }

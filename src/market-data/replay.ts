@@ -6,6 +6,7 @@ import { emptyFileStats, readFileEvents, type FileReadOptions, type FileStats, t
 import type { ReplayFormat } from './formats.js';
 import { binanceTradeLanes, detectFileFormat } from './lanes.js';
 import { mergeByTime } from './merge.js';
+import { ReplayFileError } from './text-source.js';
 
 export interface ReplayOptions {
   /** Skip detection: every file is read as this format. */
@@ -60,7 +61,10 @@ export async function expandPaths(paths: readonly string[]): Promise<{ file: str
     }
   };
   for (const p of paths) {
-    if ((await stat(p)).isDirectory()) await walk(p);
+    const info = await stat(p).catch((err: unknown) => {
+      throw new ReplayFileError(p, `cannot read: ${(err as Error).message}`, { cause: err });
+    });
+    if (info.isDirectory()) await walk(p);
     else out.push({ file: p, fromDirectory: false });
   }
   return out;

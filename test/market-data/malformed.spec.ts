@@ -1,0 +1,111 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { readAll, ReplayFileError, type MalformedInfo } from '../../src/market-data/index.js';
+import { sharedData, skipWithoutSharedData } from '../helpers/shared-data.js';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'coinrx-bad-'));
+
+describe('malformed input without the shared data', () => {
+  it('names an undetectable file given explicitly, and reads an empty file as no events', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'notes.dat'), 'hello world\n');
+    await expect(readAll([join(dir, 'notes.dat')])).rejects.toThrow(/notes\.dat: cannot detect the format: unrecognised first line "hello world"/);
+    writeFileSync(join(dir, 'empty.csv'), '');
+    expect((await readAll([join(dir, 'empty.csv')])).events).toEqual([]);
+    await expect(readAll([join(dir, 'missing.csv')])).rejects.toThrow(/missing\.csv/);
+  });
+
+  it('counts bad trade records in a freqtrade JSON by record number; a broken array structure is an error naming the file', async () => {
+    const dir = tmp();
+    const rows = [
+      '[1570752011620,"1",null,"sell",0.5,23.0,11.5]',
+      '[1570752011621,"2",null,"buy",-1,23.0,11.5]',
+      '[1570752011622,"3",null,"buy",0.6,"x",11.5]',
+      '[1570752011623,"4",null,"buy",0.7,2.0,1.4]',
+    ];
+    writeFileSync(join(dir, 'binance-AB_CD-2020-01-trades.json'), `[${rows.join(',\n ')}]`);
+    const infos: MalformedInfo[] = [];
+    const { events, stats } = await readAll([join(dir, 'binance-AB_CD-2020-01-trades.json')], { onMalformed: (i) => infos.push(i) });
+    expect(events.map((e) => e.ts)).toEqual([1570752011620, 1570752011623]);
+    expect(stats.files[0]).toMatchObject({ malformed: 2, firstMalformedLine: 2, market: 'AB/CD' });
+    expect(infos).toHaveLength(1);
+    expect(infos[0]).toMatchObject({ line: 2, format: 'freqtrade-trades-json' });
+    writeFileSync(join(dir, 'binance-AB_CD-2020-02-trades.json'), `[${rows[0]}, {"a": 1}]`);
+    await expect(readAll([join(dir, 'binance-AB_CD-2020-02-trades.json')])).rejects.toThrow(/AB_CD-2020-02-trades\.json: record 2: expected/);
+    writeFileSync(join(dir, 'binance-AB_CD-2020-03-trades.json'), `[${rows[0]}, [1570752011623,"4"`);
+    await expect(readAll([join(dir, 'binance-AB_CD-2020-03-trades.json')])).rejects.toThrow(/2020-03-trades\.json.*truncated/);
+  });
+
+  it('counts garbage capture lines and bad frames, keeping every good frame', async () => {
+    const dir = tmp();
+    const trade = (sid: number, tp: unknown): string =>
+      JSON.stringify({ ty: 'trade', cd: 'KRW-BTC', tms: 1_700_000_000_000 + sid, tp, tv: 0.1, ab: 'BID', sid });
+    const text = [
+      `1700000000.1: b'${trade(1, 100)}'`,
+      'garbage ### line',
+      `1700000000.2: b'${trade(2, 'abc')}'`,
+      `1700000000.3: b'{"ty":"trade", broken json'`,
+      `1700000000.4: b'${trade(3, 101)}'`,
+      `1700000000.5: b'{"ty":"snapshot_of_something_new","cd":"KRW-BTC","tms":1}'`,
+    ].join('\n');
+    writeFileSync(join(dir, 'UPBIT.ws.1.0'), text);
+    const warnings: { obj: object; msg: string }[] = [];
+    const { events, stats } = await readAll([join(dir, 'UPBIT.ws.1.0')], { logger: { warn: (obj, msg) => warnings.push({ obj, msg }) } });
+    expect(events.map((e) => (e.kind === 'trade' ? e.id : undefined))).toEqual([1, 3]);
+    expect(stats.files[0]).toMatchObject({ malformed: 3, ignored: 1, firstMalformedLine: 2 });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.obj).toMatchObject({ line: 2, reason: 'not a capture line' });
+    expect(warnings[0]?.msg).toContain('UPBIT.ws.1.0');
+  });
+});
+
+describe.skipIf(skipWithoutSharedData())('corrupted copies of real files', () => {
+  const source = sharedData('candles', 'binance-spot-2021-5m', 'SOL_USDT-5m.csv.gz');
+
+  it('skips garbage lines and a bad number, reports the first line once, loses nothing else', async () => {
+    const reference = (await readAll([source])).events;
+    const lines = gunzipSync(readFileSync(source)).toString('utf8').split('\n');
+    const bad = [...lines];
+    bad.splice(10, 0, 'this is not a candle'); // becomes line 11
+    const row = (bad[20] as string).split(',');
+    row[4] = '12.3.4';
+    bad[20] = row.join(','); // line 21: a bad close
+    bad.splice(30, 0, '1609470000000,1,2'); // line 31: too few fields
+    const dir = tmp();
+    writeFileSync(join(dir, 'SOL_USDT-5m.csv.gz'), gzipSync(bad.join('\n')));
+    const infos: MalformedInfo[] = [];
+    const { events, stats } = await readAll([join(dir, 'SOL_USDT-5m.csv.gz')], { onMalformed: (i) => infos.push(i) });
+    expect(stats.files[0]).toMatchObject({ malformed: 3, firstMalformedLine: 11, events: reference.length - 1 });
+    expect(infos).toEqual([expect.objectContaining({ line: 11, sample: 'this is not a candle', file: join(dir, 'SOL_USDT-5m.csv.gz') })]);
+    // the bad-number row is data line 19 of the original (file line 20 before the insert)
+    expect(events).toEqual(reference.filter((_, i) => i !== 18));
+  });
+
+  it('rejects a truncated gzip naming the file, or counts it and keeps the other files with onFileError: count', async () => {
+    const dir = tmp();
+    const gz = readFileSync(source);
+    writeFileSync(join(dir, 'SOL_USDT-5m.csv.gz'), gz.subarray(0, Math.floor(gz.length / 2)));
+    const other = sharedData('candles', 'binance-spot-2021-5m', 'BTC_USDT-5m.csv.gz');
+    const err = await readAll([join(dir, 'SOL_USDT-5m.csv.gz'), other]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReplayFileError);
+    expect((err as ReplayFileError).file).toBe(join(dir, 'SOL_USDT-5m.csv.gz'));
+    expect((err as Error).message).toMatch(/truncated gzip|unexpected end/);
+
+    const { events, stats } = await readAll([join(dir, 'SOL_USDT-5m.csv.gz'), other], { onFileError: 'count' });
+    const [sol, btc] = stats.files;
+    expect(sol?.error).toMatch(/SOL_USDT-5m\.csv\.gz: (truncated gzip|unexpected end)/);
+    expect(sol?.done).toBe(false);
+    expect(btc?.done).toBe(true);
+    const btcReference = (await readAll([other])).events;
+    expect(events.filter((e) => e.market === 'BTC/USDT')).toEqual(btcReference);
+    // what was read of the truncated file is a prefix of the real one, counted in its stats
+    const solReference = (await readAll([source])).events;
+    const solEvents = events.filter((e) => e.market === 'SOL/USDT');
+    expect(solEvents.length).toBe(sol?.events);
+    expect(solEvents.length).toBeGreaterThan(1000);
+    expect(solEvents).toEqual(solReference.slice(0, solEvents.length));
+  });
+});
