@@ -1,5 +1,5 @@
 import type { MarketRules, MarketSymbol } from '../core/index.js';
-import { parseKrwMarket, upbitKrwRules } from './upbit-rules.js';
+import { upbitKrwRules } from './upbit-rules.js';
 
 /** The part of a ccxt market (`exchange.markets[symbol]`) that trading rules come from. */
 export interface CcxtMarketLike {
@@ -85,7 +85,7 @@ export function defaultRulesSource(options: {
     if (cache.has(market)) return cache.get(market);
     let rules: MarketRules | undefined;
     const meta = options.ccxtMarkets?.[market];
-    if (/^[A-Z0-9]+\/KRW$/i.test(market) && parseKrwMarket(market).quote === 'KRW') {
+    if (/^[A-Z0-9]+\/KRW$/i.test(market)) {
       rules = upbitKrwRules(market, options.krwFeeRate === undefined ? {} : { feeRate: options.krwFeeRate });
     } else if (meta) {
       rules = genericMarketRules(meta, {

@@ -88,6 +88,15 @@ describe('trade fill model', () => {
     expect(ex.getBalance('BTC').free).toBeCloseTo(1.05, 12);
   });
 
+  it('completes an order when the offered volume misses its remainder only by float noise', async () => {
+    const { ex } = setup();
+    await ex.createLimitOrder(buy('b', P, 0.03));
+    ex.onMarketEvent(trade(1, P - TICK, 0.01));
+    ex.onMarketEvent(trade(2, P - TICK, (0.03 - 0.01) * (1 - 1e-15)));
+    expect(ex.getOrder({ clientId: 'b' })).toMatchObject({ status: 'filled', filled: 0.03 });
+    expect(ex.getBalance('KRW').locked).toBe(0);
+  });
+
   it('shares one trade between orders best price first, then first come', async () => {
     const { ex, events } = setup();
     await ex.createLimitOrder(buy('low', P - 5 * TICK, 0.01));
@@ -403,6 +412,25 @@ describe('marketable orders on arrival', () => {
     ex.onMarketEvent(trade(3, P, 1));
     await ex.createLimitOrder(buy('c', P, 0.1));
     expect(fills(events)).toHaveLength(1);
+  });
+
+  it('share one print between resting orders and later arrivals, never counting its volume twice', async () => {
+    const { ex, events } = setup({ fillModel: { participation: 0.5 } });
+    await ex.createLimitOrder(buy('resting', P, 0.01));
+    ex.onMarketEvent(trade(1, P - TICK, 0.05));
+    await ex.createLimitOrder(buy('arrival-1', P, 0.01));
+    await ex.createLimitOrder(buy('arrival-2', P, 0.01));
+    await ex.createLimitOrder(buy('arrival-3', P, 0.01));
+    await ex.createLimitOrder(sell('sell-at-print', P - TICK, 0.01));
+    await ex.createLimitOrder(sell('sell-below-print', P - 2 * TICK, 0.04));
+    // Buys share 0.5 × 0.05 = 0.025: 0.01 resting, then 0.01 and 0.005 arriving, nothing for the third.
+    // Sells have their own 0.025; one at the print's price is not through it.
+    expect(fills(events).map((f) => [f.clientId, f.amount])).toEqual([
+      ['resting', 0.01],
+      ['arrival-1', 0.01],
+      ['arrival-2', expect.closeTo(0.005, 12)],
+      ['sell-below-print', 0.025],
+    ]);
   });
 
   it('rest in the book when marketableOnArrival is rest', async () => {

@@ -75,6 +75,15 @@ describe('upbitKrwTick', () => {
       expect(upbitKrwTick(999, market)).toBe(1);
     }
     expect(upbitKrwTick(1_450, 'XRP/KRW')).toBe(1);
+    // Both edges of the 0.5 band, rounding across them.
+    expect(roundBuyPrice(999.9, 'USDT/KRW')).toBe(999);
+    expect(roundSellPrice(999.2, 'USDT/KRW')).toBe(1_000);
+    expect(roundBuyPrice(1_000.3, 'USDT/KRW')).toBe(1_000);
+    expect(roundSellPrice(9_999.7, 'USDT/KRW')).toBe(10_000);
+    expect(roundBuyPrice(10_004, 'USDT/KRW')).toBe(10_000);
+    expect(priceBelow(upbitKrwRules('USDT/KRW'), 1_000)).toBe(999);
+    expect(priceAbove(upbitKrwRules('USDT/KRW'), 9_999.5)).toBe(10_000);
+    expect(priceBelow(upbitKrwRules('USDT/KRW'), 10_000)).toBe(9_999.5);
     expect(roundBuyPrice(1_450.7, 'USDT/KRW')).toBe(1_450.5);
     expect(roundSellPrice(1_450.2, 'USDT/KRW')).toBe(1_450.5);
     expect(isOnTick(1_450.5, 'USDT/KRW')).toBe(true);

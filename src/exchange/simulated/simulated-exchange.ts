@@ -463,7 +463,8 @@ export class SimulatedExchange implements Exchange {
    */
   #fill(order: SimOrder, rules: MarketRules, state: MarketState, available: number): number {
     if (!(available > 0) || order.status !== 'open') return 0;
-    const amount = available >= order.remaining ? order.remaining : roundAmountDown(available, rules.amountStep);
+    // Volume within float noise of the remainder completes the order rather than leaving 1e-17 of dust.
+    const amount = available >= order.remaining * (1 - MONEY_TOLERANCE) ? order.remaining : roundAmountDown(available, rules.amountStep);
     if (!(amount > 0)) return 0;
     const final = amount === order.remaining;
     const cost = order.price * amount;
