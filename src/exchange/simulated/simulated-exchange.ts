@@ -192,6 +192,7 @@ export class SimulatedExchange implements Exchange {
 
   // ---- Exchange port ------------------------------------------------------------------------
 
+  /** Every market of a rules map; with a rules factory, the markets resolved so far (seen in events or orders). */
   async markets(): Promise<readonly MarketRules[]> {
     const all = this.#rules instanceof Map ? [...this.#rules.values()] : [...this.#resolved.values()];
     return all.filter((r): r is MarketRules => r !== undefined).sort((a, b) => (a.market < b.market ? -1 : a.market > b.market ? 1 : 0));
