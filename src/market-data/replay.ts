@@ -105,12 +105,39 @@ export function openReplay(paths: readonly string[], options: ReplayOptions = {}
   }
   return {
     batches,
-    async *events() {
-      for await (const batch of batches()) yield* batch;
-    },
+    events: () => flatten(batches),
     stats() {
       const sum = (k: 'events' | 'malformed' | 'ignored' | 'outOfOrder'): number => current.reduce((a, s) => a + s[k], 0);
       return { files: current, events: sum('events'), malformed: sum('malformed'), ignored: sum('ignored'), outOfOrder: sum('outOfOrder'), skipped };
+    },
+  };
+}
+
+/**
+ * Batches → single events with a plain async iterator: an async generator's `yield*` over each batch
+ * costs several promise hops per event, this costs one.
+ */
+function flatten(batches: () => AsyncGenerator<MarketEvent[]>): AsyncIterable<MarketEvent> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<MarketEvent> {
+      const source = batches();
+      let batch: MarketEvent[] = [];
+      let i = 0;
+      return {
+        async next(): Promise<IteratorResult<MarketEvent>> {
+          while (i >= batch.length) {
+            const r = await source.next();
+            if (r.done === true) return { done: true, value: undefined };
+            batch = r.value;
+            i = 0;
+          }
+          return { done: false, value: batch[i++] as MarketEvent };
+        },
+        async return(): Promise<IteratorResult<MarketEvent>> {
+          await source.return(undefined);
+          return { done: true, value: undefined };
+        },
+      };
     },
   };
 }

@@ -27,6 +27,7 @@ export async function isGzipFile(path: string): Promise<boolean> {
 }
 
 const CHUNK_BYTES = 64 * 1024;
+const GUNZIP_CHUNK = 16 * 1024;
 
 /**
  * The file's text as UTF-8 chunks, gunzipped when its name ends in `.gz` or its first bytes say gzip.
@@ -41,7 +42,7 @@ export async function* readTextChunks(path: string): AsyncGenerator<string> {
     throw new ReplayFileError(path, `cannot open: ${(err as Error).message}`, { cause: err });
   }
   const raw = createReadStream(path, { highWaterMark: CHUNK_BYTES });
-  const stream = gzip ? raw.pipe(createGunzip({ chunkSize: CHUNK_BYTES })) : raw;
+  const stream = gzip ? raw.pipe(createGunzip({ chunkSize: GUNZIP_CHUNK })) : raw;
   if (gzip) raw.on('error', (err) => stream.destroy(err));
   stream.setEncoding('utf8');
   try {
