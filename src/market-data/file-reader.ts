@@ -113,13 +113,17 @@ function parserFor(format: ReplayFormat, file: string, options: FileReadOptions,
   }
 }
 
-/** Prepends an already-read chunk to the rest of a chunk stream. */
+/** Prepends an already-read chunk to the rest of a chunk stream; closing it closes the file. */
 async function* prepend(first: string, rest: AsyncIterator<string>): AsyncGenerator<string> {
-  yield first;
-  for (;;) {
-    const r = await rest.next();
-    if (r.done === true) return;
-    yield r.value;
+  try {
+    yield first;
+    for (;;) {
+      const r = await rest.next();
+      if (r.done === true) return;
+      yield r.value;
+    }
+  } finally {
+    await rest.return?.(undefined);
   }
 }
 
@@ -144,26 +148,50 @@ export async function* readFileEvents(file: string, options: FileReadOptions, st
 
 async function* readUnguarded(file: string, options: FileReadOptions, stats: FileStats): AsyncGenerator<MarketEvent[]> {
   const chunks = readTextChunks(file)[Symbol.asyncIterator]();
+  const text = await withFormat(file, chunks, options, stats);
+  if (text === undefined) return;
+  yield* parseRecords(file, text, options, stats);
+}
+
+/** Detects the format from the first chunk; undefined (file closed) when there is nothing to read. */
+async function withFormat(
+  file: string,
+  chunks: AsyncIterator<string>,
+  options: FileReadOptions,
+  stats: FileStats,
+): Promise<AsyncGenerator<string> | undefined> {
   const first = await chunks.next();
   if (first.done === true) {
     stats.format = options.format;
-    return; // an empty file holds no events
+    return undefined; // an empty file holds no events
   }
   let format = options.format;
   if (format === undefined) {
     const detected = detectFormat(basename(file), first.value);
     if (typeof detected !== 'string') {
+      await chunks.return?.(undefined);
       if (options.skipUndetected === undefined) {
         throw new ReplayFileError(file, `cannot detect the format: ${detected.reason}; pass options.format`);
       }
       options.skipUndetected(detected.reason);
-      return;
+      return undefined;
     }
     format = detected;
   }
   stats.format = format;
-  const parser = parserFor(format, file, options, stats);
-  const text = prepend(first.value, chunks);
+  // a UTF-8 byte order mark would hide the header from the parser
+  return prepend(first.value.charCodeAt(0) === 0xfeff ? first.value.slice(1) : first.value, chunks);
+}
+
+async function* parseRecords(file: string, text: AsyncGenerator<string>, options: FileReadOptions, stats: FileStats): AsyncGenerator<MarketEvent[]> {
+  const format = stats.format as ReplayFormat;
+  let parser: RecordParser;
+  try {
+    parser = parserFor(format, file, options, stats);
+  } catch (err) {
+    await text.return(undefined);
+    throw err;
+  }
   const records = isJsonArrayFormat(format) ? splitJsonArrayRecords(text) : splitLines(text);
   const reorder = options.reorderWindowMs !== undefined && options.reorderWindowMs > 0 ? new ReorderBuffer(options.reorderWindowMs) : undefined;
   const lane = options.lane;

@@ -80,8 +80,9 @@ describe.skipIf(skipWithoutSharedData())('candle files', () => {
   it('infers the timeframe from the spacing of the first rows when the name has none, and takes the market from options', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'coinrx-candles-'));
     const lines = ['timestamp,open,high,low,close,volume', '1609459200000,10,12,9,11,5', '1609462800000,11,11.5,10,10.5,7', '1609466400000,10.5,11,10,11,1'];
-    writeFileSync(join(dir, 'hourly.csv'), `${lines.join('\n')}\n`);
-    const { events } = await readAll([join(dir, 'hourly.csv')], { market: 'FOO/KRW' });
+    writeFileSync(join(dir, 'hourly.csv'), `\ufeff${lines.join('\r\n')}\r\n`); // BOM and CRLF, as spreadsheets write
+    const { events, stats } = await readAll([join(dir, 'hourly.csv')], { market: 'FOO/KRW' });
+    expect(stats.files[0]).toMatchObject({ malformed: 0, ignored: 1 });
     expect(events.map((e) => e.ts)).toEqual([1609462800000, 1609466400000, 1609470000000]);
     expect(events.every((e) => e.market === 'FOO/KRW')).toBe(true);
     await expect(readAll([join(dir, 'hourly.csv')])).rejects.toThrow(/hourly\.csv.*no market in the file name/);

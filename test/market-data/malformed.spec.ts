@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { readAll, ReplayFileError, type MalformedInfo } from '../../src/market-data/index.js';
+import { openReplay, readAll, ReplayFileError, type MalformedInfo } from '../../src/market-data/index.js';
 import { sharedData, skipWithoutSharedData } from '../helpers/shared-data.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'coinrx-bad-'));
@@ -107,5 +107,34 @@ describe.skipIf(skipWithoutSharedData())('corrupted copies of real files', () =>
     expect(solEvents.length).toBe(sol?.events);
     expect(solEvents.length).toBeGreaterThan(1000);
     expect(solEvents).toEqual(solReference.slice(0, solEvents.length));
+  });
+});
+
+describe('format override and early stop', () => {
+  it('reads a file whose first line defeats detection when the format is given, counting that line', async () => {
+    const dir = tmp();
+    const frame = JSON.stringify({ ty: 'trade', cd: 'KRW-ETH', tms: 1_700_000_000_000, tp: 5_000_000, tv: 0.5, ab: 'ASK', sid: 9 });
+    writeFileSync(join(dir, 'capture.log'), `-- recorder v2 started --\n${frame}\n`);
+    await expect(readAll([join(dir, 'capture.log')])).rejects.toThrow(/capture\.log: cannot detect the format/);
+    const { events, stats } = await readAll([join(dir, 'capture.log')], { format: 'ws-capture' });
+    expect(events).toEqual([{ kind: 'trade', market: 'ETH/KRW', ts: 1_700_000_000_000, price: 5_000_000, amount: 0.5, side: 'sell', id: 9 }]);
+    expect(stats.files[0]).toMatchObject({ malformed: 1, firstMalformedLine: 1 });
+  });
+
+  it('stops reading when the consumer breaks out, and can be read again from the start', async () => {
+    const dir = tmp();
+    const lines = ['timestamp,trade_id,price,quantity,buyer_maker'];
+    for (let i = 0; i < 50_000; i++) lines.push(`2021-01-08T00:00:${String(i % 60).padStart(2, '0')}.000Z,${i},1.5,2,False`);
+    writeFileSync(join(dir, 'binance_spot_ABCUSDT_trades_x.csv'), lines.join('\n'));
+    const replay = openReplay([join(dir, 'binance_spot_ABCUSDT_trades_x.csv')]);
+    let n = 0;
+    for await (const e of replay.events()) {
+      expect(e.market).toBe('ABC/USDT');
+      if (++n === 10) break;
+    }
+    expect(replay.stats().files[0]?.done).toBe(false);
+    expect(replay.stats().files[0]?.events).toBeLessThan(50_000);
+    const again = await readAll([join(dir, 'binance_spot_ABCUSDT_trades_x.csv')]);
+    expect(again.events).toHaveLength(50_000);
   });
 });
