@@ -5,6 +5,8 @@ interface Cursor {
   readonly source: AsyncIterator<MarketEvent[]>;
   batch: MarketEvent[];
   pos: number;
+  /** ts of batch[pos], cached: the heap compares it a few times per event. */
+  ts: number;
 }
 
 /** Merged batches of at most this many events: big enough to amortise the async hop, small enough to stream. */
@@ -16,13 +18,9 @@ const OUT_BATCH = 4096;
  * source that goes back in time is passed through as it is: only heads are compared.
  */
 export async function* mergeByTime(sources: readonly AsyncIterable<MarketEvent[]>[]): AsyncGenerator<MarketEvent[]> {
-  const cursors: Cursor[] = sources.map((s, order) => ({ order, source: s[Symbol.asyncIterator](), batch: [], pos: 0 }));
+  const cursors: Cursor[] = sources.map((s, order) => ({ order, source: s[Symbol.asyncIterator](), batch: [], pos: 0, ts: 0 }));
   const heap: Cursor[] = [];
-  const less = (a: Cursor, b: Cursor): boolean => {
-    const ta = (a.batch[a.pos] as MarketEvent).ts;
-    const tb = (b.batch[b.pos] as MarketEvent).ts;
-    return ta < tb || (ta === tb && a.order < b.order);
-  };
+  const less = (a: Cursor, b: Cursor): boolean => a.ts < b.ts || (a.ts === b.ts && a.order < b.order);
   const siftDown = (i: number): void => {
     const n = heap.length;
     const c = heap[i] as Cursor;
@@ -45,6 +43,7 @@ export async function* mergeByTime(sources: readonly AsyncIterable<MarketEvent[]
       if (r.value.length > 0) {
         c.batch = r.value;
         c.pos = 0;
+        c.ts = (r.value[0] as MarketEvent).ts;
         return true;
       }
     }
@@ -61,7 +60,8 @@ export async function* mergeByTime(sources: readonly AsyncIterable<MarketEvent[]
     while (heap.length > 0) {
       const top = heap[0] as Cursor;
       out.push(top.batch[top.pos++] as MarketEvent);
-      if (top.pos === top.batch.length) {
+      if (top.pos < top.batch.length) top.ts = (top.batch[top.pos] as MarketEvent).ts;
+      else {
         if (out.length > 0) {
           // Hand over what is merged before awaiting I/O, so a consumer never waits on a full batch.
           yield out;
