@@ -230,7 +230,7 @@ async function* parseRecords(file: string, text: AsyncGenerator<string>, options
         out = parsed;
         parsed = [];
       }
-      if ('gaps' in parser) stats.gaps = (parser as WsCaptureParser).gaps;
+      if (parser.gaps !== undefined) stats.gaps = parser.gaps;
       if (out.length > 0) {
         yield finish(out);
         out = [];

@@ -54,6 +54,7 @@ export function parseTimeframe(text: string): number | undefined {
   return unit !== undefined && Number.isInteger(n) && n > 0 ? n * unit : undefined;
 }
 
+const EXTENSION = /\.(gz|csv|json|jsonl|txt)$/i;
 const isAlnum = (s: string): boolean => /^[A-Z0-9]+$/.test(s);
 
 /**
@@ -63,7 +64,8 @@ const isAlnum = (s: string): boolean => /^[A-Z0-9]+$/.test(s);
  * hftbacktest `usdm_btcusdt_20240808.gz`.
  */
 export function hintsFromFileName(fileName: string): NameHints {
-  const base = fileName.replace(/\.(gz|csv|json|jsonl|txt)$/gi, '').replace(/\.(gz|csv|json|jsonl|txt)$/gi, '');
+  let base = fileName;
+  for (let stripped = base.replace(EXTENSION, ''); stripped !== base; stripped = base.replace(EXTENSION, '')) base = stripped;
   const dashParts = base.split('-');
   const hints: NameHints = {};
   for (const part of dashParts) {

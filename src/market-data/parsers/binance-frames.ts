@@ -2,7 +2,7 @@ import type { MarketEvent, MarketSymbol } from '../../core/index.js';
 import { splitExchangeSymbol } from '../symbols.js';
 import { BookSide } from './order-book.js';
 import type { ParseOutcome } from './record-parser.js';
-import { trade } from './trade-parsers.js';
+import { trade } from './trade-event.js';
 
 type Frame = Record<string, unknown>;
 type Levels = [string, string][];

@@ -74,8 +74,7 @@ export class CandleParser implements RecordParser {
   /** A file of one row and no timeframe: its timeframe is unknowable, so it cannot be emitted. */
   end(): void {
     if (this.#held !== undefined) {
-      this.lastError = 'a single candle row and no timeframe (name the file like BTC_USDT-5m.csv or pass timeframeMs)';
-      throw new Error(this.lastError);
+      throw new Error('a single candle row and no timeframe (name the file like BTC_USDT-5m.csv or pass timeframeMs)');
     }
   }
 

@@ -1,4 +1,5 @@
 import type { MarketEvent, MarketSymbol, TakerSide } from '../../core/index.js';
+import { trade } from './trade-event.js';
 import { splitExchangeSymbol } from '../symbols.js';
 import { num, type ParseOutcome, type RecordParser } from './record-parser.js';
 
@@ -131,12 +132,4 @@ function unquote(s: string | undefined): string | undefined {
 function idOf(text: string | undefined): number | undefined {
   const id = num(text);
   return Number.isSafeInteger(id) ? id : undefined;
-}
-
-export function trade(market: MarketSymbol, ts: number, price: number, amount: number, taker: TakerSide | undefined, id: number | undefined): MarketEvent {
-  // Optional fields left out rather than undefined so events compare equal across formats.
-  if (taker !== undefined && id !== undefined) return { kind: 'trade', market, ts, price, amount, side: taker, id };
-  if (taker !== undefined) return { kind: 'trade', market, ts, price, amount, side: taker };
-  if (id !== undefined) return { kind: 'trade', market, ts, price, amount, id };
-  return { kind: 'trade', market, ts, price, amount };
 }

@@ -1,7 +1,7 @@
 import type { MarketEvent, MarketSymbol } from '../../core/index.js';
 import { upbitMarket } from '../symbols.js';
 import type { ParseOutcome } from './record-parser.js';
-import { trade } from './trade-parsers.js';
+import { trade } from './trade-event.js';
 
 /**
  * Upbit websocket frames in SIMPLE (`ty`, `cd`, `tp`...) or DEFAULT (`type`, `code`, `trade_price`...)

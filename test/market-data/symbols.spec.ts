@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { detectFormat, hintsFromFileName, splitExchangeSymbol, upbitMarket } from '../../src/market-data/index.js';
+
+describe('market names', () => {
+  it('splits exchange symbols by known quotes, longest first, with settle suffixes for derivatives', () => {
+    expect(splitExchangeSymbol('BTCUSDT')).toBe('BTC/USDT');
+    expect(splitExchangeSymbol('ethbtc')).toBe('ETH/BTC');
+    expect(splitExchangeSymbol('BTCFDUSD')).toBe('BTC/FDUSD');
+    expect(splitExchangeSymbol('ETHBUSD')).toBe('ETH/BUSD');
+    expect(splitExchangeSymbol('RUNEEUR')).toBe('RUNE/EUR');
+    expect(splitExchangeSymbol('BTCUSDT', 'quote')).toBe('BTC/USDT:USDT');
+    expect(splitExchangeSymbol('BTCUSD_PERP', 'base')).toBe('BTC/USD:BTC');
+    expect(splitExchangeSymbol('USDT')).toBeUndefined();
+    expect(splitExchangeSymbol('FOOBAR')).toBeUndefined();
+    expect(upbitMarket('KRW-BTC')).toBe('BTC/KRW');
+    expect(upbitMarket('BTC-XRP')).toBe('XRP/BTC');
+    expect(upbitMarket('KRWBTC')).toBeUndefined();
+  });
+
+  it('reads market and timeframe from the file naming schemes of the formats', () => {
+    expect(hintsFromFileName('BTC_USDT-5m.csv.gz')).toEqual({ market: 'BTC/USDT', timeframeMs: 300_000 });
+    expect(hintsFromFileName('ETH_BTC-1h.json')).toEqual({ market: 'ETH/BTC', timeframeMs: 3_600_000 });
+    expect(hintsFromFileName('BTC_USDT_USDT-1d-futures.json')).toEqual({ market: 'BTC/USDT:USDT', timeframeMs: 86_400_000 });
+    expect(hintsFromFileName('KRW-BTC-15m.csv')).toEqual({ market: 'BTC/KRW', timeframeMs: 900_000 });
+    expect(hintsFromFileName('binance-XRP_ETH-2019-10-trades.json.gz')).toEqual({ market: 'XRP/ETH' });
+    expect(hintsFromFileName('DOGE_USDT-trades.json.gz')).toEqual({ market: 'DOGE/USDT' });
+    expect(hintsFromFileName('binance_spot_BTCUSDT_trades_2021-01-08.csv')).toEqual({ market: 'BTC/USDT' });
+    expect(hintsFromFileName('usdm_ethusdt_20240901.gz')).toEqual({ market: 'ETH/USDT:USDT' });
+    expect(hintsFromFileName('spot_solusdt_20240901.gz')).toEqual({ market: 'SOL/USDT' });
+    expect(hintsFromFileName('UPBIT.ws.62.0')).toEqual({});
+  });
+
+  it('detects formats from the first line, whatever the file is called', () => {
+    expect(detectFormat('x', 'timestamp,open,high,low,close,volume\n1,2,3,1,2,5\n')).toBe('candles-csv');
+    expect(detectFormat('x', '1609459200000,1,2,0.5,1.5,10\n')).toBe('candles-csv');
+    expect(detectFormat('x', '[[1609459200000,1,2,0.5,1.5,10],')).toBe('candles-json');
+    expect(detectFormat('x', '[\n  [1570752011620, "13519807", null, "sell", 0.0014, 23.0, 0.03]')).toBe('freqtrade-trades-json');
+    expect(detectFormat('x', 'market,symbol,trade_time_ms,local_recv_ns\n')).toBe('binance-trades-csv');
+    expect(detectFormat('x', 'exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n')).toBe('tardis-trades-csv');
+    expect(detectFormat('x', 'timestamp,trade_id,price,quantity,buyer_maker\n')).toBe('nautilus-trades-csv');
+    expect(detectFormat('x', '1723161253937085768 {"stream":"btcusdt@trade","data":{}}\n')).toBe('ws-capture');
+    expect(detectFormat('x', 'wss://api.upbit.com/websocket/v1 <-> 1618678261.681707\n')).toBe('ws-capture');
+    expect(detectFormat('x', '{"recv_ts":1.5,"msg":{}}\n')).toBe('ws-capture');
+    expect(detectFormat('x', 'https://api.upbit.com/v1/market/all -> 1618678261.68: []\n')).toEqual({ reason: 'a REST answer capture, not a market data stream' });
+    expect(detectFormat('x', 'date,price\n')).toHaveProperty('reason');
+  });
+});
