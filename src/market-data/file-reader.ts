@@ -48,6 +48,8 @@ export interface FileStats {
   done: boolean;
   /** Set when the file failed (truncated gzip with `onFileError: 'count'`). */
   error: string | undefined;
+  /** Why a file found in a directory was skipped as not market data. */
+  skipped: string | undefined;
 }
 
 export interface FileReadOptions {
@@ -59,8 +61,8 @@ export interface FileReadOptions {
   onMalformed?: (info: MalformedInfo) => void;
   /** 'throw' (default): an unreadable or truncated file rejects the replay; 'count': its stats record the error and the replay goes on. */
   onFileError?: 'throw' | 'count';
-  /** Given for files found in a directory: an undetectable file is reported here and skipped, not an error. */
-  skipUndetected?: (reason: string) => void;
+  /** For files found in a directory: an undetectable file is skipped (reason in its stats), not an error. */
+  skipUndetected?: boolean;
   /** Read only this lane's records of a multi-market file (see lanes.ts). */
   lane?: Lane;
 }
@@ -80,6 +82,7 @@ export function emptyFileStats(file: string): FileStats {
     gaps: 0,
     done: false,
     error: undefined,
+    skipped: undefined,
   };
 }
 
@@ -170,10 +173,10 @@ async function withFormat(
     const detected = detectFormat(basename(file), first.value);
     if (typeof detected !== 'string') {
       await chunks.return?.(undefined);
-      if (options.skipUndetected === undefined) {
+      if (options.skipUndetected !== true) {
         throw new ReplayFileError(file, `cannot detect the format: ${detected.reason}; pass options.format`);
       }
-      options.skipUndetected(detected.reason);
+      stats.skipped = detected.reason;
       return undefined;
     }
     format = detected;

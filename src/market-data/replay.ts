@@ -76,7 +76,6 @@ export async function expandPaths(paths: readonly string[]): Promise<{ file: str
  */
 export function openReplay(paths: readonly string[], options: ReplayOptions = {}): ReplaySource {
   let current: FileStats[] = [];
-  let skipped: string[] = [];
   const onMalformed = (info: MalformedInfo): void => {
     options.onMalformed?.(info);
     options.logger?.warn({ file: info.file, format: info.format, line: info.line, reason: info.reason }, `malformed record in ${basename(info.file)} at line ${info.line}; skipping such records`);
@@ -85,14 +84,9 @@ export function openReplay(paths: readonly string[], options: ReplayOptions = {}
     const inputs = await expandPaths(paths);
     const stats: FileStats[] = [];
     current = stats;
-    skipped = [];
     const sources: AsyncIterable<MarketEvent[]>[] = [];
     for (const input of inputs) {
-      const fileOptions: FileReadOptions = {
-        ...options,
-        onMalformed,
-        ...(input.fromDirectory ? { skipUndetected: (reason: string) => void skipped.push(`${input.file}: ${reason}`) } : {}),
-      };
+      const fileOptions: FileReadOptions = { ...options, onMalformed, skipUndetected: input.fromDirectory };
       const format = options.format ?? (await detectFileFormat(input.file).catch(() => undefined));
       const lanes = format === 'binance-trades-csv' && options.market === undefined ? await binanceTradeLanes(input.file) : [];
       for (const lane of lanes.length > 1 ? lanes : [undefined]) {
@@ -108,6 +102,7 @@ export function openReplay(paths: readonly string[], options: ReplayOptions = {}
     events: () => flatten(batches),
     stats() {
       const sum = (k: 'events' | 'malformed' | 'ignored' | 'outOfOrder'): number => current.reduce((a, s) => a + s[k], 0);
+      const skipped = current.filter((f) => f.skipped !== undefined).map((f) => `${f.file}: ${f.skipped}`);
       return { files: current, events: sum('events'), malformed: sum('malformed'), ignored: sum('ignored'), outOfOrder: sum('outOfOrder'), skipped };
     },
   };
