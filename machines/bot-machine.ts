@@ -1,0 +1,166 @@
+import { assign, enqueueActions, setup, stopChild, type ActorRefFrom } from 'xstate';
+import { DAY_MS } from '../src/core/index.js';
+import { positionMachine, type PositionEvent, type PositionInput } from './position-machine.js';
+
+export type StopPolicy = 'keep' | 'liquidate';
+
+export interface BotInput {
+  readonly botId: string;
+  /** Stop for the rest of the UTC day when equity falls this fraction below the day's opening equity. */
+  readonly dailyLossLimit: number;
+  /** Stop when equity falls this fraction below its peak (until `bot.reset`). */
+  readonly maxDrawdown: number;
+  /**
+   * What stopping does: open buys are always cancelled; holdings are kept (`keep`, the default: a
+   * restart resumes managing them) or sold (`liquidate`).
+   */
+  readonly onStop: StopPolicy;
+}
+
+export type BotEvent =
+  | { readonly type: 'bot.start' }
+  | { readonly type: 'bot.pause' }
+  | { readonly type: 'bot.resume' }
+  | { readonly type: 'bot.stop'; readonly reason?: string }
+  | { readonly type: 'bot.reset' }
+  | { readonly type: 'equity.update'; readonly ts: number; readonly equity: number }
+  | ({ readonly type: 'position.open' } & PositionInput)
+  | { readonly type: 'position.event'; readonly positionId: string; readonly event: PositionEvent }
+  | { readonly type: 'position.remove'; readonly positionId: string }
+  /** The engine reports that no order of the bot is resting any more (after stopping's cancels). */
+  | { readonly type: 'positions.drained' };
+
+export interface BotContext extends BotInput {
+  readonly positions: Readonly<Record<string, ActorRefFrom<typeof positionMachine>>>;
+  readonly day: number;
+  readonly dayOpenEquity: number;
+  readonly peakEquity: number;
+  readonly equity: number;
+  readonly stopReason: string | undefined;
+  /** UTC day on which the daily loss limit tripped: no restart before the next day. */
+  readonly haltedDay: number | undefined;
+  /** Max drawdown tripped: no restart without `bot.reset`. */
+  readonly drawdownHalt: boolean;
+}
+
+function killReason(c: BotContext, ts: number, equity: number): string | undefined {
+  const day = Math.floor(ts / DAY_MS);
+  const dayOpen = day === c.day ? c.dayOpenEquity : equity;
+  const peak = Math.max(c.peakEquity, equity);
+  if (dayOpen > 0 && (dayOpen - equity) / dayOpen >= c.dailyLossLimit) return 'kill-switch: daily loss limit';
+  if (peak > 0 && (peak - equity) / peak >= c.maxDrawdown) return 'kill-switch: max drawdown';
+  return undefined;
+}
+
+/**
+ * The bot: stopped → running ⇄ paused → stopping → stopped. Position actors are its children: it spawns
+ * one per `position.open` and routes `position.event`s to it by position id. A kill switch (daily loss
+ * limit, max drawdown) on `equity.update` stops it; stopping cancels open buys and, with the
+ * `liquidate` policy, sells holdings, then waits for the engine's `positions.drained`.
+ */
+export const botMachine = setup({
+  types: {
+    context: {} as BotContext,
+    events: {} as BotEvent,
+    input: {} as BotInput,
+  },
+  actors: { position: positionMachine },
+  actions: {
+    /** Effects supplied by the engine. */
+    cancelOpenBuys: () => {},
+    liquidateHoldings: () => {},
+    trackEquity: assign(({ context, event }) => {
+      if (event.type !== 'equity.update') return {};
+      const day = Math.floor(event.ts / DAY_MS);
+      return {
+        day,
+        dayOpenEquity: day === context.day ? context.dayOpenEquity : event.equity,
+        peakEquity: Math.max(context.peakEquity, event.equity),
+        equity: event.equity,
+      };
+    }),
+    recordKill: assign(({ context, event }) => {
+      if (event.type !== 'equity.update') return {};
+      const reason = killReason(context, event.ts, event.equity) as string;
+      return reason.endsWith('daily loss limit') ? { stopReason: reason, haltedDay: Math.floor(event.ts / DAY_MS) } : { stopReason: reason, drawdownHalt: true };
+    }),
+    recordStop: assign(({ event }) => ({ stopReason: event.type === 'bot.stop' ? (event.reason ?? 'stop requested') : 'stopped' })),
+    spawnPosition: assign(({ context, event, spawn }) => {
+      if (event.type !== 'position.open' || context.positions[event.positionId]) return {};
+      const { type: _type, ...input } = event;
+      return { positions: { ...context.positions, [event.positionId]: spawn('position', { id: event.positionId, input }) } };
+    }),
+    routeToPosition: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'position.event') return;
+      const child = context.positions[event.positionId];
+      if (child) enqueue.sendTo(child, event.event);
+    }),
+    removePosition: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'position.remove' || !context.positions[event.positionId]) return;
+      enqueue(stopChild(event.positionId));
+      const { [event.positionId]: _gone, ...rest } = context.positions;
+      enqueue.assign({ positions: rest });
+    }),
+    clearReset: assign({ drawdownHalt: false, haltedDay: undefined, stopReason: undefined, peakEquity: ({ context }) => context.equity }),
+  },
+  guards: {
+    killSwitch: ({ context, event }) => event.type === 'equity.update' && killReason(context, event.ts, event.equity) !== undefined,
+    mayStart: ({ context }) => !context.drawdownHalt && (context.haltedDay === undefined || context.day > context.haltedDay),
+  },
+}).createMachine({
+  id: 'bot',
+  initial: 'stopped',
+  context: ({ input }) => ({
+    ...input,
+    positions: {},
+    day: -1,
+    dayOpenEquity: 0,
+    peakEquity: 0,
+    equity: 0,
+    stopReason: undefined,
+    haltedDay: undefined,
+    drawdownHalt: false,
+  }),
+  on: {
+    'position.event': { actions: 'routeToPosition' },
+    'position.remove': { actions: 'removePosition' },
+  },
+  states: {
+    stopped: {
+      on: {
+        'bot.start': { guard: 'mayStart', target: 'running' },
+        'bot.reset': { actions: 'clearReset' },
+        'equity.update': { actions: 'trackEquity' },
+      },
+    },
+    running: {
+      on: {
+        'bot.pause': { target: 'paused' },
+        'bot.stop': { target: 'stopping', actions: 'recordStop' },
+        'equity.update': [{ guard: 'killSwitch', target: 'stopping', actions: ['trackEquity', 'recordKill'] }, { actions: 'trackEquity' }],
+        'position.open': { actions: 'spawnPosition' },
+      },
+    },
+    paused: {
+      on: {
+        'bot.resume': { target: 'running' },
+        'bot.stop': { target: 'stopping', actions: 'recordStop' },
+        'equity.update': [{ guard: 'killSwitch', target: 'stopping', actions: ['trackEquity', 'recordKill'] }, { actions: 'trackEquity' }],
+      },
+    },
+    stopping: {
+      entry: [
+        'cancelOpenBuys',
+        enqueueActions(({ context, enqueue }) => {
+          if (context.onStop === 'liquidate') enqueue('liquidateHoldings');
+        }),
+      ],
+      on: {
+        'positions.drained': { target: 'stopped' },
+        'equity.update': { actions: 'trackEquity' },
+      },
+    },
+  },
+});
+
+export type BotMachine = typeof botMachine;

@@ -1,0 +1,3 @@
+export * from './position-logic.js';
+export * from './position-machine.js';
+export * from './bot-machine.js';

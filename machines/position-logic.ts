@@ -1,0 +1,73 @@
+import type { Fill, Order, OrderSide } from '../src/core/index.js';
+
+/** One order of a position, as the position knows it. */
+export interface OrderSlot {
+  readonly side: OrderSide;
+  /** `${positionId}-b1`, `-s1`, `-s2`…: unique per order, so a retry or a restart finds it by client id. */
+  readonly clientId: string;
+  /** Exchange id once acknowledged. */
+  readonly id?: string;
+  readonly price: number;
+  readonly amount: number;
+  /** Cumulative filled base amount, cost (quote, before fees) and fees, as the exchange last reported. */
+  readonly filled: number;
+  readonly cost: number;
+  readonly fee: number;
+  readonly submittedTs: number;
+  readonly acked: boolean;
+}
+
+/** Base amounts below this count as nothing (float noise of fill arithmetic). */
+export const DUST = 1e-12;
+
+export function newSlot(side: OrderSide, clientId: string, price: number, amount: number, ts: number): OrderSlot {
+  return { side, clientId, price, amount, filled: 0, cost: 0, fee: 0, submittedTs: ts, acked: false };
+}
+
+/** The exchange's view of the order replaces ours when it is further along (cumulative fields). */
+export function slotFromOrder(slot: OrderSlot, order: Order): OrderSlot {
+  if (order.filled + DUST < slot.filled) return { ...slot, id: order.id, acked: true };
+  return { ...slot, id: order.id, acked: true, filled: order.filled, cost: order.cost, fee: order.fee };
+}
+
+/**
+ * Applies one fill. A fill is identified by the order's cumulative `filled` it brings: the event carries
+ * the order after the fill, so a fill whose cumulative amount we already have is a duplicate and is
+ * applied once (returns undefined).
+ */
+export function applyFill(slot: OrderSlot, order: Order, fill: Fill): OrderSlot | undefined {
+  if (order.filled <= slot.filled + DUST) return undefined;
+  const added = order.filled - slot.filled;
+  // Exchanges report cumulative cost and fee; when a fill is missing from our view the totals still add up.
+  const cost = order.cost > 0 ? order.cost : slot.cost + fill.price * fill.amount;
+  const fee = order.fee > 0 ? order.fee : slot.fee + fill.fee;
+  return { ...slot, id: order.id, acked: true, filled: slot.filled + added, cost, fee };
+}
+
+export function isFullyFilled(slot: OrderSlot): boolean {
+  return slot.filled >= slot.amount - Math.max(DUST, slot.amount * 1e-9);
+}
+
+export function hasFill(slot: OrderSlot | undefined): boolean {
+  return slot !== undefined && slot.filled > DUST;
+}
+
+/** The round trip of a settled position. */
+export interface PositionResult {
+  readonly positionId: string;
+  readonly market: string;
+  readonly openedTs: number;
+  readonly closedTs: number;
+  /** Base bought and sold. */
+  readonly amount: number;
+  readonly entryPrice: number;
+  readonly exitPrice: number;
+  /** Quote spent on buys including fees, and received from sells net of fees. */
+  readonly spent: number;
+  readonly received: number;
+  readonly fees: number;
+  readonly pnl: number;
+  readonly return: number;
+  /** Why the position closed without trading, or the exit reason given with the sell. */
+  readonly reason: string;
+}

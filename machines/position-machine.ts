@@ -1,0 +1,317 @@
+import { and, assign, not, setup } from 'xstate';
+import type { Order, OrderEvent } from '../src/core/index.js';
+import { applyFill, hasFill, isFullyFilled, newSlot, slotFromOrder, DUST, type OrderSlot, type PositionResult } from './position-logic.js';
+
+export interface PositionInput {
+  readonly positionId: string;
+  readonly market: string;
+  /** An order (or a cancel) unacknowledged this long in event time is looked up on the exchange. */
+  readonly ackTimeoutMs: number;
+  /** A resting buy is cancelled after this long (0: never, the strategy decides). */
+  readonly buyTimeoutMs: number;
+}
+
+export type PositionEvent =
+  | { readonly type: 'decision.buy'; readonly ts: number; readonly price: number; readonly amount: number }
+  | { readonly type: 'decision.sell'; readonly ts: number; readonly price: number; readonly amount?: number; readonly reason?: string }
+  | { readonly type: 'decision.cancelBuy'; readonly ts: number }
+  | { readonly type: 'decision.cancelSell'; readonly ts: number }
+  | { readonly type: 'position.close'; readonly ts: number; readonly reason?: string }
+  | { readonly type: 'order.queryResult'; readonly ts: number; readonly clientId: string; readonly order: Order | undefined }
+  | { readonly type: 'clock.tick'; readonly ts: number }
+  | OrderEvent;
+
+export interface PositionContext extends PositionInput {
+  /** Orders placed so far: numbers the next client id. */
+  readonly orderCount: number;
+  readonly buy: OrderSlot | undefined;
+  readonly sell: OrderSlot | undefined;
+  /** Totals of the finished orders (the current ones are in `buy`/`sell`): base, quote value before fees, fees. */
+  readonly boughtBefore: number;
+  readonly buyValueBefore: number;
+  readonly buyFeesBefore: number;
+  readonly soldBefore: number;
+  readonly sellValueBefore: number;
+  readonly sellFeesBefore: number;
+  /** Event time a cancel was requested (its acknowledgement deadline starts then). */
+  readonly cancelTs: number | undefined;
+  readonly openedTs: number | undefined;
+  readonly lastTs: number;
+  readonly reason: string;
+}
+
+/** What an effect needs to know about an order. */
+export interface OrderEffect {
+  readonly positionId: string;
+  readonly market: string;
+  readonly slot: OrderSlot;
+}
+
+export function bought(c: PositionContext): number {
+  return c.boughtBefore + (c.buy?.filled ?? 0);
+}
+export function sold(c: PositionContext): number {
+  return c.soldBefore + (c.sell?.filled ?? 0);
+}
+/** Base currently held by the position. */
+export function held(c: PositionContext): number {
+  const h = bought(c) - sold(c);
+  return h > DUST ? h : 0;
+}
+
+function eventClientId(event: PositionEvent): string | undefined {
+  switch (event.type) {
+    case 'order.accepted':
+    case 'order.fill':
+    case 'order.cancelled':
+      return event.order.clientId;
+    case 'order.rejected':
+    case 'order.queryResult':
+      return event.clientId;
+    default:
+      return undefined;
+  }
+}
+
+function ts(event: PositionEvent): number {
+  return event.ts;
+}
+
+/** Folds the current order into the finished totals. */
+function closeBuy(c: PositionContext): Partial<PositionContext> {
+  if (!c.buy) return {};
+  return { buy: undefined, boughtBefore: c.boughtBefore + c.buy.filled, buyValueBefore: c.buyValueBefore + c.buy.cost, buyFeesBefore: c.buyFeesBefore + c.buy.fee };
+}
+function closeSell(c: PositionContext): Partial<PositionContext> {
+  if (!c.sell) return {};
+  return { sell: undefined, soldBefore: c.soldBefore + c.sell.filled, sellValueBefore: c.sellValueBefore + c.sell.cost, sellFeesBefore: c.sellFeesBefore + c.sell.fee };
+}
+
+function updateSlot(slot: OrderSlot, event: PositionEvent): OrderSlot {
+  switch (event.type) {
+    case 'order.accepted':
+    case 'order.cancelled':
+      return slotFromOrder(slot, event.order);
+    case 'order.fill':
+      return applyFill(slot, event.order, event.fill) ?? slot;
+    case 'order.queryResult':
+      return event.order ? slotFromOrder(slot, event.order) : slot;
+    default:
+      return slot;
+  }
+}
+
+/** The round trip so far, from the finished orders. */
+export function positionResult(c: PositionContext): PositionResult {
+  const spent = c.buyValueBefore + c.buyFeesBefore;
+  const received = c.sellValueBefore - c.sellFeesBefore;
+  return {
+    positionId: c.positionId,
+    market: c.market,
+    openedTs: c.openedTs ?? c.lastTs,
+    closedTs: c.lastTs,
+    amount: c.boughtBefore,
+    entryPrice: c.boughtBefore > 0 ? c.buyValueBefore / c.boughtBefore : 0,
+    exitPrice: c.soldBefore > 0 ? c.sellValueBefore / c.soldBefore : 0,
+    spent,
+    received,
+    fees: c.buyFeesBefore + c.sellFeesBefore,
+    pnl: received - spent,
+    return: spent > 0 ? (received - spent) / spent : 0,
+    reason: c.reason,
+  };
+}
+
+export const positionMachine = setup({
+  types: {
+    context: {} as PositionContext,
+    events: {} as PositionEvent,
+    input: {} as PositionInput,
+    output: {} as PositionResult,
+  },
+  actions: {
+    /** Effects, supplied by the engine with `.provide()`: the machine itself does no I/O. */
+    placeOrder: (_, _params: OrderEffect) => {},
+    cancelOrder: (_, _params: OrderEffect) => {},
+    queryOrder: (_, _params: OrderEffect) => {},
+    startBuy: assign(({ context, event }) => {
+      if (event.type !== 'decision.buy') return {};
+      const n = context.orderCount + 1;
+      return { ...closeBuy(context), orderCount: n, buy: newSlot('buy', `${context.positionId}-b${n}`, event.price, event.amount, event.ts), openedTs: context.openedTs ?? event.ts, lastTs: event.ts, cancelTs: undefined };
+    }),
+    startSell: assign(({ context, event }) => {
+      if (event.type !== 'decision.sell') return {};
+      const n = context.orderCount + 1;
+      const amount = Math.min(event.amount ?? Infinity, held({ ...context, ...closeSell(context) }));
+      return { ...closeSell(context), orderCount: n, sell: newSlot('sell', `${context.positionId}-s${n}`, event.price, amount, event.ts), lastTs: event.ts, cancelTs: undefined, reason: event.reason ?? context.reason };
+    }),
+    updateBuy: assign(({ context, event }) => (context.buy ? { buy: updateSlot(context.buy, event), lastTs: Math.max(context.lastTs, ts(event)) } : {})),
+    updateSell: assign(({ context, event }) => (context.sell ? { sell: updateSlot(context.sell, event), lastTs: Math.max(context.lastTs, ts(event)) } : {})),
+    finishBuy: assign(({ context }) => closeBuy(context)),
+    finishSell: assign(({ context }) => closeSell(context)),
+    markCancel: assign(({ event }) => ({ cancelTs: ts(event) })),
+    markTime: assign(({ context, event }) => ({ lastTs: Math.max(context.lastTs, ts(event)) })),
+    setReason: assign(({ event }) => ({ reason: event.type === 'position.close' ? (event.reason ?? 'closed') : event.type === 'order.rejected' ? `rejected: ${event.reason}` : 'cancelled' })),
+  },
+  guards: {
+    isBuyEvent: ({ context, event }) => context.buy !== undefined && eventClientId(event) === context.buy.clientId,
+    isSellEvent: ({ context, event }) => context.sell !== undefined && eventClientId(event) === context.sell.clientId,
+    buyComplete: ({ context, event }) => context.buy !== undefined && isFullyFilled(updateSlot(context.buy, event)),
+    sellComplete: ({ context, event }) => context.sell !== undefined && isFullyFilled(updateSlot(context.sell, event)),
+    buyHasFill: ({ context, event }) => hasFill(context.buy && updateSlot(context.buy, event)),
+    /** Something is still held once this sell event is applied. */
+    stillHolding: ({ context, event }) => held({ ...context, sell: context.sell && updateSlot(context.sell, event) }) > DUST,
+    canSell: ({ context, event }) => event.type === 'decision.sell' && held({ ...context, ...closeSell(context) }) > DUST && event.price > 0,
+    validBuy: ({ event }) => event.type === 'decision.buy' && event.price > 0 && event.amount > 0,
+    ackOverdue: ({ context, event }) => {
+      const slot = context.buy ?? context.sell;
+      return event.type === 'clock.tick' && slot !== undefined && !slot.acked && event.ts >= slot.submittedTs + context.ackTimeoutMs;
+    },
+    sellAckOverdue: ({ context, event }) => event.type === 'clock.tick' && context.sell !== undefined && !context.sell.acked && event.ts >= context.sell.submittedTs + context.ackTimeoutMs,
+    buyTimedOut: ({ context, event }) => event.type === 'clock.tick' && context.buyTimeoutMs > 0 && context.buy !== undefined && context.buy.acked && event.ts >= context.buy.submittedTs + context.buyTimeoutMs,
+    cancelOverdue: ({ context, event }) => event.type === 'clock.tick' && context.cancelTs !== undefined && event.ts >= context.cancelTs + context.ackTimeoutMs,
+    /** The looked-up order is still resting. */
+    foundOpen: ({ event }) => event.type === 'order.queryResult' && event.order?.status === 'open',
+  },
+}).createMachine({
+  id: 'position',
+  initial: 'idle',
+  context: ({ input }) => ({
+    ...input,
+    orderCount: 0,
+    buy: undefined,
+    sell: undefined,
+    boughtBefore: 0,
+    buyValueBefore: 0,
+    buyFeesBefore: 0,
+    soldBefore: 0,
+    sellValueBefore: 0,
+    sellFeesBefore: 0,
+    cancelTs: undefined,
+    openedTs: undefined,
+    lastTs: 0,
+    reason: '',
+  }),
+  states: {
+    idle: {
+      on: {
+        'decision.buy': { guard: 'validBuy', target: 'buying', actions: ['startBuy', { type: 'placeOrder', params: ({ context }) => effect(context, 'buy') }] },
+        'position.close': { target: 'settled', actions: ['markTime', 'setReason'] },
+      },
+    },
+    buying: {
+      on: {
+        'order.accepted': { guard: 'isBuyEvent', actions: 'updateBuy' },
+        'order.fill': [
+          { guard: and(['isBuyEvent', 'buyComplete']), target: 'holding', actions: ['updateBuy', 'finishBuy'] },
+          { guard: 'isBuyEvent', actions: 'updateBuy' },
+        ],
+        'order.cancelled': [
+          { guard: and(['isBuyEvent', 'buyHasFill']), target: 'holding', actions: ['updateBuy', 'finishBuy'] },
+          { guard: 'isBuyEvent', target: 'idle', actions: ['updateBuy', 'finishBuy', 'setReason'] },
+        ],
+        'order.rejected': { guard: 'isBuyEvent', target: 'idle', actions: ['markTime', 'finishBuy', 'setReason'] },
+        'decision.cancelBuy': { target: 'cancellingBuy', actions: ['markCancel', { type: 'cancelOrder', params: ({ context }) => effect(context, 'buy') }] },
+        'clock.tick': [
+          { guard: 'ackOverdue', target: 'unknownBuy', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'buy') }] },
+          { guard: 'buyTimedOut', target: 'cancellingBuy', actions: ['markCancel', { type: 'cancelOrder', params: ({ context }) => effect(context, 'buy') }] },
+        ],
+      },
+    },
+    cancellingBuy: {
+      on: {
+        'order.accepted': { guard: 'isBuyEvent', actions: 'updateBuy' },
+        // A fill that wins the race against the cancel is applied; a complete fill ends the cancel.
+        'order.fill': [
+          { guard: and(['isBuyEvent', 'buyComplete']), target: 'holding', actions: ['updateBuy', 'finishBuy'] },
+          { guard: 'isBuyEvent', actions: 'updateBuy' },
+        ],
+        'order.cancelled': [
+          { guard: and(['isBuyEvent', 'buyHasFill']), target: 'holding', actions: ['updateBuy', 'finishBuy'] },
+          { guard: 'isBuyEvent', target: 'idle', actions: ['updateBuy', 'finishBuy', 'setReason'] },
+        ],
+        // The cancel was refused (order unknown or already done): ask the exchange what became of it.
+        'order.rejected': { guard: 'isBuyEvent', target: 'unknownBuy', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'buy') }] },
+        'clock.tick': { guard: 'cancelOverdue', target: 'unknownBuy', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'buy') }] },
+      },
+    },
+    unknownBuy: {
+      on: {
+        'order.queryResult': [
+          { guard: and(['isBuyEvent', 'foundOpen']), target: 'buying', actions: 'updateBuy' },
+          { guard: and(['isBuyEvent', 'buyHasFill']), target: 'holding', actions: ['updateBuy', 'finishBuy'] },
+          { guard: 'isBuyEvent', target: 'idle', actions: ['updateBuy', 'finishBuy', 'setReason'] },
+        ],
+        'order.accepted': { guard: 'isBuyEvent', target: 'buying', actions: 'updateBuy' },
+        'order.fill': [
+          { guard: and(['isBuyEvent', 'buyComplete']), target: 'holding', actions: ['updateBuy', 'finishBuy'] },
+          { guard: 'isBuyEvent', target: 'buying', actions: 'updateBuy' },
+        ],
+        'order.cancelled': [
+          { guard: and(['isBuyEvent', 'buyHasFill']), target: 'holding', actions: ['updateBuy', 'finishBuy'] },
+          { guard: 'isBuyEvent', target: 'idle', actions: ['updateBuy', 'finishBuy', 'setReason'] },
+        ],
+      },
+    },
+    holding: {
+      on: {
+        'decision.sell': { guard: 'canSell', target: 'selling', actions: ['startSell', { type: 'placeOrder', params: ({ context }) => effect(context, 'sell') }] },
+      },
+    },
+    selling: {
+      on: {
+        'order.accepted': { guard: 'isSellEvent', actions: 'updateSell' },
+        'order.fill': [
+          { guard: and(['isSellEvent', not('stillHolding')]), target: 'settled', actions: ['updateSell', 'finishSell'] },
+          { guard: and(['isSellEvent', 'sellComplete']), target: 'holding', actions: ['updateSell', 'finishSell'] },
+          { guard: 'isSellEvent', actions: 'updateSell' },
+        ],
+        'order.cancelled': { guard: 'isSellEvent', target: 'holding', actions: ['updateSell', 'finishSell'] },
+        'order.rejected': { guard: 'isSellEvent', target: 'holding', actions: ['markTime', 'finishSell'] },
+        'decision.cancelSell': { target: 'cancellingSell', actions: ['markCancel', { type: 'cancelOrder', params: ({ context }) => effect(context, 'sell') }] },
+        'clock.tick': { guard: 'sellAckOverdue', target: 'unknownSell', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'sell') }] },
+      },
+    },
+    cancellingSell: {
+      on: {
+        'order.accepted': { guard: 'isSellEvent', actions: 'updateSell' },
+        'order.fill': [
+          { guard: and(['isSellEvent', not('stillHolding')]), target: 'settled', actions: ['updateSell', 'finishSell'] },
+          { guard: and(['isSellEvent', 'sellComplete']), target: 'holding', actions: ['updateSell', 'finishSell'] },
+          { guard: 'isSellEvent', actions: 'updateSell' },
+        ],
+        'order.cancelled': { guard: 'isSellEvent', target: 'holding', actions: ['updateSell', 'finishSell'] },
+        'order.rejected': { guard: 'isSellEvent', target: 'unknownSell', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'sell') }] },
+        'clock.tick': { guard: 'cancelOverdue', target: 'unknownSell', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'sell') }] },
+      },
+    },
+    unknownSell: {
+      on: {
+        'order.queryResult': [
+          { guard: and(['isSellEvent', 'foundOpen']), target: 'selling', actions: 'updateSell' },
+          { guard: and(['isSellEvent', 'stillHolding']), target: 'holding', actions: ['updateSell', 'finishSell'] },
+          { guard: 'isSellEvent', target: 'settled', actions: ['updateSell', 'finishSell'] },
+        ],
+        'order.accepted': { guard: 'isSellEvent', target: 'selling', actions: 'updateSell' },
+        'order.fill': [
+          { guard: and(['isSellEvent', not('stillHolding')]), target: 'settled', actions: ['updateSell', 'finishSell'] },
+          { guard: and(['isSellEvent', 'sellComplete']), target: 'holding', actions: ['updateSell', 'finishSell'] },
+          { guard: 'isSellEvent', target: 'selling', actions: 'updateSell' },
+        ],
+        'order.cancelled': { guard: 'isSellEvent', target: 'holding', actions: ['updateSell', 'finishSell'] },
+      },
+    },
+    settled: {
+      type: 'final',
+    },
+  },
+  output: ({ context }) => positionResult(context),
+});
+
+function effect(context: PositionContext, side: 'buy' | 'sell'): OrderEffect {
+  const slot = side === 'buy' ? context.buy : context.sell;
+  if (!slot) throw new Error(`position ${context.positionId}: no ${side} order`);
+  return { positionId: context.positionId, market: context.market, slot };
+}
+
+export type PositionMachine = typeof positionMachine;
