@@ -32,8 +32,8 @@ export interface FileStats {
   readonly file: string;
   format: ReplayFormat | undefined;
   market: MarketSymbol | undefined;
-  /** The `market,symbol` lane this reader took of a multi-market file, if it was split. */
-  lane: string | undefined;
+  /** The `market,symbol` lanes a multi-market file was read as (see lanes.ts); empty when read whole. */
+  lanes: string[];
   /** Records (lines, or JSON rows) this reader parsed; a lane of a multi-market file parses only its own. */
   records: number;
   events: number;
@@ -72,7 +72,7 @@ export function emptyFileStats(file: string): FileStats {
     file,
     format: undefined,
     market: undefined,
-    lane: undefined,
+    lanes: [],
     records: 0,
     events: 0,
     malformed: 0,
@@ -114,6 +114,28 @@ function parserFor(format: ReplayFormat, file: string, options: FileReadOptions,
         depthTops: options.depthTops ?? true,
       });
   }
+}
+
+/** One file's stats from the stats of the lanes it was read as. */
+export function combineLaneStats(lanes: readonly FileStats[]): FileStats {
+  const [first, ...rest] = lanes;
+  if (first === undefined) throw new Error('combineLaneStats: no lanes');
+  if (rest.length === 0) return first;
+  const sum = (k: 'records' | 'events' | 'malformed' | 'ignored' | 'outOfOrder' | 'gaps'): number => lanes.reduce((a, s) => a + s[k], 0);
+  const firstBad = lanes.map((s) => s.firstMalformedLine).filter((n): n is number => n !== undefined);
+  return {
+    ...first,
+    lanes: lanes.flatMap((s) => s.lanes),
+    records: sum('records'),
+    events: sum('events'),
+    malformed: sum('malformed'),
+    ignored: sum('ignored'),
+    outOfOrder: sum('outOfOrder'),
+    gaps: sum('gaps'),
+    firstMalformedLine: firstBad.length > 0 ? Math.min(...firstBad) : undefined,
+    done: lanes.every((s) => s.done),
+    error: lanes.find((s) => s.error !== undefined)?.error,
+  };
 }
 
 /** Prepends an already-read chunk to the rest of a chunk stream; closing it closes the file. */
@@ -198,7 +220,7 @@ async function* parseRecords(file: string, text: AsyncGenerator<string>, options
   const records = isJsonArrayFormat(format) ? splitJsonArrayRecords(text) : splitLines(text);
   const reorder = options.reorderWindowMs !== undefined && options.reorderWindowMs > 0 ? new ReorderBuffer(options.reorderWindowMs) : undefined;
   const lane = options.lane;
-  if (lane !== undefined) stats.lane = lane.own.slice(0, -1);
+  if (lane !== undefined) stats.lanes = [lane.own.slice(0, -1)];
   let lineNo = 0;
   let lastTs = -Infinity;
   let parsed: MarketEvent[] = [];

@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Observable } from 'rxjs';
 import type { MarketEvent, MarketSymbol } from '../core/index.js';
-import { emptyFileStats, readFileEvents, type FileReadOptions, type FileStats, type MalformedInfo } from './file-reader.js';
+import { combineLaneStats, emptyFileStats, readFileEvents, type FileReadOptions, type FileStats, type MalformedInfo } from './file-reader.js';
 import type { ReplayFormat } from './formats.js';
 import { binanceTradeLanes, detectFileFormat } from './lanes.js';
 import { mergeByTime } from './merge.js';
@@ -42,7 +42,7 @@ export interface ReplaySource {
   events(): AsyncIterable<MarketEvent>;
   /** The same merged stream in batches: the fast path for consumers that loop synchronously. */
   batches(): AsyncIterable<MarketEvent[]>;
-  /** Totals of the latest read so far (per file and summed). */
+  /** Totals of the latest read so far: per input file (lanes of a split file summed) and overall. */
   stats(): ReplayStats;
 }
 
@@ -75,23 +75,33 @@ export async function expandPaths(paths: readonly string[]): Promise<{ file: str
  * event-time-ordered stream. Files are streamed, never loaded whole.
  */
 export function openReplay(paths: readonly string[], options: ReplayOptions = {}): ReplaySource {
-  let current: FileStats[] = [];
+  let current: FileStats[][] = []; // per input file, the stats of each lane it is read as
+  let reported = new Set<string>();
+  // Once per file, also when a multi-market file is read as several lanes.
   const onMalformed = (info: MalformedInfo): void => {
+    if (reported.has(info.file)) return;
+    reported.add(info.file);
     options.onMalformed?.(info);
-    options.logger?.warn({ file: info.file, format: info.format, line: info.line, reason: info.reason }, `malformed record in ${basename(info.file)} at line ${info.line}; skipping such records`);
+    options.logger?.warn(
+      { file: info.file, format: info.format, line: info.line, reason: info.reason },
+      `malformed record in ${basename(info.file)} at line ${info.line}; such records are counted and skipped`,
+    );
   };
   async function* batches(): AsyncGenerator<MarketEvent[]> {
     const inputs = await expandPaths(paths);
-    const stats: FileStats[] = [];
+    const stats: FileStats[][] = [];
     current = stats;
+    reported = new Set();
     const sources: AsyncIterable<MarketEvent[]>[] = [];
     for (const input of inputs) {
       const fileOptions: FileReadOptions = { ...options, onMalformed, skipUndetected: input.fromDirectory };
       const format = options.format ?? (await detectFileFormat(input.file).catch(() => undefined));
       const lanes = format === 'binance-trades-csv' && options.market === undefined ? await binanceTradeLanes(input.file) : [];
+      const group: FileStats[] = [];
+      stats.push(group);
       for (const lane of lanes.length > 1 ? lanes : [undefined]) {
         const s = emptyFileStats(input.file);
-        stats.push(s);
+        group.push(s);
         sources.push(readFileEvents(input.file, lane === undefined ? fileOptions : { ...fileOptions, lane }, s));
       }
     }
@@ -101,9 +111,10 @@ export function openReplay(paths: readonly string[], options: ReplayOptions = {}
     batches,
     events: () => flatten(batches),
     stats() {
-      const sum = (k: 'events' | 'malformed' | 'ignored' | 'outOfOrder'): number => current.reduce((a, s) => a + s[k], 0);
-      const skipped = current.filter((f) => f.skipped !== undefined).map((f) => `${f.file}: ${f.skipped}`);
-      return { files: current, events: sum('events'), malformed: sum('malformed'), ignored: sum('ignored'), outOfOrder: sum('outOfOrder'), skipped };
+      const files = current.map(combineLaneStats);
+      const sum = (k: 'events' | 'malformed' | 'ignored' | 'outOfOrder'): number => files.reduce((a, s) => a + s[k], 0);
+      const skipped = files.filter((f) => f.skipped !== undefined).map((f) => `${f.file}: ${f.skipped}`);
+      return { files, events: sum('events'), malformed: sum('malformed'), ignored: sum('ignored'), outOfOrder: sum('outOfOrder'), skipped };
     },
   };
 }

@@ -84,6 +84,25 @@ describe.skipIf(skipWithoutSharedData())('corrupted copies of real files', () =>
     expect(events).toEqual(reference.filter((_, i) => i !== 18));
   });
 
+  it('counts a garbage line once in a multi-market file read as lanes, with its real line number', async () => {
+    const extract = sharedData('trades', 'binance-2024-08-08-trades.csv.gz');
+    const reference = (await readAll([extract])).events;
+    const lines = gunzipSync(readFileSync(extract)).toString('utf8').split('\n');
+    const ethAt = lines.findIndex((l) => l.startsWith('spot,ETHUSDT,'));
+    const bad = [...lines];
+    bad[ethAt + 3] = (bad[ethAt + 3] as string).replace(/^spot,ETHUSDT,\d+,/, 'spot,ETHUSDT,soon,'); // a bad time, in the ETH lane
+    bad.splice(4, 0, '#### not a trade'); // line 5, claimed by no lane
+    const dir = tmp();
+    writeFileSync(join(dir, 'binance-trades.csv.gz'), gzipSync(bad.join('\n')));
+    const infos: MalformedInfo[] = [];
+    const { events, stats } = await readAll([join(dir, 'binance-trades.csv.gz')], { onMalformed: (i) => infos.push(i) });
+    expect(stats.files[0]).toMatchObject({ malformed: 2, firstMalformedLine: 5, events: reference.length - 1 });
+    expect(infos).toHaveLength(1); // once per file, whichever lane met its bad line first
+    expect([5, ethAt + 5]).toContain(infos[0]?.line); // the ETH row moved down one by the insert
+    const droppedId = Number((lines[ethAt + 3] as string).split(',')[4]);
+    expect(events).toEqual(reference.filter((e) => !(e.market === 'ETH/USDT' && e.kind === 'trade' && e.id === droppedId)));
+  });
+
   it('rejects a truncated gzip naming the file, or counts it and keeps the other files with onFileError: count', async () => {
     const dir = tmp();
     const gz = readFileSync(source);
