@@ -221,6 +221,19 @@ describe.skipIf(skipWithoutSharedData())('Binance websocket captures', () => {
     expect(stats.skipped.map((s) => s.split(':')[0]?.split('/').pop())).toEqual(['BINANCE.http.0.0', 'UPBIT.0']);
     expect(stats.malformed).toBe(0);
     expect(stats.events).toBeGreaterThan(200_000);
+    expect(stats.outOfOrder).toBeGreaterThan(0); // captures go back in time a little
+  });
+
+  it('merges all captures into one non-decreasing stream with a reorder window, losing nothing', async () => {
+    const plain = await readAll([sharedData('ws')]);
+    const { events, stats } = await readAll([sharedData('ws')], { reorderWindowMs: 1000 });
+    expect(stats.outOfOrder).toBe(0);
+    expect(events.length).toBe(plain.events.length);
+    let back = 0;
+    for (let i = 1; i < events.length; i++) if ((events[i]?.ts as number) < (events[i - 1]?.ts as number)) back++;
+    expect(back).toBe(0);
+    const key = (e: { ts: number; kind: string; market: string }): string => `${e.ts}|${e.kind}|${e.market}|${JSON.stringify(e)}`;
+    expect(events.map(key).sort()).toEqual(plain.events.map(key).sort());
   });
 });
 
