@@ -256,6 +256,8 @@ export const positionMachine = setup({
     holding: {
       on: {
         'decision.sell': { guard: 'canSell', target: 'selling', actions: ['startSell', { type: 'placeOrder', params: ({ context }) => effect(context, 'sell') }] },
+        // A remainder too small to sell (under the exchange minimum) is written off.
+        'position.close': { target: 'settled', actions: ['markTime', 'setReason'] },
       },
     },
     selling: {

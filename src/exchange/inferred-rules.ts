@@ -1,0 +1,31 @@
+import type { MarketRules, MarketSymbol } from '../core/index.js';
+import { upbitKrwRules } from './upbit-rules.js';
+
+/** Minimum order totals of common quote currencies (Binance's min notional); others 0. */
+const MIN_TOTAL: Readonly<Record<string, number>> = { USDT: 10, USDC: 10, BUSD: 10, FDUSD: 10, BTC: 0.0001, ETH: 0.001, BNB: 0.01 };
+
+/**
+ * Rules for recorded data of markets with no exchange metadata at hand (a backtest on Binance candles):
+ * a fixed tick of five significant digits at the market's first price, any amount to 8 decimals, the
+ * quote's usual minimum total, and the configured fee. KRW markets get Upbit's real rules.
+ */
+export function inferredRulesSource(feeRate: number): { rules(market: MarketSymbol): MarketRules | undefined; observe(market: MarketSymbol, price: number): void } {
+  const cache = new Map<MarketSymbol, MarketRules>();
+  return {
+    observe(market, price) {
+      if (cache.has(market) || !(price > 0)) return;
+      const slash = market.indexOf('/');
+      const base = market.slice(0, slash);
+      const quote = market.slice(slash + 1).split(':')[0] as string;
+      if (quote === 'KRW') {
+        cache.set(market, upbitKrwRules(market));
+        return;
+      }
+      const tick = 10 ** (Math.floor(Math.log10(price)) - 4);
+      cache.set(market, { market, base, quote, tickSize: () => tick, amountStep: 1e-8, minTotal: MIN_TOTAL[quote] ?? 0, feeRate });
+    },
+    rules(market) {
+      return cache.get(market);
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import type { MarketRules } from '../core/index.js';
+import { roundAmountDown, roundPrice } from '../exchange/index.js';
+
+export type AllocationMode = 'equal' | 'score' | 'volatility';
+
+export interface SizingLimits {
+  readonly mode: AllocationMode;
+  /** Most positions open at once (buying or holding). */
+  readonly maxPositions: number;
+  /** Largest fraction of equity committed to one coin. */
+  readonly maxPerCoin: number;
+  /** Fraction of equity always left in cash. */
+  readonly cashReserve: number;
+}
+
+export interface Candidate {
+  readonly market: string;
+  readonly score: number;
+  /** Limit price wanted (best bid or last price); rounded down to the tick here. */
+  readonly price: number;
+  readonly volatility: number;
+}
+
+export interface SizedOrder {
+  readonly market: string;
+  readonly price: number;
+  readonly amount: number;
+}
+
+export interface Sizing {
+  readonly orders: readonly SizedOrder[];
+  readonly skipped: readonly { readonly market: string; readonly reason: string }[];
+}
+
+/**
+ * The seed's order quantity distribution: splits the spendable cash (cash above the reserve) over the
+ * candidates, best first, in the free position slots — equally, by score, or by inverse volatility —
+ * capped per coin; the price rounded DOWN to the tick, the amount DOWN to the lot, the fee reserved, so
+ * an order never spends more than its share. A share under the exchange minimum is skipped, never
+ * rounded up past the budget.
+ */
+export function sizeOrders(input: {
+  readonly candidates: readonly Candidate[];
+  readonly cash: number;
+  readonly equity: number;
+  readonly openPositions: number;
+  readonly limits: SizingLimits;
+  readonly rules: (market: string) => MarketRules | undefined;
+}): Sizing {
+  const { limits } = input;
+  const skipped: { market: string; reason: string }[] = [];
+  const slots = Math.max(0, limits.maxPositions - input.openPositions);
+  const ranked = [...input.candidates].sort((a, b) => b.score - a.score || (a.market < b.market ? -1 : 1));
+  const chosen = ranked.slice(0, slots);
+  for (const c of ranked.slice(slots)) skipped.push({ market: c.market, reason: 'no free position slot' });
+  const spendable = Math.max(0, input.cash - limits.cashReserve * input.equity);
+  const weights = chosen.map((c) => (limits.mode === 'score' ? Math.max(c.score, 0) : limits.mode === 'volatility' ? 1 / Math.max(c.volatility, 0.001) : 1));
+  const total = weights.reduce((a, b) => a + b, 0);
+  const orders: SizedOrder[] = [];
+  chosen.forEach((c, i) => {
+    const rules = input.rules(c.market);
+    if (!rules) return void skipped.push({ market: c.market, reason: 'unknown market' });
+    if (!((weights[i] as number) > 0) || total <= 0) return void skipped.push({ market: c.market, reason: 'zero weight' });
+    const share = Math.min((spendable * (weights[i] as number)) / total, limits.maxPerCoin * input.equity);
+    const price = roundPrice(rules, c.price, 'down');
+    if (!(price > 0)) return void skipped.push({ market: c.market, reason: 'no valid price' });
+    // Upbit takes 8 decimals where the rules give no lot (amountStep 0).
+    const amount = roundAmountDown(share / (price * (1 + rules.feeRate)), rules.amountStep > 0 ? rules.amountStep : 1e-8);
+    if (amount * price < rules.minTotal || !(amount > 0)) return void skipped.push({ market: c.market, reason: `under the minimum order (${rules.minTotal})` });
+    orders.push({ market: c.market, price, amount });
+  });
+  return { orders, skipped };
+}

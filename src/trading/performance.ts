@@ -1,0 +1,180 @@
+import type { Decision, OrderEvent, Ranking } from '../core/index.js';
+import { HOUR_MS } from '../core/index.js';
+import type { PositionResult } from '../../machines/index.js';
+
+export interface TradeRecord extends PositionResult {
+  /** Regime of the coin at entry, per horizon (1h, 6h, 12h, 24h). */
+  readonly regime: Readonly<Record<string, string>>;
+}
+
+export interface HourRow {
+  readonly hour: number;
+  readonly equityStart: number;
+  readonly equityEnd: number;
+  readonly return: number;
+  readonly buys: number;
+  readonly sells: number;
+  readonly closed: number;
+  readonly wins: number;
+  readonly losses: number;
+}
+
+interface HourAcc {
+  hour: number;
+  equityStart: number;
+  equityEnd: number;
+  buys: Set<string>;
+  sells: Set<string>;
+  closed: number;
+  wins: number;
+  losses: number;
+}
+
+export interface RegimeRow {
+  readonly horizon: string;
+  readonly regime: string;
+  readonly trades: number;
+  readonly wins: number;
+  readonly losses: number;
+  readonly pnl: number;
+  readonly meanReturn: number;
+}
+
+/**
+ * Statistics of a run, fed by the engine's listener calls: per-trade records with the regime at entry,
+ * the equity curve (one point per hour of event time and the last one), the seed's hourly figures
+ * (return, buy and sell counts, win rate) and the summary (return, drawdown, Sharpe and Sortino from
+ * hourly returns annualised by √(24·365), exposure, fees, turnover, results by regime).
+ */
+export class PerformanceTracker {
+  readonly trades: TradeRecord[] = [];
+  readonly equityCurve: { ts: number; equity: number; invested: number }[] = [];
+  readonly #hours: HourAcc[] = [];
+  #fees = 0;
+  #traded = 0;
+  #fills = 0;
+  #decisions: Record<string, number> = {};
+  #rankings = 0;
+  #initial: number | undefined;
+  #last: { ts: number; equity: number; invested: number } | undefined;
+
+  onDecision(decision: Decision): void {
+    this.#decisions[decision.kind] = (this.#decisions[decision.kind] ?? 0) + 1;
+  }
+
+  onRanking(_ranking: Ranking): void {
+    this.#rankings++;
+  }
+
+  onOrderEvent(event: OrderEvent): void {
+    if (event.type !== 'order.fill') return;
+    this.#fills++;
+    this.#fees += event.fill.fee;
+    this.#traded += event.fill.price * event.fill.amount;
+    const hour = this.#hour(event.fill.ts);
+    (event.fill.side === 'buy' ? hour.buys : hour.sells).add(event.fill.clientId);
+  }
+
+  onPositionSettled(result: PositionResult, regime: Readonly<Record<string, string>>): void {
+    this.trades.push({ ...result, regime });
+    const hour = this.#hour(result.closedTs);
+    hour.closed++;
+    if (result.pnl > 0) hour.wins++;
+    else hour.losses++;
+  }
+
+  onEquity(ts: number, equity: number, invested: number): void {
+    this.#initial ??= equity;
+    const point = { ts, equity, invested };
+    const previous = this.#last;
+    this.#last = point;
+    const hour = this.#hour(ts);
+    hour.equityEnd = equity;
+    if (!previous || Math.floor(previous.ts / HOUR_MS) !== Math.floor(ts / HOUR_MS)) this.equityCurve.push(point);
+  }
+
+  #hour(ts: number): HourAcc {
+    const h = Math.floor(ts / HOUR_MS) * HOUR_MS;
+    let acc = this.#hours[this.#hours.length - 1];
+    if (!acc || acc.hour !== h) {
+      const equity = acc?.equityEnd ?? this.#last?.equity ?? 0;
+      acc = { hour: h, equityStart: equity, equityEnd: equity, buys: new Set(), sells: new Set(), closed: 0, wins: 0, losses: 0 };
+      this.#hours.push(acc);
+    }
+    return acc;
+  }
+
+  hourly(): HourRow[] {
+    return this.#hours.map((h) => ({
+      hour: h.hour,
+      equityStart: h.equityStart,
+      equityEnd: h.equityEnd,
+      return: h.equityStart > 0 ? h.equityEnd / h.equityStart - 1 : 0,
+      buys: h.buys.size,
+      sells: h.sells.size,
+      closed: h.closed,
+      wins: h.wins,
+      losses: h.losses,
+    }));
+  }
+
+  byRegime(): RegimeRow[] {
+    const rows = new Map<string, { horizon: string; regime: string; trades: number; wins: number; losses: number; pnl: number; returns: number }>();
+    for (const t of this.trades) {
+      for (const [horizon, regime] of Object.entries(t.regime)) {
+        const key = `${horizon}|${regime}`;
+        const r = rows.get(key) ?? { horizon, regime, trades: 0, wins: 0, losses: 0, pnl: 0, returns: 0 };
+        r.trades++;
+        if (t.pnl > 0) r.wins++;
+        else r.losses++;
+        r.pnl += t.pnl;
+        r.returns += t.return;
+        rows.set(key, r);
+      }
+    }
+    return [...rows.values()]
+      .sort((a, b) => (a.horizon === b.horizon ? (a.regime < b.regime ? -1 : 1) : ['1h', '6h', '12h', '24h'].indexOf(a.horizon) - ['1h', '6h', '12h', '24h'].indexOf(b.horizon)))
+      .map(({ returns, ...r }) => ({ ...r, meanReturn: r.trades > 0 ? returns / r.trades : 0 }));
+  }
+
+  summary(): Record<string, unknown> {
+    const initial = this.#initial ?? 0;
+    const final = this.#last?.equity ?? initial;
+    const hourly = this.hourly().map((h) => h.return);
+    const mean = hourly.reduce((a, b) => a + b, 0) / Math.max(1, hourly.length);
+    const sd = Math.sqrt(hourly.reduce((a, r) => a + (r - mean) ** 2, 0) / Math.max(1, hourly.length - 1));
+    const downside = Math.sqrt(hourly.reduce((a, r) => a + Math.min(0, r) ** 2, 0) / Math.max(1, hourly.length));
+    const annual = Math.sqrt(24 * 365);
+    let peak = -Infinity;
+    let maxDrawdown = 0;
+    for (const p of this.equityCurve.concat(this.#last ? [this.#last] : [])) {
+      peak = Math.max(peak, p.equity);
+      if (peak > 0) maxDrawdown = Math.max(maxDrawdown, (peak - p.equity) / peak);
+    }
+    const exposure = this.equityCurve.length > 0 ? this.equityCurve.reduce((a, p) => a + (p.equity > 0 ? p.invested / p.equity : 0), 0) / this.equityCurve.length : 0;
+    const meanEquity = this.equityCurve.length > 0 ? this.equityCurve.reduce((a, p) => a + p.equity, 0) / this.equityCurve.length : initial;
+    const wins = this.trades.filter((t) => t.pnl > 0).length;
+    return {
+      initialEquity: initial,
+      finalEquity: final,
+      totalReturn: initial > 0 ? final / initial - 1 : 0,
+      trades: this.trades.length,
+      wins,
+      losses: this.trades.length - wins,
+      winRate: this.trades.length > 0 ? wins / this.trades.length : 0,
+      meanTradeReturn: this.trades.length > 0 ? this.trades.reduce((a, t) => a + t.return, 0) / this.trades.length : 0,
+      realizedPnl: this.trades.reduce((a, t) => a + t.pnl, 0),
+      maxDrawdown,
+      sharpe: sd > 0 ? (mean / sd) * annual : 0,
+      sortino: downside > 0 ? (mean / downside) * annual : 0,
+      exposure,
+      feesPaid: this.#fees,
+      turnover: meanEquity > 0 ? this.#traded / meanEquity : 0,
+      fills: this.#fills,
+      decisions: this.#decisions,
+      rankings: this.#rankings,
+      hours: hourly.length,
+      byRegime: this.byRegime(),
+    };
+  }
+}

@@ -1,0 +1,2 @@
+export * from './strategy.js';
+export * from './triple-barrier.js';

@@ -1,0 +1,104 @@
+import { Observable } from 'rxjs';
+import type { Decision, FeatureSnapshot } from '../src/core/index.js';
+import { marketBreadth } from '../streams/index.js';
+import type { PositionView, Strategy } from './strategy.js';
+
+export interface TripleBarrierOptions {
+  /** Take profit at this return, net of fees on both sides. */
+  readonly takeProfit: number;
+  /** Stop out at this loss (positive number), net of fees. */
+  readonly stopLoss: number;
+  /** Sell after holding this long (event time). */
+  readonly maxHoldMs: number;
+  /** Cancel a buy resting this long. */
+  readonly buyTimeoutMs: number;
+  /** Cancel a buy when the price ran this many ticks above it. */
+  readonly chaseTicks: number;
+  /** Fee rate per side, for net returns. */
+  readonly feeRate: number;
+  /** No new buys while the 6h market breadth is bearish. */
+  readonly skipBearMarket: boolean;
+  /** Re-price a resting sell after this long (cancel; the next batch sells at the new touch). */
+  readonly sellTimeoutMs?: number;
+}
+
+/**
+ * The rule-based strategy: buy the coins at the top of the ranking that the bot does not hold, exit on
+ * the first of three barriers — take-profit, stop-loss, time limit — measured net of fees, and cancel
+ * buys that went stale (too long, price ran away, or the coin left the ranking). Exits are priced at the
+ * best bid (or the last price) so they execute; buys at the best bid (or the last price).
+ * Decisions are emitted on the batch (or ranking) that triggers them, at most one per position per
+ * state: a position is not asked twice until its state changes.
+ */
+export function tripleBarrier(options: TripleBarrierOptions): Strategy {
+  return (source) =>
+    new Observable<Decision>((subscriber) => {
+      const positions = new Map<string, PositionView>();
+      /** positionId → state in which a decision was already sent. */
+      const asked = new Map<string, string>();
+      const last = new Map<string, FeatureSnapshot>();
+      let ranked = new Set<string>();
+      let bearMarket = false;
+
+      const ask = (p: PositionView, decision: Decision): void => {
+        if (asked.get(p.positionId) === p.state) return;
+        asked.set(p.positionId, p.state);
+        subscriber.next(decision);
+      };
+
+      const review = (ts: number): void => {
+        for (const p of positions.values()) {
+          const s = last.get(p.market);
+          if (!s) continue;
+          const bid = s.touch?.bidPrice ?? s.price;
+          if (p.state === 'buying') {
+            const stale = ts - p.orderTs >= options.buyTimeoutMs;
+            const ranAway = p.tickSize > 0 && s.price > p.orderPrice + options.chaseTicks * p.tickSize;
+            const dropped = !ranked.has(p.market);
+            if (stale || ranAway || dropped) ask(p, { kind: 'CANCEL_BUY', market: p.market, ts, reason: stale ? 'buy-timeout' : ranAway ? 'price-ran-away' : 'left-ranking' });
+          } else if (p.state === 'holding' && p.entryPrice > 0) {
+            const net = (bid * (1 - options.feeRate)) / (p.entryPrice * (1 + options.feeRate)) - 1;
+            const reason = net >= options.takeProfit ? 'take-profit' : net <= -options.stopLoss ? 'stop-loss' : ts - p.entryTs >= options.maxHoldMs ? 'time-limit' : undefined;
+            if (reason) ask(p, { kind: 'SELL', market: p.market, ts, reason, price: bid });
+          } else if (p.state === 'selling' && options.sellTimeoutMs !== undefined && ts - p.orderTs >= options.sellTimeoutMs && bid < p.orderPrice) {
+            ask(p, { kind: 'CANCEL_SELL', market: p.market, ts, reason: 'reprice-sell' });
+          }
+        }
+      };
+
+      return source.subscribe({
+        next(input) {
+          switch (input.kind) {
+            case 'features': {
+              for (const s of input.snapshots) last.set(s.market, s);
+              bearMarket = options.skipBearMarket && marketBreadth(input.snapshots)['6h']?.regime === 'bear';
+              review(input.ts);
+              return;
+            }
+            case 'position': {
+              const p = input.position;
+              if (p.state === 'settled' || (p.state === 'idle' && asked.has(p.positionId))) {
+                positions.delete(p.positionId);
+                asked.delete(p.positionId);
+              } else positions.set(p.positionId, p);
+              return;
+            }
+            case 'ranking': {
+              ranked = new Set(input.ranking.ranking.map((e) => e.market));
+              if (bearMarket) return;
+              const held = new Set([...positions.values()].map((p) => p.market));
+              for (const entry of input.ranking.ranking) {
+                if (held.has(entry.market)) continue;
+                const s = last.get(entry.market);
+                if (!s) continue;
+                subscriber.next({ kind: 'BUY', market: entry.market, ts: input.ranking.ts, reason: 'ranked', score: entry.score, price: s.touch?.bidPrice ?? s.price });
+              }
+              return;
+            }
+          }
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+    });
+}
