@@ -1,5 +1,5 @@
 import type { FeatureSnapshot, MarketEvent, Regime, Touch, WindowName, WindowStats } from '../src/core/index.js';
-import { HOUR_MS, REGIME_LABELS, REGIME_WINDOWS, WINDOW_MS, WINDOWS } from '../src/core/index.js';
+import { WINDOW_MS, WINDOWS } from '../src/core/index.js';
 import { BucketRing } from './bucket-ring.js';
 import { MinuteVolatility } from './minute-volatility.js';
 import { classifyRegime, DEFAULT_REGIME_RULE, type RegimeRule } from './regime.js';
@@ -116,11 +116,11 @@ export class MarketState {
   }
 
   windowStats(window: WindowName): WindowStats {
-    const slot = this.#slots[WINDOWS.indexOf(window)] as RingSlot;
-    return this.#stats(slot);
+    return this.#stats(WINDOWS.indexOf(window));
   }
 
-  #stats(slot: RingSlot): WindowStats {
+  #stats(i: number): WindowStats {
+    const slot = this.#slots[i] as RingSlot;
     const volume = slot.ring.volume(slot.index);
     const value = slot.ring.value(slot.index);
     return { vwap: volume > 0 ? value / volume : this.price, volume, value, trades: slot.ring.trades(slot.index) };
@@ -129,17 +129,34 @@ export class MarketState {
   /** The market's features as of `ts` (≥ every event applied). */
   snapshot(ts: number): FeatureSnapshot {
     this.#advance(ts);
-    const windows = {} as Record<WindowName, WindowStats>;
-    for (let i = 0; i < WINDOWS.length; i++) windows[WINDOWS[i] as WindowName] = this.#stats(this.#slots[i] as RingSlot);
+    // Object literals with a fixed key order: one hidden class for every snapshot, cheap to build and read.
+    const windows: Record<WindowName, WindowStats> = {
+      '1m': this.#stats(0),
+      '3m': this.#stats(1),
+      '5m': this.#stats(2),
+      '10m': this.#stats(3),
+      '30m': this.#stats(4),
+      '1h': this.#stats(5),
+      '6h': this.#stats(6),
+      '12h': this.#stats(7),
+      '1d': this.#stats(8),
+      '1w': this.#stats(9),
+      '1M': this.#stats(10),
+    };
     const volatility = this.#volatility.read();
     const high = this.#extremes.high();
     const low = this.#extremes.low();
-    const position = high > low ? Math.min(1, Math.max(0, (this.price - low) / (high - low))) : 0.5;
-    const regime: Record<string, Regime> = {};
-    for (const w of REGIME_WINDOWS) {
-      regime[REGIME_LABELS[w]] = classifyRegime(this.price, windows[w].vwap, volatility, WINDOW_MS[w] / HOUR_MS, this.#regimeRule);
-    }
-    const snapshot: FeatureSnapshot = { market: this.market, ts, price: this.price, windows, volatility, position, high, low, regime };
-    return this.touch ? { ...snapshot, touch: this.touch } : snapshot;
+    const price = this.price;
+    const position = high > low ? Math.min(1, Math.max(0, (price - low) / (high - low))) : 0.5;
+    const rule = this.#regimeRule;
+    const regime: Record<string, Regime> = {
+      '1h': classifyRegime(price, windows['1h'].vwap, volatility, 1, rule),
+      '6h': classifyRegime(price, windows['6h'].vwap, volatility, 6, rule),
+      '12h': classifyRegime(price, windows['12h'].vwap, volatility, 12, rule),
+      '24h': classifyRegime(price, windows['1d'].vwap, volatility, 24, rule),
+    };
+    return this.touch
+      ? { market: this.market, ts, price, windows, volatility, position, high, low, regime, touch: this.touch }
+      : { market: this.market, ts, price, windows, volatility, position, high, low, regime };
   }
 }

@@ -14,10 +14,13 @@ export class MinuteVolatility {
   #carryId = -Infinity;
   #current = -Infinity;
   #currentEnd = -Infinity;
+  /** The last read, valid until the next add or minute change (several snapshots per minute are common). */
+  #cached = NaN;
 
   advanceTo(ts: number): void {
     if (ts <= this.#currentEnd) return;
     this.#current = Math.ceil(ts / 60_000) - 1;
+    this.#cached = NaN;
     this.#currentEnd = (this.#current + 1) * 60_000;
   }
 
@@ -35,10 +38,17 @@ export class MinuteVolatility {
       this.#ids[slot] = id;
     }
     this.#closes[slot] = price;
+    this.#cached = NaN;
   }
 
   /** Hourly volatility as of the open minute; 0 with fewer than two prices. */
   read(): number {
+    if (this.#cached === this.#cached) return this.#cached;
+    this.#cached = this.#compute();
+    return this.#cached;
+  }
+
+  #compute(): number {
     const end = this.#current;
     const start = end - MinuteVolatility.MINUTES;
     // The price as of `start`: the newest close at or before it, still in the ring or carried out of it.
@@ -58,7 +68,8 @@ export class MinuteVolatility {
       const slot = id % this.#cap;
       const close = this.#ids[slot] === id ? (this.#closes[slot] as number) : previous;
       if (previous > 0 && close > 0) {
-        const r = Math.log(close / previous);
+        // A minute without a trade repeats the close: a zero return needs no logarithm.
+        const r = close === previous ? 0 : Math.log(close / previous);
         n++;
         sum += r;
         sumSq += r * r;

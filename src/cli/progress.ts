@@ -32,6 +32,16 @@ export class ProgressBar {
     this.#drawn = true;
   }
 
+  /** For work of unknown length: a line of counts, no bar. */
+  status(detail: string): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (now - this.#last < this.intervalMs) return;
+    this.#last = now;
+    this.out.write(`\r${this.label} ${detail}  ${((now - this.#started) / 1000).toFixed(0)}s   `);
+    this.#drawn = true;
+  }
+
   done(message = ''): void {
     if (!this.enabled) return;
     if (this.#drawn) this.out.write('\r\x1b[2K');

@@ -1,0 +1,44 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import type { ReplayStats } from '../market-data/index.js';
+import { equityCsv, hourlyCsv, tradesCsv } from '../trading/report-files.js';
+import type { BacktestResult } from './backtest.js';
+
+export const BACKTEST_FILES = ['summary.json', 'trades.csv', 'equity.csv', 'hourly.csv'] as const;
+
+/** What a run read: per file its name, format, market and counts (no wall-clock figures, so reruns match). */
+function dataSummary(stats: ReplayStats | undefined): unknown {
+  if (!stats) return undefined;
+  return {
+    files: stats.files.map((f) => ({ file: f.file, format: f.format, market: f.market, events: f.events, malformed: f.malformed, ignored: f.ignored })),
+    events: stats.events,
+    malformed: stats.malformed,
+    ignored: stats.ignored,
+    outOfOrder: stats.outOfOrder,
+    skipped: stats.skipped,
+  };
+}
+
+/**
+ * Writes `summary.json` (statistics, open positions, final balances, the data's span and the config
+ * used), `trades.csv`, `equity.csv` and `hourly.csv` into `dir`. Byte-identical for identical runs.
+ */
+export async function writeBacktestOutput(dir: string, result: BacktestResult, config: Config, stats?: ReplayStats, source?: unknown): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const summary = {
+    quote: result.quote,
+    events: result.events,
+    span: result.span && { from: new Date(result.span.from).toISOString(), to: new Date(result.span.to).toISOString(), fromMs: result.span.from, toMs: result.span.to },
+    statistics: result.summary,
+    openPositions: result.open,
+    balances: result.balances,
+    data: dataSummary(stats),
+    source,
+    config,
+  };
+  await writeFile(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFile(join(dir, 'trades.csv'), tradesCsv(result.tracker.trades));
+  await writeFile(join(dir, 'equity.csv'), equityCsv(result.tracker.equityCurve));
+  await writeFile(join(dir, 'hourly.csv'), hourlyCsv(result.tracker.hourly()));
+}

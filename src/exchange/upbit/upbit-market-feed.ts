@@ -1,0 +1,341 @@
+import { randomUUID } from 'node:crypto';
+import { BehaviorSubject, Observable, share, Subject } from 'rxjs';
+import { WebSocket, type RawData } from 'ws';
+import { createActor, type Actor } from 'xstate';
+import { connectionMachine, type ConnectionStateName } from '../../../machines/connection-machine.js';
+import type { MarketEvent, MarketSymbol } from '../../core/index.js';
+import { UpbitFrames } from '../../market-data/parsers/upbit-frames.js';
+import { upbitMarket } from '../../market-data/symbols.js';
+import { sleep } from '../retry.js';
+import { TradeSequencer } from './trade-sequencer.js';
+import { fetchUpbitMarketCodes, UPBIT_REST_URL, UPBIT_WS_URL } from './upbit-quotation.js';
+
+export interface UpbitMarketFeedOptions {
+  /** Quote currency whose markets are all followed (default `KRW`). Ignored when `markets` is given. */
+  readonly quote?: string;
+  /** A fixed market list (`BTC/KRW` or `KRW-BTC`); no periodic re-reading of `/v1/market/all`. */
+  readonly markets?: readonly MarketSymbol[];
+  /** REST base, default `https://api.upbit.com`. */
+  readonly restUrl?: string;
+  /** Websocket URL, default `wss://api.upbit.com/websocket/v1`. */
+  readonly wsUrl?: string;
+  /** How often the market list is re-read for listings and delistings (default 5 min). */
+  readonly marketRefreshMs?: number;
+  /** A websocket ping is sent this often when the socket is quiet (default 15 s). */
+  readonly pingIntervalMs?: number;
+  /** No frame and no pong for this long means the connection stalled (default 45 s). */
+  readonly idleTimeoutMs?: number;
+  /** Reconnect backoff. Defaults: 500 ms doubling to 30 s, half jittered, never giving up. */
+  readonly backoff?: { readonly initialDelayMs?: number; readonly maxDelayMs?: number; readonly factor?: number; readonly jitter?: number; readonly maxAttempts?: number };
+  /** Frame naming requested from Upbit (default SIMPLE, the smaller one). */
+  readonly format?: 'SIMPLE' | 'DEFAULT';
+  readonly random?: () => number;
+  readonly fetch?: typeof fetch;
+}
+
+export interface ConnectionStatus {
+  readonly state: ConnectionStateName;
+  /** Failed attempts in a row. */
+  readonly attempt: number;
+  /** Delay of the current backoff wait (state `backoff`). */
+  readonly delayMs: number;
+  readonly reason: string | undefined;
+  /** Successful connections so far. */
+  readonly opens: number;
+}
+
+export interface UpbitFeedStats {
+  readonly frames: number;
+  readonly events: number;
+  readonly malformed: number;
+  /** Trades dropped as already seen (same `sequential_id`). */
+  readonly duplicates: number;
+  /** Trade ids found missing by `sequential_id`. */
+  readonly gaps: number;
+  /** Missing trade ids that arrived later. */
+  readonly lateTrades: number;
+  /** Reconnect snapshots of a trade already seen or older than the market's newest (not emitted). */
+  readonly snapshotTradesSkipped: number;
+  /** Connections opened after the first. */
+  readonly reconnects: number;
+  /** Connections closed for silence (no frame, no pong within the idle timeout). */
+  readonly stalls: number;
+  /** Subscription frames sent. */
+  readonly subscriptions: number;
+  /** Market-list reads that failed (the previous list is kept). */
+  readonly marketListErrors: number;
+  readonly markets: number;
+}
+
+const toCode = (m: MarketSymbol): string => {
+  if (/^[A-Z0-9]+-[A-Z0-9]+$/i.test(m)) return m.toUpperCase();
+  const [base, quote] = m.split('/');
+  if (!base || !quote) throw new Error(`invalid market "${m}": expected BASE/QUOTE or QUOTE-BASE`);
+  return `${quote}-${base}`.toUpperCase();
+};
+
+/**
+ * Live Upbit market data as `MarketEvent`s: ticker, trades and order-book top of every market of the
+ * quote currency, in ONE websocket subscription
+ * `[{ticket},{type:'ticker',codes},{type:'trade',codes},{type:'orderbook',codes},{format}]`.
+ *
+ * - The market list is re-read every `marketRefreshMs`; a change is re-subscribed on the open socket.
+ * - A `connection` machine owns the socket lifecycle: heartbeat pings, idle (stall) detection,
+ *   reconnect with exponential backoff and jitter, resubscription on every new socket.
+ * - Trades are de-duplicated and gap-checked on `sequential_id` (`TradeSequencer`); reconnect
+ *   snapshots of trades are emitted only when newer than anything seen for the market.
+ *
+ * `events$` is shared: the first subscriber starts the feed, the last one to leave stops it.
+ */
+export class UpbitMarketFeed {
+  readonly events$: Observable<MarketEvent>;
+  readonly #status = new BehaviorSubject<ConnectionStatus>({ state: 'stopped', attempt: 0, delayMs: 0, reason: undefined, opens: 0 });
+  readonly connection$: Observable<ConnectionStatus> = this.#status.asObservable();
+
+  readonly #options: UpbitMarketFeedOptions;
+  readonly #out = new Subject<MarketEvent>();
+  readonly #parser = new UpbitFrames();
+  readonly #sequencer = new TradeSequencer();
+  readonly #batch: MarketEvent[] = [];
+  #codes: string[] = [];
+  #ws: WebSocket | undefined;
+  #actor: Actor<typeof connectionMachine> | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #refresh: NodeJS.Timeout | undefined;
+  #lastActivity = 0;
+  #abort: AbortController | undefined;
+  #counters = { frames: 0, events: 0, malformed: 0, snapshotTradesSkipped: 0, stalls: 0, subscriptions: 0, marketListErrors: 0 };
+
+  constructor(options: UpbitMarketFeedOptions = {}) {
+    this.#options = options;
+    if (options.markets) this.#codes = [...new Set(options.markets.map(toCode))].sort();
+    this.events$ = new Observable<MarketEvent>((subscriber) => {
+      const sub = this.#out.subscribe(subscriber);
+      this.#start();
+      return () => {
+        sub.unsubscribe();
+        this.#stop();
+      };
+    }).pipe(share());
+  }
+
+  /** Market codes currently subscribed (`KRW-BTC`…). */
+  marketCodes(): readonly string[] {
+    return this.#codes;
+  }
+
+  /** Markets currently subscribed, unified (`BTC/KRW`…). */
+  markets(): readonly MarketSymbol[] {
+    return this.#codes.map((c) => upbitMarket(c) ?? c);
+  }
+
+  stats(): UpbitFeedStats {
+    const s = this.#sequencer.stats;
+    const opens = this.#status.getValue().opens;
+    return {
+      ...this.#counters,
+      duplicates: s.duplicates,
+      gaps: s.gaps,
+      lateTrades: s.late,
+      reconnects: Math.max(0, opens - 1),
+      markets: this.#codes.length,
+    };
+  }
+
+  /** Re-reads the market list now (also done every `marketRefreshMs`); resubscribes on a change. */
+  async refreshMarkets(): Promise<void> {
+    if (this.#options.markets) return;
+    let codes: string[];
+    try {
+      codes = await fetchUpbitMarketCodes(this.#options.quote ?? 'KRW', this.#quotation());
+    } catch {
+      this.#counters.marketListErrors++;
+      return;
+    }
+    if (codes.join(',') === this.#codes.join(',')) return;
+    for (const gone of this.#codes) if (!codes.includes(gone)) this.#sequencer.forget(upbitMarket(gone) ?? gone);
+    this.#codes = codes;
+    if (this.#ws?.readyState === WebSocket.OPEN) this.#subscribe();
+  }
+
+  #quotation(): { restUrl: string; fetch?: typeof fetch; retry: { attempts: number; signal?: AbortSignal } } {
+    return {
+      restUrl: this.#options.restUrl ?? UPBIT_REST_URL,
+      ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
+      retry: { attempts: 3, ...(this.#abort ? { signal: this.#abort.signal } : {}) },
+    };
+  }
+
+  #start(): void {
+    if (this.#actor) return;
+    this.#abort = new AbortController();
+    const b = this.#options.backoff ?? {};
+    const actor = createActor(
+      connectionMachine.provide({
+        actions: {
+          openSocket: () => this.#open(),
+          closeSocket: () => this.#close(),
+          subscribe: () => this.#subscribe(),
+        },
+      }),
+      {
+        input: {
+          initialDelayMs: b.initialDelayMs ?? 500,
+          maxDelayMs: b.maxDelayMs ?? 30_000,
+          factor: b.factor ?? 2,
+          jitter: b.jitter ?? 0.5,
+          maxAttempts: b.maxAttempts ?? 0,
+          random: this.#options.random ?? Math.random,
+        },
+      },
+    );
+    actor.subscribe((snap) => {
+      const c = snap.context;
+      const status: ConnectionStatus = { state: snap.value as ConnectionStateName, attempt: c.attempt, delayMs: c.delayMs, reason: c.lastReason, opens: c.opens };
+      const prev = this.#status.getValue();
+      if (prev.state !== status.state || prev.attempt !== status.attempt || prev.opens !== status.opens) this.#status.next(status);
+    });
+    this.#actor = actor;
+    actor.start();
+    const ping = this.#options.pingIntervalMs ?? 15_000;
+    this.#heartbeat = setInterval(() => this.#beat(), Math.max(10, Math.min(ping, (this.#options.idleTimeoutMs ?? 45_000) / 3)));
+    this.#heartbeat.unref();
+    const signal = this.#abort.signal;
+    void this.#boot(signal);
+  }
+
+  /** Reads the market list (retrying with backoff until it works or the feed stops), then connects. */
+  async #boot(signal: AbortSignal): Promise<void> {
+    let delay = 500;
+    while (!signal.aborted && this.#codes.length === 0 && !this.#options.markets) {
+      await this.refreshMarkets();
+      if (this.#codes.length > 0 || signal.aborted) break;
+      try {
+        await sleep(delay * (0.5 + 0.5 * (this.#options.random ?? Math.random)()), signal);
+      } catch {
+        return;
+      }
+      delay = Math.min(delay * 2, 30_000);
+    }
+    if (signal.aborted) return;
+    this.#actor?.send({ type: 'connection.start' });
+    if (!this.#options.markets) {
+      this.#refresh = setInterval(() => void this.refreshMarkets(), this.#options.marketRefreshMs ?? 300_000);
+      this.#refresh.unref();
+    }
+  }
+
+  #stop(): void {
+    this.#abort?.abort();
+    this.#abort = undefined;
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    if (this.#refresh) clearInterval(this.#refresh);
+    this.#heartbeat = undefined;
+    this.#refresh = undefined;
+    this.#actor?.send({ type: 'connection.stop' });
+    this.#actor?.stop();
+    this.#actor = undefined;
+    this.#close();
+  }
+
+  #open(): void {
+    this.#close();
+    const ws = new WebSocket(this.#options.wsUrl ?? UPBIT_WS_URL, { handshakeTimeout: 10_000 });
+    this.#ws = ws;
+    this.#lastActivity = Date.now();
+    const current = (): boolean => this.#ws === ws;
+    ws.on('open', () => {
+      if (!current()) return;
+      this.#lastActivity = Date.now();
+      this.#actor?.send({ type: 'connection.opened' });
+    });
+    ws.on('message', (data: RawData) => {
+      if (!current()) return;
+      this.#lastActivity = Date.now();
+      this.#onFrame(data);
+    });
+    ws.on('pong', () => {
+      if (current()) this.#lastActivity = Date.now();
+    });
+    const closed = (reason: string): void => {
+      if (!current()) return;
+      this.#ws = undefined;
+      this.#actor?.send({ type: 'connection.closed', reason });
+    };
+    ws.on('close', (code) => closed(`closed (${code})`));
+    ws.on('error', (err) => closed(err.message));
+    ws.on('unexpected-response', (_req, res) => {
+      ws.terminate();
+      closed(`HTTP ${res.statusCode ?? '?'}`);
+    });
+  }
+
+  #close(): void {
+    const ws = this.#ws;
+    this.#ws = undefined;
+    if (ws) {
+      ws.removeAllListeners();
+      ws.on('error', () => {});
+      ws.terminate();
+    }
+  }
+
+  #subscribe(): void {
+    const ws = this.#ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN || this.#codes.length === 0) return;
+    const codes = this.#codes;
+    const frame = [
+      { ticket: randomUUID() },
+      { type: 'ticker', codes },
+      { type: 'trade', codes },
+      { type: 'orderbook', codes },
+      { format: this.#options.format ?? 'SIMPLE' },
+    ];
+    ws.send(JSON.stringify(frame));
+    this.#counters.subscriptions++;
+  }
+
+  #beat(): void {
+    const ws = this.#ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    const idle = Date.now() - this.#lastActivity;
+    if (idle > (this.#options.idleTimeoutMs ?? 45_000)) {
+      this.#counters.stalls++;
+      this.#actor?.send({ type: 'connection.stalled' });
+      return;
+    }
+    if (idle >= Math.min(this.#options.pingIntervalMs ?? 15_000, (this.#options.idleTimeoutMs ?? 45_000) / 3)) ws.ping();
+  }
+
+  #onFrame(data: RawData): void {
+    this.#counters.frames++;
+    let f: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString());
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return;
+      f = parsed as Record<string, unknown>;
+    } catch {
+      this.#counters.malformed++;
+      return;
+    }
+    if ('status' in f || 'error' in f) return; // {"status":"UP"} answers to PING; errors of a bad subscription
+    const batch = this.#batch;
+    batch.length = 0;
+    const outcome = this.#parser.handle(f, batch);
+    if (outcome === 'malformed') this.#counters.malformed++;
+    for (const e of batch) {
+      if (e.kind === 'trade') {
+        const snapshot = (f['st'] ?? f['stream_type']) === 'SNAPSHOT';
+        const before = this.#sequencer.maxId(e.market);
+        if (this.#sequencer.observe(e.market, e.id) === 'duplicate') continue;
+        // A snapshot trade is the market's last trade, replayed on every subscription: only news is emitted.
+        if (snapshot && (before === undefined || e.id === undefined || e.id < before)) {
+          this.#counters.snapshotTradesSkipped++;
+          continue;
+        }
+      }
+      this.#counters.events++;
+      this.#out.next(e);
+    }
+  }
+}
