@@ -6,7 +6,7 @@ export type StopPolicy = 'keep' | 'liquidate';
 
 export interface BotInput {
   readonly botId: string;
-  /** Stop for the rest of the UTC day when equity falls this fraction below the day's opening equity. */
+  /** Halt for the rest of the UTC day (resuming by itself the next day) when equity falls this fraction below the day's opening equity. */
   readonly dailyLossLimit: number;
   /** Stop when equity falls this fraction below its peak (until `bot.reset`). */
   readonly maxDrawdown: number;
@@ -82,7 +82,9 @@ export const botMachine = setup({
     recordKill: assign(({ context, event }) => {
       if (event.type !== 'equity.update') return {};
       const reason = killReason(context, event.ts, event.equity) as string;
-      return reason.endsWith('daily loss limit') ? { stopReason: reason, haltedDay: Math.floor(event.ts / DAY_MS) } : { stopReason: reason, drawdownHalt: true };
+      // One drop can breach both limits: the drawdown halt (lifted only by bot.reset) holds then too.
+      const drawdown = context.peakEquity > 0 && (context.peakEquity - event.equity) / context.peakEquity >= context.maxDrawdown;
+      return reason.endsWith('daily loss limit') ? { stopReason: reason, haltedDay: Math.floor(event.ts / DAY_MS), drawdownHalt: context.drawdownHalt || drawdown } : { stopReason: reason, drawdownHalt: true };
     }),
     recordStop: assign(({ event }) => ({ stopReason: event.type === 'bot.stop' ? (event.reason ?? 'stop requested') : 'stopped' })),
     spawnPosition: assign(({ context, event, spawn }) => {
@@ -101,11 +103,14 @@ export const botMachine = setup({
       const { [event.positionId]: _gone, ...rest } = context.positions;
       enqueue.assign({ positions: rest });
     }),
+    clearDailyHalt: assign({ haltedDay: undefined, stopReason: undefined }),
     clearReset: assign({ drawdownHalt: false, haltedDay: undefined, stopReason: undefined, peakEquity: ({ context }) => context.equity }),
   },
   guards: {
     killSwitch: ({ context, event }) => event.type === 'equity.update' && killReason(context, event.ts, event.equity) !== undefined,
     mayStart: ({ context }) => !context.drawdownHalt && (context.haltedDay === undefined || context.day > context.haltedDay),
+    /** Halted by the daily loss limit only, and a new UTC day has begun. */
+    dailyHaltOver: ({ context, event }) => event.type === 'equity.update' && !context.drawdownHalt && context.haltedDay !== undefined && Math.floor(event.ts / DAY_MS) > context.haltedDay,
   },
 }).createMachine({
   id: 'bot',
@@ -130,7 +135,8 @@ export const botMachine = setup({
       on: {
         'bot.start': { guard: 'mayStart', target: 'running' },
         'bot.reset': { actions: 'clearReset' },
-        'equity.update': { actions: 'trackEquity' },
+        // The daily loss limit halts for the rest of the UTC day: trading resumes by itself the next day.
+        'equity.update': [{ guard: 'dailyHaltOver', target: 'running', actions: ['trackEquity', 'clearDailyHalt'] }, { actions: 'trackEquity' }],
       },
     },
     running: {

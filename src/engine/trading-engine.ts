@@ -57,7 +57,10 @@ export class TradingEngine {
   readonly #pendingBuys: Decision[] = [];
   readonly #listeners: EngineListener[] = [];
   readonly #subscriptions: Subscription[] = [];
+  /** Round trips with something bought, in settlement order. */
   readonly results: PositionResult[] = [];
+  /** Ids of every position that reached `settled`, bought or not. */
+  readonly settled: string[] = [];
   #seq = 0;
   #now = 0;
   decisions = 0;
@@ -132,7 +135,6 @@ export class TradingEngine {
     this.bot.send({ type: 'bot.stop', reason: 'end of data' });
     this.#options.exchange.advanceTo(this.#now + 1);
     this.#options.exchange.advanceTo(this.#now + 10 * 60_000);
-    if (!this.#options.exchange.getOpenOrders().some((o) => o.side === 'buy')) this.bot.send({ type: 'positions.drained' });
     this.#reportEquity(this.#now);
     const open = [...this.#positions.values()].map((t) => this.#view(t));
     for (const s of this.#subscriptions) s.unsubscribe();
@@ -163,6 +165,7 @@ export class TradingEngine {
   #reportEquity(ts: number): void {
     const { equity, invested } = this.equity();
     this.bot.send({ type: 'equity.update', ts, equity });
+    this.#checkDrained();
     for (const l of this.#listeners) l.onEquity?.(ts, equity, invested);
   }
 
@@ -203,9 +206,11 @@ export class TradingEngine {
       if (!ref) continue;
       const regimeAtEntry = { ...(this.#last.get(order.market)?.regime ?? {}) };
       const tracked: Tracked = { positionId, market: order.market, ref, regimeAtEntry, subscription: { unsubscribe() {} } };
-      const subscription = ref.subscribe((snapshot: { status: string; output?: PositionResult }) => {
+      const subscription = ref.subscribe((snapshot: { status: string; value: unknown; context: PositionContext; output?: PositionResult }) => {
         this.#inputs$.next({ kind: 'position', position: this.#view(tracked) });
         if (snapshot.status === 'done' && snapshot.output) this.#settle(tracked, snapshot.output);
+        // A buy that ended with nothing bought (cancelled, rejected) leaves the position idle: close it to free the slot.
+        else if (snapshot.value === 'idle' && snapshot.context.orderCount > 0) this.#send(positionId, { type: 'position.close', ts: snapshot.context.lastTs, reason: snapshot.context.reason || 'buy ended unfilled' });
       });
       this.#positions.set(positionId, { ...tracked, subscription });
       this.#byMarket.set(order.market, positionId);
@@ -218,6 +223,7 @@ export class TradingEngine {
     this.#positions.delete(t.positionId);
     if (this.#byMarket.get(t.market) === t.positionId) this.#byMarket.delete(t.market);
     this.bot.send({ type: 'position.remove', positionId: t.positionId });
+    this.settled.push(t.positionId);
     if (result.amount > 0) {
       this.results.push(result);
       for (const l of this.#listeners) l.onPositionSettled?.(result, t.regimeAtEntry);
@@ -228,9 +234,11 @@ export class TradingEngine {
     for (const l of this.#listeners) l.onOrderEvent?.(event);
     const clientId = event.type === 'order.rejected' ? event.clientId : event.order.clientId;
     this.#send(positionIdOf(clientId), event);
-    // A buy that ended with nothing bought leaves its position idle: close it to free the slot.
-    const t = this.#positions.get(positionIdOf(clientId));
-    if (t && this.#state(t) === 'idle') this.#send(t.positionId, { type: 'position.close', ts: event.ts, reason: event.type === 'order.rejected' ? `rejected: ${event.reason}` : 'buy cancelled' });
+    this.#checkDrained();
+  }
+
+  /** Stopping ends once no buy of the bot rests on the exchange any more. */
+  #checkDrained(): void {
     if (this.bot.getSnapshot().matches('stopping') && !this.#options.exchange.getOpenOrders().some((o) => o.side === 'buy')) this.bot.send({ type: 'positions.drained' });
   }
 
