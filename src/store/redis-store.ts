@@ -185,6 +185,8 @@ export class RedisStore implements Store {
   #downSince: number | undefined;
   #lastError = '';
   #overflow = false;
+  /** What the next `ok` says (set by a resync that cannot report ok yet). */
+  #okReason: string | undefined;
   #droppedEvents = 0;
   #droppedMessages = 0;
   #closed = false;
@@ -224,8 +226,9 @@ export class RedisStore implements Store {
     };
   }
 
+  /** The last reported health with the counters as of now. */
   get health(): StoreHealth {
-    return this.#health.value;
+    return { ...this.#health.value, pendingEvents: this.#pending.length + (this.#inFlight?.events.length ?? 0), droppedEvents: this.#droppedEvents, droppedMessages: this.#droppedMessages };
   }
 
   get health$(): Observable<StoreHealth> {
@@ -520,6 +523,7 @@ export class RedisStore implements Store {
       const reason = parts.join('; ');
       if (first) this.#logger?.info({ redis: redactUrl(this.#url) }, 'store: redis connected');
       else this.#logger?.warn({ redis: redactUrl(this.#url), downMs, rewritten: lostAcked, snapshots }, 'store: redis back, resynced');
+      this.#okReason = reason;
       this.#updateHealth(reason);
       this.#flushNow();
     } catch (error) {
@@ -536,7 +540,7 @@ export class RedisStore implements Store {
       status,
       reason,
       ts: this.#now(),
-      pendingEvents: this.#pending?.length ?? 0,
+      pendingEvents: (this.#pending?.length ?? 0) + (this.#inFlight?.events.length ?? 0),
       droppedEvents: this.#droppedEvents ?? 0,
       droppedMessages: this.#droppedMessages ?? 0,
     };
@@ -550,12 +554,14 @@ export class RedisStore implements Store {
       status = 'degraded';
       const what = this.#everReady ? 'redis unavailable' : 'redis not connected yet';
       reason = `${what} (${redactUrl(this.#url)}): ${this.#lastError || 'connecting'}; snapshots kept in memory, log entries queued (cap ${this.#maxPending})`;
+      if (this.#overflow) reason += '; queue full: oldest log entries being dropped';
     } else if (this.#overflow) {
       status = 'degraded';
       reason = `event buffer full (cap ${this.#maxPending}): oldest unwritten log entries dropped`;
     } else {
       status = 'ok';
-      reason = okReason ?? (this.#health.value.status === 'ok' ? this.#health.value.reason : 'redis writable again');
+      reason = okReason ?? this.#okReason ?? (this.#health.value.status === 'ok' ? this.#health.value.reason : 'redis writable again');
+      this.#okReason = undefined;
     }
     const current = this.#health.value;
     if (current.status === status && current.reason === reason) return;

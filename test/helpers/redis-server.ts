@@ -48,7 +48,7 @@ function ping(port: number): Promise<boolean> {
     socket.setTimeout(500, () => done(false));
     socket.once('error', () => done(false));
     socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
+    socket.once('data', (data) => done(data.toString().startsWith('+PONG') || data.toString().startsWith('-NOAUTH')));
   });
 }
 
@@ -56,7 +56,10 @@ export class RedisTestServer {
   #child: ChildProcess | undefined;
   #output = '';
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    readonly extraArgs: readonly string[],
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -66,16 +69,16 @@ export class RedisTestServer {
     return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null;
   }
 
-  /** Starts a server on a free loopback port and waits until it answers PING. */
-  static async start(port?: number): Promise<RedisTestServer> {
-    const server = new RedisTestServer(port ?? (await freePort()));
+  /** Starts a server on a free loopback port (or `port`) and waits until it answers PING (or NOAUTH). */
+  static async start(options: { port?: number; args?: readonly string[] } = {}): Promise<RedisTestServer> {
+    const server = new RedisTestServer(options.port ?? (await freePort()), options.args ?? []);
     await server.#spawn();
     return server;
   }
 
   async #spawn(): Promise<void> {
     this.#output = '';
-    const child = spawn(BINARY, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', '--loglevel', 'warning'], {
+    const child = spawn(BINARY, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', '--loglevel', 'warning', ...this.extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;
