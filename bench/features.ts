@@ -19,7 +19,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const TARGET_EVENTS = 5_000_000;
 const EVERY_MS = 1000;
 
-interface Tape {
+export interface Tape {
   readonly market: Int32Array;
   readonly ts: Float64Array;
   readonly price: Float64Array;
@@ -28,7 +28,7 @@ interface Tape {
   readonly span: number;
 }
 
-async function loadTape(): Promise<Tape> {
+export async function loadTape(): Promise<Tape> {
   const { events } = await readAll([join(here, '../../shared/data/trades')]);
   const trades = events.filter((e) => e.kind === 'trade');
   const names = [...new Set(trades.map((e) => e.market))].sort();
@@ -45,7 +45,7 @@ async function loadTape(): Promise<Tape> {
 }
 
 /** The tape's i-th event of loop `loop`; the files cover different years, so each loop shifts by the whole span. */
-function eventAt(tape: Tape, loop: number, i: number): MarketEvent {
+export function eventAt(tape: Tape, loop: number, i: number): MarketEvent {
   return { kind: 'trade', market: tape.names[tape.market[i] as number] as string, ts: (tape.ts[i] as number) + loop * tape.span, price: tape.price[i] as number, amount: tape.amount[i] as number };
 }
 

@@ -1,0 +1,58 @@
+/**
+ * `npm run bench -- backtest`: the whole backtest (features, ranking, strategy, sizing, position actors,
+ * simulated exchange, statistics) on the 30-coin 5m candles of ../shared/data and on the trade files
+ * looped to at least 2 million events. The events are read into memory first, so the figures are the
+ * engine's; `candles_with_reading_events_per_s` adds gunzip and parsing of the files.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { parseConfig, type Config } from '../src/config.js';
+import type { MarketEvent } from '../src/core/index.js';
+import { runBacktest } from '../src/engine/backtest.js';
+import { openReplay, readAll } from '../src/market-data/index.js';
+import { eventAt, loadTape } from './features.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const TRADE_EVENTS = 2_000_000;
+
+function* chunks(events: readonly MarketEvent[], size = 8192): Generator<MarketEvent[]> {
+  for (let i = 0; i < events.length; i += size) yield events.slice(i, i + size);
+}
+
+async function timed(batches: AsyncIterable<readonly MarketEvent[]> | Iterable<readonly MarketEvent[]>, config: Config, quote: string): Promise<{ events: number; seconds: number; trades: number }> {
+  const started = process.hrtime.bigint();
+  const result = await runBacktest(batches, config, { quote });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { events: result.events, seconds, trades: result.tracker.trades.length };
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const candlesDir = join(here, '../../shared/data/candles/binance-spot-2021-5m');
+  const profile = JSON.parse(readFileSync(join(here, '../config/backtest-candles.json'), 'utf8')) as Record<string, unknown>;
+  const config = parseConfig({ ...profile, bot: { dailyLossLimit: 0.5, maxDrawdown: 0.9, onStop: 'keep' } });
+
+  const { events: candles } = await readAll([candlesDir]);
+  const candleRun = await timed(chunks(candles), config, 'USDT');
+  const withReading = await timed(openReplay([candlesDir]).batches(), config, 'USDT');
+
+  const tape = await loadTape();
+  const trades: MarketEvent[] = [];
+  for (let loop = 0; trades.length < TRADE_EVENTS; loop++) for (let i = 0; i < tape.ts.length; i++) trades.push(eventAt(tape, loop, i));
+  const tradeConfig = parseConfig({ features: { every: '1s' }, exchange: { quote: 'USDT' }, simulator: { initialBalance: 100_000 }, bot: { dailyLossLimit: 0.5, maxDrawdown: 0.9 } });
+  const tradeRun = await timed(chunks(trades), tradeConfig, 'USDT');
+
+  const events = candleRun.events + tradeRun.events;
+  return {
+    candles_events: candleRun.events,
+    candles_events_per_s: Math.round(candleRun.events / candleRun.seconds),
+    candles_with_reading_events_per_s: Math.round(withReading.events / withReading.seconds),
+    candles_trades: candleRun.trades,
+    trades_events: tradeRun.events,
+    trades_events_per_s: Math.round(tradeRun.events / tradeRun.seconds),
+    trades_trades: tradeRun.trades,
+    events,
+    events_per_s: Math.round(events / (candleRun.seconds + tradeRun.seconds)),
+    rss_mb: Math.round(process.memoryUsage().rss / 1e6),
+  };
+}
