@@ -1,0 +1,57 @@
+import type { Fill, Order, OrderEvent } from '../../core/index.js';
+
+const EPS = 1e-12;
+
+/**
+ * The last known state of every order, and the events that take an order from one known state to the
+ * next. Both the private websocket and REST polling feed it whole snapshots of an order; it emits only
+ * what changed, so the two sources can overlap and arrive in any order without duplicate events:
+ * a new order → `order.accepted`; more executed volume → one `order.fill` for the difference (price
+ * from the difference in executed funds); `cancel` → `order.cancelled`. A snapshot that knows less
+ * than we do (older executed volume) is ignored.
+ */
+export class OrderTracker {
+  readonly #byId = new Map<string, Order>();
+  readonly #byClientId = new Map<string, string>();
+
+  get(ref: { readonly id?: string; readonly clientId?: string }): Order | undefined {
+    const id = ref.id ?? (ref.clientId !== undefined ? this.#byClientId.get(ref.clientId) : undefined);
+    const order = id === undefined ? undefined : this.#byId.get(id);
+    if (order && ref.clientId !== undefined && order.clientId !== ref.clientId) return undefined;
+    return order;
+  }
+
+  /** Orders not yet filled or cancelled. */
+  open(): Order[] {
+    return [...this.#byId.values()].filter((o) => o.status === 'open');
+  }
+
+  /** Records a snapshot and returns the events it implies, in order. */
+  apply(next: Order, ts: number): OrderEvent[] {
+    const prev = this.#byId.get(next.id);
+    const events: OrderEvent[] = [];
+    if (prev && (next.filled < prev.filled - EPS || (prev.status !== 'open' && next.status === 'open'))) return events; // stale
+    const merged: Order = { ...next, clientId: next.clientId || prev?.clientId || '' };
+    this.#byId.set(merged.id, merged);
+    if (merged.clientId) this.#byClientId.set(merged.clientId, merged.id);
+    if (!prev) events.push({ type: 'order.accepted', ts, order: { ...merged, status: 'open', filled: 0, cost: 0, fee: 0 } });
+    const before = prev ?? { filled: 0, cost: 0, fee: 0 };
+    const amount = merged.filled - before.filled;
+    if (amount > EPS) {
+      const cost = merged.cost - before.cost;
+      const fill: Fill = {
+        orderId: merged.id,
+        clientId: merged.clientId,
+        market: merged.market,
+        side: merged.side,
+        price: cost > 0 ? cost / amount : merged.price,
+        amount,
+        fee: Math.max(0, merged.fee - before.fee),
+        ts,
+      };
+      events.push({ type: 'order.fill', ts, order: merged, fill });
+    }
+    if (merged.status === 'cancelled' && prev?.status !== 'cancelled') events.push({ type: 'order.cancelled', ts, order: merged });
+    return events;
+  }
+}

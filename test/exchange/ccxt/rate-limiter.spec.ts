@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { parseRemainingReq, UpbitBannedError, UpbitRateLimiter, upbitRequestGroup } from '../../../src/exchange/ccxt/rate-limiter.js';
+
+describe('UpbitRateLimiter', () => {
+  it('parses Remaining-Req and groups requests the way Upbit counts them', () => {
+    expect(parseRemainingReq('group=default; min=1800; sec=29')).toEqual({ group: 'default', sec: 29 });
+    expect(parseRemainingReq('garbage')).toBeUndefined();
+    expect(upbitRequestGroup('POST', 'https://api.upbit.com/v1/orders')).toBe('order');
+    expect(upbitRequestGroup('GET', 'https://api.upbit.com/v1/orders/open?state=wait')).toBe('default');
+    expect(upbitRequestGroup('GET', 'http://127.0.0.1:1/v1/ticker?markets=KRW-BTC')).toBe('ticker');
+    expect(upbitRequestGroup('GET', 'https://api.upbit.com/v1/candles/minutes/1')).toBe('candles');
+  });
+
+  it('holds a group whose second is used up (sec=0) until the next second, other groups go at once', async () => {
+    const limiter = new UpbitRateLimiter();
+    limiter.observe(200, { 'Remaining-Req': 'group=order; min=1800; sec=0' });
+    const t0 = Date.now();
+    await limiter.acquire('default');
+    expect(Date.now() - t0).toBeLessThan(50);
+    await limiter.acquire('order');
+    const waited = Date.now();
+    expect(Math.floor(waited / 1000)).toBeGreaterThan(Math.floor(t0 / 1000));
+    expect(limiter.stats().throttledWaits).toBe(1);
+  });
+
+  it('pauses all requests after a 429 with growing backoff, and resets on success', async () => {
+    let now = 1_000_000;
+    const limiter = new UpbitRateLimiter({ now: () => now, random: () => 1, initialBackoffMs: 100 });
+    limiter.observe(429, {});
+    limiter.observe(429, {});
+    expect(limiter.stats().tooManyRequests).toBe(2);
+    const p = limiter.acquire('market');
+    now += 200; // second 429 pauses 200 ms (100 · 2), jitter at random 1 = full delay
+    await p;
+    limiter.observe(200, {});
+    limiter.observe(429, {});
+    now += 100;
+    await limiter.acquire('market');
+  });
+
+  it('refuses every request during a 418 ban, for Retry-After, the seconds in the message, or banMs', async () => {
+    let now = 0;
+    const limiter = new UpbitRateLimiter({ now: () => now, banMs: 1_000 });
+    limiter.observe(418, { 'retry-after': '30' });
+    expect(limiter.bannedUntil).toBe(30_000);
+    await expect(limiter.acquire('default')).rejects.toBeInstanceOf(UpbitBannedError);
+    now = 30_000;
+    await limiter.acquire('default');
+    limiter.observe(418, {}, '{"error":{"name":"blocked","message":"Blocked for 60 seconds"}}');
+    expect(limiter.bannedUntil).toBe(90_000);
+    now = 90_000;
+    limiter.observe(418, {}, 'no hint');
+    expect(limiter.bannedUntil).toBe(91_000);
+  });
+});
