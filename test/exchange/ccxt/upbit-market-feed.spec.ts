@@ -100,6 +100,15 @@ describe('UpbitMarketFeed against the local Upbit server', () => {
     expect(feed.stats().reconnects).toBe(1);
   });
 
+  it('counts trades missing from the sequential_id sequence', async () => {
+    const { feed, events } = run({ markets: ['XRP/KRW'] });
+    await waitFor(() => events.some((e) => e.kind === 'ticker'), 'the subscription snapshot');
+    const second = Math.floor(Date.now() / 1000) + 10;
+    for (const k of [0, 1, 4]) server.publishTrade('KRW-XRP', { sequentialId: second * 1_000_000 + k });
+    await waitFor(() => trades(events).length === 3, 'three trades');
+    expect(feed.stats().gaps).toBe(2);
+  });
+
   it('detects a stalled connection (no frames, no pongs) and reconnects', async () => {
     const { feed, states } = run({ markets: ['ETH/KRW'], pingIntervalMs: 30, idleTimeoutMs: 150 });
     await waitFor(() => feed.stats().subscriptions === 1, 'the subscription');
