@@ -23,14 +23,19 @@ export class BucketRing {
   readonly #queue: Uint32Array;
   #queueTail = 0;
   /** Per window: index into #queue of its oldest bucket, and its closed sums. */
-  readonly #heads: Float64Array;
+  readonly #heads: Int32Array;
   readonly #closedVolume: Float64Array;
   readonly #closedValue: Float64Array;
   readonly #closedTrades: Float64Array;
   readonly #evictions: Float64Array;
-  /** Current (open) bucket id, and the end time of that bucket for a cheap same-bucket test. */
-  #current = -Infinity;
+  /**
+   * Current (open) bucket id, counted from the first bucket seen (#origin), and the end time of that
+   * bucket for a cheap same-bucket test. Relative ids stay small integers: absolute ones (1.7e9 seconds
+   * since 1970) are not V8 small integers, and `%` on them would be a floating-point remainder.
+   */
+  #current = -1;
   #currentEnd = -Infinity;
+  #origin = NaN;
 
   constructor(resolutionMs: number, windowBuckets: readonly number[]) {
     this.resolutionMs = resolutionMs;
@@ -41,29 +46,22 @@ export class BucketRing {
     this.#trades = new Uint32Array(this.#len);
     this.#queue = new Uint32Array(this.#len);
     const w = windowBuckets.length;
-    this.#heads = new Float64Array(w);
+    this.#heads = new Int32Array(w);
     this.#closedVolume = new Float64Array(w);
     this.#closedValue = new Float64Array(w);
     this.#closedTrades = new Float64Array(w);
     this.#evictions = new Float64Array(w);
   }
 
-  /** Id of the open bucket (−Infinity before the first event). */
-  get current(): number {
-    return this.#current;
-  }
-
-  bucketOf(ts: number): number {
-    return Math.ceil(ts / this.resolutionMs) - 1;
-  }
-
   /** Moves the open bucket to the one holding `ts`; never backwards. */
   advanceTo(ts: number): void {
     if (ts <= this.#currentEnd) return;
-    const next = this.bucketOf(ts);
+    const absolute = Math.ceil(ts / this.resolutionMs) - 1;
+    if (this.#origin !== this.#origin) this.#origin = absolute;
+    const next = absolute - this.#origin;
     const len = this.#len;
     const cur = this.#current;
-    if (cur !== -Infinity) {
+    if (cur >= 0) {
       const slot = cur % len;
       const trades = this.#trades[slot] as number;
       if (trades > 0) {
@@ -84,7 +82,7 @@ export class BucketRing {
     this.#value[slot] = 0;
     this.#trades[slot] = 0;
     this.#current = next;
-    this.#currentEnd = (next + 1) * this.resolutionMs;
+    this.#currentEnd = (absolute + 1) * this.resolutionMs;
   }
 
   /** Adds one print to the open bucket (call advanceTo(ts) first). */
@@ -97,13 +95,13 @@ export class BucketRing {
 
   /** Sums of window `w` as of the open bucket. */
   volume(w: number): number {
-    return (this.#closedVolume[w] as number) + (this.#volume[this.#current % this.#len] ?? 0);
+    return this.#current < 0 ? 0 : (this.#closedVolume[w] as number) + (this.#volume[this.#current % this.#len] as number);
   }
   value(w: number): number {
-    return (this.#closedValue[w] as number) + (this.#value[this.#current % this.#len] ?? 0);
+    return this.#current < 0 ? 0 : (this.#closedValue[w] as number) + (this.#value[this.#current % this.#len] as number);
   }
   trades(w: number): number {
-    return (this.#closedTrades[w] as number) + (this.#trades[this.#current % this.#len] ?? 0);
+    return this.#current < 0 ? 0 : (this.#closedTrades[w] as number) + (this.#trades[this.#current % this.#len] as number);
   }
 
   #evict(w: number, next: number): void {

@@ -1,47 +1,59 @@
 /**
  * Volatility level: the standard deviation of 1-minute log returns over the last hour, scaled to one
  * hour (× √60). Minutes without a trade carry the previous close forward (a zero return), so a quiet
- * market reads as calm rather than as missing. Closes are kept in a ring of 61 minute slots; a read
- * walks those slots (O(60), done only at snapshot time, never per event).
+ * market reads as calm rather than as missing.
+ *
+ * Only minutes with a trade have a non-zero return (log of their close over the previous traded close),
+ * so the window keeps the running sums of those returns and their squares, O(1) per event and per read;
+ * the number of returns is every minute of the window after the first price. The sums are rebuilt from
+ * the (at most 60) stored returns each time 60 have left, so subtraction never accumulates rounding.
  */
 export class MinuteVolatility {
   static readonly MINUTES = 60;
-  readonly #cap = MinuteVolatility.MINUTES + 1;
-  readonly #ids = new Float64Array(this.#cap).fill(-1);
-  readonly #closes = new Float64Array(this.#cap);
-  /** Last close before the ring's span: the price the first minute's return starts from. */
-  #carry = NaN;
-  #carryId = -Infinity;
-  #current = -Infinity;
+  static readonly #CAP = 64;
+  /** Closed traded minutes in the window, oldest first: a ring of ids and returns. */
+  readonly #ids = new Int32Array(MinuteVolatility.#CAP);
+  readonly #returns = new Float64Array(MinuteVolatility.#CAP);
+  #head = 0;
+  #tail = 0;
+  #sum = 0;
+  #sumSq = 0;
+  #evicted = 0;
+  /** Minute ids count from the first minute seen, so they stay small integers. */
+  #origin = NaN;
+  #first = -1;
+  #current = -1;
   #currentEnd = -Infinity;
+  /** Close of the open minute (NaN before its first trade) and of the last traded minute before it. */
+  #close = NaN;
+  #previousClose = NaN;
   /** The last read, valid until the next add or minute change (several snapshots per minute are common). */
   #cached = NaN;
 
   advanceTo(ts: number): void {
     if (ts <= this.#currentEnd) return;
-    this.#current = Math.ceil(ts / 60_000) - 1;
+    const absolute = Math.ceil(ts / 60_000) - 1;
+    if (this.#origin !== this.#origin) this.#origin = absolute;
+    const next = absolute - this.#origin;
+    if (this.#close === this.#close) {
+      if (this.#previousClose > 0) this.#push(this.#current, Math.log(this.#close / this.#previousClose));
+      this.#previousClose = this.#close;
+      this.#close = NaN;
+    }
+    this.#current = next;
+    this.#currentEnd = (absolute + 1) * 60_000;
+    this.#evict(next - MinuteVolatility.MINUTES);
     this.#cached = NaN;
-    this.#currentEnd = (this.#current + 1) * 60_000;
   }
 
   /** Records the last traded price of the open minute (call advanceTo(ts) first). */
   add(price: number): void {
-    const id = this.#current;
-    const slot = id % this.#cap;
-    const previous = this.#ids[slot] as number;
-    if (previous !== id) {
-      // The slot's previous minute leaves the ring; it is older than any window start from now on.
-      if (previous >= 0 && previous > this.#carryId) {
-        this.#carryId = previous;
-        this.#carry = this.#closes[slot] as number;
-      }
-      this.#ids[slot] = id;
-    }
-    this.#closes[slot] = price;
+    if (this.#first < 0) this.#first = this.#current;
+    this.#close = price;
     this.#cached = NaN;
   }
 
-  /** Hourly volatility as of the open minute; 0 with fewer than two prices. */
+  /** Hourly volatility as of the open minute; 0 with fewer than two returns. */
   read(): number {
     if (this.#cached === this.#cached) return this.#cached;
     this.#cached = this.#compute();
@@ -49,36 +61,57 @@ export class MinuteVolatility {
   }
 
   #compute(): number {
+    if (this.#first < 0) return 0;
     const end = this.#current;
-    const start = end - MinuteVolatility.MINUTES;
-    // The price as of `start`: the newest close at or before it, still in the ring or carried out of it.
-    let previousId = this.#carryId;
-    let previous = this.#carry;
-    for (let slot = 0; slot < this.#cap; slot++) {
-      const id = this.#ids[slot] as number;
-      if (id <= start && id > previousId) {
-        previousId = id;
-        previous = this.#closes[slot] as number;
-      }
-    }
-    let n = 0;
-    let sum = 0;
-    let sumSq = 0;
-    for (let id = start + 1; id <= end; id++) {
-      const slot = id % this.#cap;
-      const close = this.#ids[slot] === id ? (this.#closes[slot] as number) : previous;
-      if (previous > 0 && close > 0) {
-        // A minute without a trade repeats the close: a zero return needs no logarithm.
-        const r = close === previous ? 0 : Math.log(close / previous);
-        n++;
-        sum += r;
-        sumSq += r * r;
-      }
-      previous = close;
-    }
+    const n = end - Math.max(end - MinuteVolatility.MINUTES, this.#first);
     if (n < 2) return 0;
+    let sum = this.#sum;
+    let sumSq = this.#sumSq;
+    if (this.#close === this.#close && this.#previousClose > 0 && this.#close !== this.#previousClose) {
+      const r = Math.log(this.#close / this.#previousClose);
+      sum += r;
+      sumSq += r * r;
+    }
     const mean = sum / n;
     const variance = Math.max(0, sumSq / n - mean * mean);
     return Math.sqrt(variance * MinuteVolatility.MINUTES);
+  }
+
+  #push(id: number, r: number): void {
+    if (r === 0) return;
+    const cap = MinuteVolatility.#CAP;
+    this.#ids[this.#tail % cap] = id;
+    this.#returns[this.#tail % cap] = r;
+    this.#tail++;
+    this.#sum += r;
+    this.#sumSq += r * r;
+  }
+
+  /** Drops the returns of minutes at or before `start`. */
+  #evict(start: number): void {
+    const cap = MinuteVolatility.#CAP;
+    while (this.#head < this.#tail && (this.#ids[this.#head % cap] as number) <= start) {
+      const r = this.#returns[this.#head % cap] as number;
+      this.#sum -= r;
+      this.#sumSq -= r * r;
+      this.#head++;
+      this.#evicted++;
+    }
+    if (this.#head === this.#tail) {
+      this.#sum = 0;
+      this.#sumSq = 0;
+      this.#evicted = 0;
+    } else if (this.#evicted >= MinuteVolatility.MINUTES) {
+      let sum = 0;
+      let sumSq = 0;
+      for (let i = this.#head; i < this.#tail; i++) {
+        const r = this.#returns[i % cap] as number;
+        sum += r;
+        sumSq += r * r;
+      }
+      this.#sum = sum;
+      this.#sumSq = sumSq;
+      this.#evicted = 0;
+    }
   }
 }
