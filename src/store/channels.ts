@@ -37,14 +37,14 @@ const envelope = {
 const side = z.enum(['buy', 'sell']);
 
 export const rankingMessageSchema = z
-  .object({
+  .looseObject({
     ...envelope,
-    ranking: z.array(z.object({ market: z.string(), score: z.number() })),
+    ranking: z.array(z.looseObject({ market: z.string(), score: z.number() })),
   })
   .describe('The coin ranking each time it changes, best first.');
 
 export const decisionMessageSchema = z
-  .object({
+  .looseObject({
     ...envelope,
     kind: z.enum(['BUY', 'SELL', 'CANCEL_BUY', 'CANCEL_SELL']),
     market: z.string(),
@@ -55,7 +55,7 @@ export const decisionMessageSchema = z
   .describe('Every strategy decision.');
 
 export const positionMessageSchema = z
-  .object({
+  .looseObject({
     ...envelope,
     positionId: z.string(),
     market: z.string(),
@@ -75,7 +75,7 @@ export const positionMessageSchema = z
   .describe('Every position actor transition.');
 
 export const fillMessageSchema = z
-  .object({
+  .looseObject({
     ...envelope,
     positionId: z.string().optional(),
     orderId: z.string(),
@@ -89,7 +89,7 @@ export const fillMessageSchema = z
   .describe('Every fill (one message per partial fill).');
 
 export const statsMessageSchema = z
-  .object({
+  .looseObject({
     ...envelope,
     equity: z.number(),
     invested: z.number(),
@@ -102,7 +102,7 @@ export const statsMessageSchema = z
   .describe('Portfolio statistics, at most once per snapshot batch.');
 
 export const healthMessageSchema = z
-  .object({
+  .looseObject({
     ...envelope,
     /** Which part of the bot reports: `store`, `exchange`, `market-data`, `engine`. */
     component: z.string(),

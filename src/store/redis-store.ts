@@ -58,6 +58,8 @@ export interface RedisStoreOptions {
   readonly retainEvents?: number;
   /** Reconnect backoff bounds (default 50 ms doubling up to 2 s). */
   readonly reconnect?: { readonly minMs?: number; readonly maxMs?: number };
+  /** The store republishes its health on the health channel this often, as a heartbeat for monitors (default 30 s; 0: only on changes). */
+  readonly healthIntervalMs?: number;
   /** How long `loadSnapshots`/`readEvents` wait for Redis before rejecting (default 10 s). */
   readonly readTimeoutMs?: number;
   readonly logger?: Logger;
@@ -174,6 +176,7 @@ export class RedisStore implements Store {
   #scheduled = false;
   #timer: NodeJS.Timeout | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
   #retryDelay = 0;
   #waiters: Waiter[] = [];
 
@@ -213,6 +216,13 @@ export class RedisStore implements Store {
     this.#client.on('ready', () => this.#onReady());
     this.#client.on('error', (error: unknown) => this.#onError(error));
     this.#client.on('close', () => this.#onClose());
+    const every = options.healthIntervalMs ?? 30_000;
+    if (every > 0) {
+      this.#heartbeat = setInterval(() => {
+        if (this.#ready) this.#publishHealth(this.health);
+      }, every);
+      this.#heartbeat.unref();
+    }
   }
 
   #redisOptions(extra: Partial<RedisOptions>): RedisOptions {
@@ -568,13 +578,13 @@ export class RedisStore implements Store {
     const next = this.#healthValue(status, reason);
     this.#health.next(next);
     if (status === 'degraded') this.#logger?.warn({ reason }, 'store: degraded');
-    if (this.#ready) {
-      this.#messages.push([
-        channelKey(this.botId, 'health'),
-        JSON.stringify({ v: SCHEMA_VERSION, bot: this.botId, ts: next.ts, component: 'store', status, reason, pendingEvents: next.pendingEvents, droppedEvents: next.droppedEvents, droppedMessages: next.droppedMessages }),
-      ]);
-      this.#schedule();
-    }
+    if (this.#ready) this.#publishHealth(next);
+  }
+
+  #publishHealth(h: StoreHealth): void {
+    const message = { v: SCHEMA_VERSION, bot: this.botId, ts: this.#now(), component: 'store', status: h.status, reason: h.reason, pendingEvents: h.pendingEvents, droppedEvents: h.droppedEvents, droppedMessages: h.droppedMessages };
+    this.#messages.push([channelKey(this.botId, 'health'), JSON.stringify(message)]);
+    this.#schedule();
   }
 
   // ---- reads ----
@@ -694,6 +704,7 @@ export class RedisStore implements Store {
     this.#ready = false;
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
     for (const w of this.#waiters) w.resolve(false);
     this.#waiters = [];
     this.#listeners.clear();

@@ -44,7 +44,9 @@ async function waitFor(check: () => boolean, ms = 10_000): Promise<void> {
 describe.skipIf(skip)('redis store across a redis restart', () => {
   it('queues writes while redis is down, says so, and resyncs every snapshot and log entry when it returns', async () => {
     const server = await startServer();
-    const store = openStore(server.url, 'restart');
+    // The heartbeat republishes the store's health, so the monitor sees the resync even if its own
+    // connection came back after the store's.
+    const store = openStore(server.url, 'restart', { healthIntervalMs: 100 });
     const healths: StoreHealth[] = [];
     store.health$.subscribe((h) => healths.push(h));
     const monitor = openStore(server.url, 'restart-monitor');
