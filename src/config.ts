@@ -110,6 +110,12 @@ export const configSchema = z
       .object({
         /** `redis://host:port/db`; empty means the in-memory store. Usually from `REDIS_URL`. */
         url: z.string().default(''),
+        /** Event log bound in entries (Redis trims approximately, `MAXLEN ~`). */
+        eventLogMaxLen: z.number().int().positive().default(100_000),
+        /** Event log bound by age (`MINID ~`), on top of the length bound; 0: none. */
+        eventLogMaxAge: duration.default(0),
+        /** Log entries kept waiting while Redis is away; past it the oldest are dropped and counted. */
+        maxPendingEvents: z.number().int().positive().default(100_000),
       })
       .prefault({}),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),

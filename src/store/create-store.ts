@@ -26,5 +26,7 @@ export function createStore(options: CreateStoreOptions): Store {
 
 /** The store a loaded configuration asks for (`loadConfig` has already applied `REDIS_URL`). */
 export function storeFromConfig(config: Config, extra: Omit<CreateStoreOptions, 'botId' | 'url'> = {}): Store {
-  return createStore({ ...extra, botId: config.botId, url: config.redis.url });
+  const { url, eventLogMaxLen, eventLogMaxAge, maxPendingEvents } = config.redis;
+  const eventLog: EventLogLimits = { maxLen: eventLogMaxLen, ...(eventLogMaxAge > 0 ? { maxAgeMs: eventLogMaxAge } : {}) };
+  return createStore({ eventLog, maxPendingEvents, ...extra, botId: config.botId, url });
 }
