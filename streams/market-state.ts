@@ -104,6 +104,8 @@ export class MarketState {
     this.#extremes.add(high, low);
     this.#volatility.add(price);
     this.price = price;
+    // A print outside the touch means the book has moved since its last top: that touch is stale.
+    if (this.touch && (price < this.touch.bidPrice || price > this.touch.askPrice)) this.touch = undefined;
   }
 
   #advance(ts: number): void {

@@ -17,7 +17,10 @@ export interface RetryOptions {
   readonly onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
 
-/** Sleeps `ms` (unref'd: a pending retry never keeps the process alive); rejects when `signal` aborts. */
+/**
+ * Sleeps `ms`; rejects when `signal` aborts. The timer is ref'd: a caller awaiting a retry must not see
+ * the process exit under it (every wait is bounded, and `signal` ends it early).
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
@@ -32,7 +35,6 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
-    timer.unref?.();
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -3,6 +3,7 @@ import { backtestCommand } from './backtest.js';
 import { demoCommand } from './demo.js';
 import { featuresCommand } from './features.js';
 import { monitorCommand } from './monitor.js';
+import { paperCommand } from './paper.js';
 import { rankCommand } from './rank.js';
 
-export const COMMANDS: readonly Command[] = [featuresCommand, rankCommand, backtestCommand, demoCommand, monitorCommand];
+export const COMMANDS: readonly Command[] = [paperCommand, demoCommand, backtestCommand, featuresCommand, rankCommand, monitorCommand];
