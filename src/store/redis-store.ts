@@ -190,6 +190,8 @@ export class RedisStore implements Store {
   #overflow = false;
   /** What the next `ok` says (set by a resync that cannot report ok yet). */
   #okReason: string | undefined;
+  /** Resynced, but no write has succeeded yet: stay degraded until one does (no ok/degraded flapping). */
+  #unconfirmed = false;
   #droppedEvents = 0;
   #droppedMessages = 0;
   #closed = false;
@@ -335,6 +337,10 @@ export class RedisStore implements Store {
     const batch: Batch = { snapshots, snapGen: this.#snapGen, events, messages };
     if (events.length === 0 && messages.length === 0 && snapshots.size === 0) {
       this.#snapAcked = batch.snapGen;
+      if (this.#unconfirmed) {
+        this.#unconfirmed = false;
+        this.#updateHealth();
+      }
       this.#notifyWaiters();
       return;
     }
@@ -414,6 +420,7 @@ export class RedisStore implements Store {
       if (this.#client.status === 'ready') this.#retryLater();
     } else {
       this.#retryDelay = 0;
+      this.#unconfirmed = false;
       if (this.#overflow && this.#pending.length < this.#maxPending / 2) this.#overflow = false;
       this.#updateHealth();
     }
@@ -463,6 +470,7 @@ export class RedisStore implements Store {
       this.#logger?.warn({ redis: redactUrl(this.#url), reason: this.#lastError }, 'store: redis writes failing; writes are queued');
     }
     this.#ready = false;
+    this.#unconfirmed = false;
     this.#updateHealth();
   }
 
@@ -534,7 +542,7 @@ export class RedisStore implements Store {
       if (first) this.#logger?.info({ redis: redactUrl(this.#url) }, 'store: redis connected');
       else this.#logger?.warn({ redis: redactUrl(this.#url), downMs, rewritten: lostAcked, snapshots }, 'store: redis back, resynced');
       this.#okReason = reason;
-      this.#updateHealth(reason);
+      this.#unconfirmed = true;
       this.#flushNow();
     } catch (error) {
       this.#lastError = redactSecrets(errorText(error), this.#url);
@@ -560,7 +568,9 @@ export class RedisStore implements Store {
     if (this.#closed) return;
     let status: StoreHealth['status'];
     let reason: string;
-    if (!this.#ready) {
+    if (this.#ready && this.#unconfirmed) {
+      return; // the resync's first write decides
+    } else if (!this.#ready) {
       status = 'degraded';
       const what = this.#everReady ? 'redis unavailable' : 'redis not connected yet';
       reason = `${what} (${redactUrl(this.#url)}): ${this.#lastError || 'connecting'}; snapshots kept in memory, log entries queued (cap ${this.#maxPending})`;
@@ -657,6 +667,7 @@ export class RedisStore implements Store {
     this.#ensureConnecting();
     const waiter = { eventId: this.#lastAppended, snapGen: this.#snapGen };
     if (this.#isDone(waiter)) return Promise.resolve(true);
+    if (this.#closed) return Promise.resolve(false);
     if (this.#ready && !this.#inFlight) this.#flushNow();
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {

@@ -6,6 +6,7 @@
  */
 import { firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisStore } from '../../src/store/redis-store.js';
 import type { ReceivedMessage, StoreHealth } from '../../src/store/store.js';
@@ -159,6 +160,29 @@ describe.skipIf(skip)('redis store across a redis restart', () => {
     expect(await store.flush()).toBe(true);
     expect((await store.loadSnapshots('portfolio')).get('portfolio')).toBe('{"cash":5}');
     expect((await store.readEvents()).map((e) => e.id)).toEqual([id]);
+  });
+
+  it('keeps writes when redis refuses them (OOM) and writes them once it accepts again', async () => {
+    const server = await startServer();
+    const admin = new Redis(server.url);
+    cleanup.push(async () => void admin.disconnect());
+    const store = openStore(server.url, 'oom');
+    store.putSnapshot('bot', 'bot', '"a"');
+    await until(store, (h) => h.status === 'ok');
+    expect(await store.flush()).toBe(true);
+    await admin.config('SET', 'maxmemory-policy', 'noeviction');
+    await admin.config('SET', 'maxmemory', '1');
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push(store.appendEvent({ type: 'decision', ts: i, data: i }));
+    store.putSnapshot('bot', 'bot', '"b"');
+    const down = await until(store, (h) => h.status === 'degraded');
+    expect(down.reason).toMatch(/OOM/);
+    expect(await store.flush(200)).toBe(false);
+    await admin.config('SET', 'maxmemory', '0');
+    await until(store, (h) => h.status === 'ok');
+    expect(await store.flush()).toBe(true);
+    expect((await store.readEvents()).map((e) => e.id)).toEqual(ids);
+    expect(await admin.hget('coinrx:oom:snapshots:bot', 'bot')).toBe('"b"');
   });
 
   it('sends one write per snapshot key however often it changes between flushes', async () => {
