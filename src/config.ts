@@ -66,6 +66,8 @@ export const configSchema = z
         maxHold: duration.default(6 * 3_600_000),
         /** Cancel a buy not filled within this time. */
         buyTimeout: duration.default(10 * 60_000),
+        /** Cancel (then re-price at the new touch) a sell resting this long above the bid; 0 never. */
+        sellTimeout: duration.default(30 * 60_000),
         /** Cancel a buy when the price ran this many ticks away from it. */
         chaseTicks: z.number().int().nonnegative().default(20),
         /** Do not buy while market breadth is bearish. */

@@ -28,7 +28,8 @@ export interface TripleBarrierOptions {
  * buys that went stale (too long, price ran away, or the coin left the ranking). Exits are priced at the
  * best bid (or the last price) so they execute; buys at the best bid (or the last price).
  * Decisions are emitted on the batch (or ranking) that triggers them, at most one per position per
- * state: a position is not asked twice until its state changes.
+ * state: a position is not asked twice until its state changes. A sell resting `sellTimeoutMs` above
+ * the bid is cancelled; back in holding, the barriers sell it again at the new bid.
  */
 export function tripleBarrier(options: TripleBarrierOptions): Strategy {
   return (source) =>
@@ -77,10 +78,14 @@ export function tripleBarrier(options: TripleBarrierOptions): Strategy {
             }
             case 'position': {
               const p = input.position;
-              if (p.state === 'settled' || (p.state === 'idle' && asked.has(p.positionId))) {
+              if (p.state === 'settled') {
                 positions.delete(p.positionId);
                 asked.delete(p.positionId);
-              } else positions.set(p.positionId, p);
+                return;
+              }
+              // A new state may need a new decision (a re-priced sell is back in holding).
+              if (asked.has(p.positionId) && asked.get(p.positionId) !== p.state) asked.delete(p.positionId);
+              positions.set(p.positionId, p);
               return;
             }
             case 'ranking': {

@@ -50,7 +50,7 @@ export interface BacktestResult {
 /** The rule-based strategy with the configured barriers. */
 export function configuredStrategy(config: Config, feeRate: number): Strategy {
   const s = config.strategy;
-  return tripleBarrier({ takeProfit: s.takeProfit, stopLoss: s.stopLoss, maxHoldMs: s.maxHold, buyTimeoutMs: s.buyTimeout, chaseTicks: s.chaseTicks, feeRate, skipBearMarket: s.skipBearMarket });
+  return tripleBarrier({ takeProfit: s.takeProfit, stopLoss: s.stopLoss, maxHoldMs: s.maxHold, buyTimeoutMs: s.buyTimeout, chaseTicks: s.chaseTicks, feeRate, skipBearMarket: s.skipBearMarket, ...(s.sellTimeout > 0 ? { sellTimeoutMs: s.sellTimeout } : {}) });
 }
 
 /**

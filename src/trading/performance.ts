@@ -44,7 +44,7 @@ export interface RegimeRow {
  * Statistics of a run, fed by the engine's listener calls: per-trade records with the regime at entry,
  * the equity curve (one point per hour of event time and the last one), the seed's hourly figures
  * (return, buy and sell counts, win rate) and the summary (return, drawdown, Sharpe and Sortino from
- * hourly returns annualised by √(24·365), exposure, fees, turnover, results by regime).
+ * hourly returns annualised by √(24·365), max drawdown over every equity report, exposure, fees, turnover, results by regime).
  */
 export class PerformanceTracker {
   readonly trades: TradeRecord[] = [];
@@ -57,6 +57,9 @@ export class PerformanceTracker {
   #rankings = 0;
   #initial: number | undefined;
   #last: { ts: number; equity: number; invested: number } | undefined;
+  /** Peak and deepest drawdown over every equity report, not only the hourly points of the curve. */
+  #peak = -Infinity;
+  #maxDrawdown = 0;
 
   onDecision(decision: Decision): void {
     this.#decisions[decision.kind] = (this.#decisions[decision.kind] ?? 0) + 1;
@@ -88,6 +91,8 @@ export class PerformanceTracker {
     const point = { ts, equity, invested };
     const previous = this.#last;
     this.#last = point;
+    this.#peak = Math.max(this.#peak, equity);
+    if (this.#peak > 0) this.#maxDrawdown = Math.max(this.#maxDrawdown, (this.#peak - equity) / this.#peak);
     const hour = this.#hour(ts);
     hour.equityEnd = equity;
     if (!previous || Math.floor(previous.ts / HOUR_MS) !== Math.floor(ts / HOUR_MS)) this.equityCurve.push(point);
@@ -145,12 +150,7 @@ export class PerformanceTracker {
     const sd = Math.sqrt(hourly.reduce((a, r) => a + (r - mean) ** 2, 0) / Math.max(1, hourly.length - 1));
     const downside = Math.sqrt(hourly.reduce((a, r) => a + Math.min(0, r) ** 2, 0) / Math.max(1, hourly.length));
     const annual = Math.sqrt(24 * 365);
-    let peak = -Infinity;
-    let maxDrawdown = 0;
-    for (const p of this.equityCurve.concat(this.#last ? [this.#last] : [])) {
-      peak = Math.max(peak, p.equity);
-      if (peak > 0) maxDrawdown = Math.max(maxDrawdown, (peak - p.equity) / peak);
-    }
+    const maxDrawdown = this.#maxDrawdown;
     const exposure = this.equityCurve.length > 0 ? this.equityCurve.reduce((a, p) => a + (p.equity > 0 ? p.invested / p.equity : 0), 0) / this.equityCurve.length : 0;
     const meanEquity = this.equityCurve.length > 0 ? this.equityCurve.reduce((a, p) => a + p.equity, 0) / this.equityCurve.length : initial;
     const wins = this.trades.filter((t) => t.pnl > 0).length;

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { Random, type MarketRules } from '../../src/core/index.js';
+import { isPriceOnTick, upbitKrwRules } from '../../src/exchange/index.js';
+import { sizeOrders, type Candidate, type SizingLimits } from '../../src/trading/order-sizing.js';
+
+const LIMITS: SizingLimits = { mode: 'equal', maxPositions: 5, maxPerCoin: 0.2, cashReserve: 0.05 };
+const rules = (market: string): MarketRules | undefined => (market.endsWith('/KRW') ? upbitKrwRules(market) : undefined);
+const candidate = (market: string, price: number, score = 1, volatility = 0.01): Candidate => ({ market, price, score, volatility });
+
+describe('sizeOrders', () => {
+  it('splits the cash above the reserve equally over the free slots, best score first, price down to the tick', () => {
+    const sizing = sizeOrders({
+      candidates: [candidate('XRP/KRW', 3123.7, 1), candidate('BTC/KRW', 95_012_345, 3), candidate('ETH/KRW', 4_501_234, 2)],
+      cash: 1_000_000,
+      equity: 1_000_000,
+      openPositions: 3,
+      limits: LIMITS,
+      rules,
+    });
+    // Two free slots: BTC and ETH; XRP is skipped for want of a slot.
+    expect(sizing.orders.map((o) => o.market)).toEqual(['BTC/KRW', 'ETH/KRW']);
+    expect(sizing.skipped).toEqual([{ market: 'XRP/KRW', reason: 'no free position slot' }]);
+    const [btc, eth] = sizing.orders;
+    expect(btc?.price).toBe(95_012_000); // tick 1,000 above 1,000,000 KRW, rounded down
+    expect(eth?.price).toBe(4_501_000);
+    // Each share is min((1,000,000 − 50,000) / 2, 0.2 × 1,000,000) = 200,000 including the 0.05 % fee.
+    for (const o of sizing.orders) {
+      const total = o.price * o.amount * 1.0005;
+      expect(total).toBeLessThanOrEqual(200_000);
+      expect(total).toBeGreaterThan(200_000 - o.price * 1e-8 * 1.0005 - 1e-6);
+    }
+  });
+
+  it('weights by score or by inverse volatility when told so', () => {
+    const candidates = [candidate('A/KRW', 1000, 3, 0.01), candidate('B/KRW', 1000, 1, 0.03)];
+    const base = { candidates, cash: 100_000, equity: 100_000, openPositions: 0, rules };
+    const byScore = sizeOrders({ ...base, limits: { ...LIMITS, maxPerCoin: 1, cashReserve: 0, mode: 'score' } }).orders;
+    const byVol = sizeOrders({ ...base, limits: { ...LIMITS, maxPerCoin: 1, cashReserve: 0, mode: 'volatility' } }).orders;
+    expect((byScore[0]?.amount ?? 0) / (byScore[1]?.amount ?? 1)).toBeCloseTo(3, 3);
+    expect((byVol[0]?.amount ?? 0) / (byVol[1]?.amount ?? 1)).toBeCloseTo(3, 3);
+  });
+
+  it('skips a share under the exchange minimum instead of rounding it up, and unknown markets', () => {
+    const sizing = sizeOrders({ candidates: [candidate('BTC/KRW', 95_000_000), candidate('NOPE/USDT', 1)], cash: 8_000, equity: 8_000, openPositions: 0, limits: { ...LIMITS, cashReserve: 0, maxPerCoin: 1 }, rules });
+    expect(sizing.orders).toEqual([]);
+    expect(sizing.skipped).toEqual([
+      { market: 'BTC/KRW', reason: 'under the minimum order (5000)' },
+      { market: 'NOPE/USDT', reason: 'unknown market' },
+    ]);
+  });
+
+  it('never spends more than the spendable cash or the per-coin cap, on random inputs (1,000 cases)', () => {
+    const random = new Random(7);
+    const names = ['BTC', 'ETH', 'XRP', 'DOGE', 'SOL', 'ADA', 'TRX', 'SHIB'];
+    for (let k = 0; k < 1000; k++) {
+      const n = 1 + random.int(names.length);
+      const candidates = names.slice(0, n).map((b) => candidate(`${b}/KRW`, 10 ** (random.next() * 8 - 1), random.next() * 5, random.next() * 0.05));
+      const equity = 10 ** (3 + random.next() * 5);
+      const cash = equity * random.next();
+      const limits: SizingLimits = { mode: (['equal', 'score', 'volatility'] as const)[random.int(3)] as SizingLimits['mode'], maxPositions: 1 + random.int(8), maxPerCoin: random.next(), cashReserve: random.next() * 0.3 };
+      const openPositions = random.int(4);
+      const { orders } = sizeOrders({ candidates, cash, equity, openPositions, limits, rules });
+      const spendable = Math.max(0, cash - limits.cashReserve * equity);
+      let spent = 0;
+      for (const o of orders) {
+        const r = rules(o.market) as MarketRules;
+        const c = candidates.find((x) => x.market === o.market) as Candidate;
+        const total = o.price * o.amount * (1 + r.feeRate);
+        spent += total;
+        expect(isPriceOnTick(r, o.price)).toBe(true);
+        expect(o.price).toBeLessThanOrEqual(c.price);
+        expect(o.price * o.amount).toBeGreaterThanOrEqual(r.minTotal);
+        expect(total).toBeLessThanOrEqual(limits.maxPerCoin * equity * (1 + 1e-12));
+        // On Upbit's 8 decimals, up to the float spacing at that size.
+        const units = o.amount * 1e8;
+        expect(Math.abs(units - Math.round(units))).toBeLessThanOrEqual(Math.max(1e-6, units * 4 * Number.EPSILON));
+      }
+      expect(spent).toBeLessThanOrEqual(spendable * (1 + 1e-12));
+      expect(orders.length).toBeLessThanOrEqual(Math.max(0, limits.maxPositions - openPositions));
+    }
+  });
+});
