@@ -10,6 +10,20 @@ export class ActionQueue<T> {
     return this.#heap.length;
   }
 
+  /** The scheduled items with their order keys, and the next sequence number: enough to rebuild the queue. */
+  dump<U>(encode: (item: T) => U): { readonly next: number; readonly entries: { ts: number; seq: number; item: U }[] } {
+    return { next: this.#seq, entries: this.#heap.map((e) => ({ ts: e.ts, seq: e.seq, item: encode(e.item) })) };
+  }
+
+  /** Rebuilds a queue from `dump`: the same items pop in the same order. */
+  static load<T, U>(dump: { readonly next: number; readonly entries: readonly { ts: number; seq: number; item: U }[] }, decode: (item: U) => T): ActionQueue<T> {
+    const queue = new ActionQueue<T>();
+    // A heap array dumped in heap order is still a valid heap.
+    for (const e of dump.entries) queue.#heap.push({ ts: e.ts, seq: e.seq, item: decode(e.item) });
+    queue.#seq = dump.next;
+    return queue;
+  }
+
   push(ts: number, item: T): void {
     const heap = this.#heap;
     heap.push({ ts, seq: this.#seq++, item });

@@ -87,6 +87,31 @@ interface MarketState {
   readonly open: SimOrder[];
 }
 
+/** JSON has no infinities: event times of "never" and "before anything" are written as null. */
+const encodeTime = (t: number): number | null => (Number.isFinite(t) ? t : null);
+const decodeTime = (t: number | null, none: number): number => (t === null ? none : t);
+
+type SnapshotOrder = Omit<SimOrder, 'liveSince'> & { readonly liveSince: number | null };
+type SnapshotAction = { readonly kind: 'arrive' | 'cancel'; readonly orderId: string } | { readonly kind: 'deliver'; readonly event: OrderEvent };
+
+/**
+ * Everything a simulated exchange holds, as plain JSON: balances, fees, every order, the resting ones
+ * per market, the last prints and book tops the fill model remembers, and the scheduled
+ * acknowledgements, cancels and deliveries (so a cancel in flight survives a restart).
+ */
+export interface SimulatedExchangeSnapshot {
+  readonly v: 1;
+  readonly now: number;
+  readonly nextId: number;
+  readonly malformed: number;
+  readonly free: readonly (readonly [string, number])[];
+  readonly feesPaid: readonly (readonly [string, number])[];
+  readonly orders: readonly SnapshotOrder[];
+  readonly open: readonly string[];
+  readonly markets: readonly (readonly [MarketSymbol, { lastPrice?: number; lastTs: number | null; buyBudget: number; sellBudget: number; book?: BookTop; open: string[] }])[];
+  readonly queue: { readonly next: number; readonly entries: readonly { ts: number; seq: number; item: SnapshotAction }[] };
+}
+
 /** An order event before its delivery time is known. */
 type Undelivered = OrderEvent extends infer E ? (E extends OrderEvent ? Omit<E, 'ts'> : never) : never;
 
@@ -117,7 +142,7 @@ export class SimulatedExchange implements Exchange {
   /** Resting orders of every market, in arrival order. */
   readonly #open = new Set<SimOrder>();
   readonly #markets = new Map<MarketSymbol, MarketState>();
-  readonly #queue = new ActionQueue<Action>();
+  #queue = new ActionQueue<Action>();
   readonly #events = new Subject<OrderEvent>();
   #now: number;
   #nextId = 1;
@@ -188,6 +213,59 @@ export class SimulatedExchange implements Exchange {
     if (!Number.isFinite(ts)) throw new Error(`advanceTo: invalid time ${ts}`);
     this.#drain(ts);
     if (ts > this.#now) this.#now = ts;
+  }
+
+  // ---- persistence --------------------------------------------------------------------------
+
+  /** The whole state as JSON-safe data; `restore` on a new instance with the same options continues identically. */
+  snapshot(): SimulatedExchangeSnapshot {
+    return {
+      v: 1,
+      now: this.#now,
+      nextId: this.#nextId,
+      malformed: this.#malformed,
+      free: [...this.#free],
+      feesPaid: [...this.#feesPaid],
+      orders: [...this.#orders.values()].map((o) => ({ ...o, liveSince: encodeTime(o.liveSince) })),
+      open: [...this.#open].map((o) => o.id),
+      markets: [...this.#markets].map(([market, m]) => [
+        market,
+        { ...(m.lastPrice !== undefined ? { lastPrice: m.lastPrice } : {}), lastTs: encodeTime(m.lastTs), buyBudget: m.buyBudget, sellBudget: m.sellBudget, ...(m.book ? { book: { ...m.book } } : {}), open: m.open.map((o) => o.id) },
+      ]),
+      queue: this.#queue.dump((a): SnapshotAction => (a.kind === 'deliver' ? a : { kind: a.kind, orderId: a.order.id })),
+    };
+  }
+
+  /** Replaces this exchange's state with a snapshot (taken from an exchange built with the same options). */
+  restore(snapshot: SimulatedExchangeSnapshot): void {
+    if (snapshot.v !== 1) throw new Error(`SimulatedExchange.restore: unsupported snapshot version ${String(snapshot.v)}`);
+    if (this.#draining) throw new Error('SimulatedExchange.restore called from inside an orderEvents$ subscriber');
+    this.#now = snapshot.now;
+    this.#nextId = snapshot.nextId;
+    this.#malformed = snapshot.malformed;
+    this.#free.clear();
+    for (const [c, v] of snapshot.free) this.#free.set(c, v);
+    this.#feesPaid.clear();
+    for (const [c, v] of snapshot.feesPaid) this.#feesPaid.set(c, v);
+    this.#orders.clear();
+    this.#byClientId.clear();
+    for (const o of snapshot.orders) {
+      const order: SimOrder = { ...o, liveSince: decodeTime(o.liveSince, Number.POSITIVE_INFINITY) };
+      this.#orders.set(order.id, order);
+      this.#byClientId.set(order.clientId, order);
+    }
+    const byId = (id: string): SimOrder => {
+      const order = this.#orders.get(id);
+      if (!order) throw new Error(`SimulatedExchange.restore: snapshot refers to unknown order ${id}`);
+      return order;
+    };
+    this.#open.clear();
+    for (const id of snapshot.open) this.#open.add(byId(id));
+    this.#markets.clear();
+    for (const [market, m] of snapshot.markets) {
+      this.#markets.set(market, { lastPrice: m.lastPrice, lastTs: decodeTime(m.lastTs, Number.NEGATIVE_INFINITY), buyBudget: m.buyBudget, sellBudget: m.sellBudget, book: m.book ? { ...m.book } : undefined, open: m.open.map(byId) });
+    }
+    this.#queue = ActionQueue.load(snapshot.queue, (a: SnapshotAction): Action => (a.kind === 'deliver' ? a : { kind: a.kind, order: byId(a.orderId) }));
   }
 
   // ---- Exchange port ------------------------------------------------------------------------
