@@ -5,5 +5,6 @@ import { featuresCommand } from './features.js';
 import { monitorCommand } from './monitor.js';
 import { paperCommand } from './paper.js';
 import { rankCommand } from './rank.js';
+import { reportCommand } from './report.js';
 
-export const COMMANDS: readonly Command[] = [paperCommand, demoCommand, backtestCommand, featuresCommand, rankCommand, monitorCommand];
+export const COMMANDS: readonly Command[] = [paperCommand, demoCommand, backtestCommand, featuresCommand, rankCommand, monitorCommand, reportCommand];
