@@ -2,10 +2,10 @@ import type { Config } from '../config.js';
 import type { MarketEvent, MarketSymbol } from '../core/index.js';
 import { inferredRulesSource } from '../exchange/inferred-rules.js';
 import { SimulatedExchange } from '../exchange/index.js';
-import { PerformanceTracker } from '../trading/performance.js';
+import { PerformanceTracker, type TrackerState } from '../trading/performance.js';
 import { tripleBarrier } from '../../strategies/index.js';
 import type { PositionView, Strategy } from '../../strategies/index.js';
-import { TradingEngine } from './trading-engine.js';
+import { TradingEngine, type EngineCheckpoint } from './trading-engine.js';
 
 /** Upbit's KRW fee; other quotes take `simulator.feeRate` (the recorded exchange's metadata is not at hand). */
 const UPBIT_KRW_FEE = 0.0005;
@@ -26,6 +26,18 @@ function eventPrice(event: MarketEvent): number {
   }
 }
 
+/** A point to continue a run from: how many events were fed, and the engine's and statistics' state then. */
+export interface BacktestCheckpoint {
+  readonly v: 1;
+  readonly quote: string;
+  /** Events fed before the checkpoint (the input's first `index` events are replayed as warm-up on resume). */
+  readonly index: number;
+  /** The configuration the run used: a resume under another configuration is refused. */
+  readonly config: Config;
+  readonly engine: EngineCheckpoint;
+  readonly tracker: TrackerState;
+}
+
 /** The run of one backtest: the engine on a simulated exchange, fed one event at a time. */
 export interface BacktestRun {
   readonly quote: string;
@@ -35,6 +47,9 @@ export interface BacktestRun {
   readonly rules: ReturnType<typeof inferredRulesSource>;
   /** Events of other quote currencies are not traded (they still reach the features). */
   feed(event: MarketEvent): void;
+  /** Warm-up after a restore: features only (see TradingEngine.warm). */
+  warm(event: MarketEvent): void;
+  checkpoint(index: number): BacktestCheckpoint;
 }
 
 export interface BacktestResult {
@@ -58,7 +73,7 @@ export function configuredStrategy(config: Config, feeRate: number): Strategy {
  * `inferredRulesSource`) elsewhere; a simulated account holding `simulator.initialBalance` of the quote;
  * the configured fill model and latency (order submission and cancels take `latency` of event time).
  */
-export function createBacktest(config: Config, quote: string, startTs = 0, strategy?: Strategy): BacktestRun {
+export function createBacktest(config: Config, quote: string, startTs = 0, strategy?: Strategy, restore?: BacktestCheckpoint): BacktestRun {
   const feeRate = quote === 'KRW' ? UPBIT_KRW_FEE : config.simulator.feeRate;
   const rules = inferredRulesSource(config.simulator.feeRate);
   const sim = config.simulator;
@@ -69,8 +84,16 @@ export function createBacktest(config: Config, quote: string, startTs = 0, strat
     latency: { submitMs: sim.latency, cancelMs: sim.latency },
     startTs,
   });
-  const tracker = new PerformanceTracker();
-  const engine = new TradingEngine({ config, exchange, rules: (m) => rules.rules(m), quote, strategy: strategy ?? configuredStrategy(config, feeRate) });
+  if (restore) exchange.restore(restore.engine.exchange);
+  const tracker = restore ? PerformanceTracker.fromState(restore.tracker) : new PerformanceTracker();
+  const engine = new TradingEngine({
+    config,
+    exchange,
+    rules: (m) => rules.rules(m),
+    quote,
+    strategy: strategy ?? configuredStrategy(config, feeRate),
+    ...(restore ? { restore: restore.engine } : {}),
+  });
   engine.listen(tracker);
   return {
     quote,
@@ -82,6 +105,13 @@ export function createBacktest(config: Config, quote: string, startTs = 0, strat
       rules.observe(event.market, eventPrice(event));
       engine.onMarketEvent(event);
     },
+    warm(event) {
+      rules.observe(event.market, eventPrice(event));
+      engine.warm(event);
+    },
+    checkpoint(index) {
+      return { v: 1, quote, index, config, engine: engine.checkpoint(), tracker: tracker.state() };
+    },
   };
 }
 
@@ -91,6 +121,16 @@ export interface BacktestOptions {
   /** Called after every batch of events with the count so far and the event time reached. */
   readonly onProgress?: (events: number, ts: number) => void;
   readonly signal?: AbortSignal;
+  /** Continue from this checkpoint: its first `index` events are replayed as warm-up, then trading resumes. */
+  readonly resume?: BacktestCheckpoint;
+  /** Save a checkpoint at the end of an input batch once `every` events passed since the last one. */
+  readonly checkpoint?: { readonly every: number; save(checkpoint: BacktestCheckpoint): void | Promise<void> };
+  /** Called once the engine exists (to attach listeners: store, dashboard). */
+  readonly onRun?: (run: BacktestRun) => void;
+}
+
+function sameConfig(a: Config, b: Config): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /**
@@ -98,27 +138,44 @@ export interface BacktestOptions {
  * clock, no unseeded randomness, so the same inputs give the same result to the byte.
  */
 export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]> | Iterable<readonly MarketEvent[]>, config: Config, options: BacktestOptions = {}): Promise<BacktestResult> {
+  const resume = options.resume;
+  if (resume) {
+    if (resume.v !== 1) throw new Error(`backtest: unsupported checkpoint version ${String(resume.v)}`);
+    if (!sameConfig(resume.config, config)) throw new Error('backtest: the checkpoint was written under another configuration; resume with the same configuration or start afresh');
+  }
   let run: BacktestRun | undefined;
   let events = 0;
   let from: number | undefined;
   let to = 0;
+  let lastCheckpoint = resume?.index ?? 0;
   for await (const batch of batches) {
     for (let i = 0; i < batch.length; i++) {
       const event = batch[i] as MarketEvent;
       if (!run) {
-        run = createBacktest(config, options.quote ?? quoteOf(event.market), event.ts);
+        run = createBacktest(config, resume?.quote ?? options.quote ?? quoteOf(event.market), event.ts, undefined, resume);
+        options.onRun?.(run);
         from = event.ts;
       }
-      run.feed(event);
+      if (resume && events < resume.index) run.warm(event);
+      else {
+        if (run.engine.warming) run.engine.resume();
+        run.feed(event);
+      }
+      events++;
       to = event.ts;
     }
-    events += batch.length;
     options.onProgress?.(events, to);
+    if (options.checkpoint && run && !run.engine.warming && events - lastCheckpoint >= options.checkpoint.every) {
+      lastCheckpoint = events;
+      await options.checkpoint.save(run.checkpoint(events));
+    }
     if (options.signal?.aborted) break;
   }
   if (!run) throw new Error('backtest: the data holds no market events');
+  if (resume && events < resume.index) throw new Error(`backtest: the data ends after ${events} events, before the checkpoint (${resume.index}); resume needs the same data`);
+  if (run.engine.warming) run.engine.resume();
   const { open } = run.engine.finish();
-  const summary = run.tracker.summary();
+  const summary = { ...run.tracker.summary(), orphanOrderEvents: run.engine.orphanOrderEvents };
   const balances = Object.fromEntries(run.exchange.getBalances().map((b) => [b.currency, { free: b.free, locked: b.locked }]));
   return { quote: run.quote, events, span: from === undefined ? undefined : { from, to }, summary, tracker: run.tracker, open, balances };
 }

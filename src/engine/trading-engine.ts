@@ -1,8 +1,8 @@
 import { Subject, type Subscription } from 'rxjs';
-import { createActor, type Actor, type AnyActorRef } from 'xstate';
+import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Snapshot } from 'xstate';
 import type { Decision, FeatureSnapshot, MarketEvent, MarketRules, OrderEvent, Ranking } from '../core/index.js';
 import type { Config } from '../config.js';
-import { roundPrice, type SimulatedExchange } from '../exchange/index.js';
+import { roundPrice, type SimulatedExchange, type SimulatedExchangeSnapshot } from '../exchange/index.js';
 import { botMachine, held, positionMachine, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
 import type { PositionView, Strategy, StrategyInput } from '../../strategies/index.js';
 import { sizeOrders, type Candidate } from '../trading/order-sizing.js';
@@ -15,6 +15,55 @@ export interface EngineOptions {
   readonly rules: (market: string) => MarketRules | undefined;
   readonly quote: string;
   readonly strategy: Strategy;
+  /**
+   * Resume from a checkpoint (bot and position actors, exchange state as passed in `exchange`): the
+   * engine starts warming up — `warm()` rebuilds the features from the events before the checkpoint —
+   * and trades again after `resume()`. Absent: a fresh start. Both go through the same constructor.
+   */
+  readonly restore?: EngineCheckpoint;
+  /** Asked before opening positions; false (e.g. snapshots cannot be written) blocks new entries, never exits. */
+  readonly canOpenPositions?: () => boolean;
+}
+
+/** What the engine must remember to continue a run exactly where it was. */
+export interface EngineCheckpoint {
+  readonly v: 1;
+  /** Event time of the last event fed. */
+  readonly ts: number;
+  readonly seq: number;
+  readonly decisions: number;
+  readonly lastPrice: readonly (readonly [string, number])[];
+  readonly regimeAtEntry: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly settled: readonly string[];
+  readonly results: readonly PositionResult[];
+  /** The bot actor's persisted snapshot, its position children included. */
+  readonly bot: unknown;
+  readonly exchange: SimulatedExchangeSnapshot;
+}
+
+/** A command the engine sent to the exchange (the event log's `order.command`). */
+export interface OrderCommand {
+  readonly type: 'create' | 'cancel' | 'query';
+  readonly ts: number;
+  readonly positionId: string;
+  readonly clientId: string;
+  readonly market: string;
+  readonly side: 'buy' | 'sell';
+  readonly price: number;
+  readonly amount: number;
+}
+
+/** One state change of a position actor, with the event that caused it. */
+export interface PositionTransition {
+  readonly ts: number;
+  readonly positionId: string;
+  readonly market: string;
+  readonly from: string | undefined;
+  readonly to: string;
+  readonly event: string;
+  readonly view: PositionView;
+  /** The actor's persisted snapshot after the transition (JSON-safe). */
+  readonly snapshot: unknown;
 }
 
 /** What the engine tells its observers (statistics, reports, snapshots, monitors). */
@@ -24,6 +73,9 @@ export interface EngineListener {
   onPositionSettled?(result: PositionResult, regimeAtEntry: Readonly<Record<string, string>>): void;
   onEquity?(ts: number, equity: number, invested: number): void;
   onRanking?(ranking: Ranking): void;
+  onOrderCommand?(command: OrderCommand): void;
+  /** Every snapshot change of a position actor (`from` = `to` for context-only changes such as a partial fill). */
+  onPositionTransition?(transition: PositionTransition): void;
 }
 
 interface Tracked {
@@ -47,6 +99,10 @@ export function positionIdOf(clientId: string): string {
 export class TradingEngine {
   readonly pipeline: MarketPipeline;
   readonly bot: Actor<typeof botMachine>;
+  #warming: boolean;
+  readonly #stateOf = new Map<string, string>();
+  /** Every tracked position until its last transition is reported (it outlives `#positions` by a moment). */
+  readonly #known = new Map<string, Tracked>();
   readonly #options: EngineOptions;
   readonly #events$ = new Subject<MarketEvent>();
   readonly #inputs$ = new Subject<StrategyInput>();
@@ -62,22 +118,40 @@ export class TradingEngine {
   /** Ids of every position that reached `settled`, bought or not. */
   readonly settled: string[] = [];
   #seq = 0;
+  /**
+   * An order unacknowledged this long is looked up on the exchange. A minute, or three simulated
+   * latencies: looking up an order still in flight would find nothing and give it up too early.
+   */
+  get #ackTimeoutMs(): number {
+    return Math.max(60_000, 3 * this.#options.config.simulator.latency);
+  }
+  /** Order events of no live position (an order given up for lost that turned up later): counted, never applied silently. */
+  orphanOrderEvents = 0;
   #now = 0;
   decisions = 0;
 
   constructor(options: EngineOptions) {
     this.#options = options;
     const { config, exchange } = options;
+    this.#warming = options.restore !== undefined;
     this.pipeline = marketPipeline(this.#events$, config);
+    const command = (type: OrderCommand['type'], p: OrderEffect): void => {
+      if (this.#listeners.length === 0) return;
+      const c: OrderCommand = { type, ts: this.#now, positionId: p.positionId, clientId: p.slot.clientId, market: p.market, side: p.slot.side, price: p.slot.price, amount: p.slot.amount };
+      for (const l of this.#listeners) l.onOrderCommand?.(c);
+    };
     const placeOrder = (_: unknown, p: OrderEffect): void => {
+      command('create', p);
       void exchange.createLimitOrder({ clientId: p.slot.clientId, market: p.market, side: p.slot.side, price: p.slot.price, amount: p.slot.amount });
     };
     const cancelOrder = (_: unknown, p: OrderEffect): void => {
+      command('cancel', p);
       const order = exchange.getOrder({ clientId: p.slot.clientId });
       if (order) void exchange.cancelOrder(order.id);
       else this.#send(p.positionId, { type: 'order.queryResult', ts: this.#now, clientId: p.slot.clientId, order: undefined });
     };
     const queryOrder = (_: unknown, p: OrderEffect): void => {
+      command('query', p);
       this.#send(p.positionId, { type: 'order.queryResult', ts: this.#now, clientId: p.slot.clientId, order: exchange.getOrder({ clientId: p.slot.clientId }) });
     };
     const machine = botMachine.provide({
@@ -91,9 +165,23 @@ export class TradingEngine {
         },
       },
     });
-    this.bot = createActor(machine, { input: { botId: config.botId, dailyLossLimit: config.bot.dailyLossLimit, maxDrawdown: config.bot.maxDrawdown, onStop: config.bot.onStop } });
+    const input = { botId: config.botId, dailyLossLimit: config.bot.dailyLossLimit, maxDrawdown: config.bot.maxDrawdown, onStop: config.bot.onStop };
+    const inspect = (event: InspectionEvent): void => this.#inspect(event);
+    const restore = options.restore;
+    this.bot = restore ? createActor(machine, { input, inspect, snapshot: restore.bot as Snapshot<unknown> }) : createActor(machine, { input, inspect });
     this.bot.start();
-    this.bot.send({ type: 'bot.start' });
+    if (restore) {
+      this.#seq = restore.seq;
+      this.decisions = restore.decisions;
+      this.#now = restore.ts;
+      for (const [m, p] of restore.lastPrice) this.#lastPrice.set(m, p);
+      this.settled.push(...restore.settled);
+      this.results.push(...restore.results);
+      for (const [positionId, ref] of Object.entries(this.bot.getSnapshot().children)) {
+        const context = (ref as AnyActorRef).getSnapshot().context as PositionContext;
+        this.#track(positionId, context.market, ref as AnyActorRef, restore.regimeAtEntry[positionId] ?? {});
+      }
+    } else this.bot.send({ type: 'bot.start' });
 
     this.#subscriptions.push(
       this.#inputs$.pipe(options.strategy).subscribe((d) => this.#onDecision(d)),
@@ -102,11 +190,12 @@ export class TradingEngine {
         this.#now = batch.ts;
         for (const s of batch.snapshots) this.#last.set(s.market, s);
         this.#inputs$.next({ kind: 'features', ts: batch.ts, snapshots: batch.snapshots });
+        if (this.#warming) return;
         for (const t of [...this.#positions.values()]) this.#send(t.positionId, { type: 'clock.tick', ts: batch.ts });
         this.#reportEquity(batch.ts);
       }),
       this.pipeline.ranking$.subscribe((ranking) => {
-        for (const l of this.#listeners) l.onRanking?.(ranking);
+        if (!this.#warming) for (const l of this.#listeners) l.onRanking?.(ranking);
         this.#inputs$.next({ kind: 'ranking', ranking });
         this.#flushBuys(ranking.ts);
       }),
@@ -124,6 +213,46 @@ export class TradingEngine {
     else if (event.kind === 'candle') this.#lastPrice.set(event.market, event.close);
     this.#options.exchange.onMarketEvent(event);
     this.#events$.next(event);
+  }
+
+  /**
+   * Warm-up after a restore: the event reaches the features, the ranking and the strategy's view of the
+   * market, but not the exchange (already at the checkpoint), the positions or the listeners; the
+   * strategy's decisions are dropped.
+   */
+  warm(event: MarketEvent): void {
+    if (!this.#warming) throw new Error('TradingEngine.warm: the engine is not warming up (only after a restore, before resume())');
+    if (event.kind === 'trade' || event.kind === 'ticker') this.#lastPrice.set(event.market, event.price);
+    else if (event.kind === 'candle') this.#lastPrice.set(event.market, event.close);
+    this.#events$.next(event);
+  }
+
+  /** Ends the warm-up: the restored positions are shown to the strategy and trading continues. */
+  resume(): void {
+    if (!this.#warming) return;
+    this.#warming = false;
+    this.#pendingBuys.length = 0;
+    for (const t of this.#positions.values()) this.#inputs$.next({ kind: 'position', position: this.#view(t) });
+  }
+
+  get warming(): boolean {
+    return this.#warming;
+  }
+
+  /** Everything needed to continue from here (between two events), as JSON-safe data. */
+  checkpoint(): EngineCheckpoint {
+    return {
+      v: 1,
+      ts: this.#now,
+      seq: this.#seq,
+      decisions: this.decisions,
+      lastPrice: [...this.#lastPrice],
+      regimeAtEntry: Object.fromEntries([...this.#positions.values()].map((t) => [t.positionId, t.regimeAtEntry])),
+      settled: [...this.settled],
+      results: this.results.map((r) => ({ ...r })),
+      bot: this.bot.getPersistedSnapshot(),
+      exchange: this.#options.exchange.snapshot(),
+    };
   }
 
   /**
@@ -170,6 +299,7 @@ export class TradingEngine {
   }
 
   #onDecision(decision: Decision): void {
+    if (this.#warming) return;
     this.decisions++;
     for (const l of this.#listeners) l.onDecision?.(decision);
     const positionId = this.#byMarket.get(decision.market);
@@ -194,28 +324,55 @@ export class TradingEngine {
   #flushBuys(ts: number): void {
     if (this.#pendingBuys.length === 0) return;
     const decisions = this.#pendingBuys.splice(0);
-    if (!this.bot.getSnapshot().matches('running')) return;
+    if (this.#warming || !this.bot.getSnapshot().matches('running')) return;
+    if (this.#options.canOpenPositions && !this.#options.canOpenPositions()) return;
     const { config, exchange, quote } = this.#options;
     const cash = exchange.getBalance(quote).free;
-    const candidates: Candidate[] = decisions.map((d) => ({ market: d.market, score: d.score ?? 0, price: d.price ?? this.#lastPrice.get(d.market) ?? 0, volatility: this.#last.get(d.market)?.volatility ?? 0 }));
+    const candidates: Candidate[] = decisions
+      .filter((d) => this.#options.rules(d.market)?.quote === quote)
+      .map((d) => ({ market: d.market, score: d.score ?? 0, price: d.price ?? this.#lastPrice.get(d.market) ?? 0, volatility: this.#last.get(d.market)?.volatility ?? 0 }));
     const sizing = sizeOrders({ candidates, cash, equity: this.equity().equity, openPositions: this.#positions.size, limits: config.allocation, rules: this.#options.rules });
     for (const order of sizing.orders) {
       const positionId = `${config.botId}-${++this.#seq}`;
-      this.bot.send({ type: 'position.open', positionId, market: order.market, ackTimeoutMs: 60_000, buyTimeoutMs: config.strategy.buyTimeout });
+      this.bot.send({ type: 'position.open', positionId, market: order.market, ackTimeoutMs: this.#ackTimeoutMs, buyTimeoutMs: config.strategy.buyTimeout });
       const ref = this.bot.getSnapshot().children[positionId] as AnyActorRef | undefined;
       if (!ref) continue;
-      const regimeAtEntry = { ...(this.#last.get(order.market)?.regime ?? {}) };
-      const tracked: Tracked = { positionId, market: order.market, ref, regimeAtEntry, subscription: { unsubscribe() {} } };
-      const subscription = ref.subscribe((snapshot: { status: string; value: unknown; context: PositionContext; output?: PositionResult }) => {
-        this.#inputs$.next({ kind: 'position', position: this.#view(tracked) });
-        if (snapshot.status === 'done' && snapshot.output) this.#settle(tracked, snapshot.output);
-        // A buy that ended with nothing bought (cancelled, rejected) leaves the position idle: close it to free the slot.
-        else if (snapshot.value === 'idle' && snapshot.context.orderCount > 0) this.#send(positionId, { type: 'position.close', ts: snapshot.context.lastTs, reason: snapshot.context.reason || 'buy ended unfilled' });
-      });
-      this.#positions.set(positionId, { ...tracked, subscription });
-      this.#byMarket.set(order.market, positionId);
+      this.#track(positionId, order.market, ref, { ...(this.#last.get(order.market)?.regime ?? {}) });
       this.#send(positionId, { type: 'decision.buy', ts, price: order.price, amount: order.amount });
     }
+  }
+
+  /** Follows a position actor: its snapshots reach the strategy; its end settles it. */
+  #track(positionId: string, market: string, ref: AnyActorRef, regimeAtEntry: Readonly<Record<string, string>>): void {
+    const tracked: Tracked = { positionId, market, ref, regimeAtEntry, subscription: { unsubscribe() {} } };
+    const subscription = ref.subscribe((snapshot: { status: string; value: unknown; context: PositionContext; output?: PositionResult }) => {
+      this.#inputs$.next({ kind: 'position', position: this.#view(tracked) });
+      if (snapshot.status === 'done' && snapshot.output) this.#settle(tracked, snapshot.output);
+      // A buy that ended with nothing bought (cancelled, rejected) leaves the position idle: close it to free the slot.
+      else if (snapshot.value === 'idle' && snapshot.context.orderCount > 0) this.#send(positionId, { type: 'position.close', ts: snapshot.context.lastTs, reason: snapshot.context.reason || 'buy ended unfilled' });
+    });
+    this.#positions.set(positionId, { ...tracked, subscription });
+    this.#known.set(positionId, tracked);
+    this.#stateOf.set(positionId, String((ref.getSnapshot() as { value: unknown }).value));
+    this.#byMarket.set(market, positionId);
+  }
+
+  /** Position transitions from the actor system's inspection stream, with the event that caused each. */
+  #inspect(event: InspectionEvent): void {
+    if (event.type !== '@xstate.snapshot') return;
+    const positionId = (event.actorRef as AnyActorRef).id;
+    const t = this.#known.get(positionId);
+    if (!t || event.actorRef !== t.ref) return;
+    const snapshot = event.snapshot as unknown as { value: unknown; status: string };
+    const to = snapshot.status === 'done' ? 'settled' : String(snapshot.value);
+    const from = this.#stateOf.get(positionId);
+    if (to === 'settled') {
+      this.#stateOf.delete(positionId);
+      this.#known.delete(positionId);
+    } else this.#stateOf.set(positionId, to);
+    if (this.#listeners.length === 0) return;
+    const transition: PositionTransition = { ts: this.#now, positionId, market: t.market, from, to, event: event.event.type, view: this.#view(t), snapshot: t.ref.getPersistedSnapshot() };
+    for (const l of this.#listeners) l.onPositionTransition?.(transition);
   }
 
   #settle(t: Tracked, result: PositionResult): void {
@@ -233,7 +390,8 @@ export class TradingEngine {
   #onOrderEvent(event: OrderEvent): void {
     for (const l of this.#listeners) l.onOrderEvent?.(event);
     const clientId = event.type === 'order.rejected' ? event.clientId : event.order.clientId;
-    this.#send(positionIdOf(clientId), event);
+    if (this.#positions.has(positionIdOf(clientId))) this.#send(positionIdOf(clientId), event);
+    else this.orphanOrderEvents++;
     this.#checkDrained();
   }
 

@@ -19,6 +19,22 @@ export interface HourRow {
   readonly losses: number;
 }
 
+/** A tracker's whole state as JSON-safe data (checkpoints). */
+export interface TrackerState {
+  readonly trades: readonly TradeRecord[];
+  readonly equityCurve: readonly { ts: number; equity: number; invested: number }[];
+  readonly hours: readonly (Omit<HourAcc, 'buys' | 'sells'> & { buys: string[]; sells: string[] })[];
+  readonly fees: number;
+  readonly traded: number;
+  readonly fills: number;
+  readonly decisions: Record<string, number>;
+  readonly rankings: number;
+  readonly initial: number | null;
+  readonly last: { ts: number; equity: number; invested: number } | null;
+  readonly peak: number | null;
+  readonly maxDrawdown: number;
+}
+
 interface HourAcc {
   hour: number;
   equityStart: number;
@@ -60,6 +76,40 @@ export class PerformanceTracker {
   /** Peak and deepest drawdown over every equity report, not only the hourly points of the curve. */
   #peak = -Infinity;
   #maxDrawdown = 0;
+
+  state(): TrackerState {
+    return {
+      trades: this.trades.map((t) => ({ ...t })),
+      equityCurve: this.equityCurve.map((p) => ({ ...p })),
+      hours: this.#hours.map((h) => ({ ...h, buys: [...h.buys], sells: [...h.sells] })),
+      fees: this.#fees,
+      traded: this.#traded,
+      fills: this.#fills,
+      decisions: { ...this.#decisions },
+      rankings: this.#rankings,
+      initial: this.#initial ?? null,
+      last: this.#last ? { ...this.#last } : null,
+      peak: Number.isFinite(this.#peak) ? this.#peak : null,
+      maxDrawdown: this.#maxDrawdown,
+    };
+  }
+
+  static fromState(state: TrackerState): PerformanceTracker {
+    const t = new PerformanceTracker();
+    t.trades.push(...state.trades.map((x) => ({ ...x })));
+    t.equityCurve.push(...state.equityCurve.map((p) => ({ ...p })));
+    t.#hours.push(...state.hours.map((h) => ({ ...h, buys: new Set(h.buys), sells: new Set(h.sells) })));
+    t.#fees = state.fees;
+    t.#traded = state.traded;
+    t.#fills = state.fills;
+    t.#decisions = { ...state.decisions };
+    t.#rankings = state.rankings;
+    t.#initial = state.initial ?? undefined;
+    t.#last = state.last ? { ...state.last } : undefined;
+    t.#peak = state.peak ?? -Infinity;
+    t.#maxDrawdown = state.maxDrawdown;
+    return t;
+  }
 
   onDecision(decision: Decision): void {
     this.#decisions[decision.kind] = (this.#decisions[decision.kind] ?? 0) + 1;
