@@ -1,0 +1,81 @@
+import type { EvaluationReport, ScoreReport } from './evaluation.js';
+import { pick } from './evaluation.js';
+
+const pct = (v: number, digits = 1): string => (Number.isFinite(v) ? `${(v * 100).toFixed(digits)}%` : 'n/a');
+const num = (v: number, digits = 4): string => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
+const hours = (ms: number): string => (Number.isFinite(ms) ? `${(ms / 3_600_000).toFixed(2)} h` : 'n/a');
+const day = (ts: number): string => new Date(ts).toISOString().slice(0, 16).replace('T', ' ');
+
+function scoreRow(s: ScoreReport): string[] {
+  return [s.name, num(s.auc), num(s.brier), num(s.brierSkill), ...s.picks.map((p) => pct(p.precision)), ...s.picks.map((p) => hours(p.meanTimeToTargetMs))];
+}
+
+const HEAD = ['score', 'AUC', 'Brier', 'Brier skill', 'prec@1', 'prec@3', 'prec@5', 'time@1', 'time@3', 'time@5'];
+
+/** The plain-text summary printed by `coinrx ranker evaluate`. */
+export function evaluationText(r: EvaluationReport): string {
+  const rows = [HEAD, ...r.scores.map(scoreRow)];
+  const widths = HEAD.map((_, i) => Math.max(...rows.map((row) => (row[i] as string).length)));
+  const table = rows.map((row) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  '));
+  const lines = [
+    `model ${r.model.version} (${r.model.kind}) evaluated on ${day(r.span.from)} … ${day(r.span.to - 1)} UTC: ${r.rows} rows, ${r.steps} time steps, ${r.markets} markets`,
+    `labels: target first ${pct(r.labelShares.target)}, stop first ${pct(r.labelShares.stop)}, neither ${pct(r.labelShares.neither)}; base rate train ${pct(r.baseRateTrain)}, test ${pct(r.baseRateTest)}`,
+    '',
+    ...table,
+    '',
+    `Brier skill is against the training base rate; time@k = mean time to the target of the top-k picks that reached it.`,
+    `model's predicted vs realised time to target of its hits: ${r.timeToTarget.map((t) => `@${t.k} ${hours(t.predictedMs)} vs ${hours(t.realisedMs)}`).join(', ')}`,
+    `equal-weight buy-and-hold over the span: ${pct(r.buyAndHold, 2)}`,
+  ];
+  const model = r.scores.find((s) => s.name === 'model');
+  if (model) {
+    lines.push('', 'reliability (model): predicted → observed (count)');
+    for (const b of model.reliability) if (b.count > 0) lines.push(`  ${pct(b.from, 0).padStart(4)}–${pct(b.to, 0).padEnd(4)} ${pct(b.meanPredicted).padStart(6)} → ${pct(b.observedRate).padStart(6)} (${b.count})`);
+  }
+  if (r.backtests) {
+    lines.push('', 'backtest of the ranking strategy on the span (engine simulator, fees and fill model of the profile):');
+    for (const [name, b] of Object.entries(r.backtests)) {
+      const s = pick(b.summary);
+      lines.push(`  ${name.padEnd(10)} return ${pct(s['totalReturn'] as number, 2)}, ${s['trades']} trades, win rate ${pct(s['winRate'] as number)}, mean trade ${pct(s['meanTradeReturn'] as number, 2)}, max drawdown ${pct(s['maxDrawdown'] as number)}, fees ${num(s['feesPaid'] as number, 2)}; rankings acted on ${b.counters.rankings}/${b.counters.batches} batches`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const tableHtml = (head: readonly string[], rows: readonly (readonly string[])[]): string =>
+  `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+
+/** A small self-contained HTML report (no scripts, no external assets): tables and an SVG reliability plot. */
+export function evaluationHtml(r: EvaluationReport): string {
+  const size = 260;
+  const plot = r.scores
+    .filter((s) => s.name === 'model' || s.name === 'heuristic')
+    .map((s, i) => {
+      const pts = s.reliability.filter((b) => b.count > 0).map((b) => `${(b.meanPredicted * size).toFixed(1)},${((1 - b.observedRate) * size).toFixed(1)}`);
+      return `<polyline fill="none" stroke="${i === 0 ? '#1f77b4' : '#ff7f0e'}" stroke-width="2" points="${pts.join(' ')}"/>`;
+    })
+    .join('');
+  const svg = `<svg width="${size}" height="${size}" viewBox="0 0 ${size} ${size}" style="border:1px solid #ccc"><line x1="0" y1="${size}" x2="${size}" y2="0" stroke="#999" stroke-dasharray="4"/>${plot}</svg><p><span style="color:#1f77b4">model</span>, <span style="color:#ff7f0e">heuristic (calibrated)</span>; x predicted, y observed.</p>`;
+  const model = r.scores.find((s) => s.name === 'model');
+  const backtests = r.backtests
+    ? tableHtml(
+        ['ranking', 'return', 'trades', 'win rate', 'mean trade', 'max drawdown', 'sharpe', 'fees', 'rankings acted on'],
+        Object.entries(r.backtests).map(([name, b]) => {
+          const s = pick(b.summary);
+          return [name, pct(s['totalReturn'] as number, 2), String(s['trades']), pct(s['winRate'] as number), pct(s['meanTradeReturn'] as number, 2), pct(s['maxDrawdown'] as number), num(s['sharpe'] as number, 2), num(s['feesPaid'] as number, 2), `${b.counters.rankings}/${b.counters.batches}`];
+        }),
+      )
+    : '<p>No backtest (no engine profile).</p>';
+  return `<!doctype html><html><head><meta charset="utf-8"><title>coinrx ranker ${esc(r.model.version)}</title>
+<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ddd;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}</style></head><body>
+<h1>Ranker ${esc(r.model.version)} (${esc(r.model.kind)})</h1>
+<p>Evaluated on ${esc(day(r.span.from))} … ${esc(day(r.span.to - 1))} UTC: ${r.rows} rows, ${r.steps} time steps, ${r.markets} markets. Trained on ${esc(day(r.model.trainedOn.train.from))} … ${esc(day(r.model.trainedOn.train.to))}, validated on ${esc(day(r.model.trainedOn.validation.from))} … ${esc(day(r.model.trainedOn.validation.to))}.</p>
+<p>Labels: target first ${pct(r.labelShares.target)}, stop first ${pct(r.labelShares.stop)}, neither ${pct(r.labelShares.neither)}. Base rate: training ${pct(r.baseRateTrain)}, evaluated span ${pct(r.baseRateTest)}. Equal-weight buy-and-hold: ${pct(r.buyAndHold, 2)}.</p>
+<h2>Scores</h2>${tableHtml(HEAD, r.scores.map(scoreRow))}
+<p>Brier skill against the training base rate; baselines are Platt-calibrated on the model's validation span. time@k: mean time to target of the top-k picks that reached it.</p>
+<h2>Reliability (model)</h2>${model ? tableHtml(['bin', 'mean predicted', 'observed', 'count'], model.reliability.map((b) => [`${pct(b.from, 0)}–${pct(b.to, 0)}`, pct(b.meanPredicted), pct(b.observedRate), String(b.count)])) : ''}${svg}
+<h2>Backtest of the ranking strategy</h2>${backtests}
+</body></html>
+`;
+}

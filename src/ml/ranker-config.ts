@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { parseDuration } from '../core/index.js';
+
+const duration = z.union([z.number().nonnegative(), z.string().transform((text, ctx) => {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+})]);
+
+/**
+ * Everything that decides what the ranker learns, saved verbatim with each model version so a version
+ * can be rebuilt exactly. Durations are milliseconds or text (`12h`).
+ */
+export const rankerConfigSchema = z
+  .object({
+    label: z
+      .object({
+        /** Take-profit return, net of fees on both sides (0.02 = +2 %). */
+        target: z.number().positive().default(0.02),
+        /** Stop-loss return, net of fees, as a positive number. */
+        stop: z.number().positive().default(0.02),
+        /** Horizon H of the first-passage label. */
+        horizon: duration.default(12 * 3_600_000),
+        /** Fee per side; with slippage it is part of the target (Binance spot: 0.1 %). */
+        feeRate: z.number().min(0).max(0.1).default(0.001),
+        /** Ticks paid on entry (the buy fills one tick above the last price). */
+        slippageTicks: z.number().int().nonnegative().default(1),
+      })
+      .prefault({}),
+    features: z
+      .object({
+        /** Snapshot cadence (for 5m candles: 5m, i.e. on every close). */
+        every: duration.default(5 * 60_000),
+        /** Samples before first event + warmup are not used (24h regime and high/low need a day). */
+        warmup: duration.default(24 * 3_600_000),
+        /** Snapshots per sequence for the sequence model. */
+        sequenceLength: z.number().int().min(2).max(64).default(6),
+      })
+      .prefault({}),
+    split: z
+      .object({
+        /** Length of each validation block (the last block is used for early stopping and calibration). */
+        validation: duration.default(10 * 24 * 3_600_000),
+        /** Walk-forward folds for model selection (each adds a training run per model). */
+        folds: z.number().int().min(1).max(10).default(1),
+        /** Gap between a training span and the next validation/test span; at least the horizon (labels look H ahead). Default: the horizon. */
+        purge: duration.optional(),
+        /** Extra gap after the purge: features of neighbouring samples are correlated through their long windows. */
+        embargo: duration.default(24 * 3_600_000),
+      })
+      .prefault({}),
+    train: z
+      .object({
+        seed: z.number().int().default(1),
+        epochs: z.number().int().positive().default(30),
+        batchSize: z.number().int().positive().default(512),
+        /** Epochs without validation improvement before stopping. */
+        patience: z.number().int().positive().default(4),
+        learningRate: z.number().positive().default(0.001),
+        /** Every n-th snapshot time is a training sample (neighbours' labels overlap almost fully). */
+        stride: z.number().int().positive().default(3),
+        /** Stride for the sequence model, whose samples cost `sequenceLength` times more. */
+        sequenceStride: z.number().int().positive().default(6),
+        hidden: z.array(z.number().int().positive()).default([32, 16]),
+        gruUnits: z.number().int().positive().default(16),
+        /** Models to train; the sequence model is kept only when it beats the MLP on validation. */
+        models: z.array(z.enum(['mlp', 'gru'])).min(1).default(['mlp', 'gru']),
+      })
+      .prefault({}),
+  })
+  .strict();
+
+export type RankerConfig = z.output<typeof rankerConfigSchema>;
+
+export function parseRankerConfig(raw: unknown): RankerConfig {
+  const result = rankerConfigSchema.safeParse(raw ?? {});
+  if (!result.success) throw new Error(`invalid ranker configuration:\n${result.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  const config = result.data;
+  const purge = config.split.purge ?? config.label.horizon;
+  if (purge < config.label.horizon) throw new Error(`invalid ranker configuration: split.purge (${purge} ms) must be at least label.horizon (${config.label.horizon} ms)`);
+  return { ...config, split: { ...config.split, purge } };
+}
+
+export function loadRankerConfig(file: string | undefined): RankerConfig {
+  return parseRankerConfig(file === undefined ? {} : JSON.parse(readFileSync(file, 'utf8')));
+}
+
+/** The purge gap in force (the schema leaves it optional so its default can follow the horizon). */
+export function purgeOf(config: RankerConfig): number {
+  return config.split.purge ?? config.label.horizon;
+}

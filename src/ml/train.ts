@@ -1,0 +1,190 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { expandPaths } from '../market-data/index.js';
+import { calibrate, fitCalibration, logit, type Calibration } from './calibration.js';
+import { buildDataset, type Dataset } from './dataset.js';
+import { FEATURE_COUNT, FEATURE_NAMES } from './feature-vector.js';
+import { auc, brier, brierSkill } from './metrics.js';
+import type { ModelKind, ModelSpec } from './models.js';
+import { fitNormalizer, type Normalizer } from './normalizer.js';
+import { purgeOf, type RankerConfig } from './ranker-config.js';
+import { saveVersion, type ModelMeta } from './registry.js';
+import { buildInputs, buildTargets, selectRows } from './samples.js';
+import { testStart, walkForwardFolds, type Fold, type Span } from './splits.js';
+import type { TrainJob, TrainMessage } from './train-worker.js';
+
+export type TrainDone = Extract<TrainMessage, { type: 'done' }>;
+
+/**
+ * Runs one training job in a worker thread, so a long fit never blocks the event loop (the CLI keeps
+ * drawing its progress bar; a live engine keeps trading). The worker is started through tsx's loader:
+ * Node 20 does not apply `--import tsx` from execArgv to a worker's own entry file, so a one-line
+ * bootstrap registers tsx inside the worker and then imports the TypeScript worker module.
+ */
+export function trainInWorker(job: TrainJob, onMessage?: (m: TrainMessage) => void, signal?: AbortSignal): Promise<TrainDone> {
+  const require = createRequire(import.meta.url);
+  const tsxApi = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+  const target = new URL('./train-worker.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
+  const transfer = [job.train.x.buffer, job.train.p.buffer, job.train.t.buffer, job.validation.x.buffer, job.validation.p.buffer, job.validation.t.buffer] as ArrayBuffer[];
+  return new Promise<TrainDone>((resolve, reject) => {
+    const worker = new Worker(code, { eval: true, workerData: { kind: 'coinrx-train', job }, transferList: transfer });
+    let settled = false;
+    const finish = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', abort);
+      fn();
+      void worker.terminate();
+    };
+    const abort = (): void => finish(() => reject(new Error('training interrupted')));
+    signal?.addEventListener('abort', abort);
+    worker.on('message', (m: TrainMessage) => {
+      if (m.type === 'done') finish(() => resolve(m));
+      else if (m.type === 'error') finish(() => reject(new Error(`training worker failed: ${m.message}`)));
+      else onMessage?.(m);
+    });
+    worker.on('error', (error) => finish(() => reject(error)));
+    worker.on('exit', (code) => finish(() => reject(new Error(`training worker exited with code ${code} before finishing`))));
+  });
+}
+
+export interface TrainProgress {
+  readonly model: ModelKind;
+  readonly fold: number;
+  readonly folds: number;
+  readonly message: TrainMessage;
+}
+
+export interface TrainRankerOptions {
+  readonly paths: readonly string[];
+  readonly config: RankerConfig;
+  /** Registry root: the new version goes to `<out>/vN` and becomes the active one. */
+  readonly out: string;
+  /** Training data span [from, to); default: all the data (after the warmup). */
+  readonly from?: number;
+  readonly to?: number;
+  readonly onReplay?: (ts: number, firstTs: number) => void;
+  readonly onProgress?: (p: TrainProgress) => void;
+  readonly onLog?: (line: string) => void;
+  readonly signal?: AbortSignal;
+  /** A dataset already built (tests, benchmarks); the paths are then only recorded. */
+  readonly dataset?: Dataset;
+}
+
+interface Candidate {
+  readonly kind: ModelKind;
+  readonly folds: { fold: number; valLoss: number; auc: number; bestEpoch: number; epochs: number; seconds: number; rows: number; backend: string }[];
+  readonly meanValLoss: number;
+  readonly last: TrainDone;
+  readonly normalizer: Normalizer;
+}
+
+export interface TrainResult {
+  readonly version: string;
+  readonly dir: string;
+  readonly meta: Omit<ModelMeta, 'version'>;
+  readonly dataset: Dataset;
+  readonly seconds: { readonly dataset: number; readonly training: number };
+}
+
+/**
+ * The whole training run: replay → dataset → walk-forward folds → for each model kind and fold, a
+ * normaliser fitted on the fold's training rows and a worker-thread fit with early stopping on the
+ * fold's validation block. The sequence model is kept only if its mean validation loss beats the
+ * MLP's. The kept model of the last fold is calibrated (Platt) on that fold's validation block and
+ * saved as a new registry version with its metrics, the exact configuration and the data span.
+ */
+export async function trainRanker(options: TrainRankerOptions): Promise<TrainResult> {
+  const { config } = options;
+  const log = options.onLog ?? (() => {});
+  const t0 = performance.now();
+  const dataset =
+    options.dataset ??
+    (await buildDataset(options.paths, config, { ...(options.from !== undefined ? { from: options.from } : {}), ...(options.to !== undefined ? { to: options.to } : {}), ...(options.signal ? { signal: options.signal } : {}), onProgress: (ts) => options.onReplay?.(ts, NaN) }));
+  const t1 = performance.now();
+  if (dataset.rows === 0) throw new Error('the training data produced no feature snapshots');
+  const every = config.features.every;
+  const span: Span = { from: Math.max(options.from ?? -Infinity, dataset.firstTs + config.features.warmup), to: Math.min(options.to ?? Infinity, dataset.lastTs + 1) };
+  const purge = purgeOf(config);
+  const folds = walkForwardFolds({ span, folds: config.split.folds, validationMs: config.split.validation, horizonMs: config.label.horizon, purgeMs: purge, embargoMs: config.split.embargo });
+  log(`dataset: ${dataset.rows} rows, ${dataset.markets.length} markets, ${((t1 - t0) / 1000).toFixed(1)} s; ${folds.length} walk-forward fold(s), purge ${purge / 3_600_000} h, embargo ${config.split.embargo / 3_600_000} h`);
+
+  const candidates: Candidate[] = [];
+  for (const kind of config.train.models) {
+    const results: Candidate['folds'][number][] = [];
+    let last: TrainDone | undefined;
+    let lastNorm: Normalizer | undefined;
+    for (const [k, fold] of folds.entries()) {
+      const { done, normalizer, rows } = await trainFold(dataset, config, kind, fold, (m) => options.onProgress?.({ model: kind, fold: k, folds: folds.length, message: m }), options.signal);
+      const valRows = selectRows(dataset, fold.validation, { everyMs: every });
+      const y = buildTargets(dataset, valRows, config.label.horizon).p;
+      results.push({ fold: k, valLoss: done.bestValLoss, auc: auc(done.validationP, y), bestEpoch: done.bestEpoch, epochs: done.history.length, seconds: done.seconds, rows, backend: done.backend });
+      log(`${kind} fold ${k + 1}/${folds.length}: ${rows} training rows, best epoch ${done.bestEpoch + 1}/${done.history.length}, validation log-loss ${done.bestValLoss.toFixed(4)}, AUC ${auc(done.validationP, y).toFixed(4)}, ${done.seconds.toFixed(1)} s on ${done.backend}`);
+      last = done;
+      lastNorm = normalizer;
+    }
+    candidates.push({ kind, folds: results, meanValLoss: results.reduce((a, r) => a + r.valLoss, 0) / results.length, last: last as TrainDone, normalizer: lastNorm as Normalizer });
+  }
+  const mlp = candidates.find((c) => c.kind === 'mlp');
+  const seq = candidates.find((c) => c.kind === 'gru');
+  // The MLP is the baseline: the sequence model must beat it on validation to be kept.
+  const kept = mlp && seq ? (seq.meanValLoss < mlp.meanValLoss ? seq : mlp) : (mlp ?? seq) as Candidate;
+  const lastFold = folds.at(-1) as Fold;
+  const valRows = selectRows(dataset, lastFold.validation, { everyMs: every });
+  const yVal = buildTargets(dataset, valRows, config.label.horizon).p;
+  const calibration: Calibration = fitCalibration(Array.from(kept.last.validationP, logit), yVal);
+  const calibrated = Array.from(kept.last.validationP, (p) => calibrate(calibration, logit(p)));
+  const trainRows = selectRows(dataset, lastFold.train, { everyMs: every });
+  const baseRate = buildTargets(dataset, trainRows, config.label.horizon).p.reduce((a, v) => a + v, 0) / Math.max(1, trainRows.length);
+  const files = (await expandPaths(options.paths)).map((f) => f.file);
+  const meta: Omit<ModelMeta, 'version'> = {
+    createdAt: new Date().toISOString(),
+    kind: kept.kind,
+    backend: kept.last.backend,
+    featureNames: FEATURE_NAMES,
+    sequenceLength: config.features.sequenceLength,
+    normalizer: kept.normalizer,
+    calibration,
+    baseRate,
+    config,
+    data: { paths: options.paths, files, firstTs: dataset.firstTs, lastTs: dataset.lastTs },
+    spans: { train: lastFold.train, validation: lastFold.validation, testFrom: testStart(lastFold.validation.to, purge, config.split.embargo) },
+    metrics: {
+      kept: kept.kind,
+      selection: candidates.map((c) => ({ kind: c.kind, meanValidationLogLoss: c.meanValLoss, folds: c.folds, history: c.last.history })),
+      validation: { rows: valRows.length, auc: auc(calibrated, yVal), brier: brier(calibrated, yVal), brierSkill: brierSkill(calibrated, yVal, baseRate), baseRateTrain: baseRate, baseRateValidation: yVal.reduce((a, v) => a + v, 0) / Math.max(1, yVal.length) },
+    },
+  };
+  const saved = await saveVersion(options.out, kept.last.artifacts, meta);
+  const t2 = performance.now();
+  log(`kept ${kept.kind}${seq && mlp ? ` (validation log-loss mlp ${mlp.meanValLoss.toFixed(4)}, gru ${seq.meanValLoss.toFixed(4)})` : ''}; saved ${saved.dir}`);
+  return { ...saved, meta, dataset, seconds: { dataset: (t1 - t0) / 1000, training: (t2 - t1) / 1000 } };
+}
+
+/** One fit of one model kind on one fold, in a worker. */
+export async function trainFold(dataset: Dataset, config: RankerConfig, kind: ModelKind, fold: Fold, onMessage?: (m: TrainMessage) => void, signal?: AbortSignal): Promise<{ done: TrainDone & { seconds: number }; normalizer: Normalizer; rows: number }> {
+  const every = config.features.every;
+  const stride = kind === 'mlp' ? config.train.stride : config.train.sequenceStride;
+  const trainRows = selectRows(dataset, fold.train, { stride, everyMs: every });
+  const valRows = selectRows(dataset, fold.validation, { everyMs: every });
+  if (trainRows.length === 0 || valRows.length === 0) throw new Error(`fold has ${trainRows.length} training and ${valRows.length} validation rows with known labels: too little data`);
+  const normalizer = fitNormalizer(dataset.x, FEATURE_COUNT, trainRows);
+  const steps = config.features.sequenceLength;
+  const spec: ModelSpec = { kind, features: FEATURE_COUNT, steps: kind === 'mlp' ? 1 : steps, hidden: config.train.hidden, gruUnits: config.train.gruUnits, seed: config.train.seed, learningRate: config.train.learningRate };
+  const tr = buildTargets(dataset, trainRows, config.label.horizon);
+  const va = buildTargets(dataset, valRows, config.label.horizon);
+  const job: TrainJob = {
+    spec,
+    epochs: config.train.epochs,
+    batchSize: config.train.batchSize,
+    patience: config.train.patience,
+    train: { x: buildInputs(dataset, trainRows, normalizer, kind, steps), p: tr.p, t: tr.t },
+    validation: { x: buildInputs(dataset, valRows, normalizer, kind, steps), p: va.p, t: va.t },
+  };
+  const started = performance.now();
+  const done = await trainInWorker(job, onMessage, signal);
+  return { done: { ...done, seconds: (performance.now() - started) / 1000 }, normalizer, rows: trainRows.length };
+}
