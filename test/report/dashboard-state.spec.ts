@@ -5,7 +5,7 @@ import { WINDOWS } from '../../src/core/index.js';
 import { botMachine } from '../../machines/index.js';
 import { PerformanceTracker } from '../../src/trading/performance.js';
 import { BoundedTable } from '../../src/report/bounded-table.js';
-import { DashboardState, eventDetail, type TransitionView } from '../../src/report/dashboard-state.js';
+import { DashboardState, eventDetail, type PositionRowView, type TransitionView } from '../../src/report/dashboard-state.js';
 import { watchPositions } from '../../src/report/position-transitions.js';
 import { statechartOf } from '../../src/report/statechart.js';
 import { positionMachine } from '../../machines/index.js';
@@ -106,7 +106,7 @@ describe('DashboardState', () => {
     s.onPositionTransition('p1', 'BTC/KRW', t('idle', 'buying', 'decision.buy', T0 + 1));
     s.onPositionTransition('p1', 'BTC/KRW', t('buying', 'holding', 'order.fill', T0 + 2));
     s.setPositionDetails([{ positionId: 'p1', market: 'BTC/KRW', state: 'holding', amount: 2, entryPrice: 100, entryTs: T0 + 1, orderPrice: 100 }]);
-    let p = s.view().positions[0];
+    let p: PositionRowView | undefined = s.view().positions[0];
     expect(p).toMatchObject({ positionId: 'p1', state: 'holding', done: false, amount: 2, entryPrice: 100 });
     expect(p?.history.map((h) => h.event)).toEqual(['decision.buy', 'order.fill']);
     s.onPositionTransition('p1', 'BTC/KRW', t('holding', 'selling', 'decision.sell', T0 + 3));
