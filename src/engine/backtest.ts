@@ -73,7 +73,7 @@ export function configuredStrategy(config: Config, feeRate: number): Strategy {
  * `inferredRulesSource`) elsewhere; a simulated account holding `simulator.initialBalance` of the quote;
  * the configured fill model and latency (order submission and cancels take `latency` of event time).
  */
-export function createBacktest(config: Config, quote: string, startTs = 0, strategy?: Strategy, restore?: BacktestCheckpoint): BacktestRun {
+export function createBacktest(config: Config, quote: string, startTs = 0, strategy?: Strategy, restore?: BacktestCheckpoint, canOpenPositions?: () => boolean): BacktestRun {
   const feeRate = quote === 'KRW' ? UPBIT_KRW_FEE : config.simulator.feeRate;
   const rules = inferredRulesSource(config.simulator.feeRate);
   const sim = config.simulator;
@@ -93,6 +93,7 @@ export function createBacktest(config: Config, quote: string, startTs = 0, strat
     quote,
     strategy: strategy ?? configuredStrategy(config, feeRate),
     ...(restore ? { restore: restore.engine } : {}),
+    ...(canOpenPositions ? { canOpenPositions } : {}),
   });
   engine.listen(tracker);
   return {
@@ -125,6 +126,8 @@ export interface BacktestOptions {
   readonly resume?: BacktestCheckpoint;
   /** Save a checkpoint at the end of an input batch once `every` events passed since the last one. */
   readonly checkpoint?: { readonly every: number; save(checkpoint: BacktestCheckpoint): void | Promise<void> };
+  /** Asked before opening positions (false while the store cannot write snapshots). */
+  readonly canOpenPositions?: () => boolean;
   /** Called once the engine exists (to attach listeners: store, dashboard). */
   readonly onRun?: (run: BacktestRun) => void;
 }
@@ -152,7 +155,7 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
     for (let i = 0; i < batch.length; i++) {
       const event = batch[i] as MarketEvent;
       if (!run) {
-        run = createBacktest(config, resume?.quote ?? options.quote ?? quoteOf(event.market), event.ts, undefined, resume);
+        run = createBacktest(config, resume?.quote ?? options.quote ?? quoteOf(event.market), event.ts, undefined, resume, options.canOpenPositions);
         options.onRun?.(run);
         from = event.ts;
       }

@@ -1,9 +1,18 @@
-import { runBacktest } from '../../engine/backtest.js';
+import { runBacktest, type BacktestCheckpoint } from '../../engine/backtest.js';
+import { recordToStore } from '../../engine/store-recorder.js';
+import { firstValueFrom, filter, map, of, timeout } from 'rxjs';
+import { storeFromConfig, type Store } from '../../store/index.js';
+import { UsageError } from '../args.js';
 import { writeBacktestOutput } from '../../engine/backtest-output.js';
 import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { progressDetail, summaryLines } from './backtest-summary.js';
 import { commandConfig, replayFromArgs, reportStats } from './replay-input.js';
+
+async function waitHealthy(store: Store, timeoutMs: number): Promise<boolean> {
+  await store.flush(timeoutMs);
+  return firstValueFrom(store.health$.pipe(filter((h) => h.status === 'ok'), map(() => true), timeout({ first: timeoutMs, with: () => of(false) })));
+}
 
 export const backtestCommand: Command = {
   name: 'backtest',
@@ -11,11 +20,14 @@ export const backtestCommand: Command = {
   examples: [
     'coinrx backtest --data ../shared/data/candles/binance-spot-2021-5m --config config/backtest-candles.json --out out/bt',
     'coinrx backtest --data trades/ --set strategy.takeProfit=0.02 --out out/bt2',
+    'REDIS_URL=redis://127.0.0.1:6379 coinrx backtest --data ../shared/data/candles/binance-spot-2021-5m --resume',
   ],
   flags: {
     ...DATA_FLAGS,
     quote: { type: 'string', valueName: 'currency', description: "quote currency to trade (default: the data's, e.g. USDT for BTC/USDT)" },
     out: { type: 'string', valueName: 'dir', description: 'output folder (default: out/backtest)' },
+    'checkpoint-every': { type: 'string', valueName: 'events', description: 'save a checkpoint to the store this often (default 100000 with Redis, else off; 0 off)' },
+    resume: { type: 'boolean', description: "continue from the bot's last checkpoint in the store (same data and configuration)" },
     ...CONFIG_FLAGS,
   },
   async run(args, io) {
@@ -23,13 +35,52 @@ export const backtestCommand: Command = {
     const source = replayFromArgs(args, io);
     const out = args.strings.get('out') ?? 'out/backtest';
     const quote = args.strings.get('quote');
+    const store = storeFromConfig(config);
+    // New entries wait for a writable store: start only once Redis answers, so the run does not begin
+    // with its entries blocked (and stays the same run as without Redis).
+    if (store.backend === 'redis' && !(await waitHealthy(store, 10_000))) {
+      const reason = store.health.reason;
+      await store.close(1_000);
+      io.stderr.write(`coinrx backtest: the Redis store is not writable (${reason}); check REDIS_URL or unset it to run without checkpoints\n`);
+      return 1;
+    }
+    const everyText = args.strings.get('checkpoint-every');
+    const every = everyText === undefined ? (store.backend === 'redis' ? 100_000 : 0) : Number(everyText);
+    if (!(Number.isInteger(every) && every >= 0)) throw new UsageError(`--checkpoint-every must be a whole number of events, got "${everyText}"`);
+    let resume: BacktestCheckpoint | undefined;
+    if (args.booleans.has('resume')) {
+      const json = (await store.loadSnapshots('bot')).get('checkpoint');
+      if (json === undefined) {
+        await store.close();
+        throw new UsageError(`--resume: no checkpoint of bot "${config.botId}" in the ${store.backend} store${store.backend === 'memory' ? ' (set REDIS_URL to the Redis the run wrote to)' : ''}`);
+      }
+      resume = JSON.parse(json) as BacktestCheckpoint;
+      io.stderr.write(`backtest: resuming from the checkpoint after ${resume.index} events (${new Date(resume.engine.ts).toISOString()})\n`);
+    }
     const bar = new ProgressBar(io.stderr, io.interactive, 'backtest');
     const result = await runBacktest(source.batches(), config, {
       ...(quote ? { quote } : {}),
+      ...(resume ? { resume } : {}),
       signal: io.signal,
       onProgress: (events, ts) => bar.status(progressDetail(events, ts)),
-    });
-    bar.done();
+      // Only Redis has readers outside this process (monitors, a restart); the in-memory store would be write-only here.
+      ...(store.backend === 'redis' ? { onRun: (run: { engine: Parameters<typeof recordToStore>[0] }) => void recordToStore(run.engine, store) } : {}),
+      canOpenPositions: () => store.health.status === 'ok',
+      ...(every > 0
+        ? {
+            checkpoint: {
+              every,
+              save: async (checkpoint: BacktestCheckpoint) => {
+                store.putSnapshot('bot', 'checkpoint', JSON.stringify(checkpoint));
+                await store.flush();
+              },
+            },
+          }
+        : {}),
+    }).finally(() => bar.done());
+    // A finished run leaves no checkpoint behind: a later --resume must not continue it.
+    if (!io.signal.aborted) store.deleteSnapshot('bot', 'checkpoint');
+    await store.close();
     await writeBacktestOutput(out, result, config, source.stats());
     io.stdout.write(`${summaryLines(result, out).join('\n')}\n`);
     reportStats(source, io, io.signal.aborted ? 'interrupted: the results cover the data read so far' : 'done');

@@ -1,0 +1,55 @@
+import type { Store } from '../store/index.js';
+import type { EngineListener, TradingEngine } from './trading-engine.js';
+
+/**
+ * Writes what the engine does to the store: every position actor's persisted snapshot on every
+ * transition (deleted once settled), the bot's snapshot once per feature batch, every decision, order
+ * command, order event and fill to the event log, and the monitor channels (ranking, decisions,
+ * positions, fills, stats). Writes never wait: the store batches them (see src/store/store.ts).
+ */
+export function recordToStore(engine: TradingEngine, store: Store): EngineListener {
+  const listener: EngineListener = {
+    onDecision(d) {
+      store.appendEvent({ type: 'decision', ts: d.ts, data: d });
+      store.publish('decisions', { ts: d.ts, kind: d.kind, market: d.market, reason: d.reason, ...(d.score !== undefined ? { score: d.score } : {}), ...(d.price !== undefined ? { price: d.price } : {}) });
+    },
+    onOrderCommand(c) {
+      store.appendEvent({ type: 'order.command', ts: c.ts, data: c });
+    },
+    onOrderEvent(e) {
+      store.appendEvent({ type: 'order.event', ts: e.ts, data: e });
+      if (e.type !== 'order.fill') return;
+      const f = e.fill;
+      store.appendEvent({ type: 'fill', ts: f.ts, data: f });
+      const positionId = f.clientId.slice(0, f.clientId.lastIndexOf('-'));
+      store.publish('fills', { ts: f.ts, positionId, orderId: f.orderId, clientId: f.clientId, market: f.market, side: f.side, price: f.price, amount: f.amount, fee: f.fee });
+    },
+    onPositionTransition(t) {
+      if (t.to === 'settled') store.deleteSnapshot('position', t.positionId);
+      else store.putSnapshot('position', t.positionId, JSON.stringify(t.snapshot));
+      if (t.from === t.to) return;
+      store.publish('positions', {
+        ts: t.ts,
+        positionId: t.positionId,
+        market: t.market,
+        ...(t.from !== undefined ? { from: t.from } : {}),
+        state: t.to,
+        event: t.event,
+        amount: t.view.amount,
+        entryPrice: t.view.entryPrice,
+      });
+    },
+    onPositionSettled(result) {
+      store.publish('positions', { ts: result.closedTs, positionId: result.positionId, market: result.market, state: 'settled', event: 'position.settled', amount: result.amount, entryPrice: result.entryPrice, pnl: result.pnl, reason: result.reason });
+    },
+    onRanking(r) {
+      store.publish('ranking', { ts: r.ts, ranking: r.ranking.map((e) => ({ market: e.market, score: e.score })) });
+    },
+    onEquity(ts, equity, invested) {
+      store.putSnapshot('bot', 'bot', JSON.stringify(engine.bot.getPersistedSnapshot()));
+      store.publish('stats', { ts, equity, invested, openPositions: engine.openPositions().length, closedPositions: engine.results.length });
+    },
+  };
+  engine.listen(listener);
+  return listener;
+}
