@@ -1,6 +1,8 @@
 import type { MarketEvent } from '../../core/index.js';
 import { createBacktest } from '../../engine/backtest.js';
 import { writeBacktestOutput } from '../../engine/backtest-output.js';
+import { recordToStore } from '../../engine/store-recorder.js';
+import { storeFromConfig } from '../../store/index.js';
 import { fetchUpbitMarketCodes, UPBIT_REST_URL, UPBIT_WS_URL, UpbitMarketFeed } from '../../exchange/upbit/index.js';
 import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, type Command } from '../command.js';
@@ -45,6 +47,9 @@ export const paperCommand: Command = {
     const markets = config.exchange.markets.length > 0 ? config.exchange.markets : undefined;
     io.stderr.write(`paper: ${markets?.length ?? codes.length} ${quote} markets, simulated balance ${config.simulator.initialBalance} ${quote}; Ctrl-C stops and writes ${out}/\n`);
 
+    // With REDIS_URL: position snapshots, the event log and the monitor channels (`coinrx monitor`).
+    const store = storeFromConfig(config);
+    const healthLog = store.health$.subscribe((h) => io.stderr.write(`paper: store ${store.backend} ${h.status} (${h.reason})\n`));
     const feed = new UpbitMarketFeed({ quote, restUrl, wsUrl, ...(markets ? { markets } : {}) });
     let run: ReturnType<typeof createBacktest> | undefined;
     let lastTs = -Infinity;
@@ -61,7 +66,8 @@ export const paperCommand: Command = {
       const event = raw.ts < lastTs ? { ...raw, ts: lastTs } : raw;
       lastTs = event.ts;
       if (!run) {
-        run = createBacktest(config, quote, event.ts);
+        run = createBacktest(config, quote, event.ts, undefined, undefined, () => store.health.status === 'ok');
+        if (store.backend === 'redis') recordToStore(run.engine, store);
         from = event.ts;
         run.engine.listen({
           onRanking: (r) => (top = r.ranking.slice(0, 3).map((e) => e.market)),
@@ -84,6 +90,8 @@ export const paperCommand: Command = {
     clearInterval(status);
     subscription.unsubscribe();
     connection.unsubscribe();
+    healthLog.unsubscribe();
+    await store.close(2_000);
     if (!run) {
       io.stderr.write('paper: no market data arrived; nothing to report\n');
       return io.signal.aborted ? 130 : 1;
