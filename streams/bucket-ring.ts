@@ -1,3 +1,5 @@
+import type { WindowStats } from '../src/core/index.js';
+
 /**
  * Windowed sums over event time at one bucket resolution: the engine room of every 1m…1M aggregate.
  *
@@ -36,6 +38,8 @@ export class BucketRing {
   #current = -1;
   #currentEnd = -Infinity;
   #origin = NaN;
+  /** Array index of the open bucket (#current % #len). */
+  #slot = 0;
 
   constructor(resolutionMs: number, windowBuckets: readonly number[]) {
     this.resolutionMs = resolutionMs;
@@ -82,26 +86,25 @@ export class BucketRing {
     this.#value[slot] = 0;
     this.#trades[slot] = 0;
     this.#current = next;
+    this.#slot = slot;
     this.#currentEnd = (absolute + 1) * this.resolutionMs;
   }
 
   /** Adds one print to the open bucket (call advanceTo(ts) first). */
   add(volume: number, value: number): void {
-    const slot = this.#current % this.#len;
+    const slot = this.#slot;
     this.#volume[slot] += volume;
     this.#value[slot] += value;
     this.#trades[slot] += 1;
   }
 
-  /** Sums of window `w` as of the open bucket. */
-  volume(w: number): number {
-    return this.#current < 0 ? 0 : (this.#closedVolume[w] as number) + (this.#volume[this.#current % this.#len] as number);
-  }
-  value(w: number): number {
-    return this.#current < 0 ? 0 : (this.#closedValue[w] as number) + (this.#value[this.#current % this.#len] as number);
-  }
-  trades(w: number): number {
-    return this.#current < 0 ? 0 : (this.#closedTrades[w] as number) + (this.#trades[this.#current % this.#len] as number);
+  /** Window `w` as of the open bucket: its sums, and the VWAP (`emptyVwap` when nothing traded in it). */
+  stats(w: number, emptyVwap: number): WindowStats {
+    if (this.#current < 0) return { vwap: emptyVwap, volume: 0, value: 0, trades: 0 };
+    const slot = this.#slot;
+    const volume = (this.#closedVolume[w] as number) + (this.#volume[slot] as number);
+    const value = (this.#closedValue[w] as number) + (this.#value[slot] as number);
+    return { vwap: volume > 0 ? value / volume : emptyVwap, volume, value, trades: (this.#closedTrades[w] as number) + (this.#trades[slot] as number) };
   }
 
   #evict(w: number, next: number): void {

@@ -123,9 +123,7 @@ export class MarketState {
 
   #stats(i: number): WindowStats {
     const slot = this.#slots[i] as RingSlot;
-    const volume = slot.ring.volume(slot.index);
-    const value = slot.ring.value(slot.index);
-    return { vwap: volume > 0 ? value / volume : this.price, volume, value, trades: slot.ring.trades(slot.index) };
+    return slot.ring.stats(slot.index, this.price);
   }
 
   /** The market's features as of `ts` (≥ every event applied). */

@@ -73,7 +73,14 @@ export function configuredStrategy(config: Config, feeRate: number): Strategy {
  * `inferredRulesSource`) elsewhere; a simulated account holding `simulator.initialBalance` of the quote;
  * the configured fill model and latency (order submission and cancels take `latency` of event time).
  */
-export function createBacktest(config: Config, quote: string, startTs = 0, strategy?: Strategy, restore?: BacktestCheckpoint, canOpenPositions?: () => boolean): BacktestRun {
+export interface BacktestExtras {
+  /** Asked before opening positions (false while the store cannot write snapshots). */
+  readonly canOpenPositions?: () => boolean;
+  /** Report position transitions to listeners (store, dashboard); see EngineOptions.observeTransitions. */
+  readonly observeTransitions?: boolean;
+}
+
+export function createBacktest(config: Config, quote: string, startTs = 0, strategy?: Strategy, restore?: BacktestCheckpoint, extras: BacktestExtras = {}): BacktestRun {
   const feeRate = quote === 'KRW' ? UPBIT_KRW_FEE : config.simulator.feeRate;
   const rules = inferredRulesSource(config.simulator.feeRate);
   const sim = config.simulator;
@@ -93,7 +100,8 @@ export function createBacktest(config: Config, quote: string, startTs = 0, strat
     quote,
     strategy: strategy ?? configuredStrategy(config, feeRate),
     ...(restore ? { restore: restore.engine } : {}),
-    ...(canOpenPositions ? { canOpenPositions } : {}),
+    ...(extras.canOpenPositions ? { canOpenPositions: extras.canOpenPositions } : {}),
+    ...(extras.observeTransitions ? { observeTransitions: true } : {}),
   });
   engine.listen(tracker);
   return {
@@ -126,8 +134,7 @@ export interface BacktestOptions {
   readonly resume?: BacktestCheckpoint;
   /** Save a checkpoint at the end of an input batch once `every` events passed since the last one. */
   readonly checkpoint?: { readonly every: number; save(checkpoint: BacktestCheckpoint): void | Promise<void> };
-  /** Asked before opening positions (false while the store cannot write snapshots). */
-  readonly canOpenPositions?: () => boolean;
+  readonly extras?: BacktestExtras;
   /** Called once the engine exists (to attach listeners: store, dashboard). */
   readonly onRun?: (run: BacktestRun) => void;
 }
@@ -155,7 +162,7 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
     for (let i = 0; i < batch.length; i++) {
       const event = batch[i] as MarketEvent;
       if (!run) {
-        run = createBacktest(config, resume?.quote ?? options.quote ?? quoteOf(event.market), event.ts, undefined, resume, options.canOpenPositions);
+        run = createBacktest(config, resume?.quote ?? options.quote ?? quoteOf(event.market), event.ts, undefined, resume, options.extras);
         options.onRun?.(run);
         from = event.ts;
       }

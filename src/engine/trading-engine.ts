@@ -21,6 +21,11 @@ export interface EngineOptions {
    * and trades again after `resume()`. Absent: a fresh start. Both go through the same constructor.
    */
   readonly restore?: EngineCheckpoint;
+  /**
+   * Report every position transition with its cause (`onPositionTransition`: store, dashboard). Off by
+   * default: XState's inspection costs on every event of every actor.
+   */
+  readonly observeTransitions?: boolean;
   /** Asked before opening positions; false (e.g. snapshots cannot be written) blocks new entries, never exits. */
   readonly canOpenPositions?: () => boolean;
 }
@@ -166,9 +171,9 @@ export class TradingEngine {
       },
     });
     const input = { botId: config.botId, dailyLossLimit: config.bot.dailyLossLimit, maxDrawdown: config.bot.maxDrawdown, onStop: config.bot.onStop };
-    const inspect = (event: InspectionEvent): void => this.#inspect(event);
     const restore = options.restore;
-    this.bot = restore ? createActor(machine, { input, inspect, snapshot: restore.bot as Snapshot<unknown> }) : createActor(machine, { input, inspect });
+    const inspect = options.observeTransitions ? { inspect: (event: InspectionEvent): void => this.#inspect(event) } : {};
+    this.bot = restore ? createActor(machine, { input, ...inspect, snapshot: restore.bot as Snapshot<unknown> }) : createActor(machine, { input, ...inspect });
     this.bot.start();
     if (restore) {
       this.#seq = restore.seq;

@@ -65,7 +65,7 @@ export const backtestCommand: Command = {
       onProgress: (events, ts) => bar.status(progressDetail(events, ts)),
       // Only Redis has readers outside this process (monitors, a restart); the in-memory store would be write-only here.
       ...(store.backend === 'redis' ? { onRun: (run: { engine: Parameters<typeof recordToStore>[0] }) => void recordToStore(run.engine, store) } : {}),
-      canOpenPositions: () => store.health.status === 'ok',
+      extras: { canOpenPositions: () => store.health.status === 'ok', observeTransitions: store.backend === 'redis' },
       ...(every > 0
         ? {
             checkpoint: {

@@ -66,7 +66,7 @@ export const paperCommand: Command = {
       const event = raw.ts < lastTs ? { ...raw, ts: lastTs } : raw;
       lastTs = event.ts;
       if (!run) {
-        run = createBacktest(config, quote, event.ts, undefined, undefined, () => store.health.status === 'ok');
+        run = createBacktest(config, quote, event.ts, undefined, undefined, { canOpenPositions: () => store.health.status === 'ok', observeTransitions: store.backend === 'redis' });
         if (store.backend === 'redis') recordToStore(run.engine, store);
         from = event.ts;
         run.engine.listen({

@@ -369,7 +369,9 @@ export class SimulatedExchange implements Exchange {
   }
 
   getBalance(currency: string): Balance {
-    return this.getBalances().find((b) => b.currency === currency) ?? { currency, free: 0, locked: 0 };
+    let locked = 0;
+    for (const o of this.#open) if (this.#lockCurrency(o) === currency) locked += o.lock;
+    return { currency, free: this.#free.get(currency) ?? 0, locked };
   }
 
   /** Fees charged so far, per (quote) currency. */
