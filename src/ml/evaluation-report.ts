@@ -24,7 +24,7 @@ export function evaluationText(r: EvaluationReport): string {
     ...table,
     '',
     `Brier skill is against the training base rate; time@k = mean time to the target of the top-k picks that reached it.`,
-    `model's predicted vs realised time to target of its hits: ${r.timeToTarget.map((t) => `@${t.k} ${hours(t.predictedMs)} vs ${hours(t.realisedMs)}`).join(', ')}`,
+    `model's time head on its picks (time to target, H when not reached), predicted vs realised: ${r.timeToTarget.map((t) => `@${t.k} ${hours(t.predictedMs)} vs ${hours(t.realisedCensoredMs)}`).join(', ')}`,
     `equal-weight buy-and-hold over the span: ${pct(r.buyAndHold, 2)}`,
   ];
   const model = r.scores.find((s) => s.name === 'model');

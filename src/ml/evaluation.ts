@@ -32,8 +32,12 @@ export interface EvaluationReport {
   readonly baseRateTest: number;
   readonly labelShares: { readonly target: number; readonly stop: number; readonly neither: number };
   readonly scores: readonly ScoreReport[];
-  /** Mean predicted and realised time to the target of the model's top-k picks that reached it (ms). */
-  readonly timeToTarget: readonly { k: number; predictedMs: number; realisedMs: number }[];
+  /**
+   * The time head against reality for the model's top-k picks (ms): the head predicts the time to the
+   * target counting H when it is not reached, so it is compared with that (`realisedCensoredMs`);
+   * `realisedHitsMs` is the mean over the picks that did reach it.
+   */
+  readonly timeToTarget: readonly { k: number; predictedMs: number; realisedCensoredMs: number; realisedHitsMs: number }[];
   /** Equal-weight buy-and-hold of every market over the span, one fee each way. */
   readonly buyAndHold: number;
   readonly backtests?: Readonly<Record<string, RankingBacktestResult>>;
@@ -139,11 +143,16 @@ export async function evaluateRanker(options: EvaluateOptions): Promise<Evaluati
   const times = Float32Array.from(testRows, (r) => d.timeMs[r] as number);
   const groups = Float64Array.from(testRows, (r) => d.ts[r] as number);
   const tie = Int32Array.from(testRows, (r) => d.market[r] as number);
-  const timeToTarget = KS.map((k) => {
-    const realised = topPicks(model.p, labels, times, groups, tie, k).meanTimeToTargetMs;
-    const predicted = topPicks(model.p, labels, model.t, groups, tie, k).meanTimeToTargetMs;
-    return { k, predictedMs: predicted, realisedMs: realised };
-  });
+  // topPicks averages times over picks labelled +1: all-ones labels make it average over every pick.
+  const H = meta.config.label.horizon;
+  const ones = new Int8Array(testRows.length).fill(1);
+  const censored = Float32Array.from(testRows, (r) => (d.label[r] === 1 ? (d.timeMs[r] as number) : H));
+  const timeToTarget = KS.map((k) => ({
+    k,
+    predictedMs: topPicks(model.p, ones, model.t, groups, tie, k).meanTimeToTargetMs,
+    realisedCensoredMs: topPicks(model.p, ones, censored, groups, tie, k).meanTimeToTargetMs,
+    realisedHitsMs: topPicks(model.p, labels, times, groups, tie, k).meanTimeToTargetMs,
+  }));
   const share = (v: number): number => labels.filter((l) => l === v).length / labels.length;
   const result: EvaluationReport = {
     model: { dir: loaded.dir, version: meta.version, kind: meta.kind, trainedOn: { train: meta.spans.train, validation: meta.spans.validation } },

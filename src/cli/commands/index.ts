@@ -5,6 +5,7 @@ import { featuresCommand } from './features.js';
 import { monitorCommand } from './monitor.js';
 import { paperCommand } from './paper.js';
 import { rankCommand } from './rank.js';
+import { rankerCommand } from './ranker.js';
 import { reportCommand } from './report.js';
 
-export const COMMANDS: readonly Command[] = [paperCommand, demoCommand, backtestCommand, featuresCommand, rankCommand, monitorCommand, reportCommand];
+export const COMMANDS: readonly Command[] = [paperCommand, demoCommand, backtestCommand, featuresCommand, rankCommand, monitorCommand, reportCommand, rankerCommand];

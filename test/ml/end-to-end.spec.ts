@@ -1,0 +1,87 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { parseConfig } from '../../src/config.js';
+import type { FeatureSnapshot } from '../../src/core/index.js';
+import { evaluateRanker } from '../../src/ml/evaluation.js';
+import { loadModelScorer } from '../../src/ml/model-scorer.js';
+import { parseRankerConfig } from '../../src/ml/ranker-config.js';
+import { activeVersion, listVersions, readMeta } from '../../src/ml/registry.js';
+import { trainRanker } from '../../src/ml/train.js';
+import { sharedData, skipWithoutSharedData } from '../helpers/shared-data.js';
+
+const files = ['BTC', 'ETH', 'SOL', 'DOGE'].map((c) => sharedData('candles/binance-spot-2021-5m', `${c}_USDT-5m.csv.gz`));
+const DAY = 86_400_000;
+
+describe.skipIf(skipWithoutSharedData())('ranker end to end on four coins', () => {
+  it('trains (MLP and GRU, walk-forward), registers, evaluates against baselines and backtests', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'coinrx-ranker-'));
+    const config = parseRankerConfig({ split: { validation: '3d', embargo: '6h' }, train: { epochs: 2, stride: 6, sequenceStride: 24 } });
+    const to = Date.UTC(2021, 0, 12);
+    const trained = await trainRanker({ paths: files, config, out, to });
+    expect(await listVersions(out)).toEqual(['v1']);
+    expect(await activeVersion(out)).toBe('v1');
+    const meta = await readMeta(out);
+    expect(meta.config).toEqual(config);
+    expect(meta.spans.validation.to).toBe(to);
+    expect(meta.spans.validation.from - meta.spans.train.to).toBe(config.label.horizon + 6 * 3_600_000);
+    expect(meta.spans.testFrom).toBe(to + config.label.horizon + 6 * 3_600_000);
+    expect(['mlp', 'gru']).toContain(meta.kind);
+    expect((meta.metrics['selection'] as unknown[]).length).toBe(2);
+    expect(trained.dataset.rows).toBeGreaterThan(1000);
+
+    // The registered version is a BatchScorer: one call scores a whole batch with probabilities.
+    const scorer = await loadModelScorer(out);
+    const snap = (market: string, price: number): FeatureSnapshot => {
+      const w = { vwap: 100, volume: 10, value: 1000, trades: 5 };
+      return { market, ts: 0, price, windows: Object.fromEntries(['1m', '3m', '5m', '10m', '30m', '1h', '6h', '12h', '1d', '1w', '1M'].map((k) => [k, w])) as FeatureSnapshot['windows'], volatility: 0.01, position: 0.5, high: 110, low: 90, regime: { '1h': 'bull', '6h': 'flat', '12h': 'flat', '24h': 'bear' } };
+    };
+    const scores = scorer([snap('A/USDT', 101), snap('B/USDT', 99), snap('C/USDT', 100)]);
+    expect(scores).toHaveLength(3);
+    for (const s of scores) expect(s).toBeGreaterThan(0), expect(s).toBeLessThan(1);
+
+    const engineConfig = parseConfig({ exchange: { id: 'binance', quote: 'USDT' }, features: { every: '5m', staleAfter: '1d' }, ranking: { top: 2 }, strategy: { takeProfit: 0.02, stopLoss: 0.02, maxHold: '12h' }, simulator: { initialBalance: 10_000 } });
+    const report = await evaluateRanker({ paths: files, modelDir: out, to: meta.spans.testFrom + 3 * DAY, engineConfig });
+    expect(report.span.from).toBe(meta.spans.testFrom);
+    expect(report.markets).toBe(4);
+    expect(report.scores.map((s) => s.name)).toEqual(['model', 'base rate', 'momentum', 'heuristic', 'random']);
+    for (const s of report.scores) {
+      expect(s.picks.map((p) => p.k)).toEqual([1, 3, 5]);
+      expect(Number.isFinite(s.brier)).toBe(true);
+    }
+    // With four markets, precision@5 has no step and is NaN; @1 and @3 are defined.
+    const model = report.scores[0];
+    expect(model?.picks[2]?.steps).toBe(0);
+    expect(model?.picks[0]?.steps).toBeGreaterThan(500);
+    expect(report.scores[1]?.auc).toBe(0.5);
+    expect(report.backtests?.['model']?.summary['initialEquity']).toBe(10_000);
+    expect(report.backtests?.['heuristic']?.counters.batches).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('runs from the command line: ranker train then ranker evaluate writes JSON and HTML', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'coinrx-ranker-cli-'));
+    const cfg = join(out, 'ranker.json');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(cfg, JSON.stringify({ split: { validation: '3d', embargo: '6h' }, train: { epochs: 1, stride: 12, models: ['mlp'] } }));
+    const io = () => {
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      let text = '';
+      stdout.on('data', (c: Buffer) => (text += c.toString()));
+      stderr.resume();
+      return { io: { stdout, stderr, interactive: false, env: {}, signal: new AbortController().signal }, text: () => text };
+    };
+    const t = io();
+    expect(await main(['ranker', 'train', '--data', ...files.slice(0, 2), '--to', '2021-01-12', '--config', cfg, '--out', join(out, 'models')], t.io)).toBe(0);
+    expect(t.text()).toMatch(/v1 \(mlp\) saved/);
+    const e = io();
+    expect(await main(['ranker', 'evaluate', '--data', ...files.slice(0, 2), '--model', join(out, 'models'), '--to', '2021-01-16', '--no-backtest', '--out', join(out, 'eval')], e.io)).toBe(0);
+    expect(e.text()).toMatch(/AUC/);
+    expect(existsSync(join(out, 'eval', 'evaluation.html'))).toBe(true);
+    const json = JSON.parse(readFileSync(join(out, 'eval', 'evaluation.json'), 'utf8')) as { scores: unknown[] };
+    expect(json.scores).toHaveLength(5);
+  });
+});
