@@ -43,6 +43,8 @@ interface Client {
   readonly ws: WebSocket;
   coin: string | undefined;
   sent: number;
+  /** A view was sent and the page has not acknowledged rendering it yet (flow control: one view in flight). */
+  inFlight: boolean;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -54,7 +56,9 @@ const STATECHART = (() => {
 /**
  * The dashboard of one engine process: HTTP (the page, its scripts and the charting library read from
  * node_modules; `/api/view` as JSON) and a websocket (`/ws`) pushing the state model's view to every
- * page, at most every `intervalMs` and only when it changed. Pages send `{type:'select', coin}` and,
+ * page, at most every `intervalMs`, only when it changed, and one at a time: a page acknowledges each view
+ * once drawn (`{type:'ack'}`), so a slow page skips to the newest view instead of queueing old ones.
+ * Pages also send `{type:'select', coin}` and,
  * when enabled, `{type:'control', action:'start'|'pause'|'stop'}`. Listens on loopback only; requests
  * whose Host or Origin is not this server are refused (no DNS rebinding, no cross-site websocket).
  */
@@ -184,7 +188,7 @@ export class DashboardServer {
     this.#beforeView?.();
     const cache = new Map<string, string>();
     for (const client of this.#clients) {
-      if (client.sent === state.version || client.ws.readyState !== client.ws.OPEN || client.ws.bufferedAmount > 8 * 1024 * 1024) continue;
+      if (client.inFlight || client.sent === state.version || client.ws.readyState !== client.ws.OPEN) continue;
       const key = client.coin ?? '';
       let text = cache.get(key);
       if (text === undefined) {
@@ -192,6 +196,7 @@ export class DashboardServer {
         cache.set(key, text);
       }
       client.sent = state.version;
+      client.inFlight = true;
       client.ws.send(text);
     }
   }
@@ -244,7 +249,7 @@ export class DashboardServer {
   }
 
   #onConnection(ws: WebSocket): void {
-    const client: Client = { ws, coin: undefined, sent: -1 };
+    const client: Client = { ws, coin: undefined, sent: -1, inFlight: false };
     this.#clients.add(client);
     ws.on('close', () => this.#clients.delete(client));
     ws.on('error', () => this.#clients.delete(client));
@@ -255,7 +260,10 @@ export class DashboardServer {
       } catch {
         return;
       }
-      if (message.type === 'select') {
+      if (message.type === 'ack') {
+        client.inFlight = false;
+        this.flush();
+      } else if (message.type === 'select') {
         client.coin = typeof message.coin === 'string' ? message.coin : undefined;
         client.sent = -1;
         this.flush();
@@ -265,11 +273,7 @@ export class DashboardServer {
       }
     });
     ws.send(JSON.stringify({ type: 'hello', kind: 'live' }));
-    if (this.#state) {
-      this.#beforeView?.();
-      client.sent = this.#state.version;
-      ws.send(JSON.stringify({ type: 'view', view: this.#state.view() }));
-    }
+    this.flush();
   }
 
   /** Start (or resume), pause or stop the bot, when the controls are enabled. */

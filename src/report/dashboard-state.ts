@@ -205,17 +205,22 @@ function finite(n: number): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
+/** A number in at most 6 significant digits (as text). */
+function short(n: unknown): string {
+  return typeof n === 'number' && Number.isFinite(n) ? String(Number(n.toPrecision(6))) : String(n ?? '?');
+}
+
 /** What an event carried, in a few words, for the transition history. */
 export function eventDetail(event: { readonly type: string } & Record<string, unknown>): string {
   const order = event['order'] as { clientId?: string; filled?: number; amount?: number; price?: number; status?: string } | undefined;
   switch (event.type) {
     case 'decision.buy':
-      return `${String(event['amount'])} @ ${String(event['price'])}`;
+      return `${short(event['amount'])} @ ${short(event['price'])}`;
     case 'decision.sell':
-      return `@ ${String(event['price'])}${event['reason'] ? ` (${String(event['reason'])})` : ''}`;
+      return `@ ${short(event['price'])}${event['reason'] ? ` (${String(event['reason'])})` : ''}`;
     case 'order.fill': {
       const fill = event['fill'] as { amount?: number; price?: number } | undefined;
-      return `${order?.clientId ?? ''} +${fill?.amount ?? '?'} @ ${fill?.price ?? '?'} (${order?.filled ?? '?'}/${order?.amount ?? '?'})`;
+      return `${order?.clientId ?? ''} +${short(fill?.amount)} @ ${short(fill?.price)} (${short(order?.filled)}/${short(order?.amount)})`;
     }
     case 'order.accepted':
     case 'order.cancelled':

@@ -34,8 +34,18 @@
   }
   const compactAxis = (u, splits) => splits.map(compact);
 
+  /** Rewrites a table body only when its content changed (a row being clicked stays in place). */
   function rows(tbody, items, render) {
-    tbody.innerHTML = items.length ? items.map(render).join('') : `<tr><td class="empty" colspan="20">none yet</td></tr>`;
+    const html = items.length ? items.map(render).join('') : `<tr><td class="empty" colspan="20">none yet</td></tr>`;
+    if (tbody._html === html) return;
+    tbody._html = html;
+    tbody.innerHTML = html;
+  }
+
+  function setHtml(el, html) {
+    if (el._html === html) return;
+    el._html = html;
+    el.innerHTML = html;
   }
 
   // ---- charts (uPlot) --------------------------------------------------------------------------
@@ -158,7 +168,7 @@
       ['fills', num(s.fills, 0)],
       ['decisions', Object.entries(v.decisions || s.decisions || {}).map(([k, n]) => `${esc(k)} ${n}`).join(' · ') || '—'],
     ];
-    $('#summary').innerHTML = cards.map(([k, val]) => `<div class="card"><div class="k">${k}</div><div class="v">${val}</div></div>`).join('');
+    setHtml($('#summary'), cards.map(([k, val]) => `<div class="card"><div class="k">${k}</div><div class="v">${val}</div></div>`).join(''));
   }
 
   function drawRanking(v) {
@@ -213,8 +223,8 @@
     rows($('#balances tbody'), v.balances, (b) => `<tr><td>${esc(b.currency)}</td><td>${num(b.free)}</td><td>${num(b.locked)}</td><td>${num(b.value)}</td></tr>`);
     const health = [['exchange', v.health.exchange], ['redis', v.health.redis]];
     if (v.kind === 'live') health.push(['dashboard', { status: ui.ws && ui.ws.readyState === 1 ? 'ok' : 'down', reason: 'websocket to this page' }]);
-    $('#health tbody').innerHTML = health.map(([k, h]) => `<tr><td class="l">${k}</td><td class="l"><b class="${h.status === 'ok' || h.status === 'open' ? 'pos' : h.status === 'degraded' || h.status === 'down' || h.status === 'failed' ? 'neg' : ''}">${esc(h.status)}</b></td><td class="l muted">${esc(h.reason || '')}${h.ts ? ` · ${time(h.ts)}` : ''}</td></tr>`).join('');
-    $('#notes').innerHTML = (v.notes || []).map((n) => `<p>${esc(n)}</p>`).join('');
+    setHtml($('#health tbody'), health.map(([k, h]) => `<tr><td class="l">${k}</td><td class="l"><b class="${h.status === 'ok' || h.status === 'open' ? 'pos' : h.status === 'degraded' || h.status === 'down' || h.status === 'failed' ? 'neg' : ''}">${esc(h.status)}</b></td><td class="l muted">${esc(h.reason || '')}${h.ts ? ` · ${time(h.ts)}` : ''}</td></tr>`).join(''));
+    setHtml($('#notes'), (v.notes || []).map((n) => `<p>${esc(n)}</p>`).join(''));
     rows($('#orders tbody'), v.orders, (o) => `<tr><td>${time(o.ts)}</td><td class="l">${esc(o.type)}</td><td class="l">${esc(o.clientId)}</td><td class="l">${esc(o.market)}</td><td class="l">${esc(o.side)}</td><td>${num(o.price)}</td><td>${num(o.amount)}</td><td>${num(o.filled)}</td><td class="l">${esc(o.status)}</td><td class="l muted">${esc(o.detail)}</td></tr>`);
     rows($('#fills tbody'), v.fills, (f) => `<tr><td>${time(f.ts)}</td><td class="l">${esc(f.clientId)}</td><td class="l">${esc(f.market)}</td><td class="l ${f.side === 'buy' ? 'pos' : 'neg'}">${esc(f.side)}</td><td>${num(f.price)}</td><td>${num(f.amount)}</td><td>${num(f.fee)}</td></tr>`);
     rows($('#trades tbody'), v.trades, (t) => `<tr><td class="l">${esc(t.positionId)}</td><td class="l">${esc(t.market)}</td><td>${time(t.closedTs)}</td><td>${signed(t.pnl, num(t.pnl))}</td><td>${signed(t.return, pct(t.return))}</td><td class="l">${esc(t.reason)}</td><td class="l">${HORIZONS.map((h) => regimeCell(t.regime[h])).join(' ')}</td></tr>`);
@@ -295,7 +305,13 @@
     };
     ws.onmessage = (m) => {
       const msg = JSON.parse(m.data);
-      if (msg.type === 'view' && msg.view) render(msg.view);
+      if (msg.type === 'view' && msg.view) {
+        try {
+          render(msg.view);
+        } finally {
+          ws.send('{"type":"ack"}');
+        }
+      }
       else if (msg.type === 'control-result') $('#control-message').textContent = msg.message;
     };
     ws.onclose = () => {
