@@ -1,8 +1,9 @@
 import { Subject, type Subscription } from 'rxjs';
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Snapshot } from 'xstate';
-import type { Decision, FeatureSnapshot, MarketEvent, MarketRules, OrderEvent, Ranking } from '../core/index.js';
+import type { Decision, FeatureSnapshot, MarketEvent, MarketRules, Order, OrderEvent, Ranking } from '../core/index.js';
 import type { Config } from '../config.js';
-import { roundPrice, type SimulatedExchange, type SimulatedExchangeSnapshot } from '../exchange/index.js';
+import { roundPrice, type SimulatedExchangeSnapshot } from '../exchange/index.js';
+import type { EngineExchange } from './engine-exchange.js';
 import { botMachine, held, positionMachine, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
 import type { PositionView, Strategy, StrategyInput } from '../../strategies/index.js';
 import { sizeOrders, type Candidate } from '../trading/order-sizing.js';
@@ -11,7 +12,7 @@ import { marketPipeline, type MarketPipeline } from './market-pipeline.js';
 export interface EngineOptions {
   readonly config: Config;
   /** The exchange the engine trades on; the simulated one for backtest and paper trading. */
-  readonly exchange: SimulatedExchange;
+  readonly exchange: EngineExchange;
   readonly rules: (market: string) => MarketRules | undefined;
   readonly quote: string;
   readonly strategy: Strategy;
@@ -26,6 +27,11 @@ export interface EngineOptions {
    * default: XState's inspection costs on every event of every actor.
    */
   readonly observeTransitions?: boolean;
+  /**
+   * Position ids are `{positionPrefix}-{n}` and client ids `{positionId}-b1`… (default: the bot id). Live
+   * trading adds a session token: an exchange refuses a client id it has seen before, even days ago.
+   */
+  readonly positionPrefix?: string;
   /** Asked before opening positions; false (e.g. snapshots cannot be written) blocks new entries, never exits. */
   readonly canOpenPositions?: () => boolean;
 }
@@ -149,15 +155,24 @@ export class TradingEngine {
       command('create', p);
       void exchange.createLimitOrder({ clientId: p.slot.clientId, market: p.market, side: p.slot.side, price: p.slot.price, amount: p.slot.amount });
     };
+    // A live exchange is asked over the network; the answer comes back as an event when it arrives.
+    const lookup = (positionId: string, clientId: string, then?: (order: Order) => void): void => {
+      const answer = (order: Order | undefined): void => {
+        if (order && then) then(order);
+        else this.#send(positionId, { type: 'order.queryResult', ts: this.#now, clientId, order });
+      };
+      if (!exchange.lookupOrder) return answer(exchange.getOrder({ clientId }));
+      exchange.lookupOrder({ clientId }).then(answer, () => undefined);
+    };
     const cancelOrder = (_: unknown, p: OrderEffect): void => {
       command('cancel', p);
       const order = exchange.getOrder({ clientId: p.slot.clientId });
-      if (order) void exchange.cancelOrder(order.id);
-      else this.#send(p.positionId, { type: 'order.queryResult', ts: this.#now, clientId: p.slot.clientId, order: undefined });
+      if (order) void exchange.cancelOrder(order.id).catch(() => undefined);
+      else lookup(p.positionId, p.slot.clientId, (found) => void exchange.cancelOrder(found.id).catch(() => undefined));
     };
     const queryOrder = (_: unknown, p: OrderEffect): void => {
       command('query', p);
-      this.#send(p.positionId, { type: 'order.queryResult', ts: this.#now, clientId: p.slot.clientId, order: exchange.getOrder({ clientId: p.slot.clientId }) });
+      lookup(p.positionId, p.slot.clientId);
     };
     const machine = botMachine.provide({
       actors: { position: positionMachine.provide({ actions: { placeOrder, cancelOrder, queryOrder } }) },
@@ -216,7 +231,7 @@ export class TradingEngine {
     this.#now = event.ts;
     if (event.kind === 'trade' || event.kind === 'ticker') this.#lastPrice.set(event.market, event.price);
     else if (event.kind === 'candle') this.#lastPrice.set(event.market, event.close);
-    this.#options.exchange.onMarketEvent(event);
+    this.#options.exchange.onMarketEvent?.(event);
     this.#events$.next(event);
   }
 
@@ -256,8 +271,14 @@ export class TradingEngine {
       settled: [...this.settled],
       results: this.results.map((r) => ({ ...r })),
       bot: this.bot.getPersistedSnapshot(),
-      exchange: this.#options.exchange.snapshot(),
+      exchange: this.#exchangeSnapshot(),
     };
+  }
+
+  #exchangeSnapshot(): SimulatedExchangeSnapshot {
+    const { exchange } = this.#options;
+    if (!exchange.snapshot) throw new Error('TradingEngine.checkpoint: this exchange keeps its own state (live); checkpoints are for simulated runs');
+    return exchange.snapshot();
   }
 
   /**
@@ -267,8 +288,8 @@ export class TradingEngine {
   finish(): { open: PositionView[] } {
     this.#events$.complete();
     this.bot.send({ type: 'bot.stop', reason: 'end of data' });
-    this.#options.exchange.advanceTo(this.#now + 1);
-    this.#options.exchange.advanceTo(this.#now + 10 * 60_000);
+    this.#options.exchange.advanceTo?.(this.#now + 1);
+    this.#options.exchange.advanceTo?.(this.#now + 10 * 60_000);
     this.#reportEquity(this.#now);
     const open = [...this.#positions.values()].map((t) => this.#view(t));
     for (const s of this.#subscriptions) s.unsubscribe();
@@ -338,7 +359,7 @@ export class TradingEngine {
       .map((d) => ({ market: d.market, score: d.score ?? 0, price: d.price ?? this.#lastPrice.get(d.market) ?? 0, volatility: this.#last.get(d.market)?.volatility ?? 0 }));
     const sizing = sizeOrders({ candidates, cash, equity: this.equity().equity, openPositions: this.#positions.size, limits: config.allocation, rules: this.#options.rules });
     for (const order of sizing.orders) {
-      const positionId = `${config.botId}-${++this.#seq}`;
+      const positionId = `${this.#options.positionPrefix ?? config.botId}-${++this.#seq}`;
       this.bot.send({ type: 'position.open', positionId, market: order.market, ackTimeoutMs: this.#ackTimeoutMs, buyTimeoutMs: config.strategy.buyTimeout });
       const ref = this.bot.getSnapshot().children[positionId] as AnyActorRef | undefined;
       if (!ref) continue;

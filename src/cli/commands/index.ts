@@ -2,10 +2,11 @@ import type { Command } from '../command.js';
 import { backtestCommand } from './backtest.js';
 import { demoCommand } from './demo.js';
 import { featuresCommand } from './features.js';
+import { liveCommand } from './live.js';
 import { monitorCommand } from './monitor.js';
 import { paperCommand } from './paper.js';
 import { rankCommand } from './rank.js';
 import { rankerCommand } from './ranker.js';
 import { reportCommand } from './report.js';
 
-export const COMMANDS: readonly Command[] = [paperCommand, demoCommand, backtestCommand, featuresCommand, rankCommand, monitorCommand, reportCommand, rankerCommand];
+export const COMMANDS: readonly Command[] = [paperCommand, liveCommand, demoCommand, backtestCommand, featuresCommand, rankCommand, monitorCommand, reportCommand, rankerCommand];

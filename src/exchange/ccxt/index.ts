@@ -3,3 +3,4 @@ export * from './order-tracker.js';
 export * from './upbit-order.js';
 export * from './upbit-errors.js';
 export * from './ccxt-exchange.js';
+export * from './live-account.js';

@@ -1,0 +1,109 @@
+import type { Config } from '../../config.js';
+import type { MarketEvent } from '../../core/index.js';
+import { writeBacktestOutput } from '../../engine/backtest-output.js';
+import type { EngineExchange } from '../../engine/engine-exchange.js';
+import { recordToStore } from '../../engine/store-recorder.js';
+import type { TradingEngine } from '../../engine/trading-engine.js';
+import { UpbitMarketFeed } from '../../exchange/upbit/index.js';
+import type { Store } from '../../store/index.js';
+import type { PerformanceTracker } from '../../trading/performance.js';
+import type { CommandIo } from '../command.js';
+import { summaryLines } from './backtest-summary.js';
+
+const STATUS_EVERY_MS = 10_000;
+
+/** The engine of a live session, made when the first market event arrives (its time starts the clock). */
+export interface SessionEngine {
+  readonly engine: TradingEngine;
+  readonly tracker: PerformanceTracker;
+  readonly exchange: EngineExchange;
+  feed(event: MarketEvent): void;
+}
+
+export interface LiveSessionOptions {
+  readonly io: CommandIo;
+  readonly label: 'paper' | 'live';
+  readonly config: Config;
+  readonly quote: string;
+  readonly out: string;
+  readonly forMs: number | undefined;
+  readonly restUrl: string;
+  readonly wsUrl: string;
+  readonly store: Store;
+  start(firstTs: number): SessionEngine;
+  /** Written into summary.json as the run's source. */
+  readonly source: Record<string, unknown>;
+}
+
+/**
+ * Live Upbit market data into an engine until Ctrl-C or `forMs`: fills printed as they happen, a status
+ * line every 10 s, the store recording with REDIS_URL, and the report written on stop. Events are fed in
+ * arrival order; one whose exchange time is older than the last fed is fed at that last time (the
+ * engine's clock never goes back).
+ */
+export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
+  const { io, config, quote, store, label } = o;
+  const markets = config.exchange.markets.length > 0 ? config.exchange.markets : undefined;
+  const healthLog = store.health$.subscribe((h) => io.stderr.write(`${label}: store ${store.backend} ${h.status} (${h.reason})\n`));
+  const feed = new UpbitMarketFeed({ quote, restUrl: o.restUrl, wsUrl: o.wsUrl, ...(markets ? { markets } : {}) });
+  let session: SessionEngine | undefined;
+  let lastTs = -Infinity;
+  let events = 0;
+  let from: number | undefined;
+  let top: string[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const done = new Promise<void>((resolve) => {
+    io.signal.addEventListener('abort', () => resolve(), { once: true });
+    if (o.forMs !== undefined) timer = setTimeout(resolve, o.forMs);
+  });
+  const connection = feed.connection$.subscribe((s) => io.stderr.write(`${label}: connection ${s.state}${s.reason ? ` (${s.reason})` : ''}${s.state === 'backoff' ? `, retry in ${Math.round(s.delayMs)} ms` : ''}\n`));
+  const subscription = feed.events$.subscribe((raw: MarketEvent) => {
+    const event = raw.ts < lastTs ? { ...raw, ts: lastTs } : raw;
+    lastTs = event.ts;
+    if (!session) {
+      session = o.start(event.ts);
+      if (store.backend === 'redis') recordToStore(session.engine, store);
+      from = event.ts;
+      session.engine.listen({
+        onRanking: (r) => (top = r.ranking.slice(0, 3).map((e) => e.market)),
+        onOrderEvent: (e) => {
+          if (e.type === 'order.fill') io.stdout.write(`${new Date(e.ts).toISOString()} fill ${e.fill.side} ${e.fill.amount} ${e.fill.market} @ ${e.fill.price}\n`);
+          if (e.type === 'order.rejected') io.stderr.write(`${label}: order ${e.clientId} rejected: ${e.reason} (${e.message})\n`);
+        },
+      });
+    }
+    session.feed(event);
+    events++;
+  });
+  const status = setInterval(() => {
+    const equity = session?.engine.equity().equity;
+    const s = feed.stats();
+    io.stderr.write(`${label}: ${events} events, ${s.markets} markets, equity ${equity === undefined ? '-' : equity.toFixed(0)} ${quote}, open ${session?.engine.openPositions().length ?? 0}, top ${top.join(' ') || '-'}, reconnects ${s.reconnects}, malformed ${s.malformed}\n`);
+  }, STATUS_EVERY_MS);
+
+  await done;
+  clearTimeout(timer);
+  clearInterval(status);
+  subscription.unsubscribe();
+  connection.unsubscribe();
+  healthLog.unsubscribe();
+  if (!session) {
+    await store.close(2_000);
+    io.stderr.write(`${label}: no market data arrived; nothing to report\n`);
+    return io.signal.aborted ? 130 : 1;
+  }
+  const { open } = session.engine.finish();
+  await store.close(2_000);
+  const result = {
+    quote,
+    events,
+    span: from === undefined ? undefined : { from, to: lastTs },
+    summary: { ...session.tracker.summary(), orphanOrderEvents: session.engine.orphanOrderEvents },
+    tracker: session.tracker,
+    open,
+    balances: Object.fromEntries(session.exchange.getBalances().map((b) => [b.currency, { free: b.free, locked: b.locked }])),
+  };
+  await writeBacktestOutput(o.out, result, config, undefined, { ...o.source, feed: feed.stats() });
+  io.stdout.write(`${summaryLines(result, o.out).join('\n')}\n`);
+  return io.signal.aborted ? 130 : 0;
+}

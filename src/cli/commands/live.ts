@@ -1,0 +1,88 @@
+import { configuredStrategy } from '../../engine/backtest.js';
+import { TradingEngine } from '../../engine/trading-engine.js';
+import { CcxtExchange, LiveAccount } from '../../exchange/ccxt/index.js';
+import { UPBIT_REST_URL, UPBIT_WS_URL } from '../../exchange/upbit/index.js';
+import { storeFromConfig } from '../../store/index.js';
+import { PerformanceTracker } from '../../trading/performance.js';
+import { UsageError } from '../args.js';
+import { CONFIG_FLAGS, type Command } from '../command.js';
+import { runLiveSession } from './live-session.js';
+import { commandConfig, durationFlag } from './replay-input.js';
+
+/**
+ * Live trading on Upbit: real orders with real money, through the ccxt adapter. Keys only from the
+ * environment; `--confirm` is required. Before any order the account is reconciled: open orders the bot
+ * did not place and holdings other than the quote currency are reported and left untouched — the bot
+ * trades its cash only.
+ */
+export const liveCommand: Command = {
+  name: 'live',
+  summary: 'live trading on Upbit with REAL orders (keys from UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY, needs --confirm)',
+  examples: ['UPBIT_ACCESS_KEY=… UPBIT_SECRET_KEY=… coinrx live --confirm --set allocation.maxPositions=2'],
+  flags: {
+    confirm: { type: 'boolean', description: 'confirm that real orders are to be placed' },
+    for: { type: 'string', valueName: 'duration', description: 'stop after this long (default: until Ctrl-C)' },
+    out: { type: 'string', valueName: 'dir', description: 'report folder written on stop (default: out/live)' },
+    'rest-url': { type: 'string', valueName: 'url', description: `Upbit REST base (default ${UPBIT_REST_URL})` },
+    'ws-url': { type: 'string', valueName: 'url', description: `Upbit websocket (default ${UPBIT_WS_URL})` },
+    ...CONFIG_FLAGS,
+  },
+  async run(args, io) {
+    const config = commandConfig(args, io);
+    if (config.exchange.id !== 'upbit') throw new UsageError(`live trading supports exchange.id "upbit" for now, not "${config.exchange.id}"`);
+    const apiKey = io.env['UPBIT_ACCESS_KEY'];
+    const secret = io.env['UPBIT_SECRET_KEY'];
+    if (!apiKey || !secret) throw new UsageError('UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY must be set for live trading (paper trading needs no keys: npm start)');
+    if (!args.booleans.has('confirm')) throw new UsageError('coinrx live places REAL orders with real money; add --confirm to go ahead (or use coinrx paper)');
+    const restUrl = args.strings.get('rest-url') ?? UPBIT_REST_URL;
+    const wsUrl = args.strings.get('ws-url') ?? UPBIT_WS_URL;
+    const quote = config.exchange.quote;
+    const exchange = new CcxtExchange({ apiKey, secret, restUrl, wsUrl });
+    let rules;
+    try {
+      rules = new Map((await exchange.markets()).map((r) => [r.market, r]));
+    } catch (error) {
+      await exchange.close();
+      io.stderr.write(`coinrx live: cannot read Upbit's markets at ${restUrl} (${(error as Error).message}); nothing was traded\n`);
+      return 1;
+    }
+    const { account, unexplained } = await LiveAccount.open(exchange, { quote, clientIdPrefix: `${config.botId}-` });
+    for (const o of unexplained.openOrders) io.stderr.write(`live: reconciliation: open order ${o.id} (${o.side} ${o.amount} ${o.market} @ ${o.price}) was not placed by this bot; left untouched\n`);
+    for (const b of unexplained.holdings) io.stderr.write(`live: reconciliation: ${b.free + b.locked} ${b.currency} held outside the bot's positions; left untouched\n`);
+    const cash = account.getBalance(quote);
+    io.stderr.write(`live: ${rules.size} markets, ${cash.free} ${quote} free; REAL orders; Ctrl-C stops (open buys are cancelled, holdings kept: bot.onStop=${config.bot.onStop})\n`);
+    const store = storeFromConfig(config);
+    const fee = [...rules.values()].find((r) => r.quote === quote)?.feeRate ?? 0.0005;
+    try {
+      return await runLiveSession({
+        io,
+        label: 'live',
+        config,
+        quote,
+        out: args.strings.get('out') ?? 'out/live',
+        forMs: durationFlag(args, 'for'),
+        restUrl,
+        wsUrl,
+        store,
+        source: { live: 'upbit', exchange: 'upbit', restUrl, wsUrl },
+        start: () => {
+          const engine = new TradingEngine({
+            config,
+            exchange: account,
+            rules: (m) => rules.get(m),
+            quote,
+            strategy: configuredStrategy(config, fee),
+            canOpenPositions: () => store.health.status === 'ok',
+            observeTransitions: store.backend === 'redis',
+            positionPrefix: `${config.botId}-${Date.now().toString(36)}`,
+          });
+          const tracker = new PerformanceTracker();
+          engine.listen(tracker);
+          return { engine, tracker, exchange: account, feed: (e) => engine.onMarketEvent(e) };
+        },
+      });
+    } finally {
+      await account.close();
+    }
+  },
+};
