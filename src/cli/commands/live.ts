@@ -1,6 +1,5 @@
 import { configuredStrategy } from '../../engine/backtest.js';
 import { TradingEngine } from '../../engine/trading-engine.js';
-import { CcxtExchange, LiveAccount } from '../../exchange/ccxt/index.js';
 import { UPBIT_REST_URL, UPBIT_WS_URL } from '../../exchange/upbit/index.js';
 import { storeFromConfig } from '../../store/index.js';
 import { PerformanceTracker } from '../../trading/performance.js';
@@ -37,6 +36,8 @@ export const liveCommand: Command = {
     const restUrl = args.strings.get('rest-url') ?? UPBIT_REST_URL;
     const wsUrl = args.strings.get('ws-url') ?? UPBIT_WS_URL;
     const quote = config.exchange.quote;
+    // ccxt is large: loaded only when live trading actually starts.
+    const { CcxtExchange, LiveAccount } = await import('../../exchange/ccxt/index.js');
     const exchange = new CcxtExchange({ apiKey, secret, restUrl, wsUrl });
     let rules;
     try {
