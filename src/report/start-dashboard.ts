@@ -20,6 +20,8 @@ export interface RunningDashboard {
   attachRun(run: BacktestRun, options?: DashboardAttachOptions): void;
   /** The batches of a replay with a turn of the event loop between two, so the pages keep updating. */
   pace<T>(batches: AsyncIterable<T> | Iterable<T>, delayMs?: number): AsyncGenerator<T>;
+  /** Settles once the Stately inspector (option `inspect`) is connected, or failed to load. */
+  inspectorReady(): Promise<void>;
   /** Serves the final state until `signal` aborts, then closes. */
   hold(signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
@@ -46,11 +48,12 @@ export async function startDashboard(engine: TradingEngine | undefined, options:
   const url = await server.start({ port: options.port ?? 0, host: options.host ?? '127.0.0.1', ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}) });
   log(`dashboard: ${url}\n`);
   let inspector: { close(): void } | undefined;
+  let inspecting: Promise<void> = Promise.resolve();
   const attach = (e: TradingEngine, extra: DashboardAttachOptions = {}): void => {
     server.attach(e, { ...options, ...extra });
     if (options.inspect) {
       inspector?.close();
-      void attachStatelyInspector(e.bot, { url: options.inspect }).then(
+      inspecting = attachStatelyInspector(e.bot, { url: options.inspect }).then(
         (i) => {
           inspector = i;
           log(`dashboard: streaming the actors to the Stately inspector at ${i.url}\n`);
@@ -68,6 +71,7 @@ export async function startDashboard(engine: TradingEngine | undefined, options:
     url,
     server,
     attach,
+    inspectorReady: () => inspecting,
     attachRun: (run, extra = {}) => attach(run.engine, { tracker: run.tracker, quote: run.quote, balances: () => run.exchange.getBalances(), ...extra }),
     async *pace(batches, delayMs = 0) {
       for await (const batch of batches) {

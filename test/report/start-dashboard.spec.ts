@@ -42,13 +42,14 @@ describe('startDashboard (the demo --dashboard wiring) with the Stately inspecto
     expect(lines[0]).toBe(`dashboard: ${dashboard.url}\n`);
     const run = createBacktest(parseConfig({}), 'KRW', START);
     dashboard.attachRun(run, { mode: 'paper' });
+    await dashboard.inspectorReady();
     for await (const batch of dashboard.pace(chunks(generateMarket({ seed: 2, markets: 6, start: START, durationMs: 2 * 3_600_000 }), 4096))) for (const e of batch) run.feed(e);
     const view = (await (await fetch(`${dashboard.url}api/view`)).json()) as { mode: string; ranking: { rows: unknown[] }; balances: unknown[]; charts: { equity: { ts: unknown[] } } };
     expect(view.mode).toBe('paper');
     expect(view.ranking.rows.length).toBeGreaterThan(0);
     expect(view.balances.length).toBeGreaterThan(0);
     expect(view.charts.equity.ts.length).toBeGreaterThan(10);
-    await waitFor(() => received.some((e) => e.type === '@xstate.actor' && e.name === 'position') && received.some((e) => e.type === '@xstate.snapshot'), 'inspection events', 10_000);
+    await waitFor(() => received.some((e) => e.type === '@xstate.actor' && /^(position|coinrx-\d+)$/.test(e.name ?? '')) && received.some((e) => e.type === '@xstate.snapshot'), `inspection events (got ${received.length}: ${[...new Set(received.map((e) => `${e.type}:${e.name ?? ''}`))].join(', ')})`, 20_000);
     expect(received.find((e) => e.type === '@xstate.actor')?.name).toBe('bot');
     expect(received.some((e) => e.event?.type === 'clock.tick')).toBe(false);
     expect(lines.some((l) => l.includes('Stately inspector'))).toBe(true);
