@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { agentCommand } from './agent.js';
 import { backtestCommand } from './backtest.js';
 import { demoCommand } from './demo.js';
 import { featuresCommand } from './features.js';
@@ -9,4 +10,4 @@ import { rankCommand } from './rank.js';
 import { rankerCommand } from './ranker.js';
 import { reportCommand } from './report.js';
 
-export const COMMANDS: readonly Command[] = [paperCommand, liveCommand, demoCommand, backtestCommand, featuresCommand, rankCommand, monitorCommand, reportCommand, rankerCommand];
+export const COMMANDS: readonly Command[] = [paperCommand, liveCommand, demoCommand, backtestCommand, featuresCommand, rankCommand, monitorCommand, reportCommand, rankerCommand, agentCommand];

@@ -1,0 +1,157 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadConfig } from '../../config.js';
+import type { MarketEvent } from '../../core/index.js';
+import { readAll } from '../../market-data/index.js';
+import { loadAgent } from '../../ml/rl/agent-model.js';
+import { MIN_WARMUP_BATCHES } from '../../ml/rl/episode.js';
+import { evaluateAgent } from '../../ml/rl/evaluation.js';
+import { batchAt, buildTape } from '../../ml/rl/market-tape.js';
+import { parseRlConfig } from '../../ml/rl/rl-config.js';
+import { runSelfPlayLoop } from '../../ml/rl/self-play-loop.js';
+import { UsageError, type ParsedArgs } from '../args.js';
+import { DATA_FLAGS, type Command, type CommandIo } from '../command.js';
+import { ProgressBar } from '../progress.js';
+
+const DAY = 86_400_000;
+const CANDLE_PROFILE = 'config/backtest-candles.json';
+
+function dateFlag(args: ParsedArgs, name: string): number | undefined {
+  const text = args.strings.get(name);
+  if (text === undefined) return undefined;
+  const t = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(t)) throw new UsageError(`--${name}: not a date or epoch milliseconds: "${text}"`);
+  return t;
+}
+
+function engineConfig(args: ParsedArgs, io: CommandIo) {
+  const file = args.strings.get('config') ?? (existsSync(CANDLE_PROFILE) ? CANDLE_PROFILE : undefined);
+  return loadConfig({ ...(file ? { file } : {}), set: [...(args.lists.get('set') ?? [])], env: io.env });
+}
+
+function rlConfig(args: ParsedArgs) {
+  const raw: Record<string, unknown> = {};
+  for (const item of args.lists.get('rl') ?? []) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--rl expects path=value, got "${item}"`);
+    let value: unknown = item.slice(eq + 1);
+    try {
+      value = JSON.parse(value as string);
+    } catch {
+      // keep text
+    }
+    let node = raw;
+    const keys = item.slice(0, eq).split('.');
+    for (const k of keys.slice(0, -1)) node = (node[k] ??= {}) as Record<string, unknown>;
+    node[keys[keys.length - 1] as string] = value;
+  }
+  return parseRlConfig(raw);
+}
+
+async function events(args: ParsedArgs): Promise<MarketEvent[]> {
+  const data = args.lists.get('data');
+  if (!data || data.length === 0) throw new UsageError('--data is required (recorded market data)');
+  return (await readAll(data)).events;
+}
+
+const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(2)} %` : 'n/a');
+
+async function train(args: ParsedArgs, io: CommandIo): Promise<number> {
+  const config = engineConfig(args, io);
+  const rl = rlConfig(args);
+  const all = await events(args);
+  if (all.length === 0) throw new UsageError('the data holds no market events');
+  const lastTs = (all[all.length - 1] as MarketEvent).ts;
+  // Train and select before `--until` (default: all but the last 30 days, kept for evaluation).
+  const until = dateFlag(args, 'until') ?? lastTs - 30 * DAY;
+  const kept = all.filter((e) => e.ts < until);
+  const tape = buildTape(kept, config);
+  const validationFrom = batchAt(tape, until - rl.loop.validationDays * DAY);
+  if (validationFrom - MIN_WARMUP_BATCHES < rl.episode.batches * 2) throw new UsageError('not enough data before the validation span for training episodes');
+  const out = args.strings.get('out') ?? 'out/agent';
+  const generationsText = args.strings.get('generations');
+  const generations = generationsText === undefined ? rl.loop.generations : Number(generationsText);
+  if (!(Number.isInteger(generations) && generations > 0)) throw new UsageError(`--generations must be a whole number > 0, got "${generationsText}"`);
+  io.stderr.write(`agent train: ${tape.markets.length} markets, ${tape.batches} batches from ${new Date(tape.ts[0] as number).toISOString()} to ${new Date(until).toISOString()}; validation from ${new Date(tape.ts[validationFrom] as number).toISOString()}\n`);
+  const bar = new ProgressBar(io.stderr, io.interactive, 'agent');
+  const state = await runSelfPlayLoop({
+    tape,
+    config,
+    rl,
+    out,
+    trainBatches: [MIN_WARMUP_BATCHES, validationFrom],
+    validationBatches: [validationFrom, tape.batches],
+    data: args.lists.get('data') ?? [],
+    generations,
+    onLog: (line) => {
+      bar.done();
+      io.stderr.write(`${line}\n`);
+    },
+    onProgress: (what, f) => bar.update(f, what),
+    signal: io.signal,
+  }).finally(() => bar.done());
+  io.stdout.write('generation  best   candidate  best val.   current val.  diff (pp)  p-value  decision\n');
+  for (const g of state.generations) {
+    const v = g.validation;
+    io.stdout.write(`${String(g.generation).padStart(10)}  ${g.best.padEnd(5)}  ${g.candidate.padEnd(9)}  ${pct(v.meanBest).padStart(10)}  ${pct(v.meanCurrent).padStart(12)}  ${(v.meanDiff * 100).toFixed(3).padStart(9)}  ${v.pValue.toFixed(4).padStart(7)}  ${g.promoted ? 'promoted' : 'kept best'}\n`);
+  }
+  io.stdout.write(`best: ${state.best} (${join(out, 'models', state.best)}); learning curve: ${join(out, 'learning-curve.svg')}; record: ${join(out, 'loop.json')}\n`);
+  return io.signal.aborted ? 130 : 0;
+}
+
+async function evaluate(args: ParsedArgs, io: CommandIo): Promise<number> {
+  const modelDir = args.strings.get('model');
+  if (!modelDir) throw new UsageError('--model is required (an agent folder from `coinrx agent train`, or one version in it)');
+  const agent = await loadAgent(existsSync(join(modelDir, 'models')) ? join(modelDir, 'models') : modelDir);
+  const config = engineConfig(args, io);
+  const rl = rlConfig(args);
+  const all = await events(args);
+  const from = dateFlag(args, 'from') ?? agent.meta.trainedOn.to;
+  if (from < agent.meta.trainedOn.to) throw new UsageError(`--from ${new Date(from).toISOString()} overlaps the span the agent was trained and selected on (until ${new Date(agent.meta.trainedOn.to).toISOString()})`);
+  const to = dateFlag(args, 'to') ?? Infinity;
+  const tape = buildTape(
+    all.filter((e) => e.ts < to),
+    config,
+  );
+  const fromBatch = batchAt(tape, from);
+  const toBatch = tape.batches;
+  if (toBatch - fromBatch < 2) throw new UsageError('the evaluation span holds no batches');
+  const report = evaluateAgent({ tape, config, rl, agent, fromBatch, toBatch, onLog: (l) => io.stderr.write(`${l}\n`) });
+  const out = args.strings.get('out') ?? 'out/agent-evaluation';
+  await mkdir(out, { recursive: true });
+  await writeFile(join(out, 'evaluation.json'), `${JSON.stringify({ model: agent.dir, ...report }, null, 2)}\n`);
+  io.stdout.write(`evaluation ${new Date(report.span.from).toISOString()} → ${new Date(report.span.to).toISOString()} (${report.span.batches} batches, ${report.span.markets} markets), same costs for all:\n`);
+  io.stdout.write(`${'policy'.padEnd(40)} ${'return'.padStart(9)} ${'Sharpe'.padStart(7)} ${'max DD'.padStart(8)} ${'win rate'.padStart(9)} ${'trades'.padStart(7)} ${'fees'.padStart(9)}\n`);
+  for (const r of report.rows) io.stdout.write(`${r.policy.padEnd(40)} ${pct(r.totalReturn).padStart(9)} ${r.sharpe.toFixed(2).padStart(7)} ${pct(r.maxDrawdown).padStart(8)} ${pct(r.winRate).padStart(9)} ${r.trades.toFixed(0).padStart(7)} ${r.fees.toFixed(2).padStart(9)}\n`);
+  io.stdout.write(`agent through the engine: final equity ${report.engineCheck.finalEquity.toFixed(2)}, ${report.engineCheck.trades} trades (${report.engineCheck.matchesEnvironment ? 'same as the environment' : 'DIFFERS from the environment'}); inference ${report.inference.meanMsPerBatch.toFixed(3)} ms per batch, ${report.inference.meanUsPerDecision.toFixed(1)} µs per market decision\n`);
+  io.stdout.write(`written: ${join(out, 'evaluation.json')}\n`);
+  return 0;
+}
+
+export const agentCommand: Command = {
+  name: 'agent',
+  summary: 'train the RL agent (best/current self-play loop) and evaluate it against cash, buy-and-hold, the ranker strategy and a random policy',
+  examples: [
+    'coinrx agent train --data ../shared/data/candles/binance-spot-2021-5m --until 2021-03-01 --generations 5 --out out/agent',
+    'coinrx agent evaluate --data ../shared/data/candles/binance-spot-2021-5m --model out/agent --from 2021-03-01',
+  ],
+  flags: {
+    ...DATA_FLAGS,
+    config: { type: 'string', valueName: 'file.json', description: `engine profile (default ${CANDLE_PROFILE})` },
+    set: { type: 'list', valueName: 'path=value', description: 'override one engine profile field' },
+    rl: { type: 'list', valueName: 'path=value', description: 'override one RL setting, e.g. agent.trainSteps=3000, reward.points=0 (see src/ml/rl/rl-config.ts)' },
+    out: { type: 'string', valueName: 'dir', description: 'train: run folder (default out/agent; resumes when it holds a run); evaluate: report folder' },
+    generations: { type: 'string', valueName: 'N', description: 'train: generations to reach (default from the RL config)' },
+    until: { type: 'string', valueName: 'date', description: 'train: end of the training and selection span (default: 30 days before the end of the data)' },
+    model: { type: 'string', valueName: 'dir', description: 'evaluate: the train folder (its best) or one model version' },
+    from: { type: 'string', valueName: 'date', description: 'evaluate: start (default: where the training span ended; earlier is refused)' },
+    to: { type: 'string', valueName: 'date', description: 'evaluate: end (exclusive; default the end of the data)' },
+  },
+  async run(args, io) {
+    const sub = args.positionals[0];
+    if (sub === 'train') return train(args, io);
+    if (sub === 'evaluate') return evaluate(args, io);
+    throw new UsageError(`expected a subcommand: train or evaluate${sub ? `, got "${sub}"` : ''}`);
+  },
+};

@@ -1,0 +1,210 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config } from '../../config.js';
+import { Random } from '../../core/random.js';
+import { FEATURE_COUNT, FEATURE_NAMES } from '../feature-vector.js';
+import { fitNormalizer, type Normalizer } from '../normalizer.js';
+import { setActive } from '../registry.js';
+import { saveAgent, loadAgent, type AgentMeta } from './agent-model.js';
+import { trainInWorker } from './dqn-worker.js';
+import type { DqnResult } from './dqn-train.js';
+import { sampleEpisodes, type Episode } from './episode.js';
+import { writeLearningCurve } from './learning-curve.js';
+import type { MarketTape } from './market-tape.js';
+import { OBSERVATION_SIZE, POSITION_FEATURE_NAMES } from './observation.js';
+import { pairedSignFlipTest } from './paired-test.js';
+import { initWeights, qSpec, QForward, type QWeights } from './q-network.js';
+import { MemoryWriter } from './replay-memory.js';
+import type { RlConfig } from './rl-config.js';
+import { playEpisode, type EpisodeOutcome } from './self-play.js';
+import { TradingEnv } from './trading-env.js';
+
+/** One generation of the best/current loop, as recorded in `loop.json`. */
+export interface GenerationRecord {
+  readonly generation: number;
+  /** best_player during this generation, and the candidate (current_player) it was compared with. */
+  readonly best: string;
+  readonly candidate: string;
+  readonly memory: number;
+  readonly selfPlay: { readonly meanReturn: number; readonly epsilon: number; readonly trades: number };
+  readonly training: { readonly backend: string; readonly losses: readonly number[]; readonly samplesPerSecond: number; readonly seconds: number };
+  readonly validation: {
+    readonly episodes: number;
+    readonly best: readonly number[];
+    readonly current: readonly number[];
+    readonly meanBest: number;
+    readonly meanCurrent: number;
+    readonly meanDiff: number;
+    readonly pValue: number;
+    readonly test: string;
+    readonly tradesBest: number;
+    readonly tradesCurrent: number;
+    readonly feesBest: number;
+    readonly feesCurrent: number;
+  };
+  readonly promoted: boolean;
+  /** best_player after the decision. */
+  readonly bestAfter: string;
+  readonly seconds: number;
+}
+
+export interface LoopState {
+  readonly v: 1;
+  readonly fingerprint: string;
+  readonly trainBatches: readonly [number, number];
+  readonly validationBatches: readonly [number, number];
+  readonly trainedOn: { readonly from: number; readonly to: number };
+  readonly normalizer: Normalizer;
+  readonly best: string;
+  readonly generations: readonly GenerationRecord[];
+}
+
+export interface LoopOptions {
+  readonly tape: MarketTape;
+  readonly config: Config;
+  readonly rl: RlConfig;
+  readonly out: string;
+  /** Batch ranges [from, to) for self-play training episodes and for the held-out validation episodes. */
+  readonly trainBatches: readonly [number, number];
+  readonly validationBatches: readonly [number, number];
+  readonly data: readonly string[];
+  readonly generations: number;
+  readonly onLog?: (line: string) => void;
+  readonly onProgress?: (what: string, fraction: number) => void;
+  readonly signal?: AbortSignal;
+}
+
+async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  await writeFile(`${file}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
+  await rename(`${file}.tmp`, file);
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
+}
+
+function normalizerFor(tape: MarketTape, from: number, to: number): Normalizer {
+  const M = tape.markets.length;
+  const rows: number[] = [];
+  for (let c = from * M; c < to * M; c++) if (tape.present[c] === 1) rows.push(c);
+  return fitNormalizer(tape.features, FEATURE_COUNT, rows);
+}
+
+/**
+ * The seed's best/current loop, one generation at a time:
+ * 1. best_player plays the training episodes (ε-greedy; the first generation's untrained best explores
+ *    uniformly) and fills the self-play memory;
+ * 2. current_player starts as a copy of best's network and trains on that memory (double DQN, worker thread);
+ * 3. both play the same held-out validation episodes greedily (paired: same spans, markets, costs);
+ * 4. current replaces best only if mean(current − best − margin) > 0 is significant at `alpha` under a
+ *    one-sided paired sign-flip test (pairedSignFlipTest).
+ * Every generation (metrics, decision, versions) is appended to `<out>/loop.json`, models go to
+ * `<out>/models/vN` with `ACTIVE` naming best; a restart resumes after the last recorded generation, with
+ * per-generation seeds, so the resumed loop continues as the uninterrupted one would.
+ */
+export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> {
+  const { tape, config, rl, out } = options;
+  const log = options.onLog ?? (() => {});
+  const models = join(out, 'models');
+  await mkdir(models, { recursive: true });
+  const stateFile = join(out, 'loop.json');
+  const fingerprint = JSON.stringify({ rl, config, markets: tape.markets, batches: tape.batches, t0: tape.ts[0], train: options.trainBatches, validation: options.validationBatches });
+  const trainedOn = { from: tape.ts[options.trainBatches[0]] as number, to: (tape.ts[options.validationBatches[1] - 1] as number) + 1 };
+  let state: LoopState;
+  let bestWeights: QWeights;
+  if (existsSync(stateFile)) {
+    state = JSON.parse(await readFile(stateFile, 'utf8')) as LoopState;
+    if (state.fingerprint !== fingerprint) throw new Error(`${stateFile} belongs to another run (data, spans or configuration differ): use another --out or remove it`);
+    bestWeights = (await loadAgent(join(models, state.best))).weights;
+    log(`resuming after generation ${state.generations.length} (best ${state.best})`);
+  } else {
+    const normalizer = normalizerFor(tape, options.trainBatches[0], options.trainBatches[1]);
+    bestWeights = initWeights(qSpec(OBSERVATION_SIZE, rl.agent.hidden, rl.agent.dueling), rl.seed);
+    state = { v: 1, fingerprint, trainBatches: options.trainBatches, validationBatches: options.validationBatches, trainedOn, normalizer, best: 'v0', generations: [] };
+    await saveAgent(join(models, 'v0'), bestWeights, meta(state, 'v0', 0));
+    await setActive(models, 'v0');
+    await writeJsonAtomic(stateFile, state);
+  }
+  function meta(s: LoopState, version: string, generation: number): AgentMeta {
+    return { version, kind: 'rl-dqn', generation, spec: bestWeights.spec, featureNames: FEATURE_NAMES, positionFeatureNames: POSITION_FEATURE_NAMES, normalizer: s.normalizer, trainedOn, data: options.data, rlConfig: rl, engineConfig: config };
+  }
+  const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer: state.normalizer });
+  const validation = sampleEpisodes(tape, options.validationBatches[0], options.validationBatches[1], rl.episode.batches, rl.episode.markets, rl.loop.validationEpisodes, rl.seed * 7919 + 1);
+  const play = (episodes: readonly Episode[], forward: QForward | undefined, epsilon: number, seed: number, memory?: MemoryWriter, label = ''): EpisodeOutcome[] => {
+    const random = new Random(seed);
+    const outcomes: EpisodeOutcome[] = [];
+    for (const [i, e] of episodes.entries()) {
+      outcomes.push(playEpisode(env, e, { ...(forward ? { forward } : {}), epsilon, random, ...(memory ? { memory, keepIdle: rl.agent.keepIdle } : {}) }));
+      options.onProgress?.(label, (i + 1) / episodes.length);
+    }
+    return outcomes;
+  };
+  // The incumbent's validation results are reused until it is replaced (same episodes, same greedy play).
+  let bestValidation: EpisodeOutcome[] | undefined;
+  for (let g = state.generations.length + 1; g <= options.generations; g++) {
+    if (options.signal?.aborted) break;
+    const started = performance.now();
+    const seed = rl.seed * 1000 + g;
+    const bestForward = new QForward(bestWeights);
+    const untrained = state.best === 'v0';
+    const epsilon = untrained ? 1 : rl.agent.epsilon;
+    const memory = new MemoryWriter();
+    const trainEpisodes = sampleEpisodes(tape, options.trainBatches[0], options.trainBatches[1], rl.episode.batches, rl.episode.markets, rl.loop.trainEpisodes, seed);
+    const selfPlay = play(trainEpisodes, untrained ? undefined : bestForward, epsilon, seed, memory, `generation ${g}: self-play`);
+    const mem = memory.finish();
+    log(`generation ${g}: best ${state.best} played ${trainEpisodes.length} episodes (ε ${epsilon}), memory ${mem.n} transitions, mean return ${(mean(selfPlay.map((o) => o.return)) * 100).toFixed(2)} %`);
+    const trained: DqnResult = await trainInWorker(
+      { weights: bestWeights, memory: mem, steps: rl.agent.trainSteps, batchSize: rl.agent.batchSize, gamma: rl.agent.gamma, learningRate: rl.agent.learningRate, targetUpdate: rl.agent.targetUpdate, huberDelta: rl.agent.huberDelta, seed },
+      (m) => options.onProgress?.(`generation ${g}: training`, m.step / m.steps),
+      options.signal,
+    );
+    const version = `v${g}`;
+    const s0 = state;
+    await saveAgent(join(models, version), trained.weights, meta(s0, version, g));
+    bestValidation ??= play(validation, bestForward, 0, 0, undefined, `generation ${g}: validating best`);
+    const currentValidation = play(validation, new QForward(trained.weights), 0, 0, undefined, `generation ${g}: validating current`);
+    const b = bestValidation.map((o) => o.return);
+    const c = currentValidation.map((o) => o.return);
+    const test = pairedSignFlipTest(c, b, rl.loop.margin, rl.loop.permutations, seed);
+    const promoted = test.meanDiff > 0 && test.pValue < rl.loop.alpha;
+    const record: GenerationRecord = {
+      generation: g,
+      best: state.best,
+      candidate: version,
+      memory: mem.n,
+      selfPlay: { meanReturn: mean(selfPlay.map((o) => o.return)), epsilon, trades: selfPlay.reduce((a, o) => a + o.trades, 0) },
+      training: { backend: trained.backend, losses: trained.losses, samplesPerSecond: trained.samplesPerSecond, seconds: trained.seconds },
+      validation: {
+        episodes: validation.length,
+        best: b,
+        current: c,
+        meanBest: mean(b),
+        meanCurrent: mean(c),
+        meanDiff: test.meanDiff,
+        pValue: test.pValue,
+        test: `${test.test}, margin ${rl.loop.margin}, ${rl.loop.permutations} flips, alpha ${rl.loop.alpha}`,
+        tradesBest: bestValidation.reduce((a, o) => a + o.trades, 0),
+        tradesCurrent: currentValidation.reduce((a, o) => a + o.trades, 0),
+        feesBest: bestValidation.reduce((a, o) => a + o.fees, 0),
+        feesCurrent: currentValidation.reduce((a, o) => a + o.fees, 0),
+      },
+      promoted,
+      bestAfter: promoted ? version : state.best,
+      seconds: (performance.now() - started) / 1000,
+    };
+    log(
+      `generation ${g}: validation on ${validation.length} paired episodes: best ${(record.validation.meanBest * 100).toFixed(3)} %, current ${(record.validation.meanCurrent * 100).toFixed(3)} %, ` +
+        `mean diff ${(test.meanDiff * 100).toFixed(3)} pp, p = ${test.pValue.toFixed(4)} → ${promoted ? `promoted ${version}` : `kept ${state.best}`}`,
+    );
+    if (promoted) {
+      bestWeights = trained.weights;
+      bestValidation = currentValidation;
+      await setActive(models, version);
+    }
+    state = { ...state, best: record.bestAfter, generations: [...state.generations, record] };
+    await writeJsonAtomic(stateFile, state);
+    await writeLearningCurve(out, state.generations);
+  }
+  return state;
+}
