@@ -112,3 +112,13 @@ export async function runDqnJob(job: DqnJob, post: (m: DqnMessage) => void = () 
   optimizer.dispose();
   return { weights: { spec, tensors }, backend: info.backend, losses, seconds, samplesPerSecond: seconds > 0 ? (job.steps * B) / seconds : 0 };
 }
+
+/** Q values through the training path (tfjs), for checking the JS acting path against it. */
+export async function tfQValues(weights: QWeights, x: Float32Array, n: number, backend?: BackendName): Promise<Float32Array> {
+  await initBackend(backend);
+  const params = weights.tensors.map((t) => tf.tensor(t.data, [...t.shape]));
+  const q = tf.tidy(() => forward(params, tf.tensor2d(x, [n, weights.spec.inputs]), weights.spec.hidden.length, weights.spec.dueling));
+  const out = (await q.data()) as Float32Array;
+  tf.dispose([...params, q]);
+  return out;
+}
