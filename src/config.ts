@@ -54,6 +54,8 @@ export const configSchema = z
       .object({
         /** Length of the ranking list. */
         top: z.number().int().positive().default(10),
+        /** A model folder written by `coinrx ranker train` (models/<version>); empty: the heuristic score. */
+        model: z.string().default(''),
       })
       .prefault({}),
     strategy: z

@@ -5,6 +5,7 @@ import { SimulatedExchange } from '../exchange/index.js';
 import { PerformanceTracker, type TrackerState } from '../trading/performance.js';
 import { tripleBarrier } from '../../strategies/index.js';
 import type { PositionView, Strategy } from '../../strategies/index.js';
+import type { BatchScorer } from '../../streams/index.js';
 import { TradingEngine, type EngineCheckpoint } from './trading-engine.js';
 
 /** Upbit's KRW fee; other quotes take `simulator.feeRate` (the recorded exchange's metadata is not at hand). */
@@ -78,6 +79,8 @@ export interface BacktestExtras {
   readonly canOpenPositions?: () => boolean;
   /** Report position transitions to listeners (store, dashboard); see EngineOptions.observeTransitions. */
   readonly observeTransitions?: boolean;
+  /** Scores the ranking (a learned model, see `ranking.model`); default the heuristic score. */
+  readonly score?: BatchScorer;
 }
 
 export function createBacktest(config: Config, quote: string, startTs = 0, strategy?: Strategy, restore?: BacktestCheckpoint, extras: BacktestExtras = {}): BacktestRun {
@@ -102,6 +105,7 @@ export function createBacktest(config: Config, quote: string, startTs = 0, strat
     ...(restore ? { restore: restore.engine } : {}),
     ...(extras.canOpenPositions ? { canOpenPositions: extras.canOpenPositions } : {}),
     ...(extras.observeTransitions ? { observeTransitions: true } : {}),
+    ...(extras.score ? { score: extras.score } : {}),
   });
   engine.listen(tracker);
   return {

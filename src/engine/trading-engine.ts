@@ -1,11 +1,12 @@
 import { Subject, type Subscription } from 'rxjs';
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Snapshot } from 'xstate';
-import type { Decision, FeatureSnapshot, MarketEvent, MarketRules, Order, OrderEvent, Ranking } from '../core/index.js';
+import type { Balance, Decision, FeatureSnapshot, MarketEvent, MarketRules, Order, OrderEvent, Ranking } from '../core/index.js';
 import type { Config } from '../config.js';
 import { roundPrice, type SimulatedExchangeSnapshot } from '../exchange/index.js';
 import type { EngineExchange } from './engine-exchange.js';
 import { botMachine, held, positionMachine, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
 import type { PositionView, Strategy, StrategyInput } from '../../strategies/index.js';
+import type { BatchScorer } from '../../streams/index.js';
 import { sizeOrders, type Candidate } from '../trading/order-sizing.js';
 import { marketPipeline, type MarketPipeline } from './market-pipeline.js';
 
@@ -32,6 +33,8 @@ export interface EngineOptions {
    * trading adds a session token: an exchange refuses a client id it has seen before, even days ago.
    */
   readonly positionPrefix?: string;
+  /** Scores the ranking (a learned model); default the heuristic score of streams/heuristic-score.ts. */
+  readonly score?: BatchScorer;
   /** Asked before opening positions; false (e.g. snapshots cannot be written) blocks new entries, never exits. */
   readonly canOpenPositions?: () => boolean;
 }
@@ -145,7 +148,7 @@ export class TradingEngine {
     this.#options = options;
     const { config, exchange } = options;
     this.#warming = options.restore !== undefined;
-    this.pipeline = marketPipeline(this.#events$, config);
+    this.pipeline = marketPipeline(this.#events$, config, options.score ? { score: options.score } : {});
     const command = (type: OrderCommand['type'], p: OrderEffect): void => {
       if (this.#listeners.length === 0) return;
       const c: OrderCommand = { type, ts: this.#now, positionId: p.positionId, clientId: p.slot.clientId, market: p.market, side: p.slot.side, price: p.slot.price, amount: p.slot.amount };
@@ -222,8 +225,18 @@ export class TradingEngine {
     );
   }
 
-  listen(listener: EngineListener): void {
+  /** Adds a listener; the function returned removes it. */
+  listen(listener: EngineListener): () => void {
     this.#listeners.push(listener);
+    return () => {
+      const i = this.#listeners.indexOf(listener);
+      if (i >= 0) this.#listeners.splice(i, 1);
+    };
+  }
+
+  /** Free and locked balance of every currency of the account. */
+  balances(): readonly Balance[] {
+    return this.#options.exchange.getBalances();
   }
 
   /** Feeds one market event: the exchange matches first (fills are known before the features move). */

@@ -1,9 +1,11 @@
-import { runBacktest } from '../../engine/backtest.js';
+import { runBacktest, type BacktestRun } from '../../engine/backtest.js';
+import { configuredScorer } from '../../engine/ranking-model.js';
 import { writeBacktestOutput } from '../../engine/backtest-output.js';
 import type { MarketEvent } from '../../core/index.js';
 import { generateMarket } from '../../market-data/generator.js';
 import { UsageError } from '../args.js';
-import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
+import { CONFIG_FLAGS, DATA_FLAGS, type Command, type CommandIo } from '../command.js';
+import type { RunningDashboard } from '../../report/start-dashboard.js';
 import { ProgressBar } from '../progress.js';
 import { progressDetail, summaryLines } from './backtest-summary.js';
 import { commandConfig, replayFromArgs, reportStats } from './replay-input.js';
@@ -29,6 +31,17 @@ function positiveNumber(text: string | undefined, name: string, fallback: number
   return n;
 }
 
+async function openDashboard(port: string | undefined, io: CommandIo): Promise<RunningDashboard> {
+  const { dashboardPort, startDashboard } = await import('../../report/start-dashboard.js');
+  let number: number;
+  try {
+    number = dashboardPort(port);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return startDashboard(undefined, { port: number, log: (l) => io.stderr.write(l) });
+}
+
 /**
  * The offline twin of `coinrx paper`: the same engine, strategy and simulated exchange, on a seeded
  * generated KRW market (or on `--data`), so it runs on any machine without a network.
@@ -36,42 +49,53 @@ function positiveNumber(text: string | undefined, name: string, fallback: number
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'offline demo: the whole engine paper-trading a generated KRW market (or --data)',
-  examples: ['coinrx demo', 'coinrx demo --hours 48 --markets 20 --set seed=7', 'coinrx demo --data ../shared/data/candles/binance-spot-2021-5m --config config/backtest-candles.json'],
+  examples: ['coinrx demo', 'coinrx demo --dashboard 8080', 'coinrx demo --hours 48 --markets 20 --set seed=7', 'coinrx demo --data ../shared/data/candles/binance-spot-2021-5m --config config/backtest-candles.json'],
   flags: {
     hours: { type: 'string', valueName: 'n', description: 'length of the generated market in hours of event time (default 24)' },
     markets: { type: 'string', valueName: 'n', description: 'number of generated coins (default 12)' },
     ...DATA_FLAGS,
     out: { type: 'string', valueName: 'dir', description: 'output folder (default: out/demo)' },
+    dashboard: { type: 'string', valueName: 'port', description: 'serve the live dashboard on http://127.0.0.1:<port>/ while running (0: any free port)' },
     ...CONFIG_FLAGS,
   },
   async run(args, io) {
     const config = commandConfig(args, io);
     const out = args.strings.get('out') ?? 'out/demo';
     const bar = new ProgressBar(io.stderr, io.interactive, 'demo');
-    const data = args.lists.get('data');
-    if (data && data.length > 0) {
-      const source = replayFromArgs(args, io);
-      const result = await runBacktest(source.batches(), config, { signal: io.signal, onProgress: (n, ts) => bar.status(progressDetail(n, ts)) });
-      bar.done();
-      await writeBacktestOutput(out, result, config, source.stats());
-      io.stdout.write(`${summaryLines(result, out).join('\n')}\n`);
-      reportStats(source, io, 'demo done');
-      return 0;
-    }
-    const hours = positiveNumber(args.strings.get('hours'), 'hours', 24);
-    const markets = Math.round(positiveNumber(args.strings.get('markets'), 'markets', 12));
-    const durationMs = hours * HOUR_MS;
-    const start = Date.UTC(2024, 0, 1);
-    io.stderr.write(`demo: ${markets} generated KRW coins, ${hours} h of event time (seed ${config.seed}); no network used\n`);
-    const generated = { generator: 'coinrx generateMarket', seed: config.seed, markets, hours };
-    const result = await runBacktest(chunks(generateMarket({ seed: config.seed, markets, start, durationMs }), 8192), config, {
-      quote: 'KRW',
+    const score = await configuredScorer(config);
+    // The dashboard paces the replay so a person can watch it, then serves the final state until Ctrl-C.
+    const dashboard = args.strings.has('dashboard') ? await openDashboard(args.strings.get('dashboard'), io) : undefined;
+    const common = {
       signal: io.signal,
-      onProgress: (n, ts) => bar.update((ts - start) / durationMs, progressDetail(n, ts)),
-    });
+      ...(score ? { extras: { score } } : {}),
+      ...(dashboard ? { onRun: (run: BacktestRun) => dashboard.attachRun(run) } : {}),
+    };
+    const data = args.lists.get('data');
+    let source: ReturnType<typeof replayFromArgs> | undefined;
+    let result;
+    if (data && data.length > 0) {
+      source = replayFromArgs(args, io);
+      const batches = source.batches();
+      result = await runBacktest(dashboard ? dashboard.pace(batches, 20) : batches, config, { ...common, onProgress: (n, ts) => bar.status(progressDetail(n, ts)) });
+    } else {
+      const hours = positiveNumber(args.strings.get('hours'), 'hours', 24);
+      const markets = Math.round(positiveNumber(args.strings.get('markets'), 'markets', 12));
+      const durationMs = hours * HOUR_MS;
+      const start = Date.UTC(2024, 0, 1);
+      io.stderr.write(`demo: ${markets} generated KRW coins, ${hours} h of event time (seed ${config.seed}); no network used\n`);
+      const batches = chunks(generateMarket({ seed: config.seed, markets, start, durationMs }), 8192);
+      result = await runBacktest(dashboard ? dashboard.pace(batches, 20) : batches, config, { ...common, quote: 'KRW', onProgress: (n, ts) => bar.update((ts - start) / durationMs, progressDetail(n, ts)) });
+      source = undefined;
+      await writeBacktestOutput(out, result, config, undefined, { generator: 'coinrx generateMarket', seed: config.seed, markets, hours });
+    }
     bar.done();
-    await writeBacktestOutput(out, result, config, undefined, generated);
+    if (source) await writeBacktestOutput(out, result, config, source.stats());
     io.stdout.write(`${summaryLines(result, out).join('\n')}\n`);
-    return io.signal.aborted ? 130 : 0;
+    if (source) reportStats(source, io, 'demo done');
+    if (dashboard) {
+      io.stderr.write(`demo: the dashboard keeps showing the final state at ${dashboard.url} — Ctrl-C to quit\n`);
+      await dashboard.hold(io.signal);
+    }
+    return io.signal.aborted && !dashboard ? 130 : 0;
   },
 };

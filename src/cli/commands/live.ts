@@ -1,4 +1,5 @@
 import { configuredStrategy } from '../../engine/backtest.js';
+import { configuredScorer } from '../../engine/ranking-model.js';
 import { TradingEngine } from '../../engine/trading-engine.js';
 import { UPBIT_REST_URL, UPBIT_WS_URL } from '../../exchange/upbit/index.js';
 import { storeFromConfig } from '../../store/index.js';
@@ -52,6 +53,7 @@ export const liveCommand: Command = {
     for (const b of unexplained.holdings) io.stderr.write(`live: reconciliation: ${b.free + b.locked} ${b.currency} held outside the bot's positions; left untouched\n`);
     const cash = account.getBalance(quote);
     io.stderr.write(`live: ${rules.size} markets, ${cash.free} ${quote} free; REAL orders; Ctrl-C stops (open buys are cancelled, holdings kept: bot.onStop=${config.bot.onStop})\n`);
+    const score = await configuredScorer(config);
     const store = storeFromConfig(config);
     const fee = [...rules.values()].find((r) => r.quote === quote)?.feeRate ?? 0.0005;
     try {
@@ -76,6 +78,7 @@ export const liveCommand: Command = {
             canOpenPositions: () => store.health.status === 'ok',
             observeTransitions: store.backend === 'redis',
             positionPrefix: `${config.botId}-${Date.now().toString(36)}`,
+            ...(score ? { score } : {}),
           });
           const tracker = new PerformanceTracker();
           engine.listen(tracker);

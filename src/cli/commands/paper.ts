@@ -1,4 +1,5 @@
 import { createBacktest } from '../../engine/backtest.js';
+import { configuredScorer } from '../../engine/ranking-model.js';
 import { storeFromConfig } from '../../store/index.js';
 import { fetchUpbitMarketCodes, UPBIT_REST_URL, UPBIT_WS_URL } from '../../exchange/upbit/index.js';
 import { UsageError } from '../args.js';
@@ -42,6 +43,7 @@ export const paperCommand: Command = {
     const markets = config.exchange.markets.length > 0 ? config.exchange.markets : undefined;
     io.stderr.write(`paper: ${markets?.length ?? codes.length} ${quote} markets, simulated balance ${config.simulator.initialBalance} ${quote}; Ctrl-C stops and writes ${out}/\n`);
     // With REDIS_URL: position snapshots, the event log and the monitor channels (`coinrx monitor`).
+    const score = await configuredScorer(config);
     const store = storeFromConfig(config);
     return runLiveSession({
       io,
@@ -54,7 +56,7 @@ export const paperCommand: Command = {
       wsUrl,
       store,
       source: { live: 'upbit', exchange: 'simulated', restUrl, wsUrl },
-      start: (ts) => createBacktest(config, quote, ts, undefined, undefined, { canOpenPositions: () => store.health.status === 'ok', observeTransitions: store.backend === 'redis' }),
+      start: (ts) => createBacktest(config, quote, ts, undefined, undefined, { canOpenPositions: () => store.health.status === 'ok', observeTransitions: store.backend === 'redis', ...(score ? { score } : {}) }),
     });
   },
 };
