@@ -1,0 +1,114 @@
+/** The ranker subcommands; loaded only when `coinrx ranker` runs (TensorFlow.js is large). */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Subject } from 'rxjs';
+import type { MarketEvent } from '../../core/index.js';
+import { loadConfig } from '../../config.js';
+import { marketPipeline } from '../../engine/market-pipeline.js';
+import { evaluateRanker } from '../../ml/evaluation.js';
+import { evaluationHtml, evaluationText } from '../../ml/evaluation-report.js';
+import { loadModelScorer } from '../../ml/model-scorer.js';
+import { loadRankerConfig } from '../../ml/ranker-config.js';
+import { trainRanker } from '../../ml/train.js';
+import { UsageError, type ParsedArgs } from '../args.js';
+import type { CommandIo } from '../command.js';
+import { LineWriter } from '../output.js';
+import { ProgressBar } from '../progress.js';
+import { pump, replayFromArgs, reportStats } from './replay-input.js';
+
+/** `--from`/`--to`: an ISO date (UTC unless it says otherwise) or epoch milliseconds. */
+function timeFlag(args: ParsedArgs, name: string): number | undefined {
+  const text = args.strings.get(name);
+  if (text === undefined) return undefined;
+  const t = /^\d+$/.test(text) ? Number(text) : Date.parse(/T|Z|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}T00:00:00Z`);
+  if (!Number.isFinite(t)) throw new UsageError(`--${name} must be an ISO date (2021-03-01, 2021-03-01T12:00Z) or epoch milliseconds, got "${text}"`);
+  return t;
+}
+
+function dataPaths(args: ParsedArgs): string[] {
+  const data = args.lists.get('data');
+  if (!data || data.length === 0) throw new UsageError('--data is required (files or directories of recorded market data)');
+  return [...data];
+}
+
+export async function train(args: ParsedArgs, io: CommandIo): Promise<number> {
+  const config = loadRankerConfig(args.strings.get('config'));
+  const out = args.strings.get('out') ?? 'models';
+  const from = timeFlag(args, 'from');
+  const to = timeFlag(args, 'to');
+  const replayBar = new ProgressBar(io.stderr, io.interactive, 'features');
+  const bars = new Map<string, ProgressBar>();
+  const result = await trainRanker({
+    paths: dataPaths(args),
+    config,
+    out,
+    ...(from !== undefined ? { from } : {}),
+    ...(to !== undefined ? { to } : {}),
+    signal: io.signal,
+    onReplay: (ts) => replayBar.status(`event time ${new Date(ts).toISOString().slice(0, 16)}`),
+    onProgress: (p) => {
+      const key = `${p.model} ${p.fold + 1}/${p.folds}`;
+      let bar = bars.get(key);
+      if (!bar) {
+        replayBar.done();
+        for (const b of bars.values()) b.done();
+        bars.set(key, (bar = new ProgressBar(io.stderr, io.interactive, `train ${key}`)));
+      }
+      const m = p.message;
+      if (m.type === 'progress') bar.update((m.epoch + m.batch / m.batches) / m.epochs, `epoch ${m.epoch + 1} loss ${m.loss.toFixed(4)}`);
+    },
+    onLog: (line) => {
+      for (const b of bars.values()) b.done();
+      replayBar.done();
+      io.stderr.write(`${line}\n`);
+    },
+  });
+  const v = result.meta.metrics['validation'] as Record<string, number>;
+  io.stdout.write(
+    `${result.version} (${result.meta.kind}) saved to ${result.dir} and made active; validation ${new Date(result.meta.spans.validation.from).toISOString()} … ${new Date(result.meta.spans.validation.to).toISOString()}: AUC ${v['auc']?.toFixed(4)}, Brier ${v['brier']?.toFixed(4)}, Brier skill ${v['brierSkill']?.toFixed(4)}; clean test data starts ${new Date(result.meta.spans.testFrom).toISOString()}\n` +
+      `dataset ${result.seconds.dataset.toFixed(1)} s, training ${result.seconds.training.toFixed(1)} s\n`,
+  );
+  return 0;
+}
+
+export async function evaluate(args: ParsedArgs, io: CommandIo): Promise<number> {
+  const modelDir = args.strings.get('model');
+  if (!modelDir) throw new UsageError('--model is required (a registry folder or one version folder)');
+  const from = timeFlag(args, 'from');
+  const to = timeFlag(args, 'to');
+  const profile = args.strings.get('profile');
+  const engineConfig = args.booleans.has('no-backtest') ? undefined : loadConfig({ ...(profile ? { file: profile } : {}), set: [...(args.lists.get('set') ?? [])], env: io.env });
+  const report = await evaluateRanker({
+    paths: dataPaths(args),
+    modelDir,
+    ...(from !== undefined ? { from } : {}),
+    ...(to !== undefined ? { to } : {}),
+    ...(engineConfig ? { engineConfig } : {}),
+    signal: io.signal,
+    onLog: (line) => io.stderr.write(`${line}\n`),
+  });
+  const out = args.strings.get('out') ?? 'out/ranker-evaluation';
+  await mkdir(out, { recursive: true });
+  await writeFile(join(out, 'evaluation.json'), `${JSON.stringify(report, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+  await writeFile(join(out, 'evaluation.html'), evaluationHtml(report));
+  io.stdout.write(`${evaluationText(report)}wrote ${join(out, 'evaluation.json')} and ${join(out, 'evaluation.html')}\n`);
+  return 0;
+}
+
+export async function rank(args: ParsedArgs, io: CommandIo): Promise<number> {
+  const modelDir = args.strings.get('model');
+  if (!modelDir) throw new UsageError('--model is required');
+  const profile = args.strings.get('profile');
+  const config = loadConfig({ ...(profile ? { file: profile } : {}), set: [...(args.lists.get('set') ?? [])], env: io.env });
+  const score = await loadModelScorer(modelDir);
+  const source = replayFromArgs(args, io);
+  const events$ = new Subject<MarketEvent>();
+  const pipeline = marketPipeline(events$, config, { score });
+  const out = new LineWriter(args.strings.get('out'), io.stdout);
+  pipeline.ranking$.subscribe((ranking) => out.write(ranking));
+  await pump(source, events$, io, () => out.drain());
+  await out.close();
+  reportStats(source, io, `${out.lines} rankings written`);
+  return 0;
+}
+
