@@ -12,7 +12,6 @@ export interface DqnJob {
   readonly memory: ReplayMemory;
   readonly steps: number;
   readonly batchSize: number;
-  readonly gamma: number;
   readonly learningRate: number;
   readonly targetUpdate: number;
   readonly huberDelta: number;
@@ -44,7 +43,7 @@ function forward(params: readonly tf.Tensor[], x: tf.Tensor2D, hidden: number, d
 }
 
 /**
- * Double DQN with a dueling head (when the spec says so): the online network picks the next action among
+ * Double DQN on n-step transitions (y = R + γⁿ·Q_target(s', argmax_valid Q_online(s'))) with a dueling head (when the spec says so): the online network picks the next action among
  * the valid ones, the target network (refreshed every `targetUpdate` steps) values it; Huber loss; Adam.
  * Minibatches are drawn with a seeded generator, so a job is reproducible on a given backend.
  */
@@ -62,7 +61,7 @@ export async function runDqnJob(job: DqnJob, post: (m: DqnMessage) => void = () 
   const xn = new Float32Array(B * OBSERVATION_SIZE);
   const acts = new Int32Array(B);
   const rew = new Float32Array(B);
-  const notDone = new Float32Array(B);
+  const discount = new Float32Array(B);
   const maskPenalty = new Float32Array(B * ACTION_COUNT);
   const losses: number[] = [];
   let acc = 0;
@@ -74,14 +73,14 @@ export async function runDqnJob(job: DqnJob, post: (m: DqnMessage) => void = () 
       xn.set(memory.next.subarray(j * OBSERVATION_SIZE, (j + 1) * OBSERVATION_SIZE), i * OBSERVATION_SIZE);
       acts[i] = memory.action[j] as number;
       rew[i] = memory.reward[j] as number;
-      notDone[i] = memory.done[j] === 1 ? 0 : 1;
+      discount[i] = memory.discount[j] as number;
       for (let a = 0; a < ACTION_COUNT; a++) maskPenalty[i * ACTION_COUNT + a] = memory.nextMask[j * ACTION_COUNT + a] === 1 ? 0 : -1e9;
     }
     const y = tf.tidy(() => {
       const next = tf.tensor2d(xn, [B, OBSERVATION_SIZE]);
       const pick = tf.argMax(tf.add(forward(online, next, hidden, spec.dueling), tf.tensor2d(maskPenalty, [B, ACTION_COUNT])), 1);
       const qNext = tf.sum(tf.mul(forward(target, next, hidden, spec.dueling), tf.oneHot(pick, ACTION_COUNT)), 1);
-      return tf.add(tf.tensor1d(rew), tf.mul(tf.scalar(job.gamma), tf.mul(tf.tensor1d(notDone), qNext)));
+      return tf.add(tf.tensor1d(rew), tf.mul(tf.tensor1d(discount), qNext));
     });
     const x = tf.tensor2d(xs, [B, OBSERVATION_SIZE]);
     const oneHot = tf.oneHot(tf.tensor1d(acts, 'int32'), ACTION_COUNT);

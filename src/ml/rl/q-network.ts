@@ -79,22 +79,30 @@ export class QForward {
 
   run(x: Float32Array, n: number, out: Float32Array): void {
     const { inputs, actions } = this.spec;
-    const maxWidth = Math.max(inputs, ...this.spec.hidden, actions + 1);
-    if (this.#buffers.length === 0 || (this.#buffers[0] as Float32Array).length < maxWidth) this.#buffers = [new Float32Array(maxWidth), new Float32Array(maxWidth), new Float32Array(actions)];
-    const [bufA, bufB, adv] = this.#buffers as [Float32Array, Float32Array, Float32Array];
+    if (this.#buffers.length === 0) {
+      const maxWidth = Math.max(inputs, ...this.spec.hidden, actions + 1);
+      this.#buffers = [new Float32Array(maxWidth), new Float32Array(maxWidth), new Float32Array(actions + 1)];
+    }
+    const layers = this.#layers;
+    const heads = this.#head;
+    const dueling = this.spec.dueling;
+    const tmp = this.#buffers[2] as Float32Array;
     for (let r = 0; r < n; r++) {
-      let src = bufA;
-      let dst = bufB;
-      for (let j = 0; j < inputs; j++) src[j] = x[r * inputs + j] as number;
+      let src = this.#buffers[0] as Float32Array;
+      let dst = this.#buffers[1] as Float32Array;
+      const base = r * inputs;
+      for (let j = 0; j < inputs; j++) src[j] = x[base + j] as number;
       let width = inputs;
-      for (const layer of this.#layers) {
-        const { w, b, out: units } = layer;
-        for (let o = 0; o < units; o++) dst[o] = b[o] as number;
+      for (let l = 0; l < layers.length; l++) {
+        const layer = layers[l] as { w: Float32Array; b: Float32Array; out: number };
+        const w = layer.w;
+        const units = layer.out;
+        dst.set(layer.b);
         for (let i = 0; i < width; i++) {
           const v = src[i] as number;
           if (v === 0) continue;
-          const row = i * units;
-          for (let o = 0; o < units; o++) dst[o] = (dst[o] as number) + v * (w[row + o] as number);
+          let row = i * units;
+          for (let o = 0; o < units; o++) dst[o] = (dst[o] as number) + v * (w[row++] as number);
         }
         for (let o = 0; o < units; o++) if ((dst[o] as number) < 0) dst[o] = 0;
         width = units;
@@ -102,22 +110,26 @@ export class QForward {
         src = dst;
         dst = t;
       }
-      const dense = (head: { w: Float32Array; b: Float32Array; out: number }, into: Float32Array, offset: number): void => {
-        for (let o = 0; o < head.out; o++) {
-          let s = head.b[o] as number;
-          for (let i = 0; i < width; i++) s += (src[i] as number) * (head.w[i * head.out + o] as number);
-          into[offset + o] = s;
+      for (let h = 0; h < heads.length; h++) {
+        const head = heads[h] as { w: Float32Array; b: Float32Array; out: number };
+        const into = dueling ? (h === 0 ? tmp : dst) : out;
+        const offset = dueling ? 0 : r * actions;
+        const units = head.out;
+        for (let o = 0; o < units; o++) into[offset + o] = head.b[o] as number;
+        for (let i = 0; i < width; i++) {
+          const v = src[i] as number;
+          if (v === 0) continue;
+          let row = i * units;
+          for (let o = 0; o < units; o++) into[offset + o] = (into[offset + o] as number) + v * (head.w[row++] as number);
         }
-      };
-      if (this.spec.dueling) {
-        const v = new Float32Array(1);
-        dense(this.#head[0]!, v, 0);
-        dense(this.#head[1]!, adv, 0);
+      }
+      if (dueling) {
         let mean = 0;
-        for (let a = 0; a < actions; a++) mean += adv[a] as number;
+        for (let a = 0; a < actions; a++) mean += dst[a] as number;
         mean /= actions;
-        for (let a = 0; a < actions; a++) out[r * actions + a] = (v[0] as number) + (adv[a] as number) - mean;
-      } else dense(this.#head[0]!, out, r * actions);
+        const v = tmp[0] as number;
+        for (let a = 0; a < actions; a++) out[r * actions + a] = v + (dst[a] as number) - mean;
+      }
     }
   }
 }

@@ -1,7 +1,10 @@
 import { ACTION_COUNT } from './actions.js';
 import { OBSERVATION_SIZE } from './observation.js';
 
-/** Self-play memory: transitions (s, a, r, s', valid actions at s', done) in flat typed arrays. */
+/**
+ * Self-play memory: n-step transitions (s, a, R, s', valid actions at s', discount) in flat typed arrays;
+ * R is the discounted reward of the n steps, discount = γⁿ (0 when the episode ended within them).
+ */
 export interface ReplayMemory {
   readonly n: number;
   readonly obs: Float32Array;
@@ -9,7 +12,7 @@ export interface ReplayMemory {
   readonly reward: Float32Array;
   readonly next: Float32Array;
   readonly nextMask: Uint8Array;
-  readonly done: Uint8Array;
+  readonly discount: Float32Array;
 }
 
 /** A growable memory writer. */
@@ -20,9 +23,9 @@ export class MemoryWriter {
   #mask = new Uint8Array(4096 * ACTION_COUNT);
   #action = new Int32Array(4096);
   #reward = new Float32Array(4096);
-  #done = new Uint8Array(4096);
+  #discount = new Float32Array(4096);
 
-  push(obs: Float32Array, obsOffset: number, action: number, reward: number, next: Float32Array, nextOffset: number, nextMask: Uint8Array, maskOffset: number, done: boolean): void {
+  push(obs: Float32Array, obsOffset: number, action: number, reward: number, next: Float32Array, nextOffset: number, nextMask: Uint8Array, maskOffset: number, discount: number): void {
     if (this.n + 1 > this.#action.length) this.#grow();
     const i = this.n++;
     this.#obs.set(obs.subarray(obsOffset, obsOffset + OBSERVATION_SIZE), i * OBSERVATION_SIZE);
@@ -30,7 +33,7 @@ export class MemoryWriter {
     this.#mask.set(nextMask.subarray(maskOffset, maskOffset + ACTION_COUNT), i * ACTION_COUNT);
     this.#action[i] = action;
     this.#reward[i] = reward;
-    this.#done[i] = done ? 1 : 0;
+    this.#discount[i] = discount;
   }
 
   #grow(): void {
@@ -45,7 +48,7 @@ export class MemoryWriter {
     this.#mask = g(this.#mask, cap * ACTION_COUNT, (n) => new Uint8Array(n));
     this.#action = g(this.#action, cap, (n) => new Int32Array(n));
     this.#reward = g(this.#reward, cap, (n) => new Float32Array(n));
-    this.#done = g(this.#done, cap, (n) => new Uint8Array(n));
+    this.#discount = g(this.#discount, cap, (n) => new Float32Array(n));
   }
 
   finish(): ReplayMemory {
@@ -57,7 +60,7 @@ export class MemoryWriter {
       reward: this.#reward.slice(0, n),
       next: this.#next.slice(0, n * OBSERVATION_SIZE),
       nextMask: this.#mask.slice(0, n * ACTION_COUNT),
-      done: this.#done.slice(0, n),
+      discount: this.#discount.slice(0, n),
     };
   }
 }

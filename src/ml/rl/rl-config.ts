@@ -34,12 +34,14 @@ export const rlConfigSchema = z
         hidden: z.array(z.number().int().positive()).default([64, 64]),
         dueling: z.boolean().default(true),
         gamma: z.number().min(0).max(1).default(0.99),
+        /** Steps of real reward per transition before bootstrapping (n-step returns carry a trade's result back to its buy). */
+        nStep: z.number().int().positive().default(12),
         learningRate: z.number().positive().default(0.0005),
         batchSize: z.number().int().positive().default(256),
         /** Gradient steps per generation (current_player's training on best_player's memory). */
         trainSteps: z.number().int().positive().default(1500),
         /** Target network refresh, in gradient steps (double DQN: the online net picks, the target net values). */
-        targetUpdate: z.number().int().positive().default(250),
+        targetUpdate: z.number().int().positive().default(100),
         /** ε of best_player's ε-greedy self-play (exploration); validation plays greedily. */
         epsilon: z.number().min(0).max(1).default(0.1),
         /** Transitions that only HOLD while flat are kept with this probability (they dominate the memory). */

@@ -135,7 +135,7 @@ export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> 
     const random = new Random(seed);
     const outcomes: EpisodeOutcome[] = [];
     for (const [i, e] of episodes.entries()) {
-      outcomes.push(playEpisode(env, e, { ...(forward ? { forward } : {}), epsilon, random, ...(memory ? { memory, keepIdle: rl.agent.keepIdle } : {}) }));
+      outcomes.push(playEpisode(env, e, { ...(forward ? { forward } : {}), epsilon, random, ...(memory ? { memory, keepIdle: rl.agent.keepIdle, gamma: rl.agent.gamma, nStep: rl.agent.nStep } : {}) }));
       options.onProgress?.(label, (i + 1) / episodes.length);
     }
     return outcomes;
@@ -155,7 +155,7 @@ export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> 
     const mem = memory.finish();
     log(`generation ${g}: best ${state.best} played ${trainEpisodes.length} episodes (ε ${epsilon}), memory ${mem.n} transitions, mean return ${(mean(selfPlay.map((o) => o.return)) * 100).toFixed(2)} %`);
     const trained: DqnResult = await trainInWorker(
-      { weights: bestWeights, memory: mem, steps: rl.agent.trainSteps, batchSize: rl.agent.batchSize, gamma: rl.agent.gamma, learningRate: rl.agent.learningRate, targetUpdate: rl.agent.targetUpdate, huberDelta: rl.agent.huberDelta, seed },
+      { weights: bestWeights, memory: mem, steps: rl.agent.trainSteps, batchSize: rl.agent.batchSize, learningRate: rl.agent.learningRate, targetUpdate: rl.agent.targetUpdate, huberDelta: rl.agent.huberDelta, seed },
       (m) => options.onProgress?.(`generation ${g}: training`, m.step / m.steps),
       options.signal,
     );

@@ -27,6 +27,16 @@ export interface PlayOptions {
   readonly memory?: MemoryWriter;
   /** Share of flat-and-HOLD transitions with no reward kept in memory. */
   readonly keepIdle?: number;
+  /** Discount per step and steps per memory transition (n-step returns). */
+  readonly gamma?: number;
+  readonly nStep?: number;
+}
+
+interface Pending {
+  readonly obs: Float32Array;
+  readonly action: number;
+  readonly flat: boolean;
+  reward: number;
 }
 
 export function playEpisode(env: TradingEnv, episode: Episode, options: PlayOptions): EpisodeOutcome {
@@ -38,6 +48,9 @@ export function playEpisode(env: TradingEnv, episode: Episode, options: PlayOpti
   const prev = new Float32Array(k * OBSERVATION_SIZE);
   const { random, memory } = options;
   const keepIdle = options.keepIdle ?? 1;
+  const gamma = options.gamma ?? 0.99;
+  const nStep = options.nStep ?? 1;
+  const pending: Pending[][] = Array.from({ length: k }, () => []);
   let reward = 0;
   let steps = 0;
   for (let done = false; !done; ) {
@@ -61,8 +74,20 @@ export function playEpisode(env: TradingEnv, episode: Episode, options: PlayOpti
       const r = env.rewards[i] as number;
       reward += r;
       if (!memory) continue;
-      if (keepIdle < 1 && actions[i] === HOLD && r === 0 && prev[i * OBSERVATION_SIZE + FLAT_INDEX] === 1 && random.next() >= keepIdle) continue;
-      memory.push(prev, i * OBSERVATION_SIZE, actions[i] as number, r, env.obs, i * OBSERVATION_SIZE, env.mask, i * ACTION_COUNT, done);
+      const queue = pending[i] as Pending[];
+      // Every pending transition of this market earns r, discounted by how long ago it was taken.
+      let d = 1;
+      for (let j = queue.length - 1; j >= 0; j--) {
+        d *= gamma;
+        (queue[j] as Pending).reward += r * d;
+      }
+      queue.push({ obs: prev.slice(i * OBSERVATION_SIZE, (i + 1) * OBSERVATION_SIZE), action: actions[i] as number, flat: prev[i * OBSERVATION_SIZE + FLAT_INDEX] === 1, reward: r });
+      while (queue.length > 0 && (queue.length >= nStep || done)) {
+        const t = queue.shift() as Pending;
+        const discount = done ? 0 : gamma ** nStep;
+        if (keepIdle < 1 && t.action === HOLD && t.flat && t.reward === 0 && random.next() >= keepIdle) continue;
+        memory.push(t.obs, 0, t.action, t.reward, env.obs, i * OBSERVATION_SIZE, env.mask, i * ACTION_COUNT, discount);
+      }
     }
   }
   const initial = env.config.simulator.initialBalance;

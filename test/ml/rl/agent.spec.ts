@@ -21,7 +21,7 @@ function syntheticMemory(n: number, seed: number): ReplayMemory {
     }
     const a = random.int(ACTION_COUNT);
     // Action 1 pays when the first input is positive: something learnable.
-    w.push(obs, 0, a, a === 1 ? Math.sign(obs[0] as number) : 0, next, 0, mask, 0, random.next() < 0.1);
+    w.push(obs, 0, a, a === 1 ? Math.sign(obs[0] as number) : 0, next, 0, mask, 0, random.next() < 0.1 ? 0 : 0.5);
   }
   return w.finish();
 }
@@ -43,7 +43,7 @@ describe('Q network', () => {
   it('training is seeded and reproducible, learns the synthetic reward, and runs the same in a worker thread', async () => {
     const memory = syntheticMemory(2000, 5);
     const weights = initWeights(qSpec(OBSERVATION_SIZE, [32], true), 1);
-    const job = { weights, memory, steps: 200, batchSize: 64, gamma: 0.5, learningRate: 0.003, targetUpdate: 50, huberDelta: 1, seed: 11 };
+    const job = { weights, memory, steps: 200, batchSize: 64, learningRate: 0.003, targetUpdate: 50, huberDelta: 1, seed: 11 };
     const a = await runDqnJob(job);
     const b = await runDqnJob(job);
     expect(a.weights.tensors.map((t) => Array.from(t.data))).toEqual(b.weights.tensors.map((t) => Array.from(t.data)));
