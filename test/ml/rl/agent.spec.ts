@@ -74,3 +74,29 @@ describe('paired sign-flip test', () => {
     expect(pairedSignFlipTest(lucky, base, 0, 5000, 2).pValue).toBeGreaterThan(0.05);
   });
 });
+
+describe('agent model files', () => {
+  it('saves and loads the network (model.json + weights.bin + meta.json) and serves it as a strategy', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { saveAgent, loadAgent } = await import('../../../src/ml/rl/agent-model.js');
+    const { loadAgentStrategy } = await import('../../../src/ml/rl/agent-strategy.js');
+    const { parseConfig } = await import('../../../src/config.js');
+    const { setActive } = await import('../../../src/ml/registry.js');
+    const dir = mkdtempSync(join(tmpdir(), 'rl-model-'));
+    try {
+      const weights = initWeights(qSpec(OBSERVATION_SIZE, [8, 4], true), 2);
+      const normalizer = { mean: new Array(OBSERVATION_SIZE - 9).fill(0), std: new Array(OBSERVATION_SIZE - 9).fill(1), clip: 5 };
+      const meta = { version: 'v3', kind: 'rl-dqn' as const, generation: 3, spec: weights.spec, featureNames: [], positionFeatureNames: [], normalizer, trainedOn: { from: 0, to: 1 }, data: [], rlConfig: {}, engineConfig: {} };
+      await saveAgent(join(dir, 'v3'), weights, meta);
+      await setActive(dir, 'v3');
+      const loaded = await loadAgent(dir);
+      expect(loaded.meta.version).toBe('v3');
+      expect(loaded.weights.tensors.map((t) => Array.from(t.data))).toEqual(weights.tensors.map((t) => Array.from(t.data)));
+      expect(typeof (await loadAgentStrategy(dir, parseConfig({}), 0.001))).toBe('function');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
