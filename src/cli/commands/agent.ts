@@ -4,12 +4,9 @@ import { join } from 'node:path';
 import { loadConfig } from '../../config.js';
 import type { MarketEvent } from '../../core/index.js';
 import { readAll } from '../../market-data/index.js';
-import { loadAgent } from '../../ml/rl/agent-model.js';
 import { MIN_WARMUP_BATCHES } from '../../ml/rl/episode.js';
-import { evaluateAgent } from '../../ml/rl/evaluation.js';
 import { batchAt, buildTape } from '../../ml/rl/market-tape.js';
 import { parseRlConfig } from '../../ml/rl/rl-config.js';
-import { runSelfPlayLoop } from '../../ml/rl/self-play-loop.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { DATA_FLAGS, type Command, type CommandIo } from '../command.js';
 import { ProgressBar } from '../progress.js';
@@ -73,6 +70,8 @@ async function train(args: ParsedArgs, io: CommandIo): Promise<number> {
   const generationsText = args.strings.get('generations');
   const generations = generationsText === undefined ? rl.loop.generations : Number(generationsText);
   if (!(Number.isInteger(generations) && generations > 0)) throw new UsageError(`--generations must be a whole number > 0, got "${generationsText}"`);
+  // TensorFlow.js (through the loop's trainer and the model files) loads only when the command runs.
+  const { runSelfPlayLoop } = await import('../../ml/rl/self-play-loop.js');
   io.stderr.write(`agent train: ${tape.markets.length} markets, ${tape.batches} batches from ${new Date(tape.ts[0] as number).toISOString()} to ${new Date(until).toISOString()}; validation from ${new Date(tape.ts[validationFrom] as number).toISOString()}\n`);
   const bar = new ProgressBar(io.stderr, io.interactive, 'agent');
   const state = await runSelfPlayLoop({
@@ -103,6 +102,8 @@ async function train(args: ParsedArgs, io: CommandIo): Promise<number> {
 async function evaluate(args: ParsedArgs, io: CommandIo): Promise<number> {
   const modelDir = args.strings.get('model');
   if (!modelDir) throw new UsageError('--model is required (an agent folder from `coinrx agent train`, or one version in it)');
+  const { loadAgent } = await import('../../ml/rl/agent-model.js');
+  const { evaluateAgent } = await import('../../ml/rl/evaluation.js');
   const agent = await loadAgent(existsSync(join(modelDir, 'models')) ? join(modelDir, 'models') : modelDir);
   const config = engineConfig(args, io);
   const rl = rlConfig(args);
