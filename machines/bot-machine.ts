@@ -43,7 +43,8 @@ export interface BotContext extends BotInput {
   readonly drawdownHalt: boolean;
 }
 
-function killReason(c: BotContext, ts: number, equity: number): string | undefined {
+/** Why the kill switch trips at this equity, or undefined (exported: the engine skips updates that change nothing). */
+export function killReason(c: BotContext, ts: number, equity: number): string | undefined {
   const day = Math.floor(ts / DAY_MS);
   const dayOpen = day === c.day ? c.dayOpenEquity : equity;
   const peak = Math.max(c.peakEquity, equity);

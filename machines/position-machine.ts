@@ -310,6 +310,28 @@ export const positionMachine = setup({
   output: ({ context }) => positionResult(context),
 });
 
+/**
+ * Event time of the next clock deadline of a position in `state` (the moment a `clock.tick` can change
+ * anything: an acknowledgement, a buy timeout or a cancel overdue), or undefined when no tick matters.
+ * Mirrors the clock guards above, so a driver can skip the ticks before it.
+ */
+export function nextDeadline(state: string, c: PositionContext): number | undefined {
+  switch (state) {
+    case 'buying': {
+      if (!c.buy) return undefined;
+      if (!c.buy.acked) return c.buy.submittedTs + c.ackTimeoutMs;
+      return c.buyTimeoutMs > 0 ? c.buy.submittedTs + c.buyTimeoutMs : undefined;
+    }
+    case 'selling':
+      return c.sell && !c.sell.acked ? c.sell.submittedTs + c.ackTimeoutMs : undefined;
+    case 'cancellingBuy':
+    case 'cancellingSell':
+      return c.cancelTs === undefined ? undefined : c.cancelTs + c.ackTimeoutMs;
+    default:
+      return undefined;
+  }
+}
+
 function effect(context: PositionContext, side: 'buy' | 'sell'): OrderEffect {
   const slot = side === 'buy' ? context.buy : context.sell;
   if (!slot) throw new Error(`position ${context.positionId}: no ${side} order`);

@@ -1,10 +1,10 @@
 import { Subject, type Subscription } from 'rxjs';
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Snapshot } from 'xstate';
-import type { Balance, Decision, FeatureSnapshot, MarketEvent, MarketRules, Order, OrderEvent, Ranking } from '../core/index.js';
+import { DAY_MS, type Balance, type Decision, type FeatureSnapshot, type MarketEvent, type MarketRules, type Order, type OrderEvent, type Ranking } from '../core/index.js';
 import type { Config } from '../config.js';
 import { roundPrice, type SimulatedExchangeSnapshot } from '../exchange/index.js';
 import type { EngineExchange } from './engine-exchange.js';
-import { botMachine, held, positionMachine, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
+import { botMachine, held, killReason, nextDeadline, positionMachine, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
 import type { PositionView, Strategy, StrategyInput } from '../../strategies/index.js';
 import type { BatchScorer } from '../../streams/index.js';
 import { sizeOrders, type Candidate } from '../trading/order-sizing.js';
@@ -53,6 +53,8 @@ export interface EngineCheckpoint {
   /** The bot actor's persisted snapshot, its position children included. */
   readonly bot: unknown;
   readonly exchange: SimulatedExchangeSnapshot;
+  /** When equity was last sent to the bot (null: never). */
+  readonly sentEquityTs: number | null;
 }
 
 /** A command the engine sent to the exchange (the event log's `order.command`). */
@@ -141,6 +143,7 @@ export class TradingEngine {
   }
   /** Order events of no live position (an order given up for lost that turned up later): counted, never applied silently. */
   orphanOrderEvents = 0;
+  #sentEquityTs = -Infinity;
   #now = 0;
   decisions = 0;
 
@@ -199,6 +202,7 @@ export class TradingEngine {
       this.#now = restore.ts;
       for (const [m, p] of restore.lastPrice) this.#lastPrice.set(m, p);
       this.settled.push(...restore.settled);
+      if (restore.sentEquityTs !== null) this.#sentEquityTs = restore.sentEquityTs;
       this.results.push(...restore.results);
       for (const [positionId, ref] of Object.entries(this.bot.getSnapshot().children)) {
         const context = (ref as AnyActorRef).getSnapshot().context as PositionContext;
@@ -214,7 +218,11 @@ export class TradingEngine {
         for (const s of batch.snapshots) this.#last.set(s.market, s);
         this.#inputs$.next({ kind: 'features', ts: batch.ts, snapshots: batch.snapshots });
         if (this.#warming) return;
-        for (const t of [...this.#positions.values()]) this.#send(t.positionId, { type: 'clock.tick', ts: batch.ts });
+        // A position hears the clock once one of its deadlines (acknowledgement, buy timeout, cancel) is due.
+        for (const t of [...this.#positions.values()]) {
+          const deadline = nextDeadline(this.#state(t), this.#context(t) as PositionContext);
+          if (deadline !== undefined && batch.ts >= deadline) this.#send(t.positionId, { type: 'clock.tick', ts: batch.ts });
+        }
         this.#reportEquity(batch.ts);
       }),
       this.pipeline.ranking$.subscribe((ranking) => {
@@ -285,6 +293,7 @@ export class TradingEngine {
       results: this.results.map((r) => ({ ...r })),
       bot: this.bot.getPersistedSnapshot(),
       exchange: this.#exchangeSnapshot(),
+      sentEquityTs: Number.isFinite(this.#sentEquityTs) ? this.#sentEquityTs : null,
     };
   }
 
@@ -332,7 +341,15 @@ export class TradingEngine {
 
   #reportEquity(ts: number): void {
     const { equity, invested } = this.equity();
-    this.bot.send({ type: 'equity.update', ts, equity });
+    // The bot hears of a new peak, a new UTC day, anything that trips the kill switch, and at least one
+    // update a minute; other moves change nothing it decides on (at 1 s cadence, sending them all would be
+    // most of the engine's work).
+    const c = this.bot.getSnapshot().context;
+    const matters = equity > c.peakEquity || Math.floor(ts / DAY_MS) !== c.day || killReason(c, ts, equity) !== undefined;
+    if (matters || ts - this.#sentEquityTs >= 60_000) {
+      this.#sentEquityTs = ts;
+      this.bot.send({ type: 'equity.update', ts, equity });
+    }
     this.#checkDrained();
     for (const l of this.#listeners) l.onEquity?.(ts, equity, invested);
   }
