@@ -72,6 +72,8 @@ export const configSchema = z
         sellTimeout: duration.default(30 * 60_000),
         /** Cancel a buy when the price ran this many ticks away from it. */
         chaseTicks: z.number().int().nonnegative().default(20),
+        /** A folder written by `coinrx agent train`: its promoted RL agent decides instead of the rules above (exits, sizing and risk limits stay). */
+        agent: z.string().default(''),
         /** Do not buy while market breadth is bearish. */
         skipBearMarket: z.boolean().default(true),
       })

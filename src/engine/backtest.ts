@@ -81,6 +81,8 @@ export interface BacktestExtras {
   readonly observeTransitions?: boolean;
   /** Scores the ranking (a learned model, see `ranking.model`); default the heuristic score. */
   readonly score?: BatchScorer;
+  /** The strategy for a fee rate (the RL agent of `strategy.agent`); default the rule-based one. */
+  readonly strategy?: (feeRate: number) => Strategy;
 }
 
 export function createBacktest(config: Config, quote: string, startTs = 0, strategy?: Strategy, restore?: BacktestCheckpoint, extras: BacktestExtras = {}): BacktestRun {
@@ -101,7 +103,7 @@ export function createBacktest(config: Config, quote: string, startTs = 0, strat
     exchange,
     rules: (m) => rules.rules(m),
     quote,
-    strategy: strategy ?? configuredStrategy(config, feeRate),
+    strategy: strategy ?? extras.strategy?.(feeRate) ?? configuredStrategy(config, feeRate),
     ...(restore ? { restore: restore.engine } : {}),
     ...(extras.canOpenPositions ? { canOpenPositions: extras.canOpenPositions } : {}),
     ...(extras.observeTransitions ? { observeTransitions: true } : {}),

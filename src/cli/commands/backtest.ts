@@ -1,5 +1,5 @@
 import { runBacktest, type BacktestCheckpoint } from '../../engine/backtest.js';
-import { configuredScorer } from '../../engine/ranking-model.js';
+import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
 import { recordToStore } from '../../engine/store-recorder.js';
 import { firstValueFrom, filter, map, of, timeout } from 'rxjs';
 import { storeFromConfig, type Store } from '../../store/index.js';
@@ -37,6 +37,7 @@ export const backtestCommand: Command = {
     const out = args.strings.get('out') ?? 'out/backtest';
     const quote = args.strings.get('quote');
     const score = await configuredScorer(config);
+    const agent = await configuredAgent(config);
     const store = storeFromConfig(config);
     // New entries wait for a writable store: start only once Redis answers, so the run does not begin
     // with its entries blocked (and stays the same run as without Redis).
@@ -67,7 +68,7 @@ export const backtestCommand: Command = {
       onProgress: (events, ts) => bar.status(progressDetail(events, ts)),
       // Only Redis has readers outside this process (monitors, a restart); the in-memory store would be write-only here.
       ...(store.backend === 'redis' ? { onRun: (run: { engine: Parameters<typeof recordToStore>[0] }) => void recordToStore(run.engine, store) } : {}),
-      extras: { canOpenPositions: () => store.health.status === 'ok', observeTransitions: store.backend === 'redis', ...(score ? { score } : {}) },
+      extras: { canOpenPositions: () => store.health.status === 'ok', observeTransitions: store.backend === 'redis', ...(score ? { score } : {}), ...(agent ? { strategy: agent } : {}) },
       ...(every > 0
         ? {
             checkpoint: {

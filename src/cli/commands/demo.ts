@@ -1,5 +1,5 @@
 import { runBacktest, type BacktestRun } from '../../engine/backtest.js';
-import { configuredScorer } from '../../engine/ranking-model.js';
+import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
 import { writeBacktestOutput } from '../../engine/backtest-output.js';
 import type { MarketEvent } from '../../core/index.js';
 import { generateMarket } from '../../market-data/generator.js';
@@ -63,11 +63,12 @@ export const demoCommand: Command = {
     const out = args.strings.get('out') ?? 'out/demo';
     const bar = new ProgressBar(io.stderr, io.interactive, 'demo');
     const score = await configuredScorer(config);
+    const agent = await configuredAgent(config);
     // The dashboard paces the replay so a person can watch it, then serves the final state until Ctrl-C.
     const dashboard = args.strings.has('dashboard') ? await openDashboard(args.strings.get('dashboard'), io) : undefined;
     const common = {
       signal: io.signal,
-      ...(score ? { extras: { score } } : {}),
+      extras: { ...(score ? { score } : {}), ...(agent ? { strategy: agent } : {}) },
       ...(dashboard ? { onRun: (run: BacktestRun) => dashboard.attachRun(run) } : {}),
     };
     const data = args.lists.get('data');

@@ -1,5 +1,5 @@
 import { configuredStrategy } from '../../engine/backtest.js';
-import { configuredScorer } from '../../engine/ranking-model.js';
+import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
 import { TradingEngine } from '../../engine/trading-engine.js';
 import { UPBIT_REST_URL, UPBIT_WS_URL } from '../../exchange/upbit/index.js';
 import { storeFromConfig } from '../../store/index.js';
@@ -54,6 +54,7 @@ export const liveCommand: Command = {
     const cash = account.getBalance(quote);
     io.stderr.write(`live: ${rules.size} markets, ${cash.free} ${quote} free; REAL orders; Ctrl-C stops (open buys are cancelled, holdings kept: bot.onStop=${config.bot.onStop})\n`);
     const score = await configuredScorer(config);
+    const agent = await configuredAgent(config);
     const store = storeFromConfig(config);
     const fee = [...rules.values()].find((r) => r.quote === quote)?.feeRate ?? 0.0005;
     try {
@@ -74,7 +75,7 @@ export const liveCommand: Command = {
             exchange: account,
             rules: (m) => rules.get(m),
             quote,
-            strategy: configuredStrategy(config, fee),
+            strategy: agent ? agent(fee) : configuredStrategy(config, fee),
             canOpenPositions: () => store.health.status === 'ok',
             observeTransitions: store.backend === 'redis',
             positionPrefix: `${config.botId}-${Date.now().toString(36)}`,

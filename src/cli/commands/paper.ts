@@ -1,5 +1,5 @@
 import { createBacktest } from '../../engine/backtest.js';
-import { configuredScorer } from '../../engine/ranking-model.js';
+import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
 import { storeFromConfig } from '../../store/index.js';
 import { fetchUpbitMarketCodes, UPBIT_REST_URL, UPBIT_WS_URL } from '../../exchange/upbit/index.js';
 import { UsageError } from '../args.js';
@@ -44,6 +44,7 @@ export const paperCommand: Command = {
     io.stderr.write(`paper: ${markets?.length ?? codes.length} ${quote} markets, simulated balance ${config.simulator.initialBalance} ${quote}; Ctrl-C stops and writes ${out}/\n`);
     // With REDIS_URL: position snapshots, the event log and the monitor channels (`coinrx monitor`).
     const score = await configuredScorer(config);
+    const agent = await configuredAgent(config);
     const store = storeFromConfig(config);
     return runLiveSession({
       io,
@@ -56,7 +57,7 @@ export const paperCommand: Command = {
       wsUrl,
       store,
       source: { live: 'upbit', exchange: 'simulated', restUrl, wsUrl },
-      start: (ts) => createBacktest(config, quote, ts, undefined, undefined, { canOpenPositions: () => store.health.status === 'ok', observeTransitions: store.backend === 'redis', ...(score ? { score } : {}) }),
+      start: (ts) => createBacktest(config, quote, ts, undefined, undefined, { canOpenPositions: () => store.health.status === 'ok', observeTransitions: store.backend === 'redis', ...(score ? { score } : {}), ...(agent ? { strategy: agent } : {}) }),
     });
   },
 };

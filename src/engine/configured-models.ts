@@ -1,0 +1,34 @@
+import { ConfigError, type Config } from '../config.js';
+import type { Strategy } from '../../strategies/index.js';
+import type { BatchScorer } from '../../streams/index.js';
+
+/**
+ * The scorer `ranking.model` names: a model folder written by `coinrx ranker train`, or undefined for
+ * the heuristic score. TensorFlow.js is loaded only when a model is configured.
+ */
+export async function configuredScorer(config: Config): Promise<BatchScorer | undefined> {
+  if (config.ranking.model === '') return undefined;
+  const { loadModelScorer } = await import('../ml/model-scorer.js');
+  try {
+    return await loadModelScorer(config.ranking.model);
+  } catch (error) {
+    throw new ConfigError([`ranking.model: cannot load the model at "${config.ranking.model}": ${(error as Error).message}`]);
+  }
+}
+
+/**
+ * The strategy `strategy.agent` names — a folder written by `coinrx agent train` (its promoted version) —
+ * as a factory taking the fee rate (known once the quote currency is), or undefined for the rule-based
+ * strategy. TensorFlow.js is not needed: the agent acts with its weights in plain JS.
+ */
+export async function configuredAgent(config: Config): Promise<((feeRate: number) => Strategy) | undefined> {
+  if (config.strategy.agent === '') return undefined;
+  const [{ loadAgent }, { agentPolicy }, { rlAgent }] = await Promise.all([import('../ml/rl/agent-model.js'), import('../ml/rl/agent-policy.js'), import('../../strategies/rl-agent.js')]);
+  let agent: Awaited<ReturnType<typeof loadAgent>>;
+  try {
+    agent = await loadAgent(config.strategy.agent);
+  } catch (error) {
+    throw new ConfigError([`strategy.agent: cannot load the agent at "${config.strategy.agent}": ${(error as Error).message}`]);
+  }
+  return (feeRate) => rlAgent(agentPolicy({ weights: agent.weights, normalizer: agent.meta.normalizer, feeRate, maxPositions: config.allocation.maxPositions }));
+}
