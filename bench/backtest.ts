@@ -10,15 +10,11 @@ import { readFileSync } from 'node:fs';
 import { parseConfig, type Config } from '../src/config.js';
 import type { MarketEvent } from '../src/core/index.js';
 import { runBacktest } from '../src/engine/backtest.js';
-import { openReplay, readAll } from '../src/market-data/index.js';
+import { batched, openReplay, readAll } from '../src/market-data/index.js';
 import { eventAt, loadTape } from './features.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const TRADE_EVENTS = 2_000_000;
-
-function* chunks(events: readonly MarketEvent[], size = 8192): Generator<MarketEvent[]> {
-  for (let i = 0; i < events.length; i += size) yield events.slice(i, i + size);
-}
 
 async function timed(batches: AsyncIterable<readonly MarketEvent[]> | Iterable<readonly MarketEvent[]>, config: Config, quote: string): Promise<{ events: number; seconds: number; trades: number }> {
   const started = process.hrtime.bigint();
@@ -33,14 +29,14 @@ export async function run(): Promise<Record<string, unknown>> {
   const config = parseConfig({ ...profile, bot: { dailyLossLimit: 0.5, maxDrawdown: 0.9, onStop: 'keep' } });
 
   const { events: candles } = await readAll([candlesDir]);
-  const candleRun = await timed(chunks(candles), config, 'USDT');
+  const candleRun = await timed(batched(candles, 8192), config, 'USDT');
   const withReading = await timed(openReplay([candlesDir]).batches(), config, 'USDT');
 
   const tape = await loadTape();
   const trades: MarketEvent[] = [];
   for (let loop = 0; trades.length < TRADE_EVENTS; loop++) for (let i = 0; i < tape.ts.length; i++) trades.push(eventAt(tape, loop, i));
   const tradeConfig = parseConfig({ features: { every: '1s' }, exchange: { quote: 'USDT' }, simulator: { initialBalance: 100_000 }, bot: { dailyLossLimit: 0.5, maxDrawdown: 0.9 } });
-  const tradeRun = await timed(chunks(trades), tradeConfig, 'USDT');
+  const tradeRun = await timed(batched(trades, 8192), tradeConfig, 'USDT');
 
   const events = candleRun.events + tradeRun.events;
   return {

@@ -3,3 +3,4 @@ export type { FileStats, MalformedInfo } from './file-reader.js';
 export { REPLAY_FORMATS, detectFormat, type ReplayFormat } from './formats.js';
 export { ReplayFileError } from './text-source.js';
 export { splitExchangeSymbol, upbitMarket, hintsFromFileName } from './symbols.js';
+export { batched } from './batched.js';

@@ -1,27 +1,14 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { CommandIo } from '../../src/cli/command.js';
 import { main } from '../../src/cli/main.js';
+import { captureIo } from '../helpers/capture-io.js';
 import { saveAgent } from '../../src/ml/rl/agent-model.js';
 import { OBSERVATION_SIZE } from '../../src/ml/rl/observation.js';
 import { initWeights, qSpec } from '../../src/ml/rl/q-network.js';
 import { setActive } from '../../src/ml/registry.js';
 
-function capture(): { io: CommandIo; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  const sink = (add: (s: string) => void): Writable =>
-    new Writable({
-      write(chunk: Buffer, _e, done) {
-        add(chunk.toString());
-        done();
-      },
-    });
-  return { io: { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), interactive: false, env: {}, signal: new AbortController().signal }, out: () => out, err: () => err };
-}
 
 const DEMO = ['demo', '--hours', '3', '--markets', '4', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0'];
 
@@ -34,8 +21,8 @@ describe('models named by the configuration', () => {
     await setActive(dir, 'v1');
     const rules = mkdtempSync(join(tmpdir(), 'coinrx-rules-'));
     const withAgent = mkdtempSync(join(tmpdir(), 'coinrx-with-agent-'));
-    expect(await main([...DEMO, '--out', rules], capture().io)).toBe(0);
-    const c = capture();
+    expect(await main([...DEMO, '--out', rules], captureIo().io)).toBe(0);
+    const c = captureIo();
     expect(await main([...DEMO, '--out', withAgent, '--set', `strategy.agent=${JSON.stringify(dir)}`], c.io), c.err()).toBe(0);
     const a = JSON.parse(readFileSync(join(rules, 'summary.json'), 'utf8')) as { statistics: { decisions: Record<string, number> } };
     const b = JSON.parse(readFileSync(join(withAgent, 'summary.json'), 'utf8')) as { statistics: { decisions: Record<string, number> }; config: { strategy: { agent: string } } };
@@ -45,7 +32,7 @@ describe('models named by the configuration', () => {
 
   it('a missing model or agent fails at start naming the field', async () => {
     for (const field of ['strategy.agent', 'ranking.model']) {
-      const c = capture();
+      const c = captureIo();
       expect(await main([...DEMO, '--set', `${field}="/nonexistent/model"`], c.io)).toBe(2);
       expect(c.err()).toMatch(new RegExp(`${field.replace('.', '\\.')}: cannot load the (agent|model) at "/nonexistent/model"`));
     }

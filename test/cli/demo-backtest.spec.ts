@@ -1,23 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { CommandIo } from '../../src/cli/command.js';
 import { main } from '../../src/cli/main.js';
+import { captureIo } from '../helpers/capture-io.js';
 
-function capture(): { io: CommandIo; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  const sink = (add: (s: string) => void): Writable =>
-    new Writable({
-      write(chunk: Buffer, _e, done) {
-        add(chunk.toString());
-        done();
-      },
-    });
-  return { io: { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), interactive: false, env: {}, signal: new AbortController().signal }, out: () => out, err: () => err };
-}
 
 /** Three coins of 5m candles over three days, zigzagging so the strategy trades; made here for a fresh clone. */
 function writeCandles(): string {
@@ -39,7 +26,7 @@ function writeCandles(): string {
 describe('coinrx demo and backtest', () => {
   it('demo runs the whole engine offline on a generated market and writes its report', async () => {
     const out = mkdtempSync(join(tmpdir(), 'coinrx-demo-'));
-    const c = capture();
+    const c = captureIo();
     expect(await main(['demo', '--hours', '4', '--markets', '4', '--out', out, '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0'], c.io)).toBe(0);
     expect(c.err()).toMatch(/demo: 4 generated KRW coins, 4 h of event time \(seed 1\); no network used/);
     expect(c.out()).toMatch(/^span {8}2024-01-01T00:00:00\.000Z → 2024-01-01T0[34]:/m);
@@ -54,7 +41,7 @@ describe('coinrx demo and backtest', () => {
   it('backtest writes the four files and the summary a trader reads', async () => {
     const data = writeCandles();
     const out = join(mkdtempSync(join(tmpdir(), 'coinrx-bt-out-')), 'nested');
-    const c = capture();
+    const c = captureIo();
     const code = await main(['backtest', '--data', data, '--out', out, '--set', 'features.every=5m', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'ranking.top=1', '--set', 'strategy.skipBearMarket=false', '--set', 'simulator.fillModel=touch'], c.io);
     expect(code).toBe(0);
     for (const f of ['summary.json', 'trades.csv', 'equity.csv', 'hourly.csv']) expect(existsSync(join(out, f)), f).toBe(true);
@@ -69,7 +56,7 @@ describe('coinrx demo and backtest', () => {
   });
 
   it('backtest without --data is a usage error naming the flag', async () => {
-    const c = capture();
+    const c = captureIo();
     expect(await main(['backtest'], c.io)).toBe(2);
     expect(c.err()).toMatch(/--data is required/);
   });

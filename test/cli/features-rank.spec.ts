@@ -1,31 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { WINDOWS } from '../../src/core/index.js';
 import { main } from '../../src/cli/main.js';
-import type { CommandIo } from '../../src/cli/command.js';
+import { captureIo } from '../helpers/capture-io.js';
 
-function capture(): { io: CommandIo; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  const sink = (add: (s: string) => void): Writable =>
-    new Writable({
-      write(chunk: Buffer, _e, done) {
-        add(chunk.toString());
-        done();
-      },
-    });
-  const io: CommandIo = {
-    stdout: sink((s) => (out += s)),
-    stderr: sink((s) => (err += s)),
-    interactive: false,
-    env: {},
-    signal: new AbortController().signal,
-  };
-  return { io, out: () => out, err: () => err };
-}
 
 /** Two coins of 5m candles over two days: one rising, one falling, made here so a fresh clone can run it. */
 function writeCandles(): string {
@@ -48,7 +28,7 @@ function writeCandles(): string {
 describe('coinrx features and rank', () => {
   it('writes one JSON object per market and boundary with the documented fields', async () => {
     const dir = writeCandles();
-    const { io, out, err } = capture();
+    const { io, out, err } = captureIo();
     expect(await main(['features', '--data', dir, '--every', '1h'], io)).toBe(0);
     const lines = out().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.length).toBe(2 * 48);
@@ -66,7 +46,7 @@ describe('coinrx features and rank', () => {
 
   it('writes the ranking when it changes, best first', async () => {
     const dir = writeCandles();
-    const { io, out } = capture();
+    const { io, out } = captureIo();
     expect(await main(['rank', '--data', dir, '--every', '1h', '--top', '1'], io)).toBe(0);
     const lines = out().trim().split('\n').map((l) => JSON.parse(l) as { ts: number; ranking: { market: string; score: number }[] });
     expect(lines.at(-1)?.ranking.map((r) => r.market)).toEqual(['UP/KRW']);
@@ -75,13 +55,13 @@ describe('coinrx features and rank', () => {
 
   it('fails at start, exit 2, naming the bad field or flag', async () => {
     const dir = writeCandles();
-    const bad = capture();
+    const bad = captureIo();
     expect(await main(['features', '--data', dir, '--set', 'features.staleAfter=-5'], bad.io)).toBe(2);
     expect(bad.err()).toContain('features.staleAfter');
-    const flag = capture();
+    const flag = captureIo();
     expect(await main(['rank', '--data', dir, '--top', 'many'], flag.io)).toBe(2);
     expect(flag.err()).toContain('--top must be a positive integer');
-    const none = capture();
+    const none = captureIo();
     expect(await main(['features'], none.io)).toBe(2);
     expect(none.err()).toContain('--data is required');
   });

@@ -1,26 +1,12 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandIo } from '../../src/cli/command.js';
 import { main } from '../../src/cli/main.js';
+import { captureIo } from '../helpers/capture-io.js';
 import { UpbitServer } from '../helpers/upbit-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-function capture(env: NodeJS.ProcessEnv = {}): { io: CommandIo; out: () => string; err: () => string; controller: AbortController } {
-  let out = '';
-  let err = '';
-  const controller = new AbortController();
-  const sink = (add: (s: string) => void): Writable =>
-    new Writable({
-      write(chunk: Buffer, _e, done) {
-        add(chunk.toString());
-        done();
-      },
-    });
-  return { io: { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), interactive: false, env, signal: controller.signal }, out: () => out, err: () => err, controller };
-}
 
 let server: UpbitServer;
 beforeAll(async () => {
@@ -32,10 +18,10 @@ afterAll(async () => {
 
 describe('coinrx live against the local Upbit server', () => {
   it('refuses without keys, and without --confirm', async () => {
-    const a = capture();
+    const a = captureIo();
     expect(await main(['live'], a.io)).toBe(2);
     expect(a.err()).toMatch(/UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY must be set/);
-    const b = capture({ UPBIT_ACCESS_KEY: 'k', UPBIT_SECRET_KEY: 's' });
+    const b = captureIo({ UPBIT_ACCESS_KEY: 'k', UPBIT_SECRET_KEY: 's' });
     expect(await main(['live'], b.io)).toBe(2);
     expect(b.err()).toMatch(/REAL orders .* add --confirm/);
     expect(b.err()).not.toMatch(/\bs\b.*secret/);
@@ -44,7 +30,7 @@ describe('coinrx live against the local Upbit server', () => {
   it('reconciles first, then places a real limit order with its client id as identifier, and follows its fill', async () => {
     // 50 DOGE were in the account before the bot: reported, never touched.
     const out = mkdtempSync(join(tmpdir(), 'coinrx-live-'));
-    const c = capture({ UPBIT_ACCESS_KEY: server.accessKey, UPBIT_SECRET_KEY: server.secretKey });
+    const c = captureIo({ UPBIT_ACCESS_KEY: server.accessKey, UPBIT_SECRET_KEY: server.secretKey });
     const run = main(
       ['live', '--confirm', '--rest-url', server.restUrl, '--ws-url', server.wsUrl, '--out', out,
         '--set', 'features.every=1m', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'ranking.top=1',

@@ -2,26 +2,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandIo } from '../../src/cli/command.js';
 import { main } from '../../src/cli/main.js';
+import { captureIo } from '../helpers/capture-io.js';
 import { UpbitServer } from '../helpers/upbit-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-function capture(controller = new AbortController()): { io: CommandIo; out: () => string; err: () => string; controller: AbortController } {
-  let out = '';
-  let err = '';
-  const sink = (add: (s: string) => void): Writable =>
-    new Writable({
-      write(chunk: Buffer, _e, done) {
-        add(chunk.toString());
-        done();
-      },
-    });
-  const io: CommandIo = { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), interactive: false, env: {}, signal: controller.signal };
-  return { io, out: () => out, err: () => err, controller };
-}
 
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -42,7 +28,7 @@ afterAll(async () => {
 describe('coinrx paper', () => {
   it('exits with one clear line pointing to the demo when Upbit cannot be reached', async () => {
     const port = await closedPort();
-    const c = capture();
+    const c = captureIo();
     const code = await main(['paper', '--rest-url', `http://127.0.0.1:${port}`, '--for', '2s'], c.io);
     expect(code).toBe(1);
     const lines = c.err().trim().split('\n');
@@ -52,7 +38,7 @@ describe('coinrx paper', () => {
 
   it('paper-trades live websocket data: ranks, buys on the simulated exchange, fills, and writes the report on stop', async () => {
     const out = mkdtempSync(join(tmpdir(), 'coinrx-paper-'));
-    const c = capture();
+    const c = captureIo();
     const run = main(
       ['paper', '--rest-url', server.restUrl, '--ws-url', server.wsUrl, '--out', out,
         '--set', 'features.every=1m', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'ranking.top=1',

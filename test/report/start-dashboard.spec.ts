@@ -1,25 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { parseConfig } from '../../src/config.js';
-import type { MarketEvent } from '../../src/core/index.js';
 import { createBacktest } from '../../src/engine/backtest.js';
 import { generateMarket } from '../../src/market-data/generator.js';
+import { batched } from '../../src/market-data/batched.js';
 import { dashboardPort, startDashboard, type RunningDashboard } from '../../src/report/start-dashboard.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const START = Date.UTC(2024, 0, 1);
 
-function* chunks(events: Iterable<MarketEvent>, size: number): Generator<MarketEvent[]> {
-  let chunk: MarketEvent[] = [];
-  for (const e of events) {
-    chunk.push(e);
-    if (chunk.length === size) {
-      yield chunk;
-      chunk = [];
-    }
-  }
-  if (chunk.length > 0) yield chunk;
-}
 
 describe('startDashboard (the demo --dashboard wiring) with the Stately inspector protocol', () => {
   let dashboard: RunningDashboard | undefined;
@@ -43,7 +32,7 @@ describe('startDashboard (the demo --dashboard wiring) with the Stately inspecto
     const run = createBacktest(parseConfig({}), 'KRW', START);
     dashboard.attachRun(run, { mode: 'paper' });
     await dashboard.inspectorReady();
-    for await (const batch of dashboard.pace(chunks(generateMarket({ seed: 2, markets: 6, start: START, durationMs: 2 * 3_600_000 }), 4096))) for (const e of batch) run.feed(e);
+    for await (const batch of dashboard.pace(batched(generateMarket({ seed: 2, markets: 6, start: START, durationMs: 2 * 3_600_000 }), 4096))) for (const e of batch) run.feed(e);
     const view = (await (await fetch(`${dashboard.url}api/view`)).json()) as { mode: string; ranking: { rows: unknown[] }; balances: unknown[]; charts: { equity: { ts: unknown[] } } };
     expect(view.mode).toBe('paper');
     expect(view.ranking.rows.length).toBeGreaterThan(0);

@@ -7,27 +7,16 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { parseConfig } from '../../src/config.js';
-import type { MarketEvent } from '../../src/core/index.js';
 import { runBacktest } from '../../src/engine/backtest.js';
 import { writeBacktestOutput } from '../../src/engine/backtest-output.js';
 import { generateMarket } from '../../src/market-data/generator.js';
+import { batched } from '../../src/market-data/batched.js';
 import { backtestView, parseCsv, readBacktestFiles } from '../../src/report/backtest-view.js';
 import { writeStaticReport } from '../../src/report/static-report.js';
 import { chartPoints, drawnPixels, launchChromium, SCREENSHOTS, skipWithoutChromium } from './chromium.js';
 
 const START = Date.UTC(2024, 0, 1);
 
-function* chunks(events: Iterable<MarketEvent>, size: number): Generator<MarketEvent[]> {
-  let chunk: MarketEvent[] = [];
-  for (const e of events) {
-    chunk.push(e);
-    if (chunk.length === size) {
-      yield chunk;
-      chunk = [];
-    }
-  }
-  if (chunk.length > 0) yield chunk;
-}
 
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();
@@ -47,7 +36,7 @@ describe('static backtest report', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'coinrx-report-'));
     const config = parseConfig({ bot: { dailyLossLimit: 0.5, maxDrawdown: 0.9 } });
-    const result = await runBacktest(chunks(generateMarket({ seed: 3, markets: 8, start: START, durationMs: 8 * 3_600_000 }), 8192), config, { quote: 'KRW' });
+    const result = await runBacktest(batched(generateMarket({ seed: 3, markets: 8, start: START, durationMs: 8 * 3_600_000 }), 8192), config, { quote: 'KRW' });
     await writeBacktestOutput(join(dir, 'out'), result, config);
     trades = result.tracker.trades.length;
   });

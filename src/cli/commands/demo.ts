@@ -1,8 +1,8 @@
 import { runBacktest, type BacktestRun } from '../../engine/backtest.js';
 import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
 import { writeBacktestOutput } from '../../engine/backtest-output.js';
-import type { MarketEvent } from '../../core/index.js';
 import { generateMarket } from '../../market-data/generator.js';
+import { batched } from '../../market-data/batched.js';
 import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, DATA_FLAGS, type Command, type CommandIo } from '../command.js';
 import type { RunningDashboard } from '../../report/start-dashboard.js';
@@ -12,17 +12,6 @@ import { commandConfig, replayFromArgs, reportStats } from './replay-input.js';
 
 const HOUR_MS = 3_600_000;
 
-function* chunks(events: Iterable<MarketEvent>, size: number): Generator<MarketEvent[]> {
-  let chunk: MarketEvent[] = [];
-  for (const e of events) {
-    chunk.push(e);
-    if (chunk.length === size) {
-      yield chunk;
-      chunk = [];
-    }
-  }
-  if (chunk.length > 0) yield chunk;
-}
 
 function positiveNumber(text: string | undefined, name: string, fallback: number): number {
   if (text === undefined) return fallback;
@@ -84,7 +73,7 @@ export const demoCommand: Command = {
       const durationMs = hours * HOUR_MS;
       const start = Date.UTC(2024, 0, 1);
       io.stderr.write(`demo: ${markets} generated KRW coins, ${hours} h of event time (seed ${config.seed}); no network used\n`);
-      const batches = chunks(generateMarket({ seed: config.seed, markets, start, durationMs }), 8192);
+      const batches = batched(generateMarket({ seed: config.seed, markets, start, durationMs }), 8192);
       result = await runBacktest(dashboard ? dashboard.pace(batches, 20) : batches, config, { ...common, quote: 'KRW', onProgress: (n, ts) => bar.update((ts - start) / durationMs, progressDetail(n, ts)) });
       source = undefined;
       await writeBacktestOutput(out, result, config, undefined, { generator: 'coinrx generateMarket', seed: config.seed, markets, hours });
