@@ -23,7 +23,7 @@ describe('coinrx live against the local Upbit server', () => {
     expect(a.err()).toMatch(/UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY must be set/);
     const b = captureIo({ UPBIT_ACCESS_KEY: 'k', UPBIT_SECRET_KEY: 's' });
     expect(await main(['live'], b.io)).toBe(2);
-    expect(b.err()).toMatch(/REAL orders .* add --confirm/);
+    expect(b.err()).toMatch(/REAL orders .* add --live/);
     expect(b.err()).not.toMatch(/\bs\b.*secret/);
   });
 
@@ -32,12 +32,13 @@ describe('coinrx live against the local Upbit server', () => {
     const out = mkdtempSync(join(tmpdir(), 'coinrx-live-'));
     const c = captureIo({ UPBIT_ACCESS_KEY: server.accessKey, UPBIT_SECRET_KEY: server.secretKey });
     const run = main(
-      ['live', '--confirm', '--rest-url', server.restUrl, '--ws-url', server.wsUrl, '--out', out,
+      ['live', '--live', '--exchange-url', server.restUrl, '--out', out,
         '--set', 'features.every=1m', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'ranking.top=1',
         '--set', 'exchange.markets=["XRP/KRW"]', '--set', 'strategy.skipBearMarket=false', '--set', 'allocation.maxPerCoin=0.5'],
       c.io,
     );
     await waitFor(() => /reconciliation: 50 DOGE held outside/.test(c.err()), 'the reconciliation report', 10_000);
+    await waitFor(() => /limits: at most 5 positions, 50% of equity per coin/.test(c.err()), 'the limits', 10_000);
     await waitFor(() => server.subscriptions.length > 0, 'the market subscription', 10_000);
     const start = Math.ceil(Date.now() / 60_000) * 60_000 + 60_000;
     [3000, 3005, 3010, 3015, 3020].forEach((price, i) => server.publishTrade('KRW-XRP', { price, volume: 1000, ts: start + (i + 1) * 60_000 }));

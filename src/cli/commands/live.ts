@@ -1,11 +1,11 @@
 import { configuredStrategy } from '../../engine/backtest.js';
 import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
 import { TradingEngine } from '../../engine/trading-engine.js';
-import { UPBIT_REST_URL, UPBIT_WS_URL } from '../../exchange/upbit/index.js';
 import { storeFromConfig } from '../../store/index.js';
 import { PerformanceTracker } from '../../trading/performance.js';
 import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, type Command } from '../command.js';
+import { EXCHANGE_URL_FLAGS, exchangeUrls } from './exchange-urls.js';
 import { runLiveSession } from './live-session.js';
 import { commandConfig, durationFlag } from './replay-input.js';
 
@@ -17,14 +17,13 @@ import { commandConfig, durationFlag } from './replay-input.js';
  */
 export const liveCommand: Command = {
   name: 'live',
-  summary: 'live trading on Upbit with REAL orders (keys from UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY, needs --confirm)',
-  examples: ['UPBIT_ACCESS_KEY=… UPBIT_SECRET_KEY=… coinrx live --confirm --set allocation.maxPositions=2'],
+  summary: 'live trading on Upbit with REAL orders (keys from UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY, needs --live)',
+  examples: ['UPBIT_ACCESS_KEY=… UPBIT_SECRET_KEY=… coinrx live --live --set allocation.maxPositions=2'],
   flags: {
-    confirm: { type: 'boolean', description: 'confirm that real orders are to be placed' },
+    live: { type: 'boolean', description: 'confirm that real orders are to be placed' },
     for: { type: 'string', valueName: 'duration', description: 'stop after this long (default: until Ctrl-C)' },
     out: { type: 'string', valueName: 'dir', description: 'report folder written on stop (default: out/live)' },
-    'rest-url': { type: 'string', valueName: 'url', description: `Upbit REST base (default ${UPBIT_REST_URL})` },
-    'ws-url': { type: 'string', valueName: 'url', description: `Upbit websocket (default ${UPBIT_WS_URL})` },
+    ...EXCHANGE_URL_FLAGS,
     ...CONFIG_FLAGS,
   },
   async run(args, io) {
@@ -33,9 +32,8 @@ export const liveCommand: Command = {
     const apiKey = io.env['UPBIT_ACCESS_KEY'];
     const secret = io.env['UPBIT_SECRET_KEY'];
     if (!apiKey || !secret) throw new UsageError('UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY must be set for live trading (paper trading needs no keys: npm start)');
-    if (!args.booleans.has('confirm')) throw new UsageError('coinrx live places REAL orders with real money; add --confirm to go ahead (or use coinrx paper)');
-    const restUrl = args.strings.get('rest-url') ?? UPBIT_REST_URL;
-    const wsUrl = args.strings.get('ws-url') ?? UPBIT_WS_URL;
+    if (!args.booleans.has('live')) throw new UsageError('coinrx live places REAL orders with real money; add --live to go ahead (or use coinrx paper)');
+    const { restUrl, wsUrl } = exchangeUrls(args);
     const quote = config.exchange.quote;
     // ccxt is large: loaded only when live trading actually starts.
     const { CcxtExchange, LiveAccount } = await import('../../exchange/ccxt/index.js');
@@ -52,7 +50,10 @@ export const liveCommand: Command = {
     for (const o of unexplained.openOrders) io.stderr.write(`live: reconciliation: open order ${o.id} (${o.side} ${o.amount} ${o.market} @ ${o.price}) was not placed by this bot; left untouched\n`);
     for (const b of unexplained.holdings) io.stderr.write(`live: reconciliation: ${b.free + b.locked} ${b.currency} held outside the bot's positions; left untouched\n`);
     const cash = account.getBalance(quote);
-    io.stderr.write(`live: ${rules.size} markets, ${cash.free} ${quote} free; REAL orders; Ctrl-C stops (open buys are cancelled, holdings kept: bot.onStop=${config.bot.onStop})\n`);
+    const a = config.allocation;
+    const markets = config.exchange.markets.length > 0 ? config.exchange.markets.join(', ') : `every ${quote} market (${[...rules.values()].filter((r) => r.quote === quote).length})`;
+    io.stderr.write(`live: REAL orders on ${markets}; ${cash.free} ${quote} free\n`);
+    io.stderr.write(`live: limits: at most ${a.maxPositions} positions, ${a.maxPerCoin * 100}% of equity per coin, ${a.cashReserve * 100}% kept in cash; daily loss limit ${config.bot.dailyLossLimit * 100}%, max drawdown ${config.bot.maxDrawdown * 100}%; Ctrl-C stops (open buys cancelled, holdings ${config.bot.onStop === 'keep' ? 'kept' : 'sold'})\n`);
     const score = await configuredScorer(config);
     const agent = await configuredAgent(config);
     const store = storeFromConfig(config);

@@ -1,9 +1,10 @@
 import { createBacktest } from '../../engine/backtest.js';
 import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
 import { storeFromConfig } from '../../store/index.js';
-import { fetchUpbitMarketCodes, UPBIT_REST_URL, UPBIT_WS_URL } from '../../exchange/upbit/index.js';
+import { fetchUpbitMarketCodes } from '../../exchange/upbit/index.js';
 import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, type Command } from '../command.js';
+import { EXCHANGE_URL_FLAGS, exchangeUrls } from './exchange-urls.js';
 import { runLiveSession } from './live-session.js';
 import { commandConfig, durationFlag } from './replay-input.js';
 
@@ -19,15 +20,13 @@ export const paperCommand: Command = {
   flags: {
     for: { type: 'string', valueName: 'duration', description: 'stop after this long (default: until Ctrl-C)' },
     out: { type: 'string', valueName: 'dir', description: 'report folder written on stop (default: out/paper)' },
-    'rest-url': { type: 'string', valueName: 'url', description: `Upbit REST base (default ${UPBIT_REST_URL})` },
-    'ws-url': { type: 'string', valueName: 'url', description: `Upbit websocket (default ${UPBIT_WS_URL})` },
+    ...EXCHANGE_URL_FLAGS,
     ...CONFIG_FLAGS,
   },
   async run(args, io) {
     const config = commandConfig(args, io);
     if (config.exchange.id !== 'upbit') throw new UsageError(`paper trading supports exchange.id "upbit" for now, not "${config.exchange.id}"`);
-    const restUrl = args.strings.get('rest-url') ?? UPBIT_REST_URL;
-    const wsUrl = args.strings.get('ws-url') ?? UPBIT_WS_URL;
+    const { restUrl, wsUrl } = exchangeUrls(args);
     const forMs = durationFlag(args, 'for');
     const out = args.strings.get('out') ?? 'out/paper';
     const quote = config.exchange.quote;

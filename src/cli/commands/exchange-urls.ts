@@ -1,0 +1,16 @@
+import { UPBIT_REST_URL, UPBIT_WS_URL } from '../../exchange/upbit/upbit-quotation.js';
+import type { FlagSpecs, ParsedArgs } from '../args.js';
+
+export const EXCHANGE_URL_FLAGS: FlagSpecs = {
+  'exchange-url': { type: 'string', valueName: 'url', description: 'another Upbit-compatible host (a sandbox, a test server): REST at the url, websocket at ws(s)://…/websocket/v1' },
+  'rest-url': { type: 'string', valueName: 'url', description: `Upbit REST base alone (default ${UPBIT_REST_URL})` },
+  'ws-url': { type: 'string', valueName: 'url', description: `Upbit websocket alone (default ${UPBIT_WS_URL})` },
+};
+
+/** `--exchange-url` sets both; `--rest-url` / `--ws-url` override one. */
+export function exchangeUrls(args: ParsedArgs): { restUrl: string; wsUrl: string } {
+  const base = args.strings.get('exchange-url')?.replace(/\/$/, '');
+  const restUrl = args.strings.get('rest-url') ?? base ?? UPBIT_REST_URL;
+  const wsUrl = args.strings.get('ws-url') ?? (base ? `${base.replace(/^http/, 'ws')}/websocket/v1` : UPBIT_WS_URL);
+  return { restUrl, wsUrl };
+}
