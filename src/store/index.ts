@@ -5,3 +5,4 @@ export * from './redact-url.js';
 export * from './memory-store.js';
 export * from './redis-store.js';
 export * from './create-store.js';
+export * from './wait-healthy.js';

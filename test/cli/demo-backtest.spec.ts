@@ -1,27 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { captureIo } from '../helpers/capture-io.js';
+import { writeZigzagCandles } from '../helpers/zigzag-candles.js';
 
-
-/** Three coins of 5m candles over three days, zigzagging so the strategy trades; made here for a fresh clone. */
-function writeCandles(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'coinrx-bt-cli-'));
-  const start = Date.UTC(2024, 0, 1);
-  for (const [name, phase] of [['AAA_KRW', 0], ['BBB_KRW', 1], ['CCC_KRW', 2]] as const) {
-    const rows = ['timestamp,open,high,low,close,volume'];
-    let price = 10_000;
-    for (let i = 0; i < 864; i++) {
-      const next = 10_000 * (1 + 0.04 * Math.sin((i + phase * 40) / 30));
-      rows.push(`${start + i * 300_000},${price},${Math.max(price, next) * 1.001},${Math.min(price, next) * 0.999},${next},${1000 + ((i * 7) % 13) * 100}`);
-      price = next;
-    }
-    writeFileSync(join(dir, `${name}-5m.csv`), `${rows.join('\n')}\n`);
-  }
-  return dir;
-}
 
 describe('coinrx demo and backtest', () => {
   it('demo runs the whole engine offline on a generated market and writes its report', async () => {
@@ -39,7 +23,7 @@ describe('coinrx demo and backtest', () => {
   });
 
   it('backtest writes the four files and the summary a trader reads', async () => {
-    const data = writeCandles();
+    const data = writeZigzagCandles();
     const out = join(mkdtempSync(join(tmpdir(), 'coinrx-bt-out-')), 'nested');
     const c = captureIo();
     const code = await main(['backtest', '--data', data, '--out', out, '--set', 'features.every=5m', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'ranking.top=1', '--set', 'strategy.skipBearMarket=false', '--set', 'simulator.fillModel=touch'], c.io);

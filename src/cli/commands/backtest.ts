@@ -1,19 +1,13 @@
 import { runBacktest, type BacktestCheckpoint } from '../../engine/backtest.js';
 import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
 import { recordToStore } from '../../engine/store-recorder.js';
-import { firstValueFrom, filter, map, of, timeout } from 'rxjs';
-import { storeFromConfig, type Store } from '../../store/index.js';
+import { storeFromConfig, waitHealthy } from '../../store/index.js';
 import { UsageError } from '../args.js';
 import { writeBacktestOutput } from '../../engine/backtest-output.js';
 import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { progressDetail, summaryLines } from './backtest-summary.js';
 import { commandConfig, replayFromArgs, reportStats } from './replay-input.js';
-
-async function waitHealthy(store: Store, timeoutMs: number): Promise<boolean> {
-  await store.flush(timeoutMs);
-  return firstValueFrom(store.health$.pipe(filter((h) => h.status === 'ok'), map(() => true), timeout({ first: timeoutMs, with: () => of(false) })));
-}
 
 export const backtestCommand: Command = {
   name: 'backtest',

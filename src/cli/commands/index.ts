@@ -9,5 +9,6 @@ import { paperCommand } from './paper.js';
 import { rankCommand } from './rank.js';
 import { rankerCommand } from './ranker.js';
 import { reportCommand } from './report.js';
+import { statusCommand } from './status.js';
 
-export const COMMANDS: readonly Command[] = [paperCommand, liveCommand, demoCommand, backtestCommand, featuresCommand, rankCommand, monitorCommand, reportCommand, rankerCommand, agentCommand];
+export const COMMANDS: readonly Command[] = [paperCommand, liveCommand, demoCommand, backtestCommand, featuresCommand, rankCommand, statusCommand, monitorCommand, reportCommand, rankerCommand, agentCommand];

@@ -1,0 +1,81 @@
+import type { PositionContext } from '../../../machines/index.js';
+import { held } from '../../../machines/index.js';
+import { storeFromConfig, waitHealthy } from '../../store/index.js';
+import { redactUrl } from '../../store/redact-url.js';
+import { UsageError } from '../args.js';
+import { CONFIG_FLAGS, type Command } from '../command.js';
+import { commandConfig } from './replay-input.js';
+
+interface PersistedBot {
+  readonly value: string;
+  readonly context: { readonly botId: string; readonly equity: number; readonly peakEquity: number; readonly dayOpenEquity: number; readonly stopReason?: string; readonly drawdownHalt: boolean; readonly haltedDay?: number };
+}
+
+interface PersistedPosition {
+  readonly value: string;
+  readonly context: PositionContext;
+}
+
+/**
+ * What a bot is doing, from its snapshots in Redis (the state every running or crashed engine wrote):
+ * the bot's state and equity, a checkpoint to resume from, and every open position with its order.
+ */
+export const statusCommand: Command = {
+  name: 'status',
+  summary: "a bot's state from its snapshots in Redis: bot state, equity, halts, open positions and orders",
+  examples: ['REDIS_URL=redis://127.0.0.1:6379 coinrx status', 'coinrx status --set botId=paper1 --json'],
+  flags: {
+    json: { type: 'boolean', description: 'print one JSON object' },
+    ...CONFIG_FLAGS,
+  },
+  async run(args, io) {
+    const config = commandConfig(args, io);
+    if (!config.redis.url) throw new UsageError('status reads the bot\'s snapshots in Redis: set REDIS_URL (an in-memory store lives only inside its own process)');
+    const store = storeFromConfig(config);
+    try {
+      if (!(await waitHealthy(store, 5_000))) {
+        io.stderr.write(`coinrx status: Redis at ${redactUrl(config.redis.url)} does not answer (${store.health.reason})\n`);
+        return 1;
+      }
+      const bots = await store.loadSnapshots('bot');
+      const positions = await store.loadSnapshots('position');
+      const botJson = bots.get('bot');
+      const bot = botJson ? (JSON.parse(botJson) as PersistedBot) : undefined;
+      const checkpoint = bots.get('checkpoint');
+      const checkpointInfo = checkpoint ? (JSON.parse(checkpoint) as { index: number; engine: { ts: number } }) : undefined;
+      const open = [...positions.entries()]
+        .map(([id, json]) => ({ id, snapshot: JSON.parse(json) as PersistedPosition }))
+        .sort((a, b) => (a.id < b.id ? -1 : 1))
+        .map(({ id, snapshot }) => {
+          const c = snapshot.context;
+          const order = c.sell ?? c.buy;
+          return { positionId: id, market: c.market, state: snapshot.value, amount: held(c), order: order ? { side: order.side, clientId: order.clientId, price: order.price, amount: order.amount, filled: order.filled, acked: order.acked } : undefined };
+        });
+      if (args.booleans.has('json')) {
+        io.stdout.write(`${JSON.stringify({ botId: config.botId, bot: bot ? { state: bot.value, ...bot.context } : null, checkpoint: checkpointInfo ? { index: checkpointInfo.index, ts: checkpointInfo.engine.ts } : null, positions: open })}\n`);
+        return 0;
+      }
+      if (!bot && open.length === 0) {
+        io.stdout.write(`bot "${config.botId}": no snapshots in Redis (never ran with this REDIS_URL, or another botId)\n`);
+        return 0;
+      }
+      const lines: string[] = [];
+      if (bot) {
+        const c = bot.context;
+        const halt = c.drawdownHalt ? ' — halted by max drawdown until bot.reset' : c.haltedDay !== undefined ? ` — halted for the day ${new Date(c.haltedDay * 86_400_000).toISOString().slice(0, 10)} (daily loss limit)` : '';
+        lines.push(`bot "${c.botId}": ${bot.value}${c.stopReason ? ` (${c.stopReason})` : ''}${halt}`);
+        lines.push(`equity ${c.equity.toFixed(2)}, peak ${c.peakEquity.toFixed(2)}, day open ${c.dayOpenEquity.toFixed(2)}`);
+      }
+      if (checkpointInfo) lines.push(`checkpoint after ${checkpointInfo.index} events (${new Date(checkpointInfo.engine.ts).toISOString()}): coinrx backtest … --resume continues it`);
+      lines.push(`open positions: ${open.length === 0 ? 'none' : ''}`);
+      for (const p of open) {
+        const o = p.order ? `, ${p.order.side} ${p.order.filled}/${p.order.amount} @ ${p.order.price} (${p.order.clientId}${p.order.acked ? '' : ', unacknowledged'})` : '';
+        lines.push(`  ${p.positionId} ${p.market} ${p.state}, holds ${p.amount}${o}`);
+      }
+      io.stdout.write(`${lines.join('\n')}\n`);
+      return 0;
+    } finally {
+      await store.close(1_000);
+    }
+  },
+};

@@ -1,0 +1,52 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { captureIo } from '../helpers/capture-io.js';
+import { RedisTestServer, skipWithoutRedis } from '../helpers/redis-server.js';
+import { writeZigzagCandles } from '../helpers/zigzag-candles.js';
+
+describe.skipIf(skipWithoutRedis())('coinrx status', () => {
+  let redis: RedisTestServer;
+  beforeAll(async () => {
+    redis = await RedisTestServer.start();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it('without REDIS_URL says where the snapshots are', async () => {
+    const c = captureIo();
+    expect(await main(['status'], c.io)).toBe(2);
+    expect(c.err()).toMatch(/set REDIS_URL/);
+  });
+
+  it("shows the bot's state and its open positions from what a run wrote to Redis", async () => {
+    const env = { REDIS_URL: redis.url };
+    const c0 = captureIo(env);
+    expect(await main(['status', '--set', 'botId=fresh'], c0.io)).toBe(0);
+    expect(c0.out()).toMatch(/bot "fresh": no snapshots in Redis/);
+
+    const set = ['--set', 'botId=stat', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'ranking.top=2', '--set', 'strategy.skipBearMarket=false', '--set', 'simulator.fillModel=touch', '--set', 'features.every=5m'];
+    const run = captureIo(env);
+    expect(await main(['backtest', '--data', writeZigzagCandles(), '--out', mkdtempSync(join(tmpdir(), 'coinrx-status-')), ...set], run.io), run.err()).toBe(0);
+
+    const c = captureIo(env);
+    expect(await main(['status', '--set', 'botId=stat', '--json'], c.io)).toBe(0);
+    const status = JSON.parse(c.out()) as { bot: { state: string; stopReason: string; equity: number }; checkpoint: unknown; positions: { market: string; state: string; amount: number }[] };
+    expect(status.bot.state).toBe('stopped');
+    expect(status.bot.stopReason).toBe('end of data');
+    expect(status.bot.equity).toBeGreaterThan(0);
+    expect(status.checkpoint).toBeNull(); // a finished run removes its checkpoint
+    // Holdings are kept at the end (bot.onStop keep): they are the open positions, with their amounts.
+    const summaryOpen = run.out().match(/^open {8}(.*)$/m)?.[1] ?? '';
+    expect(status.positions.map((p) => `${p.market} (${p.state})`).join(', ') || 'none').toBe(summaryOpen);
+    for (const p of status.positions) expect(p.amount).toBeGreaterThan(0);
+
+    const text = captureIo(env);
+    expect(await main(['status', '--set', 'botId=stat'], text.io)).toBe(0);
+    expect(text.out()).toMatch(/^bot "stat": stopped \(end of data\)$/m);
+    expect(text.out()).toMatch(/^equity \d+\.\d\d, peak \d+\.\d\d/m);
+  });
+});
