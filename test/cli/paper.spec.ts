@@ -43,7 +43,7 @@ describe('coinrx paper', () => {
       ['paper', '--rest-url', server.restUrl, '--ws-url', server.wsUrl, '--out', out,
         '--set', 'features.every=1m', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'ranking.top=1',
         '--set', 'exchange.markets=["XRP/KRW"]', '--set', 'strategy.skipBearMarket=false', '--set', 'simulator.fillModel=touch',
-        '--set', 'strategy.takeProfit=0.02', '--set', 'strategy.stopLoss=0.05'],
+        '--set', 'strategy.takeProfit=0.02', '--set', 'strategy.stopLoss=0.05', '--dashboard', '0'],
       c.io,
     );
     await waitFor(() => server.subscriptions.length > 0, 'the paper engine to subscribe');
@@ -52,6 +52,12 @@ describe('coinrx paper', () => {
     const prices = [3000, 3005, 3010, 3015, 3020, 2995, 2990, 2985, 3000, 3050, 3100, 3150, 3200, 3250, 3300, 3300];
     prices.forEach((price, i) => server.publishTrade('KRW-XRP', { price, volume: 1000, ts: start + (i + 1) * 60_000 }));
     await waitFor(() => /fill buy/.test(c.out()) && /fill sell/.test(c.out()), 'a buy and a sell fill', 10_000).catch(() => undefined);
+    // The dashboard follows the session: mode, the exchange connection's health, the position.
+    const url = c.err().match(/dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/)?.[1];
+    expect(url).toBeDefined();
+    const view = (await (await fetch(`${url}api/view`)).json()) as { mode: string; health: unknown };
+    expect(view.mode).toBe('paper');
+    expect(JSON.stringify(view.health)).toMatch(/"exchange".*"ok"/);
     c.controller.abort();
     expect(await run).toBe(130);
     expect(c.err()).toMatch(/paper: connection open/);

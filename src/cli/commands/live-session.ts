@@ -1,3 +1,4 @@
+import { map } from 'rxjs';
 import type { Config } from '../../config.js';
 import type { MarketEvent } from '../../core/index.js';
 import { writeBacktestOutput } from '../../engine/backtest-output.js';
@@ -33,6 +34,8 @@ export interface LiveSessionOptions {
   start(firstTs: number): SessionEngine;
   /** Written into summary.json as the run's source. */
   readonly source: Record<string, unknown>;
+  /** Serve the dashboard on this loopback port (0: any free one). */
+  readonly dashboardPort?: number;
 }
 
 /**
@@ -46,6 +49,7 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
   const markets = config.exchange.markets.length > 0 ? config.exchange.markets : undefined;
   const healthLog = store.health$.subscribe((h) => io.stderr.write(`${label}: store ${store.backend} ${h.status} (${h.reason})\n`));
   const feed = new UpbitMarketFeed({ quote, restUrl: o.restUrl, wsUrl: o.wsUrl, ...(markets ? { markets } : {}) });
+  const dashboard = o.dashboardPort === undefined ? undefined : await (await import('../../report/start-dashboard.js')).startDashboard(undefined, { port: o.dashboardPort, log: (l) => io.stderr.write(l) });
   let session: SessionEngine | undefined;
   let lastTs = -Infinity;
   let events = 0;
@@ -63,6 +67,14 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
     if (!session) {
       session = o.start(event.ts);
       if (store.backend === 'redis') recordToStore(session.engine, store);
+      const exchange = session.exchange;
+      dashboard?.attach(session.engine, {
+        mode: label,
+        quote,
+        tracker: session.tracker,
+        balances: () => exchange.getBalances(),
+        health: { exchange: feed.connection$.pipe(map((c) => ({ status: c.state === 'open' ? 'ok' : 'degraded', reason: c.reason ?? c.state }))), redis: store.health$ },
+      });
       from = event.ts;
       session.engine.listen({
         onRanking: (r) => (top = r.ranking.slice(0, 3).map((e) => e.market)),
@@ -88,11 +100,13 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
   connection.unsubscribe();
   healthLog.unsubscribe();
   if (!session) {
+    await dashboard?.close();
     await store.close(2_000);
     io.stderr.write(`${label}: no market data arrived; nothing to report\n`);
     return io.signal.aborted ? 130 : 1;
   }
   const { open } = session.engine.finish();
+  await dashboard?.close();
   await store.close(2_000);
   const result = {
     quote,
