@@ -685,9 +685,14 @@ export class UpbitServer {
         const c = this.#codes(q['market'])[0] as string;
         const m = this.#market(c);
         const count = Math.min(200, Number(q['count'] ?? 1) || 1);
-        const now = Math.floor(Date.now() / 60_000) * 60_000;
+        // Like Upbit: newest first, only candles that opened before `to` (exclusive; ISO 8601, UTC when
+        // no zone is given), never past the current minute. Downloads page through history with it.
+        const current = Math.floor(Date.now() / 60_000) * 60_000;
+        const toText = q['to'];
+        const to = toText ? Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(toText) ? toText : `${toText.replace(' ', 'T')}Z`) : NaN;
+        const newest = Number.isFinite(to) ? Math.min(current, Math.ceil(to / 60_000) * 60_000 - 60_000) : current;
         return Array.from({ length: count }, (_, i) => {
-          const t = now - i * 60_000;
+          const t = newest - i * 60_000;
           return {
             market: c,
             candle_date_time_utc: new Date(t).toISOString().slice(0, 19),
@@ -697,8 +702,9 @@ export class UpbitServer {
             low_price: m.price,
             trade_price: m.price,
             timestamp: t + 59_000,
-            candle_acc_trade_price: 0,
-            candle_acc_trade_volume: 0,
+            // a volume that depends on the minute only: a download repeated is byte-identical
+            candle_acc_trade_price: m.price * (((t / 60_000) % 7) + 1) * 0.01,
+            candle_acc_trade_volume: (((t / 60_000) % 7) + 1) * 0.01,
             unit: 1,
           };
         });

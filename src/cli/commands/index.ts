@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { agentCommand } from './agent.js';
 import { backtestCommand } from './backtest.js';
+import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
 import { featuresCommand } from './features.js';
 import { liveCommand } from './live.js';
@@ -11,4 +12,4 @@ import { rankerCommand } from './ranker.js';
 import { reportCommand } from './report.js';
 import { statusCommand } from './status.js';
 
-export const COMMANDS: readonly Command[] = [paperCommand, liveCommand, demoCommand, backtestCommand, featuresCommand, rankCommand, statusCommand, monitorCommand, reportCommand, rankerCommand, agentCommand];
+export const COMMANDS: readonly Command[] = [paperCommand, liveCommand, demoCommand, backtestCommand, featuresCommand, rankCommand, statusCommand, monitorCommand, reportCommand, rankerCommand, agentCommand, dataCommand];
