@@ -96,7 +96,10 @@ export function createBacktest(config: Config, quote: string, startTs = 0, strat
     latency: { submitMs: sim.latency, cancelMs: sim.latency },
     startTs,
   });
-  if (restore) exchange.restore(restore.engine.exchange);
+  if (restore) {
+    if (!restore.engine.exchange) throw new Error('backtest: the checkpoint holds no simulated exchange (it was written by a live session)');
+    exchange.restore(restore.engine.exchange);
+  }
   const tracker = restore ? PerformanceTracker.fromState(restore.tracker) : new PerformanceTracker();
   const engine = new TradingEngine({
     config,

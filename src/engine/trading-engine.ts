@@ -4,7 +4,7 @@ import { DAY_MS, type Balance, type Decision, type FeatureSnapshot, type MarketE
 import type { Config } from '../config.js';
 import { roundPrice, type SimulatedExchangeSnapshot } from '../exchange/index.js';
 import type { EngineExchange } from './engine-exchange.js';
-import { botMachine, held, killReason, nextDeadline, positionMachine, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
+import { botMachine, held, killReason, nextDeadline, positionMachine, type OrderSlot, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
 import type { PositionView, Strategy, StrategyInput } from '../../strategies/index.js';
 import type { BatchScorer } from '../../streams/index.js';
 import { sizeOrders, type Candidate } from '../trading/order-sizing.js';
@@ -52,7 +52,8 @@ export interface EngineCheckpoint {
   readonly results: readonly PositionResult[];
   /** The bot actor's persisted snapshot, its position children included. */
   readonly bot: unknown;
-  readonly exchange: SimulatedExchangeSnapshot;
+  /** A simulated exchange's state; absent for a live exchange, which keeps its own. */
+  readonly exchange?: SimulatedExchangeSnapshot;
   /** When equity was last sent to the bot (null: never). */
   readonly sentEquityTs: number | null;
 }
@@ -276,6 +277,17 @@ export class TradingEngine {
     for (const t of this.#positions.values()) this.#inputs$.next({ kind: 'position', position: this.#view(t) });
   }
 
+  /** The orders the positions are waiting on (after a restore: what to look up on the exchange). */
+  pendingOrders(): readonly { readonly market: string; readonly slot: OrderSlot }[] {
+    const out: { market: string; slot: OrderSlot }[] = [];
+    for (const t of this.#positions.values()) {
+      const c = this.#context(t);
+      if (c?.buy) out.push({ market: t.market, slot: c.buy });
+      if (c?.sell) out.push({ market: t.market, slot: c.sell });
+    }
+    return out;
+  }
+
   get warming(): boolean {
     return this.#warming;
   }
@@ -292,15 +304,9 @@ export class TradingEngine {
       settled: [...this.settled],
       results: this.results.map((r) => ({ ...r })),
       bot: this.bot.getPersistedSnapshot(),
-      exchange: this.#exchangeSnapshot(),
+      ...(this.#options.exchange.snapshot ? { exchange: this.#options.exchange.snapshot() } : {}),
       sentEquityTs: Number.isFinite(this.#sentEquityTs) ? this.#sentEquityTs : null,
     };
-  }
-
-  #exchangeSnapshot(): SimulatedExchangeSnapshot {
-    const { exchange } = this.#options;
-    if (!exchange.snapshot) throw new Error('TradingEngine.checkpoint: this exchange keeps its own state (live); checkpoints are for simulated runs');
-    return exchange.snapshot();
   }
 
   /**

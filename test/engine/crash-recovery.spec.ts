@@ -54,7 +54,7 @@ describe.skipIf(skip)('crash recovery: kill -9 mid-trade, restart against the sa
     while (!killedAt && Date.now() < deadline) {
       const json = await client.hget('coinrx:crash:snapshots:bot', 'checkpoint');
       const cp = json ? (JSON.parse(json) as BacktestCheckpoint) : undefined;
-      if (cp && cp.index > 10_000 && cp.engine.exchange.open.length > 0 && cp.engine.exchange.queue.entries.length > 0) {
+      if (cp && cp.index > 10_000 && cp.engine.exchange !== undefined && cp.engine.exchange.open.length > 0 && cp.engine.exchange.queue.entries.length > 0) {
         crashing.kill();
         killedAt = cp;
       } else await new Promise((r) => setTimeout(r, 5));

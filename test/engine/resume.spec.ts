@@ -25,7 +25,7 @@ describe.skipIf(skipWithoutSharedData())('backtest checkpoint and resume', () =>
 
     // The first checkpoint with a position mid-trade: an order resting and something scheduled at the exchange.
     const parsed = checkpoints.map((c) => JSON.parse(c) as BacktestCheckpoint);
-    const mid = parsed.find((c) => c.engine.exchange.open.length > 0 && c.engine.exchange.queue.entries.length > 0 && c.index > 10_000);
+    const mid = parsed.find((c) => c.engine.exchange !== undefined && c.engine.exchange.open.length > 0 && c.engine.exchange.queue.entries.length > 0 && c.index > 10_000);
     expect(mid, 'a checkpoint with an order resting and an action in flight').toBeDefined();
     const checkpoint = mid as BacktestCheckpoint;
     expect(Object.keys((checkpoint.engine.bot as { children: Record<string, unknown> }).children).length).toBeGreaterThan(0);

@@ -1,7 +1,9 @@
 import { configuredStrategy } from '../../engine/backtest.js';
+import { held, type PositionContext } from '../../../machines/index.js';
 import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
 import { TradingEngine } from '../../engine/trading-engine.js';
-import { storeFromConfig } from '../../store/index.js';
+import { storeFromConfig, waitHealthy } from '../../store/index.js';
+import { liveCheckpoint } from '../../engine/live-restore.js';
 import { PerformanceTracker } from '../../trading/performance.js';
 import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, type Command } from '../command.js';
@@ -47,9 +49,7 @@ export const liveCommand: Command = {
       io.stderr.write(`coinrx live: cannot read Upbit's markets at ${restUrl} (${(error as Error).message}); nothing was traded\n`);
       return 1;
     }
-    const { account, unexplained } = await LiveAccount.open(exchange, { quote, clientIdPrefix: `${config.botId}-` });
-    for (const o of unexplained.openOrders) io.stderr.write(`live: reconciliation: open order ${o.id} (${o.side} ${o.amount} ${o.market} @ ${o.price}) was not placed by this bot; left untouched\n`);
-    for (const b of unexplained.holdings) io.stderr.write(`live: reconciliation: ${b.free + b.locked} ${b.currency} held outside the bot's positions; left untouched\n`);
+    const account = await LiveAccount.open(exchange, { quote });
     const cash = account.getBalance(quote);
     const a = config.allocation;
     const markets = config.exchange.markets.length > 0 ? config.exchange.markets.join(', ') : `every ${quote} market (${[...rules.values()].filter((r) => r.quote === quote).length})`;
@@ -58,6 +58,20 @@ export const liveCommand: Command = {
     const score = await configuredScorer(config);
     const agent = await configuredAgent(config);
     const store = storeFromConfig(config);
+    // Restore and a fresh start share one path: the engine takes the restored bot and positions, if any.
+    const restore = store.backend === 'redis' && (await waitHealthy(store, 5_000)) ? await liveCheckpoint(store, Date.now()) : undefined;
+    const restored = Object.values((restore?.bot as { children?: Record<string, { snapshot: { context: PositionContext } }> } | undefined)?.children ?? {}).map((c) => c.snapshot.context);
+    if (restore) io.stderr.write(`live: restored the bot and ${restored.length} position(s) from Redis${restored.length > 0 ? `: ${restored.map((c) => `${c.positionId} ${c.market}`).join(', ')}` : ''}\n`);
+    // What the account holds that no restored position explains: reported, never touched.
+    const ownClientIds = new Set(restored.flatMap((c) => [c.buy?.clientId, c.sell?.clientId]).filter((x): x is string => x !== undefined));
+    for (const o of account.openOrdersAtStart) {
+      if (!ownClientIds.has(o.clientId)) io.stderr.write(`live: reconciliation: open order ${o.id} (${o.side} ${o.amount} ${o.market} @ ${o.price}${o.clientId ? `, ${o.clientId}` : ''}) belongs to no position of this bot; left untouched\n`);
+    }
+    for (const b of account.getBalances().filter((x) => x.currency !== quote && x.free + x.locked > 0)) {
+      const ours = restored.filter((c) => c.market.startsWith(`${b.currency}/`)).reduce((a, c) => a + held(c), 0);
+      const rest = b.free + b.locked - ours;
+      if (rest > 1e-8) io.stderr.write(`live: reconciliation: ${rest} ${b.currency} held outside the bot's positions; left untouched\n`);
+    }
     const fee = [...rules.values()].find((r) => r.quote === quote)?.feeRate ?? 0.0005;
     try {
       return await runLiveSession({
@@ -73,6 +87,7 @@ export const liveCommand: Command = {
         source: { live: 'upbit', exchange: 'upbit', restUrl, wsUrl },
         start: () => {
           const engine = new TradingEngine({
+            ...(restore ? { restore } : {}),
             config,
             exchange: account,
             rules: (m) => rules.get(m),
@@ -83,8 +98,18 @@ export const liveCommand: Command = {
             positionPrefix: `${config.botId}-${Date.now().toString(36)}`,
             ...(score ? { score } : {}),
           });
+          // A live restart has no warm-up to replay: the restored positions trade on from the first batch.
+          engine.resume();
           const tracker = new PerformanceTracker();
           engine.listen(tracker);
+          if (restore) {
+            void account.reconcile(engine.pendingOrders(), Date.now()).then(
+              (lines) => {
+                for (const line of lines) io.stderr.write(`live: reconciliation: ${line}\n`);
+              },
+              (error: unknown) => io.stderr.write(`live: reconciliation of the restored orders failed (${(error as Error).message}); they are looked up again when their acknowledgement deadline passes\n`),
+            );
+          }
           return { engine, tracker, exchange: account, feed: (e) => engine.onMarketEvent(e) };
         },
       });

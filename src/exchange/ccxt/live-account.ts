@@ -1,20 +1,13 @@
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import type { Balance, LimitOrderRequest, Order, OrderEvent } from '../../core/index.js';
+import type { OrderSlot } from '../../../machines/index.js';
 import type { CcxtExchange } from './ccxt-exchange.js';
-
-/** What the account held at start that no position of the bot explains (reported, never touched). */
-export interface Unexplained {
-  readonly openOrders: readonly Order[];
-  readonly holdings: readonly Balance[];
-}
 
 export interface LiveAccountOptions {
   /** Quote currency the bot trades with (its cash). */
   readonly quote: string;
   /** Balances are re-read from the exchange this often, and shortly after each fill or cancel (default 15 s). */
   readonly refreshMs?: number;
-  /** Client-id prefix of this bot's orders (`{botId}-`): other open orders are left alone. */
-  readonly clientIdPrefix: string;
 }
 
 /**
@@ -31,6 +24,8 @@ export class LiveAccount {
   readonly #balances = new Map<string, Balance>();
   readonly #open = new Map<string, Order>();
   #subscription: Subscription | undefined;
+  /** Every order resting on the account when it was opened (start-up reconciliation reads it). */
+  openOrdersAtStart: readonly Order[] = [];
   #timer: NodeJS.Timeout | undefined;
   #soon: NodeJS.Timeout | undefined;
   refreshErrors = 0;
@@ -41,24 +36,53 @@ export class LiveAccount {
   }
 
   /**
-   * Start-up reconciliation, before any new order: reads balances and open orders, starts the order
-   * stream, and returns what the bot cannot explain — open orders that are not the bot's, and holdings
-   * of coins other than the quote. They are reported and left untouched (the bot trades its cash only).
+   * Reads balances and open orders (the start-up reconciliation compares them with the restored
+   * positions before any new order) and starts the order stream and the balance re-reads.
    */
-  static async open(exchange: CcxtExchange, options: LiveAccountOptions): Promise<{ account: LiveAccount; unexplained: Unexplained }> {
+  static async open(exchange: CcxtExchange, options: LiveAccountOptions): Promise<LiveAccount> {
     const account = new LiveAccount(exchange, options);
     await exchange.start();
     await account.refresh();
     const open = await exchange.openOrders();
+    account.openOrdersAtStart = open;
     for (const o of open) account.#open.set(o.id, o);
     account.#subscription = exchange.orderEvents$.subscribe((e) => account.#onEvent(e));
     account.#timer = setInterval(() => void account.refresh().catch(() => account.refreshErrors++), options.refreshMs ?? 15_000);
     account.#timer.unref();
-    const unexplained: Unexplained = {
-      openOrders: open.filter((o) => !o.clientId.startsWith(options.clientIdPrefix)),
-      holdings: [...account.#balances.values()].filter((b) => b.currency !== options.quote && b.free + b.locked > 0),
-    };
-    return { account, unexplained };
+    return account;
+  }
+
+  /**
+   * After a restart: looks up every order the restored positions wait on and tells them, as order events,
+   * what happened while the engine was down — fills (the difference in the cumulative amount), a cancel,
+   * an acknowledgement, or that the exchange never received the order. Returns one line per order.
+   */
+  async reconcile(orders: readonly { readonly market: string; readonly slot: OrderSlot }[], now: number): Promise<string[]> {
+    const lines: string[] = [];
+    for (const { market, slot } of orders) {
+      const order = await this.#exchange.fetchOrder({ clientId: slot.clientId });
+      if (!order) {
+        const side = slot.side;
+        lines.push(`${slot.clientId}: not on the exchange (never arrived): the position forgets it`);
+        this.#onEvent({ type: 'order.rejected', ts: now, clientId: slot.clientId, market, side, reason: 'unknown_order', message: 'not found on the exchange after a restart' });
+        continue;
+      }
+      const added = order.filled - slot.filled;
+      if (added > 1e-12) {
+        const fee = Math.max(0, order.fee - slot.fee);
+        const price = (order.cost - slot.cost) / added;
+        lines.push(`${slot.clientId}: filled ${added} more at ${price} while down`);
+        this.#onEvent({ type: 'order.fill', ts: now, order, fill: { orderId: order.id, clientId: order.clientId, market: order.market, side: order.side, price, amount: added, fee, ts: now } });
+      }
+      if (order.status === 'cancelled') {
+        lines.push(`${slot.clientId}: cancelled while down`);
+        this.#onEvent({ type: 'order.cancelled', ts: now, order });
+      } else if (order.status === 'open' && !slot.acked && !(added > 1e-12)) {
+        lines.push(`${slot.clientId}: resting, acknowledged now`);
+        this.#onEvent({ type: 'order.accepted', ts: now, order });
+      } else if (order.status === 'open') lines.push(`${slot.clientId}: still resting`);
+    }
+    return lines;
   }
 
   /** Re-reads the balances from the exchange. */

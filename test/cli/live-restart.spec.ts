@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisTestServer, skipWithoutRedis } from '../helpers/redis-server.js';
+import { UpbitServer } from '../helpers/upbit-server.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const CLI = new URL('../../bin/coinrx.js', import.meta.url).pathname;
+
+interface Child {
+  readonly out: () => string;
+  readonly err: () => string;
+  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+function start(args: readonly string[], env: Record<string, string>): Child {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { out: () => out, err: () => err, exit, kill: (s) => child.kill(s) };
+}
+
+describe.skipIf(skipWithoutRedis())('live: kill -9 with a buy partly filled, restart against the same Redis and exchange', () => {
+  let redis: RedisTestServer;
+  let server: UpbitServer;
+  let client: Redis;
+  beforeAll(async () => {
+    redis = await RedisTestServer.start();
+    server = await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000 }, markets: [{ code: 'KRW-BTC', price: 95_000_000 }, { code: 'KRW-XRP', price: 3000 }] });
+    client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await client.connect();
+  });
+  afterAll(async () => {
+    client?.disconnect();
+    await server?.close();
+    await redis?.stop();
+  });
+
+  it('restores the position and applies the fills that happened while it was down, once', async () => {
+    const env = { REDIS_URL: redis.url, UPBIT_ACCESS_KEY: server.accessKey, UPBIT_SECRET_KEY: server.secretKey, CI: '' };
+    const args = ['live', '--live', '--exchange-url', server.restUrl, '--set', 'botId=liverestart', '--set', 'features.every=1m', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'ranking.top=1', '--set', 'exchange.markets=["XRP/KRW"]', '--set', 'strategy.skipBearMarket=false', '--set', 'strategy.buyTimeout=1d', '--set', 'allocation.maxPerCoin=0.5'];
+    const first = start([...args, '--out', mkdtempSync(join(tmpdir(), 'coinrx-live-1-'))], env);
+    await waitFor(() => server.subscriptions.length > 0, 'the first session to subscribe', 20_000);
+    const t0 = Math.ceil(Date.now() / 60_000) * 60_000 + 60_000;
+    [3000, 3005, 3010, 3015, 3020].forEach((price, i) => server.publishTrade('KRW-XRP', { price, volume: 1000, ts: t0 + (i + 1) * 60_000 }));
+    await waitFor(() => server.requestsTo('/v1/orders', 'POST').length > 0, 'a buy order', 20_000);
+    const identifier = String((server.requestsTo('/v1/orders', 'POST')[0]?.body as Record<string, unknown>)['identifier']);
+    const order = server.order({ identifier }) as { uuid: string; volume: string };
+    const volume = Number(order.volume);
+    server.fillOrder(order.uuid, volume / 2);
+    // The partial fill reached the position and its snapshot is in Redis.
+    await waitFor(() => /fill buy/.test(first.out()), 'the partial fill', 20_000);
+    const positionId = identifier.slice(0, identifier.lastIndexOf('-'));
+    let snapshotJson: string | null = null;
+    await waitFor(() => {
+      void client.hget('coinrx:liverestart:snapshots:position', positionId).then((json) => (snapshotJson = json));
+      return snapshotJson !== null && (JSON.parse(snapshotJson) as { context: { buy?: { filled: number } } }).context.buy?.filled === volume / 2;
+    }, 'the position snapshot with the partial fill', 20_000);
+    first.kill('SIGKILL');
+    expect((await first.exit).signal).toBe('SIGKILL');
+
+    // While the engine is down the rest of the order fills.
+    server.fillOrder(order.uuid);
+    const out = mkdtempSync(join(tmpdir(), 'coinrx-live-2-'));
+    const second = start([...args, '--out', out], env);
+    await waitFor(() => /restored the bot and 1 position\(s\) from Redis/.test(second.err()), 'the restore', 20_000);
+    await waitFor(() => server.subscriptions.length > 1, 'the second session to subscribe', 20_000);
+    server.publishTrade('KRW-XRP', { price: 3025, volume: 10, ts: t0 + 7 * 60_000 });
+    await waitFor(() => new RegExp(`${identifier}: filled ${volume / 2} more`).test(second.err()), 'the reconciliation of the order', 20_000);
+    second.kill('SIGINT');
+    expect((await second.exit).code).toBe(130);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { openPositions: { positionId: string; state: string; amount: number }[] };
+    expect(summary.openPositions).toEqual([expect.objectContaining({ positionId, state: 'holding', amount: volume })]);
+    // Exactly one order was ever placed: the restart placed no duplicate.
+    expect(server.requestsTo('/v1/orders', 'POST')).toHaveLength(1);
+  });
+});
