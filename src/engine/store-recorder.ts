@@ -1,13 +1,27 @@
+import type { Config } from '../config.js';
 import type { Store } from '../store/index.js';
 import type { EngineListener, TradingEngine } from './trading-engine.js';
 
+/** The models in use, as configured (`ranking.model`, `strategy.agent`); absent: the built-in ones. */
+export interface ActiveModels {
+  readonly ranking?: string;
+  readonly strategy?: string;
+}
+
+/** The configured models, as `recordToStore` records them. */
+export function activeModels(config: Config): ActiveModels {
+  return { ...(config.ranking.model ? { ranking: config.ranking.model } : {}), ...(config.strategy.agent ? { strategy: config.strategy.agent } : {}) };
+}
+
 /**
- * Writes what the engine does to the store: every position actor's persisted snapshot on every
+ * Writes what the engine does to the store: the portfolio once per feature batch, the active models, every position actor's persisted snapshot on every
  * transition (deleted once settled), the bot's snapshot once per feature batch, every decision, order
  * command, order event and fill to the event log, and the monitor channels (ranking, decisions,
  * positions, fills, stats). Writes never wait: the store batches them (see src/store/store.ts).
  */
-export function recordToStore(engine: TradingEngine, store: Store): EngineListener {
+export function recordToStore(engine: TradingEngine, store: Store, models: ActiveModels = {}): EngineListener {
+  // What decides: the ranking model and the RL agent in use (folders of `ranking.model` / `strategy.agent`).
+  store.putSnapshot('model', 'active', JSON.stringify({ ranking: models.ranking ?? 'heuristic', strategy: models.strategy ?? 'rules' }));
   const listener: EngineListener = {
     onDecision(d) {
       store.appendEvent({ type: 'decision', ts: d.ts, data: d });
@@ -47,6 +61,7 @@ export function recordToStore(engine: TradingEngine, store: Store): EngineListen
     },
     onEquity(ts, equity, invested) {
       store.putSnapshot('bot', 'bot', JSON.stringify(engine.bot.getPersistedSnapshot()));
+      store.putSnapshot('portfolio', 'portfolio', JSON.stringify({ ts, equity, invested, balances: engine.balances() }));
       store.publish('stats', { ts, equity, invested, openPositions: engine.openPositions().length, closedPositions: engine.results.length });
     },
   };

@@ -34,7 +34,10 @@ describe.skipIf(skipWithoutRedis())('coinrx status', () => {
 
     const c = captureIo(env);
     expect(await main(['status', '--set', 'botId=stat', '--json'], c.io)).toBe(0);
-    const status = JSON.parse(c.out()) as { bot: { state: string; stopReason: string; equity: number }; checkpoint: unknown; positions: { market: string; state: string; amount: number }[] };
+    const status = JSON.parse(c.out()) as { bot: { state: string; stopReason: string; equity: number }; checkpoint: unknown; models: unknown; portfolio: { equity: number; balances: { currency: string }[] }; positions: { market: string; state: string; amount: number }[] };
+    expect(status.models).toEqual({ ranking: 'heuristic', strategy: 'rules' });
+    expect(status.portfolio.equity).toBeCloseTo(status.bot.equity, 6);
+    expect(status.portfolio.balances.map((b) => b.currency)).toContain('KRW');
     expect(status.bot.state).toBe('stopped');
     expect(status.bot.stopReason).toBe('end of data');
     expect(status.bot.equity).toBeGreaterThan(0);
@@ -48,5 +51,6 @@ describe.skipIf(skipWithoutRedis())('coinrx status', () => {
     expect(await main(['status', '--set', 'botId=stat'], text.io)).toBe(0);
     expect(text.out()).toMatch(/^bot "stat": stopped \(end of data\)$/m);
     expect(text.out()).toMatch(/^equity \d+\.\d\d, peak \d+\.\d\d/m);
+    expect(text.out()).toMatch(/^models: ranking heuristic, strategy rules$/m);
   });
 });

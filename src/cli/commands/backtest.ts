@@ -1,6 +1,6 @@
 import { runBacktest, type BacktestCheckpoint } from '../../engine/backtest.js';
 import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
-import { recordToStore } from '../../engine/store-recorder.js';
+import { activeModels, recordToStore } from '../../engine/store-recorder.js';
 import { storeFromConfig, waitHealthy } from '../../store/index.js';
 import { UsageError } from '../args.js';
 import { writeBacktestOutput } from '../../engine/backtest-output.js';
@@ -61,7 +61,7 @@ export const backtestCommand: Command = {
       signal: io.signal,
       onProgress: (events, ts) => bar.status(progressDetail(events, ts)),
       // Only Redis has readers outside this process (monitors, a restart); the in-memory store would be write-only here.
-      ...(store.backend === 'redis' ? { onRun: (run: { engine: Parameters<typeof recordToStore>[0] }) => void recordToStore(run.engine, store) } : {}),
+      ...(store.backend === 'redis' ? { onRun: (run: { engine: Parameters<typeof recordToStore>[0] }) => void recordToStore(run.engine, store, activeModels(config)) } : {}),
       extras: { canOpenPositions: () => store.health.status === 'ok', observeTransitions: store.backend === 'redis', ...(score ? { score } : {}), ...(agent ? { strategy: agent } : {}) },
       ...(every > 0
         ? {

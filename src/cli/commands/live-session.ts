@@ -3,7 +3,7 @@ import type { Config } from '../../config.js';
 import type { MarketEvent } from '../../core/index.js';
 import { writeBacktestOutput } from '../../engine/backtest-output.js';
 import type { EngineExchange } from '../../engine/engine-exchange.js';
-import { recordToStore } from '../../engine/store-recorder.js';
+import { activeModels, recordToStore } from '../../engine/store-recorder.js';
 import type { TradingEngine } from '../../engine/trading-engine.js';
 import { UpbitMarketFeed } from '../../exchange/upbit/index.js';
 import type { Store } from '../../store/index.js';
@@ -66,7 +66,7 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
     lastTs = event.ts;
     if (!session) {
       session = o.start(event.ts);
-      if (store.backend === 'redis') recordToStore(session.engine, store);
+      if (store.backend === 'redis') recordToStore(session.engine, store, activeModels(config));
       const exchange = session.exchange;
       dashboard?.attach(session.engine, {
         mode: label,

@@ -39,6 +39,10 @@ export const statusCommand: Command = {
       }
       const bots = await store.loadSnapshots('bot');
       const positions = await store.loadSnapshots('position');
+      const modelJson = (await store.loadSnapshots('model')).get('active');
+      const models = modelJson ? (JSON.parse(modelJson) as { ranking: string; strategy: string }) : undefined;
+      const portfolioJson = (await store.loadSnapshots('portfolio')).get('portfolio');
+      const portfolio = portfolioJson ? (JSON.parse(portfolioJson) as { ts: number; equity: number; invested: number; balances: { currency: string; free: number; locked: number }[] }) : undefined;
       const botJson = bots.get('bot');
       const bot = botJson ? (JSON.parse(botJson) as PersistedBot) : undefined;
       const checkpoint = bots.get('checkpoint');
@@ -52,7 +56,7 @@ export const statusCommand: Command = {
           return { positionId: id, market: c.market, state: snapshot.value, amount: held(c), order: order ? { side: order.side, clientId: order.clientId, price: order.price, amount: order.amount, filled: order.filled, acked: order.acked } : undefined };
         });
       if (args.booleans.has('json')) {
-        io.stdout.write(`${JSON.stringify({ botId: config.botId, bot: bot ? { state: bot.value, ...bot.context } : null, checkpoint: checkpointInfo ? { index: checkpointInfo.index, ts: checkpointInfo.engine.ts } : null, positions: open })}\n`);
+        io.stdout.write(`${JSON.stringify({ botId: config.botId, bot: bot ? { state: bot.value, ...bot.context } : null, checkpoint: checkpointInfo ? { index: checkpointInfo.index, ts: checkpointInfo.engine.ts } : null, models: models ?? null, portfolio: portfolio ?? null, positions: open })}\n`);
         return 0;
       }
       if (!bot && open.length === 0) {
@@ -66,6 +70,8 @@ export const statusCommand: Command = {
         lines.push(`bot "${c.botId}": ${bot.value}${c.stopReason ? ` (${c.stopReason})` : ''}${halt}`);
         lines.push(`equity ${c.equity.toFixed(2)}, peak ${c.peakEquity.toFixed(2)}, day open ${c.dayOpenEquity.toFixed(2)}`);
       }
+      if (models) lines.push(`models: ranking ${models.ranking}, strategy ${models.strategy}`);
+      if (portfolio) lines.push(`balances at ${new Date(portfolio.ts).toISOString()}: ${portfolio.balances.filter((b) => b.free + b.locked > 0).map((b) => `${b.currency} ${b.free + b.locked}`).join(', ')}`);
       if (checkpointInfo) lines.push(`checkpoint after ${checkpointInfo.index} events (${new Date(checkpointInfo.engine.ts).toISOString()}): coinrx backtest … --resume continues it`);
       lines.push(`open positions: ${open.length === 0 ? 'none' : ''}`);
       for (const p of open) {
