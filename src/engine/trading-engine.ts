@@ -162,14 +162,18 @@ export class TradingEngine {
       command('create', p);
       void exchange.createLimitOrder({ clientId: p.slot.clientId, market: p.market, side: p.slot.side, price: p.slot.price, amount: p.slot.amount });
     };
-    // A live exchange is asked over the network; the answer comes back as an event when it arrives.
-    const lookup = (positionId: string, clientId: string, then?: (order: Order) => void): void => {
+    // A live exchange is asked over the network; the answer comes back as an event when it arrives. A
+    // failed look-up is retried with backoff (1 s, 2 s, … up to a minute, forever): a position waiting in
+    // an unknown state must not be left without an answer.
+    const lookup = (positionId: string, clientId: string, then?: (order: Order) => void, attempt = 0): void => {
       const answer = (order: Order | undefined): void => {
         if (order && then) then(order);
         else this.#send(positionId, { type: 'order.queryResult', ts: this.#now, clientId, order });
       };
       if (!exchange.lookupOrder) return answer(exchange.getOrder({ clientId }));
-      exchange.lookupOrder({ clientId }).then(answer, () => undefined);
+      exchange.lookupOrder({ clientId }).then(answer, () => {
+        if (this.#positions.has(positionId)) setTimeout(() => lookup(positionId, clientId, then, attempt + 1), Math.min(60_000, 1_000 * 2 ** attempt)).unref();
+      });
     };
     const cancelOrder = (_: unknown, p: OrderEffect): void => {
       command('cancel', p);
