@@ -72,6 +72,17 @@ if (isEntry) {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // ccxt's websocket layer can drop a rejected send (a socket closed while it subscribes). A trading
+  // process must not die of that with positions open: say it on stderr and go on; anything else is a bug
+  // and still ends the process.
+  process.on('unhandledRejection', (reason) => {
+    const text = reason instanceof Error ? `${reason.message}\n${reason.stack ?? ''}` : String(reason);
+    if (/node_modules[\\/]ccxt[\\/]/.test(text)) {
+      process.stderr.write(`coinrx: ccxt left a rejected promise unhandled (${reason instanceof Error ? reason.message : String(reason)}); continuing\n`);
+      return;
+    }
+    throw reason;
+  });
   main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,

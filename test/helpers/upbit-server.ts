@@ -565,6 +565,21 @@ export class UpbitServer {
       stream_type: 'REALTIME',
     };
     for (const c of this.#private) if (c.types.has('myOrder') && c.ws.readyState === WebSocket.OPEN) c.ws.send(Buffer.from(JSON.stringify(frame)));
+    this.#pushMyAsset(o.market.split('-'));
+  }
+
+  /** Upbit's `myAsset`: the balances an order event changed (quote and base of its market). */
+  #pushMyAsset(currencies: readonly string[]): void {
+    const ts = Date.now();
+    const frame = {
+      type: 'myAsset',
+      asset_uuid: randomUUID(),
+      assets: currencies.map((currency) => ({ currency, balance: this.#account(currency).balance, locked: this.#account(currency).locked })),
+      asset_timestamp: ts,
+      timestamp: ts,
+      stream_type: 'REALTIME',
+    };
+    for (const c of this.#private) if (c.types.has('myAsset') && c.ws.readyState === WebSocket.OPEN) c.ws.send(Buffer.from(JSON.stringify(frame)));
   }
 
   // ---- internals: REST -----------------------------------------------------------------------

@@ -29,6 +29,9 @@ export class LiveAccount {
   #timer: NodeJS.Timeout | undefined;
   #soon: NodeJS.Timeout | undefined;
   refreshErrors = 0;
+  /** Balance updates received on Upbit's `myAsset` stream (the REST re-reads stay as the fallback). */
+  balanceStreamUpdates = 0;
+  #running = true;
 
   private constructor(exchange: CcxtExchange, options: LiveAccountOptions) {
     this.#exchange = exchange;
@@ -49,6 +52,7 @@ export class LiveAccount {
     account.#subscription = exchange.orderEvents$.subscribe((e) => account.#onEvent(e));
     account.#timer = setInterval(() => void account.refresh().catch(() => account.refreshErrors++), options.refreshMs ?? 15_000);
     account.#timer.unref();
+    if (exchange.ccxt.apiKey && exchange.ccxt.secret) void account.#watchBalances();
     return account;
   }
 
@@ -93,6 +97,7 @@ export class LiveAccount {
   }
 
   async close(): Promise<void> {
+    this.#running = false;
     this.#subscription?.unsubscribe();
     if (this.#timer) clearInterval(this.#timer);
     if (this.#soon) clearTimeout(this.#soon);
@@ -153,6 +158,31 @@ export class LiveAccount {
     } else {
       this.#balances.set(base, { ...b, locked: Math.max(0, b.locked - f.amount) });
       this.#balances.set(quote, { ...q, free: q.free + value - f.fee });
+    }
+  }
+
+  /**
+   * Balances pushed by the exchange (`myAsset` through ccxt.pro `watchBalance`) as they change. A broken
+   * stream is retried with backoff (1 s doubling to 30 s) for as long as the account is open; meanwhile
+   * the periodic REST re-reads keep the balances current.
+   */
+  async #watchBalances(): Promise<void> {
+    let failures = 0;
+    while (this.#running) {
+      try {
+        // ccxt refuses a plain ws:// socket (a test server) until its proxy agent is loaded.
+        if (String(this.#exchange.ccxt.urls['api']['ws'] ?? '').startsWith('ws://')) await this.#exchange.ccxt.loadHttpProxyAgent();
+        const balance = (await this.#exchange.ccxt.watchBalance()) as unknown as { free: Record<string, number | undefined>; used: Record<string, number | undefined> };
+        failures = 0;
+        for (const [currency, free] of Object.entries(balance.free ?? {})) {
+          if (typeof free === 'number') this.#balances.set(currency, { currency, free, locked: balance.used?.[currency] ?? 0 });
+        }
+        this.balanceStreamUpdates++;
+      } catch {
+        if (!this.#running) return;
+        failures++;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 1_000 * 2 ** Math.min(failures - 1, 5))).unref());
+      }
     }
   }
 
