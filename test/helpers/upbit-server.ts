@@ -187,6 +187,8 @@ export class UpbitServer {
   readonly #wss: WebSocketServer;
   readonly #markets = new Map<string, ServerMarket>();
   readonly #lastTrade = new Map<string, Record<string, unknown>>();
+  /** Recent trades per market, newest last (what `/v1/trades/ticks` pages through). */
+  readonly #tradeHistory = new Map<string, Record<string, unknown>[]>();
   readonly #sidCounter = new Map<string, { second: number; k: number }>();
   readonly #orders = new Map<string, ServerOrder>();
   readonly #byIdentifier = new Map<string, ServerOrder>();
@@ -267,7 +269,8 @@ export class UpbitServer {
   }
 
   /** Publishes one trade on every public socket subscribed to the market; returns its frame (DEFAULT names). */
-  publishTrade(code: string, t: { price?: number; volume?: number; side?: 'ASK' | 'BID'; ts?: number; sequentialId?: number } = {}): Record<string, unknown> {
+  /** A trade on the exchange, sent to subscribers unless `missed` (a frame the client never gets). */
+  publishTrade(code: string, t: { price?: number; volume?: number; side?: 'ASK' | 'BID'; ts?: number; sequentialId?: number; missed?: boolean } = {}): Record<string, unknown> {
     const m = this.#market(code);
     const ts = t.ts ?? Date.now();
     const price = t.price ?? m.price;
@@ -289,7 +292,11 @@ export class UpbitServer {
       stream_type: 'REALTIME',
     };
     this.#lastTrade.set(code, frame);
-    this.#broadcast(frame);
+    const history = this.#tradeHistory.get(code) ?? [];
+    history.push(frame);
+    if (history.length > 500) history.shift();
+    this.#tradeHistory.set(code, history);
+    if (!t.missed) this.#broadcast(frame);
     return frame;
   }
 
@@ -681,20 +688,23 @@ export class UpbitServer {
         });
       case 'GET /v1/trades/ticks': {
         const c = this.#codes(q['market'])[0] as string;
-        const last = this.#lastTrade.get(c) ?? this.publishTrade(c);
-        const ts = Number(last['timestamp']);
-        return [{
-          market: c,
-          trade_date_utc: new Date(ts).toISOString().slice(0, 10),
-          trade_time_utc: new Date(ts).toISOString().slice(11, 19),
-          timestamp: ts,
-          trade_price: last['trade_price'],
-          trade_volume: last['trade_volume'],
-          prev_closing_price: last['prev_closing_price'],
-          change_price: 0,
-          ask_bid: last['ask_bid'],
-          sequential_id: last['sequential_id'],
-        }];
+        const count = Math.min(500, Number(q['count'] ?? 1) || 1);
+        // Like Upbit: newest first.
+        return (this.#tradeHistory.get(c) ?? []).slice(-count).reverse().map((t) => {
+          const ts = Number(t['timestamp']);
+          return {
+            market: c,
+            trade_date_utc: new Date(ts).toISOString().slice(0, 10),
+            trade_time_utc: new Date(ts).toISOString().slice(11, 19),
+            timestamp: ts,
+            trade_price: t['trade_price'],
+            trade_volume: t['trade_volume'],
+            prev_closing_price: t['prev_closing_price'],
+            change_price: 0,
+            ask_bid: t['ask_bid'],
+            sequential_id: t['sequential_id'],
+          };
+        });
       }
       case 'GET /v1/candles/minutes/1': {
         const c = this.#codes(q['market'])[0] as string;

@@ -93,6 +93,15 @@ export class TradeSequencer {
     return 'new';
   }
 
+  /** Trade ids of a market counted missing that have not arrived (what a REST backfill looks for). */
+  missingIds(market: string): number[] {
+    const s = this.#markets.get(market);
+    if (!s) return [];
+    const ids: number[] = [];
+    for (const [second, ks] of s.missing) for (const k of ks) ids.push(second * K_SPAN + k);
+    return ids.sort((a, b) => a - b);
+  }
+
   /** Forgets a market (delisted). */
   forget(market: string): void {
     this.#markets.delete(market);

@@ -8,7 +8,7 @@ import { UpbitFrames } from '../../market-data/parsers/upbit-frames.js';
 import { upbitMarket } from '../../market-data/symbols.js';
 import { sleep } from '../retry.js';
 import { TradeSequencer } from './trade-sequencer.js';
-import { fetchUpbitMarketCodes, UPBIT_REST_URL, UPBIT_WS_URL } from './upbit-quotation.js';
+import { fetchUpbitMarketCodes, upbitGet, UPBIT_REST_URL, UPBIT_WS_URL } from './upbit-quotation.js';
 
 export interface UpbitMarketFeedOptions {
   /** Quote currency whose markets are all followed (default `KRW`). Ignored when `markets` is given. */
@@ -56,6 +56,10 @@ export interface UpbitFeedStats {
   readonly lateTrades: number;
   /** Reconnect snapshots of a trade already seen or older than the market's newest (not emitted). */
   readonly snapshotTradesSkipped: number;
+  /** Missing trades recovered over REST (`/v1/trades/ticks`) and emitted late, with their own times. */
+  readonly backfilled: number;
+  /** Backfill requests that failed (the trades stay counted as gaps). */
+  readonly backfillErrors: number;
   /** Connections opened after the first. */
   readonly reconnects: number;
   /** Connections closed for silence (no frame, no pong within the idle timeout). */
@@ -104,7 +108,9 @@ export class UpbitMarketFeed {
   #refresh: NodeJS.Timeout | undefined;
   #lastActivity = 0;
   #abort: AbortController | undefined;
-  #counters = { frames: 0, events: 0, malformed: 0, snapshotTradesSkipped: 0, stalls: 0, subscriptions: 0, marketListErrors: 0 };
+  #counters = { frames: 0, events: 0, malformed: 0, snapshotTradesSkipped: 0, stalls: 0, subscriptions: 0, marketListErrors: 0, backfilled: 0, backfillErrors: 0 };
+  /** Market codes with a REST backfill scheduled or in flight (one at a time per market). */
+  readonly #backfilling = new Set<string>();
 
   constructor(options: UpbitMarketFeedOptions = {}) {
     this.#options = options;
@@ -327,13 +333,53 @@ export class UpbitMarketFeed {
       if (e.kind === 'trade') {
         const snapshot = (f['st'] ?? f['stream_type']) === 'SNAPSHOT';
         const before = this.#sequencer.maxId(e.market);
+        const gaps = this.#sequencer.stats.gaps;
         if (this.#sequencer.observe(e.market, e.id) === 'duplicate') continue;
+        if (this.#sequencer.stats.gaps > gaps) this.#scheduleBackfill(e.market);
         // A snapshot trade is the market's last trade, replayed on every subscription: only news is emitted.
         if (snapshot && (before === undefined || e.id === undefined || e.id < before)) {
           this.#counters.snapshotTradesSkipped++;
           continue;
         }
       }
+      this.#counters.events++;
+      this.#out.next(e);
+    }
+  }
+
+  /**
+   * Trades found missing by `sequential_id` are fetched over REST a second later (when the stragglers of
+   * that second have had their chance) and emitted with their own times. Consumers see them late: the
+   * features skip what is older than they are, the simulated exchange still matches them.
+   */
+  #scheduleBackfill(market: MarketSymbol): void {
+    const code = toCode(market);
+    if (this.#backfilling.has(code)) return;
+    this.#backfilling.add(code);
+    setTimeout(() => {
+      void this.#backfill(market, code).finally(() => this.#backfilling.delete(code));
+    }, 1_000).unref();
+  }
+
+  async #backfill(market: MarketSymbol, code: string): Promise<void> {
+    const wanted = new Set(this.#sequencer.missingIds(market));
+    if (wanted.size === 0 || !this.#actor) return;
+    let rows: Record<string, unknown>[];
+    try {
+      rows = await upbitGet<Record<string, unknown>[]>(`/v1/trades/ticks?market=${code}&count=200`, this.#quotation());
+    } catch {
+      this.#counters.backfillErrors++;
+      return;
+    }
+    const events: MarketEvent[] = [];
+    for (const row of [...rows].reverse()) {
+      const id = Number(row['sequential_id']);
+      if (!wanted.has(id)) continue;
+      this.#parser.handle({ type: 'trade', code, timestamp: row['timestamp'], trade_timestamp: row['timestamp'], trade_price: row['trade_price'], trade_volume: row['trade_volume'], ask_bid: row['ask_bid'], sequential_id: id, stream_type: 'REALTIME' }, events);
+    }
+    for (const e of events) {
+      if (e.kind !== 'trade' || this.#sequencer.observe(e.market, e.id) === 'duplicate') continue;
+      this.#counters.backfilled++;
       this.#counters.events++;
       this.#out.next(e);
     }

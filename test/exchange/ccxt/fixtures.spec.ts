@@ -53,6 +53,7 @@ describe.skipIf(skipWithoutSharedData())("the local Upbit server against ccxt's 
   it.each(Object.values(responses.methods).flat().map((f) => [f.method, f] as const))('%s: the server answers with every field of the real Upbit payload', async (method, fixture) => {
     const url = requests.methods[method]?.[0]?.url as string;
     const path = new URL(url);
+    if (method === 'fetchTrades') server.publishTrade('USDT-BTC'); // a trade to list
     const res = await fetch(`${server.restUrl}${path.pathname}${path.search}`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, unknown>[];
