@@ -1,8 +1,9 @@
 /**
  * `npm run bench -- backtest`: the whole backtest (features, ranking, strategy, sizing, position actors,
  * simulated exchange, statistics) on the 30-coin 5m candles of ../shared/data and on the trade files
- * looped to at least 2 million events. The events are read into memory first, so the figures are the
- * engine's; `candles_with_reading_events_per_s` adds gunzip and parsing of the files.
+ * looped to at least 2 million events (default configuration: a feature batch a minute; and again with
+ * one a second). The events are read into memory first, so the figures are the engine's;
+ * `candles_with_reading_events_per_s` adds gunzip and parsing of the files.
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,8 +36,10 @@ export async function run(): Promise<Record<string, unknown>> {
   const tape = await loadTape();
   const trades: MarketEvent[] = [];
   for (let loop = 0; trades.length < TRADE_EVENTS; loop++) for (let i = 0; i < tape.ts.length; i++) trades.push(eventAt(tape, loop, i));
-  const tradeConfig = parseConfig({ features: { every: '1s' }, exchange: { quote: 'USDT' }, simulator: { initialBalance: 100_000 }, bot: { dailyLossLimit: 0.5, maxDrawdown: 0.9 } });
+  const tradeConfig = parseConfig({ exchange: { quote: 'USDT' }, simulator: { initialBalance: 100_000 }, bot: { dailyLossLimit: 0.5, maxDrawdown: 0.9 } });
+  const tradeConfig1s = parseConfig({ ...tradeConfig, features: { ...tradeConfig.features, every: '1s' } });
   const tradeRun = await timed(batched(trades, 8192), tradeConfig, 'USDT');
+  const tradeRun1s = await timed(batched(trades, 8192), tradeConfig1s, 'USDT');
 
   const events = candleRun.events + tradeRun.events;
   return {
@@ -47,6 +50,7 @@ export async function run(): Promise<Record<string, unknown>> {
     trades_events: tradeRun.events,
     trades_events_per_s: Math.round(tradeRun.events / tradeRun.seconds),
     trades_trades: tradeRun.trades,
+    trades_1s_snapshots_events_per_s: Math.round(tradeRun1s.events / tradeRun1s.seconds),
     events,
     events_per_s: Math.round(events / (candleRun.seconds + tradeRun.seconds)),
     rss_mb: Math.round(process.memoryUsage().rss / 1e6),
