@@ -77,6 +77,26 @@ function ts(event: PositionEvent): number {
   return event.ts;
 }
 
+/** A new position: nothing ordered, nothing bought (the machine's initial context). */
+export function initialPositionContext(input: PositionInput): PositionContext {
+  return {
+    ...input,
+    orderCount: 0,
+    buy: undefined,
+    sell: undefined,
+    boughtBefore: 0,
+    buyValueBefore: 0,
+    buyFeesBefore: 0,
+    soldBefore: 0,
+    sellValueBefore: 0,
+    sellFeesBefore: 0,
+    cancelTs: undefined,
+    openedTs: undefined,
+    lastTs: 0,
+    reason: '',
+  };
+}
+
 /** Folds the current order into the finished totals. */
 function closeBuy(c: PositionContext): Partial<PositionContext> {
   if (!c.buy) return {};
@@ -176,22 +196,7 @@ export const positionMachine = setup({
 }).createMachine({
   id: 'position',
   initial: 'idle',
-  context: ({ input }) => ({
-    ...input,
-    orderCount: 0,
-    buy: undefined,
-    sell: undefined,
-    boughtBefore: 0,
-    buyValueBefore: 0,
-    buyFeesBefore: 0,
-    soldBefore: 0,
-    sellValueBefore: 0,
-    sellFeesBefore: 0,
-    cancelTs: undefined,
-    openedTs: undefined,
-    lastTs: 0,
-    reason: '',
-  }),
+  context: ({ input }) => initialPositionContext(input),
   states: {
     idle: {
       on: {

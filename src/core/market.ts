@@ -75,3 +75,8 @@ export function tradedPrice(event: MarketEvent): number | undefined {
       return undefined;
   }
 }
+
+/** The price an event tells: its traded price, or a book's mid. */
+export function eventPrice(event: MarketEvent): number {
+  return tradedPrice(event) ?? (event.kind === 'book' ? (event.bidPrice + event.askPrice) / 2 : Number.NaN);
+}

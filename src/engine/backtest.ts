@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { MarketEvent, MarketSymbol } from '../core/index.js';
+import { eventPrice, type MarketEvent, type MarketSymbol } from '../core/index.js';
 import { inferredRulesSource } from '../exchange/inferred-rules.js';
 import { SimulatedExchange } from '../exchange/index.js';
 import { PerformanceTracker, type TrackerState } from '../trading/performance.js';
@@ -15,17 +15,6 @@ export function quoteOf(market: MarketSymbol): string {
   return market.slice(market.indexOf('/') + 1).split(':')[0] as string;
 }
 
-function eventPrice(event: MarketEvent): number {
-  switch (event.kind) {
-    case 'trade':
-    case 'ticker':
-      return event.price;
-    case 'candle':
-      return event.close;
-    case 'book':
-      return (event.bidPrice + event.askPrice) / 2;
-  }
-}
 
 /** A point to continue a run from: how many events were fed, and the engine's and statistics' state then. */
 export interface BacktestCheckpoint {

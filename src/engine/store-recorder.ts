@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Store } from '../store/index.js';
-import type { EngineListener, TradingEngine } from './trading-engine.js';
+import type { PositionResult } from '../../machines/index.js';
+import { positionIdOf, type EngineListener, type TradingEngine } from './trading-engine.js';
 
 /** The models in use, as configured (`ranking.model`, `strategy.agent`); absent: the built-in ones. */
 export interface ActiveModels {
@@ -35,13 +36,14 @@ export function recordToStore(engine: TradingEngine, store: Store, models: Activ
       if (e.type !== 'order.fill') return;
       const f = e.fill;
       store.appendEvent({ type: 'fill', ts: f.ts, data: f });
-      const positionId = f.clientId.slice(0, f.clientId.lastIndexOf('-'));
-      store.publish('fills', { ts: f.ts, positionId, orderId: f.orderId, clientId: f.clientId, market: f.market, side: f.side, price: f.price, amount: f.amount, fee: f.fee });
+      store.publish('fills', { ts: f.ts, positionId: positionIdOf(f.clientId), orderId: f.orderId, clientId: f.clientId, market: f.market, side: f.side, price: f.price, amount: f.amount, fee: f.fee });
     },
     onPositionTransition(t) {
       if (t.to === 'settled') store.deleteSnapshot('position', t.positionId);
       else store.putSnapshot('position', t.positionId, JSON.stringify(t.snapshot));
       if (t.from === t.to) return;
+      // A settled actor's snapshot carries its result: the message gets the round trip's P&L.
+      const result = t.to === 'settled' ? (t.snapshot as { output?: PositionResult }).output : undefined;
       store.publish('positions', {
         ts: t.ts,
         positionId: t.positionId,
@@ -49,12 +51,10 @@ export function recordToStore(engine: TradingEngine, store: Store, models: Activ
         ...(t.from !== undefined ? { from: t.from } : {}),
         state: t.to,
         event: t.event,
-        amount: t.view.amount,
-        entryPrice: t.view.entryPrice,
+        amount: result ? result.amount : t.view.amount,
+        entryPrice: result ? result.entryPrice : t.view.entryPrice,
+        ...(result ? { pnl: result.pnl, reason: result.reason } : {}),
       });
-    },
-    onPositionSettled(result) {
-      store.publish('positions', { ts: result.closedTs, positionId: result.positionId, market: result.market, state: 'settled', event: 'position.settled', amount: result.amount, entryPrice: result.entryPrice, pnl: result.pnl, reason: result.reason });
     },
     onRanking(r) {
       store.publish('ranking', { ts: r.ts, ranking: r.ranking.map((e) => ({ market: e.market, score: e.score })) });

@@ -1,11 +1,11 @@
 import { Subject, type Subscription } from 'rxjs';
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Snapshot } from 'xstate';
-import { DAY_MS, type Balance, type Decision, type FeatureSnapshot, type MarketEvent, type MarketRules, type Order, type OrderEvent, type Ranking } from '../core/index.js';
+import { DAY_MS, tradedPrice, type Balance, type Decision, type FeatureSnapshot, type MarketEvent, type MarketRules, type Order, type OrderEvent, type Ranking } from '../core/index.js';
 import type { Config } from '../config.js';
 import { roundPrice, type SimulatedExchangeSnapshot } from '../exchange/index.js';
 import type { EngineExchange } from './engine-exchange.js';
 import { botMachine, held, killReason, nextDeadline, positionMachine, type OrderSlot, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
-import type { PositionView, Strategy, StrategyInput } from '../../strategies/index.js';
+import { positionView, type PositionView, type Strategy, type StrategyInput } from '../../strategies/index.js';
 import type { BatchScorer } from '../../streams/index.js';
 import { sizeOrders, type Candidate } from '../trading/order-sizing.js';
 import { marketPipeline, type MarketPipeline } from './market-pipeline.js';
@@ -255,8 +255,7 @@ export class TradingEngine {
   /** Feeds one market event: the exchange matches first (fills are known before the features move). */
   onMarketEvent(event: MarketEvent): void {
     this.#now = event.ts;
-    if (event.kind === 'trade' || event.kind === 'ticker') this.#lastPrice.set(event.market, event.price);
-    else if (event.kind === 'candle') this.#lastPrice.set(event.market, event.close);
+    this.#notePrice(event);
     this.#options.exchange.onMarketEvent?.(event);
     this.#events$.next(event);
   }
@@ -268,9 +267,13 @@ export class TradingEngine {
    */
   warm(event: MarketEvent): void {
     if (!this.#warming) throw new Error('TradingEngine.warm: the engine is not warming up (only after a restore, before resume())');
-    if (event.kind === 'trade' || event.kind === 'ticker') this.#lastPrice.set(event.market, event.price);
-    else if (event.kind === 'candle') this.#lastPrice.set(event.market, event.close);
+    this.#notePrice(event);
     this.#events$.next(event);
+  }
+
+  #notePrice(event: MarketEvent): void {
+    const price = tradedPrice(event);
+    if (price !== undefined) this.#lastPrice.set(event.market, price);
   }
 
   /** Ends the warm-up: the restored positions are shown to the strategy and trading continues. */
@@ -497,21 +500,6 @@ export class TradingEngine {
   }
 
   #view(t: Tracked): PositionView {
-    const c = this.#context(t) as PositionContext;
-    const order = c.sell ?? c.buy;
-    const boughtAmount = c.boughtBefore + (c.buy?.filled ?? 0);
-    const buyValue = c.buyValueBefore + (c.buy?.cost ?? 0);
-    const rules = this.#options.rules(t.market);
-    return {
-      positionId: t.positionId,
-      market: t.market,
-      state: this.#state(t) as PositionView['state'],
-      amount: held(c),
-      entryPrice: boughtAmount > 0 ? buyValue / boughtAmount : 0,
-      entryTs: c.openedTs ?? c.lastTs,
-      orderPrice: order?.price ?? 0,
-      orderTs: order?.submittedTs ?? 0,
-      tickSize: rules && order ? rules.tickSize(order.price) : 0,
-    };
+    return positionView(this.#context(t) as PositionContext, this.#state(t) as PositionView['state'], this.#options.rules(t.market));
   }
 }

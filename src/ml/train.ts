@@ -1,7 +1,3 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { expandPaths } from '../market-data/index.js';
 import { calibrate, fitCalibration, logit, type Calibration } from './calibration.js';
 import { buildDataset, type Dataset } from './dataset.js';
@@ -14,40 +10,23 @@ import { saveVersion, type ModelMeta } from './registry.js';
 import { buildInputs, buildTargets, selectRows } from './samples.js';
 import { testStart, walkForwardFolds, type Fold, type Span } from './splits.js';
 import type { TrainJob, TrainMessage } from './train-worker.js';
+import { runTsWorker } from './ts-worker.js';
 
 export type TrainDone = Extract<TrainMessage, { type: 'done' }>;
 
 /**
  * Runs one training job in a worker thread, so a long fit never blocks the event loop (the CLI keeps
- * drawing its progress bar; a live engine keeps trading). The worker is started through tsx's loader:
- * Node 20 does not apply `--import tsx` from execArgv to a worker's own entry file, so a one-line
- * bootstrap registers tsx inside the worker and then imports the TypeScript worker module.
+ * drawing its progress bar; a live engine keeps trading). The data buffers are transferred, not copied.
  */
 export function trainInWorker(job: TrainJob, onMessage?: (m: TrainMessage) => void, signal?: AbortSignal): Promise<TrainDone> {
-  const require = createRequire(import.meta.url);
-  const tsxApi = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
-  const target = new URL('./train-worker.ts', import.meta.url).href;
-  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
-  const transfer = [job.train.x.buffer, job.train.p.buffer, job.train.t.buffer, job.validation.x.buffer, job.validation.p.buffer, job.validation.t.buffer] as ArrayBuffer[];
-  return new Promise<TrainDone>((resolve, reject) => {
-    const worker = new Worker(code, { eval: true, workerData: { kind: 'coinrx-train', job }, transferList: transfer });
-    let settled = false;
-    const finish = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', abort);
-      fn();
-      void worker.terminate();
-    };
-    const abort = (): void => finish(() => reject(new Error('training interrupted')));
-    signal?.addEventListener('abort', abort);
-    worker.on('message', (m: TrainMessage) => {
-      if (m.type === 'done') finish(() => resolve(m));
-      else if (m.type === 'error') finish(() => reject(new Error(`training worker failed: ${m.message}`)));
-      else onMessage?.(m);
-    });
-    worker.on('error', (error) => finish(() => reject(error)));
-    worker.on('exit', (code) => finish(() => reject(new Error(`training worker exited with code ${code} before finishing`))));
+  const transferList = [job.train.x.buffer, job.train.p.buffer, job.train.t.buffer, job.validation.x.buffer, job.validation.p.buffer, job.validation.t.buffer] as ArrayBuffer[];
+  return runTsWorker<TrainMessage>({
+    module: new URL('./train-worker.ts', import.meta.url),
+    workerData: { kind: 'coinrx-train', job },
+    transferList,
+    label: 'training worker',
+    ...(onMessage ? { onMessage } : {}),
+    ...(signal ? { signal } : {}),
   });
 }
 

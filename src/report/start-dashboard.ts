@@ -27,9 +27,6 @@ export interface RunningDashboard {
   close(): Promise<void>;
 }
 
-/** The `--dashboard <port>` flag of a command (0: any free port). */
-export const DASHBOARD_FLAG: { readonly type: 'string'; readonly valueName: string; readonly description: string } = { type: 'string', valueName: 'port', description: 'serve the live dashboard on http://127.0.0.1:<port>/ while running (0: any free port)' };
-
 /** The port of `--dashboard <port>`. */
 export function dashboardPort(text: string | undefined): number {
   const port = Number(text ?? '0');

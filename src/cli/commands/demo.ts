@@ -6,6 +6,7 @@ import { batched } from '../../market-data/batched.js';
 import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, DATA_FLAGS, type Command, type CommandIo } from '../command.js';
 import type { RunningDashboard } from '../../report/start-dashboard.js';
+import { DASHBOARD_FLAG, portFlag } from './live-flags.js';
 import { ProgressBar } from '../progress.js';
 import { progressDetail, summaryLines } from './backtest-summary.js';
 import { commandConfig, replayFromArgs, reportStats } from './replay-input.js';
@@ -21,13 +22,8 @@ function positiveNumber(text: string | undefined, name: string, fallback: number
 }
 
 async function openDashboard(port: string | undefined, io: CommandIo): Promise<RunningDashboard> {
-  const { dashboardPort, startDashboard } = await import('../../report/start-dashboard.js');
-  let number: number;
-  try {
-    number = dashboardPort(port);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const number = portFlag(port);
+  const { startDashboard } = await import('../../report/start-dashboard.js');
   return startDashboard(undefined, { port: number, log: (l) => io.stderr.write(l) });
 }
 
@@ -44,7 +40,7 @@ export const demoCommand: Command = {
     markets: { type: 'string', valueName: 'n', description: 'number of generated coins (default 12)' },
     ...DATA_FLAGS,
     out: { type: 'string', valueName: 'dir', description: 'output folder (default: out/demo)' },
-    dashboard: { type: 'string', valueName: 'port', description: 'serve the live dashboard on http://127.0.0.1:<port>/ while running (0: any free port)' },
+    dashboard: DASHBOARD_FLAG,
     ...CONFIG_FLAGS,
   },
   async run(args, io) {

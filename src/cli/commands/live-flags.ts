@@ -15,6 +15,8 @@ export function exchangeUrls(args: ParsedArgs): { restUrl: string; wsUrl: string
   return { restUrl, wsUrl };
 }
 
+export const DASHBOARD_FLAG: FlagSpecs[string] = { type: 'string', valueName: 'port', description: 'serve the dashboard on http://127.0.0.1:<port>/ while running (0: any free port)' };
+
 /** A `--dashboard <port>` value: 0 for any free port. */
 export function portFlag(text: string | undefined): number {
   const port = Number(text ?? '0');

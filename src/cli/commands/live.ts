@@ -7,7 +7,7 @@ import { liveCheckpoint } from '../../engine/live-restore.js';
 import { PerformanceTracker } from '../../trading/performance.js';
 import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, type Command } from '../command.js';
-import { EXCHANGE_URL_FLAGS, exchangeUrls, portFlag } from './live-flags.js';
+import { DASHBOARD_FLAG, EXCHANGE_URL_FLAGS, exchangeUrls, portFlag } from './live-flags.js';
 import { runLiveSession } from './live-session.js';
 import { commandConfig, durationFlag } from './replay-input.js';
 
@@ -26,7 +26,7 @@ export const liveCommand: Command = {
     for: { type: 'string', valueName: 'duration', description: 'stop after this long (default: until Ctrl-C)' },
     out: { type: 'string', valueName: 'dir', description: 'report folder written on stop (default: out/live)' },
     ...EXCHANGE_URL_FLAGS,
-    dashboard: { type: 'string', valueName: 'port', description: 'serve the live dashboard on http://127.0.0.1:<port>/ (0: any free port)' },
+    dashboard: DASHBOARD_FLAG,
     ...CONFIG_FLAGS,
   },
   async run(args, io) {
@@ -84,6 +84,7 @@ export const liveCommand: Command = {
         restUrl,
         wsUrl,
         store,
+        ...(args.strings.has('dashboard') ? { dashboardPort: portFlag(args.strings.get('dashboard')) } : {}),
         source: { live: 'upbit', exchange: 'upbit', restUrl, wsUrl },
         start: () => {
           const engine = new TradingEngine({

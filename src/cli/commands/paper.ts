@@ -4,7 +4,7 @@ import { storeFromConfig } from '../../store/index.js';
 import { fetchUpbitMarketCodes } from '../../exchange/upbit/index.js';
 import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, type Command } from '../command.js';
-import { EXCHANGE_URL_FLAGS, exchangeUrls, portFlag } from './live-flags.js';
+import { DASHBOARD_FLAG, EXCHANGE_URL_FLAGS, exchangeUrls, portFlag } from './live-flags.js';
 import { runLiveSession } from './live-session.js';
 import { commandConfig, durationFlag } from './replay-input.js';
 
@@ -21,7 +21,7 @@ export const paperCommand: Command = {
     for: { type: 'string', valueName: 'duration', description: 'stop after this long (default: until Ctrl-C)' },
     out: { type: 'string', valueName: 'dir', description: 'report folder written on stop (default: out/paper)' },
     ...EXCHANGE_URL_FLAGS,
-    dashboard: { type: 'string', valueName: 'port', description: 'serve the live dashboard on http://127.0.0.1:<port>/ (0: any free port)' },
+    dashboard: DASHBOARD_FLAG,
     ...CONFIG_FLAGS,
   },
   async run(args, io) {

@@ -1,6 +1,6 @@
 import { Subject } from 'rxjs';
 import type { Config } from '../../config.js';
-import type { FeatureSnapshot, MarketEvent } from '../../core/index.js';
+import { eventPrice, type FeatureSnapshot, type MarketEvent } from '../../core/index.js';
 import { marketPipeline } from '../../engine/market-pipeline.js';
 import { readAll } from '../../market-data/index.js';
 import { FEATURE_COUNT, featureRows } from '../feature-vector.js';
@@ -39,17 +39,6 @@ export interface MarketTape {
   readonly firstPrice: Float64Array;
 }
 
-function eventPrice(e: MarketEvent): number {
-  switch (e.kind) {
-    case 'trade':
-    case 'ticker':
-      return e.price;
-    case 'candle':
-      return e.close;
-    case 'book':
-      return (e.bidPrice + e.askPrice) / 2;
-  }
-}
 
 /** Builds a tape from events in event-time order (as `readAll` returns them). */
 export function buildTape(events: readonly MarketEvent[], config: Config): MarketTape {

@@ -1,7 +1,7 @@
 import type { MarketRules, Order, OrderEvent } from '../../core/index.js';
 import { roundPrice, type SimulatedExchange } from '../../exchange/index.js';
-import { applyFill, DUST, hasFill, held, isFullyFilled, newSlot, positionResult, slotFromOrder, type OrderSlot, type PositionContext, type PositionResult } from '../../../machines/index.js';
-import type { PositionView } from '../../../strategies/index.js';
+import { applyFill, DUST, hasFill, held, initialPositionContext, isFullyFilled, newSlot, positionResult, slotFromOrder, type OrderSlot, type PositionContext, type PositionResult } from '../../../machines/index.js';
+import { positionView, type PositionView } from '../../../strategies/index.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type PositionState = Exclude<PositionView['state'], 'settled'>;
@@ -80,25 +80,7 @@ export class PositionBook {
   /** `position.open` + `decision.buy` (the engine's flushBuys for one sized order). */
   open(market: string, price: number, amount: number, ts: number): BookPosition {
     const positionId = `${this.#o.botId}-${++this.seq}`;
-    const ctx: Mutable<PositionContext> = {
-      positionId,
-      market,
-      ackTimeoutMs: this.#o.ackTimeoutMs,
-      buyTimeoutMs: this.#o.buyTimeoutMs,
-      orderCount: 0,
-      buy: undefined,
-      sell: undefined,
-      boughtBefore: 0,
-      buyValueBefore: 0,
-      buyFeesBefore: 0,
-      soldBefore: 0,
-      sellValueBefore: 0,
-      sellFeesBefore: 0,
-      cancelTs: undefined,
-      openedTs: undefined,
-      lastTs: 0,
-      reason: '',
-    };
+    const ctx: Mutable<PositionContext> = initialPositionContext({ positionId, market, ackTimeoutMs: this.#o.ackTimeoutMs, buyTimeoutMs: this.#o.buyTimeoutMs });
     const p: BookPosition = { ctx, state: 'idle', marketIndex: this.#o.marketIndex(market) };
     this.positions.set(positionId, p);
     this.byMarket.set(market, p);
@@ -169,22 +151,7 @@ export class PositionBook {
 
   /** What the strategy sees of a position (TradingEngine's `#view`). */
   view(p: BookPosition): PositionView {
-    const c = p.ctx;
-    const order = c.sell ?? c.buy;
-    const boughtAmount = c.boughtBefore + (c.buy?.filled ?? 0);
-    const buyValue = c.buyValueBefore + (c.buy?.cost ?? 0);
-    const rules = this.#o.rules(c.market);
-    return {
-      positionId: c.positionId,
-      market: c.market,
-      state: p.state,
-      amount: held(c),
-      entryPrice: boughtAmount > 0 ? buyValue / boughtAmount : 0,
-      entryTs: c.openedTs ?? c.lastTs,
-      orderPrice: order?.price ?? 0,
-      orderTs: order?.submittedTs ?? 0,
-      tickSize: rules && order ? rules.tickSize(order.price) : 0,
-    };
+    return positionView(p.ctx, p.state, this.#o.rules(p.ctx.market));
   }
 
   // ---- effects -----------------------------------------------------------------------------

@@ -1,0 +1,21 @@
+import type { MarketRules } from '../src/core/index.js';
+import { held, type PositionContext } from '../machines/index.js';
+import type { PositionView } from './strategy.js';
+
+/** What a strategy sees of a position: its state, holdings, average entry and resting order. */
+export function positionView(c: PositionContext, state: PositionView['state'], rules: MarketRules | undefined): PositionView {
+  const order = c.sell ?? c.buy;
+  const boughtAmount = c.boughtBefore + (c.buy?.filled ?? 0);
+  const buyValue = c.buyValueBefore + (c.buy?.cost ?? 0);
+  return {
+    positionId: c.positionId,
+    market: c.market,
+    state,
+    amount: held(c),
+    entryPrice: boughtAmount > 0 ? buyValue / boughtAmount : 0,
+    entryTs: c.openedTs ?? c.lastTs,
+    orderPrice: order?.price ?? 0,
+    orderTs: order?.submittedTs ?? 0,
+    tickSize: rules && order ? rules.tickSize(order.price) : 0,
+  };
+}
