@@ -37,8 +37,8 @@ export interface Exchange {
   createLimitOrder(request: LimitOrderRequest): Promise<Order | undefined>;
   /** Requests a cancel; the outcome arrives as `order.cancelled` (or a fill that won the race). */
   cancelOrder(orderId: string): Promise<void>;
-  /** Looks an order up by exchange id or client id. */
-  fetchOrder(ref: { readonly id?: string; readonly clientId?: string }): Promise<Order | undefined>;
+  /** Looks an order up by exchange id or client id (most exchanges other than Upbit also need its market). */
+  fetchOrder(ref: { readonly id?: string; readonly clientId?: string; readonly market?: string }): Promise<Order | undefined>;
   openOrders(): Promise<readonly Order[]>;
   /** Every order event (acks, fills, cancels, rejects) in the order the exchange sends them. */
   readonly orderEvents$: Observable<OrderEvent>;

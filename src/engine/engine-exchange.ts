@@ -17,7 +17,7 @@ export interface EngineExchange {
   getBalance(currency: string): Balance;
   getBalances(): readonly Balance[];
   /** Asks the exchange itself (a live exchange); absent: `getOrder` is the exchange's own truth. */
-  lookupOrder?(ref: { readonly clientId: string }): Promise<Order | undefined>;
+  lookupOrder?(ref: { readonly clientId: string; readonly market: string }): Promise<Order | undefined>;
   /** Event-time drive of a simulated exchange. */
   onMarketEvent?(event: MarketEvent): void;
   advanceTo?(ts: number): void;

@@ -165,25 +165,25 @@ export class TradingEngine {
     // A live exchange is asked over the network; the answer comes back as an event when it arrives. A
     // failed look-up is retried with backoff (1 s, 2 s, … up to a minute, forever): a position waiting in
     // an unknown state must not be left without an answer.
-    const lookup = (positionId: string, clientId: string, then?: (order: Order) => void, attempt = 0): void => {
+    const lookup = (positionId: string, market: string, clientId: string, then?: (order: Order) => void, attempt = 0): void => {
       const answer = (order: Order | undefined): void => {
         if (order && then) then(order);
         else this.#send(positionId, { type: 'order.queryResult', ts: this.#now, clientId, order });
       };
       if (!exchange.lookupOrder) return answer(exchange.getOrder({ clientId }));
-      exchange.lookupOrder({ clientId }).then(answer, () => {
-        if (this.#positions.has(positionId)) setTimeout(() => lookup(positionId, clientId, then, attempt + 1), Math.min(60_000, 1_000 * 2 ** attempt)).unref();
+      exchange.lookupOrder({ clientId, market }).then(answer, () => {
+        if (this.#positions.has(positionId)) setTimeout(() => lookup(positionId, market, clientId, then, attempt + 1), Math.min(60_000, 1_000 * 2 ** attempt)).unref();
       });
     };
     const cancelOrder = (_: unknown, p: OrderEffect): void => {
       command('cancel', p);
       const order = exchange.getOrder({ clientId: p.slot.clientId });
       if (order) void exchange.cancelOrder(order.id).catch(() => undefined);
-      else lookup(p.positionId, p.slot.clientId, (found) => void exchange.cancelOrder(found.id).catch(() => undefined));
+      else lookup(p.positionId, p.market, p.slot.clientId, (found) => void exchange.cancelOrder(found.id).catch(() => undefined));
     };
     const queryOrder = (_: unknown, p: OrderEffect): void => {
       command('query', p);
-      lookup(p.positionId, p.slot.clientId);
+      lookup(p.positionId, p.market, p.slot.clientId);
     };
     const machine = botMachine.provide({
       actors: { position: positionMachine.provide({ actions: { placeOrder, cancelOrder, queryOrder } }) },

@@ -2,7 +2,7 @@ import { open, mkdir, stat, truncate, appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DDoSProtection, NetworkError, RateLimitExceeded, type Exchange as CcxtExchange, type OHLCV } from 'ccxt';
 import { retryWithBackoff } from '../exchange/retry.js';
-import { upbitRequestGroup, type UpbitRateLimiter } from '../exchange/ccxt/rate-limiter.js';
+import { upbitRequestGroup, type RestRateLimiter } from '../exchange/ccxt/rate-limiter.js';
 
 /** The header the `candles-csv` replay reader detects (docs/data-formats.md). */
 export const CANDLE_CSV_HEADER = 'timestamp,open,high,low,close,volume';
@@ -48,7 +48,7 @@ export interface DownloadCandlesOptions {
   /** Candles per request (default 200, Upbit's maximum). */
   readonly pageSize?: number;
   /** Upbit's Remaining-Req/429/418 bookkeeping, applied to every request when given. */
-  readonly limiter?: UpbitRateLimiter;
+  readonly limiter?: RestRateLimiter;
   /** Attempts per request on network errors and 429s (default 5). */
   readonly attempts?: number;
   /** First retry delay (default 250 ms, doubling, jittered, capped at 10 s). */
@@ -213,7 +213,7 @@ async function prepareFile(file: string): Promise<number | undefined> {
  * (`candle_acc_trade_volume`); it is put back, since the replay counts a candle as its volume traded.
  * Returns the function that restores the originals.
  */
-function instrument(ex: CcxtExchange, limiter: UpbitRateLimiter | undefined, signal: AbortSignal | undefined): () => void {
+function instrument(ex: CcxtExchange, limiter: RestRateLimiter | undefined, signal: AbortSignal | undefined): () => void {
   const fetchOriginal = ex.fetch;
   const handleOriginal = ex.handleErrors;
   const parseOriginal = ex.parseOHLCV;

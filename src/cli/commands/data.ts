@@ -1,7 +1,6 @@
-import * as ccxt from 'ccxt';
 import type { Exchange as CcxtExchange } from 'ccxt';
-import { createUpbitCcxt } from '../../exchange/ccxt/ccxt-exchange.js';
-import { UpbitRateLimiter } from '../../exchange/ccxt/rate-limiter.js';
+import { createCcxt } from '../../exchange/ccxt/create-ccxt.js';
+import { RestRateLimiter } from '../../exchange/ccxt/rate-limiter.js';
 import { downloadCandles, DownloadBlockedError, type MarketDownload } from '../../market-data/download.js';
 import { UsageError } from '../args.js';
 import type { Command } from '../command.js';
@@ -16,12 +15,12 @@ function timeFlag(name: string, text: string | undefined): number | undefined {
 }
 
 function createExchange(id: string, restUrl: string | undefined): CcxtExchange {
-  // Upbit goes through the project's factory so that --rest-url can point it at a test server.
-  if (id === 'upbit') return createUpbitCcxt(restUrl !== undefined ? { restUrl } : {}) as unknown as CcxtExchange;
-  const classes = ccxt.exchanges as unknown as Record<string, (new (config: object) => CcxtExchange) | undefined>;
-  const Klass = Object.hasOwn(classes, id) ? classes[id] : undefined;
-  if (typeof Klass !== 'function') throw new UsageError(`unknown exchange "${id}" (a ccxt exchange id)`);
-  return new Klass({ enableRateLimit: true, ...(restUrl !== undefined ? { urls: { api: { public: restUrl, private: restUrl } } } : {}) });
+  try {
+    // --rest-url moves every endpoint of the exchange to that host (a local test server).
+    return createCcxt({ exchangeId: id, ...(restUrl !== undefined ? { restUrl } : {}) });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 /** `BTC/KRW`, `BTC` (with --quote) or the exchange's own id (`KRW-BTC`) → the ccxt symbol. */
@@ -74,7 +73,8 @@ export const dataCommand: Command = {
     const ex = createExchange(exchangeId, args.strings.get('rest-url'));
     if (!ex.has['fetchOHLCV']) throw new UsageError(`${exchangeId} has no fetchOHLCV`);
     if (ex.timeframes && !(timeframe in ex.timeframes)) throw new UsageError(`${exchangeId} has no timeframe "${timeframe}" (${Object.keys(ex.timeframes).join(', ')})`);
-    const limiter = exchangeId === 'upbit' ? new UpbitRateLimiter() : undefined;
+    // Upbit's Remaining-Req groups, and 429/418 answers of any exchange, on top of ccxt's throttle.
+    const limiter = new RestRateLimiter();
     let bar: ProgressBar | undefined;
     let barMarket = -1;
     try {

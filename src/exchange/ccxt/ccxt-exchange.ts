@@ -1,57 +1,24 @@
-import { NetworkError, OrderNotFound, pro, RateLimitExceeded } from 'ccxt';
+import { NetworkError, OrderNotFound, RateLimitExceeded, type Exchange as Ccxt } from 'ccxt';
 import { Subject, type Observable } from 'rxjs';
-import type { Balance, Clock, Exchange, LimitOrderRequest, MarketRules, Order, OrderEvent } from '../../core/index.js';
+import type { Balance, Clock, Exchange, LimitOrderRequest, MarketRules, Order, OrderEvent, RejectReason } from '../../core/index.js';
 import { wallClock } from '../../core/index.js';
 import { retryWithBackoff, sleep } from '../retry.js';
-import { UPBIT_KRW_FEE_RATE } from '../upbit-rules.js';
-import { UPBIT_REST_URL, upbitRulesFromInstrument } from '../upbit/upbit-quotation.js';
-import { isTransient, rejectReasonOf, upbitErrorOf } from './upbit-errors.js';
+import type { CcxtDialect, CcxtDialectFactory, OrderRef } from './ccxt-dialect.js';
+import { createCcxt, type CcxtOptions } from './create-ccxt.js';
+import { isTransient } from './upbit-errors.js';
 import { OrderTracker } from './order-tracker.js';
-import { UpbitBannedError, UpbitRateLimiter, upbitRequestGroup } from './rate-limiter.js';
-import { upbitRawToOrder } from './upbit-order.js';
+import { ExchangeBannedError, RestRateLimiter } from './rate-limiter.js';
+import { unifiedDialect } from './unified-dialect.js';
+import { upbitDialect } from './upbit-dialect.js';
 
-// ccxt.pro's Upbit class: REST (ccxt) plus websocket (watchOrders on Upbit's private `myOrder`).
-type UpbitCcxt = InstanceType<typeof pro.upbit>;
-type Raw = Record<string, unknown>;
-
-export interface UpbitCcxtOptions {
-  /** Default: `UPBIT_ACCESS_KEY` from the environment. */
-  readonly apiKey?: string;
-  /** Default: `UPBIT_SECRET_KEY` from the environment. */
-  readonly secret?: string;
-  /** REST base (default `https://api.upbit.com`); a test points it at the local server. */
-  readonly restUrl?: string;
-  /** Websocket base (default `wss://api.upbit.com/websocket/v1`; private channel at `<ws>/private`). */
-  readonly wsUrl?: string;
-  /** ccxt's own request timeout (default 10 s). */
-  readonly timeoutMs?: number;
-}
-
-/**
- * A ccxt.pro Upbit instance, pointed at `restUrl`/`wsUrl` when given (ccxt builds URLs from
- * `urls.api.{public,private,ws}`). Keys come from the options or the environment and are only handed
- * to ccxt, never logged.
- */
-export function createUpbitCcxt(options: UpbitCcxtOptions = {}): UpbitCcxt {
-  const apiKey = options.apiKey ?? process.env['UPBIT_ACCESS_KEY'];
-  const secret = options.secret ?? process.env['UPBIT_SECRET_KEY'];
-  const rest = (options.restUrl ?? UPBIT_REST_URL).replace(/\/$/, '');
-  const ws = options.wsUrl ?? `${rest.replace(/^http/, 'ws')}/websocket/v1`;
-  return new pro.upbit({
-    ...(apiKey ? { apiKey } : {}),
-    ...(secret ? { secret } : {}),
-    enableRateLimit: true,
-    timeout: options.timeoutMs ?? 10_000,
-    urls: { api: { public: rest, private: rest, ws: options.restUrl === undefined && options.wsUrl === undefined ? 'wss://{hostname}/websocket/v1' : ws } },
-  });
-}
-
-export interface CcxtExchangeOptions extends UpbitCcxtOptions {
-  /** A ready ccxt.pro Upbit instance (otherwise one is made with `createUpbitCcxt`). */
-  readonly exchange?: UpbitCcxt;
-  readonly limiter?: UpbitRateLimiter;
+export interface CcxtExchangeOptions extends CcxtOptions {
+  /** A ready ccxt.pro instance (otherwise one is made with `createCcxt`). */
+  readonly exchange?: Ccxt;
+  /** Default: Upbit's own for `upbit`, ccxt's unified API for every other exchange. */
+  readonly dialect?: CcxtDialectFactory;
+  readonly limiter?: RestRateLimiter;
   readonly clock?: Clock;
-  /** Follow orders on the private websocket (`myOrder`); default true when keys are set. */
+  /** Follow orders on the private websocket (ccxt.pro `watchOrders`); default true when keys are set. */
   readonly privateStream?: boolean;
   /** REST polling interval for open orders while the private stream is down (default 2 s). */
   readonly pollIntervalMs?: number;
@@ -61,7 +28,7 @@ export interface CcxtExchangeOptions extends UpbitCcxtOptions {
   readonly attempts?: number;
   /** First retry delay (default 250 ms, doubling, half jittered, capped at 5 s). */
   readonly retryDelayMs?: number;
-  /** Fee per side used in the rules (default: the account's, from `/v1/orders/chance`, else 0.05%). */
+  /** Fee per side used in the rules (default: the account's or the market's). */
   readonly feeRate?: number;
   readonly random?: () => number;
 }
@@ -76,23 +43,26 @@ export interface CcxtExchangeStats {
 }
 
 /**
- * The Exchange port on Upbit through ccxt.
+ * The Exchange port on any ccxt exchange (Upbit first); what differs between exchanges is the
+ * `CcxtDialect` (`upbitDialect` for Upbit, `unifiedDialect` for every other exchange).
  *
- * - Every order carries its client id as Upbit's `identifier`. When the answer to an order is lost
- *   (network error, timeout), the order is looked up by identifier; only when Upbit does not know it
- *   is it sent again, with the same identifier, so a retry can never make a second order.
- * - Requests go through `UpbitRateLimiter` (Remaining-Req, 429 backoff, no requests during a 418 ban)
- *   and are retried with backoff on network errors. Exchange errors become `order.rejected` with
- *   Upbit's own error message.
- * - Order events come from the private websocket (`myOrder` via ccxt.pro `watchOrders`) and from REST
- *   polling of open orders, faster while the websocket is down. `OrderTracker` diffs snapshots, so
- *   the two sources never duplicate an event.
+ * - Every order carries its client id (Upbit's `identifier`, Binance's `newClientOrderId`). When the
+ *   answer to an order is lost (network error, timeout), the order is looked up by client id; only when
+ *   the exchange does not know it is it sent again, with the same client id, so a retry can never make a
+ *   second order.
+ * - Requests go through `RestRateLimiter` (Upbit's Remaining-Req, 429 backoff, no requests during a 418
+ *   ban) on top of ccxt's own throttle, and are retried with backoff on network errors. Exchange errors
+ *   become `order.rejected` with the exchange's own message.
+ * - Order events come from the private websocket (ccxt.pro `watchOrders`: Upbit `myOrder`, Binance
+ *   `executionReport`) and from REST polling of open orders, faster while the websocket is down.
+ *   `OrderTracker` diffs snapshots, so the two sources never duplicate an event.
  *
  * Call `start()` to begin the order stream and polling, `close()` to end them.
  */
 export class CcxtExchange implements Exchange {
-  readonly ccxt: UpbitCcxt;
-  readonly limiter: UpbitRateLimiter;
+  readonly ccxt: Ccxt;
+  readonly limiter: RestRateLimiter;
+  readonly #dialect: CcxtDialect;
   readonly #events = new Subject<OrderEvent>();
   readonly orderEvents$: Observable<OrderEvent> = this.#events.asObservable();
   readonly #tracker = new OrderTracker();
@@ -101,16 +71,21 @@ export class CcxtExchange implements Exchange {
   #running = false;
   #abort = new AbortController();
   #pollTimer: NodeJS.Timeout | undefined;
-  #feeRate: number | undefined;
   #stats = { streamConnected: false, streamErrors: 0, polls: 0, ackRecoveries: 0, retries: 0 };
 
   constructor(options: CcxtExchangeOptions = {}) {
     this.#options = options;
     this.#clock = options.clock ?? wallClock;
-    this.ccxt = options.exchange ?? createUpbitCcxt(options);
-    this.limiter = options.limiter ?? new UpbitRateLimiter(options.random ? { random: options.random } : {});
-    this.#feeRate = options.feeRate;
+    this.ccxt = options.exchange ?? createCcxt(options);
+    this.limiter = options.limiter ?? new RestRateLimiter(options.random ? { random: options.random } : {});
+    const factory = options.dialect ?? (this.ccxt.id === 'upbit' ? upbitDialect : unifiedDialect);
+    this.#dialect = factory(this.ccxt, (fn) => this.#call(fn));
     this.#instrument(this.ccxt);
+  }
+
+  /** The ccxt exchange id (`upbit`, `binance`…). */
+  get id(): string {
+    return this.ccxt.id;
   }
 
   stats(): CcxtExchangeStats {
@@ -122,7 +97,7 @@ export class CcxtExchange implements Exchange {
     if (this.#running) return;
     this.#running = true;
     this.#abort = new AbortController();
-    const stream = this.#options.privateStream ?? Boolean(this.ccxt.apiKey && this.ccxt.secret);
+    const stream = this.#options.privateStream ?? Boolean(this.ccxt.apiKey && this.ccxt.secret && this.ccxt.has['watchOrders']);
     if (stream) void this.#streamLoop(this.#abort.signal);
     this.#schedulePoll();
   }
@@ -137,36 +112,12 @@ export class CcxtExchange implements Exchange {
 
   // ---- Exchange port ----------------------------------------------------------------------------
 
-  async markets(): Promise<readonly MarketRules[]> {
-    await this.#call(() => this.ccxt.loadMarkets(true));
-    const codes = Object.values(this.ccxt.markets ?? {}).map((m) => String((m as { id?: unknown } | undefined)?.id ?? '')).filter((c) => c.length > 0);
-    const ticks = new Map<string, number>();
-    try {
-      for (let i = 0; i < codes.length; i += 100) {
-        const rows = (await this.#call(() => this.ccxt.publicGetOrderbookInstruments({ markets: codes.slice(i, i + 100).join(',') }))) as Raw[];
-        for (const r of rows) {
-          const tick = Number(r['tick_size']);
-          if (typeof r['market'] === 'string' && Number.isFinite(tick) && tick > 0) ticks.set(r['market'], tick);
-        }
-      }
-    } catch (error) {
-      if (error instanceof UpbitBannedError) throw error;
-      // instruments unavailable: the KRW table stands in
-    }
-    const fee = await this.#accountFeeRate();
-    const rules: MarketRules[] = [];
-    for (const code of codes.sort()) {
-      const r = upbitRulesFromInstrument(code, ticks.get(code), fee);
-      if (r) rules.push(r);
-    }
-    return rules;
+  markets(): Promise<readonly MarketRules[]> {
+    return this.#dialect.markets(this.#options.feeRate);
   }
 
-  async balances(): Promise<readonly Balance[]> {
-    const accounts = (await this.#call(() => this.ccxt.privateGetAccounts())) as unknown as Raw[];
-    return accounts
-      .map((a) => ({ currency: String(a['currency']), free: Number(a['balance']) || 0, locked: Number(a['locked']) || 0 }))
-      .sort((a, b) => a.currency.localeCompare(b.currency));
+  balances(): Promise<readonly Balance[]> {
+    return this.#dialect.balances();
   }
 
   async createLimitOrder(request: LimitOrderRequest): Promise<Order | undefined> {
@@ -177,24 +128,24 @@ export class CcxtExchange implements Exchange {
         const placed = await this.#limited(() =>
           this.ccxt.createOrder(request.market, 'limit', request.side, request.amount, request.price, { clientOrderId: request.clientId }),
         );
-        const order = upbitRawToOrder(placed.info as Raw, undefined, this.#clock.now());
-        if (order) return this.#track({ ...order, clientId: order.clientId || request.clientId });
-        lastError = new Error('Upbit answered an order without uuid');
+        const order = this.#dialect.toOrder(placed, undefined, this.#clock.now());
+        if (order) return this.#apply({ ...order, clientId: order.clientId || request.clientId, market: request.market, side: request.side });
+        lastError = new Error(`${this.ccxt.id} answered an order without id`);
       } catch (error) {
         lastError = error;
-        if (error instanceof UpbitBannedError) return this.#reject(request, 'exchange_error', error.message);
+        if (error instanceof ExchangeBannedError) return this.#reject(request, 'exchange_error', error.message);
         if (!isTransient(error)) {
-          // A refusal after a lost answer may be Upbit refusing the duplicate identifier: look first.
+          // A refusal after a lost answer may be the exchange refusing the duplicate client id: look first.
           if (attempt > 1) {
-            const found = await this.#findByClientId(request.clientId);
+            const found = await this.#findByClientId(request);
             if (found) return found;
           }
-          const e = upbitErrorOf(error);
-          return this.#reject(request, rejectReasonOf(e.name), e.name ? `${e.name}: ${e.message}` : e.message);
+          const e = this.#dialect.rejectOf(error);
+          return this.#reject(request, e.reason, e.message);
         }
         if (!(error instanceof RateLimitExceeded)) {
-          // The answer was lost (or the request never arrived): ask Upbit by identifier before resending.
-          const found = await this.#findByClientId(request.clientId);
+          // The answer was lost (or the request never arrived): ask the exchange by client id before resending.
+          const found = await this.#findByClientId(request);
           if (found) {
             this.#stats.ackRecoveries++;
             return found;
@@ -204,29 +155,27 @@ export class CcxtExchange implements Exchange {
         await this.#backoff(attempt);
       }
     }
-    const found = await this.#findByClientId(request.clientId);
+    const found = await this.#findByClientId(request);
     if (found) {
       this.#stats.ackRecoveries++;
       return found;
     }
-    const e = upbitErrorOf(lastError);
-    return this.#reject(request, 'exchange_error', `no acknowledgement after ${attempts} attempts: ${e.message}`);
+    return this.#reject(request, 'exchange_error', `no acknowledgement after ${attempts} attempts: ${this.#dialect.rejectOf(lastError).message}`);
   }
 
   async cancelOrder(orderId: string): Promise<void> {
     const known = this.#tracker.get({ id: orderId });
     try {
-      const raw = (await this.#call(() => this.ccxt.cancelOrder(orderId))).info as Raw;
-      const order = upbitRawToOrder(raw, known, this.#clock.now());
+      const answer = await this.#dialect.cancel({ id: orderId, ...(known ? { market: known.market } : {}) });
+      const order = this.#dialect.toOrder(answer, known, this.#clock.now());
       if (order) this.#apply(order);
       if (order?.status === 'open') this.#pollSoon();
     } catch (error) {
       if (error instanceof OrderNotFound) {
         // Already done or cancelled (a fill may have won the race), or never existed.
-        const order = await this.fetchOrder({ id: orderId }).catch(() => undefined);
+        const order = await this.fetchOrder({ id: orderId, ...(known ? { market: known.market } : {}) }).catch(() => undefined);
         if (order && order.status === 'open') return;
         if (!order || order.status === 'filled' || (known && known.status !== 'open')) {
-          const e = upbitErrorOf(error);
           this.#events.next({
             type: 'order.rejected',
             ts: this.#clock.now(),
@@ -234,7 +183,7 @@ export class CcxtExchange implements Exchange {
             market: known?.market ?? order?.market ?? '',
             side: known?.side ?? order?.side ?? 'buy',
             reason: 'unknown_order',
-            message: e.name ? `${e.name}: ${e.message}` : e.message,
+            message: this.#dialect.rejectOf(error).message,
           });
         }
         return;
@@ -243,28 +192,25 @@ export class CcxtExchange implements Exchange {
     }
   }
 
-  async fetchOrder(ref: { readonly id?: string; readonly clientId?: string }): Promise<Order | undefined> {
+  async fetchOrder(ref: OrderRef): Promise<Order | undefined> {
     if (ref.id === undefined && ref.clientId === undefined) return undefined;
+    const previous = this.#tracker.get(ref.id !== undefined ? { id: ref.id } : { clientId: ref.clientId as string });
+    let order: Order | undefined;
     try {
-      const raw = (await this.#call(() => this.ccxt.privateGetOrder(ref.id !== undefined ? { uuid: ref.id } : { identifier: ref.clientId }))) as Raw;
-      const order = upbitRawToOrder(raw, this.#tracker.get(ref.id !== undefined ? { id: ref.id } : { clientId: ref.clientId as string }), this.#clock.now());
-      if (!order) return undefined;
-      if (ref.clientId !== undefined && order.clientId && order.clientId !== ref.clientId) return undefined;
-      return this.#apply({ ...order, clientId: order.clientId || ref.clientId || '' });
+      order = await this.#dialect.fetchOrder(ref, previous, this.#clock.now());
     } catch (error) {
       if (error instanceof OrderNotFound) return undefined;
       throw error;
     }
+    if (!order) return undefined;
+    if (ref.clientId !== undefined && order.clientId && order.clientId !== ref.clientId) return undefined;
+    return this.#apply({ ...order, clientId: order.clientId || ref.clientId || '' });
   }
 
   async openOrders(): Promise<readonly Order[]> {
-    const rows = (await this.#call(() => this.ccxt.privateGetOrdersOpen({ state: 'wait', limit: 100 }))) as unknown as Raw[];
-    const out: Order[] = [];
-    for (const raw of rows) {
-      const order = upbitRawToOrder(raw, this.#tracker.get({ id: String(raw['uuid']) }), this.#clock.now());
-      if (order) out.push(this.#apply(order));
-    }
-    return out;
+    const markets = [...new Set(this.#tracker.open().map((o) => o.market))];
+    const orders = await this.#dialect.openOrders((id) => this.#tracker.get({ id }), markets, this.#clock.now());
+    return orders.map((o) => this.#apply(o));
   }
 
   /** The order as last seen (synchronous, from the tracker). */
@@ -275,18 +221,19 @@ export class CcxtExchange implements Exchange {
   // ---- internals ----------------------------------------------------------------------------------
 
   /** Routes every ccxt HTTP request through the limiter and shows it every answer. */
-  #instrument(ex: UpbitCcxt): void {
+  #instrument(ex: Ccxt): void {
     const limiter = this.limiter;
+    const dialect = (): CcxtDialect => this.#dialect;
     const fetchOriginal = ex.fetch.bind(ex);
     ex.fetch = async (url: string, method = 'GET', headers?: unknown, body?: unknown): Promise<unknown> => {
-      await limiter.acquire(upbitRequestGroup(method, url));
+      await limiter.acquire(dialect().requestGroup(method, url));
       return fetchOriginal(url, method, headers, body);
     };
     const handleOriginal = ex.handleErrors.bind(ex);
     ex.handleErrors = (code, reason, url, method, headers, body, response, requestHeaders, requestBody) => {
       limiter.observe(code, headers, body);
-      if (code === 429) throw new RateLimitExceeded(`upbit ${method} ${url} 429 ${body}`);
-      if (code === 418) throw new UpbitBannedError(limiter.bannedUntil || Date.now());
+      if (code === 429) throw new RateLimitExceeded(`${ex.id} ${method} ${url} 429 ${body}`);
+      if (code === 418) throw new ExchangeBannedError(limiter.bannedUntil || Date.now());
       return handleOriginal(code, reason, url, method, headers, body, response, requestHeaders, requestBody);
     };
   }
@@ -307,7 +254,7 @@ export class CcxtExchange implements Exchange {
 
   async #limited<T>(fn: () => Promise<T>): Promise<T> {
     const banned = this.limiter.bannedUntil;
-    if (banned > 0) throw new UpbitBannedError(banned);
+    if (banned > 0) throw new ExchangeBannedError(banned);
     return fn();
   }
 
@@ -316,34 +263,17 @@ export class CcxtExchange implements Exchange {
     await sleep(base * (0.5 + 0.5 * (this.#options.random ?? Math.random)()));
   }
 
-  async #findByClientId(clientId: string): Promise<Order | undefined> {
+  async #findByClientId(request: LimitOrderRequest): Promise<Order | undefined> {
     try {
-      return await this.fetchOrder({ clientId });
+      return await this.fetchOrder({ clientId: request.clientId, market: request.market });
     } catch {
       return undefined;
     }
   }
 
-  async #accountFeeRate(): Promise<number> {
-    if (this.#feeRate !== undefined) return this.#feeRate;
-    if (!this.ccxt.apiKey || !this.ccxt.secret) return UPBIT_KRW_FEE_RATE;
-    try {
-      const chance = (await this.#call(() => this.ccxt.privateGetOrdersChance({ market: 'KRW-BTC' }))) as Raw;
-      const fee = Number(chance['bid_fee']);
-      this.#feeRate = Number.isFinite(fee) && fee >= 0 && fee < 1 ? fee : UPBIT_KRW_FEE_RATE;
-    } catch {
-      return UPBIT_KRW_FEE_RATE;
-    }
-    return this.#feeRate;
-  }
-
-  #reject(request: LimitOrderRequest, reason: ReturnType<typeof rejectReasonOf>, message: string): undefined {
+  #reject(request: LimitOrderRequest, reason: RejectReason, message: string): undefined {
     this.#events.next({ type: 'order.rejected', ts: this.#clock.now(), clientId: request.clientId, market: request.market, side: request.side, reason, message });
     return undefined;
-  }
-
-  #track(order: Order): Order {
-    return this.#apply(order);
   }
 
   /** Records a snapshot, emits what changed, returns the tracked order. */
@@ -362,9 +292,8 @@ export class CcxtExchange implements Exchange {
         this.#stats.streamConnected = true;
         failures = 0;
         for (const o of orders) {
-          const raw = o.info as Raw;
-          const order = upbitRawToOrder(raw, this.#tracker.get({ id: String(raw['uuid']) }), this.#clock.now());
-          if (order) this.#apply(order, Number(raw['timestamp']) || this.#clock.now());
+          const order = this.#dialect.toOrder(o, this.#tracker.get({ id: String(o.id) }), this.#clock.now());
+          if (order) this.#apply(order, Number((o.info as Record<string, unknown> | undefined)?.['timestamp']) || o.lastUpdateTimestamp || this.#clock.now());
         }
       } catch (error) {
         if (signal.aborted) return;

@@ -64,7 +64,7 @@ export class LiveAccount {
   async reconcile(orders: readonly { readonly market: string; readonly slot: OrderSlot }[], now: number): Promise<string[]> {
     const lines: string[] = [];
     for (const { market, slot } of orders) {
-      const order = await this.#exchange.fetchOrder({ clientId: slot.clientId });
+      const order = await this.#exchange.fetchOrder({ clientId: slot.clientId, market });
       if (!order) {
         const side = slot.side;
         lines.push(`${slot.clientId}: not on the exchange (never arrived): the position forgets it`);
@@ -116,7 +116,7 @@ export class LiveAccount {
     return this.#exchange.getOrder(ref);
   }
 
-  lookupOrder(ref: { readonly clientId: string }): Promise<Order | undefined> {
+  lookupOrder(ref: { readonly clientId: string; readonly market: string }): Promise<Order | undefined> {
     return this.#exchange.fetchOrder(ref);
   }
 

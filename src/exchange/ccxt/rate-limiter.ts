@@ -2,20 +2,20 @@ import { backoffDelay } from '../../../machines/connection-machine.js';
 import { sleep } from '../retry.js';
 
 /**
- * Upbit's request budget, kept from the answers themselves:
+ * An exchange's REST request budget, kept from the answers themselves (on top of ccxt's own throttle):
  *
- * - every answer carries `Remaining-Req: group=<g>; min=<m>; sec=<s>`: with `sec=0` the group's next
- *   request waits for the next second;
+ * - Upbit's answers carry `Remaining-Req: group=<g>; min=<m>; sec=<s>`: with `sec=0` the group's next
+ *   request waits for the next second (other exchanges send no such header; this part stays idle);
  * - a 429 pauses every request with exponential backoff (and jitter) that grows with consecutive 429s
  *   and resets on the next success;
- * - a 418 means Upbit has banned the client for a while: no request goes out until the ban is over
+ * - a 418 means the exchange (Upbit, Binance) has banned the client for a while: no request goes out until the ban is over
  *   (`Retry-After` when given, else the seconds named in the message, else `banMs`); callers get
- *   `UpbitBannedError` immediately instead of walking further into the ban.
+ *   `ExchangeBannedError` immediately instead of walking further into the ban.
  */
-export class UpbitBannedError extends Error {
+export class ExchangeBannedError extends Error {
   constructor(readonly until: number) {
-    super(`Upbit answered 418: requests are blocked until ${new Date(until).toISOString()}`);
-    this.name = 'UpbitBannedError';
+    super(`the exchange answered 418 (banned): requests are blocked until ${new Date(until).toISOString()}`);
+    this.name = 'ExchangeBannedError';
   }
 }
 
@@ -64,7 +64,7 @@ function header(headers: Record<string, unknown> | undefined, name: string): str
   return undefined;
 }
 
-export class UpbitRateLimiter {
+export class RestRateLimiter {
   readonly #options: Required<Omit<RateLimiterOptions, 'now' | 'random'>>;
   readonly #now: () => number;
   readonly #random: () => number;
@@ -90,11 +90,11 @@ export class UpbitRateLimiter {
     return this.#bannedUntil > this.#now() ? this.#bannedUntil : 0;
   }
 
-  /** Waits until a request of `group` may go out. Throws `UpbitBannedError` while banned. */
+  /** Waits until a request of `group` may go out. Throws `ExchangeBannedError` while banned. */
   async acquire(group: string, signal?: AbortSignal): Promise<void> {
     for (let i = 0; i < 100; i++) {
       const now = this.#now();
-      if (this.#bannedUntil > now) throw new UpbitBannedError(this.#bannedUntil);
+      if (this.#bannedUntil > now) throw new ExchangeBannedError(this.#bannedUntil);
       let waitUntil = this.#pauseUntil;
       const g = this.#groups.get(group);
       if (g && g.resetAt <= now) this.#groups.delete(group);

@@ -1,6 +1,6 @@
 import { NetworkError, RateLimitExceeded } from 'ccxt';
 import type { RejectReason } from '../../core/index.js';
-import { UpbitBannedError } from './rate-limiter.js';
+import { ExchangeBannedError } from './rate-limiter.js';
 
 /** Upbit's `{error:{name,message}}` out of a ccxt error (ccxt puts the raw body in its message). */
 export function upbitErrorOf(error: unknown): { name: string | undefined; message: string } {
@@ -31,6 +31,6 @@ export function rejectReasonOf(name: string | undefined): RejectReason {
 
 /** Worth retrying: the request may not have reached Upbit, or Upbit asked us to slow down. Never a 418 ban. */
 export function isTransient(error: unknown): boolean {
-  if (error instanceof UpbitBannedError) return false;
+  if (error instanceof ExchangeBannedError) return false;
   return error instanceof NetworkError || error instanceof RateLimitExceeded;
 }

@@ -2,7 +2,7 @@ import type { Subscription } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderEvent } from '../../../src/core/index.js';
 import { CcxtExchange, type CcxtExchangeOptions } from '../../../src/exchange/ccxt/ccxt-exchange.js';
-import { UpbitBannedError } from '../../../src/exchange/ccxt/rate-limiter.js';
+import { ExchangeBannedError } from '../../../src/exchange/ccxt/rate-limiter.js';
 import { UpbitServer } from '../../helpers/upbit-server.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -157,9 +157,9 @@ describe('CcxtExchange (real ccxt) against the local Upbit server', () => {
     expect((tries[2]?.ts ?? 0) - t0).toBeGreaterThanOrEqual(200); // 250·(0.75) + 500·(0.75) with jitter 0.5 at random 0.5
 
     server.failNext(418, 1, '/v1/accounts');
-    await expect(ex.balances()).rejects.toBeInstanceOf(UpbitBannedError);
+    await expect(ex.balances()).rejects.toBeInstanceOf(ExchangeBannedError);
     const count = server.requests.length;
-    await expect(ex.balances()).rejects.toBeInstanceOf(UpbitBannedError);
+    await expect(ex.balances()).rejects.toBeInstanceOf(ExchangeBannedError);
     await expect(ex.createLimitOrder({ clientId: clientId(), market: 'XRP/KRW', side: 'buy', price: 3_000, amount: 2 })).resolves.toBeUndefined();
     expect(server.requests.length).toBe(count); // nothing went out during the ban
     expect(ex.limiter.bannedUntil - Date.now()).toBeGreaterThan(50_000);

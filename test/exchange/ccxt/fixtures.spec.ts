@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUpbitCcxt } from '../../../src/exchange/ccxt/ccxt-exchange.js';
+import { createCcxt } from '../../../src/exchange/ccxt/create-ccxt.js';
 import { sharedData, skipWithoutSharedData } from '../../helpers/shared-data.js';
 import { UpbitServer } from '../../helpers/upbit-server.js';
 
@@ -35,7 +35,7 @@ describe.skipIf(skipWithoutSharedData())("the local Upbit server against ccxt's 
     .filter((f) => USED.has(f.method) && !(f.method === 'createOrder' && (f.input[1] !== 'limit' || f.input.length > 5)));
 
   it.each(cases.map((f) => [`${f.method} ${JSON.stringify(f.input)}`, f] as const))('%s reaches the server as ccxt sends it to Upbit', async (_name, fixture) => {
-    const ex = createUpbitCcxt({ restUrl: server.restUrl, apiKey: server.accessKey, secret: server.secretKey });
+    const ex = createCcxt({ restUrl: server.restUrl, apiKey: server.accessKey, secret: server.secretKey });
     await ex.loadMarkets();
     const before = server.requests.length;
     const call = (ex as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[fixture.method] as (...args: unknown[]) => Promise<unknown>;

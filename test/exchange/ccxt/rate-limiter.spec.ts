@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseRemainingReq, UpbitBannedError, UpbitRateLimiter, upbitRequestGroup } from '../../../src/exchange/ccxt/rate-limiter.js';
+import { parseRemainingReq, ExchangeBannedError, RestRateLimiter, upbitRequestGroup } from '../../../src/exchange/ccxt/rate-limiter.js';
 
-describe('UpbitRateLimiter', () => {
+describe('RestRateLimiter', () => {
   it('parses Remaining-Req and groups requests the way Upbit counts them', () => {
     expect(parseRemainingReq('group=default; min=1800; sec=29')).toEqual({ group: 'default', sec: 29 });
     expect(parseRemainingReq('garbage')).toBeUndefined();
@@ -12,7 +12,7 @@ describe('UpbitRateLimiter', () => {
   });
 
   it('holds a group whose second is used up (sec=0) until the next second, other groups go at once', async () => {
-    const limiter = new UpbitRateLimiter();
+    const limiter = new RestRateLimiter();
     limiter.observe(200, { 'Remaining-Req': 'group=order; min=1800; sec=0' });
     const t0 = Date.now();
     await limiter.acquire('default');
@@ -25,7 +25,7 @@ describe('UpbitRateLimiter', () => {
 
   it('pauses all requests after a 429 with growing backoff, and resets on success', async () => {
     let now = 1_000_000;
-    const limiter = new UpbitRateLimiter({ now: () => now, random: () => 1, initialBackoffMs: 100 });
+    const limiter = new RestRateLimiter({ now: () => now, random: () => 1, initialBackoffMs: 100 });
     limiter.observe(429, {});
     limiter.observe(429, {});
     expect(limiter.stats().tooManyRequests).toBe(2);
@@ -40,10 +40,10 @@ describe('UpbitRateLimiter', () => {
 
   it('refuses every request during a 418 ban, for Retry-After, the seconds in the message, or banMs', async () => {
     let now = 0;
-    const limiter = new UpbitRateLimiter({ now: () => now, banMs: 1_000 });
+    const limiter = new RestRateLimiter({ now: () => now, banMs: 1_000 });
     limiter.observe(418, { 'retry-after': '30' });
     expect(limiter.bannedUntil).toBe(30_000);
-    await expect(limiter.acquire('default')).rejects.toBeInstanceOf(UpbitBannedError);
+    await expect(limiter.acquire('default')).rejects.toBeInstanceOf(ExchangeBannedError);
     now = 30_000;
     await limiter.acquire('default');
     limiter.observe(418, {}, '{"error":{"name":"blocked","message":"Blocked for 60 seconds"}}');

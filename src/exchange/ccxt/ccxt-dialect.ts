@@ -1,0 +1,40 @@
+import type { Exchange as Ccxt, Order as CcxtOrder } from 'ccxt';
+import type { Balance, MarketRules, Order, RejectReason } from '../../core/index.js';
+
+/** An order as the adapter asks for it: by exchange id or client id, with its market where known. */
+export interface OrderRef {
+  readonly id?: string;
+  readonly clientId?: string;
+  /** Most exchanges other than Upbit need the market to find an order. */
+  readonly market?: string;
+}
+
+/** One request through the adapter's limiter, retried on network errors and 429s. */
+export type CcxtCall = <T>(fn: () => Promise<T>) => Promise<T>;
+
+/**
+ * What differs between exchanges behind the one ccxt adapter (`CcxtExchange`): how markets, balances
+ * and orders are read and how refusals are worded. Upbit has its own (`upbitDialect`: Upbit's raw
+ * payloads, tick sizes from `/v1/orderbook/instruments`, `identifier` look-ups, Upbit's error names);
+ * every other ccxt exchange goes through ccxt's unified API (`unifiedDialect`). The retry, the
+ * lost-acknowledgement recovery, the order tracking and the private stream loop stay in the adapter.
+ */
+export interface CcxtDialect {
+  /** The limiter's group for one REST request. */
+  requestGroup(method: string, url: string): string;
+  /** Rules of every tradable spot market; `feeRate` overrides the exchange's own. */
+  markets(feeRate: number | undefined): Promise<MarketRules[]>;
+  balances(): Promise<Balance[]>;
+  /** The engine's order out of what ccxt answered (createOrder, cancelOrder, watchOrders). */
+  toOrder(order: CcxtOrder, previous: Order | undefined, now: number): Order | undefined;
+  /** The order as the exchange knows it now; undefined when the exchange does not know it. */
+  fetchOrder(ref: OrderRef, previous: Order | undefined, now: number): Promise<Order | undefined>;
+  /** Every open order of the account (`markets`: where to look when the exchange needs a market). */
+  openOrders(previous: (id: string) => Order | undefined, markets: readonly string[], now: number): Promise<Order[]>;
+  /** Asks for a cancel; throws ccxt's `OrderNotFound` when the order is no longer open. */
+  cancel(order: { readonly id: string; readonly market?: string }): Promise<CcxtOrder>;
+  /** The engine's reject reason and the exchange's own words for a refusal. */
+  rejectOf(error: unknown): { reason: RejectReason; message: string };
+}
+
+export type CcxtDialectFactory = (exchange: Ccxt, call: CcxtCall) => CcxtDialect;

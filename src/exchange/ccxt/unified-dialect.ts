@@ -1,0 +1,180 @@
+import { ArgumentsRequired, BadRequest, BadSymbol, InsufficientFunds, NotSupported, OrderNotFound, type Exchange as Ccxt, type Order as CcxtOrder } from 'ccxt';
+import type { Balance, MarketRules, Order, OrderStatus, RejectReason } from '../../core/index.js';
+import { genericMarketRules, type CcxtMarketLike, type PrecisionMode } from '../market-rules.js';
+import type { CcxtCall, CcxtDialect, OrderRef } from './ccxt-dialect.js';
+
+/** Exchanges whose ccxt `fetchOrder` finds an order by `params.clientOrderId` (read in ccxt's source). */
+const FETCH_BY_CLIENT_ID = new Set(['binance', 'binanceus']);
+/** How far back a client-id search through closed orders looks. */
+const CLOSED_LOOKBACK_MS = 7 * 86_400_000;
+
+const num = (v: unknown): number | undefined => {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.length > 0 ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : undefined;
+};
+
+function statusOf(status: unknown, previous: Order | undefined): OrderStatus {
+  switch (status) {
+    case 'closed':
+      return 'filled';
+    case 'canceled':
+    case 'cancelled':
+    case 'expired':
+    case 'rejected':
+      return 'cancelled';
+    case 'open':
+      return 'open';
+    default:
+      return previous?.status ?? 'open';
+  }
+}
+
+/**
+ * The fee in quote currency: fees charged in quote as they are, fees charged in base (Binance takes a
+ * buy's fee from the coins bought) at the order's average price, fees in a third currency (BNB) not at
+ * all. Undefined when the exchange reported none (Binance's order queries carry no fee).
+ */
+function quoteFee(o: CcxtOrder, base: string, quote: string, price: number): number | undefined {
+  const fees = (o as CcxtOrder & { fees?: CcxtOrder['fee'][] }).fees;
+  const list = fees && fees.length > 0 ? fees : o.fee ? [o.fee] : [];
+  let total: number | undefined;
+  for (const f of list) {
+    const cost = num(f?.cost);
+
+    if (cost === undefined) continue;
+    if (!f) continue;
+    if (f.currency === quote || f.currency === undefined) total = (total ?? 0) + cost;
+    else if (f.currency === base) total = (total ?? 0) + cost * price;
+    else total ??= 0;
+  }
+  return total;
+}
+
+/** The engine's reject reason for a ccxt error, from its class and the exchange's words. */
+export function unifiedRejectReason(error: unknown): RejectReason {
+  if (error instanceof InsufficientFunds) return 'insufficient_funds';
+  if (error instanceof BadSymbol) return 'unknown_market';
+  if (error instanceof OrderNotFound) return 'unknown_order';
+  const text = error instanceof Error ? error.message : String(error);
+  if (/NOTIONAL|min(imum)?[ _-]?(total|cost|notional|value)|too small/i.test(text)) return 'under_minimum';
+  if (/LOT_SIZE|quantity|amount|volume|size/i.test(text)) return 'invalid_amount';
+  if (/PRICE_FILTER|PERCENT_PRICE|tick|price/i.test(text)) return 'invalid_price';
+  return 'exchange_error';
+}
+
+/**
+ * Any ccxt exchange through ccxt's unified API: markets from `loadMarkets` (tick and lot from the
+ * market's precision, minimum total from `limits.cost.min`, fee from `taker`), balances from
+ * `fetchBalance`, orders from the unified order structure. Looking an order up by client id uses
+ * `fetchOrder` with `clientOrderId` where ccxt supports it (Binance) and otherwise searches the market's
+ * open and recent closed orders. When the exchange reports no fee for an order, the fee is the market's
+ * fee rate times the executed cost, so P&L never leaves fees out.
+ */
+export function unifiedDialect(ex: Ccxt, call: CcxtCall): CcxtDialect {
+  const market = (symbol: string): CcxtMarketLike | undefined => ex.markets?.[symbol] as CcxtMarketLike | undefined;
+
+  const toOrder = (o: CcxtOrder, previous: Order | undefined, now: number): Order | undefined => {
+    const id = typeof o.id === 'string' && o.id.length > 0 ? o.id : undefined;
+    const symbol = o.symbol ?? previous?.market;
+    const side = o.side === 'buy' || o.side === 'sell' ? o.side : previous?.side;
+    if (id === undefined || symbol === undefined || side === undefined) return undefined;
+    const filled = num(o.filled) ?? previous?.filled ?? 0;
+    const amount = num(o.amount) ?? previous?.amount ?? filled;
+    const price = num(o.price) ?? previous?.price ?? 0;
+    const average = num(o.average);
+    const cost = num(o.cost) ?? (filled === 0 ? 0 : average !== undefined ? average * filled : previous && previous.filled === filled ? previous.cost : price * filled);
+    const m = market(symbol);
+    const slash = symbol.indexOf('/');
+    const fee =
+      quoteFee(o, m?.base ?? symbol.slice(0, slash), m?.quote ?? symbol.slice(slash + 1), filled > 0 ? cost / filled : price) ??
+      (previous && previous.filled === filled ? previous.fee : cost * (m?.taker ?? 0));
+    return {
+      id,
+      clientId: o.clientOrderId ?? previous?.clientId ?? '',
+      market: symbol,
+      side,
+      price,
+      amount,
+      status: statusOf(o.status, previous),
+      filled,
+      cost,
+      fee,
+      ts: num(o.timestamp) ?? previous?.ts ?? now,
+    };
+  };
+
+  /** The order with this client id among the market's open and recent closed orders. */
+  const search = async (clientId: string, symbol: string, now: number): Promise<CcxtOrder | undefined> => {
+    const open = await call(() => ex.fetchOpenOrders(symbol));
+    const hit = open.find((o) => o.clientOrderId === clientId);
+    if (hit) return hit;
+    const since = now - CLOSED_LOOKBACK_MS;
+    const closed = ex.has['fetchClosedOrders'] ? await call(() => ex.fetchClosedOrders(symbol, since)) : ex.has['fetchOrders'] ? await call(() => ex.fetchOrders(symbol, since)) : [];
+    return closed.find((o) => o.clientOrderId === clientId);
+  };
+
+  return {
+    requestGroup: () => 'default',
+
+    async markets(feeRate) {
+      await call(() => ex.loadMarkets(true));
+      const rules: MarketRules[] = [];
+      for (const m of Object.values(ex.markets ?? {})) {
+        if (!m || m.spot !== true || m.active === false) continue;
+        try {
+          rules.push(genericMarketRules(m as CcxtMarketLike, { precisionMode: ex.precisionMode as PrecisionMode, ...(feeRate !== undefined ? { feeRate } : {}) }));
+        } catch {
+          // a market without price precision or fee cannot be traded safely: left out
+        }
+      }
+      return rules.sort((a, b) => (a.market < b.market ? -1 : a.market > b.market ? 1 : 0));
+    },
+
+    async balances() {
+      const b = (await call(() => ex.fetchBalance())) as unknown as { free?: Record<string, unknown>; used?: Record<string, unknown>; total?: Record<string, unknown> };
+      const currencies = new Set([...Object.keys(b.total ?? {}), ...Object.keys(b.free ?? {})]);
+      const out: Balance[] = [];
+      for (const currency of currencies) out.push({ currency, free: num(b.free?.[currency]) ?? 0, locked: num(b.used?.[currency]) ?? 0 });
+      return out.sort((x, y) => x.currency.localeCompare(y.currency));
+    },
+
+    toOrder,
+
+    async fetchOrder(ref: OrderRef, previous, now) {
+      // ccxt's OrderNotFound reaches the adapter, which answers undefined
+      const symbol = ref.market ?? previous?.market;
+      if (ref.id !== undefined) return toOrder(await call(() => ex.fetchOrder(ref.id as string, symbol)), previous, now);
+      if (ref.clientId === undefined || symbol === undefined) return undefined;
+      const clientId = ref.clientId;
+      const found = FETCH_BY_CLIENT_ID.has(ex.id) ? await call(() => ex.fetchOrder(undefined as unknown as string, symbol, { clientOrderId: clientId })) : await search(clientId, symbol, now);
+      if (!found || (found.clientOrderId !== undefined && found.clientOrderId !== clientId)) return undefined;
+      return toOrder(found, previous, now);
+    },
+
+    async openOrders(previous, markets, now) {
+      let rows: CcxtOrder[];
+      try {
+        rows = await call(() => ex.fetchOpenOrders());
+      } catch (error) {
+        // exchanges that list open orders per market only
+        if (!(error instanceof ArgumentsRequired || error instanceof NotSupported || error instanceof BadRequest)) throw error;
+        rows = [];
+        for (const m of markets) rows.push(...(await call(() => ex.fetchOpenOrders(m))));
+      }
+      const out: Order[] = [];
+      for (const o of rows) {
+        const order = toOrder(o, previous(String(o.id)), now);
+        if (order) out.push(order);
+      }
+      return out;
+    },
+
+    cancel(order) {
+      return call(() => ex.cancelOrder(order.id, order.market));
+    },
+
+    rejectOf(error) {
+      return { reason: unifiedRejectReason(error), message: error instanceof Error ? error.message : String(error) };
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import type { Exchange as Ccxt } from 'ccxt';
+import type { MarketRules, Order } from '../../core/index.js';
+import { UPBIT_KRW_FEE_RATE } from '../upbit-rules.js';
+import { upbitRulesFromInstrument } from '../upbit/upbit-quotation.js';
+import type { CcxtCall, CcxtDialect } from './ccxt-dialect.js';
+import { ExchangeBannedError, upbitRequestGroup } from './rate-limiter.js';
+import { rejectReasonOf, upbitErrorOf } from './upbit-errors.js';
+import { upbitRawToOrder } from './upbit-order.js';
+
+type Raw = Record<string, unknown>;
+/** Upbit's implicit REST methods, as ccxt generates them from its API table. */
+interface UpbitImplicit {
+  publicGetOrderbookInstruments(params: Raw): Promise<unknown>;
+  privateGetAccounts(params?: Raw): Promise<unknown>;
+  privateGetOrder(params: Raw): Promise<unknown>;
+  privateGetOrdersOpen(params: Raw): Promise<unknown>;
+  privateGetOrdersChance(params: Raw): Promise<unknown>;
+}
+
+/**
+ * Upbit through ccxt, on Upbit's own payloads: ccxt's unified parsing loses what the engine needs
+ * (the `identifier`, executed funds of `myOrder` frames) and its precision is wrong for Upbit's
+ * price bands, so orders are read from the raw `info` and ticks from `/v1/orderbook/instruments`,
+ * with the KRW table as the fallback; the fee is the account's (`/v1/orders/chance`).
+ */
+export function upbitDialect(exchange: Ccxt, call: CcxtCall): CcxtDialect {
+  const ex = exchange as Ccxt & UpbitImplicit;
+  let accountFee: number | undefined;
+  const feeRate = async (override: number | undefined): Promise<number> => {
+    if (override !== undefined) return override;
+    if (accountFee !== undefined) return accountFee;
+    if (!ex.apiKey || !ex.secret) return UPBIT_KRW_FEE_RATE;
+    try {
+      const chance = (await call(() => ex.privateGetOrdersChance({ market: 'KRW-BTC' }))) as Raw;
+      const fee = Number(chance['bid_fee']);
+      accountFee = Number.isFinite(fee) && fee >= 0 && fee < 1 ? fee : UPBIT_KRW_FEE_RATE;
+      return accountFee;
+    } catch {
+      return UPBIT_KRW_FEE_RATE;
+    }
+  };
+  return {
+    requestGroup: upbitRequestGroup,
+
+    async markets(override) {
+      await call(() => ex.loadMarkets(true));
+      const codes = Object.values(ex.markets ?? {}).map((m) => String((m as { id?: unknown } | undefined)?.id ?? '')).filter((c) => c.length > 0);
+      const ticks = new Map<string, number>();
+      try {
+        for (let i = 0; i < codes.length; i += 100) {
+          const rows = (await call(() => ex.publicGetOrderbookInstruments({ markets: codes.slice(i, i + 100).join(',') }))) as Raw[];
+          for (const r of rows) {
+            const tick = Number(r['tick_size']);
+            if (typeof r['market'] === 'string' && Number.isFinite(tick) && tick > 0) ticks.set(r['market'], tick);
+          }
+        }
+      } catch (error) {
+        if (error instanceof ExchangeBannedError) throw error;
+        // instruments unavailable: the KRW table stands in
+      }
+      const fee = await feeRate(override);
+      const rules: MarketRules[] = [];
+      for (const code of codes.sort()) {
+        const r = upbitRulesFromInstrument(code, ticks.get(code), fee);
+        if (r) rules.push(r);
+      }
+      return rules;
+    },
+
+    async balances() {
+      const accounts = (await call(() => ex.privateGetAccounts())) as Raw[];
+      return accounts
+        .map((a) => ({ currency: String(a['currency']), free: Number(a['balance']) || 0, locked: Number(a['locked']) || 0 }))
+        .sort((a, b) => a.currency.localeCompare(b.currency));
+    },
+
+    toOrder(order, previous, now) {
+      return upbitRawToOrder(order.info as Raw, previous, now);
+    },
+
+    async fetchOrder(ref, previous, now) {
+      const raw = (await call(() => ex.privateGetOrder(ref.id !== undefined ? { uuid: ref.id } : { identifier: ref.clientId }))) as Raw;
+      return upbitRawToOrder(raw, previous, now);
+    },
+
+    async openOrders(previous, _markets, now) {
+      const rows = (await call(() => ex.privateGetOrdersOpen({ state: 'wait', limit: 100 }))) as Raw[];
+      const out: Order[] = [];
+      for (const raw of rows) {
+        const order = upbitRawToOrder(raw, previous(String(raw['uuid'])), now);
+        if (order) out.push(order);
+      }
+      return out;
+    },
+
+    cancel(order) {
+      return call(() => ex.cancelOrder(order.id));
+    },
+
+    rejectOf(error) {
+      const e = upbitErrorOf(error);
+      return { reason: rejectReasonOf(e.name), message: e.name ? `${e.name}: ${e.message}` : e.message };
+    },
+  };
+}
