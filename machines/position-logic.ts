@@ -26,8 +26,10 @@ export function newSlot(side: OrderSide, clientId: string, price: number, amount
 
 /** The exchange's view of the order replaces ours when it is further along (cumulative fields). */
 export function slotFromOrder(slot: OrderSlot, order: Order): OrderSlot {
-  if (order.filled + DUST < slot.filled) return { ...slot, id: order.id, acked: true };
-  return { ...slot, id: order.id, acked: true, filled: order.filled, cost: order.cost, fee: order.fee };
+  // The exchange's amount stands: a live sell may have been cut to the coins the account holds.
+  const amount = order.amount > 0 ? order.amount : slot.amount;
+  if (order.filled + DUST < slot.filled) return { ...slot, id: order.id, acked: true, amount };
+  return { ...slot, id: order.id, acked: true, amount, filled: order.filled, cost: order.cost, fee: order.fee };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { eventPrice, type MarketEvent, type MarketSymbol } from '../core/index.js';
+import { eventPrice, type MarketEvent, type MarketRules, type MarketSymbol } from '../core/index.js';
 import { inferredRulesSource } from '../exchange/inferred-rules.js';
 import { SimulatedExchange } from '../exchange/index.js';
 import { PerformanceTracker, type TrackerState } from '../trading/performance.js';
@@ -72,11 +72,15 @@ export interface BacktestExtras {
   readonly score?: BatchScorer;
   /** The strategy for a fee rate (the RL agent of `strategy.agent`); default the rule-based one. */
   readonly strategy?: (feeRate: number) => Strategy;
+  /** The exchange's own market rules (paper trading on a live exchange); markets it lacks get inferred ones. */
+  readonly rules?: (market: MarketSymbol) => MarketRules | undefined;
 }
 
 export function createBacktest(config: Config, quote: string, startTs = 0, strategy?: Strategy, restore?: BacktestCheckpoint, extras: BacktestExtras = {}): BacktestRun {
   const feeRate = quote === 'KRW' ? UPBIT_KRW_FEE : config.simulator.feeRate;
-  const rules = inferredRulesSource(config.simulator.feeRate);
+  const inferred = inferredRulesSource(config.simulator.feeRate);
+  const given = extras.rules;
+  const rules: BacktestRun['rules'] = given ? { rules: (m) => given(m) ?? inferred.rules(m), observe: inferred.observe } : inferred;
   const sim = config.simulator;
   const exchange = new SimulatedExchange({
     rules: (market) => rules.rules(market),

@@ -2,12 +2,24 @@ import { UPBIT_REST_URL, UPBIT_WS_URL } from '../../exchange/upbit/upbit-quotati
 import { UsageError, type FlagSpecs, type ParsedArgs } from '../args.js';
 
 export const EXCHANGE_URL_FLAGS: FlagSpecs = {
-  'exchange-url': { type: 'string', valueName: 'url', description: 'another Upbit-compatible host (a sandbox, a test server): REST at the url, websocket at ws(s)://…/websocket/v1' },
-  'rest-url': { type: 'string', valueName: 'url', description: `Upbit REST base alone (default ${UPBIT_REST_URL})` },
-  'ws-url': { type: 'string', valueName: 'url', description: `Upbit websocket alone (default ${UPBIT_WS_URL})` },
+  'exchange-url': {
+    type: 'string',
+    valueName: 'url',
+    description: 'another host for the exchange (a sandbox, a test server). Upbit: REST at the url, websocket at ws(s)://…/websocket/v1; other exchanges: every endpoint moved to that host, paths kept',
+  },
+  'rest-url': { type: 'string', valueName: 'url', description: `REST base alone (Upbit default ${UPBIT_REST_URL})` },
+  'ws-url': { type: 'string', valueName: 'url', description: `websocket alone (Upbit default ${UPBIT_WS_URL}; other exchanges: the websocket origin)` },
 };
 
-/** `--exchange-url` sets both; `--rest-url` / `--ws-url` override one. */
+/** For exchanges other than Upbit: the hosts to move ccxt's endpoints to, when a flag names one. */
+export function exchangeOverrides(args: ParsedArgs): { restUrl?: string; wsUrl?: string } {
+  const base = args.strings.get('exchange-url')?.replace(/\/$/, '');
+  const restUrl = args.strings.get('rest-url') ?? base;
+  const wsUrl = args.strings.get('ws-url') ?? base?.replace(/^http/, 'ws');
+  return { ...(restUrl !== undefined ? { restUrl } : {}), ...(wsUrl !== undefined ? { wsUrl } : {}) };
+}
+
+/** Upbit: `--exchange-url` sets both; `--rest-url` / `--ws-url` override one. */
 export function exchangeUrls(args: ParsedArgs): { restUrl: string; wsUrl: string } {
   const base = args.strings.get('exchange-url')?.replace(/\/$/, '');
   const restUrl = args.strings.get('rest-url') ?? base ?? UPBIT_REST_URL;

@@ -5,7 +5,7 @@ import { writeBacktestOutput } from '../../engine/backtest-output.js';
 import type { EngineExchange } from '../../engine/engine-exchange.js';
 import { activeModels, recordToStore } from '../../engine/store-recorder.js';
 import type { TradingEngine } from '../../engine/trading-engine.js';
-import { UpbitMarketFeed } from '../../exchange/upbit/index.js';
+import type { MarketFeed } from '../../exchange/market-feed.js';
 import type { Store } from '../../store/index.js';
 import type { PerformanceTracker } from '../../trading/performance.js';
 import type { CommandIo } from '../command.js';
@@ -28,8 +28,8 @@ export interface LiveSessionOptions {
   readonly quote: string;
   readonly out: string;
   readonly forMs: number | undefined;
-  readonly restUrl: string;
-  readonly wsUrl: string;
+  /** The live market data (Upbit's own websocket, or any ccxt.pro exchange). */
+  readonly feed: MarketFeed;
   readonly store: Store;
   start(firstTs: number): SessionEngine;
   /** Written into summary.json as the run's source. */
@@ -46,9 +46,8 @@ export interface LiveSessionOptions {
  */
 export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
   const { io, config, quote, store, label } = o;
-  const markets = config.exchange.markets.length > 0 ? config.exchange.markets : undefined;
   const healthLog = store.health$.subscribe((h) => io.stderr.write(`${label}: store ${store.backend} ${h.status} (${h.reason})\n`));
-  const feed = new UpbitMarketFeed({ quote, restUrl: o.restUrl, wsUrl: o.wsUrl, ...(markets ? { markets } : {}) });
+  const feed = o.feed;
   const dashboard = o.dashboardPort === undefined ? undefined : await (await import('../../report/start-dashboard.js')).startDashboard(undefined, { port: o.dashboardPort, log: (l) => io.stderr.write(l) });
   let session: SessionEngine | undefined;
   let lastTs = -Infinity;

@@ -7,20 +7,25 @@ import { liveCheckpoint } from '../../engine/live-restore.js';
 import { PerformanceTracker } from '../../trading/performance.js';
 import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, type Command } from '../command.js';
-import { DASHBOARD_FLAG, EXCHANGE_URL_FLAGS, exchangeUrls, portFlag } from './live-flags.js';
+import { DASHBOARD_FLAG, EXCHANGE_URL_FLAGS, exchangeOverrides, exchangeUrls, portFlag } from './live-flags.js';
+import { openLiveMarket } from './live-market.js';
 import { runLiveSession } from './live-session.js';
 import { commandConfig, durationFlag } from './replay-input.js';
 
 /**
- * Live trading on Upbit: real orders with real money, through the ccxt adapter. Keys only from the
- * environment; `--confirm` is required. Before any order the account is reconciled: open orders the bot
+ * Live trading on Upbit or any ccxt.pro exchange (`exchange.id`): real orders with real money, through
+ * the ccxt adapter. Keys only from the environment (Upbit: UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY; others:
+ * <ID>_API_KEY / <ID>_SECRET, and <ID>_PASSWORD where the exchange needs one); `--live` is required. Before any order the account is reconciled: open orders the bot
  * did not place and holdings other than the quote currency are reported and left untouched — the bot
  * trades its cash only.
  */
 export const liveCommand: Command = {
   name: 'live',
-  summary: 'live trading on Upbit with REAL orders (keys from UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY, needs --live)',
-  examples: ['UPBIT_ACCESS_KEY=… UPBIT_SECRET_KEY=… coinrx live --live --set allocation.maxPositions=2'],
+  summary: 'live trading with REAL orders (Upbit keys from UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY, others from <ID>_API_KEY / <ID>_SECRET; needs --live)',
+  examples: [
+    'UPBIT_ACCESS_KEY=… UPBIT_SECRET_KEY=… coinrx live --live --set allocation.maxPositions=2',
+    'BINANCE_API_KEY=… BINANCE_SECRET=… coinrx live --live --set exchange.id=binance --set exchange.quote=USDT',
+  ],
   flags: {
     live: { type: 'boolean', description: 'confirm that real orders are to be placed' },
     for: { type: 'string', valueName: 'duration', description: 'stop after this long (default: until Ctrl-C)' },
@@ -31,25 +36,38 @@ export const liveCommand: Command = {
   },
   async run(args, io) {
     const config = commandConfig(args, io);
-    if (config.exchange.id !== 'upbit') throw new UsageError(`live trading supports exchange.id "upbit" for now, not "${config.exchange.id}"`);
-    const apiKey = io.env['UPBIT_ACCESS_KEY'];
-    const secret = io.env['UPBIT_SECRET_KEY'];
-    if (!apiKey || !secret) throw new UsageError('UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY must be set for live trading (paper trading needs no keys: npm start)');
-    if (!args.booleans.has('live')) throw new UsageError('coinrx live places REAL orders with real money; add --live to go ahead (or use coinrx paper)');
-    const { restUrl, wsUrl } = exchangeUrls(args);
-    const quote = config.exchange.quote;
+    const id = config.exchange.id;
     // ccxt is large: loaded only when live trading actually starts.
-    const { CcxtExchange, LiveAccount } = await import('../../exchange/ccxt/index.js');
-    const exchange = new CcxtExchange({ apiKey, secret, restUrl, wsUrl });
+    const { CcxtExchange, LiveAccount, keyVariables } = await import('../../exchange/ccxt/index.js');
+    const vars = keyVariables(id);
+    const apiKey = io.env[vars.apiKey];
+    const secret = io.env[vars.secret];
+    const password = io.env[vars.password];
+    if (!apiKey || !secret) throw new UsageError(`${vars.apiKey} and ${vars.secret} must be set for live trading on ${id} (paper trading needs no keys: npm start)`);
+    if (!args.booleans.has('live')) throw new UsageError('coinrx live places REAL orders with real money; add --live to go ahead (or use coinrx paper)');
+    const urls = id === 'upbit' ? exchangeUrls(args) : exchangeOverrides(args);
+    const where = urls.restUrl ?? `${id}'s API`;
+    const quote = config.exchange.quote;
+    let exchange;
+    try {
+      exchange = new CcxtExchange({ exchangeId: id, apiKey, secret, ...(password ? { password } : {}), ...urls });
+    } catch (error) {
+      throw new UsageError(`exchange.id: ${(error as Error).message}`);
+    }
     let rules;
     try {
       rules = new Map((await exchange.markets()).map((r) => [r.market, r]));
     } catch (error) {
       await exchange.close();
-      io.stderr.write(`coinrx live: cannot read Upbit's markets at ${restUrl} (${(error as Error).message}); nothing was traded\n`);
+      io.stderr.write(`coinrx live: cannot read ${id}'s markets at ${where} (${(error as Error).message.slice(0, 300)}); nothing was traded\n`);
       return 1;
     }
-    const account = await LiveAccount.open(exchange, { quote });
+    const market = await openLiveMarket(config, args, io, 'live');
+    if (!market) {
+      await exchange.close();
+      return 1;
+    }
+    const account = await LiveAccount.open(exchange, { quote, rules: (m) => rules.get(m) });
     const cash = account.getBalance(quote);
     const a = config.allocation;
     const markets = config.exchange.markets.length > 0 ? config.exchange.markets.join(', ') : `every ${quote} market (${[...rules.values()].filter((r) => r.quote === quote).length})`;
@@ -81,11 +99,10 @@ export const liveCommand: Command = {
         quote,
         out: args.strings.get('out') ?? 'out/live',
         forMs: durationFlag(args, 'for'),
-        restUrl,
-        wsUrl,
+        feed: market.feed,
         store,
         ...(args.strings.has('dashboard') ? { dashboardPort: portFlag(args.strings.get('dashboard')) } : {}),
-        source: { live: 'upbit', exchange: 'upbit', restUrl, wsUrl },
+        source: { ...market.source, exchange: id },
         start: () => {
           const engine = new TradingEngine({
             ...(restore ? { restore } : {}),
@@ -116,6 +133,7 @@ export const liveCommand: Command = {
       });
     } finally {
       await account.close();
+      await market.close();
     }
   },
 };

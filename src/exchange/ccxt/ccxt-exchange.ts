@@ -1,4 +1,4 @@
-import { NetworkError, OrderNotFound, RateLimitExceeded, type Exchange as Ccxt } from 'ccxt';
+import { ExchangeNotAvailable, NetworkError, OrderNotFound, RateLimitExceeded, type Exchange as Ccxt } from 'ccxt';
 import { Subject, type Observable } from 'rxjs';
 import type { Balance, Clock, Exchange, LimitOrderRequest, MarketRules, Order, OrderEvent, RejectReason } from '../../core/index.js';
 import { wallClock } from '../../core/index.js';
@@ -234,6 +234,8 @@ export class CcxtExchange implements Exchange {
       limiter.observe(code, headers, body);
       if (code === 429) throw new RateLimitExceeded(`${ex.id} ${method} ${url} 429 ${body}`);
       if (code === 418) throw new ExchangeBannedError(limiter.bannedUntil || Date.now());
+      // The server failed (Binance's -1008 "server busy" comes as 503): the request may be retried.
+      if (code >= 500) throw new ExchangeNotAvailable(`${ex.id} ${method} ${url} ${code} ${body}`);
       return handleOriginal(code, reason, url, method, headers, body, response, requestHeaders, requestBody);
     };
   }

@@ -29,11 +29,13 @@ export function keyVariables(exchangeId: string): { apiKey: string; secret: stri
 
 /** Options for ccxt that every exchange understands or ignores: spot only, no warnings turned errors. */
 const COMMON_OPTIONS = { defaultType: 'spot', warnOnFetchOpenOrdersWithoutSymbol: false };
-/** Per exchange: what keeps ccxt on the spot market (Binance would otherwise load futures and options). */
-const EXCHANGE_OPTIONS: Readonly<Record<string, Record<string, unknown>>> = {
-  binance: { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false },
-  binanceus: { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false },
-};
+/**
+ * Per exchange: what keeps ccxt on the spot market. With keys, Binance would otherwise also load
+ * futures and options markets, currencies and margin pairs from `sapi`/`fapi`/`dapi` at every
+ * `loadMarkets`; listing open orders of every market at once is refused without `warnWithoutSymbol`.
+ */
+const BINANCE_SPOT = { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false, fetchMargins: false, fetchOpenOrders: { warnWithoutSymbol: false } };
+const EXCHANGE_OPTIONS: Readonly<Record<string, Record<string, unknown>>> = { binance: BINANCE_SPOT, binanceus: BINANCE_SPOT };
 
 /** Every ccxt.pro exchange id (REST and websocket in one class). */
 export function ccxtExchangeIds(): string[] {

@@ -1,6 +1,7 @@
 import { Subject, type Observable, type Subscription } from 'rxjs';
-import type { Balance, LimitOrderRequest, Order, OrderEvent } from '../../core/index.js';
+import type { Balance, LimitOrderRequest, MarketRules, MarketSymbol, Order, OrderEvent } from '../../core/index.js';
 import type { OrderSlot } from '../../../machines/index.js';
+import { roundAmountDown } from '../tick-math.js';
 import type { CcxtExchange } from './ccxt-exchange.js';
 
 export interface LiveAccountOptions {
@@ -8,6 +9,8 @@ export interface LiveAccountOptions {
   readonly quote: string;
   /** Balances are re-read from the exchange this often, and shortly after each fill or cancel (default 15 s). */
   readonly refreshMs?: number;
+  /** Market rules, for the amount step of a sell capped at the coins actually held. */
+  readonly rules?: (market: MarketSymbol) => MarketRules | undefined;
 }
 
 /**
@@ -104,7 +107,19 @@ export class LiveAccount {
     await this.#exchange.close();
   }
 
+  /**
+   * A sell never asks for more than the account holds: where the exchange takes a buy's fee from the
+   * coins bought (Binance without BNB), the position's gross amount is more than the free balance, so
+   * the sell is cut to the free balance rounded down to the market's step (the fee's worth stays as dust).
+   */
   createLimitOrder(request: LimitOrderRequest): Promise<Order | undefined> {
+    if (request.side === 'sell') {
+      const free = this.getBalance(request.market.slice(0, request.market.indexOf('/'))).free;
+      if (free > 0 && request.amount > free) {
+        const capped = roundAmountDown(free, this.#options.rules?.(request.market)?.amountStep ?? 0);
+        if (capped > 0) return this.#exchange.createLimitOrder({ ...request, amount: capped });
+      }
+    }
     return this.#exchange.createLimitOrder(request);
   }
 

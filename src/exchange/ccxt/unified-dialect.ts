@@ -3,7 +3,7 @@ import type { Balance, MarketRules, Order, OrderStatus, RejectReason } from '../
 import { genericMarketRules, type CcxtMarketLike, type PrecisionMode } from '../market-rules.js';
 import type { CcxtCall, CcxtDialect, OrderRef } from './ccxt-dialect.js';
 
-/** Exchanges whose ccxt `fetchOrder` finds an order by `params.clientOrderId` (read in ccxt's source). */
+/** Exchanges whose ccxt `fetchOrder` finds an order by `params.origClientOrderId` (read in ccxt's source). */
 const FETCH_BY_CLIENT_ID = new Set(['binance', 'binanceus']);
 /** How far back a client-id search through closed orders looks. */
 const CLOSED_LOOKBACK_MS = 7 * 86_400_000;
@@ -90,7 +90,8 @@ export function unifiedDialect(ex: Ccxt, call: CcxtCall): CcxtDialect {
       (previous && previous.filled === filled ? previous.fee : cost * (m?.taker ?? 0));
     return {
       id,
-      clientId: o.clientOrderId ?? previous?.clientId ?? '',
+      // A client id never changes once known; a cancel answer's `clientOrderId` can be the cancel's own (Binance).
+      clientId: previous?.clientId || String((o.info as Record<string, unknown> | undefined)?.['origClientOrderId'] ?? '') || o.clientOrderId || '',
       market: symbol,
       side,
       price,
@@ -146,7 +147,7 @@ export function unifiedDialect(ex: Ccxt, call: CcxtCall): CcxtDialect {
       if (ref.id !== undefined) return toOrder(await call(() => ex.fetchOrder(ref.id as string, symbol)), previous, now);
       if (ref.clientId === undefined || symbol === undefined) return undefined;
       const clientId = ref.clientId;
-      const found = FETCH_BY_CLIENT_ID.has(ex.id) ? await call(() => ex.fetchOrder(undefined as unknown as string, symbol, { clientOrderId: clientId })) : await search(clientId, symbol, now);
+      const found = FETCH_BY_CLIENT_ID.has(ex.id) ? await call(() => ex.fetchOrder('', symbol, { origClientOrderId: clientId })) : await search(clientId, symbol, now);
       if (!found || (found.clientOrderId !== undefined && found.clientOrderId !== clientId)) return undefined;
       return toOrder(found, previous, now);
     },

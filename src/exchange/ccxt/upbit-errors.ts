@@ -1,4 +1,4 @@
-import { NetworkError, RateLimitExceeded } from 'ccxt';
+import { NetworkError, OperationFailed, RateLimitExceeded } from 'ccxt';
 import type { RejectReason } from '../../core/index.js';
 import { ExchangeBannedError } from './rate-limiter.js';
 
@@ -29,8 +29,11 @@ export function rejectReasonOf(name: string | undefined): RejectReason {
   return 'exchange_error';
 }
 
-/** Worth retrying: the request may not have reached Upbit, or Upbit asked us to slow down. Never a 418 ban. */
+/**
+ * Worth retrying: the request may not have reached the exchange, the exchange failed (5xx, ccxt's
+ * `OperationFailed` and its `NetworkError` subclasses), or it asked us to slow down. Never a 418 ban.
+ */
 export function isTransient(error: unknown): boolean {
   if (error instanceof ExchangeBannedError) return false;
-  return error instanceof NetworkError || error instanceof RateLimitExceeded;
+  return error instanceof NetworkError || error instanceof OperationFailed || error instanceof RateLimitExceeded;
 }

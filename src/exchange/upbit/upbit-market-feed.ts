@@ -4,6 +4,7 @@ import { WebSocket, type RawData } from 'ws';
 import { createActor, type Actor } from 'xstate';
 import { connectionMachine, type ConnectionStateName } from '../../../machines/connection-machine.js';
 import type { MarketEvent, MarketSymbol } from '../../core/index.js';
+import type { ConnectionStatus, MarketFeed } from '../market-feed.js';
 import { UpbitFrames } from '../../market-data/parsers/upbit-frames.js';
 import { upbitMarket } from '../../market-data/symbols.js';
 import { sleep } from '../retry.js';
@@ -33,16 +34,7 @@ export interface UpbitMarketFeedOptions {
   readonly fetch?: typeof fetch;
 }
 
-export interface ConnectionStatus {
-  readonly state: ConnectionStateName;
-  /** Failed attempts in a row. */
-  readonly attempt: number;
-  /** Delay of the current backoff wait (state `backoff`). */
-  readonly delayMs: number;
-  readonly reason: string | undefined;
-  /** Successful connections so far. */
-  readonly opens: number;
-}
+export type { ConnectionStatus };
 
 export interface UpbitFeedStats {
   readonly frames: number;
@@ -91,7 +83,7 @@ const toCode = (m: MarketSymbol): string => {
  *
  * `events$` is shared: the first subscriber starts the feed, the last one to leave stops it.
  */
-export class UpbitMarketFeed {
+export class UpbitMarketFeed implements MarketFeed {
   readonly events$: Observable<MarketEvent>;
   readonly #status = new BehaviorSubject<ConnectionStatus>({ state: 'stopped', attempt: 0, delayMs: 0, reason: undefined, opens: 0 });
   readonly connection$: Observable<ConnectionStatus> = this.#status.asObservable();

@@ -1,0 +1,268 @@
+import type { Exchange as Ccxt, Trade as CcxtTrade } from 'ccxt';
+import { BehaviorSubject, Observable, share, Subject } from 'rxjs';
+import { createActor, type Actor } from 'xstate';
+import { connectionMachine, type ConnectionStateName } from '../../../machines/connection-machine.js';
+import type { MarketEvent, MarketSymbol } from '../../core/index.js';
+import { sleep } from '../retry.js';
+import type { ConnectionStatus, MarketFeed } from '../market-feed.js';
+
+export interface CcxtMarketFeedOptions {
+  /** A ccxt.pro instance; public data needs no keys. */
+  readonly exchange: Ccxt;
+  /** Quote currency whose spot markets are all followed (default `USDT`). Ignored when `markets` is given. */
+  readonly quote?: string;
+  /** A fixed market list (`BTC/USDT`); no periodic re-reading of the exchange's markets. */
+  readonly markets?: readonly MarketSymbol[];
+  /** How often the market list is re-read for listings and delistings (default 5 min). */
+  readonly marketRefreshMs?: number;
+  /** No data for this long means the connection stalled (default 120 s). */
+  readonly idleTimeoutMs?: number;
+  /** Reconnect backoff. Defaults: 500 ms doubling to 30 s, half jittered, never giving up. */
+  readonly backoff?: { readonly initialDelayMs?: number; readonly maxDelayMs?: number; readonly factor?: number; readonly jitter?: number; readonly maxAttempts?: number };
+  /** Follow the best bid and ask (`watchBidsAsks`) where the exchange has it (default true). */
+  readonly book?: boolean;
+  readonly random?: () => number;
+}
+
+export interface CcxtFeedStats {
+  /** Batches answered by ccxt's watch calls. */
+  readonly frames: number;
+  readonly events: number;
+  /** Trades or quotes ccxt gave without a usable price, amount or time (dropped). */
+  readonly malformed: number;
+  /** Trades dropped as already seen (an id not above the market's newest). */
+  readonly duplicates: number;
+  /** Trade ids found missing where the exchange numbers trades 1, 2, 3… per market (Binance). */
+  readonly gaps: number;
+  readonly reconnects: number;
+  /** Connections closed for silence. */
+  readonly stalls: number;
+  /** Market-list reads that failed (the previous list is kept). */
+  readonly marketListErrors: number;
+  readonly markets: number;
+}
+
+/**
+ * Live market data of any ccxt.pro exchange as `MarketEvent`s: the trades (`watchTradesForSymbols`) and
+ * the best bid and ask (`watchBidsAsks`) of every spot market of the quote currency, through ccxt's own
+ * websocket subscriptions. The same `connection` machine as the Upbit feed owns the lifecycle: data
+ * arriving marks the connection open; a failed watch, or silence for `idleTimeoutMs`, closes every socket
+ * (`exchange.close()`) and reconnects after an exponential backoff with jitter. The market list is
+ * re-read every `marketRefreshMs`; new markets join the next watch call. Trades are de-duplicated by
+ * id; where ids count up by one (Binance), a jump is counted as a gap (no REST backfill here: the
+ * exchange's REST trade ids need not be the websocket's).
+ *
+ * `events$` is shared: the first subscriber starts the feed, the last one to leave stops it.
+ */
+export class CcxtMarketFeed implements MarketFeed {
+  readonly events$: Observable<MarketEvent>;
+  readonly #status = new BehaviorSubject<ConnectionStatus>({ state: 'stopped', attempt: 0, delayMs: 0, reason: undefined, opens: 0 });
+  readonly connection$: Observable<ConnectionStatus> = this.#status.asObservable();
+  readonly #options: CcxtMarketFeedOptions;
+  readonly #ex: Ccxt;
+  readonly #out = new Subject<MarketEvent>();
+  readonly #lastId = new Map<MarketSymbol, number>();
+  #symbols: MarketSymbol[] = [];
+  #actor: Actor<typeof connectionMachine> | undefined;
+  #abort: AbortController | undefined;
+  #generation = 0;
+  #lastActivity = 0;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #refresh: NodeJS.Timeout | undefined;
+  #counters = { frames: 0, events: 0, malformed: 0, duplicates: 0, gaps: 0, stalls: 0, marketListErrors: 0 };
+
+  constructor(options: CcxtMarketFeedOptions) {
+    this.#options = options;
+    this.#ex = options.exchange;
+    if (options.markets) this.#symbols = [...new Set(options.markets)].sort();
+    this.events$ = new Observable<MarketEvent>((subscriber) => {
+      const sub = this.#out.subscribe(subscriber);
+      this.#start();
+      return () => {
+        sub.unsubscribe();
+        this.#stop();
+      };
+    }).pipe(share());
+  }
+
+  markets(): readonly MarketSymbol[] {
+    return this.#symbols;
+  }
+
+  stats(): CcxtFeedStats {
+    return { ...this.#counters, reconnects: Math.max(0, this.#status.getValue().opens - 1), markets: this.#symbols.length };
+  }
+
+  /** Re-reads the exchange's markets now (also done every `marketRefreshMs`). */
+  async refreshMarkets(): Promise<void> {
+    if (this.#options.markets) return;
+    const quote = this.#options.quote ?? 'USDT';
+    try {
+      const markets = await this.#ex.loadMarkets(true);
+      this.#symbols = Object.values(markets)
+        .filter((m) => m !== undefined && m.spot === true && m.active !== false && m.quote === quote)
+        .map((m) => String(m?.symbol))
+        .sort();
+    } catch {
+      this.#counters.marketListErrors++;
+    }
+  }
+
+  #start(): void {
+    if (this.#actor) return;
+    this.#abort = new AbortController();
+    const b = this.#options.backoff ?? {};
+    const actor = createActor(
+      connectionMachine.provide({ actions: { openSocket: () => this.#open(), closeSocket: () => this.#close(), subscribe: () => {} } }),
+      {
+        input: {
+          initialDelayMs: b.initialDelayMs ?? 500,
+          maxDelayMs: b.maxDelayMs ?? 30_000,
+          factor: b.factor ?? 2,
+          jitter: b.jitter ?? 0.5,
+          maxAttempts: b.maxAttempts ?? 0,
+          random: this.#options.random ?? Math.random,
+        },
+      },
+    );
+    actor.subscribe((snap) => {
+      const c = snap.context;
+      const status: ConnectionStatus = { state: snap.value as ConnectionStateName, attempt: c.attempt, delayMs: c.delayMs, reason: c.lastReason, opens: c.opens };
+      const prev = this.#status.getValue();
+      if (prev.state !== status.state || prev.attempt !== status.attempt || prev.opens !== status.opens) this.#status.next(status);
+    });
+    this.#actor = actor;
+    actor.start();
+    const idle = this.#options.idleTimeoutMs ?? 120_000;
+    this.#heartbeat = setInterval(() => this.#beat(), Math.max(10, idle / 4));
+    this.#heartbeat.unref();
+    void this.#boot(this.#abort.signal);
+  }
+
+  /** Reads the market list (retrying with backoff until it works or the feed stops), then connects. */
+  async #boot(signal: AbortSignal): Promise<void> {
+    let delay = 500;
+    while (!signal.aborted && this.#symbols.length === 0) {
+      await this.refreshMarkets();
+      if (this.#symbols.length > 0 || signal.aborted) break;
+      try {
+        await sleep(delay * (0.5 + 0.5 * (this.#options.random ?? Math.random)()), signal);
+      } catch {
+        return;
+      }
+      delay = Math.min(delay * 2, 30_000);
+    }
+    if (signal.aborted) return;
+    this.#actor?.send({ type: 'connection.start' });
+    if (!this.#options.markets) {
+      this.#refresh = setInterval(() => void this.refreshMarkets(), this.#options.marketRefreshMs ?? 300_000);
+      this.#refresh.unref();
+    }
+  }
+
+  #stop(): void {
+    this.#abort?.abort();
+    this.#abort = undefined;
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    if (this.#refresh) clearInterval(this.#refresh);
+    this.#heartbeat = undefined;
+    this.#refresh = undefined;
+    this.#actor?.send({ type: 'connection.stop' });
+    this.#actor?.stop();
+    this.#actor = undefined;
+    this.#close();
+  }
+
+  #open(): void {
+    const generation = ++this.#generation;
+    this.#lastActivity = Date.now();
+    void this.#watch(generation, 'trades');
+    if ((this.#options.book ?? true) && this.#ex.has['watchBidsAsks']) void this.#watch(generation, 'book');
+  }
+
+  #close(): void {
+    this.#generation++;
+    void this.#ex.close().catch(() => undefined);
+  }
+
+  async #watch(generation: number, what: 'trades' | 'book'): Promise<void> {
+    try {
+      if (String(JSON.stringify(this.#ex.urls['api'])).includes('"ws://')) await this.#ex.loadHttpProxyAgent();
+      while (generation === this.#generation) {
+        const symbols = this.#symbols;
+        if (what === 'trades') {
+          const trades = await this.#ex.watchTradesForSymbols(symbols);
+          if (generation !== this.#generation) return;
+          this.#arrived();
+          for (const t of trades) this.#onTrade(t);
+        } else {
+          const tickers = await this.#ex.watchBidsAsks(symbols);
+          if (generation !== this.#generation) return;
+          this.#arrived();
+          for (const t of Object.values(tickers)) this.#onQuote(t as unknown as Record<string, unknown>);
+        }
+      }
+    } catch (error) {
+      if (generation !== this.#generation) return;
+      this.#generation++;
+      this.#actor?.send({ type: 'connection.closed', reason: error instanceof Error ? error.message.slice(0, 200) : String(error) });
+    }
+  }
+
+  #arrived(): void {
+    this.#counters.frames++;
+    this.#lastActivity = Date.now();
+    if (this.#actor?.getSnapshot().value === 'connecting') this.#actor.send({ type: 'connection.opened' });
+  }
+
+  #beat(): void {
+    const state = this.#actor?.getSnapshot().value;
+    if (state !== 'open' && state !== 'connecting') return;
+    if (Date.now() - this.#lastActivity > (this.#options.idleTimeoutMs ?? 120_000)) {
+      this.#counters.stalls++;
+      this.#actor?.send({ type: 'connection.stalled' });
+    }
+  }
+
+  #onTrade(t: CcxtTrade): void {
+    const market = t.symbol;
+    const ts = t.timestamp;
+    const price = t.price;
+    const amount = t.amount;
+    if (market === undefined || typeof ts !== 'number' || typeof price !== 'number' || !(price > 0) || typeof amount !== 'number' || !(amount >= 0)) {
+      this.#counters.malformed++;
+      return;
+    }
+    const id = typeof t.id === 'string' && /^\d{1,15}$/.test(t.id) ? Number(t.id) : undefined;
+    if (id !== undefined) {
+      const last = this.#lastId.get(market);
+      if (last !== undefined && id <= last) {
+        this.#counters.duplicates++;
+        return;
+      }
+      if (last !== undefined && id > last + 1 && this.#ex.id.startsWith('binance')) this.#counters.gaps += id - last - 1;
+      this.#lastId.set(market, id);
+    }
+    const side = t.side === 'buy' || t.side === 'sell' ? t.side : undefined;
+    this.#emit({ kind: 'trade', market, ts, price, amount, ...(side ? { side } : {}), ...(id !== undefined ? { id } : {}) });
+  }
+
+  #onQuote(q: Record<string, unknown>): void {
+    const market = q['symbol'];
+    const bid = q['bid'];
+    const ask = q['ask'];
+    if (typeof market !== 'string' || typeof bid !== 'number' || typeof ask !== 'number' || !(bid > 0) || !(ask > 0)) {
+      this.#counters.malformed++;
+      return;
+    }
+    const ts = typeof q['timestamp'] === 'number' ? q['timestamp'] : Date.now();
+    const bidSize = typeof q['bidVolume'] === 'number' ? q['bidVolume'] : 0;
+    const askSize = typeof q['askVolume'] === 'number' ? q['askVolume'] : 0;
+    this.#emit({ kind: 'book', market, ts, bidPrice: bid, bidSize, askPrice: ask, askSize });
+  }
+
+  #emit(event: MarketEvent): void {
+    this.#counters.events++;
+    this.#out.next(event);
+  }
+}
