@@ -29,7 +29,7 @@ export async function openLiveMarket(config: Config, args: ParsedArgs, io: Comma
   const chosen = config.exchange.markets.length > 0 ? config.exchange.markets : undefined;
   const unreachable = (where: string, error: unknown): undefined => {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
-    io.stderr.write(`coinrx ${label}: cannot reach ${id} at ${where} (${(error as Error).message.slice(0, 300)}${cause ? `: ${cause}` : ''}); ${label} trading needs live market data — for the offline twin run: npm run demo\n`);
+    io.stderr.write(`coinrx ${label}: cannot reach ${id === 'upbit' ? 'Upbit' : id} at ${where} (${(error as Error).message.slice(0, 300)}${cause ? `: ${cause}` : ''}); ${label} trading needs live market data — for the offline twin run: npm run demo\n`);
     return undefined;
   };
   if (id === 'upbit') {

@@ -1,4 +1,5 @@
 import { ExchangeNotAvailable, NetworkError, OrderNotFound, RateLimitExceeded, type Exchange as Ccxt } from 'ccxt';
+import { hasPlainWebsocket } from './ccxt-urls.js';
 import { Subject, type Observable } from 'rxjs';
 import type { Balance, Clock, Exchange, LimitOrderRequest, MarketRules, Order, OrderEvent, RejectReason } from '../../core/index.js';
 import { wallClock } from '../../core/index.js';
@@ -288,7 +289,7 @@ export class CcxtExchange implements Exchange {
     let failures = 0;
     while (!signal.aborted) {
       try {
-        if (String(this.ccxt.urls['api']['ws'] ?? '').startsWith('ws://')) await this.ccxt.loadHttpProxyAgent();
+        if (hasPlainWebsocket(this.ccxt.urls['api'])) await this.ccxt.loadHttpProxyAgent();
         const orders = await this.ccxt.watchOrders();
         if (signal.aborted) return;
         this.#stats.streamConnected = true;

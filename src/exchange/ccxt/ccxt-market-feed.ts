@@ -1,4 +1,5 @@
 import type { Exchange as Ccxt, Trade as CcxtTrade } from 'ccxt';
+import { hasPlainWebsocket } from './ccxt-urls.js';
 import { BehaviorSubject, Observable, share, Subject } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
 import { connectionMachine, type ConnectionStateName } from '../../../machines/connection-machine.js';
@@ -187,7 +188,7 @@ export class CcxtMarketFeed implements MarketFeed {
 
   async #watch(generation: number, what: 'trades' | 'book'): Promise<void> {
     try {
-      if (String(JSON.stringify(this.#ex.urls['api'])).includes('"ws://')) await this.#ex.loadHttpProxyAgent();
+      if (hasPlainWebsocket(this.#ex.urls['api'])) await this.#ex.loadHttpProxyAgent();
       while (generation === this.#generation) {
         const symbols = this.#symbols;
         if (what === 'trades') {

@@ -26,3 +26,8 @@ function origin(url: string): string {
   const u = new URL(url);
   return `${u.protocol}//${u.host}`;
 }
+
+/** ccxt refuses a plain `ws://` socket (a local test server) until its proxy agent is loaded. */
+export function hasPlainWebsocket(urls: unknown): boolean {
+  return JSON.stringify(urls ?? null).includes('"ws://');
+}

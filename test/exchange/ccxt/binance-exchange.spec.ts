@@ -1,0 +1,191 @@
+import { firstValueFrom, filter, take, toArray, type Observable } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { OrderEvent } from '../../../src/core/index.js';
+import { CcxtExchange, type CcxtExchangeOptions } from '../../../src/exchange/ccxt/ccxt-exchange.js';
+import { ExchangeBannedError } from '../../../src/exchange/ccxt/rate-limiter.js';
+import { LiveAccount } from '../../../src/exchange/ccxt/live-account.js';
+import { BinanceServer, type BinanceServerOptions } from '../../helpers/binance-server.js';
+import { waitFor } from '../../helpers/wait-for.js';
+
+/**
+ * The one ccxt adapter on a second exchange: real ccxt.pro binance against the local Binance spot
+ * server, through ccxt's unified API (`unifiedDialect`), with the same guarantees as on Upbit.
+ */
+let server: BinanceServer | undefined;
+const adapters: { close(): Promise<void> }[] = [];
+
+afterEach(async () => {
+  for (const a of adapters.splice(0)) await a.close().catch(() => undefined);
+  await server?.close();
+  server = undefined;
+});
+
+async function setup(options: BinanceServerOptions = {}, adapter: Partial<CcxtExchangeOptions> = {}): Promise<{ s: BinanceServer; ex: CcxtExchange; events: OrderEvent[] }> {
+  const s = await BinanceServer.start({ enforceRateLimits: false, ...options });
+  server = s;
+  const ex = new CcxtExchange({ exchangeId: 'binance', apiKey: s.apiKey, secret: s.secret, restUrl: s.restUrl, timeoutMs: 3_000, retryDelayMs: 20, pollIntervalMs: 100, random: () => 0.5, ...adapter });
+  adapters.push(ex);
+  const events: OrderEvent[] = [];
+  ex.orderEvents$.subscribe((e) => events.push(e));
+  return { s, ex, events };
+}
+
+const next = <T>(o: Observable<T>, p: (x: T) => boolean): Promise<T> => firstValueFrom(o.pipe(filter(p), take(1)));
+
+describe('CcxtExchange on Binance (real ccxt.pro binance, local server)', () => {
+  it('reads the markets’ tick, lot, minimum total and fee from exchangeInfo, and the balances', async () => {
+    const { ex } = await setup({ balances: { USDT: 1_000, BTC: 0.5 } });
+    const rules = await ex.markets();
+    expect(rules.map((r) => r.market)).toEqual(['BTC/USDT', 'ETH/USDT', 'XRP/USDT']);
+    const btc = rules[0]!;
+    expect(btc.tickSize(60_000)).toBe(0.01);
+    expect(btc.amountStep).toBe(0.00001);
+    expect(btc.minTotal).toBe(5);
+    expect(btc.feeRate).toBeGreaterThan(0);
+    const xrp = rules[2]!;
+    expect([xrp.tickSize(0.5), xrp.amountStep]).toEqual([0.0001, 0.1]);
+    expect(await ex.balances()).toEqual(expect.arrayContaining([{ currency: 'BTC', free: 0.5, locked: 0 }, { currency: 'USDT', free: 1_000, locked: 0 }]));
+    expect(server!.requestsTo('/sapi/v1/capital/config/getall')).toHaveLength(0);
+  });
+
+  it('places a limit order with its client id, finds it by id and by client id, cancels it once', async () => {
+    const { s, ex, events } = await setup();
+    const placed = await ex.createLimitOrder({ clientId: 'coinrx-t-1-b1', market: 'BTC/USDT', side: 'buy', price: 59_000, amount: 0.001 });
+    expect(placed).toMatchObject({ clientId: 'coinrx-t-1-b1', market: 'BTC/USDT', side: 'buy', price: 59_000, amount: 0.001, status: 'open', filled: 0 });
+    expect(s.requestsTo('/api/v3/order', 'POST')[0]?.body).toMatchObject({ newClientOrderId: 'coinrx-t-1-b1', symbol: 'BTCUSDT', type: 'LIMIT' });
+    expect(s.balance('USDT').locked).toBeCloseTo(59, 8);
+    expect((await ex.fetchOrder({ id: placed!.id, market: 'BTC/USDT' }))?.clientId).toBe('coinrx-t-1-b1');
+    expect((await ex.fetchOrder({ clientId: 'coinrx-t-1-b1', market: 'BTC/USDT' }))?.id).toBe(placed!.id);
+    expect(await ex.fetchOrder({ clientId: 'nobody', market: 'BTC/USDT' })).toBeUndefined();
+    expect((await ex.openOrders()).map((o) => o.clientId)).toEqual(['coinrx-t-1-b1']);
+    await ex.cancelOrder(placed!.id);
+    await waitFor(() => events.some((e) => e.type === 'order.cancelled'), 'the cancel');
+    const cancelled = events.filter((e) => e.type === 'order.cancelled');
+    expect(cancelled).toHaveLength(1);
+    // Binance answers a cancel with the cancel's own client id; the order keeps its own.
+    expect(cancelled[0]!.type === 'order.cancelled' && cancelled[0]!.order.clientId).toBe('coinrx-t-1-b1');
+    expect(events.filter((e) => e.type === 'order.accepted')).toHaveLength(1);
+    expect(s.balance('USDT')).toEqual({ free: 10_000, locked: 0 });
+  });
+
+  it('turns Binance’s refusals into rejects with their reasons, the exchange’s words kept', async () => {
+    const { ex, events } = await setup({ balances: { USDT: 100 } });
+    await ex.markets();
+    expect(await ex.createLimitOrder({ clientId: 'r-1', market: 'BTC/USDT', side: 'buy', price: 60_000, amount: 0.01 })).toBeUndefined();
+    expect(await ex.createLimitOrder({ clientId: 'r-2', market: 'BTC/USDT', side: 'buy', price: 60_000, amount: 0.00005 })).toBeUndefined();
+    expect(await ex.createLimitOrder({ clientId: 'r-3', market: 'NOPE/USDT', side: 'buy', price: 1, amount: 10 })).toBeUndefined();
+    const rejects = events.filter((e): e is Extract<OrderEvent, { type: 'order.rejected' }> => e.type === 'order.rejected');
+    expect(rejects.map((r) => [r.clientId, r.reason])).toEqual([
+      ['r-1', 'insufficient_funds'],
+      ['r-2', 'under_minimum'],
+      ['r-3', 'unknown_market'],
+    ]);
+    expect(rejects[0]!.message).toMatch(/insufficient balance/i);
+    expect(rejects[1]!.message).toMatch(/NOTIONAL/);
+  });
+
+  it('a fill shows as one fill event with the fee in quote, also when Binance takes it in the coin bought', async () => {
+    const { s, ex, events } = await setup({ feeRate: 0.001 });
+    await ex.start();
+    const placed = await ex.createLimitOrder({ clientId: 'f-1', market: 'ETH/USDT', side: 'buy', price: 2_500, amount: 0.01 });
+    s.publishTrade('ETHUSDT', { price: 2_499, qty: 1 });
+    await waitFor(() => events.some((e) => e.type === 'order.fill'), 'the fill', 5_000);
+    await new Promise((r) => setTimeout(r, 300)); // the stream and the polls both had their chance
+    const fills = events.filter((e): e is Extract<OrderEvent, { type: 'order.fill' }> => e.type === 'order.fill');
+    expect(fills).toHaveLength(1);
+    expect(fills[0]!.fill).toMatchObject({ orderId: placed!.id, clientId: 'f-1', amount: 0.01, price: 2_500 });
+    // 0.001 × 0.01 ETH charged in ETH, worth 0.025 USDT at the fill price.
+    expect(fills[0]!.fill.fee).toBeCloseTo(0.025, 9);
+    expect(s.balance('ETH').free).toBeCloseTo(0.00999, 12);
+  });
+
+  it('an order whose acknowledgement is lost is found by client id: one order on the exchange, no resend', async () => {
+    const { s, ex } = await setup();
+    s.loseNextAcks(1);
+    const order = await ex.createLimitOrder({ clientId: 'lost-1', market: 'BTC/USDT', side: 'buy', price: 58_000, amount: 0.001 });
+    expect(order).toMatchObject({ clientId: 'lost-1', status: 'open' });
+    expect(s.requestsTo('/api/v3/order', 'POST')).toHaveLength(1);
+    expect(ex.stats().ackRecoveries).toBe(1);
+  });
+
+  it('retries 429 and 5xx answers with backoff; a 418 ban stops every request until it is over', async () => {
+    const { s, ex } = await setup();
+    s.failNext(429, 1, '/api/v3/account');
+    s.failNext(503, 1, '/api/v3/account');
+    expect((await ex.balances()).find((b) => b.currency === 'USDT')?.free).toBe(10_000);
+    expect(ex.stats().retries).toBe(2);
+    s.failNext(418, 1, '/api/v3/account');
+    await expect(ex.balances()).rejects.toBeInstanceOf(ExchangeBannedError);
+    const before = s.requests.length;
+    await expect(ex.balances()).rejects.toBeInstanceOf(ExchangeBannedError);
+    expect(s.requests.length).toBe(before);
+  });
+
+  it('follows orders on the private stream (Binance’s executionReport) and survives a dropped socket', async () => {
+    const { s, ex, events } = await setup({}, { pollIntervalMs: 60_000, reconcileIntervalMs: 60_000 });
+    await ex.start();
+    await waitFor(() => s.privateConnections > 0, 'the private stream', 5_000);
+    const placed = await ex.createLimitOrder({ clientId: 'ws-1', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20 });
+    s.dropConnections();
+    await waitFor(() => s.privateConnections > 1, 'the private stream to reconnect', 10_000);
+    await new Promise((r) => setTimeout(r, 500)); // the one quick poll after the drop has run
+    const polls = ex.stats().polls;
+    s.fillOrder(placed!.id, 5);
+    await waitFor(() => events.some((e) => e.type === 'order.fill'), 'the partial fill from the stream', 10_000);
+    expect(ex.stats().polls).toBe(polls);
+    expect(ex.stats().streamConnected).toBe(true);
+    const fill = events.find((e) => e.type === 'order.fill');
+    expect(fill?.type === 'order.fill' && fill.fill.amount).toBe(5);
+  });
+
+  it('a cancel that loses the race to a fill: the fill is applied once and the cancel reported as unknown', async () => {
+    const { s, ex, events } = await setup();
+    const placed = await ex.createLimitOrder({ clientId: 'race-1', market: 'BTC/USDT', side: 'sell', price: 61_000, amount: 0.0001 }).catch(() => undefined);
+    // no BTC: rejected; buy first
+    expect(placed).toBeUndefined();
+    const buy = await ex.createLimitOrder({ clientId: 'race-2', market: 'BTC/USDT', side: 'buy', price: 59_000, amount: 0.001 });
+    s.fillOrder(buy!.id);
+    await ex.cancelOrder(buy!.id);
+    await waitFor(() => events.some((e) => e.type === 'order.rejected' && e.clientId === 'race-2'), 'the cancel refusal');
+    expect(events.filter((e) => e.type === 'order.fill' && e.order.clientId === 'race-2')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'order.cancelled')).toHaveLength(0);
+  });
+});
+
+describe('LiveAccount on Binance', () => {
+  it('caps a sell at the coins held when the buy’s fee was taken in the coin', async () => {
+    const { s, ex } = await setup({ feeRate: 0.001 });
+    const rules = new Map((await ex.markets()).map((r) => [r.market, r]));
+    const account = await LiveAccount.open(ex, { quote: 'USDT', refreshMs: 60_000, rules: (m) => rules.get(m) });
+    adapters.push(account);
+    const buy = await account.createLimitOrder({ clientId: 'cap-b1', market: 'ETH/USDT', side: 'buy', price: 2_500, amount: 0.01 });
+    s.fillOrder(buy!.id);
+    await account.refresh();
+    await waitFor(() => account.getBalance('ETH').free > 0, 'the coins bought');
+    expect(account.getBalance('ETH').free).toBeCloseTo(0.00999, 12);
+    const sell = await account.createLimitOrder({ clientId: 'cap-s1', market: 'ETH/USDT', side: 'sell', price: 2_600, amount: 0.01 });
+    // 0.00999 rounded down to the 0.0001 step
+    expect(sell).toMatchObject({ clientId: 'cap-s1', amount: 0.0099 });
+    const placed = s.requestsTo('/api/v3/order', 'POST').map((r) => r.body?.['quantity']);
+    expect(placed).toEqual(['0.01', '0.0099']);
+  });
+
+  it('reconciles restored orders by client id and market after a restart', async () => {
+    const { s, ex } = await setup();
+    const first = await ex.createLimitOrder({ clientId: 'rs-b1', market: 'BTC/USDT', side: 'buy', price: 59_000, amount: 0.002 });
+    await ex.close();
+    adapters.splice(0);
+    s.fillOrder(first!.id, 0.001);
+    const restarted = new CcxtExchange({ exchangeId: 'binance', apiKey: s.apiKey, secret: s.secret, restUrl: s.restUrl, timeoutMs: 3_000, retryDelayMs: 20, privateStream: false });
+    const account = await LiveAccount.open(restarted, { quote: 'USDT', refreshMs: 60_000 });
+    adapters.push(account);
+    const events = account.orderEvents$.pipe(take(1), toArray());
+    const got = firstValueFrom(events);
+    const slot = { side: 'buy' as const, clientId: 'rs-b1', price: 59_000, amount: 0.002, filled: 0, cost: 0, fee: 0, submittedTs: 0, acked: true, id: first!.id };
+    const lines = await account.reconcile([{ market: 'BTC/USDT', slot }], Date.now());
+    expect(lines).toEqual(['rs-b1: filled 0.001 more at 59000 while down', 'rs-b1: still resting']);
+    const [fill] = await got;
+    expect(fill).toMatchObject({ type: 'order.fill', fill: { amount: 0.001, price: 59_000 } });
+    expect(account.openOrdersAtStart.map((o) => o.clientId)).toEqual(['rs-b1']);
+  });
+});
