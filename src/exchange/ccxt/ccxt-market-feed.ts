@@ -181,8 +181,14 @@ export class CcxtMarketFeed implements MarketFeed {
     if ((this.#options.book ?? true) && this.#ex.has['watchBidsAsks']) void this.#watch(generation, 'book');
   }
 
+  /**
+   * Ends every socket at once: a polite close waits for the server's answer (30 s on a silent server),
+   * and ccxt would hand the closing socket to the next watch call meanwhile.
+   */
   #close(): void {
     this.#generation++;
+    const clients = (this.#ex as unknown as { clients?: Record<string, { connection?: { terminate?: () => void } } | undefined> }).clients ?? {};
+    for (const client of Object.values(clients)) client?.connection?.terminate?.();
     void this.#ex.close().catch(() => undefined);
   }
 

@@ -64,6 +64,10 @@ export function createCcxt(options: CcxtOptions = {}): Ccxt {
     timeout: options.timeoutMs ?? 10_000,
     options: { ...COMMON_OPTIONS, ...EXCHANGE_OPTIONS[id] },
   });
+  // The adapter and the feeds own reconnect backoff (the connection machine); ccxt's own would stack on
+  // top of it, delaying each dial by up to a minute more.
+  const ws = (ex.options['ws'] ?? {}) as Record<string, unknown>;
+  ex.options['ws'] = { ...ws, backoff: { ...(ws['backoff'] as object | undefined), base: 0 } };
   if (id === 'upbit') {
     // Upbit's websocket lives under the REST host: `<rest>/websocket/v1` unless given.
     if (options.restUrl !== undefined || options.wsUrl !== undefined) {

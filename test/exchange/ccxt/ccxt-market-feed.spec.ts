@@ -1,0 +1,120 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MarketEvent, TradeEvent } from '../../../src/core/index.js';
+import { CcxtMarketFeed, type CcxtMarketFeedOptions } from '../../../src/exchange/ccxt/ccxt-market-feed.js';
+import { createCcxt } from '../../../src/exchange/ccxt/create-ccxt.js';
+import type { ConnectionStatus } from '../../../src/exchange/market-feed.js';
+import { BinanceServer } from '../../helpers/binance-server.js';
+import { sharedData, skipWithoutSharedData } from '../../helpers/shared-data.js';
+import { waitFor } from '../../helpers/wait-for.js';
+
+let server: BinanceServer | undefined;
+const stops: (() => void)[] = [];
+afterEach(async () => {
+  for (const s of stops.splice(0)) s();
+  await server?.close();
+  server = undefined;
+});
+
+async function feedOn(options: Partial<CcxtMarketFeedOptions> = {}): Promise<{ s: BinanceServer; feed: CcxtMarketFeed; events: MarketEvent[]; states: ConnectionStatus[] }> {
+  const s = await BinanceServer.start({ enforceRateLimits: false });
+  server = s;
+  const exchange = createCcxt({ exchangeId: 'binance', restUrl: s.restUrl, apiKey: '', secret: '', timeoutMs: 3_000 });
+  const feed = new CcxtMarketFeed({ exchange, quote: 'USDT', backoff: { initialDelayMs: 50, maxDelayMs: 200 }, random: () => 0.5, ...options });
+  const events: MarketEvent[] = [];
+  const states: ConnectionStatus[] = [];
+  const sub = feed.events$.subscribe((e) => events.push(e));
+  const conn = feed.connection$.subscribe((c) => states.push(c));
+  stops.push(() => {
+    sub.unsubscribe();
+    conn.unsubscribe();
+  });
+  return { s, feed, events, states };
+}
+
+const trades = (events: readonly MarketEvent[]): TradeEvent[] => events.filter((e): e is TradeEvent => e.kind === 'trade');
+
+describe('CcxtMarketFeed (ccxt.pro binance against the local Binance server)', () => {
+  it('follows every spot market of the quote: trades and best bid/ask become market events', async () => {
+    const { s, feed, events, states } = await feedOn();
+    await waitFor(() => s.subscriptions.length > 0, 'the subscription', 5_000);
+    expect(feed.markets()).toEqual(['BTC/USDT', 'ETH/USDT', 'XRP/USDT']);
+    // ccxt subscribes market by market; publish until every stream is live
+    await waitFor(() => {
+      s.publishTrade('ETHUSDT', { price: 2_601, qty: 0.5, ts: 1_723_161_255_000, buyerIsMaker: true });
+      return trades(events).some((t) => t.market === 'ETH/USDT');
+    }, 'a trade', 5_000);
+    s.publishBookTicker('XRPUSDT', { bidPrice: 0.4999, askPrice: 0.5001, bidQty: 100, askQty: 200 });
+    await waitFor(() => events.some((e) => e.kind === 'book'), 'a book top', 5_000);
+    const t = trades(events).find((e) => e.market === 'ETH/USDT')!;
+    expect(t).toMatchObject({ kind: 'trade', market: 'ETH/USDT', ts: 1_723_161_255_000, price: 2_601, amount: 0.5, side: 'sell' });
+    expect(typeof t.id).toBe('number');
+    expect(events.find((e) => e.kind === 'book')).toMatchObject({ market: 'XRP/USDT', bidPrice: 0.4999, askPrice: 0.5001, bidSize: 100, askSize: 200 });
+    expect(states.at(-1)?.state).toBe('open');
+  });
+
+  it('drops a trade it has seen, counts ids skipped as gaps, and reconnects with backoff after a dropped socket', async () => {
+    const { s, feed, events, states } = await feedOn({ markets: ['BTC/USDT'] });
+    await waitFor(() => {
+      s.publishTrade('BTCUSDT', { id: 100, price: 60_000 });
+      return trades(events).length > 0;
+    }, 'the first trade', 5_000);
+    const before = trades(events).length;
+    s.publishTrade('BTCUSDT', { id: 100, price: 60_000 });
+    s.publishTrade('BTCUSDT', { id: 104, price: 60_010 });
+    await waitFor(() => trades(events).at(-1)?.id === 104, 'the trade after the duplicate', 5_000);
+    expect(trades(events).length).toBe(before + 1);
+    expect(feed.stats()).toMatchObject({ duplicates: expect.any(Number), gaps: 3 });
+    expect(feed.stats().duplicates).toBeGreaterThanOrEqual(1);
+    s.dropConnections();
+    await waitFor(() => states.some((c) => c.state === 'backoff'), 'the backoff', 5_000);
+    await waitFor(() => {
+      s.publishTrade('BTCUSDT', { id: 105, price: 60_020 });
+      return trades(events).at(-1)?.id === 105;
+    }, 'trades after the reconnect', 10_000);
+    expect(feed.stats().reconnects).toBeGreaterThanOrEqual(1);
+    expect(states.at(-1)?.state).toBe('open');
+  });
+
+  it('a silent server (no close) is detected as a stall and the feed reconnects', async () => {
+    const { s, feed, events } = await feedOn({ markets: ['BTC/USDT'], idleTimeoutMs: 400 });
+    await waitFor(() => {
+      s.publishTrade('BTCUSDT', { price: 60_000 });
+      return trades(events).length > 0;
+    }, 'the first trade', 5_000);
+    s.stall(true);
+    await waitFor(() => feed.stats().stalls > 0, 'the stall', 5_000);
+    s.stall(false);
+    const n = trades(events).length;
+    await waitFor(() => {
+      s.publishTrade('BTCUSDT', { price: 60_001 });
+      return trades(events).length > n;
+    }, 'trades after the stall', 10_000);
+  });
+
+  it('carries a real Binance capture through ccxt: every trade once, in order, with its own id, price and size', async () => {
+    if (skipWithoutSharedData()) return;
+    const path = sharedData('ws/binance-2024-08/spot_btcusdt_20240808.gz');
+    const { s, events } = await feedOn({ markets: ['BTC/USDT'], book: false });
+    await waitFor(() => {
+      s.publishTrade('BTCUSDT', { id: 1, price: 60_000 });
+      return trades(events).length > 0;
+    }, 'the subscription', 5_000);
+    const played = await s.replay(path, { limit: 3_000, streams: ['btcusdt@trade'] });
+    // the reference: the capture's own trade frames
+    const expected: { id: number; price: number; amount: number; ts: number }[] = [];
+    const lines = createInterface({ input: createReadStream(path).pipe(createGunzip()) });
+    for await (const line of lines) {
+      const msg = JSON.parse(line.slice(line.indexOf(' ') + 1)) as { stream?: string; data: Record<string, unknown> };
+      if (msg.stream !== 'btcusdt@trade') continue;
+      expected.push({ id: Number(msg.data['t']), price: Number(msg.data['p']), amount: Number(msg.data['q']), ts: Number(msg.data['T']) });
+      if (expected.length === played) break;
+    }
+    expect(played).toBeGreaterThan(100);
+    await waitFor(() => trades(events).length >= played + 1, 'every replayed trade', 10_000);
+    const got = trades(events).slice(1).map((t) => ({ id: t.id, price: t.price, amount: t.amount, ts: t.ts }));
+    expect(got).toEqual(expected);
+  });
+});
