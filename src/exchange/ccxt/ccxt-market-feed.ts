@@ -182,14 +182,17 @@ export class CcxtMarketFeed implements MarketFeed {
   }
 
   /**
-   * Ends every socket at once: a polite close waits for the server's answer (30 s on a silent server),
-   * and ccxt would hand the closing socket to the next watch call meanwhile.
+   * Ends this connection's sockets at once and forgets them, so the next watch dials afresh: a polite
+   * close waits for the server's answer (30 s on a silent server), and ccxt would hand the closing
+   * socket to the next watch call meanwhile. Pending watches fail with ccxt's NetworkError.
    */
   #close(): void {
     this.#generation++;
     const clients = (this.#ex as unknown as { clients?: Record<string, { connection?: { terminate?: () => void } } | undefined> }).clients ?? {};
-    for (const client of Object.values(clients)) client?.connection?.terminate?.();
-    void this.#ex.close().catch(() => undefined);
+    for (const [url, client] of Object.entries(clients)) {
+      delete clients[url];
+      client?.connection?.terminate?.();
+    }
   }
 
   async #watch(generation: number, what: 'trades' | 'book'): Promise<void> {
