@@ -125,3 +125,36 @@ describe('coinrx data download (local Upbit server)', () => {
     expect(cap.out()).toBe('');
   });
 });
+
+describe('coinrx data download (local Binance server: any ccxt exchange with fetchOHLCV)', () => {
+  it('pages through Binance klines into the same CSV files, identical to the exchange’s candles', async () => {
+    const { BinanceServer } = await import('../helpers/binance-server.js');
+    const server = await BinanceServer.start({ enforceRateLimits: false });
+    const root = await mkdtemp(join(tmpdir(), 'coinrx-download-binance-'));
+    try {
+      // 1,500 one-minute candles: more than one page of 1,000
+      const since = Date.UTC(2024, 7, 8);
+      const rows: [number, number, number, number, number, number][] = [];
+      for (let i = 0; i < 1_500; i++) {
+        const o = 60_000 + Math.round(Math.sin(i / 30) * 500 * 100) / 100;
+        rows.push([since + i * MINUTE, o, o + 12.5, o - 7.25, o + 3.5, 1 + (i % 17) / 4]);
+      }
+      server.setCandles('BTCUSDT', rows);
+      const cap = captureIo();
+      const code = await main(['data', 'download', '--exchange', 'binance', '--quote', 'USDT', '--markets', 'BTC', '--rest-url', server.restUrl, '--since', String(since), '--until', String(since + 1_500 * MINUTE), '--out', root], cap.io);
+      expect(cap.err()).not.toMatch(/error/i);
+      expect(code).toBe(0);
+      expect(server.requestsTo('/api/v3/klines').length).toBeGreaterThanOrEqual(2);
+      const text = await readFile(join(root, 'BTC_USDT-1m.csv'), 'utf8');
+      const lines = text.trim().split('\n');
+      expect(lines[0]).toBe('timestamp,open,high,low,close,volume');
+      expect(lines.slice(1).map((l) => l.split(',').map(Number))).toEqual(rows);
+      const events = (await readAll([join(root, 'BTC_USDT-1m.csv')])).events as CandleEvent[];
+      expect(events).toHaveLength(1_500);
+      expect(events[0]).toMatchObject({ kind: 'candle', market: 'BTC/USDT', openTime: since, ts: since + MINUTE });
+    } finally {
+      await server.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
