@@ -1,10 +1,10 @@
 import type { Exchange as Ccxt, Trade as CcxtTrade } from 'ccxt';
 import { hasPlainWebsocket } from './ccxt-urls.js';
 import { BehaviorSubject, Observable, share, Subject } from 'rxjs';
-import { createActor, type Actor } from 'xstate';
-import { connectionMachine, type ConnectionStateName } from '../../../machines/connection-machine.js';
+import type { Actor } from 'xstate';
+import type { connectionMachine } from '../../../machines/connection-machine.js';
+import { loadMarketList, startConnection, type FeedBackoff } from '../feed-connection.js';
 import type { MarketEvent, MarketSymbol } from '../../core/index.js';
-import { sleep } from '../retry.js';
 import type { ConnectionStatus, MarketFeed } from '../market-feed.js';
 
 export interface CcxtMarketFeedOptions {
@@ -19,7 +19,7 @@ export interface CcxtMarketFeedOptions {
   /** No data for this long means the connection stalled (default 120 s). */
   readonly idleTimeoutMs?: number;
   /** Reconnect backoff. Defaults: 500 ms doubling to 30 s, half jittered, never giving up. */
-  readonly backoff?: { readonly initialDelayMs?: number; readonly maxDelayMs?: number; readonly factor?: number; readonly jitter?: number; readonly maxAttempts?: number };
+  readonly backoff?: FeedBackoff;
   /** Follow the best bid and ask (`watchBidsAsks`) where the exchange has it (default true). */
   readonly book?: boolean;
   readonly random?: () => number;
@@ -112,28 +112,7 @@ export class CcxtMarketFeed implements MarketFeed {
   #start(): void {
     if (this.#actor) return;
     this.#abort = new AbortController();
-    const b = this.#options.backoff ?? {};
-    const actor = createActor(
-      connectionMachine.provide({ actions: { openSocket: () => this.#open(), closeSocket: () => this.#close(), subscribe: () => {} } }),
-      {
-        input: {
-          initialDelayMs: b.initialDelayMs ?? 500,
-          maxDelayMs: b.maxDelayMs ?? 30_000,
-          factor: b.factor ?? 2,
-          jitter: b.jitter ?? 0.5,
-          maxAttempts: b.maxAttempts ?? 0,
-          random: this.#options.random ?? Math.random,
-        },
-      },
-    );
-    actor.subscribe((snap) => {
-      const c = snap.context;
-      const status: ConnectionStatus = { state: snap.value as ConnectionStateName, attempt: c.attempt, delayMs: c.delayMs, reason: c.lastReason, opens: c.opens };
-      const prev = this.#status.getValue();
-      if (prev.state !== status.state || prev.attempt !== status.attempt || prev.opens !== status.opens) this.#status.next(status);
-    });
-    this.#actor = actor;
-    actor.start();
+    this.#actor = startConnection({ openSocket: () => this.#open(), closeSocket: () => this.#close(), subscribe: () => {} }, this.#status, this.#options.backoff, this.#options.random);
     const idle = this.#options.idleTimeoutMs ?? 120_000;
     this.#heartbeat = setInterval(() => this.#beat(), Math.max(10, idle / 4));
     this.#heartbeat.unref();
@@ -142,18 +121,7 @@ export class CcxtMarketFeed implements MarketFeed {
 
   /** Reads the market list (retrying with backoff until it works or the feed stops), then connects. */
   async #boot(signal: AbortSignal): Promise<void> {
-    let delay = 500;
-    while (!signal.aborted && this.#symbols.length === 0) {
-      await this.refreshMarkets();
-      if (this.#symbols.length > 0 || signal.aborted) break;
-      try {
-        await sleep(delay * (0.5 + 0.5 * (this.#options.random ?? Math.random)()), signal);
-      } catch {
-        return;
-      }
-      delay = Math.min(delay * 2, 30_000);
-    }
-    if (signal.aborted) return;
+    if (!(await loadMarketList(() => this.refreshMarkets(), () => this.#symbols.length > 0, signal, this.#options.random))) return;
     this.#actor?.send({ type: 'connection.start' });
     if (!this.#options.markets) {
       this.#refresh = setInterval(() => void this.refreshMarkets(), this.#options.marketRefreshMs ?? 300_000);

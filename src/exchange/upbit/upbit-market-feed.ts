@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { BehaviorSubject, Observable, share, Subject } from 'rxjs';
 import { WebSocket, type RawData } from 'ws';
-import { createActor, type Actor } from 'xstate';
-import { connectionMachine, type ConnectionStateName } from '../../../machines/connection-machine.js';
+import type { Actor } from 'xstate';
+import type { connectionMachine } from '../../../machines/connection-machine.js';
+import { loadMarketList, startConnection, type FeedBackoff } from '../feed-connection.js';
 import type { MarketEvent, MarketSymbol } from '../../core/index.js';
 import type { ConnectionStatus, MarketFeed } from '../market-feed.js';
 import { UpbitFrames } from '../../market-data/parsers/upbit-frames.js';
 import { upbitMarket } from '../../market-data/symbols.js';
-import { sleep } from '../retry.js';
 import { TradeSequencer } from './trade-sequencer.js';
 import { fetchUpbitMarketCodes, upbitGet, UPBIT_REST_URL, UPBIT_WS_URL } from './upbit-quotation.js';
 
@@ -27,7 +27,7 @@ export interface UpbitMarketFeedOptions {
   /** No frame and no pong for this long means the connection stalled (default 45 s). */
   readonly idleTimeoutMs?: number;
   /** Reconnect backoff. Defaults: 500 ms doubling to 30 s, half jittered, never giving up. */
-  readonly backoff?: { readonly initialDelayMs?: number; readonly maxDelayMs?: number; readonly factor?: number; readonly jitter?: number; readonly maxAttempts?: number };
+  readonly backoff?: FeedBackoff;
   /** Frame naming requested from Upbit (default SIMPLE, the smaller one). */
   readonly format?: 'SIMPLE' | 'DEFAULT';
   readonly random?: () => number;
@@ -167,55 +167,17 @@ export class UpbitMarketFeed implements MarketFeed {
   #start(): void {
     if (this.#actor) return;
     this.#abort = new AbortController();
-    const b = this.#options.backoff ?? {};
-    const actor = createActor(
-      connectionMachine.provide({
-        actions: {
-          openSocket: () => this.#open(),
-          closeSocket: () => this.#close(),
-          subscribe: () => this.#subscribe(),
-        },
-      }),
-      {
-        input: {
-          initialDelayMs: b.initialDelayMs ?? 500,
-          maxDelayMs: b.maxDelayMs ?? 30_000,
-          factor: b.factor ?? 2,
-          jitter: b.jitter ?? 0.5,
-          maxAttempts: b.maxAttempts ?? 0,
-          random: this.#options.random ?? Math.random,
-        },
-      },
-    );
-    actor.subscribe((snap) => {
-      const c = snap.context;
-      const status: ConnectionStatus = { state: snap.value as ConnectionStateName, attempt: c.attempt, delayMs: c.delayMs, reason: c.lastReason, opens: c.opens };
-      const prev = this.#status.getValue();
-      if (prev.state !== status.state || prev.attempt !== status.attempt || prev.opens !== status.opens) this.#status.next(status);
-    });
-    this.#actor = actor;
-    actor.start();
+    this.#actor = startConnection({ openSocket: () => this.#open(), closeSocket: () => this.#close(), subscribe: () => this.#subscribe() }, this.#status, this.#options.backoff, this.#options.random);
     const ping = this.#options.pingIntervalMs ?? 15_000;
     this.#heartbeat = setInterval(() => this.#beat(), Math.max(10, Math.min(ping, (this.#options.idleTimeoutMs ?? 45_000) / 3)));
     this.#heartbeat.unref();
-    const signal = this.#abort.signal;
-    void this.#boot(signal);
+    void this.#boot(this.#abort.signal);
   }
 
   /** Reads the market list (retrying with backoff until it works or the feed stops), then connects. */
   async #boot(signal: AbortSignal): Promise<void> {
-    let delay = 500;
-    while (!signal.aborted && this.#codes.length === 0 && !this.#options.markets) {
-      await this.refreshMarkets();
-      if (this.#codes.length > 0 || signal.aborted) break;
-      try {
-        await sleep(delay * (0.5 + 0.5 * (this.#options.random ?? Math.random)()), signal);
-      } catch {
-        return;
-      }
-      delay = Math.min(delay * 2, 30_000);
-    }
-    if (signal.aborted) return;
+    const ready = (): boolean => this.#codes.length > 0 || this.#options.markets !== undefined;
+    if (!(await loadMarketList(() => this.refreshMarkets(), ready, signal, this.#options.random))) return;
     this.#actor?.send({ type: 'connection.start' });
     if (!this.#options.markets) {
       this.#refresh = setInterval(() => void this.refreshMarkets(), this.#options.marketRefreshMs ?? 300_000);

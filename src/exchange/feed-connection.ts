@@ -1,0 +1,66 @@
+import { BehaviorSubject } from 'rxjs';
+import { createActor, type Actor } from 'xstate';
+import { connectionMachine, type ConnectionStateName } from '../../machines/connection-machine.js';
+import type { ConnectionStatus } from './market-feed.js';
+import { sleep } from './retry.js';
+
+export interface FeedBackoff {
+  readonly initialDelayMs?: number;
+  readonly maxDelayMs?: number;
+  readonly factor?: number;
+  readonly jitter?: number;
+  readonly maxAttempts?: number;
+}
+
+/**
+ * A started `connection` machine for a live feed, with the feeds' backoff defaults (500 ms doubling to
+ * 30 s, half jittered, never giving up) and the socket effects of the feed; every change of state,
+ * attempt or opens count is published on `status`.
+ */
+export function startConnection(
+  actions: { openSocket(): void; closeSocket(): void; subscribe(): void },
+  status: BehaviorSubject<ConnectionStatus>,
+  backoff: FeedBackoff = {},
+  random: () => number = Math.random,
+): Actor<typeof connectionMachine> {
+  const actor = createActor(
+    connectionMachine.provide({ actions: { openSocket: () => actions.openSocket(), closeSocket: () => actions.closeSocket(), subscribe: () => actions.subscribe() } }),
+    {
+      input: {
+        initialDelayMs: backoff.initialDelayMs ?? 500,
+        maxDelayMs: backoff.maxDelayMs ?? 30_000,
+        factor: backoff.factor ?? 2,
+        jitter: backoff.jitter ?? 0.5,
+        maxAttempts: backoff.maxAttempts ?? 0,
+        random,
+      },
+    },
+  );
+  actor.subscribe((snap) => {
+    const c = snap.context;
+    const next: ConnectionStatus = { state: snap.value as ConnectionStateName, attempt: c.attempt, delayMs: c.delayMs, reason: c.lastReason, opens: c.opens };
+    const prev = status.getValue();
+    if (prev.state !== next.state || prev.attempt !== next.attempt || prev.opens !== next.opens) status.next(next);
+  });
+  actor.start();
+  return actor;
+}
+
+/**
+ * Reads a feed's market list until it has one (500 ms doubling to 30 s, half jittered) or the feed
+ * stops; true when the feed may connect.
+ */
+export async function loadMarketList(load: () => Promise<void>, ready: () => boolean, signal: AbortSignal, random: () => number = Math.random): Promise<boolean> {
+  let delay = 500;
+  while (!signal.aborted && !ready()) {
+    await load();
+    if (ready() || signal.aborted) break;
+    try {
+      await sleep(delay * (0.5 + 0.5 * random()), signal);
+    } catch {
+      return false;
+    }
+    delay = Math.min(delay * 2, 30_000);
+  }
+  return !signal.aborted;
+}
