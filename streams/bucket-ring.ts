@@ -8,28 +8,72 @@ import type { WindowStats } from '../src/core/index.js';
  * is a multiple of r, otherwise its left edge is rounded up to the next bucket boundary.
  *
  * Each window keeps the running sum of its closed buckets; a bucket is added when it closes and
- * subtracted when it leaves the window. Only non-empty buckets are queued for eviction, so a gap in the
- * data costs nothing per empty bucket. Subtraction drifts in floating point, so a window's sum is
+ * subtracted when it leaves the window. Subtraction drifts in floating point, so a window's sum is
  * recomputed from its buckets once as many buckets have left it as remain in it (amortized O(1)), and
- * reset to exactly zero when it empties.
+ * reset to exactly zero when it empties. Only non-empty buckets take part, so a gap in the data costs
+ * nothing per empty bucket, and each window knows its oldest bucket's id, so a window with nothing to
+ * expire costs one comparison per bucket change.
+ *
+ * Two layouts give the same sums, operation for operation: `BucketRing` keeps a slot per bucket (for
+ * coarse resolutions, which a market that trades at all mostly fills), `SparseBucketRing` only the
+ * non-empty buckets (for fine ones, which most markets leave mostly empty).
  */
-export class BucketRing {
+export interface WindowRing {
   readonly resolutionMs: number;
   /** Window lengths in buckets. */
   readonly windowBuckets: readonly number[];
+  /** Moves the open bucket to the one holding `ts`; never backwards. */
+  advanceTo(ts: number): void;
+  /** Adds one print to the open bucket (call advanceTo(ts) first). */
+  add(volume: number, value: number): void;
+  /** Window `w` as of the open bucket: its sums, and the VWAP (`emptyVwap` when nothing traded in it). */
+  stats(w: number, emptyVwap: number): WindowStats;
+  /** Window `w`'s volume, value and print count into out[at], out[at + 1], out[at + 2] (the sums of `stats`). */
+  read(w: number, out: number[], at: number): void;
+}
+
+/**
+ * Per-window state, all of a ring's windows in one buffer (a cache line or two): window w's sums at
+ * [6w + VOLUME…EVICTIONS] of a Float64Array view, its integers at [12w + COUNT…LENGTH] of an Int32Array
+ * view of the same bytes (48 bytes a window).
+ */
+const VOLUME = 0;
+const VALUE = 1;
+const TRADES = 2;
+/** Buckets evicted since the sums were last recomputed. */
+const EVICTIONS = 3;
+/** Closed non-empty buckets in the window, the id of the oldest, and (sparse layout) its queue index. */
+const COUNT = 8;
+const FIRST = 9;
+const HEAD = 10;
+/** The window's length in buckets. */
+const LENGTH = 11;
+
+function windowState(windowBuckets: readonly number[]): { sums: Float64Array; ints: Int32Array } {
+  const buffer = new ArrayBuffer(48 * windowBuckets.length);
+  const ints = new Int32Array(buffer);
+  windowBuckets.forEach((n, w) => (ints[12 * w + LENGTH] = n));
+  return { sums: new Float64Array(buffer), ints };
+}
+
+/**
+ * Memory: one slot per bucket of the longest window (volume and value side by side, so one cache line
+ * serves both, and the print count), and one bit per slot marking the closed non-empty buckets still in
+ * the longest window, which a window walks (32 buckets a word) to find its next oldest bucket.
+ */
+export class BucketRing implements WindowRing {
+  readonly resolutionMs: number;
+  readonly windowBuckets: readonly number[];
   readonly #len: number;
-  readonly #volume: Float64Array;
-  readonly #value: Float64Array;
+  /** Volume and value of bucket slot s at 2s and 2s + 1. */
+  readonly #sums: Float64Array;
   readonly #trades: Uint32Array;
-  /** Ids of closed non-empty buckets, oldest first (a ring of capacity #len). */
-  readonly #queue: Uint32Array;
-  #queueTail = 0;
-  /** Per window: index into #queue of its oldest bucket, and its closed sums. */
-  readonly #heads: Int32Array;
-  readonly #closedVolume: Float64Array;
-  readonly #closedValue: Float64Array;
-  readonly #closedTrades: Float64Array;
-  readonly #evictions: Float64Array;
+  /** Bit s: slot s holds a closed non-empty bucket inside the longest window. */
+  readonly #bits: Int32Array;
+  /** Index of the longest window: evicting from it clears the bits, so it goes last. */
+  readonly #longest: number;
+  readonly #win: Float64Array;
+  readonly #int: Int32Array;
   /**
    * Current (open) bucket id, counted from the first bucket seen (#origin), and the end time of that
    * bucket for a cheap same-bucket test. Relative ids stay small integers: absolute ones (1.7e9 seconds
@@ -44,114 +88,301 @@ export class BucketRing {
   constructor(resolutionMs: number, windowBuckets: readonly number[]) {
     this.resolutionMs = resolutionMs;
     this.windowBuckets = windowBuckets;
-    this.#len = Math.max(...windowBuckets) + 1;
-    this.#volume = new Float64Array(this.#len);
-    this.#value = new Float64Array(this.#len);
+    const longest = Math.max(...windowBuckets);
+    this.#len = longest + 1;
+    this.#longest = windowBuckets.indexOf(longest);
+    this.#sums = new Float64Array(2 * this.#len);
     this.#trades = new Uint32Array(this.#len);
-    this.#queue = new Uint32Array(this.#len);
-    const w = windowBuckets.length;
-    this.#heads = new Int32Array(w);
-    this.#closedVolume = new Float64Array(w);
-    this.#closedValue = new Float64Array(w);
-    this.#closedTrades = new Float64Array(w);
-    this.#evictions = new Float64Array(w);
+    this.#bits = new Int32Array(Math.ceil(this.#len / 32));
+    const state = windowState(windowBuckets);
+    this.#win = state.sums;
+    this.#int = state.ints;
   }
 
-  /** Moves the open bucket to the one holding `ts`; never backwards. */
   advanceTo(ts: number): void {
     if (ts <= this.#currentEnd) return;
     const absolute = Math.ceil(ts / this.resolutionMs) - 1;
     if (this.#origin !== this.#origin) this.#origin = absolute;
     const next = absolute - this.#origin;
-    const len = this.#len;
     const cur = this.#current;
+    const win = this.#win;
+    const int = this.#int;
+    const windows = this.windowBuckets.length;
     if (cur >= 0) {
-      const slot = cur % len;
+      const slot = this.#slot;
       const trades = this.#trades[slot] as number;
       if (trades > 0) {
-        const volume = this.#volume[slot] as number;
-        const value = this.#value[slot] as number;
-        this.#queue[this.#queueTail % len] = cur;
-        this.#queueTail++;
-        for (let w = 0; w < this.windowBuckets.length; w++) {
-          this.#closedVolume[w] += volume;
-          this.#closedValue[w] += value;
-          this.#closedTrades[w] += trades;
+        const volume = this.#sums[2 * slot] as number;
+        const value = this.#sums[2 * slot + 1] as number;
+        this.#bits[slot >>> 5] |= 1 << (slot & 31);
+        for (let w = 0; w < windows; w++) {
+          win[6 * w + VOLUME] += volume;
+          win[6 * w + VALUE] += value;
+          win[6 * w + TRADES] += trades;
+          if (int[12 * w + COUNT]++ === 0) int[12 * w + FIRST] = cur;
         }
       }
+      const longest = this.#longest;
+      for (let w = 0; w < windows; w++) {
+        if (w !== longest && (int[12 * w + COUNT] as number) > 0 && (int[12 * w + FIRST] as number) <= next - (int[12 * w + LENGTH] as number)) this.#evict(w, next, false);
+      }
+      if ((int[12 * longest + COUNT] as number) > 0 && (int[12 * longest + FIRST] as number) <= next - (int[12 * longest + LENGTH] as number)) this.#evict(longest, next, true);
     }
-    for (let w = 0; w < this.windowBuckets.length; w++) this.#evict(w, next);
-    const slot = next % len;
-    this.#volume[slot] = 0;
-    this.#value[slot] = 0;
+    const slot = next % this.#len;
+    this.#sums[2 * slot] = 0;
+    this.#sums[2 * slot + 1] = 0;
     this.#trades[slot] = 0;
     this.#current = next;
     this.#slot = slot;
     this.#currentEnd = (absolute + 1) * this.resolutionMs;
   }
 
-  /** Adds one print to the open bucket (call advanceTo(ts) first). */
   add(volume: number, value: number): void {
     const slot = this.#slot;
-    this.#volume[slot] += volume;
-    this.#value[slot] += value;
+    this.#sums[2 * slot] += volume;
+    this.#sums[2 * slot + 1] += value;
     this.#trades[slot] += 1;
   }
 
-  /** Window `w` as of the open bucket: its sums, and the VWAP (`emptyVwap` when nothing traded in it). */
   stats(w: number, emptyVwap: number): WindowStats {
     if (this.#current < 0) return { vwap: emptyVwap, volume: 0, value: 0, trades: 0 };
     const slot = this.#slot;
-    const volume = (this.#closedVolume[w] as number) + (this.#volume[slot] as number);
-    const value = (this.#closedValue[w] as number) + (this.#value[slot] as number);
-    return { vwap: volume > 0 ? value / volume : emptyVwap, volume, value, trades: (this.#closedTrades[w] as number) + (this.#trades[slot] as number) };
+        const volume = (this.#win[6 * w + VOLUME] as number) + (this.#sums[2 * slot] as number);
+    const value = (this.#win[6 * w + VALUE] as number) + (this.#sums[2 * slot + 1] as number);
+    return { vwap: volume > 0 ? value / volume : emptyVwap, volume, value, trades: (this.#win[6 * w + TRADES] as number) + (this.#trades[slot] as number) };
+  }
+
+  read(w: number, out: number[], at: number): void {
+    if (this.#current < 0) {
+      out[at] = 0;
+      out[at + 1] = 0;
+      out[at + 2] = 0;
+      return;
+    }
+    const slot = this.#slot;
+        out[at] = (this.#win[6 * w + VOLUME] as number) + (this.#sums[2 * slot] as number);
+    out[at + 1] = (this.#win[6 * w + VALUE] as number) + (this.#sums[2 * slot + 1] as number);
+    out[at + 2] = (this.#win[6 * w + TRADES] as number) + (this.#trades[slot] as number);
+  }
+
+  /** Smallest id in [from, to] whose slot holds a closed non-empty bucket, or -1. */
+  #nextFilled(from: number, to: number): number {
+    const len = this.#len;
+    const bits = this.#bits;
+    let id = from;
+    while (id <= to) {
+      const slot = id % len;
+      const word = (bits[slot >>> 5] as number) >>> (slot & 31);
+      // Bits past the end of the ring are never set, so a hit is always a slot of this lap.
+      if (word !== 0) {
+        const found = id + 31 - Math.clz32(word & -word);
+        return found <= to ? found : -1;
+      }
+      id += Math.min(32 - (slot & 31), len - slot);
+    }
+    return -1;
+  }
+
+  /** Drops the buckets that left window `w`; the longest window also clears their bits. */
+  #evict(w: number, next: number, clear: boolean): void {
+    const win = this.#win;
+    const int = this.#int;
+    const oldest = next - (int[12 * w + LENGTH] as number);
+    const len = this.#len;
+    const cur = this.#current;
+    let id = int[12 * w + FIRST] as number;
+    let count = int[12 * w + COUNT] as number;
+    let evicted = 0;
+    while (id >= 0 && id <= oldest) {
+      const slot = id % len;
+      win[6 * w + VOLUME] -= this.#sums[2 * slot] as number;
+      win[6 * w + VALUE] -= this.#sums[2 * slot + 1] as number;
+      win[6 * w + TRADES] -= this.#trades[slot] as number;
+      if (clear) this.#bits[slot >>> 5] &= ~(1 << (slot & 31));
+      evicted++;
+      count--;
+      id = count > 0 ? this.#nextFilled(id + 1, cur) : -1;
+    }
+    int[12 * w + COUNT] = count;
+    if (count === 0) {
+      win[6 * w + VOLUME] = 0;
+      win[6 * w + VALUE] = 0;
+      win[6 * w + TRADES] = 0;
+      win[6 * w + EVICTIONS] = 0;
+      return;
+    }
+    int[12 * w + FIRST] = id;
+    // Recompute once as many buckets have left as remain (or as the window holds): the sum then never
+    // carries the rounding of more subtractions than it has terms, and the cost stays amortized O(1).
+    const evictions = (win[6 * w + EVICTIONS] as number) + evicted;
+    win[6 * w + EVICTIONS] = evictions;
+    if (evictions >= count || evictions >= (int[12 * w + LENGTH] as number)) {
+      let volume = 0;
+      let value = 0;
+      let trades = 0;
+      for (; id >= 0; id = this.#nextFilled(id + 1, cur)) {
+        const slot = id % len;
+        volume += this.#sums[2 * slot] as number;
+        value += this.#sums[2 * slot + 1] as number;
+        trades += this.#trades[slot] as number;
+      }
+      win[6 * w + VOLUME] = volume;
+      win[6 * w + VALUE] = value;
+      win[6 * w + TRADES] = trades;
+      win[6 * w + EVICTIONS] = 0;
+    }
+  }
+}
+
+/**
+ * Only the closed non-empty buckets, oldest first, in a queue that holds each one's sums, id and count
+ * side by side (24 bytes). When most buckets are empty (one print every few minutes in a ring of
+ * seconds), the windows of a ring evict neighbouring entries, so an advance touches a few cache lines
+ * instead of a slot per window far apart, and nothing is scanned to skip the empty buckets.
+ */
+export class SparseBucketRing implements WindowRing {
+  readonly resolutionMs: number;
+  readonly windowBuckets: readonly number[];
+  /** Entry e: volume and value at [3e], [3e + 1] of #sums; id and count at [6e + 4], [6e + 5] of #words (one buffer). */
+  readonly #sums: Float64Array;
+  readonly #words: Int32Array;
+  /**
+   * The queue's length: when a bucket closes, the ones before it in the longest window are at most
+   * (longest − 1), so it never overflows.
+   */
+  readonly #capacity: number;
+  /** Queue index of the next entry. */
+  #tail = 0;
+  readonly #win: Float64Array;
+  readonly #int: Int32Array;
+  #current = -1;
+  #currentEnd = -Infinity;
+  #origin = NaN;
+  #openVolume = 0;
+  #openValue = 0;
+  #openTrades = 0;
+
+  constructor(resolutionMs: number, windowBuckets: readonly number[]) {
+    this.resolutionMs = resolutionMs;
+    this.windowBuckets = windowBuckets;
+    this.#capacity = Math.max(...windowBuckets);
+    const buffer = new ArrayBuffer(24 * this.#capacity);
+    this.#sums = new Float64Array(buffer);
+    this.#words = new Int32Array(buffer);
+    const state = windowState(windowBuckets);
+    this.#win = state.sums;
+    this.#int = state.ints;
+  }
+
+  advanceTo(ts: number): void {
+    if (ts <= this.#currentEnd) return;
+    const absolute = Math.ceil(ts / this.resolutionMs) - 1;
+    if (this.#origin !== this.#origin) this.#origin = absolute;
+    const next = absolute - this.#origin;
+    const cur = this.#current;
+    const win = this.#win;
+    const int = this.#int;
+    const windows = this.windowBuckets.length;
+    if (cur >= 0) {
+      const trades = this.#openTrades;
+      if (trades > 0) {
+        const volume = this.#openVolume;
+        const value = this.#openValue;
+        const e = this.#tail;
+        this.#sums[3 * e] = volume;
+        this.#sums[3 * e + 1] = value;
+        this.#words[6 * e + 4] = cur;
+        this.#words[6 * e + 5] = trades;
+        this.#tail = e + 1 === this.#capacity ? 0 : e + 1;
+        for (let w = 0; w < windows; w++) {
+          win[6 * w + VOLUME] += volume;
+          win[6 * w + VALUE] += value;
+          win[6 * w + TRADES] += trades;
+          if (int[12 * w + COUNT]++ === 0) {
+            int[12 * w + HEAD] = e;
+            int[12 * w + FIRST] = cur;
+          }
+        }
+      }
+      for (let w = 0; w < windows; w++) {
+        if ((int[12 * w + COUNT] as number) > 0 && (int[12 * w + FIRST] as number) <= next - (int[12 * w + LENGTH] as number)) this.#evict(w, next);
+      }
+    }
+    this.#openVolume = 0;
+    this.#openValue = 0;
+    this.#openTrades = 0;
+    this.#current = next;
+    this.#currentEnd = (absolute + 1) * this.resolutionMs;
+  }
+
+  add(volume: number, value: number): void {
+    this.#openVolume += volume;
+    this.#openValue += value;
+    this.#openTrades += 1;
+  }
+
+  stats(w: number, emptyVwap: number): WindowStats {
+    if (this.#current < 0) return { vwap: emptyVwap, volume: 0, value: 0, trades: 0 };
+        const volume = (this.#win[6 * w + VOLUME] as number) + this.#openVolume;
+    const value = (this.#win[6 * w + VALUE] as number) + this.#openValue;
+    return { vwap: volume > 0 ? value / volume : emptyVwap, volume, value, trades: (this.#win[6 * w + TRADES] as number) + this.#openTrades };
+  }
+
+  read(w: number, out: number[], at: number): void {
+    if (this.#current < 0) {
+      out[at] = 0;
+      out[at + 1] = 0;
+      out[at + 2] = 0;
+      return;
+    }
+        out[at] = (this.#win[6 * w + VOLUME] as number) + this.#openVolume;
+    out[at + 1] = (this.#win[6 * w + VALUE] as number) + this.#openValue;
+    out[at + 2] = (this.#win[6 * w + TRADES] as number) + this.#openTrades;
   }
 
   #evict(w: number, next: number): void {
-    const oldest = next - (this.windowBuckets[w] as number);
-    const len = this.#len;
-    let head = this.#heads[w] as number;
+    const win = this.#win;
+    const int = this.#int;
+    const oldest = next - (int[12 * w + LENGTH] as number);
+    const capacity = this.#capacity;
+    const sums = this.#sums;
+    const words = this.#words;
+    let e = int[12 * w + HEAD] as number;
+    let count = int[12 * w + COUNT] as number;
     let evicted = 0;
-    while (head < this.#queueTail) {
-      const id = this.#queue[head % len] as number;
-      if (id > oldest) break;
-      const slot = id % len;
-      this.#closedVolume[w] -= this.#volume[slot] as number;
-      this.#closedValue[w] -= this.#value[slot] as number;
-      this.#closedTrades[w] -= this.#trades[slot] as number;
-      head++;
+    while (count > 0 && (words[6 * e + 4] as number) <= oldest) {
+      win[6 * w + VOLUME] -= sums[3 * e] as number;
+      win[6 * w + VALUE] -= sums[3 * e + 1] as number;
+      win[6 * w + TRADES] -= words[6 * e + 5] as number;
+      e = e + 1 === capacity ? 0 : e + 1;
+      count--;
       evicted++;
     }
-    this.#heads[w] = head;
-    if (evicted === 0) return;
-    if (head === this.#queueTail) {
-      this.#closedVolume[w] = 0;
-      this.#closedValue[w] = 0;
-      this.#closedTrades[w] = 0;
-      this.#evictions[w] = 0;
+    int[12 * w + HEAD] = e;
+    int[12 * w + COUNT] = count;
+    if (count === 0) {
+      win[6 * w + VOLUME] = 0;
+      win[6 * w + VALUE] = 0;
+      win[6 * w + TRADES] = 0;
+      win[6 * w + EVICTIONS] = 0;
       return;
     }
-    // Recompute once as many buckets have left as remain (or as the window holds): the sum then never
-    // carries the rounding of more subtractions than it has terms, and the cost stays amortized O(1).
-    const evictions = (this.#evictions[w] as number) + evicted;
-    this.#evictions[w] = evictions;
-    if (evictions >= this.#queueTail - head || evictions >= (this.windowBuckets[w] as number)) this.#recompute(w, head);
-  }
-
-  #recompute(w: number, head: number): void {
-    const len = this.#len;
-    let volume = 0;
-    let value = 0;
-    let trades = 0;
-    for (let i = head; i < this.#queueTail; i++) {
-      const slot = (this.#queue[i % len] as number) % len;
-      volume += this.#volume[slot] as number;
-      value += this.#value[slot] as number;
-      trades += this.#trades[slot] as number;
+    int[12 * w + FIRST] = words[6 * e + 4] as number;
+    const evictions = (win[6 * w + EVICTIONS] as number) + evicted;
+    win[6 * w + EVICTIONS] = evictions;
+    if (evictions >= count || evictions >= (int[12 * w + LENGTH] as number)) {
+      let volume = 0;
+      let value = 0;
+      let trades = 0;
+      for (let k = 0; k < count; k++, e = e + 1 === capacity ? 0 : e + 1) {
+        volume += sums[3 * e] as number;
+        value += sums[3 * e + 1] as number;
+        trades += words[6 * e + 5] as number;
+      }
+      win[6 * w + VOLUME] = volume;
+      win[6 * w + VALUE] = value;
+      win[6 * w + TRADES] = trades;
+      win[6 * w + EVICTIONS] = 0;
     }
-    this.#closedVolume[w] = volume;
-    this.#closedValue[w] = value;
-    this.#closedTrades[w] = trades;
-    this.#evictions[w] = 0;
   }
 }

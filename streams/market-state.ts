@@ -1,6 +1,6 @@
 import type { FeatureSnapshot, MarketEvent, Regime, Touch, WindowName, WindowStats } from '../src/core/index.js';
 import { WINDOW_MS, WINDOWS } from '../src/core/index.js';
-import { BucketRing } from './bucket-ring.js';
+import { BucketRing, SparseBucketRing } from './bucket-ring.js';
 import { MinuteVolatility } from './minute-volatility.js';
 import { classifyRegime, DEFAULT_REGIME_RULE, type RegimeRule } from './regime.js';
 import { SlidingExtremes } from './sliding-extremes.js';
@@ -26,10 +26,18 @@ export const WINDOW_RESOLUTION_MS: Readonly<Record<WindowName, number>> = {
 /** The high and low lines span this window. */
 export const HIGH_LOW_WINDOW: WindowName = '1d';
 
+type Ring = BucketRing | SparseBucketRing;
+
 interface RingSlot {
-  readonly ring: BucketRing;
+  readonly ring: Ring;
   readonly index: number;
 }
+
+/**
+ * Rings at this resolution or coarser keep a slot per bucket (20 bytes and a bit); the 1-second ring,
+ * mostly empty for most markets (and for candles), keeps its non-empty buckets in a queue (24 bytes).
+ */
+const DENSE_FROM_MS = 60_000;
 
 const RESOLUTIONS = [...new Set(Object.values(WINDOW_RESOLUTION_MS))];
 
@@ -42,7 +50,7 @@ const RESOLUTIONS = [...new Set(Object.values(WINDOW_RESOLUTION_MS))];
  */
 export class MarketState {
   readonly market: string;
-  readonly #rings: BucketRing[];
+  readonly #rings: Ring[];
   readonly #slots: RingSlot[];
   readonly #extremes = new SlidingExtremes(60_000, WINDOW_MS[HIGH_LOW_WINDOW] / 60_000);
   readonly #volatility = new MinuteVolatility();
@@ -58,11 +66,14 @@ export class MarketState {
     this.market = market;
     this.#regimeRule = regimeRule;
     this.#rings = RESOLUTIONS.map(
-      (r) => new BucketRing(r, WINDOWS.filter((w) => WINDOW_RESOLUTION_MS[w] === r).map((w) => WINDOW_MS[w] / r)),
+      (r) => {
+        const buckets = WINDOWS.filter((w) => WINDOW_RESOLUTION_MS[w] === r).map((w) => WINDOW_MS[w] / r);
+        return r >= DENSE_FROM_MS ? new BucketRing(r, buckets) : new SparseBucketRing(r, buckets);
+      },
     );
     this.#slots = WINDOWS.map((w) => {
       const r = WINDOW_RESOLUTION_MS[w];
-      const ring = this.#rings[RESOLUTIONS.indexOf(r)] as BucketRing;
+      const ring = this.#rings[RESOLUTIONS.indexOf(r)] as Ring;
       const index = WINDOWS.filter((x) => WINDOW_RESOLUTION_MS[x] === r).indexOf(w);
       return { ring, index };
     });
@@ -100,7 +111,7 @@ export class MarketState {
     this.#advance(ts);
     const value = price * volume;
     const rings = this.#rings;
-    for (let i = 0; i < rings.length; i++) (rings[i] as BucketRing).add(volume, value);
+    for (let i = 0; i < rings.length; i++) (rings[i] as Ring).add(volume, value);
     this.#extremes.add(high, low);
     this.#volatility.add(price);
     this.price = price;
@@ -111,7 +122,7 @@ export class MarketState {
   #advance(ts: number): void {
     if (ts === this.lastTs) return;
     const rings = this.#rings;
-    for (let i = 0; i < rings.length; i++) (rings[i] as BucketRing).advanceTo(ts);
+    for (let i = 0; i < rings.length; i++) (rings[i] as Ring).advanceTo(ts);
     this.#extremes.advanceTo(ts);
     this.#volatility.advanceTo(ts);
     this.lastTs = ts;

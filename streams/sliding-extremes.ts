@@ -1,16 +1,20 @@
 /**
  * High line and low line: the highest and the lowest traded price over the last `windowBuckets`
  * buckets (the 1d window at 1-minute resolution by default), kept with two monotonic deques over the
- * closed buckets' extremes so each update is amortized O(1).
+ * closed buckets' extremes so each update is amortized O(1). A deque holds only the buckets that can
+ * still be the extreme (a falling run of highs, a rising run of lows), usually a handful, so its arrays
+ * start small and double when full, up to one entry per bucket of the window.
  */
 export class SlidingExtremes {
   readonly resolutionMs: number;
   readonly windowBuckets: number;
-  readonly #cap: number;
-  readonly #maxIds: Uint32Array;
-  readonly #maxValues: Float64Array;
-  readonly #minIds: Uint32Array;
-  readonly #minValues: Float64Array;
+  readonly #limit: number;
+  #maxCap: number;
+  #maxIds: Uint32Array;
+  #maxValues: Float64Array;
+  #minCap: number;
+  #minIds: Uint32Array;
+  #minValues: Float64Array;
   #maxHead = 0;
   #maxTail = 0;
   #minHead = 0;
@@ -23,34 +27,66 @@ export class SlidingExtremes {
   constructor(resolutionMs: number, windowBuckets: number) {
     this.resolutionMs = resolutionMs;
     this.windowBuckets = windowBuckets;
-    this.#cap = windowBuckets + 1;
-    this.#maxIds = new Uint32Array(this.#cap);
-    this.#maxValues = new Float64Array(this.#cap);
-    this.#minIds = new Uint32Array(this.#cap);
-    this.#minValues = new Float64Array(this.#cap);
+    this.#limit = windowBuckets + 1;
+    this.#maxCap = this.#minCap = Math.min(16, this.#limit);
+    this.#maxIds = new Uint32Array(this.#maxCap);
+    this.#maxValues = new Float64Array(this.#maxCap);
+    this.#minIds = new Uint32Array(this.#minCap);
+    this.#minValues = new Float64Array(this.#minCap);
   }
 
   advanceTo(ts: number): void {
     if (ts <= this.#currentEnd) return;
     const next = Math.ceil(ts / this.resolutionMs) - 1;
-    const cap = this.#cap;
     if (this.#currentMax !== -Infinity) {
+      let cap = this.#maxCap;
       while (this.#maxTail > this.#maxHead && (this.#maxValues[(this.#maxTail - 1) % cap] as number) <= this.#currentMax) this.#maxTail--;
+      if (this.#maxTail - this.#maxHead === cap) cap = this.#growMax();
       this.#maxIds[this.#maxTail % cap] = this.#current;
       this.#maxValues[this.#maxTail % cap] = this.#currentMax;
       this.#maxTail++;
+      cap = this.#minCap;
       while (this.#minTail > this.#minHead && (this.#minValues[(this.#minTail - 1) % cap] as number) >= this.#currentMin) this.#minTail--;
+      if (this.#minTail - this.#minHead === cap) cap = this.#growMin();
       this.#minIds[this.#minTail % cap] = this.#current;
       this.#minValues[this.#minTail % cap] = this.#currentMin;
       this.#minTail++;
     }
     const oldest = next - this.windowBuckets;
-    while (this.#maxHead < this.#maxTail && (this.#maxIds[this.#maxHead % cap] as number) <= oldest) this.#maxHead++;
-    while (this.#minHead < this.#minTail && (this.#minIds[this.#minHead % cap] as number) <= oldest) this.#minHead++;
+    while (this.#maxHead < this.#maxTail && (this.#maxIds[this.#maxHead % this.#maxCap] as number) <= oldest) this.#maxHead++;
+    while (this.#minHead < this.#minTail && (this.#minIds[this.#minHead % this.#minCap] as number) <= oldest) this.#minHead++;
     this.#current = next;
     this.#currentEnd = (next + 1) * this.resolutionMs;
     this.#currentMax = -Infinity;
     this.#currentMin = Infinity;
+  }
+
+  #growMax(): number {
+    const cap = Math.min(this.#limit, this.#maxCap * 2);
+    const ids = new Uint32Array(cap);
+    const values = new Float64Array(cap);
+    for (let k = this.#maxHead; k < this.#maxTail; k++) {
+      ids[k % cap] = this.#maxIds[k % this.#maxCap] as number;
+      values[k % cap] = this.#maxValues[k % this.#maxCap] as number;
+    }
+    this.#maxIds = ids;
+    this.#maxValues = values;
+    this.#maxCap = cap;
+    return cap;
+  }
+
+  #growMin(): number {
+    const cap = Math.min(this.#limit, this.#minCap * 2);
+    const ids = new Uint32Array(cap);
+    const values = new Float64Array(cap);
+    for (let k = this.#minHead; k < this.#minTail; k++) {
+      ids[k % cap] = this.#minIds[k % this.#minCap] as number;
+      values[k % cap] = this.#minValues[k % this.#minCap] as number;
+    }
+    this.#minIds = ids;
+    this.#minValues = values;
+    this.#minCap = cap;
+    return cap;
   }
 
   /** Records a print's range in the open bucket (call advanceTo(ts) first). */
@@ -61,13 +97,13 @@ export class SlidingExtremes {
 
   /** Highest price in the window, or NaN when the window is empty. */
   high(): number {
-    const closed = this.#maxHead < this.#maxTail ? (this.#maxValues[this.#maxHead % this.#cap] as number) : -Infinity;
+    const closed = this.#maxHead < this.#maxTail ? (this.#maxValues[this.#maxHead % this.#maxCap] as number) : -Infinity;
     const high = Math.max(closed, this.#currentMax);
     return high === -Infinity ? NaN : high;
   }
 
   low(): number {
-    const closed = this.#minHead < this.#minTail ? (this.#minValues[this.#minHead % this.#cap] as number) : Infinity;
+    const closed = this.#minHead < this.#minTail ? (this.#minValues[this.#minHead % this.#minCap] as number) : Infinity;
     const low = Math.min(closed, this.#currentMin);
     return low === Infinity ? NaN : low;
   }
