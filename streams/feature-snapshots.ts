@@ -42,20 +42,26 @@ export function featureSnapshots(options: FeatureSnapshotOptions): OperatorFunct
   return (source) =>
     new Observable<FeatureBatch>((subscriber) => {
       const markets = new Map<string, MarketState>();
+      /** The same states in the Map's (insertion) order, walked at every boundary without an iterator. */
+      let states: MarketState[] = [];
       let boundary = -Infinity;
       let pending = false;
       const counters = options.counters;
 
       const emit = (t: number): void => {
         const snapshots: FeatureSnapshot[] = [];
-        for (const state of markets.values()) {
+        let forgotten = false;
+        for (let i = 0; i < states.length; i++) {
+          const state = states[i] as MarketState;
           if (state.lastEventTs <= t - FORGET_AFTER_MS) {
             markets.delete(state.market);
+            forgotten = true;
             continue;
           }
           if (state.lastEventTs <= t - staleAfter || !(state.price > 0)) continue;
           snapshots.push(state.snapshot(t));
         }
+        if (forgotten) states = [...markets.values()];
         pending = false;
         if (snapshots.length > 0) subscriber.next({ ts: t, snapshots });
       };
@@ -71,6 +77,7 @@ export function featureSnapshots(options: FeatureSnapshotOptions): OperatorFunct
           if (state === undefined) {
             state = new MarketState(event.market, options.regimeRule);
             markets.set(event.market, state);
+            states.push(state);
           }
           if (counters) counters.events++;
           if (state.apply(event)) pending = true;
