@@ -56,7 +56,7 @@ export class LiveAccount {
     account.#subscription = exchange.orderEvents$.subscribe((e) => account.#onEvent(e));
     account.#timer = setInterval(() => void account.refresh().catch(() => account.refreshErrors++), options.refreshMs ?? 15_000);
     account.#timer.unref();
-    if (exchange.ccxt.apiKey && exchange.ccxt.secret) void account.#watchBalances();
+    if (exchange.ccxt.apiKey && exchange.ccxt.secret && exchange.ccxt.has['watchBalance']) void account.#watchBalances();
     return account;
   }
 
