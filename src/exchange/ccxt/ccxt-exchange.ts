@@ -233,10 +233,12 @@ export class CcxtExchange implements Exchange {
     const handleOriginal = ex.handleErrors.bind(ex);
     ex.handleErrors = (code, reason, url, method, headers, body, response, requestHeaders, requestBody) => {
       limiter.observe(code, headers, body);
-      if (code === 429) throw new RateLimitExceeded(`${ex.id} ${method} ${url} 429 ${body}`);
+      // The path only: a signed query (timestamp, signature) has no place in an error message or a log.
+      const path = url.split('?')[0];
+      if (code === 429) throw new RateLimitExceeded(`${ex.id} ${method} ${path} 429 ${body}`);
       if (code === 418) throw new ExchangeBannedError(limiter.bannedUntil || Date.now());
       // The server failed (Binance's -1008 "server busy" comes as 503): the request may be retried.
-      if (code >= 500) throw new ExchangeNotAvailable(`${ex.id} ${method} ${url} ${code} ${body}`);
+      if (code >= 500) throw new ExchangeNotAvailable(`${ex.id} ${method} ${path} ${code} ${body}`);
       return handleOriginal(code, reason, url, method, headers, body, response, requestHeaders, requestBody);
     };
   }
