@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
+import { ServerFaults } from './server-faults.js';
 import { WebSocket, WebSocketServer } from 'ws';
 
 /**
@@ -160,12 +161,6 @@ interface UserClient {
   readonly subscriptions: Set<number> | undefined;
 }
 
-interface Fault {
-  status: number;
-  count: number;
-  path?: string;
-}
-
 /** Binance's documented example key pair (64 alphanumerics each). */
 export const DEFAULT_BINANCE_API_KEY = 'vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A';
 export const DEFAULT_BINANCE_SECRET = 'NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j';
@@ -242,7 +237,7 @@ export class BinanceServer {
   readonly #users = new Set<UserClient>();
   readonly #listenKeys = new Set<string>();
   readonly #sockets = new Set<Socket>();
-  readonly #faults: Fault[] = [];
+  readonly #faults = new ServerFaults();
   readonly #enforce: boolean;
   readonly #feeRate: number;
   readonly #pingTimer: NodeJS.Timeout;
@@ -253,9 +248,6 @@ export class BinanceServer {
   #nextFillId = 900_000_001;
   #nextSubscriptionId = 0;
   #bookUpdateId = 1;
-  #lostAcks = 0;
-  #refuse = 0;
-  #stalled = false;
   #port = 0;
 
   private constructor(options: BinanceServerOptions) {
@@ -274,7 +266,7 @@ export class BinanceServer {
     this.#wss = new WebSocketServer({ noServer: true, autoPong: false });
     this.#server.on('upgrade', (req, socket, head) => this.#upgrade(req, socket as Socket, head));
     this.#pingTimer = setInterval(() => {
-      if (this.#stalled) return;
+      if (this.#faults.stalled) return;
       for (const c of [...this.#public, ...this.#users]) if (c.ws.readyState === WebSocket.OPEN) c.ws.ping();
     }, options.pingIntervalMs ?? 20_000);
     this.#pingTimer.unref();
@@ -459,22 +451,22 @@ export class BinanceServer {
 
   /** While stalled, sockets stay open but no frame, answer, ping or pong is sent. */
   stall(on: boolean): void {
-    this.#stalled = on;
+    this.#faults.stalled = on;
   }
 
   /** The next `count` websocket upgrades are refused with HTTP 503. */
   refuseConnections(count: number): void {
-    this.#refuse = count;
+    this.#faults.refuseConnections(count);
   }
 
   /** The next `count` REST requests (only those on `path` when given) are answered with `status` (429, 418, 500, 503). */
   failNext(status: number, count = 1, path?: string): void {
-    this.#faults.push({ status, count, ...(path !== undefined ? { path } : {}) });
+    this.#faults.failNext(status, count, path);
   }
 
   /** The next `count` POST /api/v3/order are executed, then their connection is destroyed without an answer. */
   loseNextAcks(count = 1): void {
-    this.#lostAcks = count;
+    this.#faults.loseNextAcks(count);
   }
 
   requestsTo(path: string, method?: string): RecordedRequest[] {
@@ -981,19 +973,17 @@ export class BinanceServer {
     const secondsToNextMinute = (): number => Math.max(1, Math.ceil(((minute + 1) * 60_000 - Date.now()) / 1000));
 
     // injected faults first
-    const fault = this.#faults.find((f) => f.count > 0 && (f.path === undefined || f.path === path));
-    if (fault) {
-      fault.count--;
-      if (fault.count === 0) this.#faults.splice(this.#faults.indexOf(fault), 1);
-      if (fault.status === 429) {
+    const status = this.#faults.takeAnswer(path);
+    if (status !== undefined) {
+      if (status === 429) {
         send(429, { code: -1003, msg: `Too many requests; current limit of IP(127.0.0.1) is ${WEIGHT_LIMIT} requests per minute. Please use WebSocket Streams for live updates to avoid polling the API.` }, { 'retry-after': String(secondsToNextMinute()) });
-      } else if (fault.status === 418) {
+      } else if (status === 418) {
         const until = Date.now() + 120_000;
         send(418, { code: -1003, msg: `Way too many requests; IP(127.0.0.1) banned until ${until}. Please use WebSocket Streams for live updates to avoid bans.` }, { 'retry-after': '120' });
-      } else if (fault.status === 503) {
+      } else if (status === 503) {
         send(503, { code: -1008, msg: 'Server is currently overloaded with other requests. Please try again in a few minutes.' });
       } else {
-        send(fault.status, { code: -1001, msg: 'Internal error; unable to process your request. Please try again.' });
+        send(status, { code: -1001, msg: 'Internal error; unable to process your request. Please try again.' });
       }
       return;
     }
@@ -1009,8 +999,7 @@ export class BinanceServer {
         this.#checkApiKey(req);
         this.#checkSignature(rawQuery, rawBody, params);
       }
-      if (method === 'POST' && path === '/api/v3/order' && this.#lostAcks > 0) {
-        this.#lostAcks--;
+      if (method === 'POST' && path === '/api/v3/order' && this.#faults.takeLostAck()) {
         this.#createOrder(params);
         record(0);
         req.socket.destroy();
@@ -1204,8 +1193,7 @@ export class BinanceServer {
   #upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname;
-    if (this.#refuse > 0) {
-      this.#refuse--;
+    if (this.#faults.takeRefusal()) {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
       return;
     }
@@ -1233,7 +1221,7 @@ export class BinanceServer {
 
   #heartbeat(ws: WebSocket): void {
     ws.on('ping', (data) => {
-      if (!this.#stalled) ws.pong(data);
+      if (!this.#faults.stalled) ws.pong(data);
     });
   }
 
@@ -1245,7 +1233,7 @@ export class BinanceServer {
     ws.on('close', () => this.#public.delete(client));
     ws.on('error', () => this.#public.delete(client));
     ws.on('message', (data) => {
-      if (this.#stalled) return;
+      if (this.#faults.stalled) return;
       let msg: Record<string, unknown>;
       try {
         msg = JSON.parse(data.toString()) as Record<string, unknown>;
@@ -1284,7 +1272,7 @@ export class BinanceServer {
   }
 
   #broadcast(stream: string, data: unknown): void {
-    if (this.#stalled) return;
+    if (this.#faults.stalled) return;
     let raw: string | undefined;
     let wrapped: string | undefined;
     for (const c of this.#public) {
@@ -1308,7 +1296,7 @@ export class BinanceServer {
     const client = this.#onUser(ws, new Set());
     const rateLimits = (): unknown[] => [{ rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: WEIGHT_LIMIT, count: this.#weight.used }];
     ws.on('message', (data) => {
-      if (this.#stalled) return;
+      if (this.#faults.stalled) return;
       let msg: Record<string, unknown>;
       try {
         msg = JSON.parse(data.toString()) as Record<string, unknown>;
@@ -1370,7 +1358,7 @@ export class BinanceServer {
   }
 
   #pushUser(event: Record<string, unknown>): void {
-    if (this.#stalled) return;
+    if (this.#faults.stalled) return;
     for (const c of this.#users) {
       if (c.ws.readyState !== WebSocket.OPEN) continue;
       if (c.subscriptions === undefined) c.ws.send(JSON.stringify(event));

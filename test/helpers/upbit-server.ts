@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
+import { ServerFaults } from './server-faults.js';
 import { upbitKrwTick } from '../../src/exchange/upbit-rules.js';
 
 /**
@@ -68,12 +69,6 @@ interface PublicClient {
   readonly ws: WebSocket;
   format: 'DEFAULT' | 'SIMPLE';
   types: Map<string, Set<string>>;
-}
-
-interface Fault {
-  status: number;
-  count: number;
-  path?: string;
 }
 
 export const DEFAULT_TEST_MARKETS: readonly ServerMarket[] = [
@@ -197,12 +192,9 @@ export class UpbitServer {
   readonly #private = new Set<{ ws: WebSocket; types: Set<string> }>();
   readonly #sockets = new Set<Socket>();
   readonly #rate = new Map<string, { second: number; used: number }>();
-  readonly #faults: Fault[] = [];
+  readonly #faults = new ServerFaults();
   readonly #enforce: boolean;
   readonly #feeRate: number;
-  #lostAcks = 0;
-  #refuse = 0;
-  #stalled = false;
   #port = 0;
 
   private constructor(options: UpbitServerOptions) {
@@ -397,22 +389,22 @@ export class UpbitServer {
 
   /** While stalled, sockets stay open but no frame, pong or PING answer is sent. */
   stall(on: boolean): void {
-    this.#stalled = on;
+    this.#faults.stalled = on;
   }
 
   /** The next `count` websocket upgrades are refused with HTTP 503. */
   refuseConnections(count: number): void {
-    this.#refuse = count;
+    this.#faults.refuseConnections(count);
   }
 
   /** The next `count` REST requests (optionally only those on `path`) are answered with `status` (429, 418, 500…). */
   failNext(status: number, count = 1, path?: string): void {
-    this.#faults.push({ status, count, ...(path !== undefined ? { path } : {}) });
+    this.#faults.failNext(status, count, path);
   }
 
   /** The next `count` POST /v1/orders create the order and then drop the connection without answering. */
   loseNextAcks(count = 1): void {
-    this.#lostAcks = count;
+    this.#faults.loseNextAcks(count);
   }
 
   requestsTo(path: string, method?: string): RecordedRequest[] {
@@ -423,8 +415,7 @@ export class UpbitServer {
 
   #upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     const path = (req.url ?? '').split('?')[0];
-    if (this.#refuse > 0) {
-      this.#refuse--;
+    if (this.#faults.takeRefusal()) {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
       return;
     }
@@ -447,7 +438,7 @@ export class UpbitServer {
 
   #heartbeat(ws: WebSocket): void {
     ws.on('ping', (data) => {
-      if (!this.#stalled) ws.pong(data);
+      if (!this.#faults.stalled) ws.pong(data);
     });
   }
 
@@ -459,7 +450,7 @@ export class UpbitServer {
     ws.on('close', () => this.#public.delete(client));
     ws.on('error', () => this.#public.delete(client));
     ws.on('message', (data) => {
-      if (this.#stalled) return;
+      if (this.#faults.stalled) return;
       const text = data.toString();
       if (text === 'PING') {
         ws.send(JSON.stringify({ status: 'UP' }));
@@ -511,7 +502,7 @@ export class UpbitServer {
   }
 
   #broadcast(frame: Record<string, unknown>): void {
-    if (this.#stalled) return;
+    if (this.#faults.stalled) return;
     const type = String(frame['type']);
     const code = String(frame['code']);
     for (const c of this.#public) if (c.types.get(type)?.has(code)) this.#send(c, frame);
@@ -525,7 +516,7 @@ export class UpbitServer {
     ws.on('close', () => this.#private.delete(client));
     ws.on('error', () => this.#private.delete(client));
     ws.on('message', (data) => {
-      if (this.#stalled) return;
+      if (this.#faults.stalled) return;
       const text = data.toString();
       if (text === 'PING') {
         ws.send(JSON.stringify({ status: 'UP' }));
@@ -542,7 +533,7 @@ export class UpbitServer {
   }
 
   #pushMyOrder(o: ServerOrder, state: string, trade?: ServerOrder['trades'][number]): void {
-    if (this.#stalled) return;
+    if (this.#faults.stalled) return;
     const ts = Date.now();
     const frame: Record<string, unknown> = {
       type: 'myOrder',
@@ -621,13 +612,11 @@ export class UpbitServer {
       res.end(JSON.stringify(payload));
     };
     // injected faults first
-    const fault = this.#faults.find((f) => f.count > 0 && (f.path === undefined || f.path === path));
-    if (fault) {
-      fault.count--;
-      if (fault.count === 0) this.#faults.splice(this.#faults.indexOf(fault), 1);
-      const name = fault.status === 429 ? 'too_many_requests' : fault.status === 418 ? 'blocked' : 'server_error';
-      const message = fault.status === 429 ? 'Too many API requests.' : fault.status === 418 ? 'Blocked for 60 seconds after repeated 429s.' : 'Internal server error';
-      send(fault.status, { error: { name, message } }, 0);
+    const status = this.#faults.takeAnswer(path);
+    if (status !== undefined) {
+      const name = status === 429 ? 'too_many_requests' : status === 418 ? 'blocked' : 'server_error';
+      const message = status === 429 ? 'Too many API requests.' : status === 418 ? 'Blocked for 60 seconds after repeated 429s.' : 'Internal server error';
+      send(status, { error: { name, message } }, 0);
       return;
     }
     // Upbit's per-group, per-second budget
@@ -646,8 +635,7 @@ export class UpbitServer {
         const err = this.#verifyJwt((req.headers['authorization'] ?? '').replace(/^Bearer /, ''), method === 'POST' ? body : query);
         if (err) throw new HttpError(401, err, 'Jwt 토큰 검증에 실패했습니다.');
       }
-      if (method === 'POST' && path === '/v1/orders' && this.#lostAcks > 0) {
-        this.#lostAcks--;
+      if (method === 'POST' && path === '/v1/orders' && this.#faults.takeLostAck()) {
         this.#createOrder(body ?? {});
         record(0);
         req.socket.destroy();

@@ -1,5 +1,4 @@
 import { ExchangeNotAvailable, NetworkError, OrderNotFound, RateLimitExceeded, type Exchange as Ccxt } from 'ccxt';
-import { hasPlainWebsocket } from './ccxt-urls.js';
 import { Subject, type Observable } from 'rxjs';
 import type { Balance, Clock, Exchange, LimitOrderRequest, MarketRules, Order, OrderEvent, RejectReason } from '../../core/index.js';
 import { wallClock } from '../../core/index.js';
@@ -224,10 +223,9 @@ export class CcxtExchange implements Exchange {
   /** Routes every ccxt HTTP request through the limiter and shows it every answer. */
   #instrument(ex: Ccxt): void {
     const limiter = this.limiter;
-    const dialect = (): CcxtDialect => this.#dialect;
     const fetchOriginal = ex.fetch.bind(ex);
     ex.fetch = async (url: string, method = 'GET', headers?: unknown, body?: unknown): Promise<unknown> => {
-      await limiter.acquire(dialect().requestGroup(method, url));
+      await limiter.acquire(this.#dialect.requestGroup(method, url));
       return fetchOriginal(url, method, headers, body);
     };
     const handleOriginal = ex.handleErrors.bind(ex);
@@ -291,7 +289,6 @@ export class CcxtExchange implements Exchange {
     let failures = 0;
     while (!signal.aborted) {
       try {
-        if (hasPlainWebsocket(this.ccxt.urls['api'])) await this.ccxt.loadHttpProxyAgent();
         const orders = await this.ccxt.watchOrders();
         if (signal.aborted) return;
         this.#stats.streamConnected = true;

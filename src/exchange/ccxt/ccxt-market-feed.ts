@@ -1,5 +1,4 @@
 import type { Exchange as Ccxt, Trade as CcxtTrade } from 'ccxt';
-import { hasPlainWebsocket } from './ccxt-urls.js';
 import { BehaviorSubject, Observable, share, Subject } from 'rxjs';
 import type { Actor } from 'xstate';
 import type { connectionMachine } from '../../../machines/connection-machine.js';
@@ -165,7 +164,6 @@ export class CcxtMarketFeed implements MarketFeed {
 
   async #watch(generation: number, what: 'trades' | 'book'): Promise<void> {
     try {
-      if (hasPlainWebsocket(this.#ex.urls['api'])) await this.#ex.loadHttpProxyAgent();
       while (generation === this.#generation) {
         const symbols = this.#symbols;
         if (what === 'trades') {

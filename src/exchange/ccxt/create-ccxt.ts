@@ -1,6 +1,7 @@
+import { Agent } from 'node:http';
 import { pro, type Exchange as Ccxt } from 'ccxt';
 import { UPBIT_REST_URL } from '../upbit/upbit-quotation.js';
-import { rehostUrls } from './ccxt-urls.js';
+import { hasPlainWebsocket, rehostUrls } from './ccxt-urls.js';
 
 export interface CcxtOptions {
   /** ccxt exchange id (default `upbit`). */
@@ -36,11 +37,6 @@ const COMMON_OPTIONS = { defaultType: 'spot', warnOnFetchOpenOrdersWithoutSymbol
  */
 const BINANCE_SPOT = { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false, fetchMargins: false, fetchOpenOrders: { warnWithoutSymbol: false } };
 const EXCHANGE_OPTIONS: Readonly<Record<string, Record<string, unknown>>> = { binance: BINANCE_SPOT, binanceus: BINANCE_SPOT };
-
-/** Every ccxt.pro exchange id (REST and websocket in one class). */
-export function ccxtExchangeIds(): string[] {
-  return Object.keys(pro).filter((k) => typeof (pro as unknown as Record<string, unknown>)[k] === 'function' && /^[a-z0-9]+$/.test(k) && k !== 'exchanges');
-}
 
 /**
  * A ccxt.pro instance (REST and websocket) for `exchangeId`, with keys from the options or the
@@ -78,5 +74,7 @@ export function createCcxt(options: CcxtOptions = {}): Ccxt {
   } else if (options.restUrl !== undefined) {
     ex.urls['api'] = rehostUrls(ex.urls['api'], options.restUrl, options.wsUrl);
   }
+  // ccxt refuses a plain ws:// socket (a local test server) without an HTTP agent (its loadHttpProxyAgent).
+  if (hasPlainWebsocket(ex.urls['api'])) ex.httpAgent = new Agent();
   return ex;
 }

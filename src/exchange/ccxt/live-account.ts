@@ -1,5 +1,4 @@
 import { Subject, type Observable, type Subscription } from 'rxjs';
-import { hasPlainWebsocket } from './ccxt-urls.js';
 import type { Balance, LimitOrderRequest, MarketRules, MarketSymbol, Order, OrderEvent } from '../../core/index.js';
 import type { OrderSlot } from '../../../machines/index.js';
 import { roundAmountDown } from '../tick-math.js';
@@ -186,8 +185,6 @@ export class LiveAccount {
     let failures = 0;
     while (this.#running) {
       try {
-        // ccxt refuses a plain ws:// socket (a test server) until its proxy agent is loaded.
-        if (hasPlainWebsocket(this.#exchange.ccxt.urls['api'])) await this.#exchange.ccxt.loadHttpProxyAgent();
         const balance = (await this.#exchange.ccxt.watchBalance()) as unknown as { free: Record<string, number | undefined>; used: Record<string, number | undefined> };
         failures = 0;
         for (const [currency, free] of Object.entries(balance.free ?? {})) {

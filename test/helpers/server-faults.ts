@@ -1,0 +1,49 @@
+/**
+ * The faults a local exchange server can be told to inject, shared by the Upbit and Binance servers:
+ * REST answers with a given status, order acknowledgements lost after the order is made, refused
+ * websocket upgrades, and a stall (sockets open, nothing sent). Each server decides how a fault looks
+ * in its own protocol; this only keeps count.
+ */
+export class ServerFaults {
+  /** While true, the server's sockets stay open but it sends nothing and answers no ping. */
+  stalled = false;
+  readonly #answers: { status: number; count: number; path?: string }[] = [];
+  #lostAcks = 0;
+  #refusals = 0;
+
+  /** The next `count` REST requests (only those on `path` when given) are answered with `status`. */
+  failNext(status: number, count: number, path?: string): void {
+    this.#answers.push({ status, count, ...(path !== undefined ? { path } : {}) });
+  }
+
+  loseNextAcks(count: number): void {
+    this.#lostAcks = count;
+  }
+
+  refuseConnections(count: number): void {
+    this.#refusals = count;
+  }
+
+  /** The status a request on `path` must be answered with now, if a fault is pending for it (counted). */
+  takeAnswer(path: string): number | undefined {
+    const fault = this.#answers.find((f) => f.count > 0 && (f.path === undefined || f.path === path));
+    if (!fault) return undefined;
+    fault.count--;
+    if (fault.count === 0) this.#answers.splice(this.#answers.indexOf(fault), 1);
+    return fault.status;
+  }
+
+  /** True (and counted) when this order's acknowledgement must be lost. */
+  takeLostAck(): boolean {
+    if (this.#lostAcks <= 0) return false;
+    this.#lostAcks--;
+    return true;
+  }
+
+  /** True (and counted) when this websocket upgrade must be refused. */
+  takeRefusal(): boolean {
+    if (this.#refusals <= 0) return false;
+    this.#refusals--;
+    return true;
+  }
+}
