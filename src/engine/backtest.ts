@@ -74,6 +74,8 @@ export interface BacktestExtras {
   readonly strategy?: (feeRate: number) => Strategy;
   /** The exchange's own market rules (paper trading on a live exchange); markets it lacks get inferred ones. */
   readonly rules?: (market: MarketSymbol) => MarketRules | undefined;
+  /** See EngineOptions.equityHeartbeatMs (default a minute; `runBacktest` makes it Infinity unless transitions are observed). */
+  readonly equityHeartbeatMs?: number;
 }
 
 export function createBacktest(config: Config, quote: string, startTs = 0, strategy?: Strategy, restore?: BacktestCheckpoint, extras: BacktestExtras = {}): BacktestRun {
@@ -104,6 +106,7 @@ export function createBacktest(config: Config, quote: string, startTs = 0, strat
     ...(extras.canOpenPositions ? { canOpenPositions: extras.canOpenPositions } : {}),
     ...(extras.observeTransitions ? { observeTransitions: true } : {}),
     ...(extras.score ? { score: extras.score } : {}),
+    ...(extras.equityHeartbeatMs !== undefined ? { equityHeartbeatMs: extras.equityHeartbeatMs } : {}),
   });
   engine.listen(tracker);
   return {
@@ -160,11 +163,13 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
   let from: number | undefined;
   let to = 0;
   let lastCheckpoint = resume?.index ?? 0;
+  // Nobody reads the bot's equity during an unwatched run: it hears only the updates it decides on.
+  const extras: BacktestExtras = { ...(options.extras?.observeTransitions ? {} : { equityHeartbeatMs: Infinity }), ...options.extras };
   for await (const batch of batches) {
     for (let i = 0; i < batch.length; i++) {
       const event = batch[i] as MarketEvent;
       if (!run) {
-        run = createBacktest(config, resume?.quote ?? options.quote ?? quoteOf(event.market), event.ts, undefined, resume, options.extras);
+        run = createBacktest(config, resume?.quote ?? options.quote ?? quoteOf(event.market), event.ts, undefined, resume, extras);
         options.onRun?.(run);
         from = event.ts;
       }

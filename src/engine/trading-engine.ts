@@ -37,6 +37,12 @@ export interface EngineOptions {
   readonly score?: BatchScorer;
   /** Asked before opening positions; false (e.g. snapshots cannot be written) blocks new entries, never exits. */
   readonly canOpenPositions?: () => boolean;
+  /**
+   * The bot hears equity at least this often (event time), besides every update that matters to it (a
+   * new peak, a new UTC day, a kill-switch trip): it keeps the equity shown by `status` and the dashboard
+   * fresh. Default a minute; a backtest nobody watches passes Infinity (each update is an actor step).
+   */
+  readonly equityHeartbeatMs?: number;
 }
 
 /** What the engine must remember to continue a run exactly where it was. */
@@ -355,11 +361,14 @@ export class TradingEngine {
   #reportEquity(ts: number): void {
     const { equity, invested } = this.equity();
     // The bot hears of a new peak, a new UTC day, anything that trips the kill switch, and at least one
-    // update a minute; other moves change nothing it decides on (at 1 s cadence, sending them all would be
-    // most of the engine's work).
-    const c = this.bot.getSnapshot().context;
-    const matters = equity > c.peakEquity || Math.floor(ts / DAY_MS) !== c.day || killReason(c, ts, equity) !== undefined;
-    if (matters || ts - this.#sentEquityTs >= 60_000) {
+    // heartbeat (equityHeartbeatMs); other moves change nothing it decides on (at 1 s cadence, sending them
+    // all would be most of the engine's work).
+    const bot = this.bot.getSnapshot();
+    const c = bot.context;
+    // The kill switch trips only from running or paused: once stopped, a loss past the limit changes nothing.
+    const mayTrip = bot.value === 'running' || bot.value === 'paused';
+    const matters = equity > c.peakEquity || Math.floor(ts / DAY_MS) !== c.day || (mayTrip && killReason(c, ts, equity) !== undefined);
+    if (matters || ts - this.#sentEquityTs >= (this.#options.equityHeartbeatMs ?? 60_000)) {
       this.#sentEquityTs = ts;
       this.bot.send({ type: 'equity.update', ts, equity });
     }
@@ -393,7 +402,8 @@ export class TradingEngine {
   #flushBuys(ts: number): void {
     if (this.#pendingBuys.length === 0) return;
     const decisions = this.#pendingBuys.splice(0);
-    if (this.#warming || !this.bot.getSnapshot().matches('running')) return;
+    // With every slot taken sizing opens nothing: skip its balance and equity look-ups.
+    if (this.#warming || this.#positions.size >= this.#options.config.allocation.maxPositions || !this.bot.getSnapshot().matches('running')) return;
     if (this.#options.canOpenPositions && !this.#options.canOpenPositions()) return;
     const { config, exchange, quote } = this.#options;
     const cash = exchange.getBalance(quote).free;
