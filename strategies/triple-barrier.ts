@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 import type { Decision, FeatureSnapshot } from '../src/core/index.js';
-import { marketBreadth } from '../streams/index.js';
+import { horizonBreadth } from '../streams/index.js';
 import type { PositionView, Strategy } from './strategy.js';
 
 export interface TripleBarrierOptions {
@@ -72,7 +72,7 @@ export function tripleBarrier(options: TripleBarrierOptions): Strategy {
           switch (input.kind) {
             case 'features': {
               for (const s of input.snapshots) last.set(s.market, s);
-              bearMarket = options.skipBearMarket && marketBreadth(input.snapshots)['6h']?.regime === 'bear';
+              bearMarket = options.skipBearMarket && input.snapshots.length > 0 && horizonBreadth(input.snapshots, '6h').regime === 'bear';
               review(input.ts);
               return;
             }

@@ -21,7 +21,7 @@ export function rankMarkets(options: RankOptions): OperatorFunction<FeatureBatch
   const minScore = options.minScore ?? -Infinity;
   return (source) =>
     new Observable<Ranking>((subscriber) => {
-      let previousKey: string | undefined;
+      let previous: readonly RankEntry[] | undefined;
       return source.subscribe({
         next(batch) {
           const scores = score(batch.snapshots);
@@ -32,13 +32,19 @@ export function rankMarkets(options: RankOptions): OperatorFunction<FeatureBatch
           }
           entries.sort((a, b) => b.score - a.score || (a.market < b.market ? -1 : a.market > b.market ? 1 : 0));
           const ranking = entries.slice(0, options.top);
-          const key = ranking.map((e) => e.market).join('\n');
-          if (key === previousKey) return;
-          previousKey = key;
+          if (previous !== undefined && sameMarkets(previous, ranking)) return;
+          previous = ranking;
           subscriber.next({ ts: batch.ts, ranking });
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),
       });
     });
+}
+
+/** The same markets in the same order. */
+function sameMarkets(a: readonly RankEntry[], b: readonly RankEntry[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if ((a[i] as RankEntry).market !== (b[i] as RankEntry).market) return false;
+  return true;
 }

@@ -36,16 +36,19 @@ export interface Breadth {
 export function marketBreadth(snapshots: readonly FeatureSnapshot[], threshold = 0.2): Record<string, Breadth> {
   const out: Record<string, Breadth> = {};
   if (snapshots.length === 0) return out;
-  for (const label of Object.keys(snapshots[0]?.regime ?? {})) {
-    let bull = 0;
-    let bear = 0;
-    for (const s of snapshots) {
-      const r = s.regime[label];
-      if (r === 'bull') bull++;
-      else if (r === 'bear') bear++;
-    }
-    const breadth = (bull - bear) / snapshots.length;
-    out[label] = { breadth, regime: breadth > threshold ? 'bull' : breadth < -threshold ? 'bear' : 'flat' };
-  }
+  for (const label of Object.keys(snapshots[0]?.regime ?? {})) out[label] = horizonBreadth(snapshots, label, threshold);
   return out;
+}
+
+/** The market-wide regime of one horizon (`marketBreadth(snapshots)[label]`, without the others). */
+export function horizonBreadth(snapshots: readonly FeatureSnapshot[], label: string, threshold = 0.2): Breadth {
+  let bull = 0;
+  let bear = 0;
+  for (let i = 0; i < snapshots.length; i++) {
+    const r = (snapshots[i] as FeatureSnapshot).regime[label];
+    if (r === 'bull') bull++;
+    else if (r === 'bear') bear++;
+  }
+  const breadth = (bull - bear) / snapshots.length;
+  return { breadth, regime: breadth > threshold ? 'bull' : breadth < -threshold ? 'bear' : 'flat' };
 }

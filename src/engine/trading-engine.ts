@@ -133,6 +133,8 @@ export class TradingEngine {
   readonly #byMarket = new Map<string, string>();
   readonly #last = new Map<string, FeatureSnapshot>();
   readonly #lastPrice = new Map<string, number>();
+  /** Currency → its market in the quote currency (equity is valued every batch). */
+  readonly #marketOf = new Map<string, string>();
   readonly #pendingBuys: Decision[] = [];
   readonly #listeners: EngineListener[] = [];
   readonly #subscriptions: Subscription[] = [];
@@ -345,7 +347,8 @@ export class TradingEngine {
       const total = b.free + b.locked;
       if (b.currency === this.#options.quote) equity += total;
       else {
-        const market = `${b.currency}/${this.#options.quote}`;
+        let market = this.#marketOf.get(b.currency);
+        if (market === undefined) this.#marketOf.set(b.currency, (market = `${b.currency}/${this.#options.quote}`));
         const value = total * (this.#lastPrice.get(market) ?? 0);
         equity += value;
         invested += value;
@@ -497,8 +500,11 @@ export class TradingEngine {
     return s?.touch?.bidPrice ?? this.#lastPrice.get(market) ?? s?.price ?? 0;
   }
 
+  /** To the position actor itself: routing through the bot (`position.event`) would cost a step of the bot as well. */
   #send(positionId: string, event: PositionEvent): void {
-    this.bot.send({ type: 'position.event', positionId, event });
+    const tracked = this.#positions.get(positionId);
+    if (tracked) tracked.ref.send(event);
+    else this.bot.send({ type: 'position.event', positionId, event });
   }
 
   #context(t: Tracked): PositionContext | undefined {

@@ -148,6 +148,8 @@ export class SimulatedExchange implements Exchange {
   #nextId = 1;
   #draining = false;
   #malformed = 0;
+  /** The keys of #free, sorted (see getBalances). */
+  #currencies: readonly string[] = [];
 
   readonly orderEvents$: Observable<OrderEvent> = this.#events.asObservable();
 
@@ -244,6 +246,7 @@ export class SimulatedExchange implements Exchange {
     this.#nextId = snapshot.nextId;
     this.#malformed = snapshot.malformed;
     this.#free.clear();
+    this.#currencies = [];
     for (const [c, v] of snapshot.free) this.#free.set(c, v);
     this.#feesPaid.clear();
     for (const [c, v] of snapshot.feesPaid) this.#feesPaid.set(c, v);
@@ -360,11 +363,15 @@ export class SimulatedExchange implements Exchange {
   /** Free and locked balance of every currency seen, sorted by currency. */
   getBalances(): readonly Balance[] {
     const locked = new Map<string, number>();
+    let unlisted = false;
     for (const o of this.#open) {
       const currency = this.#lockCurrency(o);
       locked.set(currency, (locked.get(currency) ?? 0) + o.lock);
+      if (!this.#free.has(currency)) unlisted = true;
     }
-    const currencies = [...new Set([...this.#free.keys(), ...locked.keys()])].sort();
+    // Currencies only ever join #free (a lock takes from it), so its sorted keys are kept until it grows.
+    if (this.#currencies.length !== this.#free.size) this.#currencies = [...this.#free.keys()].sort();
+    const currencies = unlisted ? [...new Set([...this.#free.keys(), ...locked.keys()])].sort() : this.#currencies;
     return currencies.map((currency) => ({ currency, free: this.#free.get(currency) ?? 0, locked: locked.get(currency) ?? 0 }));
   }
 
