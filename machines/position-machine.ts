@@ -55,8 +55,15 @@ export function sold(c: PositionContext): number {
 }
 /** Base currently held by the position. */
 export function held(c: PositionContext): number {
-  const h = bought(c) - sold(c);
+  return heldOf(bought(c), sold(c));
+}
+function heldOf(bought: number, sold: number): number {
+  const h = bought - sold;
   return h > DUST ? h : 0;
+}
+/** What `held` gives once the current sell is folded into the totals (closeSell). */
+function heldAfterSell(c: PositionContext): number {
+  return heldOf(bought(c), c.sell ? c.soldBefore + c.sell.filled : c.soldBefore);
 }
 
 function eventClientId(event: PositionEvent): string | undefined {
@@ -79,8 +86,12 @@ function ts(event: PositionEvent): number {
 
 /** A new position: nothing ordered, nothing bought (the machine's initial context). */
 export function initialPositionContext(input: PositionInput): PositionContext {
+  // Fields named one by one: a spread followed by more keys is slow on Node 20 (see patched() in position-logic.ts).
   return {
-    ...input,
+    positionId: input.positionId,
+    market: input.market,
+    ackTimeoutMs: input.ackTimeoutMs,
+    buyTimeoutMs: input.buyTimeoutMs,
     orderCount: 0,
     buy: undefined,
     sell: undefined,
@@ -157,13 +168,13 @@ export const positionMachine = setup({
     startBuy: assign(({ context, event }) => {
       if (event.type !== 'decision.buy') return {};
       const n = context.orderCount + 1;
-      return { ...closeBuy(context), orderCount: n, buy: newSlot('buy', `${context.positionId}-b${n}`, event.price, event.amount, event.ts), openedTs: context.openedTs ?? event.ts, lastTs: event.ts, cancelTs: undefined };
+      return Object.assign(closeBuy(context), { orderCount: n, buy: newSlot('buy', `${context.positionId}-b${n}`, event.price, event.amount, event.ts), openedTs: context.openedTs ?? event.ts, lastTs: event.ts, cancelTs: undefined });
     }),
     startSell: assign(({ context, event }) => {
       if (event.type !== 'decision.sell') return {};
       const n = context.orderCount + 1;
-      const amount = Math.min(event.amount ?? Infinity, held({ ...context, ...closeSell(context) }));
-      return { ...closeSell(context), orderCount: n, sell: newSlot('sell', `${context.positionId}-s${n}`, event.price, amount, event.ts), lastTs: event.ts, cancelTs: undefined, reason: event.reason ?? context.reason };
+      const amount = Math.min(event.amount ?? Infinity, heldAfterSell(context));
+      return Object.assign(closeSell(context), { orderCount: n, sell: newSlot('sell', `${context.positionId}-s${n}`, event.price, amount, event.ts), lastTs: event.ts, cancelTs: undefined, reason: event.reason ?? context.reason });
     }),
     updateBuy: assign(({ context, event }) => (context.buy ? { buy: updateSlot(context.buy, event), lastTs: Math.max(context.lastTs, ts(event)) } : {})),
     updateSell: assign(({ context, event }) => (context.sell ? { sell: updateSlot(context.sell, event), lastTs: Math.max(context.lastTs, ts(event)) } : {})),
@@ -180,8 +191,8 @@ export const positionMachine = setup({
     sellComplete: ({ context, event }) => context.sell !== undefined && isFullyFilled(updateSlot(context.sell, event)),
     buyHasFill: ({ context, event }) => hasFill(context.buy && updateSlot(context.buy, event)),
     /** Something is still held once this sell event is applied. */
-    stillHolding: ({ context, event }) => held({ ...context, sell: context.sell && updateSlot(context.sell, event) }) > DUST,
-    canSell: ({ context, event }) => event.type === 'decision.sell' && held({ ...context, ...closeSell(context) }) > DUST && event.price > 0,
+    stillHolding: ({ context, event }) => heldOf(bought(context), context.soldBefore + (context.sell ? updateSlot(context.sell, event).filled : 0)) > DUST,
+    canSell: ({ context, event }) => event.type === 'decision.sell' && heldAfterSell(context) > DUST && event.price > 0,
     validBuy: ({ event }) => event.type === 'decision.buy' && event.price > 0 && event.amount > 0,
     ackOverdue: ({ context, event }) => {
       const slot = context.buy ?? context.sell;

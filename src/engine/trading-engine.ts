@@ -433,7 +433,7 @@ export class TradingEngine {
       // A buy that ended with nothing bought (cancelled, rejected) leaves the position idle: close it to free the slot.
       else if (snapshot.value === 'idle' && snapshot.context.orderCount > 0) this.#send(positionId, { type: 'position.close', ts: snapshot.context.lastTs, reason: snapshot.context.reason || 'buy ended unfilled' });
     });
-    this.#positions.set(positionId, { ...tracked, subscription });
+    this.#positions.set(positionId, Object.assign({}, tracked, { subscription }));
     this.#known.set(positionId, tracked);
     this.#stateOf.set(positionId, String((ref.getSnapshot() as { value: unknown }).value));
     this.#byMarket.set(market, positionId);

@@ -129,7 +129,7 @@ export class PerformanceTracker {
   }
 
   onPositionSettled(result: PositionResult, regime: Readonly<Record<string, string>>): void {
-    this.trades.push({ ...result, regime });
+    this.trades.push(Object.assign({}, result, { regime }));
     const hour = this.#hour(result.closedTs);
     hour.closed++;
     if (result.pnl > 0) hour.wins++;

@@ -390,8 +390,11 @@ export class SimulatedExchange implements Exchange {
 
   #rulesFor(market: MarketSymbol): MarketRules | undefined {
     if (this.#rules instanceof Map) return this.#rules.get(market);
-    if (!this.#resolved.has(market)) this.#resolved.set(market, (this.#rules as (m: MarketSymbol) => MarketRules | undefined)(market));
-    return this.#resolved.get(market);
+    const known = this.#resolved.get(market);
+    if (known !== undefined || this.#resolved.has(market)) return known;
+    const rules = (this.#rules as (m: MarketSymbol) => MarketRules | undefined)(market);
+    this.#resolved.set(market, rules);
+    return rules;
   }
 
   #state(market: MarketSymbol): MarketState {
@@ -406,6 +409,8 @@ export class SimulatedExchange implements Exchange {
   /** Runs every scheduled action due by `until`, in (time, schedule order). Re-entrant calls return at once. */
   #drain(until: number): void {
     if (this.#draining) return;
+    const first = this.#queue.peekTs();
+    if (first === undefined || first > until) return;
     this.#draining = true;
     try {
       for (let ts = this.#queue.peekTs(); ts !== undefined && ts <= until; ts = this.#queue.peekTs()) {
@@ -431,7 +436,8 @@ export class SimulatedExchange implements Exchange {
 
   #deliver(delay: number, event: Undelivered): void {
     const ts = this.#now + delay;
-    this.#queue.push(ts, { kind: 'deliver', event: { ...event, ts } as OrderEvent });
+    // Object.assign rather than `{ ...event, ts }`: a spread followed by a key is slow on Node 20 (see position-logic.ts).
+    this.#queue.push(ts, { kind: 'deliver', event: Object.assign({}, event, { ts }) as OrderEvent });
   }
 
   #reject(order: SimOrder, reason: RejectReason, message: string): void {
@@ -508,7 +514,7 @@ export class SimulatedExchange implements Exchange {
         state.lastTs = this.#now;
         state.buyBudget = participation * event.amount;
         state.sellBudget = participation * event.amount;
-        this.#fillResting(rules, state, (o) => tradeReaches(o.side, o.threshold, event.price));
+        if (state.open.length > 0) this.#fillResting(rules, state, (o) => tradeReaches(o.side, o.threshold, event.price));
         return;
       case 'candle':
         state.lastPrice = event.close;
@@ -516,7 +522,7 @@ export class SimulatedExchange implements Exchange {
         state.buyBudget = participation * event.volume;
         state.sellBudget = participation * event.volume;
         // Where inside the candle the extreme printed is unknown: only orders live for the whole candle qualify.
-        this.#fillResting(rules, state, (o) => o.liveSince <= event.openTime && candleReaches(o.side, o.threshold, event));
+        if (state.open.length > 0) this.#fillResting(rules, state, (o) => o.liveSince <= event.openTime && candleReaches(o.side, o.threshold, event));
         return;
       case 'ticker':
         // A last price without volume: nothing to fill against.
