@@ -261,6 +261,8 @@ export class SparseBucketRing implements WindowRing {
   #openVolume = 0;
   #openValue = 0;
   #openTrades = 0;
+  /** Id of the newest closed non-empty bucket. */
+  #newest = -1;
 
   constructor(resolutionMs: number, windowBuckets: readonly number[]) {
     this.resolutionMs = resolutionMs;
@@ -294,6 +296,7 @@ export class SparseBucketRing implements WindowRing {
         this.#words[6 * e + 4] = cur;
         this.#words[6 * e + 5] = trades;
         this.#tail = e + 1 === this.#capacity ? 0 : e + 1;
+        this.#newest = cur;
         for (let w = 0; w < windows; w++) {
           win[6 * w + VOLUME] += volume;
           win[6 * w + VALUE] += value;
@@ -304,8 +307,19 @@ export class SparseBucketRing implements WindowRing {
           }
         }
       }
+      const newest = this.#newest;
       for (let w = 0; w < windows; w++) {
-        if ((int[12 * w + COUNT] as number) > 0 && (int[12 * w + FIRST] as number) <= next - (int[12 * w + LENGTH] as number)) this.#evict(w, next);
+        if ((int[12 * w + COUNT] as number) === 0) continue;
+        const oldest = next - (int[12 * w + LENGTH] as number);
+        // Even the newest bucket has left (candles a timeframe apart in a window shorter than it): the
+        // window empties, which is what evicting its buckets one by one would end with.
+        if (newest <= oldest) {
+          int[12 * w + COUNT] = 0;
+          win[6 * w + VOLUME] = 0;
+          win[6 * w + VALUE] = 0;
+          win[6 * w + TRADES] = 0;
+          win[6 * w + EVICTIONS] = 0;
+        } else if ((int[12 * w + FIRST] as number) <= oldest) this.#evict(w, next);
       }
     }
     this.#openVolume = 0;
