@@ -8,6 +8,7 @@ import { botMachine, held, killReason, nextDeadline, positionMachine, type Order
 import { positionView, type PositionView, type Strategy, type StrategyInput } from '../../strategies/index.js';
 import type { BatchScorer } from '../../streams/index.js';
 import { sizeOrders, type Candidate } from '../trading/order-sizing.js';
+import { EventFeed } from './event-feed.js';
 import { marketPipeline, type MarketPipeline } from './market-pipeline.js';
 
 export interface EngineOptions {
@@ -127,7 +128,7 @@ export class TradingEngine {
   /** Every tracked position until its last transition is reported (it outlives `#positions` by a moment). */
   readonly #known = new Map<string, Tracked>();
   readonly #options: EngineOptions;
-  readonly #events$ = new Subject<MarketEvent>();
+  readonly #events = new EventFeed<MarketEvent>();
   readonly #inputs$ = new Subject<StrategyInput>();
   readonly #positions = new Map<string, Tracked>();
   readonly #byMarket = new Map<string, string>();
@@ -160,7 +161,7 @@ export class TradingEngine {
     this.#options = options;
     const { config, exchange } = options;
     this.#warming = options.restore !== undefined;
-    this.pipeline = marketPipeline(this.#events$, config, options.score ? { score: options.score } : {});
+    this.pipeline = marketPipeline(this.#events.observable, config, options.score ? { score: options.score } : {});
     const command = (type: OrderCommand['type'], p: OrderEffect): void => {
       if (this.#listeners.length === 0) return;
       const c: OrderCommand = { type, ts: this.#now, positionId: p.positionId, clientId: p.slot.clientId, market: p.market, side: p.slot.side, price: p.slot.price, amount: p.slot.amount };
@@ -265,7 +266,7 @@ export class TradingEngine {
     this.#now = event.ts;
     this.#notePrice(event);
     this.#options.exchange.onMarketEvent?.(event);
-    this.#events$.next(event);
+    this.#events.next(event);
   }
 
   /**
@@ -276,7 +277,7 @@ export class TradingEngine {
   warm(event: MarketEvent): void {
     if (!this.#warming) throw new Error('TradingEngine.warm: the engine is not warming up (only after a restore, before resume())');
     this.#notePrice(event);
-    this.#events$.next(event);
+    this.#events.next(event);
   }
 
   #notePrice(event: MarketEvent): void {
@@ -329,7 +330,7 @@ export class TradingEngine {
    * policy (open buys cancelled, holdings kept or liquidated) and reports what is still open.
    */
   finish(): { open: PositionView[] } {
-    this.#events$.complete();
+    this.#events.complete();
     this.bot.send({ type: 'bot.stop', reason: 'end of data' });
     this.#options.exchange.advanceTo?.(this.#now + 1);
     this.#options.exchange.advanceTo?.(this.#now + 10 * 60_000);
