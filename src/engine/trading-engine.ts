@@ -407,7 +407,7 @@ export class TradingEngine {
     if (this.#pendingBuys.length === 0) return;
     const decisions = this.#pendingBuys.splice(0);
     // With every slot taken sizing opens nothing: skip its balance and equity look-ups.
-    if (this.#warming || this.#positions.size >= this.#options.config.allocation.maxPositions || !this.bot.getSnapshot().matches('running')) return;
+    if (this.#warming || this.#positions.size >= this.#options.config.allocation.maxPositions || this.bot.getSnapshot().value !== 'running') return;
     if (this.#options.canOpenPositions && !this.#options.canOpenPositions()) return;
     const { config, exchange, quote } = this.#options;
     const cash = exchange.getBalance(quote).free;
@@ -480,7 +480,8 @@ export class TradingEngine {
 
   /** Stopping ends once no buy of the bot rests on the exchange any more. */
   #checkDrained(): void {
-    if (this.bot.getSnapshot().matches('stopping') && !this.#options.exchange.getOpenOrders().some((o) => o.side === 'buy')) this.bot.send({ type: 'positions.drained' });
+    // The bot's states are flat: comparing the value spares XState's general state matching on every order event.
+    if (this.bot.getSnapshot().value === 'stopping' && !this.#options.exchange.getOpenOrders().some((o) => o.side === 'buy')) this.bot.send({ type: 'positions.drained' });
   }
 
   #sell(t: Tracked, price: number, reason: string): void {

@@ -150,6 +150,8 @@ export class SimulatedExchange implements Exchange {
   #malformed = 0;
   /** The keys of #free, sorted (see getBalances). */
   #currencies: readonly string[] = [];
+  /** getBalances' answer until a balance or a lock changes (the engine values equity every batch). */
+  #balanceView: readonly Balance[] | undefined;
 
   readonly orderEvents$: Observable<OrderEvent> = this.#events.asObservable();
 
@@ -247,6 +249,7 @@ export class SimulatedExchange implements Exchange {
     this.#malformed = snapshot.malformed;
     this.#free.clear();
     this.#currencies = [];
+    this.#balanceView = undefined;
     for (const [c, v] of snapshot.free) this.#free.set(c, v);
     this.#feesPaid.clear();
     for (const [c, v] of snapshot.feesPaid) this.#feesPaid.set(c, v);
@@ -362,6 +365,10 @@ export class SimulatedExchange implements Exchange {
 
   /** Free and locked balance of every currency seen, sorted by currency. */
   getBalances(): readonly Balance[] {
+    return (this.#balanceView ??= Object.freeze(this.#computeBalances()));
+  }
+
+  #computeBalances(): Balance[] {
     const locked = new Map<string, number>();
     let unlisted = false;
     for (const o of this.#open) {
@@ -372,7 +379,7 @@ export class SimulatedExchange implements Exchange {
     // Currencies only ever join #free (a lock takes from it), so its sorted keys are kept until it grows.
     if (this.#currencies.length !== this.#free.size) this.#currencies = [...this.#free.keys()].sort();
     const currencies = unlisted ? [...new Set([...this.#free.keys(), ...locked.keys()])].sort() : this.#currencies;
-    return currencies.map((currency) => ({ currency, free: this.#free.get(currency) ?? 0, locked: locked.get(currency) ?? 0 }));
+    return currencies.map((currency) => Object.freeze({ currency, free: this.#free.get(currency) ?? 0, locked: locked.get(currency) ?? 0 }));
   }
 
   getBalance(currency: string): Balance {
@@ -478,6 +485,7 @@ export class SimulatedExchange implements Exchange {
     }
     const lock = Math.min(required, free);
     this.#free.set(currency, free - lock);
+    this.#balanceView = undefined;
     order.lock = lock;
     order.status = 'open';
     order.liveSince = this.#now;
@@ -561,6 +569,7 @@ export class SimulatedExchange implements Exchange {
     const amount = available >= order.remaining * (1 - MONEY_TOLERANCE) ? order.remaining : roundAmountDown(available, rules.amountStep);
     if (!(amount > 0)) return 0;
     const final = amount === order.remaining;
+    this.#balanceView = undefined;
     const cost = order.price * amount;
     let fee: number;
     if (order.side === 'buy') {
@@ -610,6 +619,7 @@ export class SimulatedExchange implements Exchange {
       return;
     }
     if (order.status !== 'open') return;
+    this.#balanceView = undefined;
     this.#credit(this.#lockCurrency(order), order.lock);
     order.lock = 0;
     this.#close(order, this.#state(order.market), 'cancelled');
@@ -619,6 +629,7 @@ export class SimulatedExchange implements Exchange {
   #close(order: SimOrder, state: MarketState, status: 'filled' | 'cancelled'): void {
     order.status = status;
     this.#open.delete(order);
+    this.#balanceView = undefined;
     const i = state.open.indexOf(order);
     if (i >= 0) state.open.splice(i, 1);
   }
@@ -630,6 +641,7 @@ export class SimulatedExchange implements Exchange {
 
   #credit(currency: string, amount: number): void {
     this.#free.set(currency, (this.#free.get(currency) ?? 0) + amount);
+    this.#balanceView = undefined;
   }
 
   #view(order: SimOrder): Order {
