@@ -30,6 +30,8 @@ export interface WindowRing {
   stats(w: number, emptyVwap: number): WindowStats;
   /** Window `w`'s volume, value and print count into out[at], out[at + 1], out[at + 2] (the sums of `stats`). */
   read(w: number, out: number[], at: number): void;
+  /** `read` of every window in order, window w at out[at + 3w]. */
+  readAll(out: number[], at: number): void;
 }
 
 /**
@@ -147,7 +149,7 @@ export class BucketRing implements WindowRing {
   stats(w: number, emptyVwap: number): WindowStats {
     if (this.#current < 0) return { vwap: emptyVwap, volume: 0, value: 0, trades: 0 };
     const slot = this.#slot;
-        const volume = (this.#win[6 * w + VOLUME] as number) + (this.#sums[2 * slot] as number);
+    const volume = (this.#win[6 * w + VOLUME] as number) + (this.#sums[2 * slot] as number);
     const value = (this.#win[6 * w + VALUE] as number) + (this.#sums[2 * slot + 1] as number);
     return { vwap: volume > 0 ? value / volume : emptyVwap, volume, value, trades: (this.#win[6 * w + TRADES] as number) + (this.#trades[slot] as number) };
   }
@@ -160,9 +162,27 @@ export class BucketRing implements WindowRing {
       return;
     }
     const slot = this.#slot;
-        out[at] = (this.#win[6 * w + VOLUME] as number) + (this.#sums[2 * slot] as number);
+    out[at] = (this.#win[6 * w + VOLUME] as number) + (this.#sums[2 * slot] as number);
     out[at + 1] = (this.#win[6 * w + VALUE] as number) + (this.#sums[2 * slot + 1] as number);
     out[at + 2] = (this.#win[6 * w + TRADES] as number) + (this.#trades[slot] as number);
+  }
+
+  readAll(out: number[], at: number): void {
+    const windows = this.windowBuckets.length;
+    if (this.#current < 0) {
+      for (let k = 0; k < 3 * windows; k++) out[at + k] = 0;
+      return;
+    }
+    const win = this.#win;
+    const slot = this.#slot;
+    const volume = this.#sums[2 * slot] as number;
+    const value = this.#sums[2 * slot + 1] as number;
+    const trades = this.#trades[slot] as number;
+    for (let w = 0; w < windows; w++) {
+      out[at + 3 * w] = (win[6 * w + VOLUME] as number) + volume;
+      out[at + 3 * w + 1] = (win[6 * w + VALUE] as number) + value;
+      out[at + 3 * w + 2] = (win[6 * w + TRADES] as number) + trades;
+    }
   }
 
   /** Smallest id in [from, to] whose slot holds a closed non-empty bucket, or -1. */
@@ -337,7 +357,7 @@ export class SparseBucketRing implements WindowRing {
 
   stats(w: number, emptyVwap: number): WindowStats {
     if (this.#current < 0) return { vwap: emptyVwap, volume: 0, value: 0, trades: 0 };
-        const volume = (this.#win[6 * w + VOLUME] as number) + this.#openVolume;
+    const volume = (this.#win[6 * w + VOLUME] as number) + this.#openVolume;
     const value = (this.#win[6 * w + VALUE] as number) + this.#openValue;
     return { vwap: volume > 0 ? value / volume : emptyVwap, volume, value, trades: (this.#win[6 * w + TRADES] as number) + this.#openTrades };
   }
@@ -349,9 +369,26 @@ export class SparseBucketRing implements WindowRing {
       out[at + 2] = 0;
       return;
     }
-        out[at] = (this.#win[6 * w + VOLUME] as number) + this.#openVolume;
+    out[at] = (this.#win[6 * w + VOLUME] as number) + this.#openVolume;
     out[at + 1] = (this.#win[6 * w + VALUE] as number) + this.#openValue;
     out[at + 2] = (this.#win[6 * w + TRADES] as number) + this.#openTrades;
+  }
+
+  readAll(out: number[], at: number): void {
+    const windows = this.windowBuckets.length;
+    if (this.#current < 0) {
+      for (let k = 0; k < 3 * windows; k++) out[at + k] = 0;
+      return;
+    }
+    const win = this.#win;
+    const volume = this.#openVolume;
+    const value = this.#openValue;
+    const trades = this.#openTrades;
+    for (let w = 0; w < windows; w++) {
+      out[at + 3 * w] = (win[6 * w + VOLUME] as number) + volume;
+      out[at + 3 * w + 1] = (win[6 * w + VALUE] as number) + value;
+      out[at + 3 * w + 2] = (win[6 * w + TRADES] as number) + trades;
+    }
   }
 
   #evict(w: number, next: number): void {

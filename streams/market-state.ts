@@ -41,6 +41,13 @@ const DENSE_FROM_MS = 60_000;
 
 const RESOLUTIONS = [...new Set(Object.values(WINDOW_RESOLUTION_MS))];
 
+/** Index in WINDOWS of each ring's first window: a ring's windows are consecutive there, so a snapshot reads a ring at once. */
+const RING_FIRST_WINDOW = RESOLUTIONS.map((r) => {
+  const indices = WINDOWS.flatMap((w, i) => (WINDOW_RESOLUTION_MS[w] === r ? [i] : []));
+  if (indices.some((i, k) => i !== (indices[0] as number) + k)) throw new Error(`market-state: the windows at ${r} ms are not consecutive in WINDOWS`);
+  return indices[0] as number;
+});
+
 /**
  * Position level: where the price sits between the low line (0) and the high line (1), 0.5 when they meet.
  *
@@ -144,11 +151,8 @@ export class MarketState {
     const price = this.price;
     // The windows' sums are copied now (the rings move on); their WindowStats are built when read.
     const sums = windowSums();
-    const slots = this.#slots;
-    for (let i = 0; i < slots.length; i++) {
-      const slot = slots[i] as RingSlot;
-      slot.ring.read(slot.index, sums, 3 * i);
-    }
+    const rings = this.#rings;
+    for (let r = 0; r < rings.length; r++) (rings[r] as Ring).readAll(sums, 3 * (RING_FIRST_WINDOW[r] as number));
     sums[PRICE] = price;
     const windows = new SnapshotWindows(sums);
     const volatility = this.#volatility.read();

@@ -346,6 +346,8 @@ export class TradingEngine {
     let invested = 0;
     for (const b of this.#options.exchange.getBalances()) {
       const total = b.free + b.locked;
+      // Adding a zero changes neither sum (most coins of a long run are no longer held).
+      if (total === 0) continue;
       if (b.currency === this.#options.quote) equity += total;
       else {
         let market = this.#marketOf.get(b.currency);
