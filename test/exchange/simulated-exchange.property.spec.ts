@@ -182,6 +182,9 @@ describe.skipIf(skipWithoutSharedData())('simulated exchange on real BTC/USDT 5m
       const q = ex.getBalance('USDT');
       const b = ex.getBalance('BTC');
       if (!(q.free >= 0 && q.locked >= 0 && b.free >= 0 && b.locked >= 0)) expect({ q, b }).toBe('never negative');
+      // The balance view (kept between changes) always agrees with balances computed afresh.
+      const all = ex.getBalances();
+      if (all.length !== 2 || all[0]?.free !== b.free || all[0]?.locked !== b.locked || all[1]?.free !== q.free || all[1]?.locked !== q.locked) expect(all).toEqual([b, q]);
       if (!scenario.inStep) return;
       // Conservation: cash (free + locked) + holdings at cost + fees paid = initial cash, to float noise.
       near('cash + locked + holdings at cost + fees', q.free + q.locked + holdingsAtCost + fees, Q0, 1e-6);
