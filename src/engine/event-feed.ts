@@ -1,10 +1,10 @@
 import { Observable, type Subscriber } from 'rxjs';
 
 /**
- * A hot source the engine pushes every market event into: a Subject without its per-call cost (RxJS's
- * Subject.next allocates an error-context closure and walks a copied observer list on every call, and
- * this is the hottest call of a backtest, millions of times a run). Subscribers added after `complete()`
- * complete at once, as with a Subject.
+ * A hot source the engine pushes into (every market event; the strategy's inputs): a Subject without its
+ * per-call cost (RxJS's Subject.next allocates an error-context closure and walks a copied observer list
+ * on every call, and market events are the hottest call of a backtest, millions of times a run).
+ * Subscribers added after `complete()` complete at once, as with a Subject.
  */
 export class EventFeed<T> {
   readonly #sinks: Subscriber<T>[] = [];

@@ -1,4 +1,4 @@
-import { Subject, type Subscription } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Snapshot } from 'xstate';
 import { DAY_MS, tradedPrice, type Balance, type Decision, type FeatureSnapshot, type MarketEvent, type MarketRules, type Order, type OrderEvent, type Ranking } from '../core/index.js';
 import type { Config } from '../config.js';
@@ -129,7 +129,7 @@ export class TradingEngine {
   readonly #known = new Map<string, Tracked>();
   readonly #options: EngineOptions;
   readonly #events = new EventFeed<MarketEvent>();
-  readonly #inputs$ = new Subject<StrategyInput>();
+  readonly #inputs = new EventFeed<StrategyInput>();
   readonly #positions = new Map<string, Tracked>();
   readonly #byMarket = new Map<string, string>();
   readonly #last = new Map<string, FeatureSnapshot>();
@@ -225,12 +225,12 @@ export class TradingEngine {
     } else this.bot.send({ type: 'bot.start' });
 
     this.#subscriptions.push(
-      this.#inputs$.pipe(options.strategy).subscribe((d) => this.#onDecision(d)),
+      this.#inputs.observable.pipe(options.strategy).subscribe((d) => this.#onDecision(d)),
       exchange.orderEvents$.subscribe((e) => this.#onOrderEvent(e)),
       this.pipeline.batches$.subscribe((batch) => {
         this.#now = batch.ts;
         for (const s of batch.snapshots) this.#last.set(s.market, s);
-        this.#inputs$.next({ kind: 'features', ts: batch.ts, snapshots: batch.snapshots });
+        this.#inputs.next({ kind: 'features', ts: batch.ts, snapshots: batch.snapshots });
         if (this.#warming) return;
         // A position hears the clock once one of its deadlines (acknowledgement, buy timeout, cancel) is due.
         for (const t of [...this.#positions.values()]) {
@@ -241,7 +241,7 @@ export class TradingEngine {
       }),
       this.pipeline.ranking$.subscribe((ranking) => {
         if (!this.#warming) for (const l of this.#listeners) l.onRanking?.(ranking);
-        this.#inputs$.next({ kind: 'ranking', ranking });
+        this.#inputs.next({ kind: 'ranking', ranking });
         this.#flushBuys(ranking.ts);
       }),
     );
@@ -290,7 +290,7 @@ export class TradingEngine {
     if (!this.#warming) return;
     this.#warming = false;
     this.#pendingBuys.length = 0;
-    for (const t of this.#positions.values()) this.#inputs$.next({ kind: 'position', position: this.#view(t) });
+    for (const t of this.#positions.values()) this.#inputs.next({ kind: 'position', position: this.#view(t) });
   }
 
   /** The orders the positions are waiting on (after a restore: what to look up on the exchange). */
@@ -431,7 +431,7 @@ export class TradingEngine {
   #track(positionId: string, market: string, ref: AnyActorRef, regimeAtEntry: Readonly<Record<string, string>>): void {
     const tracked: Tracked = { positionId, market, ref, regimeAtEntry, subscription: { unsubscribe() {} } };
     const subscription = ref.subscribe((snapshot: { status: string; value: unknown; context: PositionContext; output?: PositionResult }) => {
-      this.#inputs$.next({ kind: 'position', position: this.#view(tracked) });
+      this.#inputs.next({ kind: 'position', position: this.#view(tracked) });
       if (snapshot.status === 'done' && snapshot.output) this.#settle(tracked, snapshot.output);
       // A buy that ended with nothing bought (cancelled, rejected) leaves the position idle: close it to free the slot.
       else if (snapshot.value === 'idle' && snapshot.context.orderCount > 0) this.#send(positionId, { type: 'position.close', ts: snapshot.context.lastTs, reason: snapshot.context.reason || 'buy ended unfilled' });
