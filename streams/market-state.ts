@@ -40,6 +40,8 @@ interface RingSlot {
 const DENSE_FROM_MS = 60_000;
 
 const RESOLUTIONS = [...new Set(Object.values(WINDOW_RESOLUTION_MS))];
+const FINEST_MS = Math.min(...RESOLUTIONS);
+if (RESOLUTIONS.some((r) => r % FINEST_MS !== 0) || 60_000 % FINEST_MS !== 0) throw new Error('market-state: every resolution must be a multiple of the finest');
 
 /** Index in WINDOWS of each ring's first window: a ring's windows are consecutive there, so a snapshot reads a ring at once. */
 const RING_FIRST_WINDOW = RESOLUTIONS.map((r) => {
@@ -69,6 +71,8 @@ export class MarketState {
   /** Time of the newest market event (snapshots do not move it). */
   lastEventTs = -Infinity;
   touch: Touch | undefined;
+  /** End of the finest ring's open bucket (see #advance). */
+  #openUntil = -Infinity;
 
   constructor(market: string, regimeRule: RegimeRule = DEFAULT_REGIME_RULE) {
     this.market = market;
@@ -129,10 +133,15 @@ export class MarketState {
 
   #advance(ts: number): void {
     if (ts === this.lastTs) return;
-    const rings = this.#rings;
-    for (let i = 0; i < rings.length; i++) (rings[i] as Ring).advanceTo(ts);
-    this.#extremes.advanceTo(ts);
-    this.#volatility.advanceTo(ts);
+    // Within the open bucket of the finest ring, no ring, extreme or minute moves (the others are coarser,
+    // at multiples of it): several prints a second are common.
+    if (ts > this.#openUntil) {
+      const rings = this.#rings;
+      for (let i = 0; i < rings.length; i++) (rings[i] as Ring).advanceTo(ts);
+      this.#extremes.advanceTo(ts);
+      this.#volatility.advanceTo(ts);
+      this.#openUntil = Math.ceil(ts / FINEST_MS) * FINEST_MS;
+    }
     this.lastTs = ts;
   }
 
