@@ -17,7 +17,13 @@ export const DEFAULT_REGIME_RULE: RegimeRule = { threshold: 0.5, minMove: 0.002 
 export function classifyRegime(price: number, vwap: number, hourlyVolatility: number, hours: number, rule: RegimeRule = DEFAULT_REGIME_RULE): Regime {
   if (!(price > 0) || !(vwap > 0)) return 'flat';
   const expected = Math.max(rule.minMove, hourlyVolatility * Math.sqrt(hours));
-  const z = Math.log(price / vwap) / expected;
+  const ratio = price / vwap;
+  // 1 − 1/r ≤ ln r ≤ r − 1: a ratio this close to 1 is flat without the logarithm (a snapshot classifies
+  // four horizons). The margin (a millionth of the bound, far above the rounding of ln, ÷, × and 1/r)
+  // keeps the answer the logarithm's; a bound too small for it takes the logarithm.
+  const bound = rule.threshold * expected * (1 - 1e-6);
+  if (bound > 1e-6 && ratio - 1 < bound && 1 - 1 / ratio > -bound) return 'flat';
+  const z = Math.log(ratio) / expected;
   if (z > rule.threshold) return 'bull';
   if (z < -rule.threshold) return 'bear';
   return 'flat';

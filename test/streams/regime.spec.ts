@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Random, type FeatureSnapshot, type Regime } from '../../src/core/index.js';
-import { horizonBreadth, marketBreadth } from '../../streams/index.js';
+import { classifyRegime, horizonBreadth, marketBreadth } from '../../streams/index.js';
 
 const REGIMES: readonly Regime[] = ['bull', 'bear', 'flat'];
 
@@ -23,5 +23,32 @@ describe('market breadth', () => {
       const all = marketBreadth(snapshots, 0.1);
       for (const label of ['1h', '6h', '12h', '24h']) expect(horizonBreadth(snapshots, label, 0.1)).toEqual(all[label]);
     }
+  });
+});
+
+describe('classifyRegime', () => {
+  it('gives what the logarithm gives, near the thresholds too', () => {
+    const reference = (price: number, vwap: number, vol: number, hours: number, threshold: number, minMove: number): Regime => {
+      if (!(price > 0) || !(vwap > 0)) return 'flat';
+      const z = Math.log(price / vwap) / Math.max(minMove, vol * Math.sqrt(hours));
+      return z > threshold ? 'bull' : z < -threshold ? 'bear' : 'flat';
+    };
+    const random = new Random(5);
+    let flats = 0;
+    for (let i = 0; i < 200_000; i++) {
+      const vol = random.next() < 0.2 ? 0 : random.next() * 0.05;
+      const hours = [1, 6, 12, 24][i % 4] as number;
+      const threshold = [0.5, 0.1, 1e-9, 0][i % 7 === 0 ? 3 : i % 5 === 0 ? 2 : i % 3 === 0 ? 1 : 0] as number;
+      const minMove = 0.002;
+      const vwap = 100 * (1 + random.next());
+      const expected = Math.max(minMove, vol * Math.sqrt(hours));
+      // Prices at the thresholds' edges (within a few ulps either side) as well as anywhere.
+      const edge = vwap * Math.exp((random.next() < 0.5 ? 1 : -1) * threshold * expected);
+      const price = random.next() < 0.5 ? edge * (1 + (random.next() - 0.5) * 1e-15) : vwap * Math.exp((random.next() - 0.5) * 0.1);
+      const got = classifyRegime(price, vwap, vol, hours, { threshold, minMove });
+      expect(got).toBe(reference(price, vwap, vol, hours, threshold, minMove));
+      if (got === 'flat') flats++;
+    }
+    expect(flats).toBeGreaterThan(10_000);
   });
 });
