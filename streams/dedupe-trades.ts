@@ -24,21 +24,26 @@ export interface DedupeOptions {
 export function dedupeTrades(options: DedupeOptions = {}): MonoTypeOperatorFunction<MarketEvent> {
   return (source) =>
     new Observable<MarketEvent>((subscriber) => {
-      const lastIds = new Map<string, number>();
+      /** Per market, the last id seen, in a mutable cell: one look-up a trade, no Map write. */
+      const lastIds = new Map<string, { id: number }>();
       const counters = options.counters;
       return source.subscribe({
         next(event) {
           if (event.kind === 'trade' && event.id !== undefined) {
-            const last = lastIds.get(event.market);
-            if (last !== undefined && event.id <= last) {
-              if (counters) counters.duplicates++;
-              return;
+            const cell = lastIds.get(event.market);
+            if (cell === undefined) lastIds.set(event.market, { id: event.id });
+            else {
+              const last = cell.id;
+              if (event.id <= last) {
+                if (counters) counters.duplicates++;
+                return;
+              }
+              if (options.consecutiveIds && event.id > last + 1 && counters) {
+                counters.gaps++;
+                counters.missing += event.id - last - 1;
+              }
+              cell.id = event.id;
             }
-            if (options.consecutiveIds && last !== undefined && event.id > last + 1 && counters) {
-              counters.gaps++;
-              counters.missing += event.id - last - 1;
-            }
-            lastIds.set(event.market, event.id);
           }
           subscriber.next(event);
         },

@@ -133,7 +133,8 @@ export class TradingEngine {
   readonly #positions = new Map<string, Tracked>();
   readonly #byMarket = new Map<string, string>();
   readonly #last = new Map<string, FeatureSnapshot>();
-  readonly #lastPrice = new Map<string, number>();
+  /** Last traded price per market, in a mutable cell: every event writes it, without a Map write or a boxed number. */
+  readonly #lastPrice = new Map<string, { price: number }>();
   /** Currency → its market in the quote currency (equity is valued every batch). */
   readonly #marketOf = new Map<string, string>();
   readonly #pendingBuys: Decision[] = [];
@@ -214,7 +215,7 @@ export class TradingEngine {
       this.#seq = restore.seq;
       this.decisions = restore.decisions;
       this.#now = restore.ts;
-      for (const [m, p] of restore.lastPrice) this.#lastPrice.set(m, p);
+      for (const [m, p] of restore.lastPrice) this.#lastPrice.set(m, { price: p });
       this.settled.push(...restore.settled);
       if (restore.sentEquityTs !== null) this.#sentEquityTs = restore.sentEquityTs;
       this.results.push(...restore.results);
@@ -282,7 +283,10 @@ export class TradingEngine {
 
   #notePrice(event: MarketEvent): void {
     const price = tradedPrice(event);
-    if (price !== undefined) this.#lastPrice.set(event.market, price);
+    if (price === undefined) return;
+    const cell = this.#lastPrice.get(event.market);
+    if (cell === undefined) this.#lastPrice.set(event.market, { price });
+    else cell.price = price;
   }
 
   /** Ends the warm-up: the restored positions are shown to the strategy and trading continues. */
@@ -315,7 +319,7 @@ export class TradingEngine {
       ts: this.#now,
       seq: this.#seq,
       decisions: this.decisions,
-      lastPrice: [...this.#lastPrice],
+      lastPrice: [...this.#lastPrice].map(([m, cell]) => [m, cell.price] as const),
       regimeAtEntry: Object.fromEntries([...this.#positions.values()].map((t) => [t.positionId, t.regimeAtEntry])),
       settled: [...this.settled],
       results: this.results.map((r) => ({ ...r })),
@@ -352,7 +356,7 @@ export class TradingEngine {
       else {
         let market = this.#marketOf.get(b.currency);
         if (market === undefined) this.#marketOf.set(b.currency, (market = `${b.currency}/${this.#options.quote}`));
-        const value = total * (this.#lastPrice.get(market) ?? 0);
+        const value = total * (this.#lastPrice.get(market)?.price ?? 0);
         equity += value;
         invested += value;
       }
@@ -415,7 +419,7 @@ export class TradingEngine {
     const cash = exchange.getBalance(quote).free;
     const candidates: Candidate[] = decisions
       .filter((d) => this.#options.rules(d.market)?.quote === quote)
-      .map((d) => ({ market: d.market, score: d.score ?? 0, price: d.price ?? this.#lastPrice.get(d.market) ?? 0, volatility: this.#last.get(d.market)?.volatility ?? 0 }));
+      .map((d) => ({ market: d.market, score: d.score ?? 0, price: d.price ?? this.#lastPrice.get(d.market)?.price ?? 0, volatility: this.#last.get(d.market)?.volatility ?? 0 }));
     const sizing = sizeOrders({ candidates, cash, equity: this.equity().equity, openPositions: this.#positions.size, limits: config.allocation, rules: this.#options.rules });
     for (const order of sizing.orders) {
       const positionId = `${this.#options.positionPrefix ?? config.botId}-${++this.#seq}`;
@@ -501,7 +505,7 @@ export class TradingEngine {
 
   #exitPrice(market: string): number {
     const s = this.#last.get(market);
-    return s?.touch?.bidPrice ?? this.#lastPrice.get(market) ?? s?.price ?? 0;
+    return s?.touch?.bidPrice ?? this.#lastPrice.get(market)?.price ?? s?.price ?? 0;
   }
 
   /** To the position actor itself: routing through the bot (`position.event`) would cost a step of the bot as well. */
