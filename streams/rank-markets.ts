@@ -19,19 +19,27 @@ export interface RankOptions {
 export function rankMarkets(options: RankOptions): OperatorFunction<FeatureBatch, Ranking> {
   const score = options.score ?? heuristicScore;
   const minScore = options.minScore ?? -Infinity;
+  const top = options.top;
+  if (!(top > 0)) throw new Error(`rankMarkets: top must be > 0, got ${top}`);
   return (source) =>
     new Observable<Ranking>((subscriber) => {
       let previous: readonly RankEntry[] | undefined;
       return source.subscribe({
         next(batch) {
           const scores = score(batch.snapshots);
-          const entries: RankEntry[] = [];
+          // The best `top` in order, kept while scanning (what a stable sort and a slice would give, without
+          // sorting every market of every batch): an entry goes after those it ties with.
+          const ranking: RankEntry[] = [];
           for (let i = 0; i < batch.snapshots.length; i++) {
             const s = scores[i] as number;
-            if (s > minScore && Number.isFinite(s)) entries.push({ market: (batch.snapshots[i] as { market: string }).market, score: s });
+            if (!(s > minScore && Number.isFinite(s))) continue;
+            const market = (batch.snapshots[i] as { market: string }).market;
+            let at = ranking.length;
+            while (at > 0 && before(s, market, ranking[at - 1] as RankEntry)) at--;
+            if (at >= top) continue;
+            ranking.splice(at, 0, { market, score: s });
+            if (ranking.length > top) ranking.pop();
           }
-          entries.sort((a, b) => b.score - a.score || (a.market < b.market ? -1 : a.market > b.market ? 1 : 0));
-          const ranking = entries.slice(0, options.top);
           if (previous !== undefined && sameMarkets(previous, ranking)) return;
           previous = ranking;
           subscriber.next({ ts: batch.ts, ranking });
@@ -47,4 +55,9 @@ function sameMarkets(a: readonly RankEntry[], b: readonly RankEntry[]): boolean 
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if ((a[i] as RankEntry).market !== (b[i] as RankEntry).market) return false;
   return true;
+}
+
+/** Higher score first, then market name: the ranking's order. */
+function before(score: number, market: string, entry: RankEntry): boolean {
+  return score > entry.score || (score === entry.score && market < entry.market);
 }
