@@ -28,9 +28,7 @@ export interface WindowRing {
   add(volume: number, value: number): void;
   /** Window `w` as of the open bucket: its sums, and the VWAP (`emptyVwap` when nothing traded in it). */
   stats(w: number, emptyVwap: number): WindowStats;
-  /** Window `w`'s volume, value and print count into out[at], out[at + 1], out[at + 2] (the sums of `stats`). */
-  read(w: number, out: number[], at: number): void;
-  /** `read` of every window in order, window w at out[at + 3w]. */
+  /** Every window's volume, value and print count (the sums of `stats`), window w at out[at + 3w …]. */
   readAll(out: number[], at: number): void;
 }
 
@@ -50,6 +48,18 @@ const FIRST = 9;
 const HEAD = 10;
 /** The window's length in buckets. */
 const LENGTH = 11;
+
+/**
+ * Each window's closed sums plus the open bucket's, window w at out[at + 3w …] (before the first print
+ * every sum is still zero, so this reads zeros).
+ */
+function readWindows(win: Float64Array, windows: number, volume: number, value: number, trades: number, out: number[], at: number): void {
+  for (let w = 0; w < windows; w++) {
+    out[at + 3 * w] = (win[6 * w + VOLUME] as number) + volume;
+    out[at + 3 * w + 1] = (win[6 * w + VALUE] as number) + value;
+    out[at + 3 * w + 2] = (win[6 * w + TRADES] as number) + trades;
+  }
+}
 
 function windowState(windowBuckets: readonly number[]): { sums: Float64Array; ints: Int32Array } {
   const buffer = new ArrayBuffer(48 * windowBuckets.length);
@@ -154,35 +164,9 @@ export class BucketRing implements WindowRing {
     return { vwap: volume > 0 ? value / volume : emptyVwap, volume, value, trades: (this.#win[6 * w + TRADES] as number) + (this.#trades[slot] as number) };
   }
 
-  read(w: number, out: number[], at: number): void {
-    if (this.#current < 0) {
-      out[at] = 0;
-      out[at + 1] = 0;
-      out[at + 2] = 0;
-      return;
-    }
-    const slot = this.#slot;
-    out[at] = (this.#win[6 * w + VOLUME] as number) + (this.#sums[2 * slot] as number);
-    out[at + 1] = (this.#win[6 * w + VALUE] as number) + (this.#sums[2 * slot + 1] as number);
-    out[at + 2] = (this.#win[6 * w + TRADES] as number) + (this.#trades[slot] as number);
-  }
-
   readAll(out: number[], at: number): void {
-    const windows = this.windowBuckets.length;
-    if (this.#current < 0) {
-      for (let k = 0; k < 3 * windows; k++) out[at + k] = 0;
-      return;
-    }
-    const win = this.#win;
     const slot = this.#slot;
-    const volume = this.#sums[2 * slot] as number;
-    const value = this.#sums[2 * slot + 1] as number;
-    const trades = this.#trades[slot] as number;
-    for (let w = 0; w < windows; w++) {
-      out[at + 3 * w] = (win[6 * w + VOLUME] as number) + volume;
-      out[at + 3 * w + 1] = (win[6 * w + VALUE] as number) + value;
-      out[at + 3 * w + 2] = (win[6 * w + TRADES] as number) + trades;
-    }
+    readWindows(this.#win, this.windowBuckets.length, this.#sums[2 * slot] as number, this.#sums[2 * slot + 1] as number, this.#trades[slot] as number, out, at);
   }
 
   /** Smallest id in [from, to] whose slot holds a closed non-empty bucket, or -1. */
@@ -362,33 +346,8 @@ export class SparseBucketRing implements WindowRing {
     return { vwap: volume > 0 ? value / volume : emptyVwap, volume, value, trades: (this.#win[6 * w + TRADES] as number) + this.#openTrades };
   }
 
-  read(w: number, out: number[], at: number): void {
-    if (this.#current < 0) {
-      out[at] = 0;
-      out[at + 1] = 0;
-      out[at + 2] = 0;
-      return;
-    }
-    out[at] = (this.#win[6 * w + VOLUME] as number) + this.#openVolume;
-    out[at + 1] = (this.#win[6 * w + VALUE] as number) + this.#openValue;
-    out[at + 2] = (this.#win[6 * w + TRADES] as number) + this.#openTrades;
-  }
-
   readAll(out: number[], at: number): void {
-    const windows = this.windowBuckets.length;
-    if (this.#current < 0) {
-      for (let k = 0; k < 3 * windows; k++) out[at + k] = 0;
-      return;
-    }
-    const win = this.#win;
-    const volume = this.#openVolume;
-    const value = this.#openValue;
-    const trades = this.#openTrades;
-    for (let w = 0; w < windows; w++) {
-      out[at + 3 * w] = (win[6 * w + VOLUME] as number) + volume;
-      out[at + 3 * w + 1] = (win[6 * w + VALUE] as number) + value;
-      out[at + 3 * w + 2] = (win[6 * w + TRADES] as number) + trades;
-    }
+    readWindows(this.#win, this.windowBuckets.length, this.#openVolume, this.#openValue, this.#openTrades, out, at);
   }
 
   #evict(w: number, next: number): void {
