@@ -155,6 +155,8 @@ export class TradingEngine {
   /** Order events of no live position (an order given up for lost that turned up later): counted, never applied silently. */
   orphanOrderEvents = 0;
   #sentEquityTs = -Infinity;
+  /** Set while one of the bot's own actions runs (see #send). */
+  #viaBot = false;
   #now = 0;
   decisions = 0;
 
@@ -198,11 +200,23 @@ export class TradingEngine {
     const machine = botMachine.provide({
       actors: { position: positionMachine.provide({ actions: { placeOrder, cancelOrder, queryOrder } }) },
       actions: {
+        // These run inside a step of the bot: what they tell the positions goes through the bot, which
+        // delivers it once its step (entering `stopping`) is complete.
         cancelOpenBuys: () => {
-          for (const t of this.#positions.values()) if (this.#state(t) === 'buying') this.#send(t.positionId, { type: 'decision.cancelBuy', ts: this.#now });
+          this.#viaBot = true;
+          try {
+            for (const t of this.#positions.values()) if (this.#state(t) === 'buying') this.#send(t.positionId, { type: 'decision.cancelBuy', ts: this.#now });
+          } finally {
+            this.#viaBot = false;
+          }
         },
         liquidateHoldings: () => {
-          for (const t of this.#positions.values()) if (this.#state(t) === 'holding') this.#sell(t, this.#exitPrice(t.market), 'liquidate');
+          this.#viaBot = true;
+          try {
+            for (const t of this.#positions.values()) if (this.#state(t) === 'holding') this.#sell(t, this.#exitPrice(t.market), 'liquidate');
+          } finally {
+            this.#viaBot = false;
+          }
         },
       },
     });
@@ -508,9 +522,12 @@ export class TradingEngine {
     return s?.touch?.bidPrice ?? this.#lastPrice.get(market)?.price ?? s?.price ?? 0;
   }
 
-  /** To the position actor itself: routing through the bot (`position.event`) would cost a step of the bot as well. */
+  /**
+   * To the position actor itself: routing through the bot (`position.event`) would cost a step of the bot
+   * as well. From inside a step of the bot (#viaBot), and for a position not tracked, through the bot.
+   */
   #send(positionId: string, event: PositionEvent): void {
-    const tracked = this.#positions.get(positionId);
+    const tracked = this.#viaBot ? undefined : this.#positions.get(positionId);
     if (tracked) tracked.ref.send(event);
     else this.bot.send({ type: 'position.event', positionId, event });
   }
