@@ -64,3 +64,65 @@ export async function loadMarketList(load: () => Promise<void>, ready: () => boo
   }
   return !signal.aborted;
 }
+
+export interface FeedRunOptions {
+  /** The feed's socket effects, driven by the connection machine. */
+  readonly socket: { openSocket(): void; closeSocket(): void; subscribe(): void };
+  readonly status: BehaviorSubject<ConnectionStatus>;
+  readonly backoff?: FeedBackoff | undefined;
+  readonly random?: (() => number) | undefined;
+  /** `beat` (the feed's stall check) runs this often. */
+  readonly heartbeatMs: number;
+  beat(): void;
+  /** Reads the market list; the feed connects once `ready()`. */
+  refreshMarkets(): Promise<void>;
+  ready(): boolean;
+  /** Re-reads the market list this often; undefined when the markets are fixed. */
+  readonly marketRefreshMs: number | undefined;
+}
+
+/**
+ * One run of a live feed, from its first subscriber to its last: the connection machine, the stall
+ * heartbeat, the market list read before connecting (retried with backoff) and re-read on a timer, and
+ * one abort signal for everything in flight. `boot()` reads the markets and connects (after the feed
+ * holds the run, so its first market-list request already carries `signal`); `stop()` ends all of it.
+ */
+export class FeedRun {
+  readonly actor: Actor<typeof connectionMachine>;
+  readonly #abort = new AbortController();
+  readonly #heartbeat: NodeJS.Timeout;
+  #refresh: NodeJS.Timeout | undefined;
+  readonly #options: FeedRunOptions;
+
+  constructor(options: FeedRunOptions) {
+    this.actor = startConnection(options.socket, options.status, options.backoff, options.random);
+    this.#heartbeat = setInterval(() => options.beat(), options.heartbeatMs);
+    this.#heartbeat.unref();
+    this.#options = options;
+  }
+
+  /** Aborted when the run stops. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** Reads the market list (retrying with backoff until it works or the run stops), then connects. */
+  async boot(): Promise<void> {
+    const options = this.#options;
+    if (!(await loadMarketList(() => options.refreshMarkets(), () => options.ready(), this.#abort.signal, options.random))) return;
+    this.actor.send({ type: 'connection.start' });
+    const every = options.marketRefreshMs;
+    if (every !== undefined) {
+      this.#refresh = setInterval(() => void options.refreshMarkets(), every);
+      this.#refresh.unref();
+    }
+  }
+
+  stop(): void {
+    this.#abort.abort();
+    clearInterval(this.#heartbeat);
+    if (this.#refresh) clearInterval(this.#refresh);
+    this.actor.send({ type: 'connection.stop' });
+    this.actor.stop();
+  }
+}

@@ -1,8 +1,6 @@
 import type { Exchange as Ccxt, Trade as CcxtTrade } from 'ccxt';
 import { BehaviorSubject, Observable, share, Subject } from 'rxjs';
-import type { Actor } from 'xstate';
-import type { connectionMachine } from '../../../machines/connection-machine.js';
-import { loadMarketList, startConnection, type FeedBackoff } from '../feed-connection.js';
+import { FeedRun, type FeedBackoff } from '../feed-connection.js';
 import type { MarketEvent, MarketSymbol } from '../../core/index.js';
 import type { ConnectionStatus, MarketFeed } from '../market-feed.js';
 
@@ -63,12 +61,9 @@ export class CcxtMarketFeed implements MarketFeed {
   readonly #out = new Subject<MarketEvent>();
   readonly #lastId = new Map<MarketSymbol, number>();
   #symbols: MarketSymbol[] = [];
-  #actor: Actor<typeof connectionMachine> | undefined;
-  #abort: AbortController | undefined;
+  #run: FeedRun | undefined;
   #generation = 0;
   #lastActivity = 0;
-  #heartbeat: NodeJS.Timeout | undefined;
-  #refresh: NodeJS.Timeout | undefined;
   #counters = { frames: 0, events: 0, malformed: 0, duplicates: 0, gaps: 0, stalls: 0, marketListErrors: 0 };
 
   constructor(options: CcxtMarketFeedOptions) {
@@ -109,35 +104,24 @@ export class CcxtMarketFeed implements MarketFeed {
   }
 
   #start(): void {
-    if (this.#actor) return;
-    this.#abort = new AbortController();
-    this.#actor = startConnection({ openSocket: () => this.#open(), closeSocket: () => this.#close(), subscribe: () => {} }, this.#status, this.#options.backoff, this.#options.random);
-    const idle = this.#options.idleTimeoutMs ?? 120_000;
-    this.#heartbeat = setInterval(() => this.#beat(), Math.max(10, idle / 4));
-    this.#heartbeat.unref();
-    void this.#boot(this.#abort.signal);
-  }
-
-  /** Reads the market list (retrying with backoff until it works or the feed stops), then connects. */
-  async #boot(signal: AbortSignal): Promise<void> {
-    if (!(await loadMarketList(() => this.refreshMarkets(), () => this.#symbols.length > 0, signal, this.#options.random))) return;
-    this.#actor?.send({ type: 'connection.start' });
-    if (!this.#options.markets) {
-      this.#refresh = setInterval(() => void this.refreshMarkets(), this.#options.marketRefreshMs ?? 300_000);
-      this.#refresh.unref();
-    }
+    if (this.#run) return;
+    this.#run = new FeedRun({
+      socket: { openSocket: () => this.#open(), closeSocket: () => this.#close(), subscribe: () => {} },
+      status: this.#status,
+      backoff: this.#options.backoff,
+      random: this.#options.random,
+      heartbeatMs: Math.max(10, (this.#options.idleTimeoutMs ?? 120_000) / 4),
+      beat: () => this.#beat(),
+      refreshMarkets: () => this.refreshMarkets(),
+      ready: () => this.#symbols.length > 0,
+      marketRefreshMs: this.#options.markets ? undefined : (this.#options.marketRefreshMs ?? 300_000),
+    });
+    void this.#run.boot();
   }
 
   #stop(): void {
-    this.#abort?.abort();
-    this.#abort = undefined;
-    if (this.#heartbeat) clearInterval(this.#heartbeat);
-    if (this.#refresh) clearInterval(this.#refresh);
-    this.#heartbeat = undefined;
-    this.#refresh = undefined;
-    this.#actor?.send({ type: 'connection.stop' });
-    this.#actor?.stop();
-    this.#actor = undefined;
+    this.#run?.stop();
+    this.#run = undefined;
     this.#close();
   }
 
@@ -181,22 +165,24 @@ export class CcxtMarketFeed implements MarketFeed {
     } catch (error) {
       if (generation !== this.#generation) return;
       this.#generation++;
-      this.#actor?.send({ type: 'connection.closed', reason: error instanceof Error ? error.message.slice(0, 200) : String(error) });
+      this.#run?.actor.send({ type: 'connection.closed', reason: error instanceof Error ? error.message.slice(0, 200) : String(error) });
     }
   }
 
   #arrived(): void {
     this.#counters.frames++;
     this.#lastActivity = Date.now();
-    if (this.#actor?.getSnapshot().value === 'connecting') this.#actor.send({ type: 'connection.opened' });
+    const actor = this.#run?.actor;
+    if (actor?.getSnapshot().value === 'connecting') actor.send({ type: 'connection.opened' });
   }
 
   #beat(): void {
-    const state = this.#actor?.getSnapshot().value;
+    const actor = this.#run?.actor;
+    const state = actor?.getSnapshot().value;
     if (state !== 'open' && state !== 'connecting') return;
     if (Date.now() - this.#lastActivity > (this.#options.idleTimeoutMs ?? 120_000)) {
       this.#counters.stalls++;
-      this.#actor?.send({ type: 'connection.stalled' });
+      actor?.send({ type: 'connection.stalled' });
     }
   }
 

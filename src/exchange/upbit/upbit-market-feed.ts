@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BehaviorSubject, Observable, share, Subject } from 'rxjs';
 import { WebSocket, type RawData } from 'ws';
-import type { Actor } from 'xstate';
-import type { connectionMachine } from '../../../machines/connection-machine.js';
-import { loadMarketList, startConnection, type FeedBackoff } from '../feed-connection.js';
+import { FeedRun, type FeedBackoff } from '../feed-connection.js';
 import type { MarketEvent, MarketSymbol } from '../../core/index.js';
 import type { ConnectionStatus, MarketFeed } from '../market-feed.js';
 import { UpbitFrames } from '../../market-data/parsers/upbit-frames.js';
@@ -95,11 +93,8 @@ export class UpbitMarketFeed implements MarketFeed {
   readonly #batch: MarketEvent[] = [];
   #codes: string[] = [];
   #ws: WebSocket | undefined;
-  #actor: Actor<typeof connectionMachine> | undefined;
-  #heartbeat: NodeJS.Timeout | undefined;
-  #refresh: NodeJS.Timeout | undefined;
+  #run: FeedRun | undefined;
   #lastActivity = 0;
-  #abort: AbortController | undefined;
   #counters = { frames: 0, events: 0, malformed: 0, snapshotTradesSkipped: 0, stalls: 0, subscriptions: 0, marketListErrors: 0, backfilled: 0, backfillErrors: 0 };
   /** Market codes with a REST backfill scheduled or in flight (one at a time per market). */
   readonly #backfilling = new Set<string>();
@@ -160,41 +155,30 @@ export class UpbitMarketFeed implements MarketFeed {
     return {
       restUrl: this.#options.restUrl ?? UPBIT_REST_URL,
       ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
-      retry: { attempts: 3, ...(this.#abort ? { signal: this.#abort.signal } : {}) },
+      retry: { attempts: 3, ...(this.#run ? { signal: this.#run.signal } : {}) },
     };
   }
 
   #start(): void {
-    if (this.#actor) return;
-    this.#abort = new AbortController();
-    this.#actor = startConnection({ openSocket: () => this.#open(), closeSocket: () => this.#close(), subscribe: () => this.#subscribe() }, this.#status, this.#options.backoff, this.#options.random);
+    if (this.#run) return;
     const ping = this.#options.pingIntervalMs ?? 15_000;
-    this.#heartbeat = setInterval(() => this.#beat(), Math.max(10, Math.min(ping, (this.#options.idleTimeoutMs ?? 45_000) / 3)));
-    this.#heartbeat.unref();
-    void this.#boot(this.#abort.signal);
-  }
-
-  /** Reads the market list (retrying with backoff until it works or the feed stops), then connects. */
-  async #boot(signal: AbortSignal): Promise<void> {
-    const ready = (): boolean => this.#codes.length > 0 || this.#options.markets !== undefined;
-    if (!(await loadMarketList(() => this.refreshMarkets(), ready, signal, this.#options.random))) return;
-    this.#actor?.send({ type: 'connection.start' });
-    if (!this.#options.markets) {
-      this.#refresh = setInterval(() => void this.refreshMarkets(), this.#options.marketRefreshMs ?? 300_000);
-      this.#refresh.unref();
-    }
+    this.#run = new FeedRun({
+      socket: { openSocket: () => this.#open(), closeSocket: () => this.#close(), subscribe: () => this.#subscribe() },
+      status: this.#status,
+      backoff: this.#options.backoff,
+      random: this.#options.random,
+      heartbeatMs: Math.max(10, Math.min(ping, (this.#options.idleTimeoutMs ?? 45_000) / 3)),
+      beat: () => this.#beat(),
+      refreshMarkets: () => this.refreshMarkets(),
+      ready: () => this.#codes.length > 0 || this.#options.markets !== undefined,
+      marketRefreshMs: this.#options.markets ? undefined : (this.#options.marketRefreshMs ?? 300_000),
+    });
+    void this.#run.boot();
   }
 
   #stop(): void {
-    this.#abort?.abort();
-    this.#abort = undefined;
-    if (this.#heartbeat) clearInterval(this.#heartbeat);
-    if (this.#refresh) clearInterval(this.#refresh);
-    this.#heartbeat = undefined;
-    this.#refresh = undefined;
-    this.#actor?.send({ type: 'connection.stop' });
-    this.#actor?.stop();
-    this.#actor = undefined;
+    this.#run?.stop();
+    this.#run = undefined;
     this.#close();
   }
 
@@ -207,7 +191,7 @@ export class UpbitMarketFeed implements MarketFeed {
     ws.on('open', () => {
       if (!current()) return;
       this.#lastActivity = Date.now();
-      this.#actor?.send({ type: 'connection.opened' });
+      this.#run?.actor.send({ type: 'connection.opened' });
     });
     ws.on('message', (data: RawData) => {
       if (!current()) return;
@@ -220,7 +204,7 @@ export class UpbitMarketFeed implements MarketFeed {
     const closed = (reason: string): void => {
       if (!current()) return;
       this.#ws = undefined;
-      this.#actor?.send({ type: 'connection.closed', reason });
+      this.#run?.actor.send({ type: 'connection.closed', reason });
     };
     ws.on('close', (code) => closed(`closed (${code})`));
     ws.on('error', (err) => closed(err.message));
@@ -261,7 +245,7 @@ export class UpbitMarketFeed implements MarketFeed {
     const idle = Date.now() - this.#lastActivity;
     if (idle > (this.#options.idleTimeoutMs ?? 45_000)) {
       this.#counters.stalls++;
-      this.#actor?.send({ type: 'connection.stalled' });
+      this.#run?.actor.send({ type: 'connection.stalled' });
       return;
     }
     if (idle >= Math.min(this.#options.pingIntervalMs ?? 15_000, (this.#options.idleTimeoutMs ?? 45_000) / 3)) ws.ping();
@@ -317,7 +301,7 @@ export class UpbitMarketFeed implements MarketFeed {
 
   async #backfill(market: MarketSymbol, code: string): Promise<void> {
     const wanted = new Set(this.#sequencer.missingIds(market));
-    if (wanted.size === 0 || !this.#actor) return;
+    if (wanted.size === 0 || !this.#run) return;
     let rows: Record<string, unknown>[];
     try {
       rows = await upbitGet<Record<string, unknown>[]>(`/v1/trades/ticks?market=${code}&count=200`, this.#quotation());
