@@ -135,8 +135,6 @@ export class TradingEngine {
   readonly #last = new Map<string, FeatureSnapshot>();
   /** Last traded price per market, in a mutable cell: every event writes it, without a Map write or a boxed number. */
   readonly #lastPrice = new Map<string, { price: number }>();
-  /** Currency → its market in the quote currency (equity is valued every batch). */
-  readonly #marketOf = new Map<string, string>();
   readonly #pendingBuys: Decision[] = [];
   readonly #listeners: EngineListener[] = [];
   readonly #subscriptions: Subscription[] = [];
@@ -202,22 +200,14 @@ export class TradingEngine {
       actions: {
         // These run inside a step of the bot: what they tell the positions goes through the bot, which
         // delivers it once its step (entering `stopping`) is complete.
-        cancelOpenBuys: () => {
-          this.#viaBot = true;
-          try {
+        cancelOpenBuys: () =>
+          this.#throughBot(() => {
             for (const t of this.#positions.values()) if (this.#state(t) === 'buying') this.#send(t.positionId, { type: 'decision.cancelBuy', ts: this.#now });
-          } finally {
-            this.#viaBot = false;
-          }
-        },
-        liquidateHoldings: () => {
-          this.#viaBot = true;
-          try {
+          }),
+        liquidateHoldings: () =>
+          this.#throughBot(() => {
             for (const t of this.#positions.values()) if (this.#state(t) === 'holding') this.#sell(t, this.#exitPrice(t.market), 'liquidate');
-          } finally {
-            this.#viaBot = false;
-          }
-        },
+          }),
       },
     });
     const input = { botId: config.botId, dailyLossLimit: config.bot.dailyLossLimit, maxDrawdown: config.bot.maxDrawdown, onStop: config.bot.onStop };
@@ -368,9 +358,7 @@ export class TradingEngine {
       if (total === 0) continue;
       if (b.currency === this.#options.quote) equity += total;
       else {
-        let market = this.#marketOf.get(b.currency);
-        if (market === undefined) this.#marketOf.set(b.currency, (market = `${b.currency}/${this.#options.quote}`));
-        const value = total * (this.#lastPrice.get(market)?.price ?? 0);
+        const value = total * (this.#lastPrice.get(`${b.currency}/${this.#options.quote}`)?.price ?? 0);
         equity += value;
         invested += value;
       }
@@ -520,6 +508,16 @@ export class TradingEngine {
   #exitPrice(market: string): number {
     const s = this.#last.get(market);
     return s?.touch?.bidPrice ?? this.#lastPrice.get(market)?.price ?? s?.price ?? 0;
+  }
+
+  /** Runs `tell` with every position event routed through the bot (see #send). */
+  #throughBot(tell: () => void): void {
+    this.#viaBot = true;
+    try {
+      tell();
+    } finally {
+      this.#viaBot = false;
+    }
   }
 
   /**

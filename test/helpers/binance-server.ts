@@ -209,6 +209,8 @@ class BinanceError extends Error {
   }
 }
 
+/** A query parameter as a number, or undefined when it was not sent. */
+const optionalNumber = (q: Readonly<Record<string, string>>, name: string): number | undefined => (q[name] !== undefined ? Number(q[name]) : undefined);
 const mandatory = (name: string): BinanceError => new BinanceError(400, -1102, `Mandatory parameter '${name}' was not sent, was empty/null, or malformed.`);
 
 export class BinanceServer {
@@ -564,8 +566,8 @@ export class BinanceServer {
     const iv = INTERVALS[interval];
     if (iv === undefined) throw new BinanceError(400, -1120, 'Invalid interval.');
     const limit = Math.min(1000, Math.max(1, Number(q['limit'] ?? 500) || 500));
-    const start = q['startTime'] !== undefined ? Number(q['startTime']) : undefined;
-    const end = q['endTime'] !== undefined ? Number(q['endTime']) : undefined;
+    const start = optionalNumber(q, 'startTime');
+    const end = optionalNumber(q, 'endTime');
     const pick = <T>(rows: T[], time: (r: T) => number): T[] => {
       const inRange = rows.filter((r) => (start === undefined || time(r) >= start) && (end === undefined || time(r) <= end));
       return start !== undefined ? inRange.slice(0, limit) : inRange.slice(-limit);
@@ -1149,9 +1151,9 @@ export class BinanceServer {
         if (!q['symbol']) throw mandatory('symbol');
         this.#market(q['symbol']);
         const limit = Math.min(1000, Number(q['limit'] ?? 500) || 500);
-        const from = q['orderId'] !== undefined ? Number(q['orderId']) : undefined;
-        const start = q['startTime'] !== undefined ? Number(q['startTime']) : undefined;
-        const end = q['endTime'] !== undefined ? Number(q['endTime']) : undefined;
+        const from = optionalNumber(q, 'orderId');
+        const start = optionalNumber(q, 'startTime');
+        const end = optionalNumber(q, 'endTime');
         const list = [...this.#orders.values()].filter((o) => o.symbol === q['symbol'] && (from === undefined || o.orderId >= from) && (start === undefined || o.time >= start) && (end === undefined || o.time <= end));
         return (from !== undefined || start !== undefined ? list.slice(0, limit) : list.slice(-limit)).map((o) => this.#orderJson(o));
       }
@@ -1159,10 +1161,10 @@ export class BinanceServer {
         if (!q['symbol']) throw mandatory('symbol');
         this.#market(q['symbol']);
         const limit = Math.min(1000, Number(q['limit'] ?? 500) || 500);
-        const orderId = q['orderId'] !== undefined ? Number(q['orderId']) : undefined;
-        const fromId = q['fromId'] !== undefined ? Number(q['fromId']) : undefined;
-        const start = q['startTime'] !== undefined ? Number(q['startTime']) : undefined;
-        const end = q['endTime'] !== undefined ? Number(q['endTime']) : undefined;
+        const orderId = optionalNumber(q, 'orderId');
+        const fromId = optionalNumber(q, 'fromId');
+        const start = optionalNumber(q, 'startTime');
+        const end = optionalNumber(q, 'endTime');
         const rows = [...this.#orders.values()]
           .filter((o) => o.symbol === q['symbol'] && (orderId === undefined || o.orderId === orderId))
           .flatMap((o) => o.fills.map((f) => ({ o, f })))

@@ -148,8 +148,6 @@ export class SimulatedExchange implements Exchange {
   #nextId = 1;
   #draining = false;
   #malformed = 0;
-  /** The keys of #free, sorted (see getBalances). */
-  #currencies: readonly string[] = [];
   /** getBalances' answer until a balance or a lock changes (the engine values equity every batch). */
   #balanceView: readonly Balance[] | undefined;
 
@@ -248,7 +246,6 @@ export class SimulatedExchange implements Exchange {
     this.#nextId = snapshot.nextId;
     this.#malformed = snapshot.malformed;
     this.#free.clear();
-    this.#currencies = [];
     this.#balanceView = undefined;
     for (const [c, v] of snapshot.free) this.#free.set(c, v);
     this.#feesPaid.clear();
@@ -370,15 +367,11 @@ export class SimulatedExchange implements Exchange {
 
   #computeBalances(): Balance[] {
     const locked = new Map<string, number>();
-    let unlisted = false;
     for (const o of this.#open) {
       const currency = this.#lockCurrency(o);
       locked.set(currency, (locked.get(currency) ?? 0) + o.lock);
-      if (!this.#free.has(currency)) unlisted = true;
     }
-    // Currencies only ever join #free (a lock takes from it), so its sorted keys are kept until it grows.
-    if (this.#currencies.length !== this.#free.size) this.#currencies = [...this.#free.keys()].sort();
-    const currencies = unlisted ? [...new Set([...this.#free.keys(), ...locked.keys()])].sort() : this.#currencies;
+    const currencies = [...new Set([...this.#free.keys(), ...locked.keys()])].sort();
     return currencies.map((currency) => Object.freeze({ currency, free: this.#free.get(currency) ?? 0, locked: locked.get(currency) ?? 0 }));
   }
 
