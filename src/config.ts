@@ -21,11 +21,11 @@ const fraction = z.number().min(0).max(1);
 const positive = z.number().positive();
 
 export const configSchema = z
-  .object({
+  .strictObject({
     /** Identifies this bot in Redis keys and logs. */
     botId: z.string().regex(/^[a-z0-9_-]+$/i).default('coinrx'),
     exchange: z
-      .object({
+      .strictObject({
         /** ccxt exchange id. */
         id: z.string().default('upbit'),
         /** Quote currency whose markets are watched. */
@@ -35,7 +35,7 @@ export const configSchema = z
       })
       .prefault({}),
     features: z
-      .object({
+      .strictObject({
         /** Snapshot cadence in event time. */
         every: duration.default(60_000),
         /** A market with no event for this long leaves the snapshots. */
@@ -43,7 +43,7 @@ export const configSchema = z
       })
       .prefault({}),
     filter: z
-      .object({
+      .strictObject({
         /** Minimum traded value (quote) over 1 day for a coin to be ranked. */
         minValue1d: z.number().nonnegative().default(0),
         /** Minimum number of trades over 1 day. */
@@ -51,7 +51,7 @@ export const configSchema = z
       })
       .prefault({}),
     ranking: z
-      .object({
+      .strictObject({
         /** Length of the ranking list. */
         top: z.number().int().positive().default(10),
         /** A model folder written by `coinrx ranker train` (models/<version>); empty: the heuristic score. */
@@ -59,7 +59,7 @@ export const configSchema = z
       })
       .prefault({}),
     strategy: z
-      .object({
+      .strictObject({
         /** Take-profit return, net of fees (0.01 = +1 %). */
         takeProfit: positive.default(0.01),
         /** Stop-loss return, net of fees, as a positive number (0.01 = −1 %). */
@@ -79,7 +79,7 @@ export const configSchema = z
       })
       .prefault({}),
     allocation: z
-      .object({
+      .strictObject({
         mode: z.enum(['equal', 'score', 'volatility']).default('equal'),
         maxPositions: z.number().int().positive().default(5),
         /** Largest fraction of equity in one coin. */
@@ -89,7 +89,7 @@ export const configSchema = z
       })
       .prefault({}),
     bot: z
-      .object({
+      .strictObject({
         /** Stop for the day when the day's loss exceeds this fraction of the day's starting equity. */
         dailyLossLimit: fraction.default(0.05),
         /** Stop when equity falls this fraction below its peak. */
@@ -99,7 +99,7 @@ export const configSchema = z
       })
       .prefault({}),
     simulator: z
-      .object({
+      .strictObject({
         /** Starting quote balance of the simulated account. */
         initialBalance: positive.default(10_000_000),
         /** `through`: the market must trade at least one tick beyond the limit; `touch`: at the limit. */
@@ -113,7 +113,7 @@ export const configSchema = z
       })
       .prefault({}),
     redis: z
-      .object({
+      .strictObject({
         /** `redis://host:port/db`; empty means the in-memory store. Usually from `REDIS_URL`. */
         url: z.string().default(''),
         /** Event log bound in entries (Redis trims approximately, `MAXLEN ~`). */
@@ -124,11 +124,10 @@ export const configSchema = z
         maxPendingEvents: z.number().int().positive().default(100_000),
       })
       .prefault({}),
-    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
+    log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
     /** Seed of every random generator of a run. */
     seed: z.number().int().default(1),
-  })
-  .strict();
+  });
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
@@ -140,6 +139,46 @@ export class ConfigError extends Error {
   }
 }
 
+/** The field names of the object the schema expects at `path` (through defaults and prefaults). */
+function fieldsAt(path: readonly PropertyKey[]): readonly string[] {
+  const shapeOf = (schema: unknown): Record<string, unknown> | undefined => {
+    let node = schema as { shape?: Record<string, unknown>; _zod?: { def: { innerType?: unknown } } } | undefined;
+    // Unwrap default/prefault/optional layers down to an object.
+    for (let i = 0; i < 5 && node && !node.shape; i++) node = node._zod?.def.innerType as typeof node;
+    return node?.shape;
+  };
+  let shape = shapeOf(configSchema);
+  for (const key of path) shape = shape && shapeOf(shape[String(key)]);
+  return shape ? Object.keys(shape) : [];
+}
+
+/** Edit distance, case-insensitive (a misspelled field is usually a letter or a case away). */
+function distance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= y.length; j++) row.push(Math.min((previous[j] as number) + 1, (row[j - 1] as number) + 1, (previous[j - 1] as number) + (x[i - 1] === y[j - 1] ? 0 : 1)));
+    previous = row;
+  }
+  return previous[y.length] as number;
+}
+
+/** The known field closest to a misspelled one, when it is close enough to be what was meant. */
+export function nearestKey(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = distance(key, candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
+}
+
 /** Validates raw configuration; throws ConfigError listing each bad field as `path: problem`. */
 export function parseConfig(raw: unknown): Config {
   const result = configSchema.safeParse(raw);
@@ -147,7 +186,11 @@ export function parseConfig(raw: unknown): Config {
   throw new ConfigError(
     result.error.issues.flatMap((issue) => {
       if (issue.code === 'unrecognized_keys') {
-        return issue.keys.map((key) => `${[...issue.path, key].join('.')}: unknown field`);
+        const known = fieldsAt(issue.path);
+        return issue.keys.map((key) => {
+          const near = nearestKey(key, known);
+          return `${[...issue.path, key].join('.')}: unknown field${near ? ` (did you mean ${[...issue.path, near].join('.')}?)` : ''}`;
+        });
       }
       const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
       return [`${path}: ${issue.message}`];

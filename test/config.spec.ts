@@ -39,6 +39,18 @@ describe('config', () => {
     expect(error.message).toContain('strategy.takeProfit');
   });
 
+  it('rejects a misspelled field at every level, in --set and in profile files, naming the nearest field', () => {
+    expect(errorOf(() => loadConfig({ set: ['allocation.maxPosition=3'] })).issues).toEqual(['allocation.maxPosition: unknown field (did you mean allocation.maxPositions?)']);
+    expect(errorOf(() => loadConfig({ set: ['strategy.takeprofit=0.5'] })).issues).toEqual(['strategy.takeprofit: unknown field (did you mean strategy.takeProfit?)']);
+    expect(errorOf(() => loadConfig({ set: ['log.levle=debug'] })).issues).toEqual(['log.levle: unknown field (did you mean log.level?)']);
+    // Nothing close: no suggestion rather than a wrong one.
+    expect(errorOf(() => loadConfig({ set: ['simulator.colour=red'] })).issues).toEqual(['simulator.colour: unknown field']);
+    const dir = mkdtempSync(join(tmpdir(), 'coinrx-config-'));
+    const file = join(dir, 'profile.json');
+    writeFileSync(file, JSON.stringify({ bot: { maxDrawDown: 0.1, dailyLossLimit: 0.02 }, exchange: { quote: 'USDT', market: ['BTC/USDT'] } }));
+    expect(errorOf(() => loadConfig({ file })).issues).toEqual(['exchange.market: unknown field (did you mean exchange.markets?)', 'bot.maxDrawDown: unknown field (did you mean bot.maxDrawdown?)']);
+  });
+
   it('layers profile file, environment and --set overrides in that order', () => {
     const dir = mkdtempSync(join(tmpdir(), 'coinrx-config-'));
     const file = join(dir, 'profile.json');
