@@ -6,3 +6,4 @@ export * from './decisions.js';
 export * from './clock.js';
 export * from './exchange.js';
 export * from './random.js';
+export * from './time-range.js';
