@@ -1,25 +1,30 @@
-import { ConfigError } from '../config.js';
 import { formatFlags, parseArgs, UsageError } from './args.js';
-import type { Command, CommandIo } from './command.js';
-import { COMMANDS } from './commands/index.js';
+import { describeCommands, readManifest, type CommandInfo } from './command-manifest.js';
+import type { CommandIo } from './command.js';
+import { COMMAND_ENTRIES } from './commands/registry.js';
 
-function helpText(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+/** Help from the build's manifest, else from the commands themselves (slower: it loads every one). */
+async function commandInfos(): Promise<readonly CommandInfo[]> {
+  return readManifest() ?? describeCommands(await Promise.all(COMMAND_ENTRIES.map((entry) => entry.load())));
+}
+
+export function helpText(commands: readonly CommandInfo[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length)) + 2;
   return [
     'coinrx — reactive crypto auto-trading engine (Upbit KRW first, any ccxt exchange next)',
     '',
     'Usage: coinrx <command> [options]      coinrx <command> --help',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
     'Examples:',
-    ...COMMANDS.flatMap((c) => c.examples.slice(0, 1).map((e) => `  ${e}`)),
+    ...commands.flatMap((c) => c.examples.slice(0, 1).map((e) => `  ${e}`)),
     '',
   ].join('\n');
 }
 
-function commandHelp(command: Command): string {
+export function commandHelp(command: CommandInfo): string {
   return [
     `coinrx ${command.name} — ${command.summary}`,
     '',
@@ -35,19 +40,21 @@ function commandHelp(command: Command): string {
 export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    const topic = COMMANDS.find((c) => c.name === rest[0]);
-    io.stdout.write(topic ? commandHelp(topic) : helpText());
+    const infos = await commandInfos();
+    const topic = infos.find((c) => c.name === rest[0]);
+    io.stdout.write(topic ? commandHelp(topic) : helpText(infos));
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMAND_ENTRIES.find((c) => c.name === name);
+  if (!entry) {
     io.stderr.write(`coinrx: unknown command "${name}". Run "coinrx --help" for the list.\n`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout.write(commandHelp(command));
+    io.stdout.write(commandHelp(readManifest()?.find((c) => c.name === name) ?? (await entry.load())));
     return 0;
   }
+  const command = await entry.load();
   try {
     return await command.run(parseArgs(rest, command.flags), io);
   } catch (error) {
@@ -55,6 +62,8 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
       io.stderr.write(`coinrx ${command.name}: ${error.message}. Run "coinrx ${command.name} --help".\n`);
       return 2;
     }
+    // Imported here: the configuration (zod) is not needed for help.
+    const { ConfigError } = await import('../config.js');
     if (error instanceof ConfigError) {
       io.stderr.write(`coinrx ${command.name}: ${error.message}\n`);
       return 2;

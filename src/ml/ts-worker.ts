@@ -25,7 +25,10 @@ export interface TsWorkerOptions<M extends WorkerMessage> {
 export function runTsWorker<M extends WorkerMessage>(o: TsWorkerOptions<M>): Promise<Extract<M, { type: 'done' }>> {
   const require = createRequire(import.meta.url);
   const tsxApi = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
-  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(o.module.href)}); });`;
+  // The compiled CLI (dist/) has the module's .js beside this file: run it as is, without tsx.
+  const code = import.meta.url.endsWith('.js')
+    ? `import(${JSON.stringify(o.module.href.replace(/\.ts$/, '.js'))});`
+    : `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(o.module.href)}); });`;
   return new Promise((resolve, reject) => {
     const worker = new Worker(code, { eval: true, workerData: o.workerData, ...(o.transferList ? { transferList: o.transferList } : {}) });
     let settled = false;
