@@ -59,6 +59,8 @@ export interface RankingBacktestResult {
   readonly summary: Record<string, unknown>;
   readonly counters: SubstitutionCounters;
   readonly span: Span;
+  /** The equity the engine reported inside the span (for daily returns and paired comparisons). */
+  readonly equity: readonly { ts: number; equity: number }[];
 }
 
 /**
@@ -69,6 +71,7 @@ export interface RankingBacktestResult {
 export async function runRankingBacktest(paths: readonly string[], config: Config, score: BatchScorer, span: Span, signal?: AbortSignal): Promise<RankingBacktestResult> {
   const counters: SubstitutionCounters = { batches: 0, rankings: 0 };
   let run: BacktestRun | undefined;
+  const equity: { ts: number; equity: number }[] = [];
   const source = openReplay(paths);
   outer: for await (const batch of source.batches()) {
     for (let i = 0; i < batch.length; i++) {
@@ -78,6 +81,7 @@ export async function runRankingBacktest(paths: readonly string[], config: Confi
         const quote = quoteOf(event.market);
         const feeRate = quote === 'KRW' ? 0.0005 : config.simulator.feeRate;
         run = createBacktest(config, quote, event.ts, rankedBy(score, config, configuredStrategy(config, feeRate), span, counters));
+        run.engine.listen({ onEquity: (ts, e) => void (ts >= span.from && equity.push({ ts, equity: e })) });
       }
       run.feed(event);
     }
@@ -86,5 +90,5 @@ export async function runRankingBacktest(paths: readonly string[], config: Confi
   if (!run) throw new Error('backtest: the data holds no market events');
   run.engine.finish();
   const { byRegime: _byRegime, ...summary } = run.tracker.summary();
-  return { summary, counters, span };
+  return { summary, counters, span, equity };
 }

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { parseConfig } from '../../src/config.js';
 import type { FeatureSnapshot } from '../../src/core/index.js';
+import { spanDays } from '../../src/ml/bootstrap.js';
 import { evaluateRanker } from '../../src/ml/evaluation.js';
 import { loadModelScorer } from '../../src/ml/model-scorer.js';
 import { parseRankerConfig } from '../../src/ml/ranker-config.js';
@@ -47,7 +48,16 @@ describe.skipIf(skipWithoutSharedData())('ranker end to end on four coins', () =
     const report = await evaluateRanker({ paths: files, modelDir: out, to: meta.spans.testFrom + 3 * DAY, engineConfig });
     expect(report.span.from).toBe(meta.spans.testFrom);
     expect(report.markets).toBe(4);
-    expect(report.scores.map((s) => s.name)).toEqual(['model', 'base rate', 'momentum', 'heuristic', 'random']);
+    expect(report.scores.map((s) => s.name)).toEqual(['model', 'base rate', 'momentum', 'volatility rule', 'heuristic', 'random']);
+    // Every baseline is calibrated on the model's own validation rows, never on none.
+    expect(report.calibration.source).toBe('model validation span');
+    expect(report.calibration.span).toEqual(meta.spans.validation);
+    expect(report.calibration.rows).toBeGreaterThan(100);
+    // Each baseline gets a paired daily interval on precision@k and payoff@k (k = 3 with four markets).
+    expect(report.comparisons.map((c) => `${c.against} ${c.metric}`)).toEqual(['base rate', 'momentum', 'volatility rule', 'heuristic', 'random'].flatMap((n) => [`${n} precision@3`, `${n} payoff@3`]));
+    for (const c of report.comparisons) expect(c.interval.n).toBe(spanDays(report.span.from, report.span.to).length), expect(c.interval.low).toBeLessThanOrEqual(c.interval.high);
+    expect(report.walkForward.folds.length).toBe(1);
+    expect(report.walkForward.folds[0]?.rows).toBe(report.rows);
     for (const s of report.scores) {
       expect(s.picks.map((p) => p.k)).toEqual([1, 3, 5]);
       expect(Number.isFinite(s.brier)).toBe(true);
@@ -59,7 +69,20 @@ describe.skipIf(skipWithoutSharedData())('ranker end to end on four coins', () =
     expect(report.scores[1]?.auc).toBe(0.5);
     expect(report.backtests?.['model']?.summary['initialEquity']).toBe(10_000);
     expect(report.backtests?.['heuristic']?.counters.batches).toBeGreaterThan(0);
-  }, 120_000);
+    expect(Object.keys(report.backtests ?? {})).toEqual(['model', 'heuristic', 'momentum', 'volatility rule']);
+    expect(report.backtestComparisons?.map((c) => c.against)).toEqual(['heuristic ranking', 'momentum ranking', 'volatility rule ranking', 'cash', 'buy-and-hold']);
+    expect(report.backtests?.['model']?.dailyReturns).toHaveLength(report.backtestComparisons?.[0]?.interval.n ?? -1);
+
+    // Another era: data that holds none of the model's validation span (the days before its training).
+    // The model and the baselines are recalibrated together on the start of that data, the test follows a purge later.
+    const early = await evaluateRanker({ paths: files.slice(0, 3), modelDir: out, from: Date.UTC(2021, 0, 1), to: Date.UTC(2021, 0, 8) });
+    expect(early.calibration.source).toBe('start of the evaluated data');
+    expect(early.calibration.rows).toBeGreaterThan(0);
+    expect(early.span.from).toBe(early.calibration.span.to + config.label.horizon);
+    expect(early.excluded.unlabelled).toBeGreaterThanOrEqual(0);
+    // A span too short to hold any calibration rows is an error that says so, never baselines fitted on nothing.
+    await expect(evaluateRanker({ paths: files.slice(0, 2), modelDir: out, from: Date.UTC(2021, 0, 1), to: Date.UTC(2021, 0, 2) })).rejects.toThrow(/no labelled rows to calibrate on/);
+  }, 180_000);
 
   it('runs from the command line: ranker train then ranker evaluate writes JSON and HTML', async () => {
     const out = mkdtempSync(join(tmpdir(), 'coinrx-ranker-cli-'));
@@ -82,6 +105,6 @@ describe.skipIf(skipWithoutSharedData())('ranker end to end on four coins', () =
     expect(e.text()).toMatch(/AUC/);
     expect(existsSync(join(out, 'eval', 'evaluation.html'))).toBe(true);
     const json = JSON.parse(readFileSync(join(out, 'eval', 'evaluation.json'), 'utf8')) as { scores: unknown[] };
-    expect(json.scores).toHaveLength(5);
+    expect(json.scores).toHaveLength(6);
   });
 });

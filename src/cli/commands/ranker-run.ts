@@ -10,19 +10,28 @@ import { evaluationHtml, evaluationText } from '../../ml/evaluation-report.js';
 import { loadModelScorer } from '../../ml/model-scorer.js';
 import { loadRankerConfig } from '../../ml/ranker-config.js';
 import { trainRanker } from '../../ml/train.js';
+import { parseDuration } from '../../core/index.js';
 import { UsageError, type ParsedArgs } from '../args.js';
+import { timeRangeArgs } from '../time-range-flags.js';
 import type { CommandIo } from '../command.js';
 import { LineWriter } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { pump, replayFromArgs, reportStats } from './replay-input.js';
 
-/** `--from`/`--to`: an ISO date (UTC unless it says otherwise) or epoch milliseconds. */
-function timeFlag(args: ParsedArgs, name: string): number | undefined {
-  const text = args.strings.get(name);
-  if (text === undefined) return undefined;
-  const t = /^\d+$/.test(text) ? Number(text) : Date.parse(/T|Z|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}T00:00:00Z`);
-  if (!Number.isFinite(t)) throw new UsageError(`--${name} must be an ISO date (2021-03-01, 2021-03-01T12:00Z) or epoch milliseconds, got "${text}"`);
-  return t;
+/** `--from`/`--to`/`--timerange` (src/core/time-range.ts): either end may be open. */
+function span(args: ParsedArgs): { from?: number; to?: number } {
+  const r = timeRangeArgs(args);
+  return { ...(r.from !== undefined ? { from: r.from } : {}), ...(r.to !== undefined ? { to: r.to } : {}) };
+}
+
+function parseDurationFlag(text: string): number {
+  try {
+    const ms = parseDuration(text);
+    if (ms > 0) return ms;
+  } catch {
+    // reported below
+  }
+  throw new UsageError(`--fold must be a positive duration (7d, 12h), got "${text}"`);
 }
 
 function dataPaths(args: ParsedArgs): string[] {
@@ -34,16 +43,14 @@ function dataPaths(args: ParsedArgs): string[] {
 export async function train(args: ParsedArgs, io: CommandIo): Promise<number> {
   const config = loadRankerConfig(args.strings.get('config'));
   const out = args.strings.get('out') ?? 'models';
-  const from = timeFlag(args, 'from');
-  const to = timeFlag(args, 'to');
+  const range = span(args);
   const replayBar = new ProgressBar(io.stderr, io.interactive, 'features');
   const bars = new Map<string, ProgressBar>();
   const result = await trainRanker({
     paths: dataPaths(args),
     config,
     out,
-    ...(from !== undefined ? { from } : {}),
-    ...(to !== undefined ? { to } : {}),
+    ...range,
     signal: io.signal,
     onReplay: (ts) => replayBar.status(`event time ${new Date(ts).toISOString().slice(0, 16)}`),
     onProgress: (p) => {
@@ -74,15 +81,16 @@ export async function train(args: ParsedArgs, io: CommandIo): Promise<number> {
 export async function evaluate(args: ParsedArgs, io: CommandIo): Promise<number> {
   const modelDir = args.strings.get('model');
   if (!modelDir) throw new UsageError('--model is required (a registry folder or one version folder)');
-  const from = timeFlag(args, 'from');
-  const to = timeFlag(args, 'to');
+  const range = span(args);
+  const foldText = args.strings.get('fold');
+  const foldMs = foldText === undefined ? undefined : parseDurationFlag(foldText);
   const profile = args.strings.get('profile');
   const engineConfig = args.booleans.has('no-backtest') ? undefined : loadConfig({ ...(profile ? { file: profile } : {}), set: [...(args.lists.get('set') ?? [])], env: io.env });
   const report = await evaluateRanker({
     paths: dataPaths(args),
     modelDir,
-    ...(from !== undefined ? { from } : {}),
-    ...(to !== undefined ? { to } : {}),
+    ...range,
+    ...(foldMs !== undefined ? { foldMs } : {}),
     ...(engineConfig ? { engineConfig } : {}),
     signal: io.signal,
     onLog: (line) => io.stderr.write(`${line}\n`),

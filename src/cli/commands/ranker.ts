@@ -1,5 +1,6 @@
 import { UsageError } from '../args.js';
 import { DATA_FLAGS, type Command } from '../command.js';
+import { TIME_RANGE_FLAGS } from '../time-range-flags.js';
 
 export const rankerCommand: Command = {
   name: 'ranker',
@@ -14,8 +15,8 @@ export const rankerCommand: Command = {
     config: { type: 'string', valueName: 'ranker.json', description: 'train: ranker configuration (labels, splits, training; see docs/ranker.md)' },
     out: { type: 'string', valueName: 'dir|file', description: 'train: registry folder (default models/); evaluate: report folder (default out/ranker-evaluation); rank: JSON lines file' },
     model: { type: 'string', valueName: 'dir', description: 'evaluate/rank: a registry folder (its active version) or one version folder' },
-    from: { type: 'string', valueName: 'date', description: 'start of the span (train: training data; evaluate: default the first clean time after the model’s validation)' },
-    to: { type: 'string', valueName: 'date', description: 'end of the span (exclusive)' },
+    ...TIME_RANGE_FLAGS,
+    fold: { type: 'string', valueName: 'duration', description: 'evaluate: length of each walk-forward fold of the evaluated span (default 7d)' },
     profile: { type: 'string', valueName: 'file.json', description: 'evaluate/rank: engine profile for the backtest and the volume filter (e.g. config/backtest-candles.json)' },
     set: { type: 'list', valueName: 'path=value', description: 'evaluate/rank: override one engine profile field' },
     'no-backtest': { type: 'boolean', description: 'evaluate: skip the backtests' },
