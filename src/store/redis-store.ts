@@ -22,7 +22,8 @@
  * reconnect the store resyncs (compares the stream's last id, rewrites lost entries and every snapshot)
  * before reporting `ok` again.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
 import { BehaviorSubject, type Observable } from 'rxjs';
 import type { Logger } from '../log.js';
 import { channelKey, KEY_PREFIX, parseChannelKey, SCHEMA_VERSION, type ChannelName, type ChannelPayload } from './channels.js';
@@ -42,6 +43,9 @@ import {
   type StoreSubscription,
   type SubscribeOptions,
 } from './store.js';
+
+/** ioredis loads with the first Redis store: a run without REDIS_URL never pays for it. */
+const ioredis = (): typeof import('ioredis') => createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
 
 export interface RedisStoreOptions {
   readonly botId: string;
@@ -214,7 +218,7 @@ export class RedisStore implements Store {
     this.#backoff = { minMs: options.reconnect?.minMs ?? 50, maxMs: options.reconnect?.maxMs ?? 2000 };
     this.#eventsKey = `${KEY_PREFIX}:${this.botId}:events`;
     this.#health = new BehaviorSubject<StoreHealth>(this.#healthValue('degraded', `not connected yet to ${redactUrl(this.#url)}`));
-    this.#client = new Redis(this.#url, this.#redisOptions({ enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false }));
+    this.#client = new (ioredis().Redis)(this.#url, this.#redisOptions({ enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false }));
     this.#client.on('ready', () => this.#onReady());
     this.#client.on('error', (error: unknown) => this.#onError(error));
     this.#client.on('close', () => this.#onClose());
@@ -762,7 +766,7 @@ export class RedisStore implements Store {
     if (this.#subscriber) return this.#subscriber;
     // Its own connection (a subscribed connection can do nothing else); it waits for Redis and
     // resubscribes by itself after a reconnect.
-    const sub = new Redis(this.#url, this.#redisOptions({ enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true, connectionName: `coinrx:${this.botId}:monitor` }));
+    const sub = new (ioredis().Redis)(this.#url, this.#redisOptions({ enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true, connectionName: `coinrx:${this.botId}:monitor` }));
     sub.on('error', noop);
     sub.on('message', (channel: string, text: string) => this.#dispatch(channel, text, false, channel));
     sub.on('pmessage', (pattern: string, channel: string, text: string) => this.#dispatch(channel, text, true, pattern));

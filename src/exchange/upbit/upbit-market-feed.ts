@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { BehaviorSubject, Observable, share, Subject } from 'rxjs';
-import { WebSocket, type RawData } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { FeedRun, type FeedBackoff } from '../feed-connection.js';
 import type { MarketEvent, MarketSymbol } from '../../core/index.js';
 import type { ConnectionStatus, MarketFeed } from '../market-feed.js';
@@ -8,6 +9,9 @@ import { UpbitFrames } from '../../market-data/parsers/upbit-frames.js';
 import { upbitMarket } from '../../market-data/symbols.js';
 import { TradeSequencer } from './trade-sequencer.js';
 import { fetchUpbitMarketCodes, upbitGet, UPBIT_REST_URL, UPBIT_WS_URL } from './upbit-quotation.js';
+
+/** ws loads with the first connection: commands that only import the exchange module (backtest) skip it. */
+const wsModule = (): typeof import('ws') => createRequire(import.meta.url)('ws') as typeof import('ws');
 
 export interface UpbitMarketFeedOptions {
   /** Quote currency whose markets are all followed (default `KRW`). Ignored when `markets` is given. */
@@ -148,7 +152,7 @@ export class UpbitMarketFeed implements MarketFeed {
     if (codes.join(',') === this.#codes.join(',')) return;
     for (const gone of this.#codes) if (!codes.includes(gone)) this.#sequencer.forget(upbitMarket(gone) ?? gone);
     this.#codes = codes;
-    if (this.#ws?.readyState === WebSocket.OPEN) this.#subscribe();
+    this.#subscribe();
   }
 
   #quotation(): { restUrl: string; fetch?: typeof fetch; retry: { attempts: number; signal?: AbortSignal } } {
@@ -184,7 +188,7 @@ export class UpbitMarketFeed implements MarketFeed {
 
   #open(): void {
     this.#close();
-    const ws = new WebSocket(this.#options.wsUrl ?? UPBIT_WS_URL, { handshakeTimeout: 10_000 });
+    const ws = new (wsModule().WebSocket)(this.#options.wsUrl ?? UPBIT_WS_URL, { handshakeTimeout: 10_000 });
     this.#ws = ws;
     this.#lastActivity = Date.now();
     const current = (): boolean => this.#ws === ws;
@@ -226,7 +230,7 @@ export class UpbitMarketFeed implements MarketFeed {
 
   #subscribe(): void {
     const ws = this.#ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN || this.#codes.length === 0) return;
+    if (!ws || ws.readyState !== ws.OPEN || this.#codes.length === 0) return;
     const codes = this.#codes;
     const frame = [
       { ticket: randomUUID() },
@@ -241,7 +245,7 @@ export class UpbitMarketFeed implements MarketFeed {
 
   #beat(): void {
     const ws = this.#ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    if (!ws || ws.readyState !== ws.OPEN) return;
     const idle = Date.now() - this.#lastActivity;
     if (idle > (this.#options.idleTimeoutMs ?? 45_000)) {
       this.#counters.stalls++;
