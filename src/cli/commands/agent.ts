@@ -7,20 +7,15 @@ import { readAll } from '../../market-data/index.js';
 import { MIN_WARMUP_BATCHES } from '../../ml/rl/episode.js';
 import { batchAt, buildTape } from '../../ml/rl/market-tape.js';
 import { parseRlConfig } from '../../ml/rl/rl-config.js';
+import { parseTimeEnd } from '../../core/time-range.js';
 import { UsageError, type ParsedArgs } from '../args.js';
+import { timeRangeArgs } from '../time-range-flags.js';
 import { DATA_FLAGS, type Command, type CommandIo } from '../command.js';
 import { ProgressBar } from '../progress.js';
+import { TIME_RANGE_FLAGS } from '../time-range-flags.js';
 
 const DAY = 86_400_000;
 const CANDLE_PROFILE = 'config/backtest-candles.json';
-
-function dateFlag(args: ParsedArgs, name: string): number | undefined {
-  const text = args.strings.get(name);
-  if (text === undefined) return undefined;
-  const t = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(t)) throw new UsageError(`--${name}: not a date or epoch milliseconds: "${text}"`);
-  return t;
-}
 
 function engineConfig(args: ParsedArgs, io: CommandIo) {
   const file = args.strings.get('config') ?? (existsSync(CANDLE_PROFILE) ? CANDLE_PROFILE : undefined);
@@ -61,7 +56,15 @@ async function train(args: ParsedArgs, io: CommandIo): Promise<number> {
   if (all.length === 0) throw new UsageError('the data holds no market events');
   const lastTs = (all[all.length - 1] as MarketEvent).ts;
   // Train and select before `--until` (default: all but the last 30 days, kept for evaluation).
-  const until = dateFlag(args, 'until') ?? lastTs - 30 * DAY;
+  const untilText = args.strings.get('until');
+  let until = lastTs - 30 * DAY;
+  if (untilText !== undefined) {
+    try {
+      until = parseTimeEnd(untilText, 'from', '--until');
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
   const kept = all.filter((e) => e.ts < until);
   const tape = buildTape(kept, config);
   const validationFrom = batchAt(tape, until - rl.loop.validationDays * DAY);
@@ -108,16 +111,24 @@ async function evaluate(args: ParsedArgs, io: CommandIo): Promise<number> {
   const config = engineConfig(args, io);
   const rl = rlConfig(args);
   const all = await events(args);
-  const from = dateFlag(args, 'from') ?? agent.meta.trainedOn.to;
-  if (from < agent.meta.trainedOn.to) throw new UsageError(`--from ${new Date(from).toISOString()} overlaps the span the agent was trained and selected on (until ${new Date(agent.meta.trainedOn.to).toISOString()})`);
-  const to = dateFlag(args, 'to') ?? Infinity;
+  if (all.length === 0) throw new UsageError('the data holds no market events');
+  const range = timeRangeArgs(args);
+  const trained = agent.meta.trainedOn;
+  const to = range.to ?? Infinity;
+  // Default start: where the training span ended when the data goes on past it; otherwise (another
+  // exchange or year) the start of the data. The first day of batches is always the features' warm-up.
+  const dataFrom = (all[0] as MarketEvent).ts;
+  const dataTo = Math.min(to, (all[all.length - 1] as MarketEvent).ts + 1);
+  const from = range.from ?? (dataFrom < trained.to && dataTo > trained.to ? trained.to : dataFrom);
+  if (from < trained.to && dataTo > trained.from) throw new UsageError(`the evaluated span ${new Date(from).toISOString()} … ${new Date(dataTo).toISOString()} overlaps the span the agent was trained and selected on (${new Date(trained.from).toISOString()} … ${new Date(trained.to).toISOString()}): start at or after its end, or evaluate data before its start`);
   const tape = buildTape(
     all.filter((e) => e.ts < to),
     config,
   );
-  const fromBatch = batchAt(tape, from);
+  const fromBatch = Math.max(batchAt(tape, from), MIN_WARMUP_BATCHES);
   const toBatch = tape.batches;
-  if (toBatch - fromBatch < 2) throw new UsageError('the evaluation span holds no batches');
+  if (toBatch - fromBatch < 2) throw new UsageError(`the evaluation span holds no batches after the features' warm-up (${MIN_WARMUP_BATCHES} batches from the start of the data; the data has ${tape.batches})`);
+  if (fromBatch > batchAt(tape, from)) io.stderr.write(`the first ${fromBatch - batchAt(tape, from)} batches of the span warm the features up: decisions start ${new Date(tape.ts[fromBatch] as number).toISOString()}\n`);
   const report = evaluateAgent({ tape, config, rl, agent, fromBatch, toBatch, onLog: (l) => io.stderr.write(`${l}\n`) });
   const out = args.strings.get('out') ?? 'out/agent-evaluation';
   await mkdir(out, { recursive: true });
@@ -125,6 +136,11 @@ async function evaluate(args: ParsedArgs, io: CommandIo): Promise<number> {
   io.stdout.write(`evaluation ${new Date(report.span.from).toISOString()} → ${new Date(report.span.to).toISOString()} (${report.span.batches} batches, ${report.span.markets} markets), same costs for all:\n`);
   io.stdout.write(`${'policy'.padEnd(40)} ${'return'.padStart(9)} ${'Sharpe'.padStart(7)} ${'max DD'.padStart(8)} ${'win rate'.padStart(9)} ${'trades'.padStart(7)} ${'fees'.padStart(9)}\n`);
   for (const r of report.rows) io.stdout.write(`${r.policy.padEnd(40)} ${pct(r.totalReturn).padStart(9)} ${r.sharpe.toFixed(2).padStart(7)} ${pct(r.maxDrawdown).padStart(8)} ${pct(r.winRate).padStart(9)} ${r.trades.toFixed(0).padStart(7)} ${r.fees.toFixed(2).padStart(9)}\n`);
+  io.stdout.write(`\ndoes the agent beat each policy? paired daily returns, moving-block bootstrap 95 % interval of the mean difference (pp a day):\n`);
+  for (const c of report.comparisons) {
+    const i = c.interval;
+    io.stdout.write(`  vs ${c.against.padEnd(38)} ${(i.mean * 100).toFixed(3).padStart(7)} [${(i.low * 100).toFixed(3)}, ${(i.high * 100).toFixed(3)}] over ${i.n} days, p(not better) ${i.pNotBetter.toFixed(3)}: ${i.verdict}\n`);
+  }
   io.stdout.write(`agent through the engine: final equity ${report.engineCheck.finalEquity.toFixed(2)}, ${report.engineCheck.trades} trades (${report.engineCheck.matchesEnvironment ? 'same as the environment' : 'DIFFERS from the environment'}); inference ${report.inference.meanMsPerBatch.toFixed(3)} ms per batch, ${report.inference.meanUsPerDecision.toFixed(1)} µs per market decision\n`);
   io.stdout.write(`written: ${join(out, 'evaluation.json')}\n`);
   return 0;
@@ -146,8 +162,7 @@ export const agentCommand: Command = {
     generations: { type: 'string', valueName: 'N', description: 'train: generations to reach (default from the RL config)' },
     until: { type: 'string', valueName: 'date', description: 'train: end of the training and selection span (default: 30 days before the end of the data)' },
     model: { type: 'string', valueName: 'dir', description: 'evaluate: the train folder (its best) or one model version' },
-    from: { type: 'string', valueName: 'date', description: 'evaluate: start (default: where the training span ended; earlier is refused)' },
-    to: { type: 'string', valueName: 'date', description: 'evaluate: end (exclusive; default the end of the data)' },
+    ...TIME_RANGE_FLAGS,
   },
   async run(args, io) {
     const sub = args.positionals[0];

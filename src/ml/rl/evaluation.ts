@@ -2,6 +2,7 @@ import { Observable } from 'rxjs';
 import type { Config } from '../../config.js';
 import type { Decision, MarketEvent } from '../../core/index.js';
 import { Random } from '../../core/random.js';
+import { dailyReturns, pairedBlockBootstrap, spanDays, type PairedInterval } from '../bootstrap.js';
 import { configuredStrategy, createBacktest } from '../../engine/backtest.js';
 import type { Strategy } from '../../../strategies/index.js';
 import { rlAgent } from '../../../strategies/rl-agent.js';
@@ -15,9 +16,20 @@ import type { RlConfig } from './rl-config.js';
 import { playEpisode } from './self-play.js';
 import { TradingEnv } from './trading-env.js';
 
+/** "The agent beats X": paired daily returns, moving-block bootstrap interval of the mean difference. */
+export interface PolicyComparison {
+  readonly against: string;
+  readonly agentMeanDaily: number;
+  readonly againstMeanDaily: number;
+  readonly interval: PairedInterval;
+}
+
 export interface EvaluationReport {
   readonly span: { readonly from: number; readonly to: number; readonly batches: number; readonly markets: number };
   readonly rows: readonly PolicyMetrics[];
+  /** Daily returns of every row's policy over the span's UTC days (the random policy: mean over its seeds). */
+  readonly dailyReturns: Readonly<Record<string, readonly number[]>>;
+  readonly comparisons: readonly PolicyComparison[];
   /** The agent run again through the whole engine (strategies/rl-agent.ts): must match the environment's figures. */
   readonly engineCheck: { readonly finalEquity: number; readonly trades: number; readonly fees: number; readonly matchesEnvironment: boolean };
   readonly inference: { readonly batches: number; readonly meanMsPerBatch: number; readonly meanUsPerDecision: number; readonly p99MsPerBatch: number };
@@ -32,18 +44,23 @@ export interface EvaluationOptions {
   readonly fromBatch: number;
   readonly toBatch: number;
   readonly randomSeeds?: number;
+  /** Seed of the bootstrap intervals. */
+  readonly seed?: number;
   readonly onLog?: (line: string) => void;
 }
 
-function envRun(env: TradingEnv, tape: MarketTape, from: number, to: number, name: string, forward: QForward | undefined, seed: number, note?: string): PolicyMetrics {
+type Curve = readonly { ts: number; equity: number }[];
+
+function envRun(env: TradingEnv, tape: MarketTape, from: number, to: number, name: string, forward: QForward | undefined, seed: number, note?: string): { metrics: PolicyMetrics; equity: Curve } {
   const episode = spanEpisode(tape, from, to);
   playEpisode(env, episode, { ...(forward ? { forward } : {}), epsilon: 0, random: new Random(seed) });
   const rec = env.record!;
-  return policyMetrics(name, env.config.simulator.initialBalance, rec.equity, env.results.map((r) => r.pnl), env.fees(), note);
+  const equity = rec.equity.slice();
+  return { metrics: policyMetrics(name, env.config.simulator.initialBalance, equity, env.results.map((r) => r.pnl), env.fees(), note), equity };
 }
 
 /** Equal weights in every market of the pool at the first batch's price, held to the end; fees on the way in and out. */
-function buyAndHold(tape: MarketTape, from: number, to: number, initial: number, fee: number): PolicyMetrics {
+function buyAndHold(tape: MarketTape, from: number, to: number, initial: number, fee: number): { metrics: PolicyMetrics; equity: Curve } {
   const M = tape.markets.length;
   const units = new Float64Array(M);
   const last = new Float64Array(M);
@@ -69,7 +86,7 @@ function buyAndHold(tape: MarketTape, from: number, to: number, initial: number,
   const fees = initial * fee + value * fee;
   const pnls: number[] = [];
   for (let m = 0; m < M; m++) if ((units[m] as number) > 0) pnls.push((units[m] as number) * (last[m] as number) * (1 - fee) - initial / n);
-  return policyMetrics('buy-and-hold (pool, equal weight)', initial, equity, pnls, fees, `${n} markets bought at the first batch's price, sold at the last; fee ${fee} each way`);
+  return { metrics: policyMetrics('buy-and-hold (pool, equal weight)', initial, equity, pnls, fees, `${n} markets bought at the first batch's price, sold at the last; fee ${fee} each way`), equity };
 }
 
 /** A strategy that trades only from `fromTs` on (the features warm up before). */
@@ -112,23 +129,45 @@ export function evaluateAgent(options: EvaluationOptions): EvaluationReport {
   const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer: agent.meta.normalizer, record: true });
   const forward = new QForward(agent.weights);
   const rows: PolicyMetrics[] = [];
+  const fromTs = tape.ts[fromBatch] as number;
+  const toTs = (tape.ts[toBatch - 1] as number) + 1;
+  const days = spanDays(fromTs, toTs);
+  const daily: Record<string, number[]> = {};
+  const add = (m: PolicyMetrics, equity: Curve): void => {
+    rows.push(m);
+    daily[m.policy] = dailyReturns(equity, initial, days);
+  };
   log('evaluating the agent in the environment');
-  const agentRow = envRun(env, tape, fromBatch, toBatch, `agent ${agent.meta.version}`, forward, 0);
-  rows.push(agentRow);
-  rows.push(policyMetrics('cash', initial, [{ ts: tape.ts[fromBatch] as number, equity: initial }, { ts: tape.ts[toBatch - 1] as number, equity: initial }], [], 0));
-  rows.push(buyAndHold(tape, fromBatch, toBatch, initial, env.feeRate));
+  const agentRun = envRun(env, tape, fromBatch, toBatch, `agent ${agent.meta.version}`, forward, 0);
+  const agentRow = agentRun.metrics;
+  add(agentRow, agentRun.equity);
+  add(policyMetrics('cash', initial, [{ ts: fromTs, equity: initial }, { ts: toTs - 1, equity: initial }], [], 0), []);
+  const hold = buyAndHold(tape, fromBatch, toBatch, initial, env.feeRate);
+  add(hold.metrics, hold.equity);
   log('running the rule-based ranker strategy through the engine');
-  const rule = engineRun(tape, config, env.quote, fromTime(configuredStrategy(config, env.feeRate), tape.ts[fromBatch] as number), fromBatch, toBatch);
-  rows.push(policyMetrics('rule-based ranker (triple barrier)', initial, rule.equity, rule.pnls, rule.fees, 'the engine with strategies/triple-barrier.ts'));
+  const rule = engineRun(tape, config, env.quote, fromTime(configuredStrategy(config, env.feeRate), fromTs), fromBatch, toBatch);
+  add(policyMetrics('rule-based ranker (triple barrier)', initial, rule.equity, rule.pnls, rule.fees, 'the engine with the configured strategy'), rule.equity);
   const seeds = options.randomSeeds ?? 3;
   log(`random policy, ${seeds} seeds`);
   const randomRuns: PolicyMetrics[] = [];
-  for (let s = 1; s <= seeds; s++) randomRuns.push(envRun(env, tape, fromBatch, toBatch, 'random', undefined, s));
-  rows.push(meanMetrics('random policy (uniform valid actions)', randomRuns, `mean of ${seeds} seeds`));
+  const randomDaily: number[][] = [];
+  for (let s = 1; s <= seeds; s++) {
+    const run = envRun(env, tape, fromBatch, toBatch, 'random', undefined, s);
+    randomRuns.push(run.metrics);
+    randomDaily.push(dailyReturns(run.equity, initial, days));
+  }
+  const randomRow = meanMetrics('random policy (uniform valid actions)', randomRuns, `mean of ${seeds} seeds`);
+  rows.push(randomRow);
+  daily[randomRow.policy] = days.map((_, i) => randomDaily.reduce((a, r) => a + (r[i] as number), 0) / seeds);
+  const mean = (v: readonly number[]): number => v.reduce((a, x) => a + x, 0) / Math.max(1, v.length);
+  const agentDaily = daily[agentRow.policy] as number[];
+  const comparisons = rows.slice(1).map((r): PolicyComparison => {
+    const other = daily[r.policy] as number[];
+    return { against: r.policy, agentMeanDaily: mean(agentDaily), againstMeanDaily: mean(other), interval: pairedBlockBootstrap(agentDaily, other, { seed: options.seed ?? 1 }) };
+  });
   log('running the agent through the engine (strategies/rl-agent.ts)');
   const timings: number[] = [];
   let decisions = 0;
-  const fromTs = tape.ts[fromBatch] as number;
   const policy = agentPolicy({
     weights: agent.weights,
     normalizer: agent.meta.normalizer,
@@ -144,8 +183,10 @@ export function evaluateAgent(options: EvaluationOptions): EvaluationReport {
   timings.sort((a, b) => a - b);
   const total = timings.reduce((a, b) => a + b, 0);
   return {
-    span: { from: fromTs, to: (tape.ts[toBatch - 1] as number) + 1, batches: toBatch - fromBatch, markets: tape.markets.length },
+    span: { from: fromTs, to: toTs, batches: toBatch - fromBatch, markets: tape.markets.length },
     rows,
+    dailyReturns: daily,
+    comparisons,
     engineCheck: { finalEquity: liveFinal, trades: live.pnls.length, fees: live.fees, matchesEnvironment: Math.abs(liveFinal - agentRow.finalEquity) < 1e-6 * initial && live.pnls.length === agentRow.trades },
     inference: { batches: timings.length, meanMsPerBatch: total / Math.max(1, timings.length), meanUsPerDecision: (total * 1000) / Math.max(1, decisions), p99MsPerBatch: timings[Math.floor(timings.length * 0.99)] ?? 0 },
   };
