@@ -20,7 +20,7 @@ const duration = z.union([z.number().nonnegative(), z.string()]).transform((valu
 const fraction = z.number().min(0).max(1);
 const positive = z.number().positive();
 
-export const configSchema = z
+const configObject = z
   .strictObject({
     /** Identifies this bot in Redis keys and logs. */
     botId: z.string().regex(/^[a-z0-9_-]+$/i).default('coinrx'),
@@ -76,6 +76,24 @@ export const configSchema = z
         agent: z.string().default(''),
         /** Do not buy while market breadth is bearish. */
         skipBearMarket: z.boolean().default(true),
+        /** Trailing stop: armed once a position's net return reached this (0: off) … */
+        trailActivate: fraction.default(0),
+        /** … it sells when the net return falls this far below the best since. */
+        trailDistance: fraction.default(0),
+        /**
+         * The edge gate (strategies/edge-gate.ts): buy only while the ranking's recent paper trades, closed by
+         * these same exits, expect a net return above `margin` after fees; stake a capped share of the Kelly fraction.
+         */
+        edge: z
+          .strictObject({
+            enabled: z.boolean().default(false),
+            margin: z.number().min(0).max(0.1).default(0.002),
+            minTrades: z.number().int().nonnegative().default(30),
+            window: z.number().int().positive().default(200),
+            kelly: fraction.default(0.5),
+            maxFraction: fraction.default(0.2),
+          })
+          .prefault({}),
       })
       .prefault({}),
     allocation: z
@@ -100,8 +118,8 @@ export const configSchema = z
       .prefault({}),
     simulator: z
       .strictObject({
-        /** Starting quote balance of the simulated account. */
-        initialBalance: positive.default(10_000_000),
+        /** Starting quote balance of the simulated account; default: the traded quote's (DEFAULT_INITIAL_BALANCES). */
+        initialBalance: positive.optional(),
         /** `through`: the market must trade at least one tick beyond the limit; `touch`: at the limit. */
         fillModel: z.enum(['through', 'touch']).default('through'),
         /** Largest fraction of a print's volume one order can take. */
@@ -129,8 +147,74 @@ export const configSchema = z
     seed: z.number().int().default(1),
   });
 
+/**
+ * The starting balance a simulated account gets in each quote currency unless `simulator.initialBalance`
+ * says otherwise: about 10,000 US dollars' worth (KRW's 10,000,000 is Upbit's usual test amount), so the
+ * same strategy sizes orders alike on KRW, dollar and coin-quoted data.
+ */
+export const DEFAULT_INITIAL_BALANCES: Readonly<Record<string, number>> = Object.freeze({
+  KRW: 10_000_000,
+  USDT: 10_000,
+  USDC: 10_000,
+  FDUSD: 10_000,
+  BUSD: 10_000,
+  TUSD: 10_000,
+  DAI: 10_000,
+  USD: 10_000,
+  EUR: 10_000,
+  GBP: 10_000,
+  JPY: 1_000_000,
+  BTC: 0.25,
+  ETH: 5,
+  BNB: 30,
+});
+
+/** Simulator sections whose initialBalance is the quote's default (not written by the user): a backtest on another quote takes that quote's. */
+const defaultedBalances = new WeakSet<object>();
+
+type ParsedObject = z.output<typeof configObject>;
+type Simulator = Omit<ParsedObject['simulator'], 'initialBalance'> & { readonly initialBalance: number };
+
+export const configSchema = configObject.transform((parsed, ctx): Omit<ParsedObject, 'simulator'> & { simulator: Simulator } => {
+  const sim = parsed.simulator;
+  const quote = parsed.exchange.quote;
+  const initialBalance = sim.initialBalance ?? DEFAULT_INITIAL_BALANCES[quote];
+  if (initialBalance === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['simulator', 'initialBalance'], message: `no default starting balance for ${quote}; set one (e.g. simulator.initialBalance=10000)` });
+    return z.NEVER;
+  }
+  // initialBalance first, as in the schema, so summary.json's config keeps its key order.
+  const simulator: Simulator = Object.assign({ initialBalance }, sim, { initialBalance });
+  if (sim.initialBalance === undefined) defaultedBalances.add(simulator);
+  return { ...parsed, simulator };
+});
+
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
+
+/** The default starting balance of a quote currency, if it has one. */
+export function defaultInitialBalance(quote: string): number | undefined {
+  return DEFAULT_INITIAL_BALANCES[quote];
+}
+
+/** True when `simulator.initialBalance` is the quote's default rather than the user's figure. */
+export function isDefaultInitialBalance(config: Config): boolean {
+  return defaultedBalances.has(config.simulator);
+}
+
+/**
+ * The configuration a run trading `quote` uses: `exchange.quote` set to it and, unless the user gave a
+ * starting balance, that quote's default one. Unchanged when the quote is already the configured one.
+ */
+export function configForQuote(config: Config, quote: string): Config {
+  if (quote === config.exchange.quote) return config;
+  const defaulted = isDefaultInitialBalance(config);
+  const initialBalance = defaulted ? defaultInitialBalance(quote) : config.simulator.initialBalance;
+  if (initialBalance === undefined) throw new ConfigError([`simulator.initialBalance: no default starting balance for ${quote}; set one (e.g. --set simulator.initialBalance=10000)`]);
+  const simulator: Simulator = { ...config.simulator, initialBalance };
+  if (defaulted) defaultedBalances.add(simulator);
+  return Object.freeze({ ...config, exchange: { ...config.exchange, quote }, simulator });
+}
 
 export class ConfigError extends Error {
   constructor(readonly issues: readonly string[]) {
@@ -147,7 +231,7 @@ function fieldsAt(path: readonly PropertyKey[]): readonly string[] {
     for (let i = 0; i < 5 && node && !node.shape; i++) node = node._zod?.def.innerType as typeof node;
     return node?.shape;
   };
-  let shape = shapeOf(configSchema);
+  let shape = shapeOf(configObject);
   for (const key of path) shape = shape && shapeOf(shape[String(key)]);
   return shape ? Object.keys(shape) : [];
 }

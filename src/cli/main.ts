@@ -1,6 +1,7 @@
 import { formatFlags, parseArgs, UsageError } from './args.js';
 import { describeCommands, readManifest, type CommandInfo } from './command-manifest.js';
 import type { CommandIo } from './command.js';
+import { InputError } from '../core/input-error.js';
 import { COMMAND_ENTRIES } from './commands/registry.js';
 
 /** Help from the build's manifest, else from the commands themselves (slower: it loads every one). */
@@ -37,6 +38,10 @@ export function commandHelp(command: CommandInfo): string {
   ].join('\n');
 }
 
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
+}
+
 export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
@@ -68,7 +73,15 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
       io.stderr.write(`coinrx ${command.name}: ${error.message}\n`);
       return 2;
     }
-    throw error;
+    if (error instanceof InputError) {
+      io.stderr.write(`coinrx ${command.name}: ${oneLine(error.message)}\n`);
+      return 1;
+    }
+    // Anything else is a failure of ours or of the machine: one line, the stack only when asked for.
+    const debug = /^(debug|trace)$/i.test(io.env['LOG_LEVEL'] ?? '');
+    const text = error instanceof Error ? (debug ? (error.stack ?? error.message) : oneLine(error.message)) : String(error);
+    io.stderr.write(`coinrx ${command.name}: ${text}${debug ? '' : ' (LOG_LEVEL=debug shows where)'}\n`);
+    return 1;
   }
 }
 

@@ -7,3 +7,4 @@ export * from './clock.js';
 export * from './exchange.js';
 export * from './random.js';
 export * from './time-range.js';
+export * from './input-error.js';

@@ -35,7 +35,7 @@ export async function writeBacktestOutput(dir: string, result: BacktestResult, c
     balances: result.balances,
     data: dataSummary(stats),
     source,
-    config,
+    config: result.config ?? config,
   };
   await writeFile(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeFile(join(dir, 'trades.csv'), tradesCsv(result.tracker.trades));

@@ -1,5 +1,5 @@
-import type { Config } from '../config.js';
-import { eventPrice, type MarketEvent, type MarketRules, type MarketSymbol } from '../core/index.js';
+import { configForQuote, type Config } from '../config.js';
+import { eventPrice, InputError, type MarketEvent, type MarketRules, type MarketSymbol } from '../core/index.js';
 import { inferredRulesSource } from '../exchange/inferred-rules.js';
 import { SimulatedExchange } from '../exchange/index.js';
 import { PerformanceTracker, type TrackerState } from '../trading/performance.js';
@@ -28,9 +28,16 @@ export interface BacktestCheckpoint {
   readonly tracker: TrackerState;
 }
 
+/** The data gave no event at all (empty files, or only malformed or ignored records). */
+export class NoMarketEventsError extends InputError {
+  override name = 'NoMarketEventsError';
+}
+
 /** The run of one backtest: the engine on a simulated exchange, fed one event at a time. */
 export interface BacktestRun {
   readonly quote: string;
+  /** The configuration for the traded quote (see configForQuote): what the run used. */
+  readonly config: Config;
   readonly engine: TradingEngine;
   readonly exchange: SimulatedExchange;
   readonly tracker: PerformanceTracker;
@@ -44,6 +51,8 @@ export interface BacktestRun {
 
 export interface BacktestResult {
   readonly quote: string;
+  /** The configuration the run used (its quote and starting balance resolved); summary.json writes it. */
+  readonly config?: Config;
   readonly events: number;
   readonly span: { readonly from: number; readonly to: number } | undefined;
   readonly summary: Record<string, unknown>;
@@ -78,11 +87,12 @@ export interface BacktestExtras {
   readonly equityHeartbeatMs?: number;
 }
 
-export function createBacktest(config: Config, quote: string, startTs = 0, strategy?: Strategy, restore?: BacktestCheckpoint, extras: BacktestExtras = {}): BacktestRun {
+export function createBacktest(given: Config, quote: string, startTs = 0, strategy?: Strategy, restore?: BacktestCheckpoint, extras: BacktestExtras = {}): BacktestRun {
+  const config = configForQuote(given, quote);
   const feeRate = quote === 'KRW' ? UPBIT_KRW_FEE : config.simulator.feeRate;
   const inferred = inferredRulesSource(config.simulator.feeRate);
-  const given = extras.rules;
-  const rules: BacktestRun['rules'] = given ? { rules: (m) => given(m) ?? inferred.rules(m), observe: inferred.observe } : inferred;
+  const own = extras.rules;
+  const rules: BacktestRun['rules'] = own ? { rules: (m) => own(m) ?? inferred.rules(m), observe: inferred.observe } : inferred;
   const sim = config.simulator;
   const exchange = new SimulatedExchange({
     rules: (market) => rules.rules(market),
@@ -111,6 +121,7 @@ export function createBacktest(config: Config, quote: string, startTs = 0, strat
   engine.listen(tracker);
   return {
     quote,
+    config,
     engine,
     exchange,
     tracker,
@@ -156,13 +167,16 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
   const resume = options.resume;
   if (resume) {
     if (resume.v !== 1) throw new Error(`backtest: unsupported checkpoint version ${String(resume.v)}`);
-    if (!sameConfig(resume.config, config)) throw new Error('backtest: the checkpoint was written under another configuration; resume with the same configuration or start afresh');
+    if (!sameConfig(resume.config, configForQuote(config, resume.quote))) throw new Error('backtest: the checkpoint was written under another configuration; resume with the same configuration or start afresh');
   }
   let run: BacktestRun | undefined;
   let events = 0;
   let from: number | undefined;
   let to = 0;
   let lastCheckpoint = resume?.index ?? 0;
+  // Until an event of the traded quote shows up, the quotes the data does have (for the error below).
+  let tradedSeen = false;
+  const quotesSeen = new Set<string>();
   // Nobody reads the bot's equity during an unwatched run: it hears only the updates it decides on.
   const extras: BacktestExtras = { ...(options.extras?.observeTransitions ? {} : { equityHeartbeatMs: Infinity }), ...options.extras };
   for await (const batch of batches) {
@@ -172,6 +186,11 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
         run = createBacktest(config, resume?.quote ?? options.quote ?? quoteOf(event.market), event.ts, undefined, resume, extras);
         options.onRun?.(run);
         from = event.ts;
+      }
+      if (!tradedSeen) {
+        const q = quoteOf(event.market);
+        if (q === run.quote) tradedSeen = true;
+        else quotesSeen.add(q);
       }
       if (resume && events < resume.index) run.warm(event);
       else {
@@ -188,11 +207,12 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
     }
     if (options.signal?.aborted) break;
   }
-  if (!run) throw new Error('backtest: the data holds no market events');
+  if (!run) throw new NoMarketEventsError('the data holds no market events');
+  if (!tradedSeen) throw new InputError(`the data has no ${run.quote} market (its markets are quoted in ${[...quotesSeen].sort().join(', ')}): trade one of those (--quote) or give data of ${run.quote} markets`);
   if (resume && events < resume.index) throw new Error(`backtest: the data ends after ${events} events, before the checkpoint (${resume.index}); resume needs the same data`);
   if (run.engine.warming) run.engine.resume();
   const { open } = run.engine.finish();
   const summary = { ...run.tracker.summary(), orphanOrderEvents: run.engine.orphanOrderEvents };
   const balances = Object.fromEntries(run.exchange.getBalances().map((b) => [b.currency, { free: b.free, locked: b.locked }]));
-  return { quote: run.quote, events, span: from === undefined ? undefined : { from, to }, summary, tracker: run.tracker, open, balances };
+  return { quote: run.quote, config: run.config, events, span: from === undefined ? undefined : { from, to }, summary, tracker: run.tracker, open, balances };
 }

@@ -91,7 +91,7 @@ function parserFor(format: ReplayFormat, file: string, options: FileReadOptions,
   const market = options.market ?? hints.market;
   stats.market = market;
   const needMarket = (): MarketSymbol => {
-    if (market === undefined) throw new ReplayFileError(file, `${format}: no market in the file name; pass options.market`);
+    if (market === undefined) throw new ReplayFileError(file, `${format}: the file name names no market (as BTC_USDT-5m.csv names BTC/USDT); rename it or give --market BASE/QUOTE`);
     return market;
   };
   switch (format) {
@@ -196,7 +196,7 @@ async function withFormat(
     if (typeof detected !== 'string') {
       await chunks.return?.(undefined);
       if (options.skipUndetected !== true) {
-        throw new ReplayFileError(file, `cannot detect the format: ${detected.reason}; pass options.format`);
+        throw new ReplayFileError(file, `cannot detect the format (${detected.reason}); docs/data-formats.md lists the formats read, --format forces one`);
       }
       stats.skipped = detected.reason;
       return undefined;

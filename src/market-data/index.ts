@@ -2,5 +2,5 @@ export { openReplay, readAll, toObservable, expandPaths, type ReplayOptions, typ
 export type { FileStats, MalformedInfo } from './file-reader.js';
 export { REPLAY_FORMATS, detectFormat, type ReplayFormat } from './formats.js';
 export { ReplayFileError } from './text-source.js';
-export { splitExchangeSymbol, upbitMarket, hintsFromFileName } from './symbols.js';
+export { splitExchangeSymbol, upbitMarket, hintsFromFileName, parseMarketName, parseQuoteName } from './symbols.js';
 export { batched } from './batched.js';

@@ -1,12 +1,13 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Observable } from 'rxjs';
-import type { MarketEvent, MarketSymbol } from '../core/index.js';
+import { InputError, type MarketEvent, type MarketSymbol } from '../core/index.js';
 import { combineLaneStats, emptyFileStats, readFileEvents, type FileReadOptions, type FileStats, type MalformedInfo } from './file-reader.js';
-import type { ReplayFormat } from './formats.js';
+import { REPLAY_FORMATS, type ReplayFormat } from './formats.js';
 import { binanceTradeLanes, detectFileFormat } from './lanes.js';
 import { mergeByTime } from './merge.js';
 import { ReplayFileError } from './text-source.js';
+import { parseMarketName } from './symbols.js';
 
 export interface ReplayOptions {
   /** Skip detection: every file is read as this format. */
@@ -62,10 +63,13 @@ export async function expandPaths(paths: readonly string[]): Promise<{ file: str
   };
   for (const p of paths) {
     const info = await stat(p).catch((err: unknown) => {
-      throw new ReplayFileError(p, `cannot read: ${(err as Error).message}`, { cause: err });
+      throw new ReplayFileError(p, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : `cannot read (${(err as Error).message})`, { cause: err });
     });
-    if (info.isDirectory()) await walk(p);
-    else out.push({ file: p, fromDirectory: false });
+    if (info.isDirectory()) {
+      const before = out.length;
+      await walk(p);
+      if (out.length === before) throw new ReplayFileError(p, 'the directory holds no data files');
+    } else out.push({ file: p, fromDirectory: false });
   }
   return out;
 }
@@ -75,6 +79,13 @@ export async function expandPaths(paths: readonly string[]): Promise<{ file: str
  * event-time-ordered stream. Files are streamed, never loaded whole.
  */
 export function openReplay(paths: readonly string[], options: ReplayOptions = {}): ReplaySource {
+  if (options.format !== undefined && !REPLAY_FORMATS.includes(options.format)) {
+    throw new InputError(`unknown format "${String(options.format)}"; one of ${REPLAY_FORMATS.join(', ')}`);
+  }
+  if (options.market !== undefined) {
+    const market = parseMarketName(options.market);
+    if (typeof market !== 'string') throw new InputError(market.reason);
+  }
   let current: FileStats[][] = []; // per input file, the stats of each lane it is read as
   let reported = new Set<string>();
   // Once per file, also when a multi-market file is read as several lanes.

@@ -25,6 +25,26 @@ export function splitExchangeSymbol(symbol: string, settle?: 'quote' | 'base'): 
   return undefined;
 }
 
+const MARKET = /^[A-Z0-9]+\/[A-Z0-9]+(?::[A-Z0-9]+)?$/;
+
+/**
+ * A market named by the user (`--market`), upper-cased: `BASE/QUOTE` (ccxt's `:SETTLE` allowed), or
+ * `{ reason }` saying what is wrong, with the likely meaning of an exchange symbol (`BTCUSDT`, `KRW-BTC`).
+ */
+export function parseMarketName(text: string): MarketSymbol | { reason: string } {
+  const upper = text.trim().toUpperCase();
+  if (MARKET.test(upper)) return upper;
+  const guess = upper.includes('-') ? upbitMarket(upper) : splitExchangeSymbol(upper.replace(/[_ ]/g, ''));
+  const hint = guess !== undefined && MARKET.test(guess) ? ` (did you mean ${guess}?)` : '';
+  return { reason: `"${text}" is not a market: expected BASE/QUOTE such as BTC/USDT${hint}` };
+}
+
+/** A quote currency named by the user (`--quote`), upper-cased, or `{ reason }`. */
+export function parseQuoteName(text: string): string | { reason: string } {
+  const upper = text.trim().toUpperCase();
+  return /^[A-Z0-9]{2,10}$/.test(upper) ? upper : { reason: `"${text}" is not a currency code (such as KRW, USDT, BTC)` };
+}
+
 /** Upbit `KRW-BTC` (QUOTE-BASE) → `BTC/KRW`. */
 export function upbitMarket(code: string): MarketSymbol | undefined {
   const dash = code.indexOf('-');

@@ -1,16 +1,17 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
+import { InputError } from '../core/index.js';
 
 /** Raised when a file cannot be read to its end (missing, unreadable, truncated or corrupt gzip). */
-export class ReplayFileError extends Error {
+export class ReplayFileError extends InputError {
+  override name = 'ReplayFileError';
   constructor(
     readonly file: string,
     message: string,
     options?: { cause?: unknown },
   ) {
     super(`${file}: ${message}`, options);
-    this.name = 'ReplayFileError';
   }
 }
 

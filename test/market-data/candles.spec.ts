@@ -85,6 +85,6 @@ describe.skipIf(skipWithoutSharedData())('candle files', () => {
     expect(stats.files[0]).toMatchObject({ malformed: 0, ignored: 1 });
     expect(events.map((e) => e.ts)).toEqual([1609462800000, 1609466400000, 1609470000000]);
     expect(events.every((e) => e.market === 'FOO/KRW')).toBe(true);
-    await expect(readAll([join(dir, 'hourly.csv')])).rejects.toThrow(/hourly\.csv.*no market in the file name/);
+    await expect(readAll([join(dir, 'hourly.csv')])).rejects.toThrow(/hourly\.csv.*the file name names no market/);
   });
 });

@@ -12,7 +12,7 @@ describe('malformed input without the shared data', () => {
   it('names an undetectable file given explicitly, and reads an empty file as no events', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 'notes.dat'), 'hello world\n');
-    await expect(readAll([join(dir, 'notes.dat')])).rejects.toThrow(/notes\.dat: cannot detect the format: unrecognised first line "hello world"/);
+    await expect(readAll([join(dir, 'notes.dat')])).rejects.toThrow(/notes\.dat: cannot detect the format \(unrecognised first line "hello world"\)/);
     writeFileSync(join(dir, 'empty.csv'), '');
     expect((await readAll([join(dir, 'empty.csv')])).events).toEqual([]);
     await expect(readAll([join(dir, 'missing.csv')])).rejects.toThrow(/missing\.csv/);

@@ -1,4 +1,4 @@
-import { runBacktest, type BacktestCheckpoint } from '../../engine/backtest.js';
+import { NoMarketEventsError, runBacktest, type BacktestCheckpoint } from '../../engine/backtest.js';
 import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
 import { activeModels, recordToStore } from '../../engine/store-recorder.js';
 import { storeFromConfig, waitHealthy } from '../../store/index.js';
@@ -7,7 +7,7 @@ import { writeBacktestOutput } from '../../engine/backtest-output.js';
 import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { progressDetail, summaryLines } from './backtest-summary.js';
-import { commandConfig, replayFromArgs, reportStats } from './replay-input.js';
+import { balanceLine, checkQuoteAgainstData, commandConfig, noEventsError, quoteFlag, replayFromArgs, reportStats } from './replay-input.js';
 
 export const backtestCommand: Command = {
   name: 'backtest',
@@ -29,7 +29,8 @@ export const backtestCommand: Command = {
     const config = commandConfig(args, io);
     const source = replayFromArgs(args, io);
     const out = args.strings.get('out') ?? 'out/backtest';
-    const quote = args.strings.get('quote');
+    const quote = quoteFlag(args);
+    if (quote !== undefined) await checkQuoteAgainstData(args, quote);
     const score = await configuredScorer(config);
     const agent = await configuredAgent(config);
     const store = storeFromConfig(config);
@@ -60,8 +61,11 @@ export const backtestCommand: Command = {
       ...(resume ? { resume } : {}),
       signal: io.signal,
       onProgress: (events, ts) => bar.status(progressDetail(events, ts)),
-      // Only Redis has readers outside this process (monitors, a restart); the in-memory store would be write-only here.
-      ...(store.backend === 'redis' ? { onRun: (run: { engine: Parameters<typeof recordToStore>[0] }) => void recordToStore(run.engine, store, activeModels(config)) } : {}),
+      onRun: (run) => {
+        io.stderr.write(balanceLine('backtest', run.config));
+        // Only Redis has readers outside this process (monitors, a restart); the in-memory store would be write-only here.
+        if (store.backend === 'redis') void recordToStore(run.engine, store, activeModels(config));
+      },
       extras: { canOpenPositions: () => store.health.status === 'ok', observeTransitions: store.backend === 'redis', ...(score ? { score } : {}), ...(agent ? { strategy: agent } : {}) },
       ...(every > 0
         ? {
@@ -74,7 +78,12 @@ export const backtestCommand: Command = {
             },
           }
         : {}),
-    }).finally(() => bar.done());
+    })
+      .catch(async (error: unknown) => {
+        await store.close(1_000);
+        throw error instanceof NoMarketEventsError ? noEventsError(source) : error;
+      })
+      .finally(() => bar.done());
     // A finished run leaves no checkpoint behind: a later --resume must not continue it.
     if (!io.signal.aborted) store.deleteSnapshot('bot', 'checkpoint');
     await store.close();

@@ -1,8 +1,11 @@
 import { Subject } from 'rxjs';
 import type { MarketEvent } from '../../core/index.js';
 import { loadConfig, type Config } from '../../config.js';
-import { openReplay, type ReplaySource } from '../../market-data/index.js';
-import { parseDuration } from '../../core/index.js';
+import { basename } from 'node:path';
+import { expandPaths, hintsFromFileName, openReplay, parseMarketName, parseQuoteName, REPLAY_FORMATS, type ReplaySource } from '../../market-data/index.js';
+import { InputError } from '../../core/index.js';
+import { isDefaultInitialBalance } from '../../config.js';
+import { parseDuration, type MarketSymbol } from '../../core/index.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import type { CommandIo } from '../command.js';
 import type { ReplayFormat } from '../../market-data/index.js';
@@ -26,8 +29,11 @@ export function durationFlag(args: ParsedArgs, name: string): number | undefined
 export function replayFromArgs(args: ParsedArgs, io: CommandIo): ReplaySource {
   const data = args.lists.get('data');
   if (!data || data.length === 0) throw new UsageError('--data is required (a file or a directory of recorded market data)');
-  const market = args.strings.get('market');
+  const market = marketFlag(args);
   const format = args.strings.get('format');
+  if (format !== undefined && !(REPLAY_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`--format ${format}: unknown format; one of ${REPLAY_FORMATS.join(', ')}`);
+  }
   return openReplay(data, {
     ...(market ? { market } : {}),
     ...(format ? { format: format as ReplayFormat } : {}),
@@ -52,4 +58,49 @@ export async function pump(source: ReplaySource, events$: Subject<MarketEvent>, 
 export function reportStats(source: ReplaySource, io: CommandIo, extra: string): void {
   const s = source.stats();
   io.stderr.write(`read ${s.events} events from ${s.files.length} file(s); ${s.malformed} malformed and ${s.ignored} ignored records skipped; ${extra}\n`);
+}
+
+/** `--market`, checked: BASE/QUOTE (`BTCUSDT` is refused with the likely meaning). */
+export function marketFlag(args: ParsedArgs): MarketSymbol | undefined {
+  const text = args.strings.get('market');
+  if (text === undefined) return undefined;
+  const market = parseMarketName(text);
+  if (typeof market !== 'string') throw new UsageError(`--market: ${market.reason}`);
+  return market;
+}
+
+/** `--quote`, checked and upper-cased. */
+export function quoteFlag(args: ParsedArgs): string | undefined {
+  const text = args.strings.get('quote');
+  if (text === undefined) return undefined;
+  const quote = parseQuoteName(text);
+  if (typeof quote !== 'string') throw new UsageError(`--quote: ${quote.reason}`);
+  return quote;
+}
+
+/**
+ * Refuses a quote the data cannot have before reading it: when `--market` or every file's name says
+ * its market and none is quoted in `quote` (files whose names say nothing are checked by the run).
+ */
+export async function checkQuoteAgainstData(args: ParsedArgs, quote: string): Promise<void> {
+  const market = marketFlag(args);
+  const markets = market !== undefined ? [market] : (await expandPaths(args.lists.get('data') ?? [])).map((f) => hintsFromFileName(basename(f.file)).market);
+  if (markets.length === 0 || markets.some((m) => m === undefined)) return;
+  const quotes = new Set(markets.map((m) => (m as string).slice((m as string).indexOf('/') + 1).split(':')[0] as string));
+  if (!quotes.has(quote)) throw new InputError(`--quote ${quote}: the data has no ${quote} market (its markets are quoted in ${[...quotes].sort().join(', ')})`);
+}
+
+/** The starting balance line printed before a run, saying where the figure came from. */
+export function balanceLine(command: string, config: Config): string {
+  const sim = config.simulator;
+  const quote = config.exchange.quote;
+  const from = isDefaultInitialBalance(config) ? `the ${quote} default; set simulator.initialBalance to change it` : 'simulator.initialBalance';
+  return `${command}: trading ${quote} markets from ${sim.initialBalance.toLocaleString('en-US', { maximumFractionDigits: 8 })} ${quote} (${from})\n`;
+}
+
+/** A read that produced no events, said with the files that were read and why each gave nothing. */
+export function noEventsError(source: ReplaySource): InputError {
+  const files = source.stats().files;
+  const why = files.map((f) => `${f.file} (${f.records === 0 ? 'empty' : f.skipped ?? `${f.malformed} malformed, ${f.ignored} ignored records`})`);
+  return new InputError(`no market events in ${why.length > 0 ? why.join(', ') : 'the data'}`);
 }
