@@ -187,6 +187,8 @@ export const positionMachine = setup({
   guards: {
     isBuyEvent: ({ context, event }) => context.buy !== undefined && eventClientId(event) === context.buy.clientId,
     isSellEvent: ({ context, event }) => context.sell !== undefined && eventClientId(event) === context.sell.clientId,
+    buyAcked: ({ context }) => context.buy?.acked === true,
+    sellAcked: ({ context }) => context.sell?.acked === true,
     buyComplete: ({ context, event }) => context.buy !== undefined && isFullyFilled(updateSlot(context.buy, event)),
     sellComplete: ({ context, event }) => context.sell !== undefined && isFullyFilled(updateSlot(context.sell, event)),
     buyHasFill: ({ context, event }) => hasFill(context.buy && updateSlot(context.buy, event)),
@@ -226,7 +228,11 @@ export const positionMachine = setup({
           { guard: and(['isBuyEvent', 'buyHasFill']), target: 'holding', actions: ['updateBuy', 'finishBuy'] },
           { guard: 'isBuyEvent', target: 'idle', actions: ['updateBuy', 'finishBuy', 'setReason'] },
         ],
-        'order.rejected': { guard: 'isBuyEvent', target: 'idle', actions: ['markTime', 'finishBuy', 'setReason'] },
+        // A reject of an order the exchange already acknowledged contradicts what we know: ask, never give it up.
+        'order.rejected': [
+          { guard: and(['isBuyEvent', 'buyAcked']), target: 'unknownBuy', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'buy') }] },
+          { guard: 'isBuyEvent', target: 'idle', actions: ['markTime', 'finishBuy', 'setReason'] },
+        ],
         'decision.cancelBuy': { target: 'cancellingBuy', actions: ['markCancel', { type: 'cancelOrder', params: ({ context }) => effect(context, 'buy') }] },
         'clock.tick': [
           { guard: 'ackOverdue', target: 'unknownBuy', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'buy') }] },
@@ -285,7 +291,10 @@ export const positionMachine = setup({
           { guard: 'isSellEvent', actions: 'updateSell' },
         ],
         'order.cancelled': { guard: 'isSellEvent', target: 'holding', actions: ['updateSell', 'finishSell'] },
-        'order.rejected': { guard: 'isSellEvent', target: 'holding', actions: ['markTime', 'finishSell'] },
+        'order.rejected': [
+          { guard: and(['isSellEvent', 'sellAcked']), target: 'unknownSell', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'sell') }] },
+          { guard: 'isSellEvent', target: 'holding', actions: ['markTime', 'finishSell'] },
+        ],
         'decision.cancelSell': { target: 'cancellingSell', actions: ['markCancel', { type: 'cancelOrder', params: ({ context }) => effect(context, 'sell') }] },
         'clock.tick': { guard: 'sellAckOverdue', target: 'unknownSell', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'sell') }] },
       },

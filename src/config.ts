@@ -140,6 +140,8 @@ const configObject = z
         eventLogMaxAge: duration.default(0),
         /** Log entries kept waiting while Redis is away; past it the oldest are dropped and counted. */
         maxPendingEvents: z.number().int().positive().default(100_000),
+        /** A live restart waits this long for Redis (with a countdown) before exiting: it never trades without its restore. */
+        restoreWaitMs: duration.default(60_000),
       })
       .prefault({}),
     log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),

@@ -1,5 +1,8 @@
-import type { Store } from '../store/index.js';
-import type { EngineCheckpoint } from './trading-engine.js';
+import type { Balance, Order } from '../core/index.js';
+import type { OrderSlot, PositionContext } from '../../machines/index.js';
+import { waitHealthy, type Store } from '../store/index.js';
+import { FillLedger, type OrderLedgerEntry } from './fill-ledger.js';
+import type { EngineCheckpoint, TradingEngine } from './trading-engine.js';
 
 interface PersistedBot {
   readonly value: unknown;
@@ -38,4 +41,99 @@ export async function liveCheckpoint(store: Store, now: number): Promise<EngineC
     bot: { ...bot, children, context: { ...bot.context, positions: refs } },
     sentEquityTs: null,
   };
+}
+
+/** The store did not answer within the wait: a live restart never trades on a restore that did not happen. */
+export class StoreUnavailableError extends Error {}
+
+export interface LoadRestoreOptions {
+  /** How long to wait for the store (default 60 s). */
+  readonly timeoutMs?: number;
+  /** One line every few seconds while waiting: where and how long is left. */
+  readonly log?: (line: string) => void;
+  readonly now?: () => number;
+}
+
+/**
+ * Step 1 of a live restart: the last checkpoint in the store, waiting for the store with a visible
+ * countdown. Undefined only when the store answered and holds no bot (a first start); a store that does
+ * not answer within `timeoutMs` throws `StoreUnavailableError`: starting empty would abandon every
+ * position and order the bot had and open new ones beside them.
+ */
+export async function loadLiveRestore(store: Store, options: LoadRestoreOptions = {}): Promise<EngineCheckpoint | undefined> {
+  if (store.backend !== 'redis') return undefined;
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const now = options.now ?? Date.now;
+  const deadline = now() + timeoutMs;
+  const step = 5_000;
+  while (!(await waitHealthy(store, Math.max(1, Math.min(step, deadline - now()))))) {
+    const left = deadline - now();
+    if (left <= 0) throw new StoreUnavailableError(`the store does not answer (${store.health.reason}) after ${Math.round(timeoutMs / 1000)} s; not trading without the restore of the bot's positions (start Redis, or give the store more time with --set redis.restoreWaitMs=…)`);
+    options.log?.(`waiting for the store (${store.health.reason}): ${Math.ceil(left / 1000)} s left before giving up`);
+  }
+  return liveCheckpoint(store, now());
+}
+
+/** Every order slot of the restored positions (what the adapter is seeded with, and what is looked up). */
+export function restoredOrders(checkpoint: EngineCheckpoint | undefined): { market: string; slot: OrderSlot }[] {
+  return restoredPositions(checkpoint).flatMap((c) => [c.buy, c.sell].filter((s): s is OrderSlot => s !== undefined).map((slot) => ({ market: c.market, slot })));
+}
+
+/** The position contexts of a checkpoint's bot. */
+export function restoredPositions(checkpoint: EngineCheckpoint | undefined): PositionContext[] {
+  const children = (checkpoint?.bot as { children?: Record<string, { snapshot: { context: PositionContext } }> } | undefined)?.children ?? {};
+  return Object.values(children).map((c) => c.snapshot.context);
+}
+
+/** What the restart procedure needs of a live account. */
+export interface RestartAccount {
+  readonly openOrdersAtStart: readonly Order[];
+  reconcile(orders: readonly { readonly market: string; readonly slot: OrderSlot }[], now: number, onRetry?: (line: string) => void): Promise<readonly { readonly line: string }[]>;
+  refresh(): Promise<void>;
+  getBalances(): readonly Balance[];
+  getOpenOrders(): readonly Order[];
+}
+
+export interface RestartReport {
+  /** One line per restored order (what the exchange did with it while the bot was down). */
+  readonly reconciled: readonly string[];
+  /** Open orders and holdings no position of the bot accounts for (reported, never touched). */
+  readonly unaccounted: readonly string[];
+}
+
+/**
+ * Steps 2–4 of a live restart, with the engine built on the restored bot and still warming (no decision
+ * acted on, no order placed): every order the positions wait on is looked up until answered and what
+ * happened while down is applied once; the balances are re-read; only then is what no position
+ * accounts for reported (the bot's own fills are never called foreign), and trading resumes. The same
+ * procedure runs on a first start (nothing to look up).
+ */
+export async function completeRestart(engine: TradingEngine, account: RestartAccount, options: { readonly quote: string; readonly now: number; readonly log?: (line: string) => void }): Promise<RestartReport> {
+  const results = await account.reconcile(engine.pendingOrders(), options.now, (line) => options.log?.(`reconciliation: ${line}`));
+  const reconciled = results.map((r) => r.line);
+  for (const line of reconciled) options.log?.(`reconciliation: ${line}`);
+  await account.refresh();
+  const own = new Set(engine.pendingOrders().map((o) => o.slot.clientId));
+  const positions = engine.openPositions();
+  const unaccounted: string[] = [];
+  for (const o of account.getOpenOrders()) {
+    if (!own.has(o.clientId)) unaccounted.push(`open order ${o.id} (${o.side} ${o.amount} ${o.market} @ ${o.price}${o.clientId ? `, ${o.clientId}` : ''}) belongs to no position of this bot; left untouched`);
+  }
+  for (const b of account.getBalances()) {
+    if (b.currency === options.quote || b.free + b.locked <= 0) continue;
+    const ours = positions.filter((p) => p.market.startsWith(`${b.currency}/`)).reduce((a, p) => a + p.amount, 0);
+    const rest = b.free + b.locked - ours;
+    if (rest > 1e-8) unaccounted.push(`${rest} ${b.currency} held outside the bot's positions; left untouched`);
+  }
+  for (const line of unaccounted) options.log?.(`reconciliation: ${line}`);
+  engine.resume();
+  return { reconciled, unaccounted };
+}
+
+/** The fills and orders already recorded in the store, so none is recorded twice after a restart. */
+export async function loadFillLedger(store: Store): Promise<FillLedger> {
+  if (store.backend !== 'redis') return new FillLedger();
+  const fills = await store.loadSnapshots('fill');
+  const orders = await store.loadSnapshots('order');
+  return new FillLedger(fills.keys(), [...orders.values()].map((json) => JSON.parse(json) as OrderLedgerEntry));
 }

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Store } from '../store/index.js';
 import type { PositionResult } from '../../machines/index.js';
+import { FillLedger } from './fill-ledger.js';
 import { positionIdOf, type EngineListener, type TradingEngine } from './trading-engine.js';
 
 /** The models in use, as configured (`ranking.model`, `strategy.agent`); absent: the built-in ones. */
@@ -20,7 +21,7 @@ export function activeModels(config: Config): ActiveModels {
  * command, order event and fill to the event log, and the monitor channels (ranking, decisions,
  * positions, fills, stats). Writes never wait: the store batches them (see src/store/store.ts).
  */
-export function recordToStore(engine: TradingEngine, store: Store, models: ActiveModels = {}): EngineListener {
+export function recordToStore(engine: TradingEngine, store: Store, models: ActiveModels = {}, ledger: FillLedger = new FillLedger()): EngineListener {
   // What decides: the ranking model and the RL agent in use (folders of `ranking.model` / `strategy.agent`).
   store.putSnapshot('model', 'active', JSON.stringify({ ranking: models.ranking ?? 'heuristic', strategy: models.strategy ?? 'rules' }));
   const listener: EngineListener = {
@@ -32,11 +33,21 @@ export function recordToStore(engine: TradingEngine, store: Store, models: Activ
       store.appendEvent({ type: 'order.command', ts: c.ts, data: c });
     },
     onOrderEvent(e) {
+      if (e.type === 'order.rejected') {
+        store.appendEvent({ type: 'order.event', ts: e.ts, data: e });
+        return;
+      }
+      // Exactly once: a fill already recorded (reported again by another source or after a restart) is a no-op.
+      const { entry, fill, id } = ledger.take(e);
+      if (fill === 'replay') return;
       store.appendEvent({ type: 'order.event', ts: e.ts, data: e });
-      if (e.type !== 'order.fill') return;
+      store.putSnapshot('order', entry.clientId, JSON.stringify(entry));
+      if (fill !== 'new' || e.type !== 'order.fill' || id === undefined) return;
       const f = e.fill;
-      store.appendEvent({ type: 'fill', ts: f.ts, data: f });
-      store.publish('fills', { ts: f.ts, positionId: positionIdOf(f.clientId), orderId: f.orderId, clientId: f.clientId, market: f.market, side: f.side, price: f.price, amount: f.amount, fee: f.fee });
+      const record = { id, orderId: f.orderId, clientId: f.clientId, market: f.market, side: f.side, price: f.price, amount: f.amount, fee: f.fee, ts: f.ts, executed: e.order.filled };
+      store.putSnapshot('fill', id, JSON.stringify(record));
+      store.appendEvent({ type: 'fill', ts: f.ts, data: record });
+      store.publish('fills', { ts: f.ts, id, positionId: positionIdOf(f.clientId), orderId: f.orderId, clientId: f.clientId, market: f.market, side: f.side, price: f.price, amount: f.amount, fee: f.fee });
     },
     onPositionTransition(t) {
       if (t.to === 'settled') store.deleteSnapshot('position', t.positionId);

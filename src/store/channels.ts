@@ -78,6 +78,8 @@ export const fillMessageSchema = z
   .looseObject({
     ...envelope,
     positionId: z.string().optional(),
+    /** The fill's id (`orderId:cumulative executed`): the same fill is never published twice, even across restarts. */
+    id: z.string().optional(),
     orderId: z.string(),
     clientId: z.string(),
     market: z.string(),

@@ -11,7 +11,8 @@ import type { Observable } from 'rxjs';
 import type { ChannelName, ChannelMessages, ChannelPayload } from './channels.js';
 
 /** What a snapshot is of. Keys are namespaced by bot id: `coinrx:{botId}:snapshots:{kind}`. */
-export const SNAPSHOT_KINDS = ['position', 'bot', 'portfolio', 'model'] as const;
+/** `fill`: every recorded fill by its id (exactly-once across restarts); `order`: per client id, what the exchange executed and what the bot applied. */
+export const SNAPSHOT_KINDS = ['position', 'bot', 'portfolio', 'model', 'fill', 'order'] as const;
 export type SnapshotKind = (typeof SNAPSHOT_KINDS)[number];
 
 /** What the event log records, in order, so a run can be audited and replayed. */

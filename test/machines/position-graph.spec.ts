@@ -21,6 +21,7 @@ const SPEC: ReadonlyArray<readonly [string, string, string, string, string]> = [
   ['buying', 'order.fill', 'isBuyEvent', '(stays)', ''],
   ['buying', 'order.cancelled', 'and(isBuyEvent, buyHasFill)', 'holding', ''],
   ['buying', 'order.cancelled', 'isBuyEvent', 'idle', ''],
+  ['buying', 'order.rejected', 'and(isBuyEvent, buyAcked)', 'unknownBuy', 'queryOrder'],
   ['buying', 'order.rejected', 'isBuyEvent', 'idle', ''],
   ['buying', 'decision.cancelBuy', '', 'cancellingBuy', 'cancelOrder'],
   ['buying', 'clock.tick', 'ackOverdue', 'unknownBuy', 'queryOrder'],
@@ -47,6 +48,7 @@ const SPEC: ReadonlyArray<readonly [string, string, string, string, string]> = [
   ['selling', 'order.fill', 'and(isSellEvent, sellComplete)', 'holding', ''],
   ['selling', 'order.fill', 'isSellEvent', '(stays)', ''],
   ['selling', 'order.cancelled', 'isSellEvent', 'holding', ''],
+  ['selling', 'order.rejected', 'and(isSellEvent, sellAcked)', 'unknownSell', 'queryOrder'],
   ['selling', 'order.rejected', 'isSellEvent', 'holding', ''],
   ['selling', 'decision.cancelSell', '', 'cancellingSell', 'cancelOrder'],
   ['selling', 'clock.tick', 'sellAckOverdue', 'unknownSell', 'queryOrder'],
@@ -186,7 +188,7 @@ describe('position graph', () => {
     const fromDefinition = rows.map((r) => ({ key: r.key, guard: r.guard, target: r.target, effect: r.actions.filter((a) => a in EFFECTS).join(',') }));
     const fromSpec = [...spec.entries()].map(([key, s]) => ({ key, guard: s.guard, target: s.target, effect: s.effect }));
     expect(fromDefinition).toEqual(fromSpec);
-    expect(rows).toHaveLength(51);
+    expect(rows).toHaveLength(53);
   });
 
   it('every state is reached by a walk of the graph', () => {

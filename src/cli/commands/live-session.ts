@@ -3,6 +3,7 @@ import type { Config } from '../../config.js';
 import type { MarketEvent } from '../../core/index.js';
 import { writeBacktestOutput } from '../../engine/backtest-output.js';
 import type { EngineExchange } from '../../engine/engine-exchange.js';
+import type { FillLedger } from '../../engine/fill-ledger.js';
 import { activeModels, recordToStore } from '../../engine/store-recorder.js';
 import type { TradingEngine } from '../../engine/trading-engine.js';
 import type { MarketFeed } from '../../exchange/market-feed.js';
@@ -36,6 +37,8 @@ export interface LiveSessionOptions {
   readonly source: Record<string, unknown>;
   /** Serve the dashboard on this loopback port (0: any free one). */
   readonly dashboardPort?: number;
+  /** The fills and orders already recorded (a live restart): a fill reported again is not recorded twice. */
+  readonly ledger?: FillLedger;
 }
 
 /**
@@ -65,7 +68,7 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
     lastTs = event.ts;
     if (!session) {
       session = o.start(event.ts);
-      if (store.backend === 'redis') recordToStore(session.engine, store, activeModels(config));
+      if (store.backend === 'redis') recordToStore(session.engine, store, activeModels(config), o.ledger);
       const exchange = session.exchange;
       dashboard?.attach(session.engine, {
         mode: label,

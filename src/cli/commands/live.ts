@@ -1,9 +1,8 @@
 import { configuredStrategy } from '../../engine/backtest.js';
-import { held, type PositionContext } from '../../../machines/index.js';
 import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
 import { TradingEngine } from '../../engine/trading-engine.js';
-import { storeFromConfig, waitHealthy } from '../../store/index.js';
-import { liveCheckpoint } from '../../engine/live-restore.js';
+import { storeFromConfig } from '../../store/index.js';
+import { completeRestart, loadFillLedger, loadLiveRestore, restoredPositions, restoredOrders, StoreUnavailableError } from '../../engine/live-restore.js';
 import { PerformanceTracker } from '../../trading/performance.js';
 import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, type Command } from '../command.js';
@@ -67,7 +66,27 @@ export const liveCommand: Command = {
       await exchange.close();
       return 1;
     }
-    const account = await LiveAccount.open(exchange, { quote, rules: (m) => rules.get(m) });
+    const store = storeFromConfig(config);
+    // The restart procedure (src/engine/live-restore.ts): the store first — never an empty restore —,
+    // then the account seeded with what the restored positions know, then the engine (warming) and the
+    // look-ups of every order they wait on, then the report of what no position accounts for, then trading.
+    let restore;
+    try {
+      restore = await loadLiveRestore(store, { timeoutMs: config.redis.restoreWaitMs, log: (line) => io.stderr.write(`live: ${line}\n`) });
+    } catch (error) {
+      await store.close(500);
+      await exchange.close();
+      await market.close();
+      if (error instanceof StoreUnavailableError) {
+        io.stderr.write(`coinrx live: ${error.message}\n`);
+        return 1;
+      }
+      throw error;
+    }
+    const ledger = await loadFillLedger(store);
+    const restored = restoredPositions(restore);
+    if (restore) io.stderr.write(`live: restored the bot and ${restored.length} position(s) from Redis${restored.length > 0 ? `: ${restored.map((c) => `${c.positionId} ${c.market}`).join(', ')}` : ''}\n`);
+    const account = await LiveAccount.open(exchange, { quote, rules: (m) => rules.get(m), restored: restoredOrders(restore) });
     const cash = account.getBalance(quote);
     const a = config.allocation;
     const markets = config.exchange.markets.length > 0 ? config.exchange.markets.join(', ') : `every ${quote} market (${[...rules.values()].filter((r) => r.quote === quote).length})`;
@@ -75,21 +94,6 @@ export const liveCommand: Command = {
     io.stderr.write(`live: limits: at most ${a.maxPositions} positions, ${a.maxPerCoin * 100}% of equity per coin, ${a.cashReserve * 100}% kept in cash; daily loss limit ${config.bot.dailyLossLimit * 100}%, max drawdown ${config.bot.maxDrawdown * 100}%; Ctrl-C stops (open buys cancelled, holdings ${config.bot.onStop === 'keep' ? 'kept' : 'sold'})\n`);
     const score = await configuredScorer(config);
     const agent = await configuredAgent(config);
-    const store = storeFromConfig(config);
-    // Restore and a fresh start share one path: the engine takes the restored bot and positions, if any.
-    const restore = store.backend === 'redis' && (await waitHealthy(store, 5_000)) ? await liveCheckpoint(store, Date.now()) : undefined;
-    const restored = Object.values((restore?.bot as { children?: Record<string, { snapshot: { context: PositionContext } }> } | undefined)?.children ?? {}).map((c) => c.snapshot.context);
-    if (restore) io.stderr.write(`live: restored the bot and ${restored.length} position(s) from Redis${restored.length > 0 ? `: ${restored.map((c) => `${c.positionId} ${c.market}`).join(', ')}` : ''}\n`);
-    // What the account holds that no restored position explains: reported, never touched.
-    const ownClientIds = new Set(restored.flatMap((c) => [c.buy?.clientId, c.sell?.clientId]).filter((x): x is string => x !== undefined));
-    for (const o of account.openOrdersAtStart) {
-      if (!ownClientIds.has(o.clientId)) io.stderr.write(`live: reconciliation: open order ${o.id} (${o.side} ${o.amount} ${o.market} @ ${o.price}${o.clientId ? `, ${o.clientId}` : ''}) belongs to no position of this bot; left untouched\n`);
-    }
-    for (const b of account.getBalances().filter((x) => x.currency !== quote && x.free + x.locked > 0)) {
-      const ours = restored.filter((c) => c.market.startsWith(`${b.currency}/`)).reduce((a, c) => a + held(c), 0);
-      const rest = b.free + b.locked - ours;
-      if (rest > 1e-8) io.stderr.write(`live: reconciliation: ${rest} ${b.currency} held outside the bot's positions; left untouched\n`);
-    }
     const fee = [...rules.values()].find((r) => r.quote === quote)?.feeRate ?? 0.0005;
     try {
       return await runLiveSession({
@@ -101,6 +105,7 @@ export const liveCommand: Command = {
         forMs: durationFlag(args, 'for'),
         feed: market.feed,
         store,
+        ledger,
         ...(args.strings.has('dashboard') ? { dashboardPort: portFlag(args.strings.get('dashboard')) } : {}),
         source: { ...market.source, exchange: id },
         start: () => {
@@ -116,18 +121,14 @@ export const liveCommand: Command = {
             positionPrefix: `${config.botId}-${Date.now().toString(36)}`,
             ...(score ? { score } : {}),
           });
-          // A live restart has no warm-up to replay: the restored positions trade on from the first batch.
-          engine.resume();
           const tracker = new PerformanceTracker();
           engine.listen(tracker);
-          if (restore) {
-            void account.reconcile(engine.pendingOrders(), Date.now()).then(
-              (lines) => {
-                for (const line of lines) io.stderr.write(`live: reconciliation: ${line}\n`);
-              },
-              (error: unknown) => io.stderr.write(`live: reconciliation of the restored orders failed (${(error as Error).message}); they are looked up again when their acknowledgement deadline passes\n`),
-            );
-          }
+          // The engine warms up on the market data (no decision acted on) until every restored order is
+          // answered for; then what no position accounts for is reported and trading starts.
+          void completeRestart(engine, account, { quote, now: Date.now(), log: (line) => io.stderr.write(`live: ${line}\n`) }).then(
+            () => io.stderr.write(`live: reconciled; trading\n`),
+            (error: unknown) => io.stderr.write(`live: reconciliation stopped (${(error as Error).message}); not trading\n`),
+          );
           return { engine, tracker, exchange: account, feed: (e) => engine.onMarketEvent(e) };
         },
       });

@@ -5,6 +5,7 @@ import { wallClock } from '../../core/index.js';
 import { retryWithBackoff, sleep } from '../retry.js';
 import type { CcxtDialect, CcxtDialectFactory, OrderRef } from './ccxt-dialect.js';
 import { createCcxt, type CcxtOptions } from './create-ccxt.js';
+import { isDuplicateClientId } from './duplicate-client-id.js';
 import { isTransient } from './upbit-errors.js';
 import { OrderTracker } from './order-tracker.js';
 import { ExchangeBannedError, RestRateLimiter } from './rate-limiter.js';
@@ -24,6 +25,12 @@ export interface CcxtExchangeOptions extends CcxtOptions {
   readonly pollIntervalMs?: number;
   /** REST reconciliation interval while the private stream is up (default 30 s). */
   readonly reconcileIntervalMs?: number;
+  /**
+   * A private socket that answers no ping for this long is taken as dead (default 10 s): it is closed,
+   * reconnected, and the open orders are re-read over REST at once, so a silent server delays fills by
+   * seconds, not by the 30 s reconciliation round.
+   */
+  readonly stallMs?: number;
   /** Attempts for one request on network errors and 429s (default 4). */
   readonly attempts?: number;
   /** First retry delay (default 250 ms, doubling, half jittered, capped at 5 s). */
@@ -40,6 +47,8 @@ export interface CcxtExchangeStats {
   /** Orders whose acknowledgement was lost and which were found by client id. */
   readonly ackRecoveries: number;
   readonly retries: number;
+  /** Orders whose fate could not be confirmed at once (refused duplicate id, failing look-ups): resolved by look-ups in the background. */
+  readonly unknownOrders: number;
 }
 
 /**
@@ -71,7 +80,7 @@ export class CcxtExchange implements Exchange {
   #running = false;
   #abort = new AbortController();
   #pollTimer: NodeJS.Timeout | undefined;
-  #stats = { streamConnected: false, streamErrors: 0, polls: 0, ackRecoveries: 0, retries: 0 };
+  #stats = { streamConnected: false, streamErrors: 0, polls: 0, ackRecoveries: 0, retries: 0, unknownOrders: 0 };
 
   constructor(options: CcxtExchangeOptions = {}) {
     this.#options = options;
@@ -81,6 +90,9 @@ export class CcxtExchange implements Exchange {
     const factory = options.dialect ?? (this.ccxt.id === 'upbit' ? upbitDialect : unifiedDialect);
     this.#dialect = factory(this.ccxt, (fn) => this.#call(fn));
     this.#instrument(this.ccxt);
+    // ccxt pings every keepAlive and fails the socket after maxPingPongMisses silent intervals.
+    const stallMs = options.stallMs ?? 10_000;
+    this.ccxt.streaming = { ...this.ccxt.streaming, keepAlive: Math.max(100, Math.round(stallMs / 2)), maxPingPongMisses: 2 };
   }
 
   /** The ccxt exchange id (`upbit`, `binance`…). */
@@ -120,9 +132,19 @@ export class CcxtExchange implements Exchange {
     return this.#dialect.balances();
   }
 
+  /**
+   * Places a limit order with its client id. An order that may have reached the exchange is never
+   * reported rejected on a guess: after a lost answer it is looked up by client id (the tracker first, it
+   * may have seen the order on the private stream, then REST); a refused duplicate client id means the
+   * order exists; and when the look-ups fail too, the order is "unknown" and resolved by look-ups with
+   * backoff in the background (the position hears of it as usual once found). Only a refusal of the first
+   * attempt, or a look-up that answers "no such order", is a reject.
+   */
   async createLimitOrder(request: LimitOrderRequest): Promise<Order | undefined> {
     const attempts = this.#options.attempts ?? 4;
     let lastError: unknown;
+    // Set once an attempt may have reached the exchange (any failure but a 429, which is refused unread).
+    let mayExist = false;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
         const placed = await this.#limited(() =>
@@ -131,36 +153,41 @@ export class CcxtExchange implements Exchange {
         const order = this.#dialect.toOrder(placed, undefined, this.#clock.now());
         if (order) return this.#apply({ ...order, clientId: order.clientId || request.clientId, market: request.market, side: request.side });
         lastError = new Error(`${this.ccxt.id} answered an order without id`);
+        mayExist = true;
       } catch (error) {
         lastError = error;
-        if (error instanceof ExchangeBannedError) return this.#reject(request, 'exchange_error', error.message);
-        if (!isTransient(error)) {
-          // A refusal after a lost answer may be the exchange refusing the duplicate client id: look first.
-          if (attempt > 1) {
-            const found = await this.#findByClientId(request);
-            if (found) return found;
+        if (isDuplicateClientId(error)) return this.#unknown(request, this.#dialect.rejectOf(error).message);
+        if (error instanceof ExchangeBannedError || !isTransient(error)) {
+          if (mayExist) {
+            const look = await this.#lookUp(request);
+            if (look.order) return look.order;
+            if (!look.answered) return this.#unknown(request, this.#dialect.rejectOf(error).message);
           }
+          if (error instanceof ExchangeBannedError) return this.#reject(request, 'exchange_error', error.message);
           const e = this.#dialect.rejectOf(error);
           return this.#reject(request, e.reason, e.message);
         }
         if (!(error instanceof RateLimitExceeded)) {
+          mayExist = true;
           // The answer was lost (or the request never arrived): ask the exchange by client id before resending.
-          const found = await this.#findByClientId(request);
-          if (found) {
+          const look = await this.#lookUp(request);
+          if (look.order) {
             this.#stats.ackRecoveries++;
-            return found;
+            return look.order;
           }
+          // A failed look-up is no answer: resending with the same client id is still safe (a duplicate is refused).
         }
         this.#stats.retries++;
         await this.#backoff(attempt);
       }
     }
-    const found = await this.#findByClientId(request);
-    if (found) {
+    const look = mayExist ? await this.#lookUp(request) : { order: undefined, answered: true };
+    if (look.order) {
       this.#stats.ackRecoveries++;
-      return found;
+      return look.order;
     }
-    return this.#reject(request, 'exchange_error', `no acknowledgement after ${attempts} attempts: ${this.#dialect.rejectOf(lastError).message}`);
+    const message = `no acknowledgement after ${attempts} attempts: ${this.#dialect.rejectOf(lastError).message}`;
+    return look.answered ? this.#reject(request, 'exchange_error', message) : this.#unknown(request, message);
   }
 
   async cancelOrder(orderId: string): Promise<void> {
@@ -211,6 +238,14 @@ export class CcxtExchange implements Exchange {
     const markets = [...new Set(this.#tracker.open().map((o) => o.market))];
     const orders = await this.#dialect.openOrders((id) => this.#tracker.get({ id }), markets, this.#clock.now());
     return orders.map((o) => this.#apply(o));
+  }
+
+  /**
+   * Tells the tracker what the engine already knows of these orders (a restored position's slots) before
+   * anything is read from the exchange: the first snapshot of each then emits only what happened since.
+   */
+  seed(orders: readonly Order[]): void {
+    for (const o of orders) this.#tracker.seed(o);
   }
 
   /** The order as last seen (synchronous, from the tracker). */
@@ -266,11 +301,51 @@ export class CcxtExchange implements Exchange {
     await sleep(base * (0.5 + 0.5 * (this.#options.random ?? Math.random)()));
   }
 
-  async #findByClientId(request: LimitOrderRequest): Promise<Order | undefined> {
+  /**
+   * The order of a request, by client id: the tracker first (the private stream may have shown it while
+   * the answer was lost), then the exchange. `answered` is false when the look-up itself failed.
+   */
+  async #lookUp(request: LimitOrderRequest): Promise<{ order: Order | undefined; answered: boolean }> {
+    const seen = this.#tracker.get({ clientId: request.clientId });
+    if (seen) return { order: seen, answered: true };
     try {
-      return await this.fetchOrder({ clientId: request.clientId, market: request.market });
+      return { order: await this.fetchOrder({ clientId: request.clientId, market: request.market }), answered: true };
     } catch {
-      return undefined;
+      return { order: undefined, answered: false };
+    }
+  }
+
+  /**
+   * An order that may rest on the exchange but could not be confirmed: no event now (the position keeps
+   * waiting on its acknowledgement), and look-ups go on with backoff (1 s doubling to 30 s) for as long
+   * as the adapter runs. Found, it reaches the position through the tracker; a few answers of "no such
+   * order" in a row (the refusal was not about this order after all) make it a reject.
+   */
+  #unknown(request: LimitOrderRequest, why: string): undefined {
+    this.#stats.unknownOrders++;
+    void this.#resolve(request, why);
+    return undefined;
+  }
+
+  async #resolve(request: LimitOrderRequest, why: string): Promise<void> {
+    const signal = this.#abort.signal;
+    let notFound = 0;
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        await sleep(Math.min(30_000, 1_000 * 2 ** Math.min(attempt, 5)) * (0.5 + 0.5 * (this.#options.random ?? Math.random)()), signal);
+      } catch {
+        return;
+      }
+      const look = await this.#lookUp(request);
+      if (look.order) {
+        this.#stats.ackRecoveries++;
+        return;
+      }
+      if (!look.answered) continue;
+      if (++notFound >= 3) {
+        this.#reject(request, 'exchange_error', `not found on the exchange after ${why}`);
+        return;
+      }
     }
   }
 

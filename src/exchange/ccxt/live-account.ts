@@ -1,6 +1,7 @@
-import { Subject, type Observable, type Subscription } from 'rxjs';
+import { Observable, Subject, type Subscription } from 'rxjs';
 import type { Balance, LimitOrderRequest, MarketRules, MarketSymbol, Order, OrderEvent } from '../../core/index.js';
 import type { OrderSlot } from '../../../machines/index.js';
+import { sleep } from '../retry.js';
 import { roundAmountDown } from '../tick-math.js';
 import type { CcxtExchange } from './ccxt-exchange.js';
 
@@ -11,6 +12,26 @@ export interface LiveAccountOptions {
   readonly refreshMs?: number;
   /** Market rules, for the amount step of a sell capped at the coins actually held. */
   readonly rules?: (market: MarketSymbol) => MarketRules | undefined;
+  /**
+   * The orders restored positions wait on: the adapter is told what they already know before anything is
+   * read from the exchange, so every fill made while the bot was down is applied exactly once.
+   */
+  readonly restored?: readonly RestoredOrder[];
+}
+
+/** An order of a restored position, as the position knows it. */
+export interface RestoredOrder {
+  readonly market: string;
+  readonly slot: OrderSlot;
+}
+
+/** What a look-up after a restart found, per order (`LiveAccount.reconcile`). */
+export interface ReconciledOrder {
+  readonly clientId: string;
+  /** The exchange's executed amount, and what the position had applied before the restart. */
+  readonly executed: number | undefined;
+  readonly known: number;
+  readonly line: string;
 }
 
 /**
@@ -23,9 +44,19 @@ export class LiveAccount {
   readonly #exchange: CcxtExchange;
   readonly #options: LiveAccountOptions;
   readonly #events = new Subject<OrderEvent>();
-  readonly orderEvents$: Observable<OrderEvent> = this.#events.asObservable();
+  /** Events before the engine subscribes (start-up: fills found while reading open orders), delivered to it first. */
+  #early: OrderEvent[] | undefined = [];
+  /** Every order event, the ones from before the first subscription first (one subscriber: the engine). */
+  readonly orderEvents$: Observable<OrderEvent> = new Observable<OrderEvent>((subscriber) => {
+    const early = this.#early;
+    this.#early = undefined;
+    for (const e of early ?? []) subscriber.next(e);
+    return this.#events.subscribe(subscriber);
+  });
   readonly #balances = new Map<string, Balance>();
   readonly #open = new Map<string, Order>();
+  /** Per order id, the executed amount whose fills moved the cash view. */
+  readonly #appliedFills = new Map<string, number>();
   #subscription: Subscription | undefined;
   /** Every order resting on the account when it was opened (start-up reconciliation reads it). */
   openOrdersAtStart: readonly Order[] = [];
@@ -42,17 +73,20 @@ export class LiveAccount {
   }
 
   /**
-   * Reads balances and open orders (the start-up reconciliation compares them with the restored
-   * positions before any new order) and starts the order stream and the balance re-reads.
+   * Seeds the adapter with the restored orders, starts the order stream, reads the open orders (a fill
+   * made while the bot was down comes out here, once) and the balances, and starts the balance re-reads.
+   * Order events are listened to from the first moment, so none is lost before the engine subscribes.
    */
   static async open(exchange: CcxtExchange, options: LiveAccountOptions): Promise<LiveAccount> {
     const account = new LiveAccount(exchange, options);
+    account.#subscription = exchange.orderEvents$.subscribe((e) => account.#onEvent(e));
+    exchange.seed((options.restored ?? []).flatMap(({ market, slot }) => (slot.id === undefined ? [] : [slotOrder(market, slot)])));
     await exchange.start();
-    await account.refresh();
     const open = await exchange.openOrders();
     account.openOrdersAtStart = open;
     for (const o of open) account.#open.set(o.id, o);
-    account.#subscription = exchange.orderEvents$.subscribe((e) => account.#onEvent(e));
+    // After the open orders: their events moved the balance view, the fresh read replaces it.
+    await account.refresh();
     account.#timer = setInterval(() => void account.refresh().catch(() => account.refreshErrors++), options.refreshMs ?? 15_000);
     account.#timer.unref();
     if (exchange.ccxt.apiKey && exchange.ccxt.secret && exchange.ccxt.has['watchBalance']) void account.#watchBalances();
@@ -60,36 +94,43 @@ export class LiveAccount {
   }
 
   /**
-   * After a restart: looks up every order the restored positions wait on and tells them, as order events,
-   * what happened while the engine was down — fills (the difference in the cumulative amount), a cancel,
-   * an acknowledgement, or that the exchange never received the order. Returns one line per order.
+   * After a restart: looks up every order the restored positions wait on. What happened while the engine
+   * was down (fills, a cancel, an acknowledgement) reaches the positions as the adapter's own events,
+   * exactly once (the adapter was seeded with what they knew); an order the exchange never received is
+   * rejected. A failed look-up is retried with backoff until it is answered: nothing new is placed on a
+   * guess. Returns one result per order.
    */
-  async reconcile(orders: readonly { readonly market: string; readonly slot: OrderSlot }[], now: number): Promise<string[]> {
-    const lines: string[] = [];
+  async reconcile(orders: readonly RestoredOrder[], now: number, onRetry?: (line: string) => void): Promise<ReconciledOrder[]> {
+    const out: ReconciledOrder[] = [];
     for (const { market, slot } of orders) {
-      const order = await this.#exchange.fetchOrder({ clientId: slot.clientId, market });
+      let order: Order | undefined;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          order = await this.#exchange.fetchOrder({ clientId: slot.clientId, market });
+          break;
+        } catch (error) {
+          if (!this.#running) throw error;
+          const delay = Math.min(30_000, 1_000 * 2 ** Math.min(attempt - 1, 5));
+          onRetry?.(`${slot.clientId}: look-up failed (${(error as Error).message.slice(0, 160)}); attempt ${attempt + 1} in ${delay / 1000} s`);
+          await sleep(delay);
+        }
+      }
+      const result = (line: string): void => void out.push({ clientId: slot.clientId, executed: order?.filled, known: slot.filled, line: `${slot.clientId}: ${line}` });
       if (!order) {
-        const side = slot.side;
-        lines.push(`${slot.clientId}: not on the exchange (never arrived): the position forgets it`);
-        this.#onEvent({ type: 'order.rejected', ts: now, clientId: slot.clientId, market, side, reason: 'unknown_order', message: 'not found on the exchange after a restart' });
+        if (slot.acked) result('acknowledged before the restart but not found now: its position looks it up again');
+        else {
+          result('not on the exchange (never arrived): the position forgets it');
+          this.#onEvent({ type: 'order.rejected', ts: now, clientId: slot.clientId, market, side: slot.side, reason: 'unknown_order', message: 'not found on the exchange after a restart' });
+        }
         continue;
       }
       const added = order.filled - slot.filled;
-      if (added > 1e-12) {
-        const fee = Math.max(0, order.fee - slot.fee);
-        const price = (order.cost - slot.cost) / added;
-        lines.push(`${slot.clientId}: filled ${added} more at ${price} while down`);
-        this.#onEvent({ type: 'order.fill', ts: now, order, fill: { orderId: order.id, clientId: order.clientId, market: order.market, side: order.side, price, amount: added, fee, ts: now } });
-      }
-      if (order.status === 'cancelled') {
-        lines.push(`${slot.clientId}: cancelled while down`);
-        this.#onEvent({ type: 'order.cancelled', ts: now, order });
-      } else if (order.status === 'open' && !slot.acked && !(added > 1e-12)) {
-        lines.push(`${slot.clientId}: resting, acknowledged now`);
-        this.#onEvent({ type: 'order.accepted', ts: now, order });
-      } else if (order.status === 'open') lines.push(`${slot.clientId}: still resting`);
+      if (added > 1e-12) result(`filled ${added} more at ${(order.cost - slot.cost) / added} while down (${order.filled} of ${order.amount} executed)`);
+      if (order.status === 'cancelled') result('cancelled while down');
+      else if (order.status === 'open') result(slot.acked ? 'still resting' : 'resting, acknowledged now');
+      else if (!(added > 1e-12)) result(`${order.status}, as the position knew`);
     }
-    return lines;
+    return out;
   }
 
   /** Re-reads the balances from the exchange. */
@@ -147,6 +188,11 @@ export class LiveAccount {
     return [...this.#balances.values()].sort((a, b) => (a.currency < b.currency ? -1 : 1));
   }
 
+  #emit(event: OrderEvent): void {
+    if (this.#early) this.#early.push(event);
+    else this.#events.next(event);
+  }
+
   #onEvent(event: OrderEvent): void {
     if (event.type !== 'order.rejected') {
       const order = event.order;
@@ -156,11 +202,15 @@ export class LiveAccount {
       if (event.type === 'order.fill') this.#applyFill(event);
       if (event.type !== 'order.accepted') this.#refreshSoon();
     }
-    this.#events.next(event);
+    this.#emit(event);
   }
 
   /** Until the next re-read: the fill moves base and quote (the fee in quote), from free for simplicity. */
   #applyFill(event: Extract<OrderEvent, { type: 'order.fill' }>): void {
+    // The cash view moves once per fill: a fill at or below the order's executed amount already applied is a replay.
+    const applied = this.#appliedFills.get(event.order.id) ?? 0;
+    if (event.order.filled <= applied + 1e-12) return;
+    this.#appliedFills.set(event.order.id, event.order.filled);
     const f = event.fill;
     const base = f.market.slice(0, f.market.indexOf('/'));
     const quote = this.#options.quote;
@@ -215,4 +265,9 @@ export class LiveAccount {
     }, 500);
     this.#soon.unref();
   }
+}
+
+/** A restored order slot as the adapter's tracker keeps orders. */
+function slotOrder(market: string, slot: OrderSlot): Order {
+  return { id: slot.id as string, clientId: slot.clientId, market, side: slot.side, price: slot.price, amount: slot.amount, filled: slot.filled, cost: slot.cost, fee: slot.fee, status: 'open', ts: slot.submittedTs };
 }

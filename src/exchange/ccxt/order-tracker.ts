@@ -26,6 +26,18 @@ export class OrderTracker {
     return [...this.#byId.values()].filter((o) => o.status === 'open');
   }
 
+  /**
+   * Records what the engine already knows of an order (a restored position's order slot) without any
+   * event, so the next snapshot from the exchange emits only what happened since: after a restart a
+   * fill is applied exactly once. A snapshot that knows less than the one already kept is ignored.
+   */
+  seed(order: Order): void {
+    const prev = this.#byId.get(order.id);
+    if (prev && prev.filled >= order.filled) return;
+    this.#byId.set(order.id, order);
+    if (order.clientId) this.#byClientId.set(order.clientId, order.id);
+  }
+
   /** Records a snapshot and returns the events it implies, in order. */
   apply(next: Order, ts: number): OrderEvent[] {
     const prev = this.#byId.get(next.id);

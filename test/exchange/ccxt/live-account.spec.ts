@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderEvent } from '../../../src/core/index.js';
 import { CcxtExchange } from '../../../src/exchange/ccxt/ccxt-exchange.js';
-import { LiveAccount } from '../../../src/exchange/ccxt/live-account.js';
+import { LiveAccount, type RestoredOrder } from '../../../src/exchange/ccxt/live-account.js';
 import { UpbitServer } from '../../helpers/upbit-server.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -17,10 +17,10 @@ afterEach(async () => {
   for (const a of accounts.splice(0)) await a.close();
 });
 
-async function open(): Promise<{ account: LiveAccount; events: OrderEvent[] }> {
+async function open(options: { restored?: readonly RestoredOrder[] } = {}): Promise<{ account: LiveAccount; events: OrderEvent[] }> {
   const exchange = new CcxtExchange({ restUrl: server.restUrl, wsUrl: server.wsUrl, apiKey: server.accessKey, secret: server.secretKey, pollIntervalMs: 100, retryDelayMs: 20, random: () => 0.5 });
   // REST re-reads every hour: what changes the balances here is the myAsset stream.
-  const account = await LiveAccount.open(exchange, { quote: 'KRW', refreshMs: 3_600_000 });
+  const account = await LiveAccount.open(exchange, { quote: 'KRW', refreshMs: 3_600_000, ...options });
   accounts.push(account);
   const events: OrderEvent[] = [];
   account.orderEvents$.subscribe((e) => events.push(e));
@@ -39,23 +39,37 @@ describe('LiveAccount against the local Upbit server', () => {
     expect(account.getBalance('KRW').free).toBeCloseTo(1_000_000 - 30_000 * 1.0005, 6);
   });
 
-  it('reconciles restored orders: fills made while down arrive once, unknown orders are reported', async () => {
+  it('reconciles restored orders: fills made while down arrive once (resting and completed orders), unknown orders are reported', async () => {
     const { account: first } = await open();
     const subscribed = server.privateSubscriptions.length;
     // Closing while ccxt still sends a subscription makes ccxt reject a promise nobody holds: let it finish.
     await waitFor(() => server.privateSubscriptions.slice(subscribed).some((m) => JSON.stringify(m).includes('myAsset')), 'the myAsset subscription', 10_000);
-    const placed = await first.createLimitOrder({ clientId: 'acct-2-b1', market: 'XRP/KRW', side: 'buy', price: 2990, amount: 20 });
-    server.fillOrder(placed?.id as string, 5);
+    const resting = await first.createLimitOrder({ clientId: 'acct-2-b1', market: 'XRP/KRW', side: 'buy', price: 2990, amount: 20 });
+    const done = await first.createLimitOrder({ clientId: 'acct-4-b1', market: 'XRP/KRW', side: 'buy', price: 2980, amount: 10 });
+    server.fillOrder(resting?.id as string, 5);
     await first.close();
     accounts.length = 0;
-    server.fillOrder(placed?.id as string, 10); // 15 of 20 filled while "down"
-    const { account, events } = await open();
-    const slot = { side: 'buy' as const, clientId: 'acct-2-b1', price: 2990, amount: 20, filled: 5, cost: 5 * 2990, fee: 5 * 2990 * 0.0005, submittedTs: 0, acked: true };
-    const ghost = { ...slot, clientId: 'acct-3-b1', filled: 0, cost: 0, fee: 0, acked: false };
-    const lines = await account.reconcile([{ market: 'XRP/KRW', slot }, { market: 'XRP/KRW', slot: ghost }], 1_000);
-    expect(lines).toEqual(['acct-2-b1: filled 10 more at 2990 while down', 'acct-2-b1: still resting', 'acct-3-b1: not on the exchange (never arrived): the position forgets it']);
-    const fill = events.find((e) => e.type === 'order.fill');
-    expect(fill?.type === 'order.fill' && [fill.fill.amount, fill.order.filled]).toEqual([10, 15]);
+    server.fillOrder(resting?.id as string, 10); // 15 of 20 filled while "down"
+    server.fillOrder(done?.id as string); // filled completely while "down": no longer among the open orders
+    const slot = { side: 'buy' as const, id: resting?.id as string, clientId: 'acct-2-b1', price: 2990, amount: 20, filled: 5, cost: 5 * 2990, fee: 5 * 2990 * 0.0005, submittedTs: 0, acked: true };
+    const doneSlot = { side: 'buy' as const, id: done?.id as string, clientId: 'acct-4-b1', price: 2980, amount: 10, filled: 0, cost: 0, fee: 0, submittedTs: 0, acked: true };
+    const ghost = { ...slot, id: undefined, clientId: 'acct-3-b1', filled: 0, cost: 0, fee: 0, acked: false };
+    const restored = [{ market: 'XRP/KRW', slot }, { market: 'XRP/KRW', slot: doneSlot }, { market: 'XRP/KRW', slot: ghost }];
+    const { account, events } = await open({ restored });
+    const results = await account.reconcile(restored, 1_000);
+    expect(results.map((r) => r.line)).toEqual([
+      'acct-2-b1: filled 10 more at 2990 while down (15 of 20 executed)',
+      'acct-2-b1: still resting',
+      'acct-4-b1: filled 10 more at 2980 while down (10 of 10 executed)',
+      'acct-3-b1: not on the exchange (never arrived): the position forgets it',
+    ]);
+    // Exactly one fill event per order, for what happened while down only (the restart bug recorded each twice).
+    const fills = events.flatMap((e) => (e.type === 'order.fill' ? [[e.fill.clientId, e.fill.amount, e.order.filled]] : []));
+    expect(fills).toEqual([
+      ['acct-2-b1', 10, 15],
+      ['acct-4-b1', 10, 10],
+    ]);
+    expect(events.filter((e) => e.type === 'order.accepted')).toEqual([]);
     expect(events.find((e) => e.type === 'order.rejected')).toMatchObject({ clientId: 'acct-3-b1', reason: 'unknown_order' });
   });
 });

@@ -1,0 +1,71 @@
+import type { Fill, Order, OrderEvent } from '../core/index.js';
+
+/**
+ * A fill's identity: its order and the order's cumulative executed amount after it. The same fill
+ * reported twice (the private stream and a REST look-up, or a restart's reconciliation) carries the same
+ * cumulative amount, so it gets the same id whichever way it came.
+ */
+export function fillId(order: Order, _fill?: Fill): string {
+  return `${order.id}:${order.filled}`;
+}
+
+/** What the store keeps per order: the exchange's executed amount as last reported, and the fills applied. */
+export interface OrderLedgerEntry {
+  readonly orderId: string;
+  readonly clientId: string;
+  readonly market: string;
+  readonly side: string;
+  readonly amount: number;
+  /** The exchange's cumulative executed amount in its last report. */
+  readonly executed: number;
+  readonly status: string;
+  /** Sum of the fills recorded for this order (exactly once each). */
+  readonly applied: number;
+  readonly fills: number;
+  readonly ts: number;
+}
+
+/**
+ * Exactly-once bookkeeping of fills across restarts: the ids of the fills already recorded (read back
+ * from the store at start) and, per order, what the exchange executed beside what was applied. A fill
+ * whose id is known is a replay: recording it again is a no-op (counted in `replays`).
+ */
+export class FillLedger {
+  readonly #seen: Set<string>;
+  readonly #orders = new Map<string, OrderLedgerEntry>();
+  replays = 0;
+
+  constructor(knownFillIds: Iterable<string> = [], knownOrders: Iterable<OrderLedgerEntry> = []) {
+    this.#seen = new Set(knownFillIds);
+    for (const o of knownOrders) this.#orders.set(o.clientId, o);
+  }
+
+  /**
+   * Takes an order event; returns the order's ledger entry when it changed, and whether a fill in it is
+   * new (`fill`: record it) or a replay (`replay`: record nothing).
+   */
+  take(event: Exclude<OrderEvent, { type: 'order.rejected' }>): { entry: OrderLedgerEntry; fill: 'none' | 'new' | 'replay'; id?: string } {
+    const order = event.order;
+    const prev = this.#orders.get(order.clientId);
+    let applied = prev?.applied ?? 0;
+    let fills = prev?.fills ?? 0;
+    let fill: 'none' | 'new' | 'replay' = 'none';
+    let id: string | undefined;
+    if (event.type === 'order.fill') {
+      id = fillId(order, event.fill);
+      if (this.#seen.has(id)) {
+        this.replays++;
+        fill = 'replay';
+      } else {
+        this.#seen.add(id);
+        applied += event.fill.amount;
+        fills++;
+        fill = 'new';
+      }
+    }
+    const executed = Math.max(prev?.executed ?? 0, order.filled);
+    const entry: OrderLedgerEntry = { orderId: order.id, clientId: order.clientId, market: order.market, side: order.side, amount: order.amount, executed, status: order.status, applied, fills, ts: event.ts };
+    this.#orders.set(order.clientId, entry);
+    return id === undefined ? { entry, fill } : { entry, fill, id };
+  }
+}
