@@ -17,3 +17,13 @@ export function timeRangeArgs(args: ParsedArgs): TimeRange {
     throw error;
   }
 }
+
+/** A time range the data does not cover (found while running) as a usage error: one line, no stack. */
+export async function rangeErrorsAsUsage<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof TimeRangeError) throw new UsageError(error.message);
+    throw error;
+  }
+}

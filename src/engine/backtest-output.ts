@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { ReplayStats } from '../market-data/index.js';
 import { equityCsv, hourlyCsv, tradesCsv } from '../trading/report-files.js';
 import type { BacktestResult } from './backtest.js';
+import { runResults, type RunResults } from '../trading/results.js';
 
 export const BACKTEST_FILES = ['summary.json', 'trades.csv', 'equity.csv', 'hourly.csv'] as const;
 
@@ -20,6 +21,19 @@ function dataSummary(stats: ReplayStats | undefined): unknown {
   };
 }
 
+function iso(ts: number | null): string | null {
+  return ts === null ? null : new Date(ts).toISOString();
+}
+
+function rangeSummary(r: NonNullable<BacktestResult['range']>): unknown {
+  return { from: iso(r.from), to: iso(r.to), fromMs: r.from, toMs: r.to, endExclusive: true, warmupEvents: r.warmupEvents };
+}
+
+/** A run's tables; a paper or live session has no replayed prices, so no market change. */
+export function resultsOf(result: BacktestResult): RunResults {
+  return result.results ?? runResults(result.tracker, new Map(), result.quote, (result.summary['totalReturn'] as number | undefined) ?? 0);
+}
+
 /**
  * Writes `summary.json` (statistics, open positions, final balances, the data's span and the config
  * used), `trades.csv`, `equity.csv` and `hourly.csv` into `dir`. Byte-identical for identical runs.
@@ -31,6 +45,8 @@ export async function writeBacktestOutput(dir: string, result: BacktestResult, c
     events: result.events,
     span: result.span && { from: new Date(result.span.from).toISOString(), to: new Date(result.span.to).toISOString(), fromMs: result.span.from, toMs: result.span.to },
     statistics: result.summary,
+    ...(result.range ? { range: rangeSummary(result.range) } : {}),
+    results: resultsOf(result),
     openPositions: result.open,
     balances: result.balances,
     data: dataSummary(stats),

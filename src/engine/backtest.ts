@@ -3,6 +3,9 @@ import { eventPrice, InputError, type MarketEvent, type MarketRules, type Market
 import { inferredRulesSource } from '../exchange/inferred-rules.js';
 import { SimulatedExchange } from '../exchange/index.js';
 import { PerformanceTracker, type TrackerState } from '../trading/performance.js';
+import { runResults, type PriceSpan, type RunResults } from '../trading/results.js';
+import { TimeRangeError, type TimeRange } from '../core/time-range.js';
+import { tradedPrice } from '../core/market.js';
 import { tripleBarrier } from '../../strategies/index.js';
 import type { PositionView, Strategy } from '../../strategies/index.js';
 import type { BatchScorer } from '../../streams/index.js';
@@ -55,6 +58,10 @@ export interface BacktestResult {
   readonly config?: Config;
   readonly events: number;
   readonly span: { readonly from: number; readonly to: number } | undefined;
+  /** The time range asked for (`--timerange`), and how many events before it only warmed the features up. */
+  readonly range?: { readonly from: number | null; readonly to: number | null; readonly warmupEvents: number };
+  /** The tables a trader reads (per pair, exit reasons, days, months, market change, halts, decisions). */
+  readonly results?: RunResults;
   readonly summary: Record<string, unknown>;
   readonly tracker: PerformanceTracker;
   readonly open: readonly PositionView[];
@@ -85,6 +92,8 @@ export interface BacktestExtras {
   readonly rules?: (market: MarketSymbol) => MarketRules | undefined;
   /** See EngineOptions.equityHeartbeatMs (default a minute; `runBacktest` makes it Infinity unless transitions are observed). */
   readonly equityHeartbeatMs?: number;
+  /** Warm up (features only) until the first feature batch at or after this time: a time range's start. */
+  readonly warmUntil?: number;
 }
 
 export function createBacktest(given: Config, quote: string, startTs = 0, strategy?: Strategy, restore?: BacktestCheckpoint, extras: BacktestExtras = {}): BacktestRun {
@@ -117,6 +126,7 @@ export function createBacktest(given: Config, quote: string, startTs = 0, strate
     ...(extras.observeTransitions ? { observeTransitions: true } : {}),
     ...(extras.score ? { score: extras.score } : {}),
     ...(extras.equityHeartbeatMs !== undefined ? { equityHeartbeatMs: extras.equityHeartbeatMs } : {}),
+    ...(extras.warmUntil !== undefined ? { warmUntil: extras.warmUntil } : {}),
   });
   engine.listen(tracker);
   return {
@@ -153,6 +163,11 @@ export interface BacktestOptions {
   readonly extras?: BacktestExtras;
   /** Called once the engine exists (to attach listeners: store, dashboard). */
   readonly onRun?: (run: BacktestRun) => void;
+  /**
+   * Trade only inside `[from, to)`: earlier events warm the features, the ranking and the strategy's view
+   * up (never the exchange, the positions or the statistics); reading stops at `to`.
+   */
+  readonly range?: TimeRange;
 }
 
 function sameConfig(a: Config, b: Config): boolean {
@@ -174,14 +189,24 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
   let from: number | undefined;
   let to = 0;
   let lastCheckpoint = resume?.index ?? 0;
+  const rangeFrom = options.range?.from ?? -Infinity;
+  const rangeTo = options.range?.to ?? Infinity;
+  let warmupEvents = 0;
+  let tradedFrom: number | undefined;
+  let ended = false;
+  const prices = new Map<string, PriceSpan>();
   // Until an event of the traded quote shows up, the quotes the data does have (for the error below).
   let tradedSeen = false;
   const quotesSeen = new Set<string>();
   // Nobody reads the bot's equity during an unwatched run: it hears only the updates it decides on.
-  const extras: BacktestExtras = { ...(options.extras?.observeTransitions ? {} : { equityHeartbeatMs: Infinity }), ...options.extras };
+  const extras: BacktestExtras = { ...(options.extras?.observeTransitions ? {} : { equityHeartbeatMs: Infinity }), ...(rangeFrom > -Infinity ? { warmUntil: rangeFrom } : {}), ...options.extras };
   for await (const batch of batches) {
     for (let i = 0; i < batch.length; i++) {
       const event = batch[i] as MarketEvent;
+      if (event.ts >= rangeTo) {
+        ended = true;
+        break;
+      }
       if (!run) {
         run = createBacktest(config, resume?.quote ?? options.quote ?? quoteOf(event.market), event.ts, undefined, resume, extras);
         options.onRun?.(run);
@@ -193,9 +218,21 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
         else quotesSeen.add(q);
       }
       if (resume && events < resume.index) run.warm(event);
-      else {
-        if (run.engine.warming) run.engine.resume();
+      else if (event.ts < rangeFrom) {
+        run.warm(event);
+        warmupEvents++;
+      } else {
+        // A time range's engine starts trading by itself at the first feature batch inside the range
+        // (the event that closes the last batch before it already lies in it).
+        if (run.engine.warming && (resume || rangeFrom === -Infinity)) run.engine.resume();
+        tradedFrom ??= event.ts;
         run.feed(event);
+        const price = tradedPrice(event);
+        if (price !== undefined) {
+          const cell = prices.get(event.market);
+          if (cell === undefined) prices.set(event.market, { first: price, last: price });
+          else cell.last = price;
+        }
       }
       events++;
       to = event.ts;
@@ -205,14 +242,22 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
       lastCheckpoint = events;
       await options.checkpoint.save(run.checkpoint(events));
     }
-    if (options.signal?.aborted) break;
+    if (options.signal?.aborted || ended) break;
   }
   if (!run) throw new NoMarketEventsError('the data holds no market events');
   if (!tradedSeen) throw new InputError(`the data has no ${run.quote} market (its markets are quoted in ${[...quotesSeen].sort().join(', ')}): trade one of those (--quote) or give data of ${run.quote} markets`);
   if (resume && events < resume.index) throw new Error(`backtest: the data ends after ${events} events, before the checkpoint (${resume.index}); resume needs the same data`);
+  if (options.range && tradedFrom === undefined) {
+    const r = options.range;
+    throw new TimeRangeError(`no event of the data falls in the time range (${r.from === undefined ? 'start' : new Date(r.from).toISOString()} to ${r.to === undefined ? 'end' : new Date(r.to).toISOString()}); the data starts ${new Date(from ?? 0).toISOString()} and was read up to ${new Date(to).toISOString()}`);
+  }
   if (run.engine.warming) run.engine.resume();
   const { open } = run.engine.finish();
   const summary = { ...run.tracker.summary(), orphanOrderEvents: run.engine.orphanOrderEvents };
+  const results = runResults(run.tracker, prices, run.quote, (summary as Record<string, unknown>)['totalReturn'] as number);
+  // With a range the span is the traded one; without, it starts at the first event (as a resumed run's does).
+  const spanFrom = rangeFrom > -Infinity ? tradedFrom : from;
+  const range = options.range ? { from: options.range.from ?? null, to: options.range.to ?? null, warmupEvents } : undefined;
   const balances = Object.fromEntries(run.exchange.getBalances().map((b) => [b.currency, { free: b.free, locked: b.locked }]));
-  return { quote: run.quote, config: run.config, events, span: from === undefined ? undefined : { from, to }, summary, tracker: run.tracker, open, balances };
+  return { quote: run.quote, config: run.config, events, span: spanFrom === undefined ? undefined : { from: spanFrom, to }, ...(range ? { range } : {}), results, summary, tracker: run.tracker, open, balances };
 }

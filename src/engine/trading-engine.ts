@@ -44,7 +44,21 @@ export interface EngineOptions {
    * fresh. Default a minute; a backtest nobody watches passes Infinity (each update is an actor step).
    */
   readonly equityHeartbeatMs?: number;
+  /**
+   * Start warming up without a restore (a backtest's events before its time range): `warm()` feeds the
+   * features only, and trading starts with the first feature batch at or after this time (or `resume()`).
+   * Events fed with `onMarketEvent` before that batch reach the exchange but open nothing.
+   */
+  readonly warmUntil?: number;
 }
+
+/**
+ * What became of a strategy decision: carried out (`acted`), or why not. A BUY is settled when the
+ * ranking it waits for is sized: no free slot, the bot halted (kill switch, stopped), the share under the
+ * exchange minimum, the store not writable; a BUY of a coin with a position is `already-holding`; a SELL
+ * or CANCEL of a coin without one is `no-position`.
+ */
+export type DecisionOutcome = 'acted' | 'already-holding' | 'no-slot' | 'halted' | 'below-minimum' | 'store-unwritable' | 'no-position' | 'not-traded-quote' | 'unsized';
 
 /** What the engine must remember to continue a run exactly where it was. */
 export interface EngineCheckpoint {
@@ -100,6 +114,10 @@ export interface EngineListener {
   onOrderCommand?(command: OrderCommand): void;
   /** Every snapshot change of a position actor (`from` = `to` for context-only changes such as a partial fill). */
   onPositionTransition?(transition: PositionTransition): void;
+  /** What became of each decision (see DecisionOutcome), once known. */
+  onDecisionOutcome?(decision: Decision, outcome: DecisionOutcome): void;
+  /** The bot actor changed state (`running`, `paused`, `stopping`, `stopped`) at event time `ts`; `reason` is why it stopped. */
+  onBotState?(ts: number, state: string, reason: string | undefined): void;
 }
 
 interface Tracked {
@@ -124,6 +142,8 @@ export class TradingEngine {
   readonly pipeline: MarketPipeline;
   readonly bot: Actor<typeof botMachine>;
   #warming: boolean;
+  /** With `warmUntil`: the first batch at or after this time ends the warm-up. */
+  readonly #warmUntil: number;
   readonly #stateOf = new Map<string, string>();
   /** Every tracked position until its last transition is reported (it outlives `#positions` by a moment). */
   readonly #known = new Map<string, Tracked>();
@@ -161,7 +181,8 @@ export class TradingEngine {
   constructor(options: EngineOptions) {
     this.#options = options;
     const { config, exchange } = options;
-    this.#warming = options.restore !== undefined;
+    this.#warming = options.restore !== undefined || options.warmUntil !== undefined;
+    this.#warmUntil = options.warmUntil ?? Infinity;
     this.pipeline = marketPipeline(this.#events.observable, config, options.score ? { score: options.score } : {});
     const command = (type: OrderCommand['type'], p: OrderEffect): void => {
       if (this.#listeners.length === 0) return;
@@ -228,12 +249,20 @@ export class TradingEngine {
         this.#track(positionId, context.market, ref as AnyActorRef, restore.regimeAtEntry[positionId] ?? {});
       }
     } else this.bot.send({ type: 'bot.start' });
+    let botState = String(this.bot.getSnapshot().value);
+    this.bot.subscribe((snapshot) => {
+      const state = String(snapshot.value);
+      if (state === botState) return;
+      botState = state;
+      for (const l of this.#listeners) l.onBotState?.(this.#now, state, snapshot.context.stopReason);
+    });
 
     this.#subscriptions.push(
       this.#inputs.observable.pipe(options.strategy).subscribe((d) => this.#onDecision(d)),
       exchange.orderEvents$.subscribe((e) => this.#onOrderEvent(e)),
       this.pipeline.batches$.subscribe((batch) => {
         this.#now = batch.ts;
+        if (this.#warming && batch.ts >= this.#warmUntil) this.resume();
         for (const s of batch.snapshots) this.#last.set(s.market, s);
         this.#inputs.next({ kind: 'features', ts: batch.ts, snapshots: batch.snapshots });
         if (this.#warming) return;
@@ -280,7 +309,7 @@ export class TradingEngine {
    * strategy's decisions are dropped.
    */
   warm(event: MarketEvent): void {
-    if (!this.#warming) throw new Error('TradingEngine.warm: the engine is not warming up (only after a restore, before resume())');
+    if (!this.#warming) throw new Error('TradingEngine.warm: the engine is not warming up (only after a restore or with warmUntil, before resume())');
     this.#notePrice(event);
     this.#events.next(event);
   }
@@ -397,40 +426,59 @@ export class TradingEngine {
     switch (decision.kind) {
       case 'BUY':
         if (!tracked) this.#pendingBuys.push(decision);
+        else this.#outcome(decision, 'already-holding');
         return;
       case 'SELL':
-        if (tracked) this.#sell(tracked, decision.price ?? this.#exitPrice(decision.market), decision.reason);
+        if (tracked) this.#sell(tracked, decision.price ?? this.#exitPrice(decision.market), decision.reason, decision);
+        else this.#outcome(decision, 'no-position');
         return;
       case 'CANCEL_BUY':
         if (tracked) this.#send(tracked.positionId, { type: 'decision.cancelBuy', ts: decision.ts });
+        this.#outcome(decision, tracked ? 'acted' : 'no-position');
         return;
       case 'CANCEL_SELL':
         if (tracked) this.#send(tracked.positionId, { type: 'decision.cancelSell', ts: decision.ts });
+        this.#outcome(decision, tracked ? 'acted' : 'no-position');
         return;
     }
+  }
+
+  #outcome(decision: Decision, outcome: DecisionOutcome): void {
+    for (const l of this.#listeners) l.onDecisionOutcome?.(decision, outcome);
+  }
+
+  #outcomes(decisions: readonly Decision[], outcome: DecisionOutcome): void {
+    for (const d of decisions) this.#outcome(d, outcome);
   }
 
   /** Sizes the BUY decisions of one ranking together, so the split of the balance sees them all. */
   #flushBuys(ts: number): void {
     if (this.#pendingBuys.length === 0) return;
     const decisions = this.#pendingBuys.splice(0);
+    if (this.#warming) return;
     // With every slot taken sizing opens nothing: skip its balance and equity look-ups.
-    if (this.#warming || this.#positions.size >= this.#options.config.allocation.maxPositions || this.bot.getSnapshot().value !== 'running') return;
-    if (this.#options.canOpenPositions && !this.#options.canOpenPositions()) return;
+    if (this.#positions.size >= this.#options.config.allocation.maxPositions) return this.#outcomes(decisions, 'no-slot');
+    if (this.bot.getSnapshot().value !== 'running') return this.#outcomes(decisions, 'halted');
+    if (this.#options.canOpenPositions && !this.#options.canOpenPositions()) return this.#outcomes(decisions, 'store-unwritable');
     const { config, exchange, quote } = this.#options;
     const cash = exchange.getBalance(quote).free;
     const candidates: Candidate[] = decisions
       .filter((d) => this.#options.rules(d.market)?.quote === quote)
       .map((d) => ({ market: d.market, score: d.score ?? 0, price: d.price ?? this.#lastPrice.get(d.market)?.price ?? 0, volatility: this.#last.get(d.market)?.volatility ?? 0 }));
     const sizing = sizeOrders({ candidates, cash, equity: this.equity().equity, openPositions: this.#positions.size, limits: config.allocation, rules: this.#options.rules });
+    const outcomes = new Map<string, DecisionOutcome>();
     for (const order of sizing.orders) {
       const positionId = `${this.#options.positionPrefix ?? config.botId}-${++this.#seq}`;
       this.bot.send({ type: 'position.open', positionId, market: order.market, ackTimeoutMs: this.#ackTimeoutMs, buyTimeoutMs: config.strategy.buyTimeout });
       const ref = this.bot.getSnapshot().children[positionId] as AnyActorRef | undefined;
+      outcomes.set(order.market, ref ? 'acted' : 'halted');
       if (!ref) continue;
       this.#track(positionId, order.market, ref, { ...(this.#last.get(order.market)?.regime ?? {}) });
       this.#send(positionId, { type: 'decision.buy', ts, price: order.price, amount: order.amount });
     }
+    if (this.#listeners.length === 0) return;
+    for (const s of sizing.skipped) outcomes.set(s.market, s.reason === 'no free position slot' ? 'no-slot' : s.reason.startsWith('under the minimum') ? 'below-minimum' : 'unsized');
+    for (const d of decisions) this.#outcome(d, outcomes.get(d.market) ?? 'not-traded-quote');
   }
 
   /** Follows a position actor: its snapshots reach the strategy; its end settles it. */
@@ -492,16 +540,22 @@ export class TradingEngine {
     if (this.bot.getSnapshot().value === 'stopping' && !this.#options.exchange.getOpenOrders().some((o) => o.side === 'buy')) this.bot.send({ type: 'positions.drained' });
   }
 
-  #sell(t: Tracked, price: number, reason: string): void {
+  /** `decision`: the strategy's SELL this carries out (its outcome is reported); absent for the bot's own liquidation. */
+  #sell(t: Tracked, price: number, reason: string, decision?: Decision): void {
     const rules = this.#options.rules(t.market);
     const context = this.#context(t);
-    if (!rules || !context) return;
+    if (!rules || !context) {
+      if (decision) this.#outcome(decision, 'no-position');
+      return;
+    }
     const sellPrice = roundPrice(rules, price, 'up');
     const amount = held(context);
     if (amount * sellPrice < rules.minTotal) {
+      if (decision) this.#outcome(decision, 'below-minimum');
       this.#send(t.positionId, { type: 'position.close', ts: this.#now, reason: 'dust below the minimum order' });
       return;
     }
+    if (decision) this.#outcome(decision, 'acted');
     this.#send(t.positionId, { type: 'decision.sell', ts: this.#now, price: sellPrice, reason });
   }
 

@@ -1,6 +1,7 @@
 import type { Decision, OrderEvent, Ranking } from '../core/index.js';
 import { HOUR_MS } from '../core/index.js';
 import type { PositionResult } from '../../machines/index.js';
+import type { Halt } from './results.js';
 
 export interface TradeRecord extends PositionResult {
   /** Regime of the coin at entry, per horizon (1h, 6h, 12h, 24h). */
@@ -33,6 +34,10 @@ export interface TrackerState {
   readonly last: { ts: number; equity: number; invested: number } | null;
   readonly peak: number | null;
   readonly maxDrawdown: number;
+  /** Absent in checkpoints written before outcomes and halts were kept. */
+  readonly outcomes?: Record<string, Record<string, number>>;
+  readonly halts?: readonly Halt[];
+  readonly botState?: string;
 }
 
 interface HourAcc {
@@ -76,6 +81,10 @@ export class PerformanceTracker {
   /** Peak and deepest drawdown over every equity report, not only the hourly points of the curve. */
   #peak = -Infinity;
   #maxDrawdown = 0;
+  /** Decision kind → outcome (acted, no-slot, halted…) → count. */
+  #outcomes: Record<string, Record<string, number>> = {};
+  readonly #halts: { ts: number; reason: string; resumedTs: number | null }[] = [];
+  #botState = 'running';
 
   state(): TrackerState {
     return {
@@ -91,6 +100,9 @@ export class PerformanceTracker {
       last: this.#last ? { ...this.#last } : null,
       peak: Number.isFinite(this.#peak) ? this.#peak : null,
       maxDrawdown: this.#maxDrawdown,
+      outcomes: Object.fromEntries(Object.entries(this.#outcomes).map(([k, v]) => [k, { ...v }])),
+      halts: this.#halts.map((h) => ({ ...h })),
+      botState: this.#botState,
     };
   }
 
@@ -108,11 +120,44 @@ export class PerformanceTracker {
     t.#last = state.last ? { ...state.last } : undefined;
     t.#peak = state.peak ?? -Infinity;
     t.#maxDrawdown = state.maxDrawdown;
+    t.#outcomes = Object.fromEntries(Object.entries(state.outcomes ?? {}).map(([k, v]) => [k, { ...v }]));
+    t.#halts.push(...(state.halts ?? []).map((h) => ({ ...h })));
+    t.#botState = state.botState ?? 'running';
     return t;
   }
 
   onDecision(decision: Decision): void {
     this.#decisions[decision.kind] = (this.#decisions[decision.kind] ?? 0) + 1;
+  }
+
+  onDecisionOutcome(decision: Decision, outcome: string): void {
+    const byOutcome = (this.#outcomes[decision.kind] ??= {});
+    byOutcome[outcome] = (byOutcome[outcome] ?? 0) + 1;
+  }
+
+  /**
+   * The bot stopping while it was running or paused is a halt (the kill switch, a stop asked for);
+   * the stop at the end of a run is not. Running again closes the last halt.
+   */
+  onBotState(ts: number, state: string, reason: string | undefined): void {
+    const was = this.#botState;
+    this.#botState = state;
+    if ((state === 'stopping' || state === 'stopped') && (was === 'running' || was === 'paused')) {
+      if (reason !== 'end of data') this.#halts.push({ ts, reason: reason ?? 'stopped', resumedTs: null });
+    } else if (state === 'running') {
+      const last = this.#halts[this.#halts.length - 1];
+      if (last && last.resumedTs === null) last.resumedTs = ts;
+    }
+  }
+
+  /** Halts of the bot in time order (see onBotState). */
+  get halts(): readonly Halt[] {
+    return this.#halts;
+  }
+
+  /** Decision kind → outcome → count. */
+  get outcomes(): Readonly<Record<string, Readonly<Record<string, number>>>> {
+    return this.#outcomes;
   }
 
   onRanking(_ranking: Ranking): void {

@@ -6,6 +6,7 @@ import { UsageError } from '../args.js';
 import { writeBacktestOutput } from '../../engine/backtest-output.js';
 import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
 import { ProgressBar } from '../progress.js';
+import { rangeErrorsAsUsage, TIME_RANGE_FLAGS, timeRangeArgs } from '../time-range-flags.js';
 import { progressDetail, summaryLines } from './backtest-summary.js';
 import { balanceLine, checkQuoteAgainstData, commandConfig, noEventsError, quoteFlag, replayFromArgs, reportStats } from './replay-input.js';
 
@@ -19,6 +20,7 @@ export const backtestCommand: Command = {
   ],
   flags: {
     ...DATA_FLAGS,
+    ...TIME_RANGE_FLAGS,
     quote: { type: 'string', valueName: 'currency', description: "quote currency to trade (default: the data's, e.g. USDT for BTC/USDT)" },
     out: { type: 'string', valueName: 'dir', description: 'output folder (default: out/backtest)' },
     'checkpoint-every': { type: 'string', valueName: 'events', description: 'save a checkpoint to the store this often (default 100000 with Redis, else off; 0 off)' },
@@ -27,6 +29,7 @@ export const backtestCommand: Command = {
   },
   async run(args, io) {
     const config = commandConfig(args, io);
+    const range = timeRangeArgs(args);
     const source = replayFromArgs(args, io);
     const out = args.strings.get('out') ?? 'out/backtest';
     const quote = quoteFlag(args);
@@ -56,7 +59,7 @@ export const backtestCommand: Command = {
       io.stderr.write(`backtest: resuming from the checkpoint after ${resume.index} events (${new Date(resume.engine.ts).toISOString()})\n`);
     }
     const bar = new ProgressBar(io.stderr, io.interactive, 'backtest');
-    const result = await runBacktest(source.batches(), config, {
+    const result = await rangeErrorsAsUsage(runBacktest(source.batches(), config, {
       ...(quote ? { quote } : {}),
       ...(resume ? { resume } : {}),
       signal: io.signal,
@@ -83,7 +86,7 @@ export const backtestCommand: Command = {
         await store.close(1_000);
         throw error instanceof NoMarketEventsError ? noEventsError(source) : error;
       })
-      .finally(() => bar.done());
+      .finally(() => bar.done()));
     // A finished run leaves no checkpoint behind: a later --resume must not continue it.
     if (!io.signal.aborted) store.deleteSnapshot('bot', 'checkpoint');
     await store.close();
