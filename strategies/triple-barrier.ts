@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import type { Decision, FeatureSnapshot } from '../src/core/index.js';
+import type { Decision, FeatureSnapshot, Ranking } from '../src/core/index.js';
 import { horizonBreadth } from '../streams/index.js';
 import type { PositionView, Strategy } from './strategy.js';
 
@@ -39,7 +39,26 @@ export function tripleBarrier(options: TripleBarrierOptions): Strategy {
       const asked = new Map<string, string>();
       const last = new Map<string, FeatureSnapshot>();
       let ranked = new Set<string>();
+      let ranking: Ranking = { ts: 0, ranking: [] };
       let bearMarket = false;
+      let now = 0;
+      let lastOffer = -Infinity;
+
+      // Entries follow the ranking's state, not its changes: every ranked coin the bot does not hold is
+      // offered when the ranking changes, when a position ends (a slot, cash or the coin itself is free
+      // again), when a bear market ends, and at least every buyTimeout (a halt lifted, a buy sized to nothing).
+      const offer = (ts: number): void => {
+        lastOffer = ts;
+        if (bearMarket || ranking.ranking.length === 0) return;
+        const held = new Set<string>();
+        for (const p of positions.values()) held.add(p.market);
+        for (const entry of ranking.ranking) {
+          if (held.has(entry.market)) continue;
+          const s = last.get(entry.market);
+          if (!s) continue;
+          subscriber.next({ kind: 'BUY', market: entry.market, ts, reason: 'ranked', score: entry.score, price: s.touch?.bidPrice ?? s.price });
+        }
+      };
 
       const ask = (p: PositionView, decision: Decision): void => {
         if (asked.get(p.positionId) === p.state) return;
@@ -72,8 +91,11 @@ export function tripleBarrier(options: TripleBarrierOptions): Strategy {
           switch (input.kind) {
             case 'features': {
               for (const s of input.snapshots) last.set(s.market, s);
+              const wasBear = bearMarket;
               bearMarket = options.skipBearMarket && input.snapshots.length > 0 && horizonBreadth(input.snapshots, '6h').regime === 'bear';
+              now = input.ts;
               review(input.ts);
+              if ((wasBear && !bearMarket) || input.ts - lastOffer >= options.buyTimeoutMs) offer(input.ts);
               return;
             }
             case 'position': {
@@ -81,6 +103,7 @@ export function tripleBarrier(options: TripleBarrierOptions): Strategy {
               if (p.state === 'settled') {
                 positions.delete(p.positionId);
                 asked.delete(p.positionId);
+                offer(now);
                 return;
               }
               // A new state may need a new decision (a re-priced sell is back in holding).
@@ -90,14 +113,8 @@ export function tripleBarrier(options: TripleBarrierOptions): Strategy {
             }
             case 'ranking': {
               ranked = new Set(input.ranking.ranking.map((e) => e.market));
-              if (bearMarket) return;
-              const held = new Set([...positions.values()].map((p) => p.market));
-              for (const entry of input.ranking.ranking) {
-                if (held.has(entry.market)) continue;
-                const s = last.get(entry.market);
-                if (!s) continue;
-                subscriber.next({ kind: 'BUY', market: entry.market, ts: input.ranking.ts, reason: 'ranked', score: entry.score, price: s.touch?.bidPrice ?? s.price });
-              }
+              ranking = input.ranking;
+              offer(input.ranking.ts);
               return;
             }
           }

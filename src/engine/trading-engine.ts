@@ -271,6 +271,8 @@ export class TradingEngine {
           const deadline = nextDeadline(this.#state(t), this.#context(t) as PositionContext);
           if (deadline !== undefined && batch.ts >= deadline) this.#send(t.positionId, { type: 'clock.tick', ts: batch.ts });
         }
+        // Buys the strategy asked for since the last ranking (a coin still ranked after its position ended).
+        this.#flushBuys(batch.ts);
         this.#reportEquity(batch.ts);
       }),
       this.pipeline.ranking$.subscribe((ranking) => {

@@ -50,6 +50,23 @@ describe('tripleBarrier (marbles)', () => {
     });
   });
 
+  it("re-enters a coin still ranked when its position ends, without a ranking change (entries follow the ranking's state)", () => {
+    const f = (minute: number): StrategyInput => features(minute, snapshot('BTC/KRW', minute, 100));
+    const buy = (minute: number) => ({ kind: 'BUY', market: 'BTC/KRW', ts: T0 + minute * MIN, reason: 'ranked', score: 10, price: 100 });
+    // Ranked at 1: bought; the position fills, is sold and settles at 3; the ranking never changes again.
+    run('a-b-c-d-e-f-|', { a: f(1), b: ranking(1, 'BTC/KRW'), c: position('holding'), d: f(3), e: position('settled'), f: f(4) }, '--x-----y---|', { x: buy(1), y: buy(3) });
+    // Held all along: nothing more.
+    run('a-b-c-d-|', { a: f(1), b: ranking(1, 'BTC/KRW'), c: position('holding'), d: f(20) }, '--x-----|', { x: buy(1) });
+  });
+
+  it('offers the ranked coins again every buyTimeout and when a bear market ends (a halt lifted, a buy sized to nothing)', () => {
+    const calm = (minute: number): StrategyInput => features(minute, snapshot('BTC/KRW', minute, 100));
+    const bear = (minute: number): StrategyInput => features(minute, snapshot('BTC/KRW', minute, 100, { regime: 'bear' }));
+    const buy = (minute: number) => ({ kind: 'BUY', market: 'BTC/KRW', ts: T0 + minute * MIN, reason: 'ranked', score: 10, price: 100 });
+    run('a-b-c-d-|', { a: calm(1), b: ranking(1, 'BTC/KRW'), c: calm(5), d: calm(11) }, '--x---y-|', { x: buy(1), y: buy(11) });
+    run('a-b-c-|', { a: bear(1), b: ranking(1, 'BTC/KRW'), c: calm(2) }, '----y-|', { y: buy(2) });
+  });
+
   it('does not buy in a bear market when told so, and does without the switch', () => {
     const bear = features(1, snapshot('BTC/KRW', 1, 100, { regime: 'bear' }), snapshot('ETH/KRW', 1, 50, { regime: 'bear' }));
     run('a-b-|', { a: bear, b: ranking(1, 'BTC/KRW') }, '----|', {});
