@@ -60,6 +60,7 @@ export const backtestCommand: Command = {
     }
     const bar = new ProgressBar(io.stderr, io.interactive, 'backtest');
     const result = await rangeErrorsAsUsage(runBacktest(source.batches(), config, {
+      ...(range.from !== undefined || range.to !== undefined ? { range } : {}),
       ...(quote ? { quote } : {}),
       ...(resume ? { resume } : {}),
       signal: io.signal,
