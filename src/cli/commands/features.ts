@@ -1,36 +1,144 @@
+import { basename } from 'node:path';
+import type { Writable } from 'node:stream';
 import { Subject } from 'rxjs';
-import type { MarketEvent } from '../../core/index.js';
+import { WINDOW_MS, WINDOWS, type FeatureSnapshot, type MarketEvent } from '../../core/index.js';
 import { marketPipeline } from '../../engine/market-pipeline.js';
+import { expandPaths, hintsFromFileName } from '../../market-data/index.js';
+import { UsageError, type ParsedArgs } from '../args.js';
 import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
-import { LineWriter } from '../output.js';
-import { commandConfig, durationFlag, pump, replayFromArgs, reportStats } from './replay-input.js';
+import { estimateRecords } from '../input-records-estimate.js';
+import { LineWriter, SNAPSHOT_FIELDS, snapshotSerializer, WINDOW_STATS, type FeatureSelection, type SnapshotField, type WindowStat } from '../output.js';
+import { commandConfig, durationFlag, pumpRange, replayFromArgs, reportStats } from './replay-input.js';
+import { TIME_RANGE_FLAGS, timeRangeArgs } from '../time-range-flags.js';
+import { inTimeRange } from '../../core/time-range.js';
 
 export const featuresCommand: Command = {
   name: 'features',
-  summary: 'replay recorded data and write every market\'s features as JSON lines',
+  summary: "replay recorded data and write every market's features as JSON lines or an Arrow file",
   examples: [
     'coinrx features --data ../shared/data/candles/binance-spot-2021-5m --every 5m --out features.jsonl',
+    'coinrx features --data ../shared/data/candles/binance-spot-2021-5m --every 1h --windows 1h,1d --fields price,vwap,volume --out features.arrow',
     'coinrx features --data trades.csv.gz --market BTC/USDT --every 1s',
   ],
   flags: {
     ...DATA_FLAGS,
     every: { type: 'string', valueName: 'duration', description: 'snapshot cadence in event time (default: features.every, 1m)' },
-    out: { type: 'string', valueName: 'file.jsonl', description: 'output file (default: stdout)' },
+    out: { type: 'string', valueName: 'file', description: 'output file: .arrow writes an Arrow IPC file (pandas.read_feather, polars.read_ipc), anything else JSON lines (default: stdout)' },
+    windows: { type: 'list', valueName: 'w,w', description: `windows to write (default all: ${WINDOWS.join(',')})` },
+    fields: { type: 'list', valueName: 'f,f', description: `fields to write besides market and ts (default all: ${[...SNAPSHOT_FIELDS.filter((f) => f !== 'windows'), ...WINDOW_STATS].join(',')})` },
+    ...TIME_RANGE_FLAGS,
     ...CONFIG_FLAGS,
   },
   async run(args, io) {
+    // Events before the range warm the windows up; only snapshots inside it are written.
+    const range = timeRangeArgs(args);
+    const selection = selectionFromArgs(args);
     const config = commandConfig(args, io);
     const source = replayFromArgs(args, io);
-    const everyMs = durationFlag(args, 'every');
+    const everyMs = durationFlag(args, 'every') ?? config.features.every;
+    const path = args.strings.get('out');
+    const estimate = estimateSnapshots(args.lists.get('data') ?? [], everyMs);
     const events$ = new Subject<MarketEvent>();
-    const pipeline = marketPipeline(events$, config, everyMs !== undefined ? { everyMs } : {});
-    const out = new LineWriter(args.strings.get('out'), io.stdout);
+    const pipeline = marketPipeline(events$, config, { everyMs });
+    const arrow = path !== undefined && path.endsWith('.arrow');
+    const out = arrow ? new (await import('../arrow-feature-writer.js')).ArrowFeatureWriter(path, selection) : jsonLines(path, io.stdout, selection);
+    let told = false;
+    const tellSize = async (): Promise<void> => {
+      await out.drain();
+      if (told || out.lines === 0) return;
+      told = true;
+      const snapshots = await estimate;
+      if (snapshots === undefined) return;
+      const perLine = out instanceof JsonFeatureWriter ? out.chars / out.lines : 8 * (2 + columnsPerRow(selection));
+      io.stderr.write(`features: about ${snapshots.toLocaleString('en-US')} snapshots × ${Math.round(perLine)} bytes ≈ ${megabytes(snapshots * perLine)} to ${path ?? 'stdout'} (estimated from the input's size; --windows and --fields write less)\n`);
+    };
     pipeline.batches$.subscribe((batch) => {
-      for (const snapshot of batch.snapshots) out.write(snapshot);
+      if (inTimeRange(range, batch.ts)) for (const snapshot of batch.snapshots) out.write(snapshot);
     });
-    await pump(source, events$, io, () => out.drain());
+    await pumpRange(range, source, events$, io, tellSize);
     await out.close();
     reportStats(source, io, `${out.lines} snapshots written; ${pipeline.counters.dedupe.duplicates} duplicate and ${pipeline.counters.features.outOfOrder} out-of-order events dropped`);
     return 0;
   },
 };
+
+/** JSON lines through the fast serialiser. */
+class JsonFeatureWriter {
+  readonly #lines: LineWriter;
+  readonly #serialize: (s: FeatureSnapshot) => string;
+
+  constructor(lines: LineWriter, selection: FeatureSelection) {
+    this.#lines = lines;
+    this.#serialize = snapshotSerializer(selection);
+  }
+  get lines(): number {
+    return this.#lines.lines;
+  }
+  get chars(): number {
+    return this.#lines.chars;
+  }
+  write(s: FeatureSnapshot): void {
+    this.#lines.writeLine(this.#serialize(s));
+  }
+  drain(): Promise<void> {
+    return this.#lines.drain();
+  }
+  close(): Promise<void> {
+    return this.#lines.close();
+  }
+}
+
+function jsonLines(path: string | undefined, stdout: Writable, selection: FeatureSelection): JsonFeatureWriter {
+  return new JsonFeatureWriter(new LineWriter(path, stdout), selection);
+}
+
+/** Values (e.g. `--windows 1m,1h 1d`): commas and spaces alike. */
+function listValues(args: ParsedArgs, name: string): string[] | undefined {
+  const values = args.lists.get(name);
+  return values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+}
+
+/** `--windows` and `--fields`, checked: an unknown name is an error that lists the known ones. */
+export function selectionFromArgs(args: ParsedArgs): FeatureSelection {
+  const windowNames = listValues(args, 'windows');
+  const fieldNames = listValues(args, 'fields');
+  for (const w of windowNames ?? []) if (!(w in WINDOW_MS)) throw new UsageError(`--windows: unknown window "${w}" (known: ${WINDOWS.join(', ')})`);
+  const known: readonly string[] = [...SNAPSHOT_FIELDS.filter((f) => f !== 'windows'), ...WINDOW_STATS];
+  for (const f of fieldNames ?? []) if (!known.includes(f)) throw new UsageError(`--fields: unknown field "${f}" (known: ${known.join(', ')}; market and ts are always written)`);
+  if (windowNames?.length === 0) throw new UsageError('--windows needs at least one window');
+  if (fieldNames?.length === 0) throw new UsageError('--fields needs at least one field');
+  const stats = fieldNames === undefined ? WINDOW_STATS : WINDOW_STATS.filter((s) => fieldNames.includes(s));
+  if (windowNames !== undefined && stats.length === 0) throw new UsageError(`--windows: no window value among --fields (add one of ${WINDOW_STATS.join(', ')})`);
+  const fields = SNAPSHOT_FIELDS.filter((f) => (f === 'windows' ? stats.length > 0 : fieldNames === undefined || fieldNames.includes(f)));
+  return { fields, windows: WINDOWS.filter((w) => windowNames === undefined || windowNames.includes(w)), stats: stats as readonly WindowStat[] };
+}
+
+function columnsPerRow(selection: FeatureSelection): number {
+  const singles = selection.fields.filter((f): f is SnapshotField => f !== 'windows' && f !== 'regime' && f !== 'touch').length;
+  return singles + (selection.fields.includes('windows') ? selection.windows.length * selection.stats.length : 0) + (selection.fields.includes('regime') ? 4 : 0) + (selection.fields.includes('touch') ? 4 : 0);
+}
+
+/**
+ * Snapshots to expect: one per input record, or per candle and cadence when the file name gives the
+ * candle (a 5m file at --every 1h: one in twelve). Undefined when a file is not line by line.
+ */
+async function estimateSnapshots(paths: readonly string[], everyMs: number): Promise<number | undefined> {
+  try {
+    let total = 0;
+    for (const { file } of await expandPaths(paths)) {
+      const records = await estimateRecords(file);
+      if (records === undefined) return undefined;
+      const candleMs = hintsFromFileName(basename(file)).timeframeMs;
+      total += candleMs === undefined ? records : records * Math.min(1, candleMs / everyMs);
+    }
+    return Math.round(total);
+  } catch {
+    // The replay reports a missing or unreadable file in its own words.
+    return undefined;
+  }
+}
+
+function megabytes(bytes: number): string {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${Math.max(0.1, bytes / 1e6).toFixed(1)} MB`;
+}
+

@@ -1,0 +1,147 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { tableFromIPC } from 'apache-arrow';
+import { Subject } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { estimateRecords } from '../../src/cli/input-records-estimate.js';
+import { SNAPSHOT_FIELDS, snapshotSerializer, WINDOW_STATS, type FeatureSelection } from '../../src/cli/output.js';
+import { parseConfig } from '../../src/config.js';
+import { WINDOWS, type FeatureSnapshot, type MarketEvent } from '../../src/core/index.js';
+import { marketPipeline } from '../../src/engine/market-pipeline.js';
+import { captureIo } from '../helpers/capture-io.js';
+
+/** Two coins of 5m candles over two days, gzip'd like the shared data; made here so a fresh clone runs it. */
+function writeCandles(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'coinrx-features-'));
+  const start = Date.UTC(2024, 0, 1);
+  for (const [name, drift] of [['UP_KRW', 1.001], ['DOWN_KRW', 0.999]] as const) {
+    const rows = ['timestamp,open,high,low,close,volume'];
+    let price = 10_000;
+    for (let i = 0; i < 576; i++) {
+      const next = price * drift;
+      rows.push(`${start + i * 300_000},${price},${Math.max(price, next) + 5},${Math.min(price, next) - 5},${next},${10 + (i % 7) / 3}`);
+      price = next;
+    }
+    writeFileSync(join(dir, `${name}-5m.csv.gz`), gzipSync(`${rows.join('\n')}\n`));
+  }
+  return dir;
+}
+
+const ALL: FeatureSelection = { fields: SNAPSHOT_FIELDS, windows: WINDOWS, stats: WINDOW_STATS };
+
+/** The reference: the selected keys picked from the snapshot, through JSON.stringify. */
+function picked(s: FeatureSnapshot, sel: FeatureSelection): string {
+  const o: Record<string, unknown> = { market: s.market, ts: s.ts };
+  for (const f of SNAPSHOT_FIELDS) {
+    if (!sel.fields.includes(f)) continue;
+    if (f === 'windows') o[f] = Object.fromEntries(sel.windows.map((w) => [w, Object.fromEntries(sel.stats.map((k) => [k, s.windows[w][k]]))]));
+    else o[f] = s[f];
+  }
+  return JSON.stringify(o);
+}
+
+function snapshotsOf(events: readonly MarketEvent[], everyMs: number): FeatureSnapshot[] {
+  const events$ = new Subject<MarketEvent>();
+  const pipeline = marketPipeline(events$, parseConfig({}), { everyMs });
+  const out: FeatureSnapshot[] = [];
+  pipeline.batches$.subscribe((b) => out.push(...b.snapshots));
+  for (const e of events) events$.next(e);
+  events$.complete();
+  return out;
+}
+
+describe('feature export', () => {
+  it('the serialiser writes what JSON.stringify writes, for every selection', () => {
+    const t0 = Date.UTC(2024, 0, 1);
+    const events: MarketEvent[] = [];
+    for (let i = 0; i < 3000; i++) events.push({ kind: 'trade', market: i % 3 === 0 ? 'A"B/KRW' : 'BTC/KRW', ts: t0 + i * 997, price: 100 + Math.sin(i) * 3 + i / 7, amount: 0.001 * ((i * 7919) % 13) });
+    const snapshots = snapshotsOf(events, 1000);
+    expect(snapshots.length).toBeGreaterThan(5000);
+    const odd = snapshots[10] as FeatureSnapshot;
+    const extremes: FeatureSnapshot[] = [
+      { ...odd, volatility: Number.NaN, high: Number.POSITIVE_INFINITY, low: -0, touch: { bidPrice: 1e-9, bidSize: 2, askPrice: 1.5e21, askSize: Number.NaN } },
+    ];
+    const selections: FeatureSelection[] = [
+      ALL,
+      { fields: ['price', 'windows'], windows: ['1m', '1d'], stats: ['vwap'] },
+      { fields: ['windows', 'regime', 'touch'], windows: ['1M'], stats: ['value', 'trades'] },
+      { fields: ['low', 'high'], windows: WINDOWS, stats: WINDOW_STATS },
+    ];
+    for (const sel of selections) {
+      const write = snapshotSerializer(sel);
+      for (const s of [...snapshots, ...extremes]) expect(write(s)).toBe(picked(s, sel));
+    }
+    expect(snapshotSerializer(ALL)(extremes[0] as FeatureSnapshot)).toBe(JSON.stringify(extremes[0]));
+  });
+
+  it('--windows and --fields write only what is named; the size estimate comes first', async () => {
+    const dir = writeCandles();
+    const out = join(mkdtempSync(join(tmpdir(), 'coinrx-features-out-')), 'f.jsonl');
+    const { io, err } = captureIo();
+    expect(await main(['features', '--data', dir, '--every', '5m', '--windows', '1h,1d', '--fields', 'price', 'vwap', 'volume', '--out', out], io)).toBe(0);
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.length).toBe(2 * 576);
+    expect(Object.keys(lines[0] as object)).toEqual(['market', 'ts', 'price', 'windows']);
+    expect(Object.keys((lines[0] as { windows: object }).windows)).toEqual(['1h', '1d']);
+    expect(Object.keys((lines[0] as { windows: Record<string, object> }).windows['1d'] as object)).toEqual(['vwap', 'volume']);
+    const told = /about ([\d,]+) snapshots × (\d+) bytes/.exec(err());
+    expect(err().indexOf('about')).toBeLessThan(err().indexOf('read 1152 events'));
+    const estimated = Number(told?.[1]?.replaceAll(',', '')) * Number(told?.[2]);
+    expect(Math.abs(estimated / statSync(out).size - 1)).toBeLessThan(0.1);
+  });
+
+  it('refuses an unknown window or field with one line naming it', async () => {
+    const dir = writeCandles();
+    for (const [flag, value] of [['--windows', '2h'], ['--fields', 'vwapp']] as const) {
+      const { io, err, out } = captureIo();
+      expect(await main(['features', '--data', dir, flag, value], io)).toBe(2);
+      expect(err()).toContain(`"${value}"`);
+      expect(err().trim().split('\n')).toHaveLength(1);
+      expect(out()).toBe('');
+    }
+  });
+
+  it('an .arrow file holds the same values as the JSON lines, one column each', async () => {
+    const dir = writeCandles();
+    const json = captureIo();
+    expect(await main(['features', '--data', dir, '--every', '1h'], json.io)).toBe(0);
+    const rows = json.out().trim().split('\n').map((l) => JSON.parse(l) as FeatureSnapshot);
+    const file = join(mkdtempSync(join(tmpdir(), 'coinrx-features-out-')), 'f.arrow');
+    expect(await main(['features', '--data', dir, '--every', '1h', '--out', file], captureIo().io)).toBe(0);
+    const table = tableFromIPC(readFileSync(file));
+    expect(table.numRows).toBe(rows.length);
+    const names = table.schema.fields.map((f) => f.name);
+    expect(names.slice(0, 4)).toEqual(['market', 'ts', 'price', 'vwap_1m']);
+    expect(names).toContain('trades_1M');
+    expect(names).toContain('regime_24h');
+    for (const [i, row] of table.toArray().entries()) {
+      const r = row as Record<string, unknown>;
+      const s = rows[i] as FeatureSnapshot;
+      expect(r['market']).toBe(s.market);
+      expect(r['ts']).toBe(s.ts);
+      expect(r['price']).toBe(s.price);
+      expect(r['volume_1d']).toBe(s.windows['1d'].volume);
+      expect(r['trades_1w']).toBe(s.windows['1w'].trades);
+      expect(r['position']).toBe(s.position);
+      expect(r['regime_6h']).toBe(s.regime['6h']);
+      expect(r['touch_bidPrice']).toBeNull();
+    }
+  });
+
+  it('estimates a file\'s records from its size, gzip or plain, within a few percent', async () => {
+    const dir = writeCandles();
+    const exact = 577;
+    const gz = await estimateRecords(join(dir, 'UP_KRW-5m.csv.gz'));
+    expect(Math.abs((gz as number) / exact - 1)).toBeLessThan(0.05);
+    const plain = join(dir, 'plain.csv');
+    writeFileSync(plain, `${Array.from({ length: 100 }, (_, i) => `${i},1,2,3`).join('\n')}\n`);
+    expect(Math.abs((await estimateRecords(plain) as number) / 100 - 1)).toBeLessThan(0.05);
+    writeFileSync(plain, '[[1,2],[3,4]]');
+    expect(await estimateRecords(plain)).toBeUndefined();
+    writeFileSync(plain, '');
+    expect(await estimateRecords(plain)).toBe(0);
+  });
+});
