@@ -4,7 +4,9 @@ import { marketPipeline } from '../../engine/market-pipeline.js';
 import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
 import { LineWriter } from '../output.js';
-import { commandConfig, durationFlag, pump, replayFromArgs, reportStats } from './replay-input.js';
+import { commandConfig, durationFlag, pumpRange, replayFromArgs, reportStats } from './replay-input.js';
+import { TIME_RANGE_FLAGS, timeRangeArgs } from '../time-range-flags.js';
+import { inTimeRange } from '../../core/time-range.js';
 
 export const rankCommand: Command = {
   name: 'rank',
@@ -15,9 +17,12 @@ export const rankCommand: Command = {
     top: { type: 'string', valueName: 'n', description: 'length of the ranking (default: ranking.top, 10)' },
     every: { type: 'string', valueName: 'duration', description: 'ranking cadence in event time (default: features.every, 1m)' },
     out: { type: 'string', valueName: 'file.jsonl', description: 'output file (default: stdout)' },
+    ...TIME_RANGE_FLAGS,
     ...CONFIG_FLAGS,
   },
   async run(args, io) {
+    // Events before the range warm the windows up; only rankings inside it are written.
+    const range = timeRangeArgs(args);
     const config = commandConfig(args, io);
     const topText = args.strings.get('top');
     const top = topText === undefined ? undefined : Number(topText);
@@ -27,8 +32,10 @@ export const rankCommand: Command = {
     const events$ = new Subject<MarketEvent>();
     const pipeline = marketPipeline(events$, config, { ...(everyMs !== undefined ? { everyMs } : {}), ...(top !== undefined ? { top } : {}) });
     const out = new LineWriter(args.strings.get('out'), io.stdout);
-    pipeline.ranking$.subscribe((ranking) => out.write(ranking));
-    await pump(source, events$, io, () => out.drain());
+    pipeline.ranking$.subscribe((ranking) => {
+      if (inTimeRange(range, ranking.ts)) out.write(ranking);
+    });
+    await pumpRange(range, source, events$, io, () => out.drain());
     await out.close();
     reportStats(source, io, `${out.lines} rankings written`);
     return 0;

@@ -9,6 +9,7 @@ import { parseDuration, type MarketSymbol } from '../../core/index.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import type { CommandIo } from '../command.js';
 import type { ReplayFormat } from '../../market-data/index.js';
+import type { TimeRange } from '../../core/time-range.js';
 
 /** The configuration of a command: profile, --set overrides and environment. */
 export function commandConfig(args: ParsedArgs, io: CommandIo, extra: readonly string[] = []): Config {
@@ -50,6 +51,29 @@ export async function pump(source: ReplaySource, events$: Subject<MarketEvent>, 
     for (let i = 0; i < batch.length; i++) events$.next(batch[i] as MarketEvent);
     await afterBatch();
     if (io.signal.aborted) break;
+  }
+  events$.complete();
+  await afterBatch();
+}
+
+/**
+ * `pump` for a time range: events before `range.from` still go through (they warm the features up; the
+ * caller writes only what falls in the range) and reading stops at the first event at or after `range.to`.
+ */
+export async function pumpRange(range: TimeRange, source: ReplaySource, events$: Subject<MarketEvent>, io: CommandIo, afterBatch: () => Promise<void>): Promise<void> {
+  const to = range.to ?? Infinity;
+  let ended = false;
+  for await (const batch of source.batches()) {
+    for (let i = 0; i < batch.length; i++) {
+      const event = batch[i] as MarketEvent;
+      if (event.ts >= to) {
+        ended = true;
+        break;
+      }
+      events$.next(event);
+    }
+    await afterBatch();
+    if (ended || io.signal.aborted) break;
   }
   events$.complete();
   await afterBatch();

@@ -1,0 +1,78 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { captureIo } from '../helpers/capture-io.js';
+
+const START = Date.UTC(2024, 0, 1);
+
+/** Two coins of 5m candles over three days (2024-01-01 … 2024-01-03; an event's time is its candle's close), made here so a fresh clone can run it. */
+function writeCandles(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'coinrx-range-'));
+  for (const [name, drift] of [['UP_USDT', 1.001], ['DOWN_USDT', 0.999]] as const) {
+    const rows = ['timestamp,open,high,low,close,volume'];
+    let price = 100;
+    for (let i = 0; i < 3 * 288; i++) {
+      const next = price * drift;
+      rows.push(`${START + i * 300_000},${price},${Math.max(price, next) * 1.001},${Math.min(price, next) * 0.999},${next},${10 + (i % 7)}`);
+      price = next;
+    }
+    writeFileSync(join(dir, `${name}-5m.csv`), `${rows.join('\n')}\n`);
+  }
+  return dir;
+}
+
+const lines = (text: string): Record<string, unknown>[] => text.trim().split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('--timerange on features and rank', () => {
+  it('features: only snapshots inside the range, identical to those of the whole run (warmed up by the earlier events)', async () => {
+    const dir = writeCandles();
+    const all = captureIo();
+    expect(await main(['features', '--data', dir, '--every', '1h'], all.io)).toBe(0);
+    const cut = captureIo();
+    // The second day only: 2024-01-02 is included to its end.
+    expect(await main(['features', '--data', dir, '--every', '1h', '--timerange', '20240102-20240102'], cut.io)).toBe(0);
+    const inside = lines(cut.out());
+    const from = Date.UTC(2024, 0, 2);
+    const to = Date.UTC(2024, 0, 3);
+    expect(inside.length).toBe(2 * 24);
+    expect(inside.every((s) => (s['ts'] as number) >= from && (s['ts'] as number) < to)).toBe(true);
+    expect(inside).toEqual(lines(all.out()).filter((s) => (s['ts'] as number) >= from && (s['ts'] as number) < to));
+  });
+
+  it('rank: --from/--to select the rankings; a bad value is one usage line naming the flag', async () => {
+    const dir = writeCandles();
+    const all = captureIo();
+    expect(await main(['rank', '--data', dir, '--every', '1h', '--top', '1'], all.io)).toBe(0);
+    // A ranking is written when it changes: with the warm-up, the run inside a range writes exactly the
+    // whole run's rankings of that range (none when it did not change there).
+    for (const [fromText, toText, from, to] of [
+      ['2024-01-01', '2024-01-01T12:00Z', Date.UTC(2024, 0, 1), Date.UTC(2024, 0, 1, 12)],
+      ['2024-01-02T06:00Z', '2024-01-03', Date.UTC(2024, 0, 2, 6), Date.UTC(2024, 0, 4)],
+    ] as const) {
+      const cut = captureIo();
+      expect(await main(['rank', '--data', dir, '--every', '1h', '--top', '1', '--from', fromText, '--to', toText], cut.io)).toBe(0);
+      expect(lines(cut.out())).toEqual(lines(all.out()).filter((r) => (r['ts'] as number) >= from && (r['ts'] as number) < to));
+    }
+    expect(lines(all.out()).length).toBeGreaterThan(0);
+    const bad = captureIo();
+    expect(await main(['rank', '--data', dir, '--timerange', '2024-13-01'], bad.io)).toBe(2);
+    expect(bad.err()).toMatch(/^coinrx rank: --timerange: "2024-13-01" is not a range/);
+    expect(bad.err().trim().split('\n')).toHaveLength(1);
+  });
+
+  it('backtest: the range is traded, the summary says so, and a range outside the data is one usage line', async () => {
+    const dir = writeCandles();
+    const out = mkdtempSync(join(tmpdir(), 'coinrx-range-bt-'));
+    const run = captureIo();
+    expect(await main(['backtest', '--data', dir, '--timerange', '20240102-', '--set', 'features.every=5m', '--out', out], run.io)).toBe(0);
+    expect(run.out()).toMatch(/span {8}2024-01-02T00:00:00.000Z → 2024-01-04T00:00:00.000Z \(1728 events, quote USDT; 574 events before the range only warmed the features up\)/);
+    const summary = JSON.parse((await import('node:fs')).readFileSync(join(out, 'summary.json'), 'utf8')) as { range: Record<string, unknown>; results: { market: { markets: number } } };
+    expect(summary.range).toEqual({ from: '2024-01-02T00:00:00.000Z', to: null, fromMs: Date.UTC(2024, 0, 2), toMs: null, endExclusive: true, warmupEvents: 574 });
+    expect(summary.results.market.markets).toBe(2);
+    const outside = captureIo();
+    expect(await main(['backtest', '--data', dir, '--timerange', '20250101-', '--out', out], outside.io)).toBe(2);
+    expect(outside.err()).toMatch(/\ncoinrx backtest: no event of the data falls in the time range \(2025-01-01T00:00:00.000Z to end\); the data starts 2024-01-01T00:05:00.000Z/);
+  });
+});
