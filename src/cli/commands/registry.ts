@@ -20,4 +20,6 @@ export const COMMAND_ENTRIES: readonly CommandEntry[] = [
   { name: 'ranker', load: async () => (await import('./ranker.js')).rankerCommand },
   { name: 'agent', load: async () => (await import('./agent.js')).agentCommand },
   { name: 'data', load: async () => (await import('./data.js')).dataCommand },
+  { name: 'optimize', load: async () => (await import('./optimize.js')).optimizeCommand },
+  { name: 'worker', load: async () => (await import('./worker.js')).workerCommand },
 ];

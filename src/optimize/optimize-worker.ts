@@ -1,0 +1,96 @@
+/**
+ * `coinrx worker`: takes segment jobs of `coinrx optimize --redis` from the queue and backtests them on
+ * this machine's copy of the data, found by content hash. While a job runs its lock is renewed; a
+ * worker killed mid-job stops renewing it, and another worker's stall check puts the job back in the
+ * queue for someone else (BullMQ's stalled-job recovery).
+ */
+import type { Job, Worker } from 'bullmq';
+import type { MarketEvent } from '../core/market.js';
+import { DataLocator, DatasetMissingError, loadDataset, type Dataset } from './dataset.js';
+import { redactSecrets } from '../store/redact-url.js';
+import { connectionOf, OPTIMIZE_QUEUE, type SegmentJobData } from './queue-runner.js';
+import { runSegmentJob, type SegmentOutcome } from './segment-job.js';
+
+export interface OptimizeWorkerOptions {
+  readonly url: string;
+  /** Folders (or files) where the data is looked for. */
+  readonly roots: readonly string[];
+  readonly queue?: string;
+  /** Jobs at once in this process (they share its one core: more processes use more cores). */
+  readonly concurrency?: number;
+  /** A job's lock lasts this long unless renewed (renewed every half of it while the job runs), ms. */
+  readonly lockDurationMs?: number;
+  /** How often this worker looks for stalled jobs (locks that ran out), ms. */
+  readonly stalledIntervalMs?: number;
+  /** Name shown on the jobs it takes. */
+  readonly name: string;
+  readonly log: (line: string) => void;
+}
+
+export interface RunningWorker {
+  /** Resolves with the exit code: 0 after close(), 2 when the data of a job is not on this machine. */
+  readonly finished: Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Datasets kept in memory (the events of the last ones asked for). */
+const KEEP_DATASETS = 2;
+
+export async function startOptimizeWorker(options: OptimizeWorkerOptions): Promise<RunningWorker> {
+  const { Worker: BullWorker } = await import('bullmq');
+  const locator = new DataLocator(options.roots);
+  const cache = new Map<string, Promise<MarketEvent[]>>();
+  const eventsOf = (dataset: Dataset): Promise<MarketEvent[]> => {
+    let loading = cache.get(dataset.id);
+    if (!loading) {
+      loading = loadDataset(dataset, locator);
+      loading.catch(() => cache.delete(dataset.id));
+      cache.set(dataset.id, loading);
+      while (cache.size > KEEP_DATASETS) cache.delete(cache.keys().next().value as string);
+    }
+    return loading;
+  };
+  let finish: (code: number) => void = () => undefined;
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+  let closing = false;
+  let worker: Worker | undefined;
+  const close = async (code: number): Promise<void> => {
+    if (closing) return;
+    closing = true;
+    await worker?.close();
+    finish(code);
+  };
+
+  const processor = async (job: Job<SegmentJobData>): Promise<SegmentOutcome> => {
+    const { spec, label } = job.data;
+    const started = Date.now();
+    options.log(`job ${String(job.id)} started: trial ${label.trial}, segment ${label.segment} (attempt ${job.attemptsStarted ?? 1})`);
+    let events: MarketEvent[];
+    try {
+      events = await eventsOf(spec.dataset);
+    } catch (error) {
+      if (error instanceof DatasetMissingError) {
+        // Every job of this search needs the same files: leave the queue to workers that have them.
+        options.log(`error: ${error.message}; this worker stops (its jobs go to other workers)`);
+        setImmediate(() => void close(2));
+      }
+      throw error;
+    }
+    const outcome = await runSegmentJob(events, spec);
+    options.log(`job ${String(job.id)} done in ${((Date.now() - started) / 1000).toFixed(2)} s: trial ${label.trial}, segment ${label.segment}, ${outcome.trades} trades`);
+    return outcome;
+  };
+
+  worker = new BullWorker<SegmentJobData, SegmentOutcome>(options.queue ?? OPTIMIZE_QUEUE, processor, {
+    connection: connectionOf(options.url),
+    concurrency: options.concurrency ?? 1,
+    lockDuration: options.lockDurationMs ?? 30_000,
+    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    // A job may be orphaned a few times (several workers lost) before it is declared failed.
+    maxStalledCount: 3,
+    name: options.name,
+  });
+  worker.on('error', (error) => options.log(`warning: ${redactSecrets(error.message, options.url)}`));
+  await worker.waitUntilReady();
+  return { finished, close: () => close(0) };
+}

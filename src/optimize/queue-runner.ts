@@ -1,0 +1,135 @@
+/**
+ * The search's jobs as BullMQ jobs on Redis, run by `coinrx worker` processes on any machine. Each job
+ * is a segment spec (see segment-job.ts); its id is this run's id and the spec's content hash, so a
+ * retried or re-added job is the same job. The outcomes come back as the jobs' return values and are
+ * put in job order, so the search's answer does not depend on which worker ran what.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Job, Queue, QueueEvents } from 'bullmq';
+import { redactSecrets, redactUrl } from '../store/redact-url.js';
+import type { JobRunner, SegmentJob } from './job-runner.js';
+import type { SegmentJobLabel, SegmentJobSpec, SegmentOutcome } from './segment-job.js';
+
+/** The queue `coinrx optimize --redis` fills and `coinrx worker` empties. */
+export const OPTIMIZE_QUEUE = 'coinrx-optimize';
+
+export interface SegmentJobData {
+  readonly spec: SegmentJobSpec;
+  readonly label: SegmentJobLabel;
+}
+
+export interface QueueRunnerOptions {
+  readonly url: string;
+  readonly queue?: string;
+  /** Attempts per job before it fails for good (a failure, not a stall: a stalled job goes back to the queue). */
+  readonly attempts?: number;
+  /** Notes for the user (stalled jobs, waiting for workers). */
+  readonly onNote?: (text: string) => void;
+  /** How long to wait for Redis to answer at start, ms. */
+  readonly connectTimeoutMs?: number;
+}
+
+/** A job that failed for good, or Redis out of reach: the message says which and why. */
+export class QueueRunError extends Error {
+  override name = 'QueueRunError';
+}
+
+export function connectionOf(url: string): { url: string; maxRetriesPerRequest: null } {
+  // Workers block on Redis: BullMQ needs commands that wait for the connection instead of failing.
+  return { url, maxRetriesPerRequest: null };
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new QueueRunError(message)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export class QueueRunner implements JobRunner {
+  readonly #options: QueueRunnerOptions;
+  /** Tells this run's jobs from other searches' on the same queue. */
+  readonly #runId = randomUUID().slice(0, 8);
+  #queue: Queue | undefined;
+  #events: QueueEvents | undefined;
+  /** Stalled jobs seen (a worker died or froze mid-job; BullMQ put the job back for another worker). */
+  stalled = 0;
+
+  constructor(options: QueueRunnerOptions) {
+    this.#options = options;
+  }
+
+  async #open(): Promise<{ queue: Queue; events: QueueEvents }> {
+    if (this.#queue && this.#events) return { queue: this.#queue, events: this.#events };
+    const { Queue, QueueEvents } = await import('bullmq');
+    const name = this.#options.queue ?? OPTIMIZE_QUEUE;
+    const connection = connectionOf(this.#options.url);
+    const queue = new Queue(name, { connection });
+    const events = new QueueEvents(name, { connection });
+    // Connection errors are retried by ioredis; the timeout below turns a Redis that never answers into one message.
+    queue.on('error', () => undefined);
+    events.on('error', () => undefined);
+    this.#queue = queue;
+    this.#events = events;
+    const where = redactUrl(this.#options.url);
+    await withTimeout(Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), this.#options.connectTimeoutMs ?? 10_000, `cannot reach Redis at ${where}`);
+    events.on('stalled', ({ jobId }) => {
+      if (!jobId.startsWith(this.#runId)) return;
+      this.stalled++;
+      this.#options.onNote?.(`job ${jobId} stalled (its worker stopped renewing its lock: killed or frozen); it goes back to the queue for another worker`);
+    });
+    return { queue, events };
+  }
+
+  async run(jobs: readonly SegmentJob[], onDone: (done: number, total: number) => void, signal?: AbortSignal): Promise<SegmentOutcome[]> {
+    const { queue, events } = await this.#open();
+    events.setMaxListeners(jobs.length + 16);
+    const attempts = this.#options.attempts ?? 3;
+    const added: Job[] = await queue.addBulk(
+      jobs.map((job) => ({
+        name: 'segment',
+        data: { spec: job.spec, label: job.label } satisfies SegmentJobData,
+        opts: { jobId: `${this.#runId}-${job.key.slice(0, 32)}`, attempts, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false },
+      })),
+    );
+    let done = 0;
+    let lastDone = Date.now();
+    const idle = setInterval(() => {
+      if (Date.now() - lastDone >= 30_000) {
+        lastDone = Date.now();
+        this.#options.onNote?.(`no job finished for 30 s (${done}/${jobs.length} done): are workers running? start them with coinrx worker --redis ${redactUrl(this.#options.url)}`);
+      }
+    }, 5_000);
+    idle.unref();
+    const aborted = new Promise<never>((_, reject) => {
+      if (signal?.aborted) reject(new QueueRunError('interrupted'));
+      signal?.addEventListener('abort', () => reject(new QueueRunError('interrupted')), { once: true });
+    });
+    aborted.catch(() => undefined);
+    try {
+      const results = added.map(async (job, i) => {
+        try {
+          const value = (await Promise.race([job.waitUntilFinished(events), aborted])) as SegmentOutcome | string;
+          onDone(++done, jobs.length);
+          lastDone = Date.now();
+          return typeof value === 'string' ? (JSON.parse(value) as SegmentOutcome) : value;
+        } catch (error) {
+          if (error instanceof QueueRunError) throw error;
+          const label = (jobs[i] as SegmentJob).label;
+          throw new QueueRunError(`the job of trial ${label.trial}, segment ${label.segment} failed after ${attempts} attempt(s): ${redactSecrets((error as Error).message, this.#options.url)}`);
+        }
+      });
+      return await Promise.all(results);
+    } finally {
+      clearInterval(idle);
+      // This run's jobs leave Redis (a job still running elsewhere after a failure stays until its worker ends it).
+      await Promise.all(added.map((job) => queue.remove(job.id as string).catch(() => 0)));
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.#events?.close(), this.#queue?.close()]);
+  }
+}
