@@ -16,7 +16,8 @@ import { timeRangeArgs } from '../time-range-flags.js';
 import type { CommandIo } from '../command.js';
 import { LineWriter } from '../output.js';
 import { ProgressBar } from '../progress.js';
-import { pump, replayFromArgs, reportStats } from './replay-input.js';
+import { pumpRange, replayFromArgs, reportStats } from './replay-input.js';
+import { inTimeRange } from '../../core/time-range.js';
 
 /** `--from`/`--to`/`--timerange` (src/core/time-range.ts): either end may be open. */
 function span(args: ParsedArgs): { from?: number; to?: number } {
@@ -108,13 +109,17 @@ export async function rank(args: ParsedArgs, io: CommandIo): Promise<number> {
   if (!modelDir) throw new UsageError('--model is required');
   const profile = args.strings.get('profile');
   const config = loadConfig({ ...(profile ? { file: profile } : {}), set: [...(args.lists.get('set') ?? [])], env: io.env });
+  const range = timeRangeArgs(args);
   const score = await loadModelScorer(modelDir);
   const source = replayFromArgs(args, io);
   const events$ = new Subject<MarketEvent>();
   const pipeline = marketPipeline(events$, config, { score });
   const out = new LineWriter(args.strings.get('out'), io.stdout);
-  pipeline.ranking$.subscribe((ranking) => out.write(ranking));
-  await pump(source, events$, io, () => out.drain());
+  // As `coinrx rank`: events before the range warm the windows (and a sequence model's history) up.
+  pipeline.ranking$.subscribe((ranking) => {
+    if (inTimeRange(range, ranking.ts)) out.write(ranking);
+  });
+  await pumpRange(range, source, events$, io, () => out.drain());
   await out.close();
   reportStats(source, io, `${out.lines} rankings written`);
   return 0;
