@@ -41,14 +41,17 @@ export function tripleBarrier(options: TripleBarrierOptions): Strategy {
       let ranked = new Set<string>();
       let ranking: Ranking = { ts: 0, ranking: [] };
       let bearMarket = false;
-      let now = 0;
       let lastOffer = -Infinity;
+      /** A position ended since the last batch: offer at the next one (one offer per batch, so one sizing). */
+      let reoffer = false;
 
       // Entries follow the ranking's state, not its changes: every ranked coin the bot does not hold is
       // offered when the ranking changes, when a position ends (a slot, cash or the coin itself is free
-      // again), when a bear market ends, and at least every buyTimeout (a halt lifted, a buy sized to nothing).
+      // again; at the next batch), when a bear market ends, and at least every buyTimeout (a halt lifted, a
+      // buy sized to nothing).
       const offer = (ts: number): void => {
         lastOffer = ts;
+        reoffer = false;
         if (bearMarket || ranking.ranking.length === 0) return;
         const held = new Set<string>();
         for (const p of positions.values()) held.add(p.market);
@@ -93,9 +96,8 @@ export function tripleBarrier(options: TripleBarrierOptions): Strategy {
               for (const s of input.snapshots) last.set(s.market, s);
               const wasBear = bearMarket;
               bearMarket = options.skipBearMarket && input.snapshots.length > 0 && horizonBreadth(input.snapshots, '6h').regime === 'bear';
-              now = input.ts;
               review(input.ts);
-              if ((wasBear && !bearMarket) || input.ts - lastOffer >= options.buyTimeoutMs) offer(input.ts);
+              if (reoffer || (wasBear && !bearMarket) || input.ts - lastOffer >= options.buyTimeoutMs) offer(input.ts);
               return;
             }
             case 'position': {
@@ -103,7 +105,7 @@ export function tripleBarrier(options: TripleBarrierOptions): Strategy {
               if (p.state === 'settled') {
                 positions.delete(p.positionId);
                 asked.delete(p.positionId);
-                offer(now);
+                reoffer = true;
                 return;
               }
               // A new state may need a new decision (a re-priced sell is back in holding).

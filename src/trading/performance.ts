@@ -196,6 +196,9 @@ export class PerformanceTracker {
   #hour(ts: number): HourAcc {
     const h = Math.floor(ts / HOUR_MS) * HOUR_MS;
     let acc = this.#hours[this.#hours.length - 1];
+    // A feature batch is dated at its boundary, up to one cadence before the event that emitted it (and
+    // that may have filled an order past the hour): the hours never go back.
+    if (acc && h < acc.hour) return acc;
     if (!acc || acc.hour !== h) {
       const equity = acc?.equityEnd ?? this.#last?.equity ?? 0;
       acc = { hour: h, equityStart: equity, equityEnd: equity, buys: new Set(), sells: new Set(), closed: 0, wins: 0, losses: 0 };

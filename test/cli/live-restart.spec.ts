@@ -74,11 +74,54 @@ describe.skipIf(skipWithoutRedis())('live: kill -9 with a buy partly filled, res
     await waitFor(() => server.subscriptions.length > 1, 'the second session to subscribe', 20_000);
     server.publishTrade('KRW-XRP', { price: 3025, volume: 10, ts: t0 + 7 * 60_000 });
     await waitFor(() => new RegExp(`${identifier}: filled ${volume / 2} more`).test(second.err()), 'the reconciliation of the order', 20_000);
+    await waitFor(() => /live: reconciled; trading/.test(second.err()), 'trading to resume after the reconciliation', 20_000);
+    // The bot's own coins are never reported as held outside its positions (the check runs after the reconciliation).
+    expect(second.err()).not.toMatch(/held outside/);
     second.kill('SIGINT');
     expect((await second.exit).code).toBe(130);
+    // Exactly once in the event log: the fills of this order add up to what the exchange executed, each fill id once.
+    const entries = (await client.xrange('coinrx:liverestart:events', '-', '+')) as [string, string[]][];
+    const fills = entries
+      .map(([, fields]) => Object.fromEntries(fields.reduce<[string, string][]>((a, v, i) => (i % 2 === 0 ? [...a, [v, fields[i + 1] as string]] : a), [])))
+      .filter((f) => f['t'] === 'fill')
+      .map((f) => JSON.parse(f['d'] as string) as { id: string; clientId: string; amount: number })
+      .filter((f) => f.clientId === identifier);
+    expect(fills.reduce((a, f) => a + f.amount, 0)).toBeCloseTo(volume, 8);
+    expect(new Set(fills.map((f) => f.id)).size).toBe(fills.length);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { openPositions: { positionId: string; state: string; amount: number }[] };
     expect(summary.openPositions).toEqual([expect.objectContaining({ positionId, state: 'holding', amount: volume })]);
     // Exactly one order was ever placed: the restart placed no duplicate.
     expect(server.requestsTo('/v1/orders', 'POST')).toHaveLength(1);
+  });
+});
+
+describe.skipIf(skipWithoutRedis())('live: a restart while Redis does not answer', () => {
+  let redis: RedisTestServer;
+  let server: UpbitServer;
+  beforeAll(async () => {
+    redis = await RedisTestServer.start();
+    server = await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000 }, markets: [{ code: 'KRW-XRP', price: 3000 }] });
+  });
+  afterAll(async () => {
+    if (redis?.pid) process.kill(redis.pid, 'SIGCONT');
+    await server?.close();
+    await redis?.stop();
+  });
+
+  it('waits with a countdown, then exits with one line and places nothing: never an empty restore beside the positions it had', async () => {
+    const pid = redis.pid as number;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const env = { REDIS_URL: redis.url, UPBIT_ACCESS_KEY: server.accessKey, UPBIT_SECRET_KEY: server.secretKey, CI: '' };
+      const child = start(['live', '--live', '--exchange-url', server.restUrl, '--set', 'botId=frozen', '--set', 'redis.restoreWaitMs=6s', '--set', 'exchange.markets=["XRP/KRW"]', '--out', mkdtempSync(join(tmpdir(), 'coinrx-live-frozen-'))], env);
+      const exit = await child.exit;
+      expect(exit.code).toBe(1);
+      expect(child.err()).toMatch(/waiting for the store .* s left before giving up/);
+      expect(child.err()).toMatch(/coinrx live: the store does not answer .* not trading without the restore/);
+      expect(child.err()).not.toMatch(/^\s+at /m);
+      expect(server.requestsTo('/v1/orders', 'POST')).toHaveLength(0);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
   });
 });

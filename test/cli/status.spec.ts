@@ -34,7 +34,9 @@ describe.skipIf(skipWithoutRedis())('coinrx status', () => {
 
     const c = captureIo(env);
     expect(await main(['status', '--set', 'botId=stat', '--json'], c.io)).toBe(0);
-    const status = JSON.parse(c.out()) as { bot: { state: string; stopReason: string; equity: number }; checkpoint: unknown; models: unknown; portfolio: { equity: number; balances: { currency: string }[] }; positions: { market: string; state: string; amount: number }[] };
+    const status = JSON.parse(c.out()) as { bot: { state: string; stopReason: string; equity: number }; checkpoint: unknown; models: unknown; portfolio: { equity: number; balances: { currency: string }[] }; positions: { market: string; state: string; amount: number }[]; orders: { executed: number; applied: number }[] };
+    expect(status.orders.length).toBeGreaterThan(0);
+    for (const o of status.orders) expect(o.applied).toBeCloseTo(o.executed, 9);
     expect(status.models).toEqual({ ranking: 'heuristic', strategy: 'rules' });
     expect(status.portfolio.equity).toBeCloseTo(status.bot.equity, 6);
     expect(status.portfolio.balances.map((b) => b.currency)).toContain('KRW');
@@ -52,5 +54,8 @@ describe.skipIf(skipWithoutRedis())('coinrx status', () => {
     expect(text.out()).toMatch(/^bot "stat": stopped \(end of data\)$/m);
     expect(text.out()).toMatch(/^equity \d+\.\d\d, peak \d+\.\d\d/m);
     expect(text.out()).toMatch(/^models: ranking heuristic, strategy rules$/m);
+    // Per order, what the exchange executed beside what the bot applied: every fill once.
+    expect(text.out()).toMatch(/^orders: \d+, every fill applied exactly once$/m);
+    expect(text.out()).toMatch(/^ {2}\S+-b1 buy \S+ \w+: exchange executed [\d.e-]+ of [\d.e-]+, bot applied [\d.e-]+ in \d+ fill\(s\)$/m);
   });
 });

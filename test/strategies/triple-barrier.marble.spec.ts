@@ -53,8 +53,9 @@ describe('tripleBarrier (marbles)', () => {
   it("re-enters a coin still ranked when its position ends, without a ranking change (entries follow the ranking's state)", () => {
     const f = (minute: number): StrategyInput => features(minute, snapshot('BTC/KRW', minute, 100));
     const buy = (minute: number) => ({ kind: 'BUY', market: 'BTC/KRW', ts: T0 + minute * MIN, reason: 'ranked', score: 10, price: 100 });
-    // Ranked at 1: bought; the position fills, is sold and settles at 3; the ranking never changes again.
-    run('a-b-c-d-e-f-|', { a: f(1), b: ranking(1, 'BTC/KRW'), c: position('holding'), d: f(3), e: position('settled'), f: f(4) }, '--x-----y---|', { x: buy(1), y: buy(3) });
+    // Ranked at 1: bought; the position fills, is sold and settles after 3; the ranking never changes
+    // again: offered at the next batch.
+    run('a-b-c-d-e-f-|', { a: f(1), b: ranking(1, 'BTC/KRW'), c: position('holding'), d: f(3), e: position('settled'), f: f(4) }, '--x-------y-|', { x: buy(1), y: buy(4) });
     // Held all along: nothing more.
     run('a-b-c-d-|', { a: f(1), b: ranking(1, 'BTC/KRW'), c: position('holding'), d: f(20) }, '--x-----|', { x: buy(1) });
   });

@@ -33,6 +33,8 @@ export interface LiveSessionOptions {
   readonly feed: MarketFeed;
   readonly store: Store;
   start(firstTs: number): SessionEngine;
+  /** Build the engine before any market event (live: the restart's reconciliation needs it); default: at the first event. */
+  readonly eager?: boolean;
   /** Written into summary.json as the run's source. */
   readonly source: Record<string, unknown>;
   /** Serve the dashboard on this loopback port (0: any free one). */
@@ -63,11 +65,9 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
     if (o.forMs !== undefined) timer = setTimeout(resolve, o.forMs);
   });
   const connection = feed.connection$.subscribe((s) => io.stderr.write(`${label}: connection ${s.state}${s.reason ? ` (${s.reason})` : ''}${s.state === 'backoff' ? `, retry in ${Math.round(s.delayMs)} ms` : ''}\n`));
-  const subscription = feed.events$.subscribe((raw: MarketEvent) => {
-    const event = raw.ts < lastTs ? { ...raw, ts: lastTs } : raw;
-    lastTs = event.ts;
-    if (!session) {
-      session = o.start(event.ts);
+  const begin = (ts: number): SessionEngine => {
+    {
+      session = o.start(ts);
       if (store.backend === 'redis') recordToStore(session.engine, store, activeModels(config), o.ledger);
       const exchange = session.exchange;
       dashboard?.attach(session.engine, {
@@ -77,7 +77,6 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
         balances: () => exchange.getBalances(),
         health: { exchange: feed.connection$.pipe(map((c) => ({ status: c.state === 'open' ? 'ok' : 'degraded', reason: c.reason ?? c.state }))), redis: store.health$ },
       });
-      from = event.ts;
       session.engine.listen({
         onRanking: (r) => (top = r.ranking.slice(0, 3).map((e) => e.market)),
         onOrderEvent: (e) => {
@@ -86,7 +85,15 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
         },
       });
     }
-    session.feed(event);
+    return session;
+  };
+  // Live trading builds its engine at once: the restart procedure runs before the first market event.
+  if (o.eager) begin(Date.now());
+  const subscription = feed.events$.subscribe((raw: MarketEvent) => {
+    const event = raw.ts < lastTs ? { ...raw, ts: lastTs } : raw;
+    lastTs = event.ts;
+    from ??= event.ts;
+    (session ?? begin(event.ts)).feed(event);
     events++;
   });
   const status = setInterval(() => {
@@ -101,7 +108,8 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
   subscription.unsubscribe();
   connection.unsubscribe();
   healthLog.unsubscribe();
-  if (!session) {
+  if (!session || events === 0) {
+    session?.engine.finish();
     await dashboard?.close();
     await store.close(2_000);
     io.stderr.write(`${label}: no market data arrived; nothing to report\n`);

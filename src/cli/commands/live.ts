@@ -106,6 +106,7 @@ export const liveCommand: Command = {
         feed: market.feed,
         store,
         ledger,
+        eager: true,
         ...(args.strings.has('dashboard') ? { dashboardPort: portFlag(args.strings.get('dashboard')) } : {}),
         source: { ...market.source, exchange: id },
         start: () => {

@@ -1,5 +1,6 @@
 import type { PositionContext } from '../../../machines/index.js';
 import { held } from '../../../machines/index.js';
+import type { OrderLedgerEntry } from '../../engine/fill-ledger.js';
 import { storeFromConfig, waitHealthy } from '../../store/index.js';
 import { redactUrl } from '../../store/redact-url.js';
 import { UsageError } from '../args.js';
@@ -43,6 +44,8 @@ export const statusCommand: Command = {
       const models = modelJson ? (JSON.parse(modelJson) as { ranking: string; strategy: string }) : undefined;
       const portfolioJson = (await store.loadSnapshots('portfolio')).get('portfolio');
       const portfolio = portfolioJson ? (JSON.parse(portfolioJson) as { ts: number; equity: number; invested: number; balances: { currency: string; free: number; locked: number }[] }) : undefined;
+      // Per order: what the exchange executed (its last report) beside what the bot applied (its fills, each once).
+      const orders = [...(await store.loadSnapshots('order')).values()].map((json) => JSON.parse(json) as OrderLedgerEntry).sort((a, b) => a.ts - b.ts || (a.clientId < b.clientId ? -1 : 1));
       const botJson = bots.get('bot');
       const bot = botJson ? (JSON.parse(botJson) as PersistedBot) : undefined;
       const checkpoint = bots.get('checkpoint');
@@ -56,7 +59,7 @@ export const statusCommand: Command = {
           return { positionId: id, market: c.market, state: snapshot.value, amount: held(c), order: order ? { side: order.side, clientId: order.clientId, price: order.price, amount: order.amount, filled: order.filled, acked: order.acked } : undefined };
         });
       if (args.booleans.has('json')) {
-        io.stdout.write(`${JSON.stringify({ botId: config.botId, bot: bot ? { state: bot.value, ...bot.context } : null, checkpoint: checkpointInfo ? { index: checkpointInfo.index, ts: checkpointInfo.engine.ts } : null, models: models ?? null, portfolio: portfolio ?? null, positions: open })}\n`);
+        io.stdout.write(`${JSON.stringify({ botId: config.botId, bot: bot ? { state: bot.value, ...bot.context } : null, checkpoint: checkpointInfo ? { index: checkpointInfo.index, ts: checkpointInfo.engine.ts } : null, models: models ?? null, portfolio: portfolio ?? null, positions: open, orders })}\n`);
         return 0;
       }
       if (!bot && open.length === 0) {
@@ -77,6 +80,15 @@ export const statusCommand: Command = {
       for (const p of open) {
         const o = p.order ? `, ${p.order.side} ${p.order.filled}/${p.order.amount} @ ${p.order.price} (${p.order.clientId}${p.order.acked ? '' : ', unacknowledged'})` : '';
         lines.push(`  ${p.positionId} ${p.market} ${p.state}, holds ${p.amount}${o}`);
+      }
+      if (orders.length > 0) {
+        const mismatched = orders.filter((o) => Math.abs(o.executed - o.applied) > 1e-9 * Math.max(1, o.executed));
+        lines.push(`orders: ${orders.length}, ${mismatched.length === 0 ? 'every fill applied exactly once' : `${mismatched.length} where the fills applied differ from what the exchange executed`}`);
+        for (const o of orders.slice(-20)) {
+          const flag = mismatched.includes(o) ? '  <-- differs' : '';
+          lines.push(`  ${o.clientId} ${o.side} ${o.market} ${o.status}: exchange executed ${o.executed} of ${o.amount}, bot applied ${o.applied} in ${o.fills} fill(s)${flag}`);
+        }
+        if (orders.length > 20) lines.push(`  … ${orders.length - 20} older orders (--json lists every one)`);
       }
       io.stdout.write(`${lines.join('\n')}\n`);
       return 0;

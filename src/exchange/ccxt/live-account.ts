@@ -44,14 +44,23 @@ export class LiveAccount {
   readonly #exchange: CcxtExchange;
   readonly #options: LiveAccountOptions;
   readonly #events = new Subject<OrderEvent>();
-  /** Events before the engine subscribes (start-up: fills found while reading open orders), delivered to it first. */
+  /** Events until the engine has subscribed (start-up: fills found while reading open orders), delivered to it first. */
   #early: OrderEvent[] | undefined = [];
-  /** Every order event, the ones from before the first subscription first (one subscriber: the engine). */
+  /**
+   * Every order event, for one subscriber (the engine). Those from before it subscribed come first, a
+   * microtask after the subscription: whoever subscribes can attach its own listeners (the store
+   * recorder, the fill printer) in the same synchronous step and miss nothing.
+   */
   readonly orderEvents$: Observable<OrderEvent> = new Observable<OrderEvent>((subscriber) => {
-    const early = this.#early;
-    this.#early = undefined;
-    for (const e of early ?? []) subscriber.next(e);
-    return this.#events.subscribe(subscriber);
+    let inner: Subscription | undefined;
+    queueMicrotask(() => {
+      if (subscriber.closed) return;
+      const early = this.#early ?? [];
+      this.#early = undefined;
+      for (const e of early) subscriber.next(e);
+      inner = this.#events.subscribe(subscriber);
+    });
+    return () => inner?.unsubscribe();
   });
   readonly #balances = new Map<string, Balance>();
   readonly #open = new Map<string, Order>();

@@ -178,4 +178,42 @@ describe('CcxtExchange (real ccxt) against the local Upbit server', () => {
     expect(ex.stats().ackRecoveries).toBe(1);
     expect(events.filter((e) => e.type === 'order.accepted')).toHaveLength(1);
   });
+
+  it('a lost acknowledgement while every look-up fails is never a reject: the refused duplicate identifier means the order exists, and it is found once look-ups answer', async () => {
+    const { ex, events } = connect();
+    await ex.markets();
+    const id = clientId();
+    const created = server.ordersCreated;
+    server.loseNextAcks(1);
+    // GET /v1/order answers 503 to the look-up after the lost answer and to the first background round (each asked 4 times).
+    server.failNext(503, 8, '/v1/order');
+    const order = await ex.createLimitOrder({ clientId: id, market: 'XRP/KRW', side: 'buy', price: 2_980, amount: 3 });
+    expect(order).toBeUndefined();
+    expect(ex.stats().unknownOrders).toBe(1);
+    await waitFor(() => events.some((e) => e.type === 'order.accepted' && e.order.clientId === id), 'the order found by its identifier', 30_000);
+    // The order rests on the exchange, once; the position was never told it was rejected.
+    expect(events.filter((e) => e.type === 'order.rejected')).toEqual([]);
+    expect(server.ordersCreated).toBe(created + 1);
+    expect(server.order({ identifier: id })).toMatchObject({ state: 'wait' });
+  });
+
+  it('a private socket that goes silent is noticed within seconds and the open orders are re-read: a fill made meanwhile arrives', async () => {
+    // REST polling only when the stream says so: every 10 minutes otherwise.
+    const { ex, events } = connect({ privateStream: true, stallMs: 1_000, reconcileIntervalMs: 600_000, pollIntervalMs: 600_000 });
+    await ex.markets();
+    await ex.start();
+    const id = clientId();
+    const placed = await ex.createLimitOrder({ clientId: id, market: 'XRP/KRW', side: 'buy', price: 2_970, amount: 2 });
+    await waitFor(() => ex.stats().streamConnected, 'the private stream', 10_000);
+    server.stall(true);
+    try {
+      server.fillOrder(placed?.id as string);
+      const errors = ex.stats().streamErrors;
+      // Without stall detection the fill waits for the 10-minute reconciliation round.
+      await waitFor(() => events.some((e) => e.type === 'order.fill' && e.order.clientId === id), 'the fill, through the REST re-read after the stall', 10_000);
+      expect(ex.stats().streamErrors).toBeGreaterThan(errors);
+    } finally {
+      server.stall(false);
+    }
+  });
 });
