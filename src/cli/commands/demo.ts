@@ -9,7 +9,9 @@ import type { RunningDashboard } from '../../report/start-dashboard.js';
 import { DASHBOARD_FLAG, portFlag } from './live-flags.js';
 import { ProgressBar } from '../progress.js';
 import { progressDetail, summaryLines } from './backtest-summary.js';
-import { commandConfig, replayFromArgs, reportStats } from './replay-input.js';
+import { balanceLine, commandConfig, replayFromArgs, reportStats } from './replay-input.js';
+import { activeModels, recordToStore } from '../../engine/store-recorder.js';
+import { redactUrl, storeFromConfig, waitHealthy } from '../../store/index.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -49,12 +51,24 @@ export const demoCommand: Command = {
     const bar = new ProgressBar(io.stderr, io.interactive, 'demo');
     const score = await configuredScorer(config);
     const agent = await configuredAgent(config);
+    // With REDIS_URL the demo writes what it does to Redis like any run (monitor, status, snapshots).
+    const store = storeFromConfig(config);
+    if (store.backend === 'redis' && !(await waitHealthy(store, 10_000))) {
+      const reason = store.health.reason;
+      await store.close(1_000);
+      io.stderr.write(`coinrx demo: the Redis store is not writable (${reason}); check REDIS_URL or unset it to run in memory\n`);
+      return 1;
+    }
     // The dashboard paces the replay so a person can watch it, then serves the final state until Ctrl-C.
     const dashboard = args.strings.has('dashboard') ? await openDashboard(args.strings.get('dashboard'), io) : undefined;
     const common = {
       signal: io.signal,
-      extras: { ...(score ? { score } : {}), ...(agent ? { strategy: agent } : {}) },
-      ...(dashboard ? { onRun: (run: BacktestRun) => dashboard.attachRun(run) } : {}),
+      extras: { ...(score ? { score } : {}), ...(agent ? { strategy: agent } : {}), ...(store.backend === 'redis' ? { canOpenPositions: () => store.health.status === 'ok', observeTransitions: true } : {}) },
+      onRun: (run: BacktestRun) => {
+        io.stderr.write(balanceLine('demo', run.config));
+        if (store.backend === 'redis') recordToStore(run.engine, store, activeModels(config));
+        dashboard?.attachRun(run);
+      },
     };
     const data = args.lists.get('data');
     let source: ReturnType<typeof replayFromArgs> | undefined;
@@ -75,6 +89,8 @@ export const demoCommand: Command = {
       await writeBacktestOutput(out, result, config, undefined, { generator: 'coinrx generateMarket', seed: config.seed, markets, hours });
     }
     bar.done();
+    await store.close();
+    if (store.backend === 'redis') io.stderr.write(`demo: written to ${redactUrl(config.redis.url)} as bot "${config.botId}" (coinrx status --bot ${config.botId})\n`);
     if (source) await writeBacktestOutput(out, result, config, source.stats());
     io.stdout.write(`${summaryLines(result, out).join('\n')}\n`);
     if (source) reportStats(source, io, 'demo done');
