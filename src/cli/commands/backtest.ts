@@ -7,6 +7,7 @@ import { writeBacktestOutput } from '../../engine/backtest-output.js';
 import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { rangeErrorsAsUsage, TIME_RANGE_FLAGS, timeRangeArgs } from '../time-range-flags.js';
+import { cleanSpanOf, decideOverlap } from '../../engine/model-spans.js';
 import { progressDetail, summaryLines } from './backtest-summary.js';
 import { balanceLine, checkQuoteAgainstData, commandConfig, noEventsError, quoteFlag, replayFromArgs, reportStats } from './replay-input.js';
 
@@ -21,6 +22,7 @@ export const backtestCommand: Command = {
   flags: {
     ...DATA_FLAGS,
     ...TIME_RANGE_FLAGS,
+    'allow-overlap': { type: 'boolean', description: "with ranking.model or strategy.agent: also trade the span the model was trained on (default: refused; without --from the run starts where the model's clean test data does)" },
     quote: { type: 'string', valueName: 'currency', description: "quote currency to trade (default: the data's, e.g. USDT for BTC/USDT)" },
     out: { type: 'string', valueName: 'dir', description: 'output folder (default: out/backtest)' },
     'checkpoint-every': { type: 'string', valueName: 'events', description: 'save a checkpoint to the store this often (default 100000 with Redis, else off; 0 off)' },
@@ -29,7 +31,12 @@ export const backtestCommand: Command = {
   },
   async run(args, io) {
     const config = commandConfig(args, io);
-    const range = timeRangeArgs(args);
+    // A trained model is backtested on data it has not seen unless asked (src/engine/model-spans.ts).
+    const overlap = decideOverlap(timeRangeArgs(args), await cleanSpanOf(config).catch(() => undefined), args.booleans.has('allow-overlap'));
+    if (overlap.kind === 'refused') throw new UsageError(overlap.error);
+    if (overlap.kind === 'in-sample') io.stderr.write(`backtest: warning: ${overlap.warning}\n`);
+    else if (overlap.note) io.stderr.write(`backtest: ${overlap.note}\n`);
+    const range = overlap.range;
     const source = replayFromArgs(args, io);
     const out = args.strings.get('out') ?? 'out/backtest';
     const quote = quoteFlag(args);
