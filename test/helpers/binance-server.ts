@@ -149,6 +149,22 @@ interface ServerOrder {
   fills: ServerFill[];
 }
 
+/** One order as the server holds it, for audits (a copy: changing it changes nothing). */
+export interface BinanceOrderRecord {
+  readonly orderId: number;
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly side: 'BUY' | 'SELL';
+  readonly price: number;
+  readonly origQty: number;
+  readonly executedQty: number;
+  readonly status: OrderStatus;
+  readonly time: number;
+  /** When it left the book; undefined while it rests. */
+  readonly closedAt: number | undefined;
+  readonly fills: readonly { readonly id: number; readonly price: number; readonly qty: number; readonly commission: number; readonly commissionAsset: string; readonly time: number }[];
+}
+
 interface PublicClient {
   readonly ws: WebSocket;
   readonly combined: boolean;
@@ -443,6 +459,35 @@ export class BinanceServer {
     return o && { ...this.#orderJson(o), fills: o.fills.map((f) => ({ ...f })) };
   }
 
+  /** Every order the server holds, oldest first, fills included (copies). */
+  allOrders(): BinanceOrderRecord[] {
+    return [...this.#orders.values()].map((o) => ({
+      orderId: o.orderId,
+      clientOrderId: o.clientOrderId,
+      symbol: o.symbol,
+      side: o.side,
+      price: o.price,
+      origQty: o.origQty,
+      executedQty: o.executedQty,
+      status: o.status,
+      time: o.time,
+      closedAt: o.status === 'NEW' || o.status === 'PARTIALLY_FILLED' ? undefined : o.updateTime,
+      fills: o.fills.map((f) => ({ id: f.id, price: f.price, qty: f.qty, commission: f.commission, commissionAsset: f.commissionAsset, time: f.time })),
+    }));
+  }
+
+  /** Every asset's balance (free and locked), as the server holds them. */
+  balances(): Record<string, { free: number; locked: number }> {
+    return Object.fromEntries([...this.#balances].map(([a, b]) => [a, { ...b }]));
+  }
+
+  /** Cancels an open order as its owner would from elsewhere (the web page): the bot learns it from the exchange. */
+  cancelOrder(orderId: number | string): void {
+    const o = this.#orders.get(Number(orderId));
+    if (!o || (o.status !== 'NEW' && o.status !== 'PARTIALLY_FILLED')) throw new Error(`cancelOrder: order ${orderId} is not open`);
+    this.#finish(o, 'CANCELED', 'CANCELED');
+  }
+
   // ---- faults --------------------------------------------------------------------------------
 
   /** Terminates every websocket (market streams, WebSocket API, listenKey streams) without a close frame. */
@@ -461,9 +506,9 @@ export class BinanceServer {
     this.#faults.refuseConnections(count);
   }
 
-  /** The next `count` REST requests (only those on `path` when given) are answered with `status` (429, 418, 500, 503). */
-  failNext(status: number, count = 1, path?: string): void {
-    this.#faults.failNext(status, count, path);
+  /** The next `count` REST requests (optionally only those on `path`, and with `method`) are answered with `status` (429, 418, 500, 503…). */
+  failNext(status: number, count = 1, path?: string, method?: string): void {
+    this.#faults.failNext(status, count, path, method);
   }
 
   /** The next `count` POST /api/v3/order are executed, then their connection is destroyed without an answer. */
@@ -975,7 +1020,7 @@ export class BinanceServer {
     const secondsToNextMinute = (): number => Math.max(1, Math.ceil(((minute + 1) * 60_000 - Date.now()) / 1000));
 
     // injected faults first
-    const status = this.#faults.takeAnswer(path);
+    const status = this.#faults.takeAnswer(path, method);
     if (status !== undefined) {
       if (status === 429) {
         send(429, { code: -1003, msg: `Too many requests; current limit of IP(127.0.0.1) is ${WEIGHT_LIMIT} requests per minute. Please use WebSocket Streams for live updates to avoid polling the API.` }, { 'retry-after': String(secondsToNextMinute()) });

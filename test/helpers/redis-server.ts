@@ -65,6 +65,11 @@ export class RedisTestServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /** The server's process id while it runs (to freeze it with SIGSTOP / SIGCONT). */
+  get pid(): number | undefined {
+    return this.running ? this.#child?.pid : undefined;
+  }
+
   get running(): boolean {
     return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null;
   }

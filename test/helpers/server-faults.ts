@@ -7,13 +7,13 @@
 export class ServerFaults {
   /** While true, the server's sockets stay open but it sends nothing and answers no ping. */
   stalled = false;
-  readonly #answers: { status: number; count: number; path?: string }[] = [];
+  readonly #answers: { status: number; count: number; path?: string; method?: string }[] = [];
   #lostAcks = 0;
   #refusals = 0;
 
-  /** The next `count` REST requests (only those on `path` when given) are answered with `status`. */
-  failNext(status: number, count: number, path?: string): void {
-    this.#answers.push({ status, count, ...(path !== undefined ? { path } : {}) });
+  /** The next `count` REST requests (only those on `path`, and with `method`, when given) are answered with `status`. */
+  failNext(status: number, count: number, path?: string, method?: string): void {
+    this.#answers.push({ status, count, ...(path !== undefined ? { path } : {}), ...(method !== undefined ? { method } : {}) });
   }
 
   loseNextAcks(count: number): void {
@@ -25,8 +25,8 @@ export class ServerFaults {
   }
 
   /** The status a request on `path` must be answered with now, if a fault is pending for it (counted). */
-  takeAnswer(path: string): number | undefined {
-    const fault = this.#answers.find((f) => f.count > 0 && (f.path === undefined || f.path === path));
+  takeAnswer(path: string, method?: string): number | undefined {
+    const fault = this.#answers.find((f) => f.count > 0 && (f.path === undefined || f.path === path) && (f.method === undefined || f.method === method));
     if (!fault) return undefined;
     fault.count--;
     if (fault.count === 0) this.#answers.splice(this.#answers.indexOf(fault), 1);

@@ -62,7 +62,24 @@ interface ServerOrder {
   locked: number;
   state: 'wait' | 'done' | 'cancel';
   createdAt: number;
+  /** When it left the book (filled or cancelled). */
+  closedAt: number | undefined;
   trades: { uuid: string; price: number; volume: number; funds: number; ts: number }[];
+}
+
+/** One order as the server holds it, for audits (a copy: changing it changes nothing). */
+export interface UpbitOrderRecord {
+  readonly uuid: string;
+  readonly identifier: string | undefined;
+  readonly market: string;
+  readonly side: 'bid' | 'ask';
+  readonly price: number;
+  readonly volume: number;
+  readonly executed: number;
+  readonly state: 'wait' | 'done' | 'cancel';
+  readonly createdAt: number;
+  readonly closedAt: number | undefined;
+  readonly trades: readonly { readonly uuid: string; readonly price: number; readonly volume: number; readonly ts: number }[];
 }
 
 interface PublicClient {
@@ -364,6 +381,7 @@ export class UpbitServer {
     o.trades.push(trade);
     if (o.volume - o.executed <= 1e-12) {
       o.state = 'done';
+      o.closedAt = ts;
       if (o.side === 'bid' && o.locked > 0) {
         q.locked -= o.locked;
         q.balance += o.locked;
@@ -377,6 +395,46 @@ export class UpbitServer {
   order(ref: { uuid?: string; identifier?: string }): Record<string, unknown> | undefined {
     const o = ref.uuid ? this.#orders.get(ref.uuid) : ref.identifier ? this.#byIdentifier.get(ref.identifier) : undefined;
     return o && this.#orderJson(o, true);
+  }
+
+  /** Every order the server holds, oldest first, trades included (copies). */
+  allOrders(): UpbitOrderRecord[] {
+    return [...this.#orders.values()].map((o) => ({
+      uuid: o.uuid,
+      identifier: o.identifier,
+      market: o.market,
+      side: o.side,
+      price: o.price,
+      volume: o.volume,
+      executed: o.executed,
+      state: o.state,
+      createdAt: o.createdAt,
+      closedAt: o.closedAt,
+      trades: o.trades.map((t) => ({ uuid: t.uuid, price: t.price, volume: t.volume, ts: t.ts })),
+    }));
+  }
+
+  /** Every currency's balance (free and locked), as the server holds them. */
+  balances(): Record<string, { balance: number; locked: number }> {
+    return Object.fromEntries([...this.#balances].map(([c, a]) => [c, { ...a }]));
+  }
+
+  /** Cancels a resting order as its owner would from elsewhere (the web page): the bot learns it from the exchange. */
+  cancelOrder(uuid: string): void {
+    const o = this.#orders.get(uuid);
+    if (!o || o.state !== 'wait') throw new Error(`cancelOrder: order ${uuid} is not open`);
+    this.#cancel(o);
+  }
+
+  #cancel(o: ServerOrder): void {
+    o.state = 'cancel';
+    o.closedAt = Date.now();
+    const [quote, base] = o.market.split('-') as [string, string];
+    const a = this.#account(o.side === 'bid' ? quote : base);
+    a.locked -= o.locked;
+    a.balance += o.locked;
+    o.locked = 0;
+    this.#pushMyOrder(o, 'cancel');
   }
 
   // ---- faults --------------------------------------------------------------------------------
@@ -397,9 +455,9 @@ export class UpbitServer {
     this.#faults.refuseConnections(count);
   }
 
-  /** The next `count` REST requests (optionally only those on `path`) are answered with `status` (429, 418, 500…). */
-  failNext(status: number, count = 1, path?: string): void {
-    this.#faults.failNext(status, count, path);
+  /** The next `count` REST requests (optionally only those on `path`, and with `method`) are answered with `status` (429, 418, 500, 503…). */
+  failNext(status: number, count = 1, path?: string, method?: string): void {
+    this.#faults.failNext(status, count, path, method);
   }
 
   /** The next `count` POST /v1/orders create the order and then drop the connection without answering. */
@@ -612,7 +670,7 @@ export class UpbitServer {
       res.end(JSON.stringify(payload));
     };
     // injected faults first
-    const status = this.#faults.takeAnswer(path);
+    const status = this.#faults.takeAnswer(path, method);
     if (status !== undefined) {
       const name = status === 429 ? 'too_many_requests' : status === 418 ? 'blocked' : 'server_error';
       const message = status === 429 ? 'Too many API requests.' : status === 418 ? 'Blocked for 60 seconds after repeated 429s.' : 'Internal server error';
@@ -765,13 +823,7 @@ export class UpbitServer {
       case 'DELETE /v1/order': {
         const o = this.#find(q);
         if (o.state !== 'wait') throw new HttpError(400, 'order_not_found', '주문을 찾지 못했습니다.');
-        o.state = 'cancel';
-        const [quote, base] = o.market.split('-') as [string, string];
-        const a = this.#account(o.side === 'bid' ? quote : base);
-        a.locked -= o.locked;
-        a.balance += o.locked;
-        o.locked = 0;
-        this.#pushMyOrder(o, 'cancel');
+        this.#cancel(o);
         return this.#orderJson(o, false);
       }
       case 'GET /v1/orders/open': {
@@ -828,6 +880,7 @@ export class UpbitServer {
       locked: lock,
       state: 'wait',
       createdAt: Date.now(),
+      closedAt: undefined,
       trades: [],
     };
     this.#orders.set(o.uuid, o);
