@@ -1,5 +1,7 @@
 import type { Balance, Order } from '../core/index.js';
-import type { OrderSlot, PositionContext } from '../../machines/index.js';
+import { createActor } from 'xstate';
+import { botMachine, initialPositionContext, positionMachine, type OrderSlot, type PositionContext } from '../../machines/index.js';
+import type { Config } from '../config.js';
 import { waitHealthy, type Store } from '../store/index.js';
 import { FillLedger, type OrderLedgerEntry } from './fill-ledger.js';
 import type { EngineCheckpoint, TradingEngine } from './trading-engine.js';
@@ -136,4 +138,65 @@ export async function loadFillLedger(store: Store): Promise<FillLedger> {
   const fills = await store.loadSnapshots('fill');
   const orders = await store.loadSnapshots('order');
   return new FillLedger(fills.keys(), [...orders.values()].map((json) => JSON.parse(json) as OrderLedgerEntry));
+}
+
+/** The part of a client id before its last dash: the position (`coinrx-lk3j2-7-b1` → `coinrx-lk3j2-7`). */
+function positionOf(clientId: string): string {
+  return clientId.slice(0, clientId.lastIndexOf('-'));
+}
+
+/**
+ * Orders of this bot (client id `${botId}-…`) resting on the exchange that no restored position knows:
+ * the bot was killed after placing them but before their position's snapshot reached the store. Each is
+ * adopted into the checkpoint before the engine is built — a buy into a new position in `buying` (or
+ * the position of the same id still `idle`), a sell into its `holding` position, now `selling` — with the
+ * order as placed and nothing filled, so the look-ups of the restart apply every fill once. Returns the
+ * checkpoint to build from and one line per order.
+ */
+export function adoptOrphanOrders(checkpoint: EngineCheckpoint | undefined, open: readonly Order[], options: { readonly config: Config; readonly ackTimeoutMs: number; readonly now: number }): { checkpoint: EngineCheckpoint | undefined; lines: string[] } {
+  const { botId } = options.config;
+  const buyTimeoutMs = options.config.strategy.buyTimeout;
+  const known = new Set(restoredOrders(checkpoint).map((o) => o.slot.clientId));
+  const orphans = open.filter((o) => o.clientId.startsWith(`${botId}-`) && !known.has(o.clientId) && /-[bs]\d+$/.test(o.clientId));
+  if (orphans.length === 0) return { checkpoint, lines: [] };
+  const bot = (checkpoint?.bot ?? freshBotSnapshot(options.config)) as PersistedBot;
+  const children: Record<string, { snapshot: unknown; src: string }> = { ...bot.children };
+  const refs: Record<string, unknown> = { ...bot.context.positions };
+  const lines: string[] = [];
+  for (const order of orphans) {
+    const positionId = positionOf(order.clientId);
+    const n = Number(order.clientId.slice(order.clientId.lastIndexOf('-') + 2));
+    const slot: OrderSlot = { side: order.side, clientId: order.clientId, id: order.id, price: order.price, amount: order.amount, filled: 0, cost: 0, fee: 0, submittedTs: order.ts || options.now, acked: true };
+    const existing = children[positionId]?.snapshot as { value: string; context: PositionContext } | undefined;
+    let value: string;
+    let context: PositionContext;
+    if (order.side === 'buy' && (existing === undefined || (existing.value === 'idle' && !existing.context.buy))) {
+      const base = existing?.context ?? initialPositionContext({ positionId, market: order.market, ackTimeoutMs: options.ackTimeoutMs, buyTimeoutMs });
+      context = Object.assign({}, base, { buy: slot, orderCount: Math.max(base.orderCount, n), openedTs: base.openedTs ?? slot.submittedTs, lastTs: Math.max(base.lastTs, slot.submittedTs) });
+      value = 'buying';
+    } else if (order.side === 'sell' && existing?.value === 'holding' && !existing.context.sell) {
+      context = Object.assign({}, existing.context, { sell: slot, orderCount: Math.max(existing.context.orderCount, n), lastTs: Math.max(existing.context.lastTs, slot.submittedTs) });
+      value = 'selling';
+    } else {
+      lines.push(`${order.clientId} (${order.side} ${order.amount} ${order.market}) is this bot's but fits no restored position (${existing ? existing.value : 'none'}); left untouched`);
+      continue;
+    }
+    const snapshot = positionMachine.getPersistedSnapshot(positionMachine.resolveState({ value, context }));
+    children[positionId] = { src: children[positionId]?.src ?? 'position', snapshot };
+    refs[positionId] = { xstate$$type: 1, id: positionId };
+    lines.push(`${order.clientId}: resting on the exchange but unknown to the snapshots (killed before they were written): adopted by ${positionId}, now ${value}`);
+  }
+  const adopted = { ...bot, children, context: { ...bot.context, positions: refs } };
+  const base: EngineCheckpoint = checkpoint ?? { v: 1, ts: options.now, seq: 0, decisions: 0, lastPrice: [], regimeAtEntry: {}, settled: [], results: [], bot: adopted, sentEquityTs: null };
+  return { checkpoint: { ...base, bot: adopted }, lines };
+}
+
+/** A started bot's persisted snapshot (no positions): the base when the store holds no bot yet. */
+function freshBotSnapshot(config: Config): unknown {
+  const actor = createActor(botMachine, { input: { botId: config.botId, dailyLossLimit: config.bot.dailyLossLimit, maxDrawdown: config.bot.maxDrawdown, onStop: config.bot.onStop } });
+  actor.start();
+  actor.send({ type: 'bot.start' });
+  const snapshot = actor.getPersistedSnapshot();
+  actor.stop();
+  return snapshot;
 }

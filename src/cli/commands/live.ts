@@ -2,7 +2,7 @@ import { configuredStrategy } from '../../engine/backtest.js';
 import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
 import { TradingEngine } from '../../engine/trading-engine.js';
 import { storeFromConfig } from '../../store/index.js';
-import { completeRestart, loadFillLedger, loadLiveRestore, restoredPositions, restoredOrders, StoreUnavailableError } from '../../engine/live-restore.js';
+import { adoptOrphanOrders, completeRestart, loadFillLedger, loadLiveRestore, restoredPositions, restoredOrders, StoreUnavailableError } from '../../engine/live-restore.js';
 import { PerformanceTracker } from '../../trading/performance.js';
 import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, type Command } from '../command.js';
@@ -82,6 +82,18 @@ export const liveCommand: Command = {
         return 1;
       }
       throw error;
+    }
+    // Orders of this bot that no snapshot knows (killed between the order and its snapshot) are adopted.
+    try {
+      const adoption = adoptOrphanOrders(restore, await exchange.listOpenOrders(config.exchange.markets), { config, ackTimeoutMs: Math.max(60_000, 3 * config.simulator.latency), now: Date.now() });
+      restore = adoption.checkpoint;
+      for (const line of adoption.lines) io.stderr.write(`live: reconciliation: ${line}\n`);
+    } catch (error) {
+      await store.close(500);
+      await exchange.close();
+      await market.close();
+      io.stderr.write(`coinrx live: cannot list the open orders at ${where} (${(error as Error).message.slice(0, 300)}); nothing was traded\n`);
+      return 1;
     }
     const ledger = await loadFillLedger(store);
     const restored = restoredPositions(restore);

@@ -248,6 +248,14 @@ export class CcxtExchange implements Exchange {
     for (const o of orders) this.#tracker.seed(o);
   }
 
+  /**
+   * Every open order of the account as the exchange lists it, without recording anything (the tracker
+   * is not told, no event is emitted): a restart reads its own orders this way before it seeds the tracker.
+   */
+  listOpenOrders(markets: readonly string[] = []): Promise<Order[]> {
+    return this.#dialect.openOrders(() => undefined, markets, this.#clock.now());
+  }
+
   /** The order as last seen (synchronous, from the tracker). */
   getOrder(ref: { readonly id?: string; readonly clientId?: string }): Order | undefined {
     return this.#tracker.get(ref);
