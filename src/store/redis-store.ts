@@ -99,6 +99,8 @@ interface Listener {
 interface Waiter {
   readonly eventId: string | undefined;
   readonly snapGen: number;
+  /** Pub/sub messages queued before the flush: done once that many were sent (or counted as dropped). */
+  readonly messageSeq: number;
   readonly resolve: (ok: boolean) => void;
 }
 
@@ -176,6 +178,9 @@ export class RedisStore implements Store {
   #evictedId: string | undefined;
   #lastAppended: string | undefined;
   #messages: [string, string][] = [];
+  /** Messages queued so far, and how many of them Redis answered for (sent or counted dropped). */
+  #messageSeq = 0;
+  #messagesSettled = 0;
   #inFlight: Batch | undefined;
   #scheduled = false;
   #timer: NodeJS.Timeout | undefined;
@@ -301,6 +306,7 @@ export class RedisStore implements Store {
       return;
     }
     this.#messages.push([channelKey(this.botId, channel), JSON.stringify({ v: SCHEMA_VERSION, bot: this.botId, ...message })]);
+    this.#messageSeq++;
     this.#schedule();
   }
 
@@ -400,6 +406,7 @@ export class RedisStore implements Store {
           break;
         }
         case 'message':
+          this.#messagesSettled++;
           if (error) this.#droppedMessages++;
           break;
         default:
@@ -598,6 +605,7 @@ export class RedisStore implements Store {
   #publishHealth(h: StoreHealth): void {
     const message = { v: SCHEMA_VERSION, bot: this.botId, ts: this.#now(), component: 'store', status: h.status, reason: h.reason, pendingEvents: h.pendingEvents, droppedEvents: h.droppedEvents, droppedMessages: h.droppedMessages };
     this.#messages.push([channelKey(this.botId, 'health'), JSON.stringify(message)]);
+    this.#messageSeq++;
     this.#schedule();
   }
 
@@ -669,7 +677,7 @@ export class RedisStore implements Store {
 
   flush(timeoutMs = 5000): Promise<boolean> {
     this.#ensureConnecting();
-    const waiter = { eventId: this.#lastAppended, snapGen: this.#snapGen };
+    const waiter = { eventId: this.#lastAppended, snapGen: this.#snapGen, messageSeq: this.#messageSeq };
     if (this.#isDone(waiter)) return Promise.resolve(true);
     if (this.#closed) return Promise.resolve(false);
     if (this.#ready && !this.#inFlight) this.#flushNow();
@@ -689,8 +697,9 @@ export class RedisStore implements Store {
     });
   }
 
-  #isDone(w: { eventId: string | undefined; snapGen: number }): boolean {
+  #isDone(w: { eventId: string | undefined; snapGen: number; messageSeq: number }): boolean {
     if (this.#snapAcked < w.snapGen) return false;
+    if (this.#messagesSettled < w.messageSeq) return false;
     if (w.eventId === undefined) return true;
     const first = this.#inFlight?.events[0] ?? this.#pending.peek();
     return first === undefined || compareEventIds(first.id, w.eventId) > 0;
@@ -710,8 +719,12 @@ export class RedisStore implements Store {
     if (this.#closed) return;
     const written = this.#connecting ? await this.flush(timeoutMs) : true;
     const unwritten = this.#pending.length + (this.#inFlight?.events.length ?? 0);
-    if (!written || unwritten > 0) {
-      const reason = `closed with ${unwritten} log entries and ${this.#dirtyCount()} snapshot writes not written to redis`;
+    // Messages not sent by now never will be: counted, never dropped silently.
+    const unsent = this.#messageSeq - this.#messagesSettled;
+    this.#droppedMessages += unsent;
+    this.#messagesSettled = this.#messageSeq;
+    if (!written || unwritten > 0 || unsent > 0) {
+      const reason = `closed with ${unwritten} log entries, ${this.#dirtyCount()} snapshot writes and ${unsent} pub/sub messages not written to redis`;
       this.#health.next(this.#healthValue('degraded', reason));
       this.#logger?.error({ unwritten }, `store: ${reason}`);
     }

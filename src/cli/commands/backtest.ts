@@ -10,6 +10,7 @@ import { rangeErrorsAsUsage, TIME_RANGE_FLAGS, timeRangeArgs } from '../time-ran
 import { cleanSpanOf, decideOverlap } from '../../engine/model-spans.js';
 import { progressDetail, summaryLines } from './backtest-summary.js';
 import { balanceLine, checkQuoteAgainstData, commandConfig, noEventsError, quoteFlag, replayFromArgs, reportStats } from './replay-input.js';
+import { reportStoreLoss } from './store-loss.js';
 
 export const backtestCommand: Command = {
   name: 'backtest',
@@ -98,6 +99,7 @@ export const backtestCommand: Command = {
     // A finished run leaves no checkpoint behind: a later --resume must not continue it.
     if (!io.signal.aborted) store.deleteSnapshot('bot', 'checkpoint');
     await store.close();
+    reportStoreLoss(store, 'backtest', io);
     await writeBacktestOutput(out, result, config, source.stats());
     io.stdout.write(`${summaryLines(result, out).join('\n')}\n`);
     reportStats(source, io, io.signal.aborted ? 'interrupted: the results cover the data read so far' : 'done');

@@ -10,6 +10,7 @@ import { DASHBOARD_FLAG, portFlag } from './live-flags.js';
 import { ProgressBar } from '../progress.js';
 import { progressDetail, summaryLines } from './backtest-summary.js';
 import { balanceLine, commandConfig, replayFromArgs, reportStats } from './replay-input.js';
+import { reportStoreLoss } from './store-loss.js';
 import { activeModels, recordToStore } from '../../engine/store-recorder.js';
 import { redactUrl, storeFromConfig, waitHealthy } from '../../store/index.js';
 
@@ -90,6 +91,7 @@ export const demoCommand: Command = {
     }
     bar.done();
     await store.close();
+    reportStoreLoss(store, 'demo', io);
     if (store.backend === 'redis') io.stderr.write(`demo: written to ${redactUrl(config.redis.url)} as bot "${config.botId}" (coinrx status --bot ${config.botId})\n`);
     if (source) await writeBacktestOutput(out, result, config, source.stats());
     io.stdout.write(`${summaryLines(result, out).join('\n')}\n`);
