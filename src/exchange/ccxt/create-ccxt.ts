@@ -74,6 +74,9 @@ export function createCcxt(options: CcxtOptions = {}): Ccxt {
   } else if (options.restUrl !== undefined) {
     ex.urls['api'] = rehostUrls(ex.urls['api'], options.restUrl, options.wsUrl);
   }
+  // ccxt pings every 5 s and fails a socket after two silent intervals: a silent server is noticed in
+  // seconds (its own default waits a minute or more).
+  ex.streaming = { ...ex.streaming, keepAlive: 5_000, maxPingPongMisses: 2 };
   // ccxt refuses a plain ws:// socket (a local test server) without an HTTP agent (its loadHttpProxyAgent).
   if (hasPlainWebsocket(ex.urls['api'])) ex.httpAgent = new Agent();
   return ex;

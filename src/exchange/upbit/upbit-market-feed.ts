@@ -26,7 +26,7 @@ export interface UpbitMarketFeedOptions {
   readonly marketRefreshMs?: number;
   /** A websocket ping is sent this often when the socket is quiet (default 15 s). */
   readonly pingIntervalMs?: number;
-  /** No frame and no pong for this long means the connection stalled (default 45 s). */
+  /** No frame and no pong for this long means the connection stalled (default 20 s; pings go out every 5 s of silence). */
   readonly idleTimeoutMs?: number;
   /** Reconnect backoff. Defaults: 500 ms doubling to 30 s, half jittered, never giving up. */
   readonly backoff?: FeedBackoff;
@@ -165,13 +165,13 @@ export class UpbitMarketFeed implements MarketFeed {
 
   #start(): void {
     if (this.#run) return;
-    const ping = this.#options.pingIntervalMs ?? 15_000;
+    const ping = this.#options.pingIntervalMs ?? 5_000;
     this.#run = new FeedRun({
       socket: { openSocket: () => this.#open(), closeSocket: () => this.#close(), subscribe: () => this.#subscribe() },
       status: this.#status,
       backoff: this.#options.backoff,
       random: this.#options.random,
-      heartbeatMs: Math.max(10, Math.min(ping, (this.#options.idleTimeoutMs ?? 45_000) / 3)),
+      heartbeatMs: Math.max(10, Math.min(ping, (this.#options.idleTimeoutMs ?? 20_000) / 3)),
       beat: () => this.#beat(),
       refreshMarkets: () => this.refreshMarkets(),
       ready: () => this.#codes.length > 0 || this.#options.markets !== undefined,
@@ -247,12 +247,12 @@ export class UpbitMarketFeed implements MarketFeed {
     const ws = this.#ws;
     if (!ws || ws.readyState !== ws.OPEN) return;
     const idle = Date.now() - this.#lastActivity;
-    if (idle > (this.#options.idleTimeoutMs ?? 45_000)) {
+    if (idle > (this.#options.idleTimeoutMs ?? 20_000)) {
       this.#counters.stalls++;
       this.#run?.actor.send({ type: 'connection.stalled' });
       return;
     }
-    if (idle >= Math.min(this.#options.pingIntervalMs ?? 15_000, (this.#options.idleTimeoutMs ?? 45_000) / 3)) ws.ping();
+    if (idle >= Math.min(this.#options.pingIntervalMs ?? 5_000, (this.#options.idleTimeoutMs ?? 20_000) / 3)) ws.ping();
   }
 
   #onFrame(data: RawData): void {
