@@ -24,7 +24,7 @@ export interface UpbitMarketFeedOptions {
   readonly wsUrl?: string;
   /** How often the market list is re-read for listings and delistings (default 5 min). */
   readonly marketRefreshMs?: number;
-  /** A websocket ping is sent this often when the socket is quiet (default 15 s). */
+  /** A websocket ping is sent this often when the socket is quiet (default 5 s). */
   readonly pingIntervalMs?: number;
   /** No frame and no pong for this long means the connection stalled (default 20 s; pings go out every 5 s of silence). */
   readonly idleTimeoutMs?: number;
