@@ -176,6 +176,7 @@ export class TradingEngine {
   /** Set while one of the bot's own actions runs (see #send). */
   #viaBot = false;
   #now = 0;
+  #strategyError: unknown = undefined;
   decisions = 0;
 
   constructor(options: EngineOptions) {
@@ -258,7 +259,13 @@ export class TradingEngine {
     });
 
     this.#subscriptions.push(
-      this.#inputs.observable.pipe(options.strategy).subscribe((d) => this.#onDecision(d)),
+      this.#inputs.observable.pipe(options.strategy).subscribe({
+        next: (d) => this.#onDecision(d),
+        // A strategy that fails (a bug, a malformed decision) stops the run at the next event, not silently.
+        error: (error: unknown) => {
+          this.#strategyError = error;
+        },
+      }),
       exchange.orderEvents$.subscribe((e) => this.#onOrderEvent(e)),
       this.pipeline.batches$.subscribe((batch) => {
         this.#now = batch.ts;
@@ -299,6 +306,7 @@ export class TradingEngine {
 
   /** Feeds one market event: the exchange matches first (fills are known before the features move). */
   onMarketEvent(event: MarketEvent): void {
+    if (this.#strategyError !== undefined) throw this.#strategyError;
     this.#now = event.ts;
     this.#notePrice(event);
     this.#options.exchange.onMarketEvent?.(event);

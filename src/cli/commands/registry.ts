@@ -12,6 +12,7 @@ export const COMMAND_ENTRIES: readonly CommandEntry[] = [
   { name: 'live', load: async () => (await import('./live.js')).liveCommand },
   { name: 'demo', load: async () => (await import('./demo.js')).demoCommand },
   { name: 'backtest', load: async () => (await import('./backtest.js')).backtestCommand },
+  { name: 'new-strategy', load: async () => (await import('./new-strategy.js')).newStrategyCommand },
   { name: 'features', load: async () => (await import('./features.js')).featuresCommand },
   { name: 'rank', load: async () => (await import('./rank.js')).rankCommand },
   { name: 'status', load: async () => (await import('./status.js')).statusCommand },

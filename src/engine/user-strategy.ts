@@ -1,0 +1,107 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { map } from 'rxjs';
+import type { Config } from '../config.js';
+import type { Decision } from '../core/index.js';
+import { InputError } from '../core/input-error.js';
+import type { Strategy, StrategyContext, StrategyFactory } from '../../strategies/index.js';
+
+/** A strategy module that cannot be used: the message names the file and what is wrong, on one line. */
+export class StrategyModuleError extends InputError {
+  override name = 'StrategyModuleError';
+}
+
+/** The export a strategy module must have. */
+export const STRATEGY_EXPORT = 'createStrategy';
+
+const KINDS = new Set(['BUY', 'SELL', 'CANCEL_BUY', 'CANCEL_SELL']);
+
+/** The configured numbers a strategy is built with (see StrategyContext). */
+export function strategyContext(config: Config, feeRate: number): StrategyContext {
+  const s = config.strategy;
+  return { feeRate, takeProfit: s.takeProfit, stopLoss: s.stopLoss, maxHoldMs: s.maxHold, buyTimeoutMs: s.buyTimeout, chaseTicks: s.chaseTicks, skipBearMarket: s.skipBearMarket, sellTimeoutMs: s.sellTimeout, maxPositions: config.allocation.maxPositions };
+}
+
+/** A path (`./x.ts`, `/abs/x.js`, `x.ts`) or a package name (`my-strategies`, `@me/strategies/momentum`). */
+function looksLikePath(spec: string): boolean {
+  return spec.startsWith('.') || isAbsolute(spec) || /\.(?:[cm]?[jt]s)$/.test(spec);
+}
+
+let tsxRegistered = false;
+
+async function importModule(url: string, shown: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    // The compiled CLI runs on plain Node: TypeScript modules load through tsx (a dependency), registered once.
+    if ((error as NodeJS.ErrnoException).code === 'ERR_UNKNOWN_FILE_EXTENSION' && !tsxRegistered) {
+      tsxRegistered = true;
+      const { register } = await import('tsx/esm/api');
+      register();
+      return importModule(url, shown);
+    }
+    const first = ((error as Error).message ?? String(error)).split('\n')[0];
+    throw new StrategyModuleError(`--strategy ${shown}: cannot load the module: ${first}`);
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'function') return 'a function';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
+ * Loads a strategy module: a file (`.ts`, `.js`, `.mjs`; relative to `cwd`) or an installed package. It
+ * must export `createStrategy(context)` returning the strategy operator. Every failure is a
+ * StrategyModuleError naming the file and what is missing.
+ */
+export async function loadStrategyModule(spec: string, cwd: string): Promise<{ readonly file: string; readonly create: StrategyFactory }> {
+  let url: string;
+  let shown: string;
+  if (looksLikePath(spec)) {
+    const path = resolve(cwd, spec);
+    if (!existsSync(path)) throw new StrategyModuleError(`--strategy ${spec}: no such file (${path})`);
+    url = pathToFileURL(path).href;
+    shown = spec;
+  } else {
+    try {
+      url = pathToFileURL(createRequire(join(cwd, 'package.json')).resolve(spec)).href;
+    } catch {
+      throw new StrategyModuleError(`--strategy ${spec}: not a file and no installed package of that name (give a path such as ./strategies/${spec}.ts)`);
+    }
+    shown = spec;
+  }
+  const module = await importModule(url, shown);
+  const create = module[STRATEGY_EXPORT];
+  if (create === undefined) {
+    const names = Object.keys(module).filter((k) => k !== STRATEGY_EXPORT);
+    const has = names.length === 0 ? 'it exports nothing' : `it exports ${names.join(', ')}`;
+    throw new StrategyModuleError(`--strategy ${shown}: missing export "${STRATEGY_EXPORT}" (${has}); a strategy module exports function ${STRATEGY_EXPORT}(context) returning the strategy operator (docs/strategies.md; coinrx new-strategy writes one)`);
+  }
+  if (typeof create !== 'function') throw new StrategyModuleError(`--strategy ${shown}: export "${STRATEGY_EXPORT}" is ${describeValue(create)}, not a function (context) => strategy`);
+  const file = basename(shown);
+  return {
+    file: shown,
+    create: (context) => {
+      const strategy = (create as (c: StrategyContext) => unknown)(context);
+      if (typeof strategy !== 'function') throw new StrategyModuleError(`--strategy ${shown}: ${STRATEGY_EXPORT}(context) returned ${describeValue(strategy)}, not a strategy operator (source$) => Observable<Decision>`);
+      return checkedStrategy(strategy as Strategy, file);
+    },
+  };
+}
+
+/** The user strategy's decisions, each checked: a malformed one stops the run with its file named. */
+export function checkedStrategy(strategy: Strategy, file: string): Strategy {
+  return (source) =>
+    strategy(source).pipe(
+      map((d: Decision) => {
+        if (d === null || typeof d !== 'object' || !KINDS.has(d.kind) || typeof d.market !== 'string' || !Number.isFinite(d.ts) || typeof d.reason !== 'string') {
+          throw new StrategyModuleError(`strategy ${file} emitted ${JSON.stringify(d)}: a decision needs kind (BUY, SELL, CANCEL_BUY, CANCEL_SELL), market, ts and reason`);
+        }
+        return d;
+      }),
+    );
+}
