@@ -81,15 +81,22 @@ const configObject = z
         /** … it sells when the net return falls this far below the best since. */
         trailDistance: fraction.default(0),
         /**
-         * The edge gate (strategies/edge-gate.ts): buy only while the ranking's recent paper trades, closed by
-         * these same exits, expect a net return above `margin` after fees; stake a capped share of the Kelly fraction.
+         * The entry gate (strategies/edge-gate.ts) between the strategy's buys and the allocator: a regime
+         * filter, a stake that caps what a stop-loss costs, and the expected-value gate with a Kelly stake.
          */
-        edge: z
+        gate: z
           .strictObject({
-            enabled: z.boolean().default(false),
+            /** Buy only while the market breadth at `regimeHorizon` is at least `regimeMin` (−1: off). */
+            regimeHorizon: z.enum(['1h', '6h', '12h', '24h']).default('24h'),
+            regimeMin: z.number().min(-1).max(1).default(-1),
+            /** Stake at most riskPerTrade / stopLoss of equity, so one stop-loss costs about riskPerTrade (0: off). */
+            riskPerTrade: fraction.default(0),
+            /** Buy only while the ranking's recent paper trades, closed by these same exits, expect more than `margin` net. */
+            edge: z.boolean().default(false),
             margin: z.number().min(0).max(0.1).default(0.002),
             minTrades: z.number().int().nonnegative().default(30),
             window: z.number().int().positive().default(200),
+            /** Share of the Kelly stake, and the largest stake of one entry. */
             kelly: fraction.default(0.5),
             maxFraction: fraction.default(0.2),
           })

@@ -1,6 +1,8 @@
 import { Observable } from 'rxjs';
 import type { Decision, FeatureSnapshot, Ranking } from '../src/core/index.js';
 import { horizonBreadth } from '../streams/index.js';
+import { BidPeaks } from './bid-peaks.js';
+import { exitReason, netReturn, type ExitRule } from './exit-rule.js';
 import type { PositionView, Strategy } from './strategy.js';
 
 export interface TripleBarrierOptions {
@@ -20,11 +22,14 @@ export interface TripleBarrierOptions {
   readonly skipBearMarket: boolean;
   /** Re-price a resting sell after this long (cancel; the next batch sells at the new touch). */
   readonly sellTimeoutMs?: number;
+  /** Trailing stop (exit-rule.ts): armed once the net return reached `trailActivate`, sells `trailDistance` below the best since. */
+  readonly trailActivate?: number;
+  readonly trailDistance?: number;
 }
 
 /**
  * The rule-based strategy: buy the coins at the top of the ranking that the bot does not hold, exit on
- * the first of three barriers — take-profit, stop-loss, time limit — measured net of fees, and cancel
+ * the first of the barriers — take-profit, stop-loss, an optional trailing stop, time limit — measured net of fees, and cancel
  * buys that went stale (too long, price ran away, or the coin left the ranking). Exits are priced at the
  * best bid (or the last price) so they execute; buys at the best bid (or the last price).
  * Decisions are emitted on the batch (or ranking) that triggers them, at most one per position per
@@ -38,6 +43,10 @@ export function tripleBarrier(options: TripleBarrierOptions): Strategy {
       /** positionId → state in which a decision was already sent. */
       const asked = new Map<string, string>();
       const last = new Map<string, FeatureSnapshot>();
+      const rule: ExitRule = { takeProfit: options.takeProfit, stopLoss: options.stopLoss, maxHoldMs: options.maxHoldMs, trailActivate: options.trailActivate ?? 0, trailDistance: options.trailDistance ?? 0 };
+      const trailing = rule.trailActivate > 0;
+      // Peaks old enough for any position: held up to maxHold after a buy that rested up to buyTimeout.
+      const peaks = new BidPeaks(options.maxHoldMs + options.buyTimeoutMs);
       let ranked = new Set<string>();
       let ranking: Ranking = { ts: 0, ranking: [] };
       let bearMarket = false;
@@ -80,8 +89,10 @@ export function tripleBarrier(options: TripleBarrierOptions): Strategy {
             const dropped = !ranked.has(p.market);
             if (stale || ranAway || dropped) ask(p, { kind: 'CANCEL_BUY', market: p.market, ts, reason: stale ? 'buy-timeout' : ranAway ? 'price-ran-away' : 'left-ranking' });
           } else if (p.state === 'holding' && p.entryPrice > 0) {
-            const net = (bid * (1 - options.feeRate)) / (p.entryPrice * (1 + options.feeRate)) - 1;
-            const reason = net >= options.takeProfit ? 'take-profit' : net <= -options.stopLoss ? 'stop-loss' : ts - p.entryTs >= options.maxHoldMs ? 'time-limit' : undefined;
+            const net = netReturn(bid, p.entryPrice, options.feeRate);
+            const peak = trailing ? peaks.since(p.market, p.entryTs) : Number.NaN;
+            const top = peak > bid ? netReturn(peak, p.entryPrice, options.feeRate) : net;
+            const reason = exitReason(rule, net, top, ts - p.entryTs);
             if (reason) ask(p, { kind: 'SELL', market: p.market, ts, reason, price: bid });
           } else if (p.state === 'selling' && options.sellTimeoutMs !== undefined && ts - p.orderTs >= options.sellTimeoutMs && bid < p.orderPrice) {
             ask(p, { kind: 'CANCEL_SELL', market: p.market, ts, reason: 'reprice-sell' });
@@ -94,6 +105,7 @@ export function tripleBarrier(options: TripleBarrierOptions): Strategy {
           switch (input.kind) {
             case 'features': {
               for (const s of input.snapshots) last.set(s.market, s);
+              if (trailing) for (const s of input.snapshots) peaks.add(s.market, input.ts, s.touch?.bidPrice ?? s.price);
               const wasBear = bearMarket;
               bearMarket = options.skipBearMarket && input.snapshots.length > 0 && horizonBreadth(input.snapshots, '6h').regime === 'bear';
               review(input.ts);

@@ -13,4 +13,6 @@ export interface Decision {
   readonly score?: number;
   /** Limit price hint; the allocator rounds it to the exchange tick. */
   readonly price?: number;
+  /** Most of the equity a BUY may commit (the edge gate's Kelly stake); the allocator's caps still apply. */
+  readonly fraction?: number;
 }

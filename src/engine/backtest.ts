@@ -6,7 +6,7 @@ import { PerformanceTracker, type TrackerState } from '../trading/performance.js
 import { runResults, type PriceSpan, type RunResults } from '../trading/results.js';
 import { TimeRangeError, type TimeRange } from '../core/time-range.js';
 import { tradedPrice } from '../core/market.js';
-import { tripleBarrier } from '../../strategies/index.js';
+import { edgeGate, tripleBarrier } from '../../strategies/index.js';
 import type { PositionView, Strategy } from '../../strategies/index.js';
 import type { BatchScorer } from '../../streams/index.js';
 import { TradingEngine, type EngineCheckpoint } from './trading-engine.js';
@@ -71,7 +71,11 @@ export interface BacktestResult {
 /** The rule-based strategy with the configured barriers. */
 export function configuredStrategy(config: Config, feeRate: number): Strategy {
   const s = config.strategy;
-  return tripleBarrier({ takeProfit: s.takeProfit, stopLoss: s.stopLoss, maxHoldMs: s.maxHold, buyTimeoutMs: s.buyTimeout, chaseTicks: s.chaseTicks, feeRate, skipBearMarket: s.skipBearMarket, ...(s.sellTimeout > 0 ? { sellTimeoutMs: s.sellTimeout } : {}) });
+  const trail = { trailActivate: s.trailActivate, trailDistance: s.trailDistance };
+  const rule = tripleBarrier({ takeProfit: s.takeProfit, stopLoss: s.stopLoss, maxHoldMs: s.maxHold, buyTimeoutMs: s.buyTimeout, chaseTicks: s.chaseTicks, feeRate, skipBearMarket: s.skipBearMarket, ...(s.sellTimeout > 0 ? { sellTimeoutMs: s.sellTimeout } : {}), ...trail });
+  const g = s.gate;
+  const gated = g.edge || g.regimeMin > -1 || g.riskPerTrade > 0;
+  return gated ? edgeGate({ takeProfit: s.takeProfit, stopLoss: s.stopLoss, maxHoldMs: s.maxHold, ...trail, feeRate, buyTimeoutMs: s.buyTimeout, edge: g.edge, regimeHorizon: g.regimeHorizon, regimeMin: g.regimeMin, riskPerTrade: g.riskPerTrade, margin: g.margin, minTrades: g.minTrades, window: g.window, kelly: g.kelly, maxFraction: g.maxFraction })(rule) : rule;
 }
 
 /**

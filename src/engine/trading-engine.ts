@@ -474,7 +474,7 @@ export class TradingEngine {
     const cash = exchange.getBalance(quote).free;
     const candidates: Candidate[] = decisions
       .filter((d) => this.#options.rules(d.market)?.quote === quote)
-      .map((d) => ({ market: d.market, score: d.score ?? 0, price: d.price ?? this.#lastPrice.get(d.market)?.price ?? 0, volatility: this.#last.get(d.market)?.volatility ?? 0 }));
+      .map((d) => ({ market: d.market, score: d.score ?? 0, price: d.price ?? this.#lastPrice.get(d.market)?.price ?? 0, volatility: this.#last.get(d.market)?.volatility ?? 0, fraction: d.fraction }));
     const sizing = sizeOrders({ candidates, cash, equity: this.equity().equity, openPositions: this.#positions.size, limits: config.allocation, rules: this.#options.rules });
     const outcomes = new Map<string, DecisionOutcome>();
     for (const order of sizing.orders) {

@@ -19,6 +19,8 @@ export interface Candidate {
   /** Limit price wanted (best bid or last price); rounded down to the tick here. */
   readonly price: number;
   readonly volatility: number;
+  /** Most of the equity this buy may commit (the strategy's stake); unset: the allocation's share alone. */
+  readonly fraction?: number | undefined;
 }
 
 export interface SizedOrder {
@@ -61,7 +63,8 @@ export function sizeOrders(input: {
     const rules = input.rules(c.market);
     if (!rules) return void skipped.push({ market: c.market, reason: 'unknown market' });
     if (!((weights[i] as number) > 0) || total <= 0) return void skipped.push({ market: c.market, reason: 'zero weight' });
-    const share = Math.min((spendable * (weights[i] as number)) / total, limits.maxPerCoin * input.equity);
+    const cap = c.fraction !== undefined ? Math.min(limits.maxPerCoin, c.fraction) : limits.maxPerCoin;
+    const share = Math.min((spendable * (weights[i] as number)) / total, cap * input.equity);
     const price = roundPrice(rules, c.price, 'down');
     if (!(price > 0)) return void skipped.push({ market: c.market, reason: 'no valid price' });
     // Upbit takes 8 decimals where the rules give no lot (amountStep 0).

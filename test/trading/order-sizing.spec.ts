@@ -31,6 +31,16 @@ describe('sizeOrders', () => {
     }
   });
 
+  it("a buy's own fraction (the edge gate's stake) caps its share below maxPerCoin, never above", () => {
+    const base = { cash: 1_000_000, equity: 1_000_000, openPositions: 0, limits: LIMITS, rules };
+    const [small, capped] = sizeOrders({ ...base, candidates: [{ ...candidate('BTC/KRW', 95_000_000, 2), fraction: 0.05 }, { ...candidate('ETH/KRW', 4_500_000, 1), fraction: 0.9 }] }).orders;
+    expect((small?.price ?? 0) * (small?.amount ?? 0) * 1.0005).toBeLessThanOrEqual(50_000);
+    expect((small?.price ?? 0) * (small?.amount ?? 0) * 1.0005).toBeGreaterThan(49_000);
+    // 0.9 asked, maxPerCoin 0.2 allowed.
+    expect((capped?.price ?? 0) * (capped?.amount ?? 0) * 1.0005).toBeLessThanOrEqual(200_000);
+    expect((capped?.price ?? 0) * (capped?.amount ?? 0) * 1.0005).toBeGreaterThan(199_000);
+  });
+
   it('weights by score or by inverse volatility when told so', () => {
     const candidates = [candidate('A/KRW', 1000, 3, 0.01), candidate('B/KRW', 1000, 1, 0.03)];
     const base = { candidates, cash: 100_000, equity: 100_000, openPositions: 0, rules };
