@@ -5,6 +5,7 @@ import { backtestView, readBacktestFiles } from './backtest-view.js';
 import type { DashboardView } from './dashboard-state.js';
 import { readPageAssets, type PageAsset, type PageRoute } from './page-assets.js';
 import { statechartOf, statechartSvg } from './statechart.js';
+import { resultsHtml } from './results-html.js';
 
 /** Text safe inside a `<script>` or `<style>` element. */
 function inlineSafe(text: string, tag: 'script' | 'style'): string {
@@ -45,7 +46,8 @@ export async function writeStaticReport(dir: string, out?: string): Promise<{ pa
   const files = await readBacktestFiles(dir);
   const chart = statechartOf(positionMachine);
   const view = backtestView(files, { chart, svg: statechartSvg(chart) }, `coinrx backtest — ${dir}`);
-  const html = staticReportHtml(view, await readPageAssets());
+  // The results tables go first in the page, server-rendered from summary.json (no script needed).
+  const html = staticReportHtml(view, await readPageAssets()).replace('<main>', () => `<main>\n${resultsHtml(files.summary)}`);
   const path = out ?? join(dir, 'report.html');
   await writeFile(path, html);
   return { path, bytes: Buffer.byteLength(html), view };
