@@ -227,7 +227,8 @@ export function configForQuote(config: Config, quote: string): Config {
 
 export class ConfigError extends Error {
   constructor(readonly issues: readonly string[]) {
-    super(`invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    // One line, each bad field with its path: what a terminal, a log line or a CI annotation shows whole.
+    super(`invalid configuration: ${issues.join('; ')}`);
     this.name = 'ConfigError';
   }
 }

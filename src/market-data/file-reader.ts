@@ -188,7 +188,10 @@ async function withFormat(
   const first = await chunks.next();
   if (first.done === true) {
     stats.format = options.format;
-    return undefined; // an empty file holds no events
+    // A file named on purpose that holds nothing is a mistake worth one line; in a directory it is skipped and noted.
+    if (options.skipUndetected !== true) throw new ReplayFileError(file, 'the file is empty');
+    stats.skipped = 'empty file';
+    return undefined;
   }
   let format = options.format;
   if (format === undefined) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -9,12 +9,20 @@ import { sharedData, skipWithoutSharedData } from '../helpers/shared-data.js';
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'coinrx-bad-'));
 
 describe('malformed input without the shared data', () => {
-  it('names an undetectable file given explicitly, and reads an empty file as no events', async () => {
+  it('names an undetectable file given explicitly, and an empty one', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 'notes.dat'), 'hello world\n');
     await expect(readAll([join(dir, 'notes.dat')])).rejects.toThrow(/notes\.dat: cannot detect the format \(unrecognised first line "hello world"\)/);
     writeFileSync(join(dir, 'empty.csv'), '');
-    expect((await readAll([join(dir, 'empty.csv')])).events).toEqual([]);
+    await expect(readAll([join(dir, 'empty.csv')])).rejects.toThrow(/empty\.csv: the file is empty/);
+    // Found in a directory, an empty file is skipped and noted.
+    const sub = join(dir, 'sub');
+    mkdirSync(sub);
+    writeFileSync(join(sub, 'empty.csv'), '');
+    writeFileSync(join(sub, 'AAA_KRW-5m.csv'), 'timestamp,open,high,low,close,volume\n1704067200000,1,1,1,1,1\n');
+    const inDir = await readAll([sub]);
+    expect(inDir.events).toHaveLength(1);
+    expect(inDir.stats.skipped).toEqual([`${join(sub, 'empty.csv')}: empty file`]);
     await expect(readAll([join(dir, 'missing.csv')])).rejects.toThrow(/missing\.csv/);
   });
 

@@ -98,7 +98,7 @@ describe.skipIf(skipWithoutSharedData())('ranker end to end on four coins', () =
       return { io: { stdout, stderr, interactive: false, env: {}, signal: new AbortController().signal }, text: () => text };
     };
     const t = io();
-    expect(await main(['ranker', 'train', '--data', ...files.slice(0, 2), '--to', '2021-01-12', '--config', cfg, '--out', join(out, 'models')], t.io)).toBe(0);
+    expect(await main(['ranker', 'train', '--data', ...files.slice(0, 2), '--to', '2021-01-12', '--ranker-config', cfg, '--out', join(out, 'models')], t.io)).toBe(0);
     expect(t.text()).toMatch(/v1 \(mlp\) saved/);
     const e = io();
     expect(await main(['ranker', 'evaluate', '--data', ...files.slice(0, 2), '--model', join(out, 'models'), '--to', '2021-01-16', '--no-backtest', '--out', join(out, 'eval')], e.io)).toBe(0);

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../../config.js';
-import type { MarketEvent } from '../../core/index.js';
-import { readAll } from '../../market-data/index.js';
+import { InputError, type MarketEvent } from '../../core/index.js';
+import { replayFromArgs } from './replay-input.js';
 import { MIN_WARMUP_BATCHES } from '../../ml/rl/episode.js';
 import { batchAt, buildTape } from '../../ml/rl/market-tape.js';
 import { parseRlConfig } from '../../ml/rl/rl-config.js';
@@ -41,10 +41,14 @@ function rlConfig(args: ParsedArgs) {
   return parseRlConfig(raw);
 }
 
-async function events(args: ParsedArgs): Promise<MarketEvent[]> {
+async function events(args: ParsedArgs, io: CommandIo): Promise<MarketEvent[]> {
   const data = args.lists.get('data');
   if (!data || data.length === 0) throw new UsageError('--data is required (recorded market data)');
-  return (await readAll(data)).events;
+  // Through the same replay as every command: --market and --format apply, malformed records are reported.
+  const source = replayFromArgs(args, io);
+  const all: MarketEvent[] = [];
+  for await (const batch of source.batches()) for (const e of batch) all.push(e);
+  return all;
 }
 
 const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(2)} %` : 'n/a');
@@ -52,8 +56,8 @@ const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(2)
 async function train(args: ParsedArgs, io: CommandIo): Promise<number> {
   const config = engineConfig(args, io);
   const rl = rlConfig(args);
-  const all = await events(args);
-  if (all.length === 0) throw new UsageError('the data holds no market events');
+  const all = await events(args, io);
+  if (all.length === 0) throw new InputError('the data holds no market events');
   const lastTs = (all[all.length - 1] as MarketEvent).ts;
   // Train and select before `--until` (default: all but the last 30 days, kept for evaluation).
   const untilText = args.strings.get('until');
@@ -110,8 +114,8 @@ async function evaluate(args: ParsedArgs, io: CommandIo): Promise<number> {
   const agent = await loadAgent(existsSync(join(modelDir, 'models')) ? join(modelDir, 'models') : modelDir);
   const config = engineConfig(args, io);
   const rl = rlConfig(args);
-  const all = await events(args);
-  if (all.length === 0) throw new UsageError('the data holds no market events');
+  const all = await events(args, io);
+  if (all.length === 0) throw new InputError('the data holds no market events');
   const range = timeRangeArgs(args);
   const trained = agent.meta.trainedOn;
   const to = range.to ?? Infinity;

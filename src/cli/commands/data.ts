@@ -1,4 +1,4 @@
-import type { Exchange as CcxtExchange } from 'ccxt';
+import { NetworkError, type Exchange as CcxtExchange } from 'ccxt';
 import { createCcxt } from '../../exchange/ccxt/create-ccxt.js';
 import { RestRateLimiter } from '../../exchange/ccxt/rate-limiter.js';
 import { downloadCandles, DownloadBlockedError, type MarketDownload } from '../../market-data/download.js';
@@ -43,15 +43,15 @@ function summary(r: MarketDownload): string {
 
 export const dataCommand: Command = {
   name: 'data',
-  summary: 'download candle history from an exchange into the CSV files the replay reads',
+  summary: 'data download: candle history of an exchange into the CSV files the replay reads',
   examples: [
-    'coinrx data download --exchange upbit --quote KRW --markets BTC ETH --timeframe 1m --since 2024-01-01',
+    'coinrx data download --exchange upbit --quote KRW --markets BTC,ETH --timeframe 1m --since 2024-01-01',
     'coinrx data download --since 2024-06-01T00:00:00Z --until 2024-07-01T00:00:00Z --out data/upbit-june',
   ],
   flags: {
     exchange: { type: 'string', valueName: 'id', description: 'ccxt exchange id (default upbit)' },
     quote: { type: 'string', valueName: 'currency', description: 'quote currency of the markets (default KRW)' },
-    markets: { type: 'list', valueName: 'BASE/QUOTE|BASE', description: 'markets to download (default: every market of the quote)' },
+    markets: { type: 'list', valueName: 'BTC,ETH', description: 'markets to download, comma-separated: BASE or BASE/QUOTE (default: every market of the quote)' },
     timeframe: { type: 'string', valueName: 'tf', description: 'candle timeframe (default 1m)' },
     since: { type: 'string', valueName: 'date|ms', description: 'open time of the first candle (required; ISO date, UTC, or epoch ms)' },
     until: { type: 'string', valueName: 'date|ms', description: 'stop before candles opening at this time (default: now)' },
@@ -79,7 +79,7 @@ export const dataCommand: Command = {
     let barMarket = -1;
     try {
       await ex.loadMarkets();
-      const named = args.lists.get('markets');
+      const named = args.lists.get('markets')?.flatMap((m) => m.split(',')).map((m) => m.trim()).filter(Boolean);
       const markets =
         named !== undefined && named.length > 0
           ? named.map((m) => resolveMarket(ex, m, quote))
@@ -121,6 +121,11 @@ export const dataCommand: Command = {
       }
       if (error instanceof DownloadBlockedError) {
         io.stderr.write(`coinrx data: ${error.message}\n`);
+        return 1;
+      }
+      // No network, DNS, a refused or timed-out connection: one line, what was unreachable and why.
+      if (error instanceof NetworkError) {
+        io.stderr.write(`coinrx data: cannot reach ${exchangeId} (${(error as Error).message.replace(/\s+/g, ' ').slice(0, 300)}); downloads need the exchange's REST API — run again to resume\n`);
         return 1;
       }
       throw error;

@@ -4,7 +4,32 @@ import { RedisStore } from '../../store/redis-store.js';
 import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, type Command } from '../command.js';
 import { formatMonitorLine } from './monitor-format.js';
-import { commandConfig } from './replay-input.js';
+import { commandConfig, durationFlag } from './replay-input.js';
+import { probeRedis } from '../../store/redis-probe.js';
+import type { CommandIo } from '../command.js';
+
+/**
+ * Waits until Redis answers, saying on stderr each failed attempt with its count and the next delay
+ * (1 s doubling to 10 s); false when `timeoutMs` passed or the command was interrupted first.
+ */
+async function reachRedis(url: string, io: CommandIo, timeoutMs: number): Promise<boolean> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    const failure = await probeRedis(url, 2_000);
+    if (failure === undefined) return true;
+    const left = timeoutMs - (Date.now() - started);
+    const delay = Math.min(10_000, 1_000 * 2 ** (attempt - 1), Math.max(0, left));
+    if (left <= 0 || io.signal.aborted) {
+      io.stderr.write(`coinrx monitor: cannot reach ${redactUrl(url)} (${failure}); gave up after ${attempt} attempt(s)${Number.isFinite(timeoutMs) ? ` (--timeout ${Math.round(timeoutMs / 1000)} s)` : ''}\n`);
+      return false;
+    }
+    io.stderr.write(`monitor: cannot reach ${redactUrl(url)} (${failure}); attempt ${attempt}, retrying in ${Math.round(delay / 1000)} s${Number.isFinite(timeoutMs) ? '' : ' (Ctrl-C or --timeout to stop)'}\n`);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delay);
+      io.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  }
+}
 
 export const monitorCommand: Command = {
   name: 'monitor',
@@ -16,6 +41,7 @@ export const monitorCommand: Command = {
     channels: { type: 'string', valueName: 'a,b', description: `only these channels: ${CHANNEL_NAMES.join(',')} (default: all)` },
     json: { type: 'boolean', description: 'print each message as received, one JSON object a line' },
     count: { type: 'string', valueName: 'n', description: 'exit after n messages' },
+    timeout: { type: 'string', valueName: 'duration', description: 'give up when Redis cannot be reached for this long, e.g. 30s (default: keep retrying)' },
     ...CONFIG_FLAGS,
   },
   async run(args, io) {
@@ -32,6 +58,7 @@ export const monitorCommand: Command = {
     const limit = countText === undefined ? Infinity : Number(countText);
     if (!(limit === Infinity || (Number.isInteger(limit) && limit > 0))) throw new UsageError(`--count must be a positive integer, got "${countText}"`);
     const json = args.booleans.has('json');
+    const timeoutMs = durationFlag(args, 'timeout') ?? Infinity;
 
     const store = new RedisStore({ url, botId: botId ?? 'monitor' });
     let seen = 0;
@@ -41,6 +68,7 @@ export const monitorCommand: Command = {
     io.signal.addEventListener('abort', () => stop(), { once: true });
     const where = `${botId === undefined ? 'every bot' : `bot ${botId}`}, channels ${(channels ?? CHANNEL_NAMES).join(',')}`;
     io.stderr.write(`monitor: connecting to ${redactUrl(url)} (${where})\n`);
+    if (!(await reachRedis(url, io, timeoutMs))) return io.signal.aborted ? 130 : 1;
     const subscription = await Promise.race([
       store.subscribe({ ...(botId !== undefined ? { botId } : {}), ...(channels ? { channels: channels as ChannelName[] } : {}) }, (message) => {
         if (seen >= limit) return;

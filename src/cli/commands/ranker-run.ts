@@ -42,7 +42,11 @@ function dataPaths(args: ParsedArgs): string[] {
 }
 
 export async function train(args: ParsedArgs, io: CommandIo): Promise<number> {
-  const config = loadRankerConfig(args.strings.get('config'));
+  // The engine's configuration and the replay's --market/--format do not reach training: refused, not ignored.
+  for (const flag of ['config', 'set', 'market', 'format'] as const) {
+    if (args.strings.has(flag) || args.lists.has(flag)) throw new UsageError(`--${flag} does not apply to ranker train (its settings: --ranker-config ranker.json)`);
+  }
+  const config = loadRankerConfig(args.strings.get('ranker-config'));
   const out = args.strings.get('out') ?? 'models';
   const range = span(args);
   const replayBar = new ProgressBar(io.stderr, io.interactive, 'features');
@@ -85,7 +89,7 @@ export async function evaluate(args: ParsedArgs, io: CommandIo): Promise<number>
   const range = span(args);
   const foldText = args.strings.get('fold');
   const foldMs = foldText === undefined ? undefined : parseDurationFlag(foldText);
-  const profile = args.strings.get('profile');
+  const profile = args.strings.get('config');
   const engineConfig = args.booleans.has('no-backtest') ? undefined : loadConfig({ ...(profile ? { file: profile } : {}), set: [...(args.lists.get('set') ?? [])], env: io.env });
   const report = await evaluateRanker({
     paths: dataPaths(args),
@@ -107,7 +111,7 @@ export async function evaluate(args: ParsedArgs, io: CommandIo): Promise<number>
 export async function rank(args: ParsedArgs, io: CommandIo): Promise<number> {
   const modelDir = args.strings.get('model');
   if (!modelDir) throw new UsageError('--model is required');
-  const profile = args.strings.get('profile');
+  const profile = args.strings.get('config');
   const config = loadConfig({ ...(profile ? { file: profile } : {}), set: [...(args.lists.get('set') ?? [])], env: io.env });
   const range = timeRangeArgs(args);
   const score = await loadModelScorer(modelDir);

@@ -7,18 +7,18 @@ export const rankerCommand: Command = {
   summary: 'train, evaluate and run the learned ranking model (P(target before stop) with TensorFlow.js)',
   examples: [
     'coinrx ranker train --data ../shared/data/candles/binance-spot-2021-5m --to 2021-02-27T12:00Z --out models/',
-    'coinrx ranker evaluate --data ../shared/data/candles/binance-spot-2021-5m --model models/ --profile config/backtest-candles.json',
-    'coinrx ranker rank --data ../shared/data/candles/binance-spot-2021-5m --model models/ --profile config/backtest-candles.json --out ranking.jsonl',
+    'coinrx ranker evaluate --data ../shared/data/candles/binance-spot-2021-5m --model models/ --config config/backtest-candles.json',
+    'coinrx ranker rank --data ../shared/data/candles/binance-spot-2021-5m --model models/ --config config/backtest-candles.json --out ranking.jsonl',
   ],
   flags: {
     ...DATA_FLAGS,
-    config: { type: 'string', valueName: 'ranker.json', description: 'train: ranker configuration (labels, splits, training; see docs/ranker.md)' },
+    'ranker-config': { type: 'string', valueName: 'ranker.json', description: 'train: ranker configuration (labels, splits, training; see docs/ranker.md)' },
     out: { type: 'string', valueName: 'dir|file', description: 'train: registry folder (default models/); evaluate: report folder (default out/ranker-evaluation); rank: JSON lines file' },
     model: { type: 'string', valueName: 'dir', description: 'evaluate/rank: a registry folder (its active version) or one version folder' },
     ...TIME_RANGE_FLAGS,
     fold: { type: 'string', valueName: 'duration', description: 'evaluate: length of each walk-forward fold of the evaluated span (default 7d)' },
-    profile: { type: 'string', valueName: 'file.json', description: 'evaluate/rank: engine profile for the backtest and the volume filter (e.g. config/backtest-candles.json)' },
-    set: { type: 'list', valueName: 'path=value', description: 'evaluate/rank: override one engine profile field' },
+    config: { type: 'string', valueName: 'file.json', description: 'evaluate/rank: engine profile for the backtest and the volume filter (e.g. config/backtest-candles.json), as in every command' },
+    set: { type: 'list', valueName: 'path=value', description: 'evaluate/rank: override one engine configuration field' },
     'no-backtest': { type: 'boolean', description: 'evaluate: skip the backtests' },
   },
   async run(args, io) {

@@ -1,0 +1,126 @@
+/**
+ * Every mistake a new user makes gets one clear line: the real CLI (bin/coinrx.js, as `npx coinrx`
+ * runs it) is spawned for every command that reads data × each bad input, and for the commands that
+ * reach the network or Redis with nothing listening. Each run must exit non-zero, say what was wrong
+ * in one `coinrx <command>: …` line naming the bad thing, and print no stack frame.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/redis-server.js';
+
+const BIN = new URL('../../bin/coinrx.js', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'coinrx-bad-input-'));
+
+function candles(rows: number): string {
+  const lines = ['timestamp,open,high,low,close,volume'];
+  for (let i = 0; i < rows; i++) lines.push(`${Date.UTC(2024, 0, 1) + i * 300_000},100,101,99,100,${10 + i}`);
+  return `${lines.join('\n')}\n`;
+}
+
+const paths = {
+  missing: join(dir, 'no-such-dir', 'BTC_USDT-5m.csv'),
+  emptyFile: join(dir, 'BTC_USDT-5m.csv'),
+  emptyDir: join(dir, 'empty'),
+  truncated: join(dir, 'gz', 'ETH_USDT-5m.csv.gz'),
+  unknown: join(dir, 'notes.dat'),
+  good: join(dir, 'good', 'BTC_USDT-5m.csv'),
+};
+writeFileSync(paths.emptyFile, '');
+mkdirSync(paths.emptyDir);
+mkdirSync(join(dir, 'gz'));
+const gz = gzipSync(candles(5_000));
+writeFileSync(paths.truncated, gz.subarray(0, Math.floor(gz.length / 2)));
+writeFileSync(paths.unknown, 'hello world\nthis is not market data\n');
+mkdirSync(join(dir, 'good'));
+writeFileSync(paths.good, candles(50));
+
+interface Case {
+  readonly input: string;
+  readonly args: readonly string[];
+  /** What the one line must name. */
+  readonly names: RegExp;
+  /** Commands that refuse the flag itself (ranker train reads no engine configuration and no --market/--format). */
+  readonly refusedBy?: RegExp;
+}
+
+const INPUTS: readonly Case[] = [
+  { input: 'a --data path that does not exist', args: ['--data', paths.missing], names: /no-such-dir.*no such file or directory/ },
+  { input: 'an empty file', args: ['--data', paths.emptyFile], names: /BTC_USDT-5m\.csv: the file is empty/ },
+  { input: 'an empty directory', args: ['--data', paths.emptyDir], names: /empty: the directory holds no data files/ },
+  { input: 'a truncated gzip', args: ['--data', paths.truncated], names: /ETH_USDT-5m\.csv\.gz: .*(truncated|unexpected end)/i },
+  { input: 'a text file of unknown format', args: ['--data', paths.unknown], names: /notes\.dat: cannot detect the format .*--format forces one/ },
+  { input: '--format bogus', args: ['--data', paths.good, '--format', 'bogus'], names: /--format bogus: unknown format; one of candles-csv/, refusedBy: /--format does not apply to ranker train/ },
+  { input: '--market without a slash', args: ['--data', paths.good, '--market', 'BTCUSDT'], names: /--market: "BTCUSDT" is not a market.*did you mean BTC\/USDT\?/, refusedBy: /--market does not apply to ranker train/ },
+  { input: 'a misspelled nested --set', args: ['--data', paths.good, '--set', 'allocation.maxPosition=3'], names: /allocation\.maxPosition: unknown field \(did you mean allocation\.maxPositions\?\)/, refusedBy: /--set does not apply to ranker train/ },
+];
+
+/** Every command that reads recorded data. */
+const DATA_COMMANDS: readonly (readonly string[])[] = [['backtest'], ['demo'], ['features'], ['rank'], ['ranker', 'train'], ['agent', 'train']];
+
+async function run(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? dir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearTimeout(killer);
+  return { code, stderr, stdout };
+}
+
+/** The error is one `coinrx <command>: …` line naming the bad thing; nothing looks like a stack trace. */
+function expectOneLine(result: { code: number | null; stderr: string }, command: string, names: RegExp): void {
+  expect(result.code, result.stderr).not.toBe(0);
+  expect(result.code, result.stderr).not.toBeNull();
+  const lines = result.stderr.split('\n').filter((l) => l.trim() !== '');
+  expect(lines.filter((l) => /^\s+at /.test(l) || /\.ts:\d+:\d+/.test(l)), result.stderr).toEqual([]);
+  const errors = lines.filter((l) => l.startsWith(`coinrx ${command}:`) || l.startsWith('coinrx:'));
+  expect(errors, result.stderr).toHaveLength(1);
+  expect(errors[0]).toMatch(names);
+  // The error is the last thing said.
+  expect(lines[lines.length - 1]).toBe(errors[0]);
+}
+
+describe('bad input: one line, no stack, non-zero exit (the real CLI)', { timeout: 120_000 }, () => {
+  const table = DATA_COMMANDS.flatMap((command) => INPUTS.map((c) => [command.join(' '), c.input, command, c] as const));
+  it.concurrent.each(table)('%s with %s', async (_name, _input, command, c) => {
+    const extra = command[0] === 'backtest' || command[0] === 'demo' ? ['--out', join(dir, 'out', command.join('-'))] : command[0] === 'features' || command[0] === 'rank' ? ['--out', join(dir, `${command[0]}.jsonl`)] : command[0] === 'ranker' || command[0] === 'agent' ? ['--out', join(dir, `${command[0]}-models`)] : [];
+    const names = command.join(' ') === 'ranker train' && c.refusedBy ? c.refusedBy : c.names;
+    expectOneLine(await run([...command, ...c.args, ...extra]), command[0] as string, names);
+  });
+
+  it.concurrent('data download with no network says which exchange it cannot reach', async () => {
+    const port = await freePort();
+    const result = await run(['data', 'download', '--since', '2024-01-01', '--markets', 'BTC,ETH', '--rest-url', `http://127.0.0.1:${port}`, '--out', join(dir, 'dl')]);
+    expectOneLine(result, 'data', /cannot reach upbit \(.*ECONNREFUSED.*\); downloads need the exchange's REST API/);
+  });
+
+  it.concurrent('monitor against a dead Redis names the URL, counts its attempts, and --timeout ends it', async () => {
+    const port = await freePort();
+    const result = await run(['monitor', '--redis', `redis://127.0.0.1:${port}`, '--timeout', '2s']);
+    expectOneLine(result, 'monitor', new RegExp(`cannot reach redis://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\); gave up after \\d+ attempt\\(s\\) \\(--timeout 2 s\\)`));
+    expect(result.stderr).toMatch(new RegExp(`^monitor: cannot reach redis://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\); attempt 1, retrying in 1 s$`, 'm'));
+  });
+
+  it.concurrent('status and report with what does not exist', async () => {
+    const port = await freePort();
+    expectOneLine(await run(['status'], { REDIS_URL: `redis://127.0.0.1:${port}` }), 'status', new RegExp(`127\\.0\\.0\\.1:${port}`));
+    expectOneLine(await run(['report', join(dir, 'no-such-run')]), 'report', /no-such-run/);
+    expectOneLine(await run(['backtest', '--data', paths.good, '--config', join(dir, 'nope.json')]), 'backtest', /nope\.json: cannot read \(ENOENT\)/);
+  });
+
+  it('the README example of a bad value prints what the README says', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const shown = /\$ npx coinrx backtest --data d --set strategy\.takeProfit=abc\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(shown).toBeDefined();
+    mkdirSync(join(dir, 'd'), { recursive: true });
+    const result = await run(['backtest', '--data', 'd', '--set', 'strategy.takeProfit=abc']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(shown);
+  });
+});
