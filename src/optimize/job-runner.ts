@@ -1,17 +1,17 @@
 import type { MarketEvent } from '../core/market.js';
-import { runTrialJob, type TrialJobLabel, type TrialJobSpec, type TrialOutcome } from './trial-job.js';
+import { runSegmentJob, type SegmentJobLabel, type SegmentJobSpec, type SegmentOutcome } from './segment-job.js';
 
-export interface TrialJob {
+export interface SegmentJob {
   /** Content hash of the spec (see specKey). */
   readonly key: string;
-  readonly spec: TrialJobSpec;
-  readonly label: TrialJobLabel;
+  readonly spec: SegmentJobSpec;
+  readonly label: SegmentJobLabel;
 }
 
 /** Runs a search's jobs: in this process, or as BullMQ jobs on workers (queue-runner.ts). */
 export interface JobRunner {
   /** Every job's outcome, in the order of `jobs`; rejects with the first job that failed for good. */
-  run(jobs: readonly TrialJob[], onDone: (done: number, total: number) => void, signal?: AbortSignal): Promise<TrialOutcome[]>;
+  run(jobs: readonly SegmentJob[], onDone: (done: number, total: number) => void, signal?: AbortSignal): Promise<SegmentOutcome[]>;
   close(): Promise<void>;
 }
 
@@ -19,11 +19,11 @@ export interface JobRunner {
 export class InProcessRunner implements JobRunner {
   constructor(readonly events: readonly MarketEvent[]) {}
 
-  async run(jobs: readonly TrialJob[], onDone: (done: number, total: number) => void, signal?: AbortSignal): Promise<TrialOutcome[]> {
-    const out: TrialOutcome[] = [];
+  async run(jobs: readonly SegmentJob[], onDone: (done: number, total: number) => void, signal?: AbortSignal): Promise<SegmentOutcome[]> {
+    const out: SegmentOutcome[] = [];
     for (const job of jobs) {
       if (signal?.aborted) throw new Error('interrupted');
-      out.push(await runTrialJob(this.events, job.spec, signal));
+      out.push(await runSegmentJob(this.events, job.spec, signal));
       onDone(out.length, jobs.length);
     }
     return out;

@@ -14,7 +14,7 @@ import { UsageError, type ParsedArgs } from '../args.js';
 import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { TIME_RANGE_FLAGS, timeRangeArgs } from '../time-range-flags.js';
-import { commandConfig, marketFlag, quoteFlag } from './replay-input.js';
+import { commandConfig, durationFlag, marketFlag, quoteFlag } from './replay-input.js';
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 
@@ -35,7 +35,7 @@ function summary(report: OptimizeReport, out: string): string[] {
       .map(([k, v]) => `${k}=${String(v)}`)
       .join(' ');
   return [
-    `optimize: ${report.trials} trials (${report.jobs.distinct} distinct backtests of the span), ${report.segments.length} segments, objective ${report.objective}, seed ${report.seed}`,
+    `optimize: ${report.trials} trials × ${report.segments.length} segments (${report.jobs.distinct} distinct backtests), objective ${report.objective}, seed ${report.seed}`,
     ...report.walkForward.folds.map(
       (f) => `  fold ${f.fold}: picked trial ${f.best} on ${report.segments[0]?.fromIso.slice(0, 10)}..${new Date(f.inSample.to).toISOString().slice(0, 10)} (${report.objective} ${f.inSampleMetrics[report.objective === 'return' ? 'totalReturn' : report.objective].toFixed(2)}); out of sample ${new Date(f.outOfSample.from).toISOString().slice(0, 10)}..: return ${pct(f.outOfSampleMetrics.totalReturn)}, Sharpe ${f.outOfSampleMetrics.sharpe.toFixed(2)}, ${f.outOfSampleTrades} trades  [${params(f.parameters)}]`,
     ),
@@ -61,6 +61,7 @@ export const optimizeCommand: Command = {
     objective: { type: 'string', valueName: OBJECTIVES.join('|'), description: 'what a fold maximises in sample (default sharpe)' },
     folds: { type: 'string', valueName: 'K', description: 'walk-forward folds: the span is cut into K + 1 segments (default 3)' },
     seed: { type: 'string', valueName: 'n', description: 'seed of the trial sampler (default: the configuration seed)' },
+    warmup: { type: 'string', valueName: 'duration', description: 'events this long before each segment warm the features up (default 1d; 1w with ranking.model)' },
     ...TIME_RANGE_FLAGS,
     quote: { type: 'string', valueName: 'currency', description: "quote currency to trade (default: the data's)" },
     redis: { type: 'string', valueName: 'url', description: 'spread the backtests over `coinrx worker` processes through this Redis (default: run them in this process)' },
@@ -79,6 +80,7 @@ export const optimizeCommand: Command = {
     const seed = wholeFlag(args, 'seed', config.seed, -(2 ** 31));
     const objective = (args.strings.get('objective') ?? 'sharpe') as Objective;
     if (!OBJECTIVES.includes(objective)) throw new UsageError(`--objective must be one of ${OBJECTIVES.join(', ')}, got "${objective}"`);
+    const warmupMs = durationFlag(args, 'warmup') ?? (config.ranking.model ? 7 * 86_400_000 : 86_400_000);
     const range = timeRangeArgs(args);
     const out = args.strings.get('out') ?? 'out/optimize';
     const market = marketFlag(args);
@@ -124,12 +126,8 @@ export const optimizeCommand: Command = {
     const started = Date.now();
     let report: OptimizeReport;
     try {
-      report = await runSearch({ space, trials, objective, seed, folds, from, to, base: config, quote, dataset }, runner, (done, total) => bar.status(`${done}/${total} backtests`), io.signal);
+      report = await runSearch({ space, trials, objective, seed, folds, from, to, warmupMs, base: config, quote, dataset }, runner, (done, total) => bar.status(`${done}/${total} backtests`), io.signal);
     } catch (error) {
-      if (io.signal.aborted) {
-        io.stderr.write('coinrx optimize: interrupted; nothing written\n');
-        return 130;
-      }
       if (error instanceof WalkForwardError || error instanceof QueueRunError) {
         io.stderr.write(`coinrx optimize: ${error.message}\n`);
         return error instanceof WalkForwardError ? 2 : 1;

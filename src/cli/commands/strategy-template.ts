@@ -15,12 +15,14 @@ export function strategyTemplate(name: string, imports: TemplateImports): string
 import type { Decision, FeatureSnapshot } from '${imports.core}';
 import type { PositionView, Strategy, StrategyContext } from '${imports.strategies}';
 
-/** Sell once the bid falls this far below its best since entry (a trailing stop). */
+/** Once the position was up this much (net of fees)… */
+const TRAIL_FROM = 0.01;
+/** …sell when the bid falls this far below its best since entry (a trailing stop). */
 const TRAIL = 0.015;
 
 /**
  * ${name}: buys the coins at the top of the ranking that the bot does not hold, at the best bid, and
- * exits on the first of: take-profit, the stop-loss, a trailing stop (TRAIL below the best bid since entry),
+ * exits on the first of: take-profit, the stop-loss, a trailing stop (TRAIL below the best bid since entry, once up TRAIL_FROM),
  * the time limit (context: the configured strategy.* numbers). Returns are net of fees.
  *
  * A strategy is a pure RxJS operator: state lives inside the subscription, time is the event time of its
@@ -39,10 +41,10 @@ export function createStrategy(context: StrategyContext): Strategy {
       const exitReason = (p: PositionView, bid: number, ts: number): string | undefined => {
         const peak = Math.max(peaks.get(p.positionId) ?? bid, bid);
         peaks.set(p.positionId, peak);
-        const net = (bid * (1 - context.feeRate)) / (p.entryPrice * (1 + context.feeRate)) - 1;
-        if (net >= context.takeProfit) return 'take-profit';
-        if (net <= -context.stopLoss) return 'stop-loss';
-        if (bid <= peak * (1 - TRAIL)) return 'trailing-stop';
+        const net = (price: number): number => (price * (1 - context.feeRate)) / (p.entryPrice * (1 + context.feeRate)) - 1;
+        if (net(bid) >= context.takeProfit) return 'take-profit';
+        if (net(bid) <= -context.stopLoss) return 'stop-loss';
+        if (net(peak) >= TRAIL_FROM && bid <= peak * (1 - TRAIL)) return 'trailing-stop';
         if (ts - p.entryTs >= context.maxHoldMs) return 'time-limit';
         return undefined;
       };
@@ -127,11 +129,13 @@ describe('${name} (marbles)', () => {
     run('a-b-|', { a: features(1, 100), b: ranking(1, 'BTC/USDT') }, '--x-|', { x: { kind: 'BUY', market: 'BTC/USDT', ts: T0 + MIN, reason: 'ranked', score: 1, price: 100 } });
   });
 
-  it('sells on the trailing stop once the price falls 1.5 % from its best, once', () => {
+  it('sells on the trailing stop once the price falls 1.5 % from its best, once, and not before it was up 1 %', () => {
     // Best 104 (under the 5 % take-profit); 102.4 is 1.54 % below it.
     run('a-b-c-d-|', { a: holding(), b: features(2, 104), c: features(3, 102.4), d: features(4, 102) }, '----x---|', {
       x: { kind: 'SELL', market: 'BTC/USDT', ts: T0 + 3 * MIN, reason: 'trailing-stop', price: 102.4 },
     });
+    // Best 100.9 (under 1 %): 99 is 1.9 % below it, but the trail is not armed yet.
+    run('a-b-c-|', { a: holding(), b: features(2, 100.9), c: features(3, 99) }, '------|', {});
   });
 
   it('takes profit, and stops out', () => {

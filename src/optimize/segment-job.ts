@@ -1,9 +1,7 @@
 /**
- * One unit of work of a search: a trial, i.e. one backtest of the trial's configuration over the whole
- * searched span, every event of the data before the span warming the features up (as `coinrx backtest
- * --timerange` does), its equity sampled every hour. The walk-forward segments are cuts of that one
- * run. A pure function of its spec and the dataset's events, so it gives the same answer in this
- * process or on any worker.
+ * One unit of work of a search: a backtest of one trial's configuration on one segment of the data,
+ * the events of the `warmupMs` before it warming the features up. A pure function of its spec and the
+ * dataset's events, so it gives the same answer in this process or on any worker.
  */
 import { createHash } from 'node:crypto';
 import type { Config } from '../config.js';
@@ -12,37 +10,37 @@ import type { MarketEvent } from '../core/market.js';
 import { runBacktest } from '../engine/backtest.js';
 import type { Dataset } from './dataset.js';
 
-export interface TrialJobSpec {
+export interface SegmentJobSpec {
   readonly v: 1;
   readonly dataset: Dataset;
-  /** The trial's whole configuration (no Redis URL: a trial writes nowhere). */
+  /** The trial's whole configuration (no Redis URL: a segment writes nowhere). */
   readonly config: Config;
   readonly quote: string;
-  /** Traded span [from, to), whole hours apart. */
+  /** Traded span [from, to). */
   readonly from: number;
   readonly to: number;
-  /** Segment boundaries inside the span (exclusive of from and to): trades are counted per segment. */
-  readonly cuts: readonly number[];
+  /** Events from here to `from` warm the features up and are never traded. */
+  readonly warmupFrom: number;
 }
 
-/** What a job is, for logs and progress (not part of the result). */
-export interface TrialJobLabel {
+/** What a job reports, labelled for logs and progress (not part of the result). */
+export interface SegmentJobLabel {
   readonly trial: number;
+  readonly segment: number;
 }
 
-export interface TrialOutcome {
-  /** Events traded (inside the span). */
+export interface SegmentOutcome {
+  /** Events traded (inside the segment). */
   readonly events: number;
-  /** Round trips closed in each segment, and how many of them made money. */
-  readonly trades: readonly number[];
-  readonly wins: readonly number[];
+  readonly trades: number;
+  readonly wins: number;
   readonly fees: number;
-  /** Returns on the hourly grid from `from`: equity at from + h·1h (the last report at or before it) over the equity an hour before. */
+  /** Returns on the hourly grid from `from`: equity at from + h·1h over the equity an hour before (the last report at or before each point). */
   readonly returns: readonly number[];
 }
 
 /** Content hash of a spec: equal specs are the same job (one run serves every trial that asks for it). */
-export function specKey(spec: TrialJobSpec): string {
+export function specKey(spec: SegmentJobSpec): string {
   return createHash('sha256').update(JSON.stringify(spec)).digest('hex');
 }
 
@@ -61,16 +59,16 @@ export function lowerBound(events: readonly MarketEvent[], ts: number): number {
 const CHUNK = 4096;
 
 /** Slices of the events, yielding to the event loop between them (a worker's lock renewal and stall checks run meanwhile). */
-async function* chunks(events: readonly MarketEvent[], end: number, signal?: AbortSignal): AsyncGenerator<readonly MarketEvent[]> {
-  for (let i = 0; i < end; i += CHUNK) {
+async function* chunks(events: readonly MarketEvent[], start: number, end: number, signal?: AbortSignal): AsyncGenerator<readonly MarketEvent[]> {
+  for (let i = start; i < end; i += CHUNK) {
     if (signal?.aborted) return;
     yield events.slice(i, Math.min(end, i + CHUNK));
     await new Promise<void>((r) => setImmediate(r));
   }
 }
 
-/** Equity sampled on an hourly grid: the last report at or before each point. */
-export class HourlyGrid {
+/** Equity sampled on the hourly grid of a segment: the last report at or before each point. */
+class HourlyGrid {
   readonly #points: number[] = [];
   #next: number;
   #last: number | undefined;
@@ -106,31 +104,24 @@ export class HourlyGrid {
   }
 }
 
-/** Runs one trial on the dataset's events (in time order). */
-export async function runTrialJob(events: readonly MarketEvent[], spec: TrialJobSpec, signal?: AbortSignal): Promise<TrialOutcome> {
+/** Runs one segment job on the dataset's events (in time order). */
+export async function runSegmentJob(events: readonly MarketEvent[], spec: SegmentJobSpec, signal?: AbortSignal): Promise<SegmentOutcome> {
+  const start = lowerBound(events, spec.warmupFrom);
   const end = lowerBound(events, spec.to);
   const grid = new HourlyGrid(spec.from, Math.ceil((spec.to - spec.from) / HOUR_MS));
-  const segments = spec.cuts.length + 1;
-  const trades = new Array<number>(segments).fill(0);
-  const wins = new Array<number>(segments).fill(0);
-  if (lowerBound(events, spec.from) >= end) return { events: 0, trades, wins, fees: 0, returns: grid.returns() };
-  const result = await runBacktest(chunks(events, end, signal), spec.config, {
+  if (lowerBound(events, spec.from) >= end) return { events: 0, trades: 0, wins: 0, fees: 0, returns: grid.returns() };
+  const result = await runBacktest(chunks(events, start, end, signal), spec.config, {
     quote: spec.quote,
     range: { from: spec.from, to: spec.to },
     onRun: (run) => void run.engine.listen(grid),
     ...(signal ? { signal } : {}),
   });
-  for (const t of result.tracker.trades) {
-    let s = 0;
-    while (s < spec.cuts.length && t.closedTs >= (spec.cuts[s] as number)) s++;
-    trades[s] = (trades[s] as number) + 1;
-    if (t.pnl > 0) wins[s] = (wins[s] as number) + 1;
-  }
+  const trades = result.tracker.trades;
   const summary = result.summary as { feesPaid?: number };
   return {
     events: result.range ? result.events - result.range.warmupEvents : result.events,
-    trades,
-    wins,
+    trades: trades.length,
+    wins: trades.filter((t) => t.pnl > 0).length,
     fees: summary.feesPaid ?? 0,
     returns: grid.returns(),
   };
