@@ -1,19 +1,19 @@
 /**
  * `coinrx optimize`: seeded random search with anchored walk-forward folds, scored for overfitting.
- * The search plans its jobs (every trial on every segment), hands them to a runner (this process or
- * BullMQ workers) and assembles the answer by trial and segment number, so the result does not depend
- * on who ran which job, in what order.
+ * The search plans its jobs (one backtest of the whole span per trial), hands them to a runner (this
+ * process or BullMQ workers) and assembles the answer by trial number, so the result does not depend on
+ * who ran which job, in what order. The walk-forward segments are cuts of each trial's hourly returns.
  */
 import type { Config } from '../config.js';
 import { HOUR_MS } from '../core/windows.js';
 import { defaultBlocks, probabilityOfBacktestOverfitting } from './backtest-overfitting.js';
 import type { Dataset } from './dataset.js';
 import { deflatedSharpe } from './deflated-sharpe.js';
-import type { JobRunner, SegmentJob } from './job-runner.js';
+import type { JobRunner, TrialJob } from './job-runner.js';
 import { curveMetrics, HOURS_PER_YEAR, moments, sharpeRatio, type CurveMetrics } from './return-statistics.js';
 import { sampleTrials, type TrialParameters } from './sample-trials.js';
 import { configWith, type Parameter, type SearchSpace } from './search-space.js';
-import { specKey, type SegmentJobSpec, type SegmentOutcome } from './segment-job.js';
+import { specKey, type TrialJobSpec, type TrialOutcome } from './trial-job.js';
 import { joinedReturns, selectBest, walkForwardSegments, type Objective, type Segment } from './walk-forward.js';
 
 export interface SearchOptions {
@@ -25,8 +25,6 @@ export interface SearchOptions {
   /** The searched span [from, to) (already clipped to the data). */
   readonly from: number;
   readonly to: number;
-  /** Warm-up before each segment, ms. */
-  readonly warmupMs: number;
   readonly base: Config;
   readonly quote: string;
   readonly dataset: Dataset;
@@ -37,9 +35,11 @@ export interface SegmentFigures {
   readonly sharpe: number;
   readonly calmar: number;
   readonly maxDrawdown: number;
+  /** Round trips closed in the segment. */
   readonly trades: number;
   readonly wins: number;
-  readonly fees: number;
+  /** The bot was not running for some of the segment (kill switch, see TrialReport.halts). */
+  readonly halted: boolean;
 }
 
 export interface TrialReport {
@@ -47,8 +47,10 @@ export interface TrialReport {
   readonly parameters: TrialParameters;
   /** Per segment, in order. */
   readonly segments: readonly SegmentFigures[];
-  /** Over every segment joined (what CSCV and the deflated Sharpe ratio see). */
-  readonly whole: CurveMetrics;
+  /** Over the whole span (what CSCV and the deflated Sharpe ratio see). */
+  readonly whole: CurveMetrics & { readonly trades: number; readonly fees: number };
+  /** When the bot stopped trading, and why (kill switch), and when it ran again. */
+  readonly botStates: readonly { readonly ts: string; readonly state: string; readonly reason: string | null }[];
 }
 
 export interface FoldReport {
@@ -60,6 +62,8 @@ export interface FoldReport {
   readonly inSampleMetrics: CurveMetrics;
   readonly outOfSampleMetrics: CurveMetrics;
   readonly outOfSampleTrades: number;
+  /** The picked trial's bot was halted for some of the out-of-sample segment. */
+  readonly outOfSampleHalted: boolean;
 }
 
 export interface OptimizeReport {
@@ -68,7 +72,6 @@ export interface OptimizeReport {
   readonly seed: number;
   readonly trials: number;
   readonly folds: number;
-  readonly warmupMs: number;
   readonly quote: string;
   readonly range: { readonly from: number; readonly to: number; readonly fromIso: string; readonly toIso: string };
   readonly data: { readonly id: string; readonly files: readonly { readonly path: string; readonly size: number; readonly sha256: string }[] };
@@ -110,9 +113,20 @@ export interface OptimizeReport {
 
 const iso = (t: number): string => new Date(t).toISOString();
 
-function figures(outcome: SegmentOutcome): SegmentFigures {
-  const m = curveMetrics(outcome.returns);
-  return { totalReturn: m.totalReturn, sharpe: m.sharpe, calmar: m.calmar, maxDrawdown: m.maxDrawdown, trades: outcome.trades, wins: outcome.wins, fees: outcome.fees };
+function figures(returns: readonly number[], trades: number, wins: number, halted: boolean): SegmentFigures {
+  const m = curveMetrics(returns);
+  return { totalReturn: m.totalReturn, sharpe: m.sharpe, calmar: m.calmar, maxDrawdown: m.maxDrawdown, trades, wins, halted };
+}
+
+/** Whether the bot was anything but running at some time in [from, to). */
+function haltedDuring(states: TrialOutcome['botStates'], from: number, to: number): boolean {
+  let state = 'running';
+  for (const [ts, next] of states) {
+    if (ts >= to) break;
+    if (ts >= from && next !== 'running') return true;
+    state = next;
+  }
+  return state !== 'running';
 }
 
 function median(xs: readonly number[]): number {
@@ -121,18 +135,16 @@ function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-/** The jobs of a search: every trial on every segment, with the trial configurations. */
-export function planSearch(options: SearchOptions): { segments: Segment[]; parameters: TrialParameters[]; jobs: SegmentJob[] } {
+/** The jobs of a search: one per trial, the whole span with the segment cuts. */
+export function planSearch(options: SearchOptions): { segments: Segment[]; parameters: TrialParameters[]; jobs: TrialJob[] } {
   const segments = walkForwardSegments(options.from, options.to, options.folds);
   const parameters = sampleTrials(options.space, options.trials, options.seed);
-  const jobs: SegmentJob[] = [];
-  parameters.forEach((values, trial) => {
-    // A segment backtest writes nowhere: the Redis URL (and any password in it) stays out of the job.
+  const cuts = segments.slice(1).map((s) => s.from);
+  const jobs = parameters.map((values, trial): TrialJob => {
+    // A trial writes nowhere: the Redis URL (and any password in it) stays out of the job.
     const config = configWith(options.base, Object.assign({}, values, { 'redis.url': '' }));
-    for (const segment of segments) {
-      const spec: SegmentJobSpec = { v: 1, dataset: options.dataset, config, quote: options.quote, from: segment.from, to: segment.to, warmupFrom: segment.from - options.warmupMs };
-      jobs.push({ key: specKey(spec), spec, label: { trial, segment: segment.index } });
-    }
+    const spec: TrialJobSpec = { v: 1, dataset: options.dataset, config, quote: options.quote, from: options.from, to: options.to, cuts };
+    return { key: specKey(spec), spec, label: { trial } };
   });
   return { segments, parameters, jobs };
 }
@@ -140,20 +152,22 @@ export function planSearch(options: SearchOptions): { segments: Segment[]; param
 export async function runSearch(options: SearchOptions, runner: JobRunner, onProgress: (done: number, total: number) => void = () => undefined, signal?: AbortSignal): Promise<OptimizeReport> {
   const { segments, parameters, jobs } = planSearch(options);
   // Equal specs (a discrete space drawing the same values twice) run once.
-  const distinct = new Map<string, SegmentJob>();
+  const distinct = new Map<string, TrialJob>();
   for (const job of jobs) if (!distinct.has(job.key)) distinct.set(job.key, job);
   const unique = [...distinct.values()];
   const outcomes = await runner.run(unique, onProgress, signal);
-  const byKey = new Map(unique.map((job, i) => [job.key, outcomes[i] as SegmentOutcome]));
-  const perTrial: SegmentOutcome[][] = parameters.map((_, trial) => segments.map((s) => byKey.get((jobs[trial * segments.length + s.index] as SegmentJob).key) as SegmentOutcome));
-  const returns = perTrial.map((bySegment) => bySegment.map((o) => o.returns));
+  const byKey = new Map(unique.map((job, i) => [job.key, outcomes[i] as TrialOutcome]));
+  const perTrial = jobs.map((job) => byKey.get(job.key) as TrialOutcome);
+  // Each trial's hourly returns cut at the segment boundaries (whole hours from the span's start).
+  const returns = perTrial.map((o) => segments.map((s) => o.returns.slice((s.from - options.from) / HOUR_MS, Math.ceil((s.to - options.from) / HOUR_MS))));
   const all = segments.map((s) => s.index);
 
-  const trialResults: TrialReport[] = perTrial.map((bySegment, trial) => ({
+  const trialResults: TrialReport[] = perTrial.map((outcome, trial) => ({
     trial,
     parameters: parameters[trial] as TrialParameters,
-    segments: bySegment.map(figures),
-    whole: curveMetrics(joinedReturns(returns[trial] as number[][], all)),
+    segments: segments.map((s) => figures((returns[trial] as number[][])[s.index] as number[], outcome.trades[s.index] ?? 0, outcome.wins[s.index] ?? 0, haltedDuring(outcome.botStates, s.from, s.to))),
+    whole: Object.assign(curveMetrics(outcome.returns), { trades: outcome.trades.reduce((a, b) => a + b, 0), fees: outcome.fees }),
+    botStates: outcome.botStates.map(([ts, state, reason]) => ({ ts: iso(ts), state, reason })),
   }));
 
   const folds: FoldReport[] = [];
@@ -164,12 +178,13 @@ export async function runSearch(options: SearchOptions, runner: JobRunner, onPro
     const past = all.slice(0, k);
     const { trial, metrics } = selectBest(returns, past, options.objective);
     const future = segments[k] as Segment;
-    const outcome = (perTrial[trial] as SegmentOutcome[])[k] as SegmentOutcome;
-    for (const r of outcome.returns) {
+    const futureReturns = (returns[trial] as number[][])[k] as number[];
+    const futureTrades = (perTrial[trial] as TrialOutcome).trades[k] ?? 0;
+    for (const r of futureReturns) {
       oosReturns.push(r);
       curveFoldOf.push(k);
     }
-    oosTrades += outcome.trades;
+    oosTrades += futureTrades;
     folds.push({
       fold: k,
       inSample: { from: (segments[0] as Segment).from, to: future.from, segments: past },
@@ -177,8 +192,9 @@ export async function runSearch(options: SearchOptions, runner: JobRunner, onPro
       best: trial,
       parameters: parameters[trial] as TrialParameters,
       inSampleMetrics: metrics,
-      outOfSampleMetrics: curveMetrics(outcome.returns),
-      outOfSampleTrades: outcome.trades,
+      outOfSampleMetrics: curveMetrics(futureReturns),
+      outOfSampleTrades: futureTrades,
+      outOfSampleHalted: haltedDuring((perTrial[trial] as TrialOutcome).botStates, future.from, future.to),
     });
   }
   // The curve every few hours (about 500 points at most): enough to draw, small enough to keep.
@@ -229,7 +245,6 @@ export async function runSearch(options: SearchOptions, runner: JobRunner, onPro
     seed: options.seed,
     trials: options.trials,
     folds: options.folds,
-    warmupMs: options.warmupMs,
     quote: options.quote,
     range: { from: options.from, to: options.to, fromIso: iso(options.from), toIso: iso(options.to) },
     data: { id: options.dataset.id, files: options.dataset.manifest.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })) },

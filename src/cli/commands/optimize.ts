@@ -14,7 +14,7 @@ import { UsageError, type ParsedArgs } from '../args.js';
 import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { TIME_RANGE_FLAGS, timeRangeArgs } from '../time-range-flags.js';
-import { commandConfig, durationFlag, marketFlag, quoteFlag } from './replay-input.js';
+import { commandConfig, marketFlag, quoteFlag } from './replay-input.js';
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 
@@ -26,6 +26,13 @@ function wholeFlag(args: ParsedArgs, name: string, fallback: number, min: number
   return value;
 }
 
+/** A line when kill-switch halts shaped the trials: a halted trial sits in cash, which can look better than trading. */
+function halts(report: OptimizeReport): string[] {
+  const halted = report.trialResults.filter((t) => t.botStates.some((s) => s.reason?.startsWith('kill-switch'))).length;
+  if (halted === 0) return [];
+  return [`  ${halted} of ${report.trials} trials were halted by the kill switch (bot.maxDrawdown ${report.baseConfig.bot.maxDrawdown}, bot.dailyLossLimit ${report.baseConfig.bot.dailyLossLimit}); a halted trial sits in cash, see botStates in optimize.json`];
+}
+
 function summary(report: OptimizeReport, out: string): string[] {
   const oos = report.walkForward.outOfSample;
   const dsr = report.overfitting.deflatedSharpe;
@@ -35,13 +42,14 @@ function summary(report: OptimizeReport, out: string): string[] {
       .map(([k, v]) => `${k}=${String(v)}`)
       .join(' ');
   return [
-    `optimize: ${report.trials} trials × ${report.segments.length} segments (${report.jobs.distinct} distinct backtests), objective ${report.objective}, seed ${report.seed}`,
+    `optimize: ${report.trials} trials (${report.jobs.distinct} distinct backtests of the span), ${report.segments.length} segments, objective ${report.objective}, seed ${report.seed}`,
     ...report.walkForward.folds.map(
-      (f) => `  fold ${f.fold}: picked trial ${f.best} on ${report.segments[0]?.fromIso.slice(0, 10)}..${new Date(f.inSample.to).toISOString().slice(0, 10)} (${report.objective} ${f.inSampleMetrics[report.objective === 'return' ? 'totalReturn' : report.objective].toFixed(2)}); out of sample ${new Date(f.outOfSample.from).toISOString().slice(0, 10)}..: return ${pct(f.outOfSampleMetrics.totalReturn)}, Sharpe ${f.outOfSampleMetrics.sharpe.toFixed(2)}, ${f.outOfSampleTrades} trades  [${params(f.parameters)}]`,
+      (f) => `  fold ${f.fold}: picked trial ${f.best} on ${report.segments[0]?.fromIso.slice(0, 10)}..${new Date(f.inSample.to).toISOString().slice(0, 10)} (${report.objective} ${f.inSampleMetrics[report.objective === 'return' ? 'totalReturn' : report.objective].toFixed(2)}); out of sample ${new Date(f.outOfSample.from).toISOString().slice(0, 10)}..: return ${pct(f.outOfSampleMetrics.totalReturn)}, Sharpe ${f.outOfSampleMetrics.sharpe.toFixed(2)}, ${f.outOfSampleTrades} trades${f.outOfSampleHalted ? ' (bot halted by the kill switch for some of it)' : ''}  [${params(f.parameters)}]`,
     ),
     `  walk-forward out of sample: return ${pct(oos.totalReturn)}, Sharpe ${oos.sharpe.toFixed(2)}, Calmar ${oos.calmar.toFixed(2)}, max drawdown ${pct(oos.maxDrawdown)}, ${oos.trades} trades`,
     `  deflated Sharpe ratio of the best trial (${dsr.trial}, Sharpe ${dsr.sharpeAnnualised.toFixed(2)} a year): ${dsr.probability === null ? 'n/a' : pct(dsr.probability)} (${dsr.trials} trials)`,
     `  probability of backtest overfitting (CSCV): ${pbo.pbo === null ? `n/a (${pbo.reason})` : `${pct(pbo.pbo)} over ${pbo.combinations} splits of ${pbo.blocks} blocks`}`,
+    ...halts(report),
     `  to trade next: trial ${report.recommended.trial}: ${params(report.recommended.parameters)}`,
     `wrote ${join(out, 'optimize.json')} and ${join(out, 'optimize.html')}`,
   ];
@@ -61,7 +69,6 @@ export const optimizeCommand: Command = {
     objective: { type: 'string', valueName: OBJECTIVES.join('|'), description: 'what a fold maximises in sample (default sharpe)' },
     folds: { type: 'string', valueName: 'K', description: 'walk-forward folds: the span is cut into K + 1 segments (default 3)' },
     seed: { type: 'string', valueName: 'n', description: 'seed of the trial sampler (default: the configuration seed)' },
-    warmup: { type: 'string', valueName: 'duration', description: 'events this long before each segment warm the features up (default 1d; 1w with ranking.model)' },
     ...TIME_RANGE_FLAGS,
     quote: { type: 'string', valueName: 'currency', description: "quote currency to trade (default: the data's)" },
     redis: { type: 'string', valueName: 'url', description: 'spread the backtests over `coinrx worker` processes through this Redis (default: run them in this process)' },
@@ -80,7 +87,6 @@ export const optimizeCommand: Command = {
     const seed = wholeFlag(args, 'seed', config.seed, -(2 ** 31));
     const objective = (args.strings.get('objective') ?? 'sharpe') as Objective;
     if (!OBJECTIVES.includes(objective)) throw new UsageError(`--objective must be one of ${OBJECTIVES.join(', ')}, got "${objective}"`);
-    const warmupMs = durationFlag(args, 'warmup') ?? (config.ranking.model ? 7 * 86_400_000 : 86_400_000);
     const range = timeRangeArgs(args);
     const out = args.strings.get('out') ?? 'out/optimize';
     const market = marketFlag(args);
@@ -126,8 +132,12 @@ export const optimizeCommand: Command = {
     const started = Date.now();
     let report: OptimizeReport;
     try {
-      report = await runSearch({ space, trials, objective, seed, folds, from, to, warmupMs, base: config, quote, dataset }, runner, (done, total) => bar.status(`${done}/${total} backtests`), io.signal);
+      report = await runSearch({ space, trials, objective, seed, folds, from, to, base: config, quote, dataset }, runner, (done, total) => bar.status(`${done}/${total} backtests`), io.signal);
     } catch (error) {
+      if (io.signal.aborted) {
+        io.stderr.write('coinrx optimize: interrupted; nothing written\n');
+        return 130;
+      }
       if (error instanceof WalkForwardError || error instanceof QueueRunError) {
         io.stderr.write(`coinrx optimize: ${error.message}\n`);
         return error instanceof WalkForwardError ? 2 : 1;

@@ -1,0 +1,138 @@
+/**
+ * `npm run bench -- optimize`: the parameter search on the 30-coin 5m candles of ../shared/data
+ * (config/backtest-candles.json with bench/backtest's loose kill switch, config/space-example.json, 3
+ * walk-forward folds over 2021 Q1).
+ *
+ * - `plain_backtest_s`: what `coinrx backtest` of the whole span costs (files read, gunzipped, parsed
+ *   and backtested), and `plain_backtest_in_memory_s` the same run on events already in memory.
+ * - `in_process_s_per_trial`: one trial (one backtest of the span, its walk-forward segments cut from
+ *   it) in this process on the events in memory: a trial must cost no more than the plain backtest.
+ * - `workers_1_trials_per_min`, `workers_2_trials_per_min`: the same search as BullMQ jobs on a local
+ *   redis-server, run by 1 and then 2 `coinrx worker` processes (started and given the data first, so
+ *   the figure is the steady rate), in one run.
+ * - `job_round_trip_ms`: the fixed cost of a job — queued, taken by a worker, its answer back — for a
+ *   job with nothing to backtest (median of 20, one at a time), next to `job_backtest_s`, the
+ *   backtest a job of this search carries (one trial).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseConfig, type Config } from '../src/config.js';
+import { runBacktest } from '../src/engine/backtest.js';
+import { batched, openReplay, readAll } from '../src/market-data/index.js';
+import { describeDataset } from '../src/optimize/dataset.js';
+import { InProcessRunner, type JobRunner } from '../src/optimize/job-runner.js';
+import { runSearch, type SearchOptions } from '../src/optimize/optimize-search.js';
+import { QueueRunner } from '../src/optimize/queue-runner.js';
+import { loadSearchSpace } from '../src/optimize/search-space.js';
+import { specKey, type TrialJobSpec } from '../src/optimize/trial-job.js';
+import { hasRedisServer, RedisTestServer } from '../test/helpers/redis-server.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CLI = join(here, '../bin/coinrx.js');
+const TRIALS = 4;
+const FOLDS = 3;
+
+function seconds(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+async function timedSearch(options: SearchOptions, runner: JobRunner): Promise<number> {
+  const started = process.hrtime.bigint();
+  await runSearch(options, runner);
+  return seconds(started);
+}
+
+function startWorker(url: string, data: string, name: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [CLI, 'worker', '--redis', url, '--data', data, '--name', name], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, REDIS_URL: '' } });
+  return new Promise((resolve, reject) => {
+    let text = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      text += d.toString();
+      if (text.includes('waiting for jobs')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`worker ${name} exited with ${code}: ${text}`)));
+  });
+}
+
+async function stopWorker(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const dataRoot = join(here, '../../shared/data');
+  const candles = join(dataRoot, 'candles/binance-spot-2021-5m');
+  const profile = JSON.parse(readFileSync(join(here, '../config/backtest-candles.json'), 'utf8')) as Record<string, unknown>;
+  // As bench/backtest: a loose kill switch, so every trial trades the whole span.
+  const config: Config = parseConfig({ ...profile, bot: { dailyLossLimit: 0.5, maxDrawdown: 0.9, onStop: 'keep' } });
+  const space = loadSearchSpace(join(here, '../config/space-example.json'), config);
+
+  const plainStarted = process.hrtime.bigint();
+  const plain = await runBacktest(openReplay([candles]).batches(), config);
+  const plainSeconds = seconds(plainStarted);
+  const { events, stats } = await readAll([candles]);
+  const memStarted = process.hrtime.bigint();
+  await runBacktest(batched(events, 8192), config);
+  const plainMemorySeconds = seconds(memStarted);
+
+  const dataset = await describeDataset([candles], { stats });
+  const span = plain.span as { from: number; to: number };
+  const hour = 3_600_000;
+  const options: SearchOptions = { space, trials: TRIALS, objective: 'sharpe', seed: 1, folds: FOLDS, from: Math.floor(span.from / hour) * hour, to: Math.ceil(span.to / hour) * hour, base: config, quote: plain.quote, dataset };
+  const inProcess = await timedSearch(options, new InProcessRunner(events));
+
+  const figures: Record<string, unknown> = {
+    events: events.length,
+    trials: TRIALS,
+    segments: FOLDS + 1,
+    plain_backtest_s: Number(plainSeconds.toFixed(2)),
+    plain_backtest_in_memory_s: Number(plainMemorySeconds.toFixed(2)),
+    in_process_s_per_trial: Number((inProcess / TRIALS).toFixed(2)),
+    in_process_trials_per_min: Number(((TRIALS / inProcess) * 60).toFixed(1)),
+    trial_vs_plain_backtest: Number((inProcess / TRIALS / plainSeconds).toFixed(2)),
+    job_backtest_s: Number((inProcess / TRIALS).toFixed(2)),
+  };
+  if (!hasRedisServer()) return { ...figures, workers: 'skipped: no redis-server' };
+
+  const redis = await RedisTestServer.start();
+  const workers: ChildProcess[] = [];
+  try {
+    const runner = new QueueRunner({ url: redis.url });
+    // A worker reads the data on its first job: a one-trial search first, so the rates below are steady ones.
+    const warm = { ...options, trials: 1 };
+    workers.push(await startWorker(redis.url, dataRoot, 'bench-1'));
+    await runSearch(warm, runner);
+    const one = await timedSearch(options, runner);
+
+    // The fixed cost of a job: one with nothing to backtest (a span after the data), one at a time.
+    const empty: TrialJobSpec = { v: 1, dataset, config, quote: plain.quote, from: span.to + 10 * 86_400_000, to: span.to + 11 * 86_400_000, cuts: [] };
+    const trips: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const spec = { ...empty, from: empty.from + i * hour };
+      const started = process.hrtime.bigint();
+      await runner.run([{ key: specKey(spec), spec, label: { trial: i } }], () => undefined);
+      trips.push(seconds(started) * 1000);
+    }
+    trips.sort((a, b) => a - b);
+
+    workers.push(await startWorker(redis.url, dataRoot, 'bench-2'));
+    await runSearch({ ...warm, seed: 2 }, runner);
+    const two = await timedSearch(options, runner);
+    await runner.close();
+    return {
+      ...figures,
+      workers_1_trials_per_min: Number(((TRIALS / one) * 60).toFixed(1)),
+      workers_2_trials_per_min: Number(((TRIALS / two) * 60).toFixed(1)),
+      workers_2_speedup: Number((one / two).toFixed(2)),
+      job_round_trip_ms: Number((trips[10] as number).toFixed(1)),
+      job_round_trip_ms_range: [Number((trips[0] as number).toFixed(1)), Number((trips[19] as number).toFixed(1))],
+    };
+  } finally {
+    await Promise.all(workers.map(stopWorker));
+    await redis.stop();
+  }
+}
