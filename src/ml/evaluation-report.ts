@@ -39,7 +39,7 @@ function textTable(head: readonly string[], rows: readonly (readonly string[])[]
 export function evaluationText(r: EvaluationReport): string {
   const wf = walkForwardRows(r.walkForward);
   const lines = [
-    `model ${r.model.version} (${r.model.kind}) evaluated on ${day(r.span.from)} … ${day(r.span.to - 1)} UTC: ${r.rows} rows, ${r.steps} time steps, ${r.markets} markets; not scored: ${r.excluded.warmup} rows in the features' warm-up, ${r.excluded.unlabelled} without a known outcome`,
+    `model ${r.model.version} (${r.model.kind}; ranks with ${r.model.ranksWith === 'model' ? 'the network' : `${r.model.ranksWith}, which beat it on validation`}) evaluated on ${day(r.span.from)} … ${day(r.span.to - 1)} UTC: ${r.rows} rows, ${r.steps} time steps, ${r.markets} markets; not scored: ${r.excluded.warmup} rows in the features' warm-up, ${r.excluded.unlabelled} without a known outcome`,
     `calibration (model and every baseline alike): ${r.calibration.rows} rows of the ${r.calibration.source}, ${day(r.calibration.span.from)} … ${day(r.calibration.span.to - 1)}, base rate ${pct(r.calibration.baseRate)}`,
     `labels: target first ${pct(r.labelShares.target)}, stop first ${pct(r.labelShares.stop)}, neither ${pct(r.labelShares.neither)}; base rate train ${pct(r.baseRateTrain)}, test ${pct(r.baseRateTest)}`,
     '',

@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config.js';
 import { Random } from '../core/random.js';
-import { heuristicScore, type BatchScorer } from '../../streams/index.js';
+import type { BatchScorer } from '../../streams/index.js';
 import { dailyMeans, dailyReturns, pairedBlockBootstrap, spanDays, type PairedInterval } from './bootstrap.js';
 import { calibrate, fitCalibration, logit, type Calibration } from './calibration.js';
 import { buildDataset, UNKNOWN, type Dataset } from './dataset.js';
-import { FEATURE_COUNT, FEATURE_NAMES } from './feature-vector.js';
 import { barriers } from './labels.js';
 import { auc, brier, brierSkill, reliability, topPicks, type PicksSummary, type ReliabilityBin } from './metrics.js';
 import { scorerFromLoaded } from './model-scorer.js';
@@ -13,6 +12,7 @@ import { purgeOf, type RankerConfig } from './ranker-config.js';
 import { loadVersion, type LoadedModel } from './registry.js';
 import { runRankingBacktest, type RankingBacktestResult } from './ranking-backtest.js';
 import { buildInputs, buildTargets } from './samples.js';
+import { RULE_SCORERS, ruleRowScores, SIMPLE_RULES } from './simple-rules.js';
 import type { Span } from './splits.js';
 
 export interface ScoreReport {
@@ -58,7 +58,8 @@ export interface WalkForwardTable {
 }
 
 export interface EvaluationReport {
-  readonly model: { readonly dir: string; readonly version: string; readonly kind: string; readonly trainedOn: { train: Span; validation: Span } };
+  /** `ranksWith`: what the version ranks with when loaded (the network, or the rule that beat it on validation); the figures below are the network's. */
+  readonly model: { readonly dir: string; readonly version: string; readonly kind: string; readonly trainedOn: { train: Span; validation: Span }; readonly ranksWith: string };
   readonly span: Span;
   /** Where the model's and every baseline's Platt calibration were fitted (the same rows for all). */
   readonly calibration: { readonly span: Span; readonly rows: number; readonly source: 'model validation span' | 'start of the evaluated data'; readonly baseRate: number };
@@ -319,12 +320,9 @@ export async function evaluateRanker(options: EvaluateOptions): Promise<Evaluati
   const modelTest = predictRows(loaded, d, test.rows);
   let modelCal: Calibration = meta.calibration;
   if (spans.source !== 'model validation span') modelCal = fitCalibration(predictRows(loaded, d, cal.rows).z, yCal);
-  const volIndex = FEATURE_NAMES.indexOf('log_volatility');
   const random = new Random(seed);
   const raws: [string, (rows: Int32Array) => Float32Array][] = [
-    ['momentum', (rows) => Float32Array.from(rows, (r) => d.momentum[r] as number)],
-    ['volatility rule', (rows) => Float32Array.from(rows, (r) => d.x[r * FEATURE_COUNT + volIndex] as number)],
-    ['heuristic', (rows) => Float32Array.from(rows, (r) => d.heuristic[r] as number)],
+    ...SIMPLE_RULES.map((rule): [string, (rows: Int32Array) => Float32Array] => [rule, (rows) => ruleRowScores(d, rule, rows)]),
     ['random', (rows) => Float32Array.from(rows, () => random.next())],
   ];
   const scored: Scored[] = [{ name: 'model', prob: Float32Array.from(modelTest.z, (z) => calibrate(modelCal, z)), rank: modelTest.p }];
@@ -356,7 +354,7 @@ export async function evaluateRanker(options: EvaluateOptions): Promise<Evaluati
   }));
   const share = (v: number): number => labels.filter((l) => l === v).length / labels.length;
   const result: EvaluationReport = {
-    model: { dir: loaded.dir, version: meta.version, kind: meta.kind, trainedOn: { train: meta.spans.train, validation: meta.spans.validation } },
+    model: { dir: loaded.dir, version: meta.version, kind: meta.kind, trainedOn: { train: meta.spans.train, validation: meta.spans.validation }, ranksWith: meta.ranksWith ?? 'model' },
     span,
     calibration: { span: spans.calibration, rows: cal.rows.length, source: spans.source, baseRate: baseCal },
     rows: test.rows.length,
@@ -377,12 +375,7 @@ export async function evaluateRanker(options: EvaluateOptions): Promise<Evaluati
   const backtests: Record<string, RankingBacktestResult & { dailyReturns: number[] }> = {};
   const initial = options.engineConfig.simulator.initialBalance;
   const days = spanDays(span.from, Math.min(span.to, d.lastTs + 1));
-  const scorers: [string, BatchScorer][] = [
-    ['model', scorerFromLoaded(loaded)],
-    ['heuristic', heuristicScore],
-    ['momentum', (snaps) => snaps.map((s) => Math.log(s.price / s.windows['1h'].vwap))],
-    ['volatility rule', (snaps) => snaps.map((s) => s.volatility)],
-  ];
+  const scorers: [string, BatchScorer][] = [['model', scorerFromLoaded(loaded)], ...SIMPLE_RULES.map((rule): [string, BatchScorer] => [rule, RULE_SCORERS[rule]])];
   for (const [name, scorer] of scorers) {
     const t0 = performance.now();
     const b = await runRankingBacktest(options.paths, options.engineConfig, scorer, span, options.signal);

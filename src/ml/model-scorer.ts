@@ -6,6 +6,7 @@ import { FEATURE_COUNT, FEATURE_NAMES, featureRows } from './feature-vector.js';
 import { normalizeInto, type Normalizer } from './normalizer.js';
 import type { ModelKind } from './models.js';
 import { loadVersion, type LoadedModel } from './registry.js';
+import { RULE_SCORERS } from './simple-rules.js';
 
 /** A BatchScorer that also exposes both heads of its last call. */
 export interface ModelScorer extends BatchScorer {
@@ -84,7 +85,21 @@ export function scorerFromLoaded(loaded: LoadedModel): ModelScorer {
   return modelScorer({ model, kind: meta.kind, sequenceLength: meta.sequenceLength, normalizer: meta.normalizer, calibration: meta.calibration, horizonMs: meta.config.label.horizon });
 }
 
-/** Loads the active version of a registry (or one version folder) as a BatchScorer for rankMarkets. */
+/**
+ * Loads the active version of a registry (or one version folder) as a BatchScorer for rankMarkets. When
+ * training found a simple rule better than the network on validation (`meta.ranksWith`), the rule ranks;
+ * the network still gives its calibrated probabilities (`lastProbabilities`).
+ */
 export async function loadModelScorer(dir: string): Promise<ModelScorer> {
-  return scorerFromLoaded(await loadVersion(dir));
+  const loaded = await loadVersion(dir);
+  const net = scorerFromLoaded(loaded);
+  const rule = loaded.meta.ranksWith;
+  if (rule === undefined || rule === 'model') return net;
+  const score = RULE_SCORERS[rule];
+  const scorer = ((snapshots: readonly FeatureSnapshot[]) => {
+    net(snapshots);
+    return score(snapshots);
+  }) as unknown as ModelScorer;
+  Object.assign(scorer, { lastProbabilities: () => net.lastProbabilities(), lastTimesMs: () => net.lastTimesMs() });
+  return scorer;
 }

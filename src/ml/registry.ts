@@ -8,6 +8,7 @@ import { compileModel, type ModelKind } from './models.js';
 import { fileHandler, writeArtifacts } from './file-io.js';
 import type { Normalizer } from './normalizer.js';
 import type { RankerConfig } from './ranker-config.js';
+import type { SimpleRule } from './simple-rules.js';
 import type { Span } from './splits.js';
 
 const ACTIVE = 'ACTIVE';
@@ -29,6 +30,11 @@ export interface ModelMeta {
   readonly config: RankerConfig;
   readonly data: { readonly paths: readonly string[]; readonly files: readonly string[]; readonly firstTs: number; readonly lastTs: number };
   readonly spans: { readonly train: Span; readonly validation: Span; readonly testFrom: number };
+  /**
+   * What ranks when this version is loaded: the network, or the simple rule that beat it on the
+   * validation block (precision@k); absent in versions trained before the check (the network).
+   */
+  readonly ranksWith?: 'model' | SimpleRule;
   readonly metrics: Record<string, unknown>;
 }
 

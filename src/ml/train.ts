@@ -2,7 +2,8 @@ import { expandPaths } from '../market-data/index.js';
 import { calibrate, fitCalibration, logit, type Calibration } from './calibration.js';
 import { buildDataset, type Dataset } from './dataset.js';
 import { FEATURE_COUNT, FEATURE_NAMES } from './feature-vector.js';
-import { auc, brier, brierSkill } from './metrics.js';
+import { auc, brier, brierSkill, topPicks } from './metrics.js';
+import { ruleRowScores, SIMPLE_RULES, type SimpleRule } from './simple-rules.js';
 import type { ModelKind, ModelSpec } from './models.js';
 import { fitNormalizer, type Normalizer } from './normalizer.js';
 import { purgeOf, type RankerConfig } from './ranker-config.js';
@@ -116,6 +117,8 @@ export async function trainRanker(options: TrainRankerOptions): Promise<TrainRes
   const yVal = buildTargets(dataset, valRows, config.label.horizon).p;
   const calibration: Calibration = fitCalibration(Array.from(kept.last.validationP, logit), yVal);
   const calibrated = Array.from(kept.last.validationP, (p) => calibrate(calibration, logit(p)));
+  const ruleCheck = checkAgainstRules(dataset, valRows, calibrated);
+  log(ruleCheck.ranksWith === 'model' ? `the model beats every simple rule on validation (precision@${ruleCheck.k} ${pct(ruleCheck.model)} vs ${ruleCheck.best} ${pct(ruleCheck.rules[ruleCheck.best] as number)}): it ranks` : `the model does NOT beat the best simple rule on validation (precision@${ruleCheck.k} ${pct(ruleCheck.model)} vs ${ruleCheck.best} ${pct(ruleCheck.rules[ruleCheck.best] as number)}): this version ranks with ${ruleCheck.best}; its probabilities are still the model's`);
   const trainRows = selectRows(dataset, lastFold.train, { everyMs: every });
   const baseRate = buildTargets(dataset, trainRows, config.label.horizon).p.reduce((a, v) => a + v, 0) / Math.max(1, trainRows.length);
   const files = (await expandPaths(options.paths)).map((f) => f.file);
@@ -131,7 +134,9 @@ export async function trainRanker(options: TrainRankerOptions): Promise<TrainRes
     config,
     data: { paths: options.paths, files, firstTs: dataset.firstTs, lastTs: dataset.lastTs },
     spans: { train: lastFold.train, validation: lastFold.validation, testFrom: testStart(lastFold.validation.to, purge, config.split.embargo) },
+    ranksWith: ruleCheck.ranksWith,
     metrics: {
+      ruleCheck,
       kept: kept.kind,
       selection: candidates.map((c) => ({ kind: c.kind, meanValidationLogLoss: c.meanValLoss, folds: c.folds, history: c.last.history })),
       validation: { rows: valRows.length, auc: auc(calibrated, yVal), brier: brier(calibrated, yVal), brierSkill: brierSkill(calibrated, yVal, baseRate), baseRateTrain: baseRate, baseRateValidation: yVal.reduce((a, v) => a + v, 0) / Math.max(1, yVal.length) },
@@ -141,6 +146,35 @@ export async function trainRanker(options: TrainRankerOptions): Promise<TrainRes
   const t2 = performance.now();
   log(`kept ${kept.kind}${seq && mlp ? ` (validation log-loss mlp ${mlp.meanValLoss.toFixed(4)}, gru ${seq.meanValLoss.toFixed(4)})` : ''}; saved ${saved.dir}`);
   return { ...saved, meta, dataset, seconds: { dataset: (t1 - t0) / 1000, training: (t2 - t1) / 1000 } };
+}
+
+const pct = (v: number): string => `${(v * 100).toFixed(2)} %`;
+
+export interface RuleCheck {
+  readonly k: number;
+  /** Precision@k of the model's and each rule's top picks per validation step. */
+  readonly model: number;
+  readonly rules: Readonly<Record<SimpleRule, number>>;
+  readonly best: SimpleRule;
+  readonly ranksWith: 'model' | SimpleRule;
+}
+
+/**
+ * Model selection against the simple rules: on the validation block the model's top-k picks (k = the
+ * strategy's 5, fewer in a small pool) must reach the target more often than those of the best simple
+ * rule, or the version ranks with that rule.
+ */
+export function checkAgainstRules(d: Dataset, valRows: Int32Array, modelScores: ArrayLike<number>): RuleCheck {
+  const labels = Int8Array.from(valRows, (r) => d.label[r] as number);
+  const times = Float32Array.from(valRows, (r) => d.timeMs[r] as number);
+  const groups = Float64Array.from(valRows, (r) => d.ts[r] as number);
+  const tie = Int32Array.from(valRows, (r) => d.market[r] as number);
+  const k = Math.max(1, Math.min(5, new Set(tie).size - 1));
+  const precision = (scores: ArrayLike<number>): number => topPicks(scores, labels, times, groups, tie, k).precision;
+  const rules = Object.fromEntries(SIMPLE_RULES.map((rule) => [rule, precision(ruleRowScores(d, rule, valRows))])) as Record<SimpleRule, number>;
+  const best = SIMPLE_RULES.reduce((a, b) => ((rules[b] as number) > (rules[a] as number) ? b : a));
+  const model = precision(modelScores);
+  return { k, model, rules, best, ranksWith: model > (rules[best] as number) ? 'model' : best };
 }
 
 /** One fit of one model kind on one fold, in a worker. */

@@ -12,6 +12,7 @@ import { loadModelScorer } from '../../src/ml/model-scorer.js';
 import { parseRankerConfig } from '../../src/ml/ranker-config.js';
 import { activeVersion, listVersions, readMeta } from '../../src/ml/registry.js';
 import { trainRanker } from '../../src/ml/train.js';
+import { RULE_SCORERS, type SimpleRule } from '../../src/ml/simple-rules.js';
 import { sharedData, skipWithoutSharedData } from '../helpers/shared-data.js';
 
 const files = ['BTC', 'ETH', 'SOL', 'DOGE'].map((c) => sharedData('candles/binance-spot-2021-5m', `${c}_USDT-5m.csv.gz`));
@@ -32,6 +33,11 @@ describe.skipIf(skipWithoutSharedData())('ranker end to end on four coins', () =
     expect(meta.spans.testFrom).toBe(to + config.label.horizon + 6 * 3_600_000);
     expect(['mlp', 'gru']).toContain(meta.kind);
     expect((meta.metrics['selection'] as unknown[]).length).toBe(2);
+    // Model selection against the simple rules: the version ranks with the network only if it beat the best rule on validation.
+    const check = meta.metrics['ruleCheck'] as { model: number; rules: Record<string, number>; best: string; ranksWith: string };
+    expect(Object.keys(check.rules)).toEqual(['momentum', 'volatility rule', 'heuristic']);
+    expect(check.rules[check.best]).toBe(Math.max(...Object.values(check.rules)));
+    expect(meta.ranksWith).toBe(check.model > (check.rules[check.best] as number) ? 'model' : check.best);
     expect(trained.dataset.rows).toBeGreaterThan(1000);
 
     // The registered version is a BatchScorer: one call scores a whole batch with probabilities.
@@ -40,9 +46,13 @@ describe.skipIf(skipWithoutSharedData())('ranker end to end on four coins', () =
       const w = { vwap: 100, volume: 10, value: 1000, trades: 5 };
       return { market, ts: 0, price, windows: Object.fromEntries(['1m', '3m', '5m', '10m', '30m', '1h', '6h', '12h', '1d', '1w', '1M'].map((k) => [k, w])) as FeatureSnapshot['windows'], volatility: 0.01, position: 0.5, high: 110, low: 90, regime: { '1h': 'bull', '6h': 'flat', '12h': 'flat', '24h': 'bear' } };
     };
-    const scores = scorer([snap('A/USDT', 101), snap('B/USDT', 99), snap('C/USDT', 100)]);
+    const batch = [snap('A/USDT', 101), snap('B/USDT', 99), snap('C/USDT', 100)];
+    const scores = scorer(batch);
     expect(scores).toHaveLength(3);
-    for (const s of scores) expect(s).toBeGreaterThan(0), expect(s).toBeLessThan(1);
+    for (const p of scorer.lastProbabilities()) expect(p).toBeGreaterThan(0), expect(p).toBeLessThan(1);
+    // The network ranks, or the rule that beat it on validation does (its probabilities stay the network's).
+    if (meta.ranksWith === 'model') expect(Array.from(scores)).toEqual(Array.from(scorer.lastProbabilities()));
+    else expect(scores).toEqual(RULE_SCORERS[meta.ranksWith as SimpleRule](batch));
 
     const engineConfig = parseConfig({ exchange: { id: 'binance', quote: 'USDT' }, features: { every: '5m', staleAfter: '1d' }, ranking: { top: 2 }, strategy: { takeProfit: 0.02, stopLoss: 0.02, maxHold: '12h' }, simulator: { initialBalance: 10_000 } });
     const report = await evaluateRanker({ paths: files, modelDir: out, to: meta.spans.testFrom + 3 * DAY, engineConfig });
@@ -69,8 +79,8 @@ describe.skipIf(skipWithoutSharedData())('ranker end to end on four coins', () =
     expect(report.scores[1]?.auc).toBe(0.5);
     expect(report.backtests?.['model']?.summary['initialEquity']).toBe(10_000);
     expect(report.backtests?.['heuristic']?.counters.batches).toBeGreaterThan(0);
-    expect(Object.keys(report.backtests ?? {})).toEqual(['model', 'heuristic', 'momentum', 'volatility rule']);
-    expect(report.backtestComparisons?.map((c) => c.against)).toEqual(['heuristic ranking', 'momentum ranking', 'volatility rule ranking', 'cash', 'buy-and-hold']);
+    expect(Object.keys(report.backtests ?? {})).toEqual(['model', 'momentum', 'volatility rule', 'heuristic']);
+    expect(report.backtestComparisons?.map((c) => c.against)).toEqual(['momentum ranking', 'volatility rule ranking', 'heuristic ranking', 'cash', 'buy-and-hold']);
     expect(report.backtests?.['model']?.dailyReturns).toHaveLength(report.backtestComparisons?.[0]?.interval.n ?? -1);
 
     // Another era: data that holds none of the model's validation span (the days before its training).
