@@ -3,7 +3,11 @@
  * forward each loop) to at least 5 million events, through the full feature pipeline (dedupe, every
  * window, volatility, high/low lines, regime, snapshots each second of event time, volume filter,
  * ranking), and through a plain loop that applies the same per-market arithmetic (MarketState) with no
- * RxJS, in the same run. RSS with 250 markets and every window full is measured in a child process.
+ * RxJS, in the same run; and through the floor: a minimal hand-written loop with the same windows (sums
+ * of volume, value and trades in one-minute buckets, each window's running sum moved at the minute, so
+ * exact at minute boundaries), whose outputs at every 5-minute boundary are checked equal to the
+ * pipeline's (`floor_checked`: how many market snapshots were compared). RSS with 250 markets and every
+ * window full is measured in a child process.
  */
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -14,6 +18,7 @@ import type { MarketEvent } from '../src/core/index.js';
 import { marketPipeline } from '../src/engine/market-pipeline.js';
 import { readAll } from '../src/market-data/index.js';
 import { MarketState } from '../streams/index.js';
+import { WINDOW_MS, WINDOWS, type FeatureSnapshot } from '../src/core/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const TARGET_EVENTS = 5_000_000;
@@ -53,12 +58,15 @@ function loops(tape: Tape): number {
   return Math.ceil(TARGET_EVENTS / tape.ts.length);
 }
 
-function runPipeline(tape: Tape): { events: number; seconds: number; snapshots: number } {
+function runPipeline(tape: Tape, keep?: FeatureSnapshot[]): { events: number; seconds: number; snapshots: number } {
   const config = parseConfig({});
   const events$ = new Subject<MarketEvent>();
   const pipeline = marketPipeline(events$, config, { everyMs: EVERY_MS });
   let snapshots = 0;
-  pipeline.batches$.subscribe((b) => (snapshots += b.snapshots.length));
+  pipeline.batches$.subscribe((b) => {
+    snapshots += b.snapshots.length;
+    if (keep && b.ts % CHECK_EVERY_MS === 0) keep.push(...b.snapshots);
+  });
   pipeline.ranking$.subscribe();
   const n = tape.ts.length;
   const L = loops(tape);
@@ -91,13 +99,142 @@ function runPlainLoop(tape: Tape): { events: number; seconds: number; snapshots:
   return { events: L * n, seconds: (performance.now() - t0) / 1000, snapshots };
 }
 
+const MINUTE = 60_000;
+const CHECK_EVERY_MS = 5 * MINUTE;
+const FLOOR_WINDOWS = WINDOWS.map((w) => WINDOW_MS[w] / MINUTE);
+const RING = Math.max(...FLOOR_WINDOWS) + 1;
+const STATS = 3; // volume, value, trades
+
+/** One market of the floor: a ring of one-minute buckets and, per window, the sum of its closed minutes. */
+class FloorMarket {
+  readonly buckets = new Float64Array(RING * STATS);
+  readonly closed = new Float64Array(FLOOR_WINDOWS.length * STATS);
+  /** The open minute k holds the events with ts in ((k − 1)·60 s, k·60 s]. */
+  minute = -Infinity;
+  price = 0;
+  lastTs = -Infinity;
+
+  apply(ts: number, price: number, amount: number): void {
+    const minute = Math.ceil(ts / MINUTE);
+    if (minute !== this.minute) this.advance(minute);
+    const at = (minute % RING) * STATS;
+    const b = this.buckets;
+    b[at] += amount;
+    b[at + 1] += price * amount;
+    b[at + 2] += 1;
+    this.price = price;
+    this.lastTs = ts;
+  }
+
+  /** Opens `minute`: each window of n minutes gains each minute that closes and loses the one n − 1 before it. */
+  advance(minute: number): void {
+    if (minute <= this.minute) return;
+    const b = this.buckets;
+    const closed = this.closed;
+    if (minute - this.minute >= RING) {
+      b.fill(0);
+      closed.fill(0);
+    } else {
+      for (let m = this.minute; m < minute; m++) {
+        const gained = (m % RING) * STATS;
+        for (let w = 0; w < FLOOR_WINDOWS.length; w++) {
+          const lost = (((m - (FLOOR_WINDOWS[w] as number) + 1) % RING) + RING) % RING * STATS;
+          const at = w * STATS;
+          closed[at] += (b[gained] as number) - (b[lost] as number);
+          closed[at + 1] += (b[gained + 1] as number) - (b[lost + 1] as number);
+          closed[at + 2] += (b[gained + 2] as number) - (b[lost + 2] as number);
+          // Sums of fractions drift under add and subtract; an empty window is exactly empty.
+          if (closed[at + 2] === 0) closed[at] = closed[at + 1] = 0;
+        }
+        const opened = ((m + 1) % RING) * STATS;
+        b[opened] = b[opened + 1] = b[opened + 2] = 0;
+      }
+    }
+    this.minute = minute;
+  }
+
+  /** volume, value, trades, vwap of every window at the boundary `t` into `out`. */
+  snapshot(t: number, out: Float64Array): void {
+    this.advance(Math.ceil(t / MINUTE));
+    const open = (this.minute % RING) * STATS;
+    const b = this.buckets;
+    for (let w = 0; w < FLOOR_WINDOWS.length; w++) {
+      const volume = (this.closed[w * STATS] as number) + (b[open] as number);
+      const value = (this.closed[w * STATS + 1] as number) + (b[open + 1] as number);
+      out[w * 4] = volume;
+      out[w * 4 + 1] = value;
+      out[w * 4 + 2] = (this.closed[w * STATS + 2] as number) + (b[open + 2] as number);
+      out[w * 4 + 3] = volume > 0 ? value / volume : this.price;
+    }
+  }
+}
+
+/**
+ * The floor: the tape through FloorMarket, every market's windows computed at each boundary; those at
+ * 5-minute boundaries kept (`keep`) to check against the pipeline.
+ */
+function runFloor(tape: Tape, keep?: Map<string, Float64Array>): { events: number; seconds: number; snapshots: number } {
+  // The pipeline's rule: a market without an event for features.staleAfter is left out of the batch.
+  const staleAfter = parseConfig({}).features.staleAfter;
+  const markets = tape.names.map(() => new FloorMarket());
+  const out = new Float64Array(FLOOR_WINDOWS.length * 4);
+  const n = tape.ts.length;
+  const L = loops(tape);
+  let boundary = -Infinity;
+  let snapshots = 0;
+  const t0 = performance.now();
+  for (let loop = 0; loop < L; loop++) {
+    const shift = loop * tape.span;
+    for (let i = 0; i < n; i++) {
+      const ts = (tape.ts[i] as number) + shift;
+      if (ts > boundary) {
+        if (boundary > -Infinity) {
+          for (let m = 0; m < markets.length; m++) {
+            const market = markets[m] as FloorMarket;
+            if (market.lastTs <= boundary - staleAfter) continue;
+            market.snapshot(boundary, out);
+            snapshots++;
+            if (keep && boundary % CHECK_EVERY_MS === 0) keep.set(`${tape.names[m]} ${boundary}`, out.slice());
+          }
+        }
+        boundary = Math.ceil(ts / EVERY_MS) * EVERY_MS;
+      }
+      (markets[tape.market[i] as number] as FloorMarket).apply(ts, tape.price[i] as number, tape.amount[i] as number);
+    }
+  }
+  return { events: L * n, seconds: (performance.now() - t0) / 1000, snapshots };
+}
+
+/** Every pipeline snapshot at a 5-minute boundary against the floor's: the number compared; throws on a difference. */
+function checkFloor(tape: Tape): number {
+  const floor = new Map<string, Float64Array>();
+  runFloor(tape, floor);
+  const pipeline: FeatureSnapshot[] = [];
+  runPipeline(tape, pipeline);
+  const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+  for (const s of pipeline) {
+    const f = floor.get(`${s.market} ${s.ts}`);
+    if (!f) throw new Error(`floor: no snapshot of ${s.market} at ${s.ts}`);
+    WINDOWS.forEach((w, i) => {
+      const p = s.windows[w];
+      if (!close(p.volume, f[i * 4] as number) || !close(p.value, f[i * 4 + 1] as number) || p.trades !== f[i * 4 + 2] || !close(p.vwap, f[i * 4 + 3] as number)) {
+        throw new Error(`floor differs from the pipeline: ${s.market} at ${s.ts}, window ${w}: ${JSON.stringify(p)} against [${Array.from(f.subarray(i * 4, i * 4 + 4)).join(', ')}]`);
+      }
+    });
+  }
+  return pipeline.length;
+}
+
 export async function run(): Promise<Record<string, unknown>> {
   const tape = await loadTape();
   // A first pass of each warms the JIT; the figures come from the second.
   runPlainLoop(tape);
   runPipeline(tape);
+  runFloor(tape);
+  const checked = checkFloor(tape);
   const baseline = runPlainLoop(tape);
   const pipeline = runPipeline(tape);
+  const floor = runFloor(tape);
   const child = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, '_features-rss.ts')], { encoding: 'utf8' });
   const rss250 = JSON.parse(child) as { rss_mb: number };
   const eventsPerS = pipeline.events / pipeline.seconds;
@@ -107,6 +244,9 @@ export async function run(): Promise<Record<string, unknown>> {
     events_per_s: Math.round(eventsPerS),
     baseline_events_per_s: Math.round(baselinePerS),
     slowdown_vs_baseline: Number((baselinePerS / eventsPerS).toFixed(2)),
+    floor_events_per_s: Math.round(floor.events / floor.seconds),
+    slowdown_vs_floor: Number((floor.events / floor.seconds / eventsPerS).toFixed(2)),
+    floor_checked: checked,
     snapshots: pipeline.snapshots,
     rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
     rss_mb_250_markets: Math.round(rss250.rss_mb),

@@ -40,6 +40,11 @@ export class FillLedger {
     for (const o of knownOrders) this.#orders.set(o.clientId, o);
   }
 
+  /** True when events of this order were recorded (its position knew it, even if it has settled since). */
+  knows(clientId: string): boolean {
+    return this.#orders.has(clientId);
+  }
+
   /**
    * Takes an order event; returns the order's ledger entry when it changed, and whether a fill in it is
    * new (`fill`: record it) or a replay (`replay`: record nothing).

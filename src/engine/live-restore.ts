@@ -153,11 +153,17 @@ function positionOf(clientId: string): string {
  * order as placed and nothing filled, so the look-ups of the restart apply every fill once. Returns the
  * checkpoint to build from and one line per order.
  */
-export function adoptOrphanOrders(checkpoint: EngineCheckpoint | undefined, open: readonly Order[], options: { readonly config: Config; readonly ackTimeoutMs: number; readonly now: number }): { checkpoint: EngineCheckpoint | undefined; lines: string[] } {
+export function adoptOrphanOrders(
+  checkpoint: EngineCheckpoint | undefined,
+  orders: { readonly open: readonly Order[]; readonly closed: readonly Order[] },
+  options: { readonly config: Config; readonly ackTimeoutMs: number; readonly now: number; readonly ledger?: FillLedger },
+): { checkpoint: EngineCheckpoint | undefined; lines: string[] } {
   const { botId } = options.config;
   const buyTimeoutMs = options.config.strategy.buyTimeout;
   const known = new Set(restoredOrders(checkpoint).map((o) => o.slot.clientId));
-  const orphans = open.filter((o) => o.clientId.startsWith(`${botId}-`) && !known.has(o.clientId) && /-[bs]\d+$/.test(o.clientId));
+  const ours = (o: Order): boolean => o.clientId.startsWith(`${botId}-`) && !known.has(o.clientId) && /-[bs]\d+$/.test(o.clientId);
+  // A closed order matters when it executed something and nothing of it was ever recorded (else its position knew it and has settled).
+  const orphans = [...orders.open.filter(ours), ...orders.closed.filter((o) => ours(o) && o.filled > 0 && !options.ledger?.knows(o.clientId))];
   if (orphans.length === 0) return { checkpoint, lines: [] };
   const bot = (checkpoint?.bot ?? freshBotSnapshot(options.config)) as PersistedBot;
   const children: Record<string, { snapshot: unknown; src: string }> = { ...bot.children };
@@ -184,7 +190,7 @@ export function adoptOrphanOrders(checkpoint: EngineCheckpoint | undefined, open
     const snapshot = positionMachine.getPersistedSnapshot(positionMachine.resolveState({ value, context }));
     children[positionId] = { src: children[positionId]?.src ?? 'position', snapshot };
     refs[positionId] = { xstate$$type: 1, id: positionId };
-    lines.push(`${order.clientId}: resting on the exchange but unknown to the snapshots (killed before they were written): adopted by ${positionId}, now ${value}`);
+    lines.push(`${order.clientId}: ${order.status === 'open' ? 'resting on the exchange' : `${order.status} on the exchange`} but unknown to the snapshots (killed before they were written): adopted by ${positionId}, now ${value}`);
   }
   const adopted = { ...bot, children, context: { ...bot.context, positions: refs } };
   const base: EngineCheckpoint = checkpoint ?? { v: 1, ts: options.now, seq: 0, decisions: 0, lastPrice: [], regimeAtEntry: {}, settled: [], results: [], bot: adopted, sentEquityTs: null };
@@ -199,4 +205,16 @@ function freshBotSnapshot(config: Config): unknown {
   const snapshot = actor.getPersistedSnapshot();
   actor.stop();
   return snapshot;
+}
+
+/**
+ * Event time of the last portfolio snapshot the bot wrote (once per feature batch), if any: an order of
+ * this bot created after it may be unknown to every snapshot; one created well before it is not (its
+ * position was written, and deleted only once settled).
+ */
+export async function lastSnapshotTs(store: Store): Promise<number | undefined> {
+  if (store.backend !== 'redis') return undefined;
+  const json = (await store.loadSnapshots('portfolio')).get('portfolio');
+  const ts = json ? (JSON.parse(json) as { ts?: unknown }).ts : undefined;
+  return typeof ts === 'number' && Number.isFinite(ts) ? ts : undefined;
 }

@@ -1,17 +1,17 @@
 import type { MarketEvent } from '../core/market.js';
-import { runSegmentJob, type SegmentJobLabel, type SegmentJobSpec, type SegmentOutcome } from './segment-job.js';
+import { runTrialJob, type TrialJobLabel, type TrialJobSpec, type TrialOutcome } from './trial-job.js';
 
-export interface SegmentJob {
+export interface TrialJob {
   /** Content hash of the spec (see specKey). */
   readonly key: string;
-  readonly spec: SegmentJobSpec;
-  readonly label: SegmentJobLabel;
+  readonly spec: TrialJobSpec;
+  readonly label: TrialJobLabel;
 }
 
 /** Runs a search's jobs: in this process, or as BullMQ jobs on workers (queue-runner.ts). */
 export interface JobRunner {
   /** Every job's outcome, in the order of `jobs`; rejects with the first job that failed for good. */
-  run(jobs: readonly SegmentJob[], onDone: (done: number, total: number) => void, signal?: AbortSignal): Promise<SegmentOutcome[]>;
+  run(jobs: readonly TrialJob[], onDone: (done: number, total: number) => void, signal?: AbortSignal): Promise<TrialOutcome[]>;
   close(): Promise<void>;
 }
 
@@ -19,11 +19,11 @@ export interface JobRunner {
 export class InProcessRunner implements JobRunner {
   constructor(readonly events: readonly MarketEvent[]) {}
 
-  async run(jobs: readonly SegmentJob[], onDone: (done: number, total: number) => void, signal?: AbortSignal): Promise<SegmentOutcome[]> {
-    const out: SegmentOutcome[] = [];
+  async run(jobs: readonly TrialJob[], onDone: (done: number, total: number) => void, signal?: AbortSignal): Promise<TrialOutcome[]> {
+    const out: TrialOutcome[] = [];
     for (const job of jobs) {
       if (signal?.aborted) throw new Error('interrupted');
-      out.push(await runSegmentJob(this.events, job.spec, signal));
+      out.push(await runTrialJob(this.events, job.spec, signal));
       onDone(out.length, jobs.length);
     }
     return out;

@@ -1,5 +1,5 @@
 /**
- * `coinrx worker`: takes segment jobs of `coinrx optimize --redis` from the queue and backtests them on
+ * `coinrx worker`: takes the trials of `coinrx optimize --redis` from the queue and backtests them on
  * this machine's copy of the data, found by content hash. While a job runs its lock is renewed; a
  * worker killed mid-job stops renewing it, and another worker's stall check puts the job back in the
  * queue for someone else (BullMQ's stalled-job recovery).
@@ -8,8 +8,8 @@ import type { Job, Worker } from 'bullmq';
 import type { MarketEvent } from '../core/market.js';
 import { DataLocator, DatasetMissingError, loadDataset, type Dataset } from './dataset.js';
 import { redactSecrets } from '../store/redact-url.js';
-import { connectionOf, OPTIMIZE_QUEUE, type SegmentJobData } from './queue-runner.js';
-import { runSegmentJob, type SegmentOutcome } from './segment-job.js';
+import { connectionOf, OPTIMIZE_QUEUE, type TrialJobData } from './queue-runner.js';
+import { runTrialJob, type TrialOutcome } from './trial-job.js';
 
 export interface OptimizeWorkerOptions {
   readonly url: string;
@@ -61,10 +61,10 @@ export async function startOptimizeWorker(options: OptimizeWorkerOptions): Promi
     finish(code);
   };
 
-  const processor = async (job: Job<SegmentJobData>): Promise<SegmentOutcome> => {
+  const processor = async (job: Job<TrialJobData>): Promise<TrialOutcome> => {
     const { spec, label } = job.data;
     const started = Date.now();
-    options.log(`job ${String(job.id)} started: trial ${label.trial}, segment ${label.segment} (attempt ${job.attemptsStarted ?? 1})`);
+    options.log(`job ${String(job.id)} started: trial ${label.trial} (attempt ${job.attemptsStarted ?? 1})`);
     let events: MarketEvent[];
     try {
       events = await eventsOf(spec.dataset);
@@ -76,12 +76,12 @@ export async function startOptimizeWorker(options: OptimizeWorkerOptions): Promi
       }
       throw error;
     }
-    const outcome = await runSegmentJob(events, spec);
-    options.log(`job ${String(job.id)} done in ${((Date.now() - started) / 1000).toFixed(2)} s: trial ${label.trial}, segment ${label.segment}, ${outcome.trades} trades`);
+    const outcome = await runTrialJob(events, spec);
+    options.log(`job ${String(job.id)} done in ${((Date.now() - started) / 1000).toFixed(2)} s: trial ${label.trial}, ${outcome.trades.reduce((a, b) => a + b, 0)} trades`);
     return outcome;
   };
 
-  worker = new BullWorker<SegmentJobData, SegmentOutcome>(options.queue ?? OPTIMIZE_QUEUE, processor, {
+  worker = new BullWorker<TrialJobData, TrialOutcome>(options.queue ?? OPTIMIZE_QUEUE, processor, {
     connection: connectionOf(options.url),
     concurrency: options.concurrency ?? 1,
     lockDuration: options.lockDurationMs ?? 30_000,

@@ -1,21 +1,21 @@
 /**
  * The search's jobs as BullMQ jobs on Redis, run by `coinrx worker` processes on any machine. Each job
- * is a segment spec (see segment-job.ts); its id is this run's id and the spec's content hash, so a
+ * is a trial spec (see trial-job.ts); its id is this run's id and the spec's content hash, so a
  * retried or re-added job is the same job. The outcomes come back as the jobs' return values and are
  * put in job order, so the search's answer does not depend on which worker ran what.
  */
 import { randomUUID } from 'node:crypto';
 import type { Job, Queue, QueueEvents } from 'bullmq';
 import { redactSecrets, redactUrl } from '../store/redact-url.js';
-import type { JobRunner, SegmentJob } from './job-runner.js';
-import type { SegmentJobLabel, SegmentJobSpec, SegmentOutcome } from './segment-job.js';
+import type { JobRunner, TrialJob } from './job-runner.js';
+import type { TrialJobLabel, TrialJobSpec, TrialOutcome } from './trial-job.js';
 
 /** The queue `coinrx optimize --redis` fills and `coinrx worker` empties. */
 export const OPTIMIZE_QUEUE = 'coinrx-optimize';
 
-export interface SegmentJobData {
-  readonly spec: SegmentJobSpec;
-  readonly label: SegmentJobLabel;
+export interface TrialJobData {
+  readonly spec: TrialJobSpec;
+  readonly label: TrialJobLabel;
 }
 
 export interface QueueRunnerOptions {
@@ -83,14 +83,14 @@ export class QueueRunner implements JobRunner {
     return { queue, events };
   }
 
-  async run(jobs: readonly SegmentJob[], onDone: (done: number, total: number) => void, signal?: AbortSignal): Promise<SegmentOutcome[]> {
+  async run(jobs: readonly TrialJob[], onDone: (done: number, total: number) => void, signal?: AbortSignal): Promise<TrialOutcome[]> {
     const { queue, events } = await this.#open();
     events.setMaxListeners(jobs.length + 16);
     const attempts = this.#options.attempts ?? 3;
     const added: Job[] = await queue.addBulk(
       jobs.map((job) => ({
-        name: 'segment',
-        data: { spec: job.spec, label: job.label } satisfies SegmentJobData,
+        name: 'trial',
+        data: { spec: job.spec, label: job.label } satisfies TrialJobData,
         opts: { jobId: `${this.#runId}-${job.key.slice(0, 32)}`, attempts, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false },
       })),
     );
@@ -111,21 +111,22 @@ export class QueueRunner implements JobRunner {
     try {
       const results = added.map(async (job, i) => {
         try {
-          const value = (await Promise.race([job.waitUntilFinished(events), aborted])) as SegmentOutcome | string;
+          const value = (await Promise.race([job.waitUntilFinished(events), aborted])) as TrialOutcome | string;
           onDone(++done, jobs.length);
           lastDone = Date.now();
-          return typeof value === 'string' ? (JSON.parse(value) as SegmentOutcome) : value;
+          return typeof value === 'string' ? (JSON.parse(value) as TrialOutcome) : value;
         } catch (error) {
           if (error instanceof QueueRunError) throw error;
-          const label = (jobs[i] as SegmentJob).label;
-          throw new QueueRunError(`the job of trial ${label.trial}, segment ${label.segment} failed after ${attempts} attempt(s): ${redactSecrets((error as Error).message, this.#options.url)}`);
+          const label = (jobs[i] as TrialJob).label;
+          throw new QueueRunError(`the job of trial ${label.trial} failed after ${attempts} attempt(s): ${redactSecrets((error as Error).message, this.#options.url)}`);
         }
       });
       return await Promise.all(results);
     } finally {
       clearInterval(idle);
       // This run's jobs leave Redis (a job still running elsewhere after a failure stays until its worker ends it).
-      await Promise.all(added.map((job) => queue.remove(job.id as string).catch(() => 0)));
+      // A few at a time: each removal waits on the queue's connection (and adds a listener to it while it does).
+      for (let i = 0; i < added.length; i += 8) await Promise.all(added.slice(i, i + 8).map((job) => queue.remove(job.id as string).catch(() => 0)));
     }
   }
 

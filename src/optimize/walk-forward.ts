@@ -2,8 +2,9 @@
  * Walk-forward folds. The searched span is cut into K + 1 consecutive segments (whole days when each
  * is at least a day, else whole hours). Fold k (1…K) picks the best trial on segments 0…k−1 (its whole
  * past: anchored, the window grows) and is scored on segment k (its future), which no choice of that
- * fold saw. Every trial is backtested on every segment, so the selections of all folds, the CSCV matrix
- * and the final pick (on every segment: the parameters to trade next) come from the same runs.
+ * fold saw. Every trial is one backtest of the whole span, cut at the segment boundaries, so the
+ * selections of all folds, the CSCV matrix and the final pick (on every segment: the parameters to
+ * trade next) come from the same runs.
  */
 import { DAY_MS, HOUR_MS } from '../core/windows.js';
 import { curveMetrics, type CurveMetrics } from './return-statistics.js';
@@ -23,13 +24,14 @@ export class WalkForwardError extends Error {
   override name = 'WalkForwardError';
 }
 
-/** K + 1 segments covering [from, to); boundaries on whole days (or hours when the segments are shorter than a day). */
+/** K + 1 segments covering [from, to); boundaries whole days after `from` (or hours when the segments are shorter than a day). */
 export function walkForwardSegments(from: number, to: number, folds: number): Segment[] {
   if (!(Number.isInteger(folds) && folds >= 1)) throw new WalkForwardError(`--folds must be a whole number of at least 1, got ${folds}`);
   const parts = folds + 1;
   const unit = (to - from) / parts >= DAY_MS ? DAY_MS : HOUR_MS;
   const bounds = [from];
-  for (let i = 1; i < parts; i++) bounds.push(Math.round((from + ((to - from) * i) / parts) / unit) * unit);
+  // Whole units from the start, so every segment is a whole number of the trials' hourly returns.
+  for (let i = 1; i < parts; i++) bounds.push(from + Math.round((to - from) * i / parts / unit) * unit);
   bounds.push(to);
   const segments: Segment[] = [];
   for (let i = 0; i < parts; i++) {

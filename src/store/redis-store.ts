@@ -64,6 +64,8 @@ export interface RedisStoreOptions {
   readonly reconnect?: { readonly minMs?: number; readonly maxMs?: number };
   /** The store republishes its health on the health channel this often, as a heartbeat for monitors (default 30 s; 0: only on changes). */
   readonly healthIntervalMs?: number;
+  /** A reader (`coinrx status`): publishes nothing, not even its health, so no monitor sees a bot that is not running. */
+  readonly readOnly?: boolean;
   /** How long `loadSnapshots`/`readEvents` wait for Redis before rejecting (default 10 s). */
   readonly readTimeoutMs?: number;
   readonly logger?: Logger;
@@ -186,6 +188,7 @@ export class RedisStore implements Store {
   #timer: NodeJS.Timeout | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
+  readonly #readOnly: boolean;
   #retryDelay = 0;
   #waiters: Waiter[] = [];
 
@@ -227,7 +230,8 @@ export class RedisStore implements Store {
     this.#client.on('ready', () => this.#onReady());
     this.#client.on('error', (error: unknown) => this.#onError(error));
     this.#client.on('close', () => this.#onClose());
-    const every = options.healthIntervalMs ?? 30_000;
+    this.#readOnly = options.readOnly === true;
+    const every = this.#readOnly ? 0 : (options.healthIntervalMs ?? 30_000);
     if (every > 0) {
       this.#heartbeat = setInterval(() => {
         if (this.#ready) this.#publishHealth(this.health);
@@ -603,6 +607,7 @@ export class RedisStore implements Store {
   }
 
   #publishHealth(h: StoreHealth): void {
+    if (this.#readOnly) return;
     const message = { v: SCHEMA_VERSION, bot: this.botId, ts: this.#now(), component: 'store', status: h.status, reason: h.reason, pendingEvents: h.pendingEvents, droppedEvents: h.droppedEvents, droppedMessages: h.droppedMessages };
     this.#messages.push([channelKey(this.botId, 'health'), JSON.stringify(message)]);
     this.#messageSeq++;

@@ -94,39 +94,44 @@ describe.skipIf(skipWithoutRedis())('live: kill -9 with a buy partly filled, res
     // Exactly one order was ever placed: the restart placed no duplicate.
     expect(server.requestsTo('/v1/orders', 'POST')).toHaveLength(1);
   });
-  it('adopts an order of its own that no snapshot knows (killed before the snapshot was written) and applies its fills once', async () => {
+  it.each([
+    ['still resting, a quarter filled', 0.25, 'resting on the exchange'],
+    ['filled completely while down', 1, 'filled on the exchange'],
+  ] as const)('adopts an order of its own that no snapshot knows (killed before the snapshot was written), %s, and applies its fills once', async (_name, part, listed) => {
     const env = { REDIS_URL: redis.url, UPBIT_ACCESS_KEY: server.accessKey, UPBIT_SECRET_KEY: server.secretKey, CI: '' };
-    const args = ['live', '--live', '--exchange-url', server.restUrl, '--set', 'botId=orphan', '--set', 'features.every=1m', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'ranking.top=1', '--set', 'exchange.markets=["XRP/KRW"]', '--set', 'strategy.skipBearMarket=false', '--set', 'strategy.buyTimeout=1d', '--set', 'allocation.maxPerCoin=0.4'];
+    const args = ['live', '--live', '--exchange-url', server.restUrl, '--set', `botId=orphan${part * 4}`, '--set', 'features.every=1m', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'ranking.top=1', '--set', 'exchange.markets=["XRP/KRW"]', '--set', 'strategy.skipBearMarket=false', '--set', 'strategy.buyTimeout=1d', '--set', 'allocation.maxPerCoin=0.4'];
     const posts = server.requestsTo('/v1/orders', 'POST').length;
     const subscriptions = server.subscriptions.length;
     const first = start([...args, '--out', mkdtempSync(join(tmpdir(), 'coinrx-orphan-1-'))], env);
     await waitFor(() => server.subscriptions.length > subscriptions, 'the first session to subscribe', 20_000);
-    const t0 = Math.ceil(Date.now() / 60_000) * 60_000 + 3_600_000;
+    const t0 = Math.ceil(Date.now() / 60_000) * 60_000 + 60_000;
     [3000, 3005, 3010, 3015, 3020].forEach((price, i) => server.publishTrade('KRW-XRP', { price, volume: 1000, ts: t0 + (i + 1) * 60_000 }));
     await waitFor(() => server.requestsTo('/v1/orders', 'POST').length > posts, 'a buy order', 20_000);
     const identifier = String((server.requestsTo('/v1/orders', 'POST')[posts]?.body as Record<string, unknown>)['identifier']);
     const positionId = identifier.slice(0, identifier.lastIndexOf('-'));
     await waitFor(() => {
-      void client.hexists('coinrx:orphan:snapshots:position', positionId).then((n) => (seen = n === 1));
+      void client.hexists(`coinrx:orphan${part * 4}:snapshots:position`, positionId).then((n) => (seen = n === 1));
       return seen;
     }, 'the position snapshot', 20_000);
     first.kill('SIGKILL');
     await first.exit;
     // As if the kill came between the order and its snapshot: the store has never heard of the position.
-    await client.hdel('coinrx:orphan:snapshots:position', positionId);
+    await client.hdel(`coinrx:orphan${part * 4}:snapshots:position`, positionId);
+    await client.hdel(`coinrx:orphan${part * 4}:snapshots:order`, identifier);
     const order = server.order({ identifier }) as { uuid: string; volume: string };
     const volume = Number(order.volume);
-    server.fillOrder(order.uuid, volume / 4);
+    server.fillOrder(order.uuid, volume * part);
     const out = mkdtempSync(join(tmpdir(), 'coinrx-orphan-2-'));
     const second = start([...args, '--out', out], env);
     await waitFor(() => /live: reconciled; trading/.test(second.err()), 'the restart procedure', 30_000);
-    expect(second.err()).toMatch(new RegExp(`${identifier}: resting on the exchange but unknown to the snapshots .*adopted by ${positionId}, now buying`));
-    expect(second.err()).toMatch(new RegExp(`${identifier}: filled ${volume / 4} more`));
+    expect(second.err()).toMatch(new RegExp(`${identifier}: ${listed} but unknown to the snapshots .*adopted by ${positionId}, now buying`));
+    expect(second.err()).toMatch(new RegExp(`${identifier}: filled ${volume * part} more`));
     expect(second.err()).not.toMatch(new RegExp(`${identifier}\\).*belongs to no position`));
     second.kill('SIGINT');
     expect((await second.exit).code).toBe(130);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { openPositions: { positionId: string; state: string; amount: number }[] };
-    expect(summary.openPositions).toEqual([expect.objectContaining({ positionId, amount: volume / 4 })]);
+    // A resting buy is cancelled on Ctrl-C (bot.onStop keeps holdings, cancels buys).
+    expect(summary.openPositions).toEqual([expect.objectContaining({ positionId, state: part === 1 ? 'holding' : 'cancellingBuy', amount: volume * part })]);
     // No second order beside the adopted one.
     expect(server.requestsTo('/v1/orders', 'POST')).toHaveLength(posts + 1);
   });

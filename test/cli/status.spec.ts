@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { RedisTestServer, skipWithoutRedis } from '../helpers/redis-server.js';
+import { RedisStore } from '../../src/store/redis-store.js';
+import { waitHealthy } from '../../src/store/index.js';
 import { writeZigzagCandles } from '../helpers/zigzag-candles.js';
 
 describe.skipIf(skipWithoutRedis())('coinrx status', () => {
@@ -57,5 +59,39 @@ describe.skipIf(skipWithoutRedis())('coinrx status', () => {
     // Per order, what the exchange executed beside what the bot applied: every fill once.
     expect(text.out()).toMatch(/^orders: \d+, every fill applied exactly once$/m);
     expect(text.out()).toMatch(/^ {2}\S+-b1 buy \S+ \w+: exchange executed [\d.e-]+ of [\d.e-]+, bot applied [\d.e-]+ in \d+ fill\(s\)$/m);
+  });
+  it('with no bot named lists the bots Redis has (or shows the only one), and writes nothing to Redis', async () => {
+    const url = redis.url.replace(/\/\d+$/, '') + '/5';
+    const env = { REDIS_URL: url };
+    const listener = new RedisStore({ botId: 'listener', url });
+    const heard: string[] = [];
+    const sub = await listener.subscribe({}, (m) => heard.push(`${m.botId}:${m.name}`));
+    const empty = captureIo(env);
+    expect(await main(['status'], empty.io), empty.err()).toBe(0);
+    expect(empty.out()).toMatch(/^no bot has snapshots in Redis at redis:\/\/127\.0\.0\.1:\d+\/5/);
+    const writer = new RedisStore({ botId: 'backtest', url, healthIntervalMs: 0 });
+    expect(await waitHealthy(writer, 5_000)).toBe(true);
+    writer.putSnapshot('bot', 'bot', JSON.stringify({ value: 'stopped', context: { botId: 'backtest', equity: 10_000, peakEquity: 10_500, dayOpenEquity: 10_000, stopReason: 'end of data', drawdownHalt: false } }));
+    await writer.flush();
+    await writer.close();
+    const one = captureIo(env);
+    expect(await main(['status'], one.io), one.err()).toBe(0);
+    expect(one.out()).toMatch(/^bot "backtest": stopped \(end of data\)$/m);
+    const other = new RedisStore({ botId: 'paper1', url, healthIntervalMs: 0 });
+    expect(await waitHealthy(other, 5_000)).toBe(true);
+    other.putSnapshot('bot', 'bot', JSON.stringify({ value: 'running', context: { botId: 'paper1', equity: 1, peakEquity: 1, dayOpenEquity: 1, drawdownHalt: false } }));
+    await other.flush();
+    await other.close();
+    const two = captureIo(env);
+    expect(await main(['status'], two.io), two.err()).toBe(0);
+    expect(two.out()).toBe(`bots in Redis at ${url}: backtest, paper1\nshow one with: coinrx status --bot backtest\n`);
+    const chosen = captureIo(env);
+    expect(await main(['status', '--bot', 'paper1'], chosen.io), chosen.err()).toBe(0);
+    expect(chosen.out()).toMatch(/^bot "paper1": running$/m);
+    // Only the writers' own health reached the monitor: status published nothing (no phantom bot "coinrx").
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(heard.filter((h) => !h.startsWith('backtest:') && !h.startsWith('paper1:'))).toEqual([]);
+    await sub.unsubscribe();
+    await listener.close();
   });
 });

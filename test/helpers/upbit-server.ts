@@ -826,6 +826,15 @@ export class UpbitServer {
         this.#cancel(o);
         return this.#orderJson(o, false);
       }
+      case 'GET /v1/orders/closed': {
+        // Upbit's closed-order list: `state` done or cancel (both when absent), `start_time` in ms or ISO, newest first.
+        const market = q['market'];
+        const states = q['state'] ? [q['state']] : ['done', 'cancel'];
+        const startText = q['start_time'];
+        const start = startText === undefined ? 0 : /^\d+$/.test(startText) ? Number(startText) : Date.parse(startText);
+        const closed = [...this.#orders.values()].filter((o) => states.includes(o.state) && (market === undefined || o.market === market) && o.createdAt >= start);
+        return closed.reverse().slice(0, Number(q['limit'] ?? 100)).map((o) => this.#orderJson(o, false));
+      }
       case 'GET /v1/orders/open': {
         const market = q['market'];
         const open = [...this.#orders.values()].filter((o) => o.state === 'wait' && (market === undefined || o.market === market));

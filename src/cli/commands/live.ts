@@ -2,7 +2,7 @@ import { configuredStrategy } from '../../engine/backtest.js';
 import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
 import { TradingEngine } from '../../engine/trading-engine.js';
 import { storeFromConfig } from '../../store/index.js';
-import { adoptOrphanOrders, completeRestart, loadFillLedger, loadLiveRestore, restoredPositions, restoredOrders, StoreUnavailableError } from '../../engine/live-restore.js';
+import { adoptOrphanOrders, completeRestart, lastSnapshotTs, loadFillLedger, loadLiveRestore, restoredPositions, restoredOrders, StoreUnavailableError } from '../../engine/live-restore.js';
 import { PerformanceTracker } from '../../trading/performance.js';
 import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, type Command } from '../command.js';
@@ -83,9 +83,20 @@ export const liveCommand: Command = {
       }
       throw error;
     }
-    // Orders of this bot that no snapshot knows (killed between the order and its snapshot) are adopted.
+    const ledger = await loadFillLedger(store);
+    // Orders of this bot that no snapshot knows (killed between the order and its snapshot) are adopted:
+    // those resting, and those closed with something executed, never recorded, and created after the last
+    // snapshot the bot wrote (no later than now: the exchange's clock may run ahead) less ten minutes or two
+    // feature batches — older orders of the bot belong to positions that were written, and settled since.
     try {
-      const adoption = adoptOrphanOrders(restore, await exchange.listOpenOrders(config.exchange.markets), { config, ackTimeoutMs: Math.max(60_000, 3 * config.simulator.latency), now: Date.now() });
+      const now = Date.now();
+      const last = restore ? await lastSnapshotTs(store) : undefined;
+      const since = last === undefined ? undefined : Math.min(last, now) - Math.max(600_000, 2 * config.features.every);
+      const listed = {
+        open: await exchange.listOpenOrders(config.exchange.markets),
+        closed: since === undefined ? [] : await exchange.listClosedOrders(since, config.exchange.markets),
+      };
+      const adoption = adoptOrphanOrders(restore, listed, { config, ackTimeoutMs: Math.max(60_000, 3 * config.simulator.latency), now, ledger });
       restore = adoption.checkpoint;
       for (const line of adoption.lines) io.stderr.write(`live: reconciliation: ${line}\n`);
     } catch (error) {
@@ -95,7 +106,6 @@ export const liveCommand: Command = {
       io.stderr.write(`coinrx live: cannot list the open orders at ${where} (${(error as Error).message.slice(0, 300)}); nothing was traded\n`);
       return 1;
     }
-    const ledger = await loadFillLedger(store);
     const restored = restoredPositions(restore);
     if (restore) io.stderr.write(`live: restored the bot and ${restored.length} position(s) from Redis${restored.length > 0 ? `: ${restored.map((c) => `${c.positionId} ${c.market}`).join(', ')}` : ''}\n`);
     const account = await LiveAccount.open(exchange, { quote, rules: (m) => rules.get(m), restored: restoredOrders(restore) });

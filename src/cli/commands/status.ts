@@ -6,6 +6,27 @@ import { redactUrl } from '../../store/redact-url.js';
 import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, type Command } from '../command.js';
 import { commandConfig } from './replay-input.js';
+import { KEY_PREFIX } from '../../store/channels.js';
+
+/** The ids of the bots with snapshots in this Redis (`coinrx:<bot>:snapshots:*`), sorted. */
+async function botsInRedis(url: string): Promise<string[]> {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: 5_000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const bots = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${KEY_PREFIX}:*:snapshots:*`, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) bots.add(key.split(':')[1] as string);
+    } while (cursor !== '0');
+    return [...bots].sort();
+  } finally {
+    client.disconnect();
+  }
+}
 
 interface PersistedBot {
   readonly value: string;
@@ -24,15 +45,37 @@ interface PersistedPosition {
 export const statusCommand: Command = {
   name: 'status',
   summary: "a bot's state from its snapshots in Redis: bot state, equity, halts, open positions and orders",
-  examples: ['REDIS_URL=redis://127.0.0.1:6379 coinrx status', 'coinrx status --set botId=paper1 --json'],
+  examples: ['REDIS_URL=redis://127.0.0.1:6379 coinrx status', 'coinrx status --bot backtest --json'],
   flags: {
+    bot: { type: 'string', valueName: 'id', description: 'the bot to show (default: the one bot in Redis, or the list of them)' },
     json: { type: 'boolean', description: 'print one JSON object' },
     ...CONFIG_FLAGS,
   },
   async run(args, io) {
-    const config = commandConfig(args, io);
+    const named = args.strings.get('bot');
+    if (named !== undefined && !/^[a-z0-9_-]+$/i.test(named)) throw new UsageError(`--bot: not a bot id: "${named}"`);
+    let config = commandConfig(args, io, named !== undefined ? [`botId=${named}`] : []);
     if (!config.redis.url) throw new UsageError('status reads the bot\'s snapshots in Redis: set REDIS_URL (an in-memory store lives only inside its own process)');
-    const store = storeFromConfig(config);
+    // No bot named (--bot, --set botId=, a --config profile): the bots Redis has, not a default that may not exist.
+    const implicit = named === undefined && !args.strings.has('config') && !(args.lists.get('set') ?? []).some((s) => s.startsWith('botId='));
+    if (implicit) {
+      let bots: string[];
+      try {
+        bots = await botsInRedis(config.redis.url);
+      } catch (error) {
+        io.stderr.write(`coinrx status: Redis at ${redactUrl(config.redis.url)} does not answer (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})\n`);
+        return 1;
+      }
+      if (bots.length !== 1) {
+        if (args.booleans.has('json')) io.stdout.write(`${JSON.stringify({ bots })}\n`);
+        else if (bots.length === 0) io.stdout.write(`no bot has snapshots in Redis at ${redactUrl(config.redis.url)} (a run writes them when REDIS_URL is set)\n`);
+        else io.stdout.write(`bots in Redis at ${redactUrl(config.redis.url)}: ${bots.join(', ')}\nshow one with: coinrx status --bot ${bots[0]}\n`);
+        return 0;
+      }
+      config = commandConfig(args, io, [`botId=${bots[0] as string}`]);
+    }
+    // Read-only: status publishes nothing (no health message, no phantom bot in a monitor).
+    const store = storeFromConfig(config, { readOnly: true });
     try {
       if (!(await waitHealthy(store, 5_000))) {
         io.stderr.write(`coinrx status: Redis at ${redactUrl(config.redis.url)} does not answer (${store.health.reason})\n`);

@@ -31,6 +31,8 @@ export interface CcxtDialect {
   fetchOrder(ref: OrderRef, previous: Order | undefined, now: number): Promise<Order | undefined>;
   /** Every open order of the account (`markets`: where to look when the exchange needs a market). */
   openOrders(previous: (id: string) => Order | undefined, markets: readonly string[], now: number): Promise<Order[]>;
+  /** Orders of the account closed (filled or cancelled) since `since` (ms), in these markets where the exchange needs one. */
+  closedOrders(since: number, markets: readonly string[], now: number): Promise<Order[]>;
   /** Asks for a cancel; throws ccxt's `OrderNotFound` when the order is no longer open. */
   cancel(order: { readonly id: string; readonly market?: string }): Promise<CcxtOrder>;
   /** The engine's reject reason and the exchange's own words for a refusal. */

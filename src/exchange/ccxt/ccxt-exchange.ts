@@ -256,6 +256,11 @@ export class CcxtExchange implements Exchange {
     return this.#dialect.openOrders(() => undefined, markets, this.#clock.now());
   }
 
+  /** Orders closed since `since` as the exchange lists them, without recording anything (see `listOpenOrders`). */
+  listClosedOrders(since: number, markets: readonly string[] = []): Promise<Order[]> {
+    return this.#dialect.closedOrders(since, markets, this.#clock.now());
+  }
+
   /** The order as last seen (synchronous, from the tracker). */
   getOrder(ref: { readonly id?: string; readonly clientId?: string }): Order | undefined {
     return this.#tracker.get(ref);

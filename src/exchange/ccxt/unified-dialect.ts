@@ -152,6 +152,18 @@ export function unifiedDialect(ex: Ccxt, call: CcxtCall): CcxtDialect {
       return toOrder(found, previous, now);
     },
 
+    async closedOrders(since, markets, now) {
+      const out: Order[] = [];
+      for (const m of markets) {
+        const rows = ex.has['fetchClosedOrders'] ? await call(() => ex.fetchClosedOrders(m, since)) : ex.has['fetchOrders'] ? await call(() => ex.fetchOrders(m, since)) : [];
+        for (const o of rows) {
+          const order = toOrder(o, undefined, now);
+          if (order && order.status !== 'open') out.push(order);
+        }
+      }
+      return out;
+    },
+
     async openOrders(previous, markets, now) {
       let rows: CcxtOrder[];
       try {

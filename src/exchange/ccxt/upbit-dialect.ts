@@ -93,6 +93,18 @@ export function upbitDialect(exchange: Ccxt, call: CcxtCall): CcxtDialect {
       return out;
     },
 
+    async closedOrders(since, _markets, now) {
+      const out: Order[] = [];
+      for (const state of ['done', 'cancel']) {
+        const rows = (await call(() => ex.privateGetOrdersClosed({ state, start_time: since, limit: 1000 }))) as Raw[];
+        for (const raw of rows) {
+          const order = upbitRawToOrder(raw, undefined, now);
+          if (order) out.push(order);
+        }
+      }
+      return out;
+    },
+
     cancel(order) {
       return call(() => ex.cancelOrder(order.id));
     },
