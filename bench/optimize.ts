@@ -5,8 +5,10 @@
  *
  * - `plain_backtest_s`: what `coinrx backtest` of the whole span costs (files read, gunzipped, parsed
  *   and backtested), and `plain_backtest_in_memory_s` the same run on events already in memory.
- * - `in_process_s_per_trial`: one trial (one backtest of the span, its walk-forward segments cut from
- *   it) in this process on the events in memory: a trial must cost no more than the plain backtest.
+ * - `trial_s`: one trial of the same configuration (one backtest of the span, its equity sampled hourly
+ *   for the walk-forward cuts) on the events in memory, as a worker runs it: a trial must cost no more
+ *   than the plain backtest. The three are run RUNS times interleaved; medians, every run printed.
+ * - `in_process_trials_per_min`: the search (TRIALS trials of the space) in this process.
  * - `workers_1_trials_per_min`, `workers_2_trials_per_min`: the same search as BullMQ jobs on a local
  *   redis-server, run by 1 and then 2 `coinrx worker` processes (started and given the data first, so
  *   the figure is the steady rate), in one run.
@@ -26,12 +28,13 @@ import { InProcessRunner, type JobRunner } from '../src/optimize/job-runner.js';
 import { runSearch, type SearchOptions } from '../src/optimize/optimize-search.js';
 import { QueueRunner } from '../src/optimize/queue-runner.js';
 import { loadSearchSpace } from '../src/optimize/search-space.js';
-import { specKey, type TrialJobSpec } from '../src/optimize/trial-job.js';
+import { runTrialJob, specKey, type TrialJobSpec } from '../src/optimize/trial-job.js';
 import { hasRedisServer, RedisTestServer } from '../test/helpers/redis-server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLI = join(here, '../bin/coinrx.js');
 const TRIALS = 4;
+const RUNS = 3;
 const FOLDS = 3;
 
 function seconds(started: bigint): number {
@@ -71,30 +74,48 @@ export async function run(): Promise<Record<string, unknown>> {
   const config: Config = parseConfig({ ...profile, bot: { dailyLossLimit: 0.5, maxDrawdown: 0.9, onStop: 'keep' } });
   const space = loadSearchSpace(join(here, '../config/space-example.json'), config);
 
-  const plainStarted = process.hrtime.bigint();
-  const plain = await runBacktest(openReplay([candles]).batches(), config);
-  const plainSeconds = seconds(plainStarted);
   const { events, stats } = await readAll([candles]);
-  const memStarted = process.hrtime.bigint();
-  await runBacktest(batched(events, 8192), config);
-  const plainMemorySeconds = seconds(memStarted);
-
   const dataset = await describeDataset([candles], { stats });
-  const span = plain.span as { from: number; to: number };
+  const first = events[0]?.ts ?? 0;
+  const last = events[events.length - 1]?.ts ?? 0;
   const hour = 3_600_000;
-  const options: SearchOptions = { space, trials: TRIALS, objective: 'sharpe', seed: 1, folds: FOLDS, from: Math.floor(span.from / hour) * hour, to: Math.ceil(span.to / hour) * hour, base: config, quote: plain.quote, dataset };
+  const from = Math.floor(first / hour) * hour;
+  const to = Math.ceil(last / hour) * hour;
+  const quote = 'USDT';
+  // The plain backtest (files read, as `coinrx backtest`; and on events in memory) and one trial of the
+  // same configuration over the same span, RUNS times interleaved: on a shared machine the load moves
+  // between runs, and interleaving spreads it evenly; the medians are compared.
+  const plainRuns: number[] = [];
+  const memoryRuns: number[] = [];
+  const trialRuns: number[] = [];
+  const trialSpec: TrialJobSpec = { v: 1, dataset, config, quote, from, to, cuts: [] };
+  for (let i = 0; i < RUNS; i++) {
+    let started = process.hrtime.bigint();
+    await runBacktest(openReplay([candles]).batches(), config, { quote, range: { from, to } });
+    plainRuns.push(seconds(started));
+    started = process.hrtime.bigint();
+    await runBacktest(batched(events, 8192), config, { quote, range: { from, to } });
+    memoryRuns.push(seconds(started));
+    started = process.hrtime.bigint();
+    await runTrialJob(events, trialSpec);
+    trialRuns.push(seconds(started));
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  const round = (xs: number[]): number[] => xs.map((x) => Number(x.toFixed(2)));
+
+  const options: SearchOptions = { space, trials: TRIALS, objective: 'sharpe', seed: 1, folds: FOLDS, from, to, base: config, quote, dataset };
   const inProcess = await timedSearch(options, new InProcessRunner(events));
 
   const figures: Record<string, unknown> = {
     events: events.length,
-    trials: TRIALS,
-    segments: FOLDS + 1,
-    plain_backtest_s: Number(plainSeconds.toFixed(2)),
-    plain_backtest_in_memory_s: Number(plainMemorySeconds.toFixed(2)),
-    in_process_s_per_trial: Number((inProcess / TRIALS).toFixed(2)),
+    plain_backtest_s: Number(median(plainRuns).toFixed(2)),
+    plain_backtest_runs: round(plainRuns),
+    plain_backtest_in_memory_s: Number(median(memoryRuns).toFixed(2)),
+    trial_s: Number(median(trialRuns).toFixed(2)),
+    trial_runs: round(trialRuns),
+    trial_vs_plain_backtest: Number((median(trialRuns) / median(plainRuns)).toFixed(2)),
+    search_trials: TRIALS,
     in_process_trials_per_min: Number(((TRIALS / inProcess) * 60).toFixed(1)),
-    trial_vs_plain_backtest: Number((inProcess / TRIALS / plainSeconds).toFixed(2)),
-    job_backtest_s: Number((inProcess / TRIALS).toFixed(2)),
   };
   if (!hasRedisServer()) return { ...figures, workers: 'skipped: no redis-server' };
 
@@ -109,7 +130,7 @@ export async function run(): Promise<Record<string, unknown>> {
     const one = await timedSearch(options, runner);
 
     // The fixed cost of a job: one with nothing to backtest (a span after the data), one at a time.
-    const empty: TrialJobSpec = { v: 1, dataset, config, quote: plain.quote, from: span.to + 10 * 86_400_000, to: span.to + 11 * 86_400_000, cuts: [] };
+    const empty: TrialJobSpec = { v: 1, dataset, config, quote, from: to + 10 * 86_400_000, to: to + 11 * 86_400_000, cuts: [] };
     const trips: number[] = [];
     for (let i = 0; i < 20; i++) {
       const spec = { ...empty, from: empty.from + i * hour };
@@ -129,6 +150,7 @@ export async function run(): Promise<Record<string, unknown>> {
       workers_2_trials_per_min: Number(((TRIALS / two) * 60).toFixed(1)),
       workers_2_speedup: Number((one / two).toFixed(2)),
       job_round_trip_ms: Number((trips[10] as number).toFixed(1)),
+      job_backtest_s: Number((inProcess / TRIALS).toFixed(2)),
       job_round_trip_ms_range: [Number((trips[0] as number).toFixed(1)), Number((trips[19] as number).toFixed(1))],
     };
   } finally {

@@ -67,7 +67,7 @@ export function optimizePage(report: OptimizeReport): string {
   const segHead = report.segments.map((s) => `<th>seg ${s.index} ${report.objective}</th>`).join('');
   const trialRows = report.trialResults
     .map((t) => {
-      const seg = t.segments.map((s) => `<td${s.halted ? ' title="the bot was halted for some of this segment"' : ''}>${report.objective === 'return' ? pct(s.totalReturn) : num(report.objective === 'sharpe' ? s.sharpe : s.calmar)}${s.halted ? ' ⏸' : ''}</td>`).join('');
+      const seg = t.segments.map((s) => `<td${s.halted ? ' title="the bot was halted for some of this segment"' : ''}>${report.objective === 'return' ? pct(s.totalReturn) : num(report.objective === 'sharpe' ? s.sharpe : s.calmar)}${s.halted ? ' (halted)' : ''}</td>`).join('');
       const trades = t.segments.reduce((a, s) => a + s.trades, 0);
       return `<tr${chosen.has(t.trial) ? ' class="chosen"' : ''}><td>${t.trial}</td><td class="p">${params(t.parameters)}</td>${seg}${metricsCells(t.whole)}<td>${trades}</td></tr>`;
     })
@@ -95,7 +95,7 @@ ${curveSvg(report)}
 ${foldRows}</table>
 <p>To trade next (best on every segment): trial ${report.recommended.trial}, <code>${Object.entries(report.recommended.parameters).map(([k, v]) => `--set ${esc(k)}=${esc(String(v))}`).join(' ')}</code></p>
 <h2>Trials</h2>
-<p>Highlighted: picked by a fold. ⏸: the bot was halted by its kill switch for some of the segment (it sits in cash then).</p>
+<p>Highlighted: picked by a fold. (halted): the bot was halted by its kill switch for some of the segment (it sits in cash then).</p>
 <table><tr><th>trial</th><th>parameters</th>${segHead}<th>return</th><th>Sharpe</th><th>Calmar</th><th>max DD</th><th>trades</th></tr>
 ${trialRows}</table>
 </body></html>
