@@ -174,6 +174,15 @@ export interface BacktestOptions {
   readonly range?: TimeRange;
 }
 
+/** First and last traded price per market (the market change of the results). */
+function notePrice(prices: Map<string, PriceSpan>, event: MarketEvent): void {
+  const price = tradedPrice(event);
+  if (price === undefined) return;
+  const cell = prices.get(event.market);
+  if (cell === undefined) prices.set(event.market, { first: price, last: price });
+  else cell.last = price;
+}
+
 function sameConfig(a: Config, b: Config): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -221,8 +230,11 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
         if (q === run.quote) tradedSeen = true;
         else quotesSeen.add(q);
       }
-      if (resume && events < resume.index) run.warm(event);
-      else if (event.ts < rangeFrom) {
+      if (resume && events < resume.index) {
+        run.warm(event);
+        // A resumed run's span starts at its first event: the market change too.
+        notePrice(prices, event);
+      } else if (event.ts < rangeFrom) {
         run.warm(event);
         warmupEvents++;
       } else {
@@ -231,12 +243,7 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
         if (run.engine.warming && (resume || rangeFrom === -Infinity)) run.engine.resume();
         tradedFrom ??= event.ts;
         run.feed(event);
-        const price = tradedPrice(event);
-        if (price !== undefined) {
-          const cell = prices.get(event.market);
-          if (cell === undefined) prices.set(event.market, { first: price, last: price });
-          else cell.last = price;
-        }
+        notePrice(prices, event);
       }
       events++;
       to = event.ts;
