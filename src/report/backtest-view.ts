@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { InputError } from '../core/input-error.js';
 import type { RegimeRow } from '../trading/performance.js';
-import { HORIZONS, type DashboardView, type PositionRowView, type TradeRowView } from './dashboard-state.js';
+import { HORIZONS, type DashboardView, type FillRowView, type OrderRowView, type PositionRowView, type TradeRowView } from './dashboard-state.js';
 import type { Statechart } from './statechart.js';
 
 type Row = Record<string, string>;
@@ -36,7 +37,7 @@ export async function readBacktestFiles(dir: string): Promise<BacktestFiles> {
     try {
       return await readFile(join(dir, name), 'utf8');
     } catch (error) {
-      throw new Error(`${join(dir, name)}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)}); is ${dir} a backtest output folder?`);
+      throw new InputError(`${join(dir, name)}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)}); is ${dir} a backtest output folder?`);
     }
   };
   const [summary, trades, equity, hourly] = await Promise.all([read('summary.json'), read('trades.csv'), read('equity.csv'), read('hourly.csv')]);
@@ -44,9 +45,57 @@ export async function readBacktestFiles(dir: string): Promise<BacktestFiles> {
   try {
     parsed = JSON.parse(summary) as Record<string, unknown>;
   } catch (error) {
-    throw new Error(`${join(dir, 'summary.json')}: not valid JSON (${(error as Error).message})`);
+    throw new InputError(`${join(dir, 'summary.json')}: not valid JSON (${(error as Error).message})`);
   }
   return { summary: parsed, trades, equity, hourly };
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** Hourly bars past two weeks become days, past half a year weeks: about 14 to 180 bars, each readable. */
+export function chartPeriod(spanMs: number): 'hour' | 'day' | 'week' {
+  return spanMs > 183 * DAY_MS ? 'week' : spanMs > 14 * DAY_MS ? 'day' : 'hour';
+}
+
+/**
+ * hourly.csv rows summed into periods (UTC days, or weeks from Monday 00:00 UTC): the return compounds,
+ * the counts add up, the win rate is wins / (wins + losses) of the period (empty when nothing closed).
+ */
+export function aggregateHourly(hourly: readonly Row[], period: 'hour' | 'day' | 'week'): DashboardView['charts']['hourly'] {
+  const size = period === 'week' ? 7 * DAY_MS : period === 'day' ? DAY_MS : HOUR_MS;
+  // 1970-01-01 was a Thursday: weeks start on Monday, 4 days later.
+  const offset = period === 'week' ? 4 * DAY_MS : 0;
+  const out = { ts: [] as number[], return: [] as (number | null)[], winRate: [] as (number | null)[], buys: [] as (number | null)[], sells: [] as (number | null)[], wins: [] as (number | null)[], losses: [] as (number | null)[], period };
+  let growth = 1;
+  for (const r of hourly) {
+    const ts = t(r['hour']);
+    const start = Math.floor((ts - offset) / size) * size + offset;
+    let i = out.ts.length - 1;
+    if (i < 0 || out.ts[i] !== start) {
+      out.ts.push(start);
+      out.return.push(0);
+      for (const k of ['buys', 'sells', 'wins', 'losses'] as const) out[k].push(0);
+      out.winRate.push(null);
+      growth = 1;
+      i++;
+    }
+    growth *= 1 + (n(r['return']) ?? 0);
+    out.return[i] = growth - 1;
+    for (const [k, column] of [['buys', 'buys'], ['sells', 'sells'], ['wins', 'wins'], ['losses', 'losses']] as const) out[k][i] = (out[k][i] ?? 0) + (n(r[column]) ?? 0);
+    const closed = (out.wins[i] ?? 0) + (out.losses[i] ?? 0);
+    out.winRate[i] = closed > 0 ? (out.wins[i] ?? 0) / closed : null;
+  }
+  return out;
+}
+
+/** What ran: a generated market is the demo, a session with a live feed paper or live, recorded data a backtest. */
+function runMode(summary: Record<string, unknown>): string {
+  const source = (summary['source'] ?? {}) as Record<string, unknown>;
+  if (typeof source['mode'] === 'string') return source['mode'];
+  if (source['generator'] !== undefined) return 'demo';
+  if (source['feed'] !== undefined) return 'paper';
+  return 'backtest';
 }
 
 /**
@@ -55,8 +104,9 @@ export async function readBacktestFiles(dir: string): Promise<BacktestFiles> {
  * ranking, per-minute regimes and coin prices are not in the files; the regime charts show each
  * trade's regime at entry instead).
  */
-export function backtestView(files: BacktestFiles, statechart: { readonly chart: Statechart; readonly svg: string } | null, title = 'coinrx backtest'): DashboardView {
+export function backtestView(files: BacktestFiles, statechart: { readonly chart: Statechart; readonly svg: string } | null, title?: string): DashboardView {
   const s = files.summary;
+  const mode = runMode(s);
   const stats = (s['statistics'] ?? {}) as Record<string, unknown>;
   const quote = typeof s['quote'] === 'string' ? s['quote'] : 'KRW';
   const span = (s['span'] ?? {}) as { fromMs?: number; toMs?: number };
@@ -81,16 +131,34 @@ export function backtestView(files: BacktestFiles, statechart: { readonly chart:
   const lastEquity = equity[equity.length - 1];
   const invested = n(lastEquity?.['invested']) ?? 0;
   const decisions = (stats['decisions'] ?? {}) as Record<string, number>;
+  const period = chartPeriod((span.toMs ?? 0) - (span.fromMs ?? 0));
+  // Orders and fills from trades.csv: each closed trade is a buy fill at entry and a sell fill at exit.
+  const fills: FillRowView[] = trades
+    .flatMap((r) => {
+      const amount = n(r['amount']) ?? 0;
+      const fees = n(r['fees']) ?? 0;
+      const entry = n(r['entry_price']) ?? 0;
+      const exit = n(r['exit_price']) ?? 0;
+      // The fees of a trade are split between its two fills in proportion to their value.
+      const buyShare = entry + exit > 0 ? entry / (entry + exit) : 0.5;
+      return [
+        { ts: t(r['opened']), clientId: `${r['position_id'] ?? ''}-buy`, market: r['market'] ?? '', side: 'buy', price: entry, amount, fee: fees * buyShare },
+        { ts: t(r['closed']), clientId: `${r['position_id'] ?? ''}-sell`, market: r['market'] ?? '', side: 'sell', price: exit, amount, fee: fees * (1 - buyShare) },
+      ];
+    })
+    .sort((a, b) => b.ts - a.ts);
+  const orders: OrderRowView[] = fills.map((f) => ({ ts: f.ts, type: 'order.filled', clientId: f.clientId, market: f.market, side: f.side, price: f.price, amount: f.amount, filled: f.amount, status: 'filled', detail: 'from trades.csv' }));
   const notes = [
-    `Backtest of ${String(s['events'] ?? '?')} events${span.fromMs ? ` from ${new Date(span.fromMs).toISOString()} to ${new Date(span.toMs ?? span.fromMs).toISOString()}` : ''}.`,
-    'The ranking, the per-minute regime timelines and the coin price lines exist only live: the backtest files do not hold them.',
-    'Transition histories exist only live; the statechart highlights the state of the first open position.',
+    `${mode[0]?.toUpperCase() ?? ''}${mode.slice(1)} of ${String(s['events'] ?? '?')} events${span.fromMs ? ` from ${new Date(span.fromMs).toISOString()} to ${new Date(span.toMs ?? span.fromMs).toISOString()}` : ''}.`,
+    'The ranking, the per-minute regime timelines, the coin price lines and the transition histories exist only live: the run files do not hold them, so their panels are left out.',
+    'Orders and fills are those of the closed trades (trades.csv), each trade a buy at entry and a sell at exit; the statechart highlights the state of the first open position.',
+    ...(period !== 'hour' ? [`Returns, win rates and counts are per ${period} over this span (hourly.csv has every hour).`] : []),
   ];
   return {
     version: 1,
     kind: 'report',
-    title,
-    mode: 'backtest',
+    title: title ?? `coinrx ${mode}`,
+    mode,
     quote,
     now: span.toMs ?? 0,
     bot: { state: 'finished' },
@@ -100,23 +168,27 @@ export function backtestView(files: BacktestFiles, statechart: { readonly chart:
     balances,
     ranking: { ts: 0, rows: [] },
     positions,
-    orders: [],
-    fills: [],
+    orders,
+    fills,
     trades: [...tradeRows].reverse(),
     decisions,
     health: { exchange: { status: 'simulated', reason: 'backtest on the simulated exchange' }, redis: { status: 'n/a', reason: 'not used by a backtest report' } },
     markets: [],
     charts: {
       equity: { ts: equity.map((r) => t(r['time'])), equity: equity.map((r) => n(r['equity'])), invested: equity.map((r) => n(r['invested'])) },
-      hourly: {
-        ts: hourly.map((r) => t(r['hour'])),
-        return: hourly.map((r) => n(r['return'])),
-        winRate: hourly.map((r) => n(r['win_rate'])),
-        buys: hourly.map((r) => n(r['buys'])),
-        sells: hourly.map((r) => n(r['sells'])),
-        wins: hourly.map((r) => n(r['wins'])),
-        losses: hourly.map((r) => n(r['losses'])),
-      },
+      hourly:
+        period === 'hour'
+          ? {
+              ts: hourly.map((r) => t(r['hour'])),
+              return: hourly.map((r) => n(r['return'])),
+              winRate: hourly.map((r) => n(r['win_rate'])),
+              buys: hourly.map((r) => n(r['buys'])),
+              sells: hourly.map((r) => n(r['sells'])),
+              wins: hourly.map((r) => n(r['wins'])),
+              losses: hourly.map((r) => n(r['losses'])),
+              period,
+            }
+          : aggregateHourly(hourly, period),
       regimes: {
         source: 'trades',
         ts: byEntry.map((r) => r.openedTs),

@@ -285,6 +285,8 @@ export class DashboardServer {
     if (!controls.enabled) return { ok: false, message: controls.reason || 'controls are disabled' };
     if (!(['start', 'pause', 'stop'] as const).includes(action as ControlAction)) return { ok: false, message: `unknown action ${action}` };
     const before = String(engine.bot.getSnapshot().value);
+    // A replay whose data has ended has nothing to trade on: Start would only pretend to restart it.
+    if (action === 'start' && (engine.bot.getSnapshot().context as { stopReason?: string }).stopReason === 'end of data') return { ok: false, message: 'end of data: the replay has ended' };
     if (action === 'start') engine.bot.send(before === 'paused' ? { type: 'bot.resume' } : { type: 'bot.start' });
     else if (action === 'pause') engine.bot.send({ type: 'bot.pause' });
     else engine.bot.send({ type: 'bot.stop', reason: 'stopped from the dashboard' });

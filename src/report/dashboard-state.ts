@@ -137,7 +137,8 @@ export interface DashboardView {
   readonly markets: readonly string[];
   readonly charts: {
     readonly equity: { readonly ts: readonly number[]; readonly equity: Column; readonly invested: Column };
-    readonly hourly: { readonly ts: readonly number[]; readonly return: Column; readonly winRate: Column; readonly buys: Column; readonly sells: Column; readonly wins: Column; readonly losses: Column };
+    /** Per hour; a long report aggregates to days or weeks (`period`) so the bars and the win rate stay readable. */
+    readonly hourly: { readonly ts: readonly number[]; readonly return: Column; readonly winRate: Column; readonly buys: Column; readonly sells: Column; readonly wins: Column; readonly losses: Column; readonly period?: 'hour' | 'day' | 'week' };
     /** Regime coded bull 1, flat 0, bear −1; breadth = share of bull coins − share of bear coins. */
     readonly regimes: { readonly source: 'features' | 'trades'; readonly ts: readonly number[]; readonly breadth: Readonly<Record<string, Column>>; readonly market: string | null; readonly coin: Readonly<Record<string, Column>> };
     readonly byRegime: readonly RegimeRow[];

@@ -45,7 +45,9 @@ export function staticReportHtml(view: DashboardView, assets: ReadonlyMap<PageRo
 export async function writeStaticReport(dir: string, out?: string): Promise<{ path: string; bytes: number; view: DashboardView }> {
   const files = await readBacktestFiles(dir);
   const chart = statechartOf(positionMachine);
-  const view = backtestView(files, { chart, svg: statechartSvg(chart) }, `coinrx backtest — ${dir}`);
+  const base = backtestView(files, { chart, svg: statechartSvg(chart) });
+  // Titled by what ran (backtest, demo, paper, live) and where it was written.
+  const view = { ...base, title: `${base.title} — ${dir}` };
   // The results tables go first in the page, server-rendered from summary.json (no script needed).
   const html = staticReportHtml(view, await readPageAssets()).replace('<main>', () => `<main>\n${resultsHtml(files.summary)}`);
   const path = out ?? join(dir, 'report.html');

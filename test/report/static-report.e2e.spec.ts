@@ -104,7 +104,14 @@ describe('static backtest report', () => {
       expect(await page.evaluate(drawnPixels('#chart-hourly'))).toBeGreaterThan(200);
       expect(await page.$$eval('#trades tbody tr', (rows) => rows.length)).toBe(Math.min(trades, 100) || 1);
       expect(await page.$$eval('#statechart g.state', (gs) => gs.length)).toBe(9);
-      expect(await page.textContent('#mode')).toContain('report');
+      expect(await page.textContent('#mode')).toBe('backtest report');
+      // Live-only panels are left out rather than shown empty; orders and fills come from trades.csv.
+      expect(await page.$eval('#ranking-panel', (el) => (el as unknown as { style: { display: string } }).style.display)).toBe('none');
+      expect(await page.$eval('#history-block', (el) => (el as unknown as { style: { display: string } }).style.display)).toBe('none');
+      if (trades > 0) expect(await page.$$eval('#fills tbody tr', (rows) => rows.length)).toBeGreaterThan(1);
+      const cards = await page.$$eval('#summary .card .k', (ks) => ks.map((k) => k.textContent));
+      expect(cards).toEqual(expect.arrayContaining(['exposure, time average', 'exposure at the end']));
+      expect(cards).not.toContain('exposure');
       await page.screenshot({ path: join(SCREENSHOTS, 'report.png'), fullPage: true });
       writeFileSync(join(SCREENSHOTS, 'report-blocked.json'), JSON.stringify(blocked));
       expect(blocked).toEqual([]);

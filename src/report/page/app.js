@@ -79,21 +79,31 @@
 
   function drawCharts(v) {
     const ch = v.charts;
+    // Invested is the part of equity held in coins: a shaded area under the equity line, on its scale.
     plot('equity', $('#chart-equity'), {
-      series: [{}, { label: 'equity', stroke: COLORS.equity, width: 1.5, value: (u, x) => num(x) }, { label: 'invested', stroke: COLORS.invested, scale: 'inv', value: (u, x) => num(x) }],
-      axes: [axisStyle, { ...axisStyle, size: 60, values: compactAxis }, { ...axisStyle, scale: 'inv', side: 1, size: 60, grid: { show: false }, values: compactAxis }],
-    }, [secs(ch.equity.ts), ch.equity.equity, ch.equity.invested]);
+      series: [{}, { label: 'invested', stroke: COLORS.invested, width: 0.5, fill: 'rgba(155,123,255,.28)', value: (u, x) => num(x) }, { label: 'equity', stroke: COLORS.equity, width: 1.5, value: (u, x) => num(x) }],
+      axes: [axisStyle, { ...axisStyle, size: 60, values: compactAxis }],
+    }, [secs(ch.equity.ts), ch.equity.invested, ch.equity.equity]);
+
+    // Bars are centred on their period: the x range is widened by half a period at each end so the
+    // first and last bars are drawn whole.
+    const period = ch.hourly.period || 'hour';
+    const half = (period === 'week' ? 7 * 86400 : period === 'day' ? 86400 : 3600) / 2;
+    const barX = { x: { time: true, range: (u, min, max) => [min - half, max + half] } };
+    $('#hourly-title').textContent = `${period === 'hour' ? 'Hourly' : period === 'day' ? 'Daily' : 'Weekly'} return and win rate`;
+    $('#counts-title').textContent = `Buys and sells per ${period}`;
 
     plot('hourly', $('#chart-hourly'), {
       series: [{}, { label: 'return', stroke: COLORS.ret, fill: 'rgba(77,163,255,.25)', scale: 'ret', paths: uPlot.paths.bars({ size: [0.6, 40] }), value: (u, x) => pct(x) },
         { label: 'win rate', stroke: COLORS.win, scale: 'win', width: 1.5, points: { show: true, size: 4 }, spanGaps: true, value: (u, x) => pct(x, 0) }],
-      scales: { win: { range: [0, 1] } },
+      scales: { ...barX, win: { range: [0, 1] } },
       axes: [axisStyle, { ...axisStyle, scale: 'ret', size: 60, values: (u, s) => s.map((x) => pct(x, 2)) }, { ...axisStyle, scale: 'win', side: 1, grid: { show: false }, values: (u, s) => s.map((x) => pct(x, 0)) }],
     }, [secs(ch.hourly.ts), ch.hourly.return, ch.hourly.winRate]);
 
     plot('counts', $('#chart-counts'), {
       series: [{}, { label: 'buys', stroke: COLORS.buys, fill: 'rgba(47,179,107,.3)', paths: uPlot.paths.bars({ size: [0.35, 20], align: -1 }) },
         { label: 'sells', stroke: COLORS.sells, fill: 'rgba(224,82,77,.3)', paths: uPlot.paths.bars({ size: [0.35, 20], align: 1 }) }],
+      scales: barX,
       axes: [axisStyle, { ...axisStyle, size: 40 }],
     }, [secs(ch.hourly.ts), ch.hourly.buys, ch.hourly.sells]);
 
@@ -163,7 +173,9 @@
       ['wins / losses', `${num(s.wins, 0)} / ${num(s.losses, 0)}`],
       ['realized P&L', signed(s.realizedPnl, num(s.realizedPnl))],
       ['max drawdown', pct(s.maxDrawdown)],
-      ['exposure', pct(v.exposure.fraction, 1)],
+      // Two figures, named: the time average (summary.json's `exposure`, the CLI's) and the share invested now.
+      ['exposure, time average', pct(s.exposure, 1)],
+      [v.kind === 'report' ? 'exposure at the end' : 'exposure now', pct(v.exposure.fraction, 1)],
       ['fees', num(s.feesPaid)],
       ['fills', num(s.fills, 0)],
       ['decisions', Object.entries(v.decisions || s.decisions || {}).map(([k, n]) => `${esc(k)} ${n}`).join(' · ') || '—'],
@@ -239,12 +251,20 @@
     b.className = `state-badge state-${v.bot.state}`;
     $('#stop-reason').textContent = v.bot.stopReason || '';
     $('#now').textContent = time(v.now);
+    // A report has no ranking and no transition histories (the run files do not hold them): left out, not shown empty.
+    const report = v.kind === 'report';
+    $('#ranking-panel').style.display = report && v.ranking.rows.length === 0 ? 'none' : '';
+    $('#history-block').style.display = report && !v.positions.some((p) => p.history.length > 0) ? 'none' : '';
     const controls = $('#controls');
     controls.style.display = v.kind === 'live' ? '' : 'none';
     controls.title = v.controls.enabled ? '' : v.controls.reason;
     const st = v.bot.state;
-    $('#btn-start').disabled = !v.controls.enabled || !(st === 'stopped' || st === 'paused');
+    // A replay that ran out of data cannot start again: say so instead of offering Start.
+    const ended = v.bot.stopReason === 'end of data';
+    $('#btn-start').disabled = !v.controls.enabled || ended || !(st === 'stopped' || st === 'paused');
+    $('#btn-start').title = ended ? 'end of data' : '';
     $('#btn-start').textContent = st === 'paused' ? 'Resume' : 'Start';
+    if (ended) $('#control-message').textContent = 'end of data';
     $('#btn-pause').disabled = !v.controls.enabled || st !== 'running';
     $('#btn-stop').disabled = !v.controls.enabled || !(st === 'running' || st === 'paused');
   }
