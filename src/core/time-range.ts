@@ -13,13 +13,15 @@
  * Ranges: `A-B`, `A-`, `-B` with compact ends (freqtrade), or `A/B`, `A/`, `/B` (ISO 8601 intervals) with any ends.
  */
 
+import { InputError } from './input-error.js';
+
 export interface TimeRange {
   readonly from?: number;
   readonly to?: number;
 }
 
 /** A malformed range or date: the message names the flag and the text, one line. */
-export class TimeRangeError extends Error {
+export class TimeRangeError extends InputError {
   override name = 'TimeRangeError';
 }
 
@@ -134,11 +136,4 @@ export function timeRangeFromFlags(flags: TimeRangeFlags): TimeRange {
 /** Whether `ts` falls inside `[from, to)`. */
 export function inTimeRange(range: TimeRange, ts: number): boolean {
   return (range.from === undefined || ts >= range.from) && (range.to === undefined || ts < range.to);
-}
-
-/** `2021-01-01 → 2021-03-01 (end of day)` style text for summaries: `from … to …` in ISO, open ends as `start`/`end`. */
-export function formatTimeRange(range: TimeRange): string {
-  const from = range.from === undefined ? 'start of data' : iso(range.from);
-  const to = range.to === undefined ? 'end of data' : iso(range.to);
-  return `${from} to ${to} (end exclusive)`;
 }

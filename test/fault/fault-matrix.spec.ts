@@ -248,7 +248,7 @@ class World {
   #client: Redis;
   #polling = false;
   readonly #out: string;
-  readonly #settings: Map<string, string>;
+  #settings: Map<string, string>;
 
   private constructor(
     readonly name: string,
@@ -297,6 +297,9 @@ class World {
     return this.orders().filter((o) => o.open && (side === undefined || o.side === side));
   }
 
+  get running(): boolean {
+    return this.#child !== undefined;
+  }
   out(): string {
     return this.#child?.out() ?? '';
   }
@@ -591,7 +594,7 @@ const redisFrozen: Scenario = {
 };
 
 /**
- * Kills at seeded random moments (0.3–3.8 s after a start, so during start-up too), and between them
+ * Kills at seeded random moments (0.3–5 s after a start, so during start-up too), and between them
  * seeded exchange actions: part or all of an open order filled or cancelled, a price moved up, while
  * the bot runs or while it is down.
  */
@@ -615,7 +618,7 @@ function randomKills(count: number, seed: number): Scenario {
       };
       for (let i = 0; i < count; i++) {
         w.start();
-        await sleep(300 + rng.int(3_500));
+        await sleep(300 + rng.int(4_700));
         act();
         await sleep(rng.int(1_000));
         await w.kill9();
