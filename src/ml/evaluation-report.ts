@@ -5,6 +5,7 @@ const pct = (v: number, digits = 1): string => (Number.isFinite(v) ? `${(v * 100
 const num = (v: number, digits = 4): string => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
 const hours = (ms: number): string => (Number.isFinite(ms) ? `${(ms / 3_600_000).toFixed(2)} h` : 'n/a');
 const day = (ts: number): string => new Date(ts).toISOString().slice(0, 16).replace('T', ' ');
+const date = (ts: number): string => new Date(ts).toISOString().slice(0, 10);
 const pp = (v: number, digits = 2): string => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${(v * 100).toFixed(digits)}` : 'n/a');
 
 function scoreRow(s: ScoreReport): string[] {
@@ -24,7 +25,7 @@ function walkForwardRows(w: WalkForwardTable): { head: string[]; rows: string[][
   const head = ['fold', 'span', 'rows', 'base rate', ...names.map((n) => `${n} prec@${w.k}`), ...names.map((n) => `${n} payoff@${w.k}`), 'model AUC', 'model skill (fold rate)'];
   const rows = w.folds.map((f) => {
     const model = f.scores.find((s) => s.name === 'model');
-    return [String(f.fold), `${day(f.span.from)} … ${day(f.span.to - 1)}`, String(f.rows), pct(f.baseRate), ...f.scores.map((s) => pct(s.precision)), ...f.scores.map((s) => pct(s.payoff, 2)), num(model?.auc ?? NaN), num(model?.brierSkillFold ?? NaN)];
+    return [String(f.fold), `${date(f.span.from)} … ${date(f.span.to - 1)}`, String(f.rows), pct(f.baseRate), ...f.scores.map((s) => pct(s.precision)), ...f.scores.map((s) => pct(s.payoff, 2)), num(model?.auc ?? NaN), num(model?.brierSkillFold ?? NaN)];
   });
   return { head, rows };
 }
@@ -99,8 +100,8 @@ export function evaluationHtml(r: EvaluationReport): string {
       ) + (r.backtestComparisons ? `<p>Model ranking against the others, paired daily returns:</p>${tableHtml(CMP_HEAD, r.backtestComparisons.map(comparisonRow))}` : '')
     : '<p>No backtest (no engine profile).</p>';
   return `<!doctype html><html><head><meta charset="utf-8"><title>coinrx ranker ${esc(r.model.version)}</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:90em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ddd;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}</style></head><body>
-<h1>Ranker ${esc(r.model.version)} (${esc(r.model.kind)})</h1>
+<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:90em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ddd;padding:4px 8px;text-align:right}td{white-space:nowrap}td:first-child,th:first-child{text-align:left}</style></head><body>
+<h1>Ranker ${esc(r.model.version)} (${esc(r.model.kind)}; ranks with ${esc(r.model.ranksWith === 'model' ? 'the network' : `${r.model.ranksWith}, which beat it on validation`)})</h1>
 <p>Evaluated on ${esc(day(r.span.from))} … ${esc(day(r.span.to - 1))} UTC: ${r.rows} rows, ${r.steps} time steps, ${r.markets} markets (not scored: ${r.excluded.warmup} rows in the features' warm-up, ${r.excluded.unlabelled} without a known outcome). Trained on ${esc(day(r.model.trainedOn.train.from))} … ${esc(day(r.model.trainedOn.train.to))}, validated on ${esc(day(r.model.trainedOn.validation.from))} … ${esc(day(r.model.trainedOn.validation.to))}.</p>
 <p>Calibration of the model and every baseline: ${r.calibration.rows} rows of the ${esc(r.calibration.source)} (${esc(day(r.calibration.span.from))} … ${esc(day(r.calibration.span.to - 1))}, base rate ${pct(r.calibration.baseRate)}).</p>
 <p>Labels: target first ${pct(r.labelShares.target)}, stop first ${pct(r.labelShares.stop)}, neither ${pct(r.labelShares.neither)}. Base rate: training ${pct(r.baseRateTrain)}, evaluated span ${pct(r.baseRateTest)}. Equal-weight buy-and-hold: ${pct(r.buyAndHold, 2)}.</p>
