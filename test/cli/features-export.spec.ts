@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { estimateRecords } from '../../src/cli/input-records-estimate.js';
 import { SNAPSHOT_FIELDS, snapshotSerializer, WINDOW_STATS, type FeatureSelection } from '../../src/cli/output.js';
+import { SnapshotPacker, SnapshotUnpacker } from '../../src/cli/snapshot-rows.js';
 import { parseConfig } from '../../src/config.js';
 import { WINDOWS, type FeatureSnapshot, type MarketEvent } from '../../src/core/index.js';
 import { marketPipeline } from '../../src/engine/market-pipeline.js';
@@ -75,6 +76,34 @@ describe('feature export', () => {
       for (const s of [...snapshots, ...extremes]) expect(write(s)).toBe(picked(s, sel));
     }
     expect(snapshotSerializer(ALL)(extremes[0] as FeatureSnapshot)).toBe(JSON.stringify(extremes[0]));
+  });
+
+  it('snapshots packed into rows come back as the same JSON', () => {
+    const t0 = Date.UTC(2024, 0, 1);
+    const events: MarketEvent[] = [];
+    for (let i = 0; i < 2000; i++) events.push({ kind: 'trade', market: ['BTC/KRW', 'ETH/KRW', 'X\u00e9/KRW'][i % 3] as string, ts: t0 + i * 1999, price: 100 + Math.cos(i) * 5, amount: 0.01 * (i % 11) });
+    const snapshots = snapshotsOf(events, 1000);
+    const odd = snapshots[3] as FeatureSnapshot;
+    snapshots.push({ ...odd, volatility: Number.NaN, touch: { bidPrice: 99, bidSize: 1.5, askPrice: 101, askSize: Number.POSITIVE_INFINITY } });
+    const packer = new SnapshotPacker(100);
+    const unpacker = new SnapshotUnpacker();
+    const back: string[] = [];
+    const flush = (): void => unpacker.unpack(structuredClone(packer.take()), (s) => back.push(JSON.stringify(s)));
+    for (const s of snapshots) if (!packer.add(s)) (flush(), packer.add(s));
+    flush();
+    expect(back).toEqual(snapshots.map((s) => JSON.stringify(s)));
+  });
+
+  it('a file written through the worker thread holds the bytes written to stdout', async () => {
+    const dir = writeCandles();
+    const stdout = captureIo();
+    expect(await main(['features', '--data', dir, '--every', '5m'], stdout.io)).toBe(0);
+    const file = join(mkdtempSync(join(tmpdir(), 'coinrx-features-out-')), 'f.jsonl');
+    expect(await main(['features', '--data', dir, '--every', '5m', '--out', file], captureIo().io)).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe(stdout.out());
+    const bad = captureIo();
+    expect(await main(['features', '--data', dir, '--out', join(dir, 'no-such-dir', 'f.jsonl')], bad.io)).toBe(1);
+    expect(bad.err().trim().split('\n')).toEqual([expect.stringMatching(/no-such-dir/)]);
   });
 
   it('--windows and --fields write only what is named; the size estimate comes first', async () => {

@@ -7,6 +7,7 @@ import { expandPaths, hintsFromFileName } from '../../market-data/index.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
 import { estimateRecords } from '../input-records-estimate.js';
+import { ParallelJsonWriter } from '../parallel-json-writer.js';
 import { LineWriter, SNAPSHOT_FIELDS, snapshotSerializer, WINDOW_STATS, type FeatureSelection, type SnapshotField, type WindowStat } from '../output.js';
 import { commandConfig, durationFlag, pumpRange, replayFromArgs, reportStats } from './replay-input.js';
 import { TIME_RANGE_FLAGS, timeRangeArgs } from '../time-range-flags.js';
@@ -40,16 +41,15 @@ export const featuresCommand: Command = {
     const estimate = estimateSnapshots(args.lists.get('data') ?? [], everyMs);
     const events$ = new Subject<MarketEvent>();
     const pipeline = marketPipeline(events$, config, { everyMs });
-    const arrow = path !== undefined && path.endsWith('.arrow');
-    const out = arrow ? new (await import('../arrow-feature-writer.js')).ArrowFeatureWriter(path, selection) : jsonLines(path, io.stdout, selection);
+    const out = await featureWriter(path, io.stdout, selection);
     let told = false;
     const tellSize = async (): Promise<void> => {
       await out.drain();
-      if (told || out.lines === 0) return;
+      const perLine = out.bytesPerLine();
+      if (told || perLine === undefined) return;
       told = true;
       const snapshots = await estimate;
       if (snapshots === undefined) return;
-      const perLine = out instanceof JsonFeatureWriter ? out.chars / out.lines : 8 * (2 + columnsPerRow(selection));
       io.stderr.write(`features: about ${snapshots.toLocaleString('en-US')} snapshots × ${Math.round(perLine)} bytes ≈ ${megabytes(snapshots * perLine)} to ${path ?? 'stdout'} (estimated from the input's size; --windows and --fields write less)\n`);
     };
     pipeline.batches$.subscribe((batch) => {
@@ -62,34 +62,36 @@ export const featuresCommand: Command = {
   },
 };
 
-/** JSON lines through the fast serialiser. */
-class JsonFeatureWriter {
-  readonly #lines: LineWriter;
-  readonly #serialize: (s: FeatureSnapshot) => string;
-
-  constructor(lines: LineWriter, selection: FeatureSelection) {
-    this.#lines = lines;
-    this.#serialize = snapshotSerializer(selection);
-  }
-  get lines(): number {
-    return this.#lines.lines;
-  }
-  get chars(): number {
-    return this.#lines.chars;
-  }
-  write(s: FeatureSnapshot): void {
-    this.#lines.writeLine(this.#serialize(s));
-  }
-  drain(): Promise<void> {
-    return this.#lines.drain();
-  }
-  close(): Promise<void> {
-    return this.#lines.close();
-  }
+/** Where the snapshots go: JSON lines (to a file through a worker thread, else here) or an Arrow file. */
+interface FeatureWriter {
+  readonly lines: number;
+  write(s: FeatureSnapshot): void;
+  drain(): Promise<void>;
+  close(): Promise<void>;
+  /** Bytes a snapshot takes, once known. */
+  bytesPerLine(): number | undefined;
 }
 
-function jsonLines(path: string | undefined, stdout: Writable, selection: FeatureSelection): JsonFeatureWriter {
-  return new JsonFeatureWriter(new LineWriter(path, stdout), selection);
+async function featureWriter(path: string | undefined, stdout: Writable, selection: FeatureSelection): Promise<FeatureWriter> {
+  if (path !== undefined && path.endsWith('.arrow')) {
+    const arrow = new (await import('../arrow-feature-writer.js')).ArrowFeatureWriter(path, selection);
+    return Object.assign(arrow, { bytesPerLine: () => (arrow.lines > 0 ? 8 * (2 + columnsPerRow(selection)) : undefined) });
+  }
+  if (path !== undefined && path !== '-') {
+    const parallel = new ParallelJsonWriter(path, selection);
+    return Object.assign(parallel, { bytesPerLine: () => (parallel.writtenLines > 0 ? parallel.chars / parallel.writtenLines : undefined) });
+  }
+  const lines = new LineWriter(undefined, stdout);
+  const serialize = snapshotSerializer(selection);
+  return {
+    get lines() {
+      return lines.lines;
+    },
+    write: (s) => lines.writeLine(serialize(s)),
+    drain: () => lines.drain(),
+    close: () => lines.close(),
+    bytesPerLine: () => (lines.chars > 0 ? lines.chars / lines.lines : undefined),
+  };
 }
 
 /** Values (e.g. `--windows 1m,1h 1d`): commas and spaces alike. */

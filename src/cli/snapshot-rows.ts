@@ -1,0 +1,130 @@
+import { WINDOWS, type FeatureSnapshot, type WindowName, type WindowStats } from '../core/index.js';
+
+/**
+ * Feature snapshots packed into rows of numbers, to hand them to another thread without a structured
+ * clone of each object: one Float64Array row per snapshot, strings (market names) and the shared regime
+ * records as indexes into tables that grow as new ones appear. `unpack` rebuilds each snapshot with the
+ * same keys in the same order, so JSON.stringify writes the same bytes for it.
+ */
+const W = WINDOWS.length;
+const MARKET = 0;
+const TS = 1;
+const PRICE = 2;
+const WIN = 3;
+const VOLATILITY = WIN + W * 4;
+const POSITION = VOLATILITY + 1;
+const HIGH = POSITION + 1;
+const LOW = HIGH + 1;
+const REGIME = LOW + 1;
+const TOUCH = REGIME + 1; // 0: none; 1: bidPrice, bidSize, askPrice, askSize follow
+export const ROW = TOUCH + 5;
+
+/** What a packed batch carries besides its rows: the table entries first seen in it. */
+export interface PackedBatch {
+  readonly rows: Float64Array;
+  readonly count: number;
+  readonly markets: readonly string[];
+  readonly regimes: readonly Readonly<Record<string, string>>[];
+}
+
+export class SnapshotPacker {
+  readonly #markets = new Map<string, number>();
+  readonly #regimes = new Map<object, number>();
+  #newMarkets: string[] = [];
+  #newRegimes: Readonly<Record<string, string>>[] = [];
+  #rows: Float64Array;
+  #count = 0;
+
+  constructor(readonly capacity: number) {
+    this.#rows = new Float64Array(capacity * ROW);
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Adds one snapshot; false when the batch is full (take() it first). */
+  add(s: FeatureSnapshot): boolean {
+    if (this.#count === this.capacity) return false;
+    const r = this.#rows;
+    const at = this.#count++ * ROW;
+    let market = this.#markets.get(s.market);
+    if (market === undefined) {
+      this.#markets.set(s.market, (market = this.#markets.size));
+      this.#newMarkets.push(s.market);
+    }
+    let regime = this.#regimes.get(s.regime);
+    if (regime === undefined) {
+      this.#regimes.set(s.regime, (regime = this.#regimes.size));
+      this.#newRegimes.push(s.regime);
+    }
+    r[at + MARKET] = market;
+    r[at + TS] = s.ts;
+    r[at + PRICE] = s.price;
+    for (let w = 0; w < W; w++) {
+      const stats = s.windows[WINDOWS[w] as WindowName];
+      const o = at + WIN + w * 4;
+      r[o] = stats.vwap;
+      r[o + 1] = stats.volume;
+      r[o + 2] = stats.value;
+      r[o + 3] = stats.trades;
+    }
+    r[at + VOLATILITY] = s.volatility;
+    r[at + POSITION] = s.position;
+    r[at + HIGH] = s.high;
+    r[at + LOW] = s.low;
+    r[at + REGIME] = regime;
+    const t = s.touch;
+    r[at + TOUCH] = t === undefined ? 0 : 1;
+    if (t !== undefined) {
+      r[at + TOUCH + 1] = t.bidPrice;
+      r[at + TOUCH + 2] = t.bidSize;
+      r[at + TOUCH + 3] = t.askPrice;
+      r[at + TOUCH + 4] = t.askSize;
+    }
+    return true;
+  }
+
+  /** The batch so far (its buffer can be transferred); the packer starts a new one. */
+  take(): PackedBatch {
+    const batch = { rows: this.#rows, count: this.#count, markets: this.#newMarkets, regimes: this.#newRegimes };
+    this.#rows = new Float64Array(this.capacity * ROW);
+    this.#count = 0;
+    this.#newMarkets = [];
+    this.#newRegimes = [];
+    return batch;
+  }
+}
+
+/** The receiving side: the tables as they grow, and each row back as a snapshot. */
+export class SnapshotUnpacker {
+  readonly #markets: string[] = [];
+  readonly #regimes: Readonly<Record<string, string>>[] = [];
+
+  /** Calls `each` with every snapshot of the batch, in order. */
+  unpack(batch: PackedBatch, each: (s: FeatureSnapshot) => void): void {
+    this.#markets.push(...batch.markets);
+    this.#regimes.push(...batch.regimes);
+    const r = batch.rows;
+    for (let i = 0; i < batch.count; i++) {
+      const at = i * ROW;
+      const windows = {} as Record<WindowName, WindowStats>;
+      for (let w = 0; w < W; w++) {
+        const o = at + WIN + w * 4;
+        windows[WINDOWS[w] as WindowName] = { vwap: r[o] as number, volume: r[o + 1] as number, value: r[o + 2] as number, trades: r[o + 3] as number };
+      }
+      const base = {
+        market: this.#markets[r[at + MARKET] as number] as string,
+        ts: r[at + TS] as number,
+        price: r[at + PRICE] as number,
+        windows,
+        volatility: r[at + VOLATILITY] as number,
+        position: r[at + POSITION] as number,
+        high: r[at + HIGH] as number,
+        low: r[at + LOW] as number,
+        regime: this.#regimes[r[at + REGIME] as number] as Readonly<Record<string, string>>,
+      };
+      each(r[at + TOUCH] === 0 ? (base as FeatureSnapshot) : (Object.assign(base, { touch: { bidPrice: r[at + TOUCH + 1] as number, bidSize: r[at + TOUCH + 2] as number, askPrice: r[at + TOUCH + 3] as number, askSize: r[at + TOUCH + 4] as number } }) as FeatureSnapshot));
+    }
+  }
+}
