@@ -1,7 +1,7 @@
 import { Subject } from 'rxjs';
 import type { FeatureSnapshot, MarketEvent } from '../core/index.js';
 import { parseConfig, type Config } from '../config.js';
-import { marketPipeline } from '../engine/market-pipeline.js';
+import { marketPipeline } from '../engine/index.js';
 import { openReplay, type ReplayStats } from '../market-data/index.js';
 import { heuristicScore } from '../../streams/index.js';
 import { FEATURE_COUNT, featureRows } from './feature-vector.js';

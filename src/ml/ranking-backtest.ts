@@ -1,7 +1,7 @@
 import { Observable } from 'rxjs';
 import type { MarketEvent, RankEntry, Ranking } from '../core/index.js';
 import type { Config } from '../config.js';
-import { configuredStrategy, createBacktest, quoteOf, type BacktestRun } from '../engine/backtest.js';
+import { configuredStrategy, createBacktest, quoteOf, type BacktestRun } from '../engine/index.js';
 import { openReplay } from '../market-data/index.js';
 import { passesVolumeFilter, type BatchScorer } from '../../streams/index.js';
 import type { Strategy, StrategyInput } from '../../strategies/index.js';

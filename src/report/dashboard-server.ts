@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { TradingEngine } from '../engine/trading-engine.js';
+import type { TradingEngine } from '../engine/index.js';
 import { PerformanceTracker } from '../trading/performance.js';
 import { positionMachine } from '../../machines/index.js';
 import { DashboardState, eventDetail, type HealthView, type StatsSource } from './dashboard-state.js';

@@ -1,6 +1,5 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { BacktestRun } from '../engine/backtest.js';
-import type { TradingEngine } from '../engine/trading-engine.js';
+import type { BacktestRun, TradingEngine } from '../engine/index.js';
 import { DashboardServer, type DashboardAttachOptions, type DashboardStartOptions } from './dashboard-server.js';
 import { attachStatelyInspector } from './stately-inspector.js';
 

@@ -3,7 +3,7 @@ import type { Config } from '../../config.js';
 import type { Decision, MarketEvent } from '../../core/index.js';
 import { Random } from '../../core/random.js';
 import { dailyReturns, pairedBlockBootstrap, spanDays, type PairedInterval } from '../bootstrap.js';
-import { configuredStrategy, createBacktest } from '../../engine/backtest.js';
+import { configuredStrategy, createBacktest } from '../../engine/index.js';
 import type { Strategy } from '../../../strategies/index.js';
 import { rlAgent } from '../../../strategies/rl-agent.js';
 import { agentPolicy } from './agent-policy.js';

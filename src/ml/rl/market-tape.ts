@@ -1,7 +1,7 @@
 import { Subject } from 'rxjs';
 import type { Config } from '../../config.js';
 import { eventPrice, type FeatureSnapshot, type MarketEvent } from '../../core/index.js';
-import { marketPipeline } from '../../engine/market-pipeline.js';
+import { marketPipeline } from '../../engine/index.js';
 import { readAll } from '../../market-data/index.js';
 import { FEATURE_COUNT, featureRows } from '../feature-vector.js';
 
