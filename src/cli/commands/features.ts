@@ -55,8 +55,12 @@ export const featuresCommand: Command = {
     pipeline.batches$.subscribe((batch) => {
       if (inTimeRange(range, batch.ts)) for (const snapshot of batch.snapshots) out.write(snapshot);
     });
-    await pumpRange(range, source, events$, io, tellSize);
-    await out.close();
+    try {
+      await pumpRange(range, source, events$, io, tellSize);
+    } finally {
+      // Also on a bad file mid-read: what was computed is written and the writer's thread ends.
+      await out.close();
+    }
     reportStats(source, io, `${out.lines} snapshots written; ${pipeline.counters.dedupe.duplicates} duplicate and ${pipeline.counters.features.outOfOrder} out-of-order events dropped`);
     return 0;
   },
