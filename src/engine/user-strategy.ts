@@ -33,18 +33,28 @@ let tsxRegistered = false;
 
 async function importModule(url: string, shown: string): Promise<Record<string, unknown>> {
   try {
-    return (await import(url)) as Record<string, unknown>;
+    // First under a query: Node remembers a failed load of a URL (and CommonJS loads of its file), so
+    // the plain URL stays free for the retry below.
+    return (await import(`${url}?strategy`)) as Record<string, unknown>;
   } catch (error) {
     // The compiled CLI runs on plain Node: TypeScript modules load through tsx (a dependency), registered once.
     if ((error as NodeJS.ErrnoException).code === 'ERR_UNKNOWN_FILE_EXTENSION' && !tsxRegistered) {
       tsxRegistered = true;
       const { register } = await import('tsx/esm/api');
       register();
-      return importModule(url, shown);
+      try {
+        return (await import(url)) as Record<string, unknown>;
+      } catch (retried) {
+        throw loadError(retried, shown);
+      }
     }
-    const first = ((error as Error).message ?? String(error)).split('\n')[0];
-    throw new StrategyModuleError(`--strategy ${shown}: cannot load the module: ${first}`);
+    throw loadError(error, shown);
   }
+}
+
+function loadError(error: unknown, shown: string): StrategyModuleError {
+  const first = ((error as Error).message ?? String(error)).split('\n')[0];
+  return new StrategyModuleError(`--strategy ${shown}: cannot load the module: ${first}`);
 }
 
 function describeValue(value: unknown): string {
