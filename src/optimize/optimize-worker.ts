@@ -90,7 +90,16 @@ export async function startOptimizeWorker(options: OptimizeWorkerOptions): Promi
     maxStalledCount: 3,
     name: options.name,
   });
-  worker.on('error', (error) => options.log(`warning: ${redactSecrets(error.message, options.url)}`));
+  // While Redis is away the connection retries (with backoff) and reports every attempt: say it once a minute.
+  let lastWarning = '';
+  let lastWarningAt = 0;
+  worker.on('error', (error) => {
+    const text = redactSecrets(error.message, options.url);
+    if (text === lastWarning && Date.now() - lastWarningAt < 60_000) return;
+    lastWarning = text;
+    lastWarningAt = Date.now();
+    options.log(`warning: ${text} (retrying)`);
+  });
   await worker.waitUntilReady();
   return { finished, close: () => close(0) };
 }
