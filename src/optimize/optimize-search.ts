@@ -118,15 +118,17 @@ function figures(returns: readonly number[], trades: number, wins: number, halte
   return { totalReturn: m.totalReturn, sharpe: m.sharpe, calmar: m.calmar, maxDrawdown: m.maxDrawdown, trades, wins, halted };
 }
 
-/** Whether the bot was anything but running at some time in [from, to). */
+/** Whether the kill switch held the bot stopped at some time in [from, to) (the stop at the end of the data is no halt). */
 function haltedDuring(states: TrialOutcome['botStates'], from: number, to: number): boolean {
-  let state = 'running';
-  for (const [ts, next] of states) {
+  let halted = false;
+  for (const [ts, state, reason] of states) {
     if (ts >= to) break;
-    if (ts >= from && next !== 'running') return true;
-    state = next;
+    const halt = state !== 'running' && reason !== null && reason.startsWith('kill-switch');
+    if (halt && ts >= from) return true;
+    if (state === 'running') halted = false;
+    else if (halt) halted = true;
   }
-  return state !== 'running';
+  return halted;
 }
 
 function median(xs: readonly number[]): number {

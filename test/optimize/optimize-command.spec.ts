@@ -79,6 +79,21 @@ describe('coinrx optimize (in process)', () => {
     }
   }, 60_000);
 
+  it('marks a segment halted only when the kill switch stopped the bot in it', () => {
+    for (const t of report.trialResults) {
+      const halts = t.botStates.filter((b) => b.state !== 'running' && b.reason?.startsWith('kill-switch'));
+      // Every run ends stopped: by the end of the data (no halt) unless the kill switch had stopped it.
+      expect(t.botStates.at(-1)?.state).toBe('stopped');
+      expect(t.botStates.at(-1)?.reason).toMatch(/^end of data$|^kill-switch/);
+      if (halts.length === 0) for (const s of t.segments) expect(s.halted).toBe(false);
+      else {
+        const first = Date.parse(halts[0]!.ts);
+        const seg = report.segments.findIndex((s) => first >= s.from && first < s.to);
+        expect(t.segments[seg]!.halted).toBe(true);
+      }
+    }
+  });
+
   it('reports the deflated Sharpe ratio and PBO, and writes the page', () => {
     const dsr = report.overfitting.deflatedSharpe;
     expect(dsr.trials).toBe(6);
