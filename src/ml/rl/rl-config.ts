@@ -57,6 +57,8 @@ export const rlConfigSchema = z
         /** Promote when mean(current − best − margin) > 0 at significance `alpha` (paired sign-flip test). */
         margin: z.number().min(0).default(0),
         alpha: z.number().min(0).max(1).default(0.05),
+        /** Test the g-th candidate at alpha / g (Bonferroni over the candidates tried so far), so trying many does not promote luck. */
+        adjustForTries: z.boolean().default(true),
         permutations: z.number().int().positive().default(10_000),
         /** Days at the end of the training span held out for validation (promotion decisions). */
         validationDays: z.number().positive().default(14),

@@ -9,7 +9,7 @@ import { setActive } from '../registry.js';
 import { saveAgent, loadAgent, type AgentMeta } from './agent-model.js';
 import { trainInWorker } from './dqn-worker.js';
 import type { DqnResult } from './dqn-train.js';
-import { sampleEpisodes, type Episode } from './episode.js';
+import { sampleEpisodes, tiledEpisodes, type Episode } from './episode.js';
 import { writeLearningCurve } from './learning-curve.js';
 import type { MarketTape } from './market-tape.js';
 import { OBSERVATION_SIZE, POSITION_FEATURE_NAMES } from './observation.js';
@@ -38,6 +38,9 @@ export interface GenerationRecord {
     readonly meanDiff: number;
     readonly pValue: number;
     readonly test: string;
+    /** Candidates tried so far (this one included) and the significance level this one was held to. */
+    readonly candidatesTried: number;
+    readonly alpha: number;
     readonly tradesBest: number;
     readonly tradesCurrent: number;
     readonly feesBest: number;
@@ -130,7 +133,6 @@ export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> 
     return { version, kind: 'rl-dqn', generation, spec: bestWeights.spec, featureNames: FEATURE_NAMES, positionFeatureNames: POSITION_FEATURE_NAMES, normalizer: s.normalizer, trainedOn, data: options.data, rlConfig: rl, engineConfig: config };
   }
   const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer: state.normalizer });
-  const validation = sampleEpisodes(tape, options.validationBatches[0], options.validationBatches[1], rl.episode.batches, rl.episode.markets, rl.loop.validationEpisodes, rl.seed * 7919 + 1);
   const play = (episodes: readonly Episode[], forward: QForward | undefined, epsilon: number, seed: number, memory?: MemoryWriter, label = ''): EpisodeOutcome[] => {
     const random = new Random(seed);
     const outcomes: EpisodeOutcome[] = [];
@@ -140,8 +142,6 @@ export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> 
     }
     return outcomes;
   };
-  // The incumbent's validation results are reused until it is replaced (same episodes, same greedy play).
-  let bestValidation: EpisodeOutcome[] | undefined;
   for (let g = state.generations.length + 1; g <= options.generations; g++) {
     if (options.signal?.aborted) break;
     const started = performance.now();
@@ -162,12 +162,17 @@ export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> 
     const version = `v${g}`;
     const s0 = state;
     await saveAgent(join(models, version), trained.weights, meta(s0, version, g));
-    bestValidation ??= play(validation, bestForward, 0, 0, undefined, `generation ${g}: validating best`);
+    // Fresh, non-overlapping validation episodes every generation; both players play the same ones.
+    const validation = tiledEpisodes(tape, options.validationBatches[0], options.validationBatches[1], rl.episode.batches, rl.episode.markets, rl.loop.validationEpisodes, rl.seed * 7919 + g);
+    const bestValidation = play(validation, bestForward, 0, 0, undefined, `generation ${g}: validating best`);
     const currentValidation = play(validation, new QForward(trained.weights), 0, 0, undefined, `generation ${g}: validating current`);
     const b = bestValidation.map((o) => o.return);
     const c = currentValidation.map((o) => o.return);
     const test = pairedSignFlipTest(c, b, rl.loop.margin, rl.loop.permutations, seed);
-    const promoted = test.meanDiff > 0 && test.pValue < rl.loop.alpha;
+    // Every generation so far tried one candidate against the incumbent.
+    const tried = g;
+    const alpha = rl.loop.adjustForTries ? rl.loop.alpha / tried : rl.loop.alpha;
+    const promoted = test.meanDiff > 0 && test.pValue < alpha;
     const record: GenerationRecord = {
       generation: g,
       best: state.best,
@@ -183,7 +188,9 @@ export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> 
         meanCurrent: mean(c),
         meanDiff: test.meanDiff,
         pValue: test.pValue,
-        test: `${test.test}, margin ${rl.loop.margin}, ${rl.loop.permutations} flips, alpha ${rl.loop.alpha}`,
+        test: `${test.test}, margin ${rl.loop.margin}, ${rl.loop.permutations} flips, alpha ${rl.loop.alpha}${rl.loop.adjustForTries ? ` / ${tried} candidates tried` : ''}`,
+        candidatesTried: tried,
+        alpha,
         tradesBest: bestValidation.reduce((a, o) => a + o.trades, 0),
         tradesCurrent: currentValidation.reduce((a, o) => a + o.trades, 0),
         feesBest: bestValidation.reduce((a, o) => a + o.fees, 0),
@@ -195,11 +202,10 @@ export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> 
     };
     log(
       `generation ${g}: validation on ${validation.length} paired episodes: best ${(record.validation.meanBest * 100).toFixed(3)} %, current ${(record.validation.meanCurrent * 100).toFixed(3)} %, ` +
-        `mean diff ${(test.meanDiff * 100).toFixed(3)} pp, p = ${test.pValue.toFixed(4)} → ${promoted ? `promoted ${version}` : `kept ${state.best}`}`,
+        `mean diff ${(test.meanDiff * 100).toFixed(3)} pp, p = ${test.pValue.toFixed(4)} (candidate ${tried} tried, alpha ${alpha.toPrecision(3)}) → ${promoted ? `promoted ${version}` : `kept ${state.best}`}`,
     );
     if (promoted) {
       bestWeights = trained.weights;
-      bestValidation = currentValidation;
       await setActive(models, version);
     }
     state = { ...state, best: record.bestAfter, generations: [...state.generations, record] };
