@@ -94,6 +94,7 @@ export interface RestartAccount {
   refresh(): Promise<void>;
   getBalances(): readonly Balance[];
   getOpenOrders(): readonly Order[];
+  cancelOrder(orderId: string): Promise<void>;
 }
 
 export interface RestartReport {
@@ -114,6 +115,16 @@ export async function completeRestart(engine: TradingEngine, account: RestartAcc
   const results = await account.reconcile(engine.pendingOrders(), options.now, (line) => options.log?.(`reconciliation: ${line}`));
   const reconciled = results.map((r) => r.line);
   for (const line of reconciled) options.log?.(`reconciliation: ${line}`);
+  // A cancel that was in flight when the bot died may never have reached the exchange: ask again (a second
+  // cancel of a closed order is answered "not found" and resolved by look-up, as any cancel race).
+  const cancelling = new Set(engine.openPositions().filter((p) => p.state === 'cancellingBuy' || p.state === 'cancellingSell').map((p) => p.positionId));
+  for (const { slot } of engine.pendingOrders()) {
+    const order = slot.id === undefined ? undefined : account.getOpenOrders().find((o) => o.id === slot.id);
+    if (order && cancelling.has(positionOf(slot.clientId))) {
+      options.log?.(`reconciliation: ${slot.clientId}: its cancel was in flight; asked again`);
+      await account.cancelOrder(order.id).catch((error: unknown) => options.log?.(`reconciliation: ${slot.clientId}: cancel failed (${(error as Error).message.slice(0, 160)}); its position looks it up at the cancel deadline`));
+    }
+  }
   await account.refresh();
   const own = new Set(engine.pendingOrders().map((o) => o.slot.clientId));
   const positions = engine.openPositions();
