@@ -185,4 +185,13 @@ describe.skipIf(skipWithoutChromium)('dashboard end to end in Chromium', () => {
     expect(foreign).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
+
+  it('disables Start once the replay has no more data, and says "end of data"', async () => {
+    run.engine.finish();
+    await page.waitForSelector('#bot-state.state-stopped', { timeout: 10_000 });
+    await page.waitForFunction(`document.querySelector('#control-message').textContent === 'end of data'`, undefined, { timeout: 10_000 });
+    expect(await page.$eval('#btn-start', (b) => (b as unknown as { disabled: boolean }).disabled)).toBe(true);
+    expect(await page.getAttribute('#btn-start', 'title')).toBe('end of data');
+    expect(pageErrors).toEqual([]);
+  });
 });
