@@ -41,7 +41,7 @@ interface WorkerProcess {
 type OnOutput = (worker: WorkerProcess, chunk: string) => void;
 
 function startWorker(url: string, data: string, name: string, extra: readonly string[] = [], onOutput?: OnOutput): WorkerProcess {
-  const child = spawn(process.execPath, [CLI, 'worker', '--redis', url, '--data', data, '--name', name, '--lock-duration', '1s', '--stalled-interval', '500ms', ...extra], {
+  const child = spawn(process.execPath, [CLI, 'worker', '--redis', url, '--data', data, '--name', name, '--lock-duration', '2s', '--stalled-interval', '500ms', ...extra], {
     env: { ...process.env, REDIS_URL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
