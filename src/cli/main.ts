@@ -70,7 +70,7 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     // Imported here: the configuration (zod) is not needed for help.
     const { ConfigError } = await import('../config.js');
     if (error instanceof ConfigError) {
-      io.stderr.write(`coinrx ${command.name}: ${error.message}\n`);
+      io.stderr.write(`coinrx ${command.name}: ${oneLine(error.message)}\n`);
       return 2;
     }
     if (error instanceof InputError) {

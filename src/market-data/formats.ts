@@ -47,5 +47,7 @@ export function detectFormat(fileName: string, head: string): ReplayFormat | { r
   if (/^\S+ -> /.test(firstLine)) return { reason: 'a REST answer capture, not a market data stream' };
   const line = parseCaptureLine(firstLine);
   if (typeof line === 'string' || !('error' in line)) return 'ws-capture';
+  // Binary content is named as such rather than echoed to a terminal.
+  if (/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(firstLine)) return { reason: 'binary content, not text' };
   return { reason: `unrecognised first line "${firstLine.slice(0, 80)}"` };
 }

@@ -49,7 +49,8 @@ export async function* readTextChunks(path: string): AsyncGenerator<string> {
   try {
     for await (const chunk of stream as AsyncIterable<string>) yield chunk;
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' ? 'truncated gzip' : (err as Error).message;
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'Z_BUF_ERROR' ? 'truncated gzip' : code === 'Z_DATA_ERROR' ? `not gzip data, or corrupt (${(err as Error).message})` : (err as Error).message;
     throw new ReplayFileError(path, `${reason} (${gzip ? 'gzip' : 'plain'} read failed)`, { cause: err });
   } finally {
     raw.destroy();

@@ -28,7 +28,12 @@ const paths = {
   truncated: join(dir, 'gz', 'ETH_USDT-5m.csv.gz'),
   unknown: join(dir, 'notes.dat'),
   good: join(dir, 'good', 'BTC_USDT-5m.csv'),
+  binary: join(dir, 'garbage.csv'),
+  notGzip: join(dir, 'fake', 'XRP_USDT-5m.csv.gz'),
 };
+writeFileSync(paths.binary, Buffer.from(Array.from({ length: 2_000 }, (_, i) => (i * 7919 + 13) % 256)));
+mkdirSync(join(dir, 'fake'));
+writeFileSync(paths.notGzip, 'timestamp,open,high,low,close,volume\n');
 writeFileSync(paths.emptyFile, '');
 mkdirSync(paths.emptyDir);
 mkdirSync(join(dir, 'gz'));
@@ -53,6 +58,8 @@ const INPUTS: readonly Case[] = [
   { input: 'an empty directory', args: ['--data', paths.emptyDir], names: /empty: the directory holds no data files/ },
   { input: 'a truncated gzip', args: ['--data', paths.truncated], names: /ETH_USDT-5m\.csv\.gz: .*(truncated|unexpected end)/i },
   { input: 'a text file of unknown format', args: ['--data', paths.unknown], names: /notes\.dat: cannot detect the format .*--format forces one/ },
+  { input: 'binary content', args: ['--data', paths.binary], names: /garbage\.csv: cannot detect the format \(binary content, not text\)/ },
+  { input: 'a .gz file that is not gzip', args: ['--data', paths.notGzip], names: /XRP_USDT-5m\.csv\.gz: not gzip data, or corrupt/ },
   { input: '--format bogus', args: ['--data', paths.good, '--format', 'bogus'], names: /--format bogus: unknown format; one of candles-csv/, refusedBy: /--format does not apply to ranker train/ },
   { input: '--market without a slash', args: ['--data', paths.good, '--market', 'BTCUSDT'], names: /--market: "BTCUSDT" is not a market.*did you mean BTC\/USDT\?/, refusedBy: /--market does not apply to ranker train/ },
   { input: 'a misspelled nested --set', args: ['--data', paths.good, '--set', 'allocation.maxPosition=3'], names: /allocation\.maxPosition: unknown field \(did you mean allocation\.maxPositions\?\)/, refusedBy: /--set does not apply to ranker train/ },
@@ -112,6 +119,7 @@ describe('bad input: one line, no stack, non-zero exit (the real CLI)', { timeou
     expectOneLine(await run(['status'], { REDIS_URL: `redis://127.0.0.1:${port}` }), 'status', new RegExp(`127\\.0\\.0\\.1:${port}`));
     expectOneLine(await run(['report', join(dir, 'no-such-run')]), 'report', /no-such-run/);
     expectOneLine(await run(['backtest', '--data', paths.good, '--config', join(dir, 'nope.json')]), 'backtest', /nope\.json: cannot read \(ENOENT\)/);
+    expectOneLine(await run(['backtest', '--data', paths.good, '--config', paths.unknown]), 'backtest', /notes\.dat: not valid JSON \(.*\)$/);
   });
 
   it('the README example of a bad value prints what the README says', async () => {
