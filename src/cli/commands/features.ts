@@ -79,7 +79,8 @@ interface FeatureWriter {
 async function featureWriter(path: string | undefined, stdout: Writable, selection: FeatureSelection): Promise<FeatureWriter> {
   if (path !== undefined && path.endsWith('.arrow')) {
     const arrow = new (await import('../arrow-feature-writer.js')).ArrowFeatureWriter(path, selection);
-    return Object.assign(arrow, { bytesPerLine: () => (arrow.lines > 0 ? 8 * (2 + columnsPerRow(selection)) : undefined) });
+    // Eight bytes a number and the timestamp; the market name about sixteen with its offset.
+    return Object.assign(arrow, { bytesPerLine: () => (arrow.lines > 0 ? 8 * (1 + columnsPerRow(selection)) + 16 : undefined) });
   }
   if (path !== undefined && path !== '-') {
     const parallel = new ParallelJsonWriter(path, selection);
