@@ -116,7 +116,7 @@ describe('bad input: one line, no stack, non-zero exit (the real CLI)', { timeou
 
   it.concurrent('status and report with what does not exist', async () => {
     const port = await freePort();
-    expectOneLine(await run(['status'], { REDIS_URL: `redis://127.0.0.1:${port}` }), 'status', new RegExp(`127\\.0\\.0\\.1:${port}`));
+    expectOneLine(await run(['status'], { REDIS_URL: `redis://127.0.0.1:${port}` }), 'status', new RegExp(`Redis at redis://127\\.0\\.0\\.1:${port} does not answer \\(ECONNREFUSED\\)`));
     expectOneLine(await run(['report', join(dir, 'no-such-run')]), 'report', /no-such-run/);
     expectOneLine(await run(['backtest', '--data', paths.good, '--config', join(dir, 'nope.json')]), 'backtest', /nope\.json: cannot read \(ENOENT\)/);
     expectOneLine(await run(['backtest', '--data', paths.good, '--config', paths.unknown]), 'backtest', /notes\.dat: not valid JSON \(.*\)$/);

@@ -7,6 +7,7 @@ import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, type Command } from '../command.js';
 import { commandConfig } from './replay-input.js';
 import { KEY_PREFIX } from '../../store/channels.js';
+import { probeRedis } from '../../store/redis-probe.js';
 
 /** The ids of the bots with snapshots in this Redis (`coinrx:<bot>:snapshots:*`), sorted. */
 async function botsInRedis(url: string): Promise<string[]> {
@@ -59,13 +60,12 @@ export const statusCommand: Command = {
     // No bot named (--bot, --set botId=, a --config profile): the bots Redis has, not a default that may not exist.
     const implicit = named === undefined && !args.strings.has('config') && !(args.lists.get('set') ?? []).some((s) => s.startsWith('botId='));
     if (implicit) {
-      let bots: string[];
-      try {
-        bots = await botsInRedis(config.redis.url);
-      } catch (error) {
-        io.stderr.write(`coinrx status: Redis at ${redactUrl(config.redis.url)} does not answer (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})\n`);
+      const failure = await probeRedis(config.redis.url, 5_000);
+      if (failure !== undefined) {
+        io.stderr.write(`coinrx status: Redis at ${redactUrl(config.redis.url)} does not answer (${failure})\n`);
         return 1;
       }
+      const bots = await botsInRedis(config.redis.url);
       if (bots.length !== 1) {
         if (args.booleans.has('json')) io.stdout.write(`${JSON.stringify({ bots })}\n`);
         else if (bots.length === 0) io.stdout.write(`no bot has snapshots in Redis at ${redactUrl(config.redis.url)} (a run writes them when REDIS_URL is set)\n`);
