@@ -1,7 +1,14 @@
 import type { Decision, OrderEvent, Ranking } from '../core/index.js';
 import { HOUR_MS } from '../core/index.js';
 import type { PositionResult } from '../../machines/index.js';
-import type { Halt } from './results.js';
+
+/** A stop of the bot by its kill switch (or its stop), as the results report it. */
+export interface Halt {
+  /** Event time the bot stopped, and the time it ran again (null: it stayed stopped). */
+  readonly ts: number;
+  readonly reason: string;
+  readonly resumedTs: number | null;
+}
 
 export interface TradeRecord extends PositionResult {
   /** Regime of the coin at entry, per horizon (1h, 6h, 12h, 24h). */

@@ -1,5 +1,7 @@
 import { DAY_MS } from '../core/index.js';
-import type { HourRow, TradeRecord } from './performance.js';
+import type { Halt, HourRow, TradeRecord } from './performance.js';
+
+export type { Halt };
 
 /**
  * The tables a trader reads after a run, computed from its trades, its hourly figures and the prices of
@@ -54,13 +56,6 @@ export interface MarketChange {
   readonly markets: number;
   /** The run's return minus the market change. */
   readonly excess: number | null;
-}
-
-export interface Halt {
-  /** Event time the bot stopped, and the time it ran again (null: it stayed stopped). */
-  readonly ts: number;
-  readonly reason: string;
-  readonly resumedTs: number | null;
 }
 
 /** Decisions by kind: how many the engine carried out and how many it suppressed, and why. */

@@ -1,11 +1,41 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { GenerationRecord } from './self-play-loop.js';
 
 /**
  * The learning curve: mean validation return (with costs) of best_player and current_player per
  * generation, promotions marked, as an SVG chart and a CSV beside it.
  */
+export interface GenerationRecord {
+  readonly generation: number;
+  /** best_player during this generation, and the candidate (current_player) it was compared with. */
+  readonly best: string;
+  readonly candidate: string;
+  readonly memory: number;
+  readonly selfPlay: { readonly meanReturn: number; readonly epsilon: number; readonly trades: number };
+  readonly training: { readonly backend: string; readonly losses: readonly number[]; readonly samplesPerSecond: number; readonly seconds: number };
+  readonly validation: {
+    readonly episodes: number;
+    readonly best: readonly number[];
+    readonly current: readonly number[];
+    readonly meanBest: number;
+    readonly meanCurrent: number;
+    readonly meanDiff: number;
+    readonly pValue: number;
+    readonly test: string;
+    /** Candidates tried so far (this one included) and the significance level this one was held to. */
+    readonly candidatesTried: number;
+    readonly alpha: number;
+    readonly tradesBest: number;
+    readonly tradesCurrent: number;
+    readonly feesBest: number;
+    readonly feesCurrent: number;
+  };
+  readonly promoted: boolean;
+  /** best_player after the decision. */
+  readonly bestAfter: string;
+  readonly seconds: number;
+}
+
 export async function writeLearningCurve(out: string, generations: readonly GenerationRecord[]): Promise<void> {
   const rows = ['generation,best,current,mean_diff,p_value,promoted,best_after'];
   for (const g of generations) rows.push([g.generation, g.validation.meanBest, g.validation.meanCurrent, g.validation.meanDiff, g.validation.pValue, g.promoted, g.bestAfter].join(','));

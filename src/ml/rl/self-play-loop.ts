@@ -10,7 +10,7 @@ import { saveAgent, loadAgent, type AgentMeta } from './agent-model.js';
 import { trainInWorker } from './dqn-worker.js';
 import type { DqnResult } from './dqn-train.js';
 import { sampleEpisodes, tiledEpisodes, type Episode } from './episode.js';
-import { writeLearningCurve } from './learning-curve.js';
+import { writeLearningCurve, type GenerationRecord } from './learning-curve.js';
 import type { MarketTape } from './market-tape.js';
 import { OBSERVATION_SIZE, POSITION_FEATURE_NAMES } from './observation.js';
 import { pairedSignFlipTest } from './paired-test.js';
@@ -21,37 +21,6 @@ import { playEpisode, type EpisodeOutcome } from './self-play.js';
 import { TradingEnv } from './trading-env.js';
 
 /** One generation of the best/current loop, as recorded in `loop.json`. */
-export interface GenerationRecord {
-  readonly generation: number;
-  /** best_player during this generation, and the candidate (current_player) it was compared with. */
-  readonly best: string;
-  readonly candidate: string;
-  readonly memory: number;
-  readonly selfPlay: { readonly meanReturn: number; readonly epsilon: number; readonly trades: number };
-  readonly training: { readonly backend: string; readonly losses: readonly number[]; readonly samplesPerSecond: number; readonly seconds: number };
-  readonly validation: {
-    readonly episodes: number;
-    readonly best: readonly number[];
-    readonly current: readonly number[];
-    readonly meanBest: number;
-    readonly meanCurrent: number;
-    readonly meanDiff: number;
-    readonly pValue: number;
-    readonly test: string;
-    /** Candidates tried so far (this one included) and the significance level this one was held to. */
-    readonly candidatesTried: number;
-    readonly alpha: number;
-    readonly tradesBest: number;
-    readonly tradesCurrent: number;
-    readonly feesBest: number;
-    readonly feesCurrent: number;
-  };
-  readonly promoted: boolean;
-  /** best_player after the decision. */
-  readonly bestAfter: string;
-  readonly seconds: number;
-}
-
 export interface LoopState {
   readonly v: 1;
   readonly fingerprint: string;
