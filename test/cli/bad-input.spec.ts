@@ -101,6 +101,13 @@ describe('bad input: one line, no stack, non-zero exit (the real CLI)', { timeou
     expectOneLine(await run([...command, ...c.args, ...extra]), command[0] as string, names);
   });
 
+  it.concurrent('the commands without --data refuse a misspelled configuration field the same way', async () => {
+    for (const command of [['paper'], ['live', '--live'], ['status'], ['monitor']]) {
+      const result = await run([...command, '--set', 'strategy.takeprofit=0.5'], { REDIS_URL: 'redis://127.0.0.1:1' });
+      expectOneLine(result, command[0] as string, /invalid configuration: strategy\.takeprofit: unknown field \(did you mean strategy\.takeProfit\?\)/);
+    }
+  });
+
   it.concurrent('data download with no network says which exchange it cannot reach', async () => {
     const port = await freePort();
     const result = await run(['data', 'download', '--since', '2024-01-01', '--markets', 'BTC,ETH', '--rest-url', `http://127.0.0.1:${port}`, '--out', join(dir, 'dl')]);
