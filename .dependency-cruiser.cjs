@@ -1,7 +1,9 @@
 /**
  * The dependency rules of coinrx (../shared/DESIGN.md, "Dependency direction"), checked by
  * test/architecture.spec.ts on every `npm test`:
- * - `src/core` imports nothing internal; `streams`, `machines` and `strategies` take only each other and `src/core`;
+ * - `src/core` imports nothing internal; `streams`, `machines` and `strategies` take only each other and `src/core`,
+ *   and of each other only types — except that strategies call the market-breadth helper of `streams`
+ *   (`horizonBreadth`, a pure function of the feature snapshots);
  * - nothing imports `src/cli` (the CLI is the outermost layer);
  * - `src/ml` and `src/report` use the engine only through `src/engine/index.ts`;
  * - no cycles, type-only ones included.
@@ -26,6 +28,20 @@ module.exports = {
       comment: 'streams, machines and strategies are pure: they take only each other and src/core',
       from: { path: '^(streams|machines|strategies)/' },
       to: { path: '^src/', pathNot: '^src/core/' },
+    },
+    {
+      name: 'pure-layers-share-types-only',
+      severity: 'error',
+      comment: 'machines and streams use nothing of each other or of strategies but types; strategies use only types of machines',
+      from: { path: '^(streams|machines)/' },
+      to: { path: '^(streams|machines|strategies)/', pathNot: '^$1/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'strategies-see-positions-not-machines',
+      severity: 'error',
+      comment: 'a strategy sees the engine-built PositionView, never the position machine',
+      from: { path: '^strategies/' },
+      to: { path: '^machines/', dependencyTypesNot: ['type-only'] },
     },
     { name: 'nothing-imports-cli', severity: 'error', from: { pathNot: '^src/cli/' }, to: { path: '^src/cli/' } },
     {

@@ -1,7 +1,6 @@
 export * from './strategy.js';
 export * from './strategy-context.js';
 export * from './triple-barrier.js';
-export * from './position-view.js';
 export * from './edge-gate.js';
 export * from './exit-rule.js';
 export * from './bid-peaks.js';

@@ -1,8 +1,9 @@
 /**
- * What other rooms (ML, reports) may use of the engine: the market pipeline, the backtest builder and the
- * engine's type. Its insides (order routing, restore, recorders) stay behind this door; the dependency
+ * What other rooms (ML, reports) may use of the engine: the market pipeline, the backtest builder, the
+ * position view strategies see, and the engine's type. Its insides (order routing, restore, recorders) stay behind this door; the dependency
  * rules (`.dependency-cruiser.cjs`) keep it so.
  */
 export { marketPipeline, type MarketPipeline } from './market-pipeline.js';
 export { configuredStrategy, createBacktest, quoteOf, type BacktestRun } from './backtest.js';
 export type { TradingEngine } from './trading-engine.js';
+export { positionView } from './position-view.js';

@@ -1,7 +1,8 @@
 import type { MarketRules, Order, OrderEvent } from '../../core/index.js';
 import { roundPrice, type SimulatedExchange } from '../../exchange/index.js';
 import { applyFill, DUST, hasFill, held, initialPositionContext, isFullyFilled, newSlot, positionResult, slotFromOrder, type OrderSlot, type PositionContext, type PositionResult } from '../../../machines/index.js';
-import { positionView, type PositionView } from '../../../strategies/index.js';
+import type { PositionView } from '../../../strategies/index.js';
+import { positionView } from '../../engine/index.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type PositionState = Exclude<PositionView['state'], 'settled'>;

@@ -1,8 +1,11 @@
-import type { MarketRules } from '../src/core/index.js';
-import { held, type PositionContext } from '../machines/index.js';
-import type { PositionView } from './strategy.js';
+import type { MarketRules } from '../core/index.js';
+import { held, type PositionContext } from '../../machines/index.js';
+import type { PositionView } from '../../strategies/index.js';
 
-/** What a strategy sees of a position: its state, holdings, average entry and resting order. */
+/**
+ * What a strategy sees of a position: its state, holdings, average entry and resting order. Built by the
+ * engine from the position actor's context (strategies see the view, never the machine).
+ */
 export function positionView(c: PositionContext, state: PositionView['state'], rules: MarketRules | undefined): PositionView {
   const order = c.sell ?? c.buy;
   const boughtAmount = c.boughtBefore + (c.buy?.filled ?? 0);
