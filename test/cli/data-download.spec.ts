@@ -29,7 +29,7 @@ describe('coinrx data download (local Upbit server)', () => {
 
   const download = async (out: string, ...extra: string[]): Promise<{ code: number; out: string; err: string }> => {
     const cap = captureIo();
-    const code = await main(['data', 'download', '--rest-url', server.restUrl, '--markets', 'BTC', 'KRW-ETH', '--since', String(since), '--until', new Date(until).toISOString(), '--out', out, ...extra], cap.io);
+    const code = await main(['data', 'download', '--rest-url', server.restUrl, '--markets', 'BTC,KRW-ETH', '--since', String(since), '--until', new Date(until).toISOString(), '--out', out, ...extra], cap.io);
     return { code, out: cap.out(), err: cap.err() };
   };
 

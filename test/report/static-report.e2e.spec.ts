@@ -112,6 +112,12 @@ describe('static backtest report', () => {
       const cards = await page.$$eval('#summary .card .k', (ks) => ks.map((k) => k.textContent));
       expect(cards).toEqual(expect.arrayContaining(['exposure, time average', 'exposure at the end']));
       expect(cards).not.toContain('exposure');
+      // Bar charts keep half a slot of room before the first bar and after the last (none clipped).
+      const room = (await page.evaluate(`(() => ['byRegime', 'hourly', 'counts'].map((n) => { const c = window.coinrxCharts[n]; const xs = c.data[0]; return [n, c.scales.x.min < xs[0], c.scales.x.max > xs[xs.length - 1]]; }))()`)) as [string, boolean, boolean][];
+      for (const [name, before, after] of room) expect([name, before, after]).toEqual([name, true, true]);
+      // Invested is a filled area under the equity line, on the same scale.
+      const fills = (await page.evaluate(`(() => { const u = window.coinrxCharts.equity; return u.series.slice(1).map((s, i) => [s.label, s.scale, (typeof s.fill === 'function' ? s.fill(u, i + 1) : s.fill) || null]); })()`)) as [string, string, string | null][];
+      expect(fills).toEqual([['invested', 'y', 'rgba(155,123,255,.28)'], ['equity', 'y', null]]);
       await page.screenshot({ path: join(SCREENSHOTS, 'report.png'), fullPage: true });
       writeFileSync(join(SCREENSHOTS, 'report-blocked.json'), JSON.stringify(blocked));
       expect(blocked).toEqual([]);

@@ -110,7 +110,8 @@
     const br = ch.byRegime;
     const labels = br.map((r) => `${r.horizon} ${r.regime}`);
     plot('byRegime', $('#chart-by-regime'), {
-      scales: { x: { time: false }, ret: {} },
+      // Half a slot of room at each end: the first and last pairs of bars are drawn whole.
+      scales: { x: { time: false, range: (u, min, max) => [min - 0.5, max + 0.5] }, ret: {} },
       series: [{ label: 'horizon regime', value: (u, i) => (i == null ? '' : labels[i] || '') },
         { label: 'wins', stroke: COLORS.buys, fill: 'rgba(47,179,107,.45)', paths: uPlot.paths.bars({ size: [0.3, 30], align: -1 }) },
         { label: 'losses', stroke: COLORS.sells, fill: 'rgba(224,82,77,.45)', paths: uPlot.paths.bars({ size: [0.3, 30], align: 1 }) },
