@@ -2,7 +2,7 @@ import type { Subscription } from 'rxjs';
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Snapshot } from 'xstate';
 import { DAY_MS, tradedPrice, type Balance, type Decision, type FeatureSnapshot, type MarketEvent, type MarketRules, type Order, type OrderEvent, type Ranking } from '../core/index.js';
 import type { Config } from '../config.js';
-import { roundPrice, type SimulatedExchangeSnapshot } from '../exchange/index.js';
+import { roundAmountDown, roundPrice, type SimulatedExchangeSnapshot } from '../exchange/index.js';
 import type { EngineExchange } from './engine-exchange.js';
 import { botMachine, held, killReason, nextDeadline, positionMachine, type OrderSlot, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
 import type { PositionView, Strategy, StrategyInput } from '../../strategies/index.js';
@@ -560,14 +560,15 @@ export class TradingEngine {
       return;
     }
     const sellPrice = roundPrice(rules, price, 'up');
-    const amount = held(context);
-    if (amount * sellPrice < rules.minTotal) {
+    // Whole lots only: a remainder under the lot step (left by partial fills) cannot be sold and stays as dust.
+    const amount = roundAmountDown(held(context), rules.amountStep);
+    if (amount <= 0 || amount * sellPrice < rules.minTotal) {
       if (decision) this.#outcome(decision, 'below-minimum');
       this.#send(t.positionId, { type: 'position.close', ts: this.#now, reason: 'dust below the minimum order' });
       return;
     }
     if (decision) this.#outcome(decision, 'acted');
-    this.#send(t.positionId, { type: 'decision.sell', ts: this.#now, price: sellPrice, reason });
+    this.#send(t.positionId, { type: 'decision.sell', ts: this.#now, price: sellPrice, amount, reason });
   }
 
   #exitPrice(market: string): number {
