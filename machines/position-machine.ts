@@ -203,6 +203,8 @@ export const positionMachine = setup({
     sellAckOverdue: ({ context, event }) => event.type === 'clock.tick' && context.sell !== undefined && !context.sell.acked && event.ts >= context.sell.submittedTs + context.ackTimeoutMs,
     buyTimedOut: ({ context, event }) => event.type === 'clock.tick' && context.buyTimeoutMs > 0 && context.buy !== undefined && context.buy.acked && event.ts >= context.buy.submittedTs + context.buyTimeoutMs,
     cancelOverdue: ({ context, event }) => event.type === 'clock.tick' && context.cancelTs !== undefined && event.ts >= context.cancelTs + context.ackTimeoutMs,
+    /** An unknown state unanswered this long asks again (its own timeout: the driver's retries are not relied on). */
+    lookupOverdue: ({ context, event }) => event.type === 'clock.tick' && event.ts >= context.lastTs + context.ackTimeoutMs,
     /** The looked-up order is still resting. */
     foundOpen: ({ event }) => event.type === 'order.queryResult' && event.order?.status === 'open',
   },
@@ -273,6 +275,7 @@ export const positionMachine = setup({
           { guard: and(['isBuyEvent', 'buyHasFill']), target: 'holding', actions: ['updateBuy', 'finishBuy'] },
           { guard: 'isBuyEvent', target: 'idle', actions: ['updateBuy', 'finishBuy', 'setReason'] },
         ],
+        'clock.tick': { guard: 'lookupOverdue', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'buy') }] },
       },
     },
     holding: {
@@ -326,6 +329,7 @@ export const positionMachine = setup({
           { guard: 'isSellEvent', target: 'selling', actions: 'updateSell' },
         ],
         'order.cancelled': { guard: 'isSellEvent', target: 'holding', actions: ['updateSell', 'finishSell'] },
+        'clock.tick': { guard: 'lookupOverdue', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'sell') }] },
       },
     },
     settled: {
@@ -337,7 +341,7 @@ export const positionMachine = setup({
 
 /**
  * Event time of the next clock deadline of a position in `state` (the moment a `clock.tick` can change
- * anything: an acknowledgement, a buy timeout or a cancel overdue), or undefined when no tick matters.
+ * anything: an acknowledgement, a buy timeout, a cancel overdue, an unanswered look-up), or undefined when no tick matters.
  * Mirrors the clock guards above, so a driver can skip the ticks before it.
  */
 export function nextDeadline(state: string, c: PositionContext): number | undefined {
@@ -352,6 +356,9 @@ export function nextDeadline(state: string, c: PositionContext): number | undefi
     case 'cancellingBuy':
     case 'cancellingSell':
       return c.cancelTs === undefined ? undefined : c.cancelTs + c.ackTimeoutMs;
+    case 'unknownBuy':
+    case 'unknownSell':
+      return c.lastTs + c.ackTimeoutMs;
     default:
       return undefined;
   }

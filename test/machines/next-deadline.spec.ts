@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nextDeadline, type PositionContext } from '../../machines/index.js';
-import { ExchangeOrder, buy, cancelBuy, cancelSell, sell, startPosition, tick, type Position } from './position-fixtures.js';
+import { ExchangeOrder, INPUT, buy, cancelBuy, cancelSell, sell, startPosition, tick, type Position } from './position-fixtures.js';
 
 /** Each scenario builds a position in a state with a deadline; a tick just before it changes nothing, at it the state moves. */
 const scenarios: { name: string; build: (p: Position) => void }[] = [
@@ -57,7 +57,34 @@ describe('nextDeadline mirrors the clock guards', () => {
     });
   }
 
-  it('holding, idle and the unknown states have no deadline', () => {
+  it('an unknown state asks again once its look-up is overdue, and only then: its own timeout', () => {
+    for (const overdueState of ['unknownBuy', 'unknownSell'] as const) {
+      const build = (p: Position): void => {
+        p.send(buy(1_000, 100, 1));
+        if (overdueState === 'unknownBuy') {
+          p.send(tick(1_000 + INPUT.ackTimeoutMs)); // the buy's acknowledgement is overdue: looked up
+          return;
+        }
+        const o = ExchangeOrder.placed(p.effects);
+        p.send(o.accepted(1_100), o.fill(1_200, 1), sell(3_000, 110), tick(3_000 + INPUT.ackTimeoutMs));
+      };
+      const probe = startPosition();
+      build(probe);
+      expect(probe.state()).toBe(overdueState);
+      const deadline = nextDeadline(overdueState, probe.actor.getSnapshot().context as PositionContext) as number;
+      expect(deadline).toBeGreaterThan(0);
+      const queries = probe.effects.filter((e) => e.kind === 'query').length;
+      probe.send(tick(deadline - 1));
+      expect(probe.effects.filter((e) => e.kind === 'query')).toHaveLength(queries);
+      probe.send(tick(deadline));
+      expect(probe.state()).toBe(overdueState);
+      expect(probe.effects.filter((e) => e.kind === 'query')).toHaveLength(queries + 1);
+      // The next one is a full timeout later.
+      expect(nextDeadline(overdueState, probe.actor.getSnapshot().context as PositionContext)).toBe(deadline + INPUT.ackTimeoutMs);
+    }
+  });
+
+  it('holding and idle have no deadline', () => {
     const p = startPosition();
     expect(nextDeadline('idle', p.actor.getSnapshot().context as PositionContext)).toBeUndefined();
     p.send(buy(1_000, 100, 1));

@@ -41,6 +41,7 @@ const SPEC: ReadonlyArray<readonly [string, string, string, string, string]> = [
   ['unknownBuy', 'order.fill', 'isBuyEvent', 'buying', ''],
   ['unknownBuy', 'order.cancelled', 'and(isBuyEvent, buyHasFill)', 'holding', ''],
   ['unknownBuy', 'order.cancelled', 'isBuyEvent', 'idle', ''],
+  ['unknownBuy', 'clock.tick', 'lookupOverdue', '(stays)', 'queryOrder'],
   ['holding', 'decision.sell', 'canSell', 'selling', 'placeOrder'],
   ['holding', 'position.close', '', 'settled', ''],
   ['selling', 'order.accepted', 'isSellEvent', '(stays)', ''],
@@ -67,6 +68,7 @@ const SPEC: ReadonlyArray<readonly [string, string, string, string, string]> = [
   ['unknownSell', 'order.fill', 'and(isSellEvent, sellComplete)', 'holding', ''],
   ['unknownSell', 'order.fill', 'isSellEvent', 'selling', ''],
   ['unknownSell', 'order.cancelled', 'isSellEvent', 'holding', ''],
+  ['unknownSell', 'clock.tick', 'lookupOverdue', '(stays)', 'queryOrder'],
 ];
 
 const EFFECTS: Record<string, RecordedEffect['kind']> = { placeOrder: 'place', cancelOrder: 'cancel', queryOrder: 'query' };
@@ -188,7 +190,7 @@ describe('position graph', () => {
     const fromDefinition = rows.map((r) => ({ key: r.key, guard: r.guard, target: r.target, effect: r.actions.filter((a) => a in EFFECTS).join(',') }));
     const fromSpec = [...spec.entries()].map(([key, s]) => ({ key, guard: s.guard, target: s.target, effect: s.effect }));
     expect(fromDefinition).toEqual(fromSpec);
-    expect(rows).toHaveLength(53);
+    expect(rows).toHaveLength(55);
   });
 
   it('every state is reached by a walk of the graph', () => {
