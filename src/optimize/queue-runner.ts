@@ -65,7 +65,8 @@ export class QueueRunner implements JobRunner {
     if (this.#queue && this.#events) return { queue: this.#queue, events: this.#events };
     const { Queue, QueueEvents } = await import('bullmq');
     const name = this.#options.queue ?? OPTIMIZE_QUEUE;
-    const connection = connectionOf(this.#options.url);
+    // The coordinator gives Redis 30 s to come back (a worker waits for ever): then its connections end, and so does the process.
+    const connection = Object.assign(connectionOf(this.#options.url), { retryStrategy: (times: number) => (times > 30 ? null : 1_000) });
     const queue = new Queue(name, { connection });
     const events = new QueueEvents(name, { connection });
     // Connection errors are retried by ioredis; the timeout below turns a Redis that never answers into one message.
@@ -130,7 +131,16 @@ export class QueueRunner implements JobRunner {
     }
   }
 
+  /** Closes the connections; one that does not close within 2 s (Redis gone) is dropped, so the process can end. */
   async close(): Promise<void> {
-    await Promise.all([this.#events?.close(), this.#queue?.close()]);
+    const queue = this.#queue;
+    const events = this.#events;
+    const closed = Promise.all([events?.close(), queue?.close()]).then(() => true);
+    closed.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 2_000)));
+    const clean = await Promise.race([closed.catch(() => false), late]);
+    clearTimeout(timer);
+    if (!clean) for (const c of [events, queue]) void c?.disconnect().catch(() => undefined);
   }
 }
