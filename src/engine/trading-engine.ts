@@ -197,16 +197,32 @@ export class TradingEngine {
     };
     // A live exchange is asked over the network; the answer comes back as an event when it arrives. A
     // failed look-up is retried with backoff (1 s, 2 s, … up to a minute, forever): a position waiting in
-    // an unknown state must not be left without an answer.
-    const lookup = (positionId: string, market: string, clientId: string, then?: (order: Order) => void, attempt = 0): void => {
+    // an unknown state must not be left without an answer. One chain per order and purpose: a position
+    // asking again (its own timeout) while a chain runs adds no second one.
+    const inFlight = new Set<string>();
+    const lookup = (positionId: string, market: string, clientId: string, then?: (order: Order) => void): void => {
       const answer = (order: Order | undefined): void => {
         if (order && then) then(order);
         else this.#send(positionId, { type: 'order.queryResult', ts: this.#now, clientId, order });
       };
-      if (!exchange.lookupOrder) return answer(exchange.getOrder({ clientId }));
-      exchange.lookupOrder({ clientId, market }).then(answer, () => {
-        if (this.#positions.has(positionId)) setTimeout(() => lookup(positionId, market, clientId, then, attempt + 1), Math.min(60_000, 1_000 * 2 ** attempt)).unref();
-      });
+      const lookupOrder = exchange.lookupOrder?.bind(exchange);
+      if (!lookupOrder) return answer(exchange.getOrder({ clientId }));
+      const key = then ? `${clientId} cancel` : clientId;
+      if (inFlight.has(key)) return;
+      inFlight.add(key);
+      const attempt = (n: number): void => {
+        lookupOrder({ clientId, market }).then(
+          (order) => {
+            inFlight.delete(key);
+            answer(order);
+          },
+          () => {
+            if (this.#positions.has(positionId)) setTimeout(() => attempt(n + 1), Math.min(60_000, 1_000 * 2 ** n)).unref();
+            else inFlight.delete(key);
+          },
+        );
+      };
+      attempt(0);
     };
     const cancelOrder = (_: unknown, p: OrderEffect): void => {
       command('cancel', p);

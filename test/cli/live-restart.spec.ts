@@ -94,6 +94,7 @@ describe.skipIf(skipWithoutRedis())('live: kill -9 with a buy partly filled, res
     // Exactly one order was ever placed: the restart placed no duplicate.
     expect(server.requestsTo('/v1/orders', 'POST')).toHaveLength(1);
   });
+
   it.each([
     ['still resting, a quarter filled', 0.25, 'resting on the exchange'],
     ['filled completely while down', 1, 'filled on the exchange'],
@@ -135,40 +136,47 @@ describe.skipIf(skipWithoutRedis())('live: kill -9 with a buy partly filled, res
     // No second order beside the adopted one.
     expect(server.requestsTo('/v1/orders', 'POST')).toHaveLength(posts + 1);
   });
+
   it('asks again for a cancel that was in flight when it was killed: the buy does not rest on after the restart', async () => {
-    const env = { REDIS_URL: redis.url, UPBIT_ACCESS_KEY: server.accessKey, UPBIT_SECRET_KEY: server.secretKey, CI: '' };
-    const args = ['live', '--live', '--exchange-url', server.restUrl, '--set', 'botId=cancelling', '--set', 'features.every=1m', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'ranking.top=1', '--set', 'exchange.markets=["XRP/KRW"]', '--set', 'strategy.skipBearMarket=false', '--set', 'strategy.buyTimeout=1s', '--set', 'allocation.maxPerCoin=0.2'];
-    const posts = server.requestsTo('/v1/orders', 'POST').length;
-    const subscriptions = server.subscriptions.length;
-    // The first cancel fails (each of the adapter's 4 tries): its position waits in cancellingBuy for its deadline (a minute).
-    server.failNext(503, 4, '/v1/order', 'DELETE');
-    const first = start([...args, '--out', mkdtempSync(join(tmpdir(), 'coinrx-cancel-1-'))], env);
-    await waitFor(() => server.subscriptions.length > subscriptions, 'the first session to subscribe', 20_000);
-    const t0 = Math.ceil(Date.now() / 60_000) * 60_000 + 60_000;
-    [3000, 3005, 3010, 3015, 3020, 3025, 3030].forEach((price, i) => server.publishTrade('KRW-XRP', { price, volume: 1000, ts: t0 + (i + 1) * 60_000 }));
-    await waitFor(() => server.requestsTo('/v1/orders', 'POST').length > posts, 'a buy order', 20_000);
-    const identifier = String((server.requestsTo('/v1/orders', 'POST')[posts]?.body as Record<string, unknown>)['identifier']);
-    const positionId = identifier.slice(0, identifier.lastIndexOf('-'));
-    // The buy times out a batch later: a cancel goes out (and fails).
-    server.publishTrade('KRW-XRP', { price: 3040, volume: 10, ts: t0 + 9 * 60_000 });
-    await waitFor(() => server.requestsTo('/v1/order', 'DELETE').length > 0, 'a cancel request', 20_000);
-    let state = '';
-    await waitFor(() => {
-      void client.hget('coinrx:cancelling:snapshots:position', positionId).then((json) => (state = json ? (JSON.parse(json) as { value: string }).value : ''));
-      return state === 'cancellingBuy';
-    }, 'the position snapshot in cancellingBuy', 20_000);
-    first.kill('SIGKILL');
-    await first.exit;
-    const second = start([...args, '--out', mkdtempSync(join(tmpdir(), 'coinrx-cancel-2-'))], env);
-    await waitFor(() => /live: reconciled; trading/.test(second.err()), 'the restart procedure', 30_000);
-    expect(second.err()).toMatch(new RegExp(`${identifier}: its cancel was in flight; asked again`));
-    await waitFor(() => (server.order({ identifier }) as { state: string }).state === 'cancel', 'the buy cancelled on the exchange', 20_000);
-    second.kill('SIGINT');
-    await second.exit;
-    // A later buy of the coin (still ranked) is fine; two resting at once never.
-    const ours = server.allOrders().filter((o) => o.identifier?.startsWith('cancelling-')).sort((a, b) => a.createdAt - b.createdAt);
-    expect(ours[0]?.identifier).toBe(identifier);
-    for (let i = 1; i < ours.length; i++) expect(ours[i]!.createdAt).toBeGreaterThanOrEqual(ours[i - 1]!.closedAt ?? Infinity);
+    // An exchange of its own: the runs above spent the shared account's cash.
+    const server = await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000 }, markets: [{ code: 'KRW-XRP', price: 3000 }] });
+    try {
+      const env = { REDIS_URL: redis.url, UPBIT_ACCESS_KEY: server.accessKey, UPBIT_SECRET_KEY: server.secretKey, CI: '' };
+      const args = ['live', '--live', '--exchange-url', server.restUrl, '--set', 'botId=cancelling', '--set', 'features.every=1m', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'ranking.top=1', '--set', 'exchange.markets=["XRP/KRW"]', '--set', 'strategy.skipBearMarket=false', '--set', 'strategy.buyTimeout=1s', '--set', 'allocation.maxPerCoin=0.2'];
+      const posts = server.requestsTo('/v1/orders', 'POST').length;
+      const subscriptions = server.subscriptions.length;
+      // The first cancel fails (each of the adapter's 4 tries): its position waits in cancellingBuy for its deadline (a minute).
+      server.failNext(503, 4, '/v1/order', 'DELETE');
+      const first = start([...args, '--out', mkdtempSync(join(tmpdir(), 'coinrx-cancel-1-'))], env);
+      await waitFor(() => server.subscriptions.length > subscriptions, 'the first session to subscribe', 20_000);
+      const t0 = Math.ceil(Date.now() / 60_000) * 60_000 + 60_000;
+      [3000, 3005, 3010, 3015, 3020, 3025, 3030].forEach((price, i) => server.publishTrade('KRW-XRP', { price, volume: 1000, ts: t0 + (i + 1) * 60_000 }));
+      await waitFor(() => server.requestsTo('/v1/orders', 'POST').length > posts, 'a buy order', 20_000);
+      const identifier = String((server.requestsTo('/v1/orders', 'POST')[posts]?.body as Record<string, unknown>)['identifier']);
+      const positionId = identifier.slice(0, identifier.lastIndexOf('-'));
+      // The buy times out a batch later: a cancel goes out (and fails).
+      server.publishTrade('KRW-XRP', { price: 3040, volume: 10, ts: t0 + 9 * 60_000 });
+      await waitFor(() => server.requestsTo('/v1/order', 'DELETE').length > 0, 'a cancel request', 20_000);
+      let state = '';
+      await waitFor(() => {
+        void client.hget('coinrx:cancelling:snapshots:position', positionId).then((json) => (state = json ? (JSON.parse(json) as { value: string }).value : ''));
+        return state === 'cancellingBuy';
+      }, 'the position snapshot in cancellingBuy', 20_000);
+      first.kill('SIGKILL');
+      await first.exit;
+      const second = start([...args, '--out', mkdtempSync(join(tmpdir(), 'coinrx-cancel-2-'))], env);
+      await waitFor(() => /live: reconciled; trading/.test(second.err()), 'the restart procedure', 30_000);
+      expect(second.err()).toMatch(new RegExp(`${identifier}: its cancel was in flight; asked again`));
+      await waitFor(() => (server.order({ identifier }) as { state: string }).state === 'cancel', 'the buy cancelled on the exchange', 20_000);
+      second.kill('SIGINT');
+      await second.exit;
+      // A later buy of the coin (still ranked) is fine; two resting at once never.
+      const ours = server.allOrders().filter((o) => o.identifier?.startsWith('cancelling-')).sort((a, b) => a.createdAt - b.createdAt);
+      expect(ours[0]?.identifier).toBe(identifier);
+      for (let i = 1; i < ours.length; i++) expect(ours[i]!.createdAt).toBeGreaterThanOrEqual(ours[i - 1]!.closedAt ?? Infinity);
+    } finally {
+      await server.close();
+    }
   });
 });
 
