@@ -1,11 +1,11 @@
-import type { Fill, Order, OrderEvent } from '../core/index.js';
+import type { Order, OrderEvent } from '../core/index.js';
 
 /**
  * A fill's identity: its order and the order's cumulative executed amount after it. The same fill
  * reported twice (the private stream and a REST look-up, or a restart's reconciliation) carries the same
  * cumulative amount, so it gets the same id whichever way it came.
  */
-export function fillId(order: Order, _fill?: Fill): string {
+export function fillId(order: Order): string {
   return `${order.id}:${order.filled}`;
 }
 
@@ -57,7 +57,7 @@ export class FillLedger {
     let fill: 'none' | 'new' | 'replay' = 'none';
     let id: string | undefined;
     if (event.type === 'order.fill') {
-      id = fillId(order, event.fill);
+      id = fillId(order);
       if (this.#seen.has(id)) {
         this.replays++;
         fill = 'replay';

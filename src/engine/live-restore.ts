@@ -4,7 +4,7 @@ import { botMachine, initialPositionContext, positionMachine, type OrderSlot, ty
 import type { Config } from '../config.js';
 import { waitHealthy, type Store } from '../store/index.js';
 import { FillLedger, type OrderLedgerEntry } from './fill-ledger.js';
-import type { EngineCheckpoint, TradingEngine } from './trading-engine.js';
+import { positionIdOf, type EngineCheckpoint, type TradingEngine } from './trading-engine.js';
 
 interface PersistedBot {
   readonly value: unknown;
@@ -120,7 +120,7 @@ export async function completeRestart(engine: TradingEngine, account: RestartAcc
   const cancelling = new Set(engine.openPositions().filter((p) => p.state === 'cancellingBuy' || p.state === 'cancellingSell').map((p) => p.positionId));
   for (const { slot } of engine.pendingOrders()) {
     const order = slot.id === undefined ? undefined : account.getOpenOrders().find((o) => o.id === slot.id);
-    if (order && cancelling.has(positionOf(slot.clientId))) {
+    if (order && cancelling.has(positionIdOf(slot.clientId))) {
       options.log?.(`reconciliation: ${slot.clientId}: its cancel was in flight; asked again`);
       await account.cancelOrder(order.id).catch((error: unknown) => options.log?.(`reconciliation: ${slot.clientId}: cancel failed (${(error as Error).message.slice(0, 160)}); its position looks it up at the cancel deadline`));
     }
@@ -151,11 +151,6 @@ export async function loadFillLedger(store: Store): Promise<FillLedger> {
   return new FillLedger(fills.keys(), [...orders.values()].map((json) => JSON.parse(json) as OrderLedgerEntry));
 }
 
-/** The part of a client id before its last dash: the position (`coinrx-lk3j2-7-b1` → `coinrx-lk3j2-7`). */
-function positionOf(clientId: string): string {
-  return clientId.slice(0, clientId.lastIndexOf('-'));
-}
-
 /**
  * Orders of this bot (client id `${botId}-…`) resting on the exchange that no restored position knows:
  * the bot was killed after placing them but before their position's snapshot reached the store. Each is
@@ -181,7 +176,7 @@ export function adoptOrphanOrders(
   const refs: Record<string, unknown> = { ...bot.context.positions };
   const lines: string[] = [];
   for (const order of orphans) {
-    const positionId = positionOf(order.clientId);
+    const positionId = positionIdOf(order.clientId);
     const n = Number(order.clientId.slice(order.clientId.lastIndexOf('-') + 2));
     const slot: OrderSlot = { side: order.side, clientId: order.clientId, id: order.id, price: order.price, amount: order.amount, filled: 0, cost: 0, fee: 0, submittedTs: order.ts || options.now, acked: true };
     const existing = children[positionId]?.snapshot as { value: string; context: PositionContext } | undefined;

@@ -6,7 +6,7 @@ import { dailyMeans, dailyReturns, pairedBlockBootstrap, spanDays, type PairedIn
 import { calibrate, fitCalibration, logit, type Calibration } from './calibration.js';
 import { buildDataset, UNKNOWN, type Dataset } from './dataset.js';
 import { barriers } from './labels.js';
-import { auc, brier, brierSkill, reliability, topPicks, type PicksSummary, type ReliabilityBin } from './metrics.js';
+import { auc, brier, brierSkill, rankedSteps, reliability, topPicks, type PicksSummary, type ReliabilityBin } from './metrics.js';
 import { scorerFromLoaded } from './model-scorer.js';
 import { purgeOf, type RankerConfig } from './ranker-config.js';
 import { loadVersion, type LoadedModel } from './registry.js';
@@ -168,23 +168,14 @@ export function rowPayoff(d: Dataset, config: RankerConfig): Float32Array {
 function perStepTop(scores: ArrayLike<number> | 'all', values: readonly ArrayLike<number>[], groups: ArrayLike<number>, tie: ArrayLike<number>, k: number): { ts: number[]; means: number[][] } {
   const ts: number[] = [];
   const means: number[][] = values.map(() => []);
-  const n = groups.length;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j < n && groups[j] === groups[i]) j++;
-    if (j - i >= k) {
-      const idx: number[] = [];
-      for (let r = i; r < j; r++) idx.push(r);
-      if (scores !== 'all') idx.sort((a, b) => (scores[b] as number) - (scores[a] as number) || (tie[a] as number) - (tie[b] as number));
-      const take = scores === 'all' ? idx.length : k;
-      ts.push(groups[i] as number);
-      values.forEach((v, s) => {
-        let sum = 0;
-        for (let q = 0; q < take; q++) sum += v[idx[q] as number] as number;
-        (means[s] as number[]).push(sum / take);
-      });
-    }
-    i = j;
+  for (const { group, rows } of rankedSteps(scores, groups, tie, k)) {
+    const take = scores === 'all' ? rows.length : k;
+    ts.push(group);
+    values.forEach((v, s) => {
+      let sum = 0;
+      for (let q = 0; q < take; q++) sum += v[rows[q] as number] as number;
+      (means[s] as number[]).push(sum / take);
+    });
   }
   return { ts, means };
 }

@@ -79,10 +79,27 @@ export interface PicksSummary {
 }
 
 /**
- * Precision@k of the top picks per time step: rows are grouped by `groups` (the snapshot time), the k
- * best scores of each group are the picks. Ties are broken by `tieBreak` (fixed, e.g. market index) so
- * a constant score picks the same arbitrary markets every time rather than the lucky ones.
+ * The time steps of rows grouped by `groups` (consecutive equal values: the snapshot time) that have at
+ * least `k` rows, each with its row indices ordered best first: by `scores` descending, ties by
+ * `tieBreak` ascending (fixed, e.g. market index, so a constant score picks the same arbitrary markets
+ * every time rather than the lucky ones). With `scores` 'all', the rows in their order.
  */
+export function* rankedSteps(scores: ArrayLike<number> | 'all', groups: ArrayLike<number>, tieBreak: ArrayLike<number>, k: number): Generator<{ readonly group: number; readonly rows: readonly number[] }> {
+  const n = groups.length;
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j < n && groups[j] === groups[i]) j++;
+    if (j - i >= k) {
+      const rows: number[] = [];
+      for (let r = i; r < j; r++) rows.push(r);
+      if (scores !== 'all') rows.sort((a, b) => (scores[b] as number) - (scores[a] as number) || (tieBreak[a] as number) - (tieBreak[b] as number));
+      yield { group: groups[i] as number, rows };
+    }
+    i = j;
+  }
+}
+
+/** Precision@k of the top picks per time step (`rankedSteps`): the k best scores of each step are the picks. */
 export function topPicks(scores: ArrayLike<number>, labels: ArrayLike<number>, timeMs: ArrayLike<number>, groups: ArrayLike<number>, tieBreak: ArrayLike<number>, k: number): PicksSummary {
   let steps = 0;
   let precisionSum = 0;
@@ -90,28 +107,19 @@ export function topPicks(scores: ArrayLike<number>, labels: ArrayLike<number>, t
   let stops = 0;
   let picks = 0;
   let timeSum = 0;
-  const n = scores.length;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j < n && groups[j] === groups[i]) j++;
-    if (j - i >= k) {
-      const idx: number[] = [];
-      for (let r = i; r < j; r++) idx.push(r);
-      idx.sort((a, b) => (scores[b] as number) - (scores[a] as number) || (tieBreak[a] as number) - (tieBreak[b] as number));
-      let good = 0;
-      for (let q = 0; q < k; q++) {
-        const r = idx[q] as number;
-        picks++;
-        if (labels[r] === 1) {
-          good++;
-          hits++;
-          timeSum += timeMs[r] as number;
-        } else if (labels[r] === -1) stops++;
-      }
-      precisionSum += good / k;
-      steps++;
+  for (const { rows } of rankedSteps(scores, groups, tieBreak, k)) {
+    let good = 0;
+    for (let q = 0; q < k; q++) {
+      const r = rows[q] as number;
+      picks++;
+      if (labels[r] === 1) {
+        good++;
+        hits++;
+        timeSum += timeMs[r] as number;
+      } else if (labels[r] === -1) stops++;
     }
-    i = j;
+    precisionSum += good / k;
+    steps++;
   }
   return { k, precision: steps > 0 ? precisionSum / steps : NaN, steps, meanTimeToTargetMs: hits > 0 ? timeSum / hits : NaN, stopRate: picks > 0 ? stops / picks : NaN };
 }

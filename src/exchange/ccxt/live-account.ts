@@ -217,6 +217,8 @@ export class LiveAccount {
   /** Until the next re-read: the fill moves base and quote (the fee in quote), from free for simplicity. */
   #applyFill(event: Extract<OrderEvent, { type: 'order.fill' }>): void {
     // The cash view moves once per fill: a fill at or below the order's executed amount already applied is a replay.
+    // Load-bearing beside the tracker's own diffing: without it the Binance fault matrix (Redis stopped across a
+    // restart) ends with the cash view off and a sell lost.
     const applied = this.#appliedFills.get(event.order.id) ?? 0;
     if (event.order.filled <= applied + 1e-12) return;
     this.#appliedFills.set(event.order.id, event.order.filled);
