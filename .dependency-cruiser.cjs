@@ -5,6 +5,7 @@
  *   and of each other only types — except that strategies call the market-breadth helper of `streams`
  *   (`horizonBreadth`, a pure function of the feature snapshots);
  * - nothing imports `src/cli` (the CLI is the outermost layer);
+ * - `src/market-data` (replay readers and live feeds) never imports `src/exchange`;
  * - `src/ml` and `src/report` use the engine only through `src/engine/index.ts`;
  * - no cycles, type-only ones included.
  * Not enforced: "every folder through its index.ts" elsewhere. An index barrel loads everything it
@@ -42,6 +43,13 @@ module.exports = {
       comment: 'a strategy sees the engine-built PositionView, never the position machine',
       from: { path: '^strategies/' },
       to: { path: '^machines/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'market-data-is-not-the-exchange',
+      severity: 'error',
+      comment: 'market data (replay and live feeds) flows into the engine; it never reaches for the exchange adapters',
+      from: { path: '^src/market-data/' },
+      to: { path: '^src/exchange/' },
     },
     { name: 'nothing-imports-cli', severity: 'error', from: { pathNot: '^src/cli/' }, to: { path: '^src/cli/' } },
     {

@@ -41,6 +41,8 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
     file('machines/bot.ts', "import { strategy } from '../strategies/rule.js';\nexport const bot = strategy;\n");
     file('strategies/rule.ts', "import { pos } from '../machines/position.js';\nimport type { Pos } from '../machines/position.js';\nexport const strategy = pos;\nexport type S = Pos;\n");
     file('machines/position.ts', "export const pos = 1;\nexport type Pos = number;\n");
+    file('src/market-data/live/feed.ts', "import { ex } from '../../exchange/ccxt.js';\nexport const feed = ex;\n");
+    file('src/exchange/ccxt.ts', "export const ex = 1;\n");
     file('src/trading/a.ts', "import type { B } from './b.js';\nexport type A = B;\n");
     file('src/trading/b.ts', "import type { A } from './a.js';\nexport type B = A | 1;\n");
     const run = spawnSync(process.execPath, [join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), '--config', join(root, '.dependency-cruiser.cjs'), '--output-type', 'json', 'src', 'streams', 'machines', 'strategies'], { cwd: dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -53,6 +55,7 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
         'pure-layers-take-only-core: streams/window.ts → src/engine/trading-engine.ts',
         'ml-and-report-through-the-engine-door: src/ml/dataset.ts → src/engine/trading-engine.ts',
         'no-circular: src/trading/a.ts → src/trading/b.ts',
+        'market-data-is-not-the-exchange: src/market-data/live/feed.ts → src/exchange/ccxt.ts',
         'pure-layers-share-types-only: machines/bot.ts → strategies/rule.ts',
         'strategies-see-positions-not-machines: strategies/rule.ts → machines/position.ts',
       ]),

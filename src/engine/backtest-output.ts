@@ -2,9 +2,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { ReplayStats } from '../market-data/index.js';
-import { equityCsv, hourlyCsv, tradesCsv } from '../trading/report-files.js';
+import { equityCsv, hourlyCsv, tradesCsv } from '../report/report-files.js';
 import type { BacktestResult } from './backtest.js';
-import { runResults, type RunResults } from '../trading/results.js';
+import { runResults, type RunResults } from '../report/results.js';
 
 export const BACKTEST_FILES = ['summary.json', 'trades.csv', 'equity.csv', 'hourly.csv'] as const;
 

@@ -3,5 +3,3 @@ export * from './upbit-rules.js';
 export * from './market-rules.js';
 export * from './simulated/fill-model.js';
 export * from './simulated/simulated-exchange.js';
-export * from './retry.js';
-export * from './upbit/index.js';

@@ -1,8 +1,8 @@
 import { open, mkdir, stat, truncate, appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DDoSProtection, NetworkError, RateLimitExceeded, type Exchange as CcxtExchange, type OHLCV } from 'ccxt';
-import { retryWithBackoff } from '../exchange/retry.js';
-import { upbitRequestGroup, type RestRateLimiter } from '../exchange/ccxt/rate-limiter.js';
+import { retryWithBackoff } from '../net/retry.js';
+import { upbitRequestGroup, type RestRateLimiter } from '../net/rate-limiter.js';
 
 /** The header the `candles-csv` replay reader detects (docs/data-formats.md). */
 export const CANDLE_CSV_HEADER = 'timestamp,open,high,low,close,volume';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../core/input-error.js';
-import type { RegimeRow } from '../trading/performance.js';
+import type { RegimeRow } from './performance.js';
 import { HORIZONS, type DashboardView, type FillRowView, type OrderRowView, type PositionRowView, type TradeRowView } from './dashboard-state.js';
 import type { Statechart } from './statechart.js';
 

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { TradingEngine } from '../engine/index.js';
-import { PerformanceTracker } from '../trading/performance.js';
+import { PerformanceTracker } from './performance.js';
 import { positionMachine } from '../../machines/index.js';
 import { DashboardState, eventDetail, type HealthView, type StatsSource } from './dashboard-state.js';
 import { readPageAssets, type PageAsset, type PageRoute } from './page-assets.js';

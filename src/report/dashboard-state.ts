@@ -1,5 +1,5 @@
 import type { Decision, FeatureSnapshot, OrderEvent, Ranking } from '../core/index.js';
-import type { HourRow, RegimeRow, TradeRecord } from '../trading/performance.js';
+import type { HourRow, RegimeRow, TradeRecord } from './performance.js';
 import { BoundedTable, type Column } from './bounded-table.js';
 import type { Statechart } from './statechart.js';
 

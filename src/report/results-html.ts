@@ -1,5 +1,5 @@
-import type { ExitRow, Halt, MarketChange, PairRow, PeriodRow, RunResults, DecisionRow } from '../trading/results.js';
-import { formatHold } from '../trading/results.js';
+import type { ExitRow, Halt, MarketChange, PairRow, PeriodRow, RunResults, DecisionRow } from './results.js';
+import { formatHold } from './results.js';
 
 /** Text safe inside HTML. */
 function esc(text: string): string {

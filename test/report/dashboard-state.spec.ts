@@ -3,7 +3,7 @@ import { createActor } from 'xstate';
 import type { FeatureSnapshot, OrderEvent, WindowStats } from '../../src/core/index.js';
 import { WINDOWS } from '../../src/core/index.js';
 import { botMachine } from '../../machines/index.js';
-import { PerformanceTracker } from '../../src/trading/performance.js';
+import { PerformanceTracker } from '../../src/report/performance.js';
 import { BoundedTable } from '../../src/report/bounded-table.js';
 import { DashboardState, eventDetail, type PositionRowView, type TransitionView } from '../../src/report/dashboard-state.js';
 import { watchPositions } from '../../src/report/position-transitions.js';

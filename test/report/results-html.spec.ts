@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { resultsHtml } from '../../src/report/results-html.js';
-import type { RunResults } from '../../src/trading/results.js';
+import type { RunResults } from '../../src/report/results.js';
 import { captureIo } from '../helpers/capture-io.js';
 
 const START = Date.UTC(2024, 0, 1);

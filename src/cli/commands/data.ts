@@ -1,6 +1,6 @@
 import { NetworkError, type Exchange as CcxtExchange } from 'ccxt';
 import { createCcxt } from '../../exchange/ccxt/create-ccxt.js';
-import { RestRateLimiter } from '../../exchange/ccxt/rate-limiter.js';
+import { RestRateLimiter } from '../../net/rate-limiter.js';
 import { downloadCandles, DownloadBlockedError, type MarketDownload } from '../../market-data/download.js';
 import { UsageError } from '../args.js';
 import type { Command } from '../command.js';

@@ -1,4 +1,4 @@
-import { UPBIT_REST_URL, UPBIT_WS_URL } from '../../exchange/upbit/upbit-quotation.js';
+import { UPBIT_REST_URL, UPBIT_WS_URL } from '../../net/upbit-quotation.js';
 import { UsageError, type FlagSpecs, type ParsedArgs } from '../args.js';
 
 export const EXCHANGE_URL_FLAGS: FlagSpecs = {

@@ -1,7 +1,8 @@
 import type { Config } from '../../config.js';
 import type { MarketRules, MarketSymbol } from '../../core/index.js';
-import type { MarketFeed } from '../../exchange/market-feed.js';
-import { fetchUpbitMarketCodes, UpbitMarketFeed } from '../../exchange/upbit/index.js';
+import type { MarketFeed } from '../../market-data/live/market-feed.js';
+import { fetchUpbitMarketCodes } from '../../net/upbit-quotation.js';
+import { UpbitMarketFeed } from '../../market-data/live/upbit-market-feed.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import type { CommandIo } from '../command.js';
 import { exchangeOverrides, exchangeUrls } from './live-flags.js';
@@ -44,7 +45,8 @@ export async function openLiveMarket(config: Config, args: ParsedArgs, io: Comma
     return { exchangeId: id, feed, markets: chosen?.length ?? codes.length, rules: undefined, source: { live: id, restUrl, wsUrl }, close: async () => {} };
   }
   // ccxt is large: loaded only when a session on another exchange starts.
-  const { CcxtExchange, CcxtMarketFeed, createCcxt } = await import('../../exchange/ccxt/index.js');
+  const { CcxtExchange, createCcxt } = await import('../../exchange/ccxt/index.js');
+  const { CcxtMarketFeed } = await import('../../market-data/live/ccxt-market-feed.js');
   const overrides = exchangeOverrides(args);
   let ex;
   try {

@@ -6,9 +6,9 @@ import type { EngineExchange } from '../../engine/engine-exchange.js';
 import type { FillLedger } from '../../engine/fill-ledger.js';
 import { activeModels, recordToStore } from '../../engine/store-recorder.js';
 import type { TradingEngine } from '../../engine/trading-engine.js';
-import type { MarketFeed } from '../../exchange/market-feed.js';
+import type { MarketFeed } from '../../market-data/live/market-feed.js';
 import type { Store } from '../../store/index.js';
-import type { PerformanceTracker } from '../../trading/performance.js';
+import type { PerformanceTracker } from '../../report/performance.js';
 import type { CommandIo } from '../command.js';
 import { summaryLines } from './backtest-summary.js';
 

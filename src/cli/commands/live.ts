@@ -3,7 +3,7 @@ import { configuredAgent, configuredScorer } from '../../engine/configured-model
 import { TradingEngine } from '../../engine/trading-engine.js';
 import { storeFromConfig } from '../../store/index.js';
 import { adoptOrphanOrders, completeRestart, lastSnapshotTs, loadFillLedger, loadLiveRestore, restoredPositions, restoredOrders, StoreUnavailableError } from '../../engine/live-restore.js';
-import { PerformanceTracker } from '../../trading/performance.js';
+import { PerformanceTracker } from '../../report/performance.js';
 import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, type Command } from '../command.js';
 import { DASHBOARD_FLAG, EXCHANGE_URL_FLAGS, exchangeOverrides, exchangeUrls, portFlag } from './live-flags.js';

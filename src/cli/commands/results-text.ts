@@ -1,4 +1,4 @@
-import { formatHold, type PeriodRow, type RunResults } from '../../trading/results.js';
+import { formatHold, type PeriodRow, type RunResults } from '../../report/results.js';
 
 const pct = (x: number | null): string => (x === null ? '-' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}%`);
 const rate = (x: number): string => `${(x * 100).toFixed(1)}%`;

@@ -2,13 +2,13 @@ import { ExchangeNotAvailable, NetworkError, OrderNotFound, RateLimitExceeded, t
 import { Subject, type Observable } from 'rxjs';
 import type { Balance, Clock, Exchange, LimitOrderRequest, MarketRules, Order, OrderEvent, RejectReason } from '../../core/index.js';
 import { wallClock } from '../../core/index.js';
-import { retryWithBackoff, sleep } from '../retry.js';
+import { retryWithBackoff, sleep } from '../../net/retry.js';
 import type { CcxtDialect, CcxtDialectFactory, OrderRef } from './ccxt-dialect.js';
 import { createCcxt, type CcxtOptions } from './create-ccxt.js';
 import { isDuplicateClientId } from './duplicate-client-id.js';
 import { isTransient } from './upbit-errors.js';
 import { OrderTracker } from './order-tracker.js';
-import { ExchangeBannedError, RestRateLimiter } from './rate-limiter.js';
+import { ExchangeBannedError, RestRateLimiter } from '../../net/rate-limiter.js';
 import { unifiedDialect } from './unified-dialect.js';
 import { upbitDialect } from './upbit-dialect.js';
 

@@ -1,6 +1,6 @@
 import { Agent } from 'node:http';
 import { pro, type Exchange as Ccxt } from 'ccxt';
-import { UPBIT_REST_URL } from '../upbit/upbit-quotation.js';
+import { UPBIT_REST_URL } from '../../net/upbit-quotation.js';
 import { hasPlainWebsocket, rehostUrls } from './ccxt-urls.js';
 
 export interface CcxtOptions {

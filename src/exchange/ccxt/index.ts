@@ -1,4 +1,3 @@
-export * from './rate-limiter.js';
 export * from './order-tracker.js';
 export * from './upbit-order.js';
 export * from './upbit-errors.js';
@@ -9,4 +8,3 @@ export * from './create-ccxt.js';
 export * from './unified-dialect.js';
 export * from './upbit-dialect.js';
 export * from './live-account.js';
-export * from './ccxt-market-feed.js';

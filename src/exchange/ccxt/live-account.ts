@@ -1,7 +1,7 @@
 import { Observable, Subject, type Subscription } from 'rxjs';
 import type { Balance, LimitOrderRequest, MarketRules, MarketSymbol, Order, OrderEvent } from '../../core/index.js';
 import type { OrderSlot } from '../../../machines/index.js';
-import { sleep } from '../retry.js';
+import { sleep } from '../../net/retry.js';
 import { roundAmountDown } from '../tick-math.js';
 import type { CcxtExchange } from './ccxt-exchange.js';
 

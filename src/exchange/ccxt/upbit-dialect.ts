@@ -1,9 +1,9 @@
 import type { Exchange as Ccxt } from 'ccxt';
 import type { MarketRules, Order } from '../../core/index.js';
 import { UPBIT_KRW_FEE_RATE } from '../upbit-rules.js';
-import { upbitRulesFromInstrument } from '../upbit/upbit-quotation.js';
+import { upbitRulesFromInstrument } from '../upbit-rules.js';
 import type { CcxtCall, CcxtDialect } from './ccxt-dialect.js';
-import { ExchangeBannedError, upbitRequestGroup } from './rate-limiter.js';
+import { ExchangeBannedError, upbitRequestGroup } from '../../net/rate-limiter.js';
 import { rejectReasonOf, upbitErrorOf } from './upbit-errors.js';
 import { upbitRawToOrder } from './upbit-order.js';
 

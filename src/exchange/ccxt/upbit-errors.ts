@@ -1,6 +1,6 @@
 import { NetworkError, OperationFailed, RateLimitExceeded } from 'ccxt';
 import type { RejectReason } from '../../core/index.js';
-import { ExchangeBannedError } from './rate-limiter.js';
+import { ExchangeBannedError } from '../../net/rate-limiter.js';
 
 /** Upbit's `{error:{name,message}}` out of a ccxt error (ccxt puts the raw body in its message). */
 export function upbitErrorOf(error: unknown): { name: string | undefined; message: string } {

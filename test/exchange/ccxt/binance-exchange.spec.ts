@@ -2,7 +2,7 @@ import { firstValueFrom, filter, take, toArray, type Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OrderEvent } from '../../../src/core/index.js';
 import { CcxtExchange, type CcxtExchangeOptions } from '../../../src/exchange/ccxt/ccxt-exchange.js';
-import { ExchangeBannedError } from '../../../src/exchange/ccxt/rate-limiter.js';
+import { ExchangeBannedError } from '../../../src/net/rate-limiter.js';
 import { LiveAccount } from '../../../src/exchange/ccxt/live-account.js';
 import { BinanceServer, type BinanceServerOptions } from '../../helpers/binance-server.js';
 import { waitFor } from '../../helpers/wait-for.js';

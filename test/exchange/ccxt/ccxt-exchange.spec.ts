@@ -2,7 +2,7 @@ import type { Subscription } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderEvent } from '../../../src/core/index.js';
 import { CcxtExchange, type CcxtExchangeOptions } from '../../../src/exchange/ccxt/ccxt-exchange.js';
-import { ExchangeBannedError } from '../../../src/exchange/ccxt/rate-limiter.js';
+import { ExchangeBannedError } from '../../../src/net/rate-limiter.js';
 import { UpbitServer } from '../../helpers/upbit-server.js';
 import { waitFor } from '../../helpers/wait-for.js';
 

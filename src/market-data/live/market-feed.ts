@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
-import type { ConnectionStateName } from '../../machines/connection-machine.js';
-import type { MarketEvent } from '../core/index.js';
+import type { ConnectionStateName } from '../../../machines/connection-machine.js';
+import type { MarketEvent } from '../../core/index.js';
 
 export interface ConnectionStatus {
   readonly state: ConnectionStateName;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Subscription } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MarketEvent, TradeEvent } from '../../../src/core/index.js';
-import { UpbitMarketFeed, type ConnectionStatus, type UpbitMarketFeedOptions } from '../../../src/exchange/upbit/upbit-market-feed.js';
+import { UpbitMarketFeed, type ConnectionStatus, type UpbitMarketFeedOptions } from '../../../src/market-data/live/upbit-market-feed.js';
 import { UpbitFrames } from '../../../src/market-data/parsers/upbit-frames.js';
 import { sharedData, skipWithoutSharedData } from '../../helpers/shared-data.js';
 import { UpbitServer } from '../../helpers/upbit-server.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Random, type OrderEvent } from '../../src/core/index.js';
-import { PerformanceTracker } from '../../src/trading/performance.js';
+import { PerformanceTracker } from '../../src/report/performance.js';
 import type { PositionResult } from '../../machines/index.js';
 
 const HOUR = 3_600_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRemainingReq, ExchangeBannedError, RestRateLimiter, upbitRequestGroup } from '../../../src/exchange/ccxt/rate-limiter.js';
+import { parseRemainingReq, ExchangeBannedError, RestRateLimiter, upbitRequestGroup } from '../../src/net/rate-limiter.js';
 
 describe('RestRateLimiter', () => {
   it('parses Remaining-Req and groups requests the way Upbit counts them', () => {

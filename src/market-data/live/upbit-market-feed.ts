@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { BehaviorSubject, Observable, share, Subject } from 'rxjs';
 import type { RawData, WebSocket } from 'ws';
-import { FeedRun, type FeedBackoff } from '../feed-connection.js';
+import { FeedRun, type FeedBackoff } from './feed-connection.js';
 import type { MarketEvent, MarketSymbol } from '../../core/index.js';
-import type { ConnectionStatus, MarketFeed } from '../market-feed.js';
-import { UpbitFrames } from '../../market-data/parsers/upbit-frames.js';
-import { upbitMarket } from '../../market-data/symbols.js';
+import type { ConnectionStatus, MarketFeed } from './market-feed.js';
+import { UpbitFrames } from '../parsers/upbit-frames.js';
+import { upbitMarket } from '../symbols.js';
 import { TradeSequencer } from './trade-sequencer.js';
-import { fetchUpbitMarketCodes, upbitGet, UPBIT_REST_URL, UPBIT_WS_URL } from './upbit-quotation.js';
+import { fetchUpbitMarketCodes, upbitGet, UPBIT_REST_URL, UPBIT_WS_URL } from '../../net/upbit-quotation.js';
 
 /** ws loads with the first connection: commands that only import the exchange module (backtest) skip it. */
 const wsModule = (): typeof import('ws') => createRequire(import.meta.url)('ws') as typeof import('ws');

@@ -1,8 +1,8 @@
 import type { Exchange as Ccxt, Trade as CcxtTrade } from 'ccxt';
 import { BehaviorSubject, Observable, share, Subject } from 'rxjs';
-import { FeedRun, type FeedBackoff } from '../feed-connection.js';
+import { FeedRun, type FeedBackoff } from './feed-connection.js';
 import type { MarketEvent, MarketSymbol } from '../../core/index.js';
-import type { ConnectionStatus, MarketFeed } from '../market-feed.js';
+import type { ConnectionStatus, MarketFeed } from './market-feed.js';
 
 export interface CcxtMarketFeedOptions {
   /** A ccxt.pro instance; public data needs no keys. */

@@ -1,5 +1,5 @@
-import { backoffDelay } from '../../../machines/connection-machine.js';
-import { sleep } from '../retry.js';
+import { backoffDelay } from '../../machines/connection-machine.js';
+import { sleep } from './retry.js';
 
 /**
  * An exchange's REST request budget, kept from the answers themselves (on top of ccxt's own throttle):

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decisionTable, exitKind, exitTable, marketChange, pairTable, periodTable, runResults } from '../../src/trading/results.js';
-import { PerformanceTracker, type HourRow, type TradeRecord } from '../../src/trading/performance.js';
+import { decisionTable, exitKind, exitTable, marketChange, pairTable, periodTable, runResults } from '../../src/report/results.js';
+import { PerformanceTracker, type HourRow, type TradeRecord } from '../../src/report/performance.js';
 import { Random } from '../../src/core/index.js';
 
 const H = 3_600_000;

@@ -1,8 +1,8 @@
 import { BehaviorSubject } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
-import { connectionMachine, type ConnectionStateName } from '../../machines/connection-machine.js';
+import { connectionMachine, type ConnectionStateName } from '../../../machines/connection-machine.js';
 import type { ConnectionStatus } from './market-feed.js';
-import { sleep } from './retry.js';
+import { sleep } from '../../net/retry.js';
 
 export interface FeedBackoff {
   readonly initialDelayMs?: number;

@@ -1,7 +1,4 @@
-import type { MarketRules, MarketSymbol } from '../../core/index.js';
-import { upbitMarket } from '../../market-data/symbols.js';
-import { retryWithBackoff, type RetryOptions } from '../retry.js';
-import { UPBIT_KRW_FEE_RATE, UPBIT_KRW_MIN_TOTAL, upbitKrwRules, upbitKrwTick } from '../upbit-rules.js';
+import { retryWithBackoff, type RetryOptions } from './retry.js';
 
 /** Upbit's public REST host. */
 export const UPBIT_REST_URL = 'https://api.upbit.com';
@@ -77,30 +74,4 @@ export async function fetchUpbitTickSizes(codes: readonly string[], options: Quo
     }
   }
   return out;
-}
-
-/** Every tick the KRW table uses for `market` (to check an instruments answer against it). */
-function tableTicks(market: MarketSymbol): Set<number> {
-  const ticks = new Set<number>();
-  for (let p = 1e-8; p < 1e8; p *= 10) for (const m of [1, 2, 5]) ticks.add(upbitKrwTick(p * m, market));
-  return ticks;
-}
-
-/**
- * Rules of an Upbit market from its code and, when known, the tick `/v1/orderbook/instruments` gave.
- * KRW markets keep the banded table when the live tick is one of the table's ticks (the usual case:
- * the live answer confirms the table at today's price); a tick the table does not know wins flat, as
- * do the ticks of non-KRW markets (no table). Without a live tick KRW markets use the table.
- */
-export function upbitRulesFromInstrument(code: string, liveTick: number | undefined, feeRate = UPBIT_KRW_FEE_RATE): MarketRules | undefined {
-  const market = upbitMarket(code);
-  if (market === undefined) return undefined;
-  const [base, quote] = market.split('/') as [string, string];
-  if (quote === 'KRW') {
-    const table = upbitKrwRules(market, { feeRate });
-    if (liveTick === undefined || tableTicks(market).has(liveTick)) return table;
-    return { ...table, tickSize: () => liveTick };
-  }
-  if (liveTick === undefined) return undefined;
-  return { market, base, quote, tickSize: () => liveTick, amountStep: 0, minTotal: quote === 'BTC' ? 0.00005 : quote === 'USDT' ? 0.5 : UPBIT_KRW_MIN_TOTAL, feeRate: quote === 'KRW' ? feeRate : 0.0025 };
 }

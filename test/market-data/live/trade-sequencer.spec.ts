@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TradeSequencer } from '../../../src/exchange/upbit/trade-sequencer.js';
+import { TradeSequencer } from '../../../src/market-data/live/trade-sequencer.js';
 
 const sid = (second: number, k: number): number => second * 1_000_000 + k;
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MarketEvent, TradeEvent } from '../../../src/core/index.js';
-import { UpbitMarketFeed } from '../../../src/exchange/upbit/upbit-market-feed.js';
+import { UpbitMarketFeed } from '../../../src/market-data/live/upbit-market-feed.js';
 import { UpbitServer } from '../../helpers/upbit-server.js';
 import { waitFor } from '../../helpers/wait-for.js';
 

@@ -1,0 +1,3 @@
+export * from './retry.js';
+export * from './rate-limiter.js';
+export * from './upbit-quotation.js';
