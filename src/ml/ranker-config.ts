@@ -85,8 +85,18 @@ export function parseRankerConfig(raw: unknown): RankerConfig {
   return { ...config, split: { ...config.split, purge } };
 }
 
-export function loadRankerConfig(file: string | undefined): RankerConfig {
-  return parseRankerConfig(file === undefined ? {} : JSON.parse(readFileSync(file, 'utf8')));
+/** A JSON file, or the JSON itself when the value starts with `{` (`--ranker-config '{"label":{"target":0.05}}'`). */
+export function loadRankerConfig(source: string | undefined): RankerConfig {
+  if (source === undefined) return parseRankerConfig({});
+  const inline = source.trimStart().startsWith('{');
+  const text = inline ? source : readFileSync(source, 'utf8');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${inline ? '--ranker-config' : source}: not valid JSON (${(error as Error).message})`);
+  }
+  return parseRankerConfig(raw);
 }
 
 /** The purge gap in force (the schema leaves it optional so its default can follow the horizon). */

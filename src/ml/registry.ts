@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend.js';
 import type { Calibration } from './calibration.js';
+import { FEATURE_NAMES } from './feature-vector.js';
 import { compileModel, type ModelKind } from './models.js';
 import { fileHandler, writeArtifacts } from './file-io.js';
 import type { Normalizer } from './normalizer.js';
@@ -93,6 +94,8 @@ export async function loadVersion(dir: string): Promise<LoadedModel> {
   await initBackend();
   const versionDir = await resolveModelDir(dir);
   const meta = await readMeta(versionDir);
+  // A model from an older build reads other inputs: say so rather than fail inside tfjs on a shape.
+  if (meta.featureNames.join(',') !== FEATURE_NAMES.join(',')) throw new Error(`model ${versionDir} was trained on other features (${meta.featureNames.length} inputs) than this build computes (${FEATURE_NAMES.length}): train it again with \`coinrx ranker train\``);
   const model = await tf.loadLayersModel(fileHandler(versionDir));
   // loadLayersModel restores the optimizer when model.json has a training config; compile only when it had none.
   if (!(model as { optimizer?: unknown }).optimizer) compileModel(model, { learningRate: meta.config.train.learningRate });

@@ -12,7 +12,7 @@ export const rankerCommand: Command = {
   ],
   flags: {
     ...DATA_FLAGS,
-    'ranker-config': { type: 'string', valueName: 'ranker.json', description: 'train: ranker configuration (labels, splits, training; see docs/ranker.md)' },
+    'ranker-config': { type: 'string', valueName: 'ranker.json', description: 'train: ranker configuration (labels, splits, training; see docs/ranker.md): a JSON file or the JSON itself' },
     out: { type: 'string', valueName: 'dir|file', description: 'train: registry folder (default models/); evaluate: report folder (default out/ranker-evaluation); rank: JSON lines file' },
     model: { type: 'string', valueName: 'dir', description: 'evaluate/rank: a registry folder (its active version) or one version folder' },
     ...TIME_RANGE_FLAGS,

@@ -4,6 +4,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { readArtifacts, writeArtifacts } from '../file-io.js';
 import type { Normalizer } from '../normalizer.js';
 import { resolveModelDir } from '../registry.js';
+import { OBSERVATION_SIZE } from './observation.js';
 import type { QNetworkSpec, QWeights } from './q-network.js';
 
 /** What a saved agent needs besides its weights. */
@@ -54,6 +55,8 @@ export async function loadAgent(dir: string): Promise<LoadedAgent> {
   const versionDir = await resolveModelDir(dir);
   const meta = JSON.parse(await readFile(join(versionDir, 'meta.json'), 'utf8')) as AgentMeta;
   if (meta.kind !== 'rl-dqn') throw new Error(`${versionDir} is not an RL agent (kind ${String(meta.kind)})`);
+  // An agent from an older build observes other inputs: say so rather than act on misread ones.
+  if (meta.spec.inputs !== OBSERVATION_SIZE) throw new Error(`agent ${versionDir} was trained on another observation (${meta.spec.inputs} inputs) than this build computes (${OBSERVATION_SIZE}): train it again with \`coinrx agent train\``);
   const artifacts = await readArtifacts(versionDir);
   const buffer = artifacts.weightData as ArrayBuffer;
   let offset = 0;
