@@ -16,6 +16,9 @@ export interface StrategyContext {
   readonly skipBearMarket: boolean;
   /** 0: resting sells are never re-priced. */
   readonly sellTimeoutMs: number;
+  /** `strategy.trailActivate`/`trailDistance`: a trailing stop armed once up this much, this far below the best bid; 0: none. */
+  readonly trailActivate: number;
+  readonly trailDistance: number;
   /** `allocation.maxPositions`: positions open at once. */
   readonly maxPositions: number;
 }

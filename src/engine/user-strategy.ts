@@ -21,7 +21,7 @@ const KINDS = new Set(['BUY', 'SELL', 'CANCEL_BUY', 'CANCEL_SELL']);
 /** The configured numbers a strategy is built with (see StrategyContext). */
 export function strategyContext(config: Config, feeRate: number): StrategyContext {
   const s = config.strategy;
-  return { feeRate, takeProfit: s.takeProfit, stopLoss: s.stopLoss, maxHoldMs: s.maxHold, buyTimeoutMs: s.buyTimeout, chaseTicks: s.chaseTicks, skipBearMarket: s.skipBearMarket, sellTimeoutMs: s.sellTimeout, maxPositions: config.allocation.maxPositions };
+  return { feeRate, takeProfit: s.takeProfit, stopLoss: s.stopLoss, maxHoldMs: s.maxHold, buyTimeoutMs: s.buyTimeout, chaseTicks: s.chaseTicks, skipBearMarket: s.skipBearMarket, sellTimeoutMs: s.sellTimeout, trailActivate: s.trailActivate, trailDistance: s.trailDistance, maxPositions: config.allocation.maxPositions };
 }
 
 /** A path (`./x.ts`, `/abs/x.js`, `x.ts`) or a package name (`my-strategies`, `@me/strategies/momentum`). */

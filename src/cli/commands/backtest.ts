@@ -8,7 +8,7 @@ import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { rangeErrorsAsUsage, TIME_RANGE_FLAGS, timeRangeArgs } from '../time-range-flags.js';
 import { cleanSpanOf, decideOverlap } from '../../engine/model-spans.js';
-import { loadStrategyModule, strategyContext } from '../../engine/user-strategy.js';
+import { STRATEGY_FLAGS, strategyFromArgs } from '../strategy-flag.js';
 import { progressDetail, summaryLines } from './backtest-summary.js';
 import { balanceLine, checkQuoteAgainstData, commandConfig, noEventsError, quoteFlag, replayFromArgs, reportStats } from './replay-input.js';
 import { reportStoreLoss } from './store-loss.js';
@@ -25,7 +25,7 @@ export const backtestCommand: Command = {
   flags: {
     ...DATA_FLAGS,
     ...TIME_RANGE_FLAGS,
-    strategy: { type: 'string', valueName: 'file.ts|module', description: 'your strategy module (exports createStrategy(context); coinrx new-strategy writes one, docs/strategies.md) instead of the rule-based strategy' },
+    ...STRATEGY_FLAGS,
     'allow-overlap': { type: 'boolean', description: "with ranking.model or strategy.agent: also trade the span the model was trained on (default: refused; without --from the run starts where the model's clean test data does)" },
     quote: { type: 'string', valueName: 'currency', description: "quote currency to trade (default: the data's, e.g. USDT for BTC/USDT)" },
     out: { type: 'string', valueName: 'dir', description: 'output folder (default: out/backtest)' },
@@ -46,10 +46,8 @@ export const backtestCommand: Command = {
     const quote = quoteFlag(args);
     if (quote !== undefined) await checkQuoteAgainstData(args, quote);
     const score = await configuredScorer(config);
+    const user = await strategyFromArgs(args, config);
     const agent = await configuredAgent(config);
-    const strategyModule = args.strings.get('strategy');
-    if (strategyModule !== undefined && agent) throw new UsageError('--strategy and strategy.agent both choose the strategy: give one');
-    const user = strategyModule === undefined ? undefined : await loadStrategyModule(strategyModule, process.cwd());
     const store = storeFromConfig(config);
     // New entries wait for a writable store: start only once Redis answers, so the run does not begin
     // with its entries blocked (and stays the same run as without Redis).
@@ -84,7 +82,7 @@ export const backtestCommand: Command = {
         // Only Redis has readers outside this process (monitors, a restart); the in-memory store would be write-only here.
         if (store.backend === 'redis') void recordToStore(run.engine, store, activeModels(config));
       },
-      extras: { canOpenPositions: () => store.health.status === 'ok', observeTransitions: store.backend === 'redis', ...(score ? { score } : {}), ...(agent ? { strategy: agent } : user ? { strategy: (feeRate: number) => user.create(strategyContext(config, feeRate)) } : {}) },
+      extras: { canOpenPositions: () => store.health.status === 'ok', observeTransitions: store.backend === 'redis', ...(score ? { score } : {}), ...(agent ? { strategy: agent } : user ? { strategy: user } : {}) },
       ...(every > 0
         ? {
             checkpoint: {

@@ -11,6 +11,7 @@ import { ProgressBar } from '../progress.js';
 import { progressDetail, summaryLines } from './backtest-summary.js';
 import { balanceLine, commandConfig, replayFromArgs, reportStats } from './replay-input.js';
 import { reportStoreLoss } from './store-loss.js';
+import { STRATEGY_FLAGS, strategyFromArgs } from '../strategy-flag.js';
 import { activeModels, recordToStore } from '../../engine/store-recorder.js';
 import { redactUrl, storeFromConfig, waitHealthy } from '../../store/index.js';
 
@@ -44,6 +45,7 @@ export const demoCommand: Command = {
     ...DATA_FLAGS,
     out: { type: 'string', valueName: 'dir', description: 'output folder (default: out/demo)' },
     dashboard: DASHBOARD_FLAG,
+    ...STRATEGY_FLAGS,
     ...CONFIG_FLAGS,
   },
   async run(args, io) {
@@ -51,6 +53,7 @@ export const demoCommand: Command = {
     const out = args.strings.get('out') ?? 'out/demo';
     const bar = new ProgressBar(io.stderr, io.interactive, 'demo');
     const score = await configuredScorer(config);
+    const user = await strategyFromArgs(args, config);
     const agent = await configuredAgent(config);
     // With REDIS_URL the demo writes what it does to Redis like any run (monitor, status, snapshots).
     const store = storeFromConfig(config);
@@ -64,7 +67,7 @@ export const demoCommand: Command = {
     const dashboard = args.strings.has('dashboard') ? await openDashboard(args.strings.get('dashboard'), io) : undefined;
     const common = {
       signal: io.signal,
-      extras: { ...(score ? { score } : {}), ...(agent ? { strategy: agent } : {}), ...(store.backend === 'redis' ? { canOpenPositions: () => store.health.status === 'ok', observeTransitions: true } : {}) },
+      extras: { ...(score ? { score } : {}), ...(agent ? { strategy: agent } : user ? { strategy: user } : {}), ...(store.backend === 'redis' ? { canOpenPositions: () => store.health.status === 'ok', observeTransitions: true } : {}) },
       onRun: (run: BacktestRun) => {
         io.stderr.write(balanceLine('demo', run.config));
         if (store.backend === 'redis') recordToStore(run.engine, store, activeModels(config));

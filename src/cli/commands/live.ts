@@ -10,6 +10,7 @@ import { DASHBOARD_FLAG, EXCHANGE_URL_FLAGS, exchangeOverrides, exchangeUrls, po
 import { openLiveMarket } from './live-market.js';
 import { runLiveSession } from './live-session.js';
 import { commandConfig, durationFlag } from './replay-input.js';
+import { STRATEGY_FLAGS, strategyFromArgs } from '../strategy-flag.js';
 
 /**
  * Live trading on Upbit or any ccxt.pro exchange (`exchange.id`): real orders with real money, through
@@ -31,6 +32,7 @@ export const liveCommand: Command = {
     out: { type: 'string', valueName: 'dir', description: 'report folder written on stop (default: out/live)' },
     ...EXCHANGE_URL_FLAGS,
     dashboard: DASHBOARD_FLAG,
+    ...STRATEGY_FLAGS,
     ...CONFIG_FLAGS,
   },
   async run(args, io) {
@@ -44,6 +46,8 @@ export const liveCommand: Command = {
     const password = io.env[vars.password];
     if (!apiKey || !secret) throw new UsageError(`${vars.apiKey} and ${vars.secret} must be set for live trading on ${id} (paper trading needs no keys: npm start)`);
     if (!args.booleans.has('live')) throw new UsageError('coinrx live places REAL orders with real money; add --live to go ahead (or use coinrx paper)');
+    // A broken strategy module stops here, before the exchange is contacted.
+    const user = await strategyFromArgs(args, config);
     const urls = id === 'upbit' ? exchangeUrls(args) : exchangeOverrides(args);
     const where = urls.restUrl ?? `${id}'s API`;
     const quote = config.exchange.quote;
@@ -138,7 +142,7 @@ export const liveCommand: Command = {
             exchange: account,
             rules: (m) => rules.get(m),
             quote,
-            strategy: agent ? agent(fee) : configuredStrategy(config, fee),
+            strategy: agent ? agent(fee) : user ? user(fee) : configuredStrategy(config, fee),
             canOpenPositions: () => store.health.status === 'ok',
             observeTransitions: store.backend === 'redis',
             positionPrefix: `${config.botId}-${Date.now().toString(36)}`,

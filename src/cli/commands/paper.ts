@@ -6,6 +6,7 @@ import { DASHBOARD_FLAG, EXCHANGE_URL_FLAGS, portFlag } from './live-flags.js';
 import { openLiveMarket } from './live-market.js';
 import { runLiveSession } from './live-session.js';
 import { commandConfig, durationFlag } from './replay-input.js';
+import { STRATEGY_FLAGS, strategyFromArgs } from '../strategy-flag.js';
 
 /**
  * Paper trading: live public market data (no keys) of Upbit or any ccxt.pro exchange (`exchange.id`),
@@ -22,6 +23,7 @@ export const paperCommand: Command = {
     out: { type: 'string', valueName: 'dir', description: 'report folder written on stop (default: out/paper)' },
     ...EXCHANGE_URL_FLAGS,
     dashboard: DASHBOARD_FLAG,
+    ...STRATEGY_FLAGS,
     ...CONFIG_FLAGS,
   },
   async run(args, io) {
@@ -29,6 +31,8 @@ export const paperCommand: Command = {
     const forMs = durationFlag(args, 'for');
     const out = args.strings.get('out') ?? 'out/paper';
     const quote = config.exchange.quote;
+    // A broken strategy module stops here, before the exchange is contacted.
+    const user = await strategyFromArgs(args, config);
     const market = await openLiveMarket(config, args, io, 'paper');
     if (!market) return 1;
     io.stderr.write(`paper: ${market.markets} ${quote} markets on ${market.exchangeId}, simulated balance ${config.simulator.initialBalance} ${quote}; Ctrl-C stops and writes ${out}/\n`);
@@ -48,7 +52,7 @@ export const paperCommand: Command = {
       store,
       ...(args.strings.has('dashboard') ? { dashboardPort: portFlag(args.strings.get('dashboard')) } : {}),
       source: { ...market.source, exchange: 'simulated' },
-      start: (ts) => createBacktest(config, quote, ts, undefined, undefined, { ...(market.rules ? { rules: market.rules } : {}), canOpenPositions: () => store.health.status === 'ok', observeTransitions: store.backend === 'redis', ...(score ? { score } : {}), ...(agent ? { strategy: agent } : {}) }),
+      start: (ts) => createBacktest(config, quote, ts, undefined, undefined, { ...(market.rules ? { rules: market.rules } : {}), canOpenPositions: () => store.health.status === 'ok', observeTransitions: store.backend === 'redis', ...(score ? { score } : {}), ...(agent ? { strategy: agent } : user ? { strategy: user } : {}) }),
       });
     } finally {
       await market.close();

@@ -102,7 +102,7 @@ import { createStrategy } from '${imports.specStrategy}';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2021, 0, 1);
-const CONTEXT: StrategyContext = { feeRate: 0, takeProfit: 0.05, stopLoss: 0.03, maxHoldMs: 60 * MIN, buyTimeoutMs: 10 * MIN, chaseTicks: 5, skipBearMarket: false, sellTimeoutMs: 0, maxPositions: 3 };
+const CONTEXT: StrategyContext = { feeRate: 0, takeProfit: 0.05, stopLoss: 0.03, maxHoldMs: 60 * MIN, buyTimeoutMs: 10 * MIN, chaseTicks: 5, skipBearMarket: false, sellTimeoutMs: 0, trailActivate: 0, trailDistance: 0, maxPositions: 3 };
 
 function snapshot(market: string, minute: number, price: number): FeatureSnapshot {
   const stats: WindowStats = { vwap: price, volume: 1, value: price, trades: 1 };
