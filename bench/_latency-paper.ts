@@ -1,0 +1,187 @@
+/**
+ * One measured run of `bench/latency.ts`, in a process of its own: `coinrx paper` of the checkout at
+ * LATENCY_ROOT (default this one; an earlier release's checkout for the comparison) against the local
+ * Upbit server of bench/_upbit-replay.ts in a child process. Prints its figures as one JSON line.
+ *
+ * Clocks (performance.now, one process):
+ * - read: ws's receiver is handed a chunk off the TCP socket (`Receiver#_write`); every frame in the chunk
+ *   was on the socket from then on, so frames queued behind a slow one in the same chunk show it here;
+ * - arrival: the socket's `message` event for the frame (read, unmasked, before anything of coinrx);
+ * - order: the order leaves for the exchange (`SimulatedExchange#createLimitOrder` is called);
+ * - decision: the engine hears a strategy decision (most place no order).
+ * An order or decision made outside a frame's handling (a timer) is counted apart and timed from the
+ * latest frame. Event-loop lag (1 ms resolution) is sampled from the first frame on (the command's own
+ * start-up is not trading). GC pauses are observed; the slowest orders are listed with the pauses that
+ * overlap them. LATENCY_DUMP=<file> writes every order and decision sample as JSON for analysis.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Writable } from 'node:stream';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(process.env['LATENCY_ROOT'] ?? join(here, '..'));
+const MARKETS = Number(process.env['MARKETS'] ?? 250);
+const SPEED = Number(process.env['SPEED'] ?? 10);
+const LOOPS = Number(process.env['LOOPS'] ?? 3);
+
+interface Sample {
+  /** From the frame's message event. */
+  readonly ms: number;
+  /** From the read of the socket chunk that carried the frame. */
+  readonly fromRead: number;
+  readonly at: number;
+}
+
+function quantiles(values: number[]): Record<string, number> {
+  const v = values.sort((a, b) => a - b);
+  const q = (p: number): number => Number((v[Math.min(v.length - 1, Math.floor(p * v.length))] ?? 0).toFixed(3));
+  return { count: v.length, p50: q(0.5), p99: q(0.99), p99_9: q(0.999), max: Number((v.at(-1) ?? 0).toFixed(3)) };
+}
+
+const ms = (ns: number): number => Number((ns / 1e6).toFixed(3));
+
+function gcKind(entry: PerformanceEntry): string {
+  const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+  return kind === 1 ? 'minor (scavenge)' : kind === 2 ? 'major (mark-compact)' : kind === 4 ? 'incremental marking' : kind === 8 ? 'weak callbacks' : `gc kind ${kind}`;
+}
+
+const load = (path: string): Promise<Record<string, unknown>> => import(pathToFileURL(join(root, path)).href) as Promise<Record<string, unknown>>;
+const { main } = (await load('src/cli/main.ts')) as { main: (argv: string[], io: unknown) => Promise<number> };
+const { SimulatedExchange } = (await load('src/exchange/index.ts')) as { SimulatedExchange: { prototype: { createLimitOrder: (...a: unknown[]) => unknown } } };
+const { TradingEngine } = (await load('src/engine/trading-engine.ts')) as { TradingEngine?: { prototype: { listen: (l: object) => () => void } } };
+
+// The ws module the feed of that checkout loads.
+const ws = createRequire(join(root, 'package.json'))('ws') as typeof import('ws');
+const Receiver = (ws as unknown as { Receiver: { prototype: { _write: (...a: unknown[]) => void } } }).Receiver;
+let read = 0;
+let arrival = 0;
+let arrivalRead = 0;
+let inFrame = false;
+let firstFrame = true;
+const frames: number[] = [];
+const lag = monitorEventLoopDelay({ resolution: 1 });
+const write = Receiver.prototype._write;
+Receiver.prototype._write = function (this: unknown, ...args: unknown[]): void {
+  read = performance.now();
+  write.apply(this, args);
+};
+const emit = ws.WebSocket.prototype.emit;
+ws.WebSocket.prototype.emit = function (this: unknown, event: string | symbol, ...args: unknown[]): boolean {
+  if (event !== 'message' || inFrame) return emit.call(this, event, ...args);
+  arrival = performance.now();
+  arrivalRead = read;
+  if (firstFrame) {
+    firstFrame = false;
+    lag.enable();
+  }
+  inFrame = true;
+  try {
+    return emit.call(this, event, ...args);
+  } finally {
+    inFrame = false;
+    frames.push(performance.now() - arrival);
+  }
+} as typeof emit;
+
+const orders: Sample[] = [];
+const decisions: Sample[] = [];
+let ordersOutside = 0;
+let decisionsOutside = 0;
+const sample = (): Sample => {
+  const now = performance.now();
+  return { ms: now - arrival, fromRead: now - arrivalRead, at: arrival };
+};
+const create = SimulatedExchange.prototype.createLimitOrder;
+SimulatedExchange.prototype.createLimitOrder = function (this: unknown, ...args: unknown[]): unknown {
+  orders.push(sample());
+  if (!inFrame) ordersOutside++;
+  return create.apply(this, args);
+};
+const decisionListener = {
+  onDecision: (): void => {
+    decisions.push(sample());
+    if (!inFrame) decisionsOutside++;
+  },
+};
+if (TradingEngine) {
+  const listen = TradingEngine.prototype.listen;
+  const hooked = new WeakSet<object>();
+  TradingEngine.prototype.listen = function (this: object, l: object): () => void {
+    if (!hooked.has(this)) {
+      hooked.add(this);
+      listen.call(this, decisionListener);
+    }
+    return listen.call(this, l);
+  };
+}
+
+const gcs: PerformanceEntry[] = [];
+const gcObserver = new PerformanceObserver((list) => gcs.push(...list.getEntries()));
+gcObserver.observe({ entryTypes: ['gc'] });
+
+const child = spawn(process.execPath, ['--import', 'tsx', join(here, '_upbit-replay.ts')], { env: { ...process.env, MARKETS: String(MARKETS), SPEED: String(SPEED), LOOPS: String(LOOPS) }, stdio: ['ignore', 'pipe', 'inherit'] });
+const lines = createInterface({ input: child.stdout });
+const next = (): Promise<Record<string, unknown>> => new Promise((done) => lines.once('line', (l) => done(JSON.parse(l) as Record<string, unknown>)));
+const urls = (await next()) as { restUrl: string; wsUrl: string; frames: number };
+const out = mkdtempSync(join(tmpdir(), 'coinrx-latency-'));
+let err = '';
+const controller = new AbortController();
+const sink = (add: (s: string) => void): Writable => new Writable({ write(chunk: Buffer, _e, done) { add(chunk.toString()); done(); } });
+const io = { stdout: sink(() => undefined), stderr: sink((s) => (err = (err + s).slice(-2000))), interactive: false, env: {}, signal: controller.signal };
+const loadBefore = loadavg()[0] as number;
+const paper = main(
+  ['paper', '--rest-url', urls.restUrl, '--ws-url', urls.wsUrl, '--out', out,
+    // Decisions each second of exchange time, every market eligible, positions cycling quickly.
+    '--set', 'features.every=1s', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'strategy.skipBearMarket=false',
+    '--set', 'strategy.takeProfit=0.005', '--set', 'strategy.stopLoss=0.005', '--set', 'allocation.maxPositions=20'],
+  io,
+);
+const done = (await next()) as { sent: number; seconds: number };
+lag.disable();
+const loadAfter = loadavg()[0] as number;
+controller.abort();
+const code = await paper;
+gcObserver.disconnect();
+rmSync(out, { recursive: true, force: true });
+if (code !== 130) throw new Error(`paper ended with ${code}: ${err.slice(-500)}`);
+if (process.env['LATENCY_DUMP']) writeFileSync(process.env['LATENCY_DUMP'], JSON.stringify({ orders, decisions, gcs: gcs.map((g) => ({ start: g.startTime, ms: g.duration, kind: gcKind(g) })) }));
+
+const pauses = gcs.map((g) => ({ start: g.startTime, ms: g.duration, kind: gcKind(g) }));
+const overlapping = (s: Sample): string[] => pauses.filter((p) => p.start + p.ms >= s.at && p.start <= s.at + s.ms).map((p) => `${p.kind} ${p.ms.toFixed(1)} ms`);
+const sorted = [...orders].sort((a, b) => b.ms - a.ms);
+const tail = sorted.slice(0, Math.max(1, Math.ceil(sorted.length / 100)));
+const byKind: Record<string, { count: number; total_ms: number; max_ms: number }> = {};
+for (const p of pauses) {
+  const k = (byKind[p.kind] ??= { count: 0, total_ms: 0, max_ms: 0 });
+  k.count++;
+  k.total_ms = Number((k.total_ms + p.ms).toFixed(1));
+  k.max_ms = Number(Math.max(k.max_ms, p.ms).toFixed(2));
+}
+process.stdout.write(
+  `${JSON.stringify({
+    load_average: [Number(loadBefore.toFixed(2)), Number(loadAfter.toFixed(2))],
+    markets: MARKETS,
+    speed: SPEED,
+    frames_sent: done.sent,
+    frames_received: frames.length,
+    replay_s: Number(done.seconds.toFixed(2)),
+    tick_to_order_ms: quantiles(orders.map((s) => s.ms)),
+    tick_to_order_from_read_ms: quantiles(orders.map((s) => s.fromRead)),
+    orders_outside_frame: ordersOutside,
+    tick_to_decision_ms: quantiles(decisions.map((s) => s.ms)),
+    decisions_outside_frame: decisionsOutside,
+    frame_handling_ms: quantiles(frames),
+    event_loop_lag_ms: { p50: ms(lag.percentile(50)), p99: ms(lag.percentile(99)), p99_9: ms(lag.percentile(99.9)), max: ms(lag.max) },
+    gc: byKind,
+    slowest_1pct_orders_during_gc: `${tail.filter((s) => overlapping(s).length > 0).length}/${tail.length}`,
+    worst_orders: sorted.slice(0, 5).map((s) => ({ ms: Number(s.ms.toFixed(3)), gc_during: overlapping(s) })),
+  })}\n`,
+);
+child.kill();
+process.exit(0);
