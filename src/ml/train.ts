@@ -52,6 +52,38 @@ export interface TrainRankerOptions {
   readonly signal?: AbortSignal;
   /** A dataset already built (tests, benchmarks); the paths are then only recorded. */
   readonly dataset?: Dataset;
+  /** Where the folds are trained (src/ml/fold-job.ts: on `coinrx worker` processes); default: here, one after the other. */
+  readonly foldRunner?: FoldRunner;
+  /** With a fold runner: folds trained so far, of all. */
+  readonly onFoldsDone?: (done: number, total: number) => void;
+}
+
+/** One fit to make: a model kind on a walk-forward fold (the `index`th of `folds`). */
+export interface FoldTask {
+  readonly kind: ModelKind;
+  readonly index: number;
+  readonly folds: number;
+  readonly fold: Fold;
+}
+
+export interface FoldResult {
+  readonly done: TrainDone & { readonly seconds: number };
+  readonly normalizer: Normalizer;
+  readonly rows: number;
+}
+
+/** What a fold runner needs to hand the fits elsewhere: the data, its span and the configuration. */
+export interface FoldContext {
+  readonly paths: readonly string[];
+  readonly dataset: Dataset;
+  readonly config: RankerConfig;
+  readonly from?: number;
+  readonly to?: number;
+}
+
+/** Trains fold tasks and answers with their results in task order; a result depends on its task and the data only. */
+export interface FoldRunner {
+  run(tasks: readonly FoldTask[], context: FoldContext, onDone: (done: number, total: number) => void, signal?: AbortSignal): Promise<FoldResult[]>;
 }
 
 interface Candidate {
@@ -92,13 +124,23 @@ export async function trainRanker(options: TrainRankerOptions): Promise<TrainRes
   const folds = walkForwardFolds({ span, folds: config.split.folds, validationMs: config.split.validation, horizonMs: config.label.horizon, purgeMs: purge, embargoMs: config.split.embargo });
   log(`dataset: ${dataset.rows} rows, ${dataset.markets.length} markets, ${((t1 - t0) / 1000).toFixed(1)} s; ${folds.length} walk-forward fold(s), purge ${purge / 3_600_000} h, embargo ${config.split.embargo / 3_600_000} h`);
 
+  // Every fit depends on its fold and the data only: here one after the other, or all at once on workers.
+  const tasks: FoldTask[] = config.train.models.flatMap((kind) => folds.map((fold, index) => ({ kind, index, folds: folds.length, fold })));
+  let trained: FoldResult[];
+  if (options.foldRunner) {
+    const context: FoldContext = { paths: options.paths, dataset, config, ...(options.from !== undefined ? { from: options.from } : {}), ...(options.to !== undefined ? { to: options.to } : {}) };
+    trained = await options.foldRunner.run(tasks, context, (done, total) => options.onFoldsDone?.(done, total), options.signal);
+  } else {
+    trained = [];
+    for (const t of tasks) trained.push(await trainFold(dataset, config, t.kind, t.fold, (m) => options.onProgress?.({ model: t.kind, fold: t.index, folds: t.folds, message: m }), options.signal));
+  }
   const candidates: Candidate[] = [];
   for (const kind of config.train.models) {
     const results: Candidate['folds'][number][] = [];
     let last: TrainDone | undefined;
     let lastNorm: Normalizer | undefined;
     for (const [k, fold] of folds.entries()) {
-      const { done, normalizer, rows } = await trainFold(dataset, config, kind, fold, (m) => options.onProgress?.({ model: kind, fold: k, folds: folds.length, message: m }), options.signal);
+      const { done, normalizer, rows } = trained[tasks.findIndex((t) => t.kind === kind && t.index === k)] as FoldResult;
       const valRows = selectRows(dataset, fold.validation, { everyMs: every });
       const y = buildTargets(dataset, valRows, config.label.horizon).p;
       results.push({ fold: k, valLoss: done.bestValLoss, auc: auc(done.validationP, y), bestEpoch: done.bestEpoch, epochs: done.history.length, seconds: done.seconds, rows, backend: done.backend });
@@ -178,7 +220,7 @@ export function checkAgainstRules(d: Dataset, valRows: Int32Array, modelScores: 
 }
 
 /** One fit of one model kind on one fold, in a worker. */
-export async function trainFold(dataset: Dataset, config: RankerConfig, kind: ModelKind, fold: Fold, onMessage?: (m: TrainMessage) => void, signal?: AbortSignal): Promise<{ done: TrainDone & { seconds: number }; normalizer: Normalizer; rows: number }> {
+export async function trainFold(dataset: Dataset, config: RankerConfig, kind: ModelKind, fold: Fold, onMessage?: (m: TrainMessage) => void, signal?: AbortSignal): Promise<FoldResult> {
   const every = config.features.every;
   const stride = kind === 'mlp' ? config.train.stride : config.train.sequenceStride;
   const trainRows = selectRows(dataset, fold.train, { stride, everyMs: every });

@@ -141,11 +141,12 @@ export class DataLocator {
 
 /**
  * The dataset laid out under a temporary folder as the coordinator had it (symbolic links to the
- * located files) and read whole into memory, in the coordinator's order.
+ * located files), given to `read` as the arguments the coordinator read (its `--data`, in order); the
+ * folder is removed when `read` settles.
  */
-export async function loadDataset(dataset: Dataset, locator: DataLocator): Promise<MarketEvent[]> {
+export async function withDatasetFiles<T>(dataset: Dataset, locator: DataLocator, read: (paths: string[]) => Promise<T>): Promise<T> {
   const located = await Promise.all(dataset.manifest.files.map(async (f) => ({ file: f, local: await locator.locate(f) })));
-  const base = join(tmpdir(), `coinrx-dataset-${dataset.id.slice(0, 16)}-${process.pid}`);
+  const base = join(tmpdir(), `coinrx-dataset-${dataset.id.slice(0, 16)}-${process.pid}-${++layouts}`);
   await rm(base, { recursive: true, force: true });
   const args: string[] = [];
   for (const { file, local } of located) {
@@ -156,13 +157,19 @@ export async function loadDataset(dataset: Dataset, locator: DataLocator): Promi
     if (!args.includes(arg)) args[file.root] = arg;
   }
   try {
-    const m = dataset.manifest;
-    const { events } = await readAll(
-      args.filter((a) => a !== undefined),
-      { ...(m.market !== undefined ? { market: m.market } : {}), ...(m.format !== undefined ? { format: m.format as ReplayFormat } : {}) },
-    );
-    return events;
+    return await read(args.filter((a) => a !== undefined));
   } finally {
     await rm(base, { recursive: true, force: true });
   }
+}
+
+let layouts = 0;
+
+/** The dataset's events, read whole into memory in the coordinator's order. */
+export function loadDataset(dataset: Dataset, locator: DataLocator): Promise<MarketEvent[]> {
+  const m = dataset.manifest;
+  return withDatasetFiles(dataset, locator, async (paths) => {
+    const { events } = await readAll(paths, { ...(m.market !== undefined ? { market: m.market } : {}), ...(m.format !== undefined ? { format: m.format as ReplayFormat } : {}) });
+    return events;
+  });
 }

@@ -1,6 +1,7 @@
 /**
- * `coinrx worker`: takes the trials of `coinrx optimize --redis` from the queue and backtests them on
- * this machine's copy of the data, found by content hash. While a job runs its lock is renewed; a
+ * `coinrx worker`: takes the trials of `coinrx optimize --redis` and the training folds of `coinrx
+ * ranker train --redis` from the queue and runs them on this machine's copy of the data, found by
+ * content hash. While a job runs its lock is renewed; a
  * worker killed mid-job stops renewing it, and another worker's stall check puts the job back in the
  * queue for someone else (BullMQ's stalled-job recovery).
  */
@@ -8,8 +9,9 @@ import type { Job, Worker } from 'bullmq';
 import type { MarketEvent } from '../core/market.js';
 import { DataLocator, DatasetMissingError, loadDataset, type Dataset } from './dataset.js';
 import { redactSecrets } from '../store/redact-url.js';
-import { connectionOf, OPTIMIZE_QUEUE, type TrialJobData } from './queue-runner.js';
-import { runTrialJob, type TrialOutcome } from './trial-job.js';
+import { connectionOf, OPTIMIZE_QUEUE, type QueueJobData, type QueueJobName, type TrialJobData } from './queue-runner.js';
+import { runTrialJob } from './trial-job.js';
+import type { RankerFoldLabel, RankerFoldSpec } from '../ml/fold-job.js';
 
 export interface OptimizeWorkerOptions {
   readonly url: string;
@@ -61,27 +63,53 @@ export async function startOptimizeWorker(options: OptimizeWorkerOptions): Promi
     finish(code);
   };
 
-  const processor = async (job: Job<TrialJobData>): Promise<TrialOutcome> => {
-    const { spec, label } = job.data;
+  /** Each kind of job: what it is called in the log, its work, and a note on its result. */
+  const handlers: Record<QueueJobName, (data: QueueJobData<unknown, unknown>) => { what: string; run: () => Promise<{ value: unknown; note: string }> }> = {
+    trial: (data) => {
+      const { spec, label } = data as TrialJobData;
+      return {
+        what: `trial ${label.trial}`,
+        run: async () => {
+          const outcome = await runTrialJob(await eventsOf(spec.dataset), spec);
+          return { value: outcome, note: `${outcome.trades.reduce((a, b) => a + b, 0)} trades` };
+        },
+      };
+    },
+    'ranker-fold': (data) => {
+      const { spec, label } = data as QueueJobData<RankerFoldSpec, RankerFoldLabel>;
+      return {
+        what: `${label.model} fold ${label.fold + 1}/${label.folds}`,
+        run: async () => {
+          // TensorFlow.js loads only in a worker that trains.
+          const { runRankerFoldJob } = await import('../ml/fold-job.js');
+          const outcome = await runRankerFoldJob(spec, locator);
+          return { value: outcome, note: `validation log-loss ${outcome.bestValLoss.toFixed(4)}` };
+        },
+      };
+    },
+  };
+
+  const processor = async (job: Job<QueueJobData<unknown, unknown>>): Promise<unknown> => {
+    const handler = handlers[job.name as QueueJobName];
+    if (!handler) throw new Error(`unknown job "${job.name}" (a newer coinrx queued it? update this worker)`);
+    const { what, run } = handler(job.data);
     const started = Date.now();
-    options.log(`job ${String(job.id)} started: trial ${label.trial} (attempt ${job.attemptsStarted ?? 1})`);
-    let events: MarketEvent[];
+    options.log(`job ${String(job.id)} started: ${what} (attempt ${job.attemptsStarted ?? 1})`);
     try {
-      events = await eventsOf(spec.dataset);
+      const { value, note } = await run();
+      options.log(`job ${String(job.id)} done in ${((Date.now() - started) / 1000).toFixed(2)} s: ${what}, ${note}`);
+      return value;
     } catch (error) {
       if (error instanceof DatasetMissingError) {
-        // Every job of this search needs the same files: leave the queue to workers that have them.
+        // Every job of this run needs the same files: leave the queue to workers that have them.
         options.log(`error: ${error.message}; this worker stops (its jobs go to other workers)`);
         setImmediate(() => void close(2));
       }
       throw error;
     }
-    const outcome = await runTrialJob(events, spec);
-    options.log(`job ${String(job.id)} done in ${((Date.now() - started) / 1000).toFixed(2)} s: trial ${label.trial}, ${outcome.trades.reduce((a, b) => a + b, 0)} trades`);
-    return outcome;
   };
 
-  worker = new BullWorker<TrialJobData, TrialOutcome>(options.queue ?? OPTIMIZE_QUEUE, processor, {
+  worker = new BullWorker<QueueJobData<unknown, unknown>, unknown>(options.queue ?? OPTIMIZE_QUEUE, processor, {
     connection: connectionOf(options.url),
     concurrency: options.concurrency ?? 1,
     lockDuration: options.lockDurationMs ?? 30_000,

@@ -1,8 +1,9 @@
 /**
- * The search's jobs as BullMQ jobs on Redis, run by `coinrx worker` processes on any machine. Each job
- * is a trial spec (see trial-job.ts); its id is this run's id and the spec's content hash, so a
- * retried or re-added job is the same job. The outcomes come back as the jobs' return values and are
- * put in job order, so the search's answer does not depend on which worker ran what.
+ * Jobs as BullMQ jobs on Redis, run by `coinrx worker` processes on any machine: the search's trials
+ * (trial-job.ts) and the ranker's training folds (src/ml/fold-job.ts), on one queue, told apart by the
+ * job's name. A job's id is this run's id and the spec's content hash, so a retried or re-added job is
+ * the same job. The outcomes come back as the jobs' return values and are put in job order, so the
+ * answer does not depend on which worker ran what.
  */
 import { randomUUID } from 'node:crypto';
 import type { Job, Queue, QueueEvents } from 'bullmq';
@@ -10,12 +11,26 @@ import { redactSecrets, redactUrl } from '../store/redact-url.js';
 import type { JobRunner, TrialJob } from './job-runner.js';
 import type { TrialJobLabel, TrialJobSpec, TrialOutcome } from './trial-job.js';
 
-/** The queue `coinrx optimize --redis` fills and `coinrx worker` empties. */
+/** The queue `coinrx optimize --redis` and `coinrx ranker train --redis` fill and `coinrx worker` empties. */
 export const OPTIMIZE_QUEUE = 'coinrx-optimize';
 
-export interface TrialJobData {
-  readonly spec: TrialJobSpec;
-  readonly label: TrialJobLabel;
+/** The kinds of job on the queue (a BullMQ job's name): a worker runs each with its own handler. */
+export type QueueJobName = 'trial' | 'ranker-fold';
+
+/** What a queued job carries: its spec (all the worker needs) and a label for logs. */
+export interface QueueJobData<S, L> {
+  readonly spec: S;
+  readonly label: L;
+}
+
+export type TrialJobData = QueueJobData<TrialJobSpec, TrialJobLabel>;
+
+/** One job to queue: `key` is the content hash of `spec`, `what` names it in messages ("trial 3", "mlp fold 2/4"). */
+export interface QueueJob<S, L> {
+  readonly key: string;
+  readonly spec: S;
+  readonly label: L;
+  readonly what: string;
 }
 
 export interface QueueRunnerOptions {
@@ -84,14 +99,19 @@ export class QueueRunner implements JobRunner {
     return { queue, events };
   }
 
-  async run(jobs: readonly TrialJob[], onDone: (done: number, total: number) => void, signal?: AbortSignal): Promise<TrialOutcome[]> {
+  run(jobs: readonly TrialJob[], onDone: (done: number, total: number) => void, signal?: AbortSignal): Promise<TrialOutcome[]> {
+    return this.runJobs<TrialJobSpec, TrialJobLabel, TrialOutcome>('trial', jobs.map((job) => ({ ...job, what: `trial ${job.label.trial}` })), onDone, signal);
+  }
+
+  /** Queues `jobs` under `name` and resolves with their return values in job order; rejects with the first that failed for good. */
+  async runJobs<S, L, O>(name: QueueJobName, jobs: readonly QueueJob<S, L>[], onDone: (done: number, total: number) => void, signal?: AbortSignal): Promise<O[]> {
     const { queue, events } = await this.#open();
     events.setMaxListeners(jobs.length + 16);
     const attempts = this.#options.attempts ?? 3;
     const added: Job[] = await queue.addBulk(
       jobs.map((job) => ({
-        name: 'trial',
-        data: { spec: job.spec, label: job.label } satisfies TrialJobData,
+        name,
+        data: { spec: job.spec, label: job.label } satisfies QueueJobData<S, L>,
         opts: { jobId: `${this.#runId}-${job.key.slice(0, 32)}`, attempts, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false },
       })),
     );
@@ -112,14 +132,13 @@ export class QueueRunner implements JobRunner {
     try {
       const results = added.map(async (job, i) => {
         try {
-          const value = (await Promise.race([job.waitUntilFinished(events), aborted])) as TrialOutcome | string;
+          const value = (await Promise.race([job.waitUntilFinished(events), aborted])) as O | string;
           onDone(++done, jobs.length);
           lastDone = Date.now();
-          return typeof value === 'string' ? (JSON.parse(value) as TrialOutcome) : value;
+          return typeof value === 'string' ? (JSON.parse(value) as O) : value;
         } catch (error) {
           if (error instanceof QueueRunError) throw error;
-          const label = (jobs[i] as TrialJob).label;
-          throw new QueueRunError(`the job of trial ${label.trial} failed after ${attempts} attempt(s): ${redactSecrets((error as Error).message, this.#options.url)}`);
+          throw new QueueRunError(`the job of ${(jobs[i] as QueueJob<S, L>).what} failed after ${attempts} attempt(s): ${redactSecrets((error as Error).message, this.#options.url)}`);
         }
       });
       return await Promise.all(results);

@@ -10,6 +10,8 @@ import { evaluationHtml, evaluationText } from '../../ml/evaluation-report.js';
 import { loadModelScorer } from '../../ml/model-scorer.js';
 import { loadRankerConfig } from '../../ml/ranker-config.js';
 import { trainRanker } from '../../ml/train.js';
+import { QueueFoldRunner } from '../../ml/fold-job.js';
+import { QueueRunError, QueueRunner } from '../../optimize/queue-runner.js';
 import { parseDuration } from '../../core/index.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { timeRangeArgs } from '../time-range-flags.js';
@@ -51,30 +53,56 @@ export async function train(args: ParsedArgs, io: CommandIo): Promise<number> {
   const range = span(args);
   const replayBar = new ProgressBar(io.stderr, io.interactive, 'features');
   const bars = new Map<string, ProgressBar>();
-  const result = await trainRanker({
-    paths: dataPaths(args),
-    config,
-    out,
-    ...range,
-    signal: io.signal,
-    onReplay: (ts) => replayBar.status(`event time ${new Date(ts).toISOString().slice(0, 16)}`),
-    onProgress: (p) => {
-      const key = `${p.model} ${p.fold + 1}/${p.folds}`;
-      let bar = bars.get(key);
-      if (!bar) {
-        replayBar.done();
+  const url = args.strings.get('redis');
+  const queue = url === undefined ? undefined : new QueueRunner({ url, ...(args.strings.has('queue') ? { queue: args.strings.get('queue') as string } : {}), onNote: (text) => io.stderr.write(`ranker: ${text}\n`) });
+  const foldsBar = new ProgressBar(io.stderr, io.interactive, 'folds on workers');
+  let result;
+  try {
+    result = await trainRanker({
+      paths: dataPaths(args),
+      config,
+      out,
+      ...range,
+      signal: io.signal,
+      ...(queue
+        ? {
+            foldRunner: new QueueFoldRunner(queue),
+            onFoldsDone: (done: number, total: number) => {
+              replayBar.done();
+              foldsBar.update(done / total, `${done}/${total} folds trained`);
+            },
+          }
+        : {}),
+      onReplay: (ts) => replayBar.status(`event time ${new Date(ts).toISOString().slice(0, 16)}`),
+      onProgress: (p) => {
+        const key = `${p.model} ${p.fold + 1}/${p.folds}`;
+        let bar = bars.get(key);
+        if (!bar) {
+          replayBar.done();
+          for (const b of bars.values()) b.done();
+          bars.set(key, (bar = new ProgressBar(io.stderr, io.interactive, `train ${key}`)));
+        }
+        const m = p.message;
+        if (m.type === 'progress') bar.update((m.epoch + m.batch / m.batches) / m.epochs, `epoch ${m.epoch + 1} loss ${m.loss.toFixed(4)}`);
+      },
+      onLog: (line) => {
         for (const b of bars.values()) b.done();
-        bars.set(key, (bar = new ProgressBar(io.stderr, io.interactive, `train ${key}`)));
-      }
-      const m = p.message;
-      if (m.type === 'progress') bar.update((m.epoch + m.batch / m.batches) / m.epochs, `epoch ${m.epoch + 1} loss ${m.loss.toFixed(4)}`);
-    },
-    onLog: (line) => {
-      for (const b of bars.values()) b.done();
-      replayBar.done();
-      io.stderr.write(`${line}\n`);
-    },
-  });
+        replayBar.done();
+        foldsBar.done();
+        io.stderr.write(`${line}\n`);
+      },
+    });
+  } catch (error) {
+    if (error instanceof QueueRunError && !io.signal.aborted) {
+      io.stderr.write(`coinrx ranker: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    foldsBar.done();
+    await queue?.close();
+  }
+  if (queue && queue.stalled > 0) io.stderr.write(`ranker: ${queue.stalled} stalled fold job(s) retried\n`);
   const v = result.meta.metrics['validation'] as Record<string, number>;
   io.stdout.write(
     `${result.version} (${result.meta.kind}) saved to ${result.dir} and made active; validation ${new Date(result.meta.spans.validation.from).toISOString()} … ${new Date(result.meta.spans.validation.to).toISOString()}: AUC ${v['auc']?.toFixed(4)}, Brier ${v['brier']?.toFixed(4)}, Brier skill ${v['brierSkill']?.toFixed(4)}; clean test data starts ${new Date(result.meta.spans.testFrom).toISOString()}\n` +

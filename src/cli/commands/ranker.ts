@@ -7,6 +7,7 @@ export const rankerCommand: Command = {
   summary: 'train, evaluate and run the learned ranking model (P(target before stop) with TensorFlow.js)',
   examples: [
     'coinrx ranker train --data ../shared/data/candles/binance-spot-2021-5m --to 2021-02-27T12:00Z --out models/',
+    'coinrx ranker train --data ../shared/data/candles/binance-spot-2021-5m --to 2021-02-27T12:00Z --redis redis://10.0.0.5:6379',
     'coinrx ranker evaluate --data ../shared/data/candles/binance-spot-2021-5m --model models/ --config config/backtest-candles.json',
     'coinrx ranker rank --data ../shared/data/candles/binance-spot-2021-5m --model models/ --config config/backtest-candles.json --out ranking.jsonl',
   ],
@@ -20,10 +21,13 @@ export const rankerCommand: Command = {
     config: { type: 'string', valueName: 'file.json', description: 'evaluate/rank: engine profile for the backtest and the volume filter (e.g. config/backtest-candles.json), as in every command' },
     set: { type: 'list', valueName: 'path=value', description: 'evaluate/rank: override one engine configuration field' },
     'no-backtest': { type: 'boolean', description: 'evaluate: skip the backtests' },
+    redis: { type: 'string', valueName: 'url', description: 'train: spread the folds over `coinrx worker` processes through this Redis (default: train them in this process)' },
+    queue: { type: 'string', valueName: 'name', description: 'train: BullMQ queue name (default coinrx-optimize, the one coinrx worker takes)' },
   },
   async run(args, io) {
     const sub = args.positionals[0];
     if (sub !== 'train' && sub !== 'evaluate' && sub !== 'rank') throw new UsageError(`expected a subcommand: train, evaluate or rank${sub ? `, got "${sub}"` : ''}`);
+    if (sub !== 'train') for (const flag of ['redis', 'queue']) if (args.strings.has(flag)) throw new UsageError(`--${flag} applies to ranker train only (the folds it trains)`);
     const run = await import('./ranker-run.js');
     return run[sub](args, io);
   },
