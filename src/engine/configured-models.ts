@@ -23,12 +23,12 @@ export async function configuredScorer(config: Config): Promise<BatchScorer | un
  */
 export async function configuredAgent(config: Config): Promise<((feeRate: number) => Strategy) | undefined> {
   if (config.strategy.agent === '') return undefined;
-  const [{ loadAgent }, { agentPolicy }, { rlAgent }] = await Promise.all([import('../ml/rl/agent-model.js'), import('../ml/rl/agent-policy.js'), import('../../strategies/rl-agent.js')]);
-  let agent: Awaited<ReturnType<typeof loadAgent>>;
+  const [{ loadAgent }, { agentStrategyFor }] = await Promise.all([import('../ml/rl/agent-model.js'), import('../ml/rl/agent-strategy.js')]);
   try {
-    agent = await loadAgent(config.strategy.agent);
+    // The agent's signal (the ranker model it was trained with, or a simple rule) is made ready with it.
+    const make = await agentStrategyFor(await loadAgent(config.strategy.agent), config);
+    return (feeRate) => make(feeRate);
   } catch (error) {
     throw new ConfigError([`strategy.agent: cannot load the agent at "${config.strategy.agent}": ${(error as Error).message}`]);
   }
-  return (feeRate) => rlAgent(agentPolicy({ weights: agent.weights, normalizer: agent.meta.normalizer, feeRate, maxPositions: config.allocation.maxPositions }));
 }

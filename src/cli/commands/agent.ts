@@ -70,7 +70,10 @@ async function train(args: ParsedArgs, io: CommandIo): Promise<number> {
     }
   }
   const kept = all.filter((e) => e.ts < until);
-  const tape = buildTape(kept, config);
+  // The observation's ranker signal: the configured ranker model's probability, else the fallback rule (calibrated by the loop).
+  const { modelSignal, signalScore } = await import('../../ml/rl/market-signal.js');
+  const marketSignal = config.ranking.model === '' ? undefined : await modelSignal(config.ranking.model);
+  const tape = buildTape(kept, config, marketSignal ? { signalScore: await signalScore(marketSignal), signalSource: 'model' } : {});
   const validationFrom = batchAt(tape, until - rl.loop.validationDays * DAY);
   if (validationFrom - MIN_WARMUP_BATCHES < rl.episode.batches * 2) throw new UsageError('not enough data before the validation span for training episodes');
   const out = args.strings.get('out') ?? 'out/agent';
@@ -90,6 +93,7 @@ async function train(args: ParsedArgs, io: CommandIo): Promise<number> {
     validationBatches: [validationFrom, tape.batches],
     data: args.lists.get('data') ?? [],
     generations,
+    ...(marketSignal ? { marketSignal } : {}),
     onLog: (line) => {
       bar.done();
       io.stderr.write(`${line}\n`);
@@ -125,15 +129,19 @@ async function evaluate(args: ParsedArgs, io: CommandIo): Promise<number> {
   const dataTo = Math.min(to, (all[all.length - 1] as MarketEvent).ts + 1);
   const from = range.from ?? (dataFrom < trained.to && dataTo > trained.to ? trained.to : dataFrom);
   if (from < trained.to && dataTo > trained.from) throw new UsageError(`the evaluated span ${new Date(from).toISOString()} … ${new Date(dataTo).toISOString()} overlaps the span the agent was trained and selected on (${new Date(trained.from).toISOString()} … ${new Date(trained.to).toISOString()}): start at or after its end, or evaluate data before its start`);
+  const spec = agent.meta.signal;
+  const { signalScore } = await import('../../ml/rl/market-signal.js');
+  const score = spec ? await signalScore(spec) : undefined;
   const tape = buildTape(
     all.filter((e) => e.ts < to),
     config,
+    spec?.source === 'model' && score ? { signalScore: score, signalSource: 'model' } : {},
   );
   const fromBatch = Math.max(batchAt(tape, from), MIN_WARMUP_BATCHES);
   const toBatch = tape.batches;
   if (toBatch - fromBatch < 2) throw new UsageError(`the evaluation span holds no batches after the features' warm-up (${MIN_WARMUP_BATCHES} batches from the start of the data; the data has ${tape.batches})`);
   if (fromBatch > batchAt(tape, from)) io.stderr.write(`the first ${fromBatch - batchAt(tape, from)} batches of the span warm the features up: decisions start ${new Date(tape.ts[fromBatch] as number).toISOString()}\n`);
-  const report = evaluateAgent({ tape, config, rl, agent, fromBatch, toBatch, onLog: (l) => io.stderr.write(`${l}\n`) });
+  const report = await evaluateAgent({ tape, config, rl, agent, fromBatch, toBatch, ...(score ? { signalScore: score } : {}), onLog: (l) => io.stderr.write(`${l}\n`) });
   const out = args.strings.get('out') ?? 'out/agent-evaluation';
   await mkdir(out, { recursive: true });
   await writeFile(join(out, 'evaluation.json'), `${JSON.stringify({ model: agent.dir, ...report }, null, 2)}\n`);

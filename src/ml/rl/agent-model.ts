@@ -4,6 +4,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { readArtifacts, writeArtifacts } from '../file-io.js';
 import type { Normalizer } from '../normalizer.js';
 import { resolveModelDir } from '../registry.js';
+import type { SignalSpec } from './market-signal.js';
 import { OBSERVATION_SIZE } from './observation.js';
 import type { QNetworkSpec, QWeights } from './q-network.js';
 
@@ -16,6 +17,8 @@ export interface AgentMeta {
   readonly featureNames: readonly string[];
   readonly positionFeatureNames: readonly string[];
   readonly normalizer: Normalizer;
+  /** Where the observation's ranker probability and expected value come from (market-signal.ts); absent: zeros. */
+  readonly signal?: SignalSpec;
   /** Event-time span the agent was trained and selected on [from, to): evaluation must lie outside it. */
   readonly trainedOn: { readonly from: number; readonly to: number };
   readonly data: readonly string[];

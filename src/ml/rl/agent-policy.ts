@@ -4,6 +4,7 @@ import { FEATURE_COUNT, featureRows } from '../feature-vector.js';
 import type { Normalizer } from '../normalizer.js';
 import { ACTION_COUNT, BUY, groupOf, HOLD, maskedArgmax, writeMask } from './actions.js';
 import { decisionFor } from './action-replay.js';
+import { SIGNAL_FEATURES, writeSignal, type SignalScore, type SignalSpec } from './market-signal.js';
 import { NO_POSITION, OBSERVATION_SIZE, writeObservation, type PositionInputs } from './observation.js';
 import { QForward, type QWeights } from './q-network.js';
 
@@ -12,41 +13,27 @@ export interface AgentPolicyOptions {
   readonly normalizer: Normalizer;
   readonly feeRate: number;
   readonly maxPositions: number;
+  /** The ranker's signal in the observation (the agent's `meta.signal` and its score); without it the inputs are zeros, as on a tape without `applySignal`. */
+  readonly signal?: { readonly spec: SignalSpec; readonly score: SignalScore };
   /** Called with the wall time of each batch's decision (inference benchmark). */
   readonly onTiming?: (ms: number, markets: number) => void;
 }
 
 /**
  * The promoted network's greedy policy as a decider for strategies/rl-agent.ts: the same observation
- * (writeObservation on featureRows of the batch) and masks as the training environment, one forward pass
+ * (`agentObserver`) and masks as the training environment, one forward pass
  * for all markets of the batch. BUY is offered whenever a slot is free; the engine drops it when no
  * ranking comes with the batch, which the environment models by masking it then (same outcome: HOLD).
  */
 export function agentPolicy(options: AgentPolicyOptions): RlDecider {
   const forward = new QForward(options.weights);
-  let raw = new Float32Array(0);
-  let obs = new Float32Array(0);
+  const observe = agentObserver(options);
   let q = new Float32Array(0);
-  let mask = new Uint8Array(0);
   return (ts: number, snapshots: readonly FeatureSnapshot[], positions) => {
     const started = options.onTiming ? performance.now() : 0;
     const n = snapshots.length;
-    if (raw.length < n * FEATURE_COUNT) {
-      raw = new Float32Array(n * FEATURE_COUNT);
-      obs = new Float32Array(n * OBSERVATION_SIZE);
-      q = new Float32Array(n * ACTION_COUNT);
-      mask = new Uint8Array(n * ACTION_COUNT);
-    }
-    featureRows(snapshots, raw);
-    const openShare = positions.size / options.maxPositions;
-    const canBuy = positions.size < options.maxPositions;
-    for (let i = 0; i < n; i++) {
-      const s = snapshots[i] as FeatureSnapshot;
-      const v = positions.get(s.market);
-      const inputs: PositionInputs = v ? { group: groupOf(v.state), amount: v.amount, entryPrice: v.entryPrice, entryTs: v.entryTs, orderPrice: v.orderPrice, orderTs: v.orderTs } : NO_POSITION;
-      writeObservation(options.normalizer, raw, i * FEATURE_COUNT, inputs, s.price, s.touch?.bidPrice ?? s.price, ts, options.feeRate, openShare, obs, i * OBSERVATION_SIZE);
-      writeMask(inputs.group, canBuy, mask, i * ACTION_COUNT);
-    }
+    if (q.length < n * ACTION_COUNT) q = new Float32Array(n * ACTION_COUNT);
+    const { obs, mask } = observe(ts, snapshots, positions);
     forward.run(obs, n, q);
     const out: Decision[] = [];
     for (let i = 0; i < n; i++) {
@@ -57,5 +44,47 @@ export function agentPolicy(options: AgentPolicyOptions): RlDecider {
     }
     options.onTiming?.(performance.now() - started, n);
     return out;
+  };
+}
+
+/** One batch's observations (`OBSERVATION_SIZE` per market, in batch order) and action masks. */
+export interface BatchObservation {
+  readonly obs: Float32Array;
+  readonly mask: Uint8Array;
+}
+
+/**
+ * The engine side of the observation: for a batch's snapshots and the bot's positions, what the training
+ * environment writes for the same instant — featureRows of the batch, the signal from the same raw score
+ * through the same writeSignal, the position inputs from the position views. The buffers are reused.
+ */
+export function agentObserver(options: Pick<AgentPolicyOptions, 'normalizer' | 'feeRate' | 'maxPositions' | 'signal'>): (ts: number, snapshots: readonly FeatureSnapshot[], positions: Parameters<RlDecider>[2]) => BatchObservation {
+  let raw = new Float32Array(0);
+  let signal = new Float32Array(0);
+  let obs = new Float32Array(0);
+  let mask = new Uint8Array(0);
+  return (ts, snapshots, positions) => {
+    const n = snapshots.length;
+    if (raw.length < n * FEATURE_COUNT) {
+      raw = new Float32Array(n * FEATURE_COUNT);
+      signal = new Float32Array(n * SIGNAL_FEATURES);
+      obs = new Float32Array(n * OBSERVATION_SIZE);
+      mask = new Uint8Array(n * ACTION_COUNT);
+    }
+    featureRows(snapshots, raw);
+    if (options.signal && n > 0) {
+      const scores = options.signal.score(snapshots);
+      for (let i = 0; i < n; i++) writeSignal(options.signal.spec, scores[i] as number, signal, i * SIGNAL_FEATURES);
+    }
+    const openShare = positions.size / options.maxPositions;
+    const canBuy = positions.size < options.maxPositions;
+    for (let i = 0; i < n; i++) {
+      const s = snapshots[i] as FeatureSnapshot;
+      const v = positions.get(s.market);
+      const inputs: PositionInputs = v ? { group: groupOf(v.state), amount: v.amount, entryPrice: v.entryPrice, entryTs: v.entryTs, orderPrice: v.orderPrice, orderTs: v.orderTs } : NO_POSITION;
+      writeObservation(options.normalizer, raw, i * FEATURE_COUNT, signal, i * SIGNAL_FEATURES, inputs, s.price, s.touch?.bidPrice ?? s.price, ts, options.feeRate, openShare, obs, i * OBSERVATION_SIZE);
+      writeMask(inputs.group, canBuy, mask, i * ACTION_COUNT);
+    }
+    return { obs, mask };
   };
 }

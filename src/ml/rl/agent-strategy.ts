@@ -1,8 +1,9 @@
 import type { Config } from '../../config.js';
 import type { Strategy } from '../../../strategies/index.js';
 import { rlAgent } from '../../../strategies/rl-agent.js';
-import { loadAgent } from './agent-model.js';
+import { loadAgent, type LoadedAgent } from './agent-model.js';
 import { agentPolicy } from './agent-policy.js';
+import { signalScore } from './market-signal.js';
 
 /**
  * The promoted agent (a train folder's ACTIVE version, or one version folder) as the engine's strategy
@@ -10,6 +11,12 @@ import { agentPolicy } from './agent-policy.js';
  * or `new TradingEngine({ ..., strategy })`. Its decisions feed the position machines like any strategy's.
  */
 export async function loadAgentStrategy(dir: string, config: Config, feeRate: number, onTiming?: (ms: number, markets: number) => void): Promise<Strategy> {
-  const agent = await loadAgent(dir);
-  return rlAgent(agentPolicy({ weights: agent.weights, normalizer: agent.meta.normalizer, feeRate, maxPositions: config.allocation.maxPositions, ...(onTiming ? { onTiming } : {}) }));
+  return (await agentStrategyFor(await loadAgent(dir), config))(feeRate, onTiming);
+}
+
+/** A loaded agent as a strategy factory taking the fee rate; its signal's score is made ready here (the ranker loaded when the signal names one). */
+export async function agentStrategyFor(agent: LoadedAgent, config: Config): Promise<(feeRate: number, onTiming?: (ms: number, markets: number) => void) => Strategy> {
+  const spec = agent.meta.signal;
+  const signal = spec ? { spec, score: await signalScore(spec) } : undefined;
+  return (feeRate, onTiming) => rlAgent(agentPolicy({ weights: agent.weights, normalizer: agent.meta.normalizer, feeRate, maxPositions: config.allocation.maxPositions, ...(signal ? { signal } : {}), ...(onTiming ? { onTiming } : {}) }));
 }

@@ -10,6 +10,7 @@ import { agentPolicy } from './agent-policy.js';
 import type { LoadedAgent } from './agent-model.js';
 import { spanEpisode } from './episode.js';
 import type { MarketTape } from './market-tape.js';
+import { applySignal, signalScore as ruleOrModelScore, type SignalScore } from './market-signal.js';
 import { meanMetrics, policyMetrics, type PolicyMetrics } from './policy-metrics.js';
 import { QForward } from './q-network.js';
 import type { RlConfig } from './rl-config.js';
@@ -44,6 +45,8 @@ export interface EvaluationOptions {
   readonly fromBatch: number;
   readonly toBatch: number;
   readonly randomSeeds?: number;
+  /** The raw score of the agent's signal for the engine run (the tape must have been built with the same); default the rule's. */
+  readonly signalScore?: SignalScore;
   /** Seed of the bootstrap intervals. */
   readonly seed?: number;
   readonly onLog?: (line: string) => void;
@@ -122,9 +125,12 @@ function engineRun(tape: MarketTape, config: Config, quote: string, strategy: St
  * the random policy run in the environment; the agent is also run through the whole engine as a
  * strategy to show the live path gives the same result, timing each decision.
  */
-export function evaluateAgent(options: EvaluationOptions): EvaluationReport {
+export async function evaluateAgent(options: EvaluationOptions): Promise<EvaluationReport> {
   const { tape, config, rl, agent, fromBatch, toBatch } = options;
   const log = options.onLog ?? (() => {});
+  const spec = agent.meta.signal;
+  if (spec) applySignal(tape, spec);
+  const signal = spec ? { spec, score: options.signalScore ?? (await ruleOrModelScore(spec)) } : undefined;
   const initial = config.simulator.initialBalance;
   const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer: agent.meta.normalizer, record: true });
   const forward = new QForward(agent.weights);
@@ -173,6 +179,7 @@ export function evaluateAgent(options: EvaluationOptions): EvaluationReport {
     normalizer: agent.meta.normalizer,
     feeRate: env.feeRate,
     maxPositions: config.allocation.maxPositions,
+    ...(signal ? { signal } : {}),
     onTiming: (ms, n) => {
       timings.push(ms);
       decisions += n;

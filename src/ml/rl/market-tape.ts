@@ -4,6 +4,7 @@ import { eventPrice, type FeatureSnapshot, type MarketEvent } from '../../core/i
 import { marketPipeline } from '../../engine/index.js';
 import { readAll } from '../../market-data/index.js';
 import { FEATURE_COUNT, featureRows } from '../feature-vector.js';
+import { RULE_SCORERS, type SimpleRule } from '../simple-rules.js';
 
 /**
  * Recorded market data run once through the engine's own market pipeline (dedupe → feature batches →
@@ -37,11 +38,28 @@ export interface MarketTape {
   readonly orderStart: Int32Array;
   /** First price of every market in the data (what `inferredRulesSource` infers the tick from). */
   readonly firstPrice: Float64Array;
+  /** What scored `signalScore`: a simple rule, or a ranker model (its calibrated probability). */
+  readonly signalSource: SimpleRule | 'model';
+  /** The raw signal score, [batch][market], float64 as the engine computes it (market-signal.ts turns it into inputs). */
+  readonly signalScore: Float64Array;
+  /** The agent's signal inputs (`SIGNAL_FEATURES` per cell: 2p − 1, expected value), zeros until `applySignal`. */
+  readonly signal: Float32Array;
 }
+
+export interface TapeOptions {
+  /** Scores each batch for the agent's signal: a ranker model's probabilities (`signalScore` of market-signal.ts); default the volatility rule. */
+  readonly signalScore?: (snapshots: readonly FeatureSnapshot[]) => ArrayLike<number>;
+  readonly signalSource?: SimpleRule | 'model';
+}
+
+/** Signal inputs per tape cell (market-signal.ts SIGNAL_FEATURES; kept here so the tape needs no import of it). */
+const SIGNAL_WIDTH = 2;
 
 
 /** Builds a tape from events in event-time order (as `readAll` returns them). */
-export function buildTape(events: readonly MarketEvent[], config: Config): MarketTape {
+export function buildTape(events: readonly MarketEvent[], config: Config, options: TapeOptions = {}): MarketTape {
+  const signalSource = options.signalScore ? (options.signalSource ?? 'model') : 'volatility rule';
+  const score = options.signalScore ?? RULE_SCORERS['volatility rule'];
   const markets: string[] = [];
   const index = new Map<string, number>();
   const eventMarket = new Int32Array(events.length);
@@ -85,6 +103,7 @@ export function buildTape(events: readonly MarketEvent[], config: Config): Marke
   let price = new Float64Array(B0 * M);
   let bid = new Float64Array(B0 * M);
   let volatility = new Float32Array(B0 * M);
+  let signalScore = new Float64Array(B0 * M);
   const rows = new Float32Array(M * FEATURE_COUNT);
   const drain = (): void => {
     for (const { b, snaps } of chunks) {
@@ -99,8 +118,10 @@ export function buildTape(events: readonly MarketEvent[], config: Config): Marke
         price = grow(price, (n) => new Float64Array(n), 1);
         bid = grow(bid, (n) => new Float64Array(n), 1);
         volatility = grow(volatility, (n) => new Float32Array(n), 1);
+        signalScore = grow(signalScore, (n) => new Float64Array(n), 1);
       }
       featureRows(snaps, rows);
+      const scores = snaps.length > 0 ? score(snaps) : [];
       for (let i = 0; i < snaps.length; i++) {
         const s = snaps[i] as FeatureSnapshot;
         const m = index.get(s.market) as number;
@@ -110,6 +131,7 @@ export function buildTape(events: readonly MarketEvent[], config: Config): Marke
         price[k] = s.price;
         bid[k] = s.touch?.bidPrice ?? s.price;
         volatility[k] = s.volatility;
+        signalScore[k] = scores[i] as number;
       }
     }
     chunks.length = 0;
@@ -139,16 +161,19 @@ export function buildTape(events: readonly MarketEvent[], config: Config): Marke
     order: Int32Array.from(orderList),
     orderStart: Int32Array.from(orderStart),
     firstPrice: Float64Array.from(firstPrices),
+    signalSource,
+    signalScore: signalScore.slice(0, B * M),
+    signal: new Float32Array(B * M * SIGNAL_WIDTH),
   };
 }
 
 /** Reads recorded data (files or folders) and builds its tape; events after `to` (exclusive) are left out. */
-export async function loadTape(paths: readonly string[], config: Config, options: { readonly to?: number; readonly markets?: readonly string[] } = {}): Promise<MarketTape> {
+export async function loadTape(paths: readonly string[], config: Config, options: TapeOptions & { readonly to?: number; readonly markets?: readonly string[] } = {}): Promise<MarketTape> {
   const { events } = await readAll(paths);
   const to = options.to ?? Infinity;
   const keep = options.markets ? new Set(options.markets) : undefined;
   const kept = events.filter((e) => e.ts < to && (!keep || keep.has(e.market)));
-  return buildTape(kept, config);
+  return buildTape(kept, config, options);
 }
 
 /** First batch with `ts >= t` (batches.length when none). */

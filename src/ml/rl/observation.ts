@@ -1,10 +1,13 @@
 import { FEATURE_COUNT } from '../feature-vector.js';
 import { normalizeInto, type Normalizer } from '../normalizer.js';
 import type { PositionGroup } from './actions.js';
+import { SIGNAL_FEATURES } from './market-signal.js';
 
 /** Inputs describing the market's position, after the market features. */
 export const POSITION_FEATURES = 9;
-export const OBSERVATION_SIZE = FEATURE_COUNT + POSITION_FEATURES;
+export const OBSERVATION_SIZE = FEATURE_COUNT + SIGNAL_FEATURES + POSITION_FEATURES;
+/** Where the position inputs start (the 'flat' flag). */
+export const POSITION_OFFSET = FEATURE_COUNT + SIGNAL_FEATURES;
 export const POSITION_FEATURE_NAMES = ['flat', 'buy_pending', 'holding', 'sell_pending', 'net_return_x10', 'held_days', 'order_age_6h', 'order_distance_pct', 'open_positions_share'] as const;
 
 const HOUR = 3_600_000;
@@ -24,7 +27,8 @@ export const NO_POSITION: PositionInputs = { group: 'flat', amount: 0, entryPric
 
 /**
  * The seed's state for one market: coin and market info (the ranker's scale-free features of the live
- * FeatureSnapshots, standardised), the change in value of the held coin since it was bought (net of
+ * FeatureSnapshots, standardised), the ranker's calibrated probability and the expected value of a trade
+ * after costs (`signal`, written by market-signal.ts's writeSignal), the change in value of the held coin since it was bought (net of
  * fees on both sides, at the price the agent would sell at), how long it is held, the resting order's
  * age and distance, and how many position slots are used. The same function serves the training
  * environment and the live strategy, so both see identical inputs.
@@ -33,6 +37,8 @@ export function writeObservation(
   normalizer: Normalizer,
   features: Float32Array,
   featureOffset: number,
+  signal: Float32Array,
+  signalOffset: number,
   p: PositionInputs,
   price: number,
   bid: number,
@@ -44,6 +50,7 @@ export function writeObservation(
 ): void {
   normalizeInto(normalizer, features, featureOffset, out, offset);
   let k = offset + FEATURE_COUNT;
+  for (let j = 0; j < SIGNAL_FEATURES; j++) out[k++] = signal[signalOffset + j] as number;
   const g = p.group;
   out[k++] = g === 'flat' ? 1 : 0;
   out[k++] = g === 'buying' || g === 'busy' ? 1 : 0;

@@ -3,7 +3,10 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../../config.js';
 import { Random } from '../../core/random.js';
+import { barrierSpec } from '../dataset.js';
 import { FEATURE_COUNT, FEATURE_NAMES } from '../feature-vector.js';
+import type { BarrierSpec } from '../labels.js';
+import { parseRankerConfig } from '../ranker-config.js';
 import { fitNormalizer, type Normalizer } from '../normalizer.js';
 import { setActive } from '../registry.js';
 import { saveAgent, loadAgent, type AgentMeta } from './agent-model.js';
@@ -12,6 +15,7 @@ import type { DqnResult } from './dqn-train.js';
 import { sampleEpisodes, tiledEpisodes, type Episode } from './episode.js';
 import { writeLearningCurve, type GenerationRecord } from './learning-curve.js';
 import type { MarketTape } from './market-tape.js';
+import { applySignal, fitRuleSignal, type SignalSpec } from './market-signal.js';
 import { OBSERVATION_SIZE, POSITION_FEATURE_NAMES } from './observation.js';
 import { pairedSignFlipTest } from './paired-test.js';
 import { initWeights, qSpec, QForward, type QWeights } from './q-network.js';
@@ -28,6 +32,8 @@ export interface LoopState {
   readonly validationBatches: readonly [number, number];
   readonly trainedOn: { readonly from: number; readonly to: number };
   readonly normalizer: Normalizer;
+  /** The observation's ranker signal: the ranker model's, or the fallback rule calibrated on the training batches. */
+  readonly signal: SignalSpec;
   readonly best: string;
   readonly generations: readonly GenerationRecord[];
 }
@@ -42,6 +48,12 @@ export interface LoopOptions {
   readonly validationBatches: readonly [number, number];
   readonly data: readonly string[];
   readonly generations: number;
+  /**
+   * The ranker model's signal when the tape was scored by one (`ranking.model`); otherwise the tape's rule
+   * score is calibrated on the training batches against `label` (the ranker's default label at the env's fee).
+   */
+  readonly marketSignal?: SignalSpec;
+  readonly label?: BarrierSpec;
   readonly onLog?: (line: string) => void;
   readonly onProgress?: (what: string, fraction: number) => void;
   readonly signal?: AbortSignal;
@@ -88,19 +100,26 @@ export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> 
   if (existsSync(stateFile)) {
     state = JSON.parse(await readFile(stateFile, 'utf8')) as LoopState;
     if (state.fingerprint !== fingerprint) throw new Error(`${stateFile} belongs to another run (data, spans or configuration differ): use another --out or remove it`);
+    if (!state.signal) throw new Error(`${stateFile} was written by an older build (no ranker signal in its observation): use another --out or remove it`);
     bestWeights = (await loadAgent(join(models, state.best))).weights;
     log(`resuming after generation ${state.generations.length} (best ${state.best})`);
   } else {
     const normalizer = normalizerFor(tape, options.trainBatches[0], options.trainBatches[1]);
+    // The fee the environment charges (Upbit KRW's own, else the simulator's).
+    const fee = (tape.markets[0] ?? '').endsWith('/KRW') ? 0.0005 : config.simulator.feeRate;
+    const label = options.label ?? { ...barrierSpec(parseRankerConfig({})), feeRate: fee };
+    const signal = options.marketSignal ?? fitRuleSignal(tape, options.trainBatches[0], options.trainBatches[1], label);
+    log(signal.source === 'model' ? `signal: the ranker model ${signal.model}` : `signal: the ${signal.rule}, calibrated on ${signal.fit?.rows} training rows (base rate ${((signal.fit?.baseRate ?? 0) * 100).toFixed(1)} %, +${signal.target * 100} % before −${signal.stop * 100} % net)`);
     bestWeights = initWeights(qSpec(OBSERVATION_SIZE, rl.agent.hidden, rl.agent.dueling), rl.seed);
-    state = { v: 1, fingerprint, trainBatches: options.trainBatches, validationBatches: options.validationBatches, trainedOn, normalizer, best: 'v0', generations: [] };
+    state = { v: 1, fingerprint, trainBatches: options.trainBatches, validationBatches: options.validationBatches, trainedOn, normalizer, signal, best: 'v0', generations: [] };
     await saveAgent(join(models, 'v0'), bestWeights, meta(state, 'v0', 0));
     await setActive(models, 'v0');
     await writeJsonAtomic(stateFile, state);
   }
   function meta(s: LoopState, version: string, generation: number): AgentMeta {
-    return { version, kind: 'rl-dqn', generation, spec: bestWeights.spec, featureNames: FEATURE_NAMES, positionFeatureNames: POSITION_FEATURE_NAMES, normalizer: s.normalizer, trainedOn, data: options.data, rlConfig: rl, engineConfig: config };
+    return { version, kind: 'rl-dqn', generation, spec: bestWeights.spec, featureNames: FEATURE_NAMES, positionFeatureNames: POSITION_FEATURE_NAMES, normalizer: s.normalizer, signal: s.signal, trainedOn, data: options.data, rlConfig: rl, engineConfig: config };
   }
+  applySignal(tape, state.signal);
   const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer: state.normalizer });
   const play = (episodes: readonly Episode[], forward: QForward | undefined, epsilon: number, seed: number, memory?: MemoryWriter, label = ''): EpisodeOutcome[] => {
     const random = new Random(seed);

@@ -1,8 +1,7 @@
 import type { Random } from '../../core/random.js';
-import { FEATURE_COUNT } from '../feature-vector.js';
 import { ACTION_COUNT, BUY, HOLD, maskedArgmax } from './actions.js';
 import type { Episode } from './episode.js';
-import { OBSERVATION_SIZE } from './observation.js';
+import { OBSERVATION_SIZE, POSITION_OFFSET } from './observation.js';
 import type { QForward } from './q-network.js';
 import type { MemoryWriter } from './replay-memory.js';
 import type { TradingEnv } from './trading-env.js';
@@ -97,4 +96,4 @@ export function playEpisode(env: TradingEnv, episode: Episode, options: PlayOpti
 }
 
 /** Index of the "flat" position input in an observation. */
-const FLAT_INDEX = FEATURE_COUNT;
+const FLAT_INDEX = POSITION_OFFSET;
