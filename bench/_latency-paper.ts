@@ -12,7 +12,8 @@
  * An order or decision made outside a frame's handling (a timer) is counted apart and timed from the
  * latest frame. Event-loop lag (1 ms resolution) is sampled from the first frame on (the command's own
  * start-up is not trading). GC pauses are observed; the slowest orders are listed with the pauses that
- * overlap them. LATENCY_DUMP=<file> writes every order and decision sample as JSON for analysis.
+ * overlap them and with the CPU time the process had meanwhile (wall far above CPU: it waited for a core,
+ * the machine's load, not its own work). LATENCY_DUMP=<file> writes every order and decision sample as JSON for analysis.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +34,8 @@ const LOOPS = Number(process.env['LOOPS'] ?? 3);
 interface Sample {
   /** From the frame's message event. */
   readonly ms: number;
+  /** CPU time the process used in that span (all its threads): far below `ms` means it waited for a core. */
+  readonly cpu: number;
   /** From the read of the socket chunk that carried the frame. */
   readonly fromRead: number;
   readonly at: number;
@@ -60,6 +63,7 @@ const { TradingEngine } = (await load('src/engine/trading-engine.ts')) as { Trad
 const ws = createRequire(join(root, 'package.json'))('ws') as typeof import('ws');
 const Receiver = (ws as unknown as { Receiver: { prototype: { _write: (...a: unknown[]) => void } } }).Receiver;
 let read = 0;
+let cpuAtArrival: NodeJS.CpuUsage = { user: 0, system: 0 };
 let arrival = 0;
 let arrivalRead = 0;
 let inFrame = false;
@@ -74,6 +78,8 @@ Receiver.prototype._write = function (this: unknown, ...args: unknown[]): void {
 const emit = ws.WebSocket.prototype.emit;
 ws.WebSocket.prototype.emit = function (this: unknown, event: string | symbol, ...args: unknown[]): boolean {
   if (event !== 'message' || inFrame) return emit.call(this, event, ...args);
+  // Taken before the arrival stamp, so its own cost is outside every figure.
+  cpuAtArrival = process.cpuUsage();
   arrival = performance.now();
   arrivalRead = read;
   if (firstFrame) {
@@ -95,16 +101,23 @@ let ordersOutside = 0;
 let decisionsOutside = 0;
 const sample = (): Sample => {
   const now = performance.now();
-  return { ms: now - arrival, fromRead: now - arrivalRead, at: arrival };
+  const cpu = process.cpuUsage(cpuAtArrival);
+  return { ms: now - arrival, cpu: (cpu.user + cpu.system) / 1000, fromRead: now - arrivalRead, at: arrival };
 };
 const create = SimulatedExchange.prototype.createLimitOrder;
+let ordersBeforeFrames = 0;
 SimulatedExchange.prototype.createLimitOrder = function (this: unknown, ...args: unknown[]): unknown {
-  orders.push(sample());
-  if (!inFrame) ordersOutside++;
+  // Before the first frame no tick exists to time from (a warm-up's throwaway engine).
+  if (firstFrame) ordersBeforeFrames++;
+  else {
+    orders.push(sample());
+    if (!inFrame) ordersOutside++;
+  }
   return create.apply(this, args);
 };
 const decisionListener = {
   onDecision: (): void => {
+    if (firstFrame) return;
     decisions.push(sample());
     if (!inFrame) decisionsOutside++;
   },
@@ -172,15 +185,19 @@ process.stdout.write(
     frames_received: frames.length,
     replay_s: Number(done.seconds.toFixed(2)),
     tick_to_order_ms: quantiles(orders.map((s) => s.ms)),
+    tick_to_order_cpu_ms: quantiles(orders.map((s) => s.cpu)),
     tick_to_order_from_read_ms: quantiles(orders.map((s) => s.fromRead)),
     orders_outside_frame: ordersOutside,
+    orders_before_first_frame: ordersBeforeFrames,
     tick_to_decision_ms: quantiles(decisions.map((s) => s.ms)),
     decisions_outside_frame: decisionsOutside,
     frame_handling_ms: quantiles(frames),
     event_loop_lag_ms: { p50: ms(lag.percentile(50)), p99: ms(lag.percentile(99)), p99_9: ms(lag.percentile(99.9)), max: ms(lag.max) },
     gc: byKind,
     slowest_1pct_orders_during_gc: `${tail.filter((s) => overlapping(s).length > 0).length}/${tail.length}`,
-    worst_orders: sorted.slice(0, 5).map((s) => ({ ms: Number(s.ms.toFixed(3)), gc_during: overlapping(s) })),
+    // Off-CPU time: the wall time of the order less the CPU time the process used meanwhile.
+    slowest_1pct_orders_off_cpu_ms: quantiles(tail.map((s) => Math.max(0, s.ms - s.cpu))),
+    worst_orders: sorted.slice(0, 5).map((s) => ({ ms: Number(s.ms.toFixed(3)), cpu_ms: Number(s.cpu.toFixed(3)), gc_during: overlapping(s) })),
   })}\n`,
 );
 child.kill();
