@@ -14,9 +14,12 @@ import type { WindowStats } from '../src/core/index.js';
  * nothing per empty bucket, and each window knows its oldest bucket's id, so a window with nothing to
  * expire costs one comparison per bucket change.
  *
- * Two layouts give the same sums, operation for operation: `BucketRing` keeps a slot per bucket (for
- * coarse resolutions, which a market that trades at all mostly fills), `SparseBucketRing` only the
- * non-empty buckets (for fine ones, which most markets leave mostly empty).
+ * Only the closed non-empty buckets are kept, oldest first, in one queue that holds each one's sums, id
+ * and count side by side (24 bytes). A slot per bucket (the layout this replaced) left most slots empty
+ * for candles (a 5-minute candle fills one 1-minute bucket in five) and kept the sums and counts in two
+ * arrays: every eviction then read cache lines far apart, a miss each, and with 30 markets that was the
+ * costliest part of a candle backtest's features. The queue's windows walk it in order, each read
+ * sharing its cache line with the next two or three, and nothing is scanned to skip the empty buckets.
  */
 export interface WindowRing {
   readonly resolutionMs: number;
@@ -42,7 +45,7 @@ const VALUE = 1;
 const TRADES = 2;
 /** Buckets evicted since the sums were last recomputed. */
 const EVICTIONS = 3;
-/** Closed non-empty buckets in the window, the id of the oldest, and (sparse layout) its queue index. */
+/** Closed non-empty buckets in the window, the id of the oldest, and its queue index. */
 const COUNT = 8;
 const FIRST = 9;
 const HEAD = 10;
@@ -68,183 +71,8 @@ function windowState(windowBuckets: readonly number[]): { sums: Float64Array; in
   return { sums: new Float64Array(buffer), ints };
 }
 
-/**
- * Memory: one slot per bucket of the longest window (volume and value side by side, so one cache line
- * serves both, and the print count), and one bit per slot marking the closed non-empty buckets still in
- * the longest window, which a window walks (32 buckets a word) to find its next oldest bucket.
- */
+/** The windows of one resolution over a queue of the closed non-empty buckets (see the top of this file). */
 export class BucketRing implements WindowRing {
-  readonly resolutionMs: number;
-  readonly windowBuckets: readonly number[];
-  readonly #len: number;
-  /** Volume and value of bucket slot s at 2s and 2s + 1. */
-  readonly #sums: Float64Array;
-  readonly #trades: Uint32Array;
-  /** Bit s: slot s holds a closed non-empty bucket inside the longest window. */
-  readonly #bits: Int32Array;
-  /** Index of the longest window: evicting from it clears the bits, so it goes last. */
-  readonly #longest: number;
-  readonly #win: Float64Array;
-  readonly #int: Int32Array;
-  /**
-   * Current (open) bucket id, counted from the first bucket seen (#origin), and the end time of that
-   * bucket for a cheap same-bucket test. Relative ids stay small integers: absolute ones (1.7e9 seconds
-   * since 1970) are not V8 small integers, and `%` on them would be a floating-point remainder.
-   */
-  #current = -1;
-  #currentEnd = -Infinity;
-  #origin = NaN;
-  /** Array index of the open bucket (#current % #len). */
-  #slot = 0;
-
-  constructor(resolutionMs: number, windowBuckets: readonly number[]) {
-    this.resolutionMs = resolutionMs;
-    this.windowBuckets = windowBuckets;
-    const longest = Math.max(...windowBuckets);
-    this.#len = longest + 1;
-    this.#longest = windowBuckets.indexOf(longest);
-    this.#sums = new Float64Array(2 * this.#len);
-    this.#trades = new Uint32Array(this.#len);
-    this.#bits = new Int32Array(Math.ceil(this.#len / 32));
-    const state = windowState(windowBuckets);
-    this.#win = state.sums;
-    this.#int = state.ints;
-  }
-
-  advanceTo(ts: number): void {
-    if (ts <= this.#currentEnd) return;
-    const absolute = Math.ceil(ts / this.resolutionMs) - 1;
-    if (this.#origin !== this.#origin) this.#origin = absolute;
-    const next = absolute - this.#origin;
-    const cur = this.#current;
-    const win = this.#win;
-    const int = this.#int;
-    const windows = this.windowBuckets.length;
-    if (cur >= 0) {
-      const slot = this.#slot;
-      const trades = this.#trades[slot] as number;
-      if (trades > 0) {
-        const volume = this.#sums[2 * slot] as number;
-        const value = this.#sums[2 * slot + 1] as number;
-        this.#bits[slot >>> 5] |= 1 << (slot & 31);
-        for (let w = 0; w < windows; w++) {
-          win[6 * w + VOLUME] += volume;
-          win[6 * w + VALUE] += value;
-          win[6 * w + TRADES] += trades;
-          if (int[12 * w + COUNT]++ === 0) int[12 * w + FIRST] = cur;
-        }
-      }
-      const longest = this.#longest;
-      for (let w = 0; w < windows; w++) {
-        if (w !== longest && (int[12 * w + COUNT] as number) > 0 && (int[12 * w + FIRST] as number) <= next - (int[12 * w + LENGTH] as number)) this.#evict(w, next, false);
-      }
-      if ((int[12 * longest + COUNT] as number) > 0 && (int[12 * longest + FIRST] as number) <= next - (int[12 * longest + LENGTH] as number)) this.#evict(longest, next, true);
-    }
-    const slot = next % this.#len;
-    this.#sums[2 * slot] = 0;
-    this.#sums[2 * slot + 1] = 0;
-    this.#trades[slot] = 0;
-    this.#current = next;
-    this.#slot = slot;
-    this.#currentEnd = (absolute + 1) * this.resolutionMs;
-  }
-
-  add(volume: number, value: number): void {
-    const slot = this.#slot;
-    this.#sums[2 * slot] += volume;
-    this.#sums[2 * slot + 1] += value;
-    this.#trades[slot] += 1;
-  }
-
-  stats(w: number, emptyVwap: number): WindowStats {
-    if (this.#current < 0) return { vwap: emptyVwap, volume: 0, value: 0, trades: 0 };
-    const slot = this.#slot;
-    const volume = (this.#win[6 * w + VOLUME] as number) + (this.#sums[2 * slot] as number);
-    const value = (this.#win[6 * w + VALUE] as number) + (this.#sums[2 * slot + 1] as number);
-    return { vwap: volume > 0 ? value / volume : emptyVwap, volume, value, trades: (this.#win[6 * w + TRADES] as number) + (this.#trades[slot] as number) };
-  }
-
-  readAll(out: number[], at: number): void {
-    const slot = this.#slot;
-    readWindows(this.#win, this.windowBuckets.length, this.#sums[2 * slot] as number, this.#sums[2 * slot + 1] as number, this.#trades[slot] as number, out, at);
-  }
-
-  /** Smallest id in [from, to] whose slot holds a closed non-empty bucket, or -1. */
-  #nextFilled(from: number, to: number): number {
-    const len = this.#len;
-    const bits = this.#bits;
-    let id = from;
-    while (id <= to) {
-      const slot = id % len;
-      const word = (bits[slot >>> 5] as number) >>> (slot & 31);
-      // Bits past the end of the ring are never set, so a hit is always a slot of this lap.
-      if (word !== 0) {
-        const found = id + 31 - Math.clz32(word & -word);
-        return found <= to ? found : -1;
-      }
-      id += Math.min(32 - (slot & 31), len - slot);
-    }
-    return -1;
-  }
-
-  /** Drops the buckets that left window `w`; the longest window also clears their bits. */
-  #evict(w: number, next: number, clear: boolean): void {
-    const win = this.#win;
-    const int = this.#int;
-    const oldest = next - (int[12 * w + LENGTH] as number);
-    const len = this.#len;
-    const cur = this.#current;
-    let id = int[12 * w + FIRST] as number;
-    let count = int[12 * w + COUNT] as number;
-    let evicted = 0;
-    while (id >= 0 && id <= oldest) {
-      const slot = id % len;
-      win[6 * w + VOLUME] -= this.#sums[2 * slot] as number;
-      win[6 * w + VALUE] -= this.#sums[2 * slot + 1] as number;
-      win[6 * w + TRADES] -= this.#trades[slot] as number;
-      if (clear) this.#bits[slot >>> 5] &= ~(1 << (slot & 31));
-      evicted++;
-      count--;
-      id = count > 0 ? this.#nextFilled(id + 1, cur) : -1;
-    }
-    int[12 * w + COUNT] = count;
-    if (count === 0) {
-      win[6 * w + VOLUME] = 0;
-      win[6 * w + VALUE] = 0;
-      win[6 * w + TRADES] = 0;
-      win[6 * w + EVICTIONS] = 0;
-      return;
-    }
-    int[12 * w + FIRST] = id;
-    // Recompute once as many buckets have left as remain (or as the window holds): the sum then never
-    // carries the rounding of more subtractions than it has terms, and the cost stays amortized O(1).
-    const evictions = (win[6 * w + EVICTIONS] as number) + evicted;
-    win[6 * w + EVICTIONS] = evictions;
-    if (evictions >= count || evictions >= (int[12 * w + LENGTH] as number)) {
-      let volume = 0;
-      let value = 0;
-      let trades = 0;
-      for (; id >= 0; id = this.#nextFilled(id + 1, cur)) {
-        const slot = id % len;
-        volume += this.#sums[2 * slot] as number;
-        value += this.#sums[2 * slot + 1] as number;
-        trades += this.#trades[slot] as number;
-      }
-      win[6 * w + VOLUME] = volume;
-      win[6 * w + VALUE] = value;
-      win[6 * w + TRADES] = trades;
-      win[6 * w + EVICTIONS] = 0;
-    }
-  }
-}
-
-/**
- * Only the closed non-empty buckets, oldest first, in a queue that holds each one's sums, id and count
- * side by side (24 bytes). When most buckets are empty (one print every few minutes in a ring of
- * seconds), the windows of a ring evict neighbouring entries, so an advance touches a few cache lines
- * instead of a slot per window far apart, and nothing is scanned to skip the empty buckets.
- */
-export class SparseBucketRing implements WindowRing {
   readonly resolutionMs: number;
   readonly windowBuckets: readonly number[];
   /** Entry e: volume and value at [3e], [3e + 1] of #sums; id and count at [6e + 4], [6e + 5] of #words (one buffer). */
@@ -259,6 +87,11 @@ export class SparseBucketRing implements WindowRing {
   #tail = 0;
   readonly #win: Float64Array;
   readonly #int: Int32Array;
+  /**
+   * Current (open) bucket id, counted from the first bucket seen (#origin), and the end time of that
+   * bucket for a cheap same-bucket test. Relative ids stay small integers: absolute ones (1.7e9 seconds
+   * since 1970) are not V8 small integers.
+   */
   #current = -1;
   #currentEnd = -Infinity;
   #origin = NaN;

@@ -1,6 +1,6 @@
 import type { FeatureSnapshot, MarketEvent, Regime, Touch, WindowName, WindowStats } from '../src/core/index.js';
 import { WINDOW_MS, WINDOWS } from '../src/core/index.js';
-import { BucketRing, SparseBucketRing } from './bucket-ring.js';
+import { BucketRing } from './bucket-ring.js';
 import { MinuteVolatility } from './minute-volatility.js';
 import { classifyRegime, DEFAULT_REGIME_RULE, type RegimeRule } from './regime.js';
 import { SlidingExtremes } from './sliding-extremes.js';
@@ -26,18 +26,10 @@ export const WINDOW_RESOLUTION_MS: Readonly<Record<WindowName, number>> = {
 /** The high and low lines span this window. */
 export const HIGH_LOW_WINDOW: WindowName = '1d';
 
-type Ring = BucketRing | SparseBucketRing;
-
 interface RingSlot {
-  readonly ring: Ring;
+  readonly ring: BucketRing;
   readonly index: number;
 }
-
-/**
- * Rings at this resolution or coarser keep a slot per bucket (20 bytes and a bit); the 1-second ring,
- * mostly empty for most markets (and for candles), keeps its non-empty buckets in a queue (24 bytes).
- */
-const DENSE_FROM_MS = 60_000;
 
 const RESOLUTIONS = [...new Set(Object.values(WINDOW_RESOLUTION_MS))];
 const FINEST_MS = Math.min(...RESOLUTIONS);
@@ -55,12 +47,12 @@ const RING_FIRST_WINDOW = RESOLUTIONS.map((r) => {
  *
  * Everything kept for one market: bucketed sums for every window, the high/low lines, the minute
  * closes for volatility, the last price and the touch. The rings' memory is fixed at creation (typed
- * arrays, about 0.29 MB), so a market costs the same whether it trades once a day or a thousand times a
+ * arrays, about 0.33 MB), so a market costs the same whether it trades once a day or a thousand times a
  * second; only the high/low deques grow, while a day's highs keep falling (or lows rising), up to 35 kB.
  */
 export class MarketState {
   readonly market: string;
-  readonly #rings: Ring[];
+  readonly #rings: BucketRing[];
   readonly #slots: RingSlot[];
   readonly #extremes = new SlidingExtremes(60_000, WINDOW_MS[HIGH_LOW_WINDOW] / 60_000);
   readonly #volatility = new MinuteVolatility();
@@ -77,15 +69,10 @@ export class MarketState {
   constructor(market: string, regimeRule: RegimeRule = DEFAULT_REGIME_RULE) {
     this.market = market;
     this.#regimeRule = regimeRule;
-    this.#rings = RESOLUTIONS.map(
-      (r) => {
-        const buckets = WINDOWS.filter((w) => WINDOW_RESOLUTION_MS[w] === r).map((w) => WINDOW_MS[w] / r);
-        return r >= DENSE_FROM_MS ? new BucketRing(r, buckets) : new SparseBucketRing(r, buckets);
-      },
-    );
+    this.#rings = RESOLUTIONS.map((r) => new BucketRing(r, WINDOWS.filter((w) => WINDOW_RESOLUTION_MS[w] === r).map((w) => WINDOW_MS[w] / r)));
     this.#slots = WINDOWS.map((w) => {
       const r = WINDOW_RESOLUTION_MS[w];
-      const ring = this.#rings[RESOLUTIONS.indexOf(r)] as Ring;
+      const ring = this.#rings[RESOLUTIONS.indexOf(r)] as BucketRing;
       const index = WINDOWS.filter((x) => WINDOW_RESOLUTION_MS[x] === r).indexOf(w);
       return { ring, index };
     });
@@ -123,7 +110,7 @@ export class MarketState {
     this.#advance(ts);
     const value = price * volume;
     const rings = this.#rings;
-    for (let i = 0; i < rings.length; i++) (rings[i] as Ring).add(volume, value);
+    for (let i = 0; i < rings.length; i++) (rings[i] as BucketRing).add(volume, value);
     this.#extremes.add(high, low);
     this.#volatility.add(price);
     this.price = price;
@@ -137,7 +124,7 @@ export class MarketState {
     // at multiples of it): several prints a second are common.
     if (ts > this.#openUntil) {
       const rings = this.#rings;
-      for (let i = 0; i < rings.length; i++) (rings[i] as Ring).advanceTo(ts);
+      for (let i = 0; i < rings.length; i++) (rings[i] as BucketRing).advanceTo(ts);
       this.#extremes.advanceTo(ts);
       this.#volatility.advanceTo(ts);
       this.#openUntil = Math.ceil(ts / FINEST_MS) * FINEST_MS;
@@ -161,7 +148,7 @@ export class MarketState {
     // The windows' sums are copied now (the rings move on); their WindowStats are built when read.
     const sums = windowSums();
     const rings = this.#rings;
-    for (let r = 0; r < rings.length; r++) (rings[r] as Ring).readAll(sums, 3 * (RING_FIRST_WINDOW[r] as number));
+    for (let r = 0; r < rings.length; r++) (rings[r] as BucketRing).readAll(sums, 3 * (RING_FIRST_WINDOW[r] as number));
     sums[PRICE] = price;
     const windows = new SnapshotWindows(sums);
     const volatility = this.#volatility.read();
