@@ -203,6 +203,18 @@ export function decisionTable(outcomes: Readonly<Record<string, Readonly<Record<
     });
 }
 
+/** Decision outcomes in words, as the summary and the report print them. */
+export const OUTCOME_WORDS: Readonly<Record<string, string>> = {
+  'already-holding': 'already holding',
+  'no-slot': 'no free slot',
+  halted: 'bot halted',
+  'below-minimum': 'below the minimum order',
+  'store-unwritable': 'store not writable',
+  'no-position': 'no position',
+  'not-traded-quote': 'other quote',
+  unsized: 'no valid size',
+};
+
 /** Hours as `2.5h`, days past two days as `3.1d`. */
 export function formatHold(ms: number): string {
   return ms >= 2 * DAY_MS ? `${(ms / DAY_MS).toFixed(1)}d` : `${(ms / 3_600_000).toFixed(1)}h`;

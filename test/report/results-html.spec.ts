@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { resultsHtml } from '../../src/report/results-html.js';
-import type { RunResults } from '../../src/report/results.js';
+import { OUTCOME_WORDS, type RunResults } from '../../src/report/results.js';
 import { captureIo } from '../helpers/capture-io.js';
 
 const START = Date.UTC(2024, 0, 1);
@@ -43,6 +43,10 @@ describe('the HTML report shows the results tables', () => {
     expect(rowsOf('monthly')).toBe(results.monthly.length);
     expect(rowsOf('exit-reasons')).toBe(results.exits.length);
     expect(rowsOf('decision-outcomes')).toBe(results.decisions.length);
+    // Why decisions were suppressed, in the console's words (summary.json's keys are for programs).
+    const why = results.decisions.flatMap((d) => Object.keys(d.why));
+    expect(why.length).toBeGreaterThan(0);
+    for (const k of why) expect(section).toContain(`${OUTCOME_WORDS[k] as string} `);
     for (const p of results.pairs) expect(section).toContain(`<td>${p.market}</td>`);
     expect(results.halts.length).toBeGreaterThan(0);
     expect(section).toContain('kill-switch: daily loss limit');

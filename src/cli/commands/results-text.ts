@@ -1,4 +1,4 @@
-import { formatHold, type PeriodRow, type RunResults } from '../../report/results.js';
+import { formatHold, OUTCOME_WORDS, type PeriodRow, type RunResults } from '../../report/results.js';
 
 const pct = (x: number | null): string => (x === null ? '-' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}%`);
 const rate = (x: number): string => `${(x * 100).toFixed(1)}%`;
@@ -11,18 +11,6 @@ export function textTable(header: readonly string[], rows: readonly (readonly st
   const line = (cells: readonly string[]): string => indent + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
   return [line(header), ...rows.map(line)];
 }
-
-/** Decision outcomes in words, as the summary prints them. */
-const OUTCOME_WORDS: Readonly<Record<string, string>> = {
-  'already-holding': 'already holding',
-  'no-slot': 'no free slot',
-  halted: 'bot halted',
-  'below-minimum': 'below the minimum order',
-  'store-unwritable': 'store not writable',
-  'no-position': 'no position',
-  'not-traded-quote': 'other quote',
-  unsized: 'no valid size',
-};
 
 function periodRows(rows: readonly PeriodRow[]): string[][] {
   return rows.map((r) => [r.period, r.equityStart.toFixed(2), r.equityEnd.toFixed(2), pct(r.return), String(r.trades), r.trades > 0 ? rate(r.wins / r.trades) : '-', money(r.pnl)]);
