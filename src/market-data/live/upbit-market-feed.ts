@@ -6,6 +6,7 @@ import { FeedRun, type FeedBackoff } from './feed-connection.js';
 import type { MarketEvent, MarketSymbol } from '../../core/index.js';
 import type { ConnectionStatus, MarketFeed } from './market-feed.js';
 import { UpbitFrames } from '../parsers/upbit-frames.js';
+import { parseUpbitFrameJson } from '../parsers/upbit-frame-json.js';
 import { upbitMarket } from '../symbols.js';
 import { TradeSequencer } from './trade-sequencer.js';
 import { fetchUpbitMarketCodes, upbitGet, UPBIT_REST_URL, UPBIT_WS_URL } from '../../net/upbit-quotation.js';
@@ -259,7 +260,7 @@ export class UpbitMarketFeed implements MarketFeed {
     this.#counters.frames++;
     let f: Record<string, unknown>;
     try {
-      const parsed: unknown = JSON.parse(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString());
+      const parsed = parseUpbitFrameJson(Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data));
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return;
       f = parsed as Record<string, unknown>;
     } catch {
