@@ -122,6 +122,19 @@ describe('feature export', () => {
     expect(Math.abs(estimated / statSync(out).size - 1)).toBeLessThan(0.1);
   });
 
+  it('the size estimate counts only a closed time range, and says "at most" for an open one', async () => {
+    const dir = writeCandles();
+    const closed = captureIo();
+    const out = join(mkdtempSync(join(tmpdir(), 'coinrx-features-out-')), 'f.jsonl');
+    // Two coins of 5m candles over two days; six hours of the second day at --every 1h: 2 × 6 snapshots.
+    expect(await main(['features', '--data', dir, '--every', '1h', '--from', '2024-01-02T00:00Z', '--to', '2024-01-02T06:00Z', '--out', out], closed.io)).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(12);
+    expect(closed.err()).toMatch(/features: about 12 snapshots × \d+ bytes/);
+    const open = captureIo();
+    expect(await main(['features', '--data', dir, '--every', '1h', '--from', '2024-01-02', '--out', out], open.io)).toBe(0);
+    expect(open.err()).toMatch(/features: at most 96 snapshots × \d+ bytes .*all of it: the time range writes only its part/);
+  });
+
   it('refuses an unknown window or field with one line naming it', async () => {
     const dir = writeCandles();
     for (const [flag, value] of [['--windows', '2h'], ['--fields', 'vwapp']] as const) {

@@ -11,7 +11,7 @@ import { ParallelJsonWriter } from '../parallel-json-writer.js';
 import { LineWriter, SNAPSHOT_FIELDS, snapshotSerializer, WINDOW_STATS, type FeatureSelection, type SnapshotField, type WindowStat } from '../output.js';
 import { commandConfig, durationFlag, pumpRange, replayFromArgs, reportStats } from './replay-input.js';
 import { TIME_RANGE_FLAGS, timeRangeArgs } from '../time-range-flags.js';
-import { inTimeRange } from '../../core/time-range.js';
+import { inTimeRange, type TimeRange } from '../../core/time-range.js';
 
 export const featuresCommand: Command = {
   name: 'features',
@@ -38,7 +38,7 @@ export const featuresCommand: Command = {
     const source = replayFromArgs(args, io);
     const everyMs = durationFlag(args, 'every') ?? config.features.every;
     const path = args.strings.get('out');
-    const estimate = estimateSnapshots(args.lists.get('data') ?? [], everyMs);
+    const estimate = estimateSnapshots(args.lists.get('data') ?? [], everyMs, range);
     const events$ = new Subject<MarketEvent>();
     const pipeline = marketPipeline(events$, config, { everyMs });
     const out = await featureWriter(path, io.stdout, selection);
@@ -48,9 +48,11 @@ export const featuresCommand: Command = {
       const perLine = out.bytesPerLine();
       if (told || perLine === undefined) return;
       told = true;
-      const snapshots = await estimate;
-      if (snapshots === undefined) return;
-      io.stderr.write(`features: about ${snapshots.toLocaleString('en-US')} snapshots × ${Math.round(perLine)} bytes ≈ ${megabytes(snapshots * perLine)} to ${path ?? 'stdout'} (estimated from the input's size; --windows and --fields write less)\n`);
+      const estimated = await estimate;
+      if (estimated === undefined) return;
+      const { snapshots, wholeData } = estimated;
+      const basis = wholeData ? "estimated from the input's size, all of it: the time range writes only its part" : "estimated from the input's size";
+      io.stderr.write(`features: ${wholeData ? 'at most' : 'about'} ${snapshots.toLocaleString('en-US')} snapshots × ${Math.round(perLine)} bytes ≈ ${megabytes(snapshots * perLine)} to ${path ?? 'stdout'} (${basis}; --windows and --fields write less)\n`);
     };
     pipeline.batches$.subscribe((batch) => {
       if (inTimeRange(range, batch.ts)) for (const snapshot of batch.snapshots) out.write(snapshot);
@@ -127,18 +129,27 @@ function columnsPerRow(selection: FeatureSelection): number {
 
 /**
  * Snapshots to expect: one per input record, or per candle and cadence when the file name gives the
- * candle (a 5m file at --every 1h: one in twelve). Undefined when a file is not line by line.
+ * candle (a 5m file at --every 1h: one in twelve), and no more than a closed time range holds at that
+ * pace. `wholeData` when a range could not be applied (an open end, a file of trades): the count is
+ * then the whole data's, an upper bound. Undefined when a file is not line by line.
  */
-async function estimateSnapshots(paths: readonly string[], everyMs: number): Promise<number | undefined> {
+async function estimateSnapshots(paths: readonly string[], everyMs: number, range: TimeRange): Promise<{ snapshots: number; wholeData: boolean } | undefined> {
+  const spanMs = range.from !== undefined && range.to !== undefined ? range.to - range.from : undefined;
   try {
     let total = 0;
+    let wholeData = false;
     for (const { file } of await expandPaths(paths)) {
       const records = await estimateRecords(file);
       if (records === undefined) return undefined;
       const candleMs = hintsFromFileName(basename(file)).timeframeMs;
-      total += candleMs === undefined ? records : records * Math.min(1, candleMs / everyMs);
+      const all = candleMs === undefined ? records : records * Math.min(1, candleMs / everyMs);
+      if (spanMs !== undefined && candleMs !== undefined) total += Math.min(all, spanMs / Math.max(candleMs, everyMs));
+      else {
+        total += all;
+        wholeData ||= range.from !== undefined || range.to !== undefined;
+      }
     }
-    return Math.round(total);
+    return { snapshots: Math.round(total), wholeData };
   } catch {
     // The replay reports a missing or unreadable file in its own words.
     return undefined;
