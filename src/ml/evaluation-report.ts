@@ -69,6 +69,7 @@ export function evaluationText(r: EvaluationReport): string {
       lines.push(`  ${name.padEnd(16)} return ${pct(s['totalReturn'] as number, 2)}, ${s['trades']} trades, win rate ${pct(s['winRate'] as number)}, mean trade ${pct(s['meanTradeReturn'] as number, 2)}, max drawdown ${pct(s['maxDrawdown'] as number)}, fees ${num(s['feesPaid'] as number, 2)}; rankings acted on ${b.counters.rankings}/${b.counters.batches} batches`);
     }
     if (r.backtestComparisons) lines.push('', 'model ranking backtest against the others, paired daily returns:', ...textTable(CMP_HEAD, r.backtestComparisons.map(comparisonRow)));
+    if (r.strategyComparisons) lines.push('', 'the default strategy (heuristic ranking) against the others, paired daily returns:', ...textTable(CMP_HEAD, r.strategyComparisons.map(comparisonRow)));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -97,7 +98,9 @@ export function evaluationHtml(r: EvaluationReport): string {
           const s = pick(b.summary);
           return [name, pct(s['totalReturn'] as number, 2), String(s['trades']), pct(s['winRate'] as number), pct(s['meanTradeReturn'] as number, 2), pct(s['maxDrawdown'] as number), num(s['sharpe'] as number, 2), num(s['feesPaid'] as number, 2), `${b.counters.rankings}/${b.counters.batches}`];
         }),
-      ) + (r.backtestComparisons ? `<p>Model ranking against the others, paired daily returns:</p>${tableHtml(CMP_HEAD, r.backtestComparisons.map(comparisonRow))}` : '')
+      ) +
+      (r.backtestComparisons ? `<p>Model ranking against the others, paired daily returns:</p>${tableHtml(CMP_HEAD, r.backtestComparisons.map(comparisonRow))}` : '') +
+      (r.strategyComparisons ? `<p>The default strategy (heuristic ranking) against the others, paired daily returns:</p>${tableHtml(CMP_HEAD, r.strategyComparisons.map(comparisonRow))}` : '')
     : '<p>No backtest (no engine profile).</p>';
   return `<!doctype html><html><head><meta charset="utf-8"><title>coinrx ranker ${esc(r.model.version)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:90em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ddd;padding:4px 8px;text-align:right}td{white-space:nowrap}td:first-child,th:first-child{text-align:left}</style></head><body>

@@ -85,6 +85,8 @@ export interface EvaluationReport {
   readonly backtests?: Readonly<Record<string, RankingBacktestResult & { readonly dailyReturns: readonly number[] }>>;
   /** Backtest of the model's ranking against each other policy, paired over daily returns. */
   readonly backtestComparisons?: readonly Comparison[];
+  /** The default strategy (the heuristic ranking, the engine's own) against each other ranking, a seeded random one, cash and buy-and-hold. */
+  readonly strategyComparisons?: readonly Comparison[];
   readonly seconds: number;
 }
 
@@ -366,7 +368,10 @@ export async function evaluateRanker(options: EvaluateOptions): Promise<Evaluati
   const backtests: Record<string, RankingBacktestResult & { dailyReturns: number[] }> = {};
   const initial = options.engineConfig.simulator.initialBalance;
   const days = spanDays(span.from, Math.min(span.to, d.lastTs + 1));
-  const scorers: [string, BatchScorer][] = [['model', scorerFromLoaded(loaded)], ...SIMPLE_RULES.map((rule): [string, BatchScorer] => [rule, RULE_SCORERS[rule]])];
+  // A seeded random ranking: what picking coins blindly earns with the same exits, gate and costs.
+  const coin = new Random(seed);
+  const randomRanking: BatchScorer = (snaps) => snaps.map(() => coin.next());
+  const scorers: [string, BatchScorer][] = [['model', scorerFromLoaded(loaded)], ...SIMPLE_RULES.map((rule): [string, BatchScorer] => [rule, RULE_SCORERS[rule]]), ['random', randomRanking]];
   for (const [name, scorer] of scorers) {
     const t0 = performance.now();
     const b = await runRankingBacktest(options.paths, options.engineConfig, scorer, span, options.signal);
@@ -379,7 +384,11 @@ export async function evaluateRanker(options: EvaluateOptions): Promise<Evaluati
   others.push(['cash', days.map(() => 0)], ['buy-and-hold', buyAndHoldDaily(d, span, days, config.label.feeRate)]);
   const modelDaily = (backtests['model'] as { dailyReturns: number[] }).dailyReturns;
   const backtestComparisons = others.map(([against, r]): Comparison => ({ model: 'model ranking', against, metric: 'daily return', modelMean: mean(modelDaily), againstMean: mean(r), interval: pairedBlockBootstrap(modelDaily, r, { seed }) }));
-  return { ...result, backtests, backtestComparisons, seconds: (performance.now() - started) / 1000 };
+  const defaultDaily = (backtests['heuristic'] as { dailyReturns: number[] }).dailyReturns;
+  const strategyComparisons = others
+    .filter(([against]) => against !== 'heuristic ranking')
+    .map(([against, r]): Comparison => ({ model: 'heuristic ranking (the default strategy)', against, metric: 'daily return', modelMean: mean(defaultDaily), againstMean: mean(r), interval: pairedBlockBootstrap(defaultDaily, r, { seed }) }));
+  return { ...result, backtests, backtestComparisons, strategyComparisons, seconds: (performance.now() - started) / 1000 };
 }
 
 /** The evaluated span cut into consecutive folds; every score's figures on each (the model is the same one, trained before all of them). */

@@ -79,8 +79,13 @@ describe.skipIf(skipWithoutSharedData())('ranker end to end on four coins', () =
     expect(report.scores[1]?.auc).toBe(0.5);
     expect(report.backtests?.['model']?.summary['initialEquity']).toBe(10_000);
     expect(report.backtests?.['heuristic']?.counters.batches).toBeGreaterThan(0);
-    expect(Object.keys(report.backtests ?? {})).toEqual(['model', 'momentum', 'volatility rule', 'heuristic']);
-    expect(report.backtestComparisons?.map((c) => c.against)).toEqual(['momentum ranking', 'volatility rule ranking', 'heuristic ranking', 'cash', 'buy-and-hold']);
+    expect(Object.keys(report.backtests ?? {})).toEqual(['model', 'momentum', 'volatility rule', 'heuristic', 'random']);
+    expect(report.backtestComparisons?.map((c) => c.against)).toEqual(['momentum ranking', 'volatility rule ranking', 'heuristic ranking', 'random ranking', 'cash', 'buy-and-hold']);
+    // The default strategy (the heuristic ranking) against every other choice, with its interval.
+    expect(report.strategyComparisons?.map((c) => c.against)).toEqual(['momentum ranking', 'volatility rule ranking', 'random ranking', 'cash', 'buy-and-hold']);
+    const vsCash = report.strategyComparisons?.find((c) => c.against === 'cash');
+    expect(vsCash?.modelMean).toBeCloseTo(report.backtests!['heuristic']!.dailyReturns.reduce((a, b) => a + b, 0) / report.backtests!['heuristic']!.dailyReturns.length, 12);
+    expect(vsCash!.interval.low).toBeLessThanOrEqual(vsCash!.interval.high);
     expect(report.backtests?.['model']?.dailyReturns).toHaveLength(report.backtestComparisons?.[0]?.interval.n ?? -1);
 
     // Another era: data that holds none of the model's validation span (the days before its training).
