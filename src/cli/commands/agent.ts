@@ -59,9 +59,11 @@ async function train(args: ParsedArgs, io: CommandIo): Promise<number> {
   const all = await events(args, io);
   if (all.length === 0) throw new InputError('the data holds no market events');
   const lastTs = (all[all.length - 1] as MarketEvent).ts;
-  // Train and select before `--until` (default: all but the last 30 days, kept for evaluation).
+  // Train and select before `--until` or the end of --timerange/--to (default: all but the last 30 days, kept for evaluation).
+  const range = timeRangeArgs(args);
   const untilText = args.strings.get('until');
-  let until = lastTs - 30 * DAY;
+  if (untilText !== undefined && range.to !== undefined) throw new UsageError('--until and the end of --timerange/--to both end the training span: give one');
+  let until = range.to ?? lastTs - 30 * DAY;
   if (untilText !== undefined) {
     try {
       until = parseTimeEnd(untilText, 'from', '--until');
@@ -69,7 +71,10 @@ async function train(args: ParsedArgs, io: CommandIo): Promise<number> {
       throw new UsageError((error as Error).message);
     }
   }
-  const kept = all.filter((e) => e.ts < until);
+  if (range.from !== undefined && range.from >= until) throw new UsageError(`the training span is empty: it starts ${new Date(range.from).toISOString()} and ends ${new Date(until).toISOString()}`);
+  // From --from on: the feature batches just before it only warm the tape up (the first ones are never an episode's).
+  const start = range.from === undefined ? -Infinity : range.from - MIN_WARMUP_BATCHES * config.features.every;
+  const kept = all.filter((e) => e.ts >= start && e.ts < until);
   // The observation's ranker signal: the configured ranker model's probability, else the fallback rule (calibrated by the loop).
   const { modelSignal, signalScore } = await import('../../ml/rl/market-signal.js');
   const marketSignal = config.ranking.model === '' ? undefined : await modelSignal(config.ranking.model);
@@ -153,6 +158,7 @@ async function evaluate(args: ParsedArgs, io: CommandIo): Promise<number> {
     const i = c.interval;
     io.stdout.write(`  vs ${c.against.padEnd(38)} ${(i.mean * 100).toFixed(3).padStart(7)} [${(i.low * 100).toFixed(3)}, ${(i.high * 100).toFixed(3)}] over ${i.n} days, p(not better) ${i.pNotBetter.toFixed(3)}: ${i.verdict}\n`);
   }
+  io.stdout.write(`in short: ${report.conclusion}\n`);
   io.stdout.write(`agent through the engine: final equity ${report.engineCheck.finalEquity.toFixed(2)}, ${report.engineCheck.trades} trades (${report.engineCheck.matchesEnvironment ? 'same as the environment' : 'DIFFERS from the environment'}); inference ${report.inference.meanMsPerBatch.toFixed(3)} ms per batch, ${report.inference.meanUsPerDecision.toFixed(1)} µs per market decision\n`);
   io.stdout.write(`written: ${join(out, 'evaluation.json')}\n`);
   return 0;
@@ -172,7 +178,7 @@ export const agentCommand: Command = {
     rl: { type: 'list', valueName: 'path=value', description: 'override one RL setting, e.g. agent.trainSteps=3000, reward.points=0 (see src/ml/rl/rl-config.ts)' },
     out: { type: 'string', valueName: 'dir', description: 'train: run folder (default out/agent; resumes when it holds a run); evaluate: report folder' },
     generations: { type: 'string', valueName: 'N', description: 'train: generations to reach (default from the RL config)' },
-    until: { type: 'string', valueName: 'date', description: 'train: end of the training and selection span (default: 30 days before the end of the data)' },
+    until: { type: 'string', valueName: 'date', description: 'train: end of the training and selection span, as the end of --timerange/--to (default: 30 days before the end of the data)' },
     model: { type: 'string', valueName: 'dir', description: 'evaluate: the train folder (its best) or one model version' },
     ...TIME_RANGE_FLAGS,
   },
