@@ -31,6 +31,8 @@ export interface EvaluationReport {
   /** Daily returns of every row's policy over the span's UTC days (the random policy: mean over its seeds). */
   readonly dailyReturns: Readonly<Record<string, readonly number[]>>;
   readonly comparisons: readonly PolicyComparison[];
+  /** One plain sentence on what the intervals say (cash and the rule strategy), and whether the agent stayed in cash. */
+  readonly conclusion: string;
   /** The agent run again through the whole engine (strategies/rl-agent.ts): must match the environment's figures. */
   readonly engineCheck: { readonly finalEquity: number; readonly trades: number; readonly fees: number; readonly matchesEnvironment: boolean };
   readonly inference: { readonly batches: number; readonly meanMsPerBatch: number; readonly meanUsPerDecision: number; readonly p99MsPerBatch: number };
@@ -171,6 +173,7 @@ export async function evaluateAgent(options: EvaluationOptions): Promise<Evaluat
     const other = daily[r.policy] as number[];
     return { against: r.policy, agentMeanDaily: mean(agentDaily), againstMeanDaily: mean(other), interval: pairedBlockBootstrap(agentDaily, other, { seed: options.seed ?? 1 }) };
   });
+  const conclusion = agentConclusion(agentRow, comparisons);
   log('running the agent through the engine (strategies/rl-agent.ts)');
   const timings: number[] = [];
   let decisions = 0;
@@ -194,7 +197,22 @@ export async function evaluateAgent(options: EvaluationOptions): Promise<Evaluat
     rows,
     dailyReturns: daily,
     comparisons,
+    conclusion,
     engineCheck: { finalEquity: liveFinal, trades: live.pnls.length, fees: live.fees, matchesEnvironment: Math.abs(liveFinal - agentRow.finalEquity) < 1e-6 * initial && live.pnls.length === agentRow.trades },
     inference: { batches: timings.length, meanMsPerBatch: total / Math.max(1, timings.length), meanUsPerDecision: (total * 1000) / Math.max(1, decisions), p99MsPerBatch: timings[Math.floor(timings.length * 0.99)] ?? 0 },
   };
+}
+
+/**
+ * What the intervals say, in one sentence. An agent that made no trade stayed in cash: where nothing pays
+ * after costs that is the correct result, and it is said so rather than reported as a failure to beat cash.
+ */
+export function agentConclusion(agent: PolicyMetrics, comparisons: readonly PolicyComparison[]): string {
+  const verdict = (name: string, what: string): string => {
+    const v = comparisons.find((c) => c.against === name)?.interval.verdict;
+    return v === 'beats' ? `beats ${what}` : v === 'loses' ? `loses to ${what}` : `is not shown to beat ${what}`;
+  };
+  const rule = verdict('rule-based ranker (triple barrier)', 'the rule strategy');
+  if (agent.trades === 0) return `the agent stayed in cash over the whole span (0 trades): where no trade pays after costs that is a correct result; it matches cash and ${rule}`;
+  return `the agent ${verdict('cash', 'cash')} and ${rule} (95 % intervals of the paired daily differences)`;
 }

@@ -190,7 +190,8 @@ export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> 
     };
     log(
       `generation ${g}: validation on ${validation.length} paired episodes: best ${(record.validation.meanBest * 100).toFixed(3)} %, current ${(record.validation.meanCurrent * 100).toFixed(3)} %, ` +
-        `mean diff ${(test.meanDiff * 100).toFixed(3)} pp, p = ${test.pValue.toFixed(4)} (candidate ${tried} tried, alpha ${alpha.toPrecision(3)}) → ${promoted ? `promoted ${version}` : `kept ${state.best}`}`,
+        `mean diff ${(test.meanDiff * 100).toFixed(3)} pp, p = ${test.pValue.toFixed(4)} (candidate ${tried} tried, alpha ${alpha.toPrecision(3)}); trades best ${record.validation.tradesBest}, current ${record.validation.tradesCurrent}` +
+        `${record.validation.tradesCurrent === 0 ? ' (the candidate stays in cash: a correct result where nothing pays after costs, promoted when it loses significantly less than the incumbent)' : ''} → ${promoted ? `promoted ${version}` : `kept ${state.best}`}`,
     );
     if (promoted) {
       bestWeights = trained.weights;
