@@ -1,0 +1,41 @@
+/**
+ * One child of `npm run bench -- backtest`: the 30-coin 5m candles through the whole engine of the tree
+ * `argv[2]` (this checkout, or a previous release's), in memory (`memory`: the events read first, RUNS
+ * runs, each figure the median) or from the gzip files (`files`: gunzip, parsing and merging included,
+ * one run, as `coinrx backtest` does it). Prints one JSON line: events, rates (wall clock; and per CPU
+ * second, `cpu_events_per_s`, which a busy machine disturbs far less), trades and the process's peak RSS. A process of its own, so the peak RSS is this run's alone and two trees never share a JIT.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { MarketEvent } from '../src/core/index.js';
+
+const [tree, mode, dataDir, profileFile, runsText] = process.argv.slice(2) as [string, 'memory' | 'files', string, string, string];
+const runs = Number(runsText);
+const load = async <T>(path: string): Promise<T> => (await import(pathToFileURL(join(tree, path)).href)) as T;
+const { parseConfig } = await load<typeof import('../src/config.js')>('src/config.ts');
+const { runBacktest } = await load<typeof import('../src/engine/backtest.js')>('src/engine/backtest.ts');
+const { batched, openReplay, readAll } = await load<typeof import('../src/market-data/index.js')>('src/market-data/index.ts');
+
+const profile = JSON.parse(readFileSync(profileFile, 'utf8')) as Record<string, unknown>;
+const config = parseConfig({ ...profile, bot: { dailyLossLimit: 0.5, maxDrawdown: 0.9, onStop: 'keep' } });
+
+let events: readonly MarketEvent[] = [];
+if (mode === 'memory') events = (await readAll([dataDir])).events;
+const rates: number[] = [];
+const cpuRates: number[] = [];
+let count = 0;
+let trades = 0;
+for (let i = 0; i < runs; i++) {
+  const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
+  const result = await runBacktest(mode === 'memory' ? batched(events, 8192) : openReplay([dataDir]).batches(), config, { quote: 'USDT' });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const used = process.cpuUsage(cpu);
+  rates.push(Math.round(result.events / seconds));
+  cpuRates.push(Math.round(result.events / ((used.user + used.system) / 1e6)));
+  count = result.events;
+  trades = result.tracker.trades.length;
+}
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(runs / 2)] as number;
+process.stdout.write(`${JSON.stringify({ events: count, events_per_s: median(rates), cpu_events_per_s: median(cpuRates), runs: rates, trades, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
