@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { BehaviorSubject, Observable, share, Subject } from 'rxjs';
+import { BehaviorSubject, Observable, type Subscriber } from 'rxjs';
 import type { RawData, WebSocket } from 'ws';
 import { FeedRun, type FeedBackoff } from './feed-connection.js';
 import type { MarketEvent, MarketSymbol } from '../../core/index.js';
@@ -92,7 +92,8 @@ export class UpbitMarketFeed implements MarketFeed {
   readonly connection$: Observable<ConnectionStatus> = this.#status.asObservable();
 
   readonly #options: UpbitMarketFeedOptions;
-  readonly #out = new Subject<MarketEvent>();
+  /** The subscribers of `events$`: a Subject behind share() allocated an iterator and a closure per event. */
+  readonly #sinks: Subscriber<MarketEvent>[] = [];
   readonly #parser = new UpbitFrames();
   readonly #sequencer = new TradeSequencer();
   readonly #batch: MarketEvent[] = [];
@@ -108,13 +109,14 @@ export class UpbitMarketFeed implements MarketFeed {
     this.#options = options;
     if (options.markets) this.#codes = [...new Set(options.markets.map(toCode))].sort();
     this.events$ = new Observable<MarketEvent>((subscriber) => {
-      const sub = this.#out.subscribe(subscriber);
-      this.#start();
+      this.#sinks.push(subscriber);
+      if (this.#sinks.length === 1) this.#start();
       return () => {
-        sub.unsubscribe();
-        this.#stop();
+        const i = this.#sinks.indexOf(subscriber);
+        if (i >= 0) this.#sinks.splice(i, 1);
+        if (this.#sinks.length === 0) this.#stop();
       };
-    }).pipe(share());
+    });
   }
 
   /** Market codes currently subscribed (`KRW-BTC`…). */
@@ -272,7 +274,9 @@ export class UpbitMarketFeed implements MarketFeed {
     batch.length = 0;
     const outcome = this.#parser.handle(f, batch);
     if (outcome === 'malformed') this.#counters.malformed++;
-    for (const e of batch) {
+    // Indexed: an iterator here was allocated per frame.
+    for (let i = 0; i < batch.length; i++) {
+      const e = batch[i] as MarketEvent;
       if (e.kind === 'trade') {
         const snapshot = (f['st'] ?? f['stream_type']) === 'SNAPSHOT';
         const before = this.#sequencer.maxId(e.market);
@@ -286,8 +290,15 @@ export class UpbitMarketFeed implements MarketFeed {
         }
       }
       this.#counters.events++;
-      this.#out.next(e);
+      this.#emit(e);
     }
+  }
+
+  #emit(e: MarketEvent): void {
+    const sinks = this.#sinks;
+    if (sinks.length === 1) (sinks[0] as Subscriber<MarketEvent>).next(e);
+    // A copy: a subscriber may leave (or another join) while the event is delivered.
+    else for (const sink of sinks.slice()) sink.next(e);
   }
 
   /**
@@ -324,7 +335,7 @@ export class UpbitMarketFeed implements MarketFeed {
       if (e.kind !== 'trade' || this.#sequencer.observe(e.market, e.id) === 'duplicate') continue;
       this.#counters.backfilled++;
       this.#counters.events++;
-      this.#out.next(e);
+      this.#emit(e);
     }
   }
 }

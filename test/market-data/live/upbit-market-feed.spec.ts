@@ -60,6 +60,30 @@ describe('UpbitMarketFeed against the local Upbit server', () => {
     await waitFor(() => events.some((e) => e.kind === 'ticker' && e.market === 'XRP/KRW' && e.price === 3_125), 'the ticker');
   });
 
+  it('shares one socket between subscribers of events$: each sees every event, and the last one to leave closes it', async () => {
+    const feed = new UpbitMarketFeed({ restUrl: server.restUrl, wsUrl: server.wsUrl, markets: ['ETH/KRW'], random: () => 0.5 });
+    const a: MarketEvent[] = [];
+    const b: MarketEvent[] = [];
+    const states: string[] = [];
+    subs.push(feed.connection$.subscribe((s) => states.push(s.state)));
+    const connectionsBefore = server.publicConnections;
+    const first = feed.events$.subscribe((e) => a.push(e));
+    const second = feed.events$.subscribe((e) => b.push(e));
+    // The order-book snapshot answers the subscription: the server is sending from then on.
+    await waitFor(() => a.some((e) => e.kind === 'book'), 'the subscription');
+    server.publishTrade('KRW-ETH', { price: 4_000_000, volume: 0.5, side: 'BID' });
+    await waitFor(() => trades(a).length === 1 && trades(b).length === 1, 'the trade at both');
+    expect(b).toEqual(a);
+    first.unsubscribe();
+    server.publishTrade('KRW-ETH', { price: 4_001_000, volume: 0.25, side: 'ASK' });
+    await waitFor(() => trades(b).length === 2, 'the second trade');
+    expect(trades(a)).toHaveLength(1);
+    expect(states.at(-1)).toBe('open');
+    second.unsubscribe();
+    expect(states.at(-1)).toBe('stopped');
+    expect(server.publicConnections - connectionsBefore).toBe(1);
+  });
+
   it('re-reads the market list and re-subscribes on listings and delistings', async () => {
     const { feed } = run({ marketRefreshMs: 60_000 });
     await waitFor(() => feed.stats().subscriptions === 1, 'the first subscription');
