@@ -1,20 +1,21 @@
 /**
  * `npm run bench -- features`: the real trade files of ../shared/data/trades, looped (times shifted
- * forward each loop) to at least 5 million events, through the full feature pipeline (dedupe, every
- * window, volatility, high/low lines, regime, snapshots each second of event time, volume filter,
- * ranking), and through a plain loop that applies the same per-market arithmetic (MarketState) with no
- * RxJS, in the same run; and through the floor: a minimal hand-written loop with the same windows (sums
- * of volume, value and trades in one-minute buckets, each window's running sum moved at the minute, so
- * exact at minute boundaries), whose outputs at every 5-minute boundary are checked equal to the
- * pipeline's (`floor_checked`: how many market snapshots were compared). RSS with 250 markets and every
- * window full is measured in a child process.
+ * forward each loop) to at least 5 million events, pushed into the engine's event source, through the
+ * full feature pipeline (dedupe, every window, volatility, high/low lines, regime, snapshots each second
+ * of event time, volume filter, ranking), and through a plain loop that applies the same per-market
+ * arithmetic (MarketState) with no RxJS, in the same run; and through the floor: a minimal hand-written
+ * loop with the same windows (sums of volume, value and trades in one-minute buckets, each window's
+ * running sum moved at the minute, so exact at minute boundaries), whose outputs at every 5-minute
+ * boundary are checked equal to the pipeline's (`floor_checked`: how many market snapshots were
+ * compared). RSS with 250 markets and every window full is measured in a child process.
+ * `slowdown_vs_floor_cpu` is the pipeline against the floor in CPU time, which a busy machine disturbs less.
  */
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Subject } from 'rxjs';
 import { parseConfig } from '../src/config.js';
 import type { MarketEvent } from '../src/core/index.js';
+import { EventFeed } from '../src/engine/event-feed.js';
 import { marketPipeline } from '../src/engine/market-pipeline.js';
 import { readAll } from '../src/market-data/index.js';
 import { MarketState } from '../streams/index.js';
@@ -58,10 +59,25 @@ function loops(tape: Tape): number {
   return Math.ceil(TARGET_EVENTS / tape.ts.length);
 }
 
-function runPipeline(tape: Tape, keep?: FeatureSnapshot[]): { events: number; seconds: number; snapshots: number } {
+/** A run's events, wall-clock seconds and CPU seconds (which neighbours on a busy machine disturb far less). */
+interface Run {
+  readonly events: number;
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+  readonly snapshots: number;
+}
+
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+}
+
+function runPipeline(tape: Tape, keep?: FeatureSnapshot[]): Run {
   const config = parseConfig({});
-  const events$ = new Subject<MarketEvent>();
-  const pipeline = marketPipeline(events$, config, { everyMs: EVERY_MS });
+  // The engine's own hot source (src/engine/event-feed.ts), not an RxJS Subject: what paper, live and
+  // backtest push their events into.
+  const events$ = new EventFeed<MarketEvent>();
+  const pipeline = marketPipeline(events$.observable, config, { everyMs: EVERY_MS });
   let snapshots = 0;
   pipeline.batches$.subscribe((b) => {
     snapshots += b.snapshots.length;
@@ -71,19 +87,21 @@ function runPipeline(tape: Tape, keep?: FeatureSnapshot[]): { events: number; se
   const n = tape.ts.length;
   const L = loops(tape);
   const t0 = performance.now();
+  const cpu = process.cpuUsage();
   for (let loop = 0; loop < L; loop++) for (let i = 0; i < n; i++) events$.next(eventAt(tape, loop, i));
   events$.complete();
-  return { events: L * n, seconds: (performance.now() - t0) / 1000, snapshots };
+  return { events: L * n, seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSince(cpu), snapshots };
 }
 
 /** The same arithmetic in a plain loop: MarketState per market, a snapshot of each at every boundary. */
-function runPlainLoop(tape: Tape): { events: number; seconds: number; snapshots: number } {
+function runPlainLoop(tape: Tape): Run {
   const states = new Map<string, MarketState>();
   const n = tape.ts.length;
   const L = loops(tape);
   let boundary = -Infinity;
   let snapshots = 0;
   const t0 = performance.now();
+  const cpu = process.cpuUsage();
   for (let loop = 0; loop < L; loop++) {
     for (let i = 0; i < n; i++) {
       const event = eventAt(tape, loop, i);
@@ -96,7 +114,7 @@ function runPlainLoop(tape: Tape): { events: number; seconds: number; snapshots:
       state.apply(event);
     }
   }
-  return { events: L * n, seconds: (performance.now() - t0) / 1000, snapshots };
+  return { events: L * n, seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSince(cpu), snapshots };
 }
 
 const MINUTE = 60_000;
@@ -173,7 +191,7 @@ class FloorMarket {
  * The floor: the tape through FloorMarket, every market's windows computed at each boundary; those at
  * 5-minute boundaries kept (`keep`) to check against the pipeline.
  */
-function runFloor(tape: Tape, keep?: Map<string, Float64Array>): { events: number; seconds: number; snapshots: number } {
+function runFloor(tape: Tape, keep?: Map<string, Float64Array>): Run {
   // The pipeline's rule: a market without an event for features.staleAfter is left out of the batch.
   const staleAfter = parseConfig({}).features.staleAfter;
   const markets = tape.names.map(() => new FloorMarket());
@@ -183,6 +201,7 @@ function runFloor(tape: Tape, keep?: Map<string, Float64Array>): { events: numbe
   let boundary = -Infinity;
   let snapshots = 0;
   const t0 = performance.now();
+  const cpu = process.cpuUsage();
   for (let loop = 0; loop < L; loop++) {
     const shift = loop * tape.span;
     for (let i = 0; i < n; i++) {
@@ -202,7 +221,7 @@ function runFloor(tape: Tape, keep?: Map<string, Float64Array>): { events: numbe
       (markets[tape.market[i] as number] as FloorMarket).apply(ts, tape.price[i] as number, tape.amount[i] as number);
     }
   }
-  return { events: L * n, seconds: (performance.now() - t0) / 1000, snapshots };
+  return { events: L * n, seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSince(cpu), snapshots };
 }
 
 /** Every pipeline snapshot at a 5-minute boundary against the floor's: the number compared; throws on a difference. */
@@ -246,6 +265,7 @@ export async function run(): Promise<Record<string, unknown>> {
     slowdown_vs_baseline: Number((baselinePerS / eventsPerS).toFixed(2)),
     floor_events_per_s: Math.round(floor.events / floor.seconds),
     slowdown_vs_floor: Number((floor.events / floor.seconds / eventsPerS).toFixed(2)),
+    slowdown_vs_floor_cpu: Number((pipeline.cpuSeconds / pipeline.events / (floor.cpuSeconds / floor.events)).toFixed(2)),
     floor_checked: checked,
     snapshots: pipeline.snapshots,
     rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),

@@ -46,6 +46,8 @@ export function featureSnapshots(options: FeatureSnapshotOptions): OperatorFunct
       let states: MarketState[] = [];
       let boundary = -Infinity;
       let pending = false;
+      let lastMarket: string | undefined;
+      let lastState: MarketState | undefined;
       const counters = options.counters;
 
       const emit = (t: number): void => {
@@ -55,6 +57,7 @@ export function featureSnapshots(options: FeatureSnapshotOptions): OperatorFunct
           const state = states[i] as MarketState;
           if (state.lastEventTs <= t - FORGET_AFTER_MS) {
             markets.delete(state.market);
+            if (state === lastState) lastMarket = lastState = undefined;
             forgotten = true;
             continue;
           }
@@ -73,12 +76,15 @@ export function featureSnapshots(options: FeatureSnapshotOptions): OperatorFunct
             if (pending) emit(boundary);
             boundary = Math.ceil(ts / every) * every;
           }
-          let state = markets.get(event.market);
+          // Trades of one market come in runs: the previous event's state saves most Map look-ups.
+          let state = event.market === lastMarket ? lastState : markets.get(event.market);
           if (state === undefined) {
             state = new MarketState(event.market, options.regimeRule);
             markets.set(event.market, state);
             states.push(state);
           }
+          lastMarket = event.market;
+          lastState = state;
           if (counters) counters.events++;
           if (state.apply(event)) pending = true;
           else if (counters) counters.outOfOrder++;

@@ -19,7 +19,18 @@ export function passesVolumeFilter(snapshot: FeatureSnapshot, options: VolumeFil
   return stats.value >= (options.minValue ?? 0) && stats.trades >= (options.minTrades ?? 0) && stats.volume >= (options.minVolume ?? 0);
 }
 
-/** Keeps, in every batch, only the markets that pass the thresholds (a batch may become empty). */
+/**
+ * Keeps, in every batch, only the markets that pass the thresholds (a batch may become empty). A batch
+ * where every market passes goes on as it is (batches are read-only): no copy a batch, a second.
+ */
 export function volumeFilter(options: VolumeFilterOptions): OperatorFunction<FeatureBatch, FeatureBatch> {
-  return map((batch) => ({ ts: batch.ts, snapshots: batch.snapshots.filter((s) => passesVolumeFilter(s, options)) }));
+  return map((batch) => {
+    const snapshots = batch.snapshots;
+    let i = 0;
+    while (i < snapshots.length && passesVolumeFilter(snapshots[i] as FeatureSnapshot, options)) i++;
+    if (i === snapshots.length) return batch;
+    const kept = snapshots.slice(0, i);
+    for (i++; i < snapshots.length; i++) if (passesVolumeFilter(snapshots[i] as FeatureSnapshot, options)) kept.push(snapshots[i] as FeatureSnapshot);
+    return { ts: batch.ts, snapshots: kept };
+  });
 }
