@@ -9,8 +9,8 @@
  * - arrival: the socket's `message` event for the frame (read, unmasked, before anything of coinrx);
  * - order: the order leaves for the exchange (`SimulatedExchange#createLimitOrder` is called);
  * - decision: the engine hears a strategy decision (most place no order).
- * An order or decision made outside a frame's handling (a timer) is counted apart and timed from the
- * latest frame. Event-loop lag (1 ms resolution) is sampled from the first frame on (the command's own
+ * Only orders and decisions made while a frame is handled are timed; one made by a timer is counted
+ * apart (timed from the latest frame), and what happens at the stop (Ctrl-C) is only counted. Event-loop lag (1 ms resolution) is sampled from the first frame on (the command's own
  * start-up is not trading). GC pauses are observed; the slowest orders are listed with the pauses that
  * overlap them and with the CPU time the process had meanwhile (wall far above CPU: it waited for a core,
  * the machine's load, not its own work). LATENCY_DUMP=<file> writes every order and decision sample as JSON for analysis.
@@ -118,7 +118,7 @@ ws.WebSocket.prototype.emit = function (this: unknown, event: string | symbol, d
 
 const orders: Sample[] = [];
 const decisions: Sample[] = [];
-let ordersOutside = 0;
+const ordersOutside: Sample[] = [];
 let decisionsOutside = 0;
 const sample = (): Sample => {
   const now = performance.now();
@@ -127,20 +127,23 @@ const sample = (): Sample => {
 };
 const create = SimulatedExchange.prototype.createLimitOrder;
 let ordersBeforeFrames = 0;
+/** Set at Ctrl-C: what the session does while it stops is no tick's doing. */
+let stopping = false;
+let ordersAtStop = 0;
 SimulatedExchange.prototype.createLimitOrder = function (this: unknown, ...args: unknown[]): unknown {
   // Before the first frame no tick exists to time from (a warm-up's throwaway engine).
   if (firstFrame) ordersBeforeFrames++;
-  else {
-    orders.push(sample());
-    if (!inFrame) ordersOutside++;
-  }
+  else if (stopping) ordersAtStop++;
+  // Made by a timer, not a frame: timed from the latest frame, counted apart.
+  else if (!inFrame) ordersOutside.push(sample());
+  else orders.push(sample());
   return create.apply(this, args);
 };
 const decisionListener = {
   onDecision: (): void => {
-    if (firstFrame) return;
-    decisions.push(sample());
-    if (!inFrame) decisionsOutside++;
+    if (firstFrame || stopping) return;
+    if (inFrame) decisions.push(sample());
+    else decisionsOutside++;
   },
 };
 if (TradingEngine) {
@@ -179,6 +182,7 @@ const paper = main(
 const done = (await next()) as { sent: number; seconds: number };
 lag.disable();
 const loadAfter = loadavg()[0] as number;
+stopping = true;
 controller.abort();
 const code = await paper;
 gcObserver.disconnect();
@@ -208,8 +212,11 @@ process.stdout.write(
     tick_to_order_ms: quantiles(orders.map((s) => s.ms)),
     tick_to_order_cpu_ms: quantiles(orders.map((s) => s.cpu)),
     tick_to_order_from_read_ms: quantiles(orders.map((s) => s.fromRead)),
-    orders_outside_frame: ordersOutside,
+    orders_outside_frame: ordersOutside.length,
+    ...(ordersOutside.length > 0 ? { outside_frame_ms_since_last_frame: quantiles(ordersOutside.map((s) => s.ms)) } : {}),
     orders_before_first_frame: ordersBeforeFrames,
+    // The stop (Ctrl-C) completes the feature stream: its last, partial batch can still place buys.
+    orders_at_stop: ordersAtStop,
     // Orders come in batches, at a feature batch (features.every): the frame that closes one pays for the
     // whole batch (every market's snapshot, the ranking, the strategy, each order in turn).
     batch_frames: batchFrames(orders, decisions),
