@@ -63,28 +63,28 @@ function describeValue(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
+/** The file a `--strategy` value names: a path relative to `cwd`, or an installed package's entry; a StrategyModuleError when there is none. */
+export function strategyModuleFile(spec: string, cwd: string): string {
+  if (looksLikePath(spec)) {
+    const path = resolve(cwd, spec);
+    if (!existsSync(path)) throw new StrategyModuleError(`--strategy ${spec}: no such file (${path})`);
+    return path;
+  }
+  try {
+    return createRequire(join(cwd, 'package.json')).resolve(spec);
+  } catch {
+    throw new StrategyModuleError(`--strategy ${spec}: not a file and no installed package of that name (give a path such as ./strategies/${spec}.ts)`);
+  }
+}
+
 /**
  * Loads a strategy module: a file (`.ts`, `.js`, `.mjs`; relative to `cwd`) or an installed package. It
  * must export `createStrategy(context)` returning the strategy operator. Every failure is a
  * StrategyModuleError naming the file and what is missing.
  */
 export async function loadStrategyModule(spec: string, cwd: string): Promise<{ readonly file: string; readonly create: StrategyFactory }> {
-  let url: string;
-  let shown: string;
-  if (looksLikePath(spec)) {
-    const path = resolve(cwd, spec);
-    if (!existsSync(path)) throw new StrategyModuleError(`--strategy ${spec}: no such file (${path})`);
-    url = pathToFileURL(path).href;
-    shown = spec;
-  } else {
-    try {
-      url = pathToFileURL(createRequire(join(cwd, 'package.json')).resolve(spec)).href;
-    } catch {
-      throw new StrategyModuleError(`--strategy ${spec}: not a file and no installed package of that name (give a path such as ./strategies/${spec}.ts)`);
-    }
-    shown = spec;
-  }
-  const module = await importModule(url, shown);
+  const shown = spec;
+  const module = await importModule(pathToFileURL(strategyModuleFile(spec, cwd)).href, shown);
   const create = module[STRATEGY_EXPORT];
   if (create === undefined) {
     const names = Object.keys(module).filter((k) => k !== STRATEGY_EXPORT);

@@ -1,4 +1,5 @@
 import type { MarketEvent } from '../core/market.js';
+import type { StrategyFactory } from '../../strategies/index.js';
 import { runTrialJob, type TrialJobLabel, type TrialJobSpec, type TrialOutcome } from './trial-job.js';
 
 export interface TrialJob {
@@ -17,13 +18,17 @@ export interface JobRunner {
 
 /** The search without Redis: one job after the other on the events already in memory. */
 export class InProcessRunner implements JobRunner {
-  constructor(readonly events: readonly MarketEvent[]) {}
+  constructor(
+    readonly events: readonly MarketEvent[],
+    /** The loaded `--strategy` module, for jobs that name one. */
+    readonly user?: { readonly create: StrategyFactory },
+  ) {}
 
   async run(jobs: readonly TrialJob[], onDone: (done: number, total: number) => void, signal?: AbortSignal): Promise<TrialOutcome[]> {
     const out: TrialOutcome[] = [];
     for (const job of jobs) {
       if (signal?.aborted) throw new Error('interrupted');
-      out.push(await runTrialJob(this.events, job.spec, signal));
+      out.push(await runTrialJob(this.events, job.spec, signal, job.spec.strategy ? this.user : undefined));
       onDone(out.length, jobs.length);
     }
     return out;

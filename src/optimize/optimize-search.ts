@@ -13,7 +13,7 @@ import type { JobRunner, TrialJob } from './job-runner.js';
 import { curveMetrics, HOURS_PER_YEAR, moments, sharpeRatio, type CurveMetrics } from './return-statistics.js';
 import { sampleTrials, type TrialParameters } from './sample-trials.js';
 import { configWith, type Parameter, type SearchSpace } from './search-space.js';
-import { specKey, type TrialJobSpec, type TrialOutcome } from './trial-job.js';
+import { specKey, type TrialJobSpec, type TrialOutcome, type TrialStrategy } from './trial-job.js';
 import { joinedReturns, selectBest, walkForwardSegments, type Objective, type Segment } from './walk-forward.js';
 
 export interface SearchOptions {
@@ -28,6 +28,8 @@ export interface SearchOptions {
   readonly base: Config;
   readonly quote: string;
   readonly dataset: Dataset;
+  /** `--strategy`: every trial runs this module instead of the rule-based strategy. */
+  readonly strategy?: TrialStrategy;
 }
 
 export interface SegmentFigures {
@@ -145,7 +147,7 @@ export function planSearch(options: SearchOptions): { segments: Segment[]; param
   const jobs = parameters.map((values, trial): TrialJob => {
     // A trial writes nowhere: the Redis URL (and any password in it) stays out of the job.
     const config = configWith(options.base, Object.assign({}, values, { 'redis.url': '' }));
-    const spec: TrialJobSpec = { v: 1, dataset: options.dataset, config, quote: options.quote, from: options.from, to: options.to, cuts };
+    const spec: TrialJobSpec = { v: 1, dataset: options.dataset, config, quote: options.quote, from: options.from, to: options.to, cuts, ...(options.strategy ? { strategy: options.strategy } : {}) };
     return { key: specKey(spec), spec, label: { trial } };
   });
   return { segments, parameters, jobs };

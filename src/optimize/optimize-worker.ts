@@ -7,10 +7,14 @@
  */
 import type { Job, Worker } from 'bullmq';
 import type { MarketEvent } from '../core/market.js';
-import { DataLocator, DatasetMissingError, loadDataset, type Dataset } from './dataset.js';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DataLocator, DatasetMissingError, loadDataset, sha256File, type Dataset } from './dataset.js';
+import { loadStrategyModule } from '../engine/user-strategy.js';
+import type { StrategyFactory } from '../../strategies/index.js';
 import { redactSecrets } from '../store/redact-url.js';
 import { connectionOf, OPTIMIZE_QUEUE, type QueueJobData, type QueueJobName, type TrialJobData } from './queue-runner.js';
-import { runTrialJob } from './trial-job.js';
+import { runTrialJob, type TrialStrategy } from './trial-job.js';
 import type { RankerFoldLabel, RankerFoldSpec } from '../ml/fold-job.js';
 
 export interface OptimizeWorkerOptions {
@@ -52,6 +56,25 @@ export async function startOptimizeWorker(options: OptimizeWorkerOptions): Promi
     }
     return loading;
   };
+  // A search's --strategy module, found in this checkout at the path the coordinator gave, with the same content.
+  const strategies = new Map<string, Promise<{ create: StrategyFactory }>>();
+  const strategyOf = (s: TrialStrategy): Promise<{ create: StrategyFactory }> => {
+    let loading = strategies.get(s.sha256);
+    if (!loading) {
+      loading = (async () => {
+        const file = resolve(s.module);
+        const sha256 = existsSync(file) ? await sha256File(file) : undefined;
+        if (sha256 !== s.sha256) {
+          const found = sha256 === undefined ? 'there is no such file' : `${file} differs (sha256 ${sha256.slice(0, 16)}…)`;
+          throw new DatasetMissingError(`the search's strategy module ${s.module} (sha256 ${s.sha256.slice(0, 16)}…) is not in this checkout: ${found}; copy it to the same path in the coinrx folder this worker runs in`);
+        }
+        return loadStrategyModule(file, process.cwd());
+      })();
+      loading.catch(() => strategies.delete(s.sha256));
+      strategies.set(s.sha256, loading);
+    }
+    return loading;
+  };
   let finish: (code: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => (finish = resolve));
   let closing = false;
@@ -70,7 +93,8 @@ export async function startOptimizeWorker(options: OptimizeWorkerOptions): Promi
       return {
         what: `trial ${label.trial}`,
         run: async () => {
-          const outcome = await runTrialJob(await eventsOf(spec.dataset), spec);
+          const events = await eventsOf(spec.dataset);
+          const outcome = await runTrialJob(events, spec, undefined, spec.strategy ? await strategyOf(spec.strategy) : undefined);
           return { value: outcome, note: `${outcome.trades.reduce((a, b) => a + b, 0)} trades` };
         },
       };

@@ -10,6 +10,9 @@ import type { Config } from '../config.js';
 import { HOUR_MS } from '../core/windows.js';
 import type { MarketEvent } from '../core/market.js';
 import { runBacktest } from '../engine/backtest.js';
+import { strategyContext } from '../engine/user-strategy.js';
+import { configuredAgent, configuredScorer } from '../engine/configured-models.js';
+import type { StrategyFactory } from '../../strategies/index.js';
 import type { Dataset } from './dataset.js';
 
 export interface TrialJobSpec {
@@ -23,6 +26,13 @@ export interface TrialJobSpec {
   readonly to: number;
   /** Segment boundaries inside the span (exclusive of from and to): trades are counted per segment. */
   readonly cuts: readonly number[];
+  /** A user strategy module (`--strategy`) instead of the rule-based strategy: as given (relative to the checkout) and its content hash. */
+  readonly strategy?: TrialStrategy;
+}
+
+export interface TrialStrategy {
+  readonly module: string;
+  readonly sha256: string;
 }
 
 /** What a job is, for logs and progress (not part of the result). */
@@ -108,8 +118,8 @@ export class HourlyGrid {
   }
 }
 
-/** Runs one trial on the dataset's events (in time order). */
-export async function runTrialJob(events: readonly MarketEvent[], spec: TrialJobSpec, signal?: AbortSignal): Promise<TrialOutcome> {
+/** Runs one trial on the dataset's events (in time order); `user`: the loaded module of `spec.strategy`, built with the trial's configuration. */
+export async function runTrialJob(events: readonly MarketEvent[], spec: TrialJobSpec, signal?: AbortSignal, user?: { readonly create: StrategyFactory }): Promise<TrialOutcome> {
   const end = lowerBound(events, spec.to);
   const grid = new HourlyGrid(spec.from, Math.ceil((spec.to - spec.from) / HOUR_MS));
   const segments = spec.cuts.length + 1;
@@ -117,6 +127,10 @@ export async function runTrialJob(events: readonly MarketEvent[], spec: TrialJob
   const wins = new Array<number>(segments).fill(0);
   const botStates: [number, string, string | null][] = [];
   if (lowerBound(events, spec.from) >= end) return { events: 0, trades, wins, fees: 0, returns: grid.returns(), botStates };
+  // The profile's learned parts run as in `coinrx backtest`, loaded afresh for each trial (a sequence
+  // model keeps each market's history); a model folder must be at the same path on every worker.
+  const score = await configuredScorer(spec.config);
+  const strategy = user ? (feeRate: number) => user.create(strategyContext(spec.config, feeRate)) : await configuredAgent(spec.config);
   const result = await runBacktest(chunks(events, end, signal), spec.config, {
     quote: spec.quote,
     range: { from: spec.from, to: spec.to },
@@ -125,6 +139,7 @@ export async function runTrialJob(events: readonly MarketEvent[], spec: TrialJob
       run.engine.listen({ onBotState: (ts, state, reason) => void botStates.push([ts, state, reason ?? null]) });
     },
     ...(signal ? { signal } : {}),
+    ...(score || strategy ? { extras: { ...(score ? { score } : {}), ...(strategy ? { strategy } : {}) } } : {}),
   });
   for (const t of result.tracker.trades) {
     let s = 0;

@@ -1,9 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
+import { cleanSpanOf, decideOverlap } from '../../engine/model-spans.js';
+import { loadStrategyModule, strategyModuleFile } from '../../engine/user-strategy.js';
+import { STRATEGY_FLAGS } from '../strategy-flag.js';
+import type { TrialStrategy } from '../../optimize/trial-job.js';
 import { HOUR_MS } from '../../core/windows.js';
 import { quoteOf } from '../../engine/backtest.js';
 import { readAll, type ReplayFormat } from '../../market-data/index.js';
-import { describeDataset } from '../../optimize/dataset.js';
+import { describeDataset, sha256File } from '../../optimize/dataset.js';
 import { InProcessRunner, type JobRunner } from '../../optimize/job-runner.js';
 import { optimizePage } from '../../optimize/optimize-page.js';
 import { runSearch, type OptimizeReport } from '../../optimize/optimize-search.js';
@@ -71,6 +75,8 @@ export const optimizeCommand: Command = {
     seed: { type: 'string', valueName: 'n', description: 'seed of the trial sampler (default: the configuration seed)' },
     ...TIME_RANGE_FLAGS,
     quote: { type: 'string', valueName: 'currency', description: "quote currency to trade (default: the data's)" },
+    ...STRATEGY_FLAGS,
+    'allow-overlap': { type: 'boolean', description: 'with ranking.model or strategy.agent: also search the span the model was trained on (default: refused; without --from the search starts where its clean test data does)' },
     redis: { type: 'string', valueName: 'url', description: 'spread the backtests over `coinrx worker` processes through this Redis (default: run them in this process)' },
     queue: { type: 'string', valueName: 'name', description: 'BullMQ queue name (default coinrx-optimize)' },
     out: { type: 'string', valueName: 'dir', description: 'output folder (default out/optimize)' },
@@ -87,7 +93,24 @@ export const optimizeCommand: Command = {
     const seed = wholeFlag(args, 'seed', config.seed, -(2 ** 31));
     const objective = (args.strings.get('objective') ?? 'sharpe') as Objective;
     if (!OBJECTIVES.includes(objective)) throw new UsageError(`--objective must be one of ${OBJECTIVES.join(', ')}, got "${objective}"`);
-    const range = timeRangeArgs(args);
+    // A trained ranker or agent is searched on data it has not seen, as `coinrx backtest` runs it (src/engine/model-spans.ts).
+    const overlap = decideOverlap(timeRangeArgs(args), await cleanSpanOf(config).catch(() => undefined), args.booleans.has('allow-overlap'));
+    if (overlap.kind === 'refused') throw new UsageError(overlap.error);
+    if (overlap.kind === 'in-sample') io.stderr.write(`optimize: warning: ${overlap.warning}\n`);
+    else if (overlap.note) io.stderr.write(`optimize: ${overlap.note}\n`);
+    const range = overlap.range;
+    // --strategy: loaded first (a broken module is one line before the data is read); a worker finds it at
+    // the same path in its own checkout and checks its content hash.
+    const strategyText = args.strings.get('strategy');
+    let user: Awaited<ReturnType<typeof loadStrategyModule>> | undefined;
+    let strategy: TrialStrategy | undefined;
+    if (strategyText !== undefined) {
+      if (config.strategy.agent !== '') throw new UsageError('--strategy and strategy.agent both choose the strategy: give one');
+      const file = strategyModuleFile(strategyText, process.cwd());
+      user = await loadStrategyModule(strategyText, process.cwd());
+      const inCheckout = relative(process.cwd(), file);
+      strategy = { module: inCheckout.startsWith('..') || isAbsolute(inCheckout) ? file : inCheckout, sha256: await sha256File(file) };
+    }
     const out = args.strings.get('out') ?? 'out/optimize';
     const market = marketFlag(args);
     const format = args.strings.get('format');
@@ -127,12 +150,12 @@ export const optimizeCommand: Command = {
     const quote = quoteFlag(args) ?? quoteOf(first.market);
     io.stderr.write(`optimize: ${events.length} events from ${stats.files.length} file(s) (data ${dataset.id.slice(0, 12)}); ${url ? 'jobs on the queue for coinrx worker processes' : 'running in this process (give --redis to spread over workers)'}\n`);
 
-    const runner: JobRunner = url ? new QueueRunner({ url, ...(args.strings.has('queue') ? { queue: args.strings.get('queue') as string } : {}), onNote: (text) => io.stderr.write(`optimize: ${text}\n`) }) : new InProcessRunner(events);
+    const runner: JobRunner = url ? new QueueRunner({ url, ...(args.strings.has('queue') ? { queue: args.strings.get('queue') as string } : {}), onNote: (text) => io.stderr.write(`optimize: ${text}\n`) }) : new InProcessRunner(events, user);
     const bar = new ProgressBar(io.stderr, io.interactive, 'optimize');
     const started = Date.now();
     let report: OptimizeReport;
     try {
-      report = await runSearch({ space, trials, objective, seed, folds, from, to, base: config, quote, dataset }, runner, (done, total) => bar.status(`${done}/${total} backtests`), io.signal);
+      report = await runSearch({ space, trials, objective, seed, folds, from, to, base: config, quote, dataset, ...(strategy ? { strategy } : {}) }, runner, (done, total) => bar.status(`${done}/${total} backtests`), io.signal);
     } catch (error) {
       if (io.signal.aborted) {
         io.stderr.write('coinrx optimize: interrupted; nothing written\n');
