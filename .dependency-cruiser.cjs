@@ -4,7 +4,8 @@
  * - `src/core` imports nothing internal; `streams`, `machines` and `strategies` take only each other and `src/core`,
  *   and of each other only types — except that strategies call the market-breadth helper of `streams`
  *   (`horizonBreadth`, a pure function of the feature snapshots);
- * - nothing imports `src/cli` (the CLI is the outermost layer);
+ * - nothing imports `src/cli` (the CLI is the outermost layer), and the CLI runs the engine only through
+ *   its nodes (`src/engine/nodes`: backtest, paper, live), never the engine, kernel or venues directly;
  * - `src/market-data` (replay readers and live feeds) never imports `src/exchange`;
  * - `src/ml` and `src/report` use the engine only through `src/engine/index.ts`;
  * - no cycles, type-only ones included.
@@ -52,6 +53,13 @@ module.exports = {
       to: { path: '^src/exchange/' },
     },
     { name: 'nothing-imports-cli', severity: 'error', from: { pathNot: '^src/cli/' }, to: { path: '^src/cli/' } },
+    {
+      name: 'cli-through-nodes',
+      severity: 'error',
+      comment: 'the CLI runs the engine through its nodes (src/engine/nodes): never the engine, the kernel, the restart steps, the store recorder or the simulated venue directly',
+      from: { path: '^src/cli/' },
+      to: { path: '^src/(engine/(trading-engine|kernel|live-restore|store-recorder)\\.ts$|exchange/simulated/)', dependencyTypesNot: ['type-only'] },
+    },
     {
       name: 'ml-and-report-through-the-engine-door',
       severity: 'error',

@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
-import type { MarketSymbol } from './market.js';
-import type { LimitOrderRequest, Order, OrderEvent } from './orders.js';
+import type { MarketEvent, MarketSymbol } from './market.js';
+import type { LimitOrderRequest, Order, OrderEvent, OrderSide } from './orders.js';
 
 /** Trading rules of one market. Prices are rounded with `tickSize(price)`; amounts to `amountStep`. */
 export interface MarketRules {
@@ -42,4 +42,74 @@ export interface Exchange {
   openOrders(): Promise<readonly Order[]>;
   /** Every order event (acks, fills, cancels, rejects) in the order the exchange sends them. */
   readonly orderEvents$: Observable<OrderEvent>;
+}
+
+/** The answer to a look-up: the order as the venue knows it (undefined: unknown there), or why the asking failed. */
+export type LookupReply = (answer: { readonly order: Order | undefined } | { readonly error: unknown }) => void;
+
+/** An order as a position knows it (the position machine's order slot has this shape). */
+export interface KnownOrder {
+  readonly side: OrderSide;
+  readonly clientId: string;
+  /** The exchange's id, once acknowledged. */
+  readonly id?: string;
+  readonly price: number;
+  readonly amount: number;
+  /** Cumulative filled base amount, cost (quote, before fees) and fees, as last reported. */
+  readonly filled: number;
+  readonly cost: number;
+  readonly fee: number;
+  readonly submittedTs: number;
+  readonly acked: boolean;
+}
+
+/** An order a restored position waits on (what a restart looks up). */
+export interface PendingOrder {
+  readonly market: MarketSymbol;
+  readonly slot: KnownOrder;
+  /** Its position was cancelling it when the bot stopped (the cancel may never have arrived). */
+  readonly cancelling: boolean;
+}
+
+/**
+ * The one port the trading kernel trades through, the same for every mode: the simulated venue (backtest,
+ * demo, paper) and a real account (live) both implement every method. What differs between them lives
+ * here and in the clock, never in a branch of the engine: a simulated venue answers a look-up at once
+ * (through the same callback a real one answers later), matches orders on market events, plays out what
+ * is in flight when the run ends and has a state to checkpoint; a real venue ignores market events (the
+ * exchange matches), has nothing to play out and keeps its own state.
+ * Reads are synchronous views kept current by the order events: sizing and equity never wait on the network.
+ */
+export interface Venue {
+  readonly orderEvents$: Observable<OrderEvent>;
+  /** The market's rules (tick, lot, minimum, fee); undefined: not traded here. */
+  rules(market: MarketSymbol): MarketRules | undefined;
+  /** Fee rate per side of the quote currency's markets (what the strategy prices its exits with). */
+  feeRate(quote: string): number;
+  /** An order unacknowledged this long is looked up. */
+  readonly ackTimeoutMs: number;
+  createLimitOrder(request: LimitOrderRequest): Promise<Order | undefined>;
+  cancelOrder(orderId: string): Promise<void>;
+  /** The order as last known locally; undefined when unknown (or still in flight). */
+  getOrder(ref: { readonly id?: string; readonly clientId?: string }): Order | undefined;
+  /** Asks the venue itself; `reply` is called once (at once by a simulated venue). */
+  lookupOrder(ref: { readonly clientId: string; readonly market: MarketSymbol }, reply: LookupReply): void;
+  getOpenOrders(): readonly Order[];
+  getBalance(currency: string): Balance;
+  getBalances(): readonly Balance[];
+  /** A market event seen during a warm-up (no trading yet): a venue that infers its rules from prices learns them. */
+  observe(event: MarketEvent): void;
+  /** A market event while trading, before the engine sees it (a simulated venue fills resting orders first; `observe` included). */
+  onMarketEvent(event: MarketEvent): void;
+  /** The run ends at `ts`: a simulated venue plays out what is still in flight; a real one has nothing to do. */
+  settle(ts: number): void;
+  /** The venue's own state for a checkpoint (a simulated book); undefined where the venue keeps it itself. */
+  snapshot(): unknown;
+  /**
+   * Start-up after a restore: finds out what became of every order the restored positions wait on while
+   * the bot was down (applied once, as the venue's own order events), asks again for a cancel that was in
+   * flight, and re-reads the balances. Logs and returns one line per order; nothing to do for a simulated
+   * venue restored with its book.
+   */
+  restart(orders: readonly PendingOrder[], log: (line: string) => void): Promise<readonly string[]>;
 }

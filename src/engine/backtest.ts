@@ -1,18 +1,17 @@
 import { configForQuote, type Config } from '../config.js';
-import { eventPrice, InputError, type MarketEvent, type MarketRules, type MarketSymbol } from '../core/index.js';
-import { inferredRulesSource } from '../exchange/inferred-rules.js';
-import { SimulatedExchange } from '../exchange/index.js';
-import { PerformanceTracker, type TrackerState } from '../report/performance.js';
+import { EventClock, InputError, type MarketEvent, type MarketRules, type MarketSymbol } from '../core/index.js';
+import { SimulatedVenue, type InferredRules, type SimulatedExchange } from '../exchange/index.js';
+import type { PerformanceTracker, TrackerState } from '../report/performance.js';
 import { runResults, type PriceSpan, type RunResults } from '../report/results.js';
 import { TimeRangeError, type TimeRange } from '../core/time-range.js';
 import { tradedPrice } from '../core/market.js';
-import { edgeGate, tripleBarrier } from '../../strategies/index.js';
 import type { PositionView, Strategy } from '../../strategies/index.js';
 import type { BatchScorer } from '../../streams/index.js';
-import { TradingEngine, type EngineCheckpoint } from './trading-engine.js';
+import type { Store } from '../store/index.js';
+import { createKernel, type Kernel } from './kernel.js';
+import type { EngineCheckpoint, TradingEngine } from './trading-engine.js';
 
-/** Upbit's KRW fee; other quotes take `simulator.feeRate` (the recorded exchange's metadata is not at hand). */
-const UPBIT_KRW_FEE = 0.0005;
+export { configuredStrategy } from './configured-strategy.js';
 
 export function quoteOf(market: MarketSymbol): string {
   return market.slice(market.indexOf('/') + 1).split(':')[0] as string;
@@ -41,10 +40,12 @@ export interface BacktestRun {
   readonly quote: string;
   /** The configuration for the traded quote (see configForQuote): what the run used. */
   readonly config: Config;
+  readonly kernel: Kernel;
   readonly engine: TradingEngine;
+  readonly venue: SimulatedVenue;
   readonly exchange: SimulatedExchange;
   readonly tracker: PerformanceTracker;
-  readonly rules: ReturnType<typeof inferredRulesSource>;
+  readonly rules: InferredRules;
   /** Events of other quote currencies are not traded (they still reach the features). */
   feed(event: MarketEvent): void;
   /** Warm-up after a restore: features only (see TradingEngine.warm). */
@@ -68,16 +69,6 @@ export interface BacktestResult {
   readonly balances: Readonly<Record<string, { free: number; locked: number }>>;
 }
 
-/** The rule-based strategy with the configured barriers. */
-export function configuredStrategy(config: Config, feeRate: number): Strategy {
-  const s = config.strategy;
-  const trail = { trailActivate: s.trailActivate, trailDistance: s.trailDistance };
-  const rule = tripleBarrier({ takeProfit: s.takeProfit, stopLoss: s.stopLoss, maxHoldMs: s.maxHold, buyTimeoutMs: s.buyTimeout, chaseTicks: s.chaseTicks, feeRate, skipBearMarket: s.skipBearMarket, ...(s.sellTimeout > 0 ? { sellTimeoutMs: s.sellTimeout } : {}), ...trail });
-  const g = s.gate;
-  const gated = g.edge || g.regimeMin > -1 || g.riskPerTrade > 0;
-  return gated ? edgeGate({ takeProfit: s.takeProfit, stopLoss: s.stopLoss, maxHoldMs: s.maxHold, ...trail, feeRate, buyTimeoutMs: s.buyTimeout, edge: g.edge, regimeHorizon: g.regimeHorizon, regimeMin: g.regimeMin, riskPerTrade: g.riskPerTrade, margin: g.margin, minTrades: g.minTrades, window: g.window, kelly: g.kelly, maxFraction: g.maxFraction })(rule) : rule;
-}
-
 /**
  * Builds the backtest's engine for a quote currency: Upbit's real rules for KRW, inferred rules (see
  * `inferredRulesSource`) elsewhere; a simulated account holding `simulator.initialBalance` of the quote;
@@ -92,8 +83,10 @@ export interface BacktestExtras {
   readonly score?: BatchScorer;
   /** The strategy for a fee rate (the RL agent of `strategy.agent`); default the rule-based one. */
   readonly strategy?: (feeRate: number) => Strategy;
-  /** The exchange's own market rules (paper trading on a live exchange); markets it lacks get inferred ones. */
-  readonly rules?: (market: MarketSymbol) => MarketRules | undefined;
+  /** The exchange's own market rules and their fee (paper trading on a live exchange); markets it lacks get inferred ones. */
+  readonly rules?: { readonly rules: (market: MarketSymbol) => MarketRules | undefined; readonly feeRate: number };
+  /** The store (see KernelOptions.store): entries wait while it cannot write; with Redis the run is recorded there. */
+  readonly store?: Store;
   /** See EngineOptions.equityHeartbeatMs (default a minute; `runBacktest` makes it Infinity unless transitions are observed). */
   readonly equityHeartbeatMs?: number;
   /** Warm up (features only) until the first feature batch at or after this time: a time range's start. */
@@ -102,54 +95,45 @@ export interface BacktestExtras {
 
 export function createBacktest(given: Config, quote: string, startTs = 0, strategy?: Strategy, restore?: BacktestCheckpoint, extras: BacktestExtras = {}): BacktestRun {
   const config = configForQuote(given, quote);
-  const feeRate = quote === 'KRW' ? UPBIT_KRW_FEE : config.simulator.feeRate;
-  const inferred = inferredRulesSource(config.simulator.feeRate);
-  const own = extras.rules;
-  const rules: BacktestRun['rules'] = own ? { rules: (m) => own(m) ?? inferred.rules(m), observe: inferred.observe } : inferred;
+  if (restore && !restore.engine.exchange) throw new Error('backtest: the checkpoint holds no simulated exchange (it was written by a live session)');
   const sim = config.simulator;
-  const exchange = new SimulatedExchange({
-    rules: (market) => rules.rules(market),
-    balances: { [quote]: sim.initialBalance },
-    fillModel: { mode: sim.fillModel, participation: sim.participation },
-    latency: { submitMs: sim.latency, cancelMs: sim.latency },
-    startTs,
-  });
-  if (restore) {
-    if (!restore.engine.exchange) throw new Error('backtest: the checkpoint holds no simulated exchange (it was written by a live session)');
-    exchange.restore(restore.engine.exchange);
-  }
-  const tracker = restore ? PerformanceTracker.fromState(restore.tracker) : new PerformanceTracker();
-  const engine = new TradingEngine({
-    config,
-    exchange,
-    rules: (m) => rules.rules(m),
+  const venue = new SimulatedVenue({
     quote,
-    strategy: strategy ?? extras.strategy?.(feeRate) ?? configuredStrategy(config, feeRate),
-    ...(restore ? { restore: restore.engine } : {}),
+    initialBalance: sim.initialBalance,
+    feeRate: sim.feeRate,
+    fillModel: { mode: sim.fillModel, participation: sim.participation },
+    latencyMs: sim.latency,
+    startTs,
+    ...(extras.rules ? { own: extras.rules } : {}),
+    ...(restore?.engine.exchange ? { state: restore.engine.exchange } : {}),
+  });
+  const kernel = createKernel({
+    config,
+    quote,
+    clock: new EventClock(startTs),
+    venue,
+    ...(strategy ? { strategy: () => strategy } : extras.strategy ? { strategy: extras.strategy } : {}),
+    ...(extras.score ? { scorer: extras.score } : {}),
+    ...(extras.store ? { store: extras.store } : {}),
     ...(extras.canOpenPositions ? { canOpenPositions: extras.canOpenPositions } : {}),
-    ...(extras.observeTransitions ? { observeTransitions: true } : {}),
-    ...(extras.score ? { score: extras.score } : {}),
+    ...(extras.observeTransitions !== undefined ? { observeTransitions: extras.observeTransitions } : {}),
+    ...(restore ? { restore: { engine: restore.engine, tracker: restore.tracker } } : {}),
     ...(extras.equityHeartbeatMs !== undefined ? { equityHeartbeatMs: extras.equityHeartbeatMs } : {}),
     ...(extras.warmUntil !== undefined ? { warmUntil: extras.warmUntil } : {}),
   });
-  engine.listen(tracker);
   return {
     quote,
     config,
-    engine,
-    exchange,
-    tracker,
-    rules,
-    feed(event) {
-      rules.observe(event.market, eventPrice(event));
-      engine.onMarketEvent(event);
-    },
-    warm(event) {
-      rules.observe(event.market, eventPrice(event));
-      engine.warm(event);
-    },
+    kernel,
+    engine: kernel.engine,
+    venue,
+    exchange: venue.exchange,
+    tracker: kernel.tracker,
+    rules: venue.inferred,
+    feed: (event) => kernel.feed(event),
+    warm: (event) => kernel.warm(event),
     checkpoint(index) {
-      return { v: 1, quote, index, config, engine: engine.checkpoint(), tracker: tracker.state() };
+      return { v: 1, quote, index, config, engine: kernel.checkpoint(), tracker: kernel.tracker.state() };
     },
   };
 }
@@ -207,12 +191,14 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
   let warmupEvents = 0;
   let tradedFrom: number | undefined;
   let ended = false;
+  let started = false;
   const prices = new Map<string, PriceSpan>();
   // Until an event of the traded quote shows up, the quotes the data does have (for the error below).
   let tradedSeen = false;
   const quotesSeen = new Set<string>();
   // Nobody reads the bot's equity during an unwatched run: it hears only the updates it decides on.
-  const extras: BacktestExtras = { ...(options.extras?.observeTransitions ? {} : { equityHeartbeatMs: Infinity }), ...(rangeFrom > -Infinity ? { warmUntil: rangeFrom } : {}), ...options.extras };
+  const watched = options.extras?.observeTransitions ?? options.extras?.store?.backend === 'redis';
+  const extras: BacktestExtras = { ...(watched ? {} : { equityHeartbeatMs: Infinity }), ...(rangeFrom > -Infinity ? { warmUntil: rangeFrom } : {}), ...options.extras };
   for await (const batch of batches) {
     for (let i = 0; i < batch.length; i++) {
       const event = batch[i] as MarketEvent;
@@ -240,7 +226,13 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
       } else {
         // A time range's engine starts trading by itself at the first feature batch inside the range
         // (the event that closes the last batch before it already lies in it).
-        if (run.engine.warming && (resume || rangeFrom === -Infinity)) run.engine.resume();
+        if (!started) {
+          // The kernel's start-up once the warm-up is replayed, as in every mode (a simulated venue restored
+          // with its book has nothing to look up; what no position accounts for would be reported).
+          started = true;
+          await run.kernel.start();
+        }
+        if (run.kernel.warming && (resume || rangeFrom === -Infinity)) run.kernel.resume();
         tradedFrom ??= event.ts;
         run.feed(event);
         notePrice(prices, event);
@@ -262,8 +254,9 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
     const r = options.range;
     throw new TimeRangeError(`no event of the data falls in the time range (${r.from === undefined ? 'start' : new Date(r.from).toISOString()} to ${r.to === undefined ? 'end' : new Date(r.to).toISOString()}); the data starts ${new Date(from ?? 0).toISOString()} and was read up to ${new Date(to).toISOString()}`);
   }
-  if (run.engine.warming) run.engine.resume();
-  const { open } = run.engine.finish();
+  if (!started) await run.kernel.start();
+  if (run.kernel.warming) run.kernel.resume();
+  const { open } = run.kernel.finish();
   const summary = { ...run.tracker.summary(), orphanOrderEvents: run.engine.orphanOrderEvents };
   const results = runResults(run.tracker, prices, run.quote, (summary as Record<string, unknown>)['totalReturn'] as number);
   // With a range the span is the traded one; without, it starts at the first event (as a resumed run's does).

@@ -1,10 +1,9 @@
 import type { Subscription } from 'rxjs';
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Snapshot } from 'xstate';
-import { DAY_MS, tradedPrice, type Balance, type Decision, type FeatureSnapshot, type MarketEvent, type MarketRules, type Order, type OrderEvent, type Ranking } from '../core/index.js';
+import { DAY_MS, tradedPrice, type Balance, type Decision, type FeatureSnapshot, type MarketEvent, type Order, type OrderEvent, type PendingOrder, type Ranking, type TimerClock, type Venue } from '../core/index.js';
 import type { Config } from '../config.js';
 import { roundAmountDown, roundPrice, type SimulatedExchangeSnapshot } from '../exchange/index.js';
-import type { EngineExchange } from './engine-exchange.js';
-import { botMachine, held, killReason, nextDeadline, positionMachine, type OrderSlot, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
+import { botMachine, held, killReason, nextDeadline, positionMachine, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
 import type { PositionView, Strategy, StrategyInput } from '../../strategies/index.js';
 import { positionView } from './position-view.js';
 import type { BatchScorer } from '../../streams/index.js';
@@ -14,9 +13,10 @@ import { marketPipeline, type MarketPipeline } from './market-pipeline.js';
 
 export interface EngineOptions {
   readonly config: Config;
-  /** The exchange the engine trades on; the simulated one for backtest and paper trading. */
-  readonly exchange: EngineExchange;
-  readonly rules: (market: string) => MarketRules | undefined;
+  /** The venue the engine trades on (src/core/exchange.ts): the simulated one, or a real account. */
+  readonly venue: Venue;
+  /** The kernel's clock: look-up retries are scheduled on it (event time in a replay, the wall clock live). */
+  readonly clock: TimerClock;
   readonly quote: string;
   readonly strategy: Strategy;
   /**
@@ -164,13 +164,8 @@ export class TradingEngine {
   /** Ids of every position that reached `settled`, bought or not. */
   readonly settled: string[] = [];
   #seq = 0;
-  /**
-   * An order unacknowledged this long is looked up on the exchange. A minute, or three simulated
-   * latencies: looking up an order still in flight would find nothing and give it up too early.
-   */
-  get #ackTimeoutMs(): number {
-    return Math.max(60_000, 3 * this.#options.config.simulator.latency);
-  }
+  /** The venue's rules as a function value (sizing takes one; a venue's `rules` may be a method). */
+  readonly #rules: (market: string) => ReturnType<Venue['rules']>;
   /** Order events of no live position (an order given up for lost that turned up later): counted, never applied silently. */
   orphanOrderEvents = 0;
   #sentEquityTs = -Infinity;
@@ -182,7 +177,8 @@ export class TradingEngine {
 
   constructor(options: EngineOptions) {
     this.#options = options;
-    const { config, exchange } = options;
+    this.#rules = (market) => options.venue.rules(market);
+    const { config, venue: exchange, clock } = options;
     this.#warming = options.restore !== undefined || options.warmUntil !== undefined;
     this.#warmUntil = options.warmUntil ?? Infinity;
     this.pipeline = marketPipeline(this.#events.observable, config, options.score ? { score: options.score } : {});
@@ -195,32 +191,26 @@ export class TradingEngine {
       command('create', p);
       void exchange.createLimitOrder({ clientId: p.slot.clientId, market: p.market, side: p.slot.side, price: p.slot.price, amount: p.slot.amount });
     };
-    // A live exchange is asked over the network; the answer comes back as an event when it arrives. A
-    // failed look-up is retried with backoff (1 s, 2 s, … up to a minute, forever): a position waiting in
-    // an unknown state must not be left without an answer. One chain per order and purpose: a position
-    // asking again (its own timeout) while a chain runs adds no second one.
+    // The venue is asked; its answer comes back when it arrives (at once from a simulated venue). A failed
+    // look-up is retried with backoff on the kernel's clock (1 s, 2 s, … up to a minute, forever): a
+    // position waiting in an unknown state must not be left without an answer. One chain per order and
+    // purpose: a position asking again (its own timeout) while a chain runs adds no second one.
     const inFlight = new Set<string>();
     const lookup = (positionId: string, market: string, clientId: string, then?: (order: Order) => void): void => {
-      const answer = (order: Order | undefined): void => {
-        if (order && then) then(order);
-        else this.#send(positionId, { type: 'order.queryResult', ts: this.#now, clientId, order });
-      };
-      const lookupOrder = exchange.lookupOrder?.bind(exchange);
-      if (!lookupOrder) return answer(exchange.getOrder({ clientId }));
       const key = then ? `${clientId} cancel` : clientId;
       if (inFlight.has(key)) return;
       inFlight.add(key);
       const attempt = (n: number): void => {
-        lookupOrder({ clientId, market }).then(
-          (order) => {
-            inFlight.delete(key);
-            answer(order);
-          },
-          () => {
-            if (this.#positions.has(positionId)) setTimeout(() => attempt(n + 1), Math.min(60_000, 1_000 * 2 ** n)).unref();
+        exchange.lookupOrder({ clientId, market }, (reply) => {
+          if ('error' in reply) {
+            if (this.#positions.has(positionId)) clock.setTimeout(() => attempt(n + 1), Math.min(60_000, 1_000 * 2 ** n));
             else inFlight.delete(key);
-          },
-        );
+            return;
+          }
+          inFlight.delete(key);
+          if (reply.order && then) then(reply.order);
+          else this.#send(positionId, { type: 'order.queryResult', ts: this.#now, clientId, order: reply.order });
+        });
       };
       attempt(0);
     };
@@ -318,7 +308,7 @@ export class TradingEngine {
 
   /** Free and locked balance of every currency of the account. */
   balances(): readonly Balance[] {
-    return this.#options.exchange.getBalances();
+    return this.#options.venue.getBalances();
   }
 
   /** Feeds one market event: the exchange matches first (fills are known before the features move). */
@@ -326,7 +316,7 @@ export class TradingEngine {
     if (this.#strategyError !== undefined) throw this.#strategyError;
     this.#now = event.ts;
     this.#notePrice(event);
-    this.#options.exchange.onMarketEvent?.(event);
+    this.#options.venue.onMarketEvent(event);
     this.#events.next(event);
   }
 
@@ -338,6 +328,7 @@ export class TradingEngine {
   warm(event: MarketEvent): void {
     if (!this.#warming) throw new Error('TradingEngine.warm: the engine is not warming up (only after a restore or with warmUntil, before resume())');
     this.#notePrice(event);
+    this.#options.venue.observe(event);
     this.#events.next(event);
   }
 
@@ -358,12 +349,14 @@ export class TradingEngine {
   }
 
   /** The orders the positions are waiting on (after a restore: what to look up on the exchange). */
-  pendingOrders(): readonly { readonly market: string; readonly slot: OrderSlot }[] {
-    const out: { market: string; slot: OrderSlot }[] = [];
+  pendingOrders(): readonly PendingOrder[] {
+    const out: PendingOrder[] = [];
     for (const t of this.#positions.values()) {
       const c = this.#context(t);
-      if (c?.buy) out.push({ market: t.market, slot: c.buy });
-      if (c?.sell) out.push({ market: t.market, slot: c.sell });
+      const state = this.#state(t);
+      const cancelling = state === 'cancellingBuy' || state === 'cancellingSell';
+      if (c?.buy) out.push({ market: t.market, slot: c.buy, cancelling });
+      if (c?.sell) out.push({ market: t.market, slot: c.sell, cancelling });
     }
     return out;
   }
@@ -374,6 +367,7 @@ export class TradingEngine {
 
   /** Everything needed to continue from here (between two events), as JSON-safe data. */
   checkpoint(): EngineCheckpoint {
+    const venue = this.#options.venue.snapshot() as SimulatedExchangeSnapshot | undefined;
     return {
       v: 1,
       ts: this.#now,
@@ -384,7 +378,7 @@ export class TradingEngine {
       settled: [...this.settled],
       results: this.results.map((r) => ({ ...r })),
       bot: this.bot.getPersistedSnapshot(),
-      ...(this.#options.exchange.snapshot ? { exchange: this.#options.exchange.snapshot() } : {}),
+      ...(venue !== undefined ? { exchange: venue } : {}),
       sentEquityTs: Number.isFinite(this.#sentEquityTs) ? this.#sentEquityTs : null,
     };
   }
@@ -396,8 +390,7 @@ export class TradingEngine {
   finish(): { open: PositionView[] } {
     this.#events.complete();
     this.bot.send({ type: 'bot.stop', reason: 'end of data' });
-    this.#options.exchange.advanceTo?.(this.#now + 1);
-    this.#options.exchange.advanceTo?.(this.#now + 10 * 60_000);
+    this.#options.venue.settle(this.#now);
     this.#reportEquity(this.#now);
     const open = [...this.#positions.values()].map((t) => this.#view(t));
     for (const s of this.#subscriptions) s.unsubscribe();
@@ -408,7 +401,7 @@ export class TradingEngine {
   equity(): { equity: number; invested: number } {
     let equity = 0;
     let invested = 0;
-    for (const b of this.#options.exchange.getBalances()) {
+    for (const b of this.#options.venue.getBalances()) {
       const total = b.free + b.locked;
       // Adding a zero changes neither sum (most coins of a long run are no longer held).
       if (total === 0) continue;
@@ -487,16 +480,16 @@ export class TradingEngine {
     if (this.#positions.size >= this.#options.config.allocation.maxPositions) return this.#outcomes(decisions, 'no-slot');
     if (this.bot.getSnapshot().value !== 'running') return this.#outcomes(decisions, 'halted');
     if (this.#options.canOpenPositions && !this.#options.canOpenPositions()) return this.#outcomes(decisions, 'store-unwritable');
-    const { config, exchange, quote } = this.#options;
+    const { config, venue: exchange, quote } = this.#options;
     const cash = exchange.getBalance(quote).free;
     const candidates: Candidate[] = decisions
-      .filter((d) => this.#options.rules(d.market)?.quote === quote)
+      .filter((d) => this.#options.venue.rules(d.market)?.quote === quote)
       .map((d) => ({ market: d.market, score: d.score ?? 0, price: d.price ?? this.#lastPrice.get(d.market)?.price ?? 0, volatility: this.#last.get(d.market)?.volatility ?? 0, fraction: d.fraction }));
-    const sizing = sizeOrders({ candidates, cash, equity: this.equity().equity, openPositions: this.#positions.size, limits: config.allocation, rules: this.#options.rules });
+    const sizing = sizeOrders({ candidates, cash, equity: this.equity().equity, openPositions: this.#positions.size, limits: config.allocation, rules: this.#rules });
     const outcomes = new Map<string, DecisionOutcome>();
     for (const order of sizing.orders) {
       const positionId = `${this.#options.positionPrefix ?? config.botId}-${++this.#seq}`;
-      this.bot.send({ type: 'position.open', positionId, market: order.market, ackTimeoutMs: this.#ackTimeoutMs, buyTimeoutMs: config.strategy.buyTimeout });
+      this.bot.send({ type: 'position.open', positionId, market: order.market, ackTimeoutMs: this.#options.venue.ackTimeoutMs, buyTimeoutMs: config.strategy.buyTimeout });
       const ref = this.bot.getSnapshot().children[positionId] as AnyActorRef | undefined;
       outcomes.set(order.market, ref ? 'acted' : 'halted');
       if (!ref) continue;
@@ -564,12 +557,12 @@ export class TradingEngine {
   /** Stopping ends once no buy of the bot rests on the exchange any more. */
   #checkDrained(): void {
     // The bot's states are flat: comparing the value spares XState's general state matching on every order event.
-    if (this.bot.getSnapshot().value === 'stopping' && !this.#options.exchange.getOpenOrders().some((o) => o.side === 'buy')) this.bot.send({ type: 'positions.drained' });
+    if (this.bot.getSnapshot().value === 'stopping' && !this.#options.venue.getOpenOrders().some((o) => o.side === 'buy')) this.bot.send({ type: 'positions.drained' });
   }
 
   /** `decision`: the strategy's SELL this carries out (its outcome is reported); absent for the bot's own liquidation. */
   #sell(t: Tracked, price: number, reason: string, decision?: Decision): void {
-    const rules = this.#options.rules(t.market);
+    const rules = this.#options.venue.rules(t.market);
     const context = this.#context(t);
     if (!rules || !context) {
       if (decision) this.#outcome(decision, 'no-position');
@@ -621,6 +614,6 @@ export class TradingEngine {
   }
 
   #view(t: Tracked): PositionView {
-    return positionView(this.#context(t) as PositionContext, this.#state(t) as PositionView['state'], this.#options.rules(t.market));
+    return positionView(this.#context(t) as PositionContext, this.#state(t) as PositionView['state'], this.#options.venue.rules(t.market));
   }
 }

@@ -3,3 +3,5 @@ export * from './upbit-rules.js';
 export * from './market-rules.js';
 export * from './simulated/fill-model.js';
 export * from './simulated/simulated-exchange.js';
+export * from './simulated/simulated-venue.js';
+export { inferredRulesSource, type InferredRules } from './inferred-rules.js';

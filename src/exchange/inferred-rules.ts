@@ -9,7 +9,14 @@ const MIN_TOTAL: Readonly<Record<string, number>> = { USDT: 10, USDC: 10, BUSD: 
  * a fixed tick of five significant digits at the market's first price, any amount to 8 decimals, the
  * quote's usual minimum total, and the configured fee. KRW markets get Upbit's real rules.
  */
-export function inferredRulesSource(feeRate: number): { rules(market: MarketSymbol): MarketRules | undefined; observe(market: MarketSymbol, price: number): void } {
+export interface InferredRules {
+  rules(market: MarketSymbol): MarketRules | undefined;
+  observe(market: MarketSymbol, price: number): void;
+  /** Fee rate of the quote's markets (known before any price: Upbit's for KRW, the configured one elsewhere). */
+  feeRate(quote: string): number;
+}
+
+export function inferredRulesSource(feeRate: number): InferredRules {
   const cache = new Map<MarketSymbol, MarketRules>();
   return {
     observe(market, price) {
@@ -26,6 +33,9 @@ export function inferredRulesSource(feeRate: number): { rules(market: MarketSymb
     },
     rules(market) {
       return cache.get(market);
+    },
+    feeRate(quote) {
+      return quote === 'KRW' ? upbitKrwRules(`BTC/${quote}`).feeRate : feeRate;
     },
   };
 }

@@ -1,6 +1,5 @@
-import { NoMarketEventsError, runBacktest, type BacktestCheckpoint } from '../../engine/backtest.js';
+import { backtestNode, loadBacktestCheckpoint, NoMarketEventsError, type BacktestCheckpoint } from '../../engine/nodes/backtest-node.js';
 import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
-import { activeModels, recordToStore } from '../../engine/store-recorder.js';
 import { storeFromConfig, waitHealthy } from '../../store/index.js';
 import { UsageError } from '../args.js';
 import { writeBacktestOutput } from '../../engine/backtest-output.js';
@@ -62,46 +61,33 @@ export const backtestCommand: Command = {
     if (!(Number.isInteger(every) && every >= 0)) throw new UsageError(`--checkpoint-every must be a whole number of events, got "${everyText}"`);
     let resume: BacktestCheckpoint | undefined;
     if (args.booleans.has('resume')) {
-      const json = (await store.loadSnapshots('bot')).get('checkpoint');
-      if (json === undefined) {
+      resume = await loadBacktestCheckpoint(store);
+      if (resume === undefined) {
         await store.close();
         throw new UsageError(`--resume: no checkpoint of bot "${config.botId}" in the ${store.backend} store${store.backend === 'memory' ? ' (set REDIS_URL to the Redis the run wrote to)' : ''}`);
       }
-      resume = JSON.parse(json) as BacktestCheckpoint;
       io.stderr.write(`backtest: resuming from the checkpoint after ${resume.index} events (${new Date(resume.engine.ts).toISOString()})\n`);
     }
     const bar = new ProgressBar(io.stderr, io.interactive, 'backtest');
-    const result = await rangeErrorsAsUsage(runBacktest(source.batches(), config, {
-      ...(range.from !== undefined || range.to !== undefined ? { range } : {}),
+    const result = await rangeErrorsAsUsage(backtestNode({
+      config,
+      batches: source.batches(),
+      store,
+      checkpointEvery: every,
+      range,
       ...(quote ? { quote } : {}),
       ...(resume ? { resume } : {}),
       signal: io.signal,
       onProgress: (events, ts) => bar.status(progressDetail(events, ts)),
-      onRun: (run) => {
-        io.stderr.write(balanceLine('backtest', run.config));
-        // Only Redis has readers outside this process (monitors, a restart); the in-memory store would be write-only here.
-        if (store.backend === 'redis') void recordToStore(run.engine, store, activeModels(config));
-      },
-      extras: { canOpenPositions: () => store.health.status === 'ok', observeTransitions: store.backend === 'redis', ...(score ? { score } : {}), ...(agent ? { strategy: agent } : user ? { strategy: user } : {}) },
-      ...(every > 0
-        ? {
-            checkpoint: {
-              every,
-              save: async (checkpoint: BacktestCheckpoint) => {
-                store.putSnapshot('bot', 'checkpoint', JSON.stringify(checkpoint));
-                await store.flush();
-              },
-            },
-          }
-        : {}),
+      onRun: (run) => void io.stderr.write(balanceLine('backtest', run.config)),
+      ...(score ? { scorer: score } : {}),
+      ...(agent ? { strategy: agent } : user ? { strategy: user } : {}),
     })
       .catch(async (error: unknown) => {
         await store.close(1_000);
         throw error instanceof NoMarketEventsError ? noEventsError(source) : error;
       })
       .finally(() => bar.done()));
-    // A finished run leaves no checkpoint behind: a later --resume must not continue it.
-    if (!io.signal.aborted) store.deleteSnapshot('bot', 'checkpoint');
     await store.close();
     reportStoreLoss(store, 'backtest', io);
     await writeBacktestOutput(out, result, config, source.stats());

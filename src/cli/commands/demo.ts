@@ -1,4 +1,4 @@
-import { runBacktest, type BacktestRun } from '../../engine/backtest.js';
+import { backtestNode, type BacktestRun } from '../../engine/nodes/backtest-node.js';
 import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
 import { writeBacktestOutput } from '../../engine/backtest-output.js';
 import { generateMarket } from '../../market-data/generator.js';
@@ -12,7 +12,6 @@ import { progressDetail, summaryLines } from './backtest-summary.js';
 import { balanceLine, commandConfig, replayFromArgs, reportStats } from './replay-input.js';
 import { reportStoreLoss } from './store-loss.js';
 import { STRATEGY_FLAGS, strategyFromArgs } from '../strategy-flag.js';
-import { activeModels, recordToStore } from '../../engine/store-recorder.js';
 import { redactUrl, storeFromConfig, waitHealthy } from '../../store/index.js';
 
 const HOUR_MS = 3_600_000;
@@ -66,11 +65,13 @@ export const demoCommand: Command = {
     // The dashboard paces the replay so a person can watch it, then serves the final state until Ctrl-C.
     const dashboard = args.strings.has('dashboard') ? await openDashboard(args.strings.get('dashboard'), io) : undefined;
     const common = {
+      config,
+      store,
       signal: io.signal,
-      extras: { ...(score ? { score } : {}), ...(agent ? { strategy: agent } : user ? { strategy: user } : {}), ...(store.backend === 'redis' ? { canOpenPositions: () => store.health.status === 'ok', observeTransitions: true } : {}) },
+      ...(score ? { scorer: score } : {}),
+      ...(agent ? { strategy: agent } : user ? { strategy: user } : {}),
       onRun: (run: BacktestRun) => {
         io.stderr.write(balanceLine('demo', run.config));
-        if (store.backend === 'redis') recordToStore(run.engine, store, activeModels(config));
         dashboard?.attachRun(run);
       },
     };
@@ -80,7 +81,7 @@ export const demoCommand: Command = {
     if (data && data.length > 0) {
       source = replayFromArgs(args, io);
       const batches = source.batches();
-      result = await runBacktest(dashboard ? dashboard.pace(batches, 20) : batches, config, { ...common, onProgress: (n, ts) => bar.status(progressDetail(n, ts)) });
+      result = await backtestNode({ ...common, batches: dashboard ? dashboard.pace(batches, 20) : batches, onProgress: (n, ts) => bar.status(progressDetail(n, ts)) });
     } else {
       const hours = positiveNumber(args.strings.get('hours'), 'hours', 24);
       const markets = Math.round(positiveNumber(args.strings.get('markets'), 'markets', 12));
@@ -88,7 +89,7 @@ export const demoCommand: Command = {
       const start = Date.UTC(2024, 0, 1);
       io.stderr.write(`demo: ${markets} generated KRW coins, ${hours} h of event time (seed ${config.seed}); no network used\n`);
       const batches = batched(generateMarket({ seed: config.seed, markets, start, durationMs }), 8192);
-      result = await runBacktest(dashboard ? dashboard.pace(batches, 20) : batches, config, { ...common, quote: 'KRW', onProgress: (n, ts) => bar.update((ts - start) / durationMs, progressDetail(n, ts)) });
+      result = await backtestNode({ ...common, batches: dashboard ? dashboard.pace(batches, 20) : batches, quote: 'KRW', onProgress: (n, ts) => bar.update((ts - start) / durationMs, progressDetail(n, ts)) });
       source = undefined;
       await writeBacktestOutput(out, result, config, undefined, { generator: 'coinrx generateMarket', seed: config.seed, markets, hours });
     }

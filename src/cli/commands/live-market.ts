@@ -13,8 +13,8 @@ export interface LiveMarket {
   readonly feed: MarketFeed;
   /** How many markets of the quote currency are followed. */
   readonly markets: number;
-  /** The exchange's own rules per market (every exchange but Upbit, whose KRW rules are built in). */
-  readonly rules: ((market: MarketSymbol) => MarketRules | undefined) | undefined;
+  /** The exchange's own rules per market and the fee of its quote markets (every exchange but Upbit, whose KRW rules are built in). */
+  readonly rules: { readonly rules: (market: MarketSymbol) => MarketRules | undefined; readonly feeRate: number } | undefined;
   /** Where the data comes from, for summary.json. */
   readonly source: Record<string, unknown>;
   close(): Promise<void>;
@@ -76,7 +76,7 @@ export async function openLiveMarket(config: Config, args: ParsedArgs, io: Comma
     exchangeId: id,
     feed,
     markets: chosen?.length ?? rules.size,
-    rules: (m) => rules.get(m),
+    rules: { rules: (m) => rules.get(m), feeRate: (rules.values().next().value as MarketRules).feeRate },
     source: { live: id, ...overrides },
     close: () => ex.close().then(() => undefined, () => undefined),
   };

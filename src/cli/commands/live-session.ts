@@ -2,25 +2,13 @@ import { map } from 'rxjs';
 import type { Config } from '../../config.js';
 import type { MarketEvent } from '../../core/index.js';
 import { writeBacktestOutput } from '../../engine/backtest-output.js';
-import type { EngineExchange } from '../../engine/engine-exchange.js';
-import type { FillLedger } from '../../engine/fill-ledger.js';
-import { activeModels, recordToStore } from '../../engine/store-recorder.js';
-import type { TradingEngine } from '../../engine/trading-engine.js';
+import type { Kernel } from '../../engine/kernel.js';
 import type { MarketFeed } from '../../market-data/live/market-feed.js';
 import type { Store } from '../../store/index.js';
-import type { PerformanceTracker } from '../../report/performance.js';
 import type { CommandIo } from '../command.js';
 import { summaryLines } from './backtest-summary.js';
 
 const STATUS_EVERY_MS = 10_000;
-
-/** The engine of a live session, made when the first market event arrives (its time starts the clock). */
-export interface SessionEngine {
-  readonly engine: TradingEngine;
-  readonly tracker: PerformanceTracker;
-  readonly exchange: EngineExchange;
-  feed(event: MarketEvent): void;
-}
 
 export interface LiveSessionOptions {
   readonly io: CommandIo;
@@ -32,29 +20,27 @@ export interface LiveSessionOptions {
   /** The live market data (Upbit's own websocket, or any ccxt.pro exchange). */
   readonly feed: MarketFeed;
   readonly store: Store;
-  start(firstTs: number): SessionEngine;
-  /** Build the engine before any market event (live: the restart's reconciliation needs it); default: at the first event. */
+  /** The node's kernel (it records to the store itself), made when the first market event arrives unless `eager`. */
+  start(firstTs: number): Kernel;
+  /** Build the kernel before any market event (live: the restart's reconciliation needs it); default: at the first event. */
   readonly eager?: boolean;
   /** Written into summary.json as the run's source. */
   readonly source: Record<string, unknown>;
   /** Serve the dashboard on this loopback port (0: any free one). */
   readonly dashboardPort?: number;
-  /** The fills and orders already recorded (a live restart): a fill reported again is not recorded twice. */
-  readonly ledger?: FillLedger;
 }
 
 /**
- * Live Upbit market data into an engine until Ctrl-C or `forMs`: fills printed as they happen, a status
- * line every 10 s, the store recording with REDIS_URL, and the report written on stop. Events are fed in
- * arrival order; one whose exchange time is older than the last fed is fed at that last time (the
- * engine's clock never goes back).
+ * Live market data into a node's kernel until Ctrl-C or `forMs`: fills printed as they happen, a status
+ * line every 10 s, the dashboard, and the report written on stop. Events are fed in arrival order (the
+ * kernel feeds one older than the last at that last time: its clock never goes back).
  */
 export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
   const { io, config, quote, store, label } = o;
   const healthLog = store.health$.subscribe((h) => io.stderr.write(`${label}: store ${store.backend} ${h.status} (${h.reason})\n`));
   const feed = o.feed;
   const dashboard = o.dashboardPort === undefined ? undefined : await (await import('../../report/start-dashboard.js')).startDashboard(undefined, { port: o.dashboardPort, log: (l) => io.stderr.write(l) });
-  let session: SessionEngine | undefined;
+  let session: Kernel | undefined;
   let lastTs = -Infinity;
   let events = 0;
   let from: number | undefined;
@@ -65,11 +51,10 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
     if (o.forMs !== undefined) timer = setTimeout(resolve, o.forMs);
   });
   const connection = feed.connection$.subscribe((s) => io.stderr.write(`${label}: connection ${s.state}${s.reason ? ` (${s.reason})` : ''}${s.state === 'backoff' ? `, retry in ${Math.round(s.delayMs)} ms` : ''}\n`));
-  const begin = (ts: number): SessionEngine => {
+  const begin = (ts: number): Kernel => {
     {
       session = o.start(ts);
-      if (store.backend === 'redis') recordToStore(session.engine, store, activeModels(config), o.ledger);
-      const exchange = session.exchange;
+      const exchange = session.venue;
       dashboard?.attach(session.engine, {
         mode: label,
         quote,
@@ -89,9 +74,8 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
   };
   // Live trading builds its engine at once: the restart procedure runs before the first market event.
   if (o.eager) begin(Date.now());
-  const subscription = feed.events$.subscribe((raw: MarketEvent) => {
-    const event = raw.ts < lastTs ? { ...raw, ts: lastTs } : raw;
-    lastTs = event.ts;
+  const subscription = feed.events$.subscribe((event: MarketEvent) => {
+    if (event.ts > lastTs) lastTs = event.ts;
     from ??= event.ts;
     (session ?? begin(event.ts)).feed(event);
     events++;
@@ -125,7 +109,7 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
     summary: { ...session.tracker.summary(), orphanOrderEvents: session.engine.orphanOrderEvents },
     tracker: session.tracker,
     open,
-    balances: Object.fromEntries(session.exchange.getBalances().map((b) => [b.currency, { free: b.free, locked: b.locked }])),
+    balances: Object.fromEntries(session.venue.getBalances().map((b) => [b.currency, { free: b.free, locked: b.locked }])),
   };
   await writeBacktestOutput(o.out, result, config, undefined, { ...o.source, feed: feed.stats() });
   io.stdout.write(`${summaryLines(result, o.out).join('\n')}\n`);

@@ -1,4 +1,4 @@
-import { createBacktest } from '../../engine/backtest.js';
+import { paperNode } from '../../engine/nodes/paper-node.js';
 import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
 import { storeFromConfig } from '../../store/index.js';
 import { CONFIG_FLAGS, type Command } from '../command.js';
@@ -52,7 +52,7 @@ export const paperCommand: Command = {
       store,
       ...(args.strings.has('dashboard') ? { dashboardPort: portFlag(args.strings.get('dashboard')) } : {}),
       source: { ...market.source, exchange: 'simulated' },
-      start: (ts) => createBacktest(config, quote, ts, undefined, undefined, { ...(market.rules ? { rules: market.rules } : {}), canOpenPositions: () => store.health.status === 'ok', observeTransitions: store.backend === 'redis', ...(score ? { score } : {}), ...(agent ? { strategy: agent } : user ? { strategy: user } : {}) }),
+      start: paperNode({ config, quote, store, ...(market.rules ? { rules: market.rules } : {}), ...(score ? { scorer: score } : {}), ...(agent ? { strategy: agent } : user ? { strategy: user } : {}) }),
       });
     } finally {
       await market.close();

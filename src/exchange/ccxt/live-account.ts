@@ -1,5 +1,5 @@
 import { Observable, Subject, type Subscription } from 'rxjs';
-import type { Balance, LimitOrderRequest, MarketRules, MarketSymbol, Order, OrderEvent } from '../../core/index.js';
+import type { Balance, LimitOrderRequest, LookupReply, MarketRules, MarketSymbol, Order, OrderEvent, PendingOrder, Venue } from '../../core/index.js';
 import type { OrderSlot } from '../../../machines/index.js';
 import { sleep } from '../../net/retry.js';
 import { roundAmountDown } from '../tick-math.js';
@@ -10,8 +10,10 @@ export interface LiveAccountOptions {
   readonly quote: string;
   /** Balances are re-read from the exchange this often, and shortly after each fill or cancel (default 15 s). */
   readonly refreshMs?: number;
-  /** Market rules, for the amount step of a sell capped at the coins actually held. */
+  /** Market rules, for the amount step of a sell capped at the coins actually held, and the engine's sizing. */
   readonly rules?: (market: MarketSymbol) => MarketRules | undefined;
+  /** Every market's rules as read from the exchange: the fee of the quote's markets comes from them. */
+  readonly markets?: readonly MarketRules[];
   /**
    * The orders restored positions wait on: the adapter is told what they already know before anything is
    * read from the exchange, so every fill made while the bot was down is applied exactly once.
@@ -24,6 +26,12 @@ export interface RestoredOrder {
   readonly market: string;
   readonly slot: OrderSlot;
 }
+
+/**
+ * An order unacknowledged this long is looked up (a real exchange answers in well under a second; a
+ * minute leaves room for a slow one without giving an order in flight up too early).
+ */
+export const LIVE_ACK_TIMEOUT_MS = 60_000;
 
 /** What a look-up after a restart found, per order (`LiveAccount.reconcile`). */
 export interface ReconciledOrder {
@@ -40,7 +48,8 @@ export interface ReconciledOrder {
  * each fill or cancel, so sizing and equity never wait on the network. Orders are placed, cancelled and
  * looked up through the ccxt adapter (client ids as Upbit identifiers).
  */
-export class LiveAccount {
+export class LiveAccount implements Venue {
+  readonly ackTimeoutMs = LIVE_ACK_TIMEOUT_MS;
   readonly #exchange: CcxtExchange;
   readonly #options: LiveAccountOptions;
   readonly #events = new Subject<OrderEvent>();
@@ -181,8 +190,54 @@ export class LiveAccount {
     return this.#exchange.getOrder(ref);
   }
 
-  lookupOrder(ref: { readonly clientId: string; readonly market: string }): Promise<Order | undefined> {
-    return this.#exchange.fetchOrder(ref);
+  /** Asks the exchange; the answer (or the error) comes back when it arrives. */
+  lookupOrder(ref: { readonly clientId: string; readonly market: string }, reply: LookupReply): void {
+    this.#exchange.fetchOrder(ref).then(
+      (order) => reply({ order }),
+      (error: unknown) => reply({ error }),
+    );
+  }
+
+  rules(market: MarketSymbol): MarketRules | undefined {
+    return this.#options.rules?.(market);
+  }
+
+  feeRate(quote: string): number {
+    const rules = this.#options.markets?.find((r) => r.quote === quote);
+    if (!rules) throw new Error(`the exchange lists no ${quote} market: no fee rate for ${quote}`);
+    return rules.feeRate;
+  }
+
+  /** The exchange matches its own orders: market events change nothing here. */
+  observe(): void {}
+
+  onMarketEvent(): void {}
+
+  /** Nothing is in flight on our side when a session ends: the exchange keeps what rests there. */
+  settle(): void {}
+
+  /** The exchange keeps the account's state: nothing to checkpoint. */
+  snapshot(): undefined {
+    return undefined;
+  }
+
+  /**
+   * Start-up after a restore (see Venue.restart): every order the restored positions wait on looked up
+   * (`reconcile`), a cancel that was in flight when the bot died asked again (a second cancel of a closed
+   * order is answered "not found" and resolved by look-up, as any cancel race), the balances re-read.
+   */
+  async restart(orders: readonly PendingOrder[], log: (line: string) => void): Promise<readonly string[]> {
+    const results = await this.reconcile(orders, Date.now(), log);
+    const lines = results.map((r) => r.line);
+    for (const line of lines) log(line);
+    for (const { slot, cancelling } of orders) {
+      const order = slot.id === undefined ? undefined : this.getOpenOrders().find((o) => o.id === slot.id);
+      if (!order || !cancelling) continue;
+      log(`${slot.clientId}: its cancel was in flight; asked again`);
+      await this.cancelOrder(order.id).catch((error: unknown) => log(`${slot.clientId}: cancel failed (${(error as Error).message.slice(0, 160)}); its position looks it up at the cancel deadline`));
+    }
+    await this.refresh();
+    return lines;
   }
 
   getOpenOrders(): readonly Order[] {

@@ -1,0 +1,12 @@
+import type { Config } from '../config.js';
+import { edgeGate, tripleBarrier, type Strategy } from '../../strategies/index.js';
+
+/** The rule-based strategy with the configured barriers. */
+export function configuredStrategy(config: Config, feeRate: number): Strategy {
+  const s = config.strategy;
+  const trail = { trailActivate: s.trailActivate, trailDistance: s.trailDistance };
+  const rule = tripleBarrier({ takeProfit: s.takeProfit, stopLoss: s.stopLoss, maxHoldMs: s.maxHold, buyTimeoutMs: s.buyTimeout, chaseTicks: s.chaseTicks, feeRate, skipBearMarket: s.skipBearMarket, ...(s.sellTimeout > 0 ? { sellTimeoutMs: s.sellTimeout } : {}), ...trail });
+  const g = s.gate;
+  const gated = g.edge || g.regimeMin > -1 || g.riskPerTrade > 0;
+  return gated ? edgeGate({ takeProfit: s.takeProfit, stopLoss: s.stopLoss, maxHoldMs: s.maxHold, ...trail, feeRate, buyTimeoutMs: s.buyTimeout, edge: g.edge, regimeHorizon: g.regimeHorizon, regimeMin: g.regimeMin, riskPerTrade: g.riskPerTrade, margin: g.margin, minTrades: g.minTrades, window: g.window, kelly: g.kelly, maxFraction: g.maxFraction })(rule) : rule;
+}

@@ -1,0 +1,157 @@
+import type { MarketEvent, TimerClock, Venue } from '../core/index.js';
+import type { Config } from '../config.js';
+import type { Store } from '../store/index.js';
+import { PerformanceTracker, type TrackerState } from '../report/performance.js';
+import type { PositionView, Strategy } from '../../strategies/index.js';
+import type { BatchScorer } from '../../streams/index.js';
+import { configuredStrategy } from './configured-strategy.js';
+import type { FillLedger } from './fill-ledger.js';
+import { activeModels, recordToStore } from './store-recorder.js';
+import { TradingEngine, type EngineCheckpoint } from './trading-engine.js';
+
+/** Makes the strategy for the venue's fee rate (a strategy prices its exits with the fee). */
+export type StrategyFactory = (feeRate: number) => Strategy;
+
+export interface KernelOptions {
+  /** The configuration of the traded quote (see configForQuote). */
+  readonly config: Config;
+  readonly quote: string;
+  /** Event time in a replay (EventClock), the wall clock live (wallTimerClock). */
+  readonly clock: TimerClock;
+  /** Where orders go and what the market rules and fees are (src/core/exchange.ts). */
+  readonly venue: Venue;
+  /** Default: the rule-based strategy of the configuration. */
+  readonly strategy?: StrategyFactory;
+  /** Scores the ranking (a learned model); default the heuristic score. */
+  readonly scorer?: BatchScorer;
+  /**
+   * The store: new entries wait while it cannot write; with Redis the kernel records what it does there
+   * (snapshots, event log, monitor channels; see store-recorder.ts). Absent: nothing recorded, nothing blocked.
+   */
+  readonly store?: Store;
+  /** Overrides the store's say on new entries (default: while the store can write). */
+  readonly canOpenPositions?: () => boolean;
+  /** Fills and orders already in the store (a live restart): none recorded twice. */
+  readonly ledger?: FillLedger;
+  /** Continue from a checkpoint: the engine warms up until `resume()`; the statistics continue from `tracker`. */
+  readonly restore?: { readonly engine: EngineCheckpoint; readonly tracker?: TrackerState };
+  /** Warm up (features only) until the first feature batch at or after this time (a time range's start). */
+  readonly warmUntil?: number;
+  /** See EngineOptions.equityHeartbeatMs. */
+  readonly equityHeartbeatMs?: number;
+  /** See EngineOptions.positionPrefix (live: a session token). */
+  readonly positionPrefix?: string;
+  /** Report position transitions (default: with a Redis store, whose recorder writes them). */
+  readonly observeTransitions?: boolean;
+}
+
+/** What the start-up found: per restored order what became of it, and what no position accounts for. */
+export interface StartReport {
+  readonly reconciled: readonly string[];
+  readonly unaccounted: readonly string[];
+}
+
+/**
+ * One trading kernel, the same for backtest, demo, paper and live (the nodes in ./nodes differ only in
+ * the clock, the venue, where the events come from and what is written at the end).
+ */
+export interface Kernel {
+  readonly config: Config;
+  readonly quote: string;
+  readonly clock: TimerClock;
+  readonly venue: Venue;
+  readonly engine: TradingEngine;
+  readonly tracker: PerformanceTracker;
+  /** One market event to trade on. An event older than the last one is fed at the last time: the kernel's time never goes back. */
+  feed(event: MarketEvent): void;
+  /** One market event of the warm-up (features only; see TradingEngine.warm), clamped as `feed`. */
+  warm(event: MarketEvent): void;
+  /**
+   * The start-up, one path for every mode (fresh or restored): every order the restored positions wait on
+   * is asked of the venue (a real one looks each up; a simulated one was restored with its book), then
+   * what no position accounts for is reported. Trading starts with `resume()` once the warm-up is done.
+   */
+  start(log?: (line: string) => void): Promise<StartReport>;
+  /** Ends the warm-up: trading starts. */
+  resume(): void;
+  readonly warming: boolean;
+  checkpoint(): EngineCheckpoint;
+  /** Ends the run (see TradingEngine.finish): the venue plays out what is in flight; what is still open. */
+  finish(): { open: PositionView[] };
+}
+
+export function createKernel(options: KernelOptions): Kernel {
+  const { config, quote, clock, venue, store } = options;
+  const redis = store?.backend === 'redis';
+  const feeRate = venue.feeRate(quote);
+  const strategy = options.strategy ? options.strategy(feeRate) : configuredStrategy(config, feeRate);
+  const engine = new TradingEngine({
+    config,
+    venue,
+    clock,
+    quote,
+    strategy,
+    ...(options.restore ? { restore: options.restore.engine } : {}),
+    ...(options.canOpenPositions ? { canOpenPositions: options.canOpenPositions } : store ? { canOpenPositions: () => store.health.status === 'ok' } : {}),
+    ...((options.observeTransitions ?? redis) ? { observeTransitions: true } : {}),
+    ...(options.scorer ? { score: options.scorer } : {}),
+    ...(options.equityHeartbeatMs !== undefined ? { equityHeartbeatMs: options.equityHeartbeatMs } : {}),
+    ...(options.warmUntil !== undefined ? { warmUntil: options.warmUntil } : {}),
+    ...(options.positionPrefix !== undefined ? { positionPrefix: options.positionPrefix } : {}),
+  });
+  const tracker = options.restore?.tracker ? PerformanceTracker.fromState(options.restore.tracker) : new PerformanceTracker();
+  engine.listen(tracker);
+  // Only Redis has readers outside this process (monitors, status, a restart): the in-memory store would be write-only.
+  if (store && redis) recordToStore(engine, store, activeModels(config), options.ledger);
+  let lastTs = -Infinity;
+  // Live events arrive in arrival order and replays merge files: the time fed never goes back.
+  const clamp = (event: MarketEvent): MarketEvent => {
+    if (event.ts >= lastTs) {
+      lastTs = event.ts;
+      return event;
+    }
+    return Object.assign({}, event, { ts: lastTs });
+  };
+  return {
+    config,
+    quote,
+    clock,
+    venue,
+    engine,
+    tracker,
+    feed(raw) {
+      const event = clamp(raw);
+      clock.advanceTo(event.ts);
+      engine.onMarketEvent(event);
+    },
+    warm(raw) {
+      const event = clamp(raw);
+      clock.advanceTo(event.ts);
+      engine.warm(event);
+    },
+    async start(log = () => {}) {
+      const pending = engine.pendingOrders();
+      const reconciled = await venue.restart(pending, (line) => log(`reconciliation: ${line}`));
+      const own = new Set(engine.pendingOrders().map((o) => o.slot.clientId));
+      const positions = engine.openPositions();
+      const unaccounted: string[] = [];
+      for (const o of venue.getOpenOrders()) {
+        if (!own.has(o.clientId)) unaccounted.push(`open order ${o.id} (${o.side} ${o.amount} ${o.market} @ ${o.price}${o.clientId ? `, ${o.clientId}` : ''}) belongs to no position of this bot; left untouched`);
+      }
+      for (const b of venue.getBalances()) {
+        if (b.currency === quote || b.free + b.locked <= 0) continue;
+        const ours = positions.filter((p) => p.market.startsWith(`${b.currency}/`)).reduce((a, p) => a + p.amount, 0);
+        const rest = b.free + b.locked - ours;
+        if (rest > 1e-8) unaccounted.push(`${rest} ${b.currency} held outside the bot's positions; left untouched`);
+      }
+      for (const line of unaccounted) log(`reconciliation: ${line}`);
+      return { reconciled, unaccounted };
+    },
+    resume: () => engine.resume(),
+    get warming() {
+      return engine.warming;
+    },
+    checkpoint: () => engine.checkpoint(),
+    finish: () => engine.finish(),
+  };
+}
