@@ -15,9 +15,12 @@
  * - `job_round_trip_ms`: the fixed cost of a job — queued, taken by a worker, its answer back — for a
  *   job with nothing to backtest (median of 20, one at a time), next to `job_backtest_s`, the
  *   backtest a job of this search carries (one trial).
+ * - `load_average`: the 1-minute load average at the start and at the end (on 2 cores, above 2 means
+ *   the figures were taken on a busy machine: compare them only within one run).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig, type Config } from '../src/config.js';
@@ -47,19 +50,25 @@ async function timedSearch(options: SearchOptions, runner: JobRunner): Promise<n
   return seconds(started);
 }
 
-function startWorker(url: string, data: string, name: string): Promise<ChildProcess> {
+/** A worker process and the jobs it has finished so far (from its log). */
+interface BenchWorker {
+  readonly child: ChildProcess;
+  jobsDone(): number;
+}
+
+function startWorker(url: string, data: string, name: string): Promise<BenchWorker> {
   const child = spawn(process.execPath, [CLI, 'worker', '--redis', url, '--data', data, '--name', name], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, REDIS_URL: '' } });
   return new Promise((resolve, reject) => {
     let text = '';
     child.stderr?.on('data', (d: Buffer) => {
       text += d.toString();
-      if (text.includes('waiting for jobs')) resolve(child);
+      if (text.includes('waiting for jobs')) resolve({ child, jobsDone: () => text.match(/ done in /g)?.length ?? 0 });
     });
     child.once('exit', (code) => reject(new Error(`worker ${name} exited with ${code}: ${text}`)));
   });
 }
 
-async function stopWorker(child: ChildProcess): Promise<void> {
+async function stopWorker({ child }: BenchWorker): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
@@ -67,6 +76,7 @@ async function stopWorker(child: ChildProcess): Promise<void> {
 }
 
 export async function run(): Promise<Record<string, unknown>> {
+  const loadAtStart = Number((loadavg()[0] as number).toFixed(2));
   const dataRoot = join(here, '../../shared/data');
   const candles = join(dataRoot, 'candles/binance-spot-2021-5m');
   const profile = JSON.parse(readFileSync(join(here, '../config/backtest-candles.json'), 'utf8')) as Record<string, unknown>;
@@ -107,6 +117,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const inProcess = await timedSearch(options, new InProcessRunner(events));
 
   const figures: Record<string, unknown> = {
+    load_average: [loadAtStart],
     events: events.length,
     plain_backtest_s: Number(median(plainRuns).toFixed(2)),
     plain_backtest_runs: round(plainRuns),
@@ -120,13 +131,19 @@ export async function run(): Promise<Record<string, unknown>> {
   if (!hasRedisServer()) return { ...figures, workers: 'skipped: no redis-server' };
 
   const redis = await RedisTestServer.start();
-  const workers: ChildProcess[] = [];
+  const workers: BenchWorker[] = [];
   try {
     const runner = new QueueRunner({ url: redis.url });
-    // A worker reads the data on its first job: a one-trial search first, so the rates below are steady ones.
-    const warm = { ...options, trials: 1 };
+    // A worker reads the data on its first job: every worker runs a short search's job first (its last
+    // eight days), so the rates below are steady ones and no worker loads the data while they are timed.
+    const warmUp = async (): Promise<void> => {
+      for (let seed = 100; workers.some((w) => w.jobsDone() === 0); seed++) {
+        if (seed > 110) throw new Error('a worker took no warm-up job');
+        await runSearch({ ...options, trials: workers.length, seed, from: to - 8 * 86_400_000 }, runner);
+      }
+    };
     workers.push(await startWorker(redis.url, dataRoot, 'bench-1'));
-    await runSearch(warm, runner);
+    await warmUp();
     const one = await timedSearch(options, runner);
 
     // The fixed cost of a job: one with nothing to backtest (a span after the data), one at a time.
@@ -141,7 +158,7 @@ export async function run(): Promise<Record<string, unknown>> {
     trips.sort((a, b) => a - b);
 
     workers.push(await startWorker(redis.url, dataRoot, 'bench-2'));
-    await runSearch({ ...warm, seed: 2 }, runner);
+    await warmUp();
     const two = await timedSearch(options, runner);
     await runner.close();
     return {
@@ -152,6 +169,7 @@ export async function run(): Promise<Record<string, unknown>> {
       job_round_trip_ms: Number((trips[10] as number).toFixed(1)),
       job_backtest_s: Number((inProcess / TRIALS).toFixed(2)),
       job_round_trip_ms_range: [Number((trips[0] as number).toFixed(1)), Number((trips[19] as number).toFixed(1))],
+      load_average: [loadAtStart, Number((loadavg()[0] as number).toFixed(2))],
     };
   } finally {
     await Promise.all(workers.map(stopWorker));
