@@ -7,7 +7,7 @@ import { durationFlag } from './replay-input.js';
 
 export const workerCommand: Command = {
   name: 'worker',
-  summary: 'take `coinrx optimize --redis` backtests from the queue and run them on this machine (data found by content hash)',
+  summary: 'take `coinrx optimize --redis` backtests and `coinrx ranker train --redis` folds from the queue and run them on this machine (data found by content hash)',
   examples: ['coinrx worker --redis redis://10.0.0.5:6379 --data ../shared/data', 'coinrx worker --redis redis://127.0.0.1:6379 --concurrency 1'],
   flags: {
     redis: { type: 'string', valueName: 'url', description: 'the Redis the search was started with (default: REDIS_URL)' },
