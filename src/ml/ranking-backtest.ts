@@ -78,9 +78,8 @@ export async function runRankingBacktest(paths: readonly string[], config: Confi
       const event = batch[i] as MarketEvent;
       if (event.ts >= span.to) break outer;
       if (!run) {
-        const quote = quoteOf(event.market);
-        const feeRate = quote === 'KRW' ? 0.0005 : config.simulator.feeRate;
-        run = createBacktest(config, quote, event.ts, rankedBy(score, config, configuredStrategy(config, feeRate), span, counters));
+        // The strategy prices its exits with the venue's fee (its market rules: Upbit's for KRW).
+        run = createBacktest(config, quoteOf(event.market), event.ts, undefined, undefined, { strategy: (feeRate) => rankedBy(score, config, configuredStrategy(config, feeRate), span, counters) });
         run.engine.listen({ onEquity: (ts, e) => void (ts >= span.from && equity.push({ ts, equity: e })) });
       }
       run.feed(event);
