@@ -99,6 +99,11 @@ export class QueueRunner implements JobRunner {
     return { queue, events };
   }
 
+  /** Connects now (a QueueRunError when Redis does not answer): a long run checks its Redis before its work, not after. */
+  async ready(): Promise<void> {
+    await this.#open();
+  }
+
   run(jobs: readonly TrialJob[], onDone: (done: number, total: number) => void, signal?: AbortSignal): Promise<TrialOutcome[]> {
     return this.runJobs<TrialJobSpec, TrialJobLabel, TrialOutcome>('trial', jobs.map((job) => ({ ...job, what: `trial ${job.label.trial}` })), onDone, signal);
   }

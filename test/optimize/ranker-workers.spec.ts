@@ -152,3 +152,13 @@ describe.skipIf(skip)('coinrx ranker train over coinrx worker processes', () => 
     expect(await good.exited).toBe(0);
   }, 60_000);
 });
+
+describe('coinrx ranker train --redis without a Redis', () => {
+  it('says so in one line before building the dataset', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'coinrx-ranker-noredis-'));
+    writeCandles(data);
+    const { io, err } = captureIo();
+    expect(await main(['ranker', 'train', '--data', data, '--ranker-config', RANKER, '--redis', 'redis://127.0.0.1:1', '--out', join(data, 'models')], io)).toBe(1);
+    expect(err().trim().split('\n')).toEqual(['coinrx ranker: cannot reach Redis at redis://127.0.0.1:1']);
+  }, 30_000);
+});

@@ -58,6 +58,8 @@ export async function train(args: ParsedArgs, io: CommandIo): Promise<number> {
   const foldsBar = new ProgressBar(io.stderr, io.interactive, 'folds on workers');
   let result;
   try {
+    // Redis out of reach is said before the dataset is built (minutes on a large span), not after.
+    await queue?.ready();
     result = await trainRanker({
       paths: dataPaths(args),
       config,
