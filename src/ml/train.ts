@@ -2,7 +2,8 @@ import { expandPaths } from '../market-data/index.js';
 import { calibrate, fitCalibration, logit, type Calibration } from './calibration.js';
 import { buildDataset, type Dataset } from './dataset.js';
 import { FEATURE_COUNT, FEATURE_NAMES } from './feature-vector.js';
-import { auc, brier, brierSkill, topPicks } from './metrics.js';
+import { dailyMeans, pairedBlockBootstrap, type PairedInterval } from './bootstrap.js';
+import { auc, brier, brierSkill, rankedSteps, topPicks } from './metrics.js';
 import { ruleRowScores, SIMPLE_RULES, type SimpleRule } from './simple-rules.js';
 import type { ModelKind, ModelSpec } from './models.js';
 import { fitNormalizer, type Normalizer } from './normalizer.js';
@@ -159,8 +160,10 @@ export async function trainRanker(options: TrainRankerOptions): Promise<TrainRes
   const yVal = buildTargets(dataset, valRows, config.label.horizon).p;
   const calibration: Calibration = fitCalibration(Array.from(kept.last.validationP, logit), yVal);
   const calibrated = Array.from(kept.last.validationP, (p) => calibrate(calibration, logit(p)));
-  const ruleCheck = checkAgainstRules(dataset, valRows, calibrated);
-  log(ruleCheck.ranksWith === 'model' ? `the model beats every simple rule on validation (precision@${ruleCheck.k} ${pct(ruleCheck.model)} vs ${ruleCheck.best} ${pct(ruleCheck.rules[ruleCheck.best] as number)}): it ranks` : `the model does NOT beat the best simple rule on validation (precision@${ruleCheck.k} ${pct(ruleCheck.model)} vs ${ruleCheck.best} ${pct(ruleCheck.rules[ruleCheck.best] as number)}): this version ranks with ${ruleCheck.best}; its probabilities are still the model's`);
+  const ruleCheck = checkAgainstRules(dataset, valRows, calibrated, config.train.seed);
+  const iv = ruleCheck.interval;
+  const margin = `precision@${ruleCheck.k} ${pct(ruleCheck.model)} vs ${ruleCheck.best} ${pct(ruleCheck.rules[ruleCheck.best] as number)}, ${pp(iv.mean)} pp a day, 95 % interval ${pp(iv.low)} … ${pp(iv.high)} over ${iv.n} days`;
+  log(ruleCheck.ranksWith === 'model' ? `the model beats every simple rule on validation (${margin}): it ranks` : `the model is NOT shown to beat the best simple rule on validation (${margin}): this version ranks with ${ruleCheck.best}; its probabilities are still the model's`);
   const trainRows = selectRows(dataset, lastFold.train, { everyMs: every });
   const baseRate = buildTargets(dataset, trainRows, config.label.horizon).p.reduce((a, v) => a + v, 0) / Math.max(1, trainRows.length);
   const files = (await expandPaths(options.paths)).map((f) => f.file);
@@ -191,6 +194,7 @@ export async function trainRanker(options: TrainRankerOptions): Promise<TrainRes
 }
 
 const pct = (v: number): string => `${(v * 100).toFixed(2)} %`;
+const pp = (v: number): string => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${(v * 100).toFixed(2)}` : 'n/a');
 
 export interface RuleCheck {
   readonly k: number;
@@ -198,15 +202,18 @@ export interface RuleCheck {
   readonly model: number;
   readonly rules: Readonly<Record<SimpleRule, number>>;
   readonly best: SimpleRule;
+  /** Model minus the best rule, precision@k per validation day: paired block-bootstrap interval. */
+  readonly interval: PairedInterval;
   readonly ranksWith: 'model' | SimpleRule;
 }
 
 /**
  * Model selection against the simple rules: on the validation block the model's top-k picks (k = the
  * strategy's 5, fewer in a small pool) must reach the target more often than those of the best simple
- * rule, or the version ranks with that rule.
+ * rule, day by day, with the paired block-bootstrap 95 % interval of the difference above zero, or the
+ * version ranks with that rule.
  */
-export function checkAgainstRules(d: Dataset, valRows: Int32Array, modelScores: ArrayLike<number>): RuleCheck {
+export function checkAgainstRules(d: Dataset, valRows: Int32Array, modelScores: ArrayLike<number>, seed = 1): RuleCheck {
   const labels = Int8Array.from(valRows, (r) => d.label[r] as number);
   const times = Float32Array.from(valRows, (r) => d.timeMs[r] as number);
   const groups = Float64Array.from(valRows, (r) => d.ts[r] as number);
@@ -216,7 +223,24 @@ export function checkAgainstRules(d: Dataset, valRows: Int32Array, modelScores: 
   const rules = Object.fromEntries(SIMPLE_RULES.map((rule) => [rule, precision(ruleRowScores(d, rule, valRows))])) as Record<SimpleRule, number>;
   const best = SIMPLE_RULES.reduce((a, b) => ((rules[b] as number) > (rules[a] as number) ? b : a));
   const model = precision(modelScores);
-  return { k, model, rules, best, ranksWith: model > (rules[best] as number) ? 'model' : best };
+  // Per step precision of the model and of the best rule, paired by day: the network ranks only when
+  // the whole interval of its advantage is above zero (a few points on ten days of overlapping labels is noise).
+  const stepPrecision = (scores: ArrayLike<number>): { ts: number[]; p: number[] } => {
+    const ts: number[] = [];
+    const p: number[] = [];
+    for (const { group, rows } of rankedSteps(scores, groups, tie, k)) {
+      let good = 0;
+      for (let q = 0; q < k; q++) if (labels[rows[q] as number] === 1) good++;
+      ts.push(group);
+      p.push(good / k);
+    }
+    return { ts, p };
+  };
+  const m = stepPrecision(modelScores);
+  const r = stepPrecision(ruleRowScores(d, best, valRows));
+  const daily = dailyMeans(m.ts, [m.p, r.p]);
+  const interval = pairedBlockBootstrap(daily.means[0] as number[], daily.means[1] as number[], { seed });
+  return { k, model, rules, best, interval, ranksWith: interval.verdict === 'beats' ? 'model' : best };
 }
 
 /** One fit of one model kind on one fold, in a worker. */

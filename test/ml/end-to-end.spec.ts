@@ -34,10 +34,14 @@ describe.skipIf(skipWithoutSharedData())('ranker end to end on four coins', () =
     expect(['mlp', 'gru']).toContain(meta.kind);
     expect((meta.metrics['selection'] as unknown[]).length).toBe(2);
     // Model selection against the simple rules: the version ranks with the network only if it beat the best rule on validation.
-    const check = meta.metrics['ruleCheck'] as { model: number; rules: Record<string, number>; best: string; ranksWith: string };
+    const check = meta.metrics['ruleCheck'] as { model: number; rules: Record<string, number>; best: string; ranksWith: string; interval: { low: number; high: number; verdict: string; n: number } };
     expect(Object.keys(check.rules)).toEqual(['momentum', 'volatility rule', 'heuristic']);
     expect(check.rules[check.best]).toBe(Math.max(...Object.values(check.rules)));
-    expect(meta.ranksWith).toBe(check.model > (check.rules[check.best] as number) ? 'model' : check.best);
+    // The network ranks only when its daily advantage over the best rule has an interval above zero.
+    expect(meta.ranksWith).toBe(check.interval.verdict === 'beats' ? 'model' : check.best);
+    expect(check.interval.n).toBeGreaterThanOrEqual(2);
+    expect(check.interval.low).toBeLessThanOrEqual(check.interval.high);
+    if (meta.ranksWith === 'model') expect(check.model).toBeGreaterThan(check.rules[check.best] as number);
     expect(trained.dataset.rows).toBeGreaterThan(1000);
 
     // The registered version is a BatchScorer: one call scores a whole batch with probabilities.
