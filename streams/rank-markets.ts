@@ -37,8 +37,11 @@ export function rankMarkets(options: RankOptions): OperatorFunction<FeatureBatch
             let at = ranking.length;
             while (at > 0 && before(s, market, ranking[at - 1] as RankEntry)) at--;
             if (at >= top) continue;
-            ranking.splice(at, 0, { market, score: s });
-            if (ranking.length > top) ranking.pop();
+            // Insert at `at`, the last one falling off a full list (by hand: splice allocates its result).
+            const entry = { market, score: s };
+            if (ranking.length < top) ranking.push(entry);
+            for (let j = ranking.length - 1; j > at; j--) ranking[j] = ranking[j - 1] as RankEntry;
+            ranking[at] = entry;
           }
           if (previous !== undefined && sameMarkets(previous, ranking)) return;
           previous = ranking;
