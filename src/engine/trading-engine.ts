@@ -1,8 +1,8 @@
 import type { Subscription } from 'rxjs';
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Snapshot } from 'xstate';
-import { DAY_MS, tradedPrice, type Balance, type Decision, type FeatureSnapshot, type MarketEvent, type Order, type OrderEvent, type PendingOrder, type Ranking, type TimerClock, type Venue } from '../core/index.js';
+import { DAY_MS, type Balance, type Decision, type FeatureSnapshot, type MarketEvent, type OrderEvent, type PendingOrder, type Ranking, type TimerClock, type Venue } from '../core/index.js';
 import type { Config } from '../config.js';
-import { roundAmountDown, roundPrice, type SimulatedExchangeSnapshot } from '../exchange/index.js';
+import type { SimulatedExchangeSnapshot } from '../exchange/index.js';
 import { botMachine, held, killReason, nextDeadline, positionMachine, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
 import type { PositionView, Strategy, StrategyInput } from '../../strategies/index.js';
 import { positionView } from './position-view.js';
@@ -10,6 +10,12 @@ import type { BatchScorer } from '../../streams/index.js';
 import { sizeOrders, type Candidate } from '../trading/order-sizing.js';
 import { EventFeed } from './event-feed.js';
 import { marketPipeline, type MarketPipeline } from './market-pipeline.js';
+import { orderRouter, type OrderCommand } from './order-router.js';
+import { Portfolio } from './portfolio.js';
+import { entryDenial, sellOrder, skippedOutcome, type DecisionOutcome } from './risk.js';
+
+export type { OrderCommand } from './order-router.js';
+export type { DecisionOutcome } from './risk.js';
 
 export interface EngineOptions {
   readonly config: Config;
@@ -53,14 +59,6 @@ export interface EngineOptions {
   readonly warmUntil?: number;
 }
 
-/**
- * What became of a strategy decision: carried out (`acted`), or why not. A BUY is settled when the
- * ranking it waits for is sized: no free slot, the bot halted (kill switch, stopped), the share under the
- * exchange minimum, the store not writable; a BUY of a coin with a position is `already-holding`; a SELL
- * or CANCEL of a coin without one is `no-position`.
- */
-export type DecisionOutcome = 'acted' | 'already-holding' | 'no-slot' | 'halted' | 'below-minimum' | 'store-unwritable' | 'no-position' | 'not-traded-quote' | 'unsized';
-
 /** What the engine must remember to continue a run exactly where it was. */
 export interface EngineCheckpoint {
   readonly v: 1;
@@ -78,18 +76,6 @@ export interface EngineCheckpoint {
   readonly exchange?: SimulatedExchangeSnapshot;
   /** When equity was last sent to the bot (null: never). */
   readonly sentEquityTs: number | null;
-}
-
-/** A command the engine sent to the exchange (the event log's `order.command`). */
-export interface OrderCommand {
-  readonly type: 'create' | 'cancel' | 'query';
-  readonly ts: number;
-  readonly positionId: string;
-  readonly clientId: string;
-  readonly market: string;
-  readonly side: 'buy' | 'sell';
-  readonly price: number;
-  readonly amount: number;
 }
 
 /** One state change of a position actor, with the event that caused it. */
@@ -154,8 +140,8 @@ export class TradingEngine {
   readonly #positions = new Map<string, Tracked>();
   readonly #byMarket = new Map<string, string>();
   readonly #last = new Map<string, FeatureSnapshot>();
-  /** Last traded price per market, in a mutable cell: every event writes it, without a Map write or a boxed number. */
-  readonly #lastPrice = new Map<string, { price: number }>();
+  /** Balances, last prices and equity. */
+  readonly portfolio: Portfolio;
   readonly #pendingBuys: Decision[] = [];
   readonly #listeners: EngineListener[] = [];
   readonly #subscriptions: Subscription[] = [];
@@ -179,51 +165,21 @@ export class TradingEngine {
     this.#options = options;
     this.#rules = (market) => options.venue.rules(market);
     const { config, venue: exchange, clock } = options;
+    const listeners = this.#listeners;
     this.#warming = options.restore !== undefined || options.warmUntil !== undefined;
     this.#warmUntil = options.warmUntil ?? Infinity;
     this.pipeline = marketPipeline(this.#events.observable, config, options.score ? { score: options.score } : {});
-    const command = (type: OrderCommand['type'], p: OrderEffect): void => {
-      if (this.#listeners.length === 0) return;
-      const c: OrderCommand = { type, ts: this.#now, positionId: p.positionId, clientId: p.slot.clientId, market: p.market, side: p.slot.side, price: p.slot.price, amount: p.slot.amount };
-      for (const l of this.#listeners) l.onOrderCommand?.(c);
-    };
-    const placeOrder = (_: unknown, p: OrderEffect): void => {
-      command('create', p);
-      void exchange.createLimitOrder({ clientId: p.slot.clientId, market: p.market, side: p.slot.side, price: p.slot.price, amount: p.slot.amount });
-    };
-    // The venue is asked; its answer comes back when it arrives (at once from a simulated venue). A failed
-    // look-up is retried with backoff on the kernel's clock (1 s, 2 s, … up to a minute, forever): a
-    // position waiting in an unknown state must not be left without an answer. One chain per order and
-    // purpose: a position asking again (its own timeout) while a chain runs adds no second one.
-    const inFlight = new Set<string>();
-    const lookup = (positionId: string, market: string, clientId: string, then?: (order: Order) => void): void => {
-      const key = then ? `${clientId} cancel` : clientId;
-      if (inFlight.has(key)) return;
-      inFlight.add(key);
-      const attempt = (n: number): void => {
-        exchange.lookupOrder({ clientId, market }, (reply) => {
-          if ('error' in reply) {
-            if (this.#positions.has(positionId)) clock.setTimeout(() => attempt(n + 1), Math.min(60_000, 1_000 * 2 ** n));
-            else inFlight.delete(key);
-            return;
-          }
-          inFlight.delete(key);
-          if (reply.order && then) then(reply.order);
-          else this.#send(positionId, { type: 'order.queryResult', ts: this.#now, clientId, order: reply.order });
-        });
-      };
-      attempt(0);
-    };
-    const cancelOrder = (_: unknown, p: OrderEffect): void => {
-      command('cancel', p);
-      const order = exchange.getOrder({ clientId: p.slot.clientId });
-      if (order) void exchange.cancelOrder(order.id).catch(() => undefined);
-      else lookup(p.positionId, p.market, p.slot.clientId, (found) => void exchange.cancelOrder(found.id).catch(() => undefined));
-    };
-    const queryOrder = (_: unknown, p: OrderEffect): void => {
-      command('query', p);
-      lookup(p.positionId, p.market, p.slot.clientId);
-    };
+    this.portfolio = new Portfolio(exchange, options.quote, options.restore?.lastPrice);
+    const { placeOrder, cancelOrder, queryOrder } = orderRouter(exchange, clock, {
+      now: () => this.#now,
+      send: (positionId, event) => this.#send(positionId, event),
+      isOpen: (positionId) => this.#positions.has(positionId),
+      get onCommand() {
+        return listeners.length === 0 ? undefined : (c: OrderCommand): void => {
+          for (const l of listeners) l.onOrderCommand?.(c);
+        };
+      },
+    });
     const machine = botMachine.provide({
       actors: { position: positionMachine.provide({ actions: { placeOrder, cancelOrder, queryOrder } }) },
       actions: {
@@ -248,7 +204,6 @@ export class TradingEngine {
       this.#seq = restore.seq;
       this.decisions = restore.decisions;
       this.#now = restore.ts;
-      for (const [m, p] of restore.lastPrice) this.#lastPrice.set(m, { price: p });
       this.settled.push(...restore.settled);
       if (restore.sentEquityTs !== null) this.#sentEquityTs = restore.sentEquityTs;
       this.results.push(...restore.results);
@@ -308,14 +263,14 @@ export class TradingEngine {
 
   /** Free and locked balance of every currency of the account. */
   balances(): readonly Balance[] {
-    return this.#options.venue.getBalances();
+    return this.portfolio.balances();
   }
 
   /** Feeds one market event: the exchange matches first (fills are known before the features move). */
   onMarketEvent(event: MarketEvent): void {
     if (this.#strategyError !== undefined) throw this.#strategyError;
     this.#now = event.ts;
-    this.#notePrice(event);
+    this.portfolio.notePrice(event);
     this.#options.venue.onMarketEvent(event);
     this.#events.next(event);
   }
@@ -327,17 +282,9 @@ export class TradingEngine {
    */
   warm(event: MarketEvent): void {
     if (!this.#warming) throw new Error('TradingEngine.warm: the engine is not warming up (only after a restore or with warmUntil, before resume())');
-    this.#notePrice(event);
+    this.portfolio.notePrice(event);
     this.#options.venue.observe(event);
     this.#events.next(event);
-  }
-
-  #notePrice(event: MarketEvent): void {
-    const price = tradedPrice(event);
-    if (price === undefined) return;
-    const cell = this.#lastPrice.get(event.market);
-    if (cell === undefined) this.#lastPrice.set(event.market, { price });
-    else cell.price = price;
   }
 
   /** Ends the warm-up: the restored positions are shown to the strategy and trading continues. */
@@ -373,7 +320,7 @@ export class TradingEngine {
       ts: this.#now,
       seq: this.#seq,
       decisions: this.decisions,
-      lastPrice: [...this.#lastPrice].map(([m, cell]) => [m, cell.price] as const),
+      lastPrice: this.portfolio.prices(),
       regimeAtEntry: Object.fromEntries([...this.#positions.values()].map((t) => [t.positionId, t.regimeAtEntry])),
       settled: [...this.settled],
       results: this.results.map((r) => ({ ...r })),
@@ -397,22 +344,9 @@ export class TradingEngine {
     return { open };
   }
 
-  /** Equity in quote currency: every balance, free and locked, at the last price. */
+  /** Equity in quote currency: every balance, free and locked, at the last price (see Portfolio). */
   equity(): { equity: number; invested: number } {
-    let equity = 0;
-    let invested = 0;
-    for (const b of this.#options.venue.getBalances()) {
-      const total = b.free + b.locked;
-      // Adding a zero changes neither sum (most coins of a long run are no longer held).
-      if (total === 0) continue;
-      if (b.currency === this.#options.quote) equity += total;
-      else {
-        const value = total * (this.#lastPrice.get(`${b.currency}/${this.#options.quote}`)?.price ?? 0);
-        equity += value;
-        invested += value;
-      }
-    }
-    return { equity, invested };
+    return this.portfolio.equity();
   }
 
   openPositions(): PositionView[] {
@@ -476,16 +410,17 @@ export class TradingEngine {
     if (this.#pendingBuys.length === 0) return;
     const decisions = this.#pendingBuys.splice(0);
     if (this.#warming) return;
-    // With every slot taken sizing opens nothing: skip its balance and equity look-ups.
-    if (this.#positions.size >= this.#options.config.allocation.maxPositions) return this.#outcomes(decisions, 'no-slot');
-    if (this.bot.getSnapshot().value !== 'running') return this.#outcomes(decisions, 'halted');
-    if (this.#options.canOpenPositions && !this.#options.canOpenPositions()) return this.#outcomes(decisions, 'store-unwritable');
-    const { config, venue: exchange, quote } = this.#options;
-    const cash = exchange.getBalance(quote).free;
+    // The risk step: with every slot taken, the bot halted or the store unwritable, sizing opens nothing
+    // (and its balance and equity look-ups are skipped).
+    const { config, quote } = this.#options;
+    const canOpen = this.#options.canOpenPositions;
+    const denied = entryDenial({ openPositions: this.#positions.size, maxPositions: config.allocation.maxPositions, botState: this.bot.getSnapshot().value, storeWritable: canOpen === undefined || canOpen() });
+    if (denied !== undefined) return this.#outcomes(decisions, denied);
+    const cash = this.portfolio.cash();
     const candidates: Candidate[] = decisions
       .filter((d) => this.#options.venue.rules(d.market)?.quote === quote)
-      .map((d) => ({ market: d.market, score: d.score ?? 0, price: d.price ?? this.#lastPrice.get(d.market)?.price ?? 0, volatility: this.#last.get(d.market)?.volatility ?? 0, fraction: d.fraction }));
-    const sizing = sizeOrders({ candidates, cash, equity: this.equity().equity, openPositions: this.#positions.size, limits: config.allocation, rules: this.#rules });
+      .map((d) => ({ market: d.market, score: d.score ?? 0, price: d.price ?? this.portfolio.price(d.market) ?? 0, volatility: this.#last.get(d.market)?.volatility ?? 0, fraction: d.fraction }));
+    const sizing = sizeOrders({ candidates, cash, equity: this.portfolio.equity().equity, openPositions: this.#positions.size, limits: config.allocation, rules: this.#rules });
     const outcomes = new Map<string, DecisionOutcome>();
     for (const order of sizing.orders) {
       const positionId = `${this.#options.positionPrefix ?? config.botId}-${++this.#seq}`;
@@ -497,7 +432,7 @@ export class TradingEngine {
       this.#send(positionId, { type: 'decision.buy', ts, price: order.price, amount: order.amount });
     }
     if (this.#listeners.length === 0) return;
-    for (const s of sizing.skipped) outcomes.set(s.market, s.reason === 'no free position slot' ? 'no-slot' : s.reason.startsWith('under the minimum') ? 'below-minimum' : 'unsized');
+    for (const s of sizing.skipped) outcomes.set(s.market, skippedOutcome(s.reason));
     for (const d of decisions) this.#outcome(d, outcomes.get(d.market) ?? 'not-traded-quote');
   }
 
@@ -568,21 +503,20 @@ export class TradingEngine {
       if (decision) this.#outcome(decision, 'no-position');
       return;
     }
-    const sellPrice = roundPrice(rules, price, 'up');
-    // Whole lots only: a remainder under the lot step (left by partial fills) cannot be sold and stays as dust.
-    const amount = roundAmountDown(held(context), rules.amountStep);
-    if (amount <= 0 || amount * sellPrice < rules.minTotal) {
+    // The risk step for an exit: whole lots at a price on the tick, or dust below the minimum order.
+    const order = sellOrder(rules, held(context), price);
+    if (order === 'below-minimum') {
       if (decision) this.#outcome(decision, 'below-minimum');
       this.#send(t.positionId, { type: 'position.close', ts: this.#now, reason: 'dust below the minimum order' });
       return;
     }
     if (decision) this.#outcome(decision, 'acted');
-    this.#send(t.positionId, { type: 'decision.sell', ts: this.#now, price: sellPrice, amount, reason });
+    this.#send(t.positionId, { type: 'decision.sell', ts: this.#now, price: order.price, amount: order.amount, reason });
   }
 
   #exitPrice(market: string): number {
     const s = this.#last.get(market);
-    return s?.touch?.bidPrice ?? this.#lastPrice.get(market)?.price ?? s?.price ?? 0;
+    return s?.touch?.bidPrice ?? this.portfolio.price(market) ?? s?.price ?? 0;
   }
 
   /** Runs `tell` with every position event routed through the bot (see #send). */

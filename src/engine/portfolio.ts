@@ -1,0 +1,63 @@
+import { tradedPrice, type Balance, type MarketEvent, type Venue } from '../core/index.js';
+
+/**
+ * The portfolio: the venue's balances, the last traded price of every market, and the equity they make.
+ * Every market event writes its price here (in a mutable cell: no Map write, no boxed number per event).
+ */
+export class Portfolio {
+  readonly #venue: Venue;
+  readonly #quote: string;
+  readonly #lastPrice = new Map<string, { price: number }>();
+
+  constructor(venue: Venue, quote: string, restored: readonly (readonly [string, number])[] = []) {
+    this.#venue = venue;
+    this.#quote = quote;
+    for (const [m, p] of restored) this.#lastPrice.set(m, { price: p });
+  }
+
+  notePrice(event: MarketEvent): void {
+    const price = tradedPrice(event);
+    if (price === undefined) return;
+    const cell = this.#lastPrice.get(event.market);
+    if (cell === undefined) this.#lastPrice.set(event.market, { price });
+    else cell.price = price;
+  }
+
+  /** Last traded price of the market; undefined before its first trade. */
+  price(market: string): number | undefined {
+    return this.#lastPrice.get(market)?.price;
+  }
+
+  /** Every market's last price (a checkpoint's). */
+  prices(): (readonly [string, number])[] {
+    return [...this.#lastPrice].map(([m, cell]) => [m, cell.price] as const);
+  }
+
+  /** Free and locked balance of every currency of the account. */
+  balances(): readonly Balance[] {
+    return this.#venue.getBalances();
+  }
+
+  /** Free quote currency: what new positions are sized from. */
+  cash(): number {
+    return this.#venue.getBalance(this.#quote).free;
+  }
+
+  /** Equity in quote currency: every balance, free and locked, at the last price; `invested` is the part in coins. */
+  equity(): { equity: number; invested: number } {
+    let equity = 0;
+    let invested = 0;
+    for (const b of this.#venue.getBalances()) {
+      const total = b.free + b.locked;
+      // Adding a zero changes neither sum (most coins of a long run are no longer held).
+      if (total === 0) continue;
+      if (b.currency === this.#quote) equity += total;
+      else {
+        const value = total * (this.#lastPrice.get(`${b.currency}/${this.#quote}`)?.price ?? 0);
+        equity += value;
+        invested += value;
+      }
+    }
+    return { equity, invested };
+  }
+}

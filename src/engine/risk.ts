@@ -1,0 +1,49 @@
+import type { MarketRules } from '../core/index.js';
+import { roundAmountDown, roundPrice } from '../exchange/index.js';
+
+/**
+ * What became of a strategy decision: carried out (`acted`), or why not. A BUY is settled when the
+ * ranking it waits for is sized: no free slot, the bot halted (kill switch, stopped), the share under the
+ * exchange minimum, the store not writable; a BUY of a coin with a position is `already-holding`; a SELL
+ * or CANCEL of a coin without one is `no-position`.
+ */
+export type DecisionOutcome = 'acted' | 'already-holding' | 'no-slot' | 'halted' | 'below-minimum' | 'store-unwritable' | 'no-position' | 'not-traded-quote' | 'unsized';
+
+/** What the risk step looks at before new positions are sized. */
+export interface EntryState {
+  readonly openPositions: number;
+  readonly maxPositions: number;
+  /** The bot actor's state: only `running` opens positions. */
+  readonly botState: unknown;
+  /** False while the store cannot write snapshots (entries wait; exits never do). */
+  readonly storeWritable: boolean;
+}
+
+/**
+ * The risk step between the strategy and the router, for entries: why no new position may open now
+ * (every BUY of the ranking gets this outcome), or undefined to go on to sizing.
+ */
+export function entryDenial(s: EntryState): DecisionOutcome | undefined {
+  if (s.openPositions >= s.maxPositions) return 'no-slot';
+  if (s.botState !== 'running') return 'halted';
+  if (!s.storeWritable) return 'store-unwritable';
+  return undefined;
+}
+
+/** The outcome of a BUY the sizing skipped, from its reason (src/trading/order-sizing.ts). */
+export function skippedOutcome(reason: string): DecisionOutcome {
+  return reason === 'no free position slot' ? 'no-slot' : reason.startsWith('under the minimum') ? 'below-minimum' : 'unsized';
+}
+
+/**
+ * The risk step for an exit: the sell order the venue's rules allow for what the position holds — the
+ * price on the tick (rounded up: never sell below the asked price), whole lots only (a remainder under
+ * the lot step, left by partial fills, cannot be sold and stays as dust) — or `below-minimum` when what
+ * can be sold is nothing or under the market's minimum order.
+ */
+export function sellOrder(rules: MarketRules, held: number, price: number): { readonly price: number; readonly amount: number } | 'below-minimum' {
+  const sellPrice = roundPrice(rules, price, 'up');
+  const amount = roundAmountDown(held, rules.amountStep);
+  if (amount <= 0 || amount * sellPrice < rules.minTotal) return 'below-minimum';
+  return { price: sellPrice, amount };
+}
