@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import type { CandleEvent, MarketEvent } from '../../../src/core/index.js';
 import { Random } from '../../../src/core/random.js';
@@ -5,12 +9,18 @@ import { createBacktest } from '../../../src/engine/backtest.js';
 import { actionReplay } from '../../../src/ml/rl/action-replay.js';
 import { ACTION_COUNT } from '../../../src/ml/rl/actions.js';
 import { agentObserver } from '../../../src/ml/rl/agent-policy.js';
-import { applySignal, expectedValue, fitRuleSignal, SIGNAL_FEATURES, signalScore, writeSignal, type SignalSpec } from '../../../src/ml/rl/market-signal.js';
+import { applySignal, expectedValue, fitRuleSignal, modelSignal, SIGNAL_FEATURES, signalScore, writeSignal, type SignalSpec } from '../../../src/ml/rl/market-signal.js';
+import type { MarketTape } from '../../../src/ml/rl/market-tape.js';
+import type { Normalizer } from '../../../src/ml/normalizer.js';
+import { initBackend } from '../../../src/ml/backend.js';
+import { buildModel } from '../../../src/ml/models.js';
+import { parseRankerConfig } from '../../../src/ml/ranker-config.js';
+import { saveVersion } from '../../../src/ml/registry.js';
 import { buildTape } from '../../../src/ml/rl/market-tape.js';
 import { OBSERVATION_SIZE, POSITION_OFFSET } from '../../../src/ml/rl/observation.js';
 import { parseRlConfig } from '../../../src/ml/rl/rl-config.js';
 import { TradingEnv } from '../../../src/ml/rl/trading-env.js';
-import { FEATURE_COUNT } from '../../../src/ml/feature-vector.js';
+import { FEATURE_COUNT, FEATURE_NAMES } from '../../../src/ml/feature-vector.js';
 import { rlAgent } from '../../../strategies/rl-agent.js';
 import { candleConfig, tapeNormalizer } from './fixtures.js';
 
@@ -54,6 +64,64 @@ function madeMarket(days: number, seed = 7): MarketEvent[] {
   return events;
 }
 
+/**
+ * Plays a seeded random day in the environment on `tape` (its signal applied), replays the same actions
+ * through the engine with the agent's observer, and returns both observations per batch time.
+ */
+function observeBothWays(events: readonly MarketEvent[], tape: MarketTape, normalizer: Normalizer, signal: Parameters<typeof agentObserver>[0]['signal']) {
+  const config = candleConfig();
+  const env = new TradingEnv({ tape, config, reward: parseRlConfig().reward, normalizer, record: true });
+  const start = 2 * 288;
+  const end = start + 288;
+  const markets = tape.markets.map((_, m) => m);
+  env.reset({ start, end, markets, seed: 1 });
+  const envObs = new Map<number, Float32Array>();
+  const random = new Random(11);
+  const actions = new Int32Array(env.k);
+  for (let done = false; !done; ) {
+    envObs.set(tape.ts[env.batch] as number, env.obs.slice());
+    for (let k = 0; k < env.k; k++) {
+      const valid: number[] = [];
+      for (let a = 1; a < ACTION_COUNT; a++) if (env.mask[k * ACTION_COUNT + a] === 1) valid.push(a);
+      actions[k] = valid.length > 0 && random.next() < 0.2 ? (valid[random.int(valid.length)] as number) : 0;
+    }
+    done = env.step(actions);
+  }
+  const observe = agentObserver({ normalizer, feeRate: env.feeRate, maxPositions: config.allocation.maxPositions, ...(signal ? { signal } : {}) });
+  const replay = actionReplay(env.record!.decisions);
+  const engineObs = new Map<number, Map<string, number[]>>();
+  const run = createBacktest(config, 'USDT', (events[0] as MarketEvent).ts, rlAgent((ts, snapshots, positions) => {
+    if (envObs.has(ts)) {
+      const { obs } = observe(ts, snapshots, positions);
+      engineObs.set(ts, new Map(snapshots.map((s, i) => [s.market, Array.from(obs.subarray(i * OBSERVATION_SIZE, (i + 1) * OBSERVATION_SIZE))])));
+    }
+    return replay(ts, snapshots, positions);
+  }));
+  for (let i = 0; i < (tape.emitIndex[end] as number); i++) run.feed(events[i] as MarketEvent);
+  run.engine.finish();
+  return { envObs, engineObs, markets, trades: env.results.length };
+}
+
+/** Compares the market features and signal of every batch and market; returns the cells compared, the cells holding and the distinct signal values. */
+function compareObservations(tape: MarketTape, both: ReturnType<typeof observeBothWays>): { compared: number; holding: number; signals: Set<number> } {
+  let compared = 0;
+  let holding = 0;
+  const signals = new Set<number>();
+  for (const [ts, obs] of both.envObs) {
+    const byMarket = both.engineObs.get(ts);
+    expect(byMarket, `the engine saw the batch at ${new Date(ts).toISOString()}`).toBeDefined();
+    both.markets.forEach((m, k) => {
+      const mine = Array.from(obs.subarray(k * OBSERVATION_SIZE, k * OBSERVATION_SIZE + POSITION_OFFSET));
+      const theirs = byMarket!.get(tape.markets[m] as string);
+      expect(theirs?.slice(0, POSITION_OFFSET), `${tape.markets[m]} at ${new Date(ts).toISOString()}`).toEqual(mine);
+      compared++;
+      if (obs[k * OBSERVATION_SIZE + POSITION_OFFSET + 2] === 1) holding++;
+      signals.add(mine[FEATURE_COUNT] as number);
+    });
+  }
+  return { compared, holding, signals };
+}
+
 describe('the ranker signal in the RL observation', () => {
   it('writes 2p − 1 and the expected value after costs, p × gain − (1 − p) × loss, in percent', () => {
     const spec: SignalSpec = { source: 'model', target: 0.02, stop: 0.01, horizonMs: 1 };
@@ -91,58 +159,43 @@ describe('the ranker signal in the RL observation', () => {
     const tape = buildTape(events, config);
     const spec = fitRuleSignal(tape, 100, 2 * 288, LABEL);
     applySignal(tape, spec);
-    const normalizer = tapeNormalizer(tape);
-    const env = new TradingEnv({ tape, config, reward: parseRlConfig().reward, normalizer, record: true });
-    const start = 2 * 288;
-    const end = start + 288;
-    const markets = tape.markets.map((_, m) => m);
-    env.reset({ start, end, markets, seed: 1 });
-    const envObs = new Map<number, Float32Array>();
-    const random = new Random(11);
-    const actions = new Int32Array(env.k);
-    for (let done = false; !done; ) {
-      envObs.set(tape.ts[env.batch] as number, env.obs.slice());
-      for (let k = 0; k < env.k; k++) {
-        const valid: number[] = [];
-        for (let a = 1; a < ACTION_COUNT; a++) if (env.mask[k * ACTION_COUNT + a] === 1) valid.push(a);
-        actions[k] = valid.length > 0 && random.next() < 0.2 ? (valid[random.int(valid.length)] as number) : 0;
-      }
-      done = env.step(actions);
-    }
-    expect(env.results.length).toBeGreaterThan(3);
-
-    const observe = agentObserver({ normalizer, feeRate: env.feeRate, maxPositions: config.allocation.maxPositions, signal: { spec, score: await signalScore(spec) } });
-    const replay = actionReplay(env.record!.decisions);
-    const engineObs = new Map<number, Map<string, number[]>>();
-    const run = createBacktest(config, 'USDT', (events[0] as MarketEvent).ts, rlAgent((ts, snapshots, positions) => {
-      if (envObs.has(ts)) {
-        const { obs } = observe(ts, snapshots, positions);
-        engineObs.set(ts, new Map(snapshots.map((s, i) => [s.market, Array.from(obs.subarray(i * OBSERVATION_SIZE, (i + 1) * OBSERVATION_SIZE))])));
-      }
-      return replay(ts, snapshots, positions);
-    }));
-    for (let i = 0; i < (tape.emitIndex[end] as number); i++) run.feed(events[i] as MarketEvent);
-    run.engine.finish();
-
-    let compared = 0;
-    let holding = 0;
-    const signals = new Set<number>();
-    for (const [ts, obs] of envObs) {
-      const byMarket = engineObs.get(ts);
-      expect(byMarket, `the engine saw the batch at ${new Date(ts).toISOString()}`).toBeDefined();
-      markets.forEach((m, k) => {
-        const mine = Array.from(obs.subarray(k * OBSERVATION_SIZE, k * OBSERVATION_SIZE + POSITION_OFFSET));
-        const theirs = byMarket!.get(tape.markets[m] as string);
-        expect(theirs?.slice(0, POSITION_OFFSET), `${tape.markets[m]} at ${new Date(ts).toISOString()}`).toEqual(mine);
-        compared++;
-        if (obs[k * OBSERVATION_SIZE + POSITION_OFFSET + 2] === 1) holding++;
-        signals.add(mine[FEATURE_COUNT] as number);
-      });
-    }
+    const both = observeBothWays(events, tape, tapeNormalizer(tape), { spec, score: await signalScore(spec) });
+    expect(both.trades).toBeGreaterThan(3);
+    const { compared, holding, signals } = compareObservations(tape, both);
     expect(compared).toBeGreaterThan(1000);
     expect(holding).toBeGreaterThan(20);
     // The signal is an input that varies, not a constant.
     expect(signals.size).toBeGreaterThan(50);
     expect(SIGNAL_FEATURES).toBe(2);
+  });
+
+  it('with a ranker model, the environment and the engine take the same calibrated probability from it', async () => {
+    await initBackend();
+    const dir = mkdtempSync(join(tmpdir(), 'coinrx-signal-model-'));
+    try {
+      // An untrained MLP ranker (seeded weights) with a calibration: what matters is that both sides read it alike.
+      const model = buildModel({ kind: 'mlp', features: FEATURE_COUNT, steps: 1, hidden: [8], gruUnits: 4, seed: 3, learningRate: 0.001 });
+      let artifacts: tf.io.ModelArtifacts | undefined;
+      await model.save(tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } })));
+      const config = candleConfig();
+      const events = madeMarket(4);
+      const plain = buildTape(events, config);
+      const normalizer = tapeNormalizer(plain);
+      const rankerConfig = parseRankerConfig({ label: { target: 0.03, stop: 0.02, horizon: '6h' } });
+      const span = { from: 0, to: 1 };
+      await saveVersion(dir, artifacts!, { createdAt: '', kind: 'mlp', backend: 'cpu', featureNames: FEATURE_NAMES, sequenceLength: 1, normalizer, calibration: { a: 2, b: -0.3, center: 0, scale: 1 }, baseRate: 0.4, config: rankerConfig, data: { paths: [], files: [], firstTs: 0, lastTs: 1 }, spans: { train: span, validation: span, testFrom: 1 }, metrics: {} });
+      const spec = await modelSignal(dir);
+      expect([spec.source, spec.target, spec.stop]).toEqual(['model', 0.03, 0.02]);
+      const tape = buildTape(events, config, { signalScore: await signalScore(spec), signalSource: 'model' });
+      applySignal(tape, spec);
+      // The engine loads the ranker again on its side, as a configured agent does.
+      const both = observeBothWays(events, tape, normalizer, { spec, score: await signalScore(spec) });
+      const { compared, signals } = compareObservations(tape, both);
+      expect(compared).toBeGreaterThan(1000);
+      expect(signals.size).toBeGreaterThan(50);
+      expect(() => applySignal(plain, spec)).toThrow('the tape was scored by the volatility rule');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
