@@ -54,6 +54,17 @@ export function killReason(c: BotContext, ts: number, equity: number): string | 
 }
 
 /**
+ * Whether an equity update can change what the bot decides: a new peak, a new UTC day, or a kill-switch
+ * trip while it is running or paused (once stopped, a loss past the limit changes nothing). Any other
+ * update changes only the equity it shows, so a driver may leave it out (the engine and the RL
+ * environment send these, and the engine a heartbeat besides).
+ */
+export function equityMatters(state: unknown, c: BotContext, ts: number, equity: number): boolean {
+  const mayTrip = state === 'running' || state === 'paused';
+  return equity > c.peakEquity || Math.floor(ts / DAY_MS) !== c.day || (mayTrip && killReason(c, ts, equity) !== undefined);
+}
+
+/**
  * The bot: stopped → running ⇄ paused → stopping → stopped. Position actors are its children: it spawns
  * one per `position.open` and routes `position.event`s to it by position id. A kill switch (daily loss
  * limit, max drawdown) on `equity.update` stops it; stopping cancels open buys and, with the

@@ -1,13 +1,13 @@
-import { and, assign, not, setup } from 'xstate';
+import { and, assign, not, setup, type ActorRefFrom, type EventObject } from 'xstate';
 import type { Order, OrderEvent } from '../src/core/index.js';
 import { applyFill, hasFill, isFullyFilled, newSlot, slotFromOrder, DUST, type OrderSlot, type PositionResult } from './position-logic.js';
 
 export interface PositionInput {
   readonly positionId: string;
   readonly market: string;
-  /** An order (or a cancel) unacknowledged this long in event time is looked up on the exchange. */
+  /** An order (or a cancel) unacknowledged this long is looked up on the exchange; an unanswered look-up is asked again after as long. */
   readonly ackTimeoutMs: number;
-  /** A resting buy is cancelled after this long (0: never, the strategy decides). */
+  /** A buy is cancelled this long after it was placed (0: never). The one buy timeout: strategies do not repeat it. */
   readonly buyTimeoutMs: number;
 }
 
@@ -18,7 +18,6 @@ export type PositionEvent =
   | { readonly type: 'decision.cancelSell'; readonly ts: number }
   | { readonly type: 'position.close'; readonly ts: number; readonly reason?: string }
   | { readonly type: 'order.queryResult'; readonly ts: number; readonly clientId: string; readonly order: Order | undefined }
-  | { readonly type: 'clock.tick'; readonly ts: number }
   | OrderEvent;
 
 export interface PositionContext extends PositionInput {
@@ -36,6 +35,10 @@ export interface PositionContext extends PositionInput {
   /** Event time a cancel was requested (its acknowledgement deadline starts then). */
   readonly cancelTs: number | undefined;
   readonly openedTs: number | undefined;
+  /**
+   * Event time of the latest thing that happened to the position. A state's timers count from it: it is
+   * the time the state was entered (a timer that fires sets it to its due time), see `delays` below.
+   */
   readonly lastTs: number;
   readonly reason: string;
 }
@@ -180,9 +183,25 @@ export const positionMachine = setup({
     updateSell: assign(({ context, event }) => (context.sell ? { sell: updateSlot(context.sell, event), lastTs: Math.max(context.lastTs, ts(event)) } : {})),
     finishBuy: assign(({ context }) => closeBuy(context)),
     finishSell: assign(({ context }) => closeSell(context)),
-    markCancel: assign(({ event }) => ({ cancelTs: ts(event) })),
+    /** A cancel asked at the event's time: its acknowledgement timer counts from then. */
+    markCancel: assign(({ context, event }) => ({ cancelTs: ts(event), lastTs: Math.max(context.lastTs, ts(event)) })),
     markTime: assign(({ context, event }) => ({ lastTs: Math.max(context.lastTs, ts(event)) })),
+    /** What a timer does at its due time `at` (a delayed event carries no time of its own). */
+    markCancelAt: assign(({ context }, at: number) => ({ cancelTs: at, lastTs: Math.max(context.lastTs, at) })),
+    markTimeAt: assign(({ context }, at: number) => ({ lastTs: Math.max(context.lastTs, at) })),
     setReason: assign(({ event }) => ({ reason: event.type === 'position.close' ? (event.reason ?? 'closed') : event.type === 'order.rejected' ? `rejected: ${event.reason}` : 'cancelled' })),
+  },
+  /**
+   * The timers (see dueOf), as XState delays on the actor's clock (the kernel's: event time in a backtest,
+   * the wall clock live). Each is the time from entering its state (at `lastTs`) to its due time, so a
+   * timer restored from a checkpoint is re-armed for what is left of it (rearmTimers).
+   */
+  delays: {
+    buyAck: ({ context }) => untilDue(context, 'buyAck'),
+    sellAck: ({ context }) => untilDue(context, 'sellAck'),
+    buyTimeout: ({ context }) => untilDue(context, 'buyTimeout'),
+    cancelAck: ({ context }) => untilDue(context, 'cancelAck'),
+    lookup: ({ context }) => untilDue(context, 'lookup'),
   },
   guards: {
     isBuyEvent: ({ context, event }) => context.buy !== undefined && eventClientId(event) === context.buy.clientId,
@@ -196,15 +215,10 @@ export const positionMachine = setup({
     stillHolding: ({ context, event }) => heldOf(bought(context), context.soldBefore + (context.sell ? updateSlot(context.sell, event).filled : 0)) > DUST,
     canSell: ({ context, event }) => event.type === 'decision.sell' && heldAfterSell(context) > DUST && event.price > 0,
     validBuy: ({ event }) => event.type === 'decision.buy' && event.price > 0 && event.amount > 0,
-    ackOverdue: ({ context, event }) => {
-      const slot = context.buy ?? context.sell;
-      return event.type === 'clock.tick' && slot !== undefined && !slot.acked && event.ts >= slot.submittedTs + context.ackTimeoutMs;
-    },
-    sellAckOverdue: ({ context, event }) => event.type === 'clock.tick' && context.sell !== undefined && !context.sell.acked && event.ts >= context.sell.submittedTs + context.ackTimeoutMs,
-    buyTimedOut: ({ context, event }) => event.type === 'clock.tick' && context.buyTimeoutMs > 0 && context.buy !== undefined && context.buy.acked && event.ts >= context.buy.submittedTs + context.buyTimeoutMs,
-    cancelOverdue: ({ context, event }) => event.type === 'clock.tick' && context.cancelTs !== undefined && event.ts >= context.cancelTs + context.ackTimeoutMs,
-    /** An unknown state unanswered this long asks again (its own timeout: the driver's retries are not relied on). */
-    lookupOverdue: ({ context, event }) => event.type === 'clock.tick' && event.ts >= context.lastTs + context.ackTimeoutMs,
+    buyUnacked: ({ context }) => context.buy !== undefined && !context.buy.acked,
+    sellUnacked: ({ context }) => context.sell !== undefined && !context.sell.acked,
+    /** The buy has a timeout (0: never). */
+    buyTimeoutOn: ({ context }) => context.buyTimeoutMs > 0,
     /** The looked-up order is still resting. */
     foundOpen: ({ event }) => event.type === 'order.queryResult' && event.order?.status === 'open',
   },
@@ -228,18 +242,18 @@ export const positionMachine = setup({
         ],
         'order.cancelled': [
           { guard: and(['isBuyEvent', 'buyHasFill']), target: 'holding', actions: ['updateBuy', 'finishBuy'] },
-          { guard: 'isBuyEvent', target: 'idle', actions: ['updateBuy', 'finishBuy', 'setReason'] },
+          { guard: 'isBuyEvent', target: 'settled', actions: ['updateBuy', 'finishBuy', 'setReason'] },
         ],
         // A reject of an order the exchange already acknowledged contradicts what we know: ask, never give it up.
         'order.rejected': [
           { guard: and(['isBuyEvent', 'buyAcked']), target: 'unknownBuy', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'buy') }] },
-          { guard: 'isBuyEvent', target: 'idle', actions: ['markTime', 'finishBuy', 'setReason'] },
+          { guard: 'isBuyEvent', target: 'settled', actions: ['markTime', 'finishBuy', 'setReason'] },
         ],
         'decision.cancelBuy': { target: 'cancellingBuy', actions: ['markCancel', { type: 'cancelOrder', params: ({ context }) => effect(context, 'buy') }] },
-        'clock.tick': [
-          { guard: 'ackOverdue', target: 'unknownBuy', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'buy') }] },
-          { guard: 'buyTimedOut', target: 'cancellingBuy', actions: ['markCancel', { type: 'cancelOrder', params: ({ context }) => effect(context, 'buy') }] },
-        ],
+      },
+      after: {
+        buyAck: { guard: 'buyUnacked', target: 'unknownBuy', actions: [{ type: 'markTimeAt', params: ({ context }) => dueOf(context, 'buyAck') }, { type: 'queryOrder', params: ({ context }) => effect(context, 'buy') }] },
+        buyTimeout: { guard: 'buyTimeoutOn', target: 'cancellingBuy', actions: [{ type: 'markCancelAt', params: ({ context }) => dueOf(context, 'buyTimeout') }, { type: 'cancelOrder', params: ({ context }) => effect(context, 'buy') }] },
       },
     },
     cancellingBuy: {
@@ -252,11 +266,13 @@ export const positionMachine = setup({
         ],
         'order.cancelled': [
           { guard: and(['isBuyEvent', 'buyHasFill']), target: 'holding', actions: ['updateBuy', 'finishBuy'] },
-          { guard: 'isBuyEvent', target: 'idle', actions: ['updateBuy', 'finishBuy', 'setReason'] },
+          { guard: 'isBuyEvent', target: 'settled', actions: ['updateBuy', 'finishBuy', 'setReason'] },
         ],
         // The cancel was refused (order unknown or already done): ask the exchange what became of it.
         'order.rejected': { guard: 'isBuyEvent', target: 'unknownBuy', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'buy') }] },
-        'clock.tick': { guard: 'cancelOverdue', target: 'unknownBuy', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'buy') }] },
+      },
+      after: {
+        cancelAck: { target: 'unknownBuy', actions: [{ type: 'markTimeAt', params: ({ context }) => dueOf(context, 'cancelAck') }, { type: 'queryOrder', params: ({ context }) => effect(context, 'buy') }] },
       },
     },
     unknownBuy: {
@@ -264,7 +280,7 @@ export const positionMachine = setup({
         'order.queryResult': [
           { guard: and(['isBuyEvent', 'foundOpen']), target: 'buying', actions: 'updateBuy' },
           { guard: and(['isBuyEvent', 'buyHasFill']), target: 'holding', actions: ['updateBuy', 'finishBuy'] },
-          { guard: 'isBuyEvent', target: 'idle', actions: ['updateBuy', 'finishBuy', 'setReason'] },
+          { guard: 'isBuyEvent', target: 'settled', actions: ['updateBuy', 'finishBuy', 'setReason'] },
         ],
         'order.accepted': { guard: 'isBuyEvent', target: 'buying', actions: 'updateBuy' },
         'order.fill': [
@@ -273,9 +289,11 @@ export const positionMachine = setup({
         ],
         'order.cancelled': [
           { guard: and(['isBuyEvent', 'buyHasFill']), target: 'holding', actions: ['updateBuy', 'finishBuy'] },
-          { guard: 'isBuyEvent', target: 'idle', actions: ['updateBuy', 'finishBuy', 'setReason'] },
+          { guard: 'isBuyEvent', target: 'settled', actions: ['updateBuy', 'finishBuy', 'setReason'] },
         ],
-        'clock.tick': { guard: 'lookupOverdue', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'buy') }] },
+      },
+      after: {
+        lookup: { target: 'unknownBuy', reenter: true, actions: [{ type: 'markTimeAt', params: ({ context }) => dueOf(context, 'lookup') }, { type: 'queryOrder', params: ({ context }) => effect(context, 'buy') }] },
       },
     },
     holding: {
@@ -299,7 +317,9 @@ export const positionMachine = setup({
           { guard: 'isSellEvent', target: 'holding', actions: ['markTime', 'finishSell'] },
         ],
         'decision.cancelSell': { target: 'cancellingSell', actions: ['markCancel', { type: 'cancelOrder', params: ({ context }) => effect(context, 'sell') }] },
-        'clock.tick': { guard: 'sellAckOverdue', target: 'unknownSell', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'sell') }] },
+      },
+      after: {
+        sellAck: { guard: 'sellUnacked', target: 'unknownSell', actions: [{ type: 'markTimeAt', params: ({ context }) => dueOf(context, 'sellAck') }, { type: 'queryOrder', params: ({ context }) => effect(context, 'sell') }] },
       },
     },
     cancellingSell: {
@@ -312,7 +332,9 @@ export const positionMachine = setup({
         ],
         'order.cancelled': { guard: 'isSellEvent', target: 'holding', actions: ['updateSell', 'finishSell'] },
         'order.rejected': { guard: 'isSellEvent', target: 'unknownSell', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'sell') }] },
-        'clock.tick': { guard: 'cancelOverdue', target: 'unknownSell', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'sell') }] },
+      },
+      after: {
+        cancelAck: { target: 'unknownSell', actions: [{ type: 'markTimeAt', params: ({ context }) => dueOf(context, 'cancelAck') }, { type: 'queryOrder', params: ({ context }) => effect(context, 'sell') }] },
       },
     },
     unknownSell: {
@@ -329,7 +351,9 @@ export const positionMachine = setup({
           { guard: 'isSellEvent', target: 'selling', actions: 'updateSell' },
         ],
         'order.cancelled': { guard: 'isSellEvent', target: 'holding', actions: ['updateSell', 'finishSell'] },
-        'clock.tick': { guard: 'lookupOverdue', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'sell') }] },
+      },
+      after: {
+        lookup: { target: 'unknownSell', reenter: true, actions: [{ type: 'markTimeAt', params: ({ context }) => dueOf(context, 'lookup') }, { type: 'queryOrder', params: ({ context }) => effect(context, 'sell') }] },
       },
     },
     settled: {
@@ -339,29 +363,36 @@ export const positionMachine = setup({
   output: ({ context }) => positionResult(context),
 });
 
+/** A delay that never comes due (a timer switched off): the largest a wall-clock timer takes. */
+const NEVER = 2_147_483_647;
+
+export type PositionTimer = 'buyAck' | 'sellAck' | 'buyTimeout' | 'cancelAck' | 'lookup';
+
 /**
- * Event time of the next clock deadline of a position in `state` (the moment a `clock.tick` can change
- * anything: an acknowledgement, a buy timeout, a cancel overdue, an unanswered look-up), or undefined when no tick matters.
- * Mirrors the clock guards above, so a driver can skip the ticks before it.
+ * Event time a timer of the current state comes due (never before the state was entered):
+ * - `buyAck`/`sellAck`: the order unacknowledged `ackTimeoutMs` after it was placed is looked up;
+ * - `buyTimeout`: a buy is cancelled `buyTimeoutMs` after it was placed, acknowledged or not (0: never);
+ * - `cancelAck`: a cancel unacknowledged `ackTimeoutMs` after it was asked: the order is looked up;
+ * - `lookup`: a look-up unanswered for `ackTimeoutMs` is asked again (its own retry: the driver's are not relied on).
  */
-export function nextDeadline(state: string, c: PositionContext): number | undefined {
-  switch (state) {
-    case 'buying': {
-      if (!c.buy) return undefined;
-      if (!c.buy.acked) return c.buy.submittedTs + c.ackTimeoutMs;
-      return c.buyTimeoutMs > 0 ? c.buy.submittedTs + c.buyTimeoutMs : undefined;
-    }
-    case 'selling':
-      return c.sell && !c.sell.acked ? c.sell.submittedTs + c.ackTimeoutMs : undefined;
-    case 'cancellingBuy':
-    case 'cancellingSell':
-      return c.cancelTs === undefined ? undefined : c.cancelTs + c.ackTimeoutMs;
-    case 'unknownBuy':
-    case 'unknownSell':
+export function dueOf(c: PositionContext, timer: PositionTimer): number {
+  switch (timer) {
+    case 'buyAck':
+      return Math.max(c.lastTs, (c.buy?.submittedTs ?? c.lastTs) + c.ackTimeoutMs);
+    case 'sellAck':
+      return Math.max(c.lastTs, (c.sell?.submittedTs ?? c.lastTs) + c.ackTimeoutMs);
+    case 'buyTimeout':
+      return c.buyTimeoutMs > 0 ? Math.max(c.lastTs, (c.buy?.submittedTs ?? c.lastTs) + c.buyTimeoutMs) : Infinity;
+    case 'cancelAck':
+      return Math.max(c.lastTs, (c.cancelTs ?? c.lastTs) + c.ackTimeoutMs);
+    case 'lookup':
       return c.lastTs + c.ackTimeoutMs;
-    default:
-      return undefined;
   }
+}
+
+/** The delay of a timer: from entering the state (at `lastTs`) to its due time. */
+function untilDue(c: PositionContext, timer: PositionTimer): number {
+  return Math.min(NEVER, dueOf(c, timer) - c.lastTs);
 }
 
 function effect(context: PositionContext, side: 'buy' | 'sell'): OrderEffect {
@@ -371,3 +402,21 @@ function effect(context: PositionContext, side: 'buy' | 'sell'): OrderEffect {
 }
 
 export type PositionMachine = typeof positionMachine;
+
+/**
+ * Re-arms the timers of a position restored from a persisted snapshot, for what is left of each at `now`
+ * (an overdue one fires at the clock's next step). XState v5 persists no scheduled (delayed) event: a
+ * restored actor has none, and a position waiting for an acknowledgement would wait forever. The timers
+ * are those the machine's active state declares in `after`, due as dueOf says.
+ */
+export function rearmTimers(ref: ActorRefFrom<PositionMachine>, now: number): void {
+  const snapshot = ref.getSnapshot();
+  if (snapshot.status !== 'active') return;
+  for (const node of snapshot._nodes) {
+    for (const t of node.after) {
+      const event: EventObject = { type: t.eventType };
+      ref.system.scheduler.schedule(ref, ref, event, Math.min(NEVER, Math.max(0, dueOf(snapshot.context, t.delay as PositionTimer) - now)), t.eventType);
+    }
+  }
+}
+

@@ -12,7 +12,11 @@ export interface TripleBarrierOptions {
   readonly stopLoss: number;
   /** Sell after holding this long (event time). */
   readonly maxHoldMs: number;
-  /** Cancel a buy resting this long. */
+  /**
+   * How long a buy may rest: buys are offered again at least this often, and peaks are kept this much
+   * longer than maxHold. Cancelling a buy that rested this long is the position machine's own timer
+   * (machines/position-machine.ts), not the strategy's.
+   */
   readonly buyTimeoutMs: number;
   /** Cancel a buy when the price ran this many ticks above it. */
   readonly chaseTicks: number;
@@ -84,10 +88,9 @@ export function tripleBarrier(options: TripleBarrierOptions): Strategy {
           if (!s) continue;
           const bid = s.touch?.bidPrice ?? s.price;
           if (p.state === 'buying') {
-            const stale = ts - p.orderTs >= options.buyTimeoutMs;
             const ranAway = p.tickSize > 0 && s.price > p.orderPrice + options.chaseTicks * p.tickSize;
             const dropped = !ranked.has(p.market);
-            if (stale || ranAway || dropped) ask(p, { kind: 'CANCEL_BUY', market: p.market, ts, reason: stale ? 'buy-timeout' : ranAway ? 'price-ran-away' : 'left-ranking' });
+            if (ranAway || dropped) ask(p, { kind: 'CANCEL_BUY', market: p.market, ts, reason: ranAway ? 'price-ran-away' : 'left-ranking' });
           } else if (p.state === 'holding' && p.entryPrice > 0) {
             const net = netReturn(bid, p.entryPrice, options.feeRate);
             const peak = trailing ? peaks.since(p.market, p.entryTs) : Number.NaN;

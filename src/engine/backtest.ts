@@ -97,6 +97,8 @@ export function createBacktest(given: Config, quote: string, startTs = 0, strate
   const config = configForQuote(given, quote);
   if (restore && !restore.engine.exchange) throw new Error('backtest: the checkpoint holds no simulated exchange (it was written by a live session)');
   const sim = config.simulator;
+  // One event clock for the positions' timers and the venue's orders in flight: both play out in time order.
+  const clock = new EventClock(startTs);
   const venue = new SimulatedVenue({
     quote,
     initialBalance: sim.initialBalance,
@@ -106,11 +108,12 @@ export function createBacktest(given: Config, quote: string, startTs = 0, strate
     startTs,
     ...(extras.rules ? { own: extras.rules } : {}),
     ...(restore?.engine.exchange ? { state: restore.engine.exchange } : {}),
+    clock,
   });
   const kernel = createKernel({
     config,
     quote,
-    clock: new EventClock(startTs),
+    clock,
     venue,
     ...(strategy ? { strategy: () => strategy } : extras.strategy ? { strategy: extras.strategy } : {}),
     ...(extras.score ? { scorer: extras.score } : {}),

@@ -5,6 +5,6 @@
  */
 export { marketPipeline, type MarketPipeline } from './market-pipeline.js';
 export { configuredStrategy, createBacktest, quoteOf, type BacktestRun } from './backtest.js';
-export type { TradingEngine } from './trading-engine.js';
+export { positionIdOf, type TradingEngine } from './trading-engine.js';
 export { positionView } from './position-view.js';
 export { createKernel, type Kernel, type KernelOptions, type StartReport, type StrategyFactory } from './kernel.js';

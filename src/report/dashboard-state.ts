@@ -232,10 +232,9 @@ export function eventDetail(event: { readonly type: string } & Record<string, un
       return `${String(event['clientId'] ?? '')} ${order ? (order.status ?? '') : 'not found'}`.trim();
     case 'position.close':
       return String(event['reason'] ?? '');
-    case 'clock.tick':
-      return 'timeout';
     default:
-      return '';
+      // A timer of the position machine (an XState delay: `xstate.after.<delay>.<state id>`).
+      return event.type.startsWith('xstate.after.') ? `timeout (${event.type.split('.')[2] ?? ''})` : '';
   }
 }
 

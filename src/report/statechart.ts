@@ -197,7 +197,7 @@ export function statechartOf(machine: AnyStateMachine): Statechart {
     const b = rowOf.get(first.target) as number;
     const ya = TOP + a * ROW + NODE_H / 2;
     const yb = TOP + b * ROW + NODE_H / 2;
-    const events = [...new Set(ts.map((t) => t.event))];
+    const events = [...new Set(ts.map((t) => eventLabel(t.event)))];
     const base = { from: first.source, to: first.target, transitions: ts, events };
     const label = events.join(', ');
     if (a === b) {
@@ -237,7 +237,7 @@ export function statechartSvg(chart: Statechart): string {
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="statechart" viewBox="0 0 ${chart.width} ${chart.height}" width="${chart.width}" height="${chart.height}" data-machine="${esc(chart.id)}">`);
   parts.push('<defs><marker id="sc-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="context-stroke"/></marker></defs>');
   for (const e of chart.edges) {
-    const title = e.transitions.map((t) => `${t.source} —${t.event}${t.guard ? ` [${t.guard}]` : ''}→ ${t.stays ? '(stays)' : t.target}${t.actions.length ? ` / ${t.actions.join(', ')}` : ''}`).join('\n');
+    const title = e.transitions.map((t) => `${t.source} —${eventLabel(t.event)}${t.guard ? ` [${t.guard}]` : ''}→ ${t.stays ? '(stays)' : t.target}${t.actions.length ? ` / ${t.actions.join(', ')}` : ''}`).join('\n');
     const anchor = e.kind === 'forward' ? 'start' : e.kind === 'back' ? 'end' : 'middle';
     const label = `${e.kind === 'self' ? '↻ ' : ''}${e.events.join(', ')}`;
     parts.push(
@@ -259,4 +259,9 @@ export function statechartSvg(chart: Statechart): string {
   if (init) parts.push(`<g class="start"><circle cx="${init.x + init.width / 2}" cy="${init.y - 14}" r="5"/><path d="M ${init.x + init.width / 2} ${init.y - 9} L ${init.x + init.width / 2} ${init.y - 1}" marker-end="url(#sc-arrow)"/></g>`);
   parts.push('</svg>');
   return parts.join('\n');
+}
+
+/** An event as drawn: a timer's delayed event (`xstate.after.<delay>.<state id>`) reads `after <delay>`. */
+function eventLabel(event: string): string {
+  return event.startsWith('xstate.after.') ? `after ${event.split('.')[2]}` : event;
 }

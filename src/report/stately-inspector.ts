@@ -3,17 +3,17 @@ import type { AnyActorRef, InspectionEvent } from 'xstate';
 export interface StatelyInspectorOptions {
   /** Websocket of a Stately inspector server (`@statelyai/inspect/server`'s `createInspectorServer`, default ws://127.0.0.1:8080). */
   readonly url?: string;
-  /** Also send the per-batch `clock.tick` and `equity.update` events (many; off by default). */
+  /** Also send the per-batch `equity.update` events (many; off by default). */
   readonly ticks?: boolean;
 }
 
-const NOISY = new Set(['clock.tick', 'equity.update']);
+const NOISY = new Set(['equity.update']);
 
 /**
  * Streams the bot's actor system (the bot and its position actors) to a Stately inspector over the
  * `@statelyai/inspect` websocket protocol. The package is loaded only when this is called. Waits (up
  * to 3 s) for the connection, then announces the bot and its running children with their current
- * snapshots; later actors announce themselves. The per-batch `clock.tick`/`equity.update` traffic is
+ * snapshots; later actors announce themselves. The per-batch `equity.update` traffic is
  * left out unless `ticks` is set.
  */
 export async function attachStatelyInspector(bot: AnyActorRef, options: StatelyInspectorOptions = {}): Promise<{ readonly url: string; close(): void }> {

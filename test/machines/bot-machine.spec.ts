@@ -1,5 +1,6 @@
 import { createActor, type Actor, type AnyActorRef } from 'xstate';
 import { describe, expect, it } from 'vitest';
+import { EventClock } from '../../src/core/clock.js';
 import { DAY_MS, HOUR_MS } from '../../src/core/index.js';
 import { botMachine, type BotEvent, type BotInput, type PositionEvent } from '../../machines/index.js';
 import { transitionKey, transitionRows } from './machine-table.js';
@@ -17,8 +18,10 @@ function startBot(input: Partial<BotInput> = {}) {
     actions: { cancelOpenBuys: () => void calls.push('cancelOpenBuys'), liquidateHoldings: () => void calls.push('liquidateHoldings') },
     actors: { position: recordingMachine(effects) },
   });
+  // The positions' timers run on an event clock that these tests never move (no wall-clock timer is left behind).
   const actor: Actor<typeof machine> = createActor(machine, {
     input: { ...INPUT, ...input },
+    clock: new EventClock(),
     inspect: (e) => {
       if (e.type === '@xstate.microstep' && e.actorRef === actor) for (const t of e._transitions) taken.add(transitionKey(t));
     },

@@ -71,5 +71,7 @@ export function transitionRows(machine: AnyStateMachine): TransitionRow[] {
 /** A row of the markdown tables of docs/machines.md; `only` limits the actions shown (the position shows its effects). */
 export function markdownRow(r: TransitionRow, only?: readonly string[]): string {
   const fx = only ? r.actions.filter((a) => only.includes(a)) : r.actions;
-  return `| ${r.source} | \`${r.event}\` | ${r.branch} | ${r.guard ? `\`${r.guard}\`` : '—'} | ${r.target} | ${fx.length ? fx.join(', ') : '—'} |`;
+  // A timer's delayed event (`xstate.after.<delay>.<state id>`) reads as `after <delay>`.
+  const event = r.event.startsWith('xstate.after.') ? `after ${r.event.split('.')[2]}` : r.event;
+  return `| ${r.source} | \`${event}\` | ${r.branch} | ${r.guard ? `\`${r.guard}\`` : '—'} | ${r.target} | ${fx.length ? fx.join(', ') : '—'} |`;
 }

@@ -1,4 +1,5 @@
 import { createActor, type Actor } from 'xstate';
+import { EventClock } from '../../src/core/clock.js';
 import type { Order, OrderSide, OrderStatus, RejectReason } from '../../src/core/index.js';
 import { positionMachine, type OrderEffect, type OrderSlot, type PositionEvent, type PositionInput } from '../../machines/index.js';
 
@@ -29,22 +30,39 @@ export function recordingMachine(effects: RecordedEffect[]) {
   });
 }
 
+/** The clock moving to `ts` (the timers due by then fire, in time order): written among the events. */
+export interface ClockStep {
+  readonly type: 'clock.advance';
+  readonly ts: number;
+}
+export type Step = PositionEvent | ClockStep;
+
+/** Moves the clock to each step's time, then sends the event (as the kernel does: the clock is at event time). */
+export function play(actor: { send(event: PositionEvent): void }, clock: EventClock, steps: readonly Step[]): void {
+  for (const s of steps) {
+    clock.advanceTo(s.ts);
+    if (s.type !== 'clock.advance') actor.send(s);
+  }
+}
+
 export interface Position {
   readonly actor: Actor<ReturnType<typeof recordingMachine>>;
+  readonly clock: EventClock;
   readonly effects: RecordedEffect[];
-  readonly send: (...events: PositionEvent[]) => void;
+  readonly send: (...steps: Step[]) => void;
   readonly state: () => string;
 }
 
-export function startPosition(input: PositionInput = INPUT): Position {
+/** A position actor on its own event clock (at `start`). */
+export function startPosition(input: PositionInput = INPUT, start = 0): Position {
   const effects: RecordedEffect[] = [];
-  const actor = createActor(recordingMachine(effects), { input }).start();
+  const clock = new EventClock(start);
+  const actor = createActor(recordingMachine(effects), { input, clock }).start();
   return {
     actor,
+    clock,
     effects,
-    send: (...events) => {
-      for (const e of events) actor.send(e);
-    },
+    send: (...steps) => play(actor, clock, steps),
     state: () => String(actor.getSnapshot().value),
   };
 }
@@ -142,7 +160,7 @@ export const sell = (ts: number, price: number, amount?: number, reason?: string
   ...(amount === undefined ? {} : { amount }),
   ...(reason === undefined ? {} : { reason }),
 });
-export const tick = (ts: number): PositionEvent => ({ type: 'clock.tick', ts });
+export const advance = (ts: number): ClockStep => ({ type: 'clock.advance', ts });
 export const cancelBuy = (ts: number): PositionEvent => ({ type: 'decision.cancelBuy', ts });
 export const cancelSell = (ts: number): PositionEvent => ({ type: 'decision.cancelSell', ts });
 export const close = (ts: number, reason?: string): PositionEvent => ({ type: 'position.close', ts, ...(reason === undefined ? {} : { reason }) });

@@ -3,7 +3,7 @@ import { getShortestPaths, type StatePath } from '@xstate/graph';
 import { createActor, initialTransition, transition, type SnapshotFrom } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { botMachine, DUST, held, isFullyFilled, positionMachine, type OrderSlot, type PositionEvent } from '../../machines/index.js';
-import { buy, cancelBuy, cancelSell, close, ExchangeOrder, INPUT, recordingMachine, sell, tick, type RecordedEffect } from './position-fixtures.js';
+import { buy, cancelBuy, cancelSell, close, ExchangeOrder, INPUT, recordingMachine, sell, type RecordedEffect } from './position-fixtures.js';
 import { markdownRow, transitionKey, transitionRows } from './machine-table.js';
 
 type Snapshot = SnapshotFrom<typeof positionMachine>;
@@ -13,6 +13,9 @@ type Snapshot = SnapshotFrom<typeof positionMachine>;
  * order the definition lists them. Branches of one event are checked top to bottom. A transition added
  * to, removed from or retargeted in the machine fails the first test until this table (the spec) agrees.
  */
+/** The event of a state's timer (an XState delay: `after` in the definition). */
+const after = (delay: string, state: string): string => `xstate.after.${delay}.position.${state}`;
+
 const SPEC: ReadonlyArray<readonly [string, string, string, string, string]> = [
   ['idle', 'decision.buy', 'validBuy', 'buying', 'placeOrder'],
   ['idle', 'position.close', '', 'settled', ''],
@@ -20,28 +23,28 @@ const SPEC: ReadonlyArray<readonly [string, string, string, string, string]> = [
   ['buying', 'order.fill', 'and(isBuyEvent, buyComplete)', 'holding', ''],
   ['buying', 'order.fill', 'isBuyEvent', '(stays)', ''],
   ['buying', 'order.cancelled', 'and(isBuyEvent, buyHasFill)', 'holding', ''],
-  ['buying', 'order.cancelled', 'isBuyEvent', 'idle', ''],
+  ['buying', 'order.cancelled', 'isBuyEvent', 'settled', ''],
   ['buying', 'order.rejected', 'and(isBuyEvent, buyAcked)', 'unknownBuy', 'queryOrder'],
-  ['buying', 'order.rejected', 'isBuyEvent', 'idle', ''],
+  ['buying', 'order.rejected', 'isBuyEvent', 'settled', ''],
   ['buying', 'decision.cancelBuy', '', 'cancellingBuy', 'cancelOrder'],
-  ['buying', 'clock.tick', 'ackOverdue', 'unknownBuy', 'queryOrder'],
-  ['buying', 'clock.tick', 'buyTimedOut', 'cancellingBuy', 'cancelOrder'],
+  ['buying', after('buyAck', 'buying'), 'buyUnacked', 'unknownBuy', 'queryOrder'],
+  ['buying', after('buyTimeout', 'buying'), 'buyTimeoutOn', 'cancellingBuy', 'cancelOrder'],
   ['cancellingBuy', 'order.accepted', 'isBuyEvent', '(stays)', ''],
   ['cancellingBuy', 'order.fill', 'and(isBuyEvent, buyComplete)', 'holding', ''],
   ['cancellingBuy', 'order.fill', 'isBuyEvent', '(stays)', ''],
   ['cancellingBuy', 'order.cancelled', 'and(isBuyEvent, buyHasFill)', 'holding', ''],
-  ['cancellingBuy', 'order.cancelled', 'isBuyEvent', 'idle', ''],
+  ['cancellingBuy', 'order.cancelled', 'isBuyEvent', 'settled', ''],
   ['cancellingBuy', 'order.rejected', 'isBuyEvent', 'unknownBuy', 'queryOrder'],
-  ['cancellingBuy', 'clock.tick', 'cancelOverdue', 'unknownBuy', 'queryOrder'],
+  ['cancellingBuy', after('cancelAck', 'cancellingBuy'), '', 'unknownBuy', 'queryOrder'],
   ['unknownBuy', 'order.queryResult', 'and(isBuyEvent, foundOpen)', 'buying', ''],
   ['unknownBuy', 'order.queryResult', 'and(isBuyEvent, buyHasFill)', 'holding', ''],
-  ['unknownBuy', 'order.queryResult', 'isBuyEvent', 'idle', ''],
+  ['unknownBuy', 'order.queryResult', 'isBuyEvent', 'settled', ''],
   ['unknownBuy', 'order.accepted', 'isBuyEvent', 'buying', ''],
   ['unknownBuy', 'order.fill', 'and(isBuyEvent, buyComplete)', 'holding', ''],
   ['unknownBuy', 'order.fill', 'isBuyEvent', 'buying', ''],
   ['unknownBuy', 'order.cancelled', 'and(isBuyEvent, buyHasFill)', 'holding', ''],
-  ['unknownBuy', 'order.cancelled', 'isBuyEvent', 'idle', ''],
-  ['unknownBuy', 'clock.tick', 'lookupOverdue', '(stays)', 'queryOrder'],
+  ['unknownBuy', 'order.cancelled', 'isBuyEvent', 'settled', ''],
+  ['unknownBuy', after('lookup', 'unknownBuy'), '', 'unknownBuy', 'queryOrder'],
   ['holding', 'decision.sell', 'canSell', 'selling', 'placeOrder'],
   ['holding', 'position.close', '', 'settled', ''],
   ['selling', 'order.accepted', 'isSellEvent', '(stays)', ''],
@@ -52,14 +55,14 @@ const SPEC: ReadonlyArray<readonly [string, string, string, string, string]> = [
   ['selling', 'order.rejected', 'and(isSellEvent, sellAcked)', 'unknownSell', 'queryOrder'],
   ['selling', 'order.rejected', 'isSellEvent', 'holding', ''],
   ['selling', 'decision.cancelSell', '', 'cancellingSell', 'cancelOrder'],
-  ['selling', 'clock.tick', 'sellAckOverdue', 'unknownSell', 'queryOrder'],
+  ['selling', after('sellAck', 'selling'), 'sellUnacked', 'unknownSell', 'queryOrder'],
   ['cancellingSell', 'order.accepted', 'isSellEvent', '(stays)', ''],
   ['cancellingSell', 'order.fill', 'and(isSellEvent, not(stillHolding))', 'settled', ''],
   ['cancellingSell', 'order.fill', 'and(isSellEvent, sellComplete)', 'holding', ''],
   ['cancellingSell', 'order.fill', 'isSellEvent', '(stays)', ''],
   ['cancellingSell', 'order.cancelled', 'isSellEvent', 'holding', ''],
   ['cancellingSell', 'order.rejected', 'isSellEvent', 'unknownSell', 'queryOrder'],
-  ['cancellingSell', 'clock.tick', 'cancelOverdue', 'unknownSell', 'queryOrder'],
+  ['cancellingSell', after('cancelAck', 'cancellingSell'), '', 'unknownSell', 'queryOrder'],
   ['unknownSell', 'order.queryResult', 'and(isSellEvent, foundOpen)', 'selling', ''],
   ['unknownSell', 'order.queryResult', 'and(isSellEvent, stillHolding)', 'holding', ''],
   ['unknownSell', 'order.queryResult', 'isSellEvent', 'settled', ''],
@@ -68,7 +71,7 @@ const SPEC: ReadonlyArray<readonly [string, string, string, string, string]> = [
   ['unknownSell', 'order.fill', 'and(isSellEvent, sellComplete)', 'holding', ''],
   ['unknownSell', 'order.fill', 'isSellEvent', 'selling', ''],
   ['unknownSell', 'order.cancelled', 'isSellEvent', 'holding', ''],
-  ['unknownSell', 'clock.tick', 'lookupOverdue', '(stays)', 'queryOrder'],
+  ['unknownSell', after('lookup', 'unknownSell'), '', 'unknownSell', 'queryOrder'],
 ];
 
 const EFFECTS: Record<string, RecordedEffect['kind']> = { placeOrder: 'place', cancelOrder: 'cancel', queryOrder: 'query' };
@@ -84,13 +87,15 @@ const spec = new Map(
 /**
  * Candidate events for a snapshot, built from its context so that guards can be true: decisions, every
  * exchange answer about the current order (acknowledged, partly and fully filled, cancelled with and
- * without a last fill, rejected, looked up in each status or not found) and clock ticks at each deadline.
+ * without a last fill, rejected, looked up in each status or not found) and the state's timers firing
+ * (their delayed events, as the clock sends them when due).
  */
 function eventsFor(s: Snapshot): PositionEvent[] {
   const c = s.context;
   const t = c.lastTs + 1;
   const h = held(c);
-  const events: PositionEvent[] = [buy(t, 100, 2), cancelBuy(t), cancelSell(t), close(t), sell(t, 110), tick(t)];
+  const events: PositionEvent[] = [buy(t, 100, 2), cancelBuy(t), cancelSell(t), close(t), sell(t, 110)];
+  for (const node of s._nodes) for (const d of node.after) events.push({ type: d.eventType } as unknown as PositionEvent);
   if (h > DUST) events.push(sell(t, 110, h / 2));
   const slot: OrderSlot | undefined = c.buy ?? c.sell;
   if (slot) {
@@ -121,11 +126,8 @@ function eventsFor(s: Snapshot): PositionEvent[] {
         return x.queryResult(t);
       })(),
       o.queryResult(t, false),
-      tick(slot.submittedTs + c.ackTimeoutMs),
-      tick(slot.submittedTs + c.buyTimeoutMs),
     );
   }
-  if (c.cancelTs !== undefined) events.push(tick(c.cancelTs + c.ackTimeoutMs));
   return events;
 }
 

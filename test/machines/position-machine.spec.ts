@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { held, type PositionEvent } from '../../machines/index.js';
-import { buy, cancelBuy, cancelSell, close, ExchangeOrder, INPUT, sell, startPosition, tick, type Position } from './position-fixtures.js';
+import { buy, cancelBuy, cancelSell, close, ExchangeOrder, INPUT, sell, startPosition, advance, type Position } from './position-fixtures.js';
 
 /** A position whose buy of 2 @ 100 (p1-b1) was placed at t=1000. */
 function buying(): Position & { b1: ExchangeOrder } {
@@ -113,18 +113,17 @@ describe('position: round trip', () => {
 });
 
 describe('position: cancelling a buy', () => {
-  it('an unfilled buy cancelled goes back to idle; a new buy gets a new client id', () => {
+  it('an unfilled buy cancelled settles by itself with nothing traded (no one has to close it)', () => {
     const p = buying();
     p.send(p.b1.accepted(1_100), cancelBuy(2_000));
     expect(p.state()).toBe('cancellingBuy');
     expect(p.effects[1]).toMatchObject({ kind: 'cancel', clientId: 'p1-b1', side: 'buy' });
     p.send(p.b1.cancelled(2_100));
-    expect(p.state()).toBe('idle');
-    expect(ctx(p)).toMatchObject({ buy: undefined, boughtBefore: 0, reason: 'cancelled' });
-
-    p.send(buy(3_000, 95, 1));
-    expect(p.state()).toBe('buying');
-    expect(p.effects[2]).toMatchObject({ kind: 'place', clientId: 'p1-b2', price: 95, amount: 1 });
+    expect(p.actor.getSnapshot().status).toBe('done');
+    expect(output(p)).toMatchObject({ amount: 0, spent: 0, pnl: 0, openedTs: 1_000, closedTs: 2_100, reason: 'cancelled' });
+    // Settled: no timer of the buy is left to fire.
+    p.send(advance(10 ** 9));
+    expect(p.effects).toHaveLength(2);
   });
 
   it('a buy cancelled after a partial fill holds the partial amount', () => {
@@ -168,8 +167,8 @@ describe('position: cancelling a buy', () => {
       { name: 'still open with a partial fill: buying with the fill', answer: (b1) => (b1.fill(2_900, 0.5), b1.queryResult(3_000)), state: 'buying', held: 0.5, acked: true },
       { name: 'filled: holding everything', answer: (b1) => (b1.fill(2_900, 2), b1.queryResult(3_000)), state: 'holding', held: 2 },
       { name: 'cancelled after a partial fill: holding the fill', answer: (b1) => (b1.fill(2_900, 0.75), b1.cancelled(2_950), b1.queryResult(3_000)), state: 'holding', held: 0.75 },
-      { name: 'cancelled unfilled: idle', answer: (b1) => (b1.cancelled(2_950), b1.queryResult(3_000)), state: 'idle', held: 0 },
-      { name: 'not found: idle', answer: (b1) => b1.queryResult(3_000, false), state: 'idle', held: 0 },
+      { name: 'cancelled unfilled: settled', answer: (b1) => (b1.cancelled(2_950), b1.queryResult(3_000)), state: 'settled', held: 0 },
+      { name: 'not found: settled', answer: (b1) => b1.queryResult(3_000, false), state: 'settled', held: 0 },
     ];
     it.each(cases)('$name', ({ answer, state, held: h, acked }) => {
       const p = buying();
@@ -177,10 +176,10 @@ describe('position: cancelling a buy', () => {
       expect(p.state()).toBe('unknownBuy');
       expect(p.effects.map((e) => `${e.kind} ${e.clientId}`)).toEqual(['place p1-b1', 'cancel p1-b1', 'query p1-b1']);
       p.send(answer(p.b1));
-      expect(p.state()).toBe(state);
+      expect(p.actor.getSnapshot().status === 'done' ? 'settled' : p.state()).toBe(state);
       expect(held(ctx(p))).toBe(h);
       if (acked) expect(ctx(p).buy).toMatchObject({ acked: true, id: 'x-p1-b1' });
-      if (state === 'idle') expect(ctx(p).reason).toBe('cancelled');
+      if (state === 'settled') expect(output(p)).toMatchObject({ amount: 0, reason: 'cancelled' });
       expect(p.effects).toHaveLength(3);
     });
 
@@ -194,15 +193,16 @@ describe('position: cancelling a buy', () => {
     });
   });
 
-  it('buy rejected: idle with the reason', () => {
+  it('buy rejected: settled with the reason', () => {
     const p = buying();
     p.send(p.b1.rejected(1_100, 'under_minimum'));
-    expect(p.state()).toBe('idle');
+    expect(p.actor.getSnapshot().status).toBe('done');
     expect(ctx(p)).toMatchObject({ buy: undefined, reason: 'rejected: under_minimum', lastTs: 1_100 });
+    expect(output(p)).toMatchObject({ amount: 0, closedTs: 1_100, reason: 'rejected: under_minimum' });
   });
 });
 
-describe('position: timeouts on event time', () => {
+describe('position: timeouts (XState delays on the event clock)', () => {
   afterEach(() => {
     vi.useRealTimers();
   });
@@ -212,10 +212,10 @@ describe('position: timeouts on event time', () => {
     const p = buying();
     vi.advanceTimersByTime(3_600_000);
     expect(p.state()).toBe('buying');
-    p.send(tick(1_000 + INPUT.ackTimeoutMs - 1));
+    p.send(advance(1_000 + INPUT.ackTimeoutMs - 1));
     expect(p.state()).toBe('buying');
     expect(p.effects).toHaveLength(1);
-    p.send(tick(1_000 + INPUT.ackTimeoutMs));
+    p.send(advance(1_000 + INPUT.ackTimeoutMs));
     expect(p.state()).toBe('unknownBuy');
     expect(p.effects[1]).toMatchObject({ kind: 'query', clientId: 'p1-b1' });
     expect(ctx(p).lastTs).toBe(6_000);
@@ -223,16 +223,16 @@ describe('position: timeouts on event time', () => {
 
   it('an acknowledged buy is not looked up; it is cancelled at the buy timeout, and a cancel unanswered is looked up', () => {
     const p = buying();
-    p.send(p.b1.accepted(1_100), tick(1_000 + INPUT.buyTimeoutMs - 1));
+    p.send(p.b1.accepted(1_100), advance(1_000 + INPUT.buyTimeoutMs - 1));
     expect(p.state()).toBe('buying');
     expect(p.effects).toHaveLength(1);
-    p.send(tick(1_000 + INPUT.buyTimeoutMs));
+    p.send(advance(1_000 + INPUT.buyTimeoutMs));
     expect(p.state()).toBe('cancellingBuy');
     expect(p.effects[1]).toMatchObject({ kind: 'cancel', clientId: 'p1-b1' });
     const cancelTs = 1_000 + INPUT.buyTimeoutMs;
-    p.send(tick(cancelTs + INPUT.ackTimeoutMs - 1));
+    p.send(advance(cancelTs + INPUT.ackTimeoutMs - 1));
     expect(p.state()).toBe('cancellingBuy');
-    p.send(tick(cancelTs + INPUT.ackTimeoutMs));
+    p.send(advance(cancelTs + INPUT.ackTimeoutMs));
     expect(p.state()).toBe('unknownBuy');
     expect(p.effects[2]).toMatchObject({ kind: 'query', clientId: 'p1-b1' });
   });
@@ -241,7 +241,7 @@ describe('position: timeouts on event time', () => {
     const p = startPosition({ ...INPUT, buyTimeoutMs: 0 });
     p.send(buy(1_000, 100, 2));
     const b1 = ExchangeOrder.placed(p.effects);
-    p.send(b1.accepted(1_100), tick(1_000 + 365 * 86_400_000));
+    p.send(b1.accepted(1_100), advance(1_000 + 365 * 86_400_000));
     expect(p.state()).toBe('buying');
     expect(p.effects).toHaveLength(1);
   });
@@ -255,9 +255,9 @@ describe('position: timeouts on event time', () => {
     ];
     for (const [name, answer, state, h] of outcomes) {
       const p = selling();
-      p.send(tick(10_000 + INPUT.ackTimeoutMs - 1));
+      p.send(advance(10_000 + INPUT.ackTimeoutMs - 1));
       expect(p.state(), name).toBe('selling');
-      p.send(tick(10_000 + INPUT.ackTimeoutMs));
+      p.send(advance(10_000 + INPUT.ackTimeoutMs));
       expect(p.state(), name).toBe('unknownSell');
       expect(p.effects.at(-1), name).toMatchObject({ kind: 'query', clientId: 'p1-s2' });
       p.send(answer(p.s2));
@@ -266,9 +266,43 @@ describe('position: timeouts on event time', () => {
     }
   });
 
+  it('an unanswered look-up is asked again on its own delay, each time from the last asking, until an answer comes', () => {
+    const p = buying();
+    // One step of the clock far ahead: every timer due on the way fires at its own time, in order.
+    p.send(advance(1_000 + 3 * INPUT.ackTimeoutMs + 10));
+    expect(p.state()).toBe('unknownBuy');
+    expect(p.effects.map((e) => e.kind)).toEqual(['place', 'query', 'query', 'query']);
+    expect(ctx(p).lastTs).toBe(1_000 + 3 * INPUT.ackTimeoutMs);
+    p.send(p.b1.queryResult(16_500, false));
+    expect(p.actor.getSnapshot().status).toBe('done');
+    p.send(advance(10 ** 9));
+    expect(p.effects).toHaveLength(4);
+  });
+
+  it('a buy still unacknowledged at its timeout (shorter than the acknowledgement deadline) is cancelled', () => {
+    const p = startPosition({ ...INPUT, ackTimeoutMs: 120_000, buyTimeoutMs: 60_000 });
+    p.send(buy(1_000, 100, 2), advance(60_999));
+    expect(p.state()).toBe('buying');
+    p.send(advance(61_000));
+    expect(p.state()).toBe('cancellingBuy');
+    expect(ctx(p)).toMatchObject({ cancelTs: 61_000, lastTs: 61_000 });
+    expect(p.effects.map((e) => e.kind)).toEqual(['place', 'cancel']);
+  });
+
+  it('a buy found still open after its timeout is cancelled at once (the timeout counts from the placing)', () => {
+    const p = buying();
+    p.send(p.b1.accepted(1_100), cancelBuy(2_000), p.b1.rejected(2_100, 'unknown_order'));
+    expect(p.state()).toBe('unknownBuy');
+    p.send(p.b1.queryResult(1_000 + INPUT.buyTimeoutMs + 500));
+    expect(p.state()).toBe('buying');
+    p.send(advance(1_000 + INPUT.buyTimeoutMs + 500));
+    expect(p.state()).toBe('cancellingBuy');
+    expect(p.effects.at(-1)).toMatchObject({ kind: 'cancel', clientId: 'p1-b1' });
+  });
+
   it('an acknowledged sell rests without a timeout', () => {
     const p = selling();
-    p.send(p.s2.accepted(10_100), tick(10_000 + 365 * 86_400_000));
+    p.send(p.s2.accepted(10_100), advance(10_000 + 365 * 86_400_000));
     expect(p.state()).toBe('selling');
   });
 });
@@ -316,9 +350,9 @@ describe('position: selling', () => {
 
   it('a sell cancel unanswered at the deadline is looked up', () => {
     const p = selling();
-    p.send(p.s2.accepted(10_100), cancelSell(11_000), tick(11_000 + INPUT.ackTimeoutMs - 1));
+    p.send(p.s2.accepted(10_100), cancelSell(11_000), advance(11_000 + INPUT.ackTimeoutMs - 1));
     expect(p.state()).toBe('cancellingSell');
-    p.send(tick(11_000 + INPUT.ackTimeoutMs));
+    p.send(advance(11_000 + INPUT.ackTimeoutMs));
     expect(p.state()).toBe('unknownSell');
     expect(p.effects.at(-1)).toMatchObject({ kind: 'query', clientId: 'p1-s2' });
   });
@@ -358,17 +392,18 @@ describe('position: close', () => {
 });
 
 describe('position: events of other orders', () => {
-  const foreign = (clientId: string, side: 'buy' | 'sell'): PositionEvent[] => {
+  // At the clock's time: a later one would let the state's timers fire.
+  const foreign = (clientId: string, side: 'buy' | 'sell', t: number): PositionEvent[] => {
     const o = new ExchangeOrder(clientId, side, 100, 2);
-    return [o.accepted(20_000), o.clone().fill(20_000, 2), o.clone().cancelled(20_000), o.rejected(20_000, 'unknown_order'), o.clone().fill(20_000, 1), o.queryResult(20_000), o.queryResult(20_000, false)];
+    return [o.accepted(t), o.clone().fill(t, 2), o.clone().cancelled(t), o.rejected(t, 'unknown_order'), o.clone().fill(t, 1), o.queryResult(t), o.queryResult(t, false)];
   };
   const reach: Record<string, (p: Position) => void> = {
     buying: (p) => p.send(buy(1_000, 100, 2)),
     cancellingBuy: (p) => p.send(buy(1_000, 100, 2), cancelBuy(1_500)),
-    unknownBuy: (p) => p.send(buy(1_000, 100, 2), tick(6_000)),
+    unknownBuy: (p) => p.send(buy(1_000, 100, 2), advance(6_000)),
     selling: (p) => p.send(buy(1_000, 100, 2), new ExchangeOrder('p1-b1', 'buy', 100, 2).fill(1_100, 2), sell(2_000, 110)),
     cancellingSell: (p) => p.send(buy(1_000, 100, 2), new ExchangeOrder('p1-b1', 'buy', 100, 2).fill(1_100, 2), sell(2_000, 110), cancelSell(2_500)),
-    unknownSell: (p) => p.send(buy(1_000, 100, 2), new ExchangeOrder('p1-b1', 'buy', 100, 2).fill(1_100, 2), sell(2_000, 110), tick(7_000)),
+    unknownSell: (p) => p.send(buy(1_000, 100, 2), new ExchangeOrder('p1-b1', 'buy', 100, 2).fill(1_100, 2), sell(2_000, 110), advance(7_000)),
   };
   it.each(Object.keys(reach))('%s ignores events of other positions and of the finished order', (state) => {
     const p = startPosition();
@@ -376,9 +411,10 @@ describe('position: events of other orders', () => {
     expect(p.state()).toBe(state);
     const before = JSON.stringify(p.actor.getSnapshot());
     const effects = p.effects.length;
-    const others = [...foreign('p2-b1', 'buy'), ...foreign('p2-s2', 'sell'), ...foreign('p1-b9', 'buy')];
+    const t = p.clock.now();
+    const others = [...foreign('p2-b1', 'buy', t), ...foreign('p2-s2', 'sell', t), ...foreign('p1-b9', 'buy', t)];
     // On the sell side the finished buy is foreign too.
-    if (state.endsWith('Sell') || state === 'selling') others.push(...foreign('p1-b1', 'buy'));
+    if (state.endsWith('Sell') || state === 'selling') others.push(...foreign('p1-b1', 'buy', t));
     p.send(...others);
     expect(JSON.stringify(p.actor.getSnapshot())).toBe(before);
     expect(p.effects).toHaveLength(effects);

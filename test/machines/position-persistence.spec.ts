@@ -1,7 +1,8 @@
 import { createActor, type Snapshot } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import type { PositionEvent } from '../../machines/index.js';
-import { buy, cancelBuy, ExchangeOrder, INPUT, recordingMachine, sell, startPosition, tick, type RecordedEffect } from './position-fixtures.js';
+import { EventClock } from '../../src/core/clock.js';
+import { rearmTimers } from '../../machines/index.js';
+import { advance, buy, cancelBuy, ExchangeOrder, INPUT, play, recordingMachine, sell, startPosition, type RecordedEffect, type Step } from './position-fixtures.js';
 
 /**
  * Each case: events that bring a position to a state, then the events that follow. The exchange orders
@@ -9,8 +10,8 @@ import { buy, cancelBuy, ExchangeOrder, INPUT, recordingMachine, sell, startPosi
  */
 interface Case {
   readonly state: string;
-  readonly before: readonly PositionEvent[];
-  readonly after: readonly PositionEvent[];
+  readonly before: readonly Step[];
+  readonly after: readonly Step[];
   /** Where the events after leave the position. */
   readonly end: string;
 }
@@ -24,7 +25,7 @@ function cases(): Case[] {
     const s2 = new ExchangeOrder('p1-s2', 'sell', 110, 0.5);
     const before = [buy(1_000, 100, 2), b1.accepted(1_100), b1.fill(2_000, 0.5, 100, 0.05)];
     const dup = b1.fill(2_500, 0);
-    const after = [dup, tick(1_000 + INPUT.buyTimeoutMs - 1), tick(1_000 + INPUT.buyTimeoutMs), b1.cancelled(61_100), sell(62_000, 110), s2.fill(63_000, 0.5, 110, 0.055)];
+    const after = [dup, advance(1_000 + INPUT.buyTimeoutMs - 1), advance(1_000 + INPUT.buyTimeoutMs), b1.cancelled(61_100), sell(62_000, 110), s2.fill(63_000, 0.5, 110, 0.055)];
     list.push({ state: 'buying', before, after, end: 'settled' });
   }
   {
@@ -41,7 +42,7 @@ function cases(): Case[] {
     const b1 = new ExchangeOrder('p1-b1', 'buy', 100, 2);
     const s2 = new ExchangeOrder('p1-s2', 'sell', 110, 2);
     const before = [buy(1_000, 100, 2), b1.fill(2_000, 2, 100, 0.2), sell(10_000, 110)];
-    const after = [tick(10_000 + INPUT.ackTimeoutMs - 1), tick(10_000 + INPUT.ackTimeoutMs), s2.queryResult(15_100), s2.fill(16_000, 2, 110, 0.22)];
+    const after = [advance(10_000 + INPUT.ackTimeoutMs - 1), advance(10_000 + INPUT.ackTimeoutMs), s2.queryResult(15_100), s2.fill(16_000, 2, 110, 0.22)];
     list.push({ state: 'selling', before, after, end: 'settled' });
   }
   {
@@ -52,7 +53,7 @@ function cases(): Case[] {
     // What the exchange did meanwhile, reported only by the look-up.
     b1.fill(2_050, 0.75, 100, 0.075);
     b1.cancelled(2_060);
-    const after = [tick(2_000 + INPUT.ackTimeoutMs - 1), tick(2_000 + INPUT.ackTimeoutMs), b1.queryResult(7_100), sell(8_000, 105), s2.fill(9_000, 0.75)];
+    const after = [advance(2_000 + INPUT.ackTimeoutMs - 1), advance(2_000 + INPUT.ackTimeoutMs), b1.queryResult(7_100), sell(8_000, 105), s2.fill(9_000, 0.75)];
     list.push({ state: 'cancellingBuy', before, after, end: 'settled' });
   }
   {
@@ -60,7 +61,7 @@ function cases(): Case[] {
     const b1 = new ExchangeOrder('p1-b1', 'buy', 100, 2);
     const s2 = new ExchangeOrder('p1-s2', 'sell', 110, 2);
     const s3 = new ExchangeOrder('p1-s3', 'sell', 108, 2);
-    const before = [buy(1_000, 100, 2), b1.fill(2_000, 2), sell(10_000, 110), tick(15_000)];
+    const before = [buy(1_000, 100, 2), b1.fill(2_000, 2), sell(10_000, 110), advance(15_000)];
     const after = [new ExchangeOrder('p2-s2', 'sell', 110, 2).queryResult(15_050), s2.queryResult(15_100, false), sell(16_000, 108), s3.accepted(16_100), s3.fill(17_000, 2, 108, 0.216)];
     list.push({ state: 'unknownSell', before, after, end: 'settled' });
   }
@@ -84,7 +85,10 @@ describe('position persistence', () => {
     const persisted: Snapshot<unknown> = original.actor.getPersistedSnapshot();
     const json = JSON.stringify(persisted);
     const restoredEffects: RecordedEffect[] = [];
-    const restored = createActor(recordingMachine(restoredEffects), { snapshot: JSON.parse(json) as Snapshot<unknown>, input: INPUT }).start();
+    // A restart: a new clock at the time of the checkpoint, the timers re-armed for what is left of them.
+    const clock = new EventClock(original.clock.now());
+    const restored = createActor(recordingMachine(restoredEffects), { snapshot: JSON.parse(json) as Snapshot<unknown>, input: INPUT, clock }).start();
+    rearmTimers(restored, clock.now());
     expect(String(restored.getSnapshot().value)).toBe(state);
     expect(restored.getSnapshot().context).toEqual(original.actor.getSnapshot().context);
     expect(JSON.stringify(restored.getPersistedSnapshot())).toBe(json);
@@ -99,8 +103,8 @@ describe('position persistence', () => {
     const seenOriginal: Observation[] = [];
     const seenRestored: Observation[] = [];
     for (const e of after) {
-      original.actor.send(e);
-      restored.send(e);
+      original.send(e);
+      play(restored, clock, [e]);
       seenOriginal.push(observe(original.actor, original.effects.slice(mark)));
       seenRestored.push(observe(restored, restoredEffects));
     }
@@ -119,15 +123,57 @@ describe('position persistence', () => {
     straight.send(...events);
 
     let effects: RecordedEffect[] = [];
-    let actor = createActor(recordingMachine(effects), { input: INPUT }).start();
+    let clock = new EventClock();
+    let actor = createActor(recordingMachine(effects), { input: INPUT, clock }).start();
     for (const e of events) {
-      actor.send(e);
+      play(actor, clock, [e]);
       // Persist and restore after every event, as a crash-restart after each one would.
       const snapshot = JSON.parse(JSON.stringify(actor.getPersistedSnapshot())) as Snapshot<unknown>;
       effects = [];
-      actor = createActor(recordingMachine(effects), { snapshot, input: INPUT }).start();
+      clock = new EventClock(clock.now());
+      actor = createActor(recordingMachine(effects), { snapshot, input: INPUT, clock }).start();
+      rearmTimers(actor, clock.now());
     }
     expect(actor.getSnapshot().status).toBe('done');
     expect(actor.getSnapshot().output).toEqual(straight.actor.getSnapshot().output);
+  });
+
+  it('XState persists no delayed event: restored without rearmTimers a position waiting for an acknowledgement never times out; re-armed it does, at the original deadline', () => {
+    const original = startPosition();
+    original.send(buy(1_000, 100, 2), advance(3_000));
+    const snapshot = (): Snapshot<unknown> => JSON.parse(JSON.stringify(original.actor.getPersistedSnapshot())) as Snapshot<unknown>;
+    const restart = (rearm: boolean) => {
+      const effects: RecordedEffect[] = [];
+      const clock = new EventClock(3_000);
+      const actor = createActor(recordingMachine(effects), { snapshot: snapshot(), input: INPUT, clock }).start();
+      if (rearm) rearmTimers(actor, clock.now());
+      return { actor, clock, effects };
+    };
+    const bare = restart(false);
+    bare.clock.advanceTo(10 ** 9);
+    expect(String(bare.actor.getSnapshot().value)).toBe('buying');
+    expect(bare.effects).toEqual([]);
+
+    const rearmed = restart(true);
+    rearmed.clock.advanceTo(1_000 + INPUT.ackTimeoutMs - 1);
+    expect(String(rearmed.actor.getSnapshot().value)).toBe('buying');
+    rearmed.clock.advanceTo(1_000 + INPUT.ackTimeoutMs);
+    expect(String(rearmed.actor.getSnapshot().value)).toBe('unknownBuy');
+    expect(rearmed.effects).toEqual([expect.objectContaining({ kind: 'query', clientId: 'p1-b1' })]);
+    // And the look-up's own retry runs on from there.
+    rearmed.clock.advanceTo(1_000 + 2 * INPUT.ackTimeoutMs);
+    expect(rearmed.effects.map((e) => e.kind)).toEqual(['query', 'query']);
+  });
+
+  it('a timer overdue at the restart fires at the clock\'s first step', () => {
+    const original = startPosition();
+    original.send(buy(1_000, 100, 2));
+    const clock = new EventClock(1_000 + 10 * INPUT.ackTimeoutMs);
+    const effects: RecordedEffect[] = [];
+    const actor = createActor(recordingMachine(effects), { snapshot: JSON.parse(JSON.stringify(original.actor.getPersistedSnapshot())) as Snapshot<unknown>, input: INPUT, clock }).start();
+    rearmTimers(actor, clock.now());
+    expect(String(actor.getSnapshot().value)).toBe('buying');
+    clock.advanceTo(clock.now());
+    expect(String(actor.getSnapshot().value)).toBe('unknownBuy');
   });
 });

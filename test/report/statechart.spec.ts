@@ -39,7 +39,10 @@ describe('statechart of the position machine', () => {
     for (const e of chart.edges) for (const t of e.transitions) expect([t.source, t.target]).toEqual([e.from, e.to]);
     expect(chart.edges.find((e) => e.from === 'buying' && e.to === 'buying')?.kind).toBe('self');
     expect(chart.edges.find((e) => e.from === 'idle' && e.to === 'buying')?.kind).toBe('forward');
-    expect(chart.edges.find((e) => e.from === 'buying' && e.to === 'idle')?.kind).toBe('back');
+    expect(chart.edges.find((e) => e.from === 'selling' && e.to === 'holding')?.kind).toBe('back');
+    // A timer's transition is drawn with its delay's name; a look-up asked again re-enters its state.
+    expect(chart.edges.find((e) => e.from === 'buying' && e.to === 'unknownBuy')?.events).toEqual(['order.rejected', 'after buyAck']);
+    expect(chart.edges.find((e) => e.from === 'unknownBuy' && e.to === 'unknownBuy')).toMatchObject({ kind: 'self', events: ['after lookup'] });
   });
 
   it('follows the definition it is given, not a fixed picture', () => {

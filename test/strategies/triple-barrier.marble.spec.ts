@@ -88,9 +88,10 @@ describe('tripleBarrier (marbles)', () => {
     });
   });
 
-  it('cancels a buy that timed out, ran away by more than chaseTicks, or left the ranking', () => {
+  it('cancels a buy that ran away by more than chaseTicks or left the ranking; the buy timeout is the position machine\'s', () => {
     const buying = position('buying', { orderPrice: 100, orderTs: T0 });
-    run('a-b-c-|', { a: ranking(0, 'BTC/KRW'), b: buying, c: features(10, snapshot('BTC/KRW', 10, 100)) }, '----x-|', { x: { kind: 'CANCEL_BUY', market: 'BTC/KRW', ts: T0 + 10 * MIN, reason: 'buy-timeout' } });
+    // Resting past buyTimeoutMs: nothing from the strategy (the machine's timer cancels it).
+    run('a-b-c-|', { a: ranking(0, 'BTC/KRW'), b: buying, c: features(10, snapshot('BTC/KRW', 10, 100)) }, '------|', {});
     run('a-b-c-d-|', { a: ranking(0, 'BTC/KRW'), b: buying, c: features(1, snapshot('BTC/KRW', 1, 105)), d: features(2, snapshot('BTC/KRW', 2, 106)) }, '------x-|', {
       x: { kind: 'CANCEL_BUY', market: 'BTC/KRW', ts: T0 + 2 * MIN, reason: 'price-ran-away' },
     });

@@ -188,6 +188,11 @@ export class SimulatedExchange implements Exchange {
     return this.#queue.size;
   }
 
+  /** Event time of the next scheduled action (an arrival, a cancel, a delayed report), or undefined when none. */
+  get nextActionTs(): number | undefined {
+    return this.#queue.peekTs();
+  }
+
   // ---- driving ------------------------------------------------------------------------------
 
   /**

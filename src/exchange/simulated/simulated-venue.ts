@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import { eventPrice, type Balance, type LimitOrderRequest, type LookupReply, type MarketEvent, type MarketRules, type MarketSymbol, type Order, type OrderEvent, type Venue } from '../../core/index.js';
+import { eventPrice, type TimerClock, type Balance, type LimitOrderRequest, type LookupReply, type MarketEvent, type MarketRules, type MarketSymbol, type Order, type OrderEvent, type Venue } from '../../core/index.js';
 import { inferredRulesSource, type InferredRules } from '../inferred-rules.js';
 import { SimulatedExchange, type SimulatedExchangeSnapshot } from './simulated-exchange.js';
 
@@ -20,6 +20,13 @@ export interface SimulatedVenueOptions {
   readonly own?: { readonly rules: (market: MarketSymbol) => MarketRules | undefined; readonly feeRate: number };
   /** A checkpoint's book to continue from. */
   readonly state?: SimulatedExchangeSnapshot;
+  /**
+   * The kernel's event clock. With it, what is in flight (an order's arrival, a cancel) is played out at
+   * its own time on that clock, in time order with the positions' timers: an acknowledgement due before a
+   * position's acknowledgement timeout arrives before it, however far apart the market events are.
+   * Without it, only market events and `settle` move the exchange.
+   */
+  readonly clock?: TimerClock;
 }
 
 /**
@@ -33,6 +40,9 @@ export class SimulatedVenue implements Venue {
   readonly inferred: InferredRules;
   readonly ackTimeoutMs: number;
   readonly #own: SimulatedVenueOptions['own'];
+  readonly #clock: TimerClock | undefined;
+  /** Due time of the timer set for the exchange's next action (Infinity: none). */
+  #wakeAt = Infinity;
 
   constructor(options: SimulatedVenueOptions) {
     this.inferred = inferredRulesSource(options.feeRate);
@@ -48,6 +58,8 @@ export class SimulatedVenue implements Venue {
       startTs: options.startTs,
     });
     if (options.state) this.exchange.restore(options.state);
+    this.#clock = options.clock;
+    this.#wake();
     // Looking up an order still in flight would find nothing and give it up too early: a minute, or three latencies.
     this.ackTimeoutMs = Math.max(60_000, 3 * options.latencyMs);
   }
@@ -63,11 +75,29 @@ export class SimulatedVenue implements Venue {
   }
 
   createLimitOrder(request: LimitOrderRequest): Promise<Order | undefined> {
-    return this.exchange.createLimitOrder(request);
+    const placed = this.exchange.createLimitOrder(request);
+    this.#wake();
+    return placed;
   }
 
   cancelOrder(orderId: string): Promise<void> {
-    return this.exchange.cancelOrder(orderId);
+    const cancelled = this.exchange.cancelOrder(orderId);
+    this.#wake();
+    return cancelled;
+  }
+
+  /** Sets a timer on the clock for the exchange's next scheduled action (see SimulatedVenueOptions.clock); one at a time. */
+  #wake(): void {
+    const clock = this.#clock;
+    const due = this.exchange.nextActionTs;
+    if (clock === undefined || due === undefined || due >= this.#wakeAt) return;
+    this.#wakeAt = due;
+    clock.setTimeout(() => {
+      this.#wakeAt = Infinity;
+      this.exchange.advanceTo(due);
+      // What the actions scheduled in turn (a delayed report), or a later action, gets the next timer.
+      this.#wake();
+    }, Math.max(0, due - clock.now()));
   }
 
   getOrder(ref: { readonly id?: string; readonly clientId?: string }): Order | undefined {
