@@ -1,8 +1,11 @@
+import { createActor, type Actor } from 'xstate';
 import type { Config } from '../../config.js';
-import { DAY_MS, type Fill, type MarketEvent, type OrderEvent } from '../../core/index.js';
-import { inferredRulesSource } from '../../exchange/inferred-rules.js';
-import { SimulatedExchange } from '../../exchange/index.js';
-import { held, type PositionResult } from '../../../machines/index.js';
+import { EventClock } from '../../core/clock.js';
+import type { Fill, MarketEvent, Order, OrderEvent } from '../../core/index.js';
+import { roundAmountDown, roundPrice, SimulatedVenue } from '../../exchange/index.js';
+import { botMachine, equityMatters, held, positionMachine, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../../machines/index.js';
+import type { PositionView } from '../../../strategies/index.js';
+import { positionIdOf, positionView } from '../../engine/index.js';
 import { sizeOrders, type Candidate } from '../../trading/order-sizing.js';
 import { FEATURE_COUNT } from '../feature-vector.js';
 import type { Normalizer } from '../normalizer.js';
@@ -11,69 +14,12 @@ import type { Episode } from './episode.js';
 import type { MarketTape } from './market-tape.js';
 import { SIGNAL_FEATURES } from './market-signal.js';
 import { NO_POSITION, OBSERVATION_SIZE, writeObservation, type PositionInputs } from './observation.js';
-import { PositionBook, type BookPosition } from './position-book.js';
+import { PositionStepper, type SteppedPosition } from './position-stepper.js';
 import { tradeReward } from './reward.js';
 import type { RewardConfig } from './rl-config.js';
 
-const UPBIT_KRW_FEE = 0.0005;
-
 export function quoteOfMarket(market: string): string {
   return market.slice(market.indexOf('/') + 1).split(':')[0] as string;
-}
-
-/** The bot actor's kill switches (machines/bot-machine.ts): daily loss limit, max drawdown, stop draining. */
-class BotGuard {
-  state: 'running' | 'stopping' | 'stopped' = 'running';
-  day = -1;
-  dayOpen = 0;
-  peak = 0;
-  haltedDay: number | undefined;
-  drawdownHalt = false;
-  constructor(
-    readonly dailyLossLimit: number,
-    readonly maxDrawdown: number,
-  ) {}
-
-  #kill(ts: number, equity: number): string | undefined {
-    const day = Math.floor(ts / DAY_MS);
-    const dayOpen = day === this.day ? this.dayOpen : equity;
-    const peak = Math.max(this.peak, equity);
-    if (dayOpen > 0 && (dayOpen - equity) / dayOpen >= this.dailyLossLimit) return 'daily';
-    if (peak > 0 && (peak - equity) / peak >= this.maxDrawdown) return 'drawdown';
-    return undefined;
-  }
-
-  #track(ts: number, equity: number): void {
-    const day = Math.floor(ts / DAY_MS);
-    this.dayOpen = day === this.day ? this.dayOpen : equity;
-    this.day = day;
-    this.peak = Math.max(this.peak, equity);
-  }
-
-  /** Returns true when the update trips a kill switch (the caller then cancels the open buys). */
-  update(ts: number, equity: number): boolean {
-    if (this.state === 'running') {
-      const kill = this.#kill(ts, equity);
-      this.#track(ts, equity);
-      if (!kill) return false;
-      const reason = this.#kill(ts, equity) ?? kill;
-      const drawdown = this.peak > 0 && (this.peak - equity) / this.peak >= this.maxDrawdown;
-      if (reason === 'daily') {
-        this.haltedDay = Math.floor(ts / DAY_MS);
-        this.drawdownHalt ||= drawdown;
-      } else this.drawdownHalt = true;
-      this.state = 'stopping';
-      return true;
-    }
-    if (this.state === 'stopped' && !this.drawdownHalt && this.haltedDay !== undefined && Math.floor(ts / DAY_MS) > this.haltedDay) {
-      this.#track(ts, equity);
-      this.haltedDay = undefined;
-      this.state = 'running';
-      return false;
-    }
-    this.#track(ts, equity);
-    return false;
-  }
 }
 
 export interface EnvOptions {
@@ -89,17 +35,37 @@ export interface EnvRecord {
   readonly fills: Fill[];
   readonly equity: { ts: number; equity: number }[];
   readonly decisions: { ts: number; market: string; action: number; score: number }[];
+  /** Every state the bot actor entered, with the time and its stop reason (the kill switch's halts among them). */
+  readonly bot: { ts: number; state: string; reason: string | undefined }[];
+}
+
+/** A position of the episode: its machine, run by the stepper, and what the environment keeps of it. */
+interface EnvPosition {
+  readonly positionId: string;
+  readonly market: string;
+  readonly marketIndex: number;
+  readonly machine: SteppedPosition;
+}
+
+/** The bot machine with the environment's stop actions (the engine's, src/engine/trading-engine.ts). */
+function envBot(env: { cancelOpenBuys(): void; liquidateHoldings(): void }) {
+  return botMachine.provide({ actions: { cancelOpenBuys: () => env.cancelOpenBuys(), liquidateHoldings: () => env.liquidateHoldings() } });
 }
 
 /**
- * The training environment: one episode at a time on a market tape, with the engine's own order path —
- * the real SimulatedExchange (ticks, fees, minimum order, latency, participation, partial fills),
- * order sizing (src/trading/order-sizing.ts), the position machine's transitions (PositionBook) and
- * the bot's kill switches — fed the recorded events in the engine's order: the event that triggers a
- * batch reaches the exchange before the batch's decisions, buys are sized and placed only at batches
- * where the engine's ranking emits, the last batch of an episode is handled like the engine's end of
- * data (open buys cancelled, holdings kept). Features are precomputed (MarketTape), so a step costs
- * the exchange's matching of the batch's events plus a few array writes.
+ * The training environment: one episode at a time on a market tape, trading through the engine's own
+ * parts — the backtest's simulated venue (src/exchange/simulated/simulated-venue.ts: the real
+ * SimulatedExchange with ticks, the venue's fees, minimum order, latency, participation, partial fills),
+ * order sizing (src/trading/order-sizing.ts), the real position machine (machines/position-machine.ts,
+ * run by PositionStepper: XState's pure transition, its timers on the environment's clock) and the real
+ * bot machine (machines/bot-machine.ts: the kill switch, its halts, the stop policy). An event clock is
+ * moved to each market event's time before the exchange sees it, as the kernel moves its own, so the
+ * positions' timers and the venue's orders in flight fire in time order. The recorded events are fed in
+ * the engine's order: the event that triggers a batch reaches the exchange before the batch's decisions,
+ * buys are sized and placed only at batches where the engine's ranking emits, the last batch of an
+ * episode is handled like the engine's end of data (the bot stopped: open buys cancelled, holdings kept).
+ * Features are precomputed (MarketTape), so a step costs the exchange's matching of the batch's events,
+ * the machines' steps for what happened, and a few array writes.
  *
  * Per step the agent gives one action per episode market (`obs`/`mask` rows, in `episode.markets`
  * order); `rewards` holds each market's reward earned since the previous step.
@@ -108,6 +74,7 @@ export class TradingEnv {
   readonly tape: MarketTape;
   readonly config: Config;
   readonly quote: string;
+  /** The venue's fee rate for the quote currency (what the engine's strategy gets). */
   readonly feeRate: number;
   readonly target: number;
   obs = new Float32Array(0);
@@ -118,29 +85,45 @@ export class TradingEnv {
   batch = 0;
   done = true;
   record: EnvRecord | undefined;
+  /** Round trips with something bought, in settlement order (TradingEngine.results). */
+  readonly results: PositionResult[] = [];
+  /** Order events of no live position (TradingEngine.orphanOrderEvents). */
+  orphanOrderEvents = 0;
   #o: EnvOptions;
   #episode: Episode | undefined;
   #slotOf: Int32Array;
-  #exchange!: SimulatedExchange;
-  #rules!: ReturnType<typeof inferredRulesSource>;
-  #book!: PositionBook;
-  #bot!: BotGuard;
+  #venue!: SimulatedVenue;
+  #clock!: EventClock;
+  #bot!: Actor<ReturnType<typeof envBot>>;
+  #stepper!: PositionStepper;
+  /** Open positions in creation order, and by market. */
+  readonly #positions = new Map<string, EnvPosition>();
+  /** Stepper state → position. */
+  readonly #ofMachine = new Map<SteppedPosition, EnvPosition>();
+  /** What the bot's stop actions tell the positions, delivered once its step is done (as the engine's bot does). */
+  readonly #afterBot: (() => void)[] = [];
+  readonly #byMarket = new Map<string, EnvPosition>();
+  #seq = 0;
+  /** The engine's `#now`: the last event's time, the batch's while it decides. */
+  #now = 0;
+  readonly #inFlight = new Set<string>();
   #lastPrice: Float64Array;
   #cursor = 0;
   #marketByCurrency = new Map<string, number>();
+  readonly #marketIndex = new Map<string, number>();
   #buys: Candidate[] = [];
-  #buyMarket: number[] = [];
 
   constructor(options: EnvOptions) {
     this.#o = options;
     this.tape = options.tape;
     this.config = options.config;
     this.quote = quoteOfMarket(options.tape.markets[0] as string);
-    this.feeRate = this.quote === 'KRW' ? UPBIT_KRW_FEE : options.config.simulator.feeRate;
+    this.feeRate = this.#newVenue(0).feeRate(this.quote);
     this.target = options.reward.target ?? options.config.strategy.takeProfit;
     this.#slotOf = new Int32Array(options.tape.markets.length).fill(-1);
     this.#lastPrice = new Float64Array(options.tape.markets.length);
     options.tape.markets.forEach((m, i) => {
+      this.#marketIndex.set(m, i);
       if (quoteOfMarket(m) === this.quote) this.#marketByCurrency.set(m.slice(0, m.indexOf('/')), i);
     });
   }
@@ -149,12 +132,19 @@ export class TradingEnv {
     return this.#episode;
   }
 
-  get exchange(): SimulatedExchange {
-    return this.#exchange;
+  get venue(): SimulatedVenue {
+    return this.#venue;
   }
 
-  get book(): PositionBook {
-    return this.#book;
+  /** The bot actor's state (`running`, `stopping`, `stopped`…) and why it stopped. */
+  get bot(): { readonly state: string; readonly stopReason: string | undefined } {
+    const s = this.#bot.getSnapshot();
+    return { state: String(s.value), stopReason: s.context.stopReason };
+  }
+
+  /** What the strategy would see of the open positions (TradingEngine.openPositions). */
+  openPositions(): PositionView[] {
+    return [...this.#positions.values()].map((p) => this.#view(p));
   }
 
   /** Starts an episode: a fresh account, events fed up to the first decision batch. */
@@ -169,31 +159,53 @@ export class TradingEnv {
     this.mask = new Uint8Array(this.k * ACTION_COUNT);
     this.rewards = new Float32Array(this.k);
     this.#lastPrice.fill(0);
-    this.record = this.#o.record ? { fills: [], equity: [], decisions: [] } : undefined;
-    const sim = config.simulator;
-    const rules = (this.#rules = inferredRulesSource(sim.feeRate));
-    tape.markets.forEach((m, i) => rules.observe(m, tape.firstPrice[i] as number));
+    this.record = this.#o.record ? { fills: [], equity: [], decisions: [], bot: [] } : undefined;
     // Start feeding an hour of batches early: the exchange remembers each market's last print (marketable arrivals).
     const from = episode.start >= 12 ? (tape.emitIndex[episode.start - 12] as number) : 0;
     const firstTs = (tape.events[from] as MarketEvent | undefined)?.ts ?? 0;
-    this.#exchange = new SimulatedExchange({
-      rules: (market) => rules.rules(market),
-      balances: { [this.quote]: sim.initialBalance },
-      fillModel: { mode: sim.fillModel, participation: sim.participation },
-      latency: { submitMs: sim.latency, cancelMs: sim.latency },
-      startTs: firstTs,
+    this.#bot?.stop();
+    for (const p of this.#positions.values()) this.#stepper.stop(p.machine);
+    this.#positions.clear();
+    this.#ofMachine.clear();
+    this.#afterBot.length = 0;
+    this.#byMarket.clear();
+    this.#inFlight.clear();
+    this.results.length = 0;
+    this.orphanOrderEvents = 0;
+    this.#seq = 0;
+    this.#now = firstTs;
+    this.#clock = new EventClock(firstTs);
+    this.#venue = this.#newVenue(firstTs, this.#clock);
+    // The venue infers each market's rules from its first price in the data, as the engine's does.
+    tape.markets.forEach((m, i) => this.#venue.inferred.observe(m, tape.firstPrice[i] as number));
+    this.#venue.orderEvents$.subscribe((e) => this.#onOrderEvent(e));
+    const positions = positionMachine.provide({
+      actions: {
+        placeOrder: (_, p: OrderEffect) => void this.#venue.createLimitOrder({ clientId: p.slot.clientId, market: p.market, side: p.slot.side, price: p.slot.price, amount: p.slot.amount }),
+        cancelOrder: (_, p: OrderEffect) => this.#cancelOrder(p),
+        queryOrder: (_, p: OrderEffect) => this.#lookup(p.positionId, p.market, p.slot.clientId),
+      },
     });
-    this.#bot = new BotGuard(config.bot.dailyLossLimit, config.bot.maxDrawdown);
-    this.#book = new PositionBook({
-      exchange: this.#exchange,
-      rules: (m) => rules.rules(m),
-      botId: config.botId,
-      ackTimeoutMs: Math.max(60_000, 3 * sim.latency),
-      buyTimeoutMs: config.strategy.buyTimeout,
-      marketIndex: (m) => tape.markets.indexOf(m),
-      onSettled: (p, result) => this.#onSettled(p, result),
+    this.#stepper = new PositionStepper(positions, this.#clock, (m) => {
+      if (m.snapshot.status !== 'done') return;
+      const p = this.#ofMachine.get(m);
+      if (p && m.snapshot.output) this.#settle(p, m.snapshot.output);
     });
-    this.#exchange.orderEvents$.subscribe((e) => this.#onOrderEvent(e));
+    this.#bot = createActor(
+      envBot({ cancelOpenBuys: () => void this.#afterBot.push(() => this.#cancelOpenBuys()), liquidateHoldings: () => void this.#afterBot.push(() => this.#liquidateHoldings()) }),
+      { input: { botId: config.botId, dailyLossLimit: config.bot.dailyLossLimit, maxDrawdown: config.bot.maxDrawdown, onStop: config.bot.onStop }, clock: this.#clock },
+    );
+    this.#bot.start();
+    this.#sendBot({ type: 'bot.start' });
+    const record = this.record;
+    if (record) {
+      let state = String(this.#bot.getSnapshot().value);
+      this.#bot.subscribe((snapshot) => {
+        if (String(snapshot.value) === state) return;
+        state = String(snapshot.value);
+        record.bot.push({ ts: this.#now, state, reason: snapshot.context.stopReason });
+      });
+    }
     this.#cursor = from;
     this.done = false;
     this.batch = episode.start;
@@ -208,11 +220,10 @@ export class TradingEnv {
     const M = tape.markets.length;
     const b = this.batch;
     const ts = tape.ts[b] as number;
+    this.#now = ts;
     this.rewards.fill(0);
-    const book = this.#book;
     this.#buys.length = 0;
-    this.#buyMarket.length = 0;
-    // Decisions in the batch's market order, as the strategy emits them.
+    // Decisions in the batch's market order, as the strategy emits them (TradingEngine.#onDecision).
     for (let i = tape.orderStart[b] as number, e = tape.orderStart[b + 1] as number; i < e; i++) {
       const m = tape.order[i] as number;
       const k = this.#slotOf[m] as number;
@@ -220,20 +231,18 @@ export class TradingEnv {
       const a = actions[k] as number;
       if (a === 0) continue;
       const market = tape.markets[m] as string;
-      const p = book.byMarket.get(market);
+      const p = this.#byMarket.get(market);
       if (this.record) this.record.decisions.push({ ts, market, action: a, score: scores ? (scores[k] as number) : 0 });
       if (a === SELL) {
-        if (p) book.sell(p, tape.bid[b * M + m] as number, 'agent', ts);
+        if (p) this.#sell(p, tape.bid[b * M + m] as number, 'agent');
       } else if (a === CANCEL_BUY) {
-        if (p) book.cancelBuy(p, ts);
+        if (p) this.#send(p.positionId, { type: 'decision.cancelBuy', ts });
       } else if (a === CANCEL_SELL) {
-        if (p) book.cancelSell(p, ts);
-      } else if (a === BUY) {
+        if (p) this.#send(p.positionId, { type: 'decision.cancelSell', ts });
+      } else if (a === BUY && !p) {
         this.#buys.push({ market, score: scores ? (scores[k] as number) : 0, price: tape.bid[b * M + m] as number, volatility: tape.volatility[b * M + m] as number });
-        this.#buyMarket.push(m);
       }
     }
-    book.tick(ts);
     this.#reportEquity(ts);
     if (tape.ranked[b] === 1 && this.#buys.length > 0) this.#flushBuys(ts);
     if (b === this.#episode.end) {
@@ -249,8 +258,9 @@ export class TradingEnv {
   /** Equity in the quote currency, every balance at its last price (TradingEngine.equity). */
   equity(): number {
     let equity = 0;
-    for (const bal of this.#exchange.getBalances()) {
+    for (const bal of this.#venue.getBalances()) {
       const total = bal.free + bal.locked;
+      if (total === 0) continue;
       if (bal.currency === this.quote) equity += total;
       else {
         const m = this.#marketByCurrency.get(bal.currency);
@@ -260,16 +270,17 @@ export class TradingEnv {
     return equity;
   }
 
-  /** Round trips closed so far in this episode. */
-  get results(): readonly PositionResult[] {
-    return this.#book.results;
-  }
-
   fees(): number {
-    return this.#exchange.feesPaid()[this.quote] ?? 0;
+    return this.#venue.exchange.feesPaid()[this.quote] ?? 0;
   }
 
   // ---- internals ---------------------------------------------------------------------------
+
+  /** The backtest's venue (src/engine/backtest.ts), on the environment's clock. */
+  #newVenue(startTs: number, clock?: EventClock): SimulatedVenue {
+    const sim = this.config.simulator;
+    return new SimulatedVenue({ quote: this.quote, initialBalance: sim.initialBalance, feeRate: sim.feeRate, fillModel: { mode: sim.fillModel, participation: sim.participation }, latencyMs: sim.latency, startTs, ...(clock ? { clock } : {}) });
+  }
 
   /** Events fed before batch `b`'s decisions: through its trigger event, or up to it for the episode's last batch. */
   #feedEnd(b: number): number {
@@ -277,12 +288,16 @@ export class TradingEnv {
     return b === this.#episode!.end ? e : Math.min(e + 1, this.tape.events.length);
   }
 
+  /** The kernel's feed: the clock moves to the event (due timers fire), then the exchange matches it. */
   #feedUntil(end: number): void {
     const { events, eventMarket } = this.tape;
-    const ex = this.#exchange;
+    const ex = this.#venue.exchange;
+    const clock = this.#clock;
     const lastPrice = this.#lastPrice;
     for (let i = this.#cursor; i < end; i++) {
       const e = events[i] as MarketEvent;
+      clock.advanceTo(e.ts);
+      this.#now = e.ts;
       if (e.kind === 'candle') lastPrice[eventMarket[i] as number] = e.close;
       else if (e.kind === 'trade' || e.kind === 'ticker') lastPrice[eventMarket[i] as number] = e.price;
       ex.onMarketEvent(e);
@@ -292,27 +307,75 @@ export class TradingEnv {
 
   #onOrderEvent(e: OrderEvent): void {
     if (this.record && e.type === 'order.fill') this.record.fills.push(e.fill);
-    this.#book.onOrderEvent(e);
+    const positionId = positionIdOf(e.type === 'order.rejected' ? e.clientId : e.order.clientId);
+    const p = this.#positions.get(positionId);
+    if (p) this.#send(positionId, e);
+    else this.orphanOrderEvents++;
     this.#checkDrained();
   }
 
+  /** Stopping ends once no buy of the bot rests on the exchange any more. */
   #checkDrained(): void {
-    if (this.#bot.state === 'stopping' && !this.#exchange.getOpenOrders().some((o) => o.side === 'buy')) this.#bot.state = 'stopped';
+    if (this.#bot.getSnapshot().value === 'stopping' && !this.#venue.getOpenOrders().some((o) => o.side === 'buy')) this.#sendBot({ type: 'positions.drained' });
+  }
+
+  /** One step of the bot; what its actions told the positions is delivered after it. */
+  #sendBot(event: Parameters<Actor<ReturnType<typeof envBot>>['send']>[0]): void {
+    this.#bot.send(event);
+    while (this.#afterBot.length > 0) (this.#afterBot.shift() as () => void)();
   }
 
   #reportEquity(ts: number): void {
     const equity = this.equity();
-    if (this.#bot.update(ts, equity)) this.#stopEntries(ts);
+    // What the engine tells the bot, less its heartbeat (which changes nothing the bot decides on).
+    const bot = this.#bot.getSnapshot();
+    if (equityMatters(bot.value, bot.context, ts, equity)) this.#sendBot({ type: 'equity.update', ts, equity });
     this.#checkDrained();
     if (this.record) this.record.equity.push({ ts, equity });
   }
 
-  /** The bot's `stopping` entry: open buys cancelled; with `liquidate`, holdings sold at the exit price. */
-  #stopEntries(ts: number): void {
-    for (const p of [...this.#book.positions.values()]) if (p.state === 'buying') this.#book.cancelBuy(p, ts);
-    if (this.config.bot.onStop === 'liquidate') {
-      for (const p of [...this.#book.positions.values()]) if (p.state === 'holding') this.#book.sell(p, this.#exitPrice(p.marketIndex), 'liquidate', ts);
-    }
+  /** The engine's look-up: answered at once by the simulated venue; one per order and purpose in flight. */
+  #lookup(positionId: string, market: string, clientId: string, then?: (order: Order) => void): void {
+    const key = then ? `${clientId} cancel` : clientId;
+    if (this.#inFlight.has(key)) return;
+    this.#inFlight.add(key);
+    this.#venue.lookupOrder({ clientId, market }, (reply) => {
+      this.#inFlight.delete(key);
+      const order = 'error' in reply ? undefined : reply.order;
+      if (order && then) then(order);
+      else this.#send(positionId, { type: 'order.queryResult', ts: this.#now, clientId, order });
+    });
+  }
+
+  #cancelOrder(p: OrderEffect): void {
+    const order = this.#venue.getOrder({ clientId: p.slot.clientId });
+    if (order) void this.#venue.cancelOrder(order.id).catch(() => undefined);
+    else this.#lookup(p.positionId, p.market, p.slot.clientId, (found) => void this.#venue.cancelOrder(found.id).catch(() => undefined));
+  }
+
+  /** The bot's `stopping` entry: open buys cancelled. */
+  #cancelOpenBuys(): void {
+    for (const p of this.#positions.values()) if (this.#state(p) === 'buying') this.#send(p.positionId, { type: 'decision.cancelBuy', ts: this.#now });
+  }
+
+  /** With the `liquidate` policy: holdings sold at the exit price. */
+  #liquidateHoldings(): void {
+    for (const p of this.#positions.values()) if (this.#state(p) === 'holding') this.#sell(p, this.#exitPrice(p.marketIndex), 'liquidate');
+  }
+
+  #send(positionId: string, event: PositionEvent): void {
+    const p = this.#positions.get(positionId);
+    if (p) this.#stepper.send(p.machine, event);
+  }
+
+  /** The engine's `#sell`: price rounded up to the tick, whole lots; what is under a lot or the minimum is written off. */
+  #sell(p: EnvPosition, price: number, reason: string): void {
+    const rules = this.#venue.rules(p.market);
+    if (!rules) return;
+    const sellPrice = roundPrice(rules, price, 'up');
+    const amount = roundAmountDown(held(this.#context(p)), rules.amountStep);
+    if (amount <= 0 || amount * sellPrice < rules.minTotal) this.#send(p.positionId, { type: 'position.close', ts: this.#now, reason: 'dust below the minimum order' });
+    else this.#send(p.positionId, { type: 'decision.sell', ts: this.#now, price: sellPrice, amount, reason });
   }
 
   /** TradingEngine's exit price: the book's bid when known, else the last price (candles and trades carry no book). */
@@ -323,33 +386,50 @@ export class TradingEnv {
     return bid !== this.tape.price[cell] ? bid : (this.#lastPrice[m] as number) || bid;
   }
 
+  /** The engine's `#flushBuys` for the BUYs of one ranking. */
   #flushBuys(ts: number): void {
-    if (this.#bot.state !== 'running') return;
-    const book = this.#book;
-    const candidates = this.#buys.filter((c) => !book.byMarket.has(c.market) && this.#rules.rules(c.market)?.quote === this.quote);
+    const { config } = this;
+    if (this.#positions.size >= config.allocation.maxPositions) return;
+    if (this.#bot.getSnapshot().value !== 'running') return;
+    const venue = this.#venue;
+    const candidates = this.#buys.filter((c) => venue.rules(c.market)?.quote === this.quote);
     if (candidates.length === 0) return;
-    const cash = this.#exchange.getBalance(this.quote).free;
-    const sizing = sizeOrders({ candidates, cash, equity: this.equity(), openPositions: book.positions.size, limits: this.config.allocation, rules: (m) => this.#rules.rules(m) });
-    for (const order of sizing.orders) book.open(order.market, order.price, order.amount, ts);
+    const cash = venue.getBalance(this.quote).free;
+    const sizing = sizeOrders({ candidates, cash, equity: this.equity(), openPositions: this.#positions.size, limits: config.allocation, rules: venue.rules });
+    // The bot is running (checked above), so it would take every `position.open`.
+    for (const order of sizing.orders) {
+      const positionId = `${config.botId}-${++this.#seq}`;
+      const p: EnvPosition = { positionId, market: order.market, marketIndex: this.#marketIndex.get(order.market) ?? -1, machine: this.#stepper.start({ positionId, market: order.market, ackTimeoutMs: venue.ackTimeoutMs, buyTimeoutMs: config.strategy.buyTimeout }) };
+      this.#positions.set(positionId, p);
+      this.#ofMachine.set(p.machine, p);
+      this.#byMarket.set(order.market, p);
+      this.#send(positionId, { type: 'decision.buy', ts, price: order.price, amount: order.amount });
+    }
   }
 
-  #finish(ts: number): void {
-    if (this.#bot.state === 'running') {
-      this.#bot.state = 'stopping';
-      this.#stopEntries(ts);
+  #settle(p: EnvPosition, result: PositionResult): void {
+    this.#positions.delete(p.positionId);
+    this.#ofMachine.delete(p.machine);
+    if (this.#byMarket.get(p.market) === p) this.#byMarket.delete(p.market);
+    if (result.amount > 0) {
+      this.results.push(result);
+      const k = this.#slotOf[p.marketIndex] as number;
+      if (k >= 0) this.rewards[k] = (this.rewards[k] as number) + tradeReward(result, this.#o.reward, this.target, this.config.simulator.initialBalance);
     }
-    this.#exchange.advanceTo(ts + 1);
-    this.#exchange.advanceTo(ts + 10 * 60_000);
-    this.#checkDrained();
-    const equity = this.equity();
-    if (this.record) this.record.equity.push({ ts, equity });
+  }
+
+  /** The engine's end of data: the bot stopped (open buys cancelled), what is in flight played out, equity reported. */
+  #finish(ts: number): void {
+    this.#sendBot({ type: 'bot.stop', reason: 'end of data' });
+    this.#venue.settle(ts);
+    this.#reportEquity(ts);
     if (this.#o.reward.openAtEnd) {
       const M = this.tape.markets.length;
-      for (const p of this.#book.positions.values()) {
+      for (const p of this.#positions.values()) {
         const k = this.#slotOf[p.marketIndex] as number;
-        const amount = held(p.ctx);
+        const c = this.#context(p);
+        const amount = held(c);
         if (k < 0 || !(amount > 0)) continue;
-        const c = p.ctx;
         const spent = c.buyValueBefore + c.buyFeesBefore + (c.buy ? c.buy.cost + c.buy.fee : 0);
         const bid = this.#lastPrice[p.marketIndex] || (this.tape.bid[this.batch * M + p.marketIndex] as number);
         const received = c.sellValueBefore - c.sellFeesBefore + amount * bid * (1 - this.feeRate);
@@ -359,10 +439,16 @@ export class TradingEnv {
     this.done = true;
   }
 
-  #onSettled(p: BookPosition, result: PositionResult | undefined): void {
-    if (!result) return;
-    const k = this.#slotOf[p.marketIndex] as number;
-    if (k >= 0) this.rewards[k] = (this.rewards[k] as number) + tradeReward(result, this.#o.reward, this.target, this.config.simulator.initialBalance);
+  #context(p: EnvPosition): PositionContext {
+    return p.machine.snapshot.context;
+  }
+
+  #state(p: EnvPosition): string {
+    return p.machine.snapshot.value as string;
+  }
+
+  #view(p: EnvPosition): PositionView {
+    return positionView(this.#context(p), this.#state(p) as PositionView['state'], this.#venue.rules(p.market));
   }
 
   /** Writes `obs` and `mask` for the current batch. */
@@ -372,18 +458,17 @@ export class TradingEnv {
     const M = tape.markets.length;
     const b = this.batch;
     const ts = tape.ts[b] as number;
-    const book = this.#book;
-    const open = book.positions.size;
+    const open = this.#positions.size;
     const maxPositions = this.config.allocation.maxPositions;
-    const canBuyNow = tape.ranked[b] === 1 && this.#bot.state === 'running' && open < maxPositions;
+    const canBuyNow = tape.ranked[b] === 1 && open < maxPositions && this.#bot.getSnapshot().value === 'running';
     for (let k = 0; k < this.k; k++) {
       const m = ep.markets[k] as number;
       const cell = b * M + m;
       const market = tape.markets[m] as string;
-      const p = book.positions.size > 0 ? book.byMarket.get(market) : undefined;
+      const p = open > 0 ? this.#byMarket.get(market) : undefined;
       let inputs: PositionInputs = NO_POSITION;
       if (p) {
-        const v = book.view(p);
+        const v = this.#view(p);
         inputs = { group: groupOf(v.state), amount: v.amount, entryPrice: v.entryPrice, entryTs: v.entryTs, orderPrice: v.orderPrice, orderTs: v.orderTs };
       }
       const price = tape.price[cell] as number;

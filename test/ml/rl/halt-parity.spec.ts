@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig, type Config } from '../../../src/config.js';
+import type { CandleEvent, Fill, MarketEvent } from '../../../src/core/index.js';
+import { Random } from '../../../src/core/random.js';
+import { createBacktest } from '../../../src/engine/backtest.js';
+import { FEATURE_COUNT } from '../../../src/ml/feature-vector.js';
+import { fitNormalizer } from '../../../src/ml/normalizer.js';
+import { actionReplay } from '../../../src/ml/rl/action-replay.js';
+import { ACTION_COUNT } from '../../../src/ml/rl/actions.js';
+import { buildTape, type MarketTape } from '../../../src/ml/rl/market-tape.js';
+import { parseRlConfig } from '../../../src/ml/rl/rl-config.js';
+import { TradingEnv } from '../../../src/ml/rl/trading-env.js';
+import { rlAgent } from '../../../strategies/rl-agent.js';
+
+const FIVE_MINUTES = 300_000;
+const DAY = 288;
+
+/**
+ * A market made here (no shared data): four coins of 5-minute candles from a seeded walk, with a crash of
+ * every coin on the afternoon of day 2 (the daily loss limit) and a slide through day 4 (the drawdown
+ * from the peak); the candles' wicks reach past the agent's limit prices, so buys and sells fill.
+ */
+function market(days: number, seed: number): MarketEvent[] {
+  const random = new Random(seed);
+  const start = Date.UTC(2024, 2, 4);
+  const coins: [string, number][] = [
+    ['AAA/USDT', 100],
+    ['BBB/USDT', 2.5],
+    ['CCC/USDT', 0.048],
+    ['DDD/USDT', 31],
+  ];
+  const prices = coins.map(([, p]) => p);
+  const events: MarketEvent[] = [];
+  for (let i = 0; i < days * DAY; i++) {
+    const day = Math.floor(i / DAY);
+    const slot = i % DAY;
+    const crash = day === 2 && slot >= 160 && slot < 172 ? -0.01 : 0;
+    const slide = day === 4 && slot >= 60 && slot < 200 ? -0.0012 : 0;
+    coins.forEach(([name], c) => {
+      const open = prices[c] as number;
+      const close = open * (1 + crash + slide + 0.0001 + (random.next() - 0.5) * 0.006);
+      const round = (x: number): number => Number(x.toPrecision(6));
+      const candle: CandleEvent = {
+        kind: 'candle',
+        market: name,
+        openTime: start + i * FIVE_MINUTES,
+        ts: start + (i + 1) * FIVE_MINUTES,
+        open: round(open),
+        high: round(Math.max(open, close) * (1 + random.next() * 0.003)),
+        low: round(Math.min(open, close) * (1 - random.next() * 0.003)),
+        close: round(close),
+        volume: 2_000 + random.next() * 8_000,
+      };
+      events.push(candle);
+      prices[c] = close;
+    });
+  }
+  return events;
+}
+
+function config(simulator: Record<string, unknown>): Config {
+  return parseConfig({
+    botId: 'rl',
+    exchange: { id: 'binance', quote: 'USDT' },
+    features: { every: '5m', staleAfter: '1d' },
+    ranking: { top: 3 },
+    strategy: { takeProfit: 0.02, stopLoss: 0.02, maxHold: '12h', buyTimeout: '20m', chaseTicks: 50, skipBearMarket: false },
+    allocation: { mode: 'equal', maxPositions: 3, maxPerCoin: 0.34, cashReserve: 0.05 },
+    bot: { dailyLossLimit: 0.03, maxDrawdown: 0.06, onStop: 'keep' },
+    simulator: { initialBalance: 10_000, fillModel: 'through', participation: 1, latency: 0, feeRate: 0.001, ...simulator },
+  });
+}
+
+/** Seeded random valid actions, trading often: buys, cancels, sells (a sell the agent asks for at the bid). */
+function randomEpisode(env: TradingEnv, seed: number): void {
+  const random = new Random(seed);
+  const actions = new Int32Array(env.k);
+  const scores = new Float32Array(env.k);
+  for (let done = false; !done; ) {
+    for (let k = 0; k < env.k; k++) {
+      const valid: number[] = [];
+      for (let a = 1; a < ACTION_COUNT; a++) if (env.mask[k * ACTION_COUNT + a] === 1) valid.push(a);
+      // Buys often, sells and cancels seldom: positions are held through the falls.
+      const pick = valid.length > 0 ? (valid[random.int(valid.length)] as number) : 0;
+      actions[k] = pick === 1 ? (random.next() < 0.5 ? 1 : 0) : random.next() < 0.03 ? pick : 0;
+      scores[k] = random.next();
+    }
+    done = env.step(actions, scores);
+  }
+}
+
+const fillKey = (f: Fill): string => `${f.ts} ${f.market} ${f.side} ${f.price} ${f.amount} ${f.fee}`;
+
+function engineRun(events: readonly MarketEvent[], tape: MarketTape, end: number, cfg: Config, log: Parameters<typeof actionReplay>[0]) {
+  const fills: Fill[] = [];
+  const bot: { ts: number; state: string; reason: string | undefined }[] = [];
+  const run = createBacktest(cfg, 'USDT', (events[0] as MarketEvent).ts, rlAgent(actionReplay(log)));
+  run.engine.listen({ onOrderEvent: (e) => void (e.type === 'order.fill' && fills.push(e.fill)), onBotState: (ts, state, reason) => void bot.push({ ts, state, reason }) });
+  for (let i = 0; i < (tape.emitIndex[end] as number); i++) run.feed(events[i] as MarketEvent);
+  run.engine.finish();
+  return { fills, bot, equity: run.engine.equity().equity, results: run.engine.results };
+}
+
+describe('RL environment ↔ engine parity on a market made here, through both kill-switch halts', () => {
+  for (const [name, simulator] of [
+    ['no latency', {}],
+    ['1 minute latency, touch fills', { latency: '1m', fillModel: 'touch' }],
+  ] as const) {
+    it(`the same actions give the same trades, halts and equity (${name})`, () => {
+      const cfg = config(simulator);
+      const events = market(5, 3);
+      const tape = buildTape(events, cfg);
+      const rows: number[] = [];
+      for (let i = 0; i < tape.present.length; i++) if (tape.present[i] === 1) rows.push(i);
+      const env = new TradingEnv({ tape, config: cfg, reward: parseRlConfig().reward, normalizer: fitNormalizer(tape.features, FEATURE_COUNT, rows), record: true });
+      const end = tape.batches - 2;
+      env.reset({ start: DAY, end, markets: tape.markets.map((_, m) => m), seed: 1 });
+      randomEpisode(env, 5);
+      const rec = env.record!;
+      const engine = engineRun(events, tape, end, cfg, rec.decisions);
+
+      // Both halts tripped in the environment, and the daily one lifted by itself the next day.
+      const halts = rec.bot.filter((b) => b.state === 'stopping').map((b) => b.reason);
+      expect(halts).toContain('kill-switch: daily loss limit');
+      expect(halts).toContain('kill-switch: max drawdown');
+      expect(rec.bot.some((b, i) => b.state === 'running' && i > 0)).toBe(true);
+      expect(env.results.length).toBeGreaterThan(10);
+
+      // The engine, given the environment's actions, did the same: the same bot states at the same times…
+      expect(engine.bot.filter((b) => b.state !== 'stopped' || b.reason !== 'end of data')).toEqual(rec.bot);
+      // …the same fills, round trips and equity, to the unit.
+      expect(engine.fills.map(fillKey)).toEqual(rec.fills.map(fillKey));
+      expect(engine.results).toEqual(env.results);
+      expect(Math.round(engine.equity)).toBe(Math.round(env.equity()));
+      expect(engine.equity).toBeCloseTo(env.equity(), 6);
+    });
+  }
+});
