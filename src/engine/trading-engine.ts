@@ -1,9 +1,9 @@
 import type { Subscription } from 'rxjs';
-import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Snapshot } from 'xstate';
-import type { Balance, Decision, FeatureSnapshot, MarketEvent, OrderEvent, PendingOrder, Ranking, TimerClock, Venue } from '../core/index.js';
+import { createActor, enqueueActions, type Actor, type AnyActorRef, type InspectionEvent, type Snapshot } from 'xstate';
+import { DAY_MS, type Balance, type Decision, type FeatureSnapshot, type MarketEvent, type OrderEvent, type PendingOrder, type Ranking, type TimerClock, type Venue } from '../core/index.js';
 import type { Config } from '../config.js';
 import type { SimulatedExchangeSnapshot } from '../exchange/index.js';
-import { botMachine, equityMatters, held, positionMachine, rearmTimers, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
+import { botMachine, held, killReason, nextDeadline, positionMachine, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
 import type { PositionView, Strategy, StrategyInput } from '../../strategies/index.js';
 import { positionView } from './position-view.js';
 import type { BatchScorer } from '../../streams/index.js';
@@ -155,8 +155,6 @@ export class TradingEngine {
   /** Order events of no live position (an order given up for lost that turned up later): counted, never applied silently. */
   orphanOrderEvents = 0;
   #sentEquityTs = -Infinity;
-  /** Set while one of the bot's own actions runs (see #send). */
-  #viaBot = false;
   #now = 0;
   #strategyError: unknown = undefined;
   decisions = 0;
@@ -183,23 +181,25 @@ export class TradingEngine {
     const machine = botMachine.provide({
       actors: { position: positionMachine.provide({ actions: { placeOrder, cancelOrder, queryOrder } }) },
       actions: {
-        // These run inside a step of the bot: what they tell the positions goes through the bot, which
-        // delivers it once its step (entering `stopping`) is complete.
-        cancelOpenBuys: () =>
-          this.#throughBot(() => {
-            for (const t of this.#positions.values()) if (this.#state(t) === 'buying') this.#send(t.positionId, { type: 'decision.cancelBuy', ts: this.#now });
-          }),
-        liquidateHoldings: () =>
-          this.#throughBot(() => {
-            for (const t of this.#positions.values()) if (this.#state(t) === 'holding') this.#sell(t, this.#exitPrice(t.market), 'liquidate');
-          }),
+        // The bot stops its own children: these run inside its step and tell each position through XState's
+        // sendTo (what a position is told — which buys to cancel, the exit order of a holding — is the
+        // engine's to say: the positions' state and the venue's rules).
+        cancelOpenBuys: enqueueActions(({ enqueue }) => {
+          for (const t of this.#positions.values()) if (this.#state(t) === 'buying') enqueue.sendTo(t.ref, { type: 'decision.cancelBuy', ts: this.#now });
+        }),
+        liquidateHoldings: enqueueActions(({ enqueue }) => {
+          for (const t of this.#positions.values()) {
+            if (this.#state(t) !== 'holding') continue;
+            const exit = this.#exit(t, this.#exitPrice(t.market), 'liquidate');
+            if (exit.event) enqueue.sendTo(t.ref, exit.event);
+          }
+        }),
       },
     });
     const input = { botId: config.botId, dailyLossLimit: config.bot.dailyLossLimit, maxDrawdown: config.bot.maxDrawdown, onStop: config.bot.onStop };
     const restore = options.restore;
     const inspect = options.observeTransitions ? { inspect: (event: InspectionEvent): void => this.#inspect(event) } : {};
-    // The positions' timeouts are XState delays on the kernel's clock.
-    this.bot = restore ? createActor(machine, { input, clock, ...inspect, snapshot: restore.bot as Snapshot<unknown> }) : createActor(machine, { input, clock, ...inspect });
+    this.bot = restore ? createActor(machine, { input, ...inspect, snapshot: restore.bot as Snapshot<unknown> }) : createActor(machine, { input, ...inspect });
     this.bot.start();
     if (restore) {
       this.#seq = restore.seq;
@@ -211,8 +211,6 @@ export class TradingEngine {
       for (const [positionId, ref] of Object.entries(this.bot.getSnapshot().children)) {
         const context = (ref as AnyActorRef).getSnapshot().context as PositionContext;
         this.#track(positionId, context.market, ref as AnyActorRef, restore.regimeAtEntry[positionId] ?? {});
-        // XState persists no delayed event: the restored position's timers are re-armed for what is left of them.
-        rearmTimers(ref as Parameters<typeof rearmTimers>[0], clock.now());
       }
     } else this.bot.send({ type: 'bot.start' });
     let botState = String(this.bot.getSnapshot().value);
@@ -238,6 +236,11 @@ export class TradingEngine {
         for (const s of batch.snapshots) this.#last.set(s.market, s);
         this.#inputs.next({ kind: 'features', ts: batch.ts, snapshots: batch.snapshots });
         if (this.#warming) return;
+        // A position hears the clock once one of its deadlines (acknowledgement, buy timeout, cancel) is due.
+        for (const t of [...this.#positions.values()]) {
+          const deadline = nextDeadline(this.#state(t), this.#context(t) as PositionContext);
+          if (deadline !== undefined && batch.ts >= deadline) this.#send(t.positionId, { type: 'clock.tick', ts: batch.ts });
+        }
         // Buys the strategy asked for since the last ranking (a coin still ranked after its position ended).
         this.#flushBuys(batch.ts);
         this.#reportEquity(batch.ts);
@@ -357,7 +360,11 @@ export class TradingEngine {
     // heartbeat (equityHeartbeatMs); other moves change nothing it decides on (at 1 s cadence, sending them
     // all would be most of the engine's work).
     const bot = this.bot.getSnapshot();
-    if (equityMatters(bot.value, bot.context, ts, equity) || ts - this.#sentEquityTs >= (this.#options.equityHeartbeatMs ?? 60_000)) {
+    const c = bot.context;
+    // The kill switch trips only from running or paused: once stopped, a loss past the limit changes nothing.
+    const mayTrip = bot.value === 'running' || bot.value === 'paused';
+    const matters = equity > c.peakEquity || Math.floor(ts / DAY_MS) !== c.day || (mayTrip && killReason(c, ts, equity) !== undefined);
+    if (matters || ts - this.#sentEquityTs >= (this.#options.equityHeartbeatMs ?? 60_000)) {
       this.#sentEquityTs = ts;
       this.bot.send({ type: 'equity.update', ts, equity });
     }
@@ -436,6 +443,8 @@ export class TradingEngine {
     const subscription = ref.subscribe((snapshot: { status: string; value: unknown; context: PositionContext; output?: PositionResult }) => {
       this.#inputs.next({ kind: 'position', position: this.#view(tracked) });
       if (snapshot.status === 'done' && snapshot.output) this.#settle(tracked, snapshot.output);
+      // A buy that ended with nothing bought (cancelled, rejected) leaves the position idle: close it to free the slot.
+      else if (snapshot.value === 'idle' && snapshot.context.orderCount > 0) this.#send(positionId, { type: 'position.close', ts: snapshot.context.lastTs, reason: snapshot.context.reason || 'buy ended unfilled' });
     });
     this.#positions.set(positionId, Object.assign({}, tracked, { subscription }));
     this.#known.set(positionId, tracked);
@@ -487,23 +496,24 @@ export class TradingEngine {
     if (this.bot.getSnapshot().value === 'stopping' && !this.#options.venue.getOpenOrders().some((o) => o.side === 'buy')) this.bot.send({ type: 'positions.drained' });
   }
 
-  /** `decision`: the strategy's SELL this carries out (its outcome is reported); absent for the bot's own liquidation. */
-  #sell(t: Tracked, price: number, reason: string, decision?: Decision): void {
+  /** Carries out the strategy's SELL `decision` (its outcome is reported). */
+  #sell(t: Tracked, price: number, reason: string, decision: Decision): void {
+    const exit = this.#exit(t, price, reason);
+    this.#outcome(decision, exit.outcome);
+    if (exit.event) this.#send(t.positionId, exit.event);
+  }
+
+  /**
+   * What an exit tells the position, through the risk step: whole lots at a price on the tick, or — dust
+   * below the minimum order — closing it. Nothing for a position without rules or context.
+   */
+  #exit(t: Tracked, price: number, reason: string): { readonly event?: PositionEvent; readonly outcome: DecisionOutcome } {
     const rules = this.#options.venue.rules(t.market);
     const context = this.#context(t);
-    if (!rules || !context) {
-      if (decision) this.#outcome(decision, 'no-position');
-      return;
-    }
-    // The risk step for an exit: whole lots at a price on the tick, or dust below the minimum order.
+    if (!rules || !context) return { outcome: 'no-position' };
     const order = sellOrder(rules, held(context), price);
-    if (order === 'below-minimum') {
-      if (decision) this.#outcome(decision, 'below-minimum');
-      this.#send(t.positionId, { type: 'position.close', ts: this.#now, reason: 'dust below the minimum order' });
-      return;
-    }
-    if (decision) this.#outcome(decision, 'acted');
-    this.#send(t.positionId, { type: 'decision.sell', ts: this.#now, price: order.price, amount: order.amount, reason });
+    if (order === 'below-minimum') return { event: { type: 'position.close', ts: this.#now, reason: 'dust below the minimum order' }, outcome: 'below-minimum' };
+    return { event: { type: 'decision.sell', ts: this.#now, price: order.price, amount: order.amount, reason }, outcome: 'acted' };
   }
 
   #exitPrice(market: string): number {
@@ -511,22 +521,12 @@ export class TradingEngine {
     return s?.touch?.bidPrice ?? this.portfolio.price(market) ?? s?.price ?? 0;
   }
 
-  /** Runs `tell` with every position event routed through the bot (see #send). */
-  #throughBot(tell: () => void): void {
-    this.#viaBot = true;
-    try {
-      tell();
-    } finally {
-      this.#viaBot = false;
-    }
-  }
-
   /**
    * To the position actor itself: routing through the bot (`position.event`) would cost a step of the bot
-   * as well. From inside a step of the bot (#viaBot), and for a position not tracked, through the bot.
+   * as well. A position not tracked (any more) is told through the bot, which knows its children.
    */
   #send(positionId: string, event: PositionEvent): void {
-    const tracked = this.#viaBot ? undefined : this.#positions.get(positionId);
+    const tracked = this.#positions.get(positionId);
     if (tracked) tracked.ref.send(event);
     else this.bot.send({ type: 'position.event', positionId, event });
   }
