@@ -1,9 +1,9 @@
 import type { Subscription } from 'rxjs';
 import { createActor, enqueueActions, type Actor, type AnyActorRef, type InspectionEvent, type Snapshot } from 'xstate';
-import { DAY_MS, type Balance, type Decision, type FeatureSnapshot, type MarketEvent, type OrderEvent, type PendingOrder, type Ranking, type TimerClock, type Venue } from '../core/index.js';
+import type { Balance, Decision, FeatureSnapshot, MarketEvent, OrderEvent, PendingOrder, Ranking, TimerClock, Venue } from '../core/index.js';
 import type { Config } from '../config.js';
 import type { SimulatedExchangeSnapshot } from '../exchange/index.js';
-import { botMachine, held, killReason, nextDeadline, positionMachine, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
+import { botMachine, equityMatters, held, positionMachine, rearmTimers, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
 import type { PositionView, Strategy, StrategyInput } from '../../strategies/index.js';
 import { positionView } from './position-view.js';
 import type { BatchScorer } from '../../streams/index.js';
@@ -199,7 +199,8 @@ export class TradingEngine {
     const input = { botId: config.botId, dailyLossLimit: config.bot.dailyLossLimit, maxDrawdown: config.bot.maxDrawdown, onStop: config.bot.onStop };
     const restore = options.restore;
     const inspect = options.observeTransitions ? { inspect: (event: InspectionEvent): void => this.#inspect(event) } : {};
-    this.bot = restore ? createActor(machine, { input, ...inspect, snapshot: restore.bot as Snapshot<unknown> }) : createActor(machine, { input, ...inspect });
+    // The positions' timeouts are XState delays on the kernel's clock.
+    this.bot = restore ? createActor(machine, { input, clock, ...inspect, snapshot: restore.bot as Snapshot<unknown> }) : createActor(machine, { input, clock, ...inspect });
     this.bot.start();
     if (restore) {
       this.#seq = restore.seq;
@@ -211,6 +212,8 @@ export class TradingEngine {
       for (const [positionId, ref] of Object.entries(this.bot.getSnapshot().children)) {
         const context = (ref as AnyActorRef).getSnapshot().context as PositionContext;
         this.#track(positionId, context.market, ref as AnyActorRef, restore.regimeAtEntry[positionId] ?? {});
+        // XState persists no delayed event: the restored position's timers are re-armed for what is left of them.
+        rearmTimers(ref as Parameters<typeof rearmTimers>[0], clock.now());
       }
     } else this.bot.send({ type: 'bot.start' });
     let botState = String(this.bot.getSnapshot().value);
@@ -236,11 +239,6 @@ export class TradingEngine {
         for (const s of batch.snapshots) this.#last.set(s.market, s);
         this.#inputs.next({ kind: 'features', ts: batch.ts, snapshots: batch.snapshots });
         if (this.#warming) return;
-        // A position hears the clock once one of its deadlines (acknowledgement, buy timeout, cancel) is due.
-        for (const t of [...this.#positions.values()]) {
-          const deadline = nextDeadline(this.#state(t), this.#context(t) as PositionContext);
-          if (deadline !== undefined && batch.ts >= deadline) this.#send(t.positionId, { type: 'clock.tick', ts: batch.ts });
-        }
         // Buys the strategy asked for since the last ranking (a coin still ranked after its position ended).
         this.#flushBuys(batch.ts);
         this.#reportEquity(batch.ts);
@@ -360,11 +358,7 @@ export class TradingEngine {
     // heartbeat (equityHeartbeatMs); other moves change nothing it decides on (at 1 s cadence, sending them
     // all would be most of the engine's work).
     const bot = this.bot.getSnapshot();
-    const c = bot.context;
-    // The kill switch trips only from running or paused: once stopped, a loss past the limit changes nothing.
-    const mayTrip = bot.value === 'running' || bot.value === 'paused';
-    const matters = equity > c.peakEquity || Math.floor(ts / DAY_MS) !== c.day || (mayTrip && killReason(c, ts, equity) !== undefined);
-    if (matters || ts - this.#sentEquityTs >= (this.#options.equityHeartbeatMs ?? 60_000)) {
+    if (equityMatters(bot.value, bot.context, ts, equity) || ts - this.#sentEquityTs >= (this.#options.equityHeartbeatMs ?? 60_000)) {
       this.#sentEquityTs = ts;
       this.bot.send({ type: 'equity.update', ts, equity });
     }
@@ -443,8 +437,6 @@ export class TradingEngine {
     const subscription = ref.subscribe((snapshot: { status: string; value: unknown; context: PositionContext; output?: PositionResult }) => {
       this.#inputs.next({ kind: 'position', position: this.#view(tracked) });
       if (snapshot.status === 'done' && snapshot.output) this.#settle(tracked, snapshot.output);
-      // A buy that ended with nothing bought (cancelled, rejected) leaves the position idle: close it to free the slot.
-      else if (snapshot.value === 'idle' && snapshot.context.orderCount > 0) this.#send(positionId, { type: 'position.close', ts: snapshot.context.lastTs, reason: snapshot.context.reason || 'buy ended unfilled' });
     });
     this.#positions.set(positionId, Object.assign({}, tracked, { subscription }));
     this.#known.set(positionId, tracked);
