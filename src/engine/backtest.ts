@@ -17,7 +17,6 @@ export function quoteOf(market: MarketSymbol): string {
   return market.slice(market.indexOf('/') + 1).split(':')[0] as string;
 }
 
-
 /** A point to continue a run from: how many events were fed, and the engine's and statistics' state then. */
 export interface BacktestCheckpoint {
   readonly v: 1;
@@ -69,11 +68,7 @@ export interface BacktestResult {
   readonly balances: Readonly<Record<string, { free: number; locked: number }>>;
 }
 
-/**
- * Builds the backtest's engine for a quote currency: Upbit's real rules for KRW, inferred rules (see
- * `inferredRulesSource`) elsewhere; a simulated account holding `simulator.initialBalance` of the quote;
- * the configured fill model and latency (order submission and cancels take `latency` of event time).
- */
+/** What a backtest's kernel may be given besides the configuration (see KernelOptions). */
 export interface BacktestExtras {
   /** Asked before opening positions (false while the store cannot write snapshots). */
   readonly canOpenPositions?: () => boolean;
@@ -93,6 +88,12 @@ export interface BacktestExtras {
   readonly warmUntil?: number;
 }
 
+/**
+ * The kernel of a backtest (demo, paper) for a quote currency: an event clock and the simulated venue —
+ * Upbit's real rules for KRW, the exchange's own (`extras.rules`) or inferred rules elsewhere (see
+ * `inferredRulesSource`), a simulated account holding `simulator.initialBalance` of the quote, the
+ * configured fill model and latency (order submission and cancels take `latency` of event time).
+ */
 export function createBacktest(given: Config, quote: string, startTs = 0, strategy?: Strategy, restore?: BacktestCheckpoint, extras: BacktestExtras = {}): BacktestRun {
   const config = configForQuote(given, quote);
   if (restore && !restore.engine.exchange) throw new Error('backtest: the checkpoint holds no simulated exchange (it was written by a live session)');
