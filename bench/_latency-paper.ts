@@ -10,10 +10,11 @@
  * - order: the order leaves for the exchange (`SimulatedExchange#createLimitOrder` is called);
  * - decision: the engine hears a strategy decision (most place no order).
  * Only orders and decisions made while a frame is handled are timed; one made by a timer is counted
- * apart (timed from the latest frame), and what happens at the stop (Ctrl-C) is only counted. Event-loop lag (1 ms resolution) is sampled from the first frame on (the command's own
- * start-up is not trading). GC pauses are observed; the slowest orders are listed with the pauses that
- * overlap them and with the CPU time the process had meanwhile (wall far above CPU: it waited for a core,
- * the machine's load, not its own work). LATENCY_DUMP=<file> writes every order and decision sample as JSON for analysis.
+ * apart (timed from the latest frame), and what happens at the stop (Ctrl-C) is only counted. Event-loop
+ * lag (1 ms resolution) is sampled from the first frame on (the command's own start-up is not trading).
+ * GC pauses are observed; the slowest orders are listed with the pauses that overlap them and with the
+ * CPU time the process had since their chunk's read (wall far above CPU: it waited for a core, the
+ * machine's load, not its own work). LATENCY_DUMP=<file> writes every order and decision sample as JSON for analysis.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,10 +35,10 @@ const LOOPS = Number(process.env['LOOPS'] ?? 3);
 interface Sample {
   /** From the frame's message event. */
   readonly ms: number;
-  /** CPU time the process used in that span (all its threads): far below `ms` means it waited for a core. */
-  readonly cpu: number;
   /** From the read of the socket chunk that carried the frame. */
   readonly fromRead: number;
+  /** CPU time the process used (all its threads) in the `fromRead` span: far below it means it waited for a core. */
+  readonly cpu: number;
   readonly at: number;
 }
 
@@ -83,7 +84,9 @@ const { TradingEngine } = (await load('src/engine/trading-engine.ts')) as { Trad
 const ws = createRequire(join(root, 'package.json'))('ws') as typeof import('ws');
 const Receiver = (ws as unknown as { Receiver: { prototype: { _write: (...a: unknown[]) => void } } }).Receiver;
 let read = 0;
-let cpuAtArrival: NodeJS.CpuUsage = { user: 0, system: 0 };
+let reads = 0;
+/** Read with each chunk, not each frame: the system call cost 2-6 µs, as much as a frame's whole handling. */
+let cpuAtRead: NodeJS.CpuUsage = { user: 0, system: 0 };
 let arrival = 0;
 let arrivalRead = 0;
 let inFrame = false;
@@ -92,15 +95,15 @@ const frames: number[] = [];
 const lag = monitorEventLoopDelay({ resolution: 1 });
 const write = Receiver.prototype._write;
 Receiver.prototype._write = function (this: unknown, chunk: unknown, encoding: unknown, callback: unknown): void {
+  reads++;
+  cpuAtRead = process.cpuUsage();
   read = performance.now();
   write.call(this, chunk, encoding, callback);
 };
 const emit = ws.WebSocket.prototype.emit;
-// No rest parameter: the hook allocates nothing per frame but the CPU-time reading.
+// No rest parameter: the hook allocates nothing per frame.
 ws.WebSocket.prototype.emit = function (this: unknown, event: string | symbol, data?: unknown, isBinary?: unknown): boolean {
   if (event !== 'message' || inFrame) return Reflect.apply(emit, this, arguments) as boolean;
-  // Taken before the arrival stamp, so its own cost is outside every figure.
-  cpuAtArrival = process.cpuUsage();
   arrival = performance.now();
   arrivalRead = read;
   if (firstFrame) {
@@ -122,7 +125,7 @@ const ordersOutside: Sample[] = [];
 let decisionsOutside = 0;
 const sample = (): Sample => {
   const now = performance.now();
-  const cpu = process.cpuUsage(cpuAtArrival);
+  const cpu = process.cpuUsage(cpuAtRead);
   return { ms: now - arrival, cpu: (cpu.user + cpu.system) / 1000, fromRead: now - arrivalRead, at: arrival };
 };
 const create = SimulatedExchange.prototype.createLimitOrder;
@@ -210,6 +213,7 @@ process.stdout.write(
     frames_received: frames.length,
     replay_s: Number(done.seconds.toFixed(2)),
     tick_to_order_ms: quantiles(orders.map((s) => s.ms)),
+    // The CPU the process used from the read of the frame's chunk to the order (the span of *_from_read_ms).
     tick_to_order_cpu_ms: quantiles(orders.map((s) => s.cpu)),
     tick_to_order_from_read_ms: quantiles(orders.map((s) => s.fromRead)),
     orders_outside_frame: ordersOutside.length,
@@ -223,12 +227,13 @@ process.stdout.write(
     tick_to_decision_ms: quantiles(decisions.map((s) => s.ms)),
     decisions_outside_frame: decisionsOutside,
     frame_handling_ms: quantiles(frames),
+    frames_per_read: Number((frames.length / Math.max(1, reads)).toFixed(1)),
     event_loop_lag_ms: { p50: ms(lag.percentile(50)), p99: ms(lag.percentile(99)), p99_9: ms(lag.percentile(99.9)), max: ms(lag.max) },
     gc: byKind,
     slowest_1pct_orders_during_gc: `${tail.filter((s) => overlapping(s).length > 0).length}/${tail.length}`,
-    // Off-CPU time: the wall time of the order less the CPU time the process used meanwhile.
-    slowest_1pct_orders_off_cpu_ms: quantiles(tail.map((s) => Math.max(0, s.ms - s.cpu))),
-    worst_orders: sorted.slice(0, 5).map((s) => ({ ms: Number(s.ms.toFixed(3)), cpu_ms: Number(s.cpu.toFixed(3)), gc_during: overlapping(s) })),
+    // Off-CPU time: the wall time from the chunk's read to the order less the CPU time the process used meanwhile.
+    slowest_1pct_orders_off_cpu_ms: quantiles(tail.map((s) => Math.max(0, s.fromRead - s.cpu))),
+    worst_orders: sorted.slice(0, 5).map((s) => ({ ms: Number(s.ms.toFixed(3)), from_read_ms: Number(s.fromRead.toFixed(3)), cpu_since_read_ms: Number(s.cpu.toFixed(3)), gc_during: overlapping(s) })),
   })}\n`,
 );
 child.kill();
