@@ -4,7 +4,7 @@
  * process or BullMQ workers) and assembles the answer by trial number, so the result does not depend on
  * who ran which job, in what order. The walk-forward segments are cuts of each trial's hourly returns.
  */
-import type { Config } from '../config.js';
+import { configForQuote, type Config } from '../config.js';
 import { HOUR_MS } from '../core/windows.js';
 import { defaultBlocks, probabilityOfBacktestOverfitting } from './backtest-overfitting.js';
 import type { Dataset } from './dataset.js';
@@ -144,9 +144,12 @@ export function planSearch(options: SearchOptions): { segments: Segment[]; param
   const segments = walkForwardSegments(options.from, options.to, options.folds);
   const parameters = sampleTrials(options.space, options.trials, options.seed);
   const cuts = segments.slice(1).map((s) => s.from);
+  // The traded quote's configuration first (its default starting balance, as `coinrx backtest` takes it):
+  // a trial's configuration is a copy, which no longer knows that the balance was a default.
+  const base = configForQuote(options.base, options.quote);
   const jobs = parameters.map((values, trial): TrialJob => {
     // A trial writes nowhere: the Redis URL (and any password in it) stays out of the job.
-    const config = configWith(options.base, Object.assign({}, values, { 'redis.url': '' }));
+    const config = configWith(base, Object.assign({}, values, { 'redis.url': '' }));
     const spec: TrialJobSpec = { v: 1, dataset: options.dataset, config, quote: options.quote, from: options.from, to: options.to, cuts, ...(options.strategy ? { strategy: options.strategy } : {}) };
     return { key: specKey(spec), spec, label: { trial } };
   });
@@ -273,7 +276,7 @@ export async function runSearch(options: SearchOptions, runner: JobRunner, onPro
       },
       pbo,
     },
-    baseConfig: configWith(options.base, { 'redis.url': '' }),
+    baseConfig: configWith(configForQuote(options.base, options.quote), { 'redis.url': '' }),
   };
 }
 

@@ -109,3 +109,52 @@ describe('coinrx optimize --strategy', () => {
     }, 60_000);
   });
 });
+
+describe('coinrx optimize with a trained ranker (ranking.model)', () => {
+  /** Four USDT coins of 5m candles over eight days, swinging out of phase. */
+  function writeCandles(dir: string): void {
+    const start = Date.UTC(2024, 0, 1);
+    for (const [name, period, amplitude] of [['AAA_USDT', 70, 0.03], ['BBB_USDT', 110, 0.02], ['CCC_USDT', 45, 0.04], ['DDD_USDT', 160, 0.025]] as const) {
+      const rows = ['timestamp,open,high,low,close,volume'];
+      let price = 100;
+      for (let i = 0; i < 8 * 288; i++) {
+        const next = 100 * (1 + amplitude * Math.sin((2 * Math.PI * i) / period) + 0.01 * Math.sin(i / 7));
+        rows.push(`${start + i * 300_000},${price},${Math.max(price, next) * 1.003},${Math.min(price, next) * 0.997},${next},${50 + ((i * 7) % 13)}`);
+        price = next;
+      }
+      writeFileSync(join(dir, `${name}-5m.csv`), `${rows.join('\n')}\n`);
+    }
+  }
+
+  it('runs every trial as coinrx backtest runs the model, from its clean test data on', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'coinrx-optimize-model-'));
+    const data = join(root, 'data');
+    mkdirSync(data);
+    writeCandles(data);
+    const model = join(root, 'models');
+    const ranker = JSON.stringify({ label: { target: 0.01, stop: 0.01, horizon: '2h' }, split: { validation: '1d', embargo: '1h' }, train: { epochs: 2, stride: 2, models: ['mlp'] } });
+    const trained = captureIo();
+    expect(await main(['ranker', 'train', '--data', data, '--ranker-config', ranker, '--to', '2024-01-03', '--out', model], trained.io), trained.err()).toBe(0);
+    const space = join(root, 'space.json');
+    writeFileSync(space, JSON.stringify({ 'strategy.takeProfit': { min: 0.005, max: 0.03 }, 'strategy.stopLoss': { min: 0.005, max: 0.03 } }));
+    const out = join(root, 'out');
+    const c = captureIo();
+    const base = ['--set', 'features.every=5m', '--set', `ranking.model=${model}`, '--set', 'ranking.top=2'];
+    expect(await main(['optimize', '--data', data, '--space', space, '--trials', '3', '--folds', '1', '--seed', '2', '--to', '2024-01-08', ...base, '--out', out], c.io), c.err()).toBe(0);
+    // No --from: the search starts where the model's clean test data does, as a backtest would.
+    const cleanFrom = /trading from (\S+), where the clean test data of the ranking model/.exec(c.err())?.[1] as string;
+    expect(cleanFrom).toBeDefined();
+    const report = JSON.parse(readFileSync(join(out, 'optimize.json'), 'utf8')) as OptimizeReport;
+    const spanFrom = Math.ceil(Date.parse(cleanFrom) / 3_600_000) * 3_600_000;
+    for (const t of report.trialResults) {
+      const sets = Object.entries(t.parameters).flatMap(([k, v]) => ['--set', `${k}=${String(v)}`]);
+      const btOut = join(root, `bt-${t.trial}`);
+      const bt = captureIo();
+      expect(await main(['backtest', '--data', data, ...base, ...sets, '--from', new Date(spanFrom).toISOString(), '--to', '2024-01-08', '--out', btOut], bt.io), bt.err()).toBe(0);
+      const summary = JSON.parse(readFileSync(join(btOut, 'summary.json'), 'utf8')) as { statistics: { trades: number; totalReturn: number } };
+      expect(t.whole.trades).toBe(summary.statistics.trades);
+      expect(t.whole.totalReturn).toBeCloseTo(summary.statistics.totalReturn, 9);
+    }
+    expect(report.trialResults.some((t) => t.whole.trades > 0)).toBe(true);
+  }, 120_000);
+});
