@@ -78,7 +78,8 @@ function gcKind(entry: PerformanceEntry): string {
 const load = (path: string): Promise<Record<string, unknown>> => import(pathToFileURL(join(root, path)).href) as Promise<Record<string, unknown>>;
 const { main } = (await load('src/cli/main.ts')) as { main: (argv: string[], io: unknown) => Promise<number> };
 const { SimulatedExchange } = (await load('src/exchange/index.ts')) as { SimulatedExchange: { prototype: { createLimitOrder: (...a: unknown[]) => unknown } } };
-const { TradingEngine } = (await load('src/engine/trading-engine.ts')) as { TradingEngine?: { prototype: { listen: (l: object) => () => void } } };
+// Decisions are heard through TradingEngine#listen; a checkout without it reports decisions as not hooked.
+const { TradingEngine } = (await load('src/engine/trading-engine.ts').catch(() => ({}))) as { TradingEngine?: { prototype: { listen?: (l: object) => () => void } } };
 
 // The ws module the feed of that checkout loads.
 const ws = createRequire(join(root, 'package.json'))('ws') as typeof import('ws');
@@ -149,8 +150,8 @@ const decisionListener = {
     else decisionsOutside++;
   },
 };
-if (TradingEngine) {
-  const listen = TradingEngine.prototype.listen;
+const listen = TradingEngine?.prototype.listen;
+if (TradingEngine && listen) {
   const hooked = new WeakSet<object>();
   TradingEngine.prototype.listen = function (this: object, l: object): () => void {
     if (!hooked.has(this)) {
@@ -224,7 +225,7 @@ process.stdout.write(
     // Orders come in batches, at a feature batch (features.every): the frame that closes one pays for the
     // whole batch (every market's snapshot, the ranking, the strategy, each order in turn).
     batch_frames: batchFrames(orders, decisions),
-    tick_to_decision_ms: quantiles(decisions.map((s) => s.ms)),
+    tick_to_decision_ms: listen ? quantiles(decisions.map((s) => s.ms)) : 'not hooked (no TradingEngine#listen in this checkout)',
     decisions_outside_frame: decisionsOutside,
     frame_handling_ms: quantiles(frames),
     frames_per_read: Number((frames.length / Math.max(1, reads)).toFixed(1)),
