@@ -1,4 +1,4 @@
-import { and, assign, not, setup, type ActorRefFrom, type EventObject } from 'xstate';
+import { and, assign, not, setup, type ActorRefFrom, type EventObject, type NonReducibleUnknown } from 'xstate';
 import type { Order, OrderEvent } from '../src/core/index.js';
 import { applyFill, hasFill, isFullyFilled, newSlot, slotFromOrder, DUST, type OrderSlot, type PositionResult } from './position-logic.js';
 
@@ -40,6 +40,12 @@ export interface PositionContext extends PositionInput {
    * the time the state was entered (a timer that fires sets it to its due time), see `delays` below.
    */
   readonly lastTs: number;
+  /**
+   * When the current state's timers were started, on the actor's clock, and `lastTs` then (see
+   * `clockIn`): what rearmTimers needs to restore them as they were. Undefined before a timed state.
+   */
+  readonly timersFrom: number | undefined;
+  readonly timersBase: number | undefined;
   readonly reason: string;
 }
 
@@ -107,6 +113,8 @@ export function initialPositionContext(input: PositionInput): PositionContext {
     cancelTs: undefined,
     openedTs: undefined,
     lastTs: 0,
+    timersFrom: undefined,
+    timersBase: undefined,
     reason: '',
   };
 }
@@ -189,12 +197,19 @@ export const positionMachine = setup({
     /** What a timer does at its due time `at` (a delayed event carries no time of its own). */
     markCancelAt: assign(({ context }, at: number) => ({ cancelTs: at, lastTs: Math.max(context.lastTs, at) })),
     markTimeAt: assign(({ context }, at: number) => ({ lastTs: Math.max(context.lastTs, at) })),
+    /**
+     * Entering a timed state: notes when its timers start. Without a clock that is `lastTs`; the engine
+     * provides clockIn(clock), which notes the clock's time (a decision stamped with its batch's time is
+     * taken once a later event moved the clock on, and its timers run from then).
+     */
+    clockIn: assign(({ context }) => ({ timersFrom: context.lastTs, timersBase: context.lastTs })),
     setReason: assign(({ event }) => ({ reason: event.type === 'position.close' ? (event.reason ?? 'closed') : event.type === 'order.rejected' ? `rejected: ${event.reason}` : 'cancelled' })),
   },
   /**
    * The timers (see dueOf), as XState delays on the actor's clock (the kernel's: event time in a backtest,
-   * the wall clock live). Each is the time from entering its state (at `lastTs`) to its due time, so a
-   * timer restored from a checkpoint is re-armed for what is left of it (rearmTimers).
+   * the wall clock live). Here each is the time from entering its state (at `lastTs`) to its due time; the
+   * engine provides delaysOn(clock), the time from the clock's now to the due time. A timer restored from
+   * a checkpoint is re-armed for what is left of it (rearmTimers).
    */
   delays: {
     buyAck: ({ context }) => untilDue(context, 'buyAck'),
@@ -234,6 +249,7 @@ export const positionMachine = setup({
       },
     },
     buying: {
+      entry: 'clockIn',
       on: {
         'order.accepted': { guard: 'isBuyEvent', actions: 'updateBuy' },
         'order.fill': [
@@ -257,6 +273,7 @@ export const positionMachine = setup({
       },
     },
     cancellingBuy: {
+      entry: 'clockIn',
       on: {
         'order.accepted': { guard: 'isBuyEvent', actions: 'updateBuy' },
         // A fill that wins the race against the cancel is applied; a complete fill ends the cancel.
@@ -276,6 +293,7 @@ export const positionMachine = setup({
       },
     },
     unknownBuy: {
+      entry: 'clockIn',
       on: {
         'order.queryResult': [
           { guard: and(['isBuyEvent', 'foundOpen']), target: 'buying', actions: 'updateBuy' },
@@ -304,6 +322,7 @@ export const positionMachine = setup({
       },
     },
     selling: {
+      entry: 'clockIn',
       on: {
         'order.accepted': { guard: 'isSellEvent', actions: 'updateSell' },
         'order.fill': [
@@ -323,6 +342,7 @@ export const positionMachine = setup({
       },
     },
     cancellingSell: {
+      entry: 'clockIn',
       on: {
         'order.accepted': { guard: 'isSellEvent', actions: 'updateSell' },
         'order.fill': [
@@ -338,6 +358,7 @@ export const positionMachine = setup({
       },
     },
     unknownSell: {
+      entry: 'clockIn',
       on: {
         'order.queryResult': [
           { guard: and(['isSellEvent', 'foundOpen']), target: 'selling', actions: 'updateSell' },
@@ -412,11 +433,22 @@ export type PositionMachine = typeof positionMachine;
 export function rearmTimers(ref: ActorRefFrom<PositionMachine>, now: number): void {
   const snapshot = ref.getSnapshot();
   if (snapshot.status !== 'active') return;
+  const c = snapshot.context;
+  // Each timer fires where it would have: started at `timersFrom` for its delay as computed then (from
+  // `timersBase`, the `lastTs` of that moment). A snapshot without them (older, or built by hand): at its due time.
+  const base = c.timersBase ?? c.lastTs;
+  const from = c.timersFrom ?? base;
+  const then = c.lastTs === base ? c : Object.assign({}, c, { lastTs: base });
   for (const node of snapshot._nodes) {
     for (const t of node.after) {
+      const fireAt = from + Math.min(NEVER, dueOf(then, t.delay as PositionTimer) - base);
       const event: EventObject = { type: t.eventType };
-      ref.system.scheduler.schedule(ref, ref, event, Math.min(NEVER, Math.max(0, dueOf(snapshot.context, t.delay as PositionTimer) - now)), t.eventType);
+      ref.system.scheduler.schedule(ref, ref, event, Math.min(NEVER, Math.max(0, fireAt - now)), t.eventType);
     }
   }
 }
 
+/** The `clockIn` the engine provides: a timed state's timers start at the clock's time. */
+export function clockIn(clock: { now(): number }) {
+  return assign<PositionContext, PositionEvent, NonReducibleUnknown, PositionEvent, never>(({ context }) => ({ timersFrom: clock.now(), timersBase: context.lastTs }));
+}

@@ -3,7 +3,7 @@ import { createActor, enqueueActions, type Actor, type AnyActorRef, type Inspect
 import type { Balance, Decision, FeatureSnapshot, MarketEvent, OrderEvent, PendingOrder, Ranking, TimerClock, Venue } from '../core/index.js';
 import type { Config } from '../config.js';
 import type { SimulatedExchangeSnapshot } from '../exchange/index.js';
-import { botMachine, equityMatters, held, positionMachine, rearmTimers, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
+import { botMachine, clockIn, equityMatters, held, positionMachine, rearmTimers, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
 import type { PositionView, Strategy, StrategyInput } from '../../strategies/index.js';
 import { positionView } from './position-view.js';
 import type { BatchScorer } from '../../streams/index.js';
@@ -179,7 +179,8 @@ export class TradingEngine {
       },
     });
     const machine = botMachine.provide({
-      actors: { position: positionMachine.provide({ actions: { placeOrder, cancelOrder, queryOrder } }) },
+      // The timers run on the kernel's clock from when their state was entered (clockIn).
+      actors: { position: positionMachine.provide({ actions: { placeOrder, cancelOrder, queryOrder, clockIn: clockIn(clock) } }) },
       actions: {
         // The bot stops its own children: these run inside its step and tell each position through XState's
         // sendTo (what a position is told — which buys to cancel, the exit order of a holding — is the

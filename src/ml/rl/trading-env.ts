@@ -3,7 +3,7 @@ import type { Config } from '../../config.js';
 import { EventClock } from '../../core/clock.js';
 import type { Fill, MarketEvent, Order, OrderEvent } from '../../core/index.js';
 import { roundAmountDown, roundPrice, SimulatedVenue } from '../../exchange/index.js';
-import { botMachine, equityMatters, held, positionMachine, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../../machines/index.js';
+import { botMachine, clockIn, equityMatters, held, positionMachine, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../../machines/index.js';
 import type { PositionView } from '../../../strategies/index.js';
 import { positionIdOf, positionView } from '../../engine/index.js';
 import { sizeOrders, type Candidate } from '../../trading/order-sizing.js';
@@ -184,6 +184,7 @@ export class TradingEnv {
         placeOrder: (_, p: OrderEffect) => void this.#venue.createLimitOrder({ clientId: p.slot.clientId, market: p.market, side: p.slot.side, price: p.slot.price, amount: p.slot.amount }),
         cancelOrder: (_, p: OrderEffect) => this.#cancelOrder(p),
         queryOrder: (_, p: OrderEffect) => this.#lookup(p.positionId, p.market, p.slot.clientId),
+        clockIn: clockIn(this.#clock),
       },
     });
     this.#stepper = new PositionStepper(positions, this.#clock, (m) => {
