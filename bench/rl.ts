@@ -1,13 +1,20 @@
 /**
  * `npm run bench -- rl`: the RL agent's figures on the 30-coin 5m candles of ../shared/data —
  * environment steps per second (one step = one market's decision at one batch, random valid actions, the
- * real SimulatedExchange behind it; the tape is built once beforehand), DQN training samples per second
- * (tfjs, this thread's backend), and inference latency of the promoted-model path: the agent policy
- * (features → observation → Q network → decisions) per batch of all markets, inside an engine run.
+ * real SimulatedExchange and the real position and bot machines behind it; the tape is built once
+ * beforehand), DQN training samples per second (tfjs, this thread's backend), and inference latency of
+ * the promoted-model path: the agent policy (features → observation → Q network → decisions) per batch of
+ * all markets, inside an engine run.
+ *
+ * The environment's steps run in child processes (bench/_rl-env-steps.ts), three of this tree; with
+ * BENCH_PREVIOUS=<dir> (a checkout of an earlier release with its node_modules) three of that tree too,
+ * alternating with this one so that both see the same neighbours; each figure is the best of its three
+ * (`env_runs` lists them), and `previous` holds the earlier release's with the speed-up.
  */
+import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseConfig } from '../src/config.js';
 import type { MarketEvent } from '../src/core/index.js';
 import { Random } from '../src/core/random.js';
@@ -30,8 +37,42 @@ import { rlAgent } from '../strategies/rl-agent.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
+interface EnvFigures {
+  readonly steps: number;
+  readonly steps_per_s: number;
+  readonly steps_per_cpu_s: number;
+  readonly trades: number;
+}
+
+function envChild(tree: string, candlesDir: string): EnvFigures {
+  const args = ['--import', 'tsx', join(here, '_rl-env-steps.ts'), tree, candlesDir, join(here, '../config/backtest-candles.json')];
+  const out = execFileSync(process.execPath, args, { cwd: tree, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(out.trim().split('\n').at(-1) as string) as EnvFigures;
+}
+
+/** Three runs of each tree, alternating; per tree the best run (wall clock and CPU time each) and all three. */
+function envFigures(trees: readonly string[], candlesDir: string): Record<string, unknown>[] {
+  const runs: EnvFigures[][] = trees.map(() => []);
+  for (let round = 0; round < 3; round++) trees.forEach((tree, i) => (runs[i] as EnvFigures[]).push(envChild(tree, candlesDir)));
+  return runs.map((r) => {
+    const first = r[0] as EnvFigures;
+    if (r.some((x) => x.steps !== first.steps || x.trades !== first.trades)) throw new Error('bench rl: runs of one tree disagree on steps or trades');
+    return {
+      env_steps: first.steps,
+      env_trades: first.trades,
+      env_steps_per_s: Math.max(...r.map((x) => x.steps_per_s)),
+      env_steps_per_cpu_s: Math.max(...r.map((x) => x.steps_per_cpu_s)),
+      env_runs: r.map((x) => x.steps_per_s),
+    };
+  });
+}
+
 export async function run(): Promise<Record<string, unknown>> {
   const candlesDir = join(here, '../../shared/data/candles/binance-spot-2021-5m');
+  const previousTree = process.env['BENCH_PREVIOUS'];
+  if (previousTree !== undefined && !existsSync(join(previousTree, 'src/ml/rl/trading-env.ts'))) throw new Error(`BENCH_PREVIOUS=${previousTree}: no src/ml/rl/trading-env.ts there`);
+  const [current, previous] = envFigures(previousTree === undefined ? [join(here, '..')] : [join(here, '..'), previousTree], candlesDir) as [Record<string, unknown>, Record<string, unknown> | undefined];
+
   const profile = JSON.parse(readFileSync(join(here, '../config/backtest-candles.json'), 'utf8')) as Record<string, unknown>;
   const config = parseConfig(profile);
   const rl = parseRlConfig({ episode: { batches: 288, markets: 0 } });
@@ -44,18 +85,8 @@ export async function run(): Promise<Record<string, unknown>> {
   const normalizer = fitNormalizer(tape.features, FEATURE_COUNT, rows);
   const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer });
 
-  // Environment steps: random valid actions, all 30 markets, one-day episodes.
   const episodes = sampleEpisodes(tape, 0, tape.batches, 288, 0, 20, 1);
   const random = new Random(1);
-  let steps = 0;
-  let trades = 0;
-  const t1 = performance.now();
-  for (const e of episodes) {
-    const o = playEpisode(env, e, { epsilon: 1, random });
-    steps += o.steps;
-    trades += o.trades;
-  }
-  const envSeconds = (performance.now() - t1) / 1000;
 
   // Acting with the network (JS forward) while filling the self-play memory.
   const weights = initWeights(qSpec(OBSERVATION_SIZE, rl.agent.hidden, rl.agent.dueling), 1);
@@ -94,9 +125,8 @@ export async function run(): Promise<Record<string, unknown>> {
     tape_batches: tape.batches,
     tape_markets: tape.markets.length,
     tape_build_s: Number(tapeSeconds.toFixed(2)),
-    env_steps: steps,
-    env_steps_per_s: Math.round(steps / envSeconds),
-    env_trades: trades,
+    ...current,
+    ...(previous ? { previous, env_speedup: Number(((current['env_steps_per_s'] as number) / (previous['env_steps_per_s'] as number)).toFixed(2)), env_cpu_speedup: Number(((current['env_steps_per_cpu_s'] as number) / (previous['env_steps_per_cpu_s'] as number)).toFixed(2)) } : {}),
     act_steps_per_s_with_network: Math.round(actSteps / actSeconds),
     train_backend: trained.backend,
     train_samples_per_s: Math.round(trained.samplesPerSecond),
