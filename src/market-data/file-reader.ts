@@ -211,6 +211,14 @@ async function withFormat(
   return prepend(first.value.charCodeAt(0) === 0xfeff ? first.value.slice(1) : first.value, chunks);
 }
 
+/**
+ * A chunk's records are parsed and handed on this many events at a time, each group when the reader
+ * asks for it. A merge of many files holds every file's current group: parsed a chunk at once (hundreds
+ * of events a file), those outlived the young generation and were copied and promoted by the garbage
+ * collector; parsed just before use, they die young.
+ */
+const PARSED_BATCH = 128;
+
 async function* parseRecords(file: string, text: AsyncGenerator<string>, options: FileReadOptions, stats: FileStats): AsyncGenerator<MarketEvent[]> {
   const format = stats.format as ReplayFormat;
   let parser: RecordParser;
@@ -242,6 +250,11 @@ async function* parseRecords(file: string, text: AsyncGenerator<string>, options
         const n = ++lineNo;
         if (lane !== undefined && !laneTakes(lane, record)) continue;
         stats.records++;
+        if (reorder === undefined && parsed.length >= PARSED_BATCH) {
+          const ready = parsed;
+          parsed = [];
+          yield finish(ready);
+        }
         const outcome = parser.parse(record, parsed);
         if (outcome === 'ignored') stats.ignored++;
         else if (outcome === 'malformed') {

@@ -11,6 +11,12 @@ interface Cursor {
 
 /** Merged batches of at most this many events: big enough to amortise the async hop, small enough to stream. */
 const OUT_BATCH = 4096;
+/**
+ * When a source's batch runs out, what is merged so far is handed over first if it is at least this
+ * much: a consumer then waits on I/O with little left to do, while the small groups files are parsed in
+ * (file-reader.ts) do not turn into batches of a few events.
+ */
+const HAND_OVER = 1024;
 
 /**
  * K-way merge of per-file event streams by `ts`, with a binary heap of the sources' head events.
@@ -62,8 +68,8 @@ export async function* mergeByTime(sources: readonly AsyncIterable<MarketEvent[]
       out.push(top.batch[top.pos++] as MarketEvent);
       if (top.pos < top.batch.length) top.ts = (top.batch[top.pos] as MarketEvent).ts;
       else {
-        if (out.length > 0) {
-          // Hand over what is merged before awaiting I/O, so a consumer never waits on a full batch.
+        if (out.length >= HAND_OVER) {
+          // Hand over what is merged before awaiting I/O, so a consumer does not wait on a full batch.
           yield out;
           out = [];
         }
