@@ -134,8 +134,9 @@ export function createBacktest(given: Config, quote: string, startTs = 0, strate
     exchange: venue.exchange,
     tracker: kernel.tracker,
     rules: venue.inferred,
-    feed: (event) => kernel.feed(event),
-    warm: (event) => kernel.warm(event),
+    // The kernel's own functions (they use no `this`): no extra call per event.
+    feed: kernel.feed,
+    warm: kernel.warm,
     checkpoint(index) {
       return { v: 1, quote, index, config, engine: kernel.checkpoint(), tracker: kernel.tracker.state() };
     },

@@ -104,14 +104,6 @@ export function createKernel(options: KernelOptions): Kernel {
   // Only Redis has readers outside this process (monitors, status, a restart): the in-memory store would be write-only.
   if (store && redis) recordToStore(engine, store, activeModels(config), options.ledger);
   let lastTs = -Infinity;
-  // Live events arrive in arrival order and replays merge files: the time fed never goes back.
-  const clamp = (event: MarketEvent): MarketEvent => {
-    if (event.ts >= lastTs) {
-      lastTs = event.ts;
-      return event;
-    }
-    return Object.assign({}, event, { ts: lastTs });
-  };
   return {
     config,
     quote,
@@ -119,14 +111,18 @@ export function createKernel(options: KernelOptions): Kernel {
     venue,
     engine,
     tracker,
-    feed(raw) {
-      const event = clamp(raw);
-      clock.advanceTo(event.ts);
+    // Live events arrive in arrival order and replays merge files: an event older than the last one is fed
+    // at the last time, so the kernel's time never goes back (written out: this runs for every event).
+    feed(event) {
+      if (event.ts >= lastTs) lastTs = event.ts;
+      else event = Object.assign({}, event, { ts: lastTs });
+      clock.advanceTo(lastTs);
       engine.onMarketEvent(event);
     },
-    warm(raw) {
-      const event = clamp(raw);
-      clock.advanceTo(event.ts);
+    warm(event) {
+      if (event.ts >= lastTs) lastTs = event.ts;
+      else event = Object.assign({}, event, { ts: lastTs });
+      clock.advanceTo(lastTs);
       engine.warm(event);
     },
     async start(log = () => {}) {
