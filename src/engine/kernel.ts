@@ -70,6 +70,8 @@ export interface Kernel {
    * The start-up, one path for every mode (fresh or restored): every order the restored positions wait on
    * is asked of the venue (a real one looks each up; a simulated one was restored with its book), then
    * what no position accounts for is reported. Trading starts with `resume()` once the warm-up is done.
+   * A replay calls it after its warm-up events (the simulated venue infers its rules from their prices);
+   * live calls it at once and warms up on the live feed while the look-ups run.
    */
   start(log?: (line: string) => void): Promise<StartReport>;
   /** Ends the warm-up: trading starts. */
