@@ -331,12 +331,14 @@ export class TradingEngine {
   }
 
   /**
-   * Ends the run: completes the streams (last snapshot batch), stops the bot with the configured stop
-   * policy (open buys cancelled, holdings kept or liquidated) and reports what is still open.
+   * Ends the run: stops the bot with the configured stop policy (open buys cancelled, holdings kept or
+   * liquidated), then completes the streams (the last, partial snapshot batch) and reports what is still
+   * open. The bot stops first: the last batch's decisions may still sell, but a BUY is `halted` — a
+   * Ctrl-C of paper or live must not send new buys to the exchange on its way out.
    */
   finish(): { open: PositionView[] } {
-    this.#events.complete();
     this.bot.send({ type: 'bot.stop', reason: 'end of data' });
+    this.#events.complete();
     this.#options.venue.settle(this.#now);
     this.#reportEquity(this.#now);
     const open = [...this.#positions.values()].map((t) => this.#view(t));

@@ -1,4 +1,7 @@
+import { mergeMap } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import type { Decision } from '../../src/core/index.js';
+import type { Strategy } from '../../strategies/index.js';
 import { parseConfig } from '../../src/config.js';
 import { createBacktest } from '../../src/engine/backtest.js';
 import type { OrderCommand } from '../../src/engine/order-router.js';
@@ -48,4 +51,27 @@ describe('stopping the bot', () => {
       expect(String(run.engine.bot.getSnapshot().value)).toMatch(/^(stopping|stopped)$/);
     });
   }
+});
+
+describe('finishing a run', () => {
+  it('stops the bot before the last, partial batch: its BUYs are halted and no buy leaves for the exchange', () => {
+    const start = Date.UTC(2024, 0, 1);
+    const config = parseConfig({ seed: 5, filter: { minValue1d: 0, minTrades1d: 0 }, allocation: { maxPositions: 30 } });
+    // Buys every ranked market at every ranking: whatever the last batch ranks, it asks to buy.
+    const buyEverything: Strategy = (inputs) =>
+      inputs.pipe(mergeMap((input) => (input.kind === 'ranking' ? input.ranking.ranking.map((r): Decision => ({ kind: 'BUY', market: r.market, ts: input.ranking.ts, reason: 'test' })) : [])));
+    const run = createBacktest(config, 'KRW', start, buyEverything);
+    const events = [...generateMarket({ seed: 5, markets: 40, start, durationMs: 2 * 3_600_000 })];
+    // Stop half-way through a batch (events after the last batch boundary are still unbatched).
+    for (const event of events.slice(0, Math.floor(events.length * 0.7))) run.feed(event);
+    const commands: OrderCommand[] = [];
+    const outcomes: string[] = [];
+    run.engine.listen({ onOrderCommand: (c) => commands.push(c), onDecisionOutcome: (d, o) => outcomes.push(`${d.kind} ${o}`) });
+    run.kernel.finish();
+    expect(outcomes.filter((o) => o.startsWith('BUY')).length, 'the last batch ranked and asked to buy').toBeGreaterThan(0);
+    const buys = new Set(outcomes.filter((o) => o.startsWith('BUY')));
+    expect(buys.has('BUY halted'), [...buys].join(', ')).toBe(true);
+    for (const o of buys) expect(['BUY halted', 'BUY already-holding']).toContain(o);
+    expect(commands.filter((c) => c.type === 'create' && c.side === 'buy')).toEqual([]);
+  });
 });
