@@ -1,6 +1,14 @@
 import type { Fill, Order, OrderEvent } from '../../core/index.js';
 
-const EPS = 1e-12;
+/**
+ * Executed amounts closer than this are the same amount. Relative as well as absolute: a restored slot's
+ * `filled` is the sum of its fills' differences, which can land a unit in the last place (2.9e-11 at
+ * 200,000) away from the exchange's own figure; an absolute 1e-12 took that for a fill, or for a stale
+ * snapshot whose status (a cancel made while the bot was down) was then ignored.
+ */
+function tolerance(a: number, b: number): number {
+  return 1e-12 + Math.max(Math.abs(a), Math.abs(b)) * 1e-14;
+}
 
 /**
  * The last known state of every order, and the events that take an order from one known state to the
@@ -42,14 +50,14 @@ export class OrderTracker {
   apply(next: Order, ts: number): OrderEvent[] {
     const prev = this.#byId.get(next.id);
     const events: OrderEvent[] = [];
-    if (prev && (next.filled < prev.filled - EPS || (prev.status !== 'open' && next.status === 'open'))) return events; // stale
+    if (prev && (next.filled < prev.filled - tolerance(next.filled, prev.filled) || (prev.status !== 'open' && next.status === 'open'))) return events; // stale
     const merged: Order = { ...next, clientId: next.clientId || prev?.clientId || '' };
     this.#byId.set(merged.id, merged);
     if (merged.clientId) this.#byClientId.set(merged.clientId, merged.id);
     if (!prev) events.push({ type: 'order.accepted', ts, order: { ...merged, status: 'open', filled: 0, cost: 0, fee: 0 } });
     const before = prev ?? { filled: 0, cost: 0, fee: 0 };
     const amount = merged.filled - before.filled;
-    if (amount > EPS) {
+    if (amount > tolerance(merged.filled, before.filled)) {
       const cost = merged.cost - before.cost;
       const fill: Fill = {
         orderId: merged.id,
