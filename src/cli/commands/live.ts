@@ -1,6 +1,5 @@
 import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
-import { connectLiveExchange, liveNode, LiveStartError } from '../../engine/nodes/live-node.js';
-import { storeFromConfig } from '../../store/index.js';
+import { connectLiveExchange, liveKeys, liveNode, LiveStartError } from '../../engine/nodes/live-node.js';
 import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, type Command } from '../command.js';
 import { DASHBOARD_FLAG, EXCHANGE_URL_FLAGS, exchangeOverrides, exchangeUrls, portFlag } from './live-flags.js';
@@ -35,28 +34,27 @@ export const liveCommand: Command = {
   async run(args, io) {
     const config = commandConfig(args, io);
     const id = config.exchange.id;
-    // ccxt is large: loaded only when live trading actually starts.
-    const { keyVariables } = await import('../../exchange/ccxt/index.js');
-    const vars = keyVariables(id);
-    const apiKey = io.env[vars.apiKey];
-    const secret = io.env[vars.secret];
-    const password = io.env[vars.password];
-    if (!apiKey || !secret) throw new UsageError(`${vars.apiKey} and ${vars.secret} must be set for live trading on ${id} (paper trading needs no keys: npm start)`);
-    if (!args.booleans.has('live')) throw new UsageError('coinrx live places REAL orders with real money; add --live to go ahead (or use coinrx paper)');
-    // A broken strategy module stops here, before the exchange is contacted.
-    const user = await strategyFromArgs(args, config);
-    const urls = id === 'upbit' ? exchangeUrls(args) : exchangeOverrides(args);
-    const quote = config.exchange.quote;
-    const log = (line: string): void => void io.stderr.write(`live: ${line}\n`);
     const failed = (error: unknown): number => {
       if (!(error instanceof LiveStartError)) throw error;
       if (error.usage) throw new UsageError(error.message);
       io.stderr.write(`coinrx live: ${error.message}\n`);
       return 1;
     };
+    let keys;
+    try {
+      keys = await liveKeys(config, io.env);
+    } catch (error) {
+      return failed(error);
+    }
+    if (!args.booleans.has('live')) throw new UsageError('coinrx live places REAL orders with real money; add --live to go ahead (or use coinrx paper)');
+    // A broken strategy module stops here, before the exchange is contacted.
+    const user = await strategyFromArgs(args, config);
+    const urls = id === 'upbit' ? exchangeUrls(args) : exchangeOverrides(args);
+    const quote = config.exchange.quote;
+    const log = (line: string): void => void io.stderr.write(`live: ${line}\n`);
     let live;
     try {
-      live = await connectLiveExchange({ config, keys: { apiKey, secret, ...(password ? { password } : {}) }, urls });
+      live = await connectLiveExchange({ config, keys, urls });
     } catch (error) {
       return failed(error);
     }
@@ -65,16 +63,14 @@ export const liveCommand: Command = {
       await live.exchange.close();
       return 1;
     }
-    const store = storeFromConfig(config);
-    // The restart procedure (src/engine/nodes/live-node.ts, then the kernel's start-up): the store first —
-    // never an empty restore —, then the account seeded with what the restored positions know, then the
-    // kernel (warming) and the look-ups of every order they wait on, then the report of what no position
-    // accounts for, then trading.
+    // The restart procedure (src/engine/nodes/live-node.ts, then the kernel's start-up): the store (the node
+    // opens the configured one and closes it) first — never an empty restore —, then the account seeded with
+    // what the restored positions know, then the kernel (warming) and the look-ups of every order they wait
+    // on, then the report of what no position accounts for, then trading.
     let node;
     try {
-      node = await liveNode({ config, live, store, log });
+      node = await liveNode({ config, live, log });
     } catch (error) {
-      await store.close(500);
       await live.exchange.close();
       await market.close();
       return failed(error);
@@ -96,7 +92,7 @@ export const liveCommand: Command = {
         out: args.strings.get('out') ?? 'out/live',
         forMs: durationFlag(args, 'for'),
         feed: market.feed,
-        store,
+        store: node.store,
         eager: true,
         ...(args.strings.has('dashboard') ? { dashboardPort: portFlag(args.strings.get('dashboard')) } : {}),
         source: { ...market.source, exchange: id },

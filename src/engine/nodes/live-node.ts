@@ -1,7 +1,7 @@
 import type { Config } from '../../config.js';
 import { wallTimerClock, type MarketRules, type MarketSymbol } from '../../core/index.js';
 import type { CcxtExchange, LiveAccount } from '../../exchange/ccxt/index.js';
-import type { Store } from '../../store/index.js';
+import { storeFromConfig, type Store } from '../../store/index.js';
 import type { BatchScorer } from '../../../streams/index.js';
 import { createKernel, type Kernel, type StrategyFactory } from '../kernel.js';
 import type { FillLedger } from '../fill-ledger.js';
@@ -17,6 +17,29 @@ export class LiveStartError extends Error {
   }
 }
 
+export interface LiveKeys {
+  readonly apiKey: string;
+  readonly secret: string;
+  readonly password?: string;
+}
+
+/**
+ * The account's keys from the environment (Upbit: UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY; others:
+ * <ID>_API_KEY / <ID>_SECRET and <ID>_PASSWORD where the exchange needs one); missing ones are a usage error
+ * naming the variables. Never logged.
+ */
+export async function liveKeys(config: Config, env: Readonly<Record<string, string | undefined>>): Promise<LiveKeys> {
+  const id = config.exchange.id;
+  // ccxt is large: loaded only when live trading actually starts.
+  const { keyVariables } = await import('../../exchange/ccxt/index.js');
+  const vars = keyVariables(id);
+  const apiKey = env[vars.apiKey];
+  const secret = env[vars.secret];
+  const password = env[vars.password];
+  if (!apiKey || !secret) throw new LiveStartError(`${vars.apiKey} and ${vars.secret} must be set for live trading on ${id} (paper trading needs no keys: npm start)`, true);
+  return { apiKey, secret, ...(password ? { password } : {}) };
+}
+
 /** The exchange with the account's keys, and its markets' rules. */
 export interface LiveExchange {
   readonly exchange: CcxtExchange;
@@ -27,7 +50,7 @@ export interface LiveExchange {
 
 export interface LiveExchangeOptions {
   readonly config: Config;
-  readonly keys: { readonly apiKey: string; readonly secret: string; readonly password?: string };
+  readonly keys: LiveKeys;
   readonly urls: { readonly restUrl?: string; readonly wsUrl?: string };
 }
 
@@ -62,7 +85,8 @@ export async function connectLiveExchange(o: LiveExchangeOptions): Promise<LiveE
 export interface LiveNodeOptions {
   readonly config: Config;
   readonly live: LiveExchange;
-  readonly store: Store;
+  /** Default: the configured store (Redis with `redis.url`), opened here and closed by `close()`; one given stays its owner's. */
+  readonly store?: Store;
   /** One line per step of the start-up (without the `live: ` prefix). */
   readonly log: (line: string) => void;
 }
@@ -70,8 +94,11 @@ export interface LiveNodeOptions {
 /** A live session's node: the account opened on the restored bot; `start()` makes the kernel and runs its start-up. */
 export interface LiveNode {
   readonly account: LiveAccount;
+  /** Where the kernel records and the restart read from (the session watches its health and flushes it on stop). */
+  readonly store: Store;
   readonly ledger: FillLedger;
   start(models?: { readonly scorer?: BatchScorer; readonly strategy?: StrategyFactory }): Kernel;
+  /** Closes the account and the store the node opened. */
   close(): Promise<void>;
 }
 
@@ -84,7 +111,19 @@ export interface LiveNode {
  * the market while the bot is down, so the features start from the live feed (said in the log).
  */
 export async function liveNode(o: LiveNodeOptions): Promise<LiveNode> {
-  const { config, store, log } = o;
+  const store = o.store ?? storeFromConfig(o.config);
+  const closeStore = (): Promise<void> => (o.store ? Promise.resolve() : store.close(2_000));
+  try {
+    const node = await openLiveNode(o, store);
+    return { ...node, store, close: () => node.close().finally(closeStore) };
+  } catch (error) {
+    await closeStore();
+    throw error;
+  }
+}
+
+async function openLiveNode(o: LiveNodeOptions, store: Store): Promise<Omit<LiveNode, 'store'>> {
+  const { config, log } = o;
   const { exchange, rules, where } = o.live;
   const { LiveAccount, LIVE_ACK_TIMEOUT_MS } = await import('../../exchange/ccxt/index.js');
   let restore;
