@@ -61,6 +61,13 @@ module.exports = {
       to: { path: '^src/(engine/(trading-engine|kernel|live-restore|store-recorder)\\.ts$|exchange/simulated/)', dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'trading-sessions-own-no-connections',
+      severity: 'error',
+      comment: 'paper and live open the store and the account through their nodes (the node opens and closes them; a test may hand one in): the commands and their session hold only types of them',
+      from: { path: '^src/cli/commands/(live|paper|live-session)\\.ts$' },
+      to: { path: '^src/(store|exchange)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'ml-and-report-through-the-engine-door',
       severity: 'error',
       comment: 'ML and reports use the engine through src/engine/index.ts, never its insides',

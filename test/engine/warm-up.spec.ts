@@ -16,7 +16,7 @@ describe('warmUp (a throwaway engine run before a live session connects)', () =>
   it('leaves nothing behind: the paper node made after it starts from its starting balance, with no position and no result', () => {
     const config = parseConfig({ features: { every: '1s' }, simulator: { initialBalance: 1_000_000 } });
     const store = storeFromConfig(config);
-    const kernel = paperNode({ config, quote: 'KRW', store })(Date.UTC(2026, 0, 1));
+    const kernel = paperNode({ config, quote: 'KRW', store }).start(Date.UTC(2026, 0, 1));
     expect(kernel.engine.openPositions()).toEqual([]);
     expect(kernel.venue.getBalances().filter((b) => b.free + b.locked > 0)).toEqual([{ currency: 'KRW', free: 1_000_000, locked: 0 }]);
     expect(kernel.engine.results).toEqual([]);

@@ -1,6 +1,5 @@
 import { paperNode } from '../../engine/nodes/paper-node.js';
 import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
-import { storeFromConfig } from '../../store/index.js';
 import { CONFIG_FLAGS, type Command } from '../command.js';
 import { DASHBOARD_FLAG, EXCHANGE_URL_FLAGS, portFlag } from './live-flags.js';
 import { openLiveMarket } from './live-market.js';
@@ -39,22 +38,23 @@ export const paperCommand: Command = {
     // With REDIS_URL: position snapshots, the event log and the monitor channels (`coinrx monitor`).
     const score = await configuredScorer(config);
     const agent = await configuredAgent(config);
-    const store = storeFromConfig(config);
+    const node = paperNode({ config, quote, ...(market.rules ? { rules: market.rules } : {}), ...(score ? { scorer: score } : {}), ...(agent ? { strategy: agent } : user ? { strategy: user } : {}) });
     try {
       return await runLiveSession({
-      io,
-      label: 'paper',
-      config,
-      quote,
-      out,
-      forMs,
-      feed: market.feed,
-      store,
-      ...(args.strings.has('dashboard') ? { dashboardPort: portFlag(args.strings.get('dashboard')) } : {}),
-      source: { ...market.source, exchange: 'simulated' },
-      start: paperNode({ config, quote, store, ...(market.rules ? { rules: market.rules } : {}), ...(score ? { scorer: score } : {}), ...(agent ? { strategy: agent } : user ? { strategy: user } : {}) }),
+        io,
+        label: 'paper',
+        config,
+        quote,
+        out,
+        forMs,
+        feed: market.feed,
+        store: node.store,
+        ...(args.strings.has('dashboard') ? { dashboardPort: portFlag(args.strings.get('dashboard')) } : {}),
+        source: { ...market.source, exchange: 'simulated' },
+        start: (firstTs) => node.start(firstTs),
       });
     } finally {
+      await node.close();
       await market.close();
     }
   },
