@@ -8,3 +8,8 @@ export { configuredStrategy, createBacktest, quoteOf, type BacktestRun } from '.
 export { positionIdOf, type TradingEngine } from './trading-engine.js';
 export { positionView } from './position-view.js';
 export { createKernel, type Kernel, type KernelOptions, type StartReport, type StrategyFactory } from './kernel.js';
+// The RL environment trades through the same parts as the engine (issue 15: no copy of them in src/ml).
+export { Portfolio } from './portfolio.js';
+export { orderRouter, type OrderEffects, type RouterHost } from './order-router.js';
+export { entryDenial, exitEvent, sizeEntries } from './risk.js';
+export { buysDrained } from './buys-drained.js';

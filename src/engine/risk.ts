@@ -1,5 +1,8 @@
 import type { MarketRules } from '../core/index.js';
 import { roundAmountDown, roundPrice } from '../exchange/index.js';
+import type { PositionEvent } from '../../machines/index.js';
+import { sizeOrders, type Candidate, type Sizing, type SizingLimits } from '../trading/order-sizing.js';
+import type { Portfolio } from './portfolio.js';
 
 /**
  * What became of a strategy decision: carried out (`acted`), or why not. A BUY is settled when the
@@ -46,4 +49,36 @@ export function sellOrder(rules: MarketRules, held: number, price: number): { re
   const amount = roundAmountDown(held, rules.amountStep);
   if (amount <= 0 || amount * sellPrice < rules.minTotal) return 'below-minimum';
   return { price: sellPrice, amount };
+}
+
+/**
+ * What an exit tells the position (the engine's SELL, its liquidation, the RL environment's): the sell
+ * order of `sellOrder`, or — dust below the minimum order — closing the position.
+ */
+export function exitEvent(rules: MarketRules, held: number, price: number, reason: string, ts: number): { readonly event: PositionEvent; readonly outcome: 'acted' | 'below-minimum' } {
+  const order = sellOrder(rules, held, price);
+  if (order === 'below-minimum') return { event: { type: 'position.close', ts, reason: 'dust below the minimum order' }, outcome: 'below-minimum' };
+  return { event: { type: 'decision.sell', ts, price: order.price, amount: order.amount, reason }, outcome: 'acted' };
+}
+
+/** What entry sizing reads of the account. */
+export interface EntryAccount {
+  readonly portfolio: Portfolio;
+  readonly quote: string;
+  readonly rules: (market: string) => MarketRules | undefined;
+  readonly openPositions: number;
+  readonly limits: SizingLimits;
+}
+
+const NOTHING_SIZED: Sizing = { orders: [], skipped: [] };
+
+/**
+ * The BUYs of one ranking that passed `entryDenial`, sized together (src/trading/order-sizing.ts): those
+ * of markets in the account's quote currency, splitting the free cash against the portfolio's equity.
+ */
+export function sizeEntries(candidates: readonly Candidate[], account: EntryAccount): Sizing {
+  const traded = candidates.filter((c) => account.rules(c.market)?.quote === account.quote);
+  if (traded.length === 0) return NOTHING_SIZED;
+  const cash = account.portfolio.cash();
+  return sizeOrders({ candidates: traded, cash, equity: account.portfolio.equity().equity, openPositions: account.openPositions, limits: account.limits, rules: account.rules });
 }

@@ -7,12 +7,13 @@ import { botMachine, clockIn, equityMatters, held, positionMachine, rearmTimers,
 import type { PositionView, Strategy, StrategyInput } from '../../strategies/index.js';
 import { positionView } from './position-view.js';
 import type { BatchScorer } from '../../streams/index.js';
-import { sizeOrders, type Candidate } from '../trading/order-sizing.js';
+import type { Candidate } from '../trading/order-sizing.js';
+import { buysDrained } from './buys-drained.js';
 import { EventFeed } from './event-feed.js';
 import { marketPipeline, type MarketPipeline } from './market-pipeline.js';
 import { orderRouter, type OrderCommand } from './order-router.js';
 import { Portfolio } from './portfolio.js';
-import { entryDenial, sellOrder, skippedOutcome, type DecisionOutcome } from './risk.js';
+import { entryDenial, exitEvent, sizeEntries, skippedOutcome, type DecisionOutcome } from './risk.js';
 
 export type { OrderCommand } from './order-router.js';
 export type { DecisionOutcome } from './risk.js';
@@ -414,11 +415,8 @@ export class TradingEngine {
     const canOpen = this.#options.canOpenPositions;
     const denied = entryDenial({ openPositions: this.#positions.size, maxPositions: config.allocation.maxPositions, botState: this.bot.getSnapshot().value, storeWritable: canOpen === undefined || canOpen() });
     if (denied !== undefined) return this.#outcomes(decisions, denied);
-    const cash = this.portfolio.cash();
-    const candidates: Candidate[] = decisions
-      .filter((d) => this.#options.venue.rules(d.market)?.quote === quote)
-      .map((d) => ({ market: d.market, score: d.score ?? 0, price: d.price ?? this.portfolio.price(d.market) ?? 0, volatility: this.#last.get(d.market)?.volatility ?? 0, fraction: d.fraction }));
-    const sizing = sizeOrders({ candidates, cash, equity: this.portfolio.equity().equity, openPositions: this.#positions.size, limits: config.allocation, rules: this.#rules });
+    const candidates: Candidate[] = decisions.map((d) => ({ market: d.market, score: d.score ?? 0, price: d.price ?? this.portfolio.price(d.market) ?? 0, volatility: this.#last.get(d.market)?.volatility ?? 0, fraction: d.fraction }));
+    const sizing = sizeEntries(candidates, { portfolio: this.portfolio, quote, rules: this.#rules, openPositions: this.#positions.size, limits: config.allocation });
     const outcomes = new Map<string, DecisionOutcome>();
     for (const order of sizing.orders) {
       const positionId = `${this.#options.positionPrefix ?? config.botId}-${++this.#seq}`;
@@ -487,8 +485,7 @@ export class TradingEngine {
 
   /** Stopping ends once no buy of the bot rests on the exchange any more. */
   #checkDrained(): void {
-    // The bot's states are flat: comparing the value spares XState's general state matching on every order event.
-    if (this.bot.getSnapshot().value === 'stopping' && !this.#options.venue.getOpenOrders().some((o) => o.side === 'buy')) this.bot.send({ type: 'positions.drained' });
+    if (buysDrained(this.bot.getSnapshot().value, this.#options.venue)) this.bot.send({ type: 'positions.drained' });
   }
 
   /** Carries out the strategy's SELL `decision` (its outcome is reported). */
@@ -506,9 +503,7 @@ export class TradingEngine {
     const rules = this.#options.venue.rules(t.market);
     const context = this.#context(t);
     if (!rules || !context) return { outcome: 'no-position' };
-    const order = sellOrder(rules, held(context), price);
-    if (order === 'below-minimum') return { event: { type: 'position.close', ts: this.#now, reason: 'dust below the minimum order' }, outcome: 'below-minimum' };
-    return { event: { type: 'decision.sell', ts: this.#now, price: order.price, amount: order.amount, reason }, outcome: 'acted' };
+    return exitEvent(rules, held(context), price, reason, this.#now);
   }
 
   #exitPrice(market: string): number {
