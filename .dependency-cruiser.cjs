@@ -63,9 +63,9 @@ module.exports = {
     {
       name: 'trading-sessions-own-no-connections',
       severity: 'error',
-      comment: 'paper and live open the store and the account through their nodes (the node opens and closes them; a test may hand one in): the commands and their session hold only types of them',
-      from: { path: '^src/cli/commands/(live|paper|live-session)\\.ts$' },
-      to: { path: '^src/(store|exchange)/', dependencyTypesNot: ['type-only'] },
+      comment: 'paper and live open the store, the account and the market feed through their nodes (src/engine/nodes: the node opens and closes them; a test may hand a store in): the commands, their session and their market hold only types of them',
+      from: { path: '^src/cli/commands/(live|paper|live-session|live-market)\\.ts$' },
+      to: { path: '^src/(store|exchange|market-data|net)/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'ml-and-report-through-the-engine-door',
