@@ -1,12 +1,12 @@
 import { createActor, type Actor } from 'xstate';
 import type { Config } from '../../config.js';
 import { EventClock } from '../../core/clock.js';
-import type { Fill, MarketEvent, Order, OrderEvent } from '../../core/index.js';
-import { roundAmountDown, roundPrice, SimulatedVenue } from '../../exchange/index.js';
-import { botMachine, clockIn, equityMatters, held, positionMachine, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../../machines/index.js';
+import type { Fill, MarketEvent, OrderEvent } from '../../core/index.js';
+import { SimulatedVenue } from '../../exchange/index.js';
+import { botMachine, clockIn, equityMatters, held, positionMachine, type PositionContext, type PositionEvent, type PositionResult } from '../../../machines/index.js';
 import type { PositionView } from '../../../strategies/index.js';
-import { positionIdOf, positionView } from '../../engine/index.js';
-import { sizeOrders, type Candidate } from '../../trading/order-sizing.js';
+import { buysDrained, entryDenial, exitEvent, orderRouter, Portfolio, positionIdOf, positionView, sizeEntries } from '../../engine/index.js';
+import type { Candidate } from '../../trading/order-sizing.js';
 import { FEATURE_COUNT } from '../feature-vector.js';
 import type { Normalizer } from '../normalizer.js';
 import { ACTION_COUNT, BUY, CANCEL_BUY, CANCEL_SELL, groupOf, SELL, writeMask } from './actions.js';
@@ -106,10 +106,9 @@ export class TradingEnv {
   #seq = 0;
   /** The engine's `#now`: the last event's time, the batch's while it decides. */
   #now = 0;
-  readonly #inFlight = new Set<string>();
-  #lastPrice: Float64Array;
+  /** The engine's portfolio on the episode's venue: balances, last prices, equity. */
+  #portfolio!: Portfolio;
   #cursor = 0;
-  #marketByCurrency = new Map<string, number>();
   readonly #marketIndex = new Map<string, number>();
   #buys: Candidate[] = [];
 
@@ -121,11 +120,7 @@ export class TradingEnv {
     this.feeRate = this.#newVenue(0).feeRate(this.quote);
     this.target = options.reward.target ?? options.config.strategy.takeProfit;
     this.#slotOf = new Int32Array(options.tape.markets.length).fill(-1);
-    this.#lastPrice = new Float64Array(options.tape.markets.length);
-    options.tape.markets.forEach((m, i) => {
-      this.#marketIndex.set(m, i);
-      if (quoteOfMarket(m) === this.quote) this.#marketByCurrency.set(m.slice(0, m.indexOf('/')), i);
-    });
+    options.tape.markets.forEach((m, i) => this.#marketIndex.set(m, i));
   }
 
   get episode(): Episode | undefined {
@@ -158,7 +153,6 @@ export class TradingEnv {
     this.obs = new Float32Array(this.k * OBSERVATION_SIZE);
     this.mask = new Uint8Array(this.k * ACTION_COUNT);
     this.rewards = new Float32Array(this.k);
-    this.#lastPrice.fill(0);
     this.record = this.#o.record ? { fills: [], equity: [], decisions: [], bot: [] } : undefined;
     // Start feeding an hour of batches early: the exchange remembers each market's last print (marketable arrivals).
     const from = episode.start >= 12 ? (tape.emitIndex[episode.start - 12] as number) : 0;
@@ -169,24 +163,24 @@ export class TradingEnv {
     this.#ofMachine.clear();
     this.#afterBot.length = 0;
     this.#byMarket.clear();
-    this.#inFlight.clear();
     this.results.length = 0;
     this.orphanOrderEvents = 0;
     this.#seq = 0;
     this.#now = firstTs;
     this.#clock = new EventClock(firstTs);
     this.#venue = this.#newVenue(firstTs, this.#clock);
+    this.#portfolio = new Portfolio(this.#venue, this.quote);
     // The venue infers each market's rules from its first price in the data, as the engine's does.
     tape.markets.forEach((m, i) => this.#venue.inferred.observe(m, tape.firstPrice[i] as number));
     this.#venue.orderEvents$.subscribe((e) => this.#onOrderEvent(e));
-    const positions = positionMachine.provide({
-      actions: {
-        placeOrder: (_, p: OrderEffect) => void this.#venue.createLimitOrder({ clientId: p.slot.clientId, market: p.market, side: p.slot.side, price: p.slot.price, amount: p.slot.amount }),
-        cancelOrder: (_, p: OrderEffect) => this.#cancelOrder(p),
-        queryOrder: (_, p: OrderEffect) => this.#lookup(p.positionId, p.market, p.slot.clientId),
-        clockIn: clockIn(this.#clock),
-      },
+    // The engine's order router: the same placing, cancelling and look-ups (retried on the clock) on the venue.
+    const { placeOrder, cancelOrder, queryOrder } = orderRouter(this.#venue, this.#clock, {
+      now: () => this.#now,
+      send: (positionId, event) => this.#send(positionId, event),
+      isOpen: (positionId) => this.#positions.has(positionId),
+      onCommand: undefined,
     });
+    const positions = positionMachine.provide({ actions: { placeOrder, cancelOrder, queryOrder, clockIn: clockIn(this.#clock) } });
     this.#stepper = new PositionStepper(positions, this.#clock, (m) => {
       if (m.snapshot.status !== 'done') return;
       const p = this.#ofMachine.get(m);
@@ -256,19 +250,9 @@ export class TradingEnv {
     return false;
   }
 
-  /** Equity in the quote currency, every balance at its last price (TradingEngine.equity). */
+  /** Equity in the quote currency, every balance at its last price (the engine's Portfolio). */
   equity(): number {
-    let equity = 0;
-    for (const bal of this.#venue.getBalances()) {
-      const total = bal.free + bal.locked;
-      if (total === 0) continue;
-      if (bal.currency === this.quote) equity += total;
-      else {
-        const m = this.#marketByCurrency.get(bal.currency);
-        equity += total * (m === undefined ? 0 : (this.#lastPrice[m] as number));
-      }
-    }
-    return equity;
+    return this.#portfolio.equity().equity;
   }
 
   fees(): number {
@@ -291,16 +275,15 @@ export class TradingEnv {
 
   /** The kernel's feed: the clock moves to the event (due timers fire), then the exchange matches it. */
   #feedUntil(end: number): void {
-    const { events, eventMarket } = this.tape;
+    const { events } = this.tape;
     const ex = this.#venue.exchange;
     const clock = this.#clock;
-    const lastPrice = this.#lastPrice;
+    const portfolio = this.#portfolio;
     for (let i = this.#cursor; i < end; i++) {
       const e = events[i] as MarketEvent;
       clock.advanceTo(e.ts);
       this.#now = e.ts;
-      if (e.kind === 'candle') lastPrice[eventMarket[i] as number] = e.close;
-      else if (e.kind === 'trade' || e.kind === 'ticker') lastPrice[eventMarket[i] as number] = e.price;
+      portfolio.notePrice(e);
       ex.onMarketEvent(e);
     }
     this.#cursor = Math.max(this.#cursor, end);
@@ -315,9 +298,9 @@ export class TradingEnv {
     this.#checkDrained();
   }
 
-  /** Stopping ends once no buy of the bot rests on the exchange any more. */
+  /** The engine's drain check: stopping ends once no buy of the bot rests on the venue. */
   #checkDrained(): void {
-    if (this.#bot.getSnapshot().value === 'stopping' && !this.#venue.getOpenOrders().some((o) => o.side === 'buy')) this.#sendBot({ type: 'positions.drained' });
+    if (buysDrained(this.#bot.getSnapshot().value, this.#venue)) this.#sendBot({ type: 'positions.drained' });
   }
 
   /** One step of the bot; what its actions told the positions is delivered after it. */
@@ -335,25 +318,6 @@ export class TradingEnv {
     if (this.record) this.record.equity.push({ ts, equity });
   }
 
-  /** The engine's look-up: answered at once by the simulated venue; one per order and purpose in flight. */
-  #lookup(positionId: string, market: string, clientId: string, then?: (order: Order) => void): void {
-    const key = then ? `${clientId} cancel` : clientId;
-    if (this.#inFlight.has(key)) return;
-    this.#inFlight.add(key);
-    this.#venue.lookupOrder({ clientId, market }, (reply) => {
-      this.#inFlight.delete(key);
-      const order = 'error' in reply ? undefined : reply.order;
-      if (order && then) then(order);
-      else this.#send(positionId, { type: 'order.queryResult', ts: this.#now, clientId, order });
-    });
-  }
-
-  #cancelOrder(p: OrderEffect): void {
-    const order = this.#venue.getOrder({ clientId: p.slot.clientId });
-    if (order) void this.#venue.cancelOrder(order.id).catch(() => undefined);
-    else this.#lookup(p.positionId, p.market, p.slot.clientId, (found) => void this.#venue.cancelOrder(found.id).catch(() => undefined));
-  }
-
   /** The bot's `stopping` entry: open buys cancelled. */
   #cancelOpenBuys(): void {
     for (const p of this.#positions.values()) if (this.#state(p) === 'buying') this.#send(p.positionId, { type: 'decision.cancelBuy', ts: this.#now });
@@ -369,14 +333,10 @@ export class TradingEnv {
     if (p) this.#stepper.send(p.machine, event);
   }
 
-  /** The engine's `#sell`: price rounded up to the tick, whole lots; what is under a lot or the minimum is written off. */
+  /** The engine's exit (risk.ts): whole lots at a price on the tick, or the dust closed. */
   #sell(p: EnvPosition, price: number, reason: string): void {
     const rules = this.#venue.rules(p.market);
-    if (!rules) return;
-    const sellPrice = roundPrice(rules, price, 'up');
-    const amount = roundAmountDown(held(this.#context(p)), rules.amountStep);
-    if (amount <= 0 || amount * sellPrice < rules.minTotal) this.#send(p.positionId, { type: 'position.close', ts: this.#now, reason: 'dust below the minimum order' });
-    else this.#send(p.positionId, { type: 'decision.sell', ts: this.#now, price: sellPrice, amount, reason });
+    if (rules) this.#send(p.positionId, exitEvent(rules, held(this.#context(p)), price, reason, this.#now).event);
   }
 
   /** TradingEngine's exit price: the book's bid when known, else the last price (candles and trades carry no book). */
@@ -384,19 +344,15 @@ export class TradingEnv {
     const M = this.tape.markets.length;
     const cell = this.batch * M + m;
     const bid = this.tape.bid[cell] as number;
-    return bid !== this.tape.price[cell] ? bid : (this.#lastPrice[m] as number) || bid;
+    return bid !== this.tape.price[cell] ? bid : this.#portfolio.price(this.tape.markets[m] as string) || bid;
   }
 
-  /** The engine's `#flushBuys` for the BUYs of one ranking. */
+  /** The engine's `#flushBuys` for the BUYs of one ranking: the same risk step and sizing. */
   #flushBuys(ts: number): void {
     const { config } = this;
-    if (this.#positions.size >= config.allocation.maxPositions) return;
-    if (this.#bot.getSnapshot().value !== 'running') return;
     const venue = this.#venue;
-    const candidates = this.#buys.filter((c) => venue.rules(c.market)?.quote === this.quote);
-    if (candidates.length === 0) return;
-    const cash = venue.getBalance(this.quote).free;
-    const sizing = sizeOrders({ candidates, cash, equity: this.equity(), openPositions: this.#positions.size, limits: config.allocation, rules: venue.rules });
+    if (entryDenial({ openPositions: this.#positions.size, maxPositions: config.allocation.maxPositions, botState: this.#bot.getSnapshot().value, storeWritable: true }) !== undefined) return;
+    const sizing = sizeEntries(this.#buys, { portfolio: this.#portfolio, quote: this.quote, rules: venue.rules, openPositions: this.#positions.size, limits: config.allocation });
     // The bot is running (checked above), so it would take every `position.open`.
     for (const order of sizing.orders) {
       const positionId = `${config.botId}-${++this.#seq}`;
@@ -432,7 +388,7 @@ export class TradingEnv {
         const amount = held(c);
         if (k < 0 || !(amount > 0)) continue;
         const spent = c.buyValueBefore + c.buyFeesBefore + (c.buy ? c.buy.cost + c.buy.fee : 0);
-        const bid = this.#lastPrice[p.marketIndex] || (this.tape.bid[this.batch * M + p.marketIndex] as number);
+        const bid = this.#portfolio.price(p.market) || (this.tape.bid[this.batch * M + p.marketIndex] as number);
         const received = c.sellValueBefore - c.sellFeesBefore + amount * bid * (1 - this.feeRate);
         if (spent > 0) this.rewards[k] = (this.rewards[k] as number) + tradeReward({ return: (received - spent) / spent, pnl: received - spent }, this.#o.reward, this.target, this.config.simulator.initialBalance);
       }
