@@ -73,8 +73,6 @@ export class LiveAccount implements Venue {
   });
   readonly #balances = new Map<string, Balance>();
   readonly #open = new Map<string, Order>();
-  /** Per order id, the executed amount whose fills moved the cash view. */
-  readonly #appliedFills = new Map<string, number>();
   #subscription: Subscription | undefined;
   /** Every order resting on the account when it was opened (start-up reconciliation reads it). */
   openOrdersAtStart: readonly Order[] = [];
@@ -269,14 +267,13 @@ export class LiveAccount implements Venue {
     this.#emit(event);
   }
 
-  /** Until the next re-read: the fill moves base and quote (the fee in quote), from free for simplicity. */
+  /**
+   * Until the next re-read: the fill moves base and quote (the fee in quote), from free for simplicity.
+   * Every fill event comes from the adapter's OrderTracker, which emits each executed amount of an order
+   * once (test/exchange/ccxt/order-tracker.spec.ts, binance-exchange.spec.ts "after a restart from a stale
+   * snapshot"), so the cash view needs no replay guard of its own.
+   */
   #applyFill(event: Extract<OrderEvent, { type: 'order.fill' }>): void {
-    // The cash view moves once per fill: a fill at or below the order's executed amount already applied is a replay.
-    // Load-bearing beside the tracker's own diffing: without it the Binance fault matrix (Redis stopped across a
-    // restart) ends with the cash view off and a sell lost.
-    const applied = this.#appliedFills.get(event.order.id) ?? 0;
-    if (event.order.filled <= applied + 1e-12) return;
-    this.#appliedFills.set(event.order.id, event.order.filled);
     const f = event.fill;
     const base = f.market.slice(0, f.market.indexOf('/'));
     const quote = this.#options.quote;

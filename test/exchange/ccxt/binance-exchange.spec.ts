@@ -170,6 +170,41 @@ describe('LiveAccount on Binance', () => {
     expect(placed).toEqual(['0.01', '0.0099']);
   });
 
+  it('after a restart from a stale snapshot, the stream, REST polls, look-ups and a dropped socket bring each executed amount once', async () => {
+    // The cash view moves on every fill event it gets: this is what lets it do without a replay guard of its own.
+    const { s, ex } = await setup({ balances: { USDT: 10_000 } });
+    const first = await ex.createLimitOrder({ clientId: 'once-b1', market: 'ETH/USDT', side: 'buy', price: 2_500, amount: 0.01 });
+    s.fillOrder(first!.id, 0.003);
+    await ex.close();
+    adapters.splice(0);
+    s.fillOrder(first!.id, 0.002); // while down; the snapshot the bot restores predates both fills
+    const restarted = new CcxtExchange({ exchangeId: 'binance', apiKey: s.apiKey, secret: s.secret, restUrl: s.restUrl, timeoutMs: 3_000, retryDelayMs: 20, pollIntervalMs: 50, reconcileIntervalMs: 80, random: () => 0.5 });
+    const raw: OrderEvent[] = [];
+    restarted.orderEvents$.subscribe((e) => raw.push(e));
+    const slot = { side: 'buy' as const, clientId: 'once-b1', price: 2_500, amount: 0.01, filled: 0, cost: 0, fee: 0, submittedTs: 0, acked: true, id: first!.id };
+    const account = await LiveAccount.open(restarted, { quote: 'USDT', refreshMs: 60_000, restored: [{ market: 'ETH/USDT', slot }] });
+    adapters.push(account);
+    await waitFor(() => s.privateConnections > 0, 'the private stream', 5_000);
+    const lookups = (): Promise<unknown> => Promise.all([account.reconcile([{ market: 'ETH/USDT', slot }], Date.now()), restarted.fetchOrder({ id: first!.id }), restarted.openOrders()]);
+    await lookups();
+    s.fillOrder(first!.id, 0.001);
+    await lookups();
+    s.dropConnections();
+    s.fillOrder(first!.id, 0.002);
+    await lookups();
+    s.fillOrder(first!.id);
+    await waitFor(() => restarted.getOrder({ id: first!.id })?.status === 'filled', 'the last fill', 10_000);
+    await lookups();
+    await new Promise((r) => setTimeout(r, 300)); // a few more REST rounds
+    const fills = raw.flatMap((e) => (e.type === 'order.fill' ? [e] : []));
+    // Each fill event brings the order further than any before it (what the account's cash view counts on)…
+    for (let i = 1; i < fills.length; i++) expect(fills[i]!.order.filled).toBeGreaterThan(fills[i - 1]!.order.filled);
+    // …and together they are what the exchange executed: 0.005 before the restart, 0.005 after.
+    expect(fills.reduce((a, e) => a + e.fill.amount, 0)).toBeCloseTo(0.01, 12);
+    expect(fills[0]!.fill.amount).toBeCloseTo(0.005, 12);
+    expect(s.order({ orderId: first!.id })?.['executedQty']).toBe('0.01000000');
+  });
+
   it('reconciles restored orders by client id and market after a restart', async () => {
     const { s, ex } = await setup();
     const first = await ex.createLimitOrder({ clientId: 'rs-b1', market: 'BTC/USDT', side: 'buy', price: 59_000, amount: 0.002 });
