@@ -11,5 +11,5 @@ export { createKernel, type Kernel, type KernelOptions, type StartReport, type S
 // The RL environment trades through the same parts as the engine (issue 15: no copy of them in src/ml).
 export { Portfolio } from './portfolio.js';
 export { orderRouter, type OrderEffects, type RouterHost } from './order-router.js';
-export { entryDenial, exitEvent, sizeEntries } from './risk.js';
+export { entryDenial, exitEvent, exitPrice, sizeEntries } from './risk.js';
 export { buysDrained } from './buys-drained.js';

@@ -82,3 +82,11 @@ export function sizeEntries(candidates: readonly Candidate[], account: EntryAcco
   const cash = account.portfolio.cash();
   return sizeOrders({ candidates: traded, cash, equity: account.portfolio.equity().equity, openPositions: account.openPositions, limits: account.limits, rules: account.rules });
 }
+
+/**
+ * The price an exit asks when the decision names none: the book's bid when known, else the last traded
+ * price, else the price the features saw (candles and trades carry no book).
+ */
+export function exitPrice(touchBid: number | undefined, lastPrice: number | undefined, price: number | undefined): number {
+  return touchBid ?? lastPrice ?? price ?? 0;
+}

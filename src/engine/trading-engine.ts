@@ -13,7 +13,7 @@ import { EventFeed } from './event-feed.js';
 import { marketPipeline, type MarketPipeline } from './market-pipeline.js';
 import { orderRouter, type OrderCommand } from './order-router.js';
 import { Portfolio } from './portfolio.js';
-import { entryDenial, exitEvent, sizeEntries, skippedOutcome, type DecisionOutcome } from './risk.js';
+import { entryDenial, exitEvent, exitPrice, sizeEntries, skippedOutcome, type DecisionOutcome } from './risk.js';
 
 export type { OrderCommand } from './order-router.js';
 export type { DecisionOutcome } from './risk.js';
@@ -508,7 +508,7 @@ export class TradingEngine {
 
   #exitPrice(market: string): number {
     const s = this.#last.get(market);
-    return s?.touch?.bidPrice ?? this.portfolio.price(market) ?? s?.price ?? 0;
+    return exitPrice(s?.touch?.bidPrice, this.portfolio.price(market), s?.price);
   }
 
   /**

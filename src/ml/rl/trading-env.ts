@@ -5,7 +5,7 @@ import type { Fill, MarketEvent, OrderEvent } from '../../core/index.js';
 import { SimulatedVenue } from '../../exchange/index.js';
 import { botMachine, clockIn, equityMatters, held, positionMachine, type PositionContext, type PositionEvent, type PositionResult } from '../../../machines/index.js';
 import type { PositionView } from '../../../strategies/index.js';
-import { buysDrained, entryDenial, exitEvent, orderRouter, Portfolio, positionIdOf, positionView, sizeEntries } from '../../engine/index.js';
+import { buysDrained, entryDenial, exitEvent, exitPrice, orderRouter, Portfolio, positionIdOf, positionView, sizeEntries } from '../../engine/index.js';
 import type { Candidate } from '../../trading/order-sizing.js';
 import { FEATURE_COUNT } from '../feature-vector.js';
 import type { Normalizer } from '../normalizer.js';
@@ -339,14 +339,12 @@ export class TradingEnv {
     if (rules) this.#send(p.positionId, exitEvent(rules, held(this.#context(p)), price, reason, this.#now).event);
   }
 
-  /** TradingEngine's exit price: the book's bid when known, else the last price (candles and trades carry no book). */
+  /** The engine's exit price; the tape's bid is a book's where it differs from the price (candles and trades carry no book). */
   #exitPrice(m: number): number {
-    const M = this.tape.markets.length;
-    const cell = this.batch * M + m;
+    const cell = this.batch * this.tape.markets.length + m;
     const bid = this.tape.bid[cell] as number;
-    return bid !== this.tape.price[cell] ? bid : this.#portfolio.price(this.tape.markets[m] as string) || bid;
+    return exitPrice(bid !== this.tape.price[cell] ? bid : undefined, this.#portfolio.price(this.tape.markets[m] as string), bid);
   }
-
   /** The engine's `#flushBuys` for the BUYs of one ranking: the same risk step and sizing. */
   #flushBuys(ts: number): void {
     const { config } = this;
