@@ -6,6 +6,13 @@
  *   (`horizonBreadth`, a pure function of the feature snapshots);
  * - nothing imports `src/cli` (the CLI is the outermost layer), and the CLI runs the engine only through
  *   its nodes (`src/engine/nodes`: backtest, paper, live), never the engine, kernel or venues directly;
+ * - the trading modes (backtest, demo, paper, live) get their store, account and live feed from the nodes,
+ *   which open and close them. The CLI's other arrows into src/store, src/ml, src/exchange and
+ *   src/market-data are left on purpose: they belong to no trading mode (no bot's store, account or live
+ *   feed) but to data, research and monitoring commands — `data download` (ccxt, market-data/download),
+ *   `features`, `rank`, `ranker`, `agent`, `optimize` (market data, ML, the optimizer), `status`,
+ *   `monitor`, `worker` (reading Redis) — and to the input the backtest and demo read themselves
+ *   (`replay-input.ts`, the generated market);
  * - `src/market-data` (replay readers and live feeds) never imports `src/exchange`;
  * - `src/ml` and `src/report` use the engine only through `src/engine/index.ts`;
  * - no cycles, type-only ones included.
@@ -61,11 +68,18 @@ module.exports = {
       to: { path: '^src/(engine/(trading-engine|kernel|live-restore|store-recorder)\\.ts$|exchange/simulated/)', dependencyTypesNot: ['type-only'] },
     },
     {
-      name: 'trading-sessions-own-no-connections',
+      name: 'trading-modes-open-no-store-or-account',
       severity: 'error',
-      comment: 'paper and live open the store, the account and the market feed through their nodes (src/engine/nodes: the node opens and closes them; a test may hand a store in): the commands, their session and their market hold only types of them',
+      comment: 'backtest, demo, paper and live get the store, the account and the venue from their nodes (src/engine/nodes: the node opens and closes them; a test may hand a store in): the commands hold only types of src/store and src/exchange',
+      from: { path: '^src/cli/commands/(backtest|demo|live|paper|live-session|live-market)\\.ts$' },
+      to: { path: '^src/(store|exchange)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'live-market-data-through-the-node',
+      severity: 'error',
+      comment: "paper and live get the live feed from their node (it comes with the exchange's rules); backtest and demo read their recorded or generated input themselves",
       from: { path: '^src/cli/commands/(live|paper|live-session|live-market)\\.ts$' },
-      to: { path: '^src/(store|exchange|market-data|net)/', dependencyTypesNot: ['type-only'] },
+      to: { path: '^src/(market-data|net)/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'ml-and-report-through-the-engine-door',

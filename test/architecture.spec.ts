@@ -15,7 +15,7 @@ interface Violation {
 }
 
 describe('dependency rules (.dependency-cruiser.cjs)', () => {
-  it('holds every rule: core imports nothing internal, pure layers take only core, nothing imports the CLI, the CLI only through the nodes, paper and live open no store or account themselves, ML and reports through the engine door, no cycles', () => {
+  it('holds every rule: core imports nothing internal, pure layers take only core, nothing imports the CLI, the CLI only through the nodes, the trading modes open no store, account or live feed themselves, ML and reports through the engine door, no cycles', () => {
     const run = spawnSync(process.execPath, ['node_modules/dependency-cruiser/bin/dependency-cruise.mjs', '--config', '.dependency-cruiser.cjs', '--output-type', 'json', 'src', 'streams', 'machines', 'strategies'], { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     expect(run.error).toBeUndefined();
     const result = JSON.parse(run.stdout) as { summary: { violations: Violation[]; totalCruised: number } };
@@ -37,6 +37,7 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
     file('src/engine/nodes/node.ts', "export type Node = number;\n");
     file('src/cli/commands/live.ts', "import { store } from '../../store/index.js';\nimport type { Account } from '../../exchange/account.js';\nexport const l: Account = store;\n");
     file('src/store/index.ts', "export const store = 1;\n");
+    file('src/cli/commands/paper.ts', "import { feed } from '../../market-data/live/feed.js';\nexport const p = feed;\n");
     file('src/exchange/account.ts', "export type Account = number;\n");
     file('src/core/types.ts', "import { cli } from '../cli/main.js';\nexport const core = cli;\n");
     file('streams/window.ts', "import { engine } from '../src/engine/trading-engine.js';\nexport const w = engine;\n");
@@ -58,7 +59,8 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
         'core-imports-nothing-internal: src/core/types.ts → src/cli/main.ts',
         'nothing-imports-cli: src/core/types.ts → src/cli/main.ts',
         'cli-through-nodes: src/cli/run.ts → src/engine/trading-engine.ts',
-        'trading-sessions-own-no-connections: src/cli/commands/live.ts → src/store/index.ts',
+        'trading-modes-open-no-store-or-account: src/cli/commands/live.ts → src/store/index.ts',
+        'live-market-data-through-the-node: src/cli/commands/paper.ts → src/market-data/live/feed.ts',
         'pure-layers-take-only-core: streams/window.ts → src/engine/trading-engine.ts',
         'ml-and-report-through-the-engine-door: src/ml/dataset.ts → src/engine/trading-engine.ts',
         'no-circular: src/trading/a.ts → src/trading/b.ts',

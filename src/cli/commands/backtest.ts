@@ -1,6 +1,5 @@
-import { backtestNode, loadBacktestCheckpoint, NoMarketEventsError, type BacktestCheckpoint } from '../../engine/nodes/backtest-node.js';
+import { backtestNode, loadBacktestCheckpoint, NoMarketEventsError, openRunStore, StoreNotWritableError, type BacktestCheckpoint } from '../../engine/nodes/backtest-node.js';
 import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
-import { storeFromConfig, waitHealthy } from '../../store/index.js';
 import { UsageError } from '../args.js';
 import { writeBacktestOutput } from '../../engine/backtest-output.js';
 import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
@@ -47,13 +46,13 @@ export const backtestCommand: Command = {
     const score = await configuredScorer(config);
     const user = await strategyFromArgs(args, config);
     const agent = await configuredAgent(config);
-    const store = storeFromConfig(config);
-    // New entries wait for a writable store: start only once Redis answers, so the run does not begin
-    // with its entries blocked (and stays the same run as without Redis).
-    if (store.backend === 'redis' && !(await waitHealthy(store, 10_000))) {
-      const reason = store.health.reason;
-      await store.close(1_000);
-      io.stderr.write(`coinrx backtest: the Redis store is not writable (${reason}); check REDIS_URL or unset it to run without checkpoints\n`);
+    // Opened by the node: with Redis, only once it answers (the run does not begin with its entries blocked).
+    let store;
+    try {
+      store = await openRunStore(config);
+    } catch (error) {
+      if (!(error instanceof StoreNotWritableError)) throw error;
+      io.stderr.write(`coinrx backtest: the Redis store is not writable (${error.message}); check REDIS_URL or unset it to run without checkpoints\n`);
       return 1;
     }
     const everyText = args.strings.get('checkpoint-every');

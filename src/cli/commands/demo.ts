@@ -1,4 +1,4 @@
-import { backtestNode, type BacktestRun } from '../../engine/nodes/backtest-node.js';
+import { backtestNode, openRunStore, StoreNotWritableError, storeLocation, type BacktestRun } from '../../engine/nodes/backtest-node.js';
 import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
 import { writeBacktestOutput } from '../../engine/backtest-output.js';
 import { generateMarket } from '../../market-data/generator.js';
@@ -12,7 +12,6 @@ import { progressDetail, summaryLines } from './backtest-summary.js';
 import { balanceLine, commandConfig, replayFromArgs, reportStats } from './replay-input.js';
 import { reportStoreLoss } from './store-loss.js';
 import { STRATEGY_FLAGS, strategyFromArgs } from '../strategy-flag.js';
-import { redactUrl, storeFromConfig, waitHealthy } from '../../store/index.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -55,11 +54,12 @@ export const demoCommand: Command = {
     const user = await strategyFromArgs(args, config);
     const agent = await configuredAgent(config);
     // With REDIS_URL the demo writes what it does to Redis like any run (monitor, status, snapshots).
-    const store = storeFromConfig(config);
-    if (store.backend === 'redis' && !(await waitHealthy(store, 10_000))) {
-      const reason = store.health.reason;
-      await store.close(1_000);
-      io.stderr.write(`coinrx demo: the Redis store is not writable (${reason}); check REDIS_URL or unset it to run in memory\n`);
+    let store;
+    try {
+      store = await openRunStore(config);
+    } catch (error) {
+      if (!(error instanceof StoreNotWritableError)) throw error;
+      io.stderr.write(`coinrx demo: the Redis store is not writable (${error.message}); check REDIS_URL or unset it to run in memory\n`);
       return 1;
     }
     // The dashboard paces the replay so a person can watch it, then serves the final state until Ctrl-C.
@@ -96,7 +96,7 @@ export const demoCommand: Command = {
     bar.done();
     await store.close();
     reportStoreLoss(store, 'demo', io);
-    if (store.backend === 'redis') io.stderr.write(`demo: written to ${redactUrl(config.redis.url)} as bot "${config.botId}" (coinrx status --bot ${config.botId})\n`);
+    if (store.backend === 'redis') io.stderr.write(`demo: written to ${storeLocation(config)} as bot "${config.botId}" (coinrx status --bot ${config.botId})\n`);
     if (source) await writeBacktestOutput(out, result, config, source.stats());
     io.stdout.write(`${summaryLines(result, out).join('\n')}\n`);
     if (source) reportStats(source, io, 'demo done');

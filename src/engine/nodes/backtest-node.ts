@@ -1,12 +1,36 @@
 import type { Config } from '../../config.js';
 import type { MarketEvent } from '../../core/index.js';
 import type { TimeRange } from '../../core/time-range.js';
-import type { Store } from '../../store/index.js';
+import { redactUrl, storeFromConfig, waitHealthy, type Store } from '../../store/index.js';
 import type { BatchScorer } from '../../../streams/index.js';
 import { runBacktest, type BacktestCheckpoint, type BacktestResult, type BacktestRun } from '../backtest.js';
 import type { StrategyFactory } from '../kernel.js';
 
 export { NoMarketEventsError, type BacktestCheckpoint, type BacktestResult, type BacktestRun } from '../backtest.js';
+
+/** The configured Redis store did not become writable: the run does not start (its entries would wait). */
+export class StoreNotWritableError extends Error {}
+
+/**
+ * The store a backtest or demo records to: the configured one (Redis with `redis.url`, else in memory),
+ * opened and, for Redis, writable within `waitMs` — new entries wait for a writable store, so a run that
+ * started on a silent Redis would begin blocked (and no longer be the same run as without Redis). Throws
+ * `StoreNotWritableError` (with Redis's reason) after closing it.
+ */
+export async function openRunStore(config: Config, waitMs = 10_000): Promise<Store> {
+  const store = storeFromConfig(config);
+  if (store.backend === 'redis' && !(await waitHealthy(store, waitMs))) {
+    const reason = store.health.reason;
+    await store.close(1_000);
+    throw new StoreNotWritableError(reason);
+  }
+  return store;
+}
+
+/** Where the configured store is, for messages (the password of `redis.url` hidden). */
+export function storeLocation(config: Config): string {
+  return redactUrl(config.redis.url);
+}
 
 /** The store's checkpoint of this bot's unfinished backtest (`--resume`), if any. */
 export async function loadBacktestCheckpoint(store: Store): Promise<BacktestCheckpoint | undefined> {
