@@ -13,3 +13,4 @@ export { Portfolio } from './portfolio.js';
 export { orderRouter, type OrderEffects, type RouterHost } from './order-router.js';
 export { entryDenial, exitEvent, exitPrice, sizeEntries } from './risk.js';
 export { buysDrained } from './buys-drained.js';
+export { cancelOpenBuys, liquidateHoldings } from './stop-orders.js';

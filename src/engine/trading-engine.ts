@@ -9,6 +9,7 @@ import { positionView } from './position-view.js';
 import type { BatchScorer } from '../../streams/index.js';
 import type { Candidate } from '../trading/order-sizing.js';
 import { buysDrained } from './buys-drained.js';
+import { cancelOpenBuys, liquidateHoldings } from './stop-orders.js';
 import { EventFeed } from './event-feed.js';
 import { marketPipeline, type MarketPipeline } from './market-pipeline.js';
 import { orderRouter, type OrderCommand } from './order-router.js';
@@ -186,16 +187,15 @@ export class TradingEngine {
         // The bot stops its own children: these run inside its step and tell each position through XState's
         // sendTo (what a position is told — which buys to cancel, the exit order of a holding — is the
         // engine's to say: the positions' state and the venue's rules).
-        cancelOpenBuys: enqueueActions(({ enqueue }) => {
-          for (const t of this.#positions.values()) if (this.#state(t) === 'buying') enqueue.sendTo(t.ref, { type: 'decision.cancelBuy', ts: this.#now });
-        }),
-        liquidateHoldings: enqueueActions(({ enqueue }) => {
-          for (const t of this.#positions.values()) {
-            if (this.#state(t) !== 'holding') continue;
-            const exit = this.#exit(t, this.#exitPrice(t.market), 'liquidate');
-            if (exit.event) enqueue.sendTo(t.ref, exit.event);
-          }
-        }),
+        cancelOpenBuys: enqueueActions(({ enqueue }) => cancelOpenBuys(this.#positions.values(), (t) => this.#state(t), this.#now, (t, event) => enqueue.sendTo(t.ref, event))),
+        liquidateHoldings: enqueueActions(({ enqueue }) =>
+          liquidateHoldings(
+            this.#positions.values(),
+            (t) => this.#state(t),
+            (t) => this.#exit(t, this.#exitPrice(t.market), 'liquidate').event,
+            (t, event) => enqueue.sendTo(t.ref, event),
+          ),
+        ),
       },
     });
     const input = { botId: config.botId, dailyLossLimit: config.bot.dailyLossLimit, maxDrawdown: config.bot.maxDrawdown, onStop: config.bot.onStop };

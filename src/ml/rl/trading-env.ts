@@ -5,7 +5,7 @@ import type { Fill, MarketEvent, OrderEvent } from '../../core/index.js';
 import { SimulatedVenue } from '../../exchange/index.js';
 import { botMachine, clockIn, equityMatters, held, positionMachine, type PositionContext, type PositionEvent, type PositionResult } from '../../../machines/index.js';
 import type { PositionView } from '../../../strategies/index.js';
-import { buysDrained, entryDenial, exitEvent, exitPrice, orderRouter, Portfolio, positionIdOf, positionView, sizeEntries } from '../../engine/index.js';
+import { buysDrained, cancelOpenBuys, entryDenial, exitEvent, exitPrice, liquidateHoldings, orderRouter, Portfolio, positionIdOf, positionView, sizeEntries } from '../../engine/index.js';
 import type { Candidate } from '../../trading/order-sizing.js';
 import { FEATURE_COUNT } from '../feature-vector.js';
 import type { Normalizer } from '../normalizer.js';
@@ -318,14 +318,13 @@ export class TradingEnv {
     if (this.record) this.record.equity.push({ ts, equity });
   }
 
-  /** The bot's `stopping` entry: open buys cancelled. */
+  /** The bot's `stopping` entry: the engine's stop actions on the open positions. */
   #cancelOpenBuys(): void {
-    for (const p of this.#positions.values()) if (this.#state(p) === 'buying') this.#send(p.positionId, { type: 'decision.cancelBuy', ts: this.#now });
+    cancelOpenBuys(this.#positions.values(), (p) => this.#state(p), this.#now, (p, event) => this.#send(p.positionId, event));
   }
 
-  /** With the `liquidate` policy: holdings sold at the exit price. */
   #liquidateHoldings(): void {
-    for (const p of this.#positions.values()) if (this.#state(p) === 'holding') this.#sell(p, this.#exitPrice(p.marketIndex), 'liquidate');
+    liquidateHoldings(this.#positions.values(), (p) => this.#state(p), (p) => this.#exit(p, this.#exitPrice(p.marketIndex), 'liquidate'), (p, event) => this.#send(p.positionId, event));
   }
 
   #send(positionId: string, event: PositionEvent): void {
@@ -335,8 +334,13 @@ export class TradingEnv {
 
   /** The engine's exit (risk.ts): whole lots at a price on the tick, or the dust closed. */
   #sell(p: EnvPosition, price: number, reason: string): void {
+    const event = this.#exit(p, price, reason);
+    if (event) this.#send(p.positionId, event);
+  }
+
+  #exit(p: EnvPosition, price: number, reason: string): PositionEvent | undefined {
     const rules = this.#venue.rules(p.market);
-    if (rules) this.#send(p.positionId, exitEvent(rules, held(this.#context(p)), price, reason, this.#now).event);
+    return rules ? exitEvent(rules, held(this.#context(p)), price, reason, this.#now).event : undefined;
   }
 
   /** The engine's exit price; the tape's bid is a book's where it differs from the price (candles and trades carry no book). */
