@@ -146,6 +146,9 @@ export const botMachine = setup({
     stopped: {
       on: {
         'bot.start': { guard: 'mayStart', target: 'running' },
+        // A stop asked for while halted for the day (the end of a run, a Ctrl-C) is final: the halt no
+        // longer lifts by itself at midnight (the run's last batch would otherwise restart the bot).
+        'bot.stop': { actions: ['clearDailyHalt', 'recordStop'] },
         'bot.reset': { actions: 'clearReset' },
         // The daily loss limit halts for the rest of the UTC day: trading resumes by itself the next day.
         'equity.update': [{ guard: 'dailyHaltOver', target: 'running', actions: ['trackEquity', 'clearDailyHalt'] }, { actions: 'trackEquity' }],

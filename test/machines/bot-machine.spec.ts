@@ -139,6 +139,17 @@ describe('bot: kill switch', () => {
     expect(b.state()).toBe('stopping');
   });
 
+  it('a stop asked for while halted for the day is final: the next UTC day does not restart the bot (the end of a run, a Ctrl-C)', () => {
+    const b = startBot();
+    b.send(equity(0, 0, 100), start, equity(0, 6, 95), drained);
+    expect(b.state()).toBe('stopped');
+    b.send(stop('end of data'));
+    expect(b.ctx()).toMatchObject({ stopReason: 'end of data', haltedDay: undefined });
+    b.send(equity(1, 0, 95));
+    expect(b.state()).toBe('stopped');
+    expect(b.ctx().stopReason).toBe('end of data');
+  });
+
   it('the daily loss is measured from each day\'s opening equity, not from the peak', () => {
     const b = startBot({ maxDrawdown: 0.5 });
     b.send(equity(0, 0, 100), start, equity(0, 12, 96), equity(1, 0, 96), equity(1, 12, 92), equity(2, 0, 92), equity(2, 12, 88));
