@@ -6,7 +6,7 @@ import { createBacktest } from '../../../src/engine/backtest.js';
 import { FEATURE_COUNT } from '../../../src/ml/feature-vector.js';
 import { fitNormalizer } from '../../../src/ml/normalizer.js';
 import { actionReplay } from '../../../src/ml/rl/action-replay.js';
-import { ACTION_COUNT } from '../../../src/ml/rl/actions.js';
+import { ACTION_COUNT, SELL } from '../../../src/ml/rl/actions.js';
 import { buildTape, type MarketTape } from '../../../src/ml/rl/market-tape.js';
 import { parseRlConfig } from '../../../src/ml/rl/rl-config.js';
 import { TradingEnv } from '../../../src/ml/rl/trading-env.js';
@@ -58,7 +58,7 @@ function market(days: number, seed: number): MarketEvent[] {
   return events;
 }
 
-function config(simulator: Record<string, unknown>): Config {
+function config(simulator: Record<string, unknown>, onStop: 'keep' | 'liquidate' = 'keep'): Config {
   return parseConfig({
     botId: 'rl',
     exchange: { id: 'binance', quote: 'USDT' },
@@ -66,13 +66,16 @@ function config(simulator: Record<string, unknown>): Config {
     ranking: { top: 3 },
     strategy: { takeProfit: 0.02, stopLoss: 0.02, maxHold: '12h', buyTimeout: '20m', chaseTicks: 50, skipBearMarket: false },
     allocation: { mode: 'equal', maxPositions: 3, maxPerCoin: 0.34, cashReserve: 0.05 },
-    bot: { dailyLossLimit: 0.03, maxDrawdown: 0.06, onStop: 'keep' },
+    bot: { dailyLossLimit: 0.03, maxDrawdown: 0.06, onStop },
     simulator: { initialBalance: 10_000, fillModel: 'through', participation: 1, latency: 0, feeRate: 0.001, ...simulator },
   });
 }
 
-/** Seeded random valid actions, trading often: buys, cancels, sells (a sell the agent asks for at the bid). */
-function randomEpisode(env: TradingEnv, seed: number): void {
+/**
+ * Seeded random valid actions, trading often: buys, cancels, sells (a sell the agent asks for at the bid);
+ * with `hold`, no sells: what is bought is held into the halts.
+ */
+function randomEpisode(env: TradingEnv, seed: number, hold: boolean): void {
   const random = new Random(seed);
   const actions = new Int32Array(env.k);
   const scores = new Float32Array(env.k);
@@ -82,7 +85,7 @@ function randomEpisode(env: TradingEnv, seed: number): void {
       for (let a = 1; a < ACTION_COUNT; a++) if (env.mask[k * ACTION_COUNT + a] === 1) valid.push(a);
       // Buys often, sells and cancels seldom: positions are held through the falls.
       const pick = valid.length > 0 ? (valid[random.int(valid.length)] as number) : 0;
-      actions[k] = pick === 1 ? (random.next() < 0.5 ? 1 : 0) : random.next() < 0.03 ? pick : 0;
+      actions[k] = pick === 1 ? (random.next() < 0.5 ? 1 : 0) : random.next() < 0.03 && !(hold && pick === SELL) ? pick : 0;
       scores[k] = random.next();
     }
     done = env.step(actions, scores);
@@ -102,12 +105,14 @@ function engineRun(events: readonly MarketEvent[], tape: MarketTape, end: number
 }
 
 describe('RL environment ↔ engine parity on a market made here, through both kill-switch halts', () => {
-  for (const [name, simulator] of [
-    ['no latency', {}],
-    ['1 minute latency, touch fills', { latency: '1m', fillModel: 'touch' }],
+  for (const [name, simulator, onStop] of [
+    ['no latency', {}, 'keep'],
+    ['1 minute latency, touch fills', { latency: '1m', fillModel: 'touch' }, 'keep'],
+    // The halts sell every holding (the engine's liquidation: whole lots at the exit price, the dust closed).
+    ['no latency, holdings liquidated on a halt', {}, 'liquidate'],
   ] as const) {
     it(`the same actions give the same trades, halts and equity (${name})`, () => {
-      const cfg = config(simulator);
+      const cfg = config(simulator, onStop);
       const events = market(5, 3);
       const tape = buildTape(events, cfg);
       const rows: number[] = [];
@@ -115,7 +120,7 @@ describe('RL environment ↔ engine parity on a market made here, through both k
       const env = new TradingEnv({ tape, config: cfg, reward: parseRlConfig().reward, normalizer: fitNormalizer(tape.features, FEATURE_COUNT, rows), record: true });
       const end = tape.batches - 2;
       env.reset({ start: DAY, end, markets: tape.markets.map((_, m) => m), seed: 1 });
-      randomEpisode(env, 5);
+      randomEpisode(env, 5, onStop === 'liquidate');
       const rec = env.record!;
       const engine = engineRun(events, tape, end, cfg, rec.decisions);
 
@@ -124,7 +129,9 @@ describe('RL environment ↔ engine parity on a market made here, through both k
       expect(halts).toContain('kill-switch: daily loss limit');
       expect(halts).toContain('kill-switch: max drawdown');
       expect(rec.bot.some((b, i) => b.state === 'running' && i > 0)).toBe(true);
-      expect(env.results.length).toBeGreaterThan(10);
+      expect(env.results.length).toBeGreaterThan(onStop === 'liquidate' ? 0 : 10);
+      // With `liquidate`, holdings were sold by the halts (keep: never).
+      expect(env.results.some((r) => r.reason === 'liquidate')).toBe(onStop === 'liquidate');
 
       // The engine, given the environment's actions, did the same: the same bot states at the same times…
       expect(engine.bot.filter((b) => b.state !== 'stopped' || b.reason !== 'end of data')).toEqual(rec.bot);
