@@ -339,6 +339,8 @@ class World {
   async audit(options: { settleMs?: number; whileRunning?: boolean } = {}): Promise<Record<string, number>> {
     if (!this.#child) await this.restart();
     await sleep(options.settleMs ?? 4_000);
+    // The audit's own client gives up commands while it reconnects (no offline queue): after Redis was stopped it may still be on its way back.
+    await until(() => this.#client.status === 'ready', `${this.name}: the audit's Redis client to reconnect`);
     await this.#sample();
     const early = options.whileRunning ? await readBotState(this.#client, this.botId) : undefined;
     await this.stop();
