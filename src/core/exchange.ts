@@ -103,6 +103,13 @@ export interface Venue {
   onMarketEvent(event: MarketEvent): void;
   /** The run ends at `ts`: a simulated venue plays out what is still in flight; a real one has nothing to do. */
   settle(ts: number): void;
+  /**
+   * Resolves once every order request sent (placements and cancels) has its answer, or after `timeoutMs`
+   * with the number still unanswered. A stop waits for it before it stops listening: an order answered
+   * after that would reach no position, no event log and no summary until the next start looked it up.
+   * A simulated venue answers at once (0).
+   */
+  drained(timeoutMs: number): Promise<number>;
   /** The venue's own state for a checkpoint (a simulated book); undefined where the venue keeps it itself. */
   snapshot(): unknown;
   /**

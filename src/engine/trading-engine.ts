@@ -338,9 +338,29 @@ export class TradingEngine {
    * Ctrl-C of paper or live must not send new buys to the exchange on its way out.
    */
   finish(): { open: PositionView[] } {
+    this.#stopTrading();
+    return this.#end();
+  }
+
+  /**
+   * `finish` for a venue on a network (a live session's stop): between stopping and no longer listening,
+   * waits up to `timeoutMs` for the answers to the orders still in flight — the last batch's sells, the
+   * stop's cancels — so their fills and cancels reach the positions, the event log and the summary now,
+   * not at the next start. `unanswered`: requests still without an answer (the next start looks them up).
+   */
+  async finishDraining(timeoutMs: number): Promise<{ open: PositionView[]; unanswered: number }> {
+    this.#stopTrading();
+    const unanswered = await this.#options.venue.drained(timeoutMs);
+    return { ...this.#end(), unanswered };
+  }
+
+  #stopTrading(): void {
     this.bot.send({ type: 'bot.stop', reason: 'end of data' });
     this.#events.complete();
     this.#options.venue.settle(this.#now);
+  }
+
+  #end(): { open: PositionView[] } {
     this.#reportEquity(this.#now);
     const open = [...this.#positions.values()].map((t) => this.#view(t));
     for (const s of this.#subscriptions) s.unsubscribe();

@@ -26,6 +26,9 @@ class SilentExchange implements Venue {
   observe(): void {}
   onMarketEvent(): void {}
   settle(): void {}
+  drained(): Promise<number> {
+    return Promise.resolve(0);
+  }
   snapshot(): undefined {
     return undefined;
   }

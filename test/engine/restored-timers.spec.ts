@@ -23,6 +23,9 @@ class SilentVenue implements Venue {
   observe(): void {}
   onMarketEvent(): void {}
   settle(): void {}
+  drained(): Promise<number> {
+    return Promise.resolve(0);
+  }
   snapshot(): undefined {
     return undefined;
   }

@@ -9,6 +9,7 @@ export class ServerFaults {
   stalled = false;
   readonly #answers: { status: number; count: number; path?: string; method?: string }[] = [];
   #lostAcks = 0;
+  #slowAcks: { count: number; ms: number } = { count: 0, ms: 0 };
   #refusals = 0;
 
   /** The next `count` REST requests (only those on `path`, and with `method`, when given) are answered with `status`. */
@@ -18,6 +19,18 @@ export class ServerFaults {
 
   loseNextAcks(count: number): void {
     this.#lostAcks = count;
+  }
+
+  /** The next `count` order acknowledgements are sent `ms` after the order is made. */
+  slowNextAcks(count: number, ms: number): void {
+    this.#slowAcks = { count, ms };
+  }
+
+  /** How long this order's acknowledgement must wait (0: none; counted). */
+  takeSlowAck(): number {
+    if (this.#slowAcks.count <= 0) return 0;
+    this.#slowAcks.count--;
+    return this.#slowAcks.ms;
   }
 
   refuseConnections(count: number): void {

@@ -460,6 +460,11 @@ export class UpbitServer {
     this.#faults.failNext(status, count, path, method);
   }
 
+  /** The next `count` POST /v1/orders create the order at once and answer `ms` later (a slow way back). */
+  slowNextAcks(count: number, ms: number): void {
+    this.#faults.slowNextAcks(count, ms);
+  }
+
   /** The next `count` POST /v1/orders create the order and then drop the connection without answering. */
   loseNextAcks(count = 1): void {
     this.#faults.loseNextAcks(count);
@@ -699,8 +704,10 @@ export class UpbitServer {
         req.socket.destroy();
         return;
       }
+      const slow = method === 'POST' && path === '/v1/orders' ? this.#faults.takeSlowAck() : 0;
       const payload = this.#route(method, path, query, body);
-      send(method === 'POST' ? 201 : 200, payload, remaining);
+      if (slow > 0) setTimeout(() => send(201, payload, remaining), slow);
+      else send(method === 'POST' ? 201 : 200, payload, remaining);
     } catch (e) {
       if (e instanceof HttpError) send(e.status, { error: { name: e.name_, message: e.message } }, remaining);
       else send(500, { error: { name: 'server_error', message: String(e) } }, remaining);

@@ -8,6 +8,9 @@ import type { Store } from '../../store/index.js';
 import type { CommandIo } from '../command.js';
 import { summaryLines } from './backtest-summary.js';
 
+/** How long a stop waits for the answers to the orders still in flight. */
+const STOP_DRAIN_MS = 5_000;
+
 const STATUS_EVERY_MS = 10_000;
 
 export interface LiveSessionOptions {
@@ -99,7 +102,10 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
     io.stderr.write(`${label}: no market data arrived; nothing to report\n`);
     return io.signal.aborted ? 130 : 1;
   }
-  const { open } = session.engine.finish();
+  // Orders in flight at the stop (the last batch's sells, the stop's cancels) are answered before the
+  // session stops listening and closes its store: a fill answered later would be recorded only at the next start.
+  const { open, unanswered } = await session.engine.finishDraining(STOP_DRAIN_MS);
+  if (unanswered > 0) io.stderr.write(`${label}: ${unanswered} order request(s) unanswered ${STOP_DRAIN_MS / 1000} s after the stop; the next start looks them up\n`);
   await dashboard?.close();
   await store.close(2_000);
   const result = {

@@ -73,6 +73,8 @@ export class LiveAccount implements Venue {
   });
   readonly #balances = new Map<string, Balance>();
   readonly #open = new Map<string, Order>();
+  /** Order requests (placements, cancels) sent and not yet answered. */
+  readonly #requests = new Set<Promise<unknown>>();
   #subscription: Subscription | undefined;
   /** Every order resting on the account when it was opened (start-up reconciliation reads it). */
   openOrdersAtStart: readonly Order[] = [];
@@ -174,14 +176,35 @@ export class LiveAccount implements Venue {
       const free = this.getBalance(request.market.slice(0, request.market.indexOf('/'))).free;
       if (free > 0 && request.amount > free) {
         const capped = roundAmountDown(free, this.#options.rules?.(request.market)?.amountStep ?? 0);
-        if (capped > 0) return this.#exchange.createLimitOrder({ ...request, amount: capped });
+        if (capped > 0) return this.#inFlight(this.#exchange.createLimitOrder({ ...request, amount: capped }));
       }
     }
-    return this.#exchange.createLimitOrder(request);
+    return this.#inFlight(this.#exchange.createLimitOrder(request));
   }
 
   cancelOrder(orderId: string): Promise<void> {
-    return this.#exchange.cancelOrder(orderId);
+    return this.#inFlight(this.#exchange.cancelOrder(orderId));
+  }
+
+  /** Counts a request until its answer (applied by the adapter before the promise settles) is in. */
+  #inFlight<T>(request: Promise<T>): Promise<T> {
+    this.#requests.add(request);
+    const done = (): void => void this.#requests.delete(request);
+    request.then(done, done);
+    return request;
+  }
+
+  async drained(timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    // An answer may lead to another request (a cancel answered by a fill): wait until none is left.
+    while (this.#requests.size > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...this.#requests]), new Promise((resolve) => (timer = setTimeout(resolve, left)))]);
+      clearTimeout(timer);
+    }
+    return this.#requests.size;
   }
 
   getOrder(ref: { readonly id?: string; readonly clientId?: string }): Order | undefined {
@@ -211,7 +234,7 @@ export class LiveAccount implements Venue {
 
   onMarketEvent(): void {}
 
-  /** Nothing is in flight on our side when a session ends: the exchange keeps what rests there. */
+  /** The exchange keeps what rests there; requests still in flight are waited for by `drained`. */
   settle(): void {}
 
   /** The exchange keeps the account's state: nothing to checkpoint. */

@@ -136,6 +136,11 @@ export class SimulatedVenue implements Venue {
     this.exchange.advanceTo(ts + SETTLE_MS);
   }
 
+  /** Every request is answered in event time: nothing waits on a network. */
+  drained(): Promise<number> {
+    return Promise.resolve(0);
+  }
+
   snapshot(): SimulatedExchangeSnapshot {
     return this.exchange.snapshot();
   }

@@ -72,4 +72,17 @@ describe('LiveAccount against the local Upbit server', () => {
     expect(events.filter((e) => e.type === 'order.accepted')).toEqual([]);
     expect(events.find((e) => e.type === 'order.rejected')).toMatchObject({ clientId: 'acct-3-b1', reason: 'unknown_order' });
   });
+
+  it('drained waits for the answers to the orders in flight (a stop waits for it) and counts what is unanswered at its limit', async () => {
+    const { account } = await open();
+    server.slowNextAcks(1, 1_500);
+    let answered = 0;
+    void account.createLimitOrder({ clientId: 'acct-9-b1', market: 'XRP/KRW', side: 'buy', price: 2000, amount: 10 }).then(() => answered++);
+    expect(await account.drained(200)).toBe(1);
+    expect(answered).toBe(0);
+    expect(await account.drained(10_000)).toBe(0);
+    expect(answered).toBe(1);
+    // The answer is applied before drained resolves: the account knows the order.
+    expect(account.getOrder({ clientId: 'acct-9-b1' })?.status).toBe('open');
+  });
 });
