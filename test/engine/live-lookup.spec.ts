@@ -1,56 +1,19 @@
-import { Subject } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import { EventClock, wallTimerClock, type Balance, type LimitOrderRequest, type LookupReply, type MarketRules, type Order, type OrderEvent, type TradeEvent, type Venue } from '../../src/core/index.js';
+import { EventClock, wallTimerClock, type LimitOrderRequest, type LookupReply, type TradeEvent } from '../../src/core/index.js';
+import { SilentVenue } from '../helpers/silent-venue.js';
 import { createKernel } from '../../src/engine/kernel.js';
-import { upbitKrwRules } from '../../src/exchange/index.js';
 
 /** A live exchange whose acknowledgements never come and whose look-ups fail `failures` times first. */
-class SilentExchange implements Venue {
-  readonly orderEvents$ = new Subject<OrderEvent>();
-  readonly requests: LimitOrderRequest[] = [];
-  readonly ackTimeoutMs = 60_000;
+class SilentExchange extends SilentVenue {
   lookups = 0;
   /** Event time of every look-up attempt (with an event clock). */
   readonly attempts: number[] = [];
   constructor(
     private failures: number,
     private readonly clock: { now(): number } = wallTimerClock,
-  ) {}
-  rules(market: string): MarketRules | undefined {
-    return market.endsWith('/KRW') ? upbitKrwRules(market) : undefined;
-  }
-  feeRate(quote: string): number {
-    return upbitKrwRules(`BTC/${quote}`).feeRate;
-  }
-  observe(): void {}
-  onMarketEvent(): void {}
-  settle(): void {}
-  drained(): Promise<number> {
-    return Promise.resolve(0);
-  }
-  snapshot(): undefined {
-    return undefined;
-  }
-  async restart(): Promise<readonly string[]> {
-    return [];
-  }
-  async createLimitOrder(request: LimitOrderRequest): Promise<Order | undefined> {
-    this.requests.push(request);
-    return undefined;
-  }
-  async cancelOrder(): Promise<void> {}
-  getOrder(): Order | undefined {
-    return undefined;
-  }
-  getOpenOrders(): readonly Order[] {
-    return [];
-  }
-  getBalance(currency: string): Balance {
-    return { currency, free: currency === 'KRW' ? 1_000_000 : 0, locked: 0 };
-  }
-  getBalances(): readonly Balance[] {
-    return [this.getBalance('KRW')];
+  ) {
+    super();
   }
   lookupOrder(ref: { readonly clientId: string }, reply: LookupReply): void {
     this.lookups++;

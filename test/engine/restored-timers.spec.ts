@@ -1,53 +1,17 @@
-import { filter, map, Subject, take } from 'rxjs';
+import { filter, map, take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import { EventClock, type Balance, type LimitOrderRequest, type LookupReply, type MarketRules, type Order, type OrderEvent, type TradeEvent, type Venue } from '../../src/core/index.js';
+import { EventClock, type LookupReply, type TradeEvent } from '../../src/core/index.js';
+import { SilentVenue } from '../helpers/silent-venue.js';
 import { createKernel } from '../../src/engine/kernel.js';
 import type { EngineCheckpoint } from '../../src/engine/trading-engine.js';
-import { upbitKrwRules } from '../../src/exchange/index.js';
 import type { Strategy, StrategyInput } from '../../strategies/index.js';
 
 /** A live exchange that never acknowledges an order; a look-up finds it resting (answered at once). */
-class SilentVenue implements Venue {
-  readonly orderEvents$ = new Subject<OrderEvent>();
-  readonly requests: LimitOrderRequest[] = [];
-  readonly ackTimeoutMs = 60_000;
+class LookupVenue extends SilentVenue {
   readonly lookups: { readonly clientId: string; readonly ts: number }[] = [];
-  constructor(private readonly clock: EventClock) {}
-  rules(market: string): MarketRules | undefined {
-    return market.endsWith('/KRW') ? upbitKrwRules(market) : undefined;
-  }
-  feeRate(quote: string): number {
-    return upbitKrwRules(`BTC/${quote}`).feeRate;
-  }
-  observe(): void {}
-  onMarketEvent(): void {}
-  settle(): void {}
-  drained(): Promise<number> {
-    return Promise.resolve(0);
-  }
-  snapshot(): undefined {
-    return undefined;
-  }
-  async restart(): Promise<readonly string[]> {
-    return [];
-  }
-  async createLimitOrder(request: LimitOrderRequest): Promise<Order | undefined> {
-    this.requests.push(request);
-    return undefined;
-  }
-  async cancelOrder(): Promise<void> {}
-  getOrder(): Order | undefined {
-    return undefined;
-  }
-  getOpenOrders(): readonly Order[] {
-    return [];
-  }
-  getBalance(currency: string): Balance {
-    return { currency, free: currency === 'KRW' ? 1_000_000 : 0, locked: 0 };
-  }
-  getBalances(): readonly Balance[] {
-    return [this.getBalance('KRW')];
+  constructor(private readonly clock: EventClock) {
+    super();
   }
   lookupOrder(ref: { readonly clientId: string }, reply: LookupReply): void {
     this.lookups.push({ clientId: ref.clientId, ts: this.clock.now() });
@@ -71,7 +35,7 @@ const buyOnce: Strategy = (inputs) =>
 /** A kernel on an event clock with its silent venue, fresh or from a checkpoint (which buys nothing more). */
 function kernelAt(start: number, restore?: EngineCheckpoint) {
   const clock = new EventClock(start);
-  const venue = new SilentVenue(clock);
+  const venue = new LookupVenue(clock);
   const strategy: Strategy = restore ? (inputs) => inputs.pipe(filter(() => false), map(() => ({ kind: 'BUY' as const, market: '', ts: 0, reason: '' }))) : buyOnce;
   const kernel = createKernel({ config, quote: 'KRW', clock, venue, strategy: () => strategy, ...(restore ? { restore: { engine: restore } } : {}) });
   return { clock, venue, kernel };
@@ -106,7 +70,7 @@ describe('a position restored from a checkpoint keeps its timeouts (XState persi
     }
     // The acknowledgement deadline (a minute after the placing, on the clock) came in both at the same
     // moment: the order was looked up and found resting…
-    const lookupTimes = (v: SilentVenue): number[] => v.lookups.map((l) => l.ts - placedAt);
+    const lookupTimes = (v: LookupVenue): number[] => v.lookups.map((l) => l.ts - placedAt);
     expect(lookupTimes(straight.venue)).toEqual([60_000]);
     expect(lookupTimes(restarted.venue)).toEqual([60_000]);
     expect(seen.every(([a, b]) => a === b)).toBe(true);
