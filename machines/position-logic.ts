@@ -1,21 +1,10 @@
-import type { Fill, Order, OrderSide } from '../src/core/index.js';
+import type { Fill, KnownOrder, Order, OrderSide } from '../src/core/index.js';
 
-/** One order of a position, as the position knows it. */
-export interface OrderSlot {
-  readonly side: OrderSide;
-  /** `${positionId}-b1`, `-s1`, `-s2`…: unique per order, so a retry or a restart finds it by client id. */
-  readonly clientId: string;
-  /** Exchange id once acknowledged. */
-  readonly id?: string;
-  readonly price: number;
-  readonly amount: number;
-  /** Cumulative filled base amount, cost (quote, before fees) and fees, as the exchange last reported. */
-  readonly filled: number;
-  readonly cost: number;
-  readonly fee: number;
-  readonly submittedTs: number;
-  readonly acked: boolean;
-}
+/**
+ * One order of a position, as the position knows it (the kernel's port names the shape `KnownOrder`).
+ * Client ids are `${positionId}-b1`, `-s1`, `-s2`…: unique per order, so a retry or a restart finds it.
+ */
+export type OrderSlot = KnownOrder;
 
 /** Base amounts below this count as nothing (float noise of fill arithmetic). */
 export const DUST = 1e-12;
