@@ -6,11 +6,12 @@ import { createBacktest } from '../../../src/engine/backtest.js';
 import { FEATURE_COUNT } from '../../../src/ml/feature-vector.js';
 import { fitNormalizer } from '../../../src/ml/normalizer.js';
 import { actionReplay } from '../../../src/ml/rl/action-replay.js';
-import { ACTION_COUNT, SELL } from '../../../src/ml/rl/actions.js';
+import { SELL } from '../../../src/ml/rl/actions.js';
 import { buildTape, type MarketTape } from '../../../src/ml/rl/market-tape.js';
 import { parseRlConfig } from '../../../src/ml/rl/rl-config.js';
 import { TradingEnv } from '../../../src/ml/rl/trading-env.js';
 import { rlAgent } from '../../../strategies/rl-agent.js';
+import { randomValidEpisode } from './fixtures.js';
 
 const FIVE_MINUTES = 300_000;
 const DAY = 288;
@@ -72,25 +73,15 @@ function config(simulator: Record<string, unknown>, onStop: 'keep' | 'liquidate'
 }
 
 /**
- * Seeded random valid actions, trading often: buys, cancels, sells (a sell the agent asks for at the bid);
- * with `hold`, no sells: what is bought is held into the halts.
+ * Buys often, sells and cancels seldom: positions are held through the falls; with `hold`, no sells:
+ * what is bought is held into the halts.
  */
-function randomEpisode(env: TradingEnv, seed: number, hold: boolean): void {
-  const random = new Random(seed);
-  const actions = new Int32Array(env.k);
-  const scores = new Float32Array(env.k);
-  for (let done = false; !done; ) {
-    for (let k = 0; k < env.k; k++) {
-      const valid: number[] = [];
-      for (let a = 1; a < ACTION_COUNT; a++) if (env.mask[k * ACTION_COUNT + a] === 1) valid.push(a);
-      // Buys often, sells and cancels seldom: positions are held through the falls.
-      const pick = valid.length > 0 ? (valid[random.int(valid.length)] as number) : 0;
-      actions[k] = pick === 1 ? (random.next() < 0.5 ? 1 : 0) : random.next() < 0.03 && !(hold && pick === SELL) ? pick : 0;
-      scores[k] = random.next();
-    }
-    done = env.step(actions, scores);
-  }
-}
+const haltActions =
+  (hold: boolean) =>
+  (valid: readonly number[], random: Random): number => {
+    const pick = valid.length > 0 ? (valid[random.int(valid.length)] as number) : 0;
+    return pick === 1 ? (random.next() < 0.5 ? 1 : 0) : random.next() < 0.03 && !(hold && pick === SELL) ? pick : 0;
+  };
 
 const fillKey = (f: Fill): string => `${f.ts} ${f.market} ${f.side} ${f.price} ${f.amount} ${f.fee}`;
 
@@ -120,7 +111,7 @@ describe('RL environment ↔ engine parity on a market made here, through both k
       const env = new TradingEnv({ tape, config: cfg, reward: parseRlConfig().reward, normalizer: fitNormalizer(tape.features, FEATURE_COUNT, rows), record: true });
       const end = tape.batches - 2;
       env.reset({ start: DAY, end, markets: tape.markets.map((_, m) => m), seed: 1 });
-      randomEpisode(env, 5, onStop === 'liquidate');
+      randomValidEpisode(env, 5, haltActions(onStop === 'liquidate'));
       const rec = env.record!;
       const engine = engineRun(events, tape, end, cfg, rec.decisions);
 

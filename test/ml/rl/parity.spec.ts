@@ -1,32 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config.js';
 import type { Fill, MarketEvent } from '../../../src/core/index.js';
-import { Random } from '../../../src/core/random.js';
 import { createBacktest } from '../../../src/engine/backtest.js';
 import { actionReplay } from '../../../src/ml/rl/action-replay.js';
-import { ACTION_COUNT } from '../../../src/ml/rl/actions.js';
 import type { MarketTape } from '../../../src/ml/rl/market-tape.js';
 import { parseRlConfig } from '../../../src/ml/rl/rl-config.js';
 import { TradingEnv } from '../../../src/ml/rl/trading-env.js';
 import { rlAgent } from '../../../strategies/rl-agent.js';
 import { skipWithoutSharedData } from '../../helpers/shared-data.js';
-import { candleConfig, smallEvents, smallTape, tapeNormalizer } from './fixtures.js';
-
-/** Seeded random valid actions, trading often (to exercise buys, partial fills, cancels, sells). */
-function randomEpisode(env: TradingEnv, seed: number): void {
-  const random = new Random(seed);
-  const actions = new Int32Array(env.k);
-  const scores = new Float32Array(env.k);
-  for (let done = false; !done; ) {
-    for (let k = 0; k < env.k; k++) {
-      const valid: number[] = [];
-      for (let a = 1; a < ACTION_COUNT; a++) if (env.mask[k * ACTION_COUNT + a] === 1) valid.push(a);
-      actions[k] = valid.length > 0 && random.next() < 0.25 ? (valid[random.int(valid.length)] as number) : 0;
-      scores[k] = random.next();
-    }
-    done = env.step(actions, scores);
-  }
-}
+import { candleConfig, randomValidEpisode, smallEvents, smallTape, tapeNormalizer } from './fixtures.js';
 
 function fillKey(f: Fill): string {
   return `${f.ts} ${f.market} ${f.side} ${f.price} ${f.amount.toFixed(10)} ${f.fee.toFixed(10)}`;
@@ -55,7 +37,8 @@ describe.skipIf(skipWithoutSharedData())('RL environment ↔ engine parity', () 
       const start = 320;
       const end = start + 2 * 288;
       env.reset({ start, end, markets: [0, 1, 2, 3, 4, 5], seed: 1 });
-      randomEpisode(env, 42);
+      // Trading often (buys, partial fills, cancels, sells): a quarter of the steps take a random valid action.
+      randomValidEpisode(env, 42, (valid, random) => (valid.length > 0 && random.next() < 0.25 ? (valid[random.int(valid.length)] as number) : 0));
       const rec = env.record!;
       const engine = await engineRun(events, tape, end, config, rec.decisions);
       expect(rec.fills.length).toBeGreaterThan(20);
