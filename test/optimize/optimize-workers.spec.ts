@@ -3,7 +3,6 @@
  * (their data in another folder under other names, found by content hash), one killed with SIGKILL in
  * the middle of a job. The answer must be the in-process one, byte for byte.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { RedisTestServer, skipWithoutRedis } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { startWorker, type OnWorkerOutput, type WorkerProcess } from '../helpers/worker-process.js';
 
-const CLI = new URL('../../bin/coinrx.js', import.meta.url).pathname;
 const skip = skipWithoutRedis();
 
 /** Three KRW coins of 1m candles over six days, out of phase so the strategy trades in every segment (a job takes long enough to be killed in). */
@@ -27,41 +27,6 @@ function writeCandles(dir: string): void {
       price = next;
     }
     writeFileSync(join(dir, `${name}-1m.csv`), `${rows.join('\n')}\n`);
-  }
-}
-
-interface WorkerProcess {
-  readonly child: ChildProcess;
-  readonly name: string;
-  log(): string;
-  exited: Promise<number | null>;
-}
-
-/** Called with each chunk a worker writes, as it arrives (the kill below must land within the job). */
-type OnOutput = (worker: WorkerProcess, chunk: string) => void;
-
-function startWorker(url: string, data: string, name: string, extra: readonly string[] = [], onOutput?: OnOutput): WorkerProcess {
-  const child = spawn(process.execPath, [CLI, 'worker', '--redis', url, '--data', data, '--name', name, '--lock-duration', '2s', '--stalled-interval', '500ms', ...extra], {
-    env: { ...process.env, REDIS_URL: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const worker: WorkerProcess = { child, name, log: () => text, exited };
-  const take = (d: Buffer): void => {
-    text += d.toString();
-    onOutput?.(worker, d.toString());
-  };
-  child.stdout?.on('data', take);
-  child.stderr?.on('data', take);
-  return worker;
-}
-
-async function waitFor(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
@@ -104,7 +69,7 @@ describe.skipIf(skip)('coinrx optimize over coinrx worker processes', () => {
     let done = 0;
     let victim: WorkerProcess | undefined;
     let jobId = '';
-    const onOutput: OnOutput = (worker, chunk) => {
+    const onOutput: OnWorkerOutput = (worker, chunk) => {
       done += chunk.match(/ done in /g)?.length ?? 0;
       const started = / job (\S+) started: /.exec(chunk);
       if (victim === undefined && done >= 1 && started && !chunk.includes(`job ${started[1] as string} done`)) {
@@ -115,11 +80,11 @@ describe.skipIf(skip)('coinrx optimize over coinrx worker processes', () => {
     };
     const three = ['w1', 'w2', 'w3'].map((name) => startWorker(redis.url, join(root, 'elsewhere'), name, [], onOutput));
     workers.push(...three);
-    await waitFor('the workers to connect', () => three.every((w) => w.log().includes('waiting for jobs')));
+    await waitFor(() => three.every((w) => w.log().includes('waiting for jobs')), 'the workers to connect', 60_000);
     const out = join(root, 'three');
     const { io, err } = captureIo();
     const search = main([...args(), '--out', out, '--redis', redis.url], io);
-    await waitFor('a worker killed mid-job', () => victim !== undefined);
+    await waitFor(() => victim !== undefined, 'a worker killed mid-job', 60_000);
     expect(await (victim as WorkerProcess).exited).toBe(null);
     expect(await search, err()).toBe(0);
     // The killed worker never finished its job; another one did, after BullMQ found it stalled.
@@ -135,7 +100,7 @@ describe.skipIf(skip)('coinrx optimize over coinrx worker processes', () => {
   it('gives the same answer with one worker process running eight jobs at once', async () => {
     const one = startWorker(redis.url, workerData, 'solo', ['--concurrency', '8']);
     workers.push(one);
-    await waitFor('the worker to connect', () => one.log().includes('waiting for jobs'));
+    await waitFor(() => one.log().includes('waiting for jobs'), 'the worker to connect', 60_000);
     const out = join(root, 'eight');
     const { io, err } = captureIo();
     expect(await main([...args(), '--out', out, '--redis', redis.url], io), err()).toBe(0);
@@ -149,7 +114,7 @@ describe.skipIf(skip)('coinrx optimize over coinrx worker processes', () => {
     mkdirSync(empty);
     const lacking = startWorker(redis.url, empty, 'lacking');
     workers.push(lacking);
-    await waitFor('the worker to connect', () => lacking.log().includes('waiting for jobs'));
+    await waitFor(() => lacking.log().includes('waiting for jobs'), 'the worker to connect', 60_000);
     const out = join(root, 'late');
     const { io, err } = captureIo();
     const search = main([...args(), '--out', out, '--redis', redis.url], io);

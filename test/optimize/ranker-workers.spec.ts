@@ -4,7 +4,6 @@
  * killed with SIGKILL in the middle of a fold. The saved model must be the one trained in process,
  * weights bit for bit and metrics the same (timings and the creation time aside).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { RedisTestServer, skipWithoutRedis } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { startWorker, type OnWorkerOutput, type WorkerProcess } from '../helpers/worker-process.js';
 
-const CLI = new URL('../../bin/coinrx.js', import.meta.url).pathname;
 const skip = skipWithoutRedis();
 
 /** Four USDT coins of 5m candles over six days, swinging out of phase (both labels occur in every fold). */
@@ -32,33 +32,6 @@ function writeCandles(dir: string): void {
 }
 
 const RANKER = JSON.stringify({ label: { target: 0.01, stop: 0.01, horizon: '2h' }, split: { folds: 2, validation: '1d', embargo: '1h' }, train: { epochs: 2, patience: 2, stride: 2, sequenceStride: 6, models: ['mlp', 'gru'] } });
-
-interface WorkerProcess {
-  readonly child: ChildProcess;
-  log(): string;
-  exited: Promise<number | null>;
-}
-
-function startWorker(url: string, data: string, name: string, onOutput?: (w: WorkerProcess, chunk: string) => void): WorkerProcess {
-  const child = spawn(process.execPath, [CLI, 'worker', '--redis', url, '--data', data, '--name', name, '--lock-duration', '2s', '--stalled-interval', '500ms'], { env: { ...process.env, REDIS_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  const worker: WorkerProcess = { child, log: () => text, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
-  const take = (d: Buffer): void => {
-    text += d.toString();
-    onOutput?.(worker, d.toString());
-  };
-  child.stdout?.on('data', take);
-  child.stderr?.on('data', take);
-  return worker;
-}
-
-async function waitFor(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** The saved version: every file as is, meta.json without what a run cannot repeat (when, and how long each fit took). */
 function savedModel(out: string): Record<string, string> {
@@ -105,7 +78,7 @@ describe.skipIf(skip)('coinrx ranker train over coinrx worker processes', () => 
     let done = 0;
     let victim: WorkerProcess | undefined;
     let jobId = '';
-    const onOutput = (worker: WorkerProcess, chunk: string): void => {
+    const onOutput: OnWorkerOutput = (worker, chunk) => {
       done += chunk.match(/ done in /g)?.length ?? 0;
       const started = / job (\S+) started: (mlp|gru) fold /.exec(chunk);
       if (victim === undefined && done >= 1 && started && !chunk.includes(`job ${started[1] as string} done`)) {
@@ -114,13 +87,13 @@ describe.skipIf(skip)('coinrx ranker train over coinrx worker processes', () => 
         worker.child.kill('SIGKILL');
       }
     };
-    const three = ['w1', 'w2', 'w3'].map((name) => startWorker(redis.url, join(root, 'elsewhere'), name, onOutput));
+    const three = ['w1', 'w2', 'w3'].map((name) => startWorker(redis.url, join(root, 'elsewhere'), name, [], onOutput));
     workers.push(...three);
-    await waitFor('the workers to connect', () => three.every((w) => w.log().includes('waiting for jobs')));
+    await waitFor(() => three.every((w) => w.log().includes('waiting for jobs')), 'the workers to connect', 60_000);
     const out = join(root, 'three');
     const { io, err } = captureIo();
     const training = main([...args(out), '--redis', redis.url], io);
-    await waitFor('a worker killed mid-fold', () => victim !== undefined);
+    await waitFor(() => victim !== undefined, 'a worker killed mid-fold', 60_000);
     expect(await (victim as WorkerProcess).exited).toBe(null);
     expect(await training, err()).toBe(0);
     expect((victim as WorkerProcess).log()).not.toContain(`job ${jobId} done`);
@@ -137,7 +110,7 @@ describe.skipIf(skip)('coinrx ranker train over coinrx worker processes', () => 
     mkdirSync(empty);
     const lacking = startWorker(redis.url, empty, 'lacking');
     workers.push(lacking);
-    await waitFor('the worker to connect', () => lacking.log().includes('waiting for jobs'));
+    await waitFor(() => lacking.log().includes('waiting for jobs'), 'the worker to connect', 60_000);
     const out = join(root, 'late');
     const { io, err } = captureIo();
     const training = main([...args(out), '--redis', redis.url], io);
