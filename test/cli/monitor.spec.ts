@@ -11,6 +11,7 @@ import { filter } from 'rxjs/operators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { RedisTestServer, skipWithoutRedis } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const skip = skipWithoutRedis();
@@ -38,14 +39,6 @@ function monitor(args: readonly string[], env: NodeJS.ProcessEnv = {}): Running 
   return { child, out: () => out, err: () => err };
 }
 
-async function waitFor(check: () => boolean, what: () => string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting; output so far:\n${what()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 async function publisher(botId: string): Promise<RedisStore> {
   const store = new RedisStore({ url: (server as RedisTestServer).url, botId });
   store.putSnapshot('bot', 'bot', '{}');
@@ -57,7 +50,7 @@ describe.skipIf(skip)('coinrx monitor', () => {
   it('prints one line per message of the bot it watches, until interrupted', async () => {
     const run = monitor(['--redis', (server as RedisTestServer).url, '--bot', 'alpha']);
     try {
-      await waitFor(() => run.err().includes('subscribed'), () => run.err());
+      await waitFor(() => run.err().includes('subscribed'), () => `the subscription; output so far:\n${run.err()}`, 20_000, 25);
       const alpha = await publisher('alpha');
       const beta = await publisher('beta');
       alpha.publish('ranking', { ts: Date.UTC(2024, 0, 1), ranking: [{ market: 'BTC/KRW', score: 0.71 }, { market: 'ETH/KRW', score: 0.4 }] });
@@ -68,7 +61,7 @@ describe.skipIf(skip)('coinrx monitor', () => {
       alpha.publish('stats', { ts: Date.UTC(2024, 0, 1), equity: 1_000_000, invested: 50, openPositions: 1, winRate: 0.5 });
       await alpha.flush();
       await beta.flush();
-      await waitFor(() => run.out().includes('equity'), () => run.out() + run.err());
+      await waitFor(() => run.out().includes('equity'), () => `the equity line; output so far:\n${run.out()}${run.err()}`, 20_000, 25);
       const lines = run.out().trim().split('\n');
       // The store's own "connected" health message may come first.
       const shown = lines.filter((l) => !l.includes(' health '));
@@ -90,7 +83,7 @@ describe.skipIf(skip)('coinrx monitor', () => {
 
   it('watches every bot with --json and exits by itself after --count messages', async () => {
     const run = monitor(['--json', '--channels', 'fills', '--count', '2'], { REDIS_URL: (server as RedisTestServer).url });
-    await waitFor(() => run.err().includes('subscribed'), () => run.err());
+    await waitFor(() => run.err().includes('subscribed'), () => `the subscription; output so far:\n${run.err()}`, 20_000, 25);
     const a = await publisher('one');
     const b = await publisher('two');
     a.publish('health', { ts: 1, component: 'exchange', status: 'ok', reason: 'x' });

@@ -9,6 +9,7 @@ import { BinanceServer, type BinanceMarket } from '../helpers/binance-server.js'
 import { auditFaults, auditLine, binanceExchangeState, positionIds, readBotState, upbitExchangeState, type AuditOrder, type ExchangeState } from '../helpers/fault-audit.js';
 import { RedisTestServer, skipWithoutRedis } from '../helpers/redis-server.js';
 import { UpbitServer } from '../helpers/upbit-server.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /**
  * The fault matrix of issue 14: the real CLI (`coinrx live --live`) against the local Upbit and Binance
@@ -29,13 +30,8 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-async function until(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
+/** The scenarios' waits: 20 s unless told, polled every 50 ms. */
+const until = (predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> => waitFor(predicate, what, timeoutMs, 50);
 
 /** Waits for a moment the scenario aims at; when the bot never gets there the scenario goes on (the audit judges). */
 async function aim(w: World, predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<boolean> {

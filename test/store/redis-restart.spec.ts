@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RedisStore } from '../../src/store/redis-store.js';
 import type { ReceivedMessage, StoreHealth } from '../../src/store/store.js';
 import { freePort, RedisTestServer, skipWithoutRedis } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const skip = skipWithoutRedis();
 const cleanup: (() => Promise<void>)[] = [];
@@ -32,14 +33,6 @@ function openStore(url: string, botId: string, extra: Partial<ConstructorParamet
 
 function until(store: RedisStore, check: (h: StoreHealth) => boolean): Promise<StoreHealth> {
   return firstValueFrom(store.health$.pipe(filter(check)));
-}
-
-async function waitFor(check: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe.skipIf(skip)('redis store across a redis restart', () => {
@@ -69,7 +62,7 @@ describe.skipIf(skip)('redis store across a redis restart', () => {
     await until(store, (h) => h.status === 'ok');
     expect(await store.flush()).toBe(true);
     store.publish('fills', { ts: 1, orderId: 'o1', clientId: 'p-1-b1', market: 'BTC/KRW', side: 'buy', price: 1, amount: 1, fee: 0 });
-    await waitFor(() => seen.some((m) => m.name === 'fills'));
+    await waitFor(() => seen.some((m) => m.name === 'fills'), 'the fill published', 10_000, 20);
 
     // Redis dies mid-run; the loop goes on.
     await server.kill();
@@ -108,7 +101,7 @@ describe.skipIf(skip)('redis store across a redis restart', () => {
     expect(log.map((e) => (e.data as { i: number }).i)).toEqual(ids.map((_, i) => i));
 
     // The monitor's subscription came back by itself and got the store's health message.
-    await waitFor(() => seen.some((m) => m.name === 'health' && /resynced/.test((m.message as { reason: string }).reason)));
+    await waitFor(() => seen.some((m) => m.name === 'health' && /resynced/.test((m.message as { reason: string }).reason)), 'the resynced health message', 10_000, 20);
     const health = seen.find((m) => m.name === 'health' && /resynced/.test((m.message as { reason: string }).reason))?.message as Record<string, unknown>;
     expect(health).toMatchObject({ v: 1, bot: 'restart', component: 'store', status: 'ok' });
     expect(health['droppedMessages']).toBeGreaterThanOrEqual(1);

@@ -11,6 +11,7 @@ import { MemoryStore } from '../../src/store/memory-store.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import type { EventLogLimits, ReceivedMessage, Store } from '../../src/store/store.js';
 import { RedisTestServer, skipWithoutRedis } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const skipRedis = skipWithoutRedis();
 let server: RedisTestServer | undefined;
@@ -45,14 +46,6 @@ const samples: { [C in ChannelName]: ChannelPayload<C> } = {
   stats: { ts: 5, equity: 1_000_000, invested: 10, openPositions: 1, closedPositions: 0, winRate: 0, realizedPnl: 0 },
   health: { ts: 6, component: 'exchange', status: 'ok', reason: 'connected' },
 };
-
-async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe.each(backends)('store contract: $name', (backend) => {
   const skip = backend.name === 'redis' && skipRedis;
@@ -162,7 +155,7 @@ describe.each(backends)('store contract: $name', (backend) => {
     const received: ReceivedMessage[] = [];
     const subscription = await store.subscribe({ botId: store.botId }, (m) => received.push(m));
     for (const name of CHANNEL_NAMES) store.publish(name, samples[name] as never);
-    await waitFor(() => received.filter((m) => m.name !== 'health' || (m.message as { component?: string }).component === 'exchange').length >= CHANNEL_NAMES.length);
+    await waitFor(() => received.filter((m) => m.name !== 'health' || (m.message as { component?: string }).component === 'exchange').length >= CHANNEL_NAMES.length, 'a message on every channel');
     for (const name of CHANNEL_NAMES) {
       const got = received.find((m) => m.name === name && !(name === 'health' && (m.message as { component?: string }).component === 'store'));
       expect(got?.channel).toBe(`coinrx:${store.botId}:${name}`);
@@ -180,7 +173,7 @@ describe.each(backends)('store contract: $name', (backend) => {
     const subscription = await store.subscribe({ botId: store.botId, channels: ['fills'] }, (m) => fills.push(m));
     store.publish('ranking', samples.ranking);
     store.publish('fills', samples.fills);
-    await waitFor(() => fills.length === 1);
+    await waitFor(() => fills.length === 1, 'the fill');
     await new Promise((r) => setTimeout(r, 50));
     expect(fills.map((m) => m.name)).toEqual(['fills']);
     await subscription.unsubscribe();
