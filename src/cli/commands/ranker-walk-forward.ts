@@ -1,0 +1,36 @@
+/** `coinrx ranker walk-forward`: the strategy's rolling-fold table against the simple rankings, cash and buy-and-hold (no model, no TensorFlow.js). */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { strategyWalkForward } from '../../ml/strategy-walk-forward.js';
+import { strategyWalkForwardHtml, strategyWalkForwardText } from '../../ml/strategy-walk-forward-report.js';
+import { UsageError, type ParsedArgs } from '../args.js';
+import type { CommandIo } from '../command.js';
+import { timeRangeArgs } from '../time-range-flags.js';
+import { commandConfig, durationFlag } from './replay-input.js';
+
+const DAY = 86_400_000;
+
+export async function walkForward(args: ParsedArgs, io: CommandIo): Promise<number> {
+  if (args.strings.has('model')) throw new UsageError('--model does not apply to ranker walk-forward (it tables the configured strategy with the rule rankings; ranker evaluate backtests a model)');
+  const data = args.lists.get('data');
+  if (!data || data.length === 0) throw new UsageError('--data is required (files or directories of recorded market data)');
+  const foldMs = durationFlag(args, 'fold') ?? 14 * DAY;
+  if (!(foldMs >= DAY && foldMs % DAY === 0)) throw new UsageError(`--fold must be a whole number of days for ranker walk-forward (its figures are daily returns), got "${args.strings.get('fold')}"`);
+  const config = commandConfig(args, io);
+  const range = timeRangeArgs(args);
+  const report = await strategyWalkForward({
+    paths: data,
+    config,
+    ...(range.from !== undefined ? { from: range.from } : {}),
+    ...(range.to !== undefined ? { to: range.to } : {}),
+    foldDays: foldMs / DAY,
+    signal: io.signal,
+    onLog: (line) => io.stderr.write(`${line}\n`),
+  });
+  const out = args.strings.get('out') ?? 'out/ranker-evaluation';
+  await mkdir(out, { recursive: true });
+  await writeFile(join(out, 'walk-forward.json'), `${JSON.stringify(report, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+  await writeFile(join(out, 'walk-forward.html'), strategyWalkForwardHtml(report));
+  io.stdout.write(`${strategyWalkForwardText(report)}wrote ${join(out, 'walk-forward.json')} and ${join(out, 'walk-forward.html')}\n`);
+  return 0;
+}

@@ -1,0 +1,321 @@
+import { tap } from 'rxjs';
+import type { MarketEvent } from '../core/index.js';
+import { Random } from '../core/random.js';
+import type { Config } from '../config.js';
+import { configuredStrategy, createBacktest, quoteOf, type BacktestRun } from '../engine/index.js';
+import { openReplay } from '../market-data/index.js';
+import type { BatchScorer } from '../../streams/index.js';
+import { dailyReturns, pairedBlockBootstrap, spanDays, utcDay, type PairedInterval } from './bootstrap.js';
+import { RULE_SCORERS } from './simple-rules.js';
+import type { Span } from './splits.js';
+
+const DAY = 86_400_000;
+
+/** One policy's figures on one fold (or the whole span). `trades` is null for cash and buy-and-hold. */
+export interface FoldFigures {
+  readonly name: string;
+  /** Compounded return over the fold's days (last close / the close before the fold − 1). */
+  readonly return: number;
+  /** Mean / standard deviation of the daily returns, × √365 (crypto trades every day); 0 when flat. */
+  readonly sharpe: number;
+  /** Largest fall from a peak inside the fold (from every equity update for backtests, daily closes for buy-and-hold). */
+  readonly maxDrawdown: number;
+  readonly trades: number | null;
+}
+
+/** A claim about the default strategy: its daily returns minus another policy's, paired day by day. */
+export interface FoldComparison {
+  readonly against: string;
+  readonly interval: PairedInterval;
+}
+
+export interface StrategyFold {
+  /** 1, 2, …; 0 for the whole span. */
+  readonly fold: number;
+  readonly span: Span;
+  readonly days: number;
+  readonly figures: readonly FoldFigures[];
+  readonly comparisons: readonly FoldComparison[];
+}
+
+export interface StrategyWalkForward {
+  readonly span: Span;
+  readonly foldDays: number;
+  readonly seed: number;
+  /** The policy the table is about (the configured strategy ranking with the engine's heuristic). */
+  readonly strategy: string;
+  readonly folds: readonly StrategyFold[];
+  readonly whole: StrategyFold;
+  /** Block-bootstrap 95 % interval of the default strategy's annualised daily Sharpe over the whole span. */
+  readonly sharpeInterval: { readonly sharpe: number; readonly low: number; readonly high: number; readonly n: number };
+  /** What each backtest policy is (for the reader of the JSON). */
+  readonly policies: Readonly<Record<string, string>>;
+  /** Sums of the runs over the whole span, as the engine reports them. */
+  readonly runs: Readonly<Record<string, Record<string, unknown>>>;
+}
+
+/** A policy's daily returns on `days`, with its intraday equity and closed trades when it is a backtest. */
+export interface PolicySeries {
+  readonly name: string;
+  readonly daily: readonly number[];
+  /** Equity updates (ascending ts) for the drawdown; daily closes are used when absent. */
+  readonly equity?: readonly { ts: number; equity: number }[];
+  /** Close times of the trades. */
+  readonly tradeTimes?: readonly number[];
+}
+
+export const DEFAULT_POLICY = 'default strategy';
+
+/** Mean over standard deviation of daily returns, annualised by √365; 0 when they do not vary. */
+export function dailySharpe(daily: readonly number[]): number {
+  const n = daily.length;
+  if (n < 2) return 0;
+  const mean = daily.reduce((a, r) => a + r, 0) / n;
+  const sd = Math.sqrt(daily.reduce((a, r) => a + (r - mean) ** 2, 0) / (n - 1));
+  return sd > 1e-12 ? (mean / sd) * Math.sqrt(365) : 0;
+}
+
+/** Largest peak-to-trough fall of a sequence of equity values. */
+export function maxDrawdownOf(values: Iterable<number>): number {
+  let peak = -Infinity;
+  let worst = 0;
+  for (const v of values) {
+    if (v > peak) peak = v;
+    else if (peak > 0) worst = Math.max(worst, 1 - v / peak);
+  }
+  return worst;
+}
+
+/**
+ * The block-bootstrap interval of the annualised Sharpe ratio of daily returns: blocks of ⌈n^⅓⌉ consecutive
+ * days drawn circularly with replacement (as `pairedBlockBootstrap`), percentile interval.
+ */
+export function sharpeInterval(daily: readonly number[], seed: number, resamples = 2000, level = 0.95): { sharpe: number; low: number; high: number; n: number } {
+  const n = daily.length;
+  const sharpe = dailySharpe(daily);
+  if (n < 2) return { sharpe, low: Number.NaN, high: Number.NaN, n };
+  const block = Math.max(1, Math.ceil(Math.cbrt(n)));
+  const random = new Random(seed);
+  const out = new Float64Array(resamples);
+  const sample: number[] = new Array<number>(n);
+  for (let r = 0; r < resamples; r++) {
+    let taken = 0;
+    while (taken < n) {
+      const start = random.int(n);
+      for (let k = 0; k < block && taken < n; k++, taken++) sample[taken] = daily[(start + k) % n] as number;
+    }
+    out[r] = dailySharpe(sample);
+  }
+  out.sort();
+  const q = (p: number): number => out[Math.min(resamples - 1, Math.max(0, Math.floor(p * resamples)))] as number;
+  return { sharpe, low: q((1 - level) / 2), high: q(1 - (1 - level) / 2), n };
+}
+
+/**
+ * Rolling folds of `foldDays` consecutive days over `days` (the last one shorter when the span does not
+ * divide), each with every policy's return, Sharpe, drawdown and trades and the default strategy (the
+ * first series) against each other one, paired on the fold's daily returns; and the same over the whole span.
+ */
+export function foldTable(series: readonly PolicySeries[], days: readonly number[], foldDays: number, initial: number, seed: number): { folds: StrategyFold[]; whole: StrategyFold } {
+  const [first, ...others] = series;
+  if (!first) throw new Error('foldTable: no policy to tabulate');
+  for (const s of series) if (s.daily.length !== days.length) throw new Error(`foldTable: ${s.name} has ${s.daily.length} daily returns for ${days.length} days`);
+  // Each policy's close before every day (the first day against `initial`).
+  const closes = series.map((s) => {
+    const c = [initial];
+    for (const r of s.daily) c.push((c[c.length - 1] as number) * (1 + r));
+    return c;
+  });
+  const fold = (index: number, a: number, b: number): StrategyFold => {
+    const from = (days[a] as number) * DAY;
+    const to = ((days[b - 1] as number) + 1) * DAY;
+    const figures = series.map((s, i): FoldFigures => {
+      const c = closes[i] as number[];
+      const daily = s.daily.slice(a, b);
+      const start = c[a] as number;
+      let drawdown: number;
+      if (s.equity) {
+        const inside = s.equity.filter((p) => p.ts >= from && p.ts < to).map((p) => p.equity);
+        drawdown = maxDrawdownOf([start, ...inside]);
+      } else drawdown = maxDrawdownOf(c.slice(a, b + 1));
+      return {
+        name: s.name,
+        return: start > 0 ? (c[b] as number) / start - 1 : 0,
+        sharpe: dailySharpe(daily),
+        maxDrawdown: drawdown,
+        trades: s.tradeTimes ? s.tradeTimes.filter((t) => t >= from && t < to).length : null,
+      };
+    });
+    const mine = first.daily.slice(a, b);
+    const comparisons = others.map((o): FoldComparison => ({ against: o.name, interval: pairedBlockBootstrap(mine, o.daily.slice(a, b), { seed }) }));
+    return { fold: index, span: { from, to }, days: b - a, figures, comparisons };
+  };
+  const folds: StrategyFold[] = [];
+  for (let a = 0, f = 1; a < days.length; a += foldDays, f++) folds.push(fold(f, a, Math.min(days.length, a + foldDays)));
+  return { folds, whole: fold(0, 0, days.length) };
+}
+
+interface RunTrace {
+  readonly equity: { ts: number; equity: number }[];
+  readonly summary: Record<string, unknown>;
+  readonly tradeTimes: number[];
+  /** The last event time fed. */
+  readonly lastTs: number;
+  /** Per market, the price of its first feature snapshot in the span and its last one at each day's end (default run only). */
+  readonly prices?: { first: Map<string, number>; closes: Map<number, Map<string, number>> };
+}
+
+/**
+ * The engine's backtest of the configured strategy, ranking with `score` (the engine's heuristic when
+ * undefined), trading only inside `span` (earlier events warm the features, the ranking and the strategy
+ * up, as `coinrx backtest --timerange` does).
+ */
+async function runPolicy(paths: readonly string[], config: Config, span: Span, score: BatchScorer | undefined, withPrices: boolean, signal?: AbortSignal): Promise<RunTrace> {
+  const equity: { ts: number; equity: number }[] = [];
+  const prices = withPrices ? { first: new Map<string, number>(), closes: new Map<number, Map<string, number>>() } : undefined;
+  let run: BacktestRun | undefined;
+  let started = false;
+  let lastTs = Number.NaN;
+  const source = openReplay(paths);
+  const strategy = (feeRate: number) => {
+    const inner = configuredStrategy(config, feeRate);
+    if (!prices) return inner;
+    return (source$: Parameters<typeof inner>[0]) =>
+      inner(
+        source$.pipe(
+          tap((input) => {
+            if (input.kind !== 'features' || input.ts < span.from || input.ts >= span.to) return;
+            const day = utcDay(input.ts);
+            let close = prices.closes.get(day);
+            if (!close) prices.closes.set(day, (close = new Map()));
+            for (const s of input.snapshots) {
+              if (!prices.first.has(s.market)) prices.first.set(s.market, s.price);
+              close.set(s.market, s.price);
+            }
+          }),
+        ),
+      );
+  };
+  outer: for await (const batch of source.batches()) {
+    for (let i = 0; i < batch.length; i++) {
+      const event = batch[i] as MarketEvent;
+      if (event.ts >= span.to) break outer;
+      if (!run) {
+        run = createBacktest(config, quoteOf(event.market), event.ts, undefined, undefined, { strategy, warmUntil: span.from, ...(score ? { score } : {}) });
+        run.engine.listen({ onEquity: (ts, e) => void (ts >= span.from && equity.push({ ts, equity: e })) });
+      }
+      if (event.ts < span.from) run.warm(event);
+      else {
+        if (!started) {
+          started = true;
+          await run.kernel.start();
+        }
+        run.feed(event);
+      }
+      lastTs = event.ts;
+    }
+    if (signal?.aborted) break;
+  }
+  if (!run) throw new Error('the data holds no market events');
+  if (!started) await run.kernel.start();
+  if (run.kernel.warming) run.kernel.resume();
+  run.kernel.finish();
+  const { byRegime: _byRegime, ...summary } = run.tracker.summary();
+  return { equity, summary, tradeTimes: run.tracker.trades.map((t) => t.closedTs), lastTs, ...(prices ? { prices } : {}) };
+}
+
+/** Daily returns of the equal-weight buy-and-hold of the markets priced on the span's first batch: a fee in on the first day, out on the last. */
+export function buyAndHoldDaily(prices: NonNullable<RunTrace['prices']>, days: readonly number[], fee: number): number[] {
+  const held = [...prices.first.entries()];
+  if (held.length === 0) return days.map(() => 0);
+  const last = new Map<string, number>(held);
+  const out: number[] = [];
+  let prev = 1;
+  days.forEach((day, i) => {
+    for (const [m, p] of prices.closes.get(day) ?? []) if (last.has(m)) last.set(m, p);
+    let v = 0;
+    for (const [m, p0] of held) v += ((last.get(m) as number) / p0) * (1 - fee);
+    v /= held.length;
+    if (i === days.length - 1) v *= 1 - fee;
+    out.push(v / prev - 1);
+    prev = v;
+  });
+  return out;
+}
+
+export interface StrategyWalkForwardOptions {
+  readonly paths: readonly string[];
+  readonly config: Config;
+  /** First traded instant; default the first UTC midnight after the data's first event (the day before warms the features up). */
+  readonly from?: number;
+  readonly to?: number;
+  readonly foldDays?: number;
+  readonly seed?: number;
+  readonly signal?: AbortSignal;
+  readonly onLog?: (line: string) => void;
+}
+
+/** The data's first event time. */
+async function firstEventTs(paths: readonly string[]): Promise<number> {
+  for await (const batch of openReplay(paths).batches()) if (batch.length > 0) return (batch[0] as MarketEvent).ts;
+  throw new Error('the data holds no market events');
+}
+
+/**
+ * The walk-forward table of the configured strategy: backtests of the whole span with the engine's
+ * heuristic ranking (the default strategy), momentum, the most volatile coins and a seeded random
+ * ranking — the same exits, gate, sizing and costs — cut into rolling folds, beside cash and equal-weight
+ * buy-and-hold, with paired daily block-bootstrap intervals of the default strategy against each.
+ * Every backtest is one continuous run: what the strategy estimates (the entry gate's paper trades, the
+ * regime) comes only from what precedes each instant, so each fold is traded on its past alone; the
+ * profile's own numbers are fixed before the run (say where they were chosen).
+ */
+export async function strategyWalkForward(options: StrategyWalkForwardOptions): Promise<StrategyWalkForward> {
+  const log = options.onLog ?? (() => {});
+  const seed = options.seed ?? 1;
+  const foldDays = options.foldDays ?? 14;
+  if (!(Number.isInteger(foldDays) && foldDays >= 1)) throw new Error(`a fold must be a whole number of days, got ${foldDays}`);
+  const from = options.from ?? (utcDay(await firstEventTs(options.paths)) + 1) * DAY;
+  let span: Span = { from, to: options.to ?? Infinity };
+  let days: number[] = [];
+  const initial = options.config.simulator.initialBalance;
+  const coin = new Random(seed);
+  const policies: [string, BatchScorer | undefined, string][] = [
+    [DEFAULT_POLICY, undefined, 'the configured strategy ranking with the engine heuristic (what coinrx backtest runs)'],
+    ['momentum ranking', RULE_SCORERS.momentum, 'the same strategy ranking by log price over the 1h VWAP'],
+    ['most-volatile ranking', RULE_SCORERS['volatility rule'], "the same strategy ranking by the last hour's volatility"],
+    ['random ranking', (snaps) => snaps.map(() => coin.next()), `the same strategy ranking by a seeded random score (seed ${seed})`],
+  ];
+  const series: PolicySeries[] = [];
+  const runs: Record<string, Record<string, unknown>> = {};
+  let prices: RunTrace['prices'];
+  for (const [name, score] of policies) {
+    const t0 = performance.now();
+    const trace = await runPolicy(options.paths, options.config, span, score, name === DEFAULT_POLICY, options.signal);
+    if (!prices) {
+      // The first run finds where the data ends: every later run stops there too.
+      if (!(trace.lastTs >= from)) throw new Error(`nothing to trade: the data ends ${Number.isNaN(trace.lastTs) ? 'before it starts' : new Date(trace.lastTs).toISOString()}, before the span's start ${new Date(from).toISOString()}`);
+      span = { from, to: Math.min(span.to, trace.lastTs + 1) };
+      days = spanDays(span.from, span.to);
+      prices = trace.prices;
+    }
+    runs[name] = trace.summary;
+    series.push({ name, daily: dailyReturns(trace.equity, initial, days), equity: trace.equity, tradeTimes: trace.tradeTimes });
+    log(`backtest ${name}: return ${((trace.summary['totalReturn'] as number) * 100).toFixed(2)}%, ${String(trace.summary['trades'])} trades in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  series.push({ name: 'cash', daily: days.map(() => 0) });
+  series.push({ name: 'buy-and-hold', daily: buyAndHoldDaily(prices as NonNullable<RunTrace['prices']>, days, options.config.simulator.feeRate) });
+  const { folds, whole } = foldTable(series, days, foldDays, initial, seed);
+  const descriptions = Object.fromEntries(policies.map(([n, , d]) => [n, d]));
+  return {
+    span,
+    foldDays,
+    seed,
+    strategy: DEFAULT_POLICY,
+    folds,
+    whole,
+    sharpeInterval: sharpeInterval((series[0] as PolicySeries).daily, seed),
+    policies: { ...descriptions, cash: 'holding the quote: 0 every day', 'buy-and-hold': 'equal weight in every market priced at the span start, one fee each way' },
+    runs,
+  };
+}
