@@ -8,6 +8,7 @@ import { buildDataset, UNKNOWN, type Dataset } from './dataset.js';
 import { barriers } from './labels.js';
 import { auc, brier, brierSkill, rankedSteps, reliability, topPicks, type PicksSummary, type ReliabilityBin } from './metrics.js';
 import { scorerFromLoaded } from './model-scorer.js';
+import { stepsOf } from './models.js';
 import { purgeOf, type RankerConfig } from './ranker-config.js';
 import { loadVersion, type LoadedModel } from './registry.js';
 import { runRankingBacktest, type RankingBacktestResult } from './ranking-backtest.js';
@@ -113,7 +114,7 @@ const DAY = 86_400_000;
 /** The model's raw logit, calibrated P(target first) and expected time for `rows`, predicted in chunks. */
 export function predictRows(loaded: LoadedModel, d: Dataset, rows: Int32Array): { z: Float32Array; p: Float32Array; t: Float32Array } {
   const { meta, model } = loaded;
-  const steps = meta.kind === 'mlp' ? 1 : meta.sequenceLength;
+  const steps = stepsOf(meta.kind, meta.sequenceLength);
   const z = new Float32Array(rows.length);
   const p = new Float32Array(rows.length);
   const t = new Float32Array(rows.length);

@@ -4,7 +4,7 @@ import type { BatchScorer } from '../../streams/index.js';
 import { calibrate, logit, type Calibration } from './calibration.js';
 import { FEATURE_COUNT, FEATURE_NAMES, featureRows } from './feature-vector.js';
 import { normalizeInto, type Normalizer } from './normalizer.js';
-import type { ModelKind } from './models.js';
+import { stepsOf, type ModelKind } from './models.js';
 import { loadVersion, type LoadedModel } from './registry.js';
 import { RULE_SCORERS } from './simple-rules.js';
 
@@ -33,7 +33,7 @@ export interface ScorerParts {
  */
 export function modelScorer(parts: ScorerParts): ModelScorer {
   const { model, kind, normalizer, calibration } = parts;
-  const steps = kind === 'mlp' ? 1 : parts.sequenceLength;
+  const steps = stepsOf(kind, parts.sequenceLength);
   const history = new Map<string, Float32Array[]>();
   let raw = new Float32Array(0);
   let lastP = new Float32Array(0);

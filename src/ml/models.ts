@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
+import { isLinearKind, type ModelKind } from './model-kind.js';
 
-export type ModelKind = 'mlp' | 'gru';
+export { isLinearKind, MODEL_KINDS, stepsOf, type ModelKind } from './model-kind.js';
 
 export interface ModelSpec {
   readonly kind: ModelKind;
   readonly features: number;
   /** Sequence length (1 for the MLP). */
   readonly steps: number;
+  /** Hidden layers of the MLP/GRU trunk (the linear kinds have none). */
   readonly hidden: readonly number[];
   readonly gruUnits: number;
   readonly seed: number;
@@ -14,19 +16,19 @@ export interface ModelSpec {
 }
 
 /**
- * Two heads on one trunk: `p` = P(target before stop within H) and `t` = expected time to the target as
+ * Two heads on one trunk (on the inputs directly for the linear kinds): `p` = P(target before stop within H) and `t` = expected time to the target as
  * a fraction of H (H when it is not reached), trained together so the trunk learns what both need.
  * Every initializer carries a seed derived from `spec.seed`: the same seed gives the same weights.
  */
 export function buildModel(spec: ModelSpec): tf.LayersModel {
   let seed = spec.seed * 1000;
   const init = (): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed: seed++ });
-  const input = tf.input({ shape: spec.kind === 'mlp' ? [spec.features] : [spec.steps, spec.features], name: 'x' });
+  const input = tf.input({ shape: spec.kind === 'gru' ? [spec.steps, spec.features] : [spec.features], name: 'x' });
   let h: tf.SymbolicTensor = input;
   if (spec.kind === 'gru') {
     h = tf.layers.gru({ units: spec.gruUnits, kernelInitializer: init(), recurrentInitializer: tf.initializers.orthogonal({ seed: seed++ }), name: 'gru' }).apply(h) as tf.SymbolicTensor;
   }
-  for (const [i, units] of spec.hidden.entries()) {
+  for (const [i, units] of (isLinearKind(spec.kind) ? [] : spec.hidden).entries()) {
     h = tf.layers.dense({ units, activation: 'relu', kernelInitializer: init(), name: `dense_${i}` }).apply(h) as tf.SymbolicTensor;
   }
   const p = tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: init(), name: 'p' }).apply(h) as tf.SymbolicTensor;

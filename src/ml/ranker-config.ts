@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDuration } from '../core/index.js';
+import { MODEL_KINDS } from './model-kind.js';
 
 const duration = z.union([z.number().nonnegative(), z.string().transform((text, ctx) => {
   try {
@@ -51,6 +52,11 @@ export const rankerConfigSchema = z
         purge: duration.optional(),
         /** Extra gap after the purge: features of neighbouring samples are correlated through their long windows. */
         embargo: duration.default(24 * 3_600_000),
+        /**
+         * Least training span of the first fold: with it, `folds` is an upper bound and the oldest folds
+         * that would train on less are dropped (a short history gets fewer validation blocks, not an error).
+         */
+        minTrain: duration.optional(),
       })
       .prefault({}),
     train: z
@@ -67,8 +73,13 @@ export const rankerConfigSchema = z
         sequenceStride: z.number().int().positive().default(6),
         hidden: z.array(z.number().int().positive()).default([32, 16]),
         gruUnits: z.number().int().positive().default(16),
-        /** Models to train; the sequence model is kept only when it beats the MLP on validation. */
-        models: z.array(z.enum(['mlp', 'gru'])).min(1).default(['mlp', 'gru']),
+        /** Penalties tried by the linear kinds; the one with the lowest validation loss is kept. */
+        l2: z.array(z.number().nonnegative()).min(1).default([1e-3, 1e-2, 1e-1, 1, 10]),
+        /**
+         * Models to train; the one with the best precision@k over every fold's validation block is kept
+         * (`linear`: L2 logistic regression, `linear-rank`: linear on a per-time-step softmax over the coins).
+         */
+        models: z.array(z.enum(MODEL_KINDS)).min(1).default(['mlp', 'gru']),
       })
       .prefault({}),
   })

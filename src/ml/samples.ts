@@ -1,7 +1,7 @@
 import { FEATURE_COUNT } from './feature-vector.js';
 import { UNKNOWN, type Dataset } from './dataset.js';
 import { normalizeInto, type Normalizer } from './normalizer.js';
-import type { ModelKind } from './models.js';
+import { stepsOf, type ModelKind } from './models.js';
 import type { Span } from './splits.js';
 
 /**
@@ -29,7 +29,7 @@ export function selectRows(d: Dataset, span: Span, options: { stride?: number; e
 export function buildInputs(d: Dataset, rows: ArrayLike<number>, norm: Normalizer, kind: ModelKind, steps: number): Float32Array {
   const n = rows.length;
   const width = FEATURE_COUNT;
-  const s = kind === 'mlp' ? 1 : steps;
+  const s = stepsOf(kind, steps);
   const out = new Float32Array(n * s * width);
   const chain: number[] = new Array<number>(s);
   for (let i = 0; i < n; i++) {

@@ -20,6 +20,8 @@ export interface WalkForwardOptions {
   readonly purgeMs: number;
   /** Extra gap after the purge, against the serial correlation of features built on long windows. */
   readonly embargoMs: number;
+  /** With it, `folds` is an upper bound: the oldest folds whose training span would be shorter are dropped (at least one fold stays). */
+  readonly minTrainMs?: number;
 }
 
 /**
@@ -28,10 +30,13 @@ export interface WalkForwardOptions {
  * fold trains on data after its validation block. The last fold is the one the shipped model uses.
  */
 export function walkForwardFolds(options: WalkForwardOptions): Fold[] {
-  const { span, folds, validationMs, horizonMs, purgeMs, embargoMs } = options;
+  const { span, validationMs, horizonMs, purgeMs, embargoMs } = options;
+  let folds = options.folds;
   if (purgeMs < horizonMs) throw new Error(`purge gap ${purgeMs} ms is shorter than the label horizon ${horizonMs} ms: training labels would read validation prices`);
   if (!(folds >= 1) || !(validationMs > 0)) throw new Error('walkForwardFolds: need folds ≥ 1 and a positive validation length');
   const gap = purgeMs + embargoMs;
+  const minTrain = options.minTrainMs;
+  if (minTrain !== undefined) while (folds > 1 && span.to - folds * validationMs - gap - span.from < minTrain) folds--;
   const out: Fold[] = [];
   for (let k = 0; k < folds; k++) {
     const validation = { from: span.to - (folds - k) * validationMs, to: span.to - (folds - k - 1) * validationMs };

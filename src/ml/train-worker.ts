@@ -2,7 +2,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../core/random.js';
 import { initBackend, type BackendName } from './backend.js';
-import { buildModel, type ModelSpec } from './models.js';
+import { fitLinear, linearLoss, type LinearObjective } from './linear-model.js';
+import { buildModel, isLinearKind, type ModelSpec } from './models.js';
 
 /** What the main thread sends: the model to build, the training and validation arrays, the schedule. */
 export interface TrainJob {
@@ -11,8 +12,11 @@ export interface TrainJob {
   readonly batchSize: number;
   readonly patience: number;
   readonly backend?: BackendName;
-  readonly train: { readonly x: Float32Array; readonly p: Float32Array; readonly t: Float32Array };
-  readonly validation: { readonly x: Float32Array; readonly p: Float32Array; readonly t: Float32Array };
+  /** Penalties tried by the linear kinds (the one with the lowest validation loss is kept). */
+  readonly l2?: readonly number[];
+  /** `groups`: each row's snapshot time (the listwise objective ranks the coins of one time against each other). */
+  readonly train: { readonly x: Float32Array; readonly p: Float32Array; readonly t: Float32Array; readonly groups?: Float64Array };
+  readonly validation: { readonly x: Float32Array; readonly p: Float32Array; readonly t: Float32Array; readonly groups?: Float64Array };
 }
 
 export type TrainMessage =
@@ -31,7 +35,7 @@ export type TrainMessage =
   | { readonly type: 'error'; readonly message: string };
 
 function shape(spec: ModelSpec, n: number): number[] {
-  return spec.kind === 'mlp' ? [n, spec.features] : [n, spec.steps, spec.features];
+  return spec.kind === 'gru' ? [n, spec.steps, spec.features] : [n, spec.features];
 }
 
 /**
@@ -42,6 +46,7 @@ function shape(spec: ModelSpec, n: number): number[] {
 export async function runTrainJob(job: TrainJob, post: (m: TrainMessage, transfer?: ArrayBuffer[]) => void): Promise<void> {
   const info = await initBackend(job.backend);
   const { spec } = job;
+  if (isLinearKind(spec.kind)) return runLinearJob(job, info.backend, post);
   const n = job.train.p.length;
   const nv = job.validation.p.length;
   const model = buildModel(spec);
@@ -106,6 +111,47 @@ export async function runTrainJob(job: TrainJob, post: (m: TrainMessage, transfe
   artifacts = { ...artifacts, weightData };
   post({ type: 'done', backend: info.backend, artifacts, validationP, validationT, bestEpoch, bestValLoss: best, history }, [weightData]);
   tf.dispose([x, yp, yt, xv, ypv, ytv, pv as tf.Tensor, tv as tf.Tensor, ...(bestWeights ?? [])]);
+  model.dispose();
+}
+
+/**
+ * The linear kinds: one exact fit per penalty in `job.l2` (src/ml/linear-model.ts), the penalty with the
+ * lowest validation loss kept (the linear counterpart of early stopping: `history` has one entry per
+ * penalty, `bestEpoch` is the kept one's index), the time head fitted pointwise with the same penalty,
+ * and the weights put into the tfjs model of the same kind, so the registry, the scorer and the
+ * evaluation treat it like the network.
+ */
+async function runLinearJob(job: TrainJob, backend: string, post: (m: TrainMessage, transfer?: ArrayBuffer[]) => void): Promise<void> {
+  const { spec } = job;
+  const f = spec.features;
+  const objective: LinearObjective = spec.kind === 'linear-rank' ? 'listwise' : 'pointwise';
+  const grid = job.l2 && job.l2.length > 0 ? job.l2 : [1e-3];
+  const history: { epoch: number; loss: number; valLoss: number }[] = [];
+  let best: { fit: ReturnType<typeof fitLinear>; valLoss: number; index: number; l2: number } | undefined;
+  for (const [index, l2] of grid.entries()) {
+    const fit = fitLinear(job.train.x, job.train.p, f, { objective, l2, ...(job.train.groups ? { groups: job.train.groups } : {}) });
+    const valLoss = linearLoss(fit, job.validation.x, job.validation.p, f, objective, job.validation.groups);
+    history.push({ epoch: index, loss: fit.loss, valLoss });
+    post({ type: 'epoch', epoch: index, loss: fit.loss, valLoss });
+    if (!best || valLoss < best.valLoss - 1e-9) best = { fit, valLoss, index, l2 };
+  }
+  if (!best) throw new Error('no penalty to fit the linear model with');
+  const time = fitLinear(job.train.x, job.train.t, f, { objective: 'pointwise', l2: best.l2 });
+  const model = buildModel(spec);
+  const head = (name: string, w: Float64Array, b: number): void => model.getLayer(name).setWeights([tf.tensor2d(Float32Array.from(w), [f, 1]), tf.tensor1d([b])]);
+  head('p', best.fit.w, best.fit.b);
+  head('t', time.w, time.b);
+  const xv = tf.tensor2d(job.validation.x, [job.validation.p.length, f]);
+  const [pv, tv] = model.predict(xv, { batchSize: 4096 }) as tf.Tensor[];
+  const validationP = (await (pv as tf.Tensor).data()) as Float32Array;
+  const validationT = (await (tv as tf.Tensor).data()) as Float32Array;
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await model.save({ save: async (a) => ((artifacts = a), { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) }) }, { includeOptimizer: true });
+  if (!artifacts) throw new Error('model.save produced no artifacts');
+  const weightData = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? new ArrayBuffer(0));
+  artifacts = { ...artifacts, weightData };
+  post({ type: 'done', backend, artifacts, validationP, validationT, bestEpoch: best.index, bestValLoss: best.valLoss, history }, [weightData]);
+  tf.dispose([xv, pv as tf.Tensor, tv as tf.Tensor]);
   model.dispose();
 }
 

@@ -28,6 +28,22 @@ describe('walk-forward splits', () => {
     expect(() => walkForwardFolds({ span, folds: 6, validationMs: 10 * DAY, horizonMs: H, purgeMs: H, embargoMs: DAY })).toThrow(/no training data/);
   });
 
+  it('with a least training span, drop the oldest folds that would train on less (at least one stays), keeping the latest blocks', () => {
+    const base = { span, validationMs: 7 * DAY, horizonMs: H, purgeMs: H, embargoMs: DAY };
+    const all = walkForwardFolds({ ...base, folds: 6 });
+    const capped = walkForwardFolds({ ...base, folds: 6, minTrainMs: 20 * DAY });
+    expect(capped.length).toBeLessThan(all.length);
+    expect(capped.length).toBeGreaterThan(0);
+    // The kept folds are the latest ones, unchanged; the first of them trains on ≥ 20 days, one more would not.
+    expect(capped).toEqual(all.slice(all.length - capped.length));
+    const first = capped[0] as (typeof capped)[number];
+    expect(first.train.to - first.train.from).toBeGreaterThanOrEqual(20 * DAY);
+    const dropped = all[all.length - capped.length - 1] as (typeof all)[number];
+    expect(dropped.train.to - dropped.train.from).toBeLessThan(20 * DAY);
+    // A span too short for even one fold of that length still gives the one latest fold.
+    expect(walkForwardFolds({ ...base, folds: 6, minTrainMs: 1000 * DAY })).toEqual(all.slice(-1));
+  });
+
   it('select training rows whose label window ends before the validation block, in time order, never shuffled', () => {
     const every = 300_000;
     const rows = 60 * DAY / every;
