@@ -157,6 +157,12 @@ export class TradingEngine {
   /** Order events of no live position (an order given up for lost that turned up later): counted, never applied silently. */
   orphanOrderEvents = 0;
   #sentEquityTs = -Infinity;
+  /**
+   * Positions settled during the market event being fed, not yet removed from the bot: telling the bot
+   * is a step of its own that gates no order, so it waits until the event's orders have left (#settle).
+   */
+  readonly #unremoved: string[] = [];
+  #inMarketEvent = false;
   #now = 0;
   #strategyError: unknown = undefined;
   decisions = 0;
@@ -272,8 +278,14 @@ export class TradingEngine {
     if (this.#strategyError !== undefined) throw this.#strategyError;
     this.#now = event.ts;
     this.portfolio.notePrice(event);
-    this.#options.venue.onMarketEvent(event);
-    this.#events.next(event);
+    this.#inMarketEvent = true;
+    try {
+      this.#options.venue.onMarketEvent(event);
+      this.#events.next(event);
+    } finally {
+      this.#inMarketEvent = false;
+      if (this.#unremoved.length > 0) this.#removeSettled();
+    }
   }
 
   /**
@@ -487,12 +499,20 @@ export class TradingEngine {
     this.#positions.get(t.positionId)?.subscription.unsubscribe();
     this.#positions.delete(t.positionId);
     if (this.#byMarket.get(t.market) === t.positionId) this.#byMarket.delete(t.market);
-    this.bot.send({ type: 'position.remove', positionId: t.positionId });
+    // During a market event the bot hears of it once the event is handled (the batch's orders first);
+    // between events the bot is the same as if told at once. Nothing of the engine reads the bot's
+    // children of settled positions: slots, sizing and the stop actions go by #positions.
+    if (this.#inMarketEvent) this.#unremoved.push(t.positionId);
+    else this.bot.send({ type: 'position.remove', positionId: t.positionId });
     this.settled.push(t.positionId);
     if (result.amount > 0) {
       this.results.push(result);
       for (const l of this.#listeners) l.onPositionSettled?.(result, t.regimeAtEntry);
     }
+  }
+
+  #removeSettled(): void {
+    for (const positionId of this.#unremoved.splice(0)) this.bot.send({ type: 'position.remove', positionId });
   }
 
   #onOrderEvent(event: OrderEvent): void {
@@ -538,7 +558,8 @@ export class TradingEngine {
   #send(positionId: string, event: PositionEvent): void {
     const tracked = this.#positions.get(positionId);
     if (tracked) tracked.ref.send(event);
-    else this.bot.send({ type: 'position.event', positionId, event });
+    // One settled but not yet removed (#unremoved) has nothing to be told, as once removed.
+    else if (!this.#unremoved.includes(positionId)) this.bot.send({ type: 'position.event', positionId, event });
   }
 
   #context(t: Tracked): PositionContext | undefined {
