@@ -5,7 +5,7 @@ interface Cursor {
   readonly source: AsyncIterator<MarketEvent[]>;
   batch: MarketEvent[];
   pos: number;
-  /** ts of batch[pos], cached: the heap compares it a few times per event. */
+  /** ts of batch[pos], cached: the merge compares it for every event. */
   ts: number;
 }
 
@@ -19,27 +19,33 @@ const OUT_BATCH = 4096;
 const HAND_OVER = 1024;
 
 /**
- * K-way merge of per-file event streams by `ts`, with a binary heap of the sources' head events.
- * Ties keep input order (lower source index first), and each source's own order is kept, so a
- * source that goes back in time is passed through as it is: only heads are compared.
+ * K-way merge of per-file event streams by `ts`. Ties keep input order (lower source index first), and
+ * each source's own order is kept, so a source that goes back in time is passed through as it is: only
+ * heads are compared. The sources are kept sorted by their head (ts, then index) in an array: the
+ * first gives the next event, and a source whose head moved is put back by a binary search from the
+ * end — for files on one time grid (candles of many coins) it goes straight to the end, one comparison
+ * an event; a source still ahead of the second stays first with none.
  */
 export async function* mergeByTime(sources: readonly AsyncIterable<MarketEvent[]>[]): AsyncGenerator<MarketEvent[]> {
   const cursors: Cursor[] = sources.map((s, order) => ({ order, source: s[Symbol.asyncIterator](), batch: [], pos: 0, ts: 0 }));
-  const heap: Cursor[] = [];
+  /** The open sources, sorted by (head ts, order). */
+  const sorted: Cursor[] = [];
   const less = (a: Cursor, b: Cursor): boolean => a.ts < b.ts || (a.ts === b.ts && a.order < b.order);
-  const siftDown = (i: number): void => {
-    const n = heap.length;
-    const c = heap[i] as Cursor;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const m = r < n && less(heap[r] as Cursor, heap[l] as Cursor) ? r : l;
-      if (!less(heap[m] as Cursor, c)) break;
-      heap[i] = heap[m] as Cursor;
-      i = m;
+  /** Puts `c` (not in `sorted`) at its place. */
+  const insert = (c: Cursor): void => {
+    const n = sorted.length;
+    if (n === 0 || less(sorted[n - 1] as Cursor, c)) {
+      sorted.push(c);
+      return;
     }
-    heap[i] = c;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (less(sorted[mid] as Cursor, c)) lo = mid + 1;
+      else hi = mid;
+    }
+    sorted.splice(lo, 0, c);
   };
   /** Loads the cursor's next non-empty batch; false when its source has ended. */
   const refill = async (c: Cursor): Promise<boolean> => {
@@ -58,13 +64,12 @@ export async function* mergeByTime(sources: readonly AsyncIterable<MarketEvent[]
   try {
     const ready = await Promise.all(cursors.map(refill));
     cursors.forEach((c, i) => {
-      if (ready[i] === true) heap.push(c);
+      if (ready[i] === true) insert(c);
       else open.delete(c);
     });
-    for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(i);
     let out: MarketEvent[] = [];
-    while (heap.length > 0) {
-      const top = heap[0] as Cursor;
+    while (sorted.length > 0) {
+      const top = sorted[0] as Cursor;
       out.push(top.batch[top.pos++] as MarketEvent);
       if (top.pos < top.batch.length) top.ts = (top.batch[top.pos] as MarketEvent).ts;
       else {
@@ -75,12 +80,15 @@ export async function* mergeByTime(sources: readonly AsyncIterable<MarketEvent[]
         }
         if (!(await refill(top))) {
           open.delete(top);
-          const last = heap.pop() as Cursor;
-          if (heap.length === 0) break;
-          heap[0] = last; // top was heap[0] and is not `last`: the heap had two or more cursors
+          sorted.shift();
+          continue;
         }
       }
-      siftDown(0);
+      const second = sorted[1];
+      if (second !== undefined && less(second, top)) {
+        sorted.shift();
+        insert(top);
+      }
       if (out.length >= OUT_BATCH) {
         yield out;
         out = [];

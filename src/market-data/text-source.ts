@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../core/index.js';
 
@@ -28,14 +29,14 @@ export async function isGzipFile(path: string): Promise<boolean> {
 }
 
 const CHUNK_BYTES = 64 * 1024;
-const GUNZIP_CHUNK = 16 * 1024;
+const GUNZIP_CHUNK = 64 * 1024;
 
 /**
- * The file's text as UTF-8 chunks, gunzipped when its name ends in `.gz` or its first bytes say gzip.
+ * The file's bytes in chunks, gunzipped when its name ends in `.gz` or its first bytes say gzip.
  * Streams: memory is one chunk, never the whole file. A truncated or corrupt gzip rejects with a
  * ReplayFileError naming the file, so a replay never stops early without saying so.
  */
-export async function* readTextChunks(path: string): AsyncGenerator<string> {
+export async function* readByteChunks(path: string): AsyncGenerator<Buffer> {
   let gzip: boolean;
   try {
     gzip = path.endsWith('.gz') || (await isGzipFile(path));
@@ -45,9 +46,8 @@ export async function* readTextChunks(path: string): AsyncGenerator<string> {
   const raw = createReadStream(path, { highWaterMark: CHUNK_BYTES });
   const stream = gzip ? raw.pipe(createGunzip({ chunkSize: GUNZIP_CHUNK })) : raw;
   if (gzip) raw.on('error', (err) => stream.destroy(err));
-  stream.setEncoding('utf8');
   try {
-    for await (const chunk of stream as AsyncIterable<string>) yield chunk;
+    for await (const chunk of stream as AsyncIterable<Buffer>) yield chunk;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reason = code === 'Z_BUF_ERROR' ? 'truncated gzip' : code === 'Z_DATA_ERROR' ? `not gzip data, or corrupt (${(err as Error).message})` : (err as Error).message;
@@ -56,4 +56,25 @@ export async function* readTextChunks(path: string): AsyncGenerator<string> {
     raw.destroy();
     if (gzip) stream.destroy();
   }
+}
+
+/** The rest of a byte chunk stream as UTF-8 text, continuing `decoder` (a character split across chunks stays whole). */
+export async function* decodeChunks(chunks: AsyncIterator<Buffer>, decoder: StringDecoder): AsyncGenerator<string> {
+  try {
+    for (;;) {
+      const r = await chunks.next();
+      if (r.done === true) break;
+      const text = decoder.write(r.value);
+      if (text.length > 0) yield text;
+    }
+    const rest = decoder.end();
+    if (rest.length > 0) yield rest;
+  } finally {
+    await chunks.return?.(undefined);
+  }
+}
+
+/** The file's text as UTF-8 chunks (see readByteChunks). */
+export function readTextChunks(path: string): AsyncGenerator<string> {
+  return decodeChunks(readByteChunks(path)[Symbol.asyncIterator](), new StringDecoder('utf8'));
 }

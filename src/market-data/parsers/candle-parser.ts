@@ -1,5 +1,5 @@
 import type { CandleEvent, MarketEvent, MarketSymbol } from '../../core/index.js';
-import { parseDecimal, type ParseOutcome, type RecordParser } from './record-parser.js';
+import { parseDecimal, POW10, type ParseOutcome, type RecordParser } from './record-parser.js';
 
 /**
  * OHLCV rows `timestamp,open,high,low,close,volume` (open time in ms) from freqtrade's CSV or the
@@ -70,6 +70,59 @@ export class CandleParser implements RecordParser {
     out.push(this.#candle(openTime, open, high, low, close, volume, tf));
     return 'ok';
   }
+
+  /**
+   * The row in `bytes[start, end)` (no line break), read straight from the file's bytes: plain rows
+   * (unsigned decimals of up to 15 digits, an integer timestamp, values that pass the checks of `parse`)
+   * become the same event `parse` makes of the row's text, with no string made. Anything else — a header,
+   * a blank or malformed row, an unusual number, the rows before the timeframe is known — returns false
+   * untouched: the caller parses the row's text with `parse`, so every outcome and message is its.
+   */
+  parseBytes(bytes: Uint8Array, start: number, end: number, out: MarketEvent[]): boolean {
+    const tf = this.#timeframeMs;
+    if (tf === undefined) return false;
+    let i = start;
+    // The timestamp: digits only, up to the first comma.
+    let openTime = 0;
+    let digits = 0;
+    for (; i < end; i++) {
+      const d = (bytes[i] as number) - 48;
+      if (d < 0 || d > 9) break;
+      openTime = openTime * 10 + d;
+      digits++;
+    }
+    if (digits === 0 || digits > 15 || i === end || bytes[i] !== 44) return false;
+    // open, high, low, close, volume: each `digits[.digits]`, ended by a comma (the volume also by the row's end).
+    const values = this.#values;
+    for (let f = 0; f < 5; f++) {
+      i++;
+      let mantissa = 0;
+      let n = 0;
+      let fraction = -1;
+      for (; i < end; i++) {
+        const d = (bytes[i] as number) - 48;
+        if (d >= 0 && d <= 9) {
+          mantissa = mantissa * 10 + d;
+          n++;
+          if (fraction >= 0) fraction++;
+        } else if (d === -2 && fraction < 0) fraction = 0;
+        else break;
+      }
+      if (n === 0 || n > 15) return false;
+      if (i < end ? bytes[i] !== 44 : f < 4) return false;
+      values[f] = fraction > 0 ? mantissa / (POW10[fraction] as number) : mantissa;
+    }
+    const open = values[0] as number;
+    const high = values[1] as number;
+    const low = values[2] as number;
+    const close = values[3] as number;
+    const volume = values[4] as number;
+    if (!(open > 0 && high > 0 && low > 0 && close > 0) || low > high || open > high || open < low || close > high || close < low) return false;
+    out.push(this.#candle(openTime, open, high, low, close, volume, tf));
+    return true;
+  }
+
+  readonly #values = new Float64Array(5);
 
   /** A file of one row and no timeframe: its timeframe is unknowable, so it cannot be emitted. */
   end(): void {
