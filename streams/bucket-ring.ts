@@ -36,9 +36,9 @@ export interface WindowRing {
 }
 
 /**
- * Per-window state, all of a ring's windows in one buffer (a cache line or two): window w's sums at
- * [6w + VOLUME…EVICTIONS] of a Float64Array view, its integers at [12w + COUNT…LENGTH] of an Int32Array
- * view of the same bytes (48 bytes a window).
+ * Per-window state, all of a ring's windows in two small arrays (no views aliasing one buffer, so the
+ * compiler keeps the sums in registers across the integer stores): window w's sums at [4w + VOLUME…
+ * EVICTIONS] of a Float64Array, its integers at [4w + COUNT…LENGTH] of an Int32Array.
  */
 const VOLUME = 0;
 const VALUE = 1;
@@ -46,43 +46,24 @@ const TRADES = 2;
 /** Buckets evicted since the sums were last recomputed. */
 const EVICTIONS = 3;
 /** Closed non-empty buckets in the window, the id of the oldest, and its queue index. */
-const COUNT = 8;
-const FIRST = 9;
-const HEAD = 10;
+const COUNT = 0;
+const FIRST = 1;
+const HEAD = 2;
 /** The window's length in buckets. */
-const LENGTH = 11;
-
-/**
- * Each window's closed sums plus the open bucket's, window w at out[at + 3w …] (before the first print
- * every sum is still zero, so this reads zeros).
- */
-function readWindows(win: Float64Array, windows: number, volume: number, value: number, trades: number, out: number[], at: number): void {
-  for (let w = 0; w < windows; w++) {
-    out[at + 3 * w] = (win[6 * w + VOLUME] as number) + volume;
-    out[at + 3 * w + 1] = (win[6 * w + VALUE] as number) + value;
-    out[at + 3 * w + 2] = (win[6 * w + TRADES] as number) + trades;
-  }
-}
-
-function windowState(windowBuckets: readonly number[]): { sums: Float64Array; ints: Int32Array } {
-  const buffer = new ArrayBuffer(48 * windowBuckets.length);
-  const ints = new Int32Array(buffer);
-  windowBuckets.forEach((n, w) => (ints[12 * w + LENGTH] = n));
-  return { sums: new Float64Array(buffer), ints };
-}
+const LENGTH = 3;
 
 /** The windows of one resolution over a queue of the closed non-empty buckets (see the top of this file). */
 export class BucketRing implements WindowRing {
   readonly resolutionMs: number;
   readonly windowBuckets: readonly number[];
-  /** Entry e: volume and value at [3e], [3e + 1] of #sums; id and count at [6e + 4], [6e + 5] of #words (one buffer). */
-  readonly #sums: Float64Array;
-  readonly #words: Int32Array;
+  /** Entry e: volume, value, print count and bucket id at [4e … 4e + 3] (32 bytes, two a cache line). */
+  readonly #queue: Float64Array;
   /**
    * The queue's length: when a bucket closes, the ones before it in the longest window are at most
    * (longest − 1), so it never overflows.
    */
   readonly #capacity: number;
+  readonly #windows: number;
   /** Queue index of the next entry. */
   #tail = 0;
   readonly #win: Float64Array;
@@ -105,12 +86,11 @@ export class BucketRing implements WindowRing {
     this.resolutionMs = resolutionMs;
     this.windowBuckets = windowBuckets;
     this.#capacity = Math.max(...windowBuckets);
-    const buffer = new ArrayBuffer(24 * this.#capacity);
-    this.#sums = new Float64Array(buffer);
-    this.#words = new Int32Array(buffer);
-    const state = windowState(windowBuckets);
-    this.#win = state.sums;
-    this.#int = state.ints;
+    this.#windows = windowBuckets.length;
+    this.#queue = new Float64Array(4 * this.#capacity);
+    this.#win = new Float64Array(4 * windowBuckets.length);
+    this.#int = new Int32Array(4 * windowBuckets.length);
+    windowBuckets.forEach((n, w) => (this.#int[4 * w + LENGTH] = n));
   }
 
   advanceTo(ts: number): void {
@@ -119,51 +99,61 @@ export class BucketRing implements WindowRing {
     if (this.#origin !== this.#origin) this.#origin = absolute;
     const next = absolute - this.#origin;
     const cur = this.#current;
+    this.#currentEnd = (absolute + 1) * this.resolutionMs;
+    this.#current = next;
+    if (cur < 0) {
+      // Nothing was open: whatever was added before the first bucket belongs to none.
+      this.#openVolume = 0;
+      this.#openValue = 0;
+      this.#openTrades = 0;
+      return;
+    }
     const win = this.#win;
     const int = this.#int;
-    const windows = this.windowBuckets.length;
-    if (cur >= 0) {
-      const trades = this.#openTrades;
-      if (trades > 0) {
-        const volume = this.#openVolume;
-        const value = this.#openValue;
-        const e = this.#tail;
-        this.#sums[3 * e] = volume;
-        this.#sums[3 * e + 1] = value;
-        this.#words[6 * e + 4] = cur;
-        this.#words[6 * e + 5] = trades;
-        this.#tail = e + 1 === this.#capacity ? 0 : e + 1;
-        this.#newest = cur;
-        for (let w = 0; w < windows; w++) {
-          win[6 * w + VOLUME] += volume;
-          win[6 * w + VALUE] += value;
-          win[6 * w + TRADES] += trades;
-          if (int[12 * w + COUNT]++ === 0) {
-            int[12 * w + HEAD] = e;
-            int[12 * w + FIRST] = cur;
-          }
-        }
-      }
-      const newest = this.#newest;
+    const windows = this.#windows;
+    const trades = this.#openTrades;
+    // Each window in one pass: the open bucket joins it if it traded, then what left it is evicted.
+    if (trades > 0) {
+      const volume = this.#openVolume;
+      const value = this.#openValue;
+      this.#openVolume = 0;
+      this.#openValue = 0;
+      this.#openTrades = 0;
+      const e = this.#tail;
+      const queue = this.#queue;
+      queue[4 * e] = volume;
+      queue[4 * e + 1] = value;
+      queue[4 * e + 2] = trades;
+      queue[4 * e + 3] = cur;
+      this.#tail = e + 1 === this.#capacity ? 0 : e + 1;
+      this.#newest = cur;
       for (let w = 0; w < windows; w++) {
-        if ((int[12 * w + COUNT] as number) === 0) continue;
-        const oldest = next - (int[12 * w + LENGTH] as number);
-        // Even the newest bucket has left (candles a timeframe apart in a window shorter than it): the
-        // window empties, which is what evicting its buckets one by one would end with.
-        if (newest <= oldest) {
-          int[12 * w + COUNT] = 0;
-          win[6 * w + VOLUME] = 0;
-          win[6 * w + VALUE] = 0;
-          win[6 * w + TRADES] = 0;
-          win[6 * w + EVICTIONS] = 0;
-        } else if ((int[12 * w + FIRST] as number) <= oldest) this.#evict(w, next);
+        const count = int[4 * w + COUNT] as number;
+        const oldest = next - (int[4 * w + LENGTH] as number);
+        // Even the bucket just closed has left (candles a timeframe apart in a window shorter than it): the
+        // window empties, which is what adding it and evicting every bucket one by one would end with.
+        if (cur <= oldest) {
+          if (count > 0) this.#clear(w);
+          continue;
+        }
+        win[4 * w + VOLUME] += volume;
+        win[4 * w + VALUE] += value;
+        win[4 * w + TRADES] += trades;
+        int[4 * w + COUNT] = count + 1;
+        if (count === 0) {
+          int[4 * w + HEAD] = e;
+          int[4 * w + FIRST] = cur;
+        } else if ((int[4 * w + FIRST] as number) <= oldest) this.#evict(w, oldest);
       }
+      return;
     }
-    this.#openVolume = 0;
-    this.#openValue = 0;
-    this.#openTrades = 0;
-    this.#current = next;
-    this.#currentEnd = (absolute + 1) * this.resolutionMs;
+    const newest = this.#newest;
+    for (let w = 0; w < windows; w++) {
+      if ((int[4 * w + COUNT] as number) === 0) continue;
+      const oldest = next - (int[4 * w + LENGTH] as number);
+      if (newest <= oldest) this.#clear(w);
+      else if ((int[4 * w + FIRST] as number) <= oldest) this.#evict(w, oldest);
+    }
   }
 
   add(volume: number, value: number): void {
@@ -174,58 +164,78 @@ export class BucketRing implements WindowRing {
 
   stats(w: number, emptyVwap: number): WindowStats {
     if (this.#current < 0) return { vwap: emptyVwap, volume: 0, value: 0, trades: 0 };
-    const volume = (this.#win[6 * w + VOLUME] as number) + this.#openVolume;
-    const value = (this.#win[6 * w + VALUE] as number) + this.#openValue;
-    return { vwap: volume > 0 ? value / volume : emptyVwap, volume, value, trades: (this.#win[6 * w + TRADES] as number) + this.#openTrades };
+    const volume = (this.#win[4 * w + VOLUME] as number) + this.#openVolume;
+    const value = (this.#win[4 * w + VALUE] as number) + this.#openValue;
+    return { vwap: volume > 0 ? value / volume : emptyVwap, volume, value, trades: (this.#win[4 * w + TRADES] as number) + this.#openTrades };
   }
 
+  /**
+   * Each window's closed sums plus the open bucket's, window w at out[at + 3w …] (before the first print
+   * every sum is still zero, so this reads zeros).
+   */
   readAll(out: number[], at: number): void {
-    readWindows(this.#win, this.windowBuckets.length, this.#openVolume, this.#openValue, this.#openTrades, out, at);
+    const win = this.#win;
+    const volume = this.#openVolume;
+    const value = this.#openValue;
+    const trades = this.#openTrades;
+    for (let w = 0, o = at; w < this.#windows; w++, o += 3) {
+      out[o] = (win[4 * w + VOLUME] as number) + volume;
+      out[o + 1] = (win[4 * w + VALUE] as number) + value;
+      out[o + 2] = (win[4 * w + TRADES] as number) + trades;
+    }
   }
 
-  #evict(w: number, next: number): void {
+  /** Window w holds nothing any more: its sums are exactly zero. */
+  #clear(w: number): void {
+    const win = this.#win;
+    this.#int[4 * w + COUNT] = 0;
+    win[4 * w + VOLUME] = 0;
+    win[4 * w + VALUE] = 0;
+    win[4 * w + TRADES] = 0;
+    win[4 * w + EVICTIONS] = 0;
+  }
+
+  /** Drops window w's buckets at or before `oldest` (at least its first, at most all but its newest). */
+  #evict(w: number, oldest: number): void {
     const win = this.#win;
     const int = this.#int;
-    const oldest = next - (int[12 * w + LENGTH] as number);
     const capacity = this.#capacity;
-    const sums = this.#sums;
-    const words = this.#words;
-    let e = int[12 * w + HEAD] as number;
-    let count = int[12 * w + COUNT] as number;
+    const queue = this.#queue;
+    let e = int[4 * w + HEAD] as number;
+    let count = int[4 * w + COUNT] as number;
+    let volume = win[4 * w + VOLUME] as number;
+    let value = win[4 * w + VALUE] as number;
+    let trades = win[4 * w + TRADES] as number;
     let evicted = 0;
-    while (count > 0 && (words[6 * e + 4] as number) <= oldest) {
-      win[6 * w + VOLUME] -= sums[3 * e] as number;
-      win[6 * w + VALUE] -= sums[3 * e + 1] as number;
-      win[6 * w + TRADES] -= words[6 * e + 5] as number;
+    while (count > 0 && (queue[4 * e + 3] as number) <= oldest) {
+      volume -= queue[4 * e] as number;
+      value -= queue[4 * e + 1] as number;
+      trades -= queue[4 * e + 2] as number;
       e = e + 1 === capacity ? 0 : e + 1;
       count--;
       evicted++;
     }
-    int[12 * w + HEAD] = e;
-    int[12 * w + COUNT] = count;
+    int[4 * w + HEAD] = e;
+    int[4 * w + COUNT] = count;
     if (count === 0) {
-      win[6 * w + VOLUME] = 0;
-      win[6 * w + VALUE] = 0;
-      win[6 * w + TRADES] = 0;
-      win[6 * w + EVICTIONS] = 0;
+      this.#clear(w);
       return;
     }
-    int[12 * w + FIRST] = words[6 * e + 4] as number;
-    const evictions = (win[6 * w + EVICTIONS] as number) + evicted;
-    win[6 * w + EVICTIONS] = evictions;
-    if (evictions >= count || evictions >= (int[12 * w + LENGTH] as number)) {
-      let volume = 0;
-      let value = 0;
-      let trades = 0;
+    int[4 * w + FIRST] = queue[4 * e + 3] as number;
+    const evictions = (win[4 * w + EVICTIONS] as number) + evicted;
+    if (evictions >= count || evictions >= (int[4 * w + LENGTH] as number)) {
+      volume = 0;
+      value = 0;
+      trades = 0;
       for (let k = 0; k < count; k++, e = e + 1 === capacity ? 0 : e + 1) {
-        volume += sums[3 * e] as number;
-        value += sums[3 * e + 1] as number;
-        trades += words[6 * e + 5] as number;
+        volume += queue[4 * e] as number;
+        value += queue[4 * e + 1] as number;
+        trades += queue[4 * e + 2] as number;
       }
-      win[6 * w + VOLUME] = volume;
-      win[6 * w + VALUE] = value;
-      win[6 * w + TRADES] = trades;
-      win[6 * w + EVICTIONS] = 0;
-    }
+      win[4 * w + EVICTIONS] = 0;
+    } else win[4 * w + EVICTIONS] = evictions;
+    win[4 * w + VOLUME] = volume;
+    win[4 * w + VALUE] = value;
+    win[4 * w + TRADES] = trades;
   }
 }

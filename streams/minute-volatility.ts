@@ -10,10 +10,11 @@
  */
 export class MinuteVolatility {
   static readonly MINUTES = 60;
-  static readonly #CAP = 64;
+  /** Ring size (a power of two, so a position is `& MASK`); the window holds at most 60 returns. */
+  static readonly #MASK = 63;
   /** Closed traded minutes in the window, oldest first: a ring of ids and returns. */
-  readonly #ids = new Int32Array(MinuteVolatility.#CAP);
-  readonly #returns = new Float64Array(MinuteVolatility.#CAP);
+  readonly #ids = new Int32Array(MinuteVolatility.#MASK + 1);
+  readonly #returns = new Float64Array(MinuteVolatility.#MASK + 1);
   #head = 0;
   #tail = 0;
   #sum = 0;
@@ -79,9 +80,9 @@ export class MinuteVolatility {
 
   #push(id: number, r: number): void {
     if (r === 0) return;
-    const cap = MinuteVolatility.#CAP;
-    this.#ids[this.#tail % cap] = id;
-    this.#returns[this.#tail % cap] = r;
+    const mask = MinuteVolatility.#MASK;
+    this.#ids[this.#tail & mask] = id;
+    this.#returns[this.#tail & mask] = r;
     this.#tail++;
     this.#sum += r;
     this.#sumSq += r * r;
@@ -89,9 +90,9 @@ export class MinuteVolatility {
 
   /** Drops the returns of minutes at or before `start`. */
   #evict(start: number): void {
-    const cap = MinuteVolatility.#CAP;
-    while (this.#head < this.#tail && (this.#ids[this.#head % cap] as number) <= start) {
-      const r = this.#returns[this.#head % cap] as number;
+    const mask = MinuteVolatility.#MASK;
+    while (this.#head < this.#tail && (this.#ids[this.#head & mask] as number) <= start) {
+      const r = this.#returns[this.#head & mask] as number;
       this.#sum -= r;
       this.#sumSq -= r * r;
       this.#head++;
@@ -105,7 +106,7 @@ export class MinuteVolatility {
       let sum = 0;
       let sumSq = 0;
       for (let i = this.#head; i < this.#tail; i++) {
-        const r = this.#returns[i % cap] as number;
+        const r = this.#returns[i & mask] as number;
         sum += r;
         sumSq += r * r;
       }
