@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { isLinearKind, type ModelKind } from './model-kind.js';
 
-export { isLinearKind, MODEL_KINDS, stepsOf, type ModelKind } from './model-kind.js';
+export { isLinearKind, isTreeKind, MODEL_KINDS, stepsOf, type ModelKind } from './model-kind.js';
 
 export interface ModelSpec {
   readonly kind: ModelKind;

@@ -75,9 +75,22 @@ export const rankerConfigSchema = z
         gruUnits: z.number().int().positive().default(16),
         /** Penalties tried by the linear kinds; the one with the lowest validation loss is kept. */
         l2: z.array(z.number().nonnegative()).min(1).default([1e-3, 1e-2, 1e-1, 1, 10]),
+        /** The boosted trees of `gbm-rank`: rounds (cut back to the best on validation), depth, shrinkage, quantile bins, least hessian mass per leaf, leaf penalty, patience in rounds. */
+        trees: z
+          .object({
+            rounds: z.number().int().positive().default(300),
+            depth: z.number().int().min(1).max(6).default(3),
+            shrinkage: z.number().positive().max(1).default(0.05),
+            bins: z.number().int().min(2).max(255).default(32),
+            minLeaf: z.number().positive().default(20),
+            l2: z.number().nonnegative().default(1),
+            patience: z.number().int().positive().default(20),
+          })
+          .strict()
+          .prefault({}),
         /**
          * Models to train; the one with the best precision@k over every fold's validation block is kept
-         * (`linear`: L2 logistic regression, `linear-rank`: linear on a per-time-step softmax over the coins).
+         * (`linear`: L2 logistic regression, `linear-rank`: linear on a per-time-step softmax over the coins, `gbm-rank`: boosted trees on it).
          */
         models: z.array(z.enum(MODEL_KINDS)).min(1).default(['mlp', 'gru']),
       })

@@ -5,8 +5,9 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend.js';
 import type { Calibration } from './calibration.js';
 import { FEATURE_NAMES } from './feature-vector.js';
-import { compileModel, type ModelKind } from './models.js';
-import { fileHandler, writeArtifacts } from './file-io.js';
+import { compileModel, isTreeKind, type ModelKind } from './models.js';
+import { fileHandler, readArtifacts, writeArtifacts } from './file-io.js';
+import { ensembleFromArtifacts, treeModel } from './tree-model.js';
 import type { Normalizer } from './normalizer.js';
 import type { RankerConfig } from './ranker-config.js';
 import type { SimpleRule } from './simple-rules.js';
@@ -96,6 +97,8 @@ export async function loadVersion(dir: string): Promise<LoadedModel> {
   const meta = await readMeta(versionDir);
   // A model from an older build reads other inputs: say so rather than fail inside tfjs on a shape.
   if (meta.featureNames.join(',') !== FEATURE_NAMES.join(',')) throw new Error(`model ${versionDir} was trained on other features (${meta.featureNames.length} inputs) than this build computes (${FEATURE_NAMES.length}): train it again with \`coinrx ranker train\``);
+  // Boosted trees are no tfjs network: their model.json holds the trees, served behind the same predict.
+  if (isTreeKind(meta.kind)) return { dir: versionDir, meta, model: treeModel(ensembleFromArtifacts(await readArtifacts(versionDir))) };
   const model = await tf.loadLayersModel(fileHandler(versionDir));
   // loadLayersModel restores the optimizer when model.json has a training config; compile only when it had none.
   if (!(model as { optimizer?: unknown }).optimizer) compileModel(model, { learningRate: meta.config.train.learningRate });

@@ -2,8 +2,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../core/random.js';
 import { initBackend, type BackendName } from './backend.js';
-import { fitLinear, linearLoss, type LinearObjective } from './linear-model.js';
-import { buildModel, isLinearKind, type ModelSpec } from './models.js';
+import { fitLinear, linearLoss, linearScores, type LinearObjective } from './linear-model.js';
+import { buildModel, isLinearKind, isTreeKind, type ModelSpec } from './models.js';
+import { fitTrees, treeArtifacts, treeScores, type TreeFitOptions } from './tree-model.js';
 
 /** What the main thread sends: the model to build, the training and validation arrays, the schedule. */
 export interface TrainJob {
@@ -14,6 +15,8 @@ export interface TrainJob {
   readonly backend?: BackendName;
   /** Penalties tried by the linear kinds (the one with the lowest validation loss is kept). */
   readonly l2?: readonly number[];
+  /** The boosted trees' settings (`gbm-rank`). */
+  readonly trees?: TreeFitOptions;
   /** `groups`: each row's snapshot time (the listwise objective ranks the coins of one time against each other). */
   readonly train: { readonly x: Float32Array; readonly p: Float32Array; readonly t: Float32Array; readonly groups?: Float64Array };
   readonly validation: { readonly x: Float32Array; readonly p: Float32Array; readonly t: Float32Array; readonly groups?: Float64Array };
@@ -47,6 +50,7 @@ export async function runTrainJob(job: TrainJob, post: (m: TrainMessage, transfe
   const info = await initBackend(job.backend);
   const { spec } = job;
   if (isLinearKind(spec.kind)) return runLinearJob(job, info.backend, post);
+  if (isTreeKind(spec.kind)) return runTreeJob(job, info.backend, post);
   const n = job.train.p.length;
   const nv = job.validation.p.length;
   const model = buildModel(spec);
@@ -153,6 +157,21 @@ async function runLinearJob(job: TrainJob, backend: string, post: (m: TrainMessa
   post({ type: 'done', backend, artifacts, validationP, validationT, bestEpoch: best.index, bestValLoss: best.valLoss, history }, [weightData]);
   tf.dispose([xv, pv as tf.Tensor, tv as tf.Tensor]);
   model.dispose();
+}
+
+/** `gbm-rank`: boosted trees on the per-time-step softmax (tree-model.ts); `history` has one entry per tree. */
+function runTreeJob(job: TrainJob, backend: string, post: (m: TrainMessage, transfer?: ArrayBuffer[]) => void): void {
+  const f = job.spec.features;
+  if (!job.trees || !job.train.groups || !job.validation.groups) throw new Error('gbm-rank needs its tree settings and the time step of every row');
+  const fit = fitTrees({ x: job.train.x, y: job.train.p, groups: job.train.groups }, { x: job.validation.x, y: job.validation.p, groups: job.validation.groups }, f, job.trees);
+  const time = fitLinear(job.train.x, job.train.t, f, { objective: 'pointwise', l2: 1 });
+  const artifacts = treeArtifacts({ features: f, trees: fit.trees, time: { w: Array.from(time.w), b: time.b } });
+  const sig = (v: number): number => 1 / (1 + Math.exp(-v));
+  const validationP = Float32Array.from(treeScores(fit.trees, job.validation.x, f), sig);
+  const validationT = Float32Array.from(linearScores(time, job.validation.x, f), sig);
+  const history = fit.history.map((h) => ({ epoch: h.round - 1, loss: h.loss, valLoss: h.valLoss }));
+  for (const h of history) post({ type: 'epoch', ...h });
+  post({ type: 'done', backend, artifacts, validationP, validationT, bestEpoch: fit.bestRound - 1, bestValLoss: fit.bestValLoss, history });
 }
 
 if (parentPort && workerData && (workerData as { kind?: string }).kind === 'coinrx-train') {

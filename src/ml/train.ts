@@ -294,6 +294,7 @@ export async function trainFold(dataset: Dataset, config: RankerConfig, kind: Mo
     batchSize: config.train.batchSize,
     patience: config.train.patience,
     l2: config.train.l2,
+    trees: config.train.trees,
     train: { x: buildInputs(dataset, trainRows, normalizer, kind, steps), p: tr.p, t: tr.t, groups: Float64Array.from(trainRows, (r) => dataset.ts[r] as number) },
     validation: { x: buildInputs(dataset, valRows, normalizer, kind, steps), p: va.p, t: va.t, groups: Float64Array.from(valRows, (r) => dataset.ts[r] as number) },
   };
