@@ -1,4 +1,5 @@
 import type { PositionView } from '../../../strategies/index.js';
+import type { ActionConfig } from './rl-config.js';
 
 /** The seed's four actions plus doing nothing, as the agent's discrete outputs. */
 export const HOLD = 0;
@@ -40,6 +41,16 @@ export function writeMask(group: PositionGroup, canBuy: boolean, mask: Uint8Arra
   mask[offset + SELL] = group === 'holding' ? 1 : 0;
   mask[offset + CANCEL_BUY] = group === 'buying' ? 1 : 0;
   mask[offset + CANCEL_SELL] = group === 'selling' ? 1 : 0;
+}
+
+/**
+ * Whether BUY is offered in a market (besides a free slot and a running bot): everywhere without
+ * `actions` or with `candidates` off; otherwise only where the signal's expected net return (in percent,
+ * the observation's `expected_value_pct`) exceeds `minEdge`. The environment and the engine's agent both
+ * decide it from the same float32 input.
+ */
+export function entryOffered(actions: ActionConfig | undefined, expectedValuePct: number): boolean {
+  return actions === undefined || !actions.candidates || expectedValuePct > actions.minEdge * 100;
 }
 
 /** Index of the best valid action (ties: the lowest index, so HOLD wins a tie). */

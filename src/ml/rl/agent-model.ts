@@ -7,6 +7,7 @@ import { resolveModelDir } from '../registry.js';
 import type { SignalSpec } from './market-signal.js';
 import { OBSERVATION_SIZE } from './observation.js';
 import type { QNetworkSpec, QWeights } from './q-network.js';
+import { parseRlConfig, type ActionConfig } from './rl-config.js';
 
 /** What a saved agent needs besides its weights. */
 export interface AgentMeta {
@@ -70,4 +71,10 @@ export async function loadAgent(dir: string): Promise<LoadedAgent> {
     return { name: s.name, shape: [...s.shape], data };
   });
   return { dir: versionDir, meta, weights: { spec: meta.spec, tensors } };
+}
+
+/** The action space an agent was trained with: its saved RL settings', or BUY anywhere for agents saved before `actions` existed. */
+export function agentActions(meta: AgentMeta): ActionConfig {
+  const raw = meta.rlConfig as { actions?: unknown } | undefined;
+  return raw && typeof raw === 'object' && 'actions' in raw ? parseRlConfig(raw).actions : { candidates: false, minEdge: 0 };
 }

@@ -2,11 +2,12 @@ import type { Decision, FeatureSnapshot } from '../../core/index.js';
 import type { RlDecider } from '../../../strategies/rl-agent.js';
 import { FEATURE_COUNT, featureRows } from '../feature-vector.js';
 import type { Normalizer } from '../normalizer.js';
-import { ACTION_COUNT, BUY, groupOf, HOLD, maskedArgmax, writeMask } from './actions.js';
+import { ACTION_COUNT, BUY, entryOffered, groupOf, HOLD, maskedArgmax, writeMask } from './actions.js';
 import { decisionFor } from './action-replay.js';
 import { SIGNAL_FEATURES, writeSignal, type SignalScore, type SignalSpec } from './market-signal.js';
 import { NO_POSITION, OBSERVATION_SIZE, writeObservation, type PositionInputs } from './observation.js';
 import { QForward, type QWeights } from './q-network.js';
+import type { ActionConfig } from './rl-config.js';
 
 export interface AgentPolicyOptions {
   readonly weights: QWeights;
@@ -15,6 +16,8 @@ export interface AgentPolicyOptions {
   readonly maxPositions: number;
   /** The ranker's signal in the observation (the agent's `meta.signal` and its score); without it the inputs are zeros, as on a tape without `applySignal`. */
   readonly signal?: { readonly spec: SignalSpec; readonly score: SignalScore };
+  /** The agent's action space (`agentActions(meta)`); absent: BUY wherever a slot is free. */
+  readonly actions?: ActionConfig;
   /** Called with the wall time of each batch's decision (inference benchmark). */
   readonly onTiming?: (ms: number, markets: number) => void;
 }
@@ -58,7 +61,7 @@ export interface BatchObservation {
  * environment writes for the same instant — featureRows of the batch, the signal from the same raw score
  * through the same writeSignal, the position inputs from the position views. The buffers are reused.
  */
-export function agentObserver(options: Pick<AgentPolicyOptions, 'normalizer' | 'feeRate' | 'maxPositions' | 'signal'>): (ts: number, snapshots: readonly FeatureSnapshot[], positions: Parameters<RlDecider>[2]) => BatchObservation {
+export function agentObserver(options: Pick<AgentPolicyOptions, 'normalizer' | 'feeRate' | 'maxPositions' | 'signal' | 'actions'>): (ts: number, snapshots: readonly FeatureSnapshot[], positions: Parameters<RlDecider>[2]) => BatchObservation {
   let raw = new Float32Array(0);
   let signal = new Float32Array(0);
   let obs = new Float32Array(0);
@@ -83,7 +86,7 @@ export function agentObserver(options: Pick<AgentPolicyOptions, 'normalizer' | '
       const v = positions.get(s.market);
       const inputs: PositionInputs = v ? { group: groupOf(v.state), amount: v.amount, entryPrice: v.entryPrice, entryTs: v.entryTs, orderPrice: v.orderPrice, orderTs: v.orderTs } : NO_POSITION;
       writeObservation(options.normalizer, raw, i * FEATURE_COUNT, signal, i * SIGNAL_FEATURES, inputs, s.price, s.touch?.bidPrice ?? s.price, ts, options.feeRate, openShare, obs, i * OBSERVATION_SIZE);
-      writeMask(inputs.group, canBuy, mask, i * ACTION_COUNT);
+      writeMask(inputs.group, canBuy && entryOffered(options.actions, signal[i * SIGNAL_FEATURES + 1] as number), mask, i * ACTION_COUNT);
     }
     return { obs, mask };
   };

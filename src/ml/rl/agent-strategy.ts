@@ -1,7 +1,7 @@
 import type { Config } from '../../config.js';
 import type { Strategy } from '../../../strategies/index.js';
 import { rlAgent } from '../../../strategies/rl-agent.js';
-import { loadAgent, type LoadedAgent } from './agent-model.js';
+import { agentActions, loadAgent, type LoadedAgent } from './agent-model.js';
 import { agentPolicy } from './agent-policy.js';
 import { signalScore } from './market-signal.js';
 
@@ -18,5 +18,5 @@ export async function loadAgentStrategy(dir: string, config: Config, feeRate: nu
 export async function agentStrategyFor(agent: LoadedAgent, config: Config): Promise<(feeRate: number, onTiming?: (ms: number, markets: number) => void) => Strategy> {
   const spec = agent.meta.signal;
   const signal = spec ? { spec, score: await signalScore(spec) } : undefined;
-  return (feeRate, onTiming) => rlAgent(agentPolicy({ weights: agent.weights, normalizer: agent.meta.normalizer, feeRate, maxPositions: config.allocation.maxPositions, ...(signal ? { signal } : {}), ...(onTiming ? { onTiming } : {}) }));
+  return (feeRate, onTiming) => rlAgent(agentPolicy({ weights: agent.weights, normalizer: agent.meta.normalizer, feeRate, maxPositions: config.allocation.maxPositions, actions: agentActions(agent.meta), ...(signal ? { signal } : {}), ...(onTiming ? { onTiming } : {}) }));
 }

@@ -7,12 +7,13 @@ import { configuredStrategy, createBacktest } from '../../engine/index.js';
 import type { Strategy } from '../../../strategies/index.js';
 import { rlAgent } from '../../../strategies/rl-agent.js';
 import { agentPolicy } from './agent-policy.js';
-import type { LoadedAgent } from './agent-model.js';
+import { agentActions, type LoadedAgent } from './agent-model.js';
 import { spanEpisode } from './episode.js';
 import type { MarketTape } from './market-tape.js';
 import { applySignal, signalScore as ruleOrModelScore, type SignalScore } from './market-signal.js';
 import { meanMetrics, policyMetrics, type PolicyMetrics } from './policy-metrics.js';
 import { QForward } from './q-network.js';
+import { exitRuleOf, ruleWeights } from './rule-network.js';
 import type { RlConfig } from './rl-config.js';
 import { playEpisode } from './self-play.js';
 import { TradingEnv } from './trading-env.js';
@@ -134,7 +135,8 @@ export async function evaluateAgent(options: EvaluationOptions): Promise<Evaluat
   if (spec) applySignal(tape, spec);
   const signal = spec ? { spec, score: options.signalScore ?? (await ruleOrModelScore(spec)) } : undefined;
   const initial = config.simulator.initialBalance;
-  const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer: agent.meta.normalizer, record: true });
+  const actions = agentActions(agent.meta);
+  const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer: agent.meta.normalizer, actions, record: true });
   const forward = new QForward(agent.weights);
   const rows: PolicyMetrics[] = [];
   const fromTs = tape.ts[fromBatch] as number;
@@ -155,6 +157,13 @@ export async function evaluateAgent(options: EvaluationOptions): Promise<Evaluat
   log('running the rule-based ranker strategy through the engine');
   const rule = engineRun(tape, config, env.quote, fromTime(configuredStrategy(config, env.feeRate), fromTs), fromBatch, toBatch);
   add(policyMetrics('rule-based ranker (triple barrier)', initial, rule.equity, rule.pnls, rule.fees, 'the engine with the configured strategy'), rule.equity);
+  if (spec && actions.candidates) {
+    // The loop's generation 0 (rule-network.ts): what training started from, in the same environment.
+    log('running the edge rule (generation 0) in the environment');
+    const ruleNet = new QForward(ruleWeights(agent.weights.spec, exitRuleOf(spec), 0));
+    const edge = envRun(env, tape, fromBatch, toBatch, EDGE_RULE, ruleNet, 0, 'the loop\'s generation 0: buy the candidates, sell at the signal\'s barriers or horizon');
+    add(edge.metrics, edge.equity);
+  }
   const seeds = options.randomSeeds ?? 3;
   log(`random policy, ${seeds} seeds`);
   const randomRuns: PolicyMetrics[] = [];
@@ -182,6 +191,7 @@ export async function evaluateAgent(options: EvaluationOptions): Promise<Evaluat
     normalizer: agent.meta.normalizer,
     feeRate: env.feeRate,
     maxPositions: config.allocation.maxPositions,
+    actions,
     ...(signal ? { signal } : {}),
     onTiming: (ms, n) => {
       timings.push(ms);
@@ -202,6 +212,9 @@ export async function evaluateAgent(options: EvaluationOptions): Promise<Evaluat
     inference: { batches: timings.length, meanMsPerBatch: total / Math.max(1, timings.length), meanUsPerDecision: (total * 1000) / Math.max(1, decisions), p99MsPerBatch: timings[Math.floor(timings.length * 0.99)] ?? 0 },
   };
 }
+
+/** The row of the loop's generation 0, the edge rule as a network (rule-network.ts). */
+export const EDGE_RULE = 'edge rule (generation 0, environment)';
 
 /**
  * What the intervals say, in one sentence. An agent that made no trade stayed in cash: where nothing pays

@@ -9,6 +9,15 @@ import { z } from 'zod';
  */
 export const rewardSchema = z
   .object({
+    /**
+     * `equity` (default): every step, each market earns the change of its position's value marked at the
+     * bid net of the sell fee, in percent of the starting balance, clipped at ±`clip` — every cost (fees both
+     * ways, the fill model's prices, a buy that rests and is cancelled) is inside it, and an episode's sum is
+     * its P&L, the figure validation judges. `trade`: the seed's reward when a position closes (below).
+     */
+    mode: z.enum(['equity', 'trade']).default('equity'),
+    /** Largest reward of one step in `equity` mode (percent of the starting balance): one gap does not swamp the memory. */
+    clip: z.number().positive().default(2),
     /** Target return of a trade (net of fees); default: the strategy's take-profit. */
     target: z.number().positive().optional(),
     points: z.number().default(1),
@@ -27,6 +36,18 @@ export const rlConfigSchema = z
         batches: z.number().int().positive().default(288),
         /** Markets per episode, drawn from the pool with the episode's seed; 0 = every market. */
         markets: z.number().int().nonnegative().default(10),
+      })
+      .prefault({}),
+    /**
+     * What the agent may do. `candidates` (default): BUY is offered only for the ranker's candidates — markets
+     * whose expected net return after costs (the observation's signal, p × gain − (1 − p) × loss) exceeds
+     * `minEdge` —, so staying in cash is the default and every entry is one the edge rule would consider;
+     * off: BUY wherever a slot is free (the seed's action space).
+     */
+    actions: z
+      .object({
+        candidates: z.boolean().default(true),
+        minEdge: z.number().default(0),
       })
       .prefault({}),
     agent: z
@@ -52,6 +73,12 @@ export const rlConfigSchema = z
     loop: z
       .object({
         generations: z.number().int().positive().default(5),
+        /**
+         * Generation 0: `rule` (default) — the edge rule written as the network's weights (rule-network.ts:
+         * buy the candidates, sell at the signal's target or stop or after its horizon), so the first
+         * incumbent is the rule and a candidate must beat it; `untrained` — seeded random weights.
+         */
+        start: z.enum(['rule', 'untrained']).default('rule'),
         trainEpisodes: z.number().int().positive().default(24),
         validationEpisodes: z.number().int().positive().default(40),
         /** Promote when mean(current − best − margin) > 0 at significance `alpha` (paired sign-flip test). */
@@ -70,6 +97,7 @@ export const rlConfigSchema = z
 
 export type RlConfig = z.output<typeof rlConfigSchema>;
 export type RewardConfig = z.output<typeof rewardSchema>;
+export type ActionConfig = RlConfig['actions'];
 
 export function parseRlConfig(raw: unknown = {}): RlConfig {
   return rlConfigSchema.parse(raw);

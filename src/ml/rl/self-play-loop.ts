@@ -17,10 +17,11 @@ import { writeLearningCurve, type GenerationRecord } from './learning-curve.js';
 import type { MarketTape } from './market-tape.js';
 import { applySignal, fitRuleSignal, type SignalSpec } from './market-signal.js';
 import { OBSERVATION_SIZE, POSITION_FEATURE_NAMES } from './observation.js';
-import { pairedSignFlipTest } from './paired-test.js';
+import { pairedSignFlipTest, type PairedTest } from './paired-test.js';
 import { initWeights, qSpec, QForward, type QWeights } from './q-network.js';
 import { MemoryWriter } from './replay-memory.js';
 import type { RlConfig } from './rl-config.js';
+import { exitRuleOf, ruleWeights } from './rule-network.js';
 import { playEpisode, type EpisodeOutcome } from './self-play.js';
 import { TradingEnv } from './trading-env.js';
 
@@ -68,6 +69,25 @@ function mean(xs: readonly number[]): number {
   return xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
 }
 
+/** The promotion gate's answer for one candidate: the paired test, the level it was held to, and the decision. */
+export interface PromotionDecision {
+  readonly test: PairedTest;
+  readonly tried: number;
+  readonly alpha: number;
+  readonly promoted: boolean;
+}
+
+/**
+ * The promotion gate: the `tried`-th candidate replaces the incumbent only when its mean paired
+ * validation return beats the incumbent's by more than the margin with p < alpha (one-sided paired
+ * sign-flip test), alpha divided by the number of candidates tried so far when `adjustForTries`.
+ */
+export function promotionDecision(candidate: readonly number[], incumbent: readonly number[], loop: RlConfig['loop'], tried: number, seed: number): PromotionDecision {
+  const test = pairedSignFlipTest(candidate, incumbent, loop.margin, loop.permutations, seed);
+  const alpha = loop.adjustForTries ? loop.alpha / tried : loop.alpha;
+  return { test, tried, alpha, promoted: test.meanDiff > 0 && test.pValue < alpha };
+}
+
 function normalizerFor(tape: MarketTape, from: number, to: number): Normalizer {
   const M = tape.markets.length;
   const rows: number[] = [];
@@ -110,7 +130,9 @@ export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> 
     const label = options.label ?? { ...barrierSpec(parseRankerConfig({})), feeRate: fee };
     const signal = options.marketSignal ?? fitRuleSignal(tape, options.trainBatches[0], options.trainBatches[1], label);
     log(signal.source === 'model' ? `signal: the ranker model ${signal.model}` : `signal: the ${signal.rule}, calibrated on ${signal.fit?.rows} training rows (base rate ${((signal.fit?.baseRate ?? 0) * 100).toFixed(1)} %, +${signal.target * 100} % before −${signal.stop * 100} % net)`);
-    bestWeights = initWeights(qSpec(OBSERVATION_SIZE, rl.agent.hidden, rl.agent.dueling), rl.seed);
+    const spec = qSpec(OBSERVATION_SIZE, rl.agent.hidden, rl.agent.dueling);
+    bestWeights = rl.loop.start === 'rule' ? ruleWeights(spec, exitRuleOf(signal), rl.seed) : initWeights(spec, rl.seed);
+    if (rl.loop.start === 'rule') log(`generation 0: the edge rule (buy the candidates${rl.actions.candidates ? ` with expected net return above ${(rl.actions.minEdge * 100).toFixed(2)} %` : ''}; sell above +${(signal.target * 100).toFixed(2)} %, below −${(signal.stop * 100).toFixed(2)} % or after ${signal.horizonMs / 3_600_000} h)`);
     state = { v: 1, fingerprint, trainBatches: options.trainBatches, validationBatches: options.validationBatches, trainedOn, normalizer, signal, best: 'v0', generations: [] };
     await saveAgent(join(models, 'v0'), bestWeights, meta(state, 'v0', 0));
     await setActive(models, 'v0');
@@ -120,7 +142,7 @@ export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> 
     return { version, kind: 'rl-dqn', generation, spec: bestWeights.spec, featureNames: FEATURE_NAMES, positionFeatureNames: POSITION_FEATURE_NAMES, normalizer: s.normalizer, signal: s.signal, trainedOn, data: options.data, rlConfig: rl, engineConfig: config };
   }
   applySignal(tape, state.signal);
-  const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer: state.normalizer });
+  const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer: state.normalizer, actions: rl.actions });
   const play = (episodes: readonly Episode[], forward: QForward | undefined, epsilon: number, seed: number, memory?: MemoryWriter, label = ''): EpisodeOutcome[] => {
     const random = new Random(seed);
     const outcomes: EpisodeOutcome[] = [];
@@ -135,7 +157,8 @@ export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> 
     const started = performance.now();
     const seed = rl.seed * 1000 + g;
     const bestForward = new QForward(bestWeights);
-    const untrained = state.best === 'v0';
+    // Only an untrained v0 explores uniformly; the rule (or a trained best) plays ε-greedily.
+    const untrained = state.best === 'v0' && rl.loop.start === 'untrained';
     const epsilon = untrained ? 1 : rl.agent.epsilon;
     const memory = new MemoryWriter();
     const trainEpisodes = sampleEpisodes(tape, options.trainBatches[0], options.trainBatches[1], rl.episode.batches, rl.episode.markets, rl.loop.trainEpisodes, seed);
@@ -156,11 +179,8 @@ export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> 
     const currentValidation = play(validation, new QForward(trained.weights), 0, 0, undefined, `generation ${g}: validating current`);
     const b = bestValidation.map((o) => o.return);
     const c = currentValidation.map((o) => o.return);
-    const test = pairedSignFlipTest(c, b, rl.loop.margin, rl.loop.permutations, seed);
     // Every generation so far tried one candidate against the incumbent.
-    const tried = g;
-    const alpha = rl.loop.adjustForTries ? rl.loop.alpha / tried : rl.loop.alpha;
-    const promoted = test.meanDiff > 0 && test.pValue < alpha;
+    const { test, tried, alpha, promoted } = promotionDecision(c, b, rl.loop, g, seed);
     const record: GenerationRecord = {
       generation: g,
       best: state.best,

@@ -9,14 +9,14 @@ import { buysDrained, cancelOpenBuys, entryDenial, exitEvent, exitPrice, liquida
 import type { Candidate } from '../../trading/order-sizing.js';
 import { FEATURE_COUNT } from '../feature-vector.js';
 import type { Normalizer } from '../normalizer.js';
-import { ACTION_COUNT, BUY, CANCEL_BUY, CANCEL_SELL, groupOf, SELL, writeMask } from './actions.js';
+import { ACTION_COUNT, BUY, CANCEL_BUY, CANCEL_SELL, entryOffered, groupOf, SELL, writeMask } from './actions.js';
 import type { Episode } from './episode.js';
 import type { MarketTape } from './market-tape.js';
 import { SIGNAL_FEATURES } from './market-signal.js';
 import { NO_POSITION, OBSERVATION_SIZE, writeObservation, type PositionInputs } from './observation.js';
 import { PositionStepper, type SteppedPosition } from './position-stepper.js';
 import { tradeReward } from './reward.js';
-import type { RewardConfig } from './rl-config.js';
+import type { ActionConfig, RewardConfig } from './rl-config.js';
 
 export function quoteOfMarket(market: string): string {
   return market.slice(market.indexOf('/') + 1).split(':')[0] as string;
@@ -27,6 +27,8 @@ export interface EnvOptions {
   readonly config: Config;
   readonly reward: RewardConfig;
   readonly normalizer: Normalizer;
+  /** The agent's action space (rl-config.ts `actions`); absent: BUY wherever a slot is free (the parity specs' random agents). */
+  readonly actions?: ActionConfig;
   /** Keep every fill and equity point (parity checks, evaluation); off for training speed. */
   readonly record?: boolean;
 }
@@ -45,6 +47,8 @@ interface EnvPosition {
   readonly market: string;
   readonly marketIndex: number;
   readonly machine: SteppedPosition;
+  /** The position's value at the last step (equity reward): what it received less what it spent, its holding at the bid net of the fee. */
+  mark: number;
 }
 
 /** The bot machine with the environment's stop actions (the engine's, src/engine/trading-engine.ts). */
@@ -246,6 +250,7 @@ export class TradingEnv {
     }
     this.batch = b + 1;
     this.#feedUntil(this.#feedEnd(this.batch));
+    this.#markRewards();
     this.#observe();
     return false;
   }
@@ -358,7 +363,7 @@ export class TradingEnv {
     // The bot is running (checked above), so it would take every `position.open`.
     for (const order of sizing.orders) {
       const positionId = `${config.botId}-${++this.#seq}`;
-      const p: EnvPosition = { positionId, market: order.market, marketIndex: this.#marketIndex.get(order.market) ?? -1, machine: this.#stepper.start({ positionId, market: order.market, ackTimeoutMs: venue.ackTimeoutMs, buyTimeoutMs: config.strategy.buyTimeout }) };
+      const p: EnvPosition = { positionId, market: order.market, marketIndex: this.#marketIndex.get(order.market) ?? -1, machine: this.#stepper.start({ positionId, market: order.market, ackTimeoutMs: venue.ackTimeoutMs, buyTimeoutMs: config.strategy.buyTimeout }), mark: 0 };
       this.#positions.set(positionId, p);
       this.#ofMachine.set(p.machine, p);
       this.#byMarket.set(order.market, p);
@@ -370,10 +375,38 @@ export class TradingEnv {
     this.#positions.delete(p.positionId);
     this.#ofMachine.delete(p.machine);
     if (this.#byMarket.get(p.market) === p) this.#byMarket.delete(p.market);
+    const k = this.#slotOf[p.marketIndex] as number;
+    // Equity reward: the round trip's last change of value (a buy cancelled unfilled: nothing; otherwise its P&L after every cost).
+    if (this.#o.reward.mode === 'equity' && k >= 0) this.rewards[k] = (this.rewards[k] as number) + (result.pnl - p.mark);
     if (result.amount > 0) {
       this.results.push(result);
+      if (this.#o.reward.mode === 'trade' && k >= 0) this.rewards[k] = (this.rewards[k] as number) + tradeReward(result, this.#o.reward, this.target, this.config.simulator.initialBalance);
+    }
+  }
+
+  /**
+   * Equity reward: each open position's change of value since the last step (spent and received so far,
+   * the current orders' fills included, its holding at the last price net of the fee) joins what settled
+   * during the step; then every market's step reward is put in percent of the starting balance and clipped.
+   */
+  #markRewards(): void {
+    const reward = this.#o.reward;
+    if (reward.mode !== 'equity') return;
+    const M = this.tape.markets.length;
+    for (const p of this.#positions.values()) {
       const k = this.#slotOf[p.marketIndex] as number;
-      if (k >= 0) this.rewards[k] = (this.rewards[k] as number) + tradeReward(result, this.#o.reward, this.target, this.config.simulator.initialBalance);
+      const c = this.#context(p);
+      const spent = c.buyValueBefore + c.buyFeesBefore + (c.buy ? c.buy.cost + c.buy.fee : 0);
+      const received = c.sellValueBefore - c.sellFeesBefore + (c.sell ? c.sell.cost - c.sell.fee : 0);
+      const bid = this.#portfolio.price(p.market) || (this.tape.bid[this.batch * M + p.marketIndex] as number);
+      const value = received - spent + held(c) * bid * (1 - this.feeRate);
+      if (k >= 0) this.rewards[k] = (this.rewards[k] as number) + (value - p.mark);
+      p.mark = value;
+    }
+    const scale = 100 / this.config.simulator.initialBalance;
+    for (let k = 0; k < this.k; k++) {
+      const r = (this.rewards[k] as number) * scale;
+      this.rewards[k] = r > reward.clip ? reward.clip : r < -reward.clip ? -reward.clip : r;
     }
   }
 
@@ -382,7 +415,9 @@ export class TradingEnv {
     this.#sendBot({ type: 'bot.stop', reason: 'end of data' });
     this.#venue.settle(ts);
     this.#reportEquity(ts);
-    if (this.#o.reward.openAtEnd) {
+    // Equity reward: what is still open is marked like every step (its value counts, as in the episode's return).
+    this.#markRewards();
+    if (this.#o.reward.mode === 'trade' && this.#o.reward.openAtEnd) {
       const M = this.tape.markets.length;
       for (const p of this.#positions.values()) {
         const k = this.#slotOf[p.marketIndex] as number;
@@ -433,7 +468,7 @@ export class TradingEnv {
       const price = tape.price[cell] as number;
       const bid = tape.bid[cell] as number;
       writeObservation(this.#o.normalizer, tape.features, cell * FEATURE_COUNT, tape.signal, cell * SIGNAL_FEATURES, inputs, price, bid, ts, this.feeRate, open / maxPositions, this.obs, k * OBSERVATION_SIZE);
-      if (tape.present[cell] === 1) writeMask(inputs.group, canBuyNow, this.mask, k * ACTION_COUNT);
+      if (tape.present[cell] === 1) writeMask(inputs.group, canBuyNow && entryOffered(this.#o.actions, tape.signal[cell * SIGNAL_FEATURES + 1] as number), this.mask, k * ACTION_COUNT);
       else writeMask('busy', false, this.mask, k * ACTION_COUNT);
     }
   }

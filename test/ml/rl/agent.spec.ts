@@ -7,6 +7,8 @@ import { OBSERVATION_SIZE } from '../../../src/ml/rl/observation.js';
 import { pairedSignFlipTest } from '../../../src/ml/rl/paired-test.js';
 import { initWeights, QForward, qSpec } from '../../../src/ml/rl/q-network.js';
 import { MemoryWriter, type ReplayMemory } from '../../../src/ml/rl/replay-memory.js';
+import { parseRlConfig } from '../../../src/ml/rl/rl-config.js';
+import { promotionDecision } from '../../../src/ml/rl/self-play-loop.js';
 
 function syntheticMemory(n: number, seed: number): ReplayMemory {
   const random = new Random(seed);
@@ -72,6 +74,41 @@ describe('paired sign-flip test', () => {
     // Two big wins among many small losses: the mean is positive but the test does not call it.
     const lucky = base.map((x, i) => x + (i < 2 ? 0.05 : -0.002));
     expect(pairedSignFlipTest(lucky, base, 0, 5000, 2).pValue).toBeGreaterThan(0.05);
+  });
+});
+
+describe('promotion gate', () => {
+  const loop = parseRlConfig({ loop: { permutations: 5000 } }).loop;
+  // Fourteen one-day validation episodes, as the loop plays them (returns of the incumbent).
+  const incumbent = Array.from({ length: 14 }, (_, i) => Math.sin(i * 1.7) * 0.01);
+
+  it('refuses a challenger that is not significantly better, even with a higher mean', () => {
+    // Better on average by 0.1 pp, but the daily differences swing ±1 pp: luck, not an edge.
+    const noisy = incumbent.map((x, i) => x + 0.001 + (i % 2 === 0 ? 0.01 : -0.01));
+    const d = promotionDecision(noisy, incumbent, loop, 1, 1);
+    expect(d.test.meanDiff).toBeGreaterThan(0);
+    expect(d.test.pValue).toBeGreaterThan(0.05);
+    expect(d.promoted).toBe(false);
+    // The same returns: never promoted.
+    expect(promotionDecision(incumbent, incumbent, loop, 1, 1).promoted).toBe(false);
+    // Worse: never promoted.
+    expect(promotionDecision(incumbent.map((x) => x - 0.002), incumbent, loop, 1, 1).promoted).toBe(false);
+  });
+
+  it('promotes a consistent edge, and holds later candidates to alpha / candidates tried', () => {
+    // Better on 10 of 14 days, by 0.2 pp on average.
+    const edge = incumbent.map((x, i) => x + (i < 10 ? 0.004 : -0.003));
+    const first = promotionDecision(edge, incumbent, loop, 1, 1);
+    expect(first.alpha).toBe(0.05);
+    expect(first.test.pValue).toBeLessThan(0.05);
+    expect(first.promoted).toBe(true);
+    // The same evidence from the 20th candidate tried must clear 0.0025: it does not.
+    const twentieth = promotionDecision(edge, incumbent, loop, 20, 1);
+    expect(twentieth.alpha).toBeCloseTo(0.0025, 10);
+    expect(twentieth.test.pValue).toBeGreaterThan(0.0025);
+    expect(twentieth.promoted).toBe(false);
+    // Without the adjustment it would have been promoted: the adjustment is what refused it.
+    expect(promotionDecision(edge, incumbent, { ...loop, adjustForTries: false }, 20, 1).promoted).toBe(true);
   });
 });
 

@@ -1,6 +1,6 @@
 import { parseConfig, type Config } from '../../../src/config.js';
 import { Random } from '../../../src/core/random.js';
-import type { MarketEvent } from '../../../src/core/index.js';
+import type { CandleEvent, MarketEvent } from '../../../src/core/index.js';
 import { readAll } from '../../../src/market-data/index.js';
 import { fitNormalizer, type Normalizer } from '../../../src/ml/normalizer.js';
 import { FEATURE_COUNT } from '../../../src/ml/feature-vector.js';
@@ -63,4 +63,50 @@ export function randomValidEpisode(env: TradingEnv, seed: number, choose: (valid
     }
     done = env.step(actions, scores);
   }
+}
+
+const FIVE_MINUTES = 300_000;
+const DAY = 288;
+
+/**
+ * A market made in the tests (no shared data): four coins of 5-minute candles from a seeded walk, with a crash of
+ * every coin on the afternoon of day 2 (the daily loss limit) and a slide through day 4 (the drawdown
+ * from the peak); the candles' wicks reach past the agent's limit prices, so buys and sells fill.
+ */
+export function madeMarket(days: number, seed: number): MarketEvent[] {
+  const random = new Random(seed);
+  const start = Date.UTC(2024, 2, 4);
+  const coins: [string, number][] = [
+    ['AAA/USDT', 100],
+    ['BBB/USDT', 2.5],
+    ['CCC/USDT', 0.048],
+    ['DDD/USDT', 31],
+  ];
+  const prices = coins.map(([, p]) => p);
+  const events: MarketEvent[] = [];
+  for (let i = 0; i < days * DAY; i++) {
+    const day = Math.floor(i / DAY);
+    const slot = i % DAY;
+    const crash = day === 2 && slot >= 160 && slot < 172 ? -0.01 : 0;
+    const slide = day === 4 && slot >= 60 && slot < 200 ? -0.0012 : 0;
+    coins.forEach(([name], c) => {
+      const open = prices[c] as number;
+      const close = open * (1 + crash + slide + 0.0001 + (random.next() - 0.5) * 0.006);
+      const round = (x: number): number => Number(x.toPrecision(6));
+      const candle: CandleEvent = {
+        kind: 'candle',
+        market: name,
+        openTime: start + i * FIVE_MINUTES,
+        ts: start + (i + 1) * FIVE_MINUTES,
+        open: round(open),
+        high: round(Math.max(open, close) * (1 + random.next() * 0.003)),
+        low: round(Math.min(open, close) * (1 - random.next() * 0.003)),
+        close: round(close),
+        volume: 2_000 + random.next() * 8_000,
+      };
+      events.push(candle);
+      prices[c] = close;
+    });
+  }
+  return events;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../../src/config.js';
-import type { CandleEvent, Fill, MarketEvent } from '../../../src/core/index.js';
+import type { Fill, MarketEvent } from '../../../src/core/index.js';
 import { Random } from '../../../src/core/random.js';
 import { createBacktest } from '../../../src/engine/backtest.js';
 import { FEATURE_COUNT } from '../../../src/ml/feature-vector.js';
@@ -11,53 +11,9 @@ import { buildTape, type MarketTape } from '../../../src/ml/rl/market-tape.js';
 import { parseRlConfig } from '../../../src/ml/rl/rl-config.js';
 import { TradingEnv } from '../../../src/ml/rl/trading-env.js';
 import { rlAgent } from '../../../strategies/rl-agent.js';
-import { randomValidEpisode } from './fixtures.js';
+import { madeMarket, randomValidEpisode } from './fixtures.js';
 
-const FIVE_MINUTES = 300_000;
 const DAY = 288;
-
-/**
- * A market made here (no shared data): four coins of 5-minute candles from a seeded walk, with a crash of
- * every coin on the afternoon of day 2 (the daily loss limit) and a slide through day 4 (the drawdown
- * from the peak); the candles' wicks reach past the agent's limit prices, so buys and sells fill.
- */
-function market(days: number, seed: number): MarketEvent[] {
-  const random = new Random(seed);
-  const start = Date.UTC(2024, 2, 4);
-  const coins: [string, number][] = [
-    ['AAA/USDT', 100],
-    ['BBB/USDT', 2.5],
-    ['CCC/USDT', 0.048],
-    ['DDD/USDT', 31],
-  ];
-  const prices = coins.map(([, p]) => p);
-  const events: MarketEvent[] = [];
-  for (let i = 0; i < days * DAY; i++) {
-    const day = Math.floor(i / DAY);
-    const slot = i % DAY;
-    const crash = day === 2 && slot >= 160 && slot < 172 ? -0.01 : 0;
-    const slide = day === 4 && slot >= 60 && slot < 200 ? -0.0012 : 0;
-    coins.forEach(([name], c) => {
-      const open = prices[c] as number;
-      const close = open * (1 + crash + slide + 0.0001 + (random.next() - 0.5) * 0.006);
-      const round = (x: number): number => Number(x.toPrecision(6));
-      const candle: CandleEvent = {
-        kind: 'candle',
-        market: name,
-        openTime: start + i * FIVE_MINUTES,
-        ts: start + (i + 1) * FIVE_MINUTES,
-        open: round(open),
-        high: round(Math.max(open, close) * (1 + random.next() * 0.003)),
-        low: round(Math.min(open, close) * (1 - random.next() * 0.003)),
-        close: round(close),
-        volume: 2_000 + random.next() * 8_000,
-      };
-      events.push(candle);
-      prices[c] = close;
-    });
-  }
-  return events;
-}
 
 function config(simulator: Record<string, unknown>, onStop: 'keep' | 'liquidate' = 'keep'): Config {
   return parseConfig({
@@ -104,7 +60,7 @@ describe('RL environment ↔ engine parity on a market made here, through both k
   ] as const) {
     it(`the same actions give the same trades, halts and equity (${name})`, () => {
       const cfg = config(simulator, onStop);
-      const events = market(5, 3);
+      const events = madeMarket(5, 3);
       const tape = buildTape(events, cfg);
       const rows: number[] = [];
       for (let i = 0; i < tape.present.length; i++) if (tape.present[i] === 1) rows.push(i);
