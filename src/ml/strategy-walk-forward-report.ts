@@ -16,6 +16,15 @@ interface Tables {
 }
 
 function tables(w: StrategyWalkForward): Tables[] {
+  const candidates: Tables[] = w.candidates
+    ? [
+        {
+          title: `every candidate over the whole span, against the default strategy (the configured profile); the best Sharpe, to trade next: ${w.next ?? ''}`,
+          head: ['candidate', 'return', 'Sharpe', 'max drawdown', 'trades', 'minus default strategy, pp a day (95% CI)'],
+          rows: w.candidates.map((c) => [c.label, pct(c.return), c.sharpe.toFixed(2), pct(c.maxDrawdown, 1), String(c.trades), claim(c.minusDefault)]),
+        },
+      ]
+    : [];
   const all = [...w.folds, w.whole];
   const names = w.whole.figures.map((f) => f.name);
   const own = (f: StrategyFold) => f.figures[0] as StrategyFold['figures'][number];
@@ -42,13 +51,16 @@ function tables(w: StrategyWalkForward): Tables[] {
       head: ['fold', 'span', ...names],
       rows: all.map((f) => [foldName(f), spanOf(f), ...f.figures.map((x) => `${pct(x.maxDrawdown, 1)}${x.trades === null ? '' : `, ${x.trades}`}`)]),
     },
+    ...candidates,
   ];
 }
 
 function textTable(head: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const all = [head, ...rows];
   const widths = head.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
-  return all.map((row) => row.map((c, i) => (i <= 1 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ').trimEnd());
+  // The first column, and the second unless it is a figure, read left to right.
+  const left = (i: number): boolean => i === 0 || (i === 1 && head[1] === 'span');
+  return all.map((row) => row.map((c, i) => (left(i) ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ').trimEnd());
 }
 
 function preamble(w: StrategyWalkForward): string[] {
@@ -61,9 +73,19 @@ function preamble(w: StrategyWalkForward): string[] {
   ];
 }
 
+/** Which candidate each fold traded and why (the walk-forward choice). */
+function choiceLines(w: StrategyWalkForward): string[] {
+  if (!w.choices) return [];
+  return [
+    '',
+    `the walk-forward choice, fold by fold (${w.policies['walk-forward choice'] ?? ''}):`,
+    ...w.choices.map((c) => `  fold ${c.fold}: ${c.candidate === null ? 'cash (nothing before it to choose on)' : `${c.candidate} (Sharpe ${(c.pastSharpe ?? Number.NaN).toFixed(2)} over the ${c.pastDays} days before)`}`),
+  ];
+}
+
 /** The plain-text tables printed by `coinrx ranker walk-forward`. */
 export function strategyWalkForwardText(w: StrategyWalkForward): string {
-  const lines = preamble(w);
+  const lines = [...preamble(w), ...choiceLines(w)];
   for (const t of tables(w)) lines.push('', `${t.title}:`, ...textTable(t.head, t.rows));
   return `${lines.join('\n')}\n`;
 }
@@ -80,7 +102,7 @@ export function strategyWalkForwardHtml(w: StrategyWalkForward): string {
 <html><head><meta charset="utf-8"><title>coinrx walk-forward of the ${esc(w.strategy)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}td:nth-child(-n+2){text-align:left}</style></head>
 <body><h1>Walk-forward of the ${esc(w.strategy)}</h1>
-${preamble(w).map((l) => `<p>${esc(l)}</p>`).join('\n')}
+${[...preamble(w), ...choiceLines(w)].filter((l) => l !== '').map((l) => `<p>${esc(l)}</p>`).join('\n')}
 <ul>${policies}</ul>
 ${body}
 </body></html>

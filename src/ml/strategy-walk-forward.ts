@@ -52,6 +52,79 @@ export interface StrategyWalkForward {
   readonly policies: Readonly<Record<string, string>>;
   /** Sums of the runs over the whole span, as the engine reports them. */
   readonly runs: Readonly<Record<string, Record<string, unknown>>>;
+  /** With candidates: which one each fold traded, chosen on the days before it only (absent: no choice was made). */
+  readonly choices?: readonly FoldChoice[];
+  /** With candidates: each one over the whole span, against the configured profile (paired daily, 95 %). */
+  readonly candidates?: readonly CandidateFigures[];
+  /** With candidates: the one with the best Sharpe over every day of the span, the pick to trade after it. */
+  readonly next?: string;
+}
+
+export interface CandidateFigures {
+  readonly label: string;
+  readonly return: number;
+  readonly sharpe: number;
+  readonly maxDrawdown: number;
+  readonly trades: number;
+  /** Its daily returns minus the configured profile's (the default strategy's). */
+  readonly minusDefault: PairedInterval;
+}
+
+/** The walk-forward choice of one fold: the candidate with the best Sharpe over every day before the fold. */
+export interface FoldChoice {
+  readonly fold: number;
+  /** The candidate traded in the fold; null for the first fold (nothing precedes it to choose on: it holds cash). */
+  readonly candidate: string | null;
+  /** Its annualised daily Sharpe on the days before the fold (what it was chosen by). */
+  readonly pastSharpe: number | null;
+  readonly pastDays: number;
+}
+
+/** A profile the walk-forward choice may pick: a label (its settings) and the whole configuration. */
+export interface Candidate {
+  readonly label: string;
+  readonly config: Config;
+}
+
+export const CHOICE_POLICY = 'walk-forward choice';
+export const DEFAULT_POLICY = 'default strategy';
+
+/**
+ * Splices the candidates' daily returns: fold 1 holds cash (no past to choose on); every later fold trades
+ * the candidate whose daily Sharpe over all the days before the fold is highest (the first listed on a tie).
+ * Its intraday equity is rescaled to the spliced curve so the fold's drawdown is the candidate's own.
+ */
+export function chooseWalkForward(candidates: readonly (PolicySeries & { readonly label: string })[], days: readonly number[], foldDays: number, initial: number): { series: PolicySeries; choices: FoldChoice[] } {
+  const daily: number[] = [];
+  const equity: { ts: number; equity: number }[] = [];
+  const tradeTimes: number[] = [];
+  const choices: FoldChoice[] = [];
+  const closeOf = (c: readonly number[], upTo: number): number => c.slice(0, upTo).reduce((v, r) => v * (1 + r), initial);
+  for (let a = 0, f = 1; a < days.length; a += foldDays, f++) {
+    const b = Math.min(days.length, a + foldDays);
+    if (a === 0) {
+      for (let i = a; i < b; i++) daily.push(0);
+      choices.push({ fold: f, candidate: null, pastSharpe: null, pastDays: 0 });
+      continue;
+    }
+    let best = candidates[0] as (typeof candidates)[number];
+    let bestSharpe = -Infinity;
+    for (const c of candidates) {
+      const sharpe = dailySharpe(c.daily.slice(0, a));
+      if (sharpe > bestSharpe) {
+        best = c;
+        bestSharpe = sharpe;
+      }
+    }
+    choices.push({ fold: f, candidate: best.label, pastSharpe: bestSharpe, pastDays: a });
+    const from = (days[a] as number) * DAY;
+    const to = ((days[b - 1] as number) + 1) * DAY;
+    const scale = daily.reduce((v, r) => v * (1 + r), initial) / closeOf(best.daily, a);
+    for (let i = a; i < b; i++) daily.push(best.daily[i] as number);
+    for (const p of best.equity ?? []) if (p.ts >= from && p.ts < to) equity.push({ ts: p.ts, equity: p.equity * scale });
+    for (const t of best.tradeTimes ?? []) if (t >= from && t < to) tradeTimes.push(t);
+  }
+  return { series: { name: CHOICE_POLICY, daily, equity, tradeTimes }, choices };
 }
 
 /** A policy's daily returns on `days`, with its intraday equity and closed trades when it is a backtest. */
@@ -64,7 +137,6 @@ export interface PolicySeries {
   readonly tradeTimes?: readonly number[];
 }
 
-export const DEFAULT_POLICY = 'default strategy';
 
 /** Mean over standard deviation of daily returns, annualised by √365; 0 when they do not vary. */
 export function dailySharpe(daily: readonly number[]): number {
@@ -251,6 +323,8 @@ export interface StrategyWalkForwardOptions {
   readonly to?: number;
   readonly foldDays?: number;
   readonly seed?: number;
+  /** Profiles to choose from fold by fold (each backtested with the engine's heuristic ranking); the choice leads the table. */
+  readonly candidates?: readonly Candidate[];
   readonly signal?: AbortSignal;
   readonly onLog?: (line: string) => void;
 }
@@ -305,17 +379,55 @@ export async function strategyWalkForward(options: StrategyWalkForwardOptions): 
   }
   series.push({ name: 'cash', daily: days.map(() => 0) });
   series.push({ name: 'buy-and-hold', daily: buyAndHoldDaily(prices as NonNullable<RunTrace['prices']>, days, options.config.simulator.feeRate) });
+  const descriptions: Record<string, string> = Object.fromEntries(policies.map(([n, , d]) => [n, d]));
+  descriptions['cash'] = 'holding the quote: 0 every day';
+  descriptions['buy-and-hold'] = 'equal weight in every market priced at the span start, one fee each way';
+  let choices: FoldChoice[] | undefined;
+  let candidates: CandidateFigures[] | undefined;
+  let next: string | undefined;
+  if (options.candidates && options.candidates.length > 0) {
+    const tried: (PolicySeries & { label: string })[] = [];
+    const fixed = JSON.stringify(options.config);
+    for (const c of options.candidates) {
+      // The configured profile among the candidates is the run already made.
+      if (JSON.stringify(c.config) === fixed) {
+        tried.push(Object.assign({}, series[0] as PolicySeries, { label: c.label }));
+        continue;
+      }
+      const t0 = performance.now();
+      const trace = await runPolicy(options.paths, c.config, span, undefined, false, options.signal);
+      tried.push({ label: c.label, name: c.label, daily: dailyReturns(trace.equity, initial, days), equity: trace.equity, tradeTimes: trace.tradeTimes });
+      log(`candidate ${c.label}: return ${((trace.summary['totalReturn'] as number) * 100).toFixed(2)}%, ${String(trace.summary['trades'])} trades in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    const fixedDaily = (series[0] as PolicySeries).daily;
+    candidates = tried.map((c) => ({
+      label: c.label,
+      return: c.daily.reduce((v, r) => v * (1 + r), 1) - 1,
+      sharpe: dailySharpe(c.daily),
+      maxDrawdown: maxDrawdownOf([initial, ...(c.equity ?? []).map((p) => p.equity)]),
+      trades: c.tradeTimes?.length ?? 0,
+      minusDefault: pairedBlockBootstrap(c.daily, fixedDaily, { seed }),
+    }));
+    next = candidates.reduce((best, c) => (c.sharpe > best.sharpe ? c : best)).label;
+    const chosen = chooseWalkForward(tried, days, foldDays, initial);
+    series.unshift(chosen.series);
+    choices = chosen.choices;
+    descriptions[CHOICE_POLICY] = `each fold trades the candidate (of ${tried.length}) with the best daily Sharpe over every day before the fold; the first fold, with nothing before it, holds cash`;
+    descriptions[DEFAULT_POLICY] = `${descriptions[DEFAULT_POLICY] as string}, the configured profile fixed for the whole span`;
+  }
   const { folds, whole } = foldTable(series, days, foldDays, initial, seed);
-  const descriptions = Object.fromEntries(policies.map(([n, , d]) => [n, d]));
   return {
     span,
     foldDays,
     seed,
-    strategy: DEFAULT_POLICY,
+    strategy: (series[0] as PolicySeries).name,
     folds,
     whole,
     sharpeInterval: sharpeInterval((series[0] as PolicySeries).daily, seed),
-    policies: { ...descriptions, cash: 'holding the quote: 0 every day', 'buy-and-hold': 'equal weight in every market priced at the span start, one fee each way' },
+    policies: descriptions,
     runs,
+    ...(choices ? { choices } : {}),
+    ...(candidates ? { candidates } : {}),
+    ...(next !== undefined ? { next } : {}),
   };
 }

@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { Random } from '../../src/core/random.js';
 import { pairedBlockBootstrap } from '../../src/ml/bootstrap.js';
-import { dailySharpe, foldTable, maxDrawdownOf, sharpeInterval, type PolicySeries, type StrategyWalkForward } from '../../src/ml/strategy-walk-forward.js';
+import { chooseWalkForward, dailySharpe, foldTable, maxDrawdownOf, sharpeInterval, type PolicySeries, type StrategyWalkForward } from '../../src/ml/strategy-walk-forward.js';
 import { captureIo } from '../helpers/capture-io.js';
 
 const DAY = 86_400_000;
@@ -72,6 +72,38 @@ describe('the walk-forward fold table', () => {
   });
 });
 
+describe('the walk-forward choice', () => {
+  const days = Array.from({ length: 10 }, (_, i) => 19_000 + i);
+  // "early" earns in the first days and loses later; "late" the other way round.
+  const early = { label: 'early', name: 'early', daily: [0.02, 0.01, 0.02, 0.01, -0.02, -0.01, -0.02, -0.01, -0.02, -0.01], tradeTimes: days.map((d) => d * DAY + 1) };
+  const late = {
+    label: 'late',
+    name: 'late',
+    daily: [-0.01, 0.0, -0.01, 0.0, 0.03, 0.01, 0.03, 0.01, 0.03, 0.01],
+    equity: days.map((d, i) => ({ ts: d * DAY + 3_600_000, equity: 1000 * (i + 1) })),
+    tradeTimes: [days[4] as number, days[9] as number].map((d) => d * DAY + 5),
+  };
+
+  it('holds cash in the first fold, then trades the best Sharpe of the days before each fold only', () => {
+    const { series, choices } = chooseWalkForward([early, late], days, 4, 100);
+    expect(choices.map((c) => c.candidate)).toEqual([null, 'early', 'late']);
+    expect(choices.map((c) => c.pastDays)).toEqual([0, 4, 8]);
+    // Fold 2 was chosen on days 0–3, where "early" had the better Sharpe (and loses in fold 2: no look-ahead).
+    expect(choices[1]?.pastSharpe).toBeCloseTo(dailySharpe(early.daily.slice(0, 4)), 12);
+    expect(choices[2]?.pastSharpe).toBeCloseTo(dailySharpe(late.daily.slice(0, 8)), 12);
+    expect(series.daily).toEqual([0, 0, 0, 0, ...early.daily.slice(4, 8), ...late.daily.slice(8)]);
+    expect(series.tradeTimes).toEqual([...early.tradeTimes.slice(4, 8), (late.tradeTimes[1] as number)]);
+    // The chosen candidate's intraday equity, rescaled to the spliced curve at the fold's start.
+    const atFold3 = early.daily.slice(4, 8).reduce((v, r) => v * (1 + r), 100);
+    const lateAt8 = late.daily.slice(0, 8).reduce((v, r) => v * (1 + r), 100);
+    expect(series.equity?.map((p) => p.equity)).toEqual([9000, 10000].map((e) => (e * atFold3) / lateAt8));
+  });
+
+  it('breaks ties by the order given', () => {
+    expect(chooseWalkForward([early, early], days, 4, 100).choices[1]?.candidate).toBe('early');
+  });
+});
+
 describe('the figures', () => {
   it('max drawdown is the worst fall from a running peak', () => {
     expect(maxDrawdownOf([100, 120, 90, 130, 104, 140])).toBeCloseTo(0.25, 12);
@@ -122,6 +154,36 @@ describe('coinrx ranker walk-forward', () => {
     expect(run.out()).toContain('the default strategy per fold:');
     expect(run.out()).toMatch(/^all\s+2024-01-02 … /m);
     expect(readFileSync(join(out, 'walk-forward.html'), 'utf8')).toContain('<h2>the default strategy minus each other policy, pp a day (95% CI)</h2>');
+  });
+
+  it('--choose trades, fold by fold, the profile of the grid that did best before the fold', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'coinrx-wf-'));
+    const grid = join(out, 'grid.json');
+    writeFileSync(grid, JSON.stringify({ 'strategy.stopLoss': [0.01, 0.02], 'allocation.maxPositions': [1, 2] }));
+    const run = captureIo();
+    expect(await main(['ranker', 'walk-forward', '--data', golden, '--config', goldenConfig, '--fold', '1d', '--choose', grid, '--out', out], run.io)).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'walk-forward.json'), 'utf8')) as StrategyWalkForward;
+    expect(report.strategy).toBe('walk-forward choice');
+    expect(report.whole.figures.map((f) => f.name).slice(0, 2)).toEqual(['walk-forward choice', 'default strategy']);
+    expect(report.choices?.map((c) => c.fold)).toEqual(report.folds.map((f) => f.fold));
+    expect(report.choices?.[0]?.candidate).toBeNull();
+    for (const c of report.choices?.slice(1) ?? []) expect(['stopLoss=0.01 maxPositions=1', 'stopLoss=0.01 maxPositions=2', 'stopLoss=0.02 maxPositions=1', 'stopLoss=0.02 maxPositions=2']).toContain(c.candidate);
+    expect(report.folds[0]?.figures[0]?.return).toBe(0);
+    // Four candidates, one of them (stop 2 %, 2 positions) the configured profile: three more backtests.
+    expect(run.err().match(/^candidate /gm)).toHaveLength(3);
+    expect(run.out()).toContain('fold 1: cash (nothing before it to choose on)');
+    // Every candidate over the span, against the configured profile; the best Sharpe is the pick to trade next.
+    expect(report.candidates?.map((c) => c.label)).toEqual(['stopLoss=0.01 maxPositions=1', 'stopLoss=0.01 maxPositions=2', 'stopLoss=0.02 maxPositions=1', 'stopLoss=0.02 maxPositions=2']);
+    const same = report.candidates?.[3];
+    expect(same?.minusDefault.mean).toBe(0);
+    expect(same?.trades).toBe(report.whole.figures[1]?.trades);
+    expect(same?.return).toBeCloseTo(report.whole.figures[1]?.return ?? NaN, 12);
+    expect(report.next).toBe(report.candidates?.reduce((b, c) => (c.sharpe > b.sharpe ? c : b)).label);
+    expect(run.out()).toContain(`to trade next: ${report.next ?? ''}`);
+    const bad = captureIo();
+    writeFileSync(grid, JSON.stringify({ 'strategy.stopLoss': 0.01 }));
+    expect(await main(['ranker', 'walk-forward', '--data', golden, '--choose', grid], bad.io)).toBe(2);
+    expect(bad.err()).toContain('strategy.stopLoss must be a non-empty list');
   });
 
   it('refuses a fold that is not whole days and a --model, in one line', async () => {

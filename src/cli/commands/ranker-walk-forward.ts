@@ -1,7 +1,7 @@
 /** `coinrx ranker walk-forward`: the strategy's rolling-fold table against the simple rankings, cash and buy-and-hold (no model, no TensorFlow.js). */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { strategyWalkForward } from '../../ml/strategy-walk-forward.js';
+import { strategyWalkForward, type Candidate } from '../../ml/strategy-walk-forward.js';
 import { strategyWalkForwardHtml, strategyWalkForwardText } from '../../ml/strategy-walk-forward-report.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import type { CommandIo } from '../command.js';
@@ -9,6 +9,34 @@ import { timeRangeArgs } from '../time-range-flags.js';
 import { commandConfig, durationFlag } from './replay-input.js';
 
 const DAY = 86_400_000;
+
+/**
+ * `--choose grid.json`: `{ "strategy.stopLoss": [0.04, 0.08], … }`, every combination of the listed values
+ * over the configured profile (as `--set` would give them); a bad file or field is one line naming it.
+ */
+async function candidatesOf(args: ParsedArgs, io: CommandIo): Promise<Candidate[] | undefined> {
+  const file = args.strings.get('choose');
+  if (file === undefined) return undefined;
+  let grid: unknown;
+  try {
+    grid = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--choose ${file}: ${(error as Error).message.split('\n')[0] ?? ''}`);
+  }
+  if (typeof grid !== 'object' || grid === null || Array.isArray(grid) || Object.keys(grid).length === 0) throw new UsageError(`--choose ${file}: expected an object of configuration paths to lists of values, e.g. {"strategy.stopLoss": [0.04, 0.08]}`);
+  let combos: string[][] = [[]];
+  for (const [path, values] of Object.entries(grid)) {
+    if (!Array.isArray(values) || values.length === 0 || !values.every((v) => ['number', 'string', 'boolean'].includes(typeof v))) throw new UsageError(`--choose ${file}: ${path} must be a non-empty list of numbers, strings or booleans`);
+    combos = combos.flatMap((c) => values.map((v) => [...c, `${path}=${String(v)}`]));
+  }
+  return combos.map((sets) => {
+    try {
+      return { label: sets.map((x) => x.slice(x.lastIndexOf('.', x.indexOf('=')) + 1)).join(' '), config: commandConfig(args, io, sets) };
+    } catch (error) {
+      throw new UsageError(`--choose ${file}: ${(error as Error).message}`);
+    }
+  });
+}
 
 export async function walkForward(args: ParsedArgs, io: CommandIo): Promise<number> {
   if (args.strings.has('model')) throw new UsageError('--model does not apply to ranker walk-forward (it tables the configured strategy with the rule rankings; ranker evaluate backtests a model)');
@@ -18,12 +46,14 @@ export async function walkForward(args: ParsedArgs, io: CommandIo): Promise<numb
   if (!(foldMs >= DAY && foldMs % DAY === 0)) throw new UsageError(`--fold must be a whole number of days for ranker walk-forward (its figures are daily returns), got "${args.strings.get('fold')}"`);
   const config = commandConfig(args, io);
   const range = timeRangeArgs(args);
+  const candidates = await candidatesOf(args, io);
   const report = await strategyWalkForward({
     paths: data,
     config,
     ...(range.from !== undefined ? { from: range.from } : {}),
     ...(range.to !== undefined ? { to: range.to } : {}),
     foldDays: foldMs / DAY,
+    ...(candidates ? { candidates } : {}),
     signal: io.signal,
     onLog: (line) => io.stderr.write(`${line}\n`),
   });

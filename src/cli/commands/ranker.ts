@@ -21,6 +21,7 @@ export const rankerCommand: Command = {
     fold: { type: 'string', valueName: 'duration', description: 'evaluate: length of each walk-forward fold of the evaluated span (default 7d); walk-forward: whole days (default 14d)' },
     config: { type: 'string', valueName: 'file.json', description: 'evaluate/rank: engine profile for the backtest and the volume filter (e.g. config/backtest-candles.json), as in every command; walk-forward: the profile of the strategy tabled' },
     set: { type: 'list', valueName: 'path=value', description: 'evaluate/rank/walk-forward: override one engine configuration field' },
+    choose: { type: 'string', valueName: 'grid.json', description: 'walk-forward: profiles to choose from fold by fold on the days before each ({"strategy.stopLoss": [0.04, 0.08], …}: every combination over --config)' },
     'no-backtest': { type: 'boolean', description: 'evaluate: skip the backtests' },
     redis: { type: 'string', valueName: 'url', description: 'train: spread the folds over `coinrx worker` processes through this Redis (default: train them in this process)' },
     queue: { type: 'string', valueName: 'name', description: 'train: BullMQ queue name (default coinrx-optimize, the one coinrx worker takes)' },
@@ -28,6 +29,7 @@ export const rankerCommand: Command = {
   async run(args, io) {
     const sub = args.positionals[0];
     if (sub !== 'train' && sub !== 'evaluate' && sub !== 'rank' && sub !== 'walk-forward') throw new UsageError(`expected a subcommand: train, evaluate, rank or walk-forward${sub ? `, got "${sub}"` : ''}`);
+    if (sub !== 'walk-forward' && args.strings.has('choose')) throw new UsageError('--choose applies to ranker walk-forward only');
     if (sub !== 'train') for (const flag of ['redis', 'queue']) if (args.strings.has(flag)) throw new UsageError(`--${flag} applies to ranker train only (the folds it trains)`);
     // The strategy's walk-forward table needs no model: it does not load TensorFlow.js.
     if (sub === 'walk-forward') return (await import('./ranker-walk-forward.js')).walkForward(args, io);
