@@ -103,6 +103,37 @@ describe.skipIf(skipWithoutSharedData())('ranker end to end on four coins', () =
     await expect(evaluateRanker({ paths: files.slice(0, 2), modelDir: out, from: Date.UTC(2021, 0, 1), to: Date.UTC(2021, 0, 2) })).rejects.toThrow(/no labelled rows to calibrate on/);
   }, 180_000);
 
+  it('trains the linear and tree rankers over pooled inner folds, keeps the best on validation precision, and serves the trees like a network', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'coinrx-ranker-linear-'));
+    const config = parseRankerConfig({ label: { target: 0.01, stop: 0.01, horizon: '2h' }, split: { validation: '2d', folds: 6, minTrain: '3d', embargo: '6h' }, train: { models: ['linear', 'linear-rank', 'gbm-rank'], trees: { rounds: 30 } } });
+    const to = Date.UTC(2021, 0, 14);
+    const trained = await trainRanker({ paths: files, config, out, to });
+    const meta = await readMeta(out);
+    const selection = meta.metrics['selection'] as { kind: string; validationPrecisionAtK: number; folds: unknown[] }[];
+    // Twelve days after the warm-up: six 2-day blocks would leave the first fold under 3 days of training, so fewer are used.
+    const folds = selection[0]?.folds.length ?? 0;
+    expect(folds).toBeGreaterThan(1);
+    expect(folds).toBeLessThan(6);
+    expect(selection.map((c) => c.kind)).toEqual(['linear', 'linear-rank', 'gbm-rank']);
+    for (const c of selection) expect(c.folds).toHaveLength(folds);
+    const best = Math.max(...selection.map((c) => c.validationPrecisionAtK));
+    expect(meta.kind).toBe(selection.find((c) => c.validationPrecisionAtK === best)?.kind);
+    // The rule check sees every block's days, not only the last block's two.
+    const check = meta.metrics['ruleCheck'] as { model: number; interval: { n: number } };
+    expect(check.interval.n).toBe(2 * folds);
+    expect(check.model).toBe(best);
+
+    // The boosted trees alone, on the same dataset: saved, loaded and scored through the network's paths.
+    const trees = parseRankerConfig({ ...config, train: { ...config.train, models: ['gbm-rank'] } });
+    await trainRanker({ paths: files, config: trees, out, to, dataset: trained.dataset });
+    const treeMeta = await readMeta(out);
+    expect(treeMeta.kind).toBe('gbm-rank');
+    const report = await evaluateRanker({ paths: files, modelDir: out, to: treeMeta.spans.testFrom + 2 * DAY });
+    expect(report.scores[0]?.name).toBe('model');
+    expect(report.scores[0]?.picks[0]?.steps).toBeGreaterThan(100);
+    expect(Number.isFinite(report.scores[0]?.brier)).toBe(true);
+  }, 180_000);
+
   it('runs from the command line: ranker train then ranker evaluate writes JSON and HTML', async () => {
     const out = mkdtempSync(join(tmpdir(), 'coinrx-ranker-cli-'));
     const cfg = join(out, 'ranker.json');
