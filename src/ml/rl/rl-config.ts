@@ -79,6 +79,12 @@ export const rlConfigSchema = z
          * incumbent is the rule and a candidate must beat it; `untrained` — seeded random weights.
          */
         start: z.enum(['rule', 'untrained']).default('rule'),
+        /**
+         * Each generation, cash (a network that never buys, saved as models/cash) is tried against an
+         * incumbent that trades, on the same validation episodes and through the same gate (it counts as a
+         * candidate tried): an incumbent that loses significantly is replaced by staying in cash.
+         */
+        cashChallenger: z.boolean().default(true),
         trainEpisodes: z.number().int().positive().default(24),
         validationEpisodes: z.number().int().positive().default(40),
         /** Promote when mean(current − best − margin) > 0 at significance `alpha` (paired sign-flip test). */

@@ -101,3 +101,17 @@ export function ruleWeights(spec: QNetworkSpec, rule: ExitRule, seed: number): Q
   b[CANCEL_SELL] = -1;
   return weights;
 }
+
+/**
+ * Cash as a network: the rule's weights with BUY never worth it (advantage −1, no input), so it never
+ * enters; the loop's standing challenger of an incumbent that trades (an agent that stays in cash where
+ * nothing pays is a correct result, and the gate can choose it).
+ */
+export function cashWeights(spec: QNetworkSpec, rule: ExitRule, seed: number): QWeights {
+  const weights = ruleWeights(spec, rule, seed);
+  const head = weights.tensors.find((t) => t.name === `${spec.dueling ? 'advantage' : 'q'}/kernel`)?.data as Float32Array;
+  const bias = weights.tensors.find((t) => t.name === `${spec.dueling ? 'advantage' : 'q'}/bias`)?.data as Float32Array;
+  head[3 * spec.actions + BUY] = 0;
+  bias[BUY] = -1;
+  return weights;
+}

@@ -21,7 +21,7 @@ import { pairedSignFlipTest, type PairedTest } from './paired-test.js';
 import { initWeights, qSpec, QForward, type QWeights } from './q-network.js';
 import { MemoryWriter } from './replay-memory.js';
 import type { RlConfig } from './rl-config.js';
-import { exitRuleOf, ruleWeights } from './rule-network.js';
+import { cashWeights, exitRuleOf, ruleWeights } from './rule-network.js';
 import { playEpisode, type EpisodeOutcome } from './self-play.js';
 import { TradingEnv } from './trading-env.js';
 
@@ -87,6 +87,9 @@ export function promotionDecision(candidate: readonly number[], incumbent: reado
   const alpha = loop.adjustForTries ? loop.alpha / tried : loop.alpha;
   return { test, tried, alpha, promoted: test.meanDiff > 0 && test.pValue < alpha };
 }
+
+/** The version name of the cash network (rule-network.ts `cashWeights`) when the gate chooses it. */
+export const CASH = 'cash';
 
 function normalizerFor(tape: MarketTape, from: number, to: number): Normalizer {
   const M = tape.markets.length;
@@ -179,8 +182,15 @@ export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> 
     const currentValidation = play(validation, new QForward(trained.weights), 0, 0, undefined, `generation ${g}: validating current`);
     const b = bestValidation.map((o) => o.return);
     const c = currentValidation.map((o) => o.return);
-    // Every generation so far tried one candidate against the incumbent.
-    const { test, tried, alpha, promoted } = promotionDecision(c, b, rl.loop, g, seed);
+    // Every candidate tried so far counts: one trained network a generation, and cash when it was tried.
+    const triedBefore = state.generations.reduce((a, r) => a + 1 + (r.validation.cash ? 1 : 0), 0);
+    const trainedDecision = promotionDecision(c, b, rl.loop, triedBefore + 1, seed);
+    const { test, tried, alpha } = trainedDecision;
+    // Cash, every episode's return 0 (nothing bought, nothing paid), against an incumbent that trades.
+    const cash = rl.loop.cashChallenger && state.best !== CASH ? promotionDecision(b.map(() => 0), b, rl.loop, triedBefore + 2, seed + 1) : undefined;
+    // Both through the gate: the better of the two on validation.
+    const next = trainedDecision.promoted && !(cash?.promoted && mean(c) < 0) ? version : cash?.promoted ? CASH : undefined;
+    const promoted = next !== undefined;
     const record: GenerationRecord = {
       generation: g,
       best: state.best,
@@ -203,19 +213,25 @@ export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> 
         tradesCurrent: currentValidation.reduce((a, o) => a + o.trades, 0),
         feesBest: bestValidation.reduce((a, o) => a + o.fees, 0),
         feesCurrent: currentValidation.reduce((a, o) => a + o.fees, 0),
+        ...(cash ? { cash: { meanDiff: cash.test.meanDiff, pValue: cash.test.pValue, candidatesTried: cash.tried, alpha: cash.alpha, promoted: next === CASH } } : {}),
       },
       promoted,
-      bestAfter: promoted ? version : state.best,
+      bestAfter: next ?? state.best,
       seconds: (performance.now() - started) / 1000,
     };
     log(
       `generation ${g}: validation on ${validation.length} paired episodes: best ${(record.validation.meanBest * 100).toFixed(3)} %, current ${(record.validation.meanCurrent * 100).toFixed(3)} %, ` +
         `mean diff ${(test.meanDiff * 100).toFixed(3)} pp, p = ${test.pValue.toFixed(4)} (candidate ${tried} tried, alpha ${alpha.toPrecision(3)}); trades best ${record.validation.tradesBest}, current ${record.validation.tradesCurrent}` +
-        `${record.validation.tradesCurrent === 0 ? ' (the candidate stays in cash: a correct result where nothing pays after costs, promoted when it loses significantly less than the incumbent)' : ''} → ${promoted ? `promoted ${version}` : `kept ${state.best}`}`,
+        `${record.validation.tradesCurrent === 0 ? ' (the candidate stays in cash: a correct result where nothing pays after costs, promoted when it loses significantly less than the incumbent)' : ''}` +
+        `${cash ? `; cash against ${state.best}: mean diff ${(cash.test.meanDiff * 100).toFixed(3)} pp, p = ${cash.test.pValue.toFixed(4)} (candidate ${cash.tried} tried, alpha ${cash.alpha.toPrecision(3)})` : ''} → ${next ? `promoted ${next}` : `kept ${state.best}`}`,
     );
-    if (promoted) {
+    if (next === version) {
       bestWeights = trained.weights;
       await setActive(models, version);
+    } else if (next === CASH) {
+      bestWeights = cashWeights(bestWeights.spec, exitRuleOf(state.signal), rl.seed);
+      await saveAgent(join(models, CASH), bestWeights, meta(state, CASH, g));
+      await setActive(models, CASH);
     }
     state = { ...state, best: record.bestAfter, generations: [...state.generations, record] };
     await writeJsonAtomic(stateFile, state);

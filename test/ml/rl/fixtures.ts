@@ -71,9 +71,9 @@ const DAY = 288;
 /**
  * A market made in the tests (no shared data): four coins of 5-minute candles from a seeded walk, with a crash of
  * every coin on the afternoon of day 2 (the daily loss limit) and a slide through day 4 (the drawdown
- * from the peak); the candles' wicks reach past the agent's limit prices, so buys and sells fill.
+ * from the peak), on a drift of `drift` a step; the candles' wicks reach past the agent's limit prices, so buys and sells fill.
  */
-export function madeMarket(days: number, seed: number): MarketEvent[] {
+export function madeMarket(days: number, seed: number, drift = 0.0001): MarketEvent[] {
   const random = new Random(seed);
   const start = Date.UTC(2024, 2, 4);
   const coins: [string, number][] = [
@@ -91,7 +91,7 @@ export function madeMarket(days: number, seed: number): MarketEvent[] {
     const slide = day === 4 && slot >= 60 && slot < 200 ? -0.0012 : 0;
     coins.forEach(([name], c) => {
       const open = prices[c] as number;
-      const close = open * (1 + crash + slide + 0.0001 + (random.next() - 0.5) * 0.006);
+      const close = open * (1 + crash + slide + drift + (random.next() - 0.5) * 0.006);
       const round = (x: number): number => Number(x.toPrecision(6));
       const candle: CandleEvent = {
         kind: 'candle',

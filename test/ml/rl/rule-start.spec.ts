@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../../src/config.js';
 import type { MarketEvent } from '../../../src/core/index.js';
@@ -14,6 +17,7 @@ import { OBSERVATION_SIZE, POSITION_OFFSET } from '../../../src/ml/rl/observatio
 import { qSpec, QForward } from '../../../src/ml/rl/q-network.js';
 import { parseRlConfig } from '../../../src/ml/rl/rl-config.js';
 import { ruleAction, ruleWeights, type ExitRule } from '../../../src/ml/rl/rule-network.js';
+import { runSelfPlayLoop } from '../../../src/ml/rl/self-play-loop.js';
 import { playEpisode } from '../../../src/ml/rl/self-play.js';
 import { TradingEnv } from '../../../src/ml/rl/trading-env.js';
 import { rlAgent } from '../../../strategies/rl-agent.js';
@@ -120,5 +124,35 @@ describe('generation 0 is the edge rule (rule-network.ts)', () => {
     expect(env.results.length).toBeGreaterThan(5);
     expect(run.engine.results.map((r) => [r.market, r.pnl.toFixed(8)])).toEqual(env.results.map((r) => [r.market, r.pnl.toFixed(8)]));
     expect(run.engine.equity().equity).toBeCloseTo(env.equity(), 8);
+  });
+});
+
+describe('the loop starts from the rule and can choose cash', () => {
+  it('an edge rule that loses on every validation episode is replaced by cash through the gate (a candidate tried), and cash is then the bar', async () => {
+    // Four coins sliding 0.1 % every five minutes: nothing pays; every market is a candidate (minEdge −100 %).
+    const cfg = config();
+    const tape = buildTape(madeMarket(4, 5, -0.001), cfg);
+    const rl = parseRlConfig({ actions: { minEdge: -1 }, episode: { batches: 36, markets: 0 }, agent: { hidden: [16], trainSteps: 40, batchSize: 32, targetUpdate: 20 }, loop: { trainEpisodes: 2, validationEpisodes: 8, permutations: 2000 } });
+    const out = mkdtempSync(join(tmpdir(), 'rl-cash-'));
+    try {
+      const state = await runSelfPlayLoop({ tape, config: cfg, rl, out, trainBatches: [DAY, 3 * DAY], validationBatches: [3 * DAY, 4 * DAY], data: [], generations: 2, label: { target: 0.01, stop: 0.01, horizonMs: 6 * HOUR, feeRate: 0.001, slippageTicks: 1 } });
+      const [first, second] = state.generations;
+      // Generation 1: the rule (v0) traded and lost on all 8 episodes; cash was the second candidate tried, at 0.05 / 2.
+      expect(first!.best).toBe('v0');
+      expect(first!.validation.tradesBest).toBeGreaterThan(8);
+      expect(first!.validation.best.every((r) => r < 0)).toBe(true);
+      expect(first!.validation.cash).toMatchObject({ candidatesTried: 2, alpha: 0.025, promoted: true });
+      expect(first!.validation.cash!.pValue).toBeLessThan(0.025);
+      expect(first!.bestAfter).toBe('cash');
+      expect(readFileSync(join(out, 'models', 'ACTIVE'), 'utf8').trim()).toBe('cash');
+      // Generation 2: cash is the incumbent (its validation returns are 0: it bought nothing), not tried against itself; the count goes on.
+      expect(second!.best).toBe('cash');
+      expect(second!.validation.tradesBest).toBe(0);
+      expect(second!.validation.best.every((r) => r === 0)).toBe(true);
+      expect(second!.validation.cash).toBeUndefined();
+      expect(second!.validation.candidatesTried).toBe(3);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
