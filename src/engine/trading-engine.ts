@@ -163,6 +163,13 @@ export class TradingEngine {
    */
   readonly #unremoved: string[] = [];
   #inMarketEvent = false;
+  /**
+   * Order events a venue answered while a batch's buys were being placed (a simulated venue answers at
+   * once): applied once every buy of the batch has left (#flushBuys). An acknowledgement gates none of
+   * the other buys (sized together beforehand, one position each).
+   */
+  readonly #heldOrderEvents: OrderEvent[] = [];
+  #placingBuys = false;
   #now = 0;
   #strategyError: unknown = undefined;
   decisions = 0;
@@ -240,7 +247,7 @@ export class TradingEngine {
           this.#strategyError = error;
         },
       }),
-      exchange.orderEvents$.subscribe((e) => this.#onOrderEvent(e)),
+      exchange.orderEvents$.subscribe((e) => (this.#placingBuys ? this.#heldOrderEvents.push(e) : this.#onOrderEvent(e))),
       this.pipeline.batches$.subscribe((batch) => {
         this.#now = batch.ts;
         if (this.#warming && batch.ts >= this.#warmUntil) this.resume();
@@ -450,15 +457,23 @@ export class TradingEngine {
     const candidates: Candidate[] = decisions.map((d) => ({ market: d.market, score: d.score ?? 0, price: d.price ?? this.portfolio.price(d.market) ?? 0, volatility: this.#last.get(d.market)?.volatility ?? 0, fraction: d.fraction }));
     const sizing = sizeEntries(candidates, { portfolio: this.portfolio, quote, rules: this.#rules, openPositions: this.#positions.size, limits: config.allocation });
     const outcomes = new Map<string, DecisionOutcome>();
-    for (const order of sizing.orders) {
-      const positionId = `${this.#options.positionPrefix ?? config.botId}-${++this.#seq}`;
-      this.bot.send({ type: 'position.open', positionId, market: order.market, ackTimeoutMs: this.#options.venue.ackTimeoutMs, buyTimeoutMs: config.strategy.buyTimeout });
-      const ref = this.bot.getSnapshot().children[positionId] as AnyActorRef | undefined;
-      outcomes.set(order.market, ref ? 'acted' : 'halted');
-      if (!ref) continue;
-      this.#track(positionId, order.market, ref, { ...(this.#last.get(order.market)?.regime ?? {}) });
-      this.#send(positionId, { type: 'decision.buy', ts, price: order.price, amount: order.amount });
+    this.#placingBuys = true;
+    try {
+      for (const order of sizing.orders) {
+        const positionId = `${this.#options.positionPrefix ?? config.botId}-${++this.#seq}`;
+        this.bot.send({ type: 'position.open', positionId, market: order.market, ackTimeoutMs: this.#options.venue.ackTimeoutMs, buyTimeoutMs: config.strategy.buyTimeout });
+        const ref = this.bot.getSnapshot().children[positionId] as AnyActorRef | undefined;
+        outcomes.set(order.market, ref ? 'acted' : 'halted');
+        if (!ref) continue;
+        this.#track(positionId, order.market, ref, { ...(this.#last.get(order.market)?.regime ?? {}) });
+        this.#send(positionId, { type: 'decision.buy', ts, price: order.price, amount: order.amount });
+      }
+    } finally {
+      this.#placingBuys = false;
     }
+    // The venue's answers to these buys, in the order it gave them.
+    for (let i = 0; i < this.#heldOrderEvents.length; i++) this.#onOrderEvent(this.#heldOrderEvents[i] as OrderEvent);
+    this.#heldOrderEvents.length = 0;
     if (this.#listeners.length === 0) return;
     for (const s of sizing.skipped) outcomes.set(s.market, skippedOutcome(s.reason));
     for (const d of decisions) this.#outcome(d, outcomes.get(d.market) ?? 'not-traded-quote');
