@@ -129,6 +129,11 @@ const sample = (): Sample => {
   const cpu = process.cpuUsage(cpuAtRead);
   return { ms: now - arrival, cpu: (cpu.user + cpu.system) / 1000, fromRead: now - arrivalRead, at: arrival };
 };
+/** A decision's sample reads no CPU time (only its wall time is reported): the call would slow the orders after it. */
+const decisionSample = (): Sample => {
+  const now = performance.now();
+  return { ms: now - arrival, cpu: Number.NaN, fromRead: now - arrivalRead, at: arrival };
+};
 const create = SimulatedExchange.prototype.createLimitOrder;
 let ordersBeforeFrames = 0;
 /** Set at Ctrl-C: what the session does while it stops is no tick's doing. */
@@ -146,7 +151,7 @@ SimulatedExchange.prototype.createLimitOrder = function (this: unknown, ...args:
 const decisionListener = {
   onDecision: (): void => {
     if (firstFrame || stopping) return;
-    if (inFrame) decisions.push(sample());
+    if (inFrame) decisions.push(decisionSample());
     else decisionsOutside++;
   },
 };

@@ -4,12 +4,19 @@
  * 15-level books, 30 s) shifted by its own offset, LOOPS times over, at SPEED× real time, timestamps
  * moved to now. Prints its URLs as one JSON line, replays once the first subscription arrives, then
  * prints `{"sent": n}` and exits.
+ *
+ * It stands in for a remote exchange, whose servers are not the bot's machine: it runs at the lowest
+ * priority (nice 19), so on a machine with fewer free cores than the two processes need the bot is not
+ * kept waiting for a core by its own data source, and it sleeps through gaps of a millisecond or more
+ * in its schedule instead of spinning. What is timed (a frame's arrival to the order) is unchanged.
  */
 import { readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UpbitServer } from '../test/helpers/upbit-server.js';
 
+setPriority(19);
 const here = dirname(fileURLToPath(import.meta.url));
 const MARKETS = Number(process.env['MARKETS'] ?? 250);
 const SPEED = Number(process.env['SPEED'] ?? 10);
@@ -70,7 +77,8 @@ while (i < plan.length) {
     server.publishRaw(frame);
     sent++;
   }
-  await new Promise((r) => setImmediate(r));
+  const gapMs = i < plan.length ? ((plan[i] as (typeof plan)[number]).at - (performance.now() - wallStart) * SPEED) / SPEED : 0;
+  await new Promise((r) => (gapMs >= 1 ? setTimeout(r, gapMs) : setImmediate(r)));
 }
 process.stdout.write(`${JSON.stringify({ sent, seconds: (performance.now() - wallStart) / 1000 })}\n`);
 await new Promise((r) => setTimeout(r, 500));

@@ -10,6 +10,8 @@
  * in the same run (`previous`), the runs alternating (previous first); it says whether the release had
  * this bench. LATENCY_RUNS=n (default 1) repeats each side n times: the headline figures are the run
  * with the median p99 among those that received every frame, every run's p50/p99/max is listed.
+ * LATENCY_NODE_FLAGS="--max-semi-space-size=64 …" runs the measured processes with those Node flags
+ * (what docs/latency.md tried for the young generation).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -24,7 +26,8 @@ type Figures = Record<string, unknown> & { tick_to_order_ms: { p50: number; p99:
 
 function measure(checkout: string): Promise<Figures | { error: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, '_latency-paper.ts')], { env: { ...process.env, LATENCY_ROOT: checkout }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const flags = (process.env['LATENCY_NODE_FLAGS'] ?? '').split(' ').filter((f) => f.length > 0);
+    const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(here, '_latency-paper.ts')], { env: { ...process.env, LATENCY_ROOT: checkout }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
