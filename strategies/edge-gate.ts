@@ -72,7 +72,9 @@ export function edgeGate(options: EdgeGateOptions): (inner: Strategy) => Strateg
       const open = new Map<string, PaperTrade>();
       const closed: number[] = [];
       const last = new Map<string, FeatureSnapshot>();
-      const estimate = (): EdgeEstimate => edgeEstimate(closed.slice(-options.window), options);
+      // The estimate changes only when a paper trade closes: computed once per close, not per BUY (tens of thousands a run).
+      let estimated: EdgeEstimate | undefined;
+      const estimate = (): EdgeEstimate => (estimated ??= edgeEstimate(closed.slice(-options.window), options));
       const inputs = new Subject<StrategyInput>();
       const riskStake = options.riskPerTrade > 0 ? Math.min(options.maxFraction, options.riskPerTrade / options.stopLoss) : options.maxFraction;
       let breadth = 0;
@@ -114,6 +116,7 @@ export function edgeGate(options: EdgeGateOptions): (inner: Strategy) => Strateg
                 }
                 open.delete(s.market);
                 closed.push(net);
+                estimated = undefined;
                 if (closed.length > 4 * options.window) closed.splice(0, closed.length - options.window);
                 continue;
               }
