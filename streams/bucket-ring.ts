@@ -14,12 +14,14 @@ import type { WindowStats } from '../src/core/index.js';
  * nothing per empty bucket, and each window knows its oldest bucket's id, so a window with nothing to
  * expire costs one comparison per bucket change.
  *
- * Only the closed non-empty buckets are kept, oldest first, in one queue that holds each one's sums, id
- * and count side by side (24 bytes). A slot per bucket (the layout this replaced) left most slots empty
- * for candles (a 5-minute candle fills one 1-minute bucket in five) and kept the sums and counts in two
- * arrays: every eviction then read cache lines far apart, a miss each, and with 30 markets that was the
- * costliest part of a candle backtest's features. The queue's windows walk it in order, each read
- * sharing its cache line with the next two or three, and nothing is scanned to skip the empty buckets.
+ * Only the closed non-empty buckets are kept, oldest first, in one queue that holds each one's sums,
+ * count and id side by side (32 bytes). A slot per bucket (the layout this replaced) left most slots
+ * empty for candles (a 5-minute candle fills one 1-minute bucket in five) and kept the sums and counts in
+ * two arrays: every eviction then read cache lines far apart, a miss each, and with 30 markets that was
+ * the costliest part of a candle backtest's features. The queue's windows walk it in order, each read
+ * sharing its cache line with the next, and nothing is scanned to skip the empty buckets. The queue starts
+ * at 16 entries and doubles when full, so sparse data (candles in the 1-second ring) keeps a small,
+ * cached queue, and a new market costs a few kilobytes until it trades densely.
  */
 export interface WindowRing {
   readonly resolutionMs: number;
@@ -57,12 +59,16 @@ export class BucketRing implements WindowRing {
   readonly resolutionMs: number;
   readonly windowBuckets: readonly number[];
   /** Entry e: volume, value, print count and bucket id at [4e … 4e + 3] (32 bytes, two a cache line). */
-  readonly #queue: Float64Array;
+  #queue: Float64Array;
+  /** The queue's length, doubled when full up to #maxCapacity (see #grow). */
+  #capacity: number;
   /**
-   * The queue's length: when a bucket closes, the ones before it in the longest window are at most
-   * (longest − 1), so it never overflows.
+   * When a bucket closes, the ones before it in the longest window are at most (longest − 1), so a queue
+   * of the longest window's length never overflows.
    */
-  readonly #capacity: number;
+  readonly #maxCapacity: number;
+  /** The window holding every entry of the queue: the longest. */
+  readonly #longest: number;
   readonly #windows: number;
   /** Queue index of the next entry. */
   #tail = 0;
@@ -85,7 +91,11 @@ export class BucketRing implements WindowRing {
   constructor(resolutionMs: number, windowBuckets: readonly number[]) {
     this.resolutionMs = resolutionMs;
     this.windowBuckets = windowBuckets;
-    this.#capacity = Math.max(...windowBuckets);
+    this.#maxCapacity = Math.max(...windowBuckets);
+    this.#longest = windowBuckets.indexOf(this.#maxCapacity);
+    // Sparse data (candles a timeframe apart, a coin that trades a few times an hour) keeps few buckets:
+    // its queue stays small, in cache, and a market costs little memory until it trades densely.
+    this.#capacity = Math.min(16, this.#maxCapacity);
     this.#windows = windowBuckets.length;
     this.#queue = new Float64Array(4 * this.#capacity);
     this.#win = new Float64Array(4 * windowBuckets.length);
@@ -119,6 +129,7 @@ export class BucketRing implements WindowRing {
       this.#openVolume = 0;
       this.#openValue = 0;
       this.#openTrades = 0;
+      if ((int[4 * this.#longest + COUNT] as number) === this.#capacity) this.#grow();
       const e = this.#tail;
       const queue = this.#queue;
       queue[4 * e] = volume;
@@ -183,6 +194,28 @@ export class BucketRing implements WindowRing {
       out[o + 1] = (win[4 * w + VALUE] as number) + value;
       out[o + 2] = (win[4 * w + TRADES] as number) + trades;
     }
+  }
+
+  /**
+   * Doubles the full queue (up to #maxCapacity), its entries moved to the front in order and each
+   * window's head index moved with them.
+   */
+  #grow(): void {
+    const old = this.#queue;
+    const oldCapacity = this.#capacity;
+    const int = this.#int;
+    const start = int[4 * this.#longest + HEAD] as number;
+    const capacity = Math.min(2 * oldCapacity, this.#maxCapacity);
+    const queue = new Float64Array(4 * capacity);
+    // Full: the entries run from `start` to the end of the old queue, then from its front to `start`.
+    queue.set(old.subarray(4 * start), 0);
+    queue.set(old.subarray(0, 4 * start), 4 * (oldCapacity - start));
+    for (let w = 0; w < this.#windows; w++) {
+      if ((int[4 * w + COUNT] as number) > 0) int[4 * w + HEAD] = ((int[4 * w + HEAD] as number) - start + oldCapacity) % oldCapacity;
+    }
+    this.#queue = queue;
+    this.#capacity = capacity;
+    this.#tail = oldCapacity;
   }
 
   /** Window w holds nothing any more: its sums are exactly zero. */

@@ -46,9 +46,10 @@ const RING_FIRST_WINDOW = RESOLUTIONS.map((r) => {
  * Position level: where the price sits between the low line (0) and the high line (1), 0.5 when they meet.
  *
  * Everything kept for one market: bucketed sums for every window, the high/low lines, the minute
- * closes for volatility, the last price and the touch. The rings' memory is fixed at creation (typed
- * arrays, about 0.33 MB), so a market costs the same whether it trades once a day or a thousand times a
- * second; only the high/low deques grow, while a day's highs keep falling (or lows rising), up to 35 kB.
+ * closes for volatility, the last price and the touch. The rings' queues (typed arrays) start small and
+ * double as the buckets with trades fill them, up to about 0.44 MB for a market that trades every second
+ * (5-minute candles: about 0.3 MB, nearly all the month window); the high/low deques grow while a day's
+ * highs keep falling (or lows rising), up to 35 kB.
  */
 export class MarketState {
   readonly market: string;
@@ -203,6 +204,28 @@ export class SnapshotWindows implements Readonly<Record<WindowName, WindowStats>
     this.#sums = sums;
   }
 
+  /**
+   * Window i's (index in WINDOWS) sums and VWAP read straight from the copy, without building its
+   * WindowStats: what the ranking reads of every snapshot (see `windowValue`).
+   */
+  vwapAt(i: number): number {
+    const sums = this.#sums;
+    const volume = sums[3 * i] as number;
+    return volume > 0 ? (sums[3 * i + 1] as number) / volume : (sums[PRICE] as number);
+  }
+
+  volumeAt(i: number): number {
+    return this.#sums[3 * i] as number;
+  }
+
+  valueAt(i: number): number {
+    return this.#sums[3 * i + 1] as number;
+  }
+
+  tradesAt(i: number): number {
+    return this.#sums[3 * i + 2] as number;
+  }
+
   #get(i: number): WindowStats {
     const read = (this.#read ??= new Array<WindowStats | undefined>(WINDOWS.length));
     let stats = read[i];
@@ -253,4 +276,28 @@ export class SnapshotWindows implements Readonly<Record<WindowName, WindowStats>
   toJSON(): Record<WindowName, WindowStats> {
     return { '1m': this['1m'], '3m': this['3m'], '5m': this['5m'], '10m': this['10m'], '30m': this['30m'], '1h': this['1h'], '6h': this['6h'], '12h': this['12h'], '1d': this['1d'], '1w': this['1w'], '1M': this['1M'] };
   }
+}
+
+/** Which of a window's figures `windowValue` reads. */
+export type WindowField = 'vwap' | 'volume' | 'value' | 'trades';
+
+/**
+ * One figure of window i (index in WINDOWS) of a snapshot's windows: from a SnapshotWindows without
+ * building the window's WindowStats (the ranking reads two or three windows of every snapshot of every
+ * batch), from any other windows object by name. Equal to `windows[WINDOWS[i]][field]` either way.
+ */
+export function windowValue(windows: FeatureSnapshot['windows'], i: number, field: WindowField): number {
+  if (windows instanceof SnapshotWindows) {
+    switch (field) {
+      case 'vwap':
+        return windows.vwapAt(i);
+      case 'volume':
+        return windows.volumeAt(i);
+      case 'value':
+        return windows.valueAt(i);
+      case 'trades':
+        return windows.tradesAt(i);
+    }
+  }
+  return windows[WINDOWS[i] as WindowName][field];
 }

@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { RankEntry, Ranking } from '../src/core/index.js';
+import type { FeatureSnapshot, RankEntry, Ranking } from '../src/core/index.js';
 import type { FeatureBatch } from './feature-snapshots.js';
 import { heuristicScore, type BatchScorer } from './heuristic-score.js';
 
@@ -24,26 +24,36 @@ export function rankMarkets(options: RankOptions): OperatorFunction<FeatureBatch
   return (source) =>
     new Observable<Ranking>((subscriber) => {
       let previous: readonly RankEntry[] | undefined;
+      // The best `top` so far as indices into the batch and their scores, reused from batch to batch: the
+      // entries are built only when the list changed (most batches leave it as it was).
+      const best: number[] = [];
+      const bestScores: number[] = [];
       return source.subscribe({
         next(batch) {
-          const scores = score(batch.snapshots);
+          const snapshots = batch.snapshots;
+          const scores = score(snapshots);
           // The best `top` in order, kept while scanning (what a stable sort and a slice would give, without
           // sorting every market of every batch): an entry goes after those it ties with.
-          const ranking: RankEntry[] = [];
-          for (let i = 0; i < batch.snapshots.length; i++) {
+          let length = 0;
+          for (let i = 0; i < snapshots.length; i++) {
             const s = scores[i] as number;
             if (!(s > minScore && Number.isFinite(s))) continue;
-            const market = (batch.snapshots[i] as { market: string }).market;
-            let at = ranking.length;
-            while (at > 0 && before(s, market, ranking[at - 1] as RankEntry)) at--;
+            const market = (snapshots[i] as FeatureSnapshot).market;
+            let at = length;
+            while (at > 0 && before(s, market, bestScores[at - 1] as number, (snapshots[best[at - 1] as number] as FeatureSnapshot).market)) at--;
             if (at >= top) continue;
-            // Insert at `at`, the last one falling off a full list (by hand: splice allocates its result).
-            const entry = { market, score: s };
-            if (ranking.length < top) ranking.push(entry);
-            for (let j = ranking.length - 1; j > at; j--) ranking[j] = ranking[j - 1] as RankEntry;
-            ranking[at] = entry;
+            // Insert at `at`, the last one falling off a full list.
+            if (length < top) length++;
+            for (let j = length - 1; j > at; j--) {
+              best[j] = best[j - 1] as number;
+              bestScores[j] = bestScores[j - 1] as number;
+            }
+            best[at] = i;
+            bestScores[at] = s;
           }
-          if (previous !== undefined && sameMarkets(previous, ranking)) return;
+          if (previous !== undefined && sameMarkets(previous, snapshots, best, length)) return;
+          const ranking: RankEntry[] = [];
+          for (let k = 0; k < length; k++) ranking.push({ market: (snapshots[best[k] as number] as FeatureSnapshot).market, score: bestScores[k] as number });
           previous = ranking;
           subscriber.next({ ts: batch.ts, ranking });
         },
@@ -53,14 +63,14 @@ export function rankMarkets(options: RankOptions): OperatorFunction<FeatureBatch
     });
 }
 
-/** The same markets in the same order. */
-function sameMarkets(a: readonly RankEntry[], b: readonly RankEntry[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if ((a[i] as RankEntry).market !== (b[i] as RankEntry).market) return false;
+/** The same markets in the same order: the previous ranking's and the batch's snapshots at `best[0 … length)`. */
+function sameMarkets(previous: readonly RankEntry[], snapshots: readonly FeatureSnapshot[], best: readonly number[], length: number): boolean {
+  if (previous.length !== length) return false;
+  for (let k = 0; k < length; k++) if ((previous[k] as RankEntry).market !== (snapshots[best[k] as number] as FeatureSnapshot).market) return false;
   return true;
 }
 
 /** Higher score first, then market name: the ranking's order. */
-function before(score: number, market: string, entry: RankEntry): boolean {
-  return score > entry.score || (score === entry.score && market < entry.market);
+function before(score: number, market: string, otherScore: number, otherMarket: string): boolean {
+  return score > otherScore || (score === otherScore && market < otherMarket);
 }

@@ -1,5 +1,6 @@
 import { map, type OperatorFunction } from 'rxjs';
-import type { FeatureSnapshot, WindowName } from '../src/core/index.js';
+import { type FeatureSnapshot, type WindowName, WINDOWS } from '../src/core/index.js';
+import { windowValue } from './market-state.js';
 import type { FeatureBatch } from './feature-snapshots.js';
 
 /** The seed's volume filter: thin coins (low traded volume or value) are not worth ranking. */
@@ -15,8 +16,13 @@ export interface VolumeFilterOptions {
 }
 
 export function passesVolumeFilter(snapshot: FeatureSnapshot, options: VolumeFilterOptions): boolean {
-  const stats = snapshot.windows[options.window ?? '1d'];
-  return stats.value >= (options.minValue ?? 0) && stats.trades >= (options.minTrades ?? 0) && stats.volume >= (options.minVolume ?? 0);
+  return passes(snapshot, WINDOWS.indexOf(options.window ?? '1d'), options.minValue ?? 0, options.minTrades ?? 0, options.minVolume ?? 0);
+}
+
+/** The thresholds on window i (index in WINDOWS), read without building the window's WindowStats. */
+function passes(snapshot: FeatureSnapshot, i: number, minValue: number, minTrades: number, minVolume: number): boolean {
+  const windows = snapshot.windows;
+  return windowValue(windows, i, 'value') >= minValue && windowValue(windows, i, 'trades') >= minTrades && windowValue(windows, i, 'volume') >= minVolume;
 }
 
 /**
@@ -24,13 +30,17 @@ export function passesVolumeFilter(snapshot: FeatureSnapshot, options: VolumeFil
  * where every market passes goes on as it is (batches are read-only): no copy a batch, a second.
  */
 export function volumeFilter(options: VolumeFilterOptions): OperatorFunction<FeatureBatch, FeatureBatch> {
+  const w = WINDOWS.indexOf(options.window ?? '1d');
+  const minValue = options.minValue ?? 0;
+  const minTrades = options.minTrades ?? 0;
+  const minVolume = options.minVolume ?? 0;
   return map((batch) => {
     const snapshots = batch.snapshots;
     let i = 0;
-    while (i < snapshots.length && passesVolumeFilter(snapshots[i] as FeatureSnapshot, options)) i++;
+    while (i < snapshots.length && passes(snapshots[i] as FeatureSnapshot, w, minValue, minTrades, minVolume)) i++;
     if (i === snapshots.length) return batch;
     const kept = snapshots.slice(0, i);
-    for (i++; i < snapshots.length; i++) if (passesVolumeFilter(snapshots[i] as FeatureSnapshot, options)) kept.push(snapshots[i] as FeatureSnapshot);
+    for (i++; i < snapshots.length; i++) if (passes(snapshots[i] as FeatureSnapshot, w, minValue, minTrades, minVolume)) kept.push(snapshots[i] as FeatureSnapshot);
     return { ts: batch.ts, snapshots: kept };
   });
 }
