@@ -99,6 +99,8 @@ const configObject = z
             /** Share of the Kelly stake, and the largest stake of one entry. */
             kelly: fraction.default(0.5),
             maxFraction: fraction.default(0.2),
+            /** Risk on (strategies/risk-on.ts): while the breadth at `regimeHorizon` is at least this, buys skip the expected-value gate, staked at maxFraction (0: off). */
+            riskOn: fraction.default(0),
           })
           .prefault({}),
       })
