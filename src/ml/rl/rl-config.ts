@@ -81,7 +81,7 @@ export const rlConfigSchema = z
         start: z.enum(['rule', 'untrained']).default('rule'),
         /**
          * Each generation, cash (a network that never buys, saved as models/cash) is tried against an
-         * incumbent that trades, on the same validation episodes and through the same gate (it counts as a
+         * incumbent that traded on the validation episodes, on the same validation episodes and through the same gate (it counts as a
          * candidate tried): an incumbent that loses significantly is replaced by staying in cash.
          */
         cashChallenger: z.boolean().default(true),

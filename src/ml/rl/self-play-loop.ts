@@ -186,8 +186,9 @@ export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> 
     const triedBefore = state.generations.reduce((a, r) => a + 1 + (r.validation.cash ? 1 : 0), 0);
     const trainedDecision = promotionDecision(c, b, rl.loop, triedBefore + 1, seed);
     const { test, tried, alpha } = trainedDecision;
-    // Cash, every episode's return 0 (nothing bought, nothing paid), against an incumbent that trades.
-    const cash = rl.loop.cashChallenger && state.best !== CASH ? promotionDecision(b.map(() => 0), b, rl.loop, triedBefore + 2, seed + 1) : undefined;
+    // Cash, every episode's return 0 (nothing bought, nothing paid), against an incumbent that traded on these episodes.
+    const tradesBest = bestValidation.reduce((a, o) => a + o.trades, 0);
+    const cash = rl.loop.cashChallenger && state.best !== CASH && tradesBest > 0 ? promotionDecision(b.map(() => 0), b, rl.loop, triedBefore + 2, seed + 1) : undefined;
     // Both through the gate: the better of the two on validation.
     const next = trainedDecision.promoted && !(cash?.promoted && mean(c) < 0) ? version : cash?.promoted ? CASH : undefined;
     const promoted = next !== undefined;
@@ -209,7 +210,7 @@ export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> 
         test: `${test.test}, margin ${rl.loop.margin}, ${rl.loop.permutations} flips, alpha ${rl.loop.alpha}${rl.loop.adjustForTries ? ` / ${tried} candidates tried` : ''}`,
         candidatesTried: tried,
         alpha,
-        tradesBest: bestValidation.reduce((a, o) => a + o.trades, 0),
+        tradesBest,
         tradesCurrent: currentValidation.reduce((a, o) => a + o.trades, 0),
         feesBest: bestValidation.reduce((a, o) => a + o.fees, 0),
         feesCurrent: currentValidation.reduce((a, o) => a + o.fees, 0),
