@@ -29,7 +29,7 @@ export async function isGzipFile(path: string): Promise<boolean> {
 }
 
 const CHUNK_BYTES = 64 * 1024;
-const GUNZIP_CHUNK = 64 * 1024;
+const GUNZIP_CHUNK = 16 * 1024;
 
 /**
  * The file's bytes in chunks, gunzipped when its name ends in `.gz` or its first bytes say gzip.

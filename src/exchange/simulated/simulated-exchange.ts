@@ -77,7 +77,8 @@ interface BookTop {
 }
 
 interface MarketState {
-  lastPrice: number | undefined;
+  /** NaN before the first trade, candle or ticker (a number field, so a write per event allocates nothing). */
+  lastPrice: number;
   lastTs: number;
   /** Volume of the last trade/candle our buys (sells) may still take. */
   buyBudget: number;
@@ -207,11 +208,17 @@ export class SimulatedExchange implements Exchange {
       return;
     }
     const t = Math.max(this.#now, event.ts);
-    this.#drain(t);
+    // #drain is called only when something is due: most events have nothing in flight.
+    if (this.#dueBy(t)) this.#drain(t);
     this.#now = t;
     const rules = this.#rulesFor(event.market);
     if (rules) this.#match(event, rules, this.#state(event.market));
-    this.#drain(t);
+    if (this.#dueBy(t)) this.#drain(t);
+  }
+
+  #dueBy(t: number): boolean {
+    const first = this.#queue.peekTs();
+    return first !== undefined && first <= t;
   }
 
   /** Advances event time without a market event (e.g. to flush delayed reports at the end of a run). */
@@ -237,7 +244,7 @@ export class SimulatedExchange implements Exchange {
       open: [...this.#open].map((o) => o.id),
       markets: [...this.#markets].map(([market, m]) => [
         market,
-        { ...(m.lastPrice !== undefined ? { lastPrice: m.lastPrice } : {}), lastTs: encodeTime(m.lastTs), buyBudget: m.buyBudget, sellBudget: m.sellBudget, ...(m.book ? { book: { ...m.book } } : {}), open: m.open.map((o) => o.id) },
+        { ...(!Number.isNaN(m.lastPrice) ? { lastPrice: m.lastPrice } : {}), lastTs: encodeTime(m.lastTs), buyBudget: m.buyBudget, sellBudget: m.sellBudget, ...(m.book ? { book: { ...m.book } } : {}), open: m.open.map((o) => o.id) },
       ]),
       queue: this.#queue.dump((a): SnapshotAction => (a.kind === 'deliver' ? a : { kind: a.kind, orderId: a.order.id })),
     };
@@ -271,7 +278,7 @@ export class SimulatedExchange implements Exchange {
     for (const id of snapshot.open) this.#open.add(byId(id));
     this.#markets.clear();
     for (const [market, m] of snapshot.markets) {
-      this.#markets.set(market, { lastPrice: m.lastPrice, lastTs: decodeTime(m.lastTs, Number.NEGATIVE_INFINITY), buyBudget: m.buyBudget, sellBudget: m.sellBudget, book: m.book ? { ...m.book } : undefined, open: m.open.map(byId) });
+      this.#markets.set(market, { lastPrice: m.lastPrice ?? Number.NaN, lastTs: decodeTime(m.lastTs, Number.NEGATIVE_INFINITY), buyBudget: m.buyBudget, sellBudget: m.sellBudget, book: m.book ? { ...m.book } : undefined, open: m.open.map(byId) });
     }
     this.#queue = ActionQueue.load(snapshot.queue, (a: SnapshotAction): Action => (a.kind === 'deliver' ? a : { kind: a.kind, order: byId(a.orderId) }));
   }
@@ -405,7 +412,7 @@ export class SimulatedExchange implements Exchange {
   #state(market: MarketSymbol): MarketState {
     let state = this.#markets.get(market);
     if (!state) {
-      state = { lastPrice: undefined, lastTs: Number.NEGATIVE_INFINITY, buyBudget: 0, sellBudget: 0, book: undefined, open: [] };
+      state = { lastPrice: Number.NaN, lastTs: Number.NEGATIVE_INFINITY, buyBudget: 0, sellBudget: 0, book: undefined, open: [] };
       this.#markets.set(market, state);
     }
     return state;
@@ -499,7 +506,7 @@ export class SimulatedExchange implements Exchange {
   #fillOnArrival(order: SimOrder, rules: MarketRules, state: MarketState): void {
     const book = state.book;
     const buy = order.side === 'buy';
-    if (book && (state.lastPrice === undefined || book.ts >= state.lastTs)) {
+    if (book && (Number.isNaN(state.lastPrice) || book.ts >= state.lastTs)) {
       const crosses = buy ? book.askPrice <= order.price : book.bidPrice >= order.price;
       if (!crosses) return;
       const taken = this.#fill(order, rules, state, buy ? book.askSize : book.bidSize);
@@ -507,7 +514,7 @@ export class SimulatedExchange implements Exchange {
       else book.bidSize -= taken;
       return;
     }
-    if (state.lastPrice === undefined || !tradeReaches(order.side, order.threshold, state.lastPrice)) return;
+    if (Number.isNaN(state.lastPrice) || !tradeReaches(order.side, order.threshold, state.lastPrice)) return;
     if (buy) state.buyBudget -= this.#fill(order, rules, state, state.buyBudget);
     else state.sellBudget -= this.#fill(order, rules, state, state.sellBudget);
   }

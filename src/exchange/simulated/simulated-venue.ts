@@ -123,7 +123,8 @@ export class SimulatedVenue implements Venue {
 
   /** Learns a market's inferred rules from its first price (warm-up included). */
   observe(event: MarketEvent): void {
-    this.inferred.observe(event.market, eventPrice(event));
+    // Once a market's rules are known there is nothing to learn (and no price to pass on per event).
+    if (this.inferred.rules(event.market) === undefined) this.inferred.observe(event.market, eventPrice(event));
   }
 
   onMarketEvent(event: MarketEvent): void {
