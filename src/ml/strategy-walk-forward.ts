@@ -90,24 +90,17 @@ export const CHOICE_POLICY = 'walk-forward choice';
 export const DEFAULT_POLICY = 'default strategy';
 
 /**
- * Splices the candidates' daily returns: fold 1 holds cash (no past to choose on); every later fold trades
- * the candidate whose daily Sharpe over all the days before the fold is highest (the first listed on a tie).
- * Its intraday equity is rescaled to the spliced curve so the fold's drawdown is the candidate's own.
+ * The walk-forward choice: fold 1 has no past to choose on (cash); every later fold takes the candidate
+ * whose daily Sharpe over all the days before the fold is highest (the first listed on a tie).
  */
-export function chooseWalkForward(candidates: readonly (PolicySeries & { readonly label: string })[], days: readonly number[], foldDays: number, initial: number): { series: PolicySeries; choices: FoldChoice[] } {
-  const daily: number[] = [];
-  const equity: { ts: number; equity: number }[] = [];
-  const tradeTimes: number[] = [];
+export function chooseWalkForward(candidates: readonly { readonly label: string; readonly daily: readonly number[] }[], days: readonly number[], foldDays: number): FoldChoice[] {
   const choices: FoldChoice[] = [];
-  const closeOf = (c: readonly number[], upTo: number): number => c.slice(0, upTo).reduce((v, r) => v * (1 + r), initial);
   for (let a = 0, f = 1; a < days.length; a += foldDays, f++) {
-    const b = Math.min(days.length, a + foldDays);
     if (a === 0) {
-      for (let i = a; i < b; i++) daily.push(0);
       choices.push({ fold: f, candidate: null, pastSharpe: null, pastDays: 0 });
       continue;
     }
-    let best = candidates[0] as (typeof candidates)[number];
+    let best = candidates[0];
     let bestSharpe = -Infinity;
     for (const c of candidates) {
       const sharpe = dailySharpe(c.daily.slice(0, a));
@@ -116,15 +109,30 @@ export function chooseWalkForward(candidates: readonly (PolicySeries & { readonl
         bestSharpe = sharpe;
       }
     }
-    choices.push({ fold: f, candidate: best.label, pastSharpe: bestSharpe, pastDays: a });
-    const from = (days[a] as number) * DAY;
-    const to = ((days[b - 1] as number) + 1) * DAY;
-    const scale = daily.reduce((v, r) => v * (1 + r), initial) / closeOf(best.daily, a);
-    for (let i = a; i < b; i++) daily.push(best.daily[i] as number);
-    for (const p of best.equity ?? []) if (p.ts >= from && p.ts < to) equity.push({ ts: p.ts, equity: p.equity * scale });
-    for (const t of best.tradeTimes ?? []) if (t >= from && t < to) tradeTimes.push(t);
+    choices.push({ fold: f, candidate: best?.label ?? null, pastSharpe: best ? bestSharpe : null, pastDays: a });
   }
-  return { series: { name: CHOICE_POLICY, daily, equity, tradeTimes }, choices };
+  return choices;
+}
+
+/**
+ * Fold runs one after the other, each started afresh with `initial` (its daily returns over its own days):
+ * the returns are chained, and each run's intraday equity is rescaled to the chained curve at its start.
+ */
+export function spliceFolds(parts: readonly PolicySeries[], name: string, initial: number): PolicySeries {
+  const daily: number[] = [];
+  const equity: { ts: number; equity: number }[] = [];
+  const tradeTimes: number[] = [];
+  let close = initial;
+  for (const part of parts) {
+    const scale = close / initial;
+    for (const p of part.equity ?? []) equity.push({ ts: p.ts, equity: p.equity * scale });
+    for (const t of part.tradeTimes ?? []) tradeTimes.push(t);
+    for (const r of part.daily) {
+      daily.push(r);
+      close *= 1 + r;
+    }
+  }
+  return { name, daily, equity, tradeTimes };
 }
 
 /** A policy's daily returns on `days`, with its intraday equity and closed trades when it is a backtest. */
@@ -409,10 +417,25 @@ export async function strategyWalkForward(options: StrategyWalkForwardOptions): 
       minusDefault: pairedBlockBootstrap(c.daily, fixedDaily, { seed }),
     }));
     next = candidates.reduce((best, c) => (c.sharpe > best.sharpe ? c : best)).label;
-    const chosen = chooseWalkForward(tried, days, foldDays, initial);
-    series.unshift(chosen.series);
-    choices = chosen.choices;
-    descriptions[CHOICE_POLICY] = `each fold trades the candidate (of ${tried.length}) with the best daily Sharpe over every day before the fold; the first fold, with nothing before it, holds cash`;
+    choices = chooseWalkForward(tried, days, foldDays);
+    // Each fold is traded afresh by its chosen profile from the fold's start (the data before it warms the
+    // features and the strategy's paper trades up): nothing of the run it was chosen on — its positions, a
+    // drawdown halt it tripped — carries into the fold.
+    const parts: PolicySeries[] = [];
+    for (const choice of choices) {
+      const a = (choice.fold - 1) * foldDays;
+      const foldDaysList = days.slice(a, a + foldDays);
+      const config = options.candidates.find((c) => c.label === choice.candidate)?.config;
+      if (!config) {
+        parts.push({ name: 'cash', daily: foldDaysList.map(() => 0) });
+        continue;
+      }
+      const foldSpan = { from: (foldDaysList[0] as number) * DAY, to: Math.min(span.to, ((foldDaysList[foldDaysList.length - 1] as number) + 1) * DAY) };
+      const trace = await runPolicy(options.paths, config, foldSpan, undefined, false, options.signal);
+      parts.push({ name: choice.candidate as string, daily: dailyReturns(trace.equity, initial, foldDaysList), equity: trace.equity, tradeTimes: trace.tradeTimes });
+    }
+    series.unshift(spliceFolds(parts, CHOICE_POLICY, initial));
+    descriptions[CHOICE_POLICY] = `each fold trades, started afresh at the fold's start, the candidate (of ${tried.length}) with the best daily Sharpe over every day before the fold; the first fold, with nothing before it, holds cash`;
     descriptions[DEFAULT_POLICY] = `${descriptions[DEFAULT_POLICY] as string}, the configured profile fixed for the whole span`;
   }
   const { folds, whole } = foldTable(series, days, foldDays, initial, seed);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { Random } from '../../src/core/random.js';
 import { pairedBlockBootstrap } from '../../src/ml/bootstrap.js';
-import { chooseWalkForward, dailySharpe, foldTable, maxDrawdownOf, sharpeInterval, type PolicySeries, type StrategyWalkForward } from '../../src/ml/strategy-walk-forward.js';
+import { chooseWalkForward, dailySharpe, spliceFolds, foldTable, maxDrawdownOf, sharpeInterval, type PolicySeries, type StrategyWalkForward } from '../../src/ml/strategy-walk-forward.js';
 import { captureIo } from '../helpers/capture-io.js';
 
 const DAY = 86_400_000;
@@ -75,32 +75,33 @@ describe('the walk-forward fold table', () => {
 describe('the walk-forward choice', () => {
   const days = Array.from({ length: 10 }, (_, i) => 19_000 + i);
   // "early" earns in the first days and loses later; "late" the other way round.
-  const early = { label: 'early', name: 'early', daily: [0.02, 0.01, 0.02, 0.01, -0.02, -0.01, -0.02, -0.01, -0.02, -0.01], tradeTimes: days.map((d) => d * DAY + 1) };
-  const late = {
-    label: 'late',
-    name: 'late',
-    daily: [-0.01, 0.0, -0.01, 0.0, 0.03, 0.01, 0.03, 0.01, 0.03, 0.01],
-    equity: days.map((d, i) => ({ ts: d * DAY + 3_600_000, equity: 1000 * (i + 1) })),
-    tradeTimes: [days[4] as number, days[9] as number].map((d) => d * DAY + 5),
-  };
+  const early = { label: 'early', daily: [0.02, 0.01, 0.02, 0.01, -0.02, -0.01, -0.02, -0.01, -0.02, -0.01] };
+  const late = { label: 'late', daily: [-0.01, 0.0, -0.01, 0.0, 0.03, 0.01, 0.03, 0.01, 0.03, 0.01] };
 
-  it('holds cash in the first fold, then trades the best Sharpe of the days before each fold only', () => {
-    const { series, choices } = chooseWalkForward([early, late], days, 4, 100);
+  it('holds cash in the first fold, then takes the best Sharpe of the days before each fold only', () => {
+    const choices = chooseWalkForward([early, late], days, 4);
     expect(choices.map((c) => c.candidate)).toEqual([null, 'early', 'late']);
     expect(choices.map((c) => c.pastDays)).toEqual([0, 4, 8]);
     // Fold 2 was chosen on days 0–3, where "early" had the better Sharpe (and loses in fold 2: no look-ahead).
     expect(choices[1]?.pastSharpe).toBeCloseTo(dailySharpe(early.daily.slice(0, 4)), 12);
     expect(choices[2]?.pastSharpe).toBeCloseTo(dailySharpe(late.daily.slice(0, 8)), 12);
-    expect(series.daily).toEqual([0, 0, 0, 0, ...early.daily.slice(4, 8), ...late.daily.slice(8)]);
-    expect(series.tradeTimes).toEqual([...early.tradeTimes.slice(4, 8), (late.tradeTimes[1] as number)]);
-    // The chosen candidate's intraday equity, rescaled to the spliced curve at the fold's start.
-    const atFold3 = early.daily.slice(4, 8).reduce((v, r) => v * (1 + r), 100);
-    const lateAt8 = late.daily.slice(0, 8).reduce((v, r) => v * (1 + r), 100);
-    expect(series.equity?.map((p) => p.equity)).toEqual([9000, 10000].map((e) => (e * atFold3) / lateAt8));
   });
 
   it('breaks ties by the order given', () => {
-    expect(chooseWalkForward([early, early], days, 4, 100).choices[1]?.candidate).toBe('early');
+    expect(chooseWalkForward([early, early], days, 4)[1]?.candidate).toBe('early');
+  });
+
+  it('chains fold runs started afresh: returns one after the other, each run\'s equity rescaled to the chained curve', () => {
+    const first = { name: 'a', daily: [0.1, -0.05], equity: [{ ts: 1, equity: 110 }, { ts: 2, equity: 104.5 }], tradeTimes: [2] };
+    const second = { name: 'b', daily: [0.02], equity: [{ ts: 3, equity: 101 }, { ts: 4, equity: 102 }], tradeTimes: [4] };
+    const s = spliceFolds([{ name: 'cash', daily: [0, 0] }, first, second], 'choice', 100);
+    expect(s.name).toBe('choice');
+    expect(s.daily).toEqual([0, 0, 0.1, -0.05, 0.02]);
+    expect(s.tradeTimes).toEqual([2, 4]);
+    // The second run starts where the first ended: 100 × 1.1 × 0.95 = 104.5.
+    const expected = [110, 104.5, 101 * 1.045, 102 * 1.045];
+    expect(s.equity?.length).toBe(4);
+    s.equity?.forEach((p, i) => expect(p.equity).toBeCloseTo(expected[i] as number, 9));
   });
 });
 
@@ -171,6 +172,16 @@ describe('coinrx ranker walk-forward', () => {
     expect(report.folds[0]?.figures[0]?.return).toBe(0);
     // Four candidates, one of them (stop 2 %, 2 positions) the configured profile: three more backtests.
     expect(run.err().match(/^candidate /gm)).toHaveLength(3);
+    // Each later fold is its chosen profile's backtest of that fold alone, started afresh.
+    const fold2 = report.folds[1];
+    const chosen = report.choices?.[1]?.candidate ?? '';
+    const bt = captureIo();
+    const sets = chosen.split(' ').map((kv) => ['--set', `${kv.startsWith('stopLoss') ? 'strategy' : 'allocation'}.${kv}`]).flat();
+    expect(await main(['backtest', '--data', golden, '--config', goldenConfig, ...sets, '--from', '2024-01-03', '--to', '2024-01-03', '--out', join(out, 'fold2')], bt.io)).toBe(0);
+    const summary = (JSON.parse(readFileSync(join(out, 'fold2', 'summary.json'), 'utf8')) as { statistics: { totalReturn: number; trades: number } }).statistics;
+    expect(fold2?.span.from).toBe(Date.UTC(2024, 0, 3));
+    expect(fold2?.figures[0]?.trades).toBe(summary.trades);
+    expect(fold2?.figures[0]?.return).toBeCloseTo(summary.totalReturn, 10);
     expect(run.out()).toContain('fold 1: cash (nothing before it to choose on)');
     // Every candidate over the span, against the configured profile; the best Sharpe is the pick to trade next.
     expect(report.candidates?.map((c) => c.label)).toEqual(['stopLoss=0.01 maxPositions=1', 'stopLoss=0.01 maxPositions=2', 'stopLoss=0.02 maxPositions=1', 'stopLoss=0.02 maxPositions=2']);
