@@ -49,9 +49,9 @@ export function ruleAction(obs: Float32Array, offset: number, mask: Uint8Array, 
  * Generation 0 of the candidate action space: the edge rule written as the Q network's weights, so the
  * first incumbent trades exactly as `ruleAction` and every candidate starts from it and must beat it.
  * Four units of the first hidden layer compute relu(s·(r − 10·target)), relu(s·(−r − 10·stop)),
- * relu(s·(days − horizon)) and relu(expected value); the later hidden layers pass them on unchanged; the
- * advantage (or Q) head gives SELL their sum, BUY 1 + the expected value (so a ranking's BUYs are sized
- * best edge first), HOLD 0 and the cancels −1. Every other unit keeps its seeded random weights but
+ * relu(s·(days − horizon)) and relu(expected value + 5); the later hidden layers pass them on unchanged;
+ * the advantage (or Q) head gives SELL the sum of the first three, BUY 1 + the fourth (so a ranking's
+ * BUYs are sized best edge first), HOLD 0 and the cancels −1. Every other unit keeps its seeded random weights but
  * reaches the head with weight 0: those units change no decision until training gives them one.
  * (Not behaviour cloning: the cloned network would only approximate the rule; this one is the rule.)
  */
@@ -72,8 +72,9 @@ export function ruleWeights(spec: QNetworkSpec, rule: ExitRule, seed: number): Q
   b0[1] = -SLOPE * 10 * rule.stop;
   k0[HELD_DAYS * u0 + 2] = SLOPE;
   b0[2] = -SLOPE * horizonDays(rule);
+  // The expected value input is clipped at ±5 (percent): + 5 keeps the unit positive, so BUY's score orders every candidate by it.
   k0[EXPECTED_VALUE * u0 + 3] = 1;
-  b0[3] = 0;
+  b0[3] = 5;
   // Later hidden layers: the four units through unchanged (relu of a non-negative value is itself).
   for (let l = 1; l < spec.hidden.length; l++) {
     const w = get(`dense_${l}/kernel`);

@@ -43,7 +43,8 @@ export function playEpisode(env: TradingEnv, episode: Episode, options: PlayOpti
   const k = env.k;
   const q = new Float32Array(k * ACTION_COUNT);
   const actions = new Int32Array(k);
-  const scores = new Float32Array(k);
+  // Float64, as the engine's agent computes its decisions' scores: a float32 copy rounds near-ties into ties and a ranking's buys are sized in another order.
+  const scores = new Float64Array(k);
   const prev = new Float32Array(k * OBSERVATION_SIZE);
   const { random, memory } = options;
   const keepIdle = options.keepIdle ?? 1;
