@@ -9,6 +9,14 @@
  * boundary are checked equal to the pipeline's (`floor_checked`: how many market snapshots were
  * compared). RSS with 250 markets and every window full is measured in a child process.
  * `slowdown_vs_floor_cpu` is the pipeline against the floor in CPU time, which a busy machine disturbs less.
+ *
+ * The trades are in memory for all three, as the issue's floor compared them: the floor reads the tape's
+ * typed arrays, the pipeline and the plain loop get MarketEvent objects built once before timing (one
+ * loop's worth, their times moved forward between loops, untimed: nothing downstream keeps an event).
+ * Building an event object per event as it is pushed (the bench's method until issue 19's floor work)
+ * charges the pipeline with that allocation and its garbage collection, about a third of its CPU on a busy
+ * machine: `events_built_per_s` and `slowdown_vs_floor_cpu_building_events` are that run, kept to compare
+ * with earlier figures.
  */
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -59,6 +67,27 @@ function loops(tape: Tape): number {
   return Math.ceil(TARGET_EVENTS / tape.ts.length);
 }
 
+/** One loop of the tape as MarketEvent objects, built once; `moveTo(loop)` shifts their times to that loop's. */
+class TapeEvents {
+  readonly events: { kind: 'trade'; market: string; ts: number; price: number; amount: number }[];
+  readonly #tape: Tape;
+
+  constructor(tape: Tape) {
+    this.#tape = tape;
+    this.events = Array.from({ length: tape.ts.length }, (_, i) => {
+      const e = eventAt(tape, 0, i);
+      if (e.kind !== 'trade') throw new Error('features bench: the tape holds trades only');
+      return e;
+    });
+  }
+
+  moveTo(loop: number): void {
+    const ts = this.#tape.ts;
+    const shift = loop * this.#tape.span;
+    for (let i = 0; i < this.events.length; i++) (this.events[i] as { ts: number }).ts = (ts[i] as number) + shift;
+  }
+}
+
 /** A run's events, wall-clock seconds and CPU seconds (which neighbours on a busy machine disturb far less). */
 interface Run {
   readonly events: number;
@@ -72,7 +101,29 @@ function cpuSince(start: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1e6;
 }
 
-function runPipeline(tape: Tape, keep?: FeatureSnapshot[]): Run {
+/** Wall and CPU time of the timed parts of a run, added up. */
+class Stopwatch {
+  seconds = 0;
+  cpuSeconds = 0;
+  #wall = 0;
+  #cpu: NodeJS.CpuUsage | undefined;
+
+  start(): void {
+    this.#wall = performance.now();
+    this.#cpu = process.cpuUsage();
+  }
+
+  stop(): void {
+    this.cpuSeconds += cpuSince(this.#cpu as NodeJS.CpuUsage);
+    this.seconds += (performance.now() - this.#wall) / 1000;
+  }
+}
+
+/**
+ * The full pipeline over the tape: `events` in memory (see TapeEvents), or, without it, each event built
+ * as it is pushed.
+ */
+function runPipeline(tape: Tape, events?: TapeEvents, keep?: FeatureSnapshot[]): Run {
   const config = parseConfig({});
   // The engine's own hot source (src/engine/event-feed.ts), not an RxJS Subject: what paper, live and
   // backtest push their events into.
@@ -86,25 +137,39 @@ function runPipeline(tape: Tape, keep?: FeatureSnapshot[]): Run {
   pipeline.ranking$.subscribe();
   const n = tape.ts.length;
   const L = loops(tape);
-  const t0 = performance.now();
-  const cpu = process.cpuUsage();
-  for (let loop = 0; loop < L; loop++) for (let i = 0; i < n; i++) events$.next(eventAt(tape, loop, i));
+  const watch = new Stopwatch();
+  for (let loop = 0; loop < L; loop++) {
+    if (events) {
+      events.moveTo(loop);
+      const list = events.events;
+      watch.start();
+      for (let i = 0; i < n; i++) events$.next(list[i] as MarketEvent);
+    } else {
+      watch.start();
+      for (let i = 0; i < n; i++) events$.next(eventAt(tape, loop, i));
+    }
+    watch.stop();
+  }
+  watch.start();
   events$.complete();
-  return { events: L * n, seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSince(cpu), snapshots };
+  watch.stop();
+  return { events: L * n, seconds: watch.seconds, cpuSeconds: watch.cpuSeconds, snapshots };
 }
 
 /** The same arithmetic in a plain loop: MarketState per market, a snapshot of each at every boundary. */
-function runPlainLoop(tape: Tape): Run {
+function runPlainLoop(tape: Tape, events: TapeEvents): Run {
   const states = new Map<string, MarketState>();
   const n = tape.ts.length;
   const L = loops(tape);
   let boundary = -Infinity;
   let snapshots = 0;
-  const t0 = performance.now();
-  const cpu = process.cpuUsage();
+  const watch = new Stopwatch();
   for (let loop = 0; loop < L; loop++) {
+    events.moveTo(loop);
+    const list = events.events;
+    watch.start();
     for (let i = 0; i < n; i++) {
-      const event = eventAt(tape, loop, i);
+      const event = list[i] as MarketEvent;
       if (event.ts > boundary) {
         if (boundary > -Infinity) for (const s of states.values()) s.snapshot(boundary), snapshots++;
         boundary = Math.ceil(event.ts / EVERY_MS) * EVERY_MS;
@@ -113,8 +178,9 @@ function runPlainLoop(tape: Tape): Run {
       if (!state) states.set(event.market, (state = new MarketState(event.market)));
       state.apply(event);
     }
+    watch.stop();
   }
-  return { events: L * n, seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSince(cpu), snapshots };
+  return { events: L * n, seconds: watch.seconds, cpuSeconds: watch.cpuSeconds, snapshots };
 }
 
 const MINUTE = 60_000;
@@ -225,11 +291,11 @@ function runFloor(tape: Tape, keep?: Map<string, Float64Array>): Run {
 }
 
 /** Every pipeline snapshot at a 5-minute boundary against the floor's: the number compared; throws on a difference. */
-function checkFloor(tape: Tape): number {
+function checkFloor(tape: Tape, events: TapeEvents): number {
   const floor = new Map<string, Float64Array>();
   runFloor(tape, floor);
   const pipeline: FeatureSnapshot[] = [];
-  runPipeline(tape, pipeline);
+  runPipeline(tape, events, pipeline);
   const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
   for (const s of pipeline) {
     const f = floor.get(`${s.market} ${s.ts}`);
@@ -246,14 +312,16 @@ function checkFloor(tape: Tape): number {
 
 export async function run(): Promise<Record<string, unknown>> {
   const tape = await loadTape();
+  const events = new TapeEvents(tape);
   // A first pass of each warms the JIT; the figures come from the second.
-  runPlainLoop(tape);
-  runPipeline(tape);
+  runPlainLoop(tape, events);
+  runPipeline(tape, events);
   runFloor(tape);
-  const checked = checkFloor(tape);
-  const baseline = runPlainLoop(tape);
-  const pipeline = runPipeline(tape);
+  const checked = checkFloor(tape, events);
+  const baseline = runPlainLoop(tape, events);
+  const pipeline = runPipeline(tape, events);
   const floor = runFloor(tape);
+  const building = runPipeline(tape);
   const child = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, '_features-rss.ts')], { encoding: 'utf8' });
   const rss250 = JSON.parse(child) as { rss_mb: number };
   const eventsPerS = pipeline.events / pipeline.seconds;
@@ -266,6 +334,8 @@ export async function run(): Promise<Record<string, unknown>> {
     floor_events_per_s: Math.round(floor.events / floor.seconds),
     slowdown_vs_floor: Number((floor.events / floor.seconds / eventsPerS).toFixed(2)),
     slowdown_vs_floor_cpu: Number((pipeline.cpuSeconds / pipeline.events / (floor.cpuSeconds / floor.events)).toFixed(2)),
+    events_built_per_s: Math.round(building.events / building.seconds),
+    slowdown_vs_floor_cpu_building_events: Number((building.cpuSeconds / building.events / (floor.cpuSeconds / floor.events)).toFixed(2)),
     floor_checked: checked,
     snapshots: pipeline.snapshots,
     rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
