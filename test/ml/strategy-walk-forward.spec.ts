@@ -155,6 +155,10 @@ describe('coinrx ranker walk-forward', () => {
     expect(run.out()).toContain('the default strategy per fold:');
     expect(run.out()).toMatch(/^all\s+2024-01-02 … /m);
     expect(readFileSync(join(out, 'walk-forward.html'), 'utf8')).toContain('<h2>the default strategy minus each other policy, pp a day (95% CI)</h2>');
+    // Seeded and free of wall-clock figures: a second run writes the same bytes.
+    const again = join(out, 'again');
+    expect(await main(['ranker', 'walk-forward', '--data', golden, '--config', goldenConfig, '--fold', '1d', '--out', again], captureIo().io)).toBe(0);
+    expect(readFileSync(join(again, 'walk-forward.json'), 'utf8')).toBe(readFileSync(join(out, 'walk-forward.json'), 'utf8'));
   });
 
   it('--choose trades, fold by fold, the profile of the grid that did best before the fold', async () => {
