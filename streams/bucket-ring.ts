@@ -194,10 +194,11 @@ export class BucketRing implements WindowRing {
     const volume = this.#openVolume;
     const value = this.#openValue;
     const trades = this.#openTrades;
-    for (let w = 0, o = at; w < this.#windows; w++, o += 3) {
-      out[o] = (win[4 * w + VOLUME] as number) + volume;
-      out[o + 1] = (win[4 * w + VALUE] as number) + value;
-      out[o + 2] = (win[4 * w + TRADES] as number) + trades;
+    const windows = this.#windows;
+    for (let w = 0; w < windows; w++) {
+      out[at + 3 * w] = (win[4 * w + VOLUME] as number) + volume;
+      out[at + 3 * w + 1] = (win[4 * w + VALUE] as number) + value;
+      out[at + 3 * w + 2] = (win[4 * w + TRADES] as number) + trades;
     }
   }
 
