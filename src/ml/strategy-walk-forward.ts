@@ -241,7 +241,7 @@ interface RunTrace {
   readonly tradeTimes: number[];
   /** The last event time fed. */
   readonly lastTs: number;
-  /** Per market, the price of its first feature snapshot in the span and its last one at each day's end (default run only). */
+  /** The price of every market in the span's first feature batch, and each market's last price of every day (default run only). */
   readonly prices?: { first: Map<string, number>; closes: Map<number, Map<string, number>> };
 }
 
@@ -256,6 +256,7 @@ async function runPolicy(paths: readonly string[], config: Config, span: Span, s
   let run: BacktestRun | undefined;
   let started = false;
   let lastTs = Number.NaN;
+  let firstBatch: number | undefined;
   const source = openReplay(paths);
   const strategy = (feeRate: number) => {
     const inner = configuredStrategy(config, feeRate);
@@ -268,8 +269,10 @@ async function runPolicy(paths: readonly string[], config: Config, span: Span, s
             const day = utcDay(input.ts);
             let close = prices.closes.get(day);
             if (!close) prices.closes.set(day, (close = new Map()));
+            // Buy-and-hold holds the markets priced in the span's first batch.
+            firstBatch ??= input.ts;
             for (const s of input.snapshots) {
-              if (!prices.first.has(s.market)) prices.first.set(s.market, s.price);
+              if (input.ts === firstBatch) prices.first.set(s.market, s.price);
               close.set(s.market, s.price);
             }
           }),

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -155,6 +155,16 @@ describe('coinrx ranker walk-forward', () => {
     expect(run.out()).toContain('the default strategy per fold:');
     expect(run.out()).toMatch(/^all\s+2024-01-02 … /m);
     expect(readFileSync(join(out, 'walk-forward.html'), 'utf8')).toContain('<h2>the default strategy minus each other policy, pp a day (95% CI)</h2>');
+    // Buy-and-hold against the candle files: each coin from its close at the span's start to its last close, a fee each way.
+    const fee = (JSON.parse(readFileSync(goldenConfig, 'utf8')) as { simulator?: { feeRate?: number } }).simulator?.feeRate ?? 0.001;
+    const changes = readdirSync(golden).map((file) => {
+      const rows = readFileSync(join(golden, file), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+      // A candle is its close at its close time (open + 5 m).
+      const start = rows.find((r) => (r[0] as number) + 300_000 === Date.UTC(2024, 0, 2)) as number[];
+      return ((rows[rows.length - 1] as number[])[4] as number) / (start[4] as number);
+    });
+    const holdReturn = changes.reduce((a, c) => a + c * (1 - fee) * (1 - fee), 0) / changes.length - 1;
+    expect(report.whole.figures.find((f) => f.name === 'buy-and-hold')?.return).toBeCloseTo(holdReturn, 10);
     // Seeded and free of wall-clock figures: a second run writes the same bytes.
     const again = join(out, 'again');
     expect(await main(['ranker', 'walk-forward', '--data', golden, '--config', goldenConfig, '--fold', '1d', '--out', again], captureIo().io)).toBe(0);
