@@ -110,7 +110,9 @@ async function train(args: ParsedArgs, io: CommandIo): Promise<number> {
   for (const g of state.generations) {
     const v = g.validation;
     const promoted = g.promoted && g.bestAfter === g.candidate;
-    io.stdout.write(`${String(g.generation).padStart(10)}  ${g.best.padEnd(5)}  ${g.candidate.padEnd(9)}  ${pct(v.meanBest).padStart(10)}  ${pct(v.meanCurrent).padStart(12)}  ${(v.meanDiff * 100).toFixed(3).padStart(9)}  ${v.pValue.toFixed(4).padStart(7)}  ${String(v.candidatesTried ?? g.generation).padStart(5)}  ${(v.alpha ?? NaN).toFixed(4).padStart(6)}  ${promoted ? 'promoted' : 'kept best'}\n`);
+    // Through the gate, but cash did better (the candidate's validation mean below 0).
+    const passed = !promoted && v.meanDiff > 0 && v.pValue < (v.alpha ?? NaN) && g.bestAfter === 'cash';
+    io.stdout.write(`${String(g.generation).padStart(10)}  ${g.best.padEnd(5)}  ${g.candidate.padEnd(9)}  ${pct(v.meanBest).padStart(10)}  ${pct(v.meanCurrent).padStart(12)}  ${(v.meanDiff * 100).toFixed(3).padStart(9)}  ${v.pValue.toFixed(4).padStart(7)}  ${String(v.candidatesTried ?? g.generation).padStart(5)}  ${(v.alpha ?? NaN).toFixed(4).padStart(6)}  ${promoted ? 'promoted' : passed ? 'passed, cash better' : 'kept best'}\n`);
     // Cash tried against the same incumbent on the same episodes (every return 0).
     if (v.cash) io.stdout.write(`${''.padStart(10)}  ${g.best.padEnd(5)}  ${'cash'.padEnd(9)}  ${pct(v.meanBest).padStart(10)}  ${pct(0).padStart(12)}  ${(v.cash.meanDiff * 100).toFixed(3).padStart(9)}  ${v.cash.pValue.toFixed(4).padStart(7)}  ${String(v.cash.candidatesTried).padStart(5)}  ${v.cash.alpha.toFixed(4).padStart(6)}  ${v.cash.promoted ? 'promoted' : 'kept best'}\n`);
   }
