@@ -1,5 +1,6 @@
 import type { Comparison, EvaluationReport, ScoreReport, WalkForwardTable } from './evaluation.js';
 import { pick } from './evaluation.js';
+import { foldTablesHtml, foldTablesText } from './strategy-walk-forward-report.js';
 
 const pct = (v: number, digits = 1): string => (Number.isFinite(v) ? `${(v * 100).toFixed(digits)}%` : 'n/a');
 const num = (v: number, digits = 4): string => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
@@ -70,6 +71,7 @@ export function evaluationText(r: EvaluationReport): string {
     }
     if (r.backtestComparisons) lines.push('', 'model ranking backtest against the others, paired daily returns:', ...textTable(CMP_HEAD, r.backtestComparisons.map(comparisonRow)));
     if (r.strategyComparisons) lines.push('', 'the default strategy (heuristic ranking) against the others, paired daily returns:', ...textTable(CMP_HEAD, r.strategyComparisons.map(comparisonRow)));
+    if (r.backtestFolds) lines.push('', `the backtests fold by fold (${r.backtestFolds.foldDays}-day folds; Sharpe: daily returns × √365):`, ...foldTablesText({ strategy: 'default strategy', folds: r.backtestFolds.folds, whole: r.backtestFolds.whole }));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -100,7 +102,8 @@ export function evaluationHtml(r: EvaluationReport): string {
         }),
       ) +
       (r.backtestComparisons ? `<p>Model ranking against the others, paired daily returns:</p>${tableHtml(CMP_HEAD, r.backtestComparisons.map(comparisonRow))}` : '') +
-      (r.strategyComparisons ? `<p>The default strategy (heuristic ranking) against the others, paired daily returns:</p>${tableHtml(CMP_HEAD, r.strategyComparisons.map(comparisonRow))}` : '')
+      (r.strategyComparisons ? `<p>The default strategy (heuristic ranking) against the others, paired daily returns:</p>${tableHtml(CMP_HEAD, r.strategyComparisons.map(comparisonRow))}` : '') +
+      (r.backtestFolds ? `<p>The backtests fold by fold (${r.backtestFolds.foldDays}-day folds; Sharpe: daily returns × √365):</p>${foldTablesHtml({ strategy: 'default strategy', folds: r.backtestFolds.folds, whole: r.backtestFolds.whole })}` : '')
     : '<p>No backtest (no engine profile).</p>';
   return `<!doctype html><html><head><meta charset="utf-8"><title>coinrx ranker ${esc(r.model.version)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:90em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ddd;padding:4px 8px;text-align:right}td{white-space:nowrap}td:first-child,th:first-child{text-align:left}</style></head><body>

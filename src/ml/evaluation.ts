@@ -15,6 +15,7 @@ import { runRankingBacktest, type RankingBacktestResult } from './ranking-backte
 import { buildInputs, buildTargets } from './samples.js';
 import { RULE_SCORERS, ruleRowScores, SIMPLE_RULES } from './simple-rules.js';
 import type { Span } from './splits.js';
+import { foldTable, type PolicySeries, type StrategyFold } from './strategy-walk-forward.js';
 
 export interface ScoreReport {
   readonly name: string;
@@ -88,6 +89,8 @@ export interface EvaluationReport {
   readonly backtestComparisons?: readonly Comparison[];
   /** The default strategy (the heuristic ranking, the engine's own) against each other ranking, a seeded random one, cash and buy-and-hold. */
   readonly strategyComparisons?: readonly Comparison[];
+  /** The backtests cut into the walk-forward folds (whole days of `foldMs`), the default strategy first, with paired daily intervals against each. */
+  readonly backtestFolds?: { readonly foldDays: number; readonly folds: readonly StrategyFold[]; readonly whole: StrategyFold };
   readonly seconds: number;
 }
 
@@ -389,7 +392,22 @@ export async function evaluateRanker(options: EvaluateOptions): Promise<Evaluati
   const strategyComparisons = others
     .filter(([against]) => against !== 'heuristic ranking')
     .map(([against, r]): Comparison => ({ model: 'heuristic ranking (the default strategy)', against, metric: 'daily return', modelMean: mean(defaultDaily), againstMean: mean(r), interval: pairedBlockBootstrap(defaultDaily, r, { seed }) }));
-  return { ...result, backtests, backtestComparisons, strategyComparisons, seconds: (performance.now() - started) / 1000 };
+  const series = (name: string, label: string): PolicySeries => {
+    const b = backtests[name] as RankingBacktestResult & { dailyReturns: number[] };
+    return { name: label, daily: b.dailyReturns, equity: b.equity, tradeTimes: b.tradeTimes };
+  };
+  const foldDays = Math.max(1, Math.round((options.foldMs ?? 7 * DAY) / DAY));
+  const backtestFolds = {
+    foldDays,
+    ...foldTable(
+      [series('heuristic', 'default strategy'), ...Object.keys(backtests).filter((n) => n !== 'heuristic').map((n) => series(n, `${n} ranking`)), ...others.filter(([n]) => n === 'cash' || n === 'buy-and-hold').map(([name, daily]) => ({ name, daily }))],
+      days,
+      foldDays,
+      initial,
+      seed,
+    ),
+  };
+  return { ...result, backtests, backtestComparisons, strategyComparisons, backtestFolds, seconds: (performance.now() - started) / 1000 };
 }
 
 /** The evaluated span cut into consecutive folds; every score's figures on each (the model is the same one, trained before all of them). */

@@ -61,6 +61,8 @@ export interface RankingBacktestResult {
   readonly span: Span;
   /** The equity the engine reported inside the span (for daily returns and paired comparisons). */
   readonly equity: readonly { ts: number; equity: number }[];
+  /** When each trade closed (for trades per fold). */
+  readonly tradeTimes: readonly number[];
 }
 
 /**
@@ -89,5 +91,5 @@ export async function runRankingBacktest(paths: readonly string[], config: Confi
   if (!run) throw new Error('backtest: the data holds no market events');
   run.engine.finish();
   const { byRegime: _byRegime, ...summary } = run.tracker.summary();
-  return { summary, counters, span, equity };
+  return { summary, counters, span, equity, tradeTimes: run.tracker.trades.map((t) => t.closedTs) };
 }

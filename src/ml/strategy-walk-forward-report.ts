@@ -15,16 +15,14 @@ interface Tables {
   readonly rows: readonly (readonly string[])[];
 }
 
-function tables(w: StrategyWalkForward): Tables[] {
-  const candidates: Tables[] = w.candidates
-    ? [
-        {
-          title: `every candidate over the whole span, against the default strategy (the configured profile); the best Sharpe, to trade next: ${w.next ?? ''}`,
-          head: ['candidate', 'return', 'Sharpe', 'max drawdown', 'trades', 'minus default strategy, pp a day (95% CI)'],
-          rows: w.candidates.map((c) => [c.label, pct(c.return), c.sharpe.toFixed(2), pct(c.maxDrawdown, 1), String(c.trades), claim(c.minusDefault)]),
-        },
-      ]
-    : [];
+/** The fold tables of any set of policies whose first one is the strategy the table is about. */
+export interface FoldTables {
+  readonly strategy: string;
+  readonly folds: readonly StrategyFold[];
+  readonly whole: StrategyFold;
+}
+
+function foldTables(w: FoldTables): Tables[] {
   const all = [...w.folds, w.whole];
   const names = w.whole.figures.map((f) => f.name);
   const own = (f: StrategyFold) => f.figures[0] as StrategyFold['figures'][number];
@@ -51,8 +49,20 @@ function tables(w: StrategyWalkForward): Tables[] {
       head: ['fold', 'span', ...names],
       rows: all.map((f) => [foldName(f), spanOf(f), ...f.figures.map((x) => `${pct(x.maxDrawdown, 1)}${x.trades === null ? '' : `, ${x.trades}`}`)]),
     },
-    ...candidates,
   ];
+}
+
+function tables(w: StrategyWalkForward): Tables[] {
+  const candidates: Tables[] = w.candidates
+    ? [
+        {
+          title: `every candidate over the whole span, against the default strategy (the configured profile); the best Sharpe, to trade next: ${w.next ?? ''}`,
+          head: ['candidate', 'return', 'Sharpe', 'max drawdown', 'trades', 'minus default strategy, pp a day (95% CI)'],
+          rows: w.candidates.map((c) => [c.label, pct(c.return), c.sharpe.toFixed(2), pct(c.maxDrawdown, 1), String(c.trades), claim(c.minusDefault)]),
+        },
+      ]
+    : [];
+  return [...foldTables(w), ...candidates];
 }
 
 function textTable(head: readonly string[], rows: readonly (readonly string[])[]): string[] {
@@ -92,11 +102,24 @@ export function strategyWalkForwardText(w: StrategyWalkForward): string {
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
+const tablesHtml = (list: readonly Tables[]): string =>
+  list.map((t) => `<h2>${esc(t.title)}</h2>\n<table><tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>\n${t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('\n')}</table>`).join('\n');
+
+/** The fold tables as text lines (each table after a blank line and its title). */
+export function foldTablesText(w: FoldTables): string[] {
+  const lines: string[] = [];
+  for (const t of foldTables(w)) lines.push('', `${t.title}:`, ...textTable(t.head, t.rows));
+  return lines;
+}
+
+/** The fold tables as HTML (a heading and a table each). */
+export function foldTablesHtml(w: FoldTables): string {
+  return tablesHtml(foldTables(w));
+}
+
 /** A self-contained page with the same tables. */
 export function strategyWalkForwardHtml(w: StrategyWalkForward): string {
-  const body = tables(w)
-    .map((t) => `<h2>${esc(t.title)}</h2>\n<table><tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>\n${t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('\n')}</table>`)
-    .join('\n');
+  const body = tablesHtml(tables(w));
   const policies = Object.entries(w.policies).map(([n, d]) => `<li><b>${esc(n)}</b>: ${esc(d)}</li>`).join('');
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>coinrx walk-forward of the ${esc(w.strategy)}</title>

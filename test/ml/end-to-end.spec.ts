@@ -91,6 +91,13 @@ describe.skipIf(skipWithoutSharedData())('ranker end to end on four coins', () =
     expect(vsCash?.modelMean).toBeCloseTo(report.backtests!['heuristic']!.dailyReturns.reduce((a, b) => a + b, 0) / report.backtests!['heuristic']!.dailyReturns.length, 12);
     expect(vsCash!.interval.low).toBeLessThanOrEqual(vsCash!.interval.high);
     expect(report.backtests?.['model']?.dailyReturns).toHaveLength(report.backtestComparisons?.[0]?.interval.n ?? -1);
+    // The backtests fold by fold (7-day folds by default): the default strategy first, its trades and compounded return adding up to the run's.
+    const wf = report.backtestFolds;
+    expect(wf?.foldDays).toBe(7);
+    expect(wf?.whole.figures.map((f) => f.name)).toEqual(['default strategy', 'model ranking', 'momentum ranking', 'volatility rule ranking', 'random ranking', 'cash', 'buy-and-hold']);
+    expect(wf?.whole.figures[0]?.trades).toBe(report.backtests?.['heuristic']?.summary['trades']);
+    expect(wf?.whole.figures[0]?.return).toBeCloseTo(report.backtests!['heuristic']!.dailyReturns.reduce((v, r) => v * (1 + r), 1) - 1, 12);
+    expect(wf?.whole.comparisons.find((c) => c.against === 'cash')?.interval.mean).toBeCloseTo(vsCash?.interval.mean ?? NaN, 12);
 
     // Another era: data that holds none of the model's validation span (the days before its training).
     // The model and the baselines are recalibrated together on the start of that data, the test follows a purge later.
