@@ -104,8 +104,10 @@ function normalizerFor(tape: MarketTape, from: number, to: number): Normalizer {
  *    uniformly) and fills the self-play memory;
  * 2. current_player starts as a copy of best's network and trains on that memory (double DQN, worker thread);
  * 3. both play the same held-out validation episodes greedily (paired: same spans, markets, costs);
- * 4. current replaces best only if mean(current − best − margin) > 0 is significant at `alpha` under a
- *    one-sided paired sign-flip test (pairedSignFlipTest).
+ * 4. current replaces best only if mean(current − best − margin) > 0 is significant at `alpha` / candidates
+ *    tried under a one-sided paired sign-flip test (promotionDecision); cash is tried the same way against
+ *    a best that traded, and replaces it when it wins (and current does not, or loses money).
+ * Generation 0 is the edge rule written as the network (`loop.start` 'rule', rule-network.ts).
  * Every generation (metrics, decision, versions) is appended to `<out>/loop.json`, models go to
  * `<out>/models/vN` with `ACTIVE` naming best; a restart resumes after the last recorded generation, with
  * per-generation seeds, so the resumed loop continues as the uninterrupted one would.
