@@ -236,14 +236,14 @@ export class ConfigError extends Error {
 }
 
 /** The field names of the object the schema expects at `path` (through defaults and prefaults). */
-function fieldsAt(path: readonly PropertyKey[]): readonly string[] {
+export function fieldsAt(path: readonly PropertyKey[], schema: unknown = configObject): readonly string[] {
   const shapeOf = (schema: unknown): Record<string, unknown> | undefined => {
     let node = schema as { shape?: Record<string, unknown>; _zod?: { def: { innerType?: unknown } } } | undefined;
     // Unwrap default/prefault/optional layers down to an object.
     for (let i = 0; i < 5 && node && !node.shape; i++) node = node._zod?.def.innerType as typeof node;
     return node?.shape;
   };
-  let shape = shapeOf(configObject);
+  let shape = shapeOf(schema);
   for (const key of path) shape = shape && shapeOf(shape[String(key)]);
   return shape ? Object.keys(shape) : [];
 }
@@ -275,23 +275,29 @@ export function nearestKey(key: string, known: readonly string[]): string | unde
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
 }
 
+/**
+ * Each issue of a failed parse as `path: problem`, a misspelled field with the nearest one the schema
+ * knows; also for the ranker's and the RL settings, which are strict objects of their own.
+ */
+export function issueLines(issues: z.ZodError['issues'], schema: unknown = configObject): string[] {
+  return issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      const known = fieldsAt(issue.path, schema);
+      return issue.keys.map((key) => {
+        const near = nearestKey(key, known);
+        return `${[...issue.path, key].join('.')}: unknown field${near ? ` (did you mean ${[...issue.path, near].join('.')}?)` : ''}`;
+      });
+    }
+    const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    return [`${path}: ${issue.message}`];
+  });
+}
+
 /** Validates raw configuration; throws ConfigError listing each bad field as `path: problem`. */
 export function parseConfig(raw: unknown): Config {
   const result = configSchema.safeParse(raw);
   if (result.success) return result.data;
-  throw new ConfigError(
-    result.error.issues.flatMap((issue) => {
-      if (issue.code === 'unrecognized_keys') {
-        const known = fieldsAt(issue.path);
-        return issue.keys.map((key) => {
-          const near = nearestKey(key, known);
-          return `${[...issue.path, key].join('.')}: unknown field${near ? ` (did you mean ${[...issue.path, near].join('.')}?)` : ''}`;
-        });
-      }
-      const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
-      return [`${path}: ${issue.message}`];
-    }),
-  );
+  throw new ConfigError(issueLines(result.error.issues));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parseDuration } from '../core/index.js';
+import { issueLines } from '../config.js';
+import { InputError, parseDuration } from '../core/index.js';
 import { MODEL_KINDS } from './model-kind.js';
 
 const duration = z.union([z.number().nonnegative(), z.string().transform((text, ctx) => {
@@ -31,6 +32,7 @@ export const rankerConfigSchema = z
         /** Ticks paid on entry (the buy fills one tick above the last price). */
         slippageTicks: z.number().int().nonnegative().default(1),
       })
+      .strict()
       .prefault({}),
     features: z
       .object({
@@ -41,6 +43,7 @@ export const rankerConfigSchema = z
         /** Snapshots per sequence for the sequence model. */
         sequenceLength: z.number().int().min(2).max(64).default(6),
       })
+      .strict()
       .prefault({}),
     split: z
       .object({
@@ -58,6 +61,7 @@ export const rankerConfigSchema = z
          */
         minTrain: duration.optional(),
       })
+      .strict()
       .prefault({}),
     train: z
       .object({
@@ -94,6 +98,7 @@ export const rankerConfigSchema = z
          */
         models: z.array(z.enum(MODEL_KINDS)).min(1).default(['mlp', 'gru']),
       })
+      .strict()
       .prefault({}),
   })
   .strict();
@@ -102,10 +107,10 @@ export type RankerConfig = z.output<typeof rankerConfigSchema>;
 
 export function parseRankerConfig(raw: unknown): RankerConfig {
   const result = rankerConfigSchema.safeParse(raw ?? {});
-  if (!result.success) throw new Error(`invalid ranker configuration:\n${result.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  if (!result.success) throw new InputError(`invalid ranker configuration: ${issueLines(result.error.issues, rankerConfigSchema).join('; ')}`);
   const config = result.data;
   const purge = config.split.purge ?? config.label.horizon;
-  if (purge < config.label.horizon) throw new Error(`invalid ranker configuration: split.purge (${purge} ms) must be at least label.horizon (${config.label.horizon} ms)`);
+  if (purge < config.label.horizon) throw new InputError(`invalid ranker configuration: split.purge (${purge} ms) must be at least label.horizon (${config.label.horizon} ms)`);
   return { ...config, split: { ...config.split, purge } };
 }
 
@@ -113,12 +118,17 @@ export function parseRankerConfig(raw: unknown): RankerConfig {
 export function loadRankerConfig(source: string | undefined): RankerConfig {
   if (source === undefined) return parseRankerConfig({});
   const inline = source.trimStart().startsWith('{');
-  const text = inline ? source : readFileSync(source, 'utf8');
+  let text: string;
+  try {
+    text = inline ? source : readFileSync(source, 'utf8');
+  } catch (error) {
+    throw new InputError(`--ranker-config ${source}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); a JSON file or the JSON itself`);
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${inline ? '--ranker-config' : source}: not valid JSON (${(error as Error).message})`);
+    throw new InputError(`${inline ? '--ranker-config' : source}: not valid JSON (${(error as Error).message})`);
   }
   return parseRankerConfig(raw);
 }

@@ -129,6 +129,16 @@ describe('bad input: one line, no stack, non-zero exit (the real CLI)', { timeou
     expectOneLine(await run(['backtest', '--data', paths.good, '--config', paths.unknown]), 'backtest', /notes\.dat: not valid JSON \(.*\)$/);
   });
 
+  it.concurrent("ranker train and agent train name a bad setting of their own (--ranker-config, --rl) in one line", async () => {
+    const ranker = ['ranker', 'train', '--data', paths.good, '--out', join(dir, 'ranker-settings')];
+    expectOneLine(await run([...ranker, '--ranker-config', '{"train":{"modles":["mlp"]}}']), 'ranker', /invalid ranker configuration: train\.modles: unknown field \(did you mean train\.models\?\)$/);
+    expectOneLine(await run([...ranker, '--ranker-config', '{"label":{"target":"high"}}']), 'ranker', /invalid ranker configuration: label\.target: Invalid input: expected number, received string$/);
+    expectOneLine(await run([...ranker, '--ranker-config', join(dir, 'no-ranker.json')]), 'ranker', /--ranker-config .*no-ranker\.json: cannot read it \(ENOENT\)/);
+    const agent = ['agent', 'train', '--data', paths.good, '--out', join(dir, 'agent-settings')];
+    expectOneLine(await run([...agent, '--rl', 'agent.trainStep=3000']), 'agent', /--rl: agent\.trainStep: unknown field \(did you mean agent\.trainSteps\?\)/);
+    expectOneLine(await run([...agent, '--rl', 'agent.trainSteps=many']), 'agent', /--rl: agent\.trainSteps: Invalid input: expected number, received string/);
+  });
+
   it('the README example of a bad value prints what the README says', async () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const shown = /\$ npx coinrx backtest --data d --set strategy\.takeProfit=abc\n([\s\S]*?)```/.exec(readme)?.[1];

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadConfig } from '../../config.js';
+import { fieldsAt, issueLines, loadConfig, nearestKey } from '../../config.js';
 import { InputError, type MarketEvent } from '../../core/index.js';
 import { replayFromArgs } from './replay-input.js';
 import { MIN_WARMUP_BATCHES } from '../../ml/rl/episode.js';
 import { batchAt, buildTape } from '../../ml/rl/market-tape.js';
-import { parseRlConfig } from '../../ml/rl/rl-config.js';
+import { rlConfigSchema } from '../../ml/rl/rl-config.js';
 import { parseTimeEnd } from '../../core/time-range.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { timeRangeArgs } from '../time-range-flags.js';
@@ -35,10 +35,21 @@ function rlConfig(args: ParsedArgs) {
     }
     let node = raw;
     const keys = item.slice(0, eq).split('.');
+    // The schema's sections drop unknown keys (parseRlConfig also reads saved agents' settings), so a
+    // misspelled --rl path is refused here instead of being ignored.
+    for (let i = 0; i < keys.length; i++) {
+      const known = fieldsAt(keys.slice(0, i), rlConfigSchema);
+      if (known.length > 0 && !known.includes(keys[i] as string)) {
+        const near = nearestKey(keys[i] as string, known);
+        throw new UsageError(`--rl: ${keys.slice(0, i + 1).join('.')}: unknown field${near ? ` (did you mean ${[...keys.slice(0, i), near].join('.')}?)` : ''}`);
+      }
+    }
     for (const k of keys.slice(0, -1)) node = (node[k] ??= {}) as Record<string, unknown>;
     node[keys[keys.length - 1] as string] = value;
   }
-  return parseRlConfig(raw);
+  const result = rlConfigSchema.safeParse(raw);
+  if (!result.success) throw new UsageError(`--rl: ${issueLines(result.error.issues, rlConfigSchema).join('; ')}`);
+  return result.data;
 }
 
 async function events(args: ParsedArgs, io: CommandIo): Promise<MarketEvent[]> {
