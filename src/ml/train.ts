@@ -164,7 +164,7 @@ export async function trainRanker(options: TrainRankerOptions): Promise<TrainRes
       lastNorm = normalizer;
     }
     const validationPrecision = precisionAtK(dataset, pooledRows, pooled);
-    log(`${kind}: precision@5 over the ${folds.length} validation block(s) ${pct(validationPrecision)}`);
+    log(`${kind}: precision@${topK(dataset, pooledRows)} over the ${folds.length} validation block(s) ${pct(validationPrecision)}`);
     candidates.push({ kind, folds: results, meanValLoss: results.reduce((a, r) => a + r.valLoss, 0) / results.length, validationPrecision, pooled, last: last as TrainDone, normalizer: lastNorm as Normalizer });
   }
   // The kind with the best precision@k over the pooled validation blocks (what the strategy uses of the
@@ -220,9 +220,14 @@ function concatRows(parts: readonly Int32Array[]): Int32Array {
 }
 
 /** Precision@k (k = 5, fewer in a pool of ≤ 5 coins) of `scores`' top picks per time step of `rows`. */
+/** k of precision@k: 5, fewer in a pool of 5 coins or less (the picks must leave a coin out). */
+function topK(d: Dataset, rows: Int32Array): number {
+  return Math.max(1, Math.min(5, new Set(Array.from(rows, (r) => d.market[r] as number)).size - 1));
+}
+
 function precisionAtK(d: Dataset, rows: Int32Array, scores: ArrayLike<number>): number {
   const tie = Int32Array.from(rows, (r) => d.market[r] as number);
-  const k = Math.max(1, Math.min(5, new Set(tie).size - 1));
+  const k = topK(d, rows);
   return topPicks(scores, Int8Array.from(rows, (r) => d.label[r] as number), Float32Array.from(rows, (r) => d.timeMs[r] as number), Float64Array.from(rows, (r) => d.ts[r] as number), tie, k).precision;
 }
 
@@ -251,7 +256,7 @@ export function checkAgainstRules(d: Dataset, valRows: Int32Array, modelScores: 
   const times = Float32Array.from(valRows, (r) => d.timeMs[r] as number);
   const groups = Float64Array.from(valRows, (r) => d.ts[r] as number);
   const tie = Int32Array.from(valRows, (r) => d.market[r] as number);
-  const k = Math.max(1, Math.min(5, new Set(tie).size - 1));
+  const k = topK(d, valRows);
   const precision = (scores: ArrayLike<number>): number => topPicks(scores, labels, times, groups, tie, k).precision;
   const rules = Object.fromEntries(SIMPLE_RULES.map((rule) => [rule, precision(ruleRowScores(d, rule, valRows))])) as Record<SimpleRule, number>;
   const best = SIMPLE_RULES.reduce((a, b) => ((rules[b] as number) > (rules[a] as number) ? b : a));

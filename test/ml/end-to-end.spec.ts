@@ -114,8 +114,12 @@ describe.skipIf(skipWithoutSharedData())('ranker end to end on four coins', () =
     const out = mkdtempSync(join(tmpdir(), 'coinrx-ranker-linear-'));
     const config = parseRankerConfig({ label: { target: 0.01, stop: 0.01, horizon: '2h' }, split: { validation: '2d', folds: 6, minTrain: '3d', embargo: '6h' }, train: { models: ['linear', 'linear-rank', 'gbm-rank'], trees: { rounds: 30 } } });
     const to = Date.UTC(2021, 0, 14);
-    const trained = await trainRanker({ paths: files, config, out, to });
+    const said: string[] = [];
+    const trained = await trainRanker({ paths: files, config, out, to, onLog: (line) => said.push(line) });
     const meta = await readMeta(out);
+    // Four coins: the top 3 of each time step, and every line says so (it said precision@5).
+    expect(said.filter((l) => /precision@/.test(l)).length).toBeGreaterThanOrEqual(4);
+    expect(said.filter((l) => /precision@(?!3\b)/.test(l))).toEqual([]);
     const selection = meta.metrics['selection'] as { kind: string; validationPrecisionAtK: number; folds: unknown[] }[];
     // Twelve days after the warm-up: six 2-day blocks would leave the first fold under 3 days of training, so fewer are used.
     const folds = selection[0]?.folds.length ?? 0;
