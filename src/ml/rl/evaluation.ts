@@ -10,7 +10,7 @@ import { agentPolicy } from './agent-policy.js';
 import { agentActions, type LoadedAgent } from './agent-model.js';
 import { spanEpisode } from './episode.js';
 import type { MarketTape } from './market-tape.js';
-import { applySignal, signalScore as ruleOrModelScore, type SignalScore } from './market-signal.js';
+import { applySignal, describeSignal, signalScore as ruleOrModelScore, type SignalScore } from './market-signal.js';
 import { meanMetrics, policyMetrics, type PolicyMetrics } from './policy-metrics.js';
 import { QForward } from './q-network.js';
 import { exitRuleOf, ruleWeights } from './rule-network.js';
@@ -132,7 +132,10 @@ export async function evaluateAgent(options: EvaluationOptions): Promise<Evaluat
   const { tape, config, rl, agent, fromBatch, toBatch } = options;
   const log = options.onLog ?? (() => {});
   const spec = agent.meta.signal;
-  if (spec) applySignal(tape, spec);
+  if (spec) {
+    applySignal(tape, spec);
+    log(describeSignal(spec));
+  }
   const signal = spec ? { spec, score: options.signalScore ?? (await ruleOrModelScore(spec)) } : undefined;
   const initial = config.simulator.initialBalance;
   const actions = agentActions(agent.meta);

@@ -1,6 +1,7 @@
 import type { FeatureSnapshot, MarketEvent } from '../../core/index.js';
 import { calibrate, fitCalibration, type Calibration } from '../calibration.js';
 import { firstPassage, type BarrierSpec, type PriceSeries } from '../labels.js';
+import type { ModelKind } from '../model-kind.js';
 import { RULE_SCORERS, type SimpleRule } from '../simple-rules.js';
 import type { MarketTape } from './market-tape.js';
 
@@ -13,13 +14,20 @@ export const FALLBACK_RULE: SimpleRule = 'volatility rule';
 
 /**
  * Where the agent's P(target before stop) comes from and the barriers its expected value is priced on.
- * `model`: the ranker's own calibrated probability (a version folder of `coinrx ranker train`, an MLP);
+ * `model`: the ranker's own calibrated probability (a version folder of `coinrx ranker train` of a kind that
+ * scores each snapshot on its own: mlp, linear, linear-rank or gbm-rank, loaded by registry.loadVersion);
  * `rule`: a simple rule's score, Platt-calibrated on the agent's training span against the same label.
  */
 export interface SignalSpec {
   readonly source: 'model' | 'rule';
   readonly rule?: SimpleRule;
   readonly model?: string;
+  /**
+   * The ranker version's kind and what it ranks with (`meta.ranksWith`). When it ranks with a rule that
+   * beat it on validation, the signal still reads the model's calibrated probability, as the version's own
+   * scorer gives it (`lastProbabilities`): the rule has no calibration of its own in the version.
+   */
+  readonly ranker?: { readonly kind: ModelKind; readonly ranksWith: 'model' | SimpleRule };
   readonly calibration?: Calibration;
   /** Net returns of the label's barriers: both fees and the entry's slippage are inside them. */
   readonly target: number;
@@ -120,13 +128,12 @@ export function applySignal(tape: MarketTape, spec: SignalSpec): void {
   }
 }
 
-/** The raw score the spec reads, ready for a batch (the ranker model is loaded here when the spec names one). */
+/** The raw score the spec reads, ready for a batch (the ranker version is loaded here, by registry.loadVersion, when the spec names one). */
 export async function signalScore(spec: SignalSpec): Promise<SignalScore> {
   if (spec.source === 'rule') return RULE_SCORERS[spec.rule as SimpleRule];
   const [{ loadModelScorer }, { readMeta }] = await Promise.all([import('../model-scorer.js'), import('../registry.js')]);
   const dir = spec.model as string;
-  // A sequence model keeps each market's history: its state would depend on where the agent starts acting.
-  if ((await readMeta(dir)).kind !== 'mlp') throw new Error(`the agent's signal takes an MLP ranker; ${dir} is not one`);
+  refuseSequenceModel(dir, (await readMeta(dir)).kind);
   const scorer = await loadModelScorer(dir);
   return (snapshots) => {
     scorer(snapshots);
@@ -134,11 +141,32 @@ export async function signalScore(spec: SignalSpec): Promise<SignalScore> {
   };
 }
 
-/** The spec of a ranker model's own signal (its label's barriers). */
+/** A sequence model keeps each market's history: its state would depend on where the agent starts acting. */
+function refuseSequenceModel(dir: string, kind: ModelKind): void {
+  if (kind === 'gru') throw new Error(`the agent's signal takes a ranker that scores each snapshot on its own (mlp, linear, linear-rank, gbm-rank); ${dir} is a gru, whose state depends on where the agent starts: train one with train.models without gru`);
+}
+
+/** The spec of a ranker version's own signal (its label's barriers). */
 export async function modelSignal(dir: string): Promise<SignalSpec> {
   const { readMeta, resolveModelDir } = await import('../registry.js');
   const versionDir = await resolveModelDir(dir);
   const meta = await readMeta(versionDir);
-  if (meta.kind !== 'mlp') throw new Error(`the agent's signal takes an MLP ranker; ${versionDir} is a ${meta.kind}`);
-  return { source: 'model', model: versionDir, target: meta.config.label.target, stop: meta.config.label.stop, horizonMs: meta.config.label.horizon };
+  refuseSequenceModel(versionDir, meta.kind);
+  return {
+    source: 'model',
+    model: versionDir,
+    ranker: { kind: meta.kind, ranksWith: meta.ranksWith ?? 'model' },
+    target: meta.config.label.target,
+    stop: meta.config.label.stop,
+    horizonMs: meta.config.label.horizon,
+  };
+}
+
+/** What the observation's signal reads, in one line (agent train and agent evaluate print it). */
+export function describeSignal(spec: SignalSpec): string {
+  const barriers = `+${spec.target * 100} % before −${spec.stop * 100} % net`;
+  if (spec.source === 'rule') return `signal: the ${spec.rule}, calibrated on ${spec.fit?.rows} training rows (base rate ${((spec.fit?.baseRate ?? 0) * 100).toFixed(1)} %, ${barriers})`;
+  const kind = spec.ranker ? `, a ${spec.ranker.kind}` : '';
+  const rule = spec.ranker && spec.ranker.ranksWith !== 'model' ? `; the version ranks with the ${spec.ranker.ranksWith} (it beat the model on validation), the signal still reads the model's probability` : '';
+  return `signal: the ranker model ${spec.model}${kind}: its calibrated P(${barriers} within ${spec.horizonMs / 3_600_000} h)${rule}`;
 }

@@ -15,7 +15,7 @@ import type { DqnResult } from './dqn-train.js';
 import { sampleEpisodes, tiledEpisodes, type Episode } from './episode.js';
 import { writeLearningCurve, type GenerationRecord } from './learning-curve.js';
 import type { MarketTape } from './market-tape.js';
-import { applySignal, fitRuleSignal, type SignalSpec } from './market-signal.js';
+import { applySignal, describeSignal, fitRuleSignal, type SignalSpec } from './market-signal.js';
 import { OBSERVATION_SIZE, POSITION_FEATURE_NAMES } from './observation.js';
 import { pairedSignFlipTest, type PairedTest } from './paired-test.js';
 import { initWeights, qSpec, QForward, type QWeights } from './q-network.js';
@@ -134,7 +134,7 @@ export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> 
     const fee = (tape.markets[0] ?? '').endsWith('/KRW') ? 0.0005 : config.simulator.feeRate;
     const label = options.label ?? { ...barrierSpec(parseRankerConfig({})), feeRate: fee };
     const signal = options.marketSignal ?? fitRuleSignal(tape, options.trainBatches[0], options.trainBatches[1], label);
-    log(signal.source === 'model' ? `signal: the ranker model ${signal.model}` : `signal: the ${signal.rule}, calibrated on ${signal.fit?.rows} training rows (base rate ${((signal.fit?.baseRate ?? 0) * 100).toFixed(1)} %, +${signal.target * 100} % before −${signal.stop * 100} % net)`);
+    log(describeSignal(signal));
     const spec = qSpec(OBSERVATION_SIZE, rl.agent.hidden, rl.agent.dueling);
     bestWeights = rl.loop.start === 'rule' ? ruleWeights(spec, exitRuleOf(signal), rl.seed) : initWeights(spec, rl.seed);
     if (rl.loop.start === 'rule') log(`generation 0: the edge rule (buy the candidates${rl.actions.candidates ? ` with expected net return above ${(rl.actions.minEdge * 100).toFixed(2)} %` : ''}; sell above +${(signal.target * 100).toFixed(2)} %, below −${(signal.stop * 100).toFixed(2)} % or after ${signal.horizonMs / 3_600_000} h)`);

@@ -9,13 +9,19 @@ import { createBacktest } from '../../../src/engine/backtest.js';
 import { actionReplay } from '../../../src/ml/rl/action-replay.js';
 import { ACTION_COUNT } from '../../../src/ml/rl/actions.js';
 import { agentObserver } from '../../../src/ml/rl/agent-policy.js';
-import { applySignal, expectedValue, fitRuleSignal, modelSignal, SIGNAL_FEATURES, signalScore, writeSignal, type SignalSpec } from '../../../src/ml/rl/market-signal.js';
+import { applySignal, describeSignal, expectedValue, fitRuleSignal, modelSignal, SIGNAL_FEATURES, signalScore, tapeSeries, writeSignal, type SignalSpec } from '../../../src/ml/rl/market-signal.js';
 import type { MarketTape } from '../../../src/ml/rl/market-tape.js';
-import type { Normalizer } from '../../../src/ml/normalizer.js';
+import { normalizeInto, type Normalizer } from '../../../src/ml/normalizer.js';
+import { calibrate, logit, type Calibration } from '../../../src/ml/calibration.js';
+import { firstPassage } from '../../../src/ml/labels.js';
+import { fitLinear, linearScores } from '../../../src/ml/linear-model.js';
+import type { ModelKind } from '../../../src/ml/model-kind.js';
+import type { SimpleRule } from '../../../src/ml/simple-rules.js';
+import { fitTrees, treeArtifacts, treeScores } from '../../../src/ml/tree-model.js';
 import { initBackend } from '../../../src/ml/backend.js';
 import { buildModel } from '../../../src/ml/models.js';
 import { parseRankerConfig } from '../../../src/ml/ranker-config.js';
-import { saveVersion } from '../../../src/ml/registry.js';
+import { saveVersion, type ModelMeta } from '../../../src/ml/registry.js';
 import { buildTape } from '../../../src/ml/rl/market-tape.js';
 import { OBSERVATION_SIZE, POSITION_OFFSET } from '../../../src/ml/rl/observation.js';
 import { parseRlConfig } from '../../../src/ml/rl/rl-config.js';
@@ -194,6 +200,101 @@ describe('the ranker signal in the RL observation', () => {
       expect(compared).toBeGreaterThan(1000);
       expect(signals.size).toBeGreaterThan(50);
       expect(() => applySignal(plain, spec)).toThrow('the tape was scored by the volatility rule');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  /** Every third batch of [from, to) with a known first passage of LABEL: normalised inputs (float32, as the scorer feeds them), outcome, time step. */
+  function labelledRows(tape: MarketTape, normalizer: Normalizer, from: number, to: number): { x: Float32Array; y: Float32Array; groups: Float64Array } {
+    const series = tapeSeries(tape);
+    const M = tape.markets.length;
+    const x: number[] = [];
+    const y: number[] = [];
+    const groups: number[] = [];
+    const row = new Float32Array(FEATURE_COUNT);
+    for (let b = from; b < to; b += 3) {
+      for (let m = 0; m < M; m++) {
+        const cell = b * M + m;
+        if (tape.present[cell] !== 1) continue;
+        const fp = firstPassage(series[m]!, tape.ts[b] as number, tape.price[cell] as number, LABEL);
+        if (!fp) continue;
+        normalizeInto(normalizer, tape.features, cell * FEATURE_COUNT, row, 0);
+        x.push(...row);
+        y.push(fp.label === 1 ? 1 : 0);
+        groups.push(tape.ts[b] as number);
+      }
+    }
+    return { x: Float32Array.from(x), y: Float32Array.from(y), groups: Float64Array.from(groups) };
+  }
+
+  /**
+   * A ranker version of `kind` fitted on the tape's first two days (its own trainer: boosted trees or the
+   * Newton fit of linear-rank, put into the tfjs model as the training worker does), saved in `dir`, and
+   * the raw score of its probability head for a row of normalised inputs (the brute-force reference).
+   */
+  async function savedRanker(kind: Extract<ModelKind, 'gbm-rank' | 'linear-rank'>, dir: string, tape: MarketTape, normalizer: Normalizer, calibration: Calibration, ranksWith: 'model' | SimpleRule): Promise<(row: Float32Array) => number> {
+    const rows = labelledRows(tape, normalizer, 100, 2 * 288);
+    const time = fitLinear(rows.x, rows.y, FEATURE_COUNT, { objective: 'pointwise', l2: 1 });
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    let head: (row: Float32Array) => number;
+    if (kind === 'gbm-rank') {
+      // Validated on its own rows, so the loss falls every round and all the trees are kept (many distinct values).
+      const fit = fitTrees(rows, rows, FEATURE_COUNT, { rounds: 40, depth: 3, shrinkage: 0.1, bins: 16, minLeaf: 2, l2: 1, patience: 40 });
+      expect(fit.trees.length).toBeGreaterThan(20);
+      artifacts = treeArtifacts({ features: FEATURE_COUNT, trees: fit.trees, time: { w: Array.from(time.w), b: time.b } });
+      head = (row) => treeScores(fit.trees, row, FEATURE_COUNT)[0] as number;
+    } else {
+      const fit = fitLinear(rows.x, rows.y, FEATURE_COUNT, { objective: 'listwise', l2: 0.01, groups: rows.groups });
+      const model = buildModel({ kind, features: FEATURE_COUNT, steps: 1, hidden: [], gruUnits: 4, seed: 1, learningRate: 0.001 });
+      const set = (name: string, w: Float64Array, b: number): void => model.getLayer(name).setWeights([tf.tensor2d(Float32Array.from(w), [FEATURE_COUNT, 1]), tf.tensor1d([b])]);
+      set('p', fit.w, fit.b);
+      set('t', time.w, time.b);
+      await model.save(tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } })));
+      head = (row) => linearScores(fit, row, FEATURE_COUNT)[0] as number;
+    }
+    const span = { from: 0, to: 1 };
+    const meta: Omit<ModelMeta, 'version'> = { createdAt: '', kind, backend: 'cpu', featureNames: FEATURE_NAMES, sequenceLength: 1, normalizer, calibration, baseRate: 0.4, config: parseRankerConfig({ label: { target: 0.03, stop: 0.02, horizon: '6h' }, train: { models: [kind] } }), data: { paths: [], files: [], firstTs: 0, lastTs: 1 }, spans: { train: span, validation: span, testFrom: 1 }, ranksWith, metrics: {} };
+    await saveVersion(dir, artifacts!, meta);
+    return head;
+  }
+
+  it.each([
+    ['gbm-rank', 'model'],
+    ['linear-rank', 'volatility rule'],
+  ] as const)('with a %s ranker version (ranking with the %s), the environment and the engine observe its calibrated probability alike', async (kind, ranksWith) => {
+    await initBackend();
+    const dir = mkdtempSync(join(tmpdir(), `coinrx-signal-${kind}-`));
+    try {
+      const config = candleConfig();
+      const events = madeMarket(4);
+      const plain = buildTape(events, config);
+      const normalizer = tapeNormalizer(plain);
+      const calibration: Calibration = { a: 1.3, b: -0.2, center: 0, scale: 1 };
+      const head = await savedRanker(kind, dir, plain, normalizer, calibration, ranksWith);
+      const spec = await modelSignal(dir);
+      expect(spec.ranker).toEqual({ kind, ranksWith });
+      expect(describeSignal(spec)).toContain(`a ${kind}: its calibrated P(+3 % before −2 % net within 6 h)`);
+      if (ranksWith !== 'model') expect(describeSignal(spec)).toContain(`ranks with the ${ranksWith}`);
+      const tape = buildTape(events, config, { signalScore: await signalScore(spec), signalSource: 'model' });
+      applySignal(tape, spec);
+      // Brute force: the version's calibrated probability of every cell, from its own head on the normalised
+      // inputs — not the rule the version ranks with.
+      const row = new Float32Array(FEATURE_COUNT);
+      let cells = 0;
+      for (let cell = 0; cell < tape.present.length; cell++) {
+        if (tape.present[cell] !== 1) continue;
+        normalizeInto(normalizer, tape.features, cell * FEATURE_COUNT, row, 0);
+        const p = Math.fround(1 / (1 + Math.exp(-head(row))));
+        expect(Math.abs((tape.signalScore[cell] as number) - calibrate(calibration, logit(p)))).toBeLessThan(1e-5);
+        cells++;
+      }
+      expect(cells).toBe(tape.batches * tape.markets.length);
+      // The engine loads the version again on its own, as a configured agent does.
+      const both = observeBothWays(events, tape, normalizer, { spec, score: await signalScore(spec) });
+      const { compared, signals } = compareObservations(tape, both);
+      expect(compared).toBeGreaterThan(1000);
+      expect(signals.size).toBeGreaterThan(50);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
