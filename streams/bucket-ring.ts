@@ -117,58 +117,90 @@ export class BucketRing implements WindowRing {
     const cur = this.#current;
     this.#currentEnd = (absolute + 1) * this.resolutionMs;
     this.#current = next;
-    if (cur < 0) {
-      // Nothing was open: whatever was added before the first bucket belongs to none.
-      this.#openVolume = 0;
-      this.#openValue = 0;
-      this.#openTrades = 0;
-      return;
-    }
+    const volume = this.#openVolume;
+    const value = this.#openValue;
+    const trades = this.#openTrades;
+    this.#openVolume = 0;
+    this.#openValue = 0;
+    this.#openTrades = 0;
+    // Nothing was open before the first bucket: whatever was added then belongs to none.
+    if (cur < 0) return;
     const win = this.#win;
     const int = this.#int;
     const windows = this.#windows;
-    const trades = this.#openTrades;
-    // Each window in one pass: the open bucket joins it if it traded, then what left it is evicted.
-    if (trades > 0) {
-      const volume = this.#openVolume;
-      const value = this.#openValue;
-      this.#openVolume = 0;
-      this.#openValue = 0;
-      this.#openTrades = 0;
+    const closing = trades > 0;
+    let e = 0;
+    if (closing) {
       if ((int[4 * this.#longest + COUNT] as number) === this.#capacity) this.#grow();
-      const e = this.#tail;
+      e = this.#tail;
       this.#sums[3 * e] = volume;
       this.#sums[3 * e + 1] = value;
       this.#words[6 * e + 4] = cur;
       this.#words[6 * e + 5] = trades;
       this.#tail = e + 1 === this.#capacity ? 0 : e + 1;
       this.#newest = cur;
-      for (let w = 0; w < windows; w++) {
-        const count = int[4 * w + COUNT] as number;
-        const oldest = next - (int[4 * w + LENGTH] as number);
-        // Even the bucket just closed has left (candles a timeframe apart in a window shorter than it): the
-        // window empties, which is what adding it and evicting every bucket one by one would end with.
-        if (cur <= oldest) {
-          if (count > 0) this.#clear(w);
-          continue;
-        }
-        win[4 * w + VOLUME] += volume;
-        win[4 * w + VALUE] += value;
-        win[4 * w + TRADES] += trades;
-        int[4 * w + COUNT] = count + 1;
+    }
+    const newest = this.#newest;
+    // Each window in one pass, its sums loaded and stored once: the open bucket joins it if it traded, then
+    // what left it is evicted.
+    for (let w = 0; w < windows; w++) {
+      let count = int[4 * w + COUNT] as number;
+      const oldest = next - (int[4 * w + LENGTH] as number);
+      // Even the newest bucket has left (candles a timeframe apart in a window shorter than it): the window
+      // empties, which is what adding it and evicting every bucket one by one would end with.
+      if (newest <= oldest) {
+        if (count > 0) this.#clear(w);
+        continue;
+      }
+      if (!closing && count === 0) continue;
+      let volumeSum = win[4 * w + VOLUME] as number;
+      let valueSum = win[4 * w + VALUE] as number;
+      let tradesSum = win[4 * w + TRADES] as number;
+      if (closing) {
+        volumeSum += volume;
+        valueSum += value;
+        tradesSum += trades;
         if (count === 0) {
           int[4 * w + HEAD] = e;
           int[4 * w + FIRST] = cur;
-        } else if ((int[4 * w + FIRST] as number) <= oldest) this.#evict(w, oldest);
+        }
+        count++;
       }
-      return;
-    }
-    const newest = this.#newest;
-    for (let w = 0; w < windows; w++) {
-      if ((int[4 * w + COUNT] as number) === 0) continue;
-      const oldest = next - (int[4 * w + LENGTH] as number);
-      if (newest <= oldest) this.#clear(w);
-      else if ((int[4 * w + FIRST] as number) <= oldest) this.#evict(w, oldest);
+      if ((int[4 * w + FIRST] as number) <= oldest) {
+        // Evict what left (at least the first bucket, never the newest, which is inside the window).
+        const capacity = this.#capacity;
+        const sums = this.#sums;
+        const words = this.#words;
+        let h = int[4 * w + HEAD] as number;
+        let evicted = 0;
+        while ((words[6 * h + 4] as number) <= oldest) {
+          volumeSum -= sums[3 * h] as number;
+          valueSum -= sums[3 * h + 1] as number;
+          tradesSum -= words[6 * h + 5] as number;
+          h = h + 1 === capacity ? 0 : h + 1;
+          count--;
+          evicted++;
+        }
+        int[4 * w + HEAD] = h;
+        int[4 * w + FIRST] = words[6 * h + 4] as number;
+        const evictions = (win[4 * w + EVICTIONS] as number) + evicted;
+        // Subtraction drifts: the sums are recomputed from the buckets once as many have left as remain.
+        if (evictions >= count || evictions >= (int[4 * w + LENGTH] as number)) {
+          volumeSum = 0;
+          valueSum = 0;
+          tradesSum = 0;
+          for (let k = 0; k < count; k++, h = h + 1 === capacity ? 0 : h + 1) {
+            volumeSum += sums[3 * h] as number;
+            valueSum += sums[3 * h + 1] as number;
+            tradesSum += words[6 * h + 5] as number;
+          }
+          win[4 * w + EVICTIONS] = 0;
+        } else win[4 * w + EVICTIONS] = evictions;
+      }
+      int[4 * w + COUNT] = count;
+      win[4 * w + VOLUME] = volumeSum;
+      win[4 * w + VALUE] = valueSum;
+      win[4 * w + TRADES] = tradesSum;
     }
   }
 
@@ -236,48 +268,4 @@ export class BucketRing implements WindowRing {
     win[4 * w + EVICTIONS] = 0;
   }
 
-  /** Drops window w's buckets at or before `oldest` (at least its first, at most all but its newest). */
-  #evict(w: number, oldest: number): void {
-    const win = this.#win;
-    const int = this.#int;
-    const capacity = this.#capacity;
-    const sums = this.#sums;
-    const words = this.#words;
-    let e = int[4 * w + HEAD] as number;
-    let count = int[4 * w + COUNT] as number;
-    let volume = win[4 * w + VOLUME] as number;
-    let value = win[4 * w + VALUE] as number;
-    let trades = win[4 * w + TRADES] as number;
-    let evicted = 0;
-    while (count > 0 && (words[6 * e + 4] as number) <= oldest) {
-      volume -= sums[3 * e] as number;
-      value -= sums[3 * e + 1] as number;
-      trades -= words[6 * e + 5] as number;
-      e = e + 1 === capacity ? 0 : e + 1;
-      count--;
-      evicted++;
-    }
-    int[4 * w + HEAD] = e;
-    int[4 * w + COUNT] = count;
-    if (count === 0) {
-      this.#clear(w);
-      return;
-    }
-    int[4 * w + FIRST] = words[6 * e + 4] as number;
-    const evictions = (win[4 * w + EVICTIONS] as number) + evicted;
-    if (evictions >= count || evictions >= (int[4 * w + LENGTH] as number)) {
-      volume = 0;
-      value = 0;
-      trades = 0;
-      for (let k = 0; k < count; k++, e = e + 1 === capacity ? 0 : e + 1) {
-        volume += sums[3 * e] as number;
-        value += sums[3 * e + 1] as number;
-        trades += words[6 * e + 5] as number;
-      }
-      win[4 * w + EVICTIONS] = 0;
-    } else win[4 * w + EVICTIONS] = evictions;
-    win[4 * w + VOLUME] = volume;
-    win[4 * w + VALUE] = value;
-    win[4 * w + TRADES] = trades;
-  }
 }
