@@ -28,5 +28,17 @@ describe('one flag convention, in help and README alike', () => {
     const c = captureIo();
     expect(await main(['ranker', 'train', '--data', 'x', '--config', 'config/backtest-candles.json'], c.io)).toBe(2);
     expect(c.err()).toMatch(/--config does not apply to ranker train \(its settings: --ranker-config ranker\.json\)/);
+    // A flag of another ranker subcommand is refused before anything runs, not ignored.
+    for (const [argv, said] of [
+      [['walk-forward', '--no-backtest'], '--no-backtest applies to ranker evaluate only'],
+      [['walk-forward', '--ranker-config', '{}'], '--ranker-config applies to ranker train only'],
+      [['evaluate', '--model', 'm', '--ranker-config', '{}'], '--ranker-config applies to ranker train only'],
+      [['train', '--model', 'm'], '--model applies to ranker evaluate and rank only'],
+      [['rank', '--model', 'm', '--fold', '7d'], '--fold applies to ranker evaluate and walk-forward only'],
+    ] as const) {
+      const r = captureIo();
+      expect(await main(['ranker', ...argv, '--data', 'x'], r.io), argv.join(' ')).toBe(2);
+      expect(r.err()).toContain(said);
+    }
   });
 });

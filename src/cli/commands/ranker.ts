@@ -2,6 +2,14 @@ import { UsageError } from '../args.js';
 import { DATA_FLAGS, type Command } from '../command.js';
 import { TIME_RANGE_FLAGS } from '../time-range-flags.js';
 
+/** Flags read by some subcommands only. */
+const ONLY: Readonly<Record<string, readonly string[]>> = {
+  'ranker-config': ['train'],
+  model: ['evaluate', 'rank', 'walk-forward'],
+  fold: ['evaluate', 'walk-forward'],
+  'no-backtest': ['evaluate'],
+};
+
 export const rankerCommand: Command = {
   name: 'ranker',
   summary: 'train, evaluate and run the learned ranking model (P(target before stop) with TensorFlow.js); walk-forward: the strategy against the simple rankings, fold by fold',
@@ -31,6 +39,10 @@ export const rankerCommand: Command = {
     if (sub !== 'train' && sub !== 'evaluate' && sub !== 'rank' && sub !== 'walk-forward') throw new UsageError(`expected a subcommand: train, evaluate, rank or walk-forward${sub ? `, got "${sub}"` : ''}`);
     if (sub !== 'walk-forward' && args.strings.has('choose')) throw new UsageError('--choose applies to ranker walk-forward only');
     if (sub !== 'train') for (const flag of ['redis', 'queue']) if (args.strings.has(flag)) throw new UsageError(`--${flag} applies to ranker train only (the folds it trains)`);
+    // A flag another subcommand reads is refused, not silently ignored (walk-forward explains its --model itself).
+    for (const [flag, subs] of Object.entries(ONLY)) {
+      if (!subs.includes(sub) && (args.strings.has(flag) || args.booleans.has(flag))) throw new UsageError(`--${flag} applies to ranker ${subs.filter((s) => s !== 'walk-forward' || flag !== 'model').join(' and ')} only`);
+    }
     // The strategy's walk-forward table needs no model: it does not load TensorFlow.js.
     if (sub === 'walk-forward') return (await import('./ranker-walk-forward.js')).walkForward(args, io);
     const run = await import('./ranker-run.js');
