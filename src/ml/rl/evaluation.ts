@@ -10,7 +10,7 @@ import { agentPolicy } from './agent-policy.js';
 import { agentActions, type LoadedAgent } from './agent-model.js';
 import { spanEpisode } from './episode.js';
 import type { MarketTape } from './market-tape.js';
-import { applySignal, describeSignal, signalScore as ruleOrModelScore, type SignalScore } from './market-signal.js';
+import { applySignal, describeSignal, signalHasState, signalScore as ruleOrModelScore, type SignalScore } from './market-signal.js';
 import { meanMetrics, policyMetrics, type PolicyMetrics } from './policy-metrics.js';
 import { QForward } from './q-network.js';
 import { exitRuleOf, ruleWeights } from './rule-network.js';
@@ -201,7 +201,13 @@ export async function evaluateAgent(options: EvaluationOptions): Promise<Evaluat
       decisions += n;
     },
   });
-  const live = engineRun(tape, config, env.quote, rlAgent((ts, snaps, positions) => (ts >= fromTs ? policy(ts, snaps, positions) : [])), fromBatch, toBatch);
+  // A signal with state (a GRU ranker's history) also reads the batches before the span, as the tape's did.
+  const warm = spec && signal && signalHasState(spec) ? signal.score : undefined;
+  const live = engineRun(tape, config, env.quote, rlAgent((ts, snaps, positions) => {
+    if (ts >= fromTs) return policy(ts, snaps, positions);
+    if (warm && snaps.length > 0) warm(snaps);
+    return [];
+  }), fromBatch, toBatch);
   const liveFinal = live.equity.at(-1)?.equity ?? initial;
   timings.sort((a, b) => a - b);
   const total = timings.reduce((a, b) => a + b, 0);

@@ -14,8 +14,8 @@ export const FALLBACK_RULE: SimpleRule = 'volatility rule';
 
 /**
  * Where the agent's P(target before stop) comes from and the barriers its expected value is priced on.
- * `model`: the ranker's own calibrated probability (a version folder of `coinrx ranker train` of a kind that
- * scores each snapshot on its own: mlp, linear, linear-rank or gbm-rank, loaded by registry.loadVersion);
+ * `model`: the ranker's own calibrated probability (a version folder of `coinrx ranker train` of any kind,
+ * loaded by registry.loadVersion with the version's calibration);
  * `rule`: a simple rule's score, Platt-calibrated on the agent's training span against the same label.
  */
 export interface SignalSpec {
@@ -131,19 +131,15 @@ export function applySignal(tape: MarketTape, spec: SignalSpec): void {
 /** The raw score the spec reads, ready for a batch (the ranker version is loaded here, by registry.loadVersion, when the spec names one). */
 export async function signalScore(spec: SignalSpec): Promise<SignalScore> {
   if (spec.source === 'rule') return RULE_SCORERS[spec.rule as SimpleRule];
-  const [{ loadModelScorer }, { readMeta }] = await Promise.all([import('../model-scorer.js'), import('../registry.js')]);
-  const dir = spec.model as string;
-  refuseSequenceModel(dir, (await readMeta(dir)).kind);
-  const scorer = await loadModelScorer(dir);
+  const { loadModelScorer } = await import('../model-scorer.js');
+  // A GRU keeps each market's last `sequenceLength` inputs: the tape and the engine's agent score every
+  // batch, so both read the same history once a market has had that many batches (a run's first ones
+  // repeat the oldest row, as the engine's own ranking with that GRU does).
+  const scorer = await loadModelScorer(spec.model as string);
   return (snapshots) => {
     scorer(snapshots);
     return scorer.lastProbabilities();
   };
-}
-
-/** A sequence model keeps each market's history: its state would depend on where the agent starts acting. */
-function refuseSequenceModel(dir: string, kind: ModelKind): void {
-  if (kind === 'gru') throw new Error(`the agent's signal takes a ranker that scores each snapshot on its own (mlp, linear, linear-rank, gbm-rank); ${dir} is a gru, whose state depends on where the agent starts: train one with train.models without gru`);
 }
 
 /** The spec of a ranker version's own signal (its label's barriers). */
@@ -151,7 +147,6 @@ export async function modelSignal(dir: string): Promise<SignalSpec> {
   const { readMeta, resolveModelDir } = await import('../registry.js');
   const versionDir = await resolveModelDir(dir);
   const meta = await readMeta(versionDir);
-  refuseSequenceModel(versionDir, meta.kind);
   return {
     source: 'model',
     model: versionDir,
@@ -160,6 +155,11 @@ export async function modelSignal(dir: string): Promise<SignalSpec> {
     stop: meta.config.label.stop,
     horizonMs: meta.config.label.horizon,
   };
+}
+
+/** Whether the signal's score keeps state across batches (a GRU ranker's per-market history): it must then see every batch, also those before an agent acts. */
+export function signalHasState(spec: SignalSpec): boolean {
+  return spec.source === 'model' && spec.ranker?.kind === 'gru';
 }
 
 /** What the observation's signal reads, in one line (agent train and agent evaluate print it). */

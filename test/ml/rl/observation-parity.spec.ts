@@ -97,10 +97,9 @@ function observeBothWays(events: readonly MarketEvent[], tape: MarketTape, norma
   const replay = actionReplay(env.record!.decisions);
   const engineObs = new Map<number, Map<string, number[]>>();
   const run = createBacktest(config, 'USDT', (events[0] as MarketEvent).ts, rlAgent((ts, snapshots, positions) => {
-    if (envObs.has(ts)) {
-      const { obs } = observe(ts, snapshots, positions);
-      engineObs.set(ts, new Map(snapshots.map((s, i) => [s.market, Array.from(obs.subarray(i * OBSERVATION_SIZE, (i + 1) * OBSERVATION_SIZE))])));
-    }
+    // The engine's agent observes every batch (a GRU signal's history needs them all); kept where the environment acted.
+    const { obs } = observe(ts, snapshots, positions);
+    if (envObs.has(ts)) engineObs.set(ts, new Map(snapshots.map((s, i) => [s.market, Array.from(obs.subarray(i * OBSERVATION_SIZE, (i + 1) * OBSERVATION_SIZE))])));
     return replay(ts, snapshots, positions);
   }));
   for (let i = 0; i < (tape.emitIndex[end] as number); i++) run.feed(events[i] as MarketEvent);
@@ -295,6 +294,51 @@ describe('the ranker signal in the RL observation', () => {
       const { compared, signals } = compareObservations(tape, both);
       expect(compared).toBeGreaterThan(1000);
       expect(signals.size).toBeGreaterThan(50);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('with a GRU ranker version, both read the same per-market history of its last sequenceLength inputs', async () => {
+    await initBackend();
+    const dir = mkdtempSync(join(tmpdir(), 'coinrx-signal-gru-'));
+    try {
+      const steps = 6;
+      // An untrained GRU (seeded weights) with a calibration: the point is the history both sides keep.
+      const model = buildModel({ kind: 'gru', features: FEATURE_COUNT, steps, hidden: [8], gruUnits: 4, seed: 5, learningRate: 0.001 });
+      let artifacts: tf.io.ModelArtifacts | undefined;
+      await model.save(tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } })));
+      const config = candleConfig();
+      const events = madeMarket(4);
+      const plain = buildTape(events, config);
+      const normalizer = tapeNormalizer(plain);
+      const calibration: Calibration = { a: 1.5, b: 0.1, center: 0, scale: 1 };
+      const span = { from: 0, to: 1 };
+      await saveVersion(dir, artifacts!, { createdAt: '', kind: 'gru', backend: 'cpu', featureNames: FEATURE_NAMES, sequenceLength: steps, normalizer, calibration, baseRate: 0.4, config: parseRankerConfig({ label: { target: 0.03, stop: 0.02, horizon: '6h' } }), data: { paths: [], files: [], firstTs: 0, lastTs: 1 }, spans: { train: span, validation: span, testFrom: 1 }, metrics: {} });
+      const spec = await modelSignal(dir);
+      expect(spec.ranker).toEqual({ kind: 'gru', ranksWith: 'model' });
+      const tape = buildTape(events, config, { signalScore: await signalScore(spec), signalSource: 'model' });
+      applySignal(tape, spec);
+      // Brute force on cells of day 2: the GRU on each market's last `steps` normalised rows, calibrated.
+      const M = tape.markets.length;
+      const cells: number[] = [];
+      for (let b = 288; b < 2 * 288; b += 7) for (let m = 0; m < M; m++) cells.push(b * M + m);
+      const x = new Float32Array(cells.length * steps * FEATURE_COUNT);
+      const row = new Float32Array(FEATURE_COUNT);
+      cells.forEach((cell, i) => {
+        for (let k = 0; k < steps; k++) {
+          normalizeInto(normalizer, tape.features, (cell - (steps - 1 - k) * M) * FEATURE_COUNT, row, 0);
+          x.set(row, (i * steps + k) * FEATURE_COUNT);
+        }
+      });
+      const p = tf.tidy(() => ((model.predict(tf.tensor3d(x, [cells.length, steps, FEATURE_COUNT])) as tf.Tensor[])[0] as tf.Tensor).dataSync());
+      cells.forEach((cell, i) => expect(Math.abs((tape.signalScore[cell] as number) - calibrate(calibration, logit(p[i] as number)))).toBeLessThan(1e-5));
+      // The engine side loads the version again and observes from its own first batch, as a configured agent does.
+      const both = observeBothWays(events, tape, normalizer, { spec, score: await signalScore(spec) });
+      const { compared, signals } = compareObservations(tape, both);
+      expect(compared).toBeGreaterThan(1000);
+      expect(signals.size).toBeGreaterThan(50);
+      expect(describeSignal(spec)).toContain('a gru: its calibrated P(+3 % before −2 % net within 6 h)');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
