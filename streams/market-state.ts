@@ -2,7 +2,7 @@ import type { FeatureSnapshot, MarketEvent, Regime, Touch, WindowName, WindowSta
 import { WINDOW_MS, WINDOWS } from '../src/core/index.js';
 import { BucketRing } from './bucket-ring.js';
 import { MinuteVolatility } from './minute-volatility.js';
-import { classifyRegime, DEFAULT_REGIME_RULE, type RegimeRule } from './regime.js';
+import { DEFAULT_REGIME_RULE, REGIME_NAMES, regimeCode, type RegimeRule } from './regime.js';
 import { SlidingExtremes } from './sliding-extremes.js';
 
 /**
@@ -156,13 +156,14 @@ export class MarketState {
     const high = this.#extremes.high();
     const low = this.#extremes.low();
     const position = high > low ? Math.min(1, Math.max(0, (price - low) / (high - low))) : 0.5;
-    const rule = this.#regimeRule;
-    const regime = regimes(
-      classifyRegime(price, vwapOf(sums, 5, price), volatility, 1, rule),
-      classifyRegime(price, vwapOf(sums, 6, price), volatility, 6, rule),
-      classifyRegime(price, vwapOf(sums, 7, price), volatility, 12, rule),
-      classifyRegime(price, vwapOf(sums, 8, price), volatility, 24, rule),
-    );
+    // classifyRegime of the 1h, 6h, 12h and 24h windows, as codes (no strings until the shared record).
+    const minMove = this.#regimeRule.minMove;
+    const threshold = this.#regimeRule.threshold;
+    const h1 = regimeCode(price, vwapOf(sums, 5, price), Math.max(minMove, volatility * SQRT_1), threshold);
+    const h6 = regimeCode(price, vwapOf(sums, 6, price), Math.max(minMove, volatility * SQRT_6), threshold);
+    const h12 = regimeCode(price, vwapOf(sums, 7, price), Math.max(minMove, volatility * SQRT_12), threshold);
+    const h24 = regimeCode(price, vwapOf(sums, 8, price), Math.max(minMove, volatility * SQRT_24), threshold);
+    const regime = regimes(((h1 * 3 + h6) * 3 + h12) * 3 + h24);
     // Object literals with a fixed key order: one hidden class for every snapshot, cheap to build and read.
     return this.touch
       ? { market: this.market, ts, price, windows, volatility, position, high, low, regime, touch: this.touch }
@@ -177,12 +178,23 @@ function windowSums(): number[] {
 }
 const PRICE = 33;
 
-/** The 81 regime records, shared by every snapshot (frozen: a snapshot is read-only). */
+/** √hours of the regime horizons (Math.sqrt is exact to the last bit, so these are what classifyRegime computes). */
+const SQRT_1 = Math.sqrt(1);
+const SQRT_6 = Math.sqrt(6);
+const SQRT_12 = Math.sqrt(12);
+const SQRT_24 = Math.sqrt(24);
+
+/** The 81 regime records, shared by every snapshot (frozen: a snapshot is read-only), by ((1h·3 + 6h)·3 + 12h)·3 + 24h of their codes. */
 const REGIME_RECORDS: (Readonly<Record<string, Regime>> | undefined)[] = [];
-const regimeIndex = (r: Regime): number => (r === 'bull' ? 0 : r === 'bear' ? 1 : 2);
-function regimes(h1: Regime, h6: Regime, h12: Regime, h24: Regime): Readonly<Record<string, Regime>> {
-  const k = ((regimeIndex(h1) * 3 + regimeIndex(h6)) * 3 + regimeIndex(h12)) * 3 + regimeIndex(h24);
-  return (REGIME_RECORDS[k] ??= Object.freeze({ '1h': h1, '6h': h6, '12h': h12, '24h': h24 }));
+function regimes(k: number): Readonly<Record<string, Regime>> {
+  return REGIME_RECORDS[k] ?? regimeRecord(k);
+}
+
+function regimeRecord(k: number): Readonly<Record<string, Regime>> {
+  const name = (code: number): Regime => REGIME_NAMES[code] as Regime;
+  const record = Object.freeze({ '1h': name(Math.floor(k / 27)), '6h': name(Math.floor(k / 9) % 3), '12h': name(Math.floor(k / 3) % 3), '24h': name(k % 3) });
+  REGIME_RECORDS[k] = record;
+  return record;
 }
 
 /** The VWAP of window i of `sums` (the last price when nothing traded in it), as BucketRing.stats computes it. */

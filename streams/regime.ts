@@ -15,18 +15,28 @@ export interface RegimeRule {
 export const DEFAULT_REGIME_RULE: RegimeRule = { threshold: 0.5, minMove: 0.002 };
 
 export function classifyRegime(price: number, vwap: number, hourlyVolatility: number, hours: number, rule: RegimeRule = DEFAULT_REGIME_RULE): Regime {
-  if (!(price > 0) || !(vwap > 0)) return 'flat';
-  const expected = Math.max(rule.minMove, hourlyVolatility * Math.sqrt(hours));
+  return REGIME_NAMES[regimeCode(price, vwap, Math.max(rule.minMove, hourlyVolatility * Math.sqrt(hours)), rule.threshold)] as Regime;
+}
+
+/** classifyRegime's answers by code: 0 bull, 1 bear, 2 flat. */
+export const REGIME_NAMES: readonly Regime[] = ['bull', 'bear', 'flat'];
+
+/**
+ * classifyRegime as a code (an index of REGIME_NAMES) from the expected move over the horizon
+ * (max(minMove, hourly volatility × √hours)), for callers that classify every snapshot and want no strings.
+ */
+export function regimeCode(price: number, vwap: number, expected: number, threshold: number): number {
+  if (!(price > 0) || !(vwap > 0)) return 2;
   const ratio = price / vwap;
   // 1 − 1/r ≤ ln r ≤ r − 1: a ratio this close to 1 is flat without the logarithm (a snapshot classifies
   // four horizons). The margin (a millionth of the bound, far above the rounding of ln, ÷, × and 1/r)
   // keeps the answer the logarithm's; a bound too small for it takes the logarithm.
-  const bound = rule.threshold * expected * (1 - 1e-6);
-  if (bound > 1e-6 && ratio - 1 < bound && 1 - 1 / ratio > -bound) return 'flat';
+  const bound = threshold * expected * (1 - 1e-6);
+  if (bound > 1e-6 && ratio - 1 < bound && 1 - 1 / ratio > -bound) return 2;
   const z = Math.log(ratio) / expected;
-  if (z > rule.threshold) return 'bull';
-  if (z < -rule.threshold) return 'bear';
-  return 'flat';
+  if (z > threshold) return 0;
+  if (z < -threshold) return 1;
+  return 2;
 }
 
 export interface Breadth {

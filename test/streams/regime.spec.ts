@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Random, type FeatureSnapshot, type Regime } from '../../src/core/index.js';
-import { classifyRegime, horizonBreadth, marketBreadth } from '../../streams/index.js';
+import { Random, type FeatureSnapshot, type Regime, type WindowName } from '../../src/core/index.js';
+import { classifyRegime, horizonBreadth, MarketState, marketBreadth } from '../../streams/index.js';
 
 const REGIMES: readonly Regime[] = ['bull', 'bear', 'flat'];
 
@@ -50,5 +50,27 @@ describe('classifyRegime', () => {
       if (got === 'flat') flats++;
     }
     expect(flats).toBeGreaterThan(10_000);
+  });
+});
+
+describe('snapshot regimes', () => {
+  it("are classifyRegime of the snapshot's price, 1h/6h/12h/1d VWAP and volatility, every horizon in every combination seen", () => {
+    const random = new Random(5);
+    const state = new MarketState('BTC/USDT');
+    const seen = new Set<string>();
+    let price = 100;
+    let ts = 1_700_000_000_000;
+    for (let i = 0; i < 20_000; i++) {
+      // A random walk with trending stretches, so each horizon is bull, bear and flat at times.
+      price *= Math.exp(0.004 * random.normal() + 0.002 * Math.sin(i / 700));
+      ts += 30_000;
+      state.apply({ kind: 'trade', market: 'BTC/USDT', ts, price, amount: 0.1 + random.next() });
+      if (i % 10 !== 0) continue;
+      const s = state.snapshot(ts);
+      const horizons: [string, WindowName, number][] = [['1h', '1h', 1], ['6h', '6h', 6], ['12h', '12h', 12], ['24h', '1d', 24]];
+      for (const [label, window, hours] of horizons) expect(s.regime[label]).toBe(classifyRegime(s.price, s.windows[window].vwap, s.volatility, hours));
+      seen.add(horizons.map(([label]) => s.regime[label]).join(' '));
+    }
+    expect(seen.size).toBeGreaterThan(20);
   });
 });
