@@ -1,3 +1,5 @@
+import { InputError } from '../core/index.js';
+
 /** A half-open time span [from, to) in event-time milliseconds. */
 export interface Span {
   readonly from: number;
@@ -41,7 +43,7 @@ export function walkForwardFolds(options: WalkForwardOptions): Fold[] {
   for (let k = 0; k < folds; k++) {
     const validation = { from: span.to - (folds - k) * validationMs, to: span.to - (folds - k - 1) * validationMs };
     const train = { from: span.from, to: validation.from - gap };
-    if (!(train.to > train.from)) throw new Error(`walk-forward fold ${k + 1}/${folds} leaves no training data: the span is too short for ${folds} validation block(s) of ${validationMs} ms plus a ${gap} ms gap`);
+    if (!(train.to > train.from)) throw new InputError(`walk-forward fold ${k + 1}/${folds} leaves no training data: the span (${hours(span.to - span.from)}) is too short for ${folds} validation block(s) of ${hours(validationMs)} plus the ${hours(gap)} purge and embargo; give a longer span or a shorter split.validation`);
     out.push({ train, validation });
   }
   return out;
@@ -56,3 +58,5 @@ export function testStart(trainedTo: number, purgeMs: number, embargoMs: number)
 export function inSpan(t: number, span: Span): boolean {
   return t >= span.from && t < span.to;
 }
+
+const hours = (ms: number): string => `${+(ms / 3_600_000).toFixed(2)} h`;

@@ -1,5 +1,5 @@
 import { tap } from 'rxjs';
-import type { MarketEvent } from '../core/index.js';
+import { InputError, type MarketEvent } from '../core/index.js';
 import { Random } from '../core/random.js';
 import type { Config } from '../config.js';
 import { configuredStrategy, createBacktest, quoteOf, type BacktestRun } from '../engine/index.js';
@@ -379,7 +379,7 @@ export async function strategyWalkForward(options: StrategyWalkForwardOptions): 
     const trace = await runPolicy(options.paths, options.config, span, score, name === DEFAULT_POLICY, options.signal);
     if (!prices) {
       // The first run finds where the data ends: every later run stops there too.
-      if (!(trace.lastTs >= from)) throw new Error(`nothing to trade: the data ends ${Number.isNaN(trace.lastTs) ? 'before it starts' : new Date(trace.lastTs).toISOString()}, before the span's start ${new Date(from).toISOString()}`);
+      if (!(trace.lastTs >= from)) throw new InputError(`nothing to trade: the data ends ${Number.isNaN(trace.lastTs) ? 'before it starts' : new Date(trace.lastTs).toISOString()}, before the span's start ${new Date(from).toISOString()}`);
       span = { from, to: Math.min(span.to, trace.lastTs + 1) };
       days = spanDays(span.from, span.to);
       prices = trace.prices;

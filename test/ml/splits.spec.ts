@@ -25,7 +25,7 @@ describe('walk-forward splits', () => {
 
   it('refuse a purge shorter than the horizon and spans too short for the folds', () => {
     expect(() => walkForwardFolds({ span, folds: 1, validationMs: DAY, horizonMs: H, purgeMs: H - 1, embargoMs: 0 })).toThrow(/shorter than the label horizon/);
-    expect(() => walkForwardFolds({ span, folds: 6, validationMs: 10 * DAY, horizonMs: H, purgeMs: H, embargoMs: DAY })).toThrow(/no training data/);
+    expect(() => walkForwardFolds({ span, folds: 6, validationMs: 10 * DAY, horizonMs: H, purgeMs: H, embargoMs: DAY })).toThrow(/no training data: the span \(\d+ h\) is too short for 6 validation block\(s\) of 240 h plus the 36 h purge and embargo/);
   });
 
   it('with a least training span, drop the oldest folds that would train on less (at least one stays), keeping the latest blocks', () => {
