@@ -19,6 +19,7 @@ export const rankerCommand: Command = {
     'coinrx ranker evaluate --data ../shared/data/candles/binance-spot-2021-5m --model models/ --config config/backtest-candles.json',
     'coinrx ranker rank --data ../shared/data/candles/binance-spot-2021-5m --model models/ --config config/backtest-candles.json --out ranking.jsonl',
     'coinrx ranker walk-forward --data ../shared/data/candles/binance-spot-2021-5m --config config/backtest-candles.json --fold 14d',
+    'coinrx ranker walk-forward --data ../shared/data/candles/binance-spot-2021-5m --config config/backtest-candles.json --fold 14d --choose config/walk-forward-grid.json',
   ],
   flags: {
     ...DATA_FLAGS,
