@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { balancesText } from '../../src/cli/commands/status.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { RedisTestServer, skipWithoutRedis } from '../helpers/redis-server.js';
 import { RedisStore } from '../../src/store/redis-store.js';
@@ -56,6 +57,7 @@ describe.skipIf(skipWithoutRedis())('coinrx status', () => {
     expect(text.out()).toMatch(/^bot "stat": stopped \(end of data\)$/m);
     expect(text.out()).toMatch(/^equity \d+\.\d\d, peak \d+\.\d\d/m);
     expect(text.out()).toMatch(/^models: ranking heuristic, strategy rules$/m);
+    expect(text.out()).toMatch(/^balances at \S+: \w+ \d+(\.\d{1,8})?(, \w+ \d+(\.\d{1,8})?)*$/m);
     // Per order, what the exchange executed beside what the bot applied: every fill once.
     expect(text.out()).toMatch(/^orders: \d+, every fill applied exactly once$/m);
     expect(text.out()).toMatch(/^ {2}\S+-b1 buy \S+ \w+: exchange executed [\d.e-]+ of [\d.e-]+, bot applied [\d.e-]+ in \d+ fill\(s\)$/m);
@@ -93,5 +95,11 @@ describe.skipIf(skipWithoutRedis())('coinrx status', () => {
     expect(heard.filter((h) => !h.startsWith('backtest:') && !h.startsWith('paper1:'))).toEqual([]);
     await sub.unsubscribe();
     await listener.close();
+  });
+});
+
+describe('coinrx status balances line', () => {
+  it('shows free + locked as an amount (8 decimals at most), not a float sum, and leaves empty ones out', () => {
+    expect(balancesText([{ currency: 'USDT', free: 0.1, locked: 0.2 }, { currency: 'BTC', free: 0, locked: 0 }, { currency: 'ETH', free: 0.35293975, locked: 0 }])).toBe('USDT 0.3, ETH 0.35293975');
   });
 });

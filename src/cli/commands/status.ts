@@ -10,6 +10,11 @@ import { KEY_PREFIX } from '../../store/channels.js';
 import { probeRedis } from '../../store/redis-probe.js';
 
 /** The ids of the bots with snapshots in this Redis (`coinrx:<bot>:snapshots:*`), sorted. */
+/** Each held currency's free + locked, to 8 decimals (a float sum printed whole showed 16 digits: 0.30000000000000004). */
+export function balancesText(balances: readonly { readonly currency: string; readonly free: number; readonly locked: number }[]): string {
+  return balances.filter((b) => b.free + b.locked > 0).map((b) => `${b.currency} ${+(b.free + b.locked).toFixed(8)}`).join(', ');
+}
+
 async function botsInRedis(url: string): Promise<string[]> {
   const { Redis } = await import('ioredis');
   const client = new Redis(url, { lazyConnect: true, connectTimeout: 5_000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
@@ -117,7 +122,7 @@ export const statusCommand: Command = {
         lines.push(`equity ${c.equity.toFixed(2)}, peak ${c.peakEquity.toFixed(2)}, day open ${c.dayOpenEquity.toFixed(2)}`);
       }
       if (models) lines.push(`models: ranking ${models.ranking}, strategy ${models.strategy}`);
-      if (portfolio) lines.push(`balances at ${new Date(portfolio.ts).toISOString()}: ${portfolio.balances.filter((b) => b.free + b.locked > 0).map((b) => `${b.currency} ${b.free + b.locked}`).join(', ')}`);
+      if (portfolio) lines.push(`balances at ${new Date(portfolio.ts).toISOString()}: ${balancesText(portfolio.balances)}`);
       if (checkpointInfo) lines.push(`checkpoint after ${checkpointInfo.index} events (${new Date(checkpointInfo.engine.ts).toISOString()}): coinrx backtest … --resume continues it`);
       lines.push(`open positions: ${open.length === 0 ? 'none' : ''}`);
       for (const p of open) {
