@@ -182,7 +182,7 @@ async function evaluate(args: ParsedArgs, io: CommandIo): Promise<number> {
 
 export const agentCommand: Command = {
   name: 'agent',
-  summary: 'train the RL agent (best/current self-play loop) and evaluate it against cash, buy-and-hold, the ranker strategy and a random policy',
+  summary: 'train the RL agent (best/current self-play loop) and evaluate it against cash, buy-and-hold, the rule strategy, the edge rule it starts from and a random policy',
   examples: [
     'coinrx agent train --data ../shared/data/candles/binance-spot-2021-5m --until 2021-03-01 --generations 5 --out out/agent',
     'coinrx agent evaluate --data ../shared/data/candles/binance-spot-2021-5m --model out/agent --from 2021-03-01',
