@@ -83,7 +83,9 @@ export class BucketRing implements WindowRing {
   /**
    * Current (open) bucket id, counted from the first bucket seen (#origin), and the end time of that
    * bucket for a cheap same-bucket test. Relative ids stay small integers: absolute ones (1.7e9 seconds
-   * since 1970) are not V8 small integers.
+   * since 1970) are not V8 small integers. Stored as int32, they last 68 years of 1-second buckets from a
+   * market's first print (bench features' plain loop, which never forgets a market and shifts the tape by
+   * years each loop, goes past that: its sums are then wrong, its speed is all it reports).
    */
   #current = -1;
   #currentEnd = -Infinity;
@@ -167,13 +169,14 @@ export class BucketRing implements WindowRing {
         count++;
       }
       if ((int[4 * w + FIRST] as number) <= oldest) {
-        // Evict what left (at least the first bucket, never the newest, which is inside the window).
+        // Evict what left (at least the first bucket; never the newest, which is inside the window, but the
+        // count bounds the walk whatever the ids say).
         const capacity = this.#capacity;
         const sums = this.#sums;
         const words = this.#words;
         let h = int[4 * w + HEAD] as number;
         let evicted = 0;
-        while ((words[6 * h + 4] as number) <= oldest) {
+        while (count > 0 && (words[6 * h + 4] as number) <= oldest) {
           volumeSum -= sums[3 * h] as number;
           valueSum -= sums[3 * h + 1] as number;
           tradesSum -= words[6 * h + 5] as number;
@@ -182,6 +185,10 @@ export class BucketRing implements WindowRing {
           evicted++;
         }
         int[4 * w + HEAD] = h;
+        if (count === 0) {
+          this.#clear(w);
+          continue;
+        }
         int[4 * w + FIRST] = words[6 * h + 4] as number;
         const evictions = (win[4 * w + EVICTIONS] as number) + evicted;
         // Subtraction drifts: the sums are recomputed from the buckets once as many have left as remain.
