@@ -14,6 +14,8 @@ export interface ModelScorer extends BatchScorer {
   readonly lastProbabilities: () => Float32Array;
   /** Expected time to the target (ms, capped at H) of the last scored batch. */
   readonly lastTimesMs: () => Float32Array;
+  /** The simple rule that ranks instead of the network (`meta.ranksWith`), when training chose one. */
+  readonly ranksWith?: string;
 }
 
 export interface ScorerParts {
@@ -100,6 +102,6 @@ export async function loadModelScorer(dir: string): Promise<ModelScorer> {
     net(snapshots);
     return score(snapshots);
   }) as unknown as ModelScorer;
-  Object.assign(scorer, { lastProbabilities: () => net.lastProbabilities(), lastTimesMs: () => net.lastTimesMs() });
+  Object.assign(scorer, { lastProbabilities: () => net.lastProbabilities(), lastTimesMs: () => net.lastTimesMs(), ranksWith: rule });
   return scorer;
 }

@@ -167,5 +167,14 @@ describe.skipIf(skipWithoutSharedData())('ranker end to end on four coins', () =
     expect(existsSync(join(out, 'eval', 'evaluation.html'))).toBe(true);
     const json = JSON.parse(readFileSync(join(out, 'eval', 'evaluation.json'), 'utf8')) as { scores: unknown[] };
     expect(json.scores).toHaveLength(6);
+    // ranker rank says when the version ranks with a rule (the rankings written are the rule's), and only then.
+    const stderr = new PassThrough();
+    let said = '';
+    stderr.on('data', (c: Buffer) => (said += c.toString()));
+    const rank = { ...io().io, stderr };
+    expect(await main(['ranker', 'rank', '--data', ...files.slice(0, 2), '--model', join(out, 'models'), '--to', '2021-01-14', '--out', join(out, 'ranking.jsonl')], rank)).toBe(0);
+    const ranksWith = (JSON.parse(readFileSync(join(out, 'models', 'v1', 'meta.json'), 'utf8')) as { ranksWith?: string }).ranksWith;
+    if (ranksWith === undefined || ranksWith === 'model') expect(said).not.toContain('ranks with');
+    else expect(said).toContain(`ranker rank: ${join(out, 'models')} ranks with the ${ranksWith} (training did not show the network better on validation`);
   });
 });

@@ -145,6 +145,8 @@ export async function rank(args: ParsedArgs, io: CommandIo): Promise<number> {
   const config = loadConfig({ ...(profile ? { file: profile } : {}), set: [...(args.lists.get('set') ?? [])], env: io.env });
   const range = timeRangeArgs(args);
   const score = await loadModelScorer(modelDir);
+  // The rankings written are the rule's then, not the network's: said, so they are not read as the model's.
+  if (score.ranksWith !== undefined) io.stderr.write(`ranker rank: ${modelDir} ranks with the ${score.ranksWith} (training did not show the network better on validation; docs/ranker.md)\n`);
   const source = replayFromArgs(args, io);
   const events$ = new Subject<MarketEvent>();
   const pipeline = marketPipeline(events$, config, { score });
