@@ -17,6 +17,15 @@ export async function configuredScorer(config: Config): Promise<BatchScorer | un
 }
 
 /**
+ * One line for the start of a run when the version `ranking.model` names ranks with a simple rule
+ * (`meta.ranksWith`): the trades are then the rule's, not the network's. Undefined when the network ranks.
+ */
+export function rankerRuleNote(modelDir: string, scorer: BatchScorer | undefined): string | undefined {
+  const rule = (scorer as { readonly ranksWith?: string } | undefined)?.ranksWith;
+  return rule === undefined ? undefined : `${modelDir} ranks with the ${rule} (training did not show the network better on validation; docs/ranker.md)`;
+}
+
+/**
  * The strategy `strategy.agent` names — a folder written by `coinrx agent train` (its promoted version) —
  * as a factory taking the fee rate (known once the quote currency is), or undefined for the rule-based
  * strategy. TensorFlow.js is not needed: the agent acts with its weights in plain JS.

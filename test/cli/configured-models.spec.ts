@@ -67,6 +67,34 @@ describe('models named by the configuration', () => {
     expect(decisions.BUY ?? 0, JSON.stringify(decisions)).toBeGreaterThan(0);
   });
 
+  it('ranking.model: a version ranking with the volatility rule says so at start, and the rule ranks (not its network)', async () => {
+    const stump = (name: string, value: number): Tree => ({ feature: [FEATURE_NAMES.indexOf(name), -1, -1], threshold: [0, 0, 0], left: [1, 0, 0], right: [2, 0, 0], value: [0, -value, value] });
+    const unit = { mean: new Array<number>(FEATURE_COUNT).fill(0), std: new Array<number>(FEATURE_COUNT).fill(1), clip: 5 };
+    const span = { from: 0, to: 1 };
+    // Two opposite networks (momentum up, momentum down), each saved ranking with the rule and with the network.
+    const save = async (sign: number, ranksWith: 'model' | 'volatility rule'): Promise<string> => {
+      const dir = mkdtempSync(join(tmpdir(), 'coinrx-gbm-'));
+      const trees = [stump('xs_z_mom_10m', 0.8 * sign), stump('xs_z_mom_1h', 0.5 * sign)];
+      await saveVersion(dir, treeArtifacts({ features: FEATURE_COUNT, trees, time: { w: new Array<number>(FEATURE_COUNT).fill(0), b: 0 } }), { createdAt: '', kind: 'gbm-rank', backend: 'cpu', featureNames: FEATURE_NAMES, sequenceLength: 6, normalizer: unit, calibration: { a: 1, b: 0, center: 0, scale: 1 }, baseRate: 0.4, config: parseRankerConfig({}), data: { paths: [], files: [], firstTs: 0, lastTs: 1 }, spans: { train: span, validation: span, testFrom: 1 }, ranksWith, metrics: {} });
+      return dir;
+    };
+    const run = async (model: string): Promise<{ err: string; trades: string }> => {
+      const out = mkdtempSync(join(tmpdir(), 'coinrx-ranked-'));
+      const c = captureIo();
+      expect(await main(['demo', '--hours', '24', '--markets', '12', ...DEMO.slice(5), '--out', out, '--set', 'allocation.maxPositions=2', '--set', `ranking.model=${JSON.stringify(model)}`], c.io), c.err()).toBe(0);
+      return { err: c.err(), trades: readFileSync(join(out, 'trades.csv'), 'utf8') };
+    };
+    const ruleUp = await save(1, 'volatility rule');
+    const up = await run(ruleUp);
+    expect(up.err).toContain(`demo: ${ruleUp} ranks with the volatility rule (training did not show the network better on validation; docs/ranker.md)\n`);
+    expect(up.trades.split('\n').length).toBeGreaterThan(3);
+    // The rule ranks: the opposite network changes nothing, whereas ranking with the networks trades differently.
+    expect((await run(await save(-1, 'volatility rule'))).trades).toBe(up.trades);
+    const netUp = await run(await save(1, 'model'));
+    expect(netUp.err).not.toContain('ranks with');
+    expect(netUp.trades).not.toBe((await run(await save(-1, 'model'))).trades);
+  });
+
   it('a missing model or agent fails at start naming the field', async () => {
     for (const field of ['strategy.agent', 'ranking.model']) {
       const c = captureIo();

@@ -1,5 +1,5 @@
 import { backtestNode, loadBacktestCheckpoint, NoMarketEventsError, openRunStore, StoreNotWritableError, type BacktestCheckpoint } from '../../engine/nodes/backtest-node.js';
-import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
+import { configuredAgent, configuredScorer, rankerRuleNote } from '../../engine/configured-models.js';
 import { UsageError } from '../args.js';
 import { writeBacktestOutput } from '../../engine/backtest-output.js';
 import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
@@ -44,6 +44,8 @@ export const backtestCommand: Command = {
     const quote = quoteFlag(args);
     if (quote !== undefined) await checkQuoteAgainstData(args, quote);
     const score = await configuredScorer(config);
+    const rankNote = rankerRuleNote(config.ranking.model, score);
+    if (rankNote !== undefined) io.stderr.write(`backtest: ${rankNote}\n`);
     const user = await strategyFromArgs(args, config);
     const agent = await configuredAgent(config);
     // Opened by the node: with Redis, only once it answers (the run does not begin with its entries blocked).

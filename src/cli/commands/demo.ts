@@ -1,5 +1,5 @@
 import { backtestNode, openRunStore, StoreNotWritableError, storeLocation, type BacktestRun } from '../../engine/nodes/backtest-node.js';
-import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
+import { configuredAgent, configuredScorer, rankerRuleNote } from '../../engine/configured-models.js';
 import { writeBacktestOutput } from '../../engine/backtest-output.js';
 import { generateMarket } from '../../market-data/generator.js';
 import { batched } from '../../market-data/batched.js';
@@ -51,6 +51,8 @@ export const demoCommand: Command = {
     const out = args.strings.get('out') ?? 'out/demo';
     const bar = new ProgressBar(io.stderr, io.interactive, 'demo');
     const score = await configuredScorer(config);
+    const rankNote = rankerRuleNote(config.ranking.model, score);
+    if (rankNote !== undefined) io.stderr.write(`demo: ${rankNote}\n`);
     const user = await strategyFromArgs(args, config);
     const agent = await configuredAgent(config);
     // With REDIS_URL the demo writes what it does to Redis like any run (monitor, status, snapshots).

@@ -1,4 +1,4 @@
-import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
+import { configuredAgent, configuredScorer, rankerRuleNote } from '../../engine/configured-models.js';
 import { connectLiveExchange, liveKeys, liveNode, LiveStartError } from '../../engine/nodes/live-node.js';
 import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, type Command } from '../command.js';
@@ -81,6 +81,8 @@ export const liveCommand: Command = {
     io.stderr.write(`live: REAL orders on ${markets}; ${cash.free} ${quote} free\n`);
     io.stderr.write(`live: limits: at most ${a.maxPositions} positions, ${a.maxPerCoin * 100}% of equity per coin, ${a.cashReserve * 100}% kept in cash; daily loss limit ${config.bot.dailyLossLimit * 100}%, max drawdown ${config.bot.maxDrawdown * 100}%; Ctrl-C stops (open buys cancelled, holdings ${config.bot.onStop === 'keep' ? 'kept' : 'sold'})\n`);
     const score = await configuredScorer(config);
+    const rankNote = rankerRuleNote(config.ranking.model, score);
+    if (rankNote !== undefined) io.stderr.write(`live: ${rankNote}\n`);
     const agent = await configuredAgent(config);
     const started = node;
     try {

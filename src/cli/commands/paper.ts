@@ -1,5 +1,5 @@
 import { paperNode } from '../../engine/nodes/paper-node.js';
-import { configuredAgent, configuredScorer } from '../../engine/configured-models.js';
+import { configuredAgent, configuredScorer, rankerRuleNote } from '../../engine/configured-models.js';
 import { CONFIG_FLAGS, type Command } from '../command.js';
 import { DASHBOARD_FLAG, EXCHANGE_URL_FLAGS, portFlag } from './live-flags.js';
 import { openLiveMarket } from './live-market.js';
@@ -37,6 +37,8 @@ export const paperCommand: Command = {
     io.stderr.write(`paper: ${market.markets} ${quote} markets on ${market.exchangeId}, simulated balance ${config.simulator.initialBalance} ${quote}; Ctrl-C stops and writes ${out}/\n`);
     // With REDIS_URL: position snapshots, the event log and the monitor channels (`coinrx monitor`).
     const score = await configuredScorer(config);
+    const rankNote = rankerRuleNote(config.ranking.model, score);
+    if (rankNote !== undefined) io.stderr.write(`paper: ${rankNote}\n`);
     const agent = await configuredAgent(config);
     const node = paperNode({ config, quote, ...(market.rules ? { rules: market.rules } : {}), ...(score ? { scorer: score } : {}), ...(agent ? { strategy: agent } : user ? { strategy: user } : {}) });
     try {

@@ -5,6 +5,7 @@ import { Subject } from 'rxjs';
 import type { MarketEvent } from '../../core/index.js';
 import { loadConfig } from '../../config.js';
 import { marketPipeline } from '../../engine/market-pipeline.js';
+import { rankerRuleNote } from '../../engine/configured-models.js';
 import { evaluateRanker } from '../../ml/evaluation.js';
 import { evaluationHtml, evaluationText } from '../../ml/evaluation-report.js';
 import { loadModelScorer } from '../../ml/model-scorer.js';
@@ -146,7 +147,8 @@ export async function rank(args: ParsedArgs, io: CommandIo): Promise<number> {
   const range = timeRangeArgs(args);
   const score = await loadModelScorer(modelDir);
   // The rankings written are the rule's then, not the network's: said, so they are not read as the model's.
-  if (score.ranksWith !== undefined) io.stderr.write(`ranker rank: ${modelDir} ranks with the ${score.ranksWith} (training did not show the network better on validation; docs/ranker.md)\n`);
+  const note = rankerRuleNote(modelDir, score);
+  if (note !== undefined) io.stderr.write(`ranker rank: ${note}\n`);
   const source = replayFromArgs(args, io);
   const events$ = new Subject<MarketEvent>();
   const pipeline = marketPipeline(events$, config, { score });
