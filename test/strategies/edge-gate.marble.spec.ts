@@ -1,30 +1,12 @@
 import { from, lastValueFrom, Observable, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import type { Decision, FeatureSnapshot, Regime, WindowName, WindowStats } from '../../src/core/index.js';
-import { WINDOWS } from '../../src/core/index.js';
+import type { Decision } from '../../src/core/index.js';
 import { Random } from '../../src/core/random.js';
 import { BidPeaks, edgeEstimate, edgeGate, exitReason, tripleBarrier, type EdgeGateOptions, type PositionView, type Strategy, type StrategyInput } from '../../strategies/index.js';
+import { features, MIN, ranking, snapshot, T0 } from './fixtures.js';
 
-const MIN = 60_000;
-const T0 = 1_700_000_000_000;
 
-function snapshot(market: string, minute: number, price: number, regime: Regime = 'flat'): FeatureSnapshot {
-  const stats: WindowStats = { vwap: price, volume: 1, value: price, trades: 1 };
-  return {
-    market,
-    ts: T0 + minute * MIN,
-    price,
-    windows: Object.fromEntries(WINDOWS.map((w) => [w, stats])) as Record<WindowName, WindowStats>,
-    volatility: 0.01,
-    position: 0.5,
-    high: price,
-    low: price,
-    regime: { '1h': regime, '6h': regime, '12h': regime, '24h': regime },
-  };
-}
-const features = (minute: number, ...snapshots: FeatureSnapshot[]): StrategyInput => ({ kind: 'features', ts: T0 + minute * MIN, snapshots });
-const ranking = (minute: number, ...markets: string[]): StrategyInput => ({ kind: 'ranking', ranking: { ts: T0 + minute * MIN, ranking: markets.map((market, i) => ({ market, score: 10 - i })) } });
 
 const GATE: EdgeGateOptions = {
   takeProfit: 0.02,
@@ -90,8 +72,8 @@ describe('edge gate', () => {
 
   it('the regime filter passes buys only while the breadth at its horizon is at least its minimum', async () => {
     const options = { ...GATE, edge: false, regimeMin: 0 };
-    const bear = features(1, snapshot('A/USDT', 1, 100, 'bear'), snapshot('B/USDT', 1, 100, 'flat'));
-    const bull = features(2, snapshot('A/USDT', 2, 100, 'bull'), snapshot('B/USDT', 2, 100, 'flat'));
+    const bear = features(1, snapshot('A/USDT', 1, 100, { regime: 'bear' }), snapshot('B/USDT', 1, 100, { regime: 'flat' }));
+    const bull = features(2, snapshot('A/USDT', 2, 100, { regime: 'bull' }), snapshot('B/USDT', 2, 100, { regime: 'flat' }));
     const out = await decisions([bear, ranking(1, 'A/USDT'), bull, ranking(2, 'A/USDT')], options);
     expect(out.map((d) => d.ts)).toEqual([T0 + 2 * MIN]);
     // Without the edge gate the stake is what a stop-loss may cost: 0.5 % / 2 % = 25 %, capped at 20 %; 0.2 % / 2 % = 10 %.

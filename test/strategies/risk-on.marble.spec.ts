@@ -1,30 +1,12 @@
 import { from, lastValueFrom, Observable, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import type { Decision, FeatureSnapshot, Regime, WindowName, WindowStats } from '../../src/core/index.js';
-import { WINDOWS } from '../../src/core/index.js';
+import type { Decision, Regime } from '../../src/core/index.js';
 import { Random } from '../../src/core/random.js';
 import { edgeGate, riskOn, tripleBarrier, type EdgeGateOptions, type Strategy, type StrategyInput } from '../../strategies/index.js';
+import { features, MIN, ranking, snapshot, T0 } from './fixtures.js';
 
-const MIN = 60_000;
-const T0 = 1_700_000_000_000;
 
-function snapshot(market: string, minute: number, price: number, regime: Regime = 'flat'): FeatureSnapshot {
-  const stats: WindowStats = { vwap: price, volume: 1, value: price, trades: 1 };
-  return {
-    market,
-    ts: T0 + minute * MIN,
-    price,
-    windows: Object.fromEntries(WINDOWS.map((w) => [w, stats])) as Record<WindowName, WindowStats>,
-    volatility: 0.01,
-    position: 0.5,
-    high: price,
-    low: price,
-    regime: { '1h': regime, '6h': regime, '12h': regime, '24h': regime },
-  };
-}
-const features = (minute: number, ...snapshots: FeatureSnapshot[]): StrategyInput => ({ kind: 'features', ts: T0 + minute * MIN, snapshots });
-const ranking = (minute: number, ...markets: string[]): StrategyInput => ({ kind: 'ranking', ranking: { ts: T0 + minute * MIN, ranking: markets.map((market, i) => ({ market, score: 10 - i })) } });
 
 const GATE: EdgeGateOptions = {
   takeProfit: 0.02,
@@ -62,8 +44,8 @@ const run = (inputs: StrategyInput[], strategy: Strategy): Promise<Decision[]> =
 describe('risk on', () => {
   it('while the breadth is at least its minimum, buys skip the expected-value gate at the risk-on stake; below it the gate decides (no paper trades yet: cash)', async () => {
     // Three coins: two bull and one flat is breadth 2/3; one bull, two flat is 1/3.
-    const broad = features(1, snapshot('A/USDT', 1, 100, 'bull'), snapshot('B/USDT', 1, 50, 'bull'), snapshot('C/USDT', 1, 20));
-    const narrow = features(2, snapshot('A/USDT', 2, 100, 'bull'), snapshot('B/USDT', 2, 50), snapshot('C/USDT', 2, 20));
+    const broad = features(1, snapshot('A/USDT', 1, 100, { regime: 'bull' }), snapshot('B/USDT', 1, 50, { regime: 'bull' }), snapshot('C/USDT', 1, 20));
+    const narrow = features(2, snapshot('A/USDT', 2, 100, { regime: 'bull' }), snapshot('B/USDT', 2, 50), snapshot('C/USDT', 2, 20));
     const out = await run([broad, ranking(1, 'A/USDT'), narrow, ranking(2, 'A/USDT'), broad, ranking(3, 'A/USDT')], riskOn(ON, edgeGate(GATE))(alwaysBuy));
     expect(out).toEqual([
       { kind: 'BUY', market: 'A/USDT', ts: T0 + MIN, reason: 'ranked', score: 1, price: 100, fraction: 0.15 },
@@ -80,7 +62,7 @@ describe('risk on', () => {
     for (let m = 0; m < 600; m++) {
       for (const [k, p] of price) price.set(k, p * (1.0015 + random.normal() * 0.004));
       const regime = (): Regime => (random.next() < 0.4 ? 'bull' : random.next() < 0.5 ? 'bear' : 'flat');
-      inputs.push(features(m, ...[...price].map(([k, p]) => snapshot(k, m, p, regime()))));
+      inputs.push(features(m, ...[...price].map(([k, p]) => snapshot(k, m, p, { regime: regime() }))));
       if (m % 7 === 0) inputs.push(ranking(m, ...(random.next() < 0.5 ? ['A/USDT', 'B/USDT'] : ['B/USDT', 'A/USDT'])));
     }
     const rule = (): Strategy => tripleBarrier({ takeProfit: 0.02, stopLoss: 0.02, maxHoldMs: 60 * MIN, buyTimeoutMs: 10 * MIN, chaseTicks: 0, feeRate: 0.001, skipBearMarket: false, trailActivate: 0.01, trailDistance: 0.01 });
@@ -102,7 +84,7 @@ describe('risk on', () => {
     const inner: Strategy = (source) =>
       new Observable<Decision>((subscriber) => source.subscribe({ next: (i) => i.kind === 'features' && subscriber.next(sell), complete: () => subscriber.complete() }));
     new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
-      expectObservable(cold('a-a-|', { a: features(0, snapshot('A/USDT', 0, 1, 'bull')) }).pipe(riskOn(ON, edgeGate(GATE))(inner))).toBe('x-x-|', { x: sell });
+      expectObservable(cold('a-a-|', { a: features(0, snapshot('A/USDT', 0, 1, { regime: 'bull' })) }).pipe(riskOn(ON, edgeGate(GATE))(inner))).toBe('x-x-|', { x: sell });
     });
   });
 });

@@ -1,34 +1,11 @@
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import type { FeatureSnapshot, Regime, WindowName, WindowStats } from '../../src/core/index.js';
-import { WINDOWS } from '../../src/core/index.js';
 import { tripleBarrier, type PositionView, type StrategyInput, type TripleBarrierOptions } from '../../strategies/index.js';
+import { features, MIN, ranking, snapshot, T0 } from './fixtures.js';
 
-const MIN = 60_000;
-const T0 = 1_700_000_000_000;
 
 const OPTIONS: TripleBarrierOptions = { takeProfit: 0.02, stopLoss: 0.01, maxHoldMs: 60 * MIN, buyTimeoutMs: 10 * MIN, chaseTicks: 5, feeRate: 0.0005, skipBearMarket: true, sellTimeoutMs: 5 * MIN };
 
-function snapshot(market: string, minute: number, price: number, options: { bid?: number; regime?: Regime } = {}): FeatureSnapshot {
-  const stats: WindowStats = { vwap: price, volume: 1, value: price, trades: 1 };
-  const windows = Object.fromEntries(WINDOWS.map((w) => [w, stats])) as Record<WindowName, WindowStats>;
-  const regime = options.regime ?? 'flat';
-  return {
-    market,
-    ts: T0 + minute * MIN,
-    price,
-    windows,
-    volatility: 0.01,
-    position: 0.5,
-    high: price,
-    low: price,
-    regime: { '1h': regime, '6h': regime, '12h': regime, '24h': regime },
-    ...(options.bid !== undefined ? { touch: { bidPrice: options.bid, bidSize: 1, askPrice: options.bid + 1, askSize: 1 } } : {}),
-  };
-}
-
-const features = (minute: number, ...snapshots: FeatureSnapshot[]): StrategyInput => ({ kind: 'features', ts: T0 + minute * MIN, snapshots });
-const ranking = (minute: number, ...markets: string[]): StrategyInput => ({ kind: 'ranking', ranking: { ts: T0 + minute * MIN, ranking: markets.map((market, i) => ({ market, score: 10 - i })) } });
 
 function position(state: PositionView['state'], patch: Partial<PositionView> = {}): StrategyInput {
   return {
