@@ -139,8 +139,8 @@ export function combineLaneStats(lanes: readonly FileStats[]): FileStats {
   };
 }
 
-/** Prepends an already-read chunk to the rest of a chunk stream; closing it closes the file. */
-async function* prepend(first: string, rest: AsyncIterator<string>): AsyncGenerator<string> {
+/** Prepends an already-read chunk (text or bytes) to the rest of a chunk stream; closing it closes the file. */
+async function* prepend<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> {
   try {
     yield first;
     for (;;) {
@@ -181,7 +181,7 @@ async function* readUnguarded(file: string, options: FileReadOptions, stats: Fil
   if (format === undefined || first.done === true || text === undefined) return;
   // Candle CSV, the bulk of a backtest's input, is parsed from the bytes (no string per row); other formats as text.
   if (format === 'candles-csv' && options.lane === undefined && !(options.reorderWindowMs !== undefined && options.reorderWindowMs > 0)) {
-    yield* parseCandleBytes(file, prependBytes(first.value, chunks), options, stats);
+    yield* parseCandleBytes(file, prepend(first.value, chunks), options, stats);
     return;
   }
   // a UTF-8 byte order mark would hide the header from the parser
@@ -212,20 +212,6 @@ async function withFormat(file: string, first: string | undefined, chunks: Async
   }
   stats.format = format;
   return format;
-}
-
-/** Prepends an already-read chunk to the rest of a byte chunk stream; closing it closes the file. */
-async function* prependBytes(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
-  try {
-    yield first;
-    for (;;) {
-      const r = await rest.next();
-      if (r.done === true) return;
-      yield r.value;
-    }
-  } finally {
-    await rest.return?.(undefined);
-  }
 }
 
 /**

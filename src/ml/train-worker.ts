@@ -105,17 +105,23 @@ export async function runTrainJob(job: TrainJob, post: (m: TrainMessage, transfe
     } else if (epoch - bestEpoch >= job.patience) break;
   }
   if (bestWeights) model.setWeights(bestWeights);
+  const { artifacts, weightData, validationP, validationT } = await predictAndSave(model, xv);
+  post({ type: 'done', backend: info.backend, artifacts, validationP, validationT, bestEpoch, bestValLoss: best, history }, [weightData]);
+  tf.dispose([x, yp, yt, xv, ypv, ytv, ...(bestWeights ?? [])]);
+  model.dispose();
+}
+
+/** The fitted model's validation predictions (both heads) and its saved artifacts, the weights joined into one transferable buffer. */
+async function predictAndSave(model: tf.LayersModel, xv: tf.Tensor): Promise<{ artifacts: tf.io.ModelArtifacts; weightData: ArrayBuffer; validationP: Float32Array; validationT: Float32Array }> {
   const [pv, tv] = model.predict(xv, { batchSize: 4096 }) as tf.Tensor[];
   const validationP = (await (pv as tf.Tensor).data()) as Float32Array;
   const validationT = (await (tv as tf.Tensor).data()) as Float32Array;
-  let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.save({ save: async (a) => ((artifacts = a), { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) }) }, { includeOptimizer: true });
-  if (!artifacts) throw new Error('model.save produced no artifacts');
-  const weightData = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? new ArrayBuffer(0));
-  artifacts = { ...artifacts, weightData };
-  post({ type: 'done', backend: info.backend, artifacts, validationP, validationT, bestEpoch, bestValLoss: best, history }, [weightData]);
-  tf.dispose([x, yp, yt, xv, ypv, ytv, pv as tf.Tensor, tv as tf.Tensor, ...(bestWeights ?? [])]);
-  model.dispose();
+  tf.dispose([pv as tf.Tensor, tv as tf.Tensor]);
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save({ save: async (a) => ((saved = a), { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) }) }, { includeOptimizer: true });
+  if (!saved) throw new Error('model.save produced no artifacts');
+  const weightData = tf.io.CompositeArrayBuffer.join(saved.weightData ?? new ArrayBuffer(0));
+  return { artifacts: { ...saved, weightData }, weightData, validationP, validationT };
 }
 
 /**
@@ -146,16 +152,9 @@ async function runLinearJob(job: TrainJob, backend: string, post: (m: TrainMessa
   head('p', best.fit.w, best.fit.b);
   head('t', time.w, time.b);
   const xv = tf.tensor2d(job.validation.x, [job.validation.p.length, f]);
-  const [pv, tv] = model.predict(xv, { batchSize: 4096 }) as tf.Tensor[];
-  const validationP = (await (pv as tf.Tensor).data()) as Float32Array;
-  const validationT = (await (tv as tf.Tensor).data()) as Float32Array;
-  let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.save({ save: async (a) => ((artifacts = a), { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) }) }, { includeOptimizer: true });
-  if (!artifacts) throw new Error('model.save produced no artifacts');
-  const weightData = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? new ArrayBuffer(0));
-  artifacts = { ...artifacts, weightData };
+  const { artifacts, weightData, validationP, validationT } = await predictAndSave(model, xv);
   post({ type: 'done', backend, artifacts, validationP, validationT, bestEpoch: best.index, bestValLoss: best.valLoss, history }, [weightData]);
-  tf.dispose([xv, pv as tf.Tensor, tv as tf.Tensor]);
+  xv.dispose();
   model.dispose();
 }
 
