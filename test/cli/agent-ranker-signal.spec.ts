@@ -3,7 +3,7 @@
  * gbm-rank, ranking with a rule): the agent's signal loads it through the registry and says in one line
  * what it reads. It used to refuse every version that was not an MLP.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,23 +13,8 @@ import { parseRankerConfig } from '../../src/ml/ranker-config.js';
 import { saveVersion } from '../../src/ml/registry.js';
 import { treeArtifacts, type Tree } from '../../src/ml/tree-model.js';
 import { captureIo } from '../helpers/capture-io.js';
+import { writeSineCandles } from '../helpers/sine-candles.js';
 import { waitFor } from '../helpers/wait-for.js';
-
-function writeCandles(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'coinrx-agent-signal-'));
-  const start = Date.UTC(2024, 0, 1);
-  for (const [name, period] of [['AAA_USDT', 96], ['BBB_USDT', 150], ['CCC_USDT', 60]] as const) {
-    const rows = ['timestamp,open,high,low,close,volume'];
-    let price = 100;
-    for (let i = 0; i < 12 * 288; i++) {
-      const next = 100 * (1 + 0.05 * Math.sin((2 * Math.PI * i) / period));
-      rows.push(`${start + i * 300_000},${price},${Math.max(price, next) * 1.002},${Math.min(price, next) * 0.998},${next},${50 + (i % 11)}`);
-      price = next;
-    }
-    writeFileSync(join(dir, `${name}-5m.csv`), `${rows.join('\n')}\n`);
-  }
-  return dir;
-}
 
 /** A boosted-tree ranker version (stumps on momentum inputs) whose rule check fell back to the volatility rule. */
 async function gbmRanker(): Promise<string> {
@@ -45,7 +30,7 @@ async function gbmRanker(): Promise<string> {
 
 describe('coinrx agent train with a gbm-rank ranker as the signal', () => {
   it('loads the version and says the signal reads its calibrated probability although it ranks with the rule', async () => {
-    const data = writeCandles();
+    const data = writeSineCandles('coinrx-agent-signal-');
     const ranker = await gbmRanker();
     const out = mkdtempSync(join(tmpdir(), 'coinrx-agent-signal-out-'));
     const c = captureIo();

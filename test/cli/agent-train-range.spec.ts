@@ -3,33 +3,18 @@
  * selection span (as --until), its start is where training starts (the day of feature batches before it
  * only warms the tape up). It used to accept --timerange and ignore it.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { captureIo } from '../helpers/capture-io.js';
+import { writeSineCandles } from '../helpers/sine-candles.js';
 import { waitFor } from '../helpers/wait-for.js';
-
-function writeCandles(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'coinrx-agent-range-'));
-  const start = Date.UTC(2024, 0, 1);
-  for (const [name, period] of [['AAA_USDT', 96], ['BBB_USDT', 150], ['CCC_USDT', 60]] as const) {
-    const rows = ['timestamp,open,high,low,close,volume'];
-    let price = 100;
-    for (let i = 0; i < 12 * 288; i++) {
-      const next = 100 * (1 + 0.05 * Math.sin((2 * Math.PI * i) / period));
-      rows.push(`${start + i * 300_000},${price},${Math.max(price, next) * 1.002},${Math.min(price, next) * 0.998},${next},${50 + (i % 11)}`);
-      price = next;
-    }
-    writeFileSync(join(dir, `${name}-5m.csv`), `${rows.join('\n')}\n`);
-  }
-  return dir;
-}
 
 describe('coinrx agent train --timerange', () => {
   it('trains on the range (a day of warm-up before it), and refuses a second end', async () => {
-    const data = writeCandles();
+    const data = writeSineCandles('coinrx-agent-range-');
     const out = mkdtempSync(join(tmpdir(), 'coinrx-agent-range-out-'));
     const c = captureIo();
     const run = main(['agent', 'train', '--data', data, '--timerange', '20240105-20240111', '--rl', 'loop.validationDays=2', '--set', 'features.every=5m', '--out', out], c.io);
