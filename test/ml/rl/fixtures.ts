@@ -69,6 +69,23 @@ const FIVE_MINUTES = 300_000;
 const DAY = 288;
 
 /**
+ * The engine profile the made market is traded with: three slots of a third each, 2 % barriers over 12 h, fees
+ * of 0.1 %; halts far away (the run trades the whole span) and fills of the whole candle volume unless told.
+ */
+export function madeMarketConfig(overrides: { bot?: Record<string, unknown>; simulator?: Record<string, unknown> } = {}): Config {
+  return parseConfig({
+    botId: 'rl',
+    exchange: { id: 'binance', quote: 'USDT' },
+    features: { every: '5m', staleAfter: '1d' },
+    ranking: { top: 3 },
+    strategy: { takeProfit: 0.02, stopLoss: 0.02, maxHold: '12h', buyTimeout: '20m', chaseTicks: 50, skipBearMarket: false },
+    allocation: { mode: 'equal', maxPositions: 3, maxPerCoin: 0.34, cashReserve: 0.05 },
+    bot: { dailyLossLimit: 0.5, maxDrawdown: 0.9, ...overrides.bot },
+    simulator: { initialBalance: 10_000, fillModel: 'through', participation: 1, latency: 0, feeRate: 0.001, ...overrides.simulator },
+  });
+}
+
+/**
  * A market made in the tests (no shared data): four coins of 5-minute candles from a seeded walk, with a crash of
  * every coin on the afternoon of day 2 (the daily loss limit) and a slide through day 4 (the drawdown
  * from the peak), on a drift of `drift` a step; the candles' wicks reach past the agent's limit prices, so buys and sells fill.

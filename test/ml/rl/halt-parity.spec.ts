@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type Config } from '../../../src/config.js';
+import type { Config } from '../../../src/config.js';
 import type { Fill, MarketEvent } from '../../../src/core/index.js';
 import { Random } from '../../../src/core/random.js';
 import { createBacktest } from '../../../src/engine/backtest.js';
@@ -11,22 +11,9 @@ import { buildTape, type MarketTape } from '../../../src/ml/rl/market-tape.js';
 import { parseRlConfig } from '../../../src/ml/rl/rl-config.js';
 import { TradingEnv } from '../../../src/ml/rl/trading-env.js';
 import { rlAgent } from '../../../strategies/rl-agent.js';
-import { madeMarket, randomValidEpisode } from './fixtures.js';
+import { madeMarket, madeMarketConfig, randomValidEpisode } from './fixtures.js';
 
 const DAY = 288;
-
-function config(simulator: Record<string, unknown>, onStop: 'keep' | 'liquidate' = 'keep'): Config {
-  return parseConfig({
-    botId: 'rl',
-    exchange: { id: 'binance', quote: 'USDT' },
-    features: { every: '5m', staleAfter: '1d' },
-    ranking: { top: 3 },
-    strategy: { takeProfit: 0.02, stopLoss: 0.02, maxHold: '12h', buyTimeout: '20m', chaseTicks: 50, skipBearMarket: false },
-    allocation: { mode: 'equal', maxPositions: 3, maxPerCoin: 0.34, cashReserve: 0.05 },
-    bot: { dailyLossLimit: 0.03, maxDrawdown: 0.06, onStop },
-    simulator: { initialBalance: 10_000, fillModel: 'through', participation: 1, latency: 0, feeRate: 0.001, ...simulator },
-  });
-}
 
 /**
  * Buys often, sells and cancels seldom: positions are held through the falls; with `hold`, no sells:
@@ -59,7 +46,7 @@ describe('RL environment ↔ engine parity on a market made here, through both k
     ['no latency, holdings liquidated on a halt', {}, 'liquidate'],
   ] as const) {
     it(`the same actions give the same trades, halts and equity (${name})`, () => {
-      const cfg = config(simulator, onStop);
+      const cfg = madeMarketConfig({ bot: { dailyLossLimit: 0.03, maxDrawdown: 0.06, onStop }, simulator });
       const events = madeMarket(5, 3);
       const tape = buildTape(events, cfg);
       const rows: number[] = [];

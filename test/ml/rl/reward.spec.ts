@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/config.js';
 import { Random } from '../../../src/core/random.js';
 import { FEATURE_COUNT } from '../../../src/ml/feature-vector.js';
 import { fitNormalizer } from '../../../src/ml/normalizer.js';
@@ -7,20 +6,11 @@ import { ACTION_COUNT, BUY, CANCEL_BUY, SELL } from '../../../src/ml/rl/actions.
 import { buildTape } from '../../../src/ml/rl/market-tape.js';
 import { parseRlConfig } from '../../../src/ml/rl/rl-config.js';
 import { TradingEnv } from '../../../src/ml/rl/trading-env.js';
-import { madeMarket } from './fixtures.js';
+import { madeMarket, madeMarketConfig } from './fixtures.js';
+
+const config = madeMarketConfig({ simulator: { participation: 0.2 } });
 
 const DAY = 288;
-
-const config = parseConfig({
-  botId: 'rl',
-  exchange: { id: 'binance', quote: 'USDT' },
-  features: { every: '5m', staleAfter: '1d' },
-  ranking: { top: 3 },
-  strategy: { takeProfit: 0.02, stopLoss: 0.02, maxHold: '12h', buyTimeout: '20m', chaseTicks: 50, skipBearMarket: false },
-  allocation: { mode: 'equal', maxPositions: 3, maxPerCoin: 0.34, cashReserve: 0.05 },
-  bot: { dailyLossLimit: 0.5, maxDrawdown: 0.9 },
-  simulator: { initialBalance: 10_000, fillModel: 'through', participation: 0.2, latency: 0, feeRate: 0.001 },
-});
 
 /** Random trading over three days, every holding sold and every buy cancelled in the last six hours; returns each step's rewards summed per market. */
 function run(clip: number) {

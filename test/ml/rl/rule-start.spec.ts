@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type Config } from '../../../src/config.js';
 import type { MarketEvent } from '../../../src/core/index.js';
 import { Random } from '../../../src/core/random.js';
 import { createBacktest } from '../../../src/engine/backtest.js';
@@ -21,28 +20,14 @@ import { runSelfPlayLoop } from '../../../src/ml/rl/self-play-loop.js';
 import { playEpisode } from '../../../src/ml/rl/self-play.js';
 import { TradingEnv } from '../../../src/ml/rl/trading-env.js';
 import { rlAgent } from '../../../strategies/rl-agent.js';
-import { madeMarket } from './fixtures.js';
+import { madeMarket, madeMarketConfig } from './fixtures.js';
 
 const DAY = 288;
 const HOUR = 3_600_000;
 
-function config(): Config {
-  return parseConfig({
-    botId: 'rl',
-    exchange: { id: 'binance', quote: 'USDT' },
-    features: { every: '5m', staleAfter: '1d' },
-    ranking: { top: 3 },
-    strategy: { takeProfit: 0.02, stopLoss: 0.02, maxHold: '12h', buyTimeout: '20m', chaseTicks: 50, skipBearMarket: false },
-    allocation: { mode: 'equal', maxPositions: 3, maxPerCoin: 0.34, cashReserve: 0.05 },
-    // Halts far away: the run trades the whole span.
-    bot: { dailyLossLimit: 0.5, maxDrawdown: 0.9 },
-    simulator: { initialBalance: 10_000, fillModel: 'through', participation: 1, latency: 0, feeRate: 0.001 },
-  });
-}
-
 /** A four-coin market made here, its tape with the volatility rule's signal calibrated on it, and the median expected value as the minimum edge (half the cells are candidates). */
 function setup() {
-  const cfg = config();
+  const cfg = madeMarketConfig();
   const events = madeMarket(5, 3);
   const tape = buildTape(events, cfg);
   const signal = fitRuleSignal(tape, DAY, tape.batches, { target: 0.01, stop: 0.01, horizonMs: 6 * HOUR, feeRate: 0.001, slippageTicks: 1 }, 1);
@@ -135,7 +120,7 @@ describe('generation 0 is the edge rule (rule-network.ts)', () => {
 describe('the loop starts from the rule and can choose cash', () => {
   it('an edge rule that loses on every validation episode is replaced by cash through the gate (a candidate tried), and cash is then the bar', async () => {
     // Four coins sliding 0.1 % every five minutes: nothing pays; every market is a candidate (minEdge −100 %).
-    const cfg = config();
+    const cfg = madeMarketConfig();
     const tape = buildTape(madeMarket(4, 5, -0.001), cfg);
     const rl = parseRlConfig({ actions: { minEdge: -1 }, episode: { batches: 36, markets: 0 }, agent: { hidden: [16], trainSteps: 40, batchSize: 32, targetUpdate: 20 }, loop: { trainEpisodes: 2, validationEpisodes: 8, permutations: 2000 } });
     const out = mkdtempSync(join(tmpdir(), 'rl-cash-'));
