@@ -10,6 +10,7 @@ import { parseRankerConfig } from '../../src/ml/ranker-config.js';
 import { loadVersion, saveVersion, type ModelMeta } from '../../src/ml/registry.js';
 import { trainInWorker } from '../../src/ml/train.js';
 import type { TrainJob } from '../../src/ml/train-worker.js';
+import { precisionAt } from './step-precision.js';
 
 const F = 4;
 const COINS = 12;
@@ -68,17 +69,6 @@ function objective(x: Float32Array, y: Float32Array, groups: Float64Array, w: nu
   return sum / used + penalty;
 }
 
-/** Precision@k of the top-k scores per step. */
-function precisionAt(k: number, scores: ArrayLike<number>, y: Float32Array): number {
-  let hit = 0;
-  const steps = y.length / COINS;
-  for (let s = 0; s < steps; s++) {
-    const rows = Array.from({ length: COINS }, (_, c) => s * COINS + c).sort((a, b) => (scores[b] as number) - (scores[a] as number));
-    for (const i of rows.slice(0, k)) hit += y[i] as number;
-  }
-  return hit / (steps * k);
-}
-
 describe('regularised linear rankers (plain TypeScript, Newton)', () => {
   const train = planted(800, 1);
   const test = planted(400, 2);
@@ -111,7 +101,7 @@ describe('regularised linear rankers (plain TypeScript, Newton)', () => {
     expect((fit.w[0] as number) / -(fit.w[1] as number)).toBeCloseTo(2, 0);
     expect(Math.abs(fit.w[3] as number)).toBeLessThan(0.15);
     const baseRate = test.y.reduce((a, v) => a + v, 0) / test.y.length;
-    expect(precisionAt(3, linearScores(fit, test.x, F), test.y)).toBeGreaterThan(baseRate + 0.15);
+    expect(precisionAt(3, linearScores(fit, test.x, F), test.y, COINS)).toBeGreaterThan(baseRate + 0.15);
   });
 
   it('listwise ranks coins within a time step: a feature shared by the whole step gets no weight, the within-step signal does', () => {
@@ -122,7 +112,7 @@ describe('regularised linear rankers (plain TypeScript, Newton)', () => {
     expect(fit.w[1]).toBeLessThan(-0.2);
     // Its picks out of sample are as good as those of the true within-step score (1.5·x0 − 0.75·x1), within noise.
     const truth = Array.from({ length: test.y.length }, (_, i) => 1.5 * (test.x[i * F] as number) - 0.75 * (test.x[i * F + 1] as number));
-    expect(precisionAt(3, linearScores(fit, test.x, F), test.y)).toBeGreaterThan(precisionAt(3, truth, test.y) - 0.02);
+    expect(precisionAt(3, linearScores(fit, test.x, F), test.y, COINS)).toBeGreaterThan(precisionAt(3, truth, test.y, COINS) - 0.02);
   });
 
   it('a stronger penalty shrinks the weights toward zero', () => {

@@ -11,6 +11,7 @@ import { loadVersion, saveVersion, type ModelMeta } from '../../src/ml/registry.
 import { trainInWorker } from '../../src/ml/train.js';
 import type { TrainJob } from '../../src/ml/train-worker.js';
 import { fitTrees, treeScores, type TreeFitOptions } from '../../src/ml/tree-model.js';
+import { precisionAt } from './step-precision.js';
 
 const F = 3;
 const COINS = 10;
@@ -38,16 +39,6 @@ function planted(steps: number, seed: number): { x: Float32Array; y: Float32Arra
   return { x, y, t, groups };
 }
 
-function precisionAt(k: number, scores: ArrayLike<number>, y: Float32Array): number {
-  let hit = 0;
-  const steps = y.length / COINS;
-  for (let s = 0; s < steps; s++) {
-    const rows = Array.from({ length: COINS }, (_, c) => s * COINS + c).sort((a, b) => (scores[b] as number) - (scores[a] as number));
-    for (const i of rows.slice(0, k)) hit += y[i] as number;
-  }
-  return hit / (steps * k);
-}
-
 describe('gradient-boosted trees on the per-time-step softmax (plain TypeScript)', () => {
   const train = planted(600, 1);
   const validation = planted(200, 2);
@@ -57,11 +48,11 @@ describe('gradient-boosted trees on the per-time-step softmax (plain TypeScript)
     const fit = fitTrees(train, validation, F, OPTIONS);
     expect(fit.trees.length).toBeGreaterThan(0);
     const linear = fitLinear(train.x, train.y, F, { objective: 'listwise', l2: 1e-3, groups: train.groups });
-    const trees = precisionAt(2, treeScores(fit.trees, test.x, F), test.y);
-    expect(trees).toBeGreaterThan(precisionAt(2, linearScores(linear, test.x, F), test.y) + 0.03);
+    const trees = precisionAt(2, treeScores(fit.trees, test.x, F), test.y, COINS);
+    expect(trees).toBeGreaterThan(precisionAt(2, linearScores(linear, test.x, F), test.y, COINS) + 0.03);
     // And the truth itself (both inputs high) is within noise of the trees' picks.
     const truth = Array.from({ length: test.y.length }, (_, i) => ((test.x[i * F] as number) > 0.3 && (test.x[i * F + 1] as number) > 0.3 ? 1 : 0) + 1e-3 * (test.x[i * F] as number));
-    expect(trees).toBeGreaterThan(precisionAt(2, truth, test.y) - 0.04);
+    expect(trees).toBeGreaterThan(precisionAt(2, truth, test.y, COINS) - 0.04);
   });
 
   it('stops at the round with the lowest validation loss and keeps only the trees up to it', () => {
@@ -118,6 +109,6 @@ describe('gbm-rank trained like the network (worker, registry)', () => {
     const [p, t] = tf.tidy(() => (loaded.model.predict(tf.tensor2d(v.x, [v.p.length, FEATURE_COUNT])) as tf.Tensor[]).map((o) => o.clone()));
     expect(Array.from((p as tf.Tensor).dataSync())).toEqual(Array.from(a.validationP));
     expect(Array.from((t as tf.Tensor).dataSync())).toEqual(Array.from(a.validationT));
-    expect(precisionAt(2, a.validationP, v.p)).toBeGreaterThan(baseRate + 0.1);
+    expect(precisionAt(2, a.validationP, v.p, COINS)).toBeGreaterThan(baseRate + 0.1);
   });
 });
