@@ -68,11 +68,14 @@ export interface RegimeRow {
   readonly meanReturn: number;
 }
 
+/** Fewer hourly returns than this (a day) and the summary's Sharpe and Sortino are null ("n/a"). */
+export const MIN_RATIO_HOURS = 24;
+
 /**
  * Statistics of a run, fed by the engine's listener calls: per-trade records with the regime at entry,
  * the equity curve (one point per hour of event time and the last one), the seed's hourly figures
  * (return, buy and sell counts, win rate) and the summary (return, drawdown, Sharpe and Sortino from
- * hourly returns annualised by √(24·365), max drawdown over every equity report, exposure, fees, turnover, results by regime).
+ * hourly returns annualised by √(24·365), null under MIN_RATIO_HOURS hours, max drawdown over every equity report, exposure, fees, turnover, results by regime).
  */
 export class PerformanceTracker {
   readonly trades: TradeRecord[] = [];
@@ -270,8 +273,10 @@ export class PerformanceTracker {
       meanTradeReturn: this.trades.length > 0 ? this.trades.reduce((a, t) => a + t.return, 0) / this.trades.length : 0,
       realizedPnl: this.trades.reduce((a, t) => a + t.pnl, 0),
       maxDrawdown,
-      sharpe: sd > 0 ? (mean / sd) * annual : 0,
-      sortino: downside > 0 ? (mean / downside) * annual : 0,
+      // Under a day of hourly returns the annualised ratios are noise scaled by √8760 (an 11-minute run
+      // printed −436): null, printed n/a.
+      sharpe: hourly.length < MIN_RATIO_HOURS ? null : sd > 0 ? (mean / sd) * annual : 0,
+      sortino: hourly.length < MIN_RATIO_HOURS ? null : downside > 0 ? (mean / downside) * annual : 0,
       exposure,
       feesPaid: this.#fees,
       turnover: meanEquity > 0 ? this.#traded / meanEquity : 0,

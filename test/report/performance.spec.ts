@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Random, type OrderEvent } from '../../src/core/index.js';
-import { PerformanceTracker } from '../../src/report/performance.js';
+import { MIN_RATIO_HOURS, PerformanceTracker } from '../../src/report/performance.js';
 import type { PositionResult } from '../../machines/index.js';
 
 const HOUR = 3_600_000;
@@ -67,6 +67,24 @@ describe('PerformanceTracker', () => {
     expect(row?.pnl).toBeCloseTo(bull1h.reduce((a, t) => a + t.pnl, 0), 9);
     expect(row?.wins).toBe(bull1h.filter((t) => t.pnl > 0).length);
     expect(s['feesPaid']).toBeCloseTo(trades.length * 0.05, 9);
+  });
+
+  it('Sharpe and Sortino are null under a day of hourly returns (an annualised ratio of minutes is noise) and computed from the 24th hour on', () => {
+    const random = new Random(5);
+    const tracker = new PerformanceTracker();
+    let equity = 1_000;
+    const sharpes: unknown[] = [];
+    for (let ts = T0; ts < T0 + 30 * HOUR; ts += 600_000) {
+      equity *= 1 + random.normal() * 0.003;
+      tracker.onEquity(ts, equity, 0);
+      const s = tracker.summary();
+      expect(s['sortino'] === null).toBe(s['sharpe'] === null);
+      if ((s['hours'] as number) < MIN_RATIO_HOURS) expect(s['sharpe']).toBeNull();
+      else sharpes.push(s['sharpe']);
+    }
+    expect(MIN_RATIO_HOURS).toBe(24);
+    expect(sharpes.length).toBeGreaterThan(0);
+    expect(sharpes.every((x) => typeof x === 'number' && Number.isFinite(x))).toBe(true);
   });
 
   it('counts buys and sells per hour by order, not by fill, and wins per closing hour', () => {

@@ -10,6 +10,11 @@ function fixed(x: unknown, digits = 2): string {
   return typeof x === 'number' ? x.toFixed(digits) : '-';
 }
 
+/** Sharpe and Sortino are null under a day of hourly returns (too few to annualise). */
+function ratio(x: unknown): string {
+  return x === null ? 'n/a' : fixed(x);
+}
+
 /** The few lines a trader reads after a run; the full figures are in summary.json. */
 export function summaryLines(result: BacktestResult, outDir: string | undefined): string[] {
   const s = result.summary;
@@ -19,7 +24,7 @@ export function summaryLines(result: BacktestResult, outDir: string | undefined)
     `span        ${span} (${result.events} events, quote ${result.quote}${warm})`,
     `equity      ${fixed(s.initialEquity)} → ${fixed(s.finalEquity)} ${result.quote}  return ${pct(s.totalReturn)}`,
     `trades      ${s.trades} (${s.wins} won, ${s.losses} lost, win rate ${pct(s.winRate)}), mean trade ${pct(s.meanTradeReturn)}`,
-    `risk        max drawdown ${pct(s.maxDrawdown)}, Sharpe ${fixed(s.sharpe)}, Sortino ${fixed(s.sortino)}, exposure ${pct(s.exposure)}`,
+    `risk        max drawdown ${pct(s.maxDrawdown)}, Sharpe ${ratio(s.sharpe)}, Sortino ${ratio(s.sortino)}, exposure ${pct(s.exposure)}`,
     `costs       fees ${fixed(s.feesPaid)} ${result.quote}, turnover ${fixed(s.turnover)}×`,
     `open        ${result.open.length === 0 ? 'none' : result.open.map((p) => `${p.market} (${p.state})`).join(', ')}`,
     ...resultsLines(resultsOf(result), typeof s.totalReturn === 'number' ? s.totalReturn : 0, result.quote),
