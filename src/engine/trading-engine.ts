@@ -470,10 +470,10 @@ export class TradingEngine {
       }
     } finally {
       this.#placingBuys = false;
+      // The venue's answers to these buys, in the order it gave them (also when a placement threw: none is left held).
+      const held = this.#heldOrderEvents.splice(0);
+      for (let i = 0; i < held.length; i++) this.#onOrderEvent(held[i] as OrderEvent);
     }
-    // The venue's answers to these buys, in the order it gave them.
-    for (let i = 0; i < this.#heldOrderEvents.length; i++) this.#onOrderEvent(this.#heldOrderEvents[i] as OrderEvent);
-    this.#heldOrderEvents.length = 0;
     if (this.#listeners.length === 0) return;
     for (const s of sizing.skipped) outcomes.set(s.market, skippedOutcome(s.reason));
     for (const d of decisions) this.#outcome(d, outcomes.get(d.market) ?? 'not-traded-quote');
