@@ -171,6 +171,9 @@ export class TradingEngine {
   readonly #heldOrderEvents: OrderEvent[] = [];
   #placingBuys = false;
   #now = 0;
+  /** The last market event's time, and from the end of the run on the latest time a batch may have. */
+  #lastEventTs = -Infinity;
+  #endTs = Infinity;
   #strategyError: unknown = undefined;
   decisions = 0;
 
@@ -249,14 +252,16 @@ export class TradingEngine {
       }),
       exchange.orderEvents$.subscribe((e) => (this.#placingBuys ? this.#heldOrderEvents.push(e) : this.#onOrderEvent(e))),
       this.pipeline.batches$.subscribe((batch) => {
-        this.#now = batch.ts;
+        // The run's last, partial batch is due at the next cadence boundary, after the data (00:00 of a day
+        // without market data when the data ends at 23:59): it is dated at the last event's time instead.
+        this.#now = batch.ts > this.#endTs ? this.#endTs : batch.ts;
         if (this.#warming && batch.ts >= this.#warmUntil) this.resume();
         for (const s of batch.snapshots) this.#last.set(s.market, s);
         this.#inputs.next({ kind: 'features', ts: batch.ts, snapshots: batch.snapshots });
         if (this.#warming) return;
         // Buys the strategy asked for since the last ranking (a coin still ranked after its position ended).
-        this.#flushBuys(batch.ts);
-        this.#reportEquity(batch.ts);
+        this.#flushBuys(this.#now);
+        this.#reportEquity(this.#now);
       }),
       this.pipeline.ranking$.subscribe((ranking) => {
         if (!this.#warming) for (const l of this.#listeners) l.onRanking?.(ranking);
@@ -283,7 +288,7 @@ export class TradingEngine {
   /** Feeds one market event: the exchange matches first (fills are known before the features move). */
   onMarketEvent(event: MarketEvent): void {
     if (this.#strategyError !== undefined) throw this.#strategyError;
-    this.#now = event.ts;
+    this.#now = this.#lastEventTs = event.ts;
     this.portfolio.notePrice(event);
     this.#inMarketEvent = true;
     try {
@@ -302,6 +307,7 @@ export class TradingEngine {
    */
   warm(event: MarketEvent): void {
     if (!this.#warming) throw new Error('TradingEngine.warm: the engine is not warming up (only after a restore or with warmUntil, before resume())');
+    this.#lastEventTs = event.ts;
     this.portfolio.notePrice(event);
     this.#options.venue.observe(event);
     this.#events.next(event);
@@ -375,6 +381,7 @@ export class TradingEngine {
 
   #stopTrading(): void {
     this.bot.send({ type: 'bot.stop', reason: 'end of data' });
+    this.#endTs = this.#lastEventTs;
     this.#events.complete();
     this.#options.venue.settle(this.#now);
   }

@@ -26,6 +26,21 @@ describe('coinrx demo and backtest', () => {
     expect(summary.statistics.fills).toBeGreaterThan(0);
   });
 
+  it('a day of data ending at 23:59 gives one day row: the last, partial batch is dated at the last event, not at 00:00 of the next day', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'coinrx-demo-day-'));
+    const c = captureIo();
+    expect(await main(['demo', '--hours', '24', '--markets', '4', '--out', out, '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0'], c.io)).toBe(0);
+    expect(c.out()).toMatch(/^span {8}2024-01-01T00:00:00\.000Z → 2024-01-01T23:59:/m);
+    const days = c.out().split('\n').slice(c.out().split('\n').indexOf('days') + 2).filter((l) => /^ {2}\d{4}-\d\d-\d\d /.test(l));
+    expect(days.map((l) => l.trim().slice(0, 10))).toEqual(['2024-01-01']);
+    const hourly = readFileSync(join(out, 'hourly.csv'), 'utf8').trim().split('\n');
+    expect(hourly).toHaveLength(1 + 24);
+    expect(hourly[hourly.length - 1]).toMatch(/^2024-01-01T23:00:00\.000Z,/);
+    // The last hour ends at the run's final equity.
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { statistics: { finalEquity: number } };
+    expect(Number((hourly[hourly.length - 1] as string).split(',')[2])).toBe(summary.statistics.finalEquity);
+  });
+
   it('backtest writes the four files and the summary a trader reads', async () => {
     const data = writeZigzagCandles();
     const out = join(mkdtempSync(join(tmpdir(), 'coinrx-bt-out-')), 'nested');
