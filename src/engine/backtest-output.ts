@@ -55,6 +55,6 @@ export async function writeBacktestOutput(dir: string, result: BacktestResult, c
   };
   await writeFile(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeFile(join(dir, 'trades.csv'), tradesCsv(result.tracker.trades));
-  await writeFile(join(dir, 'equity.csv'), equityCsv(result.tracker.equityCurve));
+  await writeFile(join(dir, 'equity.csv'), equityCsv(result.tracker.equityRows()));
   await writeFile(join(dir, 'hourly.csv'), hourlyCsv(result.tracker.hourly()));
 }

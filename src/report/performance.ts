@@ -73,7 +73,7 @@ export const MIN_RATIO_HOURS = 24;
 
 /**
  * Statistics of a run, fed by the engine's listener calls: per-trade records with the regime at entry,
- * the equity curve (one point per hour of event time and the last one), the seed's hourly figures
+ * the equity curve (one point per hour of event time; equity.csv adds the last one, `equityRows`), the seed's hourly figures
  * (return, buy and sell counts, win rate) and the summary (return, drawdown, Sharpe and Sortino from
  * hourly returns annualised by √(24·365), null under MIN_RATIO_HOURS hours, max drawdown over every equity report, exposure, fees, turnover, results by regime).
  */
@@ -201,6 +201,13 @@ export class PerformanceTracker {
     const hour = this.#hour(ts);
     hour.equityEnd = equity;
     if (!previous || Math.floor(previous.ts / HOUR_MS) !== Math.floor(ts / HOUR_MS)) this.equityCurve.push(point);
+  }
+
+  /** equity.csv's rows: the curve (each hour's first point) and the run's last point when it is later. */
+  equityRows(): readonly { ts: number; equity: number; invested: number }[] {
+    const last = this.#last;
+    const end = this.equityCurve[this.equityCurve.length - 1];
+    return last !== undefined && end !== undefined && last.ts > end.ts ? [...this.equityCurve, last] : this.equityCurve;
   }
 
   #hour(ts: number): HourAcc {

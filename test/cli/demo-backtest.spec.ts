@@ -39,6 +39,11 @@ describe('coinrx demo and backtest', () => {
     // The last hour ends at the run's final equity.
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { statistics: { finalEquity: number } };
     expect(Number((hourly[hourly.length - 1] as string).split(',')[2])).toBe(summary.statistics.finalEquity);
+    // equity.csv: each hour's first point, then the final equity at the last event (not 00:00 of the next day).
+    const equity = readFileSync(join(out, 'equity.csv'), 'utf8').trim().split('\n');
+    expect(equity[equity.length - 2]).toMatch(/^2024-01-01T23:00:00\.000Z,/);
+    expect(equity[equity.length - 1]).toMatch(/^2024-01-01T23:59:\d\d\.\d{3}Z,/);
+    expect(Number((equity[equity.length - 1] as string).split(',')[1])).toBe(summary.statistics.finalEquity);
   });
 
   it('backtest writes the four files and the summary a trader reads', async () => {
