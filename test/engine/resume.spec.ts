@@ -3,12 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import { runBacktest, type BacktestCheckpoint } from '../../src/engine/backtest.js';
+import { runBacktest, type BacktestCheckpoint, type BacktestRun } from '../../src/engine/backtest.js';
+import type { MarketEvent } from '../../src/core/index.js';
 import { BACKTEST_FILES, writeBacktestOutput } from '../../src/engine/backtest-output.js';
 import { openReplay } from '../../src/market-data/index.js';
 import { sharedData, skipWithoutSharedData } from '../helpers/shared-data.js';
 
 const CANDLES = 'candles/binance-spot-2021-5m';
+
+/** The same events, one per batch: a run can then be checkpointed after any of them. */
+async function* oneByOne(batches: AsyncIterable<readonly MarketEvent[]>): AsyncGenerator<readonly MarketEvent[]> {
+  for await (const batch of batches) for (const event of batch) yield [event];
+}
 
 describe.skipIf(skipWithoutSharedData())('backtest checkpoint and resume', () => {
   it('a run resumed from a mid-trade checkpoint ends byte-identical to the uninterrupted run', async () => {
@@ -16,20 +22,25 @@ describe.skipIf(skipWithoutSharedData())('backtest checkpoint and resume', () =>
     const profile = JSON.parse(readFileSync(new URL('../../config/backtest-candles.json', import.meta.url), 'utf8')) as Record<string, unknown>;
     // Latency puts orders and cancels in flight at checkpoints.
     const config = parseConfig({ ...profile, bot: { dailyLossLimit: 0.5, maxDrawdown: 0.9 }, simulator: { ...(profile['simulator'] as object), latency: '10m' } });
-    const checkpoints: string[] = [];
     const dirA = mkdtempSync(join(tmpdir(), 'coinrx-resume-a-'));
     const sourceA = openReplay(files);
-    // Checkpoints fall at the end of an input batch, so where they land moves with the reader's batching:
-    // one every 2,000 events leaves enough of them for one to catch a position mid-trade.
-    const a = await runBacktest(sourceA.batches(), config, { checkpoint: { every: 2_000, save: (c) => void checkpoints.push(JSON.stringify(c)) } });
+    // The moment under test is chosen by the run's own state, not by where the reader's batches end: fed one
+    // event per batch, the run is checkpointed (as its checkpoint option would, at a batch end) at the first
+    // event past the warm-up that leaves a position mid-trade, an order resting and an action in flight.
+    let run: BacktestRun | undefined;
+    let mid: BacktestCheckpoint | undefined;
+    const a = await runBacktest(oneByOne(sourceA.batches()), config, {
+      onRun: (r) => (run = r),
+      onProgress: (events) => {
+        if (mid !== undefined || run === undefined || run.engine.warming || events <= 10_000) return;
+        if (run.exchange.getOpenOrders().length > 0 && run.exchange.pendingActions > 0) mid = JSON.parse(JSON.stringify(run.checkpoint(events))) as BacktestCheckpoint;
+      },
+    });
     await writeBacktestOutput(dirA, a, config, sourceA.stats());
-    expect(checkpoints.length).toBeGreaterThan(5);
-
-    // The first checkpoint with a position mid-trade: an order resting and something scheduled at the exchange.
-    const parsed = checkpoints.map((c) => JSON.parse(c) as BacktestCheckpoint);
-    const mid = parsed.find((c) => c.engine.exchange !== undefined && c.engine.exchange.open.length > 0 && c.engine.exchange.queue.entries.length > 0 && c.index > 10_000);
     expect(mid, 'a checkpoint with an order resting and an action in flight').toBeDefined();
     const checkpoint = mid as BacktestCheckpoint;
+    expect(checkpoint.engine.exchange?.open.length).toBeGreaterThan(0);
+    expect(checkpoint.engine.exchange?.queue.entries.length).toBeGreaterThan(0);
     expect(Object.keys((checkpoint.engine.bot as { children: Record<string, unknown> }).children).length).toBeGreaterThan(0);
 
     const dirB = mkdtempSync(join(tmpdir(), 'coinrx-resume-b-'));
