@@ -29,7 +29,8 @@ export async function isGzipFile(path: string): Promise<boolean> {
 }
 
 const CHUNK_BYTES = 64 * 1024;
-const GUNZIP_CHUNK = 16 * 1024;
+// A quarter of the zlib calls of 16 KiB chunks; 30 files replayed at once hold about 2 MB of them.
+const GUNZIP_CHUNK = 64 * 1024;
 
 /**
  * The file's bytes in chunks, gunzipped when its name ends in `.gz` or its first bytes say gzip.
