@@ -7,14 +7,18 @@ import { captureIo } from '../helpers/capture-io.js';
 
 const START = Date.UTC(2024, 0, 1);
 
-/** Two coins of 5m candles over three days (2024-01-01 … 2024-01-03; an event's time is its candle's close), made here so a fresh clone can run it. */
-function writeCandles(): string {
+/**
+ * Two coins of 5m candles over three days (2024-01-01 … 2024-01-03; an event's time is its candle's close), made
+ * here so a fresh clone can run it. `wave` puts a slow wave, out of phase between the coins, on the drift so
+ * their order changes now and then; without it UP stays first and the ranking never changes.
+ */
+function writeCandles(wave = 0): string {
   const dir = mkdtempSync(join(tmpdir(), 'coinrx-range-'));
-  for (const [name, drift] of [['UP_USDT', 1.001], ['DOWN_USDT', 0.999]] as const) {
+  for (const [name, drift, phase] of [['UP_USDT', 1.001, 0], ['DOWN_USDT', 0.999, Math.PI]] as const) {
     const rows = ['timestamp,open,high,low,close,volume'];
     let price = 100;
     for (let i = 0; i < 3 * 288; i++) {
-      const next = price * drift;
+      const next = price * (wave === 0 ? drift : 1 + wave * Math.sin(i / 40 + phase));
       rows.push(`${START + i * 300_000},${price},${Math.max(price, next) * 1.001},${Math.min(price, next) * 0.999},${next},${10 + (i % 7)}`);
       price = next;
     }
@@ -41,25 +45,56 @@ describe('--timerange on features and rank', () => {
     expect(inside).toEqual(lines(all.out()).filter((s) => (s['ts'] as number) >= from && (s['ts'] as number) < to));
   });
 
-  it('rank: --from/--to select the rankings; a bad value is one usage line naming the flag', async () => {
+  /**
+   * A ranking is written when it changes: with the warm-up, the run inside a range writes the whole run's
+   * ranking in force at the range's start (its last one before the range, with its own time, unless one is set
+   * at the start itself), then exactly the whole run's rankings inside the range.
+   */
+  const expectCutEqualsWhole = async (dir: string, whole: Record<string, unknown>[], ranges: readonly (readonly [string, string, number, number, number])[]): Promise<void> => {
+    for (const [fromText, toText, from, to, changes] of ranges) {
+      const cut = captureIo();
+      expect(await main(['rank', '--data', dir, '--every', '1h', '--top', '1', '--from', fromText, '--to', toText], cut.io), cut.err()).toBe(0);
+      const inside = whole.filter((r) => (r['ts'] as number) >= from && (r['ts'] as number) < to);
+      const inForce = inside[0]?.['ts'] === from ? [] : whole.filter((r) => (r['ts'] as number) < from).slice(-1);
+      expect(inside.length, `${fromText} - ${toText}`).toBe(changes);
+      expect(lines(cut.out()), `${fromText} - ${toText}`).toEqual([...inForce, ...inside]);
+    }
+  };
+
+  it('rank: --from/--to write the ranking in force at the start, then the changes; a bad value is one usage line naming the flag', async () => {
     const dir = writeCandles();
     const all = captureIo();
     expect(await main(['rank', '--data', dir, '--every', '1h', '--top', '1'], all.io)).toBe(0);
-    // A ranking is written when it changes: with the warm-up, the run inside a range writes exactly the
-    // whole run's rankings of that range (none when it did not change there).
-    for (const [fromText, toText, from, to] of [
-      ['2024-01-01', '2024-01-01T12:00Z', Date.UTC(2024, 0, 1), Date.UTC(2024, 0, 1, 12)],
-      ['2024-01-02T06:00Z', '2024-01-03', Date.UTC(2024, 0, 2, 6), Date.UTC(2024, 0, 4)],
-    ] as const) {
-      const cut = captureIo();
-      expect(await main(['rank', '--data', dir, '--every', '1h', '--top', '1', '--from', fromText, '--to', toText], cut.io)).toBe(0);
-      expect(lines(cut.out())).toEqual(lines(all.out()).filter((r) => (r['ts'] as number) >= from && (r['ts'] as number) < to));
-    }
-    expect(lines(all.out()).length).toBeGreaterThan(0);
+    const whole = lines(all.out());
+    // UP leads throughout: one ranking, set in the first hour.
+    expect(whole).toHaveLength(1);
+    await expectCutEqualsWhole(dir, whole, [
+      ['2024-01-01', '2024-01-01T12:00Z', Date.UTC(2024, 0, 1), Date.UTC(2024, 0, 1, 12), 1],
+      // No change inside: the ranking set on the first day is written, with its own time.
+      ['2024-01-02T06:00Z', '2024-01-03', Date.UTC(2024, 0, 2, 6), Date.UTC(2024, 0, 4), 0],
+    ]);
     const bad = captureIo();
     expect(await main(['rank', '--data', dir, '--timerange', '2024-13-01'], bad.io)).toBe(2);
     expect(bad.err()).toMatch(/^coinrx rank: --timerange: "2024-13-01" is not a range/);
     expect(bad.err().trim().split('\n')).toHaveLength(1);
+  });
+
+  it('rank: the same on coins whose order changes, with a range where it does not change and one starting at a change', async () => {
+    const dir = writeCandles(0.002);
+    const all = captureIo();
+    expect(await main(['rank', '--data', dir, '--every', '1h', '--top', '1'], all.io)).toBe(0);
+    const whole = lines(all.out());
+    expect(whole.length).toBeGreaterThan(3);
+    const second = whole[1]?.['ts'] as number;
+    const third = whole[2]?.['ts'] as number;
+    const iso = (ts: number): string => new Date(ts).toISOString();
+    await expectCutEqualsWhole(dir, whole, [
+      ['2024-01-02', '2024-01-02', Date.UTC(2024, 0, 2), Date.UTC(2024, 0, 3), whole.filter((r) => (r['ts'] as number) >= Date.UTC(2024, 0, 2) && (r['ts'] as number) < Date.UTC(2024, 0, 3)).length],
+      // Starts at a change: that ranking alone, not the one before it as well.
+      [iso(second), iso(second + 3_600_000), second, second + 3_600_000, 1],
+      // Strictly between two changes: only the one in force.
+      [iso(second + 3_600_000), iso(third), second + 3_600_000, third, 0],
+    ]);
   });
 
   it('backtest: the range is traded, the summary says so, and a range outside the data is one usage line', async () => {

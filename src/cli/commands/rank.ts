@@ -6,7 +6,7 @@ import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
 import { LineWriter } from '../output.js';
 import { commandConfig, durationFlag, pumpRange, replayFromArgs, reportStats } from './replay-input.js';
 import { TIME_RANGE_FLAGS, timeRangeArgs } from '../time-range-flags.js';
-import { inTimeRange } from '../../core/time-range.js';
+import { writeRankingsInRange } from '../rankings-in-range.js';
 
 export const rankCommand: Command = {
   name: 'rank',
@@ -21,7 +21,7 @@ export const rankCommand: Command = {
     ...CONFIG_FLAGS,
   },
   async run(args, io) {
-    // Events before the range warm the windows up; only rankings inside it are written.
+    // Events before the range warm the windows up; the ranking in force at its start is written, then the changes.
     const range = timeRangeArgs(args);
     const config = commandConfig(args, io);
     const topText = args.strings.get('top');
@@ -32,9 +32,7 @@ export const rankCommand: Command = {
     const events$ = new Subject<MarketEvent>();
     const pipeline = marketPipeline(events$, config, { ...(everyMs !== undefined ? { everyMs } : {}), ...(top !== undefined ? { top } : {}) });
     const out = new LineWriter(args.strings.get('out'), io.stdout);
-    pipeline.ranking$.subscribe((ranking) => {
-      if (inTimeRange(range, ranking.ts)) out.write(ranking);
-    });
+    writeRankingsInRange(pipeline.ranking$, range, (ranking) => out.write(ranking));
     await pumpRange(range, source, events$, io, () => out.drain());
     await out.close();
     reportStats(source, io, `${out.lines} rankings written`);

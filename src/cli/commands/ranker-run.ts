@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
-import type { MarketEvent, Ranking } from '../../core/index.js';
+import type { MarketEvent } from '../../core/index.js';
 import { loadConfig } from '../../config.js';
 import { marketPipeline } from '../../engine/market-pipeline.js';
 import { rankerRuleNote } from '../../engine/configured-models.js';
@@ -20,7 +20,7 @@ import type { CommandIo } from '../command.js';
 import { LineWriter } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { pumpRange, replayFromArgs, reportStats } from './replay-input.js';
-import { inTimeRange } from '../../core/time-range.js';
+import { writeRankingsInRange } from '../rankings-in-range.js';
 
 /** `--from`/`--to`/`--timerange` (src/core/time-range.ts): either end may be open. */
 function span(args: ParsedArgs): { from?: number; to?: number } {
@@ -153,26 +153,9 @@ export async function rank(args: ParsedArgs, io: CommandIo): Promise<number> {
   const events$ = new Subject<MarketEvent>();
   const pipeline = marketPipeline(events$, config, { score });
   const out = new LineWriter(args.strings.get('out'), io.stdout);
-  // As `coinrx rank`: events before the range warm the windows (and a sequence model's history) up. A
-  // ranking is written when it changes, so the one in force at the range's start (set before it, with its
-  // own time) is written first: without it a range where nothing changed wrote nothing.
-  let inForce: Ranking | undefined;
-  const writeInForce = (): void => {
-    if (inForce !== undefined) out.write(inForce);
-    inForce = undefined;
-  };
-  pipeline.ranking$.subscribe({
-    next: (ranking) => {
-      if (range.from !== undefined && ranking.ts < range.from) inForce = ranking;
-      else if (inTimeRange(range, ranking.ts)) {
-        // One set at the start itself replaces the earlier one.
-        if (ranking.ts === range.from) inForce = undefined;
-        writeInForce();
-        out.write(ranking);
-      }
-    },
-    complete: writeInForce,
-  });
+  // As `coinrx rank`: the ranking in force at the range's start, then the changes (events before the range
+  // warm the windows, and a sequence model's history, up).
+  writeRankingsInRange(pipeline.ranking$, range, (ranking) => out.write(ranking));
   await pumpRange(range, source, events$, io, () => out.drain());
   await out.close();
   reportStats(source, io, `${out.lines} rankings written`);
