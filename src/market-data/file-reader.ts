@@ -139,6 +139,19 @@ export function combineLaneStats(lanes: readonly FileStats[]): FileStats {
   };
 }
 
+/** Counts each batch a file yields into `stats`: its events, and those earlier than the latest before them. */
+function batchCounter(stats: FileStats): (batch: MarketEvent[]) => MarketEvent[] {
+  let lastTs = -Infinity;
+  return (batch) => {
+    for (const e of batch) {
+      if (e.ts < lastTs) stats.outOfOrder++;
+      else lastTs = e.ts;
+    }
+    stats.events += batch.length;
+    return batch;
+  };
+}
+
 /** Prepends an already-read chunk (text or bytes) to the rest of a chunk stream; closing it closes the file. */
 async function* prepend<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> {
   try {
@@ -236,17 +249,9 @@ async function* parseRecords(file: string, text: AsyncGenerator<string>, options
   const lane = options.lane;
   if (lane !== undefined) stats.lanes = [lane.own.slice(0, -1)];
   let lineNo = 0;
-  let lastTs = -Infinity;
   let parsed: MarketEvent[] = [];
   let out: MarketEvent[] = [];
-  const finish = (batch: MarketEvent[]): MarketEvent[] => {
-    for (const e of batch) {
-      if (e.ts < lastTs) stats.outOfOrder++;
-      else lastTs = e.ts;
-    }
-    stats.events += batch.length;
-    return batch;
-  };
+  const finish = batchCounter(stats);
   try {
     for await (const batch of records) {
       for (const record of batch) {
@@ -307,16 +312,8 @@ async function* parseCandleBytes(file: string, chunks: AsyncGenerator<Buffer>, o
     throw err;
   }
   let lineNo = 0;
-  let lastTs = -Infinity;
   let parsed: MarketEvent[] = [];
-  const finish = (batch: MarketEvent[]): MarketEvent[] => {
-    for (const e of batch) {
-      if (e.ts < lastTs) stats.outOfOrder++;
-      else lastTs = e.ts;
-    }
-    stats.events += batch.length;
-    return batch;
-  };
+  const finish = batchCounter(stats);
   /** A row the byte path did not take, as text. */
   const parseText = (record: string, n: number): void => {
     const outcome = parser.parse(record, parsed);
