@@ -152,6 +152,16 @@ function batchCounter(stats: FileStats): (batch: MarketEvent[]) => MarketEvent[]
   };
 }
 
+/** Parses one record into `into`, counting it as ignored or malformed in `stats` (the first malformed line reported once). */
+function parseRecordInto(parser: RecordParser, record: string, into: MarketEvent[], line: number, file: string, options: FileReadOptions, stats: FileStats): void {
+  const outcome = parser.parse(record, into);
+  if (outcome === 'ignored') stats.ignored++;
+  else if (outcome === 'malformed' && stats.malformed++ === 0) {
+    stats.firstMalformedLine = line;
+    options.onMalformed?.({ file, format: stats.format as ReplayFormat, line, reason: parser.lastError ?? 'malformed', sample: record.slice(0, 200) });
+  }
+}
+
 /** Prepends an already-read chunk (text or bytes) to the rest of a chunk stream; closing it closes the file. */
 async function* prepend<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> {
   try {
@@ -263,14 +273,7 @@ async function* parseRecords(file: string, text: AsyncGenerator<string>, options
           parsed = [];
           yield finish(ready);
         }
-        const outcome = parser.parse(record, parsed);
-        if (outcome === 'ignored') stats.ignored++;
-        else if (outcome === 'malformed') {
-          if (stats.malformed++ === 0) {
-            stats.firstMalformedLine = n;
-            options.onMalformed?.({ file, format, line: n, reason: parser.lastError ?? 'malformed', sample: record.slice(0, 200) });
-          }
-        }
+        parseRecordInto(parser, record, parsed, n, file, options, stats);
       }
       if (reorder !== undefined) {
         for (const e of parsed) reorder.push(e, out);
@@ -316,14 +319,7 @@ async function* parseCandleBytes(file: string, chunks: AsyncGenerator<Buffer>, o
   const finish = batchCounter(stats);
   /** A row the byte path did not take, as text. */
   const parseText = (record: string, n: number): void => {
-    const outcome = parser.parse(record, parsed);
-    if (outcome === 'ignored') stats.ignored++;
-    else if (outcome === 'malformed') {
-      if (stats.malformed++ === 0) {
-        stats.firstMalformedLine = n;
-        options.onMalformed?.({ file, format, line: n, reason: parser.lastError ?? 'malformed', sample: record.slice(0, 200) });
-      }
-    }
+    parseRecordInto(parser, record, parsed, n, file, options, stats);
   };
   let carry: Buffer | undefined;
   let first = true;

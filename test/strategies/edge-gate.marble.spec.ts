@@ -3,29 +3,12 @@ import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/core/index.js';
 import { Random } from '../../src/core/random.js';
-import { BidPeaks, edgeEstimate, edgeGate, exitReason, tripleBarrier, type EdgeGateOptions, type PositionView, type Strategy, type StrategyInput } from '../../strategies/index.js';
-import { features, MIN, ranking, snapshot, T0 } from './fixtures.js';
+import { BidPeaks, edgeEstimate, edgeGate, exitReason, tripleBarrier, type PositionView, type Strategy, type StrategyInput } from '../../strategies/index.js';
+import { features, gateOptions, MIN, ranking, snapshot, T0 } from './fixtures.js';
 
 
 
-const GATE: EdgeGateOptions = {
-  takeProfit: 0.02,
-  stopLoss: 0.02,
-  maxHoldMs: 60 * MIN,
-  trailActivate: 0,
-  trailDistance: 0,
-  feeRate: 0,
-  buyTimeoutMs: 10 * MIN,
-  edge: true,
-  regimeHorizon: '24h',
-  regimeMin: -1,
-  riskPerTrade: 0,
-  margin: 0.001,
-  minTrades: 2,
-  window: 10,
-  kelly: 0.5,
-  maxFraction: 0.2,
-};
+const GATE = gateOptions();
 
 /** A strategy that proposes one BUY of A/USDT at every ranking. */
 const alwaysBuy: Strategy = (source) =>
