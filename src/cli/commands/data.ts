@@ -1,7 +1,11 @@
+import { existsSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { NetworkError, type Exchange as CcxtExchange } from 'ccxt';
 import { createCcxt } from '../../exchange/ccxt/create-ccxt.js';
 import { RestRateLimiter } from '../../net/rate-limiter.js';
 import { downloadCandles, DownloadBlockedError, type MarketDownload } from '../../market-data/download.js';
+import { mirrorCandleFiles } from '../../market-data/mirror-candle-files.js';
+import { MIRROR_MODES, type MirrorMode } from '../../market-data/mirror-candles.js';
 import { UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { ProgressBar } from '../progress.js';
@@ -43,10 +47,11 @@ function summary(r: MarketDownload): string {
 
 export const dataCommand: Command = {
   name: 'data',
-  summary: 'data download: candle history of an exchange into the CSV files the replay reads',
+  summary: 'data download: candle history of an exchange into the CSV files the replay reads; data mirror: a falling market from recorded candles (stress test)',
   examples: [
     'coinrx data download --exchange upbit --quote KRW --markets BTC,ETH --timeframe 1m --since 2024-01-01',
     'coinrx data download --since 2024-06-01T00:00:00Z --until 2024-07-01T00:00:00Z --out data/upbit-june',
+    'coinrx data mirror --data ../shared/data/candles/binance-spot-2021-5m --by prices --out /tmp/falling',
   ],
   flags: {
     exchange: { type: 'string', valueName: 'id', description: 'ccxt exchange id (default upbit)' },
@@ -57,11 +62,14 @@ export const dataCommand: Command = {
     until: { type: 'string', valueName: 'date|ms', description: 'stop before candles opening at this time (default: now)' },
     out: { type: 'string', valueName: 'dir', description: 'output directory (default data/<exchange>)' },
     'rest-url': { type: 'string', valueName: 'url', description: 'REST base URL instead of the exchange\'s (a local test server)' },
+    data: { type: 'list', valueName: 'dir', description: 'mirror: candle files or folders to mirror' },
+    by: { type: 'string', valueName: 'prices|time', description: 'mirror: invert every price (p → k/p, k the first open squared) or play the candles backwards in time' },
   },
   async run(args, io) {
     const action = args.positionals[0];
-    if (action !== 'download') throw new UsageError(action === undefined ? 'missing action: coinrx data download ...' : `unknown action "${action}" (only "download")`);
+    if (action !== 'download' && action !== 'mirror') throw new UsageError(action === undefined ? 'missing action: coinrx data download|mirror ...' : `unknown action "${action}" (download or mirror)`);
     if (args.positionals.length > 1) throw new UsageError(`unexpected argument "${args.positionals[1]}"`);
+    if (action === 'mirror') return mirror(args.lists.get('data'), args.strings.get('by'), args.strings.get('out'), io.stdout);
     const since = timeFlag('since', args.strings.get('since'));
     if (since === undefined) throw new UsageError('--since is required');
     const until = timeFlag('until', args.strings.get('until'));
@@ -134,3 +142,20 @@ export const dataCommand: Command = {
     }
   },
 };
+
+/** `coinrx data mirror`: one line a file, the coin's change before and after. */
+function mirror(data: readonly string[] | undefined, by: string | undefined, out: string | undefined, stdout: Writable): number {
+  if (data === undefined || data.length === 0) throw new UsageError('--data is required: the candle files or folders to mirror');
+  if (by === undefined || !(MIRROR_MODES as readonly string[]).includes(by)) throw new UsageError(`--by must be ${MIRROR_MODES.join(' or ')}${by === undefined ? '' : `, got "${by}"`}`);
+  if (out === undefined) throw new UsageError('--out is required: the folder to write the mirrored files to');
+  for (const d of data) if (!existsSync(d)) throw new UsageError(`--data ${d}: no such file or folder`);
+  let files;
+  try {
+    files = mirrorCandleFiles(data, out, by as MirrorMode);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}%`;
+  for (const f of files) stdout.write(`${f.file}: ${f.rows} candles, ${pct(f.change)} → ${pct(f.mirroredChange)}${f.malformed > 0 ? ` (${f.malformed} malformed rows dropped)` : ''}\n`);
+  return 0;
+}
