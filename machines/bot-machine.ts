@@ -27,6 +27,10 @@ export type BotEvent =
   | ({ readonly type: 'position.open' } & PositionInput)
   | { readonly type: 'position.event'; readonly positionId: string; readonly event: PositionEvent }
   | { readonly type: 'position.remove'; readonly positionId: string }
+  /** `position.open` of each, in one step of the bot (a batch's buys: one step instead of one a buy). */
+  | { readonly type: 'positions.open'; readonly positions: readonly PositionInput[] }
+  /** `position.remove` of each, in one step of the bot. */
+  | { readonly type: 'positions.remove'; readonly positionIds: readonly string[] }
   /** The engine reports that no order of the bot is resting any more (after stopping's cancels). */
   | { readonly type: 'positions.drained' };
 
@@ -100,9 +104,20 @@ export const botMachine = setup({
     }),
     recordStop: assign(({ event }) => ({ stopReason: event.type === 'bot.stop' ? (event.reason ?? 'stop requested') : 'stopped' })),
     spawnPosition: assign(({ context, event, spawn }) => {
-      if (event.type !== 'position.open' || context.positions[event.positionId]) return {};
-      const { type: _type, ...input } = event;
-      return { positions: Object.assign({}, context.positions, { [event.positionId]: spawn('position', { id: event.positionId, input }) }) };
+      const inputs = event.type === 'position.open' ? [event] : event.type === 'positions.open' ? event.positions : [];
+      let positions: Record<string, ActorRefFrom<typeof positionMachine>> | undefined;
+      for (const open of inputs) {
+        if ((positions ?? context.positions)[open.positionId]) continue;
+        if (!positions) {
+          // The record copied by a loop, once a step: object rest and spread-then-add are slow on Node 20.
+          positions = {};
+          for (const id in context.positions) positions[id] = context.positions[id] as ActorRefFrom<typeof positionMachine>;
+        }
+        // Fields named (an event's `type` is no input).
+        const input: PositionInput = { positionId: open.positionId, market: open.market, ackTimeoutMs: open.ackTimeoutMs, buyTimeoutMs: open.buyTimeoutMs };
+        positions[open.positionId] = spawn('position', { id: open.positionId, input });
+      }
+      return positions ? { positions } : {};
     }),
     routeToPosition: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'position.event') return;
@@ -110,9 +125,12 @@ export const botMachine = setup({
       if (child) enqueue.sendTo(child, event.event);
     }),
     removePosition: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'position.remove' || !context.positions[event.positionId]) return;
-      enqueue(stopChild(event.positionId));
-      const { [event.positionId]: _gone, ...rest } = context.positions;
+      const ids = event.type === 'position.remove' ? [event.positionId] : event.type === 'positions.remove' ? event.positionIds : [];
+      const gone = ids.filter((id) => context.positions[id] !== undefined);
+      if (gone.length === 0) return;
+      for (const id of gone) enqueue(stopChild(id));
+      const rest: Record<string, ActorRefFrom<typeof positionMachine>> = {};
+      for (const id in context.positions) if (!gone.includes(id)) rest[id] = context.positions[id] as ActorRefFrom<typeof positionMachine>;
       enqueue.assign({ positions: rest });
     }),
     clearDailyHalt: assign({ haltedDay: undefined, stopReason: undefined }),
@@ -141,6 +159,7 @@ export const botMachine = setup({
   on: {
     'position.event': { actions: 'routeToPosition' },
     'position.remove': { actions: 'removePosition' },
+    'positions.remove': { actions: 'removePosition' },
   },
   states: {
     stopped: {
@@ -160,6 +179,7 @@ export const botMachine = setup({
         'bot.stop': { target: 'stopping', actions: 'recordStop' },
         'equity.update': [{ guard: 'killSwitch', target: 'stopping', actions: ['trackEquity', 'recordKill'] }, { actions: 'trackEquity' }],
         'position.open': { actions: 'spawnPosition' },
+        'positions.open': { actions: 'spawnPosition' },
       },
     },
     paused: {

@@ -143,6 +143,26 @@ function updateSlot(slot: OrderSlot, event: PositionEvent): OrderSlot {
   }
 }
 
+/** Why a position ends without trading, from the event that ends it. */
+function reasonOf(event: PositionEvent): string {
+  return event.type === 'position.close' ? (event.reason ?? 'closed') : event.type === 'order.rejected' ? `rejected: ${event.reason}` : 'cancelled';
+}
+
+/** What updateBuy, finishBuy and (with `reason`) setReason give in turn, in one patch. */
+function endBuy(c: PositionContext, event: PositionEvent, reason: string | undefined): Partial<PositionContext> {
+  if (!c.buy) return reason === undefined ? {} : { reason };
+  const slot = updateSlot(c.buy, event);
+  const patch: Partial<PositionContext> = { buy: undefined, boughtBefore: c.boughtBefore + slot.filled, buyValueBefore: c.buyValueBefore + slot.cost, buyFeesBefore: c.buyFeesBefore + slot.fee, lastTs: Math.max(c.lastTs, ts(event)) };
+  return reason === undefined ? patch : Object.assign(patch, { reason });
+}
+
+/** What updateSell then finishSell give, in one patch. */
+function endSell(c: PositionContext, event: PositionEvent): Partial<PositionContext> {
+  if (!c.sell) return {};
+  const slot = updateSlot(c.sell, event);
+  return { sell: undefined, soldBefore: c.soldBefore + slot.filled, sellValueBefore: c.sellValueBefore + slot.cost, sellFeesBefore: c.sellFeesBefore + slot.fee, lastTs: Math.max(c.lastTs, ts(event)) };
+}
+
 /** The round trip so far, from the finished orders. */
 export function positionResult(c: PositionContext): PositionResult {
   const spent = c.buyValueBefore + c.buyFeesBefore;
@@ -191,6 +211,14 @@ export const positionMachine = setup({
     updateSell: assign(({ context, event }) => (context.sell ? { sell: updateSlot(context.sell, event), lastTs: Math.max(context.lastTs, ts(event)) } : {})),
     finishBuy: assign(({ context }) => closeBuy(context)),
     finishSell: assign(({ context }) => closeSell(context)),
+    /**
+     * updateBuy then finishBuy (and setReason) as one assign: each assign is a copy of the context and of
+     * the snapshot in XState, and these end every buy (its last fill, its cancel) on the order path.
+     */
+    endBuy: assign(({ context, event }) => endBuy(context, event, undefined)),
+    endBuyWithReason: assign(({ context, event }) => endBuy(context, event, reasonOf(event))),
+    /** updateSell then finishSell as one assign (see endBuy). */
+    endSell: assign(({ context, event }) => endSell(context, event)),
     /** A cancel asked at the event's time: its acknowledgement timer counts from then. */
     markCancel: assign(({ context, event }) => ({ cancelTs: ts(event), lastTs: Math.max(context.lastTs, ts(event)) })),
     markTime: assign(({ context, event }) => ({ lastTs: Math.max(context.lastTs, ts(event)) })),
@@ -203,7 +231,7 @@ export const positionMachine = setup({
      * taken once a later event moved the clock on, and its timers run from then).
      */
     clockIn: assign(({ context }) => ({ timersFrom: context.lastTs, timersBase: context.lastTs })),
-    setReason: assign(({ event }) => ({ reason: event.type === 'position.close' ? (event.reason ?? 'closed') : event.type === 'order.rejected' ? `rejected: ${event.reason}` : 'cancelled' })),
+    setReason: assign(({ event }) => ({ reason: reasonOf(event) })),
   },
   /**
    * The timers (see dueOf), as XState delays on the actor's clock (the kernel's: event time in a backtest,
@@ -253,12 +281,12 @@ export const positionMachine = setup({
       on: {
         'order.accepted': { guard: 'isBuyEvent', actions: 'updateBuy' },
         'order.fill': [
-          { guard: and(['isBuyEvent', 'buyComplete']), target: 'holding', actions: ['updateBuy', 'finishBuy'] },
+          { guard: and(['isBuyEvent', 'buyComplete']), target: 'holding', actions: 'endBuy' },
           { guard: 'isBuyEvent', actions: 'updateBuy' },
         ],
         'order.cancelled': [
-          { guard: and(['isBuyEvent', 'buyHasFill']), target: 'holding', actions: ['updateBuy', 'finishBuy'] },
-          { guard: 'isBuyEvent', target: 'settled', actions: ['updateBuy', 'finishBuy', 'setReason'] },
+          { guard: and(['isBuyEvent', 'buyHasFill']), target: 'holding', actions: 'endBuy' },
+          { guard: 'isBuyEvent', target: 'settled', actions: 'endBuyWithReason' },
         ],
         // A reject of an order the exchange already acknowledged contradicts what we know: ask, never give it up.
         'order.rejected': [
@@ -278,12 +306,12 @@ export const positionMachine = setup({
         'order.accepted': { guard: 'isBuyEvent', actions: 'updateBuy' },
         // A fill that wins the race against the cancel is applied; a complete fill ends the cancel.
         'order.fill': [
-          { guard: and(['isBuyEvent', 'buyComplete']), target: 'holding', actions: ['updateBuy', 'finishBuy'] },
+          { guard: and(['isBuyEvent', 'buyComplete']), target: 'holding', actions: 'endBuy' },
           { guard: 'isBuyEvent', actions: 'updateBuy' },
         ],
         'order.cancelled': [
-          { guard: and(['isBuyEvent', 'buyHasFill']), target: 'holding', actions: ['updateBuy', 'finishBuy'] },
-          { guard: 'isBuyEvent', target: 'settled', actions: ['updateBuy', 'finishBuy', 'setReason'] },
+          { guard: and(['isBuyEvent', 'buyHasFill']), target: 'holding', actions: 'endBuy' },
+          { guard: 'isBuyEvent', target: 'settled', actions: 'endBuyWithReason' },
         ],
         // The cancel was refused (order unknown or already done): ask the exchange what became of it.
         'order.rejected': { guard: 'isBuyEvent', target: 'unknownBuy', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'buy') }] },
@@ -297,17 +325,17 @@ export const positionMachine = setup({
       on: {
         'order.queryResult': [
           { guard: and(['isBuyEvent', 'foundOpen']), target: 'buying', actions: 'updateBuy' },
-          { guard: and(['isBuyEvent', 'buyHasFill']), target: 'holding', actions: ['updateBuy', 'finishBuy'] },
-          { guard: 'isBuyEvent', target: 'settled', actions: ['updateBuy', 'finishBuy', 'setReason'] },
+          { guard: and(['isBuyEvent', 'buyHasFill']), target: 'holding', actions: 'endBuy' },
+          { guard: 'isBuyEvent', target: 'settled', actions: 'endBuyWithReason' },
         ],
         'order.accepted': { guard: 'isBuyEvent', target: 'buying', actions: 'updateBuy' },
         'order.fill': [
-          { guard: and(['isBuyEvent', 'buyComplete']), target: 'holding', actions: ['updateBuy', 'finishBuy'] },
+          { guard: and(['isBuyEvent', 'buyComplete']), target: 'holding', actions: 'endBuy' },
           { guard: 'isBuyEvent', target: 'buying', actions: 'updateBuy' },
         ],
         'order.cancelled': [
-          { guard: and(['isBuyEvent', 'buyHasFill']), target: 'holding', actions: ['updateBuy', 'finishBuy'] },
-          { guard: 'isBuyEvent', target: 'settled', actions: ['updateBuy', 'finishBuy', 'setReason'] },
+          { guard: and(['isBuyEvent', 'buyHasFill']), target: 'holding', actions: 'endBuy' },
+          { guard: 'isBuyEvent', target: 'settled', actions: 'endBuyWithReason' },
         ],
       },
       after: {
@@ -326,11 +354,11 @@ export const positionMachine = setup({
       on: {
         'order.accepted': { guard: 'isSellEvent', actions: 'updateSell' },
         'order.fill': [
-          { guard: and(['isSellEvent', not('stillHolding')]), target: 'settled', actions: ['updateSell', 'finishSell'] },
-          { guard: and(['isSellEvent', 'sellComplete']), target: 'holding', actions: ['updateSell', 'finishSell'] },
+          { guard: and(['isSellEvent', not('stillHolding')]), target: 'settled', actions: 'endSell' },
+          { guard: and(['isSellEvent', 'sellComplete']), target: 'holding', actions: 'endSell' },
           { guard: 'isSellEvent', actions: 'updateSell' },
         ],
-        'order.cancelled': { guard: 'isSellEvent', target: 'holding', actions: ['updateSell', 'finishSell'] },
+        'order.cancelled': { guard: 'isSellEvent', target: 'holding', actions: 'endSell' },
         'order.rejected': [
           { guard: and(['isSellEvent', 'sellAcked']), target: 'unknownSell', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'sell') }] },
           { guard: 'isSellEvent', target: 'holding', actions: ['markTime', 'finishSell'] },
@@ -346,11 +374,11 @@ export const positionMachine = setup({
       on: {
         'order.accepted': { guard: 'isSellEvent', actions: 'updateSell' },
         'order.fill': [
-          { guard: and(['isSellEvent', not('stillHolding')]), target: 'settled', actions: ['updateSell', 'finishSell'] },
-          { guard: and(['isSellEvent', 'sellComplete']), target: 'holding', actions: ['updateSell', 'finishSell'] },
+          { guard: and(['isSellEvent', not('stillHolding')]), target: 'settled', actions: 'endSell' },
+          { guard: and(['isSellEvent', 'sellComplete']), target: 'holding', actions: 'endSell' },
           { guard: 'isSellEvent', actions: 'updateSell' },
         ],
-        'order.cancelled': { guard: 'isSellEvent', target: 'holding', actions: ['updateSell', 'finishSell'] },
+        'order.cancelled': { guard: 'isSellEvent', target: 'holding', actions: 'endSell' },
         'order.rejected': { guard: 'isSellEvent', target: 'unknownSell', actions: ['markTime', { type: 'queryOrder', params: ({ context }) => effect(context, 'sell') }] },
       },
       after: {
@@ -362,16 +390,16 @@ export const positionMachine = setup({
       on: {
         'order.queryResult': [
           { guard: and(['isSellEvent', 'foundOpen']), target: 'selling', actions: 'updateSell' },
-          { guard: and(['isSellEvent', 'stillHolding']), target: 'holding', actions: ['updateSell', 'finishSell'] },
-          { guard: 'isSellEvent', target: 'settled', actions: ['updateSell', 'finishSell'] },
+          { guard: and(['isSellEvent', 'stillHolding']), target: 'holding', actions: 'endSell' },
+          { guard: 'isSellEvent', target: 'settled', actions: 'endSell' },
         ],
         'order.accepted': { guard: 'isSellEvent', target: 'selling', actions: 'updateSell' },
         'order.fill': [
-          { guard: and(['isSellEvent', not('stillHolding')]), target: 'settled', actions: ['updateSell', 'finishSell'] },
-          { guard: and(['isSellEvent', 'sellComplete']), target: 'holding', actions: ['updateSell', 'finishSell'] },
+          { guard: and(['isSellEvent', not('stillHolding')]), target: 'settled', actions: 'endSell' },
+          { guard: and(['isSellEvent', 'sellComplete']), target: 'holding', actions: 'endSell' },
           { guard: 'isSellEvent', target: 'selling', actions: 'updateSell' },
         ],
-        'order.cancelled': { guard: 'isSellEvent', target: 'holding', actions: ['updateSell', 'finishSell'] },
+        'order.cancelled': { guard: 'isSellEvent', target: 'holding', actions: 'endSell' },
       },
       after: {
         lookup: { target: 'unknownSell', reenter: true, actions: [{ type: 'markTimeAt', params: ({ context }) => dueOf(context, 'lookup') }, { type: 'queryOrder', params: ({ context }) => effect(context, 'sell') }] },
