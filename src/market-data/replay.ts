@@ -2,10 +2,10 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Observable } from 'rxjs';
 import { InputError, type MarketEvent, type MarketSymbol } from '../core/index.js';
-import { combineLaneStats, emptyFileStats, readFileEvents, type FileReadOptions, type FileStats, type MalformedInfo } from './file-reader.js';
+import { combineLaneStats, type FileStats, type MalformedInfo } from './file-reader.js';
 import { REPLAY_FORMATS, type ReplayFormat } from './formats.js';
-import { binanceTradeLanes, detectFileFormat } from './lanes.js';
-import { mergeByTime } from './merge.js';
+import { readMerged, type ReadOptions } from './merged-read.js';
+import { readerThreadBatches, useReaderThread } from './reader-thread.js';
 import { ReplayFileError } from './text-source.js';
 import { parseMarketName } from './symbols.js';
 
@@ -26,6 +26,11 @@ export interface ReplayOptions {
   logger?: { warn(obj: object, msg: string): void };
   /** 'throw' (default): a truncated/unreadable file rejects the stream; 'count': recorded in its stats, the rest goes on. */
   onFileError?: 'throw' | 'count';
+  /**
+   * Read in a worker thread (true), in this one (false), or by size (default: see reader-thread.ts;
+   * the env var COINRX_READ_THREAD=1/0 forces it). Same events, batches, stats and reports either way.
+   */
+  readerThread?: boolean;
 }
 
 export interface ReplayStats {
@@ -87,6 +92,7 @@ export function openReplay(paths: readonly string[], options: ReplayOptions = {}
     if (typeof market !== 'string') throw new InputError(market.reason);
   }
   let current: FileStats[][] = []; // per input file, the stats of each lane it is read as
+  let fromThread: (() => FileStats[][]) | undefined; // a reader thread's latest stats, rebuilt when asked
   let reported = new Set<string>();
   // Once per file, also when a multi-market file is read as several lanes.
   const onMalformed = (info: MalformedInfo): void => {
@@ -98,30 +104,40 @@ export function openReplay(paths: readonly string[], options: ReplayOptions = {}
       `malformed record in ${basename(info.file)} at line ${info.line}; such records are counted and skipped`,
     );
   };
+  const readOptions: ReadOptions = {};
+  if (options.format !== undefined) readOptions.format = options.format;
+  if (options.market !== undefined) readOptions.market = options.market;
+  if (options.timeframeMs !== undefined) readOptions.timeframeMs = options.timeframeMs;
+  if (options.depthTops !== undefined) readOptions.depthTops = options.depthTops;
+  if (options.reorderWindowMs !== undefined) readOptions.reorderWindowMs = options.reorderWindowMs;
+  if (options.onFileError !== undefined) readOptions.onFileError = options.onFileError;
   async function* batches(): AsyncGenerator<MarketEvent[]> {
     const inputs = await expandPaths(paths);
     const stats: FileStats[][] = [];
     current = stats;
+    fromThread = undefined;
     reported = new Set();
-    const sources: AsyncIterable<MarketEvent[]>[] = [];
-    for (const input of inputs) {
-      const fileOptions: FileReadOptions = { ...options, onMalformed, skipUndetected: input.fromDirectory };
-      const format = options.format ?? (await detectFileFormat(input.file).catch(() => undefined));
-      const lanes = format === 'binance-trades-csv' && options.market === undefined ? await binanceTradeLanes(input.file) : [];
-      const group: FileStats[] = [];
-      stats.push(group);
-      for (const lane of lanes.length > 1 ? lanes : [undefined]) {
-        const s = emptyFileStats(input.file);
-        group.push(s);
-        sources.push(readFileEvents(input.file, lane === undefined ? fileOptions : { ...fileOptions, lane }, s));
-      }
+    const inThisThread = (): AsyncGenerator<MarketEvent[]> => readMerged(inputs, readOptions, onMalformed, stats);
+    if (options.readerThread === false || !(options.readerThread === true || (await useReaderThread(inputs)))) {
+      yield* inThisThread();
+      return;
     }
-    yield* mergeByTime(sources);
+    yield* readerThreadBatches(inputs, readOptions, {
+      onStats: (s) => {
+        fromThread = s;
+      },
+      onMalformed,
+      fallback: inThisThread,
+    });
   }
   return {
     batches,
     events: () => flatten(batches),
     stats() {
+      if (fromThread !== undefined) {
+        current = fromThread();
+        fromThread = undefined;
+      }
       const files = current.map(combineLaneStats);
       const sum = (k: 'events' | 'malformed' | 'ignored' | 'outOfOrder'): number => files.reduce((a, s) => a + s[k], 0);
       const skipped = files.filter((f) => f.skipped !== undefined).map((f) => `${f.file}: ${f.skipped}`);

@@ -1,5 +1,8 @@
 import type { CandleEvent, MarketEvent, MarketSymbol } from '../../core/index.js';
-import { parseDecimal, POW10, type ParseOutcome, type RecordParser } from './record-parser.js';
+import { parseDecimal, POW10 as IMPORTED_POW10, type ParseOutcome, type RecordParser } from './record-parser.js';
+
+/** A local binding: loaded as CommonJS (a reader thread under tsx) every use of an import is a getter call. */
+const POW10 = IMPORTED_POW10;
 
 /**
  * OHLCV rows `timestamp,open,high,low,close,volume` (open time in ms) from freqtrade's CSV or the

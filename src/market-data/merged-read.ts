@@ -1,0 +1,42 @@
+import type { MarketEvent } from '../core/index.js';
+import { emptyFileStats, readFileEvents, type FileReadOptions, type FileStats, type MalformedInfo } from './file-reader.js';
+import type { ReplayFormat } from './formats.js';
+import { binanceTradeLanes, detectFileFormat } from './lanes.js';
+import { mergeByTime } from './merge.js';
+
+/** What a read needs of the replay's options: plain data, so a worker thread can be given it. */
+export interface ReadOptions {
+  format?: ReplayFormat;
+  market?: string;
+  timeframeMs?: number;
+  depthTops?: boolean;
+  reorderWindowMs?: number;
+  onFileError?: 'throw' | 'count';
+}
+
+/** A file to read, and whether it was found in a directory (an undetectable one is then skipped). */
+export interface ReadInput {
+  readonly file: string;
+  readonly fromDirectory: boolean;
+}
+
+/**
+ * Every input's events merged by time, in batches: formats detected, multi-market files split into
+ * lanes. `stats` gets one group a file (the stats of each lane it is read as), updated as the read goes.
+ */
+export async function* readMerged(inputs: readonly ReadInput[], options: ReadOptions, onMalformed: (info: MalformedInfo) => void, stats: FileStats[][]): AsyncGenerator<MarketEvent[]> {
+  const sources: AsyncIterable<MarketEvent[]>[] = [];
+  for (const input of inputs) {
+    const fileOptions: FileReadOptions = { ...options, onMalformed, skipUndetected: input.fromDirectory };
+    const format = options.format ?? (await detectFileFormat(input.file).catch(() => undefined));
+    const lanes = format === 'binance-trades-csv' && options.market === undefined ? await binanceTradeLanes(input.file) : [];
+    const group: FileStats[] = [];
+    stats.push(group);
+    for (const lane of lanes.length > 1 ? lanes : [undefined]) {
+      const s = emptyFileStats(input.file);
+      group.push(s);
+      sources.push(readFileEvents(input.file, lane === undefined ? fileOptions : { ...fileOptions, lane }, s));
+    }
+  }
+  yield* mergeByTime(sources);
+}

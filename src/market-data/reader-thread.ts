@@ -1,0 +1,156 @@
+import { stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { InputError, type MarketEvent } from '../core/index.js';
+import { EventColumnReader } from './event-columns.js';
+import type { FileStats, MalformedInfo } from './file-reader.js';
+import type { ReadInput, ReadOptions } from './merged-read.js';
+import type { ReaderThreadData, ThreadError, ToMain } from './reader-messages.js';
+import { statsFromSnapshot } from './stats-snapshot.js';
+import { ReplayFileError } from './text-source.js';
+
+/**
+ * Inputs of at least this many bytes in all are read in a thread of their own; smaller ones in the
+ * caller's, where starting a thread (tens of ms compiled, a few hundred under tsx) would cost more
+ * than the read. COINRX_READ_THREAD=1 reads every replay in a thread, =0 none.
+ */
+export const READER_THREAD_MIN_BYTES = 4 * 1024 * 1024;
+/** Batches the thread may have posted before the main thread takes them: read-ahead, bounded. */
+const IN_FLIGHT = 3;
+/** How long a stopped thread gets to close its files before it is terminated. */
+const STOP_GRACE_MS = 2_000;
+
+/** Whether to read these inputs in a reader thread (see READER_THREAD_MIN_BYTES). */
+export async function useReaderThread(inputs: readonly ReadInput[], env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  const forced = env['COINRX_READ_THREAD'];
+  if (forced === '0' || forced === '1') return forced === '1';
+  let bytes = 0;
+  for (const input of inputs) {
+    bytes += await stat(input.file).then((s) => s.size, () => 0);
+    if (bytes >= READER_THREAD_MIN_BYTES) return true;
+  }
+  return false;
+}
+
+export interface ReaderThreadHooks {
+  /** The files' stats as they stood when the batch about to be yielded was merged (built when called). */
+  onStats(stats: () => FileStats[][]): void;
+  onMalformed(info: MalformedInfo): void;
+  /** The read in the caller's thread, used when the reader thread cannot start. */
+  fallback(): AsyncGenerator<MarketEvent[]>;
+}
+
+/**
+ * The replay's merged batches, read, gunzipped, parsed and merged in a worker thread (replay-worker.ts)
+ * and rebuilt here from columns: the same events, in the same batches, with the same stats and
+ * malformed reports along the way, as the read in this thread. Stopping early (a break, an error)
+ * stops the thread; a thread that cannot start falls back to `hooks.fallback`.
+ */
+export async function* readerThreadBatches(inputs: readonly ReadInput[], options: ReadOptions, hooks: ReaderThreadHooks): AsyncGenerator<MarketEvent[]> {
+  const data: ReaderThreadData = { inputs, options, inFlight: IN_FLIGHT };
+  let worker: Worker;
+  try {
+    worker = startWorker(data);
+  } catch {
+    yield* hooks.fallback();
+    return;
+  }
+  const queue: (ToMain | { type: 'crash'; error: Error } | { type: 'exit' })[] = [];
+  let wake: (() => void) | undefined;
+  const push = (m: (typeof queue)[number]): void => {
+    queue.push(m);
+    wake?.();
+  };
+  let exited = false;
+  const exit = new Promise<void>((resolve) =>
+    worker.once('exit', () => {
+      exited = true;
+      push({ type: 'exit' });
+      resolve();
+    }),
+  );
+  worker.on('message', (m: ToMain) => push(m));
+  worker.on('error', (error: Error) => push({ type: 'crash', error }));
+  // The thread keeps the process alive only while this side waits for it: a consumer that drops the
+  // iterator without closing it leaves no thread holding the process open.
+  worker.unref();
+  const next = async (): Promise<(typeof queue)[number]> => {
+    while (queue.length === 0) {
+      worker.ref();
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+      worker.unref();
+    }
+    return queue.shift() as (typeof queue)[number];
+  };
+  const reader = new EventColumnReader();
+  let shape: FileStats[][] = [];
+  let started = false;
+  let finished = false;
+  try {
+    for (;;) {
+      const m = await next();
+      if (m.type === 'ready') {
+        started = true;
+        continue;
+      }
+      if (m.type === 'crash' || m.type === 'exit') {
+        finished = true;
+        if (!started) {
+          yield* hooks.fallback();
+          return;
+        }
+        throw new Error(`the replay's reader thread ${m.type === 'crash' ? `failed: ${m.error.message}` : 'ended without finishing the read'}`);
+      }
+      if (m.stats.shape !== undefined) shape = m.stats.shape;
+      const { counts } = m.stats;
+      const lastShape = shape;
+      hooks.onStats(() => statsFromSnapshot(lastShape, counts));
+      for (const info of m.malformed) hooks.onMalformed(info);
+      if (m.type === 'end') {
+        finished = true;
+        return;
+      }
+      if (m.type === 'error') {
+        finished = true;
+        throw rebuildError(m.error);
+      }
+      worker.postMessage('ack');
+      yield reader.read(m.columns);
+    }
+  } finally {
+    if (!exited) {
+      if (!finished) worker.postMessage('stop');
+      worker.ref();
+      const timer = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
+      await exit;
+      clearTimeout(timer);
+    }
+  }
+}
+
+function startWorker(data: ReaderThreadData): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./replay-worker.js', here), { workerData: data });
+  // Running the TypeScript (tsx, vitest): a loader registered at run time (as bin/coinrx.js registers
+  // tsx) does not reach a thread, so the thread registers tsx's CommonJS hook, which starts in about a
+  // third of the time of its ESM loader (that one runs in a thread of its own).
+  const tsx = createRequire(here).resolve('tsx/cjs/api');
+  const entry = fileURLToPath(new URL('./replay-worker.ts', here));
+  return new Worker(`require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(entry)});`, { eval: true, workerData: data });
+}
+
+/** The read's error as the read in this thread would have thrown it. */
+function rebuildError(e: ThreadError): Error {
+  let error: Error;
+  if (e.name === 'ReplayFileError' && e.file !== undefined) {
+    error = new ReplayFileError(e.file, '');
+    error.message = e.message;
+  } else if (e.name === 'InputError') error = new InputError(e.message);
+  else {
+    error = new Error(e.message);
+    error.name = e.name;
+  }
+  return error;
+}
