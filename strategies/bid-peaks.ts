@@ -7,41 +7,68 @@
  */
 export class BidPeaks {
   readonly #horizonMs: number;
-  readonly #markets = new Map<string, { ts: number[]; bid: number[]; head: number }>();
+  readonly #markets = new Map<string, MarketPeaks>();
 
   constructor(horizonMs: number) {
     this.#horizonMs = horizonMs;
   }
 
-  add(market: string, ts: number, bid: number): void {
+  /** The deque of one market (created empty on first use): a caller that keeps it skips the look-up. */
+  of(market: string): MarketPeaks {
     let q = this.#markets.get(market);
-    if (!q) this.#markets.set(market, (q = { ts: [], bid: [], head: 0 }));
-    while (q.bid.length > q.head && (q.bid[q.bid.length - 1] as number) <= bid) {
-      q.bid.pop();
-      q.ts.pop();
-    }
-    q.ts.push(ts);
-    q.bid.push(bid);
-    while ((q.ts[q.head] as number) < ts - this.#horizonMs) q.head++;
-    // Compact now and then so the arrays do not grow with the dropped head.
-    if (q.head > 64 && q.head * 2 > q.ts.length) {
-      q.ts.splice(0, q.head);
-      q.bid.splice(0, q.head);
-      q.head = 0;
-    }
+    if (!q) this.#markets.set(market, (q = new MarketPeaks(this.#horizonMs)));
+    return q;
+  }
+
+  add(market: string, ts: number, bid: number): void {
+    this.of(market).add(ts, bid);
   }
 
   /** The highest bid added for `market` at or after `since` (NaN when none is kept). */
   since(market: string, since: number): number {
-    const q = this.#markets.get(market);
-    if (!q) return Number.NaN;
-    let lo = q.head;
-    let hi = q.ts.length;
+    return this.#markets.get(market)?.since(since) ?? Number.NaN;
+  }
+}
+
+/** One market's deque of BidPeaks. */
+export class MarketPeaks {
+  readonly #horizonMs: number;
+  readonly #ts: number[] = [];
+  readonly #bid: number[] = [];
+  #head = 0;
+
+  constructor(horizonMs: number) {
+    this.#horizonMs = horizonMs;
+  }
+
+  add(ts: number, bid: number): void {
+    const times = this.#ts;
+    const bids = this.#bid;
+    while (bids.length > this.#head && (bids[bids.length - 1] as number) <= bid) {
+      bids.pop();
+      times.pop();
+    }
+    times.push(ts);
+    bids.push(bid);
+    while ((times[this.#head] as number) < ts - this.#horizonMs) this.#head++;
+    // Compact now and then so the arrays do not grow with the dropped head.
+    if (this.#head > 64 && this.#head * 2 > times.length) {
+      times.splice(0, this.#head);
+      bids.splice(0, this.#head);
+      this.#head = 0;
+    }
+  }
+
+  /** The highest bid added at or after `since` (NaN when none is kept). */
+  since(since: number): number {
+    const times = this.#ts;
+    let lo = this.#head;
+    let hi = times.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((q.ts[mid] as number) < since) lo = mid + 1;
+      if ((times[mid] as number) < since) lo = mid + 1;
       else hi = mid;
     }
-    return lo < q.ts.length ? (q.bid[lo] as number) : Number.NaN;
+    return lo < times.length ? (this.#bid[lo] as number) : Number.NaN;
   }
 }

@@ -2,6 +2,7 @@ import { Observable, Subject } from 'rxjs';
 import type { Decision, FeatureSnapshot } from '../src/core/index.js';
 import { horizonBreadth } from '../streams/index.js';
 import { exitReason, netReturn, type ExitRule } from './exit-rule.js';
+import { MarketSlots } from './market-slots.js';
 import type { Strategy, StrategyInput } from './strategy.js';
 
 export interface EdgeGateOptions extends ExitRule {
@@ -69,9 +70,9 @@ interface PaperTrade {
 export function edgeGate(options: EdgeGateOptions): (inner: Strategy) => Strategy {
   return (inner) => (source) =>
     new Observable<Decision>((subscriber) => {
-      const open = new Map<string, PaperTrade>();
+      // Per market: its last snapshot and its open paper trade (one at a time).
+      const markets = new MarketSlots<{ readonly market: string; last: FeatureSnapshot | undefined; open: PaperTrade | undefined }>((market) => ({ market, last: undefined, open: undefined }));
       const closed: number[] = [];
-      const last = new Map<string, FeatureSnapshot>();
       // The estimate changes only when a paper trade closes: computed once per close, not per BUY (tens of thousands a run).
       let estimated: EdgeEstimate | undefined;
       const estimate = (): EdgeEstimate => (estimated ??= edgeEstimate(closed.slice(-options.window), options));
@@ -97,15 +98,18 @@ export function edgeGate(options: EdgeGateOptions): (inner: Strategy) => Strateg
         next(input) {
           if (input.kind === 'features') {
             if (options.regimeMin > -1 && input.snapshots.length > 0) breadth = horizonBreadth(input.snapshots, options.regimeHorizon).breadth;
-            for (const s of input.snapshots) {
-              last.set(s.market, s);
-              const t = open.get(s.market);
+            const snapshots = input.snapshots;
+            for (let i = 0; i < snapshots.length; i++) {
+              const s = snapshots[i] as FeatureSnapshot;
+              const market = markets.at(i, s.market);
+              market.last = s;
+              const t = market.open;
               if (!t) continue;
               const bid = s.touch?.bidPrice ?? s.price;
               if (t.filledTs < 0) {
                 // A resting limit buy fills only when the market trades below it: the adverse selection real buys meet.
                 if (s.price < t.limit) t.filledTs = input.ts;
-                else if (input.ts - t.ts >= options.buyTimeoutMs) open.delete(s.market);
+                else if (input.ts - t.ts >= options.buyTimeoutMs) market.open = undefined;
                 continue;
               }
               const net = netReturn(bid, t.limit, options.feeRate);
@@ -114,7 +118,7 @@ export function edgeGate(options: EdgeGateOptions): (inner: Strategy) => Strateg
                   t.exiting = true;
                   continue;
                 }
-                open.delete(s.market);
+                market.open = undefined;
                 closed.push(net);
                 estimated = undefined;
                 if (closed.length > 4 * options.window) closed.splice(0, closed.length - options.window);
@@ -124,9 +128,10 @@ export function edgeGate(options: EdgeGateOptions): (inner: Strategy) => Strateg
             }
           } else if (input.kind === 'ranking') {
             for (const entry of input.ranking.ranking) {
-              const s = last.get(entry.market);
-              if (!s || open.has(entry.market)) continue;
-              open.set(entry.market, { limit: s.touch?.bidPrice ?? s.price, ts: input.ranking.ts, filledTs: -1, best: 0, exiting: false });
+              const market = markets.find(entry.market);
+              const s = market?.last;
+              if (!market || !s || market.open) continue;
+              market.open = { limit: s.touch?.bidPrice ?? s.price, ts: input.ranking.ts, filledTs: -1, best: 0, exiting: false };
             }
           }
           inputs.next(input);

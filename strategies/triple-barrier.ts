@@ -1,8 +1,9 @@
 import { Observable } from 'rxjs';
 import type { Decision, FeatureSnapshot, Ranking } from '../src/core/index.js';
 import { horizonBreadth } from '../streams/index.js';
-import { BidPeaks } from './bid-peaks.js';
+import { MarketPeaks } from './bid-peaks.js';
 import { exitReason, netReturn, type ExitRule } from './exit-rule.js';
+import { MarketSlots } from './market-slots.js';
 import type { PositionView, Strategy } from './strategy.js';
 
 export interface TripleBarrierOptions {
@@ -43,14 +44,15 @@ export interface TripleBarrierOptions {
 export function tripleBarrier(options: TripleBarrierOptions): Strategy {
   return (source) =>
     new Observable<Decision>((subscriber) => {
+      // Peaks old enough for any position: held up to maxHold after a buy that rested up to buyTimeout.
+      const peaksMs = options.maxHoldMs + options.buyTimeoutMs;
       const positions = new Map<string, PositionView>();
       /** positionId → state in which a decision was already sent. */
       const asked = new Map<string, string>();
-      const last = new Map<string, FeatureSnapshot>();
+      // Per market: its last snapshot and (for the trailing stop) its bid peaks.
+      const markets = new MarketSlots<{ readonly market: string; last: FeatureSnapshot | undefined; readonly peaks: MarketPeaks }>((market) => ({ market, last: undefined, peaks: new MarketPeaks(peaksMs) }));
       const rule: ExitRule = { takeProfit: options.takeProfit, stopLoss: options.stopLoss, maxHoldMs: options.maxHoldMs, trailActivate: options.trailActivate ?? 0, trailDistance: options.trailDistance ?? 0 };
       const trailing = rule.trailActivate > 0;
-      // Peaks old enough for any position: held up to maxHold after a buy that rested up to buyTimeout.
-      const peaks = new BidPeaks(options.maxHoldMs + options.buyTimeoutMs);
       let ranked = new Set<string>();
       let ranking: Ranking = { ts: 0, ranking: [] };
       let bearMarket = false;
@@ -70,7 +72,7 @@ export function tripleBarrier(options: TripleBarrierOptions): Strategy {
         for (const p of positions.values()) held.add(p.market);
         for (const entry of ranking.ranking) {
           if (held.has(entry.market)) continue;
-          const s = last.get(entry.market);
+          const s = markets.find(entry.market)?.last;
           if (!s) continue;
           subscriber.next({ kind: 'BUY', market: entry.market, ts, reason: 'ranked', score: entry.score, price: s.touch?.bidPrice ?? s.price });
         }
@@ -84,8 +86,9 @@ export function tripleBarrier(options: TripleBarrierOptions): Strategy {
 
       const review = (ts: number): void => {
         for (const p of positions.values()) {
-          const s = last.get(p.market);
-          if (!s) continue;
+          const market = markets.find(p.market);
+          const s = market?.last;
+          if (!market || !s) continue;
           const bid = s.touch?.bidPrice ?? s.price;
           if (p.state === 'buying') {
             const ranAway = p.tickSize > 0 && s.price > p.orderPrice + options.chaseTicks * p.tickSize;
@@ -93,7 +96,7 @@ export function tripleBarrier(options: TripleBarrierOptions): Strategy {
             if (ranAway || dropped) ask(p, { kind: 'CANCEL_BUY', market: p.market, ts, reason: ranAway ? 'price-ran-away' : 'left-ranking' });
           } else if (p.state === 'holding' && p.entryPrice > 0) {
             const net = netReturn(bid, p.entryPrice, options.feeRate);
-            const peak = trailing ? peaks.since(p.market, p.entryTs) : Number.NaN;
+            const peak = trailing ? market.peaks.since(p.entryTs) : Number.NaN;
             const top = peak > bid ? netReturn(peak, p.entryPrice, options.feeRate) : net;
             const reason = exitReason(rule, net, top, ts - p.entryTs);
             if (reason) ask(p, { kind: 'SELL', market: p.market, ts, reason, price: bid });
@@ -107,8 +110,13 @@ export function tripleBarrier(options: TripleBarrierOptions): Strategy {
         next(input) {
           switch (input.kind) {
             case 'features': {
-              for (const s of input.snapshots) last.set(s.market, s);
-              if (trailing) for (const s of input.snapshots) peaks.add(s.market, input.ts, s.touch?.bidPrice ?? s.price);
+              const snapshots = input.snapshots;
+              for (let i = 0; i < snapshots.length; i++) {
+                const s = snapshots[i] as FeatureSnapshot;
+                const market = markets.at(i, s.market);
+                market.last = s;
+                if (trailing) market.peaks.add(input.ts, s.touch?.bidPrice ?? s.price);
+              }
               const wasBear = bearMarket;
               bearMarket = options.skipBearMarket && input.snapshots.length > 0 && horizonBreadth(input.snapshots, '6h').regime === 'bear';
               review(input.ts);

@@ -205,6 +205,9 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
   // Events fed and the last one's time, in an object's number fields: counted in the async function or a
   // closure's variables, each event's time would be a new heap number.
   const fed = { events: 0, to: 0 };
+  // The engine leaves its warm-up once and never goes back: after the first traded event the steady state
+  // need not ask (the kernel's `warming` getter, per event, was a fair share of the loop).
+  let awake = false;
   /**
    * The run's steady state, written out as a plain function (the async loop below is not where V8
    * optimises best): every event of `batch` from `i` on that trades, until one needs the general path (the
@@ -214,7 +217,10 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
     for (; i < batch.length; i++) {
       const event = batch[i] as MarketEvent;
       if (event.ts >= rangeTo || event.ts < rangeFrom || (resume !== undefined && fed.events < resume.index)) return i;
-      if (r.kernel.warming && (resume || rangeFrom === -Infinity)) r.kernel.resume();
+      if (!awake) {
+        awake = true;
+        if (r.kernel.warming && (resume || rangeFrom === -Infinity)) r.kernel.resume();
+      }
       r.feed(event);
       notePrice(prices, event);
       fed.events++;

@@ -105,7 +105,9 @@ export function createKernel(options: KernelOptions): Kernel {
   engine.listen(tracker);
   // Only Redis has readers outside this process (monitors, status, a restart): the in-memory store would be write-only.
   if (store && redis) recordToStore(engine, store, activeModels(config), options.ledger);
-  let lastTs = -Infinity;
+  // The last event's time in an object's number field: kept in a closure's variable, every event's time
+  // would be a new heap number.
+  const last = { ts: -Infinity };
   return {
     config,
     quote,
@@ -116,15 +118,15 @@ export function createKernel(options: KernelOptions): Kernel {
     // Live events arrive in arrival order and replays merge files: an event older than the last one is fed
     // at the last time, so the kernel's time never goes back (written out: this runs for every event).
     feed(event) {
-      if (event.ts >= lastTs) lastTs = event.ts;
-      else event = Object.assign({}, event, { ts: lastTs });
-      clock.advanceTo(lastTs);
+      if (event.ts >= last.ts) last.ts = event.ts;
+      else event = Object.assign({}, event, { ts: last.ts });
+      clock.advanceTo(last.ts);
       engine.onMarketEvent(event);
     },
     warm(event) {
-      if (event.ts >= lastTs) lastTs = event.ts;
-      else event = Object.assign({}, event, { ts: lastTs });
-      clock.advanceTo(lastTs);
+      if (event.ts >= last.ts) last.ts = event.ts;
+      else event = Object.assign({}, event, { ts: last.ts });
+      clock.advanceTo(last.ts);
       engine.warm(event);
     },
     async start(log = () => {}) {

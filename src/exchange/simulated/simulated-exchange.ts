@@ -143,6 +143,8 @@ export class SimulatedExchange implements Exchange {
   /** Resting orders of every market, in arrival order. */
   readonly #open = new Set<SimOrder>();
   readonly #markets = new Map<MarketSymbol, MarketState>();
+  /** A market event's rules and state by market (null: no rules), one look-up an event instead of two. */
+  readonly #fed = new Map<MarketSymbol, { readonly rules: MarketRules; readonly state: MarketState } | null>();
   #queue = new ActionQueue<Action>();
   readonly #events = new Subject<OrderEvent>();
   #now: number;
@@ -211,8 +213,8 @@ export class SimulatedExchange implements Exchange {
     // #drain is called only when something is due: most events have nothing in flight.
     if (this.#dueBy(t)) this.#drain(t);
     this.#now = t;
-    const rules = this.#rulesFor(event.market);
-    if (rules) this.#match(event, rules, this.#state(event.market));
+    const fed = this.#fedMarket(event.market);
+    if (fed !== null) this.#match(event, fed.rules, fed.state);
     if (this.#dueBy(t)) this.#drain(t);
   }
 
@@ -277,6 +279,7 @@ export class SimulatedExchange implements Exchange {
     this.#open.clear();
     for (const id of snapshot.open) this.#open.add(byId(id));
     this.#markets.clear();
+    this.#fed.clear();
     for (const [market, m] of snapshot.markets) {
       this.#markets.set(market, { lastPrice: m.lastPrice ?? Number.NaN, lastTs: decodeTime(m.lastTs, Number.NEGATIVE_INFINITY), buyBudget: m.buyBudget, sellBudget: m.sellBudget, book: m.book ? { ...m.book } : undefined, open: m.open.map(byId) });
     }
@@ -407,6 +410,17 @@ export class SimulatedExchange implements Exchange {
     const rules = (this.#rules as (m: MarketSymbol) => MarketRules | undefined)(market);
     this.#resolved.set(market, rules);
     return rules;
+  }
+
+  #fedMarket(market: MarketSymbol): { readonly rules: MarketRules; readonly state: MarketState } | null {
+    let fed = this.#fed.get(market);
+    if (fed === undefined) {
+      const rules = this.#rulesFor(market);
+      fed = rules ? { rules, state: this.#state(market) } : null;
+      // A rules factory's answer is final (#resolved); a rules map is read afresh each time.
+      if (!(this.#rules instanceof Map)) this.#fed.set(market, fed);
+    }
+    return fed;
   }
 
   #state(market: MarketSymbol): MarketState {
