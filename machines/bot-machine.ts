@@ -27,8 +27,6 @@ export type BotEvent =
   | ({ readonly type: 'position.open' } & PositionInput)
   | { readonly type: 'position.event'; readonly positionId: string; readonly event: PositionEvent }
   | { readonly type: 'position.remove'; readonly positionId: string }
-  /** `position.open` of each, in one step of the bot (a batch's buys: one step instead of one a buy). */
-  | { readonly type: 'positions.open'; readonly positions: readonly PositionInput[] }
   /** `position.remove` of each, in one step of the bot. */
   | { readonly type: 'positions.remove'; readonly positionIds: readonly string[] }
   /** The engine reports that no order of the bot is resting any more (after stopping's cancels). */
@@ -104,20 +102,14 @@ export const botMachine = setup({
     }),
     recordStop: assign(({ event }) => ({ stopReason: event.type === 'bot.stop' ? (event.reason ?? 'stop requested') : 'stopped' })),
     spawnPosition: assign(({ context, event, spawn }) => {
-      const inputs = event.type === 'position.open' ? [event] : event.type === 'positions.open' ? event.positions : [];
-      let positions: Record<string, ActorRefFrom<typeof positionMachine>> | undefined;
-      for (const open of inputs) {
-        if ((positions ?? context.positions)[open.positionId]) continue;
-        if (!positions) {
-          // The record copied by a loop, once a step: object rest and spread-then-add are slow on Node 20.
-          positions = {};
-          for (const id in context.positions) positions[id] = context.positions[id] as ActorRefFrom<typeof positionMachine>;
-        }
-        // Fields named (an event's `type` is no input).
-        const input: PositionInput = { positionId: open.positionId, market: open.market, ackTimeoutMs: open.ackTimeoutMs, buyTimeoutMs: open.buyTimeoutMs };
-        positions[open.positionId] = spawn('position', { id: open.positionId, input });
-      }
-      return positions ? { positions } : {};
+      if (event.type !== 'position.open' || context.positions[event.positionId]) return {};
+      // Fields named (an event's `type` is no input) and the record copied by a loop: object rest and
+      // spread-then-add are slow on Node 20, and this is a step of every buy.
+      const input: PositionInput = { positionId: event.positionId, market: event.market, ackTimeoutMs: event.ackTimeoutMs, buyTimeoutMs: event.buyTimeoutMs };
+      const positions: Record<string, ActorRefFrom<typeof positionMachine>> = {};
+      for (const id in context.positions) positions[id] = context.positions[id] as ActorRefFrom<typeof positionMachine>;
+      positions[event.positionId] = spawn('position', { id: event.positionId, input });
+      return { positions };
     }),
     routeToPosition: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'position.event') return;
@@ -179,7 +171,6 @@ export const botMachine = setup({
         'bot.stop': { target: 'stopping', actions: 'recordStop' },
         'equity.update': [{ guard: 'killSwitch', target: 'stopping', actions: ['trackEquity', 'recordKill'] }, { actions: 'trackEquity' }],
         'position.open': { actions: 'spawnPosition' },
-        'positions.open': { actions: 'spawnPosition' },
       },
     },
     paused: {

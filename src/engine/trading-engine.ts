@@ -3,7 +3,7 @@ import { createActor, enqueueActions, type Actor, type AnyActorRef, type Inspect
 import type { Balance, Decision, FeatureSnapshot, MarketEvent, OrderEvent, PendingOrder, Ranking, TimerClock, Venue } from '../core/index.js';
 import type { Config } from '../config.js';
 import type { SimulatedExchangeSnapshot } from '../exchange/index.js';
-import { botMachine, clockIn, equityMatters, held, positionMachine, rearmTimers, type OrderEffect, type PositionContext, type PositionEvent, type PositionInput, type PositionResult } from '../../machines/index.js';
+import { botMachine, clockIn, equityMatters, held, positionMachine, rearmTimers, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
 import type { PositionView, Strategy, StrategyInput } from '../../strategies/index.js';
 import { positionView } from './position-view.js';
 import type { BatchScorer } from '../../streams/index.js';
@@ -466,15 +466,12 @@ export class TradingEngine {
     const outcomes = new Map<string, DecisionOutcome>();
     this.#placingBuys = true;
     try {
-      // The batch's positions are spawned in one step of the bot (a step a buy cost about as much as the buy's own).
-      const opens: PositionInput[] = [];
-      for (const order of sizing.orders) opens.push({ positionId: `${this.#options.positionPrefix ?? config.botId}-${++this.#seq}`, market: order.market, ackTimeoutMs: this.#options.venue.ackTimeoutMs, buyTimeoutMs: config.strategy.buyTimeout });
-      if (opens.length > 0) this.bot.send({ type: 'positions.open', positions: opens });
-      const children = this.bot.getSnapshot().children;
-      for (let i = 0; i < opens.length; i++) {
-        const order = sizing.orders[i] as (typeof sizing.orders)[number];
-        const { positionId } = opens[i] as PositionInput;
-        const ref = children[positionId] as AnyActorRef | undefined;
+      // One position at a time: spawning all of a batch's positions in one step of the bot first saved its
+      // steps but delayed every buy but the last (the first by all the others' spawns).
+      for (const order of sizing.orders) {
+        const positionId = `${this.#options.positionPrefix ?? config.botId}-${++this.#seq}`;
+        this.bot.send({ type: 'position.open', positionId, market: order.market, ackTimeoutMs: this.#options.venue.ackTimeoutMs, buyTimeoutMs: config.strategy.buyTimeout });
+        const ref = this.bot.getSnapshot().children[positionId] as AnyActorRef | undefined;
         outcomes.set(order.market, ref ? 'acted' : 'halted');
         if (!ref) continue;
         this.#track(positionId, order.market, ref, { ...(this.#last.get(order.market)?.regime ?? {}) });

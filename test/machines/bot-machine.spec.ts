@@ -274,29 +274,19 @@ describe('bot: positions', () => {
     expect(b.child('p1')!.getSnapshot().value).toBe('idle');
   });
 
-  it('positions.open spawns each position as position.open does, in one step; positions.remove removes each', () => {
+  it('positions.remove removes each position listed, in one step; an unknown id is ignored', () => {
     const b = startBot();
-    const opens = (...ids: string[]): BotEvent => ({ type: 'positions.open', positions: ids.map((positionId) => ({ ...POSITION, positionId })) });
-    b.send(opens('p1'));
-    expect(b.child('p1')).toBeUndefined();
-    b.send(start, open('p1'));
+    b.send(start, open('p1'), open('p2'), open('p3'));
     const p1 = b.child('p1')!;
-    // An id already open keeps its position, and one given twice in the event is spawned once.
-    b.send(opens('p1', 'p2', 'p3', 'p2'));
-    expect(b.child('p1')).toBe(p1);
-    expect(Object.keys(b.ctx().positions)).toEqual(['p1', 'p2', 'p3']);
-    for (const id of ['p2', 'p3']) {
-      expect(b.child(id)).toBe(b.ctx().positions[id]);
-      expect(b.child(id)!.getSnapshot().context).toMatchObject({ positionId: id, market: 'BTC/KRW', ackTimeoutMs: 5_000, buyTimeoutMs: 60_000 });
-    }
     const p3 = b.child('p3')!;
     b.send({ type: 'positions.remove', positionIds: ['p1', 'p3', 'p9'] });
     expect(p1.getSnapshot().status).toBe('stopped');
     expect(p3.getSnapshot().status).toBe('stopped');
     expect(Object.keys(b.ctx().positions)).toEqual(['p2']);
     expect(Object.keys(b.actor.getSnapshot().children)).toEqual(['p2']);
-    b.send(pause, opens('p4'));
-    expect(b.child('p4')).toBeUndefined();
+    b.send({ type: 'positions.remove', positionIds: ['p9'] }, open('p1'));
+    expect(Object.keys(b.ctx().positions)).toEqual(['p2', 'p1']);
+    expect(b.child('p1')).not.toBe(p1);
   });
 
   it('a settled position stays until removed and reports its result', () => {
