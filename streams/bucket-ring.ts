@@ -143,6 +143,9 @@ export class BucketRing implements WindowRing {
       this.#newest = cur;
     }
     const newest = this.#newest;
+    const capacity = this.#capacity;
+    const sums = this.#sums;
+    const words = this.#words;
     // Each window in one pass, its sums loaded and stored once: the open bucket joins it if it traded, then
     // what left it is evicted.
     for (let w = 0; w < windows; w++) {
@@ -169,21 +172,18 @@ export class BucketRing implements WindowRing {
         count++;
       }
       if ((int[4 * w + FIRST] as number) <= oldest) {
-        // Evict what left (at least the first bucket; never the newest, which is inside the window, but the
-        // count bounds the walk whatever the ids say).
-        const capacity = this.#capacity;
-        const sums = this.#sums;
-        const words = this.#words;
+        // Evict what left: the first bucket (its id is FIRST), then each next one that left too (never the
+        // newest, which is inside the window, but the count bounds the walk whatever the ids say).
         let h = int[4 * w + HEAD] as number;
         let evicted = 0;
-        while (count > 0 && (words[6 * h + 4] as number) <= oldest) {
+        do {
           volumeSum -= sums[3 * h] as number;
           valueSum -= sums[3 * h + 1] as number;
           tradesSum -= words[6 * h + 5] as number;
           h = h + 1 === capacity ? 0 : h + 1;
           count--;
           evicted++;
-        }
+        } while (count > 0 && (words[6 * h + 4] as number) <= oldest);
         int[4 * w + HEAD] = h;
         if (count === 0) {
           this.#clear(w);

@@ -28,7 +28,7 @@ export class MinuteVolatility {
   /** Close of the open minute (NaN before its first trade) and of the last traded minute before it. */
   #close = NaN;
   #previousClose = NaN;
-  /** The last read, valid until the next add or minute change (several snapshots per minute are common). */
+  /** The last read, valid until the close or the minute changes (several snapshots per minute are common). */
   #cached = NaN;
 
   advanceTo(ts: number): void {
@@ -49,9 +49,15 @@ export class MinuteVolatility {
 
   /** Records the last traded price of the open minute (call advanceTo(ts) first). */
   add(price: number): void {
-    if (this.#first < 0) this.#first = this.#current;
-    this.#close = price;
-    this.#cached = NaN;
+    // The read depends on the first minute and the close only: a print at the close's price keeps it.
+    if (this.#first < 0) {
+      this.#first = this.#current;
+      this.#cached = NaN;
+    }
+    if (price !== this.#close) {
+      this.#close = price;
+      this.#cached = NaN;
+    }
   }
 
   /** Hourly volatility as of the open minute; 0 with fewer than two returns. */
