@@ -4,7 +4,6 @@ import { SimulatedVenue, type InferredRules, type SimulatedExchange } from '../e
 import type { PerformanceTracker, TrackerState } from '../report/performance.js';
 import { runResults, type PriceSpan, type RunResults } from '../report/results.js';
 import { TimeRangeError, type TimeRange } from '../core/time-range.js';
-import { tradedPrice } from '../core/market.js';
 import type { PositionView, Strategy } from '../../strategies/index.js';
 import type { BatchScorer } from '../../streams/index.js';
 import type { Store } from '../store/index.js';
@@ -165,8 +164,19 @@ export interface BacktestOptions {
 
 /** First and last traded price per market (the market change of the results). */
 function notePrice(prices: Map<string, PriceSpan>, event: MarketEvent): void {
-  const price = tradedPrice(event);
-  if (price === undefined) return;
+  // tradedPrice (src/core/market.ts) written out: its number-or-undefined answer cost a heap number an event.
+  let price: number;
+  switch (event.kind) {
+    case 'trade':
+    case 'ticker':
+      price = event.price;
+      break;
+    case 'candle':
+      price = event.close;
+      break;
+    default:
+      return;
+  }
   const cell = prices.get(event.market);
   if (cell === undefined) prices.set(event.market, { first: price, last: price });
   else cell.last = price;

@@ -1,4 +1,4 @@
-import { tradedPrice, type Balance, type MarketEvent, type Venue } from '../core/index.js';
+import type { Balance, MarketEvent, Venue } from '../core/index.js';
 
 /**
  * The portfolio: the venue's balances, the last traded price of every market, and the equity they make.
@@ -8,6 +8,8 @@ export class Portfolio {
   readonly #venue: Venue;
   readonly #quote: string;
   readonly #lastPrice = new Map<string, { price: number }>();
+  /** A coin's price cell by currency, once its market has a price (equity is valued every batch). */
+  readonly #coinCell = new Map<string, { price: number }>();
 
   constructor(venue: Venue, quote: string, restored: readonly (readonly [string, number])[] = []) {
     this.#venue = venue;
@@ -16,8 +18,19 @@ export class Portfolio {
   }
 
   notePrice(event: MarketEvent): void {
-    const price = tradedPrice(event);
-    if (price === undefined) return;
+    // tradedPrice (src/core/market.ts) written out: its number-or-undefined answer cost a heap number an event.
+    let price: number;
+    switch (event.kind) {
+      case 'trade':
+      case 'ticker':
+        price = event.price;
+        break;
+      case 'candle':
+        price = event.close;
+        break;
+      default:
+        return;
+    }
     const cell = this.#lastPrice.get(event.market);
     if (cell === undefined) this.#lastPrice.set(event.market, { price });
     else cell.price = price;
@@ -53,7 +66,12 @@ export class Portfolio {
       if (total === 0) continue;
       if (b.currency === this.#quote) equity += total;
       else {
-        const value = total * (this.#lastPrice.get(`${b.currency}/${this.#quote}`)?.price ?? 0);
+        let cell = this.#coinCell.get(b.currency);
+        if (cell === undefined) {
+          cell = this.#lastPrice.get(`${b.currency}/${this.#quote}`);
+          if (cell !== undefined) this.#coinCell.set(b.currency, cell);
+        }
+        const value = total * (cell?.price ?? 0);
         equity += value;
         invested += value;
       }

@@ -1,6 +1,7 @@
 import { Subject, type Observable } from 'rxjs';
 import type {
   Balance,
+  CandleEvent,
   Exchange,
   Fill,
   LimitOrderRequest,
@@ -12,6 +13,7 @@ import type {
   OrderSide,
   OrderStatus,
   RejectReason,
+  TradeEvent,
 } from '../../core/index.js';
 import type { RulesSource } from '../market-rules.js';
 import { isMultipleOfTick, isPriceOnTick, roundAmountDown, roundPrice } from '../tick-math.js';
@@ -533,6 +535,17 @@ export class SimulatedExchange implements Exchange {
     else state.sellBudget -= this.#fill(order, rules, state, state.sellBudget);
   }
 
+  // The fills' closures live in methods of their own: a closure over `event` in #match would make every
+  // market event allocate #match a context, orders resting or not.
+  #fillTrade(rules: MarketRules, state: MarketState, event: TradeEvent): void {
+    this.#fillResting(rules, state, (o) => tradeReaches(o.side, o.threshold, event.price));
+  }
+
+  #fillCandle(rules: MarketRules, state: MarketState, event: CandleEvent): void {
+    // Where inside the candle the extreme printed is unknown: only orders live for the whole candle qualify.
+    this.#fillResting(rules, state, (o) => o.liveSince <= event.openTime && candleReaches(o.side, o.threshold, event));
+  }
+
   #match(event: MarketEvent, rules: MarketRules, state: MarketState): void {
     const participation = this.#fillModel.participation;
     switch (event.kind) {
@@ -541,15 +554,14 @@ export class SimulatedExchange implements Exchange {
         state.lastTs = this.#now;
         state.buyBudget = participation * event.amount;
         state.sellBudget = participation * event.amount;
-        if (state.open.length > 0) this.#fillResting(rules, state, (o) => tradeReaches(o.side, o.threshold, event.price));
+        if (state.open.length > 0) this.#fillTrade(rules, state, event);
         return;
       case 'candle':
         state.lastPrice = event.close;
         state.lastTs = this.#now;
         state.buyBudget = participation * event.volume;
         state.sellBudget = participation * event.volume;
-        // Where inside the candle the extreme printed is unknown: only orders live for the whole candle qualify.
-        if (state.open.length > 0) this.#fillResting(rules, state, (o) => o.liveSince <= event.openTime && candleReaches(o.side, o.threshold, event));
+        if (state.open.length > 0) this.#fillCandle(rules, state, event);
         return;
       case 'ticker':
         // A last price without volume: nothing to fill against.
