@@ -1,5 +1,6 @@
-import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
+import { Observable, type MonoTypeOperatorFunction, type Subscriber } from 'rxjs';
 import type { MarketEvent } from '../src/core/index.js';
+import { EventSink } from './event-sink.js';
 
 export interface DedupeCounters {
   duplicates: number;
@@ -22,33 +23,38 @@ export interface DedupeOptions {
  * without id and other events pass untouched.
  */
 export function dedupeTrades(options: DedupeOptions = {}): MonoTypeOperatorFunction<MarketEvent> {
-  return (source) =>
-    new Observable<MarketEvent>((subscriber) => {
-      /** Per market, the last id seen, in a mutable cell: one look-up a trade, no Map write. */
-      const lastIds = new Map<string, { id: number }>();
-      const counters = options.counters;
-      return source.subscribe({
-        next(event) {
-          if (event.kind === 'trade' && event.id !== undefined) {
-            const cell = lastIds.get(event.market);
-            if (cell === undefined) lastIds.set(event.market, { id: event.id });
-            else {
-              const last = cell.id;
-              if (event.id <= last) {
-                if (counters) counters.duplicates++;
-                return;
-              }
-              if (options.consecutiveIds && event.id > last + 1 && counters) {
-                counters.gaps++;
-                counters.missing += event.id - last - 1;
-              }
-              cell.id = event.id;
-            }
-          }
-          subscriber.next(event);
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-    });
+  return (source) => new Observable<MarketEvent>((subscriber) => source.subscribe(new DedupeSink(subscriber, options)));
+}
+
+class DedupeSink extends EventSink<MarketEvent, MarketEvent> {
+  /** Per market, the last id seen, in a mutable cell: one look-up a trade, no Map write. */
+  readonly #lastIds = new Map<string, { id: number }>();
+  readonly #options: DedupeOptions;
+
+  constructor(downstream: Subscriber<MarketEvent>, options: DedupeOptions) {
+    super(downstream);
+    this.#options = options;
+  }
+
+  next(event: MarketEvent): void {
+    if (this.stopped) return;
+    if (event.kind === 'trade' && event.id !== undefined) {
+      const counters = this.#options.counters;
+      const cell = this.#lastIds.get(event.market);
+      if (cell === undefined) this.#lastIds.set(event.market, { id: event.id });
+      else {
+        const last = cell.id;
+        if (event.id <= last) {
+          if (counters) counters.duplicates++;
+          return;
+        }
+        if (this.#options.consecutiveIds && event.id > last + 1 && counters) {
+          counters.gaps++;
+          counters.missing += event.id - last - 1;
+        }
+        cell.id = event.id;
+      }
+    }
+    this.downstream.next(event);
+  }
 }

@@ -1,6 +1,7 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction, type Subscriber } from 'rxjs';
 import type { FeatureSnapshot, MarketEvent } from '../src/core/index.js';
 import { WINDOW_MS } from '../src/core/index.js';
+import { EventSink } from './event-sink.js';
 import { MarketState } from './market-state.js';
 import type { RegimeRule } from './regime.js';
 
@@ -39,63 +40,77 @@ export function featureSnapshots(options: FeatureSnapshotOptions): OperatorFunct
   const every = options.everyMs;
   if (!(every > 0)) throw new Error(`featureSnapshots: everyMs must be > 0, got ${every}`);
   const staleAfter = options.staleAfterMs ?? Infinity;
-  return (source) =>
-    new Observable<FeatureBatch>((subscriber) => {
-      const markets = new Map<string, MarketState>();
-      /** The same states in the Map's (insertion) order, walked at every boundary without an iterator. */
-      let states: MarketState[] = [];
-      let boundary = -Infinity;
-      let pending = false;
-      let lastMarket: string | undefined;
-      let lastState: MarketState | undefined;
-      const counters = options.counters;
+  return (source) => new Observable<FeatureBatch>((subscriber) => source.subscribe(new SnapshotSink(subscriber, every, staleAfter, options)));
+}
 
-      const emit = (t: number): void => {
-        const snapshots: FeatureSnapshot[] = [];
-        let forgotten = false;
-        for (let i = 0; i < states.length; i++) {
-          const state = states[i] as MarketState;
-          if (state.lastEventTs <= t - FORGET_AFTER_MS) {
-            markets.delete(state.market);
-            if (state === lastState) lastMarket = lastState = undefined;
-            forgotten = true;
-            continue;
-          }
-          if (state.lastEventTs <= t - staleAfter || !(state.price > 0)) continue;
-          snapshots.push(state.snapshot(t));
-        }
-        if (forgotten) states = [...markets.values()];
-        pending = false;
-        if (snapshots.length > 0) subscriber.next({ ts: t, snapshots });
-      };
+class SnapshotSink extends EventSink<MarketEvent, FeatureBatch> {
+  readonly #every: number;
+  readonly #staleAfter: number;
+  readonly #regimeRule: RegimeRule | undefined;
+  readonly #counters: FeatureCounters | undefined;
+  readonly #markets = new Map<string, MarketState>();
+  /** The same states in the Map's (insertion) order, walked at every boundary without an iterator. */
+  #states: MarketState[] = [];
+  #boundary = -Infinity;
+  #pending = false;
+  #lastMarket: string | undefined;
+  #lastState: MarketState | undefined;
 
-      return source.subscribe({
-        next(event) {
-          const ts = event.ts;
-          if (ts > boundary) {
-            if (pending) emit(boundary);
-            boundary = Math.ceil(ts / every) * every;
-          }
-          // Trades of one market come in runs: the previous event's state saves most Map look-ups.
-          let state = event.market === lastMarket ? lastState : markets.get(event.market);
-          if (state === undefined) {
-            state = new MarketState(event.market, options.regimeRule);
-            markets.set(event.market, state);
-            states.push(state);
-          }
-          lastMarket = event.market;
-          lastState = state;
-          if (counters) counters.events++;
-          if (state.apply(event)) pending = true;
-          else if (counters) counters.outOfOrder++;
-        },
-        error(error: unknown) {
-          subscriber.error(error);
-        },
-        complete() {
-          if (pending) emit(boundary);
-          subscriber.complete();
-        },
-      });
-    });
+  constructor(downstream: Subscriber<FeatureBatch>, every: number, staleAfter: number, options: FeatureSnapshotOptions) {
+    super(downstream);
+    this.#every = every;
+    this.#staleAfter = staleAfter;
+    this.#regimeRule = options.regimeRule;
+    this.#counters = options.counters;
+  }
+
+  next(event: MarketEvent): void {
+    if (this.stopped) return;
+    try {
+      const ts = event.ts;
+      if (ts > this.#boundary) {
+        if (this.#pending) this.#emit(this.#boundary);
+        this.#boundary = Math.ceil(ts / this.#every) * this.#every;
+      }
+      // Trades of one market come in runs: the previous event's state saves most Map look-ups.
+      let state = event.market === this.#lastMarket ? this.#lastState : this.#markets.get(event.market);
+      if (state === undefined) {
+        state = new MarketState(event.market, this.#regimeRule);
+        this.#markets.set(event.market, state);
+        this.#states.push(state);
+      }
+      this.#lastMarket = event.market;
+      this.#lastState = state;
+      const counters = this.#counters;
+      if (counters) counters.events++;
+      if (state.apply(event)) this.#pending = true;
+      else if (counters) counters.outOfOrder++;
+    } catch (error: unknown) {
+      this.fail(error);
+    }
+  }
+
+  protected override finish(): void {
+    if (this.#pending) this.#emit(this.#boundary);
+  }
+
+  #emit(t: number): void {
+    const snapshots: FeatureSnapshot[] = [];
+    const states = this.#states;
+    let forgotten = false;
+    for (let i = 0; i < states.length; i++) {
+      const state = states[i] as MarketState;
+      if (state.lastEventTs <= t - FORGET_AFTER_MS) {
+        this.#markets.delete(state.market);
+        if (state === this.#lastState) this.#lastMarket = this.#lastState = undefined;
+        forgotten = true;
+        continue;
+      }
+      if (state.lastEventTs <= t - this.#staleAfter || !(state.price > 0)) continue;
+      snapshots.push(state.snapshot(t));
+    }
+    if (forgotten) this.#states = [...this.#markets.values()];
+    this.#pending = false;
+    if (snapshots.length > 0) this.downstream.next({ ts: t, snapshots });
+  }
 }

@@ -1,6 +1,7 @@
-import { map, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction, type Subscriber } from 'rxjs';
 import { type FeatureSnapshot, type WindowName, WINDOWS } from '../src/core/index.js';
 import { windowValue } from './market-state.js';
+import { EventSink } from './event-sink.js';
 import type { FeatureBatch } from './feature-snapshots.js';
 
 /** The seed's volume filter: thin coins (low traded volume or value) are not worth ranking. */
@@ -34,7 +35,40 @@ export function volumeFilter(options: VolumeFilterOptions): OperatorFunction<Fea
   const minValue = options.minValue ?? 0;
   const minTrades = options.minTrades ?? 0;
   const minVolume = options.minVolume ?? 0;
-  return map((batch) => {
+  return (source) => new Observable<FeatureBatch>((subscriber) => source.subscribe(new FilterSink(subscriber, w, minValue, minTrades, minVolume)));
+}
+
+class FilterSink extends EventSink<FeatureBatch, FeatureBatch> {
+  readonly #w: number;
+  readonly #minValue: number;
+  readonly #minTrades: number;
+  readonly #minVolume: number;
+
+  constructor(downstream: Subscriber<FeatureBatch>, w: number, minValue: number, minTrades: number, minVolume: number) {
+    super(downstream);
+    this.#w = w;
+    this.#minValue = minValue;
+    this.#minTrades = minTrades;
+    this.#minVolume = minVolume;
+  }
+
+  next(batch: FeatureBatch): void {
+    if (this.stopped) return;
+    let out: FeatureBatch;
+    try {
+      out = this.#filter(batch);
+    } catch (error: unknown) {
+      this.fail(error);
+      return;
+    }
+    this.downstream.next(out);
+  }
+
+  #filter(batch: FeatureBatch): FeatureBatch {
+    const w = this.#w;
+    const minValue = this.#minValue;
+    const minTrades = this.#minTrades;
+    const minVolume = this.#minVolume;
     const snapshots = batch.snapshots;
     let i = 0;
     while (i < snapshots.length && passes(snapshots[i] as FeatureSnapshot, w, minValue, minTrades, minVolume)) i++;
@@ -42,5 +76,5 @@ export function volumeFilter(options: VolumeFilterOptions): OperatorFunction<Fea
     const kept = snapshots.slice(0, i);
     for (i++; i < snapshots.length; i++) if (passes(snapshots[i] as FeatureSnapshot, w, minValue, minTrades, minVolume)) kept.push(snapshots[i] as FeatureSnapshot);
     return { ts: batch.ts, snapshots: kept };
-  });
+  }
 }
