@@ -2,7 +2,7 @@ import { configForQuote, type Config } from '../config.js';
 import { EventClock, InputError, type MarketEvent, type MarketRules, type MarketSymbol } from '../core/index.js';
 import { SimulatedVenue, type InferredRules, type SimulatedExchange } from '../exchange/index.js';
 import type { PerformanceTracker, TrackerState } from '../report/performance.js';
-import { runResults, type PriceSpan, type RunResults } from '../report/results.js';
+import { runResults, type RunResults } from '../report/results.js';
 import { TimeRangeError, type TimeRange } from '../core/time-range.js';
 import type { PositionView, Strategy } from '../../strategies/index.js';
 import type { BatchScorer } from '../../streams/index.js';
@@ -162,26 +162,6 @@ export interface BacktestOptions {
   readonly range?: TimeRange;
 }
 
-/** First and last traded price per market (the market change of the results). */
-function notePrice(prices: Map<string, PriceSpan>, event: MarketEvent): void {
-  // tradedPrice (src/core/market.ts) written out: its number-or-undefined answer cost a heap number an event.
-  let price: number;
-  switch (event.kind) {
-    case 'trade':
-    case 'ticker':
-      price = event.price;
-      break;
-    case 'candle':
-      price = event.close;
-      break;
-    default:
-      return;
-  }
-  const cell = prices.get(event.market);
-  if (cell === undefined) prices.set(event.market, { first: price, last: price });
-  else cell.last = price;
-}
-
 function sameConfig(a: Config, b: Config): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -205,7 +185,6 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
   let tradedFrom: number | undefined;
   let ended = false;
   let started = false;
-  const prices = new Map<string, PriceSpan>();
   // Until an event of the traded quote shows up, the quotes the data does have (for the error below).
   let tradedSeen = false;
   const quotesSeen = new Set<string>();
@@ -232,7 +211,6 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
         if (r.kernel.warming && (resume || rangeFrom === -Infinity)) r.kernel.resume();
       }
       r.feed(event);
-      notePrice(prices, event);
       fed.events++;
       fed.to = event.ts;
     }
@@ -251,6 +229,8 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
       }
       if (!run) {
         run = createBacktest(config, resume?.quote ?? options.quote ?? quoteOf(event.market), event.ts, undefined, resume, extras);
+        // The market change's first and last prices: every event fed or replayed, not a time range's warm-up.
+        run.engine.portfolio.startSpan();
         options.onRun?.(run);
         from = event.ts;
       }
@@ -260,11 +240,12 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
         else quotesSeen.add(q);
       }
       if (resume && fed.events < resume.index) {
+        // A resumed run's span starts at its first event: the market change too (the portfolio notes it).
         run.warm(event);
-        // A resumed run's span starts at its first event: the market change too.
-        notePrice(prices, event);
       } else if (event.ts < rangeFrom) {
+        run.engine.portfolio.pauseSpan();
         run.warm(event);
+        run.engine.portfolio.startSpan();
         warmupEvents++;
       } else {
         // A time range's engine starts trading by itself at the first feature batch inside the range
@@ -278,7 +259,6 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
         if (run.kernel.warming && (resume || rangeFrom === -Infinity)) run.kernel.resume();
         tradedFrom ??= event.ts;
         run.feed(event);
-        notePrice(prices, event);
       }
       fed.events++;
       fed.to = event.ts;
@@ -302,7 +282,7 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
   if (run.kernel.warming) run.kernel.resume();
   const { open } = run.kernel.finish();
   const summary = { ...run.tracker.summary(), orphanOrderEvents: run.engine.orphanOrderEvents };
-  const results = runResults(run.tracker, prices, run.quote, (summary as Record<string, unknown>)['totalReturn'] as number);
+  const results = runResults(run.tracker, run.engine.portfolio.span(), run.quote, (summary as Record<string, unknown>)['totalReturn'] as number);
   // With a range the span is the traded one; without, it starts at the first event (as a resumed run's does).
   const spanFrom = rangeFrom > -Infinity ? tradedFrom : from;
   const range = options.range ? { from: options.range.from ?? null, to: options.range.to ?? null, warmupEvents } : undefined;

@@ -1,4 +1,13 @@
 import type { Balance, MarketEvent, Venue } from '../core/index.js';
+import type { PriceSpan } from '../report/results.js';
+
+/** A market's last price; while a span is kept (startSpan), its first and last price in the span too. */
+interface PriceCell {
+  price: number;
+  inSpan: boolean;
+  first: number;
+  last: number;
+}
 
 /**
  * The portfolio: the venue's balances, the last traded price of every market, and the equity they make.
@@ -7,14 +16,17 @@ import type { Balance, MarketEvent, Venue } from '../core/index.js';
 export class Portfolio {
   readonly #venue: Venue;
   readonly #quote: string;
-  readonly #lastPrice = new Map<string, { price: number }>();
+  readonly #lastPrice = new Map<string, PriceCell>();
   /** A coin's price cell by currency, once its market has a price (equity is valued every batch). */
-  readonly #coinCell = new Map<string, { price: number }>();
+  readonly #coinCell = new Map<string, PriceCell>();
+  #spanning = false;
+  /** The markets priced in the span, in the order of their first price there. */
+  readonly #spanned: string[] = [];
 
   constructor(venue: Venue, quote: string, restored: readonly (readonly [string, number])[] = []) {
     this.#venue = venue;
     this.#quote = quote;
-    for (const [m, p] of restored) this.#lastPrice.set(m, { price: p });
+    for (const [m, p] of restored) this.#lastPrice.set(m, { price: p, inSpan: false, first: Number.NaN, last: Number.NaN });
   }
 
   notePrice(event: MarketEvent): void {
@@ -31,9 +43,40 @@ export class Portfolio {
       default:
         return;
     }
-    const cell = this.#lastPrice.get(event.market);
-    if (cell === undefined) this.#lastPrice.set(event.market, { price });
+    let cell = this.#lastPrice.get(event.market);
+    if (cell === undefined) this.#lastPrice.set(event.market, (cell = { price, inSpan: false, first: Number.NaN, last: Number.NaN }));
     else cell.price = price;
+    if (!this.#spanning) return;
+    if (cell.inSpan) cell.last = price;
+    else {
+      cell.inSpan = true;
+      cell.first = cell.last = price;
+      this.#spanned.push(event.market);
+    }
+  }
+
+  /**
+   * From now until `pauseSpan`, every price noted also enters the span: each market's first and last price
+   * there (a backtest's market change over its traded span, kept here rather than looked up a second time
+   * an event).
+   */
+  startSpan(): void {
+    this.#spanning = true;
+  }
+
+  /** Prices noted from now until the next `startSpan` stay out of the span (a time range's warm-up). */
+  pauseSpan(): void {
+    this.#spanning = false;
+  }
+
+  /** First and last price in the span of every market priced there, in the order of their first price. */
+  span(): Map<string, PriceSpan> {
+    const out = new Map<string, PriceSpan>();
+    for (const market of this.#spanned) {
+      const cell = this.#lastPrice.get(market) as PriceCell;
+      out.set(market, { first: cell.first, last: cell.last });
+    }
+    return out;
   }
 
   /** Last traded price of the market; undefined before its first trade. */

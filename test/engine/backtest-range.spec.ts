@@ -65,8 +65,21 @@ describe.skipIf(skip)('backtest --timerange on real candles', () => {
       { onRun: (r) => r.engine.listen({ onRanking: (x) => coldRankings.push(x) }) },
     );
     expect(coldRankings.slice(0, 50)).not.toEqual(full.rankings.filter(inRange).slice(0, 50));
-    // The market change is the coins' own buy-and-hold over the traded span.
+    // The market change is the coins' own buy-and-hold over the traded span: first and last close inside
+    // the range (the warm-up's prices left out), in the order the coins first traded there.
+    const span = new Map<string, { first: number; last: number }>();
+    for await (const batch of openReplay(files()).batches()) {
+      for (const e of batch) {
+        if (e.kind !== 'candle' || e.ts < from || e.ts >= to) continue;
+        const p = span.get(e.market);
+        if (p) p.last = e.close;
+        else span.set(e.market, { first: e.close, last: e.close });
+      }
+    }
+    let sum = 0;
+    for (const p of span.values()) sum += p.last / p.first - 1;
     expect(cut.result.results?.market.markets).toBe(COINS.length);
+    expect(cut.result.results?.market.change).toBe(sum / span.size);
   });
 
   it('every decision has one outcome; the BUYs acted on are the positions opened', async () => {
