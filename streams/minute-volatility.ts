@@ -28,6 +28,9 @@ export class MinuteVolatility {
   /** Close of the open minute (NaN before its first trade) and of the last traded minute before it. */
   #close = NaN;
   #previousClose = NaN;
+  /** The open minute's return as the last read computed it, and the close it is for (NaN: none this minute). */
+  #return = 0;
+  #returnClose = NaN;
   /** The last read, valid until the close or the minute changes (several snapshots per minute are common). */
   #cached = NaN;
 
@@ -37,10 +40,12 @@ export class MinuteVolatility {
     if (this.#origin !== this.#origin) this.#origin = absolute;
     const next = absolute - this.#origin;
     if (this.#close === this.#close) {
-      if (this.#previousClose > 0) this.#push(this.#current, Math.log(this.#close / this.#previousClose));
+      // The minute's return is usually the one the last read computed (a candle: one print a minute).
+      if (this.#previousClose > 0) this.#push(this.#current, this.#close === this.#returnClose ? this.#return : Math.log(this.#close / this.#previousClose));
       this.#previousClose = this.#close;
       this.#close = NaN;
     }
+    this.#returnClose = NaN;
     this.#current = next;
     this.#currentEnd = (absolute + 1) * 60_000;
     this.#evict(next - MinuteVolatility.MINUTES);
@@ -76,6 +81,8 @@ export class MinuteVolatility {
     let sumSq = this.#sumSq;
     if (this.#close === this.#close && this.#previousClose > 0 && this.#close !== this.#previousClose) {
       const r = Math.log(this.#close / this.#previousClose);
+      this.#returnClose = this.#close;
+      this.#return = r;
       sum += r;
       sumSq += r * r;
     }
