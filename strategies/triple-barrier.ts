@@ -53,8 +53,12 @@ export function tripleBarrier(options: TripleBarrierOptions): Strategy {
       const markets = new MarketSlots<{ readonly market: string; last: FeatureSnapshot | undefined; readonly peaks: MarketPeaks }>((market) => ({ market, last: undefined, peaks: new MarketPeaks(peaksMs) }));
       const rule: ExitRule = { takeProfit: options.takeProfit, stopLoss: options.stopLoss, maxHoldMs: options.maxHoldMs, trailActivate: options.trailActivate ?? 0, trailDistance: options.trailDistance ?? 0 };
       const trailing = rule.trailActivate > 0;
-      let ranked = new Set<string>();
       let ranking: Ranking = { ts: 0, ranking: [] };
+      // The ranking's few entries are looked through, not put in a Set a ranking (a fair share of the strategy's time).
+      const isRanked = (market: string): boolean => {
+        for (const e of ranking.ranking) if (e.market === market) return true;
+        return false;
+      };
       let bearMarket = false;
       let lastOffer = -Infinity;
       /** A position ended since the last batch: offer at the next one (one offer per batch, so one sizing). */
@@ -68,10 +72,10 @@ export function tripleBarrier(options: TripleBarrierOptions): Strategy {
         lastOffer = ts;
         reoffer = false;
         if (bearMarket || ranking.ranking.length === 0) return;
-        const held = new Set<string>();
-        for (const p of positions.values()) held.add(p.market);
+        const held: string[] = [];
+        for (const p of positions.values()) held.push(p.market);
         for (const entry of ranking.ranking) {
-          if (held.has(entry.market)) continue;
+          if (held.includes(entry.market)) continue;
           const s = markets.find(entry.market)?.last;
           if (!s) continue;
           subscriber.next({ kind: 'BUY', market: entry.market, ts, reason: 'ranked', score: entry.score, price: s.touch?.bidPrice ?? s.price });
@@ -92,7 +96,7 @@ export function tripleBarrier(options: TripleBarrierOptions): Strategy {
           const bid = s.touch?.bidPrice ?? s.price;
           if (p.state === 'buying') {
             const ranAway = p.tickSize > 0 && s.price > p.orderPrice + options.chaseTicks * p.tickSize;
-            const dropped = !ranked.has(p.market);
+            const dropped = !isRanked(p.market);
             if (ranAway || dropped) ask(p, { kind: 'CANCEL_BUY', market: p.market, ts, reason: ranAway ? 'price-ran-away' : 'left-ranking' });
           } else if (p.state === 'holding' && p.entryPrice > 0) {
             const net = netReturn(bid, p.entryPrice, options.feeRate);
@@ -137,7 +141,6 @@ export function tripleBarrier(options: TripleBarrierOptions): Strategy {
               return;
             }
             case 'ranking': {
-              ranked = new Set(input.ranking.ranking.map((e) => e.market));
               ranking = input.ranking;
               offer(input.ranking.ts);
               return;
