@@ -12,7 +12,8 @@ export interface PositionInput {
 }
 
 export type PositionEvent =
-  | { readonly type: 'decision.buy'; readonly ts: number; readonly price: number; readonly amount: number }
+  /** `market`: for a position spawned ahead without one (a spare, market ''), the market it buys; ignored once it has one. */
+  | { readonly type: 'decision.buy'; readonly ts: number; readonly price: number; readonly amount: number; readonly market?: string }
   | { readonly type: 'decision.sell'; readonly ts: number; readonly price: number; readonly amount?: number; readonly reason?: string }
   | { readonly type: 'decision.cancelBuy'; readonly ts: number }
   | { readonly type: 'decision.cancelSell'; readonly ts: number }
@@ -199,7 +200,8 @@ export const positionMachine = setup({
     startBuy: assign(({ context, event }) => {
       if (event.type !== 'decision.buy') return {};
       const n = context.orderCount + 1;
-      return Object.assign(closeBuy(context), { orderCount: n, buy: newSlot('buy', `${context.positionId}-b${n}`, event.price, event.amount, event.ts), openedTs: context.openedTs ?? event.ts, lastTs: event.ts, cancelTs: undefined });
+      const patch = Object.assign(closeBuy(context), { orderCount: n, buy: newSlot('buy', `${context.positionId}-b${n}`, event.price, event.amount, event.ts), openedTs: context.openedTs ?? event.ts, lastTs: event.ts, cancelTs: undefined });
+      return context.market === '' && event.market !== undefined ? Object.assign(patch, { market: event.market }) : patch;
     }),
     startSell: assign(({ context, event }) => {
       if (event.type !== 'decision.sell') return {};

@@ -71,7 +71,7 @@ export function recordToStore(engine: TradingEngine, store: Store, models: Activ
       store.publish('ranking', { ts: r.ts, ranking: r.ranking.map((e) => ({ market: e.market, score: e.score })) });
     },
     onEquity(ts, equity, invested) {
-      store.putSnapshot('bot', 'bot', JSON.stringify(engine.bot.getPersistedSnapshot()));
+      store.putSnapshot('bot', 'bot', JSON.stringify(engine.persistedBot()));
       store.putSnapshot('portfolio', 'portfolio', JSON.stringify({ ts, equity, invested, balances: engine.balances() }));
       store.publish('stats', { ts, equity, invested, openPositions: engine.openPositions().length, closedPositions: engine.results.length });
     },

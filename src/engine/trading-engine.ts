@@ -117,6 +117,9 @@ interface Tracked {
   readonly regimeAtEntry: Readonly<Record<string, string>>;
 }
 
+/** At most this many spare positions are kept (one a position slot up to it): about two batches' buys. */
+const SPARES_MAX = 16;
+
 /** Position id → client ids are `${positionId}-b1`, `-s2`…: the position is everything before the last dash. */
 export function positionIdOf(clientId: string): string {
   return clientId.slice(0, clientId.lastIndexOf('-'));
@@ -170,6 +173,10 @@ export class TradingEngine {
    */
   readonly #heldOrderEvents: OrderEvent[] = [];
   #placingBuys = false;
+  /** Idle positions spawned ahead, in id order (#fillSpares), and their ids. */
+  readonly #spares: { readonly positionId: string; readonly ref: AnyActorRef }[] = [];
+  readonly #spareIds = new Set<string>();
+  #refillSpares = false;
   #now = 0;
   /** The last market event's time, and from the end of the run on the latest time a batch may have. */
   #lastEventTs = -Infinity;
@@ -297,6 +304,7 @@ export class TradingEngine {
     } finally {
       this.#inMarketEvent = false;
       if (this.#unremoved.length > 0) this.#removeSettled();
+      if (this.#refillSpares) this.#fillSpares();
     }
   }
 
@@ -350,7 +358,7 @@ export class TradingEngine {
       regimeAtEntry: Object.fromEntries([...this.#positions.values()].map((t) => [t.positionId, t.regimeAtEntry])),
       settled: [...this.settled],
       results: this.results.map((r) => ({ ...r })),
-      bot: this.bot.getPersistedSnapshot(),
+      bot: this.persistedBot(),
       ...(venue !== undefined ? { exchange: venue } : {}),
       sentEquityTs: Number.isFinite(this.#sentEquityTs) ? this.#sentEquityTs : null,
     };
@@ -387,6 +395,8 @@ export class TradingEngine {
   }
 
   #end(): { open: PositionView[] } {
+    // The run is over: the bot's children are its positions again.
+    if (this.#spares.length > 0) this.#dropSpares();
     this.#reportEquity(this.#now);
     const open = [...this.#positions.values()].map((t) => this.#view(t));
     for (const s of this.#subscriptions) s.unsubscribe();
@@ -466,17 +476,15 @@ export class TradingEngine {
     const outcomes = new Map<string, DecisionOutcome>();
     this.#placingBuys = true;
     try {
-      // One position at a time: spawning all of a batch's positions in one step of the bot first saved its
-      // steps but delayed every buy but the last (the first by all the others' spawns).
       for (const order of sizing.orders) {
-        const positionId = `${this.#options.positionPrefix ?? config.botId}-${++this.#seq}`;
-        this.bot.send({ type: 'position.open', positionId, market: order.market, ackTimeoutMs: this.#options.venue.ackTimeoutMs, buyTimeoutMs: config.strategy.buyTimeout });
-        const ref = this.bot.getSnapshot().children[positionId] as AnyActorRef | undefined;
+        const positionId = this.#positionId(++this.#seq);
+        const ref = this.#open(positionId, order.market);
         outcomes.set(order.market, ref ? 'acted' : 'halted');
         if (!ref) continue;
         this.#track(positionId, order.market, ref, { ...(this.#last.get(order.market)?.regime ?? {}) });
-        this.#send(positionId, { type: 'decision.buy', ts, price: order.price, amount: order.amount });
+        this.#send(positionId, { type: 'decision.buy', ts, price: order.price, amount: order.amount, market: order.market });
       }
+      if (this.#inMarketEvent) this.#refillSpares = true;
     } finally {
       this.#placingBuys = false;
       // The venue's answers to these buys, in the order it gave them (also when a placement threw: none is left held).
@@ -486,6 +494,67 @@ export class TradingEngine {
     if (this.#listeners.length === 0) return;
     for (const s of sizing.skipped) outcomes.set(s.market, skippedOutcome(s.reason));
     for (const d of decisions) this.#outcome(d, outcomes.get(d.market) ?? 'not-traded-quote');
+  }
+
+  #positionId(n: number): string {
+    return `${this.#options.positionPrefix ?? this.#options.config.botId}-${n}`;
+  }
+
+  /**
+   * The position actor of a buy: the spare spawned ahead with this id (the next one in order), else one
+   * spawned now through the bot (`position.open`). Undefined when the bot takes no new position (not running).
+   */
+  #open(positionId: string, market: string): AnyActorRef | undefined {
+    const spare = this.#spares[0];
+    if (spare !== undefined && spare.positionId === positionId && this.bot.getSnapshot().value === 'running') {
+      this.#spares.shift();
+      this.#spareIds.delete(positionId);
+      return spare.ref;
+    }
+    // The ids moved on without them (a buy the bot did not take): spares are used in id order only.
+    if (this.#spares.length > 0) this.#dropSpares();
+    this.bot.send({ type: 'position.open', positionId, market, ackTimeoutMs: this.#options.venue.ackTimeoutMs, buyTimeoutMs: this.#options.config.strategy.buyTimeout });
+    return this.bot.getSnapshot().children[positionId] as AnyActorRef | undefined;
+  }
+
+  /**
+   * Keeps idle spare positions (one a slot, up to SPARES_MAX), ids following the last one given: the next batch's
+   * buys are then each one step of an existing actor instead of a bot step and a spawn (about half of a
+   * buy's time). Called once a market event's orders have left. Spares have no market (''), are never
+   * tracked, shown to the strategy or reported, and are left out of the persisted bot (persistedBot).
+   */
+  #fillSpares(): void {
+    this.#refillSpares = false;
+    if (this.bot.getSnapshot().value !== 'running') return;
+    // Not one a free slot: the slots a batch's cancels free are taken by its buys at once.
+    const want = Math.min(SPARES_MAX, this.#options.config.allocation.maxPositions);
+    const last = this.#spares.at(-1);
+    let n = last ? Number(last.positionId.slice(last.positionId.lastIndexOf('-') + 1)) : this.#seq;
+    while (this.#spares.length < want) {
+      const positionId = this.#positionId(++n);
+      this.bot.send({ type: 'position.open', positionId, market: '', ackTimeoutMs: this.#options.venue.ackTimeoutMs, buyTimeoutMs: this.#options.config.strategy.buyTimeout });
+      const ref = this.bot.getSnapshot().children[positionId] as AnyActorRef | undefined;
+      if (!ref) return;
+      this.#spares.push({ positionId, ref });
+      this.#spareIds.add(positionId);
+    }
+  }
+
+  #dropSpares(): void {
+    const positionIds = this.#spares.splice(0).map((s) => s.positionId);
+    this.#spareIds.clear();
+    this.bot.send({ type: 'positions.remove', positionIds });
+  }
+
+  /** The bot's persisted snapshot without the spare positions (they are made again after a restore). */
+  persistedBot(): unknown {
+    const bot = this.bot.getPersistedSnapshot() as unknown as { children: Record<string, unknown>; context: { positions: Record<string, unknown> } };
+    if (this.#spareIds.size === 0) return bot;
+    const children: Record<string, unknown> = {};
+    for (const id in bot.children) if (!this.#spareIds.has(id)) children[id] = bot.children[id];
+    const positions: Record<string, unknown> = {};
+    for (const id in bot.context.positions) if (!this.#spareIds.has(id)) positions[id] = bot.context.positions[id];
+    return Object.assign({}, bot, { children, context: Object.assign({}, bot.context, { positions }) });
   }
 
   /** Follows a position actor: its snapshots reach the strategy; its end settles it. */

@@ -21,7 +21,8 @@ interface TransitionLike {
 
 function positionContext(snapshot: unknown): PositionLike | undefined {
   const c = (snapshot as { context?: Partial<PositionLike> } | undefined)?.context;
-  return c && typeof c.positionId === 'string' && typeof c.market === 'string' ? (c as PositionLike) : undefined;
+  // A spare the engine spawned ahead (no market yet, src/engine/trading-engine.ts) is no position until its buy.
+  return c && typeof c.positionId === 'string' && typeof c.market === 'string' && c.market !== '' ? (c as PositionLike) : undefined;
 }
 
 function stateName(snapshot: unknown): string {
@@ -59,7 +60,9 @@ export function watchPositions(bot: AnyActorRef, sink: PositionTransitionSink, d
     if (ev.type === '@xstate.microstep') {
       const taken = (ev._transitions ?? []) as unknown as TransitionLike[];
       if (taken.length === 0) return;
-      const from = states.get(id) ?? stateName(ev.snapshot);
+      // A spare's first transition (its buy) is where the position starts, in the state it leaves.
+      const from = states.get(id) ?? taken[0]?.source.key ?? stateName(ev.snapshot);
+      if (!states.has(id)) sink.onPositionStarted(id, c.market, from, c.lastTs ?? 0);
       const to = stateName(ev.snapshot);
       states.set(id, to);
       const event = ev.event as { type: string } & Record<string, unknown>;
