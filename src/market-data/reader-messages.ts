@@ -7,9 +7,15 @@ import type { StatsSnapshot } from './stats-snapshot.js';
 export interface ReaderThreadData {
   readonly inputs: readonly ReadInput[];
   readonly options: ReadOptions;
-  /** Batches posted and not yet taken by the main thread, at most. */
+  /** Batches posted and not yet taken by the main thread, at most; once there, posting resumes when `resumeAt` are left. */
   readonly inFlight: number;
+  readonly resumeAt: number;
+  /** Int32 [batches taken by the main thread, stop (1)]: shared, so taking a batch sends no message and wakes the thread only when it waits. */
+  readonly flow: SharedArrayBuffer;
 }
+
+export const TAKEN = 0;
+export const STOP = 1;
 
 /** An error of the read, as plain data (a ReplayFileError names its file). */
 export interface ThreadError {

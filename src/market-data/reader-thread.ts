@@ -6,7 +6,7 @@ import { InputError, type MarketEvent } from '../core/index.js';
 import { EventColumnReader } from './event-columns.js';
 import type { FileStats, MalformedInfo } from './file-reader.js';
 import type { ReadInput, ReadOptions } from './merged-read.js';
-import type { ReaderThreadData, ThreadError, ToMain } from './reader-messages.js';
+import { STOP, TAKEN, type ReaderThreadData, type ThreadError, type ToMain } from './reader-messages.js';
 import { statsFromSnapshot } from './stats-snapshot.js';
 import { ReplayFileError } from './text-source.js';
 
@@ -16,8 +16,12 @@ import { ReplayFileError } from './text-source.js';
  * than the read. COINRX_READ_THREAD=1 reads every replay in a thread, =0 none.
  */
 export const READER_THREAD_MIN_BYTES = 4 * 1024 * 1024;
-/** Batches the thread may have posted before the main thread takes them: read-ahead, bounded. */
-const IN_FLIGHT = 3;
+/**
+ * Batches the thread may have posted before the main thread takes them: read-ahead, bounded. Then it
+ * waits until RESUME_AT are left, so that it is woken once for several batches, not for each.
+ */
+const IN_FLIGHT = 4;
+const RESUME_AT = 1;
 /** How long a stopped thread gets to close its files before it is terminated. */
 const STOP_GRACE_MS = 2_000;
 
@@ -48,7 +52,9 @@ export interface ReaderThreadHooks {
  * stops the thread; a thread that cannot start falls back to `hooks.fallback`.
  */
 export async function* readerThreadBatches(inputs: readonly ReadInput[], options: ReadOptions, hooks: ReaderThreadHooks): AsyncGenerator<MarketEvent[]> {
-  const data: ReaderThreadData = { inputs, options, inFlight: IN_FLIGHT };
+  const flowBuffer = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
+  const flow = new Int32Array(flowBuffer);
+  const data: ReaderThreadData = { inputs, options, inFlight: IN_FLIGHT, resumeAt: RESUME_AT, flow: flowBuffer };
   let worker: Worker;
   try {
     worker = startWorker(data);
@@ -70,7 +76,10 @@ export async function* readerThreadBatches(inputs: readonly ReadInput[], options
       resolve();
     }),
   );
-  worker.on('message', (m: ToMain) => push(m));
+  worker.on('message', (m: ToMain) => {
+    if (m.type === 'batch') received++;
+    push(m);
+  });
   worker.on('error', (error: Error) => push({ type: 'crash', error }));
   // The thread keeps the process alive only while this side waits for it: a consumer that drops the
   // iterator without closing it leaves no thread holding the process open.
@@ -85,6 +94,7 @@ export async function* readerThreadBatches(inputs: readonly ReadInput[], options
     return queue.shift() as (typeof queue)[number];
   };
   const reader = new EventColumnReader();
+  let received = 0;
   let shape: FileStats[][] = [];
   let started = false;
   let finished = false;
@@ -116,12 +126,17 @@ export async function* readerThreadBatches(inputs: readonly ReadInput[], options
         finished = true;
         throw rebuildError(m.error);
       }
-      worker.postMessage('ack');
+      // Taken: the thread is woken only when it may be waiting (no more than RESUME_AT batches left here).
+      const taken = Atomics.add(flow, TAKEN, 1) + 1;
+      if (received - taken <= RESUME_AT) Atomics.notify(flow, TAKEN);
       yield reader.read(m.columns);
     }
   } finally {
     if (!exited) {
-      if (!finished) worker.postMessage('stop');
+      if (!finished) {
+        Atomics.store(flow, STOP, 1);
+        Atomics.notify(flow, TAKEN);
+      }
       worker.ref();
       const timer = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
       await exit;

@@ -2,28 +2,39 @@
  * The entry of the replay's reader thread (see reader-thread.ts): reads, gunzips, parses and merges
  * the files as the replay does in its own thread, and posts each merged batch as columns, with the
  * stats as they stood when the batch was merged and the malformed records reported before it. At most
- * `inFlight` batches wait in the main thread; a `stop` ends the read (files closed) at once.
+ * `inFlight` batches wait in the main thread; the stop flag ends the read (files closed) at once. The
+ * thread ends when the read does: it listens to no message.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FileStats, MalformedInfo } from './file-reader.js';
 import { columnBuffers, EventColumnWriter } from './event-columns.js';
 import { readMerged } from './merged-read.js';
 import { StatsSnapshotWriter } from './stats-snapshot.js';
-import type { ReaderThreadData, ToMain } from './reader-messages.js';
+import { STOP, TAKEN, type ReaderThreadData, type ToMain } from './reader-messages.js';
 
 if (parentPort === null) throw new Error('replay-worker: not a worker thread');
 const port = parentPort;
-const { inputs, options, inFlight } = workerData as ReaderThreadData;
-
-let unacknowledged = 0;
-let stopped = false;
-let wake: (() => void) | undefined;
-const onMessage = (message: 'ack' | 'stop'): void => {
-  if (message === 'ack') unacknowledged--;
-  else stopped = true;
-  wake?.();
-};
-port.on('message', onMessage);
+const { inputs, options, inFlight, resumeAt, flow: flowBuffer } = workerData as ReaderThreadData;
+const flow = new Int32Array(flowBuffer);
+const stopped = (): boolean => Atomics.load(flow, STOP) === 1;
+let posted = 0;
+/** Waits while `inFlight` batches are untaken, until `resumeAt` are left or the read is stopped. */
+async function drain(): Promise<void> {
+  if (posted - Atomics.load(flow, TAKEN) < inFlight) return;
+  // A pending Atomics.waitAsync does not keep a thread's event loop alive: a timer does.
+  const alive = setInterval(() => undefined, 1 << 30);
+  try {
+    for (;;) {
+      const taken = Atomics.load(flow, TAKEN);
+      if (stopped() || posted - taken <= resumeAt) return;
+      // Atomics.waitAsync is ES2024 (Node 16+); the compiler's lib is ES2022.
+      const wait = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string } }).waitAsync(flow, TAKEN, taken);
+      if (wait.async) await wait.value;
+    }
+  } finally {
+    clearInterval(alive);
+  }
+}
 const post = (message: ToMain, transfer?: ArrayBuffer[]): void => port.postMessage(message, transfer);
 post({ type: 'ready' });
 
@@ -36,21 +47,18 @@ async function read(): Promise<void> {
   try {
     const batches = readMerged(inputs, options, (info) => malformed.push(info), stats);
     for await (const batch of batches) {
-      if (stopped) break;
+      if (stopped()) break;
       const columns = writer.write(batch);
       post({ type: 'batch', columns, stats: snapshots.snapshot(stats), malformed }, columnBuffers(columns));
       malformed = [];
-      unacknowledged++;
-      while (unacknowledged >= inFlight && !stopped) await new Promise<void>((resolve) => (wake = resolve));
-      if (stopped) break;
+      posted++;
+      await drain();
+      if (stopped()) break;
     }
-    if (!stopped) post({ type: 'end', stats: snapshots.snapshot(stats), malformed });
+    if (!stopped()) post({ type: 'end', stats: snapshots.snapshot(stats), malformed });
   } catch (err) {
     const e = err as Error & { file?: unknown };
     post({ type: 'error', error: { name: e.name, message: e.message, ...(typeof e.file === 'string' ? { file: e.file } : {}) }, stats: snapshots.snapshot(stats), malformed });
-  } finally {
-    // Nothing more to hear: the thread ends once its posts are delivered.
-    port.off('message', onMessage);
   }
 }
 
