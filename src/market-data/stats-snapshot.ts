@@ -16,18 +16,22 @@ const COUNTS = 8;
 
 /** Writes snapshots of one read's stats, the shape only when it changed. */
 export class StatsSnapshotWriter {
-  #shapeKey = '';
+  /** What the last shape sent said of each lane, to tell a change without building anything. */
+  #sent: { stats: FileStats; format: FileStats['format']; market: FileStats['market']; lanes: number; error: FileStats['error']; skipped: FileStats['skipped'] }[] = [];
 
   snapshot(stats: readonly FileStats[][]): StatsSnapshot {
     let lanes = 0;
     for (const group of stats) lanes += group.length;
     const counts = new Float64Array(lanes * COUNTS);
-    let key = '';
+    const sent = this.#sent;
+    let changed = lanes !== sent.length;
     let i = 0;
+    let lane = 0;
     for (const group of stats) {
-      key += '|';
       for (const s of group) {
-        key += `${s.file}\u0000${s.format}\u0000${s.market}\u0000${s.lanes.join(',')}\u0000${s.error}\u0000${s.skipped}\u0001`;
+        const was = sent[lane++];
+        // A lane's names are set once and its `lanes` list only grows, so identity and length tell a change.
+        if (!changed && (was === undefined || was.stats !== s || was.format !== s.format || was.market !== s.market || was.lanes !== s.lanes.length || was.error !== s.error || was.skipped !== s.skipped)) changed = true;
         counts[i] = s.records;
         counts[i + 1] = s.events;
         counts[i + 2] = s.malformed;
@@ -39,9 +43,9 @@ export class StatsSnapshotWriter {
         i += COUNTS;
       }
     }
-    const changed = key !== this.#shapeKey;
-    this.#shapeKey = key;
-    return { shape: changed ? (stats as FileStats[][]) : undefined, counts };
+    if (!changed) return { shape: undefined, counts };
+    this.#sent = stats.flat().map((s) => ({ stats: s, format: s.format, market: s.market, lanes: s.lanes.length, error: s.error, skipped: s.skipped }));
+    return { shape: stats as FileStats[][], counts };
   }
 }
 
