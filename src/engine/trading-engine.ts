@@ -177,6 +177,7 @@ export class TradingEngine {
   readonly #spares: { readonly positionId: string; readonly ref: AnyActorRef }[] = [];
   readonly #spareIds = new Set<string>();
   #refillSpares = false;
+  #boughtInEvent = false;
   #now = 0;
   /** The last market event's time, and from the end of the run on the latest time a batch may have. */
   #lastEventTs = -Infinity;
@@ -304,7 +305,10 @@ export class TradingEngine {
     } finally {
       this.#inMarketEvent = false;
       if (this.#unremoved.length > 0) this.#removeSettled();
-      if (this.#refillSpares) this.#fillSpares();
+      // Not in the frame that placed the buys (it has paid for the batch; frames may wait behind it): one
+      // spare an event after it, until they are all there.
+      if (this.#boughtInEvent) this.#boughtInEvent = false;
+      else if (this.#refillSpares) this.#fillSpares(1);
     }
   }
 
@@ -484,7 +488,7 @@ export class TradingEngine {
         this.#track(positionId, order.market, ref, { ...(this.#last.get(order.market)?.regime ?? {}) });
         this.#send(positionId, { type: 'decision.buy', ts, price: order.price, amount: order.amount, market: order.market });
       }
-      if (this.#inMarketEvent) this.#refillSpares = true;
+      if (this.#inMarketEvent) this.#refillSpares = this.#boughtInEvent = true;
     } finally {
       this.#placingBuys = false;
       // The venue's answers to these buys, in the order it gave them (also when a placement threw: none is left held).
@@ -520,17 +524,19 @@ export class TradingEngine {
   /**
    * Keeps idle spare positions (one a slot, up to SPARES_MAX), ids following the last one given: the next batch's
    * buys are then each one step of an existing actor instead of a bot step and a spawn (about half of a
-   * buy's time). Called once a market event's orders have left. Spares have no market (''), are never
-   * tracked, shown to the strategy or reported, and are left out of the persisted bot (persistedBot).
+   * buy's time). Spawns at most `max` a call, at the end of the market events after the one that placed
+   * buys. Spares have no market (''), are never tracked, shown to the strategy or reported, and are left
+   * out of the persisted bot (persistedBot).
    */
-  #fillSpares(): void {
-    this.#refillSpares = false;
-    if (this.bot.getSnapshot().value !== 'running') return;
+  #fillSpares(max: number): void {
     // Not one a free slot: the slots a batch's cancels free are taken by its buys at once.
     const want = Math.min(SPARES_MAX, this.#options.config.allocation.maxPositions);
+    const running = this.bot.getSnapshot().value === 'running';
+    if (!running || this.#spares.length + max >= want) this.#refillSpares = false;
+    if (!running) return;
     const last = this.#spares.at(-1);
     let n = last ? Number(last.positionId.slice(last.positionId.lastIndexOf('-') + 1)) : this.#seq;
-    while (this.#spares.length < want) {
+    for (let made = 0; made < max && this.#spares.length < want; made++) {
       const positionId = this.#positionId(++n);
       this.bot.send({ type: 'position.open', positionId, market: '', ackTimeoutMs: this.#options.venue.ackTimeoutMs, buyTimeoutMs: this.#options.config.strategy.buyTimeout });
       const ref = this.bot.getSnapshot().children[positionId] as AnyActorRef | undefined;
