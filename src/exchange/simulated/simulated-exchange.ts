@@ -205,7 +205,11 @@ export class SimulatedExchange implements Exchange {
    * time), runs every action due by then, matches resting orders against the event, then delivers
    * whatever became due. Must not be called from inside an `orderEvents$` subscriber.
    */
-  onMarketEvent(event: MarketEvent): void {
+  onMarketEvent(event: MarketEvent, unfed?: (event: MarketEvent) => void): void {
+    // `unfed` hears each event of a market until a well-formed one was fed here (the venue learns the market's
+    // rules from it): the look-up that finds the market's rules and state answers that too.
+    let fed = this.#fed.get(event.market);
+    if (fed === undefined && unfed !== undefined) unfed(event);
     if (this.#draining) throw new Error('SimulatedExchange.onMarketEvent called from inside an orderEvents$ subscriber');
     if (!isWellFormed(event)) {
       this.#malformed++;
@@ -215,7 +219,7 @@ export class SimulatedExchange implements Exchange {
     // #drain is called only when something is due: most events have nothing in flight.
     if (this.#dueBy(t)) this.#drain(t);
     this.#now = t;
-    const fed = this.#fedMarket(event.market);
+    if (fed === undefined) fed = this.#fedMarket(event.market);
     if (fed !== null) this.#match(event, fed.rules, fed.state);
     if (this.#dueBy(t)) this.#drain(t);
   }

@@ -128,9 +128,11 @@ export class SimulatedVenue implements Venue {
   }
 
   onMarketEvent(event: MarketEvent): void {
-    this.observe(event);
-    this.exchange.onMarketEvent(event);
+    // Observed until a well-formed event of the market reached the exchange: by then its rules are known.
+    this.exchange.onMarketEvent(event, this.#observe);
   }
+
+  readonly #observe = (event: MarketEvent): void => this.observe(event);
 
   settle(ts: number): void {
     this.exchange.advanceTo(ts + 1);
