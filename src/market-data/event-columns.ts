@@ -4,7 +4,7 @@ import type { CandleEvent, MarketEvent, TradeEvent } from '../core/index.js';
  * A batch of market events as typed arrays, the form a reader thread hands batches over in (the
  * arrays' buffers are transferred, not copied): a code and a market number an event, and VALUES numbers
  * an event. Candles and trades, the bulk of any replay, are columns; any other event (tickers, book
- * tops) goes as the object itself, in `others`, in order.
+ * tops, a trade whose id is not a number) goes as the object itself, in `others`, in order.
  */
 export interface EventColumns {
   readonly count: number;
@@ -55,7 +55,7 @@ export class EventColumnWriter {
         values[v + 4] = e.low;
         values[v + 5] = e.close;
         values[v + 6] = e.volume;
-      } else if (e.kind === 'trade') {
+      } else if (e.kind === 'trade' && (e.id === undefined || typeof e.id === 'number') && (e.side === undefined || e.side === 'buy' || e.side === 'sell')) {
         codes[i] = TRADE + (e.side === undefined ? 0 : e.side === 'buy' ? 1 : 2) + (e.id === undefined ? 0 : WITH_ID);
         values[v] = e.ts;
         values[v + 1] = e.price;

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import type { MarketEvent } from '../../src/core/index.js';
+import { EventColumnReader, EventColumnWriter } from '../../src/market-data/event-columns.js';
+
+/** Through the columns as a reader thread sends them: written, the buffers copied as a transfer would, read back. */
+function roundTrip(batches: MarketEvent[][]): MarketEvent[][] {
+  const writer = new EventColumnWriter();
+  const reader = new EventColumnReader();
+  return batches.map((batch) => reader.read(structuredClone(writer.write(batch))));
+}
+
+describe('event columns', () => {
+  it('give back every event with the same fields in the same order, markets named once across batches', () => {
+    const first: MarketEvent[] = [
+      { kind: 'candle', market: 'BTC/USDT', ts: 1_600_000_300_000, openTime: 1_600_000_000_000, open: 10.5, high: 11, low: 10, close: 10.75, volume: 0 },
+      { kind: 'trade', market: 'ETH/USDT', ts: 1, price: 0.1 + 0.2, amount: 1e-12 },
+      { kind: 'trade', market: 'ETH/USDT', ts: 2, price: 3, amount: 4, side: 'buy' },
+      { kind: 'trade', market: 'BTC/USDT', ts: 3, price: 3, amount: 4, side: 'sell', id: 2 ** 53 - 1 },
+      { kind: 'trade', market: 'BTC/USDT', ts: 4, price: 3, amount: 4, id: 0 },
+      { kind: 'book', market: 'BTC/USDT', ts: 5, bidPrice: 1, bidSize: 2, askPrice: 3, askSize: 4 },
+    ];
+    const second: MarketEvent[] = [
+      { kind: 'ticker', market: 'XRP/USDT', ts: 6, price: 1, volume24h: undefined as unknown as number },
+      { kind: 'candle', market: 'ETH/USDT', ts: 7, openTime: -0, open: 1, high: 1, low: 1, close: 1, volume: Number.NaN },
+      { kind: 'trade', market: 'XRP/USDT', ts: 8, price: 1, amount: 1, id: '77' as unknown as number },
+    ];
+    const [a, b] = roundTrip([first, second]);
+    for (const [got, want] of [[a, first], [b, second]] as const) {
+      expect(got).toHaveLength(want.length);
+      got?.forEach((e, i) => {
+        expect(Object.keys(e)).toEqual(Object.keys(want[i] as object));
+        expect(e).toStrictEqual(want[i]);
+      });
+    }
+    expect(Object.is((b?.[1] as { openTime: number }).openTime, -0)).toBe(true);
+    expect((b?.[2] as { id: unknown }).id).toBe('77');
+  });
+});
