@@ -3,7 +3,7 @@ import type { MarketEvent } from '../../src/core/index.js';
 import { SimulatedVenue } from '../../src/exchange/index.js';
 
 const venue = (): SimulatedVenue => new SimulatedVenue({ quote: 'USDT', initialBalance: 1000, feeRate: 0.001, fillModel: { mode: 'through', participation: 1 }, latencyMs: 0, startTs: 0 });
-const trade = (market: string, ts: number, price: number, amount = 1): MarketEvent => ({ kind: 'trade', market, ts, price, amount, side: 'buy', id: String(ts) }) as MarketEvent;
+const trade = (market: string, ts: number, price: number, amount = 1): MarketEvent => ({ kind: 'trade', market, ts, price, amount });
 
 describe('SimulatedVenue rules inferred from the data', () => {
   it("takes a market's tick from its first priced event, a malformed one included, and keeps it", () => {
