@@ -64,8 +64,10 @@ interface PaperTrade {
  * limit) at the price one snapshot after the exit fires (a limit sell at the bid fills a moment later),
  * and the last `window` closed paper trades give p, the mean gain and the mean loss. Only
  * outcomes known at decision time enter the estimate, so a backtest sees no future. A ranking with no
- * edge in the current market (a falling one, a choppy one) closes losing paper trades and the gate shuts;
- * it opens again when the picks start paying.
+ * edge closes losing paper trades and the gate shuts; it opens again when the picks start paying. The
+ * estimate trails the market by its window (60 trades spanned about 40 hours on the 30-coin candles): in a
+ * months-long fall each rally reopens it just before the next leg down, and it does not keep the strategy
+ * from losing there (docs/strategies.md, "Falling markets").
  */
 export function edgeGate(options: EdgeGateOptions): (inner: Strategy) => Strategy {
   return (inner) => (source) =>
