@@ -26,6 +26,8 @@ export interface BacktestCheckpoint {
   readonly config: Config;
   readonly engine: EngineCheckpoint;
   readonly tracker: TrackerState;
+  /** The kernel clock's time then (absent in older checkpoints: the engine's time is taken). */
+  readonly now?: number;
 }
 
 /** The data gave no event at all (empty files, or only malformed or ignored records). */
@@ -98,7 +100,10 @@ export function createBacktest(given: Config, quote: string, startTs = 0, strate
   if (restore && !restore.engine.exchange) throw new Error('backtest: the checkpoint holds no simulated exchange (it was written by a live session)');
   const sim = config.simulator;
   // One event clock for the positions' timers and the venue's orders in flight: both play out in time order.
-  const clock = new EventClock(startTs);
+  // A restored run's clock starts where the checkpoint's stood, not at the data's first event: the restored
+  // timers are set for what is left of them from there (a delay from the data's start could exceed the
+  // longest a timer takes, 2^31 - 1 ms, and fire during the warm-up), and the warm-up runs none.
+  const clock = new EventClock(restore ? (restore.now ?? restore.engine.ts) : startTs);
   const venue = new SimulatedVenue({
     quote,
     initialBalance: sim.initialBalance,
@@ -137,7 +142,7 @@ export function createBacktest(given: Config, quote: string, startTs = 0, strate
     feed: kernel.feed,
     warm: kernel.warm,
     checkpoint(index) {
-      return { v: 1, quote, index, config, engine: kernel.checkpoint(), tracker: kernel.tracker.state() };
+      return { v: 1, quote, index, config, engine: kernel.checkpoint(), tracker: kernel.tracker.state(), now: clock.now() };
     },
   };
 }
