@@ -1,6 +1,7 @@
 import type { MarketEvent, MarketSymbol } from '../../core/index.js';
 import { upbitMarket } from '../symbols.js';
 import type { ParseOutcome } from './record-parser.js';
+import { ticker } from './ticker-event.js';
 import { trade } from './trade-event.js';
 
 /**
@@ -59,14 +60,7 @@ export class UpbitFrames {
         if (!(price > 0)) return this.#bad('ticker without a positive trade price');
         const volume24h = n(simple ? f['atv24h'] : f['acc_trade_volume_24h']);
         const value24h = n(simple ? f['atp24h'] : f['acc_trade_price_24h']);
-        out.push({
-          kind: 'ticker',
-          market,
-          ts,
-          price,
-          ...(Number.isFinite(volume24h) ? { volume24h } : {}),
-          ...(Number.isFinite(value24h) ? { value24h } : {}),
-        });
+        out.push(ticker(market, ts, price, volume24h, value24h));
         return 'ok';
       }
       default:
