@@ -1,8 +1,9 @@
-import type { Config } from '../config.js';
+import { parseConfig, type Config } from '../config.js';
 import type { MarketRules, MarketSymbol, TradeEvent } from '../core/index.js';
 import { generateMarket } from '../market-data/generator.js';
 import { ticker } from '../market-data/parsers/ticker-event.js';
 import { trade } from '../market-data/parsers/trade-event.js';
+import { storeFromConfig } from '../store/index.js';
 import { createBacktest } from './backtest.js';
 
 const MARKETS = 100;
@@ -16,12 +17,13 @@ const ROUNDS = [30, 10, 10];
 const TRADE_ID_BASE = 1_000_000_000_000_000;
 
 /**
- * Runs throwaway engines (each on its own simulated venue, no store, the rule-based strategy) over
+ * Runs throwaway engines (each on its own simulated venue and in-memory store, the rule-based strategy) over
  * generated events before a live session connects, so the code of the first live batch (features,
  * ranking, strategy, position actors, venue) is compiled and its caches warm. Without it the first
  * decisions of a session took 50–85 ms from their frame (16 ms of CPU), where later ones take about 2 ms
- * (docs/latency.md). Entries are let through (no volume filter, no bear-market pause) so orders are
- * placed and cancelled: 100 markets, about 4 events per market and batch.
+ * (docs/latency.md). Entries are let through (no volume filter, no bear-market pause) and exits are close
+ * (at most ±0.3 %, on markets ten times as volatile as the generator's default) so orders are placed,
+ * cancelled and sold: 100 markets, about 5 events per market and batch.
  *
  * The warm code survives into trading only if the live objects have the hidden classes (V8 maps) it was
  * compiled for; a different one deoptimizes it at the first live frame and it is compiled again in the
@@ -32,16 +34,23 @@ const TRADE_ID_BASE = 1_000_000_000_000_000;
  * three times: the live session's is a new one (an empty order queue, markets seen for the first time),
  * and the rounds after the first deoptimize the warm code on those fresh objects here, not while trading.
  */
-export function warmUp(config: Config, quote: string, rules?: { readonly rules: (market: MarketSymbol) => MarketRules | undefined; readonly feeRate: number }): { readonly events: number; readonly orders: number; readonly ms: number } {
+export function warmUp(config: Config, quote: string, rules?: { readonly rules: (market: MarketSymbol) => MarketRules | undefined; readonly feeRate: number }): { readonly events: number; readonly orders: number; readonly sells: number; readonly ms: number } {
   const started = performance.now();
   const every = config.features.every;
-  const warm: Config = Object.assign({}, config, {
+  // Parsed (and frozen, as loadConfig's) like the live configuration, not a copy of it: the engine reads
+  // it on the order path, and a copy's objects have other maps than the parser's.
+  const settings = Object.assign({}, config, {
     filter: Object.assign({}, config.filter, { minValue1d: 0, minTrades1d: 0 }),
-    strategy: Object.assign({}, config.strategy, { skipBearMarket: false }),
+    // Close exits, so positions are sold as well as bought and cancelled.
+    strategy: Object.assign({}, config.strategy, { skipBearMarket: false, takeProfit: Math.min(config.strategy.takeProfit, 0.003), stopLoss: Math.min(config.strategy.stopLoss, 0.003) }),
+    // An in-memory store, as paper's without Redis: the engine's options then have the live ones' fields.
+    redis: Object.assign({}, config.redis, { url: '' }),
   });
+  const warm = Object.isFrozen(config) ? Object.freeze(parseConfig(settings)) : parseConfig(settings);
   const markets = Array.from({ length: MARKETS }, (_, i) => `W${i}/${quote}` as MarketSymbol);
   const bookless = new Set(markets.filter((_, i) => i % 4 === 3));
   let orders = 0;
+  let sells = 0;
   let events = 0;
   // From a minute before midnight: the rounds cross a day, an hour, 5-minute and minute boundaries, as a
   // live session soon does (daily equity, hourly reports, the coarser feature rings, minute volatility).
@@ -49,9 +58,10 @@ export function warmUp(config: Config, quote: string, rules?: { readonly rules: 
   // A step (book tops, then trades) of at least 5 s: at a batch a second, 30 batches cross minutes too.
   const stepMs = Math.max(every / 4, 5_000);
   for (const batches of ROUNDS) {
-    const run = createBacktest(warm, quote, start, undefined, undefined, rules ? { rules } : {});
-    run.engine.listen({ onOrderCommand: (c) => void (c.type === 'create' && orders++) });
-    for (const event of generateMarket({ seed: 1, markets, start, durationMs: batches * stepMs, stepMs, tradesPerSecond: 3000 / stepMs })) {
+    const store = storeFromConfig(warm);
+    const run = createBacktest(warm, quote, start, undefined, undefined, rules ? { rules, store } : { store });
+    run.engine.listen({ onOrderCommand: (c) => void (c.type === 'create' && (orders++, c.side === 'sell' && sells++)) });
+    for (const event of generateMarket({ seed: 1, markets, start, durationMs: batches * stepMs, stepMs, tradesPerSecond: 3000 / stepMs, dailyVolatility: 0.5 })) {
       if (event.kind === 'book') {
         // Exchanges send tickers too (Upbit one a trade, and one a market on subscribing).
         run.feed(ticker(event.market, event.ts, event.bidPrice, 1_000_000 / event.bidPrice, 1_000_000));
@@ -62,9 +72,10 @@ export function warmUp(config: Config, quote: string, rules?: { readonly rules: 
       events++;
     }
     run.kernel.finish();
+    void store.close();
     start += batches * stepMs;
   }
-  return { events, orders, ms: performance.now() - started };
+  return { events, orders, sells, ms: performance.now() - started };
 }
 
 function liveTrade(event: TradeEvent): TradeEvent {

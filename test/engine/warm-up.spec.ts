@@ -5,11 +5,13 @@ import { warmUp } from '../../src/engine/warm-up.js';
 import { storeFromConfig } from '../../src/store/index.js';
 
 describe('warmUp (a throwaway engine run before a live session connects)', () => {
-  it('goes through the order path (orders placed) at a batch a second and at the default minute', () => {
+  it('goes through the order path (buys and sells placed) at a batch a second and at the default minute', () => {
     for (const every of ['1s', '1m']) {
       const run = warmUp(parseConfig({ features: { every } }), 'KRW');
       expect(run.events).toBeGreaterThan(10_000);
       expect(run.orders, every).toBeGreaterThan(0);
+      // Exits too: a live session sells from its first minutes, and code first run there is compiled there.
+      expect(run.sells, every).toBeGreaterThan(0);
     }
   });
 
