@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
@@ -45,17 +45,87 @@ export async function* readByteChunks(path: string): AsyncGenerator<Buffer> {
     throw new ReplayFileError(path, `cannot open: ${(err as Error).message}`, { cause: err });
   }
   const raw = createReadStream(path, { highWaterMark: CHUNK_BYTES });
-  const stream = gzip ? raw.pipe(createGunzip({ chunkSize: GUNZIP_CHUNK })) : raw;
-  if (gzip) raw.on('error', (err) => stream.destroy(err));
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) yield chunk;
+    yield* gzip ? gunzipChunks(raw) : (raw as AsyncIterable<Buffer>);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reason = code === 'Z_BUF_ERROR' ? 'truncated gzip' : code === 'Z_DATA_ERROR' ? `not gzip data, or corrupt (${(err as Error).message})` : (err as Error).message;
     throw new ReplayFileError(path, `${reason} (${gzip ? 'gzip' : 'plain'} read failed)`, { cause: err });
   } finally {
     raw.destroy();
-    if (gzip) stream.destroy();
+  }
+}
+
+/** Gunzipped chunks waiting for the reader, at most, before the next compressed chunk is read. */
+const GUNZIP_AHEAD = 4;
+
+/**
+ * `raw` gunzipped. Every chunk gunzipped before an error is yielded before the error is thrown, so a
+ * truncated file gives the same events however fast it is read (`for await` over a gunzip stream drops
+ * the chunks still buffered when the stream fails: how many depended on the reader's pace). The next
+ * compressed chunk is read while the reader parses, up to GUNZIP_AHEAD chunks ahead.
+ */
+async function* gunzipChunks(raw: ReadStream): AsyncGenerator<Buffer> {
+  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK });
+  const input = (raw as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const ready: Buffer[] = [];
+  let failure: unknown;
+  let failed = false;
+  let ended = false;
+  let busy = false;
+  let inputDone = false;
+  let wake: (() => void) | undefined;
+  const signal = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const fail = (err: unknown): void => {
+    if (!failed) {
+      failed = true;
+      failure = err;
+    }
+    signal();
+  };
+  gunzip.on('data', (chunk: Buffer) => {
+    ready.push(chunk);
+    signal();
+  });
+  gunzip.once('error', fail);
+  gunzip.once('end', () => {
+    ended = true;
+    signal();
+  });
+  /** Reads the next compressed chunk and feeds it in; `busy` until gunzip has taken it. */
+  const feed = (): void => {
+    busy = true;
+    input.next().then((r) => {
+      if (r.done === true) {
+        inputDone = true;
+        busy = false;
+        gunzip.end();
+        signal();
+      } else
+        gunzip.write(r.value, () => {
+          busy = false;
+          signal();
+        });
+    }, fail);
+  };
+  try {
+    for (;;) {
+      if (!busy && !inputDone && !failed && ready.length < GUNZIP_AHEAD) feed();
+      const chunk = ready.shift();
+      if (chunk !== undefined) {
+        yield chunk;
+        continue;
+      }
+      if (failed) throw failure;
+      if (ended) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    gunzip.destroy();
   }
 }
 

@@ -47,6 +47,29 @@ describe('malformed input without the shared data', () => {
     await expect(readAll([join(dir, 'binance-AB_CD-2020-03-trades.json')])).rejects.toThrow(/2020-03-trades\.json.*truncated/);
   });
 
+  it('reads the same events from a truncated gzip however slowly the batches are taken (onFileError: count)', async () => {
+    const dir = tmp();
+    const rows = Array.from({ length: 20_000 }, (_, i) => `${1_600_000_000_000 + i * 300_000},${100 + (i % 7)},${110 + (i % 7)},${90 + (i % 7)},${105 + (i % 7)},${i % 5}.${i % 100}`);
+    const whole = gzipSync(`timestamp,open,high,low,close,volume\n${rows.join('\n')}\n`);
+    const file = join(dir, 'CCC_USDT-5m.csv.gz');
+    writeFileSync(file, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const take = async (pauseMs: number): Promise<number> => {
+      const source = openReplay([file], { onFileError: 'count', readerThread: false });
+      let n = 0;
+      for await (const batch of source.batches()) {
+        n += batch.length;
+        // A slow consumer: the file's gunzipped chunks pile up before the truncation is found.
+        if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
+      }
+      expect(source.stats().files[0]?.error).toMatch(/truncated gzip/);
+      expect(source.stats().events).toBe(n);
+      return n;
+    };
+    const fast = await take(0);
+    expect(fast).toBeGreaterThan(10_000);
+    expect(await take(30)).toBe(fast);
+  });
+
   it('counts garbage capture lines and bad frames, keeping every good frame', async () => {
     const dir = tmp();
     const trade = (sid: number, tp: unknown): string =>
