@@ -17,7 +17,7 @@ export interface EventColumns {
 }
 
 /** Numbers an event: a candle's ts, openTime, open, high, low, close, volume; a trade's ts, price, amount, id. */
-const VALUES = 7;
+export const VALUES = 7;
 const CANDLE = 0;
 /** A trade's code: TRADE + its side (0 none, 1 buy, 2 sell) + WITH_ID when it has an id. */
 const TRADE = 1;
@@ -26,47 +26,107 @@ const OTHER = 255;
 
 /** Batches → columns; holds the market names seen so far (each name is sent once). */
 export class EventColumnWriter {
-  readonly #markets = new Map<string, number>();
+  readonly #builder = new EventColumnBuilder();
 
   write(batch: readonly MarketEvent[]): EventColumns {
-    const count = batch.length;
-    const codes = new Uint8Array(count);
-    const markets = new Uint32Array(count);
-    const values = new Float64Array(count * VALUES);
-    const others: MarketEvent[] = [];
-    const newMarkets: string[] = [];
-    const known = this.#markets;
-    for (let i = 0; i < count; i++) {
-      const e = batch[i] as MarketEvent;
-      let m = known.get(e.market);
-      if (m === undefined) {
-        m = known.size;
-        known.set(e.market, m);
-        newMarkets.push(e.market);
-      }
-      markets[i] = m;
-      const v = i * VALUES;
-      if (e.kind === 'candle') {
-        codes[i] = CANDLE;
-        values[v] = e.ts;
-        values[v + 1] = e.openTime;
-        values[v + 2] = e.open;
-        values[v + 3] = e.high;
-        values[v + 4] = e.low;
-        values[v + 5] = e.close;
-        values[v + 6] = e.volume;
-      } else if (e.kind === 'trade' && (e.id === undefined || typeof e.id === 'number') && (e.side === undefined || e.side === 'buy' || e.side === 'sell')) {
-        codes[i] = TRADE + (e.side === undefined ? 0 : e.side === 'buy' ? 1 : 2) + (e.id === undefined ? 0 : WITH_ID);
-        values[v] = e.ts;
-        values[v + 1] = e.price;
-        values[v + 2] = e.amount;
-        if (e.id !== undefined) values[v + 3] = e.id;
-      } else {
-        codes[i] = OTHER;
-        others.push(e);
-      }
+    const builder = this.#builder;
+    builder.start(batch.length);
+    for (const e of batch) builder.push(e);
+    return builder.take();
+  }
+}
+
+/**
+ * Builds batches of columns an event at a time: event objects (`push`) or candles already in columns
+ * (`pushCandle`, as a reader thread parses candle CSV). Holds the market names seen so far.
+ */
+export class EventColumnBuilder {
+  readonly #known = new Map<string, number>();
+  #count = 0;
+  #codes = new Uint8Array(0);
+  #markets = new Uint32Array(0);
+  #values = new Float64Array(0);
+  #others: MarketEvent[] = [];
+  #newMarkets: string[] = [];
+
+  get length(): number {
+    return this.#count;
+  }
+
+  /** Starts a batch of at most `capacity` events (the arrays are reused: `take` copies the batch out). */
+  start(capacity: number): void {
+    this.#count = 0;
+    if (this.#codes.length < capacity) {
+      this.#codes = new Uint8Array(capacity);
+      this.#markets = new Uint32Array(capacity);
+      this.#values = new Float64Array(capacity * VALUES);
     }
-    return { count, codes, markets, values, others, newMarkets };
+    this.#others = [];
+    this.#newMarkets = [];
+  }
+
+  /** The market's number, the name sent with this batch when it is new. */
+  market(name: string): number {
+    let m = this.#known.get(name);
+    if (m === undefined) {
+      m = this.#known.size;
+      this.#known.set(name, m);
+      this.#newMarkets.push(name);
+    }
+    return m;
+  }
+
+  push(e: MarketEvent): void {
+    const i = this.#count++;
+    const codes = this.#codes;
+    const values = this.#values;
+    this.#markets[i] = this.market(e.market);
+    const v = i * VALUES;
+    if (e.kind === 'candle') {
+      codes[i] = CANDLE;
+      values[v] = e.ts;
+      values[v + 1] = e.openTime;
+      values[v + 2] = e.open;
+      values[v + 3] = e.high;
+      values[v + 4] = e.low;
+      values[v + 5] = e.close;
+      values[v + 6] = e.volume;
+    } else if (e.kind === 'trade' && (e.id === undefined || typeof e.id === 'number') && (e.side === undefined || e.side === 'buy' || e.side === 'sell')) {
+      codes[i] = TRADE + (e.side === undefined ? 0 : e.side === 'buy' ? 1 : 2) + (e.id === undefined ? 0 : WITH_ID);
+      values[v] = e.ts;
+      values[v + 1] = e.price;
+      values[v + 2] = e.amount;
+      if (e.id !== undefined) values[v + 3] = e.id;
+    } else {
+      codes[i] = OTHER;
+      this.#others.push(e);
+    }
+  }
+
+  /** A candle of market number `market` from `from[at..at + 7)` (ts, openTime, open, high, low, close, volume). */
+  pushCandle(market: number, from: Float64Array, at: number): void {
+    const i = this.#count++;
+    this.#codes[i] = CANDLE;
+    this.#markets[i] = market;
+    const values = this.#values;
+    const v = i * VALUES;
+    values[v] = from[at] as number;
+    values[v + 1] = from[at + 1] as number;
+    values[v + 2] = from[at + 2] as number;
+    values[v + 3] = from[at + 3] as number;
+    values[v + 4] = from[at + 4] as number;
+    values[v + 5] = from[at + 5] as number;
+    values[v + 6] = from[at + 6] as number;
+  }
+
+  /**
+   * The batch built since `start`, in arrays of its own size: merged batches are mostly a quarter of
+   * their capacity (merge.ts hands over at 1,024 events), and a copy costs less than zeroing a new
+   * array of the capacity for every batch.
+   */
+  take(): EventColumns {
+    const n = this.#count;
+    return { count: n, codes: this.#codes.slice(0, n), markets: this.#markets.slice(0, n), values: this.#values.slice(0, n * VALUES), others: this.#others, newMarkets: this.#newMarkets };
   }
 }
 

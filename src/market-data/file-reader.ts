@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import type { MarketEvent, MarketSymbol } from '../core/index.js';
+import type { CandleEvent, MarketEvent, MarketSymbol } from '../core/index.js';
 import { detectFormat, isJsonArrayFormat, type ReplayFormat } from './formats.js';
 import { CandleParser } from './parsers/candle-parser.js';
 import type { RecordParser } from './parsers/record-parser.js';
@@ -13,6 +13,8 @@ import {
 import { WsCaptureParser } from './parsers/ws-capture-parser.js';
 import { JsonRecordsError, splitJsonArrayRecords, splitLines } from './record-splitter.js';
 import { laneTakes, type Lane } from './lanes.js';
+import { CandleColumns } from './candle-columns.js';
+import { VALUES } from './event-columns.js';
 import { ReorderBuffer } from './reorder-buffer.js';
 import { hintsFromFileName, nameSaysFutures } from './symbols.js';
 import { decodeChunks, readByteChunks, ReplayFileError } from './text-source.js';
@@ -180,9 +182,22 @@ async function* prepend<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> 
  * One file's events in file order (or re-sorted within `reorderWindowMs`), as batches. Updates `stats`
  * as it goes; malformed records are counted, reported once through `onMalformed`, and skipped.
  */
-export async function* readFileEvents(file: string, options: FileReadOptions, stats: FileStats): AsyncGenerator<MarketEvent[]> {
+export function readFileEvents(file: string, options: FileReadOptions, stats: FileStats): AsyncGenerator<MarketEvent[]> {
+  return readGuarded(file, options, stats, false) as AsyncGenerator<MarketEvent[]>;
+}
+
+/**
+ * readFileEvents as a reader thread reads: the same batches, at the same points, with the same stats,
+ * but candle CSV read from its bytes comes as CandleColumns (one object, refilled for each group once
+ * the previous one is taken) instead of event objects.
+ */
+export function readFileBatches(file: string, options: FileReadOptions, stats: FileStats): AsyncGenerator<MarketEvent[] | CandleColumns> {
+  return readGuarded(file, options, stats, true);
+}
+
+async function* readGuarded(file: string, options: FileReadOptions, stats: FileStats, columns: boolean): AsyncGenerator<MarketEvent[] | CandleColumns> {
   try {
-    yield* readUnguarded(file, options, stats);
+    yield* readUnguarded(file, options, stats, columns);
     stats.done = true;
   } catch (err) {
     const wrapped =
@@ -195,7 +210,7 @@ export async function* readFileEvents(file: string, options: FileReadOptions, st
   }
 }
 
-async function* readUnguarded(file: string, options: FileReadOptions, stats: FileStats): AsyncGenerator<MarketEvent[]> {
+async function* readUnguarded(file: string, options: FileReadOptions, stats: FileStats, columns: boolean): AsyncGenerator<MarketEvent[] | CandleColumns> {
   const chunks = readByteChunks(file)[Symbol.asyncIterator]();
   const first = await chunks.next();
   const decoder = new StringDecoder('utf8');
@@ -204,7 +219,7 @@ async function* readUnguarded(file: string, options: FileReadOptions, stats: Fil
   if (format === undefined || first.done === true || text === undefined) return;
   // Candle CSV, the bulk of a backtest's input, is parsed from the bytes (no string per row); other formats as text.
   if (format === 'candles-csv' && options.lane === undefined && !(options.reorderWindowMs !== undefined && options.reorderWindowMs > 0)) {
-    yield* parseCandleBytes(file, prepend(first.value, chunks), options, stats);
+    yield* columns ? parseCandleColumns(file, prepend(first.value, chunks), options, stats) : parseCandleBytes(file, prepend(first.value, chunks), options, stats);
     return;
   }
   // a UTF-8 byte order mark would hide the header from the parser
@@ -356,4 +371,83 @@ async function* parseCandleBytes(file: string, chunks: AsyncGenerator<Buffer>, o
   }
   parser.end();
   if (parsed.length > 0) yield finish(parsed);
+}
+
+/** batchCounter for a file's candle columns. */
+function columnCounter(stats: FileStats): (batch: CandleColumns) => CandleColumns {
+  let lastTs = -Infinity;
+  return (batch) => {
+    const { count, values } = batch;
+    for (let v = 0; v < count * VALUES; v += VALUES) {
+      const ts = values[v] as number;
+      if (ts < lastTs) stats.outOfOrder++;
+      else lastTs = ts;
+    }
+    stats.events += count;
+    return batch;
+  };
+}
+
+/**
+ * parseCandleBytes into columns (a reader thread's read): the same groups yielded at the same rows, the
+ * rows the byte path does not take parsed as text and their candles copied into the columns.
+ */
+async function* parseCandleColumns(file: string, chunks: AsyncGenerator<Buffer>, options: FileReadOptions, stats: FileStats): AsyncGenerator<CandleColumns> {
+  const format = stats.format as ReplayFormat;
+  let parser: CandleParser;
+  try {
+    parser = parserFor(format, file, options, stats) as CandleParser;
+  } catch (err) {
+    await chunks.return(undefined);
+    throw err;
+  }
+  let lineNo = 0;
+  // Room for a group and the two candles a text row may add (the first row, held until the timeframe is known).
+  const batch = new CandleColumns(stats.market as string, PARSED_BATCH + 2);
+  const finish = columnCounter(stats);
+  const text: MarketEvent[] = [];
+  /** A row the byte path did not take, as text. */
+  const parseText = (record: string, n: number): void => {
+    parseRecordInto(parser, record, text, n, file, options, stats);
+    for (const e of text) batch.push(e as CandleEvent);
+    text.length = 0;
+  };
+  const parseRow = (bytes: Buffer, start: number, end: number, n: number): void => {
+    batch.reserve(1);
+    if (parser.parseBytesToColumns(bytes, start, end, batch.values, batch.count * VALUES)) batch.count++;
+    else parseText(bytes.toString('utf8', start, end), n);
+  };
+  let carry: Buffer | undefined;
+  let first = true;
+  for await (const chunk of chunks) {
+    const bytes = carry === undefined ? chunk : Buffer.concat([carry, chunk]);
+    carry = undefined;
+    // a UTF-8 byte order mark would hide the header from the parser
+    let start = first && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+    first = false;
+    for (let nl = bytes.indexOf(10, start); nl !== -1; nl = bytes.indexOf(10, start)) {
+      const end = nl > start && bytes[nl - 1] === 13 ? nl - 1 : nl;
+      const n = ++lineNo;
+      stats.records++;
+      if (batch.count >= PARSED_BATCH) {
+        yield finish(batch);
+        batch.count = 0;
+      }
+      parseRow(bytes, start, end, n);
+      start = nl + 1;
+    }
+    if (start < bytes.length) carry = bytes.subarray(start);
+    if (batch.count > 0) {
+      yield finish(batch);
+      batch.count = 0;
+    }
+  }
+  if (carry !== undefined) {
+    const end = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
+    const n = ++lineNo;
+    stats.records++;
+    parseRow(carry, 0, end, n);
+  }
+  parser.end();
+  if (batch.count > 0) yield finish(batch);
 }

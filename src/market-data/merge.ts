@@ -10,13 +10,13 @@ interface Cursor {
 }
 
 /** Merged batches of at most this many events: big enough to amortise the async hop, small enough to stream. */
-const OUT_BATCH = 4096;
+export const OUT_BATCH = 4096;
 /**
  * When a source's batch runs out, what is merged so far is handed over first if it is at least this
  * much: a consumer then waits on I/O with little left to do, while the small groups files are parsed in
  * (file-reader.ts) do not turn into batches of a few events.
  */
-const HAND_OVER = 1024;
+export const HAND_OVER = 1024;
 
 /**
  * K-way merge of per-file event streams by `ts`. Ties keep input order (lower source index first), and

@@ -1,8 +1,10 @@
 import type { MarketEvent } from '../core/index.js';
-import { emptyFileStats, readFileEvents, type FileReadOptions, type FileStats, type MalformedInfo } from './file-reader.js';
+import { emptyFileStats, readFileBatches, readFileEvents, type FileReadOptions, type FileStats, type MalformedInfo } from './file-reader.js';
 import type { ReplayFormat } from './formats.js';
 import { binanceTradeLanes, detectFileFormat } from './lanes.js';
 import { mergeByTime } from './merge.js';
+import { mergeColumns } from './merge-columns.js';
+import type { EventColumns } from './event-columns.js';
 
 /** What a read needs of the replay's options: plain data, so a worker thread can be given it. */
 export interface ReadOptions {
@@ -25,7 +27,16 @@ export interface ReadInput {
  * lanes. `stats` gets one group a file (the stats of each lane it is read as), updated as the read goes.
  */
 export async function* readMerged(inputs: readonly ReadInput[], options: ReadOptions, onMalformed: (info: MalformedInfo) => void, stats: FileStats[][]): AsyncGenerator<MarketEvent[]> {
-  const sources: AsyncIterable<MarketEvent[]>[] = [];
+  yield* mergeByTime(await fileSources(inputs, options, onMalformed, stats, readFileEvents));
+}
+
+/** readMerged as a reader thread posts it: the same batches, as columns (candle CSV never made into objects). */
+export async function* readMergedColumns(inputs: readonly ReadInput[], options: ReadOptions, onMalformed: (info: MalformedInfo) => void, stats: FileStats[][]): AsyncGenerator<EventColumns> {
+  yield* mergeColumns(await fileSources(inputs, options, onMalformed, stats, readFileBatches));
+}
+
+async function fileSources<T>(inputs: readonly ReadInput[], options: ReadOptions, onMalformed: (info: MalformedInfo) => void, stats: FileStats[][], read: (file: string, options: FileReadOptions, stats: FileStats) => AsyncIterable<T>): Promise<AsyncIterable<T>[]> {
+  const sources: AsyncIterable<T>[] = [];
   for (const input of inputs) {
     const fileOptions: FileReadOptions = { ...options, onMalformed, skipUndetected: input.fromDirectory };
     const format = options.format ?? (await detectFileFormat(input.file).catch(() => undefined));
@@ -35,8 +46,8 @@ export async function* readMerged(inputs: readonly ReadInput[], options: ReadOpt
     for (const lane of lanes.length > 1 ? lanes : [undefined]) {
       const s = emptyFileStats(input.file);
       group.push(s);
-      sources.push(readFileEvents(input.file, lane === undefined ? fileOptions : { ...fileOptions, lane }, s));
+      sources.push(read(input.file, lane === undefined ? fileOptions : { ...fileOptions, lane }, s));
     }
   }
-  yield* mergeByTime(sources);
+  return sources;
 }

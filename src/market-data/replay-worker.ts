@@ -1,14 +1,15 @@
 /**
  * The entry of the replay's reader thread (see reader-thread.ts): reads, gunzips, parses and merges
- * the files as the replay does in its own thread, and posts each merged batch as columns, with the
+ * the files as the replay does in its own thread, and posts each merged batch as columns (candle CSV
+ * parsed and merged straight into columns, no event objects; other formats' events written into them), with the
  * stats as they stood when the batch was merged and the malformed records reported before it. At most
  * `inFlight` batches wait in the main thread; the stop flag ends the read (files closed) at once. The
  * thread ends when the read does: it listens to no message.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FileStats, MalformedInfo } from './file-reader.js';
-import { columnBuffers, EventColumnWriter } from './event-columns.js';
-import { readMerged } from './merged-read.js';
+import { columnBuffers } from './event-columns.js';
+import { readMergedColumns } from './merged-read.js';
 import { StatsSnapshotWriter } from './stats-snapshot.js';
 import { STOP, TAKEN, type ReaderThreadData, type ToMain } from './reader-messages.js';
 
@@ -42,13 +43,11 @@ post({ type: 'ready' });
 async function read(): Promise<void> {
   const stats: FileStats[][] = [];
   let malformed: MalformedInfo[] = [];
-  const writer = new EventColumnWriter();
   const snapshots = new StatsSnapshotWriter();
   try {
-    const batches = readMerged(inputs, options, (info) => malformed.push(info), stats);
-    for await (const batch of batches) {
+    const batches = readMergedColumns(inputs, options, (info) => malformed.push(info), stats);
+    for await (const columns of batches) {
       if (stopped()) break;
-      const columns = writer.write(batch);
       post({ type: 'batch', columns, stats: snapshots.snapshot(stats), malformed }, columnBuffers(columns));
       malformed = [];
       posted++;

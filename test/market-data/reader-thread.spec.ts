@@ -112,6 +112,20 @@ describe('a replay read in a reader thread, on generated files', () => {
     expect(warnings).toHaveLength(1);
   });
 
+  it('merges candle CSV (parsed into columns in the thread) with other sources at equal times in input order', async () => {
+    const grid = rows(3_000, 1_600_000_000_000);
+    // No timeframe in the name (the first row held until the second gives it), a byte order mark, no final line break.
+    writeFileSync(join(dir, 'DDD_USDT.csv'), `\ufefftimestamp,open,high,low,close,volume\n${grid.join('\n')}`);
+    // Candles as JSON are parsed as objects, on the same times: ties go by input order, both ways round.
+    writeFileSync(join(dir, 'EEE_USDT-5m.json'), JSON.stringify(grid.map((r) => r.split(',').map(Number))));
+    writeFileSync(join(dir, 'FFF_USDT-5m.csv'), `timestamp,open,high,low,close,volume\n${grid.filter((_, i) => i % 3 !== 0).join('\n')}\n`);
+    const paths = ['EEE_USDT-5m.json', 'DDD_USDT.csv', 'FFF_USDT-5m.csv'].map((f) => join(dir, f));
+    const { events, stats } = await expectSameRead(paths);
+    expect(stats).toMatchObject({ events: 8_000, malformed: 0 });
+    expect(events.slice(0, 3).map((e) => e.market)).toStrictEqual(['EEE/USDT', 'DDD/USDT', 'EEE/USDT']);
+    await expectSameRead([...paths].reverse());
+  });
+
   it('fails with the same error as the read in this thread on a truncated gzip, and counts it with onFileError count', async () => {
     const whole = gzipSync(`timestamp,open,high,low,close,volume\n${rows(20_000, 1_600_000_000_000).join('\n')}\n`);
     const file = join(dir, 'CCC_USDT-5m.csv.gz');

@@ -83,7 +83,33 @@ export class CandleParser implements RecordParser {
    */
   parseBytes(bytes: Uint8Array, start: number, end: number, out: MarketEvent[]): boolean {
     const tf = this.#timeframeMs;
-    if (tf === undefined) return false;
+    if (tf === undefined || !this.#scan(bytes, start, end)) return false;
+    const v = this.#values;
+    out.push(this.#candle(v[5] as number, v[0] as number, v[1] as number, v[2] as number, v[3] as number, v[4] as number, tf));
+    return true;
+  }
+
+  /**
+   * parseBytes into columns (a reader thread's, see event-columns.ts): the same rows taken, written as
+   * ts, openTime, open, high, low, close, volume at `columns[at..at + 7)` instead of an event object.
+   */
+  parseBytesToColumns(bytes: Uint8Array, start: number, end: number, columns: Float64Array, at: number): boolean {
+    const tf = this.#timeframeMs;
+    if (tf === undefined || !this.#scan(bytes, start, end)) return false;
+    const v = this.#values;
+    const openTime = v[5] as number;
+    columns[at] = openTime + tf;
+    columns[at + 1] = openTime;
+    columns[at + 2] = v[0] as number;
+    columns[at + 3] = v[1] as number;
+    columns[at + 4] = v[2] as number;
+    columns[at + 5] = v[3] as number;
+    columns[at + 6] = v[4] as number;
+    return true;
+  }
+
+  /** Reads a plain row into #values (open, high, low, close, volume, openTime); false when parse must take it. */
+  #scan(bytes: Uint8Array, start: number, end: number): boolean {
     let i = start;
     // The timestamp: digits only, up to the first comma.
     let openTime = 0;
@@ -119,13 +145,12 @@ export class CandleParser implements RecordParser {
     const high = values[1] as number;
     const low = values[2] as number;
     const close = values[3] as number;
-    const volume = values[4] as number;
     if (!(open > 0 && high > 0 && low > 0 && close > 0) || low > high || open > high || open < low || close > high || close < low) return false;
-    out.push(this.#candle(openTime, open, high, low, close, volume, tf));
+    values[5] = openTime;
     return true;
   }
 
-  readonly #values = new Float64Array(5);
+  readonly #values = new Float64Array(6);
 
   /** A file of one row and no timeframe: its timeframe is unknowable, so it cannot be emitted. */
   end(): void {

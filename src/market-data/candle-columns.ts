@@ -1,0 +1,42 @@
+import type { CandleEvent } from '../core/index.js';
+import { VALUES } from './event-columns.js';
+
+/**
+ * One candle file's parsed rows as columns (ts, openTime, open, high, low, close, volume an event, as
+ * in EventColumns), what a reader thread's file reader yields instead of CandleEvent objects. The same
+ * object is refilled for the file's next group once the merge has taken every row of it.
+ */
+export class CandleColumns {
+  count = 0;
+  values: Float64Array;
+
+  constructor(
+    readonly market: string,
+    capacity: number,
+  ) {
+    this.values = new Float64Array(capacity * VALUES);
+  }
+
+  /** Makes room for `more` events after the `count` held. */
+  reserve(more: number): void {
+    const need = (this.count + more) * VALUES;
+    if (need <= this.values.length) return;
+    const grown = new Float64Array(Math.max(need, this.values.length * 2));
+    grown.set(this.values.subarray(0, this.count * VALUES));
+    this.values = grown;
+  }
+
+  /** A candle the text parser made (a row the byte path did not take). */
+  push(e: CandleEvent): void {
+    this.reserve(1);
+    const v = this.count++ * VALUES;
+    const values = this.values;
+    values[v] = e.ts;
+    values[v + 1] = e.openTime;
+    values[v + 2] = e.open;
+    values[v + 3] = e.high;
+    values[v + 4] = e.low;
+    values[v + 5] = e.close;
+    values[v + 6] = e.volume;
+  }
+}

@@ -1,0 +1,112 @@
+import type { MarketEvent } from '../core/index.js';
+import { CandleColumns } from './candle-columns.js';
+import { EventColumnBuilder, VALUES, type EventColumns } from './event-columns.js';
+import { HAND_OVER, OUT_BATCH } from './merge.js';
+
+interface Cursor {
+  readonly order: number;
+  readonly source: AsyncIterator<MarketEvent[] | CandleColumns>;
+  /** The current group: event objects, or a candle file's columns (then `columns` is set). */
+  batch: MarketEvent[];
+  columns: CandleColumns | undefined;
+  length: number;
+  pos: number;
+  ts: number;
+  /** The columns' market number in the builder, -1 until its first candle is merged. */
+  market: number;
+}
+
+/**
+ * mergeByTime (merge.ts) for a reader thread: the same events in the same order, handed over in the
+ * same batches, but built straight into columns, candle files' columns copied without an event object.
+ * Keep the two in step: a batch boundary here must be one there.
+ */
+export async function* mergeColumns(sources: readonly AsyncIterable<MarketEvent[] | CandleColumns>[]): AsyncGenerator<EventColumns> {
+  const cursors: Cursor[] = sources.map((s, order) => ({ order, source: s[Symbol.asyncIterator](), batch: [], columns: undefined, length: 0, pos: 0, ts: 0, market: -1 }));
+  const sorted: Cursor[] = [];
+  const less = (a: Cursor, b: Cursor): boolean => a.ts < b.ts || (a.ts === b.ts && a.order < b.order);
+  const insert = (c: Cursor): void => {
+    const n = sorted.length;
+    if (n === 0 || less(sorted[n - 1] as Cursor, c)) {
+      sorted.push(c);
+      return;
+    }
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (less(sorted[mid] as Cursor, c)) lo = mid + 1;
+      else hi = mid;
+    }
+    sorted.splice(lo, 0, c);
+  };
+  const refill = async (c: Cursor): Promise<boolean> => {
+    for (;;) {
+      const r = await c.source.next();
+      if (r.done === true) return false;
+      const group = r.value;
+      if (group instanceof CandleColumns) {
+        if (group.count > 0) {
+          c.columns = group;
+          c.length = group.count;
+          c.pos = 0;
+          c.ts = group.values[0] as number;
+          return true;
+        }
+      } else if (group.length > 0) {
+        c.columns = undefined;
+        c.batch = group;
+        c.length = group.length;
+        c.pos = 0;
+        c.ts = (group[0] as MarketEvent).ts;
+        return true;
+      }
+    }
+  };
+  const out = new EventColumnBuilder();
+  const open = new Set(cursors);
+  try {
+    const ready = await Promise.all(cursors.map(refill));
+    cursors.forEach((c, i) => {
+      if (ready[i] === true) insert(c);
+      else open.delete(c);
+    });
+    out.start(OUT_BATCH);
+    while (sorted.length > 0) {
+      const top = sorted[0] as Cursor;
+      const columns = top.columns;
+      const pos = top.pos++;
+      if (columns !== undefined) {
+        if (top.market < 0) top.market = out.market(columns.market);
+        out.pushCandle(top.market, columns.values, pos * VALUES);
+        if (top.pos < top.length) top.ts = columns.values[top.pos * VALUES] as number;
+      } else {
+        out.push(top.batch[pos] as MarketEvent);
+        if (top.pos < top.length) top.ts = (top.batch[top.pos] as MarketEvent).ts;
+      }
+      if (top.pos >= top.length) {
+        if (out.length >= HAND_OVER) {
+          yield out.take();
+          out.start(OUT_BATCH);
+        }
+        if (!(await refill(top))) {
+          open.delete(top);
+          sorted.shift();
+          continue;
+        }
+      }
+      const second = sorted[1];
+      if (second !== undefined && less(second, top)) {
+        sorted.shift();
+        insert(top);
+      }
+      if (out.length >= OUT_BATCH) {
+        yield out.take();
+        out.start(OUT_BATCH);
+      }
+    }
+    if (out.length > 0) yield out.take();
+  } finally {
+    await Promise.all([...open].map((c) => c.source.return?.(undefined)));
+  }
+}
