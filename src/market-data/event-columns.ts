@@ -24,18 +24,6 @@ const TRADE = 1;
 const WITH_ID = 3;
 const OTHER = 255;
 
-/** Batches → columns; holds the market names seen so far (each name is sent once). */
-export class EventColumnWriter {
-  readonly #builder = new EventColumnBuilder();
-
-  write(batch: readonly MarketEvent[]): EventColumns {
-    const builder = this.#builder;
-    builder.start(batch.length);
-    for (const e of batch) builder.push(e);
-    return builder.take();
-  }
-}
-
 /**
  * Builds batches of columns an event at a time: event objects (`push`) or candles already in columns
  * (`pushCandle`, as a reader thread parses candle CSV). Holds the market names seen so far.

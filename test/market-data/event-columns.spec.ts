@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { MarketEvent } from '../../src/core/index.js';
-import { EventColumnReader, EventColumnWriter } from '../../src/market-data/event-columns.js';
+import { EventColumnBuilder, EventColumnReader, VALUES } from '../../src/market-data/event-columns.js';
 
 /** Through the columns as a reader thread sends them: written, the buffers copied as a transfer would, read back. */
 function roundTrip(batches: MarketEvent[][]): MarketEvent[][] {
-  const writer = new EventColumnWriter();
+  const builder = new EventColumnBuilder();
   const reader = new EventColumnReader();
-  return batches.map((batch) => reader.read(structuredClone(writer.write(batch))));
+  return batches.map((batch) => {
+    builder.start(batch.length);
+    for (const e of batch) builder.push(e);
+    return reader.read(structuredClone(builder.take()));
+  });
 }
 
 describe('event columns', () => {
@@ -34,5 +38,22 @@ describe('event columns', () => {
     }
     expect(Object.is((b?.[1] as { openTime: number }).openTime, -0)).toBe(true);
     expect((b?.[2] as { id: unknown }).id).toBe('77');
+  });
+
+  it('give back a candle written from columns (as a reader thread parses candle CSV) as the object it stands for', () => {
+    const builder = new EventColumnBuilder();
+    const reader = new EventColumnReader();
+    const candle: MarketEvent = { kind: 'candle', market: 'SOL/USDT', ts: 1_600_000_300_000, openTime: 1_600_000_000_000, open: 2.5, high: 3, low: 2, close: 2.75, volume: 12.125 };
+    const row = new Float64Array(3 * VALUES);
+    row.set([candle.ts, candle.openTime, candle.open, candle.high, candle.low, candle.close, candle.volume], VALUES);
+    builder.start(2);
+    builder.push({ kind: 'trade', market: 'BTC/USDT', ts: 1, price: 1, amount: 1 });
+    builder.pushCandle(builder.market('SOL/USDT'), row, VALUES);
+    const columns = builder.take();
+    expect(columns.newMarkets).toEqual(['BTC/USDT', 'SOL/USDT']);
+    const [trade, got] = reader.read(structuredClone(columns));
+    expect(trade?.market).toBe('BTC/USDT');
+    expect(Object.keys(got as object)).toEqual(Object.keys(candle));
+    expect(got).toStrictEqual(candle);
   });
 });
