@@ -20,8 +20,10 @@ export const READER_THREAD_MIN_BYTES = 4 * 1024 * 1024;
  * Batches the thread may have posted before the main thread takes them: read-ahead, bounded. Then it
  * waits until RESUME_AT are left, so that it is woken once for several batches, not for each.
  */
-const IN_FLIGHT = 4;
-const RESUME_AT = 1;
+// 16 batches (about 1 MB of columns for the 30-coin candles) absorb the thread losing its core for a
+// while: against 4, the candles from the files ran about 7 % faster (7 of 8 alternating runs).
+const IN_FLIGHT = 16;
+const RESUME_AT = 8;
 /** How long a stopped thread gets to close its files before it is terminated. */
 const STOP_GRACE_MS = 2_000;
 
