@@ -1,5 +1,5 @@
 import type { CandleEvent } from '../core/index.js';
-import { VALUES } from './event-columns.js';
+import { VALUES, writeCandle } from './event-columns.js';
 
 /**
  * One candle file's parsed rows as columns (ts, openTime, open, high, low, close, volume an event, as
@@ -29,14 +29,6 @@ export class CandleColumns {
   /** A candle the text parser made (a row the byte path did not take). */
   push(e: CandleEvent): void {
     this.reserve(1);
-    const v = this.count++ * VALUES;
-    const values = this.values;
-    values[v] = e.ts;
-    values[v + 1] = e.openTime;
-    values[v + 2] = e.open;
-    values[v + 3] = e.high;
-    values[v + 4] = e.low;
-    values[v + 5] = e.close;
-    values[v + 6] = e.volume;
+    writeCandle(this.values, this.count++ * VALUES, e);
   }
 }

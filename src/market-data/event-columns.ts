@@ -28,6 +28,17 @@ const OTHER = 255;
  * Builds batches of columns an event at a time: event objects (`push`) or candles already in columns
  * (`pushCandle`, as a reader thread parses candle CSV). Holds the market names seen so far.
  */
+/** A candle's values at values[v …], in the columns' order (ts, openTime, open, high, low, close, volume). */
+export function writeCandle(values: Float64Array, v: number, e: CandleEvent): void {
+  values[v] = e.ts;
+  values[v + 1] = e.openTime;
+  values[v + 2] = e.open;
+  values[v + 3] = e.high;
+  values[v + 4] = e.low;
+  values[v + 5] = e.close;
+  values[v + 6] = e.volume;
+}
+
 export class EventColumnBuilder {
   readonly #known = new Map<string, number>();
   #count = 0;
@@ -72,13 +83,7 @@ export class EventColumnBuilder {
     const v = i * VALUES;
     if (e.kind === 'candle') {
       codes[i] = CANDLE;
-      values[v] = e.ts;
-      values[v + 1] = e.openTime;
-      values[v + 2] = e.open;
-      values[v + 3] = e.high;
-      values[v + 4] = e.low;
-      values[v + 5] = e.close;
-      values[v + 6] = e.volume;
+      writeCandle(values, v, e);
     } else if (e.kind === 'trade' && (e.id === undefined || typeof e.id === 'number') && (e.side === undefined || e.side === 'buy' || e.side === 'sell')) {
       codes[i] = TRADE + (e.side === undefined ? 0 : e.side === 'buy' ? 1 : 2) + (e.id === undefined ? 0 : WITH_ID);
       values[v] = e.ts;

@@ -1,7 +1,7 @@
 import type { MarketEvent } from '../core/index.js';
 import { CandleColumns } from './candle-columns.js';
 import { EventColumnBuilder, VALUES, type EventColumns } from './event-columns.js';
-import { HAND_OVER, OUT_BATCH } from './merge.js';
+import { HAND_OVER, headBefore, insertByHead, OUT_BATCH } from './merge.js';
 
 interface Cursor {
   readonly order: number;
@@ -24,22 +24,7 @@ interface Cursor {
 export async function* mergeColumns(sources: readonly AsyncIterable<MarketEvent[] | CandleColumns>[]): AsyncGenerator<EventColumns> {
   const cursors: Cursor[] = sources.map((s, order) => ({ order, source: s[Symbol.asyncIterator](), batch: [], columns: undefined, length: 0, pos: 0, ts: 0, market: -1 }));
   const sorted: Cursor[] = [];
-  const less = (a: Cursor, b: Cursor): boolean => a.ts < b.ts || (a.ts === b.ts && a.order < b.order);
-  const insert = (c: Cursor): void => {
-    const n = sorted.length;
-    if (n === 0 || less(sorted[n - 1] as Cursor, c)) {
-      sorted.push(c);
-      return;
-    }
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (less(sorted[mid] as Cursor, c)) lo = mid + 1;
-      else hi = mid;
-    }
-    sorted.splice(lo, 0, c);
-  };
+  const insert = (c: Cursor): void => insertByHead(sorted, c);
   const refill = async (c: Cursor): Promise<boolean> => {
     for (;;) {
       const r = await c.source.next();
@@ -96,7 +81,7 @@ export async function* mergeColumns(sources: readonly AsyncIterable<MarketEvent[
         }
       }
       const second = sorted[1];
-      if (second !== undefined && less(second, top)) {
+      if (second !== undefined && headBefore(second, top)) {
         sorted.shift();
         insert(top);
       }

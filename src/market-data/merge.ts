@@ -9,6 +9,34 @@ interface Cursor {
   ts: number;
 }
 
+/** A merge's source: the time of its next event, and its place in the input order (which breaks ties). */
+export interface MergeHead {
+  readonly order: number;
+  ts: number;
+}
+
+/** Whether source a comes before b: its next event is earlier, or as early and a comes first in the input order. */
+export function headBefore(a: MergeHead, b: MergeHead): boolean {
+  return a.ts < b.ts || (a.ts === b.ts && a.order < b.order);
+}
+
+/** Puts `c` (not in `sorted`) at its place in `sorted`, kept by (ts, order); usually the end, on one time grid. */
+export function insertByHead<C extends MergeHead>(sorted: C[], c: C): void {
+  const n = sorted.length;
+  if (n === 0 || headBefore(sorted[n - 1] as C, c)) {
+    sorted.push(c);
+    return;
+  }
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (headBefore(sorted[mid] as C, c)) lo = mid + 1;
+    else hi = mid;
+  }
+  sorted.splice(lo, 0, c);
+}
+
 /** Merged batches of at most this many events: big enough to amortise the async hop, small enough to stream. */
 export const OUT_BATCH = 4096;
 /**
@@ -30,23 +58,7 @@ export async function* mergeByTime(sources: readonly AsyncIterable<MarketEvent[]
   const cursors: Cursor[] = sources.map((s, order) => ({ order, source: s[Symbol.asyncIterator](), batch: [], pos: 0, ts: 0 }));
   /** The open sources, sorted by (head ts, order). */
   const sorted: Cursor[] = [];
-  const less = (a: Cursor, b: Cursor): boolean => a.ts < b.ts || (a.ts === b.ts && a.order < b.order);
-  /** Puts `c` (not in `sorted`) at its place. */
-  const insert = (c: Cursor): void => {
-    const n = sorted.length;
-    if (n === 0 || less(sorted[n - 1] as Cursor, c)) {
-      sorted.push(c);
-      return;
-    }
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (less(sorted[mid] as Cursor, c)) lo = mid + 1;
-      else hi = mid;
-    }
-    sorted.splice(lo, 0, c);
-  };
+  const insert = (c: Cursor): void => insertByHead(sorted, c);
   /** Loads the cursor's next non-empty batch; false when its source has ended. */
   const refill = async (c: Cursor): Promise<boolean> => {
     for (;;) {
@@ -85,7 +97,7 @@ export async function* mergeByTime(sources: readonly AsyncIterable<MarketEvent[]
         }
       }
       const second = sorted[1];
-      if (second !== undefined && less(second, top)) {
+      if (second !== undefined && headBefore(second, top)) {
         sorted.shift();
         insert(top);
       }
