@@ -1,10 +1,12 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { RedisTestServer, skipWithoutRedis } from '../helpers/redis-server.js';
+import { writeZigzagCandles } from '../helpers/zigzag-candles.js';
 
 describe.skipIf(skipWithoutRedis())('coinrx demo with REDIS_URL', () => {
   let redis: RedisTestServer;
@@ -28,4 +30,30 @@ describe.skipIf(skipWithoutRedis())('coinrx demo with REDIS_URL', () => {
     expect(s.bot.stopReason).toBe('end of data');
     expect(s.portfolio.balances.map((b) => b.currency)).toContain('KRW');
   });
+});
+
+describe('coinrx demo and backtest with a Redis that does not answer', () => {
+  it('stop before reading any data, say what to do, and write no report', async () => {
+    // A port that was free a moment ago: nothing listens there, so every connection is refused.
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const env = { REDIS_URL: `redis://127.0.0.1:${port}` };
+    const demoOut = join(mkdtempSync(join(tmpdir(), 'coinrx-demo-deadredis-')), 'out');
+    const backtestOut = join(mkdtempSync(join(tmpdir(), 'coinrx-backtest-deadredis-')), 'out');
+    const demo = captureIo(env);
+    const backtest = captureIo(env);
+    const [demoCode, backtestCode] = await Promise.all([
+      main(['demo', '--hours', '2', '--markets', '2', '--out', demoOut], demo.io),
+      main(['backtest', '--data', writeZigzagCandles(), '--out', backtestOut], backtest.io),
+    ]);
+    expect(demoCode).toBe(1);
+    expect(demo.err()).toMatch(/^coinrx demo: the Redis store is not writable \(.+\); check REDIS_URL or unset it to run in memory$/m);
+    expect(backtestCode).toBe(1);
+    expect(backtest.err()).toMatch(/^coinrx backtest: the Redis store is not writable \(.+\); check REDIS_URL or unset it to run without checkpoints$/m);
+    expect(existsSync(demoOut) || existsSync(backtestOut)).toBe(false);
+  }, 30_000);
 });

@@ -1,14 +1,14 @@
-import { backtestNode, loadBacktestCheckpoint, NoMarketEventsError, openRunStore, StoreNotWritableError, type BacktestCheckpoint } from '../../engine/nodes/backtest-node.js';
-import { configuredAgent, configuredScorer, rankerRuleNote } from '../../engine/configured-models.js';
+import { backtestNode, loadBacktestCheckpoint, NoMarketEventsError, type BacktestCheckpoint } from '../../engine/nodes/backtest-node.js';
 import { UsageError } from '../args.js';
 import { writeBacktestOutput } from '../../engine/backtest-output.js';
 import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { rangeErrorsAsUsage, TIME_RANGE_FLAGS, timeRangeArgs } from '../time-range-flags.js';
 import { cleanSpanOf, decideOverlap } from '../../engine/model-spans.js';
-import { STRATEGY_FLAGS, strategyFromArgs } from '../strategy-flag.js';
+import { STRATEGY_FLAGS } from '../strategy-flag.js';
 import { progressDetail, summaryLines } from './backtest-summary.js';
 import { balanceLine, checkQuoteAgainstData, commandConfig, noEventsError, quoteFlag, replayFromArgs, reportStats } from './replay-input.js';
+import { openReplayRun } from './replay-run.js';
 import { reportStoreLoss } from './store-loss.js';
 
 export const backtestCommand: Command = {
@@ -43,20 +43,9 @@ export const backtestCommand: Command = {
     const out = args.strings.get('out') ?? 'out/backtest';
     const quote = quoteFlag(args);
     if (quote !== undefined) await checkQuoteAgainstData(args, quote);
-    const score = await configuredScorer(config);
-    const rankNote = rankerRuleNote(config.ranking.model, score);
-    if (rankNote !== undefined) io.stderr.write(`backtest: ${rankNote}\n`);
-    const user = await strategyFromArgs(args, config);
-    const agent = await configuredAgent(config);
-    // Opened by the node: with Redis, only once it answers (the run does not begin with its entries blocked).
-    let store;
-    try {
-      store = await openRunStore(config);
-    } catch (error) {
-      if (!(error instanceof StoreNotWritableError)) throw error;
-      io.stderr.write(`coinrx backtest: the Redis store is not writable (${error.message}); check REDIS_URL or unset it to run without checkpoints\n`);
-      return 1;
-    }
+    const run = await openReplayRun('backtest', args, config, io, 'run without checkpoints');
+    if (run === undefined) return 1;
+    const { scorer, strategy, store } = run;
     const everyText = args.strings.get('checkpoint-every');
     const every = everyText === undefined ? (store.backend === 'redis' ? 100_000 : 0) : Number(everyText);
     if (!(Number.isInteger(every) && every >= 0)) throw new UsageError(`--checkpoint-every must be a whole number of events, got "${everyText}"`);
@@ -81,8 +70,8 @@ export const backtestCommand: Command = {
       signal: io.signal,
       onProgress: (events, ts) => bar.status(progressDetail(events, ts)),
       onRun: (run) => void io.stderr.write(balanceLine('backtest', run.config)),
-      ...(score ? { scorer: score } : {}),
-      ...(agent ? { strategy: agent } : user ? { strategy: user } : {}),
+      ...(scorer ? { scorer } : {}),
+      ...(strategy ? { strategy } : {}),
     })
       .catch(async (error: unknown) => {
         await store.close(1_000);

@@ -1,5 +1,4 @@
-import { backtestNode, openRunStore, StoreNotWritableError, storeLocation, type BacktestRun } from '../../engine/nodes/backtest-node.js';
-import { configuredAgent, configuredScorer, rankerRuleNote } from '../../engine/configured-models.js';
+import { backtestNode, storeLocation, type BacktestRun } from '../../engine/nodes/backtest-node.js';
 import { writeBacktestOutput } from '../../engine/backtest-output.js';
 import { generateMarket } from '../../market-data/generator.js';
 import { batched } from '../../market-data/batched.js';
@@ -11,7 +10,8 @@ import { ProgressBar } from '../progress.js';
 import { progressDetail, summaryLines } from './backtest-summary.js';
 import { balanceLine, commandConfig, replayFromArgs, reportStats } from './replay-input.js';
 import { reportStoreLoss } from './store-loss.js';
-import { STRATEGY_FLAGS, strategyFromArgs } from '../strategy-flag.js';
+import { STRATEGY_FLAGS } from '../strategy-flag.js';
+import { openReplayRun } from './replay-run.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -50,28 +50,18 @@ export const demoCommand: Command = {
     const config = commandConfig(args, io);
     const out = args.strings.get('out') ?? 'out/demo';
     const bar = new ProgressBar(io.stderr, io.interactive, 'demo');
-    const score = await configuredScorer(config);
-    const rankNote = rankerRuleNote(config.ranking.model, score);
-    if (rankNote !== undefined) io.stderr.write(`demo: ${rankNote}\n`);
-    const user = await strategyFromArgs(args, config);
-    const agent = await configuredAgent(config);
     // With REDIS_URL the demo writes what it does to Redis like any run (monitor, status, snapshots).
-    let store;
-    try {
-      store = await openRunStore(config);
-    } catch (error) {
-      if (!(error instanceof StoreNotWritableError)) throw error;
-      io.stderr.write(`coinrx demo: the Redis store is not writable (${error.message}); check REDIS_URL or unset it to run in memory\n`);
-      return 1;
-    }
+    const run = await openReplayRun('demo', args, config, io, 'run in memory');
+    if (run === undefined) return 1;
+    const { scorer, strategy, store } = run;
     // The dashboard paces the replay so a person can watch it, then serves the final state until Ctrl-C.
     const dashboard = args.strings.has('dashboard') ? await openDashboard(args.strings.get('dashboard'), io) : undefined;
     const common = {
       config,
       store,
       signal: io.signal,
-      ...(score ? { scorer: score } : {}),
-      ...(agent ? { strategy: agent } : user ? { strategy: user } : {}),
+      ...(scorer ? { scorer } : {}),
+      ...(strategy ? { strategy } : {}),
       onRun: (run: BacktestRun) => {
         io.stderr.write(balanceLine('demo', run.config));
         dashboard?.attachRun(run);
