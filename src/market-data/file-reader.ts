@@ -11,7 +11,7 @@ import {
   TardisTradesCsvParser,
 } from './parsers/trade-parsers.js';
 import { WsCaptureParser } from './parsers/ws-capture-parser.js';
-import { JsonRecordsError, splitJsonArrayRecords, splitLines } from './record-splitter.js';
+import { JsonRecordsError, splitByteLines, splitJsonArrayRecords, splitLines } from './record-splitter.js';
 import { laneTakes, type Lane } from './lanes.js';
 import { CandleColumns } from './candle-columns.js';
 import { VALUES } from './event-columns.js';
@@ -336,16 +336,10 @@ async function* parseCandleBytes(file: string, chunks: AsyncGenerator<Buffer>, o
   const parseText = (record: string, n: number): void => {
     parseRecordInto(parser, record, parsed, n, file, options, stats);
   };
-  let carry: Buffer | undefined;
-  let first = true;
-  for await (const chunk of chunks) {
-    const bytes = carry === undefined ? chunk : Buffer.concat([carry, chunk]);
-    carry = undefined;
-    // a UTF-8 byte order mark would hide the header from the parser
-    let start = first && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-    first = false;
-    for (let nl = bytes.indexOf(10, start); nl !== -1; nl = bytes.indexOf(10, start)) {
-      const end = nl > start && bytes[nl - 1] === 13 ? nl - 1 : nl;
+  for await (const { bytes, bounds, count, final } of splitByteLines(chunks)) {
+    for (let i = 0; i < count * 2; i += 2) {
+      const start = bounds[i] as number;
+      const end = bounds[i + 1] as number;
       const n = ++lineNo;
       stats.records++;
       if (parsed.length >= PARSED_BATCH) {
@@ -354,20 +348,13 @@ async function* parseCandleBytes(file: string, chunks: AsyncGenerator<Buffer>, o
         yield finish(ready);
       }
       if (!parser.parseBytes(bytes, start, end, parsed)) parseText(bytes.toString('utf8', start, end), n);
-      start = nl + 1;
     }
-    if (start < bytes.length) carry = bytes.subarray(start);
-    if (parsed.length > 0) {
+    // A last line without a newline goes out with what the parser's end adds.
+    if (!final && parsed.length > 0) {
       const ready = parsed;
       parsed = [];
       yield finish(ready);
     }
-  }
-  if (carry !== undefined) {
-    const end = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
-    const n = ++lineNo;
-    stats.records++;
-    if (!parser.parseBytes(carry, 0, end, parsed)) parseText(carry.toString('utf8', 0, end), n);
   }
   parser.end();
   if (parsed.length > 0) yield finish(parsed);
@@ -417,36 +404,20 @@ async function* parseCandleColumns(file: string, chunks: AsyncGenerator<Buffer>,
     if (parser.parseBytesToColumns(bytes, start, end, batch.values, batch.count * VALUES)) batch.count++;
     else parseText(bytes.toString('utf8', start, end), n);
   };
-  let carry: Buffer | undefined;
-  let first = true;
-  for await (const chunk of chunks) {
-    const bytes = carry === undefined ? chunk : Buffer.concat([carry, chunk]);
-    carry = undefined;
-    // a UTF-8 byte order mark would hide the header from the parser
-    let start = first && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-    first = false;
-    for (let nl = bytes.indexOf(10, start); nl !== -1; nl = bytes.indexOf(10, start)) {
-      const end = nl > start && bytes[nl - 1] === 13 ? nl - 1 : nl;
+  for await (const { bytes, bounds, count, final } of splitByteLines(chunks)) {
+    for (let i = 0; i < count * 2; i += 2) {
       const n = ++lineNo;
       stats.records++;
       if (batch.count >= PARSED_BATCH) {
         yield finish(batch);
         batch.count = 0;
       }
-      parseRow(bytes, start, end, n);
-      start = nl + 1;
+      parseRow(bytes, bounds[i] as number, bounds[i + 1] as number, n);
     }
-    if (start < bytes.length) carry = bytes.subarray(start);
-    if (batch.count > 0) {
+    if (!final && batch.count > 0) {
       yield finish(batch);
       batch.count = 0;
     }
-  }
-  if (carry !== undefined) {
-    const end = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
-    const n = ++lineNo;
-    stats.records++;
-    parseRow(carry, 0, end, n);
   }
   parser.end();
   if (batch.count > 0) yield finish(batch);

@@ -24,6 +24,65 @@ export async function* splitLines(chunks: AsyncIterable<string>): AsyncGenerator
   if (carry.length > 0) yield [carry.endsWith('\r') ? carry.slice(0, -1) : carry];
 }
 
+/**
+ * The lines of streamed bytes, a chunk at a time, as `[start, end)` pairs into `bytes` (without `\n`, a
+ * trailing `\r` or a leading UTF-8 byte order mark, which would hide a header from its parser), so a
+ * parser can read them in place. The object and its `bounds` are reused: read them before the next step.
+ * `final` marks the last line when the file does not end with a newline.
+ */
+export interface ByteLines {
+  bytes: Buffer;
+  bounds: Int32Array;
+  /** Lines in this chunk: line i is `bytes[bounds[2i], bounds[2i + 1])`. */
+  count: number;
+  final: boolean;
+}
+
+export async function* splitByteLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<ByteLines> {
+  const lines: ByteLines = { bytes: Buffer.alloc(0), bounds: new Int32Array(2048), count: 0, final: false };
+  const add = (start: number, end: number): void => {
+    if (lines.count * 2 === lines.bounds.length) {
+      const grown = new Int32Array(lines.bounds.length * 2);
+      grown.set(lines.bounds);
+      lines.bounds = grown;
+    }
+    lines.bounds[lines.count * 2] = start;
+    lines.bounds[lines.count * 2 + 1] = end;
+    lines.count++;
+  };
+  let carry: Buffer | undefined;
+  let first = true;
+  for await (const chunk of chunks) {
+    const bytes = carry === undefined ? chunk : Buffer.concat([carry, chunk]);
+    carry = undefined;
+    let start = 0;
+    if (first) {
+      // A first chunk of under 3 bytes may hold part of the mark: wait for the next.
+      if (bytes.length < 3 && (bytes.length === 0 || (bytes[0] === 0xef && (bytes.length === 1 || bytes[1] === 0xbb)))) {
+        carry = bytes;
+        continue;
+      }
+      first = false;
+      if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
+    }
+    lines.bytes = bytes;
+    lines.count = 0;
+    for (let nl = bytes.indexOf(10, start); nl !== -1; nl = bytes.indexOf(10, start)) {
+      add(start, nl > start && bytes[nl - 1] === 13 ? nl - 1 : nl);
+      start = nl + 1;
+    }
+    if (start < bytes.length) carry = bytes.subarray(start);
+    yield lines;
+  }
+  if (carry !== undefined && carry.length > 0) {
+    lines.bytes = carry;
+    lines.count = 0;
+    lines.final = true;
+    add(0, carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length);
+    yield lines;
+  }
+}
+
 /** Thrown when a JSON array file is not `[` followed by `[...]` records separated by commas. */
 export class JsonRecordsError extends Error {
   constructor(
