@@ -27,6 +27,8 @@ export interface EdgeGateOptions extends ExitRule {
   readonly kelly: number;
   /** Largest stake of one entry, as a fraction of equity. */
   readonly maxFraction: number;
+  /** Told the estimate each BUY is judged on (the RL agent observes what the gate knows); no effect on the decisions. */
+  readonly onEstimate?: (estimate: EdgeEstimate) => void;
 }
 
 /** What the gate knows when a BUY arrives. */
@@ -88,6 +90,7 @@ export function edgeGate(options: EdgeGateOptions): (inner: Strategy) => Strateg
           let stake = riskStake;
           if (options.edge) {
             const e = estimate();
+            options.onEstimate?.(e);
             if (e.trades < options.minTrades || e.expected <= options.margin || !(e.fraction > 0)) return;
             stake = Math.min(stake, e.fraction);
           }

@@ -89,7 +89,10 @@ async function train(args: ParsedArgs, io: CommandIo): Promise<number> {
   // The observation's ranker signal: the configured ranker model's probability, else the fallback rule (calibrated by the loop).
   const { modelSignal, signalScore } = await import('../../ml/rl/market-signal.js');
   const marketSignal = config.ranking.model === '' ? undefined : await modelSignal(config.ranking.model);
-  const tape = buildTape(kept, config, marketSignal ? { signalScore: await signalScore(marketSignal), signalSource: 'model' } : {});
+  // The `strategy` action source runs the rule strategy on the engine's own snapshots and rankings: the tape keeps them.
+  const keepSnapshots = rl.actions.source === 'strategy';
+  if (keepSnapshots && config.ranking.model !== '') throw new UsageError('--rl actions.source=strategy runs the rule strategy on the tape\'s heuristic ranking: a ranking.model in the profile is not supported with it yet');
+  const tape = buildTape(kept, config, { ...(marketSignal ? { signalScore: await signalScore(marketSignal), signalSource: 'model' as const } : {}), keepSnapshots });
   const validationFrom = batchAt(tape, until - rl.loop.validationDays * DAY);
   if (validationFrom - MIN_WARMUP_BATCHES < rl.episode.batches * 2) throw new UsageError('not enough data before the validation span for training episodes');
   const out = args.strings.get('out') ?? 'out/agent';
@@ -153,10 +156,11 @@ async function evaluate(args: ParsedArgs, io: CommandIo): Promise<number> {
   const spec = agent.meta.signal;
   const { signalScore } = await import('../../ml/rl/market-signal.js');
   const score = spec ? await signalScore(spec) : undefined;
+  const { agentActions } = await import('../../ml/rl/agent-model.js');
   const tape = buildTape(
     all.filter((e) => e.ts < to),
     config,
-    spec?.source === 'model' && score ? { signalScore: score, signalSource: 'model' } : {},
+    { ...(spec?.source === 'model' && score ? { signalScore: score, signalSource: 'model' as const } : {}), keepSnapshots: agentActions(agent.meta).source === 'strategy' },
   );
   const fromBatch = Math.max(batchAt(tape, from), MIN_WARMUP_BATCHES);
   const toBatch = tape.batches;
@@ -175,7 +179,10 @@ async function evaluate(args: ParsedArgs, io: CommandIo): Promise<number> {
     io.stdout.write(`  vs ${c.against.padEnd(38)} ${(i.mean * 100).toFixed(3).padStart(7)} [${(i.low * 100).toFixed(3)}, ${(i.high * 100).toFixed(3)}] over ${i.n} days, p(not better) ${i.pNotBetter.toFixed(3)}: ${i.verdict}\n`);
   }
   io.stdout.write(`in short: ${report.conclusion}\n`);
-  io.stdout.write(`agent through the engine: final equity ${report.engineCheck.finalEquity.toFixed(2)}, ${report.engineCheck.trades} trades (${report.engineCheck.matchesEnvironment ? 'same as the environment' : 'DIFFERS from the environment'}); inference ${report.inference.meanMsPerBatch.toFixed(3)} ms per batch, ${report.inference.meanUsPerDecision.toFixed(1)} µs per market decision\n`);
+  const check = report.engineCheck;
+  if (check) io.stdout.write(`agent through the engine: final equity ${check.finalEquity.toFixed(2)}, ${check.trades} trades (${check.matchesEnvironment ? 'same as the environment' : 'DIFFERS from the environment'}); inference ${report.inference.meanMsPerBatch.toFixed(3)} ms per batch, ${report.inference.meanUsPerDecision.toFixed(1)} µs per market decision\n`);
+  const sc = report.strategyCheck;
+  if (sc) io.stdout.write(`generation 0 (every entry of the rule strategy taken) in the environment: final equity ${sc.environmentEquity.toFixed(2)}, ${sc.environmentTrades} trades; the engine's rule strategy ${sc.engineEquity.toFixed(2)}, ${sc.engineTrades} trades (${sc.matches ? 'same' : 'DIFFERS'}); the agent is not run through the engine for actions.source=strategy\n`);
   io.stdout.write(`written: ${join(out, 'evaluation.json')}\n`);
   return 0;
 }

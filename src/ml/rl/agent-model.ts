@@ -76,5 +76,5 @@ export async function loadAgent(dir: string): Promise<LoadedAgent> {
 /** The action space an agent was trained with: its saved RL settings', or BUY anywhere for agents saved before `actions` existed. */
 export function agentActions(meta: AgentMeta): ActionConfig {
   const raw = meta.rlConfig as { actions?: unknown } | undefined;
-  return raw && typeof raw === 'object' && 'actions' in raw ? parseRlConfig(raw).actions : { candidates: false, minEdge: 0 };
+  return raw && typeof raw === 'object' && 'actions' in raw ? parseRlConfig(raw).actions : { ...parseRlConfig({}).actions, candidates: false };
 }

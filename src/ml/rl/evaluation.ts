@@ -13,7 +13,7 @@ import type { MarketTape } from './market-tape.js';
 import { applySignal, describeSignal, signalHasState, signalScore as ruleOrModelScore, type SignalScore } from './market-signal.js';
 import { meanMetrics, policyMetrics, type PolicyMetrics } from './policy-metrics.js';
 import { QForward } from './q-network.js';
-import { exitRuleOf, ruleWeights } from './rule-network.js';
+import { exitRuleOf, ruleWeights, strategyWeights } from './rule-network.js';
 import type { RlConfig } from './rl-config.js';
 import { playEpisode } from './self-play.js';
 import { TradingEnv } from './trading-env.js';
@@ -34,8 +34,14 @@ export interface EvaluationReport {
   readonly comparisons: readonly PolicyComparison[];
   /** One plain sentence on what the intervals say (cash and the rule strategy), and whether the agent stayed in cash. */
   readonly conclusion: string;
-  /** The agent run again through the whole engine (strategies/rl-agent.ts): must match the environment's figures. */
-  readonly engineCheck: { readonly finalEquity: number; readonly trades: number; readonly fees: number; readonly matchesEnvironment: boolean };
+  /**
+   * The agent run again through the whole engine (strategies/rl-agent.ts): must match the environment's
+   * figures. Absent for the `strategy` action source (the engine has no agent-gated rule strategy yet; its
+   * generation 0 is compared with the engine's rule strategy instead, `strategyCheck`).
+   */
+  readonly engineCheck?: { readonly finalEquity: number; readonly trades: number; readonly fees: number; readonly matchesEnvironment: boolean };
+  /** `strategy` source: generation 0 (every entry taken) in the environment against the engine's rule strategy. */
+  readonly strategyCheck?: { readonly environmentEquity: number; readonly environmentTrades: number; readonly engineEquity: number; readonly engineTrades: number; readonly matches: boolean };
   readonly inference: { readonly batches: number; readonly meanMsPerBatch: number; readonly meanUsPerDecision: number; readonly p99MsPerBatch: number };
 }
 
@@ -139,7 +145,9 @@ export async function evaluateAgent(options: EvaluationOptions): Promise<Evaluat
   const signal = spec ? { spec, score: options.signalScore ?? (await ruleOrModelScore(spec)) } : undefined;
   const initial = config.simulator.initialBalance;
   const actions = agentActions(agent.meta);
-  const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer: agent.meta.normalizer, actions, record: true });
+  const fromStrategy = actions.source === 'strategy';
+  // The strategy source feeds the rule strategy from the data's start, as the engine's backtest below does.
+  const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer: agent.meta.normalizer, actions, record: true, warmFromStart: true });
   const forward = new QForward(agent.weights);
   const rows: PolicyMetrics[] = [];
   const fromTs = tape.ts[fromBatch] as number;
@@ -160,7 +168,13 @@ export async function evaluateAgent(options: EvaluationOptions): Promise<Evaluat
   log('running the rule-based ranker strategy through the engine');
   const rule = engineRun(tape, config, env.quote, fromTime(configuredStrategy(config, env.feeRate), fromTs), fromBatch, toBatch);
   add(policyMetrics('rule-based ranker (triple barrier)', initial, rule.equity, rule.pnls, rule.fees, 'the engine with the configured strategy'), rule.equity);
-  if (spec && actions.candidates) {
+  let strategyCheck: EvaluationReport['strategyCheck'];
+  if (fromStrategy) {
+    log('running the rule strategy as generation 0 (every entry taken) in the environment');
+    const take = envRun(env, tape, fromBatch, toBatch, STRATEGY_GEN0, new QForward(strategyWeights(agent.weights.spec, 0)), 0, 'the loop\'s generation 0: every entry of the configured strategy taken, its exits');
+    add(take.metrics, take.equity);
+    strategyCheck = { environmentEquity: take.metrics.finalEquity, environmentTrades: take.metrics.trades, engineEquity: rule.equity.at(-1)?.equity ?? initial, engineTrades: rule.pnls.length, matches: Math.abs(take.metrics.finalEquity - (rule.equity.at(-1)?.equity ?? initial)) < 1e-6 * initial && take.metrics.trades === rule.pnls.length };
+  } else if (spec && actions.candidates) {
     // The loop's generation 0 (rule-network.ts): what training started from, in the same environment.
     log('running the edge rule (generation 0) in the environment');
     const ruleNet = new QForward(ruleWeights(agent.weights.spec, exitRuleOf(spec), 0));
@@ -186,6 +200,9 @@ export async function evaluateAgent(options: EvaluationOptions): Promise<Evaluat
     return { against: r.policy, agentMeanDaily: mean(agentDaily), againstMeanDaily: mean(other), interval: pairedBlockBootstrap(agentDaily, other, { seed: options.seed ?? 1 }) };
   });
   const conclusion = agentConclusion(agentRow, comparisons);
+  if (fromStrategy) {
+    return { span: { from: fromTs, to: toTs, batches: toBatch - fromBatch, markets: tape.markets.length }, rows, dailyReturns: daily, comparisons, conclusion, ...(strategyCheck ? { strategyCheck } : {}), inference: { batches: 0, meanMsPerBatch: 0, meanUsPerDecision: 0, p99MsPerBatch: 0 } };
+  }
   log('running the agent through the engine (strategies/rl-agent.ts)');
   const timings: number[] = [];
   let decisions = 0;
@@ -221,6 +238,9 @@ export async function evaluateAgent(options: EvaluationOptions): Promise<Evaluat
     inference: { batches: timings.length, meanMsPerBatch: total / Math.max(1, timings.length), meanUsPerDecision: (total * 1000) / Math.max(1, decisions), p99MsPerBatch: timings[Math.floor(timings.length * 0.99)] ?? 0 },
   };
 }
+
+/** The row of the `strategy` source's generation 0: the configured strategy in the environment, every entry taken. */
+export const STRATEGY_GEN0 = 'rule strategy (generation 0, environment)';
 
 /** The row of the loop's generation 0, the edge rule as a network (rule-network.ts). */
 export const EDGE_RULE = 'edge rule (generation 0, environment)';

@@ -1,6 +1,6 @@
 import { Subject } from 'rxjs';
 import type { Config } from '../../config.js';
-import { eventPrice, type FeatureSnapshot, type MarketEvent } from '../../core/index.js';
+import { eventPrice, type FeatureSnapshot, type MarketEvent, type Ranking } from '../../core/index.js';
 import { marketPipeline } from '../../engine/index.js';
 import { readAll } from '../../market-data/index.js';
 import { FEATURE_COUNT, featureRows } from '../feature-vector.js';
@@ -44,12 +44,21 @@ export interface MarketTape {
   readonly signalScore: Float64Array;
   /** The agent's signal inputs (`SIGNAL_FEATURES` per cell: 2p − 1, expected value), zeros until `applySignal`. */
   readonly signal: Float32Array;
+  /**
+   * With `keepSnapshots` (the `strategy` action source): each batch's snapshots as the engine's strategy
+   * gets them, and the ranking the engine's ranking emitted at it (undefined where none), so the configured
+   * rule strategy can be run inside the environment on exactly the engine's inputs.
+   */
+  readonly snapshots?: readonly (readonly FeatureSnapshot[])[];
+  readonly rankings?: readonly (Ranking | undefined)[];
 }
 
 export interface TapeOptions {
   /** Scores each batch for the agent's signal: a ranker model's probabilities (`signalScore` of market-signal.ts); default the volatility rule. */
   readonly signalScore?: (snapshots: readonly FeatureSnapshot[]) => ArrayLike<number>;
   readonly signalSource?: SimpleRule | 'model';
+  /** Keep every batch's snapshots and rankings (the `strategy` action source; about 1 kB a market and batch). */
+  readonly keepSnapshots?: boolean;
 }
 
 /** Signal inputs per tape cell (market-signal.ts SIGNAL_FEATURES; kept here so the tape needs no import of it). */
@@ -83,6 +92,8 @@ export function buildTape(events: readonly MarketEvent[], config: Config, option
   const orderList: number[] = [];
   const orderStart: number[] = [];
   const chunks: { b: number; snaps: readonly FeatureSnapshot[] }[] = [];
+  const kept: (readonly FeatureSnapshot[])[] | undefined = options.keepSnapshots ? [] : undefined;
+  const rankings: (Ranking | undefined)[] | undefined = options.keepSnapshots ? [] : undefined;
   let current = 0;
   const events$ = new Subject<MarketEvent>();
   const pipeline = marketPipeline(events$, config);
@@ -93,9 +104,14 @@ export function buildTape(events: readonly MarketEvent[], config: Config, option
     orderStart.push(orderList.length);
     for (const s of batch.snapshots) orderList.push(index.get(s.market) as number);
     chunks.push({ b: tsList.length - 1, snaps: batch.snapshots });
+    kept?.push(batch.snapshots);
+    rankings?.push(undefined);
   });
   pipeline.ranking$.subscribe((r) => {
-    if (tsList.length > 0 && tsList[tsList.length - 1] === r.ts) ranked[ranked.length - 1] = 1;
+    if (tsList.length > 0 && tsList[tsList.length - 1] === r.ts) {
+      ranked[ranked.length - 1] = 1;
+      if (rankings) rankings[rankings.length - 1] = r;
+    }
   });
   const B0 = Math.ceil(events.length / Math.max(1, M)) + 16;
   let features = new Float32Array(B0 * M * FEATURE_COUNT);
@@ -164,6 +180,7 @@ export function buildTape(events: readonly MarketEvent[], config: Config, option
     signalSource,
     signalScore: signalScore.slice(0, B * M),
     signal: new Float32Array(B * M * SIGNAL_WIDTH),
+    ...(kept && rankings ? { snapshots: kept, rankings } : {}),
   };
 }
 

@@ -48,6 +48,18 @@ export const rlConfigSchema = z
       .object({
         candidates: z.boolean().default(true),
         minEdge: z.number().default(0),
+        /**
+         * Where the BUY candidates come from: `signal` (default) — the ranker signal's expected value above
+         * (`candidates`, `minEdge`); `strategy` — exactly the entries the configured rule strategy
+         * (src/engine/configured-strategy.ts: triple barrier, edge gate, regime filter, Kelly stake) emits at
+         * that batch, run inside the environment on the episode's own positions, with its exits carried out
+         * unless the agent sells first. Taking every offered entry is the rule strategy; the agent may skip
+         * entries and exit early. The observation's signal inputs are then the gate's estimate (2p − 1 and
+         * the expected net return of its paper trades, in percent).
+         */
+        source: z.enum(['signal', 'strategy']).default('signal'),
+        /** `strategy` source: days of batches the strategy is fed before an episode (its gate's paper trades and regime); evaluation feeds it from the data's start, as the backtest does. */
+        warmDays: z.number().nonnegative().default(3),
       })
       .prefault({}),
     agent: z
@@ -103,7 +115,8 @@ export const rlConfigSchema = z
 
 export type RlConfig = z.output<typeof rlConfigSchema>;
 export type RewardConfig = z.output<typeof rewardSchema>;
-export type ActionConfig = RlConfig['actions'];
+/** The action space; `source` and `warmDays` may be left out (the `signal` source), as by agents' settings saved before them. */
+export type ActionConfig = Pick<RlConfig['actions'], 'candidates' | 'minEdge'> & Partial<RlConfig['actions']>;
 
 export function parseRlConfig(raw: unknown = {}): RlConfig {
   return rlConfigSchema.parse(raw);

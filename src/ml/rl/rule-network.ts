@@ -116,3 +116,21 @@ export function cashWeights(spec: QNetworkSpec, rule: ExitRule, seed: number): Q
   bias[BUY] = -1;
   return weights;
 }
+
+/**
+ * Generation 0 of the `strategy` action source: take every entry the rule strategy offers (BUY's advantage
+ * +1 against HOLD's 0), never sell or cancel on its own (−1: the strategy's exits are carried out by the
+ * environment), so the incumbent trades exactly as the configured strategy; with `take` false it never
+ * enters (cash). No input reaches the head: every unit keeps its seeded weights with weight 0 to the head,
+ * and a trained candidate learns from there which entries to skip and when to sell first.
+ */
+export function strategyWeights(spec: QNetworkSpec, seed: number, take = true): QWeights {
+  const weights = initWeights(spec, seed);
+  const head = spec.dueling ? 'advantage' : 'q';
+  for (const t of weights.tensors) if (t.name === `${head}/kernel`) t.data.fill(0);
+  const b = weights.tensors.find((t) => t.name === `${head}/bias`)?.data as Float32Array;
+  b.fill(-1);
+  b[HOLD] = 0;
+  b[BUY] = take ? 1 : -1;
+  return weights;
+}

@@ -21,7 +21,7 @@ import { pairedSignFlipTest, type PairedTest } from './paired-test.js';
 import { initWeights, qSpec, QForward, type QWeights } from './q-network.js';
 import { MemoryWriter } from './replay-memory.js';
 import type { RlConfig } from './rl-config.js';
-import { cashWeights, exitRuleOf, ruleWeights } from './rule-network.js';
+import { cashWeights, exitRuleOf, ruleWeights, strategyWeights } from './rule-network.js';
 import { playEpisode, type EpisodeOutcome } from './self-play.js';
 import { TradingEnv } from './trading-env.js';
 
@@ -136,8 +136,10 @@ export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> 
     const signal = options.marketSignal ?? fitRuleSignal(tape, options.trainBatches[0], options.trainBatches[1], label);
     log(describeSignal(signal));
     const spec = qSpec(OBSERVATION_SIZE, rl.agent.hidden, rl.agent.dueling);
-    bestWeights = rl.loop.start === 'rule' ? ruleWeights(spec, exitRuleOf(signal), rl.seed) : initWeights(spec, rl.seed);
-    if (rl.loop.start === 'rule') log(`generation 0: the edge rule (buy the candidates${rl.actions.candidates ? ` with expected net return above ${(rl.actions.minEdge * 100).toFixed(2)} %` : ''}; sell above +${(signal.target * 100).toFixed(2)} %, below −${(signal.stop * 100).toFixed(2)} % or after ${signal.horizonMs / 3_600_000} h)`);
+    const fromStrategy = rl.actions.source === 'strategy';
+    bestWeights = rl.loop.start === 'untrained' ? initWeights(spec, rl.seed) : fromStrategy ? strategyWeights(spec, rl.seed) : ruleWeights(spec, exitRuleOf(signal), rl.seed);
+    if (rl.loop.start === 'rule' && fromStrategy) log('generation 0: the configured rule strategy (take every entry it offers, its exits; actions.source strategy)');
+    else if (rl.loop.start === 'rule') log(`generation 0: the edge rule (buy the candidates${rl.actions.candidates ? ` with expected net return above ${(rl.actions.minEdge * 100).toFixed(2)} %` : ''}; sell above +${(signal.target * 100).toFixed(2)} %, below −${(signal.stop * 100).toFixed(2)} % or after ${signal.horizonMs / 3_600_000} h)`);
     state = { v: 1, fingerprint, trainBatches: options.trainBatches, validationBatches: options.validationBatches, trainedOn, normalizer, signal, best: 'v0', generations: [] };
     await saveAgent(join(models, 'v0'), bestWeights, meta(state, 'v0', 0));
     await setActive(models, 'v0');
@@ -232,7 +234,7 @@ export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> 
       bestWeights = trained.weights;
       await setActive(models, version);
     } else if (next === CASH) {
-      bestWeights = cashWeights(bestWeights.spec, exitRuleOf(state.signal), rl.seed);
+      bestWeights = rl.actions.source === 'strategy' ? strategyWeights(bestWeights.spec, rl.seed, false) : cashWeights(bestWeights.spec, exitRuleOf(state.signal), rl.seed);
       await saveAgent(join(models, CASH), bestWeights, meta(state, CASH, g));
       await setActive(models, CASH);
     }

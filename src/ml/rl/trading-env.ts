@@ -1,11 +1,12 @@
+import { Subject, type Subscription } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
 import type { Config } from '../../config.js';
 import { EventClock } from '../../core/clock.js';
-import type { Fill, MarketEvent, OrderEvent } from '../../core/index.js';
+import type { Decision, FeatureSnapshot, Fill, MarketEvent, OrderEvent } from '../../core/index.js';
 import { SimulatedVenue } from '../../exchange/index.js';
 import { botMachine, clockIn, equityMatters, held, positionMachine, type PositionContext, type PositionEvent, type PositionResult } from '../../../machines/index.js';
-import type { PositionView } from '../../../strategies/index.js';
-import { buysDrained, cancelOpenBuys, entryDenial, exitEvent, exitPrice, liquidateHoldings, orderRouter, Portfolio, positionIdOf, positionView, sizeEntries } from '../../engine/index.js';
+import type { EdgeEstimate, PositionView, StrategyInput } from '../../../strategies/index.js';
+import { buysDrained, cancelOpenBuys, configuredStrategy, entryDenial, exitEvent, exitPrice, liquidateHoldings, orderRouter, Portfolio, positionIdOf, positionView, sizeEntries } from '../../engine/index.js';
 import type { Candidate } from '../../trading/order-sizing.js';
 import { FEATURE_COUNT } from '../feature-vector.js';
 import type { Normalizer } from '../normalizer.js';
@@ -31,6 +32,11 @@ export interface EnvOptions {
   readonly actions?: ActionConfig;
   /** Keep every fill and equity point (parity checks, evaluation); off for training speed. */
   readonly record?: boolean;
+  /**
+   * `strategy` action source: feed the rule strategy every batch from the tape's first one before an
+   * episode (evaluation, as the backtest warms it from the data's start) instead of `actions.warmDays`.
+   */
+  readonly warmFromStart?: boolean;
 }
 
 export interface EnvRecord {
@@ -39,6 +45,12 @@ export interface EnvRecord {
   readonly decisions: { ts: number; market: string; action: number; score: number }[];
   /** Every state the bot actor entered, with the time and its stop reason (the kill switch's halts among them). */
   readonly bot: { ts: number; state: string; reason: string | undefined }[];
+}
+
+/** The configured rule strategy run inside the environment (the `strategy` action source). */
+interface StrategyRun {
+  readonly inputs: Subject<StrategyInput>;
+  readonly subscription: Subscription;
 }
 
 /** A position of the episode: its machine, run by the stepper, and what the environment keeps of it. */
@@ -115,6 +127,20 @@ export class TradingEnv {
   #cursor = 0;
   readonly #marketIndex = new Map<string, number>();
   #buys: Candidate[] = [];
+  /** `strategy` action source: the configured rule strategy, fed the engine's inputs (null otherwise). */
+  #strategy: StrategyRun | null = null;
+  /** While the strategy warms up its decisions are dropped, as the engine drops them before it trades. */
+  #warming = false;
+  /** The strategy's BUYs of the current batch: at its features, then at its ranking (the engine sizes each group on its own). */
+  readonly #featureBuys: Decision[] = [];
+  readonly #rankingBuys: Decision[] = [];
+  /** Per tape market: 1 when the strategy offered it at the current batch; 1 when the agent took it. */
+  #offered: Uint8Array;
+  #taken: Uint8Array;
+  /** Per tape market: the volatility of its last snapshot (what the engine sizes a BUY with). */
+  #lastVolatility: Float64Array;
+  /** The gate's last estimate as the agent's signal inputs: 2p − 1 and the expected net return in percent. */
+  readonly #gate = new Float32Array(SIGNAL_FEATURES);
 
   constructor(options: EnvOptions) {
     this.#o = options;
@@ -124,6 +150,10 @@ export class TradingEnv {
     this.feeRate = this.#newVenue(0).feeRate(this.quote);
     this.target = options.reward.target ?? options.config.strategy.takeProfit;
     this.#slotOf = new Int32Array(options.tape.markets.length).fill(-1);
+    this.#offered = new Uint8Array(options.tape.markets.length);
+    this.#taken = new Uint8Array(options.tape.markets.length);
+    this.#lastVolatility = new Float64Array(options.tape.markets.length);
+    if (this.#fromStrategy && !(options.tape.snapshots && options.tape.rankings)) throw new Error('actions.source strategy needs a tape built with keepSnapshots (the engine strategy\'s inputs)');
     options.tape.markets.forEach((m, i) => this.#marketIndex.set(m, i));
   }
 
@@ -186,8 +216,10 @@ export class TradingEnv {
     });
     const positions = positionMachine.provide({ actions: { placeOrder, cancelOrder, queryOrder, clockIn: clockIn(this.#clock) } });
     this.#stepper = new PositionStepper(positions, this.#clock, (m) => {
-      if (m.snapshot.status !== 'done') return;
       const p = this.#ofMachine.get(m);
+      // The engine's strategy hears every step of a position (its actor's snapshots), its end included.
+      if (p && this.#strategy) this.#strategy.inputs.next({ kind: 'position', position: this.#view(p) });
+      if (m.snapshot.status !== 'done') return;
       if (p && m.snapshot.output) this.#settle(p, m.snapshot.output);
     });
     this.#bot = createActor(
@@ -208,6 +240,7 @@ export class TradingEnv {
     this.#cursor = from;
     this.done = false;
     this.batch = episode.start;
+    if (this.#fromStrategy) this.#startStrategy(episode.start);
     this.#feedUntil(this.#feedEnd(episode.start));
     this.#observe();
   }
@@ -239,11 +272,22 @@ export class TradingEnv {
       } else if (a === CANCEL_SELL) {
         if (p) this.#send(p.positionId, { type: 'decision.cancelSell', ts });
       } else if (a === BUY && !p) {
-        this.#buys.push({ market, score: scores ? (scores[k] as number) : 0, price: tape.bid[b * M + m] as number, volatility: tape.volatility[b * M + m] as number });
+        if (this.#strategy) this.#taken[m] = 1;
+        else this.#buys.push({ market, score: scores ? (scores[k] as number) : 0, price: tape.bid[b * M + m] as number, volatility: tape.volatility[b * M + m] as number });
       }
     }
-    this.#reportEquity(ts);
-    if (tape.ranked[b] === 1 && this.#buys.length > 0) this.#flushBuys(ts);
+    if (this.#strategy) {
+      // The engine's order: the BUYs of the strategy's features sized, equity reported, then those of its ranking.
+      this.#takeStrategyBuys(this.#featureBuys);
+      if (this.#buys.length > 0) this.#flushBuys(ts);
+      this.#reportEquity(ts);
+      this.#takeStrategyBuys(this.#rankingBuys);
+      if (this.#buys.length > 0) this.#flushBuys(ts);
+      this.#taken.fill(0);
+    } else {
+      this.#reportEquity(ts);
+      if (tape.ranked[b] === 1 && this.#buys.length > 0) this.#flushBuys(ts);
+    }
     if (b === this.#episode.end) {
       this.#finish(ts);
       return true;
@@ -354,6 +398,94 @@ export class TradingEnv {
     const bid = this.tape.bid[cell] as number;
     return exitPrice(bid !== this.tape.price[cell] ? bid : undefined, this.#portfolio.price(this.tape.markets[m] as string), bid);
   }
+  get #fromStrategy(): boolean {
+    return this.#o.actions?.source === 'strategy';
+  }
+
+  /**
+   * The `strategy` action source: a fresh configured strategy (the engine's `configuredStrategy`, the one
+   * copy of the rule), fed the batches before the episode — from the tape's start, or `actions.warmDays`
+   * of them — with its decisions dropped, as the engine feeds it before it trades.
+   */
+  #startStrategy(start: number): void {
+    this.#strategy?.subscription.unsubscribe();
+    this.#gate.fill(0);
+    this.#lastVolatility.fill(0);
+    const inputs = new Subject<StrategyInput>();
+    const onEstimate = (e: EdgeEstimate): void => {
+      this.#gate[0] = 2 * e.p - 1;
+      const pct = e.expected * 100;
+      this.#gate[1] = pct > 5 ? 5 : pct < -5 ? -5 : pct;
+    };
+    const subscription = inputs.pipe(configuredStrategy(this.config, this.feeRate, onEstimate)).subscribe({ next: (d) => this.#onStrategyDecision(d) });
+    this.#strategy = { inputs, subscription };
+    const perDay = Math.round(86_400_000 / this.config.features.every);
+    const from = this.#o.warmFromStart ? 0 : Math.max(0, start - Math.round((this.#o.actions?.warmDays ?? 0) * perDay));
+    this.#warming = true;
+    for (let b = from; b < start; b++) this.#strategyInputs(b);
+    this.#warming = false;
+  }
+
+  /** Batch `b` to the strategy as the engine gives it: its features, then its ranking when one was emitted. */
+  #strategyInputs(b: number): void {
+    const { tape } = this;
+    const inputs = (this.#strategy as StrategyRun).inputs;
+    const snapshots = (tape.snapshots as NonNullable<MarketTape['snapshots']>)[b] as readonly FeatureSnapshot[];
+    const M = tape.markets.length;
+    for (let i = tape.orderStart[b] as number, e = tape.orderStart[b + 1] as number; i < e; i++) {
+      const m = tape.order[i] as number;
+      this.#lastVolatility[m] = tape.volatility[b * M + m] as number;
+    }
+    inputs.next({ kind: 'features', ts: tape.ts[b] as number, snapshots });
+    this.#inRanking = true;
+    const ranking = (tape.rankings as NonNullable<MarketTape['rankings']>)[b];
+    if (ranking) inputs.next({ kind: 'ranking', ranking });
+    this.#inRanking = false;
+  }
+
+  #inRanking = false;
+
+  /** This batch's strategy decisions: exits carried out at once (the engine's `#onDecision`), BUYs kept as the agent's offer. */
+  #strategyBatch(b: number): void {
+    this.#featureBuys.length = 0;
+    this.#rankingBuys.length = 0;
+    this.#offered.fill(0);
+    this.#strategyInputs(b);
+  }
+
+  #onStrategyDecision(d: Decision): void {
+    if (this.#warming) return;
+    const m = this.#marketIndex.get(d.market);
+    if (m === undefined || (this.#slotOf[m] as number) < 0) return;
+    const p = this.#byMarket.get(d.market);
+    switch (d.kind) {
+      case 'BUY':
+        if (p) return;
+        (this.#inRanking ? this.#rankingBuys : this.#featureBuys).push(d);
+        this.#offered[m] = 1;
+        return;
+      case 'SELL':
+        if (p) this.#sell(p, d.price ?? this.#exitPrice(m), d.reason);
+        return;
+      case 'CANCEL_BUY':
+        if (p) this.#send(p.positionId, { type: 'decision.cancelBuy', ts: d.ts });
+        return;
+      case 'CANCEL_SELL':
+        if (p) this.#send(p.positionId, { type: 'decision.cancelSell', ts: d.ts });
+        return;
+    }
+  }
+
+  /** The strategy's BUYs of one group that the agent took, as the engine's sizing candidates (the strategy's score, price and stake). */
+  #takeStrategyBuys(decisions: readonly Decision[]): void {
+    this.#buys.length = 0;
+    for (const d of decisions) {
+      const m = this.#marketIndex.get(d.market) as number;
+      if (this.#taken[m] !== 1 || this.#byMarket.has(d.market)) continue;
+      this.#buys.push({ market: d.market, score: d.score ?? 0, price: d.price ?? this.#portfolio.price(d.market) ?? 0, volatility: this.#lastVolatility[m] as number, fraction: d.fraction });
+    }
+  }
+
   /** The engine's `#flushBuys` for the BUYs of one ranking: the same risk step and sizing. */
   #flushBuys(ts: number): void {
     const { config } = this;
@@ -452,9 +584,15 @@ export class TradingEnv {
     const M = tape.markets.length;
     const b = this.batch;
     const ts = tape.ts[b] as number;
+    // With the strategy as the source, its batch comes first (at the batch's time, as the engine's): its exits are carried out now, its BUYs are the offer.
+    if (this.#strategy) {
+      this.#now = ts;
+      this.#strategyBatch(b);
+    }
     const open = this.#positions.size;
     const maxPositions = this.config.allocation.maxPositions;
-    const canBuyNow = tape.ranked[b] === 1 && open < maxPositions && this.#bot.getSnapshot().value === 'running';
+    const fromStrategy = this.#strategy !== null;
+    const canBuyNow = (fromStrategy || tape.ranked[b] === 1) && open < maxPositions && this.#bot.getSnapshot().value === 'running';
     for (let k = 0; k < this.k; k++) {
       const m = ep.markets[k] as number;
       const cell = b * M + m;
@@ -467,8 +605,14 @@ export class TradingEnv {
       }
       const price = tape.price[cell] as number;
       const bid = tape.bid[cell] as number;
-      writeObservation(this.#o.normalizer, tape.features, cell * FEATURE_COUNT, tape.signal, cell * SIGNAL_FEATURES, inputs, price, bid, ts, this.feeRate, open / maxPositions, this.obs, k * OBSERVATION_SIZE);
-      if (tape.present[cell] === 1) writeMask(inputs.group, canBuyNow && entryOffered(this.#o.actions, tape.signal[cell * SIGNAL_FEATURES + 1] as number), this.mask, k * ACTION_COUNT);
+      if (fromStrategy) writeObservation(this.#o.normalizer, tape.features, cell * FEATURE_COUNT, this.#gate, 0, inputs, price, bid, ts, this.feeRate, open / maxPositions, this.obs, k * OBSERVATION_SIZE);
+      else writeObservation(this.#o.normalizer, tape.features, cell * FEATURE_COUNT, tape.signal, cell * SIGNAL_FEATURES, inputs, price, bid, ts, this.feeRate, open / maxPositions, this.obs, k * OBSERVATION_SIZE);
+      if (fromStrategy) {
+        // A market missing from the batch can still be offered (a ranking of earlier batches), never sold here (no price).
+        writeMask(tape.present[cell] === 1 ? inputs.group : 'busy', false, this.mask, k * ACTION_COUNT);
+        if (canBuyNow && this.#offered[m] === 1 && inputs.group === 'flat') this.mask[k * ACTION_COUNT + BUY] = 1;
+      }
+      else if (tape.present[cell] === 1) writeMask(inputs.group, canBuyNow && entryOffered(this.#o.actions, tape.signal[cell * SIGNAL_FEATURES + 1] as number), this.mask, k * ACTION_COUNT);
       else writeMask('busy', false, this.mask, k * ACTION_COUNT);
     }
   }

@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs';
+import { Observable } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { parseConfig, type Config } from '../../../src/config.js';
+import type { Decision, Fill, MarketEvent } from '../../../src/core/index.js';
+import { configuredStrategy, createBacktest } from '../../../src/engine/backtest.js';
+import { readAll } from '../../../src/market-data/index.js';
+import { ACTION_COUNT, BUY, HOLD, SELL } from '../../../src/ml/rl/actions.js';
+import { spanEpisode } from '../../../src/ml/rl/episode.js';
+import { buildTape, type MarketTape } from '../../../src/ml/rl/market-tape.js';
+import { FEATURE_COUNT } from '../../../src/ml/feature-vector.js';
+import { OBSERVATION_SIZE } from '../../../src/ml/rl/observation.js';
+import { qSpec, QForward } from '../../../src/ml/rl/q-network.js';
+import { parseRlConfig } from '../../../src/ml/rl/rl-config.js';
+import { strategyWeights } from '../../../src/ml/rl/rule-network.js';
+import { playEpisode } from '../../../src/ml/rl/self-play.js';
+import { TradingEnv } from '../../../src/ml/rl/trading-env.js';
+import { Random } from '../../../src/core/random.js';
+import type { Strategy } from '../../../strategies/index.js';
+import { skipWithoutSharedData } from '../../helpers/shared-data.js';
+import { CANDLES, tapeNormalizer } from './fixtures.js';
+
+const DAY = 288;
+
+/** The README's candle profile (edge gate, regime filter, Kelly stake, trailing stop), as `coinrx backtest` reads it. */
+function profile(): Config {
+  return parseConfig(JSON.parse(readFileSync(new URL('../../../config/backtest-candles.json', import.meta.url), 'utf8')) as unknown);
+}
+
+/** The first `days` days of the 30-coin candles. */
+async function firstDays(days: number): Promise<MarketEvent[]> {
+  const { events } = await readAll([CANDLES]);
+  const t0 = (events[0] as MarketEvent).ts;
+  return events.filter((e) => e.ts < t0 + days * 86_400_000);
+}
+
+/** A strategy whose decisions before `fromTs` are dropped (the engine warms it up on the data before), as `agent evaluate` runs the rule strategy. */
+function fromTime(inner: Strategy, fromTs: number): Strategy {
+  return (source) => new Observable<Decision>((subscriber) => inner(source).subscribe({ next: (d) => void (d.ts >= fromTs && subscriber.next(d)), error: (e: unknown) => subscriber.error(e), complete: () => subscriber.complete() }));
+}
+
+const fillKey = (f: Fill): string => `${f.ts} ${f.market} ${f.side} ${f.price} ${f.amount.toFixed(10)} ${f.fee.toFixed(10)}`;
+
+function engineRuleStrategy(events: readonly MarketEvent[], tape: MarketTape, config: Config, from: number, to: number) {
+  const fills: Fill[] = [];
+  const run = createBacktest(config, 'USDT', (events[0] as MarketEvent).ts, fromTime(configuredStrategy(config, config.simulator.feeRate), tape.ts[from] as number));
+  run.engine.listen({ onOrderEvent: (e) => void (e.type === 'order.fill' && fills.push(e.fill)) });
+  const stop = tape.emitIndex[to - 1] as number;
+  for (let i = 0; i < stop; i++) run.feed(events[i] as MarketEvent);
+  run.engine.finish();
+  return { fills, results: run.engine.results, equity: run.engine.equity().equity };
+}
+
+/** Plays the span with every market and a per-step choice; returns the env and, per step, which markets were offered a BUY. */
+function play(env: TradingEnv, tape: MarketTape, from: number, to: number, choose: (k: number, market: string, offered: boolean, holding: boolean) => number): { offers: Set<string> } {
+  const episode = spanEpisode(tape, from, to);
+  env.reset(episode);
+  const offers = new Set<string>();
+  const actions = new Int32Array(env.k);
+  for (let done = false; !done; ) {
+    const ts = tape.ts[env.batch] as number;
+    for (let k = 0; k < env.k; k++) {
+      const market = tape.markets[episode.markets[k] as number] as string;
+      const offered = env.mask[k * ACTION_COUNT + BUY] === 1;
+      if (offered) offers.add(`${ts} ${market}`);
+      actions[k] = choose(k, market, offered, env.mask[k * ACTION_COUNT + SELL] === 1);
+    }
+    done = env.step(actions);
+  }
+  return { offers };
+}
+
+describe.skipIf(skipWithoutSharedData())('actions.source strategy: the rule strategy\'s entries as the agent\'s candidates', () => {
+  const rl = parseRlConfig({ actions: { source: 'strategy' } });
+
+  it('generation 0 (every entry taken) trades as the engine\'s rule strategy on the 30-coin candles: same fills, round trips and equity', async () => {
+    const config = profile();
+    const events = await firstDays(6);
+    const tape = buildTape(events, config, { keepSnapshots: true });
+    const from = DAY;
+    const to = tape.batches;
+    const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer: tapeNormalizer(tape), actions: rl.actions, record: true, warmFromStart: true });
+    // The generation-0 network of the loop, acting greedily.
+    playEpisode(env, spanEpisode(tape, from, to), { forward: new QForward(strategyWeights(qSpec(OBSERVATION_SIZE, rl.agent.hidden, rl.agent.dueling), 7)), epsilon: 0, random: new Random(1) });
+    const engine = engineRuleStrategy(events, tape, config, from, to);
+    const buys = engine.fills.filter((f) => f.side === 'buy');
+    // The gate opens in these days: the rule strategy enters several coins (a spec of nothing proves nothing).
+    expect(new Set(buys.map((f) => f.market)).size).toBeGreaterThan(3);
+    expect(engine.results.length).toBeGreaterThan(5);
+    expect(env.record!.fills.map(fillKey)).toEqual(engine.fills.map(fillKey));
+    expect(env.results.map((r) => [r.market, r.amount, r.pnl.toFixed(8)])).toEqual(engine.results.map((r) => [r.market, r.amount, r.pnl.toFixed(8)]));
+    expect(env.equity()).toBeCloseTo(engine.equity, 6);
+  }, 120_000);
+
+  it('an agent can skip entries: skipping all stays in cash; skipping one coin never holds it, and every entry taken was one the strategy offered at that batch', async () => {
+    const config = profile();
+    const events = await firstDays(6);
+    const tape = buildTape(events, config, { keepSnapshots: true });
+    const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer: tapeNormalizer(tape), actions: rl.actions, record: true, warmFromStart: true });
+    const from = DAY;
+    const to = tape.batches;
+    // Every entry taken first, to find the coin the rule strategy trades most.
+    play(env, tape, from, to, (_k, _m, offered) => (offered ? BUY : HOLD));
+    const counts = new Map<string, number>();
+    for (const r of env.results) counts.set(r.market, (counts.get(r.market) ?? 0) + 1);
+    const [skipped] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] as [string, number];
+    const all = env.results.length;
+
+    play(env, tape, from, to, () => HOLD);
+    expect(env.results.length).toBe(0);
+    expect(env.record!.fills.length).toBe(0);
+    expect(env.equity()).toBe(config.simulator.initialBalance);
+
+    const { offers } = play(env, tape, from, to, (_k, market, offered) => (offered && market !== skipped ? BUY : HOLD));
+    const buys = env.record!.fills.filter((f) => f.side === 'buy');
+    expect(buys.some((f) => f.market === skipped)).toBe(false);
+    expect(env.results.length).toBeGreaterThan(0);
+    // The coin skipped is offered again later (the strategy re-offers what the bot does not hold).
+    expect([...offers].filter((o) => o.endsWith(` ${skipped}`)).length).toBeGreaterThan(1);
+    // Every position opened at a batch where the strategy offered its coin.
+    for (const d of env.record!.decisions.filter((x) => x.action === BUY)) expect(offers.has(`${d.ts} ${d.market}`)).toBe(true);
+    expect(all).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('an agent can exit early: selling every holding at once closes round trips with its own reason, held shorter than the strategy holds them', async () => {
+    const config = profile();
+    const events = await firstDays(6);
+    const tape = buildTape(events, config, { keepSnapshots: true });
+    const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer: tapeNormalizer(tape), actions: rl.actions, record: true, warmFromStart: true });
+    const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+    play(env, tape, DAY, tape.batches, (_k, _m, offered) => (offered ? BUY : HOLD));
+    const strategyHeld = median(env.results.map((r) => r.closedTs - r.openedTs));
+    expect(env.results.some((r) => r.reason === 'agent')).toBe(false);
+    play(env, tape, DAY, tape.batches, (_k, _m, offered, holding) => (offered ? BUY : holding ? SELL : HOLD));
+    const early = env.results.filter((r) => r.reason === 'agent');
+    expect(early.length).toBeGreaterThan(0);
+    expect(median(early.map((r) => r.closedTs - r.openedTs))).toBeLessThan(strategyHeld);
+  }, 120_000);
+
+  it('observes what the gate knows: its estimate (2p − 1, expected net return in percent) in the signal inputs', async () => {
+    const config = profile();
+    const events = await firstDays(4);
+    const tape = buildTape(events, config, { keepSnapshots: true });
+    const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer: tapeNormalizer(tape), actions: rl.actions, warmFromStart: true });
+    const seen = new Set<string>();
+    play(env, tape, DAY, tape.batches, (k) => {
+      const p = env.obs[k * OBSERVATION_SIZE + FEATURE_COUNT] as number;
+      const ev = env.obs[k * OBSERVATION_SIZE + FEATURE_COUNT + 1] as number;
+      expect(p).toBeGreaterThanOrEqual(-1);
+      expect(p).toBeLessThanOrEqual(1);
+      expect(Math.abs(ev)).toBeLessThanOrEqual(5);
+      seen.add(`${p.toFixed(4)} ${ev.toFixed(4)}`);
+      return HOLD;
+    });
+    // The estimate moves as the gate's paper trades close.
+    expect(seen.size).toBeGreaterThan(3);
+  }, 120_000);
+});
