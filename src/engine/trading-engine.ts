@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { SimulatedExchangeSnapshot } from '../exchange/index.js';
 import { botMachine, clockIn, equityMatters, held, positionMachine, rearmTimers, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
 import type { PositionView, Strategy, StrategyInput } from '../../strategies/index.js';
+import { MarketSlots } from '../../strategies/market-slots.js';
 import { positionView } from './position-view.js';
 import type { BatchScorer } from '../../streams/index.js';
 import type { Candidate } from '../trading/order-sizing.js';
@@ -144,7 +145,8 @@ export class TradingEngine {
   readonly #inputs = new EventFeed<StrategyInput>();
   readonly #positions = new Map<string, Tracked>();
   readonly #byMarket = new Map<string, string>();
-  readonly #last = new Map<string, FeatureSnapshot>();
+  /** Each market's last feature snapshot, found by its place in the batch (see MarketSlots): no Map write a snapshot. */
+  readonly #last = new MarketSlots<{ readonly market: string; snapshot: FeatureSnapshot | undefined }>((market) => ({ market, snapshot: undefined }));
   /** Balances, last prices and equity. */
   readonly portfolio: Portfolio;
   readonly #pendingBuys: Decision[] = [];
@@ -264,7 +266,11 @@ export class TradingEngine {
         // without market data when the data ends at 23:59): it is dated at the last event's time instead.
         this.#now = batch.ts > this.#endTs ? this.#endTs : batch.ts;
         if (this.#warming && batch.ts >= this.#warmUntil) this.resume();
-        for (const s of batch.snapshots) this.#last.set(s.market, s);
+        const snapshots = batch.snapshots;
+        for (let i = 0; i < snapshots.length; i++) {
+          const s = snapshots[i] as FeatureSnapshot;
+          this.#last.at(i, s.market).snapshot = s;
+        }
         this.#inputs.next({ kind: 'features', ts: batch.ts, snapshots: batch.snapshots });
         if (this.#warming) return;
         // Buys the strategy asked for since the last ranking (a coin still ranked after its position ended).
@@ -475,7 +481,7 @@ export class TradingEngine {
     const canOpen = this.#options.canOpenPositions;
     const denied = entryDenial({ openPositions: this.#positions.size, maxPositions: config.allocation.maxPositions, botState: this.bot.getSnapshot().value, storeWritable: canOpen === undefined || canOpen() });
     if (denied !== undefined) return this.#outcomes(decisions, denied);
-    const candidates: Candidate[] = decisions.map((d) => ({ market: d.market, score: d.score ?? 0, price: d.price ?? this.portfolio.price(d.market) ?? 0, volatility: this.#last.get(d.market)?.volatility ?? 0, fraction: d.fraction }));
+    const candidates: Candidate[] = decisions.map((d) => ({ market: d.market, score: d.score ?? 0, price: d.price ?? this.portfolio.price(d.market) ?? 0, volatility: this.#last.find(d.market)?.snapshot?.volatility ?? 0, fraction: d.fraction }));
     const sizing = sizeEntries(candidates, { portfolio: this.portfolio, quote, rules: this.#rules, openPositions: this.#positions.size, limits: config.allocation });
     const outcomes = new Map<string, DecisionOutcome>();
     this.#placingBuys = true;
@@ -485,7 +491,7 @@ export class TradingEngine {
         const ref = this.#open(positionId, order.market);
         outcomes.set(order.market, ref ? 'acted' : 'halted');
         if (!ref) continue;
-        this.#track(positionId, order.market, ref, { ...(this.#last.get(order.market)?.regime ?? {}) });
+        this.#track(positionId, order.market, ref, { ...(this.#last.find(order.market)?.snapshot?.regime ?? {}) });
         this.#send(positionId, { type: 'decision.buy', ts, price: order.price, amount: order.amount, market: order.market });
       }
       if (this.#inMarketEvent) this.#refillSpares = this.#boughtInEvent = true;
@@ -647,7 +653,7 @@ export class TradingEngine {
   }
 
   #exitPrice(market: string): number {
-    const s = this.#last.get(market);
+    const s = this.#last.find(market)?.snapshot;
     return exitPrice(s?.touch?.bidPrice, this.portfolio.price(market), s?.price);
   }
 
