@@ -180,9 +180,9 @@ async function evaluate(args: ParsedArgs, io: CommandIo): Promise<number> {
   }
   io.stdout.write(`in short: ${report.conclusion}\n`);
   const check = report.engineCheck;
-  if (check) io.stdout.write(`agent through the engine: final equity ${check.finalEquity.toFixed(2)}, ${check.trades} trades (${check.matchesEnvironment ? 'same as the environment' : 'DIFFERS from the environment'}); inference ${report.inference.meanMsPerBatch.toFixed(3)} ms per batch, ${report.inference.meanUsPerDecision.toFixed(1)} µs per market decision\n`);
+  io.stdout.write(`agent through the engine: final equity ${check.finalEquity.toFixed(2)}, ${check.trades} trades (${check.matchesEnvironment ? 'same as the environment' : 'DIFFERS from the environment'}); inference ${report.inference.meanMsPerBatch.toFixed(3)} ms per batch, ${report.inference.meanUsPerDecision.toFixed(1)} µs per market decision\n`);
   const sc = report.strategyCheck;
-  if (sc) io.stdout.write(`generation 0 (every entry of the rule strategy taken) in the environment: final equity ${sc.environmentEquity.toFixed(2)}, ${sc.environmentTrades} trades; the engine's rule strategy ${sc.engineEquity.toFixed(2)}, ${sc.engineTrades} trades (${sc.matches ? 'same' : 'DIFFERS'}); the agent is not run through the engine for actions.source=strategy\n`);
+  if (sc) io.stdout.write(`generation 0 (every entry of the rule strategy taken) in the environment: final equity ${sc.environmentEquity.toFixed(2)}, ${sc.environmentTrades} trades; the engine's rule strategy ${sc.engineEquity.toFixed(2)}, ${sc.engineTrades} trades (${sc.matches ? 'same' : 'DIFFERS'})\n`);
   io.stdout.write(`written: ${join(out, 'evaluation.json')}\n`);
   return 0;
 }

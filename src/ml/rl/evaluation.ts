@@ -16,6 +16,7 @@ import { QForward } from './q-network.js';
 import { exitRuleOf, ruleWeights, strategyWeights } from './rule-network.js';
 import type { RlConfig } from './rl-config.js';
 import { playEpisode } from './self-play.js';
+import { strategyAgent } from './strategy-agent.js';
 import { TradingEnv } from './trading-env.js';
 
 /** "The agent beats X": paired daily returns, moving-block bootstrap interval of the mean difference. */
@@ -34,12 +35,8 @@ export interface EvaluationReport {
   readonly comparisons: readonly PolicyComparison[];
   /** One plain sentence on what the intervals say (cash and the rule strategy), and whether the agent stayed in cash. */
   readonly conclusion: string;
-  /**
-   * The agent run again through the whole engine (strategies/rl-agent.ts): must match the environment's
-   * figures. Absent for the `strategy` action source (the engine has no agent-gated rule strategy yet; its
-   * generation 0 is compared with the engine's rule strategy instead, `strategyCheck`).
-   */
-  readonly engineCheck?: { readonly finalEquity: number; readonly trades: number; readonly fees: number; readonly matchesEnvironment: boolean };
+  /** The agent run again through the whole engine (strategies/rl-agent.ts; strategy-agent.ts for the `strategy` source): must match the environment's figures. */
+  readonly engineCheck: { readonly finalEquity: number; readonly trades: number; readonly fees: number; readonly matchesEnvironment: boolean };
   /** `strategy` source: generation 0 (every entry taken) in the environment against the engine's rule strategy. */
   readonly strategyCheck?: { readonly environmentEquity: number; readonly environmentTrades: number; readonly engineEquity: number; readonly engineTrades: number; readonly matches: boolean };
   readonly inference: { readonly batches: number; readonly meanMsPerBatch: number; readonly meanUsPerDecision: number; readonly p99MsPerBatch: number };
@@ -200,9 +197,6 @@ export async function evaluateAgent(options: EvaluationOptions): Promise<Evaluat
     return { against: r.policy, agentMeanDaily: mean(agentDaily), againstMeanDaily: mean(other), interval: pairedBlockBootstrap(agentDaily, other, { seed: options.seed ?? 1 }) };
   });
   const conclusion = agentConclusion(agentRow, comparisons);
-  if (fromStrategy) {
-    return { span: { from: fromTs, to: toTs, batches: toBatch - fromBatch, markets: tape.markets.length }, rows, dailyReturns: daily, comparisons, conclusion, ...(strategyCheck ? { strategyCheck } : {}), inference: { batches: 0, meanMsPerBatch: 0, meanUsPerDecision: 0, p99MsPerBatch: 0 } };
-  }
   log('running the agent through the engine (strategies/rl-agent.ts)');
   const timings: number[] = [];
   let decisions = 0;
@@ -220,11 +214,19 @@ export async function evaluateAgent(options: EvaluationOptions): Promise<Evaluat
   });
   // A signal with state (a GRU ranker's history) also reads the batches before the span, as the tape's did.
   const warm = spec && signal && signalHasState(spec) ? signal.score : undefined;
-  const live = engineRun(tape, config, env.quote, rlAgent((ts, snaps, positions) => {
-    if (ts >= fromTs) return policy(ts, snaps, positions);
-    if (warm && snaps.length > 0) warm(snaps);
-    return [];
-  }), fromBatch, toBatch);
+  const onTiming = (ms: number, n: number): void => {
+    timings.push(ms);
+    decisions += n;
+  };
+  // The strategy source: the rule strategy inside the agent, fed from the data's start (strategy-agent.ts).
+  const agentInEngine = fromStrategy
+    ? strategyAgent({ weights: agent.weights, normalizer: agent.meta.normalizer, config, feeRate: env.feeRate, tradeFrom: fromTs, onTiming })
+    : rlAgent((ts, snaps, positions) => {
+        if (ts >= fromTs) return policy(ts, snaps, positions);
+        if (warm && snaps.length > 0) warm(snaps);
+        return [];
+      });
+  const live = engineRun(tape, config, env.quote, agentInEngine, fromBatch, toBatch);
   const liveFinal = live.equity.at(-1)?.equity ?? initial;
   timings.sort((a, b) => a - b);
   const total = timings.reduce((a, b) => a + b, 0);

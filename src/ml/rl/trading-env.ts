@@ -141,6 +141,8 @@ export class TradingEnv {
   #lastVolatility: Float64Array;
   /** The gate's last estimate as the agent's signal inputs: 2p − 1 and the expected net return in percent. */
   readonly #gate = new Float32Array(SIGNAL_FEATURES);
+  /** The same once the batch's features were fed, before its ranking: what the agent observes (the engine's agent decides there). */
+  readonly #gateSeen = new Float32Array(SIGNAL_FEATURES);
 
   constructor(options: EnvOptions) {
     this.#o = options;
@@ -281,6 +283,7 @@ export class TradingEnv {
       this.#takeStrategyBuys(this.#featureBuys);
       if (this.#buys.length > 0) this.#flushBuys(ts);
       this.#reportEquity(ts);
+      this.#strategyRanking(b);
       this.#takeStrategyBuys(this.#rankingBuys);
       if (this.#buys.length > 0) this.#flushBuys(ts);
       this.#taken.fill(0);
@@ -410,6 +413,7 @@ export class TradingEnv {
   #startStrategy(start: number): void {
     this.#strategy?.subscription.unsubscribe();
     this.#gate.fill(0);
+    this.#gateSeen.fill(0);
     this.#lastVolatility.fill(0);
     const inputs = new Subject<StrategyInput>();
     const onEstimate = (e: EdgeEstimate): void => {
@@ -422,35 +426,53 @@ export class TradingEnv {
     const perDay = Math.round(86_400_000 / this.config.features.every);
     const from = this.#o.warmFromStart ? 0 : Math.max(0, start - Math.round((this.#o.actions?.warmDays ?? 0) * perDay));
     this.#warming = true;
-    for (let b = from; b < start; b++) this.#strategyInputs(b);
+    for (let b = from; b < start; b++) {
+      this.#strategyFeatures(b);
+      this.#strategyRanking(b);
+    }
     this.#warming = false;
   }
 
-  /** Batch `b` to the strategy as the engine gives it: its features, then its ranking when one was emitted. */
-  #strategyInputs(b: number): void {
+  /** Batch `b`'s features to the strategy, as the engine gives them; the gate's estimate then is what the agent observes. */
+  #strategyFeatures(b: number): void {
     const { tape } = this;
-    const inputs = (this.#strategy as StrategyRun).inputs;
     const snapshots = (tape.snapshots as NonNullable<MarketTape['snapshots']>)[b] as readonly FeatureSnapshot[];
     const M = tape.markets.length;
     for (let i = tape.orderStart[b] as number, e = tape.orderStart[b + 1] as number; i < e; i++) {
       const m = tape.order[i] as number;
       this.#lastVolatility[m] = tape.volatility[b * M + m] as number;
     }
-    inputs.next({ kind: 'features', ts: tape.ts[b] as number, snapshots });
+    (this.#strategy as StrategyRun).inputs.next({ kind: 'features', ts: tape.ts[b] as number, snapshots });
+    this.#gateSeen.set(this.#gate);
+  }
+
+  /** The ranking the engine emitted with batch `b`, if any, to the strategy (after the features' BUYs were sized, as in the engine). */
+  #strategyRanking(b: number): void {
+    const ranking = (this.tape.rankings as NonNullable<MarketTape['rankings']>)[b];
+    if (!ranking) return;
     this.#inRanking = true;
-    const ranking = (tape.rankings as NonNullable<MarketTape['rankings']>)[b];
-    if (ranking) inputs.next({ kind: 'ranking', ranking });
+    (this.#strategy as StrategyRun).inputs.next({ kind: 'ranking', ranking });
     this.#inRanking = false;
   }
 
   #inRanking = false;
 
-  /** This batch's strategy decisions: exits carried out at once (the engine's `#onDecision`), BUYs kept as the agent's offer. */
+  /**
+   * Batch `b` up to the agent's decision: the strategy's features (its exits carried out at once, as the
+   * engine's `#onDecision`; its BUYs kept). BUY can be taken in the markets it offered and in those of the
+   * batch's ranking, which reaches the strategy only after the agent's own exits and the features' BUYs
+   * (the engine's order): a ranked market the strategy then does not offer (held, gate shut) stays unbought.
+   */
   #strategyBatch(b: number): void {
     this.#featureBuys.length = 0;
     this.#rankingBuys.length = 0;
     this.#offered.fill(0);
-    this.#strategyInputs(b);
+    this.#strategyFeatures(b);
+    const ranking = (this.tape.rankings as NonNullable<MarketTape['rankings']>)[b];
+    if (ranking) for (const e of ranking.ranking) {
+      const m = this.#marketIndex.get(e.market);
+      if (m !== undefined) this.#offered[m] = 1;
+    }
   }
 
   #onStrategyDecision(d: Decision): void {
@@ -461,8 +483,11 @@ export class TradingEnv {
     switch (d.kind) {
       case 'BUY':
         if (p) return;
-        (this.#inRanking ? this.#rankingBuys : this.#featureBuys).push(d);
-        this.#offered[m] = 1;
+        if (this.#inRanking) this.#rankingBuys.push(d);
+        else {
+          this.#featureBuys.push(d);
+          this.#offered[m] = 1;
+        }
         return;
       case 'SELL':
         if (p) this.#sell(p, d.price ?? this.#exitPrice(m), d.reason);
@@ -592,7 +617,7 @@ export class TradingEnv {
     const open = this.#positions.size;
     const maxPositions = this.config.allocation.maxPositions;
     const fromStrategy = this.#strategy !== null;
-    const canBuyNow = (fromStrategy || tape.ranked[b] === 1) && open < maxPositions && this.#bot.getSnapshot().value === 'running';
+    const canBuyNow = tape.ranked[b] === 1 && open < maxPositions && this.#bot.getSnapshot().value === 'running';
     for (let k = 0; k < this.k; k++) {
       const m = ep.markets[k] as number;
       const cell = b * M + m;
@@ -605,12 +630,13 @@ export class TradingEnv {
       }
       const price = tape.price[cell] as number;
       const bid = tape.bid[cell] as number;
-      if (fromStrategy) writeObservation(this.#o.normalizer, tape.features, cell * FEATURE_COUNT, this.#gate, 0, inputs, price, bid, ts, this.feeRate, open / maxPositions, this.obs, k * OBSERVATION_SIZE);
+      if (fromStrategy) writeObservation(this.#o.normalizer, tape.features, cell * FEATURE_COUNT, this.#gateSeen, 0, inputs, price, bid, ts, this.feeRate, open / maxPositions, this.obs, k * OBSERVATION_SIZE);
       else writeObservation(this.#o.normalizer, tape.features, cell * FEATURE_COUNT, tape.signal, cell * SIGNAL_FEATURES, inputs, price, bid, ts, this.feeRate, open / maxPositions, this.obs, k * OBSERVATION_SIZE);
       if (fromStrategy) {
         // A market missing from the batch can still be offered (a ranking of earlier batches), never sold here (no price).
         writeMask(tape.present[cell] === 1 ? inputs.group : 'busy', false, this.mask, k * ACTION_COUNT);
-        if (canBuyNow && this.#offered[m] === 1 && inputs.group === 'flat') this.mask[k * ACTION_COUNT + BUY] = 1;
+        // Not tied to a free slot or a running bot: the engine's sizing refuses then (as for the engine's agent), and the agent's own exits this step may free a slot.
+        if (this.#offered[m] === 1 && inputs.group === 'flat') this.mask[k * ACTION_COUNT + BUY] = 1;
       }
       else if (tape.present[cell] === 1) writeMask(inputs.group, canBuyNow && entryOffered(this.#o.actions, tape.signal[cell * SIGNAL_FEATURES + 1] as number), this.mask, k * ACTION_COUNT);
       else writeMask('busy', false, this.mask, k * ACTION_COUNT);

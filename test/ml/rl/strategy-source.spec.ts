@@ -5,12 +5,13 @@ import { parseConfig, type Config } from '../../../src/config.js';
 import type { Decision, Fill, MarketEvent } from '../../../src/core/index.js';
 import { configuredStrategy, createBacktest } from '../../../src/engine/backtest.js';
 import { readAll } from '../../../src/market-data/index.js';
-import { ACTION_COUNT, BUY, HOLD, SELL } from '../../../src/ml/rl/actions.js';
+import { ACTION_COUNT, BUY, CANCEL_BUY, CANCEL_SELL, HOLD, SELL } from '../../../src/ml/rl/actions.js';
 import { spanEpisode } from '../../../src/ml/rl/episode.js';
 import { buildTape, type MarketTape } from '../../../src/ml/rl/market-tape.js';
 import { FEATURE_COUNT } from '../../../src/ml/feature-vector.js';
 import { OBSERVATION_SIZE } from '../../../src/ml/rl/observation.js';
-import { qSpec, QForward } from '../../../src/ml/rl/q-network.js';
+import { initWeights, qSpec, QForward, type QWeights } from '../../../src/ml/rl/q-network.js';
+import { strategyAgent } from '../../../src/ml/rl/strategy-agent.js';
 import { parseRlConfig } from '../../../src/ml/rl/rl-config.js';
 import { strategyWeights } from '../../../src/ml/rl/rule-network.js';
 import { playEpisode } from '../../../src/ml/rl/self-play.js';
@@ -92,7 +93,39 @@ describe.skipIf(skipWithoutSharedData())('actions.source strategy: the rule stra
     expect(env.equity()).toBeCloseTo(engine.equity, 6);
   }, 120_000);
 
-  it('an agent can skip entries: skipping all stays in cash; skipping one coin never holds it, and every entry taken was one the strategy offered at that batch', async () => {
+  it('the agent as the engine\'s strategy (strategy-agent.ts) makes the environment\'s trades: a network that skips entries, sells and cancels on its own', async () => {
+    const config = profile();
+    const events = await firstDays(6);
+    const tape = buildTape(events, config, { keepSnapshots: true });
+    const from = DAY;
+    const to = tape.batches;
+    const normalizer = tapeNormalizer(tape);
+    const spec = qSpec(OBSERVATION_SIZE, rl.agent.hidden, rl.agent.dueling);
+    for (const [seed, weights] of [
+      [1, initWeights(spec, 11)],
+      [2, strategyWeights(spec, 3)],
+    ] as [number, QWeights][]) {
+      const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer, actions: rl.actions, record: true, warmFromStart: true });
+      playEpisode(env, spanEpisode(tape, from, to), { forward: new QForward(weights), epsilon: 0, random: new Random(seed) });
+      const fills: Fill[] = [];
+      const run = createBacktest(config, 'USDT', (events[0] as MarketEvent).ts, strategyAgent({ weights, normalizer, config, feeRate: config.simulator.feeRate, tradeFrom: tape.ts[from] as number }));
+      run.engine.listen({ onOrderEvent: (e) => void (e.type === 'order.fill' && fills.push(e.fill)) });
+      const stop = tape.emitIndex[to - 1] as number;
+      for (let i = 0; i < stop; i++) run.feed(events[i] as MarketEvent);
+      run.engine.finish();
+      const acts = new Set(env.record!.decisions.map((d) => d.action));
+      if (seed === 1) {
+        // The untrained network does more than take entries: it skips some, and sells or cancels on its own.
+        expect(acts.has(SELL) || acts.has(CANCEL_BUY) || acts.has(CANCEL_SELL)).toBe(true);
+        expect(env.results.length).toBeGreaterThan(0);
+      }
+      expect(fills.map(fillKey)).toEqual(env.record!.fills.map(fillKey));
+      expect(run.engine.results.map((r) => [r.market, r.amount, r.pnl.toFixed(8), r.reason])).toEqual(env.results.map((r) => [r.market, r.amount, r.pnl.toFixed(8), r.reason]));
+      expect(run.engine.equity().equity).toBeCloseTo(env.equity(), 6);
+    }
+  }, 120_000);
+
+  it('an agent can skip entries: skipping all stays in cash; skipping one coin never holds it, and every entry taken was a candidate of its batch', async () => {
     const config = profile();
     const events = await firstDays(6);
     const tape = buildTape(events, config, { keepSnapshots: true });
