@@ -148,33 +148,41 @@ export class BucketRing implements WindowRing {
     const words = this.#words;
     // Each window in one pass, its sums loaded and stored once: the open bucket joins it if it traded, then
     // what left it is evicted.
-    for (let w = 0; w < windows; w++) {
-      let count = int[4 * w + COUNT] as number;
-      const oldest = next - (int[4 * w + LENGTH] as number);
+    for (let w = 0, a = 0; w < windows; w++, a += 4) {
+      let count = int[a + COUNT] as number;
+      if (count === 0 && !closing) continue;
+      const oldest = next - (int[a + LENGTH] as number);
       // Even the newest bucket has left (candles a timeframe apart in a window shorter than it): the window
       // empties, which is what adding it and evicting every bucket one by one would end with.
       if (newest <= oldest) {
-        if (count > 0) this.#clear(w);
+        if (count > 0) this.#clear(a);
         continue;
       }
-      if (!closing && count === 0) continue;
-      let volumeSum = win[4 * w + VOLUME] as number;
-      let valueSum = win[4 * w + VALUE] as number;
-      let tradesSum = win[4 * w + TRADES] as number;
+      let volumeSum = win[a + VOLUME] as number;
+      let valueSum = win[a + VALUE] as number;
+      let tradesSum = win[a + TRADES] as number;
+      let first: number;
       if (closing) {
         volumeSum += volume;
         valueSum += value;
         tradesSum += trades;
         if (count === 0) {
-          int[4 * w + HEAD] = e;
-          int[4 * w + FIRST] = cur;
+          // An empty window takes the closed bucket alone, which is inside it (newest > oldest).
+          int[a + HEAD] = e;
+          int[a + FIRST] = cur;
+          int[a + COUNT] = 1;
+          win[a + VOLUME] = volumeSum;
+          win[a + VALUE] = valueSum;
+          win[a + TRADES] = tradesSum;
+          continue;
         }
         count++;
       }
-      if ((int[4 * w + FIRST] as number) <= oldest) {
+      first = int[a + FIRST] as number;
+      if (first <= oldest) {
         // Evict what left: the first bucket (its id is FIRST), then each next one that left too (never the
         // newest, which is inside the window, but the count bounds the walk whatever the ids say).
-        let h = int[4 * w + HEAD] as number;
+        let h = int[a + HEAD] as number;
         let evicted = 0;
         do {
           volumeSum -= sums[3 * h] as number;
@@ -183,16 +191,17 @@ export class BucketRing implements WindowRing {
           h = h + 1 === capacity ? 0 : h + 1;
           count--;
           evicted++;
-        } while (count > 0 && (words[6 * h + 4] as number) <= oldest);
-        int[4 * w + HEAD] = h;
+          first = words[6 * h + 4] as number;
+        } while (count > 0 && first <= oldest);
+        int[a + HEAD] = h;
         if (count === 0) {
-          this.#clear(w);
+          this.#clear(a);
           continue;
         }
-        int[4 * w + FIRST] = words[6 * h + 4] as number;
-        const evictions = (win[4 * w + EVICTIONS] as number) + evicted;
+        int[a + FIRST] = first;
+        const evictions = (win[a + EVICTIONS] as number) + evicted;
         // Subtraction drifts: the sums are recomputed from the buckets once as many have left as remain.
-        if (evictions >= count || evictions >= (int[4 * w + LENGTH] as number)) {
+        if (evictions >= count || evictions >= (int[a + LENGTH] as number)) {
           volumeSum = 0;
           valueSum = 0;
           tradesSum = 0;
@@ -201,13 +210,13 @@ export class BucketRing implements WindowRing {
             valueSum += sums[3 * h + 1] as number;
             tradesSum += words[6 * h + 5] as number;
           }
-          win[4 * w + EVICTIONS] = 0;
-        } else win[4 * w + EVICTIONS] = evictions;
+          win[a + EVICTIONS] = 0;
+        } else win[a + EVICTIONS] = evictions;
       }
-      int[4 * w + COUNT] = count;
-      win[4 * w + VOLUME] = volumeSum;
-      win[4 * w + VALUE] = valueSum;
-      win[4 * w + TRADES] = tradesSum;
+      int[a + COUNT] = count;
+      win[a + VOLUME] = volumeSum;
+      win[a + VALUE] = valueSum;
+      win[a + TRADES] = tradesSum;
     }
   }
 
@@ -265,14 +274,13 @@ export class BucketRing implements WindowRing {
     this.#tail = oldCapacity;
   }
 
-  /** Window w holds nothing any more: its sums are exactly zero. */
-  #clear(w: number): void {
+  /** The window at `a` (4 × its index) holds nothing any more: its sums are exactly zero. */
+  #clear(a: number): void {
     const win = this.#win;
-    this.#int[4 * w + COUNT] = 0;
-    win[4 * w + VOLUME] = 0;
-    win[4 * w + VALUE] = 0;
-    win[4 * w + TRADES] = 0;
-    win[4 * w + EVICTIONS] = 0;
+    this.#int[a + COUNT] = 0;
+    win[a + VOLUME] = 0;
+    win[a + VALUE] = 0;
+    win[a + TRADES] = 0;
+    win[a + EVICTIONS] = 0;
   }
-
 }

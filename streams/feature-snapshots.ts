@@ -95,7 +95,9 @@ class SnapshotSink extends EventSink<MarketEvent, FeatureBatch> {
   }
 
   #emit(t: number): void {
-    const snapshots: FeatureSnapshot[] = [];
+    // Built from a one-element literal, not pushed into []: the first push allocates room for 17, and a batch
+    // often holds one or two markets (a batch a second).
+    let snapshots: FeatureSnapshot[] | undefined;
     const states = this.#states;
     let forgotten = false;
     for (let i = 0; i < states.length; i++) {
@@ -107,10 +109,12 @@ class SnapshotSink extends EventSink<MarketEvent, FeatureBatch> {
         continue;
       }
       if (state.lastEventTs <= t - this.#staleAfter || !(state.price > 0)) continue;
-      snapshots.push(state.snapshot(t));
+      const snapshot = state.snapshot(t);
+      if (snapshots === undefined) snapshots = [snapshot];
+      else snapshots.push(snapshot);
     }
     if (forgotten) this.#states = [...this.#markets.values()];
     this.#pending = false;
-    if (snapshots.length > 0) this.downstream.next({ ts: t, snapshots });
+    if (snapshots !== undefined) this.downstream.next({ ts: t, snapshots });
   }
 }
