@@ -197,7 +197,7 @@ export async function evaluateAgent(options: EvaluationOptions): Promise<Evaluat
     return { against: r.policy, agentMeanDaily: mean(agentDaily), againstMeanDaily: mean(other), interval: pairedBlockBootstrap(agentDaily, other, { seed: options.seed ?? 1 }) };
   });
   const conclusion = agentConclusion(agentRow, comparisons);
-  log('running the agent through the engine (strategies/rl-agent.ts)');
+  log(`running the agent through the engine (${fromStrategy ? 'src/ml/rl/strategy-agent.ts' : 'strategies/rl-agent.ts'})`);
   const timings: number[] = [];
   let decisions = 0;
   const policy = agentPolicy({
@@ -236,6 +236,7 @@ export async function evaluateAgent(options: EvaluationOptions): Promise<Evaluat
     dailyReturns: daily,
     comparisons,
     conclusion,
+    ...(strategyCheck ? { strategyCheck } : {}),
     engineCheck: { finalEquity: liveFinal, trades: live.pnls.length, fees: live.fees, matchesEnvironment: Math.abs(liveFinal - agentRow.finalEquity) < 1e-6 * initial && live.pnls.length === agentRow.trades },
     inference: { batches: timings.length, meanMsPerBatch: total / Math.max(1, timings.length), meanUsPerDecision: (total * 1000) / Math.max(1, decisions), p99MsPerBatch: timings[Math.floor(timings.length * 0.99)] ?? 0 },
   };

@@ -1,4 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { main } from '../../../src/cli/main.js';
+import { saveAgent } from '../../../src/ml/rl/agent-model.js';
+import { setActive } from '../../../src/ml/registry.js';
 import { Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../../src/config.js';
@@ -18,7 +24,7 @@ import { playEpisode } from '../../../src/ml/rl/self-play.js';
 import { TradingEnv } from '../../../src/ml/rl/trading-env.js';
 import { Random } from '../../../src/core/random.js';
 import type { Strategy } from '../../../strategies/index.js';
-import { skipWithoutSharedData } from '../../helpers/shared-data.js';
+import { sharedData, skipWithoutSharedData } from '../../helpers/shared-data.js';
 import { CANDLES, tapeNormalizer } from './fixtures.js';
 
 const DAY = 288;
@@ -122,6 +128,35 @@ describe.skipIf(skipWithoutSharedData())('actions.source strategy: the rule stra
       expect(fills.map(fillKey)).toEqual(env.record!.fills.map(fillKey));
       expect(run.engine.results.map((r) => [r.market, r.amount, r.pnl.toFixed(8), r.reason])).toEqual(env.results.map((r) => [r.market, r.amount, r.pnl.toFixed(8), r.reason]));
       expect(run.engine.equity().equity).toBeCloseTo(env.equity(), 6);
+    }
+  }, 120_000);
+
+  it('coinrx agent evaluate with a strategy-source agent: generation 0 is checked against the engine\'s rule strategy and the agent is run through the engine', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rl-strategy-eval-'));
+    try {
+      const weights = initWeights(qSpec(OBSERVATION_SIZE, [8], true), 5);
+      const normalizer = { mean: new Array(FEATURE_COUNT).fill(0), std: new Array(FEATURE_COUNT).fill(1), clip: 5 };
+      const trainedOn = { from: Date.UTC(2021, 0, 20), to: Date.UTC(2021, 1, 1) };
+      await saveAgent(join(dir, 'models', 'v1'), weights, { version: 'v1', kind: 'rl-dqn', generation: 1, spec: weights.spec, featureNames: [], positionFeatureNames: [], normalizer, trainedOn, data: [], rlConfig: { actions: { source: 'strategy' } }, engineConfig: {} });
+      await setActive(join(dir, 'models'), 'v1');
+      let out = '';
+      let err = '';
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      stdout.on('data', (c: Buffer) => (out += c.toString()));
+      stderr.on('data', (c: Buffer) => (err += c.toString()));
+      const files = ['BTC', 'ETH', 'ADA', 'DOGE', 'LINK', 'XRP', 'SOL', 'DOT'].map((c) => sharedData('candles/binance-spot-2021-5m', `${c}_USDT-5m.csv.gz`));
+      const code = await main(['agent', 'evaluate', '--data', ...files, '--model', dir, '--config', 'config/backtest-candles.json', '--to', '2021-01-06', '--out', join(dir, 'eval')], { stdout, stderr, interactive: false, env: {}, signal: new AbortController().signal });
+      expect(code, err).toBe(0);
+      const report = JSON.parse(readFileSync(join(dir, 'eval', 'evaluation.json'), 'utf8')) as { rows: { policy: string; trades: number }[]; engineCheck: { matchesEnvironment: boolean }; strategyCheck: { matches: boolean; engineTrades: number } };
+      expect(report.rows.map((r) => r.policy)).toContain('rule strategy (generation 0, environment)');
+      expect(report.strategyCheck.matches).toBe(true);
+      expect(report.strategyCheck.engineTrades).toBeGreaterThan(0);
+      expect(report.engineCheck.matchesEnvironment).toBe(true);
+      expect(out).toMatch(/generation 0 \(every entry of the rule strategy taken\) in the environment: .* \(same\)/);
+      expect(out).toMatch(/agent through the engine: .*same as the environment/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
 
