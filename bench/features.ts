@@ -18,12 +18,15 @@
  * machine: `events_built_per_s` and `slowdown_vs_floor_cpu_building_events` are that run, kept to compare
  * with earlier figures.
  *
+ * BENCH_PREVIOUS=<dir>, a checkout of an earlier release with its node_modules: that tree's pipeline and this
+ * one's against the same floor in children, alternating (`previous_*` and `alternating_*`, three runs each).
+ *
  * `candles_pipeline_events_per_cpu_s`: the same pipeline (config/backtest-candles.json: a batch at every
  * 5-minute close) on the 30-coin candles held in memory, best of three, per CPU second: the features'
  * share of a candle backtest, which the whole engine must beat for its 1 M events/s target (issue 19).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../src/config.js';
@@ -73,7 +76,7 @@ function loops(tape: Tape): number {
 }
 
 /** One loop of the tape as MarketEvent objects, built once; `moveTo(loop)` shifts their times to that loop's. */
-class TapeEvents {
+export class TapeEvents {
   readonly events: { kind: 'trade'; market: string; ts: number; price: number; amount: number }[];
   readonly #tape: Tape;
 
@@ -124,16 +127,24 @@ class Stopwatch {
   }
 }
 
+/** What runPipeline builds the pipeline from: this tree's modules, or an earlier release's (BENCH_PREVIOUS). */
+export interface PipelineParts {
+  readonly parseConfig: typeof parseConfig;
+  readonly EventFeed: typeof EventFeed<MarketEvent>;
+  readonly marketPipeline: typeof marketPipeline;
+}
+const THIS_TREE: PipelineParts = { parseConfig, EventFeed, marketPipeline };
+
 /**
  * The full pipeline over the tape: `events` in memory (see TapeEvents), or, without it, each event built
  * as it is pushed.
  */
-function runPipeline(tape: Tape, events?: TapeEvents, keep?: FeatureSnapshot[]): Run {
-  const config = parseConfig({});
+export function runPipeline(tape: Tape, events?: TapeEvents, keep?: FeatureSnapshot[], parts: PipelineParts = THIS_TREE): Run {
+  const config = parts.parseConfig({});
   // The engine's own hot source (src/engine/event-feed.ts), not an RxJS Subject: what paper, live and
   // backtest push their events into.
-  const events$ = new EventFeed<MarketEvent>();
-  const pipeline = marketPipeline(events$.observable, config, { everyMs: EVERY_MS });
+  const events$ = new parts.EventFeed();
+  const pipeline = parts.marketPipeline(events$.observable, config, { everyMs: EVERY_MS });
   let snapshots = 0;
   pipeline.batches$.subscribe((b) => {
     snapshots += b.snapshots.length;
@@ -262,7 +273,7 @@ class FloorMarket {
  * The floor: the tape through FloorMarket, every market's windows computed at each boundary; those at
  * 5-minute boundaries kept (`keep`) to check against the pipeline.
  */
-function runFloor(tape: Tape, keep?: Map<string, Float64Array>): Run {
+export function runFloor(tape: Tape, keep?: Map<string, Float64Array>): Run {
   // The pipeline's rule: a market without an event for features.staleAfter is left out of the batch.
   const staleAfter = parseConfig({}).features.staleAfter;
   const markets = tape.names.map(() => new FloorMarket());
@@ -348,6 +359,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const floor = runFloor(tape);
   const building = runPipeline(tape);
   const candles = await runCandles();
+  const previous = comparePrevious();
   const child = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, '_features-rss.ts')], { encoding: 'utf8' });
   const rss250 = JSON.parse(child) as { rss_mb: number };
   const eventsPerS = pipeline.events / pipeline.seconds;
@@ -367,5 +379,39 @@ export async function run(): Promise<Record<string, unknown>> {
     snapshots: pipeline.snapshots,
     rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
     rss_mb_250_markets: Math.round(rss250.rss_mb),
+    ...previous,
+  };
+}
+
+/** A child's figures (bench/_features-pipeline.ts): one tree's pipeline against this tree's floor, in CPU time. */
+interface ChildFigures {
+  readonly pipeline_cpu_s: number;
+  readonly floor_cpu_s: number;
+  readonly slowdown_vs_floor_cpu: number;
+}
+
+/**
+ * BENCH_PREVIOUS=<dir>, a checkout of an earlier release with its node_modules: that tree's pipeline and
+ * this one's, each in a child with the same tape and floor, alternating three times (a shared machine's
+ * load moves a run by a tenth either way, so the two are compared run against run).
+ */
+function comparePrevious(): Record<string, unknown> {
+  const previousTree = process.env['BENCH_PREVIOUS'];
+  if (previousTree === undefined) return {};
+  if (!existsSync(join(previousTree, 'src/engine/market-pipeline.ts'))) throw new Error(`BENCH_PREVIOUS=${previousTree}: no src/engine/market-pipeline.ts there`);
+  const child = (tree: string): ChildFigures => JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(here, '_features-pipeline.ts'), tree], { encoding: 'utf8' })) as ChildFigures;
+  const previous: ChildFigures[] = [];
+  const current: ChildFigures[] = [];
+  for (let i = 0; i < 3; i++) {
+    previous.push(child(previousTree));
+    current.push(child(join(here, '..')));
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
+  return {
+    alternating_slowdown_vs_floor_cpu: current.map((f) => f.slowdown_vs_floor_cpu),
+    previous_slowdown_vs_floor_cpu: previous.map((f) => f.slowdown_vs_floor_cpu),
+    alternating_pipeline_cpu_s: current.map((f) => f.pipeline_cpu_s),
+    previous_pipeline_cpu_s: previous.map((f) => f.pipeline_cpu_s),
+    pipeline_cpu_vs_previous: Number((median(current.map((f) => f.pipeline_cpu_s)) / median(previous.map((f) => f.pipeline_cpu_s))).toFixed(3)),
   };
 }
