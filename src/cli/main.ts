@@ -60,6 +60,10 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     return 0;
   }
   const command = await entry.load();
+  let stdoutClosed = false;
+  io.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') stdoutClosed = true;
+  });
   try {
     return await command.run(parseArgs(rest, command.flags), io);
   } catch (error) {
@@ -77,6 +81,9 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
       io.stderr.write(`coinrx ${command.name}: ${oneLine(error.message)}\n`);
       return 1;
     }
+    // Whoever read stdout went away (`coinrx rank … | head`): it has what it wanted; stop quietly, as
+    // `git log | head` does, instead of reporting a write error.
+    if (stdoutClosed) return 0;
     // Anything else is a failure of ours or of the machine: one line, the stack only when asked for.
     const debug = /^(debug|trace)$/i.test(io.env['LOG_LEVEL'] ?? '');
     const text = error instanceof Error ? (debug ? (error.stack ?? error.message) : oneLine(error.message)) : String(error);

@@ -139,6 +139,25 @@ describe('bad input: one line, no stack, non-zero exit (the real CLI)', { timeou
     expectOneLine(await run([...agent, '--rl', 'agent.trainSteps=many']), 'agent', /--rl: agent\.trainSteps: Invalid input: expected number, received string/);
   });
 
+  it.concurrent('output piped into a reader that stops early (| head) ends quietly, not with a write error', async () => {
+    const many = join(dir, 'many', 'BTC_USDT-5m.csv');
+    mkdirSync(join(dir, 'many'));
+    writeFileSync(many, candles(5_000));
+    const child = spawn(process.execPath, [BIN, 'features', '--data', many, '--every', '5m'], { cwd: dir, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let read = 0;
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    // As `head -c 100` does: take the first bytes, then close the pipe while the command still writes (5,000 lines).
+    child.stdout.once('data', (b: Buffer) => {
+      read = b.length;
+      child.stdout.destroy();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(read).toBeGreaterThan(0);
+    expect(stderr).not.toMatch(/EPIPE|^\s+at /m);
+    expect(code, stderr).toBe(0);
+  });
+
   it('the README example of a bad value prints what the README says', async () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const shown = /\$ npx coinrx backtest --data d --set strategy\.takeProfit=abc\n([\s\S]*?)```/.exec(readme)?.[1];
