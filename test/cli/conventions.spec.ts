@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { COMMAND_ENTRIES } from '../../src/cli/commands/registry.js';
 import { main } from '../../src/cli/main.js';
 import { captureIo } from '../helpers/capture-io.js';
+import { sharedData, skipWithoutSharedData } from '../helpers/shared-data.js';
 
 async function help(...argv: string[]): Promise<string> {
   const c = captureIo();
@@ -40,5 +42,21 @@ describe('one flag convention, in help and README alike', () => {
       expect(await main(['ranker', ...argv, '--data', 'x'], r.io), argv.join(' ')).toBe(2);
       expect(r.err()).toContain(said);
     }
+  });
+
+  it.skipIf(skipWithoutSharedData())('every input a help example names exists: the examples run as written beside ../shared/data', async () => {
+    const missing: string[] = [];
+    for (const entry of COMMAND_ENTRIES) {
+      for (const example of (await entry.load()).examples) {
+        const words = example.split(' ');
+        words.forEach((word, i) => {
+          const value = words[i + 1];
+          if (!['--data', '--config', '--space', '--choose'].includes(word) || value === undefined) return;
+          const path = value.startsWith('../shared/data') ? sharedData(value.slice('../shared/data'.length)) : new URL(`../../${value}`, import.meta.url).pathname;
+          if (!existsSync(path)) missing.push(`${example}: ${word} ${value}`);
+        });
+      }
+    }
+    expect(missing).toEqual([]);
   });
 });

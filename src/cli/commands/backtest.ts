@@ -16,7 +16,7 @@ export const backtestCommand: Command = {
   summary: 'run the whole engine on recorded data and write summary.json, trades.csv, equity.csv, hourly.csv',
   examples: [
     'coinrx backtest --data ../shared/data/candles/binance-spot-2021-5m --config config/backtest-candles.json --out out/bt',
-    'coinrx backtest --data trades/ --set strategy.takeProfit=0.02 --out out/bt2',
+    'coinrx backtest --data ../shared/data/trades/binance-2024-08-08-trades.csv.gz --set strategy.takeProfit=0.02 --out out/bt2',
     'coinrx backtest --data ../shared/data/candles/binance-spot-2021-5m --config config/backtest-candles.json --timerange 20210301- --strategy ./strategies/my-momentum.ts',
     'REDIS_URL=redis://127.0.0.1:6379 coinrx backtest --data ../shared/data/candles/binance-spot-2021-5m --resume',
   ],

@@ -19,7 +19,7 @@ export const featuresCommand: Command = {
   examples: [
     'coinrx features --data ../shared/data/candles/binance-spot-2021-5m --every 5m --out features.jsonl',
     'coinrx features --data ../shared/data/candles/binance-spot-2021-5m --every 1h --windows 1h,1d --fields price,vwap,volume --out features.arrow',
-    'coinrx features --data trades.csv.gz --market BTC/USDT --every 1s',
+    'coinrx features --data ../shared/data/trades/binance_spot_BTCUSDT_trades_2021-01-08.csv --market BTC/USDT --every 1s',
   ],
   flags: {
     ...DATA_FLAGS,

@@ -64,7 +64,7 @@ export const optimizeCommand: Command = {
   summary: 'search strategy, allocation and filter parameters with walk-forward folds; deflated Sharpe ratio and PBO; optimize.json + optimize.html',
   examples: [
     'coinrx optimize --data ../shared/data/candles/binance-spot-2021-5m --config config/backtest-candles.json --space config/space-example.json --trials 40 --folds 3 --timerange 20210101-20210331',
-    'coinrx optimize --data candles/ --space space.json --trials 200 --objective calmar --redis redis://10.0.0.5:6379',
+    'coinrx optimize --data ../shared/data/candles/binance-spot-2021-5m --config config/backtest-candles.json --space config/space-example.json --trials 200 --objective calmar --redis redis://10.0.0.5:6379',
   ],
   flags: {
     ...DATA_FLAGS,

@@ -11,7 +11,7 @@ import { writeRankingsInRange } from '../rankings-in-range.js';
 export const rankCommand: Command = {
   name: 'rank',
   summary: 'replay recorded data and write the coin ranking each time it changes',
-  examples: ['coinrx rank --data ../shared/data/candles/binance-spot-2021-5m --top 10 --every 5m', 'coinrx rank --data captures/ --top 3 --every 1s --out ranking.jsonl'],
+  examples: ['coinrx rank --data ../shared/data/candles/binance-spot-2021-5m --top 10 --every 5m', 'coinrx rank --data ../shared/data/ws/binance-2024-08 --top 3 --every 1s --out ranking.jsonl'],
   flags: {
     ...DATA_FLAGS,
     top: { type: 'string', valueName: 'n', description: 'length of the ranking (default: ranking.top, 10)' },
