@@ -53,7 +53,9 @@ async function importModule(url: string, shown: string): Promise<Record<string, 
 }
 
 function loadError(error: unknown, shown: string): StrategyModuleError {
-  const first = ((error as Error).message ?? String(error)).split('\n')[0];
+  const lines = ((error as Error).message ?? String(error)).split('\n');
+  // A syntax error through tsx reads "Transform failed with 1 error:"; the file, line and column follow.
+  const first = lines[0]?.endsWith(':') && lines[1] ? `${lines[0]} ${lines[1].trim()}` : lines[0];
   return new StrategyModuleError(`--strategy ${shown}: cannot load the module: ${first}`);
 }
 

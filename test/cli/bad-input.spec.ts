@@ -139,6 +139,21 @@ describe('bad input: one line, no stack, non-zero exit (the real CLI)', { timeou
     expectOneLine(await run([...agent, '--rl', 'agent.trainSteps=many']), 'agent', /--rl: agent\.trainSteps: Invalid input: expected number, received string/);
   });
 
+  it.concurrent('a strategy module with a syntax error names its file, line and column', async () => {
+    // As in a checkout (package.json of type module), where tsx reports "Transform failed with 1 error:" first.
+    const checkout = join(dir, 'checkout');
+    mkdirSync(join(checkout, 'strategies'), { recursive: true });
+    writeFileSync(join(checkout, 'package.json'), '{ "type": "module" }\n');
+    writeFileSync(join(checkout, 'strategies', 'mine.ts'), 'export function createStrategy() {\n  return 1 +;\n}\n');
+    const result = await run(['backtest', '--data', paths.good, '--strategy', join(checkout, 'strategies', 'mine.ts'), '--out', join(dir, 'out', 'syntax')]);
+    // expectOneLine would take the file:line:col for a stack frame: the same checks by hand.
+    expect(result.code, result.stderr).toBe(1);
+    const lines = result.stderr.split('\n').filter((l) => l.trim() !== '');
+    expect(lines.filter((l) => /^\s+at /.test(l)), result.stderr).toEqual([]);
+    expect(lines.filter((l) => l.startsWith('coinrx backtest:')), result.stderr).toHaveLength(1);
+    expect(lines[lines.length - 1]).toMatch(/^coinrx backtest: --strategy .*mine\.ts: cannot load the module: .*strategies\/mine\.ts:2:12: ERROR: Unexpected ";"$/);
+  });
+
   it.concurrent('output piped into a reader that stops early (| head) ends quietly, not with a write error', async () => {
     const many = join(dir, 'many', 'BTC_USDT-5m.csv');
     mkdirSync(join(dir, 'many'));
