@@ -1,16 +1,23 @@
-import { Observable, type Subscriber } from 'rxjs';
+import { Observable, type Observer, type Subscriber, type SubjectLike, type Unsubscribable } from 'rxjs';
 
 /**
  * A hot source the engine pushes into (every market event; the strategy's inputs): a Subject without its
  * per-call cost (RxJS's Subject.next allocates an error-context closure and walks a copied observer list
  * on every call, and market events are the hottest call of a backtest, millions of times a run).
- * Subscribers added after `complete()` complete at once, as with a Subject.
+ * Subscribers added after `complete()` complete at once, as with a Subject. It is also what the pipeline's
+ * `share` stages multicast through (`share({ connector })`).
  */
-export class EventFeed<T> {
+export class EventFeed<T> implements SubjectLike<T> {
   readonly #sinks: Subscriber<T>[] = [];
   #done = false;
 
+  #error: { readonly error: unknown } | undefined;
+
   readonly observable: Observable<T> = new Observable<T>((subscriber) => {
+    if (this.#error) {
+      subscriber.error(this.#error.error);
+      return undefined;
+    }
     if (this.#done) {
       subscriber.complete();
       return undefined;
@@ -29,8 +36,20 @@ export class EventFeed<T> {
     else if (sinks.length > 1) for (const sink of sinks.slice()) sink.next(value);
   }
 
+  error(error: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#error = { error };
+    for (const sink of this.#sinks.splice(0)) sink.error(error);
+  }
+
   complete(): void {
+    if (this.#done) return;
     this.#done = true;
     for (const sink of this.#sinks.splice(0)) sink.complete();
+  }
+
+  subscribe(observer: Partial<Observer<T>>): Unsubscribable {
+    return this.observable.subscribe(observer);
   }
 }

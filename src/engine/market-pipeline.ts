@@ -3,6 +3,7 @@ import type { MarketEvent, Ranking } from '../core/index.js';
 import type { Config } from '../config.js';
 import { dedupeTrades, type DedupeCounters, featureSnapshots, type FeatureBatch, type FeatureCounters, rankMarkets, volumeFilter } from '../../streams/index.js';
 import type { BatchScorer } from '../../streams/index.js';
+import { EventFeed } from './event-feed.js';
 
 export interface PipelineCounters {
   readonly dedupe: DedupeCounters;
@@ -26,19 +27,20 @@ export interface PipelineOptions {
 /**
  * Market events → de-duplicated trades → feature batches → volume filter → ranking: the one stream
  * graph shared by `features`, `rank`, backtest, paper and live. Hot and shared, so the features are
- * computed once however many consumers subscribe.
+ * computed once however many consumers subscribe; shared through an EventFeed, not RxJS's Subject, whose
+ * `next` allocates a closure and an iterator a call.
  */
 export function marketPipeline(events$: Observable<MarketEvent>, config: Config, options: PipelineOptions = {}): MarketPipeline {
   const counters: PipelineCounters = { dedupe: { duplicates: 0, gaps: 0, missing: 0 }, features: { events: 0, outOfOrder: 0 } };
   const batches$ = events$.pipe(
     dedupeTrades({ counters: counters.dedupe }),
     featureSnapshots({ everyMs: options.everyMs ?? config.features.every, staleAfterMs: config.features.staleAfter, counters: counters.features }),
-    share(),
+    share({ connector: () => new EventFeed<FeatureBatch>() }),
   );
   const ranking$ = batches$.pipe(
     volumeFilter({ window: '1d', minValue: config.filter.minValue1d, minTrades: config.filter.minTrades1d }),
     rankMarkets({ top: options.top ?? config.ranking.top, ...(options.score ? { score: options.score } : {}) }),
-    share(),
+    share({ connector: () => new EventFeed<Ranking>() }),
   );
   return { batches$, ranking$, counters };
 }

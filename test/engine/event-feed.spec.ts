@@ -1,3 +1,4 @@
+import { Observable, share, type SubjectLike } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { EventFeed } from '../../src/engine/event-feed.js';
 
@@ -39,5 +40,32 @@ describe('EventFeed', () => {
     let completed = false;
     feed.observable.subscribe({ complete: () => (completed = true) });
     expect(completed).toBe(true);
+  });
+
+  it("multicasts through share() as RxJS's Subject does: one source run, errors, late subscribers and a fresh run after a reset", () => {
+    const scenario = (connector?: () => SubjectLike<number>): string[] => {
+      const log: string[] = [];
+      let runs = 0;
+      const source = new Observable<number>((subscriber) => {
+        const run = ++runs;
+        log.push(`start ${run}`);
+        subscriber.next(run * 10);
+        subscriber.next(run * 10 + 1);
+        if (run === 1) subscriber.complete();
+        else subscriber.error(new Error(`boom ${run}`));
+        return () => log.push(`stop ${run}`);
+      });
+      const shared = source.pipe(connector ? share({ connector, resetOnError: false }) : share({ resetOnError: false }));
+      const watch = (name: string): void => {
+        shared.subscribe({ next: (v) => log.push(`${name} ${v}`), error: (e: Error) => log.push(`${name} error ${e.message}`), complete: () => log.push(`${name} done`) });
+      };
+      watch('a');
+      watch('b'); // after completion: share resets and runs the source again, which errs
+      watch('c'); // after the error, which share keeps: the error at once, no third run
+      return log;
+    };
+    const withFeed = scenario(() => new EventFeed<number>());
+    expect(withFeed).toEqual(scenario());
+    expect(withFeed).toEqual(['start 1', 'a 10', 'a 11', 'a done', 'stop 1', 'start 2', 'b 20', 'b 21', 'b error boom 2', 'stop 2', 'c error boom 2']);
   });
 });
