@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 import type { Decision, FeatureSnapshot } from '../src/core/index.js';
-import type { PositionView, Strategy } from './strategy.js';
+import { notePosition, type PositionView, type Strategy } from './strategy.js';
 
 /**
  * Decides, for one feature batch, what to do in each market: the batch's snapshots (in batch order) and
@@ -24,13 +24,9 @@ export function rlAgent(decide: RlDecider): Strategy {
       return source.subscribe({
         next(input) {
           switch (input.kind) {
-            case 'position': {
-              const p = input.position;
-              if (p.state === 'settled') {
-                if (positions.get(p.market)?.positionId === p.positionId) positions.delete(p.market);
-              } else positions.set(p.market, p);
+            case 'position':
+              notePosition(positions, input.position);
               return;
-            }
             case 'features': {
               pending = undefined;
               const buys: Decision[] = [];

@@ -19,6 +19,15 @@ export interface PositionView {
   readonly tickSize: number;
 }
 
+/**
+ * Keeps a by-market record of the bot's positions up to date with a position input: a settled position
+ * leaves (unless the market already holds a newer one), any other is its market's current position.
+ */
+export function notePosition(positions: Map<string, PositionView>, p: PositionView): void {
+  if (p.state !== 'settled') positions.set(p.market, p);
+  else if (positions.get(p.market)?.positionId === p.positionId) positions.delete(p.market);
+}
+
 /** Everything a strategy reacts to, on one stream in event-time order. */
 export type StrategyInput =
   | { readonly kind: 'features'; readonly ts: number; readonly snapshots: readonly FeatureSnapshot[] }

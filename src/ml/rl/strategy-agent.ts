@@ -2,7 +2,7 @@ import { Observable, Subject } from 'rxjs';
 import type { Config } from '../../config.js';
 import type { Decision, FeatureSnapshot } from '../../core/index.js';
 import { configuredStrategy } from '../../engine/index.js';
-import type { EdgeEstimate, PositionView, Strategy, StrategyInput } from '../../../strategies/index.js';
+import { notePosition, type EdgeEstimate, type PositionView, type Strategy, type StrategyInput } from '../../../strategies/index.js';
 import { FEATURE_COUNT, featureRows } from '../feature-vector.js';
 import type { Normalizer } from '../normalizer.js';
 import { decisionFor } from './action-replay.js';
@@ -107,14 +107,10 @@ export function strategyAgent(options: StrategyAgentOptions): Strategy {
       const upstream = source.subscribe({
         next(input) {
           switch (input.kind) {
-            case 'position': {
-              const p = input.position;
-              if (p.state === 'settled') {
-                if (positions.get(p.market)?.positionId === p.positionId) positions.delete(p.market);
-              } else positions.set(p.market, p);
+            case 'position':
+              notePosition(positions, input.position);
               inputs.next(input);
               return;
-            }
             case 'features': {
               held.length = 0;
               feeding = 'features';
