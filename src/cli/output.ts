@@ -1,7 +1,30 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, statSync } from 'node:fs';
 import { once } from 'node:events';
+import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { WINDOWS, type FeatureSnapshot, type WindowName, type WindowStats } from '../core/index.js';
+import { InputError } from '../core/input-error.js';
+
+/**
+ * The `--out` folder, made before the run: a path that cannot be one fails at start in one line, not after
+ * hours of backtest or trading with the report lost.
+ */
+export function prepareOutputFolder(dir: string, flag = `--out ${dir}`): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : (code ?? (error as Error).message);
+    throw new InputError(`${flag}: cannot make the folder ${dir} (${why})`);
+  }
+}
+
+/** An `--out` file's folder, made before the run (as the folders of backtest and demo are); a folder in the file's place is refused. */
+export function prepareOutputFile(path: string | undefined): void {
+  if (path === undefined || path === '-') return;
+  prepareOutputFolder(dirname(path), `--out ${path}`);
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new InputError(`--out ${path}: is a folder; name a file`);
+}
 
 /** JSON lines to a file or stdout, with backpressure: `drain()` after each input batch keeps memory flat. */
 export class LineWriter {

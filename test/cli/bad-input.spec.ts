@@ -139,6 +139,26 @@ describe('bad input: one line, no stack, non-zero exit (the real CLI)', { timeou
     expectOneLine(await run([...agent, '--rl', 'agent.trainSteps=many']), 'agent', /--rl: agent\.trainSteps: Invalid input: expected number, received string/);
   });
 
+  it.concurrent('an --out that cannot be written is refused at start, before any data is read', async () => {
+    // paths.good is a file: nothing can be made under it.
+    const blocked = join(paths.good, 'out');
+    for (const [command, out] of [['backtest', blocked], ['demo', blocked], ['features', join(blocked, 'f.jsonl')], ['features', join(blocked, 'f.arrow')], ['rank', join(blocked, 'r.jsonl')]] as const) {
+      const result = await run([command, ...(command === 'demo' ? ['--hours', '1', '--markets', '2'] : ['--data', paths.good]), '--out', out]);
+      expectOneLine(result, command, new RegExp(`--out ${out.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: cannot make the folder .*BTC_USDT-5m\\.csv.* \\(a file is in the way\\)$`));
+      expect(result.stderr, command).not.toMatch(/^read \d+ events|^span /m);
+    }
+    expectOneLine(await run(['rank', '--data', paths.good, '--out', paths.emptyDir]), 'rank', /--out .*empty: is a folder; name a file$/);
+  });
+
+  it.concurrent('features and rank --out into a folder that does not exist yet make it, as backtest does', async () => {
+    for (const command of ['features', 'rank']) {
+      const file = join(dir, `new-${command}`, 'sub', `${command}.jsonl`);
+      const result = await run([command, '--data', paths.good, '--every', '5m', '--out', file]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(readFileSync(file, 'utf8').split('\n')[0], command).toMatch(/^\{"(market|ts)":/);
+    }
+  });
+
   it.concurrent('a strategy module with a syntax error names its file, line and column', async () => {
     // As in a checkout (package.json of type module), where tsx reports "Transform failed with 1 error:" first.
     const checkout = join(dir, 'checkout');

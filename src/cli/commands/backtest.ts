@@ -2,6 +2,7 @@ import { backtestNode, loadBacktestCheckpoint, NoMarketEventsError, type Backtes
 import { UsageError } from '../args.js';
 import { writeBacktestOutput } from '../../engine/backtest-output.js';
 import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
+import { prepareOutputFolder } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { rangeErrorsAsUsage, TIME_RANGE_FLAGS, timeRangeArgs } from '../time-range-flags.js';
 import { cleanSpanOf, decideOverlap } from '../../engine/model-spans.js';
@@ -41,6 +42,7 @@ export const backtestCommand: Command = {
     const range = overlap.range;
     const source = replayFromArgs(args, io);
     const out = args.strings.get('out') ?? 'out/backtest';
+    prepareOutputFolder(out);
     const quote = quoteFlag(args);
     if (quote !== undefined) await checkQuoteAgainstData(args, quote);
     const run = await openReplayRun('backtest', args, config, io, 'run without checkpoints');

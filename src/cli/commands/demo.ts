@@ -6,6 +6,7 @@ import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, DATA_FLAGS, type Command, type CommandIo } from '../command.js';
 import type { RunningDashboard } from '../../report/start-dashboard.js';
 import { DASHBOARD_FLAG, portFlag } from './live-flags.js';
+import { prepareOutputFolder } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { progressDetail, summaryLines } from './backtest-summary.js';
 import { balanceLine, commandConfig, replayFromArgs, reportStats } from './replay-input.js';
@@ -49,6 +50,7 @@ export const demoCommand: Command = {
   async run(args, io) {
     const config = commandConfig(args, io);
     const out = args.strings.get('out') ?? 'out/demo';
+    prepareOutputFolder(out);
     const bar = new ProgressBar(io.stderr, io.interactive, 'demo');
     // With REDIS_URL the demo writes what it does to Redis like any run (monitor, status, snapshots).
     const run = await openReplayRun('demo', args, config, io, 'run in memory');

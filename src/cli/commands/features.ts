@@ -8,7 +8,7 @@ import { UsageError, type ParsedArgs } from '../args.js';
 import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
 import { estimateRecords } from '../input-records-estimate.js';
 import { ParallelJsonWriter } from '../parallel-json-writer.js';
-import { LineWriter, SNAPSHOT_FIELDS, snapshotSerializer, WINDOW_STATS, type FeatureSelection, type SnapshotField, type WindowStat } from '../output.js';
+import { LineWriter, prepareOutputFile, SNAPSHOT_FIELDS, snapshotSerializer, WINDOW_STATS, type FeatureSelection, type SnapshotField, type WindowStat } from '../output.js';
 import { commandConfig, durationFlag, pumpRange, replayFromArgs, reportStats } from './replay-input.js';
 import { TIME_RANGE_FLAGS, timeRangeArgs } from '../time-range-flags.js';
 import { inTimeRange, type TimeRange } from '../../core/time-range.js';
@@ -38,6 +38,7 @@ export const featuresCommand: Command = {
     const source = replayFromArgs(args, io);
     const everyMs = durationFlag(args, 'every') ?? config.features.every;
     const path = args.strings.get('out');
+    prepareOutputFile(path);
     const estimate = estimateSnapshots(args.lists.get('data') ?? [], everyMs, range);
     const events$ = new Subject<MarketEvent>();
     const pipeline = marketPipeline(events$, config, { everyMs });

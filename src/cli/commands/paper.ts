@@ -1,6 +1,7 @@
 import { paperNode } from '../../engine/nodes/paper-node.js';
 import { configuredAgent, configuredScorer, rankerRuleNote } from '../../engine/configured-models.js';
 import { CONFIG_FLAGS, type Command } from '../command.js';
+import { prepareOutputFolder } from '../output.js';
 import { DASHBOARD_FLAG, EXCHANGE_URL_FLAGS, portFlag } from './live-flags.js';
 import { openLiveMarket } from './live-market.js';
 import { runLiveSession } from './live-session.js';
@@ -29,6 +30,7 @@ export const paperCommand: Command = {
     const config = commandConfig(args, io);
     const forMs = durationFlag(args, 'for');
     const out = args.strings.get('out') ?? 'out/paper';
+    prepareOutputFolder(out);
     const quote = config.exchange.quote;
     // A broken strategy module stops here, before the exchange is contacted.
     const user = await strategyFromArgs(args, config);

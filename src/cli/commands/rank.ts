@@ -3,7 +3,7 @@ import type { MarketEvent } from '../../core/index.js';
 import { marketPipeline } from '../../engine/market-pipeline.js';
 import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
-import { LineWriter } from '../output.js';
+import { LineWriter, prepareOutputFile } from '../output.js';
 import { commandConfig, durationFlag, pumpRange, replayFromArgs, reportStats } from './replay-input.js';
 import { TIME_RANGE_FLAGS, timeRangeArgs } from '../time-range-flags.js';
 import { writeRankingsInRange } from '../rankings-in-range.js';
@@ -31,6 +31,7 @@ export const rankCommand: Command = {
     const source = replayFromArgs(args, io);
     const events$ = new Subject<MarketEvent>();
     const pipeline = marketPipeline(events$, config, { ...(everyMs !== undefined ? { everyMs } : {}), ...(top !== undefined ? { top } : {}) });
+    prepareOutputFile(args.strings.get('out'));
     const out = new LineWriter(args.strings.get('out'), io.stdout);
     writeRankingsInRange(pipeline.ranking$, range, (ranking) => out.write(ranking));
     await pumpRange(range, source, events$, io, () => out.drain());

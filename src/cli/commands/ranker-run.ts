@@ -17,7 +17,7 @@ import { parseDuration } from '../../core/index.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { timeRangeArgs } from '../time-range-flags.js';
 import type { CommandIo } from '../command.js';
-import { LineWriter } from '../output.js';
+import { LineWriter, prepareOutputFile } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { pumpRange, replayFromArgs, reportStats } from './replay-input.js';
 import { writeRankingsInRange } from '../rankings-in-range.js';
@@ -152,6 +152,7 @@ export async function rank(args: ParsedArgs, io: CommandIo): Promise<number> {
   const source = replayFromArgs(args, io);
   const events$ = new Subject<MarketEvent>();
   const pipeline = marketPipeline(events$, config, { score });
+  prepareOutputFile(args.strings.get('out'));
   const out = new LineWriter(args.strings.get('out'), io.stdout);
   // As `coinrx rank`: the ranking in force at the range's start, then the changes (events before the range
   // warm the windows, and a sequence model's history, up).
