@@ -99,6 +99,25 @@ describe.skipIf(skipWithoutSharedData())('actions.source strategy: the rule stra
     expect(env.equity()).toBeCloseTo(engine.equity, 6);
   }, 120_000);
 
+  it('generation 0 sizes as the engine with allocation.mode volatility: a batch\'s entries split by each coin\'s inverse volatility, not a float32 copy of it', async () => {
+    // No gate (no Kelly stake): the engine splits a batch's entries by 1 / volatility of their last snapshots.
+    const raw = JSON.parse(readFileSync(new URL('../../../config/backtest-candles.json', import.meta.url), 'utf8')) as { strategy: Record<string, unknown>; allocation: Record<string, unknown> };
+    raw.strategy.gate = { edge: false, regimeMin: -1, riskPerTrade: 0, riskOn: 0 };
+    raw.allocation = { mode: 'volatility', maxPositions: 5, maxPerCoin: 0.5, cashReserve: 0.05 };
+    const config = parseConfig(raw);
+    const events = await firstDays(3);
+    const tape = buildTape(events, config, { keepSnapshots: true });
+    const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer: tapeNormalizer(tape), actions: rl.actions, record: true, warmFromStart: true });
+    playEpisode(env, spanEpisode(tape, DAY, tape.batches), { forward: new QForward(strategyWeights(qSpec(OBSERVATION_SIZE, rl.agent.hidden, rl.agent.dueling), 7)), epsilon: 0, random: new Random(1) });
+    const engine = engineRuleStrategy(events, tape, config, DAY, tape.batches);
+    // Several entries sized together in one batch, so the split (and not only the cap) sets the amounts.
+    const buysAt = new Map<number, number>();
+    for (const f of engine.fills) if (f.side === 'buy') buysAt.set(f.ts, (buysAt.get(f.ts) ?? 0) + 1);
+    expect([...buysAt.values()].some((n) => n > 1)).toBe(true);
+    expect(env.record!.fills.map(fillKey)).toEqual(engine.fills.map(fillKey));
+    expect(env.equity()).toBeCloseTo(engine.equity, 6);
+  }, 120_000);
+
   it('the agent as the engine\'s strategy (strategy-agent.ts) makes the environment\'s trades: a network that skips entries, sells and cancels on its own', async () => {
     const config = profile();
     const events = await firstDays(6);
