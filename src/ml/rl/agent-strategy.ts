@@ -22,5 +22,5 @@ export async function agentStrategyFor(agent: LoadedAgent, config: Config): Prom
   if (actions.source === 'strategy') return (feeRate, onTiming) => strategyAgent({ weights: agent.weights, normalizer: agent.meta.normalizer, config, feeRate, ...(onTiming ? { onTiming } : {}) });
   const spec = agent.meta.signal;
   const signal = spec ? { spec, score: await signalScore(spec) } : undefined;
-  return (feeRate, onTiming) => rlAgent(agentPolicy({ weights: agent.weights, normalizer: agent.meta.normalizer, feeRate, maxPositions: config.allocation.maxPositions, actions: agentActions(agent.meta), ...(signal ? { signal } : {}), ...(onTiming ? { onTiming } : {}) }));
+  return (feeRate, onTiming) => rlAgent(agentPolicy({ weights: agent.weights, normalizer: agent.meta.normalizer, feeRate, maxPositions: config.allocation.maxPositions, actions, ...(signal ? { signal } : {}), ...(onTiming ? { onTiming } : {}) }));
 }

@@ -200,24 +200,13 @@ export async function evaluateAgent(options: EvaluationOptions): Promise<Evaluat
   log(`running the agent through the engine (${fromStrategy ? 'src/ml/rl/strategy-agent.ts' : 'strategies/rl-agent.ts'})`);
   const timings: number[] = [];
   let decisions = 0;
-  const policy = agentPolicy({
-    weights: agent.weights,
-    normalizer: agent.meta.normalizer,
-    feeRate: env.feeRate,
-    maxPositions: config.allocation.maxPositions,
-    actions,
-    ...(signal ? { signal } : {}),
-    onTiming: (ms, n) => {
-      timings.push(ms);
-      decisions += n;
-    },
-  });
-  // A signal with state (a GRU ranker's history) also reads the batches before the span, as the tape's did.
-  const warm = spec && signal && signalHasState(spec) ? signal.score : undefined;
   const onTiming = (ms: number, n: number): void => {
     timings.push(ms);
     decisions += n;
   };
+  const policy = agentPolicy({ weights: agent.weights, normalizer: agent.meta.normalizer, feeRate: env.feeRate, maxPositions: config.allocation.maxPositions, actions, ...(signal ? { signal } : {}), onTiming });
+  // A signal with state (a GRU ranker's history) also reads the batches before the span, as the tape's did.
+  const warm = spec && signal && signalHasState(spec) ? signal.score : undefined;
   // The strategy source: the rule strategy inside the agent, fed from the data's start (strategy-agent.ts).
   const agentInEngine = fromStrategy
     ? strategyAgent({ weights: agent.weights, normalizer: agent.meta.normalizer, config, feeRate: env.feeRate, tradeFrom: fromTs, onTiming })

@@ -630,7 +630,7 @@ export class TradingEnv {
       if (fromStrategy) writeObservation(this.#o.normalizer, tape.features, cell * FEATURE_COUNT, this.#gateSeen, 0, inputs, price, bid, ts, this.feeRate, open / maxPositions, this.obs, k * OBSERVATION_SIZE);
       else writeObservation(this.#o.normalizer, tape.features, cell * FEATURE_COUNT, tape.signal, cell * SIGNAL_FEATURES, inputs, price, bid, ts, this.feeRate, open / maxPositions, this.obs, k * OBSERVATION_SIZE);
       if (fromStrategy) {
-        // A market missing from the batch can still be offered (a ranking of earlier batches), never sold here (no price).
+        // A market missing from the batch (not seen yet, or gone stale) is never sold here (no price), and step acts on the batch's markets only (the engine's agent decides on its snapshots): an offer of it is not taken.
         writeMask(tape.present[cell] === 1 ? inputs.group : 'busy', false, this.mask, k * ACTION_COUNT);
         // Not tied to a free slot or a running bot: the engine's sizing refuses then (as for the engine's agent), and the agent's own exits this step may free a slot.
         if (this.#offered[m] === 1 && inputs.group === 'flat') this.mask[k * ACTION_COUNT + BUY] = 1;
