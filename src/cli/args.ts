@@ -4,6 +4,16 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** An option the command does not have; the command line names the nearest one it has. */
+export class UnknownFlagError extends UsageError {
+  constructor(
+    readonly flag: string,
+    readonly known: readonly string[],
+  ) {
+    super(`unknown option --${flag}`);
+  }
+}
+
 export interface FlagSpec {
   /** `string`: one value (last wins); `list`: every value, also several after one flag; `boolean`: no value. */
   readonly type: 'string' | 'list' | 'boolean';
@@ -34,7 +44,7 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs): ParsedArgs
     const eq = token.indexOf('=');
     const name = eq > 0 ? token.slice(2, eq) : token.slice(2);
     const spec = specs[name];
-    if (!spec) throw new UsageError(`unknown option --${name}`);
+    if (!spec) throw new UnknownFlagError(name, Object.keys(specs));
     if (spec.type === 'boolean') {
       if (eq > 0) throw new UsageError(`--${name} takes no value`);
       booleans.add(name);

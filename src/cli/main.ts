@@ -1,4 +1,4 @@
-import { formatFlags, parseArgs, UsageError } from './args.js';
+import { formatFlags, parseArgs, UnknownFlagError, UsageError } from './args.js';
 import { describeCommands, readManifest, type CommandInfo } from './command-manifest.js';
 import type { CommandIo } from './command.js';
 import { InputError } from '../core/input-error.js';
@@ -38,6 +38,9 @@ export function commandHelp(command: CommandInfo): string {
   ].join('\n');
 }
 
+/** The commands that read words besides options: a subcommand or action, a name, a folder. */
+const OPERAND_COMMANDS: ReadonlySet<string> = new Set(['agent', 'data', 'new-strategy', 'ranker', 'report']);
+
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ');
 }
@@ -65,10 +68,15 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     if (error.code === 'EPIPE') stdoutClosed = true;
   });
   try {
-    return await command.run(parseArgs(rest, command.flags), io);
+    const args = parseArgs(rest, command.flags);
+    // A word no option takes would be silently ignored (`--every 5m b.csv` meaning a second data file).
+    const extra = OPERAND_COMMANDS.has(command.name) ? undefined : args.positionals[0];
+    if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}": every value belongs to an option (--data takes several: --data a.csv b.csv)`);
+    return await command.run(args, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`coinrx ${command.name}: ${error.message}. Run "coinrx ${command.name} --help".\n`);
+      const near = error instanceof UnknownFlagError ? (await import('../config.js')).nearestKey(error.flag, error.known) : undefined;
+      io.stderr.write(`coinrx ${command.name}: ${error.message}${near ? ` (did you mean --${near}?)` : ''}. Run "coinrx ${command.name} --help".\n`);
       return 2;
     }
     // Imported here: the configuration (zod) is not needed for help.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs, UsageError, type FlagSpecs } from '../../src/cli/args.js';
+import { parseArgs, UnknownFlagError, UsageError, type FlagSpecs } from '../../src/cli/args.js';
 
 const specs: FlagSpecs = {
   data: { type: 'list', description: 'inputs' },
@@ -24,7 +24,9 @@ describe('cli args', () => {
   });
 
   it('rejects unknown options and missing values with the option name', () => {
-    expect(() => parseArgs(['--nope'], specs)).toThrow(new UsageError('unknown option --nope'));
+    // A usage error that carries the options there are, for the nearest one on the command line.
+    expect(() => parseArgs(['--nope'], specs)).toThrow(new UnknownFlagError('nope', ['data', 'every', 'set', 'live']));
+    expect(() => parseArgs(['--nope'], specs)).toThrow(UsageError);
     expect(() => parseArgs(['--every'], specs)).toThrow(/--every needs a value/);
     expect(() => parseArgs(['--live=yes'], specs)).toThrow(/takes no value/);
   });

@@ -139,6 +139,15 @@ describe('bad input: one line, no stack, non-zero exit (the real CLI)', { timeou
     expectOneLine(await run([...agent, '--rl', 'agent.trainSteps=many']), 'agent', /--rl: agent\.trainSteps: Invalid input: expected number, received string/);
   });
 
+  it.concurrent('a misspelled option names the nearest one; a stray word is refused, not ignored', async () => {
+    expectOneLine(await run(['backtest', '--data', paths.good, '--tiemrange', '20240101-']), 'backtest', /unknown option --tiemrange \(did you mean --timerange\?\)\. Run "coinrx backtest --help"\.$/);
+    expectOneLine(await run(['features', '--data', paths.good, '--window', '1h']), 'features', /unknown option --window \(did you mean --windows\?\)/);
+    expectOneLine(await run(['backtest', '--data', paths.good, '--bogus']), 'backtest', /unknown option --bogus\. Run "coinrx backtest --help"\.$/);
+    // A second data file after another option's value would have been dropped without a word.
+    expectOneLine(await run(['features', '--data', paths.good, '--every', '5m', paths.emptyFile]), 'features', /unexpected argument ".*BTC_USDT-5m\.csv": every value belongs to an option \(--data takes several/);
+    expectOneLine(await run(['demo', 'extra']), 'demo', /unexpected argument "extra"/);
+  });
+
   it.concurrent('an --out that cannot be written is refused at start, before any data is read', async () => {
     // paths.good is a file: nothing can be made under it.
     const blocked = join(paths.good, 'out');
