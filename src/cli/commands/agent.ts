@@ -189,7 +189,7 @@ async function evaluate(args: ParsedArgs, io: CommandIo): Promise<number> {
 
 export const agentCommand: Command = {
   name: 'agent',
-  summary: 'train the RL agent (best/current self-play loop) and evaluate it against cash, buy-and-hold, the rule strategy, the edge rule it starts from and a random policy',
+  summary: 'train the RL agent (best/current self-play loop) and evaluate it against cash, buy-and-hold, the rule strategy, the generation 0 it starts from (the edge rule; the rule strategy itself with --rl actions.source=strategy) and a random policy',
   examples: [
     'coinrx agent train --data ../shared/data/candles/binance-spot-2021-5m --until 2021-03-01 --generations 5 --out out/agent',
     'coinrx agent evaluate --data ../shared/data/candles/binance-spot-2021-5m --model out/agent --from 2021-03-01',
@@ -198,7 +198,7 @@ export const agentCommand: Command = {
     ...DATA_FLAGS,
     config: { type: 'string', valueName: 'file.json', description: `engine profile (default ${CANDLE_PROFILE})` },
     set: { type: 'list', valueName: 'path=value', description: 'override one engine profile field' },
-    rl: { type: 'list', valueName: 'path=value', description: 'override one RL setting, e.g. agent.trainSteps=3000, reward.points=0 (see src/ml/rl/rl-config.ts)' },
+    rl: { type: 'list', valueName: 'path=value', description: 'override one RL setting, e.g. agent.trainSteps=3000, reward.points=0, actions.source=strategy (BUY only among the entries the configured rule strategy emits, its exits carried out; docs/rl.md; see src/ml/rl/rl-config.ts)' },
     out: { type: 'string', valueName: 'dir', description: 'train: run folder (default out/agent; resumes when it holds a run); evaluate: report folder' },
     generations: { type: 'string', valueName: 'N', description: 'train: generations to reach (default from the RL config)' },
     until: { type: 'string', valueName: 'date', description: 'train: end of the training and selection span, as the end of --timerange/--to (default: 30 days before the end of the data)' },

@@ -150,6 +150,15 @@ describe.skipIf(skipWithoutSharedData())('actions.source strategy: the rule stra
     }
   }, 120_000);
 
+  it('coinrx agent --help names the option and what generation 0 is with it', async () => {
+    let out = '';
+    const stdout = new PassThrough();
+    stdout.on('data', (c: Buffer) => (out += c.toString()));
+    expect(await main(['agent', '--help'], { stdout, stderr: new PassThrough(), interactive: false, env: {}, signal: new AbortController().signal })).toBe(0);
+    expect(out).toMatch(/--rl <path=value>.*actions\.source=strategy \(BUY only among the entries the configured rule strategy emits/);
+    expect(out).toMatch(/generation 0 it starts from \(the edge rule; the rule strategy itself with --rl actions\.source=strategy\)/);
+  });
+
   it('coinrx agent evaluate with a strategy-source agent: generation 0 is checked against the engine\'s rule strategy and the agent is run through the engine', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rl-strategy-eval-'));
     try {
