@@ -67,6 +67,9 @@ const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(2)
 async function train(args: ParsedArgs, io: CommandIo): Promise<number> {
   const config = engineConfig(args, io);
   const rl = rlConfig(args);
+  // The `strategy` action source runs the rule strategy on the engine's own snapshots and rankings: the tape keeps them (refused before any data is read).
+  const keepSnapshots = rl.actions.source === 'strategy';
+  if (keepSnapshots && config.ranking.model !== '') throw new UsageError('--rl actions.source=strategy runs the rule strategy on the tape\'s heuristic ranking: a ranking.model in the profile is not supported with it yet');
   const all = await events(args, io);
   if (all.length === 0) throw new InputError('the data holds no market events');
   const lastTs = (all[all.length - 1] as MarketEvent).ts;
@@ -89,9 +92,6 @@ async function train(args: ParsedArgs, io: CommandIo): Promise<number> {
   // The observation's ranker signal: the configured ranker model's probability, else the fallback rule (calibrated by the loop).
   const { modelSignal, signalScore } = await import('../../ml/rl/market-signal.js');
   const marketSignal = config.ranking.model === '' ? undefined : await modelSignal(config.ranking.model);
-  // The `strategy` action source runs the rule strategy on the engine's own snapshots and rankings: the tape keeps them.
-  const keepSnapshots = rl.actions.source === 'strategy';
-  if (keepSnapshots && config.ranking.model !== '') throw new UsageError('--rl actions.source=strategy runs the rule strategy on the tape\'s heuristic ranking: a ranking.model in the profile is not supported with it yet');
   const tape = buildTape(kept, config, { ...(marketSignal ? { signalScore: await signalScore(marketSignal), signalSource: 'model' as const } : {}), keepSnapshots });
   const validationFrom = batchAt(tape, until - rl.loop.validationDays * DAY);
   if (validationFrom - MIN_WARMUP_BATCHES < rl.episode.batches * 2) throw new UsageError('not enough data before the validation span for training episodes');

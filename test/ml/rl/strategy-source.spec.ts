@@ -159,6 +159,21 @@ describe.skipIf(skipWithoutSharedData())('actions.source strategy: the rule stra
     expect(out).toMatch(/generation 0 it starts from \(the edge rule; the rule strategy itself with --rl actions\.source=strategy\)/);
   });
 
+  it('coinrx agent train refuses a ranking.model with actions.source=strategy, before loading it or the data', async () => {
+    let err = '';
+    const stderr = new PassThrough();
+    stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const dir = mkdtempSync(join(tmpdir(), 'rl-strategy-model-'));
+    try {
+      const code = await main(['agent', 'train', '--data', sharedData('candles/binance-spot-2021-5m', 'BTC_USDT-5m.csv.gz'), '--rl', 'actions.source=strategy', '--set', `ranking.model=${join(dir, 'no-such-model')}`, '--out', join(dir, 'out')], { stdout: new PassThrough(), stderr, interactive: false, env: {}, signal: new AbortController().signal });
+      expect(code).toBe(2);
+      expect(err.trim().split('\n')).toHaveLength(1);
+      expect(err).toMatch(/--rl actions\.source=strategy .*a ranking\.model in the profile is not supported with it/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('coinrx agent evaluate with a strategy-source agent: generation 0 is checked against the engine\'s rule strategy and the agent is run through the engine', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rl-strategy-eval-'));
     try {
