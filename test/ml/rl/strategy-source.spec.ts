@@ -58,6 +58,18 @@ function engineRuleStrategy(events: readonly MarketEvent[], tape: MarketTape, co
   return { fills, results: run.engine.results, equity: run.engine.equity().equity };
 }
 
+/** Runs the CLI in process: its status and what it wrote. */
+async function coinrx(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await main(args, { stdout, stderr, interactive: false, env: {}, signal: new AbortController().signal });
+  return { code, out, err };
+}
+
 /** Plays the span with every market and a per-step choice; returns the env and, per step, which markets were offered a BUY. */
 function play(env: TradingEnv, tape: MarketTape, from: number, to: number, choose: (k: number, market: string, offered: boolean, holding: boolean) => number): { offers: Set<string> } {
   const episode = spanEpisode(tape, from, to);
@@ -151,21 +163,16 @@ describe.skipIf(skipWithoutSharedData())('actions.source strategy: the rule stra
   }, 120_000);
 
   it('coinrx agent --help names the option and what generation 0 is with it', async () => {
-    let out = '';
-    const stdout = new PassThrough();
-    stdout.on('data', (c: Buffer) => (out += c.toString()));
-    expect(await main(['agent', '--help'], { stdout, stderr: new PassThrough(), interactive: false, env: {}, signal: new AbortController().signal })).toBe(0);
+    const { code, out } = await coinrx(['agent', '--help']);
+    expect(code).toBe(0);
     expect(out).toMatch(/--rl <path=value>.*actions\.source=strategy \(BUY only among the entries the configured rule strategy emits/);
     expect(out).toMatch(/generation 0 it starts from \(the edge rule; the rule strategy itself with --rl actions\.source=strategy\)/);
   });
 
   it('coinrx agent train refuses a ranking.model with actions.source=strategy, before loading it or the data', async () => {
-    let err = '';
-    const stderr = new PassThrough();
-    stderr.on('data', (c: Buffer) => (err += c.toString()));
     const dir = mkdtempSync(join(tmpdir(), 'rl-strategy-model-'));
     try {
-      const code = await main(['agent', 'train', '--data', sharedData('candles/binance-spot-2021-5m', 'BTC_USDT-5m.csv.gz'), '--rl', 'actions.source=strategy', '--set', `ranking.model=${join(dir, 'no-such-model')}`, '--out', join(dir, 'out')], { stdout: new PassThrough(), stderr, interactive: false, env: {}, signal: new AbortController().signal });
+      const { code, err } = await coinrx(['agent', 'train', '--data', sharedData('candles/binance-spot-2021-5m', 'BTC_USDT-5m.csv.gz'), '--rl', 'actions.source=strategy', '--set', `ranking.model=${join(dir, 'no-such-model')}`, '--out', join(dir, 'out')]);
       expect(code).toBe(2);
       expect(err.trim().split('\n')).toHaveLength(1);
       expect(err).toMatch(/--rl actions\.source=strategy .*a ranking\.model in the profile is not supported with it/);
@@ -182,14 +189,8 @@ describe.skipIf(skipWithoutSharedData())('actions.source strategy: the rule stra
       const trainedOn = { from: Date.UTC(2021, 0, 20), to: Date.UTC(2021, 1, 1) };
       await saveAgent(join(dir, 'models', 'v1'), weights, { version: 'v1', kind: 'rl-dqn', generation: 1, spec: weights.spec, featureNames: [], positionFeatureNames: [], normalizer, trainedOn, data: [], rlConfig: { actions: { source: 'strategy' } }, engineConfig: {} });
       await setActive(join(dir, 'models'), 'v1');
-      let out = '';
-      let err = '';
-      const stdout = new PassThrough();
-      const stderr = new PassThrough();
-      stdout.on('data', (c: Buffer) => (out += c.toString()));
-      stderr.on('data', (c: Buffer) => (err += c.toString()));
       const files = ['BTC', 'ETH', 'ADA', 'DOGE', 'LINK', 'XRP', 'SOL', 'DOT'].map((c) => sharedData('candles/binance-spot-2021-5m', `${c}_USDT-5m.csv.gz`));
-      const code = await main(['agent', 'evaluate', '--data', ...files, '--model', dir, '--config', 'config/backtest-candles.json', '--to', '2021-01-06', '--out', join(dir, 'eval')], { stdout, stderr, interactive: false, env: {}, signal: new AbortController().signal });
+      const { code, out, err } = await coinrx(['agent', 'evaluate', '--data', ...files, '--model', dir, '--config', 'config/backtest-candles.json', '--to', '2021-01-06', '--out', join(dir, 'eval')]);
       expect(code, err).toBe(0);
       const report = JSON.parse(readFileSync(join(dir, 'eval', 'evaluation.json'), 'utf8')) as { rows: { policy: string; trades: number }[]; engineCheck: { matchesEnvironment: boolean }; strategyCheck: { matches: boolean; engineTrades: number } };
       expect(report.rows.map((r) => r.policy)).toContain('rule strategy (generation 0, environment)');
