@@ -28,8 +28,9 @@ describe.skipIf(skipWithoutRedis())('coinrx status', () => {
   it("shows the bot's state and its open positions from what a run wrote to Redis", async () => {
     const env = { REDIS_URL: redis.url };
     const c0 = captureIo(env);
-    expect(await main(['status', '--set', 'botId=fresh'], c0.io)).toBe(0);
-    expect(c0.out()).toMatch(/bot "fresh": no snapshots in Redis/);
+    expect(await main(['status', '--set', 'botId=fresh'], c0.io)).toBe(1);
+    expect(c0.err()).toMatch(/^coinrx status: bot "fresh": no snapshots in Redis at redis:\/\/127\.0\.0\.1:\d+.*; coinrx status without --bot lists the bots there\)$/m);
+    expect(c0.out()).toBe('');
 
     const set = ['--set', 'botId=stat', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'ranking.top=2', '--set', 'strategy.skipBearMarket=false', '--set', 'simulator.fillModel=touch', '--set', 'features.every=5m'];
     const run = captureIo(env);

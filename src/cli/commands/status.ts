@@ -110,9 +110,10 @@ export const statusCommand: Command = {
         io.stdout.write(`${JSON.stringify({ botId: config.botId, bot: bot ? { state: bot.value, ...bot.context } : null, checkpoint: checkpointInfo ? { index: checkpointInfo.index, ts: checkpointInfo.engine.ts } : null, models: models ?? null, portfolio: portfolio ?? null, positions: open, orders })}\n`);
         return 0;
       }
+      // A bot asked for by name that Redis does not know is a failed look-up (status 1), so a script notices.
       if (!bot && open.length === 0) {
-        io.stdout.write(`bot "${config.botId}": no snapshots in Redis (never ran with this REDIS_URL, or another botId)\n`);
-        return 0;
+        io.stderr.write(`coinrx status: bot "${config.botId}": no snapshots in Redis at ${redactUrl(config.redis.url)} (never ran with this REDIS_URL, or another botId${implicit ? '' : '; coinrx status without --bot lists the bots there'})\n`);
+        return 1;
       }
       const lines: string[] = [];
       if (bot) {
