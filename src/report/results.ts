@@ -207,7 +207,8 @@ export function decisionTable(outcomes: Readonly<Record<string, Readonly<Record<
 export const OUTCOME_WORDS: Readonly<Record<string, string>> = {
   'already-holding': 'already holding',
   'no-slot': 'no free slot',
-  halted: 'bot halted',
+  // The bot was not running: a halt (daily loss, drawdown) or a stop (Ctrl-C, the end of a run).
+  halted: 'bot halted or stopped',
   'below-minimum': 'below the minimum order',
   'store-unwritable': 'store not writable',
   'no-position': 'no position',
