@@ -285,7 +285,10 @@ export function issueLines(issues: z.ZodError['issues'], schema: unknown = confi
       const known = fieldsAt(issue.path, schema);
       return issue.keys.map((key) => {
         const near = nearestKey(key, known);
-        return `${[...issue.path, key].join('.')}: unknown field${near ? ` (did you mean ${[...issue.path, near].join('.')}?)` : ''}`;
+        // A section's field written at the top (`fillModel` for `simulator.fillModel`): name its place.
+        const section = near === undefined && issue.path.length === 0 ? known.find((s) => fieldsAt([s], schema).includes(key)) : undefined;
+        const hint = near !== undefined ? [...issue.path, near].join('.') : section !== undefined ? `${section}.${key}` : undefined;
+        return `${[...issue.path, key].join('.')}: unknown field${hint ? ` (did you mean ${hint}?)` : ''}`;
       });
     }
     const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
@@ -351,12 +354,35 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError([`${options.file}: expected a JSON object`]);
   }
   const env = options.env ?? {};
-  if (env['REDIS_URL']) setPath(raw, 'redis.url', JSON.stringify(env['REDIS_URL']));
-  if (env['LOG_LEVEL']) setPath(raw, 'log.level', JSON.stringify(env['LOG_LEVEL']));
+  /** Fields set from the environment and not overridden by --set: a bad value there names its variable. */
+  const fromEnv = new Map<string, string>();
+  for (const [variable, path] of ENV_FIELDS) {
+    const value = env[variable];
+    if (!value) continue;
+    setPath(raw, path, JSON.stringify(value));
+    fromEnv.set(path, variable);
+  }
   for (const assignment of options.set ?? []) {
     const eq = assignment.indexOf('=');
     if (eq <= 0) throw new ConfigError([`--set ${assignment}: expected path=value`]);
-    setPath(raw, assignment.slice(0, eq), assignment.slice(eq + 1));
+    const path = assignment.slice(0, eq);
+    setPath(raw, path, assignment.slice(eq + 1));
+    fromEnv.delete(path);
   }
-  return Object.freeze(parseConfig(raw));
+  try {
+    return Object.freeze(parseConfig(raw));
+  } catch (error) {
+    if (!(error instanceof ConfigError) || fromEnv.size === 0) throw error;
+    throw new ConfigError(error.issues.map((issue) => {
+      const path = issue.slice(0, issue.indexOf(':'));
+      const variable = fromEnv.get(path);
+      return variable === undefined ? issue : `${path} (from ${variable})${issue.slice(path.length)}`;
+    }));
+  }
 }
+
+/** The environment variables a configuration reads, and the field each sets (--set wins over them). */
+const ENV_FIELDS: readonly (readonly [variable: string, path: string])[] = [
+  ['REDIS_URL', 'redis.url'],
+  ['LOG_LEVEL', 'log.level'],
+];

@@ -45,10 +45,19 @@ describe('config', () => {
     expect(errorOf(() => loadConfig({ set: ['log.levle=debug'] })).issues).toEqual(['log.levle: unknown field (did you mean log.level?)']);
     // Nothing close: no suggestion rather than a wrong one.
     expect(errorOf(() => loadConfig({ set: ['simulator.colour=red'] })).issues).toEqual(['simulator.colour: unknown field']);
+    // A section's field written at the top: its place.
+    expect(errorOf(() => loadConfig({ set: ['fillModel.participation=0.1'] })).issues).toEqual(['fillModel: unknown field (did you mean simulator.fillModel?)']);
+    expect(errorOf(() => loadConfig({ set: ['maxPositions=2'] })).issues).toEqual(['maxPositions: unknown field (did you mean allocation.maxPositions?)']);
     const dir = mkdtempSync(join(tmpdir(), 'coinrx-config-'));
     const file = join(dir, 'profile.json');
     writeFileSync(file, JSON.stringify({ bot: { maxDrawDown: 0.1, dailyLossLimit: 0.02 }, exchange: { quote: 'USDT', market: ['BTC/USDT'] } }));
     expect(errorOf(() => loadConfig({ file })).issues).toEqual(['exchange.market: unknown field (did you mean exchange.markets?)', 'bot.maxDrawDown: unknown field (did you mean bot.maxDrawdown?)']);
+  });
+
+  it('names the environment variable a bad value came from, unless --set replaced it', () => {
+    expect(errorOf(() => loadConfig({ env: { LOG_LEVEL: 'loud' } })).issues).toEqual([expect.stringMatching(/^log\.level \(from LOG_LEVEL\): Invalid option/)]);
+    expect(errorOf(() => loadConfig({ env: { LOG_LEVEL: 'loud' }, set: ['log.level=verbose'] })).issues).toEqual([expect.stringMatching(/^log\.level: Invalid option/)]);
+    expect(loadConfig({ env: { LOG_LEVEL: 'loud' }, set: ['log.level=warn'] }).log.level).toBe('warn');
   });
 
   it('layers profile file, environment and --set overrides in that order', () => {
