@@ -202,6 +202,13 @@ describe('bad input: one line, no stack, non-zero exit (the real CLI)', { timeou
     expect(code, stderr).toBe(0);
   });
 
+  it('agent without --config, run from another folder, uses the candle profile shipped with coinrx and says which', async () => {
+    const shipped = new URL('../../config/backtest-candles.json', import.meta.url).pathname;
+    const result = await run(['agent', 'train', '--data', join(dir, 'no-such-data')]);
+    expect(result.stderr).toContain(`agent: engine profile ${shipped} (--config to choose another)\n`);
+    expectOneLine(result, 'agent', /no-such-data: no such file or directory/);
+  });
+
   it('the README example of a bad value prints what the README says', async () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const shown = /\$ npx coinrx backtest --data d --set strategy\.takeProfit=abc\n([\s\S]*?)```/.exec(readme)?.[1];

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { fieldsAt, issueLines, loadConfig, nearestKey } from '../../config.js';
 import { InputError, type MarketEvent } from '../../core/index.js';
 import { replayFromArgs } from './replay-input.js';
@@ -17,8 +18,22 @@ import { TIME_RANGE_FLAGS } from '../time-range-flags.js';
 const DAY = 86_400_000;
 const CANDLE_PROFILE = 'config/backtest-candles.json';
 
+/** The candle profile in the working folder, else the one shipped with coinrx (run from another folder). */
+function candleProfile(): string | undefined {
+  if (existsSync(CANDLE_PROFILE)) return CANDLE_PROFILE;
+  for (let dir = new URL('.', import.meta.url), up = 0; up < 5; up++, dir = new URL('..', dir)) {
+    const file = fileURLToPath(new URL(CANDLE_PROFILE, dir));
+    if (existsSync(file)) return file;
+  }
+  return undefined;
+}
+
 function engineConfig(args: ParsedArgs, io: CommandIo) {
-  const file = args.strings.get('config') ?? (existsSync(CANDLE_PROFILE) ? CANDLE_PROFILE : undefined);
+  let file = args.strings.get('config');
+  if (file === undefined) {
+    file = candleProfile();
+    io.stderr.write(`agent: engine profile ${file ?? "the schema's defaults (no config/backtest-candles.json found)"} (--config to choose another)\n`);
+  }
   return loadConfig({ ...(file ? { file } : {}), set: [...(args.lists.get('set') ?? [])], env: io.env });
 }
 
@@ -196,7 +211,7 @@ export const agentCommand: Command = {
   ],
   flags: {
     ...DATA_FLAGS,
-    config: { type: 'string', valueName: 'file.json', description: `engine profile (default ${CANDLE_PROFILE})` },
+    config: { type: 'string', valueName: 'file.json', description: `engine profile (default ${CANDLE_PROFILE}, here or else the one shipped with coinrx)` },
     set: { type: 'list', valueName: 'path=value', description: 'override one engine profile field' },
     rl: { type: 'list', valueName: 'path=value', description: 'override one RL setting, e.g. agent.trainSteps=3000, reward.points=0, actions.source=strategy (BUY only among the entries the configured rule strategy emits, its exits carried out; docs/rl.md; see src/ml/rl/rl-config.ts)' },
     out: { type: 'string', valueName: 'dir', description: 'train: run folder (default out/agent; resumes when it holds a run); evaluate: report folder' },
