@@ -32,7 +32,8 @@ export interface MarketTape {
   /** Snapshot price and the price a strategy quotes at (best bid, else the last price), [batch][market]. */
   readonly price: Float64Array;
   readonly bid: Float64Array;
-  readonly volatility: Float32Array;
+  /** The snapshot's volatility, float64 as the engine sizes `allocation.mode volatility` with it. */
+  readonly volatility: Float64Array;
   /** Order of the markets in each batch's snapshots, flattened: `order[orderStart[b] .. orderStart[b+1])`. */
   readonly order: Int32Array;
   readonly orderStart: Int32Array;
@@ -118,7 +119,7 @@ export function buildTape(events: readonly MarketEvent[], config: Config, option
   let present = new Uint8Array(B0 * M);
   let price = new Float64Array(B0 * M);
   let bid = new Float64Array(B0 * M);
-  let volatility = new Float32Array(B0 * M);
+  let volatility = new Float64Array(B0 * M);
   let signalScore = new Float64Array(B0 * M);
   const rows = new Float32Array(M * FEATURE_COUNT);
   const drain = (): void => {
@@ -133,7 +134,7 @@ export function buildTape(events: readonly MarketEvent[], config: Config, option
         present = grow(present, (n) => new Uint8Array(n), 1);
         price = grow(price, (n) => new Float64Array(n), 1);
         bid = grow(bid, (n) => new Float64Array(n), 1);
-        volatility = grow(volatility, (n) => new Float32Array(n), 1);
+        volatility = grow(volatility, (n) => new Float64Array(n), 1);
         signalScore = grow(signalScore, (n) => new Float64Array(n), 1);
       }
       featureRows(snaps, rows);

@@ -437,7 +437,7 @@ export class TradingEnv {
   #strategyFeatures(b: number): void {
     const { tape } = this;
     const snapshots = (tape.snapshots as NonNullable<MarketTape['snapshots']>)[b] as readonly FeatureSnapshot[];
-    // The snapshot's own float64, not the tape's float32 copy: the engine sizes `allocation.mode volatility` with it.
+    // Each market's volatility at its last snapshot: what the engine sizes `allocation.mode volatility` with.
     for (let i = tape.orderStart[b] as number, j = 0, e = tape.orderStart[b + 1] as number; i < e; i++, j++) this.#lastVolatility[tape.order[i] as number] = (snapshots[j] as FeatureSnapshot).volatility;
     (this.#strategy as StrategyRun).inputs.next({ kind: 'features', ts: tape.ts[b] as number, snapshots });
     this.#gateSeen.set(this.#gate);

@@ -28,6 +28,8 @@ describe.skipIf(skipWithoutSharedData())('RL environment ↔ engine parity', () 
   for (const [name, overrides] of [
     ['no latency, 10 % participation', {}],
     ['1 minute latency, full participation, touch fills', { simulator: { initialBalance: 10000, fillModel: 'touch', participation: 1, latency: '1m', feeRate: 0.001 } }],
+    // Stakes split by each coin's inverse volatility: sized with the snapshots' own float64 values, as the engine does.
+    ['stakes by volatility', { allocation: { mode: 'volatility', maxPositions: 5, maxPerCoin: 0.3, cashReserve: 0.05 } }],
   ] as const) {
     it(`the same actions give the same fills and P&L (${name})`, async () => {
       const config = candleConfig(overrides as Record<string, unknown>);
