@@ -520,7 +520,10 @@ const silent: Scenario = {
     await until(() => w.open('buy').length >= 2, 'two resting buys', 40_000);
     w.venue.stall(true);
     for (const o of w.open('buy')) w.venue.fill(o);
-    await sleep(10_000);
+    // A silent socket is noticed within 1.5 × stallMs (10 s: ccxt pings every 5 s and fails it after two
+    // missed pongs), then open orders are polled at once: 20 s (and the audit's 4 s) leave the REST
+    // look-ups 9 s on a loaded machine (10 s left them none at the end of a ping cycle).
+    await sleep(20_000);
   },
 };
 
