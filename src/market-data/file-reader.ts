@@ -315,20 +315,23 @@ async function* parseRecords(file: string, text: AsyncGenerator<string>, options
   if (out.length > 0) yield finish(out);
 }
 
+/** The file's candle parser; a file it cannot be made for (no market in its name) closes its chunks first. */
+async function candleParserFor(file: string, chunks: AsyncGenerator<Buffer>, options: FileReadOptions, stats: FileStats): Promise<CandleParser> {
+  try {
+    return parserFor(stats.format as ReplayFormat, file, options, stats) as CandleParser;
+  } catch (err) {
+    await chunks.return(undefined);
+    throw err;
+  }
+}
+
 /**
  * parseRecords for candle CSV, from the file's bytes: rows are found with a byte search and parsed in
  * place (CandleParser.parseBytes); a row it does not take (the header, a blank or malformed row) is
  * decoded and parsed as text, so outcomes, counts and messages are the text path's.
  */
 async function* parseCandleBytes(file: string, chunks: AsyncGenerator<Buffer>, options: FileReadOptions, stats: FileStats): AsyncGenerator<MarketEvent[]> {
-  const format = stats.format as ReplayFormat;
-  let parser: CandleParser;
-  try {
-    parser = parserFor(format, file, options, stats) as CandleParser;
-  } catch (err) {
-    await chunks.return(undefined);
-    throw err;
-  }
+  const parser = await candleParserFor(file, chunks, options, stats);
   let lineNo = 0;
   let parsed: MarketEvent[] = [];
   const finish = batchCounter(stats);
@@ -380,14 +383,7 @@ function columnCounter(stats: FileStats): (batch: CandleColumns) => CandleColumn
  * rows the byte path does not take parsed as text and their candles copied into the columns.
  */
 async function* parseCandleColumns(file: string, chunks: AsyncGenerator<Buffer>, options: FileReadOptions, stats: FileStats): AsyncGenerator<CandleColumns> {
-  const format = stats.format as ReplayFormat;
-  let parser: CandleParser;
-  try {
-    parser = parserFor(format, file, options, stats) as CandleParser;
-  } catch (err) {
-    await chunks.return(undefined);
-    throw err;
-  }
+  const parser = await candleParserFor(file, chunks, options, stats);
   let lineNo = 0;
   // Room for a group and the two candles a text row may add (the first row, held until the timeframe is known).
   const batch = new CandleColumns(stats.market as string, PARSED_BATCH + 2);

@@ -91,6 +91,9 @@ function play(env: TradingEnv, tape: MarketTape, from: number, to: number, choos
 
 describe.skipIf(skipWithoutSharedData())('actions.source strategy: the rule strategy\'s entries as the agent\'s candidates', () => {
   const rl = parseRlConfig({ actions: { source: 'strategy' } });
+  /** An environment offering the rule strategy's entries on the tape, fed from the data's start. */
+  const strategyEnv = (tape: MarketTape, config: Config, normalizer = tapeNormalizer(tape), record = true): TradingEnv =>
+    new TradingEnv({ tape, config, reward: rl.reward, normalizer, actions: rl.actions, record, warmFromStart: true });
 
   it('generation 0 (every entry taken) trades as the engine\'s rule strategy on the 30-coin candles: same fills, round trips and equity', async () => {
     const config = profile();
@@ -98,7 +101,7 @@ describe.skipIf(skipWithoutSharedData())('actions.source strategy: the rule stra
     const tape = buildTape(events, config, { keepSnapshots: true });
     const from = DAY;
     const to = tape.batches;
-    const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer: tapeNormalizer(tape), actions: rl.actions, record: true, warmFromStart: true });
+    const env = strategyEnv(tape, config);
     // The generation-0 network of the loop, acting greedily.
     playEpisode(env, spanEpisode(tape, from, to), { forward: new QForward(strategyWeights(qSpec(OBSERVATION_SIZE, rl.agent.hidden, rl.agent.dueling), 7)), epsilon: 0, random: new Random(1) });
     const engine = engineRuleStrategy(events, tape, config, from, to);
@@ -119,7 +122,7 @@ describe.skipIf(skipWithoutSharedData())('actions.source strategy: the rule stra
     const config = parseConfig(raw);
     const events = await firstDays(3);
     const tape = buildTape(events, config, { keepSnapshots: true });
-    const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer: tapeNormalizer(tape), actions: rl.actions, record: true, warmFromStart: true });
+    const env = strategyEnv(tape, config);
     playEpisode(env, spanEpisode(tape, DAY, tape.batches), { forward: new QForward(strategyWeights(qSpec(OBSERVATION_SIZE, rl.agent.hidden, rl.agent.dueling), 7)), epsilon: 0, random: new Random(1) });
     const engine = engineRuleStrategy(events, tape, config, DAY, tape.batches);
     // Several entries sized together in one batch, so the split (and not only the cap) sets the amounts.
@@ -142,7 +145,7 @@ describe.skipIf(skipWithoutSharedData())('actions.source strategy: the rule stra
       [1, initWeights(spec, 11)],
       [2, strategyWeights(spec, 3)],
     ] as [number, QWeights][]) {
-      const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer, actions: rl.actions, record: true, warmFromStart: true });
+      const env = strategyEnv(tape, config, normalizer);
       playEpisode(env, spanEpisode(tape, from, to), { forward: new QForward(weights), epsilon: 0, random: new Random(seed) });
       const fills: Fill[] = [];
       const run = createBacktest(config, 'USDT', (events[0] as MarketEvent).ts, strategyAgent({ weights, normalizer, config, feeRate: config.simulator.feeRate, tradeFrom: tape.ts[from] as number }));
@@ -209,7 +212,7 @@ describe.skipIf(skipWithoutSharedData())('actions.source strategy: the rule stra
     const config = profile();
     const events = await firstDays(6);
     const tape = buildTape(events, config, { keepSnapshots: true });
-    const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer: tapeNormalizer(tape), actions: rl.actions, record: true, warmFromStart: true });
+    const env = strategyEnv(tape, config);
     const from = DAY;
     const to = tape.batches;
     // Every entry taken first, to find the coin the rule strategy trades most.
@@ -239,7 +242,7 @@ describe.skipIf(skipWithoutSharedData())('actions.source strategy: the rule stra
     const config = profile();
     const events = await firstDays(6);
     const tape = buildTape(events, config, { keepSnapshots: true });
-    const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer: tapeNormalizer(tape), actions: rl.actions, record: true, warmFromStart: true });
+    const env = strategyEnv(tape, config);
     const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
     play(env, tape, DAY, tape.batches, (_k, _m, offered) => (offered ? BUY : HOLD));
     const strategyHeld = median(env.results.map((r) => r.closedTs - r.openedTs));
@@ -254,7 +257,7 @@ describe.skipIf(skipWithoutSharedData())('actions.source strategy: the rule stra
     const config = profile();
     const events = await firstDays(4);
     const tape = buildTape(events, config, { keepSnapshots: true });
-    const env = new TradingEnv({ tape, config, reward: rl.reward, normalizer: tapeNormalizer(tape), actions: rl.actions, warmFromStart: true });
+    const env = strategyEnv(tape, config, tapeNormalizer(tape), false);
     const seen = new Set<string>();
     play(env, tape, DAY, tape.batches, (k) => {
       const p = env.obs[k * OBSERVATION_SIZE + FEATURE_COUNT] as number;
