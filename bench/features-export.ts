@@ -1,12 +1,16 @@
 /**
  * `npm run bench -- features-export`: `coinrx features --every 5m` on the 30-coin 5m candles of
  * ../shared/data end to end (a fresh process through bin/coinrx.js: start, gunzip, parse, every window,
- * write), as JSON lines and as an Arrow file, beside its floor for the same input: the same files
- * through the same reader and the same number of bytes written, no feature computed. In the same run,
- * when given: BENCH_PREVIOUS=<checkout of an earlier release> its JSON export, and
- * BENCH_DUCKDB=<folder whose node_modules has @duckdb/node-api> DuckDB computing the same windows (sums
- * of volume, price × volume and counts over RANGE frames (t − W, t], VWAP their ratio) from the same
- * gzip files and writing JSON lines (`duckdb_s`), and to a table only (`duckdb_compute_s`).
+ * write), as JSON lines and as an Arrow file with every field, then both again with only the columns
+ * DuckDB computes below (`--fields price,vwap,volume,value,trades`: `coinrx_same_columns_*`), beside
+ * the floor for the same input: the same files through the same reader and the same number of bytes
+ * written, no feature computed. In the same run, when given: BENCH_PREVIOUS=<checkout of an earlier
+ * release> its JSON export and its Arrow export of the same columns, and BENCH_DUCKDB=<folder whose
+ * node_modules has @duckdb/node-api> DuckDB computing the same windows (sums of volume, price × volume and
+ * counts over RANGE frames (t − W, t], VWAP their ratio) from the same gzip files and writing JSON lines
+ * (`duckdb_s`), Parquet, its columnar file (`duckdb_parquet_s`), and to a table only
+ * (`duckdb_compute_s`); `coinrx_json_vs_duckdb` and `coinrx_arrow_vs_duckdb_parquet` compare the same
+ * columns, text with text and columnar with columnar.
  */
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -27,8 +31,11 @@ function seconds(run: () => void): number {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-function cliExport(tree: string, out: string): number {
-  return seconds(() => execFileSync(process.execPath, [join(tree, 'bin/coinrx.js'), 'features', '--data', CANDLES, '--every', '5m', '--out', out], { stdio: 'ignore' }));
+/** The columns DuckDB computes below: the price and every window's four figures (no volatility, lines, regimes or touch). */
+const SAME_COLUMNS = ['--fields', 'price,vwap,volume,value,trades'];
+
+function cliExport(tree: string, out: string, extra: readonly string[] = []): number {
+  return seconds(() => execFileSync(process.execPath, [join(tree, 'bin/coinrx.js'), 'features', '--data', CANDLES, '--every', '5m', '--out', out, ...extra], { stdio: 'ignore' }));
 }
 
 /** The floor: the reader's events counted, then `bytes` written in 1 MiB pieces. */
@@ -48,7 +55,7 @@ interface DuckConnection {
   run(sql: string): Promise<unknown>;
 }
 
-async function duckdb(dir: string, out: string): Promise<{ duckdb_s: number; duckdb_compute_s: number; duckdb_bytes: number }> {
+async function duckdb(dir: string, out: string): Promise<{ duckdb_s: number; duckdb_parquet_s: number; duckdb_compute_s: number; duckdb_bytes: number; duckdb_parquet_bytes: number }> {
   const require = createRequire(join(dir, 'package.json'));
   const { DuckDBInstance } = (await import(pathToFileURL(require.resolve('@duckdb/node-api')).href)) as { DuckDBInstance: { create(path: string): Promise<{ connect(): Promise<DuckConnection> }> } };
   const windows = WINDOWS.map((w) => `w${w.replace(/[^0-9a-zA-Z]/g, '_')}${w === '1M' ? 'mo' : ''}`);
@@ -70,7 +77,11 @@ async function duckdb(dir: string, out: string): Promise<{ duckdb_s: number; duc
   };
   const compute = await run(`CREATE TABLE f AS ${query(`(${load})`)}`);
   const total = await run(`COPY (${query(`(${load})`)}) TO '${out}' (FORMAT JSON)`);
-  return { duckdb_s: round(total), duckdb_compute_s: round(compute), duckdb_bytes: statSync(out).size };
+  const parquet = `${out}.parquet`;
+  const columnar = await run(`COPY (${query(`(${load})`)}) TO '${parquet}' (FORMAT PARQUET)`);
+  const parquetBytes = statSync(parquet).size;
+  rmSync(parquet);
+  return { duckdb_s: round(total), duckdb_parquet_s: round(columnar), duckdb_compute_s: round(compute), duckdb_bytes: statSync(out).size, duckdb_parquet_bytes: parquetBytes };
 }
 
 function round(x: number): number {
@@ -86,6 +97,10 @@ export async function run(): Promise<Record<string, unknown>> {
     const coinrxArrow = cliExport(root, join(dir, 'f.arrow'));
     const arrowBytes = statSync(join(dir, 'f.arrow')).size;
     rmSync(join(dir, 'f.arrow'));
+    const sameJson = cliExport(root, join(dir, 'same.jsonl'), SAME_COLUMNS);
+    rmSync(join(dir, 'same.jsonl'));
+    const sameArrow = cliExport(root, join(dir, 'same.arrow'), SAME_COLUMNS);
+    rmSync(join(dir, 'same.arrow'));
     const floorRun = await floor(bytes, join(dir, 'floor'));
     rmSync(join(dir, 'floor'));
     const figures: Record<string, unknown> = {
@@ -94,15 +109,25 @@ export async function run(): Promise<Record<string, unknown>> {
       coinrx_json_bytes: bytes,
       coinrx_arrow_s: round(coinrxArrow),
       coinrx_arrow_bytes: arrowBytes,
+      coinrx_same_columns_json_s: round(sameJson),
+      coinrx_same_columns_arrow_s: round(sameArrow),
       floor_read_and_write_s: round(floorRun.seconds),
       coinrx_json_vs_floor: round(coinrxJson / floorRun.seconds),
     };
     const previous = process.env['BENCH_PREVIOUS'];
-    if (previous) figures['previous_json_s'] = round(cliExport(previous, join(dir, 'previous.jsonl')));
+    if (previous) {
+      figures['previous_json_s'] = round(cliExport(previous, join(dir, 'previous.jsonl')));
+      rmSync(join(dir, 'previous.jsonl'));
+      figures['previous_same_columns_arrow_s'] = round(cliExport(previous, join(dir, 'previous.arrow'), SAME_COLUMNS));
+      rmSync(join(dir, 'previous.arrow'));
+    }
     const duck = process.env['BENCH_DUCKDB'];
     if (duck) {
       const d = await duckdb(duck, join(dir, 'duck.jsonl'));
-      Object.assign(figures, d, { coinrx_json_vs_duckdb: round(coinrxJson / d.duckdb_s) });
+      Object.assign(figures, d, {
+        coinrx_json_vs_duckdb: round(sameJson / d.duckdb_s),
+        coinrx_arrow_vs_duckdb_parquet: round(sameArrow / d.duckdb_parquet_s),
+      });
     }
     return figures;
   } finally {

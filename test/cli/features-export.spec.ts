@@ -177,6 +177,77 @@ describe('feature export', () => {
     }
   });
 
+  it('an .arrow file has a touch where the snapshot has one and a null where it has none', async () => {
+    // A Binance capture made here: BTC with book tops (a print below the bid makes its touch stale until the
+    // next top), ETH with trades only.
+    const dir = mkdtempSync(join(tmpdir(), 'coinrx-features-touch-'));
+    const t0 = Date.UTC(2024, 7, 8);
+    const lines: string[] = [];
+    const frame = (ms: number, stream: string, data: Record<string, unknown>): void => {
+      lines.push(`${ms * 1e6} ${JSON.stringify({ stream, data })}`);
+    };
+    for (let i = 0; i < 40; i++) {
+      const ms = t0 + i * 250;
+      const bid = 60_000 + i;
+      if (i % 4 !== 3) frame(ms, 'btcusdt@bookTicker', { u: i + 1, s: 'BTCUSDT', b: `${bid}`, B: '1.5', a: `${bid + 1}`, A: `${2 + i / 10}` });
+      frame(ms + 1, 'btcusdt@trade', { e: 'trade', E: ms + 1, s: 'BTCUSDT', t: 100 + i, p: `${i % 5 === 0 ? bid - 50 : bid}`, q: '0.01', T: ms + 1, m: true });
+      frame(ms + 2, 'ethusdt@trade', { e: 'trade', E: ms + 2, s: 'ETHUSDT', t: 500 + i, p: `${2500 + i}`, q: '0.1', T: ms + 2, m: false });
+    }
+    writeFileSync(join(dir, 'spot_capture.txt.gz'), gzipSync(`${lines.join('\n')}\n`));
+    const json = captureIo();
+    expect(await main(['features', '--data', dir, '--every', '1s'], json.io)).toBe(0);
+    const rows = json.out().trim().split('\n').map((l) => JSON.parse(l) as FeatureSnapshot);
+    const file = join(mkdtempSync(join(tmpdir(), 'coinrx-features-out-')), 'touch.arrow');
+    expect(await main(['features', '--data', dir, '--every', '1s', '--out', file], captureIo().io)).toBe(0);
+    const table = tableFromIPC(readFileSync(file));
+    expect(table.numRows).toBe(rows.length);
+    const withTouch = rows.filter((s) => s.touch !== undefined).length;
+    expect(withTouch).toBeGreaterThan(0);
+    expect(withTouch).toBeLessThan(rows.length);
+    for (const [i, row] of table.toArray().entries()) {
+      const r = row as Record<string, unknown>;
+      const s = rows[i] as FeatureSnapshot;
+      expect(r['market']).toBe(s.market);
+      expect(r['ts']).toBe(s.ts);
+      expect(r['vwap_1m']).toBe(s.windows['1m'].vwap);
+      expect(r['touch_bidPrice']).toBe(s.touch?.bidPrice ?? null);
+      expect(r['touch_askSize']).toBe(s.touch?.askSize ?? null);
+    }
+  });
+
+  it('an .arrow file of more rows than one record batch holds every row in order', async () => {
+    // 120 coins of two days of 5m candles: 69,120 snapshots, two record batches of 65,536 rows at most.
+    const dir = mkdtempSync(join(tmpdir(), 'coinrx-features-many-'));
+    const start = Date.UTC(2024, 0, 1);
+    for (let c = 0; c < 120; c++) {
+      const rows = ['timestamp,open,high,low,close,volume'];
+      for (let i = 0; i < 576; i++) rows.push(`${start + i * 300_000},${100 + c},${103 + c},${99 + c},${100 + c + (i % 3)},${1 + c}`);
+      writeFileSync(join(dir, `C${String(c).padStart(3, '0')}LONGERNAME_KRW-5m.csv.gz`), gzipSync(`${rows.join('\n')}\n`));
+    }
+    const args = ['features', '--data', dir, '--every', '5m', '--windows', '1h', '--fields', 'vwap,regime'];
+    const json = captureIo();
+    expect(await main(args, json.io)).toBe(0);
+    const rows = json.out().trim().split('\n').map((l) => JSON.parse(l) as FeatureSnapshot);
+    const file = join(mkdtempSync(join(tmpdir(), 'coinrx-features-out-')), 'many.arrow');
+    expect(await main([...args, '--out', file], captureIo().io)).toBe(0);
+    const table = tableFromIPC(readFileSync(file));
+    expect(rows.length).toBe(69_120);
+    expect(table.numRows).toBe(rows.length);
+    expect(table.batches.length).toBe(2);
+    expect(table.schema.fields.map((f) => f.name)).toEqual(['market', 'ts', 'vwap_1h', 'regime_1h', 'regime_6h', 'regime_12h', 'regime_24h']);
+    const market = table.getChild('market');
+    const ts = table.getChild('ts');
+    const vwap = table.getChild('vwap_1h');
+    const regime = table.getChild('regime_24h');
+    for (let i = 0; i < rows.length; i++) {
+      const s = rows[i] as FeatureSnapshot;
+      expect(market?.get(i)).toBe(s.market);
+      expect(ts?.get(i)).toBe(s.ts);
+      expect(vwap?.get(i)).toBe(s.windows['1h'].vwap);
+      expect(regime?.get(i)).toBe(s.regime['24h']);
+    }
+  });
+
   it('estimates a file\'s records from its size, gzip or plain, within a few percent', async () => {
     const dir = writeCandles();
     const exact = 577;
