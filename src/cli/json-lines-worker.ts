@@ -1,24 +1,28 @@
-import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { snapshotSerializer, type FeatureSelection } from './output.js';
 import { SnapshotUnpacker, type PackedBatch } from './snapshot-rows.js';
 
-/** What the worker is given: the open file to write and what of each snapshot. */
+/** What a worker is given: what of each snapshot to write. */
 export interface JsonLinesJob {
   readonly kind: 'coinrx-json-lines';
-  readonly fd: number;
   readonly selection: FeatureSelection;
 }
 
-/** To the worker: a batch to write, or the end. */
-export type JsonLinesCommand = { readonly type: 'batch'; readonly batch: PackedBatch } | { readonly type: 'end' };
-/** From the worker: a batch written (its lines and characters), the end reached, or a failure. */
-export type JsonLinesReply = { readonly type: 'written'; readonly lines: number; readonly chars: number } | { readonly type: 'done' } | { readonly type: 'error'; readonly message: string };
+/** To a worker: a batch to format (its place in the file, and every table entry first seen since this worker's last batch). */
+export interface JsonLinesCommand {
+  readonly seq: number;
+  readonly batch: PackedBatch;
+}
+/** From a worker: a batch's lines as UTF-8 bytes, or a failure. */
+export type JsonLinesReply =
+  | { readonly type: 'formatted'; readonly seq: number; readonly bytes: Uint8Array; readonly lines: number; readonly chars: number }
+  | { readonly type: 'error'; readonly message: string };
 
 /**
- * The JSON lines of feature snapshots, serialised and written in a worker thread while the main thread
- * computes the next ones: formatting the numbers is most of an export's time, and the machine has a
- * second core. Each batch arrives packed (snapshot-rows.ts) and goes out as JSON.stringify writes it.
+ * The JSON lines of feature snapshots, serialised in worker threads while the main thread computes the
+ * next ones: formatting the numbers is most of an export's time. Each batch arrives packed
+ * (snapshot-rows.ts), goes back as the bytes JSON.stringify writes for it, and the main thread writes the
+ * batches in order (parallel-json-writer.ts).
  */
 const job = workerData as JsonLinesJob | undefined;
 const port = parentPort;
@@ -27,16 +31,13 @@ if (port && job?.kind === 'coinrx-json-lines') {
   const unpacker = new SnapshotUnpacker();
   port.on('message', (command: JsonLinesCommand) => {
     try {
-      if (command.type === 'end') {
-        port.postMessage({ type: 'done' } satisfies JsonLinesReply);
-        return;
-      }
       const lines: string[] = [];
       unpacker.unpack(command.batch, (s) => lines.push(serialize(s)));
       const text = `${lines.join('\n')}\n`;
       const bytes = Buffer.from(text, 'utf8');
-      for (let at = 0; at < bytes.length; ) at += writeSync(job.fd, bytes, at);
-      port.postMessage({ type: 'written', lines: lines.length, chars: text.length } satisfies JsonLinesReply);
+      // The Buffer may sit in Node's shared pool: a copy of its own is what can be transferred.
+      const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? new Uint8Array(bytes.buffer) : new Uint8Array(bytes);
+      port.postMessage({ type: 'formatted', seq: command.seq, bytes: own, lines: lines.length, chars: text.length } satisfies JsonLinesReply, [own.buffer as ArrayBuffer]);
     } catch (error) {
       port.postMessage({ type: 'error', message: (error as Error).message } satisfies JsonLinesReply);
     }

@@ -1,52 +1,60 @@
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FeatureSnapshot } from '../core/index.js';
 import type { JsonLinesCommand, JsonLinesJob, JsonLinesReply } from './json-lines-worker.js';
 import type { FeatureSelection } from './output.js';
-import { SnapshotPacker } from './snapshot-rows.js';
+import { SnapshotPacker, type PackedBatch } from './snapshot-rows.js';
 
 const ROWS_PER_BATCH = 4096;
-/** Batches sent and not yet written: the main thread waits past this (memory stays flat). */
-const MAX_IN_FLIGHT = 4;
+/** Batches sent to each worker and not yet written: the main thread waits past this (memory stays flat). */
+const MAX_IN_FLIGHT_PER_WORKER = 4;
+
+/** One formatting thread and the table entries (market names, regime records) it has been sent. */
+interface Formatter {
+  readonly worker: Worker;
+  markets: number;
+  regimes: number;
+}
 
 /**
- * Feature snapshots to a JSON lines file through a worker thread (json-lines-worker.ts): the same bytes
- * as writing them here, in about the time of the slower of computing and formatting instead of both.
- * The file is opened here, so a bad path fails at once with its own error.
+ * Feature snapshots to a JSON lines file, formatted in worker threads (json-lines-worker.ts): the same
+ * bytes as writing them here, in about the time of the slower of computing and formatting instead of
+ * both. Formatting the numbers is the larger part, so it is split: batches go to the workers in turn
+ * (two, one on a single-core machine), each sends its batch's bytes back, and they are written here in
+ * batch order. The file is opened here, so a bad path fails at once with its own error.
  */
 export class ParallelJsonWriter {
   readonly #fd: number;
-  readonly #worker: Worker;
+  readonly #formatters: Formatter[];
   readonly #packer = new SnapshotPacker(ROWS_PER_BATCH);
-  #inFlight = 0;
+  /** Every table entry the packer has handed out, in order: each worker is sent the ones it has not seen. */
+  readonly #markets: string[] = [];
+  readonly #regimes: Readonly<Record<string, string>>[] = [];
+  /** Formatted batches that arrived before the one the file needs next, by place. */
+  readonly #ready = new Map<number, { bytes: Uint8Array; lines: number; chars: number }>();
+  #sent = 0;
+  #written = 0;
   #wake: (() => void) | undefined;
   #failure: Error | undefined;
-  #done = false;
   /** Snapshots handed over. */
   lines = 0;
-  /** Lines and characters the worker has written. */
+  /** Lines and characters written to the file. */
   writtenLines = 0;
   chars = 0;
 
-  constructor(path: string, selection: FeatureSelection) {
+  constructor(path: string, selection: FeatureSelection, threads = Math.min(2, availableParallelism())) {
     this.#fd = openSync(path, 'w');
-    const job: JsonLinesJob = { kind: 'coinrx-json-lines', fd: this.#fd, selection };
-    this.#worker = new Worker(bootstrap(new URL('./json-lines-worker.ts', import.meta.url)), { eval: true, workerData: job });
-    this.#worker.on('message', (reply: JsonLinesReply) => {
-      if (reply.type === 'written') {
-        this.#inFlight--;
-        this.writtenLines += reply.lines;
-        this.chars += reply.chars;
-      } else if (reply.type === 'done') this.#done = true;
-      else this.#failure = new Error(`writing the features failed: ${reply.message}`);
-      this.#wake?.();
-    });
-    this.#worker.on('error', (error) => {
-      this.#failure = error;
-      this.#wake?.();
+    const job: JsonLinesJob = { kind: 'coinrx-json-lines', selection };
+    const code = bootstrap(new URL('./json-lines-worker.ts', import.meta.url));
+    this.#formatters = Array.from({ length: Math.max(1, threads) }, () => {
+      const worker = new Worker(code, { eval: true, workerData: job });
+      worker.on('message', (reply: JsonLinesReply) => this.#onReply(reply));
+      worker.on('error', (error) => this.#fail(error));
+      return { worker, markets: 0, regimes: 0 };
     });
   }
 
@@ -60,26 +68,54 @@ export class ParallelJsonWriter {
 
   async drain(): Promise<void> {
     // The first lines go out at once and are waited for: their size makes the estimate printed at start.
-    const first = this.writtenLines === 0 && this.#inFlight === 0 && this.#packer.count > 0;
+    const first = this.writtenLines === 0 && this.#sent === 0 && this.#packer.count > 0;
     if (first || this.#packer.count >= ROWS_PER_BATCH / 2) this.#send();
-    await this.#until(() => this.#inFlight <= (first ? 0 : MAX_IN_FLIGHT));
+    const limit = first ? 0 : MAX_IN_FLIGHT_PER_WORKER * this.#formatters.length;
+    await this.#until(() => this.#sent - this.#written <= limit);
   }
 
   async close(): Promise<void> {
     try {
       if (this.#packer.count > 0) this.#send();
-      this.#worker.postMessage({ type: 'end' } satisfies JsonLinesCommand);
-      await this.#until(() => this.#done);
+      await this.#until(() => this.#written === this.#sent);
     } finally {
-      await this.#worker.terminate();
+      await Promise.all(this.#formatters.map((f) => f.worker.terminate()));
       closeSync(this.#fd);
     }
   }
 
   #send(): void {
     const batch = this.#packer.take();
-    this.#inFlight++;
-    this.#worker.postMessage({ type: 'batch', batch } satisfies JsonLinesCommand, [batch.rows.buffer as ArrayBuffer]);
+    this.#markets.push(...batch.markets);
+    this.#regimes.push(...batch.regimes);
+    const seq = this.#sent++;
+    const formatter = this.#formatters[seq % this.#formatters.length] as Formatter;
+    const own: PackedBatch = { rows: batch.rows, count: batch.count, markets: this.#markets.slice(formatter.markets), regimes: this.#regimes.slice(formatter.regimes) };
+    formatter.markets = this.#markets.length;
+    formatter.regimes = this.#regimes.length;
+    formatter.worker.postMessage({ seq, batch: own } satisfies JsonLinesCommand, [batch.rows.buffer as ArrayBuffer]);
+  }
+
+  #onReply(reply: JsonLinesReply): void {
+    if (reply.type === 'error') return this.#fail(new Error(`writing the features failed: ${reply.message}`));
+    this.#ready.set(reply.seq, reply);
+    try {
+      for (let next = this.#ready.get(this.#written); next !== undefined; next = this.#ready.get(this.#written)) {
+        this.#ready.delete(this.#written);
+        for (let at = 0; at < next.bytes.length; ) at += writeSync(this.#fd, next.bytes, at);
+        this.#written++;
+        this.writtenLines += next.lines;
+        this.chars += next.chars;
+      }
+    } catch (error) {
+      return this.#fail(error as Error);
+    }
+    this.#wake?.();
+  }
+
+  #fail(error: Error): void {
+    this.#failure ??= error;
+    this.#wake?.();
   }
 
   async #until(ready: () => boolean): Promise<void> {

@@ -150,6 +150,29 @@ describe('feature export', () => {
     }
   });
 
+  it('a file formatted by two threads in turn holds the bytes written to stdout, markets first seen in later batches included', async () => {
+    // Six coins, each starting later than the one before: about 14,700 lines, several batches of 4,096, and
+    // markets (and regime records) first met in batches the second thread formats.
+    const dir = mkdtempSync(join(tmpdir(), 'coinrx-features-late-'));
+    const start = Date.UTC(2024, 0, 1);
+    for (let c = 0; c < 6; c++) {
+      const rows = ['timestamp,open,high,low,close,volume'];
+      let price = 100 * (c + 1);
+      for (let i = c * 400; i < 3456; i++) {
+        const next = price * (1 + (((i * 7 + c) % 11) - 5) / 1000);
+        rows.push(`${start + i * 300_000},${price},${Math.max(price, next) * 1.001},${Math.min(price, next) * 0.999},${next},${1 + ((i + c) % 5)}`);
+        price = next;
+      }
+      writeFileSync(join(dir, `L${c}_KRW-5m.csv.gz`), gzipSync(`${rows.join('\n')}\n`));
+    }
+    const stdout = captureIo();
+    expect(await main(['features', '--data', dir, '--every', '5m'], stdout.io)).toBe(0);
+    expect(stdout.out().split('\n').length).toBeGreaterThan(3 * 4096);
+    const file = join(mkdtempSync(join(tmpdir(), 'coinrx-features-out-')), 'late.jsonl');
+    expect(await main(['features', '--data', dir, '--every', '5m', '--out', file], captureIo().io)).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe(stdout.out());
+  });
+
   it('an .arrow file holds the same values as the JSON lines, one column each', async () => {
     const dir = writeCandles();
     const json = captureIo();
