@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { snapshotSerializer, type FeatureSelection } from './output.js';
+import { SNAPSHOT_FIELDS, WINDOW_STATS, type FeatureSelection } from './output.js';
+import { WINDOWS } from '../core/index.js';
 import { SnapshotUnpacker, type PackedBatch } from './snapshot-rows.js';
 
 /** What a worker is given: what of each snapshot to write. */
@@ -27,12 +28,16 @@ export type JsonLinesReply =
 const job = workerData as JsonLinesJob | undefined;
 const port = parentPort;
 if (port && job?.kind === 'coinrx-json-lines') {
-  const serialize = snapshotSerializer(job.selection);
+  const selection = job.selection;
+  const everything = SNAPSHOT_FIELDS.every((f) => selection.fields.includes(f)) && selection.windows.length === WINDOWS.length && selection.stats.length === WINDOW_STATS.length;
   const unpacker = new SnapshotUnpacker();
   port.on('message', (command: JsonLinesCommand) => {
     try {
       const lines: string[] = [];
-      unpacker.unpack(command.batch, (s) => lines.push(serialize(s)));
+      // What snapshotSerializer writes: the whole snapshot, or the selected part built straight from the rows.
+      const push = (o: unknown): void => void lines.push(JSON.stringify(o));
+      if (everything) unpacker.unpack(command.batch, push);
+      else unpacker.unpackSelected(command.batch, selection, push);
       const text = `${lines.join('\n')}\n`;
       const bytes = Buffer.from(text, 'utf8');
       // The Buffer may sit in Node's shared pool: a copy of its own is what can be transferred.

@@ -94,6 +94,30 @@ describe('feature export', () => {
     expect(back).toEqual(snapshots.map((s) => JSON.stringify(s)));
   });
 
+  it('packed rows unpacked for a selection give what the serialiser writes for it', () => {
+    const t0 = Date.UTC(2024, 0, 1);
+    const events: MarketEvent[] = [];
+    for (let i = 0; i < 1500; i++) events.push({ kind: 'trade', market: ['BTC/KRW', 'ETH/KRW'][i % 2] as string, ts: t0 + i * 1499, price: 50 + Math.sin(i) * 2, amount: 0.02 * (i % 7) });
+    const snapshots = snapshotsOf(events, 1000);
+    snapshots.push({ ...(snapshots[5] as FeatureSnapshot), high: Number.POSITIVE_INFINITY, touch: { bidPrice: 49, bidSize: 1, askPrice: 51, askSize: 2.5 } });
+    const selections: FeatureSelection[] = [
+      { fields: ['price', 'windows'], windows: ['1m', '1d'], stats: ['vwap'] },
+      { fields: ['windows', 'regime', 'touch'], windows: ['1M'], stats: ['value', 'trades'] },
+      { fields: ['low', 'high', 'touch'], windows: WINDOWS, stats: WINDOW_STATS },
+      { fields: ['price', 'windows', 'volatility', 'position'], windows: WINDOWS, stats: ['vwap', 'volume', 'value', 'trades'] },
+    ];
+    for (const sel of selections) {
+      const packer = new SnapshotPacker(64);
+      const unpacker = new SnapshotUnpacker();
+      const back: string[] = [];
+      const flush = (): void => unpacker.unpackSelected(structuredClone(packer.take()), sel, (o) => back.push(JSON.stringify(o)));
+      for (const s of snapshots) if (!packer.add(s)) (flush(), packer.add(s));
+      flush();
+      const write = snapshotSerializer(sel);
+      expect(back).toEqual(snapshots.map((s) => write(s)));
+    }
+  });
+
   it('a file written through the worker thread holds the bytes written to stdout', async () => {
     const dir = writeCandles();
     const stdout = captureIo();
