@@ -35,7 +35,7 @@ export class ParallelJsonWriter {
   readonly #markets: string[] = [];
   readonly #regimes: Readonly<Record<string, string>>[] = [];
   /** Formatted batches that arrived before the one the file needs next, by place. */
-  readonly #ready = new Map<number, { bytes: Uint8Array; lines: number; chars: number }>();
+  readonly #ready = new Map<number, { bytes: Uint8Array; lines: number; chars: number; formatter: Formatter }>();
   #sent = 0;
   #written = 0;
   #wake: (() => void) | undefined;
@@ -52,9 +52,10 @@ export class ParallelJsonWriter {
     const code = bootstrap(new URL('./json-lines-worker.ts', import.meta.url));
     this.#formatters = Array.from({ length: Math.max(1, threads) }, () => {
       const worker = new Worker(code, { eval: true, workerData: job });
-      worker.on('message', (reply: JsonLinesReply) => this.#onReply(reply));
+      const formatter: Formatter = { worker, markets: 0, regimes: 0 };
+      worker.on('message', (reply: JsonLinesReply) => this.#onReply(formatter, reply));
       worker.on('error', (error) => this.#fail(error));
-      return { worker, markets: 0, regimes: 0 };
+      return formatter;
     });
   }
 
@@ -93,16 +94,19 @@ export class ParallelJsonWriter {
     const own: PackedBatch = { rows: batch.rows, count: batch.count, markets: this.#markets.slice(formatter.markets), regimes: this.#regimes.slice(formatter.regimes) };
     formatter.markets = this.#markets.length;
     formatter.regimes = this.#regimes.length;
-    formatter.worker.postMessage({ seq, batch: own } satisfies JsonLinesCommand, [batch.rows.buffer as ArrayBuffer]);
+    formatter.worker.postMessage({ type: 'batch', seq, batch: own } satisfies JsonLinesCommand, [batch.rows.buffer as ArrayBuffer]);
   }
 
-  #onReply(reply: JsonLinesReply): void {
+  #onReply(formatter: Formatter, reply: JsonLinesReply): void {
     if (reply.type === 'error') return this.#fail(new Error(`writing the features failed: ${reply.message}`));
-    this.#ready.set(reply.seq, reply);
+    this.#packer.recycle(reply.rows);
+    this.#ready.set(reply.seq, { ...reply, formatter });
     try {
       for (let next = this.#ready.get(this.#written); next !== undefined; next = this.#ready.get(this.#written)) {
         this.#ready.delete(this.#written);
         for (let at = 0; at < next.bytes.length; ) at += writeSync(this.#fd, next.bytes, at);
+        // Written: the memory goes back to the thread that formatted into it.
+        next.formatter.worker.postMessage({ type: 'recycle', buffer: next.bytes.buffer as ArrayBuffer } satisfies JsonLinesCommand, [next.bytes.buffer as ArrayBuffer]);
         this.#written++;
         this.writtenLines += next.lines;
         this.chars += next.chars;

@@ -34,6 +34,7 @@ export class SnapshotPacker {
   #newMarkets: string[] = [];
   #newRegimes: Readonly<Record<string, string>>[] = [];
   #rows: Float64Array;
+  readonly #spare: Float64Array[] = [];
   #count = 0;
 
   constructor(readonly capacity: number) {
@@ -86,14 +87,23 @@ export class SnapshotPacker {
     return true;
   }
 
-  /** The batch so far (its buffer can be transferred); the packer starts a new one. */
+  /** The batch so far (its buffer can be transferred); the packer starts a new one, in a returned buffer when it has one. */
   take(): PackedBatch {
     const batch = { rows: this.#rows, count: this.#count, markets: this.#newMarkets, regimes: this.#newRegimes };
-    this.#rows = new Float64Array(this.capacity * ROW);
+    this.#rows = this.#spare.pop() ?? new Float64Array(this.capacity * ROW);
     this.#count = 0;
     this.#newMarkets = [];
     this.#newRegimes = [];
     return batch;
+  }
+
+  /**
+   * A batch's rows handed back once read (transferred back from the thread that read them): the next
+   * batches are packed into them instead of new memory, which a 2-core machine spent as much time
+   * faulting in and freeing as packing.
+   */
+  recycle(rows: Float64Array): void {
+    if (rows.length === this.capacity * ROW && this.#spare.length < 4) this.#spare.push(rows);
   }
 }
 
