@@ -1,5 +1,5 @@
 import { pairedBlockBootstrap, type PairedInterval } from '../bootstrap.js';
-import type { EvaluationReport } from './evaluation.js';
+import { EDGE_RULE, STRATEGY_GEN0, type EvaluationReport } from './evaluation.js';
 
 const DAY_MS = 86_400_000;
 
@@ -69,10 +69,17 @@ const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)} 
 const pp = (i: PairedInterval): string => `${(i.mean * 100).toFixed(3)} [${(i.low * 100).toFixed(3)}, ${(i.high * 100).toFixed(3)}]${i.verdict === 'no difference shown' ? '' : ` ${i.verdict}`}`;
 const day = (ts: number): string => new Date(ts).toISOString().slice(0, 10);
 
+/** Column names of the policies whose report names are long (evaluation.ts). */
+const SHORT_NAMES: Readonly<Record<string, string>> = {
+  'rule-based ranker (triple barrier)': 'rule strategy',
+  [STRATEGY_GEN0]: 'generation 0',
+  [EDGE_RULE]: 'edge rule',
+};
+
 /** The walk-forward as a trader reads it: a line per fold, then all folds together. */
 export function agentWalkForwardText(result: AgentWalkForward): string {
   const against = result.pooled.comparisons.map((c) => c.against);
-  const short = (p: string): string => (p === 'rule-based ranker (triple barrier)' ? 'rule strategy' : p.replace(/ \(.*\)$/, ''));
+  const short = (p: string): string => SHORT_NAMES[p] ?? p.replace(/ \(.*\)$/, '');
   const cell = (text: string): string => text.padStart(14);
   let text = `${'fold'.padEnd(4)}  ${'test span'.padEnd(25)}  ${'trained to'.padEnd(10)}  ${'best'.padEnd(5)}${cell('agent')}${against.map((p) => cell(short(p))).join('')}  ${'agent − cash, pp a day [95 %]'.padEnd(36)}  agent − rule strategy\n`;
   const row = (label: string, span: string, trained: string, best: string, agentReturn: number, others: readonly number[], comparisons: readonly { against: string; interval: PairedInterval }[]): string => {
