@@ -25,13 +25,15 @@ export type JsonLinesReply =
  * (snapshot-rows.ts), goes back as the bytes JSON.stringify writes for it, and the main thread writes the
  * batches in order (parallel-json-writer.ts).
  */
+/** A batch's first buffer (a batch of 4,096 lines of every field is about 5 MB; it grows when one needs more). */
+const FIRST_BYTES = 8 * 2 ** 20;
+
 const job = workerData as JsonLinesJob | undefined;
 const port = parentPort;
 if (port && job?.kind === 'coinrx-json-lines') {
   const selection = job.selection;
   const everything = SNAPSHOT_FIELDS.every((f) => selection.fields.includes(f)) && selection.windows.length === WINDOWS.length && selection.stats.length === WINDOW_STATS.length;
   const unpacker = new SnapshotUnpacker();
-  const encoder = new TextEncoder();
   // Memory the main thread wrote from and handed back: the next batches are encoded into it, not into new
   // pages the kernel must fault in and zero.
   const spare: ArrayBuffer[] = [];
@@ -41,18 +43,31 @@ if (port && job?.kind === 'coinrx-json-lines') {
       return;
     }
     try {
-      const lines: string[] = [];
-      // What snapshotSerializer writes: the whole snapshot, or the selected part built straight from the rows.
-      const push = (o: unknown): void => void lines.push(JSON.stringify(o));
+      let out = Buffer.from(spare.pop() ?? new ArrayBuffer(FIRST_BYTES));
+      let at = 0;
+      let lines = 0;
+      let chars = 0;
+      // Each line goes into the bytes as it is made (what snapshotSerializer writes: the whole snapshot, or the
+      // selected part built straight from the rows): a batch's strings die young instead of being kept for a
+      // join, which the young generation's copying made cost as much as the formatting.
+      const push = (o: unknown): void => {
+        const line = JSON.stringify(o);
+        // UTF-8 takes at most three bytes a UTF-16 unit; the newline one.
+        if (out.length - at < 3 * line.length + 1) {
+          const grown = Buffer.from(new ArrayBuffer(2 * out.length + 3 * line.length + 1));
+          out.copy(grown, 0, 0, at);
+          out = grown;
+        }
+        at += out.write(line, at);
+        out[at++] = 10;
+        lines++;
+        chars += line.length + 1;
+      };
       if (everything) unpacker.unpack(command.batch, push);
       else unpacker.unpackSelected(command.batch, selection, push);
-      const text = `${lines.join('\n')}\n`;
-      // UTF-8 takes at most three bytes a UTF-16 unit.
-      let buffer = spare.pop();
-      if (buffer === undefined || buffer.byteLength < 3 * text.length) buffer = new ArrayBuffer(3 * text.length);
-      const bytes = new Uint8Array(buffer, 0, encoder.encodeInto(text, new Uint8Array(buffer)).written);
+      const bytes = new Uint8Array(out.buffer, 0, at);
       const rows = command.batch.rows;
-      port.postMessage({ type: 'formatted', seq: command.seq, bytes, rows, lines: lines.length, chars: text.length } satisfies JsonLinesReply, [buffer, rows.buffer as ArrayBuffer]);
+      port.postMessage({ type: 'formatted', seq: command.seq, bytes, rows, lines, chars } satisfies JsonLinesReply, [out.buffer as ArrayBuffer, rows.buffer as ArrayBuffer]);
     } catch (error) {
       port.postMessage({ type: 'error', message: (error as Error).message } satisfies JsonLinesReply);
     }
