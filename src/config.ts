@@ -123,6 +123,13 @@ const configObject = z
         maxDrawdown: fraction.default(0.2),
         /** What stopping does with holdings (open buys are always cancelled). */
         onStop: z.enum(['keep', 'liquidate']).default('keep'),
+        /**
+         * `paper` and `live`, once trading: the nice value (0–19) given to every thread of the process but the
+         * main one (V8's compiler and GC helpers, libuv's pool), so the order path gets the core first when
+         * the machine has none free (src/engine/background-threads.ts, docs/latency.md); 0 leaves them alone.
+         * Linux only. Usually from `COINRX_BACKGROUND_NICE`.
+         */
+        backgroundNice: z.number().int().min(0).max(19).default(19),
       })
       .prefault({}),
     simulator: z
@@ -333,7 +340,7 @@ export interface LoadConfigOptions {
   readonly file?: string;
   /** `path=value` overrides, applied in order. */
   readonly set?: readonly string[];
-  /** Environment (REDIS_URL, LOG_LEVEL). */
+  /** Environment (REDIS_URL, LOG_LEVEL, COINRX_BACKGROUND_NICE). */
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -356,10 +363,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? {};
   /** Fields set from the environment and not overridden by --set: a bad value there names its variable. */
   const fromEnv = new Map<string, string>();
-  for (const [variable, path] of ENV_FIELDS) {
+  for (const [variable, path, kind] of ENV_FIELDS) {
     const value = env[variable];
     if (!value) continue;
-    setPath(raw, path, JSON.stringify(value));
+    // A number field takes the text as a number when it is one (anything else fails validation, naming the variable).
+    setPath(raw, path, kind === 'number' && Number.isFinite(Number(value)) ? String(Number(value)) : JSON.stringify(value));
     fromEnv.set(path, variable);
   }
   for (const assignment of options.set ?? []) {
@@ -382,7 +390,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 }
 
 /** The environment variables a configuration reads, and the field each sets (--set wins over them). */
-const ENV_FIELDS: readonly (readonly [variable: string, path: string])[] = [
-  ['REDIS_URL', 'redis.url'],
-  ['LOG_LEVEL', 'log.level'],
+const ENV_FIELDS: readonly (readonly [variable: string, path: string, kind: 'string' | 'number'])[] = [
+  ['REDIS_URL', 'redis.url', 'string'],
+  ['LOG_LEVEL', 'log.level', 'string'],
+  ['COINRX_BACKGROUND_NICE', 'bot.backgroundNice', 'number'],
 ];

@@ -5,6 +5,7 @@ import type { BatchScorer } from '../../../streams/index.js';
 import { createBacktest } from '../backtest.js';
 import type { Kernel, StrategyFactory } from '../kernel.js';
 import { warmUp } from '../warm-up.js';
+import { yieldBackgroundThreads } from '../background-threads.js';
 
 export interface PaperNodeOptions {
   readonly config: Config;
@@ -38,6 +39,8 @@ export function paperNode(o: PaperNodeOptions): PaperNode {
   return {
     store,
     start(firstTs) {
+      // Connected, and about to trade: every thread there is now yields the core to the order path (background-threads.ts).
+      yieldBackgroundThreads(o.config.bot.backgroundNice);
       const kernel = createBacktest(o.config, o.quote, firstTs, undefined, undefined, { store, ...(o.rules ? { rules: o.rules } : {}), ...(o.scorer ? { score: o.scorer } : {}), ...(o.strategy ? { strategy: o.strategy } : {}) }).kernel;
       // The same start-up as every mode; a fresh simulated venue has nothing to reconcile, so trading starts at once.
       void kernel.start();
