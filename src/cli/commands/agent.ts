@@ -294,7 +294,7 @@ async function walkForward(args: ParsedArgs, io: CommandIo): Promise<number> {
   // Unless told, the first fold starts at a UTC midnight a month into the data (or later, when the loop needs more).
   const first = range.from ?? Math.ceil(Math.max(dataFrom + 30 * DAY, least) / DAY) * DAY;
   if (first < least) throw new UsageError(`--from ${new Date(first).toISOString()}: the first fold needs training data before it (the loop's warm-up, two episodes and ${rl.loop.validationDays} validation days): start at ${new Date(least).toISOString()} or later`);
-  const { foldSpans, poolFolds, agentWalkForwardText } = await import('../../ml/rl/agent-walk-forward.js');
+  const { foldSpans, poolFolds, agentWalkForwardText, agentWalkForwardHtml } = await import('../../ml/rl/agent-walk-forward.js');
   const spans = foldSpans(first, end, foldMs);
   if (spans.length === 0) throw new UsageError(`no test fold of a day or more between ${new Date(first).toISOString()} and the end of the data (${new Date(end).toISOString()})`);
   const out = args.strings.get('out') ?? 'out/agent-walk-forward';
@@ -312,8 +312,9 @@ async function walkForward(args: ParsedArgs, io: CommandIo): Promise<number> {
   }
   const result = poolFolds(folds);
   await writeFile(join(out, 'walk-forward.json'), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(join(out, 'walk-forward.html'), agentWalkForwardHtml(result));
   io.stdout.write(`agent walk-forward, ${folds.length} fold(s): each fold's agent trained and selected only on the data before it; returns after every cost; intervals: paired moving-block bootstrap of daily returns, 95 %\n`);
-  io.stdout.write(`${agentWalkForwardText(result)}written: ${join(out, 'walk-forward.json')} (each fold's evaluation.json and agent in ${join(out, 'fold-N')})\n`);
+  io.stdout.write(`${agentWalkForwardText(result)}written: ${join(out, 'walk-forward.json')} and ${join(out, 'walk-forward.html')} (each fold's evaluation.json and agent in ${join(out, 'fold-N')})\n`);
   return 0;
 }
 

@@ -28,6 +28,8 @@ export interface AgentWalkForward {
 
 /** The agent's row in a fold's report: the first (its name carries the fold's version). */
 export const AGENT = 'agent';
+/** The configured rule strategy's row in an evaluation (evaluation.ts). */
+const RULE = 'rule-based ranker (triple barrier)';
 
 /**
  * Test folds of `foldMs` from `first` until `end` (the last one shorter, none shorter than a day): the
@@ -61,7 +63,7 @@ export function poolFolds(folds: readonly AgentFold[], seed = 1): AgentWalkForwa
     const v = comparisons.find((c) => c.against === name)?.interval.verdict;
     return v === 'beats' ? `beats ${what}` : v === 'loses' ? `loses to ${what}` : `is not shown to beat ${what}`;
   };
-  const conclusion = `over the ${agent.length} test days of ${folds.length} folds the agent ${verdict('cash', 'cash')} and ${verdict('rule-based ranker (triple barrier)', 'the rule strategy')} (95 % intervals of the paired daily differences)`;
+  const conclusion = `over the ${agent.length} test days of ${folds.length} folds the agent ${verdict('cash', 'cash')} and ${verdict(RULE, 'the rule strategy')} (95 % intervals of the paired daily differences)`;
   return { folds, pooled: { days: agent.length, returns, comparisons, conclusion } };
 }
 
@@ -71,30 +73,53 @@ const day = (ts: number): string => new Date(ts).toISOString().slice(0, 10);
 
 /** Column names of the policies whose report names are long (evaluation.ts). */
 const SHORT_NAMES: Readonly<Record<string, string>> = {
-  'rule-based ranker (triple barrier)': 'rule strategy',
+  [RULE]: 'rule strategy',
   [STRATEGY_GEN0]: 'generation 0',
   [EDGE_RULE]: 'edge rule',
 };
 
-/** The walk-forward as a trader reads it: a line per fold, then all folds together. */
-export function agentWalkForwardText(result: AgentWalkForward): string {
+/** The walk-forward's table: a row per fold, then all folds together (the figures as printed). */
+export function agentWalkForwardTable(result: AgentWalkForward): { readonly head: readonly string[]; readonly rows: readonly (readonly string[])[] } {
   const against = result.pooled.comparisons.map((c) => c.against);
   const short = (p: string): string => SHORT_NAMES[p] ?? p.replace(/ \(.*\)$/, '');
-  const cell = (text: string): string => text.padStart(14);
-  let text = `${'fold'.padEnd(4)}  ${'test span'.padEnd(25)}  ${'trained to'.padEnd(10)}  ${'best'.padEnd(5)}${cell('agent')}${against.map((p) => cell(short(p))).join('')}  ${'agent − cash, pp a day [95 %]'.padEnd(36)}  agent − rule strategy\n`;
-  const row = (label: string, span: string, trained: string, best: string, agentReturn: number, others: readonly number[], comparisons: readonly { against: string; interval: PairedInterval }[]): string => {
-    const find = (name: string): string => {
-      const c = comparisons.find((x) => x.against === name);
-      return c ? pp(c.interval) : 'n/a';
-    };
-    return `${label.padEnd(4)}  ${span.padEnd(25)}  ${trained.padEnd(10)}  ${best.padEnd(5)}${cell(pct(agentReturn))}${others.map((r) => cell(pct(r))).join('')}  ${find('cash').padEnd(36)}  ${find('rule-based ranker (triple barrier)')}\n`;
+  const head = ['fold', 'test span', 'trained to', 'best', 'agent', ...against.map(short), 'agent − cash, pp a day [95 %]', 'agent − rule strategy'];
+  const find = (comparisons: readonly { against: string; interval: PairedInterval }[], name: string): string => {
+    const c = comparisons.find((x) => x.against === name);
+    return c ? pp(c.interval) : 'n/a';
   };
-  result.folds.forEach((f, k) => {
-    const rows = f.report.rows;
-    const ret = (name: string): number => rows.find((r) => r.policy === name)?.totalReturn ?? Number.NaN;
-    text += row(String(k + 1), `${day(f.from)} … ${day(f.to - 1)}`, day(f.trainedOn.to - 1), f.best, (rows[0] as { totalReturn: number }).totalReturn, against.map(ret), f.report.comparisons);
+  const rows = result.folds.map((f, k) => {
+    const ret = (name: string): number => f.report.rows.find((r) => r.policy === name)?.totalReturn ?? Number.NaN;
+    return [String(k + 1), `${day(f.from)} … ${day(f.to - 1)}`, day(f.trainedOn.to - 1), f.best, pct((f.report.rows[0] as { totalReturn: number }).totalReturn), ...against.map((a) => pct(ret(a))), find(f.report.comparisons, 'cash'), find(f.report.comparisons, RULE)];
   });
   const p = result.pooled;
-  text += row('all', `${p.days} days`, '', '', p.returns[AGENT] ?? Number.NaN, against.map((a) => p.returns[a] ?? Number.NaN), p.comparisons);
-  return `${text}in short: ${p.conclusion}\n`;
+  rows.push(['all', `${p.days} days`, '', '', pct(p.returns[AGENT] ?? Number.NaN), ...against.map((a) => pct(p.returns[a] ?? Number.NaN)), find(p.comparisons, 'cash'), find(p.comparisons, RULE)]);
+  return { head, rows };
+}
+
+/** The walk-forward as a trader reads it: the table, then what the pooled intervals say. */
+export function agentWalkForwardText(result: AgentWalkForward): string {
+  const { head, rows } = agentWalkForwardTable(result);
+  const all = [head, ...rows];
+  const widths = head.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
+  // The fold, span, training end and version read left to right; the figures are right-aligned.
+  const left = (i: number): boolean => i < 4 || i >= head.length - 2;
+  const lines = all.map((row) => row.map((c, i) => (left(i) ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ').trimEnd());
+  return `${lines.join('\n')}\nin short: ${result.pooled.conclusion}\n`;
+}
+
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** A self-contained page with the same table. */
+export function agentWalkForwardHtml(result: AgentWalkForward): string {
+  const { head, rows } = agentWalkForwardTable(result);
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>coinrx agent walk-forward</title>
+<style>body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}td:nth-child(-n+4){text-align:left}</style></head>
+<body><h1>Agent walk-forward</h1>
+<p>${esc(`${result.folds.length} fold(s): each fold's agent trained and selected only on the data before it; returns after every cost; intervals: paired moving-block bootstrap of daily returns, 95 %.`)}</p>
+<table><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>
+${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('\n')}</table>
+<p>${esc(`In short: ${result.pooled.conclusion}.`)}</p>
+</body></html>
+`;
 }

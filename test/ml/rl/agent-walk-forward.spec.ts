@@ -64,6 +64,9 @@ describe('agent walk-forward', () => {
     expect(lines.filter((l) => /^[123] +2024-01-/.test(l))).toHaveLength(3);
     expect(lines.some((l) => l.startsWith('all   6 days'))).toBe(true);
     expect(c.out()).toMatch(/in short: over the 6 test days of 3 folds the agent /);
+    const html = readFileSync(join(out, 'walk-forward.html'), 'utf8');
+    expect(html.match(/<tr>/g)).toHaveLength(5);
+    expect(html).toContain('<td>all</td><td>6 days</td>');
   }, 120_000);
 
   it('refuses a first fold without the training data the loop needs before it', async () => {
