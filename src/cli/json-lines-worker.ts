@@ -19,15 +19,15 @@ export type JsonLinesReply =
   | { readonly type: 'formatted'; readonly seq: number; readonly bytes: Uint8Array; readonly rows: Float64Array; readonly lines: number; readonly chars: number }
   | { readonly type: 'error'; readonly message: string };
 
+/** A batch's first buffer (a batch of 4,096 lines of every field is about 5 MB; it grows when one needs more). */
+const FIRST_BYTES = 8 * 2 ** 20;
+
 /**
  * The JSON lines of feature snapshots, serialised in worker threads while the main thread computes the
  * next ones: formatting the numbers is most of an export's time. Each batch arrives packed
  * (snapshot-rows.ts), goes back as the bytes JSON.stringify writes for it, and the main thread writes the
  * batches in order (parallel-json-writer.ts).
  */
-/** A batch's first buffer (a batch of 4,096 lines of every field is about 5 MB; it grows when one needs more). */
-const FIRST_BYTES = 8 * 2 ** 20;
-
 const job = workerData as JsonLinesJob | undefined;
 const port = parentPort;
 if (port && job?.kind === 'coinrx-json-lines') {
