@@ -40,7 +40,10 @@ export async function readBacktestFiles(dir: string): Promise<BacktestFiles> {
       throw new InputError(`${join(dir, name)}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)}); is ${dir} a backtest output folder?`);
     }
   };
-  const [summary, trades, equity, hourly] = await Promise.all([read('summary.json'), read('trades.csv'), read('equity.csv'), read('hourly.csv')]);
+  // Read together, but a missing file is reported in this order (summary.json first, whichever read failed first).
+  const settled = await Promise.allSettled([read('summary.json'), read('trades.csv'), read('equity.csv'), read('hourly.csv')]);
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
+  const [summary, trades, equity, hourly] = settled.map((r) => (r as PromiseFulfilledResult<string>).value) as [string, string, string, string];
   let parsed: Record<string, unknown>;
   try {
     parsed = JSON.parse(summary) as Record<string, unknown>;
