@@ -124,7 +124,7 @@ const configObject = z
         /** What stopping does with holdings (open buys are always cancelled). */
         onStop: z.enum(['keep', 'liquidate']).default('keep'),
         /**
-         * `paper` and `live`, once trading: the nice value (0–19) given to every thread of the process but the
+         * `paper`, once trading: the nice value (0–19) given to every thread of the process but the
          * main one (V8's compiler and GC helpers, libuv's pool), so the order path gets the core first when
          * the machine has none free (src/engine/background-threads.ts, docs/latency.md); 0 leaves them alone.
          * Linux only. Usually from `COINRX_BACKGROUND_NICE`.

@@ -9,7 +9,10 @@ import { isMainThread } from 'node:worker_threads';
  * (TurboFan compiling, concurrent marking and the scavenger's helpers) and libuv's pool: on two busy
  * cores a compile job took the bot's core for 2–7 ms in the middle of a feature batch, most of the tail
  * of tick-to-order latency (docs/latency.md). With nothing else wanting the core they run as before. `paper`
- * and `live` call it once connected, before they trade; a backtest never does (it has no latency to keep).
+ * calls it once connected, before it trades; a backtest never does (it has no latency to keep). `live` does
+ * not yet: libuv's pool (file writes, look-ups) is among the threads it lowers, and the kill -9 fault
+ * matrix, which runs `live` on a loaded machine, has not been shown stable with it (one balance audit
+ * failed in three CI runs with it; the cause was not found).
  *
  * At nice 19 (the default, `bot.backgroundNice`) a compile job competing with the main thread for one core
  * gets about 1.5 % of it (CFS weights 15 and 1024). Returns the threads changed: none with `nice` 0, from a

@@ -1,5 +1,5 @@
 /**
- * `paper` and `live` lower the priority of every thread of their process but the main one once they trade
+ * `paper` lowers the priority of every thread of its process but the main one once it trades
  * (src/engine/background-threads.ts): checked in a child process of its own, by the nice value the kernel
  * reports for each of its threads.
  */

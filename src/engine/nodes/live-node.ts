@@ -6,7 +6,6 @@ import type { BatchScorer } from '../../../streams/index.js';
 import { createKernel, type Kernel, type StrategyFactory } from '../kernel.js';
 import type { FillLedger } from '../fill-ledger.js';
 import { adoptOrphanOrders, lastSnapshotTs, loadFillLedger, loadLiveRestore, restoredOrders, restoredPositions, StoreUnavailableError } from '../live-restore.js';
-import { yieldBackgroundThreads } from '../background-threads.js';
 
 /** A live start that cannot go on: one line for the trader (nothing was traded). */
 export class LiveStartError extends Error {
@@ -178,8 +177,6 @@ async function openLiveNode(o: LiveNodeOptions, store: Store): Promise<Omit<Live
       // answered for; then what no position accounts for is reported and trading starts.
       void kernel.start(log).then(
         () => {
-          // About to trade: every thread there is now yields the core to the order path (background-threads.ts).
-          yieldBackgroundThreads(config.bot.backgroundNice);
           kernel.resume();
           log('reconciled; trading');
         },
