@@ -90,9 +90,16 @@ describe('coinrx paper and live on Binance', () => {
     const order = server.order({ clientOrderId: placed['newClientOrderId']! }) as { orderId: number };
     server.fillOrder(order.orderId);
     await waitFor(() => /fill buy [\d.]+ XRP\/USDT/.test(c.out()), 'the fill to reach the engine', 10_000);
+    // The report gives what the exchange holds at the stop, re-read then: a change the bot was not told of
+    // (the sockets silent, its next periodic re-read 15 s away) is in summary.json.
+    server.stall(true);
+    server.setBalance('USDT', 1_234.5);
     c.controller.abort();
     expect(await run).toBe(130);
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { openPositions: { market: string; state: string }[]; source: { exchange: string } };
+    server.stall(false);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { openPositions: { market: string; state: string }[]; source: { exchange: string }; balances: Record<string, { free: number; locked: number }> };
+    expect(summary.balances['USDT']).toEqual(server.balance('USDT'));
+    expect(summary.balances['XRP']).toEqual(server.balance('XRP'));
     expect(summary.source.exchange).toBe('binance');
     expect(summary.openPositions).toEqual([expect.objectContaining({ market: 'XRP/USDT', state: 'holding' })]);
     expect(server.balance('ETH').free).toBe(2);

@@ -31,6 +31,13 @@ export interface LiveSessionOptions {
   readonly source: Record<string, unknown>;
   /** Serve the dashboard on this loopback port (0: any free one). */
   readonly dashboardPort?: number;
+  /**
+   * Live: re-reads the account's balances from the exchange before the report is written. Between reads
+   * the balance view is an estimate moved by each fill, and a fill whose balance push or re-read came
+   * before its order event counts twice until the next read (500 ms later); a stop right after the last
+   * sell must report what the exchange holds.
+   */
+  readonly rereadBalances?: () => Promise<void>;
 }
 
 /**
@@ -106,6 +113,10 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
   // session stops listening and closes its store: a fill answered later would be recorded only at the next start.
   const { open, unanswered } = await session.engine.finishDraining(STOP_DRAIN_MS);
   if (unanswered > 0) io.stderr.write(`${label}: ${unanswered} order request(s) unanswered ${STOP_DRAIN_MS / 1000} s after the stop; the next start looks them up\n`);
+  if (o.rereadBalances) {
+    const reread = await withinMs(o.rereadBalances(), STOP_DRAIN_MS);
+    if (reread !== true) io.stderr.write(`${label}: balances not re-read at the stop (${reread}); the report gives the last known view\n`);
+  }
   await dashboard?.close();
   await store.close(2_000);
   const result = {
@@ -120,4 +131,15 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
   await writeBacktestOutput(o.out, result, config, undefined, { ...o.source, feed: feed.stats() });
   io.stdout.write(`${summaryLines(result, o.out).join('\n')}\n`);
   return io.signal.aborted ? 130 : 0;
+}
+
+/** true when the promise settles within `ms`; otherwise why not (its error, or the time-out). */
+async function withinMs(p: Promise<void>, ms: number): Promise<true | string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`no answer within ${ms / 1000} s`), ms)));
+  try {
+    return await Promise.race([p.then(() => true as const, (error: unknown) => (error as Error).message.slice(0, 200)), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -98,6 +98,7 @@ export const liveCommand: Command = {
         eager: true,
         ...(args.strings.has('dashboard') ? { dashboardPort: portFlag(args.strings.get('dashboard')) } : {}),
         source: { ...market.source, exchange: id },
+        rereadBalances: () => started.account.refresh(),
         start: () => started.start({ ...(score ? { scorer: score } : {}), ...(agent ? { strategy: agent } : user ? { strategy: user } : {}) }),
       });
     } finally {
