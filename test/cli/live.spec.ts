@@ -56,5 +56,9 @@ describe('coinrx live against the local Upbit server', () => {
     expect(summary.openPositions).toEqual([expect.objectContaining({ market: 'XRP/KRW', state: 'holding' })]);
     // The foreign holding was not sold.
     expect(server.balance('DOGE').balance + server.balance('DOGE').locked).toBe(50);
+    // The engine's code was warmed up through the order path before the exchange was contacted.
+    const warm = /live: warmed the engine's code up on a throwaway simulated venue: (\d+) generated events, (\d+) orders/.exec(c.err());
+    expect(Number(warm?.[2])).toBeGreaterThan(0);
+    expect(c.err().indexOf('warmed the engine')).toBeLessThan(c.err().indexOf('reconciliation:'));
   });
 });

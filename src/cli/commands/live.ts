@@ -4,6 +4,7 @@ import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, type Command } from '../command.js';
 import { DASHBOARD_FLAG, EXCHANGE_URL_FLAGS, exchangeOverrides, exchangeUrls, portFlag } from './live-flags.js';
 import { openLiveMarket } from './live-market.js';
+import { warmUp } from '../../engine/warm-up.js';
 import { runLiveSession } from './live-session.js';
 import { commandConfig, durationFlag } from './replay-input.js';
 import { STRATEGY_FLAGS, strategyFromArgs } from '../strategy-flag.js';
@@ -52,6 +53,9 @@ export const liveCommand: Command = {
     const urls = id === 'upbit' ? exchangeUrls(args) : exchangeOverrides(args);
     const quote = config.exchange.quote;
     const log = (line: string): void => void io.stderr.write(`live: ${line}\n`);
+    // The code of the first batches compiled before the exchange is contacted (docs/latency.md, as paper does).
+    const warm = warmUp(config, quote);
+    log(`warmed the engine's code up on a throwaway simulated venue: ${warm.events} generated events, ${warm.orders} orders, ${Math.round(warm.ms)} ms`);
     let live;
     try {
       live = await connectLiveExchange({ config, keys, urls });
