@@ -1,4 +1,5 @@
 import { WINDOWS, type FeatureSnapshot, type WindowName, type WindowStats } from '../core/index.js';
+import { SnapshotWindows } from '../../streams/market-state.js';
 import { SNAPSHOT_FIELDS, type FeatureSelection, type WindowStat } from './output.js';
 
 /**
@@ -63,13 +64,25 @@ export class SnapshotPacker {
     r[at + MARKET] = market;
     r[at + TS] = s.ts;
     r[at + PRICE] = s.price;
-    for (let w = 0; w < W; w++) {
-      const stats = s.windows[WINDOWS[w] as WindowName];
-      const o = at + WIN + w * 4;
-      r[o] = stats.vwap;
-      r[o + 1] = stats.volume;
-      r[o + 2] = stats.value;
-      r[o + 3] = stats.trades;
+    const windows = s.windows;
+    if (windows instanceof SnapshotWindows) {
+      // The pipeline's own snapshots: the sums read straight from their copy, no WindowStats built per window.
+      for (let w = 0; w < W; w++) {
+        const o = at + WIN + w * 4;
+        r[o] = windows.vwapAt(w);
+        r[o + 1] = windows.volumeAt(w);
+        r[o + 2] = windows.valueAt(w);
+        r[o + 3] = windows.tradesAt(w);
+      }
+    } else {
+      for (let w = 0; w < W; w++) {
+        const stats = windows[WINDOWS[w] as WindowName];
+        const o = at + WIN + w * 4;
+        r[o] = stats.vwap;
+        r[o + 1] = stats.volume;
+        r[o + 2] = stats.value;
+        r[o + 3] = stats.trades;
+      }
     }
     r[at + VOLATILITY] = s.volatility;
     r[at + POSITION] = s.position;
