@@ -1,10 +1,10 @@
 import { configuredAgent, configuredScorer, rankerRuleNote } from '../../engine/configured-models.js';
 import { connectLiveExchange, liveKeys, liveNode, LiveStartError } from '../../engine/nodes/live-node.js';
+import { warmUp } from '../../engine/warm-up.js';
 import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, type Command } from '../command.js';
 import { DASHBOARD_FLAG, EXCHANGE_URL_FLAGS, exchangeOverrides, exchangeUrls, portFlag } from './live-flags.js';
 import { openLiveMarket } from './live-market.js';
-import { warmUp } from '../../engine/warm-up.js';
 import { runLiveSession } from './live-session.js';
 import { commandConfig, durationFlag } from './replay-input.js';
 import { STRATEGY_FLAGS, strategyFromArgs } from '../strategy-flag.js';
