@@ -335,12 +335,17 @@ export class LiveAccount implements Venue {
     }
   }
 
-  /** Until the next re-read: a new order's funds move from free to locked, so sizing cannot spend them twice. */
+  /**
+   * Until the next re-read: a new order's funds move from free to locked, so sizing cannot spend them twice.
+   * Only what is free moves: a read that came before the order's acknowledgement may already hold them
+   * locked, and the total (what equity and the loss limits see) never grows by a lock.
+   */
   #lock(order: Order): void {
     const currency = order.side === 'buy' ? this.#options.quote : order.market.slice(0, order.market.indexOf('/'));
     const amount = order.side === 'buy' ? order.price * order.amount : order.amount;
     const b = this.getBalance(currency);
-    this.#balances.set(currency, { currency, free: Math.max(0, b.free - amount), locked: b.locked + amount });
+    const moved = Math.min(b.free, amount);
+    this.#balances.set(currency, { currency, free: b.free - moved, locked: b.locked + moved });
   }
 
   #refreshSoon(): void {

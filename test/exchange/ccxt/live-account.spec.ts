@@ -85,4 +85,33 @@ describe('LiveAccount against the local Upbit server', () => {
     // The answer is applied before drained resolves: the account knows the order.
     expect(account.getOrder({ clientId: 'acct-9-b1' })?.status).toBe('open');
   });
+
+  it('never adds money when an order is acknowledged after a read that already holds its funds locked', async () => {
+    // No order stream: the order is known from the REST answers (its acknowledgement, the open-order polls);
+    // the balances are read before that (as the periodic re-read or the myAsset stream may) with its funds
+    // already locked. Its second lock found too little free cash and added the rest to the total.
+    const exchange = new CcxtExchange({ restUrl: server.restUrl, wsUrl: server.wsUrl, apiKey: server.accessKey, secret: server.secretKey, pollIntervalMs: 100, retryDelayMs: 20, random: () => 0.5, privateStream: false });
+    const account = await LiveAccount.open(exchange, { quote: 'KRW', refreshMs: 3_600_000 });
+    accounts.push(account);
+    const total = (b: { free: number; locked: number }): number => b.free + b.locked;
+    const held = (): number => server.balance('KRW').balance + server.balance('KRW').locked;
+    // The view's total against the exchange's at each event of the order, as the engine would read it then.
+    const excess: number[] = [];
+    account.orderEvents$.subscribe((e) => {
+      if (e.type !== 'order.rejected' && e.order.clientId === 'acct-10-b1') excess.push(total(account.getBalance('KRW')) - held());
+    });
+    // Nearly all the free cash in one order.
+    const amount = Math.floor((0.9 * server.balance('KRW').balance) / 3000);
+    server.slowNextAcks(1, 1_000);
+    const placing = account.createLimitOrder({ clientId: 'acct-10-b1', market: 'XRP/KRW', side: 'buy', price: 3000, amount });
+    await waitFor(() => server.order({ identifier: 'acct-10-b1' }) !== undefined, 'the order on the exchange', 5_000);
+    await account.refresh();
+    expect(account.getBalance('KRW').locked).toBeGreaterThanOrEqual(3000 * amount);
+    const order = await placing;
+    expect(order?.status).toBe('open');
+    expect(excess.length).toBeGreaterThan(0);
+    for (const x of excess) expect(x).toBeLessThanOrEqual(1e-6);
+    expect(total(account.getBalance('KRW'))).toBeCloseTo(held(), 6);
+    await account.cancelOrder(order?.id as string);
+  });
 });
