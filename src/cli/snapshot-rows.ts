@@ -155,41 +155,54 @@ export class SnapshotUnpacker {
   /**
    * Calls `each` with what JSON.stringify of `selection`'s part of every snapshot of the batch needs: the
    * selected keys only, in the snapshot's order (snapshotSerializer's object), built straight from the row
-   * instead of a whole snapshot that is then copied.
+   * instead of a whole snapshot that is then copied. The object is made once a batch and rewritten for
+   * each row (one with `touch` for the rows that have a touch): `each` must be done with it when it returns.
    */
   unpackSelected(batch: PackedBatch, selection: FeatureSelection, each: (picked: Record<string, unknown>) => void): void {
     this.#markets.push(...batch.markets);
     this.#regimes.push(...batch.regimes);
-    const fields = SNAPSHOT_FIELDS.filter((f) => selection.fields.includes(f));
-    const windows = selection.windows.map((w) => WINDOWS.indexOf(w));
-    const stats = selection.stats.map((stat) => STAT_OFFSET[stat]);
+    const withTouch = selection.fields.includes('touch');
+    const scalars = SNAPSHOT_FIELDS.filter((f) => f !== 'windows' && f !== 'regime' && f !== 'touch' && selection.fields.includes(f)).map((f) => SCALAR_AT[f as keyof typeof SCALAR_AT]);
+    // Window k's figures: window k's object, and where its stats sit in a row.
+    const windowAt = selection.windows.map((w) => WIN + WINDOWS.indexOf(w) * 4);
+    const statAt = selection.stats.map((stat) => STAT_OFFSET[stat]);
+    const figures = selection.windows.map(() => Object.fromEntries(selection.stats.map((stat) => [stat, 0.5])) as Record<string, number>);
+    const windows = Object.fromEntries(selection.windows.map((w, k) => [w, figures[k]]));
+    const touch = { bidPrice: 0.5, bidSize: 0.5, askPrice: 0.5, askSize: 0.5 };
+    const shape = (touched: boolean): Record<string, unknown> => {
+      const o: Record<string, unknown> = { market: '', ts: 0.5 };
+      for (const f of SNAPSHOT_FIELDS) {
+        if (!selection.fields.includes(f)) continue;
+        if (f === 'windows') o[f] = windows;
+        else if (f === 'regime') o[f] = null;
+        else if (f !== 'touch') o[f] = 0.5;
+        else if (touched) o[f] = touch;
+      }
+      return o;
+    };
+    const plain = shape(false);
+    const touched = withTouch ? shape(true) : plain;
+    const keys = Object.keys(plain).filter((k) => k !== 'market' && k !== 'ts' && k !== 'windows' && k !== 'regime' && k !== 'touch');
+    const hasRegime = selection.fields.includes('regime');
+    const windowCount = selection.fields.includes('windows') ? figures.length : 0;
     const r = batch.rows;
     for (let i = 0; i < batch.count; i++) {
       const at = i * ROW;
-      const o: Record<string, unknown> = { market: this.#markets[r[at + MARKET] as number] as string, ts: r[at + TS] as number };
-      for (let f = 0; f < fields.length; f++) {
-        const field = fields[f] as (typeof SNAPSHOT_FIELDS)[number];
-        switch (field) {
-          case 'windows': {
-            const ws: Record<string, Record<string, number>> = {};
-            for (let k = 0; k < windows.length; k++) {
-              const base = at + WIN + (windows[k] as number) * 4;
-              const one: Record<string, number> = {};
-              for (let j = 0; j < stats.length; j++) one[selection.stats[j] as WindowStat] = r[base + (stats[j] as number)] as number;
-              ws[selection.windows[k] as WindowName] = one;
-            }
-            o['windows'] = ws;
-            break;
-          }
-          case 'regime':
-            o['regime'] = this.#regimes[r[at + REGIME] as number];
-            break;
-          case 'touch':
-            if (r[at + TOUCH] !== 0) o['touch'] = { bidPrice: r[at + TOUCH + 1] as number, bidSize: r[at + TOUCH + 2] as number, askPrice: r[at + TOUCH + 3] as number, askSize: r[at + TOUCH + 4] as number };
-            break;
-          default:
-            o[field] = r[at + SCALAR_AT[field]] as number;
-        }
+      const o = withTouch && r[at + TOUCH] !== 0 ? touched : plain;
+      o['market'] = this.#markets[r[at + MARKET] as number] as string;
+      o['ts'] = r[at + TS] as number;
+      for (let k = 0; k < keys.length; k++) o[keys[k] as string] = r[at + (scalars[k] as number)] as number;
+      for (let k = 0; k < windowCount; k++) {
+        const one = figures[k] as Record<string, number>;
+        const base = at + (windowAt[k] as number);
+        for (let j = 0; j < statAt.length; j++) one[selection.stats[j] as WindowStat] = r[base + (statAt[j] as number)] as number;
+      }
+      if (hasRegime) o['regime'] = this.#regimes[r[at + REGIME] as number];
+      if (o === touched && withTouch) {
+        touch.bidPrice = r[at + TOUCH + 1] as number;
+        touch.bidSize = r[at + TOUCH + 2] as number;
+        touch.askPrice = r[at + TOUCH + 3] as number;
+        touch.askSize = r[at + TOUCH + 4] as number;
       }
       each(o);
     }
