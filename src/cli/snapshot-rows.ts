@@ -1,5 +1,5 @@
 import { WINDOWS, type FeatureSnapshot, type WindowName, type WindowStats } from '../core/index.js';
-import { SnapshotWindows } from '../../streams/market-state.js';
+import { windowValue } from '../../streams/market-state.js';
 import { SNAPSHOT_FIELDS, type FeatureSelection, type WindowStat } from './output.js';
 
 /**
@@ -64,25 +64,13 @@ export class SnapshotPacker {
     r[at + MARKET] = market;
     r[at + TS] = s.ts;
     r[at + PRICE] = s.price;
-    const windows = s.windows;
-    if (windows instanceof SnapshotWindows) {
-      // The pipeline's own snapshots: the sums read straight from their copy, no WindowStats built per window.
-      for (let w = 0; w < W; w++) {
-        const o = at + WIN + w * 4;
-        r[o] = windows.vwapAt(w);
-        r[o + 1] = windows.volumeAt(w);
-        r[o + 2] = windows.valueAt(w);
-        r[o + 3] = windows.tradesAt(w);
-      }
-    } else {
-      for (let w = 0; w < W; w++) {
-        const stats = windows[WINDOWS[w] as WindowName];
-        const o = at + WIN + w * 4;
-        r[o] = stats.vwap;
-        r[o + 1] = stats.volume;
-        r[o + 2] = stats.value;
-        r[o + 3] = stats.trades;
-      }
+    // windowValue reads the pipeline's own snapshots from their sums, without a WindowStats built per window.
+    for (let w = 0; w < W; w++) {
+      const o = at + WIN + w * 4;
+      r[o] = windowValue(s.windows, w, 'vwap');
+      r[o + 1] = windowValue(s.windows, w, 'volume');
+      r[o + 2] = windowValue(s.windows, w, 'value');
+      r[o + 3] = windowValue(s.windows, w, 'trades');
     }
     r[at + VOLATILITY] = s.volatility;
     r[at + POSITION] = s.position;
@@ -161,8 +149,8 @@ export class SnapshotUnpacker {
   unpackSelected(batch: PackedBatch, selection: FeatureSelection, each: (picked: Record<string, unknown>) => void): void {
     this.#markets.push(...batch.markets);
     this.#regimes.push(...batch.regimes);
-    const withTouch = selection.fields.includes('touch');
-    const scalars = SNAPSHOT_FIELDS.filter((f) => f !== 'windows' && f !== 'regime' && f !== 'touch' && selection.fields.includes(f)).map((f) => SCALAR_AT[f as keyof typeof SCALAR_AT]);
+    const scalarFields = SNAPSHOT_FIELDS.filter((f): f is keyof typeof SCALAR_AT => f in SCALAR_AT && selection.fields.includes(f));
+    const scalarAt = scalarFields.map((f) => SCALAR_AT[f]);
     // Window k's figures: window k's object, and where its stats sit in a row.
     const windowAt = selection.windows.map((w) => WIN + WINDOWS.indexOf(w) * 4);
     const statAt = selection.stats.map((stat) => STAT_OFFSET[stat]);
@@ -181,24 +169,23 @@ export class SnapshotUnpacker {
       return o;
     };
     const plain = shape(false);
-    const touched = withTouch ? shape(true) : plain;
-    const keys = Object.keys(plain).filter((k) => k !== 'market' && k !== 'ts' && k !== 'windows' && k !== 'regime' && k !== 'touch');
+    const touched = selection.fields.includes('touch') ? shape(true) : undefined;
     const hasRegime = selection.fields.includes('regime');
     const windowCount = selection.fields.includes('windows') ? figures.length : 0;
     const r = batch.rows;
     for (let i = 0; i < batch.count; i++) {
       const at = i * ROW;
-      const o = withTouch && r[at + TOUCH] !== 0 ? touched : plain;
+      const o = touched !== undefined && r[at + TOUCH] !== 0 ? touched : plain;
       o['market'] = this.#markets[r[at + MARKET] as number] as string;
       o['ts'] = r[at + TS] as number;
-      for (let k = 0; k < keys.length; k++) o[keys[k] as string] = r[at + (scalars[k] as number)] as number;
+      for (let k = 0; k < scalarFields.length; k++) o[scalarFields[k] as string] = r[at + (scalarAt[k] as number)] as number;
       for (let k = 0; k < windowCount; k++) {
         const one = figures[k] as Record<string, number>;
         const base = at + (windowAt[k] as number);
         for (let j = 0; j < statAt.length; j++) one[selection.stats[j] as WindowStat] = r[base + (statAt[j] as number)] as number;
       }
       if (hasRegime) o['regime'] = this.#regimes[r[at + REGIME] as number];
-      if (o === touched && withTouch) {
+      if (o === touched) {
         touch.bidPrice = r[at + TOUCH + 1] as number;
         touch.bidSize = r[at + TOUCH + 2] as number;
         touch.askPrice = r[at + TOUCH + 3] as number;

@@ -1,6 +1,7 @@
 import type { Comparison, EvaluationReport, ScoreReport, WalkForwardTable } from './evaluation.js';
 import { pick } from './evaluation.js';
 import { foldTablesHtml, foldTablesText } from './strategy-walk-forward-report.js';
+import { escapeHtml } from '../report/escape-html.js';
 
 const pct = (v: number, digits = 1): string => (Number.isFinite(v) ? `${(v * 100).toFixed(digits)}%` : 'n/a');
 const num = (v: number, digits = 4): string => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
@@ -76,9 +77,8 @@ export function evaluationText(r: EvaluationReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const tableHtml = (head: readonly string[], rows: readonly (readonly string[])[]): string =>
-  `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 
 /** A small self-contained HTML report (no scripts, no external assets): tables and an SVG reliability plot. */
 export function evaluationHtml(r: EvaluationReport): string {
@@ -105,17 +105,17 @@ export function evaluationHtml(r: EvaluationReport): string {
       (r.strategyComparisons ? `<p>The default strategy (heuristic ranking) against the others, paired daily returns:</p>${tableHtml(CMP_HEAD, r.strategyComparisons.map(comparisonRow))}` : '') +
       (r.backtestFolds ? `<p>The backtests fold by fold (${r.backtestFolds.foldDays}-day folds; Sharpe: daily returns × √365):</p>${foldTablesHtml({ strategy: 'default strategy', folds: r.backtestFolds.folds, whole: r.backtestFolds.whole })}` : '')
     : '<p>No backtest (no engine profile).</p>';
-  return `<!doctype html><html><head><meta charset="utf-8"><title>coinrx ranker ${esc(r.model.version)}</title>
+  return `<!doctype html><html><head><meta charset="utf-8"><title>coinrx ranker ${escapeHtml(r.model.version)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:90em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ddd;padding:4px 8px;text-align:right}td{white-space:nowrap}td:first-child,th:first-child{text-align:left}</style></head><body>
-<h1>Ranker ${esc(r.model.version)} (${esc(r.model.kind)}; ranks with ${esc(r.model.ranksWith === 'model' ? 'the network' : `${r.model.ranksWith}, which beat it on validation`)})</h1>
-<p>Evaluated on ${esc(day(r.span.from))} … ${esc(day(r.span.to - 1))} UTC: ${r.rows} rows, ${r.steps} time steps, ${r.markets} markets (not scored: ${r.excluded.warmup} rows in the features' warm-up, ${r.excluded.unlabelled} without a known outcome). Trained on ${esc(day(r.model.trainedOn.train.from))} … ${esc(day(r.model.trainedOn.train.to))}, validated on ${esc(day(r.model.trainedOn.validation.from))} … ${esc(day(r.model.trainedOn.validation.to))}.</p>
-<p>Calibration of the model and every baseline: ${r.calibration.rows} rows of the ${esc(r.calibration.source)} (${esc(day(r.calibration.span.from))} … ${esc(day(r.calibration.span.to - 1))}, base rate ${pct(r.calibration.baseRate)}).</p>
+<h1>Ranker ${escapeHtml(r.model.version)} (${escapeHtml(r.model.kind)}; ranks with ${escapeHtml(r.model.ranksWith === 'model' ? 'the network' : `${r.model.ranksWith}, which beat it on validation`)})</h1>
+<p>Evaluated on ${escapeHtml(day(r.span.from))} … ${escapeHtml(day(r.span.to - 1))} UTC: ${r.rows} rows, ${r.steps} time steps, ${r.markets} markets (not scored: ${r.excluded.warmup} rows in the features' warm-up, ${r.excluded.unlabelled} without a known outcome). Trained on ${escapeHtml(day(r.model.trainedOn.train.from))} … ${escapeHtml(day(r.model.trainedOn.train.to))}, validated on ${escapeHtml(day(r.model.trainedOn.validation.from))} … ${escapeHtml(day(r.model.trainedOn.validation.to))}.</p>
+<p>Calibration of the model and every baseline: ${r.calibration.rows} rows of the ${escapeHtml(r.calibration.source)} (${escapeHtml(day(r.calibration.span.from))} … ${escapeHtml(day(r.calibration.span.to - 1))}, base rate ${pct(r.calibration.baseRate)}).</p>
 <p>Labels: target first ${pct(r.labelShares.target)}, stop first ${pct(r.labelShares.stop)}, neither ${pct(r.labelShares.neither)}. Base rate: training ${pct(r.baseRateTrain)}, evaluated span ${pct(r.baseRateTest)}. Equal-weight buy-and-hold: ${pct(r.buyAndHold, 2)}.</p>
 <h2>Scores</h2>${tableHtml(HEAD, r.scores.map(scoreRow))}
 <p>Brier skill against the training base rate and against the evaluated span's own. payoff@k: mean net return of the top-k barrier trades per step. time@k: mean time to target of the top-k picks that reached it.</p>
 <h2>Does the model beat each baseline?</h2>${tableHtml(CMP_HEAD, r.comparisons.map(comparisonRow))}
 <p>Paired daily differences, moving-block bootstrap percentile intervals; "beats" only when the whole interval is above zero.</p>
-<h2>Walk-forward (${esc(r.walkForward.mode)})</h2>${tableHtml(wf.head, wf.rows)}
+<h2>Walk-forward (${escapeHtml(r.walkForward.mode)})</h2>${tableHtml(wf.head, wf.rows)}
 <h2>Reliability (model)</h2>${model ? tableHtml(['bin', 'mean predicted', 'observed', 'count'], model.reliability.map((b) => [`${pct(b.from, 0)}–${pct(b.to, 0)}`, pct(b.meanPredicted), pct(b.observedRate), String(b.count)])) : ''}${svg}
 <h2>Backtest of the ranking strategy</h2>${backtests}
 </body></html>

@@ -1,5 +1,6 @@
 import type { PairedInterval } from './bootstrap.js';
 import type { StrategyFold, StrategyWalkForward } from './strategy-walk-forward.js';
+import { escapeHtml } from '../report/escape-html.js';
 
 const pct = (v: number, digits = 2): string => (Number.isFinite(v) ? `${v >= 0 && digits === 2 ? '+' : ''}${(v * 100).toFixed(digits)}%` : 'n/a');
 const signed = (v: number): string => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${(v * 100).toFixed(2)}` : 'n/a');
@@ -100,10 +101,9 @@ export function strategyWalkForwardText(w: StrategyWalkForward): string {
   return `${lines.join('\n')}\n`;
 }
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 const tablesHtml = (list: readonly Tables[]): string =>
-  list.map((t) => `<h2>${esc(t.title)}</h2>\n<table><tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>\n${t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('\n')}</table>`).join('\n');
+  list.map((t) => `<h2>${escapeHtml(t.title)}</h2>\n<table><tr>${t.head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>\n${t.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n')}</table>`).join('\n');
 
 /** The fold tables as text lines (each table after a blank line and its title). */
 export function foldTablesText(w: FoldTables): string[] {
@@ -120,12 +120,12 @@ export function foldTablesHtml(w: FoldTables): string {
 /** A self-contained page with the same tables. */
 export function strategyWalkForwardHtml(w: StrategyWalkForward): string {
   const body = tablesHtml(tables(w));
-  const policies = Object.entries(w.policies).map(([n, d]) => `<li><b>${esc(n)}</b>: ${esc(d)}</li>`).join('');
+  const policies = Object.entries(w.policies).map(([n, d]) => `<li><b>${escapeHtml(n)}</b>: ${escapeHtml(d)}</li>`).join('');
   return `<!doctype html>
-<html><head><meta charset="utf-8"><title>coinrx walk-forward of the ${esc(w.strategy)}</title>
+<html><head><meta charset="utf-8"><title>coinrx walk-forward of the ${escapeHtml(w.strategy)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}td:nth-child(-n+2){text-align:left}</style></head>
-<body><h1>Walk-forward of the ${esc(w.strategy)}</h1>
-${[...preamble(w), ...choiceLines(w)].filter((l) => l !== '').map((l) => `<p>${esc(l)}</p>`).join('\n')}
+<body><h1>Walk-forward of the ${escapeHtml(w.strategy)}</h1>
+${[...preamble(w), ...choiceLines(w)].filter((l) => l !== '').map((l) => `<p>${escapeHtml(l)}</p>`).join('\n')}
 <ul>${policies}</ul>
 ${body}
 </body></html>

@@ -4,12 +4,10 @@
  */
 import type { OptimizeReport } from './optimize-search.js';
 import type { CurveMetrics } from './return-statistics.js';
+import { escapeHtml } from '../report/escape-html.js';
 
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
-function esc(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)} %`;
 const num = (x: number, digits = 2): string => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
@@ -17,7 +15,7 @@ const day = (t: number): string => new Date(t).toISOString().slice(0, 16).replac
 
 function params(p: Readonly<Record<string, unknown>>): string {
   return Object.entries(p)
-    .map(([k, v]) => `${esc(k)}=${esc(String(v))}`)
+    .map(([k, v]) => `${escapeHtml(k)}=${escapeHtml(String(v))}`)
     .join('<br>');
 }
 
@@ -50,7 +48,7 @@ function curveSvg(report: OptimizeReport): string {
     .map((f) => `<line x1="${x(f.outOfSample.from).toFixed(1)}" x2="${x(f.outOfSample.from).toFixed(1)}" y1="${pad}" y2="${height - pad}" stroke="#bbb" stroke-dasharray="4 3"/><text x="${(x(f.outOfSample.from) + 4).toFixed(1)}" y="${pad - 6}" font-size="12">fold ${f.fold}: trial ${f.best}</text>`)
     .join('');
   const base = `<line x1="${pad}" x2="${width - pad}" y1="${y(1).toFixed(1)}" y2="${y(1).toFixed(1)}" stroke="#999"/>`;
-  const labels = `<text x="4" y="${(y(hi) + 4).toFixed(1)}" font-size="11">${num(hi, 3)}</text><text x="4" y="${(y(lo) + 4).toFixed(1)}" font-size="11">${num(lo, 3)}</text><text x="${pad}" y="${height - 8}" font-size="11">${esc(day(t0))}</text><text x="${width - pad - 90}" y="${height - 8}" font-size="11">${esc(day(t1))}</text>`;
+  const labels = `<text x="4" y="${(y(hi) + 4).toFixed(1)}" font-size="11">${num(hi, 3)}</text><text x="4" y="${(y(lo) + 4).toFixed(1)}" font-size="11">${num(lo, 3)}</text><text x="${pad}" y="${height - 8}" font-size="11">${escapeHtml(day(t0))}</text><text x="${width - pad - 90}" y="${height - 8}" font-size="11">${escapeHtml(day(t1))}</text>`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="out-of-sample equity">${base}${fold}${parts.join('')}${labels}</svg>`;
 }
 
@@ -61,7 +59,7 @@ export function optimizePage(report: OptimizeReport): string {
   const foldRows = report.walkForward.folds
     .map(
       (f) =>
-        `<tr><td>${f.fold}</td><td>${esc(day(f.inSample.from))} → ${esc(day(f.inSample.to))}</td><td>${esc(day(f.outOfSample.from))} → ${esc(day(f.outOfSample.to))}</td><td>${f.best}</td><td class="p">${params(f.parameters)}</td>${metricsCells(f.inSampleMetrics)}${metricsCells(f.outOfSampleMetrics)}<td>${f.outOfSampleTrades}${f.outOfSampleHalted ? ' (halted)' : ''}</td></tr>`,
+        `<tr><td>${f.fold}</td><td>${escapeHtml(day(f.inSample.from))} → ${escapeHtml(day(f.inSample.to))}</td><td>${escapeHtml(day(f.outOfSample.from))} → ${escapeHtml(day(f.outOfSample.to))}</td><td>${f.best}</td><td class="p">${params(f.parameters)}</td>${metricsCells(f.inSampleMetrics)}${metricsCells(f.outOfSampleMetrics)}<td>${f.outOfSampleTrades}${f.outOfSampleHalted ? ' (halted)' : ''}</td></tr>`,
     )
     .join('\n');
   const segHead = report.segments.map((s) => `<th>seg ${s.index} ${report.objective}</th>`).join('');
@@ -73,7 +71,7 @@ export function optimizePage(report: OptimizeReport): string {
     })
     .join('\n');
   const oos = report.walkForward.outOfSample;
-  const pboText = pbo.pbo === null ? `not computed: ${esc(pbo.reason)}` : `<b>${pct(pbo.pbo)}</b> (CSCV, ${pbo.blocks} blocks of ${pbo.blockHours} h, ${pbo.combinations} splits, median logit ${num(pbo.logitMedian)})`;
+  const pboText = pbo.pbo === null ? `not computed: ${escapeHtml(pbo.reason)}` : `<b>${pct(pbo.pbo)}</b> (CSCV, ${pbo.blocks} blocks of ${pbo.blockHours} h, ${pbo.combinations} splits, median logit ${num(pbo.logitMedian)})`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>coinrx optimize</title>
 <style>
@@ -83,7 +81,7 @@ td.p{text-align:left;font-family:monospace;font-size:12px}th{background:#f4f4f4}
 .box{display:inline-block;border:1px solid #ddd;padding:8px 16px;margin:0 12px 12px 0}
 </style></head><body>
 <h1>coinrx optimize</h1>
-<p>${report.trials} trials, objective <b>${esc(report.objective)}</b>, seed ${report.seed}, ${report.folds} walk-forward fold(s) (anchored: each fold picks on all segments before it and is scored on the next), ${esc(report.range.fromIso)} to ${esc(report.range.toIso)}, quote ${esc(report.quote)}, data ${esc(report.data.id.slice(0, 16))}… (${report.data.files.length} file(s)).</p>
+<p>${report.trials} trials, objective <b>${escapeHtml(report.objective)}</b>, seed ${report.seed}, ${report.folds} walk-forward fold(s) (anchored: each fold picks on all segments before it and is scored on the next), ${escapeHtml(report.range.fromIso)} to ${escapeHtml(report.range.toIso)}, quote ${escapeHtml(report.quote)}, data ${escapeHtml(report.data.id.slice(0, 16))}… (${report.data.files.length} file(s)).</p>
 <h2>Overfitting</h2>
 <div class="box">Deflated Sharpe ratio of the best trial (${dsr.trial}): <b>${dsr.probability === null ? 'n/a' : pct(dsr.probability)}</b><br>
 Sharpe ${num(dsr.sharpeAnnualised)} a year (${num(dsr.sharpe, 4)} an hour over ${dsr.observations} h); the best of ${dsr.trials} trials of no skill would show ${num(dsr.benchmark, 4)} an hour</div>
@@ -93,7 +91,7 @@ Sharpe ${num(dsr.sharpeAnnualised)} a year (${num(dsr.sharpe, 4)} an hour over $
 ${curveSvg(report)}
 <table><tr><th>fold</th><th>searched on</th><th>scored on</th><th>trial</th><th>parameters</th><th>IS return</th><th>IS Sharpe</th><th>IS Calmar</th><th>IS max DD</th><th>OOS return</th><th>OOS Sharpe</th><th>OOS Calmar</th><th>OOS max DD</th><th>OOS trades</th></tr>
 ${foldRows}</table>
-<p>To trade next (best on every segment): trial ${report.recommended.trial}, <code>${Object.entries(report.recommended.parameters).map(([k, v]) => `--set ${esc(k)}=${esc(String(v))}`).join(' ')}</code></p>
+<p>To trade next (best on every segment): trial ${report.recommended.trial}, <code>${Object.entries(report.recommended.parameters).map(([k, v]) => `--set ${escapeHtml(k)}=${escapeHtml(String(v))}`).join(' ')}</code></p>
 <h2>Trials</h2>
 <p>Highlighted: picked by a fold. (halted): the bot was halted by its kill switch for some of the segment (it sits in cash then).</p>
 <table><tr><th>trial</th><th>parameters</th>${segHead}<th>return</th><th>Sharpe</th><th>Calmar</th><th>max DD</th><th>trades</th></tr>

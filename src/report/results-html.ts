@@ -1,18 +1,15 @@
 import type { ExitRow, Halt, MarketChange, PairRow, PeriodRow, RunResults, DecisionRow } from './results.js';
 import { formatHold, OUTCOME_WORDS } from './results.js';
+import { escapeHtml } from './escape-html.js';
 
-/** Text safe inside HTML. */
-function esc(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 const pct = (x: number | null | undefined): string => (typeof x === 'number' && Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : '—');
 const num = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '—');
 const minute = (ts: number): string => new Date(ts).toISOString().slice(0, 16).replace('T', ' ');
 
 function table(id: string, header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const head = header.map((h) => `<th>${esc(h)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('\n');
+  const head = header.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
   return `<div class="scroll"><table id="${id}"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
@@ -27,7 +24,7 @@ function marketLine(m: MarketChange, totalReturn: number | undefined): string {
 
 function haltsList(halts: readonly Halt[]): string {
   if (halts.length === 0) return '<p id="halts">The bot never halted.</p>';
-  const items = halts.map((h) => `<li>${esc(minute(h.ts))} — ${esc(h.reason)}${h.resumedTs === null ? ' (stayed stopped)' : ` (ran again ${esc(minute(h.resumedTs))})`}</li>`).join('');
+  const items = halts.map((h) => `<li>${escapeHtml(minute(h.ts))} — ${escapeHtml(h.reason)}${h.resumedTs === null ? ' (stayed stopped)' : ` (ran again ${escapeHtml(minute(h.resumedTs))})`}</li>`).join('');
   return `<ul id="halts">${items}</ul>`;
 }
 

@@ -1,5 +1,6 @@
 import { toDirectedGraph, type DirectedGraphNode } from '@xstate/graph';
 import type { AnyStateMachine } from 'xstate';
+import { escapeHtml } from './escape-html.js';
 
 /** One transition of the definition: a (state, event, guard branch) and where it leads. */
 export interface StatechartTransition {
@@ -223,9 +224,6 @@ export function statechartOf(machine: AnyStateMachine): Statechart {
   return { id: graph.id, initial, nodes, edges, transitions, width, height: TOP * 2 + rows.length * ROW - (ROW - NODE_H) };
 }
 
-function esc(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 /**
  * The statechart as standalone SVG. Each state is a `<g class="state" data-state="…">` and each arc a
@@ -234,25 +232,25 @@ function esc(text: string): string {
  */
 export function statechartSvg(chart: Statechart): string {
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="statechart" viewBox="0 0 ${chart.width} ${chart.height}" width="${chart.width}" height="${chart.height}" data-machine="${esc(chart.id)}">`);
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="statechart" viewBox="0 0 ${chart.width} ${chart.height}" width="${chart.width}" height="${chart.height}" data-machine="${escapeHtml(chart.id)}">`);
   parts.push('<defs><marker id="sc-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="context-stroke"/></marker></defs>');
   for (const e of chart.edges) {
     const title = e.transitions.map((t) => `${t.source} —${eventLabel(t.event)}${t.guard ? ` [${t.guard}]` : ''}→ ${t.stays ? '(stays)' : t.target}${t.actions.length ? ` / ${t.actions.join(', ')}` : ''}`).join('\n');
     const anchor = e.kind === 'forward' ? 'start' : e.kind === 'back' ? 'end' : 'middle';
     const label = `${e.kind === 'self' ? '↻ ' : ''}${e.events.join(', ')}`;
     parts.push(
-      `<g class="edge ${e.kind}" data-from="${esc(e.from)}" data-to="${esc(e.to)}" data-transitions="${esc(e.transitions.map((t) => t.key).join('|'))}"><title>${esc(title)}</title>` +
+      `<g class="edge ${e.kind}" data-from="${escapeHtml(e.from)}" data-to="${escapeHtml(e.to)}" data-transitions="${escapeHtml(e.transitions.map((t) => t.key).join('|'))}"><title>${escapeHtml(title)}</title>` +
         `<path d="${e.d}" fill="none" marker-end="url(#sc-arrow)"/>` +
-        `<text x="${e.labelX}" y="${e.labelY}" text-anchor="${anchor}">${esc(label)}</text></g>`,
+        `<text x="${e.labelX}" y="${e.labelY}" text-anchor="${anchor}">${escapeHtml(label)}</text></g>`,
     );
   }
   for (const n of chart.nodes) {
     const cls = ['state', n.initial ? 'initial' : '', n.final ? 'final' : ''].filter(Boolean).join(' ');
     parts.push(
-      `<g class="${cls}" data-state="${esc(n.id)}"><title>${esc(n.id)}${n.final ? ' (final)' : ''}${n.initial ? ' (initial)' : ''}</title>` +
+      `<g class="${cls}" data-state="${escapeHtml(n.id)}"><title>${escapeHtml(n.id)}${n.final ? ' (final)' : ''}${n.initial ? ' (initial)' : ''}</title>` +
         `<rect x="${n.x}" y="${n.y}" width="${n.width}" height="${n.height}" rx="${n.final ? 15 : 6}"/>` +
         (n.final ? `<rect class="inner" x="${n.x + 3}" y="${n.y + 3}" width="${n.width - 6}" height="${n.height - 6}" rx="12" fill="none"/>` : '') +
-        `<text x="${n.x + n.width / 2}" y="${n.y + n.height / 2 + 4}" text-anchor="middle">${esc(n.id)}</text></g>`,
+        `<text x="${n.x + n.width / 2}" y="${n.y + n.height / 2 + 4}" text-anchor="middle">${escapeHtml(n.id)}</text></g>`,
     );
   }
   const init = chart.nodes.find((n) => n.initial);

@@ -1,5 +1,6 @@
 import { pairedBlockBootstrap, type PairedInterval } from '../bootstrap.js';
 import { EDGE_RULE, STRATEGY_GEN0, type EvaluationReport } from './evaluation.js';
+import { escapeHtml } from '../../report/escape-html.js';
 
 const DAY_MS = 86_400_000;
 
@@ -107,7 +108,6 @@ export function agentWalkForwardText(result: AgentWalkForward): string {
   return `${lines.join('\n')}\nin short: ${result.pooled.conclusion}\n`;
 }
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** A self-contained page with the same table. */
 export function agentWalkForwardHtml(result: AgentWalkForward): string {
@@ -116,10 +116,10 @@ export function agentWalkForwardHtml(result: AgentWalkForward): string {
 <html><head><meta charset="utf-8"><title>coinrx agent walk-forward</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}td:nth-child(-n+4){text-align:left}</style></head>
 <body><h1>Agent walk-forward</h1>
-<p>${esc(`${result.folds.length} fold(s): each fold's agent trained and selected only on the data before it; returns after every cost; intervals: paired moving-block bootstrap of daily returns, 95 %.`)}</p>
-<table><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>
-${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('\n')}</table>
-<p>${esc(`In short: ${result.pooled.conclusion}.`)}</p>
+<p>${escapeHtml(`${result.folds.length} fold(s): each fold's agent trained and selected only on the data before it; returns after every cost; intervals: paired moving-block bootstrap of daily returns, 95 %.`)}</p>
+<table><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>
+${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n')}</table>
+<p>${escapeHtml(`In short: ${result.pooled.conclusion}.`)}</p>
 </body></html>
 `;
 }
