@@ -113,6 +113,8 @@ const configObject = z
         maxPerCoin: fraction.default(0.2),
         /** Fraction of equity always kept in cash. */
         cashReserve: fraction.default(0.05),
+        /** Scale every stake by max(0, 1 − drawdown / bot.maxDrawdown): smaller and smaller buys in a losing run, none at the kill switch. */
+        drawdownScaling: z.boolean().default(false),
       })
       .prefault({}),
     bot: z

@@ -1,7 +1,7 @@
 import type { MarketRules } from '../core/index.js';
 import { roundAmountDown, roundPrice } from '../exchange/index.js';
 import type { PositionEvent } from '../../machines/index.js';
-import { sizeOrders, type Candidate, type Sizing, type SizingLimits } from '../trading/order-sizing.js';
+import { drawdownScale, sizeOrders, type Candidate, type Sizing, type SizingLimits } from '../trading/order-sizing.js';
 import type { Portfolio } from './portfolio.js';
 
 /**
@@ -68,6 +68,8 @@ export interface EntryAccount {
   readonly rules: (market: string) => MarketRules | undefined;
   readonly openPositions: number;
   readonly limits: SizingLimits;
+  /** The bot's equity peak and kill-switch drawdown, for `limits.drawdownScaling`. */
+  readonly drawdown?: { readonly peakEquity: number; readonly maxDrawdown: number };
 }
 
 const NOTHING_SIZED: Sizing = { orders: [], skipped: [] };
@@ -80,7 +82,11 @@ export function sizeEntries(candidates: readonly Candidate[], account: EntryAcco
   const traded = candidates.filter((c) => account.rules(c.market)?.quote === account.quote);
   if (traded.length === 0) return NOTHING_SIZED;
   const cash = account.portfolio.cash();
-  return sizeOrders({ candidates: traded, cash, equity: account.portfolio.equity().equity, openPositions: account.openPositions, limits: account.limits, rules: account.rules });
+  const equity = account.portfolio.equity().equity;
+  const d = account.limits.drawdownScaling ? account.drawdown : undefined;
+  // The peak as the bot last heard it, or this equity if above it (the bot hears every new peak, but after sizing).
+  const stakeScale = d ? drawdownScale(equity, Math.max(d.peakEquity, equity), d.maxDrawdown) : 1;
+  return sizeOrders({ candidates: traded, cash, equity, openPositions: account.openPositions, limits: account.limits, rules: account.rules, stakeScale });
 }
 
 /**

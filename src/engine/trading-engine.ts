@@ -482,7 +482,8 @@ export class TradingEngine {
     const denied = entryDenial({ openPositions: this.#positions.size, maxPositions: config.allocation.maxPositions, botState: this.bot.getSnapshot().value, storeWritable: canOpen === undefined || canOpen() });
     if (denied !== undefined) return this.#outcomes(decisions, denied);
     const candidates: Candidate[] = decisions.map((d) => ({ market: d.market, score: d.score ?? 0, price: d.price ?? this.portfolio.price(d.market) ?? 0, volatility: this.#last.find(d.market)?.snapshot?.volatility ?? 0, fraction: d.fraction }));
-    const sizing = sizeEntries(candidates, { portfolio: this.portfolio, quote, rules: this.#rules, openPositions: this.#positions.size, limits: config.allocation });
+    const drawdown = { peakEquity: this.bot.getSnapshot().context.peakEquity, maxDrawdown: config.bot.maxDrawdown };
+    const sizing = sizeEntries(candidates, { portfolio: this.portfolio, quote, rules: this.#rules, openPositions: this.#positions.size, limits: config.allocation, drawdown });
     const outcomes = new Map<string, DecisionOutcome>();
     this.#placingBuys = true;
     try {

@@ -11,6 +11,12 @@ export interface SizingLimits {
   readonly maxPerCoin: number;
   /** Fraction of equity always left in cash. */
   readonly cashReserve: number;
+  /**
+   * Scale every stake down with the bot's drawdown, to nothing at the kill switch's: stake × max(0, 1 −
+   * drawdown / bot.maxDrawdown) (`drawdownScale`), so a losing run is sized smaller and smaller instead of
+   * reaching the halt at full size.
+   */
+  readonly drawdownScaling?: boolean;
 }
 
 export interface Candidate {
@@ -48,6 +54,8 @@ export function sizeOrders(input: {
   readonly openPositions: number;
   readonly limits: SizingLimits;
   readonly rules: (market: string) => MarketRules | undefined;
+  /** Multiplies every stake's cap (drawdownScale); 1 when unset. */
+  readonly stakeScale?: number;
 }): Sizing {
   const { limits } = input;
   const skipped: { market: string; reason: string }[] = [];
@@ -64,7 +72,7 @@ export function sizeOrders(input: {
     if (!rules) return void skipped.push({ market: c.market, reason: 'unknown market' });
     if (!((weights[i] as number) > 0) || total <= 0) return void skipped.push({ market: c.market, reason: 'zero weight' });
     const cap = c.fraction !== undefined ? Math.min(limits.maxPerCoin, c.fraction) : limits.maxPerCoin;
-    const share = Math.min((spendable * (weights[i] as number)) / total, cap * input.equity);
+    const share = Math.min((spendable * (weights[i] as number)) / total, cap * (input.stakeScale ?? 1) * input.equity);
     const price = roundPrice(rules, c.price, 'down');
     if (!(price > 0)) return void skipped.push({ market: c.market, reason: 'no valid price' });
     // Upbit takes 8 decimals where the rules give no lot (amountStep 0).
@@ -73,4 +81,14 @@ export function sizeOrders(input: {
     orders.push({ market: c.market, price, amount });
   });
   return { orders, skipped };
+}
+
+/**
+ * The stake multiplier of `drawdownScaling`: 1 at the peak, falling linearly with the drawdown from it to
+ * 0 where the kill switch trips (maxDrawdown). Without a peak yet (0) or a limit (0): 1.
+ */
+export function drawdownScale(equity: number, peakEquity: number, maxDrawdown: number): number {
+  if (!(peakEquity > 0) || !(maxDrawdown > 0)) return 1;
+  const drawdown = Math.max(0, (peakEquity - equity) / peakEquity);
+  return Math.max(0, 1 - drawdown / maxDrawdown);
 }

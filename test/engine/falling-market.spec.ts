@@ -106,3 +106,24 @@ describe.skipIf(skipWithoutSharedData())('the default profiles in a falling mark
     }
   });
 });
+
+describe.skipIf(skipWithoutSharedData())('drawdown scaling on the whole quarter played backwards (recorded candles, time reversed)', () => {
+  it('config/backtest-candles.json stays clear of the drawdown halt, where the same profile at full stakes reaches it', async () => {
+    const data = writeFallingCandles(FROM, Date.UTC(2021, 3, 1), 'time');
+    const run = async (...set: string[]): Promise<RunSummary> => {
+      const out = mkdtempSync(join(tmpdir(), 'coinrx-reversed-run-'));
+      const c = captureIo();
+      expect(await main(['backtest', '--data', data, '--config', 'config/backtest-candles.json', ...set, '--out', out], c.io), c.err()).toBe(0);
+      return JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
+    };
+    const maxDrawdownHalts = (s: RunSummary): number => s.results.halts.filter((h) => h.reason.includes('drawdown')).length;
+    const scaled = await run();
+    const full = await run('--set', 'allocation.drawdownScaling=false');
+    expect(scaled.results.market.change).toBeLessThan(-0.5);
+    // At full stakes the bot loses its way into the kill switch (docs/strategies.md, "Falling markets").
+    expect(maxDrawdownHalts(full)).toBeGreaterThan(0);
+    // Scaled by the drawdown, each loss of a losing run is smaller than the last: the halt is not reached.
+    expect(maxDrawdownHalts(scaled)).toBe(0);
+    expect(scaled.statistics.maxDrawdown).toBeLessThan(scaled.config.bot.maxDrawdown);
+  });
+});

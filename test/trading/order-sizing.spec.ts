@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Random, type MarketRules } from '../../src/core/index.js';
 import { isPriceOnTick, upbitKrwRules } from '../../src/exchange/index.js';
-import { sizeOrders, type Candidate, type SizingLimits } from '../../src/trading/order-sizing.js';
+import { drawdownScale, sizeOrders, type Candidate, type SizingLimits } from '../../src/trading/order-sizing.js';
 
 const LIMITS: SizingLimits = { mode: 'equal', maxPositions: 5, maxPerCoin: 0.2, cashReserve: 0.05 };
 const rules = (market: string): MarketRules | undefined => (market.endsWith('/KRW') ? upbitKrwRules(market) : undefined);
@@ -88,5 +88,36 @@ describe('sizeOrders', () => {
       expect(spent).toBeLessThanOrEqual(spendable * (1 + 1e-12));
       expect(orders.length).toBeLessThanOrEqual(Math.max(0, limits.maxPositions - openPositions));
     }
+  });
+
+  it('a stake scale (drawdownScaling) shrinks every capped share by that factor, and only shrinks', () => {
+    const base = { cash: 1_000_000, equity: 1_000_000, openPositions: 0, limits: LIMITS, rules };
+    const candidates = [{ ...candidate('BTC/KRW', 95_000_000, 2), fraction: 0.1 }, candidate('ETH/KRW', 4_500_000, 1)];
+    const spent = (stakeScale: number): number[] => sizeOrders({ ...base, candidates, stakeScale }).orders.map((o) => o.price * o.amount * 1.0005);
+    const [btc, eth] = spent(0.25);
+    // 0.25 × 0.1 and 0.25 × maxPerCoin 0.2 of the equity, rounded down to the lot.
+    expect(btc).toBeLessThanOrEqual(25_000);
+    expect(btc).toBeGreaterThan(25_000 - 95_000_000 * 1e-8 * 1.0005 - 1e-6);
+    expect(eth).toBeLessThanOrEqual(50_000);
+    expect(eth).toBeGreaterThan(49_990);
+    // No scale: the shares of before; scale 0: nothing.
+    expect(sizeOrders({ ...base, candidates }).orders).toEqual(sizeOrders({ ...base, candidates, stakeScale: 1 }).orders);
+    expect(sizeOrders({ ...base, candidates, stakeScale: 0 }).orders).toEqual([]);
+  });
+});
+
+describe('drawdownScale', () => {
+  it('is 1 at the peak, falls linearly with the drawdown and is 0 from the kill switch on', () => {
+    expect(drawdownScale(100, 100, 0.2)).toBe(1);
+    expect(drawdownScale(120, 100, 0.2)).toBe(1);
+    expect(drawdownScale(95, 100, 0.2)).toBeCloseTo(0.75, 12);
+    expect(drawdownScale(90, 100, 0.2)).toBeCloseTo(0.5, 12);
+    expect(drawdownScale(80, 100, 0.2)).toBe(0);
+    expect(drawdownScale(50, 100, 0.2)).toBe(0);
+  });
+
+  it('leaves stakes alone without a peak yet or without a drawdown limit', () => {
+    expect(drawdownScale(100, 0, 0.2)).toBe(1);
+    expect(drawdownScale(50, 100, 0)).toBe(1);
   });
 });

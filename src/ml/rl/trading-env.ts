@@ -513,7 +513,8 @@ export class TradingEnv {
     const { config } = this;
     const venue = this.#venue;
     if (entryDenial({ openPositions: this.#positions.size, maxPositions: config.allocation.maxPositions, botState: this.#bot.getSnapshot().value, storeWritable: true }) !== undefined) return;
-    const sizing = sizeEntries(this.#buys, { portfolio: this.#portfolio, quote: this.quote, rules: venue.rules, openPositions: this.#positions.size, limits: config.allocation });
+    const drawdown = { peakEquity: this.#bot.getSnapshot().context.peakEquity, maxDrawdown: config.bot.maxDrawdown };
+    const sizing = sizeEntries(this.#buys, { portfolio: this.#portfolio, quote: this.quote, rules: venue.rules, openPositions: this.#positions.size, limits: config.allocation, drawdown });
     // The bot is running (checked above), so it would take every `position.open`.
     for (const order of sizing.orders) {
       const positionId = `${config.botId}-${++this.#seq}`;
