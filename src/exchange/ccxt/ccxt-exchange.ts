@@ -1,4 +1,4 @@
-import { ExchangeNotAvailable, NetworkError, OrderNotFound, RateLimitExceeded, type Exchange as Ccxt } from 'ccxt';
+import { BadResponse, BaseError, ExchangeNotAvailable, NetworkError, OrderNotFound, RateLimitExceeded, type Exchange as Ccxt } from 'ccxt';
 import { Subject, type Observable } from 'rxjs';
 import type { Balance, Clock, Exchange, LimitOrderRequest, MarketRules, Order, OrderEvent, RejectReason } from '../../core/index.js';
 import { wallClock } from '../../core/index.js';
@@ -138,7 +138,12 @@ export class CcxtExchange implements Exchange {
    * may have seen the order on the private stream, then REST); a refused duplicate client id means the
    * order exists; and when the look-ups fail too, the order is "unknown" and resolved by look-ups with
    * backoff in the background (the position hears of it as usual once found). Only a refusal of the first
-   * attempt, or a look-up that answers "no such order", is a reject.
+   * attempt, or a look-up that answers "no such order", is a reject. An answer that cannot be read (a 2xx
+   * cut off, empty or an HTML page: ccxt's BadResponse, or its parser throwing) is no refusal: the order
+   * may rest there, so it is looked up like a lost answer. Where the exchange takes a signed request until
+   * its `recvWindow` has passed (Binance) and refuses a repeated client id only while the first order is
+   * open, a request still in flight could arrive after a resend and make a second order: the resend then
+   * waits until the first attempt can no longer be accepted and asks again before it goes.
    */
   async createLimitOrder(request: LimitOrderRequest): Promise<Order | undefined> {
     const attempts = this.#options.attempts ?? 4;
@@ -146,6 +151,7 @@ export class CcxtExchange implements Exchange {
     // Set once an attempt may have reached the exchange (any failure but a 429, which is refused unread).
     let mayExist = false;
     for (let attempt = 1; attempt <= attempts; attempt++) {
+      const sentAt = this.#clock.now();
       try {
         const placed = await this.#limited(() =>
           this.ccxt.createOrder(request.market, 'limit', request.side, request.amount, request.price, { clientOrderId: request.clientId }),
@@ -157,7 +163,8 @@ export class CcxtExchange implements Exchange {
       } catch (error) {
         lastError = error;
         if (isDuplicateClientId(error)) return this.#unknown(request, this.#dialect.rejectOf(error).message);
-        if (error instanceof ExchangeBannedError || !isTransient(error)) {
+        const unreadable = !(error instanceof BaseError) || error instanceof BadResponse;
+        if (!unreadable && (error instanceof ExchangeBannedError || !isTransient(error))) {
           if (mayExist) {
             const look = await this.#lookUp(request);
             if (look.order) return look.order;
@@ -169,8 +176,13 @@ export class CcxtExchange implements Exchange {
         }
         if (!(error instanceof RateLimitExceeded)) {
           mayExist = true;
-          // The answer was lost (or the request never arrived): ask the exchange by client id before resending.
-          const look = await this.#lookUp(request);
+          // The answer was lost or unreadable (or the request never arrived): ask the exchange by client id before resending.
+          let look = await this.#lookUp(request);
+          const window = this.#resendWindowMs();
+          if (!look.order && !unreadable && window > 0) {
+            await sleep(Math.max(0, sentAt + window - this.#clock.now()));
+            look = await this.#lookUp(request);
+          }
           if (look.order) {
             this.#stats.ackRecoveries++;
             return look.order;
@@ -188,6 +200,16 @@ export class CcxtExchange implements Exchange {
     }
     const message = `no acknowledgement after ${attempts} attempts: ${this.#dialect.rejectOf(lastError).message}`;
     return look.answered ? this.#reject(request, 'exchange_error', message) : this.#unknown(request, message);
+  }
+
+  /**
+   * How long after it was sent a request can still be accepted, when the exchange bounds it (ccxt's
+   * `recvWindow`, Binance's 10 s, plus a second for the two clocks): a resend waits that long after a lost
+   * answer. 0 where the exchange refuses a client id it has seen, open or not (Upbit's `identifier`).
+   */
+  #resendWindowMs(): number {
+    const window = Number((this.ccxt.options as Record<string, unknown> | undefined)?.['recvWindow'] ?? 0);
+    return window > 0 ? window + 1_000 : 0;
   }
 
   async cancelOrder(orderId: string): Promise<void> {

@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { OrderEvent } from '../../../src/core/index.js';
+import { CcxtExchange } from '../../../src/exchange/ccxt/ccxt-exchange.js';
+import { BinanceServer } from '../../helpers/binance-server.js';
+import { FaultProxy, type ProxyAction } from '../../helpers/fault-proxy.js';
+import { UpbitServer } from '../../helpers/upbit-server.js';
+import { waitFor } from '../../helpers/wait-for.js';
+
+/**
+ * Orders the exchange made while the client saw no usable answer, through a proxy in front of the local
+ * exchange servers: the adapter must find the order by client id, never report it rejected while it rests
+ * on the exchange, and never place it twice.
+ */
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
+});
+
+const UNREADABLE: [string, ProxyAction][] = [
+  ['a 2xx whose body was cut off', { kind: 'replace', status: 201, body: '{"uuid":"', contentType: 'application/json' }],
+  ['a 2xx with an empty body', { kind: 'replace', status: 201, body: '', contentType: 'application/json' }],
+  ['a 200 HTML maintenance page', { kind: 'replace', status: 200, body: '<html><body>Service temporarily unavailable</body></html>', contentType: 'text/html' }],
+];
+
+interface Venue {
+  readonly ex: CcxtExchange;
+  readonly events: OrderEvent[];
+  readonly posts: () => number;
+  /** The orders of this client id on the exchange, with their states. */
+  readonly onExchange: (clientId: string) => string[];
+  readonly market: string;
+  readonly price: number;
+  readonly amount: number;
+}
+
+async function venue(kind: 'upbit' | 'binance', firstPost: ProxyAction, fillAtOnce = false): Promise<Venue> {
+  const up = kind === 'upbit' ? await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 10_000_000 } }) : undefined;
+  const bn = kind === 'binance' ? await BinanceServer.start({ enforceRateLimits: false }) : undefined;
+  closers.push(() => (up ?? bn)!.close());
+  const proxy = await FaultProxy.start((up ?? bn)!.restUrl);
+  closers.push(() => proxy.close());
+  let posts = 0;
+  const path = up ? '/v1/orders' : '/api/v3/order';
+  proxy.rule = (method, p) => (method === 'POST' && p === path && ++posts === 1 ? firstPost : { kind: 'forward' });
+  const ex = up
+    ? new CcxtExchange({ restUrl: proxy.url, wsUrl: up.wsUrl, apiKey: up.accessKey, secret: up.secretKey, privateStream: false, pollIntervalMs: 200, timeoutMs: 2_000 })
+    : new CcxtExchange({ exchangeId: 'binance', apiKey: bn!.apiKey, secret: bn!.secret, restUrl: proxy.url, privateStream: false, pollIntervalMs: 200, timeoutMs: 2_000 });
+  closers.push(() => ex.close());
+  const events: OrderEvent[] = [];
+  ex.orderEvents$.subscribe((e) => events.push(e));
+  await ex.markets();
+  await ex.start();
+  if (fillAtOnce && bn) {
+    // The exchange fills an order as soon as it rests: a resend that fills frees its client id for the original.
+    const filler = setInterval(() => {
+      for (const o of bn.allOrders()) if (o.status === 'NEW') bn.fillOrder(o.orderId);
+    }, 20);
+    closers.push(async () => clearInterval(filler));
+  }
+  const onExchange = (id: string): string[] => (up ? up.allOrders().filter((o) => o.identifier === id).map((o) => o.state) : bn!.allOrders().filter((o) => o.clientOrderId === id).map((o) => o.status));
+  return { ex, events, posts: () => posts, onExchange, ...(up ? { market: 'XRP/KRW', price: 3_000, amount: 5 } : { market: 'BTC/USDT', price: 58_000, amount: 0.001 }) };
+}
+
+describe.each(['upbit', 'binance'] as const)('%s: an order the exchange made behind an answer the client cannot read', (kind) => {
+  it.each(UNREADABLE)('%s: found by client id, one order, never rejected', async (_name, action) => {
+    const v = await venue(kind, action);
+    const id = `faultread${Math.random().toString(36).slice(2, 10)}`;
+    // Answered at once when the look-up finds it, or later (an order answered without id is resolved in the background).
+    await v.ex.createLimitOrder({ clientId: id, market: v.market, side: 'buy', price: v.price, amount: v.amount });
+    await waitFor(() => v.events.some((e) => e.type === 'order.rejected' || e.order.clientId === id), 'an outcome of the order', 20_000);
+    expect(v.events.filter((e) => e.type === 'order.rejected')).toEqual([]);
+    expect(v.events.filter((e) => e.type === 'order.accepted' && e.order.clientId === id)).toHaveLength(1);
+    expect(v.onExchange(id)).toHaveLength(1);
+  }, 60_000);
+});
+
+describe('binance: the first submission arrives after the client gave up on it', () => {
+  it('waits until it can no longer be accepted before resending: one order per client id, its fill accounted', async () => {
+    // Held 5 s against the client's 2 s timeout, then forwarded; Binance refuses a repeated client id only while the first is open.
+    const v = await venue('binance', { kind: 'delay', ms: 5_000 }, true);
+    const id = 'faultdelayed1';
+    const got = await v.ex.createLimitOrder({ clientId: id, market: v.market, side: 'buy', price: v.price, amount: v.amount });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(v.onExchange(id)).toEqual(['FILLED']);
+    expect(v.posts()).toBe(1);
+    expect(got?.clientId).toBe(id);
+    await waitFor(() => v.events.some((e) => e.type === 'order.fill'), 'the fill of the order', 10_000);
+    expect(v.events.filter((e) => e.type === 'order.fill').reduce((a, e) => a + (e.type === 'order.fill' ? e.fill.amount : 0), 0)).toBeCloseTo(v.amount, 12);
+  }, 60_000);
+});
