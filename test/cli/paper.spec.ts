@@ -50,6 +50,8 @@ describe('coinrx paper', () => {
     // Event time runs on the exchange's timestamps: one trade a minute, a dip under the bid, then a rally.
     const start = Math.ceil(Date.now() / 60_000) * 60_000 + 60_000;
     const prices = [3000, 3005, 3010, 3015, 3020, 2995, 2990, 2985, 3000, 3050, 3100, 3150, 3200, 3250, 3300, 3300];
+    // One frame stamped a day ahead (an exchange clock jump): dropped and said, not the session's new time.
+    server.publishTrade('KRW-XRP', { price: 3000, volume: 1, ts: Date.now() + 86_400_000 });
     prices.forEach((price, i) => server.publishTrade('KRW-XRP', { price, volume: 1000, ts: start + (i + 1) * 60_000 }));
     await waitFor(() => /fill buy/.test(c.out()) && /fill sell/.test(c.out()), 'a buy and a sell fill', 10_000).catch(() => undefined);
     // The dashboard follows the session: mode, the exchange connection's health, the position.
@@ -61,6 +63,7 @@ describe('coinrx paper', () => {
     c.controller.abort();
     expect(await run).toBe(130);
     expect(c.err()).toMatch(/paper: connection open/);
+    expect(c.err()).toMatch(/paper: dropped a trade of XRP\/KRW stamped \S+, more than 60 minutes ahead of this machine's clock/);
     expect(c.out()).toMatch(/fill buy [\d.]+ XRP\/KRW @ \d+/);
     expect(c.out()).toMatch(/fill sell [\d.]+ XRP\/KRW @ \d+/);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { quote: string; statistics: { trades: number; winRate: number }; source: { live: string } };

@@ -12,6 +12,12 @@ import { summaryLines } from './backtest-summary.js';
 const STOP_DRAIN_MS = 5_000;
 
 const STATUS_EVERY_MS = 10_000;
+/**
+ * A market event stamped more than an hour ahead of the wall clock is dropped: fed, it would move the
+ * kernel's event time (which never goes back) into the future, and no feature batch, so no decision,
+ * would close until the wall clock caught up with it.
+ */
+export const FUTURE_TOLERANCE_MS = 3_600_000;
 
 export interface LiveSessionOptions {
   readonly io: CommandIo;
@@ -53,6 +59,7 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
   let session: Kernel | undefined;
   let lastTs = -Infinity;
   let events = 0;
+  let future = 0;
   let from: number | undefined;
   let top: string[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -85,6 +92,10 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
   // Live trading builds its engine at once: the restart procedure runs before the first market event.
   if (o.eager) begin(Date.now());
   const subscription = feed.events$.subscribe((event: MarketEvent) => {
+    if (event.ts > Date.now() + FUTURE_TOLERANCE_MS) {
+      if (future++ === 0) io.stderr.write(`${label}: dropped a ${event.kind} of ${event.market} stamped ${new Date(event.ts).toISOString()}, more than ${FUTURE_TOLERANCE_MS / 60_000} minutes ahead of this machine's clock (counted as "future" in the status line)\n`);
+      return;
+    }
     if (event.ts > lastTs) lastTs = event.ts;
     from ??= event.ts;
     (session ?? begin(event.ts)).feed(event);
@@ -93,7 +104,7 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
   const status = setInterval(() => {
     const equity = session?.engine.equity().equity;
     const s = feed.stats();
-    io.stderr.write(`${label}: ${events} events, ${s.markets} markets, equity ${equity === undefined ? '-' : equity.toFixed(0)} ${quote}, open ${session?.engine.openPositions().length ?? 0}, top ${top.join(' ') || '-'}, reconnects ${s.reconnects}, malformed ${s.malformed}\n`);
+    io.stderr.write(`${label}: ${events} events, ${s.markets} markets, equity ${equity === undefined ? '-' : equity.toFixed(0)} ${quote}, open ${session?.engine.openPositions().length ?? 0}, top ${top.join(' ') || '-'}, reconnects ${s.reconnects}, malformed ${s.malformed}${future > 0 ? `, future ${future}` : ''}\n`);
   }, STATUS_EVERY_MS);
 
   await done;
