@@ -93,3 +93,23 @@ describe.skipIf(skipWithoutSharedData())('trade files', () => {
     expectTimeOrdered(events);
   });
 });
+
+describe('nautilus trade times without a zone', () => {
+  it('are UTC on a machine in any time zone (pandas writes naive times), as are those with Z, an offset or a space', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'coinrx-naive-'));
+    const file = join(dir, 'binance_spot_ETHBTC_trades_2022-06-01.csv');
+    writeFileSync(file, 'timestamp,trade_id,price,quantity,buyer_maker\n2022-06-01T00:00:00.278,1,0.05,1,True\n2022-06-01 00:00:01.5,2,0.05,1,False\n2022-06-01T09:00:02+09:00,3,0.05,1,True\n2022-06-01T00:00:03.123456Z,4,0.05,1,True\n');
+    const zone = process.env['TZ'];
+    process.env['TZ'] = 'Asia/Seoul';
+    try {
+      const { events } = await readAll([file]);
+      expect(events.map((e) => e.ts - Date.UTC(2022, 5, 1))).toEqual([278, 1500, 2000, 3123]);
+    } finally {
+      if (zone === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = zone;
+    }
+  });
+});

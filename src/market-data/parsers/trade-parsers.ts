@@ -83,7 +83,19 @@ export class TardisTradesCsvParser implements RecordParser {
   }
 }
 
-/** Nautilus `timestamp,trade_id,price,quantity,buyer_maker` with ISO-8601 timestamps; market from the name. */
+/** A zone designator at the end of an ISO-8601 time: Z, ±hh:mm or ±hhmm. */
+const ZONE = /(?:Z|[+-]\d{2}:?\d{2})$/i;
+
+/**
+ * An ISO-8601 time as epoch ms, read as UTC when it names no zone (pandas writes naive times that way;
+ * `Date.parse` would read them in the machine's own zone, so one file gave other times on another machine).
+ */
+export function parseUtcTime(text: string): number {
+  const t = text.trim().replace(' ', 'T');
+  return Date.parse(t.includes('T') && !ZONE.test(t) ? `${t}Z` : t);
+}
+
+/** Nautilus `timestamp,trade_id,price,quantity,buyer_maker` with ISO-8601 timestamps (UTC unless they say otherwise); market from the name. */
 export class NautilusTradesCsvParser implements RecordParser {
   lastError?: string;
   constructor(private readonly market: MarketSymbol) {}
@@ -91,7 +103,7 @@ export class NautilusTradesCsvParser implements RecordParser {
   parse(record: string, out: MarketEvent[]): ParseOutcome {
     const f = record.split(',');
     if (f[0] === 'timestamp') return 'ignored';
-    const ts = Date.parse(f[0] ?? '');
+    const ts = parseUtcTime(f[0] ?? '');
     const price = num(f[2]);
     const amount = num(f[3]);
     const maker = (f[4] ?? '').toLowerCase();
