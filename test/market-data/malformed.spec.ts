@@ -26,6 +26,23 @@ describe('malformed input without the shared data', () => {
     await expect(readAll([join(dir, 'missing.csv')])).rejects.toThrow(/missing\.csv/);
   });
 
+  it('drops and counts a candle row repeated or out of order, plain or gzip (read from the bytes or the text), naming its time', async () => {
+    const dir = tmp();
+    const rows = ['1609459200000,10,11,9,10.5,100', '1609462800000,10.5,12,10,11,200', '1609462800000,10.5,12,10,11,200', '1609466400000,11,11.5,10.5,11.2,300', '1609459200000,10,11,9,10.5,100', '1609470000000,11.2,11.4,11,11.1,400'];
+    const text = `timestamp,open,high,low,close,volume\n${rows.join('\n')}\n`;
+    writeFileSync(join(dir, 'AB_CD-1h.csv'), text);
+    mkdirSync(join(dir, 'gz'));
+    writeFileSync(join(dir, 'gz', 'AB_CD-1h.csv.gz'), gzipSync(text));
+    for (const path of [join(dir, 'AB_CD-1h.csv'), join(dir, 'gz', 'AB_CD-1h.csv.gz')]) {
+      const infos: MalformedInfo[] = [];
+      const { events, stats } = await readAll([path], { onMalformed: (i) => infos.push(i) });
+      // Each hour once, its volume once: a repeated row would count its volume twice in every window.
+      expect(events.map((e) => (e.kind === 'candle' ? [e.openTime, e.volume] : []))).toEqual([[1609459200000, 100], [1609462800000, 200], [1609466400000, 300], [1609470000000, 400]]);
+      expect(stats.files[0]).toMatchObject({ malformed: 2, firstMalformedLine: 4 });
+      expect(infos[0]?.reason).toMatch(/a second row for open time 2021-01-01T01:00:00\.000Z/);
+    }
+  });
+
   it('counts bad trade records in a freqtrade JSON by record number; a broken array structure is an error naming the file', async () => {
     const dir = tmp();
     const rows = [

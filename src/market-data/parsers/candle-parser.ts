@@ -14,6 +14,8 @@ export class CandleParser implements RecordParser {
   lastError?: string;
   #timeframeMs: number | undefined;
   #held: [number, number, number, number, number, number] | undefined;
+  /** Open time of the last row emitted: a row not after it repeats or precedes it and is dropped (counted). */
+  #lastOpen = -Infinity;
 
   constructor(
     private readonly market: MarketSymbol,
@@ -52,6 +54,10 @@ export class CandleParser implements RecordParser {
       this.lastError = `bad OHLCV values "${record}"`;
       return 'malformed';
     }
+    if (openTime <= this.#lastOpen) {
+      this.lastError = `${openTime === this.#lastOpen ? 'a second row' : 'a row out of order'} for open time ${new Date(openTime).toISOString()} (the last row read opened at ${new Date(this.#lastOpen).toISOString()})`;
+      return 'malformed';
+    }
     const tf = this.#timeframeMs;
     if (tf === undefined) {
       const held = this.#held;
@@ -66,10 +72,12 @@ export class CandleParser implements RecordParser {
       }
       this.#timeframeMs = spacing;
       this.#held = undefined;
+      this.#lastOpen = openTime;
       out.push(this.#candle(held[0], held[1], held[2], held[3], held[4], held[5], spacing));
       out.push(this.#candle(openTime, open, high, low, close, volume, spacing));
       return 'ok';
     }
+    this.#lastOpen = openTime;
     out.push(this.#candle(openTime, open, high, low, close, volume, tf));
     return 'ok';
   }
@@ -85,6 +93,7 @@ export class CandleParser implements RecordParser {
     const tf = this.#timeframeMs;
     if (tf === undefined || !this.#scan(bytes, start, end)) return false;
     const v = this.#values;
+    this.#lastOpen = v[5] as number;
     out.push(this.#candle(v[5] as number, v[0] as number, v[1] as number, v[2] as number, v[3] as number, v[4] as number, tf));
     return true;
   }
@@ -98,6 +107,7 @@ export class CandleParser implements RecordParser {
     if (tf === undefined || !this.#scan(bytes, start, end)) return false;
     const v = this.#values;
     const openTime = v[5] as number;
+    this.#lastOpen = openTime;
     columns[at] = openTime + tf;
     columns[at + 1] = openTime;
     columns[at + 2] = v[0] as number;
@@ -146,6 +156,7 @@ export class CandleParser implements RecordParser {
     const low = values[2] as number;
     const close = values[3] as number;
     if (!(open > 0 && high > 0 && low > 0 && close > 0) || low > high || open > high || open < low || close > high || close < low) return false;
+    if (openTime <= this.#lastOpen) return false;
     values[5] = openTime;
     return true;
   }
