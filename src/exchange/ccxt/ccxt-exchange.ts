@@ -296,7 +296,13 @@ export class CcxtExchange implements Exchange {
     const fetchOriginal = ex.fetch.bind(ex);
     ex.fetch = async (url: string, method = 'GET', headers?: unknown, body?: unknown): Promise<unknown> => {
       await limiter.acquire(this.#dialect.requestGroup(method, url));
-      return fetchOriginal(url, method, headers, body);
+      try {
+        return await fetchOriginal(url, method, headers, body);
+      } catch (error) {
+        // ccxt's network errors (a timeout, a refused connection) name the whole URL: its signed query too.
+        if (error instanceof Error) error.message = withoutQueries(error.message);
+        throw error;
+      }
     };
     const handleOriginal = ex.handleErrors.bind(ex);
     ex.handleErrors = (code, reason, url, method, headers, body, response, requestHeaders, requestBody) => {
@@ -307,7 +313,12 @@ export class CcxtExchange implements Exchange {
       if (code === 418) throw new ExchangeBannedError(limiter.bannedUntil || Date.now());
       // The server failed (Binance's -1008 "server busy" comes as 503): the request may be retried.
       if (code >= 500) throw new ExchangeNotAvailable(`${ex.id} ${method} ${path} ${code} ${body}`);
-      return handleOriginal(code, reason, url, method, headers, body, response, requestHeaders, requestBody);
+      try {
+        return handleOriginal(code, reason, url, method, headers, body, response, requestHeaders, requestBody);
+      } catch (error) {
+        if (error instanceof Error) error.message = withoutQueries(error.message);
+        throw error;
+      }
     };
   }
 
@@ -454,4 +465,9 @@ export class CcxtExchange implements Exchange {
       this.#schedulePoll();
     }
   }
+}
+
+/** Every URL in `text` without its query (a signed request's timestamp and signature stay out of messages and logs). */
+export function withoutQueries(text: string): string {
+  return text.replace(/(https?:\/\/[^\s?]+)\?[^\s)]*/g, '$1');
 }

@@ -88,3 +88,19 @@ describe('binance: the first submission arrives after the client gave up on it',
     expect(v.events.filter((e) => e.type === 'order.fill').reduce((a, e) => a + (e.type === 'order.fill' ? e.fill.amount : 0), 0)).toBeCloseTo(v.amount, 12);
   }, 60_000);
 });
+
+describe('binance: a signed request that times out', () => {
+  it('is named by its path in the error, without the signed query (timestamp, signature)', async () => {
+    const s = await BinanceServer.start({ enforceRateLimits: false });
+    closers.push(() => s.close());
+    const proxy = await FaultProxy.start(s.restUrl);
+    closers.push(() => proxy.close());
+    const ex = new CcxtExchange({ exchangeId: 'binance', apiKey: s.apiKey, secret: s.secret, restUrl: proxy.url, privateStream: false, pollIntervalMs: 200, timeoutMs: 1_000, attempts: 1 });
+    closers.push(() => ex.close());
+    await ex.markets();
+    proxy.rule = (_method, path) => (path === '/api/v3/account' ? { kind: 'hang' } : { kind: 'forward' });
+    const error = (await ex.balances().then(() => undefined, (e: unknown) => e)) as Error | undefined;
+    expect(error?.message).toMatch(/\/api\/v3\/account/);
+    expect(error?.message).not.toMatch(/signature|timestamp=|\?/);
+  }, 30_000);
+});
