@@ -1,4 +1,4 @@
-import { BadResponse, BaseError, ExchangeNotAvailable, NetworkError, OrderNotFound, RateLimitExceeded, type Exchange as Ccxt } from 'ccxt';
+import { BadResponse, BaseError, ExchangeNotAvailable, InvalidNonce, NetworkError, OrderNotFound, RateLimitExceeded, type Exchange as Ccxt } from 'ccxt';
 import { Subject, type Observable } from 'rxjs';
 import type { Balance, Clock, Exchange, LimitOrderRequest, MarketRules, Order, OrderEvent, RejectReason } from '../../core/index.js';
 import { wallClock } from '../../core/index.js';
@@ -49,6 +49,8 @@ export interface CcxtExchangeStats {
   readonly retries: number;
   /** Orders whose fate could not be confirmed at once (refused duplicate id, failing look-ups): resolved by look-ups in the background. */
   readonly unknownOrders: number;
+  /** Times the exchange's clock was measured again after a request was refused for its time. */
+  readonly clockSyncs: number;
 }
 
 /**
@@ -80,7 +82,7 @@ export class CcxtExchange implements Exchange {
   #running = false;
   #abort = new AbortController();
   #pollTimer: NodeJS.Timeout | undefined;
-  #stats = { streamConnected: false, streamErrors: 0, polls: 0, ackRecoveries: 0, retries: 0, unknownOrders: 0 };
+  #stats = { streamConnected: false, streamErrors: 0, polls: 0, ackRecoveries: 0, retries: 0, unknownOrders: 0, clockSyncs: 0 };
 
   constructor(options: CcxtExchangeOptions = {}) {
     this.#options = options;
@@ -163,6 +165,12 @@ export class CcxtExchange implements Exchange {
       } catch (error) {
         lastError = error;
         if (isDuplicateClientId(error)) return this.#unknown(request, this.#dialect.rejectOf(error).message);
+        if (error instanceof InvalidNonce) {
+          // Refused for its time, so not placed: sent again once the clocks' difference is measured anew.
+          if (attempt < attempts && (await this.#syncTime())) continue;
+          const e = this.#dialect.rejectOf(error);
+          return this.#reject(request, e.reason, `${e.message} (the exchange refused the request's time: check this machine's clock)`);
+        }
         const unreadable = !(error instanceof BaseError) || error instanceof BadResponse;
         if (!unreadable && (error instanceof ExchangeBannedError || !isTransient(error))) {
           if (mayExist) {
@@ -324,7 +332,7 @@ export class CcxtExchange implements Exchange {
 
   /** One request through the limiter; retried on network errors and 429s. */
   async #call<T>(fn: () => Promise<T>): Promise<T> {
-    return retryWithBackoff(() => this.#limited(fn), {
+    return retryWithBackoff(() => this.#timed(fn), {
       attempts: this.#options.attempts ?? 4,
       initialDelayMs: this.#options.retryDelayMs ?? 250,
       maxDelayMs: 5_000,
@@ -334,6 +342,33 @@ export class CcxtExchange implements Exchange {
         this.#stats.retries++;
       },
     });
+  }
+
+  /**
+   * A request refused for its time (Binance's -1021: this machine's clock ahead of the exchange's, or
+   * behind by more than the recvWindow) was not carried out: the clocks' difference is measured again
+   * (ccxt signs later requests with it) before the error goes on to be retried.
+   */
+  async #timed<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await this.#limited(fn);
+    } catch (error) {
+      if (error instanceof InvalidNonce) await this.#syncTime();
+      throw error;
+    }
+  }
+
+  /** Measures the exchange's clock against this machine's where ccxt can (it signs with the difference); false otherwise. */
+  async #syncTime(): Promise<boolean> {
+    const ex = this.ccxt as Ccxt & { loadTimeDifference?: () => Promise<unknown> };
+    if (typeof ex.loadTimeDifference !== 'function' || !ex.has['fetchTime']) return false;
+    try {
+      await this.#limited(() => ex.loadTimeDifference!());
+      this.#stats.clockSyncs++;
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async #limited<T>(fn: () => Promise<T>): Promise<T> {

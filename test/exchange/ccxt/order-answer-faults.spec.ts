@@ -104,3 +104,26 @@ describe('binance: a signed request that times out', () => {
     expect(error?.message).not.toMatch(/signature|timestamp=|\?/);
   }, 30_000);
 });
+
+describe("binance: this machine's clock 2 s ahead of the exchange (-1021)", () => {
+  it('measures the clocks again and goes through: balances read, the order placed once, nothing left unknown', async () => {
+    const s = await BinanceServer.start({ enforceRateLimits: false });
+    closers.push(() => s.close());
+    const ex = new CcxtExchange({ exchangeId: 'binance', apiKey: s.apiKey, secret: s.secret, restUrl: s.restUrl, privateStream: false, pollIntervalMs: 200, timeoutMs: 2_000 });
+    closers.push(() => ex.close());
+    const events: OrderEvent[] = [];
+    ex.orderEvents$.subscribe((e) => events.push(e));
+    await ex.markets();
+    // ccxt signs with milliseconds() − timeDifference: a difference of −2 s stamps every request 2 s ahead.
+    const skew = (): void => void ((ex.ccxt.options as Record<string, unknown>)['timeDifference'] = -2_000);
+    skew();
+    expect((await ex.balances()).length).toBeGreaterThan(0);
+    skew();
+    const order = await ex.createLimitOrder({ clientId: 'skewed1', market: 'BTC/USDT', side: 'buy', price: 58_000, amount: 0.001 });
+    expect(order?.clientId).toBe('skewed1');
+    expect(events.filter((e) => e.type === 'order.rejected')).toEqual([]);
+    expect(s.allOrders().filter((o) => o.clientOrderId === 'skewed1')).toHaveLength(1);
+    expect(ex.stats()).toMatchObject({ unknownOrders: 0 });
+    expect(ex.stats().clockSyncs).toBeGreaterThanOrEqual(2);
+  }, 60_000);
+});
