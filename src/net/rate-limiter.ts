@@ -64,6 +64,15 @@ function header(headers: Record<string, unknown> | undefined, name: string): str
   return undefined;
 }
 
+/** An HTTP Retry-After (seconds, or a date) as ms from `now`; 0 when absent or unreadable. */
+function retryAfterMs(value: string | undefined, now: number): number {
+  if (value === undefined || value.trim() === '') return 0;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - now) : 0;
+}
+
 export class RestRateLimiter {
   readonly #options: Required<Omit<RateLimiterOptions, 'now' | 'random'>>;
   readonly #now: () => number;
@@ -83,6 +92,11 @@ export class RestRateLimiter {
 
   stats(): RateLimiterStats {
     return { ...this.#stats };
+  }
+
+  /** Epoch ms until which every request waits after a 429 (0 when none does). */
+  get pausedUntil(): number {
+    return this.#pauseUntil > this.#now() ? this.#pauseUntil : 0;
   }
 
   /** Epoch ms until which Upbit's 418 ban lasts (0 when not banned). */
@@ -117,7 +131,8 @@ export class RestRateLimiter {
       this.#stats.tooManyRequests++;
       this.#consecutive429++;
       const delay = backoffDelay({ initialDelayMs: this.#options.initialBackoffMs, maxDelayMs: this.#options.maxBackoffMs, factor: 2, jitter: 0.5 }, this.#consecutive429, this.#random);
-      this.#pauseUntil = Math.max(this.#pauseUntil, now + delay);
+      // The exchange's own wait when it names one (Binance bans an IP that keeps asking: the 418 below).
+      this.#pauseUntil = Math.max(this.#pauseUntil, now + delay, now + retryAfterMs(header(headers, 'Retry-After'), now));
     } else if (status === 418) {
       this.#stats.bans++;
       const retryAfter = Number(header(headers, 'Retry-After'));

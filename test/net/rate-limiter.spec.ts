@@ -38,6 +38,22 @@ describe('RestRateLimiter', () => {
     await limiter.acquire('market');
   });
 
+  it("a 429's Retry-After (seconds or a date) holds every request at least that long", async () => {
+    let now = 1_000_000;
+    const limiter = new RestRateLimiter({ now: () => now, random: () => 1, initialBackoffMs: 100 });
+    limiter.observe(429, { 'Retry-After': '25' });
+    expect(limiter.pausedUntil).toBe(1_025_000);
+    const p = limiter.acquire('order');
+    now += 25_000;
+    await p;
+    limiter.observe(429, { 'retry-after': new Date(now + 7_000).toUTCString() });
+    expect(limiter.pausedUntil).toBeGreaterThanOrEqual(now + 6_000);
+    // Without one, the backoff alone: 400 ms for the third 429 in a row.
+    now += 10_000;
+    limiter.observe(429, {});
+    expect(limiter.pausedUntil).toBe(now + 400);
+  });
+
   it('refuses every request during a 418 ban, for Retry-After, the seconds in the message, or banMs', async () => {
     let now = 0;
     const limiter = new RestRateLimiter({ now: () => now, banMs: 1_000 });
