@@ -8,9 +8,10 @@ import type { Portfolio } from './portfolio.js';
  * What became of a strategy decision: carried out (`acted`), or why not. A BUY is settled when the
  * ranking it waits for is sized: no free slot, the bot halted (kill switch, stopped), the share under the
  * exchange minimum, the store not writable; a BUY of a coin with a position is `already-holding`; a SELL
- * or CANCEL of a coin without one is `no-position`.
+ * or CANCEL of a coin without one is `no-position`; a BUY or SELL of a market whose last order the
+ * exchange refused, within the wait that follows (src/engine/reject-cooldown.ts), is `cooling-down`.
  */
-export type DecisionOutcome = 'acted' | 'already-holding' | 'no-slot' | 'halted' | 'below-minimum' | 'store-unwritable' | 'no-position' | 'not-traded-quote' | 'unsized';
+export type DecisionOutcome = 'acted' | 'already-holding' | 'no-slot' | 'halted' | 'below-minimum' | 'store-unwritable' | 'no-position' | 'not-traded-quote' | 'unsized' | 'cooling-down';
 
 /** What the risk step looks at before new positions are sized. */
 export interface EntryState {

@@ -16,6 +16,7 @@ import { marketPipeline, type MarketPipeline } from './market-pipeline.js';
 import { orderRouter, type OrderCommand } from './order-router.js';
 import { Portfolio } from './portfolio.js';
 import { entryDenial, exitEvent, exitPrice, sizeEntries, skippedOutcome, type DecisionOutcome } from './risk.js';
+import { RejectCooldown } from './reject-cooldown.js';
 
 export type { OrderCommand } from './order-router.js';
 export type { DecisionOutcome } from './risk.js';
@@ -183,6 +184,8 @@ export class TradingEngine {
   #now = 0;
   /** The last market event's time, and from the end of the run on the latest time a batch may have. */
   #lastEventTs = -Infinity;
+  /** Markets whose last orders the exchange refused: the strategy's buys and sells of them wait (see RejectCooldown). */
+  readonly #cooldown = new RejectCooldown();
   /** End of the feature batch being filled (the pipeline's rule, features.every): the first event past it closes the batch. */
   #batchEnd = -Infinity;
   readonly #batchEvery: number;
@@ -462,12 +465,14 @@ export class TradingEngine {
     const tracked = positionId ? this.#positions.get(positionId) : undefined;
     switch (decision.kind) {
       case 'BUY':
-        if (!tracked) this.#pendingBuys.push(decision);
-        else this.#outcome(decision, 'already-holding');
+        if (tracked) this.#outcome(decision, 'already-holding');
+        else if (this.#cooldown.cooling(decision.market, this.#now)) this.#outcome(decision, 'cooling-down');
+        else this.#pendingBuys.push(decision);
         return;
       case 'SELL':
-        if (tracked) this.#sell(tracked, decision.price ?? this.#exitPrice(decision.market), decision.reason, decision);
-        else this.#outcome(decision, 'no-position');
+        if (!tracked) this.#outcome(decision, 'no-position');
+        else if (this.#cooldown.cooling(decision.market, this.#now)) this.#outcome(decision, 'cooling-down');
+        else this.#sell(tracked, decision.price ?? this.#exitPrice(decision.market), decision.reason, decision);
         return;
       case 'CANCEL_BUY':
         if (tracked) this.#send(tracked.positionId, { type: 'decision.cancelBuy', ts: decision.ts });
@@ -642,6 +647,8 @@ export class TradingEngine {
 
   #onOrderEvent(event: OrderEvent): void {
     for (const l of this.#listeners) l.onOrderEvent?.(event);
+    if (event.type === 'order.rejected') this.#cooldown.refused(event.market, this.#now);
+    else if (event.type === 'order.accepted') this.#cooldown.accepted(event.order.market);
     const clientId = event.type === 'order.rejected' ? event.clientId : event.order.clientId;
     if (this.#positions.has(positionIdOf(clientId))) this.#send(positionIdOf(clientId), event);
     else this.orphanOrderEvents++;

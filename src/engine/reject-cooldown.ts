@@ -1,0 +1,34 @@
+/**
+ * After the exchange refuses an order of a market, no new order of it for a while: a minute after the first
+ * refusal, twice as long after each next one in a row (at most an hour), until an order of it is accepted.
+ * Without it a refusal that does not go away by itself (the coins gone from the account, a market delisted
+ * or its minimum raised) was asked again at every feature batch: a request a second, each refused and logged.
+ */
+export class RejectCooldown {
+  readonly #markets = new Map<string, { until: number; strikes: number }>();
+  readonly #baseMs: number;
+  readonly #maxMs: number;
+
+  constructor(baseMs = 60_000, maxMs = 3_600_000) {
+    this.#baseMs = baseMs;
+    this.#maxMs = maxMs;
+  }
+
+  refused(market: string, ts: number): void {
+    const c = this.#markets.get(market) ?? { until: 0, strikes: 0 };
+    c.strikes++;
+    c.until = ts + Math.min(this.#maxMs, this.#baseMs * 2 ** Math.min(c.strikes - 1, 20));
+    this.#markets.set(market, c);
+  }
+
+  accepted(market: string): void {
+    if (this.#markets.size > 0) this.#markets.delete(market);
+  }
+
+  /** Whether `market` takes no new order at `ts`. */
+  cooling(market: string, ts: number): boolean {
+    if (this.#markets.size === 0) return false;
+    const c = this.#markets.get(market);
+    return c !== undefined && c.until > ts;
+  }
+}
