@@ -43,6 +43,25 @@ describe('malformed input without the shared data', () => {
     }
   });
 
+  it('drops and names candle rows closer than the timeframe in the file name, and open times in seconds', async () => {
+    const dir = tmp();
+    const hourly = Array.from({ length: 48 }, (_, i) => `${1609459200000 + i * 3_600_000},10,11,9,10.5,100`);
+    writeFileSync(join(dir, 'AB_CD-1d.csv'), `timestamp,open,high,low,close,volume\n${hourly.join('\n')}\n`);
+    const infos: MalformedInfo[] = [];
+    const daily = await readAll([join(dir, 'AB_CD-1d.csv')], { onMalformed: (i) => infos.push(i) });
+    // Hourly rows in a file named 1d: only the rows a day apart are candles of a day.
+    expect(daily.events.map((e) => (e.kind === 'candle' ? e.openTime : 0))).toEqual([1609459200000, 1609545600000]);
+    expect(daily.stats.files[0]).toMatchObject({ malformed: 46 });
+    expect(infos[0]?.reason).toMatch(/a row opening 1 h after the last one, inside its 1 d candle \(is the timeframe in the file name right\?\)/);
+    const seconds = hourly.map((r) => r.replace(/^(\d+)000,/, '$1,'));
+    writeFileSync(join(dir, 'EF_GH-1h.csv'), `timestamp,open,high,low,close,volume\n${seconds.join('\n')}\n`);
+    const secInfos: MalformedInfo[] = [];
+    const s = await readAll([join(dir, 'EF_GH-1h.csv')], { onMalformed: (i) => secInfos.push(i) });
+    expect(s.events).toEqual([]);
+    expect(s.stats.files[0]).toMatchObject({ malformed: 48 });
+    expect(secInfos[0]?.reason).toMatch(/timestamp 1609459200 is before 1973: open times are epoch milliseconds \(seconds\?\)/);
+  });
+
   it('counts bad trade records in a freqtrade JSON by record number; a broken array structure is an error naming the file', async () => {
     const dir = tmp();
     const rows = [

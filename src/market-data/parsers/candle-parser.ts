@@ -4,6 +4,15 @@ import { parseDecimal, POW10 as IMPORTED_POW10, type ParseOutcome, type RecordPa
 /** A local binding: loaded as CommonJS (a reader thread under tsx) every use of an import is a getter call. */
 const POW10 = IMPORTED_POW10;
 
+/** A duration as the largest whole unit: 1 d, 4 h, 15 min, 30 s, 250 ms. */
+function span(ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['min', 60_000], ['s', 1000]] as const) if (ms % size === 0) return `${ms / size} ${unit}`;
+  return `${ms} ms`;
+}
+
+/** 1973-03-03 in ms (1e11): an open time below it is in seconds, or no time at all. */
+const MIN_OPEN_TIME = 1e11;
+
 /**
  * OHLCV rows `timestamp,open,high,low,close,volume` (open time in ms) from freqtrade's CSV or the
  * inner arrays of its JSON. A candle is emitted at its close time, open time + timeframe. Without a
@@ -54,11 +63,18 @@ export class CandleParser implements RecordParser {
       this.lastError = `bad OHLCV values "${record}"`;
       return 'malformed';
     }
-    if (openTime <= this.#lastOpen) {
-      this.lastError = `${openTime === this.#lastOpen ? 'a second row' : 'a row out of order'} for open time ${new Date(openTime).toISOString()} (the last row read opened at ${new Date(this.#lastOpen).toISOString()})`;
+    if (openTime < MIN_OPEN_TIME) {
+      this.lastError = `timestamp ${openTime} is before 1973: open times are epoch milliseconds (seconds?)`;
       return 'malformed';
     }
     const tf = this.#timeframeMs;
+    if (openTime < this.#lastOpen + (tf ?? 1)) {
+      this.lastError =
+        openTime > this.#lastOpen
+          ? `a row opening ${span(openTime - this.#lastOpen)} after the last one, inside its ${span(tf ?? 0)} candle (is the timeframe in the file name right?)`
+          : `${openTime === this.#lastOpen ? 'a second row' : 'a row out of order'} for open time ${new Date(openTime).toISOString()} (the last row read opened at ${new Date(this.#lastOpen).toISOString()})`;
+      return 'malformed';
+    }
     if (tf === undefined) {
       const held = this.#held;
       if (held === undefined) {
@@ -156,7 +172,7 @@ export class CandleParser implements RecordParser {
     const low = values[2] as number;
     const close = values[3] as number;
     if (!(open > 0 && high > 0 && low > 0 && close > 0) || low > high || open > high || open < low || close > high || close < low) return false;
-    if (openTime <= this.#lastOpen) return false;
+    if (openTime < this.#lastOpen + (this.#timeframeMs ?? 1) || openTime < MIN_OPEN_TIME) return false;
     values[5] = openTime;
     return true;
   }
