@@ -22,7 +22,7 @@ describe('search space', () => {
     expect(problem({ 'strategy.takeprofit': { min: 0.01, max: 0.02 } })).toBe('space.json: "strategy.takeprofit": not a configuration field (did you mean strategy.takeProfit?)');
     expect(problem({ 'simulator.feeRate': { min: 0, max: 0.01 } })).toMatch(/^space\.json: "simulator\.feeRate": not searchable: the simulator describes the exchange/);
     expect(problem({ strategy: { min: 0, max: 1 } })).toMatch(/^space\.json: "strategy": not a searchable configuration field/);
-    expect(problem({ 'allocation.bogus': { min: 0, max: 1 } })).toMatch(/"allocation\.bogus": not a configuration field \(known: mode, maxPositions, maxPerCoin, cashReserve\)/);
+    expect(problem({ 'allocation.bogus': { min: 0, max: 1 } })).toMatch(/"allocation\.bogus": not a configuration field \(known: mode, maxPositions, maxPerCoin, cashReserve, drawdownScaling\)/);
     expect(problem({ 'strategy.takeProfit': { min: 0.05, max: 0.01 } })).toBe('space.json: "strategy.takeProfit": min 0.05 is above max 0.01');
     expect(problem({ 'strategy.takeProfit': { min: 0, max: 0.01 } })).toMatch(/^space\.json: "strategy\.takeProfit\.min": 0 is rejected by the configuration: /);
     expect(problem({ 'strategy.takeProfit': { min: 'abc', max: 0.01 } })).toMatch(/"strategy\.takeProfit\.min": expected a number or a duration/);
