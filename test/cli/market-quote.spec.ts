@@ -85,3 +85,16 @@ describe('markets, quotes and the starting balance', () => {
     await expect(runBacktest([events], parseConfig({}), { quote: 'EUR' })).rejects.toThrow('the data has no EUR market (its markets are quoted in USDT)');
   });
 });
+
+describe('backtest: events out of order in their file', () => {
+  it('are counted in the closing line (fed at the later time), not passed over in silence', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coinrx-late-'));
+    // freqtrade trades JSON: the third trade is stamped a second before the second.
+    const t0 = Date.UTC(2024, 0, 1);
+    const rows = [[t0, '1', null, 'buy', 100, 1, 100], [t0 + 2_000, '2', null, 'sell', 101, 1, 101], [t0 + 1_000, '3', null, 'buy', 100.5, 1, 100.5], [t0 + 3_000, '4', null, 'buy', 101, 1, 101]];
+    writeFileSync(join(dir, 'binance-AB_USDT-2024-01-trades.json'), JSON.stringify(rows));
+    const c = captureIo();
+    expect(await main(['backtest', '--data', dir, '--out', mkdtempSync(join(tmpdir(), 'coinrx-late-out-'))], c.io), c.err()).toBe(0);
+    expect(c.err()).toMatch(/read 4 events from 1 file\(s\); 0 malformed and 0 ignored records skipped; 1 event\(s\) older than the one before them in their file, fed at the later time; done/);
+  });
+});

@@ -84,7 +84,10 @@ export const backtestCommand: Command = {
     reportStoreLoss(store, 'backtest', io);
     await writeBacktestOutput(out, result, config, source.stats());
     io.stdout.write(`${summaryLines(result, out).join('\n')}\n`);
-    reportStats(source, io, io.signal.aborted ? 'interrupted: the results cover the data read so far' : 'done');
+    const late = source.stats().outOfOrder;
+    // Replayed at the latest time seen (the kernel's clock never goes back), and left out of their market's features.
+    const order = late > 0 ? `${late} event(s) older than the one before them in their file, fed at the later time; ` : '';
+    reportStats(source, io, `${order}${io.signal.aborted ? 'interrupted: the results cover the data read so far' : 'done'}`);
     return io.signal.aborted ? 130 : 0;
   },
 };
