@@ -98,3 +98,20 @@ describe('backtest: events out of order in their file', () => {
     expect(c.err()).toMatch(/read 4 events from 1 file\(s\); 0 malformed and 0 ignored records skipped; 1 event\(s\) older than the one before them in their file, fed at the later time; done/);
   });
 });
+
+describe('backtest: one market', () => {
+  it('says why the strategy made no decision, and how to trade one coin', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coinrx-one-'));
+    const rows = ['timestamp,open,high,low,close,volume'];
+    let price = 100;
+    for (let i = 0; i < 2000; i++) {
+      const next = 100 * (1 + 0.05 * Math.sin(i / 40));
+      rows.push(`${Date.UTC(2024, 0, 1) + i * 300_000},${price},${Math.max(price, next) * 1.002},${Math.min(price, next) * 0.998},${next},${1000}`);
+      price = next;
+    }
+    writeFileSync(join(dir, 'AB_USDT-5m.csv'), `${rows.join('\n')}\n`);
+    const c = captureIo();
+    expect(await main(['backtest', '--data', dir, '--config', 'config/backtest-candles.json', '--out', mkdtempSync(join(tmpdir(), 'coinrx-one-out-'))], c.io), c.err()).toBe(0);
+    expect(c.err()).toMatch(/backtest: no decision with one market: .* --set strategy\.gate\.edge=false/);
+  });
+});

@@ -84,6 +84,11 @@ export const backtestCommand: Command = {
     reportStoreLoss(store, 'backtest', io);
     await writeBacktestOutput(out, result, config, source.stats());
     io.stdout.write(`${summaryLines(result, out).join('\n')}\n`);
+    // The strategy buys, and its entry gate opens paper trades, when the ranking changes: one market's never does.
+    const used = result.config ?? config;
+    if (result.results?.market.markets === 1 && (result.results.decisions.length ?? 0) === 0 && used.strategy.gate.edge) {
+      io.stderr.write('backtest: no decision with one market: the strategy and its entry gate act when the ranking changes, and one market\'s ranking never does (trade one coin with --set strategy.gate.edge=false, or give it other markets to rank against)\n');
+    }
     const late = source.stats().outOfOrder;
     // Replayed at the latest time seen (the kernel's clock never goes back), and left out of their market's features.
     const order = late > 0 ? `${late} event(s) older than the one before them in their file, fed at the later time; ` : '';
