@@ -186,9 +186,6 @@ export class TradingEngine {
   #lastEventTs = -Infinity;
   /** Markets whose last orders the exchange refused: the strategy's buys and sells of them wait (see RejectCooldown). */
   readonly #cooldown = new RejectCooldown();
-  /** End of the feature batch being filled (the pipeline's rule, features.every): the first event past it closes the batch. */
-  #batchEnd = -Infinity;
-  readonly #batchEvery: number;
   #endTs = Infinity;
   #strategyError: unknown = undefined;
   decisions = 0;
@@ -200,7 +197,6 @@ export class TradingEngine {
     const listeners = this.#listeners;
     this.#warming = options.restore !== undefined || options.warmUntil !== undefined;
     this.#warmUntil = options.warmUntil ?? Infinity;
-    this.#batchEvery = config.features.every;
     this.pipeline = marketPipeline(this.#events.observable, config, options.score ? { score: options.score } : {});
     this.portfolio = new Portfolio(exchange, options.quote, options.restore?.lastPrice);
     const { placeOrder, cancelOrder, queryOrder } = orderRouter(exchange, clock, {
@@ -306,28 +302,15 @@ export class TradingEngine {
     return this.portfolio.balances();
   }
 
-  /**
-   * Feeds one market event: the exchange matches first (fills are known before the features move) — except
-   * the first event past a batch's end, which closes that batch: its decisions are made on what every
-   * market had by the batch's end, and their orders reach an exchange that has seen no later event either.
-   * Matched first, that one event (the first market in the files' order at each boundary) would have given
-   * its market a fresher last price for the orders arriving just after: a one-bar look-ahead for one market.
-   */
+  /** Feeds one market event: the exchange matches first (fills are known before the features move). */
   onMarketEvent(event: MarketEvent): void {
     if (this.#strategyError !== undefined) throw this.#strategyError;
     this.#now = this.#lastEventTs = event.ts;
+    this.portfolio.notePrice(event);
     this.#inMarketEvent = true;
     try {
-      if (event.ts > this.#batchEnd) {
-        this.#batchEnd = Math.ceil(event.ts / this.#batchEvery) * this.#batchEvery;
-        this.#events.next(event);
-        this.portfolio.notePrice(event);
-        this.#options.venue.onMarketEvent(event);
-      } else {
-        this.portfolio.notePrice(event);
-        this.#options.venue.onMarketEvent(event);
-        this.#events.next(event);
-      }
+      this.#options.venue.onMarketEvent(event);
+      this.#events.next(event);
     } finally {
       this.#inMarketEvent = false;
       if (this.#unremoved.length > 0) this.#removeSettled();
@@ -346,7 +329,6 @@ export class TradingEngine {
   warm(event: MarketEvent): void {
     if (!this.#warming) throw new Error('TradingEngine.warm: the engine is not warming up (only after a restore or with warmUntil, before resume())');
     this.#lastEventTs = event.ts;
-    if (event.ts > this.#batchEnd) this.#batchEnd = Math.ceil(event.ts / this.#batchEvery) * this.#batchEvery;
     this.portfolio.notePrice(event);
     this.#options.venue.observe(event);
     this.#events.next(event);
