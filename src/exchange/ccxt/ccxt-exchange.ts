@@ -171,7 +171,8 @@ export class CcxtExchange implements Exchange {
           const e = this.#dialect.rejectOf(error);
           return this.#reject(request, e.reason, `${e.message} (the exchange refused the request's time: check this machine's clock)`);
         }
-        const unreadable = !(error instanceof BaseError) || error instanceof BadResponse;
+        // Not ccxt's refusal nor our limiter's ban: an answer ccxt could not read (or its parser choked on).
+        const unreadable = !(error instanceof BaseError || error instanceof ExchangeBannedError) || error instanceof BadResponse;
         if (!unreadable && (error instanceof ExchangeBannedError || !isTransient(error))) {
           if (mayExist) {
             const look = await this.#lookUp(request);

@@ -127,3 +127,21 @@ describe("binance: this machine's clock 2 s ahead of the exchange (-1021)", () =
     expect(ex.stats().clockSyncs).toBeGreaterThanOrEqual(2);
   }, 60_000);
 });
+
+describe('binance: an order answered 418 (banned)', () => {
+  it('is rejected at once, not left unknown: nothing was placed and nothing may be asked during the ban', async () => {
+    const s = await BinanceServer.start({ enforceRateLimits: false });
+    closers.push(() => s.close());
+    const ex = new CcxtExchange({ exchangeId: 'binance', apiKey: s.apiKey, secret: s.secret, restUrl: s.restUrl, privateStream: false, pollIntervalMs: 200, timeoutMs: 2_000 });
+    closers.push(() => ex.close());
+    const events: OrderEvent[] = [];
+    ex.orderEvents$.subscribe((e) => events.push(e));
+    await ex.markets();
+    s.failNext(418, 1, '/api/v3/order');
+    const order = await ex.createLimitOrder({ clientId: 'banned1', market: 'BTC/USDT', side: 'buy', price: 58_000, amount: 0.001 });
+    expect(order).toBeUndefined();
+    expect(events.map((e) => (e.type === 'order.rejected' ? e.reason : e.type))).toEqual(['exchange_error']);
+    expect(ex.stats().unknownOrders).toBe(0);
+    expect(s.allOrders().filter((o) => o.clientOrderId === 'banned1')).toHaveLength(0);
+  }, 30_000);
+});
