@@ -85,8 +85,7 @@ export function sizeEntries(candidates: readonly Candidate[], account: EntryAcco
   const cash = account.portfolio.cash();
   const equity = account.portfolio.equity().equity;
   const d = account.limits.drawdownScaling ? account.drawdown : undefined;
-  // The peak as the bot last heard it, or this equity if above it (the bot hears every new peak, but after sizing).
-  const stakeScale = d ? drawdownScale(equity, Math.max(d.peakEquity, equity), d.maxDrawdown) : 1;
+  const stakeScale = d ? drawdownScale(equity, d.peakEquity, d.maxDrawdown) : 1;
   return sizeOrders({ candidates: traded, cash, equity, openPositions: account.openPositions, limits: account.limits, rules: account.rules, stakeScale });
 }
 

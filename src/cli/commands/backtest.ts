@@ -86,7 +86,7 @@ export const backtestCommand: Command = {
     io.stdout.write(`${summaryLines(result, out).join('\n')}\n`);
     // The strategy buys, and its entry gate opens paper trades, when the ranking changes: one market's never does.
     const used = result.config ?? config;
-    if (result.results?.market.markets === 1 && (result.results.decisions.length ?? 0) === 0 && used.strategy.gate.edge) {
+    if (result.results?.market.markets === 1 && result.results.decisions.length === 0 && used.strategy.gate.edge) {
       io.stderr.write('backtest: no decision with one market: the strategy and its entry gate act when the ranking changes, and one market\'s ranking never does (trade one coin with --set strategy.gate.edge=false, or give it other markets to rank against)\n');
     }
     const late = source.stats().outOfOrder;

@@ -105,8 +105,8 @@ describe('binance: a signed request that times out', () => {
   }, 30_000);
 });
 
-describe("binance: this machine's clock 2 s ahead of the exchange (-1021)", () => {
-  it('measures the clocks again and goes through: balances read, the order placed once, nothing left unknown', async () => {
+/** The local Binance server without the proxy, its markets loaded, the adapter's order events collected. */
+async function binanceDirect(): Promise<{ s: BinanceServer; ex: CcxtExchange; events: OrderEvent[] }> {
     const s = await BinanceServer.start({ enforceRateLimits: false });
     closers.push(() => s.close());
     const ex = new CcxtExchange({ exchangeId: 'binance', apiKey: s.apiKey, secret: s.secret, restUrl: s.restUrl, privateStream: false, pollIntervalMs: 200, timeoutMs: 2_000 });
@@ -114,6 +114,12 @@ describe("binance: this machine's clock 2 s ahead of the exchange (-1021)", () =
     const events: OrderEvent[] = [];
     ex.orderEvents$.subscribe((e) => events.push(e));
     await ex.markets();
+  return { s, ex, events };
+}
+
+describe("binance: this machine's clock 2 s ahead of the exchange (-1021)", () => {
+  it('measures the clocks again and goes through: balances read, the order placed once, nothing left unknown', async () => {
+    const { s, ex, events } = await binanceDirect();
     // ccxt signs with milliseconds() − timeDifference: a difference of −2 s stamps every request 2 s ahead.
     const skew = (): void => void ((ex.ccxt.options as Record<string, unknown>)['timeDifference'] = -2_000);
     skew();
@@ -130,13 +136,7 @@ describe("binance: this machine's clock 2 s ahead of the exchange (-1021)", () =
 
 describe('binance: an order answered 418 (banned)', () => {
   it('is rejected at once, not left unknown: nothing was placed and nothing may be asked during the ban', async () => {
-    const s = await BinanceServer.start({ enforceRateLimits: false });
-    closers.push(() => s.close());
-    const ex = new CcxtExchange({ exchangeId: 'binance', apiKey: s.apiKey, secret: s.secret, restUrl: s.restUrl, privateStream: false, pollIntervalMs: 200, timeoutMs: 2_000 });
-    closers.push(() => ex.close());
-    const events: OrderEvent[] = [];
-    ex.orderEvents$.subscribe((e) => events.push(e));
-    await ex.markets();
+    const { s, ex, events } = await binanceDirect();
     s.failNext(418, 1, '/api/v3/order');
     const order = await ex.createLimitOrder({ clientId: 'banned1', market: 'BTC/USDT', side: 'buy', price: 58_000, amount: 0.001 });
     expect(order).toBeUndefined();
