@@ -186,6 +186,9 @@ export class TradingEngine {
   #lastEventTs = -Infinity;
   /** Markets whose last orders the exchange refused: the strategy's buys and sells of them wait (see RejectCooldown). */
   readonly #cooldown = new RejectCooldown();
+  /** End of the feature batch being filled (the pipeline's rule, features.every): the first event past it closes the batch. */
+  #batchEnd = -Infinity;
+  readonly #batchEvery: number;
   #endTs = Infinity;
   #strategyError: unknown = undefined;
   decisions = 0;
@@ -197,6 +200,7 @@ export class TradingEngine {
     const listeners = this.#listeners;
     this.#warming = options.restore !== undefined || options.warmUntil !== undefined;
     this.#warmUntil = options.warmUntil ?? Infinity;
+    this.#batchEvery = config.features.every;
     this.pipeline = marketPipeline(this.#events.observable, config, options.score ? { score: options.score } : {});
     this.portfolio = new Portfolio(exchange, options.quote, options.restore?.lastPrice);
     const { placeOrder, cancelOrder, queryOrder } = orderRouter(exchange, clock, {
@@ -302,15 +306,31 @@ export class TradingEngine {
     return this.portfolio.balances();
   }
 
-  /** Feeds one market event: the exchange matches first (fills are known before the features move). */
+  /**
+   * Feeds one market event: the exchange matches first (fills are known before the features move) — except
+   * a bar that closes a feature batch. A bar is stamped at its close and spans the time after the batch's
+   * moment, so the batch's decisions are made before it and their orders must meet it, as every other
+   * market's bar of that close does; matched first, it would give its market (the first in the files'
+   * order) a bar-fresher price than the others (docs/fill-model.md). A point event (a trade, a ticker, a
+   * book top: every frame in paper and live) that closes a batch happened before the decision could be
+   * made, so it reaches the exchange first, and the orders cannot fill against it.
+   */
   onMarketEvent(event: MarketEvent): void {
     if (this.#strategyError !== undefined) throw this.#strategyError;
     this.#now = this.#lastEventTs = event.ts;
-    this.portfolio.notePrice(event);
     this.#inMarketEvent = true;
     try {
-      this.#options.venue.onMarketEvent(event);
-      this.#events.next(event);
+      const closesBatch = event.ts > this.#batchEnd;
+      if (closesBatch) this.#batchEnd = Math.ceil(event.ts / this.#batchEvery) * this.#batchEvery;
+      if (closesBatch && event.kind === 'candle') {
+        this.#events.next(event);
+        this.portfolio.notePrice(event);
+        this.#options.venue.onMarketEvent(event);
+      } else {
+        this.portfolio.notePrice(event);
+        this.#options.venue.onMarketEvent(event);
+        this.#events.next(event);
+      }
     } finally {
       this.#inMarketEvent = false;
       if (this.#unremoved.length > 0) this.#removeSettled();
@@ -329,6 +349,7 @@ export class TradingEngine {
   warm(event: MarketEvent): void {
     if (!this.#warming) throw new Error('TradingEngine.warm: the engine is not warming up (only after a restore or with warmUntil, before resume())');
     this.#lastEventTs = event.ts;
+    if (event.ts > this.#batchEnd) this.#batchEnd = Math.ceil(event.ts / this.#batchEvery) * this.#batchEvery;
     this.portfolio.notePrice(event);
     this.#options.venue.observe(event);
     this.#events.next(event);

@@ -243,7 +243,7 @@ export class TradingEnv {
     this.done = false;
     this.batch = episode.start;
     if (this.#fromStrategy) this.#startStrategy(episode.start);
-    this.#feedUntil(this.#feedEnd(episode.start));
+    this.#feedToBatch(episode.start);
     this.#observe();
   }
 
@@ -296,7 +296,7 @@ export class TradingEnv {
       return true;
     }
     this.batch = b + 1;
-    this.#feedUntil(this.#feedEnd(this.batch));
+    this.#feedToBatch(this.batch);
     this.#markRewards();
     this.#observe();
     return false;
@@ -319,10 +319,23 @@ export class TradingEnv {
     return new SimulatedVenue({ quote: this.quote, initialBalance: sim.initialBalance, feeRate: sim.feeRate, fillModel: { mode: sim.fillModel, participation: sim.participation }, latencyMs: sim.latency, startTs, ...(clock ? { clock } : {}) });
   }
 
-  /** Events fed before batch `b`'s decisions: through its trigger event, or up to it for the episode's last batch. */
-  #feedEnd(b: number): number {
-    const e = this.tape.emitIndex[b] as number;
-    return b === this.#episode!.end ? e : Math.min(e + 1, this.tape.events.length);
+  /**
+   * Runs the market up to batch `b`'s decisions as the engine does (TradingEngine.onMarketEvent): every
+   * event before its trigger event (the first one past the batch's end) reaches the exchange. A point
+   * trigger (a trade) does too; a bar trigger spans the time after the batch's moment: the clock moves to
+   * its time (due timers fire) and the bar reaches the exchange after the decisions. For the episode's last
+   * batch the trigger is left unfed.
+   */
+  #feedToBatch(b: number): void {
+    const { events, emitIndex } = this.tape;
+    const e = emitIndex[b] as number;
+    if (b === this.#episode!.end || e >= events.length) return this.#feedUntil(e);
+    const trigger = events[e] as MarketEvent;
+    if (trigger.kind !== 'candle') return this.#feedUntil(e + 1);
+    this.#feedUntil(e);
+    const ts = trigger.ts;
+    this.#clock.advanceTo(ts);
+    this.#now = ts;
   }
 
   /** The kernel's feed: the clock moves to the event (due timers fire), then the exchange matches it. */
@@ -615,7 +628,9 @@ export class TradingEnv {
     const open = this.#positions.size;
     const maxPositions = this.config.allocation.maxPositions;
     const fromStrategy = this.#strategy !== null;
-    const canBuyNow = tape.ranked[b] === 1 && open < maxPositions && this.#bot.getSnapshot().value === 'running';
+    // Not tied to a running bot, as the engine's agent is not (agent-policy.ts): a BUY decided while the bot is
+    // halted is sized after the batch's equity report, which ends a daily halt at a new day's first batch.
+    const canBuyNow = tape.ranked[b] === 1 && open < maxPositions;
     for (let k = 0; k < this.k; k++) {
       const m = ep.markets[k] as number;
       const cell = b * M + m;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Random } from '../../../src/core/random.js';
 import { FEATURE_COUNT } from '../../../src/ml/feature-vector.js';
 import { fitNormalizer } from '../../../src/ml/normalizer.js';
-import { ACTION_COUNT, BUY, CANCEL_BUY, SELL } from '../../../src/ml/rl/actions.js';
+import { ACTION_COUNT, BUY, CANCEL_BUY, CANCEL_SELL, SELL } from '../../../src/ml/rl/actions.js';
 import { buildTape } from '../../../src/ml/rl/market-tape.js';
 import { parseRlConfig } from '../../../src/ml/rl/rl-config.js';
 import { TradingEnv } from '../../../src/ml/rl/trading-env.js';
@@ -12,7 +12,7 @@ const config = madeMarketConfig({ simulator: { participation: 0.2 } });
 
 const DAY = 288;
 
-/** Random trading over three days, every holding sold and every buy cancelled in the last six hours; returns each step's rewards summed per market. */
+/** Random trading over three days, every holding sold (a resting sell cancelled and sold again at the bid) and every buy cancelled in the last six hours; returns each step's rewards summed per market. */
 function run(clip: number) {
   const tape = buildTape(madeMarket(5, 11), config);
   const rows: number[] = [];
@@ -27,7 +27,8 @@ function run(clip: number) {
     const closing = env.batch > end - 72;
     for (let k = 0; k < env.k; k++) {
       const m = k * ACTION_COUNT;
-      actions[k] = closing ? (env.mask[m + SELL] === 1 ? SELL : env.mask[m + CANCEL_BUY] === 1 ? CANCEL_BUY : 0) : env.mask[m + BUY] === 1 && random.next() < 0.3 ? BUY : env.mask[m + SELL] === 1 && random.next() < 0.05 ? SELL : 0;
+      // Closing: sell, cancel buys, and a sell left above a falling market is cancelled to be sold again at the next bid.
+      actions[k] = closing ? (env.mask[m + SELL] === 1 ? SELL : env.mask[m + CANCEL_BUY] === 1 ? CANCEL_BUY : env.mask[m + CANCEL_SELL] === 1 ? CANCEL_SELL : 0) : env.mask[m + BUY] === 1 && random.next() < 0.3 ? BUY : env.mask[m + SELL] === 1 && random.next() < 0.05 ? SELL : 0;
     }
     done = env.step(actions);
     for (let k = 0; k < env.k; k++) steps.push(env.rewards[k] as number);
