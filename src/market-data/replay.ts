@@ -7,6 +7,7 @@ import { REPLAY_FORMATS, type ReplayFormat } from './formats.js';
 import { readMerged, type ReadOptions } from './merged-read.js';
 import { readerThreadBatches, useReaderThread } from './reader-thread.js';
 import { ReplayFileError } from './text-source.js';
+import { checkSameMarketFiles } from './same-market-files.js';
 import { parseMarketName } from './symbols.js';
 
 export interface ReplayOptions {
@@ -113,6 +114,8 @@ export function openReplay(paths: readonly string[], options: ReplayOptions = {}
   if (options.onFileError !== undefined) readOptions.onFileError = options.onFileError;
   async function* batches(): AsyncGenerator<MarketEvent[]> {
     const inputs = await expandPaths(paths);
+    // Before any event: one market's files that would be mixed are refused (same-market-files.ts).
+    await checkSameMarketFiles(inputs, readOptions);
     const stats: FileStats[][] = [];
     current = stats;
     fromThread = undefined;
