@@ -3,7 +3,7 @@ import { UsageError, type FlagSpecs, type ParsedArgs } from './args.js';
 
 /** `--timerange` and `--from/--to` for every research command (see src/core/time-range.ts for the syntax). */
 export const TIME_RANGE_FLAGS: FlagSpecs = {
-  timerange: { type: 'string', valueName: 'YYYYMMDD-YYYYMMDD', description: "only this span (freqtrade's syntax, either end open: 20210101-, -20210301); the end day is included" },
+  timerange: { type: 'string', valueName: 'YYYYMMDD-YYYYMMDD', description: "only this span (freqtrade's syntax, either end open: 20210101-, -20210301); the end day is included; a backtest takes a candle when it opens in the span (a daily candle of the end day is traded at its close, the next midnight)" },
   from: { type: 'string', valueName: 'date', description: 'start of the span (2021-01-01, 20210101, 2021-01-01T12:00Z or epoch s/ms; UTC)' },
   to: { type: 'string', valueName: 'date', description: 'end of the span: a day means through the end of that day; a date-time is exclusive' },
 };

@@ -11,9 +11,13 @@
  * Accepted ends: `YYYYMMDD`, `YYYY-MM-DD`, ISO date-times (`2021-03-01T12:00`, a missing zone is UTC,
  * `Z` or `+09:00` respected), epoch seconds (10 digits, as freqtrade) and epoch milliseconds (13 digits).
  * Ranges: `A-B`, `A-`, `-B` with compact ends (freqtrade), or `A/B`, `A/`, `/B` (ISO 8601 intervals) with any ends.
+ *
+ * A backtest selects events by `rangeTime`: a candle by its open time, so `20210101-20210131` on daily
+ * candles trades the candles of Jan 1 to Jan 31 (the last one known at its close, Feb 1 00:00).
  */
 
 import { InputError } from './input-error.js';
+import type { MarketEvent } from './market.js';
 
 export interface TimeRange {
   readonly from?: number;
@@ -136,4 +140,12 @@ export function timeRangeFromFlags(flags: TimeRangeFlags): TimeRange {
 /** Whether `ts` falls inside `[from, to)`. */
 export function inTimeRange(range: TimeRange, ts: number): boolean {
   return (range.from === undefined || ts >= range.from) && (range.to === undefined || ts < range.to);
+}
+
+/**
+ * The time a range selects an event by: a candle's open time (the span it covers starts there; it is
+ * stamped at its close, `ts`, a whole timeframe later), any other event's own time.
+ */
+export function rangeTime(event: MarketEvent): number {
+  return event.kind === 'candle' ? event.openTime : event.ts;
 }

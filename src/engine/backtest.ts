@@ -3,7 +3,7 @@ import { EventClock, InputError, type MarketEvent, type MarketRules, type Market
 import { SimulatedVenue, type InferredRules, type SimulatedExchange } from '../exchange/index.js';
 import type { PerformanceTracker, TrackerState } from '../report/performance.js';
 import { runResults, type RunResults } from '../report/results.js';
-import { TimeRangeError, type TimeRange } from '../core/time-range.js';
+import { rangeTime, TimeRangeError, type TimeRange } from '../core/time-range.js';
 import type { PositionView, Strategy } from '../../strategies/index.js';
 import type { BatchScorer } from '../../streams/index.js';
 import type { Store } from '../store/index.js';
@@ -161,8 +161,10 @@ export interface BacktestOptions {
   /** Called once the engine exists (to attach listeners: store, dashboard). */
   readonly onRun?: (run: BacktestRun) => void;
   /**
-   * Trade only inside `[from, to)`: earlier events warm the features, the ranking and the strategy's view
-   * up (never the exchange, the positions or the statistics); reading stops at `to`.
+   * Trade only the events inside `[from, to)` by their `rangeTime` (a candle by its open time, so the candle
+   * opening at `to - timeframe` is traded, at its close `to`): earlier events warm the features, the ranking
+   * and the strategy's view up (never the exchange, the positions or the statistics); reading stops at the
+   * first event at or after `to`.
    */
   readonly range?: TimeRange;
 }
@@ -210,7 +212,8 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
   const trade = (batch: readonly MarketEvent[], i: number, r: BacktestRun): number => {
     for (; i < batch.length; i++) {
       const event = batch[i] as MarketEvent;
-      if (event.ts >= rangeTo || event.ts < rangeFrom || (resume !== undefined && fed.events < resume.index)) return i;
+      const t = rangeTime(event);
+      if (t >= rangeTo || t < rangeFrom || (resume !== undefined && fed.events < resume.index)) return i;
       if (!awake) {
         awake = true;
         if (r.kernel.warming && (resume || rangeFrom === -Infinity)) r.kernel.resume();
@@ -228,7 +231,9 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
         if (i >= batch.length) break;
       }
       const event = batch[i] as MarketEvent;
-      if (event.ts >= rangeTo) {
+      // A candle is in the range when it opens there (rangeTime): the help's "the end day is included".
+      const t = rangeTime(event);
+      if (t >= rangeTo) {
         ended = true;
         break;
       }
@@ -247,7 +252,9 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
       if (resume && fed.events < resume.index) {
         // A resumed run's span starts at its first event: the market change too (the portfolio notes it).
         run.warm(event);
-      } else if (event.ts < rangeFrom) {
+      } else if (t < rangeFrom && !started && run.kernel.warming) {
+        // (A candle opening before a start off its grid closes after it: if its warm-up already ended the
+        // engine's, it and any such later one are traded.)
         run.engine.portfolio.pauseSpan();
         run.warm(event);
         run.engine.portfolio.startSpan();
@@ -262,7 +269,7 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
           await run.kernel.start();
         }
         if (run.kernel.warming && (resume || rangeFrom === -Infinity)) run.kernel.resume();
-        tradedFrom ??= event.ts;
+        tradedFrom ??= t;
         run.feed(event);
       }
       fed.events++;
@@ -288,7 +295,8 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
   const { open } = run.kernel.finish();
   const summary = { ...run.tracker.summary(), orphanOrderEvents: run.engine.orphanOrderEvents };
   const results = runResults(run.tracker, run.engine.portfolio.span(), run.quote, (summary as Record<string, unknown>)['totalReturn'] as number);
-  // With a range the span is the traded one; without, it starts at the first event (as a resumed run's does).
+  // With a range the span is the traded one, from its first event's range time (a candle's open); without, it
+  // starts at the first event (as a resumed run's does).
   const spanFrom = rangeFrom > -Infinity ? tradedFrom : from;
   const range = options.range ? { from: options.range.from ?? null, to: options.range.to ?? null, warmupEvents } : undefined;
   const balances = Object.fromEntries(run.exchange.getBalances().map((b) => [b.currency, { free: b.free, locked: b.locked }]));

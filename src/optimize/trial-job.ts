@@ -131,7 +131,8 @@ export async function runTrialJob(events: readonly MarketEvent[], spec: TrialJob
   // model keeps each market's history); a model folder must be at the same path on every worker.
   const score = await configuredScorer(spec.config);
   const strategy = user ? (feeRate: number) => user.create(strategyContext(spec.config, feeRate)) : await configuredAgent(spec.config);
-  const result = await runBacktest(chunks(events, end, signal), spec.config, {
+  // Every event from the start: the backtest stops where its range does (a candle closing at `to` opened inside it).
+  const result = await runBacktest(chunks(events, events.length, signal), spec.config, {
     quote: spec.quote,
     range: { from: spec.from, to: spec.to },
     onRun: (run) => {

@@ -40,18 +40,19 @@ describe.skipIf(skip)('backtest --timerange on real candles', () => {
     expect(cut.result.range).toEqual({ from, to, warmupEvents: expect.any(Number) });
     // 31 days of 5-minute candles of 6 coins before Feb 1 (the first one opens at 00:05).
     expect(cut.result.range?.warmupEvents).toBeGreaterThan(6 * 31 * 287);
-    expect(cut.result.span?.from).toBeGreaterThanOrEqual(from);
-    expect(cut.result.span?.to).toBeLessThan(to);
+    // A candle is in the range when it opens there: the first opens at the start, the last closes at the end.
+    expect(cut.result.span?.from).toBe(from);
+    expect(cut.result.span?.to).toBe(to);
     const trades = cut.result.tracker.trades;
     expect(trades.length).toBeGreaterThan(0);
     for (const t of trades) {
       expect(t.openedTs).toBeGreaterThanOrEqual(from);
-      expect(t.closedTs).toBeLessThan(to);
+      expect(t.closedTs).toBeLessThanOrEqual(to);
     }
-    for (const p of cut.result.tracker.equityCurve) expect(p.ts >= from && p.ts < to).toBe(true);
+    for (const p of cut.result.tracker.equityCurve) expect(p.ts >= from && p.ts <= to).toBe(true);
     expect(cut.result.tracker.equityCurve[0]?.equity).toBe(10_000);
     // Rankings depend on the market only: with the warm-up they are the full run's, from the first one.
-    const inRange = (r: Ranking): boolean => r.ts >= from && r.ts < to;
+    const inRange = (r: Ranking): boolean => r.ts >= from && r.ts <= to;
     expect(cut.rankings.length).toBeGreaterThan(100);
     expect(cut.rankings.every(inRange)).toBe(true);
     expect(cut.rankings).toEqual(full.rankings.filter(inRange));
@@ -65,12 +66,12 @@ describe.skipIf(skip)('backtest --timerange on real candles', () => {
       { onRun: (r) => r.engine.listen({ onRanking: (x) => coldRankings.push(x) }) },
     );
     expect(coldRankings.slice(0, 50)).not.toEqual(full.rankings.filter(inRange).slice(0, 50));
-    // The market change is the coins' own buy-and-hold over the traded span: first and last close inside
-    // the range (the warm-up's prices left out), in the order the coins first traded there.
+    // The market change is the coins' own buy-and-hold over the traded span: first and last close of the
+    // candles opening inside the range (the warm-up's prices left out), in the order the coins first traded there.
     const span = new Map<string, { first: number; last: number }>();
     for await (const batch of openReplay(files()).batches()) {
       for (const e of batch) {
-        if (e.kind !== 'candle' || e.ts < from || e.ts >= to) continue;
+        if (e.kind !== 'candle' || e.openTime < from || e.openTime >= to) continue;
         const p = span.get(e.market);
         if (p) p.last = e.close;
         else span.set(e.market, { first: e.close, last: e.close });
