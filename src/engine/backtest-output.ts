@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { ReplayStats } from '../market-data/index.js';
 import { equityCsv, hourlyCsv, tradesCsv } from '../report/report-files.js';
 import type { BacktestResult } from './backtest.js';
+import type { DataGaps } from './data-gaps.js';
 import { runResults, type RunResults } from '../report/results.js';
 
 export const BACKTEST_FILES = ['summary.json', 'trades.csv', 'equity.csv', 'hourly.csv'] as const;
@@ -23,6 +24,14 @@ function dataSummary(stats: ReplayStats | undefined): unknown {
 
 function iso(ts: number | null): string | null {
   return ts === null ? null : new Date(ts).toISOString();
+}
+
+/** Open positions at a stale price and gaps while holding, with readable times beside the ms. */
+function gapsSummary(g: DataGaps): unknown {
+  return {
+    stalePositions: g.stalePositions.map((p) => ({ ...p, lastEvent: iso(p.lastEventTs) })),
+    holdingGaps: g.holdingGaps,
+  };
 }
 
 function rangeSummary(r: NonNullable<BacktestResult['range']>): unknown {
@@ -48,6 +57,8 @@ export async function writeBacktestOutput(dir: string, result: BacktestResult, c
     ...(result.range ? { range: rangeSummary(result.range) } : {}),
     results: resultsOf(result),
     openPositions: result.open,
+    // Only when there is something to say: a run without it writes what it always did.
+    ...(result.dataGaps ? { dataGaps: gapsSummary(result.dataGaps) } : {}),
     balances: result.balances,
     data: dataSummary(stats),
     source,

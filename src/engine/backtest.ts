@@ -8,6 +8,7 @@ import type { PositionView, Strategy } from '../../strategies/index.js';
 import type { BatchScorer } from '../../streams/index.js';
 import type { Store } from '../store/index.js';
 import { createKernel, type Kernel } from './kernel.js';
+import { dataGaps, type DataGaps } from './data-gaps.js';
 import type { EngineCheckpoint, TradingEngine } from './trading-engine.js';
 
 export { configuredStrategy } from './configured-strategy.js';
@@ -66,6 +67,8 @@ export interface BacktestResult {
   readonly summary: Record<string, unknown>;
   readonly tracker: PerformanceTracker;
   readonly open: readonly PositionView[];
+  /** Open positions valued at a stale price at the end, and gaps in a held market's data; absent when none. */
+  readonly dataGaps?: DataGaps;
   readonly balances: Readonly<Record<string, { free: number; locked: number }>>;
 }
 
@@ -300,5 +303,7 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
   const spanFrom = rangeFrom > -Infinity ? tradedFrom : from;
   const range = options.range ? { from: options.range.from ?? null, to: options.range.to ?? null, warmupEvents } : undefined;
   const balances = Object.fromEntries(run.exchange.getBalances().map((b) => [b.currency, { free: b.free, locked: b.locked }]));
-  return { quote: run.quote, config: run.config, events, span: spanFrom === undefined ? undefined : { from: spanFrom, to }, ...(range ? { range } : {}), results, summary, tracker: run.tracker, open, balances };
+  const portfolio = run.engine.portfolio;
+  const gaps = dataGaps(open, (market) => portfolio.lastSeen(market), run.engine.holdingGaps.list(), to);
+  return { quote: run.quote, config: run.config, events, span: spanFrom === undefined ? undefined : { from: spanFrom, to }, ...(range ? { range } : {}), results, summary, tracker: run.tracker, open, ...(gaps ? { dataGaps: gaps } : {}), balances };
 }

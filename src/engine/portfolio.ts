@@ -7,6 +7,25 @@ interface PriceCell {
   inSpan: boolean;
   first: number;
   last: number;
+  /** Time of the last price (NaN for a price restored from a checkpoint, until the market's next event). */
+  ts: number;
+  /** How long the market may be silent before its price is stale (STALE_CANDLES of its candles, else `staleAfterMs`). */
+  allowMs: number;
+}
+
+/**
+ * A candle market's price goes stale after this many of its candles without an event (on 5m candles 25
+ * minutes, on daily ones 5 days): its own clock, whatever `features.staleAfter` says (a candles profile
+ * sets a day there, which would hide an exchange's hour-long outage on 5m candles).
+ */
+export const STALE_CANDLES = 5;
+
+/** What a market's last price says, and how old it may grow (see `Portfolio.lastSeen`). */
+export interface LastSeen {
+  readonly price: number;
+  /** Time of that price (NaN: restored, not seen since). */
+  readonly ts: number;
+  readonly allowMs: number;
 }
 
 /**
@@ -23,13 +42,28 @@ export class Portfolio {
   /** The markets priced in the span, in the order of their first price there. */
   readonly #spanned: string[] = [];
 
-  constructor(venue: Venue, quote: string, restored: readonly (readonly [string, number])[] = []) {
+  readonly #staleAfterMs: number;
+  /** Set when `notePrice` answers true: how long the market had been silent. */
+  gapMs = 0;
+
+  /**
+   * `staleAfterMs` (the configuration's `features.staleAfter`): a market of trades or tickers silent longer
+   * than this has a stale price, a market of candles one silent for STALE_CANDLES of them; `notePrice` says
+   * when its next event ends such a gap.
+   */
+  constructor(venue: Venue, quote: string, restored: readonly (readonly [string, number])[] = [], staleAfterMs = Infinity) {
     this.#venue = venue;
     this.#quote = quote;
-    for (const [m, p] of restored) this.#lastPrice.set(m, { price: p, inSpan: false, first: Number.NaN, last: Number.NaN });
+    this.#staleAfterMs = staleAfterMs;
+    for (const [m, p] of restored) this.#lastPrice.set(m, { price: p, inSpan: false, first: Number.NaN, last: Number.NaN, ts: Number.NaN, allowMs: staleAfterMs });
   }
 
-  notePrice(event: MarketEvent): void {
+  #allowFor(event: MarketEvent): number {
+    return event.kind === 'candle' ? STALE_CANDLES * (event.ts - event.openTime) : this.#staleAfterMs;
+  }
+
+  /** Notes the event's price; true when the market had been silent longer than it may be (`gapMs` says how long). */
+  notePrice(event: MarketEvent): boolean {
     // tradedPrice (src/core/market.ts) written out: its number-or-undefined answer cost a heap number an event.
     let price: number;
     switch (event.kind) {
@@ -41,18 +75,34 @@ export class Portfolio {
         price = event.close;
         break;
       default:
-        return;
+        return false;
     }
+    let gapped = false;
     let cell = this.#lastPrice.get(event.market);
-    if (cell === undefined) this.#lastPrice.set(event.market, (cell = { price, inSpan: false, first: Number.NaN, last: Number.NaN }));
-    else cell.price = price;
-    if (!this.#spanning) return;
+    if (cell === undefined) this.#lastPrice.set(event.market, (cell = { price, inSpan: false, first: Number.NaN, last: Number.NaN, ts: event.ts, allowMs: this.#allowFor(event) }));
+    else {
+      cell.price = price;
+      const gap = event.ts - cell.ts;
+      if (gap > cell.allowMs) {
+        this.gapMs = gap;
+        gapped = true;
+      } else if (gap !== gap) cell.allowMs = this.#allowFor(event); // the first event after a restore
+      cell.ts = event.ts;
+    }
+    if (!this.#spanning) return gapped;
     if (cell.inSpan) cell.last = price;
     else {
       cell.inSpan = true;
       cell.first = cell.last = price;
       this.#spanned.push(event.market);
     }
+    return gapped;
+  }
+
+  /** The market's last price, its time and how long it may stay unchanged before it is stale; undefined before its first price. */
+  lastSeen(market: string): LastSeen | undefined {
+    const cell = this.#lastPrice.get(market);
+    return cell && { price: cell.price, ts: cell.ts, allowMs: cell.allowMs };
   }
 
   /**

@@ -14,6 +14,7 @@ import { cancelOpenBuys, liquidateHoldings } from './stop-orders.js';
 import { EventFeed } from './event-feed.js';
 import { marketPipeline, type MarketPipeline } from './market-pipeline.js';
 import { orderRouter, type OrderCommand } from './order-router.js';
+import { HoldingGaps } from './holding-gaps.js';
 import { Portfolio } from './portfolio.js';
 import { entryDenial, exitEvent, exitPrice, sizeEntries, skippedOutcome, type DecisionOutcome } from './risk.js';
 import { RejectCooldown } from './reject-cooldown.js';
@@ -134,6 +135,8 @@ export function positionIdOf(clientId: string): string {
  */
 export class TradingEngine {
   readonly pipeline: MarketPipeline;
+  /** Gaps in a market's data that ended while a position in it held coins. */
+  readonly holdingGaps = new HoldingGaps();
   readonly bot: Actor<typeof botMachine>;
   #warming: boolean;
   /** With `warmUntil`: the first batch at or after this time ends the warm-up. */
@@ -202,7 +205,7 @@ export class TradingEngine {
     this.#warmUntil = options.warmUntil ?? Infinity;
     this.#batchEvery = config.features.every;
     this.pipeline = marketPipeline(this.#events.observable, config, options.score ? { score: options.score } : {});
-    this.portfolio = new Portfolio(exchange, options.quote, options.restore?.lastPrice);
+    this.portfolio = new Portfolio(exchange, options.quote, options.restore?.lastPrice, config.features.staleAfter);
     const { placeOrder, cancelOrder, queryOrder } = orderRouter(exchange, clock, {
       now: () => this.#now,
       send: (positionId, event) => this.#send(positionId, event),
@@ -324,10 +327,10 @@ export class TradingEngine {
       if (closesBatch) this.#batchEnd = Math.ceil(event.ts / this.#batchEvery) * this.#batchEvery;
       if (closesBatch && event.kind === 'candle') {
         this.#events.next(event);
-        this.portfolio.notePrice(event);
+        if (this.portfolio.notePrice(event)) this.#noteGap(event.market);
         this.#options.venue.onMarketEvent(event);
       } else {
-        this.portfolio.notePrice(event);
+        if (this.portfolio.notePrice(event)) this.#noteGap(event.market);
         this.#options.venue.onMarketEvent(event);
         this.#events.next(event);
       }
@@ -339,6 +342,13 @@ export class TradingEngine {
       if (this.#boughtInEvent) this.#boughtInEvent = false;
       else if (this.#refillSpares) this.#fillSpares(1);
     }
+  }
+
+  /** A gap in the market's data has just ended: counted when the bot holds some of it (see HoldingGaps). */
+  #noteGap(market: string): void {
+    const id = this.#byMarket.get(market);
+    const t = id === undefined ? undefined : this.#positions.get(id);
+    if (t !== undefined && this.#view(t).amount > 0) this.holdingGaps.note(market, this.portfolio.gapMs);
   }
 
   /**

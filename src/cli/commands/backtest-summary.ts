@@ -15,6 +15,34 @@ function ratio(x: unknown): string {
   return x === null ? 'n/a' : fixed(x);
 }
 
+/** A duration as its two largest units: 11d 13h, 1h 25m, 40m. */
+function duration(ms: number): string {
+  const parts: string[] = [];
+  let rest = Math.round(ms / 60_000);
+  for (const [unit, size] of [['d', 1440], ['h', 60], ['m', 1]] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.slice(0, 2).join(' ') || '0m';
+}
+
+/** The data gaps of a run (see src/engine/data-gaps.ts), one line each kind; none when the data had none. */
+export function dataGapLines(result: BacktestResult): string[] {
+  const g = result.dataGaps;
+  if (g === undefined) return [];
+  const lines: string[] = [];
+  if (g.stalePositions.length > 0) {
+    const each = g.stalePositions.map((p) => `${p.market} (no event since ${new Date(p.lastEventTs).toISOString()}, ${duration(p.silentMs)} before the end: ${fixed(p.value)} ${result.quote} at its last price ${p.price})`);
+    lines.push(`stale       ${g.stalePositions.length} open position(s) valued at a stale price: ${each.join('; ')}`);
+  }
+  if (g.holdingGaps.length > 0) {
+    lines.push(`gaps        while holding: ${g.holdingGaps.map((x) => `${x.market} ${x.gaps} (longest ${duration(x.longestMs)})`).join(', ')}`);
+  }
+  return lines;
+}
+
 /** The few lines a trader reads after a run; the full figures are in summary.json. */
 export function summaryLines(result: BacktestResult, outDir: string | undefined): string[] {
   const s = result.summary;
@@ -27,6 +55,7 @@ export function summaryLines(result: BacktestResult, outDir: string | undefined)
     `risk        max drawdown ${pct(s.maxDrawdown)}, Sharpe ${ratio(s.sharpe)}, Sortino ${ratio(s.sortino)}, exposure ${pct(s.exposure)}`,
     `costs       fees ${fixed(s.feesPaid)} ${result.quote}, turnover ${fixed(s.turnover)}×`,
     `open        ${result.open.length === 0 ? 'none' : result.open.map((p) => `${p.market} (${p.state})`).join(', ')}`,
+    ...dataGapLines(result),
     ...resultsLines(resultsOf(result), typeof s.totalReturn === 'number' ? s.totalReturn : 0, result.quote),
   ];
   if (outDir) lines.push(`written     ${outDir}/summary.json, trades.csv, equity.csv, hourly.csv`);

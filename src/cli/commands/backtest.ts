@@ -92,7 +92,10 @@ export const backtestCommand: Command = {
     const late = source.stats().outOfOrder;
     // Replayed at the latest time seen (the kernel's clock never goes back), and left out of their market's features.
     const order = late > 0 ? `${late} event(s) older than the one before them in their file, fed at the later time; ` : '';
-    reportStats(source, io, `${order}${io.signal.aborted ? 'interrupted: the results cover the data read so far' : 'done'}`);
+    const stale = result.dataGaps?.stalePositions ?? [];
+    // Said again on the closing line: the final equity counts these at a price the data stopped giving.
+    const staleText = stale.length > 0 ? `${stale.length} open position(s) valued at a stale price (${stale.map((p) => p.market).join(', ')}: see "stale" above); ` : '';
+    reportStats(source, io, `${order}${staleText}${io.signal.aborted ? 'interrupted: the results cover the data read so far' : 'done'}`);
     return io.signal.aborted ? 130 : 0;
   },
 };
