@@ -11,6 +11,24 @@ export class ServerFaults {
   #lostAcks = 0;
   #slowAcks: { count: number; ms: number } = { count: 0, ms: 0 };
   #refusals = 0;
+  #frameDelays = new Map<string, number>();
+
+  /**
+   * Private websocket frames of these types (Upbit `myOrder`/`myAsset`, Binance `executionReport`/
+   * `outboundAccountPosition`) are sent `ms` after they are made, until called again with 0; the REST
+   * answers and the other frames go at once (a read answered before the frame it reflects).
+   */
+  delayFrames(types: readonly string[], ms: number): void {
+    for (const t of types) {
+      if (ms > 0) this.#frameDelays.set(t, ms);
+      else this.#frameDelays.delete(t);
+    }
+  }
+
+  /** How long a private frame of this type waits before it is sent (0: none). */
+  frameDelay(type: string): number {
+    return this.#frameDelays.get(type) ?? 0;
+  }
 
   /** The next `count` REST requests (only those on `path`, and with `method`, when given) are answered with `status`. */
   failNext(status: number, count: number, path?: string, method?: string): void {

@@ -465,6 +465,11 @@ export class UpbitServer {
     this.#faults.slowNextAcks(count, ms);
   }
 
+  /** Private frames of these types (`myOrder`, `myAsset`) go `ms` after they are made, until called again with 0. */
+  delayFrames(types: readonly string[], ms: number): void {
+    this.#faults.delayFrames(types, ms);
+  }
+
   /** The next `count` POST /v1/orders create the order and then drop the connection without answering. */
   loseNextAcks(count = 1): void {
     this.#faults.loseNextAcks(count);
@@ -625,8 +630,18 @@ export class UpbitServer {
       timestamp: ts,
       stream_type: 'REALTIME',
     };
-    for (const c of this.#private) if (c.types.has('myOrder') && c.ws.readyState === WebSocket.OPEN) c.ws.send(Buffer.from(JSON.stringify(frame)));
+    this.#sendPrivate('myOrder', frame);
     this.#pushMyAsset(o.market.split('-'));
+  }
+
+  /** To every private socket subscribed to `type`, at once or after `delayFrames`' wait. */
+  #sendPrivate(type: string, frame: Record<string, unknown>): void {
+    const send = (): void => {
+      for (const c of this.#private) if (c.types.has(type) && c.ws.readyState === WebSocket.OPEN) c.ws.send(Buffer.from(JSON.stringify(frame)));
+    };
+    const delay = this.#faults.frameDelay(type);
+    if (delay > 0) setTimeout(send, delay).unref();
+    else send();
   }
 
   /** Upbit's `myAsset`: the balances an order event changed (quote and base of its market). */
@@ -640,7 +655,7 @@ export class UpbitServer {
       timestamp: ts,
       stream_type: 'REALTIME',
     };
-    for (const c of this.#private) if (c.types.has('myAsset') && c.ws.readyState === WebSocket.OPEN) c.ws.send(Buffer.from(JSON.stringify(frame)));
+    this.#sendPrivate('myAsset', frame);
   }
 
   // ---- internals: REST -----------------------------------------------------------------------

@@ -39,9 +39,9 @@ export interface LiveSessionOptions {
   readonly dashboardPort?: number;
   /**
    * Live: re-reads the account's balances from the exchange before the report is written. Between reads
-   * the balance view is an estimate moved by each fill, and a fill whose balance push or re-read came
-   * before its order event counts twice until the next read (500 ms later); a stop right after the last
-   * sell must report what the exchange holds.
+   * the balance view is an estimate moved by each fill (once: docs/restart.md "Balances at a stop"), and a
+   * fill it could not place against the last read counts only from the next one (500 ms later); a stop
+   * right after the last sell must report what the exchange holds.
    */
   readonly rereadBalances?: () => Promise<void>;
 }

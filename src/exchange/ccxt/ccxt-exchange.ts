@@ -40,6 +40,16 @@ export interface CcxtExchangeOptions extends CcxtOptions {
   readonly random?: () => number;
 }
 
+/**
+ * One balance push of the exchange (Upbit's `myAsset`, Binance's `outboundAccountPosition`): the
+ * currencies it carries only, and the exchange's time of the state it describes when it gives one.
+ */
+export interface BalancePush {
+  readonly balances: readonly Balance[];
+  /** The exchange's time of this state (Upbit `asset_timestamp`, Binance `u`), on the exchange's clock. */
+  readonly asOf: number | undefined;
+}
+
 export interface CcxtExchangeStats {
   readonly streamConnected: boolean;
   readonly streamErrors: number;
@@ -83,6 +93,10 @@ export class CcxtExchange implements Exchange {
   #abort = new AbortController();
   #pollTimer: NodeJS.Timeout | undefined;
   #stats = { streamConnected: false, streamErrors: 0, polls: 0, ackRecoveries: 0, retries: 0, unknownOrders: 0, clockSyncs: 0 };
+  /** The exchange's time of the trade a fill event reports, where the exchange gave it (private stream frames). */
+  readonly #tradeTimes = new WeakMap<OrderEvent, number>();
+  /** Balance pushes ccxt handled since `watchBalance` last returned, as the exchange sent them. */
+  #pushes: BalancePush[] = [];
 
   constructor(options: CcxtExchangeOptions = {}) {
     this.#options = options;
@@ -92,6 +106,7 @@ export class CcxtExchange implements Exchange {
     const factory = options.dialect ?? (this.ccxt.id === 'upbit' ? upbitDialect : unifiedDialect);
     this.#dialect = factory(this.ccxt, (fn) => this.#call(fn));
     this.#instrument(this.ccxt);
+    this.#capturePushes(this.ccxt);
     // ccxt pings every keepAlive and fails the socket after maxPingPongMisses silent intervals.
     const stallMs = options.stallMs ?? 10_000;
     this.ccxt.streaming = { ...this.ccxt.streaming, keepAlive: Math.max(100, Math.round(stallMs / 2)), maxPingPongMisses: 2 };
@@ -292,12 +307,49 @@ export class CcxtExchange implements Exchange {
     return this.#dialect.closedOrders(since, markets, this.#clock.now());
   }
 
+  /**
+   * The exchange's time of the trade a fill event reports, on the exchange's clock: given by the private
+   * stream's frames (Upbit `trade_timestamp`, Binance `T`), undefined for a fill found over REST.
+   */
+  tradeTime(event: OrderEvent): number | undefined {
+    return this.#tradeTimes.get(event);
+  }
+
+  /**
+   * The next balance pushes of the exchange (ccxt.pro `watchBalance`), each with only the currencies it
+   * carries (ccxt's own answer is every currency ever pushed, older ones included). Where the push's shape
+   * is not known here, ccxt's whole balance, without a time.
+   */
+  async watchBalance(): Promise<BalancePush[]> {
+    const balance = (await this.ccxt.watchBalance()) as unknown as { free?: Record<string, unknown>; used?: Record<string, unknown> };
+    const pushes = this.#pushes.splice(0);
+    if (pushes.length > 0) return pushes;
+    const balances: Balance[] = [];
+    for (const [currency, free] of Object.entries(balance.free ?? {})) if (typeof free === 'number') balances.push({ currency, free, locked: Number(balance.used?.[currency] ?? 0) || 0 });
+    return [{ balances, asOf: undefined }];
+  }
+
   /** The order as last seen (synchronous, from the tracker). */
   getOrder(ref: { readonly id?: string; readonly clientId?: string }): Order | undefined {
     return this.#tracker.get(ref);
   }
 
   // ---- internals ----------------------------------------------------------------------------------
+
+  /** Keeps each balance push ccxt handles, as the exchange sent it (see `watchBalance`). */
+  #capturePushes(ex: Ccxt): void {
+    const target = ex as Ccxt & { handleBalance?: (client: unknown, message: unknown) => unknown };
+    const original = target.handleBalance;
+    if (typeof original !== 'function') return;
+    target.handleBalance = (client: unknown, message: unknown): unknown => {
+      const push = balancePushOf(message);
+      if (push) {
+        this.#pushes.push(push);
+        if (this.#pushes.length > 100) this.#pushes.shift();
+      }
+      return original.call(ex, client, message);
+    };
+  }
 
   /** Routes every ccxt HTTP request through the limiter and shows it every answer. */
   #instrument(ex: Ccxt): void {
@@ -436,9 +488,12 @@ export class CcxtExchange implements Exchange {
     return undefined;
   }
 
-  /** Records a snapshot, emits what changed, returns the tracked order. */
-  #apply(order: Order, ts = this.#clock.now()): Order {
-    for (const e of this.#tracker.apply(order, ts)) this.#events.next(e);
+  /** Records a snapshot, emits what changed, returns the tracked order. `tradeTs`: the exchange's time of its last trade, when given. */
+  #apply(order: Order, ts = this.#clock.now(), tradeTs?: number): Order {
+    for (const e of this.#tracker.apply(order, ts)) {
+      if (tradeTs !== undefined && e.type === 'order.fill') this.#tradeTimes.set(e, tradeTs);
+      this.#events.next(e);
+    }
     return this.#tracker.get({ id: order.id }) ?? order;
   }
 
@@ -452,7 +507,10 @@ export class CcxtExchange implements Exchange {
         failures = 0;
         for (const o of orders) {
           const order = this.#dialect.toOrder(o, this.#tracker.get({ id: String(o.id) }), this.#clock.now());
-          if (order) this.#apply(order, Number((o.info as Record<string, unknown> | undefined)?.['timestamp']) || o.lastUpdateTimestamp || this.#clock.now());
+          const info = o.info as Record<string, unknown> | undefined;
+          // The trade's own time (Upbit's frame `timestamp` is when the frame was sent, after it).
+          const tradeTs = Number(info?.['trade_timestamp']) || Number(o.lastTradeTimestamp) || undefined;
+          if (order) this.#apply(order, Number(info?.['timestamp']) || o.lastUpdateTimestamp || this.#clock.now(), tradeTs);
         }
       } catch (error) {
         if (signal.aborted) return;
@@ -501,6 +559,27 @@ export class CcxtExchange implements Exchange {
       this.#schedulePoll();
     }
   }
+}
+
+/**
+ * A balance push as the exchange sent it: Upbit's `myAsset` (`assets`, `asset_timestamp`) or Binance's
+ * `outboundAccountPosition` (`B`, `u`: the time of the account's last update), also inside the WebSocket
+ * API's `{ subscriptionId, event }`. Anything else (Binance's `balanceUpdate`, a deposit's delta) is not one.
+ */
+export function balancePushOf(message: unknown): BalancePush | undefined {
+  if (!message || typeof message !== 'object') return undefined;
+  const outer = message as Record<string, unknown>;
+  const m = (outer['event'] && typeof outer['event'] === 'object' ? outer['event'] : outer) as Record<string, unknown>;
+  const time = (v: unknown): number | undefined => (Number.isFinite(Number(v)) && Number(v) > 0 ? Number(v) : undefined);
+  if (m['type'] === 'myAsset' && Array.isArray(m['assets'])) {
+    const balances = (m['assets'] as Record<string, unknown>[]).map((a) => ({ currency: String(a['currency']), free: Number(a['balance']) || 0, locked: Number(a['locked']) || 0 }));
+    return { balances, asOf: time(m['asset_timestamp']) ?? time(m['timestamp']) };
+  }
+  if (m['e'] === 'outboundAccountPosition' && Array.isArray(m['B'])) {
+    const balances = (m['B'] as Record<string, unknown>[]).map((a) => ({ currency: String(a['a']), free: Number(a['f']) || 0, locked: Number(a['l']) || 0 }));
+    return { balances, asOf: time(m['u']) ?? time(m['E']) };
+  }
+  return undefined;
 }
 
 /** Every URL in `text` without its query (a signed request's timestamp and signature stay out of messages and logs). */

@@ -3,7 +3,32 @@ import type { Balance, LimitOrderRequest, LookupReply, MarketRules, MarketSymbol
 import type { OrderSlot } from '../../../machines/index.js';
 import { sleep } from '../../net/retry.js';
 import { roundAmountDown } from '../tick-math.js';
-import type { CcxtExchange } from './ccxt-exchange.js';
+import type { BalancePush, CcxtExchange } from './ccxt-exchange.js';
+
+type FillEvent = Extract<OrderEvent, { type: 'order.fill' }>;
+
+/** What the balance view of a currency was last set from (a REST re-read or a balance push). */
+interface ReadMark {
+  /** The account's step when a REST read was asked for (a fill seen before it is in the read); undefined for a push. */
+  readonly step: number | undefined;
+  /** The exchange's time of the state it gives (a push's), on the exchange's clock. */
+  readonly asOf: number | undefined;
+  /** This machine's time the read arrived. */
+  readonly at: number;
+}
+
+/** A fill the balance view has seen, kept a while so a later read can tell whether it holds it. */
+interface SeenFill {
+  readonly step: number;
+  readonly at: number;
+  /** The exchange's time of the trade (private stream frames); undefined for a fill found over REST. */
+  readonly tradeTs: number | undefined;
+  readonly event: FillEvent;
+}
+
+/** Fills are remembered this long (and at most `SEEN_FILLS_MAX` of them) for the reads that arrive after them. */
+const SEEN_FILLS_MS = 60_000;
+const SEEN_FILLS_MAX = 1_000;
 
 export interface LiveAccountOptions {
   /** Quote currency the bot trades with (its cash). */
@@ -19,6 +44,12 @@ export interface LiveAccountOptions {
    * read from the exchange, so every fill made while the bot was down is applied exactly once.
    */
   readonly restored?: readonly RestoredOrder[];
+  /**
+   * How far the exchange's clock may be ahead of this machine's (default 1 s): a fill whose trade time is
+   * later than a REST read's arrival plus this is not in that read. A larger figure only counts such
+   * fills later (from the re-read each fill asks for), never twice.
+   */
+  readonly clockToleranceMs?: number;
 }
 
 /** An order of a restored position, as the position knows it. */
@@ -72,6 +103,14 @@ export class LiveAccount implements Venue {
     return () => inner?.unsubscribe();
   });
   readonly #balances = new Map<string, Balance>();
+  /** Per currency, the read its balance comes from (`#fullRead` for every currency the last REST read set). */
+  readonly #marks = new Map<string, ReadMark>();
+  #fullRead: ReadMark | undefined;
+  /** Counts the fills seen and the REST reads asked for, in order. */
+  #step = 0;
+  /** The step of the REST read whose answer the view holds: an older read answering later is dropped. */
+  #lastReadStep = -1;
+  #seen: SeenFill[] = [];
   readonly #open = new Map<string, Order>();
   /** Order requests (placements, cancels) sent and not yet answered. */
   readonly #requests = new Set<Promise<unknown>>();
@@ -151,11 +190,65 @@ export class LiveAccount implements Venue {
     return out;
   }
 
-  /** Re-reads the balances from the exchange. */
+  /**
+   * Re-reads the balances from the exchange. The read replaces the view; a fill seen since it was asked
+   * for is added on top only when the read cannot hold it (see `#reflects`).
+   */
   async refresh(): Promise<void> {
+    const step = ++this.#step;
     const balances = await this.#exchange.balances();
+    if (step < this.#lastReadStep) return; // a read asked for later has answered already
+    this.#lastReadStep = step;
+    const mark: ReadMark = { step, asOf: undefined, at: Date.now() };
     this.#balances.clear();
+    this.#marks.clear();
+    this.#fullRead = mark;
     for (const b of balances) this.#balances.set(b.currency, b);
+    for (const f of this.#seen) if (f.step > step && !this.#reflects(mark, f)) this.#applyFill(f.event);
+  }
+
+  /** A balance push: the currencies it carries replace the view's, and a fill it cannot hold is added on top. */
+  #onPush(push: BalancePush): void {
+    const mark: ReadMark = { step: undefined, asOf: push.asOf, at: Date.now() };
+    const carried = new Set<string>();
+    for (const b of push.balances) {
+      this.#balances.set(b.currency, { currency: b.currency, free: b.free, locked: b.locked });
+      this.#marks.set(b.currency, mark);
+      carried.add(b.currency);
+    }
+    for (const f of this.#seen) if (!this.#reflects(mark, f)) this.#applyFill(f.event, carried);
+  }
+
+  /**
+   * Whether a read already holds a fill. Never wrong towards counting a fill twice: when it cannot be
+   * told, the read is taken to hold it, and the fill counts from the re-read it asks for (500 ms later,
+   * asked after the fill was seen, so holding it for certain).
+   * - a fill seen before a REST read was asked for is in it;
+   * - a push gives the exchange's time of its state: the fill is in it when its trade is not later;
+   * - a REST read gives none: the fill is not in it only when its trade is later than the read's arrival
+   *   plus `clockToleranceMs` (the exchange's clock may run ahead of this machine's);
+   * - a fill without a trade time (found over REST) is taken to be in any read that arrives after it.
+   */
+  #reflects(mark: ReadMark | undefined, fill: SeenFill): boolean {
+    if (mark === undefined) return false;
+    if (mark.step !== undefined && fill.step < mark.step) return true;
+    if (fill.tradeTs === undefined) return true;
+    return fill.tradeTs <= (mark.asOf ?? mark.at + (this.#options.clockToleranceMs ?? 1_000));
+  }
+
+  #markOf(currency: string): ReadMark | undefined {
+    return this.#marks.get(currency) ?? this.#fullRead;
+  }
+
+  /** A fill seen: moves the currencies whose read does not hold it, and is remembered for the reads to come. */
+  #onFill(event: FillEvent): void {
+    const now = Date.now();
+    const fill: SeenFill = { step: ++this.#step, at: now, tradeTs: this.#exchange.tradeTime(event), event };
+    const base = event.fill.market.slice(0, event.fill.market.indexOf('/'));
+    const moved = new Set([base, this.#options.quote].filter((c) => !this.#reflects(this.#markOf(c), fill)));
+    if (moved.size > 0) this.#applyFill(event, moved);
+    this.#seen = this.#seen.filter((f) => f.at > now - SEEN_FILLS_MS).slice(-(SEEN_FILLS_MAX - 1));
+    this.#seen.push(fill);
   }
 
   async close(): Promise<void> {
@@ -284,31 +377,35 @@ export class LiveAccount implements Venue {
       if (event.type === 'order.accepted' && !this.#open.has(order.id)) this.#lock(order);
       if (order.status === 'open') this.#open.set(order.id, order);
       else this.#open.delete(order.id);
-      if (event.type === 'order.fill') this.#applyFill(event);
+      if (event.type === 'order.fill') this.#onFill(event);
       if (event.type !== 'order.accepted') this.#refreshSoon();
     }
     this.#emit(event);
   }
 
   /**
-   * Until the next re-read: the fill moves base and quote (the fee in quote), from free for simplicity.
-   * Every fill event comes from the adapter's OrderTracker, which emits each executed amount of an order
-   * once (test/exchange/ccxt/order-tracker.spec.ts, binance-exchange.spec.ts "after a restart from a stale
-   * snapshot"), so the cash view needs no replay guard of its own.
+   * Until the next re-read: the fill moves base and quote (the fee in quote), from free for simplicity;
+   * `only` limits it to those currencies (the others' read already holds it). Every fill event comes from
+   * the adapter's OrderTracker, which emits each executed amount of an order once
+   * (test/exchange/ccxt/order-tracker.spec.ts, binance-exchange.spec.ts "after a restart from a stale
+   * snapshot"); whether a read holds it is `#reflects`.
    */
-  #applyFill(event: Extract<OrderEvent, { type: 'order.fill' }>): void {
+  #applyFill(event: FillEvent, only?: ReadonlySet<string>): void {
     const f = event.fill;
     const base = f.market.slice(0, f.market.indexOf('/'));
     const quote = this.#options.quote;
     const q = this.getBalance(quote);
     const b = this.getBalance(base);
     const value = f.price * f.amount;
+    const set = (balance: Balance): void => {
+      if (!only || only.has(balance.currency)) this.#balances.set(balance.currency, balance);
+    };
     if (f.side === 'buy') {
-      this.#balances.set(quote, { ...q, locked: Math.max(0, q.locked - value - f.fee) });
-      this.#balances.set(base, { ...b, free: b.free + f.amount });
+      set({ ...q, locked: Math.max(0, q.locked - value - f.fee) });
+      set({ ...b, free: b.free + f.amount });
     } else {
-      this.#balances.set(base, { ...b, locked: Math.max(0, b.locked - f.amount) });
-      this.#balances.set(quote, { ...q, free: q.free + value - f.fee });
+      set({ ...b, locked: Math.max(0, b.locked - f.amount) });
+      set({ ...q, free: q.free + value - f.fee });
     }
   }
 
@@ -321,11 +418,10 @@ export class LiveAccount implements Venue {
     let failures = 0;
     while (this.#running) {
       try {
-        const balance = (await this.#exchange.ccxt.watchBalance()) as unknown as { free: Record<string, number | undefined>; used: Record<string, number | undefined> };
+        const pushes = await this.#exchange.watchBalance();
+        if (!this.#running) return;
         failures = 0;
-        for (const [currency, free] of Object.entries(balance.free ?? {})) {
-          if (typeof free === 'number') this.#balances.set(currency, { currency, free, locked: balance.used?.[currency] ?? 0 });
-        }
+        for (const push of pushes) this.#onPush(push);
         this.balanceStreamUpdates++;
       } catch {
         if (!this.#running) return;

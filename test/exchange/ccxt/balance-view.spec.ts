@@ -1,0 +1,88 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { OrderEvent } from '../../../src/core/index.js';
+import { CcxtExchange } from '../../../src/exchange/ccxt/ccxt-exchange.js';
+import { LiveAccount } from '../../../src/exchange/ccxt/live-account.js';
+import { UpbitServer } from '../../helpers/upbit-server.js';
+import { waitFor } from '../../helpers/wait-for.js';
+
+// The live balance view between re-reads: a read (a REST re-read or a myAsset push) that arrives before
+// the fill event it already reflects must not have the fill added on top (docs/restart.md "Balances at a stop").
+let server: UpbitServer;
+const accounts: LiveAccount[] = [];
+beforeAll(async () => {
+  server = await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000, XRP: 1_000 }, markets: [{ code: 'KRW-XRP', price: 3000 }] });
+});
+afterAll(async () => {
+  await server.close();
+});
+afterEach(async () => {
+  server.delayFrames(['myOrder', 'myAsset'], 0);
+  for (const a of accounts.splice(0)) await a.close();
+});
+
+/** An account whose balances change only by the stream, its order events and the reads a test asks for. */
+async function open(): Promise<{ account: LiveAccount; atFills: { krw: number; xrp: number }[] }> {
+  const exchange = new CcxtExchange({ restUrl: server.restUrl, wsUrl: server.wsUrl, apiKey: server.accessKey, secret: server.secretKey, pollIntervalMs: 100, retryDelayMs: 20, random: () => 0.5 });
+  const account = await LiveAccount.open(exchange, { quote: 'KRW', refreshMs: 3_600_000 });
+  accounts.push(account);
+  // The view against the exchange at each fill event, as the engine sizes its next buy then.
+  const atFills: { krw: number; xrp: number }[] = [];
+  account.orderEvents$.subscribe((e: OrderEvent) => {
+    if (e.type !== 'order.fill') return;
+    atFills.push({ krw: account.getBalance('KRW').free - server.balance('KRW').balance, xrp: account.getBalance('XRP').free - server.balance('XRP').balance });
+  });
+  await waitFor(() => server.privateSubscriptions.some((m) => JSON.stringify(m).includes('myAsset')), 'the myAsset subscription', 10_000);
+  return { account, atFills };
+}
+
+async function restingSell(account: LiveAccount, clientId: string): Promise<string> {
+  const order = await account.createLimitOrder({ clientId, market: 'XRP/KRW', side: 'sell', price: 3000, amount: 10 });
+  expect(order?.status).toBe('open');
+  // The order's own myAsset push (its coins locked) is in; the fill comes later on the exchange's clock.
+  await waitFor(() => account.getBalance('XRP').locked >= 10, 'the lock pushed', 5_000);
+  await new Promise((r) => setTimeout(r, 20));
+  return order?.id as string;
+}
+
+describe('the live balance view never counts a fill twice', () => {
+  it('a myAsset push that arrives before the fill event: the sale proceeds are in the free cash once', async () => {
+    const { account, atFills } = await open();
+    const id = await restingSell(account, 'view-1-s1');
+    server.delayFrames(['myOrder'], 800);
+    server.fillOrder(id);
+    await waitFor(() => atFills.length === 1, 'the fill event', 5_000);
+    // Without the fix: 29,985 KRW too many (the proceeds once from the push and once from the fill), 10 XRP too few in locked only.
+    expect(atFills[0]?.krw).toBeCloseTo(0, 6);
+    expect(atFills[0]?.xrp).toBeCloseTo(0, 6);
+    expect(account.getBalance('XRP').locked).toBeCloseTo(server.balance('XRP').locked, 9);
+  });
+
+  it('a REST re-read answered before the fill event: the sale proceeds are in the free cash once', async () => {
+    const { account, atFills } = await open();
+    const id = await restingSell(account, 'view-2-s1');
+    server.delayFrames(['myOrder', 'myAsset'], 800);
+    const pushes = account.balanceStreamUpdates;
+    server.fillOrder(id);
+    await account.refresh();
+    expect(account.getBalance('KRW').free).toBeCloseTo(server.balance('KRW').balance, 6);
+    await waitFor(() => atFills.length === 1, 'the fill event', 5_000);
+    expect(atFills[0]?.krw).toBeCloseTo(0, 6);
+    // And once the (late) push is in too.
+    await waitFor(() => account.balanceStreamUpdates > pushes, 'the late push', 5_000);
+    expect(account.getBalance('KRW').free).toBeCloseTo(server.balance('KRW').balance, 6);
+  });
+
+  it('a fill the last read does not hold counts at once (a buy: the coins bought are free before any re-read)', async () => {
+    const { account, atFills } = await open();
+    const order = await account.createLimitOrder({ clientId: 'view-3-b1', market: 'XRP/KRW', side: 'buy', price: 3000, amount: 10 });
+    await waitFor(() => account.getBalance('KRW').locked > 0, 'the lock pushed', 5_000);
+    await new Promise((r) => setTimeout(r, 20));
+    await account.refresh();
+    await new Promise((r) => setTimeout(r, 1_100)); // the fill trades more than the clock tolerance after the read
+    server.delayFrames(['myAsset'], 800);
+    server.fillOrder(order?.id as string);
+    await waitFor(() => atFills.length === 1, 'the fill event', 5_000);
+    expect(atFills[0]?.xrp).toBeCloseTo(0, 9);
+    expect(atFills[0]?.krw).toBeCloseTo(0, 6);
+  });
+});
