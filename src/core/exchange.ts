@@ -97,6 +97,11 @@ export interface Venue {
   getOpenOrders(): readonly Order[];
   getBalance(currency: string): Balance;
   getBalances(): readonly Balance[];
+  /**
+   * False while the venue's balance view cannot be trusted (a live account whose re-reads keep failing):
+   * entries wait, exits never do. Absent: always current (a simulated venue).
+   */
+  balancesCurrent?(): boolean;
   /** A market event seen during a warm-up (no trading yet): a venue that infers its rules from prices learns them. */
   observe(event: MarketEvent): void;
   /** A market event while trading, before the engine sees it (a simulated venue fills resting orders first; `observe` included). */

@@ -7,11 +7,11 @@ import type { Portfolio } from './portfolio.js';
 /**
  * What became of a strategy decision: carried out (`acted`), or why not. A BUY is settled when the
  * ranking it waits for is sized: no free slot, the bot halted (kill switch, stopped), the share under the
- * exchange minimum, the store not writable; a BUY of a coin with a position is `already-holding`; a SELL
+ * exchange minimum, the store not writable, the live balances not read (re-reads failing); a BUY of a coin with a position is `already-holding`; a SELL
  * or CANCEL of a coin without one is `no-position`; a BUY or SELL of a market whose last order the
  * exchange refused, within the wait that follows (src/engine/reject-cooldown.ts), is `cooling-down`.
  */
-export type DecisionOutcome = 'acted' | 'already-holding' | 'no-slot' | 'halted' | 'below-minimum' | 'store-unwritable' | 'no-position' | 'not-traded-quote' | 'unsized' | 'cooling-down';
+export type DecisionOutcome = 'acted' | 'already-holding' | 'no-slot' | 'halted' | 'below-minimum' | 'store-unwritable' | 'balances-stale' | 'no-position' | 'not-traded-quote' | 'unsized' | 'cooling-down';
 
 /** What the risk step looks at before new positions are sized. */
 export interface EntryState {
@@ -21,6 +21,8 @@ export interface EntryState {
   readonly botState: unknown;
   /** False while the store cannot write snapshots (entries wait; exits never do). */
   readonly storeWritable: boolean;
+  /** False while the venue's balances are stale (live re-reads failing): entries wait; exits never do. */
+  readonly balancesCurrent?: boolean;
 }
 
 /**
@@ -31,6 +33,7 @@ export function entryDenial(s: EntryState): DecisionOutcome | undefined {
   if (s.openPositions >= s.maxPositions) return 'no-slot';
   if (s.botState !== 'running') return 'halted';
   if (!s.storeWritable) return 'store-unwritable';
+  if (s.balancesCurrent === false) return 'balances-stale';
   return undefined;
 }
 

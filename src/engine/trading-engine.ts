@@ -511,11 +511,11 @@ export class TradingEngine {
     if (this.#pendingBuys.length === 0) return;
     const decisions = this.#pendingBuys.splice(0);
     if (this.#warming) return;
-    // The risk step: with every slot taken, the bot halted or the store unwritable, sizing opens nothing
+    // The risk step: with every slot taken, the bot halted, the store unwritable or the balances stale, sizing opens nothing
     // (and its balance and equity look-ups are skipped).
     const { config, quote } = this.#options;
     const canOpen = this.#options.canOpenPositions;
-    const denied = entryDenial({ openPositions: this.#positions.size, maxPositions: config.allocation.maxPositions, botState: this.bot.getSnapshot().value, storeWritable: canOpen === undefined || canOpen() });
+    const denied = entryDenial({ openPositions: this.#positions.size, maxPositions: config.allocation.maxPositions, botState: this.bot.getSnapshot().value, storeWritable: canOpen === undefined || canOpen(), balancesCurrent: this.#options.venue.balancesCurrent?.() ?? true });
     if (denied !== undefined) return this.#outcomes(decisions, denied);
     const candidates: Candidate[] = decisions.map((d) => ({ market: d.market, score: d.score ?? 0, price: d.price ?? this.portfolio.price(d.market) ?? 0, volatility: this.#last.find(d.market)?.snapshot?.volatility ?? 0, fraction: d.fraction }));
     const drawdown = { peakEquity: this.bot.getSnapshot().context.peakEquity, maxDrawdown: config.bot.maxDrawdown };

@@ -211,6 +211,7 @@ export const OUTCOME_WORDS: Readonly<Record<string, string>> = {
   halted: 'bot halted or stopped',
   'below-minimum': 'below the minimum order',
   'store-unwritable': 'store not writable',
+  'balances-stale': 'balances not read',
   'no-position': 'no position',
   'not-traded-quote': 'other quote',
   unsized: 'no valid size',

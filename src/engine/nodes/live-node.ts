@@ -155,7 +155,7 @@ async function openLiveNode(o: LiveNodeOptions, store: Store): Promise<Omit<Live
   const restored = restoredPositions(restore);
   if (restore) log(`restored the bot and ${restored.length} position(s) from Redis${restored.length > 0 ? `: ${restored.map((c) => `${c.positionId} ${c.market}`).join(', ')}` : ''}`);
   const quote = config.exchange.quote;
-  const account = await LiveAccount.open(exchange, { quote, rules: (m) => rules.get(m), markets: [...rules.values()], restored: restoredOrders(restore) });
+  const account = await LiveAccount.open(exchange, { quote, rules: (m) => rules.get(m), markets: [...rules.values()], restored: restoredOrders(restore), log });
   return {
     account,
     ledger,

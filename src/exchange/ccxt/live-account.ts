@@ -3,7 +3,7 @@ import type { Balance, LimitOrderRequest, LookupReply, MarketRules, MarketSymbol
 import type { OrderSlot } from '../../../machines/index.js';
 import { sleep } from '../../net/retry.js';
 import { roundAmountDown } from '../tick-math.js';
-import type { BalancePush, CcxtExchange } from './ccxt-exchange.js';
+import { withoutQueries, type BalancePush, type CcxtExchange } from './ccxt-exchange.js';
 
 type FillEvent = Extract<OrderEvent, { type: 'order.fill' }>;
 
@@ -50,6 +50,17 @@ export interface LiveAccountOptions {
    * fills later (from the re-read each fill asks for), never twice.
    */
   readonly clockToleranceMs?: number;
+  /**
+   * After this many failed balance re-reads in a row (default 3), or with no successful read for
+   * `maxReadAgeMs` (default four re-read intervals), the view is stale: `balancesCurrent()` is false and
+   * the engine opens no new position until a read succeeds (sells and cancels go on).
+   */
+  readonly staleAfterFailures?: number;
+  readonly maxReadAgeMs?: number;
+  /** First wait before a failed re-read is tried again (default 1 s, doubling, at most `refreshMs`). */
+  readonly retryDelayMs?: number;
+  /** Where the account says what the trader must know (a failing re-read, a stale view); one line each, no secrets. */
+  readonly log?: (line: string) => void;
 }
 
 /** An order of a restored position, as the position knows it. */
@@ -119,7 +130,13 @@ export class LiveAccount implements Venue {
   openOrdersAtStart: readonly Order[] = [];
   #timer: NodeJS.Timeout | undefined;
   #soon: NodeJS.Timeout | undefined;
+  /** Failed balance re-reads, in all and in a row. */
   refreshErrors = 0;
+  #failures = 0;
+  /** This machine's time of the last successful REST read. */
+  #lastReadAt = Date.now();
+  /** Set while the view is stale (reads failing or too old): no new position opens. */
+  #stale: string | undefined;
   /** Balance updates received on Upbit's `myAsset` stream (the REST re-reads stay as the fallback). */
   balanceStreamUpdates = 0;
   #running = true;
@@ -143,9 +160,13 @@ export class LiveAccount implements Venue {
     account.openOrdersAtStart = open;
     for (const o of open) account.#open.set(o.id, o);
     // After the open orders: their events moved the balance view, the fresh read replaces it.
-    await account.refresh();
-    account.#timer = setInterval(() => void account.refresh().catch(() => account.refreshErrors++), options.refreshMs ?? 15_000);
-    account.#timer.unref();
+    try {
+      await account.refresh();
+    } catch (error) {
+      if (account.#timer) clearTimeout(account.#timer);
+      throw error;
+    }
+    account.#scheduleRead(account.#refreshMs);
     if (exchange.ccxt.apiKey && exchange.ccxt.secret && exchange.ccxt.has['watchBalance']) void account.#watchBalances();
     return account;
   }
@@ -196,7 +217,14 @@ export class LiveAccount implements Venue {
    */
   async refresh(): Promise<void> {
     const step = ++this.#step;
-    const balances = await this.#exchange.balances();
+    let balances: readonly Balance[];
+    try {
+      balances = await this.#exchange.balances();
+    } catch (error) {
+      this.#readFailed(error);
+      throw error;
+    }
+    this.#readSucceeded();
     if (step < this.#lastReadStep) return; // a read asked for later has answered already
     this.#lastReadStep = step;
     const mark: ReadMark = { step, asOf: undefined, at: Date.now() };
@@ -205,6 +233,69 @@ export class LiveAccount implements Venue {
     this.#fullRead = mark;
     for (const b of balances) this.#balances.set(b.currency, b);
     for (const f of this.#seen) if (f.step > step && !this.#reflects(mark, f)) this.#applyFill(f.event);
+  }
+
+  get #refreshMs(): number {
+    return this.#options.refreshMs ?? 15_000;
+  }
+
+  /**
+   * False while the balance view cannot be trusted: `staleAfterFailures` re-reads failed in a row, or no
+   * read succeeded for `maxReadAgeMs`. The engine then opens no new position (sizing would spend an
+   * estimate); sells and cancels go on. Said once when it starts and once when a read succeeds again.
+   */
+  balancesCurrent(): boolean {
+    const maxAge = this.#options.maxReadAgeMs ?? 4 * this.#refreshMs;
+    const age = Date.now() - this.#lastReadAt;
+    if (this.#stale === undefined && age > maxAge) this.#goStale(`no balance read succeeded for ${Math.round(age / 1000)} s`);
+    return this.#stale === undefined;
+  }
+
+  #goStale(why: string): void {
+    this.#stale = why;
+    this.#options.log?.(`balances stale (${why}): opening no new positions until a re-read succeeds; sells and cancels go on`);
+  }
+
+  #readFailed(error: unknown): void {
+    this.refreshErrors++;
+    this.#failures++;
+    const reason = withoutQueries(error instanceof Error ? error.message : String(error)).slice(0, 200);
+    const delay = this.#retryDelay();
+    if (this.#failures === 1) this.#options.log?.(`balance re-read failed (${reason}); trading on the last view, next attempt in ${(delay / 1000).toFixed(1)} s`);
+    const limit = this.#options.staleAfterFailures ?? 3;
+    if (this.#stale === undefined && this.#failures >= limit) this.#goStale(`${this.#failures} re-reads failed in a row, the last: ${reason}`);
+    // Whichever read failed (periodic, after a fill, at a restart), the next one comes after the backoff.
+    if (this.#running) this.#scheduleRead(delay);
+  }
+
+  #readSucceeded(): void {
+    const failed = this.#failures;
+    this.#failures = 0;
+    this.#lastReadAt = Date.now();
+    if (this.#stale !== undefined) {
+      this.#stale = undefined;
+      this.#options.log?.(`balances read again${failed > 0 ? ` after ${failed} failed attempt(s)` : ''}; opening positions again`);
+    } else if (failed > 0) this.#options.log?.(`balances read again after ${failed} failed attempt(s)`);
+  }
+
+  /** The wait before the next attempt after `#failures` failed ones: 1 s doubling, at most the re-read interval. */
+  #retryDelay(): number {
+    return Math.min(this.#refreshMs, (this.#options.retryDelayMs ?? 1_000) * 2 ** Math.min(this.#failures - 1, 20));
+  }
+
+  /** The periodic re-read: every `refreshMs`, sooner with backoff after a failure (`#readFailed` reschedules). */
+  #scheduleRead(delayMs: number): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.refresh().then(
+        () => {
+          if (this.#running) this.#scheduleRead(this.#refreshMs);
+        },
+        () => undefined,
+      );
+    }, delayMs);
+    this.#timer.unref();
   }
 
   /** A balance push: the currencies it carries replace the view's, and a fill it cannot hold is added on top. */
@@ -254,7 +345,7 @@ export class LiveAccount implements Venue {
   async close(): Promise<void> {
     this.#running = false;
     this.#subscription?.unsubscribe();
-    if (this.#timer) clearInterval(this.#timer);
+    if (this.#timer) clearTimeout(this.#timer);
     if (this.#soon) clearTimeout(this.#soon);
     await this.#exchange.close();
   }
@@ -448,7 +539,7 @@ export class LiveAccount implements Venue {
     if (this.#soon) return;
     this.#soon = setTimeout(() => {
       this.#soon = undefined;
-      void this.refresh().catch(() => this.refreshErrors++);
+      void this.refresh().catch(() => undefined); // counted, said and retried by #readFailed
     }, 500);
     this.#soon.unref();
   }

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderEvent } from '../../../src/core/index.js';
 import { CcxtExchange } from '../../../src/exchange/ccxt/ccxt-exchange.js';
 import { LiveAccount } from '../../../src/exchange/ccxt/live-account.js';
+import { FaultProxy } from '../../helpers/fault-proxy.js';
 import { UpbitServer } from '../../helpers/upbit-server.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -84,5 +85,46 @@ describe('the live balance view never counts a fill twice', () => {
     await waitFor(() => atFills.length === 1, 'the fill event', 5_000);
     expect(atFills[0]?.xrp).toBeCloseTo(0, 9);
     expect(atFills[0]?.krw).toBeCloseTo(0, 6);
+  });
+});
+
+describe('failing balance re-reads', () => {
+  it('are said at the first failure, retried with backoff, stop new positions after three in a row (said once), and resume on a read', async () => {
+    const proxy = await FaultProxy.start(server.restUrl);
+    let failing = false;
+    proxy.rule = (_method, path) => (failing && path === '/v1/accounts' ? { kind: 'replace', status: 500, body: '{"error":{"name":"server_error","message":"Internal server error"}}' } : { kind: 'forward' });
+    try {
+      const lines: string[] = [];
+      const exchange = new CcxtExchange({ restUrl: proxy.url, wsUrl: server.wsUrl, apiKey: server.accessKey, secret: server.secretKey, pollIntervalMs: 100, retryDelayMs: 20, attempts: 1, random: () => 0.5 });
+      const account = await LiveAccount.open(exchange, { quote: 'KRW', refreshMs: 1_000, retryDelayMs: 100, staleAfterFailures: 3, log: (l) => lines.push(l) });
+      accounts.push(account);
+      expect(account.balancesCurrent()).toBe(true);
+      failing = true;
+      const failedAt = Date.now();
+      await waitFor(() => lines.some((l) => l.startsWith('balance re-read failed')), 'the first failure said', 5_000);
+      expect(account.balancesCurrent()).toBe(true); // one failure: still trading on the last view
+      await waitFor(() => !account.balancesCurrent(), 'the view stale', 10_000);
+      // Keep failing a while: the stale view is said once, and the attempts are spaced out (backoff), never more than the re-read interval apart.
+      await new Promise((r) => setTimeout(r, 2_500));
+      const attempts = proxy.log.filter((e) => e.path === '/v1/accounts' && e.action === 'replace').map((e) => e.ts);
+      failing = false;
+      await waitFor(() => account.balancesCurrent(), 'a read again', 5_000);
+      expect(lines.filter((l) => l.startsWith('balance re-read failed'))).toHaveLength(1);
+      expect(lines.filter((l) => l.startsWith('balances stale'))).toHaveLength(1);
+      expect(lines.find((l) => l.startsWith('balance re-read failed'))).toMatch(/500/);
+      expect(lines.find((l) => l.startsWith('balances stale'))).toMatch(/3 re-reads failed in a row.*opening no new positions until a re-read succeeds; sells and cancels go on/);
+      expect(lines.at(-1)).toMatch(/^balances read again after \d+ failed attempt\(s\); opening positions again$/);
+      // No key, token or signature in what is said.
+      for (const l of lines) for (const secret of [server.accessKey, server.secretKey, 'Bearer', 'signature']) expect(l).not.toContain(secret);
+      // One request per re-read here (attempts: 1): the waits between them double from 100 ms and stay within the 1 s interval.
+      const gaps = attempts.slice(1).map((t, i) => t - (attempts[i] as number));
+      expect(attempts[0]).toBeGreaterThanOrEqual(failedAt - 1);
+      expect(gaps.length).toBeGreaterThanOrEqual(4);
+      expect(gaps[0]).toBeLessThan(400);
+      for (let i = 1; i < gaps.length; i++) expect(gaps[i]).toBeGreaterThan((gaps[i - 1] as number) * 0.8);
+      for (const g of gaps) expect(g).toBeLessThan(1_300);
+    } finally {
+      await proxy.close();
+    }
   });
 });
