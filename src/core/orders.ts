@@ -32,6 +32,8 @@ export type RejectReason =
   | 'invalid_amount'
   | 'unknown_market'
   | 'unknown_order'
+  /** The exchange banned this IP (HTTP 418) until a time the message names: the order was never sent. */
+  | 'banned'
   | 'exchange_error';
 
 /** Events the exchange sends back about an order. Every event carries the order id and client id. */

@@ -7,6 +7,7 @@ import type { MarketFeed } from '../../market-data/live/market-feed.js';
 import type { Store } from '../../store/index.js';
 import type { CommandIo } from '../command.js';
 import { summaryLines } from './backtest-summary.js';
+import { RejectLog } from './reject-log.js';
 
 /** How long a stop waits for the answers to the orders still in flight. */
 const STOP_DRAIN_MS = 5_000;
@@ -62,6 +63,7 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
   let future = 0;
   let from: number | undefined;
   let top: string[] = [];
+  const rejects = new RejectLog(label);
   let timer: NodeJS.Timeout | undefined;
   const done = new Promise<void>((resolve) => {
     io.signal.addEventListener('abort', () => resolve(), { once: true });
@@ -83,7 +85,10 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
         onRanking: (r) => (top = r.ranking.slice(0, 3).map((e) => e.market)),
         onOrderEvent: (e) => {
           if (e.type === 'order.fill') io.stdout.write(`${new Date(e.ts).toISOString()} fill ${e.fill.side} ${e.fill.amount} ${e.fill.market} @ ${e.fill.price}\n`);
-          if (e.type === 'order.rejected') io.stderr.write(`${label}: order ${e.clientId} rejected: ${e.reason} (${e.message})\n`);
+          if (e.type === 'order.rejected') {
+            const line = rejects.line(e);
+            if (line) io.stderr.write(line);
+          }
         },
       });
     }
@@ -104,7 +109,7 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
   const status = setInterval(() => {
     const equity = session?.engine.equity().equity;
     const s = feed.stats();
-    io.stderr.write(`${label}: ${events} events, ${s.markets} markets, equity ${equity === undefined ? '-' : equity.toFixed(0)} ${quote}, open ${session?.engine.openPositions().length ?? 0}, top ${top.join(' ') || '-'}, reconnects ${s.reconnects}, malformed ${s.malformed}${future > 0 ? `, future ${future}` : ''}\n`);
+    io.stderr.write(`${label}: ${events} events, ${s.markets} markets, equity ${equity === undefined ? '-' : equity.toFixed(0)} ${quote}, open ${session?.engine.openPositions().length ?? 0}, top ${top.join(' ') || '-'}, reconnects ${s.reconnects}, malformed ${s.malformed}${future > 0 ? `, future ${future}` : ''}${rejects.bannedRejects > 0 ? `, banned ${rejects.bannedRejects}` : ''}\n`);
   }, STATUS_EVERY_MS);
 
   await done;

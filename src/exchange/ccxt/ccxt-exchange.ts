@@ -194,7 +194,7 @@ export class CcxtExchange implements Exchange {
             if (look.order) return look.order;
             if (!look.answered) return this.#unknown(request, this.#dialect.rejectOf(error).message);
           }
-          if (error instanceof ExchangeBannedError) return this.#reject(request, 'exchange_error', error.message);
+          if (error instanceof ExchangeBannedError) return this.#reject(request, 'banned', error.message);
           const e = this.#dialect.rejectOf(error);
           return this.#reject(request, e.reason, e.message);
         }

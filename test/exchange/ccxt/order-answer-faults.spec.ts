@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OrderEvent } from '../../../src/core/index.js';
+import { RejectLog } from '../../../src/cli/commands/reject-log.js';
 import { CcxtExchange } from '../../../src/exchange/ccxt/ccxt-exchange.js';
 import { BinanceServer } from '../../helpers/binance-server.js';
 import { FaultProxy, type ProxyAction } from '../../helpers/fault-proxy.js';
@@ -140,8 +141,41 @@ describe('binance: an order answered 418 (banned)', () => {
     s.failNext(418, 1, '/api/v3/order');
     const order = await ex.createLimitOrder({ clientId: 'banned1', market: 'BTC/USDT', side: 'buy', price: 58_000, amount: 0.001 });
     expect(order).toBeUndefined();
-    expect(events.map((e) => (e.type === 'order.rejected' ? e.reason : e.type))).toEqual(['exchange_error']);
+    expect(events.map((e) => (e.type === 'order.rejected' ? e.reason : e.type))).toEqual(['banned']);
     expect(ex.stats().unknownOrders).toBe(0);
     expect(s.allOrders().filter((o) => o.clientOrderId === 'banned1')).toHaveLength(0);
+  }, 30_000);
+
+  it('is said once with its end time: the orders of the other markets placed during the ban are rejected without a line each, counted', async () => {
+    const { s, ex, events } = await binanceDirect();
+    s.failNext(418, 1, '/api/v3/order');
+    const log = new RejectLog('live');
+    const lines: string[] = [];
+    ex.orderEvents$.subscribe((e) => {
+      const line = e.type === 'order.rejected' ? log.line(e) : undefined;
+      if (line) lines.push(line);
+    });
+    const requests: [string, number, number][] = [
+      ['BTC/USDT', 58_000, 0.001],
+      ['ETH/USDT', 2_500, 0.01],
+      ['XRP/USDT', 0.45, 20],
+    ];
+    // One after the other: the first is answered 418, the next ones are placed during the ban.
+    const orders: unknown[] = [];
+    for (const [i, [market, price, amount]] of requests.entries()) orders.push(await ex.createLimitOrder({ clientId: `ban-${i}`, market, side: 'buy', price, amount }));
+    // Every position ends in a known state: rejected, nothing unknown, nothing placed.
+    expect(orders).toEqual([undefined, undefined, undefined]);
+    const rejected = events.filter((e) => e.type === 'order.rejected');
+    expect(rejected.map((e) => [e.clientId, e.reason])).toEqual(requests.map((_, i) => [`ban-${i}`, 'banned']));
+    expect(ex.stats().unknownOrders).toBe(0);
+    expect(s.allOrders()).toHaveLength(0);
+    // One line (the ban and its end), not one per market (before: "order ban-0 rejected: exchange_error (…)", three times).
+    const until = new Date(ex.limiter.bannedUntil).toISOString();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`banned): requests are blocked until ${until}`);
+    expect(lines[0]).toMatch(/every order placed until then is rejected without a line of its own/);
+    expect(log.bannedRejects).toBe(3);
+    // A later refusal of another kind still has its own line.
+    expect(log.line({ type: 'order.rejected', ts: 0, clientId: 'x-1', market: 'BTC/USDT', side: 'buy', reason: 'insufficient_funds', message: 'no money' })).toMatch(/order x-1 rejected: insufficient_funds/);
   }, 30_000);
 });
