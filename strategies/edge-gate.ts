@@ -1,5 +1,5 @@
 import { Observable, Subject } from 'rxjs';
-import type { Decision, FeatureSnapshot } from '../src/core/index.js';
+import type { Decision, FeatureSnapshot, Ranking } from '../src/core/index.js';
 import { horizonBreadth } from '../streams/index.js';
 import { exitReason, netReturn, type ExitRule } from './exit-rule.js';
 import { MarketSlots } from './market-slots.js';
@@ -83,6 +83,18 @@ export function edgeGate(options: EdgeGateOptions): (inner: Strategy) => Strateg
       const inputs = new Subject<StrategyInput>();
       const riskStake = options.riskPerTrade > 0 ? Math.min(options.maxFraction, options.riskPerTrade / options.stopLoss) : options.maxFraction;
       let breadth = 0;
+      /** The ranking in force: each coin it lists has a paper trade open (one at a time per coin). */
+      let listed: Ranking['ranking'] = [];
+      /** The time of the last batch when no ranking followed it yet (−1 once one did). */
+      let unlisted = -1;
+      const openPaperTrades = (ranking: Ranking['ranking'], ts: number): void => {
+        for (const entry of ranking) {
+          const market = markets.find(entry.market);
+          const s = market?.last;
+          if (!market || !s || market.open) continue;
+          market.open = { limit: s.touch?.bidPrice ?? s.price, ts, filledTs: -1, best: 0, exiting: false };
+        }
+      };
       const decisions = inner(inputs).subscribe({
         next(d) {
           if (d.kind !== 'BUY') return subscriber.next(d);
@@ -102,6 +114,11 @@ export function edgeGate(options: EdgeGateOptions): (inner: Strategy) => Strateg
       const upstream = source.subscribe({
         next(input) {
           if (input.kind === 'features') {
+            // The last batch brought no new ranking: the one in force lists the same coins, and each of them
+            // whose paper trade ended then opens the next at that batch's prices (before this batch's are
+            // read), as the bot re-enters a coin the ranking keeps. Opened only at rankings, one coin (whose
+            // ranking never changes) sampled one paper trade and the gate stayed shut.
+            if (unlisted >= 0) openPaperTrades(listed, unlisted);
             if (options.regimeMin > -1 && input.snapshots.length > 0) breadth = horizonBreadth(input.snapshots, options.regimeHorizon).breadth;
             const snapshots = input.snapshots;
             for (let i = 0; i < snapshots.length; i++) {
@@ -131,13 +148,11 @@ export function edgeGate(options: EdgeGateOptions): (inner: Strategy) => Strateg
               }
               if (net > t.best) t.best = net;
             }
+            unlisted = input.ts;
           } else if (input.kind === 'ranking') {
-            for (const entry of input.ranking.ranking) {
-              const market = markets.find(entry.market);
-              const s = market?.last;
-              if (!market || !s || market.open) continue;
-              market.open = { limit: s.touch?.bidPrice ?? s.price, ts: input.ranking.ts, filledTs: -1, best: 0, exiting: false };
-            }
+            listed = input.ranking.ranking;
+            unlisted = -1;
+            openPaperTrades(listed, input.ranking.ts);
           }
           inputs.next(input);
         },

@@ -6,14 +6,14 @@ import { parseConfig } from '../../src/config.js';
 import { runBacktest } from '../../src/engine/backtest.js';
 import { openReplay } from '../../src/market-data/index.js';
 
-/** One coin of 5m candles zigzagging ±4 % over three days: a strategy with 1 % barriers has many chances. */
-function oneCoin(): string {
+/** One coin of 5m candles zigzagging ±4 % over three days (`drift` a candle on top): a strategy with 1 % barriers has many chances. */
+function oneCoin(drift = 0): string {
   const dir = mkdtempSync(join(tmpdir(), 'coinrx-one-coin-'));
   const start = Date.UTC(2024, 0, 1);
   const rows = ['timestamp,open,high,low,close,volume'];
   let price = 10_000;
   for (let i = 0; i < 864; i++) {
-    const next = 10_000 * (1 + 0.04 * Math.sin(i / 30));
+    const next = 10_000 * (1 + drift) ** i * (1 + 0.04 * Math.sin(i / 30));
     rows.push(`${start + i * 300_000},${price},${Math.max(price, next) * 1.001},${Math.min(price, next) * 0.999},${next},${1000 + ((i * 7) % 13) * 100}`);
     price = next;
   }
@@ -37,5 +37,18 @@ describe('one-coin backtest', () => {
     // Each entry comes after the previous exit: one position at a time in the one coin. (A buy is dated by
     // its feature batch, the 5m boundary before the event that closed the previous position.)
     for (let i = 1; i < trades.length; i++) expect(trades[i]?.openedTs).toBeGreaterThanOrEqual((trades[i - 1]?.closedTs as number) - 300_000);
+  });
+
+  it('trades one coin with the entry gate on: its paper trades go on after the first, so the gate can open', async () => {
+    const config = parseConfig({
+      features: { every: '5m' },
+      ranking: { top: 1 },
+      strategy: { skipBearMarket: false, takeProfit: 0.03, stopLoss: 0.03, gate: { edge: true, minTrades: 3, window: 20, margin: 0 } },
+      simulator: { fillModel: 'touch' },
+      bot: { dailyLossLimit: 0.5, maxDrawdown: 0.9 },
+    });
+    const result = await runBacktest(openReplay([oneCoin(0.001)]).batches(), config);
+    // Before, the gate sampled one paper trade (opened at the one ranking) and never opened: no trade at all.
+    expect(result.tracker.trades.length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -64,6 +64,27 @@ describe('edge gate', () => {
     expect((await decisions([bull, ranking(2, 'A/USDT')], { ...options, riskPerTrade: 0.002 }))[0]?.fraction).toBeCloseTo(0.1, 12);
   });
 
+  it('keeps a paper trade open in every coin the ranking lists, ranking changed or not: one coin listed once fills the estimate', async () => {
+    // One ranking at minute 0, then winning cycles: each paper trade opens at the last price, fills a tick
+    // below it, fires at +2.1 % and closes at +2.2 %; the next opens at once at that price.
+    const inputs: StrategyInput[] = [features(0, snapshot('A/USDT', 0, 100)), ranking(0, 'A/USDT')];
+    let price = 100;
+    let minute = 0;
+    for (let cycle = 0; cycle < 4; cycle++) for (const move of [0.999, 1.021 / 0.999, 1.022 / 1.021]) inputs.push(features(++minute, snapshot('A/USDT', minute, (price *= move))));
+    // A strategy that proposes A at every batch, as a one-coin strategy re-enters the coin it keeps.
+    const everyBatch: Strategy = (source) =>
+      new Observable<Decision>((subscriber) =>
+        source.subscribe({
+          next: (i) => i.kind === 'features' && subscriber.next({ kind: 'BUY', market: 'A/USDT', ts: i.ts, reason: 'ranked', score: 1, price: 100 }),
+          complete: () => subscriber.complete(),
+        }),
+      );
+    const out = await decisions(inputs, GATE, everyBatch);
+    // Two closed trades (minTrades 2) by minute 6: the BUYs from then on pass. Opened only at rankings, the
+    // gate sampled one trade and stayed shut for good.
+    expect(out.map((d) => d.ts)).toEqual([6, 7, 8, 9, 10, 11, 12].map((m) => T0 + m * MIN));
+  });
+
   it('passes every other decision untouched (marbles)', () => {
     const sell: Decision = { kind: 'SELL', market: 'A/USDT', ts: T0, reason: 'stop-loss', price: 1 };
     const inner: Strategy = (source) =>

@@ -84,10 +84,10 @@ export const backtestCommand: Command = {
     reportStoreLoss(store, 'backtest', io);
     await writeBacktestOutput(out, result, config, source.stats());
     io.stdout.write(`${summaryLines(result, out).join('\n')}\n`);
-    // The strategy buys, and its entry gate opens paper trades, when the ranking changes: one market's never does.
+    // With other markets a shut gate is read off the ranking's returns; with one coin it is easy to take for a bug.
     const used = result.config ?? config;
     if (result.results?.market.markets === 1 && result.results.decisions.length === 0 && used.strategy.gate.edge) {
-      io.stderr.write('backtest: no decision with one market: the strategy and its entry gate act when the ranking changes, and one market\'s ranking never does (trade one coin with --set strategy.gate.edge=false, or give it other markets to rank against)\n');
+      io.stderr.write('backtest: no decision with one market: the entry gate never opened (the coin\'s paper trades, closed by the profile\'s exits, never expected more than strategy.gate.margin after fees); trade it without the gate with --set strategy.gate.edge=false\n');
     }
     const late = source.stats().outOfOrder;
     // Replayed at the latest time seen (the kernel's clock never goes back), and left out of their market's features.
