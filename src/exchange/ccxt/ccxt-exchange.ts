@@ -411,6 +411,20 @@ export class CcxtExchange implements Exchange {
     }
   }
 
+  /**
+   * Now on the exchange's clock, as far as it was measured (ccxt's timeDifference: this machine's clock
+   * minus the exchange's, set by `syncTime`); this machine's clock where it never was.
+   */
+  exchangeNow(): number {
+    const difference = (this.ccxt.options as { timeDifference?: unknown }).timeDifference;
+    return Date.now() - (typeof difference === 'number' && Number.isFinite(difference) ? difference : 0);
+  }
+
+  /** Measures the exchange's clock now, where ccxt can; false where it cannot or the request failed. */
+  syncTime(): Promise<boolean> {
+    return this.#syncTime();
+  }
+
   /** Measures the exchange's clock against this machine's where ccxt can (it signs with the difference); false otherwise. */
   async #syncTime(): Promise<boolean> {
     const ex = this.ccxt as Ccxt & { loadTimeDifference?: () => Promise<unknown> };
@@ -488,10 +502,15 @@ export class CcxtExchange implements Exchange {
     return undefined;
   }
 
-  /** Records a snapshot, emits what changed, returns the tracked order. `tradeTs`: the exchange's time of its last trade, when given. */
-  #apply(order: Order, ts = this.#clock.now(), tradeTs?: number): Order {
+  /**
+   * Records a snapshot, emits what changed, returns the tracked order. `trade`: the exchange's time and
+   * amount of its last trade, when the frame gives them. A fill gets that time only when it is that one
+   * trade: a fill of several (frames merged, a gap in the stream) may hold earlier trades a balance read
+   * already counted, so it gets none (LiveAccount then counts it from the next read).
+   */
+  #apply(order: Order, ts = this.#clock.now(), trade?: { readonly ts: number; readonly amount: number }): Order {
     for (const e of this.#tracker.apply(order, ts)) {
-      if (tradeTs !== undefined && e.type === 'order.fill') this.#tradeTimes.set(e, tradeTs);
+      if (trade !== undefined && e.type === 'order.fill' && Math.abs(e.fill.amount - trade.amount) <= 1e-9 * trade.amount) this.#tradeTimes.set(e, trade.ts);
       this.#events.next(e);
     }
     return this.#tracker.get({ id: order.id }) ?? order;
@@ -508,9 +527,12 @@ export class CcxtExchange implements Exchange {
         for (const o of orders) {
           const order = this.#dialect.toOrder(o, this.#tracker.get({ id: String(o.id) }), this.#clock.now());
           const info = o.info as Record<string, unknown> | undefined;
-          // The trade's own time (Upbit's frame `timestamp` is when the frame was sent, after it).
+          // The trade's own time (Upbit's frame `timestamp` is when the frame was sent, after it) and amount
+          // (Upbit myOrder `volume` in a frame of a trade, Binance executionReport `l`).
           const tradeTs = Number(info?.['trade_timestamp']) || Number(o.lastTradeTimestamp) || undefined;
-          if (order) this.#apply(order, Number(info?.['timestamp']) || o.lastUpdateTimestamp || this.#clock.now(), tradeTs);
+          const tradeAmount = Number(info?.['trade_uuid'] ? info['volume'] : info?.['l']);
+          const trade = tradeTs !== undefined && tradeAmount > 0 ? { ts: tradeTs, amount: tradeAmount } : undefined;
+          if (order) this.#apply(order, Number(info?.['timestamp']) || o.lastUpdateTimestamp || this.#clock.now(), trade);
         }
       } catch (error) {
         if (signal.aborted) return;

@@ -156,6 +156,9 @@ export class LiveAccount implements Venue {
     account.#subscription = exchange.orderEvents$.subscribe((e) => account.#onEvent(e));
     exchange.seed((options.restored ?? []).flatMap(({ market, slot }) => (slot.id === undefined ? [] : [slotOrder(market, slot)])));
     await exchange.start();
+    // A REST read's time is this machine's; the fills' are the exchange's: measured where ccxt can, so a
+    // clock behind the exchange's does not make a read look older than a fill it holds (`#reflects`).
+    await exchange.syncTime();
     const open = await exchange.openOrders();
     account.openOrdersAtStart = open;
     for (const o of open) account.#open.set(o.id, o);
@@ -163,7 +166,9 @@ export class LiveAccount implements Venue {
     try {
       await account.refresh();
     } catch (error) {
-      if (account.#timer) clearTimeout(account.#timer);
+      // Nobody holds an account that failed to open: nothing of it may go on reading (a fill found above
+      // asked for a re-read 500 ms later, and a failed read schedules the next).
+      account.#stop();
       throw error;
     }
     account.#scheduleRead(account.#refreshMs);
@@ -211,6 +216,15 @@ export class LiveAccount implements Venue {
     return out;
   }
 
+  /** Stops listening and reading: no timer of this account fires after it. */
+  #stop(): void {
+    this.#running = false;
+    this.#subscription?.unsubscribe();
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#soon) clearTimeout(this.#soon);
+    this.#timer = this.#soon = undefined;
+  }
+
   /**
    * Re-reads the balances from the exchange. The read replaces the view; a fill seen since it was asked
    * for is added on top only when the read cannot hold it (see `#reflects`).
@@ -227,7 +241,7 @@ export class LiveAccount implements Venue {
     this.#readSucceeded();
     if (step < this.#lastReadStep) return; // a read asked for later has answered already
     this.#lastReadStep = step;
-    const mark: ReadMark = { step, asOf: undefined, at: Date.now() };
+    const mark: ReadMark = { step, asOf: undefined, at: this.#exchange.exchangeNow() };
     this.#balances.clear();
     this.#marks.clear();
     this.#fullRead = mark;
@@ -300,7 +314,7 @@ export class LiveAccount implements Venue {
 
   /** A balance push: the currencies it carries replace the view's, and a fill it cannot hold is added on top. */
   #onPush(push: BalancePush): void {
-    const mark: ReadMark = { step: undefined, asOf: push.asOf, at: Date.now() };
+    const mark: ReadMark = { step: undefined, asOf: push.asOf, at: this.#exchange.exchangeNow() };
     const carried = new Set<string>();
     for (const b of push.balances) {
       this.#balances.set(b.currency, { currency: b.currency, free: b.free, locked: b.locked });
@@ -316,8 +330,9 @@ export class LiveAccount implements Venue {
    * asked after the fill was seen, so holding it for certain).
    * - a fill seen before a REST read was asked for is in it;
    * - a push gives the exchange's time of its state: the fill is in it when its trade is not later;
-   * - a REST read gives none: the fill is not in it only when its trade is later than the read's arrival
-   *   plus `clockToleranceMs` (the exchange's clock may run ahead of this machine's);
+   * - a REST read gives none: the fill is not in it only when its trade is later than the read's arrival,
+   *   on the exchange's clock where it was measured at the start (CcxtExchange.exchangeNow: Binance), plus
+   *   `clockToleranceMs` (the answer's way back, and an unmeasured clock behind the exchange's);
    * - a fill without a trade time (found over REST) is taken to be in any read that arrives after it.
    */
   #reflects(mark: ReadMark | undefined, fill: SeenFill): boolean {
@@ -343,10 +358,7 @@ export class LiveAccount implements Venue {
   }
 
   async close(): Promise<void> {
-    this.#running = false;
-    this.#subscription?.unsubscribe();
-    if (this.#timer) clearTimeout(this.#timer);
-    if (this.#soon) clearTimeout(this.#soon);
+    this.#stop();
     await this.#exchange.close();
   }
 
@@ -536,7 +548,7 @@ export class LiveAccount implements Venue {
   }
 
   #refreshSoon(): void {
-    if (this.#soon) return;
+    if (this.#soon || !this.#running) return;
     this.#soon = setTimeout(() => {
       this.#soon = undefined;
       void this.refresh().catch(() => undefined); // counted, said and retried by #readFailed

@@ -89,6 +89,31 @@ describe('the live balance view never counts a fill twice', () => {
 });
 
 describe('failing balance re-reads', () => {
+  it('an account whose opening read fails stops: nothing of it reads on after open() threw', async () => {
+    const proxy = await FaultProxy.start(server.restUrl);
+    proxy.rule = (_method, path) => (path === '/v1/accounts' ? { kind: 'replace', status: 500, body: '{"error":{"name":"server_error","message":"Internal server error"}}' } : { kind: 'forward' });
+    try {
+      // A resting sell of the last run, half filled while the bot was down: the open-orders read at the start
+      // finds that fill, which asks for a re-read 500 ms later; then the opening balance read fails.
+      const { account: before } = await open();
+      const id = await restingSell(before, 'view-open-s1');
+      await before.close();
+      accounts.splice(accounts.indexOf(before), 1);
+      server.fillOrder(id, 5);
+      const slot = { side: 'sell' as const, clientId: 'view-open-s1', id, price: 3000, amount: 10, filled: 0, cost: 0, fee: 0, submittedTs: Date.now(), acked: true };
+      const exchange = new CcxtExchange({ restUrl: proxy.url, wsUrl: server.wsUrl, apiKey: server.accessKey, secret: server.secretKey, pollIntervalMs: 100, retryDelayMs: 20, attempts: 1, random: () => 0.5 });
+      await expect(LiveAccount.open(exchange, { quote: 'KRW', refreshMs: 200, retryDelayMs: 50, restored: [{ market: 'XRP/KRW', slot }] })).rejects.toThrow(/500|server_error|Internal/i);
+      const reads = (): number => proxy.log.filter((e) => e.path === '/v1/accounts').length;
+      const after = reads();
+      await new Promise((r) => setTimeout(r, 1_000));
+      // Before the fix the discarded account went on reading (about ten reads in this second, then forever).
+      expect(reads()).toBe(after);
+      await exchange.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('are said at the first failure, retried with backoff, stop new positions after three in a row (said once), and resume on a read', async () => {
     const proxy = await FaultProxy.start(server.restUrl);
     let failing = false;
