@@ -272,6 +272,7 @@ export class LiveAccount implements Venue {
 
   #readFailed(error: unknown): void {
     this.refreshErrors++;
+    if (!this.#running) return; // a read cut off by close(): nothing to say or retry
     this.#failures++;
     const reason = withoutQueries(error instanceof Error ? error.message : String(error)).slice(0, 200);
     const delay = this.#retryDelay();
