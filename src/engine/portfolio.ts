@@ -43,6 +43,8 @@ export class Portfolio {
   readonly #spanned: string[] = [];
 
   readonly #staleAfterMs: number;
+  /** The checkpoint time of a restored run (NaN otherwise): the latest a restored price can be from. */
+  readonly #restoredTs: number;
   /** Set when `notePrice` answers true: how long the market had been silent. */
   gapMs = 0;
 
@@ -51,10 +53,11 @@ export class Portfolio {
    * than this has a stale price, a market of candles one silent for STALE_CANDLES of them; `notePrice` says
    * when its next event ends such a gap.
    */
-  constructor(venue: Venue, quote: string, restored: readonly (readonly [string, number])[] = [], staleAfterMs = Infinity) {
+  constructor(venue: Venue, quote: string, restored: readonly (readonly [string, number])[] = [], staleAfterMs = Infinity, restoredTs = Number.NaN) {
     this.#venue = venue;
     this.#quote = quote;
     this.#staleAfterMs = staleAfterMs;
+    this.#restoredTs = restoredTs;
     for (const [m, p] of restored) this.#lastPrice.set(m, { price: p, inSpan: false, first: Number.NaN, last: Number.NaN, ts: Number.NaN, allowMs: staleAfterMs });
   }
 
@@ -102,7 +105,9 @@ export class Portfolio {
   /** The market's last price, its time and how long it may stay unchanged before it is stale; undefined before its first price. */
   lastSeen(market: string): LastSeen | undefined {
     const cell = this.#lastPrice.get(market);
-    return cell && { price: cell.price, ts: cell.ts, allowMs: cell.allowMs };
+    // A restored price no event has followed is at least as old as its checkpoint: a market silent since
+    // then (delisted while the bot was down) is reported stale like any other.
+    return cell && { price: cell.price, ts: cell.ts === cell.ts ? cell.ts : this.#restoredTs, allowMs: cell.allowMs };
   }
 
   /**

@@ -205,7 +205,7 @@ export class TradingEngine {
     this.#warmUntil = options.warmUntil ?? Infinity;
     this.#batchEvery = config.features.every;
     this.pipeline = marketPipeline(this.#events.observable, config, options.score ? { score: options.score } : {});
-    this.portfolio = new Portfolio(exchange, options.quote, options.restore?.lastPrice, config.features.staleAfter);
+    this.portfolio = new Portfolio(exchange, options.quote, options.restore?.lastPrice, config.features.staleAfter, options.restore?.ts);
     const { placeOrder, cancelOrder, queryOrder } = orderRouter(exchange, clock, {
       now: () => this.#now,
       send: (positionId, event) => this.#send(positionId, event),

@@ -94,3 +94,20 @@ describe('data gaps while a position is open', () => {
     expect(summary['dataGaps']).toBeUndefined();
   });
 });
+
+describe('a restored position whose market never trades again', () => {
+  it('is reported stale from the checkpoint on: a restored price is at least as old as its checkpoint', async () => {
+    const { Portfolio } = await import('../../src/engine/portfolio.js');
+    const { dataGaps } = await import('../../src/engine/data-gaps.js');
+    const { SilentVenue } = await import('../helpers/silent-venue.js');
+    const checkpoint = START + 10 * HOUR;
+    const portfolio = new Portfolio(new SilentVenue(), 'USDT', [['DEAD/USDT', 2]], HOUR, checkpoint);
+    expect(portfolio.lastSeen('DEAD/USDT')?.ts).toBe(checkpoint);
+    const held = { positionId: 'p1', market: 'DEAD/USDT', state: 'holding', amount: 50 } as unknown as Parameters<typeof dataGaps>[0][number];
+    // Before: the restored price had no time, so the position was never reported, however long the market stayed silent.
+    expect(dataGaps([held], (m) => portfolio.lastSeen(m), [], checkpoint + 3 * HOUR)?.stalePositions).toEqual([
+      { market: 'DEAD/USDT', positionId: 'p1', state: 'holding', amount: 50, lastEventTs: checkpoint, price: 2, value: 100, silentMs: 3 * HOUR },
+    ]);
+    expect(dataGaps([held], (m) => portfolio.lastSeen(m), [], checkpoint + HOUR / 2)).toBeUndefined();
+  });
+});
