@@ -1,6 +1,7 @@
 import { tap } from 'rxjs';
 import { InputError, type MarketEvent } from '../core/index.js';
 import { Random } from '../core/random.js';
+import { rangeTime } from '../core/time-range.js';
 import type { Config } from '../config.js';
 import { configuredStrategy, createBacktest, quoteOf, type BacktestRun } from '../engine/index.js';
 import { openReplay } from '../market-data/index.js';
@@ -246,6 +247,15 @@ interface RunTrace {
 }
 
 /**
+ * Daily returns of an equity curve whose points at a day's first millisecond end the day before: a candle
+ * closing at midnight is the last of its day, as `coinrx backtest --from/--to` takes it (rangeTime), so a
+ * fold's return is that backtest's.
+ */
+function dayCloses(equity: readonly { ts: number; equity: number }[], initial: number, days: readonly number[]): number[] {
+  return dailyReturns(equity.map((p) => ({ ts: p.ts - 1, equity: p.equity })), initial, days);
+}
+
+/**
  * The engine's backtest of the configured strategy, ranking with `score` (the engine's heuristic when
  * undefined), trading only inside `span` (earlier events warm the features, the ranking and the strategy
  * up, as `coinrx backtest --timerange` does).
@@ -282,12 +292,14 @@ async function runPolicy(paths: readonly string[], config: Config, span: Span, s
   outer: for await (const batch of source.batches()) {
     for (let i = 0; i < batch.length; i++) {
       const event = batch[i] as MarketEvent;
-      if (event.ts >= span.to) break outer;
+      // A candle belongs to the span it opens in, as `coinrx backtest --from/--to` selects it (rangeTime).
+      const t = rangeTime(event);
+      if (t >= span.to) break outer;
       if (!run) {
         run = createBacktest(config, quoteOf(event.market), event.ts, undefined, undefined, { strategy, warmUntil: span.from, ...(score ? { score } : {}) });
         run.engine.listen({ onEquity: (ts, e) => void (ts >= span.from && equity.push({ ts, equity: e })) });
       }
-      if (event.ts < span.from) run.warm(event);
+      if (t < span.from) run.warm(event);
       else {
         if (!started) {
           started = true;
@@ -385,7 +397,7 @@ export async function strategyWalkForward(options: StrategyWalkForwardOptions): 
       prices = trace.prices;
     }
     runs[name] = trace.summary;
-    series.push({ name, daily: dailyReturns(trace.equity, initial, days), equity: trace.equity, tradeTimes: trace.tradeTimes });
+    series.push({ name, daily: dayCloses(trace.equity, initial, days), equity: trace.equity, tradeTimes: trace.tradeTimes });
     log(`backtest ${name}: return ${((trace.summary['totalReturn'] as number) * 100).toFixed(2)}%, ${String(trace.summary['trades'])} trades in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   series.push({ name: 'cash', daily: days.map(() => 0) });
@@ -407,7 +419,7 @@ export async function strategyWalkForward(options: StrategyWalkForwardOptions): 
       }
       const t0 = performance.now();
       const trace = await runPolicy(options.paths, c.config, span, undefined, false, options.signal);
-      tried.push({ label: c.label, name: c.label, daily: dailyReturns(trace.equity, initial, days), equity: trace.equity, tradeTimes: trace.tradeTimes });
+      tried.push({ label: c.label, name: c.label, daily: dayCloses(trace.equity, initial, days), equity: trace.equity, tradeTimes: trace.tradeTimes });
       log(`candidate ${c.label}: return ${((trace.summary['totalReturn'] as number) * 100).toFixed(2)}%, ${String(trace.summary['trades'])} trades in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
     const fixedDaily = (series[0] as PolicySeries).daily;
@@ -435,7 +447,7 @@ export async function strategyWalkForward(options: StrategyWalkForwardOptions): 
       }
       const foldSpan = { from: (foldDaysList[0] as number) * DAY, to: Math.min(span.to, ((foldDaysList[foldDaysList.length - 1] as number) + 1) * DAY) };
       const trace = await runPolicy(options.paths, config, foldSpan, undefined, false, options.signal);
-      parts.push({ name: choice.candidate as string, daily: dailyReturns(trace.equity, initial, foldDaysList), equity: trace.equity, tradeTimes: trace.tradeTimes });
+      parts.push({ name: choice.candidate as string, daily: dayCloses(trace.equity, initial, foldDaysList), equity: trace.equity, tradeTimes: trace.tradeTimes });
     }
     series.unshift(spliceFolds(parts, CHOICE_POLICY, initial));
     descriptions[CHOICE_POLICY] = `each fold trades, started afresh at the fold's start, the candidate (of ${tried.length}) with the best daily Sharpe over every day before the fold; the first fold, with nothing before it, holds cash`;

@@ -101,7 +101,10 @@ describe('a restored position whose market never trades again', () => {
     const { dataGaps } = await import('../../src/engine/data-gaps.js');
     const { SilentVenue } = await import('../helpers/silent-venue.js');
     const checkpoint = START + 10 * HOUR;
-    const portfolio = new Portfolio(new SilentVenue(), 'USDT', [['DEAD/USDT', 2]], HOUR, checkpoint);
+    class Venue extends SilentVenue {
+      lookupOrder(): void {}
+    }
+    const portfolio = new Portfolio(new Venue(), 'USDT', [['DEAD/USDT', 2]], HOUR, checkpoint);
     expect(portfolio.lastSeen('DEAD/USDT')?.ts).toBe(checkpoint);
     const held = { positionId: 'p1', market: 'DEAD/USDT', state: 'holding', amount: 50 } as unknown as Parameters<typeof dataGaps>[0][number];
     // Before: the restored price had no time, so the position was never reported, however long the market stayed silent.
