@@ -1,6 +1,8 @@
 import { basename } from 'node:path';
-import { InputError, type MarketEvent, type MarketSymbol } from '../core/index.js';
-import { emptyFileStats, readFileEvents } from './file-reader.js';
+import { InputError, type MarketSymbol } from '../core/index.js';
+import { CandleColumns } from './candle-columns.js';
+import { VALUES } from './event-columns.js';
+import { emptyFileStats, readFileBatches } from './file-reader.js';
 import type { ReplayFormat } from './formats.js';
 import { detectFileFormat } from './lanes.js';
 import type { ReadInput, ReadOptions } from './merged-read.js';
@@ -35,17 +37,31 @@ function namedMarket(file: string, format: ReplayFormat, options: ReadOptions): 
   return NAMED_MARKET.has(format) ? hintsFromFileName(basename(file)).market : undefined;
 }
 
-/** Reads a file through (its malformed rows are counted by the real read, not here) for its kind and span. */
+/**
+ * Reads a file through (its malformed rows are counted by the real read, not here) for its kind and span.
+ * Candle CSV comes as columns, so no event object is made: the read costs the parse alone.
+ */
 async function seriesOf(file: string, format: ReplayFormat, options: ReadOptions): Promise<Series | undefined> {
-  let head: MarketEvent | undefined;
-  let tail: MarketEvent | undefined;
-  const read = readFileEvents(file, { ...options, format, onFileError: 'count', skipUndetected: true }, emptyFileStats(file));
+  let head: { ts: number; openTime: number | undefined } | undefined;
+  let tail: { ts: number; openTime: number | undefined } | undefined;
+  const read = readFileBatches(file, { ...options, format, onFileError: 'count', skipUndetected: true }, emptyFileStats(file));
   for await (const batch of read) {
-    head ??= batch[0];
-    tail = batch[batch.length - 1] ?? tail;
+    if (batch instanceof CandleColumns) {
+      if (batch.count === 0) continue;
+      const v = batch.values;
+      const last = (batch.count - 1) * VALUES;
+      head ??= { ts: v[0] as number, openTime: v[1] as number };
+      tail = { ts: v[last] as number, openTime: v[last + 1] as number };
+      continue;
+    }
+    const first = batch[0];
+    const last = batch[batch.length - 1];
+    if (first === undefined || last === undefined) continue;
+    head ??= { ts: first.ts, openTime: first.kind === 'candle' ? first.openTime : undefined };
+    tail = { ts: last.ts, openTime: last.kind === 'candle' ? last.openTime : undefined };
   }
   if (head === undefined || tail === undefined) return undefined;
-  if (head.kind === 'candle' && tail.kind === 'candle') {
+  if (head.openTime !== undefined && tail.openTime !== undefined) {
     return { file, kind: 'candles', timeframeMs: head.ts - head.openTime, first: head.openTime, last: tail.openTime };
   }
   return { file, kind: 'trades', timeframeMs: undefined, first: head.ts, last: tail.ts };
