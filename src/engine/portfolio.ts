@@ -23,7 +23,7 @@ export const STALE_CANDLES = 5;
 /** What a market's last price says, and how old it may grow (see `Portfolio.lastSeen`). */
 export interface LastSeen {
   readonly price: number;
-  /** Time of that price (NaN: restored, not seen since). */
+  /** Time of that price (a restored price no event has followed: its checkpoint's time). */
   readonly ts: number;
   readonly allowMs: number;
 }

@@ -182,7 +182,7 @@ export class CcxtExchange implements Exchange {
         if (isDuplicateClientId(error)) return this.#unknown(request, this.#dialect.rejectOf(error).message);
         if (error instanceof InvalidNonce) {
           // Refused for its time, so not placed: sent again once the clocks' difference is measured anew.
-          if (attempt < attempts && (await this.#syncTime())) continue;
+          if (attempt < attempts && (await this.syncTime())) continue;
           const e = this.#dialect.rejectOf(error);
           return this.#reject(request, e.reason, `${e.message} (the exchange refused the request's time: check this machine's clock)`);
         }
@@ -406,7 +406,7 @@ export class CcxtExchange implements Exchange {
     try {
       return await this.#limited(fn);
     } catch (error) {
-      if (error instanceof InvalidNonce) await this.#syncTime();
+      if (error instanceof InvalidNonce) await this.syncTime();
       throw error;
     }
   }
@@ -420,13 +420,8 @@ export class CcxtExchange implements Exchange {
     return Date.now() - (typeof difference === 'number' && Number.isFinite(difference) ? difference : 0);
   }
 
-  /** Measures the exchange's clock now, where ccxt can; false where it cannot or the request failed. */
-  syncTime(): Promise<boolean> {
-    return this.#syncTime();
-  }
-
-  /** Measures the exchange's clock against this machine's where ccxt can (it signs with the difference); false otherwise. */
-  async #syncTime(): Promise<boolean> {
+  /** Measures the exchange's clock against this machine's where ccxt can (it signs with the difference); false where it cannot or the request failed. */
+  async syncTime(): Promise<boolean> {
     const ex = this.ccxt as Ccxt & { loadTimeDifference?: () => Promise<unknown> };
     if (typeof ex.loadTimeDifference !== 'function' || !ex.has['fetchTime']) return false;
     try {

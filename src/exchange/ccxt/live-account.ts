@@ -13,7 +13,7 @@ interface ReadMark {
   readonly step: number | undefined;
   /** The exchange's time of the state it gives (a push's), on the exchange's clock. */
   readonly asOf: number | undefined;
-  /** This machine's time the read arrived. */
+  /** When the read arrived, on the exchange's clock where it was measured (CcxtExchange.exchangeNow), else this machine's. */
   readonly at: number;
 }
 
@@ -280,7 +280,7 @@ export class LiveAccount implements Venue {
     const limit = this.#options.staleAfterFailures ?? 3;
     if (this.#stale === undefined && this.#failures >= limit) this.#goStale(`${this.#failures} re-reads failed in a row, the last: ${reason}`);
     // Whichever read failed (periodic, after a fill, at a restart), the next one comes after the backoff.
-    if (this.#running) this.#scheduleRead(delay);
+    this.#scheduleRead(delay);
   }
 
   #readSucceeded(): void {
