@@ -194,6 +194,12 @@ export class UpbitServer {
   privateConnections = 0;
   /** Orders created, including the ones whose acknowledgement was lost. */
   ordersCreated = 0;
+  /**
+   * How far the exchange's clock is ahead of this machine's (negative: behind): every time the exchange
+   * itself stamps (an order's creation, a trade, a private frame's `timestamp`, `asset_timestamp`) is
+   * on that clock, as a real exchange's are on its own.
+   */
+  clockAheadMs = 0;
 
   readonly #server: Server;
   readonly #wss: WebSocketServer;
@@ -348,6 +354,11 @@ export class UpbitServer {
     return sent;
   }
 
+  /** Now on the exchange's clock (see `clockAheadMs`). */
+  #now(): number {
+    return Date.now() + this.clockAheadMs;
+  }
+
   // ---- order control ------------------------------------------------------------------------
 
   /** Executes `volume` (default: all that remains) of a resting order at its limit price (or `price`). */
@@ -376,7 +387,7 @@ export class UpbitServer {
     o.executed += v;
     o.funds += funds;
     o.paidFee += fee;
-    const ts = Date.now();
+    const ts = this.#now();
     const trade = { uuid: randomUUID(), price: p, volume: v, funds, ts };
     o.trades.push(trade);
     if (o.volume - o.executed <= 1e-12) {
@@ -428,7 +439,7 @@ export class UpbitServer {
 
   #cancel(o: ServerOrder): void {
     o.state = 'cancel';
-    o.closedAt = Date.now();
+    o.closedAt = this.#now();
     const [quote, base] = o.market.split('-') as [string, string];
     const a = this.#account(o.side === 'bid' ? quote : base);
     a.locked -= o.locked;
@@ -602,7 +613,7 @@ export class UpbitServer {
 
   #pushMyOrder(o: ServerOrder, state: string, trade?: ServerOrder['trades'][number]): void {
     if (this.#faults.stalled) return;
-    const ts = Date.now();
+    const ts = this.#now();
     const frame: Record<string, unknown> = {
       type: 'myOrder',
       code: o.market,
@@ -646,7 +657,7 @@ export class UpbitServer {
 
   /** Upbit's `myAsset`: the balances an order event changed (quote and base of its market). */
   #pushMyAsset(currencies: readonly string[]): void {
-    const ts = Date.now();
+    const ts = this.#now();
     const frame = {
       type: 'myAsset',
       asset_uuid: randomUUID(),
@@ -910,7 +921,7 @@ export class UpbitServer {
       paidFee: 0,
       locked: lock,
       state: 'wait',
-      createdAt: Date.now(),
+      createdAt: this.#now(),
       closedAt: undefined,
       trades: [],
     };

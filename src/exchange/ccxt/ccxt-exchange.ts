@@ -97,6 +97,8 @@ export class CcxtExchange implements Exchange {
   readonly #tradeTimes = new WeakMap<OrderEvent, number>();
   /** Balance pushes ccxt handled since `watchBalance` last returned, as the exchange sent them. */
   #pushes: BalancePush[] = [];
+  /** How far the exchange's clock was last seen ahead of this machine's at least, and when (see `#sawExchangeTime`). */
+  #ahead: { readonly ms: number; readonly at: number } | undefined;
 
   constructor(options: CcxtExchangeOptions = {}) {
     this.#options = options;
@@ -342,6 +344,7 @@ export class CcxtExchange implements Exchange {
     const original = target.handleBalance;
     if (typeof original !== 'function') return;
     target.handleBalance = (client: unknown, message: unknown): unknown => {
+      this.#sawExchangeTime(frameTimeOf(message));
       const push = balancePushOf(message);
       if (push) {
         this.#pushes.push(push);
@@ -412,12 +415,31 @@ export class CcxtExchange implements Exchange {
   }
 
   /**
-   * Now on the exchange's clock, as far as it was measured (ccxt's timeDifference: this machine's clock
-   * minus the exchange's, set by `syncTime`); this machine's clock where it never was.
+   * Now on the exchange's clock, as far as it is known: ccxt's timeDifference (this machine's clock minus
+   * the exchange's, set by `syncTime`), or the private frames' stamps of the last five minutes where they
+   * show the exchange further ahead (`#sawExchangeTime`: Upbit has no time ccxt measures); this machine's
+   * clock where neither says more. Never later than the exchange's true time (each is a lower bound).
    */
   exchangeNow(): number {
+    const now = Date.now();
     const difference = (this.ccxt.options as { timeDifference?: unknown }).timeDifference;
-    return Date.now() - (typeof difference === 'number' && Number.isFinite(difference) ? difference : 0);
+    const measured = now - (typeof difference === 'number' && Number.isFinite(difference) ? difference : 0);
+    const ahead = this.#ahead !== undefined && now - this.#ahead.at <= AHEAD_SAMPLE_MS ? this.#ahead.ms : undefined;
+    return ahead === undefined ? measured : Math.max(measured, now + ahead);
+  }
+
+  /**
+   * Learns from a frame the exchange stamped when it sent it (Upbit's `timestamp`, Binance's `E`) how far
+   * its clock is ahead of this machine's at least: the frame left before it was read here, so the stamp
+   * minus this machine's time now is never more than the clocks' difference (the way and any wait here
+   * only make it less). The largest of the last few minutes is kept (a clock corrected since then ages out).
+   */
+  #sawExchangeTime(stamp: unknown): void {
+    const ts = Number(stamp);
+    if (!Number.isFinite(ts) || ts <= 0) return;
+    const now = Date.now();
+    const ms = ts - now;
+    if (this.#ahead === undefined || ms >= this.#ahead.ms || now - this.#ahead.at > AHEAD_SAMPLE_MS) this.#ahead = { ms, at: now };
   }
 
   /** Measures the exchange's clock against this machine's where ccxt can (it signs with the difference); false where it cannot or the request failed. */
@@ -522,6 +544,7 @@ export class CcxtExchange implements Exchange {
         for (const o of orders) {
           const order = this.#dialect.toOrder(o, this.#tracker.get({ id: String(o.id) }), this.#clock.now());
           const info = o.info as Record<string, unknown> | undefined;
+          this.#sawExchangeTime(frameTimeOf(info));
           // The trade's own time (Upbit's frame `timestamp` is when the frame was sent, after it) and amount
           // (Upbit myOrder `volume` in a frame of a trade, Binance executionReport `l`).
           const tradeTs = Number(info?.['trade_timestamp']) || Number(o.lastTradeTimestamp) || undefined;
@@ -576,6 +599,21 @@ export class CcxtExchange implements Exchange {
       this.#schedulePoll();
     }
   }
+}
+
+/** How long a sample of the exchange's clock (`CcxtExchange.#sawExchangeTime`) stands: 5 minutes. */
+const AHEAD_SAMPLE_MS = 300_000;
+
+/**
+ * When the exchange sent a private frame, on its clock: Upbit's `timestamp` (myOrder, myAsset), Binance's
+ * event time `E` (executionReport, outboundAccountPosition), also inside the WebSocket API's `{ event }`.
+ */
+export function frameTimeOf(message: unknown): number | undefined {
+  if (!message || typeof message !== 'object') return undefined;
+  const outer = message as Record<string, unknown>;
+  const m = (outer['event'] && typeof outer['event'] === 'object' ? outer['event'] : outer) as Record<string, unknown>;
+  const ts = Number(m['type'] !== undefined ? m['timestamp'] : m['E']);
+  return Number.isFinite(ts) && ts > 0 ? ts : undefined;
 }
 
 /**

@@ -13,7 +13,7 @@ interface ReadMark {
   readonly step: number | undefined;
   /** The exchange's time of the state it gives (a push's), on the exchange's clock. */
   readonly asOf: number | undefined;
-  /** When the read arrived, on the exchange's clock where it was measured (CcxtExchange.exchangeNow), else this machine's. */
+  /** When the read arrived, on the exchange's clock as far as it is known (CcxtExchange.exchangeNow), else this machine's. */
   readonly at: number;
 }
 
@@ -332,7 +332,7 @@ export class LiveAccount implements Venue {
    * - a fill seen before a REST read was asked for is in it;
    * - a push gives the exchange's time of its state: the fill is in it when its trade is not later;
    * - a REST read gives none: the fill is not in it only when its trade is later than the read's arrival,
-   *   on the exchange's clock where it was measured at the start (CcxtExchange.exchangeNow: Binance), plus
+   *   on the exchange's clock as far as it is known (CcxtExchange.exchangeNow: measured by ccxt, or seen in frames), plus
    *   `clockToleranceMs` (the answer's way back, and an unmeasured clock behind the exchange's);
    * - a fill without a trade time (found over REST) is taken to be in any read that arrives after it.
    */

@@ -18,12 +18,13 @@ afterAll(async () => {
 });
 afterEach(async () => {
   server.delayFrames(['myOrder', 'myAsset'], 0);
+  server.clockAheadMs = 0;
   for (const a of accounts.splice(0)) await a.close();
 });
 
 /** An account whose balances change only by the stream, its order events and the reads a test asks for. */
-async function open(): Promise<{ account: LiveAccount; atFills: { krw: number; xrp: number }[] }> {
-  const exchange = new CcxtExchange({ restUrl: server.restUrl, wsUrl: server.wsUrl, apiKey: server.accessKey, secret: server.secretKey, pollIntervalMs: 100, retryDelayMs: 20, random: () => 0.5 });
+async function open(pollIntervalMs = 100): Promise<{ account: LiveAccount; exchange: CcxtExchange; atFills: { krw: number; xrp: number }[] }> {
+  const exchange = new CcxtExchange({ restUrl: server.restUrl, wsUrl: server.wsUrl, apiKey: server.accessKey, secret: server.secretKey, pollIntervalMs, retryDelayMs: 20, random: () => 0.5 });
   const account = await LiveAccount.open(exchange, { quote: 'KRW', refreshMs: 3_600_000 });
   accounts.push(account);
   // The view against the exchange at each fill event, as the engine sizes its next buy then.
@@ -33,7 +34,7 @@ async function open(): Promise<{ account: LiveAccount; atFills: { krw: number; x
     atFills.push({ krw: account.getBalance('KRW').free - server.balance('KRW').balance, xrp: account.getBalance('XRP').free - server.balance('XRP').balance });
   });
   await waitFor(() => server.privateSubscriptions.some((m) => JSON.stringify(m).includes('myAsset')), 'the myAsset subscription', 10_000);
-  return { account, atFills };
+  return { account, exchange, atFills };
 }
 
 async function restingSell(account: LiveAccount, clientId: string): Promise<string> {
@@ -69,6 +70,26 @@ describe('the live balance view never counts a fill twice', () => {
     await waitFor(() => atFills.length === 1, 'the fill event', 5_000);
     expect(atFills[0]?.krw).toBeCloseTo(0, 6);
     // And once the (late) push is in too.
+    await waitFor(() => account.balanceStreamUpdates > pushes, 'the late push', 5_000);
+    expect(account.getBalance('KRW').free).toBeCloseTo(server.balance('KRW').balance, 6);
+  });
+
+  it("this machine's clock 3 s behind the exchange's: a REST re-read answered before the fill event holds the fill once", async () => {
+    // Upbit has no time endpoint ccxt measures; what the private stream's frames stamp tells how far ahead its clock is at least.
+    server.clockAheadMs = 3_000;
+    // No REST polling: the fill comes from the private stream's frame, with its trade's time.
+    const { account, exchange, atFills } = await open(3_600_000);
+    const id = await restingSell(account, 'view-skew-s1');
+    expect(exchange.stats().streamConnected).toBe(true);
+    server.delayFrames(['myOrder', 'myAsset'], 800);
+    const pushes = account.balanceStreamUpdates;
+    server.fillOrder(id);
+    await account.refresh();
+    expect(account.getBalance('KRW').free).toBeCloseTo(server.balance('KRW').balance, 6);
+    await waitFor(() => atFills.length === 1, 'the fill event', 5_000);
+    // Without the fix: 29,985 KRW too many (the trade's time, 3 s ahead, looked later than the read).
+    expect(atFills[0]?.krw).toBeCloseTo(0, 6);
+    expect(atFills[0]?.xrp).toBeCloseTo(0, 6);
     await waitFor(() => account.balanceStreamUpdates > pushes, 'the late push', 5_000);
     expect(account.getBalance('KRW').free).toBeCloseTo(server.balance('KRW').balance, 6);
   });
