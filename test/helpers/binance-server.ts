@@ -506,6 +506,11 @@ export class BinanceServer {
     this.#faults.refuseConnections(count);
   }
 
+  /** The next `count` user-data frames of this event type (`executionReport`, `outboundAccountPosition`) are sent twice. */
+  repeatFrames(type: string, count = 1): void {
+    this.#faults.repeatFrames(type, count);
+  }
+
   /** The next `count` REST requests (optionally only those on `path`, and with `method`) are answered with `status` (429, 418, 500, 503…). */
   failNext(status: number, count = 1, path?: string, method?: string): void {
     this.#faults.failNext(status, count, path, method);
@@ -1406,10 +1411,13 @@ export class BinanceServer {
 
   #pushUser(event: Record<string, unknown>): void {
     if (this.#faults.stalled) return;
-    for (const c of this.#users) {
-      if (c.ws.readyState !== WebSocket.OPEN) continue;
-      if (c.subscriptions === undefined) c.ws.send(JSON.stringify(event));
-      else for (const subscriptionId of c.subscriptions) c.ws.send(JSON.stringify({ subscriptionId, event }));
+    const times = this.#faults.takeRepeat(String(event['e'])) ? 2 : 1;
+    for (let k = 0; k < times; k++) {
+      for (const c of this.#users) {
+        if (c.ws.readyState !== WebSocket.OPEN) continue;
+        if (c.subscriptions === undefined) c.ws.send(JSON.stringify(event));
+        else for (const subscriptionId of c.subscriptions) c.ws.send(JSON.stringify({ subscriptionId, event }));
+      }
     }
   }
 

@@ -25,6 +25,23 @@ export class ServerFaults {
     }
   }
 
+  #repeats = new Map<string, number>();
+
+  /** The next `count` private websocket frames of this type are sent twice (a delivery repeated). */
+  repeatFrames(type: string, count: number): void {
+    if (count > 0) this.#repeats.set(type, count);
+    else this.#repeats.delete(type);
+  }
+
+  /** True (and counted) when this private frame must be sent a second time. */
+  takeRepeat(type: string): boolean {
+    const left = this.#repeats.get(type) ?? 0;
+    if (left <= 0) return false;
+    if (left === 1) this.#repeats.delete(type);
+    else this.#repeats.set(type, left - 1);
+    return true;
+  }
+
   /** How long a private frame of this type waits before it is sent (0: none). */
   frameDelay(type: string): number {
     return this.#frameDelays.get(type) ?? 0;

@@ -36,7 +36,7 @@ function statusOf(status: unknown, previous: Order | undefined): OrderStatus {
  */
 function quoteFee(o: CcxtOrder, base: string, quote: string, price: number): number | undefined {
   const fees = (o as CcxtOrder & { fees?: CcxtOrder['fee'][] }).fees;
-  const list = fees && fees.length > 0 ? fees : o.fee ? [o.fee] : [];
+  const list = withoutRepeatedTrades(fees && fees.length > 0 ? fees : o.fee ? [o.fee] : [], o.trades);
   let total: number | undefined;
   for (const f of list) {
     const cost = num(f?.cost);
@@ -48,6 +48,36 @@ function quoteFee(o: CcxtOrder, base: string, quote: string, price: number): num
     else total ??= 0;
   }
   return total;
+}
+
+/**
+ * An order's fees less what ccxt.pro counted twice: it adds each trade report's fee to its cached order
+ * (Binance's executionReport `n`) and lists the trade in the order's `trades`, a report delivered twice
+ * included, so the fee of every trade listed again under the same id is taken back out
+ * (test/exchange/ccxt/binance-exchange.spec.ts, "a trade report delivered twice").
+ */
+function withoutRepeatedTrades(fees: readonly CcxtOrder['fee'][], trades: CcxtOrder['trades'] | undefined): CcxtOrder['fee'][] {
+  if (!Array.isArray(trades) || trades.length < 2) return [...fees];
+  const seen = new Set<string>();
+  const repeated = new Map<string | undefined, number>();
+  for (const t of trades) {
+    const id = t?.id;
+    if (id === undefined || id === null) continue;
+    if (!seen.has(String(id))) {
+      seen.add(String(id));
+      continue;
+    }
+    const cost = num(t.fee?.cost);
+    if (cost !== undefined && cost > 0) repeated.set(t.fee?.currency, (repeated.get(t.fee?.currency) ?? 0) + cost);
+  }
+  if (repeated.size === 0) return [...fees];
+  return fees.map((f) => {
+    const extra = f ? repeated.get(f.currency) : undefined;
+    const cost = num(f?.cost);
+    if (!f || extra === undefined || cost === undefined) return f;
+    repeated.delete(f.currency);
+    return { ...f, cost: Math.max(0, cost - extra) };
+  });
 }
 
 /** The engine's reject reason for a ccxt error, from its class and the exchange's words. */

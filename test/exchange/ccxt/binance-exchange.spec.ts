@@ -99,6 +99,27 @@ describe('CcxtExchange on Binance (real ccxt.pro binance, local server)', () => 
     expect(s.balance('ETH').free).toBeCloseTo(0.00999, 12);
   });
 
+  it('a trade report delivered twice on the private stream: its amount and its fee are counted once', async () => {
+    const { s, ex, events } = await setup({ feeRate: 0.001 }, { pollIntervalMs: 60_000, reconcileIntervalMs: 60_000 });
+    await ex.start();
+    await waitFor(() => s.privateConnections > 0, 'the private stream', 5_000);
+    const placed = await ex.createLimitOrder({ clientId: 'dup-1', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20 });
+    await waitFor(() => ex.stats().streamConnected, 'the NEW report', 5_000);
+    s.repeatFrames('executionReport', 1);
+    s.fillOrder(placed!.id, 5);
+    await waitFor(() => events.some((e) => e.type === 'order.fill'), 'the first fill from the stream', 5_000);
+    await new Promise((r) => setTimeout(r, 100)); // its repeat is in too
+    s.fillOrder(placed!.id, 5);
+    await waitFor(() => events.filter((e) => e.type === 'order.fill').length >= 2, 'the second fill from the stream', 5_000);
+    await new Promise((r) => setTimeout(r, 100)); // nothing more comes
+    const fills = events.filter((e): e is Extract<OrderEvent, { type: 'order.fill' }> => e.type === 'order.fill');
+    expect(fills.map((f) => f.fill.amount)).toEqual([5, 5]);
+    // 0.001 × 10 XRP charged in XRP, worth 0.005 USDT at 0.5. Without the fix the repeated report's fee was
+    // counted again in the second fill: 0.0075.
+    expect(fills.reduce((a, f) => a + f.fill.fee, 0)).toBeCloseTo(0.005, 12);
+    expect(ex.getOrder({ id: placed!.id })?.fee).toBeCloseTo(0.005, 12);
+  });
+
   it('an order whose acknowledgement is lost is found by client id: one order on the exchange, no resend', async () => {
     const { s, ex } = await setup();
     s.loseNextAcks(1);
