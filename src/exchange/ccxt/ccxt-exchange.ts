@@ -95,6 +95,8 @@ export class CcxtExchange implements Exchange {
   #stats = { streamConnected: false, streamErrors: 0, polls: 0, ackRecoveries: 0, retries: 0, unknownOrders: 0, clockSyncs: 0 };
   /** The exchange's time of the trade a fill event reports, where the exchange gave it (private stream frames). */
   readonly #tradeTimes = new WeakMap<OrderEvent, number>();
+  /** Per client id, the placements in flight (`createLimitOrder`, then the look-ups of an unknown order): see `placed`. */
+  readonly #placing = new Map<string, Promise<void>>();
   /** Balance pushes ccxt handled since `watchBalance` last returned, as the exchange sent them. */
   #pushes: BalancePush[] = [];
   /** How far the exchange's clock was last seen ahead of this machine's at least, and when (see `#sawExchangeTime`). */
@@ -164,7 +166,32 @@ export class CcxtExchange implements Exchange {
    * open, a request still in flight could arrive after a resend and make a second order: the resend then
    * waits until the first attempt can no longer be accepted and asks again before it goes.
    */
-  async createLimitOrder(request: LimitOrderRequest): Promise<Order | undefined> {
+  createLimitOrder(request: LimitOrderRequest): Promise<Order | undefined> {
+    const placing = this.#place(request);
+    this.#placingNow(request.clientId, placing);
+    return placing;
+  }
+
+  /**
+   * Resolves once no placement of this client id is in flight here: neither `createLimitOrder` (its
+   * retries, its look-ups, the wait before a resend) nor the background look-ups of an order whose fate
+   * is unknown. Until then the exchange not knowing the client id proves nothing: the order may be
+   * placed a moment later (`LiveAccount.lookupOrder` waits for this before it answers a position).
+   */
+  async placed(clientId: string): Promise<void> {
+    for (let p = this.#placing.get(clientId); p !== undefined; p = this.#placing.get(clientId)) await p;
+  }
+
+  /** Counts `work` as a placement of `clientId` in flight until it settles (see `placed`). */
+  #placingNow(clientId: string, work: Promise<unknown>): void {
+    const before = this.#placing.get(clientId);
+    const all: Promise<void> = Promise.allSettled(before ? [before, work] : [work]).then(() => {
+      if (this.#placing.get(clientId) === all) this.#placing.delete(clientId);
+    });
+    this.#placing.set(clientId, all);
+  }
+
+  async #place(request: LimitOrderRequest): Promise<Order | undefined> {
     const attempts = this.#options.attempts ?? 4;
     let lastError: unknown;
     // Set once an attempt may have reached the exchange (any failure but a 429, which is refused unread).
@@ -488,7 +515,7 @@ export class CcxtExchange implements Exchange {
    */
   #unknown(request: LimitOrderRequest, why: string): undefined {
     this.#stats.unknownOrders++;
-    void this.#resolve(request, why);
+    this.#placingNow(request.clientId, this.#resolve(request, why));
     return undefined;
   }
 

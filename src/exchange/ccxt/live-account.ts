@@ -408,9 +408,15 @@ export class LiveAccount implements Venue {
     return this.#exchange.getOrder(ref);
   }
 
-  /** Asks the exchange; the answer (or the error) comes back when it arrives. */
+  /**
+   * Asks the exchange; the answer (or the error) comes back when it arrives. While the adapter is still
+   * placing an order of this client id (retrying after a 429 or a lost answer, waiting before a resend,
+   * looking up an order whose fate is unknown), the exchange not knowing it yet proves nothing: the
+   * question waits for the placement to end. Answered "no such order" meanwhile, a position gave the
+   * order up, and the order placed a moment later rested with nobody managing it.
+   */
   lookupOrder(ref: { readonly clientId: string; readonly market: string }, reply: LookupReply): void {
-    this.#exchange.fetchOrder(ref).then(
+    this.#exchange.placed(ref.clientId).then(() => this.#exchange.fetchOrder(ref)).then(
       (order) => reply({ order }),
       (error: unknown) => reply({ error }),
     );

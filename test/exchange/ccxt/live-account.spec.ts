@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { OrderEvent } from '../../../src/core/index.js';
+import type { LookupReply, OrderEvent } from '../../../src/core/index.js';
 import { CcxtExchange } from '../../../src/exchange/ccxt/ccxt-exchange.js';
 import { LiveAccount, type RestoredOrder } from '../../../src/exchange/ccxt/live-account.js';
 import { UpbitServer } from '../../helpers/upbit-server.js';
@@ -17,8 +17,8 @@ afterEach(async () => {
   for (const a of accounts.splice(0)) await a.close();
 });
 
-async function open(options: { restored?: readonly RestoredOrder[] } = {}): Promise<{ account: LiveAccount; events: OrderEvent[] }> {
-  const exchange = new CcxtExchange({ restUrl: server.restUrl, wsUrl: server.wsUrl, apiKey: server.accessKey, secret: server.secretKey, pollIntervalMs: 100, retryDelayMs: 20, random: () => 0.5 });
+async function open(options: { restored?: readonly RestoredOrder[] } = {}, retryDelayMs = 20): Promise<{ account: LiveAccount; events: OrderEvent[] }> {
+  const exchange = new CcxtExchange({ restUrl: server.restUrl, wsUrl: server.wsUrl, apiKey: server.accessKey, secret: server.secretKey, pollIntervalMs: 100, retryDelayMs, random: () => 0.5 });
   // REST re-reads every hour: what changes the balances here is the myAsset stream.
   const account = await LiveAccount.open(exchange, { quote: 'KRW', refreshMs: 3_600_000, ...options });
   accounts.push(account);
@@ -37,6 +37,23 @@ describe('LiveAccount against the local Upbit server', () => {
     server.fillOrder(order?.id as string);
     await waitFor(() => account.balanceStreamUpdates >= 2 && account.getBalance('XRP').free === 10, 'XRP from the stream', 10_000);
     expect(account.getBalance('KRW').free).toBeCloseTo(1_000_000 - 30_000 * 1.0005, 6);
+  });
+
+  it('a look-up while the order is still being placed (a 429, the resend waiting its backoff) waits for the placement: never "no such order" for an order that then rests', async () => {
+    // A position whose acknowledgement is overdue asks (unknownBuy); told "no such order", it settles and
+    // the order the adapter places a moment later rests on the exchange with nobody managing it.
+    const { account, events } = await open({}, 1_500);
+    server.failNext(429, 1, '/v1/orders', 'POST');
+    const placing = account.createLimitOrder({ clientId: 'acct-12-b1', market: 'XRP/KRW', side: 'buy', price: 3000, amount: 10 });
+    await waitFor(() => server.requestsTo('/v1/orders', 'POST').some((r) => r.status === 429), 'the 429', 5_000);
+    const answered = new Promise<Parameters<LookupReply>[0]>((resolve) => account.lookupOrder({ clientId: 'acct-12-b1', market: 'XRP/KRW' }, resolve));
+    const order = await placing;
+    expect(order?.status).toBe('open');
+    const reply = await answered;
+    // Without the fix: { order: undefined }, answered while the resend waited.
+    expect('order' in reply ? reply.order?.id : reply.error).toBe(order?.id);
+    expect(events.filter((e) => e.type === 'order.accepted').map((e) => e.type === 'order.accepted' && e.order.clientId)).toEqual(['acct-12-b1']);
+    await account.cancelOrder(order?.id as string);
   });
 
   it('reconciles restored orders: fills made while down arrive once (resting and completed orders), unknown orders are reported', async () => {
