@@ -80,6 +80,32 @@ function withoutRepeatedTrades(fees: readonly CcxtOrder['fee'][], trades: CcxtOr
   });
 }
 
+/**
+ * The order's fee after a private-stream report of one trade (Binance's executionReport, `x: TRADE`: the
+ * trade's amount `l` at `L`, its fee `n` in `N`, the order's executed amount `z`), counted from what the
+ * engine already knew of the order rather than from ccxt.pro's sum, which holds only the reports this
+ * process saw (after a restart the first trade's fee was lost against the restored order's) and each
+ * report as often as it came. The order as known plus this trade's fee when the report brings exactly
+ * this trade; the fee as known when it brings nothing new (a report repeated, or older); undefined
+ * otherwise (no such report, the order not known, or trades missed between: ccxt's figure stands).
+ */
+function tradeReportFee(info: unknown, previous: Order | undefined, filled: number, base: string, quote: string): number | undefined {
+  if (!previous || !info || typeof info !== 'object') return undefined;
+  const r = info as Record<string, unknown>;
+  if (r['x'] !== 'TRADE') return undefined;
+  const amount = num(r['l']);
+  const fee = num(r['n']);
+  const price = num(r['L']);
+  if (amount === undefined || fee === undefined || price === undefined) return undefined;
+  const tolerance = 1e-9 * Math.max(1, filled);
+  const added = filled - previous.filled;
+  if (added <= tolerance) return previous.fee;
+  if (Math.abs(added - amount) > tolerance) return undefined;
+  const currency = r['N'];
+  const inQuote = currency === quote ? fee : currency === base ? fee * price : 0;
+  return previous.fee + inQuote;
+}
+
 /** The engine's reject reason for a ccxt error, from its class and the exchange's words. */
 export function unifiedRejectReason(error: unknown): RejectReason {
   if (error instanceof InsufficientFunds) return 'insufficient_funds';
@@ -115,8 +141,11 @@ export function unifiedDialect(ex: Ccxt, call: CcxtCall): CcxtDialect {
     const cost = num(o.cost) ?? (filled === 0 ? 0 : average !== undefined ? average * filled : previous && previous.filled === filled ? previous.cost : price * filled);
     const m = market(symbol);
     const slash = symbol.indexOf('/');
+    const base = m?.base ?? symbol.slice(0, slash);
+    const quote = m?.quote ?? symbol.slice(slash + 1);
     const fee =
-      quoteFee(o, m?.base ?? symbol.slice(0, slash), m?.quote ?? symbol.slice(slash + 1), filled > 0 ? cost / filled : price) ??
+      tradeReportFee(o.info, previous, filled, base, quote) ??
+      quoteFee(o, base, quote, filled > 0 ? cost / filled : price) ??
       (previous && previous.filled === filled ? previous.fee : cost * (m?.taker ?? 0));
     return {
       id,

@@ -118,6 +118,45 @@ describe('CcxtExchange on Binance (real ccxt.pro binance, local server)', () => 
     // counted again in the second fill: 0.0075.
     expect(fills.reduce((a, f) => a + f.fill.fee, 0)).toBeCloseTo(0.005, 12);
     expect(ex.getOrder({ id: placed!.id })?.fee).toBeCloseTo(0.005, 12);
+    // The same with the reports back to back: ccxt.pro may hand both trades over as one order update, and
+    // the fee is then its sum, less the repeated report's.
+    const second = await ex.createLimitOrder({ clientId: 'dup-2', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20 });
+    await waitFor(() => events.some((e) => e.type === 'order.accepted' && e.order.id === second!.id), 'the second order', 5_000);
+    s.repeatFrames('executionReport', 1);
+    s.fillOrder(second!.id, 5);
+    s.fillOrder(second!.id, 5);
+    await waitFor(() => ex.getOrder({ id: second!.id })?.filled === 10, 'both trades of the second order', 5_000);
+    await new Promise((r) => setTimeout(r, 100)); // nothing more comes
+    const more = events.filter((e): e is Extract<OrderEvent, { type: 'order.fill' }> => e.type === 'order.fill' && e.order.id === second!.id);
+    expect(more.reduce((a, f) => a + f.fill.amount, 0)).toBeCloseTo(10, 12);
+    expect(more.reduce((a, f) => a + f.fill.fee, 0)).toBeCloseTo(0.005, 12);
+  });
+
+  it('after a restart, the first trade the stream reports carries its own fee (ccxt.pro sums only the reports it saw)', async () => {
+    const { s, ex } = await setup({ feeRate: 0.001 });
+    const placed = await ex.createLimitOrder({ clientId: 'fee-r-b1', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20 });
+    s.fillOrder(placed!.id, 5);
+    await ex.close();
+    adapters.splice(0);
+    // The restored position knew that first fill: 5 XRP for 2.5 USDT, 0.005 XRP of fee worth 0.0025 USDT.
+    const restarted = new CcxtExchange({ exchangeId: 'binance', apiKey: s.apiKey, secret: s.secret, restUrl: s.restUrl, timeoutMs: 3_000, retryDelayMs: 20, pollIntervalMs: 60_000, reconcileIntervalMs: 60_000, random: () => 0.5 });
+    adapters.push(restarted);
+    const events: OrderEvent[] = [];
+    restarted.orderEvents$.subscribe((e) => events.push(e));
+    restarted.seed([{ id: placed!.id, clientId: 'fee-r-b1', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20, status: 'open', filled: 5, cost: 2.5, fee: 0.0025, ts: 0 }]);
+    await restarted.start();
+    await waitFor(() => s.privateConnections > 0, 'the private stream', 5_000);
+    await new Promise((r) => setTimeout(r, 200)); // subscribed
+    s.fillOrder(placed!.id, 5);
+    await waitFor(() => events.some((e) => e.type === 'order.fill'), 'the fill from the stream', 5_000);
+    s.fillOrder(placed!.id, 5);
+    await waitFor(() => events.filter((e) => e.type === 'order.fill').length >= 2, 'the next fill from the stream', 5_000);
+    const fills = events.filter((e): e is Extract<OrderEvent, { type: 'order.fill' }> => e.type === 'order.fill');
+    expect(fills.map((f) => f.fill.amount)).toEqual([5, 5]);
+    // Each 5 XRP pays 0.005 XRP, 0.0025 USDT. Without the fix the first fill after the restart had none:
+    // ccxt's fee of the order was that one report's, less the 0.0025 the position already knew.
+    expect(fills.map((f) => f.fill.fee)).toEqual([expect.closeTo(0.0025, 12), expect.closeTo(0.0025, 12)]);
+    expect(restarted.getOrder({ id: placed!.id })?.fee).toBeCloseTo(0.0075, 12);
   });
 
   it('an order whose acknowledgement is lost is found by client id: one order on the exchange, no resend', async () => {
