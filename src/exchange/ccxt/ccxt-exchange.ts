@@ -164,7 +164,9 @@ export class CcxtExchange implements Exchange {
    * may rest there, so it is looked up like a lost answer. Where the exchange takes a signed request until
    * its `recvWindow` has passed (Binance) and refuses a repeated client id only while the first order is
    * open, a request still in flight could arrive after a resend and make a second order: the resend then
-   * waits until the first attempt can no longer be accepted and asks again before it goes.
+   * waits until the first attempt can no longer be accepted and asks again before it goes; and it goes
+   * only once a look-up has answered "no such order" (the first order, filled or cancelled meanwhile, no
+   * longer holds its client id there), else the order is unknown.
    */
   createLimitOrder(request: LimitOrderRequest): Promise<Order | undefined> {
     const placing = this.#place(request);
@@ -240,7 +242,11 @@ export class CcxtExchange implements Exchange {
             this.#stats.ackRecoveries++;
             return look.order;
           }
-          // A failed look-up is no answer: resending with the same client id is still safe (a duplicate is refused).
+          // A failed look-up is no answer. Where a client id is refused forever once used (Upbit), resending with
+          // it is still safe. Where it is refused only while its order is open (window > 0: Binance), the first
+          // order may have filled or been cancelled meanwhile and a resend would be a second order: no resend
+          // until a look-up has answered; the order is unknown and looked up in the background.
+          if (window > 0 && !look.answered) return this.#unknown(request, this.#dialect.rejectOf(error).message);
         }
         this.#stats.retries++;
         await this.#backoff(attempt);

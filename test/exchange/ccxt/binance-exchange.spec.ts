@@ -168,6 +168,23 @@ describe('CcxtExchange on Binance (real ccxt.pro binance, local server)', () => 
     expect(ex.stats().ackRecoveries).toBe(1);
   });
 
+  it('a lost acknowledgement while look-ups fail: no resend, so an order filled meanwhile is not placed a second time', async () => {
+    // Binance refuses a repeated client id only while the first order is open: once it has filled, a resend is a new order.
+    const { s, ex, events } = await setup();
+    (ex.ccxt.options as Record<string, unknown>)['recvWindow'] = 1_000; // the resend would wait 2 s, not 11
+    s.failNext(503, 8, '/api/v3/order', 'GET');
+    s.loseNextAcks(1);
+    const placing = ex.createLimitOrder({ clientId: 'resend-1', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20 });
+    await waitFor(() => s.allOrders().some((o) => o.clientOrderId === 'resend-1'), 'the order made, its answer lost', 5_000);
+    s.fillOrder(s.allOrders().find((o) => o.clientOrderId === 'resend-1')!.orderId);
+    await placing;
+    // Without the fix: two orders (the resend after the unanswered look-ups made a second one: 40 XRP bought).
+    expect(s.allOrders().filter((o) => o.clientOrderId === 'resend-1')).toHaveLength(1);
+    expect(s.requestsTo('/api/v3/order', 'POST')).toHaveLength(1);
+    // Found in the background once the look-ups answer again.
+    await waitFor(() => events.some((e) => e.type === 'order.fill' && e.order.clientId === 'resend-1'), 'the fill found by the look-ups', 10_000);
+  });
+
   it('retries 429 and 5xx answers with backoff; a 418 ban stops every request until it is over', async () => {
     const { s, ex } = await setup();
     s.failNext(429, 1, '/api/v3/account');
