@@ -33,15 +33,20 @@ export function regimeCode(price: number, vwap: number, expected: number, thresh
   // keeps the answer the logarithm's; a bound too small for it (or a negative threshold and expected move,
   // where the signs turn the comparisons around) takes the logarithm.
   const bound = threshold * expected * (1 - 1e-6);
+  if (bound > 1e-6 && expected > 0 && ratio - 1 < bound && 1 - 1 / ratio > -bound) return 2;
+  // The rest in a function of its own: this one stays small enough for the compiler to inline all four of
+  // a snapshot's calls.
+  return movedCode(ratio, expected, threshold, bound);
+}
+
+/** regimeCode of a ratio the flat test did not settle. */
+function movedCode(ratio: number, expected: number, threshold: number, bound: number): number {
   if (bound > 1e-6 && expected > 0) {
-    const above = ratio - 1;
-    const below = 1 - 1 / ratio;
-    if (above < bound && below > -bound) return 2;
     // The same bounds decide a move far past the threshold either way (most snapshots of a trending coin
     // at the 12h and 24h horizons): ln r ≥ 1 − 1/r above it, ln r ≤ r − 1 below it, with the same margin.
     const outer = threshold * expected * (1 + 1e-6);
-    if (below > outer) return 0;
-    if (above < -outer) return 1;
+    if (1 - 1 / ratio > outer) return 0;
+    if (ratio - 1 < -outer) return 1;
   }
   const z = Math.log(ratio) / expected;
   if (z > threshold) return 0;
