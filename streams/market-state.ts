@@ -159,11 +159,12 @@ export class MarketState {
     // classifyRegime of the 1h, 6h, 12h and 24h windows, as codes (no strings until the shared record).
     const minMove = this.#regimeRule.minMove;
     const threshold = this.#regimeRule.threshold;
-    const h1 = regimeCode(price, vwapOf(sums, 5, price), Math.max(minMove, volatility * SQRT_1), threshold);
-    const h6 = regimeCode(price, vwapOf(sums, 6, price), Math.max(minMove, volatility * SQRT_6), threshold);
-    const h12 = regimeCode(price, vwapOf(sums, 7, price), Math.max(minMove, volatility * SQRT_12), threshold);
-    const h24 = regimeCode(price, vwapOf(sums, 8, price), Math.max(minMove, volatility * SQRT_24), threshold);
-    const regime = regimes(((h1 * 3 + h6) * 3 + h12) * 3 + h24);
+    // One call site in a loop, not four: the compiler inlines a function's callees up to a total size, and
+    // four copies of regimeCode left the SnapshotWindows constructor, #advance and the volatility's computation as
+    // calls (allocated apart from the snapshot, not folded with it).
+    let k = 0;
+    for (let h = 0; h < 4; h++) k = k * 3 + regimeCode(price, vwapOf(sums, REGIME_WINDOW + h, price), Math.max(minMove, volatility * (SQRT_HOURS[h] as number)), threshold);
+    const regime = regimes(k);
     // Object literals with a fixed key order: one hidden class for every snapshot, cheap to build and read.
     return this.touch
       ? { market: this.market, ts, price, windows, volatility, position, high, low, regime, touch: this.touch }
@@ -179,10 +180,10 @@ function windowSums(): number[] {
 const PRICE = 33;
 
 /** √hours of the regime horizons (Math.sqrt is exact to the last bit, so these are what classifyRegime computes). */
-const SQRT_1 = Math.sqrt(1);
-const SQRT_6 = Math.sqrt(6);
-const SQRT_12 = Math.sqrt(12);
-const SQRT_24 = Math.sqrt(24);
+const SQRT_HOURS = [Math.sqrt(1), Math.sqrt(6), Math.sqrt(12), Math.sqrt(24)];
+/** Index in WINDOWS of the first of the regimes' four windows, 1h, 6h, 12h and 1d, which follow one another there. */
+const REGIME_WINDOW = WINDOWS.indexOf('1h');
+if (WINDOWS[REGIME_WINDOW + 1] !== '6h' || WINDOWS[REGIME_WINDOW + 2] !== '12h' || WINDOWS[REGIME_WINDOW + 3] !== '1d') throw new Error('market-state: the regime windows are not 1h, 6h, 12h, 1d in a row');
 
 /** The 81 regime records, shared by every snapshot (frozen: a snapshot is read-only), by ((1h·3 + 6h)·3 + 12h)·3 + 24h of their codes. */
 const REGIME_RECORDS: (Readonly<Record<string, Regime>> | undefined)[] = [];
