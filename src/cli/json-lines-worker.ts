@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { SNAPSHOT_FIELDS, WINDOW_STATS, type FeatureSelection } from './output.js';
-import { WINDOWS } from '../core/index.js';
-import { SnapshotUnpacker, type PackedBatch } from './snapshot-rows.js';
+import type { FeatureSelection } from './output.js';
+import { PackedRowJson } from './packed-row-json.js';
+import type { PackedBatch } from './snapshot-rows.js';
 
 /** What a worker is given: what of each snapshot to write. */
 export interface JsonLinesJob {
@@ -25,15 +25,13 @@ const FIRST_BYTES = 8 * 2 ** 20;
 /**
  * The JSON lines of feature snapshots, serialised in worker threads while the main thread computes the
  * next ones: formatting the numbers is most of an export's time. Each batch arrives packed
- * (snapshot-rows.ts), goes back as the bytes JSON.stringify writes for it, and the main thread writes the
- * batches in order (parallel-json-writer.ts).
+ * (snapshot-rows.ts), goes back as the bytes JSON.stringify writes for it (packed-row-json.ts), and the
+ * main thread writes the batches in order (parallel-json-writer.ts).
  */
 const job = workerData as JsonLinesJob | undefined;
 const port = parentPort;
 if (port && job?.kind === 'coinrx-json-lines') {
-  const selection = job.selection;
-  const everything = SNAPSHOT_FIELDS.every((f) => selection.fields.includes(f)) && selection.windows.length === WINDOWS.length && selection.stats.length === WINDOW_STATS.length;
-  const unpacker = new SnapshotUnpacker();
+  const lines = new PackedRowJson(job.selection);
   // Memory the main thread wrote from and handed back: the next batches are encoded into it, not into new
   // pages the kernel must fault in and zero.
   const spare: ArrayBuffer[] = [];
@@ -43,31 +41,17 @@ if (port && job?.kind === 'coinrx-json-lines') {
       return;
     }
     try {
-      let out = Buffer.from(spare.pop() ?? new ArrayBuffer(FIRST_BYTES));
-      let at = 0;
-      let lines = 0;
-      let chars = 0;
-      // Each line goes into the bytes as it is made (what snapshotSerializer writes: the whole snapshot, or the
-      // selected part built straight from the rows): a batch's strings die young instead of being kept for a
-      // join, which the young generation's copying made cost as much as the formatting.
-      const push = (o: unknown): void => {
-        const line = JSON.stringify(o);
-        // UTF-8 takes at most three bytes a UTF-16 unit; the newline one.
-        if (out.length - at < 3 * line.length + 1) {
-          const grown = Buffer.from(new ArrayBuffer(2 * out.length + 3 * line.length + 1));
-          out.copy(grown, 0, 0, at);
-          out = grown;
-        }
-        at += out.write(line, at);
-        out[at++] = 10;
-        lines++;
-        chars += line.length + 1;
-      };
-      if (everything) unpacker.unpack(command.batch, push);
-      else unpacker.unpackSelected(command.batch, selection, push);
+      let out = new Uint8Array(spare.pop() ?? new ArrayBuffer(FIRST_BYTES));
+      const before = lines.chars;
+      let at = lines.write(command.batch, out, 0);
+      // Too little room: the batch again into a buffer twice the size (the old one is dropped, as it is too small to reuse).
+      while (at < 0) {
+        out = new Uint8Array(new ArrayBuffer(2 * out.length));
+        at = lines.write(command.batch, out, 0);
+      }
       const bytes = new Uint8Array(out.buffer, 0, at);
       const rows = command.batch.rows;
-      port.postMessage({ type: 'formatted', seq: command.seq, bytes, rows, lines, chars } satisfies JsonLinesReply, [out.buffer as ArrayBuffer, rows.buffer as ArrayBuffer]);
+      port.postMessage({ type: 'formatted', seq: command.seq, bytes, rows, lines: command.batch.count, chars: lines.chars - before } satisfies JsonLinesReply, [out.buffer as ArrayBuffer, rows.buffer as ArrayBuffer]);
     } catch (error) {
       port.postMessage({ type: 'error', message: (error as Error).message } satisfies JsonLinesReply);
     }

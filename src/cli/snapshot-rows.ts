@@ -1,12 +1,11 @@
-import { WINDOWS, type FeatureSnapshot, type WindowName, type WindowStats } from '../core/index.js';
+import { WINDOWS, type FeatureSnapshot } from '../core/index.js';
 import { windowValue } from '../../streams/market-state.js';
-import { SNAPSHOT_FIELDS, type FeatureSelection, type WindowStat } from './output.js';
 
 /**
  * Feature snapshots packed into rows of numbers, to hand them to another thread without a structured
  * clone of each object: one Float64Array row per snapshot, strings (market names) and the shared regime
- * records as indexes into tables that grow as new ones appear. `unpack` rebuilds each snapshot with the
- * same keys in the same order, so JSON.stringify writes the same bytes for it.
+ * records as indexes into tables that grow as new ones appear (packed-row-json.ts writes the rows as
+ * JSON lines).
  */
 const W = WINDOWS.length;
 const MARKET = 0;
@@ -20,6 +19,8 @@ const LOW = HIGH + 1;
 const REGIME = LOW + 1;
 const TOUCH = REGIME + 1; // 0: none; 1: bidPrice, bidSize, askPrice, askSize follow
 export const ROW = TOUCH + 5;
+/** Where each part of a snapshot sits in its row (a window's four figures: vwap, volume, value, trades from `windows + 4 × its index`). */
+export const ROW_AT = { market: MARKET, ts: TS, price: PRICE, windows: WIN, volatility: VOLATILITY, position: POSITION, high: HIGH, low: LOW, regime: REGIME, touch: TOUCH } as const;
 
 /** What a packed batch carries besides its rows: the table entries first seen in it. */
 export interface PackedBatch {
@@ -108,95 +109,3 @@ export class SnapshotPacker {
   }
 }
 
-/** The receiving side: the tables as they grow, and each row back as a snapshot. */
-export class SnapshotUnpacker {
-  readonly #markets: string[] = [];
-  readonly #regimes: Readonly<Record<string, string>>[] = [];
-
-  /** Calls `each` with every snapshot of the batch, in order. */
-  unpack(batch: PackedBatch, each: (s: FeatureSnapshot) => void): void {
-    this.#markets.push(...batch.markets);
-    this.#regimes.push(...batch.regimes);
-    const r = batch.rows;
-    for (let i = 0; i < batch.count; i++) {
-      const at = i * ROW;
-      const windows = {} as Record<WindowName, WindowStats>;
-      for (let w = 0; w < W; w++) {
-        const o = at + WIN + w * 4;
-        windows[WINDOWS[w] as WindowName] = { vwap: r[o] as number, volume: r[o + 1] as number, value: r[o + 2] as number, trades: r[o + 3] as number };
-      }
-      const base = {
-        market: this.#markets[r[at + MARKET] as number] as string,
-        ts: r[at + TS] as number,
-        price: r[at + PRICE] as number,
-        windows,
-        volatility: r[at + VOLATILITY] as number,
-        position: r[at + POSITION] as number,
-        high: r[at + HIGH] as number,
-        low: r[at + LOW] as number,
-        regime: this.#regimes[r[at + REGIME] as number] as Readonly<Record<string, string>>,
-      };
-      each(r[at + TOUCH] === 0 ? (base as FeatureSnapshot) : (Object.assign(base, { touch: { bidPrice: r[at + TOUCH + 1] as number, bidSize: r[at + TOUCH + 2] as number, askPrice: r[at + TOUCH + 3] as number, askSize: r[at + TOUCH + 4] as number } }) as FeatureSnapshot));
-    }
-  }
-
-  /**
-   * Calls `each` with what JSON.stringify of `selection`'s part of every snapshot of the batch needs: the
-   * selected keys only, in the snapshot's order (snapshotSerializer's object), built straight from the row
-   * instead of a whole snapshot that is then copied. The object is made once a batch and rewritten for
-   * each row (one with `touch` for the rows that have a touch): `each` must be done with it when it returns.
-   */
-  unpackSelected(batch: PackedBatch, selection: FeatureSelection, each: (picked: Record<string, unknown>) => void): void {
-    this.#markets.push(...batch.markets);
-    this.#regimes.push(...batch.regimes);
-    const scalarFields = SNAPSHOT_FIELDS.filter((f): f is keyof typeof SCALAR_AT => f in SCALAR_AT && selection.fields.includes(f));
-    const scalarAt = scalarFields.map((f) => SCALAR_AT[f]);
-    // Window k's figures: window k's object, and where its stats sit in a row.
-    const windowAt = selection.windows.map((w) => WIN + WINDOWS.indexOf(w) * 4);
-    const statAt = selection.stats.map((stat) => STAT_OFFSET[stat]);
-    const figures = selection.windows.map(() => Object.fromEntries(selection.stats.map((stat) => [stat, 0.5])) as Record<string, number>);
-    const windows = Object.fromEntries(selection.windows.map((w, k) => [w, figures[k]]));
-    const touch = { bidPrice: 0.5, bidSize: 0.5, askPrice: 0.5, askSize: 0.5 };
-    const shape = (touched: boolean): Record<string, unknown> => {
-      const o: Record<string, unknown> = { market: '', ts: 0.5 };
-      for (const f of SNAPSHOT_FIELDS) {
-        if (!selection.fields.includes(f)) continue;
-        if (f === 'windows') o[f] = windows;
-        else if (f === 'regime') o[f] = null;
-        else if (f !== 'touch') o[f] = 0.5;
-        else if (touched) o[f] = touch;
-      }
-      return o;
-    };
-    const plain = shape(false);
-    const touched = selection.fields.includes('touch') ? shape(true) : undefined;
-    const hasRegime = selection.fields.includes('regime');
-    const windowCount = selection.fields.includes('windows') ? figures.length : 0;
-    const r = batch.rows;
-    for (let i = 0; i < batch.count; i++) {
-      const at = i * ROW;
-      const o = touched !== undefined && r[at + TOUCH] !== 0 ? touched : plain;
-      o['market'] = this.#markets[r[at + MARKET] as number] as string;
-      o['ts'] = r[at + TS] as number;
-      for (let k = 0; k < scalarFields.length; k++) o[scalarFields[k] as string] = r[at + (scalarAt[k] as number)] as number;
-      for (let k = 0; k < windowCount; k++) {
-        const one = figures[k] as Record<string, number>;
-        const base = at + (windowAt[k] as number);
-        for (let j = 0; j < statAt.length; j++) one[selection.stats[j] as WindowStat] = r[base + (statAt[j] as number)] as number;
-      }
-      if (hasRegime) o['regime'] = this.#regimes[r[at + REGIME] as number];
-      if (o === touched) {
-        touch.bidPrice = r[at + TOUCH + 1] as number;
-        touch.bidSize = r[at + TOUCH + 2] as number;
-        touch.askPrice = r[at + TOUCH + 3] as number;
-        touch.askSize = r[at + TOUCH + 4] as number;
-      }
-      each(o);
-    }
-  }
-}
-
-/** Where each window figure sits in a window's four numbers of a row. */
-const STAT_OFFSET: Readonly<Record<WindowStat, number>> = { vwap: 0, volume: 1, value: 2, trades: 3 };
-/** Where each number field sits in a row. */
-const SCALAR_AT: Readonly<Record<'price' | 'volatility' | 'position' | 'high' | 'low', number>> = { price: PRICE, volatility: VOLATILITY, position: POSITION, high: HIGH, low: LOW };

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { estimateRecords } from '../../src/cli/input-records-estimate.js';
 import { SNAPSHOT_FIELDS, snapshotSerializer, WINDOW_STATS, type FeatureSelection } from '../../src/cli/output.js';
-import { SnapshotPacker, SnapshotUnpacker } from '../../src/cli/snapshot-rows.js';
+import { PackedRowJson } from '../../src/cli/packed-row-json.js';
+import { SnapshotPacker } from '../../src/cli/snapshot-rows.js';
 import { parseConfig } from '../../src/config.js';
 import { WINDOWS, type FeatureSnapshot, type MarketEvent } from '../../src/core/index.js';
 import { marketPipeline } from '../../src/engine/market-pipeline.js';
@@ -42,6 +43,65 @@ function picked(s: FeatureSnapshot, sel: FeatureSelection): string {
     else o[f] = s[f];
   }
   return JSON.stringify(o);
+}
+
+/** Snapshots packed in batches of `capacity`, each batch copied as a thread receives it, and written by PackedRowJson as one text. */
+function packedLines(snapshots: readonly FeatureSnapshot[], sel: FeatureSelection, capacity: number): string {
+  const packer = new SnapshotPacker(capacity);
+  const lines = new PackedRowJson(sel);
+  const chunks: string[] = [];
+  const flush = (): void => {
+    const batch = structuredClone(packer.take());
+    let out = new Uint8Array(64);
+    let at = lines.write(batch, out, 0);
+    while (at < 0) at = lines.write(batch, (out = new Uint8Array(2 * out.length)), 0);
+    chunks.push(Buffer.from(out.buffer, 0, at).toString('utf8'));
+  };
+  for (const s of snapshots) if (!packer.add(s)) (flush(), packer.add(s));
+  flush();
+  const text = chunks.join('');
+  // `chars` counts what the lines measure as a string, once a batch however often it was written again.
+  expect(lines.chars).toBe(text.length);
+  return text;
+}
+
+/** A seeded generator (mulberry32): the same random cases every run. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** Numbers of every kind JSON.stringify writes differently: not finite, -0, whole, short decimals, any 64 bits, both ends of plain notation. */
+function oddNumber(next: () => number): number {
+  const bits = new DataView(new ArrayBuffer(8));
+  const special = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0, 1e-6, 1e-7, 9.99999e-7, 1e21, 1e15, 1e15 - 1, 2 ** 53, 2 ** 31, Number.MIN_VALUE, Number.MAX_VALUE, 0.1 + 0.2, 5e-324, 123456789.12345678];
+  const sign = next() < 0.2 ? -1 : 1;
+  switch (Math.floor(next() * 7)) {
+    case 0:
+      return special[Math.floor(next() * special.length)] as number;
+    case 1:
+      return sign * Math.floor(next() * 10 ** Math.floor(next() * 18));
+    case 2:
+      // A whole number of 10^-k (prices and volumes from a file), near where plain and 15-digit notation end.
+      return (sign * Math.floor(next() * 10 ** Math.floor(next() * 17))) / 10 ** Math.floor(next() * 12);
+    case 3:
+      bits.setUint32(0, Math.floor(next() * 2 ** 32));
+      bits.setUint32(4, Math.floor(next() * 2 ** 32));
+      return bits.getFloat64(0);
+    case 4:
+      return sign * next() * 10 ** (Math.floor(next() * 40) - 20);
+    case 5:
+      // Sums and ratios as the windows make them.
+      return (next() * 1000 + next() * 0.001) / (next() * 7 + 0.5);
+    default:
+      return sign * Math.round(next() * 1e8) * 10 ** (Math.floor(next() * 10) - 8);
+  }
 }
 
 function snapshotsOf(events: readonly MarketEvent[], everyMs: number): FeatureSnapshot[] {
@@ -78,23 +138,17 @@ describe('feature export', () => {
     expect(snapshotSerializer(ALL)(extremes[0] as FeatureSnapshot)).toBe(JSON.stringify(extremes[0]));
   });
 
-  it('snapshots packed into rows come back as the same JSON', () => {
+  it('packed rows written as JSON lines are the bytes JSON.stringify writes for each snapshot', () => {
     const t0 = Date.UTC(2024, 0, 1);
     const events: MarketEvent[] = [];
     for (let i = 0; i < 2000; i++) events.push({ kind: 'trade', market: ['BTC/KRW', 'ETH/KRW', 'X\u00e9/KRW'][i % 3] as string, ts: t0 + i * 1999, price: 100 + Math.cos(i) * 5, amount: 0.01 * (i % 11) });
     const snapshots = snapshotsOf(events, 1000);
     const odd = snapshots[3] as FeatureSnapshot;
     snapshots.push({ ...odd, volatility: Number.NaN, touch: { bidPrice: 99, bidSize: 1.5, askPrice: 101, askSize: Number.POSITIVE_INFINITY } });
-    const packer = new SnapshotPacker(100);
-    const unpacker = new SnapshotUnpacker();
-    const back: string[] = [];
-    const flush = (): void => unpacker.unpack(structuredClone(packer.take()), (s) => back.push(JSON.stringify(s)));
-    for (const s of snapshots) if (!packer.add(s)) (flush(), packer.add(s));
-    flush();
-    expect(back).toEqual(snapshots.map((s) => JSON.stringify(s)));
+    expect(packedLines(snapshots, ALL, 100)).toBe(snapshots.map((s) => `${JSON.stringify(s)}\n`).join(''));
   });
 
-  it('packed rows unpacked for a selection give what the serialiser writes for it', () => {
+  it('packed rows written for a selection are what the serialiser writes for it', () => {
     const t0 = Date.UTC(2024, 0, 1);
     const events: MarketEvent[] = [];
     for (let i = 0; i < 1500; i++) events.push({ kind: 'trade', market: ['BTC/KRW', 'ETH/KRW'][i % 2] as string, ts: t0 + i * 1499, price: 50 + Math.sin(i) * 2, amount: 0.02 * (i % 7) });
@@ -105,17 +159,36 @@ describe('feature export', () => {
       { fields: ['windows', 'regime', 'touch'], windows: ['1M'], stats: ['value', 'trades'] },
       { fields: ['low', 'high', 'touch'], windows: WINDOWS, stats: WINDOW_STATS },
       { fields: ['price', 'windows', 'volatility', 'position'], windows: WINDOWS, stats: ['vwap', 'volume', 'value', 'trades'] },
+      { fields: ['windows'], windows: WINDOWS, stats: ['vwap', 'volume'] },
     ];
     for (const sel of selections) {
-      const packer = new SnapshotPacker(64);
-      const unpacker = new SnapshotUnpacker();
-      const back: string[] = [];
-      const flush = (): void => unpacker.unpackSelected(structuredClone(packer.take()), sel, (o) => back.push(JSON.stringify(o)));
-      for (const s of snapshots) if (!packer.add(s)) (flush(), packer.add(s));
-      flush();
       const write = snapshotSerializer(sel);
-      expect(back).toEqual(snapshots.map((s) => write(s)));
+      expect(packedLines(snapshots, sel, 64)).toBe(snapshots.map((s) => `${write(s)}\n`).join(''));
     }
+  });
+
+  it('packed rows of random numbers and market names are written as JSON.stringify writes them', () => {
+    const next = random(19);
+    const names = ['BTC/KRW', 'A"B/KRW', 'back\\slash/USDT', 'new\nline/KRW', 'tab\t\u0001/KRW', 'X\u00e9/KRW', '\u20ac/\u{1f600}', 'lone\ud800/KRW', '\u2028/KRW'];
+    const regimes = [{ '1h': 'flat', '6h': 'up' }, { '1h': 'down"', '6h': '\u00e9' }];
+    const snapshots: FeatureSnapshot[] = [];
+    for (let i = 0; i < 3000; i++) {
+      // Neighbouring windows often equal (1m, 3m and 5m of one candle): half the time a figure repeats the window before's.
+      let last = { vwap: oddNumber(next), volume: oddNumber(next), value: oddNumber(next), trades: oddNumber(next) };
+      const windows = Object.fromEntries(
+        WINDOWS.map((w) => {
+          if (next() >= 0.5) last = { vwap: oddNumber(next), volume: next() < 0.5 ? last.volume : oddNumber(next), value: oddNumber(next), trades: oddNumber(next) };
+          return [w, { ...last }];
+        }),
+      ) as unknown as FeatureSnapshot['windows'];
+      const s = { market: names[i % names.length] as string, ts: next() < 0.9 ? Date.UTC(2021, 0, 1) + Math.floor(next() * 1e10) : oddNumber(next), price: oddNumber(next), windows, volatility: oddNumber(next), position: oddNumber(next), high: oddNumber(next), low: oddNumber(next), regime: regimes[i % 2] as Readonly<Record<string, string>> };
+      snapshots.push((next() < 0.3 ? { ...s, touch: { bidPrice: oddNumber(next), bidSize: oddNumber(next), askPrice: oddNumber(next), askSize: oddNumber(next) } } : s) as FeatureSnapshot);
+    }
+    expect(packedLines(snapshots, ALL, 257)).toBe(snapshots.map((s) => `${JSON.stringify(s)}\n`).join(''));
+    const pair: FeatureSelection = { fields: ['windows'], windows: WINDOWS, stats: ['vwap', 'volume'] };
+    expect(packedLines(snapshots, pair, 1000)).toBe(snapshots.map((s) => `${picked(s, pair)}\n`).join(''));
+    const some: FeatureSelection = { fields: ['price', 'windows', 'regime', 'touch'], windows: ['3m', '1h', '1M'], stats: ['volume', 'trades'] };
+    expect(packedLines(snapshots, some, 3000)).toBe(snapshots.map((s) => `${picked(s, some)}\n`).join(''));
   });
 
   it('a file written through the worker thread holds the bytes written to stdout', async () => {
