@@ -185,8 +185,6 @@ const DECADES = Array.from({ length: 22 }, (_, i) => Number(`1e${i - 6}`));
 const SPLITTER = 134217729;
 /** Within this of a half, the exact product's rounding is left to String(n) (a tie, or too close to tell). */
 const TIE = 1e-6;
-/** A decimal's digits, right-aligned, before they are laid out with the point. */
-const DIGITS = new Uint8Array(24);
 
 /**
  * `n` as JSON.stringify writes it: `null` unless finite, else the shortest decimal that reads back as `n`,
@@ -287,41 +285,55 @@ function text(n: number, out: Uint8Array, at: number): number {
 
 /** (high × 10^8 + low) × 10^-k in plain notation (high < 2^31, low < 10^8, both whole), without trailing zeros after the point. */
 function decimal(high: number, low: number, k: number, out: Uint8Array, at: number): number {
-  // The digits right-aligned in DIGITS: low's eight (zero-padded when high has digits), then high's.
-  let d = DIGITS.length;
-  let x = low | 0;
-  if (high > 0) {
-    for (let j = 0; j < 8; j++) {
-      const q = (x / 10) | 0;
-      DIGITS[--d] = 48 + x - q * 10;
-      x = q;
-    }
-    x = high | 0;
+  // The digits are top's, then bottom's padded to `padded` (eight when high has digits).
+  let top = high | 0;
+  let bottom = low | 0;
+  let padded = 8;
+  if (top === 0) {
+    top = bottom;
+    bottom = 0;
+    padded = 0;
   }
-  do {
-    const q = (x / 10) | 0;
-    DIGITS[--d] = 48 + x - q * 10;
-    x = q;
-  } while (x > 0);
-  let end = DIGITS.length;
-  while (k > 0 && DIGITS[end - 1] === 48) {
-    end--;
+  while (k > 0) {
+    if (padded > 0) {
+      const q = (bottom / 10) | 0;
+      if (q * 10 !== bottom) break;
+      bottom = q;
+      padded--;
+    } else {
+      const q = (top / 10) | 0;
+      if (q * 10 !== top) break;
+      top = q;
+    }
     k--;
   }
-  const count = end - d;
-  if (k === 0) {
-    for (let i = d; i < end; i++) out[at++] = DIGITS[i] as number;
-    return at;
+  let count = padded + 1;
+  for (let p = 10; p <= top; p *= 10) count++;
+  // At least one digit before the point, zeros between it and a small number's digits.
+  const length = k === 0 ? count : count > k ? count + 1 : k + 2;
+  // Right to left: the point goes in once k digits are written.
+  let i = at + length;
+  let j = 0;
+  for (; j < padded; j++) {
+    if (j === k && k > 0) out[--i] = 46; // '.'
+    const q = (bottom / 10) | 0;
+    out[--i] = 48 + bottom - q * 10;
+    bottom = q;
   }
-  if (count > k) {
-    for (let i = d; i < end - k; i++) out[at++] = DIGITS[i] as number;
-    out[at++] = 46; // '.'
-    for (let i = end - k; i < end; i++) out[at++] = DIGITS[i] as number;
-    return at;
+  do {
+    if (j === k && k > 0) out[--i] = 46;
+    const q = (top / 10) | 0;
+    out[--i] = 48 + top - q * 10;
+    top = q;
+    j++;
+  } while (top > 0);
+  if (j <= k) {
+    while (j < k) {
+      out[--i] = 48;
+      j++;
+    }
+    out[--i] = 46;
+    out[--i] = 48;
   }
-  out[at++] = 48; // '0'
-  out[at++] = 46; // '.'
-  for (let i = count; i < k; i++) out[at++] = 48;
-  for (let i = d; i < end; i++) out[at++] = DIGITS[i] as number;
-  return at;
+  return at + length;
 }
