@@ -227,6 +227,23 @@ export class SnapshotWindows implements Readonly<Record<WindowName, WindowStats>
     return volume > 0 ? (sums[3 * i + 1] as number) / volume : (sums[PRICE] as number);
   }
 
+  /**
+   * Every window's VWAP, volume, value and trade count, in WINDOWS order, into `row` from `at`: a snapshot
+   * packed for another thread (src/cli/snapshot-rows.ts) in one call instead of 44.
+   */
+  copyFigures(row: Float64Array, at: number): void {
+    const sums = this.#sums;
+    const price = sums[PRICE] as number;
+    for (let i = 0, o = at; i < WINDOWS.length; i++, o += 4) {
+      const volume = sums[3 * i] as number;
+      const value = sums[3 * i + 1] as number;
+      row[o] = volume > 0 ? value / volume : price;
+      row[o + 1] = volume;
+      row[o + 2] = value;
+      row[o + 3] = sums[3 * i + 2] as number;
+    }
+  }
+
   volumeAt(i: number): number {
     return this.#sums[3 * i] as number;
   }

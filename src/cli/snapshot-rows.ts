@@ -1,5 +1,5 @@
 import { WINDOWS, type FeatureSnapshot } from '../core/index.js';
-import { windowValue } from '../../streams/market-state.js';
+import { SnapshotWindows, windowValue } from '../../streams/market-state.js';
 
 /**
  * Feature snapshots packed into rows of numbers, to hand them to another thread without a structured
@@ -65,13 +65,16 @@ export class SnapshotPacker {
     r[at + MARKET] = market;
     r[at + TS] = s.ts;
     r[at + PRICE] = s.price;
-    // windowValue reads the pipeline's own snapshots from their sums, without a WindowStats built per window.
-    for (let w = 0; w < W; w++) {
-      const o = at + WIN + w * 4;
-      r[o] = windowValue(s.windows, w, 'vwap');
-      r[o + 1] = windowValue(s.windows, w, 'volume');
-      r[o + 2] = windowValue(s.windows, w, 'value');
-      r[o + 3] = windowValue(s.windows, w, 'trades');
+    // The pipeline's own snapshots are read from their sums, without a WindowStats built per window.
+    if (s.windows instanceof SnapshotWindows) s.windows.copyFigures(r, at + WIN);
+    else {
+      for (let w = 0; w < W; w++) {
+        const o = at + WIN + w * 4;
+        r[o] = windowValue(s.windows, w, 'vwap');
+        r[o + 1] = windowValue(s.windows, w, 'volume');
+        r[o + 2] = windowValue(s.windows, w, 'value');
+        r[o + 3] = windowValue(s.windows, w, 'trades');
+      }
     }
     r[at + VOLATILITY] = s.volatility;
     r[at + POSITION] = s.position;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WINDOWS, type FeatureSnapshot } from '../../src/core/index.js';
-import { MarketState, windowValue, type WindowField } from '../../streams/index.js';
+import { MarketState, SnapshotWindows, windowValue, type WindowField } from '../../streams/index.js';
 
 const FIELDS: readonly WindowField[] = ['vwap', 'volume', 'value', 'trades'];
 
@@ -23,5 +23,10 @@ describe('windowValue', () => {
     });
     expect(empty).toBeGreaterThan(0);
     expect(empty).toBeLessThan(WINDOWS.length);
+    // copyFigures: the same figures, four a window in WINDOWS order, from where it is told.
+    expect(snapshot.windows).toBeInstanceOf(SnapshotWindows);
+    const row = new Float64Array(2 + 4 * WINDOWS.length).fill(-1);
+    (snapshot.windows as SnapshotWindows).copyFigures(row, 2);
+    expect([...row]).toEqual([-1, -1, ...WINDOWS.flatMap((w) => FIELDS.map((f) => snapshot.windows[w][f]))]);
   });
 });
