@@ -31,7 +31,8 @@ interface LineShape {
  * bytes JSON.stringify writes for the selected part of each snapshot (snapshotSerializer), without an
  * object a row for it to walk, a string a line or its UTF-8 encoding. The keys and punctuation between the
  * values are made once per selection; each number is the text String(n) gives, which is JSON.stringify's
- * for every finite double (-0 included), and `null` for NaN and ±Infinity as JSON.stringify writes them;
+ * for every finite double (-0 included), formatted here for most figures (`number`: String(n) alone costs
+ * what JSON.stringify does), and `null` for NaN and ±Infinity as JSON.stringify writes them;
  * market names and regime records go through JSON.stringify once when their table entry arrives (their
  * escapes and non-ASCII characters included).
  */
