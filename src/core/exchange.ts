@@ -15,6 +15,12 @@ export interface MarketRules {
   readonly minTotal: number;
   /** Fee rate per side, e.g. 0.0005. */
   readonly feeRate: number;
+  /**
+   * The exchange's status of a market that does not trade now (Binance `BREAK`, `HALT`); absent while it
+   * trades. Its rules are kept so that positions already in it stay managed and their exits are tried
+   * (the exchange refuses them while it is halted); no new position opens in it.
+   */
+  readonly halted?: string;
 }
 
 export interface Balance {

@@ -60,7 +60,13 @@ export function sizeOrders(input: {
   const { limits } = input;
   const skipped: { market: string; reason: string }[] = [];
   const slots = Math.max(0, limits.maxPositions - input.openPositions);
-  const ranked = [...input.candidates].sort((a, b) => b.score - a.score || (a.market < b.market ? -1 : 1));
+  // A market the exchange has halted opens no position (its orders would be refused), and takes no slot from one that trades.
+  const open = input.candidates.filter((c) => {
+    const halted = input.rules(c.market)?.halted;
+    if (halted !== undefined) skipped.push({ market: c.market, reason: `market not trading (${halted})` });
+    return halted === undefined;
+  });
+  const ranked = [...open].sort((a, b) => b.score - a.score || (a.market < b.market ? -1 : 1));
   const chosen = ranked.slice(0, slots);
   for (const c of ranked.slice(slots)) skipped.push({ market: c.market, reason: 'no free position slot' });
   const spendable = Math.max(0, input.cash - limits.cashReserve * input.equity);

@@ -31,6 +31,16 @@ describe('sizeOrders', () => {
     }
   });
 
+  it('opens nothing in a market the exchange has halted, and gives its slot to one that trades', () => {
+    const halted = (market: string): MarketRules | undefined => {
+      const r = rules(market);
+      return r && market === 'BTC/KRW' ? { ...r, halted: 'BREAK' } : r;
+    };
+    const sizing = sizeOrders({ candidates: [candidate('BTC/KRW', 95_000_000, 3), candidate('ETH/KRW', 4_500_000, 2), candidate('XRP/KRW', 3_000, 1)], cash: 1_000_000, equity: 1_000_000, openPositions: 3, limits: LIMITS, rules: halted });
+    expect(sizing.orders.map((o) => o.market)).toEqual(['ETH/KRW', 'XRP/KRW']);
+    expect(sizing.skipped).toEqual([{ market: 'BTC/KRW', reason: 'market not trading (BREAK)' }]);
+  });
+
   it("a buy's own fraction (the edge gate's stake) caps its share below maxPerCoin, never above", () => {
     const base = { cash: 1_000_000, equity: 1_000_000, openPositions: 0, limits: LIMITS, rules };
     const [small, capped] = sizeOrders({ ...base, candidates: [{ ...candidate('BTC/KRW', 95_000_000, 2), fraction: 0.05 }, { ...candidate('ETH/KRW', 4_500_000, 1), fraction: 0.9 }] }).orders;

@@ -81,7 +81,7 @@ export const liveCommand: Command = {
     }
     const cash = node.account.getBalance(quote);
     const a = config.allocation;
-    const markets = config.exchange.markets.length > 0 ? config.exchange.markets.join(', ') : `every ${quote} market (${[...live.rules.values()].filter((r) => r.quote === quote).length})`;
+    const markets = config.exchange.markets.length > 0 ? config.exchange.markets.join(', ') : `every ${quote} market (${[...live.rules.values()].filter((r) => r.quote === quote && r.halted === undefined).length})`;
     io.stderr.write(`live: REAL orders on ${markets}; ${cash.free} ${quote} free\n`);
     io.stderr.write(`live: limits: at most ${a.maxPositions} positions, ${a.maxPerCoin * 100}% of equity per coin, ${a.cashReserve * 100}% kept in cash; daily loss limit ${config.bot.dailyLossLimit * 100}%, max drawdown ${config.bot.maxDrawdown * 100}%; Ctrl-C stops (open buys cancelled, holdings ${config.bot.onStop === 'keep' ? 'kept' : 'sold'})\n`);
     const score = await configuredScorer(config);

@@ -5,6 +5,7 @@ import { storeFromConfig, type Store } from '../../store/index.js';
 import type { BatchScorer } from '../../../streams/index.js';
 import { createKernel, type Kernel, type StrategyFactory } from '../kernel.js';
 import type { FillLedger } from '../fill-ledger.js';
+import { untradedPositionLines } from '../untraded-markets.js';
 import { adoptOrphanOrders, lastSnapshotTs, loadFillLedger, loadLiveRestore, restoredOrders, restoredPositions, StoreUnavailableError } from '../live-restore.js';
 
 /** A live start that cannot go on: one line for the trader (nothing was traded). */
@@ -154,6 +155,7 @@ async function openLiveNode(o: LiveNodeOptions, store: Store): Promise<Omit<Live
   }
   const restored = restoredPositions(restore);
   if (restore) log(`restored the bot and ${restored.length} position(s) from Redis${restored.length > 0 ? `: ${restored.map((c) => `${c.positionId} ${c.market}`).join(', ')}` : ''}`);
+  for (const line of untradedPositionLines(restored, (m) => rules.get(m), config.exchange.id)) log(line);
   const quote = config.exchange.quote;
   const account = await LiveAccount.open(exchange, { quote, rules: (m) => rules.get(m), markets: [...rules.values()], restored: restoredOrders(restore), log });
   return {

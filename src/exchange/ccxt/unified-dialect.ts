@@ -106,6 +106,12 @@ function tradeReportFee(info: unknown, previous: Order | undefined, filled: numb
   return previous.fee + inQuote;
 }
 
+/** The exchange's own word for a market ccxt marks inactive (Binance's `status`), `inactive` when it gives none. */
+function haltedStatus(info: unknown): string {
+  const status = info && typeof info === 'object' ? (info as Record<string, unknown>)['status'] : undefined;
+  return typeof status === 'string' && status.length > 0 ? status : 'inactive';
+}
+
 /** The engine's reject reason for a ccxt error, from its class and the exchange's words. */
 export function unifiedRejectReason(error: unknown): RejectReason {
   if (error instanceof InsufficientFunds) return 'insufficient_funds';
@@ -180,9 +186,12 @@ export function unifiedDialect(ex: Ccxt, call: CcxtCall): CcxtDialect {
       await call(() => ex.loadMarkets(true));
       const rules: MarketRules[] = [];
       for (const m of Object.values(ex.markets ?? {})) {
-        if (!m || m.spot !== true || m.active === false) continue;
+        if (!m || m.spot !== true) continue;
         try {
-          rules.push(genericMarketRules(m as CcxtMarketLike, { precisionMode: ex.precisionMode as PrecisionMode, ...(feeRate !== undefined ? { feeRate } : {}) }));
+          const r = genericMarketRules(m as CcxtMarketLike, { precisionMode: ex.precisionMode as PrecisionMode, ...(feeRate !== undefined ? { feeRate } : {}) });
+          // A market not trading now (Binance BREAK / HALT) keeps its rules, marked: a position restored in
+          // it must stay managed and able to exit once it trades again; left out, it was abandoned for the run.
+          rules.push(m.active === false ? { ...r, halted: haltedStatus(m.info) } : r);
         } catch {
           // a market without price precision or fee cannot be traded safely: left out
         }
