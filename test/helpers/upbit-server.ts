@@ -402,6 +402,16 @@ export class UpbitServer {
     this.#pushMyOrder(o, o.state === 'done' ? 'done' : 'trade', trade);
   }
 
+  /**
+   * The next order created is executed at once, `volume` of it (default: all) at `price` (a taker's
+   * better price), and its creation answer carries the executed volume without `executed_funds`, as an
+   * acknowledgement of an order that crossed can: the client must not take the limit price for the cost.
+   */
+  fillNextOnCreate(price: number, volume?: number): void {
+    this.#fillOnCreate = { price, ...(volume !== undefined ? { volume } : {}) };
+  }
+  #fillOnCreate: { readonly price: number; readonly volume?: number } | undefined;
+
   /** Looks an order up by uuid or identifier (what the server knows, whatever the client was told). */
   order(ref: { uuid?: string; identifier?: string }): Record<string, unknown> | undefined {
     const o = ref.uuid ? this.#orders.get(ref.uuid) : ref.identifier ? this.#byIdentifier.get(ref.identifier) : undefined;
@@ -849,8 +859,15 @@ export class UpbitServer {
           ask_account: acct(base),
         };
       }
-      case 'POST /v1/orders':
-        return this.#orderJson(this.#createOrder(body ?? {}), false);
+      case 'POST /v1/orders': {
+        const o = this.#createOrder(body ?? {});
+        const fill = this.#fillOnCreate;
+        if (!fill) return this.#orderJson(o, false);
+        this.#fillOnCreate = undefined;
+        this.fillOrder(o.uuid, fill.volume, fill.price);
+        const { executed_funds: _funds, ...answer } = this.#orderJson(o, false);
+        return answer;
+      }
       case 'GET /v1/order':
         return this.#orderJson(this.#find(q), true);
       case 'DELETE /v1/order': {

@@ -44,13 +44,12 @@ export function upbitRawToOrder(raw: Raw, previous?: Order, now = Date.now()): O
   if (cost === undefined && Array.isArray(raw['trades']) && raw['trades'].length > 0) {
     cost = (raw['trades'] as Raw[]).reduce((s, t) => s + (num(t['funds']) ?? (num(t['price']) ?? 0) * (num(t['volume']) ?? 0)), 0);
   }
-  if (cost === undefined) {
-    const avg = num(raw['avg_price']);
-    cost = filled === 0 ? 0 : avg !== undefined && avg > 0 ? avg * filled : previous && previous.filled === filled ? previous.cost : price * filled;
-  }
+  const avg = num(raw['avg_price']);
+  if (cost === undefined && avg !== undefined && avg > 0) cost = avg * filled;
   const created = typeof raw['created_at'] === 'string' ? Date.parse(raw['created_at']) : num(raw['order_timestamp']);
   const identifier = typeof raw['identifier'] === 'string' && raw['identifier'].length > 0 ? raw['identifier'] : previous?.clientId ?? '';
-  return {
+  const known = previous?.filled ?? 0;
+  const order = {
     id,
     clientId: identifier,
     market,
@@ -59,8 +58,15 @@ export function upbitRawToOrder(raw: Raw, previous?: Order, now = Date.now()): O
     amount,
     status: status(raw['state']),
     filled,
-    cost,
+    cost: cost ?? (filled === 0 ? 0 : previous && previous.filled === filled ? previous.cost : price * filled),
     fee: num(raw['paid_fee']) ?? previous?.fee ?? 0,
     ts: created !== undefined && Number.isFinite(created) ? created : (previous?.ts ?? now),
   };
+  // Volume executed beyond what is known, without the funds it cost (an order's creation answer can carry
+  // no `executed_funds`): priced at the limit, it became a fill under its final id `<uuid>:<executed>` that
+  // the exchange's real funds, arriving later with the same executed amount, could never correct. It is
+  // held back instead — the order as known so far, still open so that the adapter's poll looks it up — and
+  // the frame or look-up that brings the funds makes the one fill.
+  if (cost === undefined && filled > known) return { ...order, status: 'open', filled: known, cost: previous?.cost ?? 0, fee: previous?.fee ?? 0 };
+  return order;
 }

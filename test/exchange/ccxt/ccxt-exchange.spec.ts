@@ -112,6 +112,20 @@ describe('CcxtExchange (real ccxt) against the local Upbit server', () => {
     expect(fills[1]?.order.status).toBe('filled');
   });
 
+  it('an acknowledgement that reports volume executed without its funds is not priced at the limit: the exchange’s funds come from the look-up, one fill', async () => {
+    const { ex, events } = connect();
+    await ex.start();
+    const id = clientId();
+    server.fillNextOnCreate(3_150);
+    await ex.createLimitOrder({ clientId: id, market: 'XRP/KRW', side: 'buy', price: 3_200, amount: 10 });
+    await waitFor(() => events.some((e) => e.type === 'order.fill'), 'the fill');
+    await waitFor(() => ex.getOrder({ clientId: id })?.status === 'filled', 'the order filled');
+    const fills = events.flatMap((e) => (e.type === 'order.fill' ? [e.fill] : []));
+    // Before: one fill at the limit price, 32,000 KRW for 31,500 spent, never corrected.
+    expect(fills.map((f) => [f.amount, f.price])).toEqual([[10, 3_150]]);
+    expect(ex.getOrder({ clientId: id })).toMatchObject({ filled: 10, cost: 31_500 });
+  });
+
   it('reports fills from the private websocket (myOrder through ccxt.pro)', async () => {
     const { ex, events } = connect({ privateStream: true, pollIntervalMs: 60_000, reconcileIntervalMs: 60_000 });
     await ex.start();

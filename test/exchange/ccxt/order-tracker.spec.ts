@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Order, OrderEvent } from '../../../src/core/index.js';
 import { Random } from '../../../src/core/random.js';
 import { OrderTracker } from '../../../src/exchange/ccxt/order-tracker.js';
+import { upbitRawToOrder } from '../../../src/exchange/ccxt/upbit-order.js';
 
 /**
  * The tracker is what makes every fill reach the account once: the private stream and REST deliver
@@ -93,5 +94,21 @@ describe('OrderTracker', () => {
     expect(tracker.apply(order({ filled: 100, status: 'cancelled' }), 3).map((e) => e.type)).toEqual(['order.cancelled']);
     expect(tracker.apply(order({ filled: 100 }), 4)).toEqual([]);
     expect(tracker.get({ id: '1000002' })?.status).toBe('cancelled');
+  });
+});
+
+describe('an Upbit acknowledgement without executed funds, then the myOrder frame', () => {
+  it('makes one fill at the funds the frame reports, not at the limit price', () => {
+    const tracker = new OrderTracker();
+    const ack = { uuid: 'u-1', market: 'KRW-XRP', side: 'bid', ord_type: 'limit', price: '3200', state: 'done', volume: '10', remaining_volume: '0', executed_volume: '10', paid_fee: '15.75', identifier: 'bot-1-b1', created_at: '2026-01-01T09:00:00+09:00' };
+    const frame = { type: 'myOrder', code: 'KRW-XRP', uuid: 'u-1', ask_bid: 'BID', state: 'done', price: 3150, volume: 10, remaining_volume: 0, executed_volume: 10, executed_funds: 31_500, paid_fee: 15.75, identifier: 'bot-1-b1', order_timestamp: 1 };
+    const events: OrderEvent[] = [];
+    const first = upbitRawToOrder(ack, tracker.get({ id: 'u-1' }), 1);
+    events.push(...tracker.apply(first!, 1));
+    events.push(...tracker.apply(upbitRawToOrder(frame, tracker.get({ id: 'u-1' }), 2)!, 2));
+    const fills = events.flatMap((e) => (e.type === 'order.fill' ? [e.fill] : []));
+    // Before: the acknowledgement's fill at 3,200, and the frame, with the same executed amount, added nothing.
+    expect(fills.map((f) => [f.amount, f.price, f.fee])).toEqual([[10, 3_150, 15.75]]);
+    expect(tracker.get({ id: 'u-1' })).toMatchObject({ status: 'filled', filled: 10, cost: 31_500 });
   });
 });
