@@ -165,6 +165,8 @@ export class TradingEngine {
   readonly #rules: (market: string) => ReturnType<Venue['rules']>;
   /** Order events of no live position (an order given up for lost that turned up later): counted, never applied silently. */
   orphanOrderEvents = 0;
+  /** Order events of orders this bot did not place (client id without its `<botId>-` prefix): ignored. */
+  foreignOrderEvents = 0;
   #sentEquityTs = -Infinity;
   /**
    * Positions settled during the market event being fed, not yet removed from the bot: telling the bot
@@ -659,10 +661,17 @@ export class TradingEngine {
   }
 
   #onOrderEvent(event: OrderEvent): void {
+    const clientId = event.type === 'order.rejected' ? event.clientId : event.order.clientId;
+    // An order this bot did not place (by hand on the account: Upbit gives it no identifier; another bot)
+    // is none of its accounting: recorded, every such order shared the ledger entry '' (a false
+    // executed/applied difference in `coinrx status`) and its fills went to the bot's fill log and fees.
+    if (!clientId.startsWith(`${this.#options.config.botId}-`)) {
+      this.foreignOrderEvents++;
+      return;
+    }
     for (const l of this.#listeners) l.onOrderEvent?.(event);
     if (event.type === 'order.rejected') this.#cooldown.refused(event.market, this.#now);
     else if (event.type === 'order.accepted') this.#cooldown.accepted(event.order.market);
-    const clientId = event.type === 'order.rejected' ? event.clientId : event.order.clientId;
     if (this.#positions.has(positionIdOf(clientId))) this.#send(positionIdOf(clientId), event);
     else this.orphanOrderEvents++;
     this.#checkDrained();
