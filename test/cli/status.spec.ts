@@ -53,8 +53,15 @@ describe.skipIf(skipWithoutRedis())('coinrx status', () => {
     expect(status.positions.map((p) => `${p.market} (${p.state})`).join(', ') || 'none').toBe(summaryOpen);
     for (const p of status.positions) expect(p.amount).toBeGreaterThan(0);
 
+    // An entry an earlier version wrote for orders placed by hand (no client id, all under ''): executed 10, applied 14.
+    const writer = new RedisStore({ botId: 'stat', url: redis.url });
+    expect(await waitHealthy(writer, 5_000)).toBe(true);
+    writer.putSnapshot('order', '', JSON.stringify({ orderId: 'u-hand-2', clientId: '', market: 'XRP/KRW', side: 'buy', amount: 10, executed: 10, status: 'open', applied: 14, fills: 2, ts: 1 }));
+    await writer.close(2_000);
+
     const text = captureIo(env);
     expect(await main(['status', '--set', 'botId=stat'], text.io)).toBe(0);
+    expect(text.out()).toMatch(/^ {2}1 recorded order\(s\) this bot did not place \(no stat- client id\): not its fills, left out$/m);
     expect(text.out()).toMatch(/^bot "stat": stopped \(end of data\)$/m);
     expect(text.out()).toMatch(/^equity \d+\.\d\d, peak \d+\.\d\d/m);
     expect(text.out()).toMatch(/^models: ranking heuristic, strategy rules$/m);

@@ -93,7 +93,10 @@ export const statusCommand: Command = {
       const portfolioJson = (await store.loadSnapshots('portfolio')).get('portfolio');
       const portfolio = portfolioJson ? (JSON.parse(portfolioJson) as { ts: number; equity: number; invested: number; balances: { currency: string; free: number; locked: number }[] }) : undefined;
       // Per order: what the exchange executed (its last report) beside what the bot applied (its fills, each once).
-      const orders = [...(await store.loadSnapshots('order')).values()].map((json) => JSON.parse(json) as OrderLedgerEntry).sort((a, b) => a.ts - b.ts || (a.clientId < b.clientId ? -1 : 1));
+      const ledger = [...(await store.loadSnapshots('order')).values()].map((json) => JSON.parse(json) as OrderLedgerEntry).sort((a, b) => a.ts - b.ts || (a.clientId < b.clientId ? -1 : 1));
+      // Entries of orders the bot did not place (earlier versions recorded hand-placed ones, all under ''): not its accounting.
+      const orders = ledger.filter((o) => o.clientId.startsWith(`${config.botId}-`));
+      const foreignEntries = ledger.length - orders.length;
       const botJson = bots.get('bot');
       const bot = botJson ? (JSON.parse(botJson) as PersistedBot) : undefined;
       const checkpoint = bots.get('checkpoint');
@@ -138,6 +141,9 @@ export const statusCommand: Command = {
           lines.push(`  ${o.clientId} ${o.side} ${o.market} ${o.status}: exchange executed ${o.executed} of ${o.amount}, bot applied ${o.applied} in ${o.fills} fill(s)${flag}`);
         }
         if (orders.length > 20) lines.push(`  … ${orders.length - 20} older orders (--json lists every one)`);
+      }
+      if (foreignEntries > 0) {
+        lines.push(`  ${foreignEntries} recorded order(s) this bot did not place (no ${config.botId}- client id): not its fills, left out`);
       }
       io.stdout.write(`${lines.join('\n')}\n`);
       return 0;
