@@ -18,7 +18,30 @@ const { runBacktest } = await load<typeof import('../src/engine/backtest.js')>('
 const { batched, openReplay, readAll } = await load<typeof import('../src/market-data/index.js')>('src/market-data/index.ts');
 
 const profile = JSON.parse(readFileSync(profileFile, 'utf8')) as Record<string, unknown>;
-const config = parseConfig({ ...profile, bot: { dailyLossLimit: 0.5, maxDrawdown: 0.9, onStop: 'keep' } });
+/**
+ * An earlier release refuses the profile's fields it does not know yet (`allocation.drawdownScaling` before
+ * the eighth session): they are left out for it, and named on the JSON line (`dropped_fields`), since that
+ * release then trades another profile.
+ */
+const dropped: string[] = [];
+function parseProfile(raw: Record<string, unknown>): ReturnType<typeof parseConfig> {
+  for (;;) {
+    try {
+      return parseConfig({ ...raw, bot: { dailyLossLimit: 0.5, maxDrawdown: 0.9, onStop: 'keep' } });
+    } catch (error) {
+      const issues = (error as { issues?: unknown }).issues;
+      const unknown = Array.isArray(issues) ? issues.map(String).find((i) => i.endsWith(': unknown field')) : undefined;
+      if (unknown === undefined || tree === join(import.meta.dirname, '..')) throw error;
+      const path = unknown.slice(0, -': unknown field'.length).split('.');
+      let at: Record<string, unknown> | undefined = raw;
+      for (const key of path.slice(0, -1)) at = at?.[key] as Record<string, unknown> | undefined;
+      if (at === undefined || !(path.at(-1)! in at)) throw error;
+      delete at[path.at(-1)!];
+      dropped.push(path.join('.'));
+    }
+  }
+}
+const config = parseProfile(profile);
 
 let events: readonly MarketEvent[] = [];
 if (mode === 'memory') events = (await readAll([dataDir])).events;
@@ -38,4 +61,4 @@ for (let i = 0; i < runs; i++) {
   trades = result.tracker.trades.length;
 }
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(runs / 2)] as number;
-process.stdout.write(`${JSON.stringify({ events: count, events_per_s: median(rates), cpu_events_per_s: median(cpuRates), runs: rates, trades, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
+process.stdout.write(`${JSON.stringify({ events: count, events_per_s: median(rates), cpu_events_per_s: median(cpuRates), runs: rates, trades, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), ...(dropped.length > 0 ? { dropped_fields: dropped } : {}) })}\n`);

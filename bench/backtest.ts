@@ -59,6 +59,8 @@ interface CandleFigures {
   readonly runs: readonly number[];
   readonly trades: number;
   readonly peak_rss_mb: number;
+  /** Profile fields the tree refused and ran without (an earlier release). */
+  readonly dropped_fields?: readonly string[];
 }
 
 function candleChild(tree: string, mode: 'memory' | 'files', candlesDir: string): CandleFigures {
@@ -75,7 +77,7 @@ function candleFigures(trees: readonly string[], candlesDir: string): Record<str
     const m = memory[i] as CandleFigures;
     const f = files[i] as CandleFigures;
     if (m.events !== f.events || m.trades !== f.trades) throw new Error(`bench backtest: the candles in memory and from the files disagree (${m.events}/${m.trades} against ${f.events}/${f.trades})`);
-    return { candles_events: m.events, candles_events_per_s: m.events_per_s, candles_runs: m.runs, candles_events_per_cpu_s: m.cpu_events_per_s, candles_with_reading_events_per_s: f.events_per_s, candles_with_reading_events_per_cpu_s: f.cpu_events_per_s, candles_rss_mb: f.peak_rss_mb, candles_in_memory_rss_mb: m.peak_rss_mb, candles_trades: m.trades };
+    return { candles_events: m.events, candles_events_per_s: m.events_per_s, candles_runs: m.runs, candles_events_per_cpu_s: m.cpu_events_per_s, candles_with_reading_events_per_s: f.events_per_s, candles_with_reading_events_per_cpu_s: f.cpu_events_per_s, candles_rss_mb: f.peak_rss_mb, candles_in_memory_rss_mb: m.peak_rss_mb, candles_trades: m.trades, ...(m.dropped_fields ? { dropped_fields: m.dropped_fields } : {}) };
   });
 }
 
