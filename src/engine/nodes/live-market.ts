@@ -86,7 +86,8 @@ export async function openLiveMarket(o: LiveMarketOptions): Promise<LiveMarket> 
   return {
     exchangeId: id,
     feed,
-    markets: chosen?.length ?? rules.size,
+    // Halted markets keep their rules (positions in them stay managed) but are not followed: the feed takes active ones.
+    markets: chosen?.length ?? [...rules.values()].filter((r) => r.halted === undefined).length,
     rules: { rules: (m) => rules.get(m), feeRate: (rules.values().next().value as MarketRules).feeRate },
     source: { live: id, ...overrides },
     close: () => ex.close().then(() => undefined, () => undefined),
