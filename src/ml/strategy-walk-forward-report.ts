@@ -1,5 +1,5 @@
 import type { PairedInterval } from './bootstrap.js';
-import type { StrategyFold, StrategyWalkForward } from './strategy-walk-forward.js';
+import type { FoldChoice, StrategyFold, StrategyWalkForward } from './strategy-walk-forward.js';
 import { escapeHtml } from '../report/escape-html.js';
 
 const pct = (v: number, digits = 2): string => (Number.isFinite(v) ? `${v >= 0 && digits === 2 ? '+' : ''}${(v * 100).toFixed(digits)}%` : 'n/a');
@@ -57,7 +57,7 @@ function tables(w: StrategyWalkForward): Tables[] {
   const candidates: Tables[] = w.candidates
     ? [
         {
-          title: `every candidate over the whole span, against the default strategy (the configured profile); the best Sharpe, to trade next: ${w.next ?? ''}`,
+          title: `every candidate over the whole span, against the default strategy (the configured profile); the best Sharpe (cash when none is positive), to trade next: ${w.next ?? ''}`,
           head: ['candidate', 'return', 'Sharpe', 'max drawdown', 'trades', 'minus default strategy, pp a day (95% CI)'],
           rows: w.candidates.map((c) => [c.label, pct(c.return), c.sharpe.toFixed(2), pct(c.maxDrawdown, 1), String(c.trades), claim(c.minusDefault)]),
         },
@@ -84,13 +84,19 @@ function preamble(w: StrategyWalkForward): string[] {
   ];
 }
 
+function choiceText(c: FoldChoice): string {
+  if (c.candidate !== null) return `${c.candidate} (Sharpe ${(c.pastSharpe ?? Number.NaN).toFixed(2)} over the ${c.pastDays} days before)`;
+  if (c.bestCandidate === undefined) return 'cash (nothing before it to choose on)';
+  return `cash (no candidate beat it over the ${c.pastDays} days before: the best, ${c.bestCandidate}, had Sharpe ${(c.pastSharpe ?? Number.NaN).toFixed(2)})`;
+}
+
 /** Which candidate each fold traded and why (the walk-forward choice). */
 function choiceLines(w: StrategyWalkForward): string[] {
   if (!w.choices) return [];
   return [
     '',
     `the walk-forward choice, fold by fold (${w.policies['walk-forward choice'] ?? ''}):`,
-    ...w.choices.map((c) => `  fold ${c.fold}: ${c.candidate === null ? 'cash (nothing before it to choose on)' : `${c.candidate} (Sharpe ${(c.pastSharpe ?? Number.NaN).toFixed(2)} over the ${c.pastDays} days before)`}`),
+    ...w.choices.map((c) => `  fold ${c.fold}: ${choiceText(c)}`),
   ];
 }
 

@@ -57,7 +57,10 @@ export interface StrategyWalkForward {
   readonly choices?: readonly FoldChoice[];
   /** With candidates: each one over the whole span, against the configured profile (paired daily, 95 %). */
   readonly candidates?: readonly CandidateFigures[];
-  /** With candidates: the one with the best Sharpe over every day of the span, the pick to trade after it. */
+  /**
+   * With candidates: the one with the best Sharpe over every day of the span, the pick to trade after it;
+   * `cash` when none of them had a positive Sharpe (none beat holding the quote).
+   */
   readonly next?: string;
 }
 
@@ -74,11 +77,16 @@ export interface CandidateFigures {
 /** The walk-forward choice of one fold: the candidate with the best Sharpe over every day before the fold. */
 export interface FoldChoice {
   readonly fold: number;
-  /** The candidate traded in the fold; null for the first fold (nothing precedes it to choose on: it holds cash). */
+  /**
+   * The candidate traded in the fold; null when it holds cash: the first fold (nothing precedes it to choose
+   * on), or a fold before which no candidate had a positive Sharpe (none beat cash).
+   */
   readonly candidate: string | null;
-  /** Its annualised daily Sharpe on the days before the fold (what it was chosen by). */
+  /** The best candidate's annualised daily Sharpe on the days before the fold (what it was chosen by). */
   readonly pastSharpe: number | null;
   readonly pastDays: number;
+  /** When the fold holds cash after a past: the best candidate, which did not beat cash's Sharpe of 0. */
+  readonly bestCandidate?: string;
 }
 
 /** A profile the walk-forward choice may pick: a label (its settings) and the whole configuration. */
@@ -92,7 +100,9 @@ export const DEFAULT_POLICY = 'default strategy';
 
 /**
  * The walk-forward choice: fold 1 has no past to choose on (cash); every later fold takes the candidate
- * whose daily Sharpe over all the days before the fold is highest (the first listed on a tie).
+ * whose daily Sharpe over all the days before the fold is highest (the first listed on a tie). Cash is
+ * always a candidate, with a Sharpe of 0: when no profile earned a positive Sharpe on the past, the fold
+ * holds cash. Decided before any run of it (issue 16: a bot without an edge holds cash), not fitted to a fold.
  */
 export function chooseWalkForward(candidates: readonly { readonly label: string; readonly daily: readonly number[] }[], days: readonly number[], foldDays: number): FoldChoice[] {
   const choices: FoldChoice[] = [];
@@ -110,7 +120,9 @@ export function chooseWalkForward(candidates: readonly { readonly label: string;
         bestSharpe = sharpe;
       }
     }
-    choices.push({ fold: f, candidate: best?.label ?? null, pastSharpe: best ? bestSharpe : null, pastDays: a });
+    if (!best) choices.push({ fold: f, candidate: null, pastSharpe: null, pastDays: a });
+    else if (bestSharpe > 0) choices.push({ fold: f, candidate: best.label, pastSharpe: bestSharpe, pastDays: a });
+    else choices.push({ fold: f, candidate: null, pastSharpe: bestSharpe, pastDays: a, bestCandidate: best.label });
   }
   return choices;
 }
@@ -431,7 +443,8 @@ export async function strategyWalkForward(options: StrategyWalkForwardOptions): 
       trades: c.tradeTimes?.length ?? 0,
       minusDefault: pairedBlockBootstrap(c.daily, fixedDaily, { seed }),
     }));
-    next = candidates.reduce((best, c) => (c.sharpe > best.sharpe ? c : best)).label;
+    const best = candidates.reduce((b, c) => (c.sharpe > b.sharpe ? c : b));
+    next = best.sharpe > 0 ? best.label : 'cash';
     choices = chooseWalkForward(tried, days, foldDays);
     // Each fold is traded afresh by its chosen profile from the fold's start (the data before it warms the
     // features and the strategy's paper trades up): nothing of the run it was chosen on — its positions, a
@@ -450,7 +463,7 @@ export async function strategyWalkForward(options: StrategyWalkForwardOptions): 
       parts.push({ name: choice.candidate as string, daily: dayCloses(trace.equity, initial, foldDaysList), equity: trace.equity, tradeTimes: trace.tradeTimes });
     }
     series.unshift(spliceFolds(parts, CHOICE_POLICY, initial));
-    descriptions[CHOICE_POLICY] = `each fold trades, started afresh at the fold's start, the candidate (of ${tried.length}) with the best daily Sharpe over every day before the fold; the first fold, with nothing before it, holds cash`;
+    descriptions[CHOICE_POLICY] = `each fold trades, started afresh at the fold's start, the candidate (of ${tried.length}) with the best daily Sharpe over every day before the fold, or cash when none had a positive one; the first fold, with nothing before it, holds cash`;
     descriptions[DEFAULT_POLICY] = `${descriptions[DEFAULT_POLICY] as string}, the configured profile fixed for the whole span`;
   }
   const { folds, whole } = foldTable(series, days, foldDays, initial, seed);

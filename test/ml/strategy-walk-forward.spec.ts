@@ -91,6 +91,20 @@ describe('the walk-forward choice', () => {
     expect(chooseWalkForward([early, early], days, 4)[1]?.candidate).toBe('early');
   });
 
+  it('holds cash after a past where no candidate had a positive Sharpe, and names the best that did not beat it', () => {
+    const falling = { label: 'falling', daily: [-0.01, 0.005, -0.02, 0.0, 0.01, 0.02, 0.01, 0.02, 0.0, 0.0] };
+    const flat = { label: 'flat', daily: days.map(() => 0) };
+    const choices = chooseWalkForward([falling, flat], days, 4);
+    expect(choices.map((c) => c.candidate)).toEqual([null, null, 'falling']);
+    // Fold 2: "falling" lost over days 0–3 and "flat" never traded: cash, the best (by Sharpe) named.
+    expect(choices[1]?.bestCandidate).toBe('flat');
+    expect(choices[1]?.pastSharpe).toBe(0);
+    expect(choices[0]?.bestCandidate).toBeUndefined();
+    // Fold 3: over days 0–7 "falling" made money with a positive Sharpe, so it trades.
+    expect(dailySharpe(falling.daily.slice(0, 8))).toBeGreaterThan(0);
+    expect(choices[2]?.bestCandidate).toBeUndefined();
+  });
+
   it('chains fold runs started afresh: returns one after the other, each run\'s equity rescaled to the chained curve', () => {
     const first = { name: 'a', daily: [0.1, -0.05], equity: [{ ts: 1, equity: 110 }, { ts: 2, equity: 104.5 }], tradeTimes: [2] };
     const second = { name: 'b', daily: [0.02], equity: [{ ts: 3, equity: 101 }, { ts: 4, equity: 102 }], tradeTimes: [4] };
@@ -182,20 +196,38 @@ describe('coinrx ranker walk-forward', () => {
     expect(report.whole.figures.map((f) => f.name).slice(0, 2)).toEqual(['walk-forward choice', 'default strategy']);
     expect(report.choices?.map((c) => c.fold)).toEqual(report.folds.map((f) => f.fold));
     expect(report.choices?.[0]?.candidate).toBeNull();
-    for (const c of report.choices?.slice(1) ?? []) expect(['stopLoss=0.01 maxPositions=1', 'stopLoss=0.01 maxPositions=2', 'stopLoss=0.02 maxPositions=1', 'stopLoss=0.02 maxPositions=2']).toContain(c.candidate);
+    const labels = ['stopLoss=0.01 maxPositions=1', 'stopLoss=0.01 maxPositions=2', 'stopLoss=0.02 maxPositions=1', 'stopLoss=0.02 maxPositions=2'];
+    for (const [i, c] of (report.choices ?? []).entries()) {
+      if (i === 0) continue;
+      // A later fold trades a candidate of the grid with a positive past Sharpe, or holds cash when none had one.
+      if (c.candidate === null) {
+        expect(c.pastSharpe).toBeLessThanOrEqual(0);
+        expect(labels).toContain(c.bestCandidate);
+        expect(report.folds[i]?.figures[0]?.return).toBe(0);
+      } else {
+        expect(labels).toContain(c.candidate);
+        expect(c.pastSharpe).toBeGreaterThan(0);
+      }
+    }
     expect(report.folds[0]?.figures[0]?.return).toBe(0);
     // Four candidates, one of them (stop 2 %, 2 positions) the configured profile: three more backtests.
     expect(run.err().match(/^candidate /gm)).toHaveLength(3);
-    // Each later fold is its chosen profile's backtest of that fold alone, started afresh.
-    const fold2 = report.folds[1];
-    const chosen = report.choices?.[1]?.candidate ?? '';
+    // Each later fold is its chosen profile's backtest of that fold alone, started afresh (fold 2 holds cash:
+    // one day before it gives no Sharpe, so no candidate beat cash's).
+    expect(report.choices?.[1]?.candidate).toBeNull();
+    const traded = (report.choices ?? []).findIndex((c) => c.candidate !== null);
+    expect(traded).toBeGreaterThan(1);
+    const fold = report.folds[traded];
+    const chosen = report.choices?.[traded]?.candidate ?? '';
+    const day = new Date(fold?.span.from ?? NaN).toISOString().slice(0, 10);
     const bt = captureIo();
     const sets = chosen.split(' ').map((kv) => ['--set', `${kv.startsWith('stopLoss') ? 'strategy' : 'allocation'}.${kv}`]).flat();
-    expect(await main(['backtest', '--data', golden, '--config', goldenConfig, ...sets, '--from', '2024-01-03', '--to', '2024-01-03', '--out', join(out, 'fold2')], bt.io)).toBe(0);
-    const summary = (JSON.parse(readFileSync(join(out, 'fold2', 'summary.json'), 'utf8')) as { statistics: { totalReturn: number; trades: number } }).statistics;
-    expect(fold2?.span.from).toBe(Date.UTC(2024, 0, 3));
-    expect(fold2?.figures[0]?.trades).toBe(summary.trades);
-    expect(fold2?.figures[0]?.return).toBeCloseTo(summary.totalReturn, 10);
+    expect(await main(['backtest', '--data', golden, '--config', goldenConfig, ...sets, '--from', day, '--to', day, '--out', join(out, 'fold')], bt.io)).toBe(0);
+    const summary = (JSON.parse(readFileSync(join(out, 'fold', 'summary.json'), 'utf8')) as { statistics: { totalReturn: number; trades: number } }).statistics;
+    expect(summary.trades).toBeGreaterThan(0);
+    expect(fold?.figures[0]?.trades).toBe(summary.trades);
+    expect(fold?.figures[0]?.return).toBeCloseTo(summary.totalReturn, 10);
+    expect(run.out()).toMatch(/fold 2: cash \(no candidate beat it over the 1 days before: the best, stopLoss=\S+ maxPositions=\d, had Sharpe 0\.00\)/);
     expect(run.out()).toContain('fold 1: cash (nothing before it to choose on)');
     // Every candidate over the span, against the configured profile; the best Sharpe is the pick to trade next.
     expect(report.candidates?.map((c) => c.label)).toEqual(['stopLoss=0.01 maxPositions=1', 'stopLoss=0.01 maxPositions=2', 'stopLoss=0.02 maxPositions=1', 'stopLoss=0.02 maxPositions=2']);
@@ -203,7 +235,8 @@ describe('coinrx ranker walk-forward', () => {
     expect(same?.minusDefault.mean).toBe(0);
     expect(same?.trades).toBe(report.whole.figures[1]?.trades);
     expect(same?.return).toBeCloseTo(report.whole.figures[1]?.return ?? NaN, 12);
-    expect(report.next).toBe(report.candidates?.reduce((b, c) => (c.sharpe > b.sharpe ? c : b)).label);
+    const best = report.candidates?.reduce((b, c) => (c.sharpe > b.sharpe ? c : b));
+    expect(report.next).toBe((best?.sharpe ?? 0) > 0 ? best?.label : 'cash');
     expect(run.out()).toContain(`to trade next: ${report.next ?? ''}`);
     const bad = captureIo();
     writeFileSync(grid, JSON.stringify({ 'strategy.stopLoss': 0.01 }));
