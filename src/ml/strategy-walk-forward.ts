@@ -460,7 +460,10 @@ export async function strategyWalkForward(options: StrategyWalkForwardOptions): 
       }
       const foldSpan = { from: (foldDaysList[0] as number) * DAY, to: Math.min(span.to, ((foldDaysList[foldDaysList.length - 1] as number) + 1) * DAY) };
       const trace = await runPolicy(options.paths, config, foldSpan, undefined, false, options.signal);
-      parts.push({ name: choice.candidate as string, daily: dayCloses(trace.equity, initial, foldDaysList), equity: trace.equity, tradeTimes: trace.tradeTimes });
+      // A trade closed on the fold's last candle is stamped at that candle's close, the next fold's first
+      // instant: it is this fold's (the next one may hold cash).
+      const tradeTimes = trace.tradeTimes.map((t) => Math.min(t, foldSpan.to - 1));
+      parts.push({ name: choice.candidate as string, daily: dayCloses(trace.equity, initial, foldDaysList), equity: trace.equity, tradeTimes });
     }
     series.unshift(spliceFolds(parts, CHOICE_POLICY, initial));
     descriptions[CHOICE_POLICY] = `each fold trades, started afresh at the fold's start, the candidate (of ${tried.length}) with the best daily Sharpe over every day before the fold, or cash when none had a positive one; the first fold, with nothing before it, holds cash`;

@@ -204,6 +204,7 @@ describe('coinrx ranker walk-forward', () => {
         expect(c.pastSharpe).toBeLessThanOrEqual(0);
         expect(labels).toContain(c.bestCandidate);
         expect(report.folds[i]?.figures[0]?.return).toBe(0);
+        expect(report.folds[i]?.figures[0]?.trades).toBe(0);
       } else {
         expect(labels).toContain(c.candidate);
         expect(c.pastSharpe).toBeGreaterThan(0);
