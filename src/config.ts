@@ -346,7 +346,13 @@ export interface LoadConfigOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-export function loadConfig(options: LoadConfigOptions = {}): Config {
+/**
+ * The profile as written, before the environment and the defaults: the file's JSON with each `--set`
+ * applied. What a profile file derived from another holds (`ranker walk-forward --choose` writes the pick
+ * to trade next with it): no field the environment supplied, so no secret (a password in REDIS_URL) lands
+ * in a file.
+ */
+export function rawProfile(options: Pick<LoadConfigOptions, 'file' | 'set'> = {}): Record<string, unknown> {
   let raw: Record<string, unknown> = {};
   if (options.file !== undefined) {
     let text: string;
@@ -362,6 +368,21 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError([`${options.file}: expected a JSON object`]);
   }
+  for (const assignment of options.set ?? []) applySet(raw, assignment);
+  return raw;
+}
+
+/** Applies one `--set path=value`; returns the path. */
+function applySet(raw: Record<string, unknown>, assignment: string): string {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) throw new ConfigError([`--set ${assignment}: expected path=value`]);
+  const path = assignment.slice(0, eq);
+  setPath(raw, path, assignment.slice(eq + 1));
+  return path;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const raw = rawProfile({ ...(options.file !== undefined ? { file: options.file } : {}) });
   const env = options.env ?? {};
   /** Fields set from the environment and not overridden by --set: a bad value there names its variable. */
   const fromEnv = new Map<string, string>();
@@ -372,13 +393,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     setPath(raw, path, kind === 'number' && Number.isFinite(Number(value)) ? String(Number(value)) : JSON.stringify(value));
     fromEnv.set(path, variable);
   }
-  for (const assignment of options.set ?? []) {
-    const eq = assignment.indexOf('=');
-    if (eq <= 0) throw new ConfigError([`--set ${assignment}: expected path=value`]);
-    const path = assignment.slice(0, eq);
-    setPath(raw, path, assignment.slice(eq + 1));
-    fromEnv.delete(path);
-  }
+  for (const assignment of options.set ?? []) fromEnv.delete(applySet(raw, assignment));
   try {
     return Object.freeze(parseConfig(raw));
   } catch (error) {

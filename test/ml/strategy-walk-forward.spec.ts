@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { loadConfig } from '../../src/config.js';
 import { Random } from '../../src/core/random.js';
 import { pairedBlockBootstrap } from '../../src/ml/bootstrap.js';
 import { chooseWalkForward, dailySharpe, spliceFolds, foldTable, maxDrawdownOf, sharpeInterval, type PolicySeries, type StrategyWalkForward } from '../../src/ml/strategy-walk-forward.js';
@@ -239,6 +240,31 @@ describe('coinrx ranker walk-forward', () => {
     const best = report.candidates?.reduce((b, c) => (c.sharpe > b.sharpe ? c : b));
     expect(report.next).toBe((best?.sharpe ?? 0) > 0 ? best?.label : 'cash');
     expect(run.out()).toContain(`to trade next: ${report.next ?? ''}`);
+    // next.json: the pick as a profile file, the configured one with the candidate's values, which loads
+    // to the candidate's configuration; with cash as the pick, none (and a stale one is removed).
+    const nextFile = join(out, 'next.json');
+    if (report.next === 'cash') expect(existsSync(nextFile)).toBe(false);
+    else {
+      const pick = report.next ?? '';
+      const sets = pick.split(' ').map((kv) => `${kv.startsWith('stopLoss') ? 'strategy' : 'allocation'}.${kv}`);
+      const written = JSON.parse(readFileSync(nextFile, 'utf8')) as Record<string, unknown>;
+      expect(Object.keys(written).sort()).toEqual([...new Set([...Object.keys(JSON.parse(readFileSync(goldenConfig, 'utf8')) as object), 'strategy', 'allocation'])].sort());
+      expect(loadConfig({ file: nextFile })).toEqual(loadConfig({ file: goldenConfig, set: sets }));
+      expect(run.out()).toContain(`wrote ${nextFile}: the profile to trade next`);
+    }
+    // The same candles falling (prices inverted), a grid of two profiles that both lose there: the pick is
+    // cash, and the next.json of the run before goes.
+    writeFileSync(nextFile, '{}');
+    const falling = join(out, 'falling');
+    expect(await main(['data', 'mirror', '--data', golden, '--by', 'prices', '--out', falling], captureIo().io)).toBe(0);
+    writeFileSync(grid, JSON.stringify({ 'strategy.stopLoss': [0.02], 'allocation.maxPositions': [1, 2] }));
+    const losing = captureIo();
+    expect(await main(['ranker', 'walk-forward', '--data', falling, '--config', goldenConfig, '--fold', '1d', '--choose', grid, '--out', out], losing.io)).toBe(0);
+    const fell = JSON.parse(readFileSync(join(out, 'walk-forward.json'), 'utf8')) as StrategyWalkForward;
+    expect(fell.candidates?.every((c) => c.sharpe < 0 && c.trades > 0)).toBe(true);
+    expect(fell.next).toBe('cash');
+    expect(existsSync(nextFile)).toBe(false);
+    expect(losing.out()).toContain('the pick to trade next is cash');
     const bad = captureIo();
     writeFileSync(grid, JSON.stringify({ 'strategy.stopLoss': 0.01 }));
     expect(await main(['ranker', 'walk-forward', '--data', golden, '--choose', grid], bad.io)).toBe(2);

@@ -1,11 +1,12 @@
 /** `coinrx ranker walk-forward`: the strategy's rolling-fold table against the simple rankings, cash and buy-and-hold (no model, no TensorFlow.js). */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { strategyWalkForward, type Candidate } from '../../ml/strategy-walk-forward.js';
 import { strategyWalkForwardHtml, strategyWalkForwardText } from '../../ml/strategy-walk-forward-report.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import type { CommandIo } from '../command.js';
 import { timeRangeArgs } from '../time-range-flags.js';
+import { rawProfile } from '../../config.js';
 import { commandConfig, durationFlag } from './replay-input.js';
 
 const DAY = 86_400_000;
@@ -14,7 +15,7 @@ const DAY = 86_400_000;
  * `--choose grid.json`: `{ "strategy.stopLoss": [0.04, 0.08], … }`, every combination of the listed values
  * over the configured profile (as `--set` would give them); a bad file or field is one line naming it.
  */
-async function candidatesOf(args: ParsedArgs, io: CommandIo): Promise<Candidate[] | undefined> {
+async function candidatesOf(args: ParsedArgs, io: CommandIo): Promise<(Candidate & { readonly sets: readonly string[] })[] | undefined> {
   const file = args.strings.get('choose');
   if (file === undefined) return undefined;
   let grid: unknown;
@@ -31,7 +32,7 @@ async function candidatesOf(args: ParsedArgs, io: CommandIo): Promise<Candidate[
   }
   return combos.map((sets) => {
     try {
-      return { label: sets.map((x) => x.slice(x.lastIndexOf('.', x.indexOf('=')) + 1)).join(' '), config: commandConfig(args, io, sets) };
+      return { label: sets.map((x) => x.slice(x.lastIndexOf('.', x.indexOf('=')) + 1)).join(' '), config: commandConfig(args, io, sets), sets };
     } catch (error) {
       throw new UsageError(`--choose ${file}: ${(error as Error).message}`);
     }
@@ -62,5 +63,25 @@ export async function walkForward(args: ParsedArgs, io: CommandIo): Promise<numb
   await writeFile(join(out, 'walk-forward.json'), `${JSON.stringify(report, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
   await writeFile(join(out, 'walk-forward.html'), strategyWalkForwardHtml(report));
   io.stdout.write(`${strategyWalkForwardText(report)}wrote ${join(out, 'walk-forward.json')} and ${join(out, 'walk-forward.html')}\n`);
+  if (candidates) await writeNext(args, out, candidates.find((c) => c.label === report.next), io);
   return 0;
+}
+
+/**
+ * `next.json`: the profile to trade after the span (the best Sharpe over all of it) as a file `--config`
+ * takes: the configured file with the user's `--set` and the candidate's values, nothing from the
+ * environment. When no candidate earned a positive Sharpe the pick is cash: no file, and one left by an
+ * earlier run is removed, so a stale pick is never traded.
+ */
+async function writeNext(args: ParsedArgs, out: string, next: { readonly sets: readonly string[] } | undefined, io: CommandIo): Promise<void> {
+  const path = join(out, 'next.json');
+  if (!next) {
+    await rm(path, { force: true });
+    io.stdout.write(`no profile of the grid earned a positive Sharpe over the span: the pick to trade next is cash (no ${path})\n`);
+    return;
+  }
+  const file = args.strings.get('config');
+  const profile = rawProfile({ ...(file !== undefined ? { file } : {}), set: [...(args.lists.get('set') ?? []), ...next.sets] });
+  await writeFile(path, `${JSON.stringify(profile, null, 2)}\n`);
+  io.stdout.write(`wrote ${path}: the profile to trade next (for --config of coinrx backtest, paper or live)\n`);
 }
