@@ -11,6 +11,9 @@ import { assign, setup } from 'xstate';
  * Backoff: `min(maxDelayMs, initialDelayMs × factor^(attempt-1))`, then "full jitter" scaled by
  * `jitter` (0 = none, 1 = anywhere in [0, delay]) from the injected `random`. After `maxAttempts`
  * failed attempts in a row (0 = unlimited) the machine goes to `failed` and waits for `connection.start`.
+ * An attempt succeeds when data flows (`connection.live`), not when the socket opens: a server that
+ * accepts the socket and refuses the subscription (Upbit's error frame) is retried with a growing delay,
+ * not at the first delay again after every open.
  */
 export interface ConnectionInput {
   readonly initialDelayMs: number;
@@ -32,10 +35,12 @@ export type ConnectionEvent =
   /** The socket closed or failed to open. */
   | { readonly type: 'connection.closed'; readonly reason: string }
   /** Nothing (no frame, no pong) arrived within the idle timeout. */
-  | { readonly type: 'connection.stalled' };
+  | { readonly type: 'connection.stalled' }
+  /** The first data of the subscription arrived: the attempt succeeded, the backoff starts over. */
+  | { readonly type: 'connection.live' };
 
 export interface ConnectionContext extends ConnectionInput {
-  /** Failed attempts since the last successful open. */
+  /** Failed attempts since data last flowed (`connection.live`). */
   readonly attempt: number;
   /** Delay of the current (or last) backoff wait. */
   readonly delayMs: number;
@@ -69,7 +74,7 @@ export const connectionMachine = setup({
       const reason = event.type === 'connection.closed' ? event.reason : event.type === 'connection.stalled' ? 'stalled' : context.lastReason;
       return { attempt, delayMs: backoffDelay(context, attempt, context.random), lastReason: reason };
     }),
-    markOpen: assign(({ context }) => ({ attempt: 0, opens: context.opens + 1, lastReason: undefined })),
+    markOpen: assign(({ context }) => ({ opens: context.opens + 1, lastReason: undefined })),
     resetAttempts: assign({ attempt: 0 }),
   },
   guards: {
@@ -107,6 +112,7 @@ export const connectionMachine = setup({
       on: {
         'connection.closed': { target: 'backoff', actions: ['planRetry', 'closeSocket'] },
         'connection.stalled': { target: 'backoff', actions: ['planRetry', 'closeSocket'] },
+        'connection.live': { actions: 'resetAttempts' },
         'connection.stop': 'stopped',
       },
     },

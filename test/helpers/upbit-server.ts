@@ -216,6 +216,7 @@ export class UpbitServer {
   readonly #sockets = new Set<Socket>();
   readonly #rate = new Map<string, { second: number; used: number }>();
   readonly #faults = new ServerFaults();
+  #refuseSubscriptions = 0;
   readonly #enforce: boolean;
   readonly #feeRate: number;
   #port = 0;
@@ -471,6 +472,14 @@ export class UpbitServer {
     this.#faults.stalled = on;
   }
 
+  /**
+   * The next `count` public subscription frames are answered with Upbit's error frame (INVALID_PARAM)
+   * instead of data; the socket stays open and answers pings, as Upbit's does.
+   */
+  refuseSubscriptions(count: number): void {
+    this.#refuseSubscriptions = count;
+  }
+
   /** The next `count` websocket upgrades are refused with HTTP 503. */
   refuseConnections(count: number): void {
     this.#faults.refuseConnections(count);
@@ -557,6 +566,12 @@ export class UpbitServer {
         return;
       }
       this.subscriptions.push(msg);
+      if (this.#refuseSubscriptions > 0) {
+        this.#refuseSubscriptions--;
+        client.types = new Map();
+        ws.send(Buffer.from(JSON.stringify({ error: { name: 'INVALID_PARAM', message: 'codes 필드가 비어 있습니다.' } })));
+        return;
+      }
       // Upbit replaces the socket's whole subscription with each frame it receives.
       client.types = new Map();
       let onlyRealtime = false;

@@ -173,7 +173,11 @@ export class CcxtMarketFeed implements MarketFeed {
     this.#counters.frames++;
     this.#lastActivity = Date.now();
     const actor = this.#run?.actor;
-    if (actor?.getSnapshot().value === 'connecting') actor.send({ type: 'connection.opened' });
+    // ccxt opens the socket inside its watch calls: the first data is both the open and the live feed.
+    if (actor?.getSnapshot().value === 'connecting') {
+      actor.send({ type: 'connection.opened' });
+      actor.send({ type: 'connection.live' });
+    }
   }
 
   #beat(): void {

@@ -40,7 +40,8 @@ export function startConnection(
     const c = snap.context;
     const next: ConnectionStatus = { state: snap.value as ConnectionStateName, attempt: c.attempt, delayMs: c.delayMs, reason: c.lastReason, opens: c.opens };
     const prev = status.getValue();
-    if (prev.state !== next.state || prev.attempt !== next.attempt || prev.opens !== next.opens) status.next(next);
+    // Not on `connection.live` alone (the attempts reset, the state still open): one line per change of state.
+    if (prev.state !== next.state || prev.opens !== next.opens) status.next(next);
   });
   actor.start();
   return actor;

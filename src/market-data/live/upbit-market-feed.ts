@@ -61,6 +61,12 @@ export interface UpbitFeedStats {
   readonly stalls: number;
   /** Subscription frames sent. */
   readonly subscriptions: number;
+  /**
+   * Subscriptions Upbit refused with an error frame (`{"error":{"name":"INVALID_PARAM",…}}`): nothing
+   * flows after one, so the socket is closed and opened again with the reconnect backoff, the market
+   * list re-read first.
+   */
+  readonly subscriptionErrors: number;
   /** Market-list reads that failed (the previous list is kept). */
   readonly marketListErrors: number;
   readonly markets: number;
@@ -101,7 +107,9 @@ export class UpbitMarketFeed implements MarketFeed {
   #ws: WebSocket | undefined;
   #run: FeedRun | undefined;
   #lastActivity = 0;
-  #counters = { frames: 0, events: 0, malformed: 0, snapshotTradesSkipped: 0, stalls: 0, subscriptions: 0, marketListErrors: 0, backfilled: 0, backfillErrors: 0 };
+  #counters = { frames: 0, events: 0, malformed: 0, snapshotTradesSkipped: 0, stalls: 0, subscriptions: 0, subscriptionErrors: 0, marketListErrors: 0, backfilled: 0, backfillErrors: 0 };
+  /** Whether the current socket has carried data since it opened (the attempt then counts as a success). */
+  #live = false;
   /** Market codes with a REST backfill scheduled or in flight (one at a time per market). */
   readonly #backfilling = new Set<string>();
 
@@ -198,6 +206,7 @@ export class UpbitMarketFeed implements MarketFeed {
     ws.on('open', () => {
       if (!current()) return;
       this.#lastActivity = Date.now();
+      this.#live = false;
       this.#run?.actor.send({ type: 'connection.opened' });
     });
     ws.on('message', (data: RawData) => {
@@ -269,7 +278,15 @@ export class UpbitMarketFeed implements MarketFeed {
       this.#counters.malformed++;
       return;
     }
-    if ('status' in f || 'error' in f) return; // {"status":"UP"} answers to PING; errors of a bad subscription
+    if ('status' in f) return; // {"status":"UP"} answers a text PING
+    if ('error' in f) {
+      this.#refused(f['error']);
+      return;
+    }
+    if (!this.#live) {
+      this.#live = true;
+      this.#run?.actor.send({ type: 'connection.live' });
+    }
     const batch = this.#batch;
     batch.length = 0;
     const outcome = this.#parser.handle(f, batch);
@@ -292,6 +309,20 @@ export class UpbitMarketFeed implements MarketFeed {
       this.#counters.events++;
       this.#emit(e);
     }
+  }
+
+  /**
+   * Upbit answered the subscription with an error frame: nothing will flow on this socket, though it stays
+   * open and answers pings (so the stall check never fires). It is closed and opened again through the
+   * backoff, which grows while no data has flowed; the market list is re-read first, since a stale code
+   * is the likely cause.
+   */
+  #refused(error: unknown): void {
+    this.#counters.subscriptionErrors++;
+    const e = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; message?: unknown };
+    const reason = `subscription refused: ${String(e.name ?? 'error')}${e.message !== undefined ? ` (${String(e.message).slice(0, 120)})` : ''}`;
+    this.#run?.actor.send({ type: 'connection.closed', reason });
+    if (!this.#options.markets) void this.refreshMarkets();
   }
 
   #emit(e: MarketEvent): void {

@@ -45,8 +45,18 @@ describe('connection machine', () => {
     expect(actor.getSnapshot().context).toMatchObject({ attempt: 2, delayMs: 200 });
     clock.increment(200);
     actor.send({ type: 'connection.opened' });
-    expect(actor.getSnapshot().context).toMatchObject({ attempt: 0, opens: 2 });
+    // Open is not yet success: a subscription refused now backs off from the third delay, not the first.
+    expect(actor.getSnapshot().context).toMatchObject({ attempt: 2, opens: 2 });
     expect(effects.filter((e) => e === 'subscribe')).toHaveLength(2);
+    actor.send({ type: 'connection.closed', reason: 'subscription refused' });
+    expect(actor.getSnapshot().context).toMatchObject({ attempt: 3, delayMs: 400, lastReason: 'subscription refused' });
+    clock.increment(400);
+    actor.send({ type: 'connection.opened' });
+    actor.send({ type: 'connection.live' });
+    expect(actor.getSnapshot().context).toMatchObject({ attempt: 0, opens: 3 });
+    actor.send({ type: 'connection.stalled' });
+    expect(actor.getSnapshot().context).toMatchObject({ attempt: 1, delayMs: 100 });
+    clock.increment(100);
     actor.send({ type: 'connection.stop' });
     expect(state()).toBe('stopped');
   });

@@ -155,6 +155,27 @@ describe('UpbitMarketFeed against the local Upbit server', () => {
     expect(states.at(-1)?.state).toBe('open');
   });
 
+  it('closes a socket whose subscription Upbit refused, counts it, and subscribes again after a growing backoff', async () => {
+    // Upbit answers a bad subscription with an error frame and keeps the socket open and answering pings:
+    // without acting on the frame the feed sat connected with no data, its stall check never firing.
+    server.refuseSubscriptions(2);
+    const opensBefore = server.publicConnections;
+    const { feed, events, states } = run({ markets: ['ETH/KRW'], pingIntervalMs: 30, idleTimeoutMs: 150, backoff: { initialDelayMs: 20, maxDelayMs: 1_000, jitter: 0 } });
+    await waitFor(() => events.some((e) => e.kind === 'ticker'), 'data after two refused subscriptions', 5_000);
+    expect(feed.stats().subscriptionErrors).toBe(2);
+    expect(feed.stats().subscriptions).toBe(3);
+    expect(server.publicConnections).toBe(opensBefore + 3);
+    const backoffs = states.filter((s) => s.state === 'backoff');
+    // The delay grows across the refusals (an open is not a success until data flows).
+    expect(backoffs.map((s) => s.delayMs)).toEqual([20, 40]);
+    expect(backoffs[0]?.reason).toMatch(/^subscription refused: INVALID_PARAM/);
+    expect(states.at(-1)?.state).toBe('open');
+    // Data flowed: the next failure starts the backoff over.
+    server.dropConnections();
+    await waitFor(() => states.filter((s) => s.state === 'backoff').length === 3, 'the backoff after the drop', 3_000);
+    expect(states.filter((s) => s.state === 'backoff').at(-1)?.delayMs).toBe(20);
+  });
+
   it('replays a real Upbit capture: every frame becomes the same events as the offline parser, no gaps', async (ctx) => {
     if (skipWithoutSharedData()) ctx.skip();
     const file = sharedData('ws/upbit-2021-04/UPBIT.ws.62.0.messages.jsonl');
