@@ -217,6 +217,7 @@ export class UpbitServer {
   readonly #rate = new Map<string, { second: number; used: number }>();
   readonly #faults = new ServerFaults();
   #refuseSubscriptions = 0;
+  #muted = false;
   readonly #enforce: boolean;
   readonly #feeRate: number;
   #port = 0;
@@ -472,6 +473,11 @@ export class UpbitServer {
     this.#faults.stalled = on;
   }
 
+  /** While muted, public sockets carry no market data (no snapshot, no realtime frame) but still answer pings. */
+  mute(on: boolean): void {
+    this.#muted = on;
+  }
+
   /**
    * The next `count` public subscription frames are answered with Upbit's error frame (INVALID_PARAM)
    * instead of data; the socket stays open and answers pings, as Upbit's does.
@@ -601,7 +607,7 @@ export class UpbitServer {
   }
 
   #send(client: PublicClient, frame: Record<string, unknown>): void {
-    if (client.ws.readyState !== WebSocket.OPEN) return;
+    if (client.ws.readyState !== WebSocket.OPEN || this.#muted) return;
     client.ws.send(Buffer.from(JSON.stringify(client.format === 'SIMPLE' ? toSimpleFrame(frame) : frame)));
   }
 

@@ -29,6 +29,12 @@ export interface UpbitMarketFeedOptions {
   readonly pingIntervalMs?: number;
   /** No frame and no pong for this long means the connection stalled (default 20 s; pings go out every 5 s of silence). */
   readonly idleTimeoutMs?: number;
+  /**
+   * No market data (pongs and status answers do not count) for this long on a subscribed socket means the
+   * subscription died while the socket lives: it is opened again (default 60 s; a market that trades and
+   * quotes less often than that is only subscribed again, which costs a snapshot).
+   */
+  readonly dataIdleMs?: number;
   /** Reconnect backoff. Defaults: 500 ms doubling to 30 s, half jittered, never giving up. */
   readonly backoff?: FeedBackoff;
   /** Frame naming requested from Upbit (default SIMPLE, the smaller one). */
@@ -59,6 +65,8 @@ export interface UpbitFeedStats {
   readonly reconnects: number;
   /** Connections closed for silence (no frame, no pong within the idle timeout). */
   readonly stalls: number;
+  /** Connections closed because no market data came for `dataIdleMs` while pongs still did. */
+  readonly dataStalls: number;
   /** Subscription frames sent. */
   readonly subscriptions: number;
   /**
@@ -107,9 +115,11 @@ export class UpbitMarketFeed implements MarketFeed {
   #ws: WebSocket | undefined;
   #run: FeedRun | undefined;
   #lastActivity = 0;
-  #counters = { frames: 0, events: 0, malformed: 0, snapshotTradesSkipped: 0, stalls: 0, subscriptions: 0, subscriptionErrors: 0, marketListErrors: 0, backfilled: 0, backfillErrors: 0 };
+  #counters = { frames: 0, events: 0, malformed: 0, snapshotTradesSkipped: 0, stalls: 0, dataStalls: 0, subscriptions: 0, subscriptionErrors: 0, marketListErrors: 0, backfilled: 0, backfillErrors: 0 };
   /** Whether the current socket has carried data since it opened (the attempt then counts as a success). */
   #live = false;
+  /** When the current socket opened or last carried market data. */
+  #lastData = 0;
   /** Market codes with a REST backfill scheduled or in flight (one at a time per market). */
   readonly #backfilling = new Set<string>();
 
@@ -206,6 +216,7 @@ export class UpbitMarketFeed implements MarketFeed {
     ws.on('open', () => {
       if (!current()) return;
       this.#lastActivity = Date.now();
+      this.#lastData = this.#lastActivity;
       this.#live = false;
       this.#run?.actor.send({ type: 'connection.opened' });
     });
@@ -264,6 +275,13 @@ export class UpbitMarketFeed implements MarketFeed {
       this.#run?.actor.send({ type: 'connection.stalled' });
       return;
     }
+    const quietFor = Date.now() - this.#lastData;
+    const dataIdle = this.#options.dataIdleMs ?? 60_000;
+    if (quietFor > dataIdle) {
+      this.#counters.dataStalls++;
+      this.#run?.actor.send({ type: 'connection.closed', reason: `no market data for ${Math.round(quietFor / 1000)} s (pongs only)` });
+      return;
+    }
     if (idle >= Math.min(this.#options.pingIntervalMs ?? 5_000, (this.#options.idleTimeoutMs ?? 20_000) / 3)) ws.ping();
   }
 
@@ -283,6 +301,7 @@ export class UpbitMarketFeed implements MarketFeed {
       this.#refused(f['error']);
       return;
     }
+    this.#lastData = this.#lastActivity;
     if (!this.#live) {
       this.#live = true;
       this.#run?.actor.send({ type: 'connection.live' });

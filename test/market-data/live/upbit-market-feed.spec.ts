@@ -160,7 +160,7 @@ describe('UpbitMarketFeed against the local Upbit server', () => {
     // without acting on the frame the feed sat connected with no data, its stall check never firing.
     server.refuseSubscriptions(2);
     const opensBefore = server.publicConnections;
-    const { feed, events, states } = run({ markets: ['ETH/KRW'], pingIntervalMs: 30, idleTimeoutMs: 150, backoff: { initialDelayMs: 20, maxDelayMs: 1_000, jitter: 0 } });
+    const { feed, events, states } = run({ markets: ['ETH/KRW'], backoff: { initialDelayMs: 20, maxDelayMs: 1_000, jitter: 0 } });
     await waitFor(() => events.some((e) => e.kind === 'ticker'), 'data after two refused subscriptions', 5_000);
     expect(feed.stats().subscriptionErrors).toBe(2);
     expect(feed.stats().subscriptions).toBe(3);
@@ -174,6 +174,22 @@ describe('UpbitMarketFeed against the local Upbit server', () => {
     server.dropConnections();
     await waitFor(() => states.filter((s) => s.state === 'backoff').length === 3, 'the backoff after the drop', 3_000);
     expect(states.filter((s) => s.state === 'backoff').at(-1)?.delayMs).toBe(20);
+  });
+
+  it('opens the socket again when market data stops while pongs go on (a subscription that died)', async () => {
+    const { feed, events, states } = run({ markets: ['ETH/KRW'], pingIntervalMs: 30, idleTimeoutMs: 2_000, dataIdleMs: 300 });
+    await waitFor(() => events.some((e) => e.kind === 'ticker'), 'the subscription snapshot');
+    server.mute(true);
+    try {
+      await waitFor(() => feed.stats().dataStalls >= 1, 'the data stall', 3_000);
+      // Pongs kept coming, so the stall check (no frame, no pong) would not have fired on such a socket.
+      expect(states.some((s) => s.state === 'backoff' && /^no market data for \d+ s/.test(s.reason ?? ''))).toBe(true);
+    } finally {
+      server.mute(false);
+    }
+    const tickers = events.filter((e) => e.kind === 'ticker').length;
+    await waitFor(() => events.filter((e) => e.kind === 'ticker').length > tickers, 'data on the new socket', 3_000);
+    expect(feed.stats().reconnects).toBeGreaterThanOrEqual(1);
   });
 
   it('replays a real Upbit capture: every frame becomes the same events as the offline parser, no gaps', async (ctx) => {
