@@ -31,8 +31,8 @@ export interface UpbitMarketFeedOptions {
   readonly idleTimeoutMs?: number;
   /**
    * No market data (pongs and status answers do not count) for this long on a subscribed socket means the
-   * subscription died while the socket lives: it is opened again (default 60 s; a market that trades and
-   * quotes less often than that is only subscribed again, which costs a snapshot).
+   * subscription died while the socket lives: it is opened again (default 60 s; a feed of markets that
+   * trade and quote less often than that reconnects once a minute, which costs a snapshot).
    */
   readonly dataIdleMs?: number;
   /** Reconnect backoff. Defaults: 500 ms doubling to 30 s, half jittered, never giving up. */
