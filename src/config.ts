@@ -32,6 +32,8 @@ const configObject = z
         quote: z.string().default('KRW'),
         /** Restrict to these markets (`BTC/KRW`); empty means all of the quote currency. */
         markets: z.array(z.string()).default([]),
+        /** Live: the markets' rules (tick, lot, halted or trading) are re-read this often in the background (0: read at the start only). */
+        rulesEvery: duration.default(300_000),
       })
       .prefault({}),
     features: z

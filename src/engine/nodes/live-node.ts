@@ -157,7 +157,12 @@ async function openLiveNode(o: LiveNodeOptions, store: Store): Promise<Omit<Live
   if (restore) log(`restored the bot and ${restored.length} position(s) from Redis${restored.length > 0 ? `: ${restored.map((c) => `${c.positionId} ${c.market}`).join(', ')}` : ''}`);
   for (const line of untradedPositionLines(restored, (m) => rules.get(m), config.exchange.id)) log(line);
   const quote = config.exchange.quote;
-  const account = await LiveAccount.open(exchange, { quote, rules: (m) => rules.get(m), markets: [...rules.values()], restored: restoredOrders(restore), log });
+  // The rules are re-read in the background (a market halted or trading again mid-run); sizing and the
+  // sells' amount step read them through the account at each use.
+  const { MarketRulesRefresh } = await import('../../exchange/ccxt/index.js');
+  const refresh = new MarketRulesRefresh({ read: () => exchange.markets(), initial: rules.values(), intervalMs: config.exchange.rulesEvery, log });
+  const account = await LiveAccount.open(exchange, { quote, rules: (m) => refresh.rules.get(m), markets: [...rules.values()], restored: restoredOrders(restore), log });
+  refresh.start();
   return {
     account,
     ledger,
@@ -186,6 +191,9 @@ async function openLiveNode(o: LiveNodeOptions, store: Store): Promise<Omit<Live
       );
       return kernel;
     },
-    close: () => account.close(),
+    close: () => {
+      refresh.close();
+      return account.close();
+    },
   };
 }

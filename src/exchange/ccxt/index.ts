@@ -8,3 +8,4 @@ export * from './create-ccxt.js';
 export * from './unified-dialect.js';
 export * from './upbit-dialect.js';
 export * from './live-account.js';
+export * from './market-rules-refresh.js';
