@@ -506,6 +506,14 @@ export class BinanceServer {
     this.#faults.refuseConnections(count);
   }
 
+  /**
+   * User-data frames of these event types (`executionReport`, `outboundAccountPosition`) are sent `ms`
+   * after they are made, until called again with 0 (a balance push late behind the trade it reflects).
+   */
+  delayFrames(types: readonly string[], ms: number): void {
+    this.#faults.delayFrames(types, ms);
+  }
+
   /** The next `count` user-data frames of this event type (`executionReport`, `outboundAccountPosition`) are sent twice. */
   repeatFrames(type: string, count = 1): void {
     this.#faults.repeatFrames(type, count);
@@ -1412,13 +1420,18 @@ export class BinanceServer {
   #pushUser(event: Record<string, unknown>): void {
     if (this.#faults.stalled) return;
     const times = this.#faults.takeRepeat(String(event['e'])) ? 2 : 1;
-    for (let k = 0; k < times; k++) {
-      for (const c of this.#users) {
-        if (c.ws.readyState !== WebSocket.OPEN) continue;
-        if (c.subscriptions === undefined) c.ws.send(JSON.stringify(event));
-        else for (const subscriptionId of c.subscriptions) c.ws.send(JSON.stringify({ subscriptionId, event }));
+    const send = (): void => {
+      for (let k = 0; k < times; k++) {
+        for (const c of this.#users) {
+          if (c.ws.readyState !== WebSocket.OPEN) continue;
+          if (c.subscriptions === undefined) c.ws.send(JSON.stringify(event));
+          else for (const subscriptionId of c.subscriptions) c.ws.send(JSON.stringify({ subscriptionId, event }));
+        }
       }
-    }
+    };
+    const delay = this.#faults.frameDelay(String(event['e']));
+    if (delay > 0) setTimeout(send, delay).unref();
+    else send();
   }
 
   #pushExecution(o: ServerOrder, execution: string, fill?: ServerFill, cancelClientId?: string): void {

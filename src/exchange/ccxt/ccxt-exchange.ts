@@ -95,6 +95,8 @@ export class CcxtExchange implements Exchange {
   #stats = { streamConnected: false, streamErrors: 0, polls: 0, ackRecoveries: 0, retries: 0, unknownOrders: 0, clockSyncs: 0 };
   /** The exchange's time of the trade a fill event reports, where the exchange gave it (private stream frames). */
   readonly #tradeTimes = new WeakMap<OrderEvent, number>();
+  /** The fee a fill event's trade paid in the coin bought (Binance without BNB), in that coin, where the exchange said so. */
+  readonly #baseFees = new WeakMap<OrderEvent, number>();
   /** Per client id, the placements in flight (`createLimitOrder`, then the look-ups of an unknown order): see `placed`. */
   readonly #placing = new Map<string, Promise<void>>();
   /** Balance pushes ccxt handled since `watchBalance` last returned, as the exchange sent them. */
@@ -205,7 +207,8 @@ export class CcxtExchange implements Exchange {
           this.ccxt.createOrder(request.market, 'limit', request.side, request.amount, request.price, { clientOrderId: request.clientId }),
         );
         const order = this.#dialect.toOrder(placed, undefined, this.#clock.now());
-        if (order) return this.#apply({ ...order, clientId: order.clientId || request.clientId, market: request.market, side: request.side });
+        // An answer that crossed carries its trades' fees (Binance's FULL answer): all of this first fill's.
+        if (order) return this.#apply({ ...order, clientId: order.clientId || request.clientId, market: request.market, side: request.side }, undefined, undefined, baseFeeOf(placed, request.market));
         lastError = new Error(`${this.ccxt.id} answered an order without id`);
         mayExist = true;
       } catch (error) {
@@ -348,6 +351,15 @@ export class CcxtExchange implements Exchange {
    */
   tradeTime(event: OrderEvent): number | undefined {
     return this.#tradeTimes.get(event);
+  }
+
+  /**
+   * What a buy's fill paid in the coin bought, in that coin (Binance takes a buy's fee from the coins
+   * unless BNB pays it): 0 where the exchange did not say so (a fee in quote, or a fill found over REST,
+   * whose order query carries no fee). The balance view credits the coins net of it.
+   */
+  baseFee(event: OrderEvent): number {
+    return this.#baseFees.get(event) ?? 0;
   }
 
   /**
@@ -558,9 +570,15 @@ export class CcxtExchange implements Exchange {
    * trade: a fill of several (frames merged, a gap in the stream) may hold earlier trades a balance read
    * already counted, so it gets none (LiveAccount then counts it from the next read).
    */
-  #apply(order: Order, ts = this.#clock.now(), trade?: { readonly ts: number; readonly amount: number }): Order {
+  #apply(order: Order, ts = this.#clock.now(), trade?: { readonly ts: number | undefined; readonly amount: number }, baseFee?: number): Order {
+    const known = this.#tracker.get({ id: order.id });
     for (const e of this.#tracker.apply(order, ts)) {
-      if (trade !== undefined && e.type === 'order.fill' && Math.abs(e.fill.amount - trade.amount) <= 1e-9 * trade.amount) this.#tradeTimes.set(e, trade.ts);
+      if (e.type === 'order.fill') {
+        const oneTrade = trade !== undefined && Math.abs(e.fill.amount - trade.amount) <= 1e-9 * trade.amount;
+        if (oneTrade && trade.ts !== undefined) this.#tradeTimes.set(e, trade.ts);
+        // The coin fee is this fill's when it is that one trade, or the whole order's first fill.
+        if (baseFee !== undefined && baseFee > 0 && e.fill.side === 'buy' && (oneTrade || (trade === undefined && known === undefined))) this.#baseFees.set(e, baseFee);
+      }
       this.#events.next(e);
     }
     return this.#tracker.get({ id: order.id }) ?? order;
@@ -582,8 +600,10 @@ export class CcxtExchange implements Exchange {
           // (Upbit myOrder `volume` in a frame of a trade, Binance executionReport `l`).
           const tradeTs = Number(info?.['trade_timestamp']) || Number(o.lastTradeTimestamp) || undefined;
           const tradeAmount = Number(info?.['trade_uuid'] ? info['volume'] : info?.['l']);
-          const trade = tradeTs !== undefined && tradeAmount > 0 ? { ts: tradeTs, amount: tradeAmount } : undefined;
-          if (order) this.#apply(order, Number(info?.['timestamp']) || o.lastUpdateTimestamp || this.#clock.now(), trade);
+          const trade = tradeAmount > 0 ? { ts: tradeTs, amount: tradeAmount } : undefined;
+          // The trade's own fee when it was taken in the coin bought (Binance executionReport: `n` in `N`).
+          const coinFee = order && info?.['N'] === baseOf(order.market) ? Number(info['n']) : undefined;
+          if (order) this.#apply(order, Number(info?.['timestamp']) || o.lastUpdateTimestamp || this.#clock.now(), trade, coinFee !== undefined && Number.isFinite(coinFee) ? coinFee : undefined);
         }
       } catch (error) {
         if (signal.aborted) return;
@@ -632,6 +652,21 @@ export class CcxtExchange implements Exchange {
       this.#schedulePoll();
     }
   }
+}
+
+/** The base currency of a unified symbol (`XRP/USDT` → `XRP`). */
+function baseOf(market: string): string {
+  return market.slice(0, market.indexOf('/'));
+}
+
+/** The fees of a ccxt order charged in the market's base currency (the coin bought), summed; undefined when none is. */
+function baseFeeOf(o: unknown, market: string): number | undefined {
+  const order = o as { fee?: { currency?: unknown; cost?: unknown }; fees?: { currency?: unknown; cost?: unknown }[] } | undefined;
+  const fees = order?.fees && order.fees.length > 0 ? order.fees : order?.fee ? [order.fee] : [];
+  const base = baseOf(market);
+  let total: number | undefined;
+  for (const f of fees) if (f?.currency === base && Number.isFinite(Number(f.cost))) total = (total ?? 0) + Number(f.cost);
+  return total;
 }
 
 /** How long a sample of the exchange's clock (`CcxtExchange.#sawExchangeTime`) stands: 5 minutes. */

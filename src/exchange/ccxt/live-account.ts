@@ -511,8 +511,12 @@ export class LiveAccount implements Venue {
       if (!only || only.has(balance.currency)) this.#balances.set(balance.currency, balance);
     };
     if (f.side === 'buy') {
-      set({ ...q, locked: Math.max(0, q.locked - value - f.fee) });
-      set({ ...b, free: b.free + f.amount });
+      // A fee taken in the coin bought (Binance without BNB) leaves the coins net of it and the quote
+      // untouched by it: credited gross, the free coins were overstated until the next read, and a sell
+      // sized on them in that time asked for more than the account held and was refused.
+      const coinFee = this.#exchange.baseFee(event);
+      set({ ...q, locked: Math.max(0, q.locked - value - (coinFee > 0 ? 0 : f.fee)) });
+      set({ ...b, free: b.free + f.amount - coinFee });
     } else {
       set({ ...b, locked: Math.max(0, b.locked - f.amount) });
       set({ ...q, free: q.free + value - f.fee });

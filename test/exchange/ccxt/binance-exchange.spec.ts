@@ -265,6 +265,26 @@ describe('LiveAccount on Binance', () => {
     expect(placed).toEqual(['0.01', '0.0099']);
   });
 
+  it('a buy whose fee was taken in the coin: the fill credits the coins net of it, so a sell sized before the next read is not refused', async () => {
+    const { s, ex } = await setup({ feeRate: 0.001 });
+    const rules = new Map((await ex.markets()).map((r) => [r.market, r]));
+    const account = await LiveAccount.open(ex, { quote: 'USDT', refreshMs: 60_000, rules: (m) => rules.get(m) });
+    adapters.push(account);
+    await waitFor(() => s.privateConnections > 0 || s.wsApiRequests.length > 0, 'the private stream');
+    // The balance push comes late (the fill frame first): until then, and until the re-read 500 ms after the fill, the view is the fill's.
+    s.delayFrames(['outboundAccountPosition'], 3_000);
+    // Past the opening read's arrival plus its clock tolerance (1 s): the fill is not taken to be in that read.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const buy = await account.createLimitOrder({ clientId: 'net-b1', market: 'ETH/USDT', side: 'buy', price: 2_500, amount: 0.01 });
+    s.fillOrder(buy!.id);
+    await waitFor(() => account.getBalance('ETH').free > 0, 'the fill on the private stream');
+    // Credited gross, 0.01 ETH, the sell below went uncapped and Binance refused it (insufficient balance).
+    expect(account.getBalance('ETH').free).toBeCloseTo(0.00999, 12);
+    const sell = await account.createLimitOrder({ clientId: 'net-s1', market: 'ETH/USDT', side: 'sell', price: 2_600, amount: 0.01 });
+    expect(sell).toMatchObject({ clientId: 'net-s1', amount: 0.0099 });
+    expect(s.requestsTo('/api/v3/order', 'POST').map((r) => r.body?.['quantity'])).toEqual(['0.01', '0.0099']);
+  });
+
   it('after a restart from a stale snapshot, the stream, REST polls, look-ups and a dropped socket bring each executed amount once', async () => {
     // The cash view moves on every fill event it gets: this is what lets it do without a replay guard of its own.
     const { s, ex } = await setup({ balances: { USDT: 10_000 } });
