@@ -1,4 +1,5 @@
 import type { MarketRules } from '../core/index.js';
+import { NOT_LISTED } from '../exchange/ccxt/market-rules-refresh.js';
 
 /**
  * One start-up line per restored position whose market does not trade now: halted by the exchange
@@ -16,6 +17,7 @@ export function untradedPositionLines(
   for (const p of positions) {
     const r = rules(p.market);
     if (r === undefined) lines.push(`market ${p.market} is not listed by ${exchangeId}: position ${p.positionId} is restored and shown, but has no market rules this run and cannot be exited by the bot`);
+    else if (r.halted === NOT_LISTED) lines.push(`market ${p.market} is not listed by ${exchangeId}: position ${p.positionId} stays managed on the exchange's published tick rules; no new position opens there, and its exits are tried (priced once its trades come) and retried after each refusal until it is listed again`);
     else if (r.halted !== undefined) lines.push(`market ${p.market} is not trading on ${exchangeId} (status ${r.halted}): position ${p.positionId} stays managed; no new position opens there, and its exits are tried and retried after each refusal until it trades again`);
   }
   return lines;

@@ -6,6 +6,7 @@ import type { BatchScorer } from '../../../streams/index.js';
 import { createKernel, type Kernel, type StrategyFactory } from '../kernel.js';
 import type { FillLedger } from '../fill-ledger.js';
 import { untradedPositionLines } from '../untraded-markets.js';
+import { unlistedMarketRules } from '../unlisted-market-rules.js';
 import { adoptOrphanOrders, lastSnapshotTs, loadFillLedger, loadLiveRestore, restoredOrders, restoredPositions, StoreUnavailableError } from '../live-restore.js';
 
 /** A live start that cannot go on: one line for the trader (nothing was traded). */
@@ -155,12 +156,15 @@ async function openLiveNode(o: LiveNodeOptions, store: Store): Promise<Omit<Live
   }
   const restored = restoredPositions(restore);
   if (restore) log(`restored the bot and ${restored.length} position(s) from Redis${restored.length > 0 ? `: ${restored.map((c) => `${c.positionId} ${c.market}`).join(', ')}` : ''}`);
-  for (const line of untradedPositionLines(restored, (m) => rules.get(m), config.exchange.id)) log(line);
+  // A restored position in a market the exchange does not list now keeps published rules where there are such (Upbit KRW), marked halted.
+  const startRules = new Map(rules);
+  for (const r of unlistedMarketRules(restored, (m) => rules.get(m), config.exchange.id, rules.values())) startRules.set(r.market, r);
+  for (const line of untradedPositionLines(restored, (m) => startRules.get(m), config.exchange.id)) log(line);
   const quote = config.exchange.quote;
   // The rules are re-read in the background (a market halted or trading again mid-run); sizing and the
   // sells' amount step read them through the account at each use.
   const { MarketRulesRefresh } = await import('../../exchange/ccxt/index.js');
-  const refresh = new MarketRulesRefresh({ read: () => exchange.markets(), initial: rules.values(), intervalMs: config.exchange.rulesEvery, log });
+  const refresh = new MarketRulesRefresh({ read: () => exchange.markets(), initial: startRules.values(), intervalMs: config.exchange.rulesEvery, log });
   const account = await LiveAccount.open(exchange, { quote, rules: (m) => refresh.rules.get(m), markets: [...rules.values()], restored: restoredOrders(restore), log });
   refresh.start();
   return {
