@@ -26,6 +26,9 @@ interface SeenFill {
   readonly event: FillEvent;
 }
 
+/** The restart's balance re-read is tried this often before the start-up goes on without it (`LiveAccount.restart`). */
+const RESTART_READ_ATTEMPTS = 3;
+
 /** Fills are remembered this long (and at most `SEEN_FILLS_MAX` of them) for the reads that arrive after them. */
 const SEEN_FILLS_MS = 60_000;
 const SEEN_FILLS_MAX = 1_000;
@@ -460,8 +463,33 @@ export class LiveAccount implements Venue {
       log(`${slot.clientId}: its cancel was in flight; asked again`);
       await this.cancelOrder(order.id).catch((error: unknown) => log(`${slot.clientId}: cancel failed (${(error as Error).message.slice(0, 160)}); its position looks it up at the cancel deadline`));
     }
-    await this.refresh();
+    await this.#rereadAtRestart(log);
     return lines;
+  }
+
+  /**
+   * The restart's balance re-read, tried `RESTART_READ_ATTEMPTS` times with backoff. One that still fails
+   * does not stop the start-up: thrown, it ended the kernel's start-up and the bot stayed up without ever
+   * trading (`reconciliation stopped …; not trading`), its restored positions' exits never acted on,
+   * after one burst of 5xx or 429 on the balance endpoint. The view is then the one read when the account
+   * opened (after the bot was down, so holding what happened meanwhile); the failed reads make it stale
+   * (no new position until a read succeeds; sells and cancels go on) and are retried by `#readFailed`.
+   */
+  async #rereadAtRestart(log: (line: string) => void): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.refresh();
+        return;
+      } catch (error) {
+        if (!this.#running) throw error;
+        const reason = withoutQueries((error as Error).message).slice(0, 160);
+        if (attempt >= RESTART_READ_ATTEMPTS) {
+          log(`balances not re-read (${attempt} attempts, the last: ${reason}); trading on the view read at the start: no new position until a re-read succeeds, sells and cancels go on`);
+          return;
+        }
+        await sleep(Math.min(this.#refreshMs, (this.#options.retryDelayMs ?? 1_000) * 2 ** (attempt - 1)));
+      }
+    }
   }
 
   getOpenOrders(): readonly Order[] {

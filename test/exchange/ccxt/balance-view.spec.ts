@@ -133,6 +133,28 @@ describe('failing balance re-reads', () => {
     }
   });
 
+  it('a restart whose balance re-read keeps failing goes on (the view stale, sells go on) instead of ending the start-up: the bot trades again', async () => {
+    const proxy = await FaultProxy.start(server.restUrl);
+    let failing = false;
+    proxy.rule = (_method, path) => (failing && path === '/v1/accounts' ? { kind: 'replace', status: 503, body: '{"error":{"name":"server_error","message":"Service unavailable"}}' } : { kind: 'forward' });
+    try {
+      const exchange = new CcxtExchange({ restUrl: proxy.url, wsUrl: server.wsUrl, apiKey: server.accessKey, secret: server.secretKey, pollIntervalMs: 100, retryDelayMs: 20, attempts: 1, random: () => 0.5 });
+      const account = await LiveAccount.open(exchange, { quote: 'KRW', refreshMs: 1_000, retryDelayMs: 50, log: () => undefined });
+      accounts.push(account);
+      failing = true;
+      const lines: string[] = [];
+      // Before, the failed re-read was thrown out of restart(): the kernel's start-up ended and the bot never traded.
+      await expect(account.restart([], (l) => lines.push(l))).resolves.toEqual([]);
+      expect(lines.at(-1)).toMatch(/^balances not re-read \(3 attempts, the last: .*503.*\); trading on the view read at the start: no new position until a re-read succeeds, sells and cancels go on$/);
+      expect(account.balancesCurrent()).toBe(false);
+      expect(account.getBalance('KRW').free).toBeGreaterThan(0);
+      failing = false;
+      await waitFor(() => account.balancesCurrent(), 'a read again', 5_000);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('are said at the first failure, retried with backoff, stop new positions after three in a row (said once), and resume on a read', async () => {
     const proxy = await FaultProxy.start(server.restUrl);
     let failing = false;
