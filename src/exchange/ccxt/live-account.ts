@@ -1,3 +1,4 @@
+import { BadSymbol } from 'ccxt';
 import { Observable, Subject, type Subscription } from 'rxjs';
 import type { Balance, LimitOrderRequest, LookupReply, MarketRules, MarketSymbol, Order, OrderEvent, PendingOrder, Venue } from '../../core/index.js';
 import type { OrderSlot } from '../../../machines/index.js';
@@ -190,18 +191,30 @@ export class LiveAccount implements Venue {
     const out: ReconciledOrder[] = [];
     for (const { market, slot } of orders) {
       let order: Order | undefined;
+      // The exchange (ccxt) knows no such market: the order cannot be asked for by it now, however often.
+      let unlisted = false;
       for (let attempt = 1; ; attempt++) {
         try {
           order = await this.#exchange.fetchOrder({ clientId: slot.clientId, market });
           break;
         } catch (error) {
           if (!this.#running) throw error;
+          if (error instanceof BadSymbol) {
+            unlisted = true;
+            break;
+          }
           const delay = Math.min(30_000, 1_000 * 2 ** Math.min(attempt - 1, 5));
           onRetry?.(`${slot.clientId}: look-up failed (${(error as Error).message.slice(0, 160)}); attempt ${attempt + 1} in ${delay / 1000} s`);
           await sleep(delay);
         }
       }
       const result = (line: string): void => void out.push({ clientId: slot.clientId, executed: order?.filled, known: slot.filled, line: `${slot.clientId}: ${line}` });
+      if (unlisted) {
+        // Retried here, it held the whole start-up (and every other market's trading) forever; the position's
+        // own look-ups (at its acknowledgement, cancel and look-up deadlines) go on asking, for it alone.
+        result(`market ${market} is not listed by ${this.#exchange.id}: not looked up now; its position looks it up at its own deadlines`);
+        continue;
+      }
       if (!order) {
         if (slot.acked) result('acknowledged before the restart but not found now: its position looks it up again');
         else {

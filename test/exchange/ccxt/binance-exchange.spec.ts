@@ -321,6 +321,27 @@ describe('LiveAccount on Binance', () => {
     expect(s.order({ orderId: first!.id })?.['executedQty']).toBe('0.01000000');
   });
 
+  it('a restored order in a market the exchange no longer lists does not hold the restart up: the other orders are reconciled and trading starts', async () => {
+    const { s, ex } = await setup();
+    const gone = await ex.createLimitOrder({ clientId: 'dl-b1', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20 });
+    const other = await ex.createLimitOrder({ clientId: 'dl-b2', market: 'BTC/USDT', side: 'buy', price: 59_000, amount: 0.001 });
+    await ex.close();
+    adapters.splice(0);
+    s.cancelOrder(gone!.id);
+    s.delistMarket('XRPUSDT');
+    const restarted = new CcxtExchange({ exchangeId: 'binance', apiKey: s.apiKey, secret: s.secret, restUrl: s.restUrl, timeoutMs: 3_000, retryDelayMs: 20, privateStream: false });
+    await restarted.markets();
+    const slot = (clientId: string, id: string, price: number, amount: number) => ({ side: 'buy' as const, clientId, price, amount, filled: 0, cost: 0, fee: 0, submittedTs: 0, acked: true, id });
+    const restored = [{ market: 'XRP/USDT', slot: slot('dl-b1', gone!.id, 0.5, 20) }, { market: 'BTC/USDT', slot: slot('dl-b2', other!.id, 59_000, 0.001) }];
+    const account = await LiveAccount.open(restarted, { quote: 'USDT', refreshMs: 60_000, restored });
+    adapters.push(account);
+    const retries: string[] = [];
+    // Before, the look-up of dl-b1 failed (XRP/USDT unknown to ccxt) and was retried forever: the start-up never ended, nothing traded.
+    const results = await Promise.race([account.reconcile(restored, Date.now(), (l) => retries.push(l)), new Promise<'stuck'>((r) => setTimeout(() => r('stuck'), 5_000))]);
+    expect(results).not.toBe('stuck');
+    expect((results as { line: string }[]).map((r) => r.line)).toEqual([expect.stringMatching(/^dl-b1: market XRP\/USDT is not listed by binance: not looked up now; its position looks it up at its own deadlines/), 'dl-b2: still resting']);
+  });
+
   it('reconciles restored orders by client id and market after a restart', async () => {
     const { s, ex } = await setup();
     const first = await ex.createLimitOrder({ clientId: 'rs-b1', market: 'BTC/USDT', side: 'buy', price: 59_000, amount: 0.002 });
