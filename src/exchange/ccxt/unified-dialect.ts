@@ -2,6 +2,7 @@ import { ArgumentsRequired, BadRequest, BadSymbol, InsufficientFunds, NotSupport
 import type { Balance, MarketRules, Order, OrderStatus, RejectReason } from '../../core/index.js';
 import { genericMarketRules, type CcxtMarketLike, type PrecisionMode } from '../market-rules.js';
 import type { CcxtCall, CcxtDialect, OrderRef } from './ccxt-dialect.js';
+import { reloadMarkets } from './reload-markets.js';
 
 /** Exchanges whose ccxt `fetchOrder` finds an order by `params.origClientOrderId` (read in ccxt's source). */
 const FETCH_BY_CLIENT_ID = new Set(['binance', 'binanceus']);
@@ -183,10 +184,10 @@ export function unifiedDialect(ex: Ccxt, call: CcxtCall): CcxtDialect {
     requestGroup: () => 'default',
 
     async markets(feeRate) {
-      await call(() => ex.loadMarkets(true));
+      const listed = await reloadMarkets(ex, call);
       const rules: MarketRules[] = [];
       for (const m of Object.values(ex.markets ?? {})) {
-        if (!m || m.spot !== true) continue;
+        if (!m || m.spot !== true || !listed.has(m.symbol)) continue;
         try {
           const r = genericMarketRules(m as CcxtMarketLike, { precisionMode: ex.precisionMode as PrecisionMode, ...(feeRate !== undefined ? { feeRate } : {}) });
           // A market not trading now (Binance BREAK / HALT) keeps its rules, marked: a position restored in

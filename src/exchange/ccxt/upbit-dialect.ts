@@ -3,6 +3,7 @@ import type { MarketRules, Order } from '../../core/index.js';
 import { UPBIT_KRW_FEE_RATE } from '../upbit-rules.js';
 import { upbitRulesFromInstrument } from '../upbit-rules.js';
 import type { CcxtCall, CcxtDialect } from './ccxt-dialect.js';
+import { reloadMarkets } from './reload-markets.js';
 import { ExchangeBannedError, upbitRequestGroup } from '../../net/rate-limiter.js';
 import { rejectReasonOf, upbitErrorOf } from './upbit-errors.js';
 import { upbitRawToOrder } from './upbit-order.js';
@@ -43,8 +44,11 @@ export function upbitDialect(exchange: Ccxt, call: CcxtCall): CcxtDialect {
     requestGroup: upbitRequestGroup,
 
     async markets(override) {
-      await call(() => ex.loadMarkets(true));
-      const codes = Object.values(ex.markets ?? {}).map((m) => String((m as { id?: unknown } | undefined)?.id ?? '')).filter((c) => c.length > 0);
+      const listed = await reloadMarkets(ex, call);
+      const codes = Object.values(ex.markets ?? {})
+        .filter((m) => m !== undefined && listed.has(m.symbol))
+        .map((m) => String((m as { id?: unknown } | undefined)?.id ?? ''))
+        .filter((c) => c.length > 0);
       const ticks = new Map<string, number>();
       try {
         for (let i = 0; i < codes.length; i += 100) {

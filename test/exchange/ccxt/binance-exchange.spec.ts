@@ -48,6 +48,23 @@ describe('CcxtExchange on Binance (real ccxt.pro binance, local server)', () => 
     expect(server!.requestsTo('/sapi/v1/capital/config/getall')).toHaveLength(0);
   });
 
+  it('a markets re-read that fails leaves the order path alone; one that drops a market keeps it addressable for its resting orders', async () => {
+    const { s, ex } = await setup({}, { attempts: 1 });
+    await ex.markets();
+    const resting = await ex.createLimitOrder({ clientId: 'mr-b1', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20 });
+    s.failNext(500, 1, '/api/v3/exchangeInfo');
+    await expect(ex.markets()).rejects.toThrow(/500/);
+    // With ccxt's loadMarkets(true), its failed reload was what every later order request awaited: each was refused with it.
+    expect(await ex.createLimitOrder({ clientId: 'mr-b2', market: 'BTC/USDT', side: 'buy', price: 59_000, amount: 0.001 })).toMatchObject({ clientId: 'mr-b2', status: 'open' });
+    s.delistMarket('XRPUSDT');
+    expect((await ex.markets()).map((r) => r.market)).toEqual(['BTC/USDT', 'ETH/USDT']);
+    // ccxt still knows XRP/USDT: a look-up or cancel of the order resting there is sent, and the exchange decides
+    // (this server has forgotten the symbol: -1121), rather than refused here ("binance does not have market symbol").
+    await expect(ex.fetchOrder({ clientId: 'mr-b1', market: 'XRP/USDT' })).rejects.toThrow(/-1121/);
+    expect(s.requestsTo('/api/v3/order', 'GET').at(-1)?.query).toMatchObject({ symbol: 'XRPUSDT', origClientOrderId: 'mr-b1' });
+    expect(resting?.status).toBe('open');
+  });
+
   it('places a limit order with its client id, finds it by id and by client id, cancels it once', async () => {
     const { s, ex, events } = await setup();
     const placed = await ex.createLimitOrder({ clientId: 'coinrx-t-1-b1', market: 'BTC/USDT', side: 'buy', price: 59_000, amount: 0.001 });
