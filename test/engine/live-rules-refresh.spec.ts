@@ -6,6 +6,7 @@ import { connectLiveExchange, liveNode, type LiveNode } from '../../src/engine/n
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { upbitKrwRules } from '../../src/exchange/index.js';
 import { BinanceServer, DEFAULT_BINANCE_MARKETS } from '../helpers/binance-server.js';
+import { UpbitServer } from '../helpers/upbit-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 /**
@@ -43,6 +44,25 @@ describe('live: the markets’ rules re-read mid-run', () => {
     server.listMarket({ ...xrp, status: 'TRADING' });
     await waitFor(() => node!.account.rules('XRP/USDT') !== undefined && node!.account.rules('XRP/USDT')!.halted === undefined, 'XRP/USDT trading again', 5_000);
     expect(lines.some((l) => /market XRP\/USDT trades again \(it was BREAK\)/.test(l))).toBe(true);
+  });
+
+  it('Upbit: a market dropped from /v1/market/all mid-run keeps its rules, marked not listed, and its orders stay addressable', async () => {
+    const upbit = await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000 }, markets: [{ code: 'KRW-BTC', price: 95_000_000 }, { code: 'KRW-XRP', price: 3000 }] });
+    try {
+      const config = parseConfig({ botId: 'rules', exchange: { id: 'upbit', quote: 'KRW', rulesEvery: 200 } });
+      const live = await connectLiveExchange({ config, keys: { apiKey: upbit.accessKey, secret: upbit.secretKey }, urls: { restUrl: upbit.restUrl, wsUrl: upbit.wsUrl } });
+      node = await liveNode({ config, live, store: new MemoryStore({ botId: 'rules' }), log: () => undefined });
+      const placed = await node.account.createLimitOrder({ clientId: 'rules-1-b1', market: 'XRP/KRW', side: 'buy', price: 2_900, amount: 10 });
+      upbit.delistMarket('KRW-XRP');
+      await waitFor(() => node!.account.rules('XRP/KRW')?.halted === NOT_LISTED, 'XRP/KRW marked not listed', 5_000);
+      expect(node.account.rules('BTC/KRW')?.halted).toBeUndefined();
+      await node.account.cancelOrder(placed!.id);
+      expect(upbit.order({ uuid: placed!.id })?.['state']).toBe('cancel');
+    } finally {
+      await node?.close().catch(() => undefined);
+      node = undefined;
+      await upbit.close();
+    }
   });
 
   it('keeps the rules of a market the exchange stops listing, marked halted; a failed or empty read changes nothing and is said once', async () => {
