@@ -17,7 +17,7 @@ function errorOf(fn: () => unknown): ConfigError {
 describe('config', () => {
   it('gives sane defaults for an empty configuration', () => {
     const config = parseConfig({});
-    expect(config.exchange).toEqual({ id: 'upbit', quote: 'KRW', markets: [] });
+    expect(config.exchange).toEqual({ id: 'upbit', quote: 'KRW', markets: [], rulesEvery: 300_000 });
     expect(config.features.every).toBe(60_000);
     expect(config.strategy.maxHold).toBe(6 * 3_600_000);
   });
