@@ -1,5 +1,8 @@
 import type { CandleEvent } from '../core/index.js';
-import { VALUES, writeCandle } from './event-columns.js';
+import { VALUES as IMPORTED_VALUES, writeCandle } from './event-columns.js';
+
+/** A local binding: loaded as CommonJS (a reader thread under tsx) every use of an import is a getter call. */
+const VALUES = IMPORTED_VALUES;
 
 /**
  * One candle file's parsed rows as columns (ts, openTime, open, high, low, close, volume an event, as

@@ -14,10 +14,13 @@ import { WsCaptureParser } from './parsers/ws-capture-parser.js';
 import { JsonRecordsError, splitByteLines, splitJsonArrayRecords, splitLines } from './record-splitter.js';
 import { laneTakes, type Lane } from './lanes.js';
 import { CandleColumns } from './candle-columns.js';
-import { VALUES } from './event-columns.js';
+import { VALUES as IMPORTED_VALUES } from './event-columns.js';
 import { ReorderBuffer } from './reorder-buffer.js';
 import { hintsFromFileName, nameSaysFutures } from './symbols.js';
 import { decodeChunks, readByteChunks, ReplayFileError } from './text-source.js';
+
+/** A local binding: loaded as CommonJS (a reader thread under tsx) every use of an import is a getter call. */
+const VALUES = IMPORTED_VALUES;
 
 /** What went wrong in a file, reported once per file (at its first bad record). */
 export interface MalformedInfo {
