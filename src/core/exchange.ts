@@ -102,6 +102,7 @@ export interface Venue {
   lookupOrder(ref: { readonly clientId: string; readonly market: MarketSymbol }, reply: LookupReply): void;
   getOpenOrders(): readonly Order[];
   getBalance(currency: string): Balance;
+  /** Every balance, sorted by currency; a list once returned is never changed (the portfolio keeps what it made of the last one). */
   getBalances(): readonly Balance[];
   /**
    * False while the venue's balance view cannot be trusted (a live account whose re-reads keep failing):

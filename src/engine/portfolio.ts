@@ -13,6 +13,14 @@ interface PriceCell {
   allowMs: number;
 }
 
+/** A non-zero balance as `equity` values it: the quote's total, or a coin's total and its market's price cell. */
+interface Holding {
+  readonly currency: string;
+  readonly total: number;
+  readonly quote: boolean;
+  cell: PriceCell | undefined;
+}
+
 /**
  * A candle market's price goes stale after this many of its candles without an event (on 5m candles 25
  * minutes, on daily ones 5 days): its own clock, whatever `features.staleAfter` says (a candles profile
@@ -45,6 +53,9 @@ export class Portfolio {
   readonly #staleAfterMs: number;
   /** The checkpoint time of a restored run (NaN otherwise): the latest a restored price can be from. */
   readonly #restoredTs: number;
+  /** The balance list `equity` last valued, and its non-zero balances (see #hold). */
+  #heldOf: readonly Balance[] | undefined;
+  readonly #held: Holding[] = [];
   /** Set when `notePrice` answers true: how long the market had been silent. */
   gapMs = 0;
 
@@ -156,24 +167,52 @@ export class Portfolio {
 
   /** Equity in quote currency: every balance, free and locked, at the last price; `invested` is the part in coins. */
   equity(): { equity: number; invested: number } {
+    const balances = this.#venue.getBalances();
+    if (balances !== this.#heldOf) this.#hold(balances);
     let equity = 0;
     let invested = 0;
-    for (const b of this.#venue.getBalances()) {
+    const held = this.#held;
+    for (let i = 0; i < held.length; i++) {
+      const h = held[i] as Holding;
+      if (h.quote) {
+        equity += h.total;
+        continue;
+      }
+      // A coin held before its market's first price is looked up again until it has one.
+      const cell = h.cell ?? (h.cell = this.#coinCellOf(h.currency));
+      const value = h.total * (cell?.price ?? 0);
+      equity += value;
+      invested += value;
+    }
+    return { equity, invested };
+  }
+
+  /**
+   * What of `balances` is held, in their order (the sums add in the same order as over the whole list):
+   * valued every feature batch, a list of every currency the run ever touched, mostly zeros, while the
+   * simulated venue answers the same frozen list until a balance or a lock changes.
+   */
+  #hold(balances: readonly Balance[]): void {
+    this.#heldOf = balances;
+    const held = this.#held;
+    held.length = 0;
+    for (let i = 0; i < balances.length; i++) {
+      const b = balances[i] as Balance;
       const total = b.free + b.locked;
       // Adding a zero changes neither sum (most coins of a long run are no longer held).
       if (total === 0) continue;
-      if (b.currency === this.#quote) equity += total;
-      else {
-        let cell = this.#coinCell.get(b.currency);
-        if (cell === undefined) {
-          cell = this.#lastPrice.get(`${b.currency}/${this.#quote}`);
-          if (cell !== undefined) this.#coinCell.set(b.currency, cell);
-        }
-        const value = total * (cell?.price ?? 0);
-        equity += value;
-        invested += value;
-      }
+      const quote = b.currency === this.#quote;
+      held.push({ currency: b.currency, total, quote, cell: quote ? undefined : this.#coinCellOf(b.currency) });
     }
-    return { equity, invested };
+  }
+
+  /** A coin's price cell, once its market has a price. */
+  #coinCellOf(currency: string): PriceCell | undefined {
+    let cell = this.#coinCell.get(currency);
+    if (cell === undefined) {
+      cell = this.#lastPrice.get(`${currency}/${this.#quote}`);
+      if (cell !== undefined) this.#coinCell.set(currency, cell);
+    }
+    return cell;
   }
 }

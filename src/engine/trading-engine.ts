@@ -5,7 +5,6 @@ import type { Config } from '../config.js';
 import type { SimulatedExchangeSnapshot } from '../exchange/index.js';
 import { botMachine, clockIn, equityMatters, held, positionMachine, rearmTimers, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
 import type { PositionView, Strategy, StrategyInput } from '../../strategies/index.js';
-import { MarketSlots } from '../../strategies/market-slots.js';
 import { positionView } from './position-view.js';
 import type { BatchScorer } from '../../streams/index.js';
 import type { Candidate } from '../trading/order-sizing.js';
@@ -15,6 +14,7 @@ import { EventFeed } from './event-feed.js';
 import { marketPipeline, type MarketPipeline } from './market-pipeline.js';
 import { orderRouter, type OrderCommand } from './order-router.js';
 import { HoldingGaps } from './holding-gaps.js';
+import { LastSnapshots } from './last-snapshots.js';
 import { Portfolio } from './portfolio.js';
 import { entryDenial, exitEvent, exitPrice, sizeEntries, skippedOutcome, type DecisionOutcome } from './risk.js';
 import { RejectCooldown } from './reject-cooldown.js';
@@ -149,8 +149,8 @@ export class TradingEngine {
   readonly #inputs = new EventFeed<StrategyInput>();
   readonly #positions = new Map<string, Tracked>();
   readonly #byMarket = new Map<string, string>();
-  /** Each market's last feature snapshot, found by its place in the batch (see MarketSlots): no Map write a snapshot. */
-  readonly #last = new MarketSlots<{ readonly market: string; snapshot: FeatureSnapshot | undefined }>((market) => ({ market, snapshot: undefined }));
+  /** Each market's last feature snapshot (see LastSnapshots): no write a snapshot. */
+  readonly #last = new LastSnapshots();
   /** Balances, last prices and equity. */
   readonly portfolio: Portfolio;
   readonly #pendingBuys: Decision[] = [];
@@ -278,11 +278,7 @@ export class TradingEngine {
         // without market data when the data ends at 23:59): it is dated at the last event's time instead.
         this.#now = batch.ts > this.#endTs ? this.#endTs : batch.ts;
         if (this.#warming && batch.ts >= this.#warmUntil) this.resume();
-        const snapshots = batch.snapshots;
-        for (let i = 0; i < snapshots.length; i++) {
-          const s = snapshots[i] as FeatureSnapshot;
-          this.#last.at(i, s.market).snapshot = s;
-        }
+        this.#last.note(batch.snapshots);
         this.#inputs.next({ kind: 'features', ts: batch.ts, snapshots: batch.snapshots });
         if (this.#warming) return;
         // Buys the strategy asked for since the last ranking (a coin still ranked after its position ended).
@@ -519,7 +515,7 @@ export class TradingEngine {
     const canOpen = this.#options.canOpenPositions;
     const denied = entryDenial({ openPositions: this.#positions.size, maxPositions: config.allocation.maxPositions, botState: this.bot.getSnapshot().value, storeWritable: canOpen === undefined || canOpen(), balancesCurrent: this.#options.venue.balancesCurrent?.() ?? true });
     if (denied !== undefined) return this.#outcomes(decisions, denied);
-    const candidates: Candidate[] = decisions.map((d) => ({ market: d.market, score: d.score ?? 0, price: d.price ?? this.portfolio.price(d.market) ?? 0, volatility: this.#last.find(d.market)?.snapshot?.volatility ?? 0, fraction: d.fraction }));
+    const candidates: Candidate[] = decisions.map((d) => ({ market: d.market, score: d.score ?? 0, price: d.price ?? this.portfolio.price(d.market) ?? 0, volatility: this.#last.find(d.market)?.volatility ?? 0, fraction: d.fraction }));
     const drawdown = { peakEquity: this.bot.getSnapshot().context.peakEquity, maxDrawdown: config.bot.maxDrawdown };
     const sizing = sizeEntries(candidates, { portfolio: this.portfolio, quote, rules: this.#rules, openPositions: this.#positions.size, limits: config.allocation, drawdown });
     const outcomes = new Map<string, DecisionOutcome>();
@@ -530,7 +526,7 @@ export class TradingEngine {
         const ref = this.#open(positionId, order.market);
         outcomes.set(order.market, ref ? 'acted' : 'halted');
         if (!ref) continue;
-        this.#track(positionId, order.market, ref, { ...(this.#last.find(order.market)?.snapshot?.regime ?? {}) });
+        this.#track(positionId, order.market, ref, { ...(this.#last.find(order.market)?.regime ?? {}) });
         this.#send(positionId, { type: 'decision.buy', ts, price: order.price, amount: order.amount, market: order.market });
       }
       if (this.#inMarketEvent) this.#refillSpares = this.#boughtInEvent = true;
@@ -701,7 +697,7 @@ export class TradingEngine {
   }
 
   #exitPrice(market: string): number {
-    const s = this.#last.find(market)?.snapshot;
+    const s = this.#last.find(market);
     return exitPrice(s?.touch?.bidPrice, this.portfolio.price(market), s?.price);
   }
 
