@@ -41,20 +41,15 @@ export interface WindowRing {
 
 /**
  * Per-window state, all of a ring's windows in two small arrays (no views aliasing one buffer, so the
- * compiler keeps the sums in registers across the integer stores): window w's sums at [4w + VOLUME…
- * EVICTIONS] of a Float64Array, its integers at [4w + COUNT…LENGTH] of an Int32Array.
+ * compiler keeps the sums in registers across the integer stores). Window w's doubles at a = 4w of a
+ * Float64Array: volume [a], value [a + 1], trades [a + 2], and the buckets evicted since the sums were
+ * last recomputed [a + 3]; its integers at a of an Int32Array: the closed non-empty buckets in the window
+ * [a], the id of the oldest [a + 1], its queue index [a + 2], and the window's length in buckets [a + 3].
+ *
+ * The offsets are written as numbers, not named module constants: a module-level `const` is a slot of the
+ * module's context, which optimized code loads and checks at every use (Node 20's compiler does not fold
+ * it), and the window pass below used eight of them per window per step.
  */
-const VOLUME = 0;
-const VALUE = 1;
-const TRADES = 2;
-/** Buckets evicted since the sums were last recomputed. */
-const EVICTIONS = 3;
-/** Closed non-empty buckets in the window, the id of the oldest, and its queue index. */
-const COUNT = 0;
-const FIRST = 1;
-const HEAD = 2;
-/** The window's length in buckets. */
-const LENGTH = 3;
 
 /** Entries of a new queue (see the top of this file). */
 const SMALL_QUEUE = 64;
@@ -108,7 +103,7 @@ export class BucketRing implements WindowRing {
     this.#words = new Int32Array(buffer);
     this.#win = new Float64Array(4 * windowBuckets.length);
     this.#int = new Int32Array(4 * windowBuckets.length);
-    windowBuckets.forEach((n, w) => (this.#int[4 * w + LENGTH] = n));
+    windowBuckets.forEach((n, w) => (this.#int[4 * w + 3] = n));
   }
 
   advanceTo(ts: number): void {
@@ -133,7 +128,7 @@ export class BucketRing implements WindowRing {
     const closing = trades > 0;
     let e = 0;
     if (closing) {
-      if ((int[4 * this.#longest + COUNT] as number) === this.#capacity) this.#grow();
+      if ((int[4 * this.#longest] as number) === this.#capacity) this.#grow();
       e = this.#tail;
       this.#sums[3 * e] = volume;
       this.#sums[3 * e + 1] = value;
@@ -149,18 +144,18 @@ export class BucketRing implements WindowRing {
     // Each window in one pass, its sums loaded and stored once: the open bucket joins it if it traded, then
     // what left it is evicted.
     for (let w = 0, a = 0; w < windows; w++, a += 4) {
-      let count = int[a + COUNT] as number;
+      let count = int[a] as number;
       if (count === 0 && !closing) continue;
-      const oldest = next - (int[a + LENGTH] as number);
+      const oldest = next - (int[a + 3] as number);
       // Even the newest bucket has left (candles a timeframe apart in a window shorter than it): the window
       // empties, which is what adding it and evicting every bucket one by one would end with.
       if (newest <= oldest) {
         if (count > 0) this.#clear(a);
         continue;
       }
-      let volumeSum = win[a + VOLUME] as number;
-      let valueSum = win[a + VALUE] as number;
-      let tradesSum = win[a + TRADES] as number;
+      let volumeSum = win[a] as number;
+      let valueSum = win[a + 1] as number;
+      let tradesSum = win[a + 2] as number;
       let first: number;
       if (closing) {
         volumeSum += volume;
@@ -168,21 +163,21 @@ export class BucketRing implements WindowRing {
         tradesSum += trades;
         if (count === 0) {
           // An empty window takes the closed bucket alone, which is inside it (newest > oldest).
-          int[a + HEAD] = e;
-          int[a + FIRST] = cur;
-          int[a + COUNT] = 1;
-          win[a + VOLUME] = volumeSum;
-          win[a + VALUE] = valueSum;
-          win[a + TRADES] = tradesSum;
+          int[a + 2] = e;
+          int[a + 1] = cur;
+          int[a] = 1;
+          win[a] = volumeSum;
+          win[a + 1] = valueSum;
+          win[a + 2] = tradesSum;
           continue;
         }
         count++;
       }
-      first = int[a + FIRST] as number;
+      first = int[a + 1] as number;
       if (first <= oldest) {
-        // Evict what left: the first bucket (its id is FIRST), then each next one that left too (never the
+        // Evict what left: the first bucket (its id is at a + 1), then each next one that left too (never the
         // newest, which is inside the window, but the count bounds the walk whatever the ids say).
-        let h = int[a + HEAD] as number;
+        let h = int[a + 2] as number;
         let evicted = 0;
         do {
           volumeSum -= sums[3 * h] as number;
@@ -193,15 +188,15 @@ export class BucketRing implements WindowRing {
           evicted++;
           first = words[6 * h + 4] as number;
         } while (count > 0 && first <= oldest);
-        int[a + HEAD] = h;
+        int[a + 2] = h;
         if (count === 0) {
           this.#clear(a);
           continue;
         }
-        int[a + FIRST] = first;
-        const evictions = (win[a + EVICTIONS] as number) + evicted;
+        int[a + 1] = first;
+        const evictions = (win[a + 3] as number) + evicted;
         // Subtraction drifts: the sums are recomputed from the buckets once as many have left as remain.
-        if (evictions >= count || evictions >= (int[a + LENGTH] as number)) {
+        if (evictions >= count || evictions >= (int[a + 3] as number)) {
           volumeSum = 0;
           valueSum = 0;
           tradesSum = 0;
@@ -210,13 +205,13 @@ export class BucketRing implements WindowRing {
             valueSum += sums[3 * h + 1] as number;
             tradesSum += words[6 * h + 5] as number;
           }
-          win[a + EVICTIONS] = 0;
-        } else win[a + EVICTIONS] = evictions;
+          win[a + 3] = 0;
+        } else win[a + 3] = evictions;
       }
-      int[a + COUNT] = count;
-      win[a + VOLUME] = volumeSum;
-      win[a + VALUE] = valueSum;
-      win[a + TRADES] = tradesSum;
+      int[a] = count;
+      win[a] = volumeSum;
+      win[a + 1] = valueSum;
+      win[a + 2] = tradesSum;
     }
   }
 
@@ -228,9 +223,9 @@ export class BucketRing implements WindowRing {
 
   stats(w: number, emptyVwap: number): WindowStats {
     if (this.#current < 0) return { vwap: emptyVwap, volume: 0, value: 0, trades: 0 };
-    const volume = (this.#win[4 * w + VOLUME] as number) + this.#openVolume;
-    const value = (this.#win[4 * w + VALUE] as number) + this.#openValue;
-    return { vwap: volume > 0 ? value / volume : emptyVwap, volume, value, trades: (this.#win[4 * w + TRADES] as number) + this.#openTrades };
+    const volume = (this.#win[4 * w] as number) + this.#openVolume;
+    const value = (this.#win[4 * w + 1] as number) + this.#openValue;
+    return { vwap: volume > 0 ? value / volume : emptyVwap, volume, value, trades: (this.#win[4 * w + 2] as number) + this.#openTrades };
   }
 
   /**
@@ -243,10 +238,10 @@ export class BucketRing implements WindowRing {
     const value = this.#openValue;
     const trades = this.#openTrades;
     const windows = this.#windows;
-    for (let w = 0; w < windows; w++) {
-      out[at + 3 * w] = (win[4 * w + VOLUME] as number) + volume;
-      out[at + 3 * w + 1] = (win[4 * w + VALUE] as number) + value;
-      out[at + 3 * w + 2] = (win[4 * w + TRADES] as number) + trades;
+    for (let w = 0, a = 0, o = at; w < windows; w++, a += 4, o += 3) {
+      out[o] = (win[a] as number) + volume;
+      out[o + 1] = (win[a + 1] as number) + value;
+      out[o + 2] = (win[a + 2] as number) + trades;
     }
   }
 
@@ -258,7 +253,7 @@ export class BucketRing implements WindowRing {
     const old = new Uint8Array(this.#sums.buffer);
     const oldCapacity = this.#capacity;
     const int = this.#int;
-    const start = int[4 * this.#longest + HEAD] as number;
+    const start = int[4 * this.#longest + 2] as number;
     const capacity = this.#maxCapacity;
     const buffer = new ArrayBuffer(24 * capacity);
     const bytes = new Uint8Array(buffer);
@@ -266,7 +261,7 @@ export class BucketRing implements WindowRing {
     bytes.set(old.subarray(24 * start), 0);
     bytes.set(old.subarray(0, 24 * start), 24 * (oldCapacity - start));
     for (let w = 0; w < this.#windows; w++) {
-      if ((int[4 * w + COUNT] as number) > 0) int[4 * w + HEAD] = ((int[4 * w + HEAD] as number) - start + oldCapacity) % oldCapacity;
+      if ((int[4 * w] as number) > 0) int[4 * w + 2] = ((int[4 * w + 2] as number) - start + oldCapacity) % oldCapacity;
     }
     this.#sums = new Float64Array(buffer);
     this.#words = new Int32Array(buffer);
@@ -277,10 +272,10 @@ export class BucketRing implements WindowRing {
   /** The window at `a` (4 × its index) holds nothing any more: its sums are exactly zero. */
   #clear(a: number): void {
     const win = this.#win;
-    this.#int[a + COUNT] = 0;
-    win[a + VOLUME] = 0;
-    win[a + VALUE] = 0;
-    win[a + TRADES] = 0;
-    win[a + EVICTIONS] = 0;
+    this.#int[a] = 0;
+    win[a] = 0;
+    win[a + 1] = 0;
+    win[a + 2] = 0;
+    win[a + 3] = 0;
   }
 }
