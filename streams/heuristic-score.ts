@@ -1,5 +1,5 @@
 import { type FeatureSnapshot, WINDOWS } from '../src/core/index.js';
-import { windowValue } from './market-state.js';
+import { SnapshotWindows, windowValue } from './market-state.js';
 
 /** Scores a batch of markets at once (so a learned model can score them in one call). Higher is better. */
 export type BatchScorer = (snapshots: readonly FeatureSnapshot[]) => readonly number[];
@@ -23,11 +23,13 @@ const W1H = WINDOWS.indexOf('1h');
 function scoreOf(s: FeatureSnapshot): number {
   const windows = s.windows;
   const vol = Math.max(s.volatility, 0.002);
-  const m10 = Math.log(s.price / windowValue(windows, W10M, 'vwap')) / vol;
-  const m60 = Math.log(s.price / windowValue(windows, W1H, 'vwap')) / vol;
+  // The class tested once a snapshot, not once a figure as windowValue would.
+  const known = windows instanceof SnapshotWindows;
+  const m10 = Math.log(s.price / (known ? windows.vwapAt(W10M) : windowValue(windows, W10M, 'vwap'))) / vol;
+  const m60 = Math.log(s.price / (known ? windows.vwapAt(W1H) : windowValue(windows, W1H, 'vwap'))) / vol;
   const momentum = 0.6 * m10 + 0.4 * m60;
   const agree = (s.regime['1h'] === 'bull' ? 0.5 : s.regime['1h'] === 'bear' ? -0.5 : 0) + (s.regime['6h'] === 'bull' ? 0.5 : s.regime['6h'] === 'bear' ? -0.5 : 0);
-  const liquidity = Math.log10(1 + windowValue(windows, W1H, 'value')) / 10;
+  const liquidity = Math.log10(1 + (known ? windows.valueAt(W1H) : windowValue(windows, W1H, 'value'))) / 10;
   const penalty = Math.max(0, s.volatility - 0.05) * 10 + (s.regime['24h'] === 'bear' ? 0.5 : 0);
   const score = momentum + agree + liquidity - penalty;
   return Number.isFinite(score) ? score : -Infinity;

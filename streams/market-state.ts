@@ -66,6 +66,11 @@ export class MarketState {
   touch: Touch | undefined;
   /** End of the finest ring's open bucket (see #advance). */
   #openUntil = -Infinity;
+  /**
+   * Where each ring's windows start in a snapshot's sums (3 × RING_FIRST_WINDOW), per instance: the module
+   * constant would be a context slot that optimized code loads and checks at every use.
+   */
+  readonly #ringAt: readonly number[] = RING_FIRST_WINDOW.map((i) => 3 * i);
 
   constructor(market: string, regimeRule: RegimeRule = DEFAULT_REGIME_RULE) {
     this.market = market;
@@ -149,9 +154,9 @@ export class MarketState {
     // The windows' sums are copied now (the rings move on); their WindowStats are built when read.
     const sums = windowSums();
     const rings = this.#rings;
-    for (let r = 0; r < rings.length; r++) (rings[r] as BucketRing).readAll(sums, 3 * (RING_FIRST_WINDOW[r] as number));
-    sums[PRICE] = price;
-    const windows = new SnapshotWindows(sums);
+    const ringAt = this.#ringAt;
+    for (let r = 0; r < rings.length; r++) (rings[r] as BucketRing).readAll(sums, ringAt[r] as number);
+    const windows = new SnapshotWindows(sums, price);
     const volatility = this.#volatility.read();
     const high = this.#extremes.high();
     const low = this.#extremes.low();
@@ -161,9 +166,16 @@ export class MarketState {
     const threshold = this.#regimeRule.threshold;
     // One call site in a loop, not four: the compiler inlines a function's callees up to a total size, and
     // four copies of regimeCode left the SnapshotWindows constructor, #advance and the volatility's computation as
-    // calls (allocated apart from the snapshot, not folded with it).
+    // calls (allocated apart from the snapshot, not folded with it). The module constants are read once
+    // before the loop (each use in it was a load and a check of a module context slot).
+    const sqrtHours = SQRT_HOURS;
     let k = 0;
-    for (let h = 0; h < 4; h++) k = k * 3 + regimeCode(price, vwapOf(sums, REGIME_WINDOW + h, price), Math.max(minMove, volatility * (SQRT_HOURS[h] as number)), threshold);
+    for (let h = 0, o = REGIME_AT; h < 4; h++, o += 3) {
+      // The window's VWAP, the last price when nothing traded in it, as BucketRing.stats computes it.
+      const volume = sums[o] as number;
+      const vwap = volume > 0 ? (sums[o + 1] as number) / volume : price;
+      k = k * 3 + regimeCode(price, vwap, Math.max(minMove, volatility * (sqrtHours[h] as number)), threshold);
+    }
     const regime = regimes(k);
     // Object literals with a fixed key order: one hidden class for every snapshot, cheap to build and read.
     return this.touch
@@ -172,18 +184,19 @@ export class MarketState {
   }
 }
 
-/** Volume, value and print count of every window in WINDOWS order, then the price (the VWAP of an empty window). */
+/** Volume, value and print count of every window in WINDOWS order. */
 function windowSums(): number[] {
-  // A literal of doubles is a packed double array: 34 unboxed numbers in one allocation.
-  return [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
+  // A literal of doubles is a packed double array: 33 unboxed numbers in one allocation.
+  return [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
 }
-const PRICE = 33;
 
 /** √hours of the regime horizons (Math.sqrt is exact to the last bit, so these are what classifyRegime computes). */
 const SQRT_HOURS = [Math.sqrt(1), Math.sqrt(6), Math.sqrt(12), Math.sqrt(24)];
 /** Index in WINDOWS of the first of the regimes' four windows, 1h, 6h, 12h and 1d, which follow one another there. */
 const REGIME_WINDOW = WINDOWS.indexOf('1h');
 if (WINDOWS[REGIME_WINDOW + 1] !== '6h' || WINDOWS[REGIME_WINDOW + 2] !== '12h' || WINDOWS[REGIME_WINDOW + 3] !== '1d') throw new Error('market-state: the regime windows are not 1h, 6h, 12h, 1d in a row');
+/** Where the 1h window's sums start in a snapshot's sums. */
+const REGIME_AT = 3 * REGIME_WINDOW;
 
 /** The 81 regime records, shared by every snapshot (frozen: a snapshot is read-only), by ((1h·3 + 6h)·3 + 12h)·3 + 24h of their codes. */
 const REGIME_RECORDS: (Readonly<Record<string, Regime>> | undefined)[] = [];
@@ -198,12 +211,6 @@ function regimeRecord(k: number): Readonly<Record<string, Regime>> {
   return record;
 }
 
-/** The VWAP of window i of `sums` (the last price when nothing traded in it), as BucketRing.stats computes it. */
-function vwapOf(sums: readonly number[], i: number, emptyVwap: number): number {
-  const volume = sums[3 * i] as number;
-  return volume > 0 ? (sums[3 * i + 1] as number) / volume : emptyVwap;
-}
-
 /**
  * A snapshot's windows (FeatureSnapshot.windows): the sums copied when the snapshot was taken, each
  * window's WindowStats built on its first read (most consumers read two or three of the eleven).
@@ -211,10 +218,13 @@ function vwapOf(sums: readonly number[], i: number, emptyVwap: number): number {
  */
 export class SnapshotWindows implements Readonly<Record<WindowName, WindowStats>> {
   readonly #sums: readonly number[];
+  /** The last price: the VWAP of a window where nothing traded. */
+  readonly #price: number;
   #read: (WindowStats | undefined)[] | undefined;
 
-  constructor(sums: readonly number[]) {
+  constructor(sums: readonly number[], price: number) {
     this.#sums = sums;
+    this.#price = price;
   }
 
   /**
@@ -224,7 +234,7 @@ export class SnapshotWindows implements Readonly<Record<WindowName, WindowStats>
   vwapAt(i: number): number {
     const sums = this.#sums;
     const volume = sums[3 * i] as number;
-    return volume > 0 ? (sums[3 * i + 1] as number) / volume : (sums[PRICE] as number);
+    return volume > 0 ? (sums[3 * i + 1] as number) / volume : this.#price;
   }
 
   /**
@@ -233,7 +243,7 @@ export class SnapshotWindows implements Readonly<Record<WindowName, WindowStats>
    */
   copyFigures(row: Float64Array, at: number): void {
     const sums = this.#sums;
-    const price = sums[PRICE] as number;
+    const price = this.#price;
     for (let i = 0, o = at; i < WINDOWS.length; i++, o += 4) {
       const volume = sums[3 * i] as number;
       const value = sums[3 * i + 1] as number;
@@ -263,7 +273,7 @@ export class SnapshotWindows implements Readonly<Record<WindowName, WindowStats>
       const sums = this.#sums;
       const volume = sums[3 * i] as number;
       const value = sums[3 * i + 1] as number;
-      stats = { vwap: volume > 0 ? value / volume : (sums[PRICE] as number), volume, value, trades: sums[3 * i + 2] as number };
+      stats = { vwap: volume > 0 ? value / volume : this.#price, volume, value, trades: sums[3 * i + 2] as number };
       read[i] = stats;
     }
     return stats;

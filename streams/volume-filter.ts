@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction, type Subscriber } from 'rxjs';
 import { type FeatureSnapshot, type WindowName, WINDOWS } from '../src/core/index.js';
-import { windowValue } from './market-state.js';
+import { SnapshotWindows, windowValue } from './market-state.js';
 import { EventSink } from './event-sink.js';
 import type { FeatureBatch } from './feature-snapshots.js';
 
@@ -23,6 +23,8 @@ export function passesVolumeFilter(snapshot: FeatureSnapshot, options: VolumeFil
 /** The thresholds on window i (index in WINDOWS), read without building the window's WindowStats. */
 function passes(snapshot: FeatureSnapshot, i: number, minValue: number, minTrades: number, minVolume: number): boolean {
   const windows = snapshot.windows;
+  // The class tested once a snapshot, not once a figure as windowValue would.
+  if (windows instanceof SnapshotWindows) return windows.valueAt(i) >= minValue && windows.tradesAt(i) >= minTrades && windows.volumeAt(i) >= minVolume;
   return windowValue(windows, i, 'value') >= minValue && windowValue(windows, i, 'trades') >= minTrades && windowValue(windows, i, 'volume') >= minVolume;
 }
 
