@@ -47,13 +47,15 @@ class SnapshotSink extends EventSink<MarketEvent, FeatureBatch> {
   readonly #every: number;
   readonly #staleAfter: number;
   readonly #regimeRule: RegimeRule | undefined;
-  readonly #counters: FeatureCounters | undefined;
+  /** The caller's counters, or the operator's own (counting into an object always there costs no test an event). */
+  readonly #counters: FeatureCounters;
   readonly #markets = new Map<string, MarketState>();
   /** The same states in the Map's (insertion) order, walked at every boundary without an iterator. */
   #states: MarketState[] = [];
   #boundary = -Infinity;
   #pending = false;
-  #lastMarket: string | undefined;
+  /** The last event's market ('' before the first; always a string, so the test an event compares strings only). */
+  #lastMarket = '';
   #lastState: MarketState | undefined;
 
   constructor(downstream: Subscriber<FeatureBatch>, every: number, staleAfter: number, options: FeatureSnapshotOptions) {
@@ -61,7 +63,7 @@ class SnapshotSink extends EventSink<MarketEvent, FeatureBatch> {
     this.#every = every;
     this.#staleAfter = staleAfter;
     this.#regimeRule = options.regimeRule;
-    this.#counters = options.counters;
+    this.#counters = options.counters ?? { events: 0, outOfOrder: 0 };
   }
 
   next(event: MarketEvent): void {
@@ -72,19 +74,23 @@ class SnapshotSink extends EventSink<MarketEvent, FeatureBatch> {
         if (this.#pending) this.#emit(this.#boundary);
         this.#boundary = Math.ceil(ts / this.#every) * this.#every;
       }
-      // Trades of one market come in runs: the previous event's state saves most Map look-ups.
-      let state = event.market === this.#lastMarket ? this.#lastState : this.#markets.get(event.market);
-      if (state === undefined) {
-        state = new MarketState(event.market, this.#regimeRule);
-        this.#markets.set(event.market, state);
-        this.#states.push(state);
+      // Trades of one market come in runs: the previous event's state saves most Map look-ups (and the last
+      // market is written only when it changes: two stores an event with their write barriers).
+      let state = this.#lastState;
+      if (event.market !== this.#lastMarket || state === undefined) {
+        state = this.#markets.get(event.market);
+        if (state === undefined) {
+          state = new MarketState(event.market, this.#regimeRule);
+          this.#markets.set(event.market, state);
+          this.#states.push(state);
+        }
+        this.#lastMarket = event.market;
+        this.#lastState = state;
       }
-      this.#lastMarket = event.market;
-      this.#lastState = state;
       const counters = this.#counters;
-      if (counters) counters.events++;
+      counters.events++;
       if (state.apply(event)) this.#pending = true;
-      else if (counters) counters.outOfOrder++;
+      else counters.outOfOrder++;
     } catch (error: unknown) {
       this.fail(error);
     }
@@ -104,7 +110,10 @@ class SnapshotSink extends EventSink<MarketEvent, FeatureBatch> {
       const state = states[i] as MarketState;
       if (state.lastEventTs <= t - FORGET_AFTER_MS) {
         this.#markets.delete(state.market);
-        if (state === this.#lastState) this.#lastMarket = this.#lastState = undefined;
+        if (state === this.#lastState) {
+          this.#lastMarket = '';
+          this.#lastState = undefined;
+        }
         forgotten = true;
         continue;
       }
