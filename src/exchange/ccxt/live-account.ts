@@ -34,6 +34,9 @@ const RESTART_READ_ATTEMPTS = 3;
 const SEEN_FILLS_MS = 60_000;
 const SEEN_FILLS_MAX = 1_000;
 
+/** A sell waits at most this long for the balance read it asks for first (`LiveAccount.createLimitOrder`). */
+const SELL_READ_WAIT_MS = 5_000;
+
 export interface LiveAccountOptions {
   /** Quote currency the bot trades with (its cash). */
   readonly quote: string;
@@ -126,6 +129,12 @@ export class LiveAccount implements Venue {
   /** The step of the REST read whose answer the view holds: an older read answering later is dropped. */
   #lastReadStep = -1;
   #seen: SeenFill[] = [];
+  /**
+   * Per currency, the step of the last fill the view took to be in its read without knowing it (a fill found
+   * over REST has no trade time; a trade inside the read's clock tolerance): until a REST read asked after
+   * that fill answers, the currency may be short by the fill. Cleared by such a read.
+   */
+  readonly #unsure = new Map<string, number>();
   readonly #open = new Map<string, Order>();
   /** Order requests (placements, cancels) sent and not yet answered. */
   readonly #requests = new Set<Promise<unknown>>();
@@ -263,6 +272,7 @@ export class LiveAccount implements Venue {
     this.#fullRead = mark;
     for (const b of balances) this.#balances.set(b.currency, b);
     for (const f of this.#seen) if (f.step > step && !this.#reflects(mark, f)) this.#applyFill(f.event);
+    for (const [currency, fillStep] of this.#unsure) if (fillStep < step) this.#unsure.delete(currency);
   }
 
   get #refreshMs(): number {
@@ -370,6 +380,8 @@ export class LiveAccount implements Venue {
     const base = event.fill.market.slice(0, event.fill.market.indexOf('/'));
     const moved = new Set([base, this.#options.quote].filter((c) => !this.#reflects(this.#markOf(c), fill)));
     if (moved.size > 0) this.#applyFill(event, moved);
+    // The fill is newer than every read: where it was taken to be in one, that was a guess (see `#reflects`).
+    for (const c of [base, this.#options.quote]) if (!moved.has(c)) this.#unsure.set(c, fill.step);
     this.#seen = this.#seen.filter((f) => f.at > now - SEEN_FILLS_MS).slice(-(SEEN_FILLS_MAX - 1));
     this.#seen.push(fill);
   }
@@ -385,14 +397,31 @@ export class LiveAccount implements Venue {
    * the sell is cut to the free balance rounded down to the market's step (the fee's worth stays as dust).
    */
   createLimitOrder(request: LimitOrderRequest): Promise<Order | undefined> {
+    // A fill the view only guessed to be in the last read (one found over REST: no trade time, no fee) may be
+    // missing from the coins: sized then, a sell saw 0 free, went uncapped at the gross amount and was refused
+    // (insufficient balance) where the fee was taken in the coin. It is sized on a read asked for now instead.
+    if (request.side === 'sell' && this.#unsure.has(request.market.slice(0, request.market.indexOf('/')))) {
+      return this.#inFlight(this.#readFirst().then(() => this.#placeCapped(request)));
+    }
+    return this.#inFlight(this.#placeCapped(request));
+  }
+
+  /** A balance read asked for now, waited for at most `SELL_READ_WAIT_MS`; a failed one leaves the view as it was (said and retried by `#readFailed`). */
+  async #readFirst(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.refresh().catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, SELL_READ_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
+
+  #placeCapped(request: LimitOrderRequest): Promise<Order | undefined> {
     if (request.side === 'sell') {
       const free = this.getBalance(request.market.slice(0, request.market.indexOf('/'))).free;
       if (free > 0 && request.amount > free) {
         const capped = roundAmountDown(free, this.#options.rules?.(request.market)?.amountStep ?? 0);
-        if (capped > 0) return this.#inFlight(this.#exchange.createLimitOrder({ ...request, amount: capped }));
+        if (capped > 0) return this.#exchange.createLimitOrder({ ...request, amount: capped });
       }
     }
-    return this.#inFlight(this.#exchange.createLimitOrder(request));
+    return this.#exchange.createLimitOrder(request);
   }
 
   cancelOrder(orderId: string): Promise<void> {

@@ -302,6 +302,22 @@ describe('LiveAccount on Binance', () => {
     expect(s.requestsTo('/api/v3/order', 'POST').map((r) => r.body?.['quantity'])).toEqual(['0.01', '0.0099']);
   });
 
+  it('a buy fill found over REST (no private stream): a sell sized before the re-read asks the balances first and is not refused', async () => {
+    // Found by a poll, the fill carries no trade time and no fee: the view takes the last read to hold it, so for
+    // up to 500 ms (the re-read it asks for) the coin showed 0 free and the sell went uncapped at the gross amount.
+    const { s, ex } = await setup({ feeRate: 0.001 }, { privateStream: false });
+    const rules = new Map((await ex.markets()).map((r) => [r.market, r]));
+    const account = await LiveAccount.open(ex, { quote: 'USDT', refreshMs: 60_000, rules: (m) => rules.get(m) });
+    adapters.push(account);
+    s.delayFrames(['outboundAccountPosition'], 5_000);
+    const buy = await account.createLimitOrder({ clientId: 'rest-b1', market: 'ETH/USDT', side: 'buy', price: 2_500, amount: 0.01 });
+    s.fillOrder(buy!.id);
+    await waitFor(() => ex.getOrder({ id: buy!.id })?.status === 'filled', 'the fill found by a poll');
+    const sell = await account.createLimitOrder({ clientId: 'rest-s1', market: 'ETH/USDT', side: 'sell', price: 2_600, amount: 0.01 });
+    expect(sell).toMatchObject({ clientId: 'rest-s1', amount: 0.0099 });
+    expect(s.requestsTo('/api/v3/order', 'POST').map((r) => r.body?.['quantity'])).toEqual(['0.01', '0.0099']);
+  });
+
   it('after a restart from a stale snapshot, the stream, REST polls, look-ups and a dropped socket bring each executed amount once', async () => {
     // The cash view moves on every fill event it gets: this is what lets it do without a replay guard of its own.
     const { s, ex } = await setup({ balances: { USDT: 10_000 } });
