@@ -278,7 +278,7 @@ export class CcxtExchange implements Exchange {
     const known = this.#tracker.get({ id: orderId });
     try {
       const answer = await this.#dialect.cancel({ id: orderId, ...(known ? { market: known.market } : {}) });
-      const order = this.#dialect.toOrder(answer, known, this.#clock.now());
+      const order = await this.#afterStream(answer, known);
       if (order) this.#apply(order);
       if (order?.status === 'open') this.#pollSoon();
     } catch (error) {
@@ -303,7 +303,7 @@ export class CcxtExchange implements Exchange {
     }
   }
 
-  async fetchOrder(ref: OrderRef): Promise<Order | undefined> {
+  async fetchOrder(ref: OrderRef & { readonly afterStream?: boolean }): Promise<Order | undefined> {
     if (ref.id === undefined && ref.clientId === undefined) return undefined;
     const previous = this.#tracker.get(ref.id !== undefined ? { id: ref.id } : { clientId: ref.clientId as string });
     let order: Order | undefined;
@@ -314,6 +314,7 @@ export class CcxtExchange implements Exchange {
       throw error;
     }
     if (!order) return undefined;
+    if (ref.afterStream) order = (await this.#afterStream(order, previous)) ?? order;
     if (ref.clientId !== undefined && order.clientId && order.clientId !== ref.clientId) return undefined;
     return this.#apply({ ...order, clientId: order.clientId || ref.clientId || '' });
   }
@@ -565,6 +566,30 @@ export class CcxtExchange implements Exchange {
   }
 
   /**
+   * A REST answer (a cancel's, a poll's look-up) that brings executed volume beyond what is known with no fee
+   * (Binance's order queries and cancel answers carry no commission) while the private stream is up: the
+   * trade's report, with the exchange's fee (`n` in `N`), is on its way, so the answer waits for it a moment
+   * (`STREAM_CATCH_UP_MS`) and is then read against the order as the report left it. Applied at once, the fill
+   * was recorded at the taker-rate estimate and the report, bringing no new amount, changed nothing: the real
+   * fee was lost (worst with BNB fees, which the engine counts as none). `answer` is ccxt's order or one read.
+   */
+  async #afterStream(answer: unknown, known: Order | undefined): Promise<Order | undefined> {
+    const read = (previous: Order | undefined): Order | undefined =>
+      isOrder(answer) ? answer : this.#dialect.toOrder(answer as Parameters<CcxtDialect['toOrder']>[0], previous, this.#clock.now());
+    const order = read(known);
+    if (!order || !this.#stats.streamConnected || !this.#running || hasFee(answer)) return order;
+    const tolerance = 1e-9 * Math.max(1, order.filled);
+    const seen = (): number => this.#tracker.get({ id: order.id })?.filled ?? 0;
+    if (order.filled - seen() <= tolerance) return order;
+    const deadline = this.#clock.now() + STREAM_CATCH_UP_MS;
+    while (order.filled - seen() > tolerance && this.#clock.now() < deadline && this.#stats.streamConnected && this.#running) await sleep(25);
+    const now = this.#tracker.get({ id: order.id });
+    if (!now || order.filled - now.filled > tolerance) return order; // the report did not come: the estimate stands
+    // The report brought the amount, with its fee: the answer adds what the report has not (the cancel's status).
+    return isOrder(answer) ? { ...order, fee: now.fee } : read(now);
+  }
+
+  /**
    * Records a snapshot, emits what changed, returns the tracked order. `trade`: the exchange's time and
    * amount of its last trade, when the frame gives them. A fill gets that time only when it is that one
    * trade: a fill of several (frames merged, a gap in the stream) may hold earlier trades a balance read
@@ -644,7 +669,7 @@ export class CcxtExchange implements Exchange {
       if (tracked.length > 0 && this.limiter.bannedUntil === 0) {
         this.#stats.polls++;
         const open = new Set((await this.openOrders()).map((o) => o.id));
-        for (const o of tracked.slice(0, 20)) if (!open.has(o.id)) await this.fetchOrder({ id: o.id });
+        for (const o of tracked.slice(0, 20)) if (!open.has(o.id)) await this.fetchOrder({ id: o.id, afterStream: true });
       }
     } catch {
       // the next round tries again
@@ -652,6 +677,25 @@ export class CcxtExchange implements Exchange {
       this.#schedulePoll();
     }
   }
+}
+
+/** How long a REST answer bringing a fill without its fee waits for the private stream's report of it (`CcxtExchange.#afterStream`). */
+const STREAM_CATCH_UP_MS = 1_000;
+
+/** An order already read by the dialect (the engine's shape, a look-up's), not ccxt's raw answer. */
+function isOrder(o: unknown): o is Order {
+  return !!o && typeof o === 'object' && typeof (o as { clientId?: unknown }).clientId === 'string' && typeof (o as { filled?: unknown }).filled === 'number' && !('info' in o);
+}
+
+/**
+ * Whether a ccxt answer carries a fee of the exchange's (ccxt's `fee` or `fees` with a cost). A look-up read
+ * by the dialect no longer tells: it is taken to carry none (waiting for the report then costs a moment only).
+ */
+function hasFee(o: unknown): boolean {
+  if (isOrder(o)) return false;
+  const order = o as { fee?: { cost?: unknown }; fees?: { cost?: unknown }[] } | undefined;
+  const fees = order?.fees && order.fees.length > 0 ? order.fees : order?.fee ? [order.fee] : [];
+  return fees.some((f) => f?.cost !== undefined && f.cost !== null && Number.isFinite(Number(f.cost)));
 }
 
 /** The base currency of a unified symbol (`XRP/USDT` → `XRP`). */

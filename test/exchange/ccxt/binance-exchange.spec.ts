@@ -116,6 +116,42 @@ describe('CcxtExchange on Binance (real ccxt.pro binance, local server)', () => 
     expect(s.balance('ETH').free).toBeCloseTo(0.00999, 12);
   });
 
+  it('a fill a cancel answer brings before its trade report: the fee is the report\'s, not the taker estimate', async () => {
+    // 0.075 % (BNB-discount-like rate) against ccxt's taker 0.1 %: the cancel answer carries no commission.
+    const { s, ex, events } = await setup({ feeRate: 0.00075 }, { pollIntervalMs: 60_000, reconcileIntervalMs: 60_000 });
+    await ex.start();
+    await waitFor(() => s.privateConnections > 0, 'the private stream', 5_000);
+    const placed = await ex.createLimitOrder({ clientId: 'fee-1', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20 });
+    await waitFor(() => ex.stats().streamConnected, 'the NEW report', 5_000);
+    s.delayFrames(['executionReport'], 500);
+    s.fillOrder(placed!.id, 5);
+    await ex.cancelOrder(placed!.id);
+    await waitFor(() => events.some((e) => e.type === 'order.cancelled'), 'the cancel answer');
+    await new Promise((r) => setTimeout(r, 1_000)); // the delayed trade report is in
+    const fills = events.filter((e): e is Extract<OrderEvent, { type: 'order.fill' }> => e.type === 'order.fill');
+    expect(fills.map((f) => f.fill.amount)).toEqual([5]);
+    // 0.00075 × 5 XRP taken in XRP, worth 0.001875 USDT at 0.5; the estimate was 0.001 × 2.5 USDT = 0.0025.
+    expect(ex.getOrder({ id: placed!.id })?.fee).toBeCloseTo(0.001875, 9);
+    expect(fills[0]!.fill.fee).toBeCloseTo(0.001875, 9);
+  });
+
+  it('a fill a poll\'s look-up finds before its trade report: the fee is the report\'s, recorded once', async () => {
+    const { s, ex, events } = await setup({ feeRate: 0.00075 }, { pollIntervalMs: 60_000, reconcileIntervalMs: 60_000 });
+    await ex.start();
+    await waitFor(() => s.privateConnections > 0, 'the private stream', 5_000);
+    const placed = await ex.createLimitOrder({ clientId: 'fee-2', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20 });
+    await waitFor(() => ex.stats().streamConnected, 'the NEW report', 5_000);
+    s.delayFrames(['executionReport'], 500);
+    s.fillOrder(placed!.id);
+    // What the poll does for a tracked order no longer listed open.
+    await ex.fetchOrder({ id: placed!.id, market: 'XRP/USDT', afterStream: true });
+    await new Promise((r) => setTimeout(r, 700)); // the delayed report is in
+    const fills = events.filter((e): e is Extract<OrderEvent, { type: 'order.fill' }> => e.type === 'order.fill');
+    expect(fills.map((f) => f.fill.amount)).toEqual([20]);
+    // 0.00075 × 20 XRP worth 0.0075 USDT; the estimate was 0.001 × 10 USDT = 0.01.
+    expect(fills[0]!.fill.fee).toBeCloseTo(0.0075, 9);
+  });
+
   it('a trade report delivered twice on the private stream: its amount and its fee are counted once', async () => {
     const { s, ex, events } = await setup({ feeRate: 0.001 }, { pollIntervalMs: 60_000, reconcileIntervalMs: 60_000 });
     await ex.start();
