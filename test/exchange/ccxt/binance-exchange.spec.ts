@@ -1,6 +1,6 @@
 import { firstValueFrom, filter, take, toArray, type Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OrderEvent } from '../../../src/core/index.js';
+import type { Order, OrderEvent } from '../../../src/core/index.js';
 import { CcxtExchange, type CcxtExchangeOptions } from '../../../src/exchange/ccxt/ccxt-exchange.js';
 import { ExchangeBannedError } from '../../../src/net/rate-limiter.js';
 import { LiveAccount } from '../../../src/exchange/ccxt/live-account.js';
@@ -28,6 +28,19 @@ async function setup(options: BinanceServerOptions = {}, adapter: Partial<CcxtEx
   const events: OrderEvent[] = [];
   ex.orderEvents$.subscribe((e) => events.push(e));
   return { s, ex, events };
+}
+
+/**
+ * An adapter with its private stream up (the polls and reconciliation a minute away, so only the stream and
+ * the calls a test makes move orders) and a 20 XRP buy at 0.5 whose NEW report it has heard.
+ */
+async function streamedBuy(clientId: string, feeRate: number): Promise<{ s: BinanceServer; ex: CcxtExchange; events: OrderEvent[]; placed: Order }> {
+  const { s, ex, events } = await setup({ feeRate }, { pollIntervalMs: 60_000, reconcileIntervalMs: 60_000 });
+  await ex.start();
+  await waitFor(() => s.privateConnections > 0, 'the private stream', 5_000);
+  const placed = await ex.createLimitOrder({ clientId, market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20 });
+  await waitFor(() => ex.stats().streamConnected, 'the NEW report', 5_000);
+  return { s, ex, events, placed: placed as Order };
 }
 
 const next = <T>(o: Observable<T>, p: (x: T) => boolean): Promise<T> => firstValueFrom(o.pipe(filter(p), take(1)));
@@ -118,33 +131,25 @@ describe('CcxtExchange on Binance (real ccxt.pro binance, local server)', () => 
 
   it('a fill a cancel answer brings before its trade report: the fee is the report\'s, not the taker estimate', async () => {
     // 0.075 % (BNB-discount-like rate) against ccxt's taker 0.1 %: the cancel answer carries no commission.
-    const { s, ex, events } = await setup({ feeRate: 0.00075 }, { pollIntervalMs: 60_000, reconcileIntervalMs: 60_000 });
-    await ex.start();
-    await waitFor(() => s.privateConnections > 0, 'the private stream', 5_000);
-    const placed = await ex.createLimitOrder({ clientId: 'fee-1', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20 });
-    await waitFor(() => ex.stats().streamConnected, 'the NEW report', 5_000);
+    const { s, ex, events, placed } = await streamedBuy('fee-1', 0.00075);
     s.delayFrames(['executionReport'], 500);
-    s.fillOrder(placed!.id, 5);
-    await ex.cancelOrder(placed!.id);
+    s.fillOrder(placed.id, 5);
+    await ex.cancelOrder(placed.id);
     await waitFor(() => events.some((e) => e.type === 'order.cancelled'), 'the cancel answer');
     await new Promise((r) => setTimeout(r, 1_000)); // the delayed trade report is in
     const fills = events.filter((e): e is Extract<OrderEvent, { type: 'order.fill' }> => e.type === 'order.fill');
     expect(fills.map((f) => f.fill.amount)).toEqual([5]);
     // 0.00075 × 5 XRP taken in XRP, worth 0.001875 USDT at 0.5; the estimate was 0.001 × 2.5 USDT = 0.0025.
-    expect(ex.getOrder({ id: placed!.id })?.fee).toBeCloseTo(0.001875, 9);
+    expect(ex.getOrder({ id: placed.id })?.fee).toBeCloseTo(0.001875, 9);
     expect(fills[0]!.fill.fee).toBeCloseTo(0.001875, 9);
   });
 
   it('a fill a poll\'s look-up finds before its trade report: the fee is the report\'s, recorded once', async () => {
-    const { s, ex, events } = await setup({ feeRate: 0.00075 }, { pollIntervalMs: 60_000, reconcileIntervalMs: 60_000 });
-    await ex.start();
-    await waitFor(() => s.privateConnections > 0, 'the private stream', 5_000);
-    const placed = await ex.createLimitOrder({ clientId: 'fee-2', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20 });
-    await waitFor(() => ex.stats().streamConnected, 'the NEW report', 5_000);
+    const { s, ex, events, placed } = await streamedBuy('fee-2', 0.00075);
     s.delayFrames(['executionReport'], 500);
-    s.fillOrder(placed!.id);
+    s.fillOrder(placed.id);
     // What the poll does for a tracked order no longer listed open.
-    await ex.fetchOrder({ id: placed!.id, market: 'XRP/USDT', afterStream: true });
+    await ex.fetchOrder({ id: placed.id, market: 'XRP/USDT', afterStream: true });
     await new Promise((r) => setTimeout(r, 700)); // the delayed report is in
     const fills = events.filter((e): e is Extract<OrderEvent, { type: 'order.fill' }> => e.type === 'order.fill');
     expect(fills.map((f) => f.fill.amount)).toEqual([20]);
@@ -153,16 +158,12 @@ describe('CcxtExchange on Binance (real ccxt.pro binance, local server)', () => 
   });
 
   it('a trade report delivered twice on the private stream: its amount and its fee are counted once', async () => {
-    const { s, ex, events } = await setup({ feeRate: 0.001 }, { pollIntervalMs: 60_000, reconcileIntervalMs: 60_000 });
-    await ex.start();
-    await waitFor(() => s.privateConnections > 0, 'the private stream', 5_000);
-    const placed = await ex.createLimitOrder({ clientId: 'dup-1', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20 });
-    await waitFor(() => ex.stats().streamConnected, 'the NEW report', 5_000);
+    const { s, ex, events, placed } = await streamedBuy('dup-1', 0.001);
     s.repeatFrames('executionReport', 1);
-    s.fillOrder(placed!.id, 5);
+    s.fillOrder(placed.id, 5);
     await waitFor(() => events.some((e) => e.type === 'order.fill'), 'the first fill from the stream', 5_000);
     await new Promise((r) => setTimeout(r, 100)); // its repeat is in too
-    s.fillOrder(placed!.id, 5);
+    s.fillOrder(placed.id, 5);
     await waitFor(() => events.filter((e) => e.type === 'order.fill').length >= 2, 'the second fill from the stream', 5_000);
     await new Promise((r) => setTimeout(r, 100)); // nothing more comes
     const fills = events.filter((e): e is Extract<OrderEvent, { type: 'order.fill' }> => e.type === 'order.fill');
@@ -170,7 +171,7 @@ describe('CcxtExchange on Binance (real ccxt.pro binance, local server)', () => 
     // 0.001 × 10 XRP charged in XRP, worth 0.005 USDT at 0.5. Without the fix the repeated report's fee was
     // counted again in the second fill: 0.0075.
     expect(fills.reduce((a, f) => a + f.fill.fee, 0)).toBeCloseTo(0.005, 12);
-    expect(ex.getOrder({ id: placed!.id })?.fee).toBeCloseTo(0.005, 12);
+    expect(ex.getOrder({ id: placed.id })?.fee).toBeCloseTo(0.005, 12);
     // The same with the reports back to back: ccxt.pro may hand both trades over as one order update, and
     // the fee is then its sum, less the repeated report's.
     const second = await ex.createLimitOrder({ clientId: 'dup-2', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20 });
