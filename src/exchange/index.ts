@@ -4,4 +4,4 @@ export * from './market-rules.js';
 export * from './simulated/fill-model.js';
 export * from './simulated/simulated-exchange.js';
 export * from './simulated/simulated-venue.js';
-export { inferredRulesSource, type InferredRules } from './inferred-rules.js';
+export { fiveDigitTick, inferredRulesSource, type InferredRules } from './inferred-rules.js';

@@ -4,10 +4,22 @@ import { upbitKrwRules } from './upbit-rules.js';
 /** Minimum order totals of common quote currencies (Binance's min notional); others 0. */
 const MIN_TOTAL: Readonly<Record<string, number>> = { USDT: 10, USDC: 10, BUSD: 10, FDUSD: 10, BTC: 0.0001, ETH: 0.001, BNB: 0.01 };
 
+/** Smallest tick an inferred market has: `roundToTick` works in at most 15 decimals. */
+const MIN_TICK = 1e-15;
+
+/** The tick of five significant digits at `price` (1.2345, 12.345, 0.0012345). */
+export function fiveDigitTick(price: number): number {
+  return Math.max(10 ** (Math.floor(Math.log10(price)) - 4), MIN_TICK);
+}
+
 /**
  * Rules for recorded data of markets with no exchange metadata at hand (a backtest on Binance candles):
- * a fixed tick of five significant digits at the market's first price, any amount to 8 decimals, the
- * quote's usual minimum total, and the configured fee. KRW markets get Upbit's real rules.
+ * the tick of five significant digits at the market's first price, kept as an exchange keeps a market's
+ * tick (a coin that fell ÷20 trades on a tick 20 times coarser), until the price falls under 10 ticks:
+ * a collapse (LUNA in May 2022), which an exchange answers by re-ticking the market, so from there the
+ * tick is five significant digits at each price (banded by decade like Upbit's, so rounding up to a
+ * band's edge lands on a price of the band above). Any amount to 8 decimals, the quote's usual minimum
+ * total, and the configured fee. KRW markets get Upbit's real rules.
  */
 export interface InferredRules {
   rules(market: MarketSymbol): MarketRules | undefined;
@@ -28,8 +40,10 @@ export function inferredRulesSource(feeRate: number): InferredRules {
         cache.set(market, upbitKrwRules(market));
         return;
       }
-      const tick = 10 ** (Math.floor(Math.log10(price)) - 4);
-      cache.set(market, { market, base, quote, tickSize: () => tick, amountStep: 1e-8, minTotal: MIN_TOTAL[quote] ?? 0, feeRate });
+      const tick = fiveDigitTick(price);
+      const collapsed = 10 * tick;
+      const tickSize = (at: number): number => (at >= collapsed ? tick : fiveDigitTick(at));
+      cache.set(market, { market, base, quote, tickSize, amountStep: 1e-8, minTotal: MIN_TOTAL[quote] ?? 0, feeRate });
     },
     rules(market) {
       return cache.get(market);

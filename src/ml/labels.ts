@@ -1,5 +1,7 @@
 /** First-passage (triple-barrier) labels: which barrier the price touches first within the horizon. */
 
+import { fiveDigitTick } from '../exchange/index.js';
+
 export interface BarrierSpec {
   /** Net take-profit return (fees on both sides and slippage included, as the strategy measures it). */
   readonly target: number;
@@ -23,21 +25,15 @@ export interface FirstPassage {
   readonly timeMs: number;
 }
 
-/**
- * The tick the backtest's inferred rules use for markets without exchange metadata (five significant
- * digits), so the label's slippage is the one the simulated exchange charges.
- */
-export function tickAt(price: number): number {
-  return 10 ** (Math.floor(Math.log10(price)) - 4);
-}
 
 /**
- * Price levels of the two barriers for a buy at `price`: the entry pays `slippageTicks` ticks, and both
+ * Price levels of the two barriers for a buy at `price`: the entry pays `slippageTicks` ticks (the
+ * inferred rules' tick, so the label's slippage is the one the simulated exchange charges), and both
  * barriers are net of the fee on each side, exactly like the triple-barrier strategy's exits
  * (net = bid·(1−f) / (entry·(1+f)) − 1).
  */
 export function barriers(price: number, spec: BarrierSpec): { entry: number; up: number; down: number } {
-  const entry = price + spec.slippageTicks * tickAt(price);
+  const entry = price + spec.slippageTicks * fiveDigitTick(price);
   const k = (entry * (1 + spec.feeRate)) / (1 - spec.feeRate);
   return { entry, up: k * (1 + spec.target), down: k * (1 - spec.stop) };
 }

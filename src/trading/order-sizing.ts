@@ -1,5 +1,5 @@
 import type { MarketRules } from '../core/index.js';
-import { roundAmountDown, roundPrice } from '../exchange/index.js';
+import { roundAmountDown, roundToTick } from '../exchange/index.js';
 
 export type AllocationMode = 'equal' | 'score' | 'volatility';
 
@@ -79,8 +79,9 @@ export function sizeOrders(input: {
     if (!((weights[i] as number) > 0) || total <= 0) return void skipped.push({ market: c.market, reason: 'zero weight' });
     const cap = c.fraction !== undefined ? Math.min(limits.maxPerCoin, c.fraction) : limits.maxPerCoin;
     const share = Math.min((spendable * (weights[i] as number)) / total, cap * (input.stakeScale ?? 1) * input.equity);
-    const price = roundPrice(rules, c.price, 'down');
-    if (!(price > 0)) return void skipped.push({ market: c.market, reason: 'no valid price' });
+    // A price under the market's smallest tick (a coin that collapsed below it) cannot be bid: skipped, never a thrown batch.
+    const price = Number.isFinite(c.price) && c.price > 0 ? roundToTick(c.price, rules.tickSize(c.price), 'down') : 0;
+    if (!(price > 0)) return void skipped.push({ market: c.market, reason: `no valid price (${c.price} rounds to 0 at the tick)` });
     // Upbit takes 8 decimals where the rules give no lot (amountStep 0).
     const amount = roundAmountDown(share / (price * (1 + rules.feeRate)), rules.amountStep > 0 ? rules.amountStep : 1e-8);
     if (amount * price < rules.minTotal || !(amount > 0)) return void skipped.push({ market: c.market, reason: `under the minimum order (${rules.minTotal})` });

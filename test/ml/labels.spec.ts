@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { CandleEvent } from '../../src/core/index.js';
 import { readAll } from '../../src/market-data/index.js';
 import { buildDataset, UNKNOWN } from '../../src/ml/dataset.js';
-import { barriers, firstPassage, tickAt, type PriceSeries } from '../../src/ml/labels.js';
+import { fiveDigitTick } from '../../src/exchange/index.js';
+import { barriers, firstPassage, type PriceSeries } from '../../src/ml/labels.js';
 import { parseRankerConfig } from '../../src/ml/ranker-config.js';
 import { sharedData, skipWithoutSharedData } from '../helpers/shared-data.js';
 
@@ -28,7 +29,7 @@ describe.skipIf(skipWithoutSharedData())('first-passage labels on real candles',
       const market = d.markets[d.market[r] as number] as string;
       const price = d.price[r] as number;
       // The reference: the strategy's net-return rule applied candle by candle, no precomputed levels.
-      const entry = price + tickAt(price);
+      const entry = price + fiveDigitTick(price);
       const net = (p: number): number => (p * (1 - fee)) / (entry * (1 + fee)) - 1;
       const future = (byMarket.get(market) ?? []).filter((c) => c.ts > t && c.ts <= t + config.label.horizon);
       let expected: { label: number; timeMs: number } | undefined;

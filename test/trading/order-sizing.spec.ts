@@ -69,6 +69,14 @@ describe('sizeOrders', () => {
     ]);
   });
 
+  it('skips a coin whose price fell under its market\'s tick instead of failing the whole batch', () => {
+    // An exchange's fixed tick (Binance's 0.0001) and a coin that collapsed to 0.00005: nothing can be bid.
+    const fixed = (market: string): MarketRules => ({ market, base: market.slice(0, market.indexOf('/')), quote: 'USDT', tickSize: () => 0.0001, amountStep: 1e-8, minTotal: 10, feeRate: 0.001 });
+    const sizing = sizeOrders({ candidates: [candidate('LUNA/USDT', 0.00005, 2), candidate('ETH/USDT', 1234.56789, 1)], cash: 10_000, equity: 10_000, openPositions: 0, limits: LIMITS, rules: fixed });
+    expect(sizing.orders.map((o) => [o.market, o.price])).toEqual([['ETH/USDT', 1234.5678]]);
+    expect(sizing.skipped).toEqual([{ market: 'LUNA/USDT', reason: 'no valid price (0.00005 rounds to 0 at the tick)' }]);
+  });
+
   it('never spends more than the spendable cash or the per-coin cap, on random inputs (1,000 cases)', () => {
     const random = new Random(7);
     const names = ['BTC', 'ETH', 'XRP', 'DOGE', 'SOL', 'ADA', 'TRX', 'SHIB'];
