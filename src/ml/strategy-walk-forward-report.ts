@@ -85,9 +85,10 @@ function preamble(w: StrategyWalkForward): string[] {
 }
 
 function choiceText(c: FoldChoice): string {
-  if (c.candidate !== null) return `${c.candidate} (Sharpe ${(c.pastSharpe ?? Number.NaN).toFixed(2)} over the ${c.pastDays} days before)`;
+  const edge = c.pastVsCash ? `, ${signed(c.pastVsCash.mean)} pp a day against cash (${signed(c.pastVsCash.low)} … ${signed(c.pastVsCash.high)})` : '';
+  if (c.candidate !== null) return `${c.candidate} (Sharpe ${(c.pastSharpe ?? Number.NaN).toFixed(2)} over the ${c.pastDays} days before${edge}: beats cash)`;
   if (c.bestCandidate === undefined) return 'cash (nothing before it to choose on)';
-  return `cash (no candidate beat it over the ${c.pastDays} days before: the best, ${c.bestCandidate}, had Sharpe ${(c.pastSharpe ?? Number.NaN).toFixed(2)})`;
+  return `cash (no candidate shown to beat it over the ${c.pastDays} days before: the best, ${c.bestCandidate}, had Sharpe ${(c.pastSharpe ?? Number.NaN).toFixed(2)}${edge})`;
 }
 
 /** Which candidate each fold traded and why (the walk-forward choice). */

@@ -74,35 +74,41 @@ describe('the walk-forward fold table', () => {
 });
 
 describe('the walk-forward choice', () => {
-  const days = Array.from({ length: 10 }, (_, i) => 19_000 + i);
-  // "early" earns in the first days and loses later; "late" the other way round.
-  const early = { label: 'early', daily: [0.02, 0.01, 0.02, 0.01, -0.02, -0.01, -0.02, -0.01, -0.02, -0.01] };
-  const late = { label: 'late', daily: [-0.01, 0.0, -0.01, 0.0, 0.03, 0.01, 0.03, 0.01, 0.03, 0.01] };
+  const days = Array.from({ length: 30 }, (_, i) => 19_000 + i);
+  // "early" earns every day of the first ten and loses after; "steady" earns a little every day.
+  const early = { label: 'early', daily: days.map((_, i) => (i < 10 ? 0.02 + (i % 3) * 0.005 : -0.01 - (i % 2) * 0.005)) };
+  const steady = { label: 'steady', daily: days.map((_, i) => 0.004 + (i % 4) * 0.0002) };
 
-  it('holds cash in the first fold, then takes the best Sharpe of the days before each fold only', () => {
-    const choices = chooseWalkForward([early, late], days, 4);
-    expect(choices.map((c) => c.candidate)).toEqual([null, 'early', 'late']);
-    expect(choices.map((c) => c.pastDays)).toEqual([0, 4, 8]);
-    // Fold 2 was chosen on days 0–3, where "early" had the better Sharpe (and loses in fold 2: no look-ahead).
-    expect(choices[1]?.pastSharpe).toBeCloseTo(dailySharpe(early.daily.slice(0, 4)), 12);
-    expect(choices[2]?.pastSharpe).toBeCloseTo(dailySharpe(late.daily.slice(0, 8)), 12);
+  it('holds cash in the first fold, then takes the best Sharpe of the days before each fold only, when they show it beats cash', () => {
+    const choices = chooseWalkForward([early, steady], days, 10, 1);
+    expect(choices.map((c) => c.candidate)).toEqual([null, 'steady', 'steady']);
+    expect(choices.map((c) => c.pastDays)).toEqual([0, 10, 20]);
+    expect(choices[1]?.pastSharpe).toBeCloseTo(dailySharpe(steady.daily.slice(0, 10)), 12);
+    expect(choices[2]?.pastSharpe).toBeCloseTo(dailySharpe(steady.daily.slice(0, 20)), 12);
+    // The test is the reports' own: the chosen one's past days against cash's zeros, paired, 95 %.
+    expect(choices[2]?.pastVsCash).toEqual(pairedBlockBootstrap(steady.daily.slice(0, 20), Array(20).fill(0), { seed: 1 }));
+    expect(choices[2]?.pastVsCash?.verdict).toBe('beats');
+    // Fold 2 was chosen on days 0–9 only: "early", better there in return but not in Sharpe, loses from day 10 on.
+    const onlyEarly = chooseWalkForward([early], days, 10, 1);
+    expect(onlyEarly.map((c) => c.candidate)).toEqual([null, 'early', null]);
   });
 
   it('breaks ties by the order given', () => {
-    expect(chooseWalkForward([early, early], days, 4)[1]?.candidate).toBe('early');
+    expect(chooseWalkForward([steady, { ...steady, label: 'twin' }], days, 10, 1)[1]?.candidate).toBe('steady');
   });
 
-  it('holds cash after a past where no candidate had a positive Sharpe, and names the best that did not beat it', () => {
-    const falling = { label: 'falling', daily: [-0.01, 0.005, -0.02, 0.0, 0.01, 0.02, 0.01, 0.02, 0.0, 0.0] };
+  it('holds cash when the best past Sharpe is positive but not shown to beat cash, and names that candidate', () => {
+    // Ten noisy days with a positive mean: a Sharpe above 0, an interval that reaches below 0.
+    const lucky = { label: 'lucky', daily: [0.03, -0.025, 0.02, -0.02, 0.035, -0.03, 0.01, -0.015, 0.03, -0.02, ...Array(20).fill(0.02)] };
     const flat = { label: 'flat', daily: days.map(() => 0) };
-    const choices = chooseWalkForward([falling, flat], days, 4);
-    expect(choices.map((c) => c.candidate)).toEqual([null, null, 'falling']);
-    // Fold 2: "falling" lost over days 0–3 and "flat" never traded: cash, the best (by Sharpe) named.
-    expect(choices[1]?.bestCandidate).toBe('flat');
-    expect(choices[1]?.pastSharpe).toBe(0);
+    const choices = chooseWalkForward([flat, lucky], days, 10, 1);
+    expect(dailySharpe(lucky.daily.slice(0, 10))).toBeGreaterThan(0);
+    expect(choices[1]?.candidate).toBeNull();
+    expect(choices[1]?.bestCandidate).toBe('lucky');
+    expect(choices[1]?.pastVsCash?.low).toBeLessThan(0);
     expect(choices[0]?.bestCandidate).toBeUndefined();
-    // Fold 3: over days 0–7 "falling" made money with a positive Sharpe, so it trades.
-    expect(dailySharpe(falling.daily.slice(0, 8))).toBeGreaterThan(0);
+    // With ten more steady days it has shown an edge and trades.
+    expect(choices[2]?.candidate).toBe('lucky');
     expect(choices[2]?.bestCandidate).toBeUndefined();
   });
 
@@ -200,14 +206,15 @@ describe('coinrx ranker walk-forward', () => {
     const labels = ['stopLoss=0.01 maxPositions=1', 'stopLoss=0.01 maxPositions=2', 'stopLoss=0.02 maxPositions=1', 'stopLoss=0.02 maxPositions=2'];
     for (const [i, c] of (report.choices ?? []).entries()) {
       if (i === 0) continue;
-      // A later fold trades a candidate of the grid with a positive past Sharpe, or holds cash when none had one.
+      // A later fold trades the best past Sharpe of the grid when those days showed it beats cash, else holds cash.
       if (c.candidate === null) {
-        expect(c.pastSharpe).toBeLessThanOrEqual(0);
+        expect(c.pastVsCash?.verdict).not.toBe('beats');
         expect(labels).toContain(c.bestCandidate);
         expect(report.folds[i]?.figures[0]?.return).toBe(0);
         expect(report.folds[i]?.figures[0]?.trades).toBe(0);
       } else {
         expect(labels).toContain(c.candidate);
+        expect(c.pastVsCash?.verdict).toBe('beats');
         expect(c.pastSharpe).toBeGreaterThan(0);
       }
     }
@@ -229,7 +236,7 @@ describe('coinrx ranker walk-forward', () => {
     expect(summary.trades).toBeGreaterThan(0);
     expect(fold?.figures[0]?.trades).toBe(summary.trades);
     expect(fold?.figures[0]?.return).toBeCloseTo(summary.totalReturn, 10);
-    expect(run.out()).toMatch(/fold 2: cash \(no candidate beat it over the 1 days before: the best, stopLoss=\S+ maxPositions=\d, had Sharpe 0\.00\)/);
+    expect(run.out()).toMatch(/fold 2: cash \(no candidate shown to beat it over the 1 days before: the best, stopLoss=\S+ maxPositions=\d, had Sharpe 0\.00, \S+ pp a day against cash/);
     expect(run.out()).toContain('fold 1: cash (nothing before it to choose on)');
     // Every candidate over the span, against the configured profile; the best Sharpe is the pick to trade next.
     expect(report.candidates?.map((c) => c.label)).toEqual(['stopLoss=0.01 maxPositions=1', 'stopLoss=0.01 maxPositions=2', 'stopLoss=0.02 maxPositions=1', 'stopLoss=0.02 maxPositions=2']);
@@ -238,7 +245,7 @@ describe('coinrx ranker walk-forward', () => {
     expect(same?.trades).toBe(report.whole.figures[1]?.trades);
     expect(same?.return).toBeCloseTo(report.whole.figures[1]?.return ?? NaN, 12);
     const best = report.candidates?.reduce((b, c) => (c.sharpe > b.sharpe ? c : b));
-    expect(report.next).toBe((best?.sharpe ?? 0) > 0 ? best?.label : 'cash');
+    if (report.next !== 'cash') expect(report.next).toBe(best?.label);
     expect(run.out()).toContain(`to trade next: ${report.next ?? ''}`);
     // next.json: the pick as a profile file, the configured one with the candidate's values, which loads
     // to the candidate's configuration; with cash as the pick, none (and a stale one is removed).

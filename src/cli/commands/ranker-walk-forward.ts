@@ -68,16 +68,16 @@ export async function walkForward(args: ParsedArgs, io: CommandIo): Promise<numb
 }
 
 /**
- * `next.json`: the profile to trade after the span (the best Sharpe over all of it) as a file `--config`
- * takes: the configured file with the user's `--set` and the candidate's values, nothing from the
- * environment. When no candidate earned a positive Sharpe the pick is cash: no file, and one left by an
- * earlier run is removed, so a stale pick is never traded.
+ * `next.json`: the profile to trade after the span (the best Sharpe over all of it, shown to beat cash) as
+ * a file `--config` takes: the configured file with the user's `--set` and the candidate's values, nothing
+ * from the environment. When the pick is cash there is no file, and one left by an earlier run is removed,
+ * so a stale pick is never traded.
  */
 async function writeNext(args: ParsedArgs, out: string, next: { readonly sets: readonly string[] } | undefined, io: CommandIo): Promise<void> {
   const path = join(out, 'next.json');
   if (!next) {
     await rm(path, { force: true });
-    io.stdout.write(`no profile of the grid earned a positive Sharpe over the span: the pick to trade next is cash (no ${path})\n`);
+    io.stdout.write(`no profile of the grid was shown to beat cash over the span: the pick to trade next is cash (no ${path})\n`);
     return;
   }
   const file = args.strings.get('config');
