@@ -57,7 +57,7 @@ function tables(w: StrategyWalkForward): Tables[] {
   const candidates: Tables[] = w.candidates
     ? [
         {
-          title: `every candidate over the whole span, against the default strategy (the configured profile); the best Sharpe (cash when none is positive), to trade next: ${w.next ?? ''}`,
+          title: `every candidate over the whole span, against the default strategy (the configured profile); the best Sharpe when shown to beat cash (else cash), to trade next: ${w.next ?? ''}`,
           head: ['candidate', 'return', 'Sharpe', 'max drawdown', 'trades', 'minus default strategy, pp a day (95% CI)'],
           rows: w.candidates.map((c) => [c.label, pct(c.return), c.sharpe.toFixed(2), pct(c.maxDrawdown, 1), String(c.trades), claim(c.minusDefault)]),
         },
