@@ -1,4 +1,5 @@
 export * from './market.js';
+export * from './market-symbol.js';
 export * from './windows.js';
 export * from './features.js';
 export * from './orders.js';

@@ -1,5 +1,5 @@
 import { configForQuote, type Config } from '../config.js';
-import { EventClock, InputError, type MarketEvent, type MarketRules, type MarketSymbol } from '../core/index.js';
+import { EventClock, InputError, quoteOf, type MarketEvent, type MarketRules, type MarketSymbol } from '../core/index.js';
 import { SimulatedVenue, type InferredRules, type SimulatedExchange } from '../exchange/index.js';
 import type { PerformanceTracker, TrackerState } from '../report/performance.js';
 import { runResults, type RunResults } from '../report/results.js';
@@ -13,9 +13,7 @@ import type { EngineCheckpoint, TradingEngine } from './trading-engine.js';
 
 export { configuredStrategy } from './configured-strategy.js';
 
-export function quoteOf(market: MarketSymbol): string {
-  return market.slice(market.indexOf('/') + 1).split(':')[0] as string;
-}
+export { quoteOf };
 
 /** A point to continue a run from: how many events were fed, and the engine's and statistics' state then. */
 export interface BacktestCheckpoint {

@@ -1,4 +1,4 @@
-import type { MarketRules, MarketSymbol } from '../core/index.js';
+import { baseOf, quoteOf, type MarketRules, type MarketSymbol } from '../core/index.js';
 import { upbitKrwRules } from './upbit-rules.js';
 
 /** Minimum order totals of common quote currencies (Binance's min notional); others 0. */
@@ -33,9 +33,8 @@ export function inferredRulesSource(feeRate: number): InferredRules {
   return {
     observe(market, price) {
       if (cache.has(market) || !(price > 0)) return;
-      const slash = market.indexOf('/');
-      const base = market.slice(0, slash);
-      const quote = market.slice(slash + 1).split(':')[0] as string;
+      const base = baseOf(market);
+      const quote = quoteOf(market);
       if (quote === 'KRW') {
         cache.set(market, upbitKrwRules(market));
         return;

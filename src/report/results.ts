@@ -1,4 +1,4 @@
-import { DAY_MS } from '../core/index.js';
+import { DAY_MS, quoteOf } from '../core/index.js';
 import type { Halt, HourRow, TradeRecord } from './performance.js';
 
 export type { Halt };
@@ -181,7 +181,7 @@ export interface PriceSpan {
 export function marketChange(prices: ReadonlyMap<string, PriceSpan>, quote: string, totalReturn: number): { market: MarketChange; perMarket: Map<string, number> } {
   const perMarket = new Map<string, number>();
   for (const [market, p] of prices) {
-    if (market.slice(market.indexOf('/') + 1).split(':')[0] !== quote || !(p.first > 0) || !(p.last > 0)) continue;
+    if (quoteOf(market) !== quote || !(p.first > 0) || !(p.last > 0)) continue;
     perMarket.set(market, p.last / p.first - 1);
   }
   let sum = 0;

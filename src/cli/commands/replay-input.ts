@@ -10,6 +10,7 @@ import { UsageError, type ParsedArgs } from '../args.js';
 import type { CommandIo } from '../command.js';
 import type { ReplayFormat } from '../../market-data/index.js';
 import type { TimeRange } from '../../core/time-range.js';
+import { quoteOf } from '../../core/market-symbol.js';
 
 /** The configuration of a command: profile, --set overrides and environment. */
 export function commandConfig(args: ParsedArgs, io: CommandIo, extra: readonly string[] = []): Config {
@@ -110,7 +111,7 @@ export async function checkQuoteAgainstData(args: ParsedArgs, quote: string): Pr
   const market = marketFlag(args);
   const markets = market !== undefined ? [market] : (await expandPaths(args.lists.get('data') ?? [])).map((f) => hintsFromFileName(basename(f.file)).market);
   if (markets.length === 0 || markets.some((m) => m === undefined)) return;
-  const quotes = new Set(markets.map((m) => (m as string).slice((m as string).indexOf('/') + 1).split(':')[0] as string));
+  const quotes = new Set(markets.map((m) => quoteOf(m as string)));
   if (!quotes.has(quote)) throw new InputError(`--quote ${quote}: the data has no ${quote} market (its markets are quoted in ${[...quotes].sort().join(', ')})`);
 }
 

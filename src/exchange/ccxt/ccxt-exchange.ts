@@ -1,7 +1,7 @@
 import { BadResponse, BaseError, ExchangeNotAvailable, InvalidNonce, NetworkError, OrderNotFound, RateLimitExceeded, type Exchange as Ccxt } from 'ccxt';
 import { Subject, type Observable } from 'rxjs';
 import type { Balance, Clock, Exchange, LimitOrderRequest, MarketRules, Order, OrderEvent, RejectReason } from '../../core/index.js';
-import { wallClock } from '../../core/index.js';
+import { baseOf, wallClock } from '../../core/index.js';
 import { retryWithBackoff, sleep } from '../../net/retry.js';
 import type { CcxtDialect, CcxtDialectFactory, OrderRef } from './ccxt-dialect.js';
 import { createCcxt, type CcxtOptions } from './create-ccxt.js';
@@ -696,11 +696,6 @@ function hasFee(o: unknown): boolean {
   const order = o as { fee?: { cost?: unknown }; fees?: { cost?: unknown }[] } | undefined;
   const fees = order?.fees && order.fees.length > 0 ? order.fees : order?.fee ? [order.fee] : [];
   return fees.some((f) => f?.cost !== undefined && f.cost !== null && Number.isFinite(Number(f.cost)));
-}
-
-/** The base currency of a unified symbol (`XRP/USDT` → `XRP`). */
-function baseOf(market: string): string {
-  return market.slice(0, market.indexOf('/'));
 }
 
 /** The fees of a ccxt order charged in the market's base currency (the coin bought), summed; undefined when none is. */

@@ -1,6 +1,6 @@
 import { BadSymbol } from 'ccxt';
 import { Observable, Subject, type Subscription } from 'rxjs';
-import type { Balance, LimitOrderRequest, LookupReply, MarketRules, MarketSymbol, Order, OrderEvent, PendingOrder, Venue } from '../../core/index.js';
+import { baseOf, type Balance, type LimitOrderRequest, type LookupReply, type MarketRules, type MarketSymbol, type Order, type OrderEvent, type PendingOrder, type Venue } from '../../core/index.js';
 import type { OrderSlot } from '../../../machines/index.js';
 import { sleep } from '../../net/retry.js';
 import { roundAmountDown } from '../tick-math.js';
@@ -377,7 +377,7 @@ export class LiveAccount implements Venue {
   #onFill(event: FillEvent): void {
     const now = Date.now();
     const fill: SeenFill = { step: ++this.#step, at: now, tradeTs: this.#exchange.tradeTime(event), event };
-    const base = event.fill.market.slice(0, event.fill.market.indexOf('/'));
+    const base = baseOf(event.fill.market);
     const moved = new Set([base, this.#options.quote].filter((c) => !this.#reflects(this.#markOf(c), fill)));
     if (moved.size > 0) this.#applyFill(event, moved);
     // The fill is newer than every read: where it was taken to be in one, that was a guess (see `#reflects`).
@@ -400,7 +400,7 @@ export class LiveAccount implements Venue {
     // A fill the view only guessed to be in the last read (one found over REST: no trade time, no fee) may be
     // missing from the coins: sized then, a sell saw 0 free, went uncapped at the gross amount and was refused
     // (insufficient balance) where the fee was taken in the coin. It is sized on a read asked for now instead.
-    if (request.side === 'sell' && this.#unsure.has(request.market.slice(0, request.market.indexOf('/')))) {
+    if (request.side === 'sell' && this.#unsure.has(baseOf(request.market))) {
       return this.#inFlight(this.#readFirst().then(() => this.#placeCapped(request)));
     }
     return this.#inFlight(this.#placeCapped(request));
@@ -415,7 +415,7 @@ export class LiveAccount implements Venue {
 
   #placeCapped(request: LimitOrderRequest): Promise<Order | undefined> {
     if (request.side === 'sell') {
-      const free = this.getBalance(request.market.slice(0, request.market.indexOf('/'))).free;
+      const free = this.getBalance(baseOf(request.market)).free;
       if (free > 0 && request.amount > free) {
         const capped = roundAmountDown(free, this.#options.rules?.(request.market)?.amountStep ?? 0);
         if (capped > 0) return this.#exchange.createLimitOrder({ ...request, amount: capped });
@@ -572,7 +572,7 @@ export class LiveAccount implements Venue {
    */
   #applyFill(event: FillEvent, only?: ReadonlySet<string>): void {
     const f = event.fill;
-    const base = f.market.slice(0, f.market.indexOf('/'));
+    const base = baseOf(f.market);
     const quote = this.#options.quote;
     const q = this.getBalance(quote);
     const b = this.getBalance(base);
@@ -621,7 +621,7 @@ export class LiveAccount implements Venue {
    * locked, and the total (what equity and the loss limits see) never grows by a lock.
    */
   #lock(order: Order): void {
-    const currency = order.side === 'buy' ? this.#options.quote : order.market.slice(0, order.market.indexOf('/'));
+    const currency = order.side === 'buy' ? this.#options.quote : baseOf(order.market);
     const amount = order.side === 'buy' ? order.price * order.amount : order.amount;
     const b = this.getBalance(currency);
     const moved = Math.min(b.free, amount);

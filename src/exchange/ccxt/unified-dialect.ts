@@ -1,5 +1,5 @@
 import { ArgumentsRequired, BadRequest, BadSymbol, InsufficientFunds, NotSupported, OrderNotFound, type Exchange as Ccxt, type Order as CcxtOrder } from 'ccxt';
-import type { Balance, MarketRules, Order, OrderStatus, RejectReason } from '../../core/index.js';
+import { baseOf, quoteOf, type Balance, type MarketRules, type Order, type OrderStatus, type RejectReason } from '../../core/index.js';
 import { genericMarketRules, type CcxtMarketLike, type PrecisionMode } from '../market-rules.js';
 import type { CcxtCall, CcxtDialect, OrderRef } from './ccxt-dialect.js';
 import { reloadMarkets } from './reload-markets.js';
@@ -147,9 +147,8 @@ export function unifiedDialect(ex: Ccxt, call: CcxtCall): CcxtDialect {
     const average = num(o.average);
     const cost = num(o.cost) ?? (filled === 0 ? 0 : average !== undefined ? average * filled : previous && previous.filled === filled ? previous.cost : price * filled);
     const m = market(symbol);
-    const slash = symbol.indexOf('/');
-    const base = m?.base ?? symbol.slice(0, slash);
-    const quote = m?.quote ?? symbol.slice(slash + 1);
+    const base = m?.base ?? baseOf(symbol);
+    const quote = m?.quote ?? quoteOf(symbol);
     const fee =
       tradeReportFee(o.info, previous, filled, base, quote) ??
       quoteFee(o, base, quote, filled > 0 ? cost / filled : price) ??

@@ -2,6 +2,7 @@ import { Subject, type Subscription } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
 import type { Config } from '../../config.js';
 import { EventClock } from '../../core/clock.js';
+import { quoteOf } from '../../core/market-symbol.js';
 import type { Decision, FeatureSnapshot, Fill, MarketEvent, OrderEvent } from '../../core/index.js';
 import { SimulatedVenue } from '../../exchange/index.js';
 import { botMachine, clockIn, equityMatters, held, positionMachine, type PositionContext, type PositionEvent, type PositionResult } from '../../../machines/index.js';
@@ -20,7 +21,7 @@ import { tradeReward } from './reward.js';
 import type { ActionConfig, RewardConfig } from './rl-config.js';
 
 export function quoteOfMarket(market: string): string {
-  return market.slice(market.indexOf('/') + 1).split(':')[0] as string;
+  return quoteOf(market);
 }
 
 export interface EnvOptions {
