@@ -85,6 +85,8 @@ export class CcxtExchange implements Exchange {
   readonly limiter: RestRateLimiter;
   readonly #dialect: CcxtDialect;
   readonly #events = new Subject<OrderEvent>();
+  /** Emits when the private stream fails or the adapter closes: nothing waits on a report then (`#afterStream`). */
+  readonly #streamDown = new Subject<void>();
   readonly orderEvents$: Observable<OrderEvent> = this.#events.asObservable();
   readonly #tracker = new OrderTracker();
   readonly #options: CcxtExchangeOptions;
@@ -140,6 +142,7 @@ export class CcxtExchange implements Exchange {
   async close(): Promise<void> {
     this.#running = false;
     this.#abort.abort();
+    this.#streamDown.next();
     if (this.#pollTimer) clearTimeout(this.#pollTimer);
     this.#pollTimer = undefined;
     await this.ccxt.close().catch(() => undefined);
@@ -581,8 +584,21 @@ export class CcxtExchange implements Exchange {
     const tolerance = 1e-9 * Math.max(1, order.filled);
     const seen = (): number => this.#tracker.get({ id: order.id })?.filled ?? 0;
     if (order.filled - seen() <= tolerance) return order;
-    const deadline = this.#clock.now() + STREAM_CATCH_UP_MS;
-    while (order.filled - seen() > tolerance && this.#clock.now() < deadline && this.#stats.streamConnected && this.#running) await sleep(25);
+    // Woken by the report's own event (the tracker holds it before the event is emitted), by the stream
+    // going down or the adapter closing (no report will come then), or by the deadline: no polling.
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        events.unsubscribe();
+        down.unsubscribe();
+        resolve();
+      };
+      const timer = setTimeout(done, STREAM_CATCH_UP_MS);
+      const events = this.#events.subscribe((e) => {
+        if (e.type !== 'order.rejected' && e.order.id === order.id && order.filled - seen() <= tolerance) done();
+      });
+      const down = this.#streamDown.subscribe(done);
+    });
     const now = this.#tracker.get({ id: order.id });
     if (!now || order.filled - now.filled > tolerance) return order; // the report did not come: the estimate stands
     // The report brought the amount, with its fee: the answer adds what the report has not (the cancel's status).
@@ -634,6 +650,7 @@ export class CcxtExchange implements Exchange {
         if (signal.aborted) return;
         this.#stats.streamConnected = false;
         this.#stats.streamErrors++;
+        this.#streamDown.next();
         failures++;
         // a fresh token (and nonce) for the next connection
         const wsOptions = (this.ccxt.options as Record<string, unknown>)['ws'];
