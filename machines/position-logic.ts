@@ -71,3 +71,14 @@ export interface PositionResult {
   /** Why the position closed without trading, or the exit reason given with the sell. */
   readonly reason: string;
 }
+
+/**
+ * A settled round trip with one of its orders' fees corrected by `delta` (quote; the exchange's own figure
+ * for fills reported at an estimate): the buy side's cost or the sell side's proceeds, the fees, P&L and
+ * return move with it; the amounts do not.
+ */
+export function resultWithFee(r: PositionResult, side: OrderSide, delta: number): PositionResult {
+  const spent = side === 'buy' ? r.spent + delta : r.spent;
+  const received = side === 'sell' ? r.received - delta : r.received;
+  return { ...r, spent, received, fees: r.fees + delta, pnl: received - spent, return: spent > 0 ? (received - spent) / spent : 0 };
+}

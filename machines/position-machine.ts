@@ -164,6 +164,20 @@ function endSell(c: PositionContext, event: PositionEvent): Partial<PositionCont
   return { sell: undefined, soldBefore: c.soldBefore + slot.filled, sellValueBefore: c.sellValueBefore + slot.cost, sellFeesBefore: c.sellFeesBefore + slot.fee, lastTs: Math.max(c.lastTs, ts(event)) };
 }
 
+/**
+ * The exchange's own fee of an order's fills the position was told at an estimate (`order.feeCorrected`):
+ * the fees move by the difference, in the current order's slot or, for a finished order of this position
+ * (folded into the totals), in its side's totals. No amount moves: the fills stay counted once.
+ */
+function correctedFee(c: PositionContext, event: PositionEvent): Partial<PositionContext> {
+  if (event.type !== 'order.feeCorrected') return {};
+  const { order, delta } = event;
+  if (c.buy?.clientId === order.clientId) return { buy: { ...c.buy, fee: c.buy.fee + delta } };
+  if (c.sell?.clientId === order.clientId) return { sell: { ...c.sell, fee: c.sell.fee + delta } };
+  if (!order.clientId.startsWith(`${c.positionId}-`)) return {};
+  return order.side === 'buy' ? { buyFeesBefore: c.buyFeesBefore + delta } : { sellFeesBefore: c.sellFeesBefore + delta };
+}
+
 /** The round trip so far, from the finished orders. */
 export function positionResult(c: PositionContext): PositionResult {
   const spent = c.buyValueBefore + c.buyFeesBefore;
@@ -234,6 +248,7 @@ export const positionMachine = setup({
      */
     clockIn: assign(({ context }) => ({ timersFrom: context.lastTs, timersBase: context.lastTs })),
     setReason: assign(({ event }) => ({ reason: reasonOf(event) })),
+    correctFee: assign(({ context, event }) => correctedFee(context, event)),
   },
   /**
    * The timers (see dueOf), as XState delays on the actor's clock (the kernel's: event time in a backtest,
@@ -271,6 +286,10 @@ export const positionMachine = setup({
   id: 'position',
   initial: 'idle',
   context: ({ input }) => initialPositionContext(input),
+  // In every state until settled (a fee is often corrected after its order ended: a cancel answer, a look-up).
+  on: {
+    'order.feeCorrected': { actions: 'correctFee' },
+  },
   states: {
     idle: {
       on: {

@@ -47,6 +47,13 @@ export type OrderEvent =
       readonly fill: Fill;
     }
   | { readonly type: 'order.cancelled'; readonly ts: number; readonly order: Order }
+  /**
+   * The fee of fills already reported, corrected once the exchange's own figure is known (Binance: an order
+   * query carries no commission, so a fill found over REST is reported at the taker-rate estimate and its
+   * trades' commission is read afterwards). No amount moves: `order` is the order with its corrected
+   * cumulative fee (its executed amount unchanged), `delta` what the fees reported so far change by (quote).
+   */
+  | { readonly type: 'order.feeCorrected'; readonly ts: number; readonly order: Order; readonly delta: number }
   | {
       readonly type: 'order.rejected';
       readonly ts: number;

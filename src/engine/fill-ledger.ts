@@ -23,6 +23,8 @@ export interface OrderLedgerEntry {
   readonly applied: number;
   readonly fills: number;
   readonly ts: number;
+  /** The order's whole fee (quote) once a fill's estimate was corrected with the exchange's own (`order.feeCorrected`). */
+  readonly fee?: number;
 }
 
 /**
@@ -69,7 +71,8 @@ export class FillLedger {
       }
     }
     const executed = Math.max(prev?.executed ?? 0, order.filled);
-    const entry: OrderLedgerEntry = { orderId: order.id, clientId: order.clientId, market: order.market, side: order.side, amount: order.amount, executed, status: order.status, applied, fills, ts: event.ts };
+    const fee = event.type === 'order.feeCorrected' ? order.fee : prev?.fee;
+    const entry: OrderLedgerEntry = { orderId: order.id, clientId: order.clientId, market: order.market, side: order.side, amount: order.amount, executed, status: order.status, applied, fills, ts: event.ts, ...(fee !== undefined ? { fee } : {}) };
     this.#orders.set(order.clientId, entry);
     return id === undefined ? { entry, fill } : { entry, fill, id };
   }

@@ -3,7 +3,7 @@ import { createActor, enqueueActions, type Actor, type AnyActorRef, type Inspect
 import type { Balance, Decision, FeatureSnapshot, MarketEvent, OrderEvent, PendingOrder, Ranking, TimerClock, Venue } from '../core/index.js';
 import type { Config } from '../config.js';
 import type { SimulatedExchangeSnapshot } from '../exchange/index.js';
-import { botMachine, clockIn, equityMatters, held, positionMachine, rearmTimers, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
+import { botMachine, clockIn, equityMatters, held, positionMachine, rearmTimers, resultWithFee, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
 import type { PositionView, Strategy, StrategyInput } from '../../strategies/index.js';
 import { positionView } from './position-view.js';
 import type { BatchScorer } from '../../streams/index.js';
@@ -669,8 +669,23 @@ export class TradingEngine {
     if (event.type === 'order.rejected') this.#cooldown.refused(event.market, this.#now);
     else if (event.type === 'order.accepted') this.#cooldown.accepted(event.order.market);
     if (this.#positions.has(positionIdOf(clientId))) this.#send(positionIdOf(clientId), event);
+    else if (event.type === 'order.feeCorrected') this.#correctResult(positionIdOf(clientId), event.order.side, event.delta);
     else this.orphanOrderEvents++;
     this.#checkDrained();
+  }
+
+  /**
+   * A fee corrected after its position settled (a sell's fill found by a cancel answer or a look-up ends the
+   * position at once, its fee an estimate): the round trip's fees, cost or proceeds, P&L and return move by
+   * the difference. A position still trading takes it itself (the position machine's `correctFee`).
+   */
+  #correctResult(positionId: string, side: 'buy' | 'sell', delta: number): void {
+    for (let i = this.results.length - 1; i >= 0; i--) {
+      const r = this.results[i] as PositionResult;
+      if (r.positionId !== positionId) continue;
+      this.results[i] = resultWithFee(r, side, delta);
+      return;
+    }
   }
 
   /** Stopping ends once no buy of the bot rests on the exchange any more. */

@@ -1,6 +1,6 @@
 import type { Decision, OrderEvent, Ranking } from '../core/index.js';
 import { HOUR_MS } from '../core/index.js';
-import type { PositionResult } from '../../machines/index.js';
+import { resultWithFee, type PositionResult } from '../../machines/index.js';
 
 /** A stop of the bot by its kill switch (or its stop), as the results report it. */
 export interface Halt {
@@ -175,6 +175,19 @@ export class PerformanceTracker {
   }
 
   onOrderEvent(event: OrderEvent): void {
+    if (event.type === 'order.feeCorrected') {
+      // A fee reported at an estimate, corrected with the exchange's own figure: no new fill. A round trip
+      // already settled (its last fill found by a cancel answer or a look-up) takes it too.
+      this.#fees += event.delta;
+      const positionId = event.order.clientId.slice(0, event.order.clientId.lastIndexOf('-'));
+      for (let i = this.trades.length - 1; i >= 0; i--) {
+        const t = this.trades[i] as TradeRecord;
+        if (t.positionId !== positionId) continue;
+        this.trades[i] = Object.assign(resultWithFee(t, event.order.side, event.delta), { regime: t.regime });
+        break;
+      }
+      return;
+    }
     if (event.type !== 'order.fill') return;
     this.#fills++;
     this.#fees += event.fill.fee;

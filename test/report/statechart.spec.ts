@@ -5,6 +5,7 @@ import { statechartOf, statechartSvg } from '../../src/report/statechart.js';
 
 function definitionTransitions(): number {
   let n = 0;
+  for (const list of positionMachine.root.transitions.values()) n += list.length;
   for (const state of Object.values(positionMachine.root.states)) for (const list of state.transitions.values()) n += list.length;
   return n;
 }
@@ -33,9 +34,11 @@ describe('statechart of the position machine', () => {
     expect(chart.transitions.find((t) => t.key === 'buying · order.fill #0')).toMatchObject({ target: 'holding', guard: 'and(isBuyEvent, buyComplete)' });
     expect(chart.transitions.find((t) => t.key === 'selling · order.fill #0')).toMatchObject({ target: 'settled', guard: 'and(isSellEvent, not(stillHolding))' });
     expect(chart.transitions.find((t) => t.key === 'buying · order.accepted #0')).toMatchObject({ target: 'buying', stays: true });
-    // Every transition is drawn in exactly one edge, and an edge joins one pair of states.
+    // Every transition of a state is drawn in exactly one edge, and an edge joins one pair of states; the
+    // root's (taken in any state, staying there: a fee corrected) is listed, not drawn.
     const drawn = chart.edges.flatMap((e) => e.transitions.map((t) => t.key));
-    expect(drawn.sort()).toEqual(chart.transitions.map((t) => t.key).sort());
+    expect(drawn.sort()).toEqual(chart.transitions.filter((t) => t.source !== 'position').map((t) => t.key).sort());
+    expect(chart.transitions.filter((t) => t.source === 'position').map((t) => t.key)).toEqual(['position · order.feeCorrected #0']);
     for (const e of chart.edges) for (const t of e.transitions) expect([t.source, t.target]).toEqual([e.from, e.to]);
     expect(chart.edges.find((e) => e.from === 'buying' && e.to === 'buying')?.kind).toBe('self');
     expect(chart.edges.find((e) => e.from === 'idle' && e.to === 'buying')?.kind).toBe('forward');

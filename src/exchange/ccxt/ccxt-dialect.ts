@@ -33,6 +33,12 @@ export interface CcxtDialect {
   openOrders(previous: (id: string) => Order | undefined, markets: readonly string[], now: number): Promise<Order[]>;
   /** Orders of the account closed (filled or cancelled) since `since` (ms), in these markets where the exchange needs one. */
   closedOrders(since: number, markets: readonly string[], now: number): Promise<Order[]>;
+  /**
+   * The exchange's own fee of an order's trades (quote; a fee in the coin at the trade's price, one in a third
+   * currency as none) and the amount those trades add up to, where the order's answers may carry no fee
+   * (Binance: ccxt's `fetchMyTrades` by `orderId`). Absent where every fill's fee is known when it is reported (Upbit).
+   */
+  tradeFees?(order: Order): Promise<{ readonly filled: number; readonly fee: number }>;
   /** Asks for a cancel; throws ccxt's `OrderNotFound` when the order is no longer open. */
   cancel(order: { readonly id: string; readonly market?: string }): Promise<CcxtOrder>;
   /** The engine's reject reason and the exchange's own words for a refusal. */

@@ -61,6 +61,8 @@ export interface CcxtExchangeStats {
   readonly unknownOrders: number;
   /** Times the exchange's clock was measured again after a request was refused for its time. */
   readonly clockSyncs: number;
+  /** Fees of fills reported at an estimate corrected from the order's trades (`order.feeCorrected`). */
+  readonly feeCorrections: number;
 }
 
 /**
@@ -92,13 +94,17 @@ export class CcxtExchange implements Exchange {
   readonly #options: CcxtExchangeOptions;
   readonly #clock: Clock;
   #running = false;
+  /** Set by `close()`: the fee checks still waiting end (`#checkFee`). */
+  #closed = false;
   #abort = new AbortController();
   #pollTimer: NodeJS.Timeout | undefined;
-  #stats = { streamConnected: false, streamErrors: 0, polls: 0, ackRecoveries: 0, retries: 0, unknownOrders: 0, clockSyncs: 0 };
+  #stats = { streamConnected: false, streamErrors: 0, polls: 0, ackRecoveries: 0, retries: 0, unknownOrders: 0, clockSyncs: 0, feeCorrections: 0 };
   /** The exchange's time of the trade a fill event reports, where the exchange gave it (private stream frames). */
   readonly #tradeTimes = new WeakMap<OrderEvent, number>();
   /** The fee a fill event's trade paid in the coin bought (Binance without BNB), in that coin, where the exchange said so. */
   readonly #baseFees = new WeakMap<OrderEvent, number>();
+  /** Orders whose fee is being read from their trades (`#checkFee`), with a wake-up for the check's wait. */
+  readonly #feeChecks = new Map<string, { wake: () => void }>();
   /** Per client id, the placements in flight (`createLimitOrder`, then the look-ups of an unknown order): see `placed`. */
   readonly #placing = new Map<string, Promise<void>>();
   /** Balance pushes ccxt handled since `watchBalance` last returned, as the exchange sent them. */
@@ -133,6 +139,7 @@ export class CcxtExchange implements Exchange {
   async start(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
+    this.#closed = false;
     this.#abort = new AbortController();
     const stream = this.#options.privateStream ?? Boolean(this.ccxt.apiKey && this.ccxt.secret && this.ccxt.has['watchOrders']);
     if (stream) void this.#streamLoop(this.#abort.signal);
@@ -141,8 +148,10 @@ export class CcxtExchange implements Exchange {
 
   async close(): Promise<void> {
     this.#running = false;
+    this.#closed = true;
     this.#abort.abort();
     this.#streamDown.next();
+    for (const check of this.#feeChecks.values()) check.wake();
     if (this.#pollTimer) clearTimeout(this.#pollTimer);
     this.#pollTimer = undefined;
     await this.ccxt.close().catch(() => undefined);
@@ -211,7 +220,7 @@ export class CcxtExchange implements Exchange {
         );
         const order = this.#dialect.toOrder(placed, undefined, this.#clock.now());
         // An answer that crossed carries its trades' fees (Binance's FULL answer): all of this first fill's.
-        if (order) return this.#apply({ ...order, clientId: order.clientId || request.clientId, market: request.market, side: request.side }, undefined, undefined, baseFeeOf(placed, request.market));
+        if (order) return this.#apply({ ...order, clientId: order.clientId || request.clientId, market: request.market, side: request.side }, undefined, undefined, baseFeeOf(placed, request.market), hasFee(placed));
         lastError = new Error(`${this.ccxt.id} answered an order without id`);
         mayExist = true;
       } catch (error) {
@@ -282,7 +291,7 @@ export class CcxtExchange implements Exchange {
     try {
       const answer = await this.#dialect.cancel({ id: orderId, ...(known ? { market: known.market } : {}) });
       const order = await this.#afterStream(answer, known);
-      if (order) this.#apply(order);
+      if (order) this.#apply(order, undefined, undefined, undefined, hasFee(answer));
       if (order?.status === 'open') this.#pollSoon();
     } catch (error) {
       if (error instanceof OrderNotFound) {
@@ -334,6 +343,9 @@ export class CcxtExchange implements Exchange {
    */
   seed(orders: readonly Order[]): void {
     for (const o of orders) this.#tracker.seed(o);
+    // A fill recorded at an estimate before a crash was never corrected: each restored order that executed
+    // something is checked against its trades once (no correction when its fee is the exchange's already).
+    for (const o of orders) if (o.filled > 0) this.#checkFee(o.id);
   }
 
   /**
@@ -563,6 +575,54 @@ export class CcxtExchange implements Exchange {
     }
   }
 
+  /**
+   * Reads the trades of an order whose reported fee holds an estimate (`CcxtDialect.tradeFees`: Binance's
+   * order queries and cancel answers carry no commission) and, once they add up to the executed amount
+   * the fills reported, emits `order.feeCorrected` with the exchange's fee: once, never moving the amount.
+   * Asked again with backoff (FEE_CHECK_DELAYS_MS) while the trades are not all listed yet or the order
+   * executed more meanwhile; a trade report of the order asks at once. One check per order at a time: a
+   * fill during it is read by the same check. No-op where the dialect knows every fee (Upbit).
+   */
+  #checkFee(id: string): void {
+    const tradeFees = this.#dialect.tradeFees;
+    if (!tradeFees || this.#feeChecks.has(id)) return;
+    const check = { wake: (): void => undefined };
+    this.#feeChecks.set(id, check);
+    const run = async (): Promise<void> => {
+      for (const delay of FEE_CHECK_DELAYS_MS) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => check.wake(), delay);
+          timer.unref();
+          check.wake = (): void => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        if (this.#closed) return;
+        const order = this.#tracker.get({ id });
+        if (!order) return;
+        let trades: { readonly filled: number; readonly fee: number };
+        try {
+          trades = await tradeFees(order);
+        } catch {
+          continue;
+        }
+        // Read against the order as it is now (the trades answered after any fill reported meanwhile).
+        const now = this.#tracker.get({ id }) ?? order;
+        if (Math.abs(trades.filled - now.filled) > 1e-9 * Math.max(1, now.filled)) continue;
+        const event = this.#tracker.correctFee(id, now.filled, trades.fee, this.#clock.now());
+        if (event) {
+          this.#stats.feeCorrections++;
+          this.#events.next(event);
+        }
+        return;
+      }
+    };
+    void run().finally(() => {
+      if (this.#feeChecks.get(id) === check) this.#feeChecks.delete(id);
+    });
+  }
+
   #reject(request: LimitOrderRequest, reason: RejectReason, message: string): undefined {
     this.#events.next({ type: 'order.rejected', ts: this.#clock.now(), clientId: request.clientId, market: request.market, side: request.side, reason, message });
     return undefined;
@@ -611,11 +671,14 @@ export class CcxtExchange implements Exchange {
    * trade: a fill of several (frames merged, a gap in the stream) may hold earlier trades a balance read
    * already counted, so it gets none (LiveAccount then counts it from the next read).
    */
-  #apply(order: Order, ts = this.#clock.now(), trade?: { readonly ts: number | undefined; readonly amount: number }, baseFee?: number): Order {
+  #apply(order: Order, ts = this.#clock.now(), trade?: { readonly ts: number | undefined; readonly amount: number; readonly fee?: boolean }, baseFee?: number, feeKnown = false): Order {
     const known = this.#tracker.get({ id: order.id });
     for (const e of this.#tracker.apply(order, ts)) {
       if (e.type === 'order.fill') {
         const oneTrade = trade !== undefined && Math.abs(e.fill.amount - trade.amount) <= 1e-9 * trade.amount;
+        // A fill whose fee the exchange did not give (an order query, a cancel answer, several trades merged
+        // in one report) carries an estimate: its trades are read for the exchange's own figure.
+        if (!feeKnown && !(oneTrade && trade?.fee === true)) this.#checkFee(e.order.id);
         if (oneTrade && trade.ts !== undefined) this.#tradeTimes.set(e, trade.ts);
         // The coin fee is this fill's when it is that one trade, or the whole order's first fill.
         if (baseFee !== undefined && baseFee > 0 && e.fill.side === 'buy' && (oneTrade || (trade === undefined && known === undefined))) this.#baseFees.set(e, baseFee);
@@ -641,10 +704,13 @@ export class CcxtExchange implements Exchange {
           // (Upbit myOrder `volume` in a frame of a trade, Binance executionReport `l`).
           const tradeTs = Number(info?.['trade_timestamp']) || Number(o.lastTradeTimestamp) || undefined;
           const tradeAmount = Number(info?.['trade_uuid'] ? info['volume'] : info?.['l']);
-          const trade = tradeAmount > 0 ? { ts: tradeTs, amount: tradeAmount } : undefined;
+          // Binance's report gives the trade's own fee (`n`); Upbit's frames their order's cumulative `paid_fee`.
+          const trade = tradeAmount > 0 ? { ts: tradeTs, amount: tradeAmount, fee: info?.['n'] !== undefined || info?.['paid_fee'] !== undefined } : undefined;
           // The trade's own fee when it was taken in the coin bought (Binance executionReport: `n` in `N`).
           const coinFee = order && info?.['N'] === baseOf(order.market) ? Number(info['n']) : undefined;
           if (order) this.#apply(order, Number(info?.['timestamp']) || o.lastUpdateTimestamp || this.#clock.now(), trade, coinFee !== undefined && Number.isFinite(coinFee) ? coinFee : undefined);
+          // A trade's report for an order whose fee is being checked: its trades are listed now, ask at once.
+          if (order && info?.['x'] === 'TRADE') this.#feeChecks.get(order.id)?.wake();
         }
       } catch (error) {
         if (signal.aborted) return;
@@ -698,6 +764,12 @@ export class CcxtExchange implements Exchange {
 
 /** How long a REST answer bringing a fill without its fee waits for the private stream's report of it (`CcxtExchange.#afterStream`). */
 const STREAM_CATCH_UP_MS = 1_000;
+
+/**
+ * When an order whose fee is an estimate has its trades read (`CcxtExchange.#checkFee`): at once nearly (a
+ * trade is listed with its fill), then with backoff while they are not all listed, about 90 s in all.
+ */
+const FEE_CHECK_DELAYS_MS = [200, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000];
 
 /** An order already read by the dialect (the engine's shape, a look-up's), not ccxt's raw answer. */
 function isOrder(o: unknown): o is Order {

@@ -46,18 +46,39 @@ export class OrderTracker {
     if (order.clientId) this.#byClientId.set(order.clientId, order.id);
   }
 
+  /**
+   * The exchange's own fee for the order's executed amount `filled` (its trades' commission, read after
+   * the fills were reported at an estimate): an `order.feeCorrected` event when it differs from the fee
+   * reported so far and the order has executed nothing since (else the figure is for an older amount:
+   * nothing, the caller asks again). The amount never moves, so the fill is not counted twice.
+   */
+  correctFee(id: string, filled: number, fee: number, ts: number): OrderEvent | undefined {
+    const order = this.#byId.get(id);
+    if (!order || Math.abs(order.filled - filled) > tolerance(order.filled, filled)) return undefined;
+    const delta = fee - order.fee;
+    if (Math.abs(delta) <= 1e-12 + Math.abs(fee) * 1e-9) return undefined;
+    const corrected: Order = { ...order, fee };
+    this.#byId.set(id, corrected);
+    return { type: 'order.feeCorrected', ts, order: corrected, delta };
+  }
+
   /** Records a snapshot and returns the events it implies, in order. */
   apply(next: Order, ts: number): OrderEvent[] {
     const prev = this.#byId.get(next.id);
     const events: OrderEvent[] = [];
     if (prev && (next.filled < prev.filled - tolerance(next.filled, prev.filled) || (prev.status !== 'open' && next.status === 'open'))) return events; // stale
-    const merged: Order = { ...next, clientId: next.clientId || prev?.clientId || '' };
+    const before = prev ?? { filled: 0, cost: 0, fee: 0 };
+    const amount = next.filled - before.filled;
+    const filled = amount > tolerance(next.filled, before.filled);
+    const fillFee = filled ? Math.max(0, next.fee - before.fee) : 0;
+    // The fee kept is what the fill events reported (and `correctFee` set): a snapshot that moves no amount
+    // moves no fee (ccxt.pro's order after a CANCELED report holds only the trade reports this process
+    // saw), so a later correction is measured against what the positions were told.
+    const merged: Order = { ...next, clientId: next.clientId || prev?.clientId || '', fee: before.fee + fillFee };
     this.#byId.set(merged.id, merged);
     if (merged.clientId) this.#byClientId.set(merged.clientId, merged.id);
     if (!prev) events.push({ type: 'order.accepted', ts, order: { ...merged, status: 'open', filled: 0, cost: 0, fee: 0 } });
-    const before = prev ?? { filled: 0, cost: 0, fee: 0 };
-    const amount = merged.filled - before.filled;
-    if (amount > tolerance(merged.filled, before.filled)) {
+    if (filled) {
       const cost = merged.cost - before.cost;
       const fill: Fill = {
         orderId: merged.id,
@@ -66,7 +87,7 @@ export class OrderTracker {
         side: merged.side,
         price: cost > 0 ? cost / amount : merged.price,
         amount,
-        fee: Math.max(0, merged.fee - before.fee),
+        fee: fillFee,
         ts,
       };
       events.push({ type: 'order.fill', ts, order: merged, fill });

@@ -250,6 +250,33 @@ export function unifiedDialect(ex: Ccxt, call: CcxtCall): CcxtDialect {
       return out;
     },
 
+    ...(ex.has['fetchMyTrades']
+      ? {
+          async tradeFees(order: Order) {
+            // `orderId` narrows Binance's myTrades to the order; other exchanges may ignore it, hence the filter.
+            const trades = await call(() => ex.fetchMyTrades(order.market, undefined, undefined, { orderId: order.id }));
+            const m = market(order.market);
+            const base = m?.base ?? baseOf(order.market);
+            const quote = m?.quote ?? quoteOf(order.market);
+            let filled = 0;
+            let fee = 0;
+            for (const t of trades) {
+              if (String(t.order) !== order.id) continue;
+              filled += num(t.amount) ?? 0;
+              const fees = (t as unknown as { fees?: CcxtOrder['fee'][] }).fees;
+              const list = fees && fees.length > 0 ? fees : t.fee ? [t.fee] : [];
+              for (const f of list) {
+                const cost = num(f?.cost);
+                if (!f || cost === undefined) continue;
+                if (f.currency === quote || f.currency === undefined) fee += cost;
+                else if (f.currency === base) fee += cost * (num(t.price) ?? 0);
+              }
+            }
+            return { filled, fee };
+          },
+        }
+      : {}),
+
     cancel(order) {
       return call(() => ex.cancelOrder(order.id, order.market));
     },

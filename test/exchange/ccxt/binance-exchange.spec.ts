@@ -157,6 +157,47 @@ describe('CcxtExchange on Binance (real ccxt.pro binance, local server)', () => 
     expect(fills[0]!.fill.fee).toBeCloseTo(0.0075, 9);
   });
 
+  it('a fill a cancel answer brings more than a second before its trade report: the estimate is corrected once from the order’s trades, the amount counted once', async () => {
+    const { s, ex, events, placed } = await streamedBuy('fee-3', 0.00075);
+    s.delayFrames(['executionReport'], 2_500);
+    s.fillOrder(placed.id, 5);
+    await ex.cancelOrder(placed.id);
+    const fills = (): Extract<OrderEvent, { type: 'order.fill' }>[] => events.filter((e): e is Extract<OrderEvent, { type: 'order.fill' }> => e.type === 'order.fill');
+    // The report is late: the cancel answer's fill stands at the taker estimate, 0.001 × 2.5 USDT.
+    expect(fills().map((f) => [f.fill.amount, f.fill.fee])).toEqual([[5, expect.closeTo(0.0025, 9)]]);
+    await waitFor(() => events.some((e) => e.type === 'order.feeCorrected'), 'the fee correction', 5_000);
+    await new Promise((r) => setTimeout(r, 2_500)); // the delayed report is in: it adds neither amount nor fee
+    const corrections = events.filter((e): e is Extract<OrderEvent, { type: 'order.feeCorrected' }> => e.type === 'order.feeCorrected');
+    expect(corrections).toHaveLength(1);
+    // 0.00075 × 5 XRP taken in XRP, worth 0.001875 USDT at 0.5: the estimate less 0.000625.
+    expect(corrections[0]!.delta).toBeCloseTo(-0.000625, 9);
+    expect(corrections[0]!.order).toMatchObject({ id: placed.id, filled: 5 });
+    expect(corrections[0]!.order.fee).toBeCloseTo(0.001875, 9);
+    expect(fills().map((f) => f.fill.amount)).toEqual([5]);
+    expect(ex.getOrder({ id: placed.id })?.fee).toBeCloseTo(0.001875, 9);
+    expect(ex.stats().feeCorrections).toBe(1);
+  });
+
+  it('a fill found by a poll while the private stream is down: its fee is corrected once from the order’s trades', async () => {
+    const { s, ex, events } = await setup({ feeRate: 0.00075 }, { privateStream: false });
+    await ex.start();
+    const placed = await ex.createLimitOrder({ clientId: 'fee-4', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20 });
+    s.fillOrder(placed!.id, 8);
+    await waitFor(() => events.some((e) => e.type === 'order.fill'), 'the partial fill', 5_000);
+    s.fillOrder(placed!.id);
+    await waitFor(() => ex.getOrder({ id: placed!.id })?.status === 'filled', 'the whole fill', 5_000);
+    await waitFor(() => Math.abs((ex.getOrder({ id: placed!.id })?.fee ?? 0) - 0.0075) < 1e-9, 'the corrected fee', 10_000);
+    await new Promise((r) => setTimeout(r, 1_500)); // more polls and checks had their chance
+    const fills = events.filter((e): e is Extract<OrderEvent, { type: 'order.fill' }> => e.type === 'order.fill');
+    expect(fills.map((f) => f.fill.amount)).toEqual([8, 12]);
+    const corrections = events.filter((e): e is Extract<OrderEvent, { type: 'order.feeCorrected' }> => e.type === 'order.feeCorrected');
+    // The fills' fees (estimates, 0.001 of the cost) and the corrections add up to the exchange's 0.00075 × 20 XRP at 0.5.
+    const reported = fills.reduce((a, f) => a + f.fill.fee, 0) + corrections.reduce((a, c) => a + c.delta, 0);
+    expect(reported).toBeCloseTo(0.0075, 9);
+    expect(corrections.length).toBeGreaterThanOrEqual(1);
+    expect(corrections.length).toBeLessThanOrEqual(2);
+  });
+
   it('a trade report delivered twice on the private stream: its amount and its fee are counted once', async () => {
     const { s, ex, events, placed } = await streamedBuy('dup-1', 0.001);
     s.repeatFrames('executionReport', 1);

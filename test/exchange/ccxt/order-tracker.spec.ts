@@ -112,3 +112,21 @@ describe('an Upbit acknowledgement without executed funds, then the myOrder fram
     expect(tracker.get({ id: 'u-1' })).toMatchObject({ status: 'filled', filled: 10, cost: 31_500 });
   });
 });
+
+describe('a fee corrected after its fill was reported at an estimate', () => {
+  it('is measured against the fees the fill events reported: a snapshot that moves no amount moves no fee, and the correction comes once', () => {
+    const tracker = new OrderTracker();
+    // A cancel answer's fill at the taker estimate (0.01), then ccxt.pro's order after the CANCELED report,
+    // holding the fees of the trade reports this process saw (none): 0.
+    const estimate = tracker.apply(order({ filled: 20, amount: 20, cost: 10, fee: 0.01, status: 'filled' }), 1);
+    expect(fills(estimate).map((e) => e.fill.fee)).toEqual([0.01]);
+    expect(tracker.apply(order({ filled: 20, amount: 20, cost: 10, fee: 0, status: 'filled' }), 2)).toEqual([]);
+    // Before, that snapshot set the order's fee to 0, and the exchange's 0.0075 would have been a correction of +0.0075.
+    expect(tracker.get({ id: '1000002' })?.fee).toBe(0.01);
+    const corrected = tracker.correctFee('1000002', 20, 0.0075, 3);
+    expect(corrected).toMatchObject({ type: 'order.feeCorrected', delta: expect.closeTo(-0.0025, 12), order: { filled: 20, fee: 0.0075 } });
+    expect(tracker.correctFee('1000002', 20, 0.0075, 4)).toBeUndefined();
+    // A figure for another executed amount than the one reported is no correction (the caller asks again).
+    expect(tracker.correctFee('1000002', 10, 0.004, 5)).toBeUndefined();
+  });
+});
