@@ -6,6 +6,7 @@ import type { BatchScorer } from '../../../streams/index.js';
 import { createKernel, type Kernel, type StrategyFactory } from '../kernel.js';
 import type { FillLedger } from '../fill-ledger.js';
 import { untradedPositionLines } from '../untraded-markets.js';
+import { orphanSearchMarkets } from '../orphan-search-markets.js';
 import { unlistedMarketRules } from '../unlisted-market-rules.js';
 import { adoptOrphanOrders, lastSnapshotTs, loadFillLedger, loadLiveRestore, restoredOrders, restoredPositions, StoreUnavailableError } from '../live-restore.js';
 
@@ -144,9 +145,18 @@ async function openLiveNode(o: LiveNodeOptions, store: Store): Promise<Omit<Live
     const now = Date.now();
     const last = restore ? await lastSnapshotTs(store) : undefined;
     const since = last === undefined ? undefined : Math.min(last, now) - Math.max(600_000, 2 * config.features.every);
+    // Trading every market, the closed orders are asked of the markets an orphan can be in (see
+    // orphanSearchMarkets); before, none was asked and a filled orphan buy was never adopted (its coins unmanaged).
+    let searched: readonly MarketSymbol[] = config.exchange.markets;
+    if (since !== undefined && searched.length === 0 && config.exchange.id !== 'upbit') {
+      const balances = await exchange.balances();
+      const search = orphanSearchMarkets(restoredPositions(restore), balances, config.exchange.quote, (m) => rules.has(m));
+      searched = search.markets;
+      if (search.skipped > 0) log(`reconciliation: closed orders of ${search.markets.length} markets searched for orders unknown to the snapshots; ${search.skipped} more markets whose coins the account holds were not (set exchange.markets to name them)`);
+    }
     const listed = {
       open: await exchange.listOpenOrders(config.exchange.markets),
-      closed: since === undefined ? [] : await exchange.listClosedOrders(since, config.exchange.markets),
+      closed: since === undefined ? [] : await exchange.listClosedOrders(since, searched),
     };
     const adoption = adoptOrphanOrders(restore, listed, { config, ackTimeoutMs: LIVE_ACK_TIMEOUT_MS, now, ledger });
     restore = adoption.checkpoint;
