@@ -254,6 +254,26 @@ describe('CcxtExchange on Binance (real ccxt.pro binance, local server)', () => 
     expect(restarted.getOrder({ id: placed!.id })?.fee).toBeCloseTo(0.0075, 12);
   });
 
+  it('after a restart, a restored order whose fill was recorded at the estimate before the crash gets the exchange’s fee once', async () => {
+    const { s, ex } = await setup({ feeRate: 0.00075 });
+    const placed = await ex.createLimitOrder({ clientId: 'fee-c-b1', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20 });
+    s.fillOrder(placed!.id, 8);
+    await ex.close();
+    adapters.splice(0);
+    // The crashed process had found the 8 XRP over REST (0.001 × 4 USDT estimated) and died before reading its trades.
+    const restarted = new CcxtExchange({ exchangeId: 'binance', apiKey: s.apiKey, secret: s.secret, restUrl: s.restUrl, timeoutMs: 3_000, retryDelayMs: 20, pollIntervalMs: 60_000, reconcileIntervalMs: 60_000, random: () => 0.5 });
+    adapters.push(restarted);
+    const events: OrderEvent[] = [];
+    restarted.orderEvents$.subscribe((e) => events.push(e));
+    restarted.seed([{ id: placed!.id, clientId: 'fee-c-b1', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20, status: 'open', filled: 8, cost: 4, fee: 0.004, ts: 0 }]);
+    await restarted.start();
+    await waitFor(() => events.some((e) => e.type === 'order.feeCorrected'), 'the fee correction', 5_000);
+    await new Promise((r) => setTimeout(r, 500));
+    // 0.00075 × 8 XRP worth 0.003 USDT: the estimate less 0.001, once, no fill reported again.
+    expect(events.map((e) => [e.type, e.type === 'order.feeCorrected' ? Number(e.delta.toFixed(12)) : undefined])).toEqual([['order.feeCorrected', -0.001]]);
+    expect(restarted.getOrder({ id: placed!.id })).toMatchObject({ filled: 8, fee: expect.closeTo(0.003, 12) });
+  });
+
   it('an order whose acknowledgement is lost is found by client id: one order on the exchange, no resend', async () => {
     const { s, ex } = await setup();
     s.loseNextAcks(1);
