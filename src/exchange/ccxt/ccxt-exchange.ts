@@ -35,6 +35,8 @@ export interface CcxtExchangeOptions extends CcxtOptions {
   readonly attempts?: number;
   /** First retry delay (default 250 ms, doubling, half jittered, capped at 5 s). */
   readonly retryDelayMs?: number;
+  /** When a fill reported at an estimate has its order's trades read (`#checkFee`; default 0.2 s, then 1 s doubling to 30 s, about 90 s in all). */
+  readonly feeCheckDelaysMs?: readonly number[];
   /** Fee per side used in the rules (default: the account's or the market's). */
   readonly feeRate?: number;
   readonly random?: () => number;
@@ -588,16 +590,22 @@ export class CcxtExchange implements Exchange {
     if (!tradeFees || this.#feeChecks.has(id)) return;
     const check = { wake: (): void => undefined };
     this.#feeChecks.set(id, check);
+    const wait = (ms: number): Promise<void> =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => check.wake(), ms);
+        timer.unref();
+        check.wake = (): void => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     const run = async (): Promise<void> => {
-      for (const delay of FEE_CHECK_DELAYS_MS) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => check.wake(), delay);
-          timer.unref();
-          check.wake = (): void => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
+      for (const delay of this.#options.feeCheckDelaysMs ?? FEE_CHECK_DELAYS_MS) {
+        await wait(delay);
+        // A ban (418) refuses every request until it ends, often longer than all the attempts: waited out
+        // without spending them (before, the check gave up during the ban and the estimate stayed for good).
+        // Asked again every second at most: the limiter's clock decides when it ends.
+        while (this.limiter.bannedUntil > 0 && !this.#closed) await wait(1_000);
         if (this.#closed) return;
         const order = this.#tracker.get({ id });
         if (!order) return;

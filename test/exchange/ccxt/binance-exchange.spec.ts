@@ -2,7 +2,7 @@ import { firstValueFrom, filter, take, toArray, type Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Order, OrderEvent } from '../../../src/core/index.js';
 import { CcxtExchange, type CcxtExchangeOptions } from '../../../src/exchange/ccxt/ccxt-exchange.js';
-import { ExchangeBannedError } from '../../../src/net/rate-limiter.js';
+import { ExchangeBannedError, RestRateLimiter } from '../../../src/net/rate-limiter.js';
 import { LiveAccount } from '../../../src/exchange/ccxt/live-account.js';
 import { BinanceServer, DEFAULT_BINANCE_MARKETS, type BinanceServerOptions } from '../../helpers/binance-server.js';
 import { waitFor } from '../../helpers/wait-for.js';
@@ -252,6 +252,24 @@ describe('CcxtExchange on Binance (real ccxt.pro binance, local server)', () => 
     // ccxt's fee of the order was that one report's, less the 0.0025 the position already knew.
     expect(fills.map((f) => f.fill.fee)).toEqual([expect.closeTo(0.0025, 12), expect.closeTo(0.0025, 12)]);
     expect(restarted.getOrder({ id: placed!.id })?.fee).toBeCloseTo(0.0075, 12);
+  });
+
+  it('a ban (418) answered to the trades’ read is waited out: the fee is still corrected once it ends', async () => {
+    // Three reads 100 ms apart; the ban (Retry-After 120 s) ends when the limiter's clock is moved past it.
+    let skew = 0;
+    const { s, ex, events } = await setup({ feeRate: 0.00075 }, { privateStream: false, feeCheckDelaysMs: [100, 100, 100], limiter: new RestRateLimiter({ now: () => Date.now() + skew }) });
+    await ex.start();
+    const placed = await ex.createLimitOrder({ clientId: 'fee-ban', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20 });
+    s.failNext(418, 1, '/api/v3/myTrades');
+    s.fillOrder(placed!.id);
+    await waitFor(() => events.some((e) => e.type === 'order.fill'), 'the fill found by a poll', 5_000);
+    await waitFor(() => ex.limiter.bannedUntil > 0, 'the ban', 5_000);
+    await new Promise((r) => setTimeout(r, 500)); // every read left would have been refused by now
+    skew = 200_000;
+    // Before: the check spent its attempts on the ban and gave up; the estimate (0.01) stayed.
+    await waitFor(() => events.some((e) => e.type === 'order.feeCorrected'), 'the fee correction after the ban', 5_000);
+    expect(ex.getOrder({ id: placed!.id })?.fee).toBeCloseTo(0.0075, 9);
+    expect(events.filter((e) => e.type === 'order.feeCorrected')).toHaveLength(1);
   });
 
   it('after a restart, a restored order whose fill was recorded at the estimate before the crash gets the exchange’s fee once', async () => {
