@@ -600,35 +600,38 @@ export class CcxtExchange implements Exchange {
         };
       });
     const run = async (): Promise<void> => {
-      for (const delay of this.#options.feeCheckDelaysMs ?? FEE_CHECK_DELAYS_MS) {
-        await wait(delay);
-        // A ban (418) refuses every request until it ends, often longer than all the attempts: waited out
-        // without spending them (before, the check gave up during the ban and the estimate stayed for good).
-        // Asked again every second at most: the limiter's clock decides when it ends.
-        while (this.limiter.bannedUntil > 0 && !this.#closed) await wait(1_000);
-        if (this.#closed) return;
-        const order = this.#tracker.get({ id });
-        if (!order) return;
-        let trades: { readonly filled: number; readonly fee: number };
-        try {
-          trades = await tradeFees(order);
-        } catch {
-          continue;
+      try {
+        for (const delay of this.#options.feeCheckDelaysMs ?? FEE_CHECK_DELAYS_MS) {
+          await wait(delay);
+          // A ban (418) refuses every request until it ends, often longer than all the attempts: waited out
+          // without spending them (before, the check gave up during the ban and the estimate stayed for good).
+          // Asked again every second at most: the limiter's clock decides when it ends.
+          while (this.limiter.bannedUntil > 0 && !this.#closed) await wait(1_000);
+          if (this.#closed) return;
+          const order = this.#tracker.get({ id });
+          if (!order) return;
+          let trades: { readonly filled: number; readonly fee: number };
+          try {
+            trades = await tradeFees(order);
+          } catch {
+            continue;
+          }
+          // Read against the order as it is now (the trades answered after any fill reported meanwhile).
+          const now = this.#tracker.get({ id }) ?? order;
+          if (Math.abs(trades.filled - now.filled) > 1e-9 * Math.max(1, now.filled)) continue;
+          const event = this.#tracker.correctFee(id, now.filled, trades.fee, this.#clock.now());
+          if (event) {
+            this.#stats.feeCorrections++;
+            this.#events.next(event);
+          }
+          return;
         }
-        // Read against the order as it is now (the trades answered after any fill reported meanwhile).
-        const now = this.#tracker.get({ id }) ?? order;
-        if (Math.abs(trades.filled - now.filled) > 1e-9 * Math.max(1, now.filled)) continue;
-        const event = this.#tracker.correctFee(id, now.filled, trades.fee, this.#clock.now());
-        if (event) {
-          this.#stats.feeCorrections++;
-          this.#events.next(event);
-        }
-        return;
+      } finally {
+        // At once, not a microtask later: a fill reported from then on starts a check of its own.
+        if (this.#feeChecks.get(id) === check) this.#feeChecks.delete(id);
       }
     };
-    void run().finally(() => {
-      if (this.#feeChecks.get(id) === check) this.#feeChecks.delete(id);
-    });
+    void run();
   }
 
   #reject(request: LimitOrderRequest, reason: RejectReason, message: string): undefined {
