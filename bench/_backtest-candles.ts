@@ -4,6 +4,8 @@
  * runs, each figure the median) or from the gzip files (`files`: gunzip, parsing and merging included,
  * one run, as `coinrx backtest` does it). Prints one JSON line: events, rates (wall clock; and per CPU
  * second, `cpu_events_per_s`, which a busy machine disturbs far less), trades and the process's peak RSS. A process of its own, so the peak RSS is this run's alone and two trees never share a JIT.
+ * The features are computed in a feature thread (`featureThread`, as `coinrx backtest` does for data this
+ * large; a release without the option ignores it); BENCH_FEATURE_THREAD=0 computes them in the engine's thread.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,7 +54,7 @@ let trades = 0;
 for (let i = 0; i < runs; i++) {
   const started = process.hrtime.bigint();
   const cpu = process.cpuUsage();
-  const result = await runBacktest(mode === 'memory' ? batched(events, 8192) : openReplay([dataDir]).batches(), config, { quote: 'USDT' });
+  const result = await runBacktest(mode === 'memory' ? batched(events, 8192) : openReplay([dataDir]).batches(), config, { quote: 'USDT', featureThread: process.env['BENCH_FEATURE_THREAD'] !== '0' });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const used = process.cpuUsage(cpu);
   rates.push(Math.round(result.events / seconds));

@@ -8,3 +8,4 @@ export * from './dedupe-trades.js';
 export * from './volume-filter.js';
 export * from './heuristic-score.js';
 export * from './rank-markets.js';
+export * from './packed-features.js';

@@ -207,7 +207,7 @@ export class MarketState {
 }
 
 /** Volume, value and print count of every window in WINDOWS order. */
-function windowSums(): number[] {
+export function windowSums(): number[] {
   // A literal of doubles is a packed double array: 33 unboxed numbers in one allocation.
   return [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
 }
@@ -222,7 +222,8 @@ const REGIME_AT = 3 * REGIME_WINDOW;
 
 /** The 81 regime records, shared by every snapshot (frozen: a snapshot is read-only), by ((1h·3 + 6h)·3 + 12h)·3 + 24h of their codes. */
 const REGIME_RECORDS: (Readonly<Record<string, Regime>> | undefined)[] = [];
-function regimes(k: number): Readonly<Record<string, Regime>> {
+/** The shared regime record of code k (((1h·3 + 6h)·3 + 12h)·3 + 24h of REGIME_NAMES indices), as a snapshot holds it. */
+export function regimes(k: number): Readonly<Record<string, Regime>> {
   return REGIME_RECORDS[k] ?? regimeRecord(k);
 }
 
@@ -274,6 +275,12 @@ export class SnapshotWindows implements Readonly<Record<WindowName, WindowStats>
       row[o + 2] = value;
       row[o + 3] = sums[3 * i + 2] as number;
     }
+  }
+
+  /** The 33 sums as taken (volume, value and print count of every window in WINDOWS order) into `row` from `at`. */
+  copySums(row: Float64Array, at: number): void {
+    const sums = this.#sums;
+    for (let i = 0; i < sums.length; i++) row[at + i] = sums[i] as number;
   }
 
   volumeAt(i: number): number {

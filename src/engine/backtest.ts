@@ -9,6 +9,8 @@ import type { BatchScorer } from '../../streams/index.js';
 import type { Store } from '../store/index.js';
 import { createKernel, type Kernel } from './kernel.js';
 import { dataGaps, type DataGaps } from './data-gaps.js';
+import { withFeatureThread } from './feature-thread.js';
+import { PrecomputedFeatures } from './precomputed-features.js';
 import type { EngineCheckpoint, TradingEngine } from './trading-engine.js';
 
 export { configuredStrategy } from './configured-strategy.js';
@@ -88,6 +90,8 @@ export interface BacktestExtras {
   readonly equityHeartbeatMs?: number;
   /** Warm up (features only) until the first feature batch at or after this time: a time range's start. */
   readonly warmUntil?: number;
+  /** See KernelOptions.features: the feature batches computed elsewhere (`BacktestOptions.featureThread`). */
+  readonly features?: PrecomputedFeatures;
 }
 
 /**
@@ -129,6 +133,7 @@ export function createBacktest(given: Config, quote: string, startTs = 0, strate
     ...(restore ? { restore: { engine: restore.engine, tracker: restore.tracker } } : {}),
     ...(extras.equityHeartbeatMs !== undefined ? { equityHeartbeatMs: extras.equityHeartbeatMs } : {}),
     ...(extras.warmUntil !== undefined ? { warmUntil: extras.warmUntil } : {}),
+    ...(extras.features ? { features: extras.features } : {}),
   });
   return {
     quote,
@@ -168,6 +173,12 @@ export interface BacktestOptions {
    * first event at or after `to`.
    */
   readonly range?: TimeRange;
+  /**
+   * Compute the features in a thread of their own, beside the engine's (see withFeatureThread): the same
+   * results in less time with a core to spare. A whole run only: ignored with `resume` or `range` (whose
+   * warm-up and end the thread does not follow).
+   */
+  readonly featureThread?: boolean;
 }
 
 function sameConfig(a: Config, b: Config): boolean {
@@ -198,7 +209,9 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
   const quotesSeen = new Set<string>();
   // Nobody reads the bot's equity during an unwatched run: it hears only the updates it decides on.
   const watched = options.extras?.observeTransitions ?? options.extras?.store?.backend === 'redis';
-  const extras: BacktestExtras = { ...(watched ? {} : { equityHeartbeatMs: Infinity }), ...(rangeFrom > -Infinity ? { warmUntil: rangeFrom } : {}), ...options.extras };
+  const features = options.featureThread === true && !resume && !options.range ? new PrecomputedFeatures() : undefined;
+  if (features) batches = withFeatureThread(batches, config, features);
+  const extras: BacktestExtras = { ...(watched ? {} : { equityHeartbeatMs: Infinity }), ...(rangeFrom > -Infinity ? { warmUntil: rangeFrom } : {}), ...(features ? { features } : {}), ...options.extras };
   // Events fed and the last one's time, in an object's number fields: counted in the async function or a
   // closure's variables, each event's time would be a new heap number.
   const fed = { events: 0, to: 0 };

@@ -7,6 +7,7 @@ import type { BatchScorer } from '../../streams/index.js';
 import { configuredStrategy } from './configured-strategy.js';
 import type { FillLedger } from './fill-ledger.js';
 import { activeModels, recordToStore } from './store-recorder.js';
+import type { PrecomputedFeatures } from './precomputed-features.js';
 import { TradingEngine, type EngineCheckpoint } from './trading-engine.js';
 
 /** Makes the strategy for the venue's fee rate (a strategy prices its exits with the fee). */
@@ -43,6 +44,8 @@ export interface KernelOptions {
   readonly positionPrefix?: string;
   /** Report position transitions (default: with a Redis store, whose recorder writes them). */
   readonly observeTransitions?: boolean;
+  /** See EngineOptions.features (a backtest's feature thread); default computed in the kernel's thread. */
+  readonly features?: PrecomputedFeatures;
 }
 
 /** What the start-up found: per restored order what became of it, and what no position accounts for. */
@@ -100,6 +103,7 @@ export function createKernel(options: KernelOptions): Kernel {
     ...(options.equityHeartbeatMs !== undefined ? { equityHeartbeatMs: options.equityHeartbeatMs } : {}),
     ...(options.warmUntil !== undefined ? { warmUntil: options.warmUntil } : {}),
     ...(options.positionPrefix !== undefined ? { positionPrefix: options.positionPrefix } : {}),
+    ...(options.features ? { features: options.features } : {}),
   });
   const tracker = options.restore?.tracker ? PerformanceTracker.fromState(options.restore.tracker) : new PerformanceTracker();
   engine.listen(tracker);

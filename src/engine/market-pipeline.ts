@@ -37,6 +37,14 @@ export function marketPipeline(events$: Observable<MarketEvent>, config: Config,
     featureSnapshots({ everyMs: options.everyMs ?? config.features.every, staleAfterMs: config.features.staleAfter, counters: counters.features }),
     share({ connector: () => new EventFeed<FeatureBatch>() }),
   );
+  return rankedPipeline(batches$, counters, config, options);
+}
+
+/**
+ * The pipeline from its feature batches on: `batches$` (hot and shared, as marketPipeline's) computed
+ * elsewhere from the same events (see PrecomputedFeatures), and their counters.
+ */
+export function rankedPipeline(batches$: Observable<FeatureBatch>, counters: PipelineCounters, config: Config, options: PipelineOptions = {}): MarketPipeline {
   const ranking$ = batches$.pipe(
     volumeFilter({ window: '1d', minValue: config.filter.minValue1d, minTrades: config.filter.minTrades1d }),
     rankMarkets({ top: options.top ?? config.ranking.top, ...(options.score ? { score: options.score } : {}) }),

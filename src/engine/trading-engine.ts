@@ -11,7 +11,8 @@ import type { Candidate } from '../trading/order-sizing.js';
 import { buysDrained } from './buys-drained.js';
 import { cancelOpenBuys, liquidateHoldings } from './stop-orders.js';
 import { EventFeed } from './event-feed.js';
-import { marketPipeline, type MarketPipeline } from './market-pipeline.js';
+import { marketPipeline, rankedPipeline, type MarketPipeline } from './market-pipeline.js';
+import type { PrecomputedFeatures } from './precomputed-features.js';
 import { orderRouter, type OrderCommand } from './order-router.js';
 import { HoldingGaps } from './holding-gaps.js';
 import { LastSnapshots } from './last-snapshots.js';
@@ -62,6 +63,11 @@ export interface EngineOptions {
    * Events fed with `onMarketEvent` before that batch reach the exchange but open nothing.
    */
   readonly warmUntil?: number;
+  /**
+   * The feature batches computed elsewhere from the same events (another thread: see feature-thread.ts),
+   * each emitted when the event that emitted it there is fed here. Default: computed in this thread.
+   */
+  readonly features?: PrecomputedFeatures;
 }
 
 /** What the engine must remember to continue a run exactly where it was. */
@@ -145,7 +151,8 @@ export class TradingEngine {
   /** Every tracked position until its last transition is reported (it outlives `#positions` by a moment). */
   readonly #known = new Map<string, Tracked>();
   readonly #options: EngineOptions;
-  readonly #events = new EventFeed<MarketEvent>();
+  /** Where each market event goes to reach the features: the pipeline's input, or precomputed batches' clock. */
+  readonly #events: { next(event: MarketEvent): void; complete(): void };
   readonly #inputs = new EventFeed<StrategyInput>();
   readonly #positions = new Map<string, Tracked>();
   readonly #byMarket = new Map<string, string>();
@@ -206,7 +213,15 @@ export class TradingEngine {
     this.#warming = options.restore !== undefined || options.warmUntil !== undefined;
     this.#warmUntil = options.warmUntil ?? Infinity;
     this.#batchEvery = config.features.every;
-    this.pipeline = marketPipeline(this.#events.observable, config, options.score ? { score: options.score } : {});
+    const scored = options.score ? { score: options.score } : {};
+    if (options.features) {
+      this.#events = options.features;
+      this.pipeline = rankedPipeline(options.features.batches$, options.features.counters, config, scored);
+    } else {
+      const events = new EventFeed<MarketEvent>();
+      this.#events = events;
+      this.pipeline = marketPipeline(events.observable, config, scored);
+    }
     this.portfolio = new Portfolio(exchange, options.quote, options.restore?.lastPrice, config.features.staleAfter, options.restore?.ts);
     const { placeOrder, cancelOrder, queryOrder } = orderRouter(exchange, clock, {
       now: () => this.#now,

@@ -52,10 +52,17 @@ export class EventColumnBuilder {
     return this.#count;
   }
 
-  /** Starts a batch of at most `capacity` events (the arrays are reused: `take` copies the batch out). */
-  start(capacity: number): void {
+  /**
+   * Starts a batch of at most `capacity` events (the arrays are reused: `take` copies the batch out), in
+   * `spare`'s arrays when they are large enough (columns handed over earlier and given back).
+   */
+  start(capacity: number, spare?: EventColumns): void {
     this.#count = 0;
-    if (this.#codes.length < capacity) {
+    if (spare !== undefined && spare.codes.buffer.byteLength >= capacity) {
+      this.#codes = new Uint8Array(spare.codes.buffer as ArrayBuffer);
+      this.#markets = new Uint32Array(spare.markets.buffer as ArrayBuffer);
+      this.#values = new Float64Array(spare.values.buffer as ArrayBuffer);
+    } else if (this.#codes.length < capacity) {
       this.#codes = new Uint8Array(capacity);
       this.#markets = new Uint32Array(capacity);
       this.#values = new Float64Array(capacity * VALUES);
@@ -120,6 +127,20 @@ export class EventColumnBuilder {
   take(): EventColumns {
     const n = this.#count;
     return { count: n, codes: this.#codes.slice(0, n), markets: this.#markets.slice(0, n), values: this.#values.slice(0, n * VALUES), others: this.#others, newMarkets: this.#newMarkets };
+  }
+
+  /**
+   * The batch built since `start` in the builder's own arrays, without a copy: for a thread that gives
+   * them back (`start`'s spare) once read, so that no batch allocates. The next `start` needs a spare or
+   * allocates anew.
+   */
+  handOver(): EventColumns {
+    const n = this.#count;
+    const out = { count: n, codes: this.#codes.subarray(0, n), markets: this.#markets.subarray(0, n), values: this.#values.subarray(0, n * VALUES), others: this.#others, newMarkets: this.#newMarkets };
+    this.#codes = new Uint8Array(0);
+    this.#markets = new Uint32Array(0);
+    this.#values = new Float64Array(0);
+    return out;
   }
 }
 

@@ -1,9 +1,8 @@
 import { stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { InputError, type MarketEvent } from '../core/index.js';
 import { EventColumnReader } from './event-columns.js';
+import { startModuleWorker } from './module-worker.js';
 import type { FileStats, MalformedInfo } from './file-reader.js';
 import type { ReadInput, ReadOptions } from './merged-read.js';
 import { STOP, TAKEN, type ReaderThreadData, type ThreadError, type ToMain } from './reader-messages.js';
@@ -59,7 +58,7 @@ export async function* readerThreadBatches(inputs: readonly ReadInput[], options
   const data: ReaderThreadData = { inputs, options, inFlight: IN_FLIGHT, resumeAt: RESUME_AT, flow: flowBuffer };
   let worker: Worker;
   try {
-    worker = startWorker(data);
+    worker = startModuleWorker(import.meta.url, 'replay-worker', data);
   } catch {
     yield* hooks.fallback();
     return;
@@ -145,17 +144,6 @@ export async function* readerThreadBatches(inputs: readonly ReadInput[], options
       clearTimeout(timer);
     }
   }
-}
-
-function startWorker(data: ReaderThreadData): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./replay-worker.js', here), { workerData: data });
-  // Running the TypeScript (tsx, vitest): a loader registered at run time (as bin/coinrx.js registers
-  // tsx) does not reach a thread, so the thread registers tsx's CommonJS hook, which starts in about a
-  // third of the time of its ESM loader (that one runs in a thread of its own).
-  const tsx = createRequire(here).resolve('tsx/cjs/api');
-  const entry = fileURLToPath(new URL('./replay-worker.ts', here));
-  return new Worker(`require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(entry)});`, { eval: true, workerData: data });
 }
 
 /** The read's error as the read in this thread would have thrown it. */

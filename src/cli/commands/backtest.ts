@@ -1,3 +1,4 @@
+import { useFeatureThread } from '../../engine/feature-thread.js';
 import { backtestNode, loadBacktestCheckpoint, NoMarketEventsError, type BacktestCheckpoint } from '../../engine/nodes/backtest-node.js';
 import { UsageError } from '../args.js';
 import { writeBacktestOutput } from '../../engine/backtest-output.js';
@@ -74,6 +75,7 @@ export const backtestCommand: Command = {
       onRun: (run) => void io.stderr.write(balanceLine('backtest', run.config)),
       ...(scorer ? { scorer } : {}),
       ...(strategy ? { strategy } : {}),
+      featureThread: await useFeatureThread(args.lists.get('data') ?? []),
     })
       .catch(async (error: unknown) => {
         await store.close(1_000);

@@ -55,6 +55,8 @@ export interface BacktestNodeOptions {
   readonly onProgress?: (events: number, ts: number) => void;
   /** The run once its kernel exists (a dashboard attaches here). */
   readonly onRun?: (run: BacktestRun) => void;
+  /** See BacktestOptions.featureThread. */
+  readonly featureThread?: boolean;
 }
 
 /**
@@ -72,6 +74,7 @@ export async function backtestNode(o: BacktestNodeOptions): Promise<BacktestResu
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     ...(o.onRun ? { onRun: o.onRun } : {}),
+    ...(o.featureThread ? { featureThread: true } : {}),
     extras: { store, ...(o.scorer ? { score: o.scorer } : {}), ...(o.strategy ? { strategy: o.strategy } : {}) },
     ...(every > 0
       ? {

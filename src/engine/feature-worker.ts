@@ -1,0 +1,71 @@
+/**
+ * The entry of a backtest's feature thread (see feature-thread.ts): for each run (`start`), the engine's
+ * pipeline up to its feature batches (marketPipeline's `batches$`), fed the events the engine is fed, as
+ * the kernel feeds them (an event older than the last one at the last one's time), answering each block
+ * of events with the batches it emitted, packed, each dated by the number of events before the one that
+ * emitted it.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { MarketEvent } from '../core/index.js';
+import type { Config } from '../config.js';
+import { columnBuffers, EventColumnReader } from '../market-data/event-columns.js';
+import { FeatureBatchPacker, packedBuffers } from '../../streams/packed-features.js';
+import { EventFeed } from './event-feed.js';
+import type { FromFeatureThread, ToFeatureThread } from './feature-thread.js';
+import { marketPipeline, type MarketPipeline } from './market-pipeline.js';
+
+if (parentPort === null) throw new Error('feature-worker: not a worker thread');
+const port = parentPort;
+
+/** One run's pipeline: the events fed, the last one's time as the kernel keeps it (see Kernel.feed), its batches packed. */
+interface Run {
+  readonly events: EventFeed<MarketEvent>;
+  readonly pipeline: MarketPipeline;
+  readonly packer: FeatureBatchPacker;
+  readonly reader: EventColumnReader;
+  readonly fed: { events: number; ts: number };
+  failure: Error | undefined;
+}
+
+function start(config: Config): Run {
+  const events = new EventFeed<MarketEvent>();
+  const pipeline = marketPipeline(events.observable, config);
+  const run: Run = { events, pipeline, packer: new FeatureBatchPacker(), reader: new EventColumnReader(), fed: { events: 0, ts: -Infinity }, failure: undefined };
+  pipeline.batches$.subscribe({
+    next: (batch) => run.packer.add(run.fed.events, batch),
+    error: (error: unknown) => {
+      run.failure = error instanceof Error ? error : new Error(String(error));
+    },
+  });
+  return run;
+}
+
+const post = (message: FromFeatureThread): void => {
+  if (message.type === 'features') port.postMessage(message, [...packedBuffers(message.packed), ...(message.columns ? columnBuffers(message.columns) : [])]);
+  else port.postMessage(message);
+};
+
+let run: Run | undefined;
+port.on('message', (m: ToFeatureThread) => {
+  if (m.type === 'start') {
+    run = start(m.config);
+    return;
+  }
+  if (run === undefined) throw new Error('feature-worker: events before a start');
+  const { fed, packer } = run;
+  if (m.type === 'events') {
+    for (const spent of m.spent) packer.recycle(spent.heads, spent.rows);
+    const batch = run.reader.read(m.columns);
+    const events = run.events;
+    for (let i = 0; i < batch.length; i++) {
+      let event = batch[i] as MarketEvent;
+      if (event.ts >= fed.ts) fed.ts = event.ts;
+      else event = Object.assign({}, event, { ts: fed.ts });
+      events.next(event);
+      fed.events++;
+    }
+  } else run.events.complete();
+  if (run.failure) post({ type: 'error', name: run.failure.name, message: run.failure.message });
+  // The columns go back to be written again (see withFeatureThread).
+  else post({ type: 'features', packed: packer.take(), ...(m.type === 'end' ? { counters: run.pipeline.counters } : { columns: m.columns }) });
+});

@@ -1,0 +1,158 @@
+import type { FeatureSnapshot, Regime, Touch } from '../src/core/index.js';
+import type { FeatureBatch } from './feature-snapshots.js';
+import { regimes, SnapshotWindows, windowSums } from './market-state.js';
+import { REGIME_NAMES } from './regime.js';
+
+/**
+ * Feature batches as typed arrays, the form they cross threads in (src/engine/feature-thread.ts): the
+ * buffers are transferred, where a structured clone would copy every snapshot, its windows and its
+ * regime record field by field. Each batch is dated by the event whose arrival emitted it.
+ */
+export interface PackedFeatureBatches {
+  /** HEAD numbers a batch: the number of events that reached the features before it, its time, its snapshot count. */
+  readonly heads: Float64Array;
+  /** ROW numbers a snapshot, the batches' snapshots one after another (see `FeatureBatchPacker.add`). */
+  readonly rows: Float64Array;
+  /** Names of the markets numbered for the first time in these batches (a market is its number in `rows`). */
+  readonly newMarkets: string[];
+}
+
+export const HEAD = 3;
+/** Snapshot numbers before the 33 window sums: market, price, volatility, position, high, low, regime code, touch (0 or 1) and its four figures. */
+const SUMS_AT = 12;
+const ROW = SUMS_AT + 33;
+
+/** Builds packed batches; market numbers and names carry over from one `take` to the next. */
+export class FeatureBatchPacker {
+  readonly #known = new Map<string, number>();
+  /** Regime record → its code (the records are shared: see `regimes`). */
+  readonly #regimeCodes = new Map<Readonly<Record<string, Regime>>, number>();
+  #heads: Float64Array<ArrayBuffer> = new Float64Array(64 * HEAD);
+  #rows: Float64Array<ArrayBuffer> = new Float64Array(64 * ROW);
+  #batches = 0;
+  #snapshots = 0;
+  #newMarkets: string[] = [];
+  readonly #spare: { readonly heads: ArrayBuffer; readonly rows: ArrayBuffer }[] = [];
+
+  /** A batch emitted when the `eventIndex`-th event (from 0) reached the features, before it was applied. */
+  add(eventIndex: number, batch: FeatureBatch): void {
+    const snapshots = batch.snapshots;
+    if (this.#heads.length < (this.#batches + 1) * HEAD) this.#heads = grown(this.#heads, (this.#batches + 1) * HEAD);
+    const h = this.#batches++ * HEAD;
+    this.#heads[h] = eventIndex;
+    this.#heads[h + 1] = batch.ts;
+    this.#heads[h + 2] = snapshots.length;
+    const need = (this.#snapshots + snapshots.length) * ROW;
+    if (this.#rows.length < need) this.#rows = grown(this.#rows, need);
+    const rows = this.#rows;
+    for (let s = 0; s < snapshots.length; s++) {
+      const snapshot = snapshots[s] as FeatureSnapshot;
+      const o = this.#snapshots++ * ROW;
+      rows[o] = this.#market(snapshot.market);
+      rows[o + 1] = snapshot.price;
+      rows[o + 2] = snapshot.volatility;
+      rows[o + 3] = snapshot.position;
+      rows[o + 4] = snapshot.high;
+      rows[o + 5] = snapshot.low;
+      rows[o + 6] = this.#regimeCode(snapshot.regime);
+      const touch = snapshot.touch;
+      rows[o + 7] = touch === undefined ? 0 : 1;
+      if (touch !== undefined) {
+        rows[o + 8] = touch.bidPrice;
+        rows[o + 9] = touch.bidSize;
+        rows[o + 10] = touch.askPrice;
+        rows[o + 11] = touch.askSize;
+      }
+      const windows = snapshot.windows;
+      if (!(windows instanceof SnapshotWindows)) throw new Error('FeatureBatchPacker: a snapshot without the operator\'s windows');
+      windows.copySums(rows, o + SUMS_AT);
+    }
+  }
+
+  /**
+   * The batches added since the last take, in views of the packer's own arrays (their whole buffers go
+   * to the other thread); the packer goes on in arrays given back (`recycle`) or new ones.
+   */
+  take(): PackedFeatureBatches {
+    const out = { heads: this.#heads.subarray(0, this.#batches * HEAD), rows: this.#rows.subarray(0, this.#snapshots * ROW), newMarkets: this.#newMarkets };
+    const spare = this.#spare.pop();
+    this.#heads = spare ? new Float64Array(spare.heads) : new Float64Array(this.#heads.length);
+    this.#rows = spare ? new Float64Array(spare.rows) : new Float64Array(this.#rows.length);
+    this.#batches = 0;
+    this.#snapshots = 0;
+    this.#newMarkets = [];
+    return out;
+  }
+
+  /** Arrays of packed batches read and given back: the next takes write into them instead of new ones. */
+  recycle(heads: ArrayBuffer, rows: ArrayBuffer): void {
+    this.#spare.push({ heads, rows });
+  }
+
+  #market(name: string): number {
+    let m = this.#known.get(name);
+    if (m === undefined) {
+      m = this.#known.size;
+      this.#known.set(name, m);
+      this.#newMarkets.push(name);
+    }
+    return m;
+  }
+
+  #regimeCode(record: Readonly<Record<string, Regime>>): number {
+    let k = this.#regimeCodes.get(record);
+    if (k === undefined) {
+      const code = (name: string): number => REGIME_NAMES.indexOf(name as Regime);
+      k = ((code(record['1h'] as string) * 3 + code(record['6h'] as string)) * 3 + code(record['12h'] as string)) * 3 + code(record['24h'] as string);
+      this.#regimeCodes.set(record, k);
+    }
+    return k;
+  }
+}
+
+function grown(array: Float64Array<ArrayBuffer>, need: number): Float64Array<ArrayBuffer> {
+  const out = new Float64Array(Math.max(need, array.length * 2));
+  out.set(array);
+  return out;
+}
+
+/** The buffers to transfer with packed batches. */
+export function packedBuffers(packed: PackedFeatureBatches): ArrayBuffer[] {
+  return [packed.heads.buffer as ArrayBuffer, packed.rows.buffer as ArrayBuffer];
+}
+
+/** Packed batches → FeatureBatch objects equal to the ones packed (snapshots built as MarketState.snapshot builds them). */
+export class FeatureBatchUnpacker {
+  readonly #markets: string[] = [];
+
+  /** Learns the markets numbered in `packed`: call once per packed block, in order, before reading its batches. */
+  learn(packed: PackedFeatureBatches): void {
+    for (const name of packed.newMarkets) this.#markets.push(name);
+  }
+
+  /** The batch of time `ts` whose `count` snapshots start at snapshot `first` of `rows`. */
+  batch(rows: Float64Array, first: number, count: number, ts: number): FeatureBatch {
+    const snapshots: FeatureSnapshot[] = [];
+    const names = this.#markets;
+    for (let s = 0; s < count; s++) {
+      const o = (first + s) * ROW;
+      const market = names[rows[o] as number] as string;
+      const price = rows[o + 1] as number;
+      const volatility = rows[o + 2] as number;
+      const position = rows[o + 3] as number;
+      const high = rows[o + 4] as number;
+      const low = rows[o + 5] as number;
+      const regime = regimes(rows[o + 6] as number);
+      const sums = windowSums();
+      for (let i = 0; i < sums.length; i++) sums[i] = rows[o + SUMS_AT + i] as number;
+      const windows = new SnapshotWindows(sums, price);
+      // The same literals as MarketState.snapshot: one hidden class for every snapshot, wherever it was computed.
+      snapshots.push(
+        rows[o + 7] === 1
+          ? { market, ts, price, windows, volatility, position, high, low, regime, touch: { bidPrice: rows[o + 8] as number, bidSize: rows[o + 9] as number, askPrice: rows[o + 10] as number, askSize: rows[o + 11] as number } satisfies Touch }
+          : { market, ts, price, windows, volatility, position, high, low, regime },
+      );
+    }
+    return { ts, snapshots };
+  }
+}
