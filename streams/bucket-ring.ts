@@ -37,14 +37,18 @@ export interface WindowRing {
   stats(w: number, emptyVwap: number): WindowStats;
   /** Every window's volume, value and print count (the sums of `stats`), window w at out[at + 3w …]. */
   readAll(out: number[], at: number): void;
+  /** The open bucket's volume, value and print count at out[at …]: what `readAll` adds to each window's closed sums. */
+  readOpen(out: number[], at: number): void;
 }
 
 /**
  * Per-window state, all of a ring's windows in two small arrays (no views aliasing one buffer, so the
- * compiler keeps the sums in registers across the integer stores). Window w's doubles at a = 4w of a
- * Float64Array: volume [a], value [a + 1], trades [a + 2], and the buckets evicted since the sums were
- * last recomputed [a + 3]; its integers at a of an Int32Array: the closed non-empty buckets in the window
- * [a], the id of the oldest [a + 1], its queue index [a + 2], and the window's length in buckets [a + 3].
+ * compiler keeps the sums in registers across the integer stores). Window w's closed sums at o = at + 3w of
+ * a double array (`closed`, which may be shared: MarketState gives its three rings one array, so a snapshot
+ * copies every window's closed sums with one `slice`): volume [o], value [o + 1], trades [o + 2]; its
+ * integers at a = 5w of an Int32Array: the closed non-empty buckets in the window [a], the id of the oldest
+ * [a + 1], its queue index [a + 2], the window's length in buckets [a + 3], and the buckets evicted since the
+ * sums were last recomputed [a + 4].
  *
  * The offsets are written as numbers, not named module constants: a module-level `const` is a slot of the
  * module's context, which optimized code loads and checks at every use (Node 20's compiler does not fold
@@ -73,7 +77,9 @@ export class BucketRing implements WindowRing {
   readonly #windows: number;
   /** Queue index of the next entry. */
   #tail = 0;
-  readonly #win: Float64Array;
+  /** Closed sums of window w at #closed[#at + 3w …] (see above). */
+  readonly #closed: number[];
+  readonly #at: number;
   readonly #int: Int32Array;
   /**
    * Current (open) bucket id, counted from the first bucket seen (#origin), and the end time of that
@@ -91,7 +97,11 @@ export class BucketRing implements WindowRing {
   /** Id of the newest closed non-empty bucket. */
   #newest = -1;
 
-  constructor(resolutionMs: number, windowBuckets: readonly number[]) {
+  /**
+   * `closed` and `at`: where the windows' closed sums go (3 doubles a window from `at`; a new array of its own
+   * when not given). The array must hold doubles only (see `closedSums`).
+   */
+  constructor(resolutionMs: number, windowBuckets: readonly number[], closed: number[] = closedSums(3 * windowBuckets.length), at = 0) {
     this.resolutionMs = resolutionMs;
     this.windowBuckets = windowBuckets;
     this.#maxCapacity = Math.max(...windowBuckets);
@@ -101,9 +111,10 @@ export class BucketRing implements WindowRing {
     const buffer = new ArrayBuffer(24 * this.#capacity);
     this.#sums = new Float64Array(buffer);
     this.#words = new Int32Array(buffer);
-    this.#win = new Float64Array(4 * windowBuckets.length);
-    this.#int = new Int32Array(4 * windowBuckets.length);
-    windowBuckets.forEach((n, w) => (this.#int[4 * w + 3] = n));
+    this.#closed = closed;
+    this.#at = at;
+    this.#int = new Int32Array(5 * windowBuckets.length);
+    windowBuckets.forEach((n, w) => (this.#int[5 * w + 3] = n));
   }
 
   advanceTo(ts: number): void {
@@ -122,13 +133,13 @@ export class BucketRing implements WindowRing {
     this.#openTrades = 0;
     // Nothing was open before the first bucket: whatever was added then belongs to none.
     if (cur < 0) return;
-    const win = this.#win;
+    const closed = this.#closed;
     const int = this.#int;
     const windows = this.#windows;
     const closing = trades > 0;
     let e = 0;
     if (closing) {
-      if ((int[4 * this.#longest] as number) === this.#capacity) this.#grow();
+      if ((int[5 * this.#longest] as number) === this.#capacity) this.#grow();
       e = this.#tail;
       this.#sums[3 * e] = volume;
       this.#sums[3 * e + 1] = value;
@@ -143,19 +154,19 @@ export class BucketRing implements WindowRing {
     const words = this.#words;
     // Each window in one pass, its sums loaded and stored once: the open bucket joins it if it traded, then
     // what left it is evicted.
-    for (let w = 0, a = 0; w < windows; w++, a += 4) {
+    for (let w = 0, a = 0, o = this.#at; w < windows; w++, a += 5, o += 3) {
       let count = int[a] as number;
       if (count === 0 && !closing) continue;
       const oldest = next - (int[a + 3] as number);
       // Even the newest bucket has left (candles a timeframe apart in a window shorter than it): the window
       // empties, which is what adding it and evicting every bucket one by one would end with.
       if (newest <= oldest) {
-        if (count > 0) this.#clear(a);
+        if (count > 0) this.#clear(a, o);
         continue;
       }
-      let volumeSum = win[a] as number;
-      let valueSum = win[a + 1] as number;
-      let tradesSum = win[a + 2] as number;
+      let volumeSum = closed[o] as number;
+      let valueSum = closed[o + 1] as number;
+      let tradesSum = closed[o + 2] as number;
       let first: number;
       if (closing) {
         volumeSum += volume;
@@ -166,9 +177,9 @@ export class BucketRing implements WindowRing {
           int[a + 2] = e;
           int[a + 1] = cur;
           int[a] = 1;
-          win[a] = volumeSum;
-          win[a + 1] = valueSum;
-          win[a + 2] = tradesSum;
+          closed[o] = volumeSum;
+          closed[o + 1] = valueSum;
+          closed[o + 2] = tradesSum;
           continue;
         }
         count++;
@@ -190,11 +201,11 @@ export class BucketRing implements WindowRing {
         } while (count > 0 && first <= oldest);
         int[a + 2] = h;
         if (count === 0) {
-          this.#clear(a);
+          this.#clear(a, o);
           continue;
         }
         int[a + 1] = first;
-        const evictions = (win[a + 3] as number) + evicted;
+        const evictions = (int[a + 4] as number) + evicted;
         // Subtraction drifts: the sums are recomputed from the buckets once as many have left as remain.
         if (evictions >= count || evictions >= (int[a + 3] as number)) {
           volumeSum = 0;
@@ -205,13 +216,13 @@ export class BucketRing implements WindowRing {
             valueSum += sums[3 * h + 1] as number;
             tradesSum += words[6 * h + 5] as number;
           }
-          win[a + 3] = 0;
-        } else win[a + 3] = evictions;
+          int[a + 4] = 0;
+        } else int[a + 4] = evictions;
       }
       int[a] = count;
-      win[a] = volumeSum;
-      win[a + 1] = valueSum;
-      win[a + 2] = tradesSum;
+      closed[o] = volumeSum;
+      closed[o + 1] = valueSum;
+      closed[o + 2] = tradesSum;
     }
   }
 
@@ -223,9 +234,10 @@ export class BucketRing implements WindowRing {
 
   stats(w: number, emptyVwap: number): WindowStats {
     if (this.#current < 0) return { vwap: emptyVwap, volume: 0, value: 0, trades: 0 };
-    const volume = (this.#win[4 * w] as number) + this.#openVolume;
-    const value = (this.#win[4 * w + 1] as number) + this.#openValue;
-    return { vwap: volume > 0 ? value / volume : emptyVwap, volume, value, trades: (this.#win[4 * w + 2] as number) + this.#openTrades };
+    const o = this.#at + 3 * w;
+    const volume = (this.#closed[o] as number) + this.#openVolume;
+    const value = (this.#closed[o + 1] as number) + this.#openValue;
+    return { vwap: volume > 0 ? value / volume : emptyVwap, volume, value, trades: (this.#closed[o + 2] as number) + this.#openTrades };
   }
 
   /**
@@ -233,16 +245,22 @@ export class BucketRing implements WindowRing {
    * every sum is still zero, so this reads zeros).
    */
   readAll(out: number[], at: number): void {
-    const win = this.#win;
+    const closed = this.#closed;
     const volume = this.#openVolume;
     const value = this.#openValue;
     const trades = this.#openTrades;
     const windows = this.#windows;
-    for (let w = 0, a = 0, o = at; w < windows; w++, a += 4, o += 3) {
-      out[o] = (win[a] as number) + volume;
-      out[o + 1] = (win[a + 1] as number) + value;
-      out[o + 2] = (win[a + 2] as number) + trades;
+    for (let w = 0, c = this.#at, o = at; w < windows; w++, c += 3, o += 3) {
+      out[o] = (closed[c] as number) + volume;
+      out[o + 1] = (closed[c + 1] as number) + value;
+      out[o + 2] = (closed[c + 2] as number) + trades;
     }
+  }
+
+  readOpen(out: number[], at: number): void {
+    out[at] = this.#openVolume;
+    out[at + 1] = this.#openValue;
+    out[at + 2] = this.#openTrades;
   }
 
   /**
@@ -253,7 +271,7 @@ export class BucketRing implements WindowRing {
     const old = new Uint8Array(this.#sums.buffer);
     const oldCapacity = this.#capacity;
     const int = this.#int;
-    const start = int[4 * this.#longest + 2] as number;
+    const start = int[5 * this.#longest + 2] as number;
     const capacity = this.#maxCapacity;
     const buffer = new ArrayBuffer(24 * capacity);
     const bytes = new Uint8Array(buffer);
@@ -261,7 +279,7 @@ export class BucketRing implements WindowRing {
     bytes.set(old.subarray(24 * start), 0);
     bytes.set(old.subarray(0, 24 * start), 24 * (oldCapacity - start));
     for (let w = 0; w < this.#windows; w++) {
-      if ((int[4 * w] as number) > 0) int[4 * w + 2] = ((int[4 * w + 2] as number) - start + oldCapacity) % oldCapacity;
+      if ((int[5 * w] as number) > 0) int[5 * w + 2] = ((int[5 * w + 2] as number) - start + oldCapacity) % oldCapacity;
     }
     this.#sums = new Float64Array(buffer);
     this.#words = new Int32Array(buffer);
@@ -269,13 +287,26 @@ export class BucketRing implements WindowRing {
     this.#tail = oldCapacity;
   }
 
-  /** The window at `a` (4 × its index) holds nothing any more: its sums are exactly zero. */
-  #clear(a: number): void {
-    const win = this.#win;
-    this.#int[a] = 0;
-    win[a] = 0;
-    win[a + 1] = 0;
-    win[a + 2] = 0;
-    win[a + 3] = 0;
+  /** The window at `a` (5 × its index) and `o` (its closed sums) holds nothing any more: its sums are exactly zero. */
+  #clear(a: number, o: number): void {
+    const closed = this.#closed;
+    const int = this.#int;
+    int[a] = 0;
+    int[a + 4] = 0;
+    closed[o] = 0;
+    closed[o + 1] = 0;
+    closed[o + 2] = 0;
   }
+}
+
+/**
+ * A zeroed array of `length` doubles for BucketRing's closed sums: built by pushing doubles, so its elements are
+ * unboxed doubles from the start (zeros pushed first would make an integer array that changes kind, and every
+ * copy of it with it, on the first fractional sum).
+ */
+export function closedSums(length: number): number[] {
+  const sums: number[] = [];
+  for (let i = 0; i < length; i++) sums.push(0.5);
+  for (let i = 0; i < length; i++) sums[i] = 0;
+  return sums;
 }

@@ -1,6 +1,6 @@
 import type { FeatureSnapshot, MarketEvent, Regime, Touch, WindowName, WindowStats } from '../src/core/index.js';
 import { WINDOW_MS, WINDOWS } from '../src/core/index.js';
-import { BucketRing } from './bucket-ring.js';
+import { BucketRing, closedSums } from './bucket-ring.js';
 import { MinuteVolatility } from './minute-volatility.js';
 import { DEFAULT_REGIME_RULE, REGIME_NAMES, regimeCode, type RegimeRule } from './regime.js';
 import { SlidingExtremes } from './sliding-extremes.js';
@@ -40,12 +40,22 @@ if (RESOLUTIONS[0] !== FINEST_MS || RESOLUTIONS.slice(1).some((r) => r % 60_000 
 // #print adds to the three rings by name (see there).
 if (RESOLUTIONS.length !== 3) throw new Error('market-state: #print expects three rings');
 
-/** Index in WINDOWS of each ring's first window: a ring's windows are consecutive there, so a snapshot reads a ring at once. */
+/** Index in WINDOWS of each ring's first window: a ring's windows are consecutive there, so the rings share one array of sums in WINDOWS order. */
 const RING_FIRST_WINDOW = RESOLUTIONS.map((r) => {
   const indices = WINDOWS.flatMap((w, i) => (WINDOW_RESOLUTION_MS[w] === r ? [i] : []));
   if (indices.some((i, k) => i !== (indices[0] as number) + k)) throw new Error(`market-state: the windows at ${r} ms are not consecutive in WINDOWS`);
   return indices[0] as number;
 });
+
+/**
+ * A snapshot's sums (SnapshotWindows): every window's closed sums (volume, value, print count) in WINDOWS
+ * order, then each ring's open bucket (the same three) from OPEN_SUMS; a window's figure is its closed sum
+ * plus its ring's open one, added when read.
+ */
+const OPEN_SUMS = 3 * WINDOWS.length;
+export const SNAPSHOT_SUMS = OPEN_SUMS + 3 * RESOLUTIONS.length;
+/** Where each window's ring's open sums are in a snapshot's sums, by index in WINDOWS. */
+const OPEN_AT = WINDOWS.map((w) => OPEN_SUMS + 3 * RESOLUTIONS.indexOf(WINDOW_RESOLUTION_MS[w]));
 
 /**
  * Position level: where the price sits between the low line (0) and the high line (1), 0.5 when they meet.
@@ -64,6 +74,11 @@ export class MarketState {
   readonly #ring1: BucketRing;
   readonly #ring2: BucketRing;
   readonly #slots: RingSlot[];
+  /**
+   * The rings' closed sums, written by them in place, and room for their open sums (the layout of a snapshot's
+   * sums, see OPEN_SUMS): a snapshot is a copy of it and three open buckets.
+   */
+  readonly #sums = closedSums(SNAPSHOT_SUMS);
   readonly #extremes = new SlidingExtremes(60_000, WINDOW_MS[HIGH_LOW_WINDOW] / 60_000);
   readonly #volatility = new MinuteVolatility();
   readonly #regimeRule: RegimeRule;
@@ -77,16 +92,11 @@ export class MarketState {
   #openUntil = -Infinity;
   /** End of the open minute: the coarser rings, the extremes and the minute volatility move only past it (see #advance). */
   #minuteUntil = -Infinity;
-  /**
-   * Where each ring's windows start in a snapshot's sums (3 × RING_FIRST_WINDOW), per instance: the module
-   * constant would be a context slot that optimized code loads and checks at every use.
-   */
-  readonly #ringAt: readonly number[] = RING_FIRST_WINDOW.map((i) => 3 * i);
 
   constructor(market: string, regimeRule: RegimeRule = DEFAULT_REGIME_RULE) {
     this.market = market;
     this.#regimeRule = regimeRule;
-    this.#rings = RESOLUTIONS.map((r) => new BucketRing(r, WINDOWS.filter((w) => WINDOW_RESOLUTION_MS[w] === r).map((w) => WINDOW_MS[w] / r)));
+    this.#rings = RESOLUTIONS.map((r, i) => new BucketRing(r, WINDOWS.filter((w) => WINDOW_RESOLUTION_MS[w] === r).map((w) => WINDOW_MS[w] / r), this.#sums, 3 * (RING_FIRST_WINDOW[i] as number)));
     this.#ring0 = this.#rings[0] as BucketRing;
     this.#ring1 = this.#rings[1] as BucketRing;
     this.#ring2 = this.#rings[2] as BucketRing;
@@ -173,11 +183,14 @@ export class MarketState {
   snapshot(ts: number): FeatureSnapshot {
     this.#advance(ts);
     const price = this.price;
-    // The windows' sums are copied now (the rings move on); their WindowStats are built when read.
-    const sums = windowSums();
-    const rings = this.#rings;
-    const ringAt = this.#ringAt;
-    for (let r = 0; r < rings.length; r++) (rings[r] as BucketRing).readAll(sums, ringAt[r] as number);
+    // The windows' sums are copied now (the rings move on): the closed ones in one copy of the array the rings
+    // keep them in, and the three open buckets, which a window's figures add when read (not 33 additions here);
+    // their WindowStats are built when read.
+    const sums = this.#sums.slice();
+    const openSums = OPEN_SUMS;
+    this.#ring0.readOpen(sums, openSums);
+    this.#ring1.readOpen(sums, openSums + 3);
+    this.#ring2.readOpen(sums, openSums + 6);
     const windows = new SnapshotWindows(sums, price);
     const volatility = this.#volatility.read();
     const high = this.#extremes.high();
@@ -191,11 +204,14 @@ export class MarketState {
     // calls (allocated apart from the snapshot, not folded with it). The module constants are read once
     // before the loop (each use in it was a load and a check of a module context slot).
     const sqrtHours = SQRT_HOURS;
+    const openAt = OPEN_AT;
     let k = 0;
-    for (let h = 0, o = REGIME_AT; h < 4; h++, o += 3) {
+    for (let h = 0, w = REGIME_WINDOW; h < 4; h++, w++) {
       // The window's VWAP, the last price when nothing traded in it, as BucketRing.stats computes it.
-      const volume = sums[o] as number;
-      const vwap = volume > 0 ? (sums[o + 1] as number) / volume : price;
+      const o = 3 * w;
+      const open = openAt[w] as number;
+      const volume = (sums[o] as number) + (sums[open] as number);
+      const vwap = volume > 0 ? ((sums[o + 1] as number) + (sums[open + 1] as number)) / volume : price;
       k = k * 3 + regimeCode(price, vwap, Math.max(minMove, volatility * (sqrtHours[h] as number)), threshold);
     }
     const regime = regimes(k);
@@ -206,10 +222,9 @@ export class MarketState {
   }
 }
 
-/** Volume, value and print count of every window in WINDOWS order. */
+/** A snapshot's sums as SnapshotWindows keeps them (closed sums, then the rings' open ones: see OPEN_SUMS), zeros: what a packed snapshot is read back into. */
 export function windowSums(): number[] {
-  // A literal of doubles is a packed double array: 33 unboxed numbers in one allocation.
-  return [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
+  return closedSums(SNAPSHOT_SUMS);
 }
 
 /** √hours of the regime horizons (Math.sqrt is exact to the last bit, so these are what classifyRegime computes). */
@@ -217,8 +232,6 @@ const SQRT_HOURS = [Math.sqrt(1), Math.sqrt(6), Math.sqrt(12), Math.sqrt(24)];
 /** Index in WINDOWS of the first of the regimes' four windows, 1h, 6h, 12h and 1d, which follow one another there. */
 const REGIME_WINDOW = WINDOWS.indexOf('1h');
 if (WINDOWS[REGIME_WINDOW + 1] !== '6h' || WINDOWS[REGIME_WINDOW + 2] !== '12h' || WINDOWS[REGIME_WINDOW + 3] !== '1d') throw new Error('market-state: the regime windows are not 1h, 6h, 12h, 1d in a row');
-/** Where the 1h window's sums start in a snapshot's sums. */
-const REGIME_AT = 3 * REGIME_WINDOW;
 
 /** The 81 regime records, shared by every snapshot (frozen: a snapshot is read-only), by ((1h·3 + 6h)·3 + 12h)·3 + 24h of their codes. */
 const REGIME_RECORDS: (Readonly<Record<string, Regime>> | undefined)[] = [];
@@ -235,9 +248,10 @@ function regimeRecord(k: number): Readonly<Record<string, Regime>> {
 }
 
 /**
- * A snapshot's windows (FeatureSnapshot.windows): the sums copied when the snapshot was taken, each
- * window's WindowStats built on its first read (most consumers read two or three of the eleven).
- * Read by name; serialises to the same JSON as a plain object of the eleven windows in WINDOWS order.
+ * A snapshot's windows (FeatureSnapshot.windows): the sums copied when the snapshot was taken (closed and
+ * open, see OPEN_SUMS), each window's WindowStats built on its first read (most consumers read two or three
+ * of the eleven). Read by name; serialises to the same JSON as a plain object of the eleven windows in
+ * WINDOWS order.
  */
 export class SnapshotWindows implements Readonly<Record<WindowName, WindowStats>> {
   readonly #sums: readonly number[];
@@ -256,8 +270,9 @@ export class SnapshotWindows implements Readonly<Record<WindowName, WindowStats>
    */
   vwapAt(i: number): number {
     const sums = this.#sums;
-    const volume = sums[3 * i] as number;
-    return volume > 0 ? (sums[3 * i + 1] as number) / volume : this.#price;
+    const open = OPEN_AT[i] as number;
+    const volume = (sums[3 * i] as number) + (sums[open] as number);
+    return volume > 0 ? ((sums[3 * i + 1] as number) + (sums[open + 1] as number)) / volume : this.#price;
   }
 
   /**
@@ -267,32 +282,34 @@ export class SnapshotWindows implements Readonly<Record<WindowName, WindowStats>
   copyFigures(row: Float64Array, at: number): void {
     const sums = this.#sums;
     const price = this.#price;
+    const openAt = OPEN_AT;
     for (let i = 0, o = at; i < WINDOWS.length; i++, o += 4) {
-      const volume = sums[3 * i] as number;
-      const value = sums[3 * i + 1] as number;
+      const open = openAt[i] as number;
+      const volume = (sums[3 * i] as number) + (sums[open] as number);
+      const value = (sums[3 * i + 1] as number) + (sums[open + 1] as number);
       row[o] = volume > 0 ? value / volume : price;
       row[o + 1] = volume;
       row[o + 2] = value;
-      row[o + 3] = sums[3 * i + 2] as number;
+      row[o + 3] = (sums[3 * i + 2] as number) + (sums[open + 2] as number);
     }
   }
 
-  /** The 33 sums as taken (volume, value and print count of every window in WINDOWS order) into `row` from `at`. */
+  /** The sums as taken (SNAPSHOT_SUMS of them: closed, then open, see OPEN_SUMS) into `row` from `at`. */
   copySums(row: Float64Array, at: number): void {
     const sums = this.#sums;
     for (let i = 0; i < sums.length; i++) row[at + i] = sums[i] as number;
   }
 
   volumeAt(i: number): number {
-    return this.#sums[3 * i] as number;
+    return (this.#sums[3 * i] as number) + (this.#sums[OPEN_AT[i] as number] as number);
   }
 
   valueAt(i: number): number {
-    return this.#sums[3 * i + 1] as number;
+    return (this.#sums[3 * i + 1] as number) + (this.#sums[(OPEN_AT[i] as number) + 1] as number);
   }
 
   tradesAt(i: number): number {
-    return this.#sums[3 * i + 2] as number;
+    return (this.#sums[3 * i + 2] as number) + (this.#sums[(OPEN_AT[i] as number) + 2] as number);
   }
 
   #get(i: number): WindowStats {
@@ -300,9 +317,10 @@ export class SnapshotWindows implements Readonly<Record<WindowName, WindowStats>
     let stats = read[i];
     if (stats === undefined) {
       const sums = this.#sums;
-      const volume = sums[3 * i] as number;
-      const value = sums[3 * i + 1] as number;
-      stats = { vwap: volume > 0 ? value / volume : this.#price, volume, value, trades: sums[3 * i + 2] as number };
+      const open = OPEN_AT[i] as number;
+      const volume = (sums[3 * i] as number) + (sums[open] as number);
+      const value = (sums[3 * i + 1] as number) + (sums[open + 1] as number);
+      stats = { vwap: volume > 0 ? value / volume : this.#price, volume, value, trades: (sums[3 * i + 2] as number) + (sums[open + 2] as number) };
       read[i] = stats;
     }
     return stats;

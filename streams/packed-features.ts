@@ -1,6 +1,6 @@
 import type { FeatureSnapshot, Regime, Touch } from '../src/core/index.js';
 import type { FeatureBatch } from './feature-snapshots.js';
-import { regimes, SnapshotWindows, windowSums } from './market-state.js';
+import { regimes, SNAPSHOT_SUMS, SnapshotWindows, windowSums } from './market-state.js';
 import { REGIME_NAMES } from './regime.js';
 
 /**
@@ -18,9 +18,9 @@ export interface PackedFeatureBatches {
 }
 
 export const HEAD = 3;
-/** Snapshot numbers before the 33 window sums: market, price, volatility, position, high, low, regime code, touch (0 or 1) and its four figures. */
+/** Snapshot numbers before the window sums (SNAPSHOT_SUMS): market, price, volatility, position, high, low, regime code, touch (0 or 1) and its four figures. */
 const SUMS_AT = 12;
-const ROW = SUMS_AT + 33;
+const ROW = SUMS_AT + SNAPSHOT_SUMS;
 
 /** Builds packed batches; market numbers and names carry over from one `take` to the next. */
 export class FeatureBatchPacker {
