@@ -42,13 +42,9 @@ export interface WindowRing {
 }
 
 /**
- * Per-window state, all of a ring's windows in two small arrays (no views aliasing one buffer, so the
- * compiler keeps the sums in registers across the integer stores). Window w's closed sums at o = at + 3w of
- * a double array (`closed`, which may be shared: MarketState gives its three rings one array, so a snapshot
- * copies every window's closed sums with one `slice`): volume [o], value [o + 1], trades [o + 2]; its
- * integers at a = 5w of an Int32Array: the closed non-empty buckets in the window [a], the id of the oldest
- * [a + 1], its queue index [a + 2], the window's length in buckets [a + 3], and the buckets evicted since the
- * sums were last recomputed [a + 4].
+ * Per-window state: window w's closed sums at o = at + 3w of a double array (`closed`, which may be shared:
+ * MarketState gives its three rings one array, so a snapshot copies every window's closed sums with one
+ * `slice`): volume [o], value [o + 1], trades [o + 2]; its place in the queue in a QueueWindow (below).
  *
  * The offsets are written as numbers, not named module constants: a module-level `const` is a slot of the
  * module's context, which optimized code loads and checks at every use (Node 20's compiler does not fold
@@ -80,7 +76,7 @@ export class BucketRing implements WindowRing {
   /** Closed sums of window w at #closed[#at + 3w …] (see above). */
   readonly #closed: number[];
   readonly #at: number;
-  readonly #int: Int32Array;
+  readonly #queueWindows: QueueWindow[];
   /**
    * Current (open) bucket id, counted from the first bucket seen (#origin), and the end time of that
    * bucket for a cheap same-bucket test. Relative ids stay small integers: absolute ones (1.7e9 seconds
@@ -113,8 +109,7 @@ export class BucketRing implements WindowRing {
     this.#words = new Int32Array(buffer);
     this.#closed = closed;
     this.#at = at;
-    this.#int = new Int32Array(5 * windowBuckets.length);
-    windowBuckets.forEach((n, w) => (this.#int[5 * w + 3] = n));
+    this.#queueWindows = windowBuckets.map((n) => new QueueWindow(n));
   }
 
   advanceTo(ts: number): void {
@@ -134,12 +129,12 @@ export class BucketRing implements WindowRing {
     // Nothing was open before the first bucket: whatever was added then belongs to none.
     if (cur < 0) return;
     const closed = this.#closed;
-    const int = this.#int;
+    const queueWindows = this.#queueWindows;
     const windows = this.#windows;
     const closing = trades > 0;
     let e = 0;
     if (closing) {
-      if ((int[5 * this.#longest] as number) === this.#capacity) this.#grow();
+      if ((queueWindows[this.#longest] as QueueWindow).count === this.#capacity) this.#grow();
       e = this.#tail;
       this.#sums[3 * e] = volume;
       this.#sums[3 * e + 1] = value;
@@ -153,15 +148,17 @@ export class BucketRing implements WindowRing {
     const sums = this.#sums;
     const words = this.#words;
     // Each window in one pass, its sums loaded and stored once: the open bucket joins it if it traded, then
-    // what left it is evicted.
-    for (let w = 0, a = 0, o = this.#at; w < windows; w++, a += 5, o += 3) {
-      let count = int[a] as number;
+    // what left it is evicted. `| 0` makes the offset a 32-bit integer for the compiler: read from the field, it
+    // stayed a tagged value, checked at each of the six accesses to `closed` a window.
+    for (let w = 0, o = this.#at | 0; w < windows; w++, o += 3) {
+      const win = queueWindows[w] as QueueWindow;
+      let count = win.count;
       if (count === 0 && !closing) continue;
-      const oldest = next - (int[a + 3] as number);
+      const oldest = next - win.length;
       // Even the newest bucket has left (candles a timeframe apart in a window shorter than it): the window
       // empties, which is what adding it and evicting every bucket one by one would end with.
       if (newest <= oldest) {
-        if (count > 0) this.#clear(a, o);
+        if (count > 0) this.#clear(win, o);
         continue;
       }
       let volumeSum = closed[o] as number;
@@ -174,9 +171,9 @@ export class BucketRing implements WindowRing {
         tradesSum += trades;
         if (count === 0) {
           // An empty window takes the closed bucket alone, which is inside it (newest > oldest).
-          int[a + 2] = e;
-          int[a + 1] = cur;
-          int[a] = 1;
+          win.head = e;
+          win.first = cur;
+          win.count = 1;
           closed[o] = volumeSum;
           closed[o + 1] = valueSum;
           closed[o + 2] = tradesSum;
@@ -184,11 +181,11 @@ export class BucketRing implements WindowRing {
         }
         count++;
       }
-      first = int[a + 1] as number;
+      first = win.first;
       if (first <= oldest) {
-        // Evict what left: the first bucket (its id is at a + 1), then each next one that left too (never the
-        // newest, which is inside the window, but the count bounds the walk whatever the ids say).
-        let h = int[a + 2] as number;
+        // Evict what left: the first bucket, then each next one that left too (never the newest, which is inside
+        // the window, but the count bounds the walk whatever the ids say).
+        let h = win.head;
         let evicted = 0;
         do {
           volumeSum -= sums[3 * h] as number;
@@ -199,15 +196,15 @@ export class BucketRing implements WindowRing {
           evicted++;
           first = words[6 * h + 4] as number;
         } while (count > 0 && first <= oldest);
-        int[a + 2] = h;
+        win.head = h;
         if (count === 0) {
-          this.#clear(a, o);
+          this.#clear(win, o);
           continue;
         }
-        int[a + 1] = first;
-        const evictions = (int[a + 4] as number) + evicted;
+        win.first = first;
+        const evictions = win.evictions + evicted;
         // Subtraction drifts: the sums are recomputed from the buckets once as many have left as remain.
-        if (evictions >= count || evictions >= (int[a + 3] as number)) {
+        if (evictions >= count || evictions >= win.length) {
           volumeSum = 0;
           valueSum = 0;
           tradesSum = 0;
@@ -216,10 +213,10 @@ export class BucketRing implements WindowRing {
             valueSum += sums[3 * h + 1] as number;
             tradesSum += words[6 * h + 5] as number;
           }
-          int[a + 4] = 0;
-        } else int[a + 4] = evictions;
+          win.evictions = 0;
+        } else win.evictions = evictions;
       }
-      int[a] = count;
+      win.count = count;
       closed[o] = volumeSum;
       closed[o + 1] = valueSum;
       closed[o + 2] = tradesSum;
@@ -270,8 +267,8 @@ export class BucketRing implements WindowRing {
   #grow(): void {
     const old = new Uint8Array(this.#sums.buffer);
     const oldCapacity = this.#capacity;
-    const int = this.#int;
-    const start = int[5 * this.#longest + 2] as number;
+    const queueWindows = this.#queueWindows;
+    const start = (queueWindows[this.#longest] as QueueWindow).head;
     const capacity = this.#maxCapacity;
     const buffer = new ArrayBuffer(24 * capacity);
     const bytes = new Uint8Array(buffer);
@@ -279,7 +276,8 @@ export class BucketRing implements WindowRing {
     bytes.set(old.subarray(24 * start), 0);
     bytes.set(old.subarray(0, 24 * start), 24 * (oldCapacity - start));
     for (let w = 0; w < this.#windows; w++) {
-      if ((int[5 * w] as number) > 0) int[5 * w + 2] = ((int[5 * w + 2] as number) - start + oldCapacity) % oldCapacity;
+      const win = queueWindows[w] as QueueWindow;
+      if (win.count > 0) win.head = (win.head - start + oldCapacity) % oldCapacity;
     }
     this.#sums = new Float64Array(buffer);
     this.#words = new Int32Array(buffer);
@@ -287,15 +285,35 @@ export class BucketRing implements WindowRing {
     this.#tail = oldCapacity;
   }
 
-  /** The window at `a` (5 × its index) and `o` (its closed sums) holds nothing any more: its sums are exactly zero. */
-  #clear(a: number, o: number): void {
+  /** The window `win`, its closed sums at `o`, holds nothing any more: its sums are exactly zero. */
+  #clear(win: QueueWindow, o: number): void {
     const closed = this.#closed;
-    const int = this.#int;
-    int[a] = 0;
-    int[a + 4] = 0;
+    win.count = 0;
+    win.evictions = 0;
     closed[o] = 0;
     closed[o + 1] = 0;
     closed[o + 2] = 0;
+  }
+}
+
+/**
+ * A window's place in the queue (its sums are in the ring's closed sums), as plain integer fields: the window
+ * pass reads and writes each with a load or a store, where each access of an Int32Array (the layout this
+ * replaced) reloaded the array's length and data pointer and checked the bound, after every store to it.
+ */
+class QueueWindow {
+  /** The closed non-empty buckets in the window. */
+  count = 0;
+  /** The id of the oldest of them, and its index in the queue. */
+  first = 0;
+  head = 0;
+  /** Buckets evicted since the sums were last recomputed. */
+  evictions = 0;
+  /** The window's length in buckets. */
+  readonly length: number;
+
+  constructor(length: number) {
+    this.length = length;
   }
 }
 
