@@ -31,6 +31,22 @@ async function setup(options: BinanceServerOptions = {}, adapter: Partial<CcxtEx
 }
 
 /**
+ * The process restarted after `ex` stopped: a new adapter on the same server (polls and reconciliation a
+ * minute away) seeded with the order the restored position knew, then started.
+ */
+async function restartWith(s: BinanceServer, ex: CcxtExchange, known: Parameters<CcxtExchange['seed']>[0][number]): Promise<{ restarted: CcxtExchange; events: OrderEvent[] }> {
+  await ex.close();
+  adapters.splice(0);
+  const restarted = new CcxtExchange({ exchangeId: 'binance', apiKey: s.apiKey, secret: s.secret, restUrl: s.restUrl, timeoutMs: 3_000, retryDelayMs: 20, pollIntervalMs: 60_000, reconcileIntervalMs: 60_000, random: () => 0.5 });
+  adapters.push(restarted);
+  const events: OrderEvent[] = [];
+  restarted.orderEvents$.subscribe((e) => events.push(e));
+  restarted.seed([known]);
+  await restarted.start();
+  return { restarted, events };
+}
+
+/**
  * An adapter with its private stream up (the polls and reconciliation a minute away, so only the stream and
  * the calls a test makes move orders) and a 20 XRP buy at 0.5 whose NEW report it has heard.
  */
@@ -231,15 +247,8 @@ describe('CcxtExchange on Binance (real ccxt.pro binance, local server)', () => 
     const { s, ex } = await setup({ feeRate: 0.001 });
     const placed = await ex.createLimitOrder({ clientId: 'fee-r-b1', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20 });
     s.fillOrder(placed!.id, 5);
-    await ex.close();
-    adapters.splice(0);
     // The restored position knew that first fill: 5 XRP for 2.5 USDT, 0.005 XRP of fee worth 0.0025 USDT.
-    const restarted = new CcxtExchange({ exchangeId: 'binance', apiKey: s.apiKey, secret: s.secret, restUrl: s.restUrl, timeoutMs: 3_000, retryDelayMs: 20, pollIntervalMs: 60_000, reconcileIntervalMs: 60_000, random: () => 0.5 });
-    adapters.push(restarted);
-    const events: OrderEvent[] = [];
-    restarted.orderEvents$.subscribe((e) => events.push(e));
-    restarted.seed([{ id: placed!.id, clientId: 'fee-r-b1', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20, status: 'open', filled: 5, cost: 2.5, fee: 0.0025, ts: 0 }]);
-    await restarted.start();
+    const { restarted, events } = await restartWith(s, ex, { id: placed!.id, clientId: 'fee-r-b1', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20, status: 'open', filled: 5, cost: 2.5, fee: 0.0025, ts: 0 });
     await waitFor(() => s.privateConnections > 0, 'the private stream', 5_000);
     await new Promise((r) => setTimeout(r, 200)); // subscribed
     s.fillOrder(placed!.id, 5);
@@ -276,15 +285,8 @@ describe('CcxtExchange on Binance (real ccxt.pro binance, local server)', () => 
     const { s, ex } = await setup({ feeRate: 0.00075 });
     const placed = await ex.createLimitOrder({ clientId: 'fee-c-b1', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20 });
     s.fillOrder(placed!.id, 8);
-    await ex.close();
-    adapters.splice(0);
     // The crashed process had found the 8 XRP over REST (0.001 × 4 USDT estimated) and died before reading its trades.
-    const restarted = new CcxtExchange({ exchangeId: 'binance', apiKey: s.apiKey, secret: s.secret, restUrl: s.restUrl, timeoutMs: 3_000, retryDelayMs: 20, pollIntervalMs: 60_000, reconcileIntervalMs: 60_000, random: () => 0.5 });
-    adapters.push(restarted);
-    const events: OrderEvent[] = [];
-    restarted.orderEvents$.subscribe((e) => events.push(e));
-    restarted.seed([{ id: placed!.id, clientId: 'fee-c-b1', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20, status: 'open', filled: 8, cost: 4, fee: 0.004, ts: 0 }]);
-    await restarted.start();
+    const { restarted, events } = await restartWith(s, ex, { id: placed!.id, clientId: 'fee-c-b1', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20, status: 'open', filled: 8, cost: 4, fee: 0.004, ts: 0 });
     await waitFor(() => events.some((e) => e.type === 'order.feeCorrected'), 'the fee correction', 5_000);
     await new Promise((r) => setTimeout(r, 500));
     // 0.00075 × 8 XRP worth 0.003 USDT: the estimate less 0.001, once, no fill reported again.
