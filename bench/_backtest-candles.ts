@@ -4,10 +4,12 @@
  * runs, each figure the median) or from the gzip files (`files`: gunzip, parsing and merging included,
  * one run, as `coinrx backtest` does it). Prints one JSON line: events, rates (wall clock; and per CPU
  * second, `cpu_events_per_s`, which a busy machine disturbs far less), trades and the process's peak RSS. A process of its own, so the peak RSS is this run's alone and two trees never share a JIT.
- * The features are computed in a feature thread (`featureThread`, as `coinrx backtest` does for data this
- * large; a release without the option ignores it); BENCH_FEATURE_THREAD=0 computes them in the engine's thread.
+ * The features are computed in a feature thread (`featureThread`; a release without the option ignores it)
+ * as `coinrx backtest` decides it (useFeatureThread): from the files only with a core for each of the three
+ * threads (3 or more), in memory (no reader thread) with 2 or more. BENCH_FEATURE_THREAD=1 always, =0 never.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { MarketEvent } from '../src/core/index.js';
@@ -45,6 +47,8 @@ function parseProfile(raw: Record<string, unknown>): ReturnType<typeof parseConf
 }
 const config = parseProfile(profile);
 
+const forced = process.env['BENCH_FEATURE_THREAD'];
+const featureThread = forced === '0' || forced === '1' ? forced === '1' : availableParallelism() >= (mode === 'memory' ? 2 : 3);
 let events: readonly MarketEvent[] = [];
 if (mode === 'memory') events = (await readAll([dataDir])).events;
 const rates: number[] = [];
@@ -54,7 +58,7 @@ let trades = 0;
 for (let i = 0; i < runs; i++) {
   const started = process.hrtime.bigint();
   const cpu = process.cpuUsage();
-  const result = await runBacktest(mode === 'memory' ? batched(events, 8192) : openReplay([dataDir]).batches(), config, { quote: 'USDT', featureThread: process.env['BENCH_FEATURE_THREAD'] !== '0' });
+  const result = await runBacktest(mode === 'memory' ? batched(events, 8192) : openReplay([dataDir]).batches(), config, { quote: 'USDT', featureThread });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const used = process.cpuUsage(cpu);
   rates.push(Math.round(result.events / seconds));

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { MarketEvent } from '../core/index.js';
 import type { Config } from '../config.js';
@@ -34,13 +35,18 @@ export type FromFeatureThread =
 const AHEAD = 2;
 
 /**
- * Whether a backtest of the data at `paths` computes its features in a thread (withFeatureThread): for
- * data as large as what is read in a reader thread (READER_THREAD_MIN_BYTES), below which starting the
- * thread costs more than it saves. COINRX_FEATURE_THREAD=1 always, =0 never.
+ * Whether a backtest of the data at `paths` computes its features in a thread (withFeatureThread): with a
+ * core for each of the three threads a backtest of files then runs (the reader thread, the engine, the
+ * features), and for data as large as what is read in a reader thread (READER_THREAD_MIN_BYTES), below
+ * which starting the thread costs more than it saves. On two cores the three threads share them: the
+ * files' run was no faster (233,799 events/s against 256,482 without it, quiet bench runs) and its peak
+ * RSS went from about 202 to 328 MB, past the 300 MB target (docs/benchmarks.md). COINRX_FEATURE_THREAD=1
+ * always, =0 never.
  */
-export async function useFeatureThread(paths: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+export async function useFeatureThread(paths: readonly string[], env: NodeJS.ProcessEnv = process.env, cores = availableParallelism()): Promise<boolean> {
   const forced = env['COINRX_FEATURE_THREAD'];
   if (forced === '0' || forced === '1') return forced === '1';
+  if (cores < 3) return false;
   let bytes = 0;
   for (const { file } of await expandPaths(paths).catch(() => [])) {
     bytes += await stat(file).then((s) => s.size, () => 0);

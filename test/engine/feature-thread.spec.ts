@@ -4,12 +4,13 @@ import { parseConfig, type Config } from '../../src/config.js';
 import type { FeatureSnapshot, MarketEvent } from '../../src/core/index.js';
 import { runBacktest } from '../../src/engine/backtest.js';
 import { EventFeed } from '../../src/engine/event-feed.js';
-import { withFeatureThread } from '../../src/engine/feature-thread.js';
+import { useFeatureThread, withFeatureThread } from '../../src/engine/feature-thread.js';
 import { marketPipeline } from '../../src/engine/market-pipeline.js';
 import { PrecomputedFeatures } from '../../src/engine/precomputed-features.js';
 import { batched, readAll } from '../../src/market-data/index.js';
 import { generateMarket } from '../../src/market-data/generator.js';
 import type { FeatureBatch } from '../../streams/index.js';
+import { sharedData, skipWithoutSharedData } from '../helpers/shared-data.js';
 
 const golden = join(new URL('.', import.meta.url).pathname, '../golden');
 
@@ -90,5 +91,18 @@ describe('feature thread (precomputed feature batches)', () => {
     expect(JSON.stringify(threadedRun.summary)).toBe(JSON.stringify(plainRun.summary));
     expect(JSON.stringify(threadedRun.tracker.trades)).toBe(JSON.stringify(plainRun.tracker.trades));
     expect(JSON.stringify(threadedRun.results)).toBe(JSON.stringify(plainRun.results));
+  });
+
+  it('is used by coinrx backtest only with a core for each of its three threads and data worth a thread, unless forced', async () => {
+    const big = join(golden, 'candles');
+    // The golden candles are small (under the reader thread's 4 MB): no thread whatever the cores.
+    expect(await useFeatureThread([big], {}, 8)).toBe(false);
+    expect(await useFeatureThread([big], { COINRX_FEATURE_THREAD: '1' }, 2)).toBe(true);
+    if (skipWithoutSharedData()) return;
+    const shared = sharedData('candles', 'binance-spot-2021-5m');
+    // 14 MB of candles: a thread with three cores or more, none on two (no faster, and past 300 MB).
+    expect(await useFeatureThread([shared], {}, 3)).toBe(true);
+    expect(await useFeatureThread([shared], {}, 2)).toBe(false);
+    expect(await useFeatureThread([shared], { COINRX_FEATURE_THREAD: '0' }, 8)).toBe(false);
   });
 });
