@@ -172,17 +172,20 @@ export async function trainAgent(plan: TrainPlan, io: CommandIo): Promise<LoopSt
   }).finally(() => bar.done());
 }
 
-/** `agent train`'s table: each generation's promotion test, and cash's when it was tried. */
+/** `agent train`'s table: each generation's promotion test, and the kept player's test against cash. */
 function generationTable(state: LoopState, out: string): string {
   let text = 'generation  best   candidate  best val.   current val.  diff (pp)  p-value  tried  alpha    decision\n';
   for (const g of state.generations) {
     const v = g.validation;
     const promoted = g.promoted && g.bestAfter === g.candidate;
-    // Through the gate, but cash did better (the candidate's validation mean below 0).
+    // Through the gate, but not shown to beat cash: cash became best.
     const passed = !promoted && v.meanDiff > 0 && v.pValue < (v.alpha ?? NaN) && g.bestAfter === 'cash';
-    text += `${String(g.generation).padStart(10)}  ${g.best.padEnd(5)}  ${g.candidate.padEnd(9)}  ${pct(v.meanBest).padStart(10)}  ${pct(v.meanCurrent).padStart(12)}  ${(v.meanDiff * 100).toFixed(3).padStart(9)}  ${v.pValue.toFixed(4).padStart(7)}  ${String(v.candidatesTried ?? g.generation).padStart(5)}  ${(v.alpha ?? NaN).toFixed(4).padStart(6)}  ${promoted ? 'promoted' : passed ? 'passed, cash better' : 'kept best'}\n`;
-    // Cash tried against the same incumbent on the same episodes (every return 0).
-    if (v.cash) text += `${''.padStart(10)}  ${g.best.padEnd(5)}  ${'cash'.padEnd(9)}  ${pct(v.meanBest).padStart(10)}  ${pct(0).padStart(12)}  ${(v.cash.meanDiff * 100).toFixed(3).padStart(9)}  ${v.cash.pValue.toFixed(4).padStart(7)}  ${String(v.cash.candidatesTried).padStart(5)}  ${v.cash.alpha.toFixed(4).padStart(6)}  ${v.cash.promoted ? 'promoted' : 'kept best'}\n`;
+    text += `${String(g.generation).padStart(10)}  ${g.best.padEnd(5)}  ${g.candidate.padEnd(9)}  ${pct(v.meanBest).padStart(10)}  ${pct(v.meanCurrent).padStart(12)}  ${(v.meanDiff * 100).toFixed(3).padStart(9)}  ${v.pValue.toFixed(4).padStart(7)}  ${String(v.candidatesTried ?? g.generation).padStart(5)}  ${(v.alpha ?? NaN).toFixed(4).padStart(6)}  ${promoted ? 'promoted' : passed ? 'passed, not above cash' : 'kept best'}\n`;
+    // The player kept by that test against cash on the same episodes (every return 0): it trades on only if it wins.
+    if (v.cash) {
+      const mean = v.cash.player === g.candidate ? v.meanCurrent : v.meanBest;
+      text += `${''.padStart(10)}  ${'cash'.padEnd(5)}  ${v.cash.player.padEnd(9)}  ${pct(0).padStart(10)}  ${pct(mean).padStart(12)}  ${(v.cash.meanDiff * 100).toFixed(3).padStart(9)}  ${v.cash.pValue.toFixed(4).padStart(7)}  ${String(v.cash.candidatesTried).padStart(5)}  ${v.cash.alpha.toFixed(4).padStart(6)}  ${v.cash.promoted ? 'cash: no edge shown' : `kept ${v.cash.player}`}\n`;
+    }
   }
   return `${text}best: ${state.best} (${join(out, 'models', state.best)}); learning curve: ${join(out, 'learning-curve.svg')}; record: ${join(out, 'loop.json')}\n`;
 }

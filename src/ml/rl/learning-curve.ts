@@ -30,7 +30,7 @@ export interface GenerationRecord {
     readonly feesBest: number;
     readonly feesCurrent: number;
     /** Cash tried against the incumbent on the same episodes (every return 0), when the incumbent is not cash. */
-    readonly cash?: { readonly meanDiff: number; readonly pValue: number; readonly candidatesTried: number; readonly alpha: number; readonly promoted: boolean };
+    readonly cash?: { readonly player: string; readonly meanDiff: number; readonly pValue: number; readonly candidatesTried: number; readonly alpha: number; readonly promoted: boolean };
   };
   readonly promoted: boolean;
   /** best_player after the decision. */

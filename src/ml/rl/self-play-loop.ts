@@ -105,8 +105,9 @@ function normalizerFor(tape: MarketTape, from: number, to: number): Normalizer {
  * 2. current_player starts as a copy of best's network and trains on that memory (double DQN, worker thread);
  * 3. both play the same held-out validation episodes greedily (paired: same spans, markets, costs);
  * 4. current replaces best only if mean(current − best − margin) > 0 is significant at `alpha` / candidates
- *    tried under a one-sided paired sign-flip test (promotionDecision); cash is tried the same way against
- *    a best that traded, and replaces it when it wins (and current does not, or loses money).
+ *    tried under a one-sided paired sign-flip test (promotionDecision); the player this keeps then goes on
+ *    trading only if it beats cash (every return 0) through the same test, else cash becomes best: the
+ *    agent holds cash unless validation shows an edge, as `ranker walk-forward --choose` does.
  * Generation 0 is the edge rule written as the network (`loop.start` 'rule', rule-network.ts).
  * Every generation (metrics, decision, versions) is appended to `<out>/loop.json`, models go to
  * `<out>/models/vN` with `ACTIVE` naming best; a restart resumes after the last recorded generation, with
@@ -190,11 +191,15 @@ export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> 
     const triedBefore = state.generations.reduce((a, r) => a + 1 + (r.validation.cash ? 1 : 0), 0);
     const trainedDecision = promotionDecision(c, b, rl.loop, triedBefore + 1, seed);
     const { test, tried, alpha } = trainedDecision;
-    // Cash, every episode's return 0 (nothing bought, nothing paid), against an incumbent that traded on these episodes.
     const tradesBest = bestValidation.reduce((a, o) => a + o.trades, 0);
-    const cash = rl.loop.cashChallenger && state.best !== CASH && tradesBest > 0 ? promotionDecision(b.map(() => 0), b, rl.loop, triedBefore + 2, seed + 1) : undefined;
-    // Both through the gate: the better of the two on validation.
-    const next = trainedDecision.promoted && !(cash?.promoted && mean(c) < 0) ? version : cash?.promoted ? CASH : undefined;
+    const tradesCurrent = currentValidation.reduce((a, o) => a + o.trades, 0);
+    // Cash is the default: the player the gate keeps (the candidate when it won, else the incumbent) goes on
+    // trading only if its returns beat cash's 0 on these episodes, through the same test, as one more
+    // candidate tried. A player that did not trade is cash already; a candidate that just beat cash was tested.
+    const keptReturns = trainedDecision.promoted ? c : b;
+    const keptTrades = trainedDecision.promoted ? tradesCurrent : tradesBest;
+    const cash = rl.loop.cashChallenger && state.best !== CASH && keptTrades > 0 ? promotionDecision(keptReturns, b.map(() => 0), rl.loop, triedBefore + 2, seed + 1) : undefined;
+    const next = cash && !cash.promoted ? CASH : trainedDecision.promoted ? version : undefined;
     const promoted = next !== undefined;
     const record: GenerationRecord = {
       generation: g,
@@ -215,10 +220,10 @@ export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> 
         candidatesTried: tried,
         alpha,
         tradesBest,
-        tradesCurrent: currentValidation.reduce((a, o) => a + o.trades, 0),
+        tradesCurrent,
         feesBest: bestValidation.reduce((a, o) => a + o.fees, 0),
         feesCurrent: currentValidation.reduce((a, o) => a + o.fees, 0),
-        ...(cash ? { cash: { meanDiff: cash.test.meanDiff, pValue: cash.test.pValue, candidatesTried: cash.tried, alpha: cash.alpha, promoted: next === CASH } } : {}),
+        ...(cash ? { cash: { player: trainedDecision.promoted ? version : state.best, meanDiff: cash.test.meanDiff, pValue: cash.test.pValue, candidatesTried: cash.tried, alpha: cash.alpha, promoted: next === CASH } } : {}),
       },
       promoted,
       bestAfter: next ?? state.best,
@@ -228,7 +233,7 @@ export async function runSelfPlayLoop(options: LoopOptions): Promise<LoopState> 
       `generation ${g}: validation on ${validation.length} paired episodes: best ${(record.validation.meanBest * 100).toFixed(3)} %, current ${(record.validation.meanCurrent * 100).toFixed(3)} %, ` +
         `mean diff ${(test.meanDiff * 100).toFixed(3)} pp, p = ${test.pValue.toFixed(4)} (candidate ${tried} tried, alpha ${alpha.toPrecision(3)}); trades best ${record.validation.tradesBest}, current ${record.validation.tradesCurrent}` +
         `${record.validation.tradesCurrent === 0 ? ' (the candidate stays in cash: a correct result where nothing pays after costs, promoted when it loses significantly less than the incumbent)' : ''}` +
-        `${cash ? `; cash against ${state.best}: mean diff ${(cash.test.meanDiff * 100).toFixed(3)} pp, p = ${cash.test.pValue.toFixed(4)} (candidate ${cash.tried} tried, alpha ${cash.alpha.toPrecision(3)})` : ''} → ${next ? `promoted ${next}` : `kept ${state.best}`}`,
+        `${cash ? `; ${trainedDecision.promoted ? version : state.best} against cash: mean diff ${(cash.test.meanDiff * 100).toFixed(3)} pp, p = ${cash.test.pValue.toFixed(4)} (candidate ${cash.tried} tried, alpha ${cash.alpha.toPrecision(3)})` : ''} → ${next ? `promoted ${next}` : `kept ${state.best}`}`,
     );
     if (next === version) {
       bestWeights = trained.weights;

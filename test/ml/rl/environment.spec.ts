@@ -104,7 +104,7 @@ describe.skipIf(skipWithoutSharedData())('RL environment', () => {
       for (const g of a.generations) {
         expect(g.validation.best).toHaveLength(6);
         expect(typeof g.validation.pValue).toBe('number');
-        expect(g.bestAfter).toBe(g.promoted ? g.candidate : g.best);
+        expect(g.bestAfter).toBe(g.validation.cash?.promoted ? 'cash' : g.promoted ? g.candidate : g.best);
       }
       expect(readFileSync(join(dirA, 'learning-curve.svg'), 'utf8')).toContain('<svg');
       expect(readFileSync(join(dirA, 'models', 'ACTIVE'), 'utf8').trim()).toBe(a.best);

@@ -127,12 +127,12 @@ describe('the loop starts from the rule and can choose cash', () => {
     try {
       const state = await runSelfPlayLoop({ tape, config: cfg, rl, out, trainBatches: [DAY, 3 * DAY], validationBatches: [3 * DAY, 4 * DAY], data: [], generations: 2, label: { target: 0.01, stop: 0.01, horizonMs: 6 * HOUR, feeRate: 0.001, slippageTicks: 1 } });
       const [first, second] = state.generations;
-      // Generation 1: the rule (v0) traded and lost on all 8 episodes; cash was the second candidate tried, at 0.05 / 2.
+      // Generation 1: the rule (v0) traded and lost on all 8 episodes; tested against cash as the second candidate tried, at 0.05 / 2.
       expect(first!.best).toBe('v0');
       expect(first!.validation.tradesBest).toBeGreaterThan(8);
       expect(first!.validation.best.every((r) => r < 0)).toBe(true);
-      expect(first!.validation.cash).toMatchObject({ candidatesTried: 2, alpha: 0.025, promoted: true });
-      expect(first!.validation.cash!.pValue).toBeLessThan(0.025);
+      expect(first!.validation.cash).toMatchObject({ player: 'v0', candidatesTried: 2, alpha: 0.025, promoted: true });
+      expect(first!.validation.cash!.meanDiff).toBeLessThan(0);
       expect(first!.bestAfter).toBe('cash');
       expect(readFileSync(join(out, 'models', 'ACTIVE'), 'utf8').trim()).toBe('cash');
       // Generation 2: cash is the incumbent (its validation returns are 0: it bought nothing), not tried against itself; the count goes on.
@@ -145,4 +145,29 @@ describe('the loop starts from the rule and can choose cash', () => {
       rmSync(out, { recursive: true, force: true });
     }
   });
+  for (const [episodes, kept] of [
+    [3, 'cash'],
+    [8, 'v0'],
+  ] as const) {
+    it(`a rule that wins on ${episodes} validation episodes ${kept === 'cash' ? 'but not significantly is replaced by cash: the bot holds cash without a shown edge' : 'significantly keeps trading'}`, async () => {
+      // Four coins rising 0.1 % every five minutes: the rule's +1 % exits pay on every episode.
+      const cfg = madeMarketConfig();
+      const tape = buildTape(madeMarket(4, 5, 0.001), cfg);
+      const rl = parseRlConfig({ actions: { minEdge: -1 }, episode: { batches: 36, markets: 0 }, agent: { hidden: [16], trainSteps: 40, batchSize: 32, targetUpdate: 20 }, loop: { trainEpisodes: 2, validationEpisodes: episodes, permutations: 2000 } });
+      const out = mkdtempSync(join(tmpdir(), 'rl-edge-'));
+      try {
+        const state = await runSelfPlayLoop({ tape, config: cfg, rl, out, trainBatches: [DAY, 3 * DAY], validationBatches: [3 * DAY, 4 * DAY], data: [], generations: 1, label: { target: 0.01, stop: 0.01, horizonMs: 6 * HOUR, feeRate: 0.001, slippageTicks: 1 } });
+        const [first] = state.generations;
+        expect(first!.validation.best.every((r) => r > 0)).toBe(true);
+        const player = first!.validation.cash!.player;
+        expect(first!.validation.cash!.meanDiff).toBeGreaterThan(0);
+        // With 3 episodes a one-sided sign-flip test cannot go below 1/8: no edge is shown, whatever the returns.
+        if (kept === 'cash') expect(first!.validation.cash!.pValue).toBeGreaterThan(first!.validation.cash!.alpha);
+        expect(first!.bestAfter).toBe(kept === 'cash' ? 'cash' : player);
+        expect(readFileSync(join(out, 'models', 'ACTIVE'), 'utf8').trim()).toBe(first!.bestAfter);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    });
+  }
 });
