@@ -20,10 +20,6 @@ import { PositionStepper, type SteppedPosition } from './position-stepper.js';
 import { tradeReward } from './reward.js';
 import type { ActionConfig, RewardConfig } from './rl-config.js';
 
-export function quoteOfMarket(market: string): string {
-  return quoteOf(market);
-}
-
 export interface EnvOptions {
   readonly tape: MarketTape;
   readonly config: Config;
@@ -149,7 +145,7 @@ export class TradingEnv {
     this.#o = options;
     this.tape = options.tape;
     this.config = options.config;
-    this.quote = quoteOfMarket(options.tape.markets[0] as string);
+    this.quote = quoteOf(options.tape.markets[0] as string);
     this.feeRate = this.#newVenue(0).feeRate(this.quote);
     this.target = options.reward.target ?? options.config.strategy.takeProfit;
     this.#slotOf = new Int32Array(options.tape.markets.length).fill(-1);
