@@ -27,6 +27,23 @@ export interface OrderLedgerEntry {
   readonly fee?: number;
 }
 
+/** A fill as the store records it (`fill` snapshot, event log, fills channel). */
+export interface FillRecord {
+  readonly id: string;
+  readonly orderId: string;
+  readonly clientId: string;
+  readonly market: string;
+  readonly side: string;
+  readonly price: number;
+  readonly amount: number;
+  readonly fee: number;
+  readonly ts: number;
+  readonly executed: number;
+}
+
+/** The orders whose last fill record is kept for a fee correction (the most recent ones; a correction comes within minutes). */
+const LAST_FILLS_MAX = 10_000;
+
 /**
  * Exactly-once bookkeeping of fills across restarts: the ids of the fills already recorded (read back
  * from the store at start) and, per order, what the exchange executed beside what was applied. A fill
@@ -35,11 +52,30 @@ export interface OrderLedgerEntry {
 export class FillLedger {
   readonly #seen: Set<string>;
   readonly #orders = new Map<string, OrderLedgerEntry>();
+  /** Each recent order's last fill record (by exchange order id), oldest order first: a fee corrected later rewrites it. */
+  readonly #lastFills = new Map<string, FillRecord>();
   replays = 0;
 
-  constructor(knownFillIds: Iterable<string> = [], knownOrders: Iterable<OrderLedgerEntry> = []) {
+  /**
+   * `recorded`: the fill records already in the store, so a fee corrected after a restart (the restart's
+   * check of a fill recorded at an estimate by the process that crashed) reaches the record written before it.
+   */
+  constructor(knownFillIds: Iterable<string> = [], knownOrders: Iterable<OrderLedgerEntry> = [], recorded: Iterable<FillRecord> = []) {
     this.#seen = new Set(knownFillIds);
     for (const o of knownOrders) this.#orders.set(o.clientId, o);
+    for (const r of [...recorded].sort((a, b) => a.ts - b.ts || a.executed - b.executed)) this.noteFill(r);
+  }
+
+  /** The order's last fill record written (this process or, restored, an earlier one), if it is among the recent ones. */
+  lastFill(orderId: string): FillRecord | undefined {
+    return this.#lastFills.get(orderId);
+  }
+
+  /** Notes the order's latest fill record (written or rewritten). */
+  noteFill(record: FillRecord): void {
+    this.#lastFills.delete(record.orderId);
+    this.#lastFills.set(record.orderId, record);
+    if (this.#lastFills.size > LAST_FILLS_MAX) this.#lastFills.delete(this.#lastFills.keys().next().value as string);
   }
 
   /** True when events of this order were recorded (its position knew it, even if it has settled since). */

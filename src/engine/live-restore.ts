@@ -3,7 +3,7 @@ import { createActor } from 'xstate';
 import { botMachine, initialPositionContext, positionMachine, type OrderSlot, type PositionContext } from '../../machines/index.js';
 import type { Config } from '../config.js';
 import { waitHealthy, type Store } from '../store/index.js';
-import { FillLedger, type OrderLedgerEntry } from './fill-ledger.js';
+import { FillLedger, type FillRecord, type OrderLedgerEntry } from './fill-ledger.js';
 import { positionIdOf, type EngineCheckpoint, type TradingEngine } from './trading-engine.js';
 
 interface PersistedBot {
@@ -148,7 +148,11 @@ export async function loadFillLedger(store: Store): Promise<FillLedger> {
   if (store.backend !== 'redis') return new FillLedger();
   const fills = await store.loadSnapshots('fill');
   const orders = await store.loadSnapshots('order');
-  return new FillLedger(fills.keys(), [...orders.values()].map((json) => JSON.parse(json) as OrderLedgerEntry));
+  return new FillLedger(
+    fills.keys(),
+    [...orders.values()].map((json) => JSON.parse(json) as OrderLedgerEntry),
+    [...fills.values()].map((json) => JSON.parse(json) as FillRecord),
+  );
 }
 
 /**

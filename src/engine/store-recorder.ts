@@ -1,25 +1,8 @@
 import type { Config } from '../config.js';
 import type { Store } from '../store/index.js';
 import type { PositionResult } from '../../machines/index.js';
-import { FillLedger } from './fill-ledger.js';
+import { FillLedger, type FillRecord } from './fill-ledger.js';
 import { positionIdOf, type EngineListener, type TradingEngine } from './trading-engine.js';
-
-/** A fill as the store records it (`fill` snapshot, event log, fills channel). */
-interface FillRecord {
-  readonly id: string;
-  readonly orderId: string;
-  readonly clientId: string;
-  readonly market: string;
-  readonly side: string;
-  readonly price: number;
-  readonly amount: number;
-  readonly fee: number;
-  readonly ts: number;
-  readonly executed: number;
-}
-
-/** The orders whose last fill record is kept for a fee correction (the most recent ones; a correction comes within minutes). */
-const LAST_FILLS_MAX = 10_000;
 
 /** The models in use, as configured (`ranking.model`, `strategy.agent`); absent: the built-in ones. */
 export interface ActiveModels {
@@ -41,8 +24,6 @@ export function activeModels(config: Config): ActiveModels {
 export function recordToStore(engine: TradingEngine, store: Store, models: ActiveModels = {}, ledger: FillLedger = new FillLedger()): EngineListener {
   // What decides: the ranking model and the RL agent in use (folders of `ranking.model` / `strategy.agent`).
   store.putSnapshot('model', 'active', JSON.stringify({ ranking: models.ranking ?? 'heuristic', strategy: models.strategy ?? 'rules' }));
-  // Each order's last fill record written by this process: a fee corrected later rewrites it (see order.feeCorrected).
-  const lastFills = new Map<string, FillRecord>();
   const listener: EngineListener = {
     onDecision(d) {
       store.appendEvent({ type: 'decision', ts: d.ts, data: d });
@@ -63,12 +44,12 @@ export function recordToStore(engine: TradingEngine, store: Store, models: Activ
       store.putSnapshot('order', entry.clientId, JSON.stringify(entry));
       if (e.type === 'order.feeCorrected') {
         // The fee the exchange gave for fills recorded at an estimate: the order's last fill record carries the
-        // difference (the amounts stay), so the fill records' fees add up to the exchange's. A record written
-        // before a restart is not read back: the correction stays in the event log and the order's entry.
-        const last = lastFills.get(e.order.id);
+        // difference (the amounts stay), so the fill records' fees add up to the exchange's; the ledger has the
+        // records written before a restart too.
+        const last = ledger.lastFill(e.order.id);
         if (last) {
           const corrected = { ...last, fee: last.fee + e.delta };
-          lastFills.set(e.order.id, corrected);
+          ledger.noteFill(corrected);
           store.putSnapshot('fill', corrected.id, JSON.stringify(corrected));
         }
         return;
@@ -76,9 +57,7 @@ export function recordToStore(engine: TradingEngine, store: Store, models: Activ
       if (fill !== 'new' || e.type !== 'order.fill' || id === undefined) return;
       const f = e.fill;
       const record: FillRecord = { id, orderId: f.orderId, clientId: f.clientId, market: f.market, side: f.side, price: f.price, amount: f.amount, fee: f.fee, ts: f.ts, executed: e.order.filled };
-      lastFills.delete(f.orderId);
-      lastFills.set(f.orderId, record);
-      if (lastFills.size > LAST_FILLS_MAX) lastFills.delete(lastFills.keys().next().value as string);
+      ledger.noteFill(record);
       store.putSnapshot('fill', id, JSON.stringify(record));
       store.appendEvent({ type: 'fill', ts: f.ts, data: record });
       store.publish('fills', { ts: f.ts, id, positionId: positionIdOf(f.clientId), orderId: f.orderId, clientId: f.clientId, market: f.market, side: f.side, price: f.price, amount: f.amount, fee: f.fee });

@@ -1,8 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import type { TradeEvent } from '../../src/core/index.js';
+import type { Order, TradeEvent } from '../../src/core/index.js';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.js';
+import { createBacktest } from '../../src/engine/backtest.js';
+import { loadFillLedger } from '../../src/engine/live-restore.js';
 import { liveNode, type LiveNode } from '../../src/engine/nodes/live-node.js';
+import { recordToStore } from '../../src/engine/store-recorder.js';
 import { RedisStore } from '../../src/store/index.js';
 import { positionResult, type PositionContext } from '../../machines/index.js';
 import { BinanceServer } from '../helpers/binance-server.js';
@@ -106,5 +109,30 @@ describe.skipIf(skipWithoutRedis())('live on Binance: a fee reported at an estim
     await store.flush();
     const recorded = [...(await store.loadSnapshots('fill')).values()].map((j) => JSON.parse(j) as { side: string; fee: number });
     expect(recorded.find((f) => f.side === 'sell')!.fee).toBeCloseTo(sellFee, 9);
+  });
+  it('a fee corrected after a restart rewrites the fill record the crashed process wrote at the estimate', async () => {
+    redis = await RedisTestServer.start();
+    const config = parseConfig({ botId: 'fee2', exchange: { id: 'binance', quote: 'USDT', markets: ['XRP/USDT'] } });
+    const ts = Date.UTC(2024, 0, 1);
+    const order: Order = { id: '42', clientId: 'fee2-p1-b1', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 100, status: 'filled', filled: 100, cost: 50, fee: 0.05, ts };
+    // The process before the crash: the fill found over REST, recorded at the estimate (0.1 % of 50 USDT).
+    const before = new RedisStore({ botId: 'fee2', url: redis.url });
+    recordToStore(createBacktest(config, 'USDT', ts).engine, before, {}, await loadFillLedger(before)).onOrderEvent!({
+      type: 'order.fill',
+      ts,
+      order,
+      fill: { orderId: '42', clientId: order.clientId, market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 100, fee: 0.05, ts },
+    });
+    await before.close();
+    // The restarted process: its check reads the exchange's fee (0.0375) and corrects the order once.
+    store = new RedisStore({ botId: 'fee2', url: redis.url });
+    const ledger = await loadFillLedger(store);
+    recordToStore(createBacktest(config, 'USDT', ts).engine, store, {}, ledger).onOrderEvent!({ type: 'order.feeCorrected', ts: ts + 60_000, order: { ...order, fee: 0.0375 }, delta: -0.0125 });
+    await store.flush();
+    const fills = [...(await store.loadSnapshots('fill')).values()].map((j) => JSON.parse(j) as { id: string; amount: number; fee: number });
+    expect(fills).toHaveLength(1);
+    expect(fills[0]).toMatchObject({ id: '42:100', amount: 100 });
+    expect(fills[0]!.fee).toBeCloseTo(0.0375, 12);
+    expect(JSON.parse((await store.loadSnapshots('order')).get(order.clientId)!)).toMatchObject({ fee: 0.0375, applied: 100 });
   });
 });
