@@ -183,7 +183,16 @@ export class PerformanceTracker {
       for (let i = this.trades.length - 1; i >= 0; i--) {
         const t = this.trades[i] as TradeRecord;
         if (t.positionId !== positionId) continue;
-        this.trades[i] = Object.assign(resultWithFee(t, event.order.side, event.delta), { regime: t.regime });
+        const corrected = Object.assign(resultWithFee(t, event.order.side, event.delta), { regime: t.regime });
+        this.trades[i] = corrected;
+        // A fee that turns a win into a loss (or back) moves it between its hour's counts.
+        if (corrected.pnl > 0 !== t.pnl > 0) {
+          const hour = this.#settledIn(t.closedTs);
+          if (hour) {
+            hour.wins += corrected.pnl > 0 ? 1 : -1;
+            hour.losses += corrected.pnl > 0 ? -1 : 1;
+          }
+        }
         break;
       }
       return;
@@ -235,6 +244,19 @@ export class PerformanceTracker {
       this.#hours.push(acc);
     }
     return acc;
+  }
+
+  /**
+   * The hour a round trip settled at `ts` was counted in (`#hour` then): its own, or the next one kept when
+   * the settlement was dated behind the hours already begun (exact unless whole hours without equity lay between).
+   */
+  #settledIn(ts: number): HourAcc | undefined {
+    const h = Math.floor(ts / HOUR_MS) * HOUR_MS;
+    for (let i = this.#hours.length - 1; i >= 0; i--) {
+      const acc = this.#hours[i] as HourAcc;
+      if (acc.hour <= h) return acc.hour === h ? acc : this.#hours[i + 1];
+    }
+    return this.#hours[0];
   }
 
   hourly(): HourRow[] {

@@ -101,4 +101,21 @@ describe('PerformanceTracker', () => {
     expect([h1?.buys, h1?.sells, h1?.closed, h1?.wins, h1?.losses]).toEqual([0, 1, 1, 1, 0]);
     expect(h1?.return).toBeCloseTo(0.02, 12);
   });
+  it('a fee corrected after a round trip settled moves it between its hour\'s wins and losses when it changes the sign of its P&L', () => {
+    const tracker = new PerformanceTracker();
+    tracker.onEquity(T0, 1_000, 0);
+    tracker.onPositionSettled(result('p1', T0 + 10 * 60_000, 0.01), {});
+    tracker.onPositionSettled(result('p2', T0 + 20 * 60_000, 0.5), {});
+    tracker.onEquity(T0 + HOUR, 1_000.51, 0);
+    expect(tracker.hourly()[0]).toMatchObject({ closed: 2, wins: 2, losses: 0 });
+    // The sell of p1 paid 0.02 more than its estimate: its +0.01 becomes −0.01, an hour later.
+    const sell = { id: 's', clientId: 'p1-s1', market: 'BTC/KRW', side: 'sell' as const, price: 1000.01, amount: 1, status: 'filled' as const, filled: 1, cost: 1000.01, fee: 1.02, ts: T0 + HOUR };
+    tracker.onOrderEvent({ type: 'order.feeCorrected', ts: T0 + HOUR, order: sell, delta: 0.02 });
+    expect(tracker.trades[0]!.pnl).toBeCloseTo(-0.01, 12);
+    expect(tracker.hourly()[0]).toMatchObject({ closed: 2, wins: 1, losses: 1 });
+    expect(tracker.hourly()[1]).toMatchObject({ closed: 0, wins: 0, losses: 0 });
+    // A correction that keeps the sign moves nothing.
+    tracker.onOrderEvent({ type: 'order.feeCorrected', ts: T0 + HOUR, order: { ...sell, clientId: 'p2-s1' }, delta: 0.1 });
+    expect(tracker.hourly()[0]).toMatchObject({ wins: 1, losses: 1 });
+  });
 });
