@@ -92,9 +92,10 @@ export const rlConfigSchema = z
          */
         start: z.enum(['rule', 'untrained']).default('rule'),
         /**
-         * Each generation, cash (a network that never buys, saved as models/cash) is tried against an
-         * incumbent that traded on the validation episodes, on the same validation episodes and through the same gate (it counts as a
-         * candidate tried): an incumbent that loses significantly is replaced by staying in cash.
+         * Cash is the default: each generation, the player the gate keeps (the candidate that beat the
+         * incumbent, else the incumbent) trades on only if, where it traded, it beats cash on the same
+         * validation episodes through the same gate (one more candidate tried); else cash (a network that
+         * never buys, saved as models/cash) becomes best. false: the kept player trades whatever it showed.
          */
         cashChallenger: z.boolean().default(true),
         trainEpisodes: z.number().int().positive().default(24),

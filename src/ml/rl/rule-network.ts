@@ -105,8 +105,8 @@ export function ruleWeights(spec: QNetworkSpec, rule: ExitRule, seed: number): Q
 
 /**
  * Cash as a network: the rule's weights with BUY never worth it (advantage −1, no input), so it never
- * enters; the loop's standing challenger of an incumbent that trades (an agent that stays in cash where
- * nothing pays is a correct result, and the gate can choose it).
+ * enters; what the loop keeps when the player it would keep shows no edge over cash (an agent that stays in
+ * cash where nothing pays is a correct result).
  */
 export function cashWeights(spec: QNetworkSpec, rule: ExitRule, seed: number): QWeights {
   const weights = ruleWeights(spec, rule, seed);
