@@ -77,16 +77,7 @@ class SnapshotSink extends EventSink<MarketEvent, FeatureBatch> {
       // Trades of one market come in runs: the previous event's state saves most Map look-ups (and the last
       // market is written only when it changes: two stores an event with their write barriers).
       let state = this.#lastState;
-      if (event.market !== this.#lastMarket || state === undefined) {
-        state = this.#markets.get(event.market);
-        if (state === undefined) {
-          state = new MarketState(event.market, this.#regimeRule);
-          this.#markets.set(event.market, state);
-          this.#states.push(state);
-        }
-        this.#lastMarket = event.market;
-        this.#lastState = state;
-      }
+      if (event.market !== this.#lastMarket || state === undefined) state = this.#stateOf(event.market);
       const counters = this.#counters;
       counters.events++;
       // apply's own test (it changes nothing for an event older than its market's last), made here: apply is
@@ -99,6 +90,22 @@ class SnapshotSink extends EventSink<MarketEvent, FeatureBatch> {
     } catch (error: unknown) {
       this.fail(error);
     }
+  }
+
+  /**
+   * The market's state, made on its first event, and remembered as the last event's. Out of `next`: the compiler
+   * inlines a bounded amount of bytecode into the event's path, and a change of market is the rarer case.
+   */
+  #stateOf(market: string): MarketState {
+    let state = this.#markets.get(market);
+    if (state === undefined) {
+      state = new MarketState(market, this.#regimeRule);
+      this.#markets.set(market, state);
+      this.#states.push(state);
+    }
+    this.#lastMarket = market;
+    this.#lastState = state;
+    return state;
   }
 
   protected override finish(): void {

@@ -24,7 +24,7 @@ export function passesVolumeFilter(snapshot: FeatureSnapshot, options: VolumeFil
 function passes(snapshot: FeatureSnapshot, i: number, minValue: number, minTrades: number, minVolume: number): boolean {
   const windows = snapshot.windows;
   // The class tested once a snapshot, not once a figure as windowValue would.
-  if (windows instanceof SnapshotWindows) return windows.valueAt(i) >= minValue && windows.tradesAt(i) >= minTrades && windows.volumeAt(i) >= minVolume;
+  if (windows instanceof SnapshotWindows) return windows.atLeast(i, minValue, minTrades, minVolume);
   return windowValue(windows, i, 'value') >= minValue && windowValue(windows, i, 'trades') >= minTrades && windowValue(windows, i, 'volume') >= minVolume;
 }
 
