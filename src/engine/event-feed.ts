@@ -8,7 +8,11 @@ import { Observable, type Observer, type Subscriber, type SubjectLike, type Unsu
  * `share` stages multicast through (`share({ connector })`).
  */
 export class EventFeed<T> implements SubjectLike<T> {
-  readonly #sinks: Subscriber<T>[] = [];
+  /**
+   * Never changed in place: subscribe and unsubscribe replace it, so a delivery walks the list as it was when
+   * it began (a subscriber may unsubscribe, or another subscribe, meanwhile) without copying it for each value.
+   */
+  #sinks: readonly Subscriber<T>[] = [];
   #done = false;
 
   #error: { readonly error: unknown } | undefined;
@@ -22,31 +26,34 @@ export class EventFeed<T> implements SubjectLike<T> {
       subscriber.complete();
       return undefined;
     }
-    this.#sinks.push(subscriber);
+    this.#sinks = [...this.#sinks, subscriber];
     return () => {
       const i = this.#sinks.indexOf(subscriber);
-      if (i >= 0) this.#sinks.splice(i, 1);
+      if (i >= 0) this.#sinks = this.#sinks.filter((_, k) => k !== i);
     };
   });
 
   next(value: T): void {
     const sinks = this.#sinks;
     if (sinks.length === 1) (sinks[0] as Subscriber<T>).next(value);
-    // A copy: a subscriber may unsubscribe (or another subscribe) while the value is delivered.
-    else if (sinks.length > 1) for (const sink of sinks.slice()) sink.next(value);
+    else for (let i = 0; i < sinks.length; i++) (sinks[i] as Subscriber<T>).next(value);
   }
 
   error(error: unknown): void {
     if (this.#done) return;
     this.#done = true;
     this.#error = { error };
-    for (const sink of this.#sinks.splice(0)) sink.error(error);
+    const sinks = this.#sinks;
+    this.#sinks = [];
+    for (const sink of sinks) sink.error(error);
   }
 
   complete(): void {
     if (this.#done) return;
     this.#done = true;
-    for (const sink of this.#sinks.splice(0)) sink.complete();
+    const sinks = this.#sinks;
+    this.#sinks = [];
+    for (const sink of sinks) sink.complete();
   }
 
   subscribe(observer: Partial<Observer<T>>): Unsubscribable {
