@@ -70,10 +70,7 @@ class SnapshotSink extends EventSink<MarketEvent, FeatureBatch> {
     if (this.stopped) return;
     try {
       const ts = event.ts;
-      if (ts > this.#boundary) {
-        if (this.#pending) this.#emit(this.#boundary);
-        this.#boundary = Math.ceil(ts / this.#every) * this.#every;
-      }
+      if (ts > this.#boundary) this.#cross(ts);
       // Trades of one market come in runs: the previous event's state saves most Map look-ups (and the last
       // market is written only when it changes: two stores an event with their write barriers).
       let state = this.#lastState;
@@ -90,6 +87,15 @@ class SnapshotSink extends EventSink<MarketEvent, FeatureBatch> {
     } catch (error: unknown) {
       this.fail(error);
     }
+  }
+
+  /**
+   * The event at `ts` is past the boundary: the batch of the boundary, if an event came since the last, and the
+   * next boundary. Out of `next` (about once a second), for the same reason as #stateOf.
+   */
+  #cross(ts: number): void {
+    if (this.#pending) this.#emit(this.#boundary);
+    this.#boundary = Math.ceil(ts / this.#every) * this.#every;
   }
 
   /**

@@ -140,18 +140,26 @@ export class MarketState {
    * of them an event cost more than the rest of the print.
    */
   #print(event: TradeEvent | CandleEvent): void {
-    const ts = event.ts;
-    this.#advance(ts);
-    const trade = event.kind === 'trade';
-    const price = trade ? event.price : event.close;
-    const volume = trade ? event.amount : event.volume;
+    this.#advance(event.ts);
+    let price: number;
+    let volume: number;
+    let high: number;
+    let low: number;
+    if (event.kind === 'trade') {
+      price = high = low = event.price;
+      volume = event.amount;
+    } else {
+      price = event.close;
+      volume = event.volume;
+      high = event.high;
+      low = event.low;
+    }
     const value = price * volume;
     // By name, not a loop over #rings: the loop checked the array and each element's class on every print.
     this.#ring0.add(volume, value);
     this.#ring1.add(volume, value);
     this.#ring2.add(volume, value);
-    if (trade) this.#extremes.add(price, price);
-    else this.#extremes.add(event.high, event.low);
+    this.#extremes.add(high, low);
     this.#volatility.add(price);
     this.price = price;
     // A print outside the touch means the book has moved since its last top: that touch is stale. Compared with
