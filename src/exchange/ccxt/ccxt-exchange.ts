@@ -35,7 +35,7 @@ export interface CcxtExchangeOptions extends CcxtOptions {
   readonly attempts?: number;
   /** First retry delay (default 250 ms, doubling, half jittered, capped at 5 s). */
   readonly retryDelayMs?: number;
-  /** When a fill reported at an estimate has its order's trades read (`#checkFee`; default 0.2 s, then 1 s doubling to 30 s, about 90 s in all). */
+  /** When a fill reported at an estimate has its order's trades read (`#checkFee`; default 0.2 s, then 1 s doubling to 30 s and on to 5 minutes, about 13.5 minutes in all). */
   readonly feeCheckDelaysMs?: readonly number[];
   /** Fee per side used in the rules (default: the account's or the market's). */
   readonly feeRate?: number;
@@ -778,9 +778,11 @@ const STREAM_CATCH_UP_MS = 1_000;
 
 /**
  * When an order whose fee is an estimate has its trades read (`CcxtExchange.#checkFee`): at once nearly (a
- * trade is listed with its fill), then with backoff while they are not all listed, about 90 s in all.
+ * trade is listed with its fill), then with backoff while they are not all listed or the reads fail, about
+ * 13.5 minutes in all: an outage of the exchange's REST (5xx) longer than the first 90 s left the estimate
+ * for good; twelve reads of an order at most, each of weight 5.
  */
-const FEE_CHECK_DELAYS_MS = [200, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000];
+const FEE_CHECK_DELAYS_MS = [200, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 60_000, 120_000, 240_000, 300_000];
 
 /** An order already read by the dialect (the engine's shape, a look-up's), not ccxt's raw answer. */
 function isOrder(o: unknown): o is Order {
