@@ -1,4 +1,5 @@
 import type { Balance, MarketEvent, Venue } from '../core/index.js';
+import { MarketRound } from '../core/market-round.js';
 import type { PriceSpan } from '../report/results.js';
 
 /** A market's last price; while a span is kept (startSpan), its first and last price in the span too. */
@@ -43,7 +44,8 @@ export interface LastSeen {
 export class Portfolio {
   readonly #venue: Venue;
   readonly #quote: string;
-  readonly #lastPrice = new Map<string, PriceCell>();
+  /** Found by the market's place in the round of events (see MarketRound): no Map look-up an event. */
+  readonly #lastPrice = new MarketRound<PriceCell>();
   /** A coin's price cell by currency, once its market has a price (equity is valued every batch). */
   readonly #coinCell = new Map<string, PriceCell>();
   #spanning = false;
@@ -152,7 +154,7 @@ export class Portfolio {
 
   /** Every market's last price (a checkpoint's). */
   prices(): (readonly [string, number])[] {
-    return [...this.#lastPrice].map(([m, cell]) => [m, cell.price] as const);
+    return this.#lastPrice.entries().map(([m, cell]) => [m, cell.price] as const);
   }
 
   /** Free and locked balance of every currency of the account. */

@@ -1,4 +1,5 @@
 import type { CandleEvent, MarketEvent, TradeEvent } from '../core/index.js';
+import { MarketRound } from '../core/market-round.js';
 
 /**
  * A batch of market events as typed arrays, the form a reader thread hands batches over in (the
@@ -40,7 +41,8 @@ export function writeCandle(values: Float64Array, v: number, e: CandleEvent): vo
 }
 
 export class EventColumnBuilder {
-  readonly #known = new Map<string, number>();
+  /** Each market's number, found by its place in the round of events (see MarketRound): no Map look-up an event. */
+  readonly #known = new MarketRound<number>();
   #count = 0;
   #codes = new Uint8Array(0);
   #markets = new Uint32Array(0);

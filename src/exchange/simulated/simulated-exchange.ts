@@ -15,6 +15,7 @@ import type {
   RejectReason,
   TradeEvent,
 } from '../../core/index.js';
+import { MarketRound } from '../../core/market-round.js';
 import type { RulesSource } from '../market-rules.js';
 import { isMultipleOfTick, isPriceOnTick, roundAmountDown, roundPrice } from '../tick-math.js';
 import { ActionQueue } from './action-queue.js';
@@ -145,8 +146,11 @@ export class SimulatedExchange implements Exchange {
   /** Resting orders of every market, in arrival order. */
   readonly #open = new Set<SimOrder>();
   readonly #markets = new Map<MarketSymbol, MarketState>();
-  /** A market event's rules and state by market (null: no rules), one look-up an event instead of two. */
-  readonly #fed = new Map<MarketSymbol, { readonly rules: MarketRules; readonly state: MarketState } | null>();
+  /**
+   * A market event's rules and state by market (null: no rules), one look-up an event instead of two, by
+   * the market's place in the round of events (see MarketRound).
+   */
+  readonly #fed = new MarketRound<{ readonly rules: MarketRules; readonly state: MarketState } | null>();
   #queue = new ActionQueue<Action>();
   readonly #events = new Subject<OrderEvent>();
   #now: number;
