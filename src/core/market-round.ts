@@ -1,3 +1,5 @@
+import { objectArray } from './object-array.js';
+
 /**
  * Per-market values looked up an event at a time, found by the market's place in the round: merged
  * candle files give every market's bar of a close one after another, in the same order each round, so
@@ -8,8 +10,8 @@
  */
 export class MarketRound<T> {
   readonly #index = new Map<string, number>();
-  readonly #markets: string[] = [];
-  readonly #values: T[] = [];
+  readonly #markets = objectArray<string>();
+  readonly #values = objectArray<T>();
   /** Place of the last market found or set. */
   #last = -1;
 
@@ -19,9 +21,12 @@ export class MarketRound<T> {
 
   /** The market's value, undefined before it was set. */
   get(market: string): T | undefined {
+    const markets = this.#markets;
     let i = this.#last + 1;
-    if (i === this.#markets.length) i = 0;
-    if (this.#markets[i] !== market) {
+    if (i === markets.length) i = 0;
+    // Never a read past the end (an empty round: a run's first event), which the code compiled in a run
+    // before would not have seen and would be thrown away for.
+    if (markets.length === 0 || markets[i] !== market) {
       const found = this.#index.get(market);
       if (found === undefined) return undefined;
       i = found;

@@ -1,4 +1,5 @@
 import type { FeatureSnapshot } from '../core/index.js';
+import { objectArray } from '../core/object-array.js';
 
 /**
  * Each market's last feature snapshot, which the engine reads only at a buy or an exit (a few a batch):
@@ -9,7 +10,7 @@ import type { FeatureSnapshot } from '../core/index.js';
  * next scavenge walks). A batch's snapshot list is the operator's to hand out, never changed afterwards.
  */
 export class LastSnapshots {
-  #batch: readonly FeatureSnapshot[] = [];
+  #batch: readonly FeatureSnapshot[] = objectArray<FeatureSnapshot>();
   /** Each market's place in `#batch`, made again when a batch lists other markets. */
   readonly #place = new Map<string, number>();
   /** Snapshots of batches before `#batch`, by market: the last of each market that is not in `#batch`. */

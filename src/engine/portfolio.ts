@@ -1,6 +1,7 @@
 import type { Balance, MarketEvent, Venue } from '../core/index.js';
 import { MarketRound } from '../core/market-round.js';
 import type { PriceSpan } from '../report/results.js';
+import { objectArray } from '../core/object-array.js';
 
 /** A market's last price; while a span is kept (startSpan), its first and last price in the span too. */
 interface PriceCell {
@@ -50,14 +51,14 @@ export class Portfolio {
   readonly #coinCell = new Map<string, PriceCell>();
   #spanning = false;
   /** The markets priced in the span, in the order of their first price there. */
-  readonly #spanned: string[] = [];
+  readonly #spanned = objectArray<string>();
 
   readonly #staleAfterMs: number;
   /** The checkpoint time of a restored run (NaN otherwise): the latest a restored price can be from. */
   readonly #restoredTs: number;
   /** The balance list `equity` last valued, and its non-zero balances (see #hold). */
   #heldOf: readonly Balance[] | undefined;
-  readonly #held: Holding[] = [];
+  readonly #held = objectArray<Holding>();
   /** Set when `notePrice` answers true: how long the market had been silent. */
   gapMs = 0;
 

@@ -19,6 +19,7 @@ import { LastSnapshots } from './last-snapshots.js';
 import { Portfolio } from './portfolio.js';
 import { entryDenial, exitEvent, exitPrice, sizeEntries, skippedOutcome, type DecisionOutcome } from './risk.js';
 import { RejectCooldown } from './reject-cooldown.js';
+import { objectArray } from '../core/object-array.js';
 
 export type { OrderCommand } from './order-router.js';
 export type { DecisionOutcome } from './risk.js';
@@ -160,7 +161,7 @@ export class TradingEngine {
   readonly #last = new LastSnapshots();
   /** Balances, last prices and equity. */
   readonly portfolio: Portfolio;
-  readonly #pendingBuys: Decision[] = [];
+  readonly #pendingBuys = objectArray<Decision>();
   readonly #listeners: EngineListener[] = [];
   readonly #subscriptions: Subscription[] = [];
   /** Round trips with something bought, in settlement order. */

@@ -1,6 +1,7 @@
 import type { Decision, OrderEvent, Ranking } from '../core/index.js';
 import { HOUR_MS } from '../core/index.js';
 import { resultWithFee, type PositionResult } from '../../machines/index.js';
+import { objectArray } from '../core/object-array.js';
 
 /** A stop of the bot by its kill switch (or its stop), as the results report it. */
 export interface Halt {
@@ -80,7 +81,7 @@ export const MIN_RATIO_HOURS = 24;
 export class PerformanceTracker {
   readonly trades: TradeRecord[] = [];
   readonly equityCurve: { ts: number; equity: number; invested: number }[] = [];
-  readonly #hours: HourAcc[] = [];
+  readonly #hours = objectArray<HourAcc>();
   #fees = 0;
   #traded = 0;
   #fills = 0;
@@ -234,7 +235,9 @@ export class PerformanceTracker {
 
   #hour(ts: number): HourAcc {
     const h = Math.floor(ts / HOUR_MS) * HOUR_MS;
-    let acc = this.#hours[this.#hours.length - 1];
+    // No read before the first hour (index −1): the code compiled in an earlier run never saw one.
+    const hours = this.#hours;
+    let acc = hours.length > 0 ? hours[hours.length - 1] : undefined;
     // A feature batch is dated at its boundary, up to one cadence before the event that emitted it (and
     // that may have filled an order past the hour): the hours never go back.
     if (acc && h < acc.hour) return acc;

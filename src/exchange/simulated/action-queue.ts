@@ -1,9 +1,11 @@
+import { objectArray } from '../../core/object-array.js';
+
 /**
  * A min-heap of scheduled items ordered by (time, insertion sequence): items due at the same event
  * time run in the order they were scheduled, which keeps the simulated exchange deterministic.
  */
 export class ActionQueue<T> {
-  readonly #heap: { ts: number; seq: number; item: T }[] = [];
+  readonly #heap = objectArray<{ ts: number; seq: number; item: T }>();
   #seq = 0;
 
   get size(): number {

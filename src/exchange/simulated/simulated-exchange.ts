@@ -209,11 +209,13 @@ export class SimulatedExchange implements Exchange {
    * time), runs every action due by then, matches resting orders against the event, then delivers
    * whatever became due. Must not be called from inside an `orderEvents$` subscriber.
    */
-  onMarketEvent(event: MarketEvent, unfed?: (event: MarketEvent) => void): void {
-    // `unfed` hears each event of a market until a well-formed one was fed here (the venue learns the market's
-    // rules from it): the look-up that finds the market's rules and state answers that too.
+  onMarketEvent(event: MarketEvent, unfed?: { observe(event: MarketEvent): void }): void {
+    // `unfed` observes each event of a market until a well-formed one was fed here (the venue learns the
+    // market's rules from it): the look-up that finds the market's rules and state answers that too. An
+    // object's method, not a function value: a venue's own closure was another function each run, and the
+    // code compiled in the run before was thrown away at the next run's first event.
     let fed = this.#fed.get(event.market);
-    if (fed === undefined && unfed !== undefined) unfed(event);
+    if (fed === undefined && unfed !== undefined) unfed.observe(event);
     if (this.#draining) throw new Error('SimulatedExchange.onMarketEvent called from inside an orderEvents$ subscriber');
     if (!isWellFormed(event)) {
       this.#malformed++;

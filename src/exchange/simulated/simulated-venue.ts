@@ -129,10 +129,8 @@ export class SimulatedVenue implements Venue {
 
   onMarketEvent(event: MarketEvent): void {
     // Observed until a well-formed event of the market reached the exchange: by then its rules are known.
-    this.exchange.onMarketEvent(event, this.#observe);
+    this.exchange.onMarketEvent(event, this);
   }
-
-  readonly #observe = (event: MarketEvent): void => this.observe(event);
 
   settle(ts: number): void {
     this.exchange.advanceTo(ts + 1);
