@@ -56,6 +56,27 @@ interface PaperTrade {
   exiting: boolean;
 }
 
+/** A market's last snapshot and its open paper trade (one at a time). */
+interface PaperMarket {
+  readonly market: string;
+  last: FeatureSnapshot | undefined;
+  open: PaperTrade | undefined;
+}
+
+/**
+ * Opens a paper limit buy at its bid for each coin of `ranking` that has none open. A function of the
+ * module rather than of each run: a closure made each run was another call target every run, and the
+ * batch code compiled in the run before was thrown away at the next run's first batch.
+ */
+function openPaperTrades(markets: MarketSlots<PaperMarket>, ranking: Ranking['ranking'], ts: number): void {
+  for (const entry of ranking) {
+    const market = markets.find(entry.market);
+    const s = market?.last;
+    if (!market || !s || market.open) continue;
+    market.open = { limit: s.touch?.bidPrice ?? s.price, ts, filledTs: -1, best: 0, exiting: false };
+  }
+}
+
 /**
  * Turns probability into money: the inner strategy proposes buys, the gate lets one through only when
  * the expected net return of trading the ranking's picks, after fees, clears `margin`, and sizes it by a
@@ -75,7 +96,7 @@ export function edgeGate(options: EdgeGateOptions): (inner: Strategy) => Strateg
   return (inner) => (source) =>
     new Observable<Decision>((subscriber) => {
       // Per market: its last snapshot and its open paper trade (one at a time).
-      const markets = new MarketSlots<{ readonly market: string; last: FeatureSnapshot | undefined; open: PaperTrade | undefined }>((market) => ({ market, last: undefined, open: undefined }));
+      const markets = new MarketSlots<PaperMarket>((market) => ({ market, last: undefined, open: undefined }));
       const closed: number[] = [];
       // The estimate changes only when a paper trade closes: computed once per close, not per BUY (tens of thousands a run).
       let estimated: EdgeEstimate | undefined;
@@ -87,14 +108,6 @@ export function edgeGate(options: EdgeGateOptions): (inner: Strategy) => Strateg
       let listed: Ranking['ranking'] = [];
       /** The time of the last batch when no ranking followed it yet (−1 once one did). */
       let unlisted = -1;
-      const openPaperTrades = (ranking: Ranking['ranking'], ts: number): void => {
-        for (const entry of ranking) {
-          const market = markets.find(entry.market);
-          const s = market?.last;
-          if (!market || !s || market.open) continue;
-          market.open = { limit: s.touch?.bidPrice ?? s.price, ts, filledTs: -1, best: 0, exiting: false };
-        }
-      };
       const decisions = inner(inputs).subscribe({
         next(d) {
           if (d.kind !== 'BUY') return subscriber.next(d);
@@ -118,7 +131,7 @@ export function edgeGate(options: EdgeGateOptions): (inner: Strategy) => Strateg
             // whose paper trade ended then opens the next at that batch's prices (before this batch's are
             // read), as the bot re-enters a coin the ranking keeps. Opened only at rankings, one coin (whose
             // ranking never changes) sampled one paper trade and the gate stayed shut.
-            if (unlisted >= 0) openPaperTrades(listed, unlisted);
+            if (unlisted >= 0) openPaperTrades(markets, listed, unlisted);
             if (options.regimeMin > -1 && input.snapshots.length > 0) breadth = horizonBreadth(input.snapshots, options.regimeHorizon).breadth;
             const snapshots = input.snapshots;
             for (let i = 0; i < snapshots.length; i++) {
@@ -152,7 +165,7 @@ export function edgeGate(options: EdgeGateOptions): (inner: Strategy) => Strateg
           } else if (input.kind === 'ranking') {
             listed = input.ranking.ranking;
             unlisted = -1;
-            openPaperTrades(listed, input.ranking.ts);
+            openPaperTrades(markets, listed, input.ranking.ts);
           }
           inputs.next(input);
         },
