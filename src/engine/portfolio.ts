@@ -1,7 +1,7 @@
 import type { Balance, MarketEvent, Venue } from '../core/index.js';
 import { MarketRound } from '../core/market-round.js';
-import type { PriceSpan } from '../report/results.js';
 import { objectArray } from '../core/object-array.js';
+import type { PriceSpan } from '../report/results.js';
 
 /** A market's last price; while a span is kept (startSpan), its first and last price in the span too. */
 interface PriceCell {
