@@ -29,7 +29,7 @@ export interface GenerationRecord {
     readonly tradesCurrent: number;
     readonly feesBest: number;
     readonly feesCurrent: number;
-    /** Cash tried against the incumbent on the same episodes (every return 0), when the incumbent is not cash. */
+    /** The player the gate kept (`player`) tested against cash on the same episodes (every return 0; `meanDiff` player − cash), when it traded and the incumbent is not cash. */
     readonly cash?: { readonly player: string; readonly meanDiff: number; readonly pValue: number; readonly candidatesTried: number; readonly alpha: number; readonly promoted: boolean };
   };
   readonly promoted: boolean;
