@@ -4,6 +4,16 @@ import { genericMarketRules, type CcxtMarketLike, type PrecisionMode } from '../
 import type { CcxtCall, CcxtDialect, OrderRef } from './ccxt-dialect.js';
 import { reloadMarkets } from './reload-markets.js';
 
+/**
+ * Exchanges whose myTrades reads an order's trades (`orderId`) a page at a time from a trade id (`fromId`,
+ * ascending; without it the latest), at most TRADES_PAGE a page (Binance's maximum; its default is 500).
+ * Elsewhere one read with the exchange's own default, as before.
+ */
+const TRADES_PAGED = new Set(['binance', 'binanceus']);
+const TRADES_PAGE = 1_000;
+/** The most pages read for one order's fee. */
+const TRADES_PAGES_MAX = 20;
+
 /** Exchanges whose ccxt `fetchOrder` finds an order by `params.origClientOrderId` (read in ccxt's source). */
 const FETCH_BY_CLIENT_ID = new Set(['binance', 'binanceus']);
 /** How far back a client-id search through closed orders looks. */
@@ -254,7 +264,22 @@ export function unifiedDialect(ex: Ccxt, call: CcxtCall): CcxtDialect {
       ? {
           async tradeFees(order: Order) {
             // `orderId` narrows Binance's myTrades to the order; other exchanges may ignore it, hence the filter.
-            const trades = await call(() => ex.fetchMyTrades(order.market, undefined, undefined, { orderId: order.id }));
+            const paged = TRADES_PAGED.has(ex.id);
+            let trades = await call(() => ex.fetchMyTrades(order.market, undefined, paged ? TRADES_PAGE : undefined, { orderId: order.id }));
+            // A full answer holds the order's latest trades only: read them again from the first on, a page at a
+            // time, so the fees add up (before, an order of more than 500 trades kept its estimate for good).
+            if (paged && trades.length >= TRADES_PAGE) {
+              const all: typeof trades = [];
+              let fromId = 0;
+              for (let page = 0; page < TRADES_PAGES_MAX; page++) {
+                const batch = await call(() => ex.fetchMyTrades(order.market, undefined, TRADES_PAGE, { orderId: order.id, fromId }));
+                all.push(...batch);
+                const last = Number(batch[batch.length - 1]?.id);
+                if (batch.length < TRADES_PAGE || !Number.isFinite(last)) break;
+                fromId = last + 1;
+              }
+              trades = all;
+            }
             const m = market(order.market);
             const base = m?.base ?? baseOf(order.market);
             const quote = m?.quote ?? quoteOf(order.market);

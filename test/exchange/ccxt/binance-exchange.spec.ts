@@ -214,6 +214,22 @@ describe('CcxtExchange on Binance (real ccxt.pro binance, local server)', () => 
     expect(corrections.length).toBeLessThanOrEqual(2);
   });
 
+  it('an order of more trades than one read of its trades holds (1,000): the fee is corrected from every page', async () => {
+    const { s, ex, events } = await setup({ feeRate: 0.00075, balances: { USDT: 1_000 } }, { privateStream: false });
+    await ex.start();
+    const placed = await ex.createLimitOrder({ clientId: 'fee-pages', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 1_200 });
+    // 1,199 trades of 1 XRP and the rest: the latest 1,000 add up to 1,000 XRP of the 1,200 executed.
+    for (let i = 0; i < 1_199; i++) s.fillOrder(placed!.id, 1);
+    s.fillOrder(placed!.id);
+    await waitFor(() => ex.getOrder({ id: placed!.id })?.status === 'filled', 'the whole fill', 10_000);
+    // Binance took 0.075 % of the 1,200 XRP bought, worth 0.45 USDT at 0.5; the estimate was 0.1 % of the cost (0.6).
+    await waitFor(() => Math.abs((ex.getOrder({ id: placed!.id })?.fee ?? 0) - 0.45) < 1e-9, 'the fee of every trade', 15_000);
+    const fills = events.filter((e): e is Extract<OrderEvent, { type: 'order.fill' }> => e.type === 'order.fill');
+    const corrections = events.filter((e): e is Extract<OrderEvent, { type: 'order.feeCorrected' }> => e.type === 'order.feeCorrected');
+    expect(fills.reduce((a, f) => a + f.fill.amount, 0)).toBeCloseTo(1_200, 9);
+    expect(fills.reduce((a, f) => a + f.fill.fee, 0) + corrections.reduce((a, c) => a + c.delta, 0)).toBeCloseTo(0.45, 9);
+  });
+
   it('a trade report delivered twice on the private stream: its amount and its fee are counted once', async () => {
     const { s, ex, events, placed } = await streamedBuy('dup-1', 0.001);
     s.repeatFrames('executionReport', 1);
