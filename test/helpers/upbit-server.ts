@@ -84,6 +84,8 @@ export interface UpbitOrderRecord {
 
 interface PublicClient {
   readonly ws: WebSocket;
+  /** Its place among the public sockets opened (1 for the first). */
+  readonly opened: number;
   format: 'DEFAULT' | 'SIMPLE';
   types: Map<string, Set<string>>;
 }
@@ -217,6 +219,7 @@ export class UpbitServer {
   readonly #rate = new Map<string, { second: number; used: number }>();
   readonly #faults = new ServerFaults();
   #refuseSubscriptions = 0;
+  #refuseAfter = 0;
   #muted = false;
   readonly #enforce: boolean;
   readonly #feeRate: number;
@@ -479,11 +482,14 @@ export class UpbitServer {
   }
 
   /**
-   * The next `count` public subscription frames are answered with Upbit's error frame (INVALID_PARAM)
-   * instead of data; the socket stays open and answers pings, as Upbit's does.
+   * The next `count` public subscription frames of sockets opened from now on are answered with Upbit's
+   * error frame (INVALID_PARAM) instead of data; the socket stays open and answers pings, as Upbit's does.
+   * Only sockets opened later: an earlier test's socket, closed by its client but with its subscription
+   * frame still on the way (a loaded machine), would take a refusal meant for the next test's.
    */
   refuseSubscriptions(count: number): void {
     this.#refuseSubscriptions = count;
+    this.#refuseAfter = this.publicConnections;
   }
 
   /** The next `count` websocket upgrades are refused with HTTP 503. */
@@ -548,7 +554,7 @@ export class UpbitServer {
 
   #onPublic(ws: WebSocket): void {
     this.publicConnections++;
-    const client: PublicClient = { ws, format: 'DEFAULT', types: new Map() };
+    const client: PublicClient = { ws, opened: this.publicConnections, format: 'DEFAULT', types: new Map() };
     this.#public.add(client);
     this.#heartbeat(ws);
     ws.on('close', () => this.#public.delete(client));
@@ -572,7 +578,7 @@ export class UpbitServer {
         return;
       }
       this.subscriptions.push(msg);
-      if (this.#refuseSubscriptions > 0) {
+      if (this.#refuseSubscriptions > 0 && client.opened > this.#refuseAfter) {
         this.#refuseSubscriptions--;
         client.types = new Map();
         ws.send(Buffer.from(JSON.stringify({ error: { name: 'INVALID_PARAM', message: 'codes 필드가 비어 있습니다.' } })));
