@@ -43,7 +43,10 @@ import { WebSocket, WebSocketServer } from 'ws';
  * orders the trade goes through (a buy only on a print strictly below its price, a sell strictly above:
  * the conservative `through` rule of the simulated exchange), at the order's price, best price first,
  * the fills bounded by the trade's quantity rounded down to the step. Commission is `feeRate` of what is
- * received: the base asset on a buy, the quote asset on a sell (Binance without BNB). `fillOrder` fills
+ * received: the base asset on a buy, the quote asset on a sell (Binance without BNB). With `payFeesIn`
+ * ('BNB', Binance's "use BNB to pay for fees"), an account holding enough of it pays every fill's
+ * commission in it instead: `feeRate` × (1 − `payFeesDiscount`) of the quote traded, at the last price of
+ * `<asset><quoteAsset>` (which must be one of the markets), taken from that asset. `fillOrder` fills
  * directly. Balances: a buy locks price × quantity of the quote, a sell the quantity of the base.
  *
  * Fault injection: `failNext` (429 / 418 with `Retry-After`, 500 / 503), `loseNextAcks` (the order is
@@ -82,6 +85,10 @@ export interface BinanceServerOptions {
   readonly balances?: Readonly<Record<string, number>>;
   /** Commission per fill (default 0.001, Binance's standard spot rate). */
   readonly feeRate?: number;
+  /** An asset that pays the commission while the account holds enough of it (Binance's BNB option); none by default. */
+  readonly payFeesIn?: string;
+  /** The commission's discount when `payFeesIn` pays it (default 0.25, Binance's BNB discount). */
+  readonly payFeesDiscount?: number;
   /** 429 past 6,000 request weight a minute and 100 orders per 10 s (default true). */
   readonly enforceRateLimits?: boolean;
   /** Server websocket pings (default 20,000 ms like Binance). */
@@ -258,6 +265,7 @@ export class BinanceServer {
   readonly #faults = new ServerFaults();
   readonly #enforce: boolean;
   readonly #feeRate: number;
+  readonly #payFeesIn: { readonly asset: string; readonly discount: number } | undefined;
   readonly #pingTimer: NodeJS.Timeout;
   #weight = { minute: 0, used: 0 };
   #orderCount: number[] = [];
@@ -273,6 +281,7 @@ export class BinanceServer {
     this.secret = options.secret ?? DEFAULT_BINANCE_SECRET;
     this.#enforce = options.enforceRateLimits ?? true;
     this.#feeRate = options.feeRate ?? 0.001;
+    this.#payFeesIn = options.payFeesIn ? { asset: options.payFeesIn, discount: options.payFeesDiscount ?? 0.25 } : undefined;
     for (const m of options.markets ?? DEFAULT_BINANCE_MARKETS) this.#markets.set(m.symbol, { ...m });
     for (const [asset, v] of Object.entries(options.balances ?? { USDT: 10_000 })) this.#balances.set(asset, { free: v, locked: 0 });
     this.#server = createServer((req, res) => void this.#handle(req, res));
@@ -859,6 +868,15 @@ export class BinanceServer {
     return { order: o, takerFills: o.fills.slice(before) };
   }
 
+  /** The commission of a fill worth `quoteQty` when `payFeesIn` pays it (the account holds enough), else undefined. */
+  #feeInOtherAsset(m: BinanceMarket, quoteQty: number): { readonly asset: string; readonly commission: number } | undefined {
+    const pay = this.#payFeesIn;
+    if (!pay || pay.asset === m.baseAsset || pay.asset === m.quoteAsset) return undefined;
+    const price = this.#market(`${pay.asset}${m.quoteAsset}`).price;
+    const commission = r8((quoteQty * this.#feeRate * (1 - pay.discount)) / price);
+    return this.#account(pay.asset).free >= commission ? { asset: pay.asset, commission } : undefined;
+  }
+
   /** Executes `qty` of `o` at `price`: balances, commission, the order's state, its user-stream events. */
   #fill(o: ServerOrder, qty: number, price: number, isMaker: boolean): void {
     const m = this.#market(o.symbol);
@@ -869,22 +887,24 @@ export class BinanceServer {
     const quoteQty = r8(price * q);
     let commission: number;
     let commissionAsset: string;
+    const paid = this.#feeInOtherAsset(m, quoteQty);
     if (o.side === 'BUY') {
       // the lock was made at the order's price: release that share, refund any price improvement
       const release = o.type === 'MARKET' ? quoteQty : Math.min(o.locked, r8(o.price * q));
       o.locked = r8(o.locked - release);
       quote.locked = r8(quote.locked - release);
       quote.free = r8(quote.free + release - quoteQty);
-      commission = r8(q * this.#feeRate);
-      commissionAsset = m.baseAsset;
-      base.free = r8(base.free + q - commission);
+      commission = paid?.commission ?? r8(q * this.#feeRate);
+      commissionAsset = paid?.asset ?? m.baseAsset;
+      base.free = r8(base.free + q - (paid ? 0 : commission));
     } else {
       o.locked = r8(o.locked - q);
       base.locked = r8(base.locked - q);
-      commission = r8(quoteQty * this.#feeRate);
-      commissionAsset = m.quoteAsset;
-      quote.free = r8(quote.free + quoteQty - commission);
+      commission = paid?.commission ?? r8(quoteQty * this.#feeRate);
+      commissionAsset = paid?.asset ?? m.quoteAsset;
+      quote.free = r8(quote.free + quoteQty - (paid ? 0 : commission));
     }
+    if (paid) this.#account(paid.asset).free = r8(this.#account(paid.asset).free - paid.commission);
     const now = Date.now();
     const fill: ServerFill = { id: this.#nextFillId++, price, qty: q, quoteQty, commission, commissionAsset, time: now, isMaker };
     o.fills.push(fill);
@@ -894,7 +914,7 @@ export class BinanceServer {
     o.status = o.executedQty >= o.origQty - 1e-12 ? 'FILLED' : 'PARTIALLY_FILLED';
     if (o.status === 'FILLED') this.#release(o);
     this.#pushExecution(o, 'TRADE', fill);
-    this.#pushAccount([m.baseAsset, m.quoteAsset]);
+    this.#pushAccount([m.baseAsset, m.quoteAsset, ...(paid ? [paid.asset] : [])]);
     if (o.status !== 'FILLED' && o.timeInForce !== 'GTC') this.#finish(o, 'EXPIRED', 'EXPIRED');
   }
 

@@ -34,15 +34,23 @@ export interface CcxtDialect {
   /** Orders of the account closed (filled or cancelled) since `since` (ms), in these markets where the exchange needs one. */
   closedOrders(since: number, markets: readonly string[], now: number): Promise<Order[]>;
   /**
-   * The exchange's own fee of an order's trades (quote; a fee in the coin at the trade's price, one in a third
-   * currency as none) and the amount those trades add up to, where the order's answers may carry no fee
-   * (Binance: ccxt's `fetchMyTrades` by `orderId`). Absent where every fill's fee is known when it is reported (Upbit).
+   * The exchange's own fee of an order's trades and the amount those trades add up to, where the order's
+   * answers may carry no fee (Binance: ccxt's `fetchMyTrades` by `orderId`). The fee is in quote: one in
+   * the coin at the trade's price, one in a third currency (BNB) at that currency's price in quote now;
+   * undefined when a third currency has no price in quote on the exchange (the estimate then stands).
+   * Absent where every fill's fee is known when it is reported (Upbit).
    */
-  tradeFees?(order: Order): Promise<{ readonly filled: number; readonly fee: number }>;
+  tradeFees?(order: Order): Promise<TradeFees>;
   /** Asks for a cancel; throws ccxt's `OrderNotFound` when the order is no longer open. */
   cancel(order: { readonly id: string; readonly market?: string }): Promise<CcxtOrder>;
   /** The engine's reject reason and the exchange's own words for a refusal. */
   rejectOf(error: unknown): { reason: RejectReason; message: string };
+}
+
+/** An order's trades as `CcxtDialect.tradeFees` read them. */
+export interface TradeFees {
+  readonly filled: number;
+  readonly fee: number | undefined;
 }
 
 export type CcxtDialectFactory = (exchange: Ccxt, call: CcxtCall) => CcxtDialect;

@@ -1,9 +1,9 @@
 import { BadResponse, BaseError, ExchangeNotAvailable, InvalidNonce, NetworkError, OrderNotFound, RateLimitExceeded, type Exchange as Ccxt } from 'ccxt';
 import { Subject, type Observable } from 'rxjs';
 import type { Balance, Clock, Exchange, LimitOrderRequest, MarketRules, Order, OrderEvent, RejectReason } from '../../core/index.js';
-import { baseOf, wallClock } from '../../core/index.js';
+import { baseOf, quoteOf, wallClock } from '../../core/index.js';
 import { retryWithBackoff, sleep } from '../../net/retry.js';
-import type { CcxtDialect, CcxtDialectFactory, OrderRef } from './ccxt-dialect.js';
+import type { CcxtDialect, CcxtDialectFactory, OrderRef, TradeFees } from './ccxt-dialect.js';
 import { createCcxt, type CcxtOptions } from './create-ccxt.js';
 import { isDuplicateClientId } from './duplicate-client-id.js';
 import { isTransient } from './upbit-errors.js';
@@ -222,7 +222,7 @@ export class CcxtExchange implements Exchange {
         );
         const order = this.#dialect.toOrder(placed, undefined, this.#clock.now());
         // An answer that crossed carries its trades' fees (Binance's FULL answer): all of this first fill's.
-        if (order) return this.#apply({ ...order, clientId: order.clientId || request.clientId, market: request.market, side: request.side }, undefined, undefined, baseFeeOf(placed, request.market), hasFee(placed));
+        if (order) return this.#apply({ ...order, clientId: order.clientId || request.clientId, market: request.market, side: request.side }, undefined, undefined, baseFeeOf(placed, request.market), hasFee(placed, request.market));
         lastError = new Error(`${this.ccxt.id} answered an order without id`);
         mayExist = true;
       } catch (error) {
@@ -293,7 +293,7 @@ export class CcxtExchange implements Exchange {
     try {
       const answer = await this.#dialect.cancel({ id: orderId, ...(known ? { market: known.market } : {}) });
       const order = await this.#afterStream(answer, known);
-      if (order) this.#apply(order, undefined, undefined, undefined, hasFee(answer));
+      if (order) this.#apply(order, undefined, undefined, undefined, hasFee(answer, order.market));
       if (order?.status === 'open') this.#pollSoon();
     } catch (error) {
       if (error instanceof OrderNotFound) {
@@ -610,7 +610,7 @@ export class CcxtExchange implements Exchange {
           if (this.#closed) return;
           const order = this.#tracker.get({ id });
           if (!order) return;
-          let trades: { readonly filled: number; readonly fee: number };
+          let trades: TradeFees;
           try {
             trades = await tradeFees(order);
           } catch {
@@ -619,6 +619,8 @@ export class CcxtExchange implements Exchange {
           // Read against the order as it is now (the trades answered after any fill reported meanwhile).
           const now = this.#tracker.get({ id }) ?? order;
           if (Math.abs(trades.filled - now.filled) > 1e-9 * Math.max(1, now.filled)) continue;
+          // Paid in a currency the exchange gives no price of in quote: the estimate is the best figure there is.
+          if (trades.fee === undefined) return;
           const event = this.#tracker.correctFee(id, now.filled, trades.fee, this.#clock.now());
           if (event) {
             this.#stats.feeCorrections++;
@@ -651,7 +653,7 @@ export class CcxtExchange implements Exchange {
     const read = (previous: Order | undefined): Order | undefined =>
       isOrder(answer) ? answer : this.#dialect.toOrder(answer as Parameters<CcxtDialect['toOrder']>[0], previous, this.#clock.now());
     const order = read(known);
-    if (!order || !this.#stats.streamConnected || !this.#running || hasFee(answer)) return order;
+    if (!order || !this.#stats.streamConnected || !this.#running || hasFee(answer, order.market)) return order;
     const tolerance = 1e-9 * Math.max(1, order.filled);
     const seen = (): number => this.#tracker.get({ id: order.id })?.filled ?? 0;
     if (order.filled - seen() <= tolerance) return order;
@@ -715,8 +717,11 @@ export class CcxtExchange implements Exchange {
           // (Upbit myOrder `volume` in a frame of a trade, Binance executionReport `l`).
           const tradeTs = Number(info?.['trade_timestamp']) || Number(o.lastTradeTimestamp) || undefined;
           const tradeAmount = Number(info?.['trade_uuid'] ? info['volume'] : info?.['l']);
-          // Binance's report gives the trade's own fee (`n`); Upbit's frames their order's cumulative `paid_fee`.
-          const trade = tradeAmount > 0 ? { ts: tradeTs, amount: tradeAmount, fee: info?.['n'] !== undefined || info?.['paid_fee'] !== undefined } : undefined;
+          // Binance's report gives the trade's own fee (`n` in `N`: known here in quote or the coin, not in BNB);
+          // Upbit's frames their order's cumulative `paid_fee`.
+          const feeCurrency = info?.['N'];
+          const reportFee = info?.['n'] !== undefined && (feeCurrency === null || feeCurrency === undefined || Number(info['n']) === 0 || (order !== undefined && (feeCurrency === baseOf(order.market) || feeCurrency === quoteOf(order.market))));
+          const trade = tradeAmount > 0 ? { ts: tradeTs, amount: tradeAmount, fee: reportFee || info?.['paid_fee'] !== undefined } : undefined;
           // The trade's own fee when it was taken in the coin bought (Binance executionReport: `n` in `N`).
           const coinFee = order && info?.['N'] === baseOf(order.market) ? Number(info['n']) : undefined;
           if (order) this.#apply(order, Number(info?.['timestamp']) || o.lastUpdateTimestamp || this.#clock.now(), trade, coinFee !== undefined && Number.isFinite(coinFee) ? coinFee : undefined);
@@ -793,11 +798,18 @@ function isOrder(o: unknown): o is Order {
  * Whether a ccxt answer carries a fee of the exchange's (ccxt's `fee` or `fees` with a cost). A look-up read
  * by the dialect no longer tells: it is taken to carry none (waiting for the report then costs a moment only).
  */
-function hasFee(o: unknown): boolean {
+/**
+ * Whether a ccxt answer carries the order's fee in the market's own currencies. A fee paid in a third
+ * currency (BNB) is not known in quote: the fill takes the estimate and its trades are read (`#checkFee`).
+ */
+function hasFee(o: unknown, market: string | undefined): boolean {
   if (isOrder(o)) return false;
-  const order = o as { fee?: { cost?: unknown }; fees?: { cost?: unknown }[] } | undefined;
+  const order = o as { symbol?: unknown; fee?: { cost?: unknown; currency?: unknown }; fees?: { cost?: unknown; currency?: unknown }[] } | undefined;
   const fees = order?.fees && order.fees.length > 0 ? order.fees : order?.fee ? [order.fee] : [];
-  return fees.some((f) => f?.cost !== undefined && f.cost !== null && Number.isFinite(Number(f.cost)));
+  const symbol = market ?? (typeof order?.symbol === 'string' ? order.symbol : undefined);
+  const own = (c: unknown): boolean => c === undefined || c === null || (symbol !== undefined && (c === baseOf(symbol) || c === quoteOf(symbol)));
+  const known = fees.filter((f) => f?.cost !== undefined && f.cost !== null && Number.isFinite(Number(f.cost)));
+  return known.length > 0 && known.every((f) => own(f?.currency) || Number(f?.cost) === 0);
 }
 
 /** The fees of a ccxt order charged in the market's base currency (the coin bought), summed; undefined when none is. */

@@ -42,8 +42,10 @@ function statusOf(status: unknown, previous: Order | undefined): OrderStatus {
 
 /**
  * The fee in quote currency: fees charged in quote as they are, fees charged in base (Binance takes a
- * buy's fee from the coins bought) at the order's average price, fees in a third currency (BNB) not at
- * all. Undefined when the exchange reported none (Binance's order queries carry no fee).
+ * buy's fee from the coins bought) at the order's average price. Undefined when the exchange reported
+ * none (Binance's order queries carry no fee) or charged any in a third currency (BNB): the fill is then
+ * reported at the estimate and its trades are read for the fee in quote (`tradeFees`). Counted as none,
+ * as before the fourteenth session, every fill of an account paying in BNB had no fee at all.
  */
 function quoteFee(o: CcxtOrder, base: string, quote: string, price: number): number | undefined {
   const fees = (o as CcxtOrder & { fees?: CcxtOrder['fee'][] }).fees;
@@ -51,12 +53,10 @@ function quoteFee(o: CcxtOrder, base: string, quote: string, price: number): num
   let total: number | undefined;
   for (const f of list) {
     const cost = num(f?.cost);
-
-    if (cost === undefined) continue;
-    if (!f) continue;
+    if (cost === undefined || !f) continue;
     if (f.currency === quote || f.currency === undefined) total = (total ?? 0) + cost;
     else if (f.currency === base) total = (total ?? 0) + cost * price;
-    else total ??= 0;
+    else if (cost !== 0) return undefined;
   }
   return total;
 }
@@ -113,8 +113,9 @@ function tradeReportFee(info: unknown, previous: Order | undefined, filled: numb
   if (added <= tolerance) return previous.fee;
   if (Math.abs(added - amount) > tolerance) return undefined;
   const currency = r['N'];
-  const inQuote = currency === quote ? fee : currency === base ? fee * price : 0;
-  return previous.fee + inQuote;
+  // A fee in a third currency (BNB) has no price here: the order's estimate stands until its trades are read.
+  if (fee !== 0 && currency !== quote && currency !== base) return undefined;
+  return previous.fee + (currency === base ? fee * price : fee);
 }
 
 /** The exchange's own word for a market ccxt marks inactive (Binance's `status`), `inactive` when it gives none. */
@@ -187,6 +188,21 @@ export function unifiedDialect(ex: Ccxt, call: CcxtCall): CcxtDialect {
     const since = now - CLOSED_LOOKBACK_MS;
     const closed = ex.has['fetchClosedOrders'] ? await call(() => ex.fetchClosedOrders(symbol, since)) : ex.has['fetchOrders'] ? await call(() => ex.fetchOrders(symbol, since)) : [];
     return closed.find((o) => o.clientOrderId === clientId);
+  };
+
+  /**
+   * What one unit of `currency` (a fee paid in BNB) is worth in `quote`: the last price of `<currency>/<quote>`,
+   * or the inverse of `<quote>/<currency>`'s, read now (within seconds to minutes of the trade: BNB moves
+   * little in that time); undefined where the exchange lists neither market.
+   */
+  const priceInQuote = async (currency: string, quote: string): Promise<number | undefined> => {
+    for (const [symbol, inverse] of [[`${currency}/${quote}`, false], [`${quote}/${currency}`, true]] as const) {
+      if (!market(symbol)) continue;
+      const ticker = await call(() => ex.fetchTicker(symbol));
+      const last = num(ticker.last) ?? num(ticker.close);
+      if (last !== undefined && last > 0) return inverse ? 1 / last : last;
+    }
+    return undefined;
   };
 
   return {
@@ -284,7 +300,8 @@ export function unifiedDialect(ex: Ccxt, call: CcxtCall): CcxtDialect {
             const base = m?.base ?? baseOf(order.market);
             const quote = m?.quote ?? quoteOf(order.market);
             let filled = 0;
-            let fee = 0;
+            let fee: number | undefined = 0;
+            const prices = new Map<string, number | undefined>();
             for (const t of trades) {
               if (String(t.order) !== order.id) continue;
               filled += num(t.amount) ?? 0;
@@ -292,9 +309,14 @@ export function unifiedDialect(ex: Ccxt, call: CcxtCall): CcxtDialect {
               const list = fees && fees.length > 0 ? fees : t.fee ? [t.fee] : [];
               for (const f of list) {
                 const cost = num(f?.cost);
-                if (!f || cost === undefined) continue;
+                if (!f || cost === undefined || fee === undefined) continue;
                 if (f.currency === quote || f.currency === undefined) fee += cost;
                 else if (f.currency === base) fee += cost * (num(t.price) ?? 0);
+                else if (cost !== 0) {
+                  if (!prices.has(f.currency)) prices.set(f.currency, await priceInQuote(f.currency, quote));
+                  const price = prices.get(f.currency);
+                  fee = price === undefined ? undefined : fee + cost * price;
+                }
               }
             }
             return { filled, fee };

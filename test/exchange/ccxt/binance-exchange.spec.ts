@@ -230,6 +230,43 @@ describe('CcxtExchange on Binance (real ccxt.pro binance, local server)', () => 
     expect(fills.reduce((a, f) => a + f.fill.fee, 0) + corrections.reduce((a, c) => a + c.delta, 0)).toBeCloseTo(0.45, 9);
   });
 
+  it('an account paying fees in BNB: each fill is reported at the estimate, then corrected to the BNB paid at BNB’s price in quote', async () => {
+    const markets = [...DEFAULT_BINANCE_MARKETS, { symbol: 'BNBUSDT', baseAsset: 'BNB', quoteAsset: 'USDT', tickSize: '0.01000000', stepSize: '0.00100000', minNotional: '5.00000000', price: 600 }];
+    const { s, ex, events } = await setup({ markets, feeRate: 0.001, payFeesIn: 'BNB', balances: { USDT: 1_000, BNB: 1 } }, { pollIntervalMs: 60_000, reconcileIntervalMs: 60_000 });
+    await ex.start();
+    await waitFor(() => s.privateConnections > 0, 'the private stream', 5_000);
+    const buy = await ex.createLimitOrder({ clientId: 'bnb-1', market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20 });
+    s.fillOrder(buy!.id);
+    await waitFor(() => ex.getOrder({ id: buy!.id })?.status === 'filled', 'the buy filled', 5_000);
+    // Binance took 0.075 % of 10 USDT in BNB: 0.0000125 BNB, worth 0.0075 USDT at 600; the coins bought are whole.
+    expect(s.balance('BNB').free).toBeCloseTo(1 - 0.0000125, 12);
+    expect(s.balance('XRP').free).toBe(20);
+    await waitFor(() => Math.abs((ex.getOrder({ id: buy!.id })?.fee ?? 0) - 0.0075) < 1e-12, 'the buy’s fee in quote', 5_000);
+    const sell = await ex.createLimitOrder({ clientId: 'bnb-2', market: 'XRP/USDT', side: 'sell', price: 0.6, amount: 20 });
+    s.fillOrder(sell!.id);
+    await waitFor(() => Math.abs((ex.getOrder({ id: sell!.id })?.fee ?? 0) - 0.009) < 1e-12, 'the sell’s fee in quote', 5_000);
+    await new Promise((r) => setTimeout(r, 500)); // any later report or check had its chance
+    const fills = events.filter((e): e is Extract<OrderEvent, { type: 'order.fill' }> => e.type === 'order.fill');
+    const corrections = events.filter((e): e is Extract<OrderEvent, { type: 'order.feeCorrected' }> => e.type === 'order.feeCorrected');
+    // Reported at ccxt's taker estimate (0.1 % of the cost: never 0), each corrected once to what BNB paid.
+    expect(fills.map((f) => [f.fill.side, f.fill.amount, f.fill.fee])).toEqual([
+      ['buy', 20, expect.closeTo(0.01, 12)],
+      ['sell', 20, expect.closeTo(0.012, 12)],
+    ]);
+    expect(corrections.map((c) => [c.order.id, c.delta])).toEqual([
+      [buy!.id, expect.closeTo(-0.0025, 12)],
+      [sell!.id, expect.closeTo(-0.003, 12)],
+    ]);
+    expect(s.balance('USDT').free).toBeCloseTo(1_000 - 10 + 12, 9);
+    // A buy marketable on arrival: Binance's answer to the order carries its trades' commission, in BNB.
+    const bnbBefore = s.balance('BNB').free;
+    const taker = await ex.createLimitOrder({ clientId: 'bnb-3', market: 'XRP/USDT', side: 'buy', price: 0.51, amount: 20 });
+    expect(taker?.status).toBe('filled');
+    const paidInQuote = (bnbBefore - s.balance('BNB').free) * 600;
+    expect(paidInQuote).toBeGreaterThan(0);
+    await waitFor(() => Math.abs((ex.getOrder({ id: taker!.id })?.fee ?? 0) - paidInQuote) < 1e-9, 'the taker buy’s fee in quote', 5_000);
+  });
+
   it('a trade report delivered twice on the private stream: its amount and its fee are counted once', async () => {
     const { s, ex, events, placed } = await streamedBuy('dup-1', 0.001);
     s.repeatFrames('executionReport', 1);
