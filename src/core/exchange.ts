@@ -109,6 +109,12 @@ export interface Venue {
    * entries wait, exits never do. Absent: always current (a simulated venue).
    */
   balancesCurrent?(): boolean;
+  /**
+   * What the account holds of `currency`, free and locked, read from the venue now (a sell was refused for
+   * want of coins: were they sold or withdrawn outside the bot?); undefined when the read failed. Absent: the
+   * balance view is exact (a simulated venue).
+   */
+  heldNow?(currency: string): Promise<number | undefined>;
   /** A market event seen during a warm-up (no trading yet): a venue that infers its rules from prices learns them. */
   observe(event: MarketEvent): void;
   /** A market event while trading, before the engine sees it (a simulated venue fills resting orders first; `observe` included). */

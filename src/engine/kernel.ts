@@ -1,4 +1,4 @@
-import type { MarketEvent, TimerClock, Venue } from '../core/index.js';
+import { baseOf, type MarketEvent, type TimerClock, type Venue } from '../core/index.js';
 import type { Config } from '../config.js';
 import type { Store } from '../store/index.js';
 import { PerformanceTracker, type TrackerState } from '../report/performance.js';
@@ -9,6 +9,8 @@ import type { FillLedger } from './fill-ledger.js';
 import { activeModels, recordToStore } from './store-recorder.js';
 import type { PrecomputedFeatures } from './precomputed-features.js';
 import { TradingEngine, type EngineCheckpoint } from './trading-engine.js';
+import { sellOrder } from './risk.js';
+import { roundAmountDown } from '../exchange/index.js';
 
 /** Makes the strategy for the venue's fee rate (a strategy prices its exits with the fee). */
 export type StrategyFactory = (feeRate: number) => Strategy;
@@ -46,6 +48,8 @@ export interface KernelOptions {
   readonly observeTransitions?: boolean;
   /** See EngineOptions.features (a backtest's feature thread); default computed in the kernel's thread. */
   readonly features?: PrecomputedFeatures;
+  /** See EngineOptions.log. */
+  readonly log?: (line: string) => void;
 }
 
 /** What the start-up found: per restored order what became of it, and what no position accounts for. */
@@ -103,6 +107,7 @@ export function createKernel(options: KernelOptions): Kernel {
     ...(options.equityHeartbeatMs !== undefined ? { equityHeartbeatMs: options.equityHeartbeatMs } : {}),
     ...(options.warmUntil !== undefined ? { warmUntil: options.warmUntil } : {}),
     ...(options.positionPrefix !== undefined ? { positionPrefix: options.positionPrefix } : {}),
+    ...(options.log ? { log: options.log } : {}),
     ...(options.features ? { features: options.features } : {}),
   });
   const tracker = options.restore?.tracker ? PerformanceTracker.fromState(options.restore.tracker) : new PerformanceTracker();
@@ -137,6 +142,12 @@ export function createKernel(options: KernelOptions): Kernel {
       const pending = engine.pendingOrders();
       const reconciled = await venue.restart(pending, (line) => log(`reconciliation: ${line}`));
       const own = new Set(engine.pendingOrders().map((o) => o.slot.clientId));
+      // A position whose coins were sold or withdrawn by hand while the bot was down, or whose rest went to
+      // the buy's fee, is closed: not left to ask for a sell the exchange refuses every time.
+      for (const market of new Set(engine.openPositions().filter((p) => p.state === 'holding').map((p) => p.market))) {
+        const b = venue.getBalance(baseOf(market));
+        for (const line of engine.closeUnsellable(market, b.free + b.locked)) log(`reconciliation: ${line}`);
+      }
       const positions = engine.openPositions();
       const unaccounted: string[] = [];
       for (const o of venue.getOpenOrders()) {
@@ -146,7 +157,13 @@ export function createKernel(options: KernelOptions): Kernel {
         if (b.currency === quote || b.free + b.locked <= 0) continue;
         const ours = positions.filter((p) => p.market.startsWith(`${b.currency}/`)).reduce((a, p) => a + p.amount, 0);
         const rest = b.free + b.locked - ours;
-        if (rest > 1e-8) unaccounted.push(`${rest} ${b.currency} held outside the bot's positions; left untouched`);
+        if (rest <= 1e-8) continue;
+        // What no order can sell (under the lot step or the minimum order: a buy's fee taken in the coin left
+        // it, or a lot remainder) is nobody's to trade: said as dust, not as coins held outside the bot.
+        const rules = venue.rules(`${b.currency}/${quote}`);
+        const price = engine.portfolio.price(`${b.currency}/${quote}`);
+        const dust = rules !== undefined && (roundAmountDown(rest, rules.amountStep) <= 0 || (price !== undefined && price > 0 && sellOrder(rules, rest, price) === 'below-minimum'));
+        unaccounted.push(dust ? `${rest} ${b.currency} under the minimum order (dust) outside the bot's positions; left untouched` : `${rest} ${b.currency} held outside the bot's positions; left untouched`);
       }
       for (const line of unaccounted) log(`reconciliation: ${line}`);
       return { reconciled, unaccounted };

@@ -1,10 +1,10 @@
-import type { Balance, Order } from '../core/index.js';
+import type { Order } from '../core/index.js';
 import { createActor } from 'xstate';
 import { botMachine, initialPositionContext, positionMachine, type OrderSlot, type PositionContext } from '../../machines/index.js';
 import type { Config } from '../config.js';
 import { waitHealthy, type Store } from '../store/index.js';
 import { FillLedger, type FillRecord, type OrderLedgerEntry } from './fill-ledger.js';
-import { positionIdOf, type EngineCheckpoint, type TradingEngine } from './trading-engine.js';
+import { positionIdOf, type EngineCheckpoint } from './trading-engine.js';
 
 interface PersistedBot {
   readonly value: unknown;
@@ -85,62 +85,6 @@ export function restoredOrders(checkpoint: EngineCheckpoint | undefined): { mark
 export function restoredPositions(checkpoint: EngineCheckpoint | undefined): PositionContext[] {
   const children = (checkpoint?.bot as { children?: Record<string, { snapshot: { context: PositionContext } }> } | undefined)?.children ?? {};
   return Object.values(children).map((c) => c.snapshot.context);
-}
-
-/** What the restart procedure needs of a live account. */
-export interface RestartAccount {
-  readonly openOrdersAtStart: readonly Order[];
-  reconcile(orders: readonly { readonly market: string; readonly slot: OrderSlot }[], now: number, onRetry?: (line: string) => void): Promise<readonly { readonly line: string }[]>;
-  refresh(): Promise<void>;
-  getBalances(): readonly Balance[];
-  getOpenOrders(): readonly Order[];
-  cancelOrder(orderId: string): Promise<void>;
-}
-
-export interface RestartReport {
-  /** One line per restored order (what the exchange did with it while the bot was down). */
-  readonly reconciled: readonly string[];
-  /** Open orders and holdings no position of the bot accounts for (reported, never touched). */
-  readonly unaccounted: readonly string[];
-}
-
-/**
- * Steps 2–4 of a live restart, with the engine built on the restored bot and still warming (no decision
- * acted on, no order placed): every order the positions wait on is looked up until answered and what
- * happened while down is applied once; the balances are re-read; only then is what no position
- * accounts for reported (the bot's own fills are never called foreign), and trading resumes. The same
- * procedure runs on a first start (nothing to look up).
- */
-export async function completeRestart(engine: TradingEngine, account: RestartAccount, options: { readonly quote: string; readonly now: number; readonly log?: (line: string) => void }): Promise<RestartReport> {
-  const results = await account.reconcile(engine.pendingOrders(), options.now, (line) => options.log?.(`reconciliation: ${line}`));
-  const reconciled = results.map((r) => r.line);
-  for (const line of reconciled) options.log?.(`reconciliation: ${line}`);
-  // A cancel that was in flight when the bot died may never have reached the exchange: ask again (a second
-  // cancel of a closed order is answered "not found" and resolved by look-up, as any cancel race).
-  const cancelling = new Set(engine.openPositions().filter((p) => p.state === 'cancellingBuy' || p.state === 'cancellingSell').map((p) => p.positionId));
-  for (const { slot } of engine.pendingOrders()) {
-    const order = slot.id === undefined ? undefined : account.getOpenOrders().find((o) => o.id === slot.id);
-    if (order && cancelling.has(positionIdOf(slot.clientId))) {
-      options.log?.(`reconciliation: ${slot.clientId}: its cancel was in flight; asked again`);
-      await account.cancelOrder(order.id).catch((error: unknown) => options.log?.(`reconciliation: ${slot.clientId}: cancel failed (${(error as Error).message.slice(0, 160)}); its position looks it up at the cancel deadline`));
-    }
-  }
-  await account.refresh();
-  const own = new Set(engine.pendingOrders().map((o) => o.slot.clientId));
-  const positions = engine.openPositions();
-  const unaccounted: string[] = [];
-  for (const o of account.getOpenOrders()) {
-    if (!own.has(o.clientId)) unaccounted.push(`open order ${o.id} (${o.side} ${o.amount} ${o.market} @ ${o.price}${o.clientId ? `, ${o.clientId}` : ''}) belongs to no position of this bot; left untouched`);
-  }
-  for (const b of account.getBalances()) {
-    if (b.currency === options.quote || b.free + b.locked <= 0) continue;
-    const ours = positions.filter((p) => p.market.startsWith(`${b.currency}/`)).reduce((a, p) => a + p.amount, 0);
-    const rest = b.free + b.locked - ours;
-    if (rest > 1e-8) unaccounted.push(`${rest} ${b.currency} held outside the bot's positions; left untouched`);
-  }
-  for (const line of unaccounted) options.log?.(`reconciliation: ${line}`);
-  engine.resume();
-  return { reconciled, unaccounted };
 }
 
 /** The fills and orders already recorded in the store, so none is recorded twice after a restart. */

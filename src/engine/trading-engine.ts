@@ -1,9 +1,9 @@
 import type { Subscription } from 'rxjs';
 import { createActor, enqueueActions, type Actor, type AnyActorRef, type InspectionEvent, type Snapshot } from 'xstate';
-import type { Balance, Decision, FeatureSnapshot, MarketEvent, OrderEvent, PendingOrder, Ranking, TimerClock, Venue } from '../core/index.js';
+import { baseOf, type Balance, type Decision, type MarketEvent, type OrderEvent, type PendingOrder, type Ranking, type TimerClock, type Venue } from '../core/index.js';
 import type { Config } from '../config.js';
 import type { SimulatedExchangeSnapshot } from '../exchange/index.js';
-import { botMachine, clockIn, equityMatters, held, positionMachine, rearmTimers, resultWithFee, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
+import { botMachine, bought, clockIn, equityMatters, held, positionMachine, rearmTimers, resultWithFee, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
 import type { PositionView, Strategy, StrategyInput } from '../../strategies/index.js';
 import { positionView } from './position-view.js';
 import type { BatchScorer } from '../../streams/index.js';
@@ -17,7 +17,7 @@ import { orderRouter, type OrderCommand } from './order-router.js';
 import { HoldingGaps } from './holding-gaps.js';
 import { LastSnapshots } from './last-snapshots.js';
 import { Portfolio } from './portfolio.js';
-import { entryDenial, exitEvent, exitPrice, sizeEntries, skippedOutcome, type DecisionOutcome } from './risk.js';
+import { entryDenial, exitEvent, exitPrice, sellOrder, sizeEntries, skippedOutcome, type DecisionOutcome } from './risk.js';
 import { RejectCooldown } from './reject-cooldown.js';
 import { objectArray } from '../core/object-array.js';
 
@@ -69,6 +69,8 @@ export interface EngineOptions {
    * each emitted when the event that emitted it there is fed here. Default: computed in this thread.
    */
   readonly features?: PrecomputedFeatures;
+  /** Where the engine says what it did on its own (positions closed because their coins are gone). */
+  readonly log?: (line: string) => void;
 }
 
 /** What the engine must remember to continue a run exactly where it was. */
@@ -470,6 +472,55 @@ export class TradingEngine {
     return [...this.#positions.values()].map((t) => this.#view(t));
   }
 
+  /**
+   * Closes the positions holding coins of `market` when the account (`held`: its coins of the market's base,
+   * free and locked, read fresh) holds less than they do and too little for a sellable order (under the lot
+   * step or the minimum order). Either the rest went to the buy's fee, taken in the coin bought (Binance
+   * without BNB: the position counts the coins gross, the account got them net; within twice the fee rate of
+   * what was bought and a lot step), so what is left is dust; or the coins were sold or withdrawn outside the
+   * bot. Each settles with that reason, so it no longer takes a slot and asks again and again for a sell the
+   * exchange refuses. Its round trip received nothing more: the proceeds of a sale by hand, if any, are in
+   * the balances. Returns one line per position closed.
+   */
+  closeUnsellable(market: string, held: number): string[] {
+    const rules = this.#options.venue.rules(market);
+    const holding = [...this.#positions.values()].filter((t) => t.market === market && this.#state(t) === 'holding');
+    if (!rules || holding.length === 0) return [];
+    const views = holding.map((t) => this.#view(t));
+    const owned = views.reduce((a, v) => a + v.amount, 0);
+    const price = this.#exitPrice(market) || Math.max(...views.map((v) => v.entryPrice));
+    if (held >= owned - 1e-12 * owned || !(price > 0) || sellOrder(rules, held, price) !== 'below-minimum') return [];
+    const boughtTotal = holding.reduce((a, t) => a + bought(this.#context(t) as PositionContext), 0);
+    const toFee = owned - held <= 2 * rules.feeRate * boughtTotal + rules.amountStep;
+    const base = baseOf(market);
+    return holding.map((t, i) => {
+      const amount = (views[i] as PositionView).amount;
+      const reason = toFee
+        ? `dust: the account holds ${held} ${base}, the position ${amount}; the rest went to the buy's fee, taken in the coin`
+        : `coins gone: the account holds ${held} ${base}, the position ${amount} (sold or withdrawn outside the bot)`;
+      this.#send(t.positionId, { type: 'position.close', ts: this.#now, reason });
+      return `${t.positionId} ${market} closed: ${reason}`;
+    });
+  }
+
+  /**
+   * A sell refused for want of coins: the account's coins are read afresh (a live account asks the exchange;
+   * a simulated one knows them) and, where too few are left to sell, the market's positions are closed (`closeUnsellable`).
+   */
+  #checkCoinsGone(market: string): void {
+    const venue = this.#options.venue;
+    const base = baseOf(market);
+    const close = (held: number | undefined): void => {
+      if (held === undefined) return;
+      for (const line of this.closeUnsellable(market, held)) this.#options.log?.(line);
+    };
+    if (venue.heldNow) void venue.heldNow(base).then(close, () => undefined);
+    else {
+      const b = venue.getBalance(base);
+      close(b.free + b.locked);
+    }
+  }
+
   #reportEquity(ts: number): void {
     const { equity, invested } = this.equity();
     // The bot hears of a new peak, a new UTC day, anything that trips the kill switch, and at least one
@@ -684,8 +735,10 @@ export class TradingEngine {
     for (const l of this.#listeners) l.onOrderEvent?.(event);
     if (event.type === 'order.rejected') this.#cooldown.refused(event.market, this.#now);
     else if (event.type === 'order.accepted') this.#cooldown.accepted(event.order.market);
-    if (this.#positions.has(positionIdOf(clientId))) this.#send(positionIdOf(clientId), event);
-    else if (event.type === 'order.feeCorrected') this.#correctResult(positionIdOf(clientId), event.order.side, event.delta);
+    if (this.#positions.has(positionIdOf(clientId))) {
+      this.#send(positionIdOf(clientId), event);
+      if (event.type === 'order.rejected' && event.side === 'sell' && event.reason === 'insufficient_funds') this.#checkCoinsGone(event.market);
+    } else if (event.type === 'order.feeCorrected') this.#correctResult(positionIdOf(clientId), event.order.side, event.delta);
     else this.orphanOrderEvents++;
     this.#checkDrained();
   }

@@ -73,7 +73,6 @@ export class DashboardServer {
   #beforeView: (() => void) | undefined;
   readonly #clients = new Set<Client>();
   #port = 0;
-  #host = '127.0.0.1';
   #url = '';
 
   get url(): string {
@@ -104,7 +103,6 @@ export class DashboardServer {
     });
     this.#server = server;
     this.#wss = wss;
-    this.#host = host;
     this.#port = (server.address() as AddressInfo).port;
     this.#url = `http://${host.includes(':') ? `[${host}]` : host}:${this.#port}/`;
     this.#timer = setInterval(() => this.flush(), options.intervalMs ?? 250);

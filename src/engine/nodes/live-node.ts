@@ -189,6 +189,7 @@ async function openLiveNode(o: LiveNodeOptions, store: Store): Promise<Omit<Live
         store,
         ledger,
         positionPrefix: `${config.botId}-${Date.now().toString(36)}`,
+        log,
         ...(restore ? { restore: { engine: restore } } : {}),
         ...(models.scorer ? { scorer: models.scorer } : {}),
         ...(models.strategy ? { strategy: models.strategy } : {}),

@@ -542,6 +542,16 @@ export class LiveAccount implements Venue {
     return this.#balances.get(currency) ?? { currency, free: 0, locked: 0 };
   }
 
+  async heldNow(currency: string): Promise<number | undefined> {
+    try {
+      await this.refresh();
+    } catch {
+      return undefined;
+    }
+    const b = this.getBalance(currency);
+    return b.free + b.locked;
+  }
+
   getBalances(): readonly Balance[] {
     return [...this.#balances.values()].sort((a, b) => (a.currency < b.currency ? -1 : 1));
   }

@@ -1,4 +1,3 @@
-import { firstValueFrom, filter, take, toArray, type Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Order, OrderEvent } from '../../../src/core/index.js';
 import { CcxtExchange, type CcxtExchangeOptions } from '../../../src/exchange/ccxt/ccxt-exchange.js';
@@ -58,8 +57,6 @@ async function streamedBuy(clientId: string, feeRate: number): Promise<{ s: Bina
   await waitFor(() => ex.stats().streamConnected, 'the NEW report', 5_000);
   return { s, ex, events, placed: placed as Order };
 }
-
-const next = <T>(o: Observable<T>, p: (x: T) => boolean): Promise<T> => firstValueFrom(o.pipe(filter(p), take(1)));
 
 describe('CcxtExchange on Binance (real ccxt.pro binance, local server)', () => {
   it('reads the markets’ tick, lot, minimum total and fee from exchangeInfo, and the balances', async () => {
