@@ -37,9 +37,12 @@ export async function* readMergedColumns(inputs: readonly ReadInput[], options: 
 
 async function fileSources<T>(inputs: readonly ReadInput[], options: ReadOptions, onMalformed: (info: MalformedInfo) => void, stats: FileStats[][], read: (file: string, options: FileReadOptions, stats: FileStats) => AsyncIterable<T>): Promise<AsyncIterable<T>[]> {
   const sources: AsyncIterable<T>[] = [];
-  for (const input of inputs) {
+  // All files' formats at once: one after another, the 30 candle files' first chunks (open, read,
+  // gunzip) were about 60 ms before a reader thread's first batch, the engine waiting.
+  const formats = await Promise.all(inputs.map((input) => options.format ?? detectFileFormat(input.file).catch(() => undefined)));
+  for (const [i, input] of inputs.entries()) {
     const fileOptions: FileReadOptions = { ...options, onMalformed, skipUndetected: input.fromDirectory };
-    const format = options.format ?? (await detectFileFormat(input.file).catch(() => undefined));
+    const format = formats[i];
     const lanes = format === 'binance-trades-csv' && options.market === undefined ? await binanceTradeLanes(input.file) : [];
     const group: FileStats[] = [];
     stats.push(group);
