@@ -55,8 +55,8 @@ export class EventColumnBuilder {
   }
 
   /**
-   * Starts a batch of at most `capacity` events (the arrays are reused: `take` copies the batch out), in
-   * `spare`'s arrays when they are large enough (columns handed over earlier and given back).
+   * Starts a batch of at most `capacity` events in `spare`'s arrays when they are large enough (columns
+   * handed over earlier and given back, or a ColumnRing's slot), else in the builder's own.
    */
   start(capacity: number, spare?: EventColumns): void {
     this.#count = 0;
@@ -122,19 +122,9 @@ export class EventColumnBuilder {
   }
 
   /**
-   * The batch built since `start`, in arrays of its own size: merged batches are mostly a quarter of
-   * their capacity (merge.ts hands over at 1,024 events), and a copy costs less than zeroing a new
-   * array of the capacity for every batch.
-   */
-  take(): EventColumns {
-    const n = this.#count;
-    return { count: n, codes: this.#codes.slice(0, n), markets: this.#markets.slice(0, n), values: this.#values.slice(0, n * VALUES), others: this.#others, newMarkets: this.#newMarkets };
-  }
-
-  /**
-   * The batch built since `start` in the builder's own arrays, without a copy: for a thread that gives
-   * them back (`start`'s spare) once read, so that no batch allocates. The next `start` needs a spare or
-   * allocates anew.
+   * The batch built since `start` in the builder's own arrays, without a copy: for arrays that come back
+   * (`start`'s spare) once read, given back or shared (a reader thread's ColumnRing), so that no batch
+   * allocates. The next `start` needs a spare or allocates anew.
    */
   handOver(): EventColumns {
     const n = this.#count;

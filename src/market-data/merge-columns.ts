@@ -28,9 +28,10 @@ interface Cursor {
 /**
  * mergeByTime (merge.ts) for a reader thread: the same events in the same order, handed over in the
  * same batches, but built straight into columns, candle files' columns copied without an event object.
- * Keep the two in step: a batch boundary here must be one there.
+ * Keep the two in step: a batch boundary here must be one there. Each batch is merged into the next
+ * of `arrays` (a ColumnRing's slots) and handed over in them, not copied.
  */
-export async function* mergeColumns(sources: readonly AsyncIterable<MarketEvent[] | CandleColumns>[]): AsyncGenerator<EventColumns> {
+export async function* mergeColumns(sources: readonly AsyncIterable<MarketEvent[] | CandleColumns>[], arrays: () => EventColumns): AsyncGenerator<EventColumns> {
   const cursors: Cursor[] = sources.map((s, order) => ({ order, source: s[Symbol.asyncIterator](), batch: [], columns: undefined, length: 0, pos: 0, ts: 0, market: -1 }));
   const sorted: Cursor[] = [];
   const insert = (c: Cursor): void => insertByHead(sorted, c);
@@ -65,7 +66,7 @@ export async function* mergeColumns(sources: readonly AsyncIterable<MarketEvent[
       if (ready[i] === true) insert(c);
       else open.delete(c);
     });
-    out.start(OUT_BATCH);
+    out.start(OUT_BATCH, arrays());
     while (sorted.length > 0) {
       const top = sorted[0] as Cursor;
       const columns = top.columns;
@@ -80,8 +81,8 @@ export async function* mergeColumns(sources: readonly AsyncIterable<MarketEvent[
       }
       if (top.pos >= top.length) {
         if (out.length >= HAND_OVER) {
-          yield out.take();
-          out.start(OUT_BATCH);
+          yield out.handOver();
+          out.start(OUT_BATCH, arrays());
         }
         if (!(await refill(top))) {
           open.delete(top);
@@ -95,11 +96,11 @@ export async function* mergeColumns(sources: readonly AsyncIterable<MarketEvent[
         insert(top);
       }
       if (out.length >= OUT_BATCH) {
-        yield out.take();
-        out.start(OUT_BATCH);
+        yield out.handOver();
+        out.start(OUT_BATCH, arrays());
       }
     }
-    if (out.length > 0) yield out.take();
+    if (out.length > 0) yield out.handOver();
   } finally {
     await Promise.all([...open].map((c) => c.source.return?.(undefined)));
   }

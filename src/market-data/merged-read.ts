@@ -30,9 +30,12 @@ export async function* readMerged(inputs: readonly ReadInput[], options: ReadOpt
   yield* mergeByTime(await fileSources(inputs, options, onMalformed, stats, readFileEvents));
 }
 
-/** readMerged as a reader thread posts it: the same batches, as columns (candle CSV never made into objects). */
-export async function* readMergedColumns(inputs: readonly ReadInput[], options: ReadOptions, onMalformed: (info: MalformedInfo) => void, stats: FileStats[][]): AsyncGenerator<EventColumns> {
-  yield* mergeColumns(await fileSources(inputs, options, onMalformed, stats, readFileBatches));
+/**
+ * readMerged as a reader thread posts it: the same batches, as columns (candle CSV never made into
+ * objects), each in the next of `arrays` (see mergeColumns).
+ */
+export async function* readMergedColumns(inputs: readonly ReadInput[], options: ReadOptions, onMalformed: (info: MalformedInfo) => void, stats: FileStats[][], arrays: () => EventColumns): AsyncGenerator<EventColumns> {
+  yield* mergeColumns(await fileSources(inputs, options, onMalformed, stats, readFileBatches), arrays);
 }
 
 async function fileSources<T>(inputs: readonly ReadInput[], options: ReadOptions, onMalformed: (info: MalformedInfo) => void, stats: FileStats[][], read: (file: string, options: FileReadOptions, stats: FileStats) => AsyncIterable<T>): Promise<AsyncIterable<T>[]> {

@@ -1,3 +1,4 @@
+import type { ColumnSlot } from './column-ring.js';
 import type { EventColumns } from './event-columns.js';
 import type { MalformedInfo } from './file-reader.js';
 import type { ReadInput, ReadOptions } from './merged-read.js';
@@ -12,6 +13,8 @@ export interface ReaderThreadData {
   readonly resumeAt: number;
   /** Int32 [batches taken by the main thread, stop (1)]: shared, so taking a batch sends no message and wakes the thread only when it waits. */
   readonly flow: SharedArrayBuffer;
+  /** The arrays the batches are merged into, a slot a batch in turn: `inFlight` slots, a batch taken only once read. */
+  readonly ring: readonly ColumnSlot[];
 }
 
 export const TAKEN = 0;

@@ -1,7 +1,9 @@
 import { stat } from 'node:fs/promises';
 import type { Worker } from 'node:worker_threads';
 import { InputError, type MarketEvent } from '../core/index.js';
+import { columnRing } from './column-ring.js';
 import { EventColumnReader } from './event-columns.js';
+import { OUT_BATCH } from './merge.js';
 import { startModuleWorker } from './module-worker.js';
 import type { FileStats, MalformedInfo } from './file-reader.js';
 import type { ReadInput, ReadOptions } from './merged-read.js';
@@ -55,7 +57,7 @@ export interface ReaderThreadHooks {
 export async function* readerThreadBatches(inputs: readonly ReadInput[], options: ReadOptions, hooks: ReaderThreadHooks): AsyncGenerator<MarketEvent[]> {
   const flowBuffer = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
   const flow = new Int32Array(flowBuffer);
-  const data: ReaderThreadData = { inputs, options, inFlight: IN_FLIGHT, resumeAt: RESUME_AT, flow: flowBuffer };
+  const data: ReaderThreadData = { inputs, options, inFlight: IN_FLIGHT, resumeAt: RESUME_AT, flow: flowBuffer, ring: columnRing(IN_FLIGHT, OUT_BATCH) };
   let worker: Worker;
   try {
     worker = startModuleWorker(import.meta.url, 'replay-worker', data);
@@ -127,10 +129,12 @@ export async function* readerThreadBatches(inputs: readonly ReadInput[], options
         finished = true;
         throw rebuildError(m.error);
       }
-      // Taken: the thread is woken only when it may be waiting (no more than RESUME_AT batches left here).
+      // Read out of the ring's slot before it is counted taken: the thread may then write the slot again.
+      const events = reader.read(m.columns);
+      // The thread is woken only when it may be waiting (no more than RESUME_AT batches left here).
       const taken = Atomics.add(flow, TAKEN, 1) + 1;
       if (received - taken <= RESUME_AT) Atomics.notify(flow, TAKEN);
-      yield reader.read(m.columns);
+      yield events;
     }
   } finally {
     if (!exited) {

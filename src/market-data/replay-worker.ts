@@ -1,21 +1,22 @@
 /**
  * The entry of the replay's reader thread (see reader-thread.ts): reads, gunzips, parses and merges
- * the files as the replay does in its own thread, and posts each merged batch as columns (candle CSV
- * parsed and merged straight into columns, no event objects; other formats' events written into them), with the
+ * the files as the replay does in its own thread, and posts each merged batch as columns in the next slot
+ * of a ColumnRing (candle CSV parsed and merged straight into columns, no event objects; other formats'
+ * events written into them), with the
  * stats as they stood when the batch was merged and the malformed records reported before it. At most
  * `inFlight` batches wait in the main thread; the stop flag ends the read (files closed) at once. The
  * thread ends when the read does: it listens to no message.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FileStats, MalformedInfo } from './file-reader.js';
-import { columnBuffers } from './event-columns.js';
+import { nextSlot } from './column-ring.js';
 import { readMergedColumns } from './merged-read.js';
 import { StatsSnapshotWriter } from './stats-snapshot.js';
 import { STOP, TAKEN, type ReaderThreadData, type ToMain } from './reader-messages.js';
 
 if (parentPort === null) throw new Error('replay-worker: not a worker thread');
 const port = parentPort;
-const { inputs, options, inFlight, resumeAt, flow: flowBuffer } = workerData as ReaderThreadData;
+const { inputs, options, inFlight, resumeAt, flow: flowBuffer, ring } = workerData as ReaderThreadData;
 const flow = new Int32Array(flowBuffer);
 const stopped = (): boolean => Atomics.load(flow, STOP) === 1;
 let posted = 0;
@@ -36,7 +37,7 @@ async function drain(): Promise<void> {
     clearInterval(alive);
   }
 }
-const post = (message: ToMain, transfer?: ArrayBuffer[]): void => port.postMessage(message, transfer);
+const post = (message: ToMain): void => port.postMessage(message);
 post({ type: 'ready' });
 
 /** Not a top-level await: under the TypeScript the thread may load this file as CommonJS (reader-thread.ts). */
@@ -45,10 +46,11 @@ async function read(): Promise<void> {
   let malformed: MalformedInfo[] = [];
   const snapshots = new StatsSnapshotWriter();
   try {
-    const batches = readMergedColumns(inputs, options, (info) => malformed.push(info), stats);
+    const batches = readMergedColumns(inputs, options, (info) => malformed.push(info), stats, nextSlot(ring));
     for await (const columns of batches) {
       if (stopped()) break;
-      post({ type: 'batch', columns, stats: snapshots.snapshot(stats), malformed }, columnBuffers(columns));
+      // The columns lie in the ring's shared memory: the message carries views of them, nothing copied.
+      post({ type: 'batch', columns, stats: snapshots.snapshot(stats), malformed });
       malformed = [];
       posted++;
       await drain();

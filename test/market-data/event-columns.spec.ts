@@ -9,7 +9,7 @@ function roundTrip(batches: MarketEvent[][]): MarketEvent[][] {
   return batches.map((batch) => {
     builder.start(batch.length);
     for (const e of batch) builder.push(e);
-    return reader.read(structuredClone(builder.take()));
+    return reader.read(structuredClone(builder.handOver()));
   });
 }
 
@@ -49,7 +49,7 @@ describe('event columns', () => {
     builder.start(2);
     builder.push({ kind: 'trade', market: 'BTC/USDT', ts: 1, price: 1, amount: 1 });
     builder.pushCandle(builder.market('SOL/USDT'), row, VALUES);
-    const columns = builder.take();
+    const columns = builder.handOver();
     expect(columns.newMarkets).toEqual(['BTC/USDT', 'SOL/USDT']);
     const [trade, got] = reader.read(structuredClone(columns));
     expect(trade?.market).toBe('BTC/USDT');
