@@ -57,6 +57,12 @@ class SnapshotSink extends EventSink<MarketEvent, FeatureBatch> {
   /** The last event's market ('' before the first; always a string, so the test an event compares strings only). */
   #lastMarket = '';
   #lastState: MarketState | undefined;
+  /**
+   * No state's last event is older than this (a lower bound, −Infinity once a state is made): while a boundary's
+   * t − FORGET_AFTER_MS is below it there is nothing to forget, and #emit does not look (a test a market a
+   * boundary, most of them stale markets that are not snapshotted either).
+   */
+  #oldestEvent = Infinity;
 
   constructor(downstream: Subscriber<FeatureBatch>, every: number, staleAfter: number, options: FeatureSnapshotOptions) {
     super(downstream);
@@ -108,6 +114,7 @@ class SnapshotSink extends EventSink<MarketEvent, FeatureBatch> {
       state = new MarketState(market, this.#regimeRule);
       this.#markets.set(market, state);
       this.#states.push(state);
+      this.#oldestEvent = -Infinity;
     }
     this.#lastMarket = market;
     this.#lastState = state;
@@ -119,29 +126,42 @@ class SnapshotSink extends EventSink<MarketEvent, FeatureBatch> {
   }
 
   #emit(t: number): void {
+    if (t - FORGET_AFTER_MS >= this.#oldestEvent) this.#forget(t);
     // Built from a one-element literal, not pushed into []: the first push allocates room for 17, and a batch
     // often holds one or two markets (a batch a second).
     let snapshots: FeatureSnapshot[] | undefined;
     const states = this.#states;
+    // Once, not a field load an iteration (the snapshot is a call, after which the compiler reloads fields).
+    const staleBefore = t - this.#staleAfter;
+    for (let i = 0; i < states.length; i++) {
+      const state = states[i] as MarketState;
+      if (state.lastEventTs <= staleBefore || !(state.price > 0)) continue;
+      const snapshot = state.snapshot(t);
+      if (snapshots === undefined) snapshots = [snapshot];
+      else snapshots.push(snapshot);
+    }
+    this.#pending = false;
+    if (snapshots !== undefined) this.downstream.next({ ts: t, snapshots });
+  }
+
+  /** Frees the states with no event for FORGET_AFTER_MS as of `t`, and finds the oldest last event of the others. */
+  #forget(t: number): void {
+    const before = t - FORGET_AFTER_MS;
+    const states = this.#states;
+    let oldest = Infinity;
     let forgotten = false;
     for (let i = 0; i < states.length; i++) {
       const state = states[i] as MarketState;
-      if (state.lastEventTs <= t - FORGET_AFTER_MS) {
+      if (state.lastEventTs <= before) {
         this.#markets.delete(state.market);
         if (state === this.#lastState) {
           this.#lastMarket = '';
           this.#lastState = undefined;
         }
         forgotten = true;
-        continue;
-      }
-      if (state.lastEventTs <= t - this.#staleAfter || !(state.price > 0)) continue;
-      const snapshot = state.snapshot(t);
-      if (snapshots === undefined) snapshots = [snapshot];
-      else snapshots.push(snapshot);
+      } else if (state.lastEventTs < oldest) oldest = state.lastEventTs;
     }
+    this.#oldestEvent = oldest;
     if (forgotten) this.#states = [...this.#markets.values()];
-    this.#pending = false;
-    if (snapshots !== undefined) this.downstream.next({ ts: t, snapshots });
   }
 }
