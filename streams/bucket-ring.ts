@@ -134,7 +134,8 @@ export class BucketRing implements WindowRing {
     const closing = trades > 0;
     let e = 0;
     if (closing) {
-      if ((queueWindows[this.#longest] as QueueWindow).count === this.#capacity) this.#grow();
+      // A queue at its full length never overflows (see #maxCapacity): only a small one is tested.
+      if (this.#capacity !== this.#maxCapacity && (queueWindows[this.#longest] as QueueWindow).count === this.#capacity) this.#grow();
       e = this.#tail;
       this.#sums[3 * e] = volume;
       this.#sums[3 * e + 1] = value;
