@@ -22,14 +22,20 @@ const W1H = WINDOWS.indexOf('1h');
 
 function scoreOf(s: FeatureSnapshot): number {
   const windows = s.windows;
+  // The class tested once a snapshot, not once a figure as windowValue would. Each branch passes its own figures:
+  // a figure that was one branch's double or the other's call result was kept boxed, a heap number allocated a
+  // figure a snapshot.
+  if (windows instanceof SnapshotWindows) return scoreFrom(s, windows.vwapAt(W10M), windows.vwapAt(W1H), windows.valueAt(W1H));
+  return scoreFrom(s, windowValue(windows, W10M, 'vwap'), windowValue(windows, W1H, 'vwap'), windowValue(windows, W1H, 'value'));
+}
+
+function scoreFrom(s: FeatureSnapshot, vwap10m: number, vwap1h: number, value1h: number): number {
   const vol = Math.max(s.volatility, 0.002);
-  // The class tested once a snapshot, not once a figure as windowValue would.
-  const known = windows instanceof SnapshotWindows;
-  const m10 = Math.log(s.price / (known ? windows.vwapAt(W10M) : windowValue(windows, W10M, 'vwap'))) / vol;
-  const m60 = Math.log(s.price / (known ? windows.vwapAt(W1H) : windowValue(windows, W1H, 'vwap'))) / vol;
+  const m10 = Math.log(s.price / vwap10m) / vol;
+  const m60 = Math.log(s.price / vwap1h) / vol;
   const momentum = 0.6 * m10 + 0.4 * m60;
   const agree = (s.regime['1h'] === 'bull' ? 0.5 : s.regime['1h'] === 'bear' ? -0.5 : 0) + (s.regime['6h'] === 'bull' ? 0.5 : s.regime['6h'] === 'bear' ? -0.5 : 0);
-  const liquidity = Math.log10(1 + (known ? windows.valueAt(W1H) : windowValue(windows, W1H, 'value'))) / 10;
+  const liquidity = Math.log10(1 + value1h) / 10;
   const penalty = Math.max(0, s.volatility - 0.05) * 10 + (s.regime['24h'] === 'bear' ? 0.5 : 0);
   const score = momentum + agree + liquidity - penalty;
   return Number.isFinite(score) ? score : -Infinity;
