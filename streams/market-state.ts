@@ -140,7 +140,7 @@ export class MarketState {
    * of them an event cost more than the rest of the print.
    */
   #print(event: TradeEvent | CandleEvent): void {
-    this.#advance(event.ts);
+    this.#advanceTo(event);
     let price: number;
     let volume: number;
     let high: number;
@@ -173,6 +173,17 @@ export class MarketState {
     if (ts === this.lastTs) return;
     // Within the open bucket of the finest ring, no ring, extreme or minute moves (the others are coarser,
     // at multiples of it): several prints a second are common.
+    if (ts > this.#openUntil) this.#step(ts);
+    this.lastTs = ts;
+  }
+
+  /**
+   * #advance to a print's time, taking the print: when the compiler leaves this call out of line (it does in some
+   * compilations of the event's path), a time passed as a number is boxed, a heap number allocated an event.
+   */
+  #advanceTo(event: TradeEvent | CandleEvent): void {
+    const ts = event.ts;
+    if (ts === this.lastTs) return;
     if (ts > this.#openUntil) this.#step(ts);
     this.lastTs = ts;
   }
