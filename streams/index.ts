@@ -9,3 +9,4 @@ export * from './volume-filter.js';
 export * from './heuristic-score.js';
 export * from './rank-markets.js';
 export * from './packed-features.js';
+export * from './stage-feed.js';

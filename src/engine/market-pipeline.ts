@@ -1,9 +1,8 @@
 import { type Observable, share } from 'rxjs';
 import type { MarketEvent, Ranking } from '../core/index.js';
 import type { Config } from '../config.js';
-import { dedupeTrades, type DedupeCounters, featureSnapshots, type FeatureBatch, type FeatureCounters, rankMarkets, volumeFilter } from '../../streams/index.js';
+import { dedupeTrades, type DedupeCounters, featureSnapshots, type FeatureBatch, type FeatureCounters, rankMarkets, StageFeed, volumeFilter } from '../../streams/index.js';
 import type { BatchScorer } from '../../streams/index.js';
-import { EventFeed } from './event-feed.js';
 
 export interface PipelineCounters {
   readonly dedupe: DedupeCounters;
@@ -27,15 +26,15 @@ export interface PipelineOptions {
 /**
  * Market events → de-duplicated trades → feature batches → volume filter → ranking: the one stream
  * graph shared by `features`, `rank`, backtest, paper and live. Hot and shared, so the features are
- * computed once however many consumers subscribe; shared through an EventFeed, not RxJS's Subject, whose
- * `next` allocates a closure and an iterator a call.
+ * computed once however many consumers subscribe; shared through a StageFeed (an EventFeed of its own for the
+ * compiler, see there), not RxJS's Subject, whose `next` allocates a closure and an iterator a call.
  */
 export function marketPipeline(events$: Observable<MarketEvent>, config: Config, options: PipelineOptions = {}): MarketPipeline {
   const counters: PipelineCounters = { dedupe: { duplicates: 0, gaps: 0, missing: 0 }, features: { events: 0, outOfOrder: 0 } };
   const batches$ = events$.pipe(
     dedupeTrades({ counters: counters.dedupe }),
     featureSnapshots({ everyMs: options.everyMs ?? config.features.every, staleAfterMs: config.features.staleAfter, counters: counters.features }),
-    share({ connector: () => new EventFeed<FeatureBatch>() }),
+    share({ connector: () => new StageFeed<FeatureBatch>() }),
   );
   return rankedPipeline(batches$, counters, config, options);
 }
@@ -48,7 +47,7 @@ export function rankedPipeline(batches$: Observable<FeatureBatch>, counters: Pip
   const ranking$ = batches$.pipe(
     volumeFilter({ window: '1d', minValue: config.filter.minValue1d, minTrades: config.filter.minTrades1d }),
     rankMarkets({ top: options.top ?? config.ranking.top, ...(options.score ? { score: options.score } : {}) }),
-    share({ connector: () => new EventFeed<Ranking>() }),
+    share({ connector: () => new StageFeed<Ranking>() }),
   );
   return { batches$, ranking$, counters };
 }
