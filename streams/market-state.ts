@@ -231,8 +231,10 @@ export class MarketState {
     this.#ring2.readOpen(sums, openSums + 6);
     const windows = new SnapshotWindows(sums, price);
     const volatility = this.#volatility.read();
-    const high = this.#extremes.high();
-    const low = this.#extremes.low();
+    // `* 1` (the same number): the lines came out of the inlined reads as tagged values, each boxed in a heap number
+    // a snapshot for the literal below to unbox again; multiplied, they stay doubles.
+    const high = this.#extremes.high() * 1;
+    const low = this.#extremes.low() * 1;
     const position = high > low ? Math.min(1, Math.max(0, (price - low) / (high - low))) : 0.5;
     // classifyRegime of the 1h, 6h, 12h and 24h windows, as codes (no strings until the shared record).
     const minMove = this.#regimeRule.minMove;
