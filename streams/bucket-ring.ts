@@ -110,6 +110,7 @@ export class BucketRing implements WindowRing {
     this.#closed = closed;
     this.#at = at;
     this.#queueWindows = windowBuckets.map((n) => new QueueWindow(n));
+    this.#queueWindows.forEach((win, w) => (win.next = this.#queueWindows[w + 1]));
   }
 
   advanceTo(ts: number): void {
@@ -130,7 +131,6 @@ export class BucketRing implements WindowRing {
     if (cur < 0) return;
     const closed = this.#closed;
     const queueWindows = this.#queueWindows;
-    const windows = this.#windows;
     const closing = trades > 0;
     let e = 0;
     if (closing) {
@@ -151,8 +151,8 @@ export class BucketRing implements WindowRing {
     // Each window in one pass, its sums loaded and stored once: the open bucket joins it if it traded, then
     // what left it is evicted. `| 0` makes the offset a 32-bit integer for the compiler: read from the field, it
     // stayed a tagged value, checked at each of the six accesses to `closed` a window.
-    for (let w = 0, o = this.#at | 0; w < windows; w++, o += 3) {
-      const win = queueWindows[w] as QueueWindow;
+    // The windows by their links, not by index: an index read checks the array's kind and bound every window.
+    for (let win: QueueWindow | undefined = queueWindows[0], o = this.#at | 0; win !== undefined; win = win.next, o += 3) {
       let count = win.count;
       if (count === 0 && !closing) continue;
       const oldest = next - win.length;
@@ -312,6 +312,8 @@ class QueueWindow {
   evictions = 0;
   /** The window's length in buckets. */
   readonly length: number;
+  /** The ring's next window (the window pass walks them by these links). */
+  next: QueueWindow | undefined = undefined;
 
   constructor(length: number) {
     this.length = length;
