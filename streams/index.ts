@@ -9,4 +9,3 @@ export * from './volume-filter.js';
 export * from './heuristic-score.js';
 export * from './rank-markets.js';
 export * from './packed-features.js';
-export * from './stage-feed.js';

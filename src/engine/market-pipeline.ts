@@ -1,7 +1,8 @@
 import { type Observable, share } from 'rxjs';
 import type { MarketEvent, Ranking } from '../core/index.js';
 import type { Config } from '../config.js';
-import { dedupeTrades, type DedupeCounters, featureSnapshots, type FeatureBatch, type FeatureCounters, rankMarkets, StageFeed, volumeFilter } from '../../streams/index.js';
+import { dedupeTrades, type DedupeCounters, featureSnapshots, type FeatureBatch, type FeatureCounters, rankMarkets, volumeFilter } from '../../streams/index.js';
+import { StageFeed } from './stage-feed.js';
 import type { BatchScorer } from '../../streams/index.js';
 
 export interface PipelineCounters {
