@@ -7,6 +7,7 @@ import { createKernel, type Kernel, type StrategyFactory } from '../kernel.js';
 import type { FillLedger } from '../fill-ledger.js';
 import { untradedPositionLines } from '../untraded-markets.js';
 import { orphanSearchMarkets } from '../orphan-search-markets.js';
+import { loggedOrderMarkets } from '../logged-order-markets.js';
 import { unlistedMarketRules } from '../unlisted-market-rules.js';
 import { adoptOrphanOrders, lastSnapshotTs, loadFillLedger, loadLiveRestore, restoredOrders, restoredPositions, StoreUnavailableError } from '../live-restore.js';
 
@@ -151,7 +152,11 @@ async function openLiveNode(o: LiveNodeOptions, store: Store): Promise<Omit<Live
     if (since !== undefined && searched.length === 0 && config.exchange.id !== 'upbit') {
       const balances = await exchange.balances();
       const search = orphanSearchMarkets(restoredPositions(restore), balances, config.exchange.quote, (m) => rules.has(m));
-      searched = search.markets;
+      // The markets of orders the log says were placed and no snapshot knows come first: exact, and found
+      // even when the coins an orphan buy left were sold by hand since.
+      const known = new Set(restoredOrders(restore).map((o) => o.slot.clientId));
+      const logged = (await loggedOrderMarkets(store, since, known)).filter((m) => rules.has(m));
+      searched = [...new Set([...logged, ...search.markets])];
       if (search.skipped > 0) log(`reconciliation: closed orders of ${search.markets.length} markets searched for orders unknown to the snapshots; ${search.skipped} more markets whose coins the account holds were not (set exchange.markets to name them)`);
     }
     const listed = {
