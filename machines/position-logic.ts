@@ -27,7 +27,8 @@ export function slotFromOrder(slot: OrderSlot, order: Order): OrderSlot {
   // The exchange's amount stands: a live sell may have been cut to the coins the account holds.
   const amount = order.amount > 0 ? order.amount : slot.amount;
   if (order.filled + DUST < slot.filled) return patched(slot, { id: order.id, acked: true, amount });
-  return patched(slot, { id: order.id, acked: true, amount, filled: order.filled, cost: order.cost, fee: order.fee });
+  const next = patched(slot, { id: order.id, acked: true, amount, filled: order.filled, cost: order.cost, fee: order.fee });
+  return order.baseFee === undefined ? next : Object.assign(next, { baseFee: order.baseFee });
 }
 
 /**
@@ -41,7 +42,26 @@ export function applyFill(slot: OrderSlot, order: Order, fill: Fill): OrderSlot 
   // Exchanges report cumulative cost and fee; when a fill is missing from our view the totals still add up.
   const cost = order.cost > 0 ? order.cost : slot.cost + fill.price * fill.amount;
   const fee = order.fee > 0 ? order.fee : slot.fee + fill.fee;
-  return patched(slot, { id: order.id, acked: true, filled: slot.filled + added, cost, fee });
+  const next = patched(slot, { id: order.id, acked: true, filled: slot.filled + added, cost, fee });
+  return order.baseFee === undefined ? next : Object.assign(next, { baseFee: order.baseFee });
+}
+
+/**
+ * The coins a buy brought into the account: its fills less what the exchange took of them as its fee
+ * (`Order.baseFee`, Binance without BNB). Counted gross, the position kept the fee's coins as held after
+ * its sell (cut to the account's coins) and its round trip paid that fee twice: as the fee, and as coins
+ * bought and never sold.
+ */
+export function netBought(slot: OrderSlot): number {
+  return slot.baseFee === undefined ? slot.filled : slot.filled - slot.baseFee;
+}
+
+/**
+ * The quote value of `netBought` at the buy's average price. The rest of its cost went to the fee, which
+ * `fee` counts: value + fee is what the buy cost the account, once.
+ */
+export function netBuyValue(slot: OrderSlot): number {
+  return slot.baseFee === undefined || slot.filled <= 0 ? slot.cost : (slot.cost * (slot.filled - slot.baseFee)) / slot.filled;
 }
 
 export function isFullyFilled(slot: OrderSlot): boolean {
@@ -75,10 +95,13 @@ export interface PositionResult {
 /**
  * A settled round trip with one of its orders' fees corrected by `delta` (quote; the exchange's own figure
  * for fills reported at an estimate): the buy side's cost or the sell side's proceeds, the fees, P&L and
- * return move with it; the amounts do not.
+ * return move with it. The amount moves only by `baseFeeDelta`, coins the buy's trades show were taken as
+ * its fee: they were never the position's, and their value at the entry price leaves the buy's value.
  */
-export function resultWithFee(r: PositionResult, side: OrderSide, delta: number): PositionResult {
-  const spent = side === 'buy' ? r.spent + delta : r.spent;
+export function resultWithFee(r: PositionResult, side: OrderSide, delta: number, baseFeeDelta = 0): PositionResult {
+  const coins = side === 'buy' ? baseFeeDelta : 0;
+  const spent = side === 'buy' ? r.spent + delta - coins * r.entryPrice : r.spent;
   const received = side === 'sell' ? r.received - delta : r.received;
-  return { ...r, spent, received, fees: r.fees + delta, pnl: received - spent, return: spent > 0 ? (received - spent) / spent : 0 };
+  const corrected = { ...r, spent, received, fees: r.fees + delta, pnl: received - spent, return: spent > 0 ? (received - spent) / spent : 0 };
+  return coins === 0 ? corrected : { ...corrected, amount: r.amount - coins };
 }

@@ -1,6 +1,6 @@
 import { and, assign, not, setup, type ActorRefFrom, type EventObject, type NonReducibleUnknown } from 'xstate';
 import type { Order, OrderEvent } from '../src/core/index.js';
-import { applyFill, hasFill, isFullyFilled, newSlot, slotFromOrder, DUST, type OrderSlot, type PositionResult } from './position-logic.js';
+import { applyFill, hasFill, isFullyFilled, netBought, netBuyValue, newSlot, slotFromOrder, DUST, type OrderSlot, type PositionResult } from './position-logic.js';
 
 export interface PositionInput {
   readonly positionId: string;
@@ -57,8 +57,9 @@ export interface OrderEffect {
   readonly slot: OrderSlot;
 }
 
+/** Base bought so far, net of any fee taken from the coins (`netBought`). */
 export function bought(c: PositionContext): number {
-  return c.boughtBefore + (c.buy?.filled ?? 0);
+  return c.boughtBefore + (c.buy ? netBought(c.buy) : 0);
 }
 export function sold(c: PositionContext): number {
   return c.soldBefore + (c.sell?.filled ?? 0);
@@ -123,7 +124,7 @@ export function initialPositionContext(input: PositionInput): PositionContext {
 /** Folds the current order into the finished totals. */
 function closeBuy(c: PositionContext): Partial<PositionContext> {
   if (!c.buy) return {};
-  return { buy: undefined, boughtBefore: c.boughtBefore + c.buy.filled, buyValueBefore: c.buyValueBefore + c.buy.cost, buyFeesBefore: c.buyFeesBefore + c.buy.fee };
+  return { buy: undefined, boughtBefore: c.boughtBefore + netBought(c.buy), buyValueBefore: c.buyValueBefore + netBuyValue(c.buy), buyFeesBefore: c.buyFeesBefore + c.buy.fee };
 }
 function closeSell(c: PositionContext): Partial<PositionContext> {
   if (!c.sell) return {};
@@ -153,7 +154,7 @@ function reasonOf(event: PositionEvent): string {
 function endBuy(c: PositionContext, event: PositionEvent, reason: string | undefined): Partial<PositionContext> {
   if (!c.buy) return reason === undefined ? {} : { reason };
   const slot = updateSlot(c.buy, event);
-  const patch: Partial<PositionContext> = { buy: undefined, boughtBefore: c.boughtBefore + slot.filled, buyValueBefore: c.buyValueBefore + slot.cost, buyFeesBefore: c.buyFeesBefore + slot.fee, lastTs: Math.max(c.lastTs, ts(event)) };
+  const patch: Partial<PositionContext> = { buy: undefined, boughtBefore: c.boughtBefore + netBought(slot), buyValueBefore: c.buyValueBefore + netBuyValue(slot), buyFeesBefore: c.buyFeesBefore + slot.fee, lastTs: Math.max(c.lastTs, ts(event)) };
   return reason === undefined ? patch : Object.assign(patch, { reason });
 }
 
@@ -167,15 +168,21 @@ function endSell(c: PositionContext, event: PositionEvent): Partial<PositionCont
 /**
  * The exchange's own fee of an order's fills the position was told at an estimate (`order.feeCorrected`):
  * the fees move by the difference, in the current order's slot or, for a finished order of this position
- * (folded into the totals), in its side's totals. No amount moves: the fills stay counted once.
+ * (folded into the totals), in its side's totals. No amount moves (the fills stay counted once) but the
+ * coins a buy's trades show were taken as its fee (`baseFeeDelta`): they were never the position's.
  */
 function correctedFee(c: PositionContext, event: PositionEvent): Partial<PositionContext> {
   if (event.type !== 'order.feeCorrected') return {};
   const { order, delta } = event;
-  if (c.buy?.clientId === order.clientId) return { buy: { ...c.buy, fee: c.buy.fee + delta } };
+  const coins = order.side === 'buy' ? (event.baseFeeDelta ?? 0) : 0;
+  if (c.buy?.clientId === order.clientId) return { buy: coins === 0 ? { ...c.buy, fee: c.buy.fee + delta } : { ...c.buy, fee: c.buy.fee + delta, baseFee: (c.buy.baseFee ?? 0) + coins } };
   if (c.sell?.clientId === order.clientId) return { sell: { ...c.sell, fee: c.sell.fee + delta } };
   if (!order.clientId.startsWith(`${c.positionId}-`)) return {};
-  return order.side === 'buy' ? { buyFeesBefore: c.buyFeesBefore + delta } : { sellFeesBefore: c.sellFeesBefore + delta };
+  if (order.side === 'sell') return { sellFeesBefore: c.sellFeesBefore + delta };
+  if (coins === 0 || c.boughtBefore <= 0) return { buyFeesBefore: c.buyFeesBefore + delta };
+  // Coins found taken as the finished buy's fee leave the position at its entry price (netBuyValue).
+  const entry = c.buyValueBefore / c.boughtBefore;
+  return { buyFeesBefore: c.buyFeesBefore + delta, boughtBefore: c.boughtBefore - coins, buyValueBefore: c.buyValueBefore - coins * entry };
 }
 
 /** The round trip so far, from the finished orders. */

@@ -65,6 +65,8 @@ export interface KnownOrder {
   readonly filled: number;
   readonly cost: number;
   readonly fee: number;
+  /** The part of the fee taken from the coins bought, base units (`Order.baseFee`); absent when none was. */
+  readonly baseFee?: number;
   readonly submittedTs: number;
   readonly acked: boolean;
 }

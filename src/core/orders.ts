@@ -20,7 +20,13 @@ export interface Order extends LimitOrderRequest {
   readonly filled: number;
   /** Quote spent (buy) or received (sell) before fees. */
   readonly cost: number;
+  /** Fees of the fills so far, in quote (a fee taken in the coin at its trade's price). */
   readonly fee: number;
+  /**
+   * The part of `fee` the exchange took from the coins bought, in base units (Binance without BNB takes a
+   * buy's fee that way): the account received `filled − baseFee`. Absent when none was (every fee in quote).
+   */
+  readonly baseFee?: number;
   readonly ts: number;
 }
 
@@ -51,9 +57,11 @@ export type OrderEvent =
    * The fee of fills already reported, corrected once the exchange's own figure is known (Binance: an order
    * query carries no commission, so a fill found over REST is reported at the taker-rate estimate and its
    * trades' commission is read afterwards). No amount moves: `order` is the order with its corrected
-   * cumulative fee (its executed amount unchanged), `delta` what the fees reported so far change by (quote).
+   * cumulative fee (its executed amount unchanged), `delta` what the fees reported so far change by (quote),
+   * `baseFeeDelta` what the coins taken as fee change by (base: the fills' estimate was in quote, the trades
+   * show the fee was taken from the coins bought; absent or 0 when not).
    */
-  | { readonly type: 'order.feeCorrected'; readonly ts: number; readonly order: Order; readonly delta: number }
+  | { readonly type: 'order.feeCorrected'; readonly ts: number; readonly order: Order; readonly delta: number; readonly baseFeeDelta?: number }
   | {
       readonly type: 'order.rejected';
       readonly ts: number;

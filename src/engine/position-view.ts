@@ -1,5 +1,5 @@
 import type { MarketRules } from '../core/index.js';
-import { held, type PositionContext } from '../../machines/index.js';
+import { bought, held, netBuyValue, type PositionContext } from '../../machines/index.js';
 import type { PositionView } from '../../strategies/index.js';
 
 /**
@@ -8,8 +8,8 @@ import type { PositionView } from '../../strategies/index.js';
  */
 export function positionView(c: PositionContext, state: PositionView['state'], rules: MarketRules | undefined): PositionView {
   const order = c.sell ?? c.buy;
-  const boughtAmount = c.boughtBefore + (c.buy?.filled ?? 0);
-  const buyValue = c.buyValueBefore + (c.buy?.cost ?? 0);
+  const boughtAmount = bought(c);
+  const buyValue = c.buyValueBefore + (c.buy ? netBuyValue(c.buy) : 0);
   return {
     positionId: c.positionId,
     market: c.market,

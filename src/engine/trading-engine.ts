@@ -738,7 +738,7 @@ export class TradingEngine {
     if (this.#positions.has(positionIdOf(clientId))) {
       this.#send(positionIdOf(clientId), event);
       if (event.type === 'order.rejected' && event.side === 'sell' && event.reason === 'insufficient_funds') this.#checkCoinsGone(event.market);
-    } else if (event.type === 'order.feeCorrected') this.#correctResult(positionIdOf(clientId), event.order.side, event.delta);
+    } else if (event.type === 'order.feeCorrected') this.#correctResult(positionIdOf(clientId), event.order.side, event.delta, event.baseFeeDelta);
     else this.orphanOrderEvents++;
     this.#checkDrained();
   }
@@ -748,11 +748,11 @@ export class TradingEngine {
    * position at once, its fee an estimate): the round trip's fees, cost or proceeds, P&L and return move by
    * the difference. A position still trading takes it itself (the position machine's `correctFee`).
    */
-  #correctResult(positionId: string, side: 'buy' | 'sell', delta: number): void {
+  #correctResult(positionId: string, side: 'buy' | 'sell', delta: number, baseFeeDelta: number | undefined): void {
     for (let i = this.results.length - 1; i >= 0; i--) {
       const r = this.results[i] as PositionResult;
       if (r.positionId !== positionId) continue;
-      this.results[i] = resultWithFee(r, side, delta);
+      this.results[i] = resultWithFee(r, side, delta, baseFeeDelta);
       return;
     }
   }

@@ -184,7 +184,7 @@ export class PerformanceTracker {
       for (let i = this.trades.length - 1; i >= 0; i--) {
         const t = this.trades[i] as TradeRecord;
         if (t.positionId !== positionId) continue;
-        const corrected = Object.assign(resultWithFee(t, event.order.side, event.delta), { regime: t.regime });
+        const corrected = Object.assign(resultWithFee(t, event.order.side, event.delta, event.baseFeeDelta), { regime: t.regime });
         this.trades[i] = corrected;
         // A fee that turns a win into a loss (or back) moves it between its hour's counts.
         if (corrected.pnl > 0 !== t.pnl > 0) {

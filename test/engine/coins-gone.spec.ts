@@ -98,29 +98,40 @@ describe.skipIf(skipWithoutRedis())('a position whose coins were sold or withdra
     expect(lines.filter((l) => /coins gone/.test(l))).toEqual([]);
   });
 
-  it('the rest went to the buy’s fee, taken in the coin (Binance): once its sell is refused, the position is closed as dust', async () => {
+  it('the buy’s fee taken in the coin (Binance): the position counts the coins it got, sells them, and pays the fee once', async () => {
     redis = await RedisTestServer.start();
     // A position of about 19,000 USDT: the 0.1 % its buy paid in XRP is worth more than the 5 USDT minimum order.
+    // Before, the position counted the fee's coins as held: its second sell was refused for want of them.
     server = await BinanceServer.start({ enforceRateLimits: false, balances: { USDT: 100_000 } });
     const lines: string[] = [];
     const { node, kernel, trade } = await holding(lines);
-    const bought = kernel.engine.openPositions()[0]!;
-    expect(bought.amount * 0.001 * 0.5).toBeGreaterThan(5);
-    // The take-profit's sell is cut to the coins held (net of the fee) and fills.
+    const got = server.balance('XRP').free;
+    const position = kernel.engine.openPositions()[0]!;
+    expect(position.amount * 0.001 * 0.5).toBeGreaterThan(5);
+    // The coins the account received, not the coins bought before the fee.
+    expect(position.amount).toBeCloseTo(got, 8);
     kernel.feed(trade(7, 0.53));
     kernel.feed(trade(8, 0.53));
     await waitFor(() => node.account.getOpenOrders().some((o) => o.side === 'sell'), 'the sell resting', 5_000);
-    server.fillOrder(node.account.getOpenOrders().find((o) => o.side === 'sell')!.id);
+    const sell = node.account.getOpenOrders().find((o) => o.side === 'sell')!;
+    // All of it in whole lots (the server's XRP step is 0.1): what is under a lot stays as dust.
+    expect(sell.amount).toBeCloseTo(Math.floor(got * 10) / 10, 9);
+    server.fillOrder(sell.id);
     await waitFor(() => node.account.getOpenOrders().length === 0, 'the sell filled', 5_000);
-    // The position still counts the fee's coins; its next sell is refused, and it is closed, not asked again.
+    const usdtMoved = server.balance('USDT').free - 100_000; // before the strategy's next buy
+    // The dust under the lot step is closed at the next exit, without asking for another sell.
     kernel.feed(trade(9, 0.53));
     kernel.feed(trade(10, 0.53));
     await waitFor(() => kernel.engine.results.length === 1, 'the position closed', 10_000);
-    expect(kernel.engine.results[0]!.reason).toMatch(/^dust: the account holds .* XRP, the position .*; the rest went to the buy's fee, taken in the coin$/);
-    expect(kernel.engine.openPositions()).toEqual([]);
     await new Promise((r) => setTimeout(r, 500));
-    expect(server.requestsTo('/api/v3/order', 'POST').filter((r) => r.query['side'] === 'SELL' || r.body?.['side'] === 'SELL')).toHaveLength(2);
-    expect(lines.filter((l) => /coins gone/.test(l))).toEqual([]);
+    expect(server.requestsTo('/api/v3/order', 'POST').filter((r) => r.query['side'] === 'SELL' || r.body?.['side'] === 'SELL')).toHaveLength(1);
+    const result = kernel.engine.results[0]!;
+    expect(result.amount).toBeCloseTo(got, 8);
+    // The round trip's P&L is what the account's USDT moved by: the buy's fee counted once (before, twice:
+    // as the fee and as coins bought and never sold, 0.1 % of the position).
+    expect(result.pnl).toBeCloseTo(usdtMoved, 6);
+    expect(result.spent).toBeCloseTo(result.received - usdtMoved, 6);
+    expect(lines.filter((l) => /coins gone|dust:/.test(l))).toEqual([]);
   });
 
   it('at a restart: the reconciliation closes the restored position whose coins are gone, and says so', async () => {

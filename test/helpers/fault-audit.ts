@@ -18,7 +18,8 @@ import type { UpbitServer } from './upbit-server.js';
  * - abandonedPositions: seen from the exchange: a position of the bot (its client-id prefix) with an open
  *   order or coins bought and not sold, that no position in Redis manages at the end.
  * - balanceMismatches: a currency whose total (free + locked) in the bot's report differs from the
- *   exchange's, and a managed position whose bought or sold amount differs from what its orders executed.
+ *   exchange's, and a managed position whose bought or sold amount differs from what its orders executed
+ *   (bought: net of the fee an exchange took in the coin, what the account received).
  * - ownCalledForeign: a start-up line calling coins or an order of the bot's own "held outside the bot's
  *   positions" or "belonging to no position" (the scenarios' accounts hold nothing but the bot's).
  */
@@ -32,6 +33,8 @@ export interface AuditOrder {
   readonly side: 'buy' | 'sell';
   readonly amount: number;
   readonly executed: number;
+  /** Of `executed`, what the exchange took as the order's fee in the coin bought (Binance without BNB): never the account's. */
+  readonly feeInBase?: number;
   readonly open: boolean;
   readonly createdAt: number;
   readonly closedAt: number | undefined;
@@ -54,7 +57,7 @@ export interface AuditPosition {
   readonly state: string;
   readonly boughtBefore: number;
   readonly soldBefore: number;
-  readonly buy: { readonly clientId: string; readonly filled: number } | undefined;
+  readonly buy: { readonly clientId: string; readonly filled: number; readonly baseFee?: number } | undefined;
   readonly sell: { readonly clientId: string; readonly filled: number } | undefined;
 }
 
@@ -108,8 +111,9 @@ function close(a: number, b: number, scale: number): boolean {
   return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(scale)) + 1e-12;
 }
 
+/** The coins the position counts as bought: net of the fee taken in the coin, as the account received them. */
 function bought(p: AuditPosition): number {
-  return p.boughtBefore + (p.buy?.filled ?? 0);
+  return p.boughtBefore + (p.buy ? p.buy.filled - (p.buy.baseFee ?? 0) : 0);
 }
 function sold(p: AuditPosition): number {
   return p.soldBefore + (p.sell?.filled ?? 0);
@@ -164,7 +168,7 @@ export function auditFaults(exchange: ExchangeState, bot: BotState, options: Aud
   const onExchange = (id: string): { bought: number; sold: number; open: AuditOrder[]; market: string | undefined } => {
     const list = groups.get(id) ?? [];
     return {
-      bought: list.filter((o) => o.side === 'buy').reduce((a, o) => a + o.executed, 0),
+      bought: list.filter((o) => o.side === 'buy').reduce((a, o) => a + o.executed - (o.feeInBase ?? 0), 0),
       sold: list.filter((o) => o.side === 'sell').reduce((a, o) => a + o.executed, 0),
       open: list.filter((o) => o.open),
       market: list[0]?.market,
@@ -244,6 +248,7 @@ export function binanceExchangeState(server: BinanceServer, markets: Readonly<Re
       side: o.side === 'BUY' ? 'buy' : 'sell',
       amount: o.origQty,
       executed: o.executedQty,
+      feeInBase: m ? o.fills.filter((f) => f.commissionAsset === m.base).reduce((a, f) => a + f.commission, 0) : 0,
       open: o.status === 'NEW' || o.status === 'PARTIALLY_FILLED',
       createdAt: o.time,
       closedAt: o.closedAt,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { held, type PositionEvent } from '../../machines/index.js';
+import { held, resultWithFee, type PositionEvent } from '../../machines/index.js';
 import { buy, cancelBuy, cancelSell, close, ExchangeOrder, INPUT, sell, startPosition, advance, type Position } from './position-fixtures.js';
 
 /** A position whose buy of 2 @ 100 (p1-b1) was placed at t=1000. */
@@ -109,6 +109,71 @@ describe('position: round trip', () => {
     q.send(q.b1.fill(2_000, 2), sell(3_000, 0));
     expect(q.state()).toBe('holding');
     expect(q.effects).toHaveLength(1);
+  });
+});
+
+describe('position: a buy whose fee the exchange takes from the coins bought (Binance without BNB)', () => {
+  /** A fill of `amount` at `price` whose fee, `rate` of the coins, the order reports in base and in quote. */
+  function coinFeeFill(o: ExchangeOrder, ts: number, amount: number, price: number, rate: number): PositionEvent {
+    const e = o.fill(ts, amount, price, amount * rate * price);
+    if (e.type !== 'order.fill') throw new Error('not a fill');
+    return { ...e, order: { ...e.order, baseFee: o.filled * rate } };
+  }
+
+  it('holds and sells the coins the account received, and its round trip pays the fee once', () => {
+    const p = startPosition();
+    p.send(buy(1_000, 100, 2));
+    const b1 = ExchangeOrder.placed(p.effects);
+    p.send(b1.accepted(1_100), coinFeeFill(b1, 2_000, 2, 100, 0.001));
+    expect(p.state()).toBe('holding');
+    // 2 bought, 0.002 of them taken as the fee: 1.998 held, and the sell asks for all of it.
+    expect(held(ctx(p))).toBeCloseTo(1.998, 12);
+    p.send(sell(4_000, 110));
+    expect(p.effects[1]).toMatchObject({ kind: 'place', side: 'sell', amount: 1.998 });
+    const s2 = ExchangeOrder.placed(p.effects);
+    p.send(s2.accepted(4_100), s2.fill(5_000, 1.998, 110, 0.2198));
+    expect(p.actor.getSnapshot().status).toBe('done');
+    const r = output(p)!;
+    // The account paid 200 and received 1.998 × 110 − 0.2198: the P&L is that, the fee (0.2 in coins) once.
+    expect(r.amount).toBeCloseTo(1.998, 12);
+    expect(r.entryPrice).toBeCloseTo(100, 12);
+    expect(r.spent).toBeCloseTo(200, 9);
+    expect(r.fees).toBeCloseTo(0.2 + 0.2198, 9);
+    expect(r.pnl).toBeCloseTo(1.998 * 110 - 0.2198 - 200, 9);
+  });
+
+  it('coins found taken as the fee after the fill was reported (its trades read): the position counts them out, in the buy or after it', () => {
+    const p = startPosition();
+    p.send(buy(1_000, 100, 2));
+    const b1 = ExchangeOrder.placed(p.effects);
+    // Reported at the taker estimate in quote (an order query carries no commission): 2 coins held.
+    p.send(b1.accepted(1_100), b1.fill(2_000, 1, 100, 0.1));
+    expect(held(ctx(p))).toBe(1);
+    p.send({ type: 'order.feeCorrected', ts: 2_100, order: { ...b1.order(2_100), baseFee: 0.001 }, delta: 0, baseFeeDelta: 0.001 });
+    expect(held(ctx(p))).toBeCloseTo(0.999, 12);
+    p.send(b1.fill(3_000, 1, 100, 0.1));
+    expect(p.state()).toBe('holding');
+    expect(held(ctx(p))).toBeCloseTo(1.999, 12);
+    // The finished buy's second fill: its coin fee found now.
+    p.send({ type: 'order.feeCorrected', ts: 3_100, order: { ...b1.order(3_100), baseFee: 0.002 }, delta: 0, baseFeeDelta: 0.001 });
+    expect(held(ctx(p))).toBeCloseTo(1.998, 12);
+    p.send(sell(4_000, 110));
+    expect(p.effects[1]).toMatchObject({ kind: 'place', side: 'sell', amount: expect.closeTo(1.998, 12) });
+    const s2 = ExchangeOrder.placed(p.effects);
+    p.send(s2.accepted(4_100), s2.fill(5_000, 1.998, 110, 0));
+    const r = output(p)!;
+    expect(r.spent).toBeCloseTo(200, 9);
+    expect(r.pnl).toBeCloseTo(1.998 * 110 - 200, 9);
+  });
+
+  it('a settled round trip corrected with coins taken as its buy’s fee: the amount and the buy’s value leave, the fee stays', () => {
+    const r = { positionId: 'p1', market: 'BTC/KRW', openedTs: 0, closedTs: 1, amount: 2, entryPrice: 100, exitPrice: 110, spent: 200.2, received: 219.78, fees: 0.42, pnl: 19.58, return: 19.58 / 200.2, reason: 'take-profit' };
+    const c = resultWithFee(r, 'buy', 0, 0.002);
+    expect(c.amount).toBeCloseTo(1.998, 12);
+    expect(c.spent).toBeCloseTo(200, 12);
+    expect(c.fees).toBe(0.42);
+    expect(c.pnl).toBeCloseTo(19.78, 9);
+    expect(resultWithFee(r, 'buy', 0.05)).toMatchObject({ amount: 2, spent: 200.25 });
   });
 });
 

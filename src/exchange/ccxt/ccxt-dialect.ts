@@ -51,6 +51,8 @@ export interface CcxtDialect {
 export interface TradeFees {
   readonly filled: number;
   readonly fee: number | undefined;
+  /** The fees taken from the coins bought, in base (counted in `fee` too, at their trades' prices). */
+  readonly baseFee: number;
 }
 
 export type CcxtDialectFactory = (exchange: Ccxt, call: CcxtCall) => CcxtDialect;

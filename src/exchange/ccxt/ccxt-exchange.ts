@@ -621,7 +621,7 @@ export class CcxtExchange implements Exchange {
           if (Math.abs(trades.filled - now.filled) > 1e-9 * Math.max(1, now.filled)) continue;
           // Paid in a currency the exchange gives no price of in quote: the estimate is the best figure there is.
           if (trades.fee === undefined) return;
-          const event = this.#tracker.correctFee(id, now.filled, trades.fee, this.#clock.now());
+          const event = this.#tracker.correctFee(id, now.filled, trades.fee, this.#clock.now(), trades.baseFee);
           if (event) {
             this.#stats.feeCorrections++;
             this.#events.next(event);

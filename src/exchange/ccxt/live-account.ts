@@ -650,5 +650,6 @@ export class LiveAccount implements Venue {
 
 /** A restored order slot as the adapter's tracker keeps orders. */
 function slotOrder(market: string, slot: OrderSlot): Order {
-  return { id: slot.id as string, clientId: slot.clientId, market, side: slot.side, price: slot.price, amount: slot.amount, filled: slot.filled, cost: slot.cost, fee: slot.fee, status: 'open', ts: slot.submittedTs };
+  const order: Order = { id: slot.id as string, clientId: slot.clientId, market, side: slot.side, price: slot.price, amount: slot.amount, filled: slot.filled, cost: slot.cost, fee: slot.fee, status: 'open', ts: slot.submittedTs };
+  return slot.baseFee === undefined ? order : { ...order, baseFee: slot.baseFee };
 }

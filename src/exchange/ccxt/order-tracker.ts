@@ -50,16 +50,20 @@ export class OrderTracker {
    * The exchange's own fee for the order's executed amount `filled` (its trades' commission, read after
    * the fills were reported at an estimate): an `order.feeCorrected` event when it differs from the fee
    * reported so far and the order has executed nothing since (else the figure is for an older amount:
-   * nothing, the caller asks again). The amount never moves, so the fill is not counted twice.
+   * nothing, the caller asks again). The amount never moves, so the fill is not counted twice. `baseFee`:
+   * the part of the fee the trades show taken from the coins bought (base units).
    */
-  correctFee(id: string, filled: number, fee: number, ts: number): OrderEvent | undefined {
+  correctFee(id: string, filled: number, fee: number, ts: number, baseFee = 0): OrderEvent | undefined {
     const order = this.#byId.get(id);
     if (!order || Math.abs(order.filled - filled) > tolerance(order.filled, filled)) return undefined;
     const delta = fee - order.fee;
-    if (Math.abs(delta) <= 1e-12 + Math.abs(fee) * 1e-9) return undefined;
-    const corrected: Order = { ...order, fee };
+    const baseFeeDelta = baseFee - (order.baseFee ?? 0);
+    const quoteSame = Math.abs(delta) <= 1e-12 + Math.abs(fee) * 1e-9;
+    const baseSame = Math.abs(baseFeeDelta) <= 1e-12 + baseFee * 1e-9;
+    if (quoteSame && baseSame) return undefined;
+    const corrected: Order = baseFee > 0 ? { ...order, fee, baseFee } : { ...withoutBaseFee(order), fee };
     this.#byId.set(id, corrected);
-    return { type: 'order.feeCorrected', ts, order: corrected, delta };
+    return baseSame ? { type: 'order.feeCorrected', ts, order: corrected, delta } : { type: 'order.feeCorrected', ts, order: corrected, delta, baseFeeDelta };
   }
 
   /** Records a snapshot and returns the events it implies, in order. */
@@ -73,11 +77,13 @@ export class OrderTracker {
     const fillFee = filled ? Math.max(0, next.fee - before.fee) : 0;
     // The fee kept is what the fill events reported (and `correctFee` set): a snapshot that moves no amount
     // moves no fee (ccxt.pro's order after a CANCELED report holds only the trade reports this process
-    // saw), so a later correction is measured against what the positions were told.
-    const merged: Order = { ...next, clientId: next.clientId || prev?.clientId || '', fee: before.fee + fillFee };
+    // saw), so a later correction is measured against what the positions were told. So do the coins taken.
+    const baseFee = Math.max(prev?.baseFee ?? 0, filled ? (next.baseFee ?? 0) : 0);
+    const fields = { clientId: next.clientId || prev?.clientId || '', fee: before.fee + fillFee };
+    const merged: Order = baseFee > 0 ? { ...next, ...fields, baseFee } : { ...withoutBaseFee(next), ...fields };
     this.#byId.set(merged.id, merged);
     if (merged.clientId) this.#byClientId.set(merged.clientId, merged.id);
-    if (!prev) events.push({ type: 'order.accepted', ts, order: { ...merged, status: 'open', filled: 0, cost: 0, fee: 0 } });
+    if (!prev) events.push({ type: 'order.accepted', ts, order: { ...withoutBaseFee(merged), status: 'open', filled: 0, cost: 0, fee: 0 } });
     if (filled) {
       const cost = merged.cost - before.cost;
       const fill: Fill = {
@@ -95,4 +101,11 @@ export class OrderTracker {
     if (merged.status === 'cancelled' && prev?.status !== 'cancelled') events.push({ type: 'order.cancelled', ts, order: merged });
     return events;
   }
+}
+
+/** The order without a `baseFee` field (none taken from the coins). */
+function withoutBaseFee(order: Order): Order {
+  if (order.baseFee === undefined) return order;
+  const { baseFee: _, ...rest } = order;
+  return rest;
 }

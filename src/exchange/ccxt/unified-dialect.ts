@@ -47,18 +47,21 @@ function statusOf(status: unknown, previous: Order | undefined): OrderStatus {
  * reported at the estimate and its trades are read for the fee in quote (`tradeFees`). Counted as none,
  * as before the fourteenth session, every fill of an account paying in BNB had no fee at all.
  */
-function quoteFee(o: CcxtOrder, base: string, quote: string, price: number): number | undefined {
+function quoteFee(o: CcxtOrder, base: string, quote: string, price: number): OrderFees | undefined {
   const fees = (o as CcxtOrder & { fees?: CcxtOrder['fee'][] }).fees;
   const list = withoutRepeatedTrades(fees && fees.length > 0 ? fees : o.fee ? [o.fee] : [], o.trades);
   let total: number | undefined;
+  let baseFee = 0;
   for (const f of list) {
     const cost = num(f?.cost);
     if (cost === undefined || !f) continue;
     if (f.currency === quote || f.currency === undefined) total = (total ?? 0) + cost;
-    else if (f.currency === base) total = (total ?? 0) + cost * price;
-    else if (cost !== 0) return undefined;
+    else if (f.currency === base) {
+      total = (total ?? 0) + cost * price;
+      baseFee += cost;
+    } else if (cost !== 0) return undefined;
   }
-  return total;
+  return total === undefined ? undefined : { fee: total, baseFee };
 }
 
 /**
@@ -100,7 +103,7 @@ function withoutRepeatedTrades(fees: readonly CcxtOrder['fee'][], trades: CcxtOr
  * this trade; the fee as known when it brings nothing new (a report repeated, or older); undefined
  * otherwise (no such report, the order not known, or trades missed between: ccxt's figure stands).
  */
-function tradeReportFee(info: unknown, previous: Order | undefined, filled: number, base: string, quote: string): number | undefined {
+function tradeReportFee(info: unknown, previous: Order | undefined, filled: number, base: string, quote: string): OrderFees | undefined {
   if (!previous || !info || typeof info !== 'object') return undefined;
   const r = info as Record<string, unknown>;
   if (r['x'] !== 'TRADE') return undefined;
@@ -110,12 +113,19 @@ function tradeReportFee(info: unknown, previous: Order | undefined, filled: numb
   if (amount === undefined || fee === undefined || price === undefined) return undefined;
   const tolerance = 1e-9 * Math.max(1, filled);
   const added = filled - previous.filled;
-  if (added <= tolerance) return previous.fee;
+  const before = previous.baseFee ?? 0;
+  if (added <= tolerance) return { fee: previous.fee, baseFee: before };
   if (Math.abs(added - amount) > tolerance) return undefined;
   const currency = r['N'];
   // A fee in a third currency (BNB) has no price here: the order's estimate stands until its trades are read.
   if (fee !== 0 && currency !== quote && currency !== base) return undefined;
-  return previous.fee + (currency === base ? fee * price : fee);
+  return currency === base ? { fee: previous.fee + fee * price, baseFee: before + fee } : { fee: previous.fee + fee, baseFee: before };
+}
+
+/** An order's fees in quote, and the part of them taken from the coins bought, in base (`Order.baseFee`). */
+interface OrderFees {
+  readonly fee: number;
+  readonly baseFee: number;
 }
 
 /** The exchange's own word for a market ccxt marks inactive (Binance's `status`), `inactive` when it gives none. */
@@ -160,11 +170,12 @@ export function unifiedDialect(ex: Ccxt, call: CcxtCall): CcxtDialect {
     const m = market(symbol);
     const base = m?.base ?? baseOf(symbol);
     const quote = m?.quote ?? quoteOf(symbol);
-    const fee =
-      tradeReportFee(o.info, previous, filled, base, quote) ??
-      quoteFee(o, base, quote, filled > 0 ? cost / filled : price) ??
-      (previous && previous.filled === filled ? previous.fee : cost * (m?.taker ?? 0));
-    return {
+    const known = tradeReportFee(o.info, previous, filled, base, quote) ?? quoteFee(o, base, quote, filled > 0 ? cost / filled : price);
+    const same = previous !== undefined && previous.filled === filled;
+    const fee = known?.fee ?? (same ? previous.fee : cost * (m?.taker ?? 0));
+    // An estimate takes nothing from the coins: the trades, once read, say whether the exchange did.
+    const baseFee = known ? known.baseFee : same ? (previous.baseFee ?? 0) : 0;
+    const order: Order = {
       id,
       // A client id never changes once known; a cancel answer's `clientOrderId` can be the cancel's own (Binance).
       clientId: previous?.clientId || String((o.info as Record<string, unknown> | undefined)?.['origClientOrderId'] ?? '') || o.clientOrderId || '',
@@ -178,6 +189,7 @@ export function unifiedDialect(ex: Ccxt, call: CcxtCall): CcxtDialect {
       fee,
       ts: num(o.timestamp) ?? previous?.ts ?? now,
     };
+    return baseFee > 0 ? { ...order, baseFee } : order;
   };
 
   /** The order with this client id among the market's open and recent closed orders. */
@@ -301,6 +313,7 @@ export function unifiedDialect(ex: Ccxt, call: CcxtCall): CcxtDialect {
             const quote = m?.quote ?? quoteOf(order.market);
             let filled = 0;
             let fee: number | undefined = 0;
+            let baseFee = 0;
             const prices = new Map<string, number | undefined>();
             for (const t of trades) {
               if (String(t.order) !== order.id) continue;
@@ -311,15 +324,17 @@ export function unifiedDialect(ex: Ccxt, call: CcxtCall): CcxtDialect {
                 const cost = num(f?.cost);
                 if (!f || cost === undefined || fee === undefined) continue;
                 if (f.currency === quote || f.currency === undefined) fee += cost;
-                else if (f.currency === base) fee += cost * (num(t.price) ?? 0);
-                else if (cost !== 0) {
+                else if (f.currency === base) {
+                  fee += cost * (num(t.price) ?? 0);
+                  baseFee += cost;
+                } else if (cost !== 0) {
                   if (!prices.has(f.currency)) prices.set(f.currency, await priceInQuote(f.currency, quote));
                   const price = prices.get(f.currency);
                   fee = price === undefined ? undefined : fee + cost * price;
                 }
               }
             }
-            return { filled, fee };
+            return { filled, fee, baseFee };
           },
         }
       : {}),

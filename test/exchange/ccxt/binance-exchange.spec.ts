@@ -558,8 +558,15 @@ describe('LiveAccount on Binance', () => {
     const results = await account.reconcile([{ market: 'BTC/USDT', slot }], Date.now());
     expect(results.map((r) => r.line)).toEqual(['rs-b1: filled 0.001 more at 59000 while down (0.001 of 0.002 executed)', 'rs-b1: still resting']);
     // The fill made while down arrives once, found by reading the open orders at start; the look-up adds nothing.
-    expect(events.map((e) => e.type)).toEqual(['order.fill']);
+    expect(events.filter((e) => e.type !== 'order.feeCorrected').map((e) => e.type)).toEqual(['order.fill']);
     expect(events[0]).toMatchObject({ type: 'order.fill', fill: { amount: 0.001, price: 59_000 } });
     expect(account.openOrdersAtStart.map((o) => o.clientId)).toEqual(['rs-b1']);
+    // An order query carries no commission: the trades, read after, show Binance took the fee in BTC. The fee
+    // in quote was estimated right (0.1 %), but the coins it took are news: the position counts them out.
+    await waitFor(() => events.some((e) => e.type === 'order.feeCorrected'), 'the trades read', 5_000);
+    const correction = events.find((e) => e.type === 'order.feeCorrected');
+    expect(correction).toMatchObject({ type: 'order.feeCorrected', order: { filled: 0.001, baseFee: 0.000001 } });
+    expect(correction?.type === 'order.feeCorrected' ? correction.baseFeeDelta : undefined).toBeCloseTo(0.000001, 12);
+    expect(events.filter((e) => e.type === 'order.fill')).toHaveLength(1);
   });
 });

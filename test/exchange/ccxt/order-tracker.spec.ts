@@ -130,3 +130,21 @@ describe('a fee corrected after its fill was reported at an estimate', () => {
     expect(tracker.correctFee('1000002', 10, 0.004, 5)).toBeUndefined();
   });
 });
+
+describe('the fee a buy paid in the coins it bought (Binance without BNB)', () => {
+  it('is kept like the fee: moved only by a snapshot that moves the amount, and corrected in coins once its trades are read', () => {
+    const tracker = new OrderTracker();
+    tracker.apply(order({ side: 'buy', filled: 10, amount: 20, cost: 5, fee: 0.005, baseFee: 0.01 }), 1);
+    // A snapshot without it (ccxt.pro's order after a CANCELED report) takes nothing back.
+    expect(tracker.apply(order({ side: 'buy', filled: 10, amount: 20, cost: 5, fee: 0, status: 'cancelled' }), 2).map((e) => e.type)).toEqual(['order.cancelled']);
+    expect(tracker.get({ id: '1000002' })?.baseFee).toBe(0.01);
+    // The trades say 0.0075 of the coins (a quote fee of 0.00375): both move, once.
+    const corrected = tracker.correctFee('1000002', 10, 0.00375, 3, 0.0075);
+    expect(corrected).toMatchObject({ type: 'order.feeCorrected', delta: expect.closeTo(-0.00125, 12), baseFeeDelta: expect.closeTo(-0.0025, 12), order: { fee: 0.00375, baseFee: 0.0075 } });
+    expect(tracker.correctFee('1000002', 10, 0.00375, 4, 0.0075)).toBeUndefined();
+    // The fee in quote right but the coins news (an estimate in quote that matched): still a correction.
+    tracker.apply(order({ id: '7', clientId: 'c-7', side: 'buy', filled: 1, amount: 1, cost: 1, fee: 0.001, status: 'filled' }), 5);
+    expect(tracker.correctFee('7', 1, 0.001, 6, 0.001)).toMatchObject({ delta: 0, baseFeeDelta: 0.001, order: { baseFee: 0.001 } });
+  });
+});
+
