@@ -81,5 +81,7 @@ export interface Fill {
   readonly amount: number;
   /** Fee in quote currency. */
   readonly fee: number;
+  /** Of `amount`, what the exchange took as this fill's fee in the coin bought (`Order.baseFee`); absent when none. */
+  readonly baseFee?: number;
   readonly ts: number;
 }

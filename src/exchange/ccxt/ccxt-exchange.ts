@@ -6,6 +6,7 @@ import { retryWithBackoff, sleep } from '../../net/retry.js';
 import type { CcxtDialect, CcxtDialectFactory, OrderRef, TradeFees } from './ccxt-dialect.js';
 import { createCcxt, type CcxtOptions } from './create-ccxt.js';
 import { isDuplicateClientId } from './duplicate-client-id.js';
+import { feeInMarket } from './fee-in-market.js';
 import { isTransient } from './upbit-errors.js';
 import { OrderTracker } from './order-tracker.js';
 import { ExchangeBannedError, RestRateLimiter } from '../../net/rate-limiter.js';
@@ -103,8 +104,6 @@ export class CcxtExchange implements Exchange {
   #stats = { streamConnected: false, streamErrors: 0, polls: 0, ackRecoveries: 0, retries: 0, unknownOrders: 0, clockSyncs: 0, feeCorrections: 0 };
   /** The exchange's time of the trade a fill event reports, where the exchange gave it (private stream frames). */
   readonly #tradeTimes = new WeakMap<OrderEvent, number>();
-  /** The fee a fill event's trade paid in the coin bought (Binance without BNB), in that coin, where the exchange said so. */
-  readonly #baseFees = new WeakMap<OrderEvent, number>();
   /** Orders whose fee is being read from their trades (`#checkFee`), with a wake-up for the check's wait. */
   readonly #feeChecks = new Map<string, { wake: () => void }>();
   /** Per client id, the placements in flight (`createLimitOrder`, then the look-ups of an unknown order): see `placed`. */
@@ -222,7 +221,7 @@ export class CcxtExchange implements Exchange {
         );
         const order = this.#dialect.toOrder(placed, undefined, this.#clock.now());
         // An answer that crossed carries its trades' fees (Binance's FULL answer): all of this first fill's.
-        if (order) return this.#apply({ ...order, clientId: order.clientId || request.clientId, market: request.market, side: request.side }, undefined, undefined, baseFeeOf(placed, request.market), hasFee(placed, request.market));
+        if (order) return this.#apply({ ...order, clientId: order.clientId || request.clientId, market: request.market, side: request.side }, undefined, undefined, hasFee(placed, request.market));
         lastError = new Error(`${this.ccxt.id} answered an order without id`);
         mayExist = true;
       } catch (error) {
@@ -293,7 +292,7 @@ export class CcxtExchange implements Exchange {
     try {
       const answer = await this.#dialect.cancel({ id: orderId, ...(known ? { market: known.market } : {}) });
       const order = await this.#afterStream(answer, known);
-      if (order) this.#apply(order, undefined, undefined, undefined, hasFee(answer, order.market));
+      if (order) this.#apply(order, undefined, undefined, hasFee(answer, order.market));
       if (order?.status === 'open') this.#pollSoon();
     } catch (error) {
       if (error instanceof OrderNotFound) {
@@ -369,15 +368,6 @@ export class CcxtExchange implements Exchange {
    */
   tradeTime(event: OrderEvent): number | undefined {
     return this.#tradeTimes.get(event);
-  }
-
-  /**
-   * What a buy's fill paid in the coin bought, in that coin (Binance takes a buy's fee from the coins
-   * unless BNB pays it): 0 where the exchange did not say so (a fee in quote, or a fill found over REST,
-   * whose order query carries no fee). The balance view credits the coins net of it.
-   */
-  baseFee(event: OrderEvent): number {
-    return this.#baseFees.get(event) ?? 0;
   }
 
   /**
@@ -684,8 +674,7 @@ export class CcxtExchange implements Exchange {
    * trade: a fill of several (frames merged, a gap in the stream) may hold earlier trades a balance read
    * already counted, so it gets none (LiveAccount then counts it from the next read).
    */
-  #apply(order: Order, ts = this.#clock.now(), trade?: { readonly ts: number | undefined; readonly amount: number; readonly fee?: boolean }, baseFee?: number, feeKnown = false): Order {
-    const known = this.#tracker.get({ id: order.id });
+  #apply(order: Order, ts = this.#clock.now(), trade?: { readonly ts: number | undefined; readonly amount: number; readonly fee?: boolean }, feeKnown = false): Order {
     for (const e of this.#tracker.apply(order, ts)) {
       if (e.type === 'order.fill') {
         const oneTrade = trade !== undefined && Math.abs(e.fill.amount - trade.amount) <= 1e-9 * trade.amount;
@@ -693,8 +682,6 @@ export class CcxtExchange implements Exchange {
         // in one report) carries an estimate: its trades are read for the exchange's own figure.
         if (!feeKnown && !(oneTrade && trade?.fee === true)) this.#checkFee(e.order.id);
         if (oneTrade && trade.ts !== undefined) this.#tradeTimes.set(e, trade.ts);
-        // The coin fee is this fill's when it is that one trade, or the whole order's first fill.
-        if (baseFee !== undefined && baseFee > 0 && e.fill.side === 'buy' && (oneTrade || (trade === undefined && known === undefined))) this.#baseFees.set(e, baseFee);
       }
       this.#events.next(e);
     }
@@ -719,12 +706,9 @@ export class CcxtExchange implements Exchange {
           const tradeAmount = Number(info?.['trade_uuid'] ? info['volume'] : info?.['l']);
           // Binance's report gives the trade's own fee (`n` in `N`: known here in quote or the coin, not in BNB);
           // Upbit's frames their order's cumulative `paid_fee`.
-          const feeCurrency = info?.['N'];
-          const reportFee = info?.['n'] !== undefined && (feeCurrency === null || feeCurrency === undefined || Number(info['n']) === 0 || (order !== undefined && (feeCurrency === baseOf(order.market) || feeCurrency === quoteOf(order.market))));
+          const reportFee = order !== undefined && info?.['n'] !== undefined && feeInMarket(info['N'], Number(info['n']), baseOf(order.market), quoteOf(order.market));
           const trade = tradeAmount > 0 ? { ts: tradeTs, amount: tradeAmount, fee: reportFee || info?.['paid_fee'] !== undefined } : undefined;
-          // The trade's own fee when it was taken in the coin bought (Binance executionReport: `n` in `N`).
-          const coinFee = order && info?.['N'] === baseOf(order.market) ? Number(info['n']) : undefined;
-          if (order) this.#apply(order, Number(info?.['timestamp']) || o.lastUpdateTimestamp || this.#clock.now(), trade, coinFee !== undefined && Number.isFinite(coinFee) ? coinFee : undefined);
+          if (order) this.#apply(order, Number(info?.['timestamp']) || o.lastUpdateTimestamp || this.#clock.now(), trade);
           // A trade's report for an order whose fee is being checked: its trades are listed now, ask at once.
           if (order && info?.['x'] === 'TRADE') this.#feeChecks.get(order.id)?.wake();
         }
@@ -807,19 +791,10 @@ function hasFee(o: unknown, market: string | undefined): boolean {
   const order = o as { symbol?: unknown; fee?: { cost?: unknown; currency?: unknown }; fees?: { cost?: unknown; currency?: unknown }[] } | undefined;
   const fees = order?.fees && order.fees.length > 0 ? order.fees : order?.fee ? [order.fee] : [];
   const symbol = market ?? (typeof order?.symbol === 'string' ? order.symbol : undefined);
-  const own = (c: unknown): boolean => c === undefined || c === null || (symbol !== undefined && (c === baseOf(symbol) || c === quoteOf(symbol)));
+  const base = symbol === undefined ? undefined : baseOf(symbol);
+  const quote = symbol === undefined ? undefined : quoteOf(symbol);
   const known = fees.filter((f) => f?.cost !== undefined && f.cost !== null && Number.isFinite(Number(f.cost)));
-  return known.length > 0 && known.every((f) => own(f?.currency) || Number(f?.cost) === 0);
-}
-
-/** The fees of a ccxt order charged in the market's base currency (the coin bought), summed; undefined when none is. */
-function baseFeeOf(o: unknown, market: string): number | undefined {
-  const order = o as { fee?: { currency?: unknown; cost?: unknown }; fees?: { currency?: unknown; cost?: unknown }[] } | undefined;
-  const fees = order?.fees && order.fees.length > 0 ? order.fees : order?.fee ? [order.fee] : [];
-  const base = baseOf(market);
-  let total: number | undefined;
-  for (const f of fees) if (f?.currency === base && Number.isFinite(Number(f.cost))) total = (total ?? 0) + Number(f.cost);
-  return total;
+  return known.length > 0 && known.every((f) => feeInMarket(f?.currency, Number(f?.cost), base, quote));
 }
 
 /** How long a sample of the exchange's clock (`CcxtExchange.#sawExchangeTime`) stands: 5 minutes. */

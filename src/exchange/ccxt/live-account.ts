@@ -594,7 +594,7 @@ export class LiveAccount implements Venue {
       // A fee taken in the coin bought (Binance without BNB) leaves the coins net of it and the quote
       // untouched by it: credited gross, the free coins were overstated until the next read, and a sell
       // sized on them in that time asked for more than the account held and was refused.
-      const coinFee = this.#exchange.baseFee(event);
+      const coinFee = f.baseFee ?? 0;
       set({ ...q, locked: Math.max(0, q.locked - value - (coinFee > 0 ? 0 : f.fee)) });
       set({ ...b, free: b.free + f.amount - coinFee });
     } else {

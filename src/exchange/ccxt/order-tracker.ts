@@ -86,6 +86,7 @@ export class OrderTracker {
     if (!prev) events.push({ type: 'order.accepted', ts, order: { ...withoutBaseFee(merged), status: 'open', filled: 0, cost: 0, fee: 0 } });
     if (filled) {
       const cost = merged.cost - before.cost;
+      const fillBaseFee = baseFee - (prev?.baseFee ?? 0);
       const fill: Fill = {
         orderId: merged.id,
         clientId: merged.clientId,
@@ -94,6 +95,7 @@ export class OrderTracker {
         price: cost > 0 ? cost / amount : merged.price,
         amount,
         fee: fillFee,
+        ...(fillBaseFee > 0 ? { baseFee: fillBaseFee } : {}),
         ts,
       };
       events.push({ type: 'order.fill', ts, order: merged, fill });

@@ -2,6 +2,7 @@ import { ArgumentsRequired, BadRequest, BadSymbol, InsufficientFunds, NotSupport
 import { baseOf, quoteOf, type Balance, type MarketRules, type Order, type OrderStatus, type RejectReason } from '../../core/index.js';
 import { genericMarketRules, type CcxtMarketLike, type PrecisionMode } from '../market-rules.js';
 import type { CcxtCall, CcxtDialect, OrderRef } from './ccxt-dialect.js';
+import { feeInMarket } from './fee-in-market.js';
 import { reloadMarkets } from './reload-markets.js';
 
 /**
@@ -55,11 +56,11 @@ function quoteFee(o: CcxtOrder, base: string, quote: string, price: number): Ord
   for (const f of list) {
     const cost = num(f?.cost);
     if (cost === undefined || !f) continue;
-    if (f.currency === quote || f.currency === undefined) total = (total ?? 0) + cost;
+    if (f.currency === quote || f.currency === undefined || f.currency === null) total = (total ?? 0) + cost;
     else if (f.currency === base) {
       total = (total ?? 0) + cost * price;
       baseFee += cost;
-    } else if (cost !== 0) return undefined;
+    } else if (!feeInMarket(f.currency, cost, base, quote)) return undefined;
   }
   return total === undefined ? undefined : { fee: total, baseFee };
 }
@@ -118,7 +119,7 @@ function tradeReportFee(info: unknown, previous: Order | undefined, filled: numb
   if (Math.abs(added - amount) > tolerance) return undefined;
   const currency = r['N'];
   // A fee in a third currency (BNB) has no price here: the order's estimate stands until its trades are read.
-  if (fee !== 0 && currency !== quote && currency !== base) return undefined;
+  if (!feeInMarket(currency, fee, base, quote)) return undefined;
   return currency === base ? { fee: previous.fee + fee * price, baseFee: before + fee } : { fee: previous.fee + fee, baseFee: before };
 }
 
