@@ -18,6 +18,8 @@ export interface PackedFeatureBatches {
 }
 
 export const HEAD = 3;
+/** Zeroed window sums, an array of doubles as `windowSums` makes it, copied for each snapshot unpacked. */
+const ZERO_SUMS: readonly number[] = windowSums();
 /** Snapshot numbers before the window sums (SNAPSHOT_SUMS): market, price, volatility, position, high, low, regime code, touch (0 or 1) and its four figures. */
 const SUMS_AT = 12;
 const ROW = SUMS_AT + SNAPSHOT_SUMS;
@@ -142,8 +144,14 @@ export class FeatureBatchUnpacker {
   batch(rows: Float64Array, first: number, count: number, ts: number): FeatureBatch {
     const snapshots: FeatureSnapshot[] = [];
     const names = this.#markets;
+    const zeros = ZERO_SUMS;
+    // The module's constants and the row's first index as local integers: read in the copy's loop, each
+    // index was computed as a double (a module constant's load and a conversion an element).
+    const row = ROW;
+    const sumsAt = SUMS_AT;
+    const sumsCount = SNAPSHOT_SUMS;
     for (let s = 0; s < count; s++) {
-      const o = (first + s) * ROW;
+      const o = ((first + s) * row) | 0;
       const market = names[rows[o] as number] as string;
       const price = rows[o + 1] as number;
       const volatility = rows[o + 2] as number;
@@ -151,8 +159,10 @@ export class FeatureBatchUnpacker {
       const high = rows[o + 4] as number;
       const low = rows[o + 5] as number;
       const regime = regimes(rows[o + 6] as number);
-      const sums = windowSums();
-      for (let i = 0; i < sums.length; i++) sums[i] = rows[o + SUMS_AT + i] as number;
+      // A copy of an array of doubles (one allocation and a block copy), not `windowSums()` (pushes that grow the
+      // array five times, then a pass of zeros): the same kind of array, which the values below overwrite.
+      const sums = zeros.slice();
+      for (let i = 0, j = o + sumsAt; i < sumsCount; i++, j++) sums[i] = rows[j] as number;
       const windows = new SnapshotWindows(sums, price);
       // The same literals as MarketState.snapshot: one hidden class for every snapshot, wherever it was computed.
       snapshots.push(
