@@ -338,8 +338,9 @@ export class SnapshotWindows implements Readonly<Record<WindowName, WindowStats>
 
   /** The sums as taken (SNAPSHOT_SUMS of them: closed, then open, see OPEN_SUMS) into `row` from `at`. */
   copySums(row: Float64Array, at: number): void {
-    const sums = this.#sums;
-    for (let i = 0; i < sums.length; i++) row[at + i] = sums[i] as number;
+    // One call: a typed array's `set` from an array of doubles copies them in a loop of its own, where this loop's
+    // stores checked both arrays' maps and bounds an element (about 24 instructions each).
+    row.set(this.#sums, at);
   }
 
   /**

@@ -50,9 +50,12 @@ export class FeatureBatchPacker {
     const need = (this.#snapshots + snapshots.length) * ROW;
     if (this.#rows.length < need) this.#rows = grown(this.#rows, need);
     const rows = this.#rows;
+    // The module's constants in locals (each use of one is a load and a check of the module's context).
+    const row = ROW;
+    const sumsAt = SUMS_AT;
     for (let s = 0; s < snapshots.length; s++) {
       const snapshot = snapshots[s] as FeatureSnapshot;
-      const o = this.#snapshots++ * ROW;
+      const o = (this.#snapshots++ * row) | 0;
       rows[o] = this.#market(snapshot.market);
       rows[o + 1] = snapshot.price;
       rows[o + 2] = snapshot.volatility;
@@ -70,7 +73,7 @@ export class FeatureBatchPacker {
       }
       const windows = snapshot.windows;
       if (!(windows instanceof SnapshotWindows)) throw new Error('FeatureBatchPacker: a snapshot without the operator\'s windows');
-      windows.copySums(rows, o + SUMS_AT);
+      windows.copySums(rows, o + sumsAt);
     }
   }
 
