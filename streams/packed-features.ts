@@ -1,6 +1,6 @@
 import type { FeatureSnapshot, Regime, Touch } from '../src/core/index.js';
 import type { FeatureBatch } from './feature-snapshots.js';
-import { regimes, SNAPSHOT_SUMS, SnapshotWindows, windowSums } from './market-state.js';
+import { regimes, SNAPSHOT_SUMS, SnapshotWindows } from './market-state.js';
 import { REGIME_NAMES } from './regime.js';
 
 /**
@@ -18,8 +18,6 @@ export interface PackedFeatureBatches {
 }
 
 export const HEAD = 3;
-/** Zeroed window sums, an array of doubles as `windowSums` makes it, copied for each snapshot unpacked. */
-const ZERO_SUMS: readonly number[] = windowSums();
 /** Snapshot numbers before the window sums (SNAPSHOT_SUMS): market, price, volatility, position, high, low, regime code, touch (0 or 1) and its four figures. */
 const SUMS_AT = 12;
 const ROW = SUMS_AT + SNAPSHOT_SUMS;
@@ -147,12 +145,10 @@ export class FeatureBatchUnpacker {
   batch(rows: Float64Array, first: number, count: number, ts: number): FeatureBatch {
     const snapshots: FeatureSnapshot[] = [];
     const names = this.#markets;
-    const zeros = ZERO_SUMS;
-    // The module's constants and the row's first index as local integers: read in the copy's loop, each
-    // index was computed as a double (a module constant's load and a conversion an element).
+    // The module's constants and the row's first index as local integers (each use of a module constant is a load
+    // and a check of the module's context).
     const row = ROW;
     const sumsAt = SUMS_AT;
-    const sumsCount = SNAPSHOT_SUMS;
     for (let s = 0; s < count; s++) {
       const o = ((first + s) * row) | 0;
       const market = names[rows[o] as number] as string;
@@ -162,10 +158,7 @@ export class FeatureBatchUnpacker {
       const high = rows[o + 4] as number;
       const low = rows[o + 5] as number;
       const regime = regimes(rows[o + 6] as number);
-      // A copy of an array of doubles (one allocation and a block copy), not `windowSums()` (pushes that grow the
-      // array five times, then a pass of zeros): the same kind of array, which the values below overwrite.
-      const sums = zeros.slice();
-      for (let i = 0, j = o + sumsAt; i < sumsCount; i++, j++) sums[i] = rows[j] as number;
+      const sums = sumsFrom(rows, o + sumsAt);
       const windows = new SnapshotWindows(sums, price);
       // The same literals as MarketState.snapshot: one hidden class for every snapshot, wherever it was computed.
       snapshots.push(
@@ -177,3 +170,22 @@ export class FeatureBatchUnpacker {
     return { ts, snapshots };
   }
 }
+
+/**
+ * The SNAPSHOT_SUMS window sums of a packed row from index `j`, as one array literal of doubles (the kind of array
+ * `MarketState.snapshot` copies): its elements read with one check of the row's map and stored once as the
+ * array is built. A loop storing them one by one into a copy of zeros checked both arrays' maps and bounds at
+ * every element, about 29 instructions each, and was most of the unpacking.
+ */
+function sumsFrom(rows: Float64Array, j: number): number[] {
+  return [
+    rows[j] as number, rows[j + 1] as number, rows[j + 2] as number, rows[j + 3] as number, rows[j + 4] as number, rows[j + 5] as number,
+    rows[j + 6] as number, rows[j + 7] as number, rows[j + 8] as number, rows[j + 9] as number, rows[j + 10] as number, rows[j + 11] as number,
+    rows[j + 12] as number, rows[j + 13] as number, rows[j + 14] as number, rows[j + 15] as number, rows[j + 16] as number, rows[j + 17] as number,
+    rows[j + 18] as number, rows[j + 19] as number, rows[j + 20] as number, rows[j + 21] as number, rows[j + 22] as number, rows[j + 23] as number,
+    rows[j + 24] as number, rows[j + 25] as number, rows[j + 26] as number, rows[j + 27] as number, rows[j + 28] as number, rows[j + 29] as number,
+    rows[j + 30] as number, rows[j + 31] as number, rows[j + 32] as number, rows[j + 33] as number, rows[j + 34] as number, rows[j + 35] as number,
+    rows[j + 36] as number, rows[j + 37] as number, rows[j + 38] as number, rows[j + 39] as number, rows[j + 40] as number, rows[j + 41] as number,
+  ];
+}
+if (SNAPSHOT_SUMS !== 42) throw new Error('packed-features: sumsFrom reads 42 window sums, the snapshots have ' + String(SNAPSHOT_SUMS));
