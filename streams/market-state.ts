@@ -282,9 +282,22 @@ export function regimes(k: number): Readonly<Record<string, Regime>> {
 
 function regimeRecord(k: number): Readonly<Record<string, Regime>> {
   const name = (code: number): Regime => REGIME_NAMES[code] as Regime;
-  const record = Object.freeze({ '1h': name(Math.floor(k / 27)), '6h': name(Math.floor(k / 9) % 3), '12h': name(Math.floor(k / 3) % 3), '24h': name(k % 3) });
-  REGIME_RECORDS[k] = record;
+  const record = { '1h': name(Math.floor(k / 27)), '6h': name(Math.floor(k / 9) % 3), '12h': name(Math.floor(k / 3) % 3), '24h': name(k % 3) };
+  // Its code under a symbol key, not enumerable: no enumeration, JSON, spread, comparison of own enumerable keys
+  // or structured clone sees it. The 81 records share one hidden class, so reading it is one load.
+  Object.defineProperty(record, REGIME_CODE, { value: k });
+  REGIME_RECORDS[k] = Object.freeze(record);
   return record;
+}
+
+const REGIME_CODE: unique symbol = Symbol('regimeCode');
+
+/**
+ * The code `regimes` was given for one of its shared records (((1h·3 + 6h)·3 + 12h)·3 + 24h), or undefined
+ * for a record made elsewhere: what a packed snapshot keeps of its regime, without a look-up.
+ */
+export function sharedRegimeCode(record: Readonly<Record<string, Regime>>): number | undefined {
+  return (record as { readonly [REGIME_CODE]?: number })[REGIME_CODE];
 }
 
 /**

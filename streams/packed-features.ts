@@ -1,6 +1,6 @@
 import type { FeatureSnapshot, Regime, Touch } from '../src/core/index.js';
 import type { FeatureBatch } from './feature-snapshots.js';
-import { regimes, SNAPSHOT_SUMS, SnapshotWindows } from './market-state.js';
+import { regimes, sharedRegimeCode, SNAPSHOT_SUMS, SnapshotWindows } from './market-state.js';
 import { REGIME_NAMES } from './regime.js';
 
 /**
@@ -111,6 +111,8 @@ export class FeatureBatchPacker {
   }
 
   #regimeCode(record: Readonly<Record<string, Regime>>): number {
+    const shared = sharedRegimeCode(record);
+    if (shared !== undefined) return shared;
     let k = this.#regimeCodes.get(record);
     if (k === undefined) {
       const code = (name: string): number => REGIME_NAMES.indexOf(name as Regime);
