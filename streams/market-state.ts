@@ -262,11 +262,6 @@ export class MarketState {
   }
 }
 
-/** A snapshot's sums as SnapshotWindows keeps them (closed sums, then the rings' open ones: see OPEN_SUMS), zeros: what a packed snapshot is read back into. */
-export function windowSums(): number[] {
-  return closedSums(SNAPSHOT_SUMS);
-}
-
 /** √hours of the regime horizons (Math.sqrt is exact to the last bit, so these are what classifyRegime computes). */
 const SQRT_HOURS = [Math.sqrt(1), Math.sqrt(6), Math.sqrt(12), Math.sqrt(24)];
 /** Index in WINDOWS of the first of the regimes' four windows, 1h, 6h, 12h and 1d, which follow one another there. */
