@@ -1,0 +1,177 @@
+/**
+ * The batch frames of `bench/latency.ts` measured in one process, without the network: the replay's
+ * frames (bench/_upbit-replay.ts's plan: MARKETS markets replaying the recorded KRW-LAMB frames, LOOPS
+ * loops) serialized, then each parsed (`parseUpbitFrameJson`, `UpbitFrames`) and fed to a paper node's
+ * kernel (`paperNode`, its warm-up included) as `coinrx paper` does, with the bench's settings. For each
+ * frame that placed orders: the process's CPU time (and wall time) from the frame's start (before its
+ * parse) to its first and its last order and to its end. Prints one JSON line of medians and quartiles.
+ *
+ * LATENCY_ROOT=<checkout> measures another tree with the same harness (alternate runs for an A/B);
+ * LOOPS (default 3), MARKETS (default 250). What a frame's serialization costs is outside the span.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(process.env['LATENCY_ROOT'] ?? join(here, '..'));
+const MARKETS = Number(process.env['MARKETS'] ?? 250);
+const LOOPS = Number(process.env['LOOPS'] ?? 3);
+/** Under a CPU profiler: no CPU-time reads (a system call each, where the sampler's ticks pile up); wall times only. */
+const NO_CPU = process.env['LATENCY_NO_CPU'] === '1';
+const zero: NodeJS.CpuUsage = { user: 0, system: 0 };
+const cpuUsage = (since?: NodeJS.CpuUsage): NodeJS.CpuUsage => (NO_CPU ? zero : process.cpuUsage(since));
+
+const load = (path: string): Promise<Record<string, unknown>> => import(pathToFileURL(join(root, path)).href) as Promise<Record<string, unknown>>;
+type Kernel = { feed(e: unknown): void; engine: { listen(l: object): void } };
+const { loadConfig } = (await load('src/config.ts')) as { loadConfig: (o: { set: string[] }) => { exchange: { quote: string } } };
+const { paperNode } = (await load('src/engine/nodes/paper-node.ts')) as { paperNode: (o: object) => { start(ts: number): Kernel } };
+const { parseUpbitFrameJson } = (await load('src/market-data/parsers/upbit-frame-json.ts')) as { parseUpbitFrameJson: (b: Buffer) => unknown };
+const { UpbitFrames } = (await load('src/market-data/parsers/upbit-frames.ts')) as { UpbitFrames: new () => { handle(f: object, out: unknown[]): string } };
+const { SimulatedExchange } = (await load('src/exchange/index.ts')) as { SimulatedExchange: { prototype: { createLimitOrder: (...a: unknown[]) => unknown } } };
+
+interface Recorded {
+  readonly at: number;
+  readonly msg: Record<string, unknown>;
+}
+const recorded: Recorded[] = readFileSync(join(here, '../../shared/data/ws/upbit-2021-04/UPBIT.ws.62.0.messages.jsonl'), 'utf8')
+  .split('\n')
+  .filter((l) => l.length > 0)
+  .map((l) => JSON.parse(l) as { recv_ts: number; msg: Record<string, unknown> })
+  .filter((r) => r.msg['cd'] === 'KRW-LAMB')
+  .map((r) => ({ at: r.recv_ts * 1000, msg: r.msg }));
+const t0 = (recorded[0] as Recorded).at;
+const span = (recorded.at(-1) as Recorded).at - t0 + 100;
+const codes = Array.from({ length: MARKETS }, (_, i) => `KRW-L${String(i).padStart(3, '0')}`);
+const plan: { at: number; market: number; frame: number }[] = [];
+for (let loop = 0; loop < LOOPS; loop++) {
+  for (let m = 0; m < MARKETS; m++) {
+    const offset = (m * span) / MARKETS;
+    recorded.forEach((r, f) => plan.push({ at: loop * span + ((r.at - t0 + offset) % span), market: m, frame: f }));
+  }
+}
+plan.sort((a, b) => a.at - b.at);
+
+const config = loadConfig({
+  set: ['features.every=1s', 'filter.minValue1d=0', 'filter.minTrades1d=0', 'strategy.skipBearMarket=false', 'strategy.takeProfit=0.005', 'strategy.stopLoss=0.005', 'allocation.maxPositions=20'],
+});
+const node = paperNode({ config, quote: config.exchange.quote });
+
+let inFrame = false;
+/** LATENCY_TIMELINE=1: the wall time of each decision, ranking and order command in the batch frames (ms from the frame's start), printed as medians by rank. */
+const TIMELINE = process.env['LATENCY_TIMELINE'] === '1';
+let marks: [string, number][] = [];
+const timelines: [string, number][][] = [];
+const mark = (what: string): void => void (inFrame && marks.push([what, performance.now() - wallStart]));
+let orders = 0;
+let cpuStart: NodeJS.CpuUsage = { user: 0, system: 0 };
+let wallStart = 0;
+let firstCpu = 0;
+let lastCpu = 0;
+let firstWall = 0;
+let lastWall = 0;
+const create = SimulatedExchange.prototype.createLimitOrder;
+SimulatedExchange.prototype.createLimitOrder = function (this: unknown, ...args: unknown[]): unknown {
+  if (inFrame) {
+    const c = cpuUsage(cpuStart);
+    const w = performance.now() - wallStart;
+    const cpu = (c.user + c.system) / 1000;
+    if (orders++ === 0) (firstCpu = cpu), (firstWall = w);
+    lastCpu = cpu;
+    lastWall = w;
+  }
+  return create.apply(this, args);
+};
+
+const parser = new UpbitFrames();
+const events: unknown[] = [];
+const first: number[] = [];
+const last: number[] = [];
+const whole: number[] = [];
+const firstW: number[] = [];
+const lastW: number[] = [];
+let totalOrders = 0;
+/** The batch frames' spans on the monotonic clock a CPU profile's timestamps use (µs), for LATENCY_INTERVALS. */
+const intervals: [number, number][] = [];
+let hrStart = 0n;
+let kernel: Kernel | undefined;
+const tsStart = Date.UTC(2026, 0, 1);
+const seconds = codes.map(() => ({ second: 0, k: 0 }));
+for (const p of plan) {
+  const r = recorded[p.frame] as Recorded;
+  const ts = Math.round(tsStart + p.at);
+  const frame: Record<string, unknown> = { ...r.msg, cd: codes[p.market], tms: ts };
+  if (frame['ty'] === 'trade') {
+    const second = Math.floor(ts / 1000) * 1000;
+    const s = seconds[p.market] as { second: number; k: number };
+    if (s.second !== second) (s.second = second), (s.k = 0);
+    frame['ttms'] = ts;
+    frame['sid'] = second * 1000 + s.k++;
+  }
+  const data = Buffer.from(JSON.stringify(frame));
+  orders = 0;
+  marks = [];
+  inFrame = true;
+  wallStart = performance.now();
+  cpuStart = cpuUsage();
+  hrStart = process.hrtime.bigint();
+  const f = parseUpbitFrameJson(data) as Record<string, unknown>;
+  events.length = 0;
+  parser.handle(f, events);
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i] as { ts: number };
+    if (kernel === undefined) {
+      kernel = node.start(e.ts);
+      kernel.engine.listen({ onRanking: () => {}, onOrderEvent: () => {} });
+      if (TIMELINE) kernel.engine.listen({ onDecision: (d: { kind: string }) => mark(`decision ${d.kind}`), onRanking: () => mark('ranking'), onOrderCommand: (c: { type: string; side?: string }) => mark(`command ${c.type} ${c.side ?? ''}`), onOrderEvent: (e: { type: string }) => mark(`event ${e.type}`), onEquity: () => mark('equity') });
+    }
+    kernel.feed(e);
+  }
+  if (orders > 0) {
+    const c = cpuUsage(cpuStart);
+    whole.push((c.user + c.system) / 1000);
+    first.push(firstCpu);
+    last.push(lastCpu);
+    firstW.push(firstWall);
+    lastW.push(lastWall);
+    totalOrders += orders;
+    timelines.push(marks);
+    intervals.push([Number(hrStart / 1000n), Number(process.hrtime.bigint() / 1000n)]);
+  }
+  inFrame = false;
+}
+
+const q = (values: number[], p: number): number => {
+  const v = [...values].sort((a, b) => a - b);
+  return Number((v[Math.min(v.length - 1, Math.floor(p * v.length))] ?? 0).toFixed(3));
+};
+const stats = (v: number[]): { p25: number; p50: number; p75: number } => ({ p25: q(v, 0.25), p50: q(v, 0.5), p75: q(v, 0.75) });
+process.stdout.write(
+  `${JSON.stringify({
+    root,
+    batches: first.length,
+    orders: totalOrders,
+    cpu_first_order_ms: stats(first),
+    cpu_last_order_ms: stats(last),
+    cpu_batch_frame_ms: stats(whole),
+    wall_first_order_ms: stats(firstW),
+    wall_last_order_ms: stats(lastW),
+  })}\n`,
+);
+if (TIMELINE) {
+  // Per kind of mark, its n-th occurrence in a frame: median time over the frames that have it.
+  const byKey = new Map<string, number[]>();
+  for (const t of timelines) {
+    const seen = new Map<string, number>();
+    for (const [what, at] of t) {
+      const n = (seen.get(what) ?? 0) + 1;
+      seen.set(what, n);
+      const key = `${what} #${n}`;
+      (byKey.get(key) ?? byKey.set(key, []).get(key))!.push(at);
+    }
+  }
+  const rows = [...byKey].map(([k, v]) => ({ k, n: v.length, p50: q(v, 0.5) })).filter((r) => r.n >= timelines.length / 4).sort((a, b) => a.p50 - b.p50);
+  for (const r of rows) process.stderr.write(`${r.p50.toFixed(3).padStart(8)} ms  ${r.k} (${r.n})\n`);
+}
+if (process.env['LATENCY_INTERVALS']) writeFileSync(process.env['LATENCY_INTERVALS'], JSON.stringify(intervals));
+process.exit(0);
