@@ -7,11 +7,16 @@
  * parse) to its first and its last order and to its end. Prints one JSON line of medians and quartiles.
  *
  * LATENCY_ROOT=<checkout> measures another tree with the same harness (alternate runs for an A/B);
+ * LATENCY_VM=1 feeds each frame that closes a feature batch through a vm script, so that callgrind counts the
+ * batch frames' instructions alone: `valgrind --tool=callgrind --collect-atstart=no
+ * --toggle-collect='node::contextify::ContextifyScript::RunInContext*' node --single-threaded …`
+ * (single-threaded: no compiler thread; or `--separate-threads=yes` and the main thread's file);
  * LOOPS (default 3), MARKETS (default 250). What a frame's serialization costs is outside the span.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Script } from 'node:vm';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(process.env['LATENCY_ROOT'] ?? join(here, '..'));
@@ -95,6 +100,27 @@ let totalOrders = 0;
 const intervals: [number, number][] = [];
 let hrStart = 0n;
 let kernel: Kernel | undefined;
+let current = Buffer.alloc(0);
+function feedFrame(): void {
+  const f = parseUpbitFrameJson(current) as Record<string, unknown>;
+  events.length = 0;
+  parser.handle(f, events);
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i] as { ts: number };
+    if (kernel === undefined) {
+      kernel = node.start(e.ts);
+      kernel.engine.listen({ onRanking: () => {}, onOrderEvent: () => {} });
+      if (TIMELINE) kernel.engine.listen({ onDecision: (d: { kind: string }) => mark(`decision ${d.kind}`), onRanking: () => mark('ranking'), onOrderCommand: (c: { type: string; side?: string }) => mark(`command ${c.type} ${c.side ?? ''}`), onOrderEvent: (e: { type: string }) => mark(`event ${e.type}`), onEquity: () => mark('equity') });
+    }
+    kernel.feed(e);
+  }
+}
+const VM = process.env['LATENCY_VM'] === '1';
+/** LATENCY_VM_SKIP=n: the first n batch frames are not counted (most of the code is compiled by then). */
+let vmSkip = Number(process.env['LATENCY_VM_SKIP'] ?? 0);
+(globalThis as { __latencyFeedFrame?: () => void }).__latencyFeedFrame = feedFrame;
+const batchScript = new Script('__latencyFeedFrame()');
+let batchEnd = -Infinity;
 const tsStart = Date.UTC(2026, 0, 1);
 const seconds = codes.map(() => ({ second: 0, k: 0 }));
 for (const p of plan) {
@@ -115,18 +141,12 @@ for (const p of plan) {
   wallStart = performance.now();
   cpuStart = cpuUsage();
   hrStart = process.hrtime.bigint();
-  const f = parseUpbitFrameJson(data) as Record<string, unknown>;
-  events.length = 0;
-  parser.handle(f, events);
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i] as { ts: number };
-    if (kernel === undefined) {
-      kernel = node.start(e.ts);
-      kernel.engine.listen({ onRanking: () => {}, onOrderEvent: () => {} });
-      if (TIMELINE) kernel.engine.listen({ onDecision: (d: { kind: string }) => mark(`decision ${d.kind}`), onRanking: () => mark('ranking'), onOrderCommand: (c: { type: string; side?: string }) => mark(`command ${c.type} ${c.side ?? ''}`), onOrderEvent: (e: { type: string }) => mark(`event ${e.type}`), onEquity: () => mark('equity') });
-    }
-    kernel.feed(e);
-  }
+  current = data;
+  // The frame that closes a feature batch (the engine's rule: past the batch's end), under LATENCY_VM=1
+  // run through a vm script, so that callgrind can count it alone (see the header).
+  if (VM && ts > batchEnd && kernel !== undefined && vmSkip-- <= 0) batchScript.runInThisContext();
+  else feedFrame();
+  if (ts > batchEnd) batchEnd = Math.ceil(ts / 1000) * 1000;
   if (orders > 0) {
     const c = cpuUsage(cpuStart);
     whole.push((c.user + c.system) / 1000);
