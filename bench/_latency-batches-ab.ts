@@ -7,9 +7,9 @@
  * each side's medians and the median and quartiles of the paired differences (CPU ms, the process's
  * CPU time from the frame's start to its first and its last order and to its end).
  */
-import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { LATENCY_PROFILE, replayFrames, replayPlan } from './_replay-plan.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MARKETS = Number(process.env['MARKETS'] ?? 250);
@@ -53,7 +53,7 @@ async function side(root: string): Promise<Side> {
     return create.apply(this, args);
   };
   const config = loadConfig({
-    set: ['features.every=1s', 'filter.minValue1d=0', 'filter.minTrades1d=0', 'strategy.skipBearMarket=false', 'strategy.takeProfit=0.005', 'strategy.stopLoss=0.005', 'allocation.maxPositions=20'],
+    set: LATENCY_PROFILE,
   });
   const node = paperNode({ config, quote: config.exchange.quote });
   return { root, parse: parseUpbitFrameJson, parser: new UpbitFrames(), start: (ts) => node.start(ts), kernel: undefined, batches: new Map() };
@@ -62,27 +62,7 @@ async function side(root: string): Promise<Side> {
 const a = await side(resolve(process.env['LATENCY_A'] ?? join(here, '..')));
 const b = await side(resolve(process.env['LATENCY_B'] ?? join(here, '..')));
 
-interface Recorded {
-  readonly at: number;
-  readonly msg: Record<string, unknown>;
-}
-const recorded: Recorded[] = readFileSync(join(here, '../../shared/data/ws/upbit-2021-04/UPBIT.ws.62.0.messages.jsonl'), 'utf8')
-  .split('\n')
-  .filter((l) => l.length > 0)
-  .map((l) => JSON.parse(l) as { recv_ts: number; msg: Record<string, unknown> })
-  .filter((r) => r.msg['cd'] === 'KRW-LAMB')
-  .map((r) => ({ at: r.recv_ts * 1000, msg: r.msg }));
-const t0 = (recorded[0] as Recorded).at;
-const span = (recorded.at(-1) as Recorded).at - t0 + 100;
-const codes = Array.from({ length: MARKETS }, (_, i) => `KRW-L${String(i).padStart(3, '0')}`);
-const plan: { at: number; market: number; frame: number }[] = [];
-for (let loop = 0; loop < LOOPS; loop++) {
-  for (let m = 0; m < MARKETS; m++) {
-    const offset = (m * span) / MARKETS;
-    recorded.forEach((r, f) => plan.push({ at: loop * span + ((r.at - t0 + offset) % span), market: m, frame: f }));
-  }
-}
-plan.sort((x, y) => x.at - y.at);
+const replay = replayPlan(here, MARKETS, LOOPS);
 
 const events: unknown[] = [];
 function feed(s: Side, data: Buffer, index: number): void {
@@ -105,19 +85,11 @@ function feed(s: Side, data: Buffer, index: number): void {
 }
 
 const tsStart = Date.UTC(2026, 0, 1);
-const seconds = codes.map(() => ({ second: 0, k: 0 }));
+const frameOf = replayFrames(replay, tsStart);
 let index = 0;
-for (const p of plan) {
-  const r = recorded[p.frame] as Recorded;
+for (const p of replay.plan) {
   const ts = Math.round(tsStart + p.at);
-  const frame: Record<string, unknown> = { ...r.msg, cd: codes[p.market], tms: ts };
-  if (frame['ty'] === 'trade') {
-    const second = Math.floor(ts / 1000) * 1000;
-    const s = seconds[p.market] as { second: number; k: number };
-    if (s.second !== second) (s.second = second), (s.k = 0);
-    frame['ttms'] = ts;
-    frame['sid'] = second * 1000 + s.k++;
-  }
+  const frame = frameOf(p);
   const data = Buffer.from(JSON.stringify(frame));
   // Which side goes first alternates with each batch (a batch is about a thousand frames of 1 s).
   const aFirst = Math.floor(ts / 1000) % 2 === 0;

@@ -13,9 +13,10 @@
  * (single-threaded: no compiler thread; or `--separate-threads=yes` and the main thread's file);
  * LOOPS (default 3), MARKETS (default 250). What a frame's serialization costs is outside the span.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { LATENCY_PROFILE, replayFrames, replayPlan } from './_replay-plan.js';
 import { Script } from 'node:vm';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -35,30 +36,10 @@ const { parseUpbitFrameJson } = (await load('src/market-data/parsers/upbit-frame
 const { UpbitFrames } = (await load('src/market-data/parsers/upbit-frames.ts')) as { UpbitFrames: new () => { handle(f: object, out: unknown[]): string } };
 const { SimulatedExchange } = (await load('src/exchange/index.ts')) as { SimulatedExchange: { prototype: { createLimitOrder: (...a: unknown[]) => unknown } } };
 
-interface Recorded {
-  readonly at: number;
-  readonly msg: Record<string, unknown>;
-}
-const recorded: Recorded[] = readFileSync(join(here, '../../shared/data/ws/upbit-2021-04/UPBIT.ws.62.0.messages.jsonl'), 'utf8')
-  .split('\n')
-  .filter((l) => l.length > 0)
-  .map((l) => JSON.parse(l) as { recv_ts: number; msg: Record<string, unknown> })
-  .filter((r) => r.msg['cd'] === 'KRW-LAMB')
-  .map((r) => ({ at: r.recv_ts * 1000, msg: r.msg }));
-const t0 = (recorded[0] as Recorded).at;
-const span = (recorded.at(-1) as Recorded).at - t0 + 100;
-const codes = Array.from({ length: MARKETS }, (_, i) => `KRW-L${String(i).padStart(3, '0')}`);
-const plan: { at: number; market: number; frame: number }[] = [];
-for (let loop = 0; loop < LOOPS; loop++) {
-  for (let m = 0; m < MARKETS; m++) {
-    const offset = (m * span) / MARKETS;
-    recorded.forEach((r, f) => plan.push({ at: loop * span + ((r.at - t0 + offset) % span), market: m, frame: f }));
-  }
-}
-plan.sort((a, b) => a.at - b.at);
+const replay = replayPlan(here, MARKETS, LOOPS);
 
 const config = loadConfig({
-  set: ['features.every=1s', 'filter.minValue1d=0', 'filter.minTrades1d=0', 'strategy.skipBearMarket=false', 'strategy.takeProfit=0.005', 'strategy.stopLoss=0.005', 'allocation.maxPositions=20'],
+  set: LATENCY_PROFILE,
 });
 const node = paperNode({ config, quote: config.exchange.quote });
 
@@ -122,18 +103,10 @@ let vmSkip = Number(process.env['LATENCY_VM_SKIP'] ?? 0);
 const batchScript = new Script('__latencyFeedFrame()');
 let batchEnd = -Infinity;
 const tsStart = Date.UTC(2026, 0, 1);
-const seconds = codes.map(() => ({ second: 0, k: 0 }));
-for (const p of plan) {
-  const r = recorded[p.frame] as Recorded;
+const frameOf = replayFrames(replay, tsStart);
+for (const p of replay.plan) {
   const ts = Math.round(tsStart + p.at);
-  const frame: Record<string, unknown> = { ...r.msg, cd: codes[p.market], tms: ts };
-  if (frame['ty'] === 'trade') {
-    const second = Math.floor(ts / 1000) * 1000;
-    const s = seconds[p.market] as { second: number; k: number };
-    if (s.second !== second) (s.second = second), (s.k = 0);
-    frame['ttms'] = ts;
-    frame['sid'] = second * 1000 + s.k++;
-  }
+  const frame = frameOf(p);
   const data = Buffer.from(JSON.stringify(frame));
   orders = 0;
   marks = [];

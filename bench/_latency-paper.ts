@@ -25,6 +25,7 @@ import { createInterface } from 'node:readline';
 import { monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Writable } from 'node:stream';
+import { LATENCY_PROFILE } from './_replay-plan.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(process.env['LATENCY_ROOT'] ?? join(here, '..'));
@@ -184,8 +185,7 @@ const loadBefore = loadavg()[0] as number;
 const paper = main(
   ['paper', '--rest-url', urls.restUrl, '--ws-url', urls.wsUrl, '--out', out,
     // Decisions each second of exchange time, every market eligible, positions cycling quickly.
-    '--set', 'features.every=1s', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'strategy.skipBearMarket=false',
-    '--set', 'strategy.takeProfit=0.005', '--set', 'strategy.stopLoss=0.005', '--set', 'allocation.maxPositions=20'],
+    ...LATENCY_PROFILE.flatMap((entry) => ['--set', entry])],
   io,
 );
 const done = (await next()) as { sent: number; seconds: number };

@@ -10,11 +10,11 @@
  * kept waiting for a core by its own data source, and it sleeps through gaps of a millisecond or more
  * in its schedule instead of spinning. What is timed (a frame's arrival to the order) is unchanged.
  */
-import { readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UpbitServer } from '../test/helpers/upbit-server.js';
+import { replayFrames, replayPlan } from './_replay-plan.js';
 
 setPriority(19);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -22,32 +22,8 @@ const MARKETS = Number(process.env['MARKETS'] ?? 250);
 const SPEED = Number(process.env['SPEED'] ?? 10);
 const LOOPS = Number(process.env['LOOPS'] ?? 3);
 
-interface Recorded {
-  readonly at: number;
-  readonly msg: Record<string, unknown>;
-}
-
-const recorded: Recorded[] = readFileSync(join(here, '../../shared/data/ws/upbit-2021-04/UPBIT.ws.62.0.messages.jsonl'), 'utf8')
-  .split('\n')
-  .filter((l) => l.length > 0)
-  .map((l) => JSON.parse(l) as { recv_ts: number; msg: Record<string, unknown> })
-  .filter((r) => r.msg['cd'] === 'KRW-LAMB')
-  .map((r) => ({ at: r.recv_ts * 1000, msg: r.msg }));
-const t0 = (recorded[0] as Recorded).at;
-const span = (recorded.at(-1) as Recorded).at - t0 + 100;
-const codes = Array.from({ length: MARKETS }, (_, i) => `KRW-L${String(i).padStart(3, '0')}`);
-// Every frame of every market and loop, in recorded time from the start (ms), in order.
-const plan: { at: number; market: number; frame: number; loop: number }[] = [];
-for (let loop = 0; loop < LOOPS; loop++) {
-  for (let m = 0; m < MARKETS; m++) {
-    const offset = (m * span) / MARKETS;
-    recorded.forEach((r, f) => {
-      const at = loop * span + ((r.at - t0 + offset) % span);
-      plan.push({ at, market: m, frame: f, loop });
-    });
-  }
-}
-plan.sort((a, b) => a.at - b.at);
+const replay = replayPlan(here, MARKETS, LOOPS);
+const { codes, plan } = replay;
 
 const server = await UpbitServer.start({ enforceRateLimits: false, markets: codes.map((code) => ({ code, price: 127 })) });
 process.stdout.write(`${JSON.stringify({ restUrl: server.restUrl, wsUrl: server.wsUrl, frames: plan.length })}\n`);
@@ -57,23 +33,12 @@ const wallStart = performance.now();
 const tsStart = Date.now();
 let sent = 0;
 let i = 0;
-const seconds = codes.map(() => ({ second: 0, k: 0 }));
+// Exchange time runs with the recording (SPEED× the wall clock), from now.
+const frameOf = replayFrames(replay, tsStart);
 while (i < plan.length) {
   const due = (performance.now() - wallStart) * SPEED;
   while (i < plan.length && (plan[i] as (typeof plan)[number]).at <= due) {
-    const p = plan[i++] as (typeof plan)[number];
-    const r = recorded[p.frame] as Recorded;
-    // Exchange time runs with the recording (SPEED× the wall clock), from now.
-    const ts = Math.round(tsStart + p.at);
-    const frame: Record<string, unknown> = { ...r.msg, cd: codes[p.market], tms: ts };
-    if (frame['ty'] === 'trade') {
-      // Upbit's sequential id: the trade's second (ms) × 1000 + its count within that second.
-      const second = Math.floor(ts / 1000) * 1000;
-      const last = seconds[p.market] as { second: number; k: number };
-      if (last.second !== second) (last.second = second), (last.k = 0);
-      frame['ttms'] = ts;
-      frame['sid'] = second * 1000 + last.k++;
-    }
+    const frame = frameOf(plan[i++] as (typeof plan)[number]);
     server.publishRaw(frame);
     sent++;
   }
