@@ -1,6 +1,6 @@
 /**
  * The batch frames of `bench/latency.ts` measured in one process, without the network: the replay's
- * frames (bench/_upbit-replay.ts's plan: MARKETS markets replaying the recorded KRW-LAMB frames, LOOPS
+ * frames (bench/_replay-plan.ts, the replay server's plan: MARKETS markets replaying the recorded KRW-LAMB frames, LOOPS
  * loops) serialized, then each parsed (`parseUpbitFrameJson`, `UpbitFrames`) and fed to a paper node's
  * kernel (`paperNode`, its warm-up included) as `coinrx paper` does, with the bench's settings. For each
  * frame that placed orders: the process's CPU time (and wall time) from the frame's start (before its
