@@ -60,7 +60,7 @@ function quoteFee(o: CcxtOrder, base: string, quote: string, price: number): Ord
     else if (f.currency === base) {
       total = (total ?? 0) + cost * price;
       baseFee += cost;
-    } else if (!feeInMarket(f.currency, cost, base, quote)) return undefined;
+    } else if (cost !== 0) return undefined; // a third currency (BNB): no price in quote here
   }
   return total === undefined ? undefined : { fee: total, baseFee };
 }
@@ -324,7 +324,7 @@ export function unifiedDialect(ex: Ccxt, call: CcxtCall): CcxtDialect {
               for (const f of list) {
                 const cost = num(f?.cost);
                 if (!f || cost === undefined || fee === undefined) continue;
-                if (f.currency === quote || f.currency === undefined) fee += cost;
+                if (f.currency === quote || f.currency === undefined || f.currency === null) fee += cost;
                 else if (f.currency === base) {
                   fee += cost * (num(t.price) ?? 0);
                   baseFee += cost;
