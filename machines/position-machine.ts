@@ -185,6 +185,24 @@ function correctedFee(c: PositionContext, event: PositionEvent): Partial<Positio
   return { buyFeesBefore: c.buyFeesBefore + delta, boughtBefore: c.boughtBefore - coins, buyValueBefore: c.buyValueBefore - coins * entry };
 }
 
+function isBuyEvent(c: PositionContext, event: PositionEvent): boolean {
+  return c.buy !== undefined && eventClientId(event) === c.buy.clientId;
+}
+function buyHasFill(c: PositionContext, event: PositionEvent): boolean {
+  return hasFill(c.buy && updateSlot(c.buy, event));
+}
+
+/**
+ * The context a position in `cancellingBuy` settles with when `event` is the answer to its cancel that
+ * ends it without a fill (that state's `order.cancelled` transition to `settled`, below); undefined for
+ * any other state or event. The engine counts such a position settled at once and lets the actor take
+ * the step after the batch's orders (docs/latency.md), so this says exactly what the machine does.
+ */
+export function settledByCancelAnswer(state: string, c: PositionContext, event: PositionEvent): PositionContext | undefined {
+  if (state !== 'cancellingBuy' || event.type !== 'order.cancelled' || !isBuyEvent(c, event) || buyHasFill(c, event)) return undefined;
+  return Object.assign({}, c, endBuy(c, event, reasonOf(event)));
+}
+
 /** The round trip so far, from the finished orders. */
 export function positionResult(c: PositionContext): PositionResult {
   const spent = c.buyValueBefore + c.buyFeesBefore;
@@ -271,13 +289,13 @@ export const positionMachine = setup({
     lookup: ({ context }) => untilDue(context, 'lookup'),
   },
   guards: {
-    isBuyEvent: ({ context, event }) => context.buy !== undefined && eventClientId(event) === context.buy.clientId,
+    isBuyEvent: ({ context, event }) => isBuyEvent(context, event),
     isSellEvent: ({ context, event }) => context.sell !== undefined && eventClientId(event) === context.sell.clientId,
     buyAcked: ({ context }) => context.buy?.acked === true,
     sellAcked: ({ context }) => context.sell?.acked === true,
     buyComplete: ({ context, event }) => context.buy !== undefined && isFullyFilled(updateSlot(context.buy, event)),
     sellComplete: ({ context, event }) => context.sell !== undefined && isFullyFilled(updateSlot(context.sell, event)),
-    buyHasFill: ({ context, event }) => hasFill(context.buy && updateSlot(context.buy, event)),
+    buyHasFill: ({ context, event }) => buyHasFill(context, event),
     /** Something is still held once this sell event is applied. */
     stillHolding: ({ context, event }) => heldOf(bought(context), context.soldBefore + (context.sell ? updateSlot(context.sell, event).filled : 0)) > DUST,
     canSell: ({ context, event }) => event.type === 'decision.sell' && heldAfterSell(context) > DUST && event.price > 0,

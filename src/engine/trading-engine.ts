@@ -3,7 +3,7 @@ import { createActor, enqueueActions, type Actor, type AnyActorRef, type Inspect
 import { baseOf, type Balance, type Decision, type MarketEvent, type OrderEvent, type PendingOrder, type Ranking, type TimerClock, type Venue } from '../core/index.js';
 import type { Config } from '../config.js';
 import type { SimulatedExchangeSnapshot } from '../exchange/index.js';
-import { botMachine, bought, clockIn, equityMatters, held, positionMachine, rearmTimers, resultWithFee, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
+import { botMachine, bought, clockIn, equityMatters, held, positionMachine, positionResult, rearmTimers, resultWithFee, settledByCancelAnswer, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
 import type { PositionView, Strategy, StrategyInput } from '../../strategies/index.js';
 import { positionView } from './position-view.js';
 import type { BatchScorer } from '../../streams/index.js';
@@ -191,6 +191,14 @@ export class TradingEngine {
    */
   readonly #heldOrderEvents: OrderEvent[] = [];
   #placingBuys = false;
+  /**
+   * The position a CANCEL_BUY is being sent to during a market event, and the venue's answers to it
+   * meanwhile (a simulated venue answers at once): see #cancelBuy.
+   */
+  #cancelling: string | undefined = undefined;
+  readonly #cancelAnswers: OrderEvent[] = [];
+  /** Cancel answers counted as settling their position, for the actor to take once the event is handled. */
+  readonly #settledAhead: { readonly ref: AnyActorRef; readonly event: OrderEvent }[] = [];
   /** Idle positions spawned ahead, in id order (#fillSpares), and their ids. */
   readonly #spares: { readonly positionId: string; readonly ref: AnyActorRef }[] = [];
   readonly #spareIds = new Set<string>();
@@ -352,6 +360,7 @@ export class TradingEngine {
       }
     } finally {
       this.#inMarketEvent = false;
+      if (this.#settledAhead.length > 0) this.#stepSettledAhead();
       if (this.#unremoved.length > 0) this.#removeSettled();
       // Not in the frame that placed the buys (it has paid for the batch; frames may wait behind it): one
       // spare an event after it, until they are all there.
@@ -553,7 +562,7 @@ export class TradingEngine {
         else this.#sell(tracked, decision.price ?? this.#exitPrice(decision.market), decision.reason, decision);
         return;
       case 'CANCEL_BUY':
-        if (tracked) this.#send(tracked.positionId, { type: 'decision.cancelBuy', ts: decision.ts });
+        if (tracked) this.#cancelBuy(tracked, decision.ts);
         this.#outcome(decision, tracked ? 'acted' : 'no-position');
         return;
       case 'CANCEL_SELL':
@@ -736,11 +745,59 @@ export class TradingEngine {
     if (event.type === 'order.rejected') this.#cooldown.refused(event.market, this.#now);
     else if (event.type === 'order.accepted') this.#cooldown.accepted(event.order.market);
     if (this.#positions.has(positionIdOf(clientId))) {
-      this.#send(positionIdOf(clientId), event);
-      if (event.type === 'order.rejected' && event.side === 'sell' && event.reason === 'insufficient_funds') this.#checkCoinsGone(event.market);
+      if (this.#cancelling === positionIdOf(clientId)) this.#cancelAnswers.push(event);
+      else this.#deliver(event);
     } else if (event.type === 'order.feeCorrected') this.#correctResult(positionIdOf(clientId), event.order.side, event.delta, event.baseFeeDelta);
     else this.orphanOrderEvents++;
     this.#checkDrained();
+  }
+
+  /** An order event to its (tracked) position. */
+  #deliver(event: OrderEvent): void {
+    this.#send(positionIdOf(event.type === 'order.rejected' ? event.clientId : event.order.clientId), event);
+    if (event.type === 'order.rejected' && event.side === 'sell' && event.reason === 'insufficient_funds') this.#checkCoinsGone(event.market);
+  }
+
+  /**
+   * The strategy's CANCEL_BUY. A cancel was three actor steps before the batch's buys: the position's on
+   * the decision, its own on the venue's answer (a simulated venue answers at once), which settles it,
+   * and the bot's on hearing its child done. Only the first gates the buys; the others change nothing
+   * they are sized with but the slot (and the position's market) they free. So during a market event an
+   * answer that settles the position without a fill (`settledByCancelAnswer`, the machine's own rule) is
+   * counted at once as the actor would count it — the strategy sees the same settled view, the engine
+   * settles it (#settle) — and the actor takes the step once the event's orders have left
+   * (#stepSettledAhead). The venue's answers reach the listeners when they come, as before; any other
+   * answer goes to the position at once, after its first step, where its mailbox would have taken it.
+   */
+  #cancelBuy(t: Tracked, ts: number): void {
+    const ahead = this.#inMarketEvent && this.#cancelling === undefined;
+    if (ahead) this.#cancelling = t.positionId;
+    try {
+      this.#send(t.positionId, { type: 'decision.cancelBuy', ts });
+    } finally {
+      if (ahead) this.#cancelling = undefined;
+    }
+    if (!ahead || this.#cancelAnswers.length === 0) return;
+    const answers = this.#cancelAnswers.splice(0);
+    const answer = answers[0] as OrderEvent;
+    const snapshot = t.ref.getSnapshot() as { value: unknown; context: PositionContext };
+    const settled = answers.length === 1 ? settledByCancelAnswer(String(snapshot.value), snapshot.context, answer) : undefined;
+    if (settled === undefined) {
+      for (const e of answers) this.#deliver(e);
+      return;
+    }
+    this.#settledAhead.push({ ref: t.ref, event: answer });
+    // What the actor's subscription (#track) does on the settled snapshot, from the same context.
+    this.#inputs.next({ kind: 'position', position: positionView(settled, 'settled', this.#options.venue.rules(t.market)) });
+    this.#settle(t, positionResult(settled));
+  }
+
+  /** The steps #cancelBuy left: each answer to its position (which settles), and the bot hearing it done. */
+  #stepSettledAhead(): void {
+    for (const { ref, event } of this.#settledAhead.splice(0)) {
+      ref.send(event);
+      if ((ref.getSnapshot() as { status: string }).status !== 'done') throw new Error(`position ${ref.id}: the answer to its cancel did not settle it, where the engine counted it settled`);
+    }
   }
 
   /**
