@@ -11,6 +11,11 @@
  * batch frames' instructions alone: `valgrind --tool=callgrind --collect-atstart=no
  * --toggle-collect='node::contextify::ContextifyScript::RunInContext*' node --single-threaded …`
  * (single-threaded: no compiler thread; or `--separate-threads=yes` and the main thread's file);
+ * LATENCY_SEGMENTS=<file> (with LATENCY_VM=1) splits each counted batch frame's count at its start, each of its
+ * first four CANCEL_BUY decisions and their cancel commands, its first BUY decision, its first two orders and
+ * its end: at each it calls `os.getPriority()`, so callgrind's `--dump-before='node::os::GetPriority*'` writes
+ * one dump a segment (dump n + 1, the main thread's `-01` file, ends at the n-th label), and writes the
+ * labels in order to the file.
  * LOOPS (default 3), MARKETS (default 250). What a frame's serialization costs is outside the span.
  */
 import { writeFileSync } from 'node:fs';
@@ -18,6 +23,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LATENCY_PROFILE, replayFrames, replayPlan } from './_replay-plan.js';
 import { Script } from 'node:vm';
+import { getPriority } from 'node:os';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(process.env['LATENCY_ROOT'] ?? join(here, '..'));
@@ -82,7 +88,18 @@ const intervals: [number, number][] = [];
 let hrStart = 0n;
 let kernel: Kernel | undefined;
 let current = Buffer.alloc(0);
+const SEGMENTS = process.env['LATENCY_SEGMENTS'];
+/** In a counted batch frame (LATENCY_SEGMENTS): the labels so far, and the frame's counts of each mark. */
+let segmenting = false;
+const labels: string[] = [];
+const seen = { cancels: 0, buys: 0, creates: 0 };
+const segment = (label: string): void => {
+  if (!segmenting) return;
+  labels.push(label);
+  getPriority();
+};
 function feedFrame(): void {
+  segment('start');
   const f = parseUpbitFrameJson(current) as Record<string, unknown>;
   events.length = 0;
   parser.handle(f, events);
@@ -91,10 +108,22 @@ function feedFrame(): void {
     if (kernel === undefined) {
       kernel = node.start(e.ts);
       kernel.engine.listen({ onRanking: () => {}, onOrderEvent: () => {} });
+      if (SEGMENTS)
+        kernel.engine.listen({
+          onDecision: (d: { kind: string }) => {
+            if (d.kind === 'CANCEL_BUY' && ++seen.cancels <= 4) segment(`cancel ${seen.cancels} decision`);
+            if (d.kind === 'BUY' && ++seen.buys === 1) segment('first BUY decision');
+          },
+          onOrderCommand: (c: { type: string }) => {
+            if (c.type === 'cancel' && seen.cancels <= 4) segment(`cancel ${seen.cancels} command`);
+            if (c.type === 'create' && ++seen.creates <= 2) segment(`order ${seen.creates}`);
+          },
+        });
       if (TIMELINE) kernel.engine.listen({ onDecision: (d: { kind: string }) => mark(`decision ${d.kind}`), onRanking: () => mark('ranking'), onOrderCommand: (c: { type: string; side?: string }) => mark(`command ${c.type} ${c.side ?? ''}`), onOrderEvent: (e: { type: string }) => mark(`event ${e.type}`), onEquity: () => mark('equity') });
     }
     kernel.feed(e);
   }
+  segment('end');
 }
 const VM = process.env['LATENCY_VM'] === '1';
 /** LATENCY_VM_SKIP=n: the first n batch frames are not counted (most of the code is compiled by then). */
@@ -117,7 +146,12 @@ for (const p of replay.plan) {
   current = data;
   // The frame that closes a feature batch (the engine's rule: past the batch's end), under LATENCY_VM=1
   // run through a vm script, so that callgrind can count it alone (see the header).
-  if (VM && ts > batchEnd && kernel !== undefined && vmSkip-- <= 0) batchScript.runInThisContext();
+  if (VM && ts > batchEnd && kernel !== undefined && vmSkip-- <= 0) {
+    segmenting = SEGMENTS !== undefined;
+    seen.cancels = seen.buys = seen.creates = 0;
+    batchScript.runInThisContext();
+    segmenting = false;
+  }
   else feedFrame();
   if (ts > batchEnd) batchEnd = Math.ceil(ts / 1000) * 1000;
   if (orders > 0) {
@@ -166,5 +200,6 @@ if (TIMELINE) {
   const rows = [...byKey].map(([k, v]) => ({ k, n: v.length, p50: q(v, 0.5) })).filter((r) => r.n >= timelines.length / 4).sort((a, b) => a.p50 - b.p50);
   for (const r of rows) process.stderr.write(`${r.p50.toFixed(3).padStart(8)} ms  ${r.k} (${r.n})\n`);
 }
+if (SEGMENTS) writeFileSync(SEGMENTS, JSON.stringify(labels));
 if (process.env['LATENCY_INTERVALS']) writeFileSync(process.env['LATENCY_INTERVALS'], JSON.stringify(intervals));
 process.exit(0);
