@@ -4,7 +4,10 @@
  * looped to at least 2 million events (default configuration: a feature batch a minute; and again with
  * one a second).
  *
- * The candles run in child processes (bench/_backtest-candles.ts), each alone so its peak RSS is its own:
+ * The candles run in child processes (bench/_backtest-candles.mjs), each alone so its peak RSS is its own,
+ * each on its tree's build (dist/) as `coinrx backtest` runs after `npm install` (this checkout is built
+ * first when a source is newer than its build; a previous release without a current build runs its
+ * TypeScript, and the line says which: `candles_code`):
  * `candles_events_per_s` with the events read into memory first (the engine's rate, median of RUNS runs),
  * `candles_with_reading_events_per_s` from the gzip files as `coinrx backtest` reads them (gunzip, parsing
  * and merging included), and `candles_rss_mb`, that run's peak RSS; `*_per_cpu_s`, the same per second of
@@ -24,6 +27,7 @@ import { parseConfig, type Config } from '../src/config.js';
 import type { MarketEvent } from '../src/core/index.js';
 import { runBacktest } from '../src/engine/backtest.js';
 import { batched } from '../src/market-data/index.js';
+import { buildIsCurrent } from './_build.js';
 import { eventAt, loadTape } from './features.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -59,12 +63,15 @@ interface CandleFigures {
   readonly runs: readonly number[];
   readonly trades: number;
   readonly peak_rss_mb: number;
+  /** Whether the child ran the tree's build or its TypeScript. */
+  readonly code: 'build' | 'source';
   /** Profile fields the tree refused and ran without (an earlier release). */
   readonly dropped_fields?: readonly string[];
 }
 
 function candleChild(tree: string, mode: 'memory' | 'files', candlesDir: string): CandleFigures {
-  const args = ['--import', 'tsx', join(here, '_backtest-candles.ts'), tree, mode, candlesDir, join(here, '../config/backtest-candles.json'), String(mode === 'memory' ? RUNS : 1)];
+  const code = buildIsCurrent(tree) ? 'build' : 'source';
+  const args = [...(code === 'source' ? ['--import', 'tsx'] : []), join(here, '_backtest-candles.mjs'), tree, mode, candlesDir, join(here, '../config/backtest-candles.json'), String(mode === 'memory' ? RUNS : 1), code];
   const out = execFileSync(process.execPath, args, { cwd: tree, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(out.trim().split('\n').at(-1) as string) as CandleFigures;
 }
@@ -77,12 +84,14 @@ function candleFigures(trees: readonly string[], candlesDir: string): Record<str
     const m = memory[i] as CandleFigures;
     const f = files[i] as CandleFigures;
     if (m.events !== f.events || m.trades !== f.trades) throw new Error(`bench backtest: the candles in memory and from the files disagree (${m.events}/${m.trades} against ${f.events}/${f.trades})`);
-    return { candles_events: m.events, candles_events_per_s: m.events_per_s, candles_runs: m.runs, candles_events_per_cpu_s: m.cpu_events_per_s, candles_with_reading_events_per_s: f.events_per_s, candles_with_reading_events_per_cpu_s: f.cpu_events_per_s, candles_rss_mb: f.peak_rss_mb, candles_in_memory_rss_mb: m.peak_rss_mb, candles_trades: m.trades, ...(m.dropped_fields ? { dropped_fields: m.dropped_fields } : {}) };
+    return { candles_events: m.events, candles_events_per_s: m.events_per_s, candles_runs: m.runs, candles_events_per_cpu_s: m.cpu_events_per_s, candles_with_reading_events_per_s: f.events_per_s, candles_with_reading_events_per_cpu_s: f.cpu_events_per_s, candles_rss_mb: f.peak_rss_mb, candles_in_memory_rss_mb: m.peak_rss_mb, candles_trades: m.trades, candles_code: m.code, ...(m.dropped_fields ? { dropped_fields: m.dropped_fields } : {}) };
   });
 }
 
 export async function run(): Promise<Record<string, unknown>> {
   const candlesDir = join(here, '../../shared/data/candles/binance-spot-2021-5m');
+  // What a user runs after `npm install`: build first when the tree has changed since the last build.
+  if (!buildIsCurrent(join(here, '..'))) execFileSync('npm', ['run', '--silent', 'build'], { cwd: join(here, '..'), stdio: 'inherit' });
   const previousTree = process.env['BENCH_PREVIOUS'];
   if (previousTree !== undefined && !existsSync(join(previousTree, 'src/engine/backtest.ts'))) throw new Error(`BENCH_PREVIOUS=${previousTree}: no src/engine/backtest.ts there`);
   const [current, previous] = candleFigures(previousTree === undefined ? [join(here, '..')] : [join(here, '..'), previousTree], candlesDir) as [Record<string, unknown>, Record<string, unknown> | undefined];

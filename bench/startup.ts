@@ -10,10 +10,11 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildIsCurrent } from './_build.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = 7;
@@ -85,16 +86,9 @@ function figuresOf(v: Variant): Record<string, number> {
   return { help_ms: median(v.help), backtest_first_data_ms: median(v.firstData), backtest_one_candle_ms: median(v.oneCandle) };
 }
 
-function buildIsCurrent(): boolean {
-  const stamp = join(root, 'dist/.build-stamp');
-  if (!existsSync(stamp)) return false;
-  const out = execFileSync('find', ['src', 'streams', 'machines', 'strategies', '-newer', stamp, '-name', '*.ts'], { cwd: root, encoding: 'utf8' });
-  return out.trim() === '' && statSync(stamp).isFile();
-}
-
 export async function run(): Promise<Record<string, unknown>> {
   // What a user runs after `npm install`: build first when the tree has changed since the last build.
-  if (!buildIsCurrent()) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  if (!buildIsCurrent(root)) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   const variant = (tree: string, env: NodeJS.ProcessEnv = {}): Variant => ({ tree, env, help: [], firstData: [], oneCandle: [] });
   const built = variant(root);
   const source = variant(root, { COINRX_FROM_SOURCE: '1' });
@@ -103,7 +97,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const floor: number[] = [];
   await measure(previous ? [built, source, previous] : [built, source], floor);
   return {
-    build_current: buildIsCurrent(),
+    build_current: buildIsCurrent(root),
     node_floor_ms: median(floor),
     ...figuresOf(built),
     source: figuresOf(source),

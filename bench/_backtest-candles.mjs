@@ -1,6 +1,8 @@
 /**
  * One child of `npm run bench -- backtest`: the 30-coin 5m candles through the whole engine of the tree
- * `argv[2]` (this checkout, or a previous release's), in memory (`memory`: the events read first, RUNS
+ * `argv[2]` (this checkout, or a previous release's), run from that tree's build (dist/, `argv[7]` =
+ * `build`) as `coinrx backtest` runs after `npm install`, or from its TypeScript (`source`, the child then
+ * started with `--import tsx`) when the tree has no current build; in memory (`memory`: the events read first, RUNS
  * runs, each figure the median) or from the gzip files (`files`: gunzip, parsing and merging included,
  * one run, as `coinrx backtest` does it). Prints one JSON line: events, rates (wall clock; and per CPU
  * second, `cpu_events_per_s`, which a busy machine disturbs far less), trades and the process's peak RSS. A process of its own, so the peak RSS is this run's alone and two trees never share a JIT.
@@ -12,35 +14,41 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { MarketEvent } from '../src/core/index.js';
 
-const [tree, mode, dataDir, profileFile, runsText] = process.argv.slice(2) as [string, 'memory' | 'files', string, string, string];
+const [tree, mode, dataDir, profileFile, runsText, code] = process.argv.slice(2);
 const runs = Number(runsText);
-const load = async <T>(path: string): Promise<T> => (await import(pathToFileURL(join(tree, path)).href)) as T;
-const { parseConfig } = await load<typeof import('../src/config.js')>('src/config.ts');
-const { runBacktest } = await load<typeof import('../src/engine/backtest.js')>('src/engine/backtest.ts');
-const { batched, openReplay, readAll } = await load<typeof import('../src/market-data/index.js')>('src/market-data/index.ts');
+/** @param {string} module a path under the tree's src/, without extension */
+const load = async (module) => import(pathToFileURL(join(tree, code === 'build' ? `dist/src/${module}.js` : `src/${module}.ts`)).href);
+/** @type {typeof import('../src/config.js')} */
+const { parseConfig } = await load('config');
+/** @type {typeof import('../src/engine/backtest.js')} */
+const { runBacktest } = await load('engine/backtest');
+/** @type {typeof import('../src/market-data/index.js')} */
+const { batched, openReplay, readAll } = await load('market-data/index');
 
-const profile = JSON.parse(readFileSync(profileFile, 'utf8')) as Record<string, unknown>;
+/** @type {Record<string, unknown>} */
+const profile = JSON.parse(readFileSync(profileFile, 'utf8'));
 /**
  * An earlier release refuses the profile's fields it does not know yet (`allocation.drawdownScaling` before
  * the eighth session): they are left out for it, and named on the JSON line (`dropped_fields`), since that
  * release then trades another profile.
  */
-const dropped: string[] = [];
-function parseProfile(raw: Record<string, unknown>): ReturnType<typeof parseConfig> {
+/** @type {string[]} */
+const dropped = [];
+/** @param {Record<string, unknown>} raw */
+function parseProfile(raw) {
   for (;;) {
     try {
       return parseConfig({ ...raw, bot: { dailyLossLimit: 0.5, maxDrawdown: 0.9, onStop: 'keep' } });
     } catch (error) {
-      const issues = (error as { issues?: unknown }).issues;
+      const issues = error?.issues;
       const unknown = Array.isArray(issues) ? issues.map(String).find((i) => i.endsWith(': unknown field')) : undefined;
       if (unknown === undefined || tree === join(import.meta.dirname, '..')) throw error;
       const path = unknown.slice(0, -': unknown field'.length).split('.');
-      let at: Record<string, unknown> | undefined = raw;
-      for (const key of path.slice(0, -1)) at = at?.[key] as Record<string, unknown> | undefined;
-      if (at === undefined || !(path.at(-1)! in at)) throw error;
-      delete at[path.at(-1)!];
+      let at = raw;
+      for (const key of path.slice(0, -1)) at = at?.[key];
+      if (at === undefined || !(path.at(-1) in at)) throw error;
+      delete at[path.at(-1)];
       dropped.push(path.join('.'));
     }
   }
@@ -49,10 +57,10 @@ const config = parseProfile(profile);
 
 const forced = process.env['BENCH_FEATURE_THREAD'];
 const featureThread = forced === '0' || forced === '1' ? forced === '1' : availableParallelism() >= (mode === 'memory' ? 2 : 3);
-let events: readonly MarketEvent[] = [];
+let events = [];
 if (mode === 'memory') events = (await readAll([dataDir])).events;
-const rates: number[] = [];
-const cpuRates: number[] = [];
+const rates = [];
+const cpuRates = [];
 let count = 0;
 let trades = 0;
 for (let i = 0; i < runs; i++) {
@@ -66,5 +74,5 @@ for (let i = 0; i < runs; i++) {
   count = result.events;
   trades = result.tracker.trades.length;
 }
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(runs / 2)] as number;
-process.stdout.write(`${JSON.stringify({ events: count, events_per_s: median(rates), cpu_events_per_s: median(cpuRates), runs: rates, trades, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), ...(dropped.length > 0 ? { dropped_fields: dropped } : {}) })}\n`);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(runs / 2)];
+process.stdout.write(`${JSON.stringify({ events: count, events_per_s: median(rates), cpu_events_per_s: median(cpuRates), runs: rates, trades, code, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), ...(dropped.length > 0 ? { dropped_fields: dropped } : {}) })}\n`);
