@@ -14,8 +14,11 @@ import type { WindowStats } from '../src/core/index.js';
  * nothing per empty bucket, and each window knows its oldest bucket's id, so a window with nothing to
  * expire costs one comparison per bucket change.
  *
- * Only the closed non-empty buckets are kept, oldest first, in one queue that holds each one's sums,
- * id and count side by side (24 bytes). A slot per bucket (the layout this replaced) left most slots
+ * Only the closed non-empty buckets are kept, oldest first, in one queue that holds each one's sums and
+ * count side by side (24 bytes, one Float64Array), with its id in an Int32Array beside it (4 bytes): a
+ * window's recompute reads one typed array, not two (the id and count in an Int32Array view of the sums'
+ * buffer, the layout before, cost the window pass 6 % more instructions, each typed array's accesses
+ * checked apart). A slot per bucket (the layout this replaced) left most slots
  * empty for candles (a 5-minute candle fills one 1-minute bucket in five) and kept the sums and counts in
  * two arrays: every eviction then read cache lines far apart, a miss each, and with 30 markets that was
  * the costliest part of a candle backtest's features. The queue's windows walk it in order, each read
@@ -58,9 +61,9 @@ const SMALL_QUEUE = 64;
 export class BucketRing implements WindowRing {
   readonly resolutionMs: number;
   readonly windowBuckets: readonly number[];
-  /** Entry e: volume and value at [3e], [3e + 1] of #sums; id and count at [6e + 4], [6e + 5] of #words (one buffer). */
-  #sums: Float64Array;
-  #words: Int32Array;
+  /** Entry e: volume, value and count at [3e], [3e + 1], [3e + 2] of #queue; its id at #ids[e]. */
+  #queue: Float64Array;
+  #ids: Int32Array;
   /** The queue's length (see #grow). */
   #capacity: number;
   /**
@@ -104,9 +107,8 @@ export class BucketRing implements WindowRing {
     this.#longest = windowBuckets.indexOf(this.#maxCapacity);
     this.#capacity = Math.min(SMALL_QUEUE, this.#maxCapacity);
     this.#windows = windowBuckets.length;
-    const buffer = new ArrayBuffer(24 * this.#capacity);
-    this.#sums = new Float64Array(buffer);
-    this.#words = new Int32Array(buffer);
+    this.#queue = new Float64Array(3 * this.#capacity);
+    this.#ids = new Int32Array(this.#capacity);
     this.#closed = closed;
     this.#at = at;
     this.#queueWindows = windowBuckets.map((n) => new QueueWindow(n));
@@ -137,17 +139,18 @@ export class BucketRing implements WindowRing {
       // A queue at its full length never overflows (see #maxCapacity): only a small one is tested.
       if (this.#capacity !== this.#maxCapacity && (queueWindows[this.#longest] as QueueWindow).count === this.#capacity) this.#grow();
       e = this.#tail;
-      this.#sums[3 * e] = volume;
-      this.#sums[3 * e + 1] = value;
-      this.#words[6 * e + 4] = cur;
-      this.#words[6 * e + 5] = trades;
+      const queue = this.#queue;
+      queue[3 * e] = volume;
+      queue[3 * e + 1] = value;
+      queue[3 * e + 2] = trades;
+      this.#ids[e] = cur;
       this.#tail = e + 1 === this.#capacity ? 0 : e + 1;
       this.#newest = cur;
     }
     const newest = this.#newest;
     const capacity = this.#capacity;
-    const sums = this.#sums;
-    const words = this.#words;
+    const queue = this.#queue;
+    const ids = this.#ids;
     // Each window in one pass, its sums loaded and stored once: the open bucket joins it if it traded, then
     // what left it is evicted. `| 0` makes the offset a 32-bit integer for the compiler: read from the field, it
     // stayed a tagged value, checked at each of the six accesses to `closed` a window.
@@ -189,13 +192,13 @@ export class BucketRing implements WindowRing {
         let h = win.head;
         let evicted = 0;
         do {
-          volumeSum -= sums[3 * h] as number;
-          valueSum -= sums[3 * h + 1] as number;
-          tradesSum -= words[6 * h + 5] as number;
+          volumeSum -= queue[3 * h] as number;
+          valueSum -= queue[3 * h + 1] as number;
+          tradesSum -= queue[3 * h + 2] as number;
           h = h + 1 === capacity ? 0 : h + 1;
           count--;
           evicted++;
-          first = words[6 * h + 4] as number;
+          first = ids[h] as number;
         } while (count > 0 && first <= oldest);
         win.head = h;
         if (count === 0) {
@@ -210,9 +213,9 @@ export class BucketRing implements WindowRing {
           valueSum = 0;
           tradesSum = 0;
           for (let k = 0; k < count; k++, h = h + 1 === capacity ? 0 : h + 1) {
-            volumeSum += sums[3 * h] as number;
-            valueSum += sums[3 * h + 1] as number;
-            tradesSum += words[6 * h + 5] as number;
+            volumeSum += queue[3 * h] as number;
+            valueSum += queue[3 * h + 1] as number;
+            tradesSum += queue[3 * h + 2] as number;
           }
           win.evictions = 0;
         } else win.evictions = evictions;
@@ -266,22 +269,25 @@ export class BucketRing implements WindowRing {
    * head index moved with them.
    */
   #grow(): void {
-    const old = new Uint8Array(this.#sums.buffer);
+    const old = this.#queue;
     const oldCapacity = this.#capacity;
     const queueWindows = this.#queueWindows;
     const start = (queueWindows[this.#longest] as QueueWindow).head;
     const capacity = this.#maxCapacity;
-    const buffer = new ArrayBuffer(24 * capacity);
-    const bytes = new Uint8Array(buffer);
+    const oldIds = this.#ids;
+    const queue = new Float64Array(3 * capacity);
+    const ids = new Int32Array(capacity);
     // Full: the entries run from `start` to the end of the old queue, then from its front to `start`.
-    bytes.set(old.subarray(24 * start), 0);
-    bytes.set(old.subarray(0, 24 * start), 24 * (oldCapacity - start));
+    queue.set(old.subarray(3 * start), 0);
+    queue.set(old.subarray(0, 3 * start), 3 * (oldCapacity - start));
+    ids.set(oldIds.subarray(start), 0);
+    ids.set(oldIds.subarray(0, start), oldCapacity - start);
     for (let w = 0; w < this.#windows; w++) {
       const win = queueWindows[w] as QueueWindow;
       if (win.count > 0) win.head = (win.head - start + oldCapacity) % oldCapacity;
     }
-    this.#sums = new Float64Array(buffer);
-    this.#words = new Int32Array(buffer);
+    this.#queue = queue;
+    this.#ids = ids;
     this.#capacity = capacity;
     this.#tail = oldCapacity;
   }
