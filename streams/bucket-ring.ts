@@ -14,15 +14,15 @@ import type { WindowStats } from '../src/core/index.js';
  * nothing per empty bucket, and each window knows its oldest bucket's id, so a window with nothing to
  * expire costs one comparison per bucket change.
  *
- * Only the closed non-empty buckets are kept, oldest first, in one queue that holds each one's sums and
- * count side by side (24 bytes, one Float64Array), with its id in an Int32Array beside it (4 bytes): a
- * window's recompute reads one typed array, not two (the id and count in an Int32Array view of the sums'
- * buffer, the layout before, cost the window pass 6 % more instructions, each typed array's accesses
- * checked apart). A slot per bucket (the layout this replaced) left most slots
- * empty for candles (a 5-minute candle fills one 1-minute bucket in five) and kept the sums and counts in
- * two arrays: every eviction then read cache lines far apart, a miss each, and with 30 markets that was
- * the costliest part of a candle backtest's features. The queue's windows walk it in order, each read
- * sharing its cache line with the next two or three, and nothing is scanned to skip the empty buckets.
+ * Only the closed non-empty buckets are kept, oldest first, in one queue: each one's volume and value side
+ * by side in a Float64Array (16 bytes), its id and count at the same index of an Int32Array (8 bytes). A
+ * slot per bucket (the layout this replaced) left most slots empty for candles (a 5-minute candle fills
+ * one 1-minute bucket in five) and kept the sums and counts in two arrays: every eviction then read cache
+ * lines far apart, a miss each, and with 30 markets that was the costliest part of a candle backtest's
+ * features. The queue's windows walk it in order, each read sharing its cache line with the next few
+ * entries, and nothing is scanned to skip the empty buckets. (The two arrays were two views of one buffer
+ * of 24-byte entries, indices 3e and 6e + 4: the window pass took 4 % more instructions, its index
+ * arithmetic overflow-checked at every read.)
  * The queue starts at 64 entries and takes its full length once those are full (doubling step by step
  * left freed arrays behind that a process with 250 busy markets never gave back: 58 MB more RSS), so
  * sparse data (candles in the 1-second ring, a coin that trades a few times an hour) keeps a small,
@@ -61,9 +61,9 @@ const SMALL_QUEUE = 64;
 export class BucketRing implements WindowRing {
   readonly resolutionMs: number;
   readonly windowBuckets: readonly number[];
-  /** Entry e: volume, value and count at [3e], [3e + 1], [3e + 2] of #queue; its id at #ids[e]. */
+  /** Entry e: volume and value at [2e], [2e + 1] of #queue; its id and count at [2e], [2e + 1] of #words. */
   #queue: Float64Array;
-  #ids: Int32Array;
+  #words: Int32Array;
   /** The queue's length (see #grow). */
   #capacity: number;
   /**
@@ -107,8 +107,8 @@ export class BucketRing implements WindowRing {
     this.#longest = windowBuckets.indexOf(this.#maxCapacity);
     this.#capacity = Math.min(SMALL_QUEUE, this.#maxCapacity);
     this.#windows = windowBuckets.length;
-    this.#queue = new Float64Array(3 * this.#capacity);
-    this.#ids = new Int32Array(this.#capacity);
+    this.#queue = new Float64Array(2 * this.#capacity);
+    this.#words = new Int32Array(2 * this.#capacity);
     this.#closed = closed;
     this.#at = at;
     this.#queueWindows = windowBuckets.map((n) => new QueueWindow(n));
@@ -140,17 +140,18 @@ export class BucketRing implements WindowRing {
       if (this.#capacity !== this.#maxCapacity && (queueWindows[this.#longest] as QueueWindow).count === this.#capacity) this.#grow();
       e = this.#tail;
       const queue = this.#queue;
-      queue[3 * e] = volume;
-      queue[3 * e + 1] = value;
-      queue[3 * e + 2] = trades;
-      this.#ids[e] = cur;
+      queue[2 * e] = volume;
+      queue[2 * e + 1] = value;
+      const words = this.#words;
+      words[2 * e] = cur;
+      words[2 * e + 1] = trades;
       this.#tail = e + 1 === this.#capacity ? 0 : e + 1;
       this.#newest = cur;
     }
     const newest = this.#newest;
     const capacity = this.#capacity;
     const queue = this.#queue;
-    const ids = this.#ids;
+    const words = this.#words;
     // Each window in one pass, its sums loaded and stored once: the open bucket joins it if it traded, then
     // what left it is evicted. `| 0` makes the offset a 32-bit integer for the compiler: read from the field, it
     // stayed a tagged value, checked at each of the six accesses to `closed` a window.
@@ -192,13 +193,13 @@ export class BucketRing implements WindowRing {
         let h = win.head;
         let evicted = 0;
         do {
-          volumeSum -= queue[3 * h] as number;
-          valueSum -= queue[3 * h + 1] as number;
-          tradesSum -= queue[3 * h + 2] as number;
+          volumeSum -= queue[2 * h] as number;
+          valueSum -= queue[2 * h + 1] as number;
+          tradesSum -= words[2 * h + 1] as number;
           h = h + 1 === capacity ? 0 : h + 1;
           count--;
           evicted++;
-          first = ids[h] as number;
+          first = words[2 * h] as number;
         } while (count > 0 && first <= oldest);
         win.head = h;
         if (count === 0) {
@@ -207,15 +208,15 @@ export class BucketRing implements WindowRing {
         }
         win.first = first;
         const evictions = win.evictions + evicted;
-        // Subtraction drifts: the sums are recomputed from the buckets once as many have left as remain.
+        // Subtraction drifts: the sums are recomputed from the buckets once as many have left as remain. Not the
+        // print count: a sum of whole numbers (far below 2 ** 53) is exact, so its running value is what a
+        // recompute would give, to the bit.
         if (evictions >= count || evictions >= win.length) {
           volumeSum = 0;
           valueSum = 0;
-          tradesSum = 0;
           for (let k = 0; k < count; k++, h = h + 1 === capacity ? 0 : h + 1) {
-            volumeSum += queue[3 * h] as number;
-            valueSum += queue[3 * h + 1] as number;
-            tradesSum += queue[3 * h + 2] as number;
+            volumeSum += queue[2 * h] as number;
+            valueSum += queue[2 * h + 1] as number;
           }
           win.evictions = 0;
         } else win.evictions = evictions;
@@ -274,20 +275,20 @@ export class BucketRing implements WindowRing {
     const queueWindows = this.#queueWindows;
     const start = (queueWindows[this.#longest] as QueueWindow).head;
     const capacity = this.#maxCapacity;
-    const oldIds = this.#ids;
-    const queue = new Float64Array(3 * capacity);
-    const ids = new Int32Array(capacity);
+    const oldWords = this.#words;
+    const queue = new Float64Array(2 * capacity);
+    const words = new Int32Array(2 * capacity);
     // Full: the entries run from `start` to the end of the old queue, then from its front to `start`.
-    queue.set(old.subarray(3 * start), 0);
-    queue.set(old.subarray(0, 3 * start), 3 * (oldCapacity - start));
-    ids.set(oldIds.subarray(start), 0);
-    ids.set(oldIds.subarray(0, start), oldCapacity - start);
+    queue.set(old.subarray(2 * start), 0);
+    queue.set(old.subarray(0, 2 * start), 2 * (oldCapacity - start));
+    words.set(oldWords.subarray(2 * start), 0);
+    words.set(oldWords.subarray(0, 2 * start), 2 * (oldCapacity - start));
     for (let w = 0; w < this.#windows; w++) {
       const win = queueWindows[w] as QueueWindow;
       if (win.count > 0) win.head = (win.head - start + oldCapacity) % oldCapacity;
     }
     this.#queue = queue;
-    this.#ids = ids;
+    this.#words = words;
     this.#capacity = capacity;
     this.#tail = oldCapacity;
   }
