@@ -21,8 +21,7 @@ import type { WindowStats } from '../src/core/index.js';
  * lines far apart, a miss each, and with 30 markets that was the costliest part of a candle backtest's
  * features. The queue's windows walk it in order, each read sharing its cache line with the next few
  * entries, and nothing is scanned to skip the empty buckets. (The two arrays were two views of one buffer
- * of 24-byte entries, indices 3e and 6e + 4: the window pass took 4 % more instructions, its index
- * arithmetic overflow-checked at every read.)
+ * of 24-byte entries, read at 3e and 6e + 4: the window pass took 4 % more instructions.)
  * The queue starts at 64 entries and takes its full length once those are full (doubling step by step
  * left freed arrays behind that a process with 250 busy markets never gave back: 58 MB more RSS), so
  * sparse data (candles in the 1-second ring, a coin that trades a few times an hour) keeps a small,
