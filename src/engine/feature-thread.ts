@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { MarketEvent } from '../core/index.js';
+import { objectArray } from '../core/object-array.js';
 import type { Config } from '../config.js';
 import { columnBuffers, EventColumnBuilder, type EventColumns } from '../market-data/event-columns.js';
 import { startModuleWorker } from '../market-data/module-worker.js';
@@ -133,8 +134,22 @@ export async function* withFeatureThread(batches: AsyncIterable<readonly MarketE
     builder.start(events.length, spareColumns.pop());
     for (let i = 0; i < events.length; i++) builder.push(events[i] as MarketEvent);
     const columns = builder.handOver();
-    const spent = features.spent.splice(0).map((p) => ({ heads: p.heads.buffer as ArrayBuffer, rows: p.rows.buffer as ArrayBuffer }));
-    return worker.ask({ type: 'events', columns, spent }, [...columnBuffers(columns), ...spent.flatMap((b) => [b.heads, b.rows])]);
+    // The lists in arrays of the generic kind from the start (objectArray), filled by a loop: spreads and `map`
+    // of a list that is sometimes empty (the first batches: no block read yet) gave arrays of two kinds, and the
+    // compiled code of this function was thrown away (deoptimised) at a post a block, up to 170 a run.
+    const spent = objectArray<SpentBuffers>();
+    const transfer = objectArray<ArrayBuffer>();
+    for (const buffer of columnBuffers(columns)) transfer.push(buffer);
+    const read = features.spent;
+    for (let i = 0; i < read.length; i++) {
+      const p = read[i] as PackedFeatureBatches;
+      const heads = p.heads.buffer as ArrayBuffer;
+      const rows = p.rows.buffer as ArrayBuffer;
+      spent.push({ heads, rows });
+      transfer.push(heads, rows);
+    }
+    read.length = 0;
+    return worker.ask({ type: 'events', columns, spent }, transfer);
   };
   const iterator = Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : batches[Symbol.iterator]();
   const pending: { readonly events: readonly MarketEvent[] | undefined; readonly answer: Promise<FromFeatureThread> }[] = [];

@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { MarketEvent } from '../core/index.js';
 import { FeatureBatchUnpacker, HEAD, type FeatureBatch, type PackedFeatureBatches } from '../../streams/index.js';
+import { objectArray } from '../core/object-array.js';
 import { EventFeed } from './event-feed.js';
 import type { PipelineCounters } from './market-pipeline.js';
 
@@ -26,7 +27,7 @@ export class PrecomputedFeatures {
   #events = 0;
   #due = Infinity;
   /** Blocks read to the end: their arrays may go back to whoever packed them (see FeatureBatchPacker.recycle). */
-  readonly spent: PackedFeatureBatches[] = [];
+  readonly spent: PackedFeatureBatches[] = objectArray();
 
   /** The next packed batches, in the order computed. */
   add(packed: PackedFeatureBatches): void {
