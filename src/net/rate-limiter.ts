@@ -30,6 +30,7 @@ export interface RateLimiterOptions {
 }
 
 export interface RateLimiterStats {
+  /** Requests that had to wait (each counted once, however many sleeps its wait took). */
   readonly throttledWaits: number;
   readonly tooManyRequests: number;
   readonly bans: number;
@@ -106,6 +107,7 @@ export class RestRateLimiter {
 
   /** Waits until a request of `group` may go out. Throws `ExchangeBannedError` while banned. */
   async acquire(group: string, signal?: AbortSignal): Promise<void> {
+    let waited = false;
     for (let i = 0; i < 100; i++) {
       const now = this.#now();
       if (this.#bannedUntil > now) throw new ExchangeBannedError(this.#bannedUntil);
@@ -117,7 +119,10 @@ export class RestRateLimiter {
         if (g && g.resetAt > now) g.remaining--;
         return;
       }
-      this.#stats.throttledWaits++;
+      // A timer may fire a millisecond before the wall clock reaches its end: the loop then sleeps again, the
+      // same wait.
+      if (!waited) this.#stats.throttledWaits++;
+      waited = true;
       await sleep(waitUntil - now, signal);
     }
   }

@@ -23,6 +23,17 @@ describe('RestRateLimiter', () => {
     expect(limiter.stats().throttledWaits).toBe(1);
   });
 
+  it('counts a wait once when the timer fires a millisecond before the wall clock reaches its end', async () => {
+    // The clock as the limiter reads it: at the answer, at the first look, then (the timer early) 1 ms short of the
+    // next second, then at it.
+    const reads = [1_000_990, 1_000_990, 1_000_999, 1_001_000];
+    const limiter = new RestRateLimiter({ now: () => (reads.length > 1 ? (reads.shift() as number) : (reads[0] as number)) });
+    limiter.observe(200, { 'Remaining-Req': 'group=order; min=1800; sec=0' });
+    await limiter.acquire('order');
+    expect(reads).toEqual([1_001_000]);
+    expect(limiter.stats().throttledWaits).toBe(1);
+  });
+
   it('pauses all requests after a 429 with growing backoff, and resets on success', async () => {
     let now = 1_000_000;
     const limiter = new RestRateLimiter({ now: () => now, random: () => 1, initialBackoffMs: 100 });
