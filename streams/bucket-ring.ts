@@ -264,6 +264,13 @@ export class BucketRing implements WindowRing {
     out[at + 2] = this.#openTrades;
   }
 
+  /** readOpen into a typed array (a snapshot's row packed in place: MarketState.writeRow). */
+  readOpenTo(out: Float64Array, at: number): void {
+    out[at] = this.#openVolume;
+    out[at + 1] = this.#openValue;
+    out[at + 2] = this.#openTrades;
+  }
+
   /**
    * The full small queue takes its full length, its entries moved to the front in order and each window's
    * head index moved with them.

@@ -30,6 +30,17 @@ export interface FeatureSnapshotOptions {
 const FORGET_AFTER_MS = WINDOW_MS['1M'];
 
 /**
+ * Where `packedFeatureSnapshots` writes its batches instead of emitting them (the feature thread's packer,
+ * streams/packed-features.ts): `begin` at a boundary, `write` for each of the batch's markets in order, `end`.
+ */
+export interface SnapshotRows {
+  begin(ts: number): void;
+  /** The market's snapshot at `ts`, as `state.snapshot(ts)` would take it (see MarketState.writeRow). */
+  write(state: MarketState, ts: number): void;
+  end(): void;
+}
+
+/**
  * Emits a FeatureBatch at each cadence boundary t = k·everyMs, holding every live market's snapshot
  * with all events of time ≤ t applied. A boundary is emitted when the first event after it arrives (and
  * the last one on completion); boundaries with no event since the previous batch are skipped, so a gap
@@ -41,6 +52,18 @@ export function featureSnapshots(options: FeatureSnapshotOptions): OperatorFunct
   if (!(every > 0)) throw new Error(`featureSnapshots: everyMs must be > 0, got ${every}`);
   const staleAfter = options.staleAfterMs ?? Infinity;
   return (source) => new Observable<FeatureBatch>((subscriber) => source.subscribe(new SnapshotSink(subscriber, every, staleAfter, options)));
+}
+
+/**
+ * featureSnapshots with each batch written into `rows` as it is taken, not emitted: the same batches (the same
+ * markets, in the same order, at the same boundaries) without a snapshot object a market. Emits nothing;
+ * completes and fails as featureSnapshots does.
+ */
+export function packedFeatureSnapshots(options: FeatureSnapshotOptions, rows: SnapshotRows): OperatorFunction<MarketEvent, never> {
+  const every = options.everyMs;
+  if (!(every > 0)) throw new Error(`featureSnapshots: everyMs must be > 0, got ${every}`);
+  const staleAfter = options.staleAfterMs ?? Infinity;
+  return (source) => new Observable<never>((subscriber) => source.subscribe(new SnapshotSink(subscriber, every, staleAfter, options, rows)));
 }
 
 class SnapshotSink extends EventSink<MarketEvent, FeatureBatch> {
@@ -63,13 +86,16 @@ class SnapshotSink extends EventSink<MarketEvent, FeatureBatch> {
    * boundary, most of them stale markets that are not snapshotted either).
    */
   #oldestEvent = Infinity;
+  /** Where the batches are written instead of emitted (packedFeatureSnapshots), if anywhere. */
+  readonly #rows: SnapshotRows | undefined;
 
-  constructor(downstream: Subscriber<FeatureBatch>, every: number, staleAfter: number, options: FeatureSnapshotOptions) {
+  constructor(downstream: Subscriber<FeatureBatch>, every: number, staleAfter: number, options: FeatureSnapshotOptions, rows?: SnapshotRows) {
     super(downstream);
     this.#every = every;
     this.#staleAfter = staleAfter;
     this.#regimeRule = options.regimeRule;
     this.#counters = options.counters ?? { events: 0, outOfOrder: 0 };
+    this.#rows = rows;
   }
 
   next(event: MarketEvent): void {
@@ -126,6 +152,7 @@ class SnapshotSink extends EventSink<MarketEvent, FeatureBatch> {
   }
 
   #emit(t: number): void {
+    if (this.#rows !== undefined) return this.#write(t, this.#rows);
     if (t - FORGET_AFTER_MS >= this.#oldestEvent) this.#forget(t);
     // Built from a one-element literal, not pushed into []: the first push allocates room for 17, and a batch
     // often holds one or two markets (a batch a second).
@@ -142,6 +169,21 @@ class SnapshotSink extends EventSink<MarketEvent, FeatureBatch> {
     }
     this.#pending = false;
     if (snapshots !== undefined) this.downstream.next({ ts: t, snapshots });
+  }
+
+  /** #emit for packedFeatureSnapshots: the same markets' snapshots, written into `rows`. */
+  #write(t: number, rows: SnapshotRows): void {
+    if (t - FORGET_AFTER_MS >= this.#oldestEvent) this.#forget(t);
+    const states = this.#states;
+    const staleBefore = t - this.#staleAfter;
+    rows.begin(t);
+    for (let i = 0; i < states.length; i++) {
+      const state = states[i] as MarketState;
+      if (state.lastEventTs <= staleBefore || !(state.price > 0)) continue;
+      rows.write(state, t);
+    }
+    this.#pending = false;
+    rows.end();
   }
 
   /** Frees the states with no event for FORGET_AFTER_MS as of `t`, and finds the oldest last event of the others. */

@@ -260,7 +260,59 @@ export class MarketState {
       ? { market: this.market, ts, price, windows, volatility, position, high, low, regime, touch: this.touch }
       : { market: this.market, ts, price, windows, volatility, position, high, low, regime };
   }
+
+  /**
+   * The snapshot `snapshot(ts)` takes, as the numbers a packed row holds (streams/packed-features.ts), written
+   * into `row` from `at` instead of built as objects: the price, volatility, position, high, low, the regime's
+   * code (what `sharedRegimeCode` gives for its record), 1 and the touch's four figures or 0 (the four left as
+   * they were), then the SNAPSHOT_SUMS sums from `at + ROW_SUMS_AT`. The same arithmetic as `snapshot`, so the
+   * same numbers; the feature thread packs its batches so, without a snapshot, windows or sums array a market.
+   */
+  writeRow(ts: number, row: Float64Array, at: number): void {
+    this.#advance(ts);
+    const price = this.price;
+    const s = at + ROW_SUMS_AT;
+    row.set(this.#sums, s);
+    const openSums = s + OPEN_SUMS;
+    this.#ring0.readOpenTo(row, openSums);
+    this.#ring1.readOpenTo(row, openSums + 3);
+    this.#ring2.readOpenTo(row, openSums + 6);
+    const volatility = this.#volatility.read();
+    const high = this.#extremes.high() * 1;
+    const low = this.#extremes.low() * 1;
+    const position = high > low ? Math.min(1, Math.max(0, (price - low) / (high - low))) : 0.5;
+    const minMove = this.#regimeRule.minMove;
+    const threshold = this.#regimeRule.threshold;
+    const sqrtHours = SQRT_HOURS;
+    const openAt = OPEN_AT;
+    let k = 0;
+    for (let h = 0, w = REGIME_WINDOW; h < 4; h++, w++) {
+      const o = s + 3 * w;
+      const open = s + (openAt[w] as number);
+      const volume = (row[o] as number) + (row[open] as number);
+      const vwap = volume > 0 ? ((row[o + 1] as number) + (row[open + 1] as number)) / volume : price;
+      k = k * 3 + regimeCode(price, vwap, Math.max(minMove, volatility * (sqrtHours[h] as number)), threshold);
+    }
+    row[at] = price;
+    row[at + 1] = volatility;
+    row[at + 2] = position;
+    row[at + 3] = high;
+    row[at + 4] = low;
+    row[at + 5] = k;
+    const touch = this.touch;
+    if (touch === undefined) row[at + 6] = 0;
+    else {
+      row[at + 6] = 1;
+      row[at + 7] = touch.bidPrice;
+      row[at + 8] = touch.bidSize;
+      row[at + 9] = touch.askPrice;
+      row[at + 10] = touch.askSize;
+    }
+  }
 }
+
+/** Where the sums start in a row written by MarketState.writeRow (after the eleven numbers it lists first). */
+export const ROW_SUMS_AT = 11;
 
 /** √hours of the regime horizons (Math.sqrt is exact to the last bit, so these are what classifyRegime computes). */
 const SQRT_HOURS = [Math.sqrt(1), Math.sqrt(6), Math.sqrt(12), Math.sqrt(24)];

@@ -1,6 +1,6 @@
 import type { FeatureSnapshot, Regime, Touch } from '../src/core/index.js';
-import type { FeatureBatch } from './feature-snapshots.js';
-import { regimes, sharedRegimeCode, SNAPSHOT_SUMS, SnapshotWindows } from './market-state.js';
+import type { FeatureBatch, SnapshotRows } from './feature-snapshots.js';
+import { type MarketState, regimes, ROW_SUMS_AT, sharedRegimeCode, SNAPSHOT_SUMS, SnapshotWindows } from './market-state.js';
 import { REGIME_NAMES } from './regime.js';
 
 /**
@@ -21,9 +21,19 @@ export const HEAD = 3;
 /** Snapshot numbers before the window sums (SNAPSHOT_SUMS): market, price, volatility, position, high, low, regime code, touch (0 or 1) and its four figures. */
 const SUMS_AT = 12;
 const ROW = SUMS_AT + SNAPSHOT_SUMS;
+// A row is the market's number, then what MarketState.writeRow writes (see `addState`).
+if (SUMS_AT !== 1 + ROW_SUMS_AT) throw new Error('packed-features: the row layout differs from MarketState.writeRow');
 
-/** Builds packed batches; market numbers and names carry over from one `take` to the next. */
-export class FeatureBatchPacker {
+/**
+ * Builds packed batches; market numbers and names carry over from one `take` to the next. Batches come
+ * either as FeatureBatch objects (`add`) or straight from the market states (`begin`, `write`, `end`, as a
+ * SnapshotRows: see packedFeatureSnapshots), each then dated by the events counted in `fed` when it begins.
+ */
+export class FeatureBatchPacker implements SnapshotRows {
+  readonly #fed: { readonly events: number } | undefined;
+  /** The batch begun (SnapshotRows): its head's index and its first snapshot. */
+  #head = 0;
+  #first = 0;
   readonly #known = new Map<string, number>();
   /** The markets by number, and the last snapshot's. */
   readonly #names: string[] = [];
@@ -36,6 +46,38 @@ export class FeatureBatchPacker {
   #snapshots = 0;
   #newMarkets: string[] = [];
   readonly #spare: { readonly heads: ArrayBuffer; readonly rows: ArrayBuffer }[] = [];
+
+  constructor(fed?: { readonly events: number }) {
+    this.#fed = fed;
+  }
+
+  /** A batch of time `ts` begins, emitted when the `fed.events`-th event (from 0) reached the features. */
+  begin(ts: number): void {
+    if (this.#fed === undefined) throw new Error('FeatureBatchPacker: rows need the events counted (the constructor\'s `fed`)');
+    if (this.#heads.length < (this.#batches + 1) * HEAD) this.#heads = grown(this.#heads, (this.#batches + 1) * HEAD);
+    const h = this.#batches++ * HEAD;
+    this.#heads[h] = this.#fed.events;
+    this.#heads[h + 1] = ts;
+    this.#head = h;
+    this.#first = this.#snapshots;
+  }
+
+  /** The market's snapshot at `ts` in the next row, written by its state (MarketState.writeRow), no snapshot built. */
+  write(state: MarketState, ts: number): void {
+    const o = this.#snapshots * ROW;
+    if (this.#rows.length < o + ROW) this.#rows = grown(this.#rows, o + ROW);
+    this.#snapshots++;
+    const rows = this.#rows;
+    rows[o] = this.#market(state.market);
+    state.writeRow(ts, rows, o + 1);
+  }
+
+  /** The batch begun is complete; one without a snapshot is no batch (featureSnapshots emits none). */
+  end(): void {
+    const count = this.#snapshots - this.#first;
+    if (count === 0) this.#batches--;
+    else this.#heads[this.#head + 2] = count;
+  }
 
   /** A batch emitted when the `eventIndex`-th event (from 0) reached the features, before it was applied. */
   add(eventIndex: number, batch: FeatureBatch): void {

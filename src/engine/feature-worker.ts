@@ -1,9 +1,9 @@
 /**
  * The entry of a backtest's feature thread (see feature-thread.ts): for each run (`start`), the engine's
- * pipeline up to its feature batches (marketPipeline's `batches$`), fed the events the engine is fed, as
- * the kernel feeds them (an event older than the last one at the last one's time), answering each block
- * of events with the batches it emitted, packed, each dated by the number of events before the one that
- * emitted it.
+ * pipeline up to its feature batches (packedPipeline: marketPipeline's batches, packed as they are taken),
+ * fed the events the engine is fed, as the kernel feeds them (an event older than the last one at the last
+ * one's time), answering each block of events with the batches it emitted, packed, each dated by the
+ * number of events before the one that emitted it.
  */
 import { parentPort } from 'node:worker_threads';
 import type { MarketEvent } from '../core/index.js';
@@ -12,7 +12,7 @@ import { columnBuffers, EventColumnReader } from '../market-data/event-columns.j
 import { FeatureBatchPacker, packedBuffers } from '../../streams/packed-features.js';
 import { EventFeed } from './event-feed.js';
 import type { FromFeatureThread, ToFeatureThread } from './feature-thread.js';
-import { marketPipeline, type MarketPipeline } from './market-pipeline.js';
+import { packedPipeline, type PipelineCounters } from './market-pipeline.js';
 
 if (parentPort === null) throw new Error('feature-worker: not a worker thread');
 const port = parentPort;
@@ -20,7 +20,7 @@ const port = parentPort;
 /** One run's pipeline: the events fed, the last one's time as the kernel keeps it (see Kernel.feed), its batches packed. */
 interface Run {
   readonly events: EventFeed<MarketEvent>;
-  readonly pipeline: MarketPipeline;
+  readonly counters: PipelineCounters;
   readonly packer: FeatureBatchPacker;
   readonly reader: EventColumnReader;
   readonly fed: { events: number; ts: number };
@@ -29,10 +29,14 @@ interface Run {
 
 function start(config: Config): Run {
   const events = new EventFeed<MarketEvent>();
-  const pipeline = marketPipeline(events.observable, config);
-  const run: Run = { events, pipeline, packer: new FeatureBatchPacker(), reader: new EventColumnReader(), fed: { events: 0, ts: -Infinity }, failure: undefined };
-  pipeline.batches$.subscribe({
-    next: (batch) => run.packer.add(run.fed.events, batch),
+  const fed = { events: 0, ts: -Infinity };
+  // The batches packed as the pipeline takes them, straight from its market states (packedPipeline): the
+  // packer only read numbers from the snapshots, their windows and sums arrays, built and dropped a market a
+  // boundary.
+  const packer = new FeatureBatchPacker(fed);
+  const pipeline = packedPipeline(events.observable, config, packer);
+  const run: Run = { events, counters: pipeline.counters, packer, reader: new EventColumnReader(), fed, failure: undefined };
+  pipeline.done$.subscribe({
     error: (error: unknown) => {
       run.failure = error instanceof Error ? error : new Error(String(error));
     },
@@ -67,5 +71,5 @@ port.on('message', (m: ToFeatureThread) => {
   } else run.events.complete();
   if (run.failure) post({ type: 'error', name: run.failure.name, message: run.failure.message });
   // The columns go back to be written again (see withFeatureThread).
-  else post({ type: 'features', packed: packer.take(), ...(m.type === 'end' ? { counters: run.pipeline.counters } : { columns: m.columns }) });
+  else post({ type: 'features', packed: packer.take(), ...(m.type === 'end' ? { counters: run.counters } : { columns: m.columns }) });
 });

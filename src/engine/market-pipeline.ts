@@ -1,7 +1,7 @@
 import { type Observable, share } from 'rxjs';
 import type { MarketEvent, Ranking } from '../core/index.js';
 import type { Config } from '../config.js';
-import { dedupeTrades, type DedupeCounters, featureSnapshots, type FeatureBatch, type FeatureCounters, rankMarkets, volumeFilter } from '../../streams/index.js';
+import { dedupeTrades, type DedupeCounters, featureSnapshots, type FeatureBatch, type FeatureCounters, packedFeatureSnapshots, rankMarkets, type SnapshotRows, volumeFilter } from '../../streams/index.js';
 import { StageFeed } from './stage-feed.js';
 import type { BatchScorer } from '../../streams/index.js';
 
@@ -38,6 +38,20 @@ export function marketPipeline(events$: Observable<MarketEvent>, config: Config,
     share({ connector: () => new StageFeed<FeatureBatch>() }),
   );
   return rankedPipeline(batches$, counters, config, options);
+}
+
+/**
+ * marketPipeline's feature batches written into `rows` (a feature thread's packer: see feature-worker.ts)
+ * instead of emitted as snapshots: the same events, options and batches. Emits nothing; its counters are
+ * marketPipeline's.
+ */
+export function packedPipeline(events$: Observable<MarketEvent>, config: Config, rows: SnapshotRows): { readonly done$: Observable<never>; readonly counters: PipelineCounters } {
+  const counters: PipelineCounters = { dedupe: { duplicates: 0, gaps: 0, missing: 0 }, features: { events: 0, outOfOrder: 0 } };
+  const done$ = events$.pipe(
+    dedupeTrades({ counters: counters.dedupe }),
+    packedFeatureSnapshots({ everyMs: config.features.every, staleAfterMs: config.features.staleAfter, counters: counters.features }, rows),
+  );
+  return { done$, counters };
 }
 
 /**
