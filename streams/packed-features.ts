@@ -137,6 +137,20 @@ export class FeatureBatchPacker implements SnapshotRows {
     this.#spare.push({ heads, rows });
   }
 
+  /**
+   * This packer's arrays, given back or made by its last `take` and not written since, to `next` (the packer of the
+   * feature thread's next run, which numbers its markets anew): it starts in arrays grown to a block's size,
+   * where a new packer grew its own from 64 rows at every run's first block and took new arrays until blocks came back.
+   */
+  handOver(next: FeatureBatchPacker): void {
+    // (A run that failed left batches untaken: its arrays stay with it.)
+    if (this.#batches === 0 && this.#snapshots === 0) {
+      next.#heads = this.#heads;
+      next.#rows = this.#rows;
+    }
+    for (const spare of this.#spare.splice(0)) next.#spare.push(spare);
+  }
+
   #market(name: string): number {
     // A batch lists the markets in the same order as the one before (the operator's), so the market after the
     // last one's is nearly always it: one string comparison (the same string) instead of a Map look-up.

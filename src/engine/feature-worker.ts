@@ -52,7 +52,10 @@ const post = (message: FromFeatureThread): void => {
 let run: Run | undefined;
 port.on('message', (m: ToFeatureThread) => {
   if (m.type === 'start') {
+    const previous = run;
     run = start(m.config);
+    // The last run's arrays (its end was taken: see below) serve this one.
+    previous?.packer.handOver(run.packer);
     return;
   }
   if (run === undefined) throw new Error('feature-worker: events before a start');
