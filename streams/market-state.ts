@@ -264,14 +264,15 @@ export class MarketState {
   /**
    * The snapshot `snapshot(ts)` takes, as the numbers a packed row holds (streams/packed-features.ts), written
    * into `row` from `at` instead of built as objects: the price, volatility, position, high, low, the regime's
-   * code (what `sharedRegimeCode` gives for its record), 1 and the touch's four figures or 0 (the four left as
-   * they were), then the SNAPSHOT_SUMS sums from `at + ROW_SUMS_AT`. The same arithmetic as `snapshot`, so the
+   * code (its shared record's: see `regimes`), 1 and the touch's four figures or 0 (the four left as they were), then the SNAPSHOT_SUMS sums from `at + ROW_SUMS_AT`. The same arithmetic as `snapshot`, so the
    * same numbers; the feature thread packs its batches so, without a snapshot, windows or sums array a market.
    */
   writeRow(ts: number, row: Float64Array, at: number): void {
     this.#advance(ts);
     const price = this.price;
     const s = at + ROW_SUMS_AT;
+    // One call: a typed array's `set` from an array of doubles copies them in a loop of its own, where a loop here
+    // checked both arrays' maps and bounds an element (about 24 instructions each). The open sums follow.
     row.set(this.#sums, s);
     const openSums = s + OPEN_SUMS;
     this.#ring0.readOpenTo(row, openSums);
@@ -330,21 +331,8 @@ export function regimes(k: number): Readonly<Record<string, Regime>> {
 function regimeRecord(k: number): Readonly<Record<string, Regime>> {
   const name = (code: number): Regime => REGIME_NAMES[code] as Regime;
   const record = { '1h': name(Math.floor(k / 27)), '6h': name(Math.floor(k / 9) % 3), '12h': name(Math.floor(k / 3) % 3), '24h': name(k % 3) };
-  // Its code under a symbol key, not enumerable: no enumeration, JSON, spread, comparison of own enumerable keys
-  // or structured clone sees it. The 81 records share one hidden class, so reading it is one load.
-  Object.defineProperty(record, REGIME_CODE, { value: k });
   REGIME_RECORDS[k] = Object.freeze(record);
   return record;
-}
-
-const REGIME_CODE: unique symbol = Symbol('regimeCode');
-
-/**
- * The code `regimes` was given for one of its shared records (((1h·3 + 6h)·3 + 12h)·3 + 24h), or undefined
- * for a record made elsewhere: what a packed snapshot keeps of its regime, without a look-up.
- */
-export function sharedRegimeCode(record: Readonly<Record<string, Regime>>): number | undefined {
-  return (record as { readonly [REGIME_CODE]?: number })[REGIME_CODE];
 }
 
 /**
@@ -394,13 +382,6 @@ export class SnapshotWindows implements Readonly<Record<WindowName, WindowStats>
       row[o + 2] = value;
       row[o + 3] = (sums[3 * i + 2] as number) + (sums[open + 2] as number);
     }
-  }
-
-  /** The sums as taken (SNAPSHOT_SUMS of them: closed, then open, see OPEN_SUMS) into `row` from `at`. */
-  copySums(row: Float64Array, at: number): void {
-    // One call: a typed array's `set` from an array of doubles copies them in a loop of its own, where this loop's
-    // stores checked both arrays' maps and bounds an element (about 24 instructions each).
-    row.set(this.#sums, at);
   }
 
   /**

@@ -1,7 +1,6 @@
-import type { FeatureSnapshot, Regime, Touch } from '../src/core/index.js';
+import type { FeatureSnapshot, Touch } from '../src/core/index.js';
 import type { FeatureBatch, SnapshotRows } from './feature-snapshots.js';
-import { type MarketState, regimes, ROW_SUMS_AT, sharedRegimeCode, SNAPSHOT_SUMS, SnapshotWindows } from './market-state.js';
-import { REGIME_NAMES } from './regime.js';
+import { type MarketState, regimes, ROW_SUMS_AT, SNAPSHOT_SUMS, SnapshotWindows } from './market-state.js';
 
 /**
  * Feature batches as typed arrays, the form they cross threads in (src/engine/feature-thread.ts): the
@@ -11,7 +10,7 @@ import { REGIME_NAMES } from './regime.js';
 export interface PackedFeatureBatches {
   /** HEAD numbers a batch: the number of events that reached the features before it, its time, its snapshot count. */
   readonly heads: Float64Array;
-  /** ROW numbers a snapshot, the batches' snapshots one after another (see `FeatureBatchPacker.add`). */
+  /** ROW numbers a snapshot, the batches' snapshots one after another (see `FeatureBatchPacker.write`). */
   readonly rows: Float64Array;
   /** Names of the markets numbered for the first time in these batches (a market is its number in `rows`). */
   readonly newMarkets: string[];
@@ -21,16 +20,16 @@ export const HEAD = 3;
 /** Snapshot numbers before the window sums (SNAPSHOT_SUMS): market, price, volatility, position, high, low, regime code, touch (0 or 1) and its four figures. */
 const SUMS_AT = 12;
 const ROW = SUMS_AT + SNAPSHOT_SUMS;
-// A row is the market's number, then what MarketState.writeRow writes (see `addState`).
+// A row is the market's number, then what MarketState.writeRow writes (see `write`).
 if (SUMS_AT !== 1 + ROW_SUMS_AT) throw new Error('packed-features: the row layout differs from MarketState.writeRow');
 
 /**
- * Builds packed batches; market numbers and names carry over from one `take` to the next. Batches come
- * either as FeatureBatch objects (`add`) or straight from the market states (`begin`, `write`, `end`, as a
- * SnapshotRows: see packedFeatureSnapshots), each then dated by the events counted in `fed` when it begins.
+ * Builds packed batches straight from the market states (`begin`, `write`, `end`: a SnapshotRows, see
+ * packedFeatureSnapshots), each dated by the events counted in `fed` when it begins; market numbers and
+ * names carry over from one `take` to the next.
  */
 export class FeatureBatchPacker implements SnapshotRows {
-  readonly #fed: { readonly events: number } | undefined;
+  readonly #fed: { readonly events: number };
   /** The batch begun (SnapshotRows): its head's index and its first snapshot. */
   #head = 0;
   #first = 0;
@@ -38,8 +37,6 @@ export class FeatureBatchPacker implements SnapshotRows {
   /** The markets by number, and the last snapshot's. */
   readonly #names: string[] = [];
   #lastMarket = -1;
-  /** Regime record → its code (the records are shared: see `regimes`). */
-  readonly #regimeCodes = new Map<Readonly<Record<string, Regime>>, number>();
   #heads: Float64Array<ArrayBuffer> = new Float64Array(64 * HEAD);
   #rows: Float64Array<ArrayBuffer> = new Float64Array(64 * ROW);
   #batches = 0;
@@ -47,13 +44,12 @@ export class FeatureBatchPacker implements SnapshotRows {
   #newMarkets: string[] = [];
   readonly #spare: { readonly heads: ArrayBuffer; readonly rows: ArrayBuffer }[] = [];
 
-  constructor(fed?: { readonly events: number }) {
+  constructor(fed: { readonly events: number }) {
     this.#fed = fed;
   }
 
   /** A batch of time `ts` begins, emitted when the `fed.events`-th event (from 0) reached the features. */
   begin(ts: number): void {
-    if (this.#fed === undefined) throw new Error('FeatureBatchPacker: rows need the events counted (the constructor\'s `fed`)');
     if (this.#heads.length < (this.#batches + 1) * HEAD) this.#heads = grown(this.#heads, (this.#batches + 1) * HEAD);
     const h = this.#batches++ * HEAD;
     this.#heads[h] = this.#fed.events;
@@ -77,44 +73,6 @@ export class FeatureBatchPacker implements SnapshotRows {
     const count = this.#snapshots - this.#first;
     if (count === 0) this.#batches--;
     else this.#heads[this.#head + 2] = count;
-  }
-
-  /** A batch emitted when the `eventIndex`-th event (from 0) reached the features, before it was applied. */
-  add(eventIndex: number, batch: FeatureBatch): void {
-    const snapshots = batch.snapshots;
-    if (this.#heads.length < (this.#batches + 1) * HEAD) this.#heads = grown(this.#heads, (this.#batches + 1) * HEAD);
-    const h = this.#batches++ * HEAD;
-    this.#heads[h] = eventIndex;
-    this.#heads[h + 1] = batch.ts;
-    this.#heads[h + 2] = snapshots.length;
-    const need = (this.#snapshots + snapshots.length) * ROW;
-    if (this.#rows.length < need) this.#rows = grown(this.#rows, need);
-    const rows = this.#rows;
-    // The module's constants in locals (each use of one is a load and a check of the module's context).
-    const row = ROW;
-    const sumsAt = SUMS_AT;
-    for (let s = 0; s < snapshots.length; s++) {
-      const snapshot = snapshots[s] as FeatureSnapshot;
-      const o = (this.#snapshots++ * row) | 0;
-      rows[o] = this.#market(snapshot.market);
-      rows[o + 1] = snapshot.price;
-      rows[o + 2] = snapshot.volatility;
-      rows[o + 3] = snapshot.position;
-      rows[o + 4] = snapshot.high;
-      rows[o + 5] = snapshot.low;
-      rows[o + 6] = this.#regimeCode(snapshot.regime);
-      const touch = snapshot.touch;
-      rows[o + 7] = touch === undefined ? 0 : 1;
-      if (touch !== undefined) {
-        rows[o + 8] = touch.bidPrice;
-        rows[o + 9] = touch.bidSize;
-        rows[o + 10] = touch.askPrice;
-        rows[o + 11] = touch.askSize;
-      }
-      const windows = snapshot.windows;
-      if (!(windows instanceof SnapshotWindows)) throw new Error('FeatureBatchPacker: a snapshot without the operator\'s windows');
-      windows.copySums(rows, o + sumsAt);
-    }
   }
 
   /**
@@ -164,18 +122,6 @@ export class FeatureBatchPacker implements SnapshotRows {
       this.#newMarkets.push(name);
     }
     return (this.#lastMarket = m);
-  }
-
-  #regimeCode(record: Readonly<Record<string, Regime>>): number {
-    const shared = sharedRegimeCode(record);
-    if (shared !== undefined) return shared;
-    let k = this.#regimeCodes.get(record);
-    if (k === undefined) {
-      const code = (name: string): number => REGIME_NAMES.indexOf(name as Regime);
-      k = ((code(record['1h'] as string) * 3 + code(record['6h'] as string)) * 3 + code(record['12h'] as string)) * 3 + code(record['24h'] as string);
-      this.#regimeCodes.set(record, k);
-    }
-    return k;
   }
 }
 
