@@ -264,8 +264,9 @@ export class MarketState {
   /**
    * The snapshot `snapshot(ts)` takes, as the numbers a packed row holds (streams/packed-features.ts), written
    * into `row` from `at` instead of built as objects: the price, volatility, position, high, low, the regime's
-   * code (its shared record's: see `regimes`), 1 and the touch's four figures or 0 (the four left as they were), then the SNAPSHOT_SUMS sums from `at + ROW_SUMS_AT`. The same arithmetic as `snapshot`, so the
-   * same numbers; the feature thread packs its batches so, without a snapshot, windows or sums array a market.
+   * code (its shared record's: see `regimes`), 1 and the touch's four figures or 0 (the four left as they
+   * were), then the SNAPSHOT_SUMS sums from `at + ROW_SUMS_AT`. The same arithmetic as `snapshot`, so the same
+   * numbers; the feature thread packs its batches so, without a snapshot, windows or sums array a market.
    */
   writeRow(ts: number, row: Float64Array, at: number): void {
     this.#advance(ts);
