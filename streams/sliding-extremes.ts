@@ -24,6 +24,12 @@ export class SlidingExtremes {
   #currentEnd = -Infinity;
   #currentMax = -Infinity;
   #currentMin = Infinity;
+  /**
+   * NaN, what high and low read of an empty window, from a field: with the NaN literal the compiler made their answer a
+   * tagged value, a heap number allocated a snapshot for the caller to unbox again; a NaN computed (−∞ × 0) would
+   * keep it a double but is another NaN to the bit (sign set), which a Float64Array or an Arrow column keeps.
+   */
+  readonly #nan = NaN;
 
   constructor(resolutionMs: number, windowBuckets: number) {
     this.resolutionMs = resolutionMs;
@@ -100,12 +106,12 @@ export class SlidingExtremes {
   high(): number {
     const closed = this.#maxHead < this.#maxTail ? (this.#maxValues[this.#maxHead & (this.#maxCap - 1)] as number) : -Infinity;
     const high = Math.max(closed, this.#currentMax);
-    return high === -Infinity ? NaN : high;
+    return high === -Infinity ? this.#nan : high;
   }
 
   low(): number {
     const closed = this.#minHead < this.#minTail ? (this.#minValues[this.#minHead & (this.#minCap - 1)] as number) : Infinity;
     const low = Math.min(closed, this.#currentMin);
-    return low === Infinity ? NaN : low;
+    return low === Infinity ? this.#nan : low;
   }
 }
