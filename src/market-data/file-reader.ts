@@ -12,7 +12,7 @@ import {
 } from './parsers/trade-parsers.js';
 import { WsCaptureParser } from './parsers/ws-capture-parser.js';
 import { JsonRecordsError, splitByteLines, splitJsonArrayRecords, splitLines } from './record-splitter.js';
-import { laneTakes, type Lane } from './lanes.js';
+import { detectFileFormat, laneTakes, type Lane } from './lanes.js';
 import { CandleColumns } from './candle-columns.js';
 import { VALUES as IMPORTED_VALUES } from './event-columns.js';
 import { ReorderBuffer } from './reorder-buffer.js';
@@ -185,8 +185,8 @@ async function* prepend<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> 
  * One file's events in file order (or re-sorted within `reorderWindowMs`), as batches. Updates `stats`
  * as it goes; malformed records are counted, reported once through `onMalformed`, and skipped.
  */
-export function readFileEvents(file: string, options: FileReadOptions, stats: FileStats): AsyncGenerator<MarketEvent[]> {
-  return readGuarded(file, options, stats, false) as AsyncGenerator<MarketEvent[]>;
+export function readFileEvents(file: string, options: FileReadOptions, stats: FileStats, opened?: OpenedFile): AsyncGenerator<MarketEvent[]> {
+  return readGuarded(file, options, stats, false, opened) as AsyncGenerator<MarketEvent[]>;
 }
 
 /**
@@ -194,13 +194,47 @@ export function readFileEvents(file: string, options: FileReadOptions, stats: Fi
  * but candle CSV read from its bytes comes as CandleColumns (one object, refilled for each group once
  * the previous one is taken) instead of event objects.
  */
-export function readFileBatches(file: string, options: FileReadOptions, stats: FileStats): AsyncGenerator<MarketEvent[] | CandleColumns> {
-  return readGuarded(file, options, stats, true);
+export function readFileBatches(file: string, options: FileReadOptions, stats: FileStats, opened?: OpenedFile): AsyncGenerator<MarketEvent[] | CandleColumns> {
+  return readGuarded(file, options, stats, true, opened);
 }
 
-async function* readGuarded(file: string, options: FileReadOptions, stats: FileStats, columns: boolean): AsyncGenerator<MarketEvent[] | CandleColumns> {
+/**
+ * A file's byte chunks already asked for their first one (openFile): the read that is given it goes on
+ * from there instead of opening the file again. A file that could not be opened rejects `first` with
+ * the error its read would have thrown.
+ */
+export interface OpenedFile {
+  readonly chunks: AsyncIterator<Buffer>;
+  readonly first: Promise<IteratorResult<Buffer>>;
+}
+
+/** Opens the file's byte chunks and asks for the first one (see OpenedFile). */
+export function openFile(file: string): OpenedFile {
+  const chunks = readByteChunks(file)[Symbol.asyncIterator]();
+  const first = chunks.next();
+  // Awaited by the read (or closeOpenedFile), perhaps later: not an unhandled rejection meanwhile.
+  first.catch(() => undefined);
+  return { chunks, first };
+}
+
+/** Closes an opened file no read took. */
+export async function closeOpenedFile(opened: OpenedFile): Promise<void> {
+  await opened.first.catch(() => undefined);
+  await opened.chunks.return?.(undefined);
+}
+
+/** The format of an opened file, from its first chunk (as detectFileFormat reads it); undefined when unreadable or empty. */
+export async function openedFileFormat(file: string, opened: OpenedFile): Promise<ReplayFormat | { reason: string } | undefined> {
+  const first = await opened.first.catch(() => undefined);
+  if (first === undefined || first.done === true) return undefined;
+  const text = new StringDecoder('utf8').write(first.value);
+  // detectFileFormat's text is the first non-empty decoded chunk: a first chunk that decodes to nothing is left to it.
+  return text.length > 0 ? detectFormat(basename(file), text) : detectFileFormat(file).catch(() => undefined);
+}
+
+async function* readGuarded(file: string, options: FileReadOptions, stats: FileStats, columns: boolean, opened: OpenedFile | undefined): AsyncGenerator<MarketEvent[] | CandleColumns> {
   try {
-    yield* readUnguarded(file, options, stats, columns);
+    yield* readUnguarded(file, options, stats, columns, opened);
     stats.done = true;
   } catch (err) {
     const wrapped =
@@ -213,9 +247,9 @@ async function* readGuarded(file: string, options: FileReadOptions, stats: FileS
   }
 }
 
-async function* readUnguarded(file: string, options: FileReadOptions, stats: FileStats, columns: boolean): AsyncGenerator<MarketEvent[] | CandleColumns> {
-  const chunks = readByteChunks(file)[Symbol.asyncIterator]();
-  const first = await chunks.next();
+async function* readUnguarded(file: string, options: FileReadOptions, stats: FileStats, columns: boolean, opened: OpenedFile | undefined): AsyncGenerator<MarketEvent[] | CandleColumns> {
+  const chunks = opened?.chunks ?? readByteChunks(file)[Symbol.asyncIterator]();
+  const first = await (opened?.first ?? chunks.next());
   const decoder = new StringDecoder('utf8');
   const text = first.done === true ? undefined : decoder.write(first.value);
   const format = await withFormat(file, text, chunks, options, stats);

@@ -1,7 +1,7 @@
 import type { MarketEvent } from '../core/index.js';
-import { emptyFileStats, readFileBatches, readFileEvents, type FileReadOptions, type FileStats, type MalformedInfo } from './file-reader.js';
+import { closeOpenedFile, emptyFileStats, openedFileFormat, openFile, readFileBatches, readFileEvents, type FileReadOptions, type FileStats, type MalformedInfo, type OpenedFile } from './file-reader.js';
 import type { ReplayFormat } from './formats.js';
-import { binanceTradeLanes, detectFileFormat } from './lanes.js';
+import { binanceTradeLanes } from './lanes.js';
 import { mergeByTime } from './merge.js';
 import { mergeColumns } from './merge-columns.js';
 import type { EventColumns } from './event-columns.js';
@@ -38,22 +38,67 @@ export async function* readMergedColumns(inputs: readonly ReadInput[], options: 
   yield* mergeColumns(await fileSources(inputs, options, onMalformed, stats, readFileBatches), arrays);
 }
 
-async function fileSources<T>(inputs: readonly ReadInput[], options: ReadOptions, onMalformed: (info: MalformedInfo) => void, stats: FileStats[][], read: (file: string, options: FileReadOptions, stats: FileStats) => AsyncIterable<T>): Promise<AsyncIterable<T>[]> {
+async function fileSources<T>(
+  inputs: readonly ReadInput[],
+  options: ReadOptions,
+  onMalformed: (info: MalformedInfo) => void,
+  stats: FileStats[][],
+  read: (file: string, options: FileReadOptions, stats: FileStats, opened?: OpenedFile) => AsyncIterable<T>,
+): Promise<AsyncIterable<T>[]> {
   const sources: AsyncIterable<T>[] = [];
-  // All files' formats at once: one after another, the 30 candle files' first chunks (open, read,
-  // gunzip) were about 60 ms before a reader thread's first batch, the engine waiting.
-  const formats = await Promise.all(inputs.map((input) => options.format ?? detectFileFormat(input.file).catch(() => undefined)));
-  for (const [i, input] of inputs.entries()) {
-    const fileOptions: FileReadOptions = { ...options, onMalformed, skipUndetected: input.fromDirectory };
-    const format = formats[i];
-    const lanes = format === 'binance-trades-csv' && options.market === undefined ? await binanceTradeLanes(input.file) : [];
-    const group: FileStats[] = [];
-    stats.push(group);
-    for (const lane of lanes.length > 1 ? lanes : [undefined]) {
-      const s = emptyFileStats(input.file);
-      group.push(s);
-      sources.push(read(input.file, lane === undefined ? fileOptions : { ...fileOptions, lane }, s));
+  // Each file opened once, all at once: its first chunk (open, read, gunzip) tells its format and is then
+  // the read's. Detected first from a read of their own, the 30 candle files were opened, read and
+  // gunzipped twice before a reader thread's first batch, the engine waiting.
+  const opened = options.format === undefined ? inputs.map((input) => openFile(input.file)) : [];
+  const taken = new Set<OpenedFile>();
+  try {
+    const formats = await Promise.all(inputs.map((input, i) => options.format ?? openedFileFormat(input.file, opened[i] as OpenedFile)));
+    for (const [i, input] of inputs.entries()) {
+      const fileOptions: FileReadOptions = { ...options, onMalformed, skipUndetected: input.fromDirectory };
+      const format = formats[i];
+      const lanes = format === 'binance-trades-csv' && options.market === undefined ? await binanceTradeLanes(input.file) : [];
+      const group: FileStats[] = [];
+      stats.push(group);
+      const file = opened[i];
+      if (lanes.length > 1 || file === undefined) {
+        for (const lane of lanes.length > 1 ? lanes : [undefined]) {
+          const s = emptyFileStats(input.file);
+          group.push(s);
+          sources.push(read(input.file, lane === undefined ? fileOptions : { ...fileOptions, lane }, s));
+        }
+      } else {
+        const s = emptyFileStats(input.file);
+        group.push(s);
+        taken.add(file);
+        sources.push(openedSource(read(input.file, fileOptions, s, file), file));
+      }
     }
+  } catch (err) {
+    await Promise.all(opened.filter((o) => !taken.has(o)).map(closeOpenedFile));
+    await Promise.all(sources.map((source) => source[Symbol.asyncIterator]().return?.(undefined)));
+    throw err;
   }
+  // A file read as lanes is read again for each of them.
+  await Promise.all(opened.filter((o) => !taken.has(o)).map(closeOpenedFile));
   return sources;
+}
+
+/**
+ * A read given an opened file: closing it before its first `next` (a merge stopped before it began)
+ * closes the file, which a generator not yet started would not.
+ */
+function openedSource<T>(source: AsyncIterable<T>, opened: OpenedFile): AsyncIterable<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let started = false;
+  const wrapped: AsyncIterator<T> = {
+    next: () => {
+      started = true;
+      return iterator.next();
+    },
+    return: async (value?: unknown) => {
+      if (!started) await closeOpenedFile(opened);
+      return (await iterator.return?.(value)) ?? { done: true, value: undefined };
+    },
+  };
+  return { [Symbol.asyncIterator]: () => wrapped };
 }
