@@ -203,6 +203,47 @@ export function settledByCancelAnswer(state: string, c: PositionContext, event: 
   return Object.assign({}, c, endBuy(c, event, reasonOf(event)));
 }
 
+function validBuy(event: PositionEvent): boolean {
+  return event.type === 'decision.buy' && event.price > 0 && event.amount > 0;
+}
+
+/** What the `startBuy` assign patches into the context for a `decision.buy`. */
+function startBuy(c: PositionContext, event: Extract<PositionEvent, { type: 'decision.buy' }>): Partial<PositionContext> {
+  const n = c.orderCount + 1;
+  const patch = Object.assign(closeBuy(c), { orderCount: n, buy: newSlot('buy', `${c.positionId}-b${n}`, event.price, event.amount, event.ts), openedTs: c.openedTs ?? event.ts, lastTs: event.ts, cancelTs: undefined });
+  return c.market === '' && event.market !== undefined ? Object.assign(patch, { market: event.market }) : patch;
+}
+
+/**
+ * The order a position in `state` places on `event` when that is the `idle` state's `decision.buy` (its
+ * guard, its assign and its `placeOrder` effect as the machine has them); undefined for any other state or
+ * event, or a buy the guard refuses. The engine places a batch's buys with it before their positions take
+ * their steps (docs/latency.md), so this says exactly what the machine would place.
+ */
+export function buyOrderAhead(state: string, c: PositionContext, event: PositionEvent): OrderEffect | undefined {
+  if (state !== 'idle' || event.type !== 'decision.buy' || !validBuy(event)) return undefined;
+  const patch = startBuy(c, event);
+  return effect(Object.assign({}, c, patch), 'buy');
+}
+
+/** What the `markCancel` assign patches into the context: a cancel asked at the event's time. */
+function markCancel(c: PositionContext, event: PositionEvent): Partial<PositionContext> {
+  return { cancelTs: ts(event), lastTs: Math.max(c.lastTs, ts(event)) };
+}
+
+/**
+ * The step of a position in `state` on `event` when that is the `buying` state's `decision.cancelBuy`: the
+ * cancel it sends (its `cancelOrder` effect) and the context it reaches (`markCancel`, then the
+ * `cancellingBuy` state's entry with the engine's clockIn at the clock's `now`); undefined for any other
+ * state or event. The engine sends a CANCEL_BUY's cancel with it and, when the venue's answer settles the
+ * position at once, lets the actor take both steps after the batch's orders (docs/latency.md).
+ */
+export function cancelBuyAhead(state: string, c: PositionContext, event: PositionEvent, now: number): { readonly context: PositionContext; readonly cancel: OrderEffect } | undefined {
+  if (state !== 'buying' || event.type !== 'decision.cancelBuy') return undefined;
+  const marked = Object.assign({}, c, markCancel(c, event));
+  return { context: Object.assign(marked, clockedIn(marked, now)), cancel: effect(marked, 'buy') };
+}
+
 /** The round trip so far, from the finished orders. */
 export function positionResult(c: PositionContext): PositionResult {
   const spent = c.buyValueBefore + c.buyFeesBefore;
@@ -236,12 +277,7 @@ export const positionMachine = setup({
     placeOrder: (_, _params: OrderEffect) => {},
     cancelOrder: (_, _params: OrderEffect) => {},
     queryOrder: (_, _params: OrderEffect) => {},
-    startBuy: assign(({ context, event }) => {
-      if (event.type !== 'decision.buy') return {};
-      const n = context.orderCount + 1;
-      const patch = Object.assign(closeBuy(context), { orderCount: n, buy: newSlot('buy', `${context.positionId}-b${n}`, event.price, event.amount, event.ts), openedTs: context.openedTs ?? event.ts, lastTs: event.ts, cancelTs: undefined });
-      return context.market === '' && event.market !== undefined ? Object.assign(patch, { market: event.market }) : patch;
-    }),
+    startBuy: assign(({ context, event }) => (event.type === 'decision.buy' ? startBuy(context, event) : {})),
     startSell: assign(({ context, event }) => {
       if (event.type !== 'decision.sell') return {};
       const n = context.orderCount + 1;
@@ -261,7 +297,7 @@ export const positionMachine = setup({
     /** updateSell then finishSell as one assign (see endBuy). */
     endSell: assign(({ context, event }) => endSell(context, event)),
     /** A cancel asked at the event's time: its acknowledgement timer counts from then. */
-    markCancel: assign(({ context, event }) => ({ cancelTs: ts(event), lastTs: Math.max(context.lastTs, ts(event)) })),
+    markCancel: assign(({ context, event }) => markCancel(context, event)),
     markTime: assign(({ context, event }) => ({ lastTs: Math.max(context.lastTs, ts(event)) })),
     /** What a timer does at its due time `at` (a delayed event carries no time of its own). */
     markCancelAt: assign(({ context }, at: number) => ({ cancelTs: at, lastTs: Math.max(context.lastTs, at) })),
@@ -299,7 +335,7 @@ export const positionMachine = setup({
     /** Something is still held once this sell event is applied. */
     stillHolding: ({ context, event }) => heldOf(bought(context), context.soldBefore + (context.sell ? updateSlot(context.sell, event).filled : 0)) > DUST,
     canSell: ({ context, event }) => event.type === 'decision.sell' && heldAfterSell(context) > DUST && event.price > 0,
-    validBuy: ({ event }) => event.type === 'decision.buy' && event.price > 0 && event.amount > 0,
+    validBuy: ({ event }) => validBuy(event),
     buyUnacked: ({ context }) => context.buy !== undefined && !context.buy.acked,
     sellUnacked: ({ context }) => context.sell !== undefined && !context.sell.acked,
     /** The buy has a timeout (0: never). */
@@ -524,5 +560,10 @@ export function rearmTimers(ref: ActorRefFrom<PositionMachine>, now: number): vo
 
 /** The `clockIn` the engine provides: a timed state's timers start at the clock's time. */
 export function clockIn(clock: { now(): number }) {
-  return assign<PositionContext, PositionEvent, NonReducibleUnknown, PositionEvent, never>(({ context }) => ({ timersFrom: clock.now(), timersBase: context.lastTs }));
+  return assign<PositionContext, PositionEvent, NonReducibleUnknown, PositionEvent, never>(({ context }) => clockedIn(context, clock.now()));
+}
+
+/** What clockIn(clock) patches into the context with the clock at `now`. */
+function clockedIn(c: PositionContext, now: number): Partial<PositionContext> {
+  return { timersFrom: now, timersBase: c.lastTs };
 }

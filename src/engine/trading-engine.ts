@@ -3,7 +3,7 @@ import { createActor, enqueueActions, type Actor, type AnyActorRef, type Inspect
 import { baseOf, type Balance, type Decision, type MarketEvent, type OrderEvent, type PendingOrder, type Ranking, type TimerClock, type Venue } from '../core/index.js';
 import type { Config } from '../config.js';
 import type { SimulatedExchangeSnapshot } from '../exchange/index.js';
-import { botMachine, bought, clockIn, equityMatters, held, positionMachine, positionResult, rearmTimers, resultWithFee, settledByCancelAnswer, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
+import { botMachine, bought, buyOrderAhead, cancelBuyAhead, clockIn, equityMatters, held, positionMachine, positionResult, rearmTimers, resultWithFee, settledByCancelAnswer, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
 import type { PositionView, Strategy, StrategyInput } from '../../strategies/index.js';
 import { positionView } from './position-view.js';
 import type { BatchScorer } from '../../streams/index.js';
@@ -198,7 +198,7 @@ export class TradingEngine {
   #cancelling: string | undefined = undefined;
   readonly #cancelAnswers: OrderEvent[] = [];
   /** Cancel answers counted as settling their position, for the actor to take once the event is handled. */
-  readonly #settledAhead: { readonly ref: AnyActorRef; readonly event: OrderEvent }[] = [];
+  readonly #settledAhead: { readonly ref: AnyActorRef; readonly decision: PositionEvent; readonly clientId: string; readonly event: OrderEvent }[] = [];
   /** Idle positions spawned ahead, in id order (#fillSpares), and their ids. */
   readonly #spares: { readonly positionId: string; readonly ref: AnyActorRef }[] = [];
   readonly #spareIds = new Set<string>();
@@ -215,6 +215,16 @@ export class TradingEngine {
   #endTs = Infinity;
   #strategyError: unknown = undefined;
   decisions = 0;
+  /** The order router's placement (the machines' `placeOrder` effect), for the buys placed ahead (#flushBuys). */
+  readonly #placeOrder: (_: unknown, p: OrderEffect) => void;
+  /** The client id of the buy placed ahead whose position is taking its step (its `placeOrder` is skipped once). */
+  #placedAhead: string | undefined = undefined;
+  /** The order router's cancel (the machines' `cancelOrder` effect), for the cancels sent ahead (#cancelBuy). */
+  readonly #cancelOrder: (_: unknown, p: OrderEffect) => void;
+  /** The client id of the buy whose cancel was sent ahead and whose position is taking its step (its `cancelOrder` is skipped once). */
+  #cancelledAhead: string | undefined = undefined;
+  /** A batch's buys placed ahead, each position's step still to take. */
+  readonly #buysAhead: { readonly positionId: string; readonly market: string; readonly ref: AnyActorRef; readonly event: PositionEvent; readonly clientId: string }[] = [];
 
   constructor(options: EngineOptions) {
     this.#options = options;
@@ -244,9 +254,28 @@ export class TradingEngine {
         };
       },
     });
+    this.#placeOrder = placeOrder;
+    this.#cancelOrder = cancelOrder;
     const machine = botMachine.provide({
       // The timers run on the kernel's clock from when their state was entered (clockIn).
-      actors: { position: positionMachine.provide({ actions: { placeOrder, cancelOrder, queryOrder, clockIn: clockIn(clock) } }) },
+      actors: {
+        position: positionMachine.provide({
+          actions: {
+            // A buy #flushBuys placed ahead of its position's step is not placed again by the step.
+            placeOrder: (_, p) => {
+              if (p.slot.clientId === this.#placedAhead) this.#placedAhead = undefined;
+              else placeOrder(_, p);
+            },
+            // A cancel #cancelBuy sent ahead of its position's step is not sent again by the step.
+            cancelOrder: (_, p) => {
+              if (p.slot.clientId === this.#cancelledAhead) this.#cancelledAhead = undefined;
+              else cancelOrder(_, p);
+            },
+            queryOrder,
+            clockIn: clockIn(clock),
+          },
+        }),
+      },
       actions: {
         // The bot stops its own children: these run inside its step and tell each position through XState's
         // sendTo (what a position is told — which buys to cancel, the exit order of a holding — is the
@@ -597,16 +626,30 @@ export class TradingEngine {
     const outcomes = new Map<string, DecisionOutcome>();
     this.#placingBuys = true;
     try {
+      // Every buy is placed first, as its position would place it (buyOrderAhead, the machine's rule), then
+      // the positions take their steps in the same order: a step (its assigns, timers, snapshot and the
+      // strategy's view of it) gates none of the other buys, sized together beforehand, one position each.
       for (const order of sizing.orders) {
         const positionId = this.#positionId(++this.#seq);
         const ref = this.#open(positionId, order.market);
         outcomes.set(order.market, ref ? 'acted' : 'halted');
         if (!ref) continue;
-        this.#track(positionId, order.market, ref, { ...(this.#last.find(order.market)?.regime ?? {}) });
-        this.#send(positionId, { type: 'decision.buy', ts, price: order.price, amount: order.amount, market: order.market });
+        const event: PositionEvent = { type: 'decision.buy', ts, price: order.price, amount: order.amount, market: order.market };
+        const snapshot = ref.getSnapshot() as { value: unknown; context: PositionContext };
+        const effect = buyOrderAhead(String(snapshot.value), snapshot.context, event);
+        if (effect === undefined) {
+          this.#track(positionId, order.market, ref, { ...(this.#last.find(order.market)?.regime ?? {}) });
+          this.#send(positionId, event);
+          continue;
+        }
+        // Tracked once the orders have left, before its step (its snapshots reach the strategy from then on).
+        this.#buysAhead.push({ positionId, market: order.market, ref, event, clientId: effect.slot.clientId });
+        this.#placeOrder(undefined, effect);
       }
       if (this.#inMarketEvent) this.#refillSpares = this.#boughtInEvent = true;
     } finally {
+      // Also when a placement threw: every buy placed has its position's step.
+      if (this.#buysAhead.length > 0) this.#stepBuysAhead();
       this.#placingBuys = false;
       // The venue's answers to these buys, in the order it gave them (also when a placement threw: none is left held).
       const held = this.#heldOrderEvents.splice(0);
@@ -615,6 +658,25 @@ export class TradingEngine {
     if (this.#listeners.length === 0) return;
     for (const s of sizing.skipped) outcomes.set(s.market, skippedOutcome(s.reason));
     for (const d of decisions) this.#outcome(d, outcomes.get(d.market) ?? 'not-traded-quote');
+  }
+
+  /** The steps of the buys #flushBuys placed ahead: each position takes its `decision.buy` without placing it again. */
+  #stepBuysAhead(): void {
+    const ahead = this.#buysAhead.splice(0);
+    for (let i = 0; i < ahead.length; i++) {
+      const { positionId, market, ref, event, clientId } = ahead[i] as (typeof ahead)[number];
+      this.#track(positionId, market, ref, { ...(this.#last.find(market)?.regime ?? {}) });
+      this.#placedAhead = clientId;
+      try {
+        ref.send(event);
+      } finally {
+        const skipped = this.#placedAhead === undefined;
+        this.#placedAhead = undefined;
+        if (!skipped || (ref.getSnapshot() as { context: PositionContext }).context.buy?.clientId !== clientId) {
+          throw new Error(`position ${ref.id}: its step on the buy placed ahead (${clientId}) did not place that buy`);
+        }
+      }
+    }
   }
 
   #positionId(n: number): string {
@@ -761,40 +823,63 @@ export class TradingEngine {
   /**
    * The strategy's CANCEL_BUY. A cancel was three actor steps before the batch's buys: the position's on
    * the decision, its own on the venue's answer (a simulated venue answers at once), which settles it,
-   * and the bot's on hearing its child done. Only the first gates the buys; the others change nothing
-   * they are sized with but the slot (and the position's market) they free. So during a market event an
-   * answer that settles the position without a fill (`settledByCancelAnswer`, the machine's own rule) is
-   * counted at once as the actor would count it — the strategy sees the same settled view, the engine
-   * settles it (#settle) — and the actor takes the step once the event's orders have left
-   * (#stepSettledAhead). The venue's answers reach the listeners when they come, as before; any other
-   * answer goes to the position at once, after its first step, where its mailbox would have taken it.
+   * and the bot's on hearing its child done. None of them gates the buys but for the cancel sent, the slot
+   * (and the position's market) it frees and the cash the venue releases when it answers. So during a
+   * market event, a position in `buying` has its cancel sent at once as its step would send it
+   * (`cancelBuyAhead`, the machine's rule), and an answer that settles it without a fill
+   * (`settledByCancelAnswer`) is counted at once as the actor would count it: the strategy sees the same
+   * views (the position cancelling, then settled), the engine settles it (#settle), and the actor takes
+   * both steps once the event's orders have left (#stepSettledAhead). The venue's answers reach the
+   * listeners when they come, as before. Otherwise (no answer yet, or one that does not settle) the
+   * position takes its step at once, its cancel already sent, and then the answers, where its mailbox
+   * would have taken them.
    */
   #cancelBuy(t: Tracked, ts: number): void {
-    const ahead = this.#inMarketEvent && this.#cancelling === undefined;
-    if (ahead) this.#cancelling = t.positionId;
+    const decision: PositionEvent = { type: 'decision.cancelBuy', ts };
+    const snapshot = t.ref.getSnapshot() as { value: unknown; context: PositionContext };
+    const ahead = this.#inMarketEvent && this.#cancelling === undefined ? cancelBuyAhead(String(snapshot.value), snapshot.context, decision, this.#options.clock.now()) : undefined;
+    if (ahead === undefined) return this.#send(t.positionId, decision);
+    const clientId = ahead.cancel.slot.clientId;
+    this.#cancelling = t.positionId;
     try {
-      this.#send(t.positionId, { type: 'decision.cancelBuy', ts });
+      this.#cancelOrder(undefined, ahead.cancel);
     } finally {
-      if (ahead) this.#cancelling = undefined;
+      this.#cancelling = undefined;
     }
-    if (!ahead || this.#cancelAnswers.length === 0) return;
     const answers = this.#cancelAnswers.splice(0);
     const answer = answers[0] as OrderEvent;
-    const snapshot = t.ref.getSnapshot() as { value: unknown; context: PositionContext };
-    const settled = answers.length === 1 ? settledByCancelAnswer(String(snapshot.value), snapshot.context, answer) : undefined;
+    const settled = answers.length === 1 ? settledByCancelAnswer('cancellingBuy', ahead.context, answer) : undefined;
     if (settled === undefined) {
+      this.#stepCancelledAhead(t.ref, decision, clientId);
       for (const e of answers) this.#deliver(e);
       return;
     }
-    this.#settledAhead.push({ ref: t.ref, event: answer });
-    // What the actor's subscription (#track) does on the settled snapshot, from the same context.
-    this.#inputs.next({ kind: 'position', position: positionView(settled, 'settled', this.#options.venue.rules(t.market)) });
+    this.#settledAhead.push({ ref: t.ref, decision, clientId, event: answer });
+    // What the actor's subscription (#track) does on its two snapshots, from the same contexts.
+    const rules = this.#options.venue.rules(t.market);
+    this.#inputs.next({ kind: 'position', position: positionView(ahead.context, 'cancellingBuy', rules) });
+    this.#inputs.next({ kind: 'position', position: positionView(settled, 'settled', rules) });
     this.#settle(t, positionResult(settled));
   }
 
-  /** The steps #cancelBuy left: each answer to its position (which settles), and the bot hearing it done. */
+  /** A position's step on a CANCEL_BUY whose cancel #cancelBuy sent ahead: not sent again. */
+  #stepCancelledAhead(ref: AnyActorRef, decision: PositionEvent, clientId: string): void {
+    this.#cancelledAhead = clientId;
+    try {
+      ref.send(decision);
+    } finally {
+      const skipped = this.#cancelledAhead === undefined;
+      this.#cancelledAhead = undefined;
+      if (!skipped || String((ref.getSnapshot() as { value: unknown }).value) !== 'cancellingBuy') {
+        throw new Error(`position ${ref.id}: its step on the CANCEL_BUY sent ahead (${clientId}) did not send that cancel`);
+      }
+    }
+  }
+
+  /** The steps #cancelBuy left: each position's on its decision and on the answer (which settles it); the bot hears them done after. */
   #stepSettledAhead(): void {
-    for (const { ref, event } of this.#settledAhead.splice(0)) {
+    for (const { ref, decision, clientId, event } of this.#settledAhead.splice(0)) {
+      this.#stepCancelledAhead(ref, decision, clientId);
       ref.send(event);
       if ((ref.getSnapshot() as { status: string }).status !== 'done') throw new Error(`position ${ref.id}: the answer to its cancel did not settle it, where the engine counted it settled`);
     }

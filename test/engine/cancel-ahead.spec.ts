@@ -7,7 +7,7 @@ import { generateMarket } from '../../src/market-data/generator.js';
 
 const START = Date.UTC(2024, 0, 1);
 
-describe('a CANCEL_BUY settled ahead (the answer counted at once, the actor stepped after the orders)', () => {
+describe('a CANCEL_BUY settled ahead (its cancel sent and the answer counted at once, the actor stepped after the orders)', () => {
   it('frees its slot for the same batch’s buys, and leaves no settled actor behind the event', () => {
     const maxPositions = 6;
     const config = parseConfig({ features: { every: '1s' }, filter: { minValue1d: 0, minTrades1d: 0 }, strategy: { skipBearMarket: false }, allocation: { maxPositions } });
@@ -17,7 +17,10 @@ describe('a CANCEL_BUY settled ahead (the answer counted at once, the actor step
     const engine = bt.engine;
     let cancels = 0;
     let buys = 0;
-    /** Positions a CANCEL_BUY of the event went to; a buy placed while one's actor still waits in `cancellingBuy` had its slot counted ahead. */
+    /**
+     * Positions a CANCEL_BUY of the event went to; a buy placed while one's actor has not taken its steps yet
+     * (still `buying`: its cancel was sent ahead, and the answer counted) had its slot counted ahead.
+     */
     const cancelled: string[] = [];
     let buysAhead = 0;
     const stateOf = (id: string): string | undefined => {
@@ -34,7 +37,7 @@ describe('a CANCEL_BUY settled ahead (the answer counted at once, the actor step
       onOrderCommand: (c) => {
         if (c.type !== 'create' || c.side !== 'buy') return;
         buys++;
-        if (cancelled.some((id) => stateOf(id) === 'cancellingBuy' && !engine.openPositions().some((o) => o.positionId === id))) buysAhead++;
+        if (cancelled.some((id) => stateOf(id) === 'buying' && !engine.openPositions().some((o) => o.positionId === id))) buysAhead++;
       },
     });
     let slotsReused = 0;
