@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
 
-type Figures = Record<string, unknown> & { tick_to_order_ms: { p50: number; p99: number; max: number }; load_average: number[] };
+type Figures = Record<string, unknown> & { tick_to_order_ms: { p50: number; p99: number; p99_9?: number; max: number }; load_average: number[] };
 
 function measure(checkout: string): Promise<Figures | { error: string }> {
   return new Promise((done) => {
@@ -43,6 +43,12 @@ function measure(checkout: string): Promise<Figures | { error: string }> {
   });
 }
 
+/** A run's batch frames: the median time to their first and to their last order (ms from arrival). */
+function batchMedians(r: Figures): { first: number; last: number } | undefined {
+  const b = r['batch_frames'] as { first_order_ms?: { p50: number }; last_order_ms?: { p50: number } } | undefined;
+  return b?.first_order_ms && b.last_order_ms ? { first: b.first_order_ms.p50, last: b.last_order_ms.p50 } : undefined;
+}
+
 function summary(runs: (Figures | { error: string })[]): Record<string, unknown> {
   const ok = runs.filter((r): r is Figures => !('error' in r));
   if (ok.length === 0) return { error: (runs[0] as { error: string }).error };
@@ -53,7 +59,7 @@ function summary(runs: (Figures | { error: string })[]): Record<string, unknown>
   const headline = byP99[Math.floor((byP99.length - 1) / 2)] as Figures;
   return {
     ...headline,
-    ...(runs.length > 1 ? { runs: runs.map((r) => ('error' in r ? r : { load_average: r.load_average, frames_received: r['frames_received'], tick_to_order_ms: { p50: r.tick_to_order_ms.p50, p99: r.tick_to_order_ms.p99, max: r.tick_to_order_ms.max } })) } : {}),
+    ...(runs.length > 1 ? { runs: runs.map((r) => ('error' in r ? r : { load_average: r.load_average, frames_received: r['frames_received'], tick_to_order_ms: { p50: r.tick_to_order_ms.p50, p99: r.tick_to_order_ms.p99, p99_9: r.tick_to_order_ms.p99_9, max: r.tick_to_order_ms.max }, batch_frame_orders_p50_ms: batchMedians(r) })) } : {}),
   };
 }
 

@@ -642,9 +642,10 @@ export class TradingEngine {
           this.#send(positionId, event);
           continue;
         }
+        // A placement that throws (the venue is called last) is not stepped as placed: the error ends the run.
+        this.#placeOrder(undefined, effect);
         // Tracked once the orders have left, before its step (its snapshots reach the strategy from then on).
         this.#buysAhead.push({ positionId, market: order.market, ref, event, clientId: effect.slot.clientId });
-        this.#placeOrder(undefined, effect);
       }
       if (this.#inMarketEvent) this.#refillSpares = this.#boughtInEvent = true;
     } finally {
