@@ -127,7 +127,8 @@ export interface Venue {
    * Resolves once every order request sent (placements and cancels) has its answer, or after `timeoutMs`
    * with the number still unanswered. A stop waits for it before it stops listening: an order answered
    * after that would reach no position, no event log and no summary until the next start looked it up.
-   * A simulated venue answers at once (0).
+   * A live venue also settles, within the same time, the fees of fills reported at an estimate
+   * (CcxtExchange.feeChecksSettled). A simulated venue answers at once (0).
    */
   drained(timeoutMs: number): Promise<number>;
   /** The venue's own state for a checkpoint (a simulated book); undefined where the venue keeps it itself. */

@@ -104,8 +104,10 @@ export class CcxtExchange implements Exchange {
   #stats = { streamConnected: false, streamErrors: 0, polls: 0, ackRecoveries: 0, retries: 0, unknownOrders: 0, clockSyncs: 0, feeCorrections: 0 };
   /** The exchange's time of the trade a fill event reports, where the exchange gave it (private stream frames). */
   readonly #tradeTimes = new WeakMap<OrderEvent, number>();
-  /** Orders whose fee is being read from their trades (`#checkFee`), with a wake-up for the check's wait. */
-  readonly #feeChecks = new Map<string, { wake: () => void }>();
+  /** Orders whose fee is being read from their trades (`#checkFee`), with a wake-up for the check's wait and its end. */
+  readonly #feeChecks = new Map<string, { wake: () => void; done: Promise<void> }>();
+  /** Set by `feeChecksSettled` (a stop): the fee checks wait at most FEE_CHECK_HURRY_MS between their reads. */
+  #hurry = false;
   /** Per client id, the placements in flight (`createLimitOrder`, then the look-ups of an unknown order): see `placed`. */
   readonly #placing = new Map<string, Promise<void>>();
   /** Balance pushes ccxt handled since `watchBalance` last returned, as the exchange sent them. */
@@ -141,6 +143,7 @@ export class CcxtExchange implements Exchange {
     if (this.#running) return;
     this.#running = true;
     this.#closed = false;
+    this.#hurry = false;
     this.#abort = new AbortController();
     const stream = this.#options.privateStream ?? Boolean(this.ccxt.apiKey && this.ccxt.secret && this.ccxt.has['watchOrders']);
     if (stream) void this.#streamLoop(this.#abort.signal);
@@ -578,11 +581,11 @@ export class CcxtExchange implements Exchange {
   #checkFee(id: string): void {
     const tradeFees = this.#dialect.tradeFees;
     if (!tradeFees || this.#feeChecks.has(id)) return;
-    const check = { wake: (): void => undefined };
+    const check = { wake: (): void => undefined, done: Promise.resolve() };
     this.#feeChecks.set(id, check);
     const wait = (ms: number): Promise<void> =>
       new Promise<void>((resolve) => {
-        const timer = setTimeout(() => check.wake(), ms);
+        const timer = setTimeout(() => check.wake(), this.#hurry ? Math.min(ms, FEE_CHECK_HURRY_MS) : ms);
         timer.unref();
         check.wake = (): void => {
           clearTimeout(timer);
@@ -623,7 +626,25 @@ export class CcxtExchange implements Exchange {
         if (this.#feeChecks.get(id) === check) this.#feeChecks.delete(id);
       }
     };
-    void run();
+    check.done = run();
+  }
+
+  /**
+   * A stop's last word on the fees (LiveAccount.drained): every fee check still waiting reads its order's trades
+   * at once, then every FEE_CHECK_HURRY_MS while they do not add up yet, and this waits for them, `timeoutMs` at
+   * most. Before, a stop ended the checks where they were: a fill found over REST a few seconds before it kept
+   * its estimate until the next start's check (`seed`), so the position's coins were counted gross of a fee
+   * Binance took in the coin (the fault matrix's balance audit found it on a loaded machine). Returns how many
+   * checks were still waiting at the end; the next start reads those.
+   */
+  async feeChecksSettled(timeoutMs: number): Promise<number> {
+    this.#hurry = true;
+    const checks = [...this.#feeChecks.values()];
+    for (const check of checks) check.wake();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(checks.map((c) => c.done)), new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, timeoutMs))))]);
+    clearTimeout(timer);
+    return this.#feeChecks.size;
   }
 
   #reject(request: LimitOrderRequest, reason: RejectReason, message: string): undefined {
@@ -772,6 +793,8 @@ const STREAM_CATCH_UP_MS = 1_000;
  * for good; twelve reads of an order at most, each of weight 5.
  */
 const FEE_CHECK_DELAYS_MS = [200, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 60_000, 120_000, 240_000, 300_000];
+/** The longest wait between a fee check's reads once a stop asked for the fees (`feeChecksSettled`). */
+const FEE_CHECK_HURRY_MS = 200;
 
 /** An order already read by the dialect (the engine's shape, a look-up's), not ccxt's raw answer. */
 function isOrder(o: unknown): o is Order {

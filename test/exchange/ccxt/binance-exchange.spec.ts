@@ -543,6 +543,27 @@ describe('LiveAccount on Binance', () => {
     expect((results as { line: string }[]).map((r) => r.line)).toEqual([expect.stringMatching(/^dl-b1: market XRP\/USDT is not listed by binance: not looked up now; its position looks it up at its own deadlines/), 'dl-b2: still resting']);
   });
 
+  it('a stop records the fee of a fill found over REST: the order’s trades are read before the drain ends, not left to the next start', async () => {
+    // The first trades read a minute away: without the stop's hurry, the fill keeps its estimate through the stop.
+    const { s, ex } = await setup({}, { privateStream: false, pollIntervalMs: 100, feeCheckDelaysMs: [60_000, 60_000] });
+    const account = await LiveAccount.open(ex, { quote: 'USDT', refreshMs: 60_000 });
+    adapters.push(account);
+    const events: OrderEvent[] = [];
+    account.orderEvents$.subscribe((e) => events.push(e));
+    const placed = await ex.createLimitOrder({ clientId: 'sf-b1', market: 'BTC/USDT', side: 'buy', price: 59_000, amount: 0.002 });
+    s.fillOrder(placed!.id, 0.002);
+    await waitFor(() => events.some((e) => e.type === 'order.fill'), 'the fill found by a poll', 5_000);
+    expect(events.some((e) => e.type === 'order.feeCorrected')).toBe(false);
+    const started = Date.now();
+    expect(await account.drained(5_000)).toBe(0);
+    expect(Date.now() - started).toBeLessThan(4_000);
+    // Binance took the buy's fee in BTC (0.1 % of 0.002): the position counts those coins out.
+    const correction = events.find((e) => e.type === 'order.feeCorrected');
+    expect(correction).toMatchObject({ type: 'order.feeCorrected', order: { filled: 0.002, baseFee: 0.000002 } });
+    expect(correction?.type === 'order.feeCorrected' ? correction.baseFeeDelta : undefined).toBeCloseTo(0.000002, 12);
+    expect(events.filter((e) => e.type === 'order.fill')).toHaveLength(1);
+  });
+
   it('reconciles restored orders by client id and market after a restart', async () => {
     const { s, ex } = await setup();
     const first = await ex.createLimitOrder({ clientId: 'rs-b1', market: 'BTC/USDT', side: 'buy', price: 59_000, amount: 0.002 });
