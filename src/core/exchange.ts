@@ -127,8 +127,9 @@ export interface Venue {
    * Resolves once every order request sent (placements and cancels) has its answer, or after `timeoutMs`
    * with the number still unanswered. A stop waits for it before it stops listening: an order answered
    * after that would reach no position, no event log and no summary until the next start looked it up.
-   * A live venue also settles, within the same time, the fees of fills reported at an estimate
-   * (CcxtExchange.feeChecksSettled). A simulated venue answers at once (0).
+   * From then on no order request is sent: a placement still retrying (a resend after a 5xx) stops, its
+   * order left for the next start's look-ups. A live venue also settles, within the same time, the fees of
+   * fills reported at an estimate (CcxtExchange.feeChecksSettled). A simulated venue answers at once (0).
    */
   drained(timeoutMs: number): Promise<number>;
   /** The venue's own state for a checkpoint (a simulated book); undefined where the venue keeps it itself. */

@@ -100,6 +100,11 @@ export class CcxtExchange implements Exchange {
   /** Set by `close()`: the fee checks still waiting end (`#checkFee`). */
   #closed = false;
   #abort = new AbortController();
+  /**
+   * Set by `stopPlacing` (a stop done waiting for the answers in flight) and `close`: no attempt of an
+   * order is sent any more, and the waits before one (a resend's window, a retry's backoff) end at once.
+   */
+  #placingStop = new AbortController();
   #pollTimer: NodeJS.Timeout | undefined;
   #stats = { streamConnected: false, streamErrors: 0, polls: 0, ackRecoveries: 0, retries: 0, unknownOrders: 0, clockSyncs: 0, feeCorrections: 0 };
   /** The exchange's time of the trade a fill event reports, where the exchange gave it (private stream frames). */
@@ -145,6 +150,7 @@ export class CcxtExchange implements Exchange {
     this.#closed = false;
     this.#hurry = false;
     this.#abort = new AbortController();
+    if (this.#placingStop.signal.aborted) this.#placingStop = new AbortController();
     const stream = this.#options.privateStream ?? Boolean(this.ccxt.apiKey && this.ccxt.secret && this.ccxt.has['watchOrders']);
     if (stream) void this.#streamLoop(this.#abort.signal);
     this.#schedulePoll();
@@ -154,6 +160,7 @@ export class CcxtExchange implements Exchange {
     this.#running = false;
     this.#closed = true;
     this.#abort.abort();
+    this.stopPlacing();
     this.#streamDown.next();
     for (const check of this.#feeChecks.values()) check.wake();
     if (this.#pollTimer) clearTimeout(this.#pollTimer);
@@ -193,6 +200,18 @@ export class CcxtExchange implements Exchange {
   }
 
   /**
+   * From now on no order request goes out: a placement still retrying (a 5xx, a lost answer, waiting out
+   * Binance's resend window of 11 s) sends no further attempt, and its order is "unknown" (the next start
+   * looks it up by client id) or, if no attempt can have reached the exchange, refused. A stop calls it
+   * (through `LiveAccount.drained`) when it stops waiting for answers: a resend sent after that was placed
+   * and filled while nothing listened any more, its fill missing from the event log and the summary until
+   * the next start (the fault matrix, "5xx on submit": a sell placed 10-20 s after the Ctrl-C).
+   */
+  stopPlacing(): void {
+    this.#placingStop.abort();
+  }
+
+  /**
    * Resolves once no placement of this client id is in flight here: neither `createLimitOrder` (its
    * retries, its look-ups, the wait before a resend) nor the background look-ups of an order whose fate
    * is unknown. Until then the exchange not knowing the client id proves nothing: the order may be
@@ -217,6 +236,11 @@ export class CcxtExchange implements Exchange {
     // Set once an attempt may have reached the exchange (any failure but a 429, which is refused unread).
     let mayExist = false;
     for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (this.#placingStop.signal.aborted) {
+        if (attempt === 1) return this.#reject(request, 'exchange_error', 'not sent: the bot stopped');
+        const message = `not sent again, the bot stopped (${this.#dialect.rejectOf(lastError).message})`;
+        return mayExist ? this.#unknown(request, message) : this.#reject(request, 'exchange_error', message);
+      }
       const sentAt = this.#clock.now();
       try {
         const placed = await this.#limited(() =>
@@ -254,7 +278,7 @@ export class CcxtExchange implements Exchange {
           let look = await this.#lookUp(request);
           const window = this.#resendWindowMs();
           if (!look.order && !unreadable && window > 0) {
-            await sleep(Math.max(0, sentAt + window - this.#clock.now()));
+            await this.#wait(Math.max(0, sentAt + window - this.#clock.now()));
             look = await this.#lookUp(request);
           }
           if (look.order) {
@@ -519,7 +543,12 @@ export class CcxtExchange implements Exchange {
 
   async #backoff(attempt: number): Promise<void> {
     const base = Math.min(5_000, (this.#options.retryDelayMs ?? 250) * 2 ** (attempt - 1));
-    await sleep(base * (0.5 + 0.5 * (this.#options.random ?? Math.random)()));
+    await this.#wait(base * (0.5 + 0.5 * (this.#options.random ?? Math.random)()));
+  }
+
+  /** A placement's wait: over at once when placing stops (`stopPlacing`). */
+  async #wait(ms: number): Promise<void> {
+    await sleep(ms, this.#placingStop.signal).catch(() => undefined);
   }
 
   /**

@@ -446,6 +446,8 @@ export class LiveAccount implements Venue {
       await Promise.race([Promise.allSettled([...this.#requests]), new Promise((resolve) => (timer = setTimeout(resolve, left)))]);
       clearTimeout(timer);
     }
+    // The stop listens no longer: a placement still retrying sends no further attempt (CcxtExchange.stopPlacing).
+    this.#exchange.stopPlacing();
     // Then the fees of the fills heard (an estimate until the order's trades are read): the stop records them.
     await this.#exchange.feeChecksSettled(deadline - Date.now());
     return this.#requests.size;

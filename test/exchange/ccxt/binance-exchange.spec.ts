@@ -433,6 +433,26 @@ describe('LiveAccount on Binance', () => {
     expect(await account.createLimitOrder({ clientId: 'halt-s2', market: 'XRP/USDT', side: 'sell', price: 0.55, amount: 20 })).toMatchObject({ clientId: 'halt-s2', status: 'open', amount: 20 });
   });
 
+  it('a stop done waiting for the answers sends no resend after it: a sell whose submission answered 503 is left to the next start, not placed while nothing listens', async () => {
+    // The fault matrix's "5xx on submit": the resend went out 10-20 s after the Ctrl-C (Binance's resend window
+    // is 11 s), after the stop had closed the store; the sell filled on the exchange, its fill recorded nowhere.
+    const { s, ex } = await setup({ balances: { USDT: 100, XRP: 40 } });
+    (ex.ccxt.options as Record<string, unknown>)['recvWindow'] = 1_000; // the resend would wait 2 s, not 11
+    const rules = new Map((await ex.markets()).map((r) => [r.market, r]));
+    const account = await LiveAccount.open(ex, { quote: 'USDT', refreshMs: 60_000, rules: (m) => rules.get(m) });
+    adapters.push(account);
+    s.failNext(503, 1, '/api/v3/order', 'POST');
+    const placing = account.createLimitOrder({ clientId: 'stop-s1', market: 'XRP/USDT', side: 'sell', price: 0.55, amount: 20 });
+    await waitFor(() => s.requestsTo('/api/v3/order', 'POST').length === 1, 'the submission answered 503');
+    expect(await account.drained(300)).toBe(1);
+    // Unknown (its first attempt may have arrived): no event, the position keeps waiting; the next start looks it up.
+    expect(await placing).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    // Without the fix: the resend 2 s after the 503, a second POST and the sell resting on the exchange.
+    expect(s.requestsTo('/api/v3/order', 'POST')).toHaveLength(1);
+    expect(s.allOrders().filter((o) => o.clientOrderId === 'stop-s1')).toEqual([]);
+  });
+
   it('caps a sell at the coins held when the buy’s fee was taken in the coin', async () => {
     const { s, ex } = await setup({ feeRate: 0.001 });
     const rules = new Map((await ex.markets()).map((r) => [r.market, r]));
