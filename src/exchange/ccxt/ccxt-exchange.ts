@@ -205,7 +205,8 @@ export class CcxtExchange implements Exchange {
    * looks it up by client id) or, if no attempt can have reached the exchange, refused. A stop calls it
    * (through `LiveAccount.drained`) when it stops waiting for answers: a resend sent after that was placed
    * and filled while nothing listened any more, its fill missing from the event log and the summary until
-   * the next start (the fault matrix, "5xx on submit": a sell placed 10-20 s after the Ctrl-C).
+   * the next start (the fault matrix, "5xx on submit": the process, kept up by the resend's timer, placed a
+   * sell more than 5 s after the Ctrl-C and the exchange filled it).
    */
   stopPlacing(): void {
     this.#placingStop.abort();
