@@ -178,6 +178,8 @@ export class TradingEngine {
   /** Order events of orders this bot did not place (client id without its `<botId>-` prefix): ignored. */
   foreignOrderEvents = 0;
   #sentEquityTs = -Infinity;
+  /** Set by a restore until every restored position's coins have a price (#unpricedHolding, #reportEquity). */
+  #awaitingPrices: boolean;
   /**
    * Positions settled during the market event being fed, not yet removed from the bot: telling the bot
    * is a step of its own that gates no order, so it waits until the event's orders have left (#settle).
@@ -232,6 +234,7 @@ export class TradingEngine {
     const { config, venue: exchange, clock } = options;
     const listeners = this.#listeners;
     this.#warming = options.restore !== undefined || options.warmUntil !== undefined;
+    this.#awaitingPrices = options.restore !== undefined;
     this.#warmUntil = options.warmUntil ?? Infinity;
     this.#batchEvery = config.features.every;
     const scored = options.score ? { score: options.score } : {};
@@ -565,12 +568,24 @@ export class TradingEngine {
     // heartbeat (equityHeartbeatMs); other moves change nothing it decides on (at 1 s cadence, sending them
     // all would be most of the engine's work).
     const bot = this.bot.getSnapshot();
-    if (equityMatters(bot.value, bot.context, ts, equity) || ts - this.#sentEquityTs >= (this.#options.equityHeartbeatMs ?? 60_000)) {
+    // After a restore the positions' coins are worth 0 until their market's first price (a live restart has
+    // none): the bot hears nothing of equity until each has one, or the drop tripped the kill switch with
+    // nothing lost (docs/restart.md).
+    if (this.#awaitingPrices) this.#awaitingPrices = this.#unpricedHolding();
+    if (!this.#awaitingPrices && (equityMatters(bot.value, bot.context, ts, equity) || ts - this.#sentEquityTs >= (this.#options.equityHeartbeatMs ?? 60_000))) {
       this.#sentEquityTs = ts;
       this.bot.send({ type: 'equity.update', ts, equity });
     }
     this.#checkDrained();
     for (const l of this.#listeners) l.onEquity?.(ts, equity, invested);
+  }
+
+  /** Whether a position holds coins of a market with no price yet. */
+  #unpricedHolding(): boolean {
+    for (const t of this.#positions.values()) {
+      if (this.portfolio.price(t.market) === undefined && held((t.ref.getSnapshot() as { context: PositionContext }).context) > 0) return true;
+    }
+    return false;
   }
 
   #onDecision(decision: Decision): void {
