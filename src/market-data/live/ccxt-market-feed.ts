@@ -60,6 +60,9 @@ export class CcxtMarketFeed implements MarketFeed {
   readonly #ex: Ccxt;
   readonly #out = new Subject<MarketEvent>();
   readonly #lastId = new Map<MarketSymbol, number>();
+  /** The newest trade and book top emitted per market: the ccxt caches are read up to them (see #drainTrades). */
+  readonly #lastTrade = new Map<MarketSymbol, CcxtTrade>();
+  readonly #lastQuote = new Map<MarketSymbol, Record<string, unknown>>();
   #symbols: MarketSymbol[] = [];
   #run: FeedRun | undefined;
   #generation = 0;
@@ -154,12 +157,17 @@ export class CcxtMarketFeed implements MarketFeed {
           const trades = await this.#ex.watchTradesForSymbols(symbols);
           if (generation !== this.#generation) return;
           this.#arrived();
-          for (const t of trades) this.#onTrade(t);
+          // ccxt's per-market caches where the exchange keeps them (see #drainTrades), else what the call gave
+          const caches = (this.#ex as unknown as { trades?: Record<string, readonly CcxtTrade[] | undefined> }).trades;
+          const first = trades[0]?.symbol;
+          if (first !== undefined && Array.isArray(caches?.[first])) for (const symbol of symbols) this.#drainTrades(symbol, caches?.[symbol]);
+          else for (const t of trades) this.#onTrade(t);
         } else {
           const tickers = await this.#ex.watchBidsAsks(symbols);
           if (generation !== this.#generation) return;
           this.#arrived();
-          for (const t of Object.values(tickers)) this.#onQuote(t as unknown as Record<string, unknown>);
+          const latest = (this.#ex as unknown as { bidsasks?: Record<string, Record<string, unknown> | undefined> }).bidsasks;
+          for (const t of Object.values(latest ?? tickers)) if (t !== undefined && this.#lastQuote.get(t['symbol'] as string) !== t) this.#onQuote(t as Record<string, unknown>);
         }
       }
     } catch (error) {
@@ -190,6 +198,26 @@ export class CcxtMarketFeed implements MarketFeed {
     }
   }
 
+  /**
+   * Emits the trades of one market's ccxt cache that came after the last one emitted. The watch call
+   * itself hands over one market's trades per wake-up (the first of its per-market futures to resolve):
+   * frames of other markets read in the same socket chunk resolve futures nobody awaits any more, and
+   * their trades would wait in the cache for that market's next wake-up, never coming while another
+   * market's frame always arrives first (seen on a loaded machine: one market of three silent for a
+   * minute). Reading every market's cache at each wake-up emits them at once. The cache is append-only
+   * (its oldest trades dropped past its limit), so everything after the last trade emitted is new, and
+   * everything in it is new once that trade has left it.
+   */
+  #drainTrades(symbol: MarketSymbol, cache: readonly CcxtTrade[] | undefined): void {
+    if (cache === undefined || cache.length === 0) return;
+    const last = this.#lastTrade.get(symbol);
+    if (cache[cache.length - 1] === last) return;
+    let from = cache.length - 1;
+    while (from > 0 && cache[from - 1] !== last) from--;
+    for (let i = from; i < cache.length; i++) this.#onTrade(cache[i] as CcxtTrade);
+    this.#lastTrade.set(symbol, cache[cache.length - 1] as CcxtTrade);
+  }
+
   #onTrade(t: CcxtTrade): void {
     const market = t.symbol;
     const ts = t.timestamp;
@@ -215,6 +243,7 @@ export class CcxtMarketFeed implements MarketFeed {
 
   #onQuote(q: Record<string, unknown>): void {
     const market = q['symbol'];
+    if (typeof market === 'string') this.#lastQuote.set(market, q);
     const bid = q['bid'];
     const ask = q['ask'];
     if (typeof market !== 'string' || typeof bid !== 'number' || typeof ask !== 'number' || !(bid > 0) || !(ask > 0)) {

@@ -400,6 +400,24 @@ describe('CcxtExchange on Binance (real ccxt.pro binance, local server)', () => 
     expect(fill?.type === 'order.fill' && fill.fill.amount).toBe(5);
   });
 
+  it('fills of several orders reported in one socket chunk all arrive from the stream, none left for the next report or poll', async () => {
+    const { s, ex, events } = await setup({ balances: { USDT: 10_000 } }, { pollIntervalMs: 60_000, reconcileIntervalMs: 60_000 });
+    await ex.start();
+    await waitFor(() => s.privateConnections > 0, 'the private stream', 5_000);
+    const placed: Order[] = [];
+    for (let i = 0; i < 4; i++) placed.push((await ex.createLimitOrder({ clientId: `chunk-${i}`, market: 'XRP/USDT', side: 'buy', price: 0.5, amount: 20 + i })) as Order);
+    await waitFor(() => ex.stats().streamConnected, 'the NEW reports', 5_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const polls = ex.stats().polls;
+    // four executionReports written in one turn: ccxt wakes its one watchOrders call for the first of them
+    for (const o of placed) s.fillOrder(o.id);
+    await waitFor(() => placed.every((o) => events.some((e) => e.type === 'order.fill' && e.order.id === o.id && e.order.status === 'filled')), 'every fill from the stream', 5_000);
+    expect(ex.stats().polls).toBe(polls);
+    for (const [i, o] of placed.entries()) {
+      expect(events.filter((e) => e.type === 'order.fill' && e.order.id === o.id).reduce((a, e) => a + (e.type === 'order.fill' ? e.fill.amount : 0), 0)).toBeCloseTo(20 + i, 9);
+    }
+  });
+
   it('a cancel that loses the race to a fill: the fill is applied once and the cancel reported as unknown', async () => {
     const { s, ex, events } = await setup();
     const placed = await ex.createLimitOrder({ clientId: 'race-1', market: 'BTC/USDT', side: 'sell', price: 61_000, amount: 0.0001 }).catch(() => undefined);

@@ -78,6 +78,28 @@ describe('CcxtMarketFeed (ccxt.pro binance against the local Binance server)', (
     expect(states.at(-1)?.state).toBe('open');
   });
 
+  it('hands over every market’s trades and book tops read in one socket chunk, none left waiting for its market’s next frame', async () => {
+    const { s, events } = await feedOn();
+    const markets = ['BTCUSDT', 'ETHUSDT', 'XRPUSDT'];
+    await waitFor(() => {
+      for (const m of markets) s.publishTrade(m, { price: 100 });
+      return new Set(trades(events).map((t) => t.market)).size === 3;
+    }, 'every stream live', 5_000);
+    await new Promise((r) => setTimeout(r, 200));
+    const before = trades(events).length;
+    // 3 markets × 20 rounds written in one turn: read by the client in one or a few chunks. ccxt resolves one
+    // market's wake-up per chunk; before the caches were read, the others waited for a later frame of theirs.
+    for (let round = 1; round <= 20; round++) for (const m of markets) s.publishTrade(m, { price: 100 + round, qty: round });
+    for (const m of markets) s.publishBookTicker(m, { bidPrice: 99, askPrice: 101, bidQty: 7, askQty: 8 });
+    await waitFor(() => trades(events).length >= before + 60 && events.filter((e) => e.kind === 'book' && e.bidSize === 7).length >= 3, 'every trade and book top of the chunk', 5_000);
+    const got = trades(events).slice(before);
+    expect(got).toHaveLength(60);
+    for (const m of ['BTC/USDT', 'ETH/USDT', 'XRP/USDT']) {
+      expect(got.filter((t) => t.market === m).map((t) => t.price)).toEqual(Array.from({ length: 20 }, (_, i) => 101 + i));
+    }
+    expect(new Set(events.filter((e) => e.kind === 'book' && e.bidSize === 7).map((e) => e.market))).toEqual(new Set(['BTC/USDT', 'ETH/USDT', 'XRP/USDT']));
+  });
+
   it('a silent server (no close) is detected as a stall and the feed reconnects', async () => {
     const { s, feed, events } = await feedOn({ markets: ['BTC/USDT'], idleTimeoutMs: 400 });
     await waitFor(() => {
