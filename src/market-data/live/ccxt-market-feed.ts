@@ -19,6 +19,11 @@ export interface CcxtMarketFeedOptions {
   readonly backoff?: FeedBackoff;
   /** Follow the best bid and ask (`watchBidsAsks`) where the exchange has it (default true). */
   readonly book?: boolean;
+  /**
+   * Markets per watch call (default 100): the markets are watched in groups of this many, one loop each.
+   * ccxt refuses more in one call on some exchanges (Binance: 200, where the USDT market lists ~400).
+   */
+  readonly marketsPerWatch?: number;
   readonly random?: () => number;
 }
 
@@ -95,14 +100,25 @@ export class CcxtMarketFeed implements MarketFeed {
   async refreshMarkets(): Promise<void> {
     if (this.#options.markets) return;
     const quote = this.#options.quote ?? 'USDT';
+    let symbols: MarketSymbol[];
     try {
       const markets = await this.#ex.loadMarkets(true);
-      this.#symbols = Object.values(markets)
+      symbols = Object.values(markets)
         .filter((m) => m !== undefined && m.spot === true && m.active !== false && m.quote === quote)
         .map((m) => String(m?.symbol))
         .sort();
     } catch {
       this.#counters.marketListErrors++;
+      return;
+    }
+    const before = this.#symbols;
+    this.#symbols = symbols;
+    // A listing or a delisting: the watch calls of the old groups stay subscribed on their sockets, so the
+    // connection is made again with the new groups (ccxt has no general way to unsubscribe).
+    const state = this.#run?.actor.getSnapshot().value;
+    if (before.length > 0 && before.join(',') !== symbols.join(',') && (state === 'open' || state === 'connecting')) {
+      this.#generation++;
+      this.#run?.actor.send({ type: 'connection.closed', reason: `the market list changed (${symbols.length} markets)` });
     }
   }
 
@@ -129,10 +145,17 @@ export class CcxtMarketFeed implements MarketFeed {
   }
 
   #open(): void {
+    // what a previous connection left (the machine closes nothing when it fails before its first data)
+    this.#close();
     const generation = ++this.#generation;
     this.#lastActivity = Date.now();
-    void this.#watch(generation, 'trades');
-    if ((this.#options.book ?? true) && this.#ex.has['watchBidsAsks']) void this.#watch(generation, 'book');
+    const per = Math.max(1, this.#options.marketsPerWatch ?? 100);
+    const book = (this.#options.book ?? true) && this.#ex.has['watchBidsAsks'] === true;
+    for (let i = 0; i < this.#symbols.length; i += per) {
+      const group = this.#symbols.slice(i, i + per);
+      void this.#watch(generation, 'trades', group);
+      if (book) void this.#watch(generation, 'book', group);
+    }
   }
 
   /**
@@ -147,12 +170,17 @@ export class CcxtMarketFeed implements MarketFeed {
       delete clients[url];
       client?.connection?.terminate?.();
     }
+    // No socket is left, so no stream carries a subscription: Binance-style bookkeeping of which socket
+    // carries which watch call starts over (it only counts up, and refuses past 200 a socket).
+    const options = this.#ex.options as Record<string, unknown>;
+    if ('streamBySubscriptionsHash' in options) options['streamBySubscriptionsHash'] = {};
+    if ('numSubscriptionsByStream' in options) options['numSubscriptionsByStream'] = {};
+    if ('streamIndex' in options) options['streamIndex'] = -1;
   }
 
-  async #watch(generation: number, what: 'trades' | 'book'): Promise<void> {
+  async #watch(generation: number, what: 'trades' | 'book', symbols: MarketSymbol[]): Promise<void> {
     try {
       while (generation === this.#generation) {
-        const symbols = this.#symbols;
         if (what === 'trades') {
           const trades = await this.#ex.watchTradesForSymbols(symbols);
           if (generation !== this.#generation) return;
@@ -166,8 +194,14 @@ export class CcxtMarketFeed implements MarketFeed {
           const tickers = await this.#ex.watchBidsAsks(symbols);
           if (generation !== this.#generation) return;
           this.#arrived();
+          // the same for the book tops: the newest of each market of the group, if not emitted yet
           const latest = (this.#ex as unknown as { bidsasks?: Record<string, Record<string, unknown> | undefined> }).bidsasks;
-          for (const t of Object.values(latest ?? tickers)) if (t !== undefined && this.#lastQuote.get(t['symbol'] as string) !== t) this.#onQuote(t as Record<string, unknown>);
+          if (latest) {
+            for (const symbol of symbols) {
+              const t = latest[symbol];
+              if (t !== undefined && this.#lastQuote.get(symbol) !== t) this.#onQuote(t);
+            }
+          } else for (const t of Object.values(tickers)) this.#onQuote(t as unknown as Record<string, unknown>);
         }
       }
     } catch (error) {

@@ -6,7 +6,7 @@ import type { MarketEvent, TradeEvent } from '../../../src/core/index.js';
 import { CcxtMarketFeed, type CcxtMarketFeedOptions } from '../../../src/market-data/live/ccxt-market-feed.js';
 import { createCcxt } from '../../../src/exchange/ccxt/create-ccxt.js';
 import type { ConnectionStatus } from '../../../src/market-data/live/market-feed.js';
-import { BinanceServer } from '../../helpers/binance-server.js';
+import { BinanceServer, type BinanceMarket, type BinanceServerOptions } from '../../helpers/binance-server.js';
 import { sharedData, skipWithoutSharedData } from '../../helpers/shared-data.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -18,8 +18,8 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function feedOn(options: Partial<CcxtMarketFeedOptions> = {}): Promise<{ s: BinanceServer; feed: CcxtMarketFeed; events: MarketEvent[]; states: ConnectionStatus[] }> {
-  const s = await BinanceServer.start({ enforceRateLimits: false });
+async function feedOn(options: Partial<CcxtMarketFeedOptions> = {}, serverOptions: BinanceServerOptions = {}): Promise<{ s: BinanceServer; feed: CcxtMarketFeed; events: MarketEvent[]; states: ConnectionStatus[] }> {
+  const s = await BinanceServer.start({ enforceRateLimits: false, ...serverOptions });
   server = s;
   const exchange = createCcxt({ exchangeId: 'binance', restUrl: s.restUrl, apiKey: '', secret: '', timeoutMs: 3_000 });
   const feed = new CcxtMarketFeed({ exchange, quote: 'USDT', backoff: { initialDelayMs: 50, maxDelayMs: 200 }, random: () => 0.5, ...options });
@@ -98,6 +98,49 @@ describe('CcxtMarketFeed (ccxt.pro binance against the local Binance server)', (
       expect(got.filter((t) => t.market === m).map((t) => t.price)).toEqual(Array.from({ length: 20 }, (_, i) => 101 + i));
     }
     expect(new Set(events.filter((e) => e.kind === 'book' && e.bidSize === 7).map((e) => e.market))).toEqual(new Set(['BTC/USDT', 'ETH/USDT', 'XRP/USDT']));
+  });
+
+  it('follows more markets than one ccxt watch call takes (Binance: 200): 450 USDT markets, a trade and a book top from each', async () => {
+    const coins = Array.from({ length: 450 }, (_, i) => `C${String(i).padStart(3, '0')}`);
+    const markets: BinanceMarket[] = coins.map((c) => ({ symbol: `${c}USDT`, baseAsset: c, quoteAsset: 'USDT', tickSize: '0.01000000', stepSize: '0.01000000', minNotional: '5.00000000', price: 10 }));
+    const { s, feed, events, states } = await feedOn({}, { markets });
+    await waitFor(() => feed.markets().length === 450, 'the market list', 5_000);
+    await waitFor(() => {
+      for (const m of markets) s.publishTrade(m.symbol, { price: 10 });
+      return new Set(trades(events).map((t) => t.market)).size === 450;
+    }, 'a trade of every market', 15_000);
+    await waitFor(() => {
+      for (const m of markets) s.publishBookTicker(m.symbol, { bidPrice: 9.99, askPrice: 10.01 });
+      return new Set(events.filter((e) => e.kind === 'book').map((e) => e.market)).size === 450;
+    }, 'a book top of every market', 15_000);
+    expect(states.filter((c) => c.state === 'backoff')).toEqual([]);
+  });
+
+  it('a listing or a delisting connects again with the new market list; many of them never exhaust ccxt’s subscriptions a socket', async () => {
+    const market = (base: string): BinanceMarket => ({ symbol: `${base}USDT`, baseAsset: base, quoteAsset: 'USDT', tickSize: '0.01000000', stepSize: '0.01000000', minNotional: '5.00000000', price: 10 });
+    const { s, feed, events, states } = await feedOn({ backoff: { initialDelayMs: 10, maxDelayMs: 20 } }, { markets: Array.from({ length: 250 }, (_, i) => market(`C${String(i).padStart(3, '0')}`)) });
+    await waitFor(() => feed.markets().length === 250, 'the market list', 5_000);
+    // 20 listings (each sorting first, so every group of 100 changes), then a delisting: one connection a
+    // list. ccxt's Binance bookkeeping counts each group's subscriptions on one of 50 sockets (round robin,
+    // never counted down) and refuses past 200 a socket: without starting it over at each connection, the
+    // 17th list was refused once.
+    for (let i = 0; i < 20; i++) {
+      s.listMarket(market(`A${String(i).padStart(2, '0')}`));
+      await feed.refreshMarkets();
+      expect(feed.markets()).toHaveLength(251 + i);
+      await waitFor(() => states.at(-1)?.state === 'open' || states.at(-1)?.state === 'connecting', 'the connection again', 5_000);
+    }
+    s.delistMarket('C100USDT');
+    await feed.refreshMarkets();
+    await waitFor(() => {
+      s.publishTrade('A19USDT', { price: 10 });
+      s.publishTrade('C249USDT', { price: 10 });
+      return trades(events).some((t) => t.market === 'A19/USDT') && trades(events).some((t) => t.market === 'C249/USDT');
+    }, 'trades of a new market and an old one', 10_000);
+    expect(feed.markets()).toHaveLength(269);
+    expect(feed.markets()).not.toContain('C100/USDT');
+    expect(states.filter((c) => c.state === 'backoff').map((c) => c.reason ?? '').filter((r) => !/^the market list changed/.test(r))).toEqual([]);
+    expect(states.at(-1)?.state).toBe('open');
   });
 
   it('a silent server (no close) is detected as a stall and the feed reconnects', async () => {
