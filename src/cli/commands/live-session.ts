@@ -84,7 +84,8 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
       session.engine.listen({
         onRanking: (r) => (top = r.ranking.slice(0, 3).map((e) => e.market)),
         onOrderEvent: (e) => {
-          if (e.type === 'order.fill') io.stdout.write(`${new Date(e.ts).toISOString()} fill ${e.fill.side} ${e.fill.amount} ${e.fill.market} @ ${e.fill.price}\n`);
+          // 12 significant digits: a simulated fill's last part is what the order's float arithmetic left (7.410000000000004)
+          if (e.type === 'order.fill') io.stdout.write(`${new Date(e.ts).toISOString()} fill ${e.fill.side} ${Number(e.fill.amount.toPrecision(12))} ${e.fill.market} @ ${e.fill.price}\n`);
           if (e.type === 'order.rejected') {
             const line = rejects.line(e);
             if (line) io.stderr.write(line);
