@@ -84,8 +84,9 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
       session.engine.listen({
         onRanking: (r) => (top = r.ranking.slice(0, 3).map((e) => e.market)),
         onOrderEvent: (e) => {
-          // 12 significant digits: a simulated fill's last part is what the order's float arithmetic left (7.410000000000004)
-          if (e.type === 'order.fill') io.stdout.write(`${new Date(e.ts).toISOString()} fill ${e.fill.side} ${Number(e.fill.amount.toPrecision(12))} ${e.fill.market} @ ${e.fill.price}\n`);
+          // 12 significant digits: a simulated fill's last part is what the order's float arithmetic left
+          // (7.410000000000004), and a live fill's price is its cost over its amount (16.370700000000003)
+          if (e.type === 'order.fill') io.stdout.write(`${new Date(e.ts).toISOString()} fill ${e.fill.side} ${Number(e.fill.amount.toPrecision(12))} ${e.fill.market} @ ${Number(e.fill.price.toPrecision(12))}\n`);
           if (e.type === 'order.rejected') {
             const line = rejects.line(e);
             if (line) io.stderr.write(line);
