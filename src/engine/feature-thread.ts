@@ -6,7 +6,7 @@ import { objectArray } from '../core/object-array.js';
 import type { Config } from '../config.js';
 import { columnBuffers, EventColumnBuilder, type EventColumns } from '../market-data/event-columns.js';
 import { startModuleWorker } from '../market-data/module-worker.js';
-import { READER_THREAD_MIN_BYTES } from '../market-data/reader-thread.js';
+import { READER_THREAD_MIN_BYTES, readerColumns } from '../market-data/reader-thread.js';
 import { expandPaths } from '../market-data/replay.js';
 import type { PackedFeatureBatches } from '../../streams/index.js';
 import type { PipelineCounters } from './market-pipeline.js';
@@ -131,8 +131,14 @@ export async function* withFeatureThread(batches: AsyncIterable<readonly MarketE
   const builder = new EventColumnBuilder();
   const spareColumns: EventColumns[] = [];
   const post = (events: readonly MarketEvent[]): Promise<FromFeatureThread> => {
-    builder.start(events.length, spareColumns.pop());
-    for (let i = 0; i < events.length; i++) builder.push(events[i] as MarketEvent);
+    // A batch a reader thread read (from the files) comes with its columns: copied, not written again an
+    // event at a time.
+    const fromReader = readerColumns(events);
+    if (fromReader !== undefined) builder.copy(fromReader, spareColumns.pop());
+    else {
+      builder.start(events.length, spareColumns.pop());
+      for (let i = 0; i < events.length; i++) builder.push(events[i] as MarketEvent);
+    }
     const columns = builder.handOver();
     // The lists in arrays of the generic kind from the start (objectArray), filled by a loop: spreads and `map`
     // of a list that is sometimes empty (the first batches: no block read yet) gave arrays of two kinds, and the

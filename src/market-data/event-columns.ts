@@ -122,6 +122,22 @@ export class EventColumnBuilder {
   }
 
   /**
+   * Another builder's batch (a reader thread's, numbered as this one numbers the same events: each market
+   * in the order it first appears) written as this batch: its arrays copied, its others and new market names
+   * taken, no event read. Starts the batch as `start` does; `handOver` follows as after `push`.
+   */
+  copy(columns: EventColumns, spare?: EventColumns): void {
+    const n = columns.count;
+    this.start(n, spare);
+    this.#codes.set(columns.codes.subarray(0, n));
+    this.#markets.set(columns.markets.subarray(0, n));
+    this.#values.set(columns.values.subarray(0, n * VALUES));
+    this.#count = n;
+    for (const e of columns.others) this.#others.push(e);
+    for (const name of columns.newMarkets) this.market(name);
+  }
+
+  /**
    * The batch built since `start` in the builder's own arrays, without a copy: for arrays that come back
    * (`start`'s spare) once read, given back or shared (a reader thread's ColumnRing), so that no batch
    * allocates. The next `start` needs a spare or allocates anew.

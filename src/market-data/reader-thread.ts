@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import type { Worker } from 'node:worker_threads';
 import { InputError, type MarketEvent } from '../core/index.js';
 import { columnRing } from './column-ring.js';
-import { EventColumnReader } from './event-columns.js';
+import { EventColumnReader, type EventColumns } from './event-columns.js';
 import { OUT_BATCH } from './merge.js';
 import { startModuleWorker } from './module-worker.js';
 import type { FileStats, MalformedInfo } from './file-reader.js';
@@ -129,12 +129,18 @@ export async function* readerThreadBatches(inputs: readonly ReadInput[], options
         finished = true;
         throw rebuildError(m.error);
       }
-      // Read out of the ring's slot before it is counted taken: the thread may then write the slot again.
       const events = reader.read(m.columns);
+      // The slot is counted taken only once the consumer asks for the next batch (the thread may then write
+      // it again): until then the batch's columns can be had from it (readerColumns).
+      slotColumns.set(events, m.columns);
+      try {
+        yield events;
+      } finally {
+        slotColumns.delete(events);
+      }
       // The thread is woken only when it may be waiting (no more than RESUME_AT batches left here).
       const taken = Atomics.add(flow, TAKEN, 1) + 1;
       if (received - taken <= RESUME_AT) Atomics.notify(flow, TAKEN);
-      yield events;
     }
   } finally {
     if (!exited) {
@@ -148,6 +154,20 @@ export async function* readerThreadBatches(inputs: readonly ReadInput[], options
       clearTimeout(timer);
     }
   }
+}
+
+/** Each batch a reader thread's read yielded, while its consumer holds it: the columns it was read from (see readerColumns). */
+const slotColumns = new WeakMap<readonly MarketEvent[], EventColumns>();
+
+/**
+ * The columns a batch of readerThreadBatches was read from, in the ring's shared memory: the same events
+ * (others, new market names and market numbers as the thread numbered them: in the order each market first
+ * appears in the read), for a consumer that hands them on as columns (a feature thread: see
+ * withFeatureThread) instead of writing the events into columns again. Undefined for any other batch, and
+ * once the consumer has asked for the next one (the thread may then write the slot again): copy them first.
+ */
+export function readerColumns(batch: readonly MarketEvent[]): EventColumns | undefined {
+  return slotColumns.get(batch);
 }
 
 /** The read's error as the read in this thread would have thrown it. */

@@ -56,4 +56,39 @@ describe('event columns', () => {
     expect(Object.keys(got as object)).toEqual(Object.keys(candle));
     expect(got).toStrictEqual(candle);
   });
+
+  it('copy another builder\'s batches as the same columns as pushing their events, markets numbered alike', () => {
+    const batches: MarketEvent[][] = [
+      [
+        { kind: 'candle', market: 'BTC/USDT', ts: 300, openTime: 0, open: 1, high: 2, low: 0.5, close: 1.5, volume: 3 },
+        { kind: 'trade', market: 'ETH/USDT', ts: 301, price: 2, amount: 1, side: 'sell', id: 9 },
+      ],
+      [
+        { kind: 'book', market: 'XRP/USDT', ts: 302, bidPrice: 1, bidSize: 2, askPrice: 3, askSize: 4 },
+        { kind: 'candle', market: 'ETH/USDT', ts: 600, openTime: 300, open: 2, high: 2, low: 2, close: 2, volume: 0 },
+      ],
+    ];
+    const source = new EventColumnBuilder();
+    const pushed = new EventColumnBuilder();
+    const copied = new EventColumnBuilder();
+    for (const batch of batches) {
+      source.start(batch.length);
+      pushed.start(batch.length);
+      for (const e of batch) {
+        source.push(e);
+        pushed.push(e);
+      }
+      copied.copy(source.handOver());
+      const want = pushed.handOver();
+      const got = copied.handOver();
+      expect(got).toStrictEqual(want);
+    }
+    // a later batch pushed event by event after copied ones goes on with the same numbers
+    const next: MarketEvent = { kind: 'candle', market: 'XRP/USDT', ts: 900, openTime: 600, open: 1, high: 1, low: 1, close: 1, volume: 1 };
+    pushed.start(1);
+    pushed.push(next);
+    copied.start(1);
+    copied.push(next);
+    expect(copied.handOver()).toStrictEqual(pushed.handOver());
+  });
 });

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { MarketEvent } from '../../src/core/index.js';
+import { EventColumnBuilder } from '../../src/market-data/event-columns.js';
+import { readerColumns } from '../../src/market-data/reader-thread.js';
 import { openReplay, ReplayFileError, type MalformedInfo, type ReplayOptions, type ReplayStats } from '../../src/market-data/index.js';
 import { sharedData, skipWithoutSharedData } from '../helpers/shared-data.js';
 
@@ -70,6 +72,30 @@ describe.skipIf(skipWithoutSharedData())('a replay read in a reader thread', () 
     const kinds = new Set(events.map((e) => (e.kind === 'trade' ? `trade ${e.side ?? 'no side'}${e.id === undefined ? ' no id' : ''}` : e.kind)));
     expect([...kinds].sort()).toEqual(['book', 'trade buy', 'trade sell', 'trade sell no id']);
     expect(stats.files.find((f) => f.file.endsWith('binance-2024-08-08-trades.csv.gz'))?.lanes).toHaveLength(3);
+  });
+
+  it('gives each batch\'s columns while the consumer holds it (the events written as columns again), none once it asks for the next', async () => {
+    const source = openReplay([sharedData('candles', 'binance-spot-2021-5m')], { readerThread: true });
+    const builder = new EventColumnBuilder();
+    let held: MarketEvent[] | undefined;
+    let batches = 0;
+    for await (const batch of source.batches()) {
+      if (held !== undefined) expect(readerColumns(held)).toBeUndefined();
+      const columns = readerColumns(batch);
+      builder.start(batch.length);
+      for (const e of batch) builder.push(e);
+      const want = builder.handOver();
+      expect(columns?.count).toBe(want.count);
+      expect(columns?.newMarkets).toEqual(want.newMarkets);
+      expect(columns?.others).toEqual(want.others);
+      expect(Buffer.compare(Buffer.from(columns?.codes ?? []), Buffer.from(want.codes))).toBe(0);
+      expect(Buffer.compare(Buffer.from(new Uint8Array((columns?.markets ?? new Uint32Array()).slice().buffer)), Buffer.from(new Uint8Array(want.markets.slice().buffer)))).toBe(0);
+      expect(Buffer.compare(Buffer.from(new Uint8Array((columns?.values ?? new Float64Array()).slice().buffer)), Buffer.from(new Uint8Array(want.values.slice().buffer)))).toBe(0);
+      held = batch;
+      if (++batches === 40) break;
+    }
+    expect(batches).toBe(40);
+    expect(readerColumns(held as MarketEvent[])).toBeUndefined();
   });
 
   it('stops the thread when the consumer stops early, leaving the stats of the batches it took', async () => {
