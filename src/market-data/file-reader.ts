@@ -376,7 +376,7 @@ async function* parseCandleBytes(file: string, chunks: AsyncGenerator<Buffer>, o
   const parseText = (record: string, n: number): void => {
     parseRecordInto(parser, record, parsed, n, file, options, stats);
   };
-  for await (const { bytes, bounds, count, final } of splitByteLines(chunks)) {
+  for await (const { bytes, bounds, count, final, more } of splitByteLines(chunks)) {
     for (let i = 0; i < count * 2; i += 2) {
       const start = bounds[i] as number;
       const end = bounds[i + 1] as number;
@@ -389,8 +389,9 @@ async function* parseCandleBytes(file: string, chunks: AsyncGenerator<Buffer>, o
       }
       if (!parser.parseBytes(bytes, start, end, parsed)) parseText(bytes.toString('utf8', start, end), n);
     }
-    // A last line without a newline goes out with what the parser's end adds.
-    if (!final && parsed.length > 0) {
+    // A last line without a newline goes out with what the parser's end adds; a line completed across two
+    // chunks goes out with the rest of its chunk.
+    if (!final && !more && parsed.length > 0) {
       const ready = parsed;
       parsed = [];
       yield finish(ready);
@@ -437,7 +438,7 @@ async function* parseCandleColumns(file: string, chunks: AsyncGenerator<Buffer>,
     if (parser.parseBytesToColumns(bytes, start, end, batch.values, batch.count * VALUES)) batch.count++;
     else parseText(bytes.toString('utf8', start, end), n);
   };
-  for await (const { bytes, bounds, count, final } of splitByteLines(chunks)) {
+  for await (const { bytes, bounds, count, final, more } of splitByteLines(chunks)) {
     for (let i = 0; i < count * 2; i += 2) {
       const n = ++lineNo;
       stats.records++;
@@ -447,7 +448,7 @@ async function* parseCandleColumns(file: string, chunks: AsyncGenerator<Buffer>,
       }
       parseRow(bytes, bounds[i] as number, bounds[i + 1] as number, n);
     }
-    if (!final && batch.count > 0) {
+    if (!final && !more && batch.count > 0) {
       yield finish(batch);
       batch.count = 0;
     }

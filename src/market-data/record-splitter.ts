@@ -36,10 +36,15 @@ export interface ByteLines {
   /** Lines in this chunk: line i is `bytes[bounds[2i], bounds[2i + 1])`. */
   count: number;
   final: boolean;
+  /**
+   * The line begun in the chunk before, completed: the rest of this chunk's lines follow in the next step (a
+   * reader that ends a group at each chunk's end waits for that one).
+   */
+  more: boolean;
 }
 
 export async function* splitByteLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<ByteLines> {
-  const lines: ByteLines = { bytes: Buffer.alloc(0), bounds: new Int32Array(2048), count: 0, final: false };
+  const lines: ByteLines = { bytes: Buffer.alloc(0), bounds: new Int32Array(2048), count: 0, final: false, more: false };
   const add = (start: number, end: number): void => {
     if (lines.count * 2 === lines.bounds.length) {
       const grown = new Int32Array(lines.bounds.length * 2);
@@ -53,9 +58,26 @@ export async function* splitByteLines(chunks: AsyncIterable<Buffer>): AsyncGener
   let carry: Buffer | undefined;
   let first = true;
   for await (const chunk of chunks) {
+    let start = 0;
+    if (carry !== undefined && !first) {
+      // The line begun in the last chunk, completed on its own: only it is copied, not the whole chunk after it.
+      const nl = chunk.indexOf(10);
+      if (nl === -1) {
+        carry = Buffer.concat([carry, chunk]);
+        continue;
+      }
+      const line = Buffer.concat([carry, chunk.subarray(0, nl)]);
+      carry = undefined;
+      lines.bytes = line;
+      lines.count = 0;
+      lines.more = true;
+      add(0, line.length > 0 && line[line.length - 1] === 13 ? line.length - 1 : line.length);
+      yield lines;
+      lines.more = false;
+      start = nl + 1;
+    }
     const bytes = carry === undefined ? chunk : Buffer.concat([carry, chunk]);
     carry = undefined;
-    let start = 0;
     if (first) {
       // A first chunk of under 3 bytes may hold part of the mark: wait for the next.
       if (bytes.length < 3 && (bytes.length === 0 || (bytes[0] === 0xef && (bytes.length === 1 || bytes[1] === 0xbb)))) {

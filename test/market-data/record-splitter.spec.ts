@@ -47,4 +47,21 @@ describe('splitByteLines', () => {
     const got = await byteLines([Buffer.from(`${rows.join('\n')}\n`)]);
     expect(got.lines).toEqual(rows);
   });
+
+  it('completes a line begun in the chunk before on its own (more), then gives the rest of its chunk', async () => {
+    const steps: { lines: string[]; more: boolean }[] = [];
+    for await (const { bytes, bounds, count, more } of splitByteLines(chunksOf([Buffer.from('a,1\nb,'), Buffer.from('2\r'), Buffer.from('\nc,3\nd')]))) {
+      const lines: string[] = [];
+      for (let i = 0; i < count; i++) lines.push(bytes.toString('utf8', bounds[2 * i], bounds[2 * i + 1]));
+      steps.push({ lines, more });
+    }
+    // the chunk '2\r' holds no line end: nothing is given for it; 'b,2' is completed by the third chunk
+    expect(steps).toEqual([
+      { lines: ['a,1'], more: false },
+      { lines: ['b,2'], more: true },
+      { lines: ['c,3'], more: false },
+      { lines: ['d'], more: false },
+    ]);
+  });
 });
+
