@@ -48,13 +48,13 @@ const RING_FIRST_WINDOW = RESOLUTIONS.map((r) => {
 });
 
 /**
- * A snapshot's sums (SnapshotWindows): every window's closed sums (volume, value, print count) in WINDOWS
- * order, then each ring's open bucket (the same three) from OPEN_SUMS; a window's figure is its closed sum
- * plus its ring's open one, added when read.
+ * A market's row of sums (the state's own array, which its rings write in place, and a packed row, see writeRow):
+ * every window's closed sums (volume, value, print count) in WINDOWS order, then each ring's open bucket (the
+ * same three) from OPEN_SUMS; a window's figure is its closed sum plus its ring's open one.
  */
 const OPEN_SUMS = 3 * WINDOWS.length;
-export const SNAPSHOT_SUMS = OPEN_SUMS + 3 * RESOLUTIONS.length;
-/** Where each window's ring's open sums are in a snapshot's sums, by index in WINDOWS. */
+export const ROW_SUMS = OPEN_SUMS + 3 * RESOLUTIONS.length;
+/** Where each window's ring's open sums are in a row's sums, by index in WINDOWS. */
 const OPEN_AT = WINDOWS.map((w) => OPEN_SUMS + 3 * RESOLUTIONS.indexOf(WINDOW_RESOLUTION_MS[w]));
 
 /**
@@ -75,10 +75,10 @@ export class MarketState {
   readonly #ring2: BucketRing;
   readonly #slots: RingSlot[];
   /**
-   * The rings' closed sums, written by them in place, and room for their open sums (the layout of a snapshot's
-   * sums, see OPEN_SUMS): a snapshot is a copy of it and three open buckets.
+   * The rings' closed sums, written by them in place (the layout of a row's sums, see OPEN_SUMS; the open sums'
+   * room is not used here): a row is a copy of it and three open buckets.
    */
-  readonly #sums = closedSums(SNAPSHOT_SUMS);
+  readonly #sums = closedSums(ROW_SUMS);
   readonly #extremes = new SlidingExtremes(60_000, WINDOW_MS[HIGH_LOW_WINDOW] / 60_000);
   readonly #volatility = new MinuteVolatility();
   readonly #regimeRule: RegimeRule;
@@ -217,56 +217,23 @@ export class MarketState {
     return slot.ring.stats(slot.index, this.price);
   }
 
-  /** The market's features as of `ts` (≥ every event applied). */
+  /**
+   * The market's features as of `ts` (≥ every event applied): its row (writeRow) read back as a snapshot, as the
+   * engine's thread reads the feature thread's packed rows (snapshotOfRow), so both build the same snapshots
+   * with the same arithmetic.
+   */
   snapshot(ts: number): FeatureSnapshot {
-    this.#advance(ts);
-    const price = this.price;
-    // The windows' sums are copied now (the rings move on): the closed ones in one copy of the array the rings
-    // keep them in, and the three open buckets, which a window's figures add when read (not 33 additions here);
-    // their WindowStats are built when read.
-    const sums = this.#sums.slice();
-    const openSums = OPEN_SUMS;
-    this.#ring0.readOpen(sums, openSums);
-    this.#ring1.readOpen(sums, openSums + 3);
-    this.#ring2.readOpen(sums, openSums + 6);
-    const windows = new SnapshotWindows(sums, price);
-    const volatility = this.#volatility.read();
-    // `* 1` (the same number): the lines came out of the inlined reads as tagged values, each boxed in a heap number
-    // a snapshot for the literal below to unbox again; multiplied, they stay doubles.
-    const high = this.#extremes.high() * 1;
-    const low = this.#extremes.low() * 1;
-    const position = high > low ? Math.min(1, Math.max(0, (price - low) / (high - low))) : 0.5;
-    // classifyRegime of the 1h, 6h, 12h and 24h windows, as codes (no strings until the shared record).
-    const minMove = this.#regimeRule.minMove;
-    const threshold = this.#regimeRule.threshold;
-    // One call site in a loop, not four: the compiler inlines a function's callees up to a total size, and
-    // four copies of regimeCode left the SnapshotWindows constructor, #advance and the volatility's computation as
-    // calls (allocated apart from the snapshot, not folded with it). The module constants are read once
-    // before the loop (each use in it was a load and a check of a module context slot).
-    const sqrtHours = SQRT_HOURS;
-    const openAt = OPEN_AT;
-    let k = 0;
-    for (let h = 0, w = REGIME_WINDOW; h < 4; h++, w++) {
-      // The window's VWAP, the last price when nothing traded in it, as BucketRing.stats computes it.
-      const o = 3 * w;
-      const open = openAt[w] as number;
-      const volume = (sums[o] as number) + (sums[open] as number);
-      const vwap = volume > 0 ? ((sums[o + 1] as number) + (sums[open + 1] as number)) / volume : price;
-      k = k * 3 + regimeCode(price, vwap, Math.max(minMove, volatility * (sqrtHours[h] as number)), threshold);
-    }
-    const regime = regimes(k);
-    // Object literals with a fixed key order: one hidden class for every snapshot, cheap to build and read.
-    return this.touch !== undefined
-      ? { market: this.market, ts, price, windows, volatility, position, high, low, regime, touch: this.touch }
-      : { market: this.market, ts, price, windows, volatility, position, high, low, regime };
+    const row = SCRATCH_ROW;
+    this.writeRow(ts, row, 0);
+    return snapshotOfRow(row, 0, this.market, ts, this.touch);
   }
 
   /**
    * The snapshot `snapshot(ts)` takes, as the numbers a packed row holds (streams/packed-features.ts), written
    * into `row` from `at` instead of built as objects: the price, volatility, position, high, low, the regime's
    * code (its shared record's: see `regimes`), 1 and the touch's four figures or 0 (the four left as they
-   * were), then the SNAPSHOT_SUMS sums from `at + ROW_SUMS_AT`. The same arithmetic as `snapshot`, so the same
-   * numbers; the feature thread packs its batches so, without a snapshot, windows or sums array a market.
+   * were), then the ROW_SUMS sums from `at + ROW_SUMS_AT` (see OPEN_SUMS). `snapshot` reads this row back, so the
+   * numbers are the same; the feature thread packs its batches so, without a snapshot, windows or sums array a market.
    */
   writeRow(ts: number, row: Float64Array, at: number): void {
     this.#advance(ts);
@@ -316,6 +283,62 @@ export class MarketState {
 /** Where the sums start in a row written by MarketState.writeRow (after the eleven numbers it lists first). */
 export const ROW_SUMS_AT = 11;
 
+/** A row for `snapshot` to write its market's numbers into and read them back from (each snapshot copies them out at once). */
+const SCRATCH_ROW = new Float64Array(ROW_SUMS_AT + ROW_SUMS);
+
+/**
+ * The snapshot whose numbers MarketState.writeRow wrote into `row` from `at` (the market's `touch`, if any, given
+ * as the object the snapshot holds): what `MarketState.snapshot` returns and what the engine's thread unpacks
+ * from the feature thread's packed rows (FeatureBatchUnpacker), one literal for both, so one hidden class.
+ */
+export function snapshotOfRow(row: Float64Array, at: number, market: string, ts: number, touch: Touch | undefined): FeatureSnapshot {
+  const price = row[at] as number;
+  const volatility = row[at + 1] as number;
+  const position = row[at + 2] as number;
+  const high = row[at + 3] as number;
+  const low = row[at + 4] as number;
+  const regime = regimes(row[at + 5] as number);
+  const windows = new SnapshotWindows(windowSums(row, at + ROW_SUMS_AT, price));
+  return touch !== undefined
+    ? { market, ts, price, windows, volatility, position, high, low, regime, touch }
+    : { market, ts, price, windows, volatility, position, high, low, regime };
+}
+
+/**
+ * A snapshot's window sums (SnapshotWindows): every window's volume, value and print count in WINDOWS order (each
+ * its closed sum plus its ring's open one, the additions every reader of a window made), then the last price
+ * (the VWAP of a window where nothing traded): WINDOW_SUMS + 1 numbers, where the row has ROW_SUMS.
+ */
+const WINDOW_SUMS = 3 * WINDOWS.length;
+const PRICE_AT = WINDOW_SUMS;
+
+/**
+ * A snapshot's sums (see WINDOW_SUMS) from a row's sums at `j`, as one array literal of doubles: its elements read
+ * with one check of the row's map and stored once as the array is built (a loop storing them one by one checked
+ * both arrays' maps and bounds at every element, about 29 instructions each). Each ring's open sums are read
+ * once; the offsets are numbers, checked against OPEN_AT below.
+ */
+function windowSums(row: Float64Array, j: number, price: number): number[] {
+  const a0 = row[j + 33] as number, a1 = row[j + 34] as number, a2 = row[j + 35] as number;
+  const b0 = row[j + 36] as number, b1 = row[j + 37] as number, b2 = row[j + 38] as number;
+  const c0 = row[j + 39] as number, c1 = row[j + 40] as number, c2 = row[j + 41] as number;
+  return [
+    (row[j] as number) + a0, (row[j + 1] as number) + a1, (row[j + 2] as number) + a2,
+    (row[j + 3] as number) + a0, (row[j + 4] as number) + a1, (row[j + 5] as number) + a2,
+    (row[j + 6] as number) + a0, (row[j + 7] as number) + a1, (row[j + 8] as number) + a2,
+    (row[j + 9] as number) + a0, (row[j + 10] as number) + a1, (row[j + 11] as number) + a2,
+    (row[j + 12] as number) + a0, (row[j + 13] as number) + a1, (row[j + 14] as number) + a2,
+    (row[j + 15] as number) + a0, (row[j + 16] as number) + a1, (row[j + 17] as number) + a2,
+    (row[j + 18] as number) + b0, (row[j + 19] as number) + b1, (row[j + 20] as number) + b2,
+    (row[j + 21] as number) + b0, (row[j + 22] as number) + b1, (row[j + 23] as number) + b2,
+    (row[j + 24] as number) + b0, (row[j + 25] as number) + b1, (row[j + 26] as number) + b2,
+    (row[j + 27] as number) + c0, (row[j + 28] as number) + c1, (row[j + 29] as number) + c2,
+    (row[j + 30] as number) + c0, (row[j + 31] as number) + c1, (row[j + 32] as number) + c2,
+    price,
+  ];
+}
+if (ROW_SUMS !== 42 || OPEN_AT.join() !== '33,33,33,33,33,33,36,36,36,39,39') throw new Error('market-state: windowSums reads another layout of a row\'s sums');
+
 /** √hours of the regime horizons (Math.sqrt is exact to the last bit, so these are what classifyRegime computes). */
 const SQRT_HOURS = [Math.sqrt(1), Math.sqrt(6), Math.sqrt(12), Math.sqrt(24)];
 /** Index in WINDOWS of the first of the regimes' four windows, 1h, 6h, 12h and 1d, which follow one another there. */
@@ -337,33 +360,27 @@ function regimeRecord(k: number): Readonly<Record<string, Regime>> {
 }
 
 /**
- * A snapshot's windows (FeatureSnapshot.windows): the sums copied when the snapshot was taken (closed and
- * open, see OPEN_SUMS), each window's WindowStats built on its first read (most consumers read two or three
- * of the eleven). Read by name; serialises to the same JSON as a plain object of the eleven windows in
- * WINDOWS order.
+ * A snapshot's windows (FeatureSnapshot.windows): every window's sums as they were when the snapshot was taken
+ * (see windowSums), each window's WindowStats built on its first read (most consumers read two or three of the
+ * eleven). Read by name; serialises to the same JSON as a plain object of the eleven windows in WINDOWS order.
  */
 export class SnapshotWindows implements Readonly<Record<WindowName, WindowStats>> {
+  /** Window i's volume, value and print count at 3i, 3i + 1, 3i + 2; the last price at PRICE_AT. */
   readonly #sums: readonly number[];
-  /** The last price: the VWAP of a window where nothing traded. */
-  readonly #price: number;
   #read: (WindowStats | undefined)[] | undefined;
 
-  constructor(sums: readonly number[], price: number) {
+  constructor(sums: readonly number[]) {
     this.#sums = sums;
-    this.#price = price;
   }
 
   /**
-   * Window i's (index in WINDOWS) sums and VWAP read straight from the copy, without building its
-   * WindowStats: what the ranking reads of every snapshot (see `windowValue`).
+   * Window i's (index in WINDOWS) VWAP read straight from the sums, without building its WindowStats: what the
+   * ranking reads of every snapshot (see `windowValue`).
    */
   vwapAt(i: number): number {
     const sums = this.#sums;
-    const open = OPEN_AT[i] as number;
-    const volume = (sums[3 * i] as number) + (sums[open] as number);
-    // `* 1` (the same number) makes the field's value a double for the compiler: read as it is (a tagged field), it
-    // made the answer a tagged value, and every VWAP computed was boxed in a heap number for the score to unbox.
-    return volume > 0 ? ((sums[3 * i + 1] as number) + (sums[open + 1] as number)) / volume : this.#price * 1;
+    const volume = sums[3 * i] as number;
+    return volume > 0 ? (sums[3 * i + 1] as number) / volume : (sums[PRICE_AT] as number);
   }
 
   /**
@@ -372,16 +389,14 @@ export class SnapshotWindows implements Readonly<Record<WindowName, WindowStats>
    */
   copyFigures(row: Float64Array, at: number): void {
     const sums = this.#sums;
-    const price = this.#price;
-    const openAt = OPEN_AT;
+    const price = sums[PRICE_AT] as number;
     for (let i = 0, o = at; i < WINDOWS.length; i++, o += 4) {
-      const open = openAt[i] as number;
-      const volume = (sums[3 * i] as number) + (sums[open] as number);
-      const value = (sums[3 * i + 1] as number) + (sums[open + 1] as number);
+      const volume = sums[3 * i] as number;
+      const value = sums[3 * i + 1] as number;
       row[o] = volume > 0 ? value / volume : price;
       row[o + 1] = volume;
       row[o + 2] = value;
-      row[o + 3] = (sums[3 * i + 2] as number) + (sums[open + 2] as number);
+      row[o + 3] = sums[3 * i + 2] as number;
     }
   }
 
@@ -393,24 +408,19 @@ export class SnapshotWindows implements Readonly<Record<WindowName, WindowStats>
   atLeast(i: number, minValue: number, minTrades: number, minVolume: number): boolean {
     const sums = this.#sums;
     const o = 3 * i;
-    const open = OPEN_AT[i] as number;
-    return (
-      (sums[o + 1] as number) + (sums[open + 1] as number) >= minValue &&
-      (sums[o + 2] as number) + (sums[open + 2] as number) >= minTrades &&
-      (sums[o] as number) + (sums[open] as number) >= minVolume
-    );
+    return (sums[o + 1] as number) >= minValue && (sums[o + 2] as number) >= minTrades && (sums[o] as number) >= minVolume;
   }
 
   volumeAt(i: number): number {
-    return (this.#sums[3 * i] as number) + (this.#sums[OPEN_AT[i] as number] as number);
+    return this.#sums[3 * i] as number;
   }
 
   valueAt(i: number): number {
-    return (this.#sums[3 * i + 1] as number) + (this.#sums[(OPEN_AT[i] as number) + 1] as number);
+    return this.#sums[3 * i + 1] as number;
   }
 
   tradesAt(i: number): number {
-    return (this.#sums[3 * i + 2] as number) + (this.#sums[(OPEN_AT[i] as number) + 2] as number);
+    return this.#sums[3 * i + 2] as number;
   }
 
   #get(i: number): WindowStats {
@@ -418,10 +428,9 @@ export class SnapshotWindows implements Readonly<Record<WindowName, WindowStats>
     let stats = read[i];
     if (stats === undefined) {
       const sums = this.#sums;
-      const open = OPEN_AT[i] as number;
-      const volume = (sums[3 * i] as number) + (sums[open] as number);
-      const value = (sums[3 * i + 1] as number) + (sums[open + 1] as number);
-      stats = { vwap: volume > 0 ? value / volume : this.#price, volume, value, trades: (sums[3 * i + 2] as number) + (sums[open + 2] as number) };
+      const volume = sums[3 * i] as number;
+      const value = sums[3 * i + 1] as number;
+      stats = { vwap: volume > 0 ? value / volume : (sums[PRICE_AT] as number), volume, value, trades: sums[3 * i + 2] as number };
       read[i] = stats;
     }
     return stats;

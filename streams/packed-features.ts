@@ -1,6 +1,6 @@
 import type { FeatureSnapshot, Touch } from '../src/core/index.js';
 import type { FeatureBatch, SnapshotRows } from './feature-snapshots.js';
-import { type MarketState, regimes, ROW_SUMS_AT, SNAPSHOT_SUMS, SnapshotWindows } from './market-state.js';
+import { type MarketState, ROW_SUMS, ROW_SUMS_AT, snapshotOfRow } from './market-state.js';
 
 /**
  * Feature batches as typed arrays, the form they cross threads in (src/engine/feature-thread.ts): the
@@ -17,9 +17,9 @@ export interface PackedFeatureBatches {
 }
 
 export const HEAD = 3;
-/** Snapshot numbers before the window sums (SNAPSHOT_SUMS): market, price, volatility, position, high, low, regime code, touch (0 or 1) and its four figures. */
+/** Snapshot numbers before the window sums (ROW_SUMS): market, price, volatility, position, high, low, regime code, touch (0 or 1) and its four figures. */
 const SUMS_AT = 12;
-const ROW = SUMS_AT + SNAPSHOT_SUMS;
+const ROW = SUMS_AT + ROW_SUMS;
 // A row is the market's number, then what MarketState.writeRow writes (see `write`).
 if (SUMS_AT !== 1 + ROW_SUMS_AT) throw new Error('packed-features: the row layout differs from MarketState.writeRow');
 
@@ -149,47 +149,15 @@ export class FeatureBatchUnpacker {
   batch(rows: Float64Array, first: number, count: number, ts: number): FeatureBatch {
     const snapshots: FeatureSnapshot[] = [];
     const names = this.#markets;
-    // The module's constants and the row's first index as local integers (each use of a module constant is a load
+    // The module's constant and the row's first index as local integers (each use of a module constant is a load
     // and a check of the module's context).
     const row = ROW;
-    const sumsAt = SUMS_AT;
     for (let s = 0; s < count; s++) {
       const o = ((first + s) * row) | 0;
       const market = names[rows[o] as number] as string;
-      const price = rows[o + 1] as number;
-      const volatility = rows[o + 2] as number;
-      const position = rows[o + 3] as number;
-      const high = rows[o + 4] as number;
-      const low = rows[o + 5] as number;
-      const regime = regimes(rows[o + 6] as number);
-      const sums = sumsFrom(rows, o + sumsAt);
-      const windows = new SnapshotWindows(sums, price);
-      // The same literals as MarketState.snapshot: one hidden class for every snapshot, wherever it was computed.
-      snapshots.push(
-        rows[o + 7] === 1
-          ? { market, ts, price, windows, volatility, position, high, low, regime, touch: { bidPrice: rows[o + 8] as number, bidSize: rows[o + 9] as number, askPrice: rows[o + 10] as number, askSize: rows[o + 11] as number } satisfies Touch }
-          : { market, ts, price, windows, volatility, position, high, low, regime },
-      );
+      const touch = rows[o + 7] === 1 ? ({ bidPrice: rows[o + 8] as number, bidSize: rows[o + 9] as number, askPrice: rows[o + 10] as number, askSize: rows[o + 11] as number } satisfies Touch) : undefined;
+      snapshots.push(snapshotOfRow(rows, o + 1, market, ts, touch));
     }
     return { ts, snapshots };
   }
 }
-
-/**
- * The SNAPSHOT_SUMS window sums of a packed row from index `j`, as one array literal of doubles (the kind of array
- * `MarketState.snapshot` copies): its elements read with one check of the row's map and stored once as the
- * array is built. A loop storing them one by one into a copy of zeros checked both arrays' maps and bounds at
- * every element, about 29 instructions each, and was most of the unpacking.
- */
-function sumsFrom(rows: Float64Array, j: number): number[] {
-  return [
-    rows[j] as number, rows[j + 1] as number, rows[j + 2] as number, rows[j + 3] as number, rows[j + 4] as number, rows[j + 5] as number,
-    rows[j + 6] as number, rows[j + 7] as number, rows[j + 8] as number, rows[j + 9] as number, rows[j + 10] as number, rows[j + 11] as number,
-    rows[j + 12] as number, rows[j + 13] as number, rows[j + 14] as number, rows[j + 15] as number, rows[j + 16] as number, rows[j + 17] as number,
-    rows[j + 18] as number, rows[j + 19] as number, rows[j + 20] as number, rows[j + 21] as number, rows[j + 22] as number, rows[j + 23] as number,
-    rows[j + 24] as number, rows[j + 25] as number, rows[j + 26] as number, rows[j + 27] as number, rows[j + 28] as number, rows[j + 29] as number,
-    rows[j + 30] as number, rows[j + 31] as number, rows[j + 32] as number, rows[j + 33] as number, rows[j + 34] as number, rows[j + 35] as number,
-    rows[j + 36] as number, rows[j + 37] as number, rows[j + 38] as number, rows[j + 39] as number, rows[j + 40] as number, rows[j + 41] as number,
-  ];
-}
-if (SNAPSHOT_SUMS !== 42) throw new Error('packed-features: sumsFrom reads 42 window sums, the snapshots have ' + String(SNAPSHOT_SUMS));
