@@ -40,13 +40,13 @@ export interface WindowRing {
   /** Every window's volume, value and print count (the sums of `stats`), window w at out[at + 3w …]. */
   readAll(out: number[], at: number): void;
   /** The open bucket's volume, value and print count at out[at …]: what `readAll` adds to each window's closed sums. */
-  readOpenTo(out: Float64Array, at: number): void;
+  readOpen(out: number[], at: number): void;
 }
 
 /**
  * Per-window state: window w's closed sums at o = at + 3w of a double array (`closed`, which may be shared:
- * MarketState gives its three rings one array, so its row copies every window's closed sums with one
- * `set`): volume [o], value [o + 1], trades [o + 2]; its place in the queue in a QueueWindow (below).
+ * MarketState gives its three rings one array, which a snapshot and a packed row read every window's closed
+ * sums from): volume [o], value [o + 1], trades [o + 2]; its place in the queue in a QueueWindow (below).
  *
  * The offsets are written as numbers, not named module constants: a module-level `const` is a slot of the
  * module's context, which optimized code loads and checks at every use (Node 20's compiler does not fold
@@ -258,6 +258,13 @@ export class BucketRing implements WindowRing {
     }
   }
 
+  readOpen(out: number[], at: number): void {
+    out[at] = this.#openVolume;
+    out[at + 1] = this.#openValue;
+    out[at + 2] = this.#openTrades;
+  }
+
+  /** readOpen into a typed array (a snapshot's row packed in place: MarketState.writeRow). */
   readOpenTo(out: Float64Array, at: number): void {
     out[at] = this.#openVolume;
     out[at + 1] = this.#openValue;

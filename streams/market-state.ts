@@ -75,8 +75,8 @@ export class MarketState {
   readonly #ring2: BucketRing;
   readonly #slots: RingSlot[];
   /**
-   * The rings' closed sums, written by them in place (the layout of a row's sums, see OPEN_SUMS; the open sums'
-   * room is not used here): a row is a copy of it and three open buckets.
+   * The rings' closed sums, written by them in place, and room for their open sums (the layout of a row's sums,
+   * see OPEN_SUMS): a snapshot's sums and a packed row are read from it and the three open buckets.
    */
   readonly #sums = closedSums(ROW_SUMS);
   readonly #extremes = new SlidingExtremes(60_000, WINDOW_MS[HIGH_LOW_WINDOW] / 60_000);
@@ -217,23 +217,54 @@ export class MarketState {
     return slot.ring.stats(slot.index, this.price);
   }
 
-  /**
-   * The market's features as of `ts` (≥ every event applied): its row (writeRow) read back as a snapshot, as the
-   * engine's thread reads the feature thread's packed rows (snapshotOfRow), so both build the same snapshots
-   * with the same arithmetic.
-   */
+  /** The market's features as of `ts` (≥ every event applied). */
   snapshot(ts: number): FeatureSnapshot {
-    const row = SCRATCH_ROW;
-    this.writeRow(ts, row, 0);
-    return snapshotOfRow(row, 0, this.market, ts, this.touch);
+    this.#advance(ts);
+    const price = this.price;
+    // The windows' sums are copied now (the rings move on): the three open buckets read into the room after the
+    // closed sums, then each window's closed sum plus its ring's open one in a new array (see stateWindowSums);
+    // their WindowStats are built when read.
+    const all = this.#sums;
+    const openSums = OPEN_SUMS;
+    this.#ring0.readOpen(all, openSums);
+    this.#ring1.readOpen(all, openSums + 3);
+    this.#ring2.readOpen(all, openSums + 6);
+    const sums = stateWindowSums(all, price);
+    const windows = new SnapshotWindows(sums);
+    const volatility = this.#volatility.read();
+    // `* 1` (the same number): the lines came out of the inlined reads as tagged values, each boxed in a heap number
+    // a snapshot for the literal below to unbox again; multiplied, they stay doubles.
+    const high = this.#extremes.high() * 1;
+    const low = this.#extremes.low() * 1;
+    const position = high > low ? Math.min(1, Math.max(0, (price - low) / (high - low))) : 0.5;
+    // classifyRegime of the 1h, 6h, 12h and 24h windows, as codes (no strings until the shared record).
+    const minMove = this.#regimeRule.minMove;
+    const threshold = this.#regimeRule.threshold;
+    // One call site in a loop, not four: the compiler inlines a function's callees up to a total size, and
+    // four copies of regimeCode left the SnapshotWindows constructor, #advance and the volatility's computation as
+    // calls (allocated apart from the snapshot, not folded with it). The module constants are read once
+    // before the loop (each use in it was a load and a check of a module context slot).
+    const sqrtHours = SQRT_HOURS;
+    let k = 0;
+    for (let h = 0, w = REGIME_WINDOW; h < 4; h++, w++) {
+      // The window's VWAP, the last price when nothing traded in it, as BucketRing.stats computes it.
+      const volume = sums[3 * w] as number;
+      const vwap = volume > 0 ? (sums[3 * w + 1] as number) / volume : price;
+      k = k * 3 + regimeCode(price, vwap, Math.max(minMove, volatility * (sqrtHours[h] as number)), threshold);
+    }
+    const regime = regimes(k);
+    // Object literals with a fixed key order: one hidden class for every snapshot, cheap to build and read.
+    return this.touch !== undefined
+      ? { market: this.market, ts, price, windows, volatility, position, high, low, regime, touch: this.touch }
+      : { market: this.market, ts, price, windows, volatility, position, high, low, regime };
   }
 
   /**
    * The snapshot `snapshot(ts)` takes, as the numbers a packed row holds (streams/packed-features.ts), written
    * into `row` from `at` instead of built as objects: the price, volatility, position, high, low, the regime's
    * code (its shared record's: see `regimes`), 1 and the touch's four figures or 0 (the four left as they
-   * were), then the ROW_SUMS sums from `at + ROW_SUMS_AT` (see OPEN_SUMS). `snapshot` reads this row back, so the
-   * numbers are the same; the feature thread packs its batches so, without a snapshot, windows or sums array a market.
+   * were), then the ROW_SUMS sums from `at + ROW_SUMS_AT` (see OPEN_SUMS). The same arithmetic as `snapshot`, so the same
+   * numbers; the feature thread packs its batches so, without a snapshot, windows or sums array a market.
    */
   writeRow(ts: number, row: Float64Array, at: number): void {
     this.#advance(ts);
@@ -283,42 +314,22 @@ export class MarketState {
 /** Where the sums start in a row written by MarketState.writeRow (after the eleven numbers it lists first). */
 export const ROW_SUMS_AT = 11;
 
-/** A row for `snapshot` to write its market's numbers into and read them back from (each snapshot copies them out at once). */
-const SCRATCH_ROW = new Float64Array(ROW_SUMS_AT + ROW_SUMS);
-
-/**
- * The snapshot whose numbers MarketState.writeRow wrote into `row` from `at` (the market's `touch`, if any, given
- * as the object the snapshot holds): what `MarketState.snapshot` returns and what the engine's thread unpacks
- * from the feature thread's packed rows (FeatureBatchUnpacker), one literal for both, so one hidden class.
- */
-export function snapshotOfRow(row: Float64Array, at: number, market: string, ts: number, touch: Touch | undefined): FeatureSnapshot {
-  const price = row[at] as number;
-  const volatility = row[at + 1] as number;
-  const position = row[at + 2] as number;
-  const high = row[at + 3] as number;
-  const low = row[at + 4] as number;
-  const regime = regimes(row[at + 5] as number);
-  const windows = new SnapshotWindows(windowSums(row, at + ROW_SUMS_AT, price));
-  return touch !== undefined
-    ? { market, ts, price, windows, volatility, position, high, low, regime, touch }
-    : { market, ts, price, windows, volatility, position, high, low, regime };
-}
-
 /**
  * A snapshot's window sums (SnapshotWindows): every window's volume, value and print count in WINDOWS order (each
  * its closed sum plus its ring's open one, the additions every reader of a window made), then the last price
- * (the VWAP of a window where nothing traded): WINDOW_SUMS + 1 numbers, where the row has ROW_SUMS.
+ * (the VWAP of a window where nothing traded): WINDOW_SUMS + 1 numbers, where a row of sums has ROW_SUMS.
  */
 const WINDOW_SUMS = 3 * WINDOWS.length;
 const PRICE_AT = WINDOW_SUMS;
 
 /**
- * A snapshot's sums (see WINDOW_SUMS) from a row's sums at `j`, as one array literal of doubles: its elements read
- * with one check of the row's map and stored once as the array is built (a loop storing them one by one checked
- * both arrays' maps and bounds at every element, about 29 instructions each). Each ring's open sums are read
- * once; the offsets are numbers, checked against OPEN_AT below.
+ * A snapshot's sums (see WINDOW_SUMS) from a packed row's sums at `j` (the engine's thread unpacking the feature
+ * thread's rows: FeatureBatchUnpacker), as one array literal of doubles: its elements read with one check of the
+ * row's map and stored once as the array is built (a loop storing them one by one checked both arrays' maps and
+ * bounds at every element, about 29 instructions each). Each ring's open sums are read once; the offsets are
+ * numbers, checked against OPEN_AT below.
  */
-function windowSums(row: Float64Array, j: number, price: number): number[] {
+export function windowSums(row: Float64Array, j: number, price: number): number[] {
   const a0 = row[j + 33] as number, a1 = row[j + 34] as number, a2 = row[j + 35] as number;
   const b0 = row[j + 36] as number, b1 = row[j + 37] as number, b2 = row[j + 38] as number;
   const c0 = row[j + 39] as number, c1 = row[j + 40] as number, c2 = row[j + 41] as number;
@@ -334,6 +345,31 @@ function windowSums(row: Float64Array, j: number, price: number): number[] {
     (row[j + 24] as number) + b0, (row[j + 25] as number) + b1, (row[j + 26] as number) + b2,
     (row[j + 27] as number) + c0, (row[j + 28] as number) + c1, (row[j + 29] as number) + c2,
     (row[j + 30] as number) + c0, (row[j + 31] as number) + c1, (row[j + 32] as number) + c2,
+    price,
+  ];
+}
+
+/**
+ * windowSums from a market state's own sums (MarketState.snapshot: the closed sums, the open ones read into the
+ * room after them), the same additions in the same order. A function of its own, not windowSums given either
+ * kind of array: each stays compiled for one kind (a typed array there, an array of doubles here).
+ */
+function stateWindowSums(sums: readonly number[], price: number): number[] {
+  const a0 = sums[33] as number, a1 = sums[34] as number, a2 = sums[35] as number;
+  const b0 = sums[36] as number, b1 = sums[37] as number, b2 = sums[38] as number;
+  const c0 = sums[39] as number, c1 = sums[40] as number, c2 = sums[41] as number;
+  return [
+    (sums[0] as number) + a0, (sums[1] as number) + a1, (sums[2] as number) + a2,
+    (sums[3] as number) + a0, (sums[4] as number) + a1, (sums[5] as number) + a2,
+    (sums[6] as number) + a0, (sums[7] as number) + a1, (sums[8] as number) + a2,
+    (sums[9] as number) + a0, (sums[10] as number) + a1, (sums[11] as number) + a2,
+    (sums[12] as number) + a0, (sums[13] as number) + a1, (sums[14] as number) + a2,
+    (sums[15] as number) + a0, (sums[16] as number) + a1, (sums[17] as number) + a2,
+    (sums[18] as number) + b0, (sums[19] as number) + b1, (sums[20] as number) + b2,
+    (sums[21] as number) + b0, (sums[22] as number) + b1, (sums[23] as number) + b2,
+    (sums[24] as number) + b0, (sums[25] as number) + b1, (sums[26] as number) + b2,
+    (sums[27] as number) + c0, (sums[28] as number) + c1, (sums[29] as number) + c2,
+    (sums[30] as number) + c0, (sums[31] as number) + c1, (sums[32] as number) + c2,
     price,
   ];
 }

@@ -1,6 +1,6 @@
 import type { FeatureSnapshot, Touch } from '../src/core/index.js';
 import type { FeatureBatch, SnapshotRows } from './feature-snapshots.js';
-import { type MarketState, ROW_SUMS, ROW_SUMS_AT, snapshotOfRow } from './market-state.js';
+import { type MarketState, regimes, ROW_SUMS, ROW_SUMS_AT, SnapshotWindows, windowSums } from './market-state.js';
 
 /**
  * Feature batches as typed arrays, the form they cross threads in (src/engine/feature-thread.ts): the
@@ -149,14 +149,26 @@ export class FeatureBatchUnpacker {
   batch(rows: Float64Array, first: number, count: number, ts: number): FeatureBatch {
     const snapshots: FeatureSnapshot[] = [];
     const names = this.#markets;
-    // The module's constant and the row's first index as local integers (each use of a module constant is a load
+    // The module's constants and the row's first index as local integers (each use of a module constant is a load
     // and a check of the module's context).
     const row = ROW;
+    const sumsAt = SUMS_AT;
     for (let s = 0; s < count; s++) {
       const o = ((first + s) * row) | 0;
       const market = names[rows[o] as number] as string;
-      const touch = rows[o + 7] === 1 ? ({ bidPrice: rows[o + 8] as number, bidSize: rows[o + 9] as number, askPrice: rows[o + 10] as number, askSize: rows[o + 11] as number } satisfies Touch) : undefined;
-      snapshots.push(snapshotOfRow(rows, o + 1, market, ts, touch));
+      const price = rows[o + 1] as number;
+      const volatility = rows[o + 2] as number;
+      const position = rows[o + 3] as number;
+      const high = rows[o + 4] as number;
+      const low = rows[o + 5] as number;
+      const regime = regimes(rows[o + 6] as number);
+      const windows = new SnapshotWindows(windowSums(rows, o + sumsAt, price));
+      // The same literals as MarketState.snapshot: one hidden class for every snapshot, wherever it was computed.
+      snapshots.push(
+        rows[o + 7] === 1
+          ? { market, ts, price, windows, volatility, position, high, low, regime, touch: { bidPrice: rows[o + 8] as number, bidSize: rows[o + 9] as number, askPrice: rows[o + 10] as number, askSize: rows[o + 11] as number } satisfies Touch }
+          : { market, ts, price, windows, volatility, position, high, low, regime },
+      );
     }
     return { ts, snapshots };
   }
