@@ -270,9 +270,8 @@ export class MarketState {
     this.#advance(ts);
     const price = this.price;
     const s = at + ROW_SUMS_AT;
-    // One call: a typed array's `set` from an array of doubles copies them in a loop of its own, where a loop here
-    // checked both arrays' maps and bounds an element (about 24 instructions each). The open sums follow.
-    row.set(this.#sums, s);
+    // The closed sums, then the open ones.
+    copyClosedSums(this.#sums, row, s);
     const openSums = s + OPEN_SUMS;
     this.#ring0.readOpenTo(row, openSums);
     this.#ring1.readOpenTo(row, openSums + 3);
@@ -374,6 +373,27 @@ function stateWindowSums(sums: readonly number[], price: number): number[] {
   ];
 }
 if (ROW_SUMS !== 42 || OPEN_AT.join() !== '33,33,33,33,33,33,36,36,36,39,39') throw new Error('market-state: windowSums reads another layout of a row\'s sums');
+
+/**
+ * The OPEN_SUMS closed sums of a state's array into a packed row from `s`, one statement each (offsets as numbers,
+ * checked below). A typed array's `set` from an array of doubles goes through the runtime's copy, element by
+ * element (about 550 instructions a row, the 42 of the array), and a loop here checked both arrays' maps and
+ * bounds an element (about 24 instructions each).
+ */
+function copyClosedSums(sums: readonly number[], row: Float64Array, s: number): void {
+  row[s] = sums[0] as number; row[s + 1] = sums[1] as number; row[s + 2] = sums[2] as number;
+  row[s + 3] = sums[3] as number; row[s + 4] = sums[4] as number; row[s + 5] = sums[5] as number;
+  row[s + 6] = sums[6] as number; row[s + 7] = sums[7] as number; row[s + 8] = sums[8] as number;
+  row[s + 9] = sums[9] as number; row[s + 10] = sums[10] as number; row[s + 11] = sums[11] as number;
+  row[s + 12] = sums[12] as number; row[s + 13] = sums[13] as number; row[s + 14] = sums[14] as number;
+  row[s + 15] = sums[15] as number; row[s + 16] = sums[16] as number; row[s + 17] = sums[17] as number;
+  row[s + 18] = sums[18] as number; row[s + 19] = sums[19] as number; row[s + 20] = sums[20] as number;
+  row[s + 21] = sums[21] as number; row[s + 22] = sums[22] as number; row[s + 23] = sums[23] as number;
+  row[s + 24] = sums[24] as number; row[s + 25] = sums[25] as number; row[s + 26] = sums[26] as number;
+  row[s + 27] = sums[27] as number; row[s + 28] = sums[28] as number; row[s + 29] = sums[29] as number;
+  row[s + 30] = sums[30] as number; row[s + 31] = sums[31] as number; row[s + 32] = sums[32] as number;
+}
+if (OPEN_SUMS !== 33) throw new Error('market-state: copyClosedSums copies 33 closed sums, a row has ' + String(OPEN_SUMS));
 
 /** √hours of the regime horizons (Math.sqrt is exact to the last bit, so these are what classifyRegime computes). */
 const SQRT_HOURS = [Math.sqrt(1), Math.sqrt(6), Math.sqrt(12), Math.sqrt(24)];
