@@ -2,7 +2,7 @@ import { BadResponse, BaseError, ExchangeNotAvailable, InvalidNonce, NetworkErro
 import { Subject, type Observable } from 'rxjs';
 import type { Balance, Clock, Exchange, LimitOrderRequest, MarketRules, Order, OrderEvent, RejectReason } from '../../core/index.js';
 import { baseOf, quoteOf, wallClock } from '../../core/index.js';
-import { retryWithBackoff, sleep } from '../../net/retry.js';
+import { retryWithBackoff, settledWithin, sleep } from '../../net/retry.js';
 import type { CcxtDialect, CcxtDialectFactory, OrderRef, TradeFees } from './ccxt-dialect.js';
 import { createCcxt, type CcxtOptions } from './create-ccxt.js';
 import { isDuplicateClientId } from './duplicate-client-id.js';
@@ -671,9 +671,7 @@ export class CcxtExchange implements Exchange {
     this.#hurry = true;
     const checks = [...this.#feeChecks.values()];
     for (const check of checks) check.wake();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled(checks.map((c) => c.done)), new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, timeoutMs))))]);
-    clearTimeout(timer);
+    await settledWithin(Promise.allSettled(checks.map((c) => c.done)), timeoutMs);
     return this.#feeChecks.size;
   }
 

@@ -2,7 +2,7 @@ import { BadSymbol } from 'ccxt';
 import { Observable, Subject, type Subscription } from 'rxjs';
 import { baseOf, type Balance, type LimitOrderRequest, type LookupReply, type MarketRules, type MarketSymbol, type Order, type OrderEvent, type PendingOrder, type Venue } from '../../core/index.js';
 import type { OrderSlot } from '../../../machines/index.js';
-import { sleep } from '../../net/retry.js';
+import { settledWithin, sleep } from '../../net/retry.js';
 import { roundAmountDown } from '../tick-math.js';
 import { withoutQueries, type BalancePush, type CcxtExchange } from './ccxt-exchange.js';
 
@@ -408,9 +408,7 @@ export class LiveAccount implements Venue {
 
   /** A balance read asked for now, waited for at most `SELL_READ_WAIT_MS`; a failed one leaves the view as it was (said and retried by `#readFailed`). */
   async #readFirst(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.refresh().catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, SELL_READ_WAIT_MS)))]);
-    clearTimeout(timer);
+    await settledWithin(this.refresh(), SELL_READ_WAIT_MS);
   }
 
   #placeCapped(request: LimitOrderRequest): Promise<Order | undefined> {
@@ -442,9 +440,7 @@ export class LiveAccount implements Venue {
     while (this.#requests.size > 0) {
       const left = deadline - Date.now();
       if (left <= 0) break;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.allSettled([...this.#requests]), new Promise((resolve) => (timer = setTimeout(resolve, left)))]);
-      clearTimeout(timer);
+      await settledWithin(Promise.allSettled([...this.#requests]), left);
     }
     // The stop listens no longer: a placement still retrying sends no further attempt (CcxtExchange.stopPlacing).
     this.#exchange.stopPlacing();
