@@ -10,7 +10,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,6 +82,16 @@ async function measure(variants: readonly Variant[], floor: number[]): Promise<v
   }
 }
 
+/**
+ * FIRST_DATA_MARK=1 for a tree whose replay marks its first batch reaching the engine (FIRST_BATCH_MARK):
+ * such a tree starts reading before it has loaded the engine, so its reader thread's first message comes
+ * early, and only the mark says when the engine has the data (bench/_first-read.mjs).
+ */
+function firstDataMark(tree: string): NodeJS.ProcessEnv {
+  const replay = ['dist/src/market-data/replay.js', 'src/market-data/replay.ts'].map((file) => join(tree, file)).find(existsSync);
+  return replay !== undefined && readFileSync(replay, 'utf8').includes('coinrx:first-batch') ? { FIRST_DATA_MARK: '1' } : {};
+}
+
 function figuresOf(v: Variant): Record<string, number> {
   return { help_ms: median(v.help), backtest_first_data_ms: median(v.firstData), backtest_one_candle_ms: median(v.oneCandle) };
 }
@@ -89,7 +99,7 @@ function figuresOf(v: Variant): Record<string, number> {
 export async function run(): Promise<Record<string, unknown>> {
   // What a user runs after `npm install`: build first when the tree has changed since the last build.
   if (!buildIsCurrent(root)) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
-  const variant = (tree: string, env: NodeJS.ProcessEnv = {}): Variant => ({ tree, env, help: [], firstData: [], oneCandle: [] });
+  const variant = (tree: string, env: NodeJS.ProcessEnv = {}): Variant => ({ tree, env: { ...env, ...firstDataMark(tree) }, help: [], firstData: [], oneCandle: [] });
   const built = variant(root);
   const source = variant(root, { COINRX_FROM_SOURCE: '1' });
   const previousTree = process.env['BENCH_PREVIOUS'];

@@ -7,6 +7,7 @@ import { cpSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { importRxjsParts } from './rxjs-parts.js';
+import { vendorZod } from './vendor-zod.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = `${root}dist`;
@@ -17,6 +18,7 @@ try {
   const startedAt = new Date();
   execFileSync(process.execPath, [tsc, '-p', `${root}tsconfig.build.json`], { stdio: 'inherit' });
   importRxjsParts(dist);
+  await vendorZod(dist);
   cpSync(`${root}src/report/page`, `${dist}/src/report/page`, { recursive: true });
   const { COMMANDS } = await import(pathToFileURL(`${dist}/src/cli/commands/index.js`).href);
   const { describeCommands, MANIFEST_FILE } = await import(pathToFileURL(`${dist}/src/cli/command-manifest.js`).href);

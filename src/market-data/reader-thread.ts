@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { InputError, type MarketEvent } from '../core/index.js';
 import { columnRing } from './column-ring.js';
@@ -34,7 +34,12 @@ export async function useReaderThread(inputs: readonly ReadInput[], env: NodeJS.
   if (forced === '0' || forced === '1') return forced === '1';
   let bytes = 0;
   for (const input of inputs) {
-    bytes += await stat(input.file).then((s) => s.size, () => 0);
+    // Synchronous, as expandPaths is; a file that cannot be read counts nothing here (its read says why).
+    try {
+      bytes += statSync(input.file).size;
+    } catch {
+      continue;
+    }
     if (bytes >= READER_THREAD_MIN_BYTES) return true;
   }
   return false;

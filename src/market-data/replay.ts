@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync, statSync, type Stats } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Observable } from 'rxjs';
 import { InputError, type MarketEvent, type MarketSymbol } from '../core/index.js';
@@ -53,27 +53,40 @@ export interface ReplaySource {
   stats(): ReplayStats;
 }
 
+/**
+ * The `performance.mark` made when a read hands its first batch to its consumer (the engine): the moment
+ * `npm run bench -- startup` calls the first data (bench/_first-read.mjs).
+ */
+export const FIRST_BATCH_MARK = 'coinrx:first-batch';
+
 const NOT_DATA = /^(readme|license|licence|notice|changelog)|\.(md|txt|html|py|ts|js|sh|yml|yaml|toml)$/i;
 
-/** Files to read: plain paths as given; directories expand to their data files, sorted, recursively. */
+/**
+ * Files to read: plain paths as given; directories expand to their data files, sorted, recursively.
+ * Synchronous calls under the promise: a few dozen stats, and a read started while a command's modules
+ * load (backtest.ts) reaches its reader thread at once instead of queueing behind the loader's file reads.
+ */
 export async function expandPaths(paths: readonly string[]): Promise<{ file: string; fromDirectory: boolean }[]> {
   const out: { file: string; fromDirectory: boolean }[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    const names = (await readdir(dir)).sort();
+  const walk = (dir: string): void => {
+    const names = readdirSync(dir).sort();
     for (const name of names) {
       if (name.startsWith('.') || NOT_DATA.test(name)) continue;
       const full = join(dir, name);
-      if ((await stat(full)).isDirectory()) await walk(full);
+      if (statSync(full).isDirectory()) walk(full);
       else out.push({ file: full, fromDirectory: true });
     }
   };
   for (const p of paths) {
-    const info = await stat(p).catch((err: unknown) => {
+    let info: Stats;
+    try {
+      info = statSync(p);
+    } catch (err) {
       throw new ReplayFileError(p, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : `cannot read (${(err as Error).message})`, { cause: err });
-    });
+    }
     if (info.isDirectory()) {
       const before = out.length;
-      await walk(p);
+      walk(p);
       if (out.length === before) throw new ReplayFileError(p, 'the directory holds no data files');
     } else out.push({ file: p, fromDirectory: false });
   }
@@ -113,6 +126,16 @@ export function openReplay(paths: readonly string[], options: ReplayOptions = {}
   if (options.reorderWindowMs !== undefined) readOptions.reorderWindowMs = options.reorderWindowMs;
   if (options.onFileError !== undefined) readOptions.onFileError = options.onFileError;
   async function* batches(): AsyncGenerator<MarketEvent[]> {
+    let first = true;
+    for await (const batch of read()) {
+      if (first) {
+        first = false;
+        performance.mark(FIRST_BATCH_MARK);
+      }
+      yield batch;
+    }
+  }
+  async function* read(): AsyncGenerator<MarketEvent[]> {
     const inputs = await expandPaths(paths);
     // Before any event: one market's files that would be mixed are refused (same-market-files.ts).
     await checkSameMarketFiles(inputs, readOptions);

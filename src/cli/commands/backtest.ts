@@ -1,17 +1,8 @@
-import { useFeatureThread } from '../../engine/feature-thread.js';
-import { backtestNode, loadBacktestCheckpoint, NoMarketEventsError, type BacktestCheckpoint } from '../../engine/nodes/backtest-node.js';
-import { UsageError } from '../args.js';
-import { writeBacktestOutput } from '../../engine/backtest-output.js';
 import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
-import { prepareOutputFolder } from '../output.js';
-import { ProgressBar } from '../progress.js';
-import { rangeErrorsAsUsage, TIME_RANGE_FLAGS, timeRangeArgs } from '../time-range-flags.js';
-import { cleanSpanOf, decideOverlap } from '../../engine/model-spans.js';
+import { readAhead } from '../../market-data/read-ahead.js';
+import { TIME_RANGE_FLAGS } from '../time-range-flags.js';
 import { STRATEGY_FLAGS } from '../strategy-flag.js';
-import { progressDetail, summaryLines } from './backtest-summary.js';
-import { balanceLine, checkQuoteAgainstData, commandConfig, noEventsError, quoteFlag, replayFromArgs, reportStats } from './replay-input.js';
-import { openReplayRun } from './replay-run.js';
-import { reportStoreLoss } from './store-loss.js';
+import { replayFromArgs } from './replay-args.js';
 
 export const backtestCommand: Command = {
   name: 'backtest',
@@ -34,70 +25,17 @@ export const backtestCommand: Command = {
     ...CONFIG_FLAGS,
   },
   async run(args, io) {
-    const config = commandConfig(args, io);
-    // A trained model is backtested on data it has not seen unless asked (src/engine/model-spans.ts).
-    const overlap = decideOverlap(timeRangeArgs(args), await cleanSpanOf(config).catch(() => undefined), args.booleans.has('allow-overlap'));
-    if (overlap.kind === 'refused') throw new UsageError(overlap.error);
-    if (overlap.kind === 'in-sample') io.stderr.write(`backtest: warning: ${overlap.warning}\n`);
-    else if (overlap.note) io.stderr.write(`backtest: ${overlap.note}\n`);
-    const range = overlap.range;
+    // The read starts first: its thread opens, gunzips and parses the files while the engine's modules and
+    // the configuration load (about a third of the way to the first event: docs/benchmarks.md, startup).
     const source = replayFromArgs(args, io);
-    const out = args.strings.get('out') ?? 'out/backtest';
-    prepareOutputFolder(out);
-    const quote = quoteFlag(args);
-    if (quote !== undefined) await checkQuoteAgainstData(args, quote);
-    const run = await openReplayRun('backtest', args, config, io, 'run without checkpoints');
-    if (run === undefined) return 1;
-    const { scorer, strategy, store } = run;
-    const everyText = args.strings.get('checkpoint-every');
-    const every = everyText === undefined ? (store.backend === 'redis' ? 100_000 : 0) : Number(everyText);
-    if (!(Number.isInteger(every) && every >= 0)) throw new UsageError(`--checkpoint-every must be a whole number of events, got "${everyText}"`);
-    let resume: BacktestCheckpoint | undefined;
-    if (args.booleans.has('resume')) {
-      resume = await loadBacktestCheckpoint(store);
-      if (resume === undefined) {
-        await store.close();
-        throw new UsageError(`--resume: no checkpoint of bot "${config.botId}" in the ${store.backend} store${store.backend === 'memory' ? ' (set REDIS_URL to the Redis the run wrote to)' : ''}`);
-      }
-      io.stderr.write(`backtest: resuming from the checkpoint after ${resume.index} events (${new Date(resume.engine.ts).toISOString()})\n`);
+    const batches = readAhead(source.batches());
+    try {
+      const { runBacktestCommand } = await import('./backtest-run.js');
+      return await runBacktestCommand(args, io, source, batches);
+    } finally {
+      // A run stopped before reading (a bad configuration) stops the read too. Not awaited: the read's first
+      // batch may still be on its way, and the error must not wait for it (the thread holds no process open).
+      void batches.return().catch(() => undefined);
     }
-    const bar = new ProgressBar(io.stderr, io.interactive, 'backtest');
-    const result = await rangeErrorsAsUsage(backtestNode({
-      config,
-      batches: source.batches(),
-      store,
-      checkpointEvery: every,
-      range,
-      ...(quote ? { quote } : {}),
-      ...(resume ? { resume } : {}),
-      signal: io.signal,
-      onProgress: (events, ts) => bar.status(progressDetail(events, ts)),
-      onRun: (run) => void io.stderr.write(balanceLine('backtest', run.config)),
-      ...(scorer ? { scorer } : {}),
-      ...(strategy ? { strategy } : {}),
-      featureThread: await useFeatureThread(args.lists.get('data') ?? []),
-    })
-      .catch(async (error: unknown) => {
-        await store.close(1_000);
-        throw error instanceof NoMarketEventsError ? noEventsError(source) : error;
-      })
-      .finally(() => bar.done()));
-    await store.close();
-    reportStoreLoss(store, 'backtest', io);
-    await writeBacktestOutput(out, result, config, source.stats());
-    io.stdout.write(`${summaryLines(result, out).join('\n')}\n`);
-    // With other markets a shut gate is read off the ranking's returns; with one coin it is easy to take for a bug.
-    const used = result.config ?? config;
-    if (result.results?.market.markets === 1 && result.results.decisions.length === 0 && used.strategy.gate.edge) {
-      io.stderr.write('backtest: no decision with one market: the entry gate never opened (the coin\'s paper trades, closed by the profile\'s exits, never expected more than strategy.gate.margin after fees); trade it without the gate with --set strategy.gate.edge=false\n');
-    }
-    const late = source.stats().outOfOrder;
-    // Replayed at the latest time seen (the kernel's clock never goes back), and left out of their market's features.
-    const order = late > 0 ? `${late} event(s) older than the one before them in their file, fed at the later time; ` : '';
-    const stale = result.dataGaps?.stalePositions ?? [];
-    // Said again on the closing line: the final equity counts these at a price the data stopped giving.
-    const staleText = stale.length > 0 ? `${stale.length} open position(s) valued at a stale price (${stale.map((p) => p.market).join(', ')}: see "stale" above); ` : '';
-    reportStats(source, io, `${order}${staleText}${io.signal.aborted ? 'interrupted: the results cover the data read so far' : 'done'}`);
-    return io.signal.aborted ? 130 : 0;
   },
 };

@@ -9,7 +9,8 @@ import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
 import { estimateRecords } from '../input-records-estimate.js';
 import { ParallelJsonWriter } from '../parallel-json-writer.js';
 import { LineWriter, prepareOutputFile, SNAPSHOT_FIELDS, snapshotSerializer, WINDOW_STATS, type FeatureSelection, type SnapshotField, type WindowStat } from '../output.js';
-import { commandConfig, durationFlag, pumpRange, replayFromArgs, reportStats } from './replay-input.js';
+import { commandConfig, durationFlag, pumpRange, reportStats } from './replay-input.js';
+import { replayFromArgs } from './replay-args.js';
 import { TIME_RANGE_FLAGS, timeRangeArgs } from '../time-range-flags.js';
 import { inTimeRange, type TimeRange } from '../../core/time-range.js';
 

@@ -18,7 +18,8 @@ import { UsageError, type ParsedArgs } from '../args.js';
 import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { TIME_RANGE_FLAGS, timeRangeArgs } from '../time-range-flags.js';
-import { commandConfig, marketFlag, quoteFlag } from './replay-input.js';
+import { commandConfig, quoteFlag } from './replay-input.js';
+import { marketFlag } from './replay-args.js';
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 

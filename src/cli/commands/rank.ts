@@ -4,7 +4,8 @@ import { marketPipeline } from '../../engine/market-pipeline.js';
 import { UsageError } from '../args.js';
 import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
 import { LineWriter, prepareOutputFile } from '../output.js';
-import { commandConfig, durationFlag, pumpRange, replayFromArgs, reportStats } from './replay-input.js';
+import { commandConfig, durationFlag, pumpRange, reportStats } from './replay-input.js';
+import { replayFromArgs } from './replay-args.js';
 import { TIME_RANGE_FLAGS, timeRangeArgs } from '../time-range-flags.js';
 import { writeRankingsInRange } from '../rankings-in-range.js';
 

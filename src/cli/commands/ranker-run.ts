@@ -19,7 +19,8 @@ import { timeRangeArgs } from '../time-range-flags.js';
 import type { CommandIo } from '../command.js';
 import { LineWriter, prepareOutputFile } from '../output.js';
 import { ProgressBar } from '../progress.js';
-import { pumpRange, replayFromArgs, reportStats } from './replay-input.js';
+import { pumpRange, reportStats } from './replay-input.js';
+import { replayFromArgs } from './replay-args.js';
 import { writeRankingsInRange } from '../rankings-in-range.js';
 
 /** `--from`/`--to`/`--timerange` (src/core/time-range.ts): either end may be open. */

@@ -2,13 +2,13 @@ import { Subject } from 'rxjs';
 import type { MarketEvent } from '../../core/index.js';
 import { loadConfig, type Config } from '../../config.js';
 import { basename } from 'node:path';
-import { expandPaths, hintsFromFileName, openReplay, parseMarketName, parseQuoteName, REPLAY_FORMATS, type ReplaySource } from '../../market-data/index.js';
+import { expandPaths, hintsFromFileName, parseQuoteName, type ReplaySource } from '../../market-data/index.js';
+import { marketFlag } from './replay-args.js';
 import { InputError } from '../../core/index.js';
 import { isDefaultInitialBalance } from '../../config.js';
-import { parseDuration, type MarketSymbol } from '../../core/index.js';
+import { parseDuration } from '../../core/index.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import type { CommandIo } from '../command.js';
-import type { ReplayFormat } from '../../market-data/index.js';
 import type { TimeRange } from '../../core/time-range.js';
 import { quoteOf } from '../../core/market-symbol.js';
 
@@ -26,21 +26,6 @@ export function durationFlag(args: ParsedArgs, name: string): number | undefined
   } catch (error) {
     throw new UsageError(`--${name}: ${(error as Error).message}`);
   }
-}
-
-export function replayFromArgs(args: ParsedArgs, io: CommandIo): ReplaySource {
-  const data = args.lists.get('data');
-  if (!data || data.length === 0) throw new UsageError('--data is required (a file or a directory of recorded market data)');
-  const market = marketFlag(args);
-  const format = args.strings.get('format');
-  if (format !== undefined && !(REPLAY_FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`--format ${format}: unknown format; one of ${REPLAY_FORMATS.join(', ')}`);
-  }
-  return openReplay(data, {
-    ...(market ? { market } : {}),
-    ...(format ? { format: format as ReplayFormat } : {}),
-    onMalformed: (info) => io.stderr.write(`warning: ${info.file}:${info.line}: ${info.reason} (such records are skipped and counted)\n`),
-  });
 }
 
 /**
@@ -83,15 +68,6 @@ export async function pumpRange(range: TimeRange, source: ReplaySource, events$:
 export function reportStats(source: ReplaySource, io: CommandIo, extra: string): void {
   const s = source.stats();
   io.stderr.write(`read ${s.events} events from ${s.files.length} file(s); ${s.malformed} malformed and ${s.ignored} ignored records skipped; ${extra}\n`);
-}
-
-/** `--market`, checked: BASE/QUOTE (`BTCUSDT` is refused with the likely meaning). */
-export function marketFlag(args: ParsedArgs): MarketSymbol | undefined {
-  const text = args.strings.get('market');
-  if (text === undefined) return undefined;
-  const market = parseMarketName(text);
-  if (typeof market !== 'string') throw new UsageError(`--market: ${market.reason}`);
-  return market;
 }
 
 /** `--quote`, checked and upper-cased. */
