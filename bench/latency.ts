@@ -59,7 +59,7 @@ function summary(runs: (Figures | { error: string })[]): Record<string, unknown>
   const headline = byP99[Math.floor((byP99.length - 1) / 2)] as Figures;
   return {
     ...headline,
-    ...(runs.length > 1 ? { runs: runs.map((r) => ('error' in r ? r : { load_average: r.load_average, frames_received: r['frames_received'], tick_to_order_ms: { p50: r.tick_to_order_ms.p50, p99: r.tick_to_order_ms.p99, p99_9: r.tick_to_order_ms.p99_9, max: r.tick_to_order_ms.max }, batch_frame_orders_p50_ms: batchMedians(r) })) } : {}),
+    ...(runs.length > 1 ? { runs: runs.map((r) => ('error' in r ? r : { load_average: r.load_average, frames_received: r['frames_received'], tick_to_order_ms: { p50: r.tick_to_order_ms.p50, p99: r.tick_to_order_ms.p99, p99_9: r.tick_to_order_ms.p99_9, max: r.tick_to_order_ms.max }, batch_frame_orders_p50_ms: batchMedians(r), slowest_1pct_waiting_for_core_p50_ms: (r['slowest_1pct_orders_waiting_for_core_ms'] as { p50?: number } | undefined)?.p50 })) } : {}),
   };
 }
 
