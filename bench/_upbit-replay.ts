@@ -6,7 +6,8 @@
  * prints `{"sent": n}` and exits.
  *
  * It stands in for a remote exchange, whose servers are not the bot's machine: it runs at the lowest
- * priority (nice 19), so on a machine with fewer free cores than the two processes need the bot is not
+ * priority (nice 19: bench/_latency-paper.ts starts it under `nice -n 19`, which every thread inherits;
+ * setPriority below reaches only the calling thread on Linux, for a start without it), so on a machine with fewer free cores than the two processes need the bot is not
  * kept waiting for a core by its own data source, and it sleeps through gaps of a millisecond or more
  * in its schedule instead of spinning. What is timed (a frame's arrival to the order) is unchanged.
  */
