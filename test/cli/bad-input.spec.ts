@@ -121,6 +121,16 @@ describe('bad input: one line, no stack, non-zero exit (the real CLI)', { timeou
     expect(result.stderr).toMatch(new RegExp(`^monitor: cannot reach redis://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\); attempt 1, retrying in 1 s$`, 'm'));
   });
 
+  it.concurrent('a folder of many files that are not market data: the line names five with why, and counts the rest', async () => {
+    const folder = join(dir, 'not-data');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'a-empty.csv'), '');
+    for (let i = 0; i < 11; i++) writeFileSync(join(folder, `b-note${i}.dat`), `note ${i}\n`);
+    const result = await run(['backtest', '--data', folder, '--out', join(dir, 'out', 'not-data')]);
+    expectOneLine(result, 'backtest', /no market events in .*a-empty\.csv \(empty file\), .*b-note0\.dat \(unrecognised first line "note 0"\), .* and 7 more file\(s\)$/);
+    expect(result.stderr.match(/b-note\d+\.dat/g)).toHaveLength(4);
+  });
+
   it.concurrent('status and report with what does not exist', async () => {
     const port = await freePort();
     expectOneLine(await run(['status'], { REDIS_URL: `redis://127.0.0.1:${port}` }), 'status', new RegExp(`Redis at redis://127\\.0\\.0\\.1:${port} does not answer \\(ECONNREFUSED\\)`));

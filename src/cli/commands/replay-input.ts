@@ -99,9 +99,15 @@ export function balanceLine(command: string, config: Config): string {
   return `${command}: trading ${quote} markets from ${sim.initialBalance.toLocaleString('en-US', { maximumFractionDigits: 8 })} ${quote} (${from})\n`;
 }
 
+/** Files named in the error of a read that produced nothing; a folder of hundreds gets one line, not hundreds. */
+const NO_EVENTS_FILES_SHOWN = 5;
+
 /** A read that produced no events, said with the files that were read and why each gave nothing. */
 export function noEventsError(source: ReplaySource): InputError {
   const files = source.stats().files;
-  const why = files.map((f) => `${f.file} (${f.records === 0 ? 'empty' : f.skipped ?? `${f.malformed} malformed, ${f.ignored} ignored records`})`);
-  return new InputError(`no market events in ${why.length > 0 ? why.join(', ') : 'the data'}`);
+  // A file skipped as not market data has no records either: its reason says more than "empty".
+  const why = files.map((f) => `${f.file} (${f.skipped ?? (f.records === 0 ? 'empty' : `${f.malformed} malformed, ${f.ignored} ignored records`)})`);
+  const more = why.length - NO_EVENTS_FILES_SHOWN;
+  const listed = more > 0 ? `${why.slice(0, NO_EVENTS_FILES_SHOWN).join(', ')} and ${more} more file(s)` : why.join(', ');
+  return new InputError(`no market events in ${why.length > 0 ? listed : 'the data'}`);
 }
