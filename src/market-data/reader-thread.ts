@@ -38,7 +38,7 @@ export async function useReaderThread(inputs: readonly ReadInput[], env: NodeJS.
     try {
       bytes += statSync(input.file).size;
     } catch {
-      continue;
+      // unreadable: counts nothing
     }
     if (bytes >= READER_THREAD_MIN_BYTES) return true;
   }
