@@ -12,9 +12,10 @@
  * Only orders and decisions made while a frame is handled are timed; one made by a timer is counted
  * apart (timed from the latest frame), and what happens at the stop (Ctrl-C) is only counted. Event-loop
  * lag (1 ms resolution) is sampled from the first frame on (the command's own start-up is not trading).
- * GC pauses are observed; the slowest orders are listed with the pauses that overlap them and with the
- * CPU time the process had since their chunk's read (wall far above CPU: it waited for a core, the
- * machine's load, not its own work). LATENCY_DUMP=<file> writes every order and decision sample as JSON for analysis.
+ * GC pauses are observed; the slowest orders are listed with the pauses that overlap them and with their
+ * frame's time waiting for a core (the bot's thread runnable, another thread or process on the core: the
+ * machine's load, not its own work) and the rest, its work. Nothing but the wall clock is read at a frame or a chunk.
+ * LATENCY_DUMP=<file> writes every order and decision sample as JSON for analysis.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,8 +39,6 @@ interface Sample {
   readonly ms: number;
   /** From the read of the socket chunk that carried the frame. */
   readonly fromRead: number;
-  /** CPU time the process used (all its threads) in the `fromRead` span: far below it means it waited for a core. */
-  readonly cpu: number;
   readonly at: number;
 }
 
@@ -87,8 +86,6 @@ const ws = createRequire(join(root, 'package.json'))('ws') as typeof import('ws'
 const Receiver = (ws as unknown as { Receiver: { prototype: { _write: (...a: unknown[]) => void } } }).Receiver;
 let read = 0;
 let reads = 0;
-/** Read with each chunk, not each frame: the system call cost 2-6 µs, as much as a frame's whole handling. */
-let cpuAtRead: NodeJS.CpuUsage = { user: 0, system: 0 };
 let arrival = 0;
 let arrivalRead = 0;
 let inFrame = false;
@@ -96,9 +93,13 @@ let firstFrame = true;
 const frames: number[] = [];
 /**
  * The time this (the main) thread waited for a core while runnable, from the kernel's schedstat (Linux; its
- * second field): read at a frame's first decision and again at its end when it placed orders, so a batch
- * frame's tail can be told apart: its own work, or a core taken by another thread or process. Only then,
- * not at every frame (a read costs several µs, inside the timed span for the first decision's read).
+ * second field, brought up to date whenever the thread gets a core): read at a frame's first decision and
+ * again at its end when it placed orders, so a batch frame's tail can be told apart: its own work (the rest
+ * of that span), or a core taken by another thread or process. Only then: a read costs several µs, and
+ * nothing is read at every frame or chunk. (The process's CPU time, read at every chunk until the
+ * twenty-first session, cost 5-7 µs a read, about 15 % of the bot's thread over a run, and its frames
+ * waited for it. The first field, the thread's time on a core, is brought up to date at the scheduler's
+ * tick, so it reads 0 for most sub-millisecond spans.)
  */
 const schedstat = ((): number | undefined => {
   try {
@@ -115,14 +116,15 @@ const waitedNs = (): number => {
 };
 let waitFrame = -1;
 let waitAtFirstDecision = 0;
-/** Per batch frame (its arrival): ms waited for a core from its first decision to its end. */
+let firstDecisionAt = 0;
+/** Per batch frame (its arrival), from its first decision to its end: ms waited for a core, and the rest (its own work). */
 const frameWaits = new Map<number, number>();
+const frameWork = new Map<number, number>();
 let ordersAtArrival = 0;
 const lag = monitorEventLoopDelay({ resolution: 1 });
 const write = Receiver.prototype._write;
 Receiver.prototype._write = function (this: unknown, chunk: unknown, encoding: unknown, callback: unknown): void {
   reads++;
-  cpuAtRead = process.cpuUsage();
   read = performance.now();
   write.call(this, chunk, encoding, callback);
 };
@@ -143,7 +145,11 @@ ws.WebSocket.prototype.emit = function (this: unknown, event: string | symbol, d
   } finally {
     inFrame = false;
     frames.push(performance.now() - arrival);
-    if (orders.length > ordersAtArrival && waitFrame === arrival) frameWaits.set(arrival, (waitedNs() - waitAtFirstDecision) / 1e6);
+    if (orders.length > ordersAtArrival && waitFrame === arrival) {
+      const waited = (waitedNs() - waitAtFirstDecision) / 1e6;
+      frameWaits.set(arrival, waited);
+      frameWork.set(arrival, performance.now() - firstDecisionAt - waited);
+    }
   }
 } as typeof emit;
 
@@ -151,15 +157,10 @@ const orders: Sample[] = [];
 const decisions: Sample[] = [];
 const ordersOutside: Sample[] = [];
 let decisionsOutside = 0;
+/** Wall times only: a system call here would slow the orders after it. */
 const sample = (): Sample => {
   const now = performance.now();
-  const cpu = process.cpuUsage(cpuAtRead);
-  return { ms: now - arrival, cpu: (cpu.user + cpu.system) / 1000, fromRead: now - arrivalRead, at: arrival };
-};
-/** A decision's sample reads no CPU time (only its wall time is reported): the call would slow the orders after it. */
-const decisionSample = (): Sample => {
-  const now = performance.now();
-  return { ms: now - arrival, cpu: Number.NaN, fromRead: now - arrivalRead, at: arrival };
+  return { ms: now - arrival, fromRead: now - arrivalRead, at: arrival };
 };
 const create = SimulatedExchange.prototype.createLimitOrder;
 let ordersBeforeFrames = 0;
@@ -179,9 +180,10 @@ const decisionListener = {
   onDecision: (): void => {
     if (firstFrame || stopping) return;
     if (inFrame) {
-      decisions.push(decisionSample());
+      decisions.push(sample());
       if (waitFrame !== arrival) {
         waitFrame = arrival;
+        firstDecisionAt = performance.now();
         waitAtFirstDecision = waitedNs();
       }
     }
@@ -256,8 +258,6 @@ process.stdout.write(
     frames_received: frames.length,
     replay_s: Number(done.seconds.toFixed(2)),
     tick_to_order_ms: quantiles(orders.map((s) => s.ms)),
-    // The CPU the process used from the read of the frame's chunk to the order (the span of *_from_read_ms).
-    tick_to_order_cpu_ms: quantiles(orders.map((s) => s.cpu)),
     tick_to_order_from_read_ms: quantiles(orders.map((s) => s.fromRead)),
     orders_outside_frame: ordersOutside.length,
     ...(ordersOutside.length > 0 ? { outside_frame_ms_since_last_frame: quantiles(ordersOutside.map((s) => s.ms)) } : {}),
@@ -274,16 +274,16 @@ process.stdout.write(
     event_loop_lag_ms: { p50: ms(lag.percentile(50)), p99: ms(lag.percentile(99)), p99_9: ms(lag.percentile(99.9)), max: ms(lag.max) },
     gc: byKind,
     slowest_1pct_orders_during_gc: `${tail.filter((s) => overlapping(s).length > 0).length}/${tail.length}`,
-    // Off-CPU time: the wall time from the chunk's read to the order less the CPU time the process used meanwhile.
-    slowest_1pct_orders_off_cpu_ms: quantiles(tail.map((s) => Math.max(0, s.fromRead - s.cpu))),
-    // The main thread runnable but not running (another thread or process had the core), in the frames of the
-    // slowest 1 % of orders and in every batch frame: the process's CPU above counts all its threads, this
-    // the bot's own thread alone (from the frame's first decision to its end; Linux only).
+    // From the frame's first decision to its end, in the frames of the slowest 1 % of orders and in every batch
+    // frame (Linux only): the bot's thread runnable but not running (another thread or process had the core),
+    // and the rest of that span, its own work (GC pauses included).
     ...(schedstat === undefined ? {} : {
       slowest_1pct_orders_waiting_for_core_ms: quantiles(tail.map((s) => frameWaits.get(s.at) ?? 0)),
+      slowest_1pct_orders_frame_work_ms: quantiles(tail.map((s) => frameWork.get(s.at) ?? 0)),
       batch_frames_waiting_for_core_ms: quantiles([...frameWaits.values()]),
+      batch_frames_work_ms: quantiles([...frameWork.values()]),
     }),
-    worst_orders: sorted.slice(0, 5).map((s) => ({ ms: Number(s.ms.toFixed(3)), from_read_ms: Number(s.fromRead.toFixed(3)), cpu_since_read_ms: Number(s.cpu.toFixed(3)), gc_during: overlapping(s), ...(schedstat === undefined ? {} : { waiting_for_core_ms: Number((frameWaits.get(s.at) ?? 0).toFixed(3)) }) })),
+    worst_orders: sorted.slice(0, 5).map((s) => ({ ms: Number(s.ms.toFixed(3)), from_read_ms: Number(s.fromRead.toFixed(3)), gc_during: overlapping(s), ...(schedstat === undefined ? {} : { frame_work_ms: Number((frameWork.get(s.at) ?? 0).toFixed(3)), waiting_for_core_ms: Number((frameWaits.get(s.at) ?? 0).toFixed(3)) }) })),
   })}\n`,
 );
 child.kill();
