@@ -30,3 +30,14 @@ export const DATA_FLAGS: FlagSpecs = {
   market: { type: 'string', valueName: 'BASE/QUOTE', description: 'market name when the file name does not say it' },
   format: { type: 'string', valueName: 'name', description: 'force a reader format instead of detecting it' },
 };
+
+/**
+ * The commands whose every read goes through `replayFromArgs` (replay-args.ts), which honours it; a command
+ * that reads its data another way does not declare it, so the flag is refused there rather than ignored.
+ */
+export const BROKEN_FILE_FLAGS: FlagSpecs = {
+  'skip-broken-files': {
+    type: 'boolean',
+    description: 'a file that cannot be read to its end (truncated or corrupt gzip, unreadable) is used up to its fault and the run goes on; each such file is named at the end and in the output (default: the run stops, naming the file)',
+  },
+};

@@ -86,7 +86,9 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
       return 2;
     }
     if (error instanceof InputError) {
-      io.stderr.write(`coinrx ${command.name}: ${oneLine(error.message)}\n`);
+      // A file that breaks part-way (truncated gzip): said how to use what it holds, where the command can.
+      const skip = error.name === 'ReplayFileError' && 'skip-broken-files' in command.flags ? '; --skip-broken-files uses the file up to its fault and goes on' : '';
+      io.stderr.write(`coinrx ${command.name}: ${oneLine(error.message)}${skip}\n`);
       return 1;
     }
     // Whoever read stdout went away (`coinrx rank … | head`): it has what it wanted; stop quietly, as

@@ -13,7 +13,8 @@ export const BACKTEST_FILES = ['summary.json', 'trades.csv', 'equity.csv', 'hour
 function dataSummary(stats: ReplayStats | undefined): unknown {
   if (!stats) return undefined;
   return {
-    files: stats.files.map((f) => ({ file: f.file, format: f.format, market: f.market, events: f.events, malformed: f.malformed, ignored: f.ignored })),
+    // `error`: a file read only up to a fault (--skip-broken-files), present only then.
+    files: stats.files.map((f) => ({ file: f.file, format: f.format, market: f.market, events: f.events, malformed: f.malformed, ignored: f.ignored, ...(f.error !== undefined ? { error: f.error } : {}) })),
     events: stats.events,
     malformed: stats.malformed,
     ignored: stats.ignored,

@@ -1,4 +1,4 @@
-import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
+import { BROKEN_FILE_FLAGS, CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
 import { readAhead } from '../../market-data/read-ahead.js';
 import { TIME_RANGE_FLAGS } from '../time-range-flags.js';
 import { STRATEGY_FLAGS } from '../strategy-flag.js';
@@ -15,6 +15,7 @@ export const backtestCommand: Command = {
   ],
   flags: {
     ...DATA_FLAGS,
+    ...BROKEN_FILE_FLAGS,
     ...TIME_RANGE_FLAGS,
     ...STRATEGY_FLAGS,
     'allow-overlap': { type: 'boolean', description: "with ranking.model or strategy.agent: also trade the span the model was trained on (default: refused; without --from the run starts where the model's clean test data does)" },

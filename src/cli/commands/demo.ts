@@ -3,7 +3,7 @@ import { writeBacktestOutput } from '../../engine/backtest-output.js';
 import { generateMarket } from '../../market-data/generator.js';
 import { batched } from '../../market-data/batched.js';
 import { UsageError } from '../args.js';
-import { CONFIG_FLAGS, DATA_FLAGS, type Command, type CommandIo } from '../command.js';
+import { BROKEN_FILE_FLAGS, CONFIG_FLAGS, DATA_FLAGS, type Command, type CommandIo } from '../command.js';
 import type { RunningDashboard } from '../../report/start-dashboard.js';
 import { DASHBOARD_FLAG, portFlag } from './live-flags.js';
 import { prepareOutputFolder } from '../output.js';
@@ -43,6 +43,7 @@ export const demoCommand: Command = {
     hours: { type: 'string', valueName: 'n', description: 'length of the generated market in hours of event time (default 24)' },
     markets: { type: 'string', valueName: 'n', description: 'number of generated coins (default 12)' },
     ...DATA_FLAGS,
+    ...BROKEN_FILE_FLAGS,
     out: { type: 'string', valueName: 'dir', description: 'output folder (default: out/demo)' },
     dashboard: DASHBOARD_FLAG,
     ...STRATEGY_FLAGS,

@@ -5,7 +5,7 @@ import { WINDOW_MS, WINDOWS, type FeatureSnapshot, type MarketEvent } from '../.
 import { marketPipeline } from '../../engine/market-pipeline.js';
 import { expandPaths, hintsFromFileName } from '../../market-data/index.js';
 import { UsageError, type ParsedArgs } from '../args.js';
-import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
+import { BROKEN_FILE_FLAGS, CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
 import { estimateRecords } from '../input-records-estimate.js';
 import { ParallelJsonWriter } from '../parallel-json-writer.js';
 import { LineWriter, prepareOutputFile, SNAPSHOT_FIELDS, snapshotSerializer, WINDOW_STATS, type FeatureSelection, type SnapshotField, type WindowStat } from '../output.js';
@@ -24,6 +24,7 @@ export const featuresCommand: Command = {
   ],
   flags: {
     ...DATA_FLAGS,
+    ...BROKEN_FILE_FLAGS,
     every: { type: 'string', valueName: 'duration', description: 'snapshot cadence in event time (default: features.every, 1m)' },
     out: { type: 'string', valueName: 'file', description: 'output file: .arrow writes an Arrow IPC file (pandas.read_feather, polars.read_ipc), anything else JSON lines (default: stdout)' },
     windows: { type: 'list', valueName: 'w,w', description: `windows to write (default all: ${WINDOWS.join(',')})` },

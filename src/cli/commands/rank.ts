@@ -2,7 +2,7 @@ import { Subject } from 'rxjs';
 import type { MarketEvent } from '../../core/index.js';
 import { marketPipeline } from '../../engine/market-pipeline.js';
 import { UsageError } from '../args.js';
-import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
+import { BROKEN_FILE_FLAGS, CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
 import { LineWriter, prepareOutputFile } from '../output.js';
 import { commandConfig, durationFlag, pumpRange, reportStats } from './replay-input.js';
 import { replayFromArgs } from './replay-args.js';
@@ -15,6 +15,7 @@ export const rankCommand: Command = {
   examples: ['coinrx rank --data ../shared/data/candles/binance-spot-2021-5m --top 10 --every 5m', 'coinrx rank --data ../shared/data/ws/binance-2024-08 --top 3 --every 1s --out ranking.jsonl'],
   flags: {
     ...DATA_FLAGS,
+    ...BROKEN_FILE_FLAGS,
     top: { type: 'string', valueName: 'n', description: 'length of the ranking (default: ranking.top, 10)' },
     every: { type: 'string', valueName: 'duration', description: 'ranking cadence in event time (default: features.every, 1m)' },
     out: { type: 'string', valueName: 'file.jsonl', description: 'output file (default: stdout)' },

@@ -8,7 +8,7 @@ import type { CommandIo } from '../command.js';
 // Apart from replay-input.ts, which loads the configuration (zod): a command can start reading its data
 // before it loads the rest of itself (backtest.ts).
 
-/** The replay of `--data` (with `--market`, `--format`), checked; nothing is read until it is iterated. */
+/** The replay of `--data` (with `--market`, `--format`, `--skip-broken-files`), checked; nothing is read until it is iterated. */
 export function replayFromArgs(args: ParsedArgs, io: CommandIo): ReplaySource {
   const data = args.lists.get('data');
   if (!data || data.length === 0) throw new UsageError('--data is required (a file or a directory of recorded market data)');
@@ -20,6 +20,8 @@ export function replayFromArgs(args: ParsedArgs, io: CommandIo): ReplaySource {
   return openReplay(data, {
     ...(market ? { market } : {}),
     ...(format ? { format: format as ReplayFormat } : {}),
+    // Counted in the file's stats (reportStats names it, a backtest's summary.json too), never silent.
+    ...(args.booleans.has('skip-broken-files') ? { onFileError: 'count' as const } : {}),
     onMalformed: (info) => io.stderr.write(`warning: ${info.file}:${info.line}: ${info.reason} (such records are skipped and counted)\n`),
   });
 }
