@@ -1,5 +1,4 @@
 import type { Config } from '../config.js';
-import { loadStrategyModule, strategyContext } from '../engine/user-strategy.js';
 import type { Strategy } from '../../strategies/index.js';
 import { UsageError, type FlagSpecs, type ParsedArgs } from './args.js';
 
@@ -17,6 +16,9 @@ export async function strategyFromArgs(args: ParsedArgs, config: Config): Promis
   const spec = args.strings.get('strategy');
   if (spec === undefined) return undefined;
   if (config.strategy.agent !== '') throw new UsageError('--strategy and strategy.agent both choose the strategy: give one');
+  // Imported here, not with the flag's spec: the commands that declare the flag load this module before they
+  // start reading their data (backtest.ts), and the loader (rxjs with it) is needed only with the flag.
+  const { loadStrategyModule, strategyContext } = await import('../engine/user-strategy.js');
   const user = await loadStrategyModule(spec, process.cwd());
   return (feeRate) => user.create(strategyContext(config, feeRate));
 }

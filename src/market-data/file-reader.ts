@@ -18,45 +18,14 @@ import { VALUES as IMPORTED_VALUES } from './event-columns.js';
 import { ReorderBuffer } from './reorder-buffer.js';
 import { hintsFromFileName, nameSaysFutures } from './symbols.js';
 import { decodeChunks, readByteChunks, ReplayFileError } from './text-source.js';
+import { emptyFileStats, type FileStats, type MalformedInfo } from './file-stats.js';
+
+export { combineLaneStats, emptyFileStats, type FileStats, type MalformedInfo } from './file-stats.js';
 
 /** A local binding: loaded as CommonJS (a reader thread under tsx) every use of an import is a getter call. */
 const VALUES = IMPORTED_VALUES;
 
 /** What went wrong in a file, reported once per file (at its first bad record). */
-export interface MalformedInfo {
-  readonly file: string;
-  readonly format: ReplayFormat;
-  /** 1-based line number, or record number in JSON array formats. */
-  readonly line: number;
-  readonly reason: string;
-  /** The start of the bad record. */
-  readonly sample: string;
-}
-
-/** Per-file totals. `malformed` records were skipped; `ignored` ones carry nothing to emit. */
-export interface FileStats {
-  readonly file: string;
-  format: ReplayFormat | undefined;
-  market: MarketSymbol | undefined;
-  /** The `market,symbol` lanes a multi-market file was read as (see lanes.ts); empty when read whole. */
-  lanes: string[];
-  /** Records (lines, or JSON rows) this reader parsed; a lane of a multi-market file parses only its own. */
-  records: number;
-  events: number;
-  malformed: number;
-  ignored: number;
-  firstMalformedLine: number | undefined;
-  /** Events whose ts is before the previous event's in the same file (after any reorder window). */
-  outOfOrder: number;
-  /** Binance depth sequence breaks (book tops paused until the next snapshot). */
-  gaps: number;
-  /** The file was read to its end. */
-  done: boolean;
-  /** Set when the file failed (truncated gzip with `onFileError: 'count'`). */
-  error: string | undefined;
-  /** Why a file found in a directory was skipped as not market data. */
-  skipped: string | undefined;
-}
 
 export interface FileReadOptions {
   format?: ReplayFormat;
@@ -71,25 +40,6 @@ export interface FileReadOptions {
   skipUndetected?: boolean;
   /** Read only this lane's records of a multi-market file (see lanes.ts). */
   lane?: Lane;
-}
-
-export function emptyFileStats(file: string): FileStats {
-  return {
-    file,
-    format: undefined,
-    market: undefined,
-    lanes: [],
-    records: 0,
-    events: 0,
-    malformed: 0,
-    ignored: 0,
-    firstMalformedLine: undefined,
-    outOfOrder: 0,
-    gaps: 0,
-    done: false,
-    error: undefined,
-    skipped: undefined,
-  };
 }
 
 function parserFor(format: ReplayFormat, file: string, options: FileReadOptions, stats: FileStats): RecordParser {
@@ -120,28 +70,6 @@ function parserFor(format: ReplayFormat, file: string, options: FileReadOptions,
         depthTops: options.depthTops ?? true,
       });
   }
-}
-
-/** One file's stats from the stats of the lanes it was read as. */
-export function combineLaneStats(lanes: readonly FileStats[]): FileStats {
-  const [first, ...rest] = lanes;
-  if (first === undefined) throw new Error('combineLaneStats: no lanes');
-  if (rest.length === 0) return first;
-  const sum = (k: 'records' | 'events' | 'malformed' | 'ignored' | 'outOfOrder' | 'gaps'): number => lanes.reduce((a, s) => a + s[k], 0);
-  const firstBad = lanes.map((s) => s.firstMalformedLine).filter((n): n is number => n !== undefined);
-  return {
-    ...first,
-    lanes: lanes.flatMap((s) => s.lanes),
-    records: sum('records'),
-    events: sum('events'),
-    malformed: sum('malformed'),
-    ignored: sum('ignored'),
-    outOfOrder: sum('outOfOrder'),
-    gaps: sum('gaps'),
-    firstMalformedLine: firstBad.length > 0 ? Math.min(...firstBad) : undefined,
-    done: lanes.every((s) => s.done),
-    error: lanes.find((s) => s.error !== undefined)?.error,
-  };
 }
 
 /** Counts each batch a file yields into `stats`: its events, and those earlier than the latest before them. */

@@ -1,4 +1,5 @@
-export { openReplay, readAll, toObservable, expandPaths, type ReplayOptions, type ReplaySource, type ReplayStats } from './replay.js';
+export { openReplay, readAll, expandPaths, type ReplayOptions, type ReplaySource, type ReplayStats } from './replay.js';
+export { toObservable } from './replay-observable.js';
 export type { FileStats, MalformedInfo } from './file-reader.js';
 export { REPLAY_FORMATS, detectFormat, type ReplayFormat } from './formats.js';
 export { ReplayFileError } from './text-source.js';

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
-import { InputError, type MarketEvent } from '../core/index.js';
+import type { MarketEvent } from '../core/index.js';
+import { InputError } from '../core/input-error.js';
 import { columnRing } from './column-ring.js';
 import { EventColumnReader, type EventColumns } from './event-columns.js';
 import { OUT_BATCH } from './merge.js';

@@ -1,14 +1,17 @@
 import { readdirSync, statSync, type Stats } from 'node:fs';
 import { basename, join } from 'node:path';
-import { Observable } from 'rxjs';
-import { InputError, type MarketEvent, type MarketSymbol } from '../core/index.js';
-import { combineLaneStats, type FileStats, type MalformedInfo } from './file-reader.js';
+import type { MarketEvent, MarketSymbol } from '../core/index.js';
+import { InputError } from '../core/input-error.js';
+import { combineLaneStats, type FileStats, type MalformedInfo } from './file-stats.js';
 import { REPLAY_FORMATS, type ReplayFormat } from './formats.js';
-import { readMerged, type ReadOptions } from './merged-read.js';
+import type { ReadOptions } from './merged-read.js';
 import { readerThreadBatches, useReaderThread } from './reader-thread.js';
 import { ReplayFileError } from './text-source.js';
 import { checkSameMarketFiles } from './same-market-files.js';
 import { parseMarketName } from './symbols.js';
+
+// The reading itself (parsers, merge) is imported when a read runs in this thread: a command whose read runs
+// in a reader thread (`coinrx backtest` on large data) starts that thread without loading them first.
 
 export interface ReplayOptions {
   /** Skip detection: every file is read as this format. */
@@ -145,7 +148,10 @@ export function openReplay(paths: readonly string[], options: ReplayOptions = {}
     current = stats;
     fromThread = undefined;
     reported = new Set();
-    const inThisThread = (): AsyncGenerator<MarketEvent[]> => readMerged(inputs, readOptions, onMalformed, stats);
+    async function* inThisThread(): AsyncGenerator<MarketEvent[]> {
+      const { readMerged } = await import('./merged-read.js');
+      yield* readMerged(inputs, readOptions, onMalformed, stats);
+    }
     if (options.readerThread === false || !(options.readerThread === true || (await useReaderThread(inputs)))) {
       yield* inThisThread();
       return;
@@ -201,22 +207,6 @@ function flatten(batches: () => AsyncGenerator<MarketEvent[]>): AsyncIterable<Ma
       };
     },
   };
-}
-
-/** The replay as an Observable; unsubscribing stops reading and closes the files. */
-export function toObservable(source: ReplaySource): Observable<MarketEvent> {
-  return new Observable<MarketEvent>((subscriber) => {
-    const run = async (): Promise<void> => {
-      for await (const batch of source.batches()) {
-        for (const event of batch) {
-          if (subscriber.closed) return;
-          subscriber.next(event);
-        }
-      }
-      subscriber.complete();
-    };
-    run().catch((err: unknown) => subscriber.error(err));
-  });
 }
 
 /** Every event of the replay in memory, with its stats: for tests and small files. */

@@ -1,12 +1,12 @@
 import { basename } from 'node:path';
-import { InputError, type MarketSymbol } from '../core/index.js';
-import { CandleColumns } from './candle-columns.js';
-import { VALUES } from './event-columns.js';
-import { emptyFileStats, readFileBatches } from './file-reader.js';
+import type { MarketSymbol } from '../core/index.js';
+import { InputError } from '../core/input-error.js';
 import type { ReplayFormat } from './formats.js';
-import { detectFileFormat } from './lanes.js';
 import type { ReadInput, ReadOptions } from './merged-read.js';
 import { hintsFromFileName } from './symbols.js';
+
+// The readers are imported only when two files name one market (the check then reads them): every replay
+// runs this check first, and most never need them.
 
 /** Formats whose market comes from the file name (or --market) rather than from their rows. */
 const NAMED_MARKET: ReadonlySet<ReplayFormat> = new Set(['candles-csv', 'candles-json', 'nautilus-trades-csv', 'freqtrade-trades-json']);
@@ -42,6 +42,7 @@ function namedMarket(file: string, format: ReplayFormat, options: ReadOptions): 
  * Candle CSV comes as columns, so no event object is made: the read costs the parse alone.
  */
 async function seriesOf(file: string, format: ReplayFormat, options: ReadOptions): Promise<Series | undefined> {
+  const [{ emptyFileStats, readFileBatches }, { CandleColumns }, { VALUES }] = await Promise.all([import('./file-reader.js'), import('./candle-columns.js'), import('./event-columns.js')]);
   let head: { ts: number; openTime: number | undefined } | undefined;
   let tail: { ts: number; openTime: number | undefined } | undefined;
   const read = readFileBatches(file, { ...options, format, onFileError: 'count', skipUndetected: true }, emptyFileStats(file));
@@ -106,6 +107,7 @@ export async function checkSameMarketFiles(inputs: readonly ReadInput[], options
   }
   for (const files of byName.values()) {
     if (files.length < 2) continue;
+    const { detectFileFormat } = await import('./lanes.js');
     const byMarket = new Map<MarketSymbol, Series[]>();
     for (const file of files) {
       const detected = options.format ?? (await detectFileFormat(file).catch(() => undefined));
