@@ -3,14 +3,19 @@
 // build, or when a source file is newer than it (a pull or an edit since), runs the TypeScript through
 // tsx instead, so what runs is always the code in the tree. COINRX_FROM_SOURCE=1 forces the TypeScript.
 import { readdirSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const root = new URL('..', import.meta.url);
+// Paths as strings, not URLs: this walk runs before every command (about 300 files), and a URL made per
+// file cost about 4 ms of a start.
+const rootPath = fileURLToPath(root);
 
+/** `dir` ends with a slash. */
 function newestSource(dir) {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(new URL(`${entry.name}/`, dir)));
-    else if (entry.name.endsWith('.ts') || dir.pathname.endsWith('/page/')) newest = Math.max(newest, statSync(new URL(entry.name, dir)).mtimeMs);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(`${dir}${entry.name}/`));
+    else if (entry.name.endsWith('.ts') || dir.endsWith('/page/')) newest = Math.max(newest, statSync(dir + entry.name).mtimeMs);
   }
   return newest;
 }
@@ -19,11 +24,11 @@ function buildIsCurrent() {
   if (process.env.COINRX_FROM_SOURCE === '1') return false;
   let builtAt;
   try {
-    builtAt = statSync(new URL('dist/.build-stamp', root)).mtimeMs;
+    builtAt = statSync(`${rootPath}dist/.build-stamp`).mtimeMs;
   } catch {
     return false;
   }
-  return ['src/', 'streams/', 'machines/', 'strategies/'].every((dir) => newestSource(new URL(dir, root)) <= builtAt);
+  return ['src/', 'streams/', 'machines/', 'strategies/'].every((dir) => newestSource(rootPath + dir) <= builtAt);
 }
 
 if (buildIsCurrent()) {

@@ -60,5 +60,15 @@ describe('bin/coinrx.js', () => {
     expect(t.run({ COINRX_FROM_SOURCE: '1' })).toBe('source');
     t.touchSource(now - 10); // edited after the build
     expect(t.run()).toBe('source');
+    // The dashboard page's assets count though they are not TypeScript; other files do not.
+    t.stamp(now - 5);
+    expect(t.run()).toBe('dist');
+    mkdirSync(join(t.dir, 'src/report/page'), { recursive: true });
+    writeFileSync(join(t.dir, 'src/notes.md'), 'x\n');
+    utimesSync(join(t.dir, 'src/notes.md'), now, now);
+    expect(t.run()).toBe('dist');
+    writeFileSync(join(t.dir, 'src/report/page/app.css'), 'x\n');
+    utimesSync(join(t.dir, 'src/report/page/app.css'), now, now);
+    expect(t.run()).toBe('source');
   });
 });
