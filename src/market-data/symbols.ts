@@ -7,22 +7,53 @@ const KNOWN_QUOTES = [
   'JPY', 'DAI', 'PAX', 'XRP', 'TRX', 'DOGE', 'USD',
 ].sort((a, b) => b.length - a.length);
 
-/**
- * `BTCUSDT` → `BTC/USDT` by known quote suffixes; `settle` appends ccxt's `:SETTLE` for derivatives.
- * Returns undefined when no known quote ends the symbol (the caller names the file in its error).
- */
-export function splitExchangeSymbol(symbol: string, settle?: 'quote' | 'base'): MarketSymbol | undefined {
-  const upper = symbol.toUpperCase();
-  const dated = upper.indexOf('_'); // delivery contracts: BTCUSD_200626
-  const plain = dated === -1 ? upper : upper.slice(0, dated);
+/** Quotes a linear contract settles in; a contract quoted in anything else is inverse (settled in its base). */
+const STABLE_QUOTES: ReadonlySet<string> = new Set(['USDT', 'USDC', 'BUSD', 'FDUSD', 'TUSD', 'DAI']);
+
+/** A symbol's part that names a contract, not a currency: PERP, SWAP, a delivery date (200626, 24JUN22). */
+const CONTRACT_PART = /^(?:PERP|PERPETUAL|SWAP|FUTURES?|\d{4,8}|\d{1,2}[A-Z]{3}\d{2})$/;
+const CURRENCY = /^[A-Z0-9]{1,12}$/;
+
+/** `BTCUSDT` → [BTC, USDT] by the longest known quote ending it that leaves a base of 3 or more (`XBTUSD` is XBT/USD, not XB/TUSD), else the longest. */
+function splitJoined(symbol: string): [string, string] | undefined {
+  let shortBase: [string, string] | undefined;
   for (const quote of KNOWN_QUOTES) {
-    if (plain.length > quote.length && plain.endsWith(quote)) {
-      const base = plain.slice(0, plain.length - quote.length);
-      if (settle === undefined) return `${base}/${quote}`;
-      return `${base}/${quote}:${settle === 'quote' ? quote : base}`;
+    if (symbol.length > quote.length && symbol.endsWith(quote)) {
+      const base = symbol.slice(0, symbol.length - quote.length);
+      if (base.length >= 3) return [base, quote];
+      shortBase ??= [base, quote];
     }
   }
-  return undefined;
+  return shortBase;
+}
+
+/**
+ * An exchange's symbol as a market: joined (`BTCUSDT` → `BTC/USDT`, by known quote suffixes) or with a
+ * separator (`BTC-USD`, `BTC/USD`, `BTC_USDT` → base and quote as written), in any case. A contract part
+ * (`BTCUSD_PERP`, `BTC-USDT-SWAP`, `BTCUSD_200626`, `BTC-PERPETUAL`) makes it a derivative, and so does
+ * `settle`: ccxt's `:SETTLE` is then appended, the quote (`'quote'`), the base (`'base'`), or by the quote
+ * (`'auto'` and a contract part alone: a stablecoin quote is linear, settled in it; any other is inverse,
+ * settled in the base). A contract with no quote (`BTC-PERP`, `BTC-PERPETUAL`, `BTC-24JUN22`) is quoted in USD. A
+ * delivery date is dropped from the name. Returns undefined when no market can be read (the caller names
+ * the file in its error).
+ */
+export function splitExchangeSymbol(symbol: string, settle?: 'quote' | 'base' | 'auto'): MarketSymbol | undefined {
+  const parts = symbol.toUpperCase().split(/[-/_]/);
+  const first = parts[0] ?? '';
+  const second = parts[1];
+  let pair: [string, string] | undefined;
+  if (second !== undefined && second !== '' && !CONTRACT_PART.test(second)) pair = [first, second];
+  // No quote, only contract parts (Deribit's BTC-PERPETUAL and BTC-24JUN22, FTX's BTC-PERP): USD contracts.
+  // An option (BTC-24JUN22-30000-C) ends in C or P, no contract part: not a market here.
+  else pair = splitJoined(first) ?? (first !== '' && parts.length > 1 && parts.slice(1).every((p) => CONTRACT_PART.test(p)) ? [first, 'USD'] : undefined);
+  if (pair === undefined) return undefined;
+  const [base, quote] = pair;
+  if (!CURRENCY.test(base) || !CURRENCY.test(quote)) return undefined;
+  const contract = parts.slice(1).some((p) => CONTRACT_PART.test(p));
+  const how = settle ?? (contract ? 'auto' : undefined);
+  if (how === undefined) return `${base}/${quote}`;
+  const linear = how === 'quote' || (how === 'auto' && STABLE_QUOTES.has(quote));
+  return `${base}/${quote}:${linear ? quote : base}`;
 }
 
 const MARKET = /^[A-Z0-9]+\/[A-Z0-9]+(?::[A-Z0-9]+)?$/;

@@ -12,6 +12,28 @@ describe('market names', () => {
     expect(splitExchangeSymbol('BTCUSD_PERP', 'base')).toBe('BTC/USD:BTC');
     expect(splitExchangeSymbol('USDT')).toBeUndefined();
     expect(splitExchangeSymbol('FOOBAR')).toBeUndefined();
+    // The longest quote unless it leaves a base under three letters: BitMEX's XBTUSD, not XB/TUSD.
+    expect(splitExchangeSymbol('XBTUSD')).toBe('XBT/USD');
+    expect(splitExchangeSymbol('BTCTUSD')).toBe('BTC/TUSD');
+    expect(splitExchangeSymbol('OPUSDT')).toBe('OP/USDT');
+    // Separated symbols (Coinbase, OKX, Kraken, Gate, Huobi), base and quote as written.
+    expect(splitExchangeSymbol('BTC-USD')).toBe('BTC/USD');
+    expect(splitExchangeSymbol('btc-usdt')).toBe('BTC/USDT');
+    expect(splitExchangeSymbol('XBT/USD')).toBe('XBT/USD');
+    expect(splitExchangeSymbol('SHIB_USDT')).toBe('SHIB/USDT');
+    // A contract part makes a derivative: linear in a stablecoin, else inverse; a date is dropped.
+    expect(splitExchangeSymbol('BTC-USDT-SWAP')).toBe('BTC/USDT:USDT');
+    expect(splitExchangeSymbol('BTC-USD-SWAP')).toBe('BTC/USD:BTC');
+    expect(splitExchangeSymbol('ETH-USD-220624')).toBe('ETH/USD:ETH');
+    expect(splitExchangeSymbol('BTC-PERPETUAL')).toBe('BTC/USD:BTC');
+    expect(splitExchangeSymbol('ETH-24JUN22')).toBe('ETH/USD:ETH');
+    expect(splitExchangeSymbol('BTCUSD_200626')).toBe('BTC/USD:BTC');
+    expect(splitExchangeSymbol('BTCUSDT_230630')).toBe('BTC/USDT:USDT');
+    expect(splitExchangeSymbol('BTCUSDT', 'auto')).toBe('BTC/USDT:USDT');
+    expect(splitExchangeSymbol('BTCUSD', 'auto')).toBe('BTC/USD:BTC');
+    // An option's symbol, or one with no market in it, is not a market.
+    expect(splitExchangeSymbol('BTC-24JUN22-30000-C')).toBeUndefined();
+    expect(splitExchangeSymbol('-USD')).toBeUndefined();
     expect(upbitMarket('KRW-BTC')).toBe('BTC/KRW');
     expect(upbitMarket('BTC-XRP')).toBe('XRP/BTC');
     expect(upbitMarket('KRWBTC')).toBeUndefined();

@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { MarketEvent, TradeEvent } from '../../src/core/index.js';
 import { readAll } from '../../src/market-data/index.js';
@@ -63,6 +65,27 @@ describe.skipIf(skipWithoutSharedData())('trade files', () => {
       id: Number(last[4]),
     });
     expect(events[0]).toMatchObject({ ts: 1582329602111, price: 9682, amount: 0.132, side: 'buy', id: 42377944 });
+  });
+
+  it("reads Tardis CSV of other exchanges, each symbol in its exchange's own form", async () => {
+    const original = text('tardis_binance-futures_BTCUSDT_trades_2020-02-22.csv.gz');
+    const rows = original.trim().split('\n').length - 1;
+    const dir = mkdtempSync(join(tmpdir(), 'coinrx-tardis-'));
+    const cases: readonly [string, string, string][] = [
+      ['coinbase', 'BTC-USD', 'BTC/USD'],
+      ['bitmex', 'XBTUSD', 'XBT/USD'],
+      ['okex-swap', 'BTC-USDT-SWAP', 'BTC/USDT:USDT'],
+      ['okex-swap', 'BTC-USD-SWAP', 'BTC/USD:BTC'],
+      ['huobi', 'btcusdt', 'BTC/USDT'],
+      ['deribit', 'BTC-PERPETUAL', 'BTC/USD:BTC'],
+    ];
+    for (const [exchange, symbol, market] of cases) {
+      const file = join(dir, `tardis_${exchange}_${symbol}_trades.csv.gz`);
+      writeFileSync(file, gzipSync(original.replaceAll('binance-futures,BTCUSDT,', `${exchange},${symbol},`)));
+      const { events, stats } = await readAll([file]);
+      expect(stats.files[0], `${exchange} ${symbol}`).toMatchObject({ format: 'tardis-trades-csv', malformed: 0, events: rows });
+      expect(new Set(events.map((e) => e.market)), `${exchange} ${symbol}`).toEqual(new Set([market]));
+    }
   });
 
   it('reads the freqtrade trades JSON incrementally, market from the file name', async () => {

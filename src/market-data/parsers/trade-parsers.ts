@@ -6,11 +6,12 @@ import { num, type ParseOutcome, type RecordParser } from './record-parser.js';
 /** Names markets from (venue, exchange symbol) once per distinct pair: symbol splitting is not per row. */
 class MarketNamer {
   readonly #cache = new Map<string, MarketSymbol | undefined>();
-  constructor(private readonly futuresVenue: (venue: string) => boolean) {}
+  /** How a venue's contracts settle (see splitExchangeSymbol); undefined for spot. */
+  constructor(private readonly settle: (venue: string) => 'quote' | 'auto' | undefined) {}
   name(venue: string, symbol: string): MarketSymbol | undefined {
     const key = `${venue}\u0000${symbol}`;
     if (this.#cache.has(key)) return this.#cache.get(key);
-    const market = splitExchangeSymbol(symbol, this.futuresVenue(venue) ? 'quote' : undefined);
+    const market = splitExchangeSymbol(symbol, this.settle(venue));
     this.#cache.set(key, market);
     return market;
   }
@@ -31,7 +32,7 @@ function validTrade(ts: number, price: number, amount: number): boolean {
  */
 export class BinanceTradesCsvParser implements RecordParser {
   lastError?: string;
-  readonly #namer = new MarketNamer((venue) => venue !== 'spot');
+  readonly #namer = new MarketNamer((venue) => (venue === 'spot' ? undefined : 'quote'));
   constructor(private readonly market?: MarketSymbol) {}
 
   parse(record: string, out: MarketEvent[]): ParseOutcome {
@@ -55,13 +56,17 @@ export class BinanceTradesCsvParser implements RecordParser {
 }
 
 /**
- * Tardis `exchange,symbol,timestamp,local_timestamp,id,side,price,amount` with µs timestamps.
- * Exchange names containing `futures`/`delivery`/`swap` are derivatives settled in the quote
- * (`delivery`: in the base).
+ * Tardis `exchange,symbol,timestamp,local_timestamp,id,side,price,amount` with µs timestamps, any exchange:
+ * the symbol joined or separated (`BTCUSDT`, `BTC-USD`, `BTC-USDT-SWAP`; see splitExchangeSymbol). Exchange
+ * names containing `futures`/`swap`/`perp` are derivatives, linear (settled in the quote) when quoted in a
+ * stablecoin, else inverse; `delivery` ones are settled in the base. A symbol's own contract part
+ * (`-SWAP`, `_PERP`, a date) makes a derivative on any venue.
  */
 export class TardisTradesCsvParser implements RecordParser {
   lastError?: string;
-  readonly #namer = new MarketNamer((venue) => venue.includes('futures') || venue.includes('swap') || venue.includes('perp'));
+  // Tardis names the venue (binance-futures, okex-swap, huobi-dm-swap…) and keeps the exchange's own symbol
+  // (BTCUSDT, BTC-USDT-SWAP, BTC-USD, XBTUSD): a derivatives venue's contracts settle by their quote.
+  readonly #namer = new MarketNamer((venue) => (venue.includes('futures') || venue.includes('swap') || venue.includes('perp') ? 'auto' : undefined));
   constructor(private readonly market?: MarketSymbol) {}
 
   parse(record: string, out: MarketEvent[]): ParseOutcome {
