@@ -28,7 +28,7 @@ export function detectFormat(fileName: string, head: string): ReplayFormat | { r
   const trimmed = head.trimStart();
   const nl = trimmed.indexOf('\n');
   const firstLine = (nl === -1 ? trimmed : trimmed.slice(0, nl)).replace(/\r$/, '');
-  if (firstLine.startsWith('timestamp,open,high,low,close,volume')) return 'candles-csv';
+  if (firstLine.startsWith('timestamp,open,high,low,close,volume') || firstLine.startsWith('date,open,high,low,close,volume')) return 'candles-csv';
   if (firstLine.startsWith('market,symbol,trade_time_ms')) return 'binance-trades-csv';
   if (firstLine.startsWith('exchange,symbol,timestamp,local_timestamp')) return 'tardis-trades-csv';
   if (firstLine.startsWith('timestamp,trade_id,price,quantity')) return 'nautilus-trades-csv';
@@ -43,7 +43,8 @@ export function detectFormat(fileName: string, head: string): ReplayFormat | { r
     if (fields.length === 6 && fields.every((f) => Number.isFinite(Number(f)))) return 'candles-json';
     return { reason: `a JSON array whose first row [${fields.join(',')}] is neither candles nor trades` };
   }
-  if (/^\d{12,14},[^,]+,[^,]+,[^,]+,[^,]+,[^,]+$/.test(firstLine)) return 'candles-csv';
+  // Headerless: freqtrade's six columns, or Binance's public klines (twelve; the open time in ms, or µs since 2025).
+  if (/^\d{12,16}(?:,[^,]+){5}(?:,[^,]*)*$/.test(firstLine)) return 'candles-csv';
   if (/^\S+ -> /.test(firstLine)) return { reason: 'a REST answer capture, not a market data stream' };
   const line = parseCaptureLine(firstLine);
   if (typeof line === 'string' || !('error' in line)) return 'ws-capture';

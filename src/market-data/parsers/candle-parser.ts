@@ -1,5 +1,6 @@
 import type { CandleEvent, MarketEvent, MarketSymbol } from '../../core/index.js';
 import { parseDecimal, POW10 as IMPORTED_POW10, type ParseOutcome, type RecordParser } from './record-parser.js';
+import { parseUtcTime } from './utc-time.js';
 
 /** A local binding: loaded as CommonJS (a reader thread under tsx) every use of an import is a getter call. */
 const POW10 = IMPORTED_POW10;
@@ -12,10 +13,13 @@ function span(ms: number): string {
 
 /** 1973-03-03 in ms (1e11): an open time below it is in seconds, or no time at all. */
 const MIN_OPEN_TIME = 1e11;
+/** 5138 in ms (1e14): an open time at or above it is in microseconds (Binance's public klines since 2025). */
+const MICROSECONDS = 1e14;
 
 /**
  * OHLCV rows `timestamp,open,high,low,close,volume` (open time in ms) from freqtrade's CSV or the
- * inner arrays of its JSON. A candle is emitted at its close time, open time + timeframe. Without a
+ * inner arrays of its JSON; also with the open time in microseconds or as an ISO-8601 time (a `date`
+ * header), and with more columns after the volume (Binance's public klines: ignored). A candle is emitted at its close time, open time + timeframe. Without a
  * timeframe from the file name or options, the spacing of the first two rows gives it (the first
  * row is held until then).
  */
@@ -47,16 +51,26 @@ export class CandleParser implements RecordParser {
       return 'malformed';
     }
     const c6 = record.indexOf(',', c5 + 1); // freqtrade JSON may carry extra columns; they are ignored
-    const openTime = parseDecimal(record, 0, c1);
+    let openTime = parseDecimal(record, 0, c1);
     const open = parseDecimal(record, c1 + 1, c2);
     const high = parseDecimal(record, c2 + 1, c3);
     const low = parseDecimal(record, c3 + 1, c4);
     const close = parseDecimal(record, c4 + 1, c5);
     const volume = parseDecimal(record, c5 + 1, c6 === -1 ? record.length : c6);
     if (!Number.isInteger(openTime)) {
-      if (this.hasHeader && record.startsWith('timestamp,')) return 'ignored';
-      this.lastError = `bad timestamp "${record.slice(0, c1)}"`;
-      return 'malformed';
+      if (this.hasHeader && (record.startsWith('timestamp,') || record.startsWith('date,'))) return 'ignored';
+      // An ISO-8601 time (pandas and freqtrade exports: `2021-01-01 00:00:00+00:00`), UTC when it names no zone.
+      openTime = parseUtcTime(record.slice(0, c1));
+      if (!Number.isInteger(openTime)) {
+        this.lastError = `bad timestamp "${record.slice(0, c1)}"`;
+        return 'malformed';
+      }
+    } else if (openTime >= MICROSECONDS) {
+      if (openTime % 1000 !== 0) {
+        this.lastError = `timestamp ${openTime} in microseconds is not a whole millisecond`;
+        return 'malformed';
+      }
+      openTime /= 1000;
     }
     // Every price positive, volume non-negative, and low ≤ open, close ≤ high: else the row is garbage.
     if (!(open > 0 && high > 0 && low > 0 && close > 0 && volume >= 0) || low > high || open > high || open < low || close > high || close < low) {

@@ -2,6 +2,7 @@ import type { MarketEvent, MarketSymbol, TakerSide } from '../../core/index.js';
 import { trade } from './trade-event.js';
 import { splitExchangeSymbol } from '../symbols.js';
 import { num, type ParseOutcome, type RecordParser } from './record-parser.js';
+import { parseUtcTime } from './utc-time.js';
 
 /** Names markets from (venue, exchange symbol) once per distinct pair: symbol splitting is not per row. */
 class MarketNamer {
@@ -86,18 +87,6 @@ export class TardisTradesCsvParser implements RecordParser {
     out.push(trade(market, Math.floor(micros / 1000), price, amount, side(f[5]), idOf(f[4])));
     return 'ok';
   }
-}
-
-/** A zone designator at the end of an ISO-8601 time: Z, ±hh:mm or ±hhmm. */
-const ZONE = /(?:Z|[+-]\d{2}:?\d{2})$/i;
-
-/**
- * An ISO-8601 time as epoch ms, read as UTC when it names no zone (pandas writes naive times that way;
- * `Date.parse` would read them in the machine's own zone, so one file gave other times on another machine).
- */
-export function parseUtcTime(text: string): number {
-  const t = text.trim().replace(' ', 'T');
-  return Date.parse(t.includes('T') && !ZONE.test(t) ? `${t}Z` : t);
 }
 
 /** Nautilus `timestamp,trade_id,price,quantity,buyer_maker` with ISO-8601 timestamps (UTC unless they say otherwise); market from the name. */
