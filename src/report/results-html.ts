@@ -29,7 +29,7 @@ function haltsList(halts: readonly Halt[]): string {
 }
 
 function decisions(rows: readonly DecisionRow[]): string {
-  return table('decision-outcomes', ['decision', 'total', 'acted on', 'suppressed', 'why suppressed'], rows.map((d) => [d.kind, String(d.total), String(d.acted), String(d.suppressed), Object.entries(d.why).map(([k, n]) => `${OUTCOME_WORDS[k] ?? k} ${n}`).join(', ') || '—']));
+  return table('decision-outcomes', ['decision', 'total', 'acted on', 'suppressed', 'why suppressed'], rows.map((d) => [d.kind, String(d.total), String(d.acted), String(d.suppressed), Object.entries(d.why).map(([k, n]) => `${OUTCOME_WORDS[k] ?? k}: ${n}`).join(', ') || '—']));
 }
 
 /**

@@ -46,7 +46,7 @@ describe('the HTML report shows the results tables', () => {
     // Why decisions were suppressed, in the console's words (summary.json's keys are for programs).
     const why = results.decisions.flatMap((d) => Object.keys(d.why));
     expect(why.length).toBeGreaterThan(0);
-    for (const k of why) expect(section).toContain(`${OUTCOME_WORDS[k] as string} `);
+    for (const d of results.decisions) for (const [k, n] of Object.entries(d.why)) expect(section).toContain(`${OUTCOME_WORDS[k] as string}: ${n}`);
     for (const p of results.pairs) expect(section).toContain(`<td>${p.market}</td>`);
     expect(results.halts.length).toBeGreaterThan(0);
     expect(section).toContain('kill-switch: daily loss limit');

@@ -40,7 +40,7 @@ export function resultsLines(r: RunResults, totalReturn: number, quote: string):
   }
   for (const d of r.decisions) {
     const why = Object.entries(d.why)
-      .map(([k, n]) => `${OUTCOME_WORDS[k] ?? k} ${n}`)
+      .map(([k, n]) => `${OUTCOME_WORDS[k] ?? k}: ${n}`)
       .join(', ');
     lines.push(`decisions   ${d.kind} ${d.total}: ${d.acted} acted on, ${d.suppressed} suppressed${why ? ` (${why})` : ''}`);
   }
