@@ -43,6 +43,11 @@ export function resultsLines(r: RunResults, totalReturn: number, quote: string):
       .map(([k, n]) => `${OUTCOME_WORDS[k] ?? k}: ${n}`)
       .join(', ');
     lines.push(`decisions   ${d.kind} ${d.total}: ${d.acted} acted on, ${d.suppressed} suppressed${why ? ` (${why})` : ''}`);
+    // Not one buy was big enough for the exchange: the balance is too small for the market's minimum order
+    // (a KRW market with a USDT profile's 10,000), which no other line would say.
+    if (d.kind === 'BUY' && d.acted === 0 && d.suppressed > 0 && d.why['below-minimum'] === d.suppressed) {
+      lines.push(`            every buy was below the exchange's minimum order: raise simulator.initialBalance (or allocation.maxPerCoin, fewer allocation.maxPositions) for ${quote} markets`);
+    }
   }
   if (r.exits.length > 0) {
     lines.push('exits');
