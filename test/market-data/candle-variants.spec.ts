@@ -8,19 +8,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { CandleEvent } from '../../src/core/index.js';
 import { detectFormat, hintsFromFileName, readAll } from '../../src/market-data/index.js';
 
 const START = Date.UTC(2025, 0, 1);
 const STEP = 300_000;
 
-interface Row {
-  readonly openTime: number;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  readonly volume: number;
-}
+type Row = Pick<CandleEvent, 'openTime' | 'open' | 'high' | 'low' | 'close' | 'volume'>;
 
 const rows: Row[] = Array.from({ length: 500 }, (_, i) => {
   const open = 3000 + 40 * Math.sin(i / 17) + (i % 13) / 8;
