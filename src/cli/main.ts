@@ -87,7 +87,9 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     }
     if (error instanceof InputError) {
       // A file that breaks part-way (truncated gzip): said how to use what it holds, where the command can.
-      const skip = error.name === 'ReplayFileError' && 'skip-broken-files' in command.flags ? '; --skip-broken-files uses the file up to its fault and goes on' : '';
+      // By name and field, not instanceof: importing the reader's error class here would load it for --help.
+      const partWay = error.name === 'ReplayFileError' && (error as InputError & { partWay?: boolean }).partWay === true;
+      const skip = partWay && 'skip-broken-files' in command.flags ? '; --skip-broken-files uses the file up to its fault and goes on' : '';
       io.stderr.write(`coinrx ${command.name}: ${oneLine(error.message)}${skip}\n`);
       return 1;
     }

@@ -269,7 +269,7 @@ async function* parseRecords(file: string, text: AsyncGenerator<string>, options
       }
     }
   } catch (err) {
-    if (err instanceof JsonRecordsError) throw new ReplayFileError(file, `record ${err.recordsBefore + 1}: ${err.message}`);
+    if (err instanceof JsonRecordsError) throw new ReplayFileError(file, `record ${err.recordsBefore + 1}: ${err.message}`, { partWay: true });
     throw err;
   }
   parser.end?.(parsed);

@@ -25,6 +25,8 @@ export interface ThreadError {
   readonly name: string;
   readonly message: string;
   readonly file?: string;
+  /** A ReplayFileError's `partWay`. */
+  readonly partWay?: boolean;
 }
 
 /**

@@ -180,7 +180,7 @@ export function readerColumns(batch: readonly MarketEvent[]): EventColumns | und
 function rebuildError(e: ThreadError): Error {
   let error: Error;
   if (e.name === 'ReplayFileError' && e.file !== undefined) {
-    error = new ReplayFileError(e.file, '');
+    error = new ReplayFileError(e.file, '', { partWay: e.partWay === true });
     error.message = e.message;
   } else if (e.name === 'InputError') error = new InputError(e.message);
   else {

@@ -58,8 +58,8 @@ async function read(): Promise<void> {
     }
     if (!stopped()) post({ type: 'end', stats: snapshots.snapshot(stats), malformed });
   } catch (err) {
-    const e = err as Error & { file?: unknown };
-    post({ type: 'error', error: { name: e.name, message: e.message, ...(typeof e.file === 'string' ? { file: e.file } : {}) }, stats: snapshots.snapshot(stats), malformed });
+    const e = err as Error & { file?: unknown; partWay?: unknown };
+    post({ type: 'error', error: { name: e.name, message: e.message, ...(typeof e.file === 'string' ? { file: e.file } : {}), ...(e.partWay === true ? { partWay: true } : {}) }, stats: snapshots.snapshot(stats), malformed });
   }
 }
 

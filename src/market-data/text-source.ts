@@ -9,12 +9,19 @@ import { InputError } from '../core/input-error.js';
 /** Raised when a file cannot be read to its end (missing, unreadable, truncated or corrupt gzip). */
 export class ReplayFileError extends InputError {
   override name = 'ReplayFileError';
+  /**
+   * The file broke while it was read (a truncated or corrupt gzip, a JSON array cut short), as against one
+   * that is not readable market data at all (missing, empty, of no known format): only then is what it held
+   * before the fault worth using (`onFileError: 'count'`, the CLI's `--skip-broken-files`).
+   */
+  readonly partWay: boolean;
   constructor(
     readonly file: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; partWay?: boolean },
   ) {
     super(`${file}: ${message}`, options);
+    this.partWay = options?.partWay === true;
   }
 }
 
@@ -52,7 +59,7 @@ export async function* readByteChunks(path: string): AsyncGenerator<Buffer> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reason = code === 'Z_BUF_ERROR' ? 'truncated gzip' : code === 'Z_DATA_ERROR' ? `not gzip data, or corrupt (${(err as Error).message})` : (err as Error).message;
-    throw new ReplayFileError(path, `${reason} (${gzip ? 'gzip' : 'plain'} read failed)`, { cause: err });
+    throw new ReplayFileError(path, `${reason} (${gzip ? 'gzip' : 'plain'} read failed)`, { cause: err, partWay: true });
   } finally {
     raw.destroy();
   }

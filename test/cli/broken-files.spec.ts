@@ -77,6 +77,25 @@ describe('a data file that breaks part-way', () => {
     expect(c.err()).toMatch(/read \d+ events from 2 file\(s\) \(1 of them broken part-way\)/);
   });
 
+  it('a file that is not market data at all gets no such hint, and a read of nothing fails every command', async () => {
+    const other = join(dir, 'other');
+    mkdirSync(other);
+    // Binance's public trades CSV (no header): a format not read here.
+    const notRead = join(other, 'BTCUSDT-trades-2024-08-08.csv');
+    writeFileSync(notRead, '3735683259,61837.63,0.02,1236.75,1723161255342,True,True\n');
+    const c = captureIo();
+    expect(await main(['features', '--data', notRead, '--out', join(dir, 'none.jsonl')], c.io)).toBe(1);
+    expect(c.err()).toMatch(/cannot detect the format/);
+    expect(c.err()).not.toMatch(/--skip-broken-files/);
+    // Found in a folder, the file is skipped as not market data: the run then read nothing, which is an error
+    // naming the file and why (it used to write nothing and exit 0), as a backtest's always was.
+    for (const command of ['features', 'rank']) {
+      const r = captureIo();
+      expect(await main([command, '--data', other, '--out', join(dir, `${command}-none.jsonl`)], r.io), command).toBe(1);
+      expect(r.err(), command).toMatch(new RegExp(`coinrx ${command}: no market events in .*BTCUSDT-trades-2024-08-08\\.csv \\(unrecognised first line`));
+    }
+  });
+
   it('features and rank take the flag too; a command that reads data another way refuses it', async () => {
     for (const command of ['features', 'rank']) {
       const c = captureIo();

@@ -9,7 +9,7 @@ import { BROKEN_FILE_FLAGS, CONFIG_FLAGS, DATA_FLAGS, type Command } from '../co
 import { estimateRecords } from '../input-records-estimate.js';
 import { ParallelJsonWriter } from '../parallel-json-writer.js';
 import { LineWriter, prepareOutputFile, SNAPSHOT_FIELDS, snapshotSerializer, WINDOW_STATS, type FeatureSelection, type SnapshotField, type WindowStat } from '../output.js';
-import { commandConfig, durationFlag, pumpRange, reportStats } from './replay-input.js';
+import { commandConfig, durationFlag, pumpRange, reportStats, requireEvents } from './replay-input.js';
 import { replayFromArgs } from './replay-args.js';
 import { TIME_RANGE_FLAGS, timeRangeArgs } from '../time-range-flags.js';
 import { inTimeRange, type TimeRange } from '../../core/time-range.js';
@@ -67,6 +67,7 @@ export const featuresCommand: Command = {
       await out.close();
     }
     reportStats(source, io, `${out.lines} snapshots written; ${pipeline.counters.dedupe.duplicates} duplicate and ${pipeline.counters.features.outOfOrder} out-of-order events dropped`);
+    requireEvents(source);
     return 0;
   },
 };

@@ -4,7 +4,7 @@ import { marketPipeline } from '../../engine/market-pipeline.js';
 import { UsageError } from '../args.js';
 import { BROKEN_FILE_FLAGS, CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
 import { LineWriter, prepareOutputFile } from '../output.js';
-import { commandConfig, durationFlag, pumpRange, reportStats } from './replay-input.js';
+import { commandConfig, durationFlag, pumpRange, reportStats, requireEvents } from './replay-input.js';
 import { replayFromArgs } from './replay-args.js';
 import { TIME_RANGE_FLAGS, timeRangeArgs } from '../time-range-flags.js';
 import { writeRankingsInRange } from '../rankings-in-range.js';
@@ -39,6 +39,7 @@ export const rankCommand: Command = {
     await pumpRange(range, source, events$, io, () => out.drain());
     await out.close();
     reportStats(source, io, `${out.lines} rankings written`);
+    requireEvents(source);
     return 0;
   },
 };

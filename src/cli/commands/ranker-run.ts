@@ -19,7 +19,7 @@ import { timeRangeArgs } from '../time-range-flags.js';
 import type { CommandIo } from '../command.js';
 import { LineWriter, prepareOutputFile } from '../output.js';
 import { ProgressBar } from '../progress.js';
-import { pumpRange, reportStats } from './replay-input.js';
+import { pumpRange, reportStats, requireEvents } from './replay-input.js';
 import { replayFromArgs } from './replay-args.js';
 import { writeRankingsInRange } from '../rankings-in-range.js';
 
@@ -161,6 +161,7 @@ export async function rank(args: ParsedArgs, io: CommandIo): Promise<number> {
   await pumpRange(range, source, events$, io, () => out.drain());
   await out.close();
   reportStats(source, io, `${out.lines} rankings written`);
+  requireEvents(source);
   return 0;
 }
 

@@ -105,6 +105,14 @@ export function balanceLine(command: string, config: Config): string {
 /** Files named in the error of a read that produced nothing; a folder of hundreds gets one line, not hundreds. */
 const NO_EVENTS_FILES_SHOWN = 5;
 
+/**
+ * After a command's read: a read that produced no event at all is an error (exit 1) naming the files and
+ * why each gave nothing, not a run that wrote nothing and said only "0 events".
+ */
+export function requireEvents(source: ReplaySource): void {
+  if (source.stats().events === 0) throw noEventsError(source);
+}
+
 /** A read that produced no events, said with the files that were read and why each gave nothing. */
 export function noEventsError(source: ReplaySource): InputError {
   const files = source.stats().files;
