@@ -19,9 +19,9 @@ const MICROSECONDS = 1e14;
 /**
  * OHLCV rows `timestamp,open,high,low,close,volume` (open time in ms) from freqtrade's CSV or the
  * inner arrays of its JSON; also with the open time in microseconds or as an ISO-8601 time (a `date`
- * header), and with more columns after the volume (Binance's public klines: ignored). A candle is emitted at its close time, open time + timeframe. Without a
- * timeframe from the file name or options, the spacing of the first two rows gives it (the first
- * row is held until then).
+ * header), and with more columns after the volume (Binance's public klines: ignored). A candle is
+ * emitted at its close time, open time + timeframe. Without a timeframe from the file name or options,
+ * the spacing of the first two rows gives it (the first row is held until then).
  */
 export class CandleParser implements RecordParser {
   lastError?: string;
