@@ -18,14 +18,10 @@ import { VALUES as IMPORTED_VALUES } from './event-columns.js';
 import { ReorderBuffer } from './reorder-buffer.js';
 import { hintsFromFileName, nameSaysFutures } from './symbols.js';
 import { decodeChunks, readByteChunks, ReplayFileError } from './text-source.js';
-import { emptyFileStats, type FileStats, type MalformedInfo } from './file-stats.js';
-
-export { combineLaneStats, emptyFileStats, type FileStats, type MalformedInfo } from './file-stats.js';
+import type { FileStats, MalformedInfo } from './file-stats.js';
 
 /** A local binding: loaded as CommonJS (a reader thread under tsx) every use of an import is a getter call. */
 const VALUES = IMPORTED_VALUES;
-
-/** What went wrong in a file, reported once per file (at its first bad record). */
 
 export interface FileReadOptions {
   format?: ReplayFormat;

@@ -5,6 +5,7 @@
 import type { MarketSymbol } from '../core/index.js';
 import type { ReplayFormat } from './formats.js';
 
+/** What went wrong in a file, reported once per file (at its first bad record). */
 export interface MalformedInfo {
   readonly file: string;
   readonly format: ReplayFormat;

@@ -1,5 +1,6 @@
 import type { MarketEvent } from '../core/index.js';
-import { closeOpenedFile, emptyFileStats, openedFileFormat, openFile, readFileBatches, readFileEvents, type FileReadOptions, type FileStats, type MalformedInfo, type OpenedFile } from './file-reader.js';
+import { closeOpenedFile, openedFileFormat, openFile, readFileBatches, readFileEvents, type FileReadOptions, type OpenedFile } from './file-reader.js';
+import { emptyFileStats, type FileStats, type MalformedInfo } from './file-stats.js';
 import type { ReplayFormat } from './formats.js';
 import { binanceTradeLanes } from './lanes.js';
 import { mergeByTime } from './merge.js';

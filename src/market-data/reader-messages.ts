@@ -1,6 +1,6 @@
 import type { ColumnSlot } from './column-ring.js';
 import type { EventColumns } from './event-columns.js';
-import type { MalformedInfo } from './file-reader.js';
+import type { MalformedInfo } from './file-stats.js';
 import type { ReadInput, ReadOptions } from './merged-read.js';
 import type { StatsSnapshot } from './stats-snapshot.js';
 

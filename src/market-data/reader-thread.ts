@@ -6,7 +6,7 @@ import { columnRing } from './column-ring.js';
 import { EventColumnReader, type EventColumns } from './event-columns.js';
 import { OUT_BATCH } from './merge.js';
 import { startModuleWorker } from './module-worker.js';
-import type { FileStats, MalformedInfo } from './file-reader.js';
+import type { FileStats, MalformedInfo } from './file-stats.js';
 import type { ReadInput, ReadOptions } from './merged-read.js';
 import { STOP, TAKEN, type ReaderThreadData, type ThreadError, type ToMain } from './reader-messages.js';
 import { statsFromSnapshot } from './stats-snapshot.js';

@@ -8,7 +8,7 @@
  * thread ends when the read does: it listens to no message.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { FileStats, MalformedInfo } from './file-reader.js';
+import type { FileStats, MalformedInfo } from './file-stats.js';
 import { nextSlot } from './column-ring.js';
 import { readMergedColumns } from './merged-read.js';
 import { StatsSnapshotWriter } from './stats-snapshot.js';

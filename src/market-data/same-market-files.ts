@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { MarketSymbol } from '../core/index.js';
 import { InputError } from '../core/input-error.js';
+import { emptyFileStats } from './file-stats.js';
 import type { ReplayFormat } from './formats.js';
 import type { ReadInput, ReadOptions } from './merged-read.js';
 import { hintsFromFileName } from './symbols.js';
@@ -42,7 +43,7 @@ function namedMarket(file: string, format: ReplayFormat, options: ReadOptions): 
  * Candle CSV comes as columns, so no event object is made: the read costs the parse alone.
  */
 async function seriesOf(file: string, format: ReplayFormat, options: ReadOptions): Promise<Series | undefined> {
-  const [{ emptyFileStats, readFileBatches }, { CandleColumns }, { VALUES }] = await Promise.all([import('./file-reader.js'), import('./candle-columns.js'), import('./event-columns.js')]);
+  const [{ readFileBatches }, { CandleColumns }, { VALUES }] = await Promise.all([import('./file-reader.js'), import('./candle-columns.js'), import('./event-columns.js')]);
   let head: { ts: number; openTime: number | undefined } | undefined;
   let tail: { ts: number; openTime: number | undefined } | undefined;
   const read = readFileBatches(file, { ...options, format, onFileError: 'count', skipUndetected: true }, emptyFileStats(file));

@@ -1,4 +1,4 @@
-import type { FileStats } from './file-reader.js';
+import type { FileStats } from './file-stats.js';
 
 /**
  * The read's stats as a reader thread sends them with every batch: the counts of every lane in one

@@ -68,9 +68,9 @@ export async function pumpRange(range: TimeRange, source: ReplaySource, events$:
 export function reportStats(source: ReplaySource, io: CommandIo, extra: string): void {
   const s = source.stats();
   // Files that failed part-way (--skip-broken-files): each named with its fault, its events before it used.
-  for (const f of s.files) if (f.error !== undefined) io.stderr.write(`warning: ${f.error}: the file was read up to there (${f.events} events used) and the rest of it skipped (--skip-broken-files)\n`);
-  const broken = s.files.filter((f) => f.error !== undefined).length;
-  io.stderr.write(`read ${s.events} events from ${s.files.length} file(s)${broken > 0 ? ` (${broken} of them broken part-way)` : ''}; ${s.malformed} malformed and ${s.ignored} ignored records skipped; ${extra}\n`);
+  const broken = s.files.filter((f) => f.error !== undefined);
+  for (const f of broken) io.stderr.write(`warning: ${f.error}: the file was read up to there (${f.events} events used) and the rest of it skipped (--skip-broken-files)\n`);
+  io.stderr.write(`read ${s.events} events from ${s.files.length} file(s)${broken.length > 0 ? ` (${broken.length} of them broken part-way)` : ''}; ${s.malformed} malformed and ${s.ignored} ignored records skipped; ${extra}\n`);
 }
 
 /** `--quote`, checked and upper-cased. */
