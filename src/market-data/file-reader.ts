@@ -6,6 +6,7 @@ import { CandleParser } from './parsers/candle-parser.js';
 import type { RecordParser } from './parsers/record-parser.js';
 import {
   BinanceTradesCsvParser,
+  BinanceVisionTradesParser,
   FreqtradeTradesParser,
   NautilusTradesCsvParser,
   TardisTradesCsvParser,
@@ -53,6 +54,10 @@ function parserFor(format: ReplayFormat, file: string, options: FileReadOptions,
       return new CandleParser(needMarket(), options.timeframeMs ?? hints.timeframeMs, false);
     case 'binance-trades-csv':
       return new BinanceTradesCsvParser(options.market);
+    case 'binance-vision-trades-csv':
+      return new BinanceVisionTradesParser(needMarket(), 'trades');
+    case 'binance-vision-aggtrades-csv':
+      return new BinanceVisionTradesParser(needMarket(), 'aggTrades');
     case 'tardis-trades-csv':
       return new TardisTradesCsvParser(options.market);
     case 'nautilus-trades-csv':

@@ -5,6 +5,8 @@ export const REPLAY_FORMATS = [
   'candles-csv',
   'candles-json',
   'binance-trades-csv',
+  'binance-vision-trades-csv',
+  'binance-vision-aggtrades-csv',
   'tardis-trades-csv',
   'nautilus-trades-csv',
   'freqtrade-trades-json',
@@ -18,6 +20,10 @@ export function isJsonArrayFormat(format: ReplayFormat): boolean {
   return format === 'candles-json' || format === 'freqtrade-trades-json';
 }
 
+/** Binance's public trade files without their header (spot): the maker flag after a 12–16 digit time tells them from klines. */
+const BINANCE_VISION_TRADE = /^\d+,[\d.]+,[\d.]+,[\d.]+,\d{12,16},(?:true|false)(?:,(?:true|false))?$/i;
+const BINANCE_VISION_AGG_TRADE = /^\d+,[\d.]+,[\d.]+,\d+,\d+,\d{12,16},(?:true|false)(?:,(?:true|false))?$/i;
+
 /**
  * The format of a file from its name and the start of its (decompressed) text, or a reason why it is
  * not market data. CSV formats are told by their header; JSON arrays by their first row (7 fields with
@@ -25,11 +31,15 @@ export function isJsonArrayFormat(format: ReplayFormat): boolean {
  * capture. A REST-only capture (`<url> -> <ts>: ...` first) is not market data.
  */
 export function detectFormat(fileName: string, head: string): ReplayFormat | { reason: string } {
+  // Binance's public files come zipped: say so rather than call them binary.
+  if (head.startsWith('PK\u0003\u0004')) return { reason: 'a zip archive: unzip it first (.csv, .json and their .gz are read)' };
   const trimmed = head.trimStart();
   const nl = trimmed.indexOf('\n');
   const firstLine = (nl === -1 ? trimmed : trimmed.slice(0, nl)).replace(/\r$/, '');
   if (firstLine.startsWith('timestamp,open,high,low,close,volume') || firstLine.startsWith('date,open,high,low,close,volume')) return 'candles-csv';
   if (firstLine.startsWith('market,symbol,trade_time_ms')) return 'binance-trades-csv';
+  if (firstLine.startsWith('id,price,qty,quote_qty,time,is_buyer_maker') || BINANCE_VISION_TRADE.test(firstLine)) return 'binance-vision-trades-csv';
+  if (firstLine.startsWith('agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time') || BINANCE_VISION_AGG_TRADE.test(firstLine)) return 'binance-vision-aggtrades-csv';
   if (firstLine.startsWith('exchange,symbol,timestamp,local_timestamp')) return 'tardis-trades-csv';
   if (firstLine.startsWith('timestamp,trade_id,price,quantity')) return 'nautilus-trades-csv';
   if (firstLine.startsWith('[')) {

@@ -136,8 +136,10 @@ export function hintsFromFileName(fileName: string): NameHints {
     hints.market = `${dashParts[1]}/${dashParts[0]}`;
     return hints;
   }
-  // Binance's public data (data.binance.vision): SYMBOL-interval-YYYY-MM[-DD], e.g. ETHUSDT-5m-2021-01
-  if (dashParts.length >= 3 && parseTimeframe(dashParts[1] ?? '') !== undefined && /^[A-Za-z0-9]{5,}$/.test(dashParts[0] ?? '')) {
+  // Binance's public data (data.binance.vision): SYMBOL-interval-YYYY-MM[-DD], e.g. ETHUSDT-5m-2021-01, and
+  // SYMBOL-trades-… / SYMBOL-aggTrades-…
+  const kind = dashParts[1] ?? '';
+  if (dashParts.length >= 3 && (parseTimeframe(kind) !== undefined || kind === 'trades' || kind === 'aggTrades') && /^[A-Za-z0-9]{5,}$/.test(dashParts[0] ?? '')) {
     const market = splitExchangeSymbol(dashParts[0] as string);
     if (market !== undefined) {
       hints.market = market;

@@ -80,9 +80,9 @@ describe('a data file that breaks part-way', () => {
   it('a file that is not market data at all gets no such hint, and a read of nothing fails every command', async () => {
     const other = join(dir, 'other');
     mkdirSync(other);
-    // Binance's public trades CSV (no header): a format not read here.
-    const notRead = join(other, 'BTCUSDT-trades-2024-08-08.csv');
-    writeFileSync(notRead, '3735683259,61837.63,0.02,1236.75,1723161255342,True,True\n');
+    // Binance's public bookTicker CSV: a format not read here.
+    const notRead = join(other, 'BTCUSDT-bookTicker-2024-08-08.csv');
+    writeFileSync(notRead, 'update_id,best_bid_price,best_bid_qty,best_ask_price,best_ask_qty,transaction_time,event_time\n5138297417384,61837.6,3.2,61837.7,0.5,1723161255342,1723161255343\n');
     const c = captureIo();
     expect(await main(['features', '--data', notRead, '--out', join(dir, 'none.jsonl')], c.io)).toBe(1);
     expect(c.err()).toMatch(/cannot detect the format/);
@@ -92,7 +92,7 @@ describe('a data file that breaks part-way', () => {
     for (const command of ['features', 'rank']) {
       const r = captureIo();
       expect(await main([command, '--data', other, '--out', join(dir, `${command}-none.jsonl`)], r.io), command).toBe(1);
-      expect(r.err(), command).toMatch(new RegExp(`coinrx ${command}: no market events in .*BTCUSDT-trades-2024-08-08\\.csv \\(unrecognised first line`));
+      expect(r.err(), command).toMatch(new RegExp(`coinrx ${command}: no market events in .*BTCUSDT-bookTicker-2024-08-08\\.csv \\(unrecognised first line`));
     }
   });
 

@@ -236,6 +236,19 @@ describe('feature export', () => {
     expect(open.err()).toMatch(/features: at most 96 snapshots × \d+ bytes .*all of it: the time range writes only its part/);
   });
 
+  it('says "at most" for trades, whose snapshots are one a record only at the finest cadence', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coinrx-features-trades-'));
+    // Binance's public trades, 600 of them over ten minutes: one snapshot a minute, not one a trade.
+    const rows = Array.from({ length: 600 }, (_, i) => `${1000 + i},${(100 + (i % 7) / 10).toFixed(1)},0.5,50.0,${1_704_067_200_000 + i * 1000},${i % 2 === 0 ? 'True' : 'False'},True`);
+    writeFileSync(join(dir, 'BTCUSDT-trades-2024-01-01.csv'), `${rows.join('\n')}\n`);
+    const out = join(dir, 'f.jsonl');
+    const c = captureIo();
+    expect(await main(['features', '--data', dir, '--every', '1m', '--out', out], c.io), c.err()).toBe(0);
+    // Each minute's boundary from the first trade's (on one) to the last's, the end's partial minute included.
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(11);
+    expect(c.err()).toMatch(/features: at most 600 snapshots × \d+ bytes .*one a trade or record: fewer when several fall between snapshots/);
+  });
+
   it('refuses an unknown window or field with one line naming it', async () => {
     const dir = writeCandles();
     for (const [flag, value] of [['--windows', '2h'], ['--fields', 'vwapp']] as const) {

@@ -53,9 +53,13 @@ export const featuresCommand: Command = {
       told = true;
       const estimated = await estimate;
       if (estimated === undefined) return;
-      const { snapshots, wholeData } = estimated;
-      const basis = wholeData ? "estimated from the input's size, all of it: the time range writes only its part" : "estimated from the input's size";
-      io.stderr.write(`features: ${wholeData ? 'at most' : 'about'} ${snapshots.toLocaleString('en-US')} snapshots × ${Math.round(perLine)} bytes ≈ ${megabytes(snapshots * perLine)} to ${path ?? 'stdout'} (${basis}; --windows and --fields write less)\n`);
+      const { snapshots, wholeData, perRecord } = estimated;
+      const basis = wholeData
+        ? "estimated from the input's size, all of it: the time range writes only its part"
+        : perRecord
+          ? "estimated from the input's size, one a trade or record: fewer when several fall between snapshots"
+          : "estimated from the input's size";
+      io.stderr.write(`features: ${wholeData || perRecord ? 'at most' : 'about'} ${snapshots.toLocaleString('en-US')} snapshots × ${Math.round(perLine)} bytes ≈ ${megabytes(snapshots * perLine)} to ${path ?? 'stdout'} (${basis}; --windows and --fields write less)\n`);
     };
     pipeline.batches$.subscribe((batch) => {
       if (inTimeRange(range, batch.ts)) for (const snapshot of batch.snapshots) out.write(snapshot);
@@ -135,17 +139,21 @@ function columnsPerRow(selection: FeatureSelection): number {
  * Snapshots to expect: one per input record, or per candle and cadence when the file name gives the
  * candle (a 5m file at --every 1h: one in twelve), and no more than a closed time range holds at that
  * pace. `wholeData` when a range could not be applied (an open end, a file of trades): the count is
- * then the whole data's, an upper bound. Undefined when a file is not line by line.
+ * then the whole data's, an upper bound. `perRecord` when a file names no candle (trades, captures): one
+ * a record is an upper bound too (a second's trades make one snapshot at --every 1s). Undefined when a
+ * file is not line by line.
  */
-async function estimateSnapshots(paths: readonly string[], everyMs: number, range: TimeRange): Promise<{ snapshots: number; wholeData: boolean } | undefined> {
+async function estimateSnapshots(paths: readonly string[], everyMs: number, range: TimeRange): Promise<{ snapshots: number; wholeData: boolean; perRecord: boolean } | undefined> {
   const spanMs = range.from !== undefined && range.to !== undefined ? range.to - range.from : undefined;
   try {
     let total = 0;
     let wholeData = false;
+    let perRecord = false;
     for (const { file } of await expandPaths(paths)) {
       const records = await estimateRecords(file);
       if (records === undefined) return undefined;
       const candleMs = hintsFromFileName(basename(file)).timeframeMs;
+      perRecord ||= candleMs === undefined;
       const all = candleMs === undefined ? records : records * Math.min(1, candleMs / everyMs);
       if (spanMs !== undefined && candleMs !== undefined) total += Math.min(all, spanMs / Math.max(candleMs, everyMs));
       else {
@@ -153,7 +161,7 @@ async function estimateSnapshots(paths: readonly string[], everyMs: number, rang
         wholeData ||= range.from !== undefined || range.to !== undefined;
       }
     }
-    return { snapshots: Math.round(total), wholeData };
+    return { snapshots: Math.round(total), wholeData, perRecord };
   } catch {
     // The replay reports a missing or unreadable file in its own words.
     return undefined;

@@ -110,6 +110,46 @@ export class NautilusTradesCsvParser implements RecordParser {
   }
 }
 
+/** 5138 in ms (1e14): a trade time at or above it is in microseconds (Binance's public spot data since 2025). */
+const MICROSECONDS = 1e14;
+
+/**
+ * Binance's public trade files (data.binance.vision), one market a file, named by it (`BTCUSDT-trades-2024-08-08.csv`):
+ * `trades` rows `id,price,qty,quote_qty,time,is_buyer_maker[,is_best_match]` and `aggTrades` rows
+ * `agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker[,is_best_match]`; spot's
+ * without a header, futures' with one (ignored). The time is in ms, or in µs (spot since 2025: floored to ms, file
+ * order keeps sub-ms order); a buyer who was the maker means the taker sold (`True`/`true` both read).
+ */
+export class BinanceVisionTradesParser implements RecordParser {
+  lastError?: string;
+  /** Where the time is (the maker flag follows it): 4 in `trades` rows, 5 in `aggTrades` rows. */
+  readonly #timeAt: number;
+
+  constructor(
+    private readonly market: MarketSymbol,
+    layout: 'trades' | 'aggTrades',
+  ) {
+    this.#timeAt = layout === 'trades' ? 4 : 5;
+  }
+
+  parse(record: string, out: MarketEvent[]): ParseOutcome {
+    const f = record.split(',');
+    const at = this.#timeAt;
+    if (f[at] === 'time' || f[at] === 'transact_time') return 'ignored';
+    const time = num(f[at]);
+    const price = num(f[1]);
+    const amount = num(f[2]);
+    const maker = (f[at + 1] ?? '').trim().toLowerCase();
+    if (f.length < at + 2 || f.length > at + 3 || !Number.isInteger(time) || !validTrade(time, price, amount) || (maker !== 'true' && maker !== 'false')) {
+      this.lastError = `bad trade row "${record}"`;
+      return 'malformed';
+    }
+    const ts = time >= MICROSECONDS ? Math.floor(time / 1000) : time;
+    out.push(trade(this.market, ts, price, amount, maker === 'true' ? 'sell' : 'buy', idOf(f[0])));
+    return 'ok';
+  }
+}
+
 /** freqtrade trades JSON rows `[ts_ms, id, order_type, side, price, amount, cost]`; market from the name. */
 export class FreqtradeTradesParser implements RecordParser {
   lastError?: string;
