@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { MarketEvent } from '../core/market.js';
 import { expandPaths, readAll, type ReplayFormat, type ReplayStats } from '../market-data/index.js';
+import { groupedNumber } from '../core/grouped-number.js';
 
 export interface DataFile {
   /** Which `--data` argument the file came from (its position). */
@@ -134,7 +135,7 @@ export class DataLocator {
     }
     for (const candidate of await this.#sized(file.size)) if (await this.#matches(candidate, file)) return candidate;
     throw new DatasetMissingError(
-      `no file with the content of ${file.path} (${file.size.toLocaleString('en-US')} bytes, sha256 ${file.sha256.slice(0, 16)}…) under ${this.#roots.join(', ')}: copy the search's data to this machine or point --data at it`,
+      `no file with the content of ${file.path} (${groupedNumber(file.size)} bytes, sha256 ${file.sha256.slice(0, 16)}…) under ${this.#roots.join(', ')}: copy the search's data to this machine or point --data at it`,
     );
   }
 }

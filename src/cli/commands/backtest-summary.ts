@@ -1,6 +1,7 @@
 import { resultsOf } from '../../engine/backtest-output.js';
 import type { BacktestResult } from '../../engine/backtest.js';
 import { resultsLines } from './results-text.js';
+import { groupedNumber } from '../../core/grouped-number.js';
 
 function pct(x: unknown): string {
   return typeof x === 'number' ? `${(x * 100).toFixed(2)}%` : '-';
@@ -64,5 +65,5 @@ export function summaryLines(result: BacktestResult, outDir: string | undefined)
 
 export function progressDetail(events: number, ts: number, result?: { trades: number }): string {
   const time = ts > 0 ? new Date(ts).toISOString().slice(0, 16).replace('T', ' ') : '';
-  return `${events.toLocaleString('en-US')} events · ${time}${result ? ` · ${result.trades} trades` : ''}`;
+  return `${groupedNumber(events)} events · ${time}${result ? ` · ${result.trades} trades` : ''}`;
 }

@@ -13,6 +13,7 @@ import { commandConfig, durationFlag, pumpRange, reportStats, requireEvents } fr
 import { replayFromArgs } from './replay-args.js';
 import { TIME_RANGE_FLAGS, timeRangeArgs } from '../time-range-flags.js';
 import { inTimeRange, type TimeRange } from '../../core/time-range.js';
+import { groupedNumber } from '../../core/grouped-number.js';
 
 export const featuresCommand: Command = {
   name: 'features',
@@ -59,7 +60,7 @@ export const featuresCommand: Command = {
         : perRecord
           ? "estimated from the input's size, one a trade or record: fewer when several fall between snapshots"
           : "estimated from the input's size";
-      io.stderr.write(`features: ${wholeData || perRecord ? 'at most' : 'about'} ${snapshots.toLocaleString('en-US')} snapshots × ${Math.round(perLine)} bytes ≈ ${megabytes(snapshots * perLine)} to ${path ?? 'stdout'} (${basis}; --windows and --fields write less)\n`);
+      io.stderr.write(`features: ${wholeData || perRecord ? 'at most' : 'about'} ${groupedNumber(snapshots)} snapshots × ${Math.round(perLine)} bytes ≈ ${megabytes(snapshots * perLine)} to ${path ?? 'stdout'} (${basis}; --windows and --fields write less)\n`);
     };
     pipeline.batches$.subscribe((batch) => {
       if (inTimeRange(range, batch.ts)) for (const snapshot of batch.snapshots) out.write(snapshot);

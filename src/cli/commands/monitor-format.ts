@@ -1,10 +1,11 @@
 /** One readable line per monitoring message (`coinrx monitor`). */
 import { parseChannelMessage, type ChannelMessages, type ChannelName } from '../../store/channels.js';
 import type { ReceivedMessage } from '../../store/store.js';
+import { groupedNumber } from '../../core/grouped-number.js';
 
 function num(value: number | undefined, digits = 6): string {
   if (value === undefined) return '-';
-  return Number.isInteger(value) ? value.toLocaleString('en-US') : Number(value.toPrecision(digits)).toString();
+  return Number.isInteger(value) ? groupedNumber(value) : Number(value.toPrecision(digits)).toString();
 }
 
 function time(ts: number): string {

@@ -11,6 +11,7 @@ import { UsageError, type ParsedArgs } from '../args.js';
 import type { CommandIo } from '../command.js';
 import type { TimeRange } from '../../core/time-range.js';
 import { quoteOf } from '../../core/market-symbol.js';
+import { groupedNumber } from '../../core/grouped-number.js';
 
 /** The configuration of a command: profile, --set overrides and environment. */
 export function commandConfig(args: ParsedArgs, io: CommandIo, extra: readonly string[] = []): Config {
@@ -99,7 +100,7 @@ export function balanceLine(command: string, config: Config): string {
   const sim = config.simulator;
   const quote = config.exchange.quote;
   const from = isDefaultInitialBalance(config) ? `the ${quote} default; set simulator.initialBalance to change it` : 'simulator.initialBalance';
-  return `${command}: trading ${quote} markets from ${sim.initialBalance.toLocaleString('en-US', { maximumFractionDigits: 8 })} ${quote} (${from})\n`;
+  return `${command}: trading ${quote} markets from ${groupedNumber(sim.initialBalance, 8)} ${quote} (${from})\n`;
 }
 
 /** Files named in the error of a read that produced nothing; a folder of hundreds gets one line, not hundreds. */
