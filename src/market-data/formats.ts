@@ -31,8 +31,6 @@ const BINANCE_VISION_AGG_TRADE = /^\d+,[\d.]+,[\d.]+,\d+,\d+,\d{12,16},(?:true|f
  * capture. A REST-only capture (`<url> -> <ts>: ...` first) is not market data.
  */
 export function detectFormat(fileName: string, head: string): ReplayFormat | { reason: string } {
-  // Binance's public files come zipped: say so rather than call them binary.
-  if (head.startsWith('PK\u0003\u0004')) return { reason: 'a zip archive: unzip it first (.csv, .json and their .gz are read)' };
   const trimmed = head.trimStart();
   const nl = trimmed.indexOf('\n');
   const firstLine = (nl === -1 ? trimmed : trimmed.slice(0, nl)).replace(/\r$/, '');

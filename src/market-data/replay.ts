@@ -62,7 +62,8 @@ export interface ReplaySource {
  */
 export const FIRST_BATCH_MARK = 'coinrx:first-batch';
 
-const NOT_DATA = /^(readme|license|licence|notice|changelog)|\.(md|txt|html|py|ts|js|sh|yml|yaml|toml)$/i;
+// (Binance's public files come with a `.zip.CHECKSUM` each.)
+const NOT_DATA = /^(readme|license|licence|notice|changelog)|\.(md|txt|html|py|ts|js|sh|yml|yaml|toml|checksum)$/i;
 
 /**
  * Files to read: plain paths as given; directories expand to their data files, sorted, recursively.

@@ -105,7 +105,7 @@ export function parseTimeframe(text: string): number | undefined {
   return unit !== undefined && Number.isInteger(n) && n > 0 ? n * unit : undefined;
 }
 
-const EXTENSION = /\.(gz|csv|json|jsonl|txt)$/i;
+const EXTENSION = /\.(gz|zip|csv|json|jsonl|txt)$/i;
 const isAlnum = (s: string): boolean => /^[A-Z0-9]+$/.test(s);
 
 /**

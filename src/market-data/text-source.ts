@@ -1,12 +1,14 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
+import type { Transform } from 'node:stream';
+import { createGunzip, createInflateRaw } from 'node:zlib';
 // Not the core's index: this is the one value a reader thread needs of it, and under tsx each module a
 // thread loads costs it 5-40 ms before its first batch (the index would load nine more).
 import { InputError } from '../core/input-error.js';
+import { isZipHead, zipMember, type ZipMember } from './zip-member.js';
 
-/** Raised when a file cannot be read to its end (missing, unreadable, truncated or corrupt gzip). */
+/** Raised when a file cannot be read to its end (missing, unreadable, truncated or corrupt gzip or zip). */
 export class ReplayFileError extends InputError {
   override name = 'ReplayFileError';
   /**
@@ -25,13 +27,17 @@ export class ReplayFileError extends InputError {
   }
 }
 
-/** True when the file starts with the gzip magic bytes 1f 8b, whatever its name. */
-export async function isGzipFile(path: string): Promise<boolean> {
+/** How a data file is packed: told by its first bytes (gzip's 1f 8b, zip's `PK\\3\\4`), else by its name. */
+type Packing = { readonly kind: 'plain' } | { readonly kind: 'gzip' } | { readonly kind: 'zip'; readonly member: ZipMember };
+
+async function packingOf(path: string): Promise<Packing> {
   const handle = await open(path, 'r');
   try {
-    const head = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(head, 0, 2, 0);
-    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    if ((bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) || path.endsWith('.gz')) return { kind: 'gzip' };
+    if (isZipHead(head.subarray(0, bytesRead)) || path.endsWith('.zip')) return { kind: 'zip', member: await zipMember(handle) };
+    return { kind: 'plain' };
   } finally {
     await handle.close();
   }
@@ -42,40 +48,47 @@ const CHUNK_BYTES = 64 * 1024;
 const GUNZIP_CHUNK = 64 * 1024;
 
 /**
- * The file's bytes in chunks, gunzipped when its name ends in `.gz` or its first bytes say gzip.
- * Streams: memory is one chunk, never the whole file. A truncated or corrupt gzip rejects with a
- * ReplayFileError naming the file, so a replay never stops early without saying so.
+ * The file's bytes in chunks, gunzipped when its name ends in `.gz` or its first bytes say gzip, inflated when
+ * it is a zip archive of one file (Binance's public data). Streams: memory is one chunk, never the whole file.
+ * A truncated or corrupt file rejects with a ReplayFileError naming the file, so a replay never stops early
+ * without saying so.
  */
 export async function* readByteChunks(path: string): AsyncGenerator<Buffer> {
-  let gzip: boolean;
+  let packing: Packing;
   try {
-    gzip = path.endsWith('.gz') || (await isGzipFile(path));
+    packing = await packingOf(path);
   } catch (err) {
-    throw new ReplayFileError(path, `cannot open: ${(err as Error).message}`, { cause: err });
+    throw new ReplayFileError(path, (err as NodeJS.ErrnoException).code === undefined ? (err as Error).message : `cannot open: ${(err as Error).message}`, { cause: err });
   }
-  const raw = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  const member = packing.kind === 'zip' ? packing.member : undefined;
+  const raw = createReadStream(path, {
+    highWaterMark: CHUNK_BYTES,
+    ...(member ? { start: member.start, ...(member.method === 0 ? { end: member.start + member.storedSize - 1 } : {}) } : {}),
+  });
   try {
-    yield* gzip ? gunzipChunks(raw) : (raw as AsyncIterable<Buffer>);
+    if (packing.kind === 'gzip') yield* inflateChunks(raw, createGunzip({ chunkSize: GUNZIP_CHUNK }));
+    else if (member?.method === 8) yield* inflateChunks(raw, createInflateRaw({ chunkSize: GUNZIP_CHUNK }));
+    else yield* raw as AsyncIterable<Buffer>;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'Z_BUF_ERROR' ? 'truncated gzip' : code === 'Z_DATA_ERROR' ? `not gzip data, or corrupt (${(err as Error).message})` : (err as Error).message;
-    throw new ReplayFileError(path, `${reason} (${gzip ? 'gzip' : 'plain'} read failed)`, { cause: err, partWay: true });
+    const kind = packing.kind;
+    const reason = code === 'Z_BUF_ERROR' ? `truncated ${kind}` : code === 'Z_DATA_ERROR' ? `not ${kind} data, or corrupt (${(err as Error).message})` : (err as Error).message;
+    throw new ReplayFileError(path, `${reason} (${kind} read failed)`, { cause: err, partWay: true });
   } finally {
     raw.destroy();
   }
 }
 
-/** Gunzipped chunks waiting for the reader, at most, before the next compressed chunk is read. */
+/** Inflated chunks waiting for the reader, at most, before the next compressed chunk is read. */
 const GUNZIP_AHEAD = 4;
 
 /**
- * `raw` gunzipped. Every chunk gunzipped before an error is yielded before the error is thrown, so a
- * truncated file gives the same events however fast it is read (`for await` over a gunzip stream drops
- * the chunks still buffered when the stream fails: how many depended on the reader's pace). The next
- * compressed chunk is read while the reader parses, up to GUNZIP_AHEAD chunks ahead.
+ * `raw` through `inflate` (gunzip, or a zip member's raw inflate). Every chunk inflated before an error is yielded
+ * before the error is thrown, so a truncated file gives the same events however fast it is read (`for await`
+ * over a gunzip stream drops the chunks still buffered when the stream fails: how many depended on the
+ * reader's pace). The next compressed chunk is read while the reader parses, up to GUNZIP_AHEAD chunks ahead.
  */
-async function* gunzipChunks(raw: ReadStream): AsyncGenerator<Buffer> {
-  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK });
+async function* inflateChunks(raw: ReadStream, inflate: Transform): AsyncGenerator<Buffer> {
   const input = (raw as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   const ready: Buffer[] = [];
   let failure: unknown;
@@ -96,26 +109,26 @@ async function* gunzipChunks(raw: ReadStream): AsyncGenerator<Buffer> {
     }
     signal();
   };
-  gunzip.on('data', (chunk: Buffer) => {
+  inflate.on('data', (chunk: Buffer) => {
     ready.push(chunk);
     signal();
   });
-  gunzip.once('error', fail);
-  gunzip.once('end', () => {
+  inflate.once('error', fail);
+  inflate.once('end', () => {
     ended = true;
     signal();
   });
-  /** Reads the next compressed chunk and feeds it in; `busy` until gunzip has taken it. */
+  /** Reads the next compressed chunk and feeds it in; `busy` until inflate has taken it. */
   const feed = (): void => {
     busy = true;
     input.next().then((r) => {
       if (r.done === true) {
         inputDone = true;
         busy = false;
-        gunzip.end();
+        inflate.end();
         signal();
       } else
-        gunzip.write(r.value, () => {
+        inflate.write(r.value, () => {
           busy = false;
           signal();
         });
@@ -134,7 +147,7 @@ async function* gunzipChunks(raw: ReadStream): AsyncGenerator<Buffer> {
       await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
-    gunzip.destroy();
+    inflate.destroy();
   }
 }
 
