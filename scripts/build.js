@@ -1,12 +1,11 @@
 // `npm run build` (and `prepare`, so `npm install` / `npm ci` from a clone builds it): compiles the
-// TypeScript into dist/ for a fast start, bundles each thread's entry into one file, copies the report page's files, and writes the commands' help
+// TypeScript into dist/ for a fast start, copies the report page's files, and writes the commands' help
 // (dist/src/cli/commands.json) so `coinrx --help` loads no command. bin/coinrx.js runs dist/ while no
 // source file is newer than dist/.build-stamp, the TypeScript through tsx otherwise.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { bundleWorkers } from './bundle-workers.js';
 import { importRxjsParts } from './rxjs-parts.js';
 import { vendorZod } from './vendor-zod.js';
 
@@ -20,7 +19,6 @@ try {
   execFileSync(process.execPath, [tsc, '-p', `${root}tsconfig.build.json`], { stdio: 'inherit' });
   importRxjsParts(dist);
   await vendorZod(dist);
-  await bundleWorkers(dist);
   cpSync(`${root}src/report/page`, `${dist}/src/report/page`, { recursive: true });
   const { COMMANDS } = await import(pathToFileURL(`${dist}/src/cli/commands/index.js`).href);
   const { describeCommands, MANIFEST_FILE } = await import(pathToFileURL(`${dist}/src/cli/command-manifest.js`).href);
