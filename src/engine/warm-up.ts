@@ -3,7 +3,7 @@ import type { MarketRules, MarketSymbol, TradeEvent } from '../core/index.js';
 import { generateMarket } from '../market-data/generator.js';
 import { ticker } from '../market-data/parsers/ticker-event.js';
 import { trade } from '../market-data/parsers/trade-event.js';
-import { storeFromConfig } from '../store/index.js';
+import { storeFromConfig } from '../store/create-store.js';
 import { createBacktest } from './backtest.js';
 
 const MARKETS = 100;

@@ -1,7 +1,12 @@
 import type { Config } from '../../config.js';
 import type { MarketEvent } from '../../core/index.js';
 import type { TimeRange } from '../../core/time-range.js';
-import { redactUrl, storeFromConfig, waitHealthy, type Store } from '../../store/index.js';
+// The store's modules by name, not its index: the index loads every store module, and waitHealthy RxJS's
+// timers (timeout, the async scheduler: about 50 ms of a backtest's start, before its first batch), which
+// only a Redis store waits on.
+import { storeFromConfig } from '../../store/create-store.js';
+import { redactUrl } from '../../store/redact-url.js';
+import type { Store } from '../../store/store.js';
 import type { BatchScorer } from '../../../streams/index.js';
 import { runBacktest, type BacktestCheckpoint, type BacktestResult, type BacktestRun } from '../backtest.js';
 import type { StrategyFactory } from '../kernel.js';
@@ -19,7 +24,7 @@ export class StoreNotWritableError extends Error {}
  */
 export async function openRunStore(config: Config, waitMs = 10_000): Promise<Store> {
   const store = storeFromConfig(config);
-  if (store.backend === 'redis' && !(await waitHealthy(store, waitMs))) {
+  if (store.backend === 'redis' && !(await (await import('../../store/wait-healthy.js')).waitHealthy(store, waitMs))) {
     const reason = store.health.reason;
     await store.close(1_000);
     throw new StoreNotWritableError(reason);
