@@ -27,7 +27,7 @@ export class ReplayFileError extends InputError {
   }
 }
 
-/** How a data file is packed: told by its first bytes (gzip's 1f 8b, zip's `PK\\3\\4`), else by its name. */
+/** How a data file is packed: told by its first bytes (gzip's 1f 8b, zip's `PK\3\4`), else by its name. */
 type Packing = { readonly kind: 'plain' } | { readonly kind: 'gzip' } | { readonly kind: 'zip'; readonly member: ZipMember };
 
 async function packingOf(path: string): Promise<Packing> {
@@ -68,6 +68,7 @@ export async function* readByteChunks(path: string): AsyncGenerator<Buffer> {
   try {
     if (packing.kind === 'gzip') yield* inflateChunks(raw, createGunzip({ chunkSize: GUNZIP_CHUNK }));
     else if (member?.method === 8) yield* inflateChunks(raw, createInflateRaw({ chunkSize: GUNZIP_CHUNK }));
+    else if (member) yield* storedChunks(raw, member.storedSize);
     else yield* raw as AsyncIterable<Buffer>;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -77,6 +78,16 @@ export async function* readByteChunks(path: string): AsyncGenerator<Buffer> {
   } finally {
     raw.destroy();
   }
+}
+
+/** A stored zip member's bytes: an archive that ends before them all is a truncated one, as a cut deflate stream is. */
+async function* storedChunks(raw: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
+  let read = 0;
+  for await (const chunk of raw) {
+    read += chunk.length;
+    yield chunk;
+  }
+  if (read < size) throw Object.assign(new Error('unexpected end of file'), { code: 'Z_BUF_ERROR' });
 }
 
 /** Inflated chunks waiting for the reader, at most, before the next compressed chunk is read. */

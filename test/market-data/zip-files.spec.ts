@@ -83,6 +83,11 @@ describe.skipIf(skipWithoutSharedData())('zip archives (Binance public data)', (
     expect(error).toBeInstanceOf(ReplayFileError);
     expect((error as ReplayFileError).message).toMatch(/BTCUSDT-5m-2021-01\.zip: truncated zip \(zip read failed\)/);
     expect((error as ReplayFileError).partWay).toBe(true);
+    // A stored member cut short is a truncated zip too, not a shorter file.
+    const stored = zipArchive([{ name: 'BTCUSDT-5m-2021-01.csv', data: klines('BTC') }], { method: 0 });
+    const cutStored = join(dir, 'cut', 'ETHUSDT-5m-2021-01.zip');
+    writeFileSync(cutStored, stored.subarray(0, Math.floor(stored.length / 2)));
+    await expect(readAll([cutStored])).rejects.toThrow(/ETHUSDT-5m-2021-01\.zip: truncated zip \(zip read failed\)/);
     const replay = openReplay([cut], { onFileError: 'count' });
     let read = 0;
     for await (const batch of replay.batches()) read += batch.length;
