@@ -1,5 +1,5 @@
 import type { ExitRow, Halt, MarketChange, PairRow, PeriodRow, RunResults, DecisionRow } from './results.js';
-import { formatHold, OUTCOME_WORDS } from './results.js';
+import { formatHold, suppressedReasons } from './results.js';
 import { escapeHtml } from './escape-html.js';
 
 
@@ -29,7 +29,7 @@ function haltsList(halts: readonly Halt[]): string {
 }
 
 function decisions(rows: readonly DecisionRow[]): string {
-  return table('decision-outcomes', ['decision', 'total', 'acted on', 'suppressed', 'why suppressed'], rows.map((d) => [d.kind, String(d.total), String(d.acted), String(d.suppressed), Object.entries(d.why).map(([k, n]) => `${OUTCOME_WORDS[k] ?? k}: ${n}`).join(', ') || '—']));
+  return table('decision-outcomes', ['decision', 'total', 'acted on', 'suppressed', 'why suppressed'], rows.map((d) => [d.kind, String(d.total), String(d.acted), String(d.suppressed), suppressedReasons(d.why) || '—']));
 }
 
 /**

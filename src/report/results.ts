@@ -203,7 +203,7 @@ export function decisionTable(outcomes: Readonly<Record<string, Readonly<Record<
     });
 }
 
-/** Decision outcomes in words, as the summary and the report print them. */
+/** Decision outcomes in words, as the summary and the report print them (suppressedReasons). */
 export const OUTCOME_WORDS: Readonly<Record<string, string>> = {
   'already-holding': 'already holding',
   'no-slot': 'no free slot',
@@ -216,6 +216,13 @@ export const OUTCOME_WORDS: Readonly<Record<string, string>> = {
   'not-traded-quote': 'other quote',
   unsized: 'no valid size',
 };
+
+/** A decision row's `why` in words with its counts, `no free slot: 40841, below the minimum order: 12`; '' for none. */
+export function suppressedReasons(why: Readonly<Record<string, number>>): string {
+  return Object.entries(why)
+    .map(([k, n]) => `${OUTCOME_WORDS[k] ?? k}: ${n}`)
+    .join(', ');
+}
 
 /** Hours as `2.5h`, days past two days as `3.1d`. */
 export function formatHold(ms: number): string {

@@ -1,4 +1,4 @@
-import { formatHold, OUTCOME_WORDS, type PeriodRow, type RunResults } from '../../report/results.js';
+import { formatHold, suppressedReasons, type PeriodRow, type RunResults } from '../../report/results.js';
 
 const pct = (x: number | null): string => (x === null ? '-' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}%`);
 const rate = (x: number): string => `${(x * 100).toFixed(1)}%`;
@@ -39,9 +39,7 @@ export function resultsLines(r: RunResults, totalReturn: number, quote: string):
     for (const h of r.halts) lines.push(`  ${minute(h.ts)}  ${h.reason}${h.resumedTs === null ? ' (stayed stopped)' : ` (ran again ${minute(h.resumedTs)})`}`);
   }
   for (const d of r.decisions) {
-    const why = Object.entries(d.why)
-      .map(([k, n]) => `${OUTCOME_WORDS[k] ?? k}: ${n}`)
-      .join(', ');
+    const why = suppressedReasons(d.why);
     lines.push(`decisions   ${d.kind} ${d.total}: ${d.acted} acted on, ${d.suppressed} suppressed${why ? ` (${why})` : ''}`);
     // Not one buy was big enough for the exchange: the balance is too small for the market's minimum order
     // (a KRW market with a USDT profile's 10,000), which no other line would say.

@@ -1,9 +1,10 @@
 import type { CandleEvent, MarketEvent, MarketSymbol } from '../../core/index.js';
-import { parseDecimal, POW10 as IMPORTED_POW10, type ParseOutcome, type RecordParser } from './record-parser.js';
+import { MICROSECONDS as IMPORTED_MICROSECONDS, parseDecimal, POW10 as IMPORTED_POW10, type ParseOutcome, type RecordParser } from './record-parser.js';
 import { parseUtcTime } from './utc-time.js';
 
-/** A local binding: loaded as CommonJS (a reader thread under tsx) every use of an import is a getter call. */
+/** Local bindings: loaded as CommonJS (a reader thread under tsx) every use of an import is a getter call. */
 const POW10 = IMPORTED_POW10;
+const MICROSECONDS = IMPORTED_MICROSECONDS;
 
 /** A duration as the largest whole unit: 1 d, 4 h, 15 min, 30 s, 250 ms. */
 function span(ms: number): string {
@@ -13,8 +14,6 @@ function span(ms: number): string {
 
 /** 1973-03-03 in ms (1e11): an open time below it is in seconds, or no time at all. */
 const MIN_OPEN_TIME = 1e11;
-/** 5138 in ms (1e14): an open time at or above it is in microseconds (Binance's public klines since 2025). */
-const MICROSECONDS = 1e14;
 
 /**
  * OHLCV rows `timestamp,open,high,low,close,volume` (open time in ms) from freqtrade's CSV or the

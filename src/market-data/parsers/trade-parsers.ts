@@ -1,7 +1,7 @@
 import type { MarketEvent, MarketSymbol, TakerSide } from '../../core/index.js';
 import { trade } from './trade-event.js';
 import { splitExchangeSymbol } from '../symbols.js';
-import { num, type ParseOutcome, type RecordParser } from './record-parser.js';
+import { MICROSECONDS, num, type ParseOutcome, type RecordParser } from './record-parser.js';
 import { parseUtcTime } from './utc-time.js';
 
 /** Names markets from (venue, exchange symbol) once per distinct pair: symbol splitting is not per row. */
@@ -109,9 +109,6 @@ export class NautilusTradesCsvParser implements RecordParser {
     return 'ok';
   }
 }
-
-/** 5138 in ms (1e14): a trade time at or above it is in microseconds (Binance's public spot data since 2025). */
-const MICROSECONDS = 1e14;
 
 /**
  * Binance's public trade files (data.binance.vision), one market a file, named by it (`BTCUSDT-trades-2024-08-08.csv`):
