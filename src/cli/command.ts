@@ -21,8 +21,14 @@ export interface Command {
 }
 
 export const CONFIG_FLAGS: FlagSpecs = {
-  config: { type: 'string', valueName: 'file.json', description: 'configuration profile (see config/)' },
+  config: { type: 'string', valueName: 'file.json', description: 'configuration profile (see config/; without it, the schema\'s defaults)' },
   set: { type: 'list', valueName: 'path=value', description: 'override one configuration field, e.g. ranking.top=5' },
+};
+
+/** `paper` and `live`: without --config they trade config/default.json (see default-profile.ts). */
+export const TRADING_CONFIG_FLAGS: FlagSpecs = {
+  ...CONFIG_FLAGS,
+  config: { type: 'string', valueName: 'file.json', description: 'configuration profile (default: config/default.json, the paper/live profile)' },
 };
 
 export const DATA_FLAGS: FlagSpecs = {

@@ -2,7 +2,7 @@ import { baseOf, type MarketEvent, type TimerClock, type Venue } from '../core/i
 import type { Config } from '../config.js';
 import type { Store } from '../store/index.js';
 import { PerformanceTracker, type TrackerState } from '../report/performance.js';
-import type { PositionView, Strategy } from '../../strategies/index.js';
+import type { EdgeEstimate, PositionView, Strategy } from '../../strategies/index.js';
 import type { BatchScorer } from '../../streams/index.js';
 import { configuredStrategy } from './configured-strategy.js';
 import type { FillLedger } from './fill-ledger.js';
@@ -69,6 +69,11 @@ export interface Kernel {
   readonly venue: Venue;
   readonly engine: TradingEngine;
   readonly tracker: PerformanceTracker;
+  /**
+   * The configured strategy's entry gate as of its last BUY (`estimate` undefined before one, without
+   * `strategy.gate.edge` or with another strategy): what a session says while it holds cash.
+   */
+  readonly gate: { readonly estimate: EdgeEstimate | undefined };
   /** One market event to trade on. An event older than the last one is fed at the last time: the kernel's time never goes back. */
   feed(event: MarketEvent): void;
   /** One market event of the warm-up (features only; see TradingEngine.warm), clamped as `feed`. */
@@ -93,7 +98,8 @@ export function createKernel(options: KernelOptions): Kernel {
   const { config, quote, clock, venue, store } = options;
   const redis = store?.backend === 'redis';
   const feeRate = venue.feeRate(quote);
-  const strategy = options.strategy ? options.strategy(feeRate) : configuredStrategy(config, feeRate);
+  const gate: { estimate: EdgeEstimate | undefined } = { estimate: undefined };
+  const strategy = options.strategy ? options.strategy(feeRate) : configuredStrategy(config, feeRate, (estimate) => (gate.estimate = estimate));
   const engine = new TradingEngine({
     config,
     venue,
@@ -124,6 +130,7 @@ export function createKernel(options: KernelOptions): Kernel {
     venue,
     engine,
     tracker,
+    gate,
     // Live events arrive in arrival order and replays merge files: an event older than the last one is fed
     // at the last time, so the kernel's time never goes back (written out: this runs for every event).
     feed(event) {

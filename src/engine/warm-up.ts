@@ -42,7 +42,9 @@ export function warmUp(config: Config, quote: string, rules?: { readonly rules: 
   const settings = Object.assign({}, config, {
     filter: Object.assign({}, config.filter, { minValue1d: 0, minTrades1d: 0 }),
     // Close exits, so positions are sold as well as bought and cancelled.
-    strategy: Object.assign({}, config.strategy, { skipBearMarket: false, takeProfit: Math.min(config.strategy.takeProfit, 0.003), stopLoss: Math.min(config.strategy.stopLoss, 0.003) }),
+    // The entry gate's code runs (paper trades opened and closed) but lets every entry through: with the
+    // expected-value test on, it would wait for closed paper trades and no order would be placed here.
+    strategy: Object.assign({}, config.strategy, { skipBearMarket: false, takeProfit: Math.min(config.strategy.takeProfit, 0.003), stopLoss: Math.min(config.strategy.stopLoss, 0.003), gate: Object.assign({}, config.strategy.gate, { edge: false, regimeMin: -1 }) }),
     // An in-memory store, as paper's without Redis: the engine's options then have the live ones' fields.
     redis: Object.assign({}, config.redis, { url: '' }),
   });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisTestServer, skipWithoutRedis } from '../helpers/redis-server.js';
 import { UpbitServer } from '../helpers/upbit-server.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { bareProfile } from '../helpers/bare-profile.js';
 
 const CLI = new URL('../../bin/coinrx.js', import.meta.url).pathname;
 
@@ -46,7 +47,7 @@ describe.skipIf(skipWithoutRedis())('live: kill -9 with a buy partly filled, res
 
   it('restores the position and applies the fills that happened while it was down, once', async () => {
     const env = { REDIS_URL: redis.url, UPBIT_ACCESS_KEY: server.accessKey, UPBIT_SECRET_KEY: server.secretKey, CI: '' };
-    const args = ['live', '--live', '--exchange-url', server.restUrl, '--set', 'botId=liverestart', '--set', 'features.every=1m', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'ranking.top=1', '--set', 'exchange.markets=["XRP/KRW"]', '--set', 'strategy.skipBearMarket=false', '--set', 'strategy.buyTimeout=1d', '--set', 'allocation.maxPerCoin=0.5'];
+    const args = ['live', '--live', '--config', bareProfile(), '--exchange-url', server.restUrl, '--set', 'botId=liverestart', '--set', 'features.every=1m', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'ranking.top=1', '--set', 'exchange.markets=["XRP/KRW"]', '--set', 'strategy.skipBearMarket=false', '--set', 'strategy.buyTimeout=1d', '--set', 'allocation.maxPerCoin=0.5'];
     const first = start([...args, '--out', mkdtempSync(join(tmpdir(), 'coinrx-live-1-'))], env);
     await waitFor(() => server.subscriptions.length > 0, 'the first session to subscribe', 20_000);
     const t0 = Math.ceil(Date.now() / 60_000) * 60_000 + 60_000;
@@ -100,7 +101,7 @@ describe.skipIf(skipWithoutRedis())('live: kill -9 with a buy partly filled, res
     ['filled completely while down', 1, 'filled on the exchange'],
   ] as const)('adopts an order of its own that no snapshot knows (killed before the snapshot was written), %s, and applies its fills once', async (_name, part, listed) => {
     const env = { REDIS_URL: redis.url, UPBIT_ACCESS_KEY: server.accessKey, UPBIT_SECRET_KEY: server.secretKey, CI: '' };
-    const args = ['live', '--live', '--exchange-url', server.restUrl, '--set', `botId=orphan${part * 4}`, '--set', 'features.every=1m', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'ranking.top=1', '--set', 'exchange.markets=["XRP/KRW"]', '--set', 'strategy.skipBearMarket=false', '--set', 'strategy.buyTimeout=1d', '--set', 'allocation.maxPerCoin=0.4'];
+    const args = ['live', '--live', '--config', bareProfile(), '--exchange-url', server.restUrl, '--set', `botId=orphan${part * 4}`, '--set', 'features.every=1m', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'ranking.top=1', '--set', 'exchange.markets=["XRP/KRW"]', '--set', 'strategy.skipBearMarket=false', '--set', 'strategy.buyTimeout=1d', '--set', 'allocation.maxPerCoin=0.4'];
     const posts = server.requestsTo('/v1/orders', 'POST').length;
     const subscriptions = server.subscriptions.length;
     const first = start([...args, '--out', mkdtempSync(join(tmpdir(), 'coinrx-orphan-1-'))], env);
@@ -143,7 +144,7 @@ describe.skipIf(skipWithoutRedis())('live: kill -9 with a buy partly filled, res
     const server = await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000 }, markets: [{ code: 'KRW-XRP', price: 3000 }] });
     try {
       const env = { REDIS_URL: redis.url, UPBIT_ACCESS_KEY: server.accessKey, UPBIT_SECRET_KEY: server.secretKey, CI: '' };
-      const args = ['live', '--live', '--exchange-url', server.restUrl, '--set', 'botId=cancelling', '--set', 'features.every=1m', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'ranking.top=1', '--set', 'exchange.markets=["XRP/KRW"]', '--set', 'strategy.skipBearMarket=false', '--set', 'strategy.buyTimeout=1s', '--set', 'allocation.maxPerCoin=0.2'];
+      const args = ['live', '--live', '--config', bareProfile(), '--exchange-url', server.restUrl, '--set', 'botId=cancelling', '--set', 'features.every=1m', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'ranking.top=1', '--set', 'exchange.markets=["XRP/KRW"]', '--set', 'strategy.skipBearMarket=false', '--set', 'strategy.buyTimeout=1s', '--set', 'allocation.maxPerCoin=0.2'];
       const posts = server.requestsTo('/v1/orders', 'POST').length;
       const subscriptions = server.subscriptions.length;
       // The first cancel fails (each of the adapter's 4 tries): its position waits in cancellingBuy for its deadline (a minute).
@@ -199,7 +200,7 @@ describe.skipIf(skipWithoutRedis())('live: a restart while Redis does not answer
     process.kill(pid, 'SIGSTOP');
     try {
       const env = { REDIS_URL: redis.url, UPBIT_ACCESS_KEY: server.accessKey, UPBIT_SECRET_KEY: server.secretKey, CI: '' };
-      const child = start(['live', '--live', '--exchange-url', server.restUrl, '--set', 'botId=frozen', '--set', 'redis.restoreWaitMs=6s', '--set', 'exchange.markets=["XRP/KRW"]', '--out', mkdtempSync(join(tmpdir(), 'coinrx-live-frozen-'))], env);
+      const child = start(['live', '--live', '--config', bareProfile(), '--exchange-url', server.restUrl, '--set', 'botId=frozen', '--set', 'redis.restoreWaitMs=6s', '--set', 'exchange.markets=["XRP/KRW"]', '--out', mkdtempSync(join(tmpdir(), 'coinrx-live-frozen-'))], env);
       const exit = await child.exit;
       expect(exit.code).toBe(1);
       expect(child.err()).toMatch(/waiting for the store .* s left before giving up/);

@@ -6,6 +6,7 @@ import { main } from '../../src/cli/main.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { UpbitServer } from '../helpers/upbit-server.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { bareProfile } from '../helpers/bare-profile.js';
 
 
 let server: UpbitServer;
@@ -32,7 +33,7 @@ describe('coinrx live against the local Upbit server', () => {
     const out = mkdtempSync(join(tmpdir(), 'coinrx-live-'));
     const c = captureIo({ UPBIT_ACCESS_KEY: server.accessKey, UPBIT_SECRET_KEY: server.secretKey });
     const run = main(
-      ['live', '--live', '--exchange-url', server.restUrl, '--out', out,
+      ['live', '--live', '--config', bareProfile(), '--exchange-url', server.restUrl, '--out', out,
         '--set', 'features.every=1m', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'ranking.top=1',
         '--set', 'exchange.markets=["XRP/KRW"]', '--set', 'strategy.skipBearMarket=false', '--set', 'allocation.maxPerCoin=0.5'],
       c.io,

@@ -7,6 +7,7 @@ import { main } from '../../src/cli/main.js';
 import { BinanceServer } from '../helpers/binance-server.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { bareProfile } from '../helpers/bare-profile.js';
 
 /** Paper and live sessions on an exchange other than Upbit: Binance spot, through the same ccxt adapter. */
 let server: BinanceServer;
@@ -47,7 +48,7 @@ describe('coinrx paper and live on Binance', () => {
     const out = mkdtempSync(join(tmpdir(), 'coinrx-paper-binance-'));
     const subscribed = server.subscriptions.length;
     const c = captureIo();
-    const run = main(['paper', '--exchange-url', server.restUrl, '--out', out, ...SESSION, '--set', 'simulator.fillModel=touch', '--set', 'strategy.takeProfit=0.02', '--set', 'strategy.stopLoss=0.05'], c.io);
+    const run = main(['paper', '--config', bareProfile(), '--exchange-url', server.restUrl, '--out', out, ...SESSION, '--set', 'simulator.fillModel=touch', '--set', 'strategy.takeProfit=0.02', '--set', 'strategy.stopLoss=0.05'], c.io);
     await waitFor(() => server.subscriptions.slice(subscribed).some((s) => JSON.stringify(s).includes('xrpusdt@trade')), 'the trade subscription', 10_000);
     // One trade a minute on XRP/USDT (tick 0.0001): a dip under the bid, then a rally.
     const start = Math.ceil(Date.now() / 60_000) * 60_000 + 60_000;
@@ -78,7 +79,7 @@ describe('coinrx paper and live on Binance', () => {
     const out = mkdtempSync(join(tmpdir(), 'coinrx-live-binance-'));
     const subscribed = server.subscriptions.length;
     const c = captureIo({ BINANCE_API_KEY: server.apiKey, BINANCE_SECRET: server.secret });
-    const run = main(['live', '--live', '--exchange-url', server.restUrl, '--out', out, ...SESSION, '--set', 'allocation.maxPerCoin=0.5'], c.io);
+    const run = main(['live', '--live', '--config', bareProfile(), '--exchange-url', server.restUrl, '--out', out, ...SESSION, '--set', 'allocation.maxPerCoin=0.5'], c.io);
     await waitFor(() => /reconciliation: 2 ETH held outside/.test(c.err()), 'the reconciliation report', 10_000);
     await waitFor(() => server.subscriptions.slice(subscribed).some((s) => JSON.stringify(s).includes('xrpusdt@trade')), 'the trade subscription', 10_000);
     const start = Math.ceil(Date.now() / 60_000) * 60_000 + 60_000;

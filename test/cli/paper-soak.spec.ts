@@ -10,6 +10,7 @@ import { captureIo } from '../helpers/capture-io.js';
 import { sharedData, skipWithoutSharedData } from '../helpers/shared-data.js';
 import { UpbitServer } from '../helpers/upbit-server.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { bareProfile } from '../helpers/bare-profile.js';
 
 setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
@@ -47,7 +48,7 @@ describe.skipIf(skipWithoutSharedData())('paper session soak: 11 minutes of repl
   it('keeps heap and handles flat, duplicates no trade, counts exactly the missing ones, and reports', async () => {
     const c = captureIo();
     const out = mkdtempSync(join(tmpdir(), 'coinrx-soak-'));
-    const run = main(['paper', '--exchange-url', server.restUrl, '--out', out, '--set', 'features.every=1m', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'strategy.skipBearMarket=false'], c.io);
+    const run = main(['paper', '--config', bareProfile(), '--exchange-url', server.restUrl, '--out', out, '--set', 'features.every=1m', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'strategy.skipBearMarket=false'], c.io);
     await waitFor(() => server.subscriptions.length > 0, 'the subscription', 10_000);
     const first = Number(frames[0]?.['tms']);
     const start = Math.ceil(Date.now() / 1000) * 1000 + 1000;

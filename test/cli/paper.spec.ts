@@ -7,6 +7,7 @@ import { main } from '../../src/cli/main.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { UpbitServer } from '../helpers/upbit-server.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { bareProfile } from '../helpers/bare-profile.js';
 
 
 async function closedPort(): Promise<number> {
@@ -40,7 +41,7 @@ describe('coinrx paper', () => {
     const out = mkdtempSync(join(tmpdir(), 'coinrx-paper-'));
     const c = captureIo();
     const run = main(
-      ['paper', '--rest-url', server.restUrl, '--ws-url', server.wsUrl, '--out', out,
+      ['paper', '--config', bareProfile(), '--rest-url', server.restUrl, '--ws-url', server.wsUrl, '--out', out,
         '--set', 'features.every=1m', '--set', 'filter.minValue1d=0', '--set', 'filter.minTrades1d=0', '--set', 'ranking.top=1',
         '--set', 'exchange.markets=["XRP/KRW"]', '--set', 'strategy.skipBearMarket=false', '--set', 'simulator.fillModel=touch',
         '--set', 'strategy.takeProfit=0.02', '--set', 'strategy.stopLoss=0.05', '--dashboard', '0'],

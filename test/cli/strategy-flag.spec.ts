@@ -13,6 +13,7 @@ import { main } from '../../src/cli/main.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { UpbitServer } from '../helpers/upbit-server.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { bareProfile } from '../helpers/bare-profile.js';
 
 const REPO = resolve(fileURLToPath(import.meta.url), '../../..');
 
@@ -84,7 +85,7 @@ describe('--strategy beyond the backtest', () => {
     const before = seen()?.decisions ?? 0;
     const out = mkdtempSync(join(tmpdir(), 'coinrx-paper-strategy-'));
     const c = captureIo();
-    const run = main(['paper', '--rest-url', server.restUrl, '--ws-url', server.wsUrl, '--out', out, ...SESSION, '--set', 'simulator.fillModel=touch', '--strategy', files.counting], c.io);
+    const run = main(['paper', '--config', bareProfile(), '--rest-url', server.restUrl, '--ws-url', server.wsUrl, '--out', out, ...SESSION, '--set', 'simulator.fillModel=touch', '--strategy', files.counting], c.io);
     await waitFor(() => server.subscriptions.length > 0, 'the paper engine to subscribe');
     const start = Math.ceil(Date.now() / 60_000) * 60_000 + 60_000;
     [3000, 3005, 3010, 3015, 3020, 2995, 2990].forEach((price, i) => server.publishTrade('KRW-XRP', { price, volume: 1000, ts: start + (i + 1) * 60_000 }));
@@ -101,7 +102,7 @@ describe('--strategy beyond the backtest', () => {
     const out = mkdtempSync(join(tmpdir(), 'coinrx-live-strategy-'));
     const c = captureIo({ UPBIT_ACCESS_KEY: server.accessKey, UPBIT_SECRET_KEY: server.secretKey });
     const orders = server.requestsTo('/v1/orders', 'POST').length;
-    const run = main(['live', '--live', '--exchange-url', server.restUrl, '--out', out, ...SESSION, '--set', 'allocation.maxPerCoin=0.5', '--strategy', files.counting], c.io);
+    const run = main(['live', '--live', '--config', bareProfile(), '--exchange-url', server.restUrl, '--out', out, ...SESSION, '--set', 'allocation.maxPerCoin=0.5', '--strategy', files.counting], c.io);
     await waitFor(() => /reconciled; trading/.test(c.err()), 'the reconciliation', 10_000);
     const start = Math.ceil(Date.now() / 60_000) * 60_000 + 60_000;
     [3000, 3005, 3010, 3015, 3020].forEach((price, i) => server.publishTrade('KRW-XRP', { price, volume: 1000, ts: start + (i + 1) * 60_000 }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config.js';
+import { loadConfig, parseConfig } from '../../src/config.js';
 import { paperNode } from '../../src/engine/nodes/paper-node.js';
 import { warmUp } from '../../src/engine/warm-up.js';
 import { storeFromConfig } from '../../src/store/index.js';
@@ -13,6 +13,12 @@ describe('warmUp (a throwaway engine run before a live session connects)', () =>
       // Exits too: a live session sells from its first minutes, and code first run there is compiled there.
       expect(run.sells, every).toBeGreaterThan(0);
     }
+  });
+
+  it('places orders with the paper/live profile too, whose entry gate would wait for closed paper trades', () => {
+    const run = warmUp(loadConfig({ file: 'config/default.json' }), 'KRW');
+    expect(run.orders).toBeGreaterThan(0);
+    expect(run.sells).toBeGreaterThan(0);
   });
 
   it('leaves nothing behind: the paper node made after it starts from its starting balance, with no position and no result', () => {

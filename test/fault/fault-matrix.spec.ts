@@ -10,6 +10,7 @@ import { auditFaults, auditLine, binanceExchangeState, positionIds, readBotState
 import { RedisTestServer, skipWithoutRedis } from '../helpers/redis-server.js';
 import { UpbitServer } from '../helpers/upbit-server.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { bareProfile } from '../helpers/bare-profile.js';
 
 /**
  * The fault matrix of issue 14: the real CLI (`coinrx live --live`) against the local Upbit and Binance
@@ -278,7 +279,7 @@ class World {
 
   start(): void {
     if (this.#child) throw new Error('the bot is running');
-    const args = ['live', '--live', ...this.venue.args, '--out', this.#out];
+    const args = ['live', '--live', '--config', bareProfile(), ...this.venue.args, '--out', this.#out];
     for (const [k, v] of this.#settings) args.push('--set', `${k}=${v}`);
     const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...this.venue.env, REDIS_URL: this.redis.url, CI: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const run = ++this.#runs;

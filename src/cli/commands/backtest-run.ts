@@ -13,6 +13,7 @@ import { progressDetail, summaryLines } from './backtest-summary.js';
 import { balanceLine, checkQuoteAgainstData, commandConfig, noEventsError, quoteFlag, reportStats } from './replay-input.js';
 import { openReplayRun } from './replay-run.js';
 import { reportStoreLoss } from './store-loss.js';
+import { bareDefaultsLine } from '../default-profile.js';
 
 /**
  * `coinrx backtest` once its data is being read (backtest.ts starts the read before loading this module
@@ -56,7 +57,7 @@ export async function runBacktestCommand(args: ParsedArgs, io: CommandIo, source
     ...(resume ? { resume } : {}),
     signal: io.signal,
     onProgress: (events, ts) => bar.status(progressDetail(events, ts)),
-    onRun: (run) => void io.stderr.write(balanceLine('backtest', run.config)),
+    onRun: (run) => void io.stderr.write(balanceLine('backtest', run.config) + (args.strings.has('config') || strategy ? '' : bareDefaultsLine('backtest', run.config))),
     ...(scorer ? { scorer } : {}),
     ...(strategy ? { strategy } : {}),
     featureThread: await useFeatureThread(args.lists.get('data') ?? []),

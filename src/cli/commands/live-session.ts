@@ -111,7 +111,7 @@ export async function runLiveSession(o: LiveSessionOptions): Promise<number> {
   const status = setInterval(() => {
     const equity = session?.engine.equity().equity;
     const s = feed.stats();
-    io.stderr.write(`${label}: ${events} events, ${s.markets} markets, equity ${equity === undefined ? '-' : equity.toFixed(0)} ${quote}, open ${session?.engine.openPositions().length ?? 0}, top ${top.join(' ') || '-'}, reconnects ${s.reconnects}, malformed ${s.malformed}${future > 0 ? `, future ${future}` : ''}${rejects.bannedRejects > 0 ? `, banned ${rejects.bannedRejects}` : ''}\n`);
+    io.stderr.write(`${label}: ${events} events, ${s.markets} markets, equity ${equity === undefined ? '-' : equity.toFixed(0)} ${quote}, open ${session?.engine.openPositions().length ?? 0}, top ${top.join(' ') || '-'}, reconnects ${s.reconnects}, malformed ${s.malformed}${future > 0 ? `, future ${future}` : ''}${rejects.bannedRejects > 0 ? `, banned ${rejects.bannedRejects}` : ''}${session ? gateStatus(session) : ''}\n`);
   }, STATUS_EVERY_MS);
 
   await done;
@@ -160,4 +160,18 @@ async function withinMs(p: Promise<void>, ms: number): Promise<true | string> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * The entry gate in the status line, once it has judged a BUY: a session that buys nothing for hours says
+ * why (too few paper trades closed yet, or no edge after fees), not only that it holds cash.
+ */
+export function gateStatus(kernel: Pick<Kernel, 'gate' | 'config'>): string {
+  const e = kernel.gate.estimate;
+  if (e === undefined) return '';
+  const g = kernel.config.strategy.gate;
+  const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)} %`;
+  if (e.trades < g.minTrades) return `, gate ${e.trades}/${g.minTrades} paper trades closed (cash until ${g.minTrades})`;
+  if (e.expected <= g.margin || !(e.fraction > 0)) return `, gate shut: the last ${e.trades} paper trades expect ${pct(e.expected)} a trade after fees (cash)`;
+  return `, gate open: the last ${e.trades} paper trades expect ${pct(e.expected)} a trade after fees`;
 }

@@ -2,11 +2,12 @@ import { configuredAgent, configuredScorer, rankerRuleNote } from '../../engine/
 import { connectLiveExchange, liveKeys, liveNode, LiveStartError } from '../../engine/nodes/live-node.js';
 import { warmUp } from '../../engine/warm-up.js';
 import { UsageError } from '../args.js';
-import { CONFIG_FLAGS, type Command } from '../command.js';
+import { TRADING_CONFIG_FLAGS, type Command } from '../command.js';
 import { DASHBOARD_FLAG, EXCHANGE_URL_FLAGS, exchangeOverrides, exchangeUrls, portFlag } from './live-flags.js';
 import { openLiveMarket } from './live-market.js';
 import { runLiveSession } from './live-session.js';
-import { commandConfig, durationFlag } from './replay-input.js';
+import { durationFlag } from './replay-input.js';
+import { profileLine, tradingConfig } from '../default-profile.js';
 import { STRATEGY_FLAGS, strategyFromArgs } from '../strategy-flag.js';
 
 /**
@@ -30,10 +31,10 @@ export const liveCommand: Command = {
     ...EXCHANGE_URL_FLAGS,
     dashboard: DASHBOARD_FLAG,
     ...STRATEGY_FLAGS,
-    ...CONFIG_FLAGS,
+    ...TRADING_CONFIG_FLAGS,
   },
   async run(args, io) {
-    const config = commandConfig(args, io);
+    const config = tradingConfig(args, io);
     const id = config.exchange.id;
     const failed = (error: unknown): number => {
       if (!(error instanceof LiveStartError)) throw error;
@@ -83,6 +84,7 @@ export const liveCommand: Command = {
     const a = config.allocation;
     const markets = config.exchange.markets.length > 0 ? config.exchange.markets.join(', ') : `every ${quote} market (${[...live.rules.values()].filter((r) => r.quote === quote && r.halted === undefined).length})`;
     io.stderr.write(`live: REAL orders on ${markets}; ${cash.free} ${quote} free\n`);
+    io.stderr.write(profileLine('live', args, config));
     io.stderr.write(`live: limits: at most ${a.maxPositions} positions, ${a.maxPerCoin * 100}% of equity per coin, ${a.cashReserve * 100}% kept in cash; daily loss limit ${config.bot.dailyLossLimit * 100}%, max drawdown ${config.bot.maxDrawdown * 100}%; Ctrl-C stops (open buys cancelled, holdings ${config.bot.onStop === 'keep' ? 'kept' : 'sold'})\n`);
     const score = await configuredScorer(config);
     const rankNote = rankerRuleNote(config.ranking.model, score);

@@ -1,11 +1,12 @@
 import { paperNode } from '../../engine/nodes/paper-node.js';
 import { configuredAgent, configuredScorer, rankerRuleNote } from '../../engine/configured-models.js';
-import { CONFIG_FLAGS, type Command } from '../command.js';
+import { TRADING_CONFIG_FLAGS, type Command } from '../command.js';
 import { prepareOutputFolder } from '../output.js';
 import { DASHBOARD_FLAG, EXCHANGE_URL_FLAGS, portFlag } from './live-flags.js';
 import { openLiveMarket } from './live-market.js';
 import { runLiveSession } from './live-session.js';
-import { commandConfig, durationFlag } from './replay-input.js';
+import { durationFlag } from './replay-input.js';
+import { profileLine, tradingConfig } from '../default-profile.js';
 import { STRATEGY_FLAGS, strategyFromArgs } from '../strategy-flag.js';
 
 /**
@@ -24,10 +25,10 @@ export const paperCommand: Command = {
     ...EXCHANGE_URL_FLAGS,
     dashboard: DASHBOARD_FLAG,
     ...STRATEGY_FLAGS,
-    ...CONFIG_FLAGS,
+    ...TRADING_CONFIG_FLAGS,
   },
   async run(args, io) {
-    const config = commandConfig(args, io);
+    const config = tradingConfig(args, io);
     const forMs = durationFlag(args, 'for');
     const out = args.strings.get('out') ?? 'out/paper';
     prepareOutputFolder(out);
@@ -37,6 +38,7 @@ export const paperCommand: Command = {
     const market = await openLiveMarket(config, args, io, 'paper');
     if (!market) return 1;
     io.stderr.write(`paper: ${market.markets} ${quote} markets on ${market.exchangeId}, simulated balance ${config.simulator.initialBalance} ${quote}; Ctrl-C stops and writes ${out}/\n`);
+    io.stderr.write(profileLine('paper', args, config));
     // With REDIS_URL: position snapshots, the event log and the monitor channels (`coinrx monitor`).
     const score = await configuredScorer(config);
     const rankNote = rankerRuleNote(config.ranking.model, score);

@@ -13,9 +13,9 @@ import type { TimeRange } from '../../core/time-range.js';
 import { quoteOf } from '../../core/market-symbol.js';
 import { groupedNumber } from '../../core/grouped-number.js';
 
-/** The configuration of a command: profile, --set overrides and environment. */
-export function commandConfig(args: ParsedArgs, io: CommandIo, extra: readonly string[] = []): Config {
-  const file = args.strings.get('config');
+/** The configuration of a command: profile (`--config`, else `defaultFile` if given), --set overrides and environment. */
+export function commandConfig(args: ParsedArgs, io: CommandIo, extra: readonly string[] = [], defaultFile?: string): Config {
+  const file = args.strings.get('config') ?? defaultFile;
   return loadConfig({ ...(file ? { file } : {}), set: [...(args.lists.get('set') ?? []), ...extra], env: io.env });
 }
 
