@@ -29,7 +29,15 @@ export interface EdgeGateOptions extends ExitRule {
   readonly maxFraction: number;
   /** Told the estimate each BUY is judged on (the RL agent observes what the gate knows); no effect on the decisions. */
   readonly onEstimate?: (estimate: EdgeEstimate) => void;
+  /** Told each BUY the gate holds back, and why (a run's report says what kept it in cash); no effect on the decisions. */
+  readonly onHeld?: (reason: GateHold) => void;
 }
+
+/**
+ * Why the gate held a BUY back: the market breadth under the regime filter's minimum, fewer closed paper
+ * trades than `minTrades`, or no expected value above `margin` after fees (or no Kelly stake).
+ */
+export type GateHold = 'regime' | 'paper-trades' | 'no-edge';
 
 /** What the gate knows when a BUY arrives. */
 export interface EdgeEstimate {
@@ -111,12 +119,13 @@ export function edgeGate(options: EdgeGateOptions): (inner: Strategy) => Strateg
       const decisions = inner(inputs).subscribe({
         next(d) {
           if (d.kind !== 'BUY') return subscriber.next(d);
-          if (breadth < options.regimeMin) return;
+          if (breadth < options.regimeMin) return options.onHeld?.('regime');
           let stake = riskStake;
           if (options.edge) {
             const e = estimate();
             options.onEstimate?.(e);
-            if (e.trades < options.minTrades || e.expected <= options.margin || !(e.fraction > 0)) return;
+            if (e.trades < options.minTrades) return options.onHeld?.('paper-trades');
+            if (e.expected <= options.margin || !(e.fraction > 0)) return options.onHeld?.('no-edge');
             stake = Math.min(stake, e.fraction);
           }
           subscriber.next(Object.assign({}, d, { fraction: stake }));

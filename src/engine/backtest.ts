@@ -7,7 +7,7 @@ import { rangeTime, TimeRangeError, type TimeRange } from '../core/time-range.js
 import type { PositionView, Strategy } from '../../strategies/index.js';
 import type { BatchScorer } from '../../streams/index.js';
 import type { Store } from '../store/index.js';
-import { createKernel, type Kernel } from './kernel.js';
+import { createKernel, type GateRecord, type Kernel } from './kernel.js';
 import { dataGaps, type DataGaps } from './data-gaps.js';
 import { withFeatureThread } from './feature-thread.js';
 import { PrecomputedFeatures } from './precomputed-features.js';
@@ -70,6 +70,8 @@ export interface BacktestResult {
   /** Open positions valued at a stale price at the end, and gaps in a held market's data; absent when none. */
   readonly dataGaps?: DataGaps;
   readonly balances: Readonly<Record<string, { free: number; locked: number }>>;
+  /** The entry gate's last estimate and the BUYs it held back (printed, not in summary.json). */
+  readonly gate?: GateRecord;
 }
 
 /** What a backtest's kernel may be given besides the configuration (see KernelOptions). */
@@ -316,5 +318,5 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
   const balances = Object.fromEntries(run.exchange.getBalances().map((b) => [b.currency, { free: b.free, locked: b.locked }]));
   const portfolio = run.engine.portfolio;
   const gaps = dataGaps(open, (market) => portfolio.lastSeen(market), run.engine.holdingGaps.list(), to);
-  return { quote: run.quote, config: run.config, events, span: spanFrom === undefined ? undefined : { from: spanFrom, to }, ...(range ? { range } : {}), results, summary, tracker: run.tracker, open, ...(gaps ? { dataGaps: gaps } : {}), balances };
+  return { quote: run.quote, config: run.config, events, span: spanFrom === undefined ? undefined : { from: spanFrom, to }, ...(range ? { range } : {}), results, summary, tracker: run.tracker, open, ...(gaps ? { dataGaps: gaps } : {}), balances, gate: run.kernel.gate };
 }

@@ -2,7 +2,7 @@ import { baseOf, type MarketEvent, type TimerClock, type Venue } from '../core/i
 import type { Config } from '../config.js';
 import type { Store } from '../store/index.js';
 import { PerformanceTracker, type TrackerState } from '../report/performance.js';
-import type { EdgeEstimate, PositionView, Strategy } from '../../strategies/index.js';
+import type { EdgeEstimate, GateHold, PositionView, Strategy } from '../../strategies/index.js';
 import type { BatchScorer } from '../../streams/index.js';
 import { configuredStrategy } from './configured-strategy.js';
 import type { FillLedger } from './fill-ledger.js';
@@ -52,6 +52,15 @@ export interface KernelOptions {
   readonly log?: (line: string) => void;
 }
 
+/**
+ * The configured strategy's entry gate: its estimate as of the last BUY it judged (undefined before one,
+ * without `strategy.gate.edge` or with another strategy), and the BUYs it held back by reason.
+ */
+export interface GateRecord {
+  readonly estimate: EdgeEstimate | undefined;
+  readonly held: Readonly<Record<GateHold, number>>;
+}
+
 /** What the start-up found: per restored order what became of it, and what no position accounts for. */
 export interface StartReport {
   readonly reconciled: readonly string[];
@@ -69,11 +78,8 @@ export interface Kernel {
   readonly venue: Venue;
   readonly engine: TradingEngine;
   readonly tracker: PerformanceTracker;
-  /**
-   * The configured strategy's entry gate as of its last BUY (`estimate` undefined before one, without
-   * `strategy.gate.edge` or with another strategy): what a session says while it holds cash.
-   */
-  readonly gate: { readonly estimate: EdgeEstimate | undefined };
+  /** The configured strategy's entry gate: what a session says while it holds cash (see GateRecord). */
+  readonly gate: GateRecord;
   /** One market event to trade on. An event older than the last one is fed at the last time: the kernel's time never goes back. */
   feed(event: MarketEvent): void;
   /** One market event of the warm-up (features only; see TradingEngine.warm), clamped as `feed`. */
@@ -98,8 +104,10 @@ export function createKernel(options: KernelOptions): Kernel {
   const { config, quote, clock, venue, store } = options;
   const redis = store?.backend === 'redis';
   const feeRate = venue.feeRate(quote);
-  const gate: { estimate: EdgeEstimate | undefined } = { estimate: undefined };
-  const strategy = options.strategy ? options.strategy(feeRate) : configuredStrategy(config, feeRate, (estimate) => (gate.estimate = estimate));
+  const gate = { estimate: undefined as EdgeEstimate | undefined, held: { regime: 0, 'paper-trades': 0, 'no-edge': 0 } };
+  const strategy = options.strategy
+    ? options.strategy(feeRate)
+    : configuredStrategy(config, feeRate, { onEstimate: (estimate) => void (gate.estimate = estimate), onHeld: (reason) => void gate.held[reason]++ });
   const engine = new TradingEngine({
     config,
     venue,

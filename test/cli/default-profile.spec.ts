@@ -59,6 +59,25 @@ describe('the profile paper and live trade', () => {
     expect(given.err()).not.toContain('profile none');
   });
 
+  it('a gated backtest says how many buys its gate held back and why; one that bought nothing behind a volume filter says so', async () => {
+    const data = writeSineCandles('coinrx-gated-backtest-');
+    const gated = captureIo();
+    expect(await main(['backtest', '--data', data, '--config', 'config/backtest-candles.json', '--out', mkdtempSync(join(tmpdir(), 'coinrx-gated-out-'))], gated.io), gated.err()).toBe(0);
+    const line = gated.out().split('\n').find((l) => l.startsWith('gate ')) as string;
+    const m = /^gate {8}held back ([\d,]+) BUY decisions: ([\d,]+) before 20 paper trades had closed, ([\d,]+) with no edge after fees, ([\d,]+) under the regime filter's market breadth; at the end the last 60 paper trades expected [+-]\d+\.\d\d% a trade after fees \(\d+\.\d\d% won\)$/.exec(line);
+    expect(m, line).not.toBeNull();
+    const [total, ...parts] = m!.slice(1).map((x) => Number(x.replaceAll(',', '')));
+    expect(parts.reduce((a, b) => a + b, 0)).toBe(total);
+    // Nothing bought, and the reason is the gate's: every BUY held back, none reached the engine.
+    expect(gated.out()).toMatch(/^trades {6}0 /m);
+    expect(gated.out()).not.toMatch(/^decisions {3}BUY/m);
+
+    const filtered = captureIo();
+    expect(await main(['backtest', '--data', data, '--config', 'config/default.json', '--out', mkdtempSync(join(tmpdir(), 'coinrx-gated-out-'))], filtered.io), filtered.err()).toBe(0);
+    expect(filtered.out()).not.toMatch(/^gate /m);
+    expect(filtered.err()).toContain('backtest: no buy decision; the volume filter asks 100,000,000 USDT traded and 100 trades a day of a coin (filter.minValue1d, filter.minTrades1d, in the quote\'s units), which may have let no coin of these data through: lower them with --set\n');
+  });
+
   it('finds config/default.json from the module, whatever the working directory', () => {
     expect(defaultProfilePath()).toBe(join(root, 'config', 'default.json'));
     expect(profileSummary(parseConfig({ strategy: { maxHold: '90m' }, filter: { minTrades1d: 5 } }))).toBe('exits take-profit +1 %, stop −1 %, at most 1.5 h; no entry gate; coins trading 0 KRW and 5 trades a day');
@@ -69,7 +88,7 @@ describe('the entry gate in a session\'s status line', () => {
   const gated = parseConfig({ filter: { minValue1d: 0, minTrades1d: 0 }, strategy: { skipBearMarket: false, gate: { edge: true, minTrades: 5, window: 20, margin: 0.002 } } });
 
   it('says nothing before the gate judged a BUY, then what it knows: too few paper trades, shut or open', () => {
-    const at = (estimate?: { trades: number; p: number; gain: number; loss: number; expected: number; fraction: number }): string => gateStatus({ config: gated, gate: { estimate } });
+    const at = (estimate?: { trades: number; p: number; gain: number; loss: number; expected: number; fraction: number }): string => gateStatus({ config: gated, gate: { estimate, held: { regime: 0, 'paper-trades': 0, 'no-edge': 0 } } });
     expect(at()).toBe('');
     expect(at({ trades: 3, p: 0.5, gain: 0.02, loss: 0.02, expected: 0, fraction: 0 })).toBe(', gate 3/5 paper trades closed (cash until 5)');
     expect(at({ trades: 20, p: 0.4, gain: 0.02, loss: 0.02, expected: -0.004, fraction: 0 })).toBe(', gate shut: the last 20 paper trades expect -0.40 % a trade after fees (cash)');

@@ -14,6 +14,7 @@ import { balanceLine, checkQuoteAgainstData, commandConfig, noEventsError, quote
 import { openReplayRun } from './replay-run.js';
 import { reportStoreLoss } from './store-loss.js';
 import { bareDefaultsLine } from '../default-profile.js';
+import { groupedNumber } from '../../core/grouped-number.js';
 
 /**
  * `coinrx backtest` once its data is being read (backtest.ts starts the read before loading this module
@@ -75,6 +76,13 @@ export async function runBacktestCommand(args: ParsedArgs, io: CommandIo, source
   const used = result.config ?? config;
   if (result.results?.market.markets === 1 && result.results.decisions.length === 0 && used.strategy.gate.edge) {
     io.stderr.write('backtest: no decision with one market: the entry gate never opened (the coin\'s paper trades, closed by the profile\'s exits, never expected more than strategy.gate.margin after fees); trade it without the gate with --set strategy.gate.edge=false\n');
+  }
+  // No BUY at all, none held back by the gate: nothing was ranked. A profile's volume filter is in its quote's
+  // units (config/default.json's 100,000,000 is KRW), so on other data it can let no coin through.
+  const f = used.filter;
+  const held = result.gate ? Object.values(result.gate.held).reduce((a, b) => a + b, 0) : 0;
+  if (!result.results?.decisions.some((d) => d.kind === 'BUY') && held === 0 && (f.minValue1d > 0 || f.minTrades1d > 0)) {
+    io.stderr.write(`backtest: no buy decision; the volume filter asks ${groupedNumber(f.minValue1d, 0)} ${result.quote} traded and ${f.minTrades1d} trades a day of a coin (filter.minValue1d, filter.minTrades1d, in the quote's units), which may have let no coin of these data through: lower them with --set\n`);
   }
   const late = source.stats().outOfOrder;
   // Replayed at the latest time seen (the kernel's clock never goes back), and left out of their market's features.

@@ -44,6 +44,28 @@ export function dataGapLines(result: BacktestResult): string[] {
   return lines;
 }
 
+/**
+ * The entry gate's BUYs held back by reason and its estimate at the end: a run that bought little or
+ * nothing says why. None when the gate held nothing back and judged no BUY (off, or another strategy).
+ */
+export function gateLines(result: BacktestResult): string[] {
+  const g = result.gate;
+  const minTrades = result.config?.strategy.gate.minTrades;
+  if (g === undefined || minTrades === undefined) return [];
+  const held = g.held;
+  const total = held.regime + held['paper-trades'] + held['no-edge'];
+  const e = g.estimate;
+  if (total === 0 && e === undefined) return [];
+  const reasons = [
+    ...(held['paper-trades'] > 0 ? [`${groupedNumber(held['paper-trades'])} before ${minTrades} paper trades had closed`] : []),
+    ...(held['no-edge'] > 0 ? [`${groupedNumber(held['no-edge'])} with no edge after fees`] : []),
+    ...(held.regime > 0 ? [`${groupedNumber(held.regime)} under the regime filter's market breadth`] : []),
+  ];
+  const signed = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}%`;
+  const end = e === undefined ? '' : `; at the end the last ${e.trades} paper trade${e.trades === 1 ? '' : 's'} expected ${signed(e.expected)} a trade after fees (${pct(e.p)} won)`;
+  return [`gate        held back ${groupedNumber(total)} BUY decisions${reasons.length > 0 ? `: ${reasons.join(', ')}` : ''}${end}`];
+}
+
 /** The few lines a trader reads after a run; the full figures are in summary.json. */
 export function summaryLines(result: BacktestResult, outDir: string | undefined): string[] {
   const s = result.summary;
@@ -57,6 +79,7 @@ export function summaryLines(result: BacktestResult, outDir: string | undefined)
     `costs       fees ${fixed(s.feesPaid)} ${result.quote}, turnover ${fixed(s.turnover)}×`,
     `open        ${result.open.length === 0 ? 'none' : result.open.map((p) => `${p.market} (${p.state})`).join(', ')}`,
     ...dataGapLines(result),
+    ...gateLines(result),
     ...resultsLines(resultsOf(result), typeof s.totalReturn === 'number' ? s.totalReturn : 0, result.quote),
   ];
   if (outDir) lines.push(`written     ${outDir}/summary.json, trades.csv, equity.csv, hourly.csv`);

@@ -56,7 +56,7 @@ export function strategyAgent(options: StrategyAgentOptions): Strategy {
       let mask = new Uint8Array(0);
       let q = new Float32Array(0);
       const inputs = new Subject<StrategyInput>();
-      const inner = inputs.pipe(configuredStrategy(options.config, options.feeRate, onEstimate)).subscribe({
+      const inner = inputs.pipe(configuredStrategy(options.config, options.feeRate, { onEstimate })).subscribe({
         next(d) {
           if (d.ts < tradeFrom) return;
           if (d.kind !== 'BUY') return subscriber.next(d);

@@ -431,7 +431,7 @@ export class TradingEnv {
       const pct = e.expected * 100;
       this.#gate[1] = pct > 5 ? 5 : pct < -5 ? -5 : pct;
     };
-    const subscription = inputs.pipe(configuredStrategy(this.config, this.feeRate, onEstimate)).subscribe({ next: (d) => this.#onStrategyDecision(d) });
+    const subscription = inputs.pipe(configuredStrategy(this.config, this.feeRate, { onEstimate })).subscribe({ next: (d) => this.#onStrategyDecision(d) });
     this.#strategy = { inputs, subscription };
     const perDay = Math.round(86_400_000 / this.config.features.every);
     const from = this.#o.warmFromStart ? 0 : Math.max(0, start - Math.round((this.#o.actions?.warmDays ?? 0) * perDay));
