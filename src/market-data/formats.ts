@@ -1,3 +1,4 @@
+import { candleHeaderColumns } from './parsers/candle-parser.js';
 import { parseCaptureLine } from './parsers/capture-line.js';
 
 /** Every recorded-data format the replay reads. See docs/data-formats.md. */
@@ -34,7 +35,7 @@ export function detectFormat(fileName: string, head: string): ReplayFormat | { r
   const trimmed = head.trimStart();
   const nl = trimmed.indexOf('\n');
   const firstLine = (nl === -1 ? trimmed : trimmed.slice(0, nl)).replace(/\r$/, '');
-  if (firstLine.startsWith('timestamp,open,high,low,close,volume') || firstLine.startsWith('date,open,high,low,close,volume')) return 'candles-csv';
+  if (candleHeaderColumns(firstLine) !== undefined) return 'candles-csv';
   if (firstLine.startsWith('market,symbol,trade_time_ms')) return 'binance-trades-csv';
   if (firstLine.startsWith('id,price,qty,quote_qty,time,is_buyer_maker') || BINANCE_VISION_TRADE.test(firstLine)) return 'binance-vision-trades-csv';
   if (firstLine.startsWith('agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time') || BINANCE_VISION_AGG_TRADE.test(firstLine)) return 'binance-vision-aggtrades-csv';

@@ -15,6 +15,24 @@ function span(ms: number): string {
 /** 1973-03-03 in ms (1e11): an open time below it is in seconds, or no time at all. */
 const MIN_OPEN_TIME = 1e11;
 
+/** 1973-03-03 in ns (1e17): an open time at or above it is in nanoseconds (pandas' int64 datetimes), not µs. */
+const NANOSECONDS = 1e17;
+
+/** Names of the open-time column in the headers of the tools that write candles (freqtrade, pandas, Binance's futures klines). */
+const TIME_COLUMN = /^(?:timestamp|date|datetime|time|open_time)$/i;
+const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
+
+/**
+ * Where a candle header puts the open time, open, high, low, close and volume (any case, any order, other
+ * columns beside them), or undefined when the line is not such a header.
+ */
+export function candleHeaderColumns(line: string): number[] | undefined {
+  const names = line.split(',').map((name) => name.trim().toLowerCase());
+  const time = names.findIndex((name) => TIME_COLUMN.test(name));
+  const columns = [time, ...PRICE_COLUMNS.map((name) => names.indexOf(name))];
+  return columns.every((at) => at >= 0) ? columns : undefined;
+}
+
 /**
  * OHLCV rows `timestamp,open,high,low,close,volume` (open time in ms) from freqtrade's CSV or the
  * inner arrays of its JSON; also with the open time in microseconds or as an ISO-8601 time (a `date`
@@ -28,6 +46,8 @@ export class CandleParser implements RecordParser {
   #held: [number, number, number, number, number, number] | undefined;
   /** Open time of the last row emitted: a row not after it repeats or precedes it and is dropped (counted). */
   #lastOpen = -Infinity;
+  /** The header's columns when they are not `time,open,high,low,close,volume` in that order: rows are reordered (text path only). */
+  #columns: number[] | undefined;
 
   constructor(
     private readonly market: MarketSymbol,
@@ -38,6 +58,12 @@ export class CandleParser implements RecordParser {
   }
 
   parse(record: string, out: MarketEvent[]): ParseOutcome {
+    const columns = this.#columns;
+    if (columns !== undefined && record.length > 0) {
+      // Put back in the usual order (a header so put back is still a header).
+      const fields = record.split(',');
+      record = columns.map((at) => fields[at] ?? '').join(',');
+    }
     // indexOf scanning instead of split: this is the hot loop of candle backtests.
     const c1 = record.indexOf(',');
     const c2 = record.indexOf(',', c1 + 1);
@@ -57,13 +83,28 @@ export class CandleParser implements RecordParser {
     const close = parseDecimal(record, c4 + 1, c5);
     const volume = parseDecimal(record, c5 + 1, c6 === -1 ? record.length : c6);
     if (!Number.isInteger(openTime)) {
-      if (this.hasHeader && (record.startsWith('timestamp,') || record.startsWith('date,'))) return 'ignored';
+      if (this.hasHeader) {
+        const columns = candleHeaderColumns(record);
+        if (columns !== undefined || TIME_COLUMN.test(record.slice(0, c1).trim())) {
+          // Columns in another order: each row after is put back in the usual one.
+          if (columns !== undefined && columns.some((at, i) => at !== i)) this.#columns = columns;
+          return 'ignored';
+        }
+      }
       // An ISO-8601 time (pandas and freqtrade exports: `2021-01-01 00:00:00+00:00`), UTC when it names no zone.
       openTime = parseUtcTime(record.slice(0, c1));
       if (!Number.isInteger(openTime)) {
         this.lastError = `bad timestamp "${record.slice(0, c1)}"`;
         return 'malformed';
       }
+    } else if (openTime >= NANOSECONDS) {
+      // Beyond 2^53: the whole milliseconds are read from the digits, not from the rounded number.
+      const digits = record.slice(0, c1).trim();
+      if (!/^\d+000000$/.test(digits)) {
+        this.lastError = `timestamp ${digits} in nanoseconds is not a whole millisecond`;
+        return 'malformed';
+      }
+      openTime = Number(digits.slice(0, -6));
     } else if (openTime >= MICROSECONDS) {
       if (openTime % 1000 !== 0) {
         this.lastError = `timestamp ${openTime} in microseconds is not a whole millisecond`;
@@ -120,7 +161,7 @@ export class CandleParser implements RecordParser {
    */
   parseBytes(bytes: Uint8Array, start: number, end: number, out: MarketEvent[]): boolean {
     const tf = this.#timeframeMs;
-    if (tf === undefined || !this.#scan(bytes, start, end)) return false;
+    if (tf === undefined || this.#columns !== undefined || !this.#scan(bytes, start, end)) return false;
     const v = this.#values;
     this.#lastOpen = v[5] as number;
     out.push(this.#candle(v[5] as number, v[0] as number, v[1] as number, v[2] as number, v[3] as number, v[4] as number, tf));
@@ -133,7 +174,7 @@ export class CandleParser implements RecordParser {
    */
   parseBytesToColumns(bytes: Uint8Array, start: number, end: number, columns: Float64Array, at: number): boolean {
     const tf = this.#timeframeMs;
-    if (tf === undefined || !this.#scan(bytes, start, end)) return false;
+    if (tf === undefined || this.#columns !== undefined || !this.#scan(bytes, start, end)) return false;
     const v = this.#values;
     const openTime = v[5] as number;
     this.#lastOpen = openTime;
