@@ -2,10 +2,11 @@
  * Candles as other tools write them read as the same candles as freqtrade's CSV: Binance's public klines
  * (data.binance.vision: no header, twelve columns, the open time in milliseconds, or in microseconds since
  * 2025, the market in the file name `ETHUSDT-5m-2021-01.csv`) and pandas' export with an ISO-8601 `date`
- * column; headers in another case, naming (`open_time`) or column order; open times in nanoseconds. Each
- * file is compared event by event with the freqtrade CSV of the same rows.
+ * column; headers in another case, naming (`open_time`) or column order; open times in nanoseconds; a
+ * `.gz` that holds plain text. Each file is compared event by event with the freqtrade CSV of the same rows.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -74,6 +75,20 @@ describe('candles written by other tools', () => {
     const read = await readAll([odd]);
     expect(read.stats.malformed).toBe(1);
     expect(read.events).toEqual(expected.events.slice(1));
+  });
+
+  it('reads a file named .gz that holds plain text (gunzipped, not renamed) as that text', async () => {
+    const expected = await readAll([freqtrade]);
+    const text = ['timestamp,open,high,low,close,volume', ...rows.map((r) => `${r.openTime},${ohlcv(r)}`)];
+    const plain = write('gz-plain', 'ETH_USDT-5m.csv.gz', text);
+    expect((await readAll([plain])).events).toEqual(expected.events);
+    // A real gzip under that name still reads, and bytes that are neither stay an error naming the file.
+    mkdirSync(join(dir, 'gz-real'));
+    writeFileSync(join(dir, 'gz-real', 'ETH_USDT-5m.csv.gz'), gzipSync(`${text.join('\n')}\n`));
+    expect((await readAll([join(dir, 'gz-real', 'ETH_USDT-5m.csv.gz')])).events).toEqual(expected.events);
+    mkdirSync(join(dir, 'gz-bad'));
+    writeFileSync(join(dir, 'gz-bad', 'ETH_USDT-5m.csv.gz'), Buffer.from([0x00, 0x9f, 0x10, 0x42, 0x07, 0x00]));
+    await expect(readAll([join(dir, 'gz-bad', 'ETH_USDT-5m.csv.gz')])).rejects.toThrow(/gz-bad\/ETH_USDT-5m\.csv\.gz: not gzip data/);
   });
 
   it("detects the klines and the `date` header, and reads the market from Binance's file names", () => {
