@@ -15,6 +15,9 @@ function span(ms: number): string {
 /** 1973-03-03 in ms (1e11): an open time below it is in seconds, or no time at all. */
 const MIN_OPEN_TIME = 1e11;
 
+/** Rows whose smallest spacing gives the timeframe when the file name has none. */
+const INFER_ROWS = 8;
+
 /** 1973-03-03 in ns (1e17): an open time at or above it is in nanoseconds (pandas' int64 datetimes), not µs. */
 const NANOSECONDS = 1e17;
 
@@ -38,12 +41,15 @@ export function candleHeaderColumns(line: string): number[] | undefined {
  * inner arrays of its JSON; also with the open time in microseconds or as an ISO-8601 time (a `date`
  * header), and with more columns after the volume (Binance's public klines: ignored). A candle is
  * emitted at its close time, open time + timeframe. Without a timeframe from the file name or options,
- * the spacing of the first two rows gives it (the first row is held until then).
+ * the smallest spacing of the first INFER_ROWS rows gives it (those rows are held until then).
  */
 export class CandleParser implements RecordParser {
   lastError?: string;
   #timeframeMs: number | undefined;
-  #held: [number, number, number, number, number, number] | undefined;
+  /** Rows read before the timeframe is known (none in the file name): their smallest spacing gives it. */
+  #held: [number, number, number, number, number, number][] = [];
+  /** The timeframe came from the rows' spacing, not the file name or options. */
+  #inferred = false;
   /** Open time of the last row emitted: a row not after it repeats or precedes it and is dropped (counted). */
   #lastOpen = -Infinity;
   /** The header's columns when they are not `time,open,high,low,close,volume` in that order: rows are reordered (text path only). */
@@ -125,26 +131,14 @@ export class CandleParser implements RecordParser {
     if (openTime < this.#lastOpen + (tf ?? 1)) {
       this.lastError =
         openTime > this.#lastOpen
-          ? `a row opening ${span(openTime - this.#lastOpen)} after the last one, inside its ${span(tf ?? 0)} candle (is the timeframe in the file name right?)`
+          ? `a row opening ${span(openTime - this.#lastOpen)} after the last one, inside its ${span(tf ?? 0)} candle (${this.#inferred ? `the ${span(tf ?? 0)} is the smallest spacing of the first rows: name the file with its timeframe, as BTC_USDT-5m.csv` : 'is the timeframe in the file name right?'})`
           : `${openTime === this.#lastOpen ? 'a second row' : 'a row out of order'} for open time ${new Date(openTime).toISOString()} (the last row read opened at ${new Date(this.#lastOpen).toISOString()})`;
       return 'malformed';
     }
     if (tf === undefined) {
-      const held = this.#held;
-      if (held === undefined) {
-        this.#held = [openTime, open, high, low, close, volume];
-        return 'ok';
-      }
-      const spacing = openTime - held[0];
-      if (!(spacing > 0)) {
-        this.lastError = `cannot infer the timeframe: second row's time ${openTime} is not after the first's ${held[0]}`;
-        return 'malformed';
-      }
-      this.#timeframeMs = spacing;
-      this.#held = undefined;
+      this.#held.push([openTime, open, high, low, close, volume]);
       this.#lastOpen = openTime;
-      out.push(this.#candle(held[0], held[1], held[2], held[3], held[4], held[5], spacing));
-      out.push(this.#candle(openTime, open, high, low, close, volume, spacing));
+      if (this.#held.length === INFER_ROWS) this.#release(out);
       return 'ok';
     }
     this.#lastOpen = openTime;
@@ -233,11 +227,26 @@ export class CandleParser implements RecordParser {
 
   readonly #values = new Float64Array(6);
 
-  /** A file of one row and no timeframe: its timeframe is unknowable, so it cannot be emitted. */
-  end(): void {
-    if (this.#held !== undefined) {
+  /** Emits the rows held for the timeframe; a file of one row and no timeframe cannot be emitted (its timeframe is unknowable). */
+  end(out?: MarketEvent[]): void {
+    if (this.#held.length === 1) {
       throw new Error('a single candle row and no timeframe (name the file like BTC_USDT-5m.csv or pass timeframeMs)');
     }
+    if (this.#held.length > 1 && out !== undefined) this.#release(out);
+  }
+
+  /**
+   * Sets the timeframe to the smallest spacing of the rows held and emits them. The smallest, not the
+   * first: a row missing between the first two would double the timeframe and drop every other row after.
+   */
+  #release(out: MarketEvent[]): void {
+    const held = this.#held;
+    let spacing = Infinity;
+    for (let i = 1; i < held.length; i++) spacing = Math.min(spacing, (held[i] as number[])[0] as number - ((held[i - 1] as number[])[0] as number));
+    this.#timeframeMs = spacing;
+    this.#inferred = true;
+    for (const [openTime, open, high, low, close, volume] of held) out.push(this.#candle(openTime, open, high, low, close, volume, spacing));
+    this.#held = [];
   }
 
   #candle(openTime: number, open: number, high: number, low: number, close: number, volume: number, tf: number): CandleEvent {
