@@ -2,7 +2,7 @@
  * Candles as other tools write them read as the same candles as freqtrade's CSV: Binance's public klines
  * (data.binance.vision: no header, twelve columns, the open time in milliseconds, or in microseconds since
  * 2025, the market in the file name `ETHUSDT-5m-2021-01.csv`) and pandas' export with an ISO-8601 `date`
- * column; headers in another case, naming (`open_time`) or column order; open times in nanoseconds; a
+ * column; headers in another case, naming (`open_time`) or column order, quoted fields; open times in nanoseconds; a
  * `.gz` that holds plain text. Each file is compared event by event with the freqtrade CSV of the same rows.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -55,7 +55,7 @@ describe('candles written by other tools', () => {
     }
   });
 
-  it('reads headers in another case, naming or column order, and open times in nanoseconds, as the same candles', async () => {
+  it('reads headers in another case, naming or column order, quoted fields, and open times in nanoseconds, as the same candles', async () => {
     const expected = await readAll([freqtrade]);
     const kline = rows.map((r) => `${r.openTime},${ohlcv(r)},${klineTail(r, 1)}`);
     const variants = {
@@ -64,6 +64,10 @@ describe('candles written by other tools', () => {
       'futures klines with a header': write('klines-header', 'ETHUSDT-5m-2025-01.csv', ['open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore', ...kline]),
       'columns in another order': write('order', 'ETH_USDT-5m.csv', ['timestamp,volume,open,close,high,low', ...rows.map((r) => `${r.openTime},${r.volume},${r.open},${r.close},${r.high},${r.low}`)]),
       'open times in nanoseconds': write('ns', 'ETH_USDT-5m.csv', ['timestamp,open,high,low,close,volume', ...rows.map((r) => `${r.openTime}000000,${ohlcv(r)}`)]),
+      // pandas' to_csv keeps its index as a first column with no name; R's write.csv quotes the names and row names.
+      'a pandas index column': write('pandas-index', 'ETH_USDT-5m.csv', [',timestamp,open,high,low,close,volume', ...rows.map((r, i) => `${i},${r.openTime},${ohlcv(r)}`)]),
+      "R's write.csv": write('r', 'ETH_USDT-5m.csv', ['"","timestamp","open","high","low","close","volume"', ...rows.map((r, i) => `"${i + 1}",${r.openTime},${ohlcv(r)}`)]),
+      'every field quoted': write('quoted', 'ETH_USDT-5m.csv', ['"timestamp","open","high","low","close","volume"', ...rows.map((r) => [r.openTime, r.open, r.high, r.low, r.close, r.volume].map((v) => `"${v}"`).join(','))]),
     };
     for (const [what, file] of Object.entries(variants)) {
       const got = await readAll([file]);

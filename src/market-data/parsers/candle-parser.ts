@@ -25,12 +25,15 @@ const NANOSECONDS = 1e17;
 const TIME_COLUMN = /^(?:timestamp|date|datetime|time|open_time)$/i;
 const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
 
+/** A field without the double quotes R's write.csv and spreadsheet exports put around it. */
+const unquote = (field: string): string => (field.length >= 2 && field.charCodeAt(0) === 34 && field.charCodeAt(field.length - 1) === 34 ? field.slice(1, -1) : field);
+
 /**
  * Where a candle header puts the open time, open, high, low, close and volume (any case, any order, other
  * columns beside them), or undefined when the line is not such a header.
  */
 export function candleHeaderColumns(line: string): number[] | undefined {
-  const names = line.split(',').map((name) => name.trim().toLowerCase());
+  const names = line.split(',').map((name) => unquote(name.trim()).toLowerCase());
   const time = names.findIndex((name) => TIME_COLUMN.test(name));
   const columns = [time, ...PRICE_COLUMNS.map((name) => names.indexOf(name))];
   return columns.every((at) => at >= 0) ? columns : undefined;
@@ -52,7 +55,7 @@ export class CandleParser implements RecordParser {
   #inferred = false;
   /** Open time of the last row emitted: a row not after it repeats or precedes it and is dropped (counted). */
   #lastOpen = -Infinity;
-  /** The header's columns when they are not `time,open,high,low,close,volume` in that order: rows are reordered (text path only). */
+  /** The header's columns when they are not `time,open,high,low,close,volume` in that order, unquoted: rows are reordered (text path only). */
   #columns: number[] | undefined;
 
   constructor(
@@ -66,9 +69,9 @@ export class CandleParser implements RecordParser {
   parse(record: string, out: MarketEvent[]): ParseOutcome {
     const columns = this.#columns;
     if (columns !== undefined && record.length > 0) {
-      // Put back in the usual order (a header so put back is still a header).
+      // Put back in the usual order, unquoted (a header so put back is still a header).
       const fields = record.split(',');
-      record = columns.map((at) => fields[at] ?? '').join(',');
+      record = columns.map((at) => unquote((fields[at] ?? '').trim())).join(',');
     }
     // indexOf scanning instead of split: this is the hot loop of candle backtests.
     const c1 = record.indexOf(',');
@@ -92,8 +95,8 @@ export class CandleParser implements RecordParser {
       if (this.hasHeader) {
         const columns = candleHeaderColumns(record);
         if (columns !== undefined || TIME_COLUMN.test(record.slice(0, c1).trim())) {
-          // Columns in another order: each row after is put back in the usual one.
-          if (columns !== undefined && columns.some((at, i) => at !== i)) this.#columns = columns;
+          // Columns in another order, or quoted: each row after is put back in the usual order, unquoted.
+          if (columns !== undefined && (columns.some((at, i) => at !== i) || record.includes('"'))) this.#columns = columns;
           return 'ignored';
         }
       }
