@@ -92,7 +92,9 @@ export class CandleParser implements RecordParser {
     const close = parseDecimal(record, c4 + 1, c5);
     const volume = parseDecimal(record, c5 + 1, c6 === -1 ? record.length : c6);
     if (!Number.isInteger(openTime)) {
-      if (this.hasHeader) {
+      // A header starts otherwise than a time does (an ISO date's digit): the rows of a `date` file skip this test.
+      const c = record.charCodeAt(0);
+      if (this.hasHeader && !(c >= 48 && c <= 57)) {
         const columns = candleHeaderColumns(record);
         if (columns !== undefined || TIME_COLUMN.test(record.slice(0, c1).trim())) {
           // Columns in another order, or quoted: each row after is put back in the usual order, unquoted.
