@@ -326,7 +326,7 @@ async function* parseCandleBytes(file: string, chunks: AsyncGenerator<Buffer>, o
       yield finish(ready);
     }
   }
-  parser.end();
+  parser.end(parsed);
   if (parsed.length > 0) yield finish(parsed);
 }
 
@@ -352,7 +352,7 @@ function columnCounter(stats: FileStats): (batch: CandleColumns) => CandleColumn
 async function* parseCandleColumns(file: string, chunks: AsyncGenerator<Buffer>, options: FileReadOptions, stats: FileStats): AsyncGenerator<CandleColumns> {
   const parser = await candleParserFor(file, chunks, options, stats);
   let lineNo = 0;
-  // Room for a group and the two candles a text row may add (the first row, held until the timeframe is known).
+  // Room for a group and a candle a text row adds (push grows it for the rows held until the timeframe is known).
   const batch = new CandleColumns(stats.market as string, PARSED_BATCH + 2);
   const finish = columnCounter(stats);
   const text: MarketEvent[] = [];
@@ -382,6 +382,7 @@ async function* parseCandleColumns(file: string, chunks: AsyncGenerator<Buffer>,
       batch.count = 0;
     }
   }
-  parser.end();
+  parser.end(text);
+  for (const e of text) batch.push(e as CandleEvent);
   if (batch.count > 0) yield finish(batch);
 }

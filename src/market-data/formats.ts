@@ -1,3 +1,4 @@
+import { candleHeaderColumns } from './parsers/candle-parser.js';
 import { parseCaptureLine } from './parsers/capture-line.js';
 
 /** Every recorded-data format the replay reads. See docs/data-formats.md. */
@@ -24,6 +25,22 @@ export function isJsonArrayFormat(format: ReplayFormat): boolean {
 const BINANCE_VISION_TRADE = /^\d+,[\d.]+,[\d.]+,[\d.]+,\d{12,16},(?:true|false)(?:,(?:true|false))?$/i;
 const BINANCE_VISION_AGG_TRADE = /^\d+,[\d.]+,[\d.]+,\d+,\d+,\d{12,16},(?:true|false)(?:,(?:true|false))?$/i;
 
+/** Tardis's CSV datasets all start `exchange,symbol,timestamp,local_timestamp`. */
+const TARDIS_TRADES = /^exchange,symbol,timestamp,local_timestamp,id,side,price,amount(?:,|$)/;
+
+/**
+ * Tardis trades, or why another Tardis dataset is not read: quotes, book levels and tickers have other
+ * columns, whose prices and sizes would be read as trades (a funding rate as BTC's price); liquidations
+ * have the trades' columns, told by the name Tardis gives them (`…_liquidations_2020-02-22_BTCUSDT.csv.gz`).
+ */
+function tardisFormat(fileName: string, firstLine: string): ReplayFormat | { reason: string } {
+  if (!TARDIS_TRADES.test(firstLine)) {
+    return { reason: `a Tardis dataset other than trades (columns ${firstLine.split(',').slice(4).join(',').slice(0, 60)}…): of Tardis's files only trades are read` };
+  }
+  if (/liquidation/i.test(fileName)) return { reason: "Tardis liquidations (forced orders, not the market's trades): of Tardis's files only trades are read" };
+  return 'tardis-trades-csv';
+}
+
 /**
  * The format of a file from its name and the start of its (decompressed) text, or a reason why it is
  * not market data. CSV formats are told by their header; JSON arrays by their first row (7 fields with
@@ -34,11 +51,11 @@ export function detectFormat(fileName: string, head: string): ReplayFormat | { r
   const trimmed = head.trimStart();
   const nl = trimmed.indexOf('\n');
   const firstLine = (nl === -1 ? trimmed : trimmed.slice(0, nl)).replace(/\r$/, '');
-  if (firstLine.startsWith('timestamp,open,high,low,close,volume') || firstLine.startsWith('date,open,high,low,close,volume')) return 'candles-csv';
+  if (candleHeaderColumns(firstLine) !== undefined) return 'candles-csv';
   if (firstLine.startsWith('market,symbol,trade_time_ms')) return 'binance-trades-csv';
   if (firstLine.startsWith('id,price,qty,quote_qty,time,is_buyer_maker') || BINANCE_VISION_TRADE.test(firstLine)) return 'binance-vision-trades-csv';
   if (firstLine.startsWith('agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time') || BINANCE_VISION_AGG_TRADE.test(firstLine)) return 'binance-vision-aggtrades-csv';
-  if (firstLine.startsWith('exchange,symbol,timestamp,local_timestamp')) return 'tardis-trades-csv';
+  if (firstLine.startsWith('exchange,symbol,timestamp,local_timestamp')) return tardisFormat(fileName, firstLine);
   if (firstLine.startsWith('timestamp,trade_id,price,quantity')) return 'nautilus-trades-csv';
   if (firstLine.startsWith('[')) {
     const open = trimmed.indexOf('[', 1);

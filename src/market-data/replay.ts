@@ -1,4 +1,4 @@
-import { readdirSync, statSync, type Stats } from 'node:fs';
+import { readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { MarketEvent, MarketSymbol } from '../core/index.js';
 import { InputError } from '../core/input-error.js';
@@ -72,12 +72,23 @@ const NOT_DATA = /^(readme|license|licence|notice|changelog)|\.(md|txt|html|py|t
  */
 export async function expandPaths(paths: readonly string[]): Promise<{ file: string; fromDirectory: boolean }[]> {
   const out: { file: string; fromDirectory: boolean }[] = [];
+  // Directories walked under one path, by real path: a link back to a folder above (or beside) is not walked again, forever or twice.
+  let walked = new Set<string>();
   const walk = (dir: string): void => {
+    const real = realpathSync(dir);
+    if (walked.has(real)) return;
+    walked.add(real);
     const names = readdirSync(dir).sort();
     for (const name of names) {
       if (name.startsWith('.') || NOT_DATA.test(name)) continue;
       const full = join(dir, name);
-      if (statSync(full).isDirectory()) walk(full);
+      let entry: Stats;
+      try {
+        entry = statSync(full);
+      } catch (err) {
+        throw new ReplayFileError(full, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'a link to a file that does not exist' : `cannot read (${(err as Error).message})`, { cause: err });
+      }
+      if (entry.isDirectory()) walk(full);
       else out.push({ file: full, fromDirectory: true });
     }
   };
@@ -90,6 +101,7 @@ export async function expandPaths(paths: readonly string[]): Promise<{ file: str
     }
     if (info.isDirectory()) {
       const before = out.length;
+      walked = new Set();
       walk(p);
       if (out.length === before) throw new ReplayFileError(p, 'the directory holds no data files');
     } else out.push({ file: p, fromDirectory: false });

@@ -35,12 +35,20 @@ async function packingOf(path: string): Promise<Packing> {
   try {
     const head = Buffer.alloc(4);
     const { bytesRead } = await handle.read(head, 0, 4, 0);
-    if ((bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) || path.endsWith('.gz')) return { kind: 'gzip' };
+    // A `.gz` name on a file that starts as text (gunzipped but not renamed) is read as the text it is.
+    if ((bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) || (path.endsWith('.gz') && !startsAsText(head.subarray(0, bytesRead)))) return { kind: 'gzip' };
     if (isZipHead(head.subarray(0, bytesRead)) || path.endsWith('.zip')) return { kind: 'zip', member: await zipMember(handle) };
     return { kind: 'plain' };
   } finally {
     await handle.close();
   }
+}
+
+/** Printable ASCII, tabs and line breaks, or a UTF-8 byte order mark: no gzip stream starts so (its first byte is 1f). */
+function startsAsText(head: Buffer): boolean {
+  if (head.length === 0) return false;
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return true;
+  return head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 0x20 && b < 0x7f));
 }
 
 const CHUNK_BYTES = 64 * 1024;

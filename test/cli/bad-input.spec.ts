@@ -33,7 +33,8 @@ const paths = {
 };
 writeFileSync(paths.binary, Buffer.from(Array.from({ length: 2_000 }, (_, i) => (i * 7919 + 13) % 256)));
 mkdirSync(join(dir, 'fake'));
-writeFileSync(paths.notGzip, 'timestamp,open,high,low,close,volume\n');
+// Neither gzip nor text (a .gz holding plain text is read as that text).
+writeFileSync(paths.notGzip, Buffer.from([0x00, 0x9f, 0x10, 0x42, 0x07, 0x00, 0x81, 0xfe]));
 writeFileSync(paths.emptyFile, '');
 mkdirSync(paths.emptyDir);
 mkdirSync(join(dir, 'gz'));

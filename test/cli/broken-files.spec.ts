@@ -3,7 +3,8 @@
  * part-way. By default the run stops and names the file, saying how to go on; with
  * `--skip-broken-files` every complete record before the fault is used, the cut record is not read as
  * one (its last number would be a prefix of the real one), the other files are read whole, and the
- * file is named at the end and in summary.json.
+ * file is named at the end and in summary.json. A file of a folder that gives nothing at all (empty, a
+ * header alone) while the others give events is named in a warning too.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -105,5 +106,28 @@ describe('a data file that breaks part-way', () => {
     const c = captureIo();
     expect(await main(['optimize', '--data', data, '--skip-broken-files'], c.io)).toBe(2);
     expect(c.err()).toMatch(/unknown option --skip-broken-files/);
+  });
+});
+
+describe('a data file that gives nothing beside files that do', () => {
+  it('is named in a warning with why (empty, a header alone, not market data), the run going on with the others', async () => {
+    const folder = join(dir, 'one-coin-missing');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'ETH_USDT-5m.csv.gz'), gzipSync(candles(ROWS, 2000)));
+    // A download that stopped after the header, one that wrote nothing, and a note that is not data.
+    writeFileSync(join(folder, 'BTC_USDT-5m.csv'), 'timestamp,open,high,low,close,volume\n');
+    writeFileSync(join(folder, 'SOL_USDT-5m.csv'), '');
+    writeFileSync(join(folder, 'notes.dat'), 'to do: fetch SOL again\n');
+    for (const command of ['backtest', 'features']) {
+      const c = captureIo();
+      expect(await main([command, '--data', folder, '--out', join(dir, `one-coin-missing-${command}${command === 'features' ? '.jsonl' : ''}`)], c.io), c.err()).toBe(0);
+      const warnings = c.err().split('\n').filter((l) => l.includes('no market events'));
+      expect(warnings, command).toEqual([
+        `warning: ${join(folder, 'BTC_USDT-5m.csv')}: no market events (0 malformed, 1 ignored records)`,
+        `warning: ${join(folder, 'SOL_USDT-5m.csv')}: no market events (empty file)`,
+        `warning: ${join(folder, 'notes.dat')}: no market events (unrecognised first line "to do: fetch SOL again")`,
+      ]);
+      expect(c.err(), command).toMatch(new RegExp(`read ${ROWS} events from 4 file\\(s\\)`));
+    }
   });
 });

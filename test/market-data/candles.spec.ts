@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { CandleEvent, MarketEvent } from '../../src/core/index.js';
-import { readAll } from '../../src/market-data/index.js';
+import { openReplay, readAll } from '../../src/market-data/index.js';
 import { sharedData, skipWithoutSharedData } from '../helpers/shared-data.js';
 
 const DIR = 'candles/binance-spot-2021-5m';
@@ -86,5 +86,26 @@ describe.skipIf(skipWithoutSharedData())('candle files', () => {
     expect(events.map((e) => e.ts)).toEqual([1609462800000, 1609466400000, 1609470000000]);
     expect(events.every((e) => e.market === 'FOO/KRW')).toBe(true);
     await expect(readAll([join(dir, 'hourly.csv')])).rejects.toThrow(/hourly\.csv.*the file name names no market/);
+  });
+});
+
+describe('candle timeframe from the rows', () => {
+  it('is the smallest spacing of the first rows: a row missing between the first two does not double it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coinrx-candles-gap-'));
+    const start = Date.UTC(2021, 0, 1);
+    // 5-minute rows with the second one missing (the exchange was down), no timeframe in the name.
+    const opens = Array.from({ length: 40 }, (_, i) => start + i * 300_000).filter((_, i) => i !== 1);
+    writeFileSync(join(dir, 'SOL_USDT.csv'), `timestamp,open,high,low,close,volume\n${opens.map((t, i) => `${t},${10 + i},${11 + i},${9 + i},${10.5 + i},${i + 1}`).join('\n')}\n`);
+    for (const readerThread of [false, true]) {
+      const source = openReplay([join(dir, 'SOL_USDT.csv')], { readerThread });
+      const events: MarketEvent[] = [];
+      for await (const batch of source.batches()) events.push(...batch);
+      expect(source.stats().malformed, `reader thread ${readerThread}`).toBe(0);
+      // Each candle stamped at its close, 5 minutes after it opened, the first one too.
+      expect(events.map((e) => e.ts), `reader thread ${readerThread}`).toEqual(opens.map((t) => t + 300_000));
+    }
+    // A file shorter than the rows looked at still gives its timeframe from what it has.
+    writeFileSync(join(dir, 'ADA_USDT.csv'), `timestamp,open,high,low,close,volume\n${start},1,1,1,1,1\n${start + 3_600_000},1,1,1,1,1\n${start + 10_800_000},1,1,1,1,1\n`);
+    expect((await readAll([join(dir, 'ADA_USDT.csv')])).events.map((e) => e.ts - (e as CandleEvent).openTime)).toEqual([3_600_000, 3_600_000, 3_600_000]);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -24,6 +24,21 @@ describe('malformed input without the shared data', () => {
     expect(inDir.events).toHaveLength(1);
     expect(inDir.stats.skipped).toEqual([`${join(sub, 'empty.csv')}: empty file`]);
     await expect(readAll([join(dir, 'missing.csv')])).rejects.toThrow(/missing\.csv/);
+  });
+
+  it('walks a folder with a link back to itself or beside once, and names a link to nothing', async () => {
+    const dir = tmp();
+    const data = join(dir, 'data');
+    mkdirSync(join(data, '2021'), { recursive: true });
+    writeFileSync(join(data, '2021', 'AAA_KRW-5m.csv'), 'timestamp,open,high,low,close,volume\n1704067200000,1,1,1,1,1\n');
+    // `latest` pointing at a folder beside it, `all` at the folder itself: each file is still read once.
+    symlinkSync(join(data, '2021'), join(data, 'latest'));
+    symlinkSync(data, join(data, '2021', 'all'));
+    const { events, stats } = await readAll([data]);
+    expect(events).toHaveLength(1);
+    expect(stats.files.map((f) => f.file)).toEqual([join(data, '2021', 'AAA_KRW-5m.csv')]);
+    symlinkSync(join(dir, 'moved-away.csv'), join(data, 'BBB_KRW-5m.csv'));
+    await expect(readAll([data])).rejects.toThrow(/BBB_KRW-5m\.csv: a link to a file that does not exist/);
   });
 
   it('drops and counts a candle row repeated or out of order, plain or gzip (read from the bytes or the text), naming its time', async () => {

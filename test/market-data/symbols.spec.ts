@@ -52,13 +52,20 @@ describe('market names', () => {
     expect(hintsFromFileName('UPBIT.ws.62.0')).toEqual({});
   });
 
-  it('detects formats from the first line, whatever the file is called', () => {
+  it('detects formats from the first line, whatever the file is called (but for Tardis liquidations, told by their name)', () => {
     expect(detectFormat('x', 'timestamp,open,high,low,close,volume\n1,2,3,1,2,5\n')).toBe('candles-csv');
     expect(detectFormat('x', '1609459200000,1,2,0.5,1.5,10\n')).toBe('candles-csv');
     expect(detectFormat('x', '[[1609459200000,1,2,0.5,1.5,10],')).toBe('candles-json');
     expect(detectFormat('x', '[\n  [1570752011620, "13519807", null, "sell", 0.0014, 23.0, 0.03]')).toBe('freqtrade-trades-json');
     expect(detectFormat('x', 'market,symbol,trade_time_ms,local_recv_ns\n')).toBe('binance-trades-csv');
     expect(detectFormat('x', 'exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n')).toBe('tardis-trades-csv');
+    // Tardis's other datasets start alike: their prices and sizes are no trades (a funding rate read as BTC's price).
+    expect(detectFormat('binance-futures_quotes_2020-02-22_BTCUSDT.csv.gz', 'exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,bid_price,bid_amount\n')).toEqual({ reason: expect.stringMatching(/^a Tardis dataset other than trades \(columns ask_amount,ask_price,bid_price,bid_amount…\)/) });
+    expect(detectFormat('x', 'exchange,symbol,timestamp,local_timestamp,funding_timestamp,funding_rate,predicted_funding_rate,open_interest,last_price,index_price,mark_price\n')).toHaveProperty('reason');
+    expect(detectFormat('x', 'exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount\n')).toHaveProperty('reason');
+    // Liquidations have the trades' columns: the name Tardis gives them tells them apart.
+    expect(detectFormat('binance-futures_liquidations_2020-02-22_BTCUSDT.csv.gz', 'exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n')).toEqual({ reason: expect.stringMatching(/^Tardis liquidations/) });
+    expect(detectFormat('binance-futures_trades_2020-02-22_BTCUSDT.csv.gz', 'exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n')).toBe('tardis-trades-csv');
     expect(detectFormat('x', 'timestamp,trade_id,price,quantity,buyer_maker\n')).toBe('nautilus-trades-csv');
     expect(detectFormat('x', '1723161253937085768 {"stream":"btcusdt@trade","data":{}}\n')).toBe('ws-capture');
     expect(detectFormat('x', 'wss://api.upbit.com/websocket/v1 <-> 1618678261.681707\n')).toBe('ws-capture');

@@ -78,6 +78,10 @@ describe.skipIf(skipWithoutSharedData())('trade files', () => {
       ['okex-swap', 'BTC-USD-SWAP', 'BTC/USD:BTC'],
       ['huobi', 'btcusdt', 'BTC/USDT'],
       ['deribit', 'BTC-PERPETUAL', 'BTC/USD:BTC'],
+      // Upbit names the quote first: its BTC in KRW is KRW-BTC, its ETH in BTC is BTC-ETH.
+      ['upbit', 'KRW-BTC', 'BTC/KRW'],
+      ['upbit', 'BTC-ETH', 'ETH/BTC'],
+      ['upbit', 'USDT-1INCH', '1INCH/USDT'],
     ];
     for (const [exchange, symbol, market] of cases) {
       const file = join(dir, `tardis_${exchange}_${symbol}_trades.csv.gz`);

@@ -237,3 +237,38 @@ describe.skipIf(skipWithoutSharedData())('Binance websocket captures', () => {
   });
 });
 
+
+describe('capture receive stamps in any unit', () => {
+  it('reads s, ms, µs and ns stamps, with or without a colon or as JSON lines, as the same events', async () => {
+    const dir = tmp();
+    const recvMs = [1723161254000, 1723161254100, 1723161254250, 1723161254300];
+    // A spot bookTicker has no exchange time: stamped from the receive time (shifted by the trades' E − receive).
+    const book = (u: number, bid: string): string => JSON.stringify({ stream: 'ethusdt@bookTicker', data: { u, s: 'ETHUSDT', b: bid, B: '1.5', a: '2684.00', A: '2' } });
+    const frames = [
+      book(1, '2683.80'),
+      JSON.stringify({ stream: 'ethusdt@trade', data: { e: 'trade', E: 1723161255371, s: 'ETHUSDT', t: 7, p: '2683.90', q: '0.25', T: 1723161255370, m: true } }),
+      book(2, '2683.90'),
+      book(3, '2683.95'),
+    ];
+    const forms: Record<string, (ms: number, frame: string) => string> = {
+      'ns (hftbacktest)': (ms, frame) => `${ms}000000 ${frame}`,
+      µs: (ms, frame) => `${ms}000 ${frame}`,
+      ms: (ms, frame) => `${ms} ${frame}`,
+      's with a colon (cryptofeed)': (ms, frame) => `${ms / 1000}: ${frame}`,
+      'JSON lines in s': (ms, frame) => JSON.stringify({ recv_ts: ms / 1000, msg: JSON.parse(frame) as unknown }),
+      'JSON lines in ms': (ms, frame) => JSON.stringify({ recv_ts: ms, msg: JSON.parse(frame) as unknown }),
+    };
+    const read: Record<string, unknown[]> = {};
+    for (const [what, form] of Object.entries(forms)) {
+      const file = join(dir, `spot_ethusdt_${Object.keys(read).length}.txt`);
+      writeFileSync(file, `${frames.map((f, i) => form(recvMs[i] as number, f)).join('\n')}\n`);
+      const { events, stats } = await readAll([file]);
+      expect(stats.malformed, what).toBe(0);
+      read[what] = events;
+    }
+    const expected = read['ns (hftbacktest)'] as BookTopEvent[];
+    // Before any timed frame the receive time as is; after the trade, shifted to the exchange's clock (+1271 ms).
+    expect(expected.map((e) => [e.kind, e.ts])).toEqual([['book', 1723161254000], ['trade', 1723161255370], ['book', 1723161255521], ['book', 1723161255571]]);
+    for (const [what, events] of Object.entries(read)) expect(events, what).toEqual(expected);
+  });
+});

@@ -2,7 +2,7 @@ import { Subject } from 'rxjs';
 import type { MarketEvent } from '../../core/index.js';
 import { loadConfig, type Config } from '../../config.js';
 import { basename } from 'node:path';
-import { expandPaths, hintsFromFileName, parseQuoteName, type ReplaySource } from '../../market-data/index.js';
+import { expandPaths, hintsFromFileName, parseQuoteName, type FileStats, type ReplaySource } from '../../market-data/index.js';
 import { marketFlag } from './replay-args.js';
 import { InputError } from '../../core/index.js';
 import { isDefaultInitialBalance } from '../../config.js';
@@ -71,6 +71,11 @@ export function reportStats(source: ReplaySource, io: CommandIo, extra: string):
   // Files that failed part-way (--skip-broken-files): each named with its fault, its events before it used.
   const broken = s.files.filter((f) => f.error !== undefined);
   for (const f of broken) io.stderr.write(`warning: ${f.error}: the file was read up to there (${f.events} events used) and the rest of it skipped (--skip-broken-files)\n`);
+  // Beside files that gave events, one that gave none (empty, a header alone, every row malformed, not market
+  // data) is named: else a coin missing from a folder of thirty goes unseen. A read of nothing is requireEvents' error.
+  const idle = s.events > 0 ? s.files.filter((f) => f.events === 0 && f.error === undefined) : [];
+  for (const f of idle.slice(0, NO_EVENTS_FILES_SHOWN)) io.stderr.write(`warning: ${f.file}: no market events (${whyNoEvents(f)})\n`);
+  if (idle.length > NO_EVENTS_FILES_SHOWN) io.stderr.write(`warning: and ${idle.length - NO_EVENTS_FILES_SHOWN} more file(s) with no market events\n`);
   io.stderr.write(`read ${s.events} events from ${s.files.length} file(s)${broken.length > 0 ? ` (${broken.length} of them broken part-way)` : ''}; ${s.malformed} malformed and ${s.ignored} ignored records skipped; ${extra}\n`);
 }
 
@@ -103,7 +108,12 @@ export function balanceLine(command: string, config: Config): string {
   return `${command}: trading ${quote} markets from ${groupedNumber(sim.initialBalance, 8)} ${quote} (${from})\n`;
 }
 
-/** Files named in the error of a read that produced nothing; a folder of hundreds gets one line, not hundreds. */
+/** Why a file gave no event. A file skipped as not market data has no records either: its reason says more than "empty". */
+function whyNoEvents(f: FileStats): string {
+  return f.skipped ?? (f.records === 0 ? 'empty' : `${f.malformed} malformed, ${f.ignored} ignored records`);
+}
+
+/** Files named in the error of a read that produced nothing (and in warnings beside a read that did); a folder of hundreds gets one line, not hundreds. */
 const NO_EVENTS_FILES_SHOWN = 5;
 
 /**
@@ -117,8 +127,7 @@ export function requireEvents(source: ReplaySource): void {
 /** A read that produced no events, said with the files that were read and why each gave nothing. */
 export function noEventsError(source: ReplaySource): InputError {
   const files = source.stats().files;
-  // A file skipped as not market data has no records either: its reason says more than "empty".
-  const why = files.map((f) => `${f.file} (${f.skipped ?? (f.records === 0 ? 'empty' : `${f.malformed} malformed, ${f.ignored} ignored records`)})`);
+  const why = files.map((f) => `${f.file} (${whyNoEvents(f)})`);
   const more = why.length - NO_EVENTS_FILES_SHOWN;
   const listed = more > 0 ? `${why.slice(0, NO_EVENTS_FILES_SHOWN).join(', ')} and ${more} more file(s)` : why.join(', ');
   return new InputError(`no market events in ${why.length > 0 ? listed : 'the data'}`);

@@ -15,19 +15,48 @@ function span(ms: number): string {
 /** 1973-03-03 in ms (1e11): an open time below it is in seconds, or no time at all. */
 const MIN_OPEN_TIME = 1e11;
 
+/** Rows whose smallest spacing gives the timeframe when the file name has none. */
+const INFER_ROWS = 8;
+
+/** 1973-03-03 in ns (1e17): an open time at or above it is in nanoseconds (pandas' int64 datetimes), not µs. */
+const NANOSECONDS = 1e17;
+
+/** Names of the open-time column in the headers of the tools that write candles (freqtrade, pandas, Binance's futures klines). */
+const TIME_COLUMN = /^(?:timestamp|date|datetime|time|open_time)$/i;
+const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
+
+/** A field without the double quotes R's write.csv and spreadsheet exports put around it. */
+const unquote = (field: string): string => (field.length >= 2 && field.charCodeAt(0) === 34 && field.charCodeAt(field.length - 1) === 34 ? field.slice(1, -1) : field);
+
+/**
+ * Where a candle header puts the open time, open, high, low, close and volume (any case, any order, other
+ * columns beside them), or undefined when the line is not such a header.
+ */
+export function candleHeaderColumns(line: string): number[] | undefined {
+  const names = line.split(',').map((name) => unquote(name.trim()).toLowerCase());
+  const time = names.findIndex((name) => TIME_COLUMN.test(name));
+  const columns = [time, ...PRICE_COLUMNS.map((name) => names.indexOf(name))];
+  return columns.every((at) => at >= 0) ? columns : undefined;
+}
+
 /**
  * OHLCV rows `timestamp,open,high,low,close,volume` (open time in ms) from freqtrade's CSV or the
  * inner arrays of its JSON; also with the open time in microseconds or as an ISO-8601 time (a `date`
  * header), and with more columns after the volume (Binance's public klines: ignored). A candle is
  * emitted at its close time, open time + timeframe. Without a timeframe from the file name or options,
- * the spacing of the first two rows gives it (the first row is held until then).
+ * the smallest spacing of the first INFER_ROWS rows gives it (those rows are held until then).
  */
 export class CandleParser implements RecordParser {
   lastError?: string;
   #timeframeMs: number | undefined;
-  #held: [number, number, number, number, number, number] | undefined;
+  /** Rows read before the timeframe is known (none in the file name): their smallest spacing gives it. */
+  #held: [number, number, number, number, number, number][] = [];
+  /** The timeframe came from the rows' spacing, not the file name or options. */
+  #inferred = false;
   /** Open time of the last row emitted: a row not after it repeats or precedes it and is dropped (counted). */
   #lastOpen = -Infinity;
+  /** The header's columns when they are not `time,open,high,low,close,volume` in that order, unquoted: rows are reordered (text path only). */
+  #columns: number[] | undefined;
 
   constructor(
     private readonly market: MarketSymbol,
@@ -38,6 +67,12 @@ export class CandleParser implements RecordParser {
   }
 
   parse(record: string, out: MarketEvent[]): ParseOutcome {
+    const columns = this.#columns;
+    if (columns !== undefined && record.length > 0) {
+      // Put back in the usual order, unquoted (a header so put back is still a header).
+      const fields = record.split(',');
+      record = columns.map((at) => unquote((fields[at] ?? '').trim())).join(',');
+    }
     // indexOf scanning instead of split: this is the hot loop of candle backtests.
     const c1 = record.indexOf(',');
     const c2 = record.indexOf(',', c1 + 1);
@@ -57,13 +92,30 @@ export class CandleParser implements RecordParser {
     const close = parseDecimal(record, c4 + 1, c5);
     const volume = parseDecimal(record, c5 + 1, c6 === -1 ? record.length : c6);
     if (!Number.isInteger(openTime)) {
-      if (this.hasHeader && (record.startsWith('timestamp,') || record.startsWith('date,'))) return 'ignored';
+      // A header starts otherwise than a time does (an ISO date's digit): the rows of a `date` file skip this test.
+      const c = record.charCodeAt(0);
+      if (this.hasHeader && !(c >= 48 && c <= 57)) {
+        const columns = candleHeaderColumns(record);
+        if (columns !== undefined || TIME_COLUMN.test(record.slice(0, c1).trim())) {
+          // Columns in another order, or quoted: each row after is put back in the usual order, unquoted.
+          if (columns !== undefined && (columns.some((at, i) => at !== i) || record.includes('"'))) this.#columns = columns;
+          return 'ignored';
+        }
+      }
       // An ISO-8601 time (pandas and freqtrade exports: `2021-01-01 00:00:00+00:00`), UTC when it names no zone.
       openTime = parseUtcTime(record.slice(0, c1));
       if (!Number.isInteger(openTime)) {
         this.lastError = `bad timestamp "${record.slice(0, c1)}"`;
         return 'malformed';
       }
+    } else if (openTime >= NANOSECONDS) {
+      // Beyond 2^53: the whole milliseconds are read from the digits, not from the rounded number.
+      const digits = record.slice(0, c1).trim();
+      if (!/^\d+000000$/.test(digits)) {
+        this.lastError = `timestamp ${digits} in nanoseconds is not a whole millisecond`;
+        return 'malformed';
+      }
+      openTime = Number(digits.slice(0, -6));
     } else if (openTime >= MICROSECONDS) {
       if (openTime % 1000 !== 0) {
         this.lastError = `timestamp ${openTime} in microseconds is not a whole millisecond`;
@@ -84,26 +136,14 @@ export class CandleParser implements RecordParser {
     if (openTime < this.#lastOpen + (tf ?? 1)) {
       this.lastError =
         openTime > this.#lastOpen
-          ? `a row opening ${span(openTime - this.#lastOpen)} after the last one, inside its ${span(tf ?? 0)} candle (is the timeframe in the file name right?)`
+          ? `a row opening ${span(openTime - this.#lastOpen)} after the last one, inside its ${span(tf ?? 0)} candle (${this.#inferred ? `the ${span(tf ?? 0)} is the smallest spacing of the first rows: name the file with its timeframe, as BTC_USDT-5m.csv` : 'is the timeframe in the file name right?'})`
           : `${openTime === this.#lastOpen ? 'a second row' : 'a row out of order'} for open time ${new Date(openTime).toISOString()} (the last row read opened at ${new Date(this.#lastOpen).toISOString()})`;
       return 'malformed';
     }
     if (tf === undefined) {
-      const held = this.#held;
-      if (held === undefined) {
-        this.#held = [openTime, open, high, low, close, volume];
-        return 'ok';
-      }
-      const spacing = openTime - held[0];
-      if (!(spacing > 0)) {
-        this.lastError = `cannot infer the timeframe: second row's time ${openTime} is not after the first's ${held[0]}`;
-        return 'malformed';
-      }
-      this.#timeframeMs = spacing;
-      this.#held = undefined;
+      this.#held.push([openTime, open, high, low, close, volume]);
       this.#lastOpen = openTime;
-      out.push(this.#candle(held[0], held[1], held[2], held[3], held[4], held[5], spacing));
-      out.push(this.#candle(openTime, open, high, low, close, volume, spacing));
+      if (this.#held.length === INFER_ROWS) this.#release(out);
       return 'ok';
     }
     this.#lastOpen = openTime;
@@ -120,7 +160,7 @@ export class CandleParser implements RecordParser {
    */
   parseBytes(bytes: Uint8Array, start: number, end: number, out: MarketEvent[]): boolean {
     const tf = this.#timeframeMs;
-    if (tf === undefined || !this.#scan(bytes, start, end)) return false;
+    if (tf === undefined || this.#columns !== undefined || !this.#scan(bytes, start, end)) return false;
     const v = this.#values;
     this.#lastOpen = v[5] as number;
     out.push(this.#candle(v[5] as number, v[0] as number, v[1] as number, v[2] as number, v[3] as number, v[4] as number, tf));
@@ -133,7 +173,7 @@ export class CandleParser implements RecordParser {
    */
   parseBytesToColumns(bytes: Uint8Array, start: number, end: number, columns: Float64Array, at: number): boolean {
     const tf = this.#timeframeMs;
-    if (tf === undefined || !this.#scan(bytes, start, end)) return false;
+    if (tf === undefined || this.#columns !== undefined || !this.#scan(bytes, start, end)) return false;
     const v = this.#values;
     const openTime = v[5] as number;
     this.#lastOpen = openTime;
@@ -192,11 +232,26 @@ export class CandleParser implements RecordParser {
 
   readonly #values = new Float64Array(6);
 
-  /** A file of one row and no timeframe: its timeframe is unknowable, so it cannot be emitted. */
-  end(): void {
-    if (this.#held !== undefined) {
+  /** Emits the rows held for the timeframe; a file of one row and no timeframe cannot be emitted (its timeframe is unknowable). */
+  end(out?: MarketEvent[]): void {
+    if (this.#held.length === 1) {
       throw new Error('a single candle row and no timeframe (name the file like BTC_USDT-5m.csv or pass timeframeMs)');
     }
+    if (this.#held.length > 1 && out !== undefined) this.#release(out);
+  }
+
+  /**
+   * Sets the timeframe to the smallest spacing of the rows held and emits them. The smallest, not the
+   * first: a row missing between the first two would double the timeframe and drop every other row after.
+   */
+  #release(out: MarketEvent[]): void {
+    const held = this.#held;
+    let spacing = Infinity;
+    for (let i = 1; i < held.length; i++) spacing = Math.min(spacing, (held[i] as number[])[0] as number - ((held[i - 1] as number[])[0] as number));
+    this.#timeframeMs = spacing;
+    this.#inferred = true;
+    for (const [openTime, open, high, low, close, volume] of held) out.push(this.#candle(openTime, open, high, low, close, volume, spacing));
+    this.#held = [];
   }
 
   #candle(openTime: number, open: number, high: number, low: number, close: number, volume: number, tf: number): CandleEvent {

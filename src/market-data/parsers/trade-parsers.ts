@@ -1,18 +1,21 @@
 import type { MarketEvent, MarketSymbol, TakerSide } from '../../core/index.js';
 import { trade } from './trade-event.js';
-import { splitExchangeSymbol } from '../symbols.js';
+import { splitExchangeSymbol, upbitMarket } from '../symbols.js';
 import { MICROSECONDS, num, type ParseOutcome, type RecordParser } from './record-parser.js';
 import { parseUtcTime } from './utc-time.js';
 
 /** Names markets from (venue, exchange symbol) once per distinct pair: symbol splitting is not per row. */
 class MarketNamer {
   readonly #cache = new Map<string, MarketSymbol | undefined>();
-  /** How a venue's contracts settle (see splitExchangeSymbol); undefined for spot. */
-  constructor(private readonly settle: (venue: string) => 'quote' | 'auto' | undefined) {}
+  /** How a venue's contracts settle (see splitExchangeSymbol); undefined for spot. `split` replaces splitExchangeSymbol. */
+  constructor(
+    private readonly settle: (venue: string) => 'quote' | 'auto' | undefined,
+    private readonly split?: (symbol: string) => MarketSymbol | undefined,
+  ) {}
   name(venue: string, symbol: string): MarketSymbol | undefined {
     const key = `${venue}\u0000${symbol}`;
     if (this.#cache.has(key)) return this.#cache.get(key);
-    const market = splitExchangeSymbol(symbol, this.settle(venue));
+    const market = this.split !== undefined ? this.split(symbol) : splitExchangeSymbol(symbol, this.settle(venue));
     this.#cache.set(key, market);
     return market;
   }
@@ -61,13 +64,15 @@ export class BinanceTradesCsvParser implements RecordParser {
  * the symbol joined or separated (`BTCUSDT`, `BTC-USD`, `BTC-USDT-SWAP`; see splitExchangeSymbol). Exchange
  * names containing `futures`/`swap`/`perp` are derivatives, linear (settled in the quote) when quoted in a
  * stablecoin, else inverse; `delivery` ones are settled in the base. A symbol's own contract part
- * (`-SWAP`, `_PERP`, a date) makes a derivative on any venue.
+ * (`-SWAP`, `_PERP`, a date) makes a derivative on any venue. Upbit's symbols are QUOTE-BASE (`KRW-BTC` → `BTC/KRW`).
  */
 export class TardisTradesCsvParser implements RecordParser {
   lastError?: string;
   // Tardis names the venue (binance-futures, okex-swap, huobi-dm-swap…) and keeps the exchange's own symbol
   // (BTCUSDT, BTC-USDT-SWAP, BTC-USD, XBTUSD): a derivatives venue's contracts settle by their quote.
   readonly #namer = new MarketNamer((venue) => (venue.includes('futures') || venue.includes('swap') || venue.includes('perp') ? 'auto' : undefined));
+  // Upbit writes its markets quote first (KRW-BTC is BTC/KRW), the other way round from every other venue.
+  readonly #upbit = new MarketNamer(() => undefined, (symbol) => upbitMarket(symbol.toUpperCase()));
   constructor(private readonly market?: MarketSymbol) {}
 
   parse(record: string, out: MarketEvent[]): ParseOutcome {
@@ -78,7 +83,8 @@ export class TardisTradesCsvParser implements RecordParser {
     const price = num(f[6]);
     const amount = num(f[7]);
     const market =
-      this.market ?? (venue.includes('delivery') ? splitExchangeSymbol(f[1] ?? '', 'base') : this.#namer.name(venue, f[1] ?? ''));
+      this.market ??
+      (venue.includes('delivery') ? splitExchangeSymbol(f[1] ?? '', 'base') : venue === 'upbit' ? this.#upbit.name(venue, f[1] ?? '') : this.#namer.name(venue, f[1] ?? ''));
     if (f.length < 8 || market === undefined || !validTrade(micros, price, amount)) {
       this.lastError = market === undefined ? `unknown symbol "${f[1]}"` : `bad trade row "${record}"`;
       return 'malformed';
