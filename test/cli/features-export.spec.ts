@@ -14,6 +14,9 @@ import { parseConfig } from '../../src/config.js';
 import { WINDOWS, type FeatureSnapshot, type MarketEvent } from '../../src/core/index.js';
 import { marketPipeline } from '../../src/engine/market-pipeline.js';
 import { captureIo } from '../helpers/capture-io.js';
+import { sharedData, skipWithoutSharedData } from '../helpers/shared-data.js';
+import { createBacktest } from '../../src/engine/backtest.js';
+import { readAll } from '../../src/market-data/index.js';
 
 /** Two coins of 5m candles over two days, gzip'd like the shared data; made here so a fresh clone runs it. */
 function writeCandles(): string {
@@ -393,5 +396,32 @@ describe('feature export', () => {
     expect(await estimateRecords(plain)).toBeUndefined();
     writeFileSync(plain, '');
     expect(await estimateRecords(plain)).toBe(0);
+  });
+});
+
+describe('coinrx features on a capture whose frames are not in time order', () => {
+  it.skipIf(skipWithoutSharedData())('writes the features the backtest engine trades on: trades behind a bookTicker stamped ahead of them are fed at its time, not dropped', async () => {
+    // Spot bookTicker frames carry no exchange time: stamped from their receive time, they run ahead of
+    // the trades received after them (5,867 of this file's events are older than the one before).
+    const file = sharedData('ws', 'binance-2024-08', 'spot_ethusdt_20240808.gz');
+    const out = join(mkdtempSync(join(tmpdir(), 'coinrx-features-late-')), 'f.jsonl');
+    const c = captureIo();
+    expect(await main(['features', '--data', file, '--every', '1s', '--out', out], c.io), c.err()).toBe(0);
+    expect(c.err()).toMatch(/0 duplicate events dropped; [1-9]\d* event\(s\) older than the one before them fed at the later time, as a backtest feeds them/);
+    const written = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { market: string; ts: number; windows: Record<string, { volume: number; trades: number }> });
+
+    // The reference: the engine of a backtest fed the same events (kernel.feed), its own feature batches.
+    const { events } = await readAll([file]);
+    const run = createBacktest(parseConfig({ features: { every: '1s' } }), 'USDT', (events[0] as MarketEvent).ts);
+    const engine: { market: string; ts: number; volume: number; trades: number }[] = [];
+    run.engine.pipeline.batches$.subscribe((b) => {
+      for (const s of b.snapshots) engine.push({ market: s.market, ts: s.ts, volume: s.windows['1h'].volume, trades: s.windows['1h'].trades });
+    });
+    for (const e of events) run.feed(e);
+    run.kernel.finish();
+    expect(written.map((w) => ({ market: w.market, ts: w.ts, volume: w.windows['1h']!.volume, trades: w.windows['1h']!.trades }))).toEqual(engine);
+    // And every trade of the file is counted by the last snapshot's hour (the capture spans 11 minutes).
+    const trades = events.filter((e) => e.kind === 'trade' && e.ts <= (written.at(-1) as { ts: number }).ts);
+    expect(written.at(-1)!.windows['1h']!.trades).toBeGreaterThan(0.99 * trades.length);
   });
 });

@@ -85,7 +85,7 @@ export async function runBacktestCommand(args: ParsedArgs, io: CommandIo, source
     io.stderr.write(`backtest: no buy decision; the volume filter asks ${groupedNumber(f.minValue1d, 0)} ${result.quote} traded and ${f.minTrades1d} trades a day of a coin (filter.minValue1d, filter.minTrades1d, in the quote's units), which may have let no coin of these data through: lower them with --set\n`);
   }
   const late = source.stats().outOfOrder;
-  // Replayed at the latest time seen (the kernel's clock never goes back), and left out of their market's features.
+  // Fed at the latest time seen (the kernel's clock never goes back), in their market's features at that time.
   const order = late > 0 ? `${late} event(s) older than the one before them in their file, fed at the later time; ` : '';
   const stale = result.dataGaps?.stalePositions ?? [];
   // Said again on the closing line: the final equity counts these at a price the data stopped giving.

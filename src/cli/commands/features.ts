@@ -65,13 +65,14 @@ export const featuresCommand: Command = {
     pipeline.batches$.subscribe((batch) => {
       if (inTimeRange(range, batch.ts)) for (const snapshot of batch.snapshots) out.write(snapshot);
     });
+    let late = 0;
     try {
-      await pumpRange(range, source, events$, io, tellSize);
+      late = await pumpRange(range, source, events$, io, tellSize);
     } finally {
       // Also on a bad file mid-read: what was computed is written and the writer's thread ends.
       await out.close();
     }
-    reportStats(source, io, `${out.lines} snapshots written; ${pipeline.counters.dedupe.duplicates} duplicate and ${pipeline.counters.features.outOfOrder} out-of-order events dropped`);
+    reportStats(source, io, `${out.lines} snapshots written; ${pipeline.counters.dedupe.duplicates} duplicate events dropped${late > 0 ? `; ${late} event(s) older than the one before them fed at the later time, as a backtest feeds them` : ''}`);
     requireEvents(source);
     return 0;
   },

@@ -31,31 +31,29 @@ export function durationFlag(args: ParsedArgs, name: string): number | undefined
 
 /**
  * Pushes the replay through `events$` synchronously, batch by batch, awaiting `afterBatch` (output
- * backpressure) between batches and stopping early when the command is interrupted.
+ * backpressure) between batches and stopping early when the command is interrupted. Events before
+ * `range.from` still go through (they warm the features up; the caller writes only what falls in the
+ * range) and reading stops at the first event at or after `range.to`. An event older than the last one
+ * is fed at the last one's time, as the kernel feeds the engine (kernel.ts `feed`): the features written
+ * are those a backtest trades on, not a copy that drops such events (a capture's trades behind a
+ * bookTicker stamped from its receive time were most of them). Answers how many were fed later.
  */
-export async function pump(source: ReplaySource, events$: Subject<MarketEvent>, io: CommandIo, afterBatch: () => Promise<void>): Promise<void> {
-  for await (const batch of source.batches()) {
-    for (let i = 0; i < batch.length; i++) events$.next(batch[i] as MarketEvent);
-    await afterBatch();
-    if (io.signal.aborted) break;
-  }
-  events$.complete();
-  await afterBatch();
-}
-
-/**
- * `pump` for a time range: events before `range.from` still go through (they warm the features up; the
- * caller writes only what falls in the range) and reading stops at the first event at or after `range.to`.
- */
-export async function pumpRange(range: TimeRange, source: ReplaySource, events$: Subject<MarketEvent>, io: CommandIo, afterBatch: () => Promise<void>): Promise<void> {
+export async function pumpRange(range: TimeRange, source: ReplaySource, events$: Subject<MarketEvent>, io: CommandIo, afterBatch: () => Promise<void>): Promise<number> {
   const to = range.to ?? Infinity;
   let ended = false;
+  let last = -Infinity;
+  let late = 0;
   for await (const batch of source.batches()) {
     for (let i = 0; i < batch.length; i++) {
-      const event = batch[i] as MarketEvent;
+      let event = batch[i] as MarketEvent;
       if (event.ts >= to) {
         ended = true;
         break;
+      }
+      if (event.ts >= last) last = event.ts;
+      else {
+        event = Object.assign({}, event, { ts: last });
+        late++;
       }
       events$.next(event);
     }
@@ -64,6 +62,7 @@ export async function pumpRange(range: TimeRange, source: ReplaySource, events$:
   }
   events$.complete();
   await afterBatch();
+  return late;
 }
 
 export function reportStats(source: ReplaySource, io: CommandIo, extra: string): void {
