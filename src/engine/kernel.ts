@@ -146,7 +146,7 @@ export function createKernel(options: KernelOptions): Kernel {
       // the buy's fee, is closed: not left to ask for a sell the exchange refuses every time.
       for (const market of new Set(engine.openPositions().filter((p) => p.state === 'holding').map((p) => p.market))) {
         const b = venue.getBalance(baseOf(market));
-        for (const line of engine.closeUnsellable(market, b.free + b.locked)) log(`reconciliation: ${line}`);
+        for (const line of await engine.closeGone(market, b.free + b.locked)) log(`reconciliation: ${line}`);
       }
       const positions = engine.openPositions();
       const unaccounted: string[] = [];

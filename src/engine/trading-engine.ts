@@ -526,11 +526,9 @@ export class TradingEngine {
   closeUnsellable(market: string, held: number): string[] {
     const rules = this.#options.venue.rules(market);
     const holding = [...this.#positions.values()].filter((t) => t.market === market && this.#state(t) === 'holding');
-    if (!rules || holding.length === 0) return [];
+    if (!rules || holding.length === 0 || !this.#unsellable(market, held)) return [];
     const views = holding.map((t) => this.#view(t));
     const owned = views.reduce((a, v) => a + v.amount, 0);
-    const price = this.#exitPrice(market) || Math.max(...views.map((v) => v.entryPrice));
-    if (held >= owned - 1e-12 * owned || !(price > 0) || sellOrder(rules, held, price) !== 'below-minimum') return [];
     const boughtTotal = holding.reduce((a, t) => a + bought(this.#context(t) as PositionContext), 0);
     const toFee = owned - held <= 2 * rules.feeRate * boughtTotal + rules.amountStep;
     const base = baseOf(market);
@@ -553,13 +551,42 @@ export class TradingEngine {
     const base = baseOf(market);
     const close = (held: number | undefined): void => {
       if (held === undefined) return;
-      for (const line of this.closeUnsellable(market, held)) this.#options.log?.(line);
+      void this.closeGone(market, held).then((lines) => {
+        for (const line of lines) this.#options.log?.(line);
+      });
     };
     if (venue.heldNow) void venue.heldNow(base).then(close, () => undefined);
     else {
       const b = venue.getBalance(base);
       close(b.free + b.locked);
     }
+  }
+
+  /**
+   * `closeUnsellable`, believed only once a later read confirms it where the venue's balance reads may lag
+   * its fills (`Venue.balanceLagMs`): a read `held` short of the positions is asked again that much later
+   * and the positions are closed on that second read. Closing is for good: on the first read alone, a buy
+   * whose coins the account had not credited yet (filled while the bot was down, read at once by the
+   * restart) was closed as "coins gone", and its coins, there a moment later, were managed by nobody.
+   */
+  async closeGone(market: string, held: number): Promise<string[]> {
+    const venue = this.#options.venue;
+    const lag = venue.balanceLagMs ?? 0;
+    if (lag <= 0 || !venue.heldNow || !this.#unsellable(market, held)) return this.closeUnsellable(market, held);
+    await new Promise<void>((resolve) => this.#options.clock.setTimeout(resolve, lag));
+    const again = await venue.heldNow(baseOf(market)).catch(() => undefined);
+    return again === undefined ? [] : this.closeUnsellable(market, again);
+  }
+
+  /** Whether `held` of the market's base is short of its holding positions and too little for a sellable order. */
+  #unsellable(market: string, held: number): boolean {
+    const rules = this.#options.venue.rules(market);
+    const holding = [...this.#positions.values()].filter((t) => t.market === market && this.#state(t) === 'holding');
+    if (!rules || holding.length === 0) return false;
+    const views = holding.map((t) => this.#view(t));
+    const owned = views.reduce((a, v) => a + v.amount, 0);
+    const price = this.#exitPrice(market) || Math.max(...views.map((v) => v.entryPrice));
+    return held < owned - 1e-12 * owned && price > 0 && sellOrder(rules, held, price) === 'below-minimum';
   }
 
   #reportEquity(ts: number): void {

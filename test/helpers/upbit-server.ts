@@ -14,7 +14,8 @@ import { upbitKrwTick } from '../../src/exchange/upbit-rules.js';
  *
  * Orders rest until the test fills them with `fillOrder`. Fault injection: `dropConnections`,
  * `stall` (no frames, no pongs), `failNext` (429 / 418 / 500 with Upbit's Remaining-Req header),
- * `loseNextAcks` (the order is created but the HTTP answer never arrives), `refuseConnections`.
+ * `loseNextAcks` (the order is created but the HTTP answer never arrives), `refuseConnections`,
+ * `lagAccounts` (`/v1/accounts` answers the balances of a moment ago).
  * Nothing here keeps the process alive: the server, its sockets and timers are unref'd, and `close()`
  * ends everything.
  */
@@ -218,6 +219,10 @@ export class UpbitServer {
   readonly #sockets = new Set<Socket>();
   readonly #rate = new Map<string, { second: number; used: number }>();
   readonly #faults = new ServerFaults();
+  /** `/v1/accounts` answers the balances as they were this long ago (`lagAccounts`). */
+  #accountsLagMs = 0;
+  /** Every state of the balances with when it began, oldest first (what a lagging `/v1/accounts` reads). */
+  readonly #balanceHistory: { ts: number; balances: Map<string, { balance: number; locked: number }> }[] = [];
   #refuseSubscriptions = 0;
   #refuseAfter = 0;
   #muted = false;
@@ -232,6 +237,7 @@ export class UpbitServer {
     this.#feeRate = options.feeRate ?? 0.0005;
     for (const m of options.markets ?? DEFAULT_TEST_MARKETS) this.#markets.set(m.code, { ...m });
     for (const [c, v] of Object.entries(options.balances ?? { KRW: 10_000_000 })) this.#balances.set(c, { balance: v, locked: 0 });
+    this.#recordBalances();
     this.#server = createServer((req, res) => void this.#handle(req, res));
     this.#server.on('connection', (s: Socket) => {
       s.unref();
@@ -404,6 +410,7 @@ export class UpbitServer {
         o.locked = 0;
       }
     }
+    this.#recordBalances();
     this.#pushMyOrder(o, o.state === 'done' ? 'done' : 'trade', trade);
   }
 
@@ -460,6 +467,7 @@ export class UpbitServer {
     a.locked -= o.locked;
     a.balance += o.locked;
     o.locked = 0;
+    this.#recordBalances();
     this.#pushMyOrder(o, 'cancel');
   }
 
@@ -469,6 +477,28 @@ export class UpbitServer {
   dropConnections(): void {
     for (const c of this.#public) c.ws.terminate();
     for (const c of this.#private) c.ws.terminate();
+  }
+
+  /**
+   * From now on `GET /v1/accounts` answers the balances as they were `ms` earlier (0: as they are), as an
+   * account service that lags the matching engine does; orders, fills and the private frames are not delayed.
+   */
+  lagAccounts(ms: number): void {
+    this.#accountsLagMs = ms;
+  }
+
+  #recordBalances(): void {
+    this.#balanceHistory.push({ ts: Date.now(), balances: new Map([...this.#balances].map(([c, a]) => [c, { ...a }])) });
+    if (this.#balanceHistory.length > 10_000) this.#balanceHistory.shift();
+  }
+
+  /** The balances `/v1/accounts` answers with now (lagged by `lagAccounts`). */
+  #accountsView(): Map<string, { balance: number; locked: number }> {
+    if (this.#accountsLagMs <= 0) return this.#balances;
+    const asOf = Date.now() - this.#accountsLagMs;
+    let view = this.#balanceHistory[0]?.balances ?? this.#balances;
+    for (const h of this.#balanceHistory) if (h.ts <= asOf) view = h.balances;
+    return view;
   }
 
   /** While stalled, sockets stay open but no frame, pong or PING answer is sent. */
@@ -851,7 +881,7 @@ export class UpbitServer {
         });
       }
       case 'GET /v1/accounts':
-        return [...this.#balances.entries()].map(([currency, a]) => ({
+        return [...this.#accountsView().entries()].map(([currency, a]) => ({
           currency,
           balance: fmt(a.balance),
           locked: fmt(a.locked),
@@ -972,6 +1002,7 @@ export class UpbitServer {
     this.#orders.set(o.uuid, o);
     if (identifier !== undefined) this.#byIdentifier.set(identifier, o);
     this.ordersCreated++;
+    this.#recordBalances();
     this.#pushMyOrder(o, 'wait');
     return o;
   }

@@ -66,6 +66,8 @@ export interface LiveAccountOptions {
   readonly maxReadAgeMs?: number;
   /** First wait before a failed re-read is tried again (default 1 s, doubling, at most `refreshMs`). */
   readonly retryDelayMs?: number;
+  /** How long the exchange's balance reads may lag its fills (Venue.balanceLagMs; default 5 s). */
+  readonly balanceLagMs?: number;
   /** Where the account says what the trader must know (a failing re-read, a stale view); one line each, no secrets. */
   readonly log?: (line: string) => void;
 }
@@ -81,6 +83,13 @@ export interface RestoredOrder {
  * minute leaves room for a slow one without giving an order in flight up too early).
  */
 export const LIVE_ACK_TIMEOUT_MS = 60_000;
+
+/**
+ * How long after a fill an exchange's balance read may still not show it: the account service of an exchange
+ * can trail its matching engine by a moment (a second or two under load). Coins found missing are read again
+ * this much later before a position is closed for them (TradingEngine.closeGone).
+ */
+export const LIVE_BALANCE_LAG_MS = 5_000;
 
 /** What a look-up after a restart found, per order (`LiveAccount.reconcile`). */
 export interface ReconciledOrder {
@@ -99,6 +108,7 @@ export interface ReconciledOrder {
  */
 export class LiveAccount implements Venue {
   readonly ackTimeoutMs = LIVE_ACK_TIMEOUT_MS;
+  readonly balanceLagMs: number;
   readonly #exchange: CcxtExchange;
   readonly #options: LiveAccountOptions;
   readonly #events = new Subject<OrderEvent>();
@@ -157,6 +167,7 @@ export class LiveAccount implements Venue {
   private constructor(exchange: CcxtExchange, options: LiveAccountOptions) {
     this.#exchange = exchange;
     this.#options = options;
+    this.balanceLagMs = options.balanceLagMs ?? LIVE_BALANCE_LAG_MS;
   }
 
   /**
