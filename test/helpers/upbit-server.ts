@@ -945,7 +945,10 @@ export class UpbitServer {
       case 'GET /v1/orders/open': {
         const market = q['market'];
         const open = [...this.#orders.values()].filter((o) => o.state === 'wait' && (market === undefined || o.market === market));
-        return open.reverse().slice(0, Number(q['limit'] ?? 100)).map((o) => this.#orderJson(o, false));
+        // Like Upbit: newest first, `limit` at most 100 a page, `page` from 1.
+        const limit = Math.min(100, Number(q['limit'] ?? 100) || 100);
+        const page = Math.max(1, Number(q['page'] ?? 1) || 1);
+        return open.reverse().slice((page - 1) * limit, page * limit).map((o) => this.#orderJson(o, false));
       }
       default:
         throw new HttpError(404, 'not_found', `${method} ${path} is not served`);
