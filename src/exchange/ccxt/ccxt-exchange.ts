@@ -250,8 +250,9 @@ export class CcxtExchange implements Exchange {
         const order = this.#dialect.toOrder(placed, undefined, this.#clock.now());
         // An answer that crossed carries its trades' fees (Binance's FULL answer): all of this first fill's.
         if (order) return this.#apply({ ...order, clientId: order.clientId || request.clientId, market: request.market, side: request.side }, undefined, undefined, hasFee(placed, request.market));
-        lastError = new Error(`${this.ccxt.id} answered an order without id`);
-        mayExist = true;
+        // A 2xx without an order in it (`{}`) is an answer that cannot be read, no refusal: looked up by client id
+        // below before any resend. Resent at once, an order Binance had filled already (its client id free again) was made twice.
+        throw new BadResponse(`${this.ccxt.id} answered an order without id`);
       } catch (error) {
         lastError = error;
         if (isDuplicateClientId(error)) return this.#unknown(request, this.#dialect.rejectOf(error).message);

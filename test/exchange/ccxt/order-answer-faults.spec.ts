@@ -21,6 +21,7 @@ const UNREADABLE: [string, ProxyAction][] = [
   ['a 2xx whose body was cut off', { kind: 'replace', status: 201, body: '{"uuid":"', contentType: 'application/json' }],
   ['a 2xx with an empty body', { kind: 'replace', status: 201, body: '', contentType: 'application/json' }],
   ['a 200 HTML maintenance page', { kind: 'replace', status: 200, body: '<html><body>Service temporarily unavailable</body></html>', contentType: 'text/html' }],
+  ['a 2xx whose JSON holds no order ({})', { kind: 'replace', status: 201, body: '{}', contentType: 'application/json' }],
 ];
 
 interface Venue {
@@ -86,6 +87,20 @@ describe('binance: the first submission arrives after the client gave up on it',
     expect(v.posts()).toBe(1);
     expect(got?.clientId).toBe(id);
     await waitFor(() => v.events.some((e) => e.type === 'order.fill'), 'the fill of the order', 10_000);
+    expect(v.events.filter((e) => e.type === 'order.fill').reduce((a, e) => a + (e.type === 'order.fill' ? e.fill.amount : 0), 0)).toBeCloseTo(v.amount, 12);
+  }, 60_000);
+});
+
+describe('binance: an order answered with JSON that holds no order, and filled at once', () => {
+  it('is looked up by client id before any resend: the resend of a filled order was a second order (its id free again)', async () => {
+    const v = await venue('binance', { kind: 'replace', status: 200, body: '{}', contentType: 'application/json' }, true);
+    const id = 'faultempty1';
+    await v.ex.createLimitOrder({ clientId: id, market: v.market, side: 'buy', price: v.price, amount: v.amount });
+    await waitFor(() => v.events.some((e) => e.type === 'order.rejected' || (e.type === 'order.fill' && e.order.clientId === id)), 'an outcome of the order', 20_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(v.onExchange(id)).toEqual(['FILLED']);
+    expect(v.posts()).toBe(1);
+    expect(v.events.filter((e) => e.type === 'order.rejected')).toEqual([]);
     expect(v.events.filter((e) => e.type === 'order.fill').reduce((a, e) => a + (e.type === 'order.fill' ? e.fill.amount : 0), 0)).toBeCloseTo(v.amount, 12);
   }, 60_000);
 });
