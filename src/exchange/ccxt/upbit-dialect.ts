@@ -1,4 +1,4 @@
-import type { Exchange as Ccxt } from 'ccxt';
+import { BadResponse, type Exchange as Ccxt } from 'ccxt';
 import type { MarketRules, Order } from '../../core/index.js';
 import { UPBIT_KRW_FEE_RATE } from '../upbit-rules.js';
 import { upbitRulesFromInstrument } from '../upbit-rules.js';
@@ -88,7 +88,11 @@ export function upbitDialect(exchange: Ccxt, call: CcxtCall): CcxtDialect {
 
     async fetchOrder(ref, previous, now) {
       const raw = (await call(() => ex.privateGetOrder(ref.id !== undefined ? { uuid: ref.id } : { identifier: ref.clientId }))) as Raw;
-      return upbitRawToOrder(raw, previous, now);
+      const order = upbitRawToOrder(raw, previous, now);
+      // Upbit says "no such order" with 404 order_not_found; a 2xx without an order in it (`{}`) says nothing:
+      // taken for "not found", a position gave up an order resting there. A look-up that failed is asked again.
+      if (!order) throw new BadResponse(`upbit answered a look-up with no order in it: ${JSON.stringify(raw).slice(0, 200)}`);
+      return order;
     },
 
     async openOrders(previous, _markets, now) {
