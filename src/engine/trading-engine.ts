@@ -3,7 +3,7 @@ import { createActor, enqueueActions, type Actor, type AnyActorRef, type Inspect
 import { baseOf, type Balance, type Decision, type MarketEvent, type OrderEvent, type PendingOrder, type Ranking, type TimerClock, type Venue } from '../core/index.js';
 import type { Config } from '../config.js';
 import type { SimulatedExchangeSnapshot } from '../exchange/index.js';
-import { botMachine, bought, buyOrderAhead, cancelBuyAhead, clockIn, equityMatters, held, positionMachine, positionResult, rearmTimers, resultWithFee, settledByCancelAnswer, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
+import { botMachine, bought, buyOrderAhead, cancelBuyAhead, clockIn, equityMatters, held, killReason, positionMachine, positionResult, rearmTimers, resultWithFee, settledByCancelAnswer, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
 import type { PositionView, Strategy, StrategyInput } from '../../strategies/index.js';
 import { positionView } from './position-view.js';
 import type { BatchScorer } from '../../streams/index.js';
@@ -180,6 +180,8 @@ export class TradingEngine {
   #sentEquityTs = -Infinity;
   /** Set by a restore until every restored position's coins have a price (#unpricedHolding, #reportEquity). */
   #awaitingPrices: boolean;
+  /** A kill-switch trip seen on a live venue's balances: its confirming read asked for, or answered (#tripHeld). */
+  #trip: 'reading' | 'read' | undefined;
   /**
    * Positions settled during the market event being fed, not yet removed from the bot: telling the bot
    * is a step of its own that gates no order, so it waits until the event's orders have left (#settle).
@@ -599,12 +601,42 @@ export class TradingEngine {
     // none): the bot hears nothing of equity until each has one, or the drop tripped the kill switch with
     // nothing lost (docs/restart.md).
     if (this.#awaitingPrices) this.#awaitingPrices = this.#unpricedHolding();
-    if (!this.#awaitingPrices && (equityMatters(bot.value, bot.context, ts, equity) || ts - this.#sentEquityTs >= (this.#options.equityHeartbeatMs ?? 60_000))) {
+    const reason = bot.value === 'running' || bot.value === 'paused' ? killReason(bot.context, ts, equity) : undefined;
+    if (reason === undefined && this.#trip === 'read') this.#trip = undefined;
+    if (!this.#awaitingPrices && (equityMatters(bot.value, bot.context, ts, equity) || ts - this.#sentEquityTs >= (this.#options.equityHeartbeatMs ?? 60_000)) && !(reason !== undefined && this.#tripHeld(reason, equity))) {
       this.#sentEquityTs = ts;
       this.bot.send({ type: 'equity.update', ts, equity });
     }
     this.#checkDrained();
     for (const l of this.#listeners) l.onEquity?.(ts, equity, invested);
+  }
+
+  /**
+   * Whether an equity update that trips the kill switch waits, on a venue whose balance reads may be wrong for
+   * a moment (`Venue.balanceLagMs`: a live account): the trip acts only once a read asked that much later still
+   * gives it (the report after that read). A trip is for good (the drawdown halt waits for `bot.reset`, and
+   * `bot.onStop: liquidate` sells every holding): on one read alone, an account endpoint answering `[]` for a
+   * moment halted the bot with nothing lost. A failed read asks again at the next report.
+   */
+  #tripHeld(reason: string, equity: number): boolean {
+    const venue = this.#options.venue;
+    const lag = venue.balanceLagMs ?? 0;
+    const heldNow = venue.heldNow?.bind(venue);
+    if (lag <= 0 || heldNow === undefined || this.#trip === 'read') {
+      this.#trip = undefined;
+      return false;
+    }
+    if (this.#trip === undefined) {
+      this.#trip = 'reading';
+      this.#options.log?.(`equity ${equity} ${this.#options.quote} trips the ${reason}: the balances are read again in ${lag / 1000} s before it acts`);
+      this.#options.clock.setTimeout(() => {
+        heldNow(this.#options.quote).then(
+          (read) => void (this.#trip = read === undefined ? undefined : 'read'),
+          () => void (this.#trip = undefined),
+        );
+      }, lag);
+    }
+    return true;
   }
 
   /** Whether a position holds coins of a market with no price yet. */
