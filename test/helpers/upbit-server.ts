@@ -15,7 +15,8 @@ import { upbitKrwTick } from '../../src/exchange/upbit-rules.js';
  * Orders rest until the test fills them with `fillOrder`. Fault injection: `dropConnections`,
  * `stall` (no frames, no pongs), `failNext` (429 / 418 / 500 with Upbit's Remaining-Req header),
  * `loseNextAcks` (the order is created but the HTTP answer never arrives), `refuseConnections`,
- * `lagAccounts` (`/v1/accounts` answers the balances of a moment ago).
+ * `lagAccounts` (`/v1/accounts` answers the balances of a moment ago), `hideNewOrders` (look-ups find an
+ * order only a while after it was made).
  * Nothing here keeps the process alive: the server, its sockets and timers are unref'd, and `close()`
  * ends everything.
  */
@@ -221,6 +222,8 @@ export class UpbitServer {
   readonly #faults = new ServerFaults();
   /** `/v1/accounts` answers the balances as they were this long ago (`lagAccounts`). */
   #accountsLagMs = 0;
+  /** Orders younger than this are not found by look-ups or lists (`hideNewOrders`). */
+  #hideNewMs = 0;
   /** Every state of the balances with when it began, oldest first (what a lagging `/v1/accounts` reads). */
   readonly #balanceHistory: { ts: number; balances: Map<string, { balance: number; locked: number }> }[] = [];
   #refuseSubscriptions = 0;
@@ -485,6 +488,20 @@ export class UpbitServer {
    */
   lagAccounts(ms: number): void {
     this.#accountsLagMs = ms;
+  }
+
+  /**
+   * From now on an order is found by `GET /v1/order` and listed by `/v1/orders/open|closed` only once it is
+   * `ms` old, as a read replica behind the order book would (0: at once); creation, its duplicate-identifier
+   * check, fills and the private frames are not delayed.
+   */
+  hideNewOrders(ms: number): void {
+    this.#hideNewMs = ms;
+  }
+
+  /** Whether a look-up or a list can see the order yet (`hideNewOrders`). */
+  #visible(o: ServerOrder): boolean {
+    return this.#hideNewMs <= 0 || this.#now() - o.createdAt >= this.#hideNewMs;
   }
 
   #recordBalances(): void {
@@ -939,12 +956,12 @@ export class UpbitServer {
         const states = q['state'] ? [q['state']] : ['done', 'cancel'];
         const startText = q['start_time'];
         const start = startText === undefined ? 0 : /^\d+$/.test(startText) ? Number(startText) : Date.parse(startText);
-        const closed = [...this.#orders.values()].filter((o) => states.includes(o.state) && (market === undefined || o.market === market) && o.createdAt >= start);
+        const closed = [...this.#orders.values()].filter((o) => states.includes(o.state) && (market === undefined || o.market === market) && o.createdAt >= start && this.#visible(o));
         return closed.reverse().slice(0, Number(q['limit'] ?? 100)).map((o) => this.#orderJson(o, false));
       }
       case 'GET /v1/orders/open': {
         const market = q['market'];
-        const open = [...this.#orders.values()].filter((o) => o.state === 'wait' && (market === undefined || o.market === market));
+        const open = [...this.#orders.values()].filter((o) => o.state === 'wait' && (market === undefined || o.market === market) && this.#visible(o));
         // Like Upbit: newest first, `limit` at most 100 a page, `page` from 1.
         const limit = Math.min(100, Number(q['limit'] ?? 100) || 100);
         const page = Math.max(1, Number(q['page'] ?? 1) || 1);
@@ -958,7 +975,7 @@ export class UpbitServer {
   #find(q: Record<string, string>): ServerOrder {
     const o = q['uuid'] ? this.#orders.get(q['uuid']) : q['identifier'] ? this.#byIdentifier.get(q['identifier']) : undefined;
     if (!q['uuid'] && !q['identifier']) throw new HttpError(400, 'validation_error', 'uuid or identifier is required');
-    if (!o) throw new HttpError(404, 'order_not_found', '주문을 찾지 못했습니다.');
+    if (!o || !this.#visible(o)) throw new HttpError(404, 'order_not_found', '주문을 찾지 못했습니다.');
     return o;
   }
 

@@ -211,6 +211,26 @@ describe('CcxtExchange (real ccxt) against the local Upbit server', () => {
     expect(server.order({ identifier: id })).toMatchObject({ state: 'wait' });
   });
 
+  it('a lost acknowledgement whose order the look-ups do not find for a while (a read replica behind): the refused duplicate identifier is believed, no reject', async () => {
+    const { ex, events } = connect();
+    await ex.markets();
+    const id = clientId();
+    const created = server.ordersCreated;
+    server.loseNextAcks(1);
+    // Found 7 s after it was made: the three look-ups after the refused resend (0.75, 2.25, 5.25 s) answer 404.
+    server.hideNewOrders(7_000);
+    try {
+      expect(await ex.createLimitOrder({ clientId: id, market: 'XRP/KRW', side: 'buy', price: 2_960, amount: 3 })).toBeUndefined();
+      await waitFor(() => events.some((e) => (e.type === 'order.rejected' ? e.clientId : e.order.clientId) === id), 'an outcome of the order', 30_000);
+      // Before, the third "not found" made it a reject: its position settled, the order rested with nobody managing it.
+      expect(events.filter((e) => e.type === 'order.rejected')).toEqual([]);
+      expect(events.filter((e) => e.type === 'order.accepted' && e.order.clientId === id)).toHaveLength(1);
+      expect(server.ordersCreated).toBe(created + 1);
+    } finally {
+      server.hideNewOrders(0);
+    }
+  }, 40_000);
+
   it('a private socket that goes silent is noticed within seconds and the open orders are re-read: a fill made meanwhile arrives', async () => {
     // REST polling only when the stream says so: every 10 minutes otherwise.
     const { ex, events } = connect({ privateStream: true, stallMs: 1_000, reconcileIntervalMs: 600_000, pollIntervalMs: 600_000 });
