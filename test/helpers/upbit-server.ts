@@ -493,7 +493,7 @@ export class UpbitServer {
   /**
    * From now on an order is found by `GET /v1/order` and listed by `/v1/orders/open|closed` only once it is
    * `ms` old, as a read replica behind the order book would (0: at once); creation, its duplicate-identifier
-   * check, fills and the private frames are not delayed.
+   * check, cancels, fills and the private frames are not delayed.
    */
   hideNewOrders(ms: number): void {
     this.#hideNewMs = ms;
@@ -945,7 +945,7 @@ export class UpbitServer {
       case 'GET /v1/order':
         return this.#orderJson(this.#find(q), true);
       case 'DELETE /v1/order': {
-        const o = this.#find(q);
+        const o = this.#find(q, false);
         if (o.state !== 'wait') throw new HttpError(400, 'order_not_found', '주문을 찾지 못했습니다.');
         this.#cancel(o);
         return this.#orderJson(o, false);
@@ -972,10 +972,11 @@ export class UpbitServer {
     }
   }
 
-  #find(q: Record<string, string>): ServerOrder {
+  /** The order a request names; `lagged`: as a look-up sees it (`hideNewOrders`), not the order book (a cancel). */
+  #find(q: Record<string, string>, lagged = true): ServerOrder {
     const o = q['uuid'] ? this.#orders.get(q['uuid']) : q['identifier'] ? this.#byIdentifier.get(q['identifier']) : undefined;
     if (!q['uuid'] && !q['identifier']) throw new HttpError(400, 'validation_error', 'uuid or identifier is required');
-    if (!o || !this.#visible(o)) throw new HttpError(404, 'order_not_found', '주문을 찾지 못했습니다.');
+    if (!o || (lagged && !this.#visible(o))) throw new HttpError(404, 'order_not_found', '주문을 찾지 못했습니다.');
     return o;
   }
 

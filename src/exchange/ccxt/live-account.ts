@@ -203,11 +203,11 @@ export class LiveAccount implements Venue {
   /**
    * After a restart: looks up every order the restored positions wait on. What happened while the engine
    * was down (fills, a cancel, an acknowledgement) reaches the positions as the adapter's own events,
-   * exactly once (the adapter was seeded with what they knew); an order the exchange never received is
-   * rejected. A failed look-up is retried with backoff until it is answered: nothing new is placed on a
-   * guess. Returns one result per order.
+   * exactly once (the adapter was seeded with what they knew); an order not found is left to its position's
+   * own look-ups (see below). A failed look-up is retried with backoff until it is answered: nothing new is
+   * placed on a guess. Returns one result per order.
    */
-  async reconcile(orders: readonly RestoredOrder[], now: number, onRetry?: (line: string) => void): Promise<ReconciledOrder[]> {
+  async reconcile(orders: readonly RestoredOrder[], onRetry?: (line: string) => void): Promise<ReconciledOrder[]> {
     const out: ReconciledOrder[] = [];
     for (const { market, slot } of orders) {
       let order: Order | undefined;
@@ -236,11 +236,10 @@ export class LiveAccount implements Venue {
         continue;
       }
       if (!order) {
-        if (slot.acked) result('acknowledged before the restart but not found now: its position looks it up again');
-        else {
-          result('not on the exchange (never arrived): the position forgets it');
-          this.#onEvent({ type: 'order.rejected', ts: now, clientId: slot.clientId, market, side: slot.side, reason: 'unknown_order', message: 'not found on the exchange after a restart' });
-        }
+        // Not rejected here even when never acknowledged: a look-up can trail the order book by seconds, and an
+        // order placed just before the kill was forgotten and rested with nobody managing it. Its position looks
+        // it up at its own acknowledgement deadline (at once when that has passed) and ends it if still not found.
+        result(slot.acked ? 'acknowledged before the restart but not found now: its position looks it up again' : 'not found on the exchange now: its position looks it up again at its acknowledgement deadline');
         continue;
       }
       const added = order.filled - slot.filled;
@@ -507,7 +506,7 @@ export class LiveAccount implements Venue {
    * order is answered "not found" and resolved by look-up, as any cancel race), the balances re-read.
    */
   async restart(orders: readonly PendingOrder[], log: (line: string) => void): Promise<readonly string[]> {
-    const results = await this.reconcile(orders, Date.now(), log);
+    const results = await this.reconcile(orders, log);
     const lines = results.map((r) => r.line);
     for (const line of lines) log(line);
     for (const { slot, cancelling } of orders) {
