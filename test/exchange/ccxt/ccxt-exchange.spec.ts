@@ -235,7 +235,11 @@ describe('CcxtExchange (real ccxt) against the local Upbit server', () => {
     // REST polling only when the stream says so: every 10 minutes otherwise.
     const { ex, events } = connect({ privateStream: true, stallMs: 1_000, reconcileIntervalMs: 600_000, pollIntervalMs: 600_000 });
     await ex.markets();
+    const subscribed = server.privateSubscriptions.length;
     await ex.start();
+    // The stream counts as connected at its first frame: the order's own. Placed before the subscription (a
+    // loaded machine: twelve spec files at once), its frame went nowhere and the stream never said so.
+    await waitFor(() => server.privateSubscriptions.slice(subscribed).some((m) => JSON.stringify(m).includes('myOrder')), 'the myOrder subscription', 10_000);
     const id = clientId();
     const placed = await ex.createLimitOrder({ clientId: id, market: 'XRP/KRW', side: 'buy', price: 2_970, amount: 2 });
     await waitFor(() => ex.stats().streamConnected, 'the private stream', 10_000);
