@@ -117,6 +117,12 @@ export interface Venue {
    * balance view is exact (a simulated venue).
    */
   heldNow?(currency: string): Promise<number | undefined>;
+  /**
+   * How long after a fill the venue's balance reads may still not show it (an exchange's account service can
+   * lag its matching engine): coins found missing are believed only when a read this much later still misses
+   * them (TradingEngine.closeGone). Absent: reads are exact.
+   */
+  readonly balanceLagMs?: number;
   /** A market event seen during a warm-up (no trading yet): a venue that infers its rules from prices learns them. */
   observe(event: MarketEvent): void;
   /** A market event while trading, before the engine sees it (a simulated venue fills resting orders first; `observe` included). */

@@ -159,10 +159,13 @@ export function createKernel(options: KernelOptions): Kernel {
       const own = new Set(engine.pendingOrders().map((o) => o.slot.clientId));
       // A position whose coins were sold or withdrawn by hand while the bot was down, or whose rest went to
       // the buy's fee, is closed: not left to ask for a sell the exchange refuses every time.
-      for (const market of new Set(engine.openPositions().filter((p) => p.state === 'holding').map((p) => p.market))) {
+      // Every market at once: a shortfall is read again after the venue's balance lag (closeGone), not one market after another.
+      const holdingMarkets = [...new Set(engine.openPositions().filter((p) => p.state === 'holding').map((p) => p.market))];
+      const closed = await Promise.all(holdingMarkets.map((market) => {
         const b = venue.getBalance(baseOf(market));
-        for (const line of engine.closeUnsellable(market, b.free + b.locked)) log(`reconciliation: ${line}`);
-      }
+        return engine.closeGone(market, b.free + b.locked);
+      }));
+      for (const line of closed.flat()) log(`reconciliation: ${line}`);
       const positions = engine.openPositions();
       const unaccounted: string[] = [];
       for (const o of venue.getOpenOrders()) {

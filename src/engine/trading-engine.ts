@@ -3,7 +3,7 @@ import { createActor, enqueueActions, type Actor, type AnyActorRef, type Inspect
 import { baseOf, type Balance, type Decision, type MarketEvent, type OrderEvent, type PendingOrder, type Ranking, type TimerClock, type Venue } from '../core/index.js';
 import type { Config } from '../config.js';
 import type { SimulatedExchangeSnapshot } from '../exchange/index.js';
-import { botMachine, bought, buyOrderAhead, cancelBuyAhead, clockIn, equityMatters, held, positionMachine, positionResult, rearmTimers, resultWithFee, settledByCancelAnswer, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
+import { botMachine, bought, buyOrderAhead, cancelBuyAhead, clockIn, equityMatters, held, killReason, positionMachine, positionResult, rearmTimers, resultWithFee, settledByCancelAnswer, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
 import type { PositionView, Strategy, StrategyInput } from '../../strategies/index.js';
 import { positionView } from './position-view.js';
 import type { BatchScorer } from '../../streams/index.js';
@@ -180,6 +180,8 @@ export class TradingEngine {
   #sentEquityTs = -Infinity;
   /** Set by a restore until every restored position's coins have a price (#unpricedHolding, #reportEquity). */
   #awaitingPrices: boolean;
+  /** A kill-switch trip seen on a live venue's balances: its confirming read asked for, or answered (#tripHeld). */
+  #trip: 'reading' | 'read' | undefined;
   /**
    * Positions settled during the market event being fed, not yet removed from the bot: telling the bot
    * is a step of its own that gates no order, so it waits until the event's orders have left (#settle).
@@ -526,11 +528,9 @@ export class TradingEngine {
   closeUnsellable(market: string, held: number): string[] {
     const rules = this.#options.venue.rules(market);
     const holding = [...this.#positions.values()].filter((t) => t.market === market && this.#state(t) === 'holding');
-    if (!rules || holding.length === 0) return [];
+    if (!rules || holding.length === 0 || !this.#unsellable(market, held)) return [];
     const views = holding.map((t) => this.#view(t));
     const owned = views.reduce((a, v) => a + v.amount, 0);
-    const price = this.#exitPrice(market) || Math.max(...views.map((v) => v.entryPrice));
-    if (held >= owned - 1e-12 * owned || !(price > 0) || sellOrder(rules, held, price) !== 'below-minimum') return [];
     const boughtTotal = holding.reduce((a, t) => a + bought(this.#context(t) as PositionContext), 0);
     const toFee = owned - held <= 2 * rules.feeRate * boughtTotal + rules.amountStep;
     const base = baseOf(market);
@@ -553,13 +553,42 @@ export class TradingEngine {
     const base = baseOf(market);
     const close = (held: number | undefined): void => {
       if (held === undefined) return;
-      for (const line of this.closeUnsellable(market, held)) this.#options.log?.(line);
+      void this.closeGone(market, held).then((lines) => {
+        for (const line of lines) this.#options.log?.(line);
+      });
     };
     if (venue.heldNow) void venue.heldNow(base).then(close, () => undefined);
     else {
       const b = venue.getBalance(base);
       close(b.free + b.locked);
     }
+  }
+
+  /**
+   * `closeUnsellable`, believed only once a later read confirms it where the venue's balance reads may lag
+   * its fills (`Venue.balanceLagMs`): a read `held` short of the positions is asked again that much later
+   * and the positions are closed on that second read. Closing is for good: on the first read alone, a buy
+   * whose coins the account had not credited yet (filled while the bot was down, read at once by the
+   * restart) was closed as "coins gone", and its coins, there a moment later, were managed by nobody.
+   */
+  async closeGone(market: string, held: number): Promise<string[]> {
+    const venue = this.#options.venue;
+    const lag = venue.balanceLagMs ?? 0;
+    if (lag <= 0 || !venue.heldNow || !this.#unsellable(market, held)) return this.closeUnsellable(market, held);
+    await new Promise<void>((resolve) => this.#options.clock.setTimeout(resolve, lag));
+    const again = await venue.heldNow(baseOf(market)).catch(() => undefined);
+    return again === undefined ? [] : this.closeUnsellable(market, again);
+  }
+
+  /** Whether `held` of the market's base is short of its holding positions and too little for a sellable order. */
+  #unsellable(market: string, held: number): boolean {
+    const rules = this.#options.venue.rules(market);
+    const holding = [...this.#positions.values()].filter((t) => t.market === market && this.#state(t) === 'holding');
+    if (!rules || holding.length === 0) return false;
+    const views = holding.map((t) => this.#view(t));
+    const owned = views.reduce((a, v) => a + v.amount, 0);
+    const price = this.#exitPrice(market) || Math.max(...views.map((v) => v.entryPrice));
+    return held < owned - 1e-12 * owned && price > 0 && sellOrder(rules, held, price) === 'below-minimum';
   }
 
   #reportEquity(ts: number): void {
@@ -572,12 +601,42 @@ export class TradingEngine {
     // none): the bot hears nothing of equity until each has one, or the drop tripped the kill switch with
     // nothing lost (docs/restart.md).
     if (this.#awaitingPrices) this.#awaitingPrices = this.#unpricedHolding();
-    if (!this.#awaitingPrices && (equityMatters(bot.value, bot.context, ts, equity) || ts - this.#sentEquityTs >= (this.#options.equityHeartbeatMs ?? 60_000))) {
+    const reason = bot.value === 'running' || bot.value === 'paused' ? killReason(bot.context, ts, equity) : undefined;
+    if (reason === undefined && this.#trip === 'read') this.#trip = undefined;
+    if (!this.#awaitingPrices && (equityMatters(bot.value, bot.context, ts, equity) || ts - this.#sentEquityTs >= (this.#options.equityHeartbeatMs ?? 60_000)) && !(reason !== undefined && this.#tripHeld(reason, equity))) {
       this.#sentEquityTs = ts;
       this.bot.send({ type: 'equity.update', ts, equity });
     }
     this.#checkDrained();
     for (const l of this.#listeners) l.onEquity?.(ts, equity, invested);
+  }
+
+  /**
+   * Whether an equity update that trips the kill switch waits, on a venue whose balance reads may be wrong for
+   * a moment (`Venue.balanceLagMs`: a live account): the trip acts only once a read asked that much later still
+   * gives it (the report after that read). A trip is for good (the drawdown halt waits for `bot.reset`, and
+   * `bot.onStop: liquidate` sells every holding): on one read alone, an account endpoint answering `[]` for a
+   * moment halted the bot with nothing lost. A failed read asks again at the next report.
+   */
+  #tripHeld(reason: string, equity: number): boolean {
+    const venue = this.#options.venue;
+    const lag = venue.balanceLagMs ?? 0;
+    const heldNow = venue.heldNow?.bind(venue);
+    if (lag <= 0 || heldNow === undefined || this.#trip === 'read') {
+      this.#trip = undefined;
+      return false;
+    }
+    if (this.#trip === undefined) {
+      this.#trip = 'reading';
+      this.#options.log?.(`equity ${equity} ${this.#options.quote} trips the ${reason}: the balances are read again in ${lag / 1000} s before it acts`);
+      this.#options.clock.setTimeout(() => {
+        heldNow(this.#options.quote).then(
+          (read) => void (this.#trip = read === undefined ? undefined : 'read'),
+          () => void (this.#trip = undefined),
+        );
+      }, lag);
+    }
+    return true;
   }
 
   /** Whether a position holds coins of a market with no price yet. */

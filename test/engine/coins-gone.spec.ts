@@ -147,7 +147,7 @@ describe.skipIf(skipWithoutRedis())('a position whose coins were sold or withdra
     const second: string[] = [];
     const again = await session(server, second);
     const restarted = again.start();
-    await waitFor(() => second.includes('reconciled; trading'), 'trading after the restart', 10_000);
+    await waitFor(() => second.includes('reconciled; trading'), 'trading after the restart (the shortfall read again first)', 20_000);
     expect(second.some((l) => l.startsWith(`reconciliation: ${bought.positionId} XRP/USDT closed: coins gone: the account holds 0 XRP`))).toBe(true);
     expect(restarted.engine.openPositions()).toEqual([]);
     expect(restarted.engine.results.map((r) => r.positionId)).toEqual([bought.positionId]);

@@ -94,7 +94,7 @@ describe.skipIf(skipWithoutRedis())('live restart on Binance trading every marke
     const second: string[] = [];
     const node = await session(s, second);
     const restarted = node.start();
-    await waitFor(() => second.includes('reconciled; trading'), 'trading after the restart', 10_000);
+    await waitFor(() => second.includes('reconciled; trading'), 'trading after the restart (the shortfall read again first)', 20_000);
     expect(second.some((l) => /orph-lost-1-b1: filled on the exchange but unknown to the snapshots .*adopted by orph-lost-1/.test(l))).toBe(true);
     expect(second.some((l) => l.startsWith('reconciliation: orph-lost-1 XRP/USDT closed: coins gone: the account holds 0 XRP'))).toBe(true);
     expect(restarted.engine.openPositions()).toEqual([]);

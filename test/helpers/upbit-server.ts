@@ -14,7 +14,9 @@ import { upbitKrwTick } from '../../src/exchange/upbit-rules.js';
  *
  * Orders rest until the test fills them with `fillOrder`. Fault injection: `dropConnections`,
  * `stall` (no frames, no pongs), `failNext` (429 / 418 / 500 with Upbit's Remaining-Req header),
- * `loseNextAcks` (the order is created but the HTTP answer never arrives), `refuseConnections`.
+ * `loseNextAcks` (the order is created but the HTTP answer never arrives), `refuseConnections`,
+ * `lagAccounts` (`/v1/accounts` answers the balances of a moment ago), `hideNewOrders` (look-ups find an
+ * order only a while after it was made).
  * Nothing here keeps the process alive: the server, its sockets and timers are unref'd, and `close()`
  * ends everything.
  */
@@ -218,6 +220,12 @@ export class UpbitServer {
   readonly #sockets = new Set<Socket>();
   readonly #rate = new Map<string, { second: number; used: number }>();
   readonly #faults = new ServerFaults();
+  /** `/v1/accounts` answers the balances as they were this long ago (`lagAccounts`). */
+  #accountsLagMs = 0;
+  /** Orders younger than this are not found by look-ups or lists (`hideNewOrders`). */
+  #hideNewMs = 0;
+  /** Every state of the balances with when it began, oldest first (what a lagging `/v1/accounts` reads). */
+  readonly #balanceHistory: { ts: number; balances: Map<string, { balance: number; locked: number }> }[] = [];
   #refuseSubscriptions = 0;
   #refuseAfter = 0;
   #muted = false;
@@ -232,6 +240,7 @@ export class UpbitServer {
     this.#feeRate = options.feeRate ?? 0.0005;
     for (const m of options.markets ?? DEFAULT_TEST_MARKETS) this.#markets.set(m.code, { ...m });
     for (const [c, v] of Object.entries(options.balances ?? { KRW: 10_000_000 })) this.#balances.set(c, { balance: v, locked: 0 });
+    this.#recordBalances();
     this.#server = createServer((req, res) => void this.#handle(req, res));
     this.#server.on('connection', (s: Socket) => {
       s.unref();
@@ -404,6 +413,7 @@ export class UpbitServer {
         o.locked = 0;
       }
     }
+    this.#recordBalances();
     this.#pushMyOrder(o, o.state === 'done' ? 'done' : 'trade', trade);
   }
 
@@ -460,6 +470,7 @@ export class UpbitServer {
     a.locked -= o.locked;
     a.balance += o.locked;
     o.locked = 0;
+    this.#recordBalances();
     this.#pushMyOrder(o, 'cancel');
   }
 
@@ -469,6 +480,42 @@ export class UpbitServer {
   dropConnections(): void {
     for (const c of this.#public) c.ws.terminate();
     for (const c of this.#private) c.ws.terminate();
+  }
+
+  /**
+   * From now on `GET /v1/accounts` answers the balances as they were `ms` earlier (0: as they are), as an
+   * account service that lags the matching engine does; orders, fills and the private frames are not delayed.
+   */
+  lagAccounts(ms: number): void {
+    this.#accountsLagMs = ms;
+  }
+
+  /**
+   * From now on an order is found by `GET /v1/order` and listed by `/v1/orders/open|closed` only once it is
+   * `ms` old, as a read replica behind the order book would (0: at once); creation, its duplicate-identifier
+   * check, cancels, fills and the private frames are not delayed.
+   */
+  hideNewOrders(ms: number): void {
+    this.#hideNewMs = ms;
+  }
+
+  /** Whether a look-up or a list can see the order yet (`hideNewOrders`). */
+  #visible(o: ServerOrder): boolean {
+    return this.#hideNewMs <= 0 || this.#now() - o.createdAt >= this.#hideNewMs;
+  }
+
+  #recordBalances(): void {
+    this.#balanceHistory.push({ ts: Date.now(), balances: new Map([...this.#balances].map(([c, a]) => [c, { ...a }])) });
+    if (this.#balanceHistory.length > 10_000) this.#balanceHistory.shift();
+  }
+
+  /** The balances `/v1/accounts` answers with now (lagged by `lagAccounts`). */
+  #accountsView(): Map<string, { balance: number; locked: number }> {
+    if (this.#accountsLagMs <= 0) return this.#balances;
+    const asOf = Date.now() - this.#accountsLagMs;
+    let view = this.#balanceHistory[0]?.balances ?? this.#balances;
+    for (const h of this.#balanceHistory) if (h.ts <= asOf) view = h.balances;
+    return view;
   }
 
   /** While stalled, sockets stay open but no frame, pong or PING answer is sent. */
@@ -851,7 +898,7 @@ export class UpbitServer {
         });
       }
       case 'GET /v1/accounts':
-        return [...this.#balances.entries()].map(([currency, a]) => ({
+        return [...this.#accountsView().entries()].map(([currency, a]) => ({
           currency,
           balance: fmt(a.balance),
           locked: fmt(a.locked),
@@ -898,7 +945,7 @@ export class UpbitServer {
       case 'GET /v1/order':
         return this.#orderJson(this.#find(q), true);
       case 'DELETE /v1/order': {
-        const o = this.#find(q);
+        const o = this.#find(q, false);
         if (o.state !== 'wait') throw new HttpError(400, 'order_not_found', '주문을 찾지 못했습니다.');
         this.#cancel(o);
         return this.#orderJson(o, false);
@@ -909,23 +956,27 @@ export class UpbitServer {
         const states = q['state'] ? [q['state']] : ['done', 'cancel'];
         const startText = q['start_time'];
         const start = startText === undefined ? 0 : /^\d+$/.test(startText) ? Number(startText) : Date.parse(startText);
-        const closed = [...this.#orders.values()].filter((o) => states.includes(o.state) && (market === undefined || o.market === market) && o.createdAt >= start);
+        const closed = [...this.#orders.values()].filter((o) => states.includes(o.state) && (market === undefined || o.market === market) && o.createdAt >= start && this.#visible(o));
         return closed.reverse().slice(0, Number(q['limit'] ?? 100)).map((o) => this.#orderJson(o, false));
       }
       case 'GET /v1/orders/open': {
         const market = q['market'];
-        const open = [...this.#orders.values()].filter((o) => o.state === 'wait' && (market === undefined || o.market === market));
-        return open.reverse().slice(0, Number(q['limit'] ?? 100)).map((o) => this.#orderJson(o, false));
+        const open = [...this.#orders.values()].filter((o) => o.state === 'wait' && (market === undefined || o.market === market) && this.#visible(o));
+        // Like Upbit: newest first, `limit` at most 100 a page, `page` from 1.
+        const limit = Math.min(100, Number(q['limit'] ?? 100) || 100);
+        const page = Math.max(1, Number(q['page'] ?? 1) || 1);
+        return open.reverse().slice((page - 1) * limit, page * limit).map((o) => this.#orderJson(o, false));
       }
       default:
         throw new HttpError(404, 'not_found', `${method} ${path} is not served`);
     }
   }
 
-  #find(q: Record<string, string>): ServerOrder {
+  /** The order a request names; `lagged`: as a look-up sees it (`hideNewOrders`), not the order book (a cancel). */
+  #find(q: Record<string, string>, lagged = true): ServerOrder {
     const o = q['uuid'] ? this.#orders.get(q['uuid']) : q['identifier'] ? this.#byIdentifier.get(q['identifier']) : undefined;
     if (!q['uuid'] && !q['identifier']) throw new HttpError(400, 'validation_error', 'uuid or identifier is required');
-    if (!o) throw new HttpError(404, 'order_not_found', '주문을 찾지 못했습니다.');
+    if (!o || (lagged && !this.#visible(o))) throw new HttpError(404, 'order_not_found', '주문을 찾지 못했습니다.');
     return o;
   }
 
@@ -972,6 +1023,7 @@ export class UpbitServer {
     this.#orders.set(o.uuid, o);
     if (identifier !== undefined) this.#byIdentifier.set(identifier, o);
     this.ordersCreated++;
+    this.#recordBalances();
     this.#pushMyOrder(o, 'wait');
     return o;
   }

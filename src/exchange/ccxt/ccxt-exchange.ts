@@ -250,11 +250,12 @@ export class CcxtExchange implements Exchange {
         const order = this.#dialect.toOrder(placed, undefined, this.#clock.now());
         // An answer that crossed carries its trades' fees (Binance's FULL answer): all of this first fill's.
         if (order) return this.#apply({ ...order, clientId: order.clientId || request.clientId, market: request.market, side: request.side }, undefined, undefined, hasFee(placed, request.market));
-        lastError = new Error(`${this.ccxt.id} answered an order without id`);
-        mayExist = true;
+        // A 2xx without an order in it (`{}`) is an answer that cannot be read, no refusal: looked up by client id
+        // below before any resend. Resent at once, an order Binance had filled already (its client id free again) was made twice.
+        throw new BadResponse(`${this.ccxt.id} answered an order without id`);
       } catch (error) {
         lastError = error;
-        if (isDuplicateClientId(error)) return this.#unknown(request, this.#dialect.rejectOf(error).message);
+        if (isDuplicateClientId(error)) return this.#unknown(request, this.#dialect.rejectOf(error).message, true);
         if (error instanceof InvalidNonce) {
           // Refused for its time, so not placed: sent again once the clocks' difference is measured anew.
           if (attempt < attempts && (await this.syncTime())) continue;
@@ -570,15 +571,19 @@ export class CcxtExchange implements Exchange {
    * An order that may rest on the exchange but could not be confirmed: no event now (the position keeps
    * waiting on its acknowledgement), and look-ups go on with backoff (1 s doubling to 30 s) for as long
    * as the adapter runs. Found, it reaches the position through the tracker; a few answers of "no such
-   * order" in a row (the refusal was not about this order after all) make it a reject.
+   * order" in a row (the refusal was not about this order after all) make it a reject. `exists`: the exchange
+   * refused the client id as a duplicate, so an order of it was made: "not found" is then a look-up behind the
+   * order book (a read replica), asked NOT_FOUND_AFTER_DUPLICATE times (about two minutes) before it is
+   * believed. Three, and an order made 6 s before it could be seen was reported rejected, its position
+   * settled, and the order rested with nobody managing it.
    */
-  #unknown(request: LimitOrderRequest, why: string): undefined {
+  #unknown(request: LimitOrderRequest, why: string, exists = false): undefined {
     this.#stats.unknownOrders++;
-    this.#placingNow(request.clientId, this.#resolve(request, why));
+    this.#placingNow(request.clientId, this.#resolve(request, why, exists ? NOT_FOUND_AFTER_DUPLICATE : NOT_FOUND_TO_REJECT));
     return undefined;
   }
 
-  async #resolve(request: LimitOrderRequest, why: string): Promise<void> {
+  async #resolve(request: LimitOrderRequest, why: string, notFoundToReject: number): Promise<void> {
     const signal = this.#abort.signal;
     let notFound = 0;
     for (let attempt = 0; !signal.aborted; attempt++) {
@@ -593,7 +598,7 @@ export class CcxtExchange implements Exchange {
         return;
       }
       if (!look.answered) continue;
-      if (++notFound >= 3) {
+      if (++notFound >= notFoundToReject) {
         this.#reject(request, 'exchange_error', `not found on the exchange after ${why}`);
         return;
       }
@@ -810,6 +815,11 @@ export class CcxtExchange implements Exchange {
     }
   }
 }
+
+/** "No such order" answers in a row that make an unknown order a reject (`CcxtExchange.#resolve`). */
+const NOT_FOUND_TO_REJECT = 3;
+/** The same after the exchange refused the client id as a duplicate (the order was made): 1 s doubling to 30 s, about two minutes. */
+const NOT_FOUND_AFTER_DUPLICATE = 9;
 
 /** How long a REST answer bringing a fill without its fee waits for the private stream's report of it (`CcxtExchange.#afterStream`). */
 const STREAM_CATCH_UP_MS = 1_000;

@@ -66,6 +66,8 @@ export interface LiveAccountOptions {
   readonly maxReadAgeMs?: number;
   /** First wait before a failed re-read is tried again (default 1 s, doubling, at most `refreshMs`). */
   readonly retryDelayMs?: number;
+  /** How long the exchange's balance reads may lag its fills (Venue.balanceLagMs; default 5 s). */
+  readonly balanceLagMs?: number;
   /** Where the account says what the trader must know (a failing re-read, a stale view); one line each, no secrets. */
   readonly log?: (line: string) => void;
 }
@@ -81,6 +83,13 @@ export interface RestoredOrder {
  * minute leaves room for a slow one without giving an order in flight up too early).
  */
 export const LIVE_ACK_TIMEOUT_MS = 60_000;
+
+/**
+ * How long after a fill an exchange's balance read may still not show it: the account service of an exchange
+ * can trail its matching engine by a moment (a second or two under load). Coins found missing are read again
+ * this much later before a position is closed for them (TradingEngine.closeGone).
+ */
+export const LIVE_BALANCE_LAG_MS = 5_000;
 
 /** What a look-up after a restart found, per order (`LiveAccount.reconcile`). */
 export interface ReconciledOrder {
@@ -99,6 +108,7 @@ export interface ReconciledOrder {
  */
 export class LiveAccount implements Venue {
   readonly ackTimeoutMs = LIVE_ACK_TIMEOUT_MS;
+  readonly balanceLagMs: number;
   readonly #exchange: CcxtExchange;
   readonly #options: LiveAccountOptions;
   readonly #events = new Subject<OrderEvent>();
@@ -157,6 +167,7 @@ export class LiveAccount implements Venue {
   private constructor(exchange: CcxtExchange, options: LiveAccountOptions) {
     this.#exchange = exchange;
     this.#options = options;
+    this.balanceLagMs = options.balanceLagMs ?? LIVE_BALANCE_LAG_MS;
   }
 
   /**
@@ -192,11 +203,11 @@ export class LiveAccount implements Venue {
   /**
    * After a restart: looks up every order the restored positions wait on. What happened while the engine
    * was down (fills, a cancel, an acknowledgement) reaches the positions as the adapter's own events,
-   * exactly once (the adapter was seeded with what they knew); an order the exchange never received is
-   * rejected. A failed look-up is retried with backoff until it is answered: nothing new is placed on a
-   * guess. Returns one result per order.
+   * exactly once (the adapter was seeded with what they knew); an order not found is left to its position's
+   * own look-ups (see below). A failed look-up is retried with backoff until it is answered: nothing new is
+   * placed on a guess. Returns one result per order.
    */
-  async reconcile(orders: readonly RestoredOrder[], now: number, onRetry?: (line: string) => void): Promise<ReconciledOrder[]> {
+  async reconcile(orders: readonly RestoredOrder[], onRetry?: (line: string) => void): Promise<ReconciledOrder[]> {
     const out: ReconciledOrder[] = [];
     for (const { market, slot } of orders) {
       let order: Order | undefined;
@@ -225,11 +236,10 @@ export class LiveAccount implements Venue {
         continue;
       }
       if (!order) {
-        if (slot.acked) result('acknowledged before the restart but not found now: its position looks it up again');
-        else {
-          result('not on the exchange (never arrived): the position forgets it');
-          this.#onEvent({ type: 'order.rejected', ts: now, clientId: slot.clientId, market, side: slot.side, reason: 'unknown_order', message: 'not found on the exchange after a restart' });
-        }
+        // Not rejected here even when never acknowledged: a look-up can trail the order book by seconds, and an
+        // order placed just before the kill was forgotten and rested with nobody managing it. Its position looks
+        // it up at its own acknowledgement deadline (at once when that has passed) and ends it if still not found.
+        result(slot.acked ? 'acknowledged before the restart but not found now: its position looks it up again' : 'not found on the exchange now: its position looks it up again at its acknowledgement deadline');
         continue;
       }
       const added = order.filled - slot.filled;
@@ -496,7 +506,7 @@ export class LiveAccount implements Venue {
    * order is answered "not found" and resolved by look-up, as any cancel race), the balances re-read.
    */
   async restart(orders: readonly PendingOrder[], log: (line: string) => void): Promise<readonly string[]> {
-    const results = await this.reconcile(orders, Date.now(), log);
+    const results = await this.reconcile(orders, log);
     const lines = results.map((r) => r.line);
     for (const line of lines) log(line);
     for (const { slot, cancelling } of orders) {

@@ -1,4 +1,4 @@
-import { ArgumentsRequired, BadRequest, BadSymbol, InsufficientFunds, NotSupported, OrderNotFound, type Exchange as Ccxt, type Order as CcxtOrder } from 'ccxt';
+import { ArgumentsRequired, BadRequest, BadResponse, BadSymbol, InsufficientFunds, NotSupported, OrderNotFound, type Exchange as Ccxt, type Order as CcxtOrder } from 'ccxt';
 import { baseOf, quoteOf, type Balance, type MarketRules, type Order, type OrderStatus, type RejectReason } from '../../core/index.js';
 import { genericMarketRules, type CcxtMarketLike, type PrecisionMode } from '../market-rules.js';
 import type { CcxtCall, CcxtDialect, OrderRef } from './ccxt-dialect.js';
@@ -251,12 +251,19 @@ export function unifiedDialect(ex: Ccxt, call: CcxtCall): CcxtDialect {
     async fetchOrder(ref: OrderRef, previous, now) {
       // ccxt's OrderNotFound reaches the adapter, which answers undefined
       const symbol = ref.market ?? previous?.market;
-      if (ref.id !== undefined) return toOrder(await call(() => ex.fetchOrder(ref.id as string, symbol)), previous, now);
+      // "No such order" is ccxt's OrderNotFound; an answer with no order in it (`{}`) says nothing: a look-up that
+      // failed, asked again (taken for "not found", a position gave up an order resting there).
+      const readable = (o: CcxtOrder): Order => {
+        const order = toOrder(o, previous, now);
+        if (!order) throw new BadResponse(`${ex.id} answered a look-up with no order in it`);
+        return order;
+      };
+      if (ref.id !== undefined) return readable(await call(() => ex.fetchOrder(ref.id as string, symbol)));
       if (ref.clientId === undefined || symbol === undefined) return undefined;
       const clientId = ref.clientId;
       const found = FETCH_BY_CLIENT_ID.has(ex.id) ? await call(() => ex.fetchOrder('', symbol, { origClientOrderId: clientId })) : await search(clientId, symbol, now);
       if (!found || (found.clientOrderId !== undefined && found.clientOrderId !== clientId)) return undefined;
-      return toOrder(found, previous, now);
+      return readable(found);
     },
 
     async closedOrders(since, markets, now) {

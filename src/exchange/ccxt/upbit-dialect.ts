@@ -1,4 +1,4 @@
-import type { Exchange as Ccxt } from 'ccxt';
+import { BadResponse, type Exchange as Ccxt } from 'ccxt';
 import type { MarketRules, Order } from '../../core/index.js';
 import { UPBIT_KRW_FEE_RATE } from '../upbit-rules.js';
 import { upbitRulesFromInstrument } from '../upbit-rules.js';
@@ -9,6 +9,10 @@ import { rejectReasonOf, upbitErrorOf } from './upbit-errors.js';
 import { upbitRawToOrder } from './upbit-order.js';
 
 type Raw = Record<string, unknown>;
+
+/** Upbit's most open orders in one page of `/v1/orders/open`, and how many pages are read at most (10,000 orders). */
+const OPEN_ORDER_PAGE_SIZE = 100;
+const OPEN_ORDER_PAGES = 100;
 /** Upbit's implicit REST methods, as ccxt generates them from its API table. */
 interface UpbitImplicit {
   publicGetOrderbookInstruments(params: Raw): Promise<unknown>;
@@ -84,15 +88,31 @@ export function upbitDialect(exchange: Ccxt, call: CcxtCall): CcxtDialect {
 
     async fetchOrder(ref, previous, now) {
       const raw = (await call(() => ex.privateGetOrder(ref.id !== undefined ? { uuid: ref.id } : { identifier: ref.clientId }))) as Raw;
-      return upbitRawToOrder(raw, previous, now);
+      const order = upbitRawToOrder(raw, previous, now);
+      // Upbit says "no such order" with 404 order_not_found; a 2xx without an order in it (`{}`) says nothing:
+      // taken for "not found", a position gave up an order resting there. A look-up that failed is asked again.
+      if (!order) throw new BadResponse(`upbit answered a look-up with no order in it: ${JSON.stringify(raw).slice(0, 200)}`);
+      return order;
     },
 
     async openOrders(previous, _markets, now) {
-      const rows = (await call(() => ex.privateGetOrdersOpen({ state: 'wait', limit: 100 }))) as Raw[];
+      // Upbit answers 100 a page, newest first: read on until a page is short (a bot's order behind 100
+      // newer ones of the account was never seen, and never adopted at a restart). Bounded: at most
+      // OPEN_ORDER_PAGES pages, and a page that brings no order not seen yet (a server ignoring `page`) ends it.
       const out: Order[] = [];
-      for (const raw of rows) {
-        const order = upbitRawToOrder(raw, previous(String(raw['uuid'])), now);
-        if (order) out.push(order);
+      const seen = new Set<string>();
+      for (let page = 1; page <= OPEN_ORDER_PAGES; page++) {
+        const rows = (await call(() => ex.privateGetOrdersOpen({ state: 'wait', page, limit: OPEN_ORDER_PAGE_SIZE }))) as Raw[];
+        let fresh = 0;
+        for (const raw of rows) {
+          const uuid = String(raw['uuid']);
+          if (seen.has(uuid)) continue;
+          seen.add(uuid);
+          fresh++;
+          const order = upbitRawToOrder(raw, previous(uuid), now);
+          if (order) out.push(order);
+        }
+        if (rows.length < OPEN_ORDER_PAGE_SIZE || fresh === 0) break;
       }
       return out;
     },

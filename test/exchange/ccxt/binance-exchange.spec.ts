@@ -540,7 +540,7 @@ describe('LiveAccount on Binance', () => {
     adapters.push(account);
     await waitFor(() => s.privateConnections > 0, 'the private stream', 5_000);
     // The REST polls read the open orders (ccxt spaces those out: Binance weighs them 40); look-ups by client id and by id beside them.
-    const lookups = (): Promise<unknown> => Promise.all([account.reconcile([{ market: 'ETH/USDT', slot }], Date.now()), restarted.fetchOrder({ id: first!.id })]);
+    const lookups = (): Promise<unknown> => Promise.all([account.reconcile([{ market: 'ETH/USDT', slot }]), restarted.fetchOrder({ id: first!.id })]);
     await lookups();
     s.fillOrder(first!.id, 0.001);
     await lookups();
@@ -576,7 +576,7 @@ describe('LiveAccount on Binance', () => {
     adapters.push(account);
     const retries: string[] = [];
     // Before, the look-up of dl-b1 failed (XRP/USDT unknown to ccxt) and was retried forever: the start-up never ended, nothing traded.
-    const results = await Promise.race([account.reconcile(restored, Date.now(), (l) => retries.push(l)), new Promise<'stuck'>((r) => setTimeout(() => r('stuck'), 5_000))]);
+    const results = await Promise.race([account.reconcile(restored, (l) => retries.push(l)), new Promise<'stuck'>((r) => setTimeout(() => r('stuck'), 5_000))]);
     expect(results).not.toBe('stuck');
     expect((results as { line: string }[]).map((r) => r.line)).toEqual([expect.stringMatching(/^dl-b1: market XRP\/USDT is not listed by binance: not looked up now; its position looks it up at its own deadlines/), 'dl-b2: still resting']);
   });
@@ -614,7 +614,7 @@ describe('LiveAccount on Binance', () => {
     adapters.push(account);
     const events: OrderEvent[] = [];
     account.orderEvents$.subscribe((e) => events.push(e));
-    const results = await account.reconcile([{ market: 'BTC/USDT', slot }], Date.now());
+    const results = await account.reconcile([{ market: 'BTC/USDT', slot }]);
     expect(results.map((r) => r.line)).toEqual(['rs-b1: filled 0.001 more at 59000 while down (0.001 of 0.002 executed)', 'rs-b1: still resting']);
     // The fill made while down arrives once, found by reading the open orders at start; the look-up adds nothing.
     expect(events.filter((e) => e.type !== 'order.feeCorrected').map((e) => e.type)).toEqual(['order.fill']);

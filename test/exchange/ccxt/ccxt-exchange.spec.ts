@@ -211,11 +211,35 @@ describe('CcxtExchange (real ccxt) against the local Upbit server', () => {
     expect(server.order({ identifier: id })).toMatchObject({ state: 'wait' });
   });
 
+  it('a lost acknowledgement whose order the look-ups do not find for a while (a read replica behind): the refused duplicate identifier is believed, no reject', async () => {
+    const { ex, events } = connect();
+    await ex.markets();
+    const id = clientId();
+    const created = server.ordersCreated;
+    server.loseNextAcks(1);
+    // Found 7 s after it was made: the three look-ups after the refused resend (0.75, 2.25, 5.25 s) answer 404.
+    server.hideNewOrders(7_000);
+    try {
+      expect(await ex.createLimitOrder({ clientId: id, market: 'XRP/KRW', side: 'buy', price: 2_960, amount: 3 })).toBeUndefined();
+      await waitFor(() => events.some((e) => (e.type === 'order.rejected' ? e.clientId : e.order.clientId) === id), 'an outcome of the order', 30_000);
+      // Before, the third "not found" made it a reject: its position settled, the order rested with nobody managing it.
+      expect(events.filter((e) => e.type === 'order.rejected')).toEqual([]);
+      expect(events.filter((e) => e.type === 'order.accepted' && e.order.clientId === id)).toHaveLength(1);
+      expect(server.ordersCreated).toBe(created + 1);
+    } finally {
+      server.hideNewOrders(0);
+    }
+  }, 40_000);
+
   it('a private socket that goes silent is noticed within seconds and the open orders are re-read: a fill made meanwhile arrives', async () => {
     // REST polling only when the stream says so: every 10 minutes otherwise.
     const { ex, events } = connect({ privateStream: true, stallMs: 1_000, reconcileIntervalMs: 600_000, pollIntervalMs: 600_000 });
     await ex.markets();
+    const subscribed = server.privateSubscriptions.length;
     await ex.start();
+    // The stream counts as connected at its first frame: the order's own. Placed before the subscription (a
+    // loaded machine: twelve spec files at once), its frame went nowhere and the stream never said so.
+    await waitFor(() => server.privateSubscriptions.slice(subscribed).some((m) => JSON.stringify(m).includes('myOrder')), 'the myOrder subscription', 10_000);
     const id = clientId();
     const placed = await ex.createLimitOrder({ clientId: id, market: 'XRP/KRW', side: 'buy', price: 2_970, amount: 2 });
     await waitFor(() => ex.stats().streamConnected, 'the private stream', 10_000);

@@ -21,10 +21,12 @@ const UNREADABLE: [string, ProxyAction][] = [
   ['a 2xx whose body was cut off', { kind: 'replace', status: 201, body: '{"uuid":"', contentType: 'application/json' }],
   ['a 2xx with an empty body', { kind: 'replace', status: 201, body: '', contentType: 'application/json' }],
   ['a 200 HTML maintenance page', { kind: 'replace', status: 200, body: '<html><body>Service temporarily unavailable</body></html>', contentType: 'text/html' }],
+  ['a 2xx whose JSON holds no order ({})', { kind: 'replace', status: 201, body: '{}', contentType: 'application/json' }],
 ];
 
 interface Venue {
   readonly ex: CcxtExchange;
+  readonly proxy: FaultProxy;
   readonly events: OrderEvent[];
   readonly posts: () => number;
   /** The orders of this client id on the exchange, with their states. */
@@ -59,7 +61,7 @@ async function venue(kind: 'upbit' | 'binance', firstPost: ProxyAction, fillAtOn
     closers.push(async () => clearInterval(filler));
   }
   const onExchange = (id: string): string[] => (up ? up.allOrders().filter((o) => o.identifier === id).map((o) => o.state) : bn!.allOrders().filter((o) => o.clientOrderId === id).map((o) => o.status));
-  return { ex, events, posts: () => posts, onExchange, ...(up ? { market: 'XRP/KRW', price: 3_000, amount: 5 } : { market: 'BTC/USDT', price: 58_000, amount: 0.001 }) };
+  return { ex, proxy, events, posts: () => posts, onExchange, ...(up ? { market: 'XRP/KRW', price: 3_000, amount: 5 } : { market: 'BTC/USDT', price: 58_000, amount: 0.001 }) };
 }
 
 describe.each(['upbit', 'binance'] as const)('%s: an order the exchange made behind an answer the client cannot read', (kind) => {
@@ -87,6 +89,39 @@ describe('binance: the first submission arrives after the client gave up on it',
     expect(got?.clientId).toBe(id);
     await waitFor(() => v.events.some((e) => e.type === 'order.fill'), 'the fill of the order', 10_000);
     expect(v.events.filter((e) => e.type === 'order.fill').reduce((a, e) => a + (e.type === 'order.fill' ? e.fill.amount : 0), 0)).toBeCloseTo(v.amount, 12);
+  }, 60_000);
+});
+
+describe('binance: an order answered with JSON that holds no order, and filled at once', () => {
+  it('is looked up by client id before any resend: the resend of a filled order was a second order (its id free again)', async () => {
+    const v = await venue('binance', { kind: 'replace', status: 200, body: '{}', contentType: 'application/json' }, true);
+    const id = 'faultempty1';
+    await v.ex.createLimitOrder({ clientId: id, market: v.market, side: 'buy', price: v.price, amount: v.amount });
+    await waitFor(() => v.events.some((e) => e.type === 'order.rejected' || (e.type === 'order.fill' && e.order.clientId === id)), 'an outcome of the order', 20_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(v.onExchange(id)).toEqual(['FILLED']);
+    expect(v.posts()).toBe(1);
+    expect(v.events.filter((e) => e.type === 'order.rejected')).toEqual([]);
+    expect(v.events.filter((e) => e.type === 'order.fill').reduce((a, e) => a + (e.type === 'order.fill' ? e.fill.amount : 0), 0)).toBeCloseTo(v.amount, 12);
+  }, 60_000);
+});
+
+describe.each(['upbit', 'binance'] as const)('%s: a look-up answered 2xx with no order in its JSON ({})', (kind) => {
+  it('is a look-up that failed (asked again), never "no such order": a position asking would give up its resting order', async () => {
+    const v = await venue(kind, { kind: 'forward' });
+    const id = `faultlook${kind}`;
+    const placed = await v.ex.createLimitOrder({ clientId: id, market: v.market, side: 'buy', price: v.price, amount: v.amount });
+    expect(placed?.clientId).toBe(id);
+    const lookPath = kind === 'upbit' ? '/v1/order' : '/api/v3/order';
+    v.proxy.rule = (method, p) => (method === 'GET' && p === lookPath ? { kind: 'replace', status: 200, body: '{}', contentType: 'application/json' } : { kind: 'forward' });
+    const byClientId = await v.ex.fetchOrder({ clientId: id, market: v.market }).then((order) => ({ order }), (error: unknown) => ({ error }));
+    const byId = await v.ex.fetchOrder({ id: placed!.id, market: v.market }).then((order) => ({ order }), (error: unknown) => ({ error }));
+    expect(byClientId).toHaveProperty('error');
+    expect(byId).toHaveProperty('error');
+    // Answered again, the order is there, resting.
+    v.proxy.rule = () => ({ kind: 'forward' });
+    expect(await v.ex.fetchOrder({ clientId: id, market: v.market })).toMatchObject({ clientId: id, status: 'open' });
+    expect(v.onExchange(id)).toHaveLength(1);
   }, 60_000);
 });
 
