@@ -1,4 +1,4 @@
-import { candleHeaderColumns } from './parsers/candle-parser.js';
+import { candleHeaderColumns } from './candle-header.js';
 import { parseCaptureLine } from './parsers/capture-line.js';
 
 /** Every recorded-data format the replay reads. See docs/data-formats.md. */

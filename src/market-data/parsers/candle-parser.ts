@@ -1,6 +1,7 @@
 import type { CandleEvent, MarketEvent, MarketSymbol } from '../../core/index.js';
 import { MICROSECONDS as IMPORTED_MICROSECONDS, parseDecimal, POW10 as IMPORTED_POW10, type ParseOutcome, type RecordParser } from './record-parser.js';
 import { parseUtcTime } from './utc-time.js';
+import { candleHeaderColumns, TIME_COLUMN, unquote } from '../candle-header.js';
 
 /** Local bindings: loaded as CommonJS (a reader thread under tsx) every use of an import is a getter call. */
 const POW10 = IMPORTED_POW10;
@@ -20,24 +21,6 @@ const INFER_ROWS = 8;
 
 /** 1973-03-03 in ns (1e17): an open time at or above it is in nanoseconds (pandas' int64 datetimes), not µs. */
 const NANOSECONDS = 1e17;
-
-/** Names of the open-time column in the headers of the tools that write candles (freqtrade, pandas, Binance's futures klines). */
-const TIME_COLUMN = /^(?:timestamp|date|datetime|time|open_time)$/i;
-const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
-
-/** A field without the double quotes R's write.csv and spreadsheet exports put around it. */
-const unquote = (field: string): string => (field.length >= 2 && field.charCodeAt(0) === 34 && field.charCodeAt(field.length - 1) === 34 ? field.slice(1, -1) : field);
-
-/**
- * Where a candle header puts the open time, open, high, low, close and volume (any case, any order, other
- * columns beside them), or undefined when the line is not such a header.
- */
-export function candleHeaderColumns(line: string): number[] | undefined {
-  const names = line.split(',').map((name) => unquote(name.trim()).toLowerCase());
-  const time = names.findIndex((name) => TIME_COLUMN.test(name));
-  const columns = [time, ...PRICE_COLUMNS.map((name) => names.indexOf(name))];
-  return columns.every((at) => at >= 0) ? columns : undefined;
-}
 
 /**
  * OHLCV rows `timestamp,open,high,low,close,volume` (open time in ms) from freqtrade's CSV or the
