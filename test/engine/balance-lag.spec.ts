@@ -1,11 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import type { TradeEvent } from '../../src/core/index.js';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.js';
-import { liveNode, type LiveNode } from '../../src/engine/nodes/live-node.js';
-import { RedisStore } from '../../src/store/index.js';
+import type { LiveNode } from '../../src/engine/nodes/live-node.js';
 import { FaultProxy } from '../helpers/fault-proxy.js';
-import { RedisTestServer, skipWithoutRedis } from '../helpers/redis-server.js';
+import { skipWithoutRedis } from '../helpers/redis-server.js';
+import { LiveSessions } from '../helpers/live-sessions.js';
 import { UpbitServer } from '../helpers/upbit-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -17,33 +17,19 @@ import { waitFor } from '../helpers/wait-for.js';
  * made later still shows it. Real ccxt against the local Upbit server, a real redis-server.
  */
 let server: UpbitServer | undefined;
-let redis: RedisTestServer | undefined;
-const closing: { close(): Promise<void> }[] = [];
-
-afterEach(async () => {
-  for (const c of closing.splice(0).reverse()) await c.close().catch(() => undefined);
-  await server?.close();
-  server = undefined;
-  await redis?.stop();
-  redis = undefined;
-});
 
 const config = parseConfig({ botId: 'lag', exchange: { id: 'upbit', quote: 'KRW', markets: ['XRP/KRW'] }, filter: { minValue1d: 0, minTrades1d: 0 }, strategy: { skipBearMarket: false }, ranking: { top: 1 } });
+const sessions = new LiveSessions(config);
 
 async function session(s: UpbitServer, lines: string[], restUrl = s.restUrl): Promise<LiveNode> {
   const exchange = new CcxtExchange({ restUrl, wsUrl: s.wsUrl, apiKey: s.accessKey, secret: s.secretKey, pollIntervalMs: 100 });
-  const rules = new Map((await exchange.markets()).map((r) => [r.market, r]));
-  const store = new RedisStore({ botId: 'lag', url: redis!.url });
-  closing.push(store);
-  const node = await liveNode({ config, live: { exchange, rules, where: s.restUrl }, store, log: (l) => lines.push(l) });
-  closing.push(node);
-  return node;
+  return sessions.node(exchange, lines, s.restUrl);
 }
 
 describe.skipIf(skipWithoutRedis())('an account endpoint that lags the fills', () => {
   it('a buy filled while down and not yet in the balances at the restart: the position holds its coins and is managed, not closed as gone', async () => {
-    redis = await RedisTestServer.start();
-    server = await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000 }, markets: [{ code: 'KRW-XRP', price: 3_000 }] });
+    await sessions.start();
+    server = sessions.closeAfter(await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000 }, markets: [{ code: 'KRW-XRP', price: 3_000 }] }));
     const first: string[] = [];
     const node = await session(server, first);
     const kernel = node.start();
@@ -77,10 +63,10 @@ describe.skipIf(skipWithoutRedis())('an account endpoint that lags the fills', (
 
 describe.skipIf(skipWithoutRedis())('an account endpoint that answers an empty list for a moment', () => {
   it('does not trip the kill switch (a halt for good) unless a read 5 s later still shows the loss', async () => {
-    redis = await RedisTestServer.start();
-    server = await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000 }, markets: [{ code: 'KRW-XRP', price: 3_000 }] });
+    await sessions.start();
+    server = sessions.closeAfter(await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000 }, markets: [{ code: 'KRW-XRP', price: 3_000 }] }));
     const proxy = await FaultProxy.start(server.restUrl);
-    closing.push(proxy);
+    sessions.closeAfter(proxy);
     const lines: string[] = [];
     const node = await session(server, lines, proxy.url);
     const kernel = node.start();

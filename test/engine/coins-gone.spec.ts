@@ -1,11 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import type { TradeEvent } from '../../src/core/index.js';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.js';
-import { liveNode, type LiveNode } from '../../src/engine/nodes/live-node.js';
-import { RedisStore } from '../../src/store/index.js';
+import type { LiveNode } from '../../src/engine/nodes/live-node.js';
 import { BinanceServer } from '../helpers/binance-server.js';
-import { RedisTestServer, skipWithoutRedis } from '../helpers/redis-server.js';
+import { skipWithoutRedis } from '../helpers/redis-server.js';
+import { LiveSessions } from '../helpers/live-sessions.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 /**
@@ -16,27 +16,13 @@ import { waitFor } from '../helpers/wait-for.js';
  * a real redis-server.
  */
 let server: BinanceServer | undefined;
-let redis: RedisTestServer | undefined;
-const closing: { close(): Promise<void> }[] = [];
-
-afterEach(async () => {
-  for (const c of closing.splice(0).reverse()) await c.close().catch(() => undefined);
-  await server?.close();
-  server = undefined;
-  await redis?.stop();
-  redis = undefined;
-});
 
 const config = parseConfig({ botId: 'gone', exchange: { id: 'binance', quote: 'USDT', markets: ['XRP/USDT'] }, filter: { minValue1d: 0, minTrades1d: 0 }, strategy: { skipBearMarket: false }, ranking: { top: 1 } });
+const sessions = new LiveSessions(config);
 
 async function session(s: BinanceServer, lines: string[]): Promise<LiveNode> {
   const exchange = new CcxtExchange({ exchangeId: 'binance', apiKey: s.apiKey, secret: s.secret, restUrl: s.restUrl, pollIntervalMs: 100 });
-  const rules = new Map((await exchange.markets()).map((r) => [r.market, r]));
-  const store = new RedisStore({ botId: 'gone', url: redis!.url });
-  closing.push(store);
-  const node = await liveNode({ config, live: { exchange, rules, where: s.restUrl }, store, log: (l) => lines.push(l) });
-  closing.push(node);
-  return node;
+  return sessions.node(exchange, lines, s.restUrl);
 }
 
 /** A node holding XRP bought by its strategy: a rising market under the exchange's price, the buy filled. */
@@ -56,8 +42,8 @@ async function holding(lines: string[]): Promise<{ node: LiveNode; kernel: Retur
 
 describe.skipIf(skipWithoutRedis())('a position whose coins were sold or withdrawn by hand', () => {
   it('while running: the refused sell has the account read, and the position is closed with the reason', async () => {
-    redis = await RedisTestServer.start();
-    server = await BinanceServer.start({ enforceRateLimits: false, balances: { USDT: 1_000 } });
+    await sessions.start();
+    server = sessions.closeAfter(await BinanceServer.start({ enforceRateLimits: false, balances: { USDT: 1_000 } }));
     const lines: string[] = [];
     const { node, kernel, trade } = await holding(lines);
     const bought = kernel.engine.openPositions()[0]!;
@@ -82,8 +68,8 @@ describe.skipIf(skipWithoutRedis())('a position whose coins were sold or withdra
   });
 
   it('coins partly sold: what is left is sellable, so the position is not closed and sells the rest', async () => {
-    redis = await RedisTestServer.start();
-    server = await BinanceServer.start({ enforceRateLimits: false, balances: { USDT: 1_000 } });
+    await sessions.start();
+    server = sessions.closeAfter(await BinanceServer.start({ enforceRateLimits: false, balances: { USDT: 1_000 } }));
     const lines: string[] = [];
     const { node, kernel, trade } = await holding(lines);
     const held = server.balance('XRP').free;
@@ -99,10 +85,10 @@ describe.skipIf(skipWithoutRedis())('a position whose coins were sold or withdra
   });
 
   it('the buy’s fee taken in the coin (Binance): the position counts the coins it got, sells them, and pays the fee once', async () => {
-    redis = await RedisTestServer.start();
+    await sessions.start();
     // A position of about 19,000 USDT: the 0.1 % its buy paid in XRP is worth more than the 5 USDT minimum order.
     // Before, the position counted the fee's coins as held: its second sell was refused for want of them.
-    server = await BinanceServer.start({ enforceRateLimits: false, balances: { USDT: 100_000 } });
+    server = sessions.closeAfter(await BinanceServer.start({ enforceRateLimits: false, balances: { USDT: 100_000 } }));
     const lines: string[] = [];
     const { node, kernel, trade } = await holding(lines);
     const got = server.balance('XRP').free;
@@ -135,8 +121,8 @@ describe.skipIf(skipWithoutRedis())('a position whose coins were sold or withdra
   });
 
   it('at a restart: the reconciliation closes the restored position whose coins are gone, and says so', async () => {
-    redis = await RedisTestServer.start();
-    server = await BinanceServer.start({ enforceRateLimits: false, balances: { USDT: 1_000 } });
+    await sessions.start();
+    server = sessions.closeAfter(await BinanceServer.start({ enforceRateLimits: false, balances: { USDT: 1_000 } }));
     const first: string[] = [];
     const { node, kernel } = await holding(first);
     const bought = kernel.engine.openPositions()[0]!;

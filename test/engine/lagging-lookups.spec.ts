@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import type { TradeEvent } from '../../src/core/index.js';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.js';
-import { liveNode, type LiveNode } from '../../src/engine/nodes/live-node.js';
-import { RedisStore } from '../../src/store/index.js';
-import { RedisTestServer, skipWithoutRedis } from '../helpers/redis-server.js';
+import type { LiveNode } from '../../src/engine/nodes/live-node.js';
+import { skipWithoutRedis } from '../helpers/redis-server.js';
+import { LiveSessions } from '../helpers/live-sessions.js';
 import { UpbitServer } from '../helpers/upbit-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -16,33 +16,19 @@ import { waitFor } from '../helpers/wait-for.js';
  * Real ccxt against the local Upbit server, a real redis-server.
  */
 let server: UpbitServer | undefined;
-let redis: RedisTestServer | undefined;
-const closing: { close(): Promise<void> }[] = [];
-
-afterEach(async () => {
-  for (const c of closing.splice(0).reverse()) await c.close().catch(() => undefined);
-  await server?.close();
-  server = undefined;
-  await redis?.stop();
-  redis = undefined;
-});
 
 const config = parseConfig({ botId: 'lkp', exchange: { id: 'upbit', quote: 'KRW', markets: ['XRP/KRW'] }, filter: { minValue1d: 0, minTrades1d: 0 }, strategy: { skipBearMarket: false }, ranking: { top: 1 } });
+const sessions = new LiveSessions(config);
 
 async function session(s: UpbitServer, lines: string[]): Promise<LiveNode> {
   const exchange = new CcxtExchange({ restUrl: s.restUrl, wsUrl: s.wsUrl, apiKey: s.accessKey, secret: s.secretKey, pollIntervalMs: 100 });
-  const rules = new Map((await exchange.markets()).map((r) => [r.market, r]));
-  const store = new RedisStore({ botId: 'lkp', url: redis!.url });
-  closing.push(store);
-  const node = await liveNode({ config, live: { exchange, rules, where: s.restUrl }, store, log: (l) => lines.push(l) });
-  closing.push(node);
-  return node;
+  return sessions.node(exchange, lines, s.restUrl);
 }
 
 describe.skipIf(skipWithoutRedis())('order look-ups that trail the order book', () => {
   it('a buy placed just before a kill and not found yet at the restart is kept, not forgotten: its fill reaches its position', async () => {
-    redis = await RedisTestServer.start();
-    const s = (server = await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000 }, markets: [{ code: 'KRW-XRP', price: 3_000 }] }));
+    await sessions.start();
+    const s = (server = sessions.closeAfter(await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000 }, markets: [{ code: 'KRW-XRP', price: 3_000 }] })));
     const first: string[] = [];
     const one = await session(s, first);
     const kernel = one.start();

@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.js';
-import { liveNode, type LiveNode } from '../../src/engine/nodes/live-node.js';
-import { RedisStore } from '../../src/store/index.js';
-import { RedisTestServer, skipWithoutRedis } from '../helpers/redis-server.js';
+import type { LiveNode } from '../../src/engine/nodes/live-node.js';
+import { skipWithoutRedis } from '../helpers/redis-server.js';
+import { LiveSessions } from '../helpers/live-sessions.js';
 import { UpbitServer } from '../helpers/upbit-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -14,40 +14,26 @@ import { waitFor } from '../helpers/wait-for.js';
  * managing it. Real ccxt against the local Upbit server, a real redis-server.
  */
 let server: UpbitServer | undefined;
-let redis: RedisTestServer | undefined;
-const closing: { close(): Promise<void> }[] = [];
-
-afterEach(async () => {
-  for (const c of closing.splice(0).reverse()) await c.close().catch(() => undefined);
-  await server?.close();
-  server = undefined;
-  await redis?.stop();
-  redis = undefined;
-});
 
 const config = parseConfig({ botId: 'pg', exchange: { id: 'upbit', quote: 'KRW', markets: ['XRP/KRW'] } });
+const sessions = new LiveSessions(config);
 
 async function session(s: UpbitServer, lines: string[]): Promise<LiveNode> {
   const exchange = new CcxtExchange({ restUrl: s.restUrl, wsUrl: s.wsUrl, apiKey: s.accessKey, secret: s.secretKey, pollIntervalMs: 100 });
-  const rules = new Map((await exchange.markets()).map((r) => [r.market, r]));
-  const store = new RedisStore({ botId: 'pg', url: redis!.url });
-  closing.push(store);
-  const node = await liveNode({ config, live: { exchange, rules, where: s.restUrl }, store, log: (l) => lines.push(l) });
-  closing.push(node);
-  return node;
+  return sessions.node(exchange, lines, s.restUrl);
 }
 
 describe.skipIf(skipWithoutRedis())('open orders on more than one page (Upbit: 100 a page)', () => {
   it('an order of the bot no snapshot knows, behind 100 newer orders of the account, is adopted at the restart and managed', async () => {
-    redis = await RedisTestServer.start();
-    const s = (server = await UpbitServer.start({
+    await sessions.start();
+    const s = (server = sessions.closeAfter(await UpbitServer.start({
       enforceRateLimits: false,
       balances: { KRW: 100_000_000 },
       markets: [
         { code: 'KRW-XRP', price: 3_000 },
         { code: 'KRW-ADA', price: 1_000 },
       ],
-    }));
+    })));
     const first: string[] = [];
     const one = await session(s, first);
     one.start();
@@ -56,7 +42,7 @@ describe.skipIf(skipWithoutRedis())('open orders on more than one page (Upbit: 1
     await one.close(); // killed right after placing its buy, before the position's snapshot was written
 
     const placer = new CcxtExchange({ restUrl: s.restUrl, wsUrl: s.wsUrl, apiKey: s.accessKey, secret: s.secretKey, privateStream: false });
-    closing.push(placer);
+    sessions.closeAfter(placer);
     const orphan = await placer.createLimitOrder({ clientId: 'pg-lost-1-b1', market: 'XRP/KRW', side: 'buy', price: 2_900, amount: 20 });
     expect(orphan).toBeDefined();
     // Then 100 orders of the account's owner, without an identifier: the bot's is on the second page now.

@@ -1,11 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import type { TradeEvent } from '../../src/core/index.js';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.js';
-import { liveNode, type LiveNode } from '../../src/engine/nodes/live-node.js';
-import { RedisStore } from '../../src/store/index.js';
+import type { LiveNode } from '../../src/engine/nodes/live-node.js';
 import { BinanceServer } from '../helpers/binance-server.js';
-import { RedisTestServer, skipWithoutRedis } from '../helpers/redis-server.js';
+import { skipWithoutRedis } from '../helpers/redis-server.js';
+import { LiveSessions } from '../helpers/live-sessions.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 /**
@@ -15,27 +15,13 @@ import { waitFor } from '../helpers/wait-for.js';
  * positions" and never sold. Real ccxt against the local Binance server, a real redis-server.
  */
 let server: BinanceServer | undefined;
-let redis: RedisTestServer | undefined;
-const closing: { close(): Promise<void> }[] = [];
-
-afterEach(async () => {
-  for (const c of closing.splice(0).reverse()) await c.close().catch(() => undefined);
-  await server?.close();
-  server = undefined;
-  await redis?.stop();
-  redis = undefined;
-});
 
 const config = parseConfig({ botId: 'orph', exchange: { id: 'binance', quote: 'USDT' } });
+const sessions = new LiveSessions(config);
 
 async function session(s: BinanceServer, lines: string[]): Promise<LiveNode> {
   const exchange = new CcxtExchange({ exchangeId: 'binance', apiKey: s.apiKey, secret: s.secret, restUrl: s.restUrl, pollIntervalMs: 100 });
-  const rules = new Map((await exchange.markets()).map((r) => [r.market, r]));
-  const store = new RedisStore({ botId: 'orph', url: redis!.url });
-  closing.push(store);
-  const node = await liveNode({ config, live: { exchange, rules, where: s.restUrl }, store, log: (l) => lines.push(l) });
-  closing.push(node);
-  return node;
+  return sessions.node(exchange, lines, s.restUrl);
 }
 
 /**
@@ -59,7 +45,7 @@ async function killedWithOrphanBuy(s: BinanceServer, logged: boolean): Promise<v
   await one.close(); // no more writes, as after kill -9
 
   const placer = new CcxtExchange({ exchangeId: 'binance', apiKey: s.apiKey, secret: s.secret, restUrl: s.restUrl, privateStream: false });
-  closing.push(placer);
+  sessions.closeAfter(placer);
   const orphan = await placer.createLimitOrder({ clientId: command.clientId, market: 'XRP/USDT', side: 'buy', price: 0.49, amount: 20 });
   s.fillOrder(orphan!.id);
   await placer.close();
@@ -67,8 +53,8 @@ async function killedWithOrphanBuy(s: BinanceServer, logged: boolean): Promise<v
 
 describe.skipIf(skipWithoutRedis())('live restart on Binance trading every market', () => {
   it('adopts a buy of this bot that filled while no snapshot knew it: its position holds the coins and is managed', async () => {
-    redis = await RedisTestServer.start();
-    server = await BinanceServer.start({ enforceRateLimits: false, balances: { USDT: 1_000 } });
+    await sessions.start();
+    server = sessions.closeAfter(await BinanceServer.start({ enforceRateLimits: false, balances: { USDT: 1_000 } }));
     const s = server;
     await killedWithOrphanBuy(s, false);
 
@@ -85,8 +71,8 @@ describe.skipIf(skipWithoutRedis())('live restart on Binance trading every marke
   });
 
   it('finds it through the order command the log holds when its coins were sold by hand before the restart: the fill is recorded once, the position closed', async () => {
-    redis = await RedisTestServer.start();
-    server = await BinanceServer.start({ enforceRateLimits: false, balances: { USDT: 1_000 } });
+    await sessions.start();
+    server = sessions.closeAfter(await BinanceServer.start({ enforceRateLimits: false, balances: { USDT: 1_000 } }));
     const s = server;
     await killedWithOrphanBuy(s, true);
     s.setBalance('XRP', 0); // sold by hand while the bot was down: nothing in the balances points at XRP/USDT
