@@ -71,7 +71,10 @@ describe.skipIf(skipWithoutRedis())('an account endpoint that answers an empty l
     const node = await session(server, lines, proxy.url);
     const kernel = node.start();
     await waitFor(() => lines.includes('reconciled; trading'), 'trading', 10_000);
-    const t0 = Date.now() - 20 * 60_000;
+    // The daily loss limit is judged per UTC day of the events' times: keep every minute fed (about 100) inside one day, so
+    // a run near midnight does not reopen the day between the loss and its confirming read.
+    const dayMs = 86_400_000;
+    const t0 = Math.min(Date.now() - 20 * 60_000, (Math.floor((Date.now() - 20 * 60_000) / dayMs) + 1) * dayMs - 150 * 60_000);
     let minute = 0;
     const batches = (n: number): void => {
       for (let i = 0; i < n; i++, minute++) kernel.feed({ kind: 'trade', market: 'XRP/KRW', ts: t0 + minute * 60_000, price: 3_000, amount: 1_000 } satisfies TradeEvent);
