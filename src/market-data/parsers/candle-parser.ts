@@ -2,6 +2,7 @@ import type { CandleEvent, MarketEvent, MarketSymbol } from '../../core/index.js
 import { MICROSECONDS as IMPORTED_MICROSECONDS, parseDecimal, POW10 as IMPORTED_POW10, type ParseOutcome, type RecordParser } from './record-parser.js';
 import { parseUtcTime } from './utc-time.js';
 import { candleHeaderColumns, TIME_COLUMN, unquote } from '../candle-header.js';
+import { MILLISECONDS as IMPORTED_MILLISECONDS, NANOSECONDS as IMPORTED_NANOSECONDS } from '../epoch-units.js';
 
 /** Local bindings: loaded as CommonJS (a reader thread under tsx) every use of an import is a getter call. */
 const POW10 = IMPORTED_POW10;
@@ -13,14 +14,13 @@ function span(ms: number): string {
   return `${ms} ms`;
 }
 
-/** 1973-03-03 in ms (1e11): an open time below it is in seconds, or no time at all. */
-const MIN_OPEN_TIME = 1e11;
+/** An open time below it is in seconds, or no time at all. */
+const MIN_OPEN_TIME = IMPORTED_MILLISECONDS;
 
 /** Rows whose smallest spacing gives the timeframe when the file name has none. */
 const INFER_ROWS = 8;
 
-/** 1973-03-03 in ns (1e17): an open time at or above it is in nanoseconds (pandas' int64 datetimes), not µs. */
-const NANOSECONDS = 1e17;
+const NANOSECONDS = IMPORTED_NANOSECONDS;
 
 /**
  * OHLCV rows `timestamp,open,high,low,close,volume` (open time in ms) from freqtrade's CSV or the

@@ -1,3 +1,5 @@
+import { epochMs } from '../epoch-units.js';
+
 /**
  * The line forms websocket recorders write, reduced to (receive time, parsed frame):
  *
@@ -24,7 +26,7 @@ export function parseCaptureLine(line: string): CapturedFrame | typeof CONTROL |
     if (obj === undefined) return { error: 'invalid JSON' };
     if (obj !== null && typeof obj === 'object' && 'msg' in obj && 'recv_ts' in obj) {
       const o = obj as { recv_ts: unknown; msg: unknown };
-      return { recvMs: typeof o.recv_ts === 'number' ? stampMs(o.recv_ts) : undefined, msg: o.msg };
+      return { recvMs: typeof o.recv_ts === 'number' ? epochMs(o.recv_ts) : undefined, msg: o.msg };
     }
     return { recvMs: undefined, msg: obj };
   }
@@ -34,8 +36,9 @@ export function parseCaptureLine(line: string): CapturedFrame | typeof CONTROL |
     const colon = line.charCodeAt(space - 1) === 58;
     const stamp = Number(line.slice(0, colon ? space - 1 : space));
     if (!Number.isFinite(stamp)) return { error: `bad receive time "${line.slice(0, space)}"` };
-    // seconds (cryptofeed, with a colon), nanoseconds (hftbacktest), or what another recorder writes
-    const recvMs = stampMs(stamp);
+    // seconds (cryptofeed, with a colon), nanoseconds (hftbacktest), or what another recorder writes: the unit
+    // told by its size (a unit taken from the line's form misplaced the frames without an exchange time by decades)
+    const recvMs = epochMs(stamp);
     let body = line.slice(space + 1);
     if (body.charCodeAt(0) === 98 /* b */ && body.charCodeAt(1) === 39 /* ' */) body = unPythonBytes(body);
     const msg = parseJson(body);
@@ -44,15 +47,6 @@ export function parseCaptureLine(line: string): CapturedFrame | typeof CONTROL |
   if (line.length === 0 || line.startsWith('configuration:')) return CONTROL;
   if (/^(wss?|https?):\/\/\S+ (<->|<-|->) /.test(line)) return CONTROL;
   return { error: 'not a capture line' };
-}
-
-/**
- * A receive stamp in epoch ms, its unit told by its size (each unit's 1973 on): seconds below 1e11, ms below
- * 1e14, µs below 1e17, else ns. Recorders write any of them; a unit taken from the line's form misplaced
- * the frames without an exchange time (spot bookTicker) by decades.
- */
-function stampMs(stamp: number): number {
-  return stamp >= 1e17 ? stamp / 1e6 : stamp >= 1e14 ? stamp / 1e3 : stamp >= 1e11 ? stamp : stamp * 1000;
 }
 
 function parseJson(text: string): unknown {

@@ -17,8 +17,7 @@ export interface RecordParser {
   readonly gaps?: number;
 }
 
-/** 5138 in ms (1e14): a time at or above it is in microseconds (Binance's public klines and spot trades since 2025). */
-export const MICROSECONDS = 1e14;
+export { MICROSECONDS } from '../epoch-units.js';
 
 /** Exact powers of ten (a plain decimal's mantissa divided by one rounds as `Number()` does). */
 export const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
