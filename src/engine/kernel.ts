@@ -59,6 +59,8 @@ export interface KernelOptions {
 export interface GateRecord {
   readonly estimate: EdgeEstimate | undefined;
   readonly held: Readonly<Record<GateHold, number>>;
+  /** Why the last BUY it judged was held back; undefined when it went through (or none was judged yet). */
+  readonly lastHold: GateHold | undefined;
 }
 
 /** What the start-up found: per restored order what became of it, and what no position accounts for. */
@@ -104,10 +106,20 @@ export function createKernel(options: KernelOptions): Kernel {
   const { config, quote, clock, venue, store } = options;
   const redis = store?.backend === 'redis';
   const feeRate = venue.feeRate(quote);
-  const gate = { estimate: undefined as EdgeEstimate | undefined, held: { regime: 0, 'paper-trades': 0, 'no-edge': 0 } };
+  const gate = { estimate: undefined as EdgeEstimate | undefined, held: { regime: 0, 'paper-trades': 0, 'no-edge': 0 }, lastHold: undefined as GateHold | undefined };
+  // Every BUY the gate judges is told either to onHeld (the regime filter's) or to onEstimate, then onHeld unless it passes.
   const strategy = options.strategy
     ? options.strategy(feeRate)
-    : configuredStrategy(config, feeRate, { onEstimate: (estimate) => void (gate.estimate = estimate), onHeld: (reason) => void gate.held[reason]++ });
+    : configuredStrategy(config, feeRate, {
+        onEstimate: (estimate) => {
+          gate.estimate = estimate;
+          gate.lastHold = undefined;
+        },
+        onHeld: (reason) => {
+          gate.held[reason]++;
+          gate.lastHold = reason;
+        },
+      });
   const engine = new TradingEngine({
     config,
     venue,

@@ -7,6 +7,7 @@ import { defaultProfilePath, profileSummary } from '../../src/cli/default-profil
 import { gateStatus } from '../../src/cli/commands/live-session.js';
 import { main } from '../../src/cli/main.js';
 import { createBacktest } from '../../src/engine/backtest.js';
+import type { GateHold } from '../../strategies/index.js';
 import { generateMarket } from '../../src/market-data/generator.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { UpbitServer } from '../helpers/upbit-server.js';
@@ -88,12 +89,13 @@ describe('the entry gate in a session\'s status line', () => {
   const gated = parseConfig({ filter: { minValue1d: 0, minTrades1d: 0 }, strategy: { skipBearMarket: false, gate: { edge: true, minTrades: 5, window: 20, margin: 0.002 } } });
 
   it('says nothing before the gate judged a BUY, then what it knows: too few paper trades, shut or open', () => {
-    const at = (estimate?: { trades: number; p: number; gain: number; loss: number; expected: number; fraction: number }): string => gateStatus({ config: gated, gate: { estimate, held: { regime: 0, 'paper-trades': 0, 'no-edge': 0 } } });
+    // The gate's last decision (lastHold) as the kernel records it from the gate's hooks.
+    const at = (estimate?: { trades: number; p: number; gain: number; loss: number; expected: number; fraction: number }, lastHold?: GateHold): string => gateStatus({ config: gated, gate: { estimate, held: { regime: 0, 'paper-trades': 0, 'no-edge': 0 }, lastHold } });
     expect(at()).toBe('');
-    expect(at({ trades: 3, p: 0.5, gain: 0.02, loss: 0.02, expected: 0, fraction: 0 })).toBe(', gate 3/5 paper trades closed (cash until 5)');
-    expect(at({ trades: 20, p: 0.4, gain: 0.02, loss: 0.02, expected: -0.004, fraction: 0 })).toBe(', gate shut: the last 20 paper trades expect -0.40 % a trade after fees (cash)');
+    expect(at({ trades: 3, p: 0.5, gain: 0.02, loss: 0.02, expected: 0, fraction: 0 }, 'paper-trades')).toBe(', gate 3/5 paper trades closed (cash until 5)');
+    expect(at({ trades: 20, p: 0.4, gain: 0.02, loss: 0.02, expected: -0.004, fraction: 0 }, 'no-edge')).toBe(', gate shut: the last 20 paper trades expect -0.40 % a trade after fees (cash)');
     // An expected value at the margin does not open it (the gate asks for more than the margin).
-    expect(at({ trades: 20, p: 0.6, gain: 0.02, loss: 0.02, expected: 0.002, fraction: 0.1 })).toBe(', gate shut: the last 20 paper trades expect +0.20 % a trade after fees (cash)');
+    expect(at({ trades: 20, p: 0.6, gain: 0.02, loss: 0.02, expected: 0.002, fraction: 0.1 }, 'no-edge')).toBe(', gate shut: the last 20 paper trades expect +0.20 % a trade after fees (cash)');
     expect(at({ trades: 20, p: 0.6, gain: 0.03, loss: 0.02, expected: 0.01, fraction: 0.1 })).toBe(', gate open: the last 20 paper trades expect +1.00 % a trade after fees');
   });
 
@@ -109,5 +111,9 @@ describe('the entry gate in a session\'s status line', () => {
     expect(e!.expected).toBeCloseTo(e!.p * e!.gain - (1 - e!.p) * e!.loss, 12);
     expect(e!.trades).toBeGreaterThanOrEqual(5);
     expect(gateStatus(run.kernel)).toMatch(/^, gate (open|shut): the last \d+ paper trades expect [+-]\d+\.\d\d % a trade after fees/);
+    // Open or shut as the gate itself last decided: a BUY through it, or held back with no edge after fees.
+    const last = run.kernel.gate.lastHold;
+    expect(gateStatus(run.kernel).startsWith(last === undefined ? ', gate open' : ', gate shut')).toBe(true);
+    expect(last === undefined || last === 'no-edge').toBe(true);
   });
 });

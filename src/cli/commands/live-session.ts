@@ -164,14 +164,17 @@ async function withinMs(p: Promise<void>, ms: number): Promise<true | string> {
 
 /**
  * The entry gate in the status line, once it has judged a BUY: a session that buys nothing for hours says
- * why (too few paper trades closed yet, or no edge after fees), not only that it holds cash.
+ * why (too few paper trades closed yet, no edge after fees, the regime filter), not only that it holds cash.
+ * Why is the gate's own (GateRecord.lastHold), not judged again here.
  */
 export function gateStatus(kernel: Pick<Kernel, 'gate' | 'config'>): string {
-  const e = kernel.gate.estimate;
-  if (e === undefined) return '';
-  const g = kernel.config.strategy.gate;
+  const { estimate: e, lastHold } = kernel.gate;
+  if (e === undefined) return lastHold === 'regime' ? ', gate shut: the market breadth is under the regime filter (cash)' : '';
+  const minTrades = kernel.config.strategy.gate.minTrades;
   const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)} %`;
-  if (e.trades < g.minTrades) return `, gate ${e.trades}/${g.minTrades} paper trades closed (cash until ${g.minTrades})`;
-  if (e.expected <= g.margin || !(e.fraction > 0)) return `, gate shut: the last ${e.trades} paper trades expect ${pct(e.expected)} a trade after fees (cash)`;
-  return `, gate open: the last ${e.trades} paper trades expect ${pct(e.expected)} a trade after fees`;
+  if (lastHold === 'paper-trades') return `, gate ${e.trades}/${minTrades} paper trades closed (cash until ${minTrades})`;
+  const expect = `the last ${e.trades} paper trades expect ${pct(e.expected)} a trade after fees`;
+  if (lastHold === 'no-edge') return `, gate shut: ${expect} (cash)`;
+  if (lastHold === 'regime') return `, gate shut: the market breadth is under the regime filter; ${expect} (cash)`;
+  return `, gate open: ${expect}`;
 }
