@@ -94,6 +94,20 @@ function parseRecordInto(parser: RecordParser, record: string, into: MarketEvent
     stats.firstMalformedLine = line;
     options.onMalformed?.({ file, format: stats.format as ReplayFormat, line, reason: parser.lastError ?? 'malformed', sample: record.slice(0, 200) });
   }
+  if (parser.warning !== undefined) reportWarning(parser, line, record, file, options, stats);
+}
+
+/** The parser's warning (records read, none skipped), once, through onMalformed marked `kept`. */
+function reportWarning(parser: RecordParser, line: number, record: string, file: string, options: FileReadOptions, stats: FileStats): void {
+  const reason = parser.warning as string;
+  parser.warning = undefined;
+  options.onMalformed?.({ file, format: stats.format as ReplayFormat, line, reason, sample: record.slice(0, 200), kept: true });
+}
+
+/** The end of a file's records: what the parser held comes out, and its warning if that made one. */
+function endRecords(parser: RecordParser, out: MarketEvent[], lines: number, file: string, options: FileReadOptions, stats: FileStats): void {
+  parser.end?.(out);
+  if (parser.warning !== undefined) reportWarning(parser, lines, '', file, options, stats);
 }
 
 /** Prepends an already-read chunk (text or bytes) to the rest of a chunk stream; closing it closes the file. */
@@ -273,7 +287,7 @@ async function* parseRecords(file: string, text: AsyncGenerator<string>, options
     if (err instanceof JsonRecordsError) throw new ReplayFileError(file, `record ${err.recordsBefore + 1}: ${err.message}`, { partWay: true });
     throw err;
   }
-  parser.end?.(parsed);
+  endRecords(parser, parsed, lineNo, file, options, stats);
   if (reorder !== undefined) {
     for (const e of parsed) reorder.push(e, out);
     reorder.flush(out);
@@ -326,7 +340,7 @@ async function* parseCandleBytes(file: string, chunks: AsyncGenerator<Buffer>, o
       yield finish(ready);
     }
   }
-  parser.end(parsed);
+  endRecords(parser, parsed, lineNo, file, options, stats);
   if (parsed.length > 0) yield finish(parsed);
 }
 
@@ -382,7 +396,7 @@ async function* parseCandleColumns(file: string, chunks: AsyncGenerator<Buffer>,
       batch.count = 0;
     }
   }
-  parser.end(text);
+  endRecords(parser, text, lineNo, file, options, stats);
   for (const e of text) batch.push(e as CandleEvent);
   if (batch.count > 0) yield finish(batch);
 }

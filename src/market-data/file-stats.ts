@@ -14,6 +14,8 @@ export interface MalformedInfo {
   readonly reason: string;
   /** The start of the bad record. */
   readonly sample: string;
+  /** A warning about records that were read, not a record skipped (candles whose spacing overrode the file name's timeframe). */
+  readonly kept?: true;
 }
 
 /** Per-file totals. `malformed` records were skipped; `ignored` ones carry nothing to emit. */

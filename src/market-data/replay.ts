@@ -126,12 +126,14 @@ export function openReplay(paths: readonly string[], options: ReplayOptions = {}
   let reported = new Set<string>();
   // Once per file, also when a multi-market file is read as several lanes.
   const onMalformed = (info: MalformedInfo): void => {
-    if (reported.has(info.file)) return;
-    reported.add(info.file);
+    // A warning about records kept has its own once, apart from the first malformed record's.
+    const key = info.kept === true ? `kept\u0000${info.file}` : info.file;
+    if (reported.has(key)) return;
+    reported.add(key);
     options.onMalformed?.(info);
     options.logger?.warn(
       { file: info.file, format: info.format, line: info.line, reason: info.reason },
-      `malformed record in ${basename(info.file)} at line ${info.line}; such records are counted and skipped`,
+      info.kept === true ? `${basename(info.file)}: ${info.reason}` : `malformed record in ${basename(info.file)} at line ${info.line}; such records are counted and skipped`,
     );
   };
   const readOptions: ReadOptions = {};

@@ -130,7 +130,7 @@ export const optimizeCommand: Command = {
     const { events, stats } = await readAll(data, {
       ...(market ? { market } : {}),
       ...(format ? { format: format as ReplayFormat } : {}),
-      onMalformed: (info) => io.stderr.write(`warning: ${info.file}:${info.line}: ${info.reason} (such records are skipped and counted)\n`),
+      onMalformed: (info) => io.stderr.write(`warning: ${info.file}:${info.line}: ${info.reason}${info.kept === true ? '' : ' (such records are skipped and counted)'}\n`),
     });
     const first = events[0];
     const last = events[events.length - 1];

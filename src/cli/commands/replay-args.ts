@@ -22,7 +22,7 @@ export function replayFromArgs(args: ParsedArgs, io: CommandIo): ReplaySource {
     ...(format ? { format: format as ReplayFormat } : {}),
     // Counted in the file's stats (reportStats names it, a backtest's summary.json too), never silent.
     ...(args.booleans.has('skip-broken-files') ? { onFileError: 'count' as const } : {}),
-    onMalformed: (info) => io.stderr.write(`warning: ${info.file}:${info.line}: ${info.reason} (such records are skipped and counted)\n`),
+    onMalformed: (info) => io.stderr.write(`warning: ${info.file}:${info.line}: ${info.reason}${info.kept === true ? '' : ' (such records are skipped and counted)'}\n`),
   });
 }
 

@@ -20,6 +20,17 @@ const MIN_OPEN_TIME = IMPORTED_MILLISECONDS;
 /** Rows whose smallest spacing gives the timeframe when the file name has none. */
 const INFER_ROWS = 8;
 
+/**
+ * Rows whose spacing is checked against a timeframe the file name (or options) gives: enough that sparse
+ * candles (Upbit sends none for a minute without trades) do not pass for a coarser timeframe by chance.
+ */
+const CHECK_ROWS = 32;
+
+const gcd = (a: number, b: number): number => {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+};
+
 const NANOSECONDS = IMPORTED_NANOSECONDS;
 
 /**
@@ -36,6 +47,10 @@ export class CandleParser implements RecordParser {
   #held: [number, number, number, number, number, number][] = [];
   /** The timeframe came from the rows' spacing, not the file name or options. */
   #inferred = false;
+  /** The timeframe the file name or options give, checked against the first CHECK_ROWS rows' spacing before it is used. */
+  readonly #named: number | undefined;
+  /** Set once when the rows' spacing overrode the named timeframe: the file reader reports it (a warning, nothing skipped). */
+  warning?: string;
   /** Open time of the last row emitted: a row not after it repeats or precedes it and is dropped (counted). */
   #lastOpen = -Infinity;
   /** The header's columns when they are not `time,open,high,low,close,volume` in that order, unquoted: rows are reordered (text path only). */
@@ -46,7 +61,7 @@ export class CandleParser implements RecordParser {
     timeframeMs: number | undefined,
     private readonly hasHeader: boolean,
   ) {
-    this.#timeframeMs = timeframeMs;
+    this.#named = timeframeMs;
   }
 
   parse(record: string, out: MarketEvent[]): ParseOutcome {
@@ -116,17 +131,19 @@ export class CandleParser implements RecordParser {
       return 'malformed';
     }
     const tf = this.#timeframeMs;
-    if (openTime < this.#lastOpen + (tf ?? 1)) {
+    // While the rows for the timeframe are held, a named one already drops rows that open inside a candle of it.
+    const least = tf ?? this.#named ?? 1;
+    if (openTime < this.#lastOpen + least) {
       this.lastError =
         openTime > this.#lastOpen
-          ? `a row opening ${span(openTime - this.#lastOpen)} after the last one, inside its ${span(tf ?? 0)} candle (${this.#inferred ? `the ${span(tf ?? 0)} is the smallest spacing of the first rows: name the file with its timeframe, as BTC_USDT-5m.csv` : 'is the timeframe in the file name right?'})`
+          ? `a row opening ${span(openTime - this.#lastOpen)} after the last one, inside its ${span(least)} candle (${this.#inferred ? `the ${span(least)} is the ${this.#named === undefined ? 'smallest' : 'common'} spacing of the first rows: name the file with its timeframe, as BTC_USDT-5m.csv` : 'is the timeframe in the file name right?'})`
           : `${openTime === this.#lastOpen ? 'a second row' : 'a row out of order'} for open time ${new Date(openTime).toISOString()} (the last row read opened at ${new Date(this.#lastOpen).toISOString()})`;
       return 'malformed';
     }
     if (tf === undefined) {
       this.#held.push([openTime, open, high, low, close, volume]);
       this.#lastOpen = openTime;
-      if (this.#held.length === INFER_ROWS) this.#release(out);
+      if (this.#held.length === (this.#named === undefined ? INFER_ROWS : CHECK_ROWS)) this.#release(out);
       return 'ok';
     }
     this.#lastOpen = openTime;
@@ -217,23 +234,38 @@ export class CandleParser implements RecordParser {
 
   /** Emits the rows held for the timeframe; a file of one row and no timeframe cannot be emitted (its timeframe is unknowable). */
   end(out?: MarketEvent[]): void {
-    if (this.#held.length === 1) {
+    if (this.#held.length === 1 && this.#named === undefined) {
       throw new Error('a single candle row and no timeframe (name the file like BTC_USDT-5m.csv or pass timeframeMs)');
     }
-    if (this.#held.length > 1 && out !== undefined) this.#release(out);
+    if (this.#held.length > (this.#named === undefined ? 1 : 0) && out !== undefined) this.#release(out);
   }
 
   /**
-   * Sets the timeframe to the smallest spacing of the rows held and emits them. The smallest, not the
-   * first: a row missing between the first two would double the timeframe and drop every other row after.
+   * Sets the timeframe from the rows held and emits them. Without a named timeframe it is their smallest
+   * spacing, not the first: a row missing between the first two would double the timeframe and drop every
+   * other row after. With one, it stays unless every spacing is a multiple of a larger one (hourly rows in a
+   * file named `-5m`): read with the name's, each candle would be known 55 minutes before it closed, so
+   * the rows' spacing is used, with a warning. Gaps (a minute without trades) leave the spacings' greatest
+   * common divisor at the name's: sparse candles keep their timeframe.
    */
   #release(out: MarketEvent[]): void {
     const held = this.#held;
-    let spacing = Infinity;
-    for (let i = 1; i < held.length; i++) spacing = Math.min(spacing, (held[i] as number[])[0] as number - ((held[i - 1] as number[])[0] as number));
-    this.#timeframeMs = spacing;
-    this.#inferred = true;
-    for (const [openTime, open, high, low, close, volume] of held) out.push(this.#candle(openTime, open, high, low, close, volume, spacing));
+    const named = this.#named;
+    let spacing = named === undefined ? Infinity : 0;
+    for (let i = 1; i < held.length; i++) {
+      const step = (held[i] as number[])[0] as number - ((held[i - 1] as number[])[0] as number);
+      spacing = named === undefined ? Math.min(spacing, step) : gcd(spacing, step);
+    }
+    let tf = spacing;
+    if (named !== undefined) {
+      tf = spacing > named ? spacing : named;
+      if (tf !== named) {
+        this.warning = `its rows are ${span(spacing)} apart, not the ${span(named)} its name (or timeframe option) says: read as ${span(spacing)} candles, each at its close (with ${span(named)} each would be known ${span(spacing - named)} before it closed); name the file with its timeframe`;
+      }
+    }
+    this.#timeframeMs = tf;
+    this.#inferred = named === undefined || tf !== named;
+    for (const [openTime, open, high, low, close, volume] of held) out.push(this.#candle(openTime, open, high, low, close, volume, tf));
     this.#held = [];
   }
 

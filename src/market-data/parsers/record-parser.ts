@@ -13,6 +13,8 @@ export interface RecordParser {
   end?(out: MarketEvent[]): void;
   /** Why the last `malformed` outcome was malformed, for the one log line per file. */
   lastError?: string;
+  /** Something about the records read, none skipped (candles read with another timeframe than the name's): reported once, then cleared by the reader. */
+  warning?: string;
   /** Sequence breaks seen so far (depth books), when the format has sequences. */
   readonly gaps?: number;
 }
