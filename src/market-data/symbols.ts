@@ -7,6 +7,12 @@ const KNOWN_QUOTES = [
   'JPY', 'DAI', 'PAX', 'XRP', 'TRX', 'DOGE', 'USD',
 ].sort((a, b) => b.length - a.length);
 
+/** Known quotes that are money (fiat, stablecoins), not coins: `BTC-USDT` quotes BTC in USDT whoever writes it. */
+const MONEY_QUOTES: ReadonlySet<string> = new Set(KNOWN_QUOTES.filter((q) => !['BTC', 'ETH', 'BNB', 'XRP', 'TRX', 'DOGE'].includes(q)));
+
+/** Upbit's quote currencies, which it writes first (`KRW-BTC`, `BTC-XRP`, `USDT-ETH`). */
+const UPBIT_QUOTES: ReadonlySet<string> = new Set(['KRW', 'BTC', 'USDT']);
+
 /** Quotes a linear contract settles in; a contract quoted in anything else is inverse (settled in its base). */
 const STABLE_QUOTES: ReadonlySet<string> = new Set(['USDT', 'USDC', 'BUSD', 'FDUSD', 'TUSD', 'DAI']);
 
@@ -123,18 +129,31 @@ export function hintsFromFileName(fileName: string): NameHints {
     const tf = parseTimeframe(part);
     if (tf !== undefined && hints.timeframeMs === undefined) hints.timeframeMs = tf;
   }
-  // freqtrade pair form BASE_QUOTE or BASE_QUOTE_SETTLE as one dash-separated part
+  // freqtrade pair form BASE_QUOTE or BASE_QUOTE_SETTLE as one dash-separated part; in lower case (btc_usdt) only
+  // with a known quote, so that hftbacktest's usdm_btcusdt_… is not a market USDM/BTCUSDT.
   for (const part of dashParts) {
     const pieces = part.split('_');
-    if ((pieces.length === 2 || pieces.length === 3) && pieces.every((p) => p.length > 0 && isAlnum(p))) {
-      hints.market = pieces.length === 2 ? `${pieces[0]}/${pieces[1]}` : `${pieces[0]}/${pieces[1]}:${pieces[2]}`;
+    const upper = pieces.map((p) => p.toUpperCase());
+    if ((pieces.length === 2 || pieces.length === 3) && (pieces.every((p) => p.length > 0 && isAlnum(p) && !/^\d+$/.test(p)) || (upper.every((p) => p.length > 0 && isAlnum(p)) && KNOWN_QUOTES.includes(upper[1] as string) && (upper[2] === undefined || upper[2] === upper[1])))) {
+      hints.market = upper.length === 2 ? `${upper[0]}/${upper[1]}` : `${upper[0]}/${upper[1]}:${upper[2]}`;
       return hints;
     }
   }
-  // Upbit QUOTE-BASE form: KRW-BTC, BTC-ETH, USDT-BTC
-  if (dashParts.length >= 2 && ['KRW', 'BTC', 'USDT'].includes(dashParts[0] ?? '') && isAlnum(dashParts[1] ?? '')) {
-    hints.market = `${dashParts[1]}/${dashParts[0]}`;
-    return hints;
+  // Two currencies joined by a dash, in any case: Upbit's QUOTE-BASE (KRW-BTC, BTC-ETH, USDT-BTC), or BASE-QUOTE as
+  // other exchanges write them (BTC-USDT, ETH-USD): a KRW first, or a coin after an Upbit quote, is Upbit's;
+  // money after a coin (BTC-USDT, BTC-USD) is the quote, not the base.
+  const first = (dashParts[0] ?? '').toUpperCase();
+  const second = (dashParts[1] ?? '').toUpperCase();
+  if (dashParts.length >= 2 && /^[A-Z0-9]{2,12}$/.test(first) && /^[A-Z0-9]{2,12}$/.test(second) && !/^\d+$/.test(second)) {
+    if (first === 'KRW' || (UPBIT_QUOTES.has(first) && !MONEY_QUOTES.has(second) && !CONTRACT_PART.test(second))) {
+      hints.market = `${second}/${first}`;
+      return hints;
+    }
+    // Money only: after an exchange's name a coin is no quote (coinbase-BTC-USD is not COINBASE/BTC).
+    if (MONEY_QUOTES.has(second)) {
+      hints.market = `${first}/${second}`;
+      return hints;
+    }
   }
   // Binance's public data (data.binance.vision): SYMBOL-interval-YYYY-MM[-DD], e.g. ETHUSDT-5m-2021-01, and
   // SYMBOL-trades-… / SYMBOL-aggTrades-…
