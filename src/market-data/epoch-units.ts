@@ -3,6 +3,8 @@
  * time after it in that unit is at least the threshold. Shared by the parsers and the capture lines' stamps.
  */
 
+/** 1973 in seconds (1e8): a time below it is no time at all. */
+export const SECONDS = 1e8;
 /** 1973 in ms (1e11): a time below it is in seconds (or no time at all). */
 export const MILLISECONDS = 1e11;
 /** 5138 in ms (1e14): a time at or above it is in microseconds (Binance's public klines and spot trades since 2025). */

@@ -68,8 +68,9 @@ export function detectFormat(fileName: string, head: string): ReplayFormat | { r
     if (fields.length === 6 && fields.every((f) => Number.isFinite(Number(f)))) return 'candles-json';
     return { reason: `a JSON array whose first row [${fields.join(',')}] is neither candles nor trades` };
   }
-  // Headerless: freqtrade's six columns, or Binance's public klines (twelve; the open time in ms, or µs since 2025).
-  if (/^\d{12,16}(?:,[^,]+){5}(?:,[^,]*)*$/.test(firstLine)) return 'candles-csv';
+  // Headerless: freqtrade's six columns, or Binance's public klines (twelve; the open time in ms, or µs since 2025), or
+  // an export's with the open time in seconds.
+  if (/^\d{9,16}(?:,[^,]+){5}(?:,[^,]*)*$/.test(firstLine)) return 'candles-csv';
   if (/^\S+ -> /.test(firstLine)) return { reason: 'a REST answer capture, not a market data stream' };
   const line = parseCaptureLine(firstLine);
   if (typeof line === 'string' || !('error' in line)) return 'ws-capture';

@@ -2,7 +2,7 @@ import type { CandleEvent, MarketEvent, MarketSymbol } from '../../core/index.js
 import { MICROSECONDS as IMPORTED_MICROSECONDS, parseDecimal, POW10 as IMPORTED_POW10, type ParseOutcome, type RecordParser } from './record-parser.js';
 import { parseUtcTime } from './utc-time.js';
 import { candleHeaderColumns, TIME_COLUMN, unquote } from '../candle-header.js';
-import { MILLISECONDS as IMPORTED_MILLISECONDS, NANOSECONDS as IMPORTED_NANOSECONDS } from '../epoch-units.js';
+import { MILLISECONDS as IMPORTED_MILLISECONDS, NANOSECONDS as IMPORTED_NANOSECONDS, SECONDS as IMPORTED_SECONDS } from '../epoch-units.js';
 
 /** Local bindings: loaded as CommonJS (a reader thread under tsx) every use of an import is a getter call. */
 const POW10 = IMPORTED_POW10;
@@ -16,6 +16,8 @@ function span(ms: number): string {
 
 /** An open time below it is in seconds, or no time at all. */
 const MIN_OPEN_TIME = IMPORTED_MILLISECONDS;
+/** An open time below it is no time at all (1973 in seconds). */
+const MIN_OPEN_SECONDS = IMPORTED_SECONDS;
 
 /** Rows whose smallest spacing gives the timeframe when the file name has none. */
 const INFER_ROWS = 8;
@@ -127,8 +129,12 @@ export class CandleParser implements RecordParser {
       return 'malformed';
     }
     if (openTime < MIN_OPEN_TIME) {
-      this.lastError = `timestamp ${openTime} is before 1973: open times are epoch milliseconds (seconds?)`;
-      return 'malformed';
+      // Epoch seconds (Kraken's, Coinbase's and many exporters' candles), told by their size as the other units are.
+      if (openTime < MIN_OPEN_SECONDS) {
+        this.lastError = `timestamp ${openTime} is before 1973 in seconds and in milliseconds: not an epoch time`;
+        return 'malformed';
+      }
+      openTime *= 1000;
     }
     const tf = this.#timeframeMs;
     // While the rows for the timeframe are held, a named one already drops rows that open inside a candle of it.
