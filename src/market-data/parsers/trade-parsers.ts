@@ -127,6 +127,8 @@ export class BinanceVisionTradesParser implements RecordParser {
   lastError?: string;
   /** Where the time is (the maker flag follows it): 4 in `trades` rows, 5 in `aggTrades` rows. */
   readonly #timeAt: number;
+  /** The last id read: Binance numbers a market's trades (and aggregates) in order, so one not after it is a repeat. */
+  #lastId = -Infinity;
 
   constructor(
     private readonly market: MarketSymbol,
@@ -147,8 +149,17 @@ export class BinanceVisionTradesParser implements RecordParser {
       this.lastError = `bad trade row "${record}"`;
       return 'malformed';
     }
+    const id = idOf(f[0]);
+    if (id !== undefined) {
+      // Files joined with an overlap (daily files concatenated) repeat trades: each would count its volume twice.
+      if (id <= this.#lastId) {
+        this.lastError = `trade id ${id} ${id === this.#lastId ? 'repeats' : 'is before'} the last one read (${this.#lastId}): rows read twice (files joined with an overlap?)`;
+        return 'malformed';
+      }
+      this.#lastId = id;
+    }
     const ts = time >= MICROSECONDS ? Math.floor(time / 1000) : time;
-    out.push(trade(this.market, ts, price, amount, maker === 'true' ? 'sell' : 'buy', idOf(f[0])));
+    out.push(trade(this.market, ts, price, amount, maker === 'true' ? 'sell' : 'buy', id));
     return 'ok';
   }
 }
