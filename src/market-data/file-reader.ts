@@ -249,7 +249,8 @@ async function* parseRecords(file: string, text: AsyncGenerator<string>, options
     await text.return(undefined);
     throw err;
   }
-  const records = isJsonArrayFormat(format) ? splitJsonArrayRecords(text) : splitLines(text);
+  const json = isJsonArrayFormat(format);
+  const records = json ? splitJsonArrayRecords(text) : splitLines(text);
   const reorder = options.reorderWindowMs !== undefined && options.reorderWindowMs > 0 ? new ReorderBuffer(options.reorderWindowMs) : undefined;
   const lane = options.lane;
   if (lane !== undefined) stats.lanes = [lane.own.slice(0, -1)];
@@ -263,6 +264,11 @@ async function* parseRecords(file: string, text: AsyncGenerator<string>, options
         const n = ++lineNo;
         if (lane !== undefined && !laneTakes(lane, record)) continue;
         stats.records++;
+        // A blank line (trailing ones, a spreadsheet's empty rows) is no record in any line format, not a bad trade row.
+        if (record.length === 0 && !json) {
+          stats.ignored++;
+          continue;
+        }
         if (reorder === undefined && parsed.length >= PARSED_BATCH) {
           const ready = parsed;
           parsed = [];
