@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { CandleEvent, MarketEvent, MarketSymbol } from '../core/index.js';
-import { detectFormat, isJsonArrayFormat, type ReplayFormat } from './formats.js';
+import { detectFormat, isJsonArrayFormat, isJsonObjectsFormat, type ReplayFormat } from './formats.js';
 import { CandleParser } from './parsers/candle-parser.js';
 import type { RecordParser } from './parsers/record-parser.js';
 import {
@@ -12,6 +12,7 @@ import {
   TardisTradesCsvParser,
 } from './parsers/trade-parsers.js';
 import { WsCaptureParser } from './parsers/ws-capture-parser.js';
+import { UpbitCandlesParser } from './parsers/upbit-candles-parser.js';
 import { JsonRecordsError, splitByteLines, splitJsonArrayRecords, splitLines } from './record-splitter.js';
 import { detectFileFormat, laneTakes, type Lane } from './lanes.js';
 import { CandleColumns } from './candle-columns.js';
@@ -52,6 +53,9 @@ function parserFor(format: ReplayFormat, file: string, options: FileReadOptions,
       return new CandleParser(needMarket(), options.timeframeMs ?? hints.timeframeMs, true);
     case 'candles-json':
       return new CandleParser(needMarket(), options.timeframeMs ?? hints.timeframeMs, false);
+    case 'upbit-candles-json':
+      // Each candle names its market; a `unit` (minutes) its timeframe.
+      return new UpbitCandlesParser(options.market, options.timeframeMs, hints.timeframeMs);
     case 'binance-trades-csv':
       return new BinanceTradesCsvParser(options.market);
     case 'binance-vision-trades-csv':
@@ -250,7 +254,7 @@ async function* parseRecords(file: string, text: AsyncGenerator<string>, options
     throw err;
   }
   const json = isJsonArrayFormat(format);
-  const records = json ? splitJsonArrayRecords(text) : splitLines(text);
+  const records = json ? splitJsonArrayRecords(text, isJsonObjectsFormat(format)) : splitLines(text);
   const reorder = options.reorderWindowMs !== undefined && options.reorderWindowMs > 0 ? new ReorderBuffer(options.reorderWindowMs) : undefined;
   const lane = options.lane;
   if (lane !== undefined) stats.lanes = [lane.own.slice(0, -1)];

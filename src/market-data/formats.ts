@@ -5,6 +5,7 @@ import { parseCaptureLine } from './parsers/capture-line.js';
 export const REPLAY_FORMATS = [
   'candles-csv',
   'candles-json',
+  'upbit-candles-json',
   'binance-trades-csv',
   'binance-vision-trades-csv',
   'binance-vision-aggtrades-csv',
@@ -16,9 +17,14 @@ export const REPLAY_FORMATS = [
 
 export type ReplayFormat = (typeof REPLAY_FORMATS)[number];
 
-/** Records are lines, except in freqtrade's JSON arrays where they are the inner `[...]` rows. */
+/** Records are lines, except in JSON arrays where they are the inner `[...]` rows (freqtrade) or `{...}` objects (Upbit's REST candles). */
 export function isJsonArrayFormat(format: ReplayFormat): boolean {
-  return format === 'candles-json' || format === 'freqtrade-trades-json';
+  return format === 'candles-json' || format === 'freqtrade-trades-json' || format === 'upbit-candles-json';
+}
+
+/** The JSON arrays whose records are objects. */
+export function isJsonObjectsFormat(format: ReplayFormat): boolean {
+  return format === 'upbit-candles-json';
 }
 
 /** Binance's public trade files without their header (spot): the maker flag after a 12–16 digit time tells them from klines. */
@@ -58,6 +64,10 @@ export function detectFormat(fileName: string, head: string): ReplayFormat | { r
   if (firstLine.startsWith('exchange,symbol,timestamp,local_timestamp')) return tardisFormat(fileName, firstLine);
   if (firstLine.startsWith('timestamp,trade_id,price,quantity')) return 'nautilus-trades-csv';
   if (firstLine.startsWith('[')) {
+    // An array of objects: Upbit's REST candles as their answer was saved, or something else of which nothing is read.
+    if (/^\[\s*\{/.test(trimmed)) {
+      return /"candle_date_time_utc"\s*:/.test(trimmed) ? 'upbit-candles-json' : { reason: `a JSON array of objects that are not Upbit's REST candles (no candle_date_time_utc): ${trimmed.slice(0, 80)}` };
+    }
     const open = trimmed.indexOf('[', 1);
     const close = trimmed.indexOf(']', open + 1);
     if (open === -1 || close === -1) {

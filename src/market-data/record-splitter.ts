@@ -118,10 +118,15 @@ export class JsonRecordsError extends Error {
 
 /**
  * The inner arrays of a top-level JSON array of arrays (`[[1,2],[3,4]]`), each as the text between
- * its brackets (`1,2`). Records must not nest arrays (freqtrade's candle and trade rows do not).
- * Characters inside strings are skipped so a `]` in a string does not end a record.
+ * its brackets (`1,2`); with `objects`, the flat objects of an array of objects (`[{"a":1},{"a":2}]`,
+ * Upbit's REST candles), each as the text between its braces. Records must not nest arrays or objects
+ * (freqtrade's candle and trade rows and Upbit's candles do not). Characters inside strings are skipped
+ * so a `]` in a string does not end a record.
  */
-export async function* splitJsonArrayRecords(chunks: AsyncIterable<string>): AsyncGenerator<string[]> {
+export async function* splitJsonArrayRecords(chunks: AsyncIterable<string>, objects = false): AsyncGenerator<string[]> {
+  const open = objects ? 123 : 91;
+  const close = objects ? 125 : 93;
+  const opener = objects ? '{' : '[';
   let depth = 0; // 0 before the outer `[`, 1 between records, 2 inside a record
   let inString = false;
   let escaped = false;
@@ -144,12 +149,12 @@ export async function* splitJsonArrayRecords(chunks: AsyncIterable<string>): Asy
       }
       if (depth === 2) {
         if (c === 34) inString = true;
-        else if (c === 93) {
+        else if (c === close) {
           records.push(record + chunk.slice(recStart, i));
           count++;
           record = '';
           depth = 1;
-        } else if (c === 91) fail(`nested array inside a record near "${chunk.slice(Math.max(0, i - 20), i + 20)}"`);
+        } else if (c === 91 || (objects && c === 123)) fail(`nested ${c === 91 ? 'array' : 'object'} inside a record near "${chunk.slice(Math.max(0, i - 20), i + 20)}"`);
         continue;
       }
       if (c === 32 || c === 10 || c === 13 || c === 9) continue;
@@ -157,14 +162,14 @@ export async function* splitJsonArrayRecords(chunks: AsyncIterable<string>): Asy
       if (depth === 0) {
         if (c !== 91) fail(`expected "[" at the start, found "${chunk[i]}"`);
         depth = 1;
-      } else if (c === 91) {
+      } else if (c === open) {
         depth = 2;
         recStart = i + 1;
       } else if (c === 93) {
         depth = 0;
         ended = true;
       } else if (c !== 44) {
-        fail(`expected "[" "," or "]" between records, found "${chunk[i]}"`);
+        fail(`expected "${opener}" "," or "]" between records, found "${chunk[i]}"`);
       }
     }
     if (depth === 2) record += chunk.slice(recStart);
