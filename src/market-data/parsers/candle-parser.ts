@@ -28,6 +28,18 @@ const INFER_ROWS = 8;
  */
 const CHECK_ROWS = 32;
 
+const DAY = 86_400_000;
+
+/** Open times all at 00:00 UTC on a month's first day, 28 days apart or more: candles of calendar months (or quarters). */
+function calendarMonths(opens: readonly number[]): boolean {
+  if (opens.length < 2) return false;
+  for (let i = 0; i < opens.length; i++) {
+    const t = opens[i] as number;
+    if (t % DAY !== 0 || new Date(t).getUTCDate() !== 1 || (i > 0 && t - (opens[i - 1] as number) < 28 * DAY)) return false;
+  }
+  return true;
+}
+
 const gcd = (a: number, b: number): number => {
   while (b !== 0) [a, b] = [b, a % b];
   return a;
@@ -257,6 +269,10 @@ export class CandleParser implements RecordParser {
   #release(out: MarketEvent[]): void {
     const held = this.#held;
     const named = this.#named;
+    if (calendarMonths(held.map((row) => row[0]))) {
+      // No fixed timeframe stamps them at their close: with 28 days (or the name's) a 31-day month's candle is known days early.
+      throw new Error('its rows open on the first of each month (calendar-month candles): a month has no fixed length, and read with one each longer month\'s candle would be known before it closed; give candles of a fixed timeframe (1w or shorter)');
+    }
     let spacing = named === undefined ? Infinity : 0;
     for (let i = 1; i < held.length; i++) {
       const step = (held[i] as number[])[0] as number - ((held[i - 1] as number[])[0] as number);
