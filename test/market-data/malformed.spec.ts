@@ -240,3 +240,18 @@ describe('format override and early stop', () => {
     expect(again.events).toHaveLength(50_000);
   });
 });
+
+describe('numbers that are not finite', () => {
+  it('make a candle or trade row malformed: Infinity and 1e400 are numbers to Number(), no price', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coinrx-infinite-'));
+    const t = Date.UTC(2024, 3, 1);
+    writeFileSync(join(dir, 'AB_USDT-1h.csv'), `timestamp,open,high,low,close,volume\n${t},1,Infinity,1,1,5\n${t + 3_600_000},1e400,1e400,1e400,1e400,5\n${t + 7_200_000},1,2,0.5,1,Infinity\n${t + 10_800_000},1,2,0.5,1.5,5\n`);
+    const candles = await readAll([join(dir, 'AB_USDT-1h.csv')]);
+    expect(candles.events.map((e) => e.ts)).toEqual([t + 4 * 3_600_000]);
+    expect(candles.stats.files[0]).toMatchObject({ malformed: 3 });
+    writeFileSync(join(dir, 'ABUSDT-trades-2024-04.csv'), `1,5,1,5,${t},False,True\n2,Infinity,1,1,${t + 1},True,True\n3,5,1e400,1,${t + 2},True,True\n4,5,1,5,${t + 3},False,True\n`);
+    const trades = await readAll([join(dir, 'ABUSDT-trades-2024-04.csv')]);
+    expect(trades.events.map((e) => (e.kind === 'trade' ? e.id : 0))).toEqual([1, 4]);
+    expect(trades.stats.files[0]).toMatchObject({ malformed: 2 });
+  });
+});

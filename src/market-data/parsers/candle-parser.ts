@@ -135,8 +135,9 @@ export class CandleParser implements RecordParser {
       }
       openTime /= 1000;
     }
-    // Every price positive, volume non-negative, and low ≤ open, close ≤ high: else the row is garbage.
-    if (!(open > 0 && high > 0 && low > 0 && close > 0 && volume >= 0) || low > high || open > high || open < low || close > high || close < low) {
+    // Every price positive and finite (`Infinity`, `1e400` are numbers to Number()), volume finite and non-negative,
+    // and low ≤ open, close ≤ high: else the row is garbage.
+    if (!(open > 0 && high > 0 && low > 0 && close > 0 && volume >= 0 && high < Infinity && volume < Infinity) || low > high || open > high || open < low || close > high || close < low) {
       this.lastError = `bad OHLCV values "${record}"`;
       return 'malformed';
     }

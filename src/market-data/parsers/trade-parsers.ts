@@ -25,8 +25,9 @@ function side(text: string | undefined): TakerSide | undefined {
   return text === 'buy' ? 'buy' : text === 'sell' ? 'sell' : undefined;
 }
 
+/** A finite time, a positive finite price and amount (`Infinity` and `1e400` are numbers to Number()). */
 function validTrade(ts: number, price: number, amount: number): boolean {
-  return Number.isFinite(ts) && price > 0 && amount > 0;
+  return Number.isFinite(ts) && price > 0 && amount > 0 && price < Infinity && amount < Infinity;
 }
 
 /**
