@@ -108,6 +108,23 @@ function reportWarning(parser: RecordParser, line: number, record: string, file:
   options.onMalformed?.({ file, format: stats.format as ReplayFormat, line, reason, sample: record.slice(0, 200), kept: true });
 }
 
+/** A fault part-way through a file (a truncated gzip or zip, a JSON array cut short): what was read before it is used. */
+function isPartWay(err: unknown): boolean {
+  return err instanceof JsonRecordsError || (err instanceof ReplayFileError && err.partWay);
+}
+
+/**
+ * At a fault part-way, the records the parser holds (candles waiting for their timeframe, Upbit's answer)
+ * come out as at the file's end; one it cannot emit (a lone candle row without a timeframe) goes with the fault.
+ */
+function flushHeld(parser: RecordParser, out: MarketEvent[], lines: number, file: string, options: FileReadOptions, stats: FileStats): void {
+  try {
+    endRecords(parser, out, lines, file, options, stats);
+  } catch {
+    // The fault is the file's error; this one would hide it.
+  }
+}
+
 /** The end of a file's records: what the parser held comes out, and its warning if that made one. */
 function endRecords(parser: RecordParser, out: MarketEvent[], lines: number, file: string, options: FileReadOptions, stats: FileStats): void {
   parser.end?.(out);
@@ -294,6 +311,15 @@ async function* parseRecords(file: string, text: AsyncGenerator<string>, options
       }
     }
   } catch (err) {
+    if (isPartWay(err)) {
+      // What the parser holds and the reorder window are what the file gave before its fault (onFileError: 'count').
+      flushHeld(parser, parsed, lineNo, file, options, stats);
+      if (reorder !== undefined) {
+        for (const e of parsed) reorder.push(e, out);
+        reorder.flush(out);
+      } else out = parsed;
+      if (out.length > 0) yield finish(out);
+    }
     if (err instanceof JsonRecordsError) throw new ReplayFileError(file, `record ${err.recordsBefore + 1}: ${err.message}`, { partWay: true });
     throw err;
   }
@@ -329,26 +355,34 @@ async function* parseCandleBytes(file: string, chunks: AsyncGenerator<Buffer>, o
   const parseText = (record: string, n: number): void => {
     parseRecordInto(parser, record, parsed, n, file, options, stats);
   };
-  for await (const { bytes, bounds, count, final, more } of splitByteLines(chunks)) {
-    for (let i = 0; i < count * 2; i += 2) {
-      const start = bounds[i] as number;
-      const end = bounds[i + 1] as number;
-      const n = ++lineNo;
-      stats.records++;
-      if (parsed.length >= PARSED_BATCH) {
+  try {
+    for await (const { bytes, bounds, count, final, more } of splitByteLines(chunks)) {
+      for (let i = 0; i < count * 2; i += 2) {
+        const start = bounds[i] as number;
+        const end = bounds[i + 1] as number;
+        const n = ++lineNo;
+        stats.records++;
+        if (parsed.length >= PARSED_BATCH) {
+          const ready = parsed;
+          parsed = [];
+          yield finish(ready);
+        }
+        if (!parser.parseBytes(bytes, start, end, parsed)) parseText(bytes.toString('utf8', start, end), n);
+      }
+      // A last line without a newline goes out with what the parser's end adds; a line completed across two
+      // chunks goes out with the rest of its chunk.
+      if (!final && !more && parsed.length > 0) {
         const ready = parsed;
         parsed = [];
         yield finish(ready);
       }
-      if (!parser.parseBytes(bytes, start, end, parsed)) parseText(bytes.toString('utf8', start, end), n);
     }
-    // A last line without a newline goes out with what the parser's end adds; a line completed across two
-    // chunks goes out with the rest of its chunk.
-    if (!final && !more && parsed.length > 0) {
-      const ready = parsed;
-      parsed = [];
-      yield finish(ready);
+  } catch (err) {
+    if (isPartWay(err)) {
+      flushHeld(parser, parsed, lineNo, file, options, stats);
+      if (parsed.length > 0) yield finish(parsed);
     }
+    throw err;
   }
   endRecords(parser, parsed, lineNo, file, options, stats);
   if (parsed.length > 0) yield finish(parsed);
@@ -391,20 +425,29 @@ async function* parseCandleColumns(file: string, chunks: AsyncGenerator<Buffer>,
     if (parser.parseBytesToColumns(bytes, start, end, batch.values, batch.count * VALUES)) batch.count++;
     else parseText(bytes.toString('utf8', start, end), n);
   };
-  for await (const { bytes, bounds, count, final, more } of splitByteLines(chunks)) {
-    for (let i = 0; i < count * 2; i += 2) {
-      const n = ++lineNo;
-      stats.records++;
-      if (batch.count >= PARSED_BATCH) {
+  try {
+    for await (const { bytes, bounds, count, final, more } of splitByteLines(chunks)) {
+      for (let i = 0; i < count * 2; i += 2) {
+        const n = ++lineNo;
+        stats.records++;
+        if (batch.count >= PARSED_BATCH) {
+          yield finish(batch);
+          batch.count = 0;
+        }
+        parseRow(bytes, bounds[i] as number, bounds[i + 1] as number, n);
+      }
+      if (!final && !more && batch.count > 0) {
         yield finish(batch);
         batch.count = 0;
       }
-      parseRow(bytes, bounds[i] as number, bounds[i + 1] as number, n);
     }
-    if (!final && !more && batch.count > 0) {
-      yield finish(batch);
-      batch.count = 0;
+  } catch (err) {
+    if (isPartWay(err)) {
+      flushHeld(parser, text, lineNo, file, options, stats);
+      for (const e of text) batch.push(e as CandleEvent);
+      if (batch.count > 0) yield finish(batch);
     }
+    throw err;
   }
   endRecords(parser, text, lineNo, file, options, stats);
   for (const e of text) batch.push(e as CandleEvent);
