@@ -89,7 +89,8 @@ export async function expandPaths(paths: readonly string[]): Promise<{ file: str
         throw new ReplayFileError(full, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'a link to a file that does not exist' : `cannot read (${(err as Error).message})`, { cause: err });
       }
       if (entry.isDirectory()) walk(full);
-      else out.push({ file: full, fromDirectory: true });
+      // A pipe, socket or device is no data file: opening a pipe no one writes to waits forever.
+      else if (entry.isFile()) out.push({ file: full, fromDirectory: true });
     }
   };
   for (const p of paths) {
@@ -104,6 +105,8 @@ export async function expandPaths(paths: readonly string[]): Promise<{ file: str
       walked = new Set();
       walk(p);
       if (out.length === before) throw new ReplayFileError(p, 'the directory holds no data files');
+    } else if (!info.isFile()) {
+      throw new ReplayFileError(p, 'not a regular file (a pipe, socket or device): the readers need a file they can read from its start; save the data to a file');
     } else out.push({ file: p, fromDirectory: false });
   }
   return out;
