@@ -69,6 +69,25 @@ async function seriesOf(file: string, format: ReplayFormat, options: ReadOptions
   return { file, kind: 'trades', timeframeMs: undefined, first: head.ts, last: tail.ts };
 }
 
+/**
+ * Upbit's REST candles name their markets in their rows, and one answer may hold several: read through
+ * (they are small, 200 candles a request) for each market's span, so pages saved to two files that share
+ * a candle are refused as two candle files of one market would be.
+ */
+async function rowMarketSeries(file: string, options: ReadOptions): Promise<Map<MarketSymbol, Series>> {
+  const { readFileEvents } = await import('./file-reader.js');
+  const spans = new Map<MarketSymbol, { tf: number; first: number; last: number }>();
+  for await (const batch of readFileEvents(file, { ...options, format: 'upbit-candles-json', onFileError: 'count', skipUndetected: true }, emptyFileStats(file))) {
+    for (const e of batch) {
+      if (e.kind !== 'candle') continue;
+      const span = spans.get(e.market);
+      if (span === undefined) spans.set(e.market, { tf: e.ts - e.openTime, first: e.openTime, last: e.openTime });
+      else span.last = e.openTime;
+    }
+  }
+  return new Map([...spans].map(([market, { tf, first, last }]) => [market, { file, kind: 'candles', timeframeMs: tf, first, last }]));
+}
+
 /** The first two files of one market and kind that cannot be read as one series, said in one line. */
 function conflict(market: MarketSymbol, files: readonly Series[]): string | undefined {
   const candles = files.filter((s) => s.kind === 'candles');
@@ -102,25 +121,45 @@ function conflict(market: MarketSymbol, files: readonly Series[]): string | unde
  */
 export async function checkSameMarketFiles(inputs: readonly ReadInput[], options: ReadOptions): Promise<void> {
   const byName = new Map<MarketSymbol, string[]>();
+  // JSON files may be Upbit's REST candles, whose rows name their markets (whatever the file name says): read for them.
+  const json: string[] = [];
   for (const { file } of inputs) {
     const market = options.market ?? hintsFromFileName(basename(file)).market;
     if (market !== undefined) byName.set(market, [...(byName.get(market) ?? []), file]);
+    if (/\.json(?:\.gz|\.zip)?$/i.test(file)) json.push(file);
   }
-  for (const files of byName.values()) {
-    if (files.length < 2) continue;
+  const detect = async (file: string): Promise<ReplayFormat | undefined> => {
     const { detectFileFormat } = await import('./lanes.js');
+    const detected = options.format ?? (await detectFileFormat(file).catch(() => undefined));
+    return typeof detected === 'string' ? detected : undefined; // unreadable or not market data: the read says so
+  };
+  const fromRows = new Map<MarketSymbol, Series[]>();
+  const upbit = new Set<string>();
+  for (const file of json) {
+    if ((await detect(file)) !== 'upbit-candles-json') continue;
+    upbit.add(file);
+    for (const [market, series] of await rowMarketSeries(file, options)) fromRows.set(market, [...(fromRows.get(market) ?? []), series]);
+  }
+  for (const [name, all] of byName) {
+    const files = all.filter((file) => !upbit.has(file));
+    if (files.length < 2 && !fromRows.has(name)) continue;
     const byMarket = new Map<MarketSymbol, Series[]>();
     for (const file of files) {
-      const detected = options.format ?? (await detectFileFormat(file).catch(() => undefined));
-      if (typeof detected !== 'string') continue; // unreadable or not market data: the read says so
+      const detected = await detect(file);
+      if (detected === undefined) continue;
       const market = namedMarket(file, detected, options);
       if (market === undefined) continue;
       const series = await seriesOf(file, detected, options);
       if (series !== undefined) byMarket.set(market, [...(byMarket.get(market) ?? []), series]);
     }
     for (const [market, series] of byMarket) {
-      const message = conflict(market, series);
+      const message = conflict(market, [...series, ...(fromRows.get(market) ?? [])]);
+      fromRows.delete(market);
       if (message !== undefined) throw new InputError(message);
     }
+  }
+  for (const [market, series] of fromRows) {
+    const message = series.length > 1 ? conflict(market, series) : undefined;
+    if (message !== undefined) throw new InputError(message);
   }
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MarketEvent } from '../../src/core/index.js';
-import { detectFormat, openReplay, type MalformedInfo } from '../../src/market-data/index.js';
+import { detectFormat, openReplay, readAll, type MalformedInfo } from '../../src/market-data/index.js';
 
 const START = Date.UTC(2024, 1, 28, 23);
 const FIVE = 300_000;
@@ -81,5 +81,20 @@ describe("Upbit's REST candles as JSON", () => {
     expect(mixed.map((e) => e.ts)).toEqual([...mixed.map((e) => e.ts)].sort((a, b) => a - b));
     expect(mixed.filter((e) => e.market === 'XRP/BTC')).toHaveLength(20);
     expect(mixed.filter((e) => e.market === 'BTC/KRW')).toHaveLength(35);
+  });
+
+  it('refuses pages saved to two files that share a candle, as two candle files of one market, and reads separate pages', async () => {
+    // The markets are in the rows, not the names: the files were not checked, and the shared candle was read twice.
+    const sub = mkdtempSync(join(dir, 'pages-'));
+    writeFileSync(join(sub, 'page1.json'), JSON.stringify(newer));
+    writeFileSync(join(sub, 'page2.json'), JSON.stringify(older));
+    await expect(readAll([sub])).rejects.toThrow(/BTC\/KRW: .*page\d\.json and .*page\d\.json overlap \(candles opening from/);
+    writeFileSync(join(sub, 'page2.json'), JSON.stringify(candles.slice(0, 25).reverse()));
+    expect((await readAll([sub])).events.map((e) => e.ts)).toEqual(opens.map((t) => t + FIVE));
+    // A CSV of the market named by its name, beside an answer holding some of its candles.
+    const mixed = mkdtempSync(join(dir, 'mixed-'));
+    writeFileSync(join(mixed, 'KRW-BTC-5m.csv'), `timestamp,open,high,low,close,volume\n${opens.slice(20, 30).map((t) => `${t},1,2,0.5,1,1`).join('\n')}\n`);
+    writeFileSync(join(mixed, 'answer.json'), JSON.stringify(older));
+    await expect(readAll([mixed])).rejects.toThrow(/BTC\/KRW: .* overlap/);
   });
 });
