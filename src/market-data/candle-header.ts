@@ -4,8 +4,11 @@
  * of it (test/cli/backtest-import-graph.spec.ts).
  */
 
-/** Names of the open-time column in the headers of the tools that write candles (freqtrade, pandas, Binance's futures klines). */
-export const TIME_COLUMN = /^(?:timestamp|date|datetime|time|open_time)$/i;
+/**
+ * Names of the open-time column in the headers of the tools that write candles (freqtrade, pandas, Binance's
+ * futures klines, python-binance's `Open time`, CryptoDataDownload's `unix`).
+ */
+export const TIME_COLUMN = /^(?:timestamp|date|datetime|time|open[ _]?time|unix)$/i;
 const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
 
 /** A field without the double quotes R's write.csv and spreadsheet exports put around it. */
