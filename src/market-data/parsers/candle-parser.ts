@@ -157,8 +157,10 @@ export class CandleParser implements RecordParser {
         openTime > this.#lastOpen
           ? `a row opening ${span(openTime - this.#lastOpen)} after the last one, inside its ${span(least)} candle (${this.#inferred ? `the ${span(least)} is the ${this.#named === undefined ? 'smallest' : 'common'} spacing of the first rows: name the file with its timeframe, as BTC_USDT-5m.csv` : 'is the timeframe in the file name right?'})`
           : `${openTime === this.#lastOpen ? 'a second row' : 'a row out of order'} for open time ${new Date(openTime).toISOString()} (the last row read opened at ${new Date(this.#lastOpen).toISOString()})`;
+      if (openTime < this.#lastOpen && this.#lastOpen === this.#firstOpen) this.#newestFirst(openTime);
       return 'malformed';
     }
+    this.#firstOpen ??= openTime;
     if (tf === undefined) {
       this.#held.push([openTime, open, high, low, close, volume]);
       this.#lastOpen = openTime;
@@ -250,6 +252,25 @@ export class CandleParser implements RecordParser {
   }
 
   readonly #values = new Float64Array(6);
+
+  /** The first row's open time (it always comes through parse: rows are held until the timeframe is known). */
+  #firstOpen: number | undefined;
+  /** Rows after the first, each earlier than the one before, none after the first: the file runs newest first. */
+  #earlier = 0;
+  #earliest = Infinity;
+
+  /**
+   * A row earlier than the only one read so far. Two such in a row, each earlier than the last, are a file
+   * newest first (CryptoDataDownload's CSVs, Upbit's answers made CSV): read in order, every row but the first
+   * was dropped as out of order, a market's whole history lost to one warning. It is refused instead.
+   */
+  #newestFirst(openTime: number): void {
+    if (openTime >= this.#earliest) return;
+    this.#earliest = openTime;
+    if (++this.#earlier >= 2) {
+      throw new Error(`its rows run newest first (${new Date(this.#lastOpen).toISOString()}, then earlier): candles are read oldest first; sort the file by its open time`);
+    }
+  }
 
   /** Emits the rows held for the timeframe; a file of one row and no timeframe cannot be emitted (its timeframe is unknowable). */
   end(out?: MarketEvent[]): void {
