@@ -7,20 +7,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { MarketEvent } from '../../src/core/index.js';
-import { openReplay } from '../../src/market-data/index.js';
+import { readReplay } from '../helpers/replay-read.js';
 
 const START = Date.UTC(2017, 8, 1);
 const HOUR = 3_600_000;
 const opens = Array.from({ length: 60 }, (_, i) => START + i * HOUR);
 const ohlcv = (i: number): string => `${100 + i},${102 + i},${99 + i},${101 + i},${7 + i}`;
 
-async function read(file: string, readerThread: boolean): Promise<{ events: MarketEvent[]; malformed: number }> {
-  const source = openReplay([file], { readerThread });
-  const events: MarketEvent[] = [];
-  for await (const batch of source.batches()) events.push(...batch);
-  return { events, malformed: source.stats().malformed };
-}
+const read = readReplay;
 
 describe('candle open times in seconds', () => {
   it('reads them as the same candles as in milliseconds, with a header or without, CSV or JSON', async () => {

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { CandleEvent, MarketEvent } from '../../src/core/index.js';
-import { openReplay, type MalformedInfo } from '../../src/market-data/index.js';
+import type { CandleEvent } from '../../src/core/index.js';
+import { readReplay } from '../helpers/replay-read.js';
 
 const START = Date.UTC(2023, 6, 1);
 const HOUR = 3_600_000;
@@ -18,13 +18,7 @@ const FIVE = 300_000;
 const HEADER = 'timestamp,open,high,low,close,volume';
 const row = (t: number, i: number): string => `${t},${10 + i},${11 + i},${9 + i},${10.5 + i},${i + 1}`;
 
-async function read(file: string, readerThread: boolean): Promise<{ events: MarketEvent[]; infos: MalformedInfo[]; malformed: number }> {
-  const infos: MalformedInfo[] = [];
-  const source = openReplay([file], { readerThread, onMalformed: (i) => infos.push(i) });
-  const events: MarketEvent[] = [];
-  for await (const batch of source.batches()) events.push(...batch);
-  return { events, infos, malformed: source.stats().malformed };
-}
+const read = readReplay;
 
 describe('candle rows spaced wider than the timeframe in the file name', () => {
   const dir = mkdtempSync(join(tmpdir(), 'coinrx-candle-spacing-'));

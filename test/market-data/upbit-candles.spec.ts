@@ -8,8 +8,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { MarketEvent } from '../../src/core/index.js';
-import { detectFormat, openReplay, readAll, type MalformedInfo } from '../../src/market-data/index.js';
+import { detectFormat, readAll } from '../../src/market-data/index.js';
+import { readReplay } from '../helpers/replay-read.js';
 
 const START = Date.UTC(2024, 1, 28, 23);
 const FIVE = 300_000;
@@ -34,13 +34,7 @@ function upbitCandle(market: string, openTime: number, i: number, unit: number |
   };
 }
 
-async function read(file: string, readerThread: boolean): Promise<{ events: MarketEvent[]; infos: MalformedInfo[]; malformed: number }> {
-  const infos: MalformedInfo[] = [];
-  const source = openReplay([file], { readerThread, onMalformed: (i) => infos.push(i) });
-  const events: MarketEvent[] = [];
-  for await (const batch of source.batches()) events.push(...batch);
-  return { events, infos, malformed: source.stats().malformed };
-}
+const read = readReplay;
 
 describe("Upbit's REST candles as JSON", () => {
   const dir = mkdtempSync(join(tmpdir(), 'coinrx-upbit-candles-'));
