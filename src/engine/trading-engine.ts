@@ -182,6 +182,8 @@ export class TradingEngine {
   #awaitingPrices: boolean;
   /** A kill-switch trip seen on a live venue's balances: its confirming read asked for, or answered (#tripHeld). */
   #trip: 'reading' | 'read' | undefined;
+  /** A new equity peak seen on a live venue's balances, not yet confirmed by a later read: the lowest equity since, and whether that read is in (#peakHeld). */
+  #newPeak: { low: number; read: boolean } | undefined;
   /**
    * Positions settled during the market event being fed, not yet removed from the bot: telling the bot
    * is a step of its own that gates no order, so it waits until the event's orders have left (#settle).
@@ -605,7 +607,8 @@ export class TradingEngine {
     if (reason === undefined && this.#trip === 'read') this.#trip = undefined;
     if (!this.#awaitingPrices && (equityMatters(bot.value, bot.context, ts, equity) || ts - this.#sentEquityTs >= (this.#options.equityHeartbeatMs ?? 60_000)) && !(reason !== undefined && this.#tripHeld(reason, equity))) {
       this.#sentEquityTs = ts;
-      this.bot.send({ type: 'equity.update', ts, equity });
+      const peak = this.#peakHeld(bot.context.peakEquity, equity);
+      this.bot.send(peak === undefined ? { type: 'equity.update', ts, equity } : { type: 'equity.update', ts, equity, peak });
     }
     this.#checkDrained();
     for (const l of this.#listeners) l.onEquity?.(ts, equity, invested);
@@ -637,6 +640,41 @@ export class TradingEngine {
       }, lag);
     }
     return true;
+  }
+
+  /**
+   * The most of `equity` the bot may take as its peak, on a venue whose balance reads may be wrong for a moment
+   * (`Venue.balanceLagMs`): a new peak counts only once a read asked that much later is in, and then only as
+   * high as the lowest equity reported since it was first seen (undefined: no new peak, or a simulated venue,
+   * whose equity counts whole). The drawdown halt is measured from the peak and is for good: on one read alone,
+   * an accounts answer too high for a moment (a deposit counted twice) raised the peak, the next right read
+   * looked like a drawdown, and the bot halted (with `bot.onStop: liquidate`, sold everything) with nothing lost.
+   */
+  #peakHeld(peak: number, equity: number): number | undefined {
+    const venue = this.#options.venue;
+    const lag = venue.balanceLagMs ?? 0;
+    const heldNow = venue.heldNow?.bind(venue);
+    if (lag <= 0 || heldNow === undefined) return undefined;
+    if (!(equity > peak)) {
+      this.#newPeak = undefined;
+      return undefined;
+    }
+    const seen = this.#newPeak;
+    if (seen === undefined) {
+      const candidate = { low: equity, read: false };
+      this.#newPeak = candidate;
+      const drop = (): void => {
+        if (this.#newPeak === candidate) this.#newPeak = undefined;
+      };
+      this.#options.clock.setTimeout(() => {
+        heldNow(this.#options.quote).then((read) => (read === undefined ? drop() : void (candidate.read = true)), drop);
+      }, lag);
+      return peak;
+    }
+    seen.low = Math.min(seen.low, equity);
+    if (!seen.read) return peak;
+    this.#newPeak = undefined;
+    return seen.low;
   }
 
   /** Whether a position holds coins of a market with no price yet. */
