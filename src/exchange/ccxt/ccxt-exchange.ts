@@ -1,4 +1,4 @@
-import { BadResponse, BaseError, ExchangeNotAvailable, InvalidNonce, NetworkError, OrderNotFound, RateLimitExceeded, type Exchange as Ccxt } from 'ccxt';
+import { BadResponse, BaseError, ExchangeError, ExchangeNotAvailable, InvalidNonce, NetworkError, OrderNotFound, RateLimitExceeded, type Exchange as Ccxt } from 'ccxt';
 import { Subject, type Observable } from 'rxjs';
 import type { Balance, Clock, Exchange, LimitOrderRequest, MarketRules, Order, OrderEvent, RejectReason } from '../../core/index.js';
 import { baseOf, quoteOf, wallClock } from '../../core/index.js';
@@ -324,9 +324,16 @@ export class CcxtExchange implements Exchange {
       if (order) this.#apply(order, undefined, undefined, hasFee(answer, order.market));
       if (order?.status === 'open') this.#pollSoon();
     } catch (error) {
-      if (error instanceof OrderNotFound) {
+      // A refusal in other words than "not found" (Upbit's "이미 체결된 주문입니다.", "order already filled or
+      // canceled") says as little: the order is looked up at once, as after "not found". Before, the refusal was
+      // thrown, the caller dropped it, and the fill it hid waited for the next poll or the cancel's deadline.
+      const notFound = error instanceof OrderNotFound;
+      if (notFound || (error instanceof ExchangeError && !isTransient(error))) {
         // Already done or cancelled (a fill may have won the race), or never existed.
-        const order = await this.fetchOrder({ id: orderId, ...(known ? { market: known.market } : {}) }).catch(() => undefined);
+        let failed = false;
+        const order = await this.fetchOrder({ id: orderId, ...(known ? { market: known.market } : {}) }).catch(() => void (failed = true));
+        // Open, or not known to be done: another refusal (a permission, a suspended market) is the caller's as before.
+        if (!notFound && (failed || !order || order.status === 'open')) throw error;
         if (order && order.status === 'open') return;
         if (!order || order.status === 'filled' || (known && known.status !== 'open')) {
           this.#events.next({
