@@ -181,7 +181,7 @@ export class TradingEngine {
   /** Set by a restore until every restored position's coins have a price (#unpricedHolding, #reportEquity). */
   #awaitingPrices: boolean;
   /** A kill-switch trip seen on a live venue's balances: its confirming read asked for, or answered (#tripHeld). */
-  #trip: 'reading' | 'read' | undefined;
+  #trip: { read: boolean } | undefined;
   /** A new equity peak seen on a live venue's balances, not yet confirmed by a later read: the lowest equity since, and whether that read is in (#peakHeld). */
   #newPeak: { low: number; read: boolean } | undefined;
   /**
@@ -604,7 +604,8 @@ export class TradingEngine {
     // nothing lost (docs/restart.md).
     if (this.#awaitingPrices) this.#awaitingPrices = this.#unpricedHolding();
     const reason = bot.value === 'running' || bot.value === 'paused' ? killReason(bot.context, ts, equity) : undefined;
-    if (reason === undefined && this.#trip === 'read') this.#trip = undefined;
+    // A trip gone before its read answered is over: that read confirms no later trip (it was asked for this one).
+    if (reason === undefined) this.#trip = undefined;
     if (!this.#awaitingPrices && (equityMatters(bot.value, bot.context, ts, equity) || ts - this.#sentEquityTs >= (this.#options.equityHeartbeatMs ?? 60_000)) && !(reason !== undefined && this.#tripHeld(reason, equity))) {
       this.#sentEquityTs = ts;
       const peak = this.#peakHeld(bot.context.peakEquity, equity);
@@ -625,17 +626,24 @@ export class TradingEngine {
     const venue = this.#options.venue;
     const lag = venue.balanceLagMs ?? 0;
     const heldNow = venue.heldNow?.bind(venue);
-    if (lag <= 0 || heldNow === undefined || this.#trip === 'read') {
+    if (lag <= 0 || heldNow === undefined || this.#trip?.read === true) {
       this.#trip = undefined;
       return false;
     }
     if (this.#trip === undefined) {
-      this.#trip = 'reading';
+      const trip = { read: false };
+      this.#trip = trip;
       this.#options.log?.(`equity ${equity} ${this.#options.quote} trips the ${reason}: the balances are read again in ${lag / 1000} s before it acts`);
       this.#options.clock.setTimeout(() => {
         heldNow(this.#options.quote).then(
-          (read) => void (this.#trip = read === undefined ? undefined : 'read'),
-          () => void (this.#trip = undefined),
+          (read) => {
+            if (this.#trip !== trip) return;
+            if (read === undefined) this.#trip = undefined;
+            else trip.read = true;
+          },
+          () => {
+            if (this.#trip === trip) this.#trip = undefined;
+          },
         );
       }, lag);
     }
