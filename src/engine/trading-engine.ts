@@ -1,6 +1,6 @@
 import type { Subscription } from 'rxjs';
 import { createActor, enqueueActions, type Actor, type AnyActorRef, type InspectionEvent, type Snapshot } from 'xstate';
-import { baseOf, type Balance, type Decision, type MarketEvent, type OrderEvent, type PendingOrder, type Ranking, type TimerClock, type Venue } from '../core/index.js';
+import { baseOf, DAY_MS, type Balance, type Decision, type MarketEvent, type OrderEvent, type PendingOrder, type Ranking, type TimerClock, type Venue } from '../core/index.js';
 import type { Config } from '../config.js';
 import type { SimulatedExchangeSnapshot } from '../exchange/index.js';
 import { botMachine, bought, buyOrderAhead, cancelBuyAhead, clockIn, equityMatters, held, killReason, positionMachine, positionResult, rearmTimers, resultWithFee, settledByCancelAnswer, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
@@ -184,6 +184,8 @@ export class TradingEngine {
   #trip: { read: boolean } | undefined;
   /** A new equity peak seen on a live venue's balances, not yet confirmed by a later read: the lowest equity since, and whether that read is in (#peakHeld). */
   #newPeak: { low: number; read: boolean } | undefined;
+  /** A new UTC day seen on a live venue, its opening equity waiting for a read asked `balanceLagMs` later (#dayHeld). */
+  #newDay: { day: number; read: boolean } | undefined;
   /**
    * Positions settled during the market event being fed, not yet removed from the bot: telling the bot
    * is a step of its own that gates no order, so it waits until the event's orders have left (#settle).
@@ -606,7 +608,7 @@ export class TradingEngine {
     const reason = bot.value === 'running' || bot.value === 'paused' ? killReason(bot.context, ts, equity) : undefined;
     // A trip gone before its read answered is over: that read confirms no later trip (it was asked for this one).
     if (reason === undefined) this.#trip = undefined;
-    if (!this.#awaitingPrices && (equityMatters(bot.value, bot.context, ts, equity) || ts - this.#sentEquityTs >= (this.#options.equityHeartbeatMs ?? 60_000)) && !(reason !== undefined && this.#tripHeld(reason, equity))) {
+    if (!this.#awaitingPrices && (equityMatters(bot.value, bot.context, ts, equity) || ts - this.#sentEquityTs >= (this.#options.equityHeartbeatMs ?? 60_000)) && (reason !== undefined ? !this.#tripHeld(reason, equity) : !this.#dayHeld(bot.context.day, ts))) {
       this.#sentEquityTs = ts;
       const peak = this.#peakHeld(bot.context.peakEquity, equity);
       this.bot.send(peak === undefined ? { type: 'equity.update', ts, equity } : { type: 'equity.update', ts, equity, peak });
@@ -683,6 +685,39 @@ export class TradingEngine {
     if (!seen.read) return peak;
     this.#newPeak = undefined;
     return seen.low;
+  }
+
+  /**
+   * Whether the first equity update of a new UTC day waits, on a venue whose balance reads may be wrong for a
+   * moment (`Venue.balanceLagMs`): the bot takes the day's opening equity, from which the daily loss limit is
+   * measured, from it. It is sent once a read asked that much later is in (the report after that read). On one
+   * read alone, an accounts answer too high for a moment at the day's first report opened the day there, and the
+   * next right read tripped the daily loss limit (its confirming read, right too, confirmed it) with nothing lost.
+   */
+  #dayHeld(day: number, ts: number): boolean {
+    const venue = this.#options.venue;
+    const lag = venue.balanceLagMs ?? 0;
+    const heldNow = venue.heldNow?.bind(venue);
+    const today = Math.floor(ts / DAY_MS);
+    if (lag <= 0 || heldNow === undefined || today === day) {
+      this.#newDay = undefined;
+      return false;
+    }
+    const pending = this.#newDay;
+    if (pending?.day === today) {
+      if (!pending.read) return true;
+      this.#newDay = undefined;
+      return false;
+    }
+    const asked = { day: today, read: false };
+    this.#newDay = asked;
+    const drop = (): void => {
+      if (this.#newDay === asked) this.#newDay = undefined;
+    };
+    this.#options.clock.setTimeout(() => {
+      heldNow(this.#options.quote).then((read) => (read === undefined ? drop() : void (asked.read = true)), drop);
+    }, lag);
+    return true;
   }
 
   /** Whether a position holds coins of a market with no price yet. */

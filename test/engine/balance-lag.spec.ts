@@ -80,6 +80,11 @@ describe.skipIf(skipWithoutRedis())('an account endpoint that answers an empty l
       for (let i = 0; i < n; i++, minute++) kernel.feed({ kind: 'trade', market: 'XRP/KRW', ts: t0 + minute * 60_000, price: 3_000, amount: 1_000 } satisfies TradeEvent);
     };
     batches(4);
+    // The day's opening equity is taken once a read 5 s after its first report is in (unconfirmed-day-open.spec.ts).
+    await waitFor(() => {
+      batches(1);
+      return kernel.engine.bot.getSnapshot().context.dayOpenEquity === 1_000_000;
+    }, 'the day opened', 10_000, 200);
     expect(kernel.engine.bot.getSnapshot().value).toBe('running');
     const accounts = (body: string): void => {
       proxy.rule = (method, p) => (method === 'GET' && p === '/v1/accounts' ? { kind: 'replace', status: 200, body, contentType: 'application/json' } : { kind: 'forward' });

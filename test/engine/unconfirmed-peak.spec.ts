@@ -47,11 +47,11 @@ describe.skipIf(skipWithoutRedis())('an account endpoint that answers too much f
       proxy.rule = (method, p) => (body !== undefined && method === 'GET' && p === '/v1/accounts' ? { kind: 'replace', status: 200, body, contentType: 'application/json' } : { kind: 'forward' });
     };
     batches(4);
-    // The first equity is a new peak too: it counts once its confirming read is in.
+    // The first equity is a new peak too: it counts once its confirming read is in (after the day's opening's own).
     await waitFor(() => {
       batches(1);
       return bot().context.peakEquity === 1_000_000;
-    }, 'the first peak confirmed', 10_000, 200);
+    }, 'the first peak confirmed', 20_000, 200);
 
     // One read doubles the KRW, the next is right again.
     accounts(krw(2_000_000));
