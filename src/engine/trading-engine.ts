@@ -217,6 +217,12 @@ export class TradingEngine {
   #lastEventTs = -Infinity;
   /** Markets whose last orders the exchange refused: the strategy's buys and sells of them wait (see RejectCooldown). */
   readonly #cooldown = new RejectCooldown();
+  /**
+   * Exits asked for while their market cooled down after a refusal, by position id (the exit's reason): carried
+   * out at the first batch after the wait (#retryExits). The strategy asks an exit once per position state, so
+   * one dropped there was never asked again: after a single refused sell, the position held on with no exit.
+   */
+  readonly #deferredExits = new Map<string, string>();
   /** End of the feature batch being filled (the pipeline's rule, features.every): the first event past it closes the batch. */
   #batchEnd = -Infinity;
   readonly #batchEvery: number;
@@ -345,6 +351,7 @@ export class TradingEngine {
         this.#last.note(batch.snapshots);
         this.#inputs.next({ kind: 'features', ts: batch.ts, snapshots: batch.snapshots });
         if (this.#warming) return;
+        if (this.#deferredExits.size > 0) this.#retryExits();
         // Buys the strategy asked for since the last ranking (a coin still ranked after its position ended).
         this.#flushBuys(this.#now);
         this.#reportEquity(this.#now);
@@ -742,8 +749,10 @@ export class TradingEngine {
         return;
       case 'SELL':
         if (!tracked) this.#outcome(decision, 'no-position');
-        else if (this.#cooldown.cooling(decision.market, this.#now)) this.#outcome(decision, 'cooling-down');
-        else this.#sell(tracked, decision.price ?? this.#exitPrice(decision.market), decision.reason, decision);
+        else if (this.#cooldown.cooling(decision.market, this.#now)) {
+          this.#outcome(decision, 'cooling-down');
+          this.#deferredExits.set(tracked.positionId, decision.reason);
+        } else this.#sell(tracked, decision.price ?? this.#exitPrice(decision.market), decision.reason, decision);
         return;
       case 'CANCEL_BUY':
         if (tracked) this.#cancelBuy(tracked, decision.ts);
@@ -1061,6 +1070,21 @@ export class TradingEngine {
   }
 
   /** Carries out the strategy's SELL `decision` (its outcome is reported). */
+  /** The exits deferred by a cooldown (#deferredExits) whose market no longer cools down: placed at the exit price now. */
+  #retryExits(): void {
+    for (const [positionId, reason] of [...this.#deferredExits]) {
+      const t = this.#positions.get(positionId);
+      if (t === undefined || this.#state(t) !== 'holding') {
+        this.#deferredExits.delete(positionId);
+        continue;
+      }
+      if (this.#cooldown.cooling(t.market, this.#now)) continue;
+      this.#deferredExits.delete(positionId);
+      const exit = this.#exit(t, this.#exitPrice(t.market), reason);
+      if (exit.event) this.#send(positionId, exit.event);
+    }
+  }
+
   #sell(t: Tracked, price: number, reason: string, decision: Decision): void {
     const exit = this.#exit(t, price, reason);
     this.#outcome(decision, exit.outcome);
