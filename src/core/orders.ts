@@ -70,6 +70,11 @@ export type OrderEvent =
       readonly side: OrderSide;
       readonly reason: RejectReason;
       readonly message: string;
+      /**
+       * No refusal: the exchange could not be reached or answer in time (5xx, 429, the network, a lost answer)
+       * through every attempt, and the order was not made. Absent: the exchange refused it.
+       */
+      readonly transient?: true;
     };
 
 export interface Fill {

@@ -969,8 +969,11 @@ export class TradingEngine {
       return;
     }
     for (const l of this.#listeners) l.onOrderEvent?.(event);
-    if (event.type === 'order.rejected') this.#cooldown.refused(event.market, this.#now);
-    else if (event.type === 'order.accepted') this.#cooldown.accepted(event.order.market);
+    // An exit the exchange failed to take (a 5xx storm through every attempt) is asked again at once: the wait is for
+    // refusals that do not go away by themselves; after a storm of two seconds, a stop-loss waited a minute, then two.
+    if (event.type === 'order.rejected') {
+      if (!(event.transient && event.side === 'sell')) this.#cooldown.refused(event.market, this.#now);
+    } else if (event.type === 'order.accepted') this.#cooldown.accepted(event.order.market);
     if (this.#positions.has(positionIdOf(clientId))) {
       if (this.#cancelling === positionIdOf(clientId)) this.#cancelAnswers.push(event);
       else this.#deliver(event);

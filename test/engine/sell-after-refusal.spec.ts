@@ -89,4 +89,18 @@ describe.skipIf(skipWithoutRedis())('an exit whose sell was refused', () => {
     expect(s.selling[1]! - at).toBeLessThan(62_000);
     expect(s.sells.some((d) => d.outcome === 'cooling-down')).toBe(true);
   }, 60_000);
+
+  it('not taken through a 5xx storm of two seconds (no refusal): the exit is placed again at the next batches, not a minute later', async () => {
+    const s = await holding();
+    const at = await refusedOnce(s, { kind: 'refuse', status: 503, body: '<html>503 Service Temporarily Unavailable</html>', contentType: 'text/html' });
+    expect(s.rejects[0]?.message).toMatch(/no acknowledgement after 4 attempts/);
+    for (let i = 0; i < 10; i++) {
+      s.trade(3_100, 1_000);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await waitFor(() => asks(s.server) >= 1, 'the sell placed again', 5_000);
+    expect(s.selling.length).toBeGreaterThanOrEqual(2);
+    expect(s.selling[1]! - at).toBeLessThanOrEqual(3_000);
+    expect(s.sells.some((d) => d.outcome === 'cooling-down')).toBe(false);
+  }, 60_000);
 });

@@ -303,7 +303,7 @@ export class CcxtExchange implements Exchange {
       return look.order;
     }
     const message = `no acknowledgement after ${attempts} attempts: ${this.#dialect.rejectOf(lastError).message}`;
-    return look.answered ? this.#reject(request, 'exchange_error', message) : this.#unknown(request, message);
+    return look.answered ? this.#reject(request, 'exchange_error', message, true) : this.#unknown(request, message);
   }
 
   /**
@@ -606,7 +606,7 @@ export class CcxtExchange implements Exchange {
       }
       if (!look.answered) continue;
       if (++notFound >= notFoundToReject) {
-        this.#reject(request, 'exchange_error', `not found on the exchange after ${why}`);
+        this.#reject(request, 'exchange_error', `not found on the exchange after ${why}`, true);
         return;
       }
     }
@@ -687,8 +687,10 @@ export class CcxtExchange implements Exchange {
     return this.#feeChecks.size;
   }
 
-  #reject(request: LimitOrderRequest, reason: RejectReason, message: string): undefined {
-    this.#events.next({ type: 'order.rejected', ts: this.#clock.now(), clientId: request.clientId, market: request.market, side: request.side, reason, message });
+  /** `transient`: no refusal, the exchange not reached or not answering through every attempt (OrderEvent). */
+  #reject(request: LimitOrderRequest, reason: RejectReason, message: string, transient = false): undefined {
+    const event = { type: 'order.rejected', ts: this.#clock.now(), clientId: request.clientId, market: request.market, side: request.side, reason, message } as const;
+    this.#events.next(transient ? { ...event, transient: true } : event);
     return undefined;
   }
 
