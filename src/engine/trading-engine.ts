@@ -223,6 +223,8 @@ export class TradingEngine {
    * one dropped there was never asked again: after a single refused sell, the position held on with no exit.
    */
   readonly #deferredExits = new Map<string, string>();
+  /** The bot's stop ran its `liquidate` policy in this process (#liquidateLeft). */
+  #liquidating = false;
   /** End of the feature batch being filled (the pipeline's rule, features.every): the first event past it closes the batch. */
   #batchEnd = -Infinity;
   readonly #batchEvery: number;
@@ -296,14 +298,15 @@ export class TradingEngine {
         // sendTo (what a position is told — which buys to cancel, the exit order of a holding — is the
         // engine's to say: the positions' state and the venue's rules).
         cancelOpenBuys: enqueueActions(({ enqueue }) => cancelOpenBuys(this.#positions.values(), (t) => this.#state(t), this.#now, (t, event) => enqueue.sendTo(t.ref, event))),
-        liquidateHoldings: enqueueActions(({ enqueue }) =>
+        liquidateHoldings: enqueueActions(({ enqueue }) => {
+          this.#liquidating = true;
           liquidateHoldings(
             this.#positions.values(),
             (t) => this.#state(t),
             (t) => this.#exit(t, this.#exitPrice(t.market), 'liquidate').event,
             (t, event) => enqueue.sendTo(t.ref, event),
-          ),
-        ),
+          );
+        }),
       },
     });
     const input = { botId: config.botId, dailyLossLimit: config.bot.dailyLossLimit, maxDrawdown: config.bot.maxDrawdown, onStop: config.bot.onStop };
@@ -352,6 +355,7 @@ export class TradingEngine {
         this.#inputs.next({ kind: 'features', ts: batch.ts, snapshots: batch.snapshots });
         if (this.#warming) return;
         if (this.#deferredExits.size > 0) this.#retryExits();
+        if (this.#liquidating) this.#liquidateLeft();
         // Buys the strategy asked for since the last ranking (a coin still ranked after its position ended).
         this.#flushBuys(this.#now);
         this.#reportEquity(this.#now);
@@ -1073,6 +1077,27 @@ export class TradingEngine {
   }
 
   /** Carries out the strategy's SELL `decision` (its outcome is reported). */
+  /**
+   * A live bot stopped with the `liquidate` policy sells, at each batch, every position in `holding` its stop left:
+   * one whose liquidation sell was refused or failed (a 5xx storm at the kill switch), or that came to hold coins
+   * after the stop (a buy filled in part, then cancelled by it). The stop sold only those holding at that moment,
+   * once: the rest kept their coins, with only the strategy's own exits. Live only (`Venue.balanceLagMs`): a
+   * backtest liquidates as it always has.
+   */
+  #liquidateLeft(): void {
+    const bot = this.bot.getSnapshot();
+    if (bot.value === 'running' || bot.value === 'paused') {
+      this.#liquidating = false;
+      return;
+    }
+    if (!((this.#options.venue.balanceLagMs ?? 0) > 0)) return;
+    for (const t of this.#positions.values()) {
+      if (this.#state(t) !== 'holding' || this.#cooldown.cooling(t.market, this.#now)) continue;
+      const exit = this.#exit(t, this.#exitPrice(t.market), 'liquidate');
+      if (exit.event) this.#send(t.positionId, exit.event);
+    }
+  }
+
   /** The exits deferred by a cooldown (#deferredExits) whose market no longer cools down: placed at the exit price now. */
   #retryExits(): void {
     for (const [positionId, reason] of [...this.#deferredExits]) {
