@@ -75,6 +75,8 @@ export type OrderEvent =
        * through every attempt, and the order was not made. Absent: the exchange refused it.
        */
       readonly transient?: true;
+      /** When the exchange takes orders again (a ban's end, `banned`; epoch ms), where it said. */
+      readonly retryAt?: number;
     };
 
 export interface Fill {

@@ -976,7 +976,9 @@ export class TradingEngine {
     // An exit the exchange failed to take (a 5xx storm through every attempt) is asked again at once: the wait is for
     // refusals that do not go away by themselves; after a storm of two seconds, a stop-loss waited a minute, then two.
     if (event.type === 'order.rejected') {
-      if (!(event.transient && event.side === 'sell')) this.#cooldown.refused(event.market, this.#now);
+      // A sell refused during a ban waits for the ban's end, not a doubling wait past it.
+      if (event.side === 'sell' && event.retryAt !== undefined) this.#cooldown.refusedUntil(event.market, event.retryAt);
+      else if (!(event.transient && event.side === 'sell')) this.#cooldown.refused(event.market, this.#now);
     } else if (event.type === 'order.accepted') this.#cooldown.accepted(event.order.market);
     if (this.#positions.has(positionIdOf(clientId))) {
       if (this.#cancelling === positionIdOf(clientId)) this.#cancelAnswers.push(event);

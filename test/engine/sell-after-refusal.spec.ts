@@ -30,6 +30,8 @@ interface Setup {
   /** Event times the position entered `selling`. */
   readonly selling: number[];
   trade(price: number, stepMs?: number): number;
+  /** A trade stamped now (event time following this machine's clock, as live). */
+  tradeNow(price: number): number;
 }
 
 /** A position holding 20 XRP bought at about 3,000 KRW, on 1 s batches of event time two hours ago. */
@@ -56,7 +58,8 @@ async function holding(): Promise<Setup> {
   await waitFor(() => node.account.getOpenOrders().length === 1, 'the buy resting', 5_000);
   server.fillOrder(node.account.getOpenOrders()[0]!.id);
   await waitFor(() => kernel.engine.openPositions()[0]?.state === 'holding', 'holding', 5_000);
-  return { server, proxy, node, kernel, sells, rejects, selling, trade };
+  const tradeNow = (price: number): number => trade(price, Math.max(1, Date.now() - ts));
+  return { server, proxy, node, kernel, sells, rejects, selling, trade, tradeNow };
 }
 
 const asks = (server: UpbitServer): number => server.requestsTo('/v1/orders', 'POST').filter((r) => r.body?.['side'] === 'ask').length;
@@ -102,5 +105,25 @@ describe.skipIf(skipWithoutRedis())('an exit whose sell was refused', () => {
     expect(s.selling.length).toBeGreaterThanOrEqual(2);
     expect(s.selling[1]! - at).toBeLessThanOrEqual(3_000);
     expect(s.sells.some((d) => d.outcome === 'cooling-down')).toBe(false);
+  }, 60_000);
+
+  it('refused during a ban (418, "Blocked for 3 seconds"): the exit is placed again at the ban’s end, not a doubling wait past it', async () => {
+    const s = await holding();
+    s.proxy.rule = (method, p) =>
+      method === 'POST' && p === '/v1/orders' ? { kind: 'refuse', status: 418, body: JSON.stringify({ error: { name: 'blocked', message: 'Blocked for 3 seconds after repeated 429s.' } }) } : { kind: 'forward' };
+    // From here the event time is this machine's clock, as live.
+    const start = Date.now();
+    await waitFor(() => {
+      s.tradeNow(3_100);
+      return s.rejects.length > 0;
+    }, 'the sell refused for the ban', 10_000, 200);
+    s.proxy.rule = () => ({ kind: 'forward' });
+    expect(s.rejects[0]?.message).toMatch(/banned/);
+    await waitFor(() => {
+      s.tradeNow(3_100);
+      return asks(s.server) >= 1;
+    }, 'the sell placed after the ban', 10_000, 200);
+    // The ban's 3 s and a batch or two, not the minute of a first refusal.
+    expect(Date.now() - start).toBeLessThan(8_000);
   }, 60_000);
 });

@@ -270,7 +270,7 @@ export class CcxtExchange implements Exchange {
             if (look.order) return look.order;
             if (!look.answered) return this.#unknown(request, this.#dialect.rejectOf(error).message);
           }
-          if (error instanceof ExchangeBannedError) return this.#reject(request, 'banned', error.message);
+          if (error instanceof ExchangeBannedError) return this.#reject(request, 'banned', error.message, false, error.until);
           const e = this.#dialect.rejectOf(error);
           return this.#reject(request, e.reason, e.message);
         }
@@ -688,9 +688,9 @@ export class CcxtExchange implements Exchange {
   }
 
   /** `transient`: no refusal, the exchange not reached or not answering through every attempt (OrderEvent). */
-  #reject(request: LimitOrderRequest, reason: RejectReason, message: string, transient = false): undefined {
+  #reject(request: LimitOrderRequest, reason: RejectReason, message: string, transient = false, retryAt?: number): undefined {
     const event = { type: 'order.rejected', ts: this.#clock.now(), clientId: request.clientId, market: request.market, side: request.side, reason, message } as const;
-    this.#events.next(transient ? { ...event, transient: true } : event);
+    this.#events.next({ ...event, ...(transient ? { transient: true as const } : {}), ...(retryAt !== undefined ? { retryAt } : {}) });
     return undefined;
   }
 
