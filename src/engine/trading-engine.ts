@@ -73,6 +73,9 @@ export interface EngineOptions {
   readonly log?: (line: string) => void;
 }
 
+
+/** How long a kill-switch trip waits, live, for a trade of each held coin after it (TradingEngine.#tripHeld). */
+const TRIP_PRICE_WAIT_MS = 60_000;
 /** What the engine must remember to continue a run exactly where it was. */
 export interface EngineCheckpoint {
   readonly v: 1;
@@ -181,7 +184,7 @@ export class TradingEngine {
   /** Set by a restore until every restored position's coins have a price (#unpricedHolding, #reportEquity). */
   #awaitingPrices: boolean;
   /** A kill-switch trip seen on a live venue's balances: its confirming read asked for, or answered (#tripHeld). */
-  #trip: { read: boolean } | undefined;
+  #trip: { read: boolean; since: number } | undefined;
   /** A new equity peak seen on a live venue's balances, not yet confirmed by a later read: the lowest equity since, and whether that read is in (#peakHeld). */
   #newPeak: { low: number; read: boolean } | undefined;
   /** A new UTC day seen on a live venue, its opening equity waiting for a read asked `balanceLagMs` later (#dayHeld). */
@@ -639,12 +642,21 @@ export class TradingEngine {
     const venue = this.#options.venue;
     const lag = venue.balanceLagMs ?? 0;
     const heldNow = venue.heldNow?.bind(venue);
-    if (lag <= 0 || heldNow === undefined || this.#trip?.read === true) {
+    if (lag <= 0 || heldNow === undefined) {
+      this.#trip = undefined;
+      return false;
+    }
+    if (this.#trip?.read === true) {
+      // Prices are confirmed too: each coin the positions hold priced by a trade after the trip was first seen. One
+      // print far from the market (a fat-finger sale in a thin market) stays its last price until the next trade,
+      // and the read above re-reads balances only. A minute at most: a coin that no longer trades holds no trip for good.
+      if (this.#pricedBefore(this.#trip.since) && this.#lastEventTs - this.#trip.since < TRIP_PRICE_WAIT_MS) return true;
       this.#trip = undefined;
       return false;
     }
     if (this.#trip === undefined) {
-      const trip = { read: false };
+      // Since the newest event: the print itself can be later than the batch that reported it.
+      const trip = { read: false, since: Math.max(this.#now, this.#lastEventTs) };
       this.#trip = trip;
       this.#options.log?.(`equity ${equity} ${this.#options.quote} trips the ${reason}: the balances are read again in ${lag / 1000} s before it acts`);
       this.#options.clock.setTimeout(() => {
@@ -729,6 +741,16 @@ export class TradingEngine {
       heldNow(this.#options.quote).then((read) => (read === undefined ? drop() : void (asked.read = true)), drop);
     }, lag);
     return true;
+  }
+
+  /** Whether a position holds coins of a market whose last price is not later than `ts`. */
+  #pricedBefore(ts: number): boolean {
+    for (const t of this.#positions.values()) {
+      if (held((t.ref.getSnapshot() as { context: PositionContext }).context) <= 0) continue;
+      const seen = this.portfolio.lastSeen(t.market);
+      if (seen === undefined || seen.ts <= ts) return true;
+    }
+    return false;
   }
 
   /** Whether a position holds coins of a market with no price yet. */
