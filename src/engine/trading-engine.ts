@@ -186,7 +186,7 @@ export class TradingEngine {
   /** A kill-switch trip seen on a live venue's balances: its confirming read asked for, or answered (#tripHeld). */
   #trip: { read: boolean; since: number } | undefined;
   /** A new equity peak seen on a live venue's balances, not yet confirmed by a later read: the lowest equity since, and whether that read is in (#peakHeld). */
-  #newPeak: { low: number; read: boolean } | undefined;
+  #newPeak: { low: number; read: boolean; since: number } | undefined;
   /** A new UTC day seen on a live venue, its opening equity waiting for a read asked `balanceLagMs` later (#dayHeld). */
   #newDay: { day: number; read: boolean } | undefined;
   /**
@@ -694,7 +694,7 @@ export class TradingEngine {
     }
     const seen = this.#newPeak;
     if (seen === undefined) {
-      const candidate = { low: equity, read: false };
+      const candidate = { low: equity, read: false, since: Math.max(this.#now, this.#lastEventTs) };
       this.#newPeak = candidate;
       const drop = (): void => {
         if (this.#newPeak === candidate) this.#newPeak = undefined;
@@ -705,7 +705,8 @@ export class TradingEngine {
       return peak;
     }
     seen.low = Math.min(seen.low, equity);
-    if (!seen.read) return peak;
+    // And each held coin traded since (a print far above the market, its market then silent, is no peak).
+    if (!seen.read || this.#pricedBefore(seen.since)) return peak;
     this.#newPeak = undefined;
     return seen.low;
   }

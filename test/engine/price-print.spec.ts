@@ -67,4 +67,44 @@ describe.skipIf(skipWithoutRedis())('a trade printed far from the market', () =>
     }, 'the kill switch on a real fall', 15_000, 200);
     expect(bot().context.stopReason).toBe('kill-switch: daily loss limit');
   }, 60_000);
+
+  it('far above the market does not raise the equity peak (and trip the drawdown halt at the next right price)', async () => {
+    await sessions.start();
+    const server = sessions.closeAfter(await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000 }, markets: [{ code: 'KRW-XRP', price: 3_000 }, { code: 'KRW-BTC', price: 50_000_000 }] }));
+    const lines: string[] = [];
+    const exchange = new CcxtExchange({ restUrl: server.restUrl, wsUrl: server.wsUrl, apiKey: server.accessKey, secret: server.secretKey, pollIntervalMs: 100 });
+    const node = await sessions.node(exchange, lines, server.restUrl);
+    const kernel = node.start();
+    await waitFor(() => lines.includes('reconciled; trading'), 'trading', 10_000);
+    const dayMs = 86_400_000;
+    let ts = Math.min(Date.now() - 60 * 60_000, (Math.floor((Date.now() - 60 * 60_000) / dayMs) + 1) * dayMs - 50 * 60_000);
+    const trade = (market: string, price: number, stepMs: number): void => void kernel.feed({ kind: 'trade', market, ts: (ts += stepMs), price, amount: 1 } satisfies TradeEvent);
+    for (let m = 0; m < 6; m++) trade('XRP/KRW', 2_990 + m * 2, 60_000);
+    await waitFor(() => node.account.getOpenOrders().length === 1, 'the buy resting', 5_000);
+    server.fillOrder(node.account.getOpenOrders()[0]!.id);
+    await waitFor(() => kernel.engine.openPositions()[0]?.state === 'holding', 'holding', 5_000);
+    const bot = (): { value: unknown; context: { peakEquity: number; stopReason: string | undefined } } => kernel.engine.bot.getSnapshot();
+    await waitFor(() => {
+      trade('XRP/KRW', 3_000, 1_000);
+      return bot().context.peakEquity > 0;
+    }, 'the first peak', 20_000, 200);
+    const before = kernel.engine.equity().equity;
+
+    // One print at ten times the price; XRP trades no more for 8 s, BTC does.
+    trade('XRP/KRW', 30_000, 1_000);
+    const until = Date.now() + 8_000;
+    await waitFor(() => {
+      trade('BTC/KRW', 50_000_000, 1_000);
+      return Date.now() >= until;
+    }, '8 s of batches', 12_000, 200);
+    // XRP at its price again, for 8 s more: no drawdown from a peak that never was.
+    const after = Date.now() + 8_000;
+    await waitFor(() => {
+      trade('XRP/KRW', 3_000, 1_000);
+      return Date.now() >= after;
+    }, '8 s more', 12_000, 200);
+    expect(bot().context.peakEquity).toBeLessThan(before * 1.1);
+    expect(bot().value).toBe('running');
+    expect(bot().context.stopReason).toBeUndefined();
+  }, 60_000);
 });
