@@ -74,7 +74,7 @@ export interface EngineOptions {
 }
 
 
-/** How long a kill-switch trip waits, live, for a trade of each held coin after it (TradingEngine.#tripHeld). */
+/** How long a kill-switch trip or a new day's opening waits, live, for a trade of each held coin after it (#tripHeld, #dayHeld). */
 const TRIP_PRICE_WAIT_MS = 60_000;
 /** What the engine must remember to continue a run exactly where it was. */
 export interface EngineCheckpoint {
@@ -188,7 +188,7 @@ export class TradingEngine {
   /** A new equity peak seen on a live venue's balances, not yet confirmed by a later read: the lowest equity since, and whether that read is in (#peakHeld). */
   #newPeak: { low: number; read: boolean; since: number } | undefined;
   /** A new UTC day seen on a live venue, its opening equity waiting for a read asked `balanceLagMs` later (#dayHeld). */
-  #newDay: { day: number; read: boolean } | undefined;
+  #newDay: { day: number; read: boolean; since: number } | undefined;
   /**
    * Positions settled during the market event being fed, not yet removed from the bot: telling the bot
    * is a step of its own that gates no order, so it waits until the event's orders have left (#settle).
@@ -729,11 +729,12 @@ export class TradingEngine {
     }
     const pending = this.#newDay;
     if (pending?.day === today) {
-      if (!pending.read) return true;
+      // And each held coin traded since (a print far above the market, its market then silent), a minute at most.
+      if (!pending.read || (this.#pricedBefore(pending.since) && this.#lastEventTs - pending.since < TRIP_PRICE_WAIT_MS)) return true;
       this.#newDay = undefined;
       return false;
     }
-    const asked = { day: today, read: false };
+    const asked = { day: today, read: false, since: Math.max(this.#now, this.#lastEventTs) };
     this.#newDay = asked;
     const drop = (): void => {
       if (this.#newDay === asked) this.#newDay = undefined;

@@ -107,4 +107,47 @@ describe.skipIf(skipWithoutRedis())('a trade printed far from the market', () =>
     expect(bot().value).toBe('running');
     expect(bot().context.stopReason).toBeUndefined();
   }, 60_000);
+
+  it('far above the market at a new day’s first report does not open the day there (and trip the daily loss limit at the next right price)', async () => {
+    await sessions.start();
+    const server = sessions.closeAfter(await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000 }, markets: [{ code: 'KRW-XRP', price: 3_000 }, { code: 'KRW-BTC', price: 50_000_000 }] }));
+    const lines: string[] = [];
+    const exchange = new CcxtExchange({ restUrl: server.restUrl, wsUrl: server.wsUrl, apiKey: server.accessKey, secret: server.secretKey, pollIntervalMs: 100 });
+    const node = await sessions.node(exchange, lines, server.restUrl);
+    const kernel = node.start();
+    await waitFor(() => lines.includes('reconciled; trading'), 'trading', 10_000);
+    // Yesterday's midnight, in the past: the feed crosses it.
+    const dayMs = 86_400_000;
+    const midnight = Math.floor(Date.now() / dayMs) * dayMs - dayMs;
+    let ts = midnight - 30 * 60_000;
+    const trade = (market: string, price: number, stepMs: number): void => void kernel.feed({ kind: 'trade', market, ts: (ts += stepMs), price, amount: 1 } satisfies TradeEvent);
+    for (let m = 0; m < 6; m++) trade('XRP/KRW', 2_990 + m * 2, 60_000);
+    await waitFor(() => node.account.getOpenOrders().length === 1, 'the buy resting', 5_000);
+    server.fillOrder(node.account.getOpenOrders()[0]!.id);
+    await waitFor(() => kernel.engine.openPositions()[0]?.state === 'holding', 'holding', 5_000);
+    const bot = (): { value: unknown; context: { day: number; dayOpenEquity: number; stopReason: string | undefined } } => kernel.engine.bot.getSnapshot();
+    await waitFor(() => {
+      trade('XRP/KRW', 3_000, 1_000);
+      return bot().context.dayOpenEquity > 0;
+    }, 'the day before opened', 20_000, 200);
+    const before = kernel.engine.equity().equity;
+    expect(ts).toBeLessThan(midnight - 60_000);
+
+    // One print at ten times the price a second before midnight; XRP silent for 8 s, BTC trading across midnight.
+    ts = midnight - 2_000;
+    trade('XRP/KRW', 30_000, 1_000);
+    const until = Date.now() + 8_000;
+    await waitFor(() => {
+      trade('BTC/KRW', 50_000_000, 1_000);
+      return Date.now() >= until;
+    }, '8 s of batches', 12_000, 200);
+    const after = Date.now() + 8_000;
+    await waitFor(() => {
+      trade('XRP/KRW', 3_000, 1_000);
+      return Date.now() >= after;
+    }, '8 s more', 12_000, 200);
+    expect(bot().context.day).toBe(Math.floor(midnight / dayMs));
+    expect(bot().context.dayOpenEquity).toBeLessThan(before * 1.1);
+    expect(bot().value).toBe('running');
+  }, 60_000);
 });
