@@ -23,7 +23,11 @@ export type BotEvent =
   | { readonly type: 'bot.resume' }
   | { readonly type: 'bot.stop'; readonly reason?: string }
   | { readonly type: 'bot.reset' }
-  | { readonly type: 'equity.update'; readonly ts: number; readonly equity: number }
+  /**
+   * `peak`: the most of `equity` the bot may take as a new peak (a live venue's balance read not confirmed yet:
+   * TradingEngine.#peakHeld); absent, all of it.
+   */
+  | { readonly type: 'equity.update'; readonly ts: number; readonly equity: number; readonly peak?: number }
   | ({ readonly type: 'position.open' } & PositionInput)
   | { readonly type: 'position.event'; readonly positionId: string; readonly event: PositionEvent }
   | { readonly type: 'position.remove'; readonly positionId: string }
@@ -89,7 +93,7 @@ export const botMachine = setup({
       return {
         day,
         dayOpenEquity: day === context.day ? context.dayOpenEquity : event.equity,
-        peakEquity: Math.max(context.peakEquity, event.equity),
+        peakEquity: Math.max(context.peakEquity, event.peak ?? event.equity),
         equity: event.equity,
       };
     }),

@@ -13,6 +13,8 @@ export interface MarketRules {
   readonly amountStep: number;
   /** Minimum order total in quote currency (Upbit KRW: 5,000). */
   readonly minTotal: number;
+  /** Smallest order quantity, where the exchange sets one above the step (Binance LOT_SIZE `minQty`); absent: the step. */
+  readonly minAmount?: number;
   /** Fee rate per side, e.g. 0.0005. */
   readonly feeRate: number;
   /**

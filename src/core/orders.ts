@@ -70,6 +70,13 @@ export type OrderEvent =
       readonly side: OrderSide;
       readonly reason: RejectReason;
       readonly message: string;
+      /**
+       * No refusal: the exchange could not be reached or answer in time (5xx, 429, the network, a lost answer)
+       * through every attempt, and the order was not made. Absent: the exchange refused it.
+       */
+      readonly transient?: true;
+      /** When the exchange takes orders again (a ban's end, `banned`; epoch ms), where it said. */
+      readonly retryAt?: number;
     };
 
 export interface Fill {

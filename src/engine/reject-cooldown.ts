@@ -21,6 +21,16 @@ export class RejectCooldown {
     this.#markets.set(market, c);
   }
 
+  /**
+   * A refusal that says when it ends (a ban): no new order of the market until `until`, its wait not doubled. Cooled
+   * down as any refusal, an exit refused during a ban waited 1, 2, 4 … minutes, up to an hour past the ban's end.
+   */
+  refusedUntil(market: string, until: number): void {
+    const c = this.#markets.get(market) ?? { until: 0, strikes: 0 };
+    c.until = until;
+    this.#markets.set(market, c);
+  }
+
   accepted(market: string): void {
     if (this.#markets.size > 0) this.#markets.delete(market);
   }

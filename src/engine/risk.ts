@@ -51,7 +51,7 @@ export function skippedOutcome(reason: string): DecisionOutcome {
 export function sellOrder(rules: MarketRules, held: number, price: number): { readonly price: number; readonly amount: number } | 'below-minimum' {
   const sellPrice = roundPrice(rules, price, 'up');
   const amount = roundAmountDown(held, rules.amountStep);
-  if (amount <= 0 || amount * sellPrice < rules.minTotal) return 'below-minimum';
+  if (amount <= 0 || amount * sellPrice < rules.minTotal || amount < (rules.minAmount ?? 0)) return 'below-minimum';
   return { price: sellPrice, amount };
 }
 

@@ -1,6 +1,6 @@
 import type { Subscription } from 'rxjs';
 import { createActor, enqueueActions, type Actor, type AnyActorRef, type InspectionEvent, type Snapshot } from 'xstate';
-import { baseOf, type Balance, type Decision, type MarketEvent, type OrderEvent, type PendingOrder, type Ranking, type TimerClock, type Venue } from '../core/index.js';
+import { baseOf, DAY_MS, type Balance, type Decision, type MarketEvent, type OrderEvent, type PendingOrder, type Ranking, type TimerClock, type Venue } from '../core/index.js';
 import type { Config } from '../config.js';
 import type { SimulatedExchangeSnapshot } from '../exchange/index.js';
 import { botMachine, bought, buyOrderAhead, cancelBuyAhead, clockIn, equityMatters, held, killReason, positionMachine, positionResult, rearmTimers, resultWithFee, settledByCancelAnswer, type OrderEffect, type PositionContext, type PositionEvent, type PositionResult } from '../../machines/index.js';
@@ -73,6 +73,9 @@ export interface EngineOptions {
   readonly log?: (line: string) => void;
 }
 
+
+/** How long a kill-switch trip or a new day's opening waits, live, for a trade of each held coin after it (#tripHeld, #dayHeld). */
+const TRIP_PRICE_WAIT_MS = 60_000;
 /** What the engine must remember to continue a run exactly where it was. */
 export interface EngineCheckpoint {
   readonly v: 1;
@@ -181,7 +184,11 @@ export class TradingEngine {
   /** Set by a restore until every restored position's coins have a price (#unpricedHolding, #reportEquity). */
   #awaitingPrices: boolean;
   /** A kill-switch trip seen on a live venue's balances: its confirming read asked for, or answered (#tripHeld). */
-  #trip: 'reading' | 'read' | undefined;
+  #trip: { read: boolean; since: number } | undefined;
+  /** A new equity peak seen on a live venue's balances, not yet confirmed by a later read: the lowest equity since, and whether that read is in (#peakHeld). */
+  #newPeak: { low: number; read: boolean; since: number } | undefined;
+  /** A new UTC day seen on a live venue, its opening equity waiting for a read asked `balanceLagMs` later (#dayHeld). */
+  #newDay: { day: number; read: boolean; since: number } | undefined;
   /**
    * Positions settled during the market event being fed, not yet removed from the bot: telling the bot
    * is a step of its own that gates no order, so it waits until the event's orders have left (#settle).
@@ -213,6 +220,14 @@ export class TradingEngine {
   #lastEventTs = -Infinity;
   /** Markets whose last orders the exchange refused: the strategy's buys and sells of them wait (see RejectCooldown). */
   readonly #cooldown = new RejectCooldown();
+  /**
+   * Exits asked for while their market cooled down after a refusal, by position id (the exit's reason): carried
+   * out at the first batch after the wait (#retryExits). The strategy asks an exit once per position state, so
+   * one dropped there was never asked again: after a single refused sell, the position held on with no exit.
+   */
+  readonly #deferredExits = new Map<string, string>();
+  /** The bot's stop ran its `liquidate` policy in this process (#liquidateLeft). */
+  #liquidating = false;
   /** End of the feature batch being filled (the pipeline's rule, features.every): the first event past it closes the batch. */
   #batchEnd = -Infinity;
   readonly #batchEvery: number;
@@ -286,14 +301,15 @@ export class TradingEngine {
         // sendTo (what a position is told — which buys to cancel, the exit order of a holding — is the
         // engine's to say: the positions' state and the venue's rules).
         cancelOpenBuys: enqueueActions(({ enqueue }) => cancelOpenBuys(this.#positions.values(), (t) => this.#state(t), this.#now, (t, event) => enqueue.sendTo(t.ref, event))),
-        liquidateHoldings: enqueueActions(({ enqueue }) =>
+        liquidateHoldings: enqueueActions(({ enqueue }) => {
+          this.#liquidating = true;
           liquidateHoldings(
             this.#positions.values(),
             (t) => this.#state(t),
             (t) => this.#exit(t, this.#exitPrice(t.market), 'liquidate').event,
             (t, event) => enqueue.sendTo(t.ref, event),
-          ),
-        ),
+          );
+        }),
       },
     });
     const input = { botId: config.botId, dailyLossLimit: config.bot.dailyLossLimit, maxDrawdown: config.bot.maxDrawdown, onStop: config.bot.onStop };
@@ -341,6 +357,8 @@ export class TradingEngine {
         this.#last.note(batch.snapshots);
         this.#inputs.next({ kind: 'features', ts: batch.ts, snapshots: batch.snapshots });
         if (this.#warming) return;
+        if (this.#deferredExits.size > 0) this.#retryExits();
+        if (this.#liquidating) this.#liquidateLeft();
         // Buys the strategy asked for since the last ranking (a coin still ranked after its position ended).
         this.#flushBuys(this.#now);
         this.#reportEquity(this.#now);
@@ -602,10 +620,12 @@ export class TradingEngine {
     // nothing lost (docs/restart.md).
     if (this.#awaitingPrices) this.#awaitingPrices = this.#unpricedHolding();
     const reason = bot.value === 'running' || bot.value === 'paused' ? killReason(bot.context, ts, equity) : undefined;
-    if (reason === undefined && this.#trip === 'read') this.#trip = undefined;
-    if (!this.#awaitingPrices && (equityMatters(bot.value, bot.context, ts, equity) || ts - this.#sentEquityTs >= (this.#options.equityHeartbeatMs ?? 60_000)) && !(reason !== undefined && this.#tripHeld(reason, equity))) {
+    // A trip gone before its read answered is over: that read confirms no later trip (it was asked for this one).
+    if (reason === undefined) this.#trip = undefined;
+    if (!this.#awaitingPrices && (equityMatters(bot.value, bot.context, ts, equity) || ts - this.#sentEquityTs >= (this.#options.equityHeartbeatMs ?? 60_000)) && (reason !== undefined ? !this.#tripHeld(reason, equity) : !this.#dayHeld(bot.context.day, ts))) {
       this.#sentEquityTs = ts;
-      this.bot.send({ type: 'equity.update', ts, equity });
+      const peak = this.#peakHeld(bot.context.peakEquity, equity);
+      this.bot.send(peak === undefined ? { type: 'equity.update', ts, equity } : { type: 'equity.update', ts, equity, peak });
     }
     this.#checkDrained();
     for (const l of this.#listeners) l.onEquity?.(ts, equity, invested);
@@ -622,21 +642,117 @@ export class TradingEngine {
     const venue = this.#options.venue;
     const lag = venue.balanceLagMs ?? 0;
     const heldNow = venue.heldNow?.bind(venue);
-    if (lag <= 0 || heldNow === undefined || this.#trip === 'read') {
+    if (lag <= 0 || heldNow === undefined) {
+      this.#trip = undefined;
+      return false;
+    }
+    if (this.#trip?.read === true) {
+      // Prices are confirmed too: each coin the positions hold priced by a trade after the trip was first seen. One
+      // print far from the market (a fat-finger sale in a thin market) stays its last price until the next trade,
+      // and the read above re-reads balances only. A minute at most: a coin that no longer trades holds no trip for good.
+      if (this.#pricedBefore(this.#trip.since) && this.#lastEventTs - this.#trip.since < TRIP_PRICE_WAIT_MS) return true;
       this.#trip = undefined;
       return false;
     }
     if (this.#trip === undefined) {
-      this.#trip = 'reading';
+      // Since the newest event: the print itself can be later than the batch that reported it.
+      const trip = { read: false, since: Math.max(this.#now, this.#lastEventTs) };
+      this.#trip = trip;
       this.#options.log?.(`equity ${equity} ${this.#options.quote} trips the ${reason}: the balances are read again in ${lag / 1000} s before it acts`);
       this.#options.clock.setTimeout(() => {
         heldNow(this.#options.quote).then(
-          (read) => void (this.#trip = read === undefined ? undefined : 'read'),
-          () => void (this.#trip = undefined),
+          (read) => {
+            if (this.#trip !== trip) return;
+            if (read === undefined) this.#trip = undefined;
+            else trip.read = true;
+          },
+          () => {
+            if (this.#trip === trip) this.#trip = undefined;
+          },
         );
       }, lag);
     }
     return true;
+  }
+
+  /**
+   * The most of `equity` the bot may take as its peak, on a venue whose balance reads may be wrong for a moment
+   * (`Venue.balanceLagMs`): a new peak counts only once a read asked that much later is in, and then only as
+   * high as the lowest equity reported since it was first seen (undefined: no new peak, or a simulated venue,
+   * whose equity counts whole). The drawdown halt is measured from the peak and is for good: on one read alone,
+   * an accounts answer too high for a moment (a deposit counted twice) raised the peak, the next right read
+   * looked like a drawdown, and the bot halted (with `bot.onStop: liquidate`, sold everything) with nothing lost.
+   */
+  #peakHeld(peak: number, equity: number): number | undefined {
+    const venue = this.#options.venue;
+    const lag = venue.balanceLagMs ?? 0;
+    const heldNow = venue.heldNow?.bind(venue);
+    if (lag <= 0 || heldNow === undefined) return undefined;
+    if (!(equity > peak)) {
+      this.#newPeak = undefined;
+      return undefined;
+    }
+    const seen = this.#newPeak;
+    if (seen === undefined) {
+      const candidate = { low: equity, read: false, since: Math.max(this.#now, this.#lastEventTs) };
+      this.#newPeak = candidate;
+      const drop = (): void => {
+        if (this.#newPeak === candidate) this.#newPeak = undefined;
+      };
+      this.#options.clock.setTimeout(() => {
+        heldNow(this.#options.quote).then((read) => (read === undefined ? drop() : void (candidate.read = true)), drop);
+      }, lag);
+      return peak;
+    }
+    seen.low = Math.min(seen.low, equity);
+    // And each held coin traded since (a print far above the market, its market then silent, is no peak).
+    if (!seen.read || this.#pricedBefore(seen.since)) return peak;
+    this.#newPeak = undefined;
+    return seen.low;
+  }
+
+  /**
+   * Whether the first equity update of a new UTC day waits, on a venue whose balance reads may be wrong for a
+   * moment (`Venue.balanceLagMs`): the bot takes the day's opening equity, from which the daily loss limit is
+   * measured, from it. It is sent once a read asked that much later is in (the report after that read). On one
+   * read alone, an accounts answer too high for a moment at the day's first report opened the day there, and the
+   * next right read tripped the daily loss limit (its confirming read, right too, confirmed it) with nothing lost.
+   */
+  #dayHeld(day: number, ts: number): boolean {
+    const venue = this.#options.venue;
+    const lag = venue.balanceLagMs ?? 0;
+    const heldNow = venue.heldNow?.bind(venue);
+    const today = Math.floor(ts / DAY_MS);
+    if (lag <= 0 || heldNow === undefined || today === day) {
+      this.#newDay = undefined;
+      return false;
+    }
+    const pending = this.#newDay;
+    if (pending?.day === today) {
+      // And each held coin traded since (a print far above the market, its market then silent), a minute at most.
+      if (!pending.read || (this.#pricedBefore(pending.since) && this.#lastEventTs - pending.since < TRIP_PRICE_WAIT_MS)) return true;
+      this.#newDay = undefined;
+      return false;
+    }
+    const asked = { day: today, read: false, since: Math.max(this.#now, this.#lastEventTs) };
+    this.#newDay = asked;
+    const drop = (): void => {
+      if (this.#newDay === asked) this.#newDay = undefined;
+    };
+    this.#options.clock.setTimeout(() => {
+      heldNow(this.#options.quote).then((read) => (read === undefined ? drop() : void (asked.read = true)), drop);
+    }, lag);
+    return true;
+  }
+
+  /** Whether a position holds coins of a market whose last price is not later than `ts`. */
+  #pricedBefore(ts: number): boolean {
+    for (const t of this.#positions.values()) {
+      if (held((t.ref.getSnapshot() as { context: PositionContext }).context) <= 0) continue;
+      const seen = this.portfolio.lastSeen(t.market);
+      if (seen === undefined || seen.ts <= ts) return true;
+    }
+    return false;
   }
 
   /** Whether a position holds coins of a market with no price yet. */
@@ -661,8 +777,10 @@ export class TradingEngine {
         return;
       case 'SELL':
         if (!tracked) this.#outcome(decision, 'no-position');
-        else if (this.#cooldown.cooling(decision.market, this.#now)) this.#outcome(decision, 'cooling-down');
-        else this.#sell(tracked, decision.price ?? this.#exitPrice(decision.market), decision.reason, decision);
+        else if (this.#cooldown.cooling(decision.market, this.#now)) {
+          this.#outcome(decision, 'cooling-down');
+          this.#deferredExits.set(tracked.positionId, decision.reason);
+        } else this.#sell(tracked, decision.price ?? this.#exitPrice(decision.market), decision.reason, decision);
         return;
       case 'CANCEL_BUY':
         if (tracked) this.#cancelBuy(tracked, decision.ts);
@@ -879,8 +997,13 @@ export class TradingEngine {
       return;
     }
     for (const l of this.#listeners) l.onOrderEvent?.(event);
-    if (event.type === 'order.rejected') this.#cooldown.refused(event.market, this.#now);
-    else if (event.type === 'order.accepted') this.#cooldown.accepted(event.order.market);
+    // An exit the exchange failed to take (a 5xx storm through every attempt) is asked again at once: the wait is for
+    // refusals that do not go away by themselves; after a storm of two seconds, a stop-loss waited a minute, then two.
+    if (event.type === 'order.rejected') {
+      // A sell refused during a ban waits for the ban's end, not a doubling wait past it.
+      if (event.side === 'sell' && event.retryAt !== undefined) this.#cooldown.refusedUntil(event.market, event.retryAt);
+      else if (!(event.transient && event.side === 'sell')) this.#cooldown.refused(event.market, this.#now);
+    } else if (event.type === 'order.accepted') this.#cooldown.accepted(event.order.market);
     if (this.#positions.has(positionIdOf(clientId))) {
       if (this.#cancelling === positionIdOf(clientId)) this.#cancelAnswers.push(event);
       else this.#deliver(event);
@@ -980,6 +1103,42 @@ export class TradingEngine {
   }
 
   /** Carries out the strategy's SELL `decision` (its outcome is reported). */
+  /**
+   * A live bot stopped with the `liquidate` policy sells, at each batch, every position in `holding` its stop left:
+   * one whose liquidation sell was refused or failed (a 5xx storm at the kill switch), or that came to hold coins
+   * after the stop (a buy filled in part, then cancelled by it). The stop sold only those holding at that moment,
+   * once: the rest kept their coins, with only the strategy's own exits. Live only (`Venue.balanceLagMs`): a
+   * backtest liquidates as it always has.
+   */
+  #liquidateLeft(): void {
+    const bot = this.bot.getSnapshot();
+    if (bot.value === 'running' || bot.value === 'paused') {
+      this.#liquidating = false;
+      return;
+    }
+    if (!((this.#options.venue.balanceLagMs ?? 0) > 0)) return;
+    for (const t of this.#positions.values()) {
+      if (this.#state(t) !== 'holding' || this.#cooldown.cooling(t.market, this.#now)) continue;
+      const exit = this.#exit(t, this.#exitPrice(t.market), 'liquidate');
+      if (exit.event) this.#send(t.positionId, exit.event);
+    }
+  }
+
+  /** The exits deferred by a cooldown (#deferredExits) whose market no longer cools down: placed at the exit price now. */
+  #retryExits(): void {
+    for (const [positionId, reason] of [...this.#deferredExits]) {
+      const t = this.#positions.get(positionId);
+      if (t === undefined || this.#state(t) !== 'holding') {
+        this.#deferredExits.delete(positionId);
+        continue;
+      }
+      if (this.#cooldown.cooling(t.market, this.#now)) continue;
+      this.#deferredExits.delete(positionId);
+      const exit = this.#exit(t, this.#exitPrice(t.market), reason);
+      if (exit.event) this.#send(positionId, exit.event);
+    }
+  }
+
   #sell(t: Tracked, price: number, reason: string, decision: Decision): void {
     const exit = this.#exit(t, price, reason);
     this.#outcome(decision, exit.outcome);

@@ -57,15 +57,10 @@ export function genericMarketRules(market: CcxtMarketLike, options: GenericRules
   }
   const minTotal = market.limits?.cost?.min ?? 0;
   if (!Number.isFinite(minTotal) || minTotal < 0) throw new Error(`market ${market.symbol}: invalid limits.cost.min ${minTotal}`);
-  return {
-    market: market.symbol,
-    base: market.base,
-    quote: market.quote,
-    tickSize: () => tick,
-    amountStep,
-    minTotal,
-    feeRate,
-  };
+  // Binance's LOT_SIZE minQty: left out, a remainder between the step and it was refused at every exit, never closed as dust.
+  const minAmount = market.limits?.amount?.min;
+  const rules = { market: market.symbol, base: market.base, quote: market.quote, tickSize: () => tick, amountStep, minTotal, feeRate };
+  return minAmount !== undefined && Number.isFinite(minAmount) && minAmount > amountStep ? { ...rules, minAmount } : rules;
 }
 
 export type RulesSource = ReadonlyMap<MarketSymbol, MarketRules> | ((market: MarketSymbol) => MarketRules | undefined);

@@ -84,7 +84,7 @@ export function sizeOrders(input: {
     if (!(price > 0)) return void skipped.push({ market: c.market, reason: `no valid price (${c.price} rounds to 0 at the tick)` });
     // Upbit takes 8 decimals where the rules give no lot (amountStep 0).
     const amount = roundAmountDown(share / (price * (1 + rules.feeRate)), rules.amountStep > 0 ? rules.amountStep : 1e-8);
-    if (amount * price < rules.minTotal || !(amount > 0)) return void skipped.push({ market: c.market, reason: `under the minimum order (${rules.minTotal})` });
+    if (amount * price < rules.minTotal || !(amount > 0) || amount < (rules.minAmount ?? 0)) return void skipped.push({ market: c.market, reason: `under the minimum order (${rules.minTotal}${rules.minAmount ? `, ${rules.minAmount} ${rules.base}` : ''})` });
     orders.push({ market: c.market, price, amount });
   });
   return { orders, skipped };

@@ -80,6 +80,11 @@ describe.skipIf(skipWithoutRedis())('an account endpoint that answers an empty l
       for (let i = 0; i < n; i++, minute++) kernel.feed({ kind: 'trade', market: 'XRP/KRW', ts: t0 + minute * 60_000, price: 3_000, amount: 1_000 } satisfies TradeEvent);
     };
     batches(4);
+    // The day's opening equity is taken once a read 5 s after its first report is in (unconfirmed-day-open.spec.ts).
+    await waitFor(() => {
+      batches(1);
+      return kernel.engine.bot.getSnapshot().context.dayOpenEquity === 1_000_000;
+    }, 'the day opened', 10_000, 200);
     expect(kernel.engine.bot.getSnapshot().value).toBe('running');
     const accounts = (body: string): void => {
       proxy.rule = (method, p) => (method === 'GET' && p === '/v1/accounts' ? { kind: 'replace', status: 200, body, contentType: 'application/json' } : { kind: 'forward' });
@@ -107,5 +112,45 @@ describe.skipIf(skipWithoutRedis())('an account endpoint that answers an empty l
       return kernel.engine.bot.getSnapshot().value !== 'running';
     }, 'the kill switch after the confirming read', 15_000, 200);
     expect(kernel.engine.bot.getSnapshot().context).toMatchObject({ stopReason: 'kill-switch: daily loss limit', drawdownHalt: true });
+  }, 60_000);
+});
+
+describe.skipIf(skipWithoutRedis())('a confirming read that answers after its trip is gone', () => {
+  it('confirms no later trip: a second wrong read waits for its own confirming read', async () => {
+    await sessions.start();
+    server = sessions.closeAfter(await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000 }, markets: [{ code: 'KRW-XRP', price: 3_000 }] }));
+    const proxy = sessions.closeAfter(await FaultProxy.start(server.restUrl));
+    const lines: string[] = [];
+    const node = await session(server, lines, proxy.url);
+    const kernel = node.start();
+    await waitFor(() => lines.includes('reconciled; trading'), 'trading', 10_000);
+    const dayMs = 86_400_000;
+    const t0 = Math.min(Date.now() - 20 * 60_000, (Math.floor((Date.now() - 20 * 60_000) / dayMs) + 1) * dayMs - 150 * 60_000);
+    let minute = 0;
+    const batches = (n: number): void => {
+      for (let i = 0; i < n; i++, minute++) kernel.feed({ kind: 'trade', market: 'XRP/KRW', ts: t0 + minute * 60_000, price: 3_000, amount: 1_000 } satisfies TradeEvent);
+    };
+    await waitFor(() => {
+      batches(1);
+      return kernel.engine.bot.getSnapshot().context.dayOpenEquity === 1_000_000;
+    }, 'the day opened', 10_000, 200);
+    const empty = async (): Promise<void> => {
+      proxy.rule = (method, p) => (method === 'GET' && p === '/v1/accounts' ? { kind: 'replace', status: 200, body: '[]', contentType: 'application/json' } : { kind: 'forward' });
+      await node.account.refresh();
+      proxy.rule = () => ({ kind: 'forward' });
+    };
+    // A `[]` read trips; another read (a periodic re-read, a push) puts the balances right before the trip's own read answers.
+    await empty();
+    batches(1);
+    await node.account.refresh();
+    batches(2);
+    expect(kernel.engine.equity().equity).toBe(1_000_000);
+    // The trip's own read answers 5 s after it, right; then a second `[]` read before the next report (live, within
+    // the same 1 s batch).
+    await new Promise((r) => setTimeout(r, 6_000));
+    await empty();
+    batches(2);
+    expect(kernel.engine.bot.getSnapshot().value).toBe('running');
+    expect(lines.filter((l) => /trips the kill-switch/.test(l))).toHaveLength(2);
   }, 60_000);
 });

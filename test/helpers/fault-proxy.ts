@@ -5,9 +5,9 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
  * A REST proxy on 127.0.0.1 in front of a local exchange server (test/helpers/*-server.ts), for faults the servers cannot make:
  * `rule(req)` decides per request: forward as is, hold it `delayMs` before forwarding, forward and
  * answer `status`/`body` instead of the exchange's answer (the exchange did the work, the client sees
- * an error), or hang (never answer).
+ * an error), answer `status`/`body` without forwarding (`refuse`: the exchange never saw it), or hang (never answer).
  */
-export type ProxyAction = { kind: 'forward' } | { kind: 'delay'; ms: number } | { kind: 'replace'; status: number; body: string; contentType?: string } | { kind: 'hang' };
+export type ProxyAction = { kind: 'forward' } | { kind: 'delay'; ms: number } | { kind: 'replace'; status: number; body: string; contentType?: string } | { kind: 'refuse'; status: number; body: string; contentType?: string } | { kind: 'hang' };
 
 export class FaultProxy {
   readonly #server: Server;
@@ -64,6 +64,11 @@ export class FaultProxy {
     const entry: { method: string; path: string; action: string; upstreamStatus?: number; ts: number } = { method, path, action: action.kind, ts: Date.now() };
     this.log.push(entry);
     if (action.kind === 'hang') return;
+    if (action.kind === 'refuse') {
+      res.writeHead(action.status, { 'content-type': action.contentType ?? 'application/json' });
+      res.end(action.body);
+      return;
+    }
     if (action.kind === 'delay') await new Promise((r) => setTimeout(r, action.ms));
     const up = new URL(req.url ?? '/', this.upstream);
     const answer = await new Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { BadResponse, BaseError, ExchangeNotAvailable, InvalidNonce, NetworkError, OrderNotFound, RateLimitExceeded, type Exchange as Ccxt } from 'ccxt';
+import { BadResponse, BaseError, ExchangeError, ExchangeNotAvailable, InvalidNonce, NetworkError, OrderNotFound, RateLimitExceeded, type Exchange as Ccxt } from 'ccxt';
 import { Subject, type Observable } from 'rxjs';
 import type { Balance, Clock, Exchange, LimitOrderRequest, MarketRules, Order, OrderEvent, RejectReason } from '../../core/index.js';
 import { baseOf, quoteOf, wallClock } from '../../core/index.js';
@@ -270,7 +270,7 @@ export class CcxtExchange implements Exchange {
             if (look.order) return look.order;
             if (!look.answered) return this.#unknown(request, this.#dialect.rejectOf(error).message);
           }
-          if (error instanceof ExchangeBannedError) return this.#reject(request, 'banned', error.message);
+          if (error instanceof ExchangeBannedError) return this.#reject(request, 'banned', error.message, false, error.until);
           const e = this.#dialect.rejectOf(error);
           return this.#reject(request, e.reason, e.message);
         }
@@ -303,7 +303,7 @@ export class CcxtExchange implements Exchange {
       return look.order;
     }
     const message = `no acknowledgement after ${attempts} attempts: ${this.#dialect.rejectOf(lastError).message}`;
-    return look.answered ? this.#reject(request, 'exchange_error', message) : this.#unknown(request, message);
+    return look.answered ? this.#reject(request, 'exchange_error', message, true) : this.#unknown(request, message);
   }
 
   /**
@@ -324,9 +324,16 @@ export class CcxtExchange implements Exchange {
       if (order) this.#apply(order, undefined, undefined, hasFee(answer, order.market));
       if (order?.status === 'open') this.#pollSoon();
     } catch (error) {
-      if (error instanceof OrderNotFound) {
+      // A refusal in other words than "not found" (Upbit's "이미 체결된 주문입니다.", "order already filled or
+      // canceled") says as little: the order is looked up at once, as after "not found". Before, the refusal was
+      // thrown, the caller dropped it, and the fill it hid waited for the next poll or the cancel's deadline.
+      const notFound = error instanceof OrderNotFound;
+      if (notFound || (error instanceof ExchangeError && !isTransient(error))) {
         // Already done or cancelled (a fill may have won the race), or never existed.
-        const order = await this.fetchOrder({ id: orderId, ...(known ? { market: known.market } : {}) }).catch(() => undefined);
+        let failed = false;
+        const order = await this.fetchOrder({ id: orderId, ...(known ? { market: known.market } : {}) }).catch(() => void (failed = true));
+        // Open, or not known to be done: another refusal (a permission, a suspended market) is the caller's as before.
+        if (!notFound && (failed || !order || order.status === 'open')) throw error;
         if (order && order.status === 'open') return;
         if (!order || order.status === 'filled' || (known && known.status !== 'open')) {
           this.#events.next({
@@ -599,7 +606,7 @@ export class CcxtExchange implements Exchange {
       }
       if (!look.answered) continue;
       if (++notFound >= notFoundToReject) {
-        this.#reject(request, 'exchange_error', `not found on the exchange after ${why}`);
+        this.#reject(request, 'exchange_error', `not found on the exchange after ${why}`, true);
         return;
       }
     }
@@ -680,8 +687,10 @@ export class CcxtExchange implements Exchange {
     return this.#feeChecks.size;
   }
 
-  #reject(request: LimitOrderRequest, reason: RejectReason, message: string): undefined {
-    this.#events.next({ type: 'order.rejected', ts: this.#clock.now(), clientId: request.clientId, market: request.market, side: request.side, reason, message });
+  /** `transient`: no refusal, the exchange not reached or not answering through every attempt (OrderEvent). */
+  #reject(request: LimitOrderRequest, reason: RejectReason, message: string, transient = false, retryAt?: number): undefined {
+    const event = { type: 'order.rejected', ts: this.#clock.now(), clientId: request.clientId, market: request.market, side: request.side, reason, message } as const;
+    this.#events.next({ ...event, ...(transient ? { transient: true as const } : {}), ...(retryAt !== undefined ? { retryAt } : {}) });
     return undefined;
   }
 

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.js';
+import type { TradeEvent } from '../../src/core/index.js';
+import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.js';
+import type { LiveNode } from '../../src/engine/nodes/live-node.js';
+import { FaultProxy } from '../helpers/fault-proxy.js';
+import { skipWithoutRedis } from '../helpers/redis-server.js';
+import { LiveSessions } from '../helpers/live-sessions.js';
+import { UpbitServer } from '../helpers/upbit-server.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+/**
+ * An accounts answer too high for a moment (a deposit counted twice, then gone). The bot's equity peak, from
+ * which the max-drawdown halt (for good; with `bot.onStop: liquidate`, every holding sold) is measured, took it:
+ * the next right read looked like a 50 % drawdown and the bot halted with nothing lost. A new peak is believed
+ * only once a read 5 s later (`balanceLagMs`) is in, and only as high as every equity seen since. Real ccxt
+ * against the local Upbit server behind a fault proxy, a real redis-server.
+ */
+const config = parseConfig({ botId: 'peak', exchange: { id: 'upbit', quote: 'KRW', markets: ['XRP/KRW'] }, filter: { minValue1d: 0, minTrades1d: 0 }, strategy: { skipBearMarket: false }, ranking: { top: 1 } });
+const sessions = new LiveSessions(config);
+
+async function session(s: UpbitServer, lines: string[], restUrl: string): Promise<LiveNode> {
+  const exchange = new CcxtExchange({ restUrl, wsUrl: s.wsUrl, apiKey: s.accessKey, secret: s.secretKey, pollIntervalMs: 100 });
+  return sessions.node(exchange, lines, s.restUrl);
+}
+
+const krw = (amount: number): string => JSON.stringify([{ currency: 'KRW', balance: String(amount), locked: '0', avg_buy_price: '0', avg_buy_price_modified: false, unit_currency: 'KRW' }]);
+
+describe.skipIf(skipWithoutRedis())('an account endpoint that answers too much for a moment', () => {
+  it('does not raise the equity peak (and trip the drawdown halt on the next right read) unless a read 5 s later confirms it', async () => {
+    await sessions.start();
+    const server = sessions.closeAfter(await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000 }, markets: [{ code: 'KRW-XRP', price: 3_000 }] }));
+    const proxy = sessions.closeAfter(await FaultProxy.start(server.restUrl));
+    const lines: string[] = [];
+    const node = await session(server, lines, proxy.url);
+    const kernel = node.start();
+    await waitFor(() => lines.includes('reconciled; trading'), 'trading', 10_000);
+    // Every minute fed inside one UTC day (a new day would reopen the day's figures mid-test).
+    const dayMs = 86_400_000;
+    const t0 = Math.min(Date.now() - 20 * 60_000, (Math.floor((Date.now() - 20 * 60_000) / dayMs) + 1) * dayMs - 150 * 60_000);
+    let minute = 0;
+    const batches = (n: number): void => {
+      for (let i = 0; i < n; i++, minute++) kernel.feed({ kind: 'trade', market: 'XRP/KRW', ts: t0 + minute * 60_000, price: 3_000, amount: 1_000 } satisfies TradeEvent);
+    };
+    const bot = (): { value: unknown; context: { peakEquity: number; stopReason: string | undefined; drawdownHalt: boolean } } => kernel.engine.bot.getSnapshot();
+    const accounts = (body: string | undefined): void => {
+      proxy.rule = (method, p) => (body !== undefined && method === 'GET' && p === '/v1/accounts' ? { kind: 'replace', status: 200, body, contentType: 'application/json' } : { kind: 'forward' });
+    };
+    batches(4);
+    // The first equity is a new peak too: it counts once its confirming read is in (after the day's opening's own).
+    await waitFor(() => {
+      batches(1);
+      return bot().context.peakEquity === 1_000_000;
+    }, 'the first peak confirmed', 20_000, 200);
+
+    // One read doubles the KRW, the next is right again.
+    accounts(krw(2_000_000));
+    await node.account.refresh();
+    batches(2);
+    expect(kernel.engine.equity().equity).toBe(2_000_000);
+    accounts(undefined);
+    await node.account.refresh();
+    expect(kernel.engine.equity().equity).toBe(1_000_000);
+    // Well past the 5 s a peak or a trip waits for.
+    const until = Date.now() + 7_000;
+    await waitFor(() => {
+      batches(1);
+      return Date.now() >= until;
+    }, '7 s of batches', 10_000, 200);
+    expect(bot().value).toBe('running');
+    expect(bot().context).toMatchObject({ peakEquity: 1_000_000, stopReason: undefined, drawdownHalt: false });
+
+    // A rise every read shows (a deposit that stays) is a new peak, taken once the read 5 s later is in.
+    accounts(krw(1_200_000));
+    await node.account.refresh();
+    batches(1);
+    expect(bot().context.peakEquity).toBe(1_000_000);
+    await waitFor(() => {
+      batches(1);
+      return bot().context.peakEquity === 1_200_000;
+    }, 'the lasting rise taken as the peak', 10_000, 200);
+    expect(bot().value).toBe('running');
+  }, 60_000);
+});
