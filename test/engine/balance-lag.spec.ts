@@ -6,8 +6,9 @@ import type { LiveNode } from '../../src/engine/nodes/live-node.js';
 import { FaultProxy } from '../helpers/fault-proxy.js';
 import { skipWithoutRedis } from '../helpers/redis-server.js';
 import { LiveSessions } from '../helpers/live-sessions.js';
-import { UpbitServer } from '../helpers/upbit-server.js';
+import { krwOnlyAccounts, UpbitServer } from '../helpers/upbit-server.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { startInOneUtcDay } from '../helpers/one-utc-day.js';
 
 /**
  * Balance reads that cannot be believed at once. An exchange whose account endpoint lags its fills (`/v1/accounts` answers the balances of a few seconds
@@ -71,10 +72,8 @@ describe.skipIf(skipWithoutRedis())('an account endpoint that answers an empty l
     const node = await session(server, lines, proxy.url);
     const kernel = node.start();
     await waitFor(() => lines.includes('reconciled; trading'), 'trading', 10_000);
-    // The daily loss limit is judged per UTC day of the events' times: keep every minute fed (about 100) inside one day, so
-    // a run near midnight does not reopen the day between the loss and its confirming read.
-    const dayMs = 86_400_000;
-    const t0 = Math.min(Date.now() - 20 * 60_000, (Math.floor((Date.now() - 20 * 60_000) / dayMs) + 1) * dayMs - 150 * 60_000);
+    // Every minute fed (about 100) inside one UTC day: a new day would reopen the daily loss limit between the loss and its confirming read.
+    const t0 = startInOneUtcDay(20 * 60_000, 150 * 60_000);
     let minute = 0;
     const batches = (n: number): void => {
       for (let i = 0; i < n; i++, minute++) kernel.feed({ kind: 'trade', market: 'XRP/KRW', ts: t0 + minute * 60_000, price: 3_000, amount: 1_000 } satisfies TradeEvent);
@@ -103,7 +102,7 @@ describe.skipIf(skipWithoutRedis())('an account endpoint that answers an empty l
     expect(kernel.engine.bot.getSnapshot().context).toMatchObject({ stopReason: undefined, drawdownHalt: false });
 
     // A loss the next read shows too (half the KRW gone from every read): the kill switch acts once that read is in.
-    accounts(JSON.stringify([{ currency: 'KRW', balance: '500000', locked: '0', avg_buy_price: '0', avg_buy_price_modified: false, unit_currency: 'KRW' }]));
+    accounts(krwOnlyAccounts(500_000));
     await node.account.refresh();
     batches(1);
     expect(kernel.engine.bot.getSnapshot().value).toBe('running');
@@ -124,8 +123,7 @@ describe.skipIf(skipWithoutRedis())('a confirming read that answers after its tr
     const node = await session(server, lines, proxy.url);
     const kernel = node.start();
     await waitFor(() => lines.includes('reconciled; trading'), 'trading', 10_000);
-    const dayMs = 86_400_000;
-    const t0 = Math.min(Date.now() - 20 * 60_000, (Math.floor((Date.now() - 20 * 60_000) / dayMs) + 1) * dayMs - 150 * 60_000);
+    const t0 = startInOneUtcDay(20 * 60_000, 150 * 60_000);
     let minute = 0;
     const batches = (n: number): void => {
       for (let i = 0; i < n; i++, minute++) kernel.feed({ kind: 'trade', market: 'XRP/KRW', ts: t0 + minute * 60_000, price: 3_000, amount: 1_000 } satisfies TradeEvent);

@@ -6,6 +6,7 @@ import { skipWithoutRedis } from '../helpers/redis-server.js';
 import { LiveSessions } from '../helpers/live-sessions.js';
 import { UpbitServer } from '../helpers/upbit-server.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { startInOneUtcDay } from '../helpers/one-utc-day.js';
 
 /**
  * One trade printed far from the market (a fat-finger sale in a thin market), the coin's market then silent. The
@@ -27,8 +28,7 @@ describe.skipIf(skipWithoutRedis())('a trade printed far from the market', () =>
     const kernel = node.start();
     await waitFor(() => lines.includes('reconciled; trading'), 'trading', 10_000);
     // Event times inside one UTC day, in the past.
-    const dayMs = 86_400_000;
-    let ts = Math.min(Date.now() - 60 * 60_000, (Math.floor((Date.now() - 60 * 60_000) / dayMs) + 1) * dayMs - 50 * 60_000);
+    let ts = startInOneUtcDay(60 * 60_000, 50 * 60_000);
     const trade = (market: string, price: number, stepMs: number): void => void kernel.feed({ kind: 'trade', market, ts: (ts += stepMs), price, amount: 1 } satisfies TradeEvent);
     for (let m = 0; m < 6; m++) trade('XRP/KRW', 2_990 + m * 2, 60_000);
     await waitFor(() => node.account.getOpenOrders().length === 1, 'the buy resting', 5_000);
@@ -76,8 +76,7 @@ describe.skipIf(skipWithoutRedis())('a trade printed far from the market', () =>
     const node = await sessions.node(exchange, lines, server.restUrl);
     const kernel = node.start();
     await waitFor(() => lines.includes('reconciled; trading'), 'trading', 10_000);
-    const dayMs = 86_400_000;
-    let ts = Math.min(Date.now() - 60 * 60_000, (Math.floor((Date.now() - 60 * 60_000) / dayMs) + 1) * dayMs - 50 * 60_000);
+    let ts = startInOneUtcDay(60 * 60_000, 50 * 60_000);
     const trade = (market: string, price: number, stepMs: number): void => void kernel.feed({ kind: 'trade', market, ts: (ts += stepMs), price, amount: 1 } satisfies TradeEvent);
     for (let m = 0; m < 6; m++) trade('XRP/KRW', 2_990 + m * 2, 60_000);
     await waitFor(() => node.account.getOpenOrders().length === 1, 'the buy resting', 5_000);

@@ -5,7 +5,7 @@ import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.js';
 import { FaultProxy } from '../helpers/fault-proxy.js';
 import { skipWithoutRedis } from '../helpers/redis-server.js';
 import { LiveSessions } from '../helpers/live-sessions.js';
-import { UpbitServer } from '../helpers/upbit-server.js';
+import { krwOnlyAccounts, UpbitServer } from '../helpers/upbit-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 /**
@@ -17,8 +17,6 @@ import { waitFor } from '../helpers/wait-for.js';
  */
 const config = parseConfig({ botId: 'dayopen', exchange: { id: 'upbit', quote: 'KRW', markets: ['XRP/KRW'] }, filter: { minValue1d: 0, minTrades1d: 0 }, strategy: { skipBearMarket: false }, ranking: { top: 1 } });
 const sessions = new LiveSessions(config);
-
-const krw = (amount: number): string => JSON.stringify([{ currency: 'KRW', balance: String(amount), locked: '0', avg_buy_price: '0', avg_buy_price_modified: false, unit_currency: 'KRW' }]);
 
 describe.skipIf(skipWithoutRedis())('an account endpoint that answers too much at a new day’s first report', () => {
   it('does not open the day there (and trip the daily loss limit on the next right read): the opening waits for a read 5 s later', async () => {
@@ -47,7 +45,7 @@ describe.skipIf(skipWithoutRedis())('an account endpoint that answers too much a
     expect(bot().context.day).toBe(Math.floor(midnight / dayMs) - 1);
 
     // The new day's first report reads twice the KRW; every read after it is right.
-    proxy.rule = (method, p) => (method === 'GET' && p === '/v1/accounts' ? { kind: 'replace', status: 200, body: krw(2_000_000), contentType: 'application/json' } : { kind: 'forward' });
+    proxy.rule = (method, p) => (method === 'GET' && p === '/v1/accounts' ? { kind: 'replace', status: 200, body: krwOnlyAccounts(2_000_000), contentType: 'application/json' } : { kind: 'forward' });
     await node.account.refresh();
     batches(65 - minute); // the minutes into the new day: its first reports are made on this read
     expect(kernel.engine.equity().equity).toBe(2_000_000);

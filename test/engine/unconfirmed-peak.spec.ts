@@ -6,8 +6,9 @@ import type { LiveNode } from '../../src/engine/nodes/live-node.js';
 import { FaultProxy } from '../helpers/fault-proxy.js';
 import { skipWithoutRedis } from '../helpers/redis-server.js';
 import { LiveSessions } from '../helpers/live-sessions.js';
-import { UpbitServer } from '../helpers/upbit-server.js';
+import { krwOnlyAccounts, UpbitServer } from '../helpers/upbit-server.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { startInOneUtcDay } from '../helpers/one-utc-day.js';
 
 /**
  * An accounts answer too high for a moment (a deposit counted twice, then gone). The bot's equity peak, from
@@ -24,8 +25,6 @@ async function session(s: UpbitServer, lines: string[], restUrl: string): Promis
   return sessions.node(exchange, lines, s.restUrl);
 }
 
-const krw = (amount: number): string => JSON.stringify([{ currency: 'KRW', balance: String(amount), locked: '0', avg_buy_price: '0', avg_buy_price_modified: false, unit_currency: 'KRW' }]);
-
 describe.skipIf(skipWithoutRedis())('an account endpoint that answers too much for a moment', () => {
   it('does not raise the equity peak (and trip the drawdown halt on the next right read) unless a read 5 s later confirms it', async () => {
     await sessions.start();
@@ -36,8 +35,7 @@ describe.skipIf(skipWithoutRedis())('an account endpoint that answers too much f
     const kernel = node.start();
     await waitFor(() => lines.includes('reconciled; trading'), 'trading', 10_000);
     // Every minute fed inside one UTC day (a new day would reopen the day's figures mid-test).
-    const dayMs = 86_400_000;
-    const t0 = Math.min(Date.now() - 20 * 60_000, (Math.floor((Date.now() - 20 * 60_000) / dayMs) + 1) * dayMs - 150 * 60_000);
+    const t0 = startInOneUtcDay(20 * 60_000, 150 * 60_000);
     let minute = 0;
     const batches = (n: number): void => {
       for (let i = 0; i < n; i++, minute++) kernel.feed({ kind: 'trade', market: 'XRP/KRW', ts: t0 + minute * 60_000, price: 3_000, amount: 1_000 } satisfies TradeEvent);
@@ -54,7 +52,7 @@ describe.skipIf(skipWithoutRedis())('an account endpoint that answers too much f
     }, 'the first peak confirmed', 20_000, 200);
 
     // One read doubles the KRW, the next is right again.
-    accounts(krw(2_000_000));
+    accounts(krwOnlyAccounts(2_000_000));
     await node.account.refresh();
     batches(2);
     expect(kernel.engine.equity().equity).toBe(2_000_000);
@@ -71,7 +69,7 @@ describe.skipIf(skipWithoutRedis())('an account endpoint that answers too much f
     expect(bot().context).toMatchObject({ peakEquity: 1_000_000, stopReason: undefined, drawdownHalt: false });
 
     // A rise every read shows (a deposit that stays) is a new peak, taken once the read 5 s later is in.
-    accounts(krw(1_200_000));
+    accounts(krwOnlyAccounts(1_200_000));
     await node.account.refresh();
     batches(1);
     expect(bot().context.peakEquity).toBe(1_000_000);

@@ -139,6 +139,11 @@ function renameKeys(frame: Record<string, unknown>, toSimple: boolean): Record<s
   return out;
 }
 
+/** A `/v1/accounts` answer holding `krw` KRW and nothing else, for a fault proxy to give in place of the server's. */
+export function krwOnlyAccounts(krw: number): string {
+  return JSON.stringify([{ currency: 'KRW', balance: String(krw), locked: '0', avg_buy_price: '0', avg_buy_price_modified: false, unit_currency: 'KRW' }]);
+}
+
 /** DEFAULT-named frame → SIMPLE-named frame (Upbit `format: 'SIMPLE'`). */
 export function toSimpleFrame(frame: Record<string, unknown>): Record<string, unknown> {
   return 'ty' in frame ? frame : renameKeys(frame, true);
