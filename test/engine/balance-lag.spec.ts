@@ -9,6 +9,7 @@ import { LiveSessions } from '../helpers/live-sessions.js';
 import { krwOnlyAccounts, UpbitServer } from '../helpers/upbit-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { startInOneUtcDay } from '../helpers/one-utc-day.js';
+import { minuteTrades } from '../helpers/minute-trades.js';
 
 /**
  * Balance reads that cannot be believed at once. An exchange whose account endpoint lags its fills (`/v1/accounts` answers the balances of a few seconds
@@ -74,10 +75,7 @@ describe.skipIf(skipWithoutRedis())('an account endpoint that answers an empty l
     await waitFor(() => lines.includes('reconciled; trading'), 'trading', 10_000);
     // Every minute fed (about 100) inside one UTC day: a new day would reopen the daily loss limit between the loss and its confirming read.
     const t0 = startInOneUtcDay(20 * 60_000, 150 * 60_000);
-    let minute = 0;
-    const batches = (n: number): void => {
-      for (let i = 0; i < n; i++, minute++) kernel.feed({ kind: 'trade', market: 'XRP/KRW', ts: t0 + minute * 60_000, price: 3_000, amount: 1_000 } satisfies TradeEvent);
-    };
+    const batches = minuteTrades(kernel, 'XRP/KRW', 3_000, t0);
     batches(4);
     // The day's opening equity is taken once a read 5 s after its first report is in (unconfirmed-day-open.spec.ts).
     await waitFor(() => {
@@ -124,10 +122,7 @@ describe.skipIf(skipWithoutRedis())('a confirming read that answers after its tr
     const kernel = node.start();
     await waitFor(() => lines.includes('reconciled; trading'), 'trading', 10_000);
     const t0 = startInOneUtcDay(20 * 60_000, 150 * 60_000);
-    let minute = 0;
-    const batches = (n: number): void => {
-      for (let i = 0; i < n; i++, minute++) kernel.feed({ kind: 'trade', market: 'XRP/KRW', ts: t0 + minute * 60_000, price: 3_000, amount: 1_000 } satisfies TradeEvent);
-    };
+    const batches = minuteTrades(kernel, 'XRP/KRW', 3_000, t0);
     await waitFor(() => {
       batches(1);
       return kernel.engine.bot.getSnapshot().context.dayOpenEquity === 1_000_000;

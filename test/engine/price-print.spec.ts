@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import type { TradeEvent } from '../../src/core/index.js';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.js';
+import type { Kernel } from '../../src/engine/kernel.js';
 import { skipWithoutRedis } from '../helpers/redis-server.js';
 import { LiveSessions } from '../helpers/live-sessions.js';
 import { UpbitServer } from '../helpers/upbit-server.js';
@@ -18,22 +19,31 @@ import { startInOneUtcDay } from '../helpers/one-utc-day.js';
 const config = parseConfig({ botId: 'print', exchange: { id: 'upbit', quote: 'KRW', markets: ['XRP/KRW', 'BTC/KRW'] }, features: { every: '1s' }, filter: { minValue1d: 0, minTrades1d: 0 }, strategy: { skipBearMarket: false }, ranking: { top: 1 } });
 const sessions = new LiveSessions(config);
 
+/**
+ * A live session on the local Upbit server (XRP and BTC) holding XRP bought at about 3,000 KRW, and its feed: each
+ * trade `stepMs` of event time after the last (or after `jumpTo`), from `t0` on (6 minutes of XRP trades first, which buy it).
+ */
+async function holdingXrp(t0: number): Promise<{ kernel: Kernel; lines: string[]; trade: (market: string, price: number, stepMs: number) => void; lastTs: () => number; jumpTo: (ts: number) => void }> {
+  await sessions.start();
+  const server = sessions.closeAfter(await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000 }, markets: [{ code: 'KRW-XRP', price: 3_000 }, { code: 'KRW-BTC', price: 50_000_000 }] }));
+  const lines: string[] = [];
+  const exchange = new CcxtExchange({ restUrl: server.restUrl, wsUrl: server.wsUrl, apiKey: server.accessKey, secret: server.secretKey, pollIntervalMs: 100 });
+  const node = await sessions.node(exchange, lines, server.restUrl);
+  const kernel = node.start();
+  await waitFor(() => lines.includes('reconciled; trading'), 'trading', 10_000);
+  let ts = t0;
+  const trade = (market: string, price: number, stepMs: number): void => void kernel.feed({ kind: 'trade', market, ts: (ts += stepMs), price, amount: 1 } satisfies TradeEvent);
+  for (let m = 0; m < 6; m++) trade('XRP/KRW', 2_990 + m * 2, 60_000);
+  await waitFor(() => node.account.getOpenOrders().length === 1, 'the buy resting', 5_000);
+  server.fillOrder(node.account.getOpenOrders()[0]!.id);
+  await waitFor(() => kernel.engine.openPositions()[0]?.state === 'holding', 'holding', 5_000);
+  return { kernel, lines, trade, lastTs: () => ts, jumpTo: (to) => void (ts = to) };
+}
+
 describe.skipIf(skipWithoutRedis())('a trade printed far from the market', () => {
   it('does not trip the kill switch while the coin has not traded again (at most a minute)', async () => {
-    await sessions.start();
-    const server = sessions.closeAfter(await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000 }, markets: [{ code: 'KRW-XRP', price: 3_000 }, { code: 'KRW-BTC', price: 50_000_000 }] }));
-    const lines: string[] = [];
-    const exchange = new CcxtExchange({ restUrl: server.restUrl, wsUrl: server.wsUrl, apiKey: server.accessKey, secret: server.secretKey, pollIntervalMs: 100 });
-    const node = await sessions.node(exchange, lines, server.restUrl);
-    const kernel = node.start();
-    await waitFor(() => lines.includes('reconciled; trading'), 'trading', 10_000);
     // Event times inside one UTC day, in the past.
-    let ts = startInOneUtcDay(60 * 60_000, 50 * 60_000);
-    const trade = (market: string, price: number, stepMs: number): void => void kernel.feed({ kind: 'trade', market, ts: (ts += stepMs), price, amount: 1 } satisfies TradeEvent);
-    for (let m = 0; m < 6; m++) trade('XRP/KRW', 2_990 + m * 2, 60_000);
-    await waitFor(() => node.account.getOpenOrders().length === 1, 'the buy resting', 5_000);
-    server.fillOrder(node.account.getOpenOrders()[0]!.id);
-    await waitFor(() => kernel.engine.openPositions()[0]?.state === 'holding', 'holding', 5_000);
+    const { kernel, lines, trade } = await holdingXrp(startInOneUtcDay(60 * 60_000, 50 * 60_000));
     const bot = (): { value: unknown; context: { dayOpenEquity: number; stopReason: string | undefined } } => kernel.engine.bot.getSnapshot();
     await waitFor(() => {
       trade('XRP/KRW', 3_000, 1_000);
@@ -69,19 +79,7 @@ describe.skipIf(skipWithoutRedis())('a trade printed far from the market', () =>
   }, 60_000);
 
   it('far above the market does not raise the equity peak (and trip the drawdown halt at the next right price)', async () => {
-    await sessions.start();
-    const server = sessions.closeAfter(await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000 }, markets: [{ code: 'KRW-XRP', price: 3_000 }, { code: 'KRW-BTC', price: 50_000_000 }] }));
-    const lines: string[] = [];
-    const exchange = new CcxtExchange({ restUrl: server.restUrl, wsUrl: server.wsUrl, apiKey: server.accessKey, secret: server.secretKey, pollIntervalMs: 100 });
-    const node = await sessions.node(exchange, lines, server.restUrl);
-    const kernel = node.start();
-    await waitFor(() => lines.includes('reconciled; trading'), 'trading', 10_000);
-    let ts = startInOneUtcDay(60 * 60_000, 50 * 60_000);
-    const trade = (market: string, price: number, stepMs: number): void => void kernel.feed({ kind: 'trade', market, ts: (ts += stepMs), price, amount: 1 } satisfies TradeEvent);
-    for (let m = 0; m < 6; m++) trade('XRP/KRW', 2_990 + m * 2, 60_000);
-    await waitFor(() => node.account.getOpenOrders().length === 1, 'the buy resting', 5_000);
-    server.fillOrder(node.account.getOpenOrders()[0]!.id);
-    await waitFor(() => kernel.engine.openPositions()[0]?.state === 'holding', 'holding', 5_000);
+    const { kernel, trade } = await holdingXrp(startInOneUtcDay(60 * 60_000, 50 * 60_000));
     const bot = (): { value: unknown; context: { peakEquity: number; stopReason: string | undefined } } => kernel.engine.bot.getSnapshot();
     await waitFor(() => {
       trade('XRP/KRW', 3_000, 1_000);
@@ -108,32 +106,20 @@ describe.skipIf(skipWithoutRedis())('a trade printed far from the market', () =>
   }, 60_000);
 
   it('far above the market at a new day’s first report does not open the day there (and trip the daily loss limit at the next right price)', async () => {
-    await sessions.start();
-    const server = sessions.closeAfter(await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000 }, markets: [{ code: 'KRW-XRP', price: 3_000 }, { code: 'KRW-BTC', price: 50_000_000 }] }));
-    const lines: string[] = [];
-    const exchange = new CcxtExchange({ restUrl: server.restUrl, wsUrl: server.wsUrl, apiKey: server.accessKey, secret: server.secretKey, pollIntervalMs: 100 });
-    const node = await sessions.node(exchange, lines, server.restUrl);
-    const kernel = node.start();
-    await waitFor(() => lines.includes('reconciled; trading'), 'trading', 10_000);
     // Yesterday's midnight, in the past: the feed crosses it.
     const dayMs = 86_400_000;
     const midnight = Math.floor(Date.now() / dayMs) * dayMs - dayMs;
-    let ts = midnight - 30 * 60_000;
-    const trade = (market: string, price: number, stepMs: number): void => void kernel.feed({ kind: 'trade', market, ts: (ts += stepMs), price, amount: 1 } satisfies TradeEvent);
-    for (let m = 0; m < 6; m++) trade('XRP/KRW', 2_990 + m * 2, 60_000);
-    await waitFor(() => node.account.getOpenOrders().length === 1, 'the buy resting', 5_000);
-    server.fillOrder(node.account.getOpenOrders()[0]!.id);
-    await waitFor(() => kernel.engine.openPositions()[0]?.state === 'holding', 'holding', 5_000);
+    const { kernel, trade, lastTs, jumpTo } = await holdingXrp(midnight - 30 * 60_000);
     const bot = (): { value: unknown; context: { day: number; dayOpenEquity: number; stopReason: string | undefined } } => kernel.engine.bot.getSnapshot();
     await waitFor(() => {
       trade('XRP/KRW', 3_000, 1_000);
       return bot().context.dayOpenEquity > 0;
     }, 'the day before opened', 20_000, 200);
     const before = kernel.engine.equity().equity;
-    expect(ts).toBeLessThan(midnight - 60_000);
+    expect(lastTs()).toBeLessThan(midnight - 60_000);
 
     // One print at ten times the price a second before midnight; XRP silent for 8 s, BTC trading across midnight.
-    ts = midnight - 2_000;
+    jumpTo(midnight - 2_000);
     trade('XRP/KRW', 30_000, 1_000);
     const until = Date.now() + 8_000;
     await waitFor(() => {

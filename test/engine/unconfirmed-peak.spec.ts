@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import type { TradeEvent } from '../../src/core/index.js';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.js';
 import type { LiveNode } from '../../src/engine/nodes/live-node.js';
 import { FaultProxy } from '../helpers/fault-proxy.js';
@@ -9,6 +8,7 @@ import { LiveSessions } from '../helpers/live-sessions.js';
 import { krwOnlyAccounts, UpbitServer } from '../helpers/upbit-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { startInOneUtcDay } from '../helpers/one-utc-day.js';
+import { minuteTrades } from '../helpers/minute-trades.js';
 
 /**
  * An accounts answer too high for a moment (a deposit counted twice, then gone). The bot's equity peak, from
@@ -36,10 +36,7 @@ describe.skipIf(skipWithoutRedis())('an account endpoint that answers too much f
     await waitFor(() => lines.includes('reconciled; trading'), 'trading', 10_000);
     // Every minute fed inside one UTC day (a new day would reopen the day's figures mid-test).
     const t0 = startInOneUtcDay(20 * 60_000, 150 * 60_000);
-    let minute = 0;
-    const batches = (n: number): void => {
-      for (let i = 0; i < n; i++, minute++) kernel.feed({ kind: 'trade', market: 'XRP/KRW', ts: t0 + minute * 60_000, price: 3_000, amount: 1_000 } satisfies TradeEvent);
-    };
+    const batches = minuteTrades(kernel, 'XRP/KRW', 3_000, t0);
     const bot = (): { value: unknown; context: { peakEquity: number; stopReason: string | undefined; drawdownHalt: boolean } } => kernel.engine.bot.getSnapshot();
     const accounts = (body: string | undefined): void => {
       proxy.rule = (method, p) => (body !== undefined && method === 'GET' && p === '/v1/accounts' ? { kind: 'replace', status: 200, body, contentType: 'application/json' } : { kind: 'forward' });
