@@ -659,18 +659,9 @@ export class TradingEngine {
       const trip = { read: false, since: Math.max(this.#now, this.#lastEventTs) };
       this.#trip = trip;
       this.#options.log?.(`equity ${equity} ${this.#options.quote} trips the ${reason}: the balances are read again in ${lag / 1000} s before it acts`);
-      this.#options.clock.setTimeout(() => {
-        heldNow(this.#options.quote).then(
-          (read) => {
-            if (this.#trip !== trip) return;
-            if (read === undefined) this.#trip = undefined;
-            else trip.read = true;
-          },
-          () => {
-            if (this.#trip === trip) this.#trip = undefined;
-          },
-        );
-      }, lag);
+      this.#readLater(heldNow, lag, trip, () => {
+        if (this.#trip === trip) this.#trip = undefined;
+      });
     }
     return true;
   }
@@ -696,12 +687,9 @@ export class TradingEngine {
     if (seen === undefined) {
       const candidate = { low: equity, read: false, since: Math.max(this.#now, this.#lastEventTs) };
       this.#newPeak = candidate;
-      const drop = (): void => {
+      this.#readLater(heldNow, lag, candidate, () => {
         if (this.#newPeak === candidate) this.#newPeak = undefined;
-      };
-      this.#options.clock.setTimeout(() => {
-        heldNow(this.#options.quote).then((read) => (read === undefined ? drop() : void (candidate.read = true)), drop);
-      }, lag);
+      });
       return peak;
     }
     seen.low = Math.min(seen.low, equity);
@@ -736,13 +724,20 @@ export class TradingEngine {
     }
     const asked = { day: today, read: false, since: Math.max(this.#now, this.#lastEventTs) };
     this.#newDay = asked;
-    const drop = (): void => {
+    this.#readLater(heldNow, lag, asked, () => {
       if (this.#newDay === asked) this.#newDay = undefined;
-    };
-    this.#options.clock.setTimeout(() => {
-      heldNow(this.#options.quote).then((read) => (read === undefined ? drop() : void (asked.read = true)), drop);
-    }, lag);
+    });
     return true;
+  }
+
+  /**
+   * Asks the venue's balances again `lag` ms from now for a trip, a peak or a day's opening held back (`pending`):
+   * its `read` is set once they are in; `drop` when the read fails or gives nothing (the next report asks again).
+   */
+  #readLater(heldNow: (quote: string) => Promise<unknown>, lag: number, pending: { read: boolean }, drop: () => void): void {
+    this.#options.clock.setTimeout(() => {
+      heldNow(this.#options.quote).then((read) => (read === undefined ? drop() : void (pending.read = true)), drop);
+    }, lag);
   }
 
   /** Whether a position holds coins of a market whose last price is not later than `ts`. */
