@@ -3,13 +3,13 @@ import { parseConfig } from '../../src/config.js';
 import type { TradeEvent } from '../../src/core/index.js';
 import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.js';
 import type { LiveNode } from '../../src/engine/nodes/live-node.js';
-import { FaultProxy } from '../helpers/fault-proxy.js';
 import { skipWithoutRedis } from '../helpers/redis-server.js';
 import { LiveSessions } from '../helpers/live-sessions.js';
 import { krwOnlyAccounts, UpbitServer } from '../helpers/upbit-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { startInOneUtcDay } from '../helpers/one-utc-day.js';
 import { minuteTrades } from '../helpers/minute-trades.js';
+import { tradingBehindProxy } from '../helpers/upbit-behind-proxy.js';
 
 /**
  * Balance reads that cannot be believed at once. An exchange whose account endpoint lags its fills (`/v1/accounts` answers the balances of a few seconds
@@ -65,14 +65,7 @@ describe.skipIf(skipWithoutRedis())('an account endpoint that lags the fills', (
 
 describe.skipIf(skipWithoutRedis())('an account endpoint that answers an empty list for a moment', () => {
   it('does not trip the kill switch (a halt for good) unless a read 5 s later still shows the loss', async () => {
-    await sessions.start();
-    server = sessions.closeAfter(await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000 }, markets: [{ code: 'KRW-XRP', price: 3_000 }] }));
-    const proxy = await FaultProxy.start(server.restUrl);
-    sessions.closeAfter(proxy);
-    const lines: string[] = [];
-    const node = await session(server, lines, proxy.url);
-    const kernel = node.start();
-    await waitFor(() => lines.includes('reconciled; trading'), 'trading', 10_000);
+    const { proxy, node, kernel, lines } = await tradingBehindProxy(sessions);
     // Every minute fed (about 100) inside one UTC day: a new day would reopen the daily loss limit between the loss and its confirming read.
     const t0 = startInOneUtcDay(20 * 60_000, 150 * 60_000);
     const batches = minuteTrades(kernel, 'XRP/KRW', 3_000, t0);
@@ -114,13 +107,7 @@ describe.skipIf(skipWithoutRedis())('an account endpoint that answers an empty l
 
 describe.skipIf(skipWithoutRedis())('a confirming read that answers after its trip is gone', () => {
   it('confirms no later trip: a second wrong read waits for its own confirming read', async () => {
-    await sessions.start();
-    server = sessions.closeAfter(await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000 }, markets: [{ code: 'KRW-XRP', price: 3_000 }] }));
-    const proxy = sessions.closeAfter(await FaultProxy.start(server.restUrl));
-    const lines: string[] = [];
-    const node = await session(server, lines, proxy.url);
-    const kernel = node.start();
-    await waitFor(() => lines.includes('reconciled; trading'), 'trading', 10_000);
+    const { proxy, node, kernel, lines } = await tradingBehindProxy(sessions);
     const t0 = startInOneUtcDay(20 * 60_000, 150 * 60_000);
     const batches = minuteTrades(kernel, 'XRP/KRW', 3_000, t0);
     await waitFor(() => {

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import type { TradeEvent } from '../../src/core/index.js';
-import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.js';
-import { FaultProxy } from '../helpers/fault-proxy.js';
 import { skipWithoutRedis } from '../helpers/redis-server.js';
 import { LiveSessions } from '../helpers/live-sessions.js';
-import { krwOnlyAccounts, UpbitServer } from '../helpers/upbit-server.js';
+import { krwOnlyAccounts } from '../helpers/upbit-server.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { tradingBehindProxy } from '../helpers/upbit-behind-proxy.js';
 
 /**
  * An accounts answer too high for a moment at a new UTC day's first equity report. The bot opened the day at
@@ -20,14 +19,7 @@ const sessions = new LiveSessions(config);
 
 describe.skipIf(skipWithoutRedis())('an account endpoint that answers too much at a new day’s first report', () => {
   it('does not open the day there (and trip the daily loss limit on the next right read): the opening waits for a read 5 s later', async () => {
-    await sessions.start();
-    const server = sessions.closeAfter(await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000 }, markets: [{ code: 'KRW-XRP', price: 3_000 }] }));
-    const proxy = sessions.closeAfter(await FaultProxy.start(server.restUrl));
-    const lines: string[] = [];
-    const exchange = new CcxtExchange({ restUrl: proxy.url, wsUrl: server.wsUrl, apiKey: server.accessKey, secret: server.secretKey, pollIntervalMs: 100 });
-    const node = await sessions.node(exchange, lines, server.restUrl);
-    const kernel = node.start();
-    await waitFor(() => lines.includes('reconciled; trading'), 'trading', 10_000);
+    const { proxy, node, kernel } = await tradingBehindProxy(sessions);
     // Minutes from 23:00 of the day before yesterday (all in the past), so the feed crosses into yesterday.
     const dayMs = 86_400_000;
     const midnight = Math.floor(Date.now() / dayMs) * dayMs - dayMs;

@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import { CcxtExchange } from '../../src/exchange/ccxt/ccxt-exchange.js';
-import type { LiveNode } from '../../src/engine/nodes/live-node.js';
-import { FaultProxy } from '../helpers/fault-proxy.js';
 import { skipWithoutRedis } from '../helpers/redis-server.js';
 import { LiveSessions } from '../helpers/live-sessions.js';
-import { krwOnlyAccounts, UpbitServer } from '../helpers/upbit-server.js';
+import { krwOnlyAccounts } from '../helpers/upbit-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { startInOneUtcDay } from '../helpers/one-utc-day.js';
 import { minuteTrades } from '../helpers/minute-trades.js';
+import { tradingBehindProxy } from '../helpers/upbit-behind-proxy.js';
 
 /**
  * An accounts answer too high for a moment (a deposit counted twice, then gone). The bot's equity peak, from
@@ -20,20 +18,9 @@ import { minuteTrades } from '../helpers/minute-trades.js';
 const config = parseConfig({ botId: 'peak', exchange: { id: 'upbit', quote: 'KRW', markets: ['XRP/KRW'] }, filter: { minValue1d: 0, minTrades1d: 0 }, strategy: { skipBearMarket: false }, ranking: { top: 1 } });
 const sessions = new LiveSessions(config);
 
-async function session(s: UpbitServer, lines: string[], restUrl: string): Promise<LiveNode> {
-  const exchange = new CcxtExchange({ restUrl, wsUrl: s.wsUrl, apiKey: s.accessKey, secret: s.secretKey, pollIntervalMs: 100 });
-  return sessions.node(exchange, lines, s.restUrl);
-}
-
 describe.skipIf(skipWithoutRedis())('an account endpoint that answers too much for a moment', () => {
   it('does not raise the equity peak (and trip the drawdown halt on the next right read) unless a read 5 s later confirms it', async () => {
-    await sessions.start();
-    const server = sessions.closeAfter(await UpbitServer.start({ enforceRateLimits: false, balances: { KRW: 1_000_000 }, markets: [{ code: 'KRW-XRP', price: 3_000 }] }));
-    const proxy = sessions.closeAfter(await FaultProxy.start(server.restUrl));
-    const lines: string[] = [];
-    const node = await session(server, lines, proxy.url);
-    const kernel = node.start();
-    await waitFor(() => lines.includes('reconciled; trading'), 'trading', 10_000);
+    const { proxy, node, kernel } = await tradingBehindProxy(sessions);
     // Every minute fed inside one UTC day (a new day would reopen the day's figures mid-test).
     const t0 = startInOneUtcDay(20 * 60_000, 150 * 60_000);
     const batches = minuteTrades(kernel, 'XRP/KRW', 3_000, t0);
