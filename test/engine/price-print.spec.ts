@@ -40,6 +40,15 @@ async function holdingXrp(t0: number): Promise<{ kernel: Kernel; lines: string[]
   return { kernel, lines, trade, lastTs: () => ts, jumpTo: (to) => void (ts = to) };
 }
 
+/** Calls `feed` every 200 ms for `ms` of wall time: the session's 1 s batches go on meanwhile. */
+async function feedFor(ms: number, feed: () => void, what: string): Promise<void> {
+  const until = Date.now() + ms;
+  await waitFor(() => {
+    feed();
+    return Date.now() >= until;
+  }, what, ms + 4_000, 200);
+}
+
 describe.skipIf(skipWithoutRedis())('a trade printed far from the market', () => {
   it('does not trip the kill switch while the coin has not traded again (at most a minute)', async () => {
     // Event times inside one UTC day, in the past.
@@ -55,11 +64,7 @@ describe.skipIf(skipWithoutRedis())('a trade printed far from the market', () =>
     trade('XRP/KRW', 300, 1_000);
     trade('BTC/KRW', 50_000_000, 1_000);
     expect(kernel.engine.equity().equity).toBeLessThan(before * 0.9);
-    const until = Date.now() + 8_000;
-    await waitFor(() => {
-      trade('BTC/KRW', 50_000_000, 1_000);
-      return Date.now() >= until;
-    }, '8 s of batches', 12_000, 200);
+    await feedFor(8_000, () => trade('BTC/KRW', 50_000_000, 1_000), '8 s of batches');
     expect(lines.some((l) => /trips the kill-switch/.test(l))).toBe(true);
     expect(bot().value).toBe('running');
 
@@ -89,17 +94,9 @@ describe.skipIf(skipWithoutRedis())('a trade printed far from the market', () =>
 
     // One print at ten times the price; XRP trades no more for 8 s, BTC does.
     trade('XRP/KRW', 30_000, 1_000);
-    const until = Date.now() + 8_000;
-    await waitFor(() => {
-      trade('BTC/KRW', 50_000_000, 1_000);
-      return Date.now() >= until;
-    }, '8 s of batches', 12_000, 200);
+    await feedFor(8_000, () => trade('BTC/KRW', 50_000_000, 1_000), '8 s of batches');
     // XRP at its price again, for 8 s more: no drawdown from a peak that never was.
-    const after = Date.now() + 8_000;
-    await waitFor(() => {
-      trade('XRP/KRW', 3_000, 1_000);
-      return Date.now() >= after;
-    }, '8 s more', 12_000, 200);
+    await feedFor(8_000, () => trade('XRP/KRW', 3_000, 1_000), '8 s more');
     expect(bot().context.peakEquity).toBeLessThan(before * 1.1);
     expect(bot().value).toBe('running');
     expect(bot().context.stopReason).toBeUndefined();
@@ -121,16 +118,8 @@ describe.skipIf(skipWithoutRedis())('a trade printed far from the market', () =>
     // One print at ten times the price a second before midnight; XRP silent for 8 s, BTC trading across midnight.
     jumpTo(midnight - 2_000);
     trade('XRP/KRW', 30_000, 1_000);
-    const until = Date.now() + 8_000;
-    await waitFor(() => {
-      trade('BTC/KRW', 50_000_000, 1_000);
-      return Date.now() >= until;
-    }, '8 s of batches', 12_000, 200);
-    const after = Date.now() + 8_000;
-    await waitFor(() => {
-      trade('XRP/KRW', 3_000, 1_000);
-      return Date.now() >= after;
-    }, '8 s more', 12_000, 200);
+    await feedFor(8_000, () => trade('BTC/KRW', 50_000_000, 1_000), '8 s of batches');
+    await feedFor(8_000, () => trade('XRP/KRW', 3_000, 1_000), '8 s more');
     expect(bot().context.day).toBe(Math.floor(midnight / dayMs));
     expect(bot().context.dayOpenEquity).toBeLessThan(before * 1.1);
     expect(bot().value).toBe('running');
