@@ -73,9 +73,9 @@ export interface EngineOptions {
   readonly log?: (line: string) => void;
 }
 
-
 /** How long a kill-switch trip or a new day's opening waits, live, for a trade of each held coin after it (#tripHeld, #dayHeld). */
 const TRIP_PRICE_WAIT_MS = 60_000;
+
 /** What the engine must remember to continue a run exactly where it was. */
 export interface EngineCheckpoint {
   readonly v: 1;
@@ -1097,7 +1097,6 @@ export class TradingEngine {
     if (buysDrained(this.bot.getSnapshot().value, this.#options.venue)) this.bot.send({ type: 'positions.drained' });
   }
 
-  /** Carries out the strategy's SELL `decision` (its outcome is reported). */
   /**
    * A live bot stopped with the `liquidate` policy sells, at each batch, every position in `holding` its stop left:
    * one whose liquidation sell was refused or failed (a 5xx storm at the kill switch), or that came to hold coins
@@ -1134,6 +1133,7 @@ export class TradingEngine {
     }
   }
 
+  /** Carries out the strategy's SELL `decision` (its outcome is reported). */
   #sell(t: Tracked, price: number, reason: string, decision: Decision): void {
     const exit = this.#exit(t, price, reason);
     this.#outcome(decision, exit.outcome);
