@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { map } from 'rxjs';
+import { catchError, map, Observable, Subscriber, type Observer } from 'rxjs';
 import type { Config } from '../config.js';
 import type { Decision } from '../core/index.js';
 import { InputError } from '../core/input-error.js';
@@ -105,15 +105,67 @@ export async function loadStrategyModule(spec: string, cwd: string): Promise<{ r
   };
 }
 
-/** The user strategy's decisions, each checked: a malformed one stops the run with its file named. */
+/** Where in the user's module an error was thrown (`bad.ts:42:7`), from its stack, or '' when no frame is the module's. */
+function thrownAt(error: unknown, file: string): string {
+  const frame = ((error as Error)?.stack ?? '').split('\n').find((l) => /^\s+at /.test(l) && l.includes(file));
+  const place = frame?.match(/([^/\\(\s]+:\d+:\d+)\)?\s*$/)?.[1];
+  // The module is imported under a query (`bad.ts?strategy`, importModule): not part of its name.
+  return place === undefined ? '' : ` (at ${place.replace(/\?[^:]*/, '')})`;
+}
+
+/** A user strategy's error as one line naming its file (a StrategyModuleError already does). */
+function strategyFailure(error: unknown, file: string): StrategyModuleError {
+  if (error instanceof StrategyModuleError) return error;
+  const message = (error as Error)?.message ?? String(error);
+  return new StrategyModuleError(`strategy ${file} threw: ${message.split('\n')[0]}${thrownAt(error, file)}`);
+}
+
+/**
+ * The strategy's input as the user's module sees it: an observer the module subscribes itself (the
+ * template's `source.subscribe({ next(input) { … } })`) has its throws sent to `fail`. rxjs would
+ * otherwise report them as unhandled, outside the run: a stack trace, or the run going on without the
+ * strategy's answer. Operators (pipe) subscribe with a Subscriber, whose errors already flow down.
+ */
+function guardedSource<T>(source: Observable<T>, fail: (error: unknown) => void): Observable<T> {
+  const guarded = new Observable<T>((subscriber) => source.subscribe(subscriber));
+  const subscribe = guarded.subscribe.bind(guarded);
+  const guard =
+    <A extends unknown[]>(f: ((...a: A) => void) | undefined, self: unknown) =>
+    (...a: A): void => {
+      try {
+        f?.apply(self, a);
+      } catch (error) {
+        fail(error);
+      }
+    };
+  guarded.subscribe = ((observer?: Partial<Observer<T>> | ((value: T) => void) | null) => {
+    if (observer === null || observer === undefined || observer instanceof Subscriber) return subscribe(observer ?? undefined);
+    if (typeof observer === 'function') return subscribe(guard(observer, undefined));
+    return subscribe({ next: guard(observer.next, observer), error: guard(observer.error, observer), complete: guard(observer.complete, observer) });
+  }) as typeof guarded.subscribe;
+  return guarded;
+}
+
+/**
+ * The user strategy's decisions, each checked: a malformed one stops the run with its file named, and
+ * so does an error the module throws (from an operator or from its own subscriber to the input).
+ */
 export function checkedStrategy(strategy: Strategy, file: string): Strategy {
   return (source) =>
-    strategy(source).pipe(
-      map((d: Decision) => {
-        if (d === null || typeof d !== 'object' || !KINDS.has(d.kind) || typeof d.market !== 'string' || !Number.isFinite(d.ts) || typeof d.reason !== 'string') {
-          throw new StrategyModuleError(`strategy ${file} emitted ${JSON.stringify(d)}: a decision needs kind (BUY, SELL, CANCEL_BUY, CANCEL_SELL), market, ts and reason`);
-        }
-        return d;
-      }),
-    );
+    new Observable<Decision>((out) => {
+      const decisions = strategy(guardedSource(source, (error) => out.error(strategyFailure(error, file))));
+      return decisions
+        .pipe(
+          map((d: Decision) => {
+            if (d === null || typeof d !== 'object' || !KINDS.has(d.kind) || typeof d.market !== 'string' || !Number.isFinite(d.ts) || typeof d.reason !== 'string') {
+              throw new StrategyModuleError(`strategy ${file} emitted ${JSON.stringify(d)}: a decision needs kind (BUY, SELL, CANCEL_BUY, CANCEL_SELL), market, ts and reason`);
+            }
+            return d;
+          }),
+          catchError((error: unknown) => {
+            throw strategyFailure(error, file);
+          }),
+        )
+        .subscribe(out);
+    });
 }

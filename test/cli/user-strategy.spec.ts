@@ -93,8 +93,13 @@ describe('user strategies', () => {
     writeFileSync(join(dir, 'returns-nothing.mjs'), 'export function createStrategy() { return undefined; }\n');
     writeFileSync(join(dir, 'broken.mjs'), 'export function createStrategy( {\n');
     writeFileSync(join(dir, 'bad-decision.mjs'), 'import { map } from "rxjs";\nexport function createStrategy() { return (s) => s.pipe(map(() => ({ kind: "HOLD", market: "AAA/USDT", ts: 1, reason: "x" }))); }\n');
+    // The new-strategy template's shape: the module subscribes to its input itself and throws at its first decision.
+    writeFileSync(join(dir, 'throws.mjs'), 'import { Observable } from "rxjs";\nexport function createStrategy() {\n  return (source) => new Observable(() => source.subscribe({ next(input) { if (input.kind === "features") throw new Error("boom at the first decision"); } }));\n}\n');
+    writeFileSync(join(dir, 'throws-in-map.mjs'), 'import { map } from "rxjs";\nexport function createStrategy() { return (s) => s.pipe(map(() => { throw new RangeError("bad index"); })); }\n');
     const data = writeCandles();
     const cases: [string, RegExp][] = [
+      ['throws.mjs', /^coinrx backtest: strategy throws\.mjs threw: boom at the first decision \(at throws\.mjs:3:\d+\)/m],
+      ['throws-in-map.mjs', /^coinrx backtest: strategy throws-in-map\.mjs threw: bad index \(at throws-in-map\.mjs:2:\d+\)/m],
       ['misnamed.mjs', /^coinrx backtest: --strategy .*misnamed\.mjs: missing export "createStrategy" \(it exports strategy, version\); a strategy module exports function createStrategy\(context\)/],
       ['empty.mjs', /--strategy .*empty\.mjs: missing export "createStrategy" \(it exports nothing\)/],
       ['not-a-function.mjs', /--strategy .*not-a-function\.mjs: export "createStrategy" is an object, not a function/],
