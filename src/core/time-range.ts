@@ -29,6 +29,12 @@ export class TimeRangeError extends InputError {
   override name = 'TimeRangeError';
 }
 
+/** A range the data never reaches (a `--from` after the data's end, a `--to` before its start): said with where the data lies. */
+export function noEventInRangeError(range: TimeRange, first: number, last: number): TimeRangeError {
+  const end = (t: number | undefined, open: string): string => (t === undefined ? open : new Date(t).toISOString());
+  return new TimeRangeError(`no event of the data falls in the time range (${end(range.from, 'start')} to ${end(range.to, 'end')}); the data starts ${new Date(first).toISOString()} and was read up to ${new Date(last).toISOString()}`);
+}
+
 const DAY_MS = 86_400_000;
 const COMPACT = /^(\d{8}|\d{10}|\d{13})?-(\d{8}|\d{10}|\d{13})?$/;
 const DATE_ONLY = /^(\d{4})-?(\d{2})-?(\d{2})$/;

@@ -3,7 +3,7 @@ import { EventClock, InputError, quoteOf, type MarketEvent, type MarketRules, ty
 import { SimulatedVenue, type InferredRules, type SimulatedExchange } from '../exchange/index.js';
 import type { PerformanceTracker, TrackerState } from '../report/performance.js';
 import { runResults, type RunResults } from '../report/results.js';
-import { rangeTime, TimeRangeError, type TimeRange } from '../core/time-range.js';
+import { noEventInRangeError, rangeTime, type TimeRange } from '../core/time-range.js';
 import type { PositionView, Strategy } from '../../strategies/index.js';
 import type { BatchScorer } from '../../streams/index.js';
 import type { Store } from '../store/index.js';
@@ -302,10 +302,7 @@ export async function runBacktest(batches: AsyncIterable<readonly MarketEvent[]>
   if (!run) throw new NoMarketEventsError('the data holds no market events');
   if (!tradedSeen) throw new InputError(`the data has no ${run.quote} market (its markets are quoted in ${[...quotesSeen].sort().join(', ')}): trade one of those (--quote) or give data of ${run.quote} markets`);
   if (resume && events < resume.index) throw new Error(`backtest: the data ends after ${events} events, before the checkpoint (${resume.index}); resume needs the same data`);
-  if (options.range && tradedFrom === undefined) {
-    const r = options.range;
-    throw new TimeRangeError(`no event of the data falls in the time range (${r.from === undefined ? 'start' : new Date(r.from).toISOString()} to ${r.to === undefined ? 'end' : new Date(r.to).toISOString()}); the data starts ${new Date(from ?? 0).toISOString()} and was read up to ${new Date(to).toISOString()}`);
-  }
+  if (options.range && tradedFrom === undefined) throw noEventInRangeError(options.range, from ?? 0, to);
   if (!started) await run.kernel.start();
   if (run.kernel.warming) run.kernel.resume();
   const { open } = run.kernel.finish();

@@ -118,4 +118,16 @@ describe('--timerange on features and rank', () => {
     expect(await main(['backtest', '--data', dir, '--timerange', '20250101-', '--out', out], outside.io)).toBe(2);
     expect(outside.err()).toMatch(/\ncoinrx backtest: no event of the data falls in the time range \(2025-01-01T00:00:00.000Z to end\); the data starts 2024-01-01T00:05:00.000Z/);
   });
+
+  it('features and rank: a range the data never reaches is one line saying where the data lies, as in a backtest, not a file of nothing or of the last ranking', async () => {
+    const dir = writeCandles(0.01);
+    for (const range of [['--from', '2025-01-01', '--to', '2025-01-03'], ['--to', '2023-12-31']]) {
+      for (const command of ['features', 'rank']) {
+        const run = captureIo();
+        expect(await main([command, '--data', dir, '--every', '1h', ...range], run.io), `${command} ${range.join(' ')}`).toBe(1);
+        expect(run.err()).toMatch(/^coinrx (features|rank): no event of the data falls in the time range \(.*\); the data starts 2024-01-01T00:05:00.000Z and was read up to 2024-01-0\d/m);
+        expect(run.out()).toBe('');
+      }
+    }
+  });
 });

@@ -9,7 +9,7 @@ import { isDefaultInitialBalance } from '../../config.js';
 import { parseDuration } from '../../core/index.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import type { CommandIo } from '../command.js';
-import type { TimeRange } from '../../core/time-range.js';
+import { noEventInRangeError, type TimeRange } from '../../core/time-range.js';
 import { quoteOf } from '../../core/market-symbol.js';
 import { groupedNumber } from '../../core/grouped-number.js';
 
@@ -40,16 +40,21 @@ export function durationFlag(args: ParsedArgs, name: string): number | undefined
  */
 export async function pumpRange(range: TimeRange, source: ReplaySource, events$: Subject<MarketEvent>, io: CommandIo, afterBatch: () => Promise<void>): Promise<number> {
   const to = range.to ?? Infinity;
+  const from = range.from ?? -Infinity;
   let ended = false;
   let last = -Infinity;
   let late = 0;
+  let first: number | undefined;
+  let reached = false;
   for await (const batch of source.batches()) {
     for (let i = 0; i < batch.length; i++) {
       let event = batch[i] as MarketEvent;
+      first ??= event.ts;
       if (event.ts >= to) {
         ended = true;
         break;
       }
+      if (event.ts >= from) reached = true;
       if (event.ts >= last) last = event.ts;
       else {
         event = Object.assign({}, event, { ts: last });
@@ -60,6 +65,9 @@ export async function pumpRange(range: TimeRange, source: ReplaySource, events$:
     await afterBatch();
     if (ended || io.signal.aborted) break;
   }
+  // As a backtest: a range the data never reaches is an error, before the end of the input writes the
+  // ranking in force at the data's end as the range's (rank) or an empty file passes for a result (features).
+  if (first !== undefined && !reached && !io.signal.aborted) throw noEventInRangeError(range, first, Number.isFinite(last) ? last : first);
   events$.complete();
   await afterBatch();
   return late;
