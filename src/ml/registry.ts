@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { InputError } from '../core/input-error.js';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -82,8 +83,12 @@ export async function saveVersion(root: string, artifacts: tf.io.ModelArtifacts,
 /** `dir` is a version folder, or a registry root (its active version is loaded). */
 export async function resolveModelDir(dir: string): Promise<string> {
   if (existsSync(join(dir, META))) return dir;
+  // A user's mistake, said in one line: before, a missing folder read as an empty one and a file as ENOTDIR.
+  const stat = statSync(dir, { throwIfNoEntry: false });
+  if (stat === undefined) throw new InputError(`${dir}: no such model folder (coinrx ranker train --out writes one)`);
+  if (!stat.isDirectory()) throw new InputError(`${dir}: a file, not a model folder (give the registry folder coinrx ranker train wrote, or one of its version folders v1, v2, …)`);
   const version = await activeVersion(dir);
-  if (!version) throw new Error(`${dir} holds no model version (expected ${META} or version folders v1, v2, …)`);
+  if (!version) throw new InputError(`${dir} holds no model version (expected ${META} or version folders v1, v2, …; coinrx ranker train --out writes them)`);
   return join(dir, version);
 }
 
