@@ -85,10 +85,10 @@ export async function resolveModelDir(dir: string): Promise<string> {
   if (existsSync(join(dir, META))) return dir;
   // A user's mistake, said in one line: before, a missing folder read as an empty one and a file as ENOTDIR.
   const stat = statSync(dir, { throwIfNoEntry: false });
-  if (stat === undefined) throw new InputError(`${dir}: no such model folder (coinrx ranker train --out writes one)`);
-  if (!stat.isDirectory()) throw new InputError(`${dir}: a file, not a model folder (give the registry folder coinrx ranker train wrote, or one of its version folders v1, v2, …)`);
+  if (stat === undefined) throw new InputError(`${dir}: no such model folder (coinrx ranker train and agent train --out write them)`);
+  if (!stat.isDirectory()) throw new InputError(`${dir}: a file, not a model folder (give the folder coinrx ranker train or agent train wrote, or one of its version folders v1, v2, …)`);
   const version = await activeVersion(dir);
-  if (!version) throw new InputError(`${dir} holds no model version (expected ${META} or version folders v1, v2, …; coinrx ranker train --out writes them)`);
+  if (!version) throw new InputError(`${dir} holds no model version (expected ${META} or version folders v1, v2, …; coinrx ranker train and agent train --out write them)`);
   return join(dir, version);
 }
 

@@ -17,9 +17,9 @@ writeFileSync(join(other, 'summary.json'), '{}\n');
 
 describe('ranker --model that is no model folder', () => {
   it.each([
-    ['a folder that does not exist', join(dir, 'no-such-models'), /no-such-models: no such model folder \(coinrx ranker train --out writes one\)$/],
+    ['a folder that does not exist', join(dir, 'no-such-models'), /no-such-models: no such model folder \(coinrx ranker train and agent train --out write them\)$/],
     ['a file', file, /model\.json: a file, not a model folder/],
-    ["another command's folder", other, /backtest-out holds no model version \(expected meta\.json or version folders v1, v2, …; coinrx ranker train --out writes them\)$/],
+    ["another command's folder", other, /backtest-out holds no model version \(expected meta\.json or version folders v1, v2, …; coinrx ranker train and agent train --out write them\)$/],
   ])('%s', async (_name, model, message) => {
     for (const command of ['rank', 'evaluate']) {
       const run = captureIo();
@@ -28,6 +28,22 @@ describe('ranker --model that is no model folder', () => {
       expect(lines, command).toHaveLength(1);
       expect(lines[0], command).toMatch(/^coinrx ranker: /);
       expect(lines[0], command).toMatch(message);
+    }
+  });
+
+  it('agent evaluate: a missing folder, and a ranker model, are one line too', async () => {
+    const ranker = join(dir, 'ranker-models', 'v1');
+    mkdirSync(ranker, { recursive: true });
+    writeFileSync(join(ranker, 'meta.json'), '{ "version": "v1", "kind": "mlp" }\n');
+    for (const [model, message] of [
+      [join(dir, 'no-such-agent'), /no-such-agent: no such model folder \(coinrx ranker train and agent train --out write them\)$/],
+      [join(dir, 'ranker-models'), /v1 is not an RL agent \(kind mlp: a ranker model, for ranker evaluate and ranking\.model; an agent is what coinrx agent train --out writes\)$/],
+    ] as const) {
+      const run = captureIo();
+      expect(await main(['agent', 'evaluate', '--data', data, '--model', model, '--out', join(dir, 'out-agent')], run.io)).toBe(1);
+      const errors = run.err().trim().split('\n').filter((l) => l.startsWith('coinrx '));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(message);
     }
   });
 });

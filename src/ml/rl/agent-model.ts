@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { readArtifacts, writeArtifacts } from '../file-io.js';
 import type { Normalizer } from '../normalizer.js';
+import { InputError } from '../../core/input-error.js';
 import { resolveModelDir } from '../registry.js';
 import type { SignalSpec } from './market-signal.js';
 import { OBSERVATION_SIZE } from './observation.js';
@@ -58,7 +59,7 @@ export async function saveAgent(dir: string, weights: QWeights, meta: AgentMeta)
 export async function loadAgent(dir: string): Promise<LoadedAgent> {
   const versionDir = await resolveModelDir(dir);
   const meta = JSON.parse(await readFile(join(versionDir, 'meta.json'), 'utf8')) as AgentMeta;
-  if (meta.kind !== 'rl-dqn') throw new Error(`${versionDir} is not an RL agent (kind ${String(meta.kind)})`);
+  if (meta.kind !== 'rl-dqn') throw new InputError(`${versionDir} is not an RL agent (kind ${String(meta.kind)}: a ranker model, for ranker evaluate and ranking.model; an agent is what coinrx agent train --out writes)`);
   // An agent from an older build observes other inputs: say so rather than act on misread ones.
   if (meta.spec.inputs !== OBSERVATION_SIZE) throw new Error(`agent ${versionDir} was trained on another observation (${meta.spec.inputs} inputs) than this build computes (${OBSERVATION_SIZE}): train it again with \`coinrx agent train\``);
   const artifacts = await readArtifacts(versionDir);
