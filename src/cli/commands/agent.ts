@@ -15,6 +15,7 @@ import type { LoadedAgent } from '../../ml/rl/agent-model.js';
 import type { AgentFold } from '../../ml/rl/agent-walk-forward.js';
 import { parseTimeEnd } from '../../core/time-range.js';
 import { UsageError, type ParsedArgs } from '../args.js';
+import { prepareOutputFolder } from '../output.js';
 import { timeRangeArgs } from '../time-range-flags.js';
 import { DATA_FLAGS, type Command, type CommandIo } from '../command.js';
 import { ProgressBar } from '../progress.js';
@@ -119,6 +120,8 @@ async function train(args: ParsedArgs, io: CommandIo): Promise<number> {
   }
   if (range.from !== undefined && range.from >= until) throw new UsageError(`the training span is empty: it starts ${new Date(range.from).toISOString()} and ends ${new Date(until).toISOString()}`);
   const out = args.strings.get('out') ?? 'out/agent';
+  // Made before the work: a file in the way is one line now, not an EEXIST after the whole run.
+  prepareOutputFolder(out);
   const state = await trainAgent({ config, rl, all, ...(range.from !== undefined ? { from: range.from } : {}), until, out, generations: generationsArg(args, rl), data: args.lists.get('data') ?? [] }, io);
   io.stdout.write(generationTable(state, out));
   return io.signal.aborted ? 130 : 0;
@@ -213,6 +216,7 @@ async function evaluate(args: ParsedArgs, io: CommandIo): Promise<number> {
   if (all.length === 0) throw new InputError('the data holds no market events');
   const range = timeRangeArgs(args);
   const out = args.strings.get('out') ?? 'out/agent-evaluation';
+  prepareOutputFolder(out);
   const report = await evaluateAgentOn({ agent, config, rl, all, ...(range.from !== undefined ? { from: range.from } : {}), ...(range.to !== undefined ? { to: range.to } : {}), out }, io);
   io.stdout.write(`${evaluationText(report)}written: ${join(out, 'evaluation.json')}\n`);
   return 0;
@@ -302,6 +306,7 @@ async function walkForward(args: ParsedArgs, io: CommandIo): Promise<number> {
   const spans = foldSpans(first, end, foldMs);
   if (spans.length === 0) throw new UsageError(`no test fold of a day or more between ${new Date(first).toISOString()} and the end of the data (${new Date(end).toISOString()})`);
   const out = args.strings.get('out') ?? 'out/agent-walk-forward';
+  prepareOutputFolder(out);
   io.stderr.write(`agent walk-forward: ${spans.length} fold(s) of ${foldMs / DAY} days from ${new Date(first).toISOString()}, each trained (${generations} generations) on the data before it\n`);
   const folds: AgentFold[] = [];
   for (const [k, span] of spans.entries()) {

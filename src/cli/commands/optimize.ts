@@ -15,6 +15,7 @@ import { QueueRunError, QueueRunner } from '../../optimize/queue-runner.js';
 import { loadSearchSpace, SearchSpaceError } from '../../optimize/search-space.js';
 import { OBJECTIVES, WalkForwardError, type Objective } from '../../optimize/walk-forward.js';
 import { UsageError, type ParsedArgs } from '../args.js';
+import { prepareOutputFolder } from '../output.js';
 import { CONFIG_FLAGS, DATA_FLAGS, type Command } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { TIME_RANGE_FLAGS, timeRangeArgs } from '../time-range-flags.js';
@@ -113,6 +114,8 @@ export const optimizeCommand: Command = {
       strategy = { module: inCheckout.startsWith('..') || isAbsolute(inCheckout) ? file : inCheckout, sha256: await sha256File(file) };
     }
     const out = args.strings.get('out') ?? 'out/optimize';
+    // Made before the work: a file in the way is one line now, not an EEXIST after the whole run.
+    prepareOutputFolder(out);
     const market = marketFlag(args);
     const format = args.strings.get('format');
     const url = args.strings.get('redis');

@@ -1,5 +1,5 @@
 /** The ranker subcommands; loaded only when `coinrx ranker` runs (TensorFlow.js is large). */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
 import type { MarketEvent } from '../../core/index.js';
@@ -17,7 +17,7 @@ import { parseDuration } from '../../core/index.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { timeRangeArgs } from '../time-range-flags.js';
 import type { CommandIo } from '../command.js';
-import { LineWriter, prepareOutputFile } from '../output.js';
+import { LineWriter, prepareOutputFile, prepareOutputFolder } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { pumpRange, reportStats, requireEvents } from './replay-input.js';
 import { replayFromArgs } from './replay-args.js';
@@ -52,6 +52,8 @@ export async function train(args: ParsedArgs, io: CommandIo): Promise<number> {
   }
   const config = loadRankerConfig(args.strings.get('ranker-config'));
   const out = args.strings.get('out') ?? 'models';
+  // Made before the work: a file in the way is one line now, not an EEXIST after the whole run.
+  prepareOutputFolder(out);
   const range = span(args);
   const replayBar = new ProgressBar(io.stderr, io.interactive, 'features');
   const bars = new Map<string, ProgressBar>();
@@ -118,6 +120,9 @@ export async function train(args: ParsedArgs, io: CommandIo): Promise<number> {
 export async function evaluate(args: ParsedArgs, io: CommandIo): Promise<number> {
   const modelDir = args.strings.get('model');
   if (!modelDir) throw new UsageError('--model is required (a registry folder or one version folder)');
+  const out = args.strings.get('out') ?? 'out/ranker-evaluation';
+  // Made before the work: a file in the way is one line now, not an EEXIST after the whole run.
+  prepareOutputFolder(out);
   const range = span(args);
   const foldText = args.strings.get('fold');
   const foldMs = foldText === undefined ? undefined : parseDurationFlag(foldText);
@@ -132,8 +137,6 @@ export async function evaluate(args: ParsedArgs, io: CommandIo): Promise<number>
     signal: io.signal,
     onLog: (line) => io.stderr.write(`${line}\n`),
   });
-  const out = args.strings.get('out') ?? 'out/ranker-evaluation';
-  await mkdir(out, { recursive: true });
   await writeFile(join(out, 'evaluation.json'), `${JSON.stringify(report, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
   await writeFile(join(out, 'evaluation.html'), evaluationHtml(report));
   io.stdout.write(`${evaluationText(report)}wrote ${join(out, 'evaluation.json')} and ${join(out, 'evaluation.html')}\n`);

@@ -1,9 +1,10 @@
 /** `coinrx ranker walk-forward`: the strategy's rolling-fold table against the simple rankings, cash and buy-and-hold (no model, no TensorFlow.js). */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { strategyWalkForward, type Candidate } from '../../ml/strategy-walk-forward.js';
 import { strategyWalkForwardHtml, strategyWalkForwardText } from '../../ml/strategy-walk-forward-report.js';
 import { UsageError, type ParsedArgs } from '../args.js';
+import { prepareOutputFolder } from '../output.js';
 import type { CommandIo } from '../command.js';
 import { timeRangeArgs } from '../time-range-flags.js';
 import { rawProfile } from '../../config.js';
@@ -47,6 +48,9 @@ export async function walkForward(args: ParsedArgs, io: CommandIo): Promise<numb
   if (!(foldMs >= DAY && foldMs % DAY === 0)) throw new UsageError(`--fold must be a whole number of days for ranker walk-forward (its figures are daily returns), got "${args.strings.get('fold')}"`);
   const config = commandConfig(args, io);
   const range = timeRangeArgs(args);
+  const out = args.strings.get('out') ?? 'out/ranker-evaluation';
+  // Made before the work: a file in the way is one line now, not an EEXIST after the whole run.
+  prepareOutputFolder(out);
   const candidates = await candidatesOf(args, io);
   const report = await strategyWalkForward({
     paths: data,
@@ -58,8 +62,6 @@ export async function walkForward(args: ParsedArgs, io: CommandIo): Promise<numb
     signal: io.signal,
     onLog: (line) => io.stderr.write(`${line}\n`),
   });
-  const out = args.strings.get('out') ?? 'out/ranker-evaluation';
-  await mkdir(out, { recursive: true });
   await writeFile(join(out, 'walk-forward.json'), `${JSON.stringify(report, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
   await writeFile(join(out, 'walk-forward.html'), strategyWalkForwardHtml(report));
   io.stdout.write(`${strategyWalkForwardText(report)}wrote ${join(out, 'walk-forward.json')} and ${join(out, 'walk-forward.html')}\n`);

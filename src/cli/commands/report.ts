@@ -1,5 +1,6 @@
 import { UsageError } from '../args.js';
 import type { Command } from '../command.js';
+import { prepareOutputFile } from '../output.js';
 import { writeStaticReport } from '../../report/static-report.js';
 
 /** `coinrx report <backtest-out-dir> [--out file.html]`: the dashboard of a finished backtest as one offline HTML file. */
@@ -15,6 +16,8 @@ export const reportCommand: Command = {
     if (dir === undefined) throw new UsageError('give the backtest output folder, e.g. coinrx report out/demo');
     if (extra.length > 0) throw new UsageError(`one folder only, got also ${extra.join(' ')}`);
     try {
+      // A folder given for the file is named before the report is built (was an EISDIR).
+      prepareOutputFile(args.strings.get('out'));
       const { path, bytes } = await writeStaticReport(dir, args.strings.get('out'));
       io.stdout.write(`report: ${path} (${Math.round(bytes / 1024)} KiB, opens offline)\n`);
       return 0;
