@@ -96,6 +96,12 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     // Whoever read stdout went away (`coinrx rank … | head`): it has what it wanted; stop quietly, as
     // `git log | head` does, instead of reporting a write error.
     if (stdoutClosed) return 0;
+    // Ctrl-C (SIGINT, SIGTERM) stopping a step that ends by throwing (ranker and agent training): the
+    // user's own stop, said as such with the shell's 130, not as a failure with a debug hint.
+    if (io.signal.aborted) {
+      io.stderr.write(`coinrx ${command.name}: stopped (Ctrl-C): ${error instanceof Error ? oneLine(error.message) : String(error)}\n`);
+      return 130;
+    }
     // Anything else is a failure of ours or of the machine: one line, the stack only when asked for.
     const debug = /^(debug|trace)$/i.test(io.env['LOG_LEVEL'] ?? '');
     const text = error instanceof Error ? (debug ? (error.stack ?? error.message) : oneLine(error.message)) : String(error);
