@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config.js';
 import { Random } from '../core/random.js';
+import { noEventInRangeError } from '../core/time-range.js';
 import type { BatchScorer } from '../../streams/index.js';
 import { dailyMeans, dailyReturns, pairedBlockBootstrap, spanDays, type PairedInterval } from './bootstrap.js';
 import { calibrate, fitCalibration, logit, type Calibration } from './calibration.js';
@@ -287,6 +288,8 @@ export async function evaluateRanker(options: EvaluateOptions): Promise<Evaluati
   if (options.from !== undefined && options.from < meta.spans.testFrom && options.from < meta.spans.validation.to + purgeOf(config) && (options.to ?? Infinity) > meta.spans.train.from) log(`warning: the evaluated span starts before ${iso(meta.spans.testFrom)}, inside the model's training/validation span or its purge gap: figures will be optimistic`);
   const d = await buildDataset(options.paths, config, { ...(options.to !== undefined ? { to: options.to } : {}), ...(options.signal ? { signal: options.signal } : {}) });
   if (d.rows === 0) throw new Error('the data produced no feature snapshots to evaluate');
+  // A --from past the data's end: said as a backtest says it, not as an empty span ending before it starts.
+  if (options.from !== undefined && options.from >= d.lastTs) throw noEventInRangeError({ from: options.from, ...(options.to !== undefined ? { to: options.to } : {}) }, d.firstTs, d.lastTs);
   const spans = evaluationSpans(meta, d, options.from, options.to);
   const span = spans.evaluated;
   const ready = d.firstTs + config.features.warmup;
