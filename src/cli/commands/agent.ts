@@ -13,7 +13,7 @@ import type { LoopState } from '../../ml/rl/self-play-loop.js';
 import type { EvaluationReport } from '../../ml/rl/evaluation.js';
 import type { LoadedAgent } from '../../ml/rl/agent-model.js';
 import type { AgentFold } from '../../ml/rl/agent-walk-forward.js';
-import { parseTimeEnd } from '../../core/time-range.js';
+import { noEventInRangeError, parseTimeEnd } from '../../core/time-range.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { prepareOutputFolder } from '../output.js';
 import { timeRangeArgs } from '../time-range-flags.js';
@@ -233,6 +233,9 @@ export async function evaluateAgentOn(plan: EvaluatePlan, io: CommandIo): Promis
   // exchange or year) the start of the data. The first day of batches is always the features' warm-up.
   const dataFrom = (all[0] as MarketEvent).ts;
   const dataTo = Math.min(to, (all[all.length - 1] as MarketEvent).ts + 1);
+  // A --from past the data's end: said as a backtest says it, not as a span lost to the features' warm-up.
+  const dataLast = (all[all.length - 1] as MarketEvent).ts;
+  if (plan.from !== undefined && plan.from > dataLast) throw noEventInRangeError({ from: plan.from, ...(plan.to !== undefined ? { to: plan.to } : {}) }, dataFrom, dataLast);
   const from = plan.from ?? (dataFrom < trained.to && dataTo > trained.to ? trained.to : dataFrom);
   if (from < trained.to && dataTo > trained.from) throw new UsageError(`the evaluated span ${new Date(from).toISOString()} … ${new Date(dataTo).toISOString()} overlaps the span the agent was trained and selected on (${new Date(trained.from).toISOString()} … ${new Date(trained.to).toISOString()}): start at or after its end, or evaluate data before its start`);
   const spec = agent.meta.signal;
