@@ -29,10 +29,11 @@ export class TimeRangeError extends InputError {
   override name = 'TimeRangeError';
 }
 
-/** A range the data never reaches (a `--from` after the data's end, a `--to` before its start): said with where the data lies. */
+/** A range the data never reaches (a `--from` after the data's end, a `--to` before its start): said with where the data lies (`first` NaN: a reader that stopped at the range's end read nothing). */
 export function noEventInRangeError(range: TimeRange, first: number, last: number): TimeRangeError {
   const end = (t: number | undefined, open: string): string => (t === undefined ? open : new Date(t).toISOString());
-  return new TimeRangeError(`no event of the data falls in the time range (${end(range.from, 'start')} to ${end(range.to, 'end')}); the data starts ${new Date(first).toISOString()} and was read up to ${new Date(last).toISOString()}`);
+  const where = Number.isFinite(first) ? `the data starts ${new Date(first).toISOString()} and was read up to ${new Date(last).toISOString()}` : 'the data starts after it (nothing was read before the range\'s end)';
+  return new TimeRangeError(`no event of the data falls in the time range (${end(range.from, 'start')} to ${end(range.to, 'end')}); ${where}`);
 }
 
 const DAY_MS = 86_400_000;

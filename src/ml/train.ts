@@ -5,6 +5,7 @@ import { FEATURE_COUNT, FEATURE_NAMES } from './feature-vector.js';
 import { dailyMeans, pairedBlockBootstrap, type PairedInterval } from './bootstrap.js';
 import { auc, brier, brierSkill, rankedSteps, topPicks } from './metrics.js';
 import { ruleRowScores, SIMPLE_RULES, type SimpleRule } from './simple-rules.js';
+import { noEventInRangeError } from '../core/time-range.js';
 import { stepsOf, type ModelKind } from './model-kind.js';
 import type { ModelSpec } from './models.js';
 import { fitNormalizer, type Normalizer } from './normalizer.js';
@@ -124,6 +125,10 @@ export async function trainRanker(options: TrainRankerOptions): Promise<TrainRes
     options.dataset ??
     (await buildDataset(options.paths, config, { ...(options.from !== undefined ? { from: options.from } : {}), ...(options.to !== undefined ? { to: options.to } : {}), ...(options.signal ? { signal: options.signal } : {}), onProgress: (ts) => options.onReplay?.(ts, NaN) }));
   const t1 = performance.now();
+  // A range the data never reaches (--from after its end, --to before its start): said with where the data lies.
+  if (Number.isNaN(dataset.firstTs) || (options.from ?? -Infinity) > dataset.lastTs || (options.to ?? Infinity) <= dataset.firstTs) {
+    throw noEventInRangeError({ ...(options.from !== undefined ? { from: options.from } : {}), ...(options.to !== undefined ? { to: options.to } : {}) }, dataset.firstTs, dataset.lastTs);
+  }
   if (dataset.rows === 0) throw new Error('the training data produced no feature snapshots');
   const every = config.features.every;
   const span: Span = { from: Math.max(options.from ?? -Infinity, dataset.firstTs + config.features.warmup), to: Math.min(options.to ?? Infinity, dataset.lastTs + 1) };

@@ -79,7 +79,8 @@ export async function train(args: ParsedArgs, io: CommandIo): Promise<number> {
             },
           }
         : {}),
-      onReplay: (ts) => replayBar.status(`event time ${new Date(ts).toISOString().slice(0, 16)}`),
+      // NaN before any event was read (a batch of none: --to before the data): no time to show yet.
+      onReplay: (ts) => Number.isFinite(ts) && replayBar.status(`event time ${new Date(ts).toISOString().slice(0, 16)}`),
       onProgress: (p) => {
         const key = `${p.model} ${p.fold + 1}/${p.folds}`;
         let bar = bars.get(key);
